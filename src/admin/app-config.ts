@@ -1,0 +1,114 @@
+/**
+ * Application configuration: Pocket ID's keys, types and defaults.
+ * - Stored in the app_config table (UI editable), or — with UI_CONFIG_DISABLED=true — read from the
+ *   environment variable of the same meaning, and then read-only.
+ * - Readers get a fully typed snapshot; an unset or invalid stored value falls back to the default.
+ */
+import type { Database } from "bun:sqlite";
+import { listAppConfigRows, upsertAppConfigRows } from "../db/app-config.ts";
+
+type Kind = "string" | "int" | "bool" | "json";
+
+interface Definition<T> {
+  env: string;
+  kind: Kind;
+  default: T;
+  /** Stored sealed with ENCRYPTION_KEY, never shown back. */
+  sensitive?: boolean;
+  /** Returns an error message, or null when valid. */
+  validate?: (value: T) => string | null;
+}
+
+const def = <T,>(d: Definition<T>) => d;
+
+export const APP_CONFIG_DEFINITIONS = {
+  appName: def<string>({ env: "APP_NAME", kind: "string", default: "Latchkey", validate: (v) => (v.length >= 1 && v.length <= 30 ? null : "must be 1–30 characters") }),
+  sessionDuration: def<number>({ env: "SESSION_DURATION", kind: "int", default: 60, validate: (v) => (v >= 1 && v <= 525600 ? null : "must be from 1 to 525600 minutes") }),
+  homePageUrl: def<string>({ env: "HOME_PAGE_URL", kind: "string", default: "/settings/account" }),
+  emailsVerified: def<boolean>({ env: "EMAILS_VERIFIED", kind: "bool", default: false }),
+  accentColor: def<string>({ env: "ACCENT_COLOR", kind: "string", default: "default" }),
+  disableAnimations: def<boolean>({ env: "DISABLE_ANIMATIONS", kind: "bool", default: false }),
+  allowOwnAccountEdit: def<boolean>({ env: "ALLOW_OWN_ACCOUNT_EDIT", kind: "bool", default: true }),
+  allowUserSignups: def<"disabled" | "withToken" | "open">({ env: "ALLOW_USER_SIGNUPS", kind: "string", default: "disabled", validate: (v) => (["disabled", "withToken", "open"].includes(v) ? null : "must be disabled, withToken or open") }),
+  signupDefaultUserGroupIDs: def<string[]>({ env: "SIGNUP_DEFAULT_USER_GROUP_IDS", kind: "json", default: [] }),
+  signupDefaultCustomClaims: def<{ key: string; value: string }[]>({ env: "SIGNUP_DEFAULT_CUSTOM_CLAIMS", kind: "json", default: [] }),
+  requireUserEmail: def<boolean>({ env: "REQUIRE_USER_EMAIL", kind: "bool", default: false }),
+  webauthnUserVerification: def<"required" | "preferred">({ env: "WEBAUTHN_USER_VERIFICATION", kind: "string", default: "required", validate: (v) => (v === "required" || v === "preferred" ? null : "must be required or preferred") }),
+  webauthnAllowSyncedPasskeys: def<boolean>({ env: "WEBAUTHN_ALLOW_SYNCED_PASSKEYS", kind: "bool", default: true }),
+  webauthnAuthenticatorAttachment: def<"any" | "platform" | "cross-platform">({ env: "WEBAUTHN_AUTHENTICATOR_ATTACHMENT", kind: "string", default: "any", validate: (v) => (["any", "platform", "cross-platform"].includes(v) ? null : "must be any, platform or cross-platform") }),
+} as const;
+
+export type AppConfigKey = keyof typeof APP_CONFIG_DEFINITIONS;
+export type AppConfig = { -readonly [K in AppConfigKey]: (typeof APP_CONFIG_DEFINITIONS)[K]["default"] };
+
+function parseValue(kind: Kind, raw: string): unknown {
+  switch (kind) {
+    case "string":
+      return raw;
+    case "int": {
+      if (!/^-?\d+$/.test(raw.trim())) throw new Error("must be a whole number");
+      return Number(raw.trim());
+    }
+    case "bool": {
+      const v = raw.trim().toLowerCase();
+      if (v === "true" || v === "1") return true;
+      if (v === "false" || v === "0") return false;
+      throw new Error("must be true or false");
+    }
+    case "json":
+      return JSON.parse(raw);
+  }
+}
+
+function serialise(kind: Kind, value: unknown): string {
+  return kind === "json" ? JSON.stringify(value) : String(value);
+}
+
+/** Parses raw values into a typed config; invalid values produce problems and keep the default. */
+export function buildAppConfig(raw: Record<string, string | undefined>, byEnvName: boolean): { config: AppConfig; problems: string[] } {
+  const config = {} as Record<string, unknown>;
+  const problems: string[] = [];
+  for (const [key, d] of Object.entries(APP_CONFIG_DEFINITIONS) as [AppConfigKey, Definition<unknown>][]) {
+    const name = byEnvName ? d.env : key;
+    const value = raw[name];
+    if (value === undefined || value === "") {
+      config[key] = d.default;
+      continue;
+    }
+    try {
+      const parsed = parseValue(d.kind, value);
+      const err = d.validate?.(parsed);
+      if (err) throw new Error(err);
+      config[key] = parsed;
+    } catch (e) {
+      problems.push(`${name} ${(e as Error).message}`);
+      config[key] = d.default;
+    }
+  }
+  return { config: config as AppConfig, problems };
+}
+
+/** Reads the effective application configuration. */
+export function readAppConfig(db: Database, opts: { uiConfigDisabled: boolean; env: Record<string, string> }): AppConfig {
+  if (opts.uiConfigDisabled) return buildAppConfig(opts.env, true).config;
+  const rows = Object.fromEntries(listAppConfigRows(db).map((r) => [r.key, r.value]));
+  return buildAppConfig(rows, false).config;
+}
+
+/** Validates and stores a partial update; throws with every problem listed. */
+export function updateAppConfig(db: Database, values: Partial<Record<AppConfigKey, unknown>>, now: number): void {
+  const rows: { key: string; value: string }[] = [];
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(values) as [AppConfigKey, unknown][]) {
+    const d = APP_CONFIG_DEFINITIONS[key] as Definition<unknown> | undefined;
+    if (!d) {
+      problems.push(`${key} is not a configuration key`);
+      continue;
+    }
+    const err = d.validate?.(value);
+    if (err) problems.push(`${key} ${err}`);
+    else rows.push({ key, value: serialise(d.kind, value) });
+  }
+  if (problems.length) throw new Error(problems.join("; "));
+  upsertAppConfigRows(db, rows, now);
+}

@@ -1,0 +1,75 @@
+/**
+ * createApp(deps): mounts plugins and route modules; no logic.
+ * The returned `handle` wraps Elysia with what must hold for every request: request id, client IP,
+ * CSRF verification, security headers, queued cookies, the access log, and the one error mapper.
+ */
+import { Elysia } from "elysia";
+import type { Deps } from "./deps.ts";
+import { loadAssets } from "./http/assets.ts";
+import { createProxyTrust, resolveClientIp } from "./http/client-ip.ts";
+import { verifyCsrf } from "./http/plugins/csrf.ts";
+import { errorToResponse } from "./http/plugins/errors.ts";
+import { applySecurityHeaders } from "./http/plugins/security-headers.ts";
+import { initRequestMeta } from "./http/request-context.ts";
+import { healthRoutes } from "./http/routes/health.ts";
+import { staticRoutes } from "./http/routes/static.ts";
+import type { WebDeps } from "./http/web-deps.ts";
+import { randomToken } from "./lib/random.ts";
+
+export interface App {
+  /** Handles one request. `socketIp` is the TCP peer address (absent in in-process tests). */
+  handle(request: Request, socketIp?: string | null): Promise<Response>;
+  web: WebDeps;
+}
+
+export async function createApp(deps: Deps): Promise<App> {
+  const assets = await loadAssets();
+  const web: WebDeps = { ...deps, assets };
+  const trusted = createProxyTrust(deps.config.trustProxy);
+
+  const elysia = new Elysia({ normalize: true })
+    .onError({ as: "global" }, ({ error, code, request }) => errorToResponse(web, assets, request, error, code))
+    .use(healthRoutes(web))
+    .use(staticRoutes(web));
+
+  const handler = elysia.handle.bind(elysia);
+
+  async function handle(request: Request, socketIp: string | null = null): Promise<Response> {
+    const url = new URL(request.url);
+    const meta = initRequestMeta(request, {
+      id: randomToken(deps.random, 9),
+      ip: resolveClientIp(socketIp, request.headers.get("x-forwarded-for"), trusted),
+      startedAt: performance.now(),
+      setCookies: [],
+    });
+    let response: Response;
+    try {
+      await verifyCsrf(web, request, url.pathname);
+      response = await handler(request);
+    } catch (error) {
+      response = errorToResponse(web, assets, request, error);
+    }
+    // Responses from fetch() or Response.redirect() have immutable headers: copy once.
+    try {
+      response.headers.set("X-Request-Id", meta.id);
+    } catch {
+      response = new Response(response.body, response);
+      response.headers.set("X-Request-Id", meta.id);
+    }
+    applySecurityHeaders(response.headers, deps.config);
+    for (const cookie of meta.setCookies) response.headers.append("Set-Cookie", cookie);
+    if (url.pathname !== "/healthz" && !url.pathname.startsWith("/static/")) {
+      deps.log.info("request", {
+        id: meta.id,
+        method: request.method,
+        path: url.pathname,
+        status: response.status,
+        ms: Math.round((performance.now() - meta.startedAt) * 10) / 10,
+        ip: meta.ip ?? "-",
+      });
+    }
+    return response;
+  }
+
+  return { handle, web };
+}

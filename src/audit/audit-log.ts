@@ -1,0 +1,49 @@
+/**
+ * Audit events, recorded in one place. Event names follow Pocket ID's (SIGN_IN, PASSKEY_ADDED, …)
+ * so exported logs read the same. `data` never holds secrets.
+ */
+import type { Database } from "bun:sqlite";
+import { insertAuditLog } from "../db/audit-logs.ts";
+import { nowSeconds, type Clock } from "../lib/clock.ts";
+import { randomUuid, type Random } from "../lib/random.ts";
+
+export type AuditEvent =
+  | "SIGN_IN"
+  | "SIGN_IN_FAILED"
+  | "TOKEN_SIGN_IN"
+  | "SIGN_OUT"
+  | "SESSION_REVOKED"
+  | "ACCOUNT_CREATED"
+  | "PASSKEY_ADDED"
+  | "PASSKEY_REMOVED"
+  | "PASSKEY_RENAMED"
+  | "PASSKEY_COUNTER_REGRESSION"
+  | "CLIENT_AUTHORIZATION"
+  | "NEW_CLIENT_AUTHORIZATION"
+  | "REFRESH_TOKEN_REUSE"
+  | "AUTHORIZATION_CODE_REUSE"
+  | "ADMIN_CHANGE";
+
+/** Who and from where: taken from the request by the HTTP layer, absent for CLI actions. */
+export interface AuditOrigin {
+  ip?: string | null;
+  userAgent?: string | null;
+}
+
+export function recordAuditEvent(
+  deps: { db: Database; clock: Clock; random: Random },
+  event: AuditEvent,
+  input: { userId?: string | null; origin?: AuditOrigin; data?: Record<string, unknown> },
+): void {
+  insertAuditLog(deps.db, {
+    id: randomUuid(deps.random),
+    created_at: nowSeconds(deps.clock),
+    event,
+    user_id: input.userId ?? null,
+    ip_address: input.origin?.ip ?? null,
+    user_agent: input.origin?.userAgent?.slice(0, 512) ?? null,
+    data: JSON.stringify(input.data ?? {}),
+    country: null,
+    city: null,
+  });
+}

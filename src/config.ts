@@ -1,0 +1,251 @@
+/**
+ * The only reader of the environment.
+ *
+ * - Pocket ID's variable names and defaults, so every guide written for Pocket ID works unchanged.
+ * - Every secret also has a `<NAME>_FILE` variant; setting both is an error.
+ * - A `.env` file in the working folder is read; real environment variables win over it.
+ * - Every problem is collected and reported at once; nothing is written to disk here.
+ */
+import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
+import path from "node:path";
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+export type TrustProxy = { kind: "none" } | { kind: "all" } | { kind: "list"; entries: string[] };
+
+export interface Config {
+  appUrl: string;
+  /** Host name of APP_URL: the WebAuthn relying-party id. */
+  rpId: string;
+  secureCookies: boolean;
+  port: number;
+  host: string;
+  /** Raw bytes of ENCRYPTION_KEY, or null when it must be generated into the data folder. */
+  encryptionKey: Uint8Array | null;
+  dbPath: string;
+  dataDir: string;
+  trustProxy: TrustProxy;
+  maxmindLicenseKey: string | null;
+  geoliteDbPath: string | null;
+  logLevel: LogLevel;
+  logJson: boolean;
+  uiConfigDisabled: boolean;
+  staticApiKey: string | null;
+  disableRateLimiting: boolean;
+  /** Every APP_CONFIG-style variable (APP_NAME, SESSION_DURATION, SMTP_*, …), read when UI_CONFIG_DISABLED. */
+  appConfigEnv: Record<string, string>;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const SECRET_VARIABLES = ["ENCRYPTION_KEY", "DB_CONNECTION_STRING", "STATIC_API_KEY", "MAXMIND_LICENSE_KEY", "SMTP_PASSWORD", "LDAP_BIND_PASSWORD"];
+
+/** Variables that configure the application settings when UI_CONFIG_DISABLED=true. */
+const APP_CONFIG_PREFIXES = [
+  "APP_NAME", "SESSION_DURATION", "HOME_PAGE_URL", "EMAILS_VERIFIED", "ACCENT_COLOR", "DISABLE_ANIMATIONS",
+  "ALLOW_OWN_ACCOUNT_EDIT", "ALLOW_USER_SIGNUPS", "SIGNUP_DEFAULT_USER_GROUP_IDS", "SIGNUP_DEFAULT_CUSTOM_CLAIMS",
+  "REQUIRE_USER_EMAIL", "SMTP_", "EMAIL_", "LDAP_", "WEBAUTHN_",
+];
+
+/** Parses a dotenv file: KEY=VALUE lines, `export` prefix, single/double quotes, `#` comments. */
+export function parseDotEnv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith("#")) continue;
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (!m) continue;
+    let value = m[2]!;
+    const quote = value[0];
+    if ((quote === '"' || quote === "'") && value.length >= 2 && value.endsWith(quote)) {
+      value = value.slice(1, -1);
+      if (quote === '"') value = value.replace(/\\n/g, "\n").replace(/\\"/g, '"');
+    } else {
+      value = value.replace(/\s+#.*$/, "");
+    }
+    out[m[1]!] = value;
+  }
+  return out;
+}
+
+/** Reads `.env` in `cwd` (if any) and overlays the real environment on it. */
+export function readEnvironment(cwd: string, processEnv: Record<string, string | undefined>): Record<string, string> {
+  let fromFile: Record<string, string> = {};
+  try {
+    fromFile = parseDotEnv(readFileSync(path.join(cwd, ".env"), "utf8"));
+  } catch {
+    // no .env: fine
+  }
+  const merged: Record<string, string> = { ...fromFile };
+  for (const [k, v] of Object.entries(processEnv)) if (v !== undefined) merged[k] = v;
+  return merged;
+}
+
+function parseBool(name: string, value: string | undefined, fallback: boolean, problems: string[]): boolean {
+  if (value === undefined || value === "") return fallback;
+  const v = value.trim().toLowerCase();
+  if (["true", "1", "yes", "on"].includes(v)) return true;
+  if (["false", "0", "no", "off"].includes(v)) return false;
+  problems.push(`${name} must be true or false, got "${value}"`);
+  return fallback;
+}
+
+export function isValidCidrOrIp(entry: string): boolean {
+  const [addr, bits, extra] = entry.split("/");
+  if (extra !== undefined || !addr) return false;
+  const family = isIP(addr);
+  if (family === 0) return false;
+  if (bits === undefined) return true;
+  if (!/^\d{1,3}$/.test(bits)) return false;
+  const n = Number(bits);
+  return family === 4 ? n <= 32 : n <= 128;
+}
+
+/**
+ * Builds the configuration from an environment record (already merged with `.env`).
+ * `cwd` resolves relative paths. Throws ConfigError listing every problem.
+ */
+export function loadConfig(env: Record<string, string | undefined>, cwd = "."): Config {
+  const problems: string[] = [];
+
+  // Resolve `<NAME>_FILE` secrets first.
+  const resolved: Record<string, string | undefined> = { ...env };
+  for (const name of SECRET_VARIABLES) {
+    const fileVar = `${name}_FILE`;
+    const file = env[fileVar];
+    if (file === undefined || file === "") continue;
+    if (env[name] !== undefined && env[name] !== "") {
+      problems.push(`${name} and ${fileVar} are both set; set only one`);
+      continue;
+    }
+    try {
+      resolved[name] = readFileSync(path.resolve(cwd, file), "utf8").replace(/\r?\n$/, "");
+    } catch (err) {
+      problems.push(`${fileVar}: cannot read "${file}" (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+    }
+  }
+  const get = (name: string): string | undefined => {
+    const v = resolved[name];
+    return v === undefined || v === "" ? undefined : v;
+  };
+
+  // APP_URL
+  let appUrl = "http://localhost:1411";
+  let rpId = "localhost";
+  const rawAppUrl = get("APP_URL");
+  if (rawAppUrl !== undefined) {
+    let url: URL | null = null;
+    try {
+      url = new URL(rawAppUrl);
+    } catch {
+      problems.push(`APP_URL must be an absolute http(s) URL, got "${rawAppUrl}"`);
+    }
+    if (url) {
+      if (url.protocol !== "http:" && url.protocol !== "https:") problems.push(`APP_URL must use http or https, got "${url.protocol}"`);
+      else if (url.pathname !== "/" || url.search || url.hash) problems.push(`APP_URL must not have a path, query or fragment, got "${rawAppUrl}"`);
+      else if (url.username || url.password) problems.push("APP_URL must not contain credentials");
+      else {
+        appUrl = url.origin.toLowerCase();
+        rpId = url.hostname.replace(/^\[|\]$/g, "");
+      }
+    }
+  }
+
+  // PORT / HOST
+  let port = 1411;
+  const rawPort = get("PORT");
+  if (rawPort !== undefined) {
+    if (!/^\d+$/.test(rawPort) || Number(rawPort) < 0 || Number(rawPort) > 65535) problems.push(`PORT must be a number from 0 to 65535, got "${rawPort}"`);
+    else port = Number(rawPort);
+  }
+  const host = get("HOST") ?? "0.0.0.0";
+
+  // ENCRYPTION_KEY
+  let encryptionKey: Uint8Array | null = null;
+  const rawKey = get("ENCRYPTION_KEY");
+  if (rawKey !== undefined) {
+    const bytes = new TextEncoder().encode(rawKey);
+    if (bytes.length < 16) problems.push(`ENCRYPTION_KEY must be at least 16 bytes long (got ${bytes.length}); generate one with: openssl rand -base64 32`);
+    else encryptionKey = bytes;
+  }
+
+  // DB_CONNECTION_STRING: SQLite only.
+  let dbPath = path.resolve(cwd, "data/latchkey.db");
+  const rawDb = get("DB_CONNECTION_STRING");
+  if (rawDb !== undefined) {
+    if (/^postgres(ql)?:\/\//i.test(rawDb)) problems.push("DB_CONNECTION_STRING: PostgreSQL is not supported; Latchkey stores its data in SQLite (give a file path)");
+    else {
+      // Accept plain paths and sqlite DSNs such as "file:data/x.db?_pragma=…".
+      const stripped = rawDb.replace(/^(sqlite3?:\/\/|file:)/i, "").replace(/\?.*$/, "");
+      if (!stripped || stripped === ":memory:") problems.push(`DB_CONNECTION_STRING must name a database file, got "${rawDb}"`);
+      else dbPath = path.resolve(cwd, stripped);
+    }
+  }
+
+  // TRUST_PROXY
+  let trustProxy: TrustProxy = { kind: "none" };
+  const rawTrust = get("TRUST_PROXY");
+  if (rawTrust !== undefined) {
+    const v = rawTrust.trim().toLowerCase();
+    if (v === "true" || v === "1") trustProxy = { kind: "all" };
+    else if (v === "false" || v === "0") trustProxy = { kind: "none" };
+    else {
+      const entries = rawTrust.split(",").map((s) => s.trim()).filter(Boolean);
+      const bad = entries.filter((e) => !isValidCidrOrIp(e));
+      if (entries.length === 0 || bad.length) problems.push(`TRUST_PROXY must be true, false or a comma-separated list of IPs/CIDRs; invalid: ${bad.join(", ") || rawTrust}`);
+      else trustProxy = { kind: "list", entries };
+    }
+  }
+
+  // LOG_LEVEL / LOG_JSON
+  let logLevel: LogLevel = "info";
+  const rawLevel = get("LOG_LEVEL");
+  if (rawLevel !== undefined) {
+    const v = rawLevel.toLowerCase();
+    if (v === "debug" || v === "info" || v === "warn" || v === "error") logLevel = v;
+    else problems.push(`LOG_LEVEL must be one of debug, info, warn, error; got "${rawLevel}"`);
+  }
+  const logJson = parseBool("LOG_JSON", get("LOG_JSON"), false, problems);
+  const uiConfigDisabled = parseBool("UI_CONFIG_DISABLED", get("UI_CONFIG_DISABLED"), false, problems);
+  const disableRateLimiting = parseBool("DISABLE_RATE_LIMITING", get("DISABLE_RATE_LIMITING"), false, problems);
+
+  const staticApiKey = get("STATIC_API_KEY") ?? null;
+  if (staticApiKey !== null && staticApiKey.length < 16) problems.push("STATIC_API_KEY must be at least 16 characters long");
+
+  const maxmindLicenseKey = get("MAXMIND_LICENSE_KEY") ?? null;
+  const rawGeo = get("GEOLITE_DB_PATH");
+  const dataDir = path.dirname(dbPath);
+  const geoliteDbPath = rawGeo ? path.resolve(cwd, rawGeo) : maxmindLicenseKey ? path.join(dataDir, "GeoLite2-City.mmdb") : null;
+
+  const appConfigEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries(resolved)) {
+    if (v !== undefined && APP_CONFIG_PREFIXES.some((p) => (p.endsWith("_") ? k.startsWith(p) : k === p)) && !k.endsWith("_FILE")) appConfigEnv[k] = v;
+  }
+
+  if (problems.length) throw new ConfigError(problems);
+  return {
+    appUrl,
+    rpId,
+    secureCookies: appUrl.startsWith("https://"),
+    port,
+    host,
+    encryptionKey,
+    dbPath,
+    dataDir,
+    trustProxy,
+    maxmindLicenseKey,
+    geoliteDbPath,
+    logLevel,
+    logJson,
+    uiConfigDisabled,
+    staticApiKey,
+    disableRateLimiting,
+    appConfigEnv,
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * Append-only numbered migrations, embedded in the binary as text, tracked with PRAGMA user_version.
+ * - Each migration runs in its own transaction together with the user_version bump.
+ * - A database written by a newer Latchkey (user_version above the newest known) is refused untouched.
+ * - A shipped migration is never edited: add a new file and list it below.
+ */
+import type { Database } from "bun:sqlite";
+import m0001 from "./migrations/0001_initial.sql" with { type: "text" };
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: Migration[] = [
+  { version: 1, name: "initial", sql: m0001 },
+];
+
+export class MigrationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "MigrationError";
+  }
+}
+
+export function schemaVersion(db: Database): number {
+  return db.query<{ user_version: number }, []>("PRAGMA user_version").get()!.user_version;
+}
+
+export function latestSchemaVersion(migrations: Migration[] = MIGRATIONS): number {
+  return migrations.at(-1)?.version ?? 0;
+}
+
+/** Refuses a database from a newer version before anything is changed. */
+export function checkSchemaVersion(db: Database, migrations: Migration[] = MIGRATIONS): void {
+  const current = schemaVersion(db);
+  const latest = latestSchemaVersion(migrations);
+  if (current > latest) {
+    throw new MigrationError(
+      `The database is at schema version ${current}, written by a newer Latchkey; this version knows up to ${latest}. ` +
+        "Upgrade Latchkey (or restore a backup taken before the upgrade). The database was not changed.",
+    );
+  }
+}
+
+/** Applies every pending migration; returns the versions applied. */
+export function migrate(db: Database, migrations: Migration[] = MIGRATIONS): number[] {
+  checkSchemaVersion(db, migrations);
+  const applied: number[] = [];
+  for (const m of migrations) {
+    if (m.version <= schemaVersion(db)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.exec(`PRAGMA user_version = ${m.version}`);
+    }).immediate();
+    applied.push(m.version);
+  }
+  return applied;
+}

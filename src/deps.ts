@@ -1,0 +1,16 @@
+import type { Database } from "bun:sqlite";
+import type { Config } from "./config.ts";
+import type { Clock } from "./lib/clock.ts";
+import type { Log } from "./lib/log.ts";
+import type { Random } from "./lib/random.ts";
+import type { SealedBox } from "./lib/sealed-box.ts";
+
+/** Everything a feature may depend on; routes receive it, domain functions take the parts they need. */
+export interface Deps {
+  config: Config;
+  db: Database;
+  clock: Clock;
+  random: Random;
+  box: SealedBox;
+  log: Log;
+}

@@ -1,0 +1,155 @@
+/**
+ * Two error families, one mapper (src/http/plugins/errors.ts):
+ * - OAuthError: protocol wire errors (RFC 6749 5.2 / OIDC Core 3.1.2.6), JSON on protocol endpoints.
+ * - AppError: UI/API errors with a stable code and a safe, human message.
+ * Anything else is a 500 with a request id in the log and no detail on the wire.
+ */
+
+export type OAuthErrorCode =
+  | "invalid_request"
+  | "invalid_client"
+  | "invalid_grant"
+  | "unauthorized_client"
+  | "unsupported_grant_type"
+  | "unsupported_response_type"
+  | "invalid_scope"
+  | "access_denied"
+  | "server_error"
+  | "temporarily_unavailable"
+  | "login_required"
+  | "consent_required"
+  | "interaction_required"
+  | "account_selection_required"
+  | "invalid_token"
+  | "insufficient_scope"
+  | "invalid_request_uri"
+  | "invalid_request_object"
+  | "request_not_supported"
+  | "request_uri_not_supported"
+  | "authorization_pending"
+  | "slow_down"
+  | "expired_token"
+  | "invalid_dpop_proof";
+
+export class OAuthError extends Error {
+  constructor(
+    readonly code: OAuthErrorCode,
+    readonly description: string,
+    readonly status: number = 400,
+    /** Extra headers, e.g. WWW-Authenticate on 401. */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(`${code}: ${description}`);
+    this.name = "OAuthError";
+  }
+
+  static invalidRequest(description: string) {
+    return new OAuthError("invalid_request", description);
+  }
+  static invalidClient(description: string, scheme: "Basic" | "Bearer" = "Basic") {
+    return new OAuthError("invalid_client", description, 401, { "WWW-Authenticate": `${scheme} realm="latchkey"` });
+  }
+  static invalidGrant(description: string) {
+    return new OAuthError("invalid_grant", description);
+  }
+  static unauthorizedClient(description: string) {
+    return new OAuthError("unauthorized_client", description);
+  }
+  static unsupportedGrantType(description: string) {
+    return new OAuthError("unsupported_grant_type", description);
+  }
+  static unsupportedResponseType(description: string) {
+    return new OAuthError("unsupported_response_type", description);
+  }
+  static invalidScope(description: string) {
+    return new OAuthError("invalid_scope", description);
+  }
+  static accessDenied(description: string) {
+    return new OAuthError("access_denied", description, 403);
+  }
+  static loginRequired(description: string) {
+    return new OAuthError("login_required", description);
+  }
+  static consentRequired(description: string) {
+    return new OAuthError("consent_required", description);
+  }
+  static invalidToken(description: string) {
+    return new OAuthError("invalid_token", description, 401, {
+      "WWW-Authenticate": `Bearer error="invalid_token", error_description="${description.replace(/["\\]/g, "")}"`,
+    });
+  }
+}
+
+export type AppErrorCode =
+  | "bad_request"
+  | "validation_failed"
+  | "unauthenticated"
+  | "forbidden"
+  | "csrf_failed"
+  | "not_found"
+  | "conflict"
+  | "gone"
+  | "payload_too_large"
+  | "unsupported_media_type"
+  | "rate_limited"
+  | "passkey_failed"
+  | "reauthentication_required";
+
+const APP_ERROR_STATUS: Record<AppErrorCode, number> = {
+  bad_request: 400,
+  validation_failed: 422,
+  unauthenticated: 401,
+  forbidden: 403,
+  csrf_failed: 403,
+  not_found: 404,
+  conflict: 409,
+  gone: 410,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  passkey_failed: 400,
+  reauthentication_required: 403,
+};
+
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: AppErrorCode,
+    /** Safe to show to the person. */
+    message: string,
+    /** Field-level messages for validation failures. */
+    readonly fields: Record<string, string> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = "AppError";
+    this.status = APP_ERROR_STATUS[code];
+  }
+
+  static badRequest(message: string) {
+    return new AppError("bad_request", message);
+  }
+  static validation(message: string, fields: Record<string, string> = {}) {
+    return new AppError("validation_failed", message, fields);
+  }
+  static unauthenticated(message = "Please sign in to continue.") {
+    return new AppError("unauthenticated", message);
+  }
+  static forbidden(message = "You are not allowed to do that.") {
+    return new AppError("forbidden", message);
+  }
+  static notFound(message = "Not found.") {
+    return new AppError("not_found", message);
+  }
+  static conflict(message: string) {
+    return new AppError("conflict", message);
+  }
+  static passkey(message: string) {
+    return new AppError("passkey_failed", message);
+  }
+  static rateLimited(retryAfterSeconds: number) {
+    return new AppError("rate_limited", "Too many attempts. Please wait a moment and try again.", {}, {
+      "Retry-After": String(Math.max(1, Math.ceil(retryAfterSeconds))),
+    });
+  }
+}

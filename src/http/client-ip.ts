@@ -1,0 +1,43 @@
+/**
+ * The client's IP address, honouring TRUST_PROXY:
+ * - X-Forwarded-For is believed only when the socket peer is a trusted proxy;
+ * - then the right-most address that is not itself a trusted proxy is the client
+ *   (everything left of it could have been written by the client).
+ */
+import { BlockList, isIP } from "node:net";
+import type { TrustProxy } from "../config.ts";
+
+export type ProxyTrust = (ip: string) => boolean;
+
+function normalise(ip: string): string {
+  const v = ip.trim().replace(/^\[|\]$/g, "");
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(v);
+  return mapped ? mapped[1]! : v;
+}
+
+export function createProxyTrust(trust: TrustProxy): ProxyTrust {
+  if (trust.kind === "none") return () => false;
+  if (trust.kind === "all") return () => true;
+  const list = new BlockList();
+  for (const entry of trust.entries) {
+    const [addr, bits] = entry.split("/");
+    const family = isIP(addr!) === 6 ? "ipv6" : "ipv4";
+    if (bits === undefined) list.addAddress(normalise(addr!), family);
+    else list.addSubnet(normalise(addr!), Number(bits), family);
+  }
+  return (ip: string) => {
+    const v = normalise(ip);
+    const family = isIP(v);
+    return family !== 0 && list.check(v, family === 6 ? "ipv6" : "ipv4");
+  };
+}
+
+export function resolveClientIp(socketIp: string | null, forwardedFor: string | null, trusted: ProxyTrust): string | null {
+  const peer = socketIp ? normalise(socketIp) : null;
+  if (!peer || !forwardedFor || !trusted(peer)) return peer;
+  const hops = forwardedFor.split(",").map(normalise).filter((h) => isIP(h) !== 0);
+  for (let i = hops.length - 1; i >= 0; i--) {
+    if (!trusted(hops[i]!)) return hops[i]!;
+  }
+  return hops[0] ?? peer;
+}

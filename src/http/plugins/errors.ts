@@ -1,0 +1,102 @@
+/**
+ * The one error mapper.
+ * - OAuthError → RFC 6749 JSON {error, error_description}, Cache-Control: no-store, its own headers.
+ * - AppError → JSON for /api/* (with field messages), an inline fragment for htmx, else the error page.
+ * - Framework errors (unknown route, unparseable body, schema mismatch) → the matching AppError.
+ * - Anything else → 500 with the request id; the detail goes to the log, never to the wire.
+ */
+import type { Deps } from "../../deps.ts";
+import { AppError, OAuthError } from "../../errors.ts";
+import { ErrorPage } from "../../../templates/pages/error-page.tsx";
+import { FlashMessage } from "../../../templates/partials/flash-message.tsx";
+import type { AssetRegistry } from "../assets.ts";
+import { buildPageContext } from "../page-context.ts";
+import { requestMeta } from "../request-context.ts";
+
+export function oauthErrorResponse(error: OAuthError): Response {
+  return new Response(JSON.stringify({ error: error.code, error_description: error.description }), {
+    status: error.status,
+    headers: { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", Pragma: "no-cache", ...error.headers },
+  });
+}
+
+const TITLES: Record<number, string> = {
+  400: "That request could not be understood",
+  401: "Please sign in",
+  403: "Not allowed",
+  404: "Page not found",
+  405: "Method not allowed",
+  409: "That conflicts with existing data",
+  410: "That link has expired",
+  413: "That upload is too large",
+  415: "Unsupported content",
+  422: "Please check the form",
+  429: "Slow down",
+  500: "Something went wrong",
+};
+
+export function wantsJson(request: Request, pathname: string): boolean {
+  return pathname.startsWith("/api/") || pathname.startsWith("/.well-known/") || (request.headers.get("accept") ?? "").startsWith("application/json");
+}
+
+export function appErrorResponse(deps: Deps, assets: AssetRegistry, request: Request, error: AppError, requestId?: string): Response {
+  const pathname = new URL(request.url).pathname;
+  const headers: Record<string, string> = { "Cache-Control": "no-store", ...error.headers };
+  if (wantsJson(request, pathname)) {
+    const body: Record<string, unknown> = { error: error.code, message: error.message };
+    if (Object.keys(error.fields).length) body.fields = error.fields;
+    if (requestId) body.requestId = requestId;
+    return Response.json(body, { status: error.status, headers });
+  }
+  if (request.headers.get("hx-request") === "true") {
+    // Validation failures re-render their own form; every other error goes to the flash area.
+    return new Response(String(FlashMessage({ kind: "error", message: error.message })), {
+      status: error.status,
+      headers: { ...headers, "Content-Type": "text/html; charset=utf-8", "HX-Retarget": "#flash", "HX-Reswap": "innerHTML" },
+    });
+  }
+  let ctx;
+  try {
+    ctx = buildPageContext(deps, assets, request);
+  } catch {
+    ctx = { appName: "Latchkey", csrfToken: "", user: null, currentPath: pathname, asset: (n: string) => assets.url(n) };
+  }
+  const html = String(ErrorPage({ ctx, status: error.status, title: TITLES[error.status] ?? "Error", message: error.message, requestId }));
+  return new Response(html, { status: error.status, headers: { ...headers, "Content-Type": "text/html; charset=utf-8" } });
+}
+
+/** Maps anything thrown while handling `request` to a response. */
+export function errorToResponse(deps: Deps, assets: AssetRegistry, request: Request, error: unknown, elysiaCode?: string | number): Response {
+  if (error instanceof OAuthError) return oauthErrorResponse(error);
+  if (error instanceof AppError) return appErrorResponse(deps, assets, request, error);
+  switch (elysiaCode) {
+    case "NOT_FOUND":
+      return appErrorResponse(deps, assets, request, AppError.notFound("There is nothing at this address."));
+    case "PARSE":
+      return appErrorResponse(deps, assets, request, AppError.badRequest("The request body could not be parsed; check its Content-Type and syntax."));
+    case "VALIDATION":
+      return appErrorResponse(deps, assets, request, AppError.badRequest(validationSummary(error)));
+    case "INVALID_COOKIE_SIGNATURE":
+      return appErrorResponse(deps, assets, request, AppError.badRequest("A cookie was not valid."));
+  }
+  const status = (error as { status?: unknown })?.status;
+  if (typeof status === "number" && status === 413) {
+    return appErrorResponse(deps, assets, request, new AppError("payload_too_large", "The request body is too large."));
+  }
+  const meta = requestMeta(request);
+  deps.log.error("unhandled error", { requestId: meta.id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  const internal = new AppError("bad_request", "An unexpected error occurred. It has been logged; please try again.");
+  const res = appErrorResponse(deps, assets, request, internal, meta.id);
+  return new Response(res.body, { status: 500, headers: res.headers });
+}
+
+function validationSummary(error: unknown): string {
+  const all = (error as { all?: { path?: string; summary?: string; message?: string }[] }).all;
+  if (Array.isArray(all) && all.length) {
+    return all
+      .slice(0, 5)
+      .map((e) => `${(e.path ?? "").replace(/^\//, "") || "body"}: ${e.summary ?? e.message ?? "invalid"}`)
+      .join("; ");
+  }
+  return "The request was not valid.";
+}

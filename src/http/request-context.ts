@@ -1,0 +1,76 @@
+/**
+ * Per-request facts that live outside Elysia's context: id, client IP, the session (looked up once),
+ * cookies to add to the response. Keyed by the Request object, which Elysia passes through unchanged.
+ */
+import type { Deps } from "../deps.ts";
+import { findSessionByToken, type Session } from "../account/sessions.ts";
+import { randomToken } from "../lib/random.ts";
+import { cookieName, readCookie, serializeCookie } from "./cookies.ts";
+
+export interface RequestMeta {
+  id: string;
+  ip: string | null;
+  startedAt: number;
+  session?: Session | null;
+  setCookies: string[];
+  anonCsrf?: string;
+}
+
+const metas = new WeakMap<Request, RequestMeta>();
+
+export function initRequestMeta(request: Request, meta: RequestMeta): RequestMeta {
+  metas.set(request, meta);
+  return meta;
+}
+
+export function requestMeta(request: Request): RequestMeta {
+  let meta = metas.get(request);
+  if (!meta) {
+    meta = { id: "-", ip: null, startedAt: performance.now(), setCookies: [] };
+    metas.set(request, meta);
+  }
+  return meta;
+}
+
+export const SESSION_COOKIE = "latchkey_session";
+export const ANON_CSRF_COOKIE = "latchkey_csrf";
+
+/** The signed-in session of this request, or null. Looked up at most once per request. */
+export function currentSession(deps: Deps, request: Request): Session | null {
+  const meta = requestMeta(request);
+  if (meta.session === undefined) {
+    const token = readCookie(request, cookieName(deps.config, SESSION_COOKIE));
+    meta.session = token ? findSessionByToken(deps, token) : null;
+  }
+  return meta.session;
+}
+
+/** Queues a Set-Cookie header for this request's response. */
+export function addResponseCookie(request: Request, cookie: string): void {
+  requestMeta(request).setCookies.push(cookie);
+}
+
+/**
+ * The CSRF token pages must embed: the session's own, or — before sign-in — a random value kept in a
+ * SameSite=Strict cookie (double submit), created on first use.
+ */
+export function csrfTokenFor(deps: Deps, request: Request): string {
+  const session = currentSession(deps, request);
+  if (session) return session.csrfToken;
+  const meta = requestMeta(request);
+  if (meta.anonCsrf) return meta.anonCsrf;
+  const name = cookieName(deps.config, ANON_CSRF_COOKIE);
+  const existing = readCookie(request, name);
+  if (existing && /^[A-Za-z0-9_-]{43}$/.test(existing)) {
+    meta.anonCsrf = existing;
+    return existing;
+  }
+  meta.anonCsrf = randomToken(deps.random);
+  addResponseCookie(request, serializeCookie(deps.config, name, meta.anonCsrf, { sameSite: "Strict", maxAge: 60 * 60 * 24 }));
+  return meta.anonCsrf;
+}
+
+/** The audit origin (client IP honouring TRUST_PROXY, user agent) of a request. */
+export function auditOrigin(request: Request): { ip: string | null; userAgent: string | null } {
+  return { ip: requestMeta(request).ip, userAgent: request.headers.get("user-agent") };
+}

@@ -1,0 +1,87 @@
+/**
+ * Opening the data folder, shared by the server and by CLI commands:
+ * config → data folder → encryption key → database → migrations → key check.
+ * Nothing here runs before the configuration has been validated in full.
+ */
+import type { Database } from "bun:sqlite";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { Config } from "./config.ts";
+import type { Deps } from "./deps.ts";
+import { getKv, insertKvIfAbsent } from "./db/kv.ts";
+import { checkSchemaVersion, migrate } from "./db/migrate.ts";
+import { openDatabase } from "./db/open.ts";
+import { systemClock, type Clock } from "./lib/clock.ts";
+import type { Log } from "./lib/log.ts";
+import { cryptoRandom, type Random } from "./lib/random.ts";
+import { createSealedBox, DecryptionError, type SealedBox } from "./lib/sealed-box.ts";
+
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StartupError";
+  }
+}
+
+export const ENCRYPTION_KEY_FILE = "encryption.key";
+
+/** ENCRYPTION_KEY from the config, or the generated one in the data folder (created on first start). */
+export function resolveEncryptionKey(config: Config, log: Log, random: Random): Uint8Array {
+  if (config.encryptionKey) return config.encryptionKey;
+  const file = path.join(config.dataDir, ENCRYPTION_KEY_FILE);
+  if (existsSync(file)) {
+    const text = readFileSync(file, "utf8").trim();
+    if (new TextEncoder().encode(text).length < 16) throw new StartupError(`${file} holds a key shorter than 16 bytes; fix or remove it`);
+    return new TextEncoder().encode(text);
+  }
+  const key = Buffer.from(random.bytes(32)).toString("base64");
+  writeFileSync(file, key + "\n", { mode: 0o600, flag: "wx" });
+  chmodSync(file, 0o600);
+  log.warn(
+    `ENCRYPTION_KEY is not set: generated a new key into ${file}. Back this file up together with the database — ` +
+      "without it, signing keys and stored secrets cannot be decrypted. Set ENCRYPTION_KEY or ENCRYPTION_KEY_FILE to manage it yourself.",
+  );
+  return new TextEncoder().encode(key);
+}
+
+const KEY_CHECK = "encryption_key_check";
+
+/** Fails clearly when ENCRYPTION_KEY differs from the one this database was first used with. */
+export function verifyEncryptionKey(db: Database, box: SealedBox): void {
+  const stored = getKv(db, KEY_CHECK);
+  if (stored === null) {
+    insertKvIfAbsent(db, KEY_CHECK, box.seal(KEY_CHECK, "latchkey"));
+    return;
+  }
+  try {
+    box.openText(KEY_CHECK, stored);
+  } catch (e) {
+    if (e instanceof DecryptionError) {
+      throw new StartupError("ENCRYPTION_KEY does not match the key this database was created with. Use the original key; nothing was changed.");
+    }
+    throw e;
+  }
+}
+
+export interface Runtime extends Deps {
+  close(): void;
+}
+
+/** Opens (creating if needed) the data folder and database, migrated and key-checked. */
+export function openRuntime(config: Config, log: Log, opts: { clock?: Clock; random?: Random } = {}): Runtime {
+  const clock = opts.clock ?? systemClock;
+  const random = opts.random ?? cryptoRandom;
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const db = openDatabase(config.dbPath);
+  try {
+    checkSchemaVersion(db);
+    const key = resolveEncryptionKey(config, log, random);
+    const box = createSealedBox(key, random);
+    migrate(db);
+    verifyEncryptionKey(db, box);
+    return { config, db, clock, random, box, log, close: () => db.close() };
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}

@@ -1,0 +1,1 @@
+// Built from static/src/passkey.ts by `bun run build:assets`.

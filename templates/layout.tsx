@@ -1,0 +1,86 @@
+import type { PageContext } from "./page-context.ts";
+
+// htmx reads its configuration from this meta tag at load: no eval, no inline styles, same-origin only,
+// and 4xx answers are swapped (422 re-renders a form; the server retargets other errors to #flash).
+const HTMX_CONFIG = JSON.stringify({
+  includeIndicatorStyles: false,
+  allowEval: false,
+  allowScriptTags: false,
+  selfRequestsOnly: true,
+  responseHandling: [
+    { code: "204", swap: false },
+    { code: "[23]..", swap: true },
+    { code: "[4]..", swap: true, error: false },
+    { code: "[5]..", swap: true, error: true },
+  ],
+});
+
+export interface LayoutProps {
+  ctx: PageContext;
+  title: string;
+  /** Narrow centred card (sign-in, setup) instead of the settings shell. */
+  variant?: "card" | "app";
+  /** Extra static scripts (by asset name), e.g. passkey.js. */
+  scripts?: string[];
+  children?: JSX.Element | JSX.Element[] | string;
+}
+
+export function Layout({ ctx, title, variant = "app", scripts = [], children }: LayoutProps): JSX.Element {
+  const csrfHeaders = JSON.stringify({ "X-CSRF-Token": ctx.csrfToken });
+  return (
+    <>
+      {"<!doctype html>"}
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <meta name="color-scheme" content="light dark" />
+          <meta name="csrf-token" content={ctx.csrfToken} />
+          <meta name="htmx-config" content={HTMX_CONFIG} />
+          <title>{`${title} · ${ctx.appName}`}</title>
+          <link rel="icon" href={ctx.asset("favicon.svg")} type="image/svg+xml" />
+          <link rel="stylesheet" href={ctx.asset("app.css")} />
+          <script src={ctx.asset("htmx.min.js")} defer></script>
+          <script src={ctx.asset("app.js")} defer></script>
+          {scripts.map((s) => (
+            <script src={ctx.asset(s)} defer></script>
+          ))}
+        </head>
+        <body hx-headers={csrfHeaders} class={`layout-${variant}`}>
+          {variant === "app" && ctx.user ? <AppHeader ctx={ctx} /> : ""}
+          <main id="main" class={variant === "card" ? "card-shell" : "app-shell"}>
+            <div id="flash" role="status" aria-live="polite"></div>
+            {children}
+          </main>
+        </body>
+      </html>
+    </>
+  );
+}
+
+function AppHeader({ ctx }: { ctx: PageContext }): JSX.Element {
+  const link = (href: string, label: string) => (
+    <a href={href} class={ctx.currentPath.startsWith(href) ? "nav-link active" : "nav-link"} aria-current={ctx.currentPath.startsWith(href) ? "page" : undefined}>
+      {label}
+    </a>
+  );
+  return (
+    <header class="topbar">
+      <a class="brand" href="/settings/account">
+        <img src={ctx.asset("favicon.svg")} alt="" width="24" height="24" />
+        <span safe>{ctx.appName}</span>
+      </a>
+      <nav class="nav" aria-label="Main">
+        {link("/settings/account", "My account")}
+        {link("/settings/apps", "My apps")}
+        {link("/settings/audit-log", "Activity")}
+        {ctx.user?.isAdmin ? link("/settings/admin", "Administration") : ""}
+      </nav>
+      <form method="post" action="/logout" class="signout">
+        <input type="hidden" name="_csrf" value={ctx.csrfToken} />
+        <span class="who" safe>{ctx.user?.displayName}</span>
+        <button type="submit" class="btn btn-ghost btn-sm">Sign out</button>
+      </form>
+    </header>
+  );
+}

@@ -1,0 +1,68 @@
+/**
+ * Test dependencies: a real SQLite file in a fresh temporary folder, migrated; a fixed clock
+ * that tests advance; real randomness; a silent log. `makeTestApp` builds the whole HTTP app.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createApp, type App } from "../../src/app.ts";
+import { loadConfig, type Config } from "../../src/config.ts";
+import type { Deps } from "../../src/deps.ts";
+import { migrate } from "../../src/db/migrate.ts";
+import { openDatabase } from "../../src/db/open.ts";
+import { FixedClock } from "../../src/lib/clock.ts";
+import { silentLog } from "../../src/lib/log.ts";
+import { cryptoRandom } from "../../src/lib/random.ts";
+import { createSealedBox } from "../../src/lib/sealed-box.ts";
+
+export const TEST_ENCRYPTION_KEY = "test-encryption-key-0123456789abcdef";
+
+export function makeTempDir(prefix = "latchkey-test-"): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface TestDeps extends Deps {
+  clock: FixedClock;
+  dir: string;
+  cleanup(): void;
+}
+
+export function makeTestDeps(env: Record<string, string> = {}): TestDeps {
+  const { dir, cleanup } = makeTempDir();
+  const config: Config = loadConfig(
+    { APP_URL: "http://localhost:1411", ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, DB_CONNECTION_STRING: path.join(dir, "latchkey.db"), ...env },
+    dir,
+  );
+  const db = openDatabase(config.dbPath);
+  migrate(db);
+  const clock = new FixedClock(Date.UTC(2026, 10, 28, 12, 0, 0));
+  return {
+    config,
+    db,
+    clock,
+    random: cryptoRandom,
+    box: createSealedBox(config.encryptionKey!, cryptoRandom),
+    log: silentLog,
+    dir,
+    cleanup() {
+      try {
+        db.close();
+      } catch {
+        // already closed
+      }
+      cleanup();
+    },
+  };
+}
+
+export async function makeTestApp(env: Record<string, string> = {}): Promise<{ app: App; deps: TestDeps }> {
+  const deps = makeTestDeps(env);
+  const app = await createApp(deps);
+  return { app, deps };
+}
+
+/** Builds a request against the test app's APP_URL. */
+export function req(deps: Deps, pathAndQuery: string, init: RequestInit = {}): Request {
+  return new Request(deps.config.appUrl + pathAndQuery, init);
+}
