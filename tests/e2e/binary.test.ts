@@ -1,0 +1,118 @@
+/**
+ * The binary is the product: built once, copied into an empty folder, started there with an empty data
+ * folder. It must serve /healthz, an HTML page and a static asset with nothing read from the source tree.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Database } from "bun:sqlite";
+import { startBinary, type RunningBinary } from "../helpers/binary.ts";
+import { latestSchemaVersion } from "../../src/db/migrate.ts";
+import { VERSION } from "../../src/version.ts";
+
+describe("compiled binary from an empty folder", () => {
+  let server: RunningBinary;
+
+  beforeAll(async () => {
+    server = await startBinary();
+  }, 120_000);
+  afterAll(async () => {
+    await server?.cleanup();
+  });
+
+  test("the folder held only the binary before start", () => {
+    expect(readdirSync(server.dir).sort()).toEqual(["data", "latchkey"]);
+  });
+
+  test("GET and HEAD /healthz answer 204", async () => {
+    const get = await fetch(`${server.url}/healthz`);
+    expect(get.status).toBe(204);
+    expect(get.headers.get("cache-control")).toBe("no-store");
+    const head = await fetch(`${server.url}/healthz`, { method: "HEAD" });
+    expect(head.status).toBe(204);
+  });
+
+  test("renders an HTML page (JSX through @kitajs/html) with the security headers", async () => {
+    const res = await fetch(`${server.url}/no-such-page`);
+    expect(res.status).toBe(404);
+    expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(res.headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect(res.headers.get("x-frame-options")).toBe("DENY");
+    const html = await res.text();
+    expect(html.startsWith("<!doctype html><html lang=\"en\">")).toBe(true);
+    expect(html).toContain("<h1 id=\"error-title\">Page not found</h1>");
+    expect(html).not.toContain("[object Object]");
+  });
+
+  test("serves the embedded static assets the page links to, with immutable caching", async () => {
+    const html = await (await fetch(`${server.url}/no-such-page`)).text();
+    const urls = [...html.matchAll(/(?:href|src)="(\/static\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(urls.length).toBeGreaterThanOrEqual(4); // favicon, css, htmx, app.js
+    for (const url of urls) {
+      const res = await fetch(server.url + url);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+      expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(0);
+    }
+    const htmx = urls.find((u) => u.includes("htmx.min"))!;
+    expect(await (await fetch(server.url + htmx)).text()).toContain("htmx");
+  });
+
+  test("generated the encryption key (0600) and a migrated database inside its own data folder", () => {
+    const key = path.join(server.dataDir, "encryption.key");
+    expect(statSync(key).mode & 0o777).toBe(0o600);
+    expect(server.stderr()).toContain("ENCRYPTION_KEY is not set: generated a new key");
+    const db = new Database(path.join(server.dataDir, "latchkey.db"), { readonly: true });
+    try {
+      expect(db.query<{ user_version: number }, []>("PRAGMA user_version").get()!.user_version).toBe(latestSchemaVersion());
+    } finally {
+      db.close();
+    }
+  });
+
+  test("SIGTERM stops it cleanly with exit code 0", async () => {
+    expect(await server.stop()).toBe(0);
+    expect(server.stderr()).toContain("stopped");
+  });
+});
+
+test("binary CLI: version, help, unknown command", async () => {
+  const { ensureBinaryBuilt } = await import("../helpers/binary.ts");
+  const binary = await ensureBinaryBuilt();
+  const cwd = mkdtempSync(path.join(tmpdir(), "latchkey-cli-"));
+  try {
+    const run = (args: string[]) => Bun.spawnSync([binary, ...args], { cwd, env: { PATH: process.env.PATH ?? "" } });
+    const version = run(["version"]);
+    expect(version.exitCode).toBe(0);
+    expect(version.stdout.toString()).toBe(`${VERSION}\n`);
+    expect(run(["help"]).exitCode).toBe(0);
+    const unknown = run(["frobnicate"]);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr.toString()).toContain("Usage: latchkey");
+    expect(readdirSync(cwd)).toEqual([]);
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+});
+
+test("binary ignores a bunfig.toml and lets src/config.ts read .env (real environment wins)", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "latchkey-env-"));
+  try {
+    // Bun's own .env loading would also read .env.local; Latchkey reads only .env.
+    writeFileSync(path.join(dir, ".env"), "LOG_LEVEL=warn\nAPP_NAME=from-dotenv\n");
+    writeFileSync(path.join(dir, ".env.local"), "PORT=not-a-port\n");
+    writeFileSync(path.join(dir, "bunfig.toml"), 'preload = ["./missing-preload.ts"]\n');
+    const server = await startBinary({ cwd: dir, env: { LOG_LEVEL: "info" } });
+    try {
+      // LOG_LEVEL=info from the real environment beats .env's warn: the info line is printed.
+      await server.waitForOutput("Latchkey is listening");
+      expect(existsSync(path.join(dir, "data", "latchkey.db"))).toBe(true);
+    } finally {
+      await server.stop();
+      rmSync(server.dir, { recursive: true, force: true });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);
