@@ -1,0 +1,447 @@
+/**
+ * OIDC clients: the domain functions behind the admin UI, the admin API and the CLI.
+ * - Client id: generated (UUID) or chosen (2–128 characters of A–Z a–z 0–9 . _ -).
+ * - Restricted by default: a client admits nobody until groups are allowed or it is marked unrestricted.
+ * - Secrets are generated here, shown once, stored as "sha256:<hex>" with a short prefix for recognition;
+ *   up to 20 per client, each with an optional expiry. Public clients have none.
+ * - Every validation failure is one AppError.validation with a message per field.
+ */
+import type { Database } from "bun:sqlite";
+import { AppError } from "../errors.ts";
+import {
+  countClientSecrets,
+  deleteClientRow,
+  deleteClientSecretRow,
+  existingGroupIds,
+  findClientRow,
+  findLiveClientSecretByHash,
+  insertClient,
+  insertClientSecret,
+  isUserInAllowedGroup,
+  listAllowedGroupIds,
+  listClientRows,
+  listClientSecretRows,
+  replaceAllowedGroups,
+  setClientGroupRestricted,
+  touchClient,
+  updateClientRow,
+  type OidcClientRow,
+} from "../db/oidc-clients.ts";
+import { nowSeconds, type Clock } from "../lib/clock.ts";
+import { hashToken } from "../lib/hash.ts";
+import { ALPHANUMERIC, randomString, randomUuid, type Random } from "../lib/random.ts";
+import { callbackUrlProblem } from "./redirect-uri.ts";
+
+export interface ClientDeps {
+  db: Database;
+  clock: Clock;
+  random: Random;
+}
+
+export interface OidcClient {
+  id: string;
+  name: string;
+  description: string;
+  callbackUrls: string[];
+  logoutCallbackUrls: string[];
+  launchUrl: string | null;
+  isPublic: boolean;
+  pkceEnabled: boolean;
+  requiresReauthentication: boolean;
+  skipConsent: boolean;
+  /** True when anyone with an account may use the client (no group restriction). */
+  unrestricted: boolean;
+  accessTokenDurationMinutes: number;
+  refreshTokenDurationMinutes: number;
+  hasLogo: boolean;
+  hasDarkLogo: boolean;
+  allowedGroupIds: string[];
+  createdById: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ClientInput {
+  /** Only on create: a chosen client id; omitted = a generated UUID. */
+  id?: string | null;
+  name: string;
+  description?: string;
+  callbackUrls: string[];
+  logoutCallbackUrls?: string[];
+  launchUrl?: string | null;
+  isPublic?: boolean;
+  pkceEnabled?: boolean;
+  requiresReauthentication?: boolean;
+  skipConsent?: boolean;
+  unrestricted?: boolean;
+  allowedGroupIds?: string[];
+  accessTokenDurationMinutes?: number;
+  refreshTokenDurationMinutes?: number;
+}
+
+export interface ClientSecretInfo {
+  id: string;
+  prefix: string;
+  createdAt: number;
+  expiresAt: number | null;
+  expired: boolean;
+}
+
+export interface CreatedClientSecret extends ClientSecretInfo {
+  /** The plaintext secret. Shown once; only its hash is stored. */
+  secret: string;
+}
+
+export const CLIENT_ID_PATTERN = /^[A-Za-z0-9._-]{2,128}$/;
+export const MAX_SECRETS_PER_CLIENT = 20;
+export const MAX_CALLBACK_URLS = 50;
+const MAX_TOKEN_MINUTES = 525_600; // 365 days
+const SECRET_LENGTH = 32;
+const SECRET_PREFIX_LENGTH = 4;
+
+export const DEFAULT_ACCESS_TOKEN_MINUTES = 60;
+export const DEFAULT_REFRESH_TOKEN_MINUTES = 43_200;
+
+function parseJsonList(text: string): string[] {
+  try {
+    const v = JSON.parse(text);
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+function toClient(row: OidcClientRow, allowedGroupIds: string[]): OidcClient {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    callbackUrls: parseJsonList(row.callback_urls),
+    logoutCallbackUrls: parseJsonList(row.logout_callback_urls),
+    launchUrl: row.launch_url,
+    isPublic: row.is_public === 1,
+    pkceEnabled: row.pkce_enabled === 1,
+    requiresReauthentication: row.requires_reauthentication === 1,
+    skipConsent: row.skip_consent === 1,
+    unrestricted: row.is_group_restricted === 0,
+    accessTokenDurationMinutes: row.access_token_duration_minutes,
+    refreshTokenDurationMinutes: row.refresh_token_duration_minutes,
+    hasLogo: row.logo_light_type !== null,
+    hasDarkLogo: row.logo_dark_type !== null,
+    allowedGroupIds,
+    createdById: row.created_by_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+// --- validation ----------------------------------------------------------------------------------
+
+function validateUrlList(field: string, urls: unknown, fields: Record<string, string>, required: boolean): string[] {
+  if (urls === undefined || urls === null) urls = [];
+  if (!Array.isArray(urls)) {
+    fields[field] = "Must be a list of URLs.";
+    return [];
+  }
+  const list = urls.map((u) => (typeof u === "string" ? u.trim() : u));
+  if (required && list.length === 0) {
+    fields[field] = "Add at least one callback URL.";
+    return [];
+  }
+  if (list.length > MAX_CALLBACK_URLS) {
+    fields[field] = `At most ${MAX_CALLBACK_URLS} URLs.`;
+    return [];
+  }
+  const seen = new Set<string>();
+  for (const u of list) {
+    const problem = typeof u === "string" ? callbackUrlProblem(u) : "Must be a URL.";
+    if (problem) {
+      fields[field] = `${typeof u === "string" ? u || "(empty)" : "value"}: ${problem}`;
+      return [];
+    }
+    seen.add(u as string);
+  }
+  return [...seen];
+}
+
+function validateMinutes(field: string, value: unknown, fallback: number, fields: Record<string, string>): number {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > MAX_TOKEN_MINUTES) {
+    fields[field] = `Enter a whole number of minutes between 1 and ${MAX_TOKEN_MINUTES}.`;
+    return fallback;
+  }
+  return value;
+}
+
+function validateBool(field: string, value: unknown, fallback: boolean, fields: Record<string, string>): boolean {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== "boolean") {
+    fields[field] = "Must be true or false.";
+    return fallback;
+  }
+  return value;
+}
+
+interface ValidatedClient {
+  name: string;
+  description: string;
+  callbackUrls: string[];
+  logoutCallbackUrls: string[];
+  launchUrl: string | null;
+  isPublic: boolean;
+  pkceEnabled: boolean;
+  requiresReauthentication: boolean;
+  skipConsent: boolean;
+  unrestricted: boolean;
+  allowedGroupIds: string[] | null;
+  accessTokenDurationMinutes: number;
+  refreshTokenDurationMinutes: number;
+}
+
+function validateClientInput(db: Database, input: ClientInput, current: OidcClient | null): ValidatedClient {
+  const fields: Record<string, string> = {};
+  const name = typeof input.name === "string" ? input.name.trim() : "";
+  if (!name) fields.name = "Enter a name.";
+  else if (name.length > 100) fields.name = "At most 100 characters.";
+  const description = typeof input.description === "string" ? input.description.trim() : (current?.description ?? "");
+  if (description.length > 1000) fields.description = "At most 1000 characters.";
+  const callbackUrls = validateUrlList("callbackUrls", input.callbackUrls, fields, true);
+  const logoutCallbackUrls = validateUrlList("logoutCallbackUrls", input.logoutCallbackUrls ?? current?.logoutCallbackUrls ?? [], fields, false);
+  let launchUrl: string | null = input.launchUrl === undefined ? (current?.launchUrl ?? null) : input.launchUrl;
+  if (typeof launchUrl === "string") {
+    launchUrl = launchUrl.trim() || null;
+    if (launchUrl) {
+      let ok = false;
+      try {
+        const u = new URL(launchUrl);
+        ok = (u.protocol === "https:" || u.protocol === "http:") && launchUrl.length <= MAX_URL_LEN;
+      } catch {
+        ok = false;
+      }
+      if (!ok) fields.launchUrl = "Enter an http(s) URL such as https://app.example.com.";
+    }
+  } else if (launchUrl !== null) {
+    fields.launchUrl = "Enter an http(s) URL.";
+    launchUrl = null;
+  }
+  const isPublic = validateBool("isPublic", input.isPublic, current?.isPublic ?? false, fields);
+  const pkceEnabled = validateBool("pkceEnabled", input.pkceEnabled, current?.pkceEnabled ?? false, fields);
+  const requiresReauthentication = validateBool("requiresReauthentication", input.requiresReauthentication, current?.requiresReauthentication ?? false, fields);
+  const skipConsent = validateBool("skipConsent", input.skipConsent, current?.skipConsent ?? false, fields);
+  const unrestricted = validateBool("unrestricted", input.unrestricted, current?.unrestricted ?? false, fields);
+  const accessTokenDurationMinutes = validateMinutes("accessTokenDurationMinutes", input.accessTokenDurationMinutes, current?.accessTokenDurationMinutes ?? DEFAULT_ACCESS_TOKEN_MINUTES, fields);
+  const refreshTokenDurationMinutes = validateMinutes("refreshTokenDurationMinutes", input.refreshTokenDurationMinutes, current?.refreshTokenDurationMinutes ?? DEFAULT_REFRESH_TOKEN_MINUTES, fields);
+  let allowedGroupIds: string[] | null = null;
+  if (input.allowedGroupIds !== undefined) {
+    allowedGroupIds = validateGroupIds(db, input.allowedGroupIds, fields);
+  }
+  if (Object.keys(fields).length) throw AppError.validation("Please correct the highlighted fields.", fields);
+  return {
+    name,
+    description,
+    callbackUrls,
+    logoutCallbackUrls,
+    launchUrl,
+    isPublic,
+    pkceEnabled,
+    requiresReauthentication,
+    skipConsent,
+    unrestricted,
+    allowedGroupIds,
+    accessTokenDurationMinutes,
+    refreshTokenDurationMinutes,
+  };
+}
+const MAX_URL_LEN = 2048;
+
+function validateGroupIds(db: Database, ids: unknown, fields: Record<string, string>): string[] {
+  if (!Array.isArray(ids) || ids.some((x) => typeof x !== "string")) {
+    fields.allowedGroupIds = "Must be a list of group ids.";
+    return [];
+  }
+  const unique = [...new Set(ids as string[])];
+  const existing = existingGroupIds(db, unique);
+  const missing = unique.filter((id) => !existing.has(id));
+  if (missing.length) {
+    fields.allowedGroupIds = `Unknown group: ${missing[0]}.`;
+    return [];
+  }
+  return unique;
+}
+
+// --- clients -------------------------------------------------------------------------------------
+
+/**
+ * Creates a client. Confidential clients get a first secret, returned here in plaintext once.
+ * Throws AppError.validation (fields: id, name, callbackUrls, …).
+ */
+export function createClient(
+  deps: ClientDeps,
+  input: ClientInput,
+  opts: { createdById?: string | null } = {},
+): { client: OidcClient; secret: CreatedClientSecret | null } {
+  const v = validateClientInput(deps.db, input, null);
+  let id: string;
+  if (input.id === undefined || input.id === null || input.id === "") {
+    id = randomUuid(deps.random);
+  } else if (typeof input.id !== "string" || !CLIENT_ID_PATTERN.test(input.id)) {
+    throw AppError.validation("Please correct the highlighted fields.", {
+      id: "A client id has 2–128 characters: letters, digits, dot, underscore or hyphen.",
+    });
+  } else {
+    id = input.id;
+  }
+  const now = nowSeconds(deps.clock);
+  return deps.db.transaction(() => {
+    if (findClientRow(deps.db, id)) {
+      throw AppError.validation("Please correct the highlighted fields.", { id: "This client id is already in use." });
+    }
+    insertClient(deps.db, {
+      id,
+      name: v.name,
+      description: v.description,
+      callback_urls: JSON.stringify(v.callbackUrls),
+      logout_callback_urls: JSON.stringify(v.logoutCallbackUrls),
+      launch_url: v.launchUrl,
+      is_public: v.isPublic ? 1 : 0,
+      pkce_enabled: v.pkceEnabled ? 1 : 0,
+      requires_reauthentication: v.requiresReauthentication ? 1 : 0,
+      skip_consent: v.skipConsent ? 1 : 0,
+      is_group_restricted: v.unrestricted ? 0 : 1,
+      access_token_duration_minutes: v.accessTokenDurationMinutes,
+      refresh_token_duration_minutes: v.refreshTokenDurationMinutes,
+      created_by_id: opts.createdById ?? null,
+      created_at: now,
+      updated_at: now,
+    });
+    if (v.allowedGroupIds) replaceAllowedGroups(deps.db, id, v.allowedGroupIds);
+    const secret = v.isPublic ? null : createClientSecret(deps, id);
+    return { client: findClientById(deps.db, id)!, secret };
+  })();
+}
+
+/** Updates a client's settings (the id never changes). Fields left undefined keep their value. */
+export function updateClient(deps: ClientDeps, clientId: string, input: ClientInput): OidcClient {
+  const current = findClientById(deps.db, clientId);
+  if (!current) throw AppError.notFound("This client does not exist.");
+  const v = validateClientInput(deps.db, input, current);
+  const now = nowSeconds(deps.clock);
+  deps.db.transaction(() => {
+    updateClientRow(deps.db, {
+      id: clientId,
+      name: v.name,
+      description: v.description,
+      callback_urls: JSON.stringify(v.callbackUrls),
+      logout_callback_urls: JSON.stringify(v.logoutCallbackUrls),
+      launch_url: v.launchUrl,
+      is_public: v.isPublic ? 1 : 0,
+      pkce_enabled: v.pkceEnabled ? 1 : 0,
+      requires_reauthentication: v.requiresReauthentication ? 1 : 0,
+      skip_consent: v.skipConsent ? 1 : 0,
+      is_group_restricted: v.unrestricted ? 0 : 1,
+      access_token_duration_minutes: v.accessTokenDurationMinutes,
+      refresh_token_duration_minutes: v.refreshTokenDurationMinutes,
+      updated_at: now,
+    });
+    if (v.allowedGroupIds) replaceAllowedGroups(deps.db, clientId, v.allowedGroupIds);
+  })();
+  return findClientById(deps.db, clientId)!;
+}
+
+export function findClientById(db: Database, clientId: string): OidcClient | null {
+  if (typeof clientId !== "string" || clientId.length === 0 || clientId.length > 256) return null;
+  const row = findClientRow(db, clientId);
+  return row ? toClient(row, listAllowedGroupIds(db, clientId)) : null;
+}
+
+export function listClients(db: Database): OidcClient[] {
+  return listClientRows(db).map((row) => toClient(row, listAllowedGroupIds(db, row.id)));
+}
+
+/** Deletes a client with its secrets, consents, codes and tokens. Returns false when it did not exist. */
+export function deleteClient(db: Database, clientId: string): boolean {
+  return deleteClientRow(db, clientId);
+}
+
+/** Replaces the groups whose members may use the client. */
+export function setAllowedGroups(deps: ClientDeps, clientId: string, groupIds: string[]): OidcClient {
+  if (!findClientRow(deps.db, clientId)) throw AppError.notFound("This client does not exist.");
+  const fields: Record<string, string> = {};
+  const ids = validateGroupIds(deps.db, groupIds, fields);
+  if (Object.keys(fields).length) throw AppError.validation("Please correct the highlighted fields.", fields);
+  deps.db.transaction(() => {
+    replaceAllowedGroups(deps.db, clientId, ids);
+    touchClient(deps.db, clientId, nowSeconds(deps.clock));
+  })();
+  return findClientById(deps.db, clientId)!;
+}
+
+/** Unrestricted: every user may use the client, whatever their groups. */
+export function setUnrestricted(deps: ClientDeps, clientId: string, unrestricted: boolean): OidcClient {
+  if (!setClientGroupRestricted(deps.db, clientId, !unrestricted, nowSeconds(deps.clock))) {
+    throw AppError.notFound("This client does not exist.");
+  }
+  return findClientById(deps.db, clientId)!;
+}
+
+/** May this user sign in to this client? Unrestricted, or a member of an allowed group. */
+export function isUserAllowedForClient(db: Database, client: OidcClient, userId: string): boolean {
+  return client.unrestricted || isUserInAllowedGroup(db, client.id, userId);
+}
+
+// --- secrets -------------------------------------------------------------------------------------
+
+export function hashClientSecret(secret: string): string {
+  return `sha256:${hashToken(secret)}`;
+}
+
+/** Generates a new secret for a confidential client. The plaintext is returned once. */
+export function createClientSecret(deps: ClientDeps, clientId: string, opts: { expiresAt?: number | null } = {}): CreatedClientSecret {
+  const row = findClientRow(deps.db, clientId);
+  if (!row) throw AppError.notFound("This client does not exist.");
+  if (row.is_public === 1) throw AppError.validation("Public clients have no secrets.", { secret: "Public clients have no secrets." });
+  const now = nowSeconds(deps.clock);
+  const expiresAt = opts.expiresAt ?? null;
+  if (expiresAt !== null && (!Number.isInteger(expiresAt) || expiresAt <= now)) {
+    throw AppError.validation("Please correct the highlighted fields.", { expiresAt: "The expiry must be in the future." });
+  }
+  if (countClientSecrets(deps.db, clientId) >= MAX_SECRETS_PER_CLIENT) {
+    throw AppError.validation(`A client can have at most ${MAX_SECRETS_PER_CLIENT} secrets. Revoke one first.`, {
+      secret: `At most ${MAX_SECRETS_PER_CLIENT} secrets.`,
+    });
+  }
+  const secret = randomString(deps.random, SECRET_LENGTH, ALPHANUMERIC);
+  const info = { id: randomUuid(deps.random), prefix: secret.slice(0, SECRET_PREFIX_LENGTH), createdAt: now, expiresAt };
+  insertClientSecret(deps.db, {
+    id: info.id,
+    client_id: clientId,
+    hash: hashClientSecret(secret),
+    prefix: info.prefix,
+    created_at: now,
+    expires_at: expiresAt,
+  });
+  return { ...info, expired: false, secret };
+}
+
+export function listClientSecrets(deps: { db: Database; clock: Clock }, clientId: string): ClientSecretInfo[] {
+  const now = nowSeconds(deps.clock);
+  return listClientSecretRows(deps.db, clientId).map((r) => ({
+    id: r.id,
+    prefix: r.prefix,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    expired: r.expires_at !== null && r.expires_at <= now,
+  }));
+}
+
+/** Revokes one secret. Returns false when the client has no such secret. */
+export function revokeClientSecret(db: Database, clientId: string, secretId: string): boolean {
+  return deleteClientSecretRow(db, clientId, secretId);
+}
+
+/** True when `secret` is one of the client's live (unexpired) secrets. */
+export function verifyClientSecret(deps: { db: Database; clock: Clock }, clientId: string, secret: string): boolean {
+  if (typeof secret !== "string" || secret.length === 0 || secret.length > 512) return false;
+  // The lookup is by hash of the presented value: no timing signal about stored secrets.
+  return findLiveClientSecretByHash(deps.db, clientId, hashClientSecret(secret), nowSeconds(deps.clock)) !== null;
+}
