@@ -1,0 +1,37 @@
+/**
+ * First-run setup: creates the first administrator while there are no users.
+ * Atomic: the user and the single-row setup claim are inserted in one IMMEDIATE transaction, so two
+ * racing requests cannot both create an admin — the loser gets 409.
+ */
+import type { Database } from "bun:sqlite";
+import { recordAuditEvent, type AuditOrigin } from "../audit/audit-log.ts";
+import { createUser, type UserProfileInput } from "../admin/users.ts";
+import { claimSetup } from "../db/setup-claim.ts";
+import { countUsers, type UserRow } from "../db/users.ts";
+import { AppError } from "../errors.ts";
+import { nowSeconds, type Clock } from "../lib/clock.ts";
+import type { Random } from "../lib/random.ts";
+
+export const SETUP_DONE_MESSAGE = "Setup is already complete. Sign in with your passkey instead.";
+
+/** True while the first administrator can still be created. */
+export function isSetupAvailable(db: Database): boolean {
+  return countUsers(db) === 0;
+}
+
+export function createInitialAdmin(
+  deps: { db: Database; clock: Clock; random: Random },
+  input: UserProfileInput,
+  origin?: AuditOrigin,
+): UserRow {
+  const user = deps.db
+    .transaction(() => {
+      if (!isSetupAvailable(deps.db)) throw AppError.conflict(SETUP_DONE_MESSAGE);
+      const created = createUser(deps, { ...input, isAdmin: true });
+      if (!claimSetup(deps.db, created.id, nowSeconds(deps.clock))) throw AppError.conflict(SETUP_DONE_MESSAGE);
+      return created;
+    })
+    .immediate();
+  recordAuditEvent(deps, "ACCOUNT_CREATED", { userId: user.id, origin, data: { method: "initial setup" } });
+  return user;
+}

@@ -1,0 +1,88 @@
+/**
+ * Users (domain side). Pocket ID's rules, so imported data and habits carry over:
+ * - username: `^[a-zA-Z0-9]([a-zA-Z0-9_.@-]*[a-zA-Z0-9])?$`, at most 50 characters, unique ignoring case;
+ * - email: optional unless `requireEmail`, at most 254 characters, unique ignoring case;
+ * - first name required (≤ 50), last name optional (≤ 50), display name defaults to "first last".
+ * Every problem is reported at once, per field (AppError.validation with `fields`).
+ */
+import type { Database } from "bun:sqlite";
+import { AppError } from "../errors.ts";
+import { insertUser, type UserRow } from "../db/users.ts";
+import { isEmailTaken, isUsernameTaken } from "../db/user-profile.ts";
+import { nowSeconds, type Clock } from "../lib/clock.ts";
+import { randomUuid, type Random } from "../lib/random.ts";
+
+export const USERNAME_PATTERN = /^[a-zA-Z0-9]([a-zA-Z0-9_.@-]*[a-zA-Z0-9])?$/;
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export interface UserProfileInput {
+  username: string;
+  email: string | null;
+  firstName: string;
+  lastName: string;
+  displayName?: string;
+}
+
+export interface NewUserInput extends UserProfileInput {
+  id?: string;
+  isAdmin?: boolean;
+  emailVerified?: boolean;
+  disabled?: boolean;
+  locale?: string | null;
+}
+
+/** Trimmed, validated profile fields. `exceptUserId` skips the user's own row in uniqueness checks. */
+export function validateUserProfile(
+  db: Database,
+  input: UserProfileInput,
+  opts: { requireEmail?: boolean; exceptUserId?: string | null } = {},
+): Required<UserProfileInput> {
+  const fields: Record<string, string> = {};
+  const username = (input.username ?? "").trim();
+  const email = (input.email ?? "").trim();
+  const firstName = (input.firstName ?? "").trim();
+  const lastName = (input.lastName ?? "").trim();
+  const displayName = (input.displayName ?? "").trim();
+
+  if (!username) fields.username = "Enter a username.";
+  else if (username.length > 50) fields.username = "Use at most 50 characters.";
+  else if (!USERNAME_PATTERN.test(username))
+    fields.username = "Use letters, digits and _ . @ - only, starting and ending with a letter or digit.";
+  else if (isUsernameTaken(db, username, opts.exceptUserId ?? null)) fields.username = "This username is already taken.";
+
+  if (!email) {
+    if (opts.requireEmail) fields.email = "Enter an email address.";
+  } else if (email.length > 254 || !EMAIL_PATTERN.test(email)) fields.email = "Enter a valid email address, like name@example.com.";
+  else if (isEmailTaken(db, email, opts.exceptUserId ?? null)) fields.email = "Another account already uses this email address.";
+
+  if (!firstName) fields.firstName = "Enter a first name.";
+  else if (firstName.length > 50) fields.firstName = "Use at most 50 characters.";
+  if (lastName.length > 50) fields.lastName = "Use at most 50 characters.";
+  if (displayName.length > 100) fields.displayName = "Use at most 100 characters.";
+
+  if (Object.keys(fields).length) throw AppError.validation("Please correct the highlighted fields.", fields);
+  return { username, email: email || null, firstName, lastName, displayName: displayName || [firstName, lastName].filter(Boolean).join(" ") };
+}
+
+/** Creates a user after validating every field. Runs inside the caller's transaction if there is one. */
+export function createUser(deps: { db: Database; clock: Clock; random: Random }, input: NewUserInput, opts: { requireEmail?: boolean } = {}): UserRow {
+  const profile = validateUserProfile(deps.db, input, { requireEmail: opts.requireEmail });
+  const now = nowSeconds(deps.clock);
+  const row: UserRow = {
+    id: input.id ?? randomUuid(deps.random),
+    username: profile.username,
+    email: profile.email,
+    email_verified: input.emailVerified ? 1 : 0,
+    first_name: profile.firstName,
+    last_name: profile.lastName,
+    display_name: profile.displayName,
+    is_admin: input.isAdmin ? 1 : 0,
+    disabled: input.disabled ? 1 : 0,
+    locale: input.locale ?? null,
+    ldap_id: null,
+    created_at: now,
+    updated_at: now,
+  };
+  insertUser(deps.db, row);
+  return row;
+}

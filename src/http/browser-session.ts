@@ -1,0 +1,121 @@
+/**
+ * Signing a browser in and out, and the guards pages use.
+ * - Session cookie: cookieName(config, SESSION_COOKIE), HttpOnly, SameSite=Lax, Path=/, `__Host-` +
+ *   Secure only on https, Max-Age = sessionDuration minutes.
+ * - `?redirect=` targets must be local paths ("/x", never "//x" or "/\x"): no open redirects.
+ * - The ceremony cookie binds a WebAuthn challenge row to the browser that asked for it (60 s).
+ * - Re-authentication: a fresh passkey assertion within the last 60 s (/reauthenticate?redirect=…).
+ */
+import { isRecentlyAuthenticated, createSession, endSession, type Amr, type Session } from "../account/sessions.ts";
+import { readAppConfig } from "../admin/app-config.ts";
+import { CEREMONY_TIMEOUT_SECONDS } from "../webauthn/relying-party.ts";
+import { clearCookie, cookieName, readCookie, serializeCookie } from "./cookies.ts";
+import { addResponseCookie, currentSession, requestMeta, SESSION_COOKIE } from "./request-context.ts";
+import { isHtmx, navigate, redirectResponse } from "./responses.ts";
+import type { WebDeps } from "./web-deps.ts";
+
+export const CEREMONY_COOKIE = "latchkey_webauthn";
+
+export function appConfigOf(web: WebDeps) {
+  return readAppConfig(web.db, { uiConfigDisabled: web.config.uiConfigDisabled, env: web.config.appConfigEnv });
+}
+
+/** Creates a session for `userId`, queues its cookie, and makes it this request's session. */
+export function startBrowserSession(web: WebDeps, request: Request, userId: string, amr: Amr[]): Session {
+  const previous = currentSession(web, request);
+  if (previous) endSession(web.db, previous.id);
+  const duration = appConfigOf(web).sessionDuration;
+  const meta = requestMeta(request);
+  const { token, session } = createSession(web, {
+    userId,
+    amr,
+    durationMinutes: duration,
+    ip: meta.ip,
+    userAgent: request.headers.get("user-agent")?.slice(0, 512) ?? null,
+  });
+  addResponseCookie(request, serializeCookie(web.config, cookieName(web.config, SESSION_COOKIE), token, { maxAge: duration * 60, sameSite: "Lax" }));
+  meta.session = session;
+  return session;
+}
+
+/** Ends this request's session (if any) and clears the cookie. */
+export function endBrowserSession(web: WebDeps, request: Request): Session | null {
+  const session = currentSession(web, request);
+  if (session) endSession(web.db, session.id);
+  addResponseCookie(request, clearCookie(web.config, cookieName(web.config, SESSION_COOKIE)));
+  requestMeta(request).session = null;
+  return session;
+}
+
+/** A local path to continue to after sign-in, or null. Only "/…" (not "//…" or "/\…"), no control characters. */
+export function safeRedirectPath(value: unknown): string | null {
+  if (typeof value !== "string" || value.length > 4096) return null;
+  if (!value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return null;
+  if (/[\u0000-\u001f\u007f\\]/.test(value)) return null;
+  try {
+    const parsed = new URL(value, "http://x.invalid");
+    if (parsed.origin !== "http://x.invalid") return null;
+  } catch {
+    return null;
+  }
+  return value;
+}
+
+/** Where a signed-in person goes by default (the homePageUrl setting, if local). */
+export function homePath(web: WebDeps): string {
+  return safeRedirectPath(appConfigOf(web).homePageUrl) ?? "/settings/account";
+}
+
+export function currentPathAndQuery(request: Request): string {
+  const url = new URL(request.url);
+  return url.pathname + url.search;
+}
+
+export function loginUrl(redirect: string | null): string {
+  return redirect ? `/login?redirect=${encodeURIComponent(redirect)}` : "/login";
+}
+
+/** For pages: the session, or a redirect to /login that comes back here afterwards. */
+export function sessionOrLogin(web: WebDeps, request: Request): Session | Response {
+  const session = currentSession(web, request);
+  if (session) return session;
+  const target = request.method === "GET" ? currentPathAndQuery(request) : null;
+  return isHtmx(request) ? navigate(request, loginUrl(target)) : redirectResponse(loginUrl(target));
+}
+
+export function reauthenticationUrl(redirect: string): string {
+  return `/reauthenticate?redirect=${encodeURIComponent(redirect)}`;
+}
+
+/**
+ * Demands a fresh passkey assertion (within `maxAgeSeconds`, default 60) before a sensitive action.
+ * Returns null when the session qualifies, else a response sending the person to /login or
+ * /reauthenticate, which come back to `redirect` (default: this GET request's URL).
+ */
+export function requireRecentAuthentication(
+  web: WebDeps,
+  request: Request,
+  opts: { maxAgeSeconds?: number; redirect?: string } = {},
+): Response | null {
+  const session = currentSession(web, request);
+  const back = safeRedirectPath(opts.redirect) ?? (request.method === "GET" ? currentPathAndQuery(request) : homePath(web));
+  if (!session) return navigate(request, loginUrl(back));
+  if (isRecentlyAuthenticated(session, web.clock, opts.maxAgeSeconds ?? 60)) return null;
+  return navigate(request, reauthenticationUrl(back));
+}
+
+/** Binds a challenge row to this browser. */
+export function setCeremonyCookie(web: WebDeps, request: Request, challengeId: string): void {
+  addResponseCookie(
+    request,
+    serializeCookie(web.config, cookieName(web.config, CEREMONY_COOKIE), challengeId, { maxAge: CEREMONY_TIMEOUT_SECONDS, sameSite: "Strict" }),
+  );
+}
+
+/** The challenge row id this browser holds (the cookie is cleared in the same response). */
+export function takeCeremonyCookie(web: WebDeps, request: Request): string | null {
+  const name = cookieName(web.config, CEREMONY_COOKIE);
+  const value = readCookie(request, name);
+  if (value) addResponseCookie(request, clearCookie(web.config, name));
+  return value && /^[0-9a-f-]{36}$/.test(value) ? value : null;
+}

@@ -1,0 +1,99 @@
+/**
+ * Passkey assertions over @simplewebauthn/server.
+ * - Sign-in is discoverable (empty allowCredentials): the credential id finds the passkey, and the
+ *   user handle (UTF-8 bytes of the user id), when sent, must name its owner.
+ * - Re-authentication lists only the signed-in user's passkeys and refuses anyone else's.
+ * - The signature counter must grow (0 staying 0 is fine); a counter that does not is refused and
+ *   audited as PASSKEY_COUNTER_REGRESSION (a cloned authenticator).
+ * - Synced passkeys are refused when the setting forbids them; disabled users are refused.
+ */
+import {
+  generateAuthenticationOptions,
+  verifyAuthenticationResponse,
+  type AuthenticationResponseJSON,
+  type PublicKeyCredentialRequestOptionsJSON,
+} from "@simplewebauthn/server";
+import { recordAuditEvent, type AuditOrigin } from "../audit/audit-log.ts";
+import { findUserById, type UserRow } from "../db/users.ts";
+import { findCredentialByCredentialId, listCredentialsByUser, recordCredentialUse, type CredentialRow } from "../db/webauthn.ts";
+import { AppError } from "../errors.ts";
+import { encodeBase64Url } from "../lib/base64url.ts";
+import { nowSeconds } from "../lib/clock.ts";
+import { issueChallenge, takeChallenge } from "./challenges.ts";
+import { PASSKEY_MESSAGES, verificationError } from "./errors.ts";
+import { parseTransports, type WebAuthnDeps } from "./registration.ts";
+import { CEREMONY_TIMEOUT_SECONDS, relyingParty, userHandleOf } from "./relying-party.ts";
+
+export type AssertionPurpose = "login" | "reauthenticate";
+
+/** Starts an assertion. For "reauthenticate", pass the signed-in user: only their passkeys are allowed. */
+export async function startPasskeyAssertion(
+  deps: WebAuthnDeps,
+  input: { purpose: AssertionPurpose; userId?: string | null },
+): Promise<{ challengeId: string; options: PublicKeyCredentialRequestOptionsJSON }> {
+  const rp = relyingParty(deps);
+  const userId = input.purpose === "reauthenticate" ? (input.userId ?? null) : null;
+  if (input.purpose === "reauthenticate" && !userId) throw AppError.unauthenticated();
+  const challenge = issueChallenge(deps, { purpose: input.purpose, userId, userVerification: rp.userVerification });
+  const allowCredentials = userId
+    ? listCredentialsByUser(deps.db, userId).map((c) => ({ id: c.credential_id, transports: parseTransports(c.transports) }))
+    : [];
+  const options = await generateAuthenticationOptions({
+    rpID: rp.id,
+    challenge: challenge.challenge,
+    timeout: CEREMONY_TIMEOUT_SECONDS * 1000,
+    userVerification: rp.userVerification,
+    allowCredentials,
+  });
+  return { challengeId: challenge.id, options };
+}
+
+/** Verifies an assertion; returns the passkey's owner and the updated passkey. */
+export async function finishPasskeyAssertion(
+  deps: WebAuthnDeps,
+  input: { challengeId: string | null; purpose: AssertionPurpose; response: AuthenticationResponseJSON; origin?: AuditOrigin },
+): Promise<{ user: UserRow; credential: CredentialRow }> {
+  const challenge = takeChallenge(deps, input.challengeId, input.purpose);
+  const rp = relyingParty(deps);
+  const credentialId = typeof input.response?.id === "string" ? input.response.id : "";
+  const credential = credentialId ? findCredentialByCredentialId(deps.db, credentialId) : null;
+  if (!credential) throw AppError.passkey(PASSKEY_MESSAGES.unknownPasskey);
+  if (challenge.user_id !== null && challenge.user_id !== credential.user_id) throw AppError.passkey(PASSKEY_MESSAGES.notYours);
+  const userHandle = input.response.response?.userHandle;
+  if (userHandle && userHandle !== encodeBase64Url(userHandleOf(credential.user_id))) throw AppError.passkey(PASSKEY_MESSAGES.notYours);
+  const user = findUserById(deps.db, credential.user_id);
+  if (!user) throw AppError.passkey(PASSKEY_MESSAGES.unknownPasskey);
+
+  let verified;
+  try {
+    verified = await verifyAuthenticationResponse({
+      response: input.response,
+      expectedChallenge: challenge.challenge,
+      expectedOrigin: rp.origin,
+      expectedRPID: rp.id,
+      requireUserVerification: challenge.user_verification === "required",
+      // The counter is checked below, after the signature, so a regression can be audited.
+      credential: { id: credential.credential_id, publicKey: credential.public_key as Uint8Array<ArrayBuffer>, counter: 0, transports: parseTransports(credential.transports) },
+    });
+  } catch (error) {
+    deps.log.warn("passkey assertion refused", { credential: credential.id, reason: error instanceof Error ? error.message : String(error) });
+    throw verificationError(error);
+  }
+  if (!verified.verified) throw AppError.passkey(PASSKEY_MESSAGES.invalid);
+  const info = verified.authenticationInfo;
+
+  if ((info.newCounter > 0 || credential.counter > 0) && info.newCounter <= credential.counter) {
+    recordAuditEvent(deps, "PASSKEY_COUNTER_REGRESSION", {
+      userId: user.id,
+      origin: input.origin,
+      data: { credentialID: credential.credential_id, passkeyName: credential.name, storedCounter: credential.counter, receivedCounter: info.newCounter },
+    });
+    throw AppError.passkey(PASSKEY_MESSAGES.counter);
+  }
+  if (credential.backup_eligible === 1 && !rp.allowSyncedPasskeys) throw AppError.passkey(PASSKEY_MESSAGES.synced);
+  if (user.disabled === 1) throw new AppError("forbidden", PASSKEY_MESSAGES.disabled);
+
+  const now = nowSeconds(deps.clock);
+  recordCredentialUse(deps.db, credential.id, { counter: info.newCounter, backupState: info.credentialBackedUp, now });
+  return { user, credential: { ...credential, counter: info.newCounter, backup_state: info.credentialBackedUp ? 1 : 0, last_used_at: now } };
+}

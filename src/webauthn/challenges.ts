@@ -1,0 +1,39 @@
+/** Ceremony challenges: random, stored as rows that expire after 60 s and are consumed in one DELETE … RETURNING. */
+import type { Database } from "bun:sqlite";
+import { consumeChallenge, deleteExpiredChallenges, insertChallenge, type ChallengePurpose, type ChallengeRow } from "../db/webauthn.ts";
+import { AppError } from "../errors.ts";
+import { nowSeconds, type Clock } from "../lib/clock.ts";
+import { randomToken, randomUuid, type Random } from "../lib/random.ts";
+import { PASSKEY_MESSAGES } from "./errors.ts";
+import { CEREMONY_TIMEOUT_SECONDS } from "./relying-party.ts";
+
+export interface ChallengeDeps {
+  db: Database;
+  clock: Clock;
+  random: Random;
+}
+
+export function issueChallenge(
+  deps: ChallengeDeps,
+  input: { purpose: ChallengePurpose; userId: string | null; userVerification: string },
+): ChallengeRow {
+  const now = nowSeconds(deps.clock);
+  deleteExpiredChallenges(deps.db, now);
+  const row: ChallengeRow = {
+    id: randomUuid(deps.random),
+    challenge: randomToken(deps.random),
+    purpose: input.purpose,
+    user_id: input.userId,
+    user_verification: input.userVerification,
+    expires_at: now + CEREMONY_TIMEOUT_SECONDS,
+  };
+  insertChallenge(deps.db, row);
+  return row;
+}
+
+/** The challenge row for this ceremony, deleted on read; throws when it is unknown, used or expired. */
+export function takeChallenge(deps: ChallengeDeps, challengeId: string | null, purpose: ChallengePurpose): ChallengeRow {
+  const row = challengeId ? consumeChallenge(deps.db, challengeId, purpose, nowSeconds(deps.clock)) : null;
+  if (!row) throw AppError.passkey(PASSKEY_MESSAGES.challengeMissing);
+  return row;
+}

@@ -1,0 +1,119 @@
+/**
+ * Passkey registration over @simplewebauthn/server.
+ * - Discoverable credentials only (residentKey required), attestation none, ES256/EdDSA/RS256.
+ * - excludeCredentials lists the user's passkeys so an authenticator cannot register twice.
+ * - The challenge row is bound to the user who started the ceremony.
+ * - Synced (backup-eligible) passkeys are refused when the setting forbids them.
+ */
+import {
+  generateRegistrationOptions,
+  verifyRegistrationResponse,
+  type PublicKeyCredentialCreationOptionsJSON,
+  type RegistrationResponseJSON,
+} from "@simplewebauthn/server";
+import type { Database } from "bun:sqlite";
+import type { Config } from "../config.ts";
+import { findCredentialByCredentialId, insertCredential, listCredentialsByUser, type CredentialRow } from "../db/webauthn.ts";
+import type { UserRow } from "../db/users.ts";
+import { AppError } from "../errors.ts";
+import { nowSeconds, type Clock } from "../lib/clock.ts";
+import type { Log } from "../lib/log.ts";
+import { randomUuid, type Random } from "../lib/random.ts";
+import { defaultPasskeyName } from "./authenticator-names.ts";
+import { issueChallenge, takeChallenge } from "./challenges.ts";
+import { PASSKEY_MESSAGES, verificationError } from "./errors.ts";
+import { CEREMONY_TIMEOUT_SECONDS, relyingParty, SUPPORTED_ALGORITHM_IDS, userHandleOf } from "./relying-party.ts";
+
+export interface WebAuthnDeps {
+  db: Database;
+  clock: Clock;
+  random: Random;
+  config: Config;
+  log: Log;
+}
+
+type UserForRegistration = Pick<UserRow, "id" | "username" | "first_name" | "last_name" | "display_name">;
+
+export async function startPasskeyRegistration(
+  deps: WebAuthnDeps,
+  user: UserForRegistration,
+): Promise<{ challengeId: string; options: PublicKeyCredentialCreationOptionsJSON }> {
+  const rp = relyingParty(deps);
+  const challenge = issueChallenge(deps, { purpose: "register", userId: user.id, userVerification: rp.userVerification });
+  const existing = listCredentialsByUser(deps.db, user.id);
+  const options = await generateRegistrationOptions({
+    rpName: rp.name,
+    rpID: rp.id,
+    userName: user.username,
+    userID: userHandleOf(user.id),
+    userDisplayName: user.display_name || [user.first_name, user.last_name].filter(Boolean).join(" ") || user.username,
+    challenge: challenge.challenge,
+    timeout: CEREMONY_TIMEOUT_SECONDS * 1000,
+    attestationType: "none",
+    excludeCredentials: existing.map((c) => ({ id: c.credential_id, transports: parseTransports(c.transports) })),
+    authenticatorSelection: {
+      residentKey: "required",
+      requireResidentKey: true,
+      userVerification: rp.userVerification,
+      ...(rp.authenticatorAttachment === "any" ? {} : { authenticatorAttachment: rp.authenticatorAttachment }),
+    },
+    extensions: { credProps: true } as never,
+    supportedAlgorithmIDs: SUPPORTED_ALGORITHM_IDS,
+  });
+  return { challengeId: challenge.id, options };
+}
+
+export async function finishPasskeyRegistration(
+  deps: WebAuthnDeps,
+  input: { challengeId: string | null; userId: string; response: RegistrationResponseJSON; name?: string },
+): Promise<CredentialRow> {
+  const challenge = takeChallenge(deps, input.challengeId, "register");
+  if (challenge.user_id !== input.userId) throw AppError.passkey(PASSKEY_MESSAGES.challengeMismatch);
+  const rp = relyingParty(deps);
+  let verified;
+  try {
+    verified = await verifyRegistrationResponse({
+      response: input.response,
+      expectedChallenge: challenge.challenge,
+      expectedOrigin: rp.origin,
+      expectedRPID: rp.id,
+      requireUserVerification: challenge.user_verification === "required",
+      supportedAlgorithmIDs: SUPPORTED_ALGORITHM_IDS,
+    });
+  } catch (error) {
+    deps.log.warn("passkey registration refused", { userId: input.userId, reason: error instanceof Error ? error.message : String(error) });
+    throw verificationError(error);
+  }
+  if (!verified.verified) throw AppError.passkey(PASSKEY_MESSAGES.invalid);
+  const info = verified.registrationInfo;
+  const synced = info.credentialDeviceType === "multiDevice";
+  if (synced && !rp.allowSyncedPasskeys) throw AppError.passkey(PASSKEY_MESSAGES.synced);
+  if (findCredentialByCredentialId(deps.db, info.credential.id)) throw AppError.conflict(PASSKEY_MESSAGES.duplicate);
+
+  const row: CredentialRow = {
+    id: randomUuid(deps.random),
+    user_id: input.userId,
+    name: (input.name ?? "").trim().slice(0, 50) || defaultPasskeyName(info.aaguid),
+    credential_id: info.credential.id,
+    public_key: info.credential.publicKey,
+    counter: info.credential.counter,
+    transports: JSON.stringify(info.credential.transports ?? input.response.response.transports ?? []),
+    aaguid: info.aaguid,
+    device_type: info.credentialDeviceType,
+    backup_eligible: synced ? 1 : 0,
+    backup_state: info.credentialBackedUp ? 1 : 0,
+    created_at: nowSeconds(deps.clock),
+    last_used_at: null,
+  };
+  insertCredential(deps.db, row);
+  return row;
+}
+
+export function parseTransports(json: string): AuthenticatorTransport[] {
+  try {
+    const v = JSON.parse(json);
+    return Array.isArray(v) ? v.filter((t): t is AuthenticatorTransport => typeof t === "string") : [];
+  } catch {
+    return [];
+  }
+}
