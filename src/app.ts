@@ -11,6 +11,7 @@ import { verifyCsrf } from "./http/plugins/csrf.ts";
 import { errorToResponse } from "./http/plugins/errors.ts";
 import { applySecurityHeaders } from "./http/plugins/security-headers.ts";
 import { initRequestMeta } from "./http/request-context.ts";
+import { adminRoutes } from "./http/routes/admin-index.ts";
 import { healthRoutes } from "./http/routes/health.ts";
 import { staticRoutes } from "./http/routes/static.ts";
 import type { WebDeps } from "./http/web-deps.ts";
@@ -30,7 +31,8 @@ export async function createApp(deps: Deps): Promise<App> {
   const elysia = new Elysia({ normalize: true })
     .onError({ as: "global" }, ({ error, code, request }) => errorToResponse(web, assets, request, error, code))
     .use(healthRoutes(web))
-    .use(staticRoutes(web));
+    .use(staticRoutes(web))
+    .use(adminRoutes(web));
 
   const handler = elysia.handle.bind(elysia);
 

@@ -7,6 +7,7 @@
 import type { Database } from "bun:sqlite";
 import m0001 from "./migrations/0001_initial.sql" with { type: "text" };
 import m0003 from "./migrations/0003_oidc.sql" with { type: "text" };
+import m0004 from "./migrations/0004_admin.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -17,6 +18,7 @@ export interface Migration {
 export const MIGRATIONS: Migration[] = [
   { version: 1, name: "initial", sql: m0001 },
   { version: 3, name: "oidc", sql: m0003 },
+  { version: 4, name: "admin", sql: m0004 },
 ];
 
 export class MigrationError extends Error {

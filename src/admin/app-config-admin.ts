@@ -1,0 +1,124 @@
+/**
+ * Editing the application configuration (page and REST API) on top of app-config.ts.
+ * - Values arrive as strings (forms, Pocket ID's JSON) or typed JSON; each is checked by its kind
+ *   and the definition's rule, and every problem is reported per field.
+ * - An empty value resets the key to its default (Pocket ID's PUT semantics); unknown keys (SMTP,
+ *   LDAP… that Latchkey does not implement yet) are ignored so Pocket ID scripts keep working.
+ * - With UI_CONFIG_DISABLED=true nothing can be changed: the environment is the source of truth.
+ */
+import type { Database } from "bun:sqlite";
+import { deleteAppConfigRow, upsertAppConfigRows } from "../db/app-config.ts";
+import { AppError } from "../errors.ts";
+import { nowSeconds, type Clock } from "../lib/clock.ts";
+import { APP_CONFIG_DEFINITIONS, readAppConfig, type AppConfig, type AppConfigKey } from "./app-config.ts";
+import { checkGroupIds } from "./user-groups.ts";
+import { claimList, FieldErrors, isRecord } from "./validation.ts";
+
+/** Keys anyone may read (GET /api/application-configuration), as in Pocket ID. */
+export const PUBLIC_CONFIG_KEYS = new Set<string>(["appName", "homePageUrl", "accentColor", "disableAnimations", "allowOwnAccountEdit", "allowUserSignups", "requireUserEmail"]);
+
+const TYPE_NAMES = { string: "string", int: "number", bool: "bool", json: "array" } as const;
+
+export interface ConfigEntry {
+  key: string;
+  type: string;
+  value: string;
+  isPublic?: boolean;
+}
+
+export function configEntries(config: AppConfig, opts: { publicOnly: boolean }): ConfigEntry[] {
+  const out: ConfigEntry[] = [];
+  for (const [key, d] of Object.entries(APP_CONFIG_DEFINITIONS) as [AppConfigKey, { kind: keyof typeof TYPE_NAMES; sensitive?: boolean }][]) {
+    const isPublic = PUBLIC_CONFIG_KEYS.has(key);
+    if (opts.publicOnly && !isPublic) continue;
+    const v = config[key];
+    const value = d.sensitive ? "XXXXXXXXXX" : typeof v === "object" ? JSON.stringify(v) : String(v);
+    out.push(opts.publicOnly ? { key, type: TYPE_NAMES[d.kind], value } : { key, type: TYPE_NAMES[d.kind], value, isPublic });
+  }
+  return out;
+}
+
+function extraRule(key: AppConfigKey, value: unknown): string | null {
+  if (key === "homePageUrl") {
+    const v = String(value);
+    if (v.startsWith("/") && !v.startsWith("//")) return null;
+    try {
+      const u = new URL(v);
+      return u.protocol === "http:" || u.protocol === "https:" ? null : "must be a path like /settings/account or an http(s) URL";
+    } catch {
+      return "must be a path like /settings/account or an http(s) URL";
+    }
+  }
+  if (key === "accentColor") return value === "default" || /^#[0-9a-fA-F]{6}$/.test(String(value)) ? null : "must be default or a colour like #4f46e5";
+  return null;
+}
+
+/** Validates a (partial) config body and stores it. Returns the keys whose stored value changed. */
+export function updateAppConfigFromInput(deps: { db: Database; clock: Clock; uiConfigDisabled: boolean; env: Record<string, string> }, input: unknown): AppConfigKey[] {
+  if (deps.uiConfigDisabled) throw AppError.forbidden("The configuration is read from environment variables (UI_CONFIG_DISABLED=true) and cannot be changed here.");
+  if (!isRecord(input)) throw AppError.validation("Send an object of configuration values.", { body: "must be an object" });
+  const before = readAppConfig(deps.db, { uiConfigDisabled: false, env: {} });
+  const errors = new FieldErrors();
+  const set: { key: string; value: string }[] = [];
+  const reset: AppConfigKey[] = [];
+  const changed: AppConfigKey[] = [];
+  for (const [key, raw] of Object.entries(input)) {
+    const d = (APP_CONFIG_DEFINITIONS as Record<string, { kind: string; default: unknown; validate?: (v: never) => string | null }>)[key];
+    if (!d) continue;
+    const k = key as AppConfigKey;
+    if (raw === null || raw === "" || (Array.isArray(raw) && raw.length === 0 && d.kind === "json")) {
+      reset.push(k);
+      if (JSON.stringify(before[k]) !== JSON.stringify(d.default)) changed.push(k);
+      continue;
+    }
+    let value: unknown = raw;
+    if (d.kind === "int") {
+      value = typeof raw === "number" ? raw : typeof raw === "string" && /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
+      if (!Number.isInteger(value)) {
+        errors.add(key, "must be a whole number");
+        continue;
+      }
+    } else if (d.kind === "bool") {
+      if (raw === true || raw === "true" || raw === "on" || raw === "1") value = true;
+      else if (raw === false || raw === "false" || raw === "off" || raw === "0") value = false;
+      else {
+        errors.add(key, "must be true or false");
+        continue;
+      }
+    } else if (d.kind === "json") {
+      if (typeof raw === "string") {
+        try {
+          value = JSON.parse(raw);
+        } catch {
+          errors.add(key, "must be JSON");
+          continue;
+        }
+      }
+      if (k === "signupDefaultUserGroupIDs") {
+        if (!Array.isArray(value) || !value.every((x) => typeof x === "string")) {
+          errors.add(key, "must be a list of group ids");
+          continue;
+        }
+        checkGroupIds(deps.db, errors, key, value as string[]);
+      } else if (k === "signupDefaultCustomClaims") {
+        value = claimList(errors, value, key);
+      }
+    } else if (typeof raw !== "string") {
+      errors.add(key, "must be a string");
+      continue;
+    } else value = raw.trim();
+    const problem = d.validate?.(value as never) ?? extraRule(k, value);
+    if (problem) {
+      errors.add(key, problem);
+      continue;
+    }
+    set.push({ key, value: d.kind === "json" ? JSON.stringify(value) : String(value) });
+    if (JSON.stringify(before[k]) !== JSON.stringify(value)) changed.push(k);
+  }
+  errors.throwIfAny();
+  deps.db.transaction(() => {
+    upsertAppConfigRows(deps.db, set, nowSeconds(deps.clock));
+    for (const k of reset) deleteAppConfigRow(deps.db, k);
+  })();
+  return changed;
+}

@@ -1,0 +1,251 @@
+/**
+ * What administrators do to users: list/search, create, edit, delete, groups, passkeys, sessions.
+ * - Usernames follow Pocket ID's pattern and are unique case-insensitively (the column is NOCASE).
+ * - The last active administrator can be neither demoted, disabled nor deleted: that would lock
+ *   everyone out of the admin console.
+ * - Disabling a user ends their sessions at once (lookups refuse disabled users anyway).
+ */
+import type { Database } from "bun:sqlite";
+import { readAppConfig } from "./app-config.ts";
+import { endAllSessionsOfUser } from "../account/sessions.ts";
+import { listSessionsOfUser } from "../db/sessions.ts";
+import {
+  countAdmins,
+  deleteCredentialOfUser,
+  deleteSessionOfUser,
+  deleteUserRow,
+  listCredentialsOfUser,
+  searchUsers,
+  updateUserRow,
+} from "../db/user-admin.ts";
+import { listGroupsOfUser, replaceUserGroupsOfUser } from "../db/user-groups.ts";
+import { findUserById, type UserRow } from "../db/users.ts";
+import { createUser, validateUserProfile } from "./users.ts";
+import { AppError } from "../errors.ts";
+import { nowSeconds, type Clock } from "../lib/clock.ts";
+import type { Random } from "../lib/random.ts";
+import { STATIC_API_KEY_USER_ID } from "./api-keys.ts";
+import { getCustomClaims, type CustomClaim } from "./custom-claims.ts";
+import { isoTime, toPage, type ListQuery, type Page } from "./pagination.ts";
+import { checkGroupIds } from "./user-groups.ts";
+import { bool, FieldErrors, isRecord, str, strList } from "./validation.ts";
+import type { Config } from "../config.ts";
+
+type Deps = { db: Database; clock: Clock; random: Random; config: Config };
+
+export interface UserDto {
+  id: string;
+  username: string;
+  email: string | null;
+  emailVerified: boolean;
+  firstName: string;
+  lastName: string;
+  displayName: string;
+  isAdmin: boolean;
+  disabled: boolean;
+  locale: string | null;
+  ldapId: string | null;
+  createdAt: string | null;
+  customClaims: CustomClaim[];
+  userGroups: { id: string; name: string; friendlyName: string }[];
+}
+
+export function toUserDto(db: Database, row: UserRow): UserDto {
+  return {
+    id: row.id,
+    username: row.username,
+    email: row.email,
+    emailVerified: row.email_verified === 1,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    displayName: row.display_name,
+    isAdmin: row.is_admin === 1,
+    disabled: row.disabled === 1,
+    locale: row.locale,
+    ldapId: row.ldap_id,
+    createdAt: isoTime(row.created_at),
+    customClaims: getCustomClaims(db, { userId: row.id }),
+    userGroups: listGroupsOfUser(db, row.id).map((g) => ({ id: g.id, name: g.name, friendlyName: g.friendly_name })),
+  };
+}
+
+export function listUsers(db: Database, q: ListQuery): Page<UserDto> {
+  const { rows, total } = searchUsers(db, { search: q.search, limit: q.limit, offset: q.offset, sort: q.sort, direction: q.direction });
+  return toPage(rows.map((r) => toUserDto(db, r)), total, q);
+}
+
+export function getUser(db: Database, id: string): UserRow {
+  const row = id === STATIC_API_KEY_USER_ID ? null : findUserById(db, id);
+  if (!row) throw AppError.notFound("No such user.");
+  return row;
+}
+
+export interface UserInput {
+  username: string;
+  email: string | null;
+  emailVerified: boolean;
+  firstName: string;
+  lastName: string;
+  displayName: string;
+  isAdmin: boolean;
+  disabled: boolean;
+  locale: string | null;
+  userGroupIds: string[] | null;
+}
+
+/** Validates a create/update body (JSON or form). `existing` is the row being edited, if any. */
+export function parseUserInput(deps: Deps, input: unknown, existing: UserRow | null): UserInput {
+  const errors = new FieldErrors();
+  const body = isRecord(input) ? input : {};
+  const app = readAppConfig(deps.db, { uiConfigDisabled: deps.config.uiConfigDisabled, env: deps.config.appConfigEnv });
+  const text = (field: string): string => {
+    const v = body[field];
+    if (v === undefined || v === null) return "";
+    if (typeof v !== "string") {
+      errors.add(field, "must be a string");
+      return "";
+    }
+    return v;
+  };
+  // Profile fields follow the same rules as sign-up and self-service edits (src/admin/users.ts).
+  let profile = { username: "", email: null as string | null, firstName: "", lastName: "", displayName: "" };
+  try {
+    profile = validateUserProfile(
+      deps.db,
+      { username: text("username"), email: text("email"), firstName: text("firstName"), lastName: text("lastName"), displayName: text("displayName") },
+      { requireEmail: app.requireUserEmail, exceptUserId: existing?.id ?? null },
+    );
+  } catch (e) {
+    if (!(e instanceof AppError) || e.code !== "validation_failed") throw e;
+    for (const [k, m] of Object.entries(e.fields)) errors.add(k, m);
+  }
+  const isAdmin = bool(errors, body, "isAdmin", false);
+  const disabled = bool(errors, body, "disabled", false);
+  const emailChanged = existing ? (existing.email ?? "").toLowerCase() !== (profile.email ?? "").toLowerCase() : true;
+  const emailVerified = bool(errors, body, "emailVerified", emailChanged ? app.emailsVerified : existing!.email_verified === 1);
+  const localeRaw = str(errors, body, "locale", { max: 20 });
+  if (localeRaw && !/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(localeRaw)) errors.add("locale", "must be a language tag such as en or de-CH");
+  let userGroupIds: string[] | null = null;
+  if (body.userGroupIds !== undefined) userGroupIds = checkGroupIds(deps.db, errors, "userGroupIds", strList(errors, body, "userGroupIds"));
+  errors.throwIfAny();
+  return { ...profile, emailVerified, isAdmin, disabled, locale: localeRaw || null, userGroupIds };
+}
+
+export function createUserAsAdmin(deps: Deps, input: unknown): UserRow {
+  const v = parseUserInput(deps, input, null);
+  const body = isRecord(input) ? input : {};
+  const errors = new FieldErrors();
+  let id: string | undefined;
+  if (typeof body.id === "string" && body.id !== "") {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(body.id) || body.id === STATIC_API_KEY_USER_ID) errors.add("id", "must be a UUID");
+    else if (findUserById(deps.db, body.id.toLowerCase())) errors.add("id", "is already used");
+    else id = body.id.toLowerCase();
+  }
+  errors.throwIfAny();
+  const app = readAppConfig(deps.db, { uiConfigDisabled: deps.config.uiConfigDisabled, env: deps.config.appConfigEnv });
+  return deps.db.transaction(() => {
+    const row = createUser(deps, { ...v, id }, { requireEmail: app.requireUserEmail });
+    if (v.userGroupIds) replaceUserGroupsOfUser(deps.db, row.id, v.userGroupIds);
+    return row;
+  })();
+}
+
+function assertNotLastAdmin(db: Database, user: UserRow, message: string): void {
+  if (user.is_admin === 1 && user.disabled === 0 && countAdmins(db) <= 1) throw AppError.validation(message, { isAdmin: message });
+}
+
+/** Applies an edit; returns before/after and the names of the changed fields (for the audit log). */
+export function updateUserAsAdmin(deps: Deps, id: string, input: unknown): { before: UserRow; after: UserRow; changed: string[] } {
+  const before = getUser(deps.db, id);
+  const v = parseUserInput(deps, input, before);
+  if ((!v.isAdmin || v.disabled) && before.is_admin === 1 && before.disabled === 0) {
+    assertNotLastAdmin(deps.db, before, "The last active administrator cannot be demoted or disabled.");
+  }
+  deps.db.transaction(() => {
+    updateUserRow(
+      deps.db,
+      id,
+      {
+        username: v.username,
+        email: v.email,
+        email_verified: v.emailVerified ? 1 : 0,
+        first_name: v.firstName,
+        last_name: v.lastName,
+        display_name: v.displayName,
+        is_admin: v.isAdmin ? 1 : 0,
+        disabled: v.disabled ? 1 : 0,
+        locale: v.locale,
+      },
+      nowSeconds(deps.clock),
+    );
+    if (v.userGroupIds) replaceUserGroupsOfUser(deps.db, id, v.userGroupIds);
+  })();
+  if (v.disabled && before.disabled === 0) endAllSessionsOfUser(deps.db, id);
+  const after = getUser(deps.db, id);
+  const changed = (["username", "email", "email_verified", "first_name", "last_name", "display_name", "is_admin", "disabled", "locale"] as const).filter(
+    (k) => before[k] !== after[k],
+  ) as string[];
+  if (v.userGroupIds) changed.push("userGroupIds");
+  return { before, after, changed };
+}
+
+export function deleteUserAsAdmin(db: Database, id: string, actorUserId: string | null): UserRow {
+  const user = getUser(db, id);
+  if (actorUserId === id) throw AppError.validation("You cannot delete your own account here.", {});
+  assertNotLastAdmin(db, user, "The last active administrator cannot be deleted.");
+  if (user.ldap_id) throw AppError.forbidden("This user is synchronised from LDAP and cannot be deleted here.");
+  const row = deleteUserRow(db, id);
+  if (!row) throw AppError.notFound("No such user.");
+  return row;
+}
+
+export function setUserGroups(db: Database, id: string, input: unknown): string[] {
+  getUser(db, id);
+  const errors = new FieldErrors();
+  const ids = checkGroupIds(db, errors, "userGroupIds", strList(errors, isRecord(input) ? input : {}, "userGroupIds"));
+  errors.throwIfAny();
+  replaceUserGroupsOfUser(db, id, ids);
+  return ids;
+}
+
+export function listUserPasskeys(db: Database, userId: string) {
+  getUser(db, userId);
+  return listCredentialsOfUser(db, userId).map((c) => ({
+    id: c.id,
+    name: c.name,
+    createdAt: isoTime(c.created_at),
+    lastUsedAt: isoTime(c.last_used_at),
+    backupEligible: c.backup_eligible === 1,
+    deviceType: c.device_type,
+  }));
+}
+
+export function deleteUserPasskey(db: Database, userId: string, credentialId: string) {
+  getUser(db, userId);
+  const row = deleteCredentialOfUser(db, userId, credentialId);
+  if (!row) throw AppError.notFound("No such passkey.");
+  return row;
+}
+
+export function listUserSessions(deps: { db: Database; clock: Clock }, userId: string) {
+  getUser(deps.db, userId);
+  return listSessionsOfUser(deps.db, userId, nowSeconds(deps.clock)).map((s) => ({
+    id: s.id,
+    createdAt: isoTime(s.created_at),
+    lastSeenAt: isoTime(s.last_seen_at),
+    expiresAt: isoTime(s.expires_at),
+    ipAddress: s.ip_address,
+    userAgent: s.user_agent,
+    amr: JSON.parse(s.amr) as string[],
+  }));
+}
+
+export function revokeUserSession(db: Database, userId: string, sessionId: string): void {
+  getUser(db, userId);
+  if (!deleteSessionOfUser(db, userId, sessionId)) throw AppError.notFound("No such session.");
+}
+
+export function revokeAllUserSessions(db: Database, userId: string): number {
+  getUser(db, userId);
+  return endAllSessionsOfUser(db, userId);
+}

@@ -1,0 +1,141 @@
+/**
+ * User groups: `name` goes into the `groups` claim, `friendlyName` is what people read.
+ * Members, custom claims and allowed OIDC clients are each replaced as a whole list.
+ */
+import type { Database } from "bun:sqlite";
+import {
+  deleteUserGroupRow,
+  existingIds,
+  findUserGroupById,
+  findUserGroupByName,
+  insertUserGroup,
+  listAllowedClientIdsOfGroup,
+  listMemberIdsOfGroup,
+  replaceAllowedClientsOfGroup,
+  replaceGroupMembers,
+  searchUserGroups,
+  updateUserGroupRow,
+  type UserGroupRow,
+} from "../db/user-groups.ts";
+import { findUserById } from "../db/users.ts";
+import { AppError } from "../errors.ts";
+import { nowSeconds, type Clock } from "../lib/clock.ts";
+import { randomUuid, type Random } from "../lib/random.ts";
+import { getCustomClaims, type CustomClaim } from "./custom-claims.ts";
+import { isoTime, toPage, type ListQuery, type Page } from "./pagination.ts";
+import { FieldErrors, isRecord, str, strList } from "./validation.ts";
+
+type Deps = { db: Database; clock: Clock; random: Random };
+
+export interface UserGroupDto {
+  id: string;
+  name: string;
+  friendlyName: string;
+  ldapId: string | null;
+  createdAt: string | null;
+  customClaims: CustomClaim[];
+}
+
+export function toUserGroupDto(db: Database, row: UserGroupRow): UserGroupDto {
+  return { id: row.id, name: row.name, friendlyName: row.friendly_name, ldapId: row.ldap_id, createdAt: isoTime(row.created_at), customClaims: getCustomClaims(db, { groupId: row.id }) };
+}
+
+/** Derives a claim-friendly name from a friendly name: "Family Members" → "family_members". */
+export function groupNameFrom(friendlyName: string): string {
+  return friendlyName.trim().toLowerCase().replace(/[^a-z0-9_.-]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 255);
+}
+
+function parseGroupInput(db: Database, input: unknown, existingId: string | null): { name: string; friendlyName: string } {
+  const errors = new FieldErrors();
+  const body = isRecord(input) ? input : {};
+  const friendlyName = str(errors, body, "friendlyName", { required: true, max: 50 });
+  let name = str(errors, body, "name", { max: 255 });
+  if (name === "" && friendlyName !== "") name = groupNameFrom(friendlyName);
+  if (name === "") errors.add("name", "is required");
+  else if (/\s/.test(name)) errors.add("name", "must not contain spaces (it is sent in the groups claim)");
+  else {
+    const clash = findUserGroupByName(db, name);
+    if (clash && clash.id !== existingId) errors.add("name", "is already used by another group");
+  }
+  errors.throwIfAny();
+  return { name, friendlyName };
+}
+
+export function createUserGroup(deps: Deps, input: unknown): UserGroupRow {
+  const v = parseGroupInput(deps.db, input, null);
+  const now = nowSeconds(deps.clock);
+  const row: UserGroupRow = { id: randomUuid(deps.random), name: v.name, friendly_name: v.friendlyName, ldap_id: null, created_at: now, updated_at: now };
+  insertUserGroup(deps.db, row);
+  return row;
+}
+
+export function getUserGroup(db: Database, id: string): UserGroupRow {
+  const row = findUserGroupById(db, id);
+  if (!row) throw AppError.notFound("No such user group.");
+  return row;
+}
+
+export function updateUserGroup(deps: Deps, id: string, input: unknown): { before: UserGroupRow; after: UserGroupRow } {
+  const before = getUserGroup(deps.db, id);
+  if (before.ldap_id) throw AppError.forbidden("This group is synchronised from LDAP and is read-only.");
+  const v = parseGroupInput(deps.db, input, id);
+  updateUserGroupRow(deps.db, id, { name: v.name, friendly_name: v.friendlyName }, nowSeconds(deps.clock));
+  return { before, after: getUserGroup(deps.db, id) };
+}
+
+export function deleteUserGroup(db: Database, id: string): UserGroupRow {
+  const row = deleteUserGroupRow(db, id);
+  if (!row) throw AppError.notFound("No such user group.");
+  return row;
+}
+
+export function listUserGroups(db: Database, q: ListQuery): Page<UserGroupDto & { userCount: number }> {
+  const { rows, total } = searchUserGroups(db, { search: q.search, limit: q.limit, offset: q.offset, sort: q.sort, direction: q.direction });
+  return toPage(rows.map((r) => ({ ...toUserGroupDto(db, r), userCount: r.user_count })), total, q);
+}
+
+export function getGroupMemberIds(db: Database, id: string): string[] {
+  return listMemberIdsOfGroup(db, id);
+}
+
+export function setGroupMembers(db: Database, id: string, input: unknown, field = "userIds"): string[] {
+  getUserGroup(db, id);
+  const errors = new FieldErrors();
+  const ids = strList(errors, isRecord(input) ? input : {}, field);
+  errors.throwIfAny();
+  const found = existingIds(db, "users", ids);
+  const missing = ids.filter((u) => !found.has(u));
+  if (missing.length) throw AppError.validation("Unknown users.", { [field]: `unknown user ids: ${missing.slice(0, 5).join(", ")}` });
+  replaceGroupMembers(db, id, ids);
+  return ids;
+}
+
+export function getGroupAllowedClientIds(db: Database, id: string): string[] {
+  return listAllowedClientIdsOfGroup(db, id);
+}
+
+export function setGroupAllowedClients(db: Database, id: string, input: unknown, field = "oidcClientIds"): string[] {
+  getUserGroup(db, id);
+  const errors = new FieldErrors();
+  const ids = strList(errors, isRecord(input) ? input : {}, field);
+  errors.throwIfAny();
+  const found = existingIds(db, "oidc_clients", ids);
+  const missing = ids.filter((c) => !found.has(c));
+  if (missing.length) throw AppError.validation("Unknown clients.", { [field]: `unknown client ids: ${missing.slice(0, 5).join(", ")}` });
+  replaceAllowedClientsOfGroup(db, id, ids);
+  return ids;
+}
+
+/** Validates a list of group ids (for users, sign-up tokens, default groups). */
+export function checkGroupIds(db: Database, errors: FieldErrors, field: string, ids: string[]): string[] {
+  const found = existingIds(db, "user_groups", ids);
+  const missing = ids.filter((g) => !found.has(g));
+  if (missing.length) errors.add(field, `unknown group ids: ${missing.slice(0, 5).join(", ")}`);
+  return ids.filter((g) => found.has(g));
+}
+
+export function memberUsers(db: Database, id: string) {
+  return listMemberIdsOfGroup(db, id)
+    .map((u) => findUserById(db, u))
+    .filter((u) => u !== null);
+}

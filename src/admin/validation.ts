@@ -1,0 +1,147 @@
+/**
+ * Small input checks shared by the admin domain. Every failure names its field, so the JSON API can
+ * answer 400 with field messages and the htmx forms can re-render with the message beside the input.
+ */
+import { AppError } from "../errors.ts";
+
+export class FieldErrors {
+  readonly fields: Record<string, string> = {};
+  add(field: string, message: string): void {
+    if (!(field in this.fields)) this.fields[field] = message;
+  }
+  get empty(): boolean {
+    return Object.keys(this.fields).length === 0;
+  }
+  /** Throws a validation AppError listing every field problem (no-op when there is none). */
+  throwIfAny(summary = "Please correct the highlighted fields."): void {
+    if (!this.empty) throw AppError.validation(summary, this.fields);
+  }
+}
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** A trimmed string field; `undefined`/`null` become "" (or the fallback). Non-strings are errors. */
+export function str(errors: FieldErrors, input: Record<string, unknown>, field: string, opts: { required?: boolean; max?: number; min?: number; fallback?: string } = {}): string {
+  const raw = input[field];
+  if (raw === undefined || raw === null) {
+    if (opts.required) errors.add(field, "is required");
+    return opts.fallback ?? "";
+  }
+  if (typeof raw !== "string") {
+    errors.add(field, "must be a string");
+    return opts.fallback ?? "";
+  }
+  const v = raw.trim();
+  if (opts.required && v === "") errors.add(field, "is required");
+  else if (opts.min !== undefined && v.length < opts.min) errors.add(field, `must be at least ${opts.min} characters`);
+  else if (opts.max !== undefined && v.length > opts.max) errors.add(field, `must be at most ${opts.max} characters`);
+  return v;
+}
+
+/** A boolean field: JSON booleans, or HTML form values ("on", "true", "1"). Missing → fallback. */
+export function bool(errors: FieldErrors, input: Record<string, unknown>, field: string, fallback = false): boolean {
+  const raw = input[field];
+  if (raw === undefined || raw === null) return fallback;
+  if (typeof raw === "boolean") return raw;
+  if (raw === "on" || raw === "true" || raw === "1") return true;
+  if (raw === "false" || raw === "0" || raw === "off" || raw === "") return false;
+  errors.add(field, "must be true or false");
+  return fallback;
+}
+
+/** An integer field within [min, max]; accepts numbers and numeric strings. */
+export function int(errors: FieldErrors, input: Record<string, unknown>, field: string, opts: { min: number; max: number; fallback: number; required?: boolean }): number {
+  const raw = input[field];
+  if (raw === undefined || raw === null || raw === "") {
+    if (opts.required) errors.add(field, "is required");
+    return opts.fallback;
+  }
+  const n = typeof raw === "number" ? raw : typeof raw === "string" && /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
+  if (!Number.isInteger(n)) {
+    errors.add(field, "must be a whole number");
+    return opts.fallback;
+  }
+  if (n < opts.min || n > opts.max) {
+    errors.add(field, `must be from ${opts.min} to ${opts.max}`);
+    return opts.fallback;
+  }
+  return n;
+}
+
+/** A list of strings: a JSON array, a single string, or repeated form fields. */
+export function strList(errors: FieldErrors, input: Record<string, unknown>, field: string): string[] {
+  const raw = input[field];
+  if (raw === undefined || raw === null) return [];
+  const list = Array.isArray(raw) ? raw : [raw];
+  if (!list.every((x) => typeof x === "string")) {
+    errors.add(field, "must be a list of strings");
+    return [];
+  }
+  return [...new Set((list as string[]).map((s) => s.trim()).filter(Boolean))];
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+export function isEmail(v: string): boolean {
+  return v.length <= 254 && EMAIL.test(v);
+}
+
+/** Pocket ID's username rule. */
+export const USERNAME_PATTERN = /^[a-zA-Z0-9]([a-zA-Z0-9_.@-]*[a-zA-Z0-9])?$/;
+
+/**
+ * A timestamp in Unix seconds from a JSON number (seconds), an ISO 8601 string (Pocket ID sends
+ * `expiresAt` as RFC 3339), or an HTML date / datetime-local value (taken as UTC).
+ */
+export function timestamp(errors: FieldErrors, input: Record<string, unknown>, field: string, opts: { required?: boolean } = {}): number | null {
+  const raw = input[field];
+  if (raw === undefined || raw === null || raw === "") {
+    if (opts.required) errors.add(field, "is required");
+    return null;
+  }
+  if (typeof raw === "number" && Number.isFinite(raw)) return Math.floor(raw);
+  if (typeof raw === "string") {
+    let s = raw.trim();
+    if (/^\d{4}-\d{2}-\d{2}$/.test(s)) s += "T00:00:00Z";
+    else if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(s)) s += "Z";
+    const ms = Date.parse(s);
+    if (!Number.isNaN(ms)) return Math.floor(ms / 1000);
+  }
+  errors.add(field, "must be a date");
+  return null;
+}
+
+/** Validates a list of custom claims `[{key, value}]`. Reserved OIDC claim names are refused. */
+export const RESERVED_CLAIMS = new Set([
+  "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "sid", "jti", "nbf", "at_hash", "c_hash",
+  "name", "given_name", "family_name", "preferred_username", "email", "email_verified", "picture", "groups", "scope", "client_id",
+]);
+
+export function claimList(errors: FieldErrors, raw: unknown, field = "customClaims"): { key: string; value: string }[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) {
+    errors.add(field, "must be a list of {key, value}");
+    return [];
+  }
+  const out: { key: string; value: string }[] = [];
+  const seen = new Set<string>();
+  raw.forEach((c, i) => {
+    if (!isRecord(c) || typeof c.key !== "string" || (typeof c.value !== "string" && typeof c.value !== "number" && typeof c.value !== "boolean")) {
+      errors.add(`${field}[${i}]`, "must be {key, value} with a string value");
+      return;
+    }
+    const key = c.key.trim();
+    const value = String(c.value);
+    if (key === "" && value.trim() === "") return; // an empty form row
+    if (!/^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/.test(key)) errors.add(`${field}[${i}].key`, "must start with a letter or _ and use letters, digits, _ . : - (max 64)");
+    else if (RESERVED_CLAIMS.has(key)) errors.add(`${field}[${i}].key`, `"${key}" is a standard claim and cannot be overridden`);
+    else if (seen.has(key)) errors.add(`${field}[${i}].key`, `"${key}" appears twice`);
+    else if (value.length > 1000) errors.add(`${field}[${i}].value`, "must be at most 1000 characters");
+    else {
+      seen.add(key);
+      out.push({ key, value });
+    }
+  });
+  return out;
+}

@@ -1,0 +1,97 @@
+/**
+ * Who is calling an admin page or the REST API, and may they?
+ * - X-API-Key (when allowed on the route) wins; otherwise the session cookie. CSRF for cookie
+ *   requests is already enforced by src/app.ts; key requests without cookies are exempt there.
+ * - No credentials → 401; credentials of a non-admin on an admin route → 403.
+ * - Admin pages redirect anonymous browsers to /login instead of answering 401.
+ * - Every admin change is audited as ADMIN_CHANGE with {entity, action, id, changes}; never secrets.
+ */
+import type { Session } from "../account/sessions.ts";
+import { authenticateApiKey } from "../admin/api-keys.ts";
+import { recordAuditEvent } from "../audit/audit-log.ts";
+import { AppError } from "../errors.ts";
+import { auditOrigin, currentSession } from "./request-context.ts";
+import { redirectResponse } from "./responses.ts";
+import type { WebDeps } from "./web-deps.ts";
+
+export interface Principal {
+  userId: string;
+  isAdmin: boolean;
+  via: "session" | "api_key";
+  session: Session | null;
+  apiKeyId: string | null;
+  /** The STATIC_API_KEY principal has no users row. */
+  isStatic: boolean;
+}
+
+export function authenticateApiRequest(web: WebDeps, request: Request, opts: { allowApiKey?: boolean } = {}): Principal {
+  const key = request.headers.get("x-api-key");
+  if (key !== null) {
+    if (opts.allowApiKey === false) throw AppError.forbidden("API key authentication is not allowed here; sign in with a browser.");
+    const p = authenticateApiKey(web, key, web.config.staticApiKey);
+    return { userId: p.userId, isAdmin: p.isAdmin, via: "api_key", session: null, apiKeyId: p.apiKeyId, isStatic: p.isStatic };
+  }
+  const session = currentSession(web, request);
+  if (!session) throw AppError.unauthenticated("Sign in or send an X-API-Key header.");
+  return { userId: session.userId, isAdmin: session.isAdmin, via: "session", session, apiKeyId: null, isStatic: false };
+}
+
+export function requireAdminApi(web: WebDeps, request: Request, opts: { allowApiKey?: boolean } = {}): Principal {
+  const p = authenticateApiRequest(web, request, opts);
+  if (!p.isAdmin) throw AppError.forbidden("This needs an administrator.");
+  return p;
+}
+
+/** For admin pages: the admin's session, or a redirect to sign in (403 for signed-in non-admins). */
+export function requireAdminPage(web: WebDeps, request: Request): Session | Response {
+  const session = currentSession(web, request);
+  if (!session) {
+    const url = new URL(request.url);
+    return redirectResponse(`/login?redirect=${encodeURIComponent(url.pathname + url.search)}`);
+  }
+  if (!session.isAdmin) throw AppError.forbidden("This page is for administrators.");
+  return session;
+}
+
+/** For signed-in (non-admin) pages: the session, or a redirect to sign in. */
+export function requireUserPage(web: WebDeps, request: Request): Session | Response {
+  const session = currentSession(web, request);
+  if (!session) {
+    const url = new URL(request.url);
+    return redirectResponse(`/login?redirect=${encodeURIComponent(url.pathname + url.search)}`);
+  }
+  return session;
+}
+
+export function principalOfSession(session: Session): Principal {
+  return { userId: session.userId, isAdmin: session.isAdmin, via: "session", session, apiKeyId: null, isStatic: false };
+}
+
+export function auditAdminChange(
+  web: WebDeps,
+  request: Request,
+  actor: Principal | Session,
+  change: { entity: string; action: string; id: string; changes?: Record<string, unknown> },
+): void {
+  const p = "via" in actor ? actor : principalOfSession(actor);
+  recordAuditEvent(web, "ADMIN_CHANGE", {
+    userId: p.isStatic ? null : p.userId,
+    origin: auditOrigin(request),
+    data: { ...change, via: p.via, ...(p.isStatic ? { actor: "static-api-key" } : {}) },
+  });
+}
+
+/** The JSON API answers validation failures with 400 and field messages (Pocket ID compatible). */
+export function asApiError(error: unknown): unknown {
+  if (error instanceof AppError && error.code === "validation_failed") return new AppError("bad_request", error.message, error.fields);
+  return error;
+}
+
+/** Runs `fn`, mapping validation failures to 400 for the JSON API. */
+export function apiCall<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw asApiError(e);
+  }
+}

@@ -1,0 +1,17 @@
+/** Every administration route module (admin pages, admin REST API, my apps, sign-ups), mounted once in src/app.ts. */
+import { Elysia } from "elysia";
+import type { WebDeps } from "../web-deps.ts";
+import { apiApiKeyRoutes } from "./api-api-keys.ts";
+import { apiAppConfigRoutes } from "./api-app-config.ts";
+import { apiCustomClaimRoutes } from "./api-custom-claims.ts";
+import { apiUserGroupRoutes } from "./api-user-groups.ts";
+import { apiUserRoutes } from "./api-users.ts";
+
+export function adminRoutes(web: WebDeps) {
+  return new Elysia({ name: "admin-index" })
+    .use(apiUserRoutes(web))
+    .use(apiUserGroupRoutes(web))
+    .use(apiCustomClaimRoutes(web))
+    .use(apiApiKeyRoutes(web))
+    .use(apiAppConfigRoutes(web));
+}

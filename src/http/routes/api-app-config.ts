@@ -1,0 +1,26 @@
+/** REST API for the application configuration (Pocket ID paths and `[{key, type, value}]` shape). */
+import { Elysia } from "elysia";
+import { readAppConfig } from "../../admin/app-config.ts";
+import { configEntries, updateAppConfigFromInput } from "../../admin/app-config-admin.ts";
+import { apiCall, auditAdminChange, requireAdminApi } from "../admin-auth.ts";
+import { jsonResponse } from "../responses.ts";
+import type { WebDeps } from "../web-deps.ts";
+
+export function apiAppConfigRoutes(web: WebDeps) {
+  const read = () => readAppConfig(web.db, { uiConfigDisabled: web.config.uiConfigDisabled, env: web.config.appConfigEnv });
+  const extras = () => [{ key: "uiConfigDisabled", type: "bool", value: String(web.config.uiConfigDisabled) }];
+  return new Elysia({ name: "api-app-config" })
+    .get("/api/application-configuration", () => jsonResponse([...configEntries(read(), { publicOnly: true }), ...extras()]))
+    .get("/api/application-configuration/all", ({ request }) => {
+      requireAdminApi(web, request);
+      return jsonResponse([...configEntries(read(), { publicOnly: false }), ...extras().map((e) => ({ ...e, isPublic: true }))]);
+    })
+    .put("/api/application-configuration", ({ request, body }) => {
+      const p = requireAdminApi(web, request);
+      const changed = apiCall(() =>
+        updateAppConfigFromInput({ db: web.db, clock: web.clock, uiConfigDisabled: web.config.uiConfigDisabled, env: web.config.appConfigEnv }, body),
+      );
+      auditAdminChange(web, request, p, { entity: "application_configuration", action: "update", id: "application-configuration", changes: { keys: changed } });
+      return jsonResponse([...configEntries(read(), { publicOnly: false }), ...extras().map((e) => ({ ...e, isPublic: true }))]);
+    });
+}

@@ -1,0 +1,30 @@
+/** Admin REST API for custom claims (Pocket ID paths): bodies are the complete list `[{key, value}]`. */
+import { Elysia } from "elysia";
+import { setCustomClaims, suggestCustomClaimKeys } from "../../admin/custom-claims.ts";
+import { getUser } from "../../admin/user-admin.ts";
+import { getUserGroup } from "../../admin/user-groups.ts";
+import { apiCall, auditAdminChange, requireAdminApi } from "../admin-auth.ts";
+import { jsonResponse } from "../responses.ts";
+import type { WebDeps } from "../web-deps.ts";
+
+export function apiCustomClaimRoutes(web: WebDeps) {
+  return new Elysia({ name: "api-custom-claims" })
+    .get("/api/custom-claims/suggestions", ({ request }) => {
+      requireAdminApi(web, request);
+      return jsonResponse(suggestCustomClaimKeys(web.db));
+    })
+    .put("/api/custom-claims/user/:userId", ({ request, params, body }) => {
+      const p = requireAdminApi(web, request);
+      getUser(web.db, params.userId);
+      const claims = apiCall(() => setCustomClaims(web, { userId: params.userId }, body));
+      auditAdminChange(web, request, p, { entity: "user", action: "set_custom_claims", id: params.userId, changes: { keys: claims.map((c) => c.key) } });
+      return jsonResponse(claims);
+    })
+    .put("/api/custom-claims/user-group/:userGroupId", ({ request, params, body }) => {
+      const p = requireAdminApi(web, request);
+      getUserGroup(web.db, params.userGroupId);
+      const claims = apiCall(() => setCustomClaims(web, { groupId: params.userGroupId }, body));
+      auditAdminChange(web, request, p, { entity: "user_group", action: "set_custom_claims", id: params.userGroupId, changes: { keys: claims.map((c) => c.key) } });
+      return jsonResponse(claims);
+    });
+}

@@ -1,0 +1,74 @@
+/** Admin REST API for user groups (Pocket ID paths): /api/user-groups… */
+import { Elysia } from "elysia";
+import { parseListQuery } from "../../admin/pagination.ts";
+import { toUserDto } from "../../admin/user-admin.ts";
+import {
+  createUserGroup,
+  deleteUserGroup,
+  getGroupAllowedClientIds,
+  getUserGroup,
+  listUserGroups,
+  memberUsers,
+  setGroupAllowedClients,
+  setGroupMembers,
+  toUserGroupDto,
+  updateUserGroup,
+} from "../../admin/user-groups.ts";
+import { listClientIdAndNames } from "../../db/user-groups.ts";
+import type { Database } from "bun:sqlite";
+import { apiCall, auditAdminChange, requireAdminApi } from "../admin-auth.ts";
+import { jsonResponse } from "../responses.ts";
+import type { WebDeps } from "../web-deps.ts";
+
+/** The detailed group: members and the clients it may use. */
+export function userGroupDetail(db: Database, id: string) {
+  const row = getUserGroup(db, id);
+  const allowed = new Set(getGroupAllowedClientIds(db, id));
+  return {
+    ...toUserGroupDto(db, row),
+    users: memberUsers(db, id).map((u) => toUserDto(db, u)),
+    allowedOidcClients: listClientIdAndNames(db).filter((c) => allowed.has(c.id)),
+  };
+}
+
+export function apiUserGroupRoutes(web: WebDeps) {
+  return new Elysia({ name: "api-user-groups" })
+    .get("/api/user-groups", ({ request, query }) => {
+      requireAdminApi(web, request);
+      return jsonResponse(listUserGroups(web.db, parseListQuery(query)));
+    })
+    .post("/api/user-groups", ({ request, body }) => {
+      const p = requireAdminApi(web, request);
+      const row = apiCall(() => createUserGroup(web, body));
+      auditAdminChange(web, request, p, { entity: "user_group", action: "create", id: row.id, changes: { name: row.name, friendlyName: row.friendly_name } });
+      return jsonResponse(userGroupDetail(web.db, row.id), { status: 201 });
+    })
+    .get("/api/user-groups/:id", ({ request, params }) => {
+      requireAdminApi(web, request);
+      return jsonResponse(userGroupDetail(web.db, params.id));
+    })
+    .put("/api/user-groups/:id", ({ request, params, body }) => {
+      const p = requireAdminApi(web, request);
+      const { after } = apiCall(() => updateUserGroup(web, params.id, body));
+      auditAdminChange(web, request, p, { entity: "user_group", action: "update", id: params.id, changes: { name: after.name, friendlyName: after.friendly_name } });
+      return jsonResponse(userGroupDetail(web.db, params.id));
+    })
+    .delete("/api/user-groups/:id", ({ request, params }) => {
+      const p = requireAdminApi(web, request);
+      const row = deleteUserGroup(web.db, params.id);
+      auditAdminChange(web, request, p, { entity: "user_group", action: "delete", id: row.id, changes: { name: row.name } });
+      return new Response(null, { status: 204 });
+    })
+    .put("/api/user-groups/:id/users", ({ request, params, body }) => {
+      const p = requireAdminApi(web, request);
+      const ids = apiCall(() => setGroupMembers(web.db, params.id, body));
+      auditAdminChange(web, request, p, { entity: "user_group", action: "set_members", id: params.id, changes: { userIds: ids } });
+      return jsonResponse(userGroupDetail(web.db, params.id));
+    })
+    .put("/api/user-groups/:id/allowed-oidc-clients", ({ request, params, body }) => {
+      const p = requireAdminApi(web, request);
+      const ids = apiCall(() => setGroupAllowedClients(web.db, params.id, body));
+      auditAdminChange(web, request, p, { entity: "user_group", action: "set_allowed_clients", id: params.id, changes: { oidcClientIds: ids } });
+      return jsonResponse(userGroupDetail(web.db, params.id));
+    });
+}

@@ -1,0 +1,80 @@
+/**
+ * Admin test fixture: an admin and a plain user, each with a live API key and a browser session,
+ * plus an expired admin key. Built through the domain functions, so tests start from real rows.
+ */
+import { createSession } from "../../src/account/sessions.ts";
+import { createApiKey } from "../../src/admin/api-keys.ts";
+import { createUser } from "../../src/admin/users.ts";
+import { cookieName } from "../../src/http/cookies.ts";
+import { SESSION_COOKIE } from "../../src/http/request-context.ts";
+import type { UserRow } from "../../src/db/users.ts";
+import { nowSeconds } from "../../src/lib/clock.ts";
+import type { App } from "../../src/app.ts";
+import { req, type TestDeps } from "./test-deps.ts";
+
+export interface Actor {
+  user: UserRow;
+  key: string;
+  cookie: string;
+  csrf: string;
+}
+
+export interface AdminFixture {
+  admin: Actor;
+  member: Actor;
+  expiredKey: string;
+}
+
+function actor(deps: TestDeps, user: UserRow): Actor {
+  const now = nowSeconds(deps.clock);
+  const { token: key } = createApiKey(deps, user.id, { name: `${user.username} key`, expiresAt: now + 86400 });
+  const { token, session } = createSession(deps, { userId: user.id, amr: ["phr"], durationMinutes: 600 });
+  return { user, key, cookie: `${cookieName(deps.config, SESSION_COOKIE)}=${token}`, csrf: session.csrfToken };
+}
+
+export function makeAdminFixture(deps: TestDeps): AdminFixture {
+  const adminUser = createUser(deps, { username: "alice", email: "alice@example.com", firstName: "Alice", lastName: "Admin", isAdmin: true });
+  const memberUser = createUser(deps, { username: "bob", email: "bob@example.com", firstName: "Bob", lastName: "Member" });
+  const admin = actor(deps, adminUser);
+  const member = actor(deps, memberUser);
+  const now = nowSeconds(deps.clock);
+  const { token: expiredKey } = createApiKey(deps, adminUser.id, { name: "soon expired", expiresAt: now + 60 });
+  // The clock moves past the short key's expiry; the day-long keys stay valid.
+  deps.clock.advance(120);
+  return { admin, member, expiredKey };
+}
+
+/** A JSON API request with X-API-Key (no cookies: CSRF-exempt). */
+export function apiReq(deps: TestDeps, key: string | null, method: string, path: string, body?: unknown): Request {
+  const headers: Record<string, string> = {};
+  if (key !== null) headers["X-API-Key"] = key;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  return req(deps, path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+}
+
+/** A browser request with the session cookie (and the CSRF header for unsafe methods unless `csrf: false`). */
+export function pageReq(
+  deps: TestDeps,
+  a: Actor,
+  method: string,
+  path: string,
+  opts: { form?: Record<string, string | string[]>; htmx?: boolean; csrf?: boolean } = {},
+): Request {
+  const headers: Record<string, string> = { Cookie: a.cookie };
+  if (opts.htmx) headers["HX-Request"] = "true";
+  if (method !== "GET" && opts.csrf !== false) headers["X-CSRF-Token"] = a.csrf;
+  let body: string | undefined;
+  if (opts.form) {
+    const p = new URLSearchParams();
+    for (const [k, v] of Object.entries(opts.form)) for (const x of Array.isArray(v) ? v : [v]) p.append(k, x);
+    body = p.toString();
+    headers["Content-Type"] = "application/x-www-form-urlencoded";
+  }
+  return req(deps, path, { method, headers, body });
+}
+
+export async function json(app: App, request: Request): Promise<{ status: number; body: any; headers: Headers }> {
+  const res = await app.handle(request);
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+}
