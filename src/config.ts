@@ -62,10 +62,11 @@ export function parseDotEnv(text: string): Record<string, string> {
     const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
     if (!m) continue;
     let value = m[2]!;
-    const quote = value[0];
-    if ((quote === '"' || quote === "'") && value.length >= 2 && value.endsWith(quote)) {
-      value = value.slice(1, -1);
-      if (quote === '"') value = value.replace(/\\n/g, "\n").replace(/\\"/g, '"');
+    // A quoted value may be followed by a comment: KEY="a # b" # note
+    const quoted = /^(["'])(.*)\1\s*(?:#.*)?$/.exec(value);
+    if (quoted) {
+      value = quoted[2]!;
+      if (quoted[1] === '"') value = value.replace(/\\n/g, "\n").replace(/\\"/g, '"');
     } else {
       value = value.replace(/\s+#.*$/, "");
     }

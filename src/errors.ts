@@ -93,7 +93,8 @@ export type AppErrorCode =
   | "unsupported_media_type"
   | "rate_limited"
   | "passkey_failed"
-  | "reauthentication_required";
+  | "reauthentication_required"
+  | "internal_error";
 
 const APP_ERROR_STATUS: Record<AppErrorCode, number> = {
   bad_request: 400,
@@ -109,6 +110,7 @@ const APP_ERROR_STATUS: Record<AppErrorCode, number> = {
   rate_limited: 429,
   passkey_failed: 400,
   reauthentication_required: 403,
+  internal_error: 500,
 };
 
 export class AppError extends Error {

@@ -3,13 +3,13 @@
  * config → data folder → encryption key → database → migrations → key check.
  * Nothing here runs before the configuration has been validated in full.
  */
-import type { Database } from "bun:sqlite";
+import { Database } from "bun:sqlite";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Config } from "./config.ts";
 import type { Deps } from "./deps.ts";
 import { getKv, insertKvIfAbsent } from "./db/kv.ts";
-import { checkSchemaVersion, migrate } from "./db/migrate.ts";
+import { checkSchemaVersion, migrate, schemaVersion } from "./db/migrate.ts";
 import { openDatabase } from "./db/open.ts";
 import { systemClock, type Clock } from "./lib/clock.ts";
 import type { Log } from "./lib/log.ts";
@@ -26,13 +26,20 @@ export class StartupError extends Error {
 export const ENCRYPTION_KEY_FILE = "encryption.key";
 
 /** ENCRYPTION_KEY from the config, or the generated one in the data folder (created on first start). */
-export function resolveEncryptionKey(config: Config, log: Log, random: Random): Uint8Array {
+export function resolveEncryptionKey(config: Config, log: Log, random: Random, opts: { databaseInUse?: boolean } = {}): Uint8Array {
   if (config.encryptionKey) return config.encryptionKey;
   const file = path.join(config.dataDir, ENCRYPTION_KEY_FILE);
   if (existsSync(file)) {
     const text = readFileSync(file, "utf8").trim();
     if (new TextEncoder().encode(text).length < 16) throw new StartupError(`${file} holds a key shorter than 16 bytes; fix or remove it`);
     return new TextEncoder().encode(text);
+  }
+  // A new key for a database that already holds sealed values would lock them away for good.
+  if (opts.databaseInUse) {
+    throw new StartupError(
+      `ENCRYPTION_KEY is not set and ${file} does not exist, but the database ${config.dbPath} was already used with a key. ` +
+        `Restore ${file} from your backup, or set ENCRYPTION_KEY to the original key. Nothing was changed.`,
+    );
   }
   const key = Buffer.from(random.bytes(32)).toString("base64");
   writeFileSync(file, key + "\n", { mode: 0o600, flag: "wx" });
@@ -63,6 +70,17 @@ export function verifyEncryptionKey(db: Database, box: SealedBox): void {
   }
 }
 
+/** Reads user_version without any pragma that could change the file; throws MigrationError when it is too new. */
+function refuseNewerDatabase(dbPath: string): void {
+  const probe = new Database(dbPath, { readwrite: true, create: false, strict: true });
+  try {
+    probe.exec("PRAGMA busy_timeout = 5000");
+    checkSchemaVersion(probe);
+  } finally {
+    probe.close();
+  }
+}
+
 export interface Runtime extends Deps {
   close(): void;
 }
@@ -72,11 +90,15 @@ export function openRuntime(config: Config, log: Log, opts: { clock?: Clock; ran
   const clock = opts.clock ?? systemClock;
   const random = opts.random ?? cryptoRandom;
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  // A database from a newer version is refused before openDatabase switches it to WAL (a header write).
+  if (existsSync(config.dbPath)) refuseNewerDatabase(config.dbPath);
   const db = openDatabase(config.dbPath);
   try {
     checkSchemaVersion(db);
-    const key = resolveEncryptionKey(config, log, random);
+    const inUse = schemaVersion(db) > 0 && getKv(db, KEY_CHECK) !== null;
+    const key = resolveEncryptionKey(config, log, random, { databaseInUse: inUse });
     const box = createSealedBox(key, random);
+    if (inUse) verifyEncryptionKey(db, box); // before migrating: a wrong key must change nothing
     migrate(db);
     verifyEncryptionKey(db, box);
     return { config, db, clock, random, box, log, close: () => db.close() };

@@ -1,3 +1,4 @@
+import { mkdirSync } from "node:fs";
 import { createApp } from "../app.ts";
 import { acquireServerLock } from "../db/server-lock.ts";
 import { openRuntime } from "../runtime.ts";
@@ -6,12 +7,14 @@ import type { CliEnv } from "./cli-env.ts";
 /** Runs the server until SIGTERM/SIGINT, then stops accepting, finishes in-flight requests and closes the database. */
 export async function serve(env: CliEnv): Promise<number> {
   const { config, log } = env;
-  const runtime = openRuntime(config, log);
-  let lock;
+  // The lock comes first: a refused second server must not migrate, generate a key or write anything.
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const lock = acquireServerLock(config.dbPath);
+  let runtime;
   try {
-    lock = acquireServerLock(config.dbPath);
+    runtime = openRuntime(config, log);
   } catch (e) {
-    runtime.close();
+    lock.release();
     throw e;
   }
   const app = await createApp(runtime);

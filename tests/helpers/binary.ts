@@ -98,7 +98,7 @@ export interface RunningBinary {
   dir: string;
   /** Where the default database and generated encryption key live: <cwd>/data unless DB_CONNECTION_STRING says otherwise. */
   dataDir: string;
-  /** Path of the copied binary inside `dir`. */
+  /** Path of the copied binary inside `dir` (startSourceServer: src/main.ts). */
   binaryPath: string;
   process: Subprocess<"ignore", "pipe", "pipe">;
   /** Resolves with the exit code (128+n when killed by signal n). */
@@ -136,6 +136,22 @@ export async function startBinary(options: StartBinaryOptions = {}): Promise<Run
   const dir = mkdtempSync(path.join(tmpdir(), "latchkey-bin-"));
   const binaryPath = path.join(dir, "latchkey");
   placeBinary(binary, binaryPath);
+  return launch([binaryPath], dir, binaryPath, options);
+}
+
+/**
+ * Same contract as startBinary, but runs `bun src/main.ts` from the source tree (no compile step; Bun's own
+ * .env loading off, as in the binary). `dir` is an empty temporary folder used as the working folder.
+ */
+export async function startSourceServer(options: StartBinaryOptions = {}): Promise<RunningBinary> {
+  const dir = mkdtempSync(path.join(tmpdir(), "latchkey-src-"));
+  return launch([process.execPath, "--no-env-file", MAIN_SOURCE], dir, MAIN_SOURCE, options);
+}
+
+/** Absolute path of src/main.ts, for spawning the CLI from the source tree. */
+export const MAIN_SOURCE = path.join(ROOT, "src/main.ts");
+
+async function launch(command: string[], dir: string, binaryPath: string, options: StartBinaryOptions): Promise<RunningBinary> {
   const cwd = options.cwd ?? dir;
   const port = freePort();
   const url = `http://localhost:${port}`;
@@ -152,7 +168,7 @@ export async function startBinary(options: StartBinaryOptions = {}): Promise<Run
   const db = env.DB_CONNECTION_STRING;
   const dataDir = db ? path.dirname(path.resolve(cwd, db.replace(/^(sqlite3?:\/\/|file:)/i, "").replace(/\?.*$/, ""))) : path.join(cwd, "data");
 
-  const proc = Bun.spawn([binaryPath, ...(options.args ?? [])], { cwd, env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn([...command, ...(options.args ?? [])], { cwd, env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   running.add(proc);
   let out = "";
   let err = "";

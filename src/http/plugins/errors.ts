@@ -85,9 +85,8 @@ export function errorToResponse(deps: Deps, assets: AssetRegistry, request: Requ
   }
   const meta = requestMeta(request);
   deps.log.error("unhandled error", { requestId: meta.id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-  const internal = new AppError("bad_request", "An unexpected error occurred. It has been logged; please try again.");
-  const res = appErrorResponse(deps, assets, request, internal, meta.id);
-  return new Response(res.body, { status: 500, headers: res.headers });
+  const internal = new AppError("internal_error", "An unexpected error occurred. It has been logged; please try again.");
+  return appErrorResponse(deps, assets, request, internal, meta.id);
 }
 
 function validationSummary(error: unknown): string {

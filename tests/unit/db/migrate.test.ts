@@ -1,0 +1,108 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { checkSchemaVersion, latestSchemaVersion, migrate, MigrationError, MIGRATIONS, schemaVersion } from "../../../src/db/migrate.ts";
+import { openDatabase } from "../../../src/db/open.ts";
+import { makeTempDir } from "../../helpers/test-deps.ts";
+
+let cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.reverse()) c();
+  cleanups = [];
+});
+function freshDb(): { db: Database; file: string } {
+  const { dir, cleanup } = makeTempDir("latchkey-migrate-");
+  const file = path.join(dir, "latchkey.db");
+  const db = openDatabase(file);
+  cleanups.push(cleanup, () => db.close());
+  return { db, file };
+}
+
+/** Table and index definitions, as SQLite stores them: what "the same schema" means. */
+function schemaOf(db: Database): string[] {
+  return db
+    .query<{ type: string; name: string; sql: string | null }, []>("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name")
+    .all()
+    .map((r) => `${r.type} ${r.name}: ${(r.sql ?? "").replace(/\s+/g, " ")}`);
+}
+
+describe("the migration list", () => {
+  test("versions strictly increase and every file in migrations/ is listed exactly once, by number and name", () => {
+    const versions = MIGRATIONS.map((m) => m.version);
+    expect(versions).toEqual([...versions].sort((a, b) => a - b));
+    expect(new Set(versions).size).toBe(versions.length);
+    const dir = path.resolve(import.meta.dir, "../../../src/db/migrations");
+    const files = readdirSync(dir).filter((f) => f.endsWith(".sql")).sort();
+    expect(files.map((f) => /^(\d{4})_([a-z0-9_]+)\.sql$/.exec(f) !== null)).toEqual(files.map(() => true));
+    expect(MIGRATIONS.map((m) => `${String(m.version).padStart(4, "0")}_${m.name}.sql`)).toEqual(files);
+    for (const m of MIGRATIONS) {
+      expect(m.sql).toBe(readFileSync(path.join(dir, `${String(m.version).padStart(4, "0")}_${m.name}.sql`), "utf8"));
+    }
+  });
+});
+
+describe("migrate", () => {
+  test("a fresh database gets every migration, in order, and ends at the latest version", () => {
+    const { db } = freshDb();
+    expect(schemaVersion(db)).toBe(0);
+    expect(migrate(db)).toEqual(MIGRATIONS.map((m) => m.version));
+    expect(schemaVersion(db)).toBe(latestSchemaVersion());
+    const tables = db.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((r) => r.name);
+    for (const t of ["users", "webauthn_credentials", "sessions", "oidc_clients", "audit_logs", "kv", "app_config"]) expect(tables).toContain(t);
+    expect(db.query<{ foreign_key_check: unknown }, []>("PRAGMA foreign_key_check").all()).toEqual([]);
+  });
+
+  test("running again applies nothing", () => {
+    const { db } = freshDb();
+    migrate(db);
+    const before = schemaOf(db);
+    expect(migrate(db)).toEqual([]);
+    expect(schemaOf(db)).toEqual(before);
+  });
+
+  // Iterates over MIGRATIONS, so every future migration is covered: upgrading from each earlier
+  // version must give exactly the schema a fresh install gets, and keep the data written before.
+  test.each(MIGRATIONS.slice(0, -1).map((m, i) => [m.version, i] as const))("upgrade from version %d to the latest", (version, index) => {
+    const reference = freshDb().db;
+    migrate(reference);
+    const { db } = freshDb();
+    migrate(db, MIGRATIONS.slice(0, index + 1));
+    expect(schemaVersion(db)).toBe(version);
+    db.query("INSERT INTO kv (key, value) VALUES ('written-before-upgrade', 'kept')").run();
+    expect(migrate(db)).toEqual(MIGRATIONS.slice(index + 1).map((m) => m.version));
+    expect(schemaVersion(db)).toBe(latestSchemaVersion());
+    expect(schemaOf(db)).toEqual(schemaOf(reference));
+    expect(db.query<{ value: string }, []>("SELECT value FROM kv WHERE key = 'written-before-upgrade'").get()?.value).toBe("kept");
+  });
+
+  test("a failing migration rolls back completely (its statements and the version bump)", () => {
+    const { db } = freshDb();
+    const broken = [...MIGRATIONS, { version: latestSchemaVersion() + 1, name: "broken", sql: "CREATE TABLE half_done (x); SELECT * FROM no_such_table;" }];
+    expect(() => migrate(db, broken)).toThrow();
+    expect(schemaVersion(db)).toBe(latestSchemaVersion());
+    expect(db.query("SELECT name FROM sqlite_master WHERE name = 'half_done'").get()).toBeNull();
+  });
+
+  test("a database from a newer version is refused with a clear message", () => {
+    const { db } = freshDb();
+    migrate(db);
+    db.exec(`PRAGMA user_version = ${latestSchemaVersion() + 1}`);
+    const expected =
+      `The database is at schema version ${latestSchemaVersion() + 1}, written by a newer Latchkey; this version knows up to ${latestSchemaVersion()}. ` +
+      "Upgrade Latchkey (or restore a backup taken before the upgrade). The database was not changed.";
+    expect(() => checkSchemaVersion(db)).toThrow(new MigrationError(expected));
+    expect(() => migrate(db)).toThrow(MigrationError);
+    expect(schemaVersion(db)).toBe(latestSchemaVersion() + 1);
+  });
+});
+
+describe("openDatabase", () => {
+  test("sets WAL, foreign keys, busy timeout and synchronous=NORMAL", () => {
+    const { db } = freshDb();
+    expect(db.query<{ journal_mode: string }, []>("PRAGMA journal_mode").get()!.journal_mode).toBe("wal");
+    expect(db.query<{ foreign_keys: number }, []>("PRAGMA foreign_keys").get()!.foreign_keys).toBe(1);
+    expect(db.query<{ timeout: number }, []>("PRAGMA busy_timeout").get()!.timeout).toBe(5000);
+    expect(db.query<{ synchronous: number }, []>("PRAGMA synchronous").get()!.synchronous).toBe(1);
+  });
+});
