@@ -145,11 +145,17 @@ export async function startBinary(options: StartBinaryOptions = {}): Promise<Run
  */
 export async function startSourceServer(options: StartBinaryOptions = {}): Promise<RunningBinary> {
   const dir = mkdtempSync(path.join(tmpdir(), "latchkey-src-"));
-  return launch([process.execPath, "--no-env-file", MAIN_SOURCE], dir, MAIN_SOURCE, options);
+  return launch(SOURCE_COMMAND, dir, MAIN_SOURCE, options);
 }
 
-/** Absolute path of src/main.ts, for spawning the CLI from the source tree. */
+/** Absolute path of src/main.ts. */
 export const MAIN_SOURCE = path.join(ROOT, "src/main.ts");
+
+/**
+ * How to run the CLI from the source tree with any working folder: Bun's runtime takes JSX settings from
+ * $cwd/tsconfig.json only, so point it at ours; and keep Bun from loading .env itself (config.ts does).
+ */
+export const SOURCE_COMMAND: string[] = [process.execPath, "--no-env-file", `--tsconfig-override=${path.join(ROOT, "tsconfig.json")}`, MAIN_SOURCE];
 
 async function launch(command: string[], dir: string, binaryPath: string, options: StartBinaryOptions): Promise<RunningBinary> {
   const cwd = options.cwd ?? dir;
