@@ -145,3 +145,39 @@ export function claimList(errors: FieldErrors, raw: unknown, field = "customClai
   });
   return out;
 }
+
+/**
+ * A duration in seconds: a JSON number of seconds, or a Go-style duration string as Pocket ID sends
+ * ("15m", "1h30m", "24h", "7d" is accepted too). Bounded to [min, max] seconds.
+ */
+export function duration(errors: FieldErrors, input: Record<string, unknown>, field: string, opts: { fallback: number; min: number; max: number }): number {
+  const raw = input[field];
+  if (raw === undefined || raw === null || raw === "") return opts.fallback;
+  let seconds = NaN;
+  if (typeof raw === "number") seconds = raw;
+  else if (typeof raw === "string") {
+    const s = raw.trim();
+    if (/^\d+$/.test(s)) seconds = Number(s);
+    else if (/^(\d+(\.\d+)?(d|h|m|s))+$/.test(s)) {
+      seconds = 0;
+      for (const m of s.matchAll(/(\d+(?:\.\d+)?)(d|h|m|s)/g)) seconds += Number(m[1]) * { d: 86400, h: 3600, m: 60, s: 1 }[m[2] as "d" | "h" | "m" | "s"];
+    }
+  }
+  if (!Number.isFinite(seconds)) {
+    errors.add(field, "must be a duration such as 15m, 1h or 7d (or seconds)");
+    return opts.fallback;
+  }
+  seconds = Math.floor(seconds);
+  if (seconds < opts.min || seconds > opts.max) {
+    errors.add(field, `must be between ${formatDuration(opts.min)} and ${formatDuration(opts.max)}`);
+    return opts.fallback;
+  }
+  return seconds;
+}
+
+export function formatDuration(seconds: number): string {
+  if (seconds % 86400 === 0) return `${seconds / 86400} day${seconds === 86400 ? "" : "s"}`;
+  if (seconds % 3600 === 0) return `${seconds / 3600} hour${seconds === 3600 ? "" : "s"}`;
+  if (seconds % 60 === 0) return `${seconds / 60} minute${seconds === 60 ? "" : "s"}`;
+  return `${seconds} seconds`;
+}

@@ -4,6 +4,8 @@ import type { WebDeps } from "../web-deps.ts";
 import { apiApiKeyRoutes } from "./api-api-keys.ts";
 import { apiAppConfigRoutes } from "./api-app-config.ts";
 import { apiCustomClaimRoutes } from "./api-custom-claims.ts";
+import { apiOidcClientRoutes } from "./api-oidc-clients.ts";
+import { apiSignupTokenRoutes } from "./api-signup-tokens.ts";
 import { apiUserGroupRoutes } from "./api-user-groups.ts";
 import { apiUserRoutes } from "./api-users.ts";
 
@@ -13,5 +15,7 @@ export function adminRoutes(web: WebDeps) {
     .use(apiUserGroupRoutes(web))
     .use(apiCustomClaimRoutes(web))
     .use(apiApiKeyRoutes(web))
-    .use(apiAppConfigRoutes(web));
+    .use(apiAppConfigRoutes(web))
+    .use(apiOidcClientRoutes(web))
+    .use(apiSignupTokenRoutes(web));
 }

@@ -20,6 +20,8 @@ import {
 import { toUserGroupDto } from "../../admin/user-groups.ts";
 import { listGroupsOfUser } from "../../db/user-groups.ts";
 import { apiCall, auditAdminChange, requireAdminApi } from "../admin-auth.ts";
+import { createOneTimeAccessToken } from "../../account/one-time-access.ts";
+import { duration, FieldErrors, isRecord } from "../../admin/validation.ts";
 import { jsonResponse } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
 
@@ -71,6 +73,16 @@ export function apiUserRoutes(web: WebDeps) {
       const row = deleteUserPasskey(web.db, params.id, params.credentialId);
       auditAdminChange(web, request, p, { entity: "passkey", action: "delete", id: row.id, changes: { userId: params.id, name: row.name } });
       return new Response(null, { status: 204 });
+    })
+    .post("/api/users/:id/one-time-access-token", ({ request, params, body }) => {
+      const p = requireAdminApi(web, request);
+      const user = getUser(web.db, params.id);
+      const errors = new FieldErrors();
+      const ttl = duration(errors, isRecord(body) ? body : {}, "ttl", { fallback: 15 * 60, min: 60, max: 30 * 86400 });
+      apiCall(() => errors.throwIfAny());
+      const { token, expiresAt } = createOneTimeAccessToken(web, user.id, ttl);
+      auditAdminChange(web, request, p, { entity: "user", action: "create_login_code", id: user.id, changes: { ttlSeconds: ttl } });
+      return jsonResponse({ token, expiresAt: new Date(expiresAt * 1000).toISOString(), url: `${web.config.appUrl}/lc/${token}` }, { status: 201 });
     })
     .get("/api/users/:id/sessions", ({ request, params }) => {
       requireAdminApi(web, request);

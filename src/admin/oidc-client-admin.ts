@@ -1,0 +1,101 @@
+/**
+ * The admin side of OIDC clients, over src/oidc/clients.ts (which owns the rules):
+ * - reads Pocket ID's JSON names (callbackURLs, logoutCallbackURLs, launchURL, isGroupRestricted)
+ *   as well as Latchkey's (callbackUrls…), and HTML form fields (repeated callbackUrl rows);
+ * - shapes the JSON answer with both spellings so Pocket ID scripts read what they expect.
+ */
+import type { Database } from "bun:sqlite";
+import { listAllUserGroups } from "../db/user-groups.ts";
+import { AppError } from "../errors.ts";
+import { listClients, type ClientInput, type OidcClient } from "../oidc/clients.ts";
+import { isoTime, toPage, type ListQuery, type Page } from "./pagination.ts";
+import { isRecord } from "./validation.ts";
+
+const pickList = (v: unknown): unknown => (v === undefined ? undefined : Array.isArray(v) ? v : typeof v === "string" ? [v] : v);
+const cleanRows = (v: unknown): unknown => (Array.isArray(v) ? v.map((x) => (typeof x === "string" ? x.trim() : x)).filter((x) => x !== "") : v);
+
+function boolish(v: unknown): unknown {
+  if (v === "on" || v === "true") return true;
+  if (v === "false" || v === "off") return false;
+  return v;
+}
+
+function minutes(v: unknown): unknown {
+  if (typeof v === "string" && /^\d+$/.test(v.trim())) return Number(v.trim());
+  if (v === "") return undefined;
+  return v;
+}
+
+/** Converts a JSON body (Pocket ID or Latchkey names) to ClientInput. */
+export function clientInputFromJson(input: unknown): ClientInput {
+  if (!isRecord(input)) throw AppError.validation("Send a JSON object.", { body: "must be an object" });
+  const b = input;
+  const out: ClientInput = {
+    id: (b.id as string | undefined) ?? undefined,
+    name: b.name as string,
+    description: b.description as string | undefined,
+    callbackUrls: (b.callbackUrls ?? b.callbackURLs) as string[],
+    logoutCallbackUrls: (b.logoutCallbackUrls ?? b.logoutCallbackURLs) as string[] | undefined,
+    launchUrl: (b.launchUrl ?? b.launchURL) as string | null | undefined,
+    isPublic: b.isPublic as boolean | undefined,
+    pkceEnabled: b.pkceEnabled as boolean | undefined,
+    requiresReauthentication: b.requiresReauthentication as boolean | undefined,
+    skipConsent: b.skipConsent as boolean | undefined,
+    accessTokenDurationMinutes: b.accessTokenDurationMinutes as number | undefined,
+    refreshTokenDurationMinutes: b.refreshTokenDurationMinutes as number | undefined,
+  };
+  if (typeof b.unrestricted === "boolean") out.unrestricted = b.unrestricted;
+  else if (typeof b.isGroupRestricted === "boolean") out.unrestricted = !b.isGroupRestricted;
+  if (b.allowedUserGroupIds !== undefined || b.allowedGroupIds !== undefined) out.allowedGroupIds = (b.allowedUserGroupIds ?? b.allowedGroupIds) as string[];
+  return out;
+}
+
+/** Converts the admin form (checkboxes present = on; callbackUrl rows repeated) to ClientInput. */
+export function clientInputFromForm(form: Record<string, unknown>, opts: { creating: boolean }): ClientInput {
+  const out: ClientInput = {
+    name: typeof form.name === "string" ? form.name : "",
+    description: typeof form.description === "string" ? form.description : "",
+    callbackUrls: cleanRows(pickList(form.callbackUrl) ?? []) as string[],
+    logoutCallbackUrls: cleanRows(pickList(form.logoutCallbackUrl) ?? []) as string[],
+    launchUrl: typeof form.launchUrl === "string" ? form.launchUrl : null,
+    isPublic: boolish(form.isPublic ?? "off") as boolean,
+    pkceEnabled: boolish(form.pkceEnabled ?? "off") as boolean,
+    requiresReauthentication: boolish(form.requiresReauthentication ?? "off") as boolean,
+    skipConsent: boolish(form.skipConsent ?? "off") as boolean,
+    accessTokenDurationMinutes: minutes(form.accessTokenDurationMinutes) as number | undefined,
+    refreshTokenDurationMinutes: minutes(form.refreshTokenDurationMinutes) as number | undefined,
+  };
+  if (opts.creating && typeof form.id === "string" && form.id.trim() !== "") out.id = form.id.trim();
+  return out;
+}
+
+export function clientDto(db: Database, c: OidcClient) {
+  const groups = new Map(listAllUserGroups(db).map((g) => [g.id, g]));
+  return {
+    id: c.id,
+    name: c.name,
+    description: c.description,
+    callbackURLs: c.callbackUrls,
+    logoutCallbackURLs: c.logoutCallbackUrls,
+    launchURL: c.launchUrl,
+    isPublic: c.isPublic,
+    pkceEnabled: c.pkceEnabled,
+    requiresReauthentication: c.requiresReauthentication,
+    skipConsent: c.skipConsent,
+    isGroupRestricted: !c.unrestricted,
+    accessTokenDurationMinutes: c.accessTokenDurationMinutes,
+    refreshTokenDurationMinutes: c.refreshTokenDurationMinutes,
+    hasLogo: c.hasLogo,
+    hasDarkLogo: c.hasDarkLogo,
+    allowedUserGroups: c.allowedGroupIds.map((id) => groups.get(id)).filter((g) => g !== undefined).map((g) => ({ id: g.id, name: g.name, friendlyName: g.friendly_name })),
+    createdAt: isoTime(c.createdAt),
+  };
+}
+
+export function listClientsPage(db: Database, q: ListQuery): Page<ReturnType<typeof clientDto>> {
+  const needle = q.search.toLowerCase();
+  let all = listClients(db).filter((c) => !needle || c.name.toLowerCase().includes(needle) || c.id.toLowerCase().includes(needle));
+  all = all.sort((a, b) => (q.sort === "createdAt" ? a.createdAt - b.createdAt : a.name.localeCompare(b.name, undefined, { sensitivity: "base" })));
+  if (q.direction === "desc") all.reverse();
+  return toPage(all.slice(q.offset, q.offset + q.limit).map((c) => clientDto(db, c)), all.length, q);
+}

@@ -1,0 +1,93 @@
+/**
+ * Sign-up tokens (/st/<token>): let someone create an account while sign-ups are `withToken`.
+ * - 32 random alphanumerics, shown once; stored as SHA-256 with a short prefix for the list.
+ * - Expiry (ttl, default 1 day, up to 1 year) and a usage limit (1–100); each use increments the
+ *   count in the same statement that checks it, so concurrent sign-ups cannot exceed the limit.
+ * - New accounts join the token's groups (on top of the configured default groups).
+ */
+import type { Database } from "bun:sqlite";
+import {
+  consumeSignupToken,
+  deleteSignupToken,
+  findValidSignupToken,
+  insertSignupToken,
+  listGroupIdsOfSignupToken,
+  listSignupTokens,
+  type SignupTokenRow,
+} from "../db/signup-tokens.ts";
+import { AppError } from "../errors.ts";
+import { nowSeconds, type Clock } from "../lib/clock.ts";
+import { hashToken } from "../lib/hash.ts";
+import { ALPHANUMERIC, randomString, randomUuid, type Random } from "../lib/random.ts";
+import { isoTime } from "./pagination.ts";
+import { checkGroupIds } from "./user-groups.ts";
+import { duration, FieldErrors, int, isRecord, strList } from "./validation.ts";
+
+export interface SignupTokenDto {
+  id: string;
+  prefix: string;
+  usageLimit: number;
+  usageCount: number;
+  createdAt: string | null;
+  expiresAt: string | null;
+  expired: boolean;
+  userGroupIds: string[];
+}
+
+function toDto(db: Database, row: SignupTokenRow, now: number): SignupTokenDto {
+  return {
+    id: row.id,
+    prefix: row.prefix,
+    usageLimit: row.usage_limit,
+    usageCount: row.usage_count,
+    createdAt: isoTime(row.created_at),
+    expiresAt: isoTime(row.expires_at),
+    expired: row.expires_at <= now || row.usage_count >= row.usage_limit,
+    userGroupIds: listGroupIdsOfSignupToken(db, row.id),
+  };
+}
+
+export function createSignupToken(deps: { db: Database; clock: Clock; random: Random }, input: unknown, createdById: string | null): { token: string; signupToken: SignupTokenDto } {
+  const errors = new FieldErrors();
+  const body = isRecord(input) ? input : {};
+  const ttl = duration(errors, body, "ttl", { fallback: 86400, min: 60, max: 366 * 86400 });
+  const usageLimit = int(errors, body, "usageLimit", { min: 1, max: 100, fallback: 1 });
+  const groupIds = checkGroupIds(deps.db, errors, "userGroupIds", strList(errors, body, "userGroupIds"));
+  errors.throwIfAny();
+  const now = nowSeconds(deps.clock);
+  const token = randomString(deps.random, 32, ALPHANUMERIC);
+  const row: SignupTokenRow = {
+    id: randomUuid(deps.random),
+    token_hash: hashToken(token),
+    prefix: token.slice(0, 4),
+    usage_limit: usageLimit,
+    usage_count: 0,
+    created_at: now,
+    expires_at: now + ttl,
+    created_by_id: createdById,
+  };
+  insertSignupToken(deps.db, row, groupIds);
+  return { token, signupToken: toDto(deps.db, row, now) };
+}
+
+export function listSignupTokenDtos(deps: { db: Database; clock: Clock }): SignupTokenDto[] {
+  const now = nowSeconds(deps.clock);
+  return listSignupTokens(deps.db).map((r) => toDto(deps.db, r, now));
+}
+
+export function removeSignupToken(db: Database, id: string): void {
+  if (!deleteSignupToken(db, id)) throw AppError.notFound("No such sign-up token.");
+}
+
+/** The token's row when it can still be used (for showing the sign-up form), else null. */
+export function peekSignupToken(deps: { db: Database; clock: Clock }, token: string): SignupTokenRow | null {
+  if (!/^[A-Za-z0-9]{16,64}$/.test(token)) return null;
+  return findValidSignupToken(deps.db, hashToken(token), nowSeconds(deps.clock));
+}
+
+/** Uses one sign-up of the token; returns the groups new accounts join, or null when it is spent. */
+export function useSignupToken(deps: { db: Database; clock: Clock }, token: string): { groupIds: string[] } | null {
+  if (!/^[A-Za-z0-9]{16,64}$/.test(token)) return null;
+  const row = consumeSignupToken(deps.db, hashToken(token), nowSeconds(deps.clock));
+  return row ? { groupIds: listGroupIdsOfSignupToken(deps.db, row.id) } : null;
+}

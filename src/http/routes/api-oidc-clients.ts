@@ -1,0 +1,101 @@
+/**
+ * Admin REST API for OIDC clients (Pocket ID paths): /api/oidc/clients…
+ * The rules live in src/oidc/clients.ts; this module shapes JSON and audits.
+ */
+import { Elysia } from "elysia";
+import { clientDto, clientInputFromJson, listClientsPage } from "../../admin/oidc-client-admin.ts";
+import { parseListQuery } from "../../admin/pagination.ts";
+import { FieldErrors, isRecord, strList, timestamp } from "../../admin/validation.ts";
+import { AppError } from "../../errors.ts";
+import {
+  createClient,
+  createClientSecret,
+  deleteClient,
+  findClientById,
+  listClientSecrets,
+  revokeClientSecret,
+  setAllowedGroups,
+  updateClient,
+} from "../../oidc/clients.ts";
+import { isoTime } from "../../admin/pagination.ts";
+import { apiCall, auditAdminChange, requireAdminApi } from "../admin-auth.ts";
+import { jsonResponse } from "../responses.ts";
+import type { WebDeps } from "../web-deps.ts";
+
+function getClient(web: WebDeps, id: string) {
+  const c = findClientById(web.db, id);
+  if (!c) throw AppError.notFound("No such OIDC client.");
+  return c;
+}
+
+const secretJson = (s: { id: string; prefix: string; createdAt: number; expiresAt: number | null; expired: boolean }) => ({
+  id: s.id,
+  prefix: s.prefix,
+  createdAt: isoTime(s.createdAt),
+  expiresAt: isoTime(s.expiresAt),
+  expired: s.expired,
+});
+
+export function apiOidcClientRoutes(web: WebDeps) {
+  return new Elysia({ name: "api-oidc-clients" })
+    .get("/api/oidc/clients", ({ request, query }) => {
+      requireAdminApi(web, request);
+      return jsonResponse(listClientsPage(web.db, parseListQuery(query)));
+    })
+    .post("/api/oidc/clients", ({ request, body }) => {
+      const p = requireAdminApi(web, request);
+      const { client, secret } = apiCall(() => createClient(web, clientInputFromJson(body), { createdById: p.isStatic ? null : p.userId }));
+      auditAdminChange(web, request, p, { entity: "oidc_client", action: "create", id: client.id, changes: { name: client.name, callbackUrls: client.callbackUrls, isPublic: client.isPublic } });
+      return jsonResponse({ ...clientDto(web.db, client), ...(secret ? { secret: secret.secret, secretId: secret.id } : {}) }, { status: 201 });
+    })
+    .get("/api/oidc/clients/:id", ({ request, params }) => {
+      requireAdminApi(web, request);
+      return jsonResponse(clientDto(web.db, getClient(web, params.id)));
+    })
+    .put("/api/oidc/clients/:id", ({ request, params, body }) => {
+      const p = requireAdminApi(web, request);
+      getClient(web, params.id);
+      const client = apiCall(() => updateClient(web, params.id, clientInputFromJson(body)));
+      auditAdminChange(web, request, p, { entity: "oidc_client", action: "update", id: client.id, changes: { name: client.name, callbackUrls: client.callbackUrls, unrestricted: client.unrestricted } });
+      return jsonResponse(clientDto(web.db, client));
+    })
+    .delete("/api/oidc/clients/:id", ({ request, params }) => {
+      const p = requireAdminApi(web, request);
+      const c = getClient(web, params.id);
+      deleteClient(web.db, params.id);
+      auditAdminChange(web, request, p, { entity: "oidc_client", action: "delete", id: c.id, changes: { name: c.name } });
+      return new Response(null, { status: 204 });
+    })
+    .put("/api/oidc/clients/:id/allowed-user-groups", ({ request, params, body }) => {
+      const p = requireAdminApi(web, request);
+      getClient(web, params.id);
+      const errors = new FieldErrors();
+      const ids = strList(errors, isRecord(body) ? body : {}, "userGroupIds");
+      errors.throwIfAny();
+      const client = apiCall(() => setAllowedGroups(web, params.id, ids));
+      auditAdminChange(web, request, p, { entity: "oidc_client", action: "set_allowed_groups", id: client.id, changes: { userGroupIds: ids } });
+      return jsonResponse(clientDto(web.db, client));
+    })
+    .get("/api/oidc/clients/:id/secrets", ({ request, params }) => {
+      requireAdminApi(web, request);
+      getClient(web, params.id);
+      return jsonResponse(listClientSecrets(web, params.id).map(secretJson));
+    })
+    .post("/api/oidc/clients/:id/secrets", ({ request, params, body }) => {
+      const p = requireAdminApi(web, request);
+      getClient(web, params.id);
+      const errors = new FieldErrors();
+      const expiresAt = timestamp(errors, isRecord(body) ? body : {}, "expiresAt");
+      apiCall(() => errors.throwIfAny());
+      const s = apiCall(() => createClientSecret(web, params.id, { expiresAt }));
+      auditAdminChange(web, request, p, { entity: "oidc_client", action: "create_secret", id: params.id, changes: { secretId: s.id, prefix: s.prefix } });
+      return jsonResponse({ ...secretJson(s), secret: s.secret }, { status: 201 });
+    })
+    .delete("/api/oidc/clients/:id/secrets/:secretId", ({ request, params }) => {
+      const p = requireAdminApi(web, request);
+      getClient(web, params.id);
+      if (!revokeClientSecret(web.db, params.id, params.secretId)) throw AppError.notFound("No such client secret.");
+      auditAdminChange(web, request, p, { entity: "oidc_client", action: "revoke_secret", id: params.id, changes: { secretId: params.secretId } });
+      return new Response(null, { status: 204 });
+    });
+}

@@ -1,0 +1,31 @@
+/** Admin REST API for sign-up tokens (Pocket ID paths). */
+import { Elysia } from "elysia";
+import { createSignupToken, listSignupTokenDtos, removeSignupToken } from "../../admin/signup-tokens.ts";
+import { apiCall, auditAdminChange, requireAdminApi } from "../admin-auth.ts";
+import { jsonResponse } from "../responses.ts";
+import type { WebDeps } from "../web-deps.ts";
+
+export function signupLink(web: WebDeps, token: string): string {
+  return `${web.config.appUrl}/st/${token}`;
+}
+
+export function apiSignupTokenRoutes(web: WebDeps) {
+  return new Elysia({ name: "api-signup-tokens" })
+    .get("/api/signup-tokens", ({ request }) => {
+      requireAdminApi(web, request);
+      const data = listSignupTokenDtos(web);
+      return jsonResponse({ data, pagination: { totalPages: 1, totalItems: data.length, currentPage: 1, itemsPerPage: data.length } });
+    })
+    .post("/api/signup-tokens", ({ request, body }) => {
+      const p = requireAdminApi(web, request);
+      const { token, signupToken } = apiCall(() => createSignupToken(web, body, p.isStatic ? null : p.userId));
+      auditAdminChange(web, request, p, { entity: "signup_token", action: "create", id: signupToken.id, changes: { usageLimit: signupToken.usageLimit, expiresAt: signupToken.expiresAt, userGroupIds: signupToken.userGroupIds } });
+      return jsonResponse({ ...signupToken, token, url: signupLink(web, token) }, { status: 201 });
+    })
+    .delete("/api/signup-tokens/:id", ({ request, params }) => {
+      const p = requireAdminApi(web, request);
+      removeSignupToken(web.db, params.id);
+      auditAdminChange(web, request, p, { entity: "signup_token", action: "delete", id: params.id });
+      return new Response(null, { status: 204 });
+    });
+}
