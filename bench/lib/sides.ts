@@ -1,0 +1,323 @@
+/**
+ * The two servers under test, prepared the same way: fresh data, one confidential client with PKCE,
+ * one user, a signing key of the chosen algorithm; plus the ways to mint single-use codes for each.
+ */
+import { Database } from "bun:sqlite";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import os from "node:os";
+import path from "node:path";
+import { freePort, runCommand, startServer, type Started } from "./procs.ts";
+import { pool } from "./pool.ts";
+import { CODE_CHALLENGE, CODE_VERIFIER, REDIRECT_URI, SCOPE } from "./pkce.ts";
+import { createSoftPasskey, type SoftPasskey } from "./authenticator.ts";
+
+export const ROOT = path.resolve(import.meta.dir, "..", "..");
+export const BENCH_DIR = path.resolve(import.meta.dir, "..");
+export const BINARY = path.join(ROOT, "build", "out", "latchkey");
+
+export type Alg = "ES256" | "RS256";
+
+export interface Endpoints {
+  discovery: string;
+  jwks: string | null;
+  token: string | null;
+  userinfo: string | null;
+  introspect: string | null;
+}
+
+export interface Side {
+  name: "ours" | "peer";
+  server: Started;
+  readyMs: number;
+  base: string;
+  endpoints: Endpoints;
+  clientId: string;
+  clientSecret: string;
+  basicAuth: string;
+  /** Single-use authorization codes for REDIRECT_URI with the shared PKCE challenge. */
+  mintCodes(n: number): Promise<string[]>;
+  notes: string[];
+  /** ours only */
+  dataDir?: string;
+  dbPath?: string;
+  sessionToken?: string;
+  passkey?: SoftPasskey;
+  userId?: string;
+  appUrl?: string;
+  cleanup(): Promise<void>;
+}
+
+const sha256hex = (s: string) => createHash("sha256").update(s, "utf8").digest("hex");
+
+/** Discovery URLs name APP_URL / the issuer; the load goes to 127.0.0.1 on the same port. */
+function localPath(url: unknown, base: string): string | null {
+  if (typeof url !== "string") return null;
+  try {
+    const u = new URL(url);
+    return `${base}${u.pathname}${u.search}`;
+  } catch {
+    return null;
+  }
+}
+
+export async function ensureBinary(log: (s: string) => void): Promise<void> {
+  if (existsSync(BINARY)) return;
+  log("building the binary (bun run build)…");
+  await runCommand(["bun", "run", "build"], { cwd: ROOT });
+  if (!existsSync(BINARY)) throw new Error(`bun run build did not produce ${BINARY}`);
+}
+
+export function oursEnv(dir: string, port: number, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: dir,
+    APP_URL: `http://localhost:${port}`,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    LOG_LEVEL: "warn",
+    DISABLE_RATE_LIMITING: "true",
+    ENCRYPTION_KEY: "latchkey-bench-encryption-key-0123456789",
+    DB_CONNECTION_STRING: path.join(dir, "data", "latchkey.db"),
+    ...extra,
+  };
+}
+
+/** A fresh folder holding only a copy of the binary. */
+export function freshBinaryDir(): { dir: string; bin: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "latchkey-bench-"));
+  const bin = path.join(dir, "latchkey");
+  copyFileSync(BINARY, bin);
+  mkdirSync(path.join(dir, "data"), { recursive: true });
+  return { dir, bin };
+}
+
+async function cliCommands(bin: string, cwd: string, env: Record<string, string>): Promise<Set<string>> {
+  const help = await runCommand([bin, "help"], { cwd, env });
+  const names = new Set<string>();
+  for (const line of help.split("\n")) {
+    const m = /^ {2}([a-z][a-z0-9-]*)\s/.exec(line);
+    if (m) names.add(m[1]!);
+  }
+  return names;
+}
+
+/** Migrates the database by starting the server once, then stops it. */
+async function migrateByStarting(bin: string, dir: string, env: Record<string, string>, port: number): Promise<void> {
+  const s = await startServer({ name: "latchkey (migrate)", cmd: [bin], cwd: dir, env, port, readyPath: "/healthz" });
+  await s.stop();
+}
+
+export interface OursOptions {
+  alg: Alg;
+  /** Seed the database before start (scale runs): called with the migrated, stopped database path. */
+  seed?: (dbPath: string) => Promise<void> | void;
+  log: (s: string) => void;
+}
+
+export async function startOurs(opts: OursOptions): Promise<Side> {
+  const { dir, bin } = freshBinaryDir();
+  const port = await freePort();
+  const env = oursEnv(dir, port);
+  const dbPath = env.DB_CONNECTION_STRING!;
+  const notes: string[] = [];
+  const commands = await cliCommands(bin, dir, env);
+
+  if (commands.has("key-rotate")) {
+    await runCommand([bin, "key-rotate", "--alg", opts.alg], { cwd: dir, env });
+  } else {
+    await migrateByStarting(bin, dir, env, port);
+    notes.push(`no key-rotate command: signing with the default key algorithm`);
+  }
+  if (!existsSync(dbPath)) await migrateByStarting(bin, dir, env, port);
+  if (opts.seed) await opts.seed(dbPath);
+
+  // Client: through the CLI when it exists, else straight into the tables.
+  let clientId = "";
+  let clientSecret = "";
+  if (commands.has("client")) {
+    const out = await runCommand([bin, "client", "create", "--name", "bench", "--callback-url", REDIRECT_URI, "--pkce", "--unrestricted"], { cwd: dir, env });
+    const j = JSON.parse(out.slice(out.indexOf("{"))) as { id: string; secret: string };
+    clientId = j.id;
+    clientSecret = j.secret;
+  }
+
+  const db = new Database(dbPath);
+  db.exec("PRAGMA busy_timeout = 5000");
+  const now = Math.floor(Date.now() / 1000);
+  if (!clientId) {
+    clientId = "bench-client";
+    clientSecret = randomBytes(24).toString("base64url");
+    db.query(
+      `INSERT INTO oidc_clients (id, name, callback_urls, is_public, pkce_enabled, is_group_restricted, created_at, updated_at)
+       VALUES (?, 'bench', ?, 0, 1, 0, ?, ?)`,
+    ).run(clientId, JSON.stringify([REDIRECT_URI]), now, now);
+    db.query("INSERT INTO oidc_client_secrets (id, client_id, hash, prefix, created_at) VALUES (?, ?, ?, ?, ?)").run(
+      randomUUID(), clientId, `sha256:${sha256hex(clientSecret)}`, clientSecret.slice(0, 4), now,
+    );
+    notes.push("no `client create` command: client inserted with SQL");
+  }
+  // The person has consented already: /authorize answers with the code straight away.
+  db.query("UPDATE oidc_clients SET skip_consent = 1, is_group_restricted = 0 WHERE id = ?").run(clientId);
+
+  const userId = randomUUID();
+  db.query(
+    `INSERT INTO users (id, username, email, email_verified, first_name, last_name, display_name, is_admin, created_at, updated_at)
+     VALUES (?, 'bench', 'bench@example.test', 1, 'Bench', 'User', 'Bench User', 0, ?, ?)`,
+  ).run(userId, now, now);
+  const hasConsentTable = db.query("SELECT 1 FROM sqlite_master WHERE name = 'user_authorized_oidc_clients'").get();
+  if (hasConsentTable) {
+    db.query("INSERT INTO user_authorized_oidc_clients (user_id, client_id, scope, created_at, last_used_at) VALUES (?, ?, ?, ?, ?)").run(
+      userId, clientId, JSON.stringify(SCOPE.split(" ")), now, now,
+    );
+  }
+  const sessionToken = randomBytes(32).toString("base64url");
+  db.query(
+    `INSERT INTO sessions (id, token_hash, user_id, amr, csrf_token, created_at, authenticated_at, last_seen_at, expires_at)
+     VALUES (?, ?, ?, '["phr"]', ?, ?, ?, ?, ?)`,
+  ).run(randomUUID(), sha256hex(sessionToken), userId, randomBytes(16).toString("hex"), now, now, now, now + 7 * 86400);
+  // A passkey for the sign-in ceremony (the user handle is the UTF-8 user id).
+  const passkey = createSoftPasskey(userId);
+  db.query(
+    `INSERT INTO webauthn_credentials (id, user_id, name, credential_id, public_key, counter, created_at) VALUES (?, ?, 'bench', ?, ?, 0, ?)`,
+  ).run(randomUUID(), userId, passkey.credentialIdB64u, passkey.cosePublicKey, now);
+  db.close();
+
+  const started = await startServer({ name: "latchkey", cmd: [bin], cwd: dir, env, port, readyPath: "/healthz" });
+  const base = `http://127.0.0.1:${port}`;
+  const endpoints = await discover(base, "/.well-known/openid-configuration", {
+    jwks: "/.well-known/jwks.json",
+    token: "/api/oidc/token",
+    userinfo: "/api/oidc/userinfo",
+    introspect: "/api/oidc/introspect",
+  });
+  const cookie = `latchkey_session=${sessionToken}`;
+  const authorizeUrl = (state: string) =>
+    `${base}/authorize?${new URLSearchParams({
+      response_type: "code",
+      client_id: clientId,
+      redirect_uri: REDIRECT_URI,
+      scope: SCOPE,
+      state,
+      code_challenge: CODE_CHALLENGE,
+      code_challenge_method: "S256",
+    })}`;
+
+  const side: Side = {
+    name: "ours",
+    server: started,
+    readyMs: started.readyMs,
+    base,
+    endpoints,
+    clientId,
+    clientSecret,
+    basicAuth: basic(clientId, clientSecret),
+    notes,
+    dataDir: path.join(dir, "data"),
+    dbPath,
+    sessionToken,
+    passkey,
+    userId,
+    appUrl: env.APP_URL,
+    async mintCodes(n) {
+      return await pool(n, 16, async (i) => {
+        const res = await fetch(authorizeUrl(`s${i}`), { headers: { cookie }, redirect: "manual" });
+        await res.arrayBuffer();
+        const location = res.headers.get("location") ?? "";
+        const code = location.startsWith(REDIRECT_URI) ? new URL(location).searchParams.get("code") : null;
+        if (!code) throw new Error(`/authorize did not answer with a code (status ${res.status}, location ${location.slice(0, 200)})`);
+        return code;
+      });
+    },
+    async cleanup() {
+      await started.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return side;
+}
+
+export async function startPeer(opts: { alg: Alg }): Promise<Side> {
+  const port = await freePort();
+  const clientId = "bench";
+  const clientSecret = randomBytes(24).toString("base64url");
+  const started = await startServer({
+    name: "oidc-provider",
+    cmd: ["node", path.join(BENCH_DIR, "peer", "oidc-provider-server.mjs")],
+    cwd: BENCH_DIR,
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      NODE_ENV: "production",
+      PORT: String(port),
+      ALG: opts.alg,
+      CLIENT_ID: clientId,
+      CLIENT_SECRET: clientSecret,
+      REDIRECT_URI,
+      CODE_CHALLENGE,
+    },
+    port,
+    readyPath: "/.well-known/openid-configuration",
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const endpoints = await discover(base, "/.well-known/openid-configuration", {});
+  return {
+    name: "peer",
+    server: started,
+    readyMs: started.readyMs,
+    base,
+    endpoints,
+    clientId,
+    clientSecret,
+    basicAuth: basic(clientId, clientSecret),
+    notes: [],
+    async mintCodes(n) {
+      const out: string[] = [];
+      for (let left = n; left > 0; left -= 20_000) {
+        const res = await fetch(`${base}/__bench/codes?n=${Math.min(left, 20_000)}`, { method: "POST" });
+        const text = await res.text();
+        if (res.status !== 200) throw new Error(`peer code minting failed: ${text.slice(0, 500)}`);
+        out.push(...text.split("\n").filter(Boolean));
+      }
+      return out;
+    },
+    async cleanup() {
+      await started.stop();
+    },
+  };
+}
+
+function basic(id: string, secret: string): string {
+  // RFC 6749 2.3.1: form-urlencode, then base64.
+  return "Basic " + Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64");
+}
+
+async function discover(base: string, discoveryPath: string, fallback: Partial<Record<keyof Endpoints, string>>): Promise<Endpoints> {
+  const endpoints: Endpoints = { discovery: `${base}${discoveryPath}`, jwks: null, token: null, userinfo: null, introspect: null };
+  try {
+    const res = await fetch(endpoints.discovery);
+    if (res.status !== 200) throw new Error(String(res.status));
+    const d = (await res.json()) as Record<string, unknown>;
+    endpoints.jwks = localPath(d.jwks_uri, base);
+    endpoints.token = localPath(d.token_endpoint, base);
+    endpoints.userinfo = localPath(d.userinfo_endpoint, base);
+    endpoints.introspect = localPath(d.introspection_endpoint, base);
+  } catch {
+    // Not implemented yet: probe the well-known paths; each endpoint is checked before it is measured.
+  }
+  for (const [k, p] of Object.entries(fallback) as [keyof Endpoints, string][]) {
+    if (!endpoints[k]) endpoints[k] = `${base}${p}`;
+  }
+  return endpoints;
+}
+
+/** Exchanges one code: the token response JSON, or throws with the wire answer. */
+export async function exchangeCode(side: Side, code: string): Promise<Record<string, unknown>> {
+  const res = await fetch(side.endpoints.token!, {
+    method: "POST",
+    headers: { authorization: side.basicAuth, "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: REDIRECT_URI, code_verifier: CODE_VERIFIER }),
+  });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`token exchange answered ${res.status}: ${text.slice(0, 300)}`);
+  return JSON.parse(text) as Record<string, unknown>;
+}

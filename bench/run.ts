@@ -1,0 +1,666 @@
+/**
+ * `cd bench && bun install && bun run bench`: Latchkey side by side with npm oidc-provider (Node) and a
+ * bare Elysia hello-world (Bun), driven by wrk on loopback.
+ *
+ * - Every point is bounded in time, repeated (3 by default) and reported as the median.
+ * - Single-use values (codes, refresh tokens) are minted before each run; a run that uses them all up
+ *   stops early and its rate is computed over the time it really ran.
+ * - Each endpoint is probed with one real request first; an endpoint that does not answer correctly is
+ *   reported "n/a" with the reason, so the harness runs while the server is still being built.
+ * - Every process is started by lib/procs.ts and stopped by its pid, also on error and SIGINT.
+ *
+ * Flags: --quick (1 rep, 1 s, 16 connections), --duration S, --reps N, --conns 2,16,64, --scale (also the
+ * 100 vs 1M users run), --scale-only, --no-rs256, --no-footprint, --out FILE (default RESULTS.md).
+ */
+import { Database } from "bun:sqlite";
+import { statSync, writeFileSync, existsSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { installSignalHandlers, rssMb, runCommand, startServer, freePort, stopAll } from "./lib/procs.ts";
+import { median, runWrk, type WrkPoint, type WrkTarget } from "./lib/wrk.ts";
+import { BENCH_DIR, BINARY, ROOT, ensureBinary, exchangeCode, freshBinaryDir, oursEnv, startOurs, startPeer, type Alg, type Side } from "./lib/sides.ts";
+import { joseSignRate, webauthnVerifyRate } from "./lib/raw-rates.ts";
+import { ceremonyLoad, discoverCeremony, signInOnce, type CeremonyContext } from "./lib/ceremony.ts";
+import { CODE_VERIFIER, REDIRECT_URI } from "./lib/pkce.ts";
+import { pool } from "./lib/pool.ts";
+import { seedDatabase } from "./seed.ts";
+
+// ---------------------------------------------------------------- options
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(name);
+const option = (name: string) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const QUICK = flag("--quick");
+const DURATION = Number(option("--duration") ?? (QUICK ? 1 : 3));
+const REPS = Number(option("--reps") ?? (QUICK ? 1 : 3));
+const CONNS = (option("--conns") ?? (QUICK ? "16" : "2,16,64")).split(",").map(Number);
+const SCALE = flag("--scale") || flag("--scale-only");
+const SCALE_ONLY = flag("--scale-only");
+const SCALE_USERS = Number(option("--scale-users") ?? 1_000_000);
+const RS256 = !flag("--no-rs256") && !SCALE_ONLY;
+const FOOTPRINT = !flag("--no-footprint") && !SCALE_ONLY;
+const OUT = path.resolve(BENCH_DIR, option("--out") ?? "RESULTS.md");
+
+const log = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
+
+// ---------------------------------------------------------------- results
+
+interface Cell {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  rssMb: number | null;
+  errors: number;
+}
+type Outcome = Cell | { na: string };
+
+interface Row {
+  section: string;
+  endpoint: string;
+  conns: number;
+  ours: Outcome | null;
+  peer: Outcome | null;
+  note?: string;
+}
+
+const rows: Row[] = [];
+const facts: Array<[string, string]> = [];
+const findings: string[] = [];
+
+const isCell = (o: Outcome | null | undefined): o is Cell => !!o && !("na" in o);
+
+// ---------------------------------------------------------------- endpoint definitions
+
+interface Load {
+  target: WrkTarget;
+  /** Mints the single-use values for one run of `n` requests. */
+  values?: (n: number) => Promise<string[]>;
+}
+
+interface EndpointDef {
+  key: string;
+  label: string;
+  /** Returns the load, or the reason it cannot be measured on this side. */
+  prepare(side: Side): Promise<Load | { na: string }>;
+}
+
+const form = (side: Side) => ({ Authorization: side.basicAuth, "Content-Type": "application/x-www-form-urlencoded" });
+
+async function probe(url: string, init: RequestInit, check: (status: number, body: string) => string | null): Promise<string | null> {
+  try {
+    const res = await fetch(url, init);
+    const body = await res.text();
+    return check(res.status, body);
+  } catch (e) {
+    return `unreachable: ${e instanceof Error ? e.message : String(e)}`;
+  }
+}
+
+const expectJson = (field: string) => (status: number, body: string) => {
+  if (status !== 200) return `${status} ${body.slice(0, 100)}`;
+  try {
+    return field in (JSON.parse(body) as object) ? null : `no "${field}" in answer`;
+  } catch {
+    return "answer is not JSON";
+  }
+};
+
+/** Number of JWS in a token response (access token when it is a JWT, ID token): the signatures it costs. */
+function signaturesIn(tokenResponse: Record<string, unknown>): number {
+  let n = 0;
+  for (const k of ["access_token", "id_token"]) {
+    const v = tokenResponse[k];
+    if (typeof v === "string" && v.split(".").length === 3 && v.startsWith("eyJ")) n++;
+  }
+  return n;
+}
+
+const signatureCount = new Map<string, number>();
+
+/** A user-bound access token for userinfo and introspection (from one code exchange). */
+const accessTokens = new Map<Side, string>();
+async function accessTokenFor(side: Side): Promise<string | { na: string }> {
+  const known = accessTokens.get(side);
+  if (known) return known;
+  if (!side.endpoints.token) return { na: "no token endpoint" };
+  try {
+    const [code] = await side.mintCodes(1);
+    const t = await exchangeCode(side, code!);
+    if (typeof t.access_token !== "string") return { na: "token response without access_token" };
+    accessTokens.set(side, t.access_token);
+    return t.access_token;
+  } catch (e) {
+    return { na: `no access token: ${firstLine(e)}` };
+  }
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split("\n")[0]!.slice(0, 140);
+}
+
+const ENDPOINTS: EndpointDef[] = [
+  {
+    key: "discovery",
+    label: "GET discovery",
+    async prepare(side) {
+      const url = side.endpoints.discovery;
+      const bad = await probe(url, {}, expectJson("issuer"));
+      return bad ? { na: `not implemented yet (${bad})` } : { target: { url } };
+    },
+  },
+  {
+    key: "jwks",
+    label: "GET JWKS",
+    async prepare(side) {
+      const url = side.endpoints.jwks;
+      if (!url) return { na: "no jwks_uri" };
+      const bad = await probe(url, {}, expectJson("keys"));
+      return bad ? { na: `not implemented yet (${bad})` } : { target: { url } };
+    },
+  },
+  {
+    key: "token_cc",
+    label: "POST token client_credentials",
+    async prepare(side) {
+      const url = side.endpoints.token;
+      if (!url) return { na: "no token endpoint" };
+      const body = "grant_type=client_credentials";
+      let sigs = 0;
+      const bad = await probe(url, { method: "POST", headers: form(side), body }, (s, b) => {
+        const r = expectJson("access_token")(s, b);
+        if (!r) sigs = signaturesIn(JSON.parse(b) as Record<string, unknown>);
+        return r;
+      });
+      if (bad) return { na: `not implemented yet (${bad})` };
+      signatureCount.set(`${side.name}:token_cc`, sigs);
+      return { target: { url, method: "POST", headers: form(side), body } };
+    },
+  },
+  {
+    key: "token_ac",
+    label: "POST token authorization_code+PKCE",
+    async prepare(side) {
+      const url = side.endpoints.token;
+      if (!url) return { na: "no token endpoint" };
+      try {
+        const [code] = await side.mintCodes(1);
+        const t = await exchangeCode(side, code!);
+        if (typeof t.refresh_token !== "string") return { na: "no refresh_token in the code exchange answer" };
+        signatureCount.set(`${side.name}:token_ac`, signaturesIn(t));
+      } catch (e) {
+        return { na: `not implemented yet (${firstLine(e)})` };
+      }
+      const body = new URLSearchParams({ grant_type: "authorization_code", redirect_uri: REDIRECT_URI, code_verifier: CODE_VERIFIER }).toString() + "&code=";
+      return { target: { url, method: "POST", headers: form(side), body }, values: (n) => side.mintCodes(n) };
+    },
+  },
+  {
+    key: "token_refresh",
+    label: "POST token refresh_token (rotation)",
+    async prepare(side) {
+      const url = side.endpoints.token;
+      if (!url) return { na: "no token endpoint" };
+      const mintRefresh = async (n: number) => {
+        const codes = await side.mintCodes(n);
+        return await pool(codes.length, 16, async (i) => {
+          const t = await exchangeCode(side, codes[i]!);
+          return String(t.refresh_token);
+        });
+      };
+      try {
+        const [rt] = await mintRefresh(1);
+        const res = await fetch(url, { method: "POST", headers: form(side), body: `grant_type=refresh_token&refresh_token=${encodeURIComponent(rt!)}` });
+        const text = await res.text();
+        if (res.status !== 200) return { na: `not implemented yet (${res.status} ${text.slice(0, 100)})` };
+        const j = JSON.parse(text) as Record<string, unknown>;
+        if (typeof j.refresh_token !== "string" || j.refresh_token === rt) return { na: "refresh token not rotated" };
+        signatureCount.set(`${side.name}:token_refresh`, signaturesIn(j));
+      } catch (e) {
+        return { na: `not implemented yet (${firstLine(e)})` };
+      }
+      return { target: { url, method: "POST", headers: form(side), body: "grant_type=refresh_token&refresh_token=" }, values: mintRefresh };
+    },
+  },
+  {
+    key: "userinfo",
+    label: "GET userinfo",
+    async prepare(side) {
+      const url = side.endpoints.userinfo;
+      if (!url) return { na: "no userinfo endpoint" };
+      const at = await accessTokenFor(side);
+      if (typeof at !== "string") return at;
+      const headers = { Authorization: `Bearer ${at}` };
+      const bad = await probe(url, { headers }, expectJson("sub"));
+      return bad ? { na: `not implemented yet (${bad})` } : { target: { url, headers } };
+    },
+  },
+  {
+    key: "introspect",
+    label: "POST introspection",
+    async prepare(side) {
+      const url = side.endpoints.introspect;
+      if (!url) return { na: "no introspection endpoint" };
+      const at = await accessTokenFor(side);
+      if (typeof at !== "string") return at;
+      const body = `token=${encodeURIComponent(at)}`;
+      const bad = await probe(url, { method: "POST", headers: form(side), body }, (s, b) => {
+        const r = expectJson("active")(s, b);
+        if (r) return r;
+        return (JSON.parse(b) as { active: boolean }).active ? null : "active:false for a live token";
+      });
+      return bad ? { na: `not implemented yet (${bad})` } : { target: { url, method: "POST", headers: form(side), body } };
+    },
+  },
+];
+
+// ---------------------------------------------------------------- measuring
+
+/** Rate estimates per side and endpoint, to mint enough single-use values (with margin). */
+const rateEstimate = new Map<string, number>();
+
+async function measurePoint(side: Side, key: string, load: Load, conns: number): Promise<Cell> {
+  const points: WrkPoint[] = [];
+  for (let rep = 0; rep < REPS; rep++) {
+    let target = load.target;
+    let valuesFile: string | undefined;
+    if (load.values) {
+      const est = rateEstimate.get(`${side.name}:${key}`) ?? 5000;
+      const n = Math.ceil(Math.min(est * 1.5, 20_000) * DURATION) + conns;
+      const values = await load.values(n);
+      valuesFile = path.join(os.tmpdir(), `latchkey-bench-values-${process.pid}.txt`);
+      writeFileSync(valuesFile, values.join("\n") + "\n");
+      target = { ...target, valuesFile };
+    }
+    const p = await runWrk(target, conns, DURATION);
+    points.push(p);
+    if (load.values) rateEstimate.set(`${side.name}:${key}`, Math.max(rateEstimate.get(`${side.name}:${key}`) ?? 0, p.rps));
+  }
+  return {
+    rps: median(points.map((p) => p.rps)),
+    p50Ms: median(points.map((p) => p.p50Ms)),
+    p99Ms: median(points.map((p) => p.p99Ms)),
+    rssMb: rssMb(side.server.pid),
+    errors: points.reduce((a, p) => a + p.errors, 0),
+  };
+}
+
+async function measureEndpoints(section: string, sides: Side[], defs: EndpointDef[], conns: number[]): Promise<void> {
+  for (const def of defs) {
+    const loads = new Map<Side, Load | { na: string }>();
+    for (const side of sides) {
+      try {
+        loads.set(side, await def.prepare(side));
+      } catch (e) {
+        loads.set(side, { na: firstLine(e) });
+      }
+      const l = loads.get(side)!;
+      if (!("na" in l) && !l.values) await runWrk(l.target, 16, 1).catch(() => undefined); // warm-up
+    }
+    for (const c of conns) {
+      const row: Row = { section, endpoint: def.label, conns: c, ours: null, peer: null };
+      for (const side of sides) {
+        const l = loads.get(side)!;
+        let outcome: Outcome;
+        if ("na" in l) outcome = l;
+        else {
+          try {
+            outcome = await measurePoint(side, def.key, l, c);
+          } catch (e) {
+            outcome = { na: `failed: ${firstLine(e)}` };
+          }
+        }
+        row[side.name] = outcome;
+        log(`${section} ${def.label} c=${c} ${side.name}: ${describe(outcome)}`);
+      }
+      rows.push(row);
+    }
+  }
+}
+
+function describe(o: Outcome | null): string {
+  if (!o) return "-";
+  if ("na" in o) return `n/a (${o.na})`;
+  return `${Math.round(o.rps)} req/s p50 ${o.p50Ms.toFixed(2)} ms p99 ${o.p99Ms.toFixed(2)} ms RSS ${o.rssMb?.toFixed(0)} MB${o.errors ? ` errors ${o.errors}` : ""}`;
+}
+
+// ---------------------------------------------------------------- sections
+
+async function machineInfo(): Promise<void> {
+  const cpu = os.cpus()[0]?.model ?? "unknown";
+  // `wrk --version` exits 1 after printing its banner.
+  const wrkProc = Bun.spawn(["wrk", "--version"], { stdout: "pipe", stderr: "pipe" });
+  const wrkVersion = (await new Response(wrkProc.stdout).text()).split("\n")[0]!.replace(/ Copyright.*/, "").trim();
+  const nodeVersion = (await runCommand(["node", "--version"], { cwd: BENCH_DIR })).trim();
+  const pkg = (p: string) => (JSON.parse(readFileSync(path.join(BENCH_DIR, "node_modules", p, "package.json"), "utf8")) as { version: string }).version;
+  const ours = (await runCommand([BINARY, "version"], { cwd: BENCH_DIR }).catch(() => "?")).trim();
+  facts.push(
+    ["date", new Date().toISOString()],
+    ["machine", `${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}`],
+    ["nproc", String(os.availableParallelism())],
+    ["latchkey", `${ours} (bun ${Bun.version}, elysia ${pkg("elysia")})`],
+    ["peer", `oidc-provider ${pkg("oidc-provider")} on node ${nodeVersion}`],
+    ["load average at start (other work on the machine skews figures)", os.loadavg().map((l) => l.toFixed(2)).join(", ")],
+    ["load", `${wrkVersion}, 1 thread; ${DURATION} s per run, median of ${REPS}`],
+  );
+}
+
+async function ensureWrk(): Promise<void> {
+  if (Bun.which("wrk")) return;
+  log("installing Debian wrk (apt-get)…");
+  const sudo = process.getuid?.() === 0 ? [] : ["sudo"];
+  await runCommand([...sudo, "apt-get", "update", "-qq"], { cwd: BENCH_DIR }).catch(() => "");
+  await runCommand([...sudo, "apt-get", "install", "-y", "-qq", "wrk"], { cwd: BENCH_DIR, env: { ...(process.env as Record<string, string>), DEBIAN_FRONTEND: "noninteractive" } });
+}
+
+const raw = { es256: 0, rs256: 0, webauthn: 0 };
+
+async function rawRates(): Promise<void> {
+  log("raw rates: jose ES256/RS256 signing, @simplewebauthn/server verification (one thread, Bun)…");
+  raw.es256 = await joseSignRate("ES256", QUICK ? 1 : 2);
+  raw.rs256 = await joseSignRate("RS256", QUICK ? 1 : 2);
+  raw.webauthn = await webauthnVerifyRate(QUICK ? 1 : 2);
+  facts.push(
+    ["jose ES256 sign / s / thread", Math.round(raw.es256).toString()],
+    ["jose RS256 sign / s / thread", Math.round(raw.rs256).toString()],
+    ["@simplewebauthn/server verifyAuthenticationResponse / s", Math.round(raw.webauthn).toString()],
+  );
+}
+
+async function ceiling(): Promise<void> {
+  const port = await freePort();
+  const hello = await startServer({
+    name: "hello-elysia",
+    cmd: ["bun", path.join(BENCH_DIR, "peer", "hello-elysia.ts")],
+    cwd: BENCH_DIR,
+    env: { PATH: process.env.PATH ?? "", PORT: String(port) },
+    port,
+    readyPath: "/",
+  });
+  try {
+    const target = { url: `http://127.0.0.1:${port}/` };
+    await runWrk(target, 16, 1);
+    for (const c of CONNS) {
+      const points: WrkPoint[] = [];
+      for (let r = 0; r < REPS; r++) points.push(await runWrk(target, c, DURATION));
+      const cell: Cell = { rps: median(points.map((p) => p.rps)), p50Ms: median(points.map((p) => p.p50Ms)), p99Ms: median(points.map((p) => p.p99Ms)), rssMb: rssMb(hello.pid), errors: 0 };
+      rows.push({ section: "ceiling", endpoint: "GET hello-world (bare Elysia on Bun)", conns: c, ours: cell, peer: null, note: "framework ceiling" });
+      log(`ceiling c=${c}: ${describe(cell)}`);
+    }
+  } finally {
+    await hello.stop();
+  }
+}
+
+async function ceremonySection(ours: Side): Promise<CeremonyContext | null> {
+  const ctx: CeremonyContext = { base: ours.base, appUrl: ours.appUrl!, rpId: "localhost", passkey: ours.passkey! };
+  const found = await discoverCeremony(ctx);
+  if (!found.routes) {
+    rows.push({ section: "ES256", endpoint: "passkey sign-in (begin + finish)", conns: 16, ours: { na: `not implemented yet (${found.detail})` }, peer: { na: "no passkeys in oidc-provider" } });
+    log(`passkey ceremony: n/a (${found.detail})`);
+    return null;
+  }
+  log(`passkey ceremony routes: ${found.routes.beginMethod} ${found.routes.begin} → POST ${found.routes.finish} (${found.routes.wrap})`);
+  for (const c of CONNS.filter((c) => c <= 16)) {
+    const points = [];
+    for (let r = 0; r < REPS; r++) points.push(await ceremonyLoad(ctx, found.routes, c, DURATION));
+    const cell: Cell = {
+      rps: median(points.map((p) => p.rps)),
+      p50Ms: median(points.map((p) => p.p50Ms)),
+      p99Ms: median(points.map((p) => p.p99Ms)),
+      rssMb: rssMb(ours.server.pid),
+      errors: points.reduce((a, p) => a + p.failures, 0),
+    };
+    rows.push({ section: "ES256", endpoint: "passkey sign-in (begin + finish)", conns: c, ours: cell, peer: { na: "no passkeys in oidc-provider" }, note: `vs raw verify ${Math.round(raw.webauthn)}/s` });
+    log(`passkey ceremony c=${c}: ${describe(cell)}`);
+  }
+  (ceremonyRoutes as { value: typeof found.routes }).value = found.routes;
+  return ctx;
+}
+const ceremonyRoutes: { value: Awaited<ReturnType<typeof discoverCeremony>>["routes"] } = { value: null };
+
+function dbBytes(dbPath: string): number {
+  let total = 0;
+  for (const suffix of ["", "-wal"]) {
+    try {
+      total += statSync(dbPath + suffix).size;
+    } catch {
+      // absent
+    }
+  }
+  return total;
+}
+
+/** Database growth per 1,000 sign-ins: checkpoint, size, sign in N times, checkpoint, size. */
+async function dbGrowth(ours: Side, ctx: CeremonyContext): Promise<void> {
+  const routes = ceremonyRoutes.value;
+  if (!routes) {
+    facts.push(["database growth per 1,000 sign-ins", "n/a (no passkey sign-in yet)"]);
+    return;
+  }
+  const checkpoint = () => {
+    const db = new Database(ours.dbPath!);
+    db.exec("PRAGMA busy_timeout = 5000");
+    db.query("PRAGMA wal_checkpoint(TRUNCATE)").get();
+    const pages = db.query<{ page_count: number }, []>("PRAGMA page_count").get()!.page_count;
+    const free = db.query<{ freelist_count: number }, []>("PRAGMA freelist_count").get()!.freelist_count;
+    const pageSize = db.query<{ page_size: number }, []>("PRAGMA page_size").get()!.page_size;
+    db.close();
+    return (pages - free) * pageSize;
+  };
+  const before = checkpoint();
+  const n = QUICK ? 200 : 1000;
+  const results = await pool(n, 8, () => signInOnce(ctx, routes));
+  const ok = results.filter((r) => r.ok).length;
+  const after = checkpoint();
+  facts.push(["database growth per 1,000 sign-ins", `${(((after - before) / ok) * 1000 / 1024).toFixed(0)} KiB (used pages, ${ok} sign-ins measured)`]);
+}
+
+async function footprint(): Promise<void> {
+  facts.push(["binary size", `${(statSync(BINARY).size / 2 ** 20).toFixed(1)} MiB`]);
+  // Cold start: fresh data folder (migrations + key generation) and restart over existing data.
+  const fresh: number[] = [];
+  const warm: number[] = [];
+  let idle: number | null = null;
+  for (let i = 0; i < (QUICK ? 3 : 5); i++) {
+    const { dir, bin } = freshBinaryDir();
+    const port = await freePort();
+    const env = oursEnv(dir, port);
+    const a = await startServer({ name: "latchkey (cold)", cmd: [bin], cwd: dir, env, port, readyPath: "/healthz" });
+    fresh.push(a.readyMs);
+    await a.stop();
+    const b = await startServer({ name: "latchkey (restart)", cmd: [bin], cwd: dir, env, port, readyPath: "/healthz" });
+    warm.push(b.readyMs);
+    if (i === 0) {
+      await Bun.sleep(1000);
+      idle = rssMb(b.pid);
+    }
+    await b.stop();
+    await runCommand(["rm", "-rf", dir], { cwd: BENCH_DIR });
+  }
+  facts.push(
+    ["cold start to first /healthz answer, fresh data folder (median)", `${median(fresh).toFixed(0)} ms`],
+    ["cold start to first /healthz answer, existing data (median)", `${median(warm).toFixed(0)} ms`],
+    ["idle RSS after start", `${idle?.toFixed(1)} MB`],
+  );
+}
+
+/** RSS after 100k client_credentials (or authorization-code) token requests on a fresh server. */
+async function rssAfterTokens(alg: Alg): Promise<void> {
+  const ours = await startOurs({ alg, log });
+  try {
+    const def = ENDPOINTS.find((e) => e.key === "token_cc")!;
+    const load = await def.prepare(ours);
+    const total = QUICK ? 20_000 : 100_000;
+    if ("na" in load) {
+      facts.push([`RSS after ${total / 1000}k token requests`, `n/a (${load.na})`]);
+      return;
+    }
+    const before = rssMb(ours.server.pid);
+    const p = await runWrk({ ...load.target, maxRequests: total }, 16, 120);
+    facts.push([`RSS after ${Math.round(p.requests / 1000)}k client_credentials token requests`, `${rssMb(ours.server.pid)?.toFixed(1)} MB (${before?.toFixed(1)} MB before; ${Math.round(p.rps)} req/s)`]);
+  } finally {
+    await ours.cleanup();
+  }
+}
+
+/** Token endpoint and userinfo with 100 users vs SCALE_USERS users (+10k clients, 1M audit rows). */
+async function scaleSection(): Promise<void> {
+  const defs = ENDPOINTS.filter((e) => ["token_cc", "token_ac", "userinfo"].includes(e.key));
+  for (const [label, users] of [["100 users", 100], [`${SCALE_USERS.toLocaleString("en")} users`, SCALE_USERS]] as const) {
+    log(`scale: seeding ${label}…`);
+    const t0 = performance.now();
+    const ours = await startOurs({
+      alg: "ES256",
+      log,
+      seed: (dbPath) => seedDatabase(dbPath, users === 100 ? { users: 100, clients: 10, auditRows: 100 } : { users, clients: 10_000, auditRows: users }),
+    });
+    facts.push([`scale seed (${label})`, `${((performance.now() - t0) / 1000).toFixed(1)} s, database ${(dbBytes(ours.dbPath!) / 2 ** 20).toFixed(0)} MiB`]);
+    try {
+      await measureEndpoints(`scale ${label}`, [ours], defs, [16]);
+    } finally {
+      await ours.cleanup();
+    }
+  }
+}
+
+// ---------------------------------------------------------------- report
+
+const fmtRate = (o: Outcome | null) => (!o ? "" : "na" in o ? "n/a" : Math.round(o.rps).toLocaleString("en"));
+const fmtMs = (o: Outcome | null, k: "p50Ms" | "p99Ms") => (isCell(o) ? o[k].toFixed(2) : "");
+const fmtRss = (o: Outcome | null) => (isCell(o) && o.rssMb !== null ? o.rssMb.toFixed(0) : "");
+
+function table(): string {
+  const head = "| section | endpoint | conns | ours req/s | ours p50 ms | ours p99 ms | ours RSS MB | peer req/s | peer p50 ms | peer p99 ms | peer RSS MB | ours/peer |";
+  const sep = "|" + " --- |".repeat(12);
+  const lines = rows.map((r) => {
+    const ratio = isCell(r.ours) && isCell(r.peer) && r.peer.rps > 0 ? `${(r.ours.rps / r.peer.rps).toFixed(2)}×` : "";
+    const errs = [isCell(r.ours) && r.ours.errors ? `ours ${r.ours.errors} errors` : "", isCell(r.peer) && r.peer.errors ? `peer ${r.peer.errors} errors` : ""].filter(Boolean).join(", ");
+    const na = [r.ours && "na" in r.ours ? `ours: ${r.ours.na}` : "", r.peer && "na" in r.peer ? `peer: ${r.peer.na}` : ""].filter(Boolean).join("; ");
+    const note = [r.note, errs, na].filter(Boolean).join("; ");
+    return `| ${r.section} | ${r.endpoint}${note ? ` (${note})` : ""} | ${r.conns} | ${fmtRate(r.ours)} | ${fmtMs(r.ours, "p50Ms")} | ${fmtMs(r.ours, "p99Ms")} | ${fmtRss(r.ours)} | ${fmtRate(r.peer)} | ${fmtMs(r.peer, "p50Ms")} | ${fmtMs(r.peer, "p99Ms")} | ${fmtRss(r.peer)} | ${ratio} |`;
+  });
+  return [head, sep, ...lines].join("\n");
+}
+
+function best(section: string, endpoint: string, side: "ours" | "peer"): number | null {
+  const cells = rows.filter((r) => r.section === section && r.endpoint === endpoint).map((r) => r[side]).filter(isCell);
+  return cells.length ? Math.max(...cells.map((c) => c.rps)) : null;
+}
+
+function targets(): string[] {
+  const out: string[] = [];
+  const hello = best("ceiling", "GET hello-world (bare Elysia on Bun)", "ours");
+  const check = (label: string, ok: boolean | null, detail: string) => out.push(`- ${ok === null ? "n/a " : ok ? "MET " : "MISSED"} ${label}: ${detail}`);
+  for (const ep of ["GET discovery", "GET JWKS"]) {
+    const o = best("ES256", ep, "ours");
+    const p = best("ES256", ep, "peer");
+    check(`${ep} ≥ 5× peer`, o && p ? o >= 5 * p : null, o && p ? `${(o / p).toFixed(2)}× (best of the connection counts)` : "not measured");
+    check(`${ep} ≥ 70% of hello-world`, o && hello ? o >= 0.7 * hello : null, o && hello ? `${((o / hello) * 100).toFixed(0)}%` : "not measured");
+  }
+  for (const alg of ["ES256", "RS256"] as const) {
+    const cc = best(alg, "POST token client_credentials", "ours");
+    const ccp = best(alg, "POST token client_credentials", "peer");
+    check(`${alg} client_credentials ≥ 2× peer`, cc && ccp ? cc >= 2 * ccp : null, cc && ccp ? `${(cc / ccp).toFixed(2)}×` : "not measured");
+    const ac = best(alg, "POST token authorization_code+PKCE", "ours");
+    const sigs = signatureCount.get("ours:token_ac") ?? 2;
+    const rawRate = alg === "ES256" ? raw.es256 : raw.rs256;
+    const ceilingRate = rawRate / Math.max(1, sigs);
+    check(`${alg} authorization_code ≥ 80% of signing ceiling (${Math.round(rawRate)}/s ÷ ${sigs} signatures = ${Math.round(ceilingRate)}/s)`, ac ? ac >= 0.8 * ceilingRate : null, ac ? `${Math.round(ac)} req/s = ${((ac / ceilingRate) * 100).toFixed(0)}%` : "not measured");
+    if (alg === "ES256") check("ES256 authorization_code ≥ 4,000 req/s", ac ? ac >= 4000 : null, ac ? `${Math.round(ac)} req/s` : "not measured");
+  }
+  return out;
+}
+
+function report(): string {
+  const factLines = facts.map(([k, v]) => `| ${k} | ${v} |`).join("\n");
+  const sigs = [...signatureCount].map(([k, v]) => `${k} ${v}`).join(", ");
+  return [
+    "# Benchmark results",
+    "",
+    "Latest run of `cd bench && bun install && bun run bench` (see bench/README.md for method). Regenerated by every run.",
+    "",
+    "| fact | value |",
+    "| --- | --- |",
+    factLines,
+    "",
+    "## Throughput and latency",
+    "",
+    "`ours` = Latchkey binary, `peer` = oidc-provider (in-memory adapter) on Node; same client, grants and signing algorithm.",
+    "RSS is measured after the point's runs. req/s, p50 and p99 are medians of the repeated runs.",
+    `Signatures per token response (JWS counted in the answer): ${sigs || "n/a"}.`,
+    "",
+    table(),
+    "",
+    "## Targets (issue 6)",
+    "",
+    ...targets(),
+    ...(findings.length ? ["", "## Notes", "", ...findings.map((f) => `- ${f}`)] : []),
+    "",
+  ].join("\n");
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  installSignalHandlers();
+  await ensureWrk();
+  await ensureBinary(log);
+  await machineInfo();
+  log(facts.map(([k, v]) => `${k}: ${v}`).join("\n"));
+
+  if (!SCALE_ONLY) {
+    await rawRates();
+    await ceiling();
+
+    log("starting Latchkey and oidc-provider (ES256)…");
+    const ours = await startOurs({ alg: "ES256", log });
+    const peer = await startPeer({ alg: "ES256" });
+    facts.push(["idle RSS right after start (ES256 run)", `ours ${rssMb(ours.server.pid)?.toFixed(1)} MB, peer ${rssMb(peer.server.pid)?.toFixed(1)} MB`]);
+    for (const n of ours.notes) findings.push(`ours: ${n}`);
+    try {
+      await measureEndpoints("ES256", [ours, peer], ENDPOINTS, CONNS);
+      const ctx = await ceremonySection(ours);
+      if (ctx) await dbGrowth(ours, ctx);
+      else facts.push(["database growth per 1,000 sign-ins", "n/a (no passkey sign-in yet)"]);
+    } finally {
+      await ours.cleanup();
+      await peer.cleanup();
+    }
+
+    if (RS256) {
+      log("starting Latchkey and oidc-provider (RS256)…");
+      const ours2 = await startOurs({ alg: "RS256", log });
+      const peer2 = await startPeer({ alg: "RS256" });
+      try {
+        await measureEndpoints("RS256", [ours2, peer2], ENDPOINTS.filter((e) => e.key === "token_cc" || e.key === "token_ac"), [16]);
+      } finally {
+        await ours2.cleanup();
+        await peer2.cleanup();
+      }
+    }
+
+    if (FOOTPRINT) {
+      await footprint();
+      await rssAfterTokens("ES256");
+    }
+  }
+  if (SCALE) await scaleSection();
+
+  facts.push(["load average at end", os.loadavg().map((l) => l.toFixed(2)).join(", ")]);
+  const text = report();
+  writeFileSync(OUT, text);
+  process.stdout.write("\n" + text + "\n");
+  log(`written to ${path.relative(ROOT, OUT)}`);
+}
+
+try {
+  await main();
+} catch (e) {
+  log(`failed: ${e instanceof Error ? e.stack : String(e)}`);
+  await stopAll();
+  process.exit(1);
+}
+await stopAll();
