@@ -11,9 +11,12 @@ import { verifyCsrf } from "./http/plugins/csrf.ts";
 import { errorToResponse } from "./http/plugins/errors.ts";
 import { applySecurityHeaders } from "./http/plugins/security-headers.ts";
 import { initRequestMeta } from "./http/request-context.ts";
+import { accountRoutes } from "./http/routes/account.ts";
 import { adminRoutes } from "./http/routes/admin-index.ts";
+import { authRoutes } from "./http/routes/auth.ts";
 import { healthRoutes } from "./http/routes/health.ts";
 import { staticRoutes } from "./http/routes/static.ts";
+import { webauthnApiRoutes } from "./http/routes/webauthn-api.ts";
 import type { WebDeps } from "./http/web-deps.ts";
 import { randomToken } from "./lib/random.ts";
 
@@ -32,6 +35,9 @@ export async function createApp(deps: Deps): Promise<App> {
     .onError({ as: "global" }, ({ error, code, request }) => errorToResponse(web, assets, request, error, code))
     .use(healthRoutes(web))
     .use(staticRoutes(web))
+    .use(authRoutes(web))
+    .use(webauthnApiRoutes(web))
+    .use(accountRoutes(web))
     .use(adminRoutes(web));
 
   const handler = elysia.handle.bind(elysia);

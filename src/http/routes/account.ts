@@ -1,0 +1,155 @@
+/**
+ * The account page /settings/account: passkeys (list, rename, delete), profile, sessions.
+ * - Everything needs a session; anonymous visitors go to /login?redirect=… .
+ * - htmx requests get the re-rendered fragment; validation failures answer 422 with the form.
+ * - Deleting the last passkey needs the explicit confirmation page (confirm=delete-last-passkey).
+ */
+import { Elysia } from "elysia";
+import { describeUserAgent } from "../../account/device-label.ts";
+import { deletePasskey, findPasskey, listPasskeys, renamePasskey } from "../../account/passkeys.ts";
+import { endAllSessionsOfUser, type Session } from "../../account/sessions.ts";
+import { validateUserProfile } from "../../admin/users.ts";
+import { recordAuditEvent } from "../../audit/audit-log.ts";
+import { listSessionsOfUser } from "../../db/sessions.ts";
+import { updateUserProfile } from "../../db/user-profile.ts";
+import { findUserById, type UserRow } from "../../db/users.ts";
+import { AppError } from "../../errors.ts";
+import { nowSeconds } from "../../lib/clock.ts";
+import {
+  AccountPage,
+  DeletePasskeyPage,
+  PasskeyItem,
+  PasskeyRenameForm,
+  PasskeySection,
+  ProfileForm,
+  type ProfileValues,
+} from "../../../templates/pages/account.tsx";
+import { appConfigOf, endBrowserSession, sessionOrLogin } from "../browser-session.ts";
+import { buildPageContext } from "../page-context.ts";
+import { auditOrigin } from "../request-context.ts";
+import { htmlResponse, isHtmx, navigate, redirectResponse } from "../responses.ts";
+import type { WebDeps } from "../web-deps.ts";
+import { text } from "./auth.ts";
+
+function profileValues(u: UserRow): ProfileValues {
+  return { firstName: u.first_name, lastName: u.last_name, displayName: u.display_name, username: u.username, email: u.email ?? "" };
+}
+
+export function accountRoutes(web: WebDeps) {
+  const ctx = (request: Request) => buildPageContext(web, web.assets, request);
+  const canEdit = (user: UserRow) => appConfigOf(web).allowOwnAccountEdit && user.ldap_id === null;
+  const now = () => nowSeconds(web.clock);
+
+  /** Runs `fn` with the signed-in session and user, or answers with a redirect to /login. */
+  const signedIn = (request: Request, fn: (session: Session, user: UserRow) => Response): Response => {
+    const session = sessionOrLogin(web, request);
+    if (session instanceof Response) return session;
+    const user = findUserById(web.db, session.userId);
+    if (!user) throw AppError.unauthenticated();
+    return fn(session, user);
+  };
+
+  const passkeySection = (request: Request, userId: string) =>
+    htmlResponse(PasskeySection({ ctx: ctx(request), passkeys: listPasskeys(web.db, userId), now: now() }));
+
+  return new Elysia({ name: "account" })
+    .get("/settings", () => redirectResponse("/settings/account", 302))
+    .get("/settings/account", ({ request }) =>
+      signedIn(request, (session, user) => {
+        const sessions = listSessionsOfUser(web.db, user.id, now()).map((s) => ({
+          id: s.id,
+          device: describeUserAgent(s.user_agent),
+          ip: s.ip_address,
+          createdAt: s.created_at,
+          lastSeenAt: s.last_seen_at,
+          current: s.id === session.id,
+        }));
+        return htmlResponse(
+          AccountPage({
+            ctx: ctx(request),
+            now: now(),
+            passkeys: listPasskeys(web.db, user.id),
+            profile: profileValues(user),
+            canEditProfile: canEdit(user),
+            sessions,
+            signedInWithCode: session.amr.includes("otp") && !session.amr.includes("phr"),
+          }),
+        );
+      }),
+    )
+
+    .post("/settings/account/profile", ({ request, body }) =>
+      signedIn(request, (_session, user) => {
+        if (!canEdit(user)) throw AppError.forbidden("Your administrator manages your profile; it cannot be changed here.");
+        const b = body as Record<string, unknown>;
+        const values: ProfileValues = {
+          firstName: text(b, "firstName"),
+          lastName: text(b, "lastName"),
+          displayName: text(b, "displayName"),
+          username: text(b, "username"),
+          email: text(b, "email"),
+        };
+        const app = appConfigOf(web);
+        try {
+          const valid = validateUserProfile(web.db, { ...values, email: values.email || null }, { requireEmail: app.requireUserEmail, exceptUserId: user.id });
+          const emailChanged = (valid.email ?? "").toLowerCase() !== (user.email ?? "").toLowerCase();
+          updateUserProfile(web.db, user.id, { ...valid, emailVerified: emailChanged ? app.emailsVerified : user.email_verified === 1 }, now());
+        } catch (error) {
+          if (error instanceof AppError && error.code === "validation_failed") {
+            return htmlResponse(ProfileForm({ ctx: ctx(request), values, canEdit: true, errors: error.fields }), { status: 422 });
+          }
+          throw error;
+        }
+        if (!isHtmx(request)) return redirectResponse("/settings/account");
+        return htmlResponse(ProfileForm({ ctx: ctx(request), values: profileValues(findUserById(web.db, user.id)!), canEdit: true, saved: true }));
+      }),
+    )
+
+    .get("/settings/account/passkeys/:id", ({ request, params }) =>
+      signedIn(request, (_s, user) => {
+        const passkeys = listPasskeys(web.db, user.id);
+        const pk = findPasskey(web.db, user.id, params.id);
+        return htmlResponse(PasskeyItem({ ctx: ctx(request), passkey: pk, now: now(), isLast: passkeys.length === 1 }));
+      }),
+    )
+    .get("/settings/account/passkeys/:id/rename", ({ request, params }) =>
+      signedIn(request, (_s, user) => htmlResponse(PasskeyRenameForm({ ctx: ctx(request), passkey: findPasskey(web.db, user.id, params.id) }))),
+    )
+    .post("/settings/account/passkeys/:id/rename", ({ request, params, body }) =>
+      signedIn(request, (_s, user) => {
+        const name = text(body as Record<string, unknown>, "name");
+        let renamed;
+        try {
+          renamed = renamePasskey(web, user.id, params.id, name, auditOrigin(request));
+        } catch (error) {
+          if (error instanceof AppError && error.code === "validation_failed") {
+            const pk = findPasskey(web.db, user.id, params.id);
+            return htmlResponse(PasskeyRenameForm({ ctx: ctx(request), passkey: pk, value: name, error: error.fields.name }), { status: 422 });
+          }
+          throw error;
+        }
+        if (!isHtmx(request)) return redirectResponse("/settings/account");
+        const isLast = listPasskeys(web.db, user.id).length === 1;
+        return htmlResponse(PasskeyItem({ ctx: ctx(request), passkey: renamed, now: now(), isLast }));
+      }),
+    )
+    .get("/settings/account/passkeys/:id/delete", ({ request, params }) =>
+      signedIn(request, (_s, user) => htmlResponse(DeletePasskeyPage({ ctx: ctx(request), passkey: findPasskey(web.db, user.id, params.id), isLast: listPasskeys(web.db, user.id).length === 1 }))),
+    )
+    .post("/settings/account/passkeys/:id/delete", ({ request, params, body }) =>
+      signedIn(request, (_s, user) => {
+        const confirmLast = text(body as Record<string, unknown>, "confirm") === "delete-last-passkey";
+        deletePasskey(web, user.id, params.id, { confirmLast, origin: auditOrigin(request) });
+        return isHtmx(request) ? passkeySection(request, user.id) : redirectResponse("/settings/account");
+      }),
+    )
+
+    .post("/settings/account/sessions/end-all", ({ request }) =>
+      signedIn(request, (_s, user) => {
+        endBrowserSession(web, request);
+        const count = endAllSessionsOfUser(web.db, user.id);
+        recordAuditEvent(web, "SIGN_OUT", { userId: user.id, origin: auditOrigin(request), data: { everywhere: true, sessions: count + 1 } });
+        return navigate(request, "/login?signed_out=1");
+      }),
+    );
+}

@@ -1,0 +1,122 @@
+/**
+ * Sign-in pages: /, /setup (and /signup/setup), /login, /logout, /lc (login codes),
+ * /signup/add-passkey and /reauthenticate. The WebAuthn ceremonies are JSON (routes/webauthn-api.ts).
+ * - /setup exists only while there are no users; afterwards it redirects to /login.
+ * - ?redirect= is honoured only for local paths (safeRedirectPath).
+ */
+import { Elysia } from "elysia";
+import { redeemOneTimeAccessToken } from "../../account/one-time-access.ts";
+import { createInitialAdmin, isSetupAvailable } from "../../account/setup.ts";
+import { recordAuditEvent } from "../../audit/audit-log.ts";
+import { countCredentialsOfUser } from "../../db/webauthn.ts";
+import { AppError } from "../../errors.ts";
+import { AddPasskeyPage } from "../../../templates/pages/add-passkey.tsx";
+import { LoginCodePage } from "../../../templates/pages/login-code.tsx";
+import { LoginPage } from "../../../templates/pages/login.tsx";
+import { ReauthenticatePage } from "../../../templates/pages/reauthenticate.tsx";
+import { SetupForm, SetupPage, type SetupValues } from "../../../templates/pages/setup.tsx";
+import { endBrowserSession, homePath, safeRedirectPath, sessionOrLogin, startBrowserSession } from "../browser-session.ts";
+import { buildPageContext } from "../page-context.ts";
+import { RATE_RULES, rateLimit } from "../plugins/rate-limit.ts";
+import { auditOrigin, currentSession } from "../request-context.ts";
+import { htmlResponse, isHtmx, navigate, redirectResponse } from "../responses.ts";
+import type { WebDeps } from "../web-deps.ts";
+
+type Body = Record<string, unknown> | undefined | null;
+
+export function text(body: Body, name: string): string {
+  const v = body && typeof body === "object" ? body[name] : undefined;
+  return typeof v === "string" ? v : "";
+}
+
+export function authRoutes(web: WebDeps) {
+  const ctx = (request: Request) => buildPageContext(web, web.assets, request);
+
+  const showSetup = ({ request }: { request: Request }) => {
+    if (!isSetupAvailable(web.db)) return redirectResponse("/login");
+    return htmlResponse(SetupPage({ ctx: ctx(request) }));
+  };
+
+  const submitSetup = ({ request, body }: { request: Request; body: unknown }) => {
+    if (!isSetupAvailable(web.db)) return navigate(request, "/login");
+    rateLimit(web, request, "setup", RATE_RULES.setup);
+    const b = body as Body;
+    const values: SetupValues = { firstName: text(b, "firstName"), lastName: text(b, "lastName"), username: text(b, "username"), email: text(b, "email") };
+    let user;
+    try {
+      user = createInitialAdmin(web, { firstName: values.firstName!, lastName: values.lastName!, username: values.username!, email: values.email || null }, auditOrigin(request));
+    } catch (error) {
+      if (error instanceof AppError && error.code === "validation_failed") {
+        const props = { ctx: ctx(request), values, errors: error.fields };
+        return htmlResponse(isHtmx(request) ? SetupForm(props) : SetupPage(props), { status: 422 });
+      }
+      throw error;
+    }
+    // Like Pocket ID: the first admin is signed in with amr ["otp"] until a passkey exists.
+    startBrowserSession(web, request, user.id, ["otp"]);
+    return navigate(request, "/signup/add-passkey?setup=1");
+  };
+
+  return new Elysia({ name: "auth" })
+    .get("/", ({ request }) => {
+      if (isSetupAvailable(web.db)) return redirectResponse("/setup", 302);
+      return redirectResponse(currentSession(web, request) ? homePath(web) : "/login", 302);
+    })
+    .get("/setup", showSetup)
+    .get("/signup/setup", showSetup)
+    .post("/setup", submitSetup)
+    .post("/signup/setup", submitSetup)
+
+    .get("/login", ({ request, query }) => {
+      if (isSetupAvailable(web.db)) return redirectResponse("/setup", 302);
+      const redirect = safeRedirectPath(query.redirect);
+      if (currentSession(web, request) && query.signed_out === undefined) return redirectResponse(redirect ?? homePath(web), 302);
+      const notice = query.signed_out !== undefined ? "You have been signed out." : undefined;
+      return htmlResponse(LoginPage({ ctx: ctx(request), redirect, notice }));
+    })
+
+    .post("/logout", ({ request }) => {
+      const ended = endBrowserSession(web, request);
+      if (ended) recordAuditEvent(web, "SIGN_OUT", { userId: ended.userId, origin: auditOrigin(request) });
+      return navigate(request, "/login?signed_out=1");
+    })
+
+    .get("/lc", ({ request, query }) => htmlResponse(LoginCodePage({ ctx: ctx(request), redirect: safeRedirectPath(query.redirect) })))
+    .get("/lc/:code", ({ request, params, query }) =>
+      // Showing the prefilled form (not signing in on GET) keeps link scanners from using up the code.
+      htmlResponse(LoginCodePage({ ctx: ctx(request), code: params.code.slice(0, 64), redirect: safeRedirectPath(query.redirect) })),
+    )
+    .post("/lc", ({ request, body }) => {
+      const b = body as Body;
+      const redirect = safeRedirectPath(text(b, "redirect"));
+      rateLimit(web, request, "one-time-access", RATE_RULES.oneTimeAccess);
+      let user;
+      try {
+        user = redeemOneTimeAccessToken(web, text(b, "code"));
+      } catch (error) {
+        if (error instanceof AppError && !isHtmx(request)) {
+          return htmlResponse(LoginCodePage({ ctx: ctx(request), code: text(b, "code").slice(0, 64), redirect, error: error.message }), { status: error.status });
+        }
+        throw error;
+      }
+      startBrowserSession(web, request, user.id, ["otp"]);
+      recordAuditEvent(web, "TOKEN_SIGN_IN", { userId: user.id, origin: auditOrigin(request) });
+      const next = redirect ?? homePath(web);
+      return navigate(request, `/signup/add-passkey?redirect=${encodeURIComponent(next)}`);
+    })
+
+    .get("/signup/add-passkey", ({ request, query }) => {
+      const session = sessionOrLogin(web, request);
+      if (session instanceof Response) return session;
+      const next = safeRedirectPath(query.redirect) ?? homePath(web);
+      const reason = query.setup !== undefined ? "setup" : session.amr.includes("otp") ? "login-code" : "none";
+      return htmlResponse(AddPasskeyPage({ ctx: ctx(request), reason, next }));
+    })
+
+    .get("/reauthenticate", ({ request, query }) => {
+      const session = sessionOrLogin(web, request);
+      if (session instanceof Response) return session;
+      const redirect = safeRedirectPath(query.redirect) ?? homePath(web);
+      return htmlResponse(ReauthenticatePage({ ctx: ctx(request), redirect, hasPasskeys: countCredentialsOfUser(web.db, session.userId) > 0 }));
+    });
+}

@@ -1,0 +1,113 @@
+/**
+ * WebAuthn ceremonies as JSON (Pocket ID's paths under /api/webauthn), called by static/src/passkey.ts.
+ * - Every POST carries the page's CSRF token (X-CSRF-Token), checked in src/app.ts.
+ * - `…/start` stores a challenge row and binds it to this browser with a 60 s cookie; `…/finish`
+ *   consumes exactly that row, so a replayed, expired or foreign challenge fails.
+ * - Sign-in creates a session with amr ["phr"] (SIGN_IN audit); registration audits PASSKEY_ADDED;
+ *   re-authentication refreshes the session's authentication time.
+ */
+import { Elysia } from "elysia";
+import { recordReauthentication } from "../../account/sessions.ts";
+import { recordAuditEvent } from "../../audit/audit-log.ts";
+import { findUserById } from "../../db/users.ts";
+import { AppError } from "../../errors.ts";
+import { finishPasskeyAssertion, startPasskeyAssertion } from "../../webauthn/authentication.ts";
+import { authenticatorName } from "../../webauthn/authenticator-names.ts";
+import { finishPasskeyRegistration, startPasskeyRegistration } from "../../webauthn/registration.ts";
+import { endBrowserSession, homePath, safeRedirectPath, setCeremonyCookie, startBrowserSession, takeCeremonyCookie } from "../browser-session.ts";
+import { RATE_RULES, rateLimit } from "../plugins/rate-limit.ts";
+import { auditOrigin, currentSession } from "../request-context.ts";
+import { jsonResponse } from "../responses.ts";
+import type { WebDeps } from "../web-deps.ts";
+
+type Body = Record<string, unknown> | null | undefined;
+
+// The library checks the shape of the response itself; here it only has to be an object.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function responseOf(body: unknown): any {
+  const r = body && typeof body === "object" ? (body as Record<string, unknown>).response : undefined;
+  if (!r || typeof r !== "object") throw AppError.badRequest("The request must contain the passkey response.");
+  return r;
+}
+
+function redirectOf(body: unknown): string | null {
+  return safeRedirectPath(body && typeof body === "object" ? (body as Record<string, unknown>).redirect : null);
+}
+
+export function webauthnApiRoutes(web: WebDeps) {
+  const requireSession = (request: Request) => {
+    const session = currentSession(web, request);
+    if (!session) throw AppError.unauthenticated();
+    return session;
+  };
+
+  return new Elysia({ name: "webauthn-api" })
+    .post("/api/webauthn/login/start", async ({ request }) => {
+      rateLimit(web, request, "webauthn-login", RATE_RULES.webauthnLogin);
+      const { challengeId, options } = await startPasskeyAssertion(web, { purpose: "login" });
+      setCeremonyCookie(web, request, challengeId);
+      return jsonResponse({ options });
+    })
+    .post("/api/webauthn/login/finish", async ({ request, body }) => {
+      const response = responseOf(body);
+      const { user, credential } = await finishPasskeyAssertion(web, {
+        challengeId: takeCeremonyCookie(web, request),
+        purpose: "login",
+        response,
+        origin: auditOrigin(request),
+      });
+      startBrowserSession(web, request, user.id, ["phr"]);
+      recordAuditEvent(web, "SIGN_IN", { userId: user.id, origin: auditOrigin(request), data: { passkeyName: credential.name } });
+      return jsonResponse({ redirect: redirectOf(body) ?? homePath(web) });
+    })
+
+    .post("/api/webauthn/register/start", async ({ request }) => {
+      const session = requireSession(request);
+      const user = findUserById(web.db, session.userId);
+      if (!user) throw AppError.unauthenticated();
+      const { challengeId, options } = await startPasskeyRegistration(web, user);
+      setCeremonyCookie(web, request, challengeId);
+      return jsonResponse({ options });
+    })
+    .post("/api/webauthn/register/finish", async ({ request, body }) => {
+      const session = requireSession(request);
+      const b = body as Body;
+      const row = await finishPasskeyRegistration(web, {
+        challengeId: takeCeremonyCookie(web, request),
+        userId: session.userId,
+        response: responseOf(body),
+        name: typeof b?.name === "string" ? b.name : undefined,
+      });
+      recordAuditEvent(web, "PASSKEY_ADDED", { userId: session.userId, origin: auditOrigin(request), data: { credentialID: row.credential_id, passkeyName: row.name } });
+      return jsonResponse(
+        { passkey: { id: row.id, name: row.name, provider: authenticatorName(row.aaguid), synced: row.backup_eligible === 1 }, redirect: redirectOf(body) },
+        { status: 201 },
+      );
+    })
+
+    .post("/api/webauthn/reauthenticate/start", async ({ request }) => {
+      const session = requireSession(request);
+      rateLimit(web, request, "reauthenticate", RATE_RULES.reauthenticate);
+      const { challengeId, options } = await startPasskeyAssertion(web, { purpose: "reauthenticate", userId: session.userId });
+      setCeremonyCookie(web, request, challengeId);
+      return jsonResponse({ options });
+    })
+    .post("/api/webauthn/reauthenticate/finish", async ({ request, body }) => {
+      const session = requireSession(request);
+      const { user } = await finishPasskeyAssertion(web, {
+        challengeId: takeCeremonyCookie(web, request),
+        purpose: "reauthenticate",
+        response: responseOf(body),
+        origin: auditOrigin(request),
+      });
+      if (user.id !== session.userId) throw AppError.passkey("This passkey belongs to a different account. Use one of your own passkeys.");
+      recordReauthentication(web, session);
+      return jsonResponse({ redirect: redirectOf(body) ?? homePath(web) });
+    })
+
+    .post("/api/webauthn/logout", ({ request }) => {
+      const ended = endBrowserSession(web, request);
+      if (ended) recordAuditEvent(web, "SIGN_OUT", { userId: ended.userId, origin: auditOrigin(request) });
+      return new Response(null, { status: 204 });
+    });
+}

@@ -1,0 +1,42 @@
+/** A labelled input with its hint and inline error (aria-invalid + aria-describedby). */
+export interface TextFieldProps {
+  name: string;
+  label: string;
+  value?: string | null;
+  error?: string;
+  hint?: string;
+  type?: "text" | "email";
+  autocomplete?: string;
+  required?: boolean;
+  disabled?: boolean;
+  maxlength?: number;
+  autofocus?: boolean;
+}
+
+export function TextField(p: TextFieldProps): JSX.Element {
+  const id = `field-${p.name}`;
+  const describedBy = [p.error ? `${id}-error` : "", p.hint ? `${id}-hint` : ""].filter(Boolean).join(" ") || undefined;
+  return (
+    <div class="field">
+      <label for={id}>
+        <span safe>{p.label}</span>
+        {p.required ? "" : <span class="optional"> (optional)</span>}
+      </label>
+      <input
+        id={id}
+        name={p.name}
+        type={p.type ?? "text"}
+        value={p.value ?? ""}
+        autocomplete={p.autocomplete}
+        required={p.required}
+        disabled={p.disabled}
+        maxlength={p.maxlength ? String(p.maxlength) : undefined}
+        autofocus={p.autofocus}
+        aria-invalid={p.error ? "true" : undefined}
+        aria-describedby={describedBy}
+      />
+      {p.error ? <p class="error-text" id={`${id}-error`} safe>{p.error}</p> : ""}
+      {p.hint ? <p class="hint" id={`${id}-hint`} safe>{p.hint}</p> : ""}
+    </div>
+  );
+}

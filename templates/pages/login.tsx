@@ -1,0 +1,35 @@
+import { Layout } from "../layout.tsx";
+import type { PageContext } from "../page-context.ts";
+import { PasskeyIcon } from "../components/passkey-icons.tsx";
+
+/** Passkey-only sign-in: one button (discoverable assertion) plus passkey autofill where supported. */
+export function LoginPage({ ctx, redirect, notice }: { ctx: PageContext; redirect: string | null; notice?: string }): JSX.Element {
+  const codeLink = redirect ? `/lc?redirect=${encodeURIComponent(redirect)}` : "/lc";
+  return (
+    <Layout ctx={ctx} title="Sign in" variant="card" scripts={["passkey.js"]}>
+      <section class="card" aria-labelledby="login-title">
+        <div class="brand-mark">
+          <img src={ctx.asset("favicon.svg")} alt="" />
+          <span safe>{ctx.appName}</span>
+        </div>
+        {notice ? <div class="alert alert-success" role="status" safe>{notice}</div> : ""}
+        <h1 id="login-title">Sign in</h1>
+        <p class="lead">Use the passkey saved on this device, your phone or a security key.</p>
+        <div id="passkey-error" class="alert alert-error" role="alert" hidden></div>
+        <form class="passkey-login" data-passkey-login-form data-redirect={redirect ?? ""}>
+          <div class="field">
+            <label for="login-username">Username</label>
+            <input id="login-username" name="username" type="text" autocomplete="username webauthn" placeholder="Pick a saved passkey" autocapitalize="none" spellcheck="false" />
+            <p class="hint">Optional — the passkey knows who you are.</p>
+          </div>
+          <button type="submit" class="btn btn-lg btn-block" data-passkey-login data-redirect={redirect ?? ""}>
+            <PasskeyIcon /> Sign in with passkey
+          </button>
+        </form>
+        <div class="divider">or</div>
+        <a class="btn btn-secondary btn-block" href={codeLink}>Use a login code</a>
+      </section>
+      <p class="footer-note">Lost your passkey? Ask your administrator for a login code.</p>
+    </Layout>
+  );
+}
