@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the system packages the test suite needs, when missing (part of `bun run test`):
+#   chromium  Debian's browser, driven by playwright-core for the browser tests (never a downloaded one)
+# Uses apt-get (one `apt-get update`); runs as root, or through sudo when not root and sudo is available.
+set -euo pipefail
+
+missing=()
+[[ -x /usr/bin/chromium ]] || missing+=(chromium fonts-liberation)
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "setup-system: missing ${missing[*]} and apt-get is not available; install them with your package manager" >&2
+  exit 1
+fi
+
+sudo=()
+if [[ "$(id -u)" != 0 ]]; then
+  if command -v sudo >/dev/null 2>&1; then
+    sudo=(sudo)
+  else
+    echo "setup-system: missing ${missing[*]}; run as root or install sudo (apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+fi
+
+echo "setup-system: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup-system: done" >&2
