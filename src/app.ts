@@ -16,6 +16,7 @@ import { adminRoutes } from "./http/routes/admin-index.ts";
 import { authRoutes } from "./http/routes/auth.ts";
 import { healthRoutes } from "./http/routes/health.ts";
 import { staticRoutes } from "./http/routes/static.ts";
+import { oidcRoutes } from "./http/routes/oidc.ts";
 import { webauthnApiRoutes } from "./http/routes/webauthn-api.ts";
 import type { WebDeps } from "./http/web-deps.ts";
 import { randomToken } from "./lib/random.ts";
@@ -35,6 +36,7 @@ export async function createApp(deps: Deps): Promise<App> {
     .onError({ as: "global" }, ({ error, code, request }) => errorToResponse(web, assets, request, error, code))
     .use(healthRoutes(web))
     .use(staticRoutes(web))
+    .use(oidcRoutes(web))
     .use(authRoutes(web))
     .use(webauthnApiRoutes(web))
     .use(accountRoutes(web))

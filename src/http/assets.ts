@@ -11,6 +11,8 @@ import cssPath from "../../static/css/app.css" with { type: "file" };
 import appJsPath from "../../static/js/app.js" with { type: "file" };
 // @ts-ignore -- a file import: Bun gives the (embedded) path, not a module
 import passkeyJsPath from "../../static/js/passkey.js" with { type: "file" };
+// @ts-ignore -- a file import: Bun gives the (embedded) path, not a module
+import formPostJsPath from "../../static/js/form-post.js" with { type: "file" };
 import faviconPath from "../../static/img/favicon.svg" with { type: "file" };
 
 const SOURCES: Record<string, string> = {
@@ -18,6 +20,7 @@ const SOURCES: Record<string, string> = {
   "app.css": cssPath,
   "app.js": appJsPath,
   "passkey.js": passkeyJsPath,
+  "form-post.js": formPostJsPath,
   "favicon.svg": faviconPath,
 };
 

@@ -1,0 +1,247 @@
+/** SQL for the authorization flow's state: interactions, consents, codes, grants, refresh and access tokens. */
+import type { Database } from "bun:sqlite";
+
+// --- interactions --------------------------------------------------------------------------------
+
+export type InteractionRow = {
+  id: string;
+  client_id: string;
+  params: string;
+  consented_by: string | null;
+  created_at: number;
+  expires_at: number;
+};
+
+export function insertInteraction(db: Database, row: InteractionRow): void {
+  db.query(
+    `INSERT INTO oidc_interactions (id, client_id, params, consented_by, created_at, expires_at)
+     VALUES ($id, $client_id, $params, $consented_by, $created_at, $expires_at)`,
+  ).run(row);
+}
+
+export function findLiveInteraction(db: Database, id: string, now: number): InteractionRow | null {
+  return db.query<InteractionRow, [string, number]>("SELECT * FROM oidc_interactions WHERE id = ? AND expires_at > ?").get(id, now) ?? null;
+}
+
+export function markInteractionConsented(db: Database, id: string, userId: string): void {
+  db.query("UPDATE oidc_interactions SET consented_by = ? WHERE id = ?").run(userId, id);
+}
+
+export function deleteInteraction(db: Database, id: string): void {
+  db.query("DELETE FROM oidc_interactions WHERE id = ?").run(id);
+}
+
+// --- consents ------------------------------------------------------------------------------------
+
+export type AuthorizedClientRow = { user_id: string; client_id: string; scope: string; created_at: number; last_used_at: number };
+
+export function findAuthorizedClient(db: Database, userId: string, clientId: string): AuthorizedClientRow | null {
+  return (
+    db.query<AuthorizedClientRow, [string, string]>("SELECT * FROM user_authorized_oidc_clients WHERE user_id = ? AND client_id = ?").get(userId, clientId) ??
+    null
+  );
+}
+
+export function upsertAuthorizedClient(db: Database, row: AuthorizedClientRow): void {
+  db.query(
+    `INSERT INTO user_authorized_oidc_clients (user_id, client_id, scope, created_at, last_used_at)
+     VALUES ($user_id, $client_id, $scope, $created_at, $last_used_at)
+     ON CONFLICT (user_id, client_id) DO UPDATE SET scope = excluded.scope, last_used_at = excluded.last_used_at`,
+  ).run(row);
+}
+
+export function listAuthorizedClientsOfUser(db: Database, userId: string): AuthorizedClientRow[] {
+  return db.query<AuthorizedClientRow, [string]>("SELECT * FROM user_authorized_oidc_clients WHERE user_id = ? ORDER BY last_used_at DESC").all(userId);
+}
+
+export function deleteAuthorizedClient(db: Database, userId: string, clientId: string): boolean {
+  return db.query("DELETE FROM user_authorized_oidc_clients WHERE user_id = ? AND client_id = ?").run(userId, clientId).changes > 0;
+}
+
+// --- authorization codes -------------------------------------------------------------------------
+
+export type AuthorizationCodeRow = {
+  code_hash: string;
+  client_id: string;
+  user_id: string;
+  session_id: string | null;
+  redirect_uri: string;
+  scope: string;
+  nonce: string | null;
+  code_challenge: string | null;
+  code_challenge_method: string | null;
+  auth_time: number;
+  amr: string;
+  created_at: number;
+  expires_at: number;
+};
+
+export function insertAuthorizationCode(db: Database, row: AuthorizationCodeRow): void {
+  db.query(
+    `INSERT INTO oidc_authorization_codes (code_hash, client_id, user_id, session_id, redirect_uri, scope, nonce, code_challenge,
+       code_challenge_method, auth_time, amr, created_at, expires_at)
+     VALUES ($code_hash, $client_id, $user_id, $session_id, $redirect_uri, $scope, $nonce, $code_challenge,
+       $code_challenge_method, $auth_time, $amr, $created_at, $expires_at)`,
+  ).run(row);
+}
+
+/** Single use: the code row is removed in the same statement that reads it. Only the owning client can consume it. */
+export function consumeAuthorizationCodeRow(db: Database, codeHash: string, clientId: string): AuthorizationCodeRow | null {
+  return (
+    db
+      .query<AuthorizationCodeRow, [string, string]>("DELETE FROM oidc_authorization_codes WHERE code_hash = ? AND client_id = ? RETURNING *")
+      .get(codeHash, clientId) ?? null
+  );
+}
+
+export function insertConsumedCode(db: Database, codeHash: string, grantId: string, expiresAt: number): void {
+  db.query("INSERT OR REPLACE INTO oidc_consumed_codes (code_hash, grant_id, expires_at) VALUES (?, ?, ?)").run(codeHash, grantId, expiresAt);
+}
+
+export function findConsumedCode(db: Database, codeHash: string): { grant_id: string } | null {
+  return db.query<{ grant_id: string }, [string]>("SELECT grant_id FROM oidc_consumed_codes WHERE code_hash = ?").get(codeHash) ?? null;
+}
+
+// --- grants --------------------------------------------------------------------------------------
+
+export type GrantRow = {
+  id: string;
+  client_id: string;
+  user_id: string;
+  session_id: string | null;
+  scope: string;
+  auth_time: number;
+  amr: string;
+  created_at: number;
+};
+
+export function insertGrant(db: Database, row: GrantRow): void {
+  db.query(
+    `INSERT INTO oidc_grants (id, client_id, user_id, session_id, scope, auth_time, amr, created_at)
+     VALUES ($id, $client_id, $user_id, $session_id, $scope, $auth_time, $amr, $created_at)`,
+  ).run(row);
+}
+
+export function findGrant(db: Database, id: string): GrantRow | null {
+  return db.query<GrantRow, [string]>("SELECT * FROM oidc_grants WHERE id = ?").get(id) ?? null;
+}
+
+/** Revokes a grant with every refresh and access token issued from it (ON DELETE CASCADE). */
+export function deleteGrant(db: Database, id: string): boolean {
+  return db.query("DELETE FROM oidc_grants WHERE id = ?").run(id).changes > 0;
+}
+
+export function deleteGrantsOfSession(db: Database, sessionId: string, clientId: string | null): number {
+  if (clientId === null) return db.query("DELETE FROM oidc_grants WHERE session_id = ?").run(sessionId).changes;
+  return db.query("DELETE FROM oidc_grants WHERE session_id = ? AND client_id = ?").run(sessionId, clientId).changes;
+}
+
+export function deleteGrantsOfUserAndClient(db: Database, userId: string, clientId: string): number {
+  return db.query("DELETE FROM oidc_grants WHERE user_id = ? AND client_id = ?").run(userId, clientId).changes;
+}
+
+// --- refresh tokens ------------------------------------------------------------------------------
+
+export type RefreshTokenRow = {
+  token_hash: string;
+  grant_id: string;
+  client_id: string;
+  scope: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+};
+
+export function insertRefreshToken(db: Database, row: RefreshTokenRow): void {
+  db.query(
+    `INSERT INTO oidc_refresh_tokens (token_hash, grant_id, client_id, scope, created_at, expires_at, used_at)
+     VALUES ($token_hash, $grant_id, $client_id, $scope, $created_at, $expires_at, NULL)`,
+  ).run(row);
+}
+
+/** Rotation: marks the token used in the same statement that reads it; null when unknown or already used. */
+export function useRefreshTokenRow(db: Database, tokenHash: string, now: number): RefreshTokenRow | null {
+  return (
+    db
+      .query<RefreshTokenRow, [number, string]>("UPDATE oidc_refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL RETURNING *")
+      .get(now, tokenHash) ?? null
+  );
+}
+
+export function findRefreshTokenRow(db: Database, tokenHash: string): RefreshTokenRow | null {
+  return db.query<RefreshTokenRow, [string]>("SELECT * FROM oidc_refresh_tokens WHERE token_hash = ?").get(tokenHash) ?? null;
+}
+
+// --- access tokens -------------------------------------------------------------------------------
+
+export type AccessTokenRow = {
+  jti: string;
+  grant_id: string;
+  client_id: string;
+  user_id: string;
+  scope: string;
+  created_at: number;
+  expires_at: number;
+};
+
+export function insertAccessToken(db: Database, row: AccessTokenRow): void {
+  db.query(
+    `INSERT INTO oidc_access_tokens (jti, grant_id, client_id, user_id, scope, created_at, expires_at)
+     VALUES ($jti, $grant_id, $client_id, $user_id, $scope, $created_at, $expires_at)`,
+  ).run(row);
+}
+
+export function findAccessTokenRow(db: Database, jti: string): AccessTokenRow | null {
+  return db.query<AccessTokenRow, [string]>("SELECT * FROM oidc_access_tokens WHERE jti = ?").get(jti) ?? null;
+}
+
+export function deleteAccessTokenRow(db: Database, jti: string): boolean {
+  return db.query("DELETE FROM oidc_access_tokens WHERE jti = ?").run(jti).changes > 0;
+}
+
+export function deleteAccessTokensOfGrantExcept(db: Database, grantId: string, keepJti: string | null): void {
+  db.query("DELETE FROM oidc_access_tokens WHERE grant_id = ? AND jti IS NOT ?").run(grantId, keepJti);
+}
+
+// --- housekeeping --------------------------------------------------------------------------------
+
+/** Removes expired interactions, codes, tombstones, tokens and empty grants. */
+export function deleteExpiredOidcState(db: Database, now: number): void {
+  db.query("DELETE FROM oidc_interactions WHERE expires_at <= ?").run(now);
+  db.query("DELETE FROM oidc_authorization_codes WHERE expires_at <= ?").run(now);
+  db.query("DELETE FROM oidc_consumed_codes WHERE expires_at <= ?").run(now);
+  db.query("DELETE FROM oidc_access_tokens WHERE expires_at <= ?").run(now);
+  db.query("DELETE FROM oidc_refresh_tokens WHERE expires_at <= ?").run(now);
+  db.query(
+    `DELETE FROM oidc_grants WHERE created_at <= ?1 - 600
+       AND NOT EXISTS (SELECT 1 FROM oidc_refresh_tokens r WHERE r.grant_id = oidc_grants.id)
+       AND NOT EXISTS (SELECT 1 FROM oidc_access_tokens a WHERE a.grant_id = oidc_grants.id)`,
+  ).run(now);
+}
+
+// --- claims --------------------------------------------------------------------------------------
+
+export function listGroupNamesOfUser(db: Database, userId: string): string[] {
+  return db
+    .query<{ name: string }, [string]>(
+      "SELECT g.name FROM user_groups g JOIN user_groups_users m ON m.user_group_id = g.id WHERE m.user_id = ? ORDER BY g.name",
+    )
+    .all(userId)
+    .map((r) => r.name);
+}
+
+/** Custom claims of a user: group claims first, then the user's own (later rows win). */
+export function listCustomClaimsOfUser(db: Database, userId: string): { key: string; value: string; source: "group" | "user" }[] {
+  const group = db
+    .query<{ key: string; value: string }, [string]>(
+      `SELECT c.key, c.value FROM custom_claims c JOIN user_groups_users m ON m.user_group_id = c.user_group_id
+       WHERE m.user_id = ? ORDER BY c.key`,
+    )
+    .all(userId)
+    .map((r) => ({ ...r, source: "group" as const }));
+  const own = db
+    .query<{ key: string; value: string }, [string]>("SELECT key, value FROM custom_claims WHERE user_id = ? ORDER BY key")
+    .all(userId)
+    .map((r) => ({ ...r, source: "user" as const }));
+  return [...group, ...own];
+}

@@ -1,0 +1,236 @@
+/**
+ * OpenID Connect routes: thin handlers that read parameters, call one domain function and render.
+ * Discovery and JWKS (both well-known paths), /authorize (+ consent), token, userinfo, introspection,
+ * revocation and end-session. Protocol endpoints answer RFC 6749 JSON errors via OAuthError.
+ */
+import { Elysia } from "elysia";
+import { AppError } from "../../errors.ts";
+import { authorize, clientResponseUrl, decideConsent, resumeAuthorization, type AuthorizeOutcome, type ClientResponse } from "../../oidc/authorize.ts";
+import { discoveryDocument } from "../../oidc/discovery.ts";
+import { endSessionRequest } from "../../oidc/end-session.ts";
+import { readFormParams, readQueryParams, type ProtocolParams } from "../../oidc/params.ts";
+import { ensureSigningKey, publishedJwks } from "../../oidc/signing-keys.ts";
+import { introspect, revoke, userinfo } from "../../oidc/token-endpoints.ts";
+import { handleTokenRequest } from "../../oidc/tokens.ts";
+import { findUserById } from "../../db/users.ts";
+import { displayNameOf, buildPageContext } from "../page-context.ts";
+import { addResponseCookie, auditOrigin, currentSession, SESSION_COOKIE } from "../request-context.ts";
+import { clearCookie, cookieName } from "../cookies.ts";
+import { htmlResponse, jsonResponse, redirectResponse } from "../responses.ts";
+import { contentSecurityPolicy } from "../plugins/security-headers.ts";
+import type { WebDeps } from "../web-deps.ts";
+import { ConsentPage } from "../../../templates/pages/oidc/consent-page.tsx";
+import { NotAllowedPage } from "../../../templates/pages/oidc/not-allowed-page.tsx";
+import { AuthorizeErrorPage } from "../../../templates/pages/oidc/authorize-error-page.tsx";
+import { FormPostPage } from "../../../templates/pages/oidc/form-post-page.tsx";
+import { ConfirmSignOutPage, SignedOutPage } from "../../../templates/pages/oidc/signed-out-page.tsx";
+
+/** Cross-origin access for endpoints that browser-based (public) clients call directly; no cookies involved. */
+const CORS = { "Access-Control-Allow-Origin": "*" };
+const PREFLIGHT = () =>
+  new Response(null, {
+    status: 204,
+    headers: {
+      ...CORS,
+      "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+      "Access-Control-Allow-Headers": "Authorization, Content-Type",
+      "Access-Control-Max-Age": "600",
+    },
+  });
+
+function withCors(response: Response): Response {
+  response.headers.set("Access-Control-Allow-Origin", "*");
+  return response;
+}
+
+function formActionSource(uri: string): string {
+  try {
+    const u = new URL(uri);
+    return u.origin !== "null" ? u.origin : u.protocol;
+  } catch {
+    return "'none'";
+  }
+}
+
+function loginUrl(path: "/login" | "/reauthenticate", interactionId: string): string {
+  return `${path}?redirect=${encodeURIComponent(`/authorize?interaction=${interactionId}`)}`;
+}
+
+export function oidcRoutes(web: WebDeps) {
+  // First start: the signing key exists before the first request.
+  ensureSigningKey(web);
+
+  const renderClientResponse = (request: Request, response: ClientResponse): Response => {
+    if (response.mode !== "form_post") return redirectResponse(clientResponseUrl(response), 303);
+    const ctx = buildPageContext(web, web.assets, request);
+    return htmlResponse(FormPostPage({ ctx, action: response.redirectUri, params: response.params }), {
+      headers: { "Content-Security-Policy": contentSecurityPolicy({ formAction: formActionSource(response.redirectUri) }) },
+    });
+  };
+
+  const renderOutcome = (request: Request, outcome: AuthorizeOutcome | { kind: "continue"; interactionId: string }): Response => {
+    switch (outcome.kind) {
+      case "client-response":
+        return renderClientResponse(request, outcome.response);
+      case "login":
+        return redirectResponse(loginUrl("/login", outcome.interactionId), 303);
+      case "reauthenticate":
+        return redirectResponse(loginUrl("/reauthenticate", outcome.interactionId), 303);
+      case "continue":
+        return redirectResponse(`/authorize?interaction=${outcome.interactionId}`, 303);
+      case "consent": {
+        const ctx = buildPageContext(web, web.assets, request);
+        const user = findUserById(web.db, outcome.userId);
+        let clientHost: string | null = null;
+        try {
+          clientHost = outcome.client.launchUrl ? new URL(outcome.client.launchUrl).host : new URL(outcome.client.callbackUrls[0] ?? "").host || null;
+        } catch {
+          clientHost = null;
+        }
+        return htmlResponse(
+          ConsentPage({
+            ctx,
+            interactionId: outcome.interactionId,
+            clientName: outcome.client.name,
+            clientHost,
+            scopes: outcome.scopes,
+            userLabel: user ? `${displayNameOf(user)} (${user.username})` : "",
+          }),
+        );
+      }
+      case "not-allowed": {
+        const ctx = buildPageContext(web, web.assets, request);
+        return htmlResponse(NotAllowedPage({ ctx, clientName: outcome.client.name }), { status: 403 });
+      }
+      case "error-page": {
+        const ctx = buildPageContext(web, web.assets, request);
+        return htmlResponse(AuthorizeErrorPage({ ctx, ...outcome }), { status: outcome.status });
+      }
+    }
+  };
+
+  const authorizeHandler = async ({ request }: { request: Request }) => {
+    const url = new URL(request.url);
+    const session = currentSession(web, request);
+    const origin = auditOrigin(request);
+    let params: ProtocolParams;
+    try {
+      params = request.method === "POST" ? await readFormParams(request) : readQueryParams(url);
+    } catch (e) {
+      const message = e instanceof Error ? e.message.replace(/^invalid_request: /, "") : "The request could not be read.";
+      return renderOutcome(request, { kind: "error-page", status: 400, title: "That sign-in request is not valid", message });
+    }
+    const interaction = request.method === "GET" ? url.searchParams.get("interaction") : null;
+    if (interaction !== null) return renderOutcome(request, resumeAuthorization(web, { interactionId: interaction, session, origin }));
+    return renderOutcome(request, authorize(web, { params, session, origin }));
+  };
+
+  const formParams = async (request: Request): Promise<ProtocolParams> => readFormParams(request);
+  const optionalFormParams = async (request: Request): Promise<ProtocolParams | null> =>
+    request.method === "POST" ? readFormParams(request, { required: false }) : null;
+
+  const endSessionHandler = async ({ request }: { request: Request }) => {
+    const url = new URL(request.url);
+    const session = currentSession(web, request);
+    const params = request.method === "POST" ? await readFormParams(request).catch(() => null) : (() => {
+      try {
+        return readQueryParams(url);
+      } catch {
+        return null;
+      }
+    })();
+    const ctx = () => buildPageContext(web, web.assets, request);
+    if (!params) {
+      return htmlResponse(AuthorizeErrorPage({ ctx: ctx(), status: 400, title: "Sign-out request not valid", message: "The request could not be read." }), { status: 400 });
+    }
+    const outcome = await endSessionRequest(web, { params, session, method: request.method === "POST" ? "POST" : "GET", origin: auditOrigin(request) });
+    if ((outcome.kind === "redirect" || outcome.kind === "signed-out") && outcome.sessionEnded) {
+      addResponseCookie(request, clearCookie(web.config, cookieName(web.config, SESSION_COOKIE)));
+    }
+    switch (outcome.kind) {
+      case "redirect":
+        return redirectResponse(outcome.location, 303);
+      case "signed-out":
+        // The session is gone: render without it.
+        return htmlResponse(SignedOutPage({ ctx: { ...ctx(), user: null }, clientName: outcome.clientName }));
+      case "confirm":
+        return htmlResponse(ConfirmSignOutPage({ ctx: ctx(), clientName: outcome.clientName, hidden: outcome.hidden }));
+      case "error-page":
+        return htmlResponse(AuthorizeErrorPage({ ctx: ctx(), status: 400, title: outcome.title, message: outcome.message }), { status: 400 });
+    }
+  };
+
+  const discovery = () => {
+    const res = jsonResponse(discoveryDocument(web.db, web.config.appUrl), { headers: { "Cache-Control": "public, max-age=300" } });
+    return withCors(res);
+  };
+
+  return (
+    new Elysia({ name: "oidc" })
+      .get("/.well-known/openid-configuration", discovery)
+      .get("/.well-known/oauth-authorization-server", discovery)
+      .options("/.well-known/openid-configuration", PREFLIGHT)
+      .options("/.well-known/oauth-authorization-server", PREFLIGHT)
+      .get("/.well-known/jwks.json", () =>
+        withCors(jsonResponse(publishedJwks(web), { headers: { "Cache-Control": "public, max-age=300", "Content-Type": "application/jwk-set+json; charset=utf-8" } })),
+      )
+      .options("/.well-known/jwks.json", PREFLIGHT)
+      .get("/authorize", authorizeHandler)
+      .post("/authorize", authorizeHandler, { parse: "none" })
+      .post(
+        "/authorize/consent",
+        async ({ request }) => {
+          const session = currentSession(web, request);
+          if (!session) throw AppError.unauthenticated("Your session ended. Start signing in to the application again.");
+          const params = await formParams(request).catch(() => {
+            throw AppError.badRequest("The consent form could not be read.");
+          });
+          let interactionId: string | null;
+          let decision: string | null;
+          try {
+            interactionId = params.get("interaction", 64);
+            decision = params.get("decision", 8);
+          } catch {
+            throw AppError.badRequest("The consent form is not valid.");
+          }
+          if (!interactionId || (decision !== "allow" && decision !== "deny")) throw AppError.badRequest("The consent form is not valid.");
+          return renderOutcome(request, decideConsent(web, { interactionId, session, allow: decision === "allow", origin: auditOrigin(request) }));
+        },
+        { parse: "none" },
+      )
+      .post(
+        "/api/oidc/token",
+        async ({ request }) => {
+          const params = await formParams(request);
+          const tokens = await handleTokenRequest(web, { params, authorization: request.headers.get("authorization"), origin: auditOrigin(request) });
+          return withCors(jsonResponse(tokens, { headers: { Pragma: "no-cache" } }));
+        },
+        { parse: "none" },
+      )
+      .options("/api/oidc/token", PREFLIGHT)
+      .get("/api/oidc/userinfo", async ({ request }) => withCors(jsonResponse(await userinfo(web, { authorization: request.headers.get("authorization"), params: null }))))
+      .post(
+        "/api/oidc/userinfo",
+        async ({ request }) =>
+          withCors(jsonResponse(await userinfo(web, { authorization: request.headers.get("authorization"), params: await optionalFormParams(request) }))),
+        { parse: "none" },
+      )
+      .options("/api/oidc/userinfo", PREFLIGHT)
+      .post(
+        "/api/oidc/introspect",
+        async ({ request }) => jsonResponse(await introspect(web, { params: await formParams(request), authorization: request.headers.get("authorization") })),
+        { parse: "none" },
+      )
+      .post(
+        "/api/oidc/revoke",
+        async ({ request }) => {
+          await revoke(web, { params: await formParams(request), authorization: request.headers.get("authorization") });
+          return withCors(new Response(null, { status: 200, headers: { "Cache-Control": "no-store" } }));
+        },
+        { parse: "none" },
+      )
+      .options("/api/oidc/revoke", PREFLIGHT)
+      .get("/api/oidc/end-session", endSessionHandler)
+      .post("/api/oidc/end-session", endSessionHandler, { parse: "none" })
+  );
+}

@@ -1,0 +1,491 @@
+/**
+ * The authorization endpoint, as an ordered list of small named checks.
+ *
+ * Request checks (no person involved yet):
+ *   checkClient → checkRedirectUri → checkRequestObject → checkResponseType → checkResponseMode →
+ *   checkScope → checkPkce → checkPrompt → checkMaxAge → checkLengths
+ * Person checks (the signed-in session):
+ *   checkSession → checkAllowedGroups → checkConsent → checkReauthentication → issue the code
+ *
+ * Rules:
+ * - RFC 6749 4.1.2.1: until client_id and redirect_uri are verified, errors are shown on our own page,
+ *   never redirected. Afterwards they go back to the client with `state` and `iss` (RFC 9207).
+ * - When the person must act (sign in, consent, re-authenticate), the validated request is stored as an
+ *   expiring interaction and the flow resumes at /authorize?interaction=<id> — so POSTed requests
+ *   survive the round trip.
+ * - Codes: 256-bit random, stored as SHA-256, 10 minutes, single use.
+ * - A client with no allowed groups that is not unrestricted admits nobody ("not allowed" page).
+ */
+import type { Database } from "bun:sqlite";
+import type { Session } from "../account/sessions.ts";
+import { recordAuditEvent, type AuditOrigin } from "../audit/audit-log.ts";
+import type { Config } from "../config.ts";
+import {
+  deleteInteraction,
+  findAuthorizedClient,
+  findLiveInteraction,
+  insertAuthorizationCode,
+  insertInteraction,
+  markInteractionConsented,
+  upsertAuthorizedClient,
+  type InteractionRow,
+} from "../db/oidc-grants.ts";
+import { findUserById } from "../db/users.ts";
+import { OAuthError, type OAuthErrorCode } from "../errors.ts";
+import { nowSeconds, type Clock } from "../lib/clock.ts";
+import { hashToken } from "../lib/hash.ts";
+import { randomToken, type Random } from "../lib/random.ts";
+import { findClientById, isUserAllowedForClient, type OidcClient } from "./clients.ts";
+import { ProtocolParams } from "./params.ts";
+import { matchRedirectUri } from "./redirect-uri.ts";
+import { isSubset, parseScopes, scopeString, type Scope } from "./scopes.ts";
+
+export interface AuthorizeDeps {
+  db: Database;
+  clock: Clock;
+  random: Random;
+  config: Config;
+}
+
+export const AUTHORIZATION_CODE_SECONDS = 600;
+export const INTERACTION_SECONDS = 3600;
+/** A passkey assertion this recent counts as fresh for clients that require re-authentication. */
+export const FRESH_ASSERTION_SECONDS = 60;
+
+/** The parameters an authorization request may carry; only these are stored in an interaction. */
+export const AUTHORIZATION_PARAMS = [
+  "client_id", "redirect_uri", "response_type", "response_mode", "scope", "state", "nonce", "code_challenge",
+  "code_challenge_method", "prompt", "max_age", "login_hint", "id_token_hint", "ui_locales", "acr_values", "display",
+] as const;
+
+export type ResponseMode = "query" | "fragment" | "form_post";
+export type Prompt = "none" | "login" | "consent" | "select_account";
+
+/** Where and how to answer the client. */
+export interface ClientResponse {
+  redirectUri: string;
+  mode: ResponseMode;
+  params: Record<string, string>;
+}
+
+export type AuthorizeOutcome =
+  | { kind: "client-response"; response: ClientResponse }
+  | { kind: "error-page"; status: number; title: string; message: string; clientName?: string; redirectUri?: string }
+  | { kind: "not-allowed"; client: OidcClient }
+  | { kind: "login"; interactionId: string; loginHint: string | null }
+  | { kind: "reauthenticate"; interactionId: string }
+  | { kind: "consent"; interactionId: string; client: OidcClient; scopes: Scope[]; userId: string };
+
+/** A validated authorization request. */
+export interface AuthorizationRequest {
+  client: OidcClient;
+  redirectUri: string;
+  responseMode: ResponseMode;
+  scopes: Scope[];
+  state: string | null;
+  nonce: string | null;
+  codeChallenge: string | null;
+  codeChallengeMethod: "S256" | "plain" | null;
+  prompt: Set<Prompt>;
+  maxAge: number | null;
+  loginHint: string | null;
+  raw: Record<string, string>;
+}
+
+/** Thrown before the redirect URI is verified: shown on our own error page. */
+class UnverifiedRequestError extends Error {
+  constructor(readonly title: string, message: string, readonly extra: { clientName?: string; redirectUri?: string } = {}) {
+    super(message);
+  }
+}
+
+/** Thrown after verification: sent back to the client. */
+class ClientFacingError extends Error {
+  constructor(readonly code: OAuthErrorCode, readonly description: string) {
+    super(description);
+  }
+}
+
+interface Ctx {
+  deps: AuthorizeDeps;
+  params: ProtocolParams;
+  request: Partial<AuthorizationRequest> & { raw: Record<string, string> };
+}
+
+type RequestCheck = (ctx: Ctx) => void;
+
+function param(ctx: Ctx, name: string, max?: number): string | null {
+  try {
+    return ctx.params.get(name, max);
+  } catch (e) {
+    if (e instanceof OAuthError) {
+      if (ctx.request.redirectUri) throw new ClientFacingError(e.code, e.description);
+      throw new UnverifiedRequestError("That sign-in request is not valid", e.description);
+    }
+    throw e;
+  }
+}
+
+// --- request checks ------------------------------------------------------------------------------
+
+const checkClient: RequestCheck = (ctx) => {
+  const clientId = param(ctx, "client_id", 256);
+  if (!clientId) throw new UnverifiedRequestError("That sign-in request is not valid", "The request names no client (client_id is missing).");
+  const client = findClientById(ctx.deps.db, clientId);
+  if (!client) {
+    throw new UnverifiedRequestError(
+      "Unknown application",
+      "The application that sent you here is not registered. An administrator must add it as an OIDC client (check its client ID).",
+    );
+  }
+  ctx.request.client = client;
+};
+
+const checkRedirectUri: RequestCheck = (ctx) => {
+  const client = ctx.request.client!;
+  const redirectUri = param(ctx, "redirect_uri", 2048);
+  if (!redirectUri) {
+    throw new UnverifiedRequestError("That sign-in request is not valid", "The request has no redirect_uri.", { clientName: client.name });
+  }
+  // RFC 6749 4.1.2.1: never redirect to an unverified URI.
+  if (!matchRedirectUri(client.callbackUrls, redirectUri)) {
+    throw new UnverifiedRequestError(
+      "Invalid callback URL",
+      "The callback URL this application asked for is not registered for it. An administrator must add it exactly " +
+        "(a trailing slash, http instead of https or another port make a different URL).",
+      { clientName: client.name, redirectUri },
+    );
+  }
+  ctx.request.redirectUri = redirectUri;
+  // From here on errors go back to the client; the response mode is needed for that, if it is usable.
+  let mode: string | null = null;
+  try {
+    mode = ctx.params.get("response_mode", 32);
+  } catch {
+    mode = null;
+  }
+  ctx.request.responseMode = mode === "fragment" || mode === "form_post" ? mode : "query";
+  ctx.request.state = (() => {
+    try {
+      return ctx.params.get("state", 2048);
+    } catch {
+      return null;
+    }
+  })();
+};
+
+const checkRequestObject: RequestCheck = (ctx) => {
+  if (param(ctx, "request")) throw new ClientFacingError("request_not_supported", "Request objects (the request parameter) are not supported.");
+  if (param(ctx, "request_uri")) throw new ClientFacingError("request_uri_not_supported", "The request_uri parameter is not supported.");
+};
+
+const checkResponseType: RequestCheck = (ctx) => {
+  const responseType = param(ctx, "response_type", 64);
+  if (!responseType) throw new ClientFacingError("invalid_request", "The response_type parameter is missing.");
+  if (responseType !== "code") throw new ClientFacingError("unsupported_response_type", `Only response_type=code is supported, not "${responseType.slice(0, 40)}".`);
+};
+
+const checkResponseMode: RequestCheck = (ctx) => {
+  const mode = param(ctx, "response_mode", 32);
+  if (mode !== null && mode !== "query" && mode !== "fragment" && mode !== "form_post") {
+    throw new ClientFacingError("invalid_request", "response_mode must be query, fragment or form_post.");
+  }
+  ctx.request.responseMode = (mode ?? "query") as ResponseMode;
+};
+
+const checkScope: RequestCheck = (ctx) => {
+  const scope = param(ctx, "scope", 1024);
+  const scopes = parseScopes(scope);
+  if (!scopes.includes("openid")) throw new ClientFacingError("invalid_scope", "The scope must include openid.");
+  ctx.request.scopes = scopes;
+};
+
+const PKCE_CHALLENGE = /^[A-Za-z0-9._~-]{43,128}$/;
+
+const checkPkce: RequestCheck = (ctx) => {
+  const client = ctx.request.client!;
+  const challenge = param(ctx, "code_challenge", 256);
+  const method = param(ctx, "code_challenge_method", 16);
+  if (!challenge) {
+    if (method) throw new ClientFacingError("invalid_request", "code_challenge_method was sent without a code_challenge.");
+    if (client.isPublic) throw new ClientFacingError("invalid_request", "This is a public client: PKCE is required (send code_challenge with code_challenge_method=S256).");
+    if (client.pkceEnabled) throw new ClientFacingError("invalid_request", "PKCE is required for this client (send code_challenge with code_challenge_method=S256).");
+    ctx.request.codeChallenge = null;
+    ctx.request.codeChallengeMethod = null;
+    return;
+  }
+  // RFC 7636 4.3: the method defaults to plain.
+  const m = method ?? "plain";
+  if (m !== "S256" && m !== "plain") throw new ClientFacingError("invalid_request", "code_challenge_method must be S256 (or plain).");
+  if (!PKCE_CHALLENGE.test(challenge)) throw new ClientFacingError("invalid_request", "code_challenge must be 43–128 characters of A–Z a–z 0–9 - . _ ~.");
+  ctx.request.codeChallenge = challenge;
+  ctx.request.codeChallengeMethod = m;
+};
+
+const PROMPTS = new Set<Prompt>(["none", "login", "consent", "select_account"]);
+
+const checkPrompt: RequestCheck = (ctx) => {
+  const prompt = param(ctx, "prompt", 128);
+  const values = new Set<Prompt>();
+  for (const p of (prompt ?? "").split(" ").filter(Boolean)) {
+    if (!PROMPTS.has(p as Prompt)) throw new ClientFacingError("invalid_request", `Unsupported prompt value "${p.slice(0, 40)}".`);
+    values.add(p as Prompt);
+  }
+  if (values.has("none") && values.size > 1) throw new ClientFacingError("invalid_request", "prompt=none cannot be combined with other prompt values.");
+  ctx.request.prompt = values;
+};
+
+const checkMaxAge: RequestCheck = (ctx) => {
+  const maxAge = param(ctx, "max_age", 16);
+  if (maxAge === null) {
+    ctx.request.maxAge = null;
+    return;
+  }
+  if (!/^\d{1,10}$/.test(maxAge)) throw new ClientFacingError("invalid_request", "max_age must be a non-negative whole number of seconds.");
+  ctx.request.maxAge = Number(maxAge);
+};
+
+const checkLengths: RequestCheck = (ctx) => {
+  ctx.request.state = param(ctx, "state", 2048);
+  ctx.request.nonce = param(ctx, "nonce", 512);
+  ctx.request.loginHint = param(ctx, "login_hint", 256);
+  for (const name of ["id_token_hint", "ui_locales", "acr_values", "display"]) param(ctx, name);
+  ctx.request.raw = ctx.params.toRecord(AUTHORIZATION_PARAMS);
+};
+
+export const REQUEST_CHECKS: readonly RequestCheck[] = [
+  checkClient,
+  checkRedirectUri,
+  checkRequestObject,
+  checkResponseType,
+  checkResponseMode,
+  checkScope,
+  checkPkce,
+  checkPrompt,
+  checkMaxAge,
+  checkLengths,
+];
+
+type Validated = { ok: true; request: AuthorizationRequest } | { ok: false; outcome: AuthorizeOutcome };
+
+/** Runs the request checks. Errors become our error page (unverified) or an error response to the client. */
+export function validateAuthorizationRequest(deps: AuthorizeDeps, params: ProtocolParams): Validated {
+  const ctx: Ctx = { deps, params, request: { raw: {} } };
+  try {
+    for (const check of REQUEST_CHECKS) check(ctx);
+    return { ok: true, request: ctx.request as AuthorizationRequest };
+  } catch (e) {
+    if (e instanceof UnverifiedRequestError) {
+      return { ok: false, outcome: { kind: "error-page", status: 400, title: e.title, message: e.message, ...e.extra } };
+    }
+    if (e instanceof ClientFacingError) {
+      return { ok: false, outcome: clientError(deps, ctx.request as AuthorizationRequest, e.code, e.description) };
+    }
+    throw e;
+  }
+}
+
+function clientError(deps: AuthorizeDeps, request: Pick<AuthorizationRequest, "redirectUri" | "responseMode" | "state">, code: OAuthErrorCode, description: string): AuthorizeOutcome {
+  const params: Record<string, string> = { error: code, error_description: description };
+  if (request.state) params.state = request.state;
+  params.iss = deps.config.appUrl;
+  return { kind: "client-response", response: { redirectUri: request.redirectUri, mode: request.responseMode ?? "query", params } };
+}
+
+// --- person checks -------------------------------------------------------------------------------
+
+interface PersonCtx {
+  deps: AuthorizeDeps;
+  request: AuthorizationRequest;
+  session: Session | null;
+  interaction: InteractionRow | null;
+  now: number;
+}
+
+type PersonCheck = (ctx: PersonCtx) => AuthorizeOutcome | null;
+
+function ensureInteraction(ctx: PersonCtx): string {
+  if (ctx.interaction) return ctx.interaction.id;
+  const row: InteractionRow = {
+    id: randomToken(ctx.deps.random),
+    client_id: ctx.request.client.id,
+    params: JSON.stringify(ctx.request.raw),
+    consented_by: null,
+    created_at: ctx.now,
+    expires_at: ctx.now + INTERACTION_SECONDS,
+  };
+  insertInteraction(ctx.deps.db, row);
+  ctx.interaction = row;
+  return row.id;
+}
+
+const checkSession: PersonCheck = (ctx) => {
+  if (ctx.session) return null;
+  if (ctx.request.prompt.has("none")) return clientError(ctx.deps, ctx.request, "login_required", "The person is not signed in.");
+  return { kind: "login", interactionId: ensureInteraction(ctx), loginHint: ctx.request.loginHint };
+};
+
+const checkAllowedGroups: PersonCheck = (ctx) => {
+  if (isUserAllowedForClient(ctx.deps.db, ctx.request.client, ctx.session!.userId)) return null;
+  if (ctx.request.prompt.has("none")) return clientError(ctx.deps, ctx.request, "access_denied", "You are not allowed to access this service.");
+  return { kind: "not-allowed", client: ctx.request.client };
+};
+
+function needsConsent(ctx: PersonCtx): boolean {
+  const userId = ctx.session!.userId;
+  if (ctx.interaction?.consented_by === userId) return false;
+  if (ctx.request.prompt.has("consent")) return true;
+  if (ctx.request.client.skipConsent) return false;
+  const stored = findAuthorizedClient(ctx.deps.db, userId, ctx.request.client.id);
+  if (!stored) return true;
+  let granted: string[] = [];
+  try {
+    granted = JSON.parse(stored.scope) as string[];
+  } catch {
+    granted = [];
+  }
+  return !isSubset(ctx.request.scopes, granted);
+}
+
+const checkConsent: PersonCheck = (ctx) => {
+  if (!needsConsent(ctx)) return null;
+  if (ctx.request.prompt.has("none")) return clientError(ctx.deps, ctx.request, "consent_required", "The person has not yet allowed this application.");
+  return { kind: "consent", interactionId: ensureInteraction(ctx), client: ctx.request.client, scopes: ctx.request.scopes, userId: ctx.session!.userId };
+};
+
+function needsReauthentication(ctx: PersonCtx): boolean {
+  const s = ctx.session!;
+  const passkey = s.amr.includes("phr");
+  // An assertion made after this authorization request began always satisfies the request.
+  const sinceRequest = ctx.interaction !== null && passkey && s.authenticatedAt >= ctx.interaction.created_at;
+  if (ctx.request.prompt.has("login") && !sinceRequest) return true;
+  if (ctx.request.maxAge !== null && ctx.now - s.authenticatedAt > ctx.request.maxAge) return true;
+  if (ctx.request.client.requiresReauthentication && !sinceRequest && !(passkey && ctx.now - s.authenticatedAt <= FRESH_ASSERTION_SECONDS)) return true;
+  return false;
+}
+
+const checkReauthentication: PersonCheck = (ctx) => {
+  if (!needsReauthentication(ctx)) return null;
+  if (ctx.request.prompt.has("none")) return clientError(ctx.deps, ctx.request, "login_required", "A fresh sign-in is required.");
+  return { kind: "reauthenticate", interactionId: ensureInteraction(ctx) };
+};
+
+export const PERSON_CHECKS: readonly PersonCheck[] = [checkSession, checkAllowedGroups, checkConsent, checkReauthentication];
+
+// --- entry points --------------------------------------------------------------------------------
+
+export interface AuthorizeInput {
+  params: ProtocolParams;
+  session: Session | null;
+  origin?: AuditOrigin;
+}
+
+/** Handles a fresh authorization request (GET or POST /authorize). */
+export function authorize(deps: AuthorizeDeps, input: AuthorizeInput): AuthorizeOutcome {
+  return run(deps, input.params, input.session, null, input.origin);
+}
+
+/** Resumes a stored authorization request after sign-in, consent or re-authentication. */
+export function resumeAuthorization(deps: AuthorizeDeps, input: { interactionId: string; session: Session | null; origin?: AuditOrigin }): AuthorizeOutcome {
+  const interaction = findInteraction(deps, input.interactionId);
+  if (!interaction) return expiredInteraction();
+  return run(deps, paramsOf(interaction), input.session, interaction, input.origin);
+}
+
+function findInteraction(deps: AuthorizeDeps, id: string): InteractionRow | null {
+  if (typeof id !== "string" || !/^[A-Za-z0-9_-]{43}$/.test(id)) return null;
+  return findLiveInteraction(deps.db, id, nowSeconds(deps.clock));
+}
+
+function paramsOf(interaction: InteractionRow): ProtocolParams {
+  return ProtocolParams.fromRecord(JSON.parse(interaction.params) as Record<string, string>);
+}
+
+function expiredInteraction(): AuthorizeOutcome {
+  return {
+    kind: "error-page",
+    status: 400,
+    title: "This sign-in request has expired",
+    message: "Go back to the application and start signing in again.",
+  };
+}
+
+function run(deps: AuthorizeDeps, params: ProtocolParams, session: Session | null, interaction: InteractionRow | null, origin?: AuditOrigin): AuthorizeOutcome {
+  const validated = validateAuthorizationRequest(deps, params);
+  if (!validated.ok) return validated.outcome;
+  const ctx: PersonCtx = { deps, request: validated.request, session, interaction, now: nowSeconds(deps.clock) };
+  for (const check of PERSON_CHECKS) {
+    const outcome = check(ctx);
+    if (outcome) return outcome;
+  }
+  return issueAuthorizationCode(ctx, origin);
+}
+
+/** The person allowed or denied the application on the consent screen. */
+export function decideConsent(
+  deps: AuthorizeDeps,
+  input: { interactionId: string; session: Session; allow: boolean; origin?: AuditOrigin },
+): AuthorizeOutcome | { kind: "continue"; interactionId: string } {
+  const interaction = findInteraction(deps, input.interactionId);
+  if (!interaction) return expiredInteraction();
+  const validated = validateAuthorizationRequest(deps, paramsOf(interaction));
+  if (!validated.ok) return validated.outcome;
+  if (!input.allow) {
+    deleteInteraction(deps.db, interaction.id);
+    return clientError(deps, validated.request, "access_denied", "The person declined to allow this application.");
+  }
+  markInteractionConsented(deps.db, interaction.id, input.session.userId);
+  return { kind: "continue", interactionId: interaction.id };
+}
+
+function issueAuthorizationCode(ctx: PersonCtx, origin?: AuditOrigin): AuthorizeOutcome {
+  const { deps, request, now } = ctx;
+  const session = ctx.session!;
+  const user = findUserById(deps.db, session.userId);
+  if (!user || user.disabled === 1) return clientError(deps, request, "access_denied", "This account cannot sign in.");
+  const code = randomToken(deps.random);
+  const isNew = deps.db.transaction(() => {
+    insertAuthorizationCode(deps.db, {
+      code_hash: hashToken(code),
+      client_id: request.client.id,
+      user_id: session.userId,
+      session_id: session.id,
+      redirect_uri: request.redirectUri,
+      scope: scopeString(request.scopes),
+      nonce: request.nonce,
+      code_challenge: request.codeChallenge,
+      code_challenge_method: request.codeChallengeMethod,
+      auth_time: session.authenticatedAt,
+      amr: JSON.stringify(session.amr),
+      created_at: now,
+      expires_at: now + AUTHORIZATION_CODE_SECONDS,
+    });
+    const existing = findAuthorizedClient(deps.db, session.userId, request.client.id);
+    let granted: string[] = [];
+    try {
+      granted = existing ? (JSON.parse(existing.scope) as string[]) : [];
+    } catch {
+      granted = [];
+    }
+    const union = [...new Set([...granted, ...request.scopes])];
+    upsertAuthorizedClient(deps.db, { user_id: session.userId, client_id: request.client.id, scope: JSON.stringify(union), created_at: now, last_used_at: now });
+    if (ctx.interaction) deleteInteraction(deps.db, ctx.interaction.id);
+    return existing === null;
+  })();
+  recordAuditEvent(deps, isNew ? "NEW_CLIENT_AUTHORIZATION" : "CLIENT_AUTHORIZATION", {
+    userId: session.userId,
+    origin,
+    data: { clientName: request.client.name, clientId: request.client.id },
+  });
+  const params: Record<string, string> = { code };
+  if (request.state) params.state = request.state;
+  params.iss = deps.config.appUrl;
+  return { kind: "client-response", response: { redirectUri: request.redirectUri, mode: request.responseMode, params } };
+}
+
+/** The URL for query and fragment response modes. */
+export function clientResponseUrl(response: ClientResponse): string {
+  const query = new URLSearchParams(response.params).toString();
+  if (response.mode === "fragment") return `${response.redirectUri}#${query}`;
+  return `${response.redirectUri}${response.redirectUri.includes("?") ? "&" : "?"}${query}`;
+}

@@ -1,0 +1,51 @@
+/**
+ * Claims about the user, gated by scope (Pocket ID's set):
+ * - profile: name, given_name, family_name, preferred_username, display_name, picture, and custom claims
+ *   (a user's own claim overrides a group's; values that parse as JSON are emitted as JSON).
+ * - email: email, email_verified (only when the user has an email).
+ * - groups: the names of the user's groups.
+ */
+import type { Database } from "bun:sqlite";
+import { listCustomClaimsOfUser, listGroupNamesOfUser } from "../db/oidc-grants.ts";
+import type { UserRow } from "../db/users.ts";
+
+/** Claim names a custom claim may never override. */
+export const RESERVED_CLAIMS = new Set([
+  "given_name", "family_name", "name", "email", "email_verified", "preferred_username", "display_name", "picture", "groups",
+  "type", "sub", "iss", "aud", "exp", "iat", "nbf", "jti", "auth_time", "nonce", "acr", "amr", "azp", "at_hash", "c_hash",
+  "sid", "scope", "scp", "client_id", "typ", "cnf",
+]);
+
+export function fullNameOf(user: UserRow): string {
+  return [user.first_name, user.last_name].filter(Boolean).join(" ") || user.display_name || user.username;
+}
+
+export function buildUserClaims(db: Database, issuer: string, user: UserRow, scopes: readonly string[]): Record<string, unknown> {
+  const claims: Record<string, unknown> = {};
+  if (scopes.includes("profile")) {
+    for (const c of listCustomClaimsOfUser(db, user.id)) {
+      if (RESERVED_CLAIMS.has(c.key)) continue;
+      let value: unknown = c.value;
+      try {
+        value = JSON.parse(c.value);
+      } catch {
+        value = c.value;
+      }
+      claims[c.key] = value;
+    }
+    claims.name = fullNameOf(user);
+    claims.given_name = user.first_name;
+    claims.family_name = user.last_name;
+    claims.preferred_username = user.username;
+    claims.display_name = user.display_name || fullNameOf(user);
+    claims.picture = `${issuer}/api/users/${user.id}/profile-picture.png`;
+  }
+  if (scopes.includes("email") && user.email) {
+    claims.email = user.email;
+    claims.email_verified = user.email_verified === 1;
+  }
+  if (scopes.includes("groups")) {
+    claims.groups = listGroupNamesOfUser(db, user.id);
+  }
+  return claims;
+}

@@ -1,0 +1,188 @@
+/**
+ * Signing keys and JWT signing/verification.
+ * - First start generates an RS256 (RSA-2048) key: the widest client support. Private JWK sealed with
+ *   box.seal("signing-key", …); the public JWK is stored in clear for the JWKS.
+ * - Exactly one current key signs; `kid` is in every JWT header and in the JWKS.
+ * - Rotation retires the current key: it stays in the JWKS until every token it signed has expired
+ *   (retire_after = now + the longest token lifetime).
+ * - Verification only trusts keys still published, looked up by `kid`.
+ */
+import type { Database } from "bun:sqlite";
+import { generateKeyPairSync, type KeyObject } from "node:crypto";
+import { importJWK, type JWK, type JWTHeaderParameters, type JWTPayload, SignJWT, jwtVerify, compactVerify, decodeProtectedHeader } from "jose";
+import {
+  deleteExpiredSigningKeys,
+  findCurrentSigningKey,
+  findSigningKeyByKid,
+  insertCurrentSigningKeyIfNone,
+  listPublishedSigningKeys,
+  maxAccessTokenMinutes,
+  retireCurrentSigningKey,
+  type SigningKeyRow,
+} from "../db/oidc-signing-keys.ts";
+import { nowSeconds, type Clock } from "../lib/clock.ts";
+import { randomToken, type Random } from "../lib/random.ts";
+import type { SealedBox } from "../lib/sealed-box.ts";
+
+export type SigningAlg = "RS256" | "ES256" | "EdDSA";
+export const SIGNING_ALGS: SigningAlg[] = ["RS256", "ES256", "EdDSA"];
+const SEAL_PURPOSE = "signing-key";
+/** ID tokens live one hour; a retired key must outlive those too. */
+export const ID_TOKEN_SECONDS = 3600;
+
+export interface KeyDeps {
+  db: Database;
+  clock: Clock;
+  random: Random;
+  box: SealedBox;
+}
+
+function generateJwkPair(alg: SigningAlg): { publicJwk: JWK; privateJwk: JWK } {
+  let pair: { publicKey: KeyObject; privateKey: KeyObject };
+  if (alg === "RS256") pair = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  else if (alg === "ES256") pair = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  else pair = generateKeyPairSync("ed25519");
+  return { publicJwk: pair.publicKey.export({ format: "jwk" }) as JWK, privateJwk: pair.privateKey.export({ format: "jwk" }) as JWK };
+}
+
+function newKeyRow(deps: KeyDeps, alg: SigningAlg): SigningKeyRow {
+  const { publicJwk, privateJwk } = generateJwkPair(alg);
+  const kid = randomToken(deps.random, 8);
+  const pub: JWK = { ...publicJwk, kid, alg, use: "sig" };
+  const priv: JWK = { ...privateJwk, kid, alg };
+  return {
+    kid,
+    alg,
+    public_jwk: JSON.stringify(pub),
+    private_jwk_sealed: deps.box.seal(SEAL_PURPOSE, JSON.stringify(priv)),
+    created_at: nowSeconds(deps.clock),
+    retired_at: null,
+    retire_after: null,
+  };
+}
+
+/** Makes sure a current signing key exists (first start); returns its kid. Safe to race. */
+export function ensureSigningKey(deps: KeyDeps): string {
+  const current = findCurrentSigningKey(deps.db);
+  if (current) return current.kid;
+  insertCurrentSigningKeyIfNone(deps.db, newKeyRow(deps, "RS256"));
+  return findCurrentSigningKey(deps.db)!.kid;
+}
+
+/**
+ * Replaces the current key with a new one of `alg`. The old public key stays published until every
+ * token it signed has expired. Returns the new and the retired kid.
+ */
+export function rotateSigningKey(deps: KeyDeps, alg: SigningAlg = "RS256"): { kid: string; alg: SigningAlg; retiredKid: string | null; retiredUntil: number | null } {
+  const row = newKeyRow(deps, alg);
+  const now = nowSeconds(deps.clock);
+  return deps.db.transaction(() => {
+    const old = findCurrentSigningKey(deps.db);
+    let retiredUntil: number | null = null;
+    if (old) {
+      retiredUntil = now + Math.max(ID_TOKEN_SECONDS, maxAccessTokenMinutes(deps.db) * 60);
+      retireCurrentSigningKey(deps.db, now, retiredUntil);
+    }
+    deleteExpiredSigningKeys(deps.db, now);
+    insertCurrentSigningKeyIfNone(deps.db, row);
+    return { kid: row.kid, alg, retiredKid: old?.kid ?? null, retiredUntil };
+  }).immediate();
+}
+
+/** The JWKS: public keys of the current and still-published retired keys. */
+export function publishedJwks(deps: { db: Database; clock: Clock }): { keys: JWK[] } {
+  return { keys: listPublishedSigningKeys(deps.db, nowSeconds(deps.clock)).map((r) => JSON.parse(r.public_jwk) as JWK) };
+}
+
+export function currentSigningAlg(db: Database): SigningAlg {
+  return (findCurrentSigningKey(db)?.alg as SigningAlg | undefined) ?? "RS256";
+}
+
+// Imported CryptoKeys, cached per kid (keys never change once written).
+const privateCache = new WeakMap<SealedBox, Map<string, CryptoKey | Uint8Array>>();
+const publicCache = new Map<string, CryptoKey | Uint8Array>();
+
+async function privateKeyFor(deps: KeyDeps, row: SigningKeyRow): Promise<CryptoKey | Uint8Array> {
+  let byKid = privateCache.get(deps.box);
+  if (!byKid) privateCache.set(deps.box, (byKid = new Map()));
+  let key = byKid.get(row.kid);
+  if (!key) {
+    key = await importJWK(JSON.parse(deps.box.openText(SEAL_PURPOSE, row.private_jwk_sealed)) as JWK, row.alg);
+    byKid.set(row.kid, key);
+  }
+  return key;
+}
+
+async function publicKeyFor(row: SigningKeyRow): Promise<CryptoKey | Uint8Array> {
+  const cacheKey = `${row.kid}:${row.public_jwk.length}`;
+  let key = publicCache.get(cacheKey);
+  if (!key) {
+    key = await importJWK(JSON.parse(row.public_jwk) as JWK, row.alg);
+    publicCache.set(cacheKey, key);
+  }
+  return key;
+}
+
+/** Signs a JWT with the current key (creating it on first use). `typ` goes into the header. */
+export async function signJwt(deps: KeyDeps, payload: JWTPayload, typ: string = "JWT"): Promise<{ jwt: string; alg: SigningAlg; kid: string }> {
+  ensureSigningKey(deps);
+  const row = findCurrentSigningKey(deps.db)!;
+  const key = await privateKeyFor(deps, row);
+  const jwt = await new SignJWT(payload).setProtectedHeader({ alg: row.alg, kid: row.kid, typ }).sign(key);
+  return { jwt, alg: row.alg as SigningAlg, kid: row.kid };
+}
+
+/** A published key for `kid`, or null (unknown or retired past its window). */
+function publishedKeyRow(deps: { db: Database; clock: Clock }, kid: unknown): SigningKeyRow | null {
+  if (typeof kid !== "string" || kid.length > 100) return null;
+  const row = findSigningKeyByKid(deps.db, kid);
+  if (!row) return null;
+  if (row.retired_at !== null && (row.retire_after ?? 0) <= nowSeconds(deps.clock)) return null;
+  return row;
+}
+
+export class JwtInvalid extends Error {}
+
+/**
+ * Verifies signature, issuer, type and expiry of a JWT we issued. Throws JwtInvalid with a safe reason.
+ * `ignoreExpiry` is for id_token_hint at end-session, where expired ID tokens are accepted.
+ */
+export async function verifyOwnJwt(
+  deps: { db: Database; clock: Clock },
+  token: string,
+  opts: { issuer: string; typ?: string; ignoreExpiry?: boolean },
+): Promise<{ payload: JWTPayload; header: JWTHeaderParameters }> {
+  if (typeof token !== "string" || token.length === 0 || token.length > 16_384 || token.split(".").length !== 3) {
+    throw new JwtInvalid("The token is not a JWT.");
+  }
+  let header: JWTHeaderParameters;
+  try {
+    header = decodeProtectedHeader(token) as JWTHeaderParameters;
+  } catch {
+    throw new JwtInvalid("The token is not a JWT.");
+  }
+  const row = publishedKeyRow(deps, header.kid);
+  if (!row || header.alg !== row.alg) throw new JwtInvalid("The token was not signed by a current key.");
+  const key = await publicKeyFor(row);
+  try {
+    if (opts.ignoreExpiry) {
+      const { payload: raw } = await compactVerify(token, key, { algorithms: [row.alg] });
+      const payload = JSON.parse(new TextDecoder().decode(raw)) as JWTPayload;
+      if (payload === null || typeof payload !== "object" || payload.iss !== opts.issuer) throw new JwtInvalid("The token was issued by someone else.");
+      if (opts.typ && header.typ !== opts.typ) throw new JwtInvalid("The token has the wrong type.");
+      return { payload, header };
+    }
+    const { payload } = await jwtVerify(token, key, {
+      algorithms: [row.alg],
+      issuer: opts.issuer,
+      typ: opts.typ,
+      currentDate: new Date(deps.clock.now()),
+    });
+    return { payload, header };
+  } catch (e) {
+    if (e instanceof JwtInvalid) throw e;
+    const code = (e as { code?: string }).code;
+    if (code === "ERR_JWT_EXPIRED") throw new JwtInvalid("The token has expired.");
+    throw new JwtInvalid("The token signature or claims are invalid.");
+  }
+}

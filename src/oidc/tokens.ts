@@ -1,0 +1,272 @@
+/**
+ * The token endpoint: authorization_code and refresh_token grants, and the tokens they issue.
+ * - Codes are consumed with DELETE … RETURNING; a tombstone remembers the grant, so a replayed code
+ *   fails AND revokes every token issued from it (RFC 6749 4.1.2).
+ * - PKCE: a code bound to a challenge needs the matching verifier; a verifier for a code without a
+ *   challenge is refused (downgrade protection, RFC 9700 2.1.1).
+ * - Refresh tokens are always issued for the code grant and rotate on every use; presenting a used one
+ *   revokes the whole family (the grant). The user is re-checked on every refresh.
+ * - ID token: iss sub aud exp iat auth_time nonce amr at_hash sid + scope claims; 1 hour.
+ * - Access token: RFC 9068 JWT (typ at+jwt), lifetime per client; its jti is recorded for revocation.
+ */
+import type { Database } from "bun:sqlite";
+import { recordAuditEvent, type AuditOrigin } from "../audit/audit-log.ts";
+import type { Config } from "../config.ts";
+import {
+  consumeAuthorizationCodeRow,
+  deleteAccessTokensOfGrantExcept,
+  deleteGrant,
+  findConsumedCode,
+  findGrant,
+  findRefreshTokenRow,
+  insertAccessToken,
+  insertConsumedCode,
+  insertGrant,
+  insertRefreshToken,
+  useRefreshTokenRow,
+  type GrantRow,
+} from "../db/oidc-grants.ts";
+import { findUserById, type UserRow } from "../db/users.ts";
+import { OAuthError } from "../errors.ts";
+import { encodeBase64Url } from "../lib/base64url.ts";
+import { nowSeconds, type Clock } from "../lib/clock.ts";
+import { hashToken, safeEqual, sha256 } from "../lib/hash.ts";
+import { randomToken, randomUuid, type Random } from "../lib/random.ts";
+import type { SealedBox } from "../lib/sealed-box.ts";
+import { buildUserClaims } from "./claims.ts";
+import { authenticateClient } from "./client-auth.ts";
+import { isUserAllowedForClient, type OidcClient } from "./clients.ts";
+import type { ProtocolParams } from "./params.ts";
+import { parseScopes, scopeString } from "./scopes.ts";
+import { ID_TOKEN_SECONDS, signJwt, type SigningAlg } from "./signing-keys.ts";
+import { createHash } from "node:crypto";
+
+export interface TokenDeps {
+  db: Database;
+  clock: Clock;
+  random: Random;
+  box: SealedBox;
+  config: Config;
+}
+
+export interface TokenResponse {
+  access_token: string;
+  token_type: "Bearer";
+  expires_in: number;
+  refresh_token: string;
+  id_token: string;
+  scope: string;
+}
+
+const PKCE_VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
+const IDENTITY_SCOPES = new Set(["openid", "profile", "email", "groups"]);
+
+/** POST /api/oidc/token. */
+export async function handleTokenRequest(
+  deps: TokenDeps,
+  input: { params: ProtocolParams; authorization: string | null; origin?: AuditOrigin },
+): Promise<TokenResponse> {
+  const { client } = authenticateClient(deps, input.params, input.authorization, { allowPublic: true });
+  const grantType = input.params.get("grant_type", 128);
+  if (!grantType) throw OAuthError.invalidRequest("The grant_type parameter is missing.");
+  switch (grantType) {
+    case "authorization_code":
+      return exchangeAuthorizationCode(deps, client, input.params, input.origin);
+    case "refresh_token":
+      return exchangeRefreshToken(deps, client, input.params, input.origin);
+    default:
+      throw OAuthError.unsupportedGrantType(`The grant type "${grantType.slice(0, 60)}" is not supported; use authorization_code or refresh_token.`);
+  }
+}
+
+function verifyPkce(challenge: string | null, method: string | null, verifier: string | null): void {
+  if (challenge === null) {
+    // RFC 9700 2.1.1: a verifier without a challenge means the challenge was stripped: refuse.
+    if (verifier !== null) throw OAuthError.invalidGrant("code_verifier was sent, but the authorization request had no code_challenge.");
+    return;
+  }
+  if (verifier === null) throw OAuthError.invalidGrant("code_verifier is required: the authorization request used PKCE.");
+  if (!PKCE_VERIFIER.test(verifier)) throw OAuthError.invalidGrant("code_verifier must be 43–128 characters of A–Z a–z 0–9 - . _ ~.");
+  const computed = method === "S256" ? encodeBase64Url(sha256(verifier)) : verifier;
+  if (!safeEqual(computed, challenge)) throw OAuthError.invalidGrant("code_verifier does not match the code_challenge.");
+}
+
+function checkUserMayUse(deps: TokenDeps, client: OidcClient, userId: string): UserRow {
+  const user = findUserById(deps.db, userId);
+  if (!user) throw OAuthError.invalidGrant("The user no longer exists.");
+  if (user.disabled === 1) throw OAuthError.invalidGrant("The user's account is disabled.");
+  if (!isUserAllowedForClient(deps.db, client, user.id)) throw OAuthError.invalidGrant("The user is no longer allowed to use this application.");
+  return user;
+}
+
+async function exchangeAuthorizationCode(deps: TokenDeps, client: OidcClient, params: ProtocolParams, origin?: AuditOrigin): Promise<TokenResponse> {
+  const code = params.get("code", 512);
+  if (!code) throw OAuthError.invalidRequest("The code parameter is missing.");
+  const redirectUri = params.get("redirect_uri", 2048);
+  const verifier = params.get("code_verifier", 256);
+  const now = nowSeconds(deps.clock);
+  const codeHash = hashToken(code);
+  const grantId = randomUuid(deps.random);
+
+  const row = deps.db.transaction(() => {
+    const consumed = consumeAuthorizationCodeRow(deps.db, codeHash, client.id);
+    if (consumed) insertConsumedCode(deps.db, codeHash, grantId, consumed.expires_at + 3600);
+    return consumed;
+  })();
+  if (!row) {
+    const tombstone = findConsumedCode(deps.db, codeHash);
+    if (tombstone) {
+      const grant = findGrant(deps.db, tombstone.grant_id);
+      deleteGrant(deps.db, tombstone.grant_id);
+      recordAuditEvent(deps, "AUTHORIZATION_CODE_REUSE", { userId: grant?.user_id ?? null, origin, data: { clientId: client.id, clientName: client.name } });
+      throw OAuthError.invalidGrant("The authorization code was already used; every token issued from it has been revoked.");
+    }
+    throw OAuthError.invalidGrant("The authorization code is invalid, expired, or was issued to another client.");
+  }
+  if (row.expires_at <= now) throw OAuthError.invalidGrant("The authorization code has expired.");
+  // RFC 6749 4.1.3: the same redirect_uri as in the authorization request.
+  if (redirectUri === null) throw OAuthError.invalidRequest("The redirect_uri parameter is missing.");
+  if (redirectUri !== row.redirect_uri) throw OAuthError.invalidGrant("redirect_uri does not match the one used in the authorization request.");
+  verifyPkce(row.code_challenge, row.code_challenge_method, verifier);
+  if ((client.isPublic || client.pkceEnabled) && row.code_challenge === null) {
+    throw OAuthError.invalidGrant("PKCE is required for this client.");
+  }
+  const user = checkUserMayUse(deps, client, row.user_id);
+
+  const grant: GrantRow = {
+    id: grantId,
+    client_id: client.id,
+    user_id: user.id,
+    session_id: row.session_id,
+    scope: row.scope,
+    auth_time: row.auth_time,
+    amr: row.amr,
+    created_at: now,
+  };
+  insertGrant(deps.db, grant);
+  return issueTokens(deps, client, user, grant, parseScopes(row.scope), row.nonce);
+}
+
+async function exchangeRefreshToken(deps: TokenDeps, client: OidcClient, params: ProtocolParams, origin?: AuditOrigin): Promise<TokenResponse> {
+  const token = params.get("refresh_token", 512);
+  if (!token) throw OAuthError.invalidRequest("The refresh_token parameter is missing.");
+  const now = nowSeconds(deps.clock);
+  const tokenHash = hashToken(token);
+  const found = findRefreshTokenRow(deps.db, tokenHash);
+  if (!found || found.client_id !== client.id) throw OAuthError.invalidGrant("The refresh token is invalid or was issued to another client.");
+  if (found.used_at !== null) {
+    const grant = findGrant(deps.db, found.grant_id);
+    deleteGrant(deps.db, found.grant_id);
+    recordAuditEvent(deps, "REFRESH_TOKEN_REUSE", { userId: grant?.user_id ?? null, origin, data: { clientId: client.id, clientName: client.name } });
+    throw OAuthError.invalidGrant("The refresh token was already used; every token of this sign-in has been revoked.");
+  }
+  if (found.expires_at <= now) throw OAuthError.invalidGrant("The refresh token has expired.");
+  const grant = findGrant(deps.db, found.grant_id);
+  if (!grant) throw OAuthError.invalidGrant("The refresh token has been revoked.");
+  let user: UserRow;
+  try {
+    user = checkUserMayUse(deps, client, grant.user_id);
+  } catch (e) {
+    deleteGrant(deps.db, grant.id);
+    throw e;
+  }
+  // Optional narrowing (RFC 6749 6): never wider than originally granted.
+  const granted = parseScopes(found.scope);
+  let scopes = granted;
+  const requested = params.get("scope", 1024);
+  if (requested !== null) {
+    const asked = requested.split(" ").filter(Boolean);
+    const extra = asked.filter((s) => !granted.includes(s as never));
+    if (extra.length) throw OAuthError.invalidScope(`The scope exceeds what was granted: ${extra.join(" ").slice(0, 100)}.`);
+    scopes = parseScopes(requested);
+  }
+  // Rotation: the old token is marked used in one statement; a concurrent second use loses here.
+  if (!useRefreshTokenRow(deps.db, tokenHash, now)) {
+    deleteGrant(deps.db, grant.id);
+    throw OAuthError.invalidGrant("The refresh token was already used; every token of this sign-in has been revoked.");
+  }
+  deleteAccessTokensOfGrantExcept(deps.db, grant.id, null);
+  return issueTokens(deps, client, user, grant, scopes, null);
+}
+
+/** at_hash (OIDC Core 3.1.3.6): left half of the hash of the access token, hash per signing algorithm. */
+export function atHash(accessToken: string, alg: SigningAlg): string {
+  const digest = createHash(alg === "EdDSA" ? "sha512" : "sha256").update(accessToken, "ascii").digest();
+  return encodeBase64Url(new Uint8Array(digest.subarray(0, digest.length / 2)));
+}
+
+async function issueTokens(
+  deps: TokenDeps,
+  client: OidcClient,
+  user: UserRow,
+  grant: GrantRow,
+  scopes: string[],
+  nonce: string | null,
+): Promise<TokenResponse> {
+  const now = nowSeconds(deps.clock);
+  const issuer = deps.config.appUrl;
+  const accessSeconds = client.accessTokenDurationMinutes * 60;
+  const refreshSeconds = client.refreshTokenDurationMinutes * 60;
+  let amr: string[] = [];
+  try {
+    amr = JSON.parse(grant.amr) as string[];
+  } catch {
+    amr = [];
+  }
+
+  const jti = randomUuid(deps.random);
+  const audience = scopes.some((s) => IDENTITY_SCOPES.has(s)) ? [client.id, issuer] : [client.id];
+  const access = await signJwt(
+    deps,
+    {
+      iss: issuer,
+      sub: user.id,
+      aud: audience,
+      client_id: client.id,
+      iat: now,
+      exp: now + accessSeconds,
+      jti,
+      scope: scopeString(scopes),
+      scp: scopes,
+      auth_time: grant.auth_time,
+    },
+    "at+jwt",
+  );
+  insertAccessToken(deps.db, { jti, grant_id: grant.id, client_id: client.id, user_id: user.id, scope: scopeString(scopes), created_at: now, expires_at: now + accessSeconds });
+
+  const refreshToken = randomToken(deps.random);
+  insertRefreshToken(deps.db, {
+    token_hash: hashToken(refreshToken),
+    grant_id: grant.id,
+    client_id: client.id,
+    scope: scopeString(scopes),
+    created_at: now,
+    expires_at: now + refreshSeconds,
+    used_at: null,
+  });
+
+  const idClaims: Record<string, unknown> = {
+    ...buildUserClaims(deps.db, issuer, user, scopes),
+    iss: issuer,
+    sub: user.id,
+    aud: client.id,
+    iat: now,
+    exp: now + ID_TOKEN_SECONDS,
+    auth_time: grant.auth_time,
+    amr,
+    at_hash: atHash(access.jwt, access.alg),
+    jti: randomUuid(deps.random),
+  };
+  if (nonce) idClaims.nonce = nonce;
+  if (grant.session_id) idClaims.sid = grant.session_id;
+  const id = await signJwt(deps, idClaims, "JWT");
+
+  return {
+    access_token: access.jwt,
+    token_type: "Bearer",
+    expires_in: accessSeconds,
+    refresh_token: refreshToken,
+    id_token: id.jwt,
+    scope: scopeString(scopes),
+  };
+}

@@ -1,0 +1,63 @@
+import { Layout } from "../../layout.tsx";
+import type { PageContext } from "../../page-context.ts";
+import { SCOPE_DESCRIPTIONS, type Scope } from "../../../src/oidc/scopes.ts";
+import { ClientTile } from "./client-badge.tsx";
+
+export interface ConsentPageProps {
+  ctx: PageContext;
+  interactionId: string;
+  clientName: string;
+  clientHost: string | null;
+  scopes: Scope[];
+  userLabel: string;
+}
+
+export function ConsentPage({ ctx, interactionId, clientName, clientHost, scopes, userLabel }: ConsentPageProps): JSX.Element {
+  return (
+    <Layout ctx={ctx} title={`Allow ${clientName}?`} variant="card">
+      <section class="card consent" aria-labelledby="consent-title">
+        <div class="consent-head">
+          <ClientTile name={clientName} />
+          <div>
+            <p class="eyebrow">Sign in with <span safe>{ctx.appName}</span></p>
+            <h1 id="consent-title">
+              Allow <span safe>{clientName}</span>?
+            </h1>
+          </div>
+        </div>
+        <p class="lead">
+          <span safe>{clientName}</span>
+          {clientHost ? (
+            <>
+              {" "}(<span safe>{clientHost}</span>)
+            </>
+          ) : (
+            ""
+          )}{" "}
+          wants to use your account <strong safe>{userLabel}</strong>. It will be able to:
+        </p>
+        <ul class="scope-list">
+          {scopes.map((s) => (
+            <li>
+              <strong safe>{SCOPE_DESCRIPTIONS[s].title}</strong>
+              <span class="muted small" safe>
+                {SCOPE_DESCRIPTIONS[s].detail}
+              </span>
+            </li>
+          ))}
+        </ul>
+        <form method="post" action="/authorize/consent" class="consent-actions">
+          <input type="hidden" name="_csrf" value={ctx.csrfToken} />
+          <input type="hidden" name="interaction" value={interactionId} />
+          <button type="submit" name="decision" value="deny" class="btn btn-secondary btn-lg">
+            Deny
+          </button>
+          <button type="submit" name="decision" value="allow" class="btn btn-lg" autofocus>
+            Allow
+          </button>
+        </form>
+        <p class="muted small">You can revoke this later under My apps.</p>
+      </section>
+    </Layout>
+  );
+}
