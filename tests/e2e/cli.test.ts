@@ -98,6 +98,30 @@ describe("with a running server", () => {
     expect(viaEndpoint.exitCode).toBe(0);
   });
 
+  test("healthcheck follows a specific HOST", async () => {
+    const r = await cli(["healthcheck"], { env: { PORT: String(server.port), HOST: "127.0.0.1" } });
+    expect(r.exitCode).toBe(0);
+  });
+
+  test("healthcheck → 1 when the server answers 503 (database unusable)", async () => {
+    const stub = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response(null, { status: 503 }) });
+    try {
+      const r = await cli(["healthcheck", "--endpoint", `http://127.0.0.1:${stub.port}`]);
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toBe(`unhealthy: http://127.0.0.1:${stub.port}/healthz answered 503\n`);
+    } finally {
+      stub.stop(true);
+    }
+  });
+
+  test("healthcheck with bad arguments → 2 with its usage", async () => {
+    for (const args of [["--endpoint"], ["--endpoint", "localhost:1411"], ["--verbose"]]) {
+      const r = await cli(["healthcheck", ...args]);
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toContain("Usage: latchkey healthcheck [--endpoint URL]");
+    }
+  });
+
   test("healthcheck → 1 when nothing listens", async () => {
     const r = await cli(["healthcheck"], { env: { PORT: String(freePort()) } });
     expect(r.exitCode).toBe(1);
