@@ -87,10 +87,12 @@ export function asApiError(error: unknown): unknown {
   return error;
 }
 
-/** Runs `fn`, mapping validation failures to 400 for the JSON API. */
+/** Runs `fn`, mapping validation failures to 400 for the JSON API (sync or async). */
 export function apiCall<T>(fn: () => T): T {
   try {
-    return fn();
+    const out = fn();
+    if (out instanceof Promise) return out.catch((e) => Promise.reject(asApiError(e))) as T;
+    return out;
   } catch (e) {
     throw asApiError(e);
   }

@@ -13,6 +13,8 @@ import appJsPath from "../../static/js/app.js" with { type: "file" };
 import passkeyJsPath from "../../static/js/passkey.js" with { type: "file" };
 // @ts-ignore -- a file import: Bun gives the (embedded) path, not a module
 import formPostJsPath from "../../static/js/form-post.js" with { type: "file" };
+// @ts-ignore -- a file import: Bun gives the (embedded) path, not a module
+import adminJsPath from "../../static/js/admin.js" with { type: "file" };
 import faviconPath from "../../static/img/favicon.svg" with { type: "file" };
 
 const SOURCES: Record<string, string> = {
@@ -21,6 +23,7 @@ const SOURCES: Record<string, string> = {
   "app.js": appJsPath,
   "passkey.js": passkeyJsPath,
   "form-post.js": formPostJsPath,
+  "admin.js": adminJsPath,
   "favicon.svg": faviconPath,
 };
 

@@ -5,6 +5,8 @@ import { apiApiKeyRoutes } from "./api-api-keys.ts";
 import { apiAppConfigRoutes } from "./api-app-config.ts";
 import { apiCustomClaimRoutes } from "./api-custom-claims.ts";
 import { apiOidcClientRoutes } from "./api-oidc-clients.ts";
+import { apiProfilePictureRoutes } from "./api-profile-pictures.ts";
+import { adminUserRoutes } from "./admin-users.ts";
 import { apiSignupTokenRoutes } from "./api-signup-tokens.ts";
 import { apiUserGroupRoutes } from "./api-user-groups.ts";
 import { apiUserRoutes } from "./api-users.ts";
@@ -17,5 +19,7 @@ export function adminRoutes(web: WebDeps) {
     .use(apiApiKeyRoutes(web))
     .use(apiAppConfigRoutes(web))
     .use(apiOidcClientRoutes(web))
-    .use(apiSignupTokenRoutes(web));
+    .use(apiSignupTokenRoutes(web))
+    .use(apiProfilePictureRoutes(web))
+    .use(adminUserRoutes(web));
 }

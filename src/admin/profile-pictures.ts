@@ -1,0 +1,37 @@
+/**
+ * Profile pictures: uploaded (by the user or an admin) or a generated initials PNG.
+ * - The type is decided by the content (magic bytes via file-type), never by the file name or the
+ *   declared Content-Type; only PNG, JPEG, GIF and WebP are accepted (no SVG: it can carry script).
+ * - At most 2 MiB.
+ */
+import type { Database } from "bun:sqlite";
+import { fileTypeFromBuffer } from "file-type";
+import { deleteProfilePicture, findProfilePicture, upsertProfilePicture } from "../db/profile-pictures.ts";
+import type { UserRow } from "../db/users.ts";
+import { AppError } from "../errors.ts";
+import { nowSeconds, type Clock } from "../lib/clock.ts";
+import { initialsOf, renderInitialsAvatar } from "./initials-avatar.ts";
+
+export const MAX_PICTURE_BYTES = 2 * 1024 * 1024;
+const ALLOWED = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
+
+export async function saveProfilePicture(deps: { db: Database; clock: Clock }, userId: string, bytes: Uint8Array): Promise<string> {
+  if (bytes.length === 0) throw AppError.validation("Choose a picture to upload.", { file: "is empty" });
+  if (bytes.length > MAX_PICTURE_BYTES) throw new AppError("payload_too_large", "The picture is larger than 2 MB.", { file: "must be at most 2 MB" });
+  const type = await fileTypeFromBuffer(bytes);
+  if (!type || !ALLOWED.has(type.mime)) {
+    throw new AppError("unsupported_media_type", "Upload a PNG, JPEG, GIF or WebP picture.", { file: "must be a PNG, JPEG, GIF or WebP image" });
+  }
+  upsertProfilePicture(deps.db, { user_id: userId, data: bytes, content_type: type.mime, updated_at: nowSeconds(deps.clock) });
+  return type.mime;
+}
+
+export function resetProfilePicture(db: Database, userId: string): boolean {
+  return deleteProfilePicture(db, userId);
+}
+
+export function profilePictureOf(db: Database, user: UserRow): { body: Uint8Array; type: string; updatedAt: number } {
+  const row = findProfilePicture(db, user.id);
+  if (row) return { body: new Uint8Array(row.data), type: row.content_type, updatedAt: row.updated_at };
+  return { body: renderInitialsAvatar(initialsOf(user), user.id), type: "image/png", updatedAt: user.updated_at };
+}

@@ -1,0 +1,247 @@
+/**
+ * Admin pages for users: /settings/admin/users (list, search, pagination as htmx partials),
+ * /settings/admin/users/new, /settings/admin/users/:id (profile, groups, login link, picture,
+ * custom claims, passkeys, sessions, delete). Admin session + CSRF (global); every change audited.
+ */
+import { Elysia } from "elysia";
+import { describeUserAgent } from "../../account/device-label.ts";
+import { createOneTimeAccessToken } from "../../account/one-time-access.ts";
+import { claimsFromForm, getCustomClaims, setCustomClaims } from "../../admin/custom-claims.ts";
+import { parseListQuery } from "../../admin/pagination.ts";
+import {
+  createUserAsAdmin,
+  deleteUserAsAdmin,
+  deleteUserPasskey,
+  getUser,
+  listUsers,
+  listUserPasskeys,
+  revokeAllUserSessions,
+  revokeUserSession,
+  toUserDto,
+  updateUserAsAdmin,
+} from "../../admin/user-admin.ts";
+import { duration, FieldErrors } from "../../admin/validation.ts";
+import { findProfilePicture } from "../../db/profile-pictures.ts";
+import { resetProfilePicture, saveProfilePicture } from "../../admin/profile-pictures.ts";
+import { AppError } from "../../errors.ts";
+import { uploadedFile } from "./api-profile-pictures.ts";
+import { listSessionsOfUser } from "../../db/sessions.ts";
+import { listAllUserGroups } from "../../db/user-groups.ts";
+import type { UserRow } from "../../db/users.ts";
+import { nowSeconds } from "../../lib/clock.ts";
+import type { Session } from "../../account/sessions.ts";
+import {
+  LoginCodeSection,
+  NewUserPage,
+  ProfilePictureSection,
+  UserClaimsSection,
+  UserDetailPage,
+  UserForm,
+  UserList,
+  UserPasskeysSection,
+  UserSessionsSection,
+  UsersPage,
+  type UserDetailData,
+  type UserFormValues,
+} from "../../../templates/pages/admin/users.tsx";
+import { auditAdminChange, requireAdminPage } from "../admin-auth.ts";
+import { afterChange, attempt, checked, formOf, fragment, listOf, pageCtx } from "../admin-pages.ts";
+import { htmlResponse, isHtmx, navigate, redirectResponse } from "../responses.ts";
+import type { WebDeps } from "../web-deps.ts";
+
+function valuesOf(u: UserRow, groupIds: string[]): UserFormValues {
+  return {
+    username: u.username,
+    email: u.email ?? "",
+    firstName: u.first_name,
+    lastName: u.last_name,
+    displayName: u.display_name,
+    isAdmin: u.is_admin === 1,
+    disabled: u.disabled === 1,
+    emailVerified: u.email_verified === 1,
+    userGroupIds: groupIds,
+  };
+}
+
+function valuesFromForm(form: Record<string, unknown>): UserFormValues {
+  const s = (k: string) => (typeof form[k] === "string" ? (form[k] as string) : "");
+  return {
+    username: s("username"),
+    email: s("email"),
+    firstName: s("firstName"),
+    lastName: s("lastName"),
+    displayName: s("displayName"),
+    isAdmin: checked(form.isAdmin),
+    disabled: checked(form.disabled),
+    emailVerified: checked(form.emailVerified),
+    userGroupIds: listOf(form.userGroupIds),
+  };
+}
+
+export function adminUserRoutes(web: WebDeps) {
+  const groups = () => listAllUserGroups(web.db).map((g) => ({ id: g.id, name: g.name, friendlyName: g.friendly_name }));
+  const now = () => nowSeconds(web.clock);
+
+  /** Runs `fn` for an admin, or answers with the sign-in redirect. */
+  const admin = (request: Request, fn: (session: Session) => Response): Response => {
+    const s = requireAdminPage(web, request);
+    return s instanceof Response ? s : fn(s);
+  };
+
+  const detailData = (id: string, session: Session): UserDetailData => {
+    const user = toUserDto(web.db, getUser(web.db, id));
+    return {
+      user,
+      values: valuesOf(getUser(web.db, id), user.userGroups.map((g) => g.id)),
+      groups: groups(),
+      passkeys: listUserPasskeys(web.db, id),
+      sessions: sessionsOf(id),
+      claims: getCustomClaims(web.db, { userId: id }),
+      isSelf: session.userId === id,
+      hasPicture: findProfilePicture(web.db, id) !== null,
+    };
+  };
+  const sessionsOf = (id: string) =>
+    listSessionsOfUser(web.db, id, now()).map((s) => ({ id: s.id, device: describeUserAgent(s.user_agent), ipAddress: s.ip_address, lastSeenAt: s.last_seen_at, createdAt: s.created_at }));
+
+  return new Elysia({ name: "admin-users" })
+    .get("/settings/admin", () => redirectResponse("/settings/admin/users", 302))
+    .get("/settings/admin/users", ({ request, query }) =>
+      admin(request, () => {
+        const q = parseListQuery(query);
+        const page = listUsers(web.db, q);
+        if (isHtmx(request) && request.headers.get("hx-target") === "user-list") return htmlResponse(UserList({ page, search: q.search }));
+        const notice = query.deleted ? `Deleted ${String(query.deleted)}.` : undefined;
+        return htmlResponse(UsersPage({ ctx: pageCtx(web, request), page, search: q.search, notice }));
+      }),
+    )
+    .get("/settings/admin/users/new", ({ request }) =>
+      admin(request, () =>
+        htmlResponse(
+          NewUserPage({
+            ctx: pageCtx(web, request),
+            groups: groups(),
+            values: { username: "", email: "", firstName: "", lastName: "", displayName: "", isAdmin: false, disabled: false, emailVerified: false, userGroupIds: [] },
+          }),
+        ),
+      ),
+    )
+    .post("/settings/admin/users", ({ request, body }) =>
+      admin(request, (session) => {
+        const form = formOf(body);
+        const values = valuesFromForm(form);
+        const r = attempt(() => createUserAsAdmin(web, values));
+        if (!r.ok) {
+          const ctx = pageCtx(web, request);
+          if (isHtmx(request)) return htmlResponse(UserForm({ ctx, action: "/settings/admin/users", values, groups: groups(), errors: r.errors, submitLabel: "Create user" }), { status: 422 });
+          return htmlResponse(NewUserPage({ ctx, values, groups: groups(), errors: r.errors }), { status: 422 });
+        }
+        auditAdminChange(web, request, session, { entity: "user", action: "create", id: r.value.id, changes: { username: r.value.username, isAdmin: r.value.is_admin === 1 } });
+        return navigate(request, `/settings/admin/users/${r.value.id}?created=1`);
+      }),
+    )
+    .get("/settings/admin/users/:id", ({ request, params, query }) =>
+      admin(request, (session) => htmlResponse(UserDetailPage({ ctx: pageCtx(web, request), d: detailData(params.id, session), created: query.created === "1" }))),
+    )
+    .post("/settings/admin/users/:id", ({ request, params, body }) =>
+      admin(request, (session) => {
+        getUser(web.db, params.id);
+        const values = valuesFromForm(formOf(body));
+        const r = attempt(() => updateUserAsAdmin(web, params.id, values));
+        const ctx = pageCtx(web, request);
+        const action = `/settings/admin/users/${params.id}`;
+        if (!r.ok) return htmlResponse(UserForm({ ctx, action, values, groups: groups(), errors: r.errors, submitLabel: "Save changes" }), { status: 422 });
+        auditAdminChange(web, request, session, { entity: "user", action: "update", id: params.id, changes: { fields: r.value.changed } });
+        return afterChange(request, action, () =>
+          fragment(UserForm({ ctx, action, values: valuesOf(r.value.after, values.userGroupIds), groups: groups(), submitLabel: "Save changes", saved: true }), {
+            flash: { kind: "success", message: `Saved ${r.value.after.username}.` },
+          }),
+        );
+      }),
+    )
+    .post("/settings/admin/users/:id/delete", ({ request, params }) =>
+      admin(request, (session) => {
+        const row = deleteUserAsAdmin(web.db, params.id, session.userId);
+        auditAdminChange(web, request, session, { entity: "user", action: "delete", id: row.id, changes: { username: row.username } });
+        return navigate(request, `/settings/admin/users?deleted=${encodeURIComponent(row.username)}`);
+      }),
+    )
+    .post("/settings/admin/users/:id/login-code", ({ request, params, body }) =>
+      admin(request, (session) => {
+        const user = getUser(web.db, params.id);
+        const errors = new FieldErrors();
+        const ttl = duration(errors, formOf(body), "ttl", { fallback: 3600, min: 60, max: 30 * 86400 });
+        errors.throwIfAny();
+        const { token, expiresAt } = createOneTimeAccessToken(web, user.id, ttl);
+        auditAdminChange(web, request, session, { entity: "user", action: "create_login_code", id: user.id, changes: { ttlSeconds: ttl } });
+        const code = { token, expiresAt, url: `${web.config.appUrl}/lc/${token}` };
+        // A plain form post cannot show the code after a redirect: render the page with it.
+        if (!isHtmx(request)) return htmlResponse(UserDetailPage({ ctx: pageCtx(web, request), d: detailData(user.id, session), code }));
+        return htmlResponse(LoginCodeSection({ ctx: pageCtx(web, request), userId: user.id, code }));
+      }),
+    )
+    .post("/settings/admin/users/:id/picture", async ({ request, params, body }) => {
+      const s = requireAdminPage(web, request);
+      if (s instanceof Response) return s;
+      getUser(web.db, params.id);
+      const ctx = pageCtx(web, request);
+      try {
+        const type = await saveProfilePicture(web, params.id, await uploadedFile(body));
+        auditAdminChange(web, request, s, { entity: "user", action: "set_profile_picture", id: params.id, changes: { type } });
+      } catch (e) {
+        if (!(e instanceof AppError) || e.status >= 500) throw e;
+        return htmlResponse(ProfilePictureSection({ ctx, userId: params.id, hasPicture: findProfilePicture(web.db, params.id) !== null, error: e.message }), { status: 422 });
+      }
+      return afterChange(request, `/settings/admin/users/${params.id}`, () => htmlResponse(ProfilePictureSection({ ctx, userId: params.id, hasPicture: true, notice: "Picture updated." })));
+    })
+    .post("/settings/admin/users/:id/picture/delete", ({ request, params }) =>
+      admin(request, (session) => {
+        getUser(web.db, params.id);
+        resetProfilePicture(web.db, params.id);
+        auditAdminChange(web, request, session, { entity: "user", action: "reset_profile_picture", id: params.id });
+        return afterChange(request, `/settings/admin/users/${params.id}`, () =>
+          htmlResponse(ProfilePictureSection({ ctx: pageCtx(web, request), userId: params.id, hasPicture: false, notice: "Now using the initials avatar." })),
+        );
+      }),
+    )
+    .post("/settings/admin/users/:id/claims", ({ request, params, body }) =>
+      admin(request, (session) => {
+        getUser(web.db, params.id);
+        const claims = claimsFromForm(formOf(body));
+        const ctx = pageCtx(web, request);
+        const r = attempt(() => setCustomClaims(web, { userId: params.id }, claims));
+        if (!r.ok) return htmlResponse(UserClaimsSection({ ctx, userId: params.id, claims, errors: r.errors }), { status: 422 });
+        auditAdminChange(web, request, session, { entity: "user", action: "set_custom_claims", id: params.id, changes: { keys: r.value.map((c) => c.key) } });
+        return afterChange(request, `/settings/admin/users/${params.id}`, () => htmlResponse(UserClaimsSection({ ctx, userId: params.id, claims: r.value, saved: true })));
+      }),
+    )
+    .post("/settings/admin/users/:id/passkeys/:credentialId/delete", ({ request, params }) =>
+      admin(request, (session) => {
+        const row = deleteUserPasskey(web.db, params.id, params.credentialId);
+        auditAdminChange(web, request, session, { entity: "passkey", action: "delete", id: row.id, changes: { userId: params.id, name: row.name } });
+        return afterChange(request, `/settings/admin/users/${params.id}`, () =>
+          fragment(UserPasskeysSection({ ctx: pageCtx(web, request), userId: params.id, passkeys: listUserPasskeys(web.db, params.id) }), {
+            flash: { kind: "success", message: `Deleted the passkey “${row.name}”.` },
+          }),
+        );
+      }),
+    )
+    .post("/settings/admin/users/:id/sessions/:sessionId/revoke", ({ request, params }) =>
+      admin(request, (session) => {
+        revokeUserSession(web.db, params.id, params.sessionId);
+        auditAdminChange(web, request, session, { entity: "session", action: "revoke", id: params.sessionId, changes: { userId: params.id } });
+        return afterChange(request, `/settings/admin/users/${params.id}`, () =>
+          fragment(UserSessionsSection({ ctx: pageCtx(web, request), userId: params.id, sessions: sessionsOf(params.id) }), { flash: { kind: "success", message: "Session ended." } }),
+        );
+      }),
+    )
+    .post("/settings/admin/users/:id/sessions/revoke-all", ({ request, params }) =>
+      admin(request, (session) => {
+        const n = revokeAllUserSessions(web.db, params.id);
+        auditAdminChange(web, request, session, { entity: "session", action: "revoke_all", id: params.id, changes: { count: n } });
+        return afterChange(request, `/settings/admin/users/${params.id}`, () =>
+          fragment(UserSessionsSection({ ctx: pageCtx(web, request), userId: params.id, sessions: sessionsOf(params.id) }), { flash: { kind: "success", message: `Ended ${n} session${n === 1 ? "" : "s"}.` } }),
+        );
+      }),
+    );
+}

@@ -1,0 +1,58 @@
+/**
+ * Profile pictures: GET /api/users/:id/profile-picture.png (public, as in Pocket ID: it is the
+ * `picture` claim), PUT/DELETE /api/users/:id/profile-picture (admin) and
+ * /api/users/me/profile-picture (the signed-in user). Upload = multipart field `file`.
+ */
+import { Elysia } from "elysia";
+import { profilePictureOf, resetProfilePicture, saveProfilePicture } from "../../admin/profile-pictures.ts";
+import { getUser } from "../../admin/user-admin.ts";
+import { findUserById } from "../../db/users.ts";
+import { AppError } from "../../errors.ts";
+import { apiCall, auditAdminChange, authenticateApiRequest, requireAdminApi } from "../admin-auth.ts";
+import type { WebDeps } from "../web-deps.ts";
+
+export function uploadedFile(body: unknown): Uint8Array | Promise<Uint8Array> {
+  const file = typeof body === "object" && body !== null ? (body as Record<string, unknown>).file : undefined;
+  const f = Array.isArray(file) ? file[0] : file;
+  if (!(f instanceof Blob)) throw AppError.badRequest("Send the picture as multipart/form-data in the field “file”.");
+  if (f.size > 2 * 1024 * 1024) throw new AppError("payload_too_large", "The picture is larger than 2 MB.", { file: "must be at most 2 MB" });
+  return f.arrayBuffer().then((b) => new Uint8Array(b));
+}
+
+export function apiProfilePictureRoutes(web: WebDeps) {
+  return new Elysia({ name: "api-profile-pictures" })
+    .get("/api/users/:id/profile-picture.png", ({ request, params }) => {
+      const user = findUserById(web.db, params.id);
+      if (!user) throw AppError.notFound("No such user.");
+      const pic = profilePictureOf(web.db, user);
+      const etag = `"${user.id.slice(0, 8)}-${pic.updatedAt}-${pic.body.length}"`;
+      const headers = { "Content-Type": pic.type, "Cache-Control": "public, max-age=300", ETag: etag, "X-Content-Type-Options": "nosniff" };
+      if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });
+      return new Response(pic.body as Uint8Array<ArrayBuffer>, { headers });
+    })
+    .put("/api/users/me/profile-picture", async ({ request, body }) => {
+      const p = authenticateApiRequest(web, request);
+      if (p.isStatic) throw AppError.notFound("No such user.");
+      await apiCall(async () => saveProfilePicture(web, p.userId, await uploadedFile(body)));
+      return new Response(null, { status: 204 });
+    })
+    .delete("/api/users/me/profile-picture", ({ request }) => {
+      const p = authenticateApiRequest(web, request);
+      if (!p.isStatic) resetProfilePicture(web.db, p.userId);
+      return new Response(null, { status: 204 });
+    })
+    .put("/api/users/:id/profile-picture", async ({ request, params, body }) => {
+      const p = requireAdminApi(web, request);
+      getUser(web.db, params.id);
+      const type = await apiCall(async () => saveProfilePicture(web, params.id, await uploadedFile(body)));
+      auditAdminChange(web, request, p, { entity: "user", action: "set_profile_picture", id: params.id, changes: { type } });
+      return new Response(null, { status: 204 });
+    })
+    .delete("/api/users/:id/profile-picture", ({ request, params }) => {
+      const p = requireAdminApi(web, request);
+      getUser(web.db, params.id);
+      resetProfilePicture(web.db, params.id);
+      auditAdminChange(web, request, p, { entity: "user", action: "reset_profile_picture", id: params.id });
+      return new Response(null, { status: 204 });
+    });
+}

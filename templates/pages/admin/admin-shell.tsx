@@ -1,0 +1,212 @@
+/** The administration shell: page header, section tabs, and small form/list building blocks. */
+import { Layout } from "../../layout.tsx";
+import type { PageContext } from "../../page-context.ts";
+
+const TABS: [string, string][] = [
+  ["/settings/admin/users", "Users"],
+  ["/settings/admin/user-groups", "User groups"],
+  ["/settings/admin/oidc-clients", "OIDC clients"],
+  ["/settings/admin/signup-tokens", "Sign-up links"],
+  ["/settings/admin/api-keys", "API keys"],
+  ["/settings/admin/application-configuration", "Configuration"],
+];
+
+export function AdminLayout(p: { ctx: PageContext; title: string; children?: JSX.Element | JSX.Element[] | string }): JSX.Element {
+  return (
+    <Layout ctx={p.ctx} title={p.title} scripts={["admin.js"]}>
+      <nav class="admin-tabs" aria-label="Administration">
+        {TABS.map(([href, label]) => {
+          const active = p.ctx.currentPath === href || p.ctx.currentPath.startsWith(`${href}/`);
+          return (
+            <a href={href} class={active ? "admin-tab active" : "admin-tab"} aria-current={active ? "page" : undefined}>
+              {label}
+            </a>
+          );
+        })}
+      </nav>
+      <div class="admin-page">{p.children as JSX.Element}</div>
+    </Layout>
+  );
+}
+
+export function PageHeader(p: { title: string; lead?: string; back?: { href: string; label: string }; children?: JSX.Element | JSX.Element[] | string }): JSX.Element {
+  return (
+    <div class="page-header">
+      <div>
+        {p.back ? (
+          <a class="back-link" href={p.back.href}>
+            <span aria-hidden="true">←</span> <span safe>{p.back.label}</span>
+          </a>
+        ) : (
+          ""
+        )}
+        <h1 safe>{p.title}</h1>
+        {p.lead ? <p class="muted" safe>{p.lead}</p> : ""}
+      </div>
+      {p.children ? <div class="row">{p.children}</div> : ""}
+    </div>
+  );
+}
+
+/** A labelled input with its inline error. */
+export function Field(p: {
+  name: string;
+  label: string;
+  value?: string | number | null;
+  error?: string;
+  hint?: string;
+  type?: string;
+  required?: boolean;
+  placeholder?: string;
+  disabled?: boolean;
+  min?: string;
+  max?: string;
+  maxlength?: number;
+  autofocus?: boolean;
+}): JSX.Element {
+  const id = `f-${p.name}`;
+  const describedBy = [p.error ? `${id}-error` : "", p.hint ? `${id}-hint` : ""].filter(Boolean).join(" ") || undefined;
+  return (
+    <div class="field">
+      <label for={id}>
+        {p.label}
+        {p.required ? "" : <span class="optional"> (optional)</span>}
+      </label>
+      <input
+        id={id}
+        name={p.name}
+        type={p.type ?? "text"}
+        value={p.value === null || p.value === undefined ? "" : String(p.value)}
+        required={p.required}
+        placeholder={p.placeholder}
+        disabled={p.disabled}
+        min={p.min}
+        max={p.max}
+        maxlength={p.maxlength ? String(p.maxlength) : undefined}
+        autofocus={p.autofocus}
+        aria-invalid={p.error ? "true" : undefined}
+        aria-describedby={describedBy}
+      />
+      {p.error ? <p class="error-text" id={`${id}-error`} safe>{p.error}</p> : ""}
+      {p.hint ? <p class="hint" id={`${id}-hint`} safe>{p.hint}</p> : ""}
+    </div>
+  );
+}
+
+export function Toggle(p: { name: string; label: string; checked: boolean; hint?: string; disabled?: boolean; error?: string; value?: string }): JSX.Element {
+  return (
+    <label class="checkbox">
+      <input type="checkbox" name={p.name} value={p.value ?? "on"} checked={p.checked} disabled={p.disabled} />
+      <span>
+        <span safe>{p.label}</span>
+        {p.hint ? <span class="hint" safe>{p.hint}</span> : ""}
+        {p.error ? <span class="error-text" safe>{p.error}</span> : ""}
+      </span>
+    </label>
+  );
+}
+
+export function Csrf({ ctx }: { ctx: PageContext }): JSX.Element {
+  return <input type="hidden" name="_csrf" value={ctx.csrfToken} />;
+}
+
+/** A summary alert for a form that failed validation. */
+export function FormErrors({ errors }: { errors?: Record<string, string> }): JSX.Element {
+  const list = Object.entries(errors ?? {});
+  if (list.length === 0) return "";
+  return (
+    <div class="alert alert-error" role="alert" tabindex="-1" data-autofocus>
+      <strong>Please correct the highlighted fields.</strong>
+      {list.some(([k]) => k === "_" || k === "body") ? <span safe>{errors!._ ?? errors!.body}</span> : ""}
+    </div>
+  );
+}
+
+/** Out-of-band flash message, appended to htmx fragment responses. */
+export function FlashOob({ kind, message }: { kind: "success" | "error" | "info"; message: string }): JSX.Element {
+  return (
+    <div id="flash" role="status" aria-live="polite" hx-swap-oob="true">
+      <div class={`alert alert-${kind}`} role={kind === "error" ? "alert" : "status"}>
+        <span safe>{message}</span>
+      </div>
+    </div>
+  );
+}
+
+/** Pagination links that refresh only `target` (and keep the URL in sync). */
+export function Pager(p: { base: string; search: string; page: number; totalPages: number; totalItems: number; target: string; noun: string }): JSX.Element {
+  const href = (n: number) => `${p.base}?page=${n}${p.search ? `&search=${encodeURIComponent(p.search)}` : ""}`;
+  return (
+    <div class="pager">
+      <span class="muted small">{`${p.totalItems} ${p.noun}${p.totalItems === 1 ? "" : "s"} · page ${p.page} of ${p.totalPages}`}</span>
+      <div class="row">
+        {p.page > 1 ? (
+          <a class="btn btn-secondary btn-sm" href={href(p.page - 1)} hx-get={href(p.page - 1)} hx-target={p.target} hx-swap="outerHTML" hx-push-url="true">
+            Previous
+          </a>
+        ) : (
+          <span class="btn btn-secondary btn-sm" aria-disabled="true">Previous</span>
+        )}
+        {p.page < p.totalPages ? (
+          <a class="btn btn-secondary btn-sm" href={href(p.page + 1)} hx-get={href(p.page + 1)} hx-target={p.target} hx-swap="outerHTML" hx-push-url="true">
+            Next
+          </a>
+        ) : (
+          <span class="btn btn-secondary btn-sm" aria-disabled="true">Next</span>
+        )}
+      </div>
+    </div>
+  );
+}
+
+/** Editable key/value rows for custom claims (rows added/removed by admin.js). */
+export function ClaimRows({ claims, errors }: { claims: { key: string; value: string }[]; errors?: Record<string, string> }): JSX.Element {
+  const rows = claims.length ? claims : [{ key: "", value: "" }];
+  const claimError = Object.entries(errors ?? {}).filter(([k]) => k.startsWith("customClaims"));
+  return (
+    <div class="claims" data-rows>
+      <div class="claim-head" aria-hidden="true">
+        <span>Claim</span>
+        <span>Value</span>
+        <span></span>
+      </div>
+      {rows.map((c, i) => (
+        <div class="claim-row" data-row>
+          <input type="text" name="claimKey" value={c.key} aria-label={`Claim ${i + 1} name`} placeholder="e.g. department" maxlength="64" />
+          <input type="text" name="claimValue" value={c.value} aria-label={`Claim ${i + 1} value`} placeholder="value" maxlength="1000" />
+          <button type="button" class="btn btn-ghost btn-sm" data-remove-row aria-label={`Remove claim ${i + 1}`}>Remove</button>
+        </div>
+      ))}
+      <template data-row-template>
+        <div class="claim-row" data-row>
+          <input type="text" name="claimKey" value="" aria-label="Claim name" placeholder="e.g. department" maxlength="64" />
+          <input type="text" name="claimValue" value="" aria-label="Claim value" placeholder="value" maxlength="1000" />
+          <button type="button" class="btn btn-ghost btn-sm" data-remove-row aria-label="Remove claim">Remove</button>
+        </div>
+      </template>
+      {claimError.map(([, m]) => (
+        <p class="error-text" safe>{m}</p>
+      ))}
+      <button type="button" class="btn btn-secondary btn-sm" data-add-row>Add claim</button>
+    </div>
+  );
+}
+
+export function formatDateTime(seconds: number | null): string {
+  if (seconds === null) return "—";
+  return new Date(seconds * 1000).toISOString().replace("T", " ").slice(0, 16) + " UTC";
+}
+
+export function formatDay(seconds: number | null): string {
+  if (seconds === null) return "—";
+  return new Date(seconds * 1000).toISOString().slice(0, 10);
+}
+
+export function EmptyState({ title, text }: { title: string; text: string }): JSX.Element {
+  return (
+    <div class="empty">
+      <p class="empty-title" safe>{title}</p>
+      <p class="muted small" safe>{text}</p>
+    </div>
+  );
+}
