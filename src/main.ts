@@ -13,6 +13,8 @@ import { VERSION } from "./version.ts";
 import { UsageError, type CliEnv } from "./cli/cli-env.ts";
 import { serve } from "./cli/serve.ts";
 import { healthcheck } from "./cli/healthcheck.ts";
+import { CLIENT_USAGE, clientCommand } from "./cli/client.ts";
+import { keyRotateCommand } from "./cli/key-rotate.ts";
 
 interface CommandSpec {
   summary: string;
@@ -28,6 +30,13 @@ const COMMANDS: Record<string, CommandSpec> = {
     usage: "latchkey healthcheck [--endpoint URL]",
     needsConfig: true,
     run: healthcheck,
+  },
+  client: { summary: "Create, list or delete OIDC clients (prints JSON)", usage: CLIENT_USAGE, needsConfig: true, run: clientCommand },
+  "key-rotate": {
+    summary: "Rotate the token signing key (the old public key stays published until its tokens expire)",
+    usage: "latchkey key-rotate [--alg RS256|ES256|EdDSA]",
+    needsConfig: true,
+    run: keyRotateCommand,
   },
   version: { summary: "Print the version", usage: "latchkey version", needsConfig: false, run: async (env) => (env.stdout(VERSION + "\n"), 0) },
   help: { summary: "Show this help", usage: "latchkey help", needsConfig: false, run: async (env) => (env.stdout(usage()), 0) },

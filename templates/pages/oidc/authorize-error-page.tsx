@@ -20,7 +20,7 @@ export function AuthorizeErrorPage({
   return (
     <Layout ctx={ctx} title={title} variant="card">
       <section class="card" aria-labelledby="authorize-error-title">
-        <p class="eyebrow">Error {String(status)}</p>
+        <p class="eyebrow">Error <span safe>{String(status)}</span></p>
         <h1 id="authorize-error-title" safe>
           {title}
         </h1>
