@@ -1,3 +1,4 @@
+import type { Children } from "@kitajs/html";
 import type { PageContext } from "./page-context.ts";
 
 // htmx reads its configuration from this meta tag at load: no eval, no inline styles, same-origin only,
@@ -22,7 +23,7 @@ export interface LayoutProps {
   variant?: "card" | "app";
   /** Extra static scripts (by asset name), e.g. passkey.js. */
   scripts?: string[];
-  children?: JSX.Element | JSX.Element[] | string;
+  children?: Children;
 }
 
 export function Layout({ ctx, title, variant = "app", scripts = [], children }: LayoutProps): JSX.Element {
@@ -37,7 +38,7 @@ export function Layout({ ctx, title, variant = "app", scripts = [], children }: 
           <meta name="color-scheme" content="light dark" />
           <meta name="csrf-token" content={ctx.csrfToken} />
           <meta name="htmx-config" content={HTMX_CONFIG} />
-          <title>{`${title} · ${ctx.appName}`}</title>
+          <title safe>{`${title} · ${ctx.appName}`}</title>
           <link rel="icon" href={ctx.asset("favicon.svg")} type="image/svg+xml" />
           <link rel="stylesheet" href={ctx.asset("app.css")} />
           <script src={ctx.asset("htmx.min.js")} defer></script>
@@ -60,7 +61,7 @@ export function Layout({ ctx, title, variant = "app", scripts = [], children }: 
 
 function AppHeader({ ctx }: { ctx: PageContext }): JSX.Element {
   const link = (href: string, label: string) => (
-    <a href={href} class={ctx.currentPath.startsWith(href) ? "nav-link active" : "nav-link"} aria-current={ctx.currentPath.startsWith(href) ? "page" : undefined}>
+    <a href={href} class={ctx.currentPath.startsWith(href) ? "nav-link active" : "nav-link"} aria-current={ctx.currentPath.startsWith(href) ? "page" : undefined} safe>
       {label}
     </a>
   );

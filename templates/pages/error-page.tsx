@@ -5,7 +5,7 @@ export function ErrorPage({ ctx, status, title, message, requestId }: { ctx: Pag
   return (
     <Layout ctx={ctx} title={title} variant="card">
       <section class="card" aria-labelledby="error-title">
-        <p class="eyebrow">Error {String(status)}</p>
+        <p class="eyebrow" safe>{`Error ${status}`}</p>
         <h1 id="error-title" safe>{title}</h1>
         <p class="lead" safe>{message}</p>
         {requestId ? <p class="muted small">Request id: <code safe>{requestId}</code></p> : ""}
