@@ -1,0 +1,305 @@
+/** /authorize: every check of the pipeline, positive and negative, through app.handle. */
+import { afterEach, describe, expect, test } from "bun:test";
+import { createClient, setAllowedGroups } from "../../../src/oidc/clients.ts";
+import { addUserToGroup, insertTestGroup, insertTestUser, signIn } from "../../helpers/oidc-fixtures.ts";
+import { CALLBACK, CHALLENGE, makeOidcWorld, type OidcWorld } from "../../helpers/oidc-flow.ts";
+
+let w: OidcWorld;
+afterEach(() => w?.cleanup());
+
+function loc(res: Response): URL {
+  const l = res.headers.get("location");
+  if (!l) throw new Error(`no Location (status ${res.status})`);
+  return new URL(l, "http://localhost:1411");
+}
+
+async function expectErrorPage(res: Response, status: number, text: string) {
+  expect(res.status).toBe(status);
+  expect(res.headers.get("location")).toBeNull();
+  expect(res.headers.get("content-type")).toContain("text/html");
+  expect(await res.text()).toContain(text);
+}
+
+function expectClientError(res: Response, error: string, description?: string) {
+  expect(res.status).toBe(303);
+  const u = loc(res);
+  expect(`${u.origin}${u.pathname}`).toBe(CALLBACK);
+  expect(u.searchParams.get("error")).toBe(error);
+  expect(u.searchParams.get("state")).toBe("st4te");
+  expect(u.searchParams.get("iss")).toBe("http://localhost:1411");
+  if (description) expect(u.searchParams.get("error_description")).toContain(description);
+}
+
+describe("client and redirect_uri (never redirected)", () => {
+  test("missing client_id", async () => {
+    w = await makeOidcWorld();
+    await expectErrorPage(await w.authorizeLocation({ client_id: "" }), 400, "client_id is missing");
+  });
+  test("unknown client", async () => {
+    w = await makeOidcWorld();
+    await expectErrorPage(await w.authorizeLocation({ client_id: "nope" }), 400, "Unknown application");
+  });
+  test("missing redirect_uri", async () => {
+    w = await makeOidcWorld();
+    await expectErrorPage(await w.authorizeLocation({ redirect_uri: "" }), 400, "no redirect_uri");
+  });
+  test.each([
+    ["trailing slash", CALLBACK + "/"],
+    ["http instead of https", CALLBACK.replace("https:", "http:")],
+    ["other port", "https://app.example.com:444/callback"],
+    ["partial path", "https://app.example.com/call"],
+    ["suffix path", CALLBACK + "/../evil"],
+    ["other host", "https://evil.example.com/callback"],
+    ["fragment", CALLBACK + "#x"],
+  ])("unregistered redirect_uri: %s", async (_n, uri) => {
+    w = await makeOidcWorld();
+    const res = await w.authorizeLocation({ redirect_uri: uri });
+    await expectErrorPage(res, 400, "Invalid callback URL");
+  });
+  test("duplicate client_id is refused on our page", async () => {
+    w = await makeOidcWorld();
+    const res = await w.call(`/authorize?client_id=${w.client.id}&client_id=${w.client.id}&redirect_uri=${encodeURIComponent(CALLBACK)}`, { headers: { cookie: w.cookie } });
+    await expectErrorPage(res, 400, "more than once");
+  });
+});
+
+describe("request checks (errors go back to the client)", () => {
+  test("response_type", async () => {
+    w = await makeOidcWorld();
+    expectClientError(await w.authorizeLocation({ response_type: "" }), "invalid_request", "response_type");
+    expectClientError(await w.authorizeLocation({ response_type: "token" }), "unsupported_response_type");
+    expectClientError(await w.authorizeLocation({ response_type: "code id_token" }), "unsupported_response_type");
+  });
+  test("response_mode", async () => {
+    w = await makeOidcWorld();
+    expectClientError(await w.authorizeLocation({ response_mode: "web_message" }), "invalid_request", "response_mode");
+  });
+  test("scope must contain openid", async () => {
+    w = await makeOidcWorld();
+    expectClientError(await w.authorizeLocation({ scope: "profile email" }), "invalid_scope");
+    expectClientError(await w.authorizeLocation({ scope: "" }), "invalid_scope");
+  });
+  test("request objects are not supported", async () => {
+    w = await makeOidcWorld();
+    expectClientError(await w.authorizeLocation({ request: "eyJ.x.y" }), "request_not_supported");
+    expectClientError(await w.authorizeLocation({ request_uri: "urn:x" }), "request_uri_not_supported");
+  });
+  test("PKCE required for public clients", async () => {
+    w = await makeOidcWorld({ isPublic: true });
+    expectClientError(await w.authorizeLocation({ code_challenge: "", code_challenge_method: "" }), "invalid_request", "public client");
+  });
+  test("PKCE required for pkce-enabled clients", async () => {
+    w = await makeOidcWorld({ pkceEnabled: true });
+    expectClientError(await w.authorizeLocation({ code_challenge: "", code_challenge_method: "" }), "invalid_request", "PKCE is required");
+  });
+  test("PKCE optional for other confidential clients", async () => {
+    w = await makeOidcWorld();
+    expect(loc(await w.authorizeLocation({ code_challenge: "", code_challenge_method: "" })).searchParams.get("code")).toBeTruthy();
+  });
+  test("PKCE method and challenge format", async () => {
+    w = await makeOidcWorld();
+    expectClientError(await w.authorizeLocation({ code_challenge_method: "S512" }), "invalid_request", "code_challenge_method");
+    expectClientError(await w.authorizeLocation({ code_challenge: "short" }), "invalid_request", "43–128");
+    expectClientError(await w.authorizeLocation({ code_challenge: "", code_challenge_method: "S256" }), "invalid_request", "without a code_challenge");
+  });
+  test("prompt values", async () => {
+    w = await makeOidcWorld();
+    expectClientError(await w.authorizeLocation({ prompt: "bogus" }), "invalid_request", "prompt");
+    expectClientError(await w.authorizeLocation({ prompt: "none login" }), "invalid_request", "prompt=none");
+  });
+  test("max_age must be a number", async () => {
+    w = await makeOidcWorld();
+    expectClientError(await w.authorizeLocation({ max_age: "-1" }), "invalid_request", "max_age");
+    expectClientError(await w.authorizeLocation({ max_age: "abc" }), "invalid_request", "max_age");
+  });
+  test("duplicate state after the redirect is verified goes back to the client", async () => {
+    w = await makeOidcWorld();
+    const q = `client_id=${w.client.id}&redirect_uri=${encodeURIComponent(CALLBACK)}&response_type=code&scope=openid&nonce=a&nonce=b`;
+    const res = await w.call(`/authorize?${q}`, { headers: { cookie: w.cookie } });
+    expect(res.status).toBe(303);
+    expect(loc(res).searchParams.get("error")).toBe("invalid_request");
+  });
+  test("oversized values", async () => {
+    w = await makeOidcWorld();
+    expectClientError(await w.authorizeLocation({ nonce: "x".repeat(600) }), "invalid_request", "too long");
+  });
+});
+
+describe("successful responses", () => {
+  test("query mode carries code, state and iss", async () => {
+    w = await makeOidcWorld();
+    const res = await w.authorizeLocation();
+    expect(res.status).toBe(303);
+    const u = loc(res);
+    expect(u.searchParams.get("code")).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(u.searchParams.get("state")).toBe("st4te");
+    expect(u.searchParams.get("iss")).toBe("http://localhost:1411");
+    const stored = w.deps.db.query<{ code_hash: string; expires_at: number; created_at: number }, []>("SELECT * FROM oidc_authorization_codes").get()!;
+    expect(stored.code_hash).not.toBe(u.searchParams.get("code"));
+    expect(stored.expires_at - stored.created_at).toBe(600);
+  });
+  test("fragment mode", async () => {
+    w = await makeOidcWorld();
+    const l = (await w.authorizeLocation({ response_mode: "fragment" })).headers.get("location")!;
+    expect(l.startsWith(CALLBACK + "#code=")).toBe(true);
+  });
+  test("form_post mode renders an auto-submitting form with a narrowed CSP", async () => {
+    w = await makeOidcWorld();
+    const res = await w.authorizeLocation({ response_mode: "form_post" });
+    expect(res.status).toBe(200);
+    const csp = res.headers.get("content-security-policy")!;
+    expect(csp).toContain("form-action https://app.example.com");
+    expect(csp).toContain("script-src 'self'");
+    const html = await res.text();
+    expect(html).toContain(`action="${CALLBACK}"`);
+    expect(html).toMatch(/name="code" value="[A-Za-z0-9_-]{43}"/);
+    expect(html).toContain('name="iss" value="http://localhost:1411"');
+    expect(html).toContain("/static/form-post.");
+    expect(html).toContain(">Continue<");
+    expect(html).not.toMatch(/<script>(?!<)/);
+  });
+  test("POST /authorize works like GET", async () => {
+    w = await makeOidcWorld();
+    const body = new URLSearchParams({ client_id: w.client.id, redirect_uri: CALLBACK, response_type: "code", scope: "openid", state: "st4te", code_challenge: CHALLENGE, code_challenge_method: "S256" });
+    const res = await w.call("/authorize", { method: "POST", headers: { cookie: w.cookie, "content-type": "application/x-www-form-urlencoded" }, body: body.toString() });
+    expect(res.status).toBe(303);
+    expect(loc(res).searchParams.get("code")).toBeTruthy();
+  });
+  test("audit: NEW_CLIENT_AUTHORIZATION first, then CLIENT_AUTHORIZATION", async () => {
+    w = await makeOidcWorld();
+    await w.code();
+    await w.code();
+    const events = w.deps.db.query<{ event: string }, []>("SELECT event FROM audit_logs ORDER BY rowid").all().map((r) => r.event);
+    expect(events).toEqual(["NEW_CLIENT_AUTHORIZATION", "CLIENT_AUTHORIZATION"]);
+  });
+});
+
+describe("person checks", () => {
+  test("not signed in → /login with a way back; POSTed request survives", async () => {
+    w = await makeOidcWorld();
+    const body = new URLSearchParams({ client_id: w.client.id, redirect_uri: CALLBACK, response_type: "code", scope: "openid", state: "st4te", code_challenge: CHALLENGE, code_challenge_method: "S256" });
+    const res = await w.call("/authorize", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: body.toString() });
+    expect(res.status).toBe(303);
+    const u = loc(res);
+    expect(u.pathname).toBe("/login");
+    const back = u.searchParams.get("redirect")!;
+    expect(back).toMatch(/^\/authorize\?interaction=[A-Za-z0-9_-]{43}$/);
+    // After signing in, the flow resumes with the stored parameters.
+    const resumed = await w.call(back, { headers: { cookie: w.cookie } });
+    expect(resumed.status).toBe(303);
+    const cb = loc(resumed);
+    expect(cb.searchParams.get("code")).toBeTruthy();
+    expect(cb.searchParams.get("state")).toBe("st4te");
+    // The interaction is single use.
+    const again = await w.call(back, { headers: { cookie: w.cookie } });
+    await expectErrorPage(again, 400, "expired");
+  });
+  test("prompt=none without a session → login_required", async () => {
+    w = await makeOidcWorld();
+    expectClientError(await w.authorizeLocation({ prompt: "none" }, { cookie: null }), "login_required");
+  });
+  test("an expired interaction shows our error page", async () => {
+    w = await makeOidcWorld();
+    const back = loc(await w.authorizeLocation({}, { cookie: null })).searchParams.get("redirect")!;
+    w.deps.clock.advance(3601);
+    await expectErrorPage(await w.call(back, { headers: { cookie: w.cookie } }), 400, "expired");
+    await expectErrorPage(await w.call("/authorize?interaction=garbage", { headers: { cookie: w.cookie } }), 400, "expired");
+  });
+  test("restricted client with no groups admits nobody", async () => {
+    w = await makeOidcWorld({ unrestricted: false });
+    const res = await w.authorizeLocation();
+    expect(res.status).toBe(403);
+    const html = await res.text();
+    expect(html).toContain("You are not allowed to access this service");
+    expect(html).toContain("Test App");
+    expectClientError(await w.authorizeLocation({ prompt: "none" }), "access_denied");
+  });
+  test("disallowed group vs allowed group", async () => {
+    w = await makeOidcWorld({ unrestricted: false });
+    const staff = insertTestGroup(w.deps, "staff");
+    const other = insertTestGroup(w.deps, "other");
+    setAllowedGroups(w.deps, w.client.id, [staff.id]);
+    addUserToGroup(w.deps, w.user.id, other.id);
+    expect((await w.authorizeLocation()).status).toBe(403);
+    addUserToGroup(w.deps, w.user.id, staff.id);
+    expect(loc(await w.authorizeLocation()).searchParams.get("code")).toBeTruthy();
+  });
+  test("consent on first use, remembered per scope set", async () => {
+    w = await makeOidcWorld({}, { consent: true });
+    const first = await w.authorizeLocation({ scope: "openid profile" });
+    expect(first.status).toBe(200);
+    const html = await first.text();
+    expect(html).toContain("Allow <span>Test App</span>?".replace("<span>", "<span>"));
+    expect(html).toContain("See your profile");
+    expect(html).toContain(`name="_csrf" value="`);
+    const interaction = /name="interaction" value="([^"]+)"/.exec(html)![1]!;
+    const csrf = w.deps.db.query<{ csrf_token: string }, [string]>("SELECT csrf_token FROM sessions WHERE id = ?").get(w.sessionId)!.csrf_token;
+    // Without the CSRF token the decision is refused.
+    const forged = await w.call("/authorize/consent", { method: "POST", headers: { cookie: w.cookie, "content-type": "application/x-www-form-urlencoded" }, body: `interaction=${interaction}&decision=allow` });
+    expect(forged.status).toBe(403);
+    const allow = await w.call("/authorize/consent", { method: "POST", headers: { cookie: w.cookie, "content-type": "application/x-www-form-urlencoded" }, body: `_csrf=${csrf}&interaction=${interaction}&decision=allow` });
+    expect(allow.status).toBe(303);
+    const resumed = await w.call(allow.headers.get("location")!, { headers: { cookie: w.cookie } });
+    expect(loc(resumed).searchParams.get("code")).toBeTruthy();
+    // Same scopes: no consent screen.
+    expect((await w.authorizeLocation({ scope: "openid profile" })).status).toBe(303);
+    // A new scope: asked again; prompt=none then says consent_required.
+    expect((await w.authorizeLocation({ scope: "openid profile email" })).status).toBe(200);
+    expectClientError(await w.authorizeLocation({ scope: "openid profile email", prompt: "none" }), "consent_required");
+    // prompt=consent always asks.
+    expect((await w.authorizeLocation({ scope: "openid profile", prompt: "consent" })).status).toBe(200);
+  });
+  test("deny → access_denied to the client", async () => {
+    w = await makeOidcWorld({}, { consent: true });
+    const html = await (await w.authorizeLocation()).text();
+    const interaction = /name="interaction" value="([^"]+)"/.exec(html)![1]!;
+    const csrf = w.deps.db.query<{ csrf_token: string }, [string]>("SELECT csrf_token FROM sessions WHERE id = ?").get(w.sessionId)!.csrf_token;
+    const deny = await w.call("/authorize/consent", { method: "POST", headers: { cookie: w.cookie, "content-type": "application/x-www-form-urlencoded" }, body: `_csrf=${csrf}&interaction=${interaction}&decision=deny` });
+    expectClientError(deny, "access_denied");
+  });
+  test("skip_consent clients never show the screen", async () => {
+    w = await makeOidcWorld({ skipConsent: true }, { consent: true });
+    expect((await w.authorizeLocation()).status).toBe(303);
+  });
+  test("prompt=login and max_age send the person to /reauthenticate, then continue", async () => {
+    w = await makeOidcWorld();
+    w.deps.clock.advance(30); // the sign-in happened before this request
+    const res = await w.authorizeLocation({ prompt: "login" });
+    const u = loc(res);
+    expect(u.pathname).toBe("/reauthenticate");
+    const back = u.searchParams.get("redirect")!;
+    // Coming back without a fresh assertion: asked again.
+    expect(loc(await w.call(back, { headers: { cookie: w.cookie } })).pathname).toBe("/reauthenticate");
+    w.deps.clock.advance(5);
+    w.deps.db.query("UPDATE sessions SET authenticated_at = ? WHERE id = ?").run(Math.floor(w.deps.clock.now() / 1000), w.sessionId);
+    expect(loc(await w.call(back, { headers: { cookie: w.cookie } })).searchParams.get("code")).toBeTruthy();
+
+    w.deps.clock.advance(600);
+    expect(loc(await w.authorizeLocation({ max_age: "300" })).pathname).toBe("/reauthenticate");
+    expect(loc(await w.authorizeLocation({ max_age: "3600" })).searchParams.get("code")).toBeTruthy();
+    expectClientError(await w.authorizeLocation({ max_age: "300", prompt: "none" }), "login_required");
+  });
+  test("clients requiring re-authentication accept a passkey assertion under a minute old", async () => {
+    w = await makeOidcWorld({ requiresReauthentication: true });
+    expect(loc(await w.authorizeLocation()).searchParams.get("code")).toBeTruthy();
+    w.deps.clock.advance(120);
+    expect(loc(await w.authorizeLocation()).pathname).toBe("/reauthenticate");
+  });
+  test("a disabled user's session does not authorize", async () => {
+    w = await makeOidcWorld();
+    w.deps.db.query("UPDATE users SET disabled = 1 WHERE id = ?").run(w.user.id);
+    expect(loc(await w.authorizeLocation()).pathname).toBe("/login");
+  });
+  test("loopback redirect with any port for a native app", async () => {
+    w = await makeOidcWorld();
+    const { client } = createClient(w.deps, { name: "CLI", isPublic: true, callbackUrls: ["http://127.0.0.1/cb"], unrestricted: true, skipConsent: true });
+    const res = await w.authorizeLocation({ client_id: client.id, redirect_uri: "http://127.0.0.1:49152/cb" });
+    expect(res.headers.get("location")!.startsWith("http://127.0.0.1:49152/cb?code=")).toBe(true);
+  });
+  test("another user signed in gets their own consent", async () => {
+    w = await makeOidcWorld({}, { consent: true });
+    const bob = insertTestUser(w.deps, { username: "bob" });
+    const s = signIn(w.deps, bob.id);
+    expect((await w.authorizeLocation({}, { cookie: s.cookie })).status).toBe(200);
+  });
+});
