@@ -11,7 +11,8 @@ const TABS: [string, string][] = [
   ["/settings/admin/application-configuration", "Configuration"],
 ];
 
-export function AdminLayout(p: { ctx: PageContext; title: string; children?: JSX.Element | JSX.Element[] | string }): JSX.Element {
+export function AdminLayout(p: { ctx: PageContext; title: string; children?: JSX.Element | JSX.Element[] }): JSX.Element {
+  const content = ([] as JSX.Element[]).concat(p.children ?? []).join("") as JSX.Element;
   return (
     <Layout ctx={p.ctx} title={p.title} scripts={["admin.js"]}>
       <nav class="admin-tabs" aria-label="Administration">
@@ -19,17 +20,18 @@ export function AdminLayout(p: { ctx: PageContext; title: string; children?: JSX
           const active = p.ctx.currentPath === href || p.ctx.currentPath.startsWith(`${href}/`);
           return (
             <a href={href} class={active ? "admin-tab active" : "admin-tab"} aria-current={active ? "page" : undefined}>
-              {label}
+              <span safe>{label}</span>
             </a>
           );
         })}
       </nav>
-      <div class="admin-page">{p.children as JSX.Element}</div>
+      <div class="admin-page">{content}</div>
     </Layout>
   );
 }
 
-export function PageHeader(p: { title: string; lead?: string; back?: { href: string; label: string }; children?: JSX.Element | JSX.Element[] | string }): JSX.Element {
+export function PageHeader(p: { title: string; lead?: string; back?: { href: string; label: string }; children?: JSX.Element | JSX.Element[] }): JSX.Element {
+  const actions = ([] as JSX.Element[]).concat(p.children ?? []).join("") as JSX.Element;
   return (
     <div class="page-header">
       <div>
@@ -43,7 +45,7 @@ export function PageHeader(p: { title: string; lead?: string; back?: { href: str
         <h1 safe>{p.title}</h1>
         {p.lead ? <p class="muted" safe>{p.lead}</p> : ""}
       </div>
-      {p.children ? <div class="row">{p.children}</div> : ""}
+      {actions ? <div class="row">{actions}</div> : ""}
     </div>
   );
 }
@@ -69,7 +71,7 @@ export function Field(p: {
   return (
     <div class="field">
       <label for={id}>
-        {p.label}
+        <span safe>{p.label}</span>
         {p.required ? "" : <span class="optional"> (optional)</span>}
       </label>
       <input
@@ -138,7 +140,7 @@ export function Pager(p: { base: string; search: string; page: number; totalPage
   const href = (n: number) => `${p.base}?page=${n}${p.search ? `&search=${encodeURIComponent(p.search)}` : ""}`;
   return (
     <div class="pager">
-      <span class="muted small">{`${p.totalItems} ${p.noun}${p.totalItems === 1 ? "" : "s"} · page ${p.page} of ${p.totalPages}`}</span>
+      <span class="muted small" safe>{`${p.totalItems} ${p.noun}${p.totalItems === 1 ? "" : "s"} · page ${p.page} of ${p.totalPages}`}</span>
       <div class="row">
         {p.page > 1 ? (
           <a class="btn btn-secondary btn-sm" href={href(p.page - 1)} hx-get={href(p.page - 1)} hx-target={p.target} hx-swap="outerHTML" hx-push-url="true">

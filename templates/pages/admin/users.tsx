@@ -151,7 +151,7 @@ export function UserForm(p: { ctx: PageContext; action: string; values: UserForm
         {e.userGroupIds ? <p class="error-text" safe>{e.userGroupIds}</p> : ""}
       </fieldset>
       <div class="form-actions">
-        <button type="submit" class="btn">{p.submitLabel}</button>
+        <button type="submit" class="btn" safe>{p.submitLabel}</button>
       </div>
     </form>
   );
@@ -221,7 +221,7 @@ export function LoginCodeSection(p: { ctx: PageContext; userId: string; code?: {
       </div>
       {p.code ? (
         <div class="secret-box" data-autofocus tabindex="-1">
-          <p class="small muted">Share this with the user. It works once and expires {formatDateTime(p.code.expiresAt)}; it will not be shown again.</p>
+          <p class="small muted">Share this with the user. It works once and expires <span safe>{formatDateTime(p.code.expiresAt)}</span>; it will not be shown again.</p>
           <div class="copy-row">
             <code class="secret" safe>{p.code.url}</code>
             <button type="button" class="btn btn-secondary btn-sm" data-copy={p.code.url}>Copy link</button>
@@ -351,7 +351,7 @@ export function UserSessionsSection(p: { ctx: PageContext; userId: string; sessi
               <div class="grow">
                 <div class="title" safe>{s.device}</div>
                 <div class="meta">
-                  <span safe>{s.ipAddress ?? "unknown IP"}</span> · last seen {formatDateTime(s.lastSeenAt)}
+                  <span safe>{s.ipAddress ?? "unknown IP"}</span> · last seen <span safe>{formatDateTime(s.lastSeenAt)}</span>
                 </div>
               </div>
               <div class="actions">
