@@ -10,7 +10,8 @@
  * - Every process is started by lib/procs.ts and stopped by its pid, also on error and SIGINT.
  *
  * Flags: --quick (1 rep, 1 s, 16 connections), --duration S, --reps N, --conns 2,16,64, --scale (also the
- * 100 vs 1M users run), --scale-only, --no-rs256, --no-footprint, --out FILE (default RESULTS.md).
+ * 100 vs 1M users run), --scale-only, --no-rs256, --no-footprint, --out FILE (default RESULTS.md),
+ * --binary FILE (default build/out/latchkey), --rebuild (build it even when it exists).
  */
 import { Database } from "bun:sqlite";
 import { statSync, writeFileSync, existsSync, readFileSync } from "node:fs";
@@ -18,7 +19,7 @@ import os from "node:os";
 import path from "node:path";
 import { installSignalHandlers, rssMb, runCommand, startServer, freePort, stopAll } from "./lib/procs.ts";
 import { median, runWrk, type WrkPoint, type WrkTarget } from "./lib/wrk.ts";
-import { BENCH_DIR, BINARY, ROOT, ensureBinary, exchangeCode, freshBinaryDir, oursEnv, startOurs, startPeer, type Alg, type Side } from "./lib/sides.ts";
+import { BENCH_DIR, BINARY, ROOT, STATIC_API_KEY, ensureBinary, useBinary, exchangeCode, freshBinaryDir, oursEnv, startOurs, startPeer, type Alg, type Side } from "./lib/sides.ts";
 import { joseSignRate, webauthnVerifyRate } from "./lib/raw-rates.ts";
 import { ceremonyLoad, discoverCeremony, signInOnce, type CeremonyContext } from "./lib/ceremony.ts";
 import { CODE_VERIFIER, REDIRECT_URI } from "./lib/pkce.ts";
@@ -42,6 +43,8 @@ const SCALE_ONLY = flag("--scale-only");
 const SCALE_USERS = Number(option("--scale-users") ?? 1_000_000);
 const RS256 = !flag("--no-rs256") && !SCALE_ONLY;
 const FOOTPRINT = !flag("--no-footprint") && !SCALE_ONLY;
+const REBUILD = flag("--rebuild");
+if (option("--binary")) useBinary(option("--binary")!);
 const OUT = path.resolve(BENCH_DIR, option("--out") ?? "RESULTS.md");
 
 const log = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
@@ -67,6 +70,8 @@ interface Row {
 }
 
 const rows: Row[] = [];
+/** The section of the full endpoint matrix (named after the signing algorithm both sides used). */
+let mainSection = "ES256";
 const facts: Array<[string, string]> = [];
 const findings: string[] = [];
 
@@ -394,11 +399,22 @@ async function ceiling(): Promise<void> {
   }
 }
 
-async function ceremonySection(ours: Side): Promise<CeremonyContext | null> {
+/** The algorithm our server signs with, from its discovery document (RS256 when unknown). */
+async function signingAlgOf(side: Side): Promise<Alg> {
+  try {
+    const d = (await (await fetch(side.endpoints.discovery)).json()) as { id_token_signing_alg_values_supported?: string[] };
+    const a = d.id_token_signing_alg_values_supported?.[0];
+    return a === "ES256" || a === "RS256" ? a : "RS256";
+  } catch {
+    return "RS256";
+  }
+}
+
+async function ceremonySection(ours: Side, section: string): Promise<CeremonyContext | null> {
   const ctx: CeremonyContext = { base: ours.base, appUrl: ours.appUrl!, rpId: "localhost", passkey: ours.passkey! };
   const found = await discoverCeremony(ctx);
   if (!found.routes) {
-    rows.push({ section: "ES256", endpoint: "passkey sign-in (begin + finish)", conns: 16, ours: { na: `not implemented yet (${found.detail})` }, peer: { na: "no passkeys in oidc-provider" } });
+    rows.push({ section, endpoint: "passkey sign-in (begin + finish)", conns: 16, ours: { na: `not implemented yet (${found.detail})` }, peer: { na: "no passkeys in oidc-provider" } });
     log(`passkey ceremony: n/a (${found.detail})`);
     return null;
   }
@@ -413,7 +429,7 @@ async function ceremonySection(ours: Side): Promise<CeremonyContext | null> {
       rssMb: rssMb(ours.server.pid),
       errors: points.reduce((a, p) => a + p.failures, 0),
     };
-    rows.push({ section: "ES256", endpoint: "passkey sign-in (begin + finish)", conns: c, ours: cell, peer: { na: "no passkeys in oidc-provider" }, note: `vs raw verify ${Math.round(raw.webauthn)}/s` });
+    rows.push({ section, endpoint: "passkey sign-in (begin + finish)", conns: c, ours: cell, peer: { na: "no passkeys in oidc-provider" }, note: `vs raw verify ${Math.round(raw.webauthn)}/s` });
     log(`passkey ceremony c=${c}: ${describe(cell)}`);
   }
   (ceremonyRoutes as { value: typeof found.routes }).value = found.routes;
@@ -520,9 +536,37 @@ async function scaleSection(): Promise<void> {
     facts.push([`scale seed (${label})`, `${((performance.now() - t0) / 1000).toFixed(1)} s, database ${(dbBytes(ours.dbPath!) / 2 ** 20).toFixed(0)} MiB`]);
     try {
       await measureEndpoints(`scale ${label}`, [ours], defs, [16]);
+      await adminListLatency(ours, label);
     } finally {
       await ours.cleanup();
     }
+  }
+}
+
+/** Admin list pages: sequential requests, median and worst of 20 (target: under 50 ms at 1M rows). */
+async function adminListLatency(ours: Side, label: string): Promise<void> {
+  const pages: Array<[string, string]> = [
+    ["users, first page", "/api/users?pagination[page]=1&pagination[limit]=20"],
+    ["users, page 25,000 (offset 500k)", "/api/users?pagination[page]=25000&pagination[limit]=20"],
+    ["users, search", "/api/users?search=seed0999&pagination[page]=1&pagination[limit]=20"],
+    ["users, sorted by email desc", "/api/users?sort[column]=email&sort[direction]=desc&pagination[page]=1&pagination[limit]=20"],
+    ["audit log (all), first page", "/api/audit-logs/all?pagination[page]=1&pagination[limit]=20"],
+    ["audit log (all), page 10,000", "/api/audit-logs/all?pagination[page]=10000&pagination[limit]=20"],
+  ];
+  for (const [name, p] of pages) {
+    const times: number[] = [];
+    let status = 0;
+    for (let i = 0; i < 20; i++) {
+      const t0 = performance.now();
+      const res = await fetch(ours.base + p, { headers: { "x-api-key": STATIC_API_KEY } });
+      await res.arrayBuffer();
+      times.push(performance.now() - t0);
+      status = res.status;
+      if (status !== 200) break;
+    }
+    const value = status === 200 ? `${median(times).toFixed(1)} ms median, ${Math.max(...times).toFixed(1)} ms worst (of 20)` : `n/a (${status})`;
+    facts.push([`admin list latency, ${label}: ${name}`, value]);
+    log(`admin list ${label} ${name}: ${value}`);
   }
 }
 
@@ -555,8 +599,8 @@ function targets(): string[] {
   const hello = best("ceiling", "GET hello-world (bare Elysia on Bun)", "ours");
   const check = (label: string, ok: boolean | null, detail: string) => out.push(`- ${ok === null ? "n/a " : ok ? "MET " : "MISSED"} ${label}: ${detail}`);
   for (const ep of ["GET discovery", "GET JWKS"]) {
-    const o = best("ES256", ep, "ours");
-    const p = best("ES256", ep, "peer");
+    const o = best(mainSection, ep, "ours");
+    const p = best(mainSection, ep, "peer");
     check(`${ep} ≥ 5× peer`, o && p ? o >= 5 * p : null, o && p ? `${(o / p).toFixed(2)}× (best of the connection counts)` : "not measured");
     check(`${ep} ≥ 70% of hello-world`, o && hello ? o >= 0.7 * hello : null, o && hello ? `${((o / hello) * 100).toFixed(0)}%` : "not measured");
   }
@@ -607,7 +651,7 @@ function report(): string {
 async function main(): Promise<void> {
   installSignalHandlers();
   await ensureWrk();
-  await ensureBinary(log);
+  await ensureBinary(log, REBUILD);
   await machineInfo();
   log(facts.map(([k, v]) => `${k}: ${v}`).join("\n"));
 
@@ -617,12 +661,16 @@ async function main(): Promise<void> {
 
     log("starting Latchkey and oidc-provider (ES256)…");
     const ours = await startOurs({ alg: "ES256", log });
-    const peer = await startPeer({ alg: "ES256" });
-    facts.push(["idle RSS right after start (ES256 run)", `ours ${rssMb(ours.server.pid)?.toFixed(1)} MB, peer ${rssMb(peer.server.pid)?.toFixed(1)} MB`]);
+    // Both sides sign with the same algorithm: the one our server really uses (RS256 until key-rotate exists).
+    const alg = await signingAlgOf(ours);
+    if (alg !== "ES256") findings.push(`ours signs with ${alg} (asked for ES256): the main table compares ${alg} on both sides`);
+    const peer = await startPeer({ alg });
+    mainSection = alg;
+    facts.push([`idle RSS right after start (${alg} run)`, `ours ${rssMb(ours.server.pid)?.toFixed(1)} MB, peer ${rssMb(peer.server.pid)?.toFixed(1)} MB`]);
     for (const n of ours.notes) findings.push(`ours: ${n}`);
     try {
-      await measureEndpoints("ES256", [ours, peer], ENDPOINTS, CONNS);
-      const ctx = await ceremonySection(ours);
+      await measureEndpoints(alg, [ours, peer], ENDPOINTS, CONNS);
+      const ctx = await ceremonySection(ours, alg);
       if (ctx) await dbGrowth(ours, ctx);
       else facts.push(["database growth per 1,000 sign-ins", "n/a (no passkey sign-in yet)"]);
     } finally {
@@ -630,12 +678,13 @@ async function main(): Promise<void> {
       await peer.cleanup();
     }
 
-    if (RS256) {
+    if (RS256 && alg !== "RS256") {
       log("starting Latchkey and oidc-provider (RS256)…");
       const ours2 = await startOurs({ alg: "RS256", log });
-      const peer2 = await startPeer({ alg: "RS256" });
+      const alg2 = await signingAlgOf(ours2);
+      const peer2 = await startPeer({ alg: alg2 });
       try {
-        await measureEndpoints("RS256", [ours2, peer2], ENDPOINTS.filter((e) => e.key === "token_cc" || e.key === "token_ac"), [16]);
+        await measureEndpoints(alg2, [ours2, peer2], ENDPOINTS.filter((e) => e.key === "token_cc" || e.key === "token_ac"), [16]);
       } finally {
         await ours2.cleanup();
         await peer2.cleanup();

@@ -40,12 +40,6 @@ function cookieHeader(jar: Jar): string {
   return [...jar.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
 }
 
-function csrfFrom(jar: Jar, body: Record<string, unknown> | null): string | null {
-  for (const [k, v] of jar.cookies) if (/csrf/i.test(k)) return decodeURIComponent(v);
-  const t = body?.csrfToken;
-  return typeof t === "string" ? t : null;
-}
-
 function challengeOf(body: Record<string, unknown>): string | null {
   const direct = body.challenge;
   if (typeof direct === "string") return direct;
@@ -67,9 +61,11 @@ export interface CeremonyContext {
 
 /** One sign-in: returns true when the finish answered 2xx with a session cookie. */
 export async function signInOnce(ctx: CeremonyContext, routes: CeremonyRoutes): Promise<{ ok: boolean; detail: string }> {
-  const jar: Jar = { cookies: new Map() };
-  // The sign-in page hands out the pre-sign-in CSRF cookie (double submit) where one is needed.
-  const common = { origin: ctx.appUrl, "sec-fetch-site": "same-origin" };
+  // A browser that has loaded the sign-in page holds the pre-sign-in CSRF cookie (double submit:
+  // SameSite=Strict cookie = X-CSRF-Token header); any 43-character token of that alphabet is accepted.
+  const csrfToken = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+  const jar: Jar = { cookies: new Map([["latchkey_csrf", csrfToken]]) };
+  const common = { origin: ctx.appUrl, "sec-fetch-site": "same-origin", "x-csrf-token": csrfToken };
   const beginRes = await fetch(ctx.base + routes.begin, {
     method: routes.beginMethod,
     headers: { ...common, ...(routes.beginMethod === "POST" ? { "content-type": "application/json" } : {}), cookie: cookieHeader(jar) },
@@ -90,10 +86,9 @@ export async function signInOnce(ctx: CeremonyContext, routes: CeremonyRoutes): 
   const payload = routes.wrap === "bare" ? assertion : routes.wrap === "response" ? { response: assertion } : { credential: assertion };
   const challengeId = beginBody.challengeId;
   if (typeof challengeId === "string") (payload as Record<string, unknown>).challengeId = challengeId;
-  const csrf = csrfFrom(jar, beginBody);
   const finishRes = await fetch(ctx.base + routes.finish, {
     method: "POST",
-    headers: { ...common, "content-type": "application/json", cookie: cookieHeader(jar), ...(csrf ? { "x-csrf-token": csrf } : {}) },
+    headers: { ...common, "content-type": "application/json", cookie: cookieHeader(jar) },
     body: JSON.stringify(payload),
   });
   absorb(jar, finishRes);
@@ -106,24 +101,28 @@ export async function signInOnce(ctx: CeremonyContext, routes: CeremonyRoutes): 
 /** Finds the routes that complete a sign-in, or explains why none did. */
 export async function discoverCeremony(ctx: CeremonyContext): Promise<{ routes: CeremonyRoutes | null; detail: string }> {
   const tried: string[] = [];
+  let best: string | null = null;
   for (const [beginMethod, begin] of BEGIN_CANDIDATES) {
+    const token = "a".repeat(43);
     const probe = await fetch(ctx.base + begin, {
       method: beginMethod,
-      headers: { origin: ctx.appUrl, ...(beginMethod === "POST" ? { "content-type": "application/json" } : {}) },
+      headers: { origin: ctx.appUrl, cookie: `latchkey_csrf=${token}`, "x-csrf-token": token, ...(beginMethod === "POST" ? { "content-type": "application/json" } : {}) },
       body: beginMethod === "POST" ? "{}" : undefined,
     });
     await probe.arrayBuffer();
     if (probe.status === 404 || probe.status === 405) continue;
     for (const finish of FINISH_CANDIDATES) {
-      for (const wrap of ["bare", "response", "credential"] as const) {
+      for (const wrap of ["response", "bare", "credential"] as const) {
         const routes = { beginMethod, begin, finish, wrap };
         const r = await signInOnce(ctx, routes);
         if (r.ok) return { routes, detail: "" };
+        // Keep the most telling failure: one where the route exists.
+        if (!/→ 40[45] /.test(r.detail) && !best) best = r.detail;
         tried.push(r.detail);
       }
     }
   }
-  return { routes: null, detail: tried.length ? tried[tried.length - 1]! : "no begin route under /api/webauthn answers" };
+  return { routes: null, detail: best ?? tried[0] ?? "no begin route under /api/webauthn answers" };
 }
 
 /** Sign-ins per second at `concurrency`, for `seconds`. */

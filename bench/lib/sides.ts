@@ -14,7 +14,12 @@ import { createSoftPasskey, type SoftPasskey } from "./authenticator.ts";
 
 export const ROOT = path.resolve(import.meta.dir, "..", "..");
 export const BENCH_DIR = path.resolve(import.meta.dir, "..");
-export const BINARY = path.join(ROOT, "build", "out", "latchkey");
+export const DEFAULT_BINARY = path.join(ROOT, "build", "out", "latchkey");
+/** The binary under test: build/out/latchkey unless --binary names another. */
+export let BINARY = DEFAULT_BINARY;
+export function useBinary(file: string): void {
+  BINARY = path.resolve(file);
+}
 
 export type Alg = "ES256" | "RS256";
 
@@ -61,12 +66,16 @@ function localPath(url: unknown, base: string): string | null {
   }
 }
 
-export async function ensureBinary(log: (s: string) => void): Promise<void> {
-  if (existsSync(BINARY)) return;
+export async function ensureBinary(log: (s: string) => void, rebuild = false): Promise<void> {
+  if (existsSync(BINARY) && !rebuild) return;
   log("building the binary (bun run build)…");
-  await runCommand(["bun", "run", "build"], { cwd: ROOT });
+  const outfile = BINARY === DEFAULT_BINARY ? [] : ["--outfile", BINARY];
+  await runCommand(["bun", "run", "build", ...outfile], { cwd: ROOT });
   if (!existsSync(BINARY)) throw new Error(`bun run build did not produce ${BINARY}`);
 }
+
+/** Admin API access for the scale run's list-page timings (X-API-Key). */
+export const STATIC_API_KEY = "latchkey-bench-static-api-key-0123456789";
 
 export function oursEnv(dir: string, port: number, extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -79,6 +88,7 @@ export function oursEnv(dir: string, port: number, extra: Record<string, string>
     DISABLE_RATE_LIMITING: "true",
     ENCRYPTION_KEY: "latchkey-bench-encryption-key-0123456789",
     DB_CONNECTION_STRING: path.join(dir, "data", "latchkey.db"),
+    STATIC_API_KEY,
     ...extra,
   };
 }
