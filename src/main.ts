@@ -13,6 +13,7 @@ import { VERSION } from "./version.ts";
 import { UsageError, type CliEnv } from "./cli/cli-env.ts";
 import { serve } from "./cli/serve.ts";
 import { healthcheck } from "./cli/healthcheck.ts";
+import { ONE_TIME_ACCESS_TOKEN_USAGE, oneTimeAccessTokenCommand } from "./cli/one-time-access-token.ts";
 import { CLIENT_USAGE, clientCommand } from "./cli/client.ts";
 import { keyRotateCommand } from "./cli/key-rotate.ts";
 
@@ -37,6 +38,12 @@ const COMMANDS: Record<string, CommandSpec> = {
     usage: "latchkey key-rotate [--alg RS256|ES256|EdDSA]",
     needsConfig: true,
     run: keyRotateCommand,
+  },
+  "one-time-access-token": {
+    summary: "Print a one-hour, single-use login link for a user who lost their passkeys",
+    usage: ONE_TIME_ACCESS_TOKEN_USAGE,
+    needsConfig: true,
+    run: oneTimeAccessTokenCommand,
   },
   version: { summary: "Print the version", usage: "latchkey version", needsConfig: false, run: async (env) => (env.stdout(VERSION + "\n"), 0) },
   help: { summary: "Show this help", usage: "latchkey help", needsConfig: false, run: async (env) => (env.stdout(usage()), 0) },

@@ -22,6 +22,7 @@ export type AuditEvent =
   | "NEW_CLIENT_AUTHORIZATION"
   | "REFRESH_TOKEN_REUSE"
   | "AUTHORIZATION_CODE_REUSE"
+  | "ONE_TIME_ACCESS_TOKEN_CREATED"
   | "ADMIN_CHANGE";
 
 /** Who and from where: taken from the request by the HTTP layer, absent for CLI actions. */

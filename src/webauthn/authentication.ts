@@ -19,7 +19,7 @@ import { findCredentialByCredentialId, listCredentialsByUser, recordCredentialUs
 import { AppError } from "../errors.ts";
 import { encodeBase64Url } from "../lib/base64url.ts";
 import { nowSeconds } from "../lib/clock.ts";
-import { issueChallenge, takeChallenge } from "./challenges.ts";
+import { challengeBytes, issueChallenge, takeChallenge } from "./challenges.ts";
 import { PASSKEY_MESSAGES, verificationError } from "./errors.ts";
 import { parseTransports, type WebAuthnDeps } from "./registration.ts";
 import { CEREMONY_TIMEOUT_SECONDS, relyingParty, userHandleOf } from "./relying-party.ts";
@@ -40,7 +40,7 @@ export async function startPasskeyAssertion(
     : [];
   const options = await generateAuthenticationOptions({
     rpID: rp.id,
-    challenge: challenge.challenge,
+    challenge: challengeBytes(challenge.challenge),
     timeout: CEREMONY_TIMEOUT_SECONDS * 1000,
     userVerification: rp.userVerification,
     allowCredentials,

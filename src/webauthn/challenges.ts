@@ -37,3 +37,8 @@ export function takeChallenge(deps: ChallengeDeps, challengeId: string | null, p
   if (!row) throw AppError.passkey(PASSKEY_MESSAGES.challengeMissing);
   return row;
 }
+
+/** The library base64url-encodes byte challenges but UTF-8-encodes strings: hand it the bytes of the stored value. */
+export function challengeBytes(challenge: string): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(Buffer.from(challenge, "base64url"));
+}

@@ -20,7 +20,7 @@ import { nowSeconds, type Clock } from "../lib/clock.ts";
 import type { Log } from "../lib/log.ts";
 import { randomUuid, type Random } from "../lib/random.ts";
 import { defaultPasskeyName } from "./authenticator-names.ts";
-import { issueChallenge, takeChallenge } from "./challenges.ts";
+import { challengeBytes, issueChallenge, takeChallenge } from "./challenges.ts";
 import { PASSKEY_MESSAGES, verificationError } from "./errors.ts";
 import { CEREMONY_TIMEOUT_SECONDS, relyingParty, SUPPORTED_ALGORITHM_IDS, userHandleOf } from "./relying-party.ts";
 
@@ -47,7 +47,7 @@ export async function startPasskeyRegistration(
     userName: user.username,
     userID: userHandleOf(user.id),
     userDisplayName: user.display_name || [user.first_name, user.last_name].filter(Boolean).join(" ") || user.username,
-    challenge: challenge.challenge,
+    challenge: challengeBytes(challenge.challenge),
     timeout: CEREMONY_TIMEOUT_SECONDS * 1000,
     attestationType: "none",
     excludeCredentials: existing.map((c) => ({ id: c.credential_id, transports: parseTransports(c.transports) })),

@@ -109,7 +109,7 @@ export function PasskeyItem({ passkey, now, isLast }: { ctx: PageContext; passke
           {passkey.provider ? <span aria-hidden="true"> · </span> : ""}
           <span safe>{`Added ${formatDate(passkey.createdAt)}`}</span>
           <span aria-hidden="true"> · </span>
-          <span safe>{passkey.lastUsedAt ? `Last used ${relativeTime(passkey.lastUsedAt, now)}` : "Not used yet"}</span>
+          <span>{passkey.lastUsedAt ? `Last used ${relativeTime(passkey.lastUsedAt, now)}` : "Not used yet"}</span>
         </div>
       </div>
       <div class="actions">
@@ -133,7 +133,7 @@ export function PasskeyRenameForm({ ctx, passkey, value, error }: { ctx: PageCon
   return (
     <li class="list-item passkey-item editing" id={`passkey-${passkey.id}`}>
       <div class="icon-tile"><PasskeyIcon /></div>
-      <form class="grow rename-form" method="post" action={`${base}/rename`} hx-post={`${base}/rename`} hx-target={`#passkey-${passkey.id}`} hx-swap="outerHTML">
+      <form class="grow rename-form" novalidate method="post" action={`${base}/rename`} hx-post={`${base}/rename`} hx-target={`#passkey-${passkey.id}`} hx-swap="outerHTML">
         <input type="hidden" name="_csrf" value={ctx.csrfToken} />
         <label class="sr-only" for={`rename-${passkey.id}`}>Passkey name</label>
         <div class="inline-form">

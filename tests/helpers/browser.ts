@@ -1,0 +1,101 @@
+/**
+ * Headless Debian Chromium for end-to-end tests, with CDP virtual WebAuthn authenticators.
+ *
+ *   const browser = await launchBrowser();
+ *   const page = await browser.newPage();                 // fresh context (own cookies), light scheme
+ *   const auth = await addVirtualAuthenticator(page);     // a platform authenticator with UV; returns its id
+ *   …                                                      // passkey prompts now complete by themselves
+ *   await removeVirtualAuthenticator(page, auth);         // "switch devices": remove, then add another
+ *   await browser.close();
+ *
+ * - Never downloads a browser: uses /usr/bin/chromium (override with CHROMIUM_PATH).
+ * - Virtual authenticators: ctap2, transport "internal", resident keys, user verification (verified),
+ *   automatic presence simulation. Several may exist at once; Chromium then uses any that matches,
+ *   so to choose one, remove the others (or set `opts.isUserVerified`/`automaticPresenceSimulation`).
+ * - `listCredentials(page, id)` returns the credentials a virtual authenticator holds (id, userHandle, signCount).
+ * - WebAuthn refuses IP addresses: point pages at http://localhost:<port>.
+ */
+import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from "playwright-core";
+
+export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+export interface TestBrowser {
+  browser: Browser;
+  /** A new isolated context and page. */
+  newPage(opts?: { colorScheme?: "light" | "dark"; viewport?: { width: number; height: number } }): Promise<Page>;
+  close(): Promise<void>;
+}
+
+export async function launchBrowser(): Promise<TestBrowser> {
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
+  const contexts: BrowserContext[] = [];
+  return {
+    browser,
+    async newPage(opts = {}) {
+      const context = await browser.newContext({ colorScheme: opts.colorScheme ?? "light", viewport: opts.viewport ?? { width: 1280, height: 860 } });
+      contexts.push(context);
+      return context.newPage();
+    },
+    async close() {
+      for (const c of contexts) await c.close().catch(() => {});
+      await browser.close();
+    },
+  };
+}
+
+const sessions = new WeakMap<Page, CDPSession>();
+
+async function cdp(page: Page): Promise<CDPSession> {
+  let session = sessions.get(page);
+  if (!session) {
+    session = await page.context().newCDPSession(page);
+    await session.send("WebAuthn.enable", { enableUI: false });
+    sessions.set(page, session);
+  }
+  return session;
+}
+
+export interface VirtualAuthenticatorOptions {
+  isUserVerified?: boolean;
+  automaticPresenceSimulation?: boolean;
+  transport?: "internal" | "usb" | "nfc" | "ble";
+}
+
+/** Adds a virtual authenticator to the page's tab; returns its id. */
+export async function addVirtualAuthenticator(page: Page, opts: VirtualAuthenticatorOptions = {}): Promise<string> {
+  const session = await cdp(page);
+  const { authenticatorId } = await session.send("WebAuthn.addVirtualAuthenticator", {
+    options: {
+      protocol: "ctap2",
+      transport: opts.transport ?? "internal",
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: opts.isUserVerified ?? true,
+      automaticPresenceSimulation: opts.automaticPresenceSimulation ?? true,
+    },
+  });
+  return authenticatorId;
+}
+
+export async function removeVirtualAuthenticator(page: Page, authenticatorId: string): Promise<void> {
+  const session = await cdp(page);
+  await session.send("WebAuthn.removeVirtualAuthenticator", { authenticatorId });
+}
+
+export async function listCredentials(page: Page, authenticatorId: string): Promise<{ credentialId: string; userHandle?: string; signCount: number }[]> {
+  const session = await cdp(page);
+  const { credentials } = await session.send("WebAuthn.getCredentials", { authenticatorId });
+  return credentials;
+}
+
+/**
+ * Turns off passkey autofill (conditional mediation) in this page's documents. Chromium's virtual
+ * authenticator answers a conditional request by itself, which would sign in before a test clicks
+ * the button; call this to exercise the button path deterministically.
+ */
+export async function disablePasskeyAutofill(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const pkc = (globalThis as unknown as { PublicKeyCredential?: { isConditionalMediationAvailable?: () => Promise<boolean> } }).PublicKeyCredential;
+    if (pkc) pkc.isConditionalMediationAvailable = () => Promise.resolve(false);
+  });
+}
