@@ -49,6 +49,6 @@ export function insertCustomClaim(deps: D, owner: { userId?: string; groupId?: s
 
 /** A signed-in browser session for `userId`: returns the cookie header value to send. */
 export function signIn(deps: D, userId: string, cookieName = "latchkey_session"): { cookie: string; sessionId: string; token: string } {
-  const { token, session } = createSession(deps, { userId, amr: ["phr"], durationMinutes: 60 });
+  const { token, session } = createSession(deps, { userId, amr: ["phr"], durationMinutes: 60 * 24 * 30 });
   return { cookie: `${cookieName}=${token}`, sessionId: session.id, token };
 }

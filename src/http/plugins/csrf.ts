@@ -19,6 +19,7 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 const EXEMPT_PATHS = new Set([
   "/authorize",
   "/api/oidc/token",
+  "/api/oidc/userinfo",
   "/api/oidc/introspect",
   "/api/oidc/revoke",
   "/api/oidc/par",
