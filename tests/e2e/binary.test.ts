@@ -3,7 +3,7 @@
  * folder. It must serve /healthz, an HTML page and a static asset with nothing read from the source tree.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Database } from "bun:sqlite";
@@ -116,3 +116,39 @@ test("binary ignores a bunfig.toml and lets src/config.ts read .env (real enviro
     rmSync(dir, { recursive: true, force: true });
   }
 }, 60_000);
+
+test("a binary built from a copy of the sources still works after that copy is deleted", async () => {
+  // The strongest form of "nothing is read from the source tree": the tree it was built from is gone.
+  const root = path.resolve(import.meta.dir, "../..");
+  const copy = mkdtempSync(path.join(tmpdir(), "latchkey-srccopy-"));
+  const out = mkdtempSync(path.join(tmpdir(), "latchkey-isolated-"));
+  try {
+    for (const entry of ["src", "templates", "static", "build", "types", "package.json", "bun.lock", "tsconfig.json", "bunfig.toml"]) {
+      cpSync(path.join(root, entry), path.join(copy, entry), { recursive: true, filter: (p) => !p.startsWith(path.join(root, "build", "out")) });
+    }
+    const install = Bun.spawnSync([process.execPath, "install", "--frozen-lockfile", "--production"], { cwd: copy, stdout: "pipe", stderr: "pipe" });
+    expect(install.exitCode).toBe(0);
+    const build = Bun.spawnSync([process.execPath, "build/compile.ts", "--outfile", path.join(out, "latchkey")], { cwd: copy, stdout: "pipe", stderr: "pipe" });
+    expect(build.stderr.toString()).toBe("");
+    expect(build.exitCode).toBe(0);
+    rmSync(copy, { recursive: true, force: true });
+
+    const server = await startBinary({ binary: path.join(out, "latchkey"), env: { ENCRYPTION_KEY: "isolated-binary-key-0123456789" } });
+    try {
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(204);
+      const page = await fetch(`${server.url}/no-such-page`);
+      expect(page.status).toBe(404);
+      const html = await page.text();
+      const css = /href="(\/static\/app\.[0-9a-f]{12}\.css)"/.exec(html)![1]!;
+      const res = await fetch(server.url + css);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe(readFileSync(path.join(root, "static/css/app.css"), "utf8"));
+      expect(await server.stop()).toBe(0);
+    } finally {
+      await server.cleanup();
+    }
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+    rmSync(out, { recursive: true, force: true });
+  }
+}, 120_000);

@@ -80,6 +80,8 @@ export function freePort(): number {
 export interface StartBinaryOptions {
   /** Extra environment; wins over the defaults (PATH, TZ, HOST, PORT, APP_URL). A value of undefined removes a default. */
   env?: Record<string, string | undefined>;
+  /** The executable to copy and run (default: build/out/latchkey, built by ensureBinaryBuilt). */
+  binary?: string;
   /** Working folder of the process; default: the fresh empty folder holding the copied binary. */
   cwd?: string;
   /** Command-line arguments (default none = serve). */
@@ -132,7 +134,7 @@ function placeBinary(source: string, target: string): void {
 
 /** Starts the compiled binary from an empty temporary folder. See the file comment. */
 export async function startBinary(options: StartBinaryOptions = {}): Promise<RunningBinary> {
-  const binary = await ensureBinaryBuilt();
+  const binary = options.binary ?? (await ensureBinaryBuilt());
   const dir = mkdtempSync(path.join(tmpdir(), "latchkey-bin-"));
   const binaryPath = path.join(dir, "latchkey");
   placeBinary(binary, binaryPath);
