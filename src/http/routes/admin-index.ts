@@ -7,6 +7,8 @@ import { apiCustomClaimRoutes } from "./api-custom-claims.ts";
 import { apiOidcClientRoutes } from "./api-oidc-clients.ts";
 import { apiProfilePictureRoutes } from "./api-profile-pictures.ts";
 import { adminUserRoutes } from "./admin-users.ts";
+import { adminUserGroupRoutes } from "./admin-user-groups.ts";
+import { adminApiKeyRoutes } from "./admin-api-keys.ts";
 import { apiSignupTokenRoutes } from "./api-signup-tokens.ts";
 import { apiUserGroupRoutes } from "./api-user-groups.ts";
 import { apiUserRoutes } from "./api-users.ts";
@@ -21,5 +23,7 @@ export function adminRoutes(web: WebDeps) {
     .use(apiOidcClientRoutes(web))
     .use(apiSignupTokenRoutes(web))
     .use(apiProfilePictureRoutes(web))
-    .use(adminUserRoutes(web));
+    .use(adminUserRoutes(web))
+    .use(adminUserGroupRoutes(web))
+    .use(adminApiKeyRoutes(web));
 }
