@@ -74,7 +74,7 @@ export type AuthorizeOutcome =
   | { kind: "not-allowed"; client: OidcClient }
   | { kind: "login"; interactionId: string; loginHint: string | null }
   | { kind: "reauthenticate"; interactionId: string }
-  | { kind: "consent"; interactionId: string; client: OidcClient; scopes: Scope[]; userId: string };
+  | { kind: "consent"; interactionId: string; client: OidcClient; scopes: Scope[]; userId: string; redirectUri: string };
 
 /** A validated authorization request. */
 export interface AuthorizationRequest {
@@ -350,7 +350,14 @@ function needsConsent(ctx: PersonCtx): boolean {
 const checkConsent: PersonCheck = (ctx) => {
   if (!needsConsent(ctx)) return null;
   if (ctx.request.prompt.has("none")) return clientError(ctx.deps, ctx.request, "consent_required", "The person has not yet allowed this application.");
-  return { kind: "consent", interactionId: ensureInteraction(ctx), client: ctx.request.client, scopes: ctx.request.scopes, userId: ctx.session!.userId };
+  return {
+    kind: "consent",
+    interactionId: ensureInteraction(ctx),
+    client: ctx.request.client,
+    scopes: ctx.request.scopes,
+    userId: ctx.session!.userId,
+    redirectUri: ctx.request.redirectUri,
+  };
 };
 
 function needsReauthentication(ctx: PersonCtx): boolean {

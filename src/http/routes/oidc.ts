@@ -96,6 +96,8 @@ export function oidcRoutes(web: WebDeps) {
             scopes: outcome.scopes,
             userLabel: user ? `${displayNameOf(user)} (${user.username})` : "",
           }),
+          // The form's answer redirects on to the application: CSP form-action also governs redirects.
+          { headers: { "Content-Security-Policy": contentSecurityPolicy({ formAction: `'self' ${formActionSource(outcome.redirectUri)}` }) } },
         );
       }
       case "not-allowed": {
@@ -153,8 +155,13 @@ export function oidcRoutes(web: WebDeps) {
       case "signed-out":
         // The session is gone: render without it.
         return htmlResponse(SignedOutPage({ ctx: { ...ctx(), user: null }, clientName: outcome.clientName }));
-      case "confirm":
-        return htmlResponse(ConfirmSignOutPage({ ctx: ctx(), clientName: outcome.clientName, hidden: outcome.hidden }));
+      case "confirm": {
+        const next = outcome.hidden.post_logout_redirect_uri;
+        const formAction = next ? `'self' ${formActionSource(next)}` : undefined;
+        return htmlResponse(ConfirmSignOutPage({ ctx: ctx(), clientName: outcome.clientName, hidden: outcome.hidden }), {
+          headers: { "Content-Security-Policy": contentSecurityPolicy({ formAction }) },
+        });
+      }
       case "error-page":
         return htmlResponse(AuthorizeErrorPage({ ctx: ctx(), status: 400, title: outcome.title, message: outcome.message }), { status: 400 });
     }

@@ -1,0 +1,216 @@
+/**
+ * The whole OIDC journey: openid-client as the application, headless Chromium with a virtual passkey
+ * authenticator as the person, against the app in this process and against the compiled binary.
+ * discovery → authorization URL (PKCE, state, nonce) → passkey sign-in → consent → code → tokens →
+ * ID token verified against the JWKS → userinfo → refresh (rotation checked) → end-session;
+ * once for a confidential client and once for a public client.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import * as oidc from "openid-client";
+import type { Page } from "playwright-core";
+import { createClient } from "../../src/oidc/clients.ts";
+import { startBinary } from "../helpers/binary.ts";
+import { addVirtualAuthenticator, disablePasskeyAutofill, launchBrowser, type TestBrowser } from "../helpers/browser.ts";
+import { startTestServer } from "../helpers/server.ts";
+import { TEST_ENCRYPTION_KEY } from "../helpers/test-deps.ts";
+
+interface ClientSpec {
+  name: string;
+  callbackUrl: string;
+  logoutUrl: string;
+  isPublic: boolean;
+}
+
+interface Target {
+  url: string;
+  /** Registers a client the way an operator would script it; returns id and (confidential) secret. */
+  createClient(spec: ClientSpec): Promise<{ id: string; secret?: string }>;
+  stop(): Promise<unknown>;
+}
+
+const TARGETS: [string, () => Promise<Target>][] = [
+  [
+    "in-process server",
+    async () => {
+      const server = await startTestServer();
+      return {
+        url: server.url,
+        async createClient(spec) {
+          const { client, secret } = createClient(server.deps, {
+            name: spec.name,
+            callbackUrls: [spec.callbackUrl],
+            logoutCallbackUrls: [spec.logoutUrl],
+            isPublic: spec.isPublic,
+            pkceEnabled: true,
+            unrestricted: true,
+          });
+          return { id: client.id, secret: secret?.secret };
+        },
+        stop: () => server.stop(),
+      };
+    },
+  ],
+  [
+    "compiled binary",
+    async () => {
+      const bin = await startBinary({ env: { ENCRYPTION_KEY: TEST_ENCRYPTION_KEY }, timeoutMs: 30000 });
+      return {
+        url: bin.url,
+        async createClient(spec) {
+          const args = ["client", "create", "--name", spec.name, "--callback-url", spec.callbackUrl, "--logout-callback-url", spec.logoutUrl, "--pkce", "--unrestricted"];
+          if (spec.isPublic) args.push("--public");
+          // A second process on the same data folder while the server runs (SQLite WAL).
+          const cli = await startBinary({ args, cwd: bin.dir, env: { ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, APP_URL: bin.url }, waitUntilHealthy: false });
+          expect(await cli.exited).toBe(0);
+          const out = JSON.parse(cli.stdout()) as { id: string; secret?: string };
+          await cli.cleanup();
+          return out;
+        },
+        stop: () => bin.cleanup(),
+      };
+    },
+  ],
+];
+
+/** First run: the administrator account with a passkey, then signed out. */
+async function setUpAccount(page: Page, base: string): Promise<void> {
+  await page.goto(`${base}/setup`);
+  await page.locator("#field-firstName").fill("Ada");
+  await page.locator("#field-lastName").fill("Lovelace");
+  await page.locator("#field-username").fill("ada");
+  await page.locator("#field-email").fill("ada@example.com");
+  await page.locator("#setup-form button[type=submit]").click();
+  await page.waitForURL(`${base}/signup/add-passkey?setup=1`);
+  await page.locator("[data-passkey-register]").click();
+  await page.waitForURL(`${base}/settings/account`);
+  await page.locator("header form.signout button").click();
+  await page.waitForURL(`${base}/login?signed_out=1`);
+}
+
+/** Captures navigations to the application's (non-existent) host instead of leaving the test. */
+async function interceptApp(page: Page, origin: string): Promise<() => URL | null> {
+  let last: URL | null = null;
+  await page.route(`${origin}/**`, (route) => {
+    last = new URL(route.request().url());
+    return route.fulfill({ status: 200, contentType: "text/html", body: "<!doctype html><title>app</title><p>back at the app</p>" });
+  });
+  return () => last;
+}
+
+async function journey(page: Page, base: string, target: Target, spec: ClientSpec): Promise<void> {
+  const registered = await target.createClient(spec);
+  expect(registered.id).toMatch(/^[0-9a-f-]{36}$/);
+  if (spec.isPublic) expect(registered.secret).toBeUndefined();
+  else expect(registered.secret).toMatch(/^[A-Za-z0-9]{32}$/);
+
+  const config = await oidc.discovery(
+    new URL(base),
+    registered.id,
+    registered.secret,
+    spec.isPublic ? oidc.None() : oidc.ClientSecretBasic(registered.secret),
+    { execute: [oidc.allowInsecureRequests] },
+  );
+  oidc.enableNonRepudiationChecks(config); // the ID token signature is checked against the JWKS
+  const appOrigin = new URL(spec.callbackUrl).origin;
+  const lastAppUrl = await interceptApp(page, appOrigin);
+
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const nonce = oidc.randomNonce();
+  const authUrl = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: spec.callbackUrl,
+    scope: "openid profile email groups",
+    state,
+    nonce,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: "S256",
+  });
+
+  // Not signed in: the passkey sign-in page, then back into the flow.
+  await page.goto(authUrl.href);
+  await page.waitForURL((u) => u.pathname === "/login");
+  await page.locator("[data-passkey-login]").click();
+
+  // First use of this application: the consent screen.
+  await page.waitForURL((u) => u.pathname === "/authorize");
+  expect(await page.locator("h1").textContent()).toContain(`Allow ${spec.name}?`);
+  expect(await page.locator(".scope-list").textContent()).toContain("See your email address");
+  await page.getByRole("button", { name: "Allow" }).click();
+
+  await page.waitForURL((u) => u.origin === appOrigin);
+  const callback = lastAppUrl()!;
+  expect(callback.searchParams.get("state")).toBe(state);
+  expect(callback.searchParams.get("iss")).toBe(base);
+
+  const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
+  const claims = tokens.claims()!;
+  expect(claims.iss).toBe(base);
+  expect(claims.aud).toBe(registered.id);
+  expect(claims.preferred_username).toBe("ada");
+  expect(claims.email).toBe("ada@example.com");
+  expect(claims.amr).toEqual(["phr"]);
+  expect(typeof claims.auth_time).toBe("number");
+
+  const info = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
+  expect(info).toMatchObject({ sub: claims.sub, name: "Ada Lovelace", given_name: "Ada", family_name: "Lovelace", email: "ada@example.com", groups: [] });
+
+  // Refresh: a new refresh token each time; the old one is dead.
+  const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+  expect(refreshed.refresh_token).toBeTruthy();
+  expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
+  expect(refreshed.claims()!.sub).toBe(claims.sub);
+  const again = await oidc.refreshTokenGrant(config, refreshed.refresh_token!);
+  expect(again.refresh_token).not.toBe(refreshed.refresh_token);
+  await expect(oidc.fetchUserInfo(config, again.access_token, claims.sub)).resolves.toMatchObject({ sub: claims.sub });
+
+  // RP-initiated logout: back to the application with state; the browser session is over.
+  const endUrl = oidc.buildEndSessionUrl(config, { id_token_hint: again.id_token ?? tokens.id_token!, post_logout_redirect_uri: spec.logoutUrl, state: "bye" });
+  const leaving = page.waitForRequest((r) => r.url().startsWith(spec.logoutUrl));
+  // Chromium does not always hand a redirect that ends a top-level navigation to page.route; the
+  // request itself is the evidence (the app's host does not exist, so the load may fail).
+  await page.goto(endUrl.href).catch(() => {});
+  const logoutLanding = new URL((await leaving).url());
+  expect(logoutLanding.searchParams.get("state")).toBe("bye");
+  // The refresh tokens of that sign-in are revoked.
+  await expect(oidc.refreshTokenGrant(config, again.refresh_token!)).rejects.toMatchObject({ error: "invalid_grant" });
+  // The browser session is over (asked with the browser's own cookies).
+  const account = await page.context().request.get(`${base}/settings/account`, { maxRedirects: 0 });
+  expect(account.status()).toBeGreaterThanOrEqual(300);
+  expect(account.status()).toBeLessThan(400);
+  expect(new URL(account.headers()["location"]!, base).pathname).toBe("/login");
+}
+
+for (const [label, start] of TARGETS) {
+  describe(`OIDC journey in Chromium (${label})`, () => {
+    let target: Target;
+    let browser: TestBrowser;
+
+    beforeAll(async () => {
+      [target, browser] = await Promise.all([start(), launchBrowser()]);
+    }, 120_000);
+    afterAll(async () => {
+      await browser?.close();
+      await target?.stop();
+    });
+
+    test("confidential and public client: passkey sign-in → consent → tokens → userinfo → refresh → end-session", async () => {
+      const base = target.url;
+      const page = await browser.newPage();
+      await disablePasskeyAutofill(page);
+      await addVirtualAuthenticator(page);
+      await setUpAccount(page, base);
+      await journey(page, base, target, {
+        name: "Forgejo",
+        callbackUrl: "https://git.example.com/user/oauth2/Pocket/callback",
+        logoutUrl: "https://git.example.com/logged-out",
+        isPublic: false,
+      });
+      await journey(page, base, target, {
+        name: "Single-page app",
+        callbackUrl: "https://spa.example.com/callback",
+        logoutUrl: "https://spa.example.com/",
+        isPublic: true,
+      });
+    }, 120_000);
+  });
+}
