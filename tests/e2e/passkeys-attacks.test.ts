@@ -176,7 +176,7 @@ describe("passkey sign-in", () => {
     const stranger = new SoftAuthenticator();
     const browser = new AppClient(app, deps);
     const options = await startLogin(browser);
-    stranger.register({ ...({} as never), rp: { id: "localhost", name: "x" }, user: { id: "eA", name: "x", displayName: "x" }, challenge: "AAAA", pubKeyCredParams: [] }, { origin: deps.config.appUrl });
+    stranger.register({ rp: { id: "localhost", name: "x" }, user: { id: "eA", name: "x", displayName: "x" }, challenge: "AAAA", pubKeyCredParams: [] }, { origin: deps.config.appUrl });
     await expectPasskeyError(await browser.postJson("/api/webauthn/login/finish", { response: stranger.assert(options, { origin: deps.config.appUrl }) }), 400, "not registered here");
   });
 
@@ -348,7 +348,7 @@ describe("sessions", () => {
     const res = await client.get("/settings/account");
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe("/login?redirect=%2Fsettings%2Faccount");
-    expect(deps.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM sessions WHERE user_id = ?").get(userId)!.n).toBe(0);
+    expect(deps.db.query<{ n: number }, [string]>("SELECT COUNT(*) AS n FROM sessions WHERE user_id = ?").get(userId)!.n).toBe(0);
     expect((await client.postJson("/api/webauthn/register/start", {})).status).toBe(403); // no session → anonymous CSRF fails first
   });
 
