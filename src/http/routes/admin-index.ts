@@ -9,6 +9,7 @@ import { apiProfilePictureRoutes } from "./api-profile-pictures.ts";
 import { adminUserRoutes } from "./admin-users.ts";
 import { adminUserGroupRoutes } from "./admin-user-groups.ts";
 import { adminApiKeyRoutes } from "./admin-api-keys.ts";
+import { adminAppConfigRoutes } from "./admin-app-config.ts";
 import { apiSignupTokenRoutes } from "./api-signup-tokens.ts";
 import { apiUserGroupRoutes } from "./api-user-groups.ts";
 import { apiUserRoutes } from "./api-users.ts";
@@ -25,5 +26,6 @@ export function adminRoutes(web: WebDeps) {
     .use(apiProfilePictureRoutes(web))
     .use(adminUserRoutes(web))
     .use(adminUserGroupRoutes(web))
-    .use(adminApiKeyRoutes(web));
+    .use(adminApiKeyRoutes(web))
+    .use(adminAppConfigRoutes(web));
 }

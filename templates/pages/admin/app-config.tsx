@@ -1,0 +1,125 @@
+/** Admin: application configuration (/settings/admin/application-configuration); read-only with UI_CONFIG_DISABLED. */
+import type { PageContext } from "../../page-context.ts";
+import type { AppConfig } from "../../../src/admin/app-config.ts";
+import { AdminLayout, ClaimRows, Csrf, Field, FormErrors, PageHeader, Toggle } from "./admin-shell.tsx";
+
+export function AppConfigPage(p: { ctx: PageContext; config: AppConfig; groups: { id: string; friendlyName: string }[]; readOnly: boolean }): JSX.Element {
+  return (
+    <AdminLayout ctx={p.ctx} title="Application configuration">
+      <PageHeader title="Application configuration" lead="Branding, sessions, profiles, sign-ups and passkey policy." />
+      {p.readOnly ? (
+        <div class="alert alert-info" role="status">
+          <strong>Read-only: UI_CONFIG_DISABLED=true.</strong>
+          Every value comes from its environment variable (APP_NAME, SESSION_DURATION, ALLOW_USER_SIGNUPS, …). Change the environment and restart to update them.
+        </div>
+      ) : (
+        ""
+      )}
+      <AppConfigForm ctx={p.ctx} config={p.config} groups={p.groups} readOnly={p.readOnly} />
+    </AdminLayout>
+  );
+}
+
+export type AppConfigFormValues = Omit<AppConfig, "sessionDuration"> & { sessionDuration: number | string };
+
+export function AppConfigForm(p: { ctx: PageContext; config: AppConfigFormValues; groups: { id: string; friendlyName: string }[]; readOnly: boolean; errors?: Record<string, string>; saved?: boolean }): JSX.Element {
+  const c = p.config;
+  const e = p.errors ?? {};
+  const ro = p.readOnly;
+  const defaults = new Set(c.signupDefaultUserGroupIDs);
+  const action = "/settings/admin/application-configuration";
+  return (
+    <form id="app-config" method="post" action={action} hx-post={action} hx-target="#app-config" hx-swap="outerHTML" novalidate>
+      <Csrf ctx={p.ctx} />
+      {p.saved ? <div class="alert alert-success" role="status" data-autofocus tabindex="-1">Configuration saved.</div> : ""}
+      <FormErrors errors={p.errors} />
+      <div class="stack">
+        <section class="section">
+          <h2>General</h2>
+          <div class="config-grid">
+            <Field name="appName" label="Application name" value={c.appName} error={e.appName} required maxlength={30} disabled={ro} hint="Shown on every page, in emails and as the passkey relying-party name." />
+            <Field name="sessionDuration" label="Session duration (minutes)" type="number" min="1" max="525600" value={c.sessionDuration} error={e.sessionDuration} required disabled={ro} hint="How long a sign-in lasts." />
+            <Field name="homePageUrl" label="Home page" value={c.homePageUrl} error={e.homePageUrl} required disabled={ro} hint="Where people land after signing in: a path or an http(s) URL." />
+            <Field name="accentColor" label="Accent colour" value={c.accentColor} error={e.accentColor} required disabled={ro} placeholder="default or #4f46e5" hint="“default”, or a hex colour such as #4f46e5." />
+          </div>
+          <Toggle name="disableAnimations" label="Disable animations" checked={c.disableAnimations} disabled={ro} value="true" />
+        </section>
+        <section class="section">
+          <h2>Users</h2>
+          <Toggle name="allowOwnAccountEdit" label="Allow users to edit their own account" checked={c.allowOwnAccountEdit} disabled={ro} value="true" hint="Names, username and email on the My account page." />
+          <Toggle name="requireUserEmail" label="Require an email address" checked={c.requireUserEmail} disabled={ro} value="true" hint="Many apps need the email claim." />
+          <Toggle name="emailsVerified" label="Treat email addresses as verified" checked={c.emailsVerified} disabled={ro} value="true" hint="New and changed addresses are sent with email_verified = true." />
+        </section>
+        <section class="section">
+          <h2>Sign-ups</h2>
+          <fieldset class="fieldset">
+            <legend class="sr-only">Who may create an account</legend>
+            <div class="radio-group">
+              {([["disabled", "Disabled", "Only administrators create accounts."], ["withToken", "With a link", "People with a sign-up link can create an account."], ["open", "Open", "Anyone who can reach this site can create an account."]] as const).map(([v, l, h]) => (
+                <label class="checkbox">
+                  <input type="radio" name="allowUserSignups" value={v} checked={c.allowUserSignups === v} disabled={ro} />
+                  <span>
+                    <span>{l}</span>
+                    <span class="hint">{h}</span>
+                  </span>
+                </label>
+              ))}
+            </div>
+            {e.allowUserSignups ? <p class="error-text" safe>{e.allowUserSignups}</p> : ""}
+          </fieldset>
+          <fieldset class="fieldset">
+            <legend>New accounts join</legend>
+            <input type="hidden" name="signupDefaultUserGroupIDs" value="" />
+            {p.groups.length === 0 ? (
+              <p class="muted small">No groups yet.</p>
+            ) : (
+              <div class="check-grid">
+                {p.groups.map((g) => (
+                  <label class="checkbox">
+                    <input type="checkbox" name="signupDefaultUserGroupIDs" value={g.id} checked={defaults.has(g.id)} disabled={ro} />
+                    <span safe>{g.friendlyName}</span>
+                  </label>
+                ))}
+              </div>
+            )}
+            {e.signupDefaultUserGroupIDs ? <p class="error-text" safe>{e.signupDefaultUserGroupIDs}</p> : ""}
+          </fieldset>
+          <fieldset class="fieldset">
+            <legend>Custom claims for new accounts</legend>
+            {ro ? (
+              <p class="muted small" safe>{c.signupDefaultCustomClaims.map((x) => `${x.key}=${x.value}`).join(", ") || "None"}</p>
+            ) : (
+              <ClaimRows claims={c.signupDefaultCustomClaims} errors={Object.fromEntries(Object.entries(e).filter(([k]) => k.startsWith("signupDefaultCustomClaims")).map(([k, v]) => [k.replace("signupDefaultCustomClaims", "customClaims"), v]))} />
+            )}
+          </fieldset>
+        </section>
+        <section class="section">
+          <h2>Passkeys</h2>
+          <div class="config-grid">
+            <div class="field">
+              <label for="f-uv">User verification</label>
+              <select id="f-uv" name="webauthnUserVerification" disabled={ro}>
+                <option value="required" selected={c.webauthnUserVerification === "required"}>Required (PIN or biometrics)</option>
+                <option value="preferred" selected={c.webauthnUserVerification === "preferred"}>Preferred</option>
+              </select>
+            </div>
+            <div class="field">
+              <label for="f-att">Authenticator type</label>
+              <select id="f-att" name="webauthnAuthenticatorAttachment" disabled={ro}>
+                <option value="any" selected={c.webauthnAuthenticatorAttachment === "any"}>Any</option>
+                <option value="platform" selected={c.webauthnAuthenticatorAttachment === "platform"}>This device (platform)</option>
+                <option value="cross-platform" selected={c.webauthnAuthenticatorAttachment === "cross-platform"}>Security keys (cross-platform)</option>
+              </select>
+            </div>
+          </div>
+          <Toggle name="webauthnAllowSyncedPasskeys" label="Allow synced passkeys" checked={c.webauthnAllowSyncedPasskeys} disabled={ro} value="true" hint="Passkeys backed up to a password manager or cloud account." />
+        </section>
+        {ro ? "" : (
+          <div class="form-actions sticky-actions">
+            <button type="submit" class="btn">Save configuration</button>
+          </div>
+        )}
+      </div>
+    </form>
+  );
+}
