@@ -21,6 +21,7 @@ import type { Session } from "../account/sessions.ts";
 import { recordAuditEvent, type AuditOrigin } from "../audit/audit-log.ts";
 import type { Config } from "../config.ts";
 import {
+  deleteExpiredOidcState,
   deleteInteraction,
   findAuthorizedClient,
   findLiveInteraction,
@@ -451,6 +452,8 @@ function issueAuthorizationCode(ctx: PersonCtx, origin?: AuditOrigin): Authorize
   const user = findUserById(deps.db, session.userId);
   if (!user || user.disabled === 1) return clientError(deps, request, "access_denied", "This account cannot sign in.");
   const code = randomToken(deps.random);
+  // Housekeeping rides along with sign-ins: expired interactions, codes and tokens go.
+  deleteExpiredOidcState(deps.db, now);
   const isNew = deps.db.transaction(() => {
     insertAuthorizationCode(deps.db, {
       code_hash: hashToken(code),

@@ -303,3 +303,42 @@ describe("person checks", () => {
     expect((await w.authorizeLocation({}, { cookie: s.cookie })).status).toBe(200);
   });
 });
+
+describe("malformed authorization requests never 500", () => {
+  test.each([
+    ["bad percent escape", "client_id=%zz"],
+    ["percent-encoded non-UTF-8", "client_id=%ff%fe"],
+    ["array-style parameters", "client_id[]=x&redirect_uri[0]=y"],
+    ["huge query", "client_id=" + "a".repeat(70_000)],
+    ["empty", ""],
+  ])("GET: %s", async (_n, query) => {
+    w = await makeOidcWorld();
+    const res = await w.call(`/authorize?${query}`, { headers: { cookie: w.cookie } });
+    expect(res.status).toBe(400);
+    expect(res.headers.get("location")).toBeNull();
+    expect(res.headers.get("content-type")).toContain("text/html");
+  });
+  test.each([
+    ["JSON body", "application/json", '{"client_id":"x"}'],
+    ["no content type", "", "client_id=x"],
+    ["non-UTF-8 body", "application/x-www-form-urlencoded", new Uint8Array([0x61, 0x3d, 0xff])],
+  ])("POST: %s", async (_n, type, body) => {
+    w = await makeOidcWorld();
+    const headers: Record<string, string> = { cookie: w.cookie };
+    if (type) headers["content-type"] = type;
+    const res = await w.call("/authorize", { method: "POST", headers, body });
+    expect(res.status).toBe(400);
+    expect(res.headers.get("location")).toBeNull();
+  });
+});
+
+test("housekeeping removes expired interactions and codes at the next sign-in", async () => {
+  w = await makeOidcWorld();
+  await w.authorizeLocation({}, { cookie: null }); // an interaction
+  await w.code(); // a code
+  w.deps.clock.advance(3601);
+  await w.code();
+  const count = (t: string) => w.deps.db.query<{ n: number }, []>(`SELECT COUNT(*) AS n FROM ${t}`).get()!.n;
+  expect(count("oidc_interactions")).toBe(0);
+  expect(count("oidc_authorization_codes")).toBe(1);
+});
