@@ -19,12 +19,12 @@ import os from "node:os";
 import path from "node:path";
 import { installSignalHandlers, rssMb, runCommand, startServer, freePort, stopAll } from "./lib/procs.ts";
 import { median, runWrk, type WrkPoint, type WrkTarget } from "./lib/wrk.ts";
-import { BENCH_DIR, BINARY, ROOT, STATIC_API_KEY, ensureBinary, useBinary, exchangeCode, freshBinaryDir, oursEnv, startOurs, startPeer, type Alg, type Side } from "./lib/sides.ts";
+import { BENCH_DIR, BINARY, ROOT, STATIC_API_KEY, ensureBinary, useBinary, freshBinaryDir, oursEnv, startOurs, startPeer, type Alg, type Side } from "./lib/sides.ts";
 import { joseSignRate, webauthnVerifyRate } from "./lib/raw-rates.ts";
 import { ceremonyLoad, discoverCeremony, signInOnce, type CeremonyContext } from "./lib/ceremony.ts";
-import { CODE_VERIFIER, REDIRECT_URI } from "./lib/pkce.ts";
 import { pool } from "./lib/pool.ts";
 import { seedDatabase } from "./seed.ts";
+import { ENDPOINTS, firstLine, signatureCount, type EndpointDef, type Load } from "./lib/endpoints.ts";
 
 // ---------------------------------------------------------------- options
 
@@ -77,202 +77,18 @@ const findings: string[] = [];
 
 const isCell = (o: Outcome | null | undefined): o is Cell => !!o && !("na" in o);
 
-// ---------------------------------------------------------------- endpoint definitions
-
-interface Load {
-  target: WrkTarget;
-  /** Mints the single-use values for one run of `n` requests. */
-  values?: (n: number) => Promise<string[]>;
-}
-
-interface EndpointDef {
-  key: string;
-  label: string;
-  /** Returns the load, or the reason it cannot be measured on this side. */
-  prepare(side: Side): Promise<Load | { na: string }>;
-}
-
-const form = (side: Side) => ({ Authorization: side.basicAuth, "Content-Type": "application/x-www-form-urlencoded" });
-
-async function probe(url: string, init: RequestInit, check: (status: number, body: string) => string | null): Promise<string | null> {
-  try {
-    const res = await fetch(url, init);
-    const body = await res.text();
-    return check(res.status, body);
-  } catch (e) {
-    return `unreachable: ${e instanceof Error ? e.message : String(e)}`;
-  }
-}
-
-const expectJson = (field: string) => (status: number, body: string) => {
-  if (status !== 200) return `${status} ${body.slice(0, 100)}`;
-  try {
-    return field in (JSON.parse(body) as object) ? null : `no "${field}" in answer`;
-  } catch {
-    return "answer is not JSON";
-  }
-};
-
-/** Number of JWS in a token response (access token when it is a JWT, ID token): the signatures it costs. */
-function signaturesIn(tokenResponse: Record<string, unknown>): number {
-  let n = 0;
-  for (const k of ["access_token", "id_token"]) {
-    const v = tokenResponse[k];
-    if (typeof v === "string" && v.split(".").length === 3 && v.startsWith("eyJ")) n++;
-  }
-  return n;
-}
-
-const signatureCount = new Map<string, number>();
-
-/** A user-bound access token for userinfo and introspection (from one code exchange). */
-const accessTokens = new Map<Side, string>();
-async function accessTokenFor(side: Side): Promise<string | { na: string }> {
-  const known = accessTokens.get(side);
-  if (known) return known;
-  if (!side.endpoints.token) return { na: "no token endpoint" };
-  try {
-    const [code] = await side.mintCodes(1);
-    const t = await exchangeCode(side, code!);
-    if (typeof t.access_token !== "string") return { na: "token response without access_token" };
-    accessTokens.set(side, t.access_token);
-    return t.access_token;
-  } catch (e) {
-    return { na: `no access token: ${firstLine(e)}` };
-  }
-}
-
-function firstLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split("\n")[0]!.slice(0, 140);
-}
-
-const ENDPOINTS: EndpointDef[] = [
-  {
-    key: "discovery",
-    label: "GET discovery",
-    async prepare(side) {
-      const url = side.endpoints.discovery;
-      const bad = await probe(url, {}, expectJson("issuer"));
-      return bad ? { na: `not implemented yet (${bad})` } : { target: { url } };
-    },
-  },
-  {
-    key: "jwks",
-    label: "GET JWKS",
-    async prepare(side) {
-      const url = side.endpoints.jwks;
-      if (!url) return { na: "no jwks_uri" };
-      const bad = await probe(url, {}, expectJson("keys"));
-      return bad ? { na: `not implemented yet (${bad})` } : { target: { url } };
-    },
-  },
-  {
-    key: "token_cc",
-    label: "POST token client_credentials",
-    async prepare(side) {
-      const url = side.endpoints.token;
-      if (!url) return { na: "no token endpoint" };
-      const body = "grant_type=client_credentials";
-      let sigs = 0;
-      const bad = await probe(url, { method: "POST", headers: form(side), body }, (s, b) => {
-        const r = expectJson("access_token")(s, b);
-        if (!r) sigs = signaturesIn(JSON.parse(b) as Record<string, unknown>);
-        return r;
-      });
-      if (bad) return { na: `not implemented yet (${bad})` };
-      signatureCount.set(`${side.name}:token_cc`, sigs);
-      return { target: { url, method: "POST", headers: form(side), body } };
-    },
-  },
-  {
-    key: "token_ac",
-    label: "POST token authorization_code+PKCE",
-    async prepare(side) {
-      const url = side.endpoints.token;
-      if (!url) return { na: "no token endpoint" };
-      try {
-        const [code] = await side.mintCodes(1);
-        const t = await exchangeCode(side, code!);
-        if (typeof t.refresh_token !== "string") return { na: "no refresh_token in the code exchange answer" };
-        signatureCount.set(`${side.name}:token_ac`, signaturesIn(t));
-      } catch (e) {
-        return { na: `not implemented yet (${firstLine(e)})` };
-      }
-      const body = new URLSearchParams({ grant_type: "authorization_code", redirect_uri: REDIRECT_URI, code_verifier: CODE_VERIFIER }).toString() + "&code=";
-      return { target: { url, method: "POST", headers: form(side), body }, values: (n) => side.mintCodes(n) };
-    },
-  },
-  {
-    key: "token_refresh",
-    label: "POST token refresh_token (rotation)",
-    async prepare(side) {
-      const url = side.endpoints.token;
-      if (!url) return { na: "no token endpoint" };
-      const mintRefresh = async (n: number) => {
-        const codes = await side.mintCodes(n);
-        return await pool(codes.length, 16, async (i) => {
-          const t = await exchangeCode(side, codes[i]!);
-          return String(t.refresh_token);
-        });
-      };
-      try {
-        const [rt] = await mintRefresh(1);
-        const res = await fetch(url, { method: "POST", headers: form(side), body: `grant_type=refresh_token&refresh_token=${encodeURIComponent(rt!)}` });
-        const text = await res.text();
-        if (res.status !== 200) return { na: `not implemented yet (${res.status} ${text.slice(0, 100)})` };
-        const j = JSON.parse(text) as Record<string, unknown>;
-        if (typeof j.refresh_token !== "string" || j.refresh_token === rt) return { na: "refresh token not rotated" };
-        signatureCount.set(`${side.name}:token_refresh`, signaturesIn(j));
-      } catch (e) {
-        return { na: `not implemented yet (${firstLine(e)})` };
-      }
-      return { target: { url, method: "POST", headers: form(side), body: "grant_type=refresh_token&refresh_token=" }, values: mintRefresh };
-    },
-  },
-  {
-    key: "userinfo",
-    label: "GET userinfo",
-    async prepare(side) {
-      const url = side.endpoints.userinfo;
-      if (!url) return { na: "no userinfo endpoint" };
-      const at = await accessTokenFor(side);
-      if (typeof at !== "string") return at;
-      const headers = { Authorization: `Bearer ${at}` };
-      const bad = await probe(url, { headers }, expectJson("sub"));
-      return bad ? { na: `not implemented yet (${bad})` } : { target: { url, headers } };
-    },
-  },
-  {
-    key: "introspect",
-    label: "POST introspection",
-    async prepare(side) {
-      const url = side.endpoints.introspect;
-      if (!url) return { na: "no introspection endpoint" };
-      const at = await accessTokenFor(side);
-      if (typeof at !== "string") return at;
-      const body = `token=${encodeURIComponent(at)}`;
-      const bad = await probe(url, { method: "POST", headers: form(side), body }, (s, b) => {
-        const r = expectJson("active")(s, b);
-        if (r) return r;
-        return (JSON.parse(b) as { active: boolean }).active ? null : "active:false for a live token";
-      });
-      return bad ? { na: `not implemented yet (${bad})` } : { target: { url, method: "POST", headers: form(side), body } };
-    },
-  },
-];
-
 // ---------------------------------------------------------------- measuring
 
 /** Rate estimates per side and endpoint, to mint enough single-use values (with margin). */
 const rateEstimate = new Map<string, number>();
 
-async function measurePoint(side: Side, key: string, load: Load, conns: number): Promise<Cell> {
+async function measurePoint(side: Side, key: string, load: Load, conns: number, reps = REPS, tag: string = side.name): Promise<Cell> {
   const points: WrkPoint[] = [];
-  for (let rep = 0; rep < REPS; rep++) {
+  for (let rep = 0; rep < reps; rep++) {
     let target = load.target;
     let valuesFile: string | undefined;
     if (load.values) {
-      const est = rateEstimate.get(`${side.name}:${key}`) ?? 5000;
+      const est = rateEstimate.get(`${tag}:${key}`) ?? 5000;
       const n = Math.ceil(Math.min(est * 1.5, 20_000) * DURATION) + conns;
       const values = await load.values(n);
       valuesFile = path.join(os.tmpdir(), `latchkey-bench-values-${process.pid}.txt`);
@@ -281,7 +97,7 @@ async function measurePoint(side: Side, key: string, load: Load, conns: number):
     }
     const p = await runWrk(target, conns, DURATION);
     points.push(p);
-    if (load.values) rateEstimate.set(`${side.name}:${key}`, Math.max(rateEstimate.get(`${side.name}:${key}`) ?? 0, p.rps));
+    if (load.values) rateEstimate.set(`${tag}:${key}`, Math.max(rateEstimate.get(`${tag}:${key}`) ?? 0, p.rps));
   }
   return {
     rps: median(points.map((p) => p.rps)),
@@ -361,6 +177,7 @@ async function ensureWrk(): Promise<void> {
 }
 
 const raw = { es256: 0, rs256: 0, webauthn: 0 };
+const foot: { idle: number | null; afterTokens: number | null; tokens: number; coldFresh: number | null; coldWarm: number | null } = { idle: null, afterTokens: null, tokens: 0, coldFresh: null, coldWarm: null };
 
 async function rawRates(): Promise<void> {
   log("raw rates: jose ES256/RS256 signing, @simplewebauthn/server verification (one thread, Bun)…");
@@ -496,6 +313,9 @@ async function footprint(): Promise<void> {
     await b.stop();
     await runCommand(["rm", "-rf", dir], { cwd: BENCH_DIR });
   }
+  foot.coldFresh = median(fresh);
+  foot.coldWarm = median(warm);
+  foot.idle = idle;
   facts.push(
     ["cold start to first /healthz answer, fresh data folder (median)", `${median(fresh).toFixed(0)} ms`],
     ["cold start to first /healthz answer, existing data (median)", `${median(warm).toFixed(0)} ms`],
@@ -516,6 +336,8 @@ async function rssAfterTokens(alg: Alg): Promise<void> {
     }
     const before = rssMb(ours.server.pid);
     const p = await runWrk({ ...load.target, maxRequests: total }, 16, 120);
+    foot.afterTokens = rssMb(ours.server.pid);
+    foot.tokens = p.requests;
     facts.push([`RSS after ${Math.round(p.requests / 1000)}k client_credentials token requests`, `${rssMb(ours.server.pid)?.toFixed(1)} MB (${before?.toFixed(1)} MB before; ${Math.round(p.rps)} req/s)`]);
   } finally {
     await ours.cleanup();
@@ -523,24 +345,67 @@ async function rssAfterTokens(alg: Alg): Promise<void> {
 }
 
 /** Token endpoint and userinfo with 100 users vs SCALE_USERS users (+10k clients, 1M audit rows). */
+/**
+ * Token endpoint and userinfo with 100 users vs SCALE_USERS users (+10k clients, as many audit rows):
+ * both servers run at once and their runs alternate, so drift on a shared machine hits both alike.
+ */
 async function scaleSection(): Promise<void> {
   const defs = ENDPOINTS.filter((e) => ["token_cc", "token_ac", "userinfo"].includes(e.key));
-  for (const [label, users] of [["100 users", 100], [`${SCALE_USERS.toLocaleString("en")} users`, SCALE_USERS]] as const) {
-    log(`scale: seeding ${label}…`);
-    const t0 = performance.now();
-    const ours = await startOurs({
-      alg: "ES256",
-      log,
-      seed: (dbPath) => seedDatabase(dbPath, users === 100 ? { users: 100, clients: 10, auditRows: 100 } : { users, clients: 10_000, auditRows: users }),
-    });
-    facts.push([`scale seed (${label})`, `${((performance.now() - t0) / 1000).toFixed(1)} s, database ${(dbBytes(ours.dbPath!) / 2 ** 20).toFixed(0)} MiB`]);
-    try {
-      await measureEndpoints(`scale ${label}`, [ours], defs, [16]);
-      await adminListLatency(ours, label);
-    } finally {
-      await ours.cleanup();
+  const bigLabel = `${SCALE_USERS.toLocaleString("en")} users`;
+  const sides: Array<{ label: string; side: Side }> = [];
+  try {
+    for (const [label, users] of [["100 users", 100], [bigLabel, SCALE_USERS]] as const) {
+      log(`scale: seeding ${label}…`);
+      const t0 = performance.now();
+      const side = await startOurs({
+        alg: "ES256",
+        log,
+        seed: (dbPath) => seedDatabase(dbPath, users === 100 ? { users: 100, clients: 10, auditRows: 100 } : { users, clients: 10_000, auditRows: users }, log),
+      });
+      sides.push({ label, side });
+      facts.push([`scale seed (${label})`, `${((performance.now() - t0) / 1000).toFixed(1)} s, database ${(dbBytes(side.dbPath!) / 2 ** 20).toFixed(0)} MiB`]);
     }
+    for (const def of defs) {
+      const loads = await Promise.all(sides.map(async ({ side }) => { try { return await def.prepare(side); } catch (e) { return { na: firstLine(e) }; } }));
+      const cells: Cell[][] = sides.map(() => []);
+      const na = loads.find((l) => "na" in l) as { na: string } | undefined;
+      if (!na) {
+        for (const l of loads) if (!(l as Load).values) await runWrk((l as Load).target, 16, 1).catch(() => undefined);
+        for (let rep = 0; rep < REPS; rep++) {
+          for (let i = 0; i < sides.length; i++) cells[i]!.push(await measurePoint(sides[i]!.side, def.key, loads[i] as Load, 16, 1, sides[i]!.label));
+        }
+      }
+      const med = (cs: Cell[]): Outcome => (na ? na : { rps: median(cs.map((c) => c.rps)), p50Ms: median(cs.map((c) => c.p50Ms)), p99Ms: median(cs.map((c) => c.p99Ms)), rssMb: cs.at(-1)!.rssMb, errors: cs.reduce((a, c) => a + c.errors, 0) });
+      const small = med(cells[0]!);
+      const big = med(cells[1]!);
+      scaleRows.push({ endpoint: def.label, small, big });
+      log(`scale ${def.label}: 100 users ${describe(small)} | ${bigLabel} ${describe(big)}`);
+    }
+    for (const { label, side } of sides) await adminListLatency(side, label);
+  } finally {
+    for (const { side } of sides) await side.cleanup();
   }
+}
+
+const scaleRows: Array<{ endpoint: string; small: Outcome; big: Outcome }> = [];
+
+function scaleTable(): string[] {
+  if (!scaleRows.length) return [];
+  const big = `${SCALE_USERS.toLocaleString("en")} users`;
+  return [
+    "",
+    `## Scale: 100 users vs ${big} (+10,000 clients, ${SCALE_USERS.toLocaleString("en")} audit rows), 16 connections`,
+    "",
+    "Both databases served at once, runs alternating; medians.",
+    "",
+    `| endpoint | 100 users req/s | p99 ms | ${big} req/s | p99 ms | ratio big/small |`,
+    "| --- | --- | --- | --- | --- | --- |",
+    ...scaleRows.map((r) => {
+      const ratio = isCell(r.small) && isCell(r.big) && r.small.rps > 0 ? (r.big.rps / r.small.rps).toFixed(2) : "";
+      const na = [r.small, r.big].find((o) => "na" in o) as { na: string } | undefined;
+      return `| ${r.endpoint}${na ? ` (n/a: ${na.na})` : ""} | ${fmtRate(r.small)} | ${fmtMs(r.small, "p99Ms")} | ${fmtRate(r.big)} | ${fmtMs(r.big, "p99Ms")} | ${ratio} |`;
+    }),
+  ];
 }
 
 /** Admin list pages: sequential requests, median and worst of 20 (target: under 50 ms at 1M rows). */
@@ -615,6 +480,11 @@ function targets(): string[] {
     check(`${alg} authorization_code ≥ 80% of signing ceiling (${Math.round(rawRate)}/s ÷ ${sigs} signatures = ${Math.round(ceilingRate)}/s)`, ac ? ac >= 0.8 * ceilingRate : null, ac ? `${Math.round(ac)} req/s = ${((ac / ceilingRate) * 100).toFixed(0)}%` : "not measured");
     if (alg === "ES256") check("ES256 authorization_code ≥ 4,000 req/s", ac ? ac >= 4000 : null, ac ? `${Math.round(ac)} req/s` : "not measured");
   }
+  check("idle RSS ≤ 50 MB", foot.idle === null ? null : foot.idle <= 50, foot.idle === null ? "not measured" : `${foot.idle.toFixed(1)} MB`);
+  check("RSS after 100k token requests ≤ 90 MB", foot.afterTokens === null || foot.tokens < 90_000 ? null : foot.afterTokens <= 90, foot.afterTokens === null ? "not measured" : `${foot.afterTokens.toFixed(1)} MB after ${foot.tokens} requests`);
+  check("cold start ≤ 150 ms (existing data)", foot.coldWarm === null ? null : foot.coldWarm <= 150, foot.coldWarm === null ? "not measured" : `${foot.coldWarm.toFixed(0)} ms (fresh data folder: ${foot.coldFresh?.toFixed(0)} ms)`);
+  const ceremony = best(mainSection, "passkey sign-in (begin + finish)", "ours");
+  if (ceremony) out.push(`- info passkey sign-in ${Math.round(ceremony)}/s vs raw @simplewebauthn/server verification ${Math.round(raw.webauthn)}/s (${((ceremony / raw.webauthn) * 100).toFixed(0)}%; the Bun client signing the assertions shares the 2 cores)`);
   return out;
 }
 
@@ -637,6 +507,7 @@ function report(): string {
     `Signatures per token response (JWS counted in the answer): ${sigs || "n/a"}.`,
     "",
     table(),
+    ...scaleTable(),
     "",
     "## Targets (issue 6)",
     "",

@@ -43,7 +43,8 @@ export interface Side {
   /** Single-use authorization codes for REDIRECT_URI with the shared PKCE challenge. */
   mintCodes(n: number): Promise<string[]>;
   notes: string[];
-  /** ours only */
+  /** ours only: stop the server and start it again over the same data (optionally with another command). */
+  restart?(serverCmd?: string[]): Promise<void>;
   dataDir?: string;
   dbPath?: string;
   sessionToken?: string;
@@ -123,6 +124,8 @@ export interface OursOptions {
   /** Seed the database before start (scale runs): called with the migrated, stopped database path. */
   seed?: (dbPath: string) => Promise<void> | void;
   log: (s: string) => void;
+  /** Runs the server with this command instead of the binary (profiling from source); CLI steps still use the binary. */
+  serverCmd?: string[];
 }
 
 export async function startOurs(opts: OursOptions): Promise<Side> {
@@ -193,7 +196,7 @@ export async function startOurs(opts: OursOptions): Promise<Side> {
   ).run(randomUUID(), userId, passkey.credentialIdB64u, passkey.cosePublicKey, now);
   db.close();
 
-  const started = await startServer({ name: "latchkey", cmd: [bin], cwd: dir, env, port, readyPath: "/healthz" });
+  const started = await startServer({ name: "latchkey", cmd: opts.serverCmd ?? [bin], cwd: dir, env, port, readyPath: "/healthz" });
   const base = `http://127.0.0.1:${port}`;
   const endpoints = await discover(base, "/.well-known/openid-configuration", {
     jwks: "/.well-known/jwks.json",
@@ -239,8 +242,12 @@ export async function startOurs(opts: OursOptions): Promise<Side> {
         return code;
       });
     },
+    async restart(serverCmd) {
+      await side.server.stop();
+      side.server = await startServer({ name: "latchkey", cmd: serverCmd ?? [bin], cwd: dir, env, port, readyPath: "/healthz" });
+    },
     async cleanup() {
-      await started.stop();
+      await side.server.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
