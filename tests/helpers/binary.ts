@@ -4,15 +4,23 @@
  *
  *   import { startBinary } from "../helpers/binary.ts";
  *   const server = await startBinary({ env: { ENCRYPTION_KEY: "…" } });   // waits for /healthz → 204
- *   await fetch(server.url + "/healthz");
+ *   await fetch(server.url + "/healthz");                                // server.url = APP_URL
+ *   server.stderr();                                                     // the log so far
  *   const code = await server.stop();                                    // SIGTERM, resolves the exit code
  *   await server.cleanup();                                              // stops if needed, deletes the folder
  *
+ * - `startBinary(options)`: options.env (merged over the defaults; undefined removes one), options.cwd
+ *   (default: the empty folder), options.args (default: none = serve), options.binary (another executable),
+ *   options.waitUntilHealthy (default true), options.timeoutMs (default 20 s).
+ * - `startSourceServer(options)`: the same contract, running `bun src/main.ts` (no compile step).
  * - `ensureBinaryBuilt()` compiles build/out/latchkey once per test process when it is missing or older than
  *   any source (src, templates, static, package.json, bun.lock, tsconfig.json). It does NOT rebuild the
  *   browser bundles: run `bun run build:assets` after editing static/src (a unit test fails when they are stale).
  * - The child gets a minimal environment (PATH, TZ=UTC, HOST=127.0.0.1, PORT, APP_URL) plus `env`; the test
- *   process's own variables are not passed on, so nothing leaks in from the developer's shell.
+ *   process's own variables are not passed on, so nothing leaks in from the developer's shell. Without
+ *   ENCRYPTION_KEY the server generates one into <dataDir>/encryption.key, as on a real first start.
+ * - `SOURCE_COMMAND` is the argv prefix for running CLI commands from the source tree in any working folder;
+ *   `freePort()` gives an unused loopback port.
  * - Every child still running when the test process exits is killed.
  */
 import { copyFileSync, chmodSync, linkSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, existsSync } from "node:fs";
