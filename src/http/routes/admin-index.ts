@@ -10,6 +10,7 @@ import { adminUserRoutes } from "./admin-users.ts";
 import { adminUserGroupRoutes } from "./admin-user-groups.ts";
 import { adminApiKeyRoutes } from "./admin-api-keys.ts";
 import { adminAppConfigRoutes } from "./admin-app-config.ts";
+import { adminOidcClientRoutes } from "./admin-oidc-clients.ts";
 import { apiSignupTokenRoutes } from "./api-signup-tokens.ts";
 import { apiUserGroupRoutes } from "./api-user-groups.ts";
 import { apiUserRoutes } from "./api-users.ts";
@@ -27,5 +28,6 @@ export function adminRoutes(web: WebDeps) {
     .use(adminUserRoutes(web))
     .use(adminUserGroupRoutes(web))
     .use(adminApiKeyRoutes(web))
-    .use(adminAppConfigRoutes(web));
+    .use(adminAppConfigRoutes(web))
+    .use(adminOidcClientRoutes(web));
 }

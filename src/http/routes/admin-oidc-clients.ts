@@ -1,0 +1,187 @@
+/**
+ * Admin pages for OIDC clients: /settings/admin/oidc-clients[/new|/:id]. The rules live in
+ * src/oidc/clients.ts; a new client admits nobody until groups are chosen or it is unrestricted.
+ */
+import { Elysia } from "elysia";
+import type { Session } from "../../account/sessions.ts";
+import { clientInputFromForm, listClientsPage } from "../../admin/oidc-client-admin.ts";
+import { parseListQuery } from "../../admin/pagination.ts";
+import { listAllUserGroups } from "../../db/user-groups.ts";
+import { AppError } from "../../errors.ts";
+import {
+  createClient,
+  createClientSecret,
+  deleteClient,
+  findClientById,
+  listClientSecrets,
+  revokeClientSecret,
+  setAllowedGroups,
+  setUnrestricted,
+  updateClient,
+  type OidcClient,
+} from "../../oidc/clients.ts";
+import {
+  AllowedGroupsSection,
+  ClientDetailContent,
+  ClientDetailPage,
+  ClientForm,
+  ClientList,
+  ClientsPage,
+  EMPTY_CLIENT,
+  NewClientContent,
+  NewClientPage,
+  SecretsSection,
+  type ClientFormValues,
+} from "../../../templates/pages/admin/oidc-clients.tsx";
+import { auditAdminChange, requireAdminPage } from "../admin-auth.ts";
+import { afterChange, attempt, checked, formOf, fragment, listOf, pageCtx } from "../admin-pages.ts";
+import { htmlResponse, isHtmx, navigate } from "../responses.ts";
+import type { WebDeps } from "../web-deps.ts";
+
+function valuesOf(c: OidcClient): ClientFormValues {
+  return {
+    id: c.id,
+    name: c.name,
+    description: c.description,
+    launchUrl: c.launchUrl ?? "",
+    callbackUrls: c.callbackUrls,
+    logoutCallbackUrls: c.logoutCallbackUrls,
+    isPublic: c.isPublic,
+    pkceEnabled: c.pkceEnabled,
+    requiresReauthentication: c.requiresReauthentication,
+    skipConsent: c.skipConsent,
+    accessTokenDurationMinutes: String(c.accessTokenDurationMinutes),
+    refreshTokenDurationMinutes: String(c.refreshTokenDurationMinutes),
+  };
+}
+
+function valuesFromForm(f: Record<string, unknown>): ClientFormValues {
+  const s = (k: string) => (typeof f[k] === "string" ? (f[k] as string) : "");
+  return {
+    id: s("id"),
+    name: s("name"),
+    description: s("description"),
+    launchUrl: s("launchUrl"),
+    callbackUrls: listOf(f.callbackUrl),
+    logoutCallbackUrls: listOf(f.logoutCallbackUrl),
+    isPublic: checked(f.isPublic),
+    pkceEnabled: checked(f.pkceEnabled),
+    requiresReauthentication: checked(f.requiresReauthentication),
+    skipConsent: checked(f.skipConsent),
+    accessTokenDurationMinutes: s("accessTokenDurationMinutes"),
+    refreshTokenDurationMinutes: s("refreshTokenDurationMinutes"),
+  };
+}
+
+export function adminOidcClientRoutes(web: WebDeps) {
+  const admin = (request: Request, fn: (session: Session) => Response): Response => {
+    const s = requireAdminPage(web, request);
+    return s instanceof Response ? s : fn(s);
+  };
+  const groups = () => listAllUserGroups(web.db).map((g) => ({ id: g.id, name: g.name, friendlyName: g.friendly_name }));
+  const getClient = (id: string) => {
+    const c = findClientById(web.db, id);
+    if (!c) throw AppError.notFound("No such OIDC client.");
+    return c;
+  };
+  const detail = (c: OidcClient) => ({ client: c, values: valuesOf(c), groups: groups(), secrets: listClientSecrets(web, c.id), appUrl: web.config.appUrl });
+  const base = (id: string) => `/settings/admin/oidc-clients/${id}`;
+
+  return new Elysia({ name: "admin-oidc-clients" })
+    .get("/settings/admin/oidc-clients", ({ request, query }) =>
+      admin(request, () => {
+        const q = parseListQuery(query);
+        const page = listClientsPage(web.db, q);
+        if (isHtmx(request) && request.headers.get("hx-target") === "client-list") return htmlResponse(ClientList({ page, search: q.search }));
+        const notice = query.deleted ? `Deleted the client ${String(query.deleted)}.` : undefined;
+        return htmlResponse(ClientsPage({ ctx: pageCtx(web, request), page, search: q.search, notice }));
+      }),
+    )
+    .get("/settings/admin/oidc-clients/new", ({ request }) => admin(request, () => htmlResponse(NewClientPage({ ctx: pageCtx(web, request), values: EMPTY_CLIENT }))))
+    .post("/settings/admin/oidc-clients", ({ request, body }) =>
+      admin(request, (session) => {
+        const f = formOf(body);
+        const values = valuesFromForm(f);
+        const ctx = pageCtx(web, request);
+        const r = attempt(() => createClient(web, clientInputFromForm(f, { creating: true }), { createdById: session.userId }));
+        if (!r.ok) {
+          if (isHtmx(request)) return htmlResponse(NewClientContent({ ctx, values, errors: r.errors }), { status: 422 });
+          return htmlResponse(NewClientPage({ ctx, values, errors: r.errors }), { status: 422 });
+        }
+        const { client, secret } = r.value;
+        auditAdminChange(web, request, session, { entity: "oidc_client", action: "create", id: client.id, changes: { name: client.name, callbackUrls: client.callbackUrls, isPublic: client.isPublic, pkceEnabled: client.pkceEnabled } });
+        // The secret exists only in this response: render the client page with it (and move the URL there).
+        const headers = { "HX-Push-Url": base(client.id) };
+        if (isHtmx(request)) return htmlResponse(ClientDetailContent({ ctx, d: detail(client), createdSecret: secret?.secret }), { headers });
+        return htmlResponse(ClientDetailPage({ ctx, d: detail(client), createdSecret: secret?.secret }));
+      }),
+    )
+    .get("/settings/admin/oidc-clients/:id", ({ request, params }) => admin(request, () => htmlResponse(ClientDetailPage({ ctx: pageCtx(web, request), d: detail(getClient(params.id)) }))))
+    .post("/settings/admin/oidc-clients/:id", ({ request, params, body }) =>
+      admin(request, (session) => {
+        getClient(params.id);
+        const f = formOf(body);
+        const values = { ...valuesFromForm(f), id: params.id };
+        const ctx = pageCtx(web, request);
+        const r = attempt(() => updateClient(web, params.id, clientInputFromForm(f, { creating: false })));
+        if (!r.ok) return htmlResponse(ClientForm({ ctx, action: base(params.id), values, creating: false, errors: r.errors, target: "#client-form" }), { status: 422 });
+        auditAdminChange(web, request, session, { entity: "oidc_client", action: "update", id: params.id, changes: { name: r.value.name, callbackUrls: r.value.callbackUrls, isPublic: r.value.isPublic, pkceEnabled: r.value.pkceEnabled } });
+        return afterChange(request, base(params.id), () =>
+          fragment(ClientForm({ ctx, action: base(params.id), values: valuesOf(r.value), creating: false, saved: true, target: "#client-form" }), { flash: { kind: "success", message: `Saved ${r.value.name}.` } }),
+        );
+      }),
+    )
+    .post("/settings/admin/oidc-clients/:id/groups", ({ request, params, body }) =>
+      admin(request, (session) => {
+        getClient(params.id);
+        const ids = listOf(formOf(body).userGroupIds);
+        const c = setAllowedGroups(web, params.id, ids);
+        auditAdminChange(web, request, session, { entity: "oidc_client", action: "set_allowed_groups", id: c.id, changes: { userGroupIds: ids } });
+        return afterChange(request, base(c.id), () => htmlResponse(AllowedGroupsSection({ ctx: pageCtx(web, request), client: c, groups: groups(), saved: "Allowed groups saved." })));
+      }),
+    )
+    .post("/settings/admin/oidc-clients/:id/unrestrict", ({ request, params }) =>
+      admin(request, (session) => {
+        const c = setUnrestricted(web, params.id, true);
+        auditAdminChange(web, request, session, { entity: "oidc_client", action: "unrestrict", id: c.id });
+        return afterChange(request, base(c.id), () => htmlResponse(AllowedGroupsSection({ ctx: pageCtx(web, request), client: c, groups: groups() })));
+      }),
+    )
+    .post("/settings/admin/oidc-clients/:id/restrict", ({ request, params }) =>
+      admin(request, (session) => {
+        const c = setUnrestricted(web, params.id, false);
+        auditAdminChange(web, request, session, { entity: "oidc_client", action: "restrict", id: c.id });
+        return afterChange(request, base(c.id), () => htmlResponse(AllowedGroupsSection({ ctx: pageCtx(web, request), client: c, groups: groups() })));
+      }),
+    )
+    .post("/settings/admin/oidc-clients/:id/secrets", ({ request, params }) =>
+      admin(request, (session) => {
+        getClient(params.id);
+        const ctx = pageCtx(web, request);
+        const r = attempt(() => createClientSecret(web, params.id));
+        if (!r.ok) return htmlResponse(SecretsSection({ ctx, clientId: params.id, secrets: listClientSecrets(web, params.id), error: Object.values(r.errors)[0] }), { status: 422 });
+        auditAdminChange(web, request, session, { entity: "oidc_client", action: "create_secret", id: params.id, changes: { secretId: r.value.id, prefix: r.value.prefix } });
+        // Without htmx the new secret would be lost after a redirect: it is shown in the page itself.
+        if (!isHtmx(request)) return htmlResponse(ClientDetailPage({ ctx, d: detail(getClient(params.id)), createdSecret: r.value.secret }));
+        return htmlResponse(SecretsSection({ ctx, clientId: params.id, secrets: listClientSecrets(web, params.id), created: r.value.secret }));
+      }),
+    )
+    .post("/settings/admin/oidc-clients/:id/secrets/:secretId/revoke", ({ request, params }) =>
+      admin(request, (session) => {
+        getClient(params.id);
+        if (!revokeClientSecret(web.db, params.id, params.secretId)) throw AppError.notFound("No such client secret.");
+        auditAdminChange(web, request, session, { entity: "oidc_client", action: "revoke_secret", id: params.id, changes: { secretId: params.secretId } });
+        return afterChange(request, base(params.id), () =>
+          fragment(SecretsSection({ ctx: pageCtx(web, request), clientId: params.id, secrets: listClientSecrets(web, params.id) }), { flash: { kind: "success", message: "Secret revoked." } }),
+        );
+      }),
+    )
+    .post("/settings/admin/oidc-clients/:id/delete", ({ request, params }) =>
+      admin(request, (session) => {
+        const c = getClient(params.id);
+        deleteClient(web.db, c.id);
+        auditAdminChange(web, request, session, { entity: "oidc_client", action: "delete", id: c.id, changes: { name: c.name } });
+        return navigate(request, `/settings/admin/oidc-clients?deleted=${encodeURIComponent(c.name)}`);
+      }),
+    );
+}

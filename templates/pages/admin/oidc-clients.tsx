@@ -1,0 +1,429 @@
+/**
+ * Admin: OIDC clients. List, create (secret shown once after create), edit (callback URL rows),
+ * allowed user groups with Unrestrict, secrets, and an integration panel with every endpoint URL.
+ */
+import type { PageContext } from "../../page-context.ts";
+import type { OidcClient, ClientSecretInfo } from "../../../src/oidc/clients.ts";
+import type { Page } from "../../../src/admin/pagination.ts";
+import { AdminLayout, Csrf, EmptyState, Field, FormErrors, formatDateTime, PageHeader, Pager, Toggle } from "./admin-shell.tsx";
+
+export type ClientListRow = { id: string; name: string; callbackURLs: string[]; isPublic: boolean; isGroupRestricted: boolean; allowedUserGroups: { friendlyName: string }[] };
+
+export function ClientsPage(p: { ctx: PageContext; page: Page<ClientListRow>; search: string; notice?: string }): JSX.Element {
+  return (
+    <AdminLayout ctx={p.ctx} title="OIDC clients">
+      <PageHeader title="OIDC clients" lead="The apps that sign people in with this server.">
+        <a class="btn" href="/settings/admin/oidc-clients/new">Add OIDC client</a>
+      </PageHeader>
+      {p.notice ? <div class="alert alert-success" role="status" safe>{p.notice}</div> : ""}
+      <section class="section">
+        <form class="search-bar" role="search" method="get" action="/settings/admin/oidc-clients" hx-get="/settings/admin/oidc-clients" hx-target="#client-list" hx-swap="outerHTML" hx-trigger="input changed delay:250ms from:find input, submit" hx-push-url="true">
+          <label class="sr-only" for="client-search">Search clients</label>
+          <input id="client-search" type="search" name="search" value={p.search} placeholder="Search by name or client id" autocomplete="off" />
+          <button type="submit" class="btn btn-secondary">Search</button>
+        </form>
+        <ClientList page={p.page} search={p.search} />
+      </section>
+    </AdminLayout>
+  );
+}
+
+export function accessBadge(c: { isGroupRestricted: boolean; allowedUserGroups: unknown[] }): JSX.Element {
+  if (!c.isGroupRestricted) return <span class="badge badge-success">Everyone</span>;
+  if (c.allowedUserGroups.length === 0) return <span class="badge badge-warning">Nobody yet</span>;
+  return <span class="badge badge-accent" safe>{`${c.allowedUserGroups.length} group${c.allowedUserGroups.length === 1 ? "" : "s"}`}</span>;
+}
+
+export function ClientList({ page, search }: { page: Page<ClientListRow>; search: string }): JSX.Element {
+  return (
+    <div id="client-list">
+      {page.data.length === 0 ? (
+        <EmptyState title={search ? "No matching clients" : "No OIDC clients yet"} text={search ? "Try another name." : "Add the first app with “Add OIDC client”."} />
+      ) : (
+        <ul class="list">
+          {page.data.map((c) => (
+            <li class="list-item">
+              <div class="icon-tile" aria-hidden="true" safe>{c.name.slice(0, 1).toUpperCase()}</div>
+              <div class="grow">
+                <a class="title" href={`/settings/admin/oidc-clients/${c.id}`} safe>{c.name}</a>
+                <div class="meta mono" safe>{c.id}</div>
+              </div>
+              <div class="actions">
+                {c.isPublic ? <span class="badge">Public</span> : ""}
+                {accessBadge(c)}
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+      <Pager base="/settings/admin/oidc-clients" search={search} page={page.pagination.currentPage} totalPages={page.pagination.totalPages} totalItems={page.pagination.totalItems} target="#client-list" noun="client" />
+    </div>
+  );
+}
+
+export interface ClientFormValues {
+  id: string;
+  name: string;
+  description: string;
+  launchUrl: string;
+  callbackUrls: string[];
+  logoutCallbackUrls: string[];
+  isPublic: boolean;
+  pkceEnabled: boolean;
+  requiresReauthentication: boolean;
+  skipConsent: boolean;
+  accessTokenDurationMinutes: string;
+  refreshTokenDurationMinutes: string;
+}
+
+export const EMPTY_CLIENT: ClientFormValues = {
+  id: "",
+  name: "",
+  description: "",
+  launchUrl: "",
+  callbackUrls: [],
+  logoutCallbackUrls: [],
+  isPublic: false,
+  pkceEnabled: true,
+  requiresReauthentication: false,
+  skipConsent: false,
+  accessTokenDurationMinutes: "60",
+  refreshTokenDurationMinutes: "43200",
+};
+
+function UrlRows(p: { name: string; label: string; values: string[]; error?: string; hint: string; placeholder: string }): JSX.Element {
+  const rows = p.values.length ? p.values : [""];
+  return (
+    <fieldset class="fieldset">
+      <legend safe>{p.label}</legend>
+      <p class="hint small muted" safe>{p.hint}</p>
+      <div class="url-rows" data-rows>
+        {rows.map((v, i) => (
+          <div class="url-row" data-row>
+            <input type="url" name={p.name} value={v} placeholder={p.placeholder} aria-label={`${p.label} ${i + 1}`} aria-invalid={p.error ? "true" : undefined} />
+            <button type="button" class="btn btn-ghost btn-sm" data-remove-row aria-label={`Remove ${p.label} ${i + 1}`}>Remove</button>
+          </div>
+        ))}
+        <template data-row-template>
+          <div class="url-row" data-row>
+            <input type="url" name={p.name} value="" placeholder={p.placeholder} aria-label={p.label} />
+            <button type="button" class="btn btn-ghost btn-sm" data-remove-row aria-label="Remove URL">Remove</button>
+          </div>
+        </template>
+        {p.error ? <p class="error-text" safe>{p.error}</p> : ""}
+        <button type="button" class="btn btn-secondary btn-sm" data-add-row>Add URL</button>
+      </div>
+    </fieldset>
+  );
+}
+
+export function ClientForm(p: { ctx: PageContext; action: string; values: ClientFormValues; creating: boolean; errors?: Record<string, string>; saved?: boolean; target: string }): JSX.Element {
+  const v = p.values;
+  const e = p.errors ?? {};
+  return (
+    <form id="client-form" class="section" method="post" action={p.action} hx-post={p.action} hx-target={p.target} hx-swap="outerHTML" novalidate>
+      <Csrf ctx={p.ctx} />
+      <h2>{p.creating ? "Client" : "Settings"}</h2>
+      {p.saved ? <div class="alert alert-success" role="status" data-autofocus tabindex="-1">Saved.</div> : ""}
+      <FormErrors errors={p.errors} />
+      <div class="grid-2">
+        <Field name="name" label="Name" value={v.name} error={e.name} required maxlength={100} placeholder="Forgejo" autofocus={p.creating} />
+        <Field name="launchUrl" label="Client launch URL" type="url" value={v.launchUrl} error={e.launchUrl} placeholder="https://git.example.com" hint="The app's address, linked from My apps." />
+      </div>
+      {p.creating ? <Field name="id" label="Client ID" value={v.id} error={e.id} maxlength={128} placeholder="generated" hint="Leave empty for a random id; or 2–128 letters, digits, . _ -" /> : ""}
+      <Field name="description" label="Description" value={v.description} error={e.description} maxlength={1000} />
+      <UrlRows name="callbackUrl" label="Callback URLs" values={v.callbackUrls} error={e.callbackUrls} placeholder="https://git.example.com/user/oauth2/Pocket/callback" hint="Where the app receives the sign-in result; its documentation names it. A * wildcard is allowed in the path." />
+      <UrlRows name="logoutCallbackUrl" label="Logout callback URLs" values={v.logoutCallbackUrls} error={e.logoutCallbackUrls} placeholder="https://git.example.com/" hint="Allowed post_logout_redirect_uri values (optional)." />
+      <fieldset class="fieldset">
+        <legend>Security</legend>
+        <Toggle name="isPublic" label="Public client" checked={v.isPublic} error={e.isPublic} hint="For apps that cannot keep a secret (single-page or mobile apps): no client secret, PKCE required." />
+        <Toggle name="pkceEnabled" label="PKCE" checked={v.pkceEnabled} error={e.pkceEnabled} hint="Require a code challenge (S256). Turn off only if the app does not support it." />
+        <Toggle name="requiresReauthentication" label="Requires re-authentication" checked={v.requiresReauthentication} hint="Ask for the passkey on every sign-in to this app." />
+        <Toggle name="skipConsent" label="Skip consent" checked={v.skipConsent} hint="Do not ask people to approve the requested scopes." />
+      </fieldset>
+      <div class="grid-2">
+        <Field name="accessTokenDurationMinutes" label="Access token lifetime (minutes)" type="number" min="1" value={v.accessTokenDurationMinutes} error={e.accessTokenDurationMinutes} required />
+        <Field name="refreshTokenDurationMinutes" label="Refresh token lifetime (minutes)" type="number" min="1" value={v.refreshTokenDurationMinutes} error={e.refreshTokenDurationMinutes} required hint="43200 minutes = 30 days." />
+      </div>
+      <div class="form-actions">
+        {p.creating ? <a class="btn btn-secondary" href="/settings/admin/oidc-clients">Cancel</a> : ""}
+        <button type="submit" class="btn">{p.creating ? "Save" : "Save changes"}</button>
+      </div>
+    </form>
+  );
+}
+
+export function NewClientPage(p: { ctx: PageContext; values: ClientFormValues; errors?: Record<string, string> }): JSX.Element {
+  return (
+    <AdminLayout ctx={p.ctx} title="Add OIDC client">
+      <NewClientContent ctx={p.ctx} values={p.values} errors={p.errors} />
+    </AdminLayout>
+  );
+}
+
+export function NewClientContent(p: { ctx: PageContext; values: ClientFormValues; errors?: Record<string, string> }): JSX.Element {
+  return (
+    <div id="client-page">
+      <PageHeader title="Add OIDC client" lead="After saving you get the client ID and secret to paste into the app." back={{ href: "/settings/admin/oidc-clients", label: "OIDC clients" }} />
+      <ClientForm ctx={p.ctx} action="/settings/admin/oidc-clients" values={p.values} creating target="#client-page" errors={p.errors} />
+    </div>
+  );
+}
+
+export interface ClientDetail {
+  client: OidcClient;
+  values: ClientFormValues;
+  groups: { id: string; name: string; friendlyName: string }[];
+  secrets: ClientSecretInfo[];
+  appUrl: string;
+}
+
+export function ClientDetailPage(p: { ctx: PageContext; d: ClientDetail; createdSecret?: string }): JSX.Element {
+  return (
+    <AdminLayout ctx={p.ctx} title={p.d.client.name}>
+      <ClientDetailContent ctx={p.ctx} d={p.d} createdSecret={p.createdSecret} />
+    </AdminLayout>
+  );
+}
+
+export function ClientDetailContent(p: { ctx: PageContext; d: ClientDetail; createdSecret?: string }): JSX.Element {
+  const c = p.d.client;
+  const base = `/settings/admin/oidc-clients/${c.id}`;
+  return (
+    <div id="client-page">
+      <PageHeader title={c.name} back={{ href: "/settings/admin/oidc-clients", label: "OIDC clients" }}>
+        {c.isPublic ? <span class="badge">Public</span> : <span class="badge">Confidential</span>}
+        {accessBadge({ isGroupRestricted: !c.unrestricted, allowedUserGroups: c.allowedGroupIds })}
+      </PageHeader>
+      <div class="stack">
+        <section class="section" aria-labelledby="credentials-title">
+          <h2 id="credentials-title">Credentials</h2>
+          {p.createdSecret ? (
+            <div class="secret-box" data-autofocus tabindex="-1" role="status">
+              <p class="small">
+                <strong>Client created. Copy the secret now:</strong> it is stored only as a hash and will not be shown again.
+              </p>
+              <div class="copy-row">
+                <code class="secret" id="created-secret" safe>{p.createdSecret}</code>
+                <button type="button" class="btn btn-secondary btn-sm" data-copy={p.createdSecret}>Copy secret</button>
+              </div>
+            </div>
+          ) : (
+            ""
+          )}
+          <dl class="kv">
+            <dt>Client ID</dt>
+            <dd><code id="client-id" safe>{c.id}</code></dd>
+            <dd><button type="button" class="btn btn-secondary btn-sm" data-copy={c.id}>Copy</button></dd>
+          </dl>
+        </section>
+        <AllowedGroupsSection ctx={p.ctx} client={c} groups={p.d.groups} />
+        <ClientForm ctx={p.ctx} action={base} values={p.d.values} creating={false} target="#client-form" />
+        {c.isPublic ? "" : <SecretsSection ctx={p.ctx} clientId={c.id} secrets={p.d.secrets} />}
+        <IntegrationPanel appUrl={p.d.appUrl} client={c} />
+        <section class="section danger-zone">
+          <h2>Delete client</h2>
+          <p class="muted small">The app can no longer sign anyone in; its tokens and consents are deleted.</p>
+          <form method="post" action={`${base}/delete`} hx-post={`${base}/delete`} hx-confirm={`Delete the client ${c.name}?`} data-confirm={`Delete the client ${c.name}?`}>
+            <Csrf ctx={p.ctx} />
+            <button type="submit" class="btn btn-danger">Delete client</button>
+          </form>
+        </section>
+      </div>
+    </div>
+  );
+}
+
+export function AllowedGroupsSection(p: { ctx: PageContext; client: OidcClient; groups: ClientDetail["groups"]; saved?: string }): JSX.Element {
+  const c = p.client;
+  const base = `/settings/admin/oidc-clients/${c.id}`;
+  const allowed = new Set(c.allowedGroupIds);
+  return (
+    <section class="section" id="client-groups" aria-labelledby="groups-title">
+      <div class="section-header">
+        <div>
+          <h2 id="groups-title">Allowed user groups</h2>
+          <p class="muted small">Only members of these groups may sign in to this app.</p>
+        </div>
+        {c.unrestricted ? (
+          <form method="post" action={`${base}/restrict`} hx-post={`${base}/restrict`} hx-target="#client-groups" hx-swap="outerHTML">
+            <Csrf ctx={p.ctx} />
+            <button type="submit" class="btn btn-secondary">Restrict to groups</button>
+          </form>
+        ) : (
+          <form method="post" action={`${base}/unrestrict`} hx-post={`${base}/unrestrict`} hx-target="#client-groups" hx-swap="outerHTML" hx-confirm="Let everyone with an account sign in to this app?" data-confirm="Let everyone with an account sign in to this app?">
+            <Csrf ctx={p.ctx} />
+            <button type="submit" class="btn btn-secondary" id="unrestrict">Unrestrict</button>
+          </form>
+        )}
+      </div>
+      {p.saved ? <div class="alert alert-success" role="status" safe>{p.saved}</div> : ""}
+      {c.unrestricted ? (
+        <div class="alert alert-info" role="status">
+          <strong>Unrestricted.</strong>
+          Everyone with an account may sign in to this app.
+        </div>
+      ) : (
+        <>
+          {allowed.size === 0 ? (
+            <div class="alert alert-warning" role="status" id="nobody-allowed">
+              <strong>Nobody can sign in to this app yet.</strong>
+              Choose the groups that may use it, or click Unrestrict to admit everyone.
+            </div>
+          ) : (
+            ""
+          )}
+          <form method="post" action={`${base}/groups`} hx-post={`${base}/groups`} hx-target="#client-groups" hx-swap="outerHTML">
+            <Csrf ctx={p.ctx} />
+            <input type="hidden" name="userGroupIds" value="" />
+            {p.groups.length === 0 ? (
+              <p class="muted small">
+                No groups yet. <a href="/settings/admin/user-groups">Create a group</a>, or unrestrict the app.
+              </p>
+            ) : (
+              <div class="check-grid">
+                {p.groups.map((g) => (
+                  <label class="checkbox">
+                    <input type="checkbox" name="userGroupIds" value={g.id} checked={allowed.has(g.id)} />
+                    <span>
+                      <span safe>{g.friendlyName}</span>
+                      <span class="hint mono" safe>{g.name}</span>
+                    </span>
+                  </label>
+                ))}
+              </div>
+            )}
+            {p.groups.length ? (
+              <div class="form-actions">
+                <button type="submit" class="btn btn-secondary">Save allowed groups</button>
+              </div>
+            ) : (
+              ""
+            )}
+          </form>
+        </>
+      )}
+    </section>
+  );
+}
+
+export function SecretsSection(p: { ctx: PageContext; clientId: string; secrets: ClientSecretInfo[]; created?: string; error?: string }): JSX.Element {
+  const base = `/settings/admin/oidc-clients/${p.clientId}/secrets`;
+  return (
+    <section class="section" id="client-secrets" aria-labelledby="secrets-title">
+      <div class="section-header">
+        <div>
+          <h2 id="secrets-title">Client secrets</h2>
+          <p class="muted small">Several secrets can be live at once, so you can rotate without downtime.</p>
+        </div>
+        <form method="post" action={base} hx-post={base} hx-target="#client-secrets" hx-swap="outerHTML">
+          <Csrf ctx={p.ctx} />
+          <button type="submit" class="btn btn-secondary">Create secret</button>
+        </form>
+      </div>
+      {p.error ? <div class="alert alert-error" role="alert" safe>{p.error}</div> : ""}
+      {p.created ? (
+        <div class="secret-box" data-autofocus tabindex="-1" role="status">
+          <p class="small"><strong>New secret — copy it now.</strong> It will not be shown again.</p>
+          <div class="copy-row">
+            <code class="secret" safe>{p.created}</code>
+            <button type="button" class="btn btn-secondary btn-sm" data-copy={p.created}>Copy</button>
+          </div>
+        </div>
+      ) : (
+        ""
+      )}
+      {p.secrets.length === 0 ? (
+        <p class="muted small">No secret: the app cannot authenticate until you create one.</p>
+      ) : (
+        <ul class="list">
+          {p.secrets.map((s) => (
+            <li class="list-item">
+              <div class="grow">
+                <div class="title"><code safe>{`${s.prefix}••••••••`}</code> {s.expired ? <span class="badge badge-danger">Expired</span> : ""}</div>
+                <div class="meta">
+                  Created <span safe>{formatDateTime(s.createdAt)}</span> · <span>{s.expiresAt ? `expires ${formatDateTime(s.expiresAt)}` : "no expiry"}</span>
+                </div>
+              </div>
+              <div class="actions">
+                <form method="post" action={`${base}/${s.id}/revoke`} hx-post={`${base}/${s.id}/revoke`} hx-target="#client-secrets" hx-swap="outerHTML" hx-confirm="Revoke this secret? Apps using it can no longer sign in." data-confirm="Revoke this secret?">
+                  <Csrf ctx={p.ctx} />
+                  <button type="submit" class="btn btn-ghost btn-sm danger-text">Revoke</button>
+                </form>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function Snippet({ text }: { text: string }): JSX.Element {
+  return (
+    <div class="snippet">
+      <pre><code safe>{text}</code></pre>
+      <button type="button" class="btn btn-secondary btn-sm" data-copy={text}>Copy</button>
+    </div>
+  );
+}
+
+export function IntegrationPanel({ appUrl, client }: { appUrl: string; client: OidcClient }): JSX.Element {
+  const endpoints: [string, string][] = [
+    ["Issuer", appUrl],
+    ["Discovery URL", `${appUrl}/.well-known/openid-configuration`],
+    ["Authorization", `${appUrl}/authorize`],
+    ["Token", `${appUrl}/api/oidc/token`],
+    ["Userinfo", `${appUrl}/api/oidc/userinfo`],
+    ["JWKS", `${appUrl}/.well-known/jwks.json`],
+    ["End session (logout)", `${appUrl}/api/oidc/end-session`],
+    ["Introspection", `${appUrl}/api/oidc/introspect`],
+    ["Device authorization", `${appUrl}/api/oidc/device/authorize`],
+  ];
+  const secret = client.isPublic ? "" : "<client secret>";
+  const generic = [`OIDC_ISSUER=${appUrl}`, `OIDC_DISCOVERY_URL=${appUrl}/.well-known/openid-configuration`, `OIDC_CLIENT_ID=${client.id}`, ...(secret ? [`OIDC_CLIENT_SECRET=${secret}`] : []), "OIDC_SCOPES=openid profile email groups"].join("\n");
+  const forgejo = [
+    "Authentication type: OAuth2",
+    "OAuth2 provider: OpenID Connect",
+    `Client ID: ${client.id}`,
+    `Client secret: ${secret || "(public client: none)"}`,
+    `OpenID Connect Auto Discovery URL: ${appUrl}/.well-known/openid-configuration`,
+    "Additional scopes: openid email profile groups",
+  ].join("\n");
+  const oauth2Proxy = [
+    "--provider=oidc",
+    `--oidc-issuer-url=${appUrl}`,
+    `--client-id=${client.id}`,
+    `--client-secret=${secret || "unused"}`,
+    "--scope=openid email profile groups",
+    ...(client.pkceEnabled ? ["--code-challenge-method=S256"] : []),
+  ].join("\n");
+  return (
+    <section class="section" aria-labelledby="integration-title">
+      <h2 id="integration-title">Connect an app</h2>
+      <p class="muted small">Most apps only need the discovery URL, the client ID and the secret.</p>
+      <dl class="kv">
+        {endpoints.map(([label, url]) => (
+          <>
+            <dt safe>{label}</dt>
+            <dd><code safe>{url}</code></dd>
+            <dd><button type="button" class="btn btn-ghost btn-sm" data-copy={url}>Copy</button></dd>
+          </>
+        ))}
+      </dl>
+      <h3 class="snippets-title">Snippets</h3>
+      <details class="snippet-group" open>
+        <summary>Environment variables (generic)</summary>
+        <Snippet text={generic} />
+      </details>
+      <details class="snippet-group">
+        <summary>Forgejo / Gitea (Site administration → Authentication sources)</summary>
+        <Snippet text={forgejo} />
+      </details>
+      <details class="snippet-group">
+        <summary>oauth2-proxy</summary>
+        <Snippet text={oauth2Proxy} />
+      </details>
+    </section>
+  );
+}
