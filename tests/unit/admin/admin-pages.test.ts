@@ -1,0 +1,158 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import type { App } from "../../../src/app.ts";
+import { findClientById, verifyClientSecret } from "../../../src/oidc/clients.ts";
+import { apiReq, json, makeAdminFixture, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
+import { makeTestApp, type TestDeps } from "../../helpers/test-deps.ts";
+
+let app: App;
+let deps: TestDeps;
+let f: AdminFixture;
+
+beforeEach(async () => {
+  ({ app, deps } = await makeTestApp());
+  f = makeAdminFixture(deps);
+});
+afterEach(() => deps.cleanup());
+
+const PAGES = [
+  "/settings/admin/users",
+  "/settings/admin/users/new",
+  "/settings/admin/user-groups",
+  "/settings/admin/oidc-clients",
+  "/settings/admin/oidc-clients/new",
+  "/settings/admin/api-keys",
+  "/settings/admin/signup-tokens",
+  "/settings/admin/application-configuration",
+];
+
+describe("every admin page", () => {
+  test("200 for an admin, 403 for a member, redirect to /login for anonymous", async () => {
+    for (const path of PAGES) {
+      const ok = await app.handle(pageReq(deps, f.admin, "GET", path));
+      expect([path, ok.status]).toEqual([path, 200]);
+      expect(ok.headers.get("content-type")).toBe("text/html; charset=utf-8");
+      expect((await app.handle(pageReq(deps, f.member, "GET", path))).status).toBe(403);
+      const anon = await app.handle(new Request(deps.config.appUrl + path));
+      expect(anon.status).toBe(303);
+      expect(anon.headers.get("location")!.startsWith("/login?redirect=")).toBe(true);
+    }
+  });
+});
+
+describe("OIDC client pages", () => {
+  test("create shows the secret once, admits nobody; groups, unrestrict, secrets, edit, delete", async () => {
+    const bad = await app.handle(pageReq(deps, f.admin, "POST", "/settings/admin/oidc-clients", { htmx: true, form: { name: "", callbackUrl: ["nope"] } }));
+    expect(bad.status).toBe(422);
+    const badHtml = await bad.text();
+    expect(badHtml.startsWith('<div id="client-page">')).toBe(true);
+    expect(badHtml).toContain("Enter a name.");
+
+    const res = await app.handle(
+      pageReq(deps, f.admin, "POST", "/settings/admin/oidc-clients", {
+        htmx: true,
+        form: { name: "Forgejo", launchUrl: "https://git.example.com", callbackUrl: ["https://git.example.com/cb1", "https://git.example.com/cb2", ""], pkceEnabled: "on", accessTokenDurationMinutes: "60", refreshTokenDurationMinutes: "43200" },
+      }),
+    );
+    expect(res.status).toBe(200);
+    const pushed = res.headers.get("hx-push-url")!;
+    const id = pushed.split("/").pop()!;
+    const html = await res.text();
+    const secret = /id="created-secret">([A-Za-z0-9]{32})</.exec(html)![1]!;
+    expect(verifyClientSecret(deps, id, secret)).toBe(true);
+    expect(html).toContain("Nobody can sign in to this app yet.");
+    const client = findClientById(deps.db, id)!;
+    expect(client.callbackUrls).toEqual(["https://git.example.com/cb1", "https://git.example.com/cb2"]);
+    expect(client.pkceEnabled).toBe(true);
+    expect(client.unrestricted).toBe(false);
+    // The detail page never shows the secret again.
+    const page = await (await app.handle(pageReq(deps, f.admin, "GET", pushed))).text();
+    expect(page).not.toContain(secret);
+    expect(page).toContain("/.well-known/openid-configuration");
+
+    const g = await json(app, apiReq(deps, f.admin.key, "POST", "/api/user-groups", { friendlyName: "Family" }));
+    const groups = await app.handle(pageReq(deps, f.admin, "POST", `${pushed}/groups`, { htmx: true, form: { userGroupIds: ["", g.body.id] } }));
+    expect(groups.status).toBe(200);
+    expect(findClientById(deps.db, id)!.allowedGroupIds).toEqual([g.body.id]);
+    const un = await app.handle(pageReq(deps, f.admin, "POST", `${pushed}/unrestrict`, { htmx: true }));
+    expect(await un.text()).toContain("Everyone with an account may sign in");
+    expect(findClientById(deps.db, id)!.unrestricted).toBe(true);
+
+    const s = await app.handle(pageReq(deps, f.admin, "POST", `${pushed}/secrets`, { htmx: true }));
+    const s2 = /<code class="secret">([A-Za-z0-9]{32})</.exec(await s.text())![1]!;
+    expect(verifyClientSecret(deps, id, s2)).toBe(true);
+
+    const upd = await app.handle(pageReq(deps, f.admin, "POST", pushed, { htmx: true, form: { name: "Forgejo 2", callbackUrl: ["https://git.example.com/cb1"], accessTokenDurationMinutes: "30", refreshTokenDurationMinutes: "600" } }));
+    expect(upd.status).toBe(200);
+    expect(findClientById(deps.db, id)).toMatchObject({ name: "Forgejo 2", pkceEnabled: false, accessTokenDurationMinutes: 30 });
+    const updBad = await app.handle(pageReq(deps, f.admin, "POST", pushed, { htmx: true, form: { name: "X", callbackUrl: [""] } }));
+    expect(updBad.status).toBe(422);
+
+    const del = await app.handle(pageReq(deps, f.admin, "POST", `${pushed}/delete`, { htmx: true }));
+    expect(del.headers.get("hx-redirect")).toBe("/settings/admin/oidc-clients?deleted=Forgejo%202");
+    expect(findClientById(deps.db, id)).toBeNull();
+  });
+});
+
+describe("group, API key, sign-up link and configuration pages", () => {
+  test("groups: create (422 then ok), members, allowed apps, claims, delete", async () => {
+    const bad = await app.handle(pageReq(deps, f.admin, "POST", "/settings/admin/user-groups", { htmx: true, form: { friendlyName: "" } }));
+    expect(bad.status).toBe(422);
+    const ok = await app.handle(pageReq(deps, f.admin, "POST", "/settings/admin/user-groups", { htmx: true, form: { friendlyName: "Media Users", name: "" } }));
+    const loc = ok.headers.get("hx-redirect")!;
+    const id = loc.split("/").pop()!.split("?")[0]!;
+    const members = await app.handle(pageReq(deps, f.admin, "POST", `/settings/admin/user-groups/${id}/members`, { htmx: true, form: { userIds: ["", f.member.user.id] } }));
+    expect(await members.text()).toContain("1 of 2 users");
+    const claims = await app.handle(pageReq(deps, f.admin, "POST", `/settings/admin/user-groups/${id}/claims`, { htmx: true, form: { claimKey: "tier", claimValue: "gold" } }));
+    expect(claims.status).toBe(200);
+    const detail = await json(app, apiReq(deps, f.admin.key, "GET", `/api/user-groups/${id}`));
+    expect(detail.body).toMatchObject({ name: "media_users", customClaims: [{ key: "tier", value: "gold" }] });
+    expect(detail.body.users.map((u: any) => u.username)).toEqual(["bob"]);
+    const del = await app.handle(pageReq(deps, f.admin, "POST", `/settings/admin/user-groups/${id}/delete`, { htmx: true }));
+    expect(del.status).toBe(204);
+  });
+
+  test("API keys page: the key is shown once and works; revoke", async () => {
+    const bad = await app.handle(pageReq(deps, f.admin, "POST", "/settings/admin/api-keys", { htmx: true, form: { name: "ci", expiresAt: "2020-01-01" } }));
+    expect(bad.status).toBe(422);
+    const ok = await app.handle(pageReq(deps, f.admin, "POST", "/settings/admin/api-keys", { htmx: true, form: { name: "Deploy bot", expiresAt: "2027-06-01" } }));
+    const html = await ok.text();
+    const key = /<code class="secret">([A-Za-z0-9]{32})</.exec(html)![1]!;
+    expect(html).toContain('hx-swap-oob="true"');
+    expect((await json(app, apiReq(deps, key, "GET", "/api/users"))).status).toBe(200);
+  });
+
+  test("sign-up links page creates a link shown once", async () => {
+    const ok = await app.handle(pageReq(deps, f.admin, "POST", "/settings/admin/signup-tokens", { htmx: true, form: { ttl: "7d", usageLimit: "2" } }));
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toMatch(/http:\/\/localhost:1411\/st\/[A-Za-z0-9]{32}/);
+    const bad = await app.handle(pageReq(deps, f.admin, "POST", "/settings/admin/signup-tokens", { htmx: true, form: { ttl: "7d", usageLimit: "0" } }));
+    expect(bad.status).toBe(422);
+  });
+
+  test("configuration page saves, validates, and unchecked toggles become false", async () => {
+    const bad = await app.handle(pageReq(deps, f.admin, "POST", "/settings/admin/application-configuration", { htmx: true, form: { appName: "x".repeat(40), sessionDuration: "60", homePageUrl: "/", accentColor: "default", allowUserSignups: "open" } }));
+    expect(bad.status).toBe(422);
+    expect(await bad.text()).toContain("must be 1–30 characters");
+    const ok = await app.handle(
+      pageReq(deps, f.admin, "POST", "/settings/admin/application-configuration", {
+        htmx: true,
+        form: { appName: "Home ID", sessionDuration: "120", homePageUrl: "/settings/apps", accentColor: "#112233", allowUserSignups: "withToken", signupDefaultUserGroupIDs: [""], claimKey: [""], claimValue: [""] },
+      }),
+    );
+    expect(ok.status).toBe(200);
+    const all = await json(app, apiReq(deps, f.admin.key, "GET", "/api/application-configuration/all"));
+    const v = Object.fromEntries(all.body.map((e: any) => [e.key, e.value]));
+    expect(v).toMatchObject({ appName: "Home ID", sessionDuration: "120", allowOwnAccountEdit: "false", allowUserSignups: "withToken", accentColor: "#112233" });
+  });
+
+  test("configuration page is read-only with UI_CONFIG_DISABLED", async () => {
+    deps.cleanup();
+    ({ app, deps } = await makeTestApp({ UI_CONFIG_DISABLED: "true" }));
+    f = makeAdminFixture(deps);
+    const page = await (await app.handle(pageReq(deps, f.admin, "GET", "/settings/admin/application-configuration"))).text();
+    expect(page).toContain("Read-only: UI_CONFIG_DISABLED=true.");
+    expect(page).not.toContain("Save configuration");
+    const post = await app.handle(pageReq(deps, f.admin, "POST", "/settings/admin/application-configuration", { htmx: true, form: { appName: "x" } }));
+    expect(post.status).toBe(403);
+  });
+});
