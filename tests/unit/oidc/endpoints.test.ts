@@ -261,3 +261,41 @@ describe("end-session", () => {
     expect(await res.text()).toContain("You are signed out");
   });
 });
+
+describe("authorized clients (My apps)", () => {
+  test("listed after sign-in; revoking forgets consent and kills the tokens", async () => {
+    const { listAuthorizedClients, revokeAuthorizedClient } = await import("../../../src/oidc/authorized-clients.ts");
+    w = await makeOidcWorld();
+    const t = await tokens(w);
+    const list = listAuthorizedClients(w.deps.db, w.user.id);
+    expect(list.map((a) => a.client.id)).toEqual([w.client.id]);
+    expect(list[0]!.scopes).toEqual(["openid", "profile", "email", "groups"]);
+    expect(revokeAuthorizedClient(w.deps.db, w.user.id, w.client.id)).toBe(true);
+    expect(listAuthorizedClients(w.deps.db, w.user.id)).toEqual([]);
+    expect((await w.token({ grant_type: "refresh_token", refresh_token: t.refresh_token })).status).toBe(400);
+    expect((await w.call("/api/oidc/userinfo", { headers: { authorization: `Bearer ${t.access_token}` } })).status).toBe(401);
+    expect(revokeAuthorizedClient(w.deps.db, w.user.id, w.client.id)).toBe(false);
+  });
+});
+
+describe("malformed requests to the other endpoints never 500", () => {
+  test.each([
+    ["/api/oidc/userinfo", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" }],
+    ["/api/oidc/userinfo", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "access_token=a&access_token=b" }],
+    ["/api/oidc/userinfo", { headers: { authorization: "Bearer " + "a".repeat(20_000) } }],
+    ["/api/oidc/userinfo", { headers: { authorization: "Bearer a b c" } }],
+    ["/api/oidc/introspect", { method: "POST", headers: { "content-type": "text/plain" }, body: "token=x" }],
+    ["/api/oidc/introspect", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", authorization: "Basic %%%" }, body: "token=x" }],
+    ["/api/oidc/revoke", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "token=%ff" }],
+    ["/api/oidc/revoke", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "" }],
+    ["/api/oidc/end-session?id_token_hint=%zz", {}],
+    ["/api/oidc/end-session?id_token_hint=a.b.c&id_token_hint=d", {}],
+    ["/api/oidc/end-session", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" }],
+    ["/api/oidc/end-session?id_token_hint=" + "eyJ".repeat(3000), {}],
+  ] as [string, RequestInit][])("%s %#", async (path, init) => {
+    w = await makeOidcWorld();
+    const res = await w.call(path, init);
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+  });
+});
