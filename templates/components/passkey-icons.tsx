@@ -1,12 +1,16 @@
 /** Inline SVG icons for the passkey pages (stroke icons, currentColor; no inline styles). */
 
+/** A fingerprint: what people associate with unlocking a passkey. */
 export function PasskeyIcon(): JSX.Element {
   return (
     <svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">
-      <circle cx="9" cy="7.5" r="3.5" />
-      <path d="M2.5 20v-1.5A4.5 4.5 0 0 1 7 14h4" />
-      <circle cx="17" cy="12.5" r="2.5" />
-      <path d="M17 15v6l1.5-1.2L17 18.5l1.5-1.2" />
+      <path d="M5 11a7 7 0 0 1 12.6-4.2" />
+      <path d="M19 11v1a16 16 0 0 1-.5 4" />
+      <path d="M8.3 8.6A4.5 4.5 0 0 1 16.5 11v1a12 12 0 0 1-.8 4.3" />
+      <path d="M12 11.5V13a10 10 0 0 1-1.4 5.2" />
+      <path d="M7.5 12v1a12 12 0 0 1-1 4.8" />
+      <path d="M4.6 15c.25-.95.4-1.95.4-3" />
+      <path d="M14.2 17.8c-.3 1.1-.7 2.1-1.2 3" />
     </svg>
   );
 }

@@ -1,6 +1,5 @@
 import { Layout } from "../layout.tsx";
 import type { PageContext } from "../page-context.ts";
-import { ShieldIcon } from "../components/passkey-icons.tsx";
 import { TextField } from "../components/text-field.tsx";
 
 export interface SetupValues {
@@ -39,7 +38,6 @@ export function SetupPage(props: { ctx: PageContext; values?: SetupValues; error
           <li class="step current" aria-current="step"><span class="step-dot">1</span> Your account</li>
           <li class="step"><span class="step-dot">2</span> Your passkey</li>
         </ol>
-        <div class="hero-icon"><ShieldIcon /></div>
         <h1 id="setup-title">Create the administrator</h1>
         <p class="lead">This is the first account. Next you will create a passkey for it — no password, ever.</p>
         <SetupForm {...props} />
