@@ -102,7 +102,7 @@ export function oidcRoutes(web: WebDeps) {
       }
       case "not-allowed": {
         const ctx = buildPageContext(web, web.assets, request);
-        return htmlResponse(NotAllowedPage({ ctx, clientName: outcome.client.name }), { status: 403 });
+        return htmlResponse(NotAllowedPage({ ctx, clientName: outcome.client.name, noGroups: outcome.client.allowedGroupIds.length === 0 }), { status: 403 });
       }
       case "error-page": {
         const ctx = buildPageContext(web, web.assets, request);

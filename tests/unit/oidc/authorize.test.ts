@@ -211,7 +211,7 @@ describe("person checks", () => {
     expect(res.status).toBe(403);
     const html = await res.text();
     expect(html).toContain("You are not allowed to access this service");
-    expect(html).toContain("Test App");
+    expect(html).toContain("Nobody may use <strong>Test App</strong> yet");
     expectClientError(await w.authorizeLocation({ prompt: "none" }), "access_denied");
   });
   test("disallowed group vs allowed group", async () => {
@@ -220,7 +220,9 @@ describe("person checks", () => {
     const other = insertTestGroup(w.deps, "other");
     setAllowedGroups(w.deps, w.client.id, [staff.id]);
     addUserToGroup(w.deps, w.user.id, other.id);
-    expect((await w.authorizeLocation()).status).toBe(403);
+    const denied = await w.authorizeLocation();
+    expect(denied.status).toBe(403);
+    expect(await denied.text()).toContain("Your account is not in a group that may use");
     addUserToGroup(w.deps, w.user.id, staff.id);
     expect(loc(await w.authorizeLocation()).searchParams.get("code")).toBeTruthy();
   });
