@@ -11,6 +11,7 @@ import { adminUserGroupRoutes } from "./admin-user-groups.ts";
 import { adminApiKeyRoutes } from "./admin-api-keys.ts";
 import { adminAppConfigRoutes } from "./admin-app-config.ts";
 import { adminOidcClientRoutes } from "./admin-oidc-clients.ts";
+import { myAppsRoutes } from "./admin-my-apps.ts";
 import { apiSignupTokenRoutes } from "./api-signup-tokens.ts";
 import { apiUserGroupRoutes } from "./api-user-groups.ts";
 import { apiUserRoutes } from "./api-users.ts";
@@ -29,5 +30,6 @@ export function adminRoutes(web: WebDeps) {
     .use(adminUserGroupRoutes(web))
     .use(adminApiKeyRoutes(web))
     .use(adminAppConfigRoutes(web))
-    .use(adminOidcClientRoutes(web));
+    .use(adminOidcClientRoutes(web))
+    .use(myAppsRoutes(web));
 }

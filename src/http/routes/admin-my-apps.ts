@@ -1,0 +1,76 @@
+/**
+ * "My apps": /settings/apps (page) and Pocket ID's JSON endpoints
+ * GET /api/oidc/users/me/clients, GET /api/oidc/users/me/authorized-clients,
+ * DELETE /api/oidc/users/me/authorized-clients/:clientId, GET /api/oidc/users/:id/authorized-clients (admin).
+ * Revoking forgets the consent and ends that client's tokens for the person.
+ */
+import { Elysia } from "elysia";
+import type { Database } from "bun:sqlite";
+import { isoTime } from "../../admin/pagination.ts";
+import { getUser } from "../../admin/user-admin.ts";
+import { recordAuditEvent } from "../../audit/audit-log.ts";
+import { AppError } from "../../errors.ts";
+import { listAuthorizedClients, revokeAuthorizedClient } from "../../oidc/authorized-clients.ts";
+import { isUserAllowedForClient, listClients } from "../../oidc/clients.ts";
+import { AuthorizedAppsSection, MyAppsPage } from "../../../templates/pages/apps/my-apps.tsx";
+import { authenticateApiRequest, requireAdminApi, requireUserPage } from "../admin-auth.ts";
+import { afterChange, fragment, pageCtx } from "../admin-pages.ts";
+import { auditOrigin } from "../request-context.ts";
+import { htmlResponse, jsonResponse } from "../responses.ts";
+import type { WebDeps } from "../web-deps.ts";
+
+export function launchableApps(db: Database, userId: string) {
+  return listClients(db)
+    .filter((c) => isUserAllowedForClient(db, c, userId))
+    .sort((a, b) => a.name.localeCompare(b.name, undefined, { sensitivity: "base" }))
+    .map((c) => ({ id: c.id, name: c.name, description: c.description, launchUrl: c.launchUrl, hasLogo: c.hasLogo }));
+}
+
+function authorizedApps(db: Database, userId: string) {
+  return listAuthorizedClients(db, userId).map((a) => ({ id: a.client.id, name: a.client.name, scopes: a.scopes, lastUsedAt: a.lastUsedAt, hasLogo: a.client.hasLogo }));
+}
+
+const authorizedJson = (a: ReturnType<typeof authorizedApps>[number]) => ({ client: { id: a.id, name: a.name, hasLogo: a.hasLogo }, scope: a.scopes.join(" "), lastUsedAt: isoTime(a.lastUsedAt) });
+
+export function myAppsRoutes(web: WebDeps) {
+  const revoke = (request: Request, userId: string, clientId: string) => {
+    if (!revokeAuthorizedClient(web.db, userId, clientId)) throw AppError.notFound("You have not authorized this app.");
+    recordAuditEvent(web, "SESSION_REVOKED", { userId, origin: auditOrigin(request), data: { clientId, reason: "authorization_revoked" } });
+  };
+  return new Elysia({ name: "my-apps" })
+    .get("/settings/apps", ({ request }) => {
+      const s = requireUserPage(web, request);
+      if (s instanceof Response) return s;
+      return htmlResponse(MyAppsPage({ ctx: pageCtx(web, request), apps: launchableApps(web.db, s.userId), authorized: authorizedApps(web.db, s.userId) }));
+    })
+    .post("/settings/apps/:clientId/revoke", ({ request, params }) => {
+      const s = requireUserPage(web, request);
+      if (s instanceof Response) return s;
+      revoke(request, s.userId, params.clientId);
+      return afterChange(request, "/settings/apps", () =>
+        fragment(AuthorizedAppsSection({ ctx: pageCtx(web, request), authorized: authorizedApps(web.db, s.userId) }), { flash: { kind: "success", message: "Access revoked." } }),
+      );
+    })
+    .get("/api/oidc/users/me/clients", ({ request }) => {
+      const p = authenticateApiRequest(web, request);
+      const data = p.isStatic ? [] : launchableApps(web.db, p.userId);
+      return jsonResponse({ data, pagination: { totalPages: 1, totalItems: data.length, currentPage: 1, itemsPerPage: data.length } });
+    })
+    .get("/api/oidc/users/me/authorized-clients", ({ request }) => {
+      const p = authenticateApiRequest(web, request);
+      const data = p.isStatic ? [] : authorizedApps(web.db, p.userId).map(authorizedJson);
+      return jsonResponse({ data, pagination: { totalPages: 1, totalItems: data.length, currentPage: 1, itemsPerPage: data.length } });
+    })
+    .delete("/api/oidc/users/me/authorized-clients/:clientId", ({ request, params }) => {
+      const p = authenticateApiRequest(web, request);
+      if (p.isStatic) throw AppError.notFound("You have not authorized this app.");
+      revoke(request, p.userId, params.clientId);
+      return new Response(null, { status: 204 });
+    })
+    .get("/api/oidc/users/:id/authorized-clients", ({ request, params }) => {
+      requireAdminApi(web, request);
+      getUser(web.db, params.id);
+      const data = authorizedApps(web.db, params.id).map(authorizedJson);
+      return jsonResponse({ data, pagination: { totalPages: 1, totalItems: data.length, currentPage: 1, itemsPerPage: data.length } });
+    });
+}

@@ -1,0 +1,50 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import type { App } from "../../../src/app.ts";
+import { upsertAuthorizedClient } from "../../../src/db/oidc-grants.ts";
+import { createClient, setAllowedGroups } from "../../../src/oidc/clients.ts";
+import { createUserGroup, setGroupMembers } from "../../../src/admin/user-groups.ts";
+import { apiReq, json, makeAdminFixture, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
+import { makeTestApp, req, type TestDeps } from "../../helpers/test-deps.ts";
+
+let app: App;
+let deps: TestDeps;
+let f: AdminFixture;
+
+beforeEach(async () => {
+  ({ app, deps } = await makeTestApp());
+  f = makeAdminFixture(deps);
+});
+afterEach(() => deps.cleanup());
+
+describe("My apps", () => {
+  test("lists the clients the user may use, and authorized apps with revoke", async () => {
+    const g = createUserGroup(deps, { friendlyName: "Family" });
+    setGroupMembers(deps.db, g.id, { userIds: [f.member.user.id] });
+    const forgejo = createClient(deps, { name: "Forgejo", callbackUrls: ["https://git.example.com/cb"], launchUrl: "https://git.example.com" }).client;
+    setAllowedGroups(deps, forgejo.id, [g.id]);
+    createClient(deps, { name: "Everyone app", callbackUrls: ["https://all.example.com/cb"], unrestricted: true });
+    createClient(deps, { name: "Secret app", callbackUrls: ["https://secret.example.com/cb"] });
+    upsertAuthorizedClient(deps.db, { user_id: f.member.user.id, client_id: forgejo.id, scope: JSON.stringify(["openid", "email"]), created_at: 1, last_used_at: 2 });
+
+    const page = await app.handle(pageReq(deps, f.member, "GET", "/settings/apps"));
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('href="https://git.example.com"');
+    expect(html).toContain("Everyone app");
+    expect(html).not.toContain("Secret app");
+    expect(html).toContain("Revoke access");
+
+    const apps = await json(app, apiReq(deps, f.member.key, "GET", "/api/oidc/users/me/clients"));
+    expect(apps.body.data.map((a: any) => a.name)).toEqual(["Everyone app", "Forgejo"]);
+    const authorized = await json(app, apiReq(deps, f.member.key, "GET", "/api/oidc/users/me/authorized-clients"));
+    expect(authorized.body.data).toEqual([{ client: { id: forgejo.id, name: "Forgejo", hasLogo: false }, scope: "openid email", lastUsedAt: "1970-01-01T00:00:02.000Z" }]);
+    expect((await json(app, apiReq(deps, f.admin.key, "GET", `/api/oidc/users/${f.member.user.id}/authorized-clients`))).body.data).toHaveLength(1);
+    expect((await json(app, apiReq(deps, f.member.key, "GET", `/api/oidc/users/${f.member.user.id}/authorized-clients`))).status).toBe(403);
+
+    const revoke = await app.handle(pageReq(deps, f.member, "POST", `/settings/apps/${forgejo.id}/revoke`, { htmx: true }));
+    expect(revoke.status).toBe(200);
+    expect(await revoke.text()).toContain("You have not authorized any app yet.");
+    expect((await json(app, apiReq(deps, f.member.key, "DELETE", `/api/oidc/users/me/authorized-clients/${forgejo.id}`))).status).toBe(404);
+    expect((await app.handle(req(deps, "/settings/apps"))).status).toBe(303);
+  });
+});
