@@ -7,6 +7,7 @@
  *   re-authentication refreshes the session's authentication time.
  */
 import { Elysia } from "elysia";
+import { deletePasskey, listPasskeys, renamePasskey, type PasskeyView } from "../../account/passkeys.ts";
 import { recordReauthentication } from "../../account/sessions.ts";
 import { recordAuditEvent } from "../../audit/audit-log.ts";
 import { findUserById } from "../../db/users.ts";
@@ -21,6 +22,19 @@ import { jsonResponse } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
 
 type Body = Record<string, unknown> | null | undefined;
+
+/** Pocket ID's passkey DTO (camelCase, RFC 3339 times), plus what the account page shows. */
+function passkeyDto(p: PasskeyView) {
+  return {
+    id: p.id,
+    name: p.name,
+    createdAt: new Date(p.createdAt * 1000).toISOString(),
+    lastUsedAt: p.lastUsedAt ? new Date(p.lastUsedAt * 1000).toISOString() : null,
+    backupEligible: p.synced,
+    backupState: p.backedUp,
+    provider: p.provider,
+  };
+}
 
 // The library checks the shape of the response itself; here it only has to be an object.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -103,6 +117,25 @@ export function webauthnApiRoutes(web: WebDeps) {
       if (user.id !== session.userId) throw AppError.passkey("This passkey belongs to a different account. Use one of your own passkeys.");
       recordReauthentication(web, session);
       return jsonResponse({ redirect: redirectOf(body) ?? homePath(web) });
+    })
+
+    // Own passkeys as JSON (Pocket ID: /api/webauthn/credentials). Cookie sessions only.
+    .get("/api/webauthn/credentials", ({ request }) => jsonResponse(listPasskeys(web.db, requireSession(request).userId).map(passkeyDto)))
+    .patch("/api/webauthn/credentials/:id", ({ request, params, body }) => {
+      const session = requireSession(request);
+      const name = (body as Body)?.name;
+      if (typeof name !== "string") throw AppError.badRequest("name: a string is required.");
+      try {
+        return jsonResponse(passkeyDto(renamePasskey(web, session.userId, params.id, name, auditOrigin(request))));
+      } catch (error) {
+        if (error instanceof AppError && error.code === "validation_failed") throw new AppError("bad_request", error.message, error.fields);
+        throw error;
+      }
+    })
+    .delete("/api/webauthn/credentials/:id", ({ request, params, query }) => {
+      const session = requireSession(request);
+      deletePasskey(web, session.userId, params.id, { confirmLast: query.confirmLast === "true", origin: auditOrigin(request) });
+      return new Response(null, { status: 204 });
     })
 
     .post("/api/webauthn/logout", ({ request }) => {

@@ -1,0 +1,108 @@
+/** The account page and its JSON twin: profile edits, passkey API, start-page routing, page contracts. */
+import { afterEach, expect, test } from "bun:test";
+import { createSession } from "../../src/account/sessions.ts";
+import { createUser } from "../../src/admin/users.ts";
+import { updateAppConfig } from "../../src/admin/app-config.ts";
+import { nowSeconds } from "../../src/lib/clock.ts";
+import { AppClient } from "../helpers/app-client.ts";
+import { SoftAuthenticator } from "../helpers/soft-authenticator.ts";
+import { makeTestApp, type TestDeps } from "../helpers/test-deps.ts";
+
+let deps: TestDeps | null = null;
+afterEach(() => deps?.cleanup());
+
+async function signedIn() {
+  const t = await makeTestApp();
+  deps = t.deps;
+  const user = createUser(t.deps, { username: "ada", email: "ada@example.com", firstName: "Ada", lastName: "Lovelace", isAdmin: true });
+  const client = new AppClient(t.app, t.deps);
+  client.jar.set("latchkey_session", createSession(t.deps, { userId: user.id, amr: ["phr"], durationMinutes: 60 }).token);
+  await client.get("/settings/account");
+  return { ...t, user, client };
+}
+
+test("/ sends people to setup, sign-in or their home page", async () => {
+  const t = await makeTestApp();
+  deps = t.deps;
+  const anon = new AppClient(t.app, t.deps);
+  expect((await anon.get("/")).headers.get("location")).toBe("/setup");
+  expect((await anon.get("/login")).headers.get("location")).toBe("/setup");
+  const user = createUser(t.deps, { username: "ada", email: null, firstName: "Ada", lastName: "" });
+  expect((await anon.get("/")).headers.get("location")).toBe("/login");
+  anon.jar.set("latchkey_session", createSession(t.deps, { userId: user.id, amr: ["phr"], durationMinutes: 60 }).token);
+  expect((await anon.get("/")).headers.get("location")).toBe("/settings/account");
+});
+
+test("the sign-in page has passkey autofill and no password field anywhere", async () => {
+  const t = await makeTestApp();
+  deps = t.deps;
+  createUser(t.deps, { username: "ada", email: null, firstName: "Ada", lastName: "" });
+  const html = await (await new AppClient(t.app, t.deps).get("/login?redirect=%2Fauthorize%3Fclient_id%3Dx")).text();
+  expect(html).toContain('autocomplete="username webauthn"');
+  expect(html).toContain('data-redirect="/authorize?client_id=x"');
+  expect(html).toContain('href="/lc?redirect=%2Fauthorize%3Fclient_id%3Dx"');
+  expect(html).not.toMatch(/type="password"/);
+  expect(html).not.toMatch(/<script>|\sstyle="|\son[a-z]+="/);
+});
+
+test("profile: inline validation (422), case-insensitive uniqueness, save, and the allowOwnAccountEdit switch", async () => {
+  const { client, user, deps: d } = await signedIn();
+  createUser(d, { username: "Bob", email: "bob@example.com", firstName: "Bob", lastName: "" });
+  const htmx = { headers: { "hx-request": "true" } };
+  const bad = await client.postForm("/settings/account/profile", { firstName: "", lastName: "", displayName: "", username: "bob", email: "BOB@example.com" }, htmx);
+  expect(bad.status).toBe(422);
+  const html = await bad.text();
+  expect(html.startsWith('<section class="section" id="profile"')).toBe(true);
+  expect(html).toContain("Enter a first name.");
+  expect(html).toContain("This username is already taken.");
+  expect(html).toContain("Another account already uses this email address.");
+
+  const ok = await client.postForm("/settings/account/profile", { firstName: "Augusta", lastName: "King", displayName: "", username: "ada.king", email: "ada@example.org" }, htmx);
+  expect(ok.status).toBe(200);
+  expect(await ok.text()).toContain("Your profile was saved.");
+  const row = d.db.query<{ username: string; display_name: string; email: string }, [string]>("SELECT username, display_name, email FROM users WHERE id = ?").get(user.id)!;
+  expect(row).toEqual({ username: "ada.king", display_name: "Augusta King", email: "ada@example.org" });
+
+  updateAppConfig(d.db, { allowOwnAccountEdit: false }, nowSeconds(d.clock));
+  const page = await (await client.get("/settings/account")).text();
+  expect(page).toContain("Your administrator manages these details.");
+  expect((await client.postForm("/settings/account/profile", { firstName: "X", username: "x" })).status).toBe(403);
+});
+
+test("passkeys as JSON: list, rename, delete (the last only with confirmLast)", async () => {
+  const { client, deps: d } = await signedIn();
+  const start = await client.postJson("/api/webauthn/register/start", {});
+  const { options } = (await start.json()) as { options: Parameters<SoftAuthenticator["register"]>[0] };
+  expect(options.authenticatorSelection).toMatchObject({ residentKey: "required", userVerification: "required" });
+  expect(options.attestation).toBe("none");
+  expect(options.pubKeyCredParams.map((p) => p.alg)).toEqual([-7, -8, -257]);
+  expect(options.rp).toEqual({ id: "localhost", name: "Latchkey" });
+  expect(Buffer.from(options.user.id, "base64url").toString()).toBe(d.db.query<{ id: string }, []>("SELECT id FROM users WHERE username = 'ada'").get()!.id);
+  const reg = await client.postJson("/api/webauthn/register/finish", { response: new SoftAuthenticator().register(options, { origin: d.config.appUrl }) });
+  expect(reg.status).toBe(201);
+
+  // excludeCredentials now names it.
+  const again = (await (await client.postJson("/api/webauthn/register/start", {})).json()) as { options: { excludeCredentials: { id: string }[] } };
+  expect(again.options.excludeCredentials).toHaveLength(1);
+
+  const list = (await (await client.get("/api/webauthn/credentials")).json()) as { id: string; name: string; backupEligible: boolean }[];
+  expect(list).toHaveLength(1);
+  expect(list[0]).toMatchObject({ name: "Passkey", backupEligible: false });
+  const renamed = await client.request(`/api/webauthn/credentials/${list[0]!.id}`, { method: "PATCH", headers: { "content-type": "application/json", "x-csrf-token": client.csrfToken }, body: JSON.stringify({ name: "  YubiKey  " }) });
+  expect(renamed.status).toBe(200);
+  expect(((await renamed.json()) as { name: string }).name).toBe("YubiKey");
+  const empty = await client.request(`/api/webauthn/credentials/${list[0]!.id}`, { method: "PATCH", headers: { "content-type": "application/json", "x-csrf-token": client.csrfToken }, body: JSON.stringify({ name: "" }) });
+  expect(empty.status).toBe(400);
+  expect(await empty.json()).toEqual({ error: "bad_request", message: "Please correct the highlighted fields.", fields: { name: "Enter a name." } });
+
+  const del = (q: string) => client.request(`/api/webauthn/credentials/${list[0]!.id}${q}`, { method: "DELETE", headers: { "x-csrf-token": client.csrfToken } });
+  expect((await del("")).status).toBe(409);
+  expect((await del("?confirmLast=true")).status).toBe(204);
+  expect((await del("?confirmLast=true")).status).toBe(404);
+  const audit = d.db.query<{ event: string }, []>("SELECT event FROM audit_logs ORDER BY created_at, rowid").all().map((r) => r.event);
+  expect(audit).toEqual(["PASSKEY_ADDED", "PASSKEY_RENAMED", "PASSKEY_REMOVED"]);
+
+  // Anonymous: 401 JSON.
+  const anon = new AppClient(client.app, d);
+  expect((await anon.get("/api/webauthn/credentials")).status).toBe(401);
+});
