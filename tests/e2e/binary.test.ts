@@ -2,7 +2,7 @@
  * The binary is the product: built once, copied into an empty folder, started there with an empty data
  * folder. It must serve /healthz, an HTML page and a static asset with nothing read from the source tree.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -10,6 +10,9 @@ import { Database } from "bun:sqlite";
 import { startBinary, type RunningBinary } from "../helpers/binary.ts";
 import { latestSchemaVersion } from "../../src/db/migrate.ts";
 import { VERSION } from "../../src/version.ts";
+
+// These tests start real processes: allow for a cold start on a loaded 2-core machine.
+setDefaultTimeout(30_000);
 
 describe("compiled binary from an empty folder", () => {
   let server: RunningBinary;

@@ -1,5 +1,5 @@
 /** The CLI contract, from a real process: `bun src/main.ts <command>` (the binary runs the same code). */
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { loadConfig } from "../../src/config.ts";
@@ -9,6 +9,9 @@ import { openRuntime } from "../../src/runtime.ts";
 import { VERSION } from "../../src/version.ts";
 import { freePort, SOURCE_COMMAND, startSourceServer, type RunningBinary } from "../helpers/binary.ts";
 import { makeTempDir } from "../helpers/test-deps.ts";
+
+// These tests start real processes: allow for a cold start on a loaded 2-core machine.
+setDefaultTimeout(30_000);
 
 const cleanups: (() => unknown)[] = [];
 afterAll(async () => {

@@ -2,13 +2,16 @@
  * install.sh in --root mode (a staging folder): fresh install, re-run (upgrade keeps data and key),
  * uninstall (keeps data), purge. Nothing outside the staging folder may be touched.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { loadConfig, parseDotEnv } from "../../src/config.ts";
 import { VERSION } from "../../src/version.ts";
 import { ensureBinaryBuilt } from "../helpers/binary.ts";
 import { makeTempDir } from "../helpers/test-deps.ts";
+
+// These tests start real processes: allow for a cold start on a loaded 2-core machine.
+setDefaultTimeout(30_000);
 
 const SCRIPT = path.resolve(import.meta.dir, "../../install.sh");
 let stage: string;

@@ -6,13 +6,16 @@
  * read the whole body (the CSRF check looks for `_csrf` in it) before it can answer, so the request is
  * genuinely unfinished when the signal arrives — no test-only route needed.
  */
-import { afterEach, expect, test } from "bun:test";
+import { afterEach, expect, setDefaultTimeout, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { existsSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import path from "node:path";
 import { acquireServerLock } from "../../src/db/server-lock.ts";
 import { startSourceServer, type RunningBinary } from "../helpers/binary.ts";
+
+// These tests start real processes: allow for a cold start on a loaded 2-core machine.
+setDefaultTimeout(30_000);
 
 let server: RunningBinary | null = null;
 afterEach(async () => {
