@@ -88,8 +88,11 @@ async function measurePoint(side: Side, key: string, load: Load, conns: number, 
     let target = load.target;
     let valuesFile: string | undefined;
     if (load.values) {
-      const est = rateEstimate.get(`${tag}:${key}`) ?? 5000;
-      const n = Math.ceil(Math.min(est * 1.5, 20_000) * DURATION) + conns;
+      // Enough values for the run at the best rate seen so far (+20%), capped: a run that uses them all
+      // up stops early, and its rate is still computed over the time it ran.
+      const est = rateEstimate.get(`${tag}:${key}`) ?? 3000;
+      const cap = key === "token_refresh" ? 5000 : 12_000;
+      const n = Math.ceil(Math.min(est * 1.2 * DURATION, cap)) + conns;
       const values = await load.values(n);
       valuesFile = path.join(os.tmpdir(), `latchkey-bench-values-${process.pid}.txt`);
       writeFileSync(valuesFile, values.join("\n") + "\n");
@@ -326,25 +329,39 @@ async function footprint(): Promise<void> {
 /** RSS after 100k client_credentials (or authorization-code) token requests on a fresh server. */
 async function rssAfterTokens(alg: Alg): Promise<void> {
   const ours = await startOurs({ alg, log });
+  const total = QUICK ? 20_000 : 100_000;
   try {
-    const def = ENDPOINTS.find((e) => e.key === "token_cc")!;
-    const load = await def.prepare(ours);
-    const total = QUICK ? 20_000 : 100_000;
-    if ("na" in load) {
-      facts.push([`RSS after ${total / 1000}k token requests`, `n/a (${load.na})`]);
-      return;
-    }
     const before = rssMb(ours.server.pid);
-    const p = await runWrk({ ...load.target, maxRequests: total }, 16, 120);
+    const cc = await ENDPOINTS.find((e) => e.key === "token_cc")!.prepare(ours);
+    let requests = 0;
+    let label = "client_credentials token requests";
+    if (!("na" in cc)) {
+      requests = (await runWrk({ ...cc.target, maxRequests: total }, 16, 120)).requests;
+    } else {
+      // No client_credentials: authorization-code exchanges, their codes minted through /authorize in batches.
+      const ac = await ENDPOINTS.find((e) => e.key === "token_ac")!.prepare(ours);
+      if ("na" in ac) {
+        facts.push([`RSS after ${total / 1000}k token requests`, `n/a (${ac.na})`]);
+        return;
+      }
+      label = "authorization-code exchanges (+ as many /authorize)";
+      const file = path.join(os.tmpdir(), `latchkey-bench-rss-${process.pid}.txt`);
+      const exchanges = QUICK ? 5000 : 20_000; // each needs an /authorize first: 100k would take minutes
+      for (let done = 0; done < exchanges; ) {
+        const n = Math.min(10_000, exchanges - done);
+        writeFileSync(file, (await ac.values!(n)).join("\n") + "\n");
+        requests += (await runWrk({ ...ac.target, valuesFile: file }, 16, 60)).requests;
+        done += n;
+      }
+    }
     foot.afterTokens = rssMb(ours.server.pid);
-    foot.tokens = p.requests;
-    facts.push([`RSS after ${Math.round(p.requests / 1000)}k client_credentials token requests`, `${rssMb(ours.server.pid)?.toFixed(1)} MB (${before?.toFixed(1)} MB before; ${Math.round(p.rps)} req/s)`]);
+    foot.tokens = requests;
+    facts.push([`RSS after ${Math.round(requests / 1000)}k ${label}`, `${foot.afterTokens?.toFixed(1)} MB (${before?.toFixed(1)} MB before)`]);
   } finally {
     await ours.cleanup();
   }
 }
 
-/** Token endpoint and userinfo with 100 users vs SCALE_USERS users (+10k clients, 1M audit rows). */
 /**
  * Token endpoint and userinfo with 100 users vs SCALE_USERS users (+10k clients, as many audit rows):
  * both servers run at once and their runs alternate, so drift on a shared machine hits both alike.
