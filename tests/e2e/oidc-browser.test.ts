@@ -92,7 +92,8 @@ async function interceptApp(page: Page, origin: string): Promise<() => URL | nul
   let last: URL | null = null;
   await page.route(`${origin}/**`, (route) => {
     last = new URL(route.request().url());
-    return route.fulfill({ status: 200, contentType: "text/html", body: "<!doctype html><title>app</title><p>back at the app</p>" });
+    // Like oauth2-proxy, the callback sends the browser on to another origin.
+    return route.fulfill({ status: 302, headers: { location: "https://protected.example.com/home" } });
   });
   return () => last;
 }
@@ -135,9 +136,10 @@ async function journey(page: Page, base: string, target: Target, spec: ClientSpe
   await page.waitForURL((u) => u.pathname === "/authorize");
   expect(await page.locator("h1").textContent()).toContain(`Allow ${spec.name}?`);
   expect(await page.locator(".scope-list").textContent()).toContain("See your email address");
+  // The browser follows the application's onward redirect (the fulfilled 302 is not routed again, so wait for the request).
+  const onward = page.waitForRequest((r) => r.url() === "https://protected.example.com/home");
   await page.getByRole("button", { name: "Allow" }).click();
-
-  await page.waitForURL((u) => u.origin === appOrigin);
+  await onward;
   const callback = lastAppUrl()!;
   expect(callback.searchParams.get("state")).toBe(state);
   expect(callback.searchParams.get("iss")).toBe(base);

@@ -52,6 +52,16 @@ function formActionSource(uri: string): string {
   }
 }
 
+/**
+ * CSP form-action for pages whose form leads back to the application. Browsers apply form-action to
+ * every redirect that follows the submission, and the application's callback often redirects on
+ * (oauth2-proxy to the protected app, for instance), so web origins are allowed; the redirect URI's
+ * own origin (or private-use scheme, for native apps) is named explicitly. The forms themselves are ours.
+ */
+function onwardFormAction(uri: string): string {
+  return `'self' * ${formActionSource(uri)}`;
+}
+
 function loginUrl(path: "/login" | "/reauthenticate", interactionId: string): string {
   return `${path}?redirect=${encodeURIComponent(`/authorize?interaction=${interactionId}`)}`;
 }
@@ -64,7 +74,7 @@ export function oidcRoutes(web: WebDeps) {
     if (response.mode !== "form_post") return redirectResponse(clientResponseUrl(response), 303);
     const ctx = buildPageContext(web, web.assets, request);
     return htmlResponse(FormPostPage({ ctx, action: response.redirectUri, params: response.params }), {
-      headers: { "Content-Security-Policy": contentSecurityPolicy({ formAction: formActionSource(response.redirectUri) }) },
+      headers: { "Content-Security-Policy": contentSecurityPolicy({ formAction: onwardFormAction(response.redirectUri) }) },
     });
   };
 
@@ -97,7 +107,7 @@ export function oidcRoutes(web: WebDeps) {
             userLabel: user ? `${displayNameOf(user)} (${user.username})` : "",
           }),
           // The form's answer redirects on to the application: CSP form-action also governs redirects.
-          { headers: { "Content-Security-Policy": contentSecurityPolicy({ formAction: `'self' ${formActionSource(outcome.redirectUri)}` }) } },
+          { headers: { "Content-Security-Policy": contentSecurityPolicy({ formAction: onwardFormAction(outcome.redirectUri) }) } },
         );
       }
       case "not-allowed": {
@@ -157,7 +167,7 @@ export function oidcRoutes(web: WebDeps) {
         return htmlResponse(SignedOutPage({ ctx: { ...ctx(), user: null }, clientName: outcome.clientName }));
       case "confirm": {
         const next = outcome.hidden.post_logout_redirect_uri;
-        const formAction = next ? `'self' ${formActionSource(next)}` : undefined;
+        const formAction = next ? onwardFormAction(next) : undefined;
         return htmlResponse(ConfirmSignOutPage({ ctx: ctx(), clientName: outcome.clientName, hidden: outcome.hidden }), {
           headers: { "Content-Security-Policy": contentSecurityPolicy({ formAction }) },
         });

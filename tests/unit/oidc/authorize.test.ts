@@ -148,7 +148,7 @@ describe("successful responses", () => {
     const res = await w.authorizeLocation({ response_mode: "form_post" });
     expect(res.status).toBe(200);
     const csp = res.headers.get("content-security-policy")!;
-    expect(csp).toContain("form-action https://app.example.com");
+    expect(csp).toContain("form-action 'self' * https://app.example.com;");
     expect(csp).toContain("script-src 'self'");
     const html = await res.text();
     expect(html).toContain(`action="${CALLBACK}"`);
@@ -233,6 +233,7 @@ describe("person checks", () => {
     const html = await first.text();
     expect(html).toContain("Allow <span>Test App</span>?".replace("<span>", "<span>"));
     expect(html).toContain("See your profile");
+    expect(first.headers.get("content-security-policy")).toContain("form-action 'self' * https://app.example.com;");
     expect(html).toContain(`name="_csrf" value="`);
     const interaction = /name="interaction" value="([^"]+)"/.exec(html)![1]!;
     const csrf = w.deps.db.query<{ csrf_token: string }, [string]>("SELECT csrf_token FROM sessions WHERE id = ?").get(w.sessionId)!.csrf_token;
