@@ -71,6 +71,22 @@ describe("security headers", () => {
   });
 });
 
+describe("access log", () => {
+  test("one line per request with id, method, path, status, time and client IP; not for /healthz or /static", async () => {
+    const { app, deps } = await setup();
+    const lines: { msg: string; fields?: Record<string, unknown> }[] = [];
+    deps.log = { ...deps.log, info: (msg, fields) => void lines.push({ msg, fields }) };
+    await app.handle(req(deps, "/healthz"));
+    await app.handle(req(deps, app.web.assets.url("app.css")));
+    const res = await app.handle(req(deps, "/no-such-page?secret=query"), "192.0.2.10");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.msg).toBe("request");
+    const f = lines[0]!.fields!;
+    expect(f).toEqual({ id: res.headers.get("x-request-id"), method: "GET", path: "/no-such-page", status: 404, ms: f.ms, ip: "192.0.2.10" });
+    expect(typeof f.ms).toBe("number");
+  });
+});
+
 describe("static assets", () => {
   test("hashed URL: immutable year-long cache, content type, ETag; If-None-Match → 304", async () => {
     const { app, deps } = await setup();
