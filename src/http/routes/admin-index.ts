@@ -12,6 +12,7 @@ import { adminApiKeyRoutes } from "./admin-api-keys.ts";
 import { adminAppConfigRoutes } from "./admin-app-config.ts";
 import { adminOidcClientRoutes } from "./admin-oidc-clients.ts";
 import { myAppsRoutes } from "./admin-my-apps.ts";
+import { signupRoutes } from "./admin-signups.ts";
 import { apiSignupTokenRoutes } from "./api-signup-tokens.ts";
 import { apiUserGroupRoutes } from "./api-user-groups.ts";
 import { apiUserRoutes } from "./api-users.ts";
@@ -31,5 +32,6 @@ export function adminRoutes(web: WebDeps) {
     .use(adminApiKeyRoutes(web))
     .use(adminAppConfigRoutes(web))
     .use(adminOidcClientRoutes(web))
-    .use(myAppsRoutes(web));
+    .use(myAppsRoutes(web))
+    .use(signupRoutes(web));
 }

@@ -1,0 +1,82 @@
+/**
+ * Self sign-up: GET/POST /signup (when sign-ups are open), GET/POST /st/:token (invitation links),
+ * POST /api/signup (Pocket ID's JSON endpoint). A successful sign-up starts a browser session and
+ * continues at /signup/add-passkey, where the person registers their passkey.
+ */
+import { Elysia } from "elysia";
+import { readAppConfig } from "../../admin/app-config.ts";
+import { peekSignupToken } from "../../admin/signup-tokens.ts";
+import { signUp, signupMode } from "../../admin/signups.ts";
+import { toUserDto } from "../../admin/user-admin.ts";
+import { recordAuditEvent } from "../../audit/audit-log.ts";
+import { AppError } from "../../errors.ts";
+import { SignupForm, SignupPage, SignupUnavailablePage, type SignupValues } from "../../../templates/pages/signup.tsx";
+import { apiCall } from "../admin-auth.ts";
+import { formOf, pageCtx } from "../admin-pages.ts";
+import { homePath, startBrowserSession } from "../browser-session.ts";
+import { rateLimit } from "../plugins/rate-limit.ts";
+import { auditOrigin } from "../request-context.ts";
+import { htmlResponse, isHtmx, jsonResponse, navigate } from "../responses.ts";
+import type { WebDeps } from "../web-deps.ts";
+
+const SIGNUP_RATE = { perSeconds: 30, burst: 10 }; // Pocket ID: 2/min, burst 10
+const EMPTY: SignupValues = { firstName: "", lastName: "", username: "", email: "" };
+
+export function signupRoutes(web: WebDeps) {
+  const requireEmail = () => readAppConfig(web.db, { uiConfigDisabled: web.config.uiConfigDisabled, env: web.config.appConfigEnv }).requireUserEmail;
+  const unavailable = (request: Request, title: string, message: string, status: number) =>
+    htmlResponse(SignupUnavailablePage({ ctx: pageCtx(web, request), title, message, status }), { status });
+
+  /** Shared POST handling for /signup and /st/:token. */
+  const submit = (request: Request, body: unknown, token: string | null, action: string): Response => {
+    rateLimit(web, request, "signup", SIGNUP_RATE);
+    const f = formOf(body);
+    const values: SignupValues = {
+      firstName: typeof f.firstName === "string" ? f.firstName : "",
+      lastName: typeof f.lastName === "string" ? f.lastName : "",
+      username: typeof f.username === "string" ? f.username : "",
+      email: typeof f.email === "string" ? f.email : "",
+    };
+    let user;
+    try {
+      user = signUp(web, values, token);
+    } catch (e) {
+      if (!(e instanceof AppError)) throw e;
+      const errors = e.code === "validation_failed" ? e.fields : undefined;
+      const message = e.code === "validation_failed" ? undefined : e.message;
+      const status = e.status;
+      const ctx = pageCtx(web, request);
+      if (isHtmx(request)) return htmlResponse(SignupForm({ ctx, action, values, errors, message, requireEmail: requireEmail() }), { status: status === 422 ? 422 : status });
+      return htmlResponse(SignupPage({ ctx, action, values, errors, message, requireEmail: requireEmail(), invited: token !== null }), { status });
+    }
+    recordAuditEvent(web, "ACCOUNT_CREATED", { userId: user.id, origin: auditOrigin(request), data: { via: token ? "signup_token" : "open_signup" } });
+    startBrowserSession(web, request, user.id, []);
+    return navigate(request, `/signup/add-passkey?redirect=${encodeURIComponent(homePath(web))}`);
+  };
+
+  return new Elysia({ name: "signups" })
+    .get("/signup", ({ request }) => {
+      const mode = signupMode(web);
+      if (mode !== "open") {
+        return unavailable(request, "Sign-ups are closed", mode === "withToken" ? "You need an invitation link from an administrator to create an account." : "Ask an administrator to create an account for you.", 403);
+      }
+      return htmlResponse(SignupPage({ ctx: pageCtx(web, request), action: "/signup", values: EMPTY, requireEmail: requireEmail(), invited: false }));
+    })
+    .post("/signup", ({ request, body }) => submit(request, body, null, "/signup"))
+    .get("/st/:token", ({ request, params }) => {
+      if (signupMode(web) === "disabled") return unavailable(request, "Sign-ups are closed", "Ask an administrator to create an account for you.", 403);
+      if (!peekSignupToken(web, params.token)) return unavailable(request, "This link has expired", "The sign-up link has expired or has been used up. Ask for a new one.", 410);
+      const action = `/st/${encodeURIComponent(params.token)}`;
+      return htmlResponse(SignupPage({ ctx: pageCtx(web, request), action, values: EMPTY, requireEmail: requireEmail(), invited: true }));
+    })
+    .post("/st/:token", ({ request, params, body }) => submit(request, body, params.token, `/st/${encodeURIComponent(params.token)}`))
+    .post("/api/signup", ({ request, body }) => {
+      rateLimit(web, request, "signup", SIGNUP_RATE);
+      const b = formOf(body);
+      const token = typeof b.token === "string" && b.token !== "" ? b.token : null;
+      const user = apiCall(() => signUp(web, b, token));
+      recordAuditEvent(web, "ACCOUNT_CREATED", { userId: user.id, origin: auditOrigin(request), data: { via: token ? "signup_token" : "open_signup" } });
+      startBrowserSession(web, request, user.id, []);
+      return jsonResponse(toUserDto(web.db, user), { status: 201 });
+    });
+}
