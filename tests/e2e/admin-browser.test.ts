@@ -148,3 +148,24 @@ describe("administration in the browser (seed workflow)", () => {
     expect(await outsiderPage.locator("h1").textContent()).toBe("You are not allowed to access this service");
   }, 120_000);
 });
+
+describe("sign-up link in the browser", () => {
+  test("an invited person creates an account and registers a passkey", async () => {
+    const base = server.url;
+    const { updateAppConfigFromInput } = await import("../../src/admin/app-config-admin.ts");
+    const { createSignupToken } = await import("../../src/admin/signup-tokens.ts");
+    updateAppConfigFromInput({ db: server.deps.db, clock: server.deps.clock, uiConfigDisabled: false, env: {} }, { allowUserSignups: "withToken" });
+    const { token } = createSignupToken(server.deps, { ttl: "1h", usageLimit: 1 }, null);
+    const { page } = await newPersonPage();
+    await page.goto(`${base}/st/${token}`);
+    await page.locator("#field-firstName").fill("Linus");
+    await page.locator("#field-username").fill("linus");
+    await page.locator("#field-email").fill("linus@example.com");
+    await page.getByRole("button", { name: "Continue" }).click();
+    await page.waitForURL((u) => u.pathname === "/signup/add-passkey");
+    await page.locator("[data-passkey-register]").click();
+    await page.waitForURL((u) => u.pathname === "/settings/account");
+    const row = server.deps.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM webauthn_credentials c JOIN users u ON u.id = c.user_id WHERE u.username = 'linus'").get()!;
+    expect(row.n).toBe(1);
+  }, 60_000);
+});
