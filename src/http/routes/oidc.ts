@@ -4,7 +4,7 @@
  * revocation and end-session. Protocol endpoints answer RFC 6749 JSON errors via OAuthError.
  */
 import { Elysia } from "elysia";
-import { AppError } from "../../errors.ts";
+import { AppError, OAuthError } from "../../errors.ts";
 import { authorize, clientResponseUrl, decideConsent, resumeAuthorization, type AuthorizeOutcome, type ClientResponse } from "../../oidc/authorize.ts";
 import { discoveryDocument } from "../../oidc/discovery.ts";
 import { endSessionRequest } from "../../oidc/end-session.ts";
@@ -177,6 +177,10 @@ export function oidcRoutes(web: WebDeps) {
     }
   };
 
+  const postOnly = () => {
+    throw new OAuthError("invalid_request", "This endpoint accepts POST requests only.", 405, { Allow: "POST, OPTIONS" });
+  };
+
   const discovery = () => {
     const res = jsonResponse(discoveryDocument(web.db, web.config.appUrl), { headers: { "Cache-Control": "public, max-age=300" } });
     return withCors(res);
@@ -225,6 +229,9 @@ export function oidcRoutes(web: WebDeps) {
         { parse: "none" },
       )
       .options("/api/oidc/token", PREFLIGHT)
+      .get("/api/oidc/token", postOnly)
+      .get("/api/oidc/introspect", postOnly)
+      .get("/api/oidc/revoke", postOnly)
       .get("/api/oidc/userinfo", async ({ request }) => withCors(jsonResponse(await userinfo(web, { authorization: request.headers.get("authorization"), params: null }))))
       .post(
         "/api/oidc/userinfo",

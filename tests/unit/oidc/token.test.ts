@@ -261,9 +261,11 @@ describe("malformed requests never 500", () => {
   });
   test("GET on the token endpoint is not a 500", async () => {
     w = await makeOidcWorld();
-    const res = await w.call("/api/oidc/token");
-    expect(res.status).toBeGreaterThanOrEqual(400);
-    expect(res.status).toBeLessThan(500);
+    for (const path of ["/api/oidc/token", "/api/oidc/introspect", "/api/oidc/revoke"]) {
+      const res = await w.call(path);
+      await expectOAuthError(res, 405, "invalid_request", "POST");
+      expect(res.headers.get("allow")).toBe("POST, OPTIONS");
+    }
   });
 });
 
