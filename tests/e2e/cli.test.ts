@@ -1,9 +1,11 @@
 /** The CLI contract, from a real process: `bun src/main.ts <command>` (the binary runs the same code). */
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { Database } from "bun:sqlite";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { loadConfig } from "../../src/config.ts";
 import { getKv, setKv } from "../../src/db/kv.ts";
+import { latestSchemaVersion } from "../../src/db/migrate.ts";
 import { silentLog } from "../../src/lib/log.ts";
 import { openRuntime } from "../../src/runtime.ts";
 import { VERSION } from "../../src/version.ts";
@@ -86,6 +88,33 @@ describe("exit codes", () => {
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain("TRUST_PROXY must be true, false or a comma-separated list of IPs/CIDRs; invalid: everyone");
     expect(readdirSync(cwd)).toEqual([".env"]);
+  });
+});
+
+describe("refused starts → 1 with a clear message, nothing changed", () => {
+  test("a database written by a newer version", async () => {
+    const cwd = tempDir();
+    mkdirSync(path.join(cwd, "data"));
+    const file = path.join(cwd, "data", "latchkey.db");
+    const db = new Database(file, { create: true });
+    db.exec("PRAGMA journal_mode = DELETE; CREATE TABLE t (x); PRAGMA user_version = 9999;");
+    db.close();
+    const before = readFileSync(file);
+    const r = await cli([], { cwd, env: { PORT: String(freePort()) } });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(`latchkey: The database is at schema version 9999, written by a newer Latchkey; this version knows up to ${latestSchemaVersion()}.`);
+    expect(readFileSync(file).equals(before)).toBe(true);
+    expect(readdirSync(path.join(cwd, "data")).filter((f) => !f.endsWith(".server-lock"))).toEqual(["latchkey.db"]);
+  });
+
+  test("an ENCRYPTION_KEY other than the one the database was created with", async () => {
+    const cwd = tempDir();
+    const port = String(freePort());
+    const first = await startSourceServer({ cwd, env: { ENCRYPTION_KEY: "the-original-key-0123456789" } });
+    await first.cleanup();
+    const r = await cli([], { cwd, env: { PORT: port, ENCRYPTION_KEY: "a-different-key-0123456789" } });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain("latchkey: ENCRYPTION_KEY does not match the key this database was created with. Use the original key; nothing was changed.");
   });
 });
 
