@@ -367,7 +367,8 @@ function needsReauthentication(ctx: PersonCtx): boolean {
   // An assertion made after this authorization request began always satisfies the request.
   const sinceRequest = ctx.interaction !== null && passkey && s.authenticatedAt >= ctx.interaction.created_at;
   if (ctx.request.prompt.has("login") && !sinceRequest) return true;
-  if (ctx.request.maxAge !== null && ctx.now - s.authenticatedAt > ctx.request.maxAge) return true;
+  // max_age: a sign-in made during this very request counts even if the person took longer than max_age.
+  if (ctx.request.maxAge !== null && ctx.now - s.authenticatedAt > ctx.request.maxAge && !sinceRequest) return true;
   if (ctx.request.client.requiresReauthentication && !sinceRequest && !(passkey && ctx.now - s.authenticatedAt <= FRESH_ASSERTION_SECONDS)) return true;
   return false;
 }

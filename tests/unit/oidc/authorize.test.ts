@@ -281,6 +281,14 @@ describe("person checks", () => {
     expect(loc(await w.authorizeLocation({ max_age: "300" })).pathname).toBe("/reauthenticate");
     expect(loc(await w.authorizeLocation({ max_age: "3600" })).searchParams.get("code")).toBeTruthy();
     expectClientError(await w.authorizeLocation({ max_age: "300", prompt: "none" }), "login_required");
+
+    // max_age=0: the assertion made for this request satisfies it even seconds later.
+    const zero = loc(await w.authorizeLocation({ max_age: "0" }));
+    expect(zero.pathname).toBe("/reauthenticate");
+    w.deps.clock.advance(3);
+    w.deps.db.query("UPDATE sessions SET authenticated_at = ? WHERE id = ?").run(Math.floor(w.deps.clock.now() / 1000), w.sessionId);
+    w.deps.clock.advance(4);
+    expect(loc(await w.call(zero.searchParams.get("redirect")!, { headers: { cookie: w.cookie } })).searchParams.get("code")).toBeTruthy();
   });
   test("clients requiring re-authentication accept a passkey assertion under a minute old", async () => {
     w = await makeOidcWorld({ requiresReauthentication: true });
