@@ -13,6 +13,7 @@ import { adminAppConfigRoutes } from "./admin-app-config.ts";
 import { adminOidcClientRoutes } from "./admin-oidc-clients.ts";
 import { myAppsRoutes } from "./admin-my-apps.ts";
 import { signupRoutes } from "./admin-signups.ts";
+import { apiOpenApiRoutes } from "./api-openapi.ts";
 import { apiSignupTokenRoutes } from "./api-signup-tokens.ts";
 import { apiUserGroupRoutes } from "./api-user-groups.ts";
 import { apiUserRoutes } from "./api-users.ts";
@@ -33,5 +34,6 @@ export function adminRoutes(web: WebDeps) {
     .use(adminAppConfigRoutes(web))
     .use(adminOidcClientRoutes(web))
     .use(myAppsRoutes(web))
-    .use(signupRoutes(web));
+    .use(signupRoutes(web))
+    .use(apiOpenApiRoutes(web));
 }
