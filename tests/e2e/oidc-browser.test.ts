@@ -2,7 +2,8 @@
  * The whole OIDC journey: openid-client as the application, headless Chromium with a virtual passkey
  * authenticator as the person, against the app in this process and against the compiled binary.
  * discovery → authorization URL (PKCE, state, nonce) → passkey sign-in → consent → code → tokens →
- * ID token verified against the JWKS → userinfo → refresh (rotation checked) → end-session;
+ * ID token verified against the JWKS → userinfo → refresh (rotation checked) → prompt=login
+ * re-authentication (confidential client) → end-session;
  * once for a confidential client and once for a public client.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -164,6 +165,28 @@ async function journey(page: Page, base: string, target: Target, spec: ClientSpe
   const again = await oidc.refreshTokenGrant(config, refreshed.refresh_token!);
   expect(again.refresh_token).not.toBe(refreshed.refresh_token);
   await expect(oidc.fetchUserInfo(config, again.access_token, claims.sub)).resolves.toMatchObject({ sub: claims.sub });
+
+  if (!spec.isPublic) {
+    // prompt=login: a fresh passkey assertion on /reauthenticate, then straight back (consent is remembered).
+    await new Promise((r) => setTimeout(r, 1100)); // auth_time has one-second resolution
+    const v2 = oidc.randomPKCECodeVerifier();
+    const fresh = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: spec.callbackUrl,
+      scope: "openid profile email groups",
+      state,
+      nonce,
+      prompt: "login",
+      code_challenge: await oidc.calculatePKCECodeChallenge(v2),
+      code_challenge_method: "S256",
+    });
+    const onward2 = page.waitForRequest((r) => r.url() === "https://protected.example.com/home");
+    await page.goto(fresh.href);
+    await page.waitForURL((u) => u.pathname === "/reauthenticate");
+    await page.locator("[data-passkey-reauth]").click();
+    await onward2;
+    const second = await oidc.authorizationCodeGrant(config, lastAppUrl()!, { pkceCodeVerifier: v2, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
+    expect(second.claims()!.auth_time as number).toBeGreaterThan(claims.auth_time as number);
+  }
 
   // RP-initiated logout: back to the application with state; the browser session is over.
   const endUrl = oidc.buildEndSessionUrl(config, { id_token_hint: again.id_token ?? tokens.id_token!, post_logout_redirect_uri: spec.logoutUrl, state: "bye" });
