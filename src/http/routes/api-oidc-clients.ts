@@ -54,8 +54,12 @@ export function apiOidcClientRoutes(web: WebDeps) {
     })
     .put("/api/oidc/clients/:id", ({ request, params, body }) => {
       const p = requireAdminApi(web, request);
-      getClient(web, params.id);
-      const client = apiCall(() => updateClient(web, params.id, clientInputFromJson(body)));
+      const current = getClient(web, params.id);
+      // Omitted fields keep their value, so `{"isGroupRestricted": false}` alone is a valid update.
+      const input = clientInputFromJson(body);
+      if (input.name === undefined) input.name = current.name;
+      if (input.callbackUrls === undefined) input.callbackUrls = current.callbackUrls;
+      const client = apiCall(() => updateClient(web, params.id, input));
       auditAdminChange(web, request, p, { entity: "oidc_client", action: "update", id: client.id, changes: { name: client.name, callbackUrls: client.callbackUrls, unrestricted: client.unrestricted } });
       return jsonResponse(clientDto(web.db, client));
     })

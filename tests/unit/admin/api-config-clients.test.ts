@@ -69,6 +69,8 @@ describe("/api/oidc/clients", () => {
     expect(allowed.body.allowedUserGroups).toEqual([{ id: g.body.id, name: "family", friendlyName: "Family" }]);
     const upd = await call(f.admin.key, "PUT", `/api/oidc/clients/${id}`, { name: "Forgejo 2", callbackURLs: ["https://git.example.com/cb"], isGroupRestricted: false });
     expect(upd.body).toMatchObject({ name: "Forgejo 2", isGroupRestricted: false });
+    const partial = await call(f.admin.key, "PUT", `/api/oidc/clients/${id}`, { isGroupRestricted: true });
+    expect(partial.body).toMatchObject({ name: "Forgejo 2", isGroupRestricted: true, callbackURLs: ["https://git.example.com/cb"] });
     const s = await call(f.admin.key, "POST", `/api/oidc/clients/${id}/secrets`, { expiresAt: "2030-01-01T00:00:00Z" });
     expect(s.status).toBe(201);
     expect(s.body.expiresAt).toBe("2030-01-01T00:00:00.000Z");
