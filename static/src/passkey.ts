@@ -42,7 +42,7 @@ async function postJson<T>(path: string, body: unknown = {}): Promise<T> {
 }
 
 /** A sentence for the person, or null when there is nothing to say (they aborted on purpose). */
-function humanMessage(error: unknown, startedAt: number, timeoutMs: number): string | null {
+function humanMessage(error: unknown, startedAt: number, timeoutMs: number, kind: "login" | "register" | "reauth"): string | null {
   if (error instanceof ServerError) return error.message;
   const name = (error as { name?: string })?.name ?? "";
   const code = (error as { code?: string })?.code ?? "";
@@ -56,7 +56,9 @@ function humanMessage(error: unknown, startedAt: number, timeoutMs: number): str
   if (name === "NotAllowedError") {
     return Date.now() - startedAt >= timeoutMs - 1000
       ? "The passkey request timed out. Try again when you are ready."
-      : "The passkey request was cancelled or not allowed. If you have no passkey for this site on this device, use another device or a login code.";
+      : kind === "login"
+        ? "The passkey request was cancelled or not allowed. If you have no passkey for this site on this device, use another device or a login code."
+        : "The passkey request was cancelled or not allowed. Try again, or use another device or security key.";
   }
   if (name === "NotSupportedError" || code === "ERROR_AUTHENTICATOR_MISSING_DISCOVERABLE_CREDENTIAL_SUPPORT") {
     return "This authenticator cannot store a passkey here. Try another device or security key.";
@@ -112,7 +114,7 @@ async function signIn(button: HTMLElement | null, redirect: string, autofill: bo
     setBusy(button, false);
     // Autofill runs in the background; only report problems with a passkey the person actually chose.
     if (autofill && !(error instanceof ServerError)) return;
-    showError(humanMessage(error, startedAt, timeout));
+    showError(humanMessage(error, startedAt, timeout, "login"));
   }
 }
 
@@ -129,7 +131,7 @@ async function register(button: HTMLElement, redirect: string): Promise<void> {
     go(result.redirect);
   } catch (error) {
     setBusy(button, false);
-    showError(humanMessage(error, startedAt, timeout));
+    showError(humanMessage(error, startedAt, timeout, "register"));
   }
 }
 
@@ -146,7 +148,7 @@ async function reauthenticate(button: HTMLElement, redirect: string): Promise<vo
     go(result.redirect);
   } catch (error) {
     setBusy(button, false);
-    showError(humanMessage(error, startedAt, timeout));
+    showError(humanMessage(error, startedAt, timeout, "reauth"));
   }
 }
 

@@ -160,6 +160,22 @@ for (const [label, start] of TARGETS) {
       await signInWithButton(page, base);
     }, 120_000);
 
+    test("a refused or cancelled passkey prompt shows a sentence, not an error code", async () => {
+      const base = target.url;
+      const page = await browser.newPage();
+      await disablePasskeyAutofill(page);
+      await addVirtualAuthenticator(page); // holds no passkey for this site
+      await page.goto(`${base}/login`);
+      await page.locator("[data-passkey-login]").click();
+      const error = page.locator("#passkey-error:not([hidden])");
+      await error.waitFor({ timeout: 15_000 });
+      expect(await error.textContent()).toBe(
+        "The passkey request was cancelled or not allowed. If you have no passkey for this site on this device, use another device or a login code.",
+      );
+      expect(await page.locator("[data-passkey-login]").isEnabled()).toBe(true);
+      expect(page.url()).toBe(`${base}/login`);
+    }, 60_000);
+
     test("login link from the CLI → add a passkey → passkey autofill signs in → the last passkey needs explicit confirmation", async () => {
       const base = target.url;
       const link = await target.loginLink("ada");
