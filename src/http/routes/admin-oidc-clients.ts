@@ -28,6 +28,7 @@ import {
   ClientList,
   ClientsPage,
   EMPTY_CLIENT,
+  LogoSection,
   NewClientContent,
   NewClientPage,
   SecretsSection,
@@ -36,6 +37,8 @@ import {
 import { auditAdminChange, requireAdminPage } from "../admin-auth.ts";
 import { afterChange, attempt, checked, formOf, fragment, listOf, pageCtx } from "../admin-pages.ts";
 import { htmlResponse, isHtmx, navigate } from "../responses.ts";
+import { removeClientLogo, saveClientLogo } from "../../admin/client-logos.ts";
+import { uploadedFile } from "./api-profile-pictures.ts";
 import type { WebDeps } from "../web-deps.ts";
 
 function valuesOf(c: OidcClient): ClientFormValues {
@@ -174,6 +177,29 @@ export function adminOidcClientRoutes(web: WebDeps) {
         return afterChange(request, base(params.id), () =>
           fragment(SecretsSection({ ctx: pageCtx(web, request), clientId: params.id, secrets: listClientSecrets(web, params.id) }), { flash: { kind: "success", message: "Secret revoked." } }),
         );
+      }),
+    )
+    .post("/settings/admin/oidc-clients/:id/logo", async ({ request, params, query, body }) => {
+      const s = requireAdminPage(web, request);
+      if (s instanceof Response) return s;
+      getClient(params.id);
+      const dark = query.variant === "dark";
+      const ctx = pageCtx(web, request);
+      try {
+        const type = await saveClientLogo(web, params.id, await uploadedFile(body), dark);
+        auditAdminChange(web, request, s, { entity: "oidc_client", action: "set_logo", id: params.id, changes: { dark, type } });
+      } catch (e) {
+        if (!(e instanceof AppError) || e.status >= 500) throw e;
+        return htmlResponse(LogoSection({ ctx, client: getClient(params.id), error: e.message }), { status: 422 });
+      }
+      return afterChange(request, base(params.id), () => htmlResponse(LogoSection({ ctx, client: getClient(params.id), notice: "Logo updated." })));
+    })
+    .post("/settings/admin/oidc-clients/:id/logo/delete", ({ request, params, query }) =>
+      admin(request, (session) => {
+        const dark = query.variant === "dark";
+        removeClientLogo(web, params.id, dark);
+        auditAdminChange(web, request, session, { entity: "oidc_client", action: "delete_logo", id: params.id, changes: { dark } });
+        return afterChange(request, base(params.id), () => htmlResponse(LogoSection({ ctx: pageCtx(web, request), client: getClient(params.id), notice: "Logo removed." })));
       }),
     )
     .post("/settings/admin/oidc-clients/:id/delete", ({ request, params }) =>

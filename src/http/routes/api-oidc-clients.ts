@@ -20,6 +20,8 @@ import {
 import { isoTime } from "../../admin/pagination.ts";
 import { apiCall, auditAdminChange, requireAdminApi } from "../admin-auth.ts";
 import { jsonResponse } from "../responses.ts";
+import { clientLogo, removeClientLogo, saveClientLogo } from "../../admin/client-logos.ts";
+import { uploadedFile } from "./api-profile-pictures.ts";
 import type { WebDeps } from "../web-deps.ts";
 
 function getClient(web: WebDeps, id: string) {
@@ -79,6 +81,30 @@ export function apiOidcClientRoutes(web: WebDeps) {
       const client = apiCall(() => setAllowedGroups(web, params.id, ids));
       auditAdminChange(web, request, p, { entity: "oidc_client", action: "set_allowed_groups", id: client.id, changes: { userGroupIds: ids } });
       return jsonResponse(clientDto(web.db, client));
+    })
+    .get("/api/oidc/clients/:id/logo", ({ request, params, query }) => {
+      const logo = clientLogo(web.db, params.id, query.light === "false");
+      if (!logo) throw AppError.notFound("This client has no logo.");
+      const etag = `"${logo.updated_at}-${logo.data.length}"`;
+      const headers = { "Content-Type": logo.type, "Cache-Control": "public, max-age=300", ETag: etag };
+      if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });
+      return new Response(new Uint8Array(logo.data), { headers });
+    })
+    .post("/api/oidc/clients/:id/logo", async ({ request, params, query, body }) => {
+      const p = requireAdminApi(web, request);
+      getClient(web, params.id);
+      const dark = query.light === "false";
+      const type = await apiCall(async () => saveClientLogo(web, params.id, await uploadedFile(body), dark));
+      auditAdminChange(web, request, p, { entity: "oidc_client", action: "set_logo", id: params.id, changes: { dark, type } });
+      return new Response(null, { status: 204 });
+    })
+    .delete("/api/oidc/clients/:id/logo", ({ request, params, query }) => {
+      const p = requireAdminApi(web, request);
+      getClient(web, params.id);
+      const dark = query.light === "false";
+      removeClientLogo(web, params.id, dark);
+      auditAdminChange(web, request, p, { entity: "oidc_client", action: "delete_logo", id: params.id, changes: { dark } });
+      return new Response(null, { status: 204 });
     })
     .get("/api/oidc/clients/:id/secrets", ({ request, params }) => {
       requireAdminApi(web, request);

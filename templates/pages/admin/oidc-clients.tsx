@@ -219,6 +219,7 @@ export function ClientDetailContent(p: { ctx: PageContext; d: ClientDetail; crea
         </section>
         <AllowedGroupsSection ctx={p.ctx} client={c} groups={p.d.groups} />
         <ClientForm ctx={p.ctx} action={base} values={p.d.values} creating={false} target="#client-form" />
+        <LogoSection ctx={p.ctx} client={c} />
         {c.isPublic ? "" : <SecretsSection ctx={p.ctx} clientId={c.id} secrets={p.d.secrets} />}
         <IntegrationPanel appUrl={p.d.appUrl} client={c} />
         <section class="section danger-zone">
@@ -424,6 +425,49 @@ export function IntegrationPanel({ appUrl, client }: { appUrl: string; client: O
         <summary>oauth2-proxy</summary>
         <Snippet text={oauth2Proxy} />
       </details>
+    </section>
+  );
+}
+
+export function LogoSection(p: { ctx: PageContext; client: OidcClient; error?: string; notice?: string }): JSX.Element {
+  const c = p.client;
+  const base = `/settings/admin/oidc-clients/${c.id}/logo`;
+  const variant = (dark: boolean) => {
+    const has = dark ? c.hasDarkLogo : c.hasLogo;
+    const name = dark ? "dark" : "light";
+    return (
+      <div class={`logo-variant logo-${name}`}>
+        <div class="label">{dark ? "Dark mode" : "Light mode"}</div>
+        <div class="logo-preview">
+          {has ? <img src={`/api/oidc/clients/${encodeURIComponent(c.id)}/logo?light=${dark ? "false" : "true"}&v=${c.updatedAt}`} alt={`${name} logo`} width="64" height="64" /> : <span class="muted small">{dark ? "Uses the light logo" : "No logo"}</span>}
+        </div>
+        <form class="inline-form" method="post" action={`${base}?variant=${name}`} enctype="multipart/form-data" hx-post={`${base}?variant=${name}`} hx-encoding="multipart/form-data" hx-target="#client-logo" hx-swap="outerHTML">
+          <Csrf ctx={p.ctx} />
+          <label class="sr-only" for={`logo-${name}`}>{dark ? "Dark logo file" : "Light logo file"}</label>
+          <input id={`logo-${name}`} type="file" name="file" accept="image/png,image/jpeg,image/gif,image/webp" required />
+          <button type="submit" class="btn btn-secondary btn-sm">Upload</button>
+        </form>
+        {has ? (
+          <form method="post" action={`${base}/delete?variant=${name}`} hx-post={`${base}/delete?variant=${name}`} hx-target="#client-logo" hx-swap="outerHTML">
+            <Csrf ctx={p.ctx} />
+            <button type="submit" class="btn btn-link small">Remove</button>
+          </form>
+        ) : (
+          ""
+        )}
+      </div>
+    );
+  };
+  return (
+    <section class="section" id="client-logo" aria-labelledby="logo-title">
+      <h2 id="logo-title">Logo</h2>
+      <p class="muted small">Shown on the consent page and in My apps. PNG, JPEG, GIF or WebP, up to 2 MB.</p>
+      {p.notice ? <div class="alert alert-success" role="status" safe>{p.notice}</div> : ""}
+      {p.error ? <div class="alert alert-error" role="alert" safe>{p.error}</div> : ""}
+      <div class="grid-2">
+        {variant(false)}
+        {variant(true)}
+      </div>
     </section>
   );
 }

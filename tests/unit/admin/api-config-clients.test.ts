@@ -111,3 +111,29 @@ describe("/api/signup-tokens", () => {
     expect((await call(f.expiredKey, "GET", "/api/signup-tokens")).status).toBe(401);
   });
 });
+
+describe("client logos", () => {
+  test("upload light/dark (checked by content), serve with fallback, delete; page section", async () => {
+    await setup();
+    const { encodePng } = await import("../../../src/lib/png.ts");
+    const png = encodePng(2, 2, new Uint8Array(12).fill(200));
+    const c = await call(f.admin.key, "POST", "/api/oidc/clients", { name: "Logo app", callbackURLs: ["https://l.example.com/cb"] });
+    const upload = (bytes: Uint8Array, q = "") => {
+      const fd = new FormData();
+      fd.append("file", new Blob([bytes as Uint8Array<ArrayBuffer>]), "logo");
+      return app.handle(new Request(`${deps.config.appUrl}/api/oidc/clients/${c.body.id}/logo${q}`, { method: "POST", headers: { "X-API-Key": f.admin.key }, body: fd }));
+    };
+    expect((await app.handle(new Request(`${deps.config.appUrl}/api/oidc/clients/${c.body.id}/logo`))).status).toBe(404);
+    expect((await upload(new TextEncoder().encode("<svg xmlns='http://www.w3.org/2000/svg'/>"))).status).toBe(415);
+    expect((await upload(png)).status).toBe(204);
+    const dark = await app.handle(new Request(`${deps.config.appUrl}/api/oidc/clients/${c.body.id}/logo?light=false`));
+    expect(dark.status).toBe(200);
+    expect(dark.headers.get("content-type")).toBe("image/png");
+    expect((await call(f.admin.key, "GET", `/api/oidc/clients/${c.body.id}`)).body).toMatchObject({ hasLogo: true, hasDarkLogo: false });
+    expect((await upload(png, "?light=false")).status).toBe(204);
+    expect((await call(f.admin.key, "GET", `/api/oidc/clients/${c.body.id}`)).body.hasDarkLogo).toBe(true);
+    expect((await app.handle(apiReq(deps, f.admin.key, "DELETE", `/api/oidc/clients/${c.body.id}/logo`))).status).toBe(204);
+    expect((await call(f.admin.key, "GET", `/api/oidc/clients/${c.body.id}`)).body.hasLogo).toBe(false);
+    expect((await upload(png).then(() => app.handle(apiReq(deps, f.member.key, "DELETE", `/api/oidc/clients/${c.body.id}/logo`)))).status).toBe(403);
+  });
+});

@@ -1,0 +1,32 @@
+/**
+ * OIDC client logos (light and dark), uploaded by an administrator.
+ * - Type decided by content (file-type): PNG, JPEG, GIF, WebP; ≤ 2 MiB. SVG is refused: served from
+ *   our origin it could carry script.
+ * - Without a dark logo the light one is used for both.
+ */
+import type { Database } from "bun:sqlite";
+import { fileTypeFromBuffer } from "file-type";
+import { findClientLogo, setClientLogo, type ClientLogoRow } from "../db/client-logos.ts";
+import { AppError } from "../errors.ts";
+import { nowSeconds, type Clock } from "../lib/clock.ts";
+
+export const MAX_LOGO_BYTES = 2 * 1024 * 1024;
+const ALLOWED = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
+
+export async function saveClientLogo(deps: { db: Database; clock: Clock }, clientId: string, bytes: Uint8Array, dark: boolean): Promise<string> {
+  if (bytes.length === 0) throw AppError.validation("Choose a logo to upload.", { file: "is empty" });
+  if (bytes.length > MAX_LOGO_BYTES) throw new AppError("payload_too_large", "The logo is larger than 2 MB.", { file: "must be at most 2 MB" });
+  const type = await fileTypeFromBuffer(bytes);
+  if (!type || !ALLOWED.has(type.mime)) throw new AppError("unsupported_media_type", "Upload a PNG, JPEG, GIF or WebP logo.", { file: "must be a PNG, JPEG, GIF or WebP image" });
+  if (!setClientLogo(deps.db, clientId, dark, { data: bytes, type: type.mime }, nowSeconds(deps.clock))) throw AppError.notFound("No such OIDC client.");
+  return type.mime;
+}
+
+export function removeClientLogo(deps: { db: Database; clock: Clock }, clientId: string, dark: boolean): void {
+  if (!setClientLogo(deps.db, clientId, dark, null, nowSeconds(deps.clock))) throw AppError.notFound("No such OIDC client.");
+}
+
+/** The logo to show: the dark one when asked and present, else the light one. */
+export function clientLogo(db: Database, clientId: string, dark: boolean): ClientLogoRow | null {
+  return (dark ? findClientLogo(db, clientId, true) : null) ?? findClientLogo(db, clientId, false);
+}
