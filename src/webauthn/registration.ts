@@ -57,7 +57,7 @@ export async function startPasskeyRegistration(
       userVerification: rp.userVerification,
       ...(rp.authenticatorAttachment === "any" ? {} : { authenticatorAttachment: rp.authenticatorAttachment }),
     },
-    extensions: { credProps: true } as never,
+    extensions: { credProps: true },
     supportedAlgorithmIDs: SUPPORTED_ALGORITHM_IDS,
   });
   return { challengeId: challenge.id, options };

@@ -37,7 +37,6 @@ function passkeyDto(p: PasskeyView) {
 }
 
 // The library checks the shape of the response itself; here it only has to be an object.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function responseOf(body: unknown): any {
   const r = body && typeof body === "object" ? (body as Record<string, unknown>).response : undefined;
   if (!r || typeof r !== "object") throw AppError.badRequest("The request must contain the passkey response.");
