@@ -4,6 +4,9 @@ import { acquireServerLock } from "../db/server-lock.ts";
 import { openRuntime } from "../runtime.ts";
 import type { CliEnv } from "./cli-env.ts";
 
+/** How long in-flight requests may take to finish after SIGTERM (systemd's TimeoutStopSec is 30 s). */
+const SHUTDOWN_GRACE_MS = 20_000;
+
 /** Runs the server until SIGTERM/SIGINT, then stops accepting, finishes in-flight requests and closes the database. */
 export async function serve(env: CliEnv): Promise<number> {
   const { config, log } = env;
@@ -33,7 +36,12 @@ export async function serve(env: CliEnv): Promise<number> {
       if (stopping) return;
       stopping = true;
       log.info(`received ${signal}: finishing in-flight requests`);
-      await server.stop(false);
+      const finished = server.stop(false).then(() => true);
+      const outOfTime = Bun.sleep(SHUTDOWN_GRACE_MS).then(() => false);
+      if (!(await Promise.race([finished, outOfTime]))) {
+        log.warn(`requests still running after ${SHUTDOWN_GRACE_MS / 1000} s: closing their connections`);
+        await server.stop(true);
+      }
       runtime.close();
       lock.release();
       log.info("stopped");
