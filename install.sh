@@ -114,7 +114,7 @@ if [[ -f "$ROOT$ENV_FILE" ]]; then
   EXISTING_URL="$(sed -n 's/^APP_URL=//p' "$ROOT$ENV_FILE" | tail -n 1)"
 fi
 if [[ -n "$APP_URL" ]]; then
-  [[ "$APP_URL" =~ ^https?://[^/?#[:space:]]+/?$ ]] || usage_error "--app-url must be an origin such as https://id.example.com (no path), got: $APP_URL"
+  [[ "$APP_URL" =~ ^https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?/?$ ]] || usage_error "--app-url must be an origin such as https://id.example.com (no path), got: $APP_URL"
   APP_URL="${APP_URL%/}"
 elif [[ -z "$EXISTING_URL" ]]; then
   usage_error "--app-url is required on the first install"
@@ -223,7 +223,7 @@ elif [[ -n "$ROOT" ]]; then
   echo "would run: systemctl daemon-reload && systemctl enable $PROGRAM.service && systemctl restart $PROGRAM.service"
   STATE="staged in $ROOT"
 else
-  STATE="installed; systemd is not running here: start it with 'sudo -u $SERVICE_USER env \$(cat $ENV_FILE | grep -v ^#) $BIN_PATH'"
+  STATE="installed, not started (systemd is not running here; once it is: systemctl enable --now $PROGRAM)"
 fi
 
 URL="$(sed -n 's/^APP_URL=//p' "$ROOT$ENV_FILE" | tail -n 1)"
