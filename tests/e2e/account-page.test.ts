@@ -106,3 +106,14 @@ test("passkeys as JSON: list, rename, delete (the last only with confirmLast)", 
   const anon = new AppClient(client.app, d);
   expect((await anon.get("/api/webauthn/credentials")).status).toBe(401);
 });
+
+test("GET /logout asks first; POST signs out", async () => {
+  const { client, deps: d } = await signedIn();
+  const page = await client.get("/logout");
+  expect(page.status).toBe(200);
+  expect(await page.text()).toContain("Sign out?");
+  expect(d.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM sessions").get()!.n).toBe(1);
+  expect((await client.postForm("/logout", {})).headers.get("location")).toBe("/login?signed_out=1");
+  expect(d.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM sessions").get()!.n).toBe(0);
+  expect((await client.get("/logout")).headers.get("location")).toBe("/login");
+});

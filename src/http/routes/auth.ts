@@ -1,5 +1,5 @@
 /**
- * Sign-in pages: /, /setup (and /signup/setup), /login, /logout, /lc (login codes),
+ * Sign-in pages: /, /setup (and /signup/setup), /login, /logout (GET asks, POST signs out), /lc (login codes),
  * /signup/add-passkey and /reauthenticate. The WebAuthn ceremonies are JSON (routes/webauthn-api.ts).
  * - /setup exists only while there are no users; afterwards it redirects to /login.
  * - ?redirect= is honoured only for local paths (safeRedirectPath).
@@ -15,6 +15,7 @@ import { LoginCodePage } from "../../../templates/pages/login-code.tsx";
 import { LoginPage } from "../../../templates/pages/login.tsx";
 import { ReauthenticatePage } from "../../../templates/pages/reauthenticate.tsx";
 import { SetupForm, SetupPage, type SetupValues } from "../../../templates/pages/setup.tsx";
+import { SignOutPage } from "../../../templates/pages/sign-out.tsx";
 import { endBrowserSession, homePath, safeRedirectPath, sessionOrLogin, startBrowserSession } from "../browser-session.ts";
 import { buildPageContext } from "../page-context.ts";
 import { RATE_RULES, rateLimit } from "../plugins/rate-limit.ts";
@@ -75,6 +76,7 @@ export function authRoutes(web: WebDeps) {
       return htmlResponse(LoginPage({ ctx: ctx(request), redirect, notice }));
     })
 
+    .get("/logout", ({ request }) => (currentSession(web, request) ? htmlResponse(SignOutPage({ ctx: ctx(request) })) : redirectResponse("/login", 302)))
     .post("/logout", ({ request }) => {
       const ended = endBrowserSession(web, request);
       if (ended) recordAuditEvent(web, "SIGN_OUT", { userId: ended.userId, origin: auditOrigin(request) });
