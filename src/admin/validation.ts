@@ -112,11 +112,9 @@ export function timestamp(errors: FieldErrors, input: Record<string, unknown>, f
   return null;
 }
 
-/** Validates a list of custom claims `[{key, value}]`. Reserved OIDC claim names are refused. */
-export const RESERVED_CLAIMS = new Set([
-  "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "sid", "jti", "nbf", "at_hash", "c_hash",
-  "name", "given_name", "family_name", "preferred_username", "email", "email_verified", "picture", "groups", "scope", "client_id",
-]);
+/** Reserved claim names come from the token issuer (src/oidc/claims.ts): one list, refused here at input. */
+export { RESERVED_CLAIMS } from "../oidc/claims.ts";
+import { RESERVED_CLAIMS } from "../oidc/claims.ts";
 
 export function claimList(errors: FieldErrors, raw: unknown, field = "customClaims"): { key: string; value: string }[] {
   if (raw === undefined || raw === null) return [];
