@@ -29,6 +29,9 @@ export function AddPasskeyPage({ ctx, reason, next }: { ctx: PageContext; reason
           <li>Add a second one later, on another device, as a backup.</li>
         </ul>
         <div id="passkey-error" class="alert alert-error" role="alert" hidden></div>
+        <noscript>
+          <div class="alert alert-warning">Passkeys need JavaScript. Turn it on for this site, or use a login code.</div>
+        </noscript>
         <button type="button" class="btn btn-lg btn-block" data-passkey-register data-redirect={next}>
           <PasskeyIcon /> Create passkey
         </button>

@@ -16,6 +16,9 @@ export function LoginPage({ ctx, redirect, notice }: { ctx: PageContext; redirec
         <h1 id="login-title">Sign in</h1>
         <p class="lead">Use the passkey saved on this device, your phone or a security key.</p>
         <div id="passkey-error" class="alert alert-error" role="alert" hidden></div>
+        <noscript>
+          <div class="alert alert-warning">Passkeys need JavaScript. Turn it on for this site, or use a login code.</div>
+        </noscript>
         <form class="passkey-login" data-passkey-login-form data-redirect={redirect ?? ""}>
           <div class="field">
             <label for="login-username">Username</label>

@@ -11,6 +11,9 @@ export function ReauthenticatePage({ ctx, redirect, hasPasskeys }: { ctx: PageCo
         <h1 id="reauth-title">Confirm it's you</h1>
         {ctx.user ? <p class="lead">Signed in as <strong safe>{ctx.user.displayName}</strong>. Use one of your passkeys to continue.</p> : ""}
         <div id="passkey-error" class="alert alert-error" role="alert" hidden></div>
+        <noscript>
+          <div class="alert alert-warning">Passkeys need JavaScript. Turn it on for this site, or use a login code.</div>
+        </noscript>
         {hasPasskeys ? (
           <button type="button" class="btn btn-lg btn-block" data-passkey-reauth data-redirect={redirect}>Continue with passkey</button>
         ) : (
