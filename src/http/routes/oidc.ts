@@ -101,7 +101,7 @@ export function oidcRoutes(web: WebDeps) {
           ConsentPage({
             ctx,
             interactionId: outcome.interactionId,
-            clientName: outcome.client.name,
+            client: outcome.client,
             clientHost,
             scopes: outcome.scopes,
             userLabel: user ? `${displayNameOf(user)} (${user.username})` : "",
@@ -112,7 +112,7 @@ export function oidcRoutes(web: WebDeps) {
       }
       case "not-allowed": {
         const ctx = buildPageContext(web, web.assets, request);
-        return htmlResponse(NotAllowedPage({ ctx, clientName: outcome.client.name, noGroups: outcome.client.allowedGroupIds.length === 0 }), { status: 403 });
+        return htmlResponse(NotAllowedPage({ ctx, client: outcome.client, noGroups: outcome.client.allowedGroupIds.length === 0 }), { status: 403 });
       }
       case "error-page": {
         const ctx = buildPageContext(web, web.assets, request);

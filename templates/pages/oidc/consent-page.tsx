@@ -1,23 +1,24 @@
 import { Layout } from "../../layout.tsx";
 import type { PageContext } from "../../page-context.ts";
 import { SCOPE_DESCRIPTIONS, type Scope } from "../../../src/oidc/scopes.ts";
-import { ClientTile } from "./client-badge.tsx";
+import { ClientTile, type ClientMark } from "./client-badge.tsx";
 
 export interface ConsentPageProps {
   ctx: PageContext;
   interactionId: string;
-  clientName: string;
+  client: ClientMark;
   clientHost: string | null;
   scopes: Scope[];
   userLabel: string;
 }
 
-export function ConsentPage({ ctx, interactionId, clientName, clientHost, scopes, userLabel }: ConsentPageProps): JSX.Element {
+export function ConsentPage({ ctx, interactionId, client, clientHost, scopes, userLabel }: ConsentPageProps): JSX.Element {
+  const clientName = client.name;
   return (
     <Layout ctx={ctx} title={`Allow ${clientName}?`} variant="card">
       <section class="card consent" aria-labelledby="consent-title">
         <div class="consent-head">
-          <ClientTile name={clientName} />
+          <ClientTile client={client} />
           <div>
             <p class="eyebrow">Sign in with <span safe>{ctx.appName}</span></p>
             <h1 id="consent-title">

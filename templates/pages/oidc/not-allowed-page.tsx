@@ -1,13 +1,14 @@
 import { Layout } from "../../layout.tsx";
 import type { PageContext } from "../../page-context.ts";
-import { ClientTile } from "./client-badge.tsx";
+import { ClientTile, type ClientMark } from "./client-badge.tsx";
 
 /** `noGroups`: the client has no allowed groups and is not unrestricted, so it admits nobody yet. */
-export function NotAllowedPage({ ctx, clientName, noGroups = false }: { ctx: PageContext; clientName: string; noGroups?: boolean }): JSX.Element {
+export function NotAllowedPage({ ctx, client, noGroups = false }: { ctx: PageContext; client: ClientMark; noGroups?: boolean }): JSX.Element {
+  const clientName = client.name;
   return (
     <Layout ctx={ctx} title="Not allowed" variant="card">
       <section class="card" aria-labelledby="not-allowed-title">
-        <ClientTile name={clientName} />
+        <ClientTile client={client} />
         <p class="eyebrow">Error 403</p>
         <h1 id="not-allowed-title">You are not allowed to access this service</h1>
         {noGroups ? (

@@ -252,6 +252,14 @@ describe("person checks", () => {
     // prompt=consent always asks.
     expect((await w.authorizeLocation({ scope: "openid profile", prompt: "consent" })).status).toBe(200);
   });
+  test("the consent screen shows the client's logo when it has one, else its initial", async () => {
+    w = await makeOidcWorld({}, { consent: true });
+    expect(await (await w.authorizeLocation()).text()).toContain('<div class="client-tile" aria-hidden="true"><span>T</span></div>');
+    w.deps.db.query("UPDATE oidc_clients SET logo_light = ?, logo_light_type = 'image/png', logo_dark = ?, logo_dark_type = 'image/png'").run(new Uint8Array([1]), new Uint8Array([2]));
+    const html = await (await w.authorizeLocation()).text();
+    expect(html).toContain(`<img src="/api/oidc/clients/${w.client.id}/logo"`);
+    expect(html).toContain(`srcset="/api/oidc/clients/${w.client.id}/logo?light=false"`);
+  });
   test("deny → access_denied to the client", async () => {
     w = await makeOidcWorld({}, { consent: true });
     const html = await (await w.authorizeLocation()).text();
