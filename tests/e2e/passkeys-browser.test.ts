@@ -158,6 +158,11 @@ for (const [label, start] of TARGETS) {
       // The remaining (second) passkey still signs in after a reload of the whole flow.
       await signOut(page, base);
       await signInWithButton(page, base);
+
+      // Re-authentication (what OIDC uses for prompt=login / max_age): a fresh assertion, then back.
+      await page.goto(`${base}/reauthenticate?redirect=${encodeURIComponent("/settings/account?after=reauth")}`);
+      await page.getByRole("button", { name: "Continue with passkey" }).click();
+      await page.waitForURL(`${base}/settings/account?after=reauth`);
     }, 120_000);
 
     test("a refused or cancelled passkey prompt shows a sentence, not an error code", async () => {
