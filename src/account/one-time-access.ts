@@ -18,6 +18,9 @@ export const ONE_TIME_ACCESS_MESSAGES = {
   disabled: "This account is disabled. Contact your administrator.",
 } as const;
 
+/** Cookie holding the device token of a code emailed on request (set by whoever sends such codes). */
+export const DEVICE_TOKEN_COOKIE = "latchkey_device_token";
+
 /** Uppercases and drops spaces and dashes, so "abc-def 123" and "ABCDEF123" are the same code. */
 export function normalizeLoginCode(input: string): string {
   return input.replace(/[\s-]+/g, "").toUpperCase();
@@ -44,11 +47,14 @@ export function createOneTimeAccessToken(
   return { token, expiresAt };
 }
 
-/** Redeems a login code (single use); returns its user or throws a 400 with a human message. */
-export function redeemOneTimeAccessToken(deps: { db: Database; clock: Clock }, code: string): UserRow {
+/**
+ * Redeems a login code (single use); returns its user or throws a 400 with a human message.
+ * `deviceToken`: the browser's device cookie, for codes bound to the browser that asked for them.
+ */
+export function redeemOneTimeAccessToken(deps: { db: Database; clock: Clock }, code: string, deviceToken: string | null = null): UserRow {
   const normalized = normalizeLoginCode(code);
   if (normalized.length < 6 || normalized.length > 64) throw AppError.badRequest(ONE_TIME_ACCESS_MESSAGES.invalid);
-  const row = consumeOneTimeAccessToken(deps.db, hashToken(normalized), nowSeconds(deps.clock));
+  const row = consumeOneTimeAccessToken(deps.db, hashToken(normalized), nowSeconds(deps.clock), deviceToken ? hashToken(deviceToken) : null);
   if (!row) throw AppError.badRequest(ONE_TIME_ACCESS_MESSAGES.invalid);
   const user = findUserById(deps.db, row.user_id);
   if (!user) throw AppError.badRequest(ONE_TIME_ACCESS_MESSAGES.invalid);

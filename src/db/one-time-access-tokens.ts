@@ -17,9 +17,17 @@ export function insertOneTimeAccessToken(db: Database, row: OneTimeAccessTokenRo
   ).run(row);
 }
 
-/** Single use: deleted in the statement that reads it. Expired tokens are deleted too but not returned. */
-export function consumeOneTimeAccessToken(db: Database, tokenHash: string, now: number): OneTimeAccessTokenRow | null {
-  const row = db.query<OneTimeAccessTokenRow, [string]>("DELETE FROM one_time_access_tokens WHERE token_hash = ? RETURNING *").get(tokenHash) ?? null;
+/**
+ * Single use: deleted in the statement that reads it. Expired tokens are deleted too but not returned.
+ * A token bound to a device (emailed on request) is only consumed by that device's token hash.
+ */
+export function consumeOneTimeAccessToken(db: Database, tokenHash: string, now: number, deviceTokenHash: string | null = null): OneTimeAccessTokenRow | null {
+  const row =
+    db
+      .query<OneTimeAccessTokenRow, [string, string]>(
+        "DELETE FROM one_time_access_tokens WHERE token_hash = ? AND (device_token_hash IS NULL OR device_token_hash = ?) RETURNING *",
+      )
+      .get(tokenHash, deviceTokenHash ?? "") ?? null;
   return row && row.expires_at > now ? row : null;
 }
 

@@ -459,3 +459,26 @@ describe("login codes", () => {
     expect(createOneTimeAccessToken(deps, userId, 15 * 60).token).toMatch(/^[A-HJ-NP-Z2-9]{6}$/);
   });
 });
+
+describe("device-bound login codes", () => {
+  test("a code bound to a device works only with that device's cookie", async () => {
+    const { app, deps, userId } = await setUp();
+    const { hashToken } = await import("../../src/lib/hash.ts");
+    const { insertOneTimeAccessToken } = await import("../../src/db/one-time-access-tokens.ts");
+    insertOneTimeAccessToken(deps.db, {
+      id: crypto.randomUUID(),
+      token_hash: hashToken("DEVICECODE23"),
+      user_id: userId,
+      device_token_hash: hashToken("the-device"),
+      created_at: nowSeconds(deps.clock),
+      expires_at: nowSeconds(deps.clock) + 600,
+    });
+    const other = new AppClient(app, deps, "192.0.2.10");
+    await other.get("/lc");
+    expect((await other.postForm("/lc", { code: "DEVICECODE23" })).status).toBe(400);
+    const device = new AppClient(app, deps, "192.0.2.11");
+    device.jar.set("latchkey_device_token", "the-device");
+    await device.get("/lc");
+    expect((await device.postForm("/lc", { code: "DEVICECODE23" })).status).toBe(303);
+  });
+});

@@ -5,7 +5,7 @@
  * - ?redirect= is honoured only for local paths (safeRedirectPath).
  */
 import { Elysia } from "elysia";
-import { redeemOneTimeAccessToken } from "../../account/one-time-access.ts";
+import { DEVICE_TOKEN_COOKIE, redeemOneTimeAccessToken } from "../../account/one-time-access.ts";
 import { createInitialAdmin, isSetupAvailable } from "../../account/setup.ts";
 import { recordAuditEvent } from "../../audit/audit-log.ts";
 import { countCredentialsOfUser } from "../../db/webauthn.ts";
@@ -17,6 +17,7 @@ import { ReauthenticatePage } from "../../../templates/pages/reauthenticate.tsx"
 import { SetupForm, SetupPage, type SetupValues } from "../../../templates/pages/setup.tsx";
 import { SignOutPage } from "../../../templates/pages/sign-out.tsx";
 import { endBrowserSession, homePath, safeRedirectPath, sessionOrLogin, startBrowserSession } from "../browser-session.ts";
+import { cookieName, readCookie } from "../cookies.ts";
 import { buildPageContext } from "../page-context.ts";
 import { RATE_RULES, rateLimit } from "../plugins/rate-limit.ts";
 import { auditOrigin, currentSession } from "../request-context.ts";
@@ -94,7 +95,7 @@ export function authRoutes(web: WebDeps) {
       rateLimit(web, request, "one-time-access", RATE_RULES.oneTimeAccess);
       let user;
       try {
-        user = redeemOneTimeAccessToken(web, text(b, "code"));
+        user = redeemOneTimeAccessToken(web, text(b, "code"), readCookie(request, cookieName(web.config, DEVICE_TOKEN_COOKIE)));
       } catch (error) {
         if (error instanceof AppError && !isHtmx(request)) {
           return htmlResponse(LoginCodePage({ ctx: ctx(request), code: text(b, "code").slice(0, 64), redirect, error: error.message }), { status: error.status });
