@@ -155,3 +155,14 @@ test("a binary built from a copy of the sources still works after that copy is d
     rmSync(out, { recursive: true, force: true });
   }
 }, 120_000);
+
+test("startBinary rejects with the output when the binary exits before becoming healthy", async () => {
+  let message = "";
+  try {
+    await startBinary({ env: { APP_URL: "not a url" } });
+  } catch (e) {
+    message = (e as Error).message;
+  }
+  expect(message).toContain("latchkey exited with 1 before becoming healthy");
+  expect(message).toContain('APP_URL must be an absolute http(s) URL, got "not a url"');
+});
