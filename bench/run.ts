@@ -11,7 +11,8 @@
  *
  * Flags: --quick (1 rep, 1 s, 16 connections), --duration S, --reps N, --conns 2,16,64, --scale (also the
  * 100 vs 1M users run), --scale-only, --no-rs256, --no-footprint, --out FILE (default RESULTS.md),
- * --binary FILE (default build/out/latchkey), --rebuild (build it even when it exists).
+ * --binary FILE (default build/out/latchkey), --rebuild (build it even when it exists),
+ * --only KEY,… (discovery, jwks, token_cc, token_ac, token_refresh, userinfo, introspect, passkey, hello).
  */
 import { Database } from "bun:sqlite";
 import { statSync, writeFileSync, existsSync, readFileSync } from "node:fs";
@@ -44,6 +45,8 @@ const SCALE_USERS = Number(option("--scale-users") ?? 1_000_000);
 const RS256 = !flag("--no-rs256") && !SCALE_ONLY;
 const FOOTPRINT = !flag("--no-footprint") && !SCALE_ONLY;
 const REBUILD = flag("--rebuild");
+/** --only token_ac,userinfo: measure only these endpoints (and skip the other sections). */
+const ONLY = option("--only")?.split(",") ?? null;
 if (option("--binary")) useBinary(option("--binary")!);
 const OUT = path.resolve(BENCH_DIR, option("--out") ?? "RESULTS.md");
 
@@ -545,7 +548,7 @@ async function main(): Promise<void> {
 
   if (!SCALE_ONLY) {
     await rawRates();
-    await ceiling();
+    if (!ONLY || ONLY.includes("hello")) await ceiling();
 
     log("starting Latchkey and oidc-provider (ES256)…");
     const ours = await startOurs({ alg: "ES256", log });
@@ -557,16 +560,18 @@ async function main(): Promise<void> {
     facts.push([`idle RSS right after start (${alg} run)`, `ours ${rssMb(ours.server.pid)?.toFixed(1)} MB, peer ${rssMb(peer.server.pid)?.toFixed(1)} MB`]);
     for (const n of ours.notes) findings.push(`ours: ${n}`);
     try {
-      await measureEndpoints(alg, [ours, peer], ENDPOINTS, CONNS);
-      const ctx = await ceremonySection(ours, alg);
-      if (ctx) await dbGrowth(ours, ctx);
-      else facts.push(["database growth per 1,000 sign-ins", "n/a (no passkey sign-in yet)"]);
+      await measureEndpoints(alg, [ours, peer], ONLY ? ENDPOINTS.filter((e) => ONLY.includes(e.key)) : ENDPOINTS, CONNS);
+      if (!ONLY || ONLY.includes("passkey")) {
+        const ctx = await ceremonySection(ours, alg);
+        if (ctx) await dbGrowth(ours, ctx);
+        else facts.push(["database growth per 1,000 sign-ins", "n/a (no passkey sign-in yet)"]);
+      }
     } finally {
       await ours.cleanup();
       await peer.cleanup();
     }
 
-    if (RS256 && alg !== "RS256") {
+    if (RS256 && alg !== "RS256" && !ONLY) {
       log("starting Latchkey and oidc-provider (RS256)…");
       const ours2 = await startOurs({ alg: "RS256", log });
       const alg2 = await signingAlgOf(ours2);
@@ -579,7 +584,7 @@ async function main(): Promise<void> {
       }
     }
 
-    if (FOOTPRINT) {
+    if (FOOTPRINT && !ONLY) {
       await footprint();
       await rssAfterTokens("ES256");
     }

@@ -185,10 +185,11 @@ export async function startOurs(opts: OursOptions): Promise<Side> {
     );
   }
   const sessionToken = randomBytes(32).toString("base64url");
+  const sessionId = randomUUID();
   db.query(
     `INSERT INTO sessions (id, token_hash, user_id, amr, csrf_token, created_at, authenticated_at, last_seen_at, expires_at)
      VALUES (?, ?, ?, '["phr"]', ?, ?, ?, ?, ?)`,
-  ).run(randomUUID(), sha256hex(sessionToken), userId, randomBytes(16).toString("hex"), now, now, now, now + 7 * 86400);
+  ).run(sessionId, sha256hex(sessionToken), userId, randomBytes(16).toString("hex"), now, now, now, now + 7 * 86400);
   // A passkey for the sign-in ceremony (the user handle is the UTF-8 user id).
   const passkey = createSoftPasskey(userId);
   db.query(
@@ -216,6 +217,24 @@ export async function startOurs(opts: OursOptions): Promise<Side> {
       code_challenge_method: "S256",
     })}`;
 
+  const mintViaAuthorize = (n: number) =>
+    pool(n, 16, async (i) => {
+      const res = await fetch(authorizeUrl(`s${i}`), { headers: { cookie }, redirect: "manual" });
+      await res.arrayBuffer();
+      const location = res.headers.get("location") ?? "";
+      const code = location.startsWith(REDIRECT_URI) ? new URL(location).searchParams.get("code") : null;
+      if (!code) throw new Error(`/authorize did not answer with a code (status ${res.status}, location ${location.slice(0, 200)})`);
+      return code;
+    });
+  // /authorize must work for real: one code through it before any is minted in SQL.
+  let sqlMinting = false;
+  try {
+    await mintViaAuthorize(1);
+    sqlMinting = true;
+  } catch (e) {
+    notes.push(`/authorize: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`);
+  }
+
   const side: Side = {
     name: "ours",
     server: started,
@@ -233,14 +252,17 @@ export async function startOurs(opts: OursOptions): Promise<Side> {
     userId,
     appUrl: env.APP_URL,
     async mintCodes(n) {
-      return await pool(n, 16, async (i) => {
-        const res = await fetch(authorizeUrl(`s${i}`), { headers: { cookie }, redirect: "manual" });
-        await res.arrayBuffer();
-        const location = res.headers.get("location") ?? "";
-        const code = location.startsWith(REDIRECT_URI) ? new URL(location).searchParams.get("code") : null;
-        if (!code) throw new Error(`/authorize did not answer with a code (status ${res.status}, location ${location.slice(0, 200)})`);
-        return code;
-      });
+      // Straight into the table, as the peer's side door does (the load measures the token endpoint,
+      // not /authorize); /authorize with the session cookie when the table does not take the rows.
+      if (sqlMinting) {
+        try {
+          return mintCodesWithSql(dbPath, n, { clientId, userId, sessionId });
+        } catch (e) {
+          sqlMinting = false;
+          notes.push(`codes minted through /authorize (SQL minting failed: ${e instanceof Error ? e.message.split("\n")[0] : String(e)})`);
+        }
+      }
+      return await mintViaAuthorize(n);
     },
     async restart(serverCmd) {
       await side.server.stop();
@@ -252,6 +274,33 @@ export async function startOurs(opts: OursOptions): Promise<Side> {
     },
   };
   return side;
+}
+
+/**
+ * Writes `n` authorization codes as /authorize would (hash only, PKCE S256, 10 minutes), in one
+ * transaction beside the running server (WAL: the server keeps serving).
+ */
+function mintCodesWithSql(dbPath: string, n: number, who: { clientId: string; userId: string; sessionId: string }): string[] {
+  const db = new Database(dbPath);
+  try {
+    db.exec("PRAGMA busy_timeout = 5000");
+    const now = Math.floor(Date.now() / 1000);
+    const insert = db.prepare(
+      `INSERT INTO oidc_authorization_codes (code_hash, client_id, user_id, session_id, redirect_uri, scope, nonce, code_challenge, code_challenge_method, auth_time, amr, created_at, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, NULL, ?, 'S256', ?, '["phr"]', ?, ?)`,
+    );
+    const codes: string[] = [];
+    db.transaction(() => {
+      for (let i = 0; i < n; i++) {
+        const code = randomBytes(32).toString("base64url");
+        insert.run(sha256hex(code), who.clientId, who.userId, who.sessionId, REDIRECT_URI, SCOPE, CODE_CHALLENGE, now, now, now + 600);
+        codes.push(code);
+      }
+    })();
+    return codes;
+  } finally {
+    db.close();
+  }
 }
 
 export async function startPeer(opts: { alg: Alg }): Promise<Side> {
