@@ -40,7 +40,10 @@ export function Layout({ ctx, title, variant = "app", scripts = [], children }: 
           <meta name="htmx-config" content={HTMX_CONFIG} />
           <title safe>{`${title} · ${ctx.appName}`}</title>
           <link rel="icon" href={ctx.asset("favicon.svg")} type="image/svg+xml" />
+          {/* An uploaded favicon (Administration → Configuration) wins: browsers use the last icon. */}
+          <link rel="icon" href="/branding/favicon" />
           <link rel="stylesheet" href={ctx.asset("app.css")} />
+          <link rel="stylesheet" href="/branding.css" />
           <script src={ctx.asset("htmx.min.js")} defer></script>
           <script src={ctx.asset("app.js")} defer></script>
           {scripts.map((s) => (
@@ -68,7 +71,10 @@ function AppHeader({ ctx }: { ctx: PageContext }): JSX.Element {
   return (
     <header class="topbar">
       <a class="brand" href="/settings/account">
-        <img src={ctx.asset("favicon.svg")} alt="" width="24" height="24" />
+        <picture>
+          <source srcset="/branding/logo?light=false" media="(prefers-color-scheme: dark)" />
+          <img src="/branding/logo" alt="" width="24" height="24" />
+        </picture>
         <span safe>{ctx.appName}</span>
       </a>
       <nav class="nav" aria-label="Main">

@@ -27,7 +27,7 @@ export function SignupPage(p: { ctx: PageContext; action: string; values: Signup
     <Layout ctx={p.ctx} title="Create your account" variant="card">
       <section class="card" aria-labelledby="signup-title">
         <div class="brand-mark">
-          <img src={p.ctx.asset("favicon.svg")} alt="" />
+          <img src="/branding/logo" alt="" />
           <span safe>{p.ctx.appName}</span>
         </div>
         <h1 id="signup-title">Create your account</h1>

@@ -5,7 +5,10 @@ import { readAppConfig } from "../../admin/app-config.ts";
 import { updateAppConfigFromInput } from "../../admin/app-config-admin.ts";
 import { claimsFromForm } from "../../admin/custom-claims.ts";
 import { listAllUserGroups } from "../../db/user-groups.ts";
-import { AppConfigForm, AppConfigPage } from "../../../templates/pages/admin/app-config.tsx";
+import { AppConfigForm, AppConfigPage, BrandingSection } from "../../../templates/pages/admin/app-config.tsx";
+import { APP_IMAGE_NAMES, hasAppImage, isAppImageName, removeAppImage, uploadAppImage } from "../../admin/branding.ts";
+import { AppError } from "../../errors.ts";
+import { uploadedFile } from "./api-profile-pictures.ts";
 import { auditAdminChange, requireAdminPage } from "../admin-auth.ts";
 import { afterChange, attempt, checked, formOf, fragment, listOf, pageCtx } from "../admin-pages.ts";
 import { htmlResponse } from "../responses.ts";
@@ -22,9 +25,36 @@ export function adminAppConfigRoutes(web: WebDeps) {
     return s instanceof Response ? s : fn(s);
   };
   const path = "/settings/admin/application-configuration";
+  const images = () => Object.fromEntries(APP_IMAGE_NAMES.map((n) => [n, hasAppImage(web.db, n)]));
+  const imageName = (v: string) => {
+    if (!isAppImageName(v)) throw AppError.notFound("No such image.");
+    return v;
+  };
 
   return new Elysia({ name: "admin-app-config" })
-    .get(path, ({ request }) => admin(request, () => htmlResponse(AppConfigPage({ ctx: pageCtx(web, request), config: read(), groups: groups(), readOnly: web.config.uiConfigDisabled }))))
+    .get(path, ({ request }) => admin(request, () => htmlResponse(AppConfigPage({ ctx: pageCtx(web, request), config: read(), groups: groups(), readOnly: web.config.uiConfigDisabled, images: images() }))))
+    .post(`${path}/images/:name`, async ({ request, params, body }) => {
+      const s = requireAdminPage(web, request);
+      if (s instanceof Response) return s;
+      const name = imageName(params.name);
+      const ctx = pageCtx(web, request);
+      try {
+        const type = await uploadAppImage(web, name, await uploadedFile(body));
+        auditAdminChange(web, request, s, { entity: "application_image", action: "upload", id: name, changes: { type } });
+      } catch (e) {
+        if (!(e instanceof AppError) || e.status >= 500) throw e;
+        return htmlResponse(BrandingSection({ ctx, images: images(), error: e.message }), { status: 422 });
+      }
+      return afterChange(request, path, () => htmlResponse(BrandingSection({ ctx, images: images(), notice: "Image updated. Reload to see it everywhere." })));
+    })
+    .post(`${path}/images/:name/delete`, ({ request, params }) =>
+      admin(request, (session) => {
+        const name = imageName(params.name);
+        removeAppImage(web.db, name);
+        auditAdminChange(web, request, session, { entity: "application_image", action: "delete", id: name });
+        return afterChange(request, path, () => htmlResponse(BrandingSection({ ctx: pageCtx(web, request), images: images(), notice: "Back to the default." })));
+      }),
+    )
     .post(path, ({ request, body }) =>
       admin(request, (session) => {
         const f = formOf(body);

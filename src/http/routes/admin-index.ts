@@ -14,6 +14,7 @@ import { adminOidcClientRoutes } from "./admin-oidc-clients.ts";
 import { myAppsRoutes } from "./admin-my-apps.ts";
 import { signupRoutes } from "./admin-signups.ts";
 import { apiOpenApiRoutes } from "./api-openapi.ts";
+import { apiBrandingRoutes } from "./api-branding.ts";
 import { apiSignupTokenRoutes } from "./api-signup-tokens.ts";
 import { apiUserGroupRoutes } from "./api-user-groups.ts";
 import { apiUserRoutes } from "./api-users.ts";
@@ -35,5 +36,6 @@ export function adminRoutes(web: WebDeps) {
     .use(adminOidcClientRoutes(web))
     .use(myAppsRoutes(web))
     .use(signupRoutes(web))
-    .use(apiOpenApiRoutes(web));
+    .use(apiOpenApiRoutes(web))
+    .use(apiBrandingRoutes(web));
 }

@@ -84,6 +84,9 @@ export const OPERATIONS: Op[] = [
   { method: "get", path: "/api/api-keys", summary: "Your API keys", auth: "user", tag: "API keys", response: "ApiKey", list: true },
   { method: "post", path: "/api/api-keys", summary: "Create an API key ({name, description?, expiresAt}); browser session only; the key is returned once", auth: "session", tag: "API keys", body: "ApiKeyInput", response: "ApiKeyCreated", status: 201 },
   { method: "delete", path: "/api/api-keys/{id}", summary: "Revoke one of your API keys", auth: "user", tag: "API keys", status: 204 },
+  { method: "get", path: "/api/application-images/{kind}", summary: "Branding image: logo (?light=false for dark), favicon, background", auth: "none", tag: "Application configuration" },
+  { method: "put", path: "/api/application-images/{kind}", summary: "Upload a branding image (multipart field file; PNG/JPEG/GIF/WebP, ICO for favicon; ≤ 2 MB)", auth: "admin", tag: "Application configuration", body: { multipart: true }, status: 204 },
+  { method: "delete", path: "/api/application-images/{kind}", summary: "Remove a branding image", auth: "admin", tag: "Application configuration", status: 204 },
   { method: "get", path: "/api/openapi.json", summary: "This document", auth: "none", tag: "Meta" },
 ];
 

@@ -3,7 +3,7 @@ import type { PageContext } from "../../page-context.ts";
 import type { AppConfig } from "../../../src/admin/app-config.ts";
 import { AdminLayout, ClaimRows, Csrf, Field, FormErrors, PageHeader, Toggle } from "./admin-shell.tsx";
 
-export function AppConfigPage(p: { ctx: PageContext; config: AppConfig; groups: { id: string; friendlyName: string }[]; readOnly: boolean }): JSX.Element {
+export function AppConfigPage(p: { ctx: PageContext; config: AppConfig; groups: { id: string; friendlyName: string }[]; readOnly: boolean; images: Record<string, boolean> }): JSX.Element {
   return (
     <AdminLayout ctx={p.ctx} title="Application configuration">
       <PageHeader title="Application configuration" lead="Branding, sessions, profiles, sign-ups and passkey policy." />
@@ -16,6 +16,7 @@ export function AppConfigPage(p: { ctx: PageContext; config: AppConfig; groups: 
         ""
       )}
       <AppConfigForm ctx={p.ctx} config={p.config} groups={p.groups} readOnly={p.readOnly} />
+      <BrandingSection ctx={p.ctx} images={p.images} />
     </AdminLayout>
   );
 }
@@ -121,5 +122,49 @@ export function AppConfigForm(p: { ctx: PageContext; config: AppConfigFormValues
         )}
       </div>
     </form>
+  );
+}
+
+const IMAGE_LABELS: [string, string, string][] = [
+  ["logo-light", "Logo", "Top bar and sign-in pages (light mode)."],
+  ["logo-dark", "Logo for dark mode", "Falls back to the logo."],
+  ["favicon", "Favicon", "Browser tab icon (PNG or ICO)."],
+  ["background", "Sign-in background", "Behind the sign-in card."],
+];
+
+export function BrandingSection(p: { ctx: PageContext; images: Record<string, boolean>; error?: string; notice?: string }): JSX.Element {
+  const base = "/settings/admin/application-configuration/images";
+  return (
+    <section class="section branding-section" id="branding" aria-labelledby="branding-title">
+      <h2 id="branding-title">Branding images</h2>
+      <p class="muted small">PNG, JPEG, GIF or WebP up to 2 MB. The accent colour is set above.</p>
+      {p.notice ? <div class="alert alert-success" role="status" safe>{p.notice}</div> : ""}
+      {p.error ? <div class="alert alert-error" role="alert" safe>{p.error}</div> : ""}
+      <div class="grid-2">
+        {IMAGE_LABELS.map(([name, label, hint]) => (
+          <div class={`logo-variant ${name === "logo-dark" ? "logo-dark" : "logo-light"}`}>
+            <div class="label" safe>{label}</div>
+            <div class="logo-preview">
+              {p.images[name] ? <img src={`/api/application-images/${name.startsWith("logo") ? "logo" : name}${name === "logo-dark" ? "?light=false" : ""}`} alt={`Current ${label.toLowerCase()}`} /> : <span class="muted small">Default</span>}
+            </div>
+            <p class="hint small muted" safe>{hint}</p>
+            <form class="inline-form" method="post" action={`${base}/${name}`} enctype="multipart/form-data" hx-post={`${base}/${name}`} hx-encoding="multipart/form-data" hx-target="#branding" hx-swap="outerHTML">
+              <Csrf ctx={p.ctx} />
+              <label class="sr-only" for={`img-${name}`} safe>{`${label} file`}</label>
+              <input id={`img-${name}`} type="file" name="file" accept="image/png,image/jpeg,image/gif,image/webp,image/x-icon" required />
+              <button type="submit" class="btn btn-secondary btn-sm">Upload</button>
+            </form>
+            {p.images[name] ? (
+              <form method="post" action={`${base}/${name}/delete`} hx-post={`${base}/${name}/delete`} hx-target="#branding" hx-swap="outerHTML">
+                <Csrf ctx={p.ctx} />
+                <button type="submit" class="btn btn-link small">Use the default</button>
+              </form>
+            ) : (
+              ""
+            )}
+          </div>
+        ))}
+      </div>
+    </section>
   );
 }

@@ -1,0 +1,71 @@
+/**
+ * Branding: uploaded images (logo light/dark, favicon, login background) and the stylesheet that
+ * applies the accent colour, animations setting and background on every page (/branding.css).
+ * - Images are checked by content (file-type): PNG, JPEG, GIF, WebP (and ICO for the favicon);
+ *   SVG is refused because, served from this origin, it could carry script. ≤ 2 MiB.
+ * - The accent colour is validated as #rrggbb before it reaches CSS, so nothing can be injected.
+ */
+import type { Database } from "bun:sqlite";
+import { fileTypeFromBuffer } from "file-type";
+import { deleteAppImage, findAppImage, saveAppImage, type AppImageName, type AppImageRow } from "../db/app-images.ts";
+import { AppError } from "../errors.ts";
+import { nowSeconds, type Clock } from "../lib/clock.ts";
+import type { AppConfig } from "./app-config.ts";
+
+export const APP_IMAGE_NAMES: AppImageName[] = ["logo-light", "logo-dark", "favicon", "background"];
+const MAX_BYTES = 2 * 1024 * 1024;
+const IMAGE_TYPES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
+
+export function isAppImageName(v: string): v is AppImageName {
+  return (APP_IMAGE_NAMES as string[]).includes(v);
+}
+
+export async function uploadAppImage(deps: { db: Database; clock: Clock }, name: AppImageName, bytes: Uint8Array): Promise<string> {
+  if (bytes.length === 0) throw AppError.validation("Choose an image to upload.", { file: "is empty" });
+  if (bytes.length > MAX_BYTES) throw new AppError("payload_too_large", "The image is larger than 2 MB.", { file: "must be at most 2 MB" });
+  const type = await fileTypeFromBuffer(bytes);
+  const ok = type && (IMAGE_TYPES.has(type.mime) || (name === "favicon" && type.mime === "image/x-icon"));
+  if (!ok) throw new AppError("unsupported_media_type", "Upload a PNG, JPEG, GIF or WebP image (or ICO for the favicon).", { file: "unsupported image type" });
+  saveAppImage(deps.db, name, { type: type.mime, data: bytes, updatedAt: nowSeconds(deps.clock) });
+  return type.mime;
+}
+
+export function removeAppImage(db: Database, name: AppImageName): void {
+  deleteAppImage(db, name);
+}
+
+/** The image to serve; the dark logo falls back to the light one. */
+export function appImage(db: Database, name: AppImageName): AppImageRow | null {
+  if (name === "logo-dark") return findAppImage(db, "logo-dark") ?? findAppImage(db, "logo-light");
+  return findAppImage(db, name);
+}
+
+export function hasAppImage(db: Database, name: AppImageName): boolean {
+  return findAppImage(db, name) !== null;
+}
+
+function shade(hex: string, amount: number): string {
+  const n = parseInt(hex.slice(1), 16);
+  const ch = (v: number) => Math.max(0, Math.min(255, Math.round(amount < 0 ? v * (1 + amount) : v + (255 - v) * amount)));
+  const r = ch((n >> 16) & 255);
+  const g = ch((n >> 8) & 255);
+  const b = ch(n & 255);
+  return `#${((r << 16) | (g << 8) | b).toString(16).padStart(6, "0")}`;
+}
+
+/** The per-installation stylesheet: accent colour, animations, login background. */
+export function brandingCss(config: Pick<AppConfig, "accentColor" | "disableAnimations">, opts: { background: boolean; backgroundVersion: number }): string {
+  const out: string[] = ["/* Latchkey branding (Administration → Configuration) */"];
+  if (/^#[0-9a-fA-F]{6}$/.test(config.accentColor)) {
+    const c = config.accentColor.toLowerCase();
+    out.push(
+      `:root { --accent: ${c}; --accent-hover: ${shade(c, -0.15)}; --accent-soft: color-mix(in srgb, ${c} 12%, white); --accent-contrast: #ffffff; }`,
+      `@media (prefers-color-scheme: dark) { :root { --accent: ${shade(c, 0.35)}; --accent-hover: ${shade(c, 0.5)}; --accent-soft: color-mix(in srgb, ${c} 25%, #0b0d12); --accent-contrast: #0b0d12; } }`,
+    );
+  }
+  if (config.disableAnimations) out.push("*, *::before, *::after { transition: none !important; animation: none !important; }");
+  if (opts.background) {
+    out.push(`.layout-card { background-image: url("/api/application-images/background?v=${opts.backgroundVersion}"); background-size: cover; background-position: center; background-attachment: fixed; }`);
+  }
+  return out.join("\n") + "\n";
+}

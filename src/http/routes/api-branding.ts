@@ -1,0 +1,67 @@
+/**
+ * Branding over HTTP (Pocket ID paths): GET /api/application-images/{logo?light=,favicon,background}
+ * (public), PUT (admin, multipart `file`), DELETE (admin); and /branding.css, linked by every page.
+ */
+import { Elysia } from "elysia";
+import { readAppConfig } from "../../admin/app-config.ts";
+import { appImage, brandingCss, removeAppImage, uploadAppImage } from "../../admin/branding.ts";
+import type { AppImageName } from "../../db/app-images.ts";
+import { findAppImage } from "../../db/app-images.ts";
+import { AppError } from "../../errors.ts";
+import { apiCall, auditAdminChange, requireAdminApi } from "../admin-auth.ts";
+import type { WebDeps } from "../web-deps.ts";
+import { uploadedFile } from "./api-profile-pictures.ts";
+
+function imageName(kind: string, light: unknown): AppImageName {
+  if (kind === "logo") return light === "false" ? "logo-dark" : "logo-light";
+  if (kind === "favicon" || kind === "background") return kind;
+  throw AppError.notFound("No such image.");
+}
+
+export function apiBrandingRoutes(web: WebDeps) {
+  const brandingImage = (request: Request, img: { type: string; data: Uint8Array; updatedAt: number } | null): Response => {
+    if (!img) {
+      const fallback = web.assets.find("favicon.svg")!.asset;
+      return new Response(fallback.body, { headers: { "Content-Type": fallback.type, "Cache-Control": "no-cache", ETag: fallback.etag } });
+    }
+    const etag = `"${img.updatedAt}-${img.data.length}"`;
+    const headers = { "Content-Type": img.type, "Cache-Control": "no-cache", ETag: etag };
+    if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });
+    return new Response(new Uint8Array(img.data), { headers });
+  };
+  return new Elysia({ name: "api-branding" })
+    .get("/branding.css", ({ request }) => {
+      const config = readAppConfig(web.db, { uiConfigDisabled: web.config.uiConfigDisabled, env: web.config.appConfigEnv });
+      const bg = findAppImage(web.db, "background");
+      const css = brandingCss(config, { background: bg !== null, backgroundVersion: bg?.updatedAt ?? 0 });
+      const etag = `"${Bun.hash(css).toString(16)}"`;
+      const headers = { "Content-Type": "text/css; charset=utf-8", "Cache-Control": "no-cache", ETag: etag };
+      if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });
+      return new Response(css, { headers });
+    })
+    // Always-present URLs for pages: the uploaded image, or the built-in icon.
+    .get("/branding/logo", ({ request, query }) => brandingImage(request, appImage(web.db, query.light === "false" ? "logo-dark" : "logo-light")))
+    .get("/branding/favicon", ({ request }) => brandingImage(request, appImage(web.db, "favicon")))
+    .get("/api/application-images/:kind", ({ request, params, query }) => {
+      const img = appImage(web.db, imageName(params.kind, query.light));
+      if (!img) throw AppError.notFound("No image has been uploaded.");
+      const etag = `"${img.updatedAt}-${img.data.length}"`;
+      const headers = { "Content-Type": img.type, "Cache-Control": "public, max-age=300", ETag: etag };
+      if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });
+      return new Response(new Uint8Array(img.data), { headers });
+    })
+    .put("/api/application-images/:kind", async ({ request, params, query, body }) => {
+      const p = requireAdminApi(web, request);
+      const name = imageName(params.kind, query.light);
+      const type = await apiCall(async () => uploadAppImage(web, name, await uploadedFile(body)));
+      auditAdminChange(web, request, p, { entity: "application_image", action: "upload", id: name, changes: { type } });
+      return new Response(null, { status: 204 });
+    })
+    .delete("/api/application-images/:kind", ({ request, params, query }) => {
+      const p = requireAdminApi(web, request);
+      const name = imageName(params.kind, query.light);
+      removeAppImage(web.db, name);
+      auditAdminChange(web, request, p, { entity: "application_image", action: "delete", id: name });
+      return new Response(null, { status: 204 });
+    });
+}

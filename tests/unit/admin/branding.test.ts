@@ -1,0 +1,65 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import type { App } from "../../../src/app.ts";
+import { encodePng } from "../../../src/lib/png.ts";
+import { apiReq, json, makeAdminFixture, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
+import { makeTestApp, req, type TestDeps } from "../../helpers/test-deps.ts";
+
+let app: App;
+let deps: TestDeps;
+let f: AdminFixture;
+
+beforeEach(async () => {
+  ({ app, deps } = await makeTestApp());
+  f = makeAdminFixture(deps);
+});
+afterEach(() => deps.cleanup());
+
+const png = encodePng(2, 2, new Uint8Array(12).fill(90));
+function upload(path: string, bytes: Uint8Array, key = f.admin.key) {
+  const fd = new FormData();
+  fd.append("file", new Blob([bytes as Uint8Array<ArrayBuffer>]), "img");
+  return app.handle(new Request(deps.config.appUrl + path, { method: "PUT", headers: { "X-API-Key": key }, body: fd }));
+}
+
+describe("branding", () => {
+  test("every page links /branding.css; the accent colour and animations setting reach it", async () => {
+    const page = await (await app.handle(pageReq(deps, f.admin, "GET", "/settings/admin/users"))).text();
+    expect(page).toContain('<link rel="stylesheet" href="/branding.css"/>');
+    expect(page).toContain('<img src="/branding/logo"');
+    const plain = await (await app.handle(req(deps, "/branding.css"))).text();
+    expect(plain).not.toContain("--accent:");
+    await json(app, apiReq(deps, f.admin.key, "PUT", "/api/application-configuration", { accentColor: "#0f766e", disableAnimations: true }));
+    const css = await app.handle(req(deps, "/branding.css"));
+    expect(css.headers.get("content-type")).toBe("text/css; charset=utf-8");
+    const text = await css.text();
+    expect(text).toContain("--accent: #0f766e;");
+    expect(text).toContain("animation: none !important");
+  });
+
+  test("images: upload by content type, serve, fall back, delete; the built-in icon by default", async () => {
+    const def = await app.handle(req(deps, "/branding/logo"));
+    expect(def.headers.get("content-type")).toBe("image/svg+xml");
+    expect((await app.handle(req(deps, "/api/application-images/logo"))).status).toBe(404);
+    expect((await upload("/api/application-images/logo", new TextEncoder().encode("<svg/>"))).status).toBe(415);
+    expect((await upload("/api/application-images/logo", png, f.member.key)).status).toBe(403);
+    expect((await upload("/api/application-images/logo", png)).status).toBe(204);
+    expect((await app.handle(req(deps, "/branding/logo?light=false"))).headers.get("content-type")).toBe("image/png");
+    expect((await app.handle(req(deps, "/api/application-images/logo?light=false"))).status).toBe(200);
+    expect((await upload("/api/application-images/background", png)).status).toBe(204);
+    expect(await (await app.handle(req(deps, "/branding.css"))).text()).toContain('url("/api/application-images/background?v=');
+    expect((await upload("/api/application-images/nonsense", png)).status).toBe(404);
+    expect((await app.handle(apiReq(deps, f.admin.key, "DELETE", "/api/application-images/logo"))).status).toBe(204);
+    expect((await app.handle(req(deps, "/api/application-images/logo"))).status).toBe(404);
+  });
+
+  test("configuration page uploads branding images", async () => {
+    const fd = new FormData();
+    fd.append("file", new Blob([png as Uint8Array<ArrayBuffer>]), "fav.png");
+    const res = await app.handle(
+      new Request(deps.config.appUrl + "/settings/admin/application-configuration/images/favicon", { method: "POST", headers: { Cookie: f.admin.cookie, "X-CSRF-Token": f.admin.csrf, "HX-Request": "true" }, body: fd }),
+    );
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("Image updated.");
+    expect((await app.handle(req(deps, "/branding/favicon"))).headers.get("content-type")).toBe("image/png");
+  });
+});
