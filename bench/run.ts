@@ -18,7 +18,7 @@ import { Database } from "bun:sqlite";
 import { statSync, writeFileSync, existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { installSignalHandlers, rssMb, runCommand, startServer, freePort, stopAll } from "./lib/procs.ts";
+import { installSignalHandlers, registerTemp, rssMb, runCommand, startServer, freePort, stopAll } from "./lib/procs.ts";
 import { median, runWrk, type WrkPoint, type WrkTarget } from "./lib/wrk.ts";
 import { BENCH_DIR, BINARY, ROOT, STATIC_API_KEY, ensureBinary, useBinary, freshBinaryDir, oursEnv, startOurs, startPeer, type Alg, type Side } from "./lib/sides.ts";
 import { joseSignRate, webauthnVerifyRate } from "./lib/raw-rates.ts";
@@ -97,7 +97,7 @@ async function measurePoint(side: Side, key: string, load: Load, conns: number, 
       const cap = key === "token_refresh" ? 5000 : 12_000;
       const n = Math.ceil(Math.min(est * 1.2 * DURATION, cap)) + conns;
       const values = await load.values(n);
-      valuesFile = path.join(os.tmpdir(), `latchkey-bench-values-${process.pid}.txt`);
+      valuesFile = registerTemp(path.join(os.tmpdir(), `latchkey-bench-values-${process.pid}.txt`));
       writeFileSync(valuesFile, values.join("\n") + "\n");
       target = { ...target, valuesFile };
     }
@@ -348,7 +348,7 @@ async function rssAfterTokens(alg: Alg): Promise<void> {
         return;
       }
       label = "authorization-code exchanges (+ as many /authorize)";
-      const file = path.join(os.tmpdir(), `latchkey-bench-rss-${process.pid}.txt`);
+      const file = registerTemp(path.join(os.tmpdir(), `latchkey-bench-rss-${process.pid}.txt`));
       const exchanges = QUICK ? 5000 : 20_000; // each needs an /authorize first: 100k would take minutes
       for (let done = 0; done < exchanges; ) {
         const n = Math.min(10_000, exchanges - done);

@@ -2,7 +2,7 @@
  * Processes the benchmark starts: every one is recorded here and stopped by its pid (SIGTERM, then
  * SIGKILL), also when the run fails or is interrupted.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 
 export interface Started {
@@ -15,10 +15,19 @@ export interface Started {
 }
 
 const running = new Map<number, Started>();
+const tempPaths = new Set<string>();
 
-/** Stops every process still running (used on error and SIGINT). */
+/** A temporary file or folder removed by stopAll (also on error and SIGINT). */
+export function registerTemp(p: string): string {
+  tempPaths.add(p);
+  return p;
+}
+
+/** Stops every process still running, then removes the registered temporary paths. */
 export async function stopAll(): Promise<void> {
   await Promise.all([...running.values()].map((p) => p.stop()));
+  for (const p of tempPaths) rmSync(p, { recursive: true, force: true });
+  tempPaths.clear();
 }
 
 let handlersInstalled = false;

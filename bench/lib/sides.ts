@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:f
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
-import { freePort, runCommand, startServer, type Started } from "./procs.ts";
+import { freePort, registerTemp, runCommand, startServer, type Started } from "./procs.ts";
 import { pool } from "./pool.ts";
 import { CODE_CHALLENGE, CODE_VERIFIER, REDIRECT_URI, SCOPE } from "./pkce.ts";
 import { createSoftPasskey, type SoftPasskey } from "./authenticator.ts";
@@ -96,7 +96,7 @@ export function oursEnv(dir: string, port: number, extra: Record<string, string>
 
 /** A fresh folder holding only a copy of the binary. */
 export function freshBinaryDir(): { dir: string; bin: string } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "latchkey-bench-"));
+  const dir = registerTemp(mkdtempSync(path.join(os.tmpdir(), "latchkey-bench-")));
   const bin = path.join(dir, "latchkey");
   copyFileSync(BINARY, bin);
   mkdirSync(path.join(dir, "data"), { recursive: true });
