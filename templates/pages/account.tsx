@@ -1,5 +1,6 @@
 import { Layout } from "../layout.tsx";
 import type { PageContext } from "../page-context.ts";
+import type { OwnSessionView } from "../../src/account/own-sessions.ts";
 import type { PasskeyView } from "../../src/account/passkeys.ts";
 import { formatDate, relativeTime } from "../../src/account/device-label.ts";
 import { CloudIcon, DeviceIcon, LockIcon, PasskeyIcon } from "../components/passkey-icons.tsx";
@@ -13,14 +14,7 @@ export interface ProfileValues {
   email: string;
 }
 
-export interface SessionView {
-  id: string;
-  device: string;
-  ip: string | null;
-  createdAt: number;
-  lastSeenAt: number;
-  current: boolean;
-}
+export type SessionView = OwnSessionView;
 
 export interface AccountPageProps {
   ctx: PageContext;
@@ -204,6 +198,18 @@ export function SessionsSection({ ctx, sessions, now }: { ctx: PageContext; sess
                 <span aria-hidden="true"> · </span>
                 <span safe>{`Active ${relativeTime(s.lastSeenAt, now)}`}</span>
               </div>
+            </div>
+            <div class="actions">
+              <button
+                type="button"
+                class="btn btn-ghost btn-sm danger-text"
+                hx-post={`/settings/account/sessions/${s.id}/end`}
+                hx-target="#sessions"
+                hx-swap="outerHTML"
+                aria-label={s.current ? "Sign out on this device" : `Sign out ${s.device}`}
+              >
+                Sign out
+              </button>
             </div>
           </li>
         ))}

@@ -117,3 +117,21 @@ test("GET /logout asks first; POST signs out", async () => {
   expect(d.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM sessions").get()!.n).toBe(0);
   expect((await client.get("/logout")).headers.get("location")).toBe("/login");
 });
+
+test("one session can be signed out from the list; another user's session id is not found", async () => {
+  const { client, user, deps: d } = await signedIn();
+  const laptop = createSession(d, { userId: user.id, amr: ["phr"], durationMinutes: 60, userAgent: "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Version/17.0 Safari/605.1.15" });
+  const page = await (await client.get("/settings/account")).text();
+  expect(page).toContain("Safari on macOS");
+  const res = await client.postForm(`/settings/account/sessions/${laptop.session.id}/end`, {}, { headers: { "hx-request": "true" } });
+  expect(res.status).toBe(200);
+  const html = await res.text();
+  expect(html.startsWith('<section class="section" id="sessions"')).toBe(true);
+  expect(html).not.toContain("Safari on macOS");
+  expect(d.db.query<{ n: number }, [string]>("SELECT COUNT(*) AS n FROM sessions WHERE id = ?").get(laptop.session.id)!.n).toBe(0);
+
+  const bob = createUser(d, { username: "bob", email: null, firstName: "Bob", lastName: "" });
+  const bobs = createSession(d, { userId: bob.id, amr: ["phr"], durationMinutes: 60 });
+  expect((await client.postForm(`/settings/account/sessions/${bobs.session.id}/end`, {})).status).toBe(404);
+  expect(d.db.query<{ n: number }, [string]>("SELECT COUNT(*) AS n FROM sessions WHERE id = ?").get(bobs.session.id)!.n).toBe(1);
+});

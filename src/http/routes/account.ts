@@ -5,12 +5,11 @@
  * - Deleting the last passkey needs the explicit confirmation page (confirm=delete-last-passkey).
  */
 import { Elysia } from "elysia";
-import { describeUserAgent } from "../../account/device-label.ts";
+import { endOwnSession, listOwnSessions } from "../../account/own-sessions.ts";
 import { deletePasskey, findPasskey, listPasskeys, renamePasskey } from "../../account/passkeys.ts";
 import { endAllSessionsOfUser, type Session } from "../../account/sessions.ts";
 import { validateUserProfile } from "../../admin/users.ts";
 import { recordAuditEvent } from "../../audit/audit-log.ts";
-import { listSessionsOfUser } from "../../db/sessions.ts";
 import { updateUserProfile } from "../../db/user-profile.ts";
 import { findUserById, type UserRow } from "../../db/users.ts";
 import { AppError } from "../../errors.ts";
@@ -22,6 +21,7 @@ import {
   PasskeyRenameForm,
   PasskeySection,
   ProfileForm,
+  SessionsSection,
   type ProfileValues,
 } from "../../../templates/pages/account.tsx";
 import { appConfigOf, endBrowserSession, sessionOrLogin } from "../browser-session.ts";
@@ -56,14 +56,7 @@ export function accountRoutes(web: WebDeps) {
     .get("/settings", () => redirectResponse("/settings/account", 302))
     .get("/settings/account", ({ request }) =>
       signedIn(request, (session, user) => {
-        const sessions = listSessionsOfUser(web.db, user.id, now()).map((s) => ({
-          id: s.id,
-          device: describeUserAgent(s.user_agent),
-          ip: s.ip_address,
-          createdAt: s.created_at,
-          lastSeenAt: s.last_seen_at,
-          current: s.id === session.id,
-        }));
+        const sessions = listOwnSessions(web.db, user.id, session.id, now());
         return htmlResponse(
           AccountPage({
             ctx: ctx(request),
@@ -144,6 +137,19 @@ export function accountRoutes(web: WebDeps) {
       }),
     )
 
+    .post("/settings/account/sessions/:id/end", ({ request, params }) =>
+      signedIn(request, (session, user) => {
+        if (params.id === session.id) {
+          endBrowserSession(web, request);
+          recordAuditEvent(web, "SIGN_OUT", { userId: user.id, origin: auditOrigin(request) });
+          return navigate(request, "/login?signed_out=1");
+        }
+        endOwnSession(web.db, user.id, params.id, now());
+        recordAuditEvent(web, "SESSION_REVOKED", { userId: user.id, origin: auditOrigin(request), data: { sessionId: params.id } });
+        if (!isHtmx(request)) return redirectResponse("/settings/account");
+        return htmlResponse(SessionsSection({ ctx: ctx(request), sessions: listOwnSessions(web.db, user.id, session.id, now()), now: now() }));
+      }),
+    )
     .post("/settings/account/sessions/end-all", ({ request }) =>
       signedIn(request, (_s, user) => {
         endBrowserSession(web, request);
