@@ -82,6 +82,11 @@ export function apiOidcClientRoutes(web: WebDeps) {
       auditAdminChange(web, request, p, { entity: "oidc_client", action: "set_allowed_groups", id: client.id, changes: { userGroupIds: ids } });
       return jsonResponse(clientDto(web.db, client));
     })
+    .get("/api/oidc/clients/:id/meta", ({ params }) => {
+      // Public metadata (Pocket ID): what a sign-in page may show about a client, nothing secret.
+      const c = getClient(web, params.id);
+      return jsonResponse({ id: c.id, name: c.name, description: c.description, hasLogo: c.hasLogo, hasDarkLogo: c.hasDarkLogo, launchURL: c.launchUrl, requiresReauthentication: c.requiresReauthentication, clientType: "standard" });
+    })
     .get("/api/oidc/clients/:id/logo", ({ request, params, query }) => {
       const logo = clientLogo(web.db, params.id, query.light === "false");
       if (!logo) throw AppError.notFound("This client has no logo.");

@@ -64,6 +64,7 @@ export const OPERATIONS: Op[] = [
   { method: "put", path: "/api/oidc/clients/{id}", summary: "Update a client (omitted fields keep their value)", auth: "admin", tag: "OIDC clients", body: "ClientInput", response: "Client" },
   { method: "delete", path: "/api/oidc/clients/{id}", summary: "Delete a client", auth: "admin", tag: "OIDC clients", status: 204 },
   { method: "put", path: "/api/oidc/clients/{id}/allowed-user-groups", summary: "Set the allowed groups ({userGroupIds})", auth: "admin", tag: "OIDC clients", body: "UserGroupIds", response: "Client" },
+  { method: "get", path: "/api/oidc/clients/{id}/meta", summary: "Public client metadata (name, description, logos, launch URL, re-authentication)", auth: "none", tag: "OIDC clients" },
   { method: "get", path: "/api/oidc/clients/{id}/logo", summary: "Client logo (?light=false for the dark variant, falling back to light)", auth: "none", tag: "OIDC clients" },
   { method: "post", path: "/api/oidc/clients/{id}/logo", summary: "Upload a logo (multipart field file; PNG/JPEG/GIF/WebP ≤ 2 MB; ?light=false for dark)", auth: "admin", tag: "OIDC clients", body: { multipart: true }, status: 204 },
   { method: "delete", path: "/api/oidc/clients/{id}/logo", summary: "Delete a logo (?light=false for dark)", auth: "admin", tag: "OIDC clients", status: 204 },

@@ -62,6 +62,8 @@ describe("/api/oidc/clients", () => {
     expect(bad.status).toBe(400);
     expect(Object.keys(bad.body.fields).sort()).toEqual(["callbackUrls", "name"]);
     await call(f.admin.key, "POST", "/api/oidc/clients", { name: "Jellyfin", callbackURLs: ["https://tv.example.com/cb"] });
+    const meta = await call(null, "GET", `/api/oidc/clients/${id}/meta`);
+    expect(meta.body).toEqual({ id, name: "Forgejo", description: "", hasLogo: false, hasDarkLogo: false, launchURL: "https://git.example.com", requiresReauthentication: false, clientType: "standard" });
     const list = await call(f.admin.key, "GET", "/api/oidc/clients?search=forge");
     expect(list.body.data.map((x: any) => x.name)).toEqual(["Forgejo"]);
     expect(list.body.pagination.totalItems).toBe(1);
