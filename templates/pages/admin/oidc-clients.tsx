@@ -399,6 +399,24 @@ export function IntegrationPanel({ appUrl, client }: { appUrl: string; client: O
     "--scope=openid email profile groups",
     ...(client.pkceEnabled ? ["--code-challenge-method=S256"] : []),
   ].join("\n");
+  const discovery = `${appUrl}/.well-known/openid-configuration`;
+  const opengist = [
+    `OG_OIDC_PROVIDER_NAME=${"Latchkey"}`,
+    `OG_OIDC_CLIENT_KEY=${client.id}`,
+    `OG_OIDC_SECRET=${secret || "(none)"}`,
+    `OG_OIDC_DISCOVERY_URL=${discovery}`,
+  ].join("\n");
+  const grafana = [
+    "GF_AUTH_GENERIC_OAUTH_ENABLED=true",
+    "GF_AUTH_GENERIC_OAUTH_NAME=Latchkey",
+    `GF_AUTH_GENERIC_OAUTH_CLIENT_ID=${client.id}`,
+    `GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET=${secret || ""}`,
+    "GF_AUTH_GENERIC_OAUTH_SCOPES=openid email profile groups",
+    `GF_AUTH_GENERIC_OAUTH_AUTH_URL=${appUrl}/authorize`,
+    `GF_AUTH_GENERIC_OAUTH_TOKEN_URL=${appUrl}/api/oidc/token`,
+    `GF_AUTH_GENERIC_OAUTH_API_URL=${appUrl}/api/oidc/userinfo`,
+    ...(client.pkceEnabled ? ["GF_AUTH_GENERIC_OAUTH_USE_PKCE=true"] : []),
+  ].join("\n");
   return (
     <section class="section" aria-labelledby="integration-title">
       <h2 id="integration-title">Connect an app</h2>
@@ -420,6 +438,14 @@ export function IntegrationPanel({ appUrl, client }: { appUrl: string; client: O
       <details class="snippet-group">
         <summary>Forgejo / Gitea (Site administration → Authentication sources)</summary>
         <Snippet text={forgejo} />
+      </details>
+      <details class="snippet-group">
+        <summary>OpenGist (environment)</summary>
+        <Snippet text={opengist} />
+      </details>
+      <details class="snippet-group">
+        <summary>Grafana (environment)</summary>
+        <Snippet text={grafana} />
       </details>
       <details class="snippet-group">
         <summary>oauth2-proxy</summary>
