@@ -81,7 +81,7 @@ export function ApiKeyList(p: { ctx: PageContext; keys: ApiKey[]; now: number })
                   </td>
                   <td class="hide-sm">{k.lastUsedAt ? formatDateTime(k.lastUsedAt) : "Never"}</td>
                   <td>
-                    <form method="post" action={`/settings/admin/api-keys/${k.id}/revoke`} hx-post={`/settings/admin/api-keys/${k.id}/revoke`} hx-target="#api-key-list" hx-swap="outerHTML" hx-confirm={`Revoke the key “${k.name}”? Scripts using it stop working.`} data-confirm={`Revoke the key “${k.name}”?`}>
+                    <form method="post" action={`/settings/admin/api-keys/${k.id}/revoke`} hx-post={`/settings/admin/api-keys/${k.id}/revoke`} hx-target="#api-key-list" hx-swap="outerHTML" hx-confirm={`Revoke the key “${k.name}”? Scripts using it stop working.`}>
                       <Csrf ctx={p.ctx} />
                       <button type="submit" class="btn btn-ghost btn-sm danger-text">Revoke</button>
                     </form>
@@ -198,7 +198,7 @@ export function SignupTokenList(p: { ctx: PageContext; tokens: SignupTokenDto[];
                 </div>
               </div>
               <div class="actions">
-                <form method="post" action={`/settings/admin/signup-tokens/${t.id}/delete`} hx-post={`/settings/admin/signup-tokens/${t.id}/delete`} hx-target="#signup-list" hx-swap="outerHTML" hx-confirm="Delete this sign-up link?" data-confirm="Delete this sign-up link?">
+                <form method="post" action={`/settings/admin/signup-tokens/${t.id}/delete`} hx-post={`/settings/admin/signup-tokens/${t.id}/delete`} hx-target="#signup-list" hx-swap="outerHTML" hx-confirm="Delete this sign-up link?">
                   <Csrf ctx={p.ctx} />
                   <button type="submit" class="btn btn-ghost btn-sm danger-text">Delete</button>
                 </form>

@@ -225,7 +225,7 @@ export function ClientDetailContent(p: { ctx: PageContext; d: ClientDetail; crea
         <section class="section danger-zone">
           <h2>Delete client</h2>
           <p class="muted small">The app can no longer sign anyone in; its tokens and consents are deleted.</p>
-          <form method="post" action={`${base}/delete`} hx-post={`${base}/delete`} hx-confirm={`Delete the client ${c.name}?`} data-confirm={`Delete the client ${c.name}?`}>
+          <form method="post" action={`${base}/delete`} hx-post={`${base}/delete`} hx-confirm={`Delete the client ${c.name}?`}>
             <Csrf ctx={p.ctx} />
             <button type="submit" class="btn btn-danger">Delete client</button>
           </form>
@@ -252,7 +252,7 @@ export function AllowedGroupsSection(p: { ctx: PageContext; client: OidcClient; 
             <button type="submit" class="btn btn-secondary">Restrict to groups</button>
           </form>
         ) : (
-          <form method="post" action={`${base}/unrestrict`} hx-post={`${base}/unrestrict`} hx-target="#client-groups" hx-swap="outerHTML" hx-confirm="Let everyone with an account sign in to this app?" data-confirm="Let everyone with an account sign in to this app?">
+          <form method="post" action={`${base}/unrestrict`} hx-post={`${base}/unrestrict`} hx-target="#client-groups" hx-swap="outerHTML" hx-confirm="Let everyone with an account sign in to this app?">
             <Csrf ctx={p.ctx} />
             <button type="submit" class="btn btn-secondary" id="unrestrict">Unrestrict</button>
           </form>
@@ -347,7 +347,7 @@ export function SecretsSection(p: { ctx: PageContext; clientId: string; secrets:
                 </div>
               </div>
               <div class="actions">
-                <form method="post" action={`${base}/${s.id}/revoke`} hx-post={`${base}/${s.id}/revoke`} hx-target="#client-secrets" hx-swap="outerHTML" hx-confirm="Revoke this secret? Apps using it can no longer sign in." data-confirm="Revoke this secret?">
+                <form method="post" action={`${base}/${s.id}/revoke`} hx-post={`${base}/${s.id}/revoke`} hx-target="#client-secrets" hx-swap="outerHTML" hx-confirm="Revoke this secret? Apps using it can no longer sign in.">
                   <Csrf ctx={p.ctx} />
                   <button type="submit" class="btn btn-ghost btn-sm danger-text">Revoke</button>
                 </form>

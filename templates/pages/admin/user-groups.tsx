@@ -104,7 +104,7 @@ export function GroupDetailPage(p: { ctx: PageContext; d: GroupDetail; created?:
         <section class="section danger-zone">
           <h2>Delete group</h2>
           <p class="muted small">Members keep their accounts but lose access granted through this group.</p>
-          <form method="post" action={`${base}/delete`} hx-post={`${base}/delete`} hx-confirm={`Delete the group ${g.friendlyName}?`} data-confirm={`Delete the group ${g.friendlyName}?`}>
+          <form method="post" action={`${base}/delete`} hx-post={`${base}/delete`} hx-confirm={`Delete the group ${g.friendlyName}?`}>
             <Csrf ctx={p.ctx} />
             <button type="submit" class="btn btn-danger">Delete group</button>
           </form>

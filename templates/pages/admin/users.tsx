@@ -198,7 +198,7 @@ export function UserDetailPage(p: { ctx: PageContext; d: UserDetailData; created
           {p.d.isSelf ? (
             <p class="muted small">You cannot delete your own account here.</p>
           ) : (
-            <form method="post" action={`${base}/delete`} hx-post={`${base}/delete`} hx-confirm={`Delete ${u.username}? This cannot be undone.`} data-confirm={`Delete ${u.username}? This cannot be undone.`}>
+            <form method="post" action={`${base}/delete`} hx-post={`${base}/delete`} hx-confirm={`Delete ${u.username}? This cannot be undone.`}>
               <Csrf ctx={p.ctx} />
               <button type="submit" class="btn btn-danger">Delete user</button>
             </form>
@@ -314,7 +314,7 @@ export function UserPasskeysSection(p: { ctx: PageContext; userId: string; passk
                 </div>
               </div>
               <div class="actions">
-                <form method="post" action={`/settings/admin/users/${p.userId}/passkeys/${k.id}/delete`} hx-post={`/settings/admin/users/${p.userId}/passkeys/${k.id}/delete`} hx-target="#user-passkeys" hx-swap="outerHTML" hx-confirm={`Delete the passkey “${k.name}”?`} data-confirm={`Delete the passkey “${k.name}”?`}>
+                <form method="post" action={`/settings/admin/users/${p.userId}/passkeys/${k.id}/delete`} hx-post={`/settings/admin/users/${p.userId}/passkeys/${k.id}/delete`} hx-target="#user-passkeys" hx-swap="outerHTML" hx-confirm={`Delete the passkey “${k.name}”?`}>
                   <Csrf ctx={p.ctx} />
                   <button type="submit" class="btn btn-ghost btn-sm danger-text">Delete</button>
                 </form>
@@ -334,7 +334,7 @@ export function UserSessionsSection(p: { ctx: PageContext; userId: string; sessi
       <div class="section-header">
         <h2 id="user-sessions-title">Sessions</h2>
         {p.sessions.length > 1 ? (
-          <form method="post" action={`${base}/revoke-all`} hx-post={`${base}/revoke-all`} hx-target="#user-sessions" hx-swap="outerHTML" hx-confirm="Sign this user out everywhere?" data-confirm="Sign this user out everywhere?">
+          <form method="post" action={`${base}/revoke-all`} hx-post={`${base}/revoke-all`} hx-target="#user-sessions" hx-swap="outerHTML" hx-confirm="Sign this user out everywhere?">
             <Csrf ctx={p.ctx} />
             <button type="submit" class="btn btn-secondary btn-sm">Revoke all</button>
           </form>
@@ -355,7 +355,7 @@ export function UserSessionsSection(p: { ctx: PageContext; userId: string; sessi
                 </div>
               </div>
               <div class="actions">
-                <form method="post" action={`${base}/${s.id}/revoke`} hx-post={`${base}/${s.id}/revoke`} hx-target="#user-sessions" hx-swap="outerHTML" hx-confirm="End this session?" data-confirm="End this session?">
+                <form method="post" action={`${base}/${s.id}/revoke`} hx-post={`${base}/${s.id}/revoke`} hx-target="#user-sessions" hx-swap="outerHTML" hx-confirm="End this session?">
                   <Csrf ctx={p.ctx} />
                   <button type="submit" class="btn btn-ghost btn-sm danger-text">Revoke</button>
                 </form>

@@ -75,7 +75,7 @@ export function AuthorizedAppsSection(p: { ctx: PageContext; authorized: Authori
                 <div class="meta" safe>{`${a.scopes.join(", ") || "openid"} · last used ${formatDay(a.lastUsedAt)}`}</div>
               </div>
               <div class="actions">
-                <form method="post" action={`/settings/apps/${encodeURIComponent(a.id)}/revoke`} hx-post={`/settings/apps/${encodeURIComponent(a.id)}/revoke`} hx-target="#authorized-apps" hx-swap="outerHTML" hx-confirm={`Revoke access for ${a.name}? You will be signed out of it.`} data-confirm={`Revoke access for ${a.name}?`}>
+                <form method="post" action={`/settings/apps/${encodeURIComponent(a.id)}/revoke`} hx-post={`/settings/apps/${encodeURIComponent(a.id)}/revoke`} hx-target="#authorized-apps" hx-swap="outerHTML" hx-confirm={`Revoke access for ${a.name}? You will be signed out of it.`}>
                   <Csrf ctx={p.ctx} />
                   <button type="submit" class="btn btn-secondary btn-sm">Revoke access</button>
                 </form>

@@ -31,6 +31,8 @@ describe("every admin page", () => {
       const ok = await app.handle(pageReq(deps, f.admin, "GET", path));
       expect([path, ok.status]).toEqual([path, 200]);
       expect(ok.headers.get("content-type")).toBe("text/html; charset=utf-8");
+      // htmx asks hx-confirm itself; a second data-confirm (app.js) would ask twice.
+      expect((await ok.text()).match(/<form[^>]*hx-confirm[^>]*data-confirm/)).toBeNull();
       expect((await app.handle(pageReq(deps, f.member, "GET", path))).status).toBe(403);
       const anon = await app.handle(new Request(deps.config.appUrl + path));
       expect(anon.status).toBe(303);
