@@ -29,7 +29,7 @@ import { buildPageContext } from "../page-context.ts";
 import { auditOrigin } from "../request-context.ts";
 import { htmlResponse, isHtmx, navigate, redirectResponse } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
-import { text } from "./auth.ts";
+import { text } from "../form-fields.ts";
 
 function profileValues(u: UserRow): ProfileValues {
   return { firstName: u.first_name, lastName: u.last_name, displayName: u.display_name, username: u.username, email: u.email ?? "" };
@@ -74,13 +74,12 @@ export function accountRoutes(web: WebDeps) {
     .post("/settings/account/profile", ({ request, body }) =>
       signedIn(request, (_session, user) => {
         if (!canEdit(user)) throw AppError.forbidden("Your administrator manages your profile; it cannot be changed here.");
-        const b = body as Record<string, unknown>;
         const values: ProfileValues = {
-          firstName: text(b, "firstName"),
-          lastName: text(b, "lastName"),
-          displayName: text(b, "displayName"),
-          username: text(b, "username"),
-          email: text(b, "email"),
+          firstName: text(body, "firstName"),
+          lastName: text(body, "lastName"),
+          displayName: text(body, "displayName"),
+          username: text(body, "username"),
+          email: text(body, "email"),
         };
         const app = appConfigOf(web);
         try {
@@ -110,7 +109,7 @@ export function accountRoutes(web: WebDeps) {
     )
     .post("/settings/account/passkeys/:id/rename", ({ request, params, body }) =>
       signedIn(request, (_s, user) => {
-        const name = text(body as Record<string, unknown>, "name");
+        const name = text(body, "name");
         let renamed;
         try {
           renamed = renamePasskey(web, user.id, params.id, name, auditOrigin(request));
@@ -131,7 +130,7 @@ export function accountRoutes(web: WebDeps) {
     )
     .post("/settings/account/passkeys/:id/delete", ({ request, params, body }) =>
       signedIn(request, (_s, user) => {
-        const confirmLast = text(body as Record<string, unknown>, "confirm") === "delete-last-passkey";
+        const confirmLast = text(body, "confirm") === "delete-last-passkey";
         deletePasskey(web, user.id, params.id, { confirmLast, origin: auditOrigin(request) });
         return isHtmx(request) ? passkeySection(request, user.id) : redirectResponse("/settings/account");
       }),

@@ -18,18 +18,13 @@ import { SetupForm, SetupPage, type SetupValues } from "../../../templates/pages
 import { SignOutPage } from "../../../templates/pages/sign-out.tsx";
 import { endBrowserSession, homePath, safeRedirectPath, sessionOrLogin, startBrowserSession } from "../browser-session.ts";
 import { cookieName, readCookie } from "../cookies.ts";
+import { text, type Body } from "../form-fields.ts";
 import { buildPageContext } from "../page-context.ts";
 import { RATE_RULES, rateLimit } from "../plugins/rate-limit.ts";
 import { auditOrigin, currentSession } from "../request-context.ts";
 import { htmlResponse, isHtmx, navigate, redirectResponse } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
 
-type Body = Record<string, unknown> | undefined | null;
-
-export function text(body: Body, name: string): string {
-  const v = body && typeof body === "object" ? body[name] : undefined;
-  return typeof v === "string" ? v : "";
-}
 
 export function authRoutes(web: WebDeps) {
   const ctx = (request: Request) => buildPageContext(web, web.assets, request);
