@@ -28,6 +28,12 @@ export interface Config {
   trustProxy: TrustProxy;
   maxmindLicenseKey: string | null;
   geoliteDbPath: string | null;
+  /** GEOLITE_DB_URL: where MAXMIND_LICENSE_KEY downloads from; `%s` stands for the key. */
+  geoliteDbUrl: string;
+  /** LOCAL_IPV6_RANGES: extra IPv6 CIDRs shown as "Internal network" in the audit log. */
+  localIpv6Ranges: string[];
+  /** AUDIT_LOG_RETENTION_DAYS: audit rows older than this are deleted daily. */
+  auditLogRetentionDays: number;
   logLevel: LogLevel;
   logJson: boolean;
   uiConfigDisabled: boolean;
@@ -43,6 +49,9 @@ export class ConfigError extends Error {
     this.name = "ConfigError";
   }
 }
+
+/** MaxMind's download permalink (Pocket ID's default GEOLITE_DB_URL); `%s` is replaced by the license key. */
+export const DEFAULT_GEOLITE_DB_URL = "https://download.maxmind.com/app/geoip_download?edition_id=GeoLite2-City&license_key=%s&suffix=tar.gz";
 
 const SECRET_VARIABLES = ["ENCRYPTION_KEY", "DB_CONNECTION_STRING", "STATIC_API_KEY", "MAXMIND_LICENSE_KEY", "SMTP_PASSWORD", "LDAP_BIND_PASSWORD"];
 
@@ -223,6 +232,21 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = "."): 
   const rawGeo = get("GEOLITE_DB_PATH");
   const dataDir = path.dirname(dbPath);
   const geoliteDbPath = rawGeo ? path.resolve(cwd, rawGeo) : maxmindLicenseKey ? path.join(dataDir, "GeoLite2-City.mmdb") : null;
+  const geoliteDbUrl = get("GEOLITE_DB_URL") ?? DEFAULT_GEOLITE_DB_URL;
+  if (!/^https?:\/\//i.test(geoliteDbUrl)) problems.push(`GEOLITE_DB_URL must be an http(s) URL, got "${geoliteDbUrl}"`);
+
+  // LOCAL_IPV6_RANGES: IPv6 CIDRs only (IPv4 private ranges are always internal).
+  const localIpv6Ranges = (get("LOCAL_IPV6_RANGES") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const badRanges = localIpv6Ranges.filter((r) => !isValidCidrOrIp(r) || isIP(r.split("/")[0]!) !== 6);
+  if (badRanges.length) problems.push(`LOCAL_IPV6_RANGES must be a comma-separated list of IPv6 CIDRs; invalid: ${badRanges.join(", ")}`);
+
+  // AUDIT_LOG_RETENTION_DAYS
+  let auditLogRetentionDays = 90;
+  const rawRetention = get("AUDIT_LOG_RETENTION_DAYS");
+  if (rawRetention !== undefined) {
+    if (!/^\d+$/.test(rawRetention.trim()) || Number(rawRetention) < 1 || Number(rawRetention) > 36500) problems.push(`AUDIT_LOG_RETENTION_DAYS must be a whole number of days from 1 to 36500, got "${rawRetention}"`);
+    else auditLogRetentionDays = Number(rawRetention);
+  }
 
   const appConfigEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(resolved)) {
@@ -242,6 +266,9 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = "."): 
     trustProxy,
     maxmindLicenseKey,
     geoliteDbPath,
+    geoliteDbUrl,
+    localIpv6Ranges,
+    auditLogRetentionDays,
     logLevel,
     logJson,
     uiConfigDisabled,

@@ -107,6 +107,17 @@ describe("every variable", () => {
     expect(loadConfig({ GEOLITE_DB_PATH: "geo/city.mmdb" }, "/srv").geoliteDbPath).toBe("/srv/geo/city.mmdb");
   });
 
+  test("GEOLITE_DB_URL, LOCAL_IPV6_RANGES, AUDIT_LOG_RETENTION_DAYS (defaults and values)", () => {
+    const d = loadConfig({}, "/x");
+    expect(d.geoliteDbUrl).toBe("https://download.maxmind.com/app/geoip_download?edition_id=GeoLite2-City&license_key=%s&suffix=tar.gz");
+    expect(d.localIpv6Ranges).toEqual([]);
+    expect(d.auditLogRetentionDays).toBe(90);
+    const c = loadConfig({ GEOLITE_DB_URL: "http://127.0.0.1:9/geo?key=%s", LOCAL_IPV6_RANGES: "2001:db8::/32, 2a01:4f8:1::/48", AUDIT_LOG_RETENTION_DAYS: "30" }, "/x");
+    expect(c.geoliteDbUrl).toBe("http://127.0.0.1:9/geo?key=%s");
+    expect(c.localIpv6Ranges).toEqual(["2001:db8::/32", "2a01:4f8:1::/48"]);
+    expect(c.auditLogRetentionDays).toBe(30);
+  });
+
   test("LOG_LEVEL, LOG_JSON, UI_CONFIG_DISABLED, DISABLE_RATE_LIMITING", () => {
     for (const level of ["debug", "info", "warn", "error", "WARN"]) {
       expect(loadConfig({ LOG_LEVEL: level }, "/x").logLevel).toBe(level.toLowerCase() as never);
@@ -147,6 +158,11 @@ describe("every error, all at once", () => {
     [{ UI_CONFIG_DISABLED: "2" }, 'UI_CONFIG_DISABLED must be true or false, got "2"'],
     [{ DISABLE_RATE_LIMITING: "y" }, 'DISABLE_RATE_LIMITING must be true or false, got "y"'],
     [{ STATIC_API_KEY: "tooshort" }, "STATIC_API_KEY must be at least 16 characters long"],
+    [{ GEOLITE_DB_URL: "ftp://mirror/geo.tar.gz" }, 'GEOLITE_DB_URL must be an http(s) URL, got "ftp://mirror/geo.tar.gz"'],
+    [{ LOCAL_IPV6_RANGES: "fd00::/8,10.0.0.0/8,nope,2001:db8::/129" }, "LOCAL_IPV6_RANGES must be a comma-separated list of IPv6 CIDRs; invalid: 10.0.0.0/8, nope, 2001:db8::/129"],
+    [{ AUDIT_LOG_RETENTION_DAYS: "0" }, 'AUDIT_LOG_RETENTION_DAYS must be a whole number of days from 1 to 36500, got "0"'],
+    [{ AUDIT_LOG_RETENTION_DAYS: "7d" }, 'AUDIT_LOG_RETENTION_DAYS must be a whole number of days from 1 to 36500, got "7d"'],
+    [{ AUDIT_LOG_RETENTION_DAYS: "-5" }, 'AUDIT_LOG_RETENTION_DAYS must be a whole number of days from 1 to 36500, got "-5"'],
     [{ ENCRYPTION_KEY: KEY, ENCRYPTION_KEY_FILE: "/run/secrets/key" }, "ENCRYPTION_KEY and ENCRYPTION_KEY_FILE are both set; set only one"],
     [{ ENCRYPTION_KEY_FILE: "/nonexistent/key" }, 'ENCRYPTION_KEY_FILE: cannot read "/nonexistent/key" (ENOENT)'],
   ] as [Record<string, string>, string][])("%p", (env, message) => {
