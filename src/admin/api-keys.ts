@@ -6,7 +6,7 @@
  * - STATIC_API_KEY is a configured admin key without a database user (see authenticateApiKey).
  */
 import type { Database } from "bun:sqlite";
-import { deleteApiKeyOfUser, findApiKeyByHash, insertApiKey, listApiKeysOfUser, touchApiKey, type ApiKeyRow } from "../db/api-keys.ts";
+import { deleteApiKeyOfUser, findApiKeyByHash, findApiKeyOfUser, insertApiKey, listApiKeysOfUser, replaceApiKeySecret, touchApiKey, type ApiKeyRow } from "../db/api-keys.ts";
 import { AppError } from "../errors.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { hashToken, safeEqual } from "../lib/hash.ts";
@@ -52,6 +52,25 @@ export function createApiKey(deps: { db: Database; clock: Clock; random: Random 
     last_used_at: null,
   };
   insertApiKey(deps.db, row);
+  return { apiKey: toApiKey(row), token };
+}
+
+/**
+ * Renews an expired key (Pocket ID): a new secret and a new future expiry, same name and id.
+ * Live keys are refused, so a leaked live key cannot be silently extended.
+ */
+export function renewApiKey(deps: { db: Database; clock: Clock; random: Random }, userId: string, id: string, input: unknown): { apiKey: ApiKey; token: string } {
+  const existing = findApiKeyOfUser(deps.db, id, userId);
+  if (!existing) throw AppError.notFound("No such API key.");
+  const now = nowSeconds(deps.clock);
+  if (existing.expires_at > now) throw AppError.validation("Only expired keys can be renewed; create a new key instead.", { id: "has not expired" });
+  const errors = new FieldErrors();
+  const expiresAt = timestamp(errors, isRecord(input) ? input : {}, "expiresAt", { required: true });
+  if (expiresAt !== null && expiresAt <= now) errors.add("expiresAt", "must be in the future");
+  errors.throwIfAny();
+  const token = randomString(deps.random, 32, ALPHANUMERIC);
+  const row = replaceApiKeySecret(deps.db, id, userId, { key_hash: hashToken(token), prefix: token.slice(0, 4), expires_at: expiresAt! });
+  if (!row) throw AppError.notFound("No such API key.");
   return { apiKey: toApiKey(row), token };
 }
 

@@ -47,3 +47,13 @@ export function findApiKeyOfUser(db: Database, id: string, userId: string): ApiK
 export function deleteApiKeyOfUser(db: Database, id: string, userId: string): ApiKeyRow | null {
   return db.query<ApiKeyRow, [string, string]>("DELETE FROM api_keys WHERE id = ? AND user_id = ? RETURNING *").get(id, userId) ?? null;
 }
+
+export function replaceApiKeySecret(db: Database, id: string, userId: string, v: { key_hash: string; prefix: string; expires_at: number }): ApiKeyRow | null {
+  return (
+    db
+      .query<ApiKeyRow, [string, string, number, string, string]>(
+        "UPDATE api_keys SET key_hash = ?, prefix = ?, expires_at = ?, last_used_at = NULL WHERE id = ? AND user_id = ? RETURNING *",
+      )
+      .get(v.key_hash, v.prefix, v.expires_at, id, userId) ?? null
+  );
+}

@@ -3,7 +3,7 @@
  * Creating a key needs the browser session (an API key cannot mint more keys), as in Pocket ID.
  */
 import { Elysia } from "elysia";
-import { createApiKey, listApiKeys, revokeApiKey } from "../../admin/api-keys.ts";
+import { createApiKey, listApiKeys, renewApiKey, revokeApiKey } from "../../admin/api-keys.ts";
 import { isoTime } from "../../admin/pagination.ts";
 import { AppError } from "../../errors.ts";
 import { apiCall, auditAdminChange, authenticateApiRequest } from "../admin-auth.ts";
@@ -27,6 +27,12 @@ export function apiApiKeyRoutes(web: WebDeps) {
       const { apiKey, token } = apiCall(() => createApiKey(web, p.userId, body));
       auditAdminChange(web, request, p, { entity: "api_key", action: "create", id: apiKey.id, changes: { name: apiKey.name, expiresAt: apiKey.expiresAt } });
       return jsonResponse({ apiKey: apiKeyJson(apiKey), token }, { status: 201 });
+    })
+    .post("/api/api-keys/:id/renew", ({ request, params, body }) => {
+      const p = authenticateApiRequest(web, request, { allowApiKey: false });
+      const { apiKey, token } = apiCall(() => renewApiKey(web, p.userId, params.id, body));
+      auditAdminChange(web, request, p, { entity: "api_key", action: "renew", id: apiKey.id, changes: { name: apiKey.name, expiresAt: apiKey.expiresAt } });
+      return jsonResponse({ apiKey: apiKeyJson(apiKey), token });
     })
     .delete("/api/api-keys/:id", ({ request, params }) => {
       const p = authenticateApiRequest(web, request);

@@ -84,6 +84,7 @@ export const OPERATIONS: Op[] = [
   { method: "put", path: "/api/application-configuration", summary: "Update configuration ({key: value}; empty resets to default; 403 with UI_CONFIG_DISABLED)", auth: "admin", tag: "Application configuration", body: "ConfigInput", response: "ConfigEntry[]" },
   { method: "get", path: "/api/api-keys", summary: "Your API keys", auth: "user", tag: "API keys", response: "ApiKey", list: true },
   { method: "post", path: "/api/api-keys", summary: "Create an API key ({name, description?, expiresAt}); browser session only; the key is returned once", auth: "session", tag: "API keys", body: "ApiKeyInput", response: "ApiKeyCreated", status: 201 },
+  { method: "post", path: "/api/api-keys/{id}/renew", summary: "Renew an expired key ({expiresAt}): new value (returned once), same id; browser session only", auth: "session", tag: "API keys", body: "SecretInput", response: "ApiKeyCreated" },
   { method: "delete", path: "/api/api-keys/{id}", summary: "Revoke one of your API keys", auth: "user", tag: "API keys", status: 204 },
   { method: "get", path: "/api/application-images/{kind}", summary: "Branding image: logo (?light=false for dark), favicon, background", auth: "none", tag: "Application configuration" },
   { method: "put", path: "/api/application-images/{kind}", summary: "Upload a branding image (multipart field file; PNG/JPEG/GIF/WebP, ICO for favicon; ≤ 2 MB)", auth: "admin", tag: "Application configuration", body: { multipart: true }, status: 204 },

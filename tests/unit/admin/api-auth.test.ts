@@ -109,3 +109,21 @@ describe("/api/api-keys", () => {
     expect((await json(app, apiReq(deps, f.member.key, "GET", "/api/api-keys"))).status).toBe(401);
   });
 });
+
+describe("/api/api-keys/:id/renew", () => {
+  test("renews only expired keys, with a new value; browser session only", async () => {
+    const post = (path: string, body: unknown) =>
+      json(app, new Request(deps.config.appUrl + path, { method: "POST", headers: { Cookie: f.admin.cookie, "X-CSRF-Token": f.admin.csrf, "Content-Type": "application/json" }, body: JSON.stringify(body) }));
+    const keys = (await json(app, apiReq(deps, f.admin.key, "GET", "/api/api-keys"))).body.data;
+    const expired = keys.find((k: any) => k.name === "soon expired");
+    const live = keys.find((k: any) => k.name === "alice key");
+    expect((await post(`/api/api-keys/${live.id}/renew`, { expiresAt: "2027-01-01" })).status).toBe(400);
+    expect((await post(`/api/api-keys/${expired.id}/renew`, { expiresAt: "2020-01-01" })).body.fields).toEqual({ expiresAt: "must be in the future" });
+    const r = await post(`/api/api-keys/${expired.id}/renew`, { expiresAt: "2027-01-01" });
+    expect(r.status).toBe(200);
+    expect(r.body.apiKey).toMatchObject({ id: expired.id, name: "soon expired", expiresAt: "2027-01-01T00:00:00.000Z" });
+    expect((await json(app, apiReq(deps, f.expiredKey, "GET", "/api/users"))).status).toBe(401);
+    expect((await json(app, apiReq(deps, r.body.token, "GET", "/api/users"))).status).toBe(200);
+    expect((await post(`/api/api-keys/nope/renew`, { expiresAt: "2027-01-01" })).status).toBe(404);
+  });
+});
