@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suite needs, when missing (part of `bun run test`):
 #   chromium  Debian's browser, driven by playwright-core for the browser tests (never a downloaded one)
+#   slapd     OpenLDAP server (+ ldap-utils), started on loopback by the LDAP sync tests
 # Uses apt-get (one `apt-get update`); runs as root, or through sudo when not root and sudo is available.
 set -euo pipefail
 
 missing=()
 [[ -x /usr/bin/chromium ]] || missing+=(chromium fonts-liberation)
+[[ -x /usr/sbin/slapd ]] || missing+=(slapd ldap-utils)
 
 if [[ ${#missing[@]} -eq 0 ]]; then
   exit 0
