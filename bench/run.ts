@@ -18,7 +18,7 @@ import { Database } from "bun:sqlite";
 import { statSync, writeFileSync, existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { installSignalHandlers, registerTemp, rssMb, runCommand, startServer, freePort, stopAll } from "./lib/procs.ts";
+import { cpuMs, installSignalHandlers, registerTemp, rssMb, runCommand, startServer, freePort, stopAll } from "./lib/procs.ts";
 import { median, runWrk, type WrkPoint, type WrkTarget } from "./lib/wrk.ts";
 import { BENCH_DIR, BINARY, ROOT, STATIC_API_KEY, ensureBinary, useBinary, freshBinaryDir, oursEnv, startOurs, startPeer, type Alg, type Side } from "./lib/sides.ts";
 import { joseSignRate, webauthnVerifyRate } from "./lib/raw-rates.ts";
@@ -56,6 +56,8 @@ const log = (s: string) => process.stderr.write(`[bench ${new Date().toISOString
 
 interface Cell {
   rps: number;
+  /** Server CPU time (all threads) per request: independent of how busy the rest of the machine is. */
+  cpuUs: number | null;
   p50Ms: number;
   p99Ms: number;
   rssMb: number | null;
@@ -87,6 +89,7 @@ const rateEstimate = new Map<string, number>();
 
 async function measurePoint(side: Side, key: string, load: Load, conns: number, reps = REPS, tag: string = side.name): Promise<Cell> {
   const points: WrkPoint[] = [];
+  const cpuPer: number[] = [];
   for (let rep = 0; rep < reps; rep++) {
     let target = load.target;
     let valuesFile: string | undefined;
@@ -101,12 +104,16 @@ async function measurePoint(side: Side, key: string, load: Load, conns: number, 
       writeFileSync(valuesFile, values.join("\n") + "\n");
       target = { ...target, valuesFile };
     }
+    const cpu0 = cpuMs(side.server.pid);
     const p = await runWrk(target, conns, DURATION);
+    const cpu1 = cpuMs(side.server.pid);
     points.push(p);
+    if (cpu0 !== null && cpu1 !== null && p.requests > 0) cpuPer.push(((cpu1 - cpu0) * 1000) / p.requests);
     if (load.values) rateEstimate.set(`${tag}:${key}`, Math.max(rateEstimate.get(`${tag}:${key}`) ?? 0, p.rps));
   }
   return {
     rps: median(points.map((p) => p.rps)),
+    cpuUs: cpuPer.length ? median(cpuPer) : null,
     p50Ms: median(points.map((p) => p.p50Ms)),
     p99Ms: median(points.map((p) => p.p99Ms)),
     rssMb: rssMb(side.server.pid),
@@ -150,7 +157,7 @@ async function measureEndpoints(section: string, sides: Side[], defs: EndpointDe
 function describe(o: Outcome | null): string {
   if (!o) return "-";
   if ("na" in o) return `n/a (${o.na})`;
-  return `${Math.round(o.rps)} req/s p50 ${o.p50Ms.toFixed(2)} ms p99 ${o.p99Ms.toFixed(2)} ms RSS ${o.rssMb?.toFixed(0)} MB${o.errors ? ` errors ${o.errors}` : ""}`;
+  return `${Math.round(o.rps)} req/s${o.cpuUs !== null ? ` (${o.cpuUs.toFixed(0)} µs CPU/req)` : ""} p50 ${o.p50Ms.toFixed(2)} ms p99 ${o.p99Ms.toFixed(2)} ms RSS ${o.rssMb?.toFixed(0)} MB${o.errors ? ` errors ${o.errors}` : ""}`;
 }
 
 // ---------------------------------------------------------------- sections
@@ -163,11 +170,12 @@ async function machineInfo(): Promise<void> {
   const nodeVersion = (await runCommand(["node", "--version"], { cwd: BENCH_DIR })).trim();
   const pkg = (p: string) => (JSON.parse(readFileSync(path.join(BENCH_DIR, "node_modules", p, "package.json"), "utf8")) as { version: string }).version;
   const ours = (await runCommand([BINARY, "version"], { cwd: BENCH_DIR }).catch(() => "?")).trim();
+  const commit = (await runCommand(["git", "rev-parse", "--short", "HEAD"], { cwd: ROOT }).catch(() => "?")).trim();
   facts.push(
     ["date", new Date().toISOString()],
     ["machine", `${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}`],
     ["nproc", String(os.availableParallelism())],
-    ["latchkey", `${ours} (bun ${Bun.version}, elysia ${pkg("elysia")})`],
+    ["latchkey", `${ours} at commit ${commit}, binary built ${statSync(BINARY).mtime.toISOString()} (bun ${Bun.version}, elysia ${pkg("elysia")})`],
     ["peer", `oidc-provider ${pkg("oidc-provider")} on node ${nodeVersion}`],
     ["load average at start (other work on the machine skews figures)", os.loadavg().map((l) => l.toFixed(2)).join(", ")],
     ["load", `${wrkVersion}, 1 thread; ${DURATION} s per run, median of ${REPS}`],
@@ -212,8 +220,15 @@ async function ceiling(): Promise<void> {
     await runWrk(target, 16, 1);
     for (const c of CONNS) {
       const points: WrkPoint[] = [];
-      for (let r = 0; r < REPS; r++) points.push(await runWrk(target, c, DURATION));
-      const cell: Cell = { rps: median(points.map((p) => p.rps)), p50Ms: median(points.map((p) => p.p50Ms)), p99Ms: median(points.map((p) => p.p99Ms)), rssMb: rssMb(hello.pid), errors: 0 };
+      const cpu: number[] = [];
+      for (let r = 0; r < REPS; r++) {
+        const c0 = cpuMs(hello.pid);
+        const p = await runWrk(target, c, DURATION);
+        const c1 = cpuMs(hello.pid);
+        points.push(p);
+        if (c0 !== null && c1 !== null && p.requests) cpu.push(((c1 - c0) * 1000) / p.requests);
+      }
+      const cell: Cell = { rps: median(points.map((p) => p.rps)), cpuUs: cpu.length ? median(cpu) : null, p50Ms: median(points.map((p) => p.p50Ms)), p99Ms: median(points.map((p) => p.p99Ms)), rssMb: rssMb(hello.pid), errors: 0 };
       rows.push({ section: "ceiling", endpoint: "GET hello-world (bare Elysia on Bun)", conns: c, ours: cell, peer: null, note: "framework ceiling" });
       log(`ceiling c=${c}: ${describe(cell)}`);
     }
@@ -244,9 +259,17 @@ async function ceremonySection(ours: Side, section: string): Promise<CeremonyCon
   log(`passkey ceremony routes: ${found.routes.beginMethod} ${found.routes.begin} → POST ${found.routes.finish} (${found.routes.wrap})`);
   for (const c of CONNS.filter((c) => c <= 16)) {
     const points = [];
-    for (let r = 0; r < REPS; r++) points.push(await ceremonyLoad(ctx, found.routes, c, DURATION));
+    const cpu: number[] = [];
+    for (let r = 0; r < REPS; r++) {
+      const c0 = cpuMs(ours.server.pid);
+      const p = await ceremonyLoad(ctx, found.routes, c, DURATION);
+      const c1 = cpuMs(ours.server.pid);
+      points.push(p);
+      if (c0 !== null && c1 !== null && p.count) cpu.push(((c1 - c0) * 1000) / p.count);
+    }
     const cell: Cell = {
       rps: median(points.map((p) => p.rps)),
+      cpuUs: cpu.length ? median(cpu) : null,
       p50Ms: median(points.map((p) => p.p50Ms)),
       p99Ms: median(points.map((p) => p.p99Ms)),
       rssMb: rssMb(ours.server.pid),
@@ -395,7 +418,7 @@ async function scaleSection(): Promise<void> {
           for (let i = 0; i < sides.length; i++) cells[i]!.push(await measurePoint(sides[i]!.side, def.key, loads[i] as Load, 16, 1, sides[i]!.label));
         }
       }
-      const med = (cs: Cell[]): Outcome => (na ? na : { rps: median(cs.map((c) => c.rps)), p50Ms: median(cs.map((c) => c.p50Ms)), p99Ms: median(cs.map((c) => c.p99Ms)), rssMb: cs.at(-1)!.rssMb, errors: cs.reduce((a, c) => a + c.errors, 0) });
+      const med = (cs: Cell[]): Outcome => (na ? na : { rps: median(cs.map((c) => c.rps)), cpuUs: cs.some((c) => c.cpuUs === null) ? null : median(cs.map((c) => c.cpuUs!)), p50Ms: median(cs.map((c) => c.p50Ms)), p99Ms: median(cs.map((c) => c.p99Ms)), rssMb: cs.at(-1)!.rssMb, errors: cs.reduce((a, c) => a + c.errors, 0) });
       const small = med(cells[0]!);
       const big = med(cells[1]!);
       scaleRows.push({ endpoint: def.label, small, big });
@@ -418,12 +441,12 @@ function scaleTable(): string[] {
     "",
     "Both databases served at once, runs alternating; medians.",
     "",
-    `| endpoint | 100 users req/s | p99 ms | ${big} req/s | p99 ms | ratio big/small |`,
-    "| --- | --- | --- | --- | --- | --- |",
+    `| endpoint | 100 users req/s | CPU µs/req | p99 ms | ${big} req/s | CPU µs/req | p99 ms | ratio big/small req/s |`,
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ...scaleRows.map((r) => {
       const ratio = isCell(r.small) && isCell(r.big) && r.small.rps > 0 ? (r.big.rps / r.small.rps).toFixed(2) : "";
       const na = [r.small, r.big].find((o) => "na" in o) as { na: string } | undefined;
-      return `| ${r.endpoint}${na ? ` (n/a: ${na.na})` : ""} | ${fmtRate(r.small)} | ${fmtMs(r.small, "p99Ms")} | ${fmtRate(r.big)} | ${fmtMs(r.big, "p99Ms")} | ${ratio} |`;
+      return `| ${r.endpoint}${na ? ` (n/a: ${na.na})` : ""} | ${fmtRate(r.small)} | ${fmtCpu(r.small)} | ${fmtMs(r.small, "p99Ms")} | ${fmtRate(r.big)} | ${fmtCpu(r.big)} | ${fmtMs(r.big, "p99Ms")} | ${ratio} |`;
     }),
   ];
 }
@@ -459,17 +482,19 @@ async function adminListLatency(ours: Side, label: string): Promise<void> {
 
 const fmtRate = (o: Outcome | null) => (!o ? "" : "na" in o ? "n/a" : Math.round(o.rps).toLocaleString("en"));
 const fmtMs = (o: Outcome | null, k: "p50Ms" | "p99Ms") => (isCell(o) ? o[k].toFixed(2) : "");
+const fmtCpu = (o: Outcome | null) => (isCell(o) && o.cpuUs !== null ? o.cpuUs.toFixed(0) : "");
 const fmtRss = (o: Outcome | null) => (isCell(o) && o.rssMb !== null ? o.rssMb.toFixed(0) : "");
 
 function table(): string {
-  const head = "| section | endpoint | conns | ours req/s | ours p50 ms | ours p99 ms | ours RSS MB | peer req/s | peer p50 ms | peer p99 ms | peer RSS MB | ours/peer |";
-  const sep = "|" + " --- |".repeat(12);
+  const head = "| section | endpoint | conns | ours req/s | ours p50 ms | ours p99 ms | ours CPU µs/req | ours RSS MB | peer req/s | peer p50 ms | peer p99 ms | peer CPU µs/req | peer RSS MB | ours/peer req/s | peer/ours CPU |";
+  const sep = "|" + " --- |".repeat(15);
   const lines = rows.map((r) => {
     const ratio = isCell(r.ours) && isCell(r.peer) && r.peer.rps > 0 ? `${(r.ours.rps / r.peer.rps).toFixed(2)}×` : "";
     const errs = [isCell(r.ours) && r.ours.errors ? `ours ${r.ours.errors} errors` : "", isCell(r.peer) && r.peer.errors ? `peer ${r.peer.errors} errors` : ""].filter(Boolean).join(", ");
     const na = [r.ours && "na" in r.ours ? `ours: ${r.ours.na}` : "", r.peer && "na" in r.peer ? `peer: ${r.peer.na}` : ""].filter(Boolean).join("; ");
     const note = [r.note, errs, na].filter(Boolean).join("; ");
-    return `| ${r.section} | ${r.endpoint}${note ? ` (${note})` : ""} | ${r.conns} | ${fmtRate(r.ours)} | ${fmtMs(r.ours, "p50Ms")} | ${fmtMs(r.ours, "p99Ms")} | ${fmtRss(r.ours)} | ${fmtRate(r.peer)} | ${fmtMs(r.peer, "p50Ms")} | ${fmtMs(r.peer, "p99Ms")} | ${fmtRss(r.peer)} | ${ratio} |`;
+    const cpuRatio = isCell(r.ours) && isCell(r.peer) && r.ours.cpuUs && r.peer.cpuUs ? `${(r.peer.cpuUs / r.ours.cpuUs).toFixed(2)}×` : "";
+    return `| ${r.section} | ${r.endpoint}${note ? ` (${note})` : ""} | ${r.conns} | ${fmtRate(r.ours)} | ${fmtMs(r.ours, "p50Ms")} | ${fmtMs(r.ours, "p99Ms")} | ${fmtCpu(r.ours)} | ${fmtRss(r.ours)} | ${fmtRate(r.peer)} | ${fmtMs(r.peer, "p50Ms")} | ${fmtMs(r.peer, "p99Ms")} | ${fmtCpu(r.peer)} | ${fmtRss(r.peer)} | ${ratio} | ${cpuRatio} |`;
   });
   return [head, sep, ...lines].join("\n");
 }
@@ -524,6 +549,8 @@ function report(): string {
     "",
     "`ours` = Latchkey binary, `peer` = oidc-provider (in-memory adapter) on Node; same client, grants and signing algorithm.",
     "RSS is measured after the point's runs. req/s, p50 and p99 are medians of the repeated runs.",
+    "CPU µs/req is the server process's CPU time (all threads, from /proc) divided by the requests served: it does not",
+    "depend on how busy the rest of the machine is, so `peer/ours CPU` is the fairest efficiency ratio on a shared machine.",
     `Signatures per token response (JWS counted in the answer): ${sigs || "n/a"}.`,
     "",
     table(),
