@@ -8,7 +8,10 @@ export type AuthorizedApp = { id: string; name: string; scopes: string[]; lastUs
 
 function AppIcon({ app }: { app: { id: string; name: string; hasLogo: boolean } }): JSX.Element {
   return app.hasLogo ? (
-    <img class="client-logo" src={`/api/oidc/clients/${encodeURIComponent(app.id)}/logo`} alt="" width="40" height="40" />
+    <picture>
+      <source srcset={`/api/oidc/clients/${encodeURIComponent(app.id)}/logo?light=false`} media="(prefers-color-scheme: dark)" />
+      <img class="client-logo" src={`/api/oidc/clients/${encodeURIComponent(app.id)}/logo`} alt="" width="40" height="40" />
+    </picture>
   ) : (
     <div class="icon-tile" aria-hidden="true" safe>{app.name.slice(0, 1).toUpperCase()}</div>
   );
