@@ -157,6 +157,8 @@ function assertNotLastAdmin(db: Database, user: UserRow, message: string): void 
 /** Applies an edit; returns before/after and the names of the changed fields (for the audit log). */
 export function updateUserAsAdmin(deps: Deps, id: string, input: unknown): { before: UserRow; after: UserRow; changed: string[] } {
   const before = getUser(deps.db, id);
+  // LDAP-synchronised users are read-only here: the next sync would undo the edit (Pocket ID rule).
+  if (before.ldap_id) throw AppError.forbidden("This user is synchronised from LDAP and is read-only here.");
   const v = parseUserInput(deps, input, before);
   if ((!v.isAdmin || v.disabled) && before.is_admin === 1 && before.disabled === 0) {
     assertNotLastAdmin(deps.db, before, "The last active administrator cannot be demoted or disabled.");

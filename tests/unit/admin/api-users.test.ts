@@ -76,6 +76,13 @@ describe("/api/users", () => {
     expect(del.status).toBe(400);
   });
 
+  test("LDAP users are read-only", async () => {
+    deps.db.query("UPDATE users SET ldap_id = 'uid=bob' WHERE id = ?").run(f.member.user.id);
+    const r = await call(k, "PUT", `/api/users/${f.member.user.id}`, { username: "bob2", firstName: "Bob" });
+    expect(r.status).toBe(403);
+    expect((await call(k, "DELETE", `/api/users/${f.member.user.id}`)).status).toBe(403);
+  });
+
   test("401 / 403 / 404", async () => {
     expect((await call(null, "GET", `/api/users/${f.member.user.id}`)).status).toBe(401);
     expect((await call(f.member.key, "PUT", `/api/users/${f.member.user.id}`, { username: "x" })).status).toBe(403);
