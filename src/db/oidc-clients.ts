@@ -15,6 +15,12 @@ export type OidcClientRow = {
   is_group_restricted: number;
   access_token_duration_minutes: number;
   refresh_token_duration_minutes: number;
+  require_par: number;
+  backchannel_logout_uri: string | null;
+  token_endpoint_auth_method: string;
+  jwks: string | null;
+  jwks_uri: string | null;
+  credentials_scopes: string;
   logo_light_type: string | null;
   logo_dark_type: string | null;
   created_by_id: string | null;
@@ -33,15 +39,18 @@ export type OidcClientSecretRow = {
 
 const CLIENT_COLUMNS = `id, name, description, callback_urls, logout_callback_urls, launch_url, is_public, pkce_enabled,
   requires_reauthentication, skip_consent, is_group_restricted, access_token_duration_minutes, refresh_token_duration_minutes,
+  require_par, backchannel_logout_uri, token_endpoint_auth_method, jwks, jwks_uri, credentials_scopes,
   logo_light_type, logo_dark_type, created_by_id, created_at, updated_at`;
 
 export function insertClient(db: Database, row: Omit<OidcClientRow, "logo_light_type" | "logo_dark_type">): void {
   db.query(
     `INSERT INTO oidc_clients (id, name, description, callback_urls, logout_callback_urls, launch_url, is_public, pkce_enabled,
        requires_reauthentication, skip_consent, is_group_restricted, access_token_duration_minutes, refresh_token_duration_minutes,
+       require_par, backchannel_logout_uri, token_endpoint_auth_method, jwks, jwks_uri, credentials_scopes,
        created_by_id, created_at, updated_at)
      VALUES ($id, $name, $description, $callback_urls, $logout_callback_urls, $launch_url, $is_public, $pkce_enabled,
        $requires_reauthentication, $skip_consent, $is_group_restricted, $access_token_duration_minutes, $refresh_token_duration_minutes,
+       $require_par, $backchannel_logout_uri, $token_endpoint_auth_method, $jwks, $jwks_uri, $credentials_scopes,
        $created_by_id, $created_at, $updated_at)`,
   ).run(row);
 }
@@ -57,7 +66,9 @@ export function updateClientRow(
            logout_callback_urls = $logout_callback_urls, launch_url = $launch_url, is_public = $is_public, pkce_enabled = $pkce_enabled,
            requires_reauthentication = $requires_reauthentication, skip_consent = $skip_consent, is_group_restricted = $is_group_restricted,
            access_token_duration_minutes = $access_token_duration_minutes, refresh_token_duration_minutes = $refresh_token_duration_minutes,
-           updated_at = $updated_at
+           require_par = $require_par, backchannel_logout_uri = $backchannel_logout_uri,
+           token_endpoint_auth_method = $token_endpoint_auth_method, jwks = $jwks, jwks_uri = $jwks_uri,
+           credentials_scopes = $credentials_scopes, updated_at = $updated_at
          WHERE id = $id`,
       )
       .run(row).changes > 0

@@ -2,7 +2,7 @@
  * The authorization endpoint, as an ordered list of small named checks.
  *
  * Request checks (no person involved yet):
- *   checkClient → checkRedirectUri → checkRequestObject → checkResponseType → checkResponseMode →
+ *   checkClient → checkPushedRequest → checkRedirectUri → checkRequestObject → checkResponseType → checkResponseMode →
  *   checkScope → checkPkce → checkPrompt → checkMaxAge → checkLengths
  * Person checks (the signed-in session):
  *   checkSession → checkAllowedGroups → checkConsent → checkReauthentication → issue the code
@@ -15,6 +15,9 @@
  *   survive the round trip.
  * - Codes: 256-bit random, stored as SHA-256, 10 minutes, single use.
  * - A client with no allowed groups that is not unrestricted admits nobody ("not allowed" page).
+ * - PAR (RFC 9126): request_uri=urn:ietf:params:oauth:request_uri:… is consumed (single use, 90 s, only by
+ *   the client that pushed it) and its parameters replace the query's (they are authoritative). A client
+ *   with "require PAR" gets invalid_request for anything else. Other request_uri values: invalid_request_uri.
  */
 import type { Database } from "bun:sqlite";
 import type { Session } from "../account/sessions.ts";
@@ -38,6 +41,7 @@ import { hashToken } from "../lib/hash.ts";
 import { randomToken, type Random } from "../lib/random.ts";
 import { findClientById, isUserAllowedForClient, type OidcClient } from "./clients.ts";
 import { ProtocolParams } from "./params.ts";
+import { consumePushedRequest } from "../db/oidc-protocols.ts";
 import { matchRedirectUri } from "./redirect-uri.ts";
 import { isSubset, parseScopes, scopeString, type Scope } from "./scopes.ts";
 
@@ -111,7 +115,13 @@ interface Ctx {
   deps: AuthorizeDeps;
   params: ProtocolParams;
   request: Partial<AuthorizationRequest> & { raw: Record<string, string> };
+  /** The parameters came from a pushed request (or are being pushed, or resume one that was). */
+  pushed: boolean;
 }
+
+export const PAR_REQUEST_URI_PREFIX = "urn:ietf:params:oauth:request_uri:";
+/** Stored with an interaction that began as a pushed request; never read from a fresh request. */
+const PUSHED_MARKER = "__pushed";
 
 type RequestCheck = (ctx: Ctx) => void;
 
@@ -140,6 +150,24 @@ const checkClient: RequestCheck = (ctx) => {
     );
   }
   ctx.request.client = client;
+};
+
+const checkPushedRequest: RequestCheck = (ctx) => {
+  const requestUri = param(ctx, "request_uri", 256);
+  if (!requestUri || !requestUri.startsWith(PAR_REQUEST_URI_PREFIX)) return;
+  const client = ctx.request.client!;
+  const ref = requestUri.slice(PAR_REQUEST_URI_PREFIX.length);
+  const row = /^[A-Za-z0-9_-]{43}$/.test(ref) ? consumePushedRequest(ctx.deps.db, hashToken(ref), client.id) : null;
+  if (!row || row.expires_at <= nowSeconds(ctx.deps.clock)) {
+    throw new UnverifiedRequestError(
+      "This sign-in request has expired",
+      "The pushed authorization request is unknown, expired or already used. Go back to the application and start signing in again.",
+      { clientName: client.name },
+    );
+  }
+  // RFC 9126 4: the pushed parameters are authoritative; client_id must agree (it did: the row is bound to it).
+  ctx.params = ProtocolParams.fromRecord({ ...(JSON.parse(row.params) as Record<string, string>), client_id: client.id });
+  ctx.pushed = true;
 };
 
 const checkRedirectUri: RequestCheck = (ctx) => {
@@ -177,7 +205,12 @@ const checkRedirectUri: RequestCheck = (ctx) => {
 
 const checkRequestObject: RequestCheck = (ctx) => {
   if (param(ctx, "request")) throw new ClientFacingError("request_not_supported", "Request objects (the request parameter) are not supported.");
-  if (param(ctx, "request_uri")) throw new ClientFacingError("request_uri_not_supported", "The request_uri parameter is not supported.");
+  if (param(ctx, "request_uri")) {
+    throw new ClientFacingError("invalid_request_uri", `request_uri must be a ${PAR_REQUEST_URI_PREFIX}… value from the pushed authorization request endpoint.`);
+  }
+  if (ctx.request.client!.requirePar && !ctx.pushed) {
+    throw new ClientFacingError("invalid_request", "This client must use pushed authorization requests (RFC 9126): push the request to the PAR endpoint and send its request_uri.");
+  }
 };
 
 const checkResponseType: RequestCheck = (ctx) => {
@@ -252,10 +285,12 @@ const checkLengths: RequestCheck = (ctx) => {
   ctx.request.loginHint = param(ctx, "login_hint", 256);
   for (const name of ["id_token_hint", "ui_locales", "acr_values", "display"]) param(ctx, name);
   ctx.request.raw = ctx.params.toRecord(AUTHORIZATION_PARAMS);
+  if (ctx.pushed) ctx.request.raw[PUSHED_MARKER] = "1";
 };
 
 export const REQUEST_CHECKS: readonly RequestCheck[] = [
   checkClient,
+  checkPushedRequest,
   checkRedirectUri,
   checkRequestObject,
   checkResponseType,
@@ -269,9 +304,21 @@ export const REQUEST_CHECKS: readonly RequestCheck[] = [
 
 type Validated = { ok: true; request: AuthorizationRequest } | { ok: false; outcome: AuthorizeOutcome };
 
-/** Runs the request checks. Errors become our error page (unverified) or an error response to the client. */
-export function validateAuthorizationRequest(deps: AuthorizeDeps, params: ProtocolParams): Validated {
-  const ctx: Ctx = { deps, params, request: { raw: {} } };
+/**
+ * Runs the request checks. Errors become our error page (unverified) or an error response to the client.
+ * `source`: "request" for a fresh /authorize call, "stored" when resuming our own interaction (which
+ * remembers whether it began as a pushed request), "push" when validating a request being pushed.
+ */
+export function validateAuthorizationRequest(deps: AuthorizeDeps, params: ProtocolParams, source: "request" | "stored" | "push" = "request"): Validated {
+  let pushed = source === "push";
+  if (source === "stored") {
+    try {
+      pushed = params.get(PUSHED_MARKER, 4) === "1";
+    } catch {
+      pushed = false;
+    }
+  }
+  const ctx: Ctx = { deps, params, request: { raw: {} }, pushed };
   try {
     for (const check of REQUEST_CHECKS) check(ctx);
     return { ok: true, request: ctx.request as AuthorizationRequest };
@@ -391,14 +438,14 @@ export interface AuthorizeInput {
 
 /** Handles a fresh authorization request (GET or POST /authorize). */
 export function authorize(deps: AuthorizeDeps, input: AuthorizeInput): AuthorizeOutcome {
-  return run(deps, input.params, input.session, null, input.origin);
+  return run(deps, input.params, input.session, null, input.origin, "request");
 }
 
 /** Resumes a stored authorization request after sign-in, consent or re-authentication. */
 export function resumeAuthorization(deps: AuthorizeDeps, input: { interactionId: string; session: Session | null; origin?: AuditOrigin }): AuthorizeOutcome {
   const interaction = findInteraction(deps, input.interactionId);
   if (!interaction) return expiredInteraction();
-  return run(deps, paramsOf(interaction), input.session, interaction, input.origin);
+  return run(deps, paramsOf(interaction), input.session, interaction, input.origin, "stored");
 }
 
 function findInteraction(deps: AuthorizeDeps, id: string): InteractionRow | null {
@@ -419,8 +466,15 @@ function expiredInteraction(): AuthorizeOutcome {
   };
 }
 
-function run(deps: AuthorizeDeps, params: ProtocolParams, session: Session | null, interaction: InteractionRow | null, origin?: AuditOrigin): AuthorizeOutcome {
-  const validated = validateAuthorizationRequest(deps, params);
+function run(
+  deps: AuthorizeDeps,
+  params: ProtocolParams,
+  session: Session | null,
+  interaction: InteractionRow | null,
+  origin: AuditOrigin | undefined,
+  source: "request" | "stored",
+): AuthorizeOutcome {
+  const validated = validateAuthorizationRequest(deps, params, source);
   if (!validated.ok) return validated.outcome;
   const ctx: PersonCtx = { deps, request: validated.request, session, interaction, now: nowSeconds(deps.clock) };
   for (const check of PERSON_CHECKS) {
@@ -437,7 +491,7 @@ export function decideConsent(
 ): AuthorizeOutcome | { kind: "continue"; interactionId: string } {
   const interaction = findInteraction(deps, input.interactionId);
   if (!interaction) return expiredInteraction();
-  const validated = validateAuthorizationRequest(deps, paramsOf(interaction));
+  const validated = validateAuthorizationRequest(deps, paramsOf(interaction), "stored");
   if (!validated.ok) return validated.outcome;
   if (!input.allow) {
     deleteInteraction(deps.db, interaction.id);

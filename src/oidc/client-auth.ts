@@ -3,15 +3,102 @@
  * - client_secret_basic: RFC 6749 2.3.1 — id and secret are form-urlencoded, then base64 in the Basic header.
  * - client_secret_post: client_id and client_secret in the body.
  * - none: public clients send only client_id (PKCE is then enforced by the grant).
+ * - private_key_jwt (RFC 7523 2.2, OIDC Core 9): client_assertion signed with a key from the client's JWKS
+ *   or jwks_uri; iss = sub = client id; aud names us (issuer, or the endpoint called); exp required and at
+ *   most 10 minutes away; jti required and single use (remembered until exp). Asymmetric algorithms only.
+ *   A client set to private_key_jwt cannot use secrets, and a client set to secrets cannot use assertions.
  * - Using two methods at once is an invalid_request; every failure of the credentials is invalid_client (401).
  */
 import type { Database } from "bun:sqlite";
+import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, jwtVerify, type JWK, type JWTPayload } from "jose";
+import { rememberAssertionJti } from "../db/oidc-protocols.ts";
 import { OAuthError } from "../errors.ts";
-import type { Clock } from "../lib/clock.ts";
+import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { findClientById, verifyClientSecret, type OidcClient } from "./clients.ts";
 import type { ProtocolParams } from "./params.ts";
 
-export type ClientAuthMethod = "client_secret_basic" | "client_secret_post" | "none";
+export type ClientAuthMethod = "client_secret_basic" | "client_secret_post" | "none" | "private_key_jwt";
+
+export const JWT_BEARER_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+export const ASSERTION_SIGNING_ALGS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
+/** Assertions are short-lived: the jti store only has to remember them this long. */
+const MAX_ASSERTION_LIFETIME_SECONDS = 600;
+const CLOCK_SKEW_SECONDS = 30;
+
+type KeySet = ReturnType<typeof createLocalJWKSet> | ReturnType<typeof createRemoteJWKSet>;
+// Remote key sets keep their own cache (jose refetches on an unknown kid, at most every 30 s).
+const remoteKeySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
+
+function keySetOf(client: OidcClient): KeySet | null {
+  if (client.jwks) {
+    try {
+      return createLocalJWKSet(JSON.parse(client.jwks) as { keys: JWK[] });
+    } catch {
+      return null;
+    }
+  }
+  if (client.jwksUri) {
+    let set = remoteKeySets.get(client.jwksUri);
+    if (!set) {
+      set = createRemoteJWKSet(new URL(client.jwksUri), { timeoutDuration: 5000, cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+      if (remoteKeySets.size > 500) remoteKeySets.clear();
+      remoteKeySets.set(client.jwksUri, set);
+    }
+    return set;
+  }
+  return null;
+}
+
+/** Verifies a private_key_jwt assertion for `client`; throws invalid_client with a precise reason. */
+async function verifyClientAssertion(
+  deps: { db: Database; clock: Clock; config?: { appUrl: string } },
+  client: OidcClient,
+  assertion: string,
+  audiences: string[],
+): Promise<void> {
+  if (client.isPublic) throw OAuthError.invalidClient("Public clients cannot authenticate with a client assertion.");
+  if (client.tokenEndpointAuthMethod !== "private_key_jwt") {
+    throw OAuthError.invalidClient("This client is not set up for private_key_jwt; authenticate with its client secret.");
+  }
+  const keys = keySetOf(client);
+  if (!keys) throw OAuthError.invalidClient("This client has no usable public keys (JWKS or jwks_uri) for private_key_jwt.");
+  let payload: JWTPayload;
+  try {
+    ({ payload } = await jwtVerify(assertion, keys, {
+      algorithms: ASSERTION_SIGNING_ALGS,
+      issuer: client.id,
+      subject: client.id,
+      audience: audiences,
+      requiredClaims: ["exp", "jti"],
+      currentDate: new Date(deps.clock.now()),
+      clockTolerance: CLOCK_SKEW_SECONDS,
+    }));
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const claim = (e as { claim?: string }).claim;
+    if (code === "ERR_JWT_EXPIRED") throw OAuthError.invalidClient("The client assertion has expired.");
+    if (code === "ERR_JWT_CLAIM_VALIDATION_FAILED") {
+      throw OAuthError.invalidClient(`The client assertion's ${claim ?? "claims"} ${claim === "aud" ? "does not name this server" : "claim is missing or wrong"}.`);
+    }
+    if (code === "ERR_JWKS_NO_MATCHING_KEY" || code === "ERR_JWS_SIGNATURE_VERIFICATION_FAILED") {
+      throw OAuthError.invalidClient("The client assertion is not signed by one of the client's registered keys.");
+    }
+    if (code === "ERR_JOSE_ALG_NOT_ALLOWED") throw OAuthError.invalidClient("The client assertion must be signed with an asymmetric algorithm.");
+    if (code === "ERR_JWKS_TIMEOUT" || code === "ERR_JOSE_GENERIC") throw OAuthError.invalidClient("The client's jwks_uri could not be fetched.");
+    throw OAuthError.invalidClient("The client assertion is not a valid signed JWT.");
+  }
+  const now = nowSeconds(deps.clock);
+  const exp = payload.exp!;
+  if (exp - now > MAX_ASSERTION_LIFETIME_SECONDS) {
+    throw OAuthError.invalidClient(`The client assertion must expire within ${MAX_ASSERTION_LIFETIME_SECONDS / 60} minutes.`);
+  }
+  const jti = payload.jti!;
+  if (typeof jti !== "string" || jti.length === 0 || jti.length > 256) throw OAuthError.invalidClient("The client assertion's jti is not valid.");
+  // RFC 7523 3: the jti is single use. Remembered until the assertion expires (plus the skew allowance).
+  if (!rememberAssertionJti(deps.db, client.id, jti, exp + CLOCK_SKEW_SECONDS)) {
+    throw OAuthError.invalidClient("The client assertion was already used (replayed jti).");
+  }
+}
 
 function decodeFormComponent(s: string): string | null {
   try {
@@ -39,16 +126,42 @@ export function parseBasicAuth(header: string): { clientId: string; secret: stri
   return { clientId, secret };
 }
 
-export function authenticateClient(
-  deps: { db: Database; clock: Clock },
+/**
+ * Authenticates the calling client. `endpoint` is the URL called: a client assertion may name it as
+ * its audience instead of the issuer.
+ */
+export async function authenticateClient(
+  deps: { db: Database; clock: Clock; config: { appUrl: string } },
   params: ProtocolParams,
   authorization: string | null,
-  opts: { allowPublic: boolean },
-): { client: OidcClient; method: ClientAuthMethod } {
+  opts: { allowPublic: boolean; endpoint?: string },
+): Promise<{ client: OidcClient; method: ClientAuthMethod }> {
   const bodyId = params.get("client_id", 256);
   const bodySecret = params.get("client_secret", 512);
-  if (params.get("client_assertion") || params.get("client_assertion_type")) {
-    throw OAuthError.invalidClient("Client assertions are not supported; use client_secret_basic or client_secret_post.");
+  const assertion = params.get("client_assertion", 16_384);
+  const assertionType = params.get("client_assertion_type", 128);
+  if (assertion || assertionType) {
+    if (assertionType !== JWT_BEARER_ASSERTION) throw OAuthError.invalidClient(`client_assertion_type must be ${JWT_BEARER_ASSERTION}.`);
+    if (!assertion) throw OAuthError.invalidClient("client_assertion is missing.");
+    if (bodySecret || (authorization && /^basic\b/i.test(authorization))) {
+      throw OAuthError.invalidRequest("Use one client authentication method: a client assertion or a secret, not both.");
+    }
+    let claimed: JWTPayload;
+    try {
+      claimed = decodeJwt(assertion);
+    } catch {
+      throw OAuthError.invalidClient("The client assertion is not a JWT.");
+    }
+    const clientId = typeof claimed.sub === "string" ? claimed.sub : typeof claimed.iss === "string" ? claimed.iss : bodyId;
+    if (!clientId) throw OAuthError.invalidClient("The client assertion names no client (sub).");
+    if (bodyId && bodyId !== clientId) throw OAuthError.invalidClient("client_id does not match the client assertion.");
+    const client = findClientById(deps.db, clientId);
+    if (!client) throw OAuthError.invalidClient("Unknown client or invalid client assertion.");
+    const issuer = deps.config.appUrl;
+    const audiences = [issuer, `${issuer}/api/oidc/token`];
+    if (opts.endpoint && !audiences.includes(opts.endpoint)) audiences.push(opts.endpoint);
+    await verifyClientAssertion(deps, client, assertion, audiences);
+    return { client, method: "private_key_jwt" };
   }
   let clientId: string;
   let secret: string | null;
@@ -77,6 +190,9 @@ export function authenticateClient(
     if (!opts.allowPublic) throw OAuthError.invalidClient("Public clients cannot use this endpoint.");
     // A public client has no secret; whatever it sends is ignored.
     return { client, method };
+  }
+  if (client.tokenEndpointAuthMethod === "private_key_jwt") {
+    throw OAuthError.invalidClient("This client authenticates with private_key_jwt: send a client_assertion, not a secret.");
   }
   if (secret === null || secret === "") throw OAuthError.invalidClient("This client must authenticate with its client secret.");
   if (!verifyClientSecret(deps, client.id, secret)) throw OAuthError.invalidClient("Unknown client or wrong secret.");

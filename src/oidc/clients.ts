@@ -5,6 +5,9 @@
  * - Secrets are generated here, shown once, stored as "sha256:<hex>" with a short prefix for recognition;
  *   up to 20 per client, each with an optional expiry. Public clients have none.
  * - Every validation failure is one AppError.validation with a message per field.
+ * - Protocol settings (issue 10): require PAR; back-channel logout URI; token endpoint auth method
+ *   (either secret method, or private_key_jwt with a JWKS or jwks_uri — never a private key); the scopes
+ *   the client may obtain for itself with client_credentials (names only, no identity scopes).
  */
 import type { Database } from "bun:sqlite";
 import { AppError } from "../errors.ts";
@@ -53,6 +56,15 @@ export interface OidcClient {
   unrestricted: boolean;
   accessTokenDurationMinutes: number;
   refreshTokenDurationMinutes: number;
+  /** RFC 9126: /authorize accepts only pushed requests (request_uri) from this client. */
+  requirePar: boolean;
+  backchannelLogoutUri: string | null;
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  /** The client's public keys for private_key_jwt, as a JWK Set (JSON text), or null. */
+  jwks: string | null;
+  jwksUri: string | null;
+  /** Scopes the client may obtain for itself with the client_credentials grant. */
+  credentialsScopes: string[];
   hasLogo: boolean;
   hasDarkLogo: boolean;
   allowedGroupIds: string[];
@@ -60,6 +72,9 @@ export interface OidcClient {
   createdAt: number;
   updatedAt: number;
 }
+
+export type TokenEndpointAuthMethod = "client_secret_basic" | "client_secret_post" | "private_key_jwt";
+export const TOKEN_ENDPOINT_AUTH_METHODS: TokenEndpointAuthMethod[] = ["client_secret_basic", "client_secret_post", "private_key_jwt"];
 
 export interface ClientInput {
   /** Only on create: a chosen client id; omitted = a generated UUID. */
@@ -77,6 +92,12 @@ export interface ClientInput {
   allowedGroupIds?: string[];
   accessTokenDurationMinutes?: number;
   refreshTokenDurationMinutes?: number;
+  requirePar?: boolean;
+  backchannelLogoutUri?: string | null;
+  tokenEndpointAuthMethod?: string;
+  jwks?: string | null;
+  jwksUri?: string | null;
+  credentialsScopes?: string[];
 }
 
 export interface ClientSecretInfo {
@@ -126,6 +147,14 @@ function toClient(row: OidcClientRow, allowedGroupIds: string[]): OidcClient {
     unrestricted: row.is_group_restricted === 0,
     accessTokenDurationMinutes: row.access_token_duration_minutes,
     refreshTokenDurationMinutes: row.refresh_token_duration_minutes,
+    requirePar: row.require_par === 1,
+    backchannelLogoutUri: row.backchannel_logout_uri,
+    tokenEndpointAuthMethod: (TOKEN_ENDPOINT_AUTH_METHODS as string[]).includes(row.token_endpoint_auth_method)
+      ? (row.token_endpoint_auth_method as TokenEndpointAuthMethod)
+      : "client_secret_basic",
+    jwks: row.jwks,
+    jwksUri: row.jwks_uri,
+    credentialsScopes: parseJsonList(row.credentials_scopes),
     hasLogo: row.logo_light_type !== null,
     hasDarkLogo: row.logo_dark_type !== null,
     allowedGroupIds,
@@ -196,6 +225,90 @@ interface ValidatedClient {
   allowedGroupIds: string[] | null;
   accessTokenDurationMinutes: number;
   refreshTokenDurationMinutes: number;
+  requirePar: boolean;
+  backchannelLogoutUri: string | null;
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  jwks: string | null;
+  jwksUri: string | null;
+  credentialsScopes: string[];
+}
+
+function validateHttpUrl(field: string, value: unknown, fields: Record<string, string>): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== "string") {
+    fields[field] = "Enter an http(s) URL.";
+    return null;
+  }
+  const v = value.trim();
+  if (!v) return null;
+  let ok = false;
+  try {
+    const u = new URL(v);
+    ok = (u.protocol === "https:" || u.protocol === "http:") && !u.username && !u.password && !u.hash && v.length <= MAX_URL_LEN;
+  } catch {
+    ok = false;
+  }
+  if (!ok) fields[field] = "Enter an http(s) URL without credentials or fragment, such as https://app.example.com/logout.";
+  return ok ? v : null;
+}
+
+const MAX_JWKS_LENGTH = 32_768;
+
+/** A JWK Set of public keys (no private members), at most 20 keys. */
+function validateJwks(value: unknown, fields: Record<string, string>): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== "string") {
+    fields.jwks = "Paste a JSON Web Key Set.";
+    return null;
+  }
+  const v = value.trim();
+  if (!v) return null;
+  if (v.length > MAX_JWKS_LENGTH) {
+    fields.jwks = `At most ${MAX_JWKS_LENGTH} characters.`;
+    return null;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(v);
+  } catch {
+    fields.jwks = 'Not valid JSON. Paste a JWK Set such as {"keys": [{"kty": "RSA", …}]}.';
+    return null;
+  }
+  const keys = (parsed as { keys?: unknown })?.keys;
+  if (!Array.isArray(keys) || keys.length === 0 || keys.length > 20) {
+    fields.jwks = 'A JWK Set has a "keys" list with 1 to 20 keys.';
+    return null;
+  }
+  for (const k of keys) {
+    if (typeof k !== "object" || k === null || typeof (k as { kty?: unknown }).kty !== "string") {
+      fields.jwks = 'Every key needs a "kty".';
+      return null;
+    }
+    if (["d", "p", "q", "dp", "dq", "qi", "k"].some((m) => m in (k as object))) {
+      fields.jwks = "Paste public keys only: this key set contains private or symmetric key material.";
+      return null;
+    }
+  }
+  return JSON.stringify({ keys });
+}
+
+const CREDENTIAL_SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]{1,100}$/;
+const IDENTITY_SCOPE_NAMES = new Set(["openid", "profile", "email", "groups", "offline_access"]);
+
+function validateCredentialsScopes(value: unknown, fields: Record<string, string>): string[] | null {
+  if (value === undefined || value === null) return null;
+  const list = typeof value === "string" ? value.split(/[\s,]+/) : value;
+  if (!Array.isArray(list) || list.some((x) => typeof x !== "string")) {
+    fields.credentialsScopes = "Must be a list of scope names.";
+    return [];
+  }
+  const names = [...new Set((list as string[]).map((x) => x.trim()).filter(Boolean))];
+  if (names.length > 50) fields.credentialsScopes = "At most 50 scopes.";
+  const bad = names.find((n) => !CREDENTIAL_SCOPE.test(n));
+  if (bad) fields.credentialsScopes = `"${bad.slice(0, 40)}" is not a valid scope name (no spaces, quotes or backslashes).`;
+  const identity = names.find((n) => IDENTITY_SCOPE_NAMES.has(n));
+  if (identity) fields.credentialsScopes = `"${identity}" is about a person; a client acting for itself cannot have it.`;
+  return names;
 }
 
 function validateClientInput(db: Database, input: ClientInput, current: OidcClient | null): ValidatedClient {
@@ -231,6 +344,22 @@ function validateClientInput(db: Database, input: ClientInput, current: OidcClie
   const unrestricted = validateBool("unrestricted", input.unrestricted, current?.unrestricted ?? false, fields);
   const accessTokenDurationMinutes = validateMinutes("accessTokenDurationMinutes", input.accessTokenDurationMinutes, current?.accessTokenDurationMinutes ?? DEFAULT_ACCESS_TOKEN_MINUTES, fields);
   const refreshTokenDurationMinutes = validateMinutes("refreshTokenDurationMinutes", input.refreshTokenDurationMinutes, current?.refreshTokenDurationMinutes ?? DEFAULT_REFRESH_TOKEN_MINUTES, fields);
+  const requirePar = validateBool("requirePar", input.requirePar, current?.requirePar ?? false, fields);
+  const backchannelLogoutUri =
+    input.backchannelLogoutUri === undefined ? (current?.backchannelLogoutUri ?? null) : validateHttpUrl("backchannelLogoutUri", input.backchannelLogoutUri, fields);
+  let tokenEndpointAuthMethod: TokenEndpointAuthMethod = current?.tokenEndpointAuthMethod ?? "client_secret_basic";
+  if (input.tokenEndpointAuthMethod !== undefined && input.tokenEndpointAuthMethod !== null) {
+    if ((TOKEN_ENDPOINT_AUTH_METHODS as unknown[]).includes(input.tokenEndpointAuthMethod)) tokenEndpointAuthMethod = input.tokenEndpointAuthMethod as TokenEndpointAuthMethod;
+    else fields.tokenEndpointAuthMethod = "Choose client_secret_basic, client_secret_post or private_key_jwt.";
+  }
+  const jwks = input.jwks === undefined ? (current?.jwks ?? null) : validateJwks(input.jwks, fields);
+  const jwksUri = input.jwksUri === undefined ? (current?.jwksUri ?? null) : validateHttpUrl("jwksUri", input.jwksUri, fields);
+  const credentialsScopes = validateCredentialsScopes(input.credentialsScopes, fields) ?? current?.credentialsScopes ?? [];
+  if (tokenEndpointAuthMethod === "private_key_jwt") {
+    if (isPublic) fields.tokenEndpointAuthMethod = "A public client has no credentials; private_key_jwt is for confidential clients.";
+    else if (!jwks && !jwksUri && !fields.jwks && !fields.jwksUri) fields.jwks = "private_key_jwt needs the client's public keys: a JWK Set or a JWKS URL.";
+  }
+  if (jwks && jwksUri) fields.jwksUri = "Give either a JWK Set or a JWKS URL, not both.";
   let allowedGroupIds: string[] | null = null;
   if (input.allowedGroupIds !== undefined) {
     allowedGroupIds = validateGroupIds(db, input.allowedGroupIds, fields);
@@ -250,6 +379,12 @@ function validateClientInput(db: Database, input: ClientInput, current: OidcClie
     allowedGroupIds,
     accessTokenDurationMinutes,
     refreshTokenDurationMinutes,
+    requirePar,
+    backchannelLogoutUri,
+    tokenEndpointAuthMethod,
+    jwks,
+    jwksUri,
+    credentialsScopes,
   };
 }
 const MAX_URL_LEN = 2048;
@@ -310,6 +445,12 @@ export function createClient(
       is_group_restricted: v.unrestricted ? 0 : 1,
       access_token_duration_minutes: v.accessTokenDurationMinutes,
       refresh_token_duration_minutes: v.refreshTokenDurationMinutes,
+      require_par: v.requirePar ? 1 : 0,
+      backchannel_logout_uri: v.backchannelLogoutUri,
+      token_endpoint_auth_method: v.tokenEndpointAuthMethod,
+      jwks: v.jwks,
+      jwks_uri: v.jwksUri,
+      credentials_scopes: JSON.stringify(v.credentialsScopes),
       created_by_id: opts.createdById ?? null,
       created_at: now,
       updated_at: now,
@@ -341,6 +482,12 @@ export function updateClient(deps: ClientDeps, clientId: string, input: ClientIn
       is_group_restricted: v.unrestricted ? 0 : 1,
       access_token_duration_minutes: v.accessTokenDurationMinutes,
       refresh_token_duration_minutes: v.refreshTokenDurationMinutes,
+      require_par: v.requirePar ? 1 : 0,
+      backchannel_logout_uri: v.backchannelLogoutUri,
+      token_endpoint_auth_method: v.tokenEndpointAuthMethod,
+      jwks: v.jwks,
+      jwks_uri: v.jwksUri,
+      credentials_scopes: JSON.stringify(v.credentialsScopes),
       updated_at: now,
     });
     if (v.allowedGroupIds) replaceAllowedGroups(deps.db, clientId, v.allowedGroupIds);

@@ -1,7 +1,13 @@
-/** OpenID Provider metadata (OIDC Discovery 1.0 / RFC 8414), with Pocket ID's endpoint paths. */
+/**
+ * OpenID Provider metadata (OIDC Discovery 1.0 / RFC 8414), with Pocket ID's endpoint paths.
+ * Lists exactly what works: device grant (RFC 8628), client_credentials, PAR (RFC 9126), private_key_jwt
+ * (RFC 7523) and back-channel logout are listed because they are implemented and tested.
+ */
 import type { Database } from "bun:sqlite";
 import { currentSigningAlg } from "./signing-keys.ts";
 import { SUPPORTED_SCOPES } from "./scopes.ts";
+import { ASSERTION_SIGNING_ALGS } from "./client-auth.ts";
+import { DEVICE_CODE_GRANT } from "./device-flow.ts";
 
 export function discoveryDocument(db: Database, issuer: string): Record<string, unknown> {
   return {
@@ -12,16 +18,22 @@ export function discoveryDocument(db: Database, issuer: string): Record<string, 
     end_session_endpoint: `${issuer}/api/oidc/end-session`,
     introspection_endpoint: `${issuer}/api/oidc/introspect`,
     revocation_endpoint: `${issuer}/api/oidc/revoke`,
+    device_authorization_endpoint: `${issuer}/api/oidc/device/authorize`,
+    pushed_authorization_request_endpoint: `${issuer}/api/oidc/par`,
+    require_pushed_authorization_requests: false,
     jwks_uri: `${issuer}/.well-known/jwks.json`,
     scopes_supported: [...SUPPORTED_SCOPES],
     response_types_supported: ["code"],
     response_modes_supported: ["query", "fragment", "form_post"],
-    grant_types_supported: ["authorization_code", "refresh_token"],
+    grant_types_supported: ["authorization_code", "refresh_token", DEVICE_CODE_GRANT, "client_credentials"],
     subject_types_supported: ["public"],
     id_token_signing_alg_values_supported: [currentSigningAlg(db)],
-    token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
-    introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
-    revocation_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
+    token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+    token_endpoint_auth_signing_alg_values_supported: ASSERTION_SIGNING_ALGS,
+    introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+    introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_SIGNING_ALGS,
+    revocation_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+    revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_SIGNING_ALGS,
     code_challenge_methods_supported: ["S256", "plain"],
     claims_supported: [
       "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr", "sid", "name", "given_name", "family_name",
@@ -33,6 +45,7 @@ export function discoveryDocument(db: Database, issuer: string): Record<string, 
     request_uri_parameter_supported: false,
     authorization_response_iss_parameter_supported: true,
     frontchannel_logout_supported: false,
-    backchannel_logout_supported: false,
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
   };
 }

@@ -15,6 +15,7 @@ import {
   type AccessTokenRow,
 } from "../db/oidc-grants.ts";
 import { findUserById, type UserRow } from "../db/users.ts";
+import { deleteClientAccessToken, findClientAccessToken, type ClientAccessTokenRow } from "../db/oidc-protocols.ts";
 import { OAuthError } from "../errors.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { hashToken } from "../lib/hash.ts";
@@ -73,6 +74,21 @@ async function findActiveAccessToken(deps: EndpointDeps, token: string): Promise
   return { row, payload: payload as Record<string, unknown> };
 }
 
+/** A client_credentials access token (sub "client-<id>") that is still live. */
+async function findActiveClientToken(deps: EndpointDeps, token: string): Promise<{ row: ClientAccessTokenRow; payload: Record<string, unknown> } | null> {
+  let payload;
+  try {
+    ({ payload } = await verifyOwnJwt(deps, token, { issuer: deps.config.appUrl, typ: "at+jwt" }));
+  } catch (e) {
+    if (e instanceof JwtInvalid) return null;
+    throw e;
+  }
+  if (typeof payload.jti !== "string") return null;
+  const row = findClientAccessToken(deps.db, payload.jti);
+  if (!row || row.expires_at <= nowSeconds(deps.clock) || payload.sub !== `client-${row.client_id}`) return null;
+  return { row, payload: payload as Record<string, unknown> };
+}
+
 function liveUser(db: Database, id: string): UserRow | null {
   const user = findUserById(db, id);
   return user && user.disabled === 0 ? user : null;
@@ -95,7 +111,7 @@ export async function introspect(
   deps: EndpointDeps,
   input: { params: ProtocolParams; authorization: string | null },
 ): Promise<Record<string, unknown>> {
-  const { client } = authenticateClient(deps, input.params, input.authorization, { allowPublic: false });
+  const { client } = await authenticateClient(deps, input.params, input.authorization, { allowPublic: false, endpoint: `${deps.config.appUrl}/api/oidc/introspect` });
   const token = input.params.get("token", 16_384);
   if (!token) throw OAuthError.invalidRequest("The token parameter is missing.");
   const hint = input.params.get("token_type_hint", 64);
@@ -140,13 +156,29 @@ export async function introspect(
       iat: row.created_at,
     };
   };
-  if (hint === "refresh_token") return tryRefresh() ?? (await tryAccess()) ?? inactive;
-  return (await tryAccess()) ?? tryRefresh() ?? inactive;
+  const tryClientToken = async () => {
+    const active = await findActiveClientToken(deps, token);
+    if (!active || active.row.client_id !== client.id) return null;
+    return {
+      active: true,
+      token_type: "access_token",
+      scope: active.row.scope,
+      client_id: active.row.client_id,
+      sub: `client-${active.row.client_id}`,
+      aud: active.payload.aud,
+      iss: deps.config.appUrl,
+      exp: active.row.expires_at,
+      iat: active.row.created_at,
+      jti: active.row.jti,
+    };
+  };
+  if (hint === "refresh_token") return tryRefresh() ?? (await tryAccess()) ?? (await tryClientToken()) ?? inactive;
+  return (await tryAccess()) ?? (await tryClientToken()) ?? tryRefresh() ?? inactive;
 }
 
 /** POST /api/oidc/revoke. Unknown or foreign tokens are ignored (RFC 7009 2.2). */
 export async function revoke(deps: EndpointDeps, input: { params: ProtocolParams; authorization: string | null }): Promise<void> {
-  const { client } = authenticateClient(deps, input.params, input.authorization, { allowPublic: true });
+  const { client } = await authenticateClient(deps, input.params, input.authorization, { allowPublic: true, endpoint: `${deps.config.appUrl}/api/oidc/revoke` });
   const token = input.params.get("token", 16_384);
   if (!token) throw OAuthError.invalidRequest("The token parameter is missing.");
   const hint = input.params.get("token_type_hint", 64);
@@ -161,5 +193,10 @@ export async function revoke(deps: EndpointDeps, input: { params: ProtocolParams
     }
   }
   const active = await findActiveAccessToken(deps, token);
-  if (active && active.row.client_id === client.id) deleteAccessTokenRow(deps.db, active.row.jti);
+  if (active && active.row.client_id === client.id) {
+    deleteAccessTokenRow(deps.db, active.row.jti);
+    return;
+  }
+  const own = await findActiveClientToken(deps, token);
+  if (own && own.row.client_id === client.id) deleteClientAccessToken(deps.db, own.row.jti);
 }

@@ -8,6 +8,13 @@
  *   revokes the whole family (the grant). The user is re-checked on every refresh.
  * - ID token: iss sub aud exp iat auth_time nonce amr at_hash sid + scope claims; 1 hour.
  * - Access token: RFC 9068 JWT (typ at+jwt), lifetime per client; its jti is recorded for revocation.
+ * - Device code grant (RFC 8628 3.4): see device-flow.ts; tokens as for the code grant (no sid: the
+ *   device is not part of the approving browser's session).
+ * - client_credentials (RFC 6749 4.4): confidential clients only (public → unauthorized_client); sub =
+ *   "client-<client_id>", aud = [client_id]; only scopes from the client's own credentials scope list
+ *   (none requested = all of them; any other → invalid_scope); no refresh token, no ID token.
+ * - The ID token's sid is the browser sign-in's session id (not its cookie token); the sign-in is
+ *   remembered per client for back-channel logout.
  */
 import type { Database } from "bun:sqlite";
 import { recordAuditEvent, type AuditOrigin } from "../audit/audit-log.ts";
@@ -38,6 +45,8 @@ import { authenticateClient } from "./client-auth.ts";
 import { isUserAllowedForClient, type OidcClient } from "./clients.ts";
 import type { ProtocolParams } from "./params.ts";
 import { parseScopes, scopeString } from "./scopes.ts";
+import { insertClientAccessToken, recordSessionClient } from "../db/oidc-protocols.ts";
+import { DEVICE_CODE_GRANT, exchangeDeviceCode } from "./device-flow.ts";
 import { ID_TOKEN_SECONDS, signJwt, type SigningAlg } from "./signing-keys.ts";
 import { createHash } from "node:crypto";
 
@@ -53,8 +62,8 @@ export interface TokenResponse {
   access_token: string;
   token_type: "Bearer";
   expires_in: number;
-  refresh_token: string;
-  id_token: string;
+  refresh_token?: string;
+  id_token?: string;
   scope: string;
 }
 
@@ -66,7 +75,7 @@ export async function handleTokenRequest(
   deps: TokenDeps,
   input: { params: ProtocolParams; authorization: string | null; origin?: AuditOrigin },
 ): Promise<TokenResponse> {
-  const { client } = authenticateClient(deps, input.params, input.authorization, { allowPublic: true });
+  const { client } = await authenticateClient(deps, input.params, input.authorization, { allowPublic: true, endpoint: `${deps.config.appUrl}/api/oidc/token` });
   const grantType = input.params.get("grant_type", 128);
   if (!grantType) throw OAuthError.invalidRequest("The grant_type parameter is missing.");
   switch (grantType) {
@@ -74,8 +83,14 @@ export async function handleTokenRequest(
       return exchangeAuthorizationCode(deps, client, input.params, input.origin);
     case "refresh_token":
       return exchangeRefreshToken(deps, client, input.params, input.origin);
+    case "client_credentials":
+      return clientCredentialsGrant(deps, client, input.params);
+    case DEVICE_CODE_GRANT:
+      return exchangeDeviceCode(deps, client, input.params);
     default:
-      throw OAuthError.unsupportedGrantType(`The grant type "${grantType.slice(0, 60)}" is not supported; use authorization_code or refresh_token.`);
+      throw OAuthError.unsupportedGrantType(
+        `The grant type "${grantType.slice(0, 60)}" is not supported; use authorization_code, refresh_token, client_credentials or ${DEVICE_CODE_GRANT}.`,
+      );
   }
 }
 
@@ -91,7 +106,7 @@ function verifyPkce(challenge: string | null, method: string | null, verifier: s
   if (!safeEqual(computed, challenge)) throw OAuthError.invalidGrant("code_verifier does not match the code_challenge.");
 }
 
-function checkUserMayUse(deps: TokenDeps, client: OidcClient, userId: string): UserRow {
+export function checkUserMayUse(deps: TokenDeps, client: OidcClient, userId: string): UserRow {
   const user = findUserById(deps.db, userId);
   if (!user) throw OAuthError.invalidGrant("The user no longer exists.");
   if (user.disabled === 1) throw OAuthError.invalidGrant("The user's account is disabled.");
@@ -195,7 +210,45 @@ export function atHash(accessToken: string, alg: SigningAlg): string {
   return encodeBase64Url(new Uint8Array(digest.subarray(0, digest.length / 2)));
 }
 
-async function issueTokens(
+/** client_credentials: the client acting for itself. */
+async function clientCredentialsGrant(deps: TokenDeps, client: OidcClient, params: ProtocolParams): Promise<TokenResponse> {
+  if (client.isPublic) throw OAuthError.unauthorizedClient("Public clients cannot use the client_credentials grant.");
+  const requested = params.get("scope", 2048);
+  let scopes = client.credentialsScopes;
+  if (requested !== null) {
+    const asked = [...new Set(requested.split(" ").filter(Boolean))];
+    const refused = asked.filter((s) => !client.credentialsScopes.includes(s));
+    if (refused.length) {
+      throw OAuthError.invalidScope(
+        `This client may not obtain: ${refused.join(" ").slice(0, 100)}. ` +
+          (client.credentialsScopes.length ? `Allowed: ${client.credentialsScopes.join(" ").slice(0, 200)}.` : "It has no client_credentials scopes."),
+      );
+    }
+    scopes = asked;
+  }
+  const now = nowSeconds(deps.clock);
+  const seconds = client.accessTokenDurationMinutes * 60;
+  const jti = randomUuid(deps.random);
+  const access = await signJwt(
+    deps,
+    {
+      iss: deps.config.appUrl,
+      sub: `client-${client.id}`,
+      aud: [client.id],
+      client_id: client.id,
+      iat: now,
+      exp: now + seconds,
+      jti,
+      scope: scopeString(scopes),
+      scp: scopes,
+    },
+    "at+jwt",
+  );
+  insertClientAccessToken(deps.db, { jti, client_id: client.id, scope: scopeString(scopes), created_at: now, expires_at: now + seconds });
+  return { access_token: access.jwt, token_type: "Bearer", expires_in: seconds, scope: scopeString(scopes) };
+}
+
+export async function issueTokens(
   deps: TokenDeps,
   client: OidcClient,
   user: UserRow,
@@ -245,6 +298,10 @@ async function issueTokens(
     used_at: null,
   });
 
+  if (grant.session_id) recordSessionClient(deps.db, grant.session_id, client.id, user.id, now);
+  if (!scopes.includes("openid")) {
+    return { access_token: access.jwt, token_type: "Bearer", expires_in: accessSeconds, refresh_token: refreshToken, scope: scopeString(scopes) };
+  }
   const idClaims: Record<string, unknown> = {
     ...buildUserClaims(deps.db, issuer, user, scopes),
     iss: issuer,

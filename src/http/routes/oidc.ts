@@ -1,7 +1,8 @@
 /**
  * OpenID Connect routes: thin handlers that read parameters, call one domain function and render.
  * Discovery and JWKS (both well-known paths), /authorize (+ consent), token, userinfo, introspection,
- * revocation and end-session. Protocol endpoints answer RFC 6749 JSON errors via OAuthError.
+ * revocation and end-session; PAR, device authorization and the /device page (issue 10).
+ * Protocol endpoints answer RFC 6749 JSON errors via OAuthError.
  */
 import { Elysia } from "elysia";
 import { AppError, OAuthError } from "../../errors.ts";
@@ -12,6 +13,12 @@ import { readFormParams, readQueryParams, type ProtocolParams } from "../../oidc
 import { ensureSigningKey, publishedJwks } from "../../oidc/signing-keys.ts";
 import { introspect, revoke, userinfo } from "../../oidc/token-endpoints.ts";
 import { handleTokenRequest } from "../../oidc/tokens.ts";
+import { pushAuthorizationRequest } from "../../oidc/pushed-requests.ts";
+import { decideDeviceAuthorization, lookupDeviceCode, startDeviceAuthorization, type DeviceLookup } from "../../oidc/device-flow.ts";
+import { kickBackchannelLogout, startBackchannelLogoutWorker } from "../../oidc/backchannel-logout.ts";
+import { reauthenticationUrl, sessionOrLogin } from "../browser-session.ts";
+import type { Session } from "../../account/sessions.ts";
+import { DeviceCodePage, DeviceConfirmPage, DeviceDonePage } from "../../../templates/pages/oidc/device-page.tsx";
 import { findUserById } from "../../db/users.ts";
 import { displayNameOf, buildPageContext } from "../page-context.ts";
 import { addResponseCookie, auditOrigin, currentSession, SESSION_COOKIE } from "../request-context.ts";
@@ -69,6 +76,8 @@ function loginUrl(path: "/login" | "/reauthenticate", interactionId: string): st
 export function oidcRoutes(web: WebDeps) {
   // First start: the signing key exists before the first request.
   ensureSigningKey(web);
+  // Back-channel logout notices are delivered in the background, after the responses that queued them.
+  startBackchannelLogoutWorker(web);
 
   const renderClientResponse = (request: Request, response: ClientResponse): Response => {
     if (response.mode !== "form_post") return redirectResponse(clientResponseUrl(response), 303);
@@ -158,6 +167,7 @@ export function oidcRoutes(web: WebDeps) {
     const outcome = await endSessionRequest(web, { params, session, method: request.method === "POST" ? "POST" : "GET", origin: auditOrigin(request) });
     if ((outcome.kind === "redirect" || outcome.kind === "signed-out") && outcome.sessionEnded) {
       addResponseCookie(request, clearCookie(web.config, cookieName(web.config, SESSION_COOKIE)));
+      kickBackchannelLogout(web.db);
     }
     switch (outcome.kind) {
       case "redirect":
@@ -174,6 +184,26 @@ export function oidcRoutes(web: WebDeps) {
       }
       case "error-page":
         return htmlResponse(AuthorizeErrorPage({ ctx: ctx(), status: 400, title: outcome.title, message: outcome.message }), { status: 400 });
+    }
+  };
+
+  const renderDevice = (request: Request, session: Session, result: DeviceLookup): Response => {
+    const ctx = buildPageContext(web, web.assets, request);
+    switch (result.kind) {
+      case "enter":
+        return htmlResponse(DeviceCodePage({ ctx, error: result.error, code: result.code }), { status: result.error ? 400 : 200 });
+      case "not-allowed":
+        return htmlResponse(NotAllowedPage({ ctx, client: result.client, noGroups: result.client.allowedGroupIds.length === 0 }), { status: 403 });
+      case "reauthenticate":
+        return redirectResponse(reauthenticationUrl(`/device?code=${encodeURIComponent(result.userCode)}`), 303);
+      case "confirm": {
+        const user = findUserById(web.db, session.userId);
+        return htmlResponse(
+          DeviceConfirmPage({ ctx, userCode: result.userCode, client: result.client, scopes: result.scopes, userLabel: user ? `${displayNameOf(user)} (${user.username})` : "" }),
+        );
+      }
+      case "done":
+        return htmlResponse(DeviceDonePage({ ctx, approved: result.approved, client: result.client }));
     }
   };
 
@@ -254,6 +284,54 @@ export function oidcRoutes(web: WebDeps) {
         { parse: "none" },
       )
       .options("/api/oidc/revoke", PREFLIGHT)
+      .post(
+        "/api/oidc/par",
+        async ({ request }) => {
+          const pushed = await pushAuthorizationRequest(web, { params: await formParams(request), authorization: request.headers.get("authorization") });
+          return withCors(jsonResponse(pushed, { status: 201, headers: { "Cache-Control": "no-store" } }));
+        },
+        { parse: "none" },
+      )
+      .options("/api/oidc/par", PREFLIGHT)
+      .get("/api/oidc/par", postOnly)
+      .post(
+        "/api/oidc/device/authorize",
+        async ({ request }) => {
+          const started = await startDeviceAuthorization(web, { params: await formParams(request), authorization: request.headers.get("authorization") });
+          return withCors(jsonResponse(started, { headers: { "Cache-Control": "no-store" } }));
+        },
+        { parse: "none" },
+      )
+      .options("/api/oidc/device/authorize", PREFLIGHT)
+      .get("/api/oidc/device/authorize", postOnly)
+      .get("/device", ({ request }) => {
+        // Signing in first comes back here with the code (/login?redirect=/device?code=…).
+        const session = sessionOrLogin(web, request);
+        if (session instanceof Response) return session;
+        const code = new URL(request.url).searchParams.get("code");
+        return renderDevice(request, session, lookupDeviceCode(web, { code, session }));
+      })
+      .post(
+        "/device",
+        async ({ request }) => {
+          const session = currentSession(web, request);
+          if (!session) throw AppError.unauthenticated("Your session ended. Sign in and enter the code again.");
+          const params = await formParams(request).catch(() => {
+            throw AppError.badRequest("The form could not be read.");
+          });
+          let code: string | null;
+          let decision: string | null;
+          try {
+            code = params.get("code", 40);
+            decision = params.get("decision", 8);
+          } catch {
+            throw AppError.badRequest("The form is not valid.");
+          }
+          if (decision !== "allow" && decision !== "deny") throw AppError.badRequest("The form is not valid.");
+          return renderDevice(request, session, decideDeviceAuthorization(web, { code, session, allow: decision === "allow", origin: auditOrigin(request) }));
+        },
+        { parse: "none" },
+      )
       .get("/api/oidc/end-session", endSessionHandler)
       .post("/api/oidc/end-session", endSessionHandler, { parse: "none" })
   );

@@ -82,7 +82,7 @@ describe("request checks (errors go back to the client)", () => {
   test("request objects are not supported", async () => {
     w = await makeOidcWorld();
     expectClientError(await w.authorizeLocation({ request: "eyJ.x.y" }), "request_not_supported");
-    expectClientError(await w.authorizeLocation({ request_uri: "urn:x" }), "request_uri_not_supported");
+    expectClientError(await w.authorizeLocation({ request_uri: "urn:x" }), "invalid_request_uri");
   });
   test("PKCE required for public clients", async () => {
     w = await makeOidcWorld({ isPublic: true });

@@ -121,7 +121,7 @@ describe("code exchange", () => {
     await expectOAuthError(await w.token({ grant_type: "authorization_code" }), 400, "invalid_request", "code");
     await expectOAuthError(await w.token({ code: "x" }), 400, "invalid_request", "grant_type");
     await expectOAuthError(await w.token({ grant_type: "password", username: "a", password: "b" }), 400, "unsupported_grant_type");
-    await expectOAuthError(await w.token({ grant_type: "client_credentials" }), 400, "unsupported_grant_type");
+    await expectOAuthError(await w.token({ grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer" }), 400, "unsupported_grant_type");
   });
 
   test("redirect_uri must equal the one of the authorization request", async () => {

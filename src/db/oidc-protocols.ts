@@ -1,0 +1,210 @@
+/**
+ * SQL for the protocol extensions: device codes (RFC 8628), pushed requests (RFC 9126), client assertion
+ * jtis (RFC 7523), client_credentials access tokens, and back-channel logout (session ↔ client, queue, status).
+ */
+import type { Database } from "bun:sqlite";
+
+// --- device codes --------------------------------------------------------------------------------
+
+export type DeviceCodeRow = {
+  device_code_hash: string;
+  user_code: string;
+  client_id: string;
+  scope: string;
+  status: "pending" | "approved" | "denied";
+  user_id: string | null;
+  auth_time: number | null;
+  amr: string | null;
+  interval_seconds: number;
+  last_polled_at: number | null;
+  created_at: number;
+  expires_at: number;
+};
+
+export function insertDeviceCode(db: Database, row: DeviceCodeRow): void {
+  db.query(
+    `INSERT INTO oidc_device_codes (device_code_hash, user_code, client_id, scope, status, user_id, auth_time, amr, interval_seconds,
+       last_polled_at, created_at, expires_at)
+     VALUES ($device_code_hash, $user_code, $client_id, $scope, $status, $user_id, $auth_time, $amr, $interval_seconds,
+       $last_polled_at, $created_at, $expires_at)`,
+  ).run(row);
+}
+
+export function findDeviceCodeByHash(db: Database, hash: string): DeviceCodeRow | null {
+  return db.query<DeviceCodeRow, [string]>("SELECT * FROM oidc_device_codes WHERE device_code_hash = ?").get(hash) ?? null;
+}
+
+export function findDeviceCodeByUserCode(db: Database, userCode: string): DeviceCodeRow | null {
+  return db.query<DeviceCodeRow, [string]>("SELECT * FROM oidc_device_codes WHERE user_code = ?").get(userCode) ?? null;
+}
+
+/** Records a poll and the (possibly slowed-down) interval. */
+export function recordDevicePoll(db: Database, hash: string, now: number, intervalSeconds: number): void {
+  db.query("UPDATE oidc_device_codes SET last_polled_at = ?, interval_seconds = ? WHERE device_code_hash = ?").run(now, intervalSeconds, hash);
+}
+
+/** The person's decision; only a pending, unexpired code can be decided (once). */
+export function decideDeviceCode(
+  db: Database,
+  userCode: string,
+  now: number,
+  decision: { status: "approved" | "denied"; userId: string; authTime: number | null; amr: string | null },
+): boolean {
+  return (
+    db
+      .query(
+        `UPDATE oidc_device_codes SET status = ?, user_id = ?, auth_time = ?, amr = ?
+         WHERE user_code = ? AND status = 'pending' AND expires_at > ?`,
+      )
+      .run(decision.status, decision.userId, decision.authTime, decision.amr, userCode, now).changes > 0
+  );
+}
+
+/** Single use: an approved code is removed in the same statement that reads it. */
+export function consumeApprovedDeviceCode(db: Database, hash: string, clientId: string): DeviceCodeRow | null {
+  return (
+    db
+      .query<DeviceCodeRow, [string, string]>(
+        "DELETE FROM oidc_device_codes WHERE device_code_hash = ? AND client_id = ? AND status = 'approved' RETURNING *",
+      )
+      .get(hash, clientId) ?? null
+  );
+}
+
+export function deleteDeviceCode(db: Database, hash: string): void {
+  db.query("DELETE FROM oidc_device_codes WHERE device_code_hash = ?").run(hash);
+}
+
+// --- pushed authorization requests ---------------------------------------------------------------
+
+export type PushedRequestRow = { request_uri_hash: string; client_id: string; params: string; created_at: number; expires_at: number };
+
+export function insertPushedRequest(db: Database, row: PushedRequestRow): void {
+  db.query(
+    `INSERT INTO oidc_pushed_requests (request_uri_hash, client_id, params, created_at, expires_at)
+     VALUES ($request_uri_hash, $client_id, $params, $created_at, $expires_at)`,
+  ).run(row);
+}
+
+/** Single use, bound to the client that pushed it. */
+export function consumePushedRequest(db: Database, hash: string, clientId: string): PushedRequestRow | null {
+  return (
+    db
+      .query<PushedRequestRow, [string, string]>("DELETE FROM oidc_pushed_requests WHERE request_uri_hash = ? AND client_id = ? RETURNING *")
+      .get(hash, clientId) ?? null
+  );
+}
+
+// --- client assertions ---------------------------------------------------------------------------
+
+/** Remembers an assertion id; false when the client already used it (a replay). */
+export function rememberAssertionJti(db: Database, clientId: string, jti: string, expiresAt: number): boolean {
+  return db.query("INSERT OR IGNORE INTO oidc_client_assertion_jtis (client_id, jti, expires_at) VALUES (?, ?, ?)").run(clientId, jti, expiresAt).changes > 0;
+}
+
+// --- client_credentials access tokens ------------------------------------------------------------
+
+export type ClientAccessTokenRow = { jti: string; client_id: string; scope: string; created_at: number; expires_at: number };
+
+export function insertClientAccessToken(db: Database, row: ClientAccessTokenRow): void {
+  db.query(
+    `INSERT INTO oidc_client_access_tokens (jti, client_id, scope, created_at, expires_at)
+     VALUES ($jti, $client_id, $scope, $created_at, $expires_at)`,
+  ).run(row);
+}
+
+export function findClientAccessToken(db: Database, jti: string): ClientAccessTokenRow | null {
+  return db.query<ClientAccessTokenRow, [string]>("SELECT * FROM oidc_client_access_tokens WHERE jti = ?").get(jti) ?? null;
+}
+
+export function deleteClientAccessToken(db: Database, jti: string): boolean {
+  return db.query("DELETE FROM oidc_client_access_tokens WHERE jti = ?").run(jti).changes > 0;
+}
+
+// --- back-channel logout -------------------------------------------------------------------------
+
+/** Remembers that a browser sign-in signed in to a client (only while that session still exists). */
+export function recordSessionClient(db: Database, sessionId: string, clientId: string, userId: string, now: number): void {
+  db.query(
+    `INSERT OR IGNORE INTO oidc_session_clients (session_id, client_id, user_id, created_at)
+     SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM sessions WHERE id = ?1)`,
+  ).run(sessionId, clientId, userId, now);
+}
+
+export type BackchannelLogoutRow = {
+  id: number;
+  client_id: string;
+  user_id: string;
+  sid: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+};
+
+export function countDueBackchannelLogouts(db: Database, now: number): number {
+  return db.query<{ n: number }, [number]>("SELECT COUNT(*) AS n FROM oidc_backchannel_logouts WHERE next_attempt_at <= ?").get(now)!.n;
+}
+
+/**
+ * Claims up to `limit` due deliveries: each is leased (next_attempt_at pushed to `leaseUntil`) in the same
+ * statement that reads it, so two workers never send the same notice at once.
+ */
+export function claimDueBackchannelLogouts(db: Database, now: number, leaseUntil: number, limit: number): BackchannelLogoutRow[] {
+  return db
+    .query<BackchannelLogoutRow, [number, number, number, number]>(
+      `UPDATE oidc_backchannel_logouts SET next_attempt_at = ?1
+       WHERE id IN (SELECT id FROM oidc_backchannel_logouts WHERE next_attempt_at <= ?2 ORDER BY id LIMIT ?3)
+         AND next_attempt_at <= ?4
+       RETURNING *`,
+    )
+    .all(leaseUntil, now, limit, now);
+}
+
+export function deleteBackchannelLogout(db: Database, id: number): void {
+  db.query("DELETE FROM oidc_backchannel_logouts WHERE id = ?").run(id);
+}
+
+export function rescheduleBackchannelLogout(db: Database, id: number, attempts: number, nextAttemptAt: number, error: string): void {
+  db.query("UPDATE oidc_backchannel_logouts SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?").run(attempts, nextAttemptAt, error, id);
+}
+
+export function countPendingBackchannelLogouts(db: Database, clientId: string): number {
+  return db.query<{ n: number }, [string]>("SELECT COUNT(*) AS n FROM oidc_backchannel_logouts WHERE client_id = ?").get(clientId)!.n;
+}
+
+export type BackchannelStatusRow = {
+  client_id: string;
+  last_success_at: number | null;
+  last_failure_at: number | null;
+  last_error: string | null;
+  delivered_count: number;
+  failed_count: number;
+};
+
+export function recordBackchannelSuccess(db: Database, clientId: string, now: number): void {
+  db.query(
+    `INSERT INTO oidc_backchannel_status (client_id, last_success_at, delivered_count) VALUES (?1, ?2, 1)
+     ON CONFLICT (client_id) DO UPDATE SET last_success_at = ?2, delivered_count = delivered_count + 1`,
+  ).run(clientId, now);
+}
+
+/** A failed attempt; `gaveUp` when it was the last one. */
+export function recordBackchannelFailure(db: Database, clientId: string, now: number, error: string, gaveUp: boolean): void {
+  db.query(
+    `INSERT INTO oidc_backchannel_status (client_id, last_failure_at, last_error, failed_count) VALUES (?1, ?2, ?3, ?4)
+     ON CONFLICT (client_id) DO UPDATE SET last_failure_at = ?2, last_error = ?3, failed_count = failed_count + ?4`,
+  ).run(clientId, now, error, gaveUp ? 1 : 0);
+}
+
+export function findBackchannelStatus(db: Database, clientId: string): BackchannelStatusRow | null {
+  return db.query<BackchannelStatusRow, [string]>("SELECT * FROM oidc_backchannel_status WHERE client_id = ?").get(clientId) ?? null;
+}
+
+// --- housekeeping --------------------------------------------------------------------------------
+
+export function deleteExpiredProtocolState(db: Database, now: number): void {
+  db.query("DELETE FROM oidc_device_codes WHERE expires_at <= ?").run(now);
+  db.query("DELETE FROM oidc_pushed_requests WHERE expires_at <= ?").run(now);
+  db.query("DELETE FROM oidc_client_assertion_jtis WHERE expires_at <= ?").run(now);
+  db.query("DELETE FROM oidc_client_access_tokens WHERE expires_at <= ?").run(now);
+}

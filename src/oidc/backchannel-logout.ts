@@ -1,0 +1,191 @@
+/**
+ * Back-channel logout (OpenID Connect Back-Channel Logout 1.0).
+ * - Queueing is the database's job: a trigger on `sessions` (migration 0005) queues one notice per client
+ *   the sign-in signed in to (that has a back-channel logout URI) whenever the session row goes — sign-out,
+ *   revocation by the person or an admin, end-session, a newer sign-in, a disabled or deleted user, expiry.
+ * - Delivery runs after the response, in the background: a worker checks the queue every second (and is
+ *   kicked right after sign-outs it knows of). A notice is leased before sending so two workers never
+ *   send it at once.
+ * - Logout token (section 2.4): iss, aud = client id, iat, exp (2 minutes), jti, sub, sid, events
+ *   {"http://schemas.openid.net/event/backchannel-logout": {}}; header typ "logout+jwt"; never a nonce.
+ *   POSTed as application/x-www-form-urlencoded `logout_token`; any 2xx counts as delivered (2.8).
+ * - Failures (non-2xx, timeout 5 s, connection refused) are retried with backoff 10 s, 30 s, 90 s, 270 s;
+ *   after the 5th failed attempt the notice is dropped. The per-client status (last success, last failure
+ *   with its error, counts, notices still queued) is shown on the admin's client page.
+ */
+import type { Database } from "bun:sqlite";
+import type { Config } from "../config.ts";
+import {
+  claimDueBackchannelLogouts,
+  countDueBackchannelLogouts,
+  countPendingBackchannelLogouts,
+  deleteBackchannelLogout,
+  findBackchannelStatus,
+  recordBackchannelFailure,
+  recordBackchannelSuccess,
+  rescheduleBackchannelLogout,
+  type BackchannelLogoutRow,
+} from "../db/oidc-protocols.ts";
+import { nowSeconds, type Clock } from "../lib/clock.ts";
+import type { Log } from "../lib/log.ts";
+import { randomUuid, type Random } from "../lib/random.ts";
+import type { SealedBox } from "../lib/sealed-box.ts";
+import { findClientById } from "./clients.ts";
+import { signJwt } from "./signing-keys.ts";
+
+export const BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout";
+export const BACKCHANNEL_MAX_ATTEMPTS = 5;
+export const BACKCHANNEL_TIMEOUT_MS = 5000;
+const LOGOUT_TOKEN_SECONDS = 120;
+const LEASE_SECONDS = 60;
+const BATCH = 20;
+
+export interface BackchannelDeps {
+  db: Database;
+  clock: Clock;
+  random: Random;
+  box: SealedBox;
+  config: Config;
+  log: Log;
+}
+
+/** Seconds to wait after the n-th failed attempt (n ≥ 1). */
+export function backchannelRetryDelay(failedAttempts: number): number {
+  return 10 * 3 ** (failedAttempts - 1);
+}
+
+export async function buildLogoutToken(deps: BackchannelDeps, input: { clientId: string; sub: string; sid: string }): Promise<string> {
+  const now = nowSeconds(deps.clock);
+  const { jwt } = await signJwt(
+    deps,
+    {
+      iss: deps.config.appUrl,
+      aud: input.clientId,
+      iat: now,
+      exp: now + LOGOUT_TOKEN_SECONDS,
+      jti: randomUuid(deps.random),
+      sub: input.sub,
+      sid: input.sid,
+      events: { [BACKCHANNEL_LOGOUT_EVENT]: {} },
+    },
+    "logout+jwt",
+  );
+  return jwt;
+}
+
+async function deliverOne(deps: BackchannelDeps, row: BackchannelLogoutRow, fetchImpl: typeof fetch): Promise<void> {
+  const client = findClientById(deps.db, row.client_id);
+  const uri = client?.backchannelLogoutUri;
+  if (!client || !uri) {
+    // The client was changed since: nothing to deliver any more.
+    deleteBackchannelLogout(deps.db, row.id);
+    return;
+  }
+  let error: string | null = null;
+  try {
+    const logoutToken = await buildLogoutToken(deps, { clientId: client.id, sub: row.user_id, sid: row.sid });
+    const res = await fetchImpl(uri, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
+      body: new URLSearchParams({ logout_token: logoutToken }).toString(),
+      redirect: "manual",
+      signal: AbortSignal.timeout(BACKCHANNEL_TIMEOUT_MS),
+    });
+    await res.body?.cancel().catch(() => {});
+    if (res.status < 200 || res.status > 299) error = `The logout URI answered HTTP ${res.status}.`;
+  } catch (e) {
+    const name = (e as { name?: string }).name;
+    error = name === "TimeoutError" || name === "AbortError" ? `No answer within ${BACKCHANNEL_TIMEOUT_MS / 1000} s.` : `Could not connect: ${String((e as Error).message ?? e).slice(0, 200)}`;
+  }
+  const now = nowSeconds(deps.clock);
+  if (error === null) {
+    deleteBackchannelLogout(deps.db, row.id);
+    recordBackchannelSuccess(deps.db, client.id, now);
+    return;
+  }
+  const attempts = row.attempts + 1;
+  const gaveUp = attempts >= BACKCHANNEL_MAX_ATTEMPTS;
+  if (gaveUp) deleteBackchannelLogout(deps.db, row.id);
+  else rescheduleBackchannelLogout(deps.db, row.id, attempts, now + backchannelRetryDelay(attempts), error);
+  recordBackchannelFailure(deps.db, client.id, now, gaveUp ? `${error} Gave up after ${attempts} attempts.` : error, gaveUp);
+  deps.log.warn("back-channel logout failed", { clientId: client.id, attempt: attempts, gaveUp, error });
+}
+
+/** Sends every due notice once; returns how many were attempted. */
+export async function deliverDueBackchannelLogouts(deps: BackchannelDeps, opts: { fetch?: typeof fetch } = {}): Promise<number> {
+  const fetchImpl = opts.fetch ?? fetch;
+  const now = nowSeconds(deps.clock);
+  const rows = claimDueBackchannelLogouts(deps.db, now, now + LEASE_SECONDS, BATCH);
+  await Promise.all(rows.map((row) => deliverOne(deps, row, fetchImpl)));
+  return rows.length;
+}
+
+export interface BackchannelWorker {
+  /** Checks the queue now (after a sign-out), without waiting for the next tick. */
+  kick(): void;
+  stop(): void;
+}
+
+const workers = new WeakMap<Database, BackchannelWorker>();
+
+/** One background worker per database; safe to call repeatedly. Its timer never keeps the process alive. */
+export function startBackchannelLogoutWorker(deps: BackchannelDeps, intervalMs = 1000): BackchannelWorker {
+  const existing = workers.get(deps.db);
+  if (existing) return existing;
+  let running = false;
+  let stopped = false;
+  const tick = async () => {
+    if (running || stopped) return;
+    running = true;
+    try {
+      while (!stopped && countDueBackchannelLogouts(deps.db, nowSeconds(deps.clock)) > 0) {
+        if ((await deliverDueBackchannelLogouts(deps)) === 0) break;
+      }
+    } catch (e) {
+      // The database was closed (shutdown, or a finished test): stop quietly.
+      if (String(e).includes("closed")) worker.stop();
+      else deps.log.warn("back-channel logout worker error", { error: String(e) });
+    } finally {
+      running = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), intervalMs);
+  (timer as { unref?: () => void }).unref?.();
+  const worker: BackchannelWorker = {
+    kick: () => {
+      setTimeout(() => void tick(), 0);
+    },
+    stop: () => {
+      stopped = true;
+      clearInterval(timer);
+    },
+  };
+  workers.set(deps.db, worker);
+  return worker;
+}
+
+export function kickBackchannelLogout(db: Database): void {
+  workers.get(db)?.kick();
+}
+
+export interface BackchannelStatus {
+  lastSuccessAt: number | null;
+  lastFailureAt: number | null;
+  lastError: string | null;
+  deliveredCount: number;
+  failedCount: number;
+  pending: number;
+}
+
+/** For the admin's client page. */
+export function backchannelStatusOf(db: Database, clientId: string): BackchannelStatus {
+  const row = findBackchannelStatus(db, clientId);
+  return {
+    lastSuccessAt: row?.last_success_at ?? null,
+    lastFailureAt: row?.last_failure_at ?? null,
+    lastError: row?.last_error ?? null,
+    deliveredCount: row?.delivered_count ?? 0,
+    failedCount: row?.failed_count ?? 0,
+    pending: countPendingBackchannelLogouts(db, clientId),
+  };
+}

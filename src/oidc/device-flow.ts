@@ -1,0 +1,248 @@
+/**
+ * Device authorization grant (RFC 8628).
+ * - POST /api/oidc/device/authorize: client authentication as at the token endpoint (public clients send
+ *   client_id); answers device_code (256-bit, stored as SHA-256), user_code (8 characters from
+ *   BCDFGHJKLMNPQRSTVWXZ — no vowels, no look-alikes, RFC 8628 6.1 — shown as XXXX-XXXX),
+ *   verification_uri APP_URL/device (+ verification_uri_complete ?code=), expires_in 900, interval 5.
+ * - /device: the signed-in person types or follows the code, sees the application and the scopes, and
+ *   approves or denies. Allowed groups and re-authentication apply as at /authorize; the confirmation
+ *   is always shown (it is the person's only defence against a code someone else started), and
+ *   approving records consent like /authorize does. Audit NEW_DEVICE_CODE_AUTHORIZATION on first use
+ *   of the client, DEVICE_CODE_AUTHORIZATION afterwards.
+ * - Token grant: authorization_pending until decided; slow_down (and +5 s on the interval) when polled
+ *   faster than the interval (1 s tolerance for timer jitter); expired_token after 15 minutes;
+ *   access_denied when denied; an approved code is consumed with DELETE … RETURNING (single use).
+ */
+import type { Database } from "bun:sqlite";
+import type { Session } from "../account/sessions.ts";
+import { recordAuditEvent, type AuditOrigin } from "../audit/audit-log.ts";
+import type { Config } from "../config.ts";
+import { findAuthorizedClient, insertGrant, upsertAuthorizedClient } from "../db/oidc-grants.ts";
+import {
+  consumeApprovedDeviceCode,
+  decideDeviceCode,
+  deleteDeviceCode,
+  deleteExpiredProtocolState,
+  findDeviceCodeByHash,
+  findDeviceCodeByUserCode,
+  insertDeviceCode,
+  recordDevicePoll,
+  type DeviceCodeRow,
+} from "../db/oidc-protocols.ts";
+import { OAuthError } from "../errors.ts";
+import { nowSeconds, type Clock } from "../lib/clock.ts";
+import { hashToken } from "../lib/hash.ts";
+import { randomString, randomToken, randomUuid, type Random } from "../lib/random.ts";
+import type { SealedBox } from "../lib/sealed-box.ts";
+import { authenticateClient } from "./client-auth.ts";
+import { findClientById, isUserAllowedForClient, type OidcClient } from "./clients.ts";
+import type { ProtocolParams } from "./params.ts";
+import { parseScopes, scopeString, type Scope } from "./scopes.ts";
+import { FRESH_ASSERTION_SECONDS } from "./authorize.ts";
+import { checkUserMayUse, issueTokens, type TokenResponse } from "./tokens.ts";
+
+export const DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
+export const DEVICE_CODE_SECONDS = 900;
+export const DEVICE_POLL_INTERVAL_SECONDS = 5;
+export const USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ";
+const USER_CODE_LENGTH = 8;
+
+export interface DeviceDeps {
+  db: Database;
+  clock: Clock;
+  random: Random;
+  box: SealedBox;
+  config: Config;
+}
+
+export interface DeviceAuthorizationResponse {
+  device_code: string;
+  user_code: string;
+  verification_uri: string;
+  verification_uri_complete: string;
+  expires_in: number;
+  interval: number;
+}
+
+export function formatUserCode(code: string): string {
+  return `${code.slice(0, 4)}-${code.slice(4)}`;
+}
+
+/** Normalises what a person typed ("bcdf-ghjk", "BCDF GHJK") to the stored form, or null when it cannot be a code. */
+export function normalizeUserCode(input: string | null | undefined): string | null {
+  if (typeof input !== "string" || input.length > 40) return null;
+  const code = input.toUpperCase().replace(/[\s-]/g, "");
+  if (code.length !== USER_CODE_LENGTH) return null;
+  for (const ch of code) if (!USER_CODE_ALPHABET.includes(ch)) return null;
+  return code;
+}
+
+/** POST /api/oidc/device/authorize. */
+export async function startDeviceAuthorization(
+  deps: DeviceDeps,
+  input: { params: ProtocolParams; authorization: string | null },
+): Promise<DeviceAuthorizationResponse> {
+  const issuer = deps.config.appUrl;
+  const { client } = await authenticateClient(deps, input.params, input.authorization, {
+    allowPublic: true,
+    endpoint: `${issuer}/api/oidc/device/authorize`,
+  });
+  const scopeParam = input.params.get("scope", 1024);
+  // Unknown scopes are ignored as at /authorize; no scope at all means openid.
+  const scopes: Scope[] = scopeParam === null ? ["openid"] : parseScopes(scopeParam);
+  if (scopes.length === 0) throw OAuthError.invalidScope("None of the requested scopes is supported (openid profile email groups offline_access).");
+  const now = nowSeconds(deps.clock);
+  deleteExpiredProtocolState(deps.db, now);
+  const deviceCode = randomToken(deps.random);
+  for (let attempt = 0; ; attempt++) {
+    const userCode = randomString(deps.random, USER_CODE_LENGTH, USER_CODE_ALPHABET);
+    try {
+      insertDeviceCode(deps.db, {
+        device_code_hash: hashToken(deviceCode),
+        user_code: userCode,
+        client_id: client.id,
+        scope: scopeString(scopes),
+        status: "pending",
+        user_id: null,
+        auth_time: null,
+        amr: null,
+        interval_seconds: DEVICE_POLL_INTERVAL_SECONDS,
+        last_polled_at: null,
+        created_at: now,
+        expires_at: now + DEVICE_CODE_SECONDS,
+      });
+    } catch (e) {
+      // A user code already in use (1 in 25 billion per live code): draw another.
+      if (attempt < 5 && String(e).includes("UNIQUE")) continue;
+      throw e;
+    }
+    return {
+      device_code: deviceCode,
+      user_code: formatUserCode(userCode),
+      verification_uri: `${issuer}/device`,
+      verification_uri_complete: `${issuer}/device?code=${formatUserCode(userCode)}`,
+      expires_in: DEVICE_CODE_SECONDS,
+      interval: DEVICE_POLL_INTERVAL_SECONDS,
+    };
+  }
+}
+
+// --- the /device page ----------------------------------------------------------------------------
+
+export type DeviceLookup =
+  | { kind: "enter"; error: string | null; code: string | null }
+  | { kind: "confirm"; userCode: string; client: OidcClient; scopes: Scope[] }
+  | { kind: "not-allowed"; client: OidcClient }
+  | { kind: "reauthenticate"; userCode: string }
+  | { kind: "done"; approved: boolean; client: OidcClient };
+
+const UNKNOWN_CODE = "That code is not valid or has expired. Check the code on your device, or start again there.";
+
+/** What the /device page shows for a typed code, for this signed-in person. */
+export function lookupDeviceCode(deps: { db: Database; clock: Clock }, input: { code: string | null; session: Session }): DeviceLookup {
+  if (input.code === null || input.code.trim() === "") return { kind: "enter", error: null, code: null };
+  const userCode = normalizeUserCode(input.code);
+  if (!userCode) return { kind: "enter", error: "A code has 8 letters, like BCDF-GHJK.", code: input.code.slice(0, 40) };
+  const now = nowSeconds(deps.clock);
+  const row = findDeviceCodeByUserCode(deps.db, userCode);
+  if (!row || row.expires_at <= now || row.status !== "pending") return { kind: "enter", error: UNKNOWN_CODE, code: formatUserCode(userCode) };
+  const client = findClientById(deps.db, row.client_id);
+  if (!client) return { kind: "enter", error: UNKNOWN_CODE, code: formatUserCode(userCode) };
+  if (!isUserAllowedForClient(deps.db, client, input.session.userId)) return { kind: "not-allowed", client };
+  if (needsReauthentication(client, input.session, now)) return { kind: "reauthenticate", userCode: formatUserCode(userCode) };
+  return { kind: "confirm", userCode: formatUserCode(userCode), client, scopes: parseScopes(row.scope) };
+}
+
+function needsReauthentication(client: OidcClient, session: Session, now: number): boolean {
+  if (!client.requiresReauthentication) return false;
+  return !(session.amr.includes("phr") && now - session.authenticatedAt <= FRESH_ASSERTION_SECONDS);
+}
+
+/** The person approved or denied the code on /device. */
+export function decideDeviceAuthorization(
+  deps: { db: Database; clock: Clock; random: Random },
+  input: { code: string | null; session: Session; allow: boolean; origin?: AuditOrigin },
+): DeviceLookup {
+  const looked = lookupDeviceCode(deps, input);
+  if (looked.kind !== "confirm") return looked;
+  const userCode = normalizeUserCode(looked.userCode)!;
+  const now = nowSeconds(deps.clock);
+  const { session, allow } = input;
+  const client = looked.client;
+  const decided = deps.db.transaction(() => {
+    const ok = decideDeviceCode(deps.db, userCode, now, {
+      status: allow ? "approved" : "denied",
+      userId: session.userId,
+      authTime: session.authenticatedAt,
+      amr: JSON.stringify(session.amr),
+    });
+    if (!ok || !allow) return { ok, isNew: false };
+    const existing = findAuthorizedClient(deps.db, session.userId, client.id);
+    let granted: string[] = [];
+    try {
+      granted = existing ? (JSON.parse(existing.scope) as string[]) : [];
+    } catch {
+      granted = [];
+    }
+    const union = [...new Set([...granted, ...looked.scopes])];
+    upsertAuthorizedClient(deps.db, { user_id: session.userId, client_id: client.id, scope: JSON.stringify(union), created_at: now, last_used_at: now });
+    return { ok, isNew: existing === null };
+  })();
+  if (!decided.ok) return { kind: "enter", error: UNKNOWN_CODE, code: looked.userCode };
+  if (allow) {
+    recordAuditEvent(deps, decided.isNew ? "NEW_DEVICE_CODE_AUTHORIZATION" : "DEVICE_CODE_AUTHORIZATION", {
+      userId: session.userId,
+      origin: input.origin,
+      data: { clientName: client.name, clientId: client.id },
+    });
+  }
+  return { kind: "done", approved: allow, client };
+}
+
+// --- the token grant -----------------------------------------------------------------------------
+
+function deviceError(code: "authorization_pending" | "slow_down" | "expired_token" | "access_denied", description: string): OAuthError {
+  // RFC 8628 3.5: these are token endpoint errors, 400 like the rest of RFC 6749 5.2.
+  return new OAuthError(code, description, 400);
+}
+
+export async function exchangeDeviceCode(deps: DeviceDeps, client: OidcClient, params: ProtocolParams): Promise<TokenResponse> {
+  const deviceCode = params.get("device_code", 512);
+  if (!deviceCode) throw OAuthError.invalidRequest("The device_code parameter is missing.");
+  const hash = hashToken(deviceCode);
+  const now = nowSeconds(deps.clock);
+  const row: DeviceCodeRow | null = findDeviceCodeByHash(deps.db, hash);
+  if (!row || row.client_id !== client.id) throw OAuthError.invalidGrant("The device code is invalid, was already used, or was issued to another client.");
+  if (row.expires_at <= now) {
+    deleteDeviceCode(deps.db, hash);
+    throw deviceError("expired_token", "The device code has expired; start again.");
+  }
+  if (row.status === "denied") {
+    deleteDeviceCode(deps.db, hash);
+    throw deviceError("access_denied", "The person denied the request.");
+  }
+  if (row.status === "pending") {
+    if (row.last_polled_at !== null && now - row.last_polled_at < row.interval_seconds - 1) {
+      const slower = row.interval_seconds + 5;
+      recordDevicePoll(deps.db, hash, now, slower);
+      throw deviceError("slow_down", `Polling too fast: wait at least ${slower} seconds between requests.`);
+    }
+    recordDevicePoll(deps.db, hash, now, row.interval_seconds);
+    throw deviceError("authorization_pending", "The person has not yet approved the request.");
+  }
+  const approved = consumeApprovedDeviceCode(deps.db, hash, client.id);
+  if (!approved || approved.user_id === null) throw OAuthError.invalidGrant("The device code was already used.");
+  const user = checkUserMayUse(deps, client, approved.user_id);
+  const grant = {
+    id: randomUuid(deps.random),
+    client_id: client.id,
+    user_id: user.id,
+    session_id: null,
+    scope: approved.scope,
+    auth_time: approved.auth_time ?? now,
+    amr: approved.amr ?? "[]",
+    created_at: now,
+  };
+  insertGrant(deps.db, grant);
+  return issueTokens(deps, client, user, grant, parseScopes(approved.scope), null);
+}

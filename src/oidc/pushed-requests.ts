@@ -1,0 +1,71 @@
+/**
+ * Pushed authorization requests (RFC 9126) at POST /api/oidc/par.
+ * - The client authenticates as at the token endpoint (public clients with client_id; PKCE then applies).
+ * - The pushed parameters are validated like an authorization request; any problem is a JSON error here
+ *   (400 invalid_request / invalid_scope / …), never a redirect.
+ * - request_uri = urn:ietf:params:oauth:request_uri:<256-bit random>; only its SHA-256 is stored; 90 s;
+ *   single use and bound to the client (consumed at /authorize with DELETE … RETURNING).
+ * - request_uri inside a pushed request is refused (RFC 9126 2.1).
+ */
+import type { Database } from "bun:sqlite";
+import type { Config } from "../config.ts";
+import { deleteExpiredProtocolState, insertPushedRequest } from "../db/oidc-protocols.ts";
+import { OAuthError, type OAuthErrorCode } from "../errors.ts";
+import { nowSeconds, type Clock } from "../lib/clock.ts";
+import { hashToken } from "../lib/hash.ts";
+import { randomToken, type Random } from "../lib/random.ts";
+import { AUTHORIZATION_PARAMS, PAR_REQUEST_URI_PREFIX, validateAuthorizationRequest } from "./authorize.ts";
+import { authenticateClient } from "./client-auth.ts";
+import { ProtocolParams } from "./params.ts";
+
+export const PUSHED_REQUEST_SECONDS = 90;
+
+export interface ParDeps {
+  db: Database;
+  clock: Clock;
+  random: Random;
+  config: Config;
+}
+
+export async function pushAuthorizationRequest(
+  deps: ParDeps,
+  input: { params: ProtocolParams; authorization: string | null },
+): Promise<{ request_uri: string; expires_in: number }> {
+  const { client } = await authenticateClient(deps, input.params, input.authorization, {
+    allowPublic: true,
+    endpoint: `${deps.config.appUrl}/api/oidc/par`,
+  });
+  if (input.params.get("request_uri", 2048)) throw OAuthError.invalidRequest("A pushed authorization request cannot itself contain request_uri.");
+  const record = input.params.toRecord(AUTHORIZATION_PARAMS);
+  // client_id may be omitted in the body when the client authenticated with Basic: it is the authenticated one.
+  record.client_id = client.id;
+  const validated = validateAuthorizationRequest(deps, ProtocolParams.fromRecord({ ...record, ...passThrough(input.params) }), "push");
+  if (!validated.ok) {
+    const outcome = validated.outcome;
+    if (outcome.kind === "error-page") throw OAuthError.invalidRequest(outcome.message);
+    if (outcome.kind === "client-response") {
+      const code = (outcome.response.params.error ?? "invalid_request") as OAuthErrorCode;
+      throw new OAuthError(code, outcome.response.params.error_description ?? "The authorization request is not valid.");
+    }
+    throw OAuthError.invalidRequest("The authorization request is not valid.");
+  }
+  const now = nowSeconds(deps.clock);
+  deleteExpiredProtocolState(deps.db, now);
+  const ref = randomToken(deps.random);
+  insertPushedRequest(deps.db, {
+    request_uri_hash: hashToken(ref),
+    client_id: client.id,
+    params: JSON.stringify(validated.request.raw),
+    created_at: now,
+    expires_at: now + PUSHED_REQUEST_SECONDS,
+  });
+  return { request_uri: `${PAR_REQUEST_URI_PREFIX}${ref}`, expires_in: PUSHED_REQUEST_SECONDS };
+}
+
+/** Parameters the checks look at but that are not stored (so `request` is still refused when pushed). */
+function passThrough(params: ProtocolParams): Record<string, string> {
+  const out: Record<string, string> = {};
+  const request = params.get("request");
+  if (request) out.request = request;
+  return out;
+}
