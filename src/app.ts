@@ -14,6 +14,7 @@ import { initRequestMeta } from "./http/request-context.ts";
 import { accountRoutes } from "./http/routes/account.ts";
 import { adminRoutes } from "./http/routes/admin-index.ts";
 import { authRoutes } from "./http/routes/auth.ts";
+import { forwardAuthRoutes } from "./http/routes/forward-auth.ts";
 import { healthRoutes } from "./http/routes/health.ts";
 import { staticRoutes } from "./http/routes/static.ts";
 import { oidcRoutes } from "./http/routes/oidc.ts";
@@ -40,7 +41,8 @@ export async function createApp(deps: Deps): Promise<App> {
     .use(authRoutes(web))
     .use(webauthnApiRoutes(web))
     .use(accountRoutes(web))
-    .use(adminRoutes(web));
+    .use(adminRoutes(web))
+    .use(forwardAuthRoutes(web));
 
   const handler = elysia.handle.bind(elysia);
 
@@ -49,6 +51,7 @@ export async function createApp(deps: Deps): Promise<App> {
     const meta = initRequestMeta(request, {
       id: randomToken(deps.random, 9),
       ip: resolveClientIp(socketIp, request.headers.get("x-forwarded-for"), trusted),
+      peerTrusted: socketIp !== null && trusted(socketIp),
       startedAt: performance.now(),
       setCookies: [],
     });

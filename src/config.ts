@@ -39,6 +39,8 @@ export interface Config {
   uiConfigDisabled: boolean;
   staticApiKey: string | null;
   disableRateLimiting: boolean;
+  /** Forward-auth: parent domain for the shared forward-auth cookie (opt-in), or null for host-only cookies via the handshake. */
+  forwardAuthCookieDomain: string | null;
   /** Every APP_CONFIG-style variable (APP_NAME, SESSION_DURATION, SMTP_*, …), read when UI_CONFIG_DISABLED. */
   appConfigEnv: Record<string, string>;
 }
@@ -225,6 +227,19 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = "."): 
   const uiConfigDisabled = parseBool("UI_CONFIG_DISABLED", get("UI_CONFIG_DISABLED"), false, problems);
   const disableRateLimiting = parseBool("DISABLE_RATE_LIMITING", get("DISABLE_RATE_LIMITING"), false, problems);
 
+  // FORWARD_AUTH_COOKIE_DOMAIN: the browser only accepts a Domain that APP_URL's host is inside of.
+  let forwardAuthCookieDomain: string | null = null;
+  const rawFaDomain = get("FORWARD_AUTH_COOKIE_DOMAIN")?.trim();
+  if (rawFaDomain) {
+    const d = rawFaDomain.toLowerCase().replace(/^\./, "");
+    const appHost = rpId.toLowerCase();
+    if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/.test(d)) {
+      problems.push(`FORWARD_AUTH_COOKIE_DOMAIN must be a domain name with at least two labels such as example.com, got "${rawFaDomain}"`);
+    } else if (appHost !== d && !appHost.endsWith(`.${d}`)) {
+      problems.push(`FORWARD_AUTH_COOKIE_DOMAIN "${d}" must contain APP_URL's host "${appHost}" (browsers refuse other cookie domains)`);
+    } else forwardAuthCookieDomain = d;
+  }
+
   const staticApiKey = get("STATIC_API_KEY") ?? null;
   if (staticApiKey !== null && staticApiKey.length < 16) problems.push("STATIC_API_KEY must be at least 16 characters long");
 
@@ -274,6 +289,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = "."): 
     uiConfigDisabled,
     staticApiKey,
     disableRateLimiting,
+    forwardAuthCookieDomain,
     appConfigEnv,
   };
 }

@@ -25,7 +25,9 @@ export type AuditEvent =
   | "REFRESH_TOKEN_REUSE"
   | "AUTHORIZATION_CODE_REUSE"
   | "ONE_TIME_ACCESS_TOKEN_CREATED"
-  | "ADMIN_CHANGE";
+  | "ADMIN_CHANGE"
+  | "FORWARD_AUTH_GRANTED"
+  | "FORWARD_AUTH_DENIED";
 
 /** Who and from where: taken from the request by the HTTP layer, absent for CLI actions. */
 export interface AuditOrigin {

@@ -10,6 +10,8 @@ import { cookieName, readCookie, serializeCookie } from "./cookies.ts";
 export interface RequestMeta {
   id: string;
   ip: string | null;
+  /** True when the TCP peer is a TRUST_PROXY proxy (its X-Forwarded-* headers may be believed). */
+  peerTrusted?: boolean;
   startedAt: number;
   session?: Session | null;
   setCookies: string[];

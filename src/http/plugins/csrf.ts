@@ -25,6 +25,8 @@ const EXEMPT_PATHS = new Set([
   "/api/oidc/par",
   "/api/oidc/device/authorize",
   "/api/oidc/end-session",
+  // Forward-auth verify: nginx auth_request subrequests keep the original method (POST too); it changes nothing.
+  "/api/forward-auth/verify",
 ]);
 
 export function isCsrfExempt(request: Request, pathname: string): boolean {

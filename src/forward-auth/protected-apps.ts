@@ -1,0 +1,199 @@
+/**
+ * Protected apps: the admin's definition of what forward-auth guards.
+ * - Restricted by default (same model as OIDC clients): only members of the allowed groups get in.
+ * - Two apps may not claim the same host pattern with the same path prefix.
+ * - Re-authentication age is whole minutes in the UI/API, seconds in the database.
+ */
+import type { Database } from "bun:sqlite";
+import {
+  deleteProtectedAppRow,
+  existingGroupIds,
+  findProtectedAppById,
+  insertProtectedApp,
+  listAllowedGroupIdsOfApp,
+  listProtectedAppRows,
+  replaceAllowedGroupsOfApp,
+  updateProtectedAppRow,
+  type ProtectedAppRow,
+} from "../db/protected-apps.ts";
+import { AppError } from "../errors.ts";
+import { nowSeconds, type Clock } from "../lib/clock.ts";
+import { randomUuid, type Random } from "../lib/random.ts";
+import { normaliseHostPattern, normalisePathPrefix } from "./patterns.ts";
+
+export const IDENTITY_HEADERS = ["Remote-User", "Remote-Groups", "Remote-Email", "Remote-Name"] as const;
+export type IdentityHeader = (typeof IDENTITY_HEADERS)[number];
+
+export interface ProtectedApp {
+  id: string;
+  name: string;
+  hosts: string[];
+  pathPrefix: string;
+  isGroupRestricted: boolean;
+  /** Minutes since the last passkey assertion after which re-authentication is required; null = never. */
+  reauthMaxAgeMinutes: number | null;
+  passHeaders: IdentityHeader[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ProtectedAppInput {
+  name?: unknown;
+  hosts?: unknown;
+  pathPrefix?: unknown;
+  isGroupRestricted?: unknown;
+  reauthMaxAgeMinutes?: unknown;
+  passHeaders?: unknown;
+}
+
+export function toProtectedApp(row: ProtectedAppRow): ProtectedApp {
+  return {
+    id: row.id,
+    name: row.name,
+    hosts: JSON.parse(row.hosts) as string[],
+    pathPrefix: row.path_prefix,
+    isGroupRestricted: row.is_group_restricted === 1,
+    reauthMaxAgeMinutes: row.reauth_max_age === null ? null : Math.round(row.reauth_max_age / 60),
+    passHeaders: (JSON.parse(row.pass_headers) as string[]).filter((h): h is IdentityHeader => (IDENTITY_HEADERS as readonly string[]).includes(h)),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function listProtectedApps(db: Database): ProtectedApp[] {
+  return listProtectedAppRows(db).map(toProtectedApp);
+}
+
+export function getProtectedApp(db: Database, id: string): ProtectedApp {
+  const row = findProtectedAppById(db, id);
+  if (!row) throw AppError.notFound("No protected app with that id.");
+  return toProtectedApp(row);
+}
+
+function listInput(v: unknown): string[] {
+  if (Array.isArray(v)) return v.map(String);
+  if (typeof v === "string") return v.split(/[\s,]+/);
+  return [];
+}
+
+interface Validated {
+  name: string;
+  hosts: string[];
+  pathPrefix: string;
+  isGroupRestricted: boolean;
+  reauthMaxAge: number | null;
+  passHeaders: IdentityHeader[];
+}
+
+function validate(db: Database, input: ProtectedAppInput, selfId: string | null, current: ProtectedApp | null): Validated {
+  const errors: Record<string, string> = {};
+  const name = typeof input.name === "string" ? input.name.trim() : current?.name ?? "";
+  if (!name) errors.name = "Enter a name.";
+  else if (name.length > 80) errors.name = "Use at most 80 characters.";
+
+  const rawHosts = input.hosts === undefined && current ? current.hosts : listInput(input.hosts).map((h) => h.trim()).filter(Boolean);
+  const hosts: string[] = [];
+  const bad: string[] = [];
+  for (const h of rawHosts) {
+    const n = normaliseHostPattern(h);
+    if (n) {
+      if (!hosts.includes(n)) hosts.push(n);
+    } else bad.push(h);
+  }
+  if (bad.length) errors.hosts = `Not a host name: ${bad.slice(0, 3).join(", ")}. Use app.example.com, app.example.com:8443 or *.apps.example.com.`;
+  else if (hosts.length === 0) errors.hosts = "Enter at least one host.";
+  else if (hosts.length > 20) errors.hosts = "Use at most 20 hosts.";
+
+  const rawPrefix = input.pathPrefix === undefined ? current?.pathPrefix ?? "/" : typeof input.pathPrefix === "string" ? input.pathPrefix : "";
+  const pathPrefix = normalisePathPrefix(rawPrefix);
+  if (pathPrefix === null) errors.pathPrefix = "Use a path such as /admin (starting with /, no query, no dot segments).";
+
+  let reauthMaxAge: number | null = current?.reauthMaxAgeMinutes ? current.reauthMaxAgeMinutes * 60 : null;
+  if (input.reauthMaxAgeMinutes !== undefined) {
+    const v = input.reauthMaxAgeMinutes;
+    if (v === null || v === "" || v === 0 || v === "0") reauthMaxAge = null;
+    else {
+      const n = typeof v === "number" ? v : typeof v === "string" && /^\d+$/.test(v.trim()) ? Number(v) : NaN;
+      if (!Number.isInteger(n) || n < 1 || n > 525_600) errors.reauthMaxAgeMinutes = "Use whole minutes between 1 and 525600, or leave empty.";
+      else reauthMaxAge = n * 60;
+    }
+  }
+
+  let passHeaders: IdentityHeader[] = current?.passHeaders ?? [...IDENTITY_HEADERS];
+  if (input.passHeaders !== undefined) {
+    const asked = listInput(input.passHeaders).filter(Boolean);
+    const unknown = asked.filter((h) => !IDENTITY_HEADERS.some((k) => k.toLowerCase() === h.toLowerCase()));
+    if (unknown.length) errors.passHeaders = `Unknown header: ${unknown.slice(0, 3).join(", ")}. Choose from ${IDENTITY_HEADERS.join(", ")}.`;
+    passHeaders = IDENTITY_HEADERS.filter((k) => asked.some((h) => h.toLowerCase() === k.toLowerCase()));
+  }
+
+  let isGroupRestricted = current?.isGroupRestricted ?? true;
+  if (input.isGroupRestricted !== undefined) {
+    if (typeof input.isGroupRestricted !== "boolean") errors.isGroupRestricted = "Use true or false.";
+    else isGroupRestricted = input.isGroupRestricted;
+  }
+
+  if (!errors.hosts && pathPrefix !== null) {
+    for (const other of listProtectedApps(db)) {
+      if (other.id === selfId || other.pathPrefix !== pathPrefix) continue;
+      const clash = other.hosts.find((h) => hosts.includes(h));
+      if (clash) {
+        errors.hosts = `${clash} with path ${pathPrefix} is already protected by ${other.name}.`;
+        break;
+      }
+    }
+  }
+  if (Object.keys(errors).length) throw AppError.validation("The protected app is not valid.", errors);
+  return { name, hosts, pathPrefix: pathPrefix!, isGroupRestricted, reauthMaxAge, passHeaders };
+}
+
+function toRow(id: string, v: Validated, createdAt: number, updatedAt: number): ProtectedAppRow {
+  return {
+    id,
+    name: v.name,
+    hosts: JSON.stringify(v.hosts),
+    path_prefix: v.pathPrefix,
+    is_group_restricted: v.isGroupRestricted ? 1 : 0,
+    reauth_max_age: v.reauthMaxAge,
+    pass_headers: JSON.stringify(v.passHeaders),
+    created_at: createdAt,
+    updated_at: updatedAt,
+  };
+}
+
+export function createProtectedApp(deps: { db: Database; clock: Clock; random: Random }, input: ProtectedAppInput): ProtectedApp {
+  const v = validate(deps.db, input, null, null);
+  const now = nowSeconds(deps.clock);
+  const row = toRow(randomUuid(deps.random), v, now, now);
+  insertProtectedApp(deps.db, row);
+  return toProtectedApp(row);
+}
+
+export function updateProtectedApp(deps: { db: Database; clock: Clock }, id: string, input: ProtectedAppInput): ProtectedApp {
+  const current = getProtectedApp(deps.db, id);
+  const v = validate(deps.db, input, id, current);
+  const row = toRow(id, v, current.createdAt, nowSeconds(deps.clock));
+  updateProtectedAppRow(deps.db, row);
+  return toProtectedApp(row);
+}
+
+export function deleteProtectedApp(db: Database, id: string): ProtectedApp {
+  const row = deleteProtectedAppRow(db, id);
+  if (!row) throw AppError.notFound("No protected app with that id.");
+  return toProtectedApp(row);
+}
+
+export function getAllowedGroupIds(db: Database, appId: string): string[] {
+  return listAllowedGroupIdsOfApp(db, appId);
+}
+
+/** Replaces the allowed groups; unknown group ids are a validation error. Returns the ids now allowed. */
+export function setAllowedGroups(db: Database, appId: string, groupIds: unknown): string[] {
+  getProtectedApp(db, appId);
+  const ids = [...new Set(listInput(groupIds).filter(Boolean))];
+  const known = existingGroupIds(db, ids);
+  const unknown = ids.filter((i) => !known.includes(i));
+  if (unknown.length) throw AppError.validation("Unknown user group.", { userGroupIds: `Unknown user group: ${unknown.slice(0, 3).join(", ")}` });
+  replaceAllowedGroupsOfApp(db, appId, ids);
+  return listAllowedGroupIdsOfApp(db, appId);
+}

@@ -1,0 +1,55 @@
+/**
+ * Forward-auth fixture: two people (alice in "family", bob in no group), their Latchkey sessions,
+ * and protected apps built through the domain functions.
+ */
+import { createSession } from "../../src/account/sessions.ts";
+import { createUserGroup, setGroupMembers } from "../../src/admin/user-groups.ts";
+import { createUser } from "../../src/admin/users.ts";
+import { createProtectedApp, setAllowedGroups, type ProtectedApp } from "../../src/forward-auth/protected-apps.ts";
+import { cookieName } from "../../src/http/cookies.ts";
+import { SESSION_COOKIE } from "../../src/http/request-context.ts";
+import type { TestDeps } from "./test-deps.ts";
+
+export interface FaPerson {
+  id: string;
+  username: string;
+  sessionId: string;
+  /** Cookie header for Latchkey's own host. */
+  cookie: string;
+  csrf: string;
+}
+
+export interface ForwardAuthFixture {
+  alice: FaPerson;
+  bob: FaPerson;
+  groupId: string;
+  /** app.example.com (restricted to family), reauth unset. */
+  app: ProtectedApp;
+  /** other.test (restricted to family) on an unrelated domain. */
+  other: ProtectedApp;
+  /** open.example.com, unrestricted, Remote-User and Remote-Email only. */
+  open: ProtectedApp;
+  /** secure.example.com/admin, re-authentication after 5 minutes. */
+  strict: ProtectedApp;
+}
+
+function person(deps: TestDeps, username: string, first: string): FaPerson {
+  const user = createUser(deps, { username, email: `${username}@example.com`, firstName: first, lastName: "Example" });
+  const { token, session } = createSession(deps, { userId: user.id, amr: ["phr"], durationMinutes: 600 });
+  return { id: user.id, username, sessionId: session.id, cookie: `${cookieName(deps.config, SESSION_COOKIE)}=${token}`, csrf: session.csrfToken };
+}
+
+export function makeForwardAuthFixture(deps: TestDeps): ForwardAuthFixture {
+  const alice = person(deps, "alice", "Alice");
+  const bob = person(deps, "bob", "Bob");
+  const group = createUserGroup(deps, { friendlyName: "Family", name: "family" });
+  setGroupMembers(deps.db, group.id, { userIds: [alice.id] });
+  const app = createProtectedApp(deps, { name: "Dashboard", hosts: ["app.example.com"] });
+  setAllowedGroups(deps.db, app.id, [group.id]);
+  const other = createProtectedApp(deps, { name: "Other", hosts: "other.test" });
+  setAllowedGroups(deps.db, other.id, [group.id]);
+  const open = createProtectedApp(deps, { name: "Open", hosts: ["open.example.com"], isGroupRestricted: false, passHeaders: ["Remote-User", "Remote-Email"] });
+  const strict = createProtectedApp(deps, { name: "Strict admin", hosts: ["secure.example.com"], pathPrefix: "/admin", reauthMaxAgeMinutes: 5 });
+  setAllowedGroups(deps.db, strict.id, [group.id]);
+  return { alice, bob, groupId: group.id, app, other, open, strict };
+}
