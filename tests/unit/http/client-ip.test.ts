@@ -23,4 +23,32 @@ describe("client IP with TRUST_PROXY", () => {
     expect(resolveClientIp("203.0.113.9", "198.51.100.7", trust)).toBe("203.0.113.9"); // untrusted peer
     expect(resolveClientIp("10.1.2.3", "not-an-ip", trust)).toBe("10.1.2.3");
   });
+
+  test("spoofing: an untrusted peer's X-Forwarded-For never counts, whatever it claims", () => {
+    const trust = createProxyTrust({ kind: "list", entries: ["10.0.0.1"] });
+    for (const xff of ["10.0.0.1", "127.0.0.1", "81.2.69.142", "81.2.69.142, 10.0.0.1", "::1"]) {
+      expect(resolveClientIp("198.51.100.20", xff, trust)).toBe("198.51.100.20");
+    }
+    // A client cannot make itself a trusted proxy by naming one.
+    expect(resolveClientIp("198.51.100.20", "10.0.0.1", trust)).toBe("198.51.100.20");
+  });
+
+  test("spoofing: through a trusted proxy, only the right-most untrusted address counts", () => {
+    const trust = createProxyTrust({ kind: "list", entries: ["10.0.0.0/8"] });
+    // The client wrote "81.2.69.142"; the proxy appended the real address.
+    expect(resolveClientIp("10.0.0.1", "81.2.69.142, 203.0.113.50", trust)).toBe("203.0.113.50");
+    // Several trusted hops on the right are skipped.
+    expect(resolveClientIp("10.0.0.1", "81.2.69.142, 203.0.113.50, 10.0.0.7, 10.0.0.8", trust)).toBe("203.0.113.50");
+    // A client pretending to be an inner proxy does not help: the walk stops at the first untrusted hop.
+    expect(resolveClientIp("10.0.0.1", "1.1.1.1, 10.0.0.9, 203.0.113.50", trust)).toBe("203.0.113.50");
+  });
+
+  test("spoofing: a malformed hop ends the walk instead of reaching the client's own entries", () => {
+    const trust = createProxyTrust({ kind: "list", entries: ["10.0.0.0/8"] });
+    expect(resolveClientIp("10.0.0.1", "81.2.69.142, garbage", trust)).toBe("10.0.0.1");
+    expect(resolveClientIp("10.0.0.1", "81.2.69.142, 203.0.113.50:4711", trust)).toBe("10.0.0.1");
+    expect(resolveClientIp("10.0.0.1", "81.2.69.142, unknown, 10.0.0.5", trust)).toBe("10.0.0.5");
+    expect(resolveClientIp("10.0.0.1", "", trust)).toBe("10.0.0.1");
+    expect(resolveClientIp("10.0.0.1", " [2001:db8::7] ", trust)).toBe("2001:db8::7");
+  });
 });
