@@ -7,6 +7,7 @@ import { Elysia } from "elysia";
 import type { Deps } from "./deps.ts";
 import { loadAssets } from "./http/assets.ts";
 import { createProxyTrust, resolveClientIp } from "./http/client-ip.ts";
+import { enforceRequestLimits } from "./http/plugins/request-limits.ts";
 import { verifyCsrf } from "./http/plugins/csrf.ts";
 import { errorToResponse } from "./http/plugins/errors.ts";
 import { applySecurityHeaders } from "./http/plugins/security-headers.ts";
@@ -26,6 +27,8 @@ export interface App {
   /** Handles one request. `socketIp` is the TCP peer address (absent in in-process tests). */
   handle(request: Request, socketIp?: string | null): Promise<Response>;
   web: WebDeps;
+  /** Every mounted route (method, Elysia path): the fuzz test walks them all. */
+  routes: { method: string; path: string }[];
 }
 
 export async function createApp(deps: Deps): Promise<App> {
@@ -46,8 +49,11 @@ export async function createApp(deps: Deps): Promise<App> {
 
   const handler = elysia.handle.bind(elysia);
 
-  async function handle(request: Request, socketIp: string | null = null): Promise<Response> {
-    const url = new URL(request.url);
+  async function handle(original: Request, socketIp: string | null = null): Promise<Response> {
+    const url = new URL(original.url);
+    // 400 for undecodable paths, 413 before anything reads the body (src/http/plugins/request-limits.ts).
+    const limited = await enforceRequestLimits(original, url.pathname).then((r) => ({ request: r, error: null }), (error: unknown) => ({ request: original, error }));
+    const request = limited.request;
     const meta = initRequestMeta(request, {
       id: randomToken(deps.random, 9),
       ip: resolveClientIp(socketIp, request.headers.get("x-forwarded-for"), trusted),
@@ -57,6 +63,7 @@ export async function createApp(deps: Deps): Promise<App> {
     });
     let response: Response;
     try {
+      if (limited.error) throw limited.error;
       await verifyCsrf(web, request, url.pathname);
       response = await handler(request);
     } catch (error) {
@@ -84,5 +91,5 @@ export async function createApp(deps: Deps): Promise<App> {
     return response;
   }
 
-  return { handle, web };
+  return { handle, web, routes: elysia.routes.map((r) => ({ method: r.method, path: r.path })) };
 }
