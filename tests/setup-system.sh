@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suite needs, when missing (part of `bun run test`):
 #   chromium  Debian's browser, driven by playwright-core for the browser tests (never a downloaded one)
+#   nginx-light, caddy  real reverse proxies in front of Latchkey for the forward-auth tests (auth_request, forward_auth)
 #   slapd     OpenLDAP server (+ ldap-utils), started on loopback by the LDAP sync tests
 # Uses apt-get (one `apt-get update`); runs as root, or through sudo when not root and sudo is available.
 set -euo pipefail
 
 missing=()
 [[ -x /usr/bin/chromium ]] || missing+=(chromium fonts-liberation)
+command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx-light)
+command -v caddy >/dev/null 2>&1 || missing+=(caddy)
 [[ -x /usr/sbin/slapd ]] || missing+=(slapd ldap-utils)
 
 if [[ ${#missing[@]} -eq 0 ]]; then

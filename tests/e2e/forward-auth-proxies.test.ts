@@ -1,0 +1,242 @@
+/**
+ * Forward-auth behind REAL proxies: Debian nginx (auth_request) and Caddy (forward_auth) on loopback,
+ * in front of a tiny upstream that echoes the identity headers it receives. Headless Chromium with a
+ * virtual passkey authenticator is the person. `*.localhost` names resolve to loopback in Chromium, so
+ * app.localhost:<proxy port> is a different site from Latchkey at localhost:<port>: the cross-domain
+ * handshake runs for real (host-only cookie on the app host).
+ * Skipped when nginx or caddy is not installed (tests/setup-system.sh installs both).
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { Page } from "playwright-core";
+import { createUserGroup, setGroupMembers } from "../../src/admin/user-groups.ts";
+import { createProtectedApp, setAllowedGroups } from "../../src/forward-auth/protected-apps.ts";
+import { addVirtualAuthenticator, disablePasskeyAutofill, launchBrowser, type TestBrowser } from "../helpers/browser.ts";
+import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { makeTempDir } from "../helpers/test-deps.ts";
+
+const NGINX = Bun.which("nginx") ?? (Bun.file("/usr/sbin/nginx").size ? "/usr/sbin/nginx" : null);
+const CADDY = Bun.which("caddy");
+const available = !!NGINX && !!CADDY && Bun.file("/usr/bin/chromium").size > 0;
+
+function freePort(): number {
+  const s = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+  const port = s.port!;
+  s.stop(true);
+  return port;
+}
+
+async function waitForPort(port: number, what: string, logs: () => string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      await fetch(`http://127.0.0.1:${port}/`, { redirect: "manual" });
+      return;
+    } catch {
+      await Bun.sleep(50);
+    }
+  }
+  throw new Error(`${what} did not start:\n${logs()}`);
+}
+
+function nginxConf(dir: string, port: number, latchkey: number, upstream: number): string {
+  return `worker_processes 1;
+error_log ${dir}/error.log warn;
+pid ${dir}/nginx.pid;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  server {
+    listen 127.0.0.1:${port};
+    server_name app.localhost denied.localhost;
+
+    location = /latchkey-verify {
+      internal;
+      proxy_pass http://127.0.0.1:${latchkey}/api/forward-auth/verify;
+      proxy_pass_request_body off;
+      proxy_set_header Content-Length "";
+      proxy_set_header X-Original-URL $scheme://$http_host$request_uri;
+      proxy_set_header X-Original-Method $request_method;
+      proxy_set_header X-Forwarded-For $remote_addr;
+    }
+    location = /.latchkey/callback {
+      proxy_pass http://127.0.0.1:${latchkey}/api/forward-auth/callback;
+      proxy_set_header X-Original-URL $scheme://$http_host$request_uri;
+      proxy_set_header X-Forwarded-For $remote_addr;
+    }
+    location / {
+      auth_request /latchkey-verify;
+      auth_request_set $latchkey_redirect $upstream_http_location;
+      auth_request_set $latchkey_user $upstream_http_remote_user;
+      auth_request_set $latchkey_groups $upstream_http_remote_groups;
+      auth_request_set $latchkey_email $upstream_http_remote_email;
+      auth_request_set $latchkey_name $upstream_http_remote_name;
+      error_page 401 =302 $latchkey_redirect;
+      proxy_set_header Remote-User $latchkey_user;
+      proxy_set_header Remote-Groups $latchkey_groups;
+      proxy_set_header Remote-Email $latchkey_email;
+      proxy_set_header Remote-Name $latchkey_name;
+      proxy_pass http://127.0.0.1:${upstream};
+    }
+  }
+}
+`;
+}
+
+function caddyfile(port: number, latchkey: number, upstream: number): string {
+  return `{
+	admin off
+	auto_https off
+}
+http://app.localhost:${port}, http://denied.localhost:${port} {
+	route {
+		request_header -Remote-User
+		request_header -Remote-Groups
+		request_header -Remote-Email
+		request_header -Remote-Name
+		forward_auth 127.0.0.1:${latchkey} {
+			uri /api/forward-auth/verify
+			copy_headers Remote-User Remote-Groups Remote-Email Remote-Name
+		}
+		reverse_proxy 127.0.0.1:${upstream}
+	}
+}
+`;
+}
+
+describe.skipIf(!available)("forward-auth behind real nginx and Caddy", () => {
+  let server: TestServer;
+  let browser: TestBrowser;
+  let page: Page;
+  let upstream: ReturnType<typeof Bun.serve>;
+  const procs: ReturnType<typeof Bun.spawn>[] = [];
+  const tmp = makeTempDir("latchkey-proxies-");
+  const ports = { nginx: 0, caddy: 0 };
+
+  beforeAll(async () => {
+    server = await startTestServer({ TRUST_PROXY: "127.0.0.1/32,::1" });
+    upstream = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: (r) => {
+        const h = (n: string) => r.headers.get(n);
+        const u = new URL(r.url);
+        return Response.json({ path: u.pathname + u.search, user: h("remote-user"), groups: h("remote-groups"), email: h("remote-email"), name: h("remote-name") });
+      },
+    });
+    ports.nginx = freePort();
+    ports.caddy = freePort();
+    const nginxDir = path.join(tmp.dir, "nginx");
+    mkdirSync(nginxDir);
+    writeFileSync(path.join(nginxDir, "nginx.conf"), nginxConf(nginxDir, ports.nginx, server.port, upstream.port!));
+    procs.push(Bun.spawn([NGINX!, "-p", nginxDir, "-c", path.join(nginxDir, "nginx.conf"), "-g", "daemon off;"], { stdout: "ignore", stderr: "pipe" }));
+    await waitForPort(ports.nginx, "nginx", () => readFileSync(path.join(nginxDir, "error.log"), "utf8"));
+    const caddyDir = path.join(tmp.dir, "caddy");
+    mkdirSync(caddyDir);
+    writeFileSync(path.join(caddyDir, "Caddyfile"), caddyfile(ports.caddy, server.port, upstream.port!));
+    const caddy = Bun.spawn([CADDY!, "run", "--config", path.join(caddyDir, "Caddyfile"), "--adapter", "caddyfile"], {
+      env: { ...process.env, HOME: caddyDir, XDG_DATA_HOME: caddyDir, XDG_CONFIG_HOME: caddyDir },
+      stdout: "ignore",
+      stderr: "ignore",
+    });
+    procs.push(caddy);
+    await waitForPort(ports.caddy, "caddy", () => "");
+
+    browser = await launchBrowser();
+    page = await browser.newPage();
+    await addVirtualAuthenticator(page);
+    await disablePasskeyAutofill(page);
+    // First run: the administrator with a passkey.
+    await page.goto(`${server.url}/setup`);
+    await page.locator("#field-firstName").fill("Ada");
+    await page.locator("#field-lastName").fill("Lovelace");
+    await page.locator("#field-username").fill("ada");
+    await page.locator("#field-email").fill("ada@example.com");
+    await page.locator("#setup-form button[type=submit]").click();
+    await page.waitForURL(`${server.url}/signup/add-passkey?setup=1`);
+    await page.locator("[data-passkey-register]").click();
+    await page.waitForURL(`${server.url}/settings/account`);
+    await page.locator("header form.signout button").click();
+    await page.waitForURL(`${server.url}/login?signed_out=1`);
+
+    const ada = server.deps.db.query<{ id: string }, []>("SELECT id FROM users WHERE username = 'ada'").get()!;
+    const family = createUserGroup(server.deps, { friendlyName: "Family", name: "family" });
+    setGroupMembers(server.deps.db, family.id, { userIds: [ada.id] });
+    const app = createProtectedApp(server.deps, { name: "Echo", hosts: ["app.localhost"] });
+    setAllowedGroups(server.deps.db, app.id, [family.id]);
+    createProtectedApp(server.deps, { name: "Staff only", hosts: ["denied.localhost"] }); // restricted, no groups
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    for (const p of procs) p.kill();
+    await Promise.all(procs.map((p) => p.exited));
+    upstream?.stop(true);
+    await server?.stop();
+    tmp.cleanup();
+  });
+
+  const appUrl = (proxy: "nginx" | "caddy", p = "/hello?x=1") => `http://app.localhost:${ports[proxy]}${p}`;
+  const echo = async () => JSON.parse((await page.locator("body").innerText()).trim()) as Record<string, string | null>;
+
+  test("nginx: redirected to sign in, passkey, back at the app with the identity headers", async () => {
+    await page.goto(appUrl("nginx"));
+    await page.waitForURL((u) => u.origin === server.url && u.pathname === "/login");
+    await page.locator("[data-passkey-login]").click();
+    await page.waitForURL(appUrl("nginx"));
+    expect(await echo()).toEqual({ path: "/hello?x=1", user: "ada", groups: "family", email: "ada@example.com", name: "Ada Lovelace" });
+    const cookies = await page.context().cookies(appUrl("nginx"));
+    expect(cookies.map((c) => [c.name, c.domain, c.httpOnly])).toContainEqual(["latchkey_fa", "app.localhost", true]);
+  }, 30_000);
+
+  test("Caddy: already signed in to Latchkey, so the handshake is invisible", async () => {
+    const response = await page.goto(appUrl("caddy", "/caddy"));
+    expect(response!.status()).toBe(200);
+    expect(page.url()).toBe(appUrl("caddy", "/caddy"));
+    expect(await echo()).toEqual({ path: "/caddy", user: "ada", groups: "family", email: "ada@example.com", name: "Ada Lovelace" });
+  }, 30_000);
+
+  test("forged Remote-* headers from the browser are replaced (signed in) or never reach the app (signed out)", async () => {
+    for (const proxy of ["nginx", "caddy"] as const) {
+      // The browser itself sends the forged headers (page.request would resolve app.localhost outside Chromium).
+      await page.setExtraHTTPHeaders({ "Remote-User": "mallory", "Remote-Groups": "admins", "Remote-Email": "m@evil.test", "Remote-Name": "Mallory" });
+      await page.goto(appUrl(proxy, "/forged"));
+      await page.setExtraHTTPHeaders({});
+      expect(await echo()).toEqual({ path: "/forged", user: "ada", groups: "family", email: "ada@example.com", name: "Ada Lovelace" });
+      const anon = await fetch(`http://127.0.0.1:${ports[proxy]}/forged`, { redirect: "manual", headers: { Host: `app.localhost:${ports[proxy]}`, "Remote-User": "mallory" } });
+      expect(anon.status).toBe(302);
+      expect(anon.headers.get("location")).toStartWith(`${server.url}/api/forward-auth/start?rd=`);
+    }
+  }, 30_000);
+
+  test("outside the allowed groups: 403 from both proxies", async () => {
+    for (const proxy of ["nginx", "caddy"] as const) {
+      const response = await page.goto(`http://denied.localhost:${ports[proxy]}/`);
+      // Not signed in on this host yet: the handshake refuses at start (403 on Latchkey) …
+      expect(response!.status()).toBe(403);
+      expect(await page.locator("h1").innerText()).toBe("You don't have access to this app");
+    }
+  }, 30_000);
+
+  test("an open redirect through the return URL is refused", async () => {
+    for (const rd of ["https://evil.example/", `http://app.localhost:${ports.nginx}@evil.example/`, "//evil.example/"]) {
+      const response = await page.goto(`${server.url}/api/forward-auth/start?rd=${encodeURIComponent(rd)}`);
+      expect(response!.status()).toBe(400);
+      expect(new URL(page.url()).origin).toBe(server.url);
+    }
+  }, 30_000);
+
+  test("signing out of Latchkey ends access through both proxies", async () => {
+    await page.goto(`${server.url}/logout`);
+    await page.locator("main form button[type=submit]").click();
+    await page.waitForURL((u) => u.pathname === "/login");
+    for (const proxy of ["nginx", "caddy"] as const) {
+      await page.goto(appUrl(proxy, "/after"));
+      await page.waitForURL((u) => u.origin === server.url && u.pathname === "/login");
+    }
+    const rows = server.deps.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM forward_auth_sessions").get()!;
+    expect(rows.n).toBe(0);
+  }, 30_000);
+});
