@@ -197,12 +197,14 @@ const headerArb = fc.record({
   forwardedFor: fc.option(fc.constantFrom("1.2.3.4", "::1", "garbage", "1.1.1.1, 2.2.2.2", ""), { nil: undefined }),
 });
 
+type HeaderValues = typeof headerArb extends fc.Arbitrary<infer T> ? T : never;
+
 interface RouteSpec {
   method: string;
   path: string;
 }
 
-function buildRequest(route: RouteSpec, params: string[], query: string, body: BodyKind, who: Identity, h: fc.RecordValue<typeof headerArb.prototype> | any): Request {
+function buildRequest(route: RouteSpec, params: string[], query: string, body: BodyKind, who: Identity, h: HeaderValues): Request {
   let i = 0;
   const path = route.path.replace(/:[A-Za-z_]+\??|\*/g, () => params[i++ % Math.max(params.length, 1)] ?? "x");
   const method = route.method === "ALL" ? "POST" : route.method;
@@ -237,7 +239,7 @@ function buildRequest(route: RouteSpec, params: string[], query: string, body: B
       case "multipart": {
         const fd = new FormData();
         for (const [k, v] of body.fields) fd.append(k, scalar(v));
-        if (body.file) fd.append("file", new Blob([body.file], { type: "image/png" }), "x.png");
+        if (body.file) fd.append("file", new Blob([Buffer.from(body.file)], { type: "image/png" }), "x.png");
         payload = fd;
         break;
       }
