@@ -1,4 +1,5 @@
 import type { Database } from "bun:sqlite";
+import type { Geolocator } from "./audit/geolocation.ts";
 import type { Config } from "./config.ts";
 import type { Clock } from "./lib/clock.ts";
 import type { Log } from "./lib/log.ts";
@@ -13,4 +14,6 @@ export interface Deps {
   random: Random;
   box: SealedBox;
   log: Log;
+  /** GeoLite2-City lookups for the audit log; absent when no database is configured (and in CLI commands). */
+  geo?: Geolocator;
 }

@@ -4,6 +4,7 @@
  */
 import type { Database } from "bun:sqlite";
 import { insertAuditLog } from "../db/audit-logs.ts";
+import type { Geolocator } from "./geolocation.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { randomUuid, type Random } from "../lib/random.ts";
 
@@ -26,6 +27,7 @@ export type AuditEvent =
   | "AUTHORIZATION_CODE_REUSE"
   | "ONE_TIME_ACCESS_TOKEN_CREATED"
   | "ADMIN_CHANGE"
+  | "LDAP_SYNC"
   | "FORWARD_AUTH_GRANTED"
   | "FORWARD_AUTH_DENIED";
 
@@ -35,20 +37,26 @@ export interface AuditOrigin {
   userAgent?: string | null;
 }
 
+/**
+ * Records one event. The location is looked up here, in-process, from the IP (deps.geo is the
+ * server's GeoLite reader; callers pass their deps object through, so it arrives with them).
+ */
 export function recordAuditEvent(
-  deps: { db: Database; clock: Clock; random: Random },
+  deps: { db: Database; clock: Clock; random: Random; geo?: Geolocator },
   event: AuditEvent,
   input: { userId?: string | null; origin?: AuditOrigin; data?: Record<string, unknown> },
 ): void {
+  const ip = input.origin?.ip ?? null;
+  const location = deps.geo?.locate(ip) ?? null;
   insertAuditLog(deps.db, {
     id: randomUuid(deps.random),
     created_at: nowSeconds(deps.clock),
     event,
     user_id: input.userId ?? null,
-    ip_address: input.origin?.ip ?? null,
+    ip_address: ip,
     user_agent: input.origin?.userAgent?.slice(0, 512) ?? null,
     data: JSON.stringify(input.data ?? {}),
-    country: null,
-    city: null,
+    country: location?.country ?? null,
+    city: location?.city ?? null,
   });
 }

@@ -1,5 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { createApp } from "../app.ts";
+import { openGeolocator, scheduleAuditJobs } from "../audit/audit-jobs.ts";
+import { createScheduler } from "../lib/scheduler.ts";
+import { scheduleLdapSync } from "../ldap/ldap-jobs.ts";
 import { acquireServerLock } from "../db/server-lock.ts";
 import { openRuntime } from "../runtime.ts";
 import type { CliEnv } from "./cli-env.ts";
@@ -20,7 +23,11 @@ export async function serve(env: CliEnv): Promise<number> {
     lock.release();
     throw e;
   }
-  const app = await createApp(runtime);
+  const deps = { ...runtime, geo: openGeolocator(config, log) };
+  const scheduler = createScheduler(log);
+  scheduleAuditJobs(deps, scheduler);
+  scheduleLdapSync(deps, scheduler);
+  const app = await createApp(deps);
   const server = Bun.serve({
     port: config.port,
     hostname: config.host,
@@ -42,6 +49,7 @@ export async function serve(env: CliEnv): Promise<number> {
         log.warn(`requests still running after ${SHUTDOWN_GRACE_MS / 1000} s: closing their connections`);
         await server.stop(true);
       }
+      await scheduler.stop();
       runtime.close();
       lock.release();
       log.info("stopped");

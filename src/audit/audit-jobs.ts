@@ -1,0 +1,49 @@
+/**
+ * The audit log's background work, scheduled by the server (src/cli/serve.ts):
+ * - daily: delete events older than AUDIT_LOG_RETENTION_DAYS;
+ * - with MAXMIND_LICENSE_KEY: at start and every 6 hours, download GeoLite2-City when it is
+ *   missing or older than 14 days (the check is cheap; the download happens at most every 14 days);
+ * - every minute: hot-reload the database file when it changed (a download, or geoipupdate).
+ */
+import type { Config } from "../config.ts";
+import type { Deps } from "../deps.ts";
+import type { Log } from "../lib/log.ts";
+import type { Scheduler } from "../lib/scheduler.ts";
+import { cleanupAuditLogs } from "./audit-queries.ts";
+import { createGeolocator, type Geolocator } from "./geolocation.ts";
+import { updateGeoLiteDatabase } from "./geolite-update.ts";
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** The server's Geolocator, or undefined when neither GEOLITE_DB_PATH nor MAXMIND_LICENSE_KEY is set. */
+export function openGeolocator(config: Config, log: Log): Geolocator | undefined {
+  if (!config.geoliteDbPath) return undefined;
+  return createGeolocator({ path: config.geoliteDbPath, localIpv6Ranges: config.localIpv6Ranges, log });
+}
+
+export function scheduleAuditJobs(deps: Deps, scheduler: Scheduler, opts: { fetch?: typeof fetch } = {}): void {
+  const { config, log, geo } = deps;
+  scheduler.every(
+    "audit-log-cleanup",
+    DAY,
+    () => {
+      const deleted = cleanupAuditLogs(deps, config.auditLogRetentionDays);
+      if (deleted > 0) log.info("audit log cleaned up", { deleted, retentionDays: config.auditLogRetentionDays });
+    },
+    { runAtStart: true },
+  );
+  if (!geo) return;
+  scheduler.every("geolite-reload", MINUTE, () => geo.reloadIfChanged());
+  if (config.maxmindLicenseKey) {
+    scheduler.every(
+      "geolite-refresh",
+      6 * HOUR,
+      async () => {
+        if ((await updateGeoLiteDatabase({ config, clock: deps.clock, log, fetch: opts.fetch })) === "updated") geo.reloadIfChanged();
+      },
+      { runAtStart: true },
+    );
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * Reading the audit log: a person's own events, the administrators' filtered log, CSV export and
+ * retention. Rows become views with the event in plain words, the device from the user agent and
+ * the location; the HTTP layer only renders them.
+ * - Pagination is a bounded offset (page ≤ MAX_PAGE); filters are indexed (migration 0006).
+ * - CSV cells that a spreadsheet would run as a formula (= + - @, tab, CR) get a leading '.
+ */
+import type { Database } from "bun:sqlite";
+import { countAuditLogs, deleteAuditLogsBefore, listAuditLogs, type AuditLogFilter, type AuditLogListRow } from "../db/audit-logs.ts";
+import { AppError } from "../errors.ts";
+import { nowSeconds, type Clock } from "../lib/clock.ts";
+import { describeEvent, type EventDescription } from "./event-labels.ts";
+import { describeDevice } from "./user-agent.ts";
+
+export const MAX_PAGE = 1000;
+export const DEFAULT_PAGE_SIZE = 25;
+
+export interface AuditEntry {
+  id: string;
+  createdAt: number;
+  event: string;
+  description: EventDescription;
+  device: string;
+  ipAddress: string | null;
+  country: string | null;
+  city: string | null;
+  /** "City, Country", "Internal network" or null. */
+  location: string | null;
+  userId: string | null;
+  username: string | null;
+  userDisplayName: string | null;
+  data: Record<string, unknown>;
+}
+
+export interface AuditPage {
+  entries: AuditEntry[];
+  page: number;
+  limit: number;
+  totalItems: number;
+  totalPages: number;
+}
+
+function parseData(text: string): Record<string, unknown> {
+  try {
+    const v = JSON.parse(text);
+    return v && typeof v === "object" && !Array.isArray(v) ? v : {};
+  } catch {
+    return {};
+  }
+}
+
+export function formatLocation(country: string | null, city: string | null): string | null {
+  return [city, country].filter(Boolean).join(", ") || null;
+}
+
+export function toAuditEntry(row: AuditLogListRow): AuditEntry {
+  const data = parseData(row.data);
+  return {
+    id: row.id,
+    createdAt: row.created_at,
+    event: row.event,
+    description: describeEvent(row.event, data),
+    device: describeDevice(row.user_agent),
+    ipAddress: row.ip_address,
+    country: row.country,
+    city: row.city,
+    location: formatLocation(row.country, row.city),
+    userId: row.user_id,
+    username: row.username ?? null,
+    userDisplayName: row.display_name || null,
+    data,
+  };
+}
+
+function pick(q: Record<string, unknown>, ...names: string[]): string | undefined {
+  for (const n of names) {
+    const v = q[n];
+    const s = typeof v === "string" ? v : Array.isArray(v) && typeof v[0] === "string" ? v[0] : undefined;
+    if (s !== undefined && s.trim() !== "") return s.trim();
+  }
+  return undefined;
+}
+
+/** The filter form's values, echoed back into the page. */
+export interface AuditFilterValues {
+  user: string;
+  event: string;
+  client: string;
+  ip: string;
+  from: string;
+  to: string;
+}
+
+const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+function dayStart(text: string, field: string): number {
+  const m = DAY.exec(text);
+  const ms = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : NaN;
+  if (!m || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== text) {
+    throw AppError.validation("Use a date like 2026-11-28.", { [field]: "Use a date like 2026-11-28." });
+  }
+  return ms / 1000;
+}
+
+/**
+ * Query → filter (Pocket ID's `filters[event]`, `filters[userId]`, `filters[clientName]` and the
+ * page's own names). Dates are whole UTC days; `to` includes its day. Bad dates → 422/400.
+ */
+export function parseAuditQuery(query: Record<string, unknown>): { filter: AuditLogFilter; values: AuditFilterValues; page: number; limit: number } {
+  const values: AuditFilterValues = {
+    user: pick(query, "user", "userId", "filters[userId]") ?? "",
+    event: (pick(query, "event", "filters[event]") ?? "").toUpperCase(),
+    client: pick(query, "client", "clientName", "filters[clientName]") ?? "",
+    ip: pick(query, "ip", "filters[ipAddress]") ?? "",
+    from: pick(query, "from") ?? "",
+    to: pick(query, "to") ?? "",
+  };
+  if (values.event && !/^[A-Z_]{1,64}$/.test(values.event)) throw AppError.validation("Unknown event.", { event: "Unknown event." });
+  if (values.ip.length > 64) throw AppError.validation("Too long for an IP address.", { ip: "Too long for an IP address." });
+  const filter: AuditLogFilter = {};
+  if (values.user) filter.userId = values.user.slice(0, 64);
+  if (values.event) filter.event = values.event;
+  if (values.client) filter.client = values.client.slice(0, 200);
+  if (values.ip) filter.ip = values.ip;
+  if (values.from) filter.from = dayStart(values.from, "from");
+  if (values.to) filter.to = dayStart(values.to, "to") + 86400;
+  const pageRaw = Number(pick(query, "page", "pagination[page]") ?? 1);
+  const limitRaw = Number(pick(query, "limit", "pagination[limit]") ?? DEFAULT_PAGE_SIZE);
+  const page = Number.isInteger(pageRaw) && pageRaw >= 1 ? Math.min(pageRaw, MAX_PAGE) : 1;
+  const limit = Number.isInteger(limitRaw) && limitRaw >= 1 ? Math.min(limitRaw, 100) : DEFAULT_PAGE_SIZE;
+  return { filter, values, page, limit };
+}
+
+export function listAuditEntries(db: Database, filter: AuditLogFilter, page: number, limit: number): AuditPage {
+  const totalItems = countAuditLogs(db, filter);
+  const rows = listAuditLogs(db, filter, limit, (page - 1) * limit);
+  return { entries: rows.map(toAuditEntry), page, limit, totalItems, totalPages: Math.max(1, Math.ceil(totalItems / limit)) };
+}
+
+/** Pocket ID's AuditLogDto shape for the REST API. */
+export function auditEntryDto(e: AuditEntry) {
+  return {
+    id: e.id,
+    createdAt: new Date(e.createdAt * 1000).toISOString(),
+    event: e.event,
+    ipAddress: e.ipAddress,
+    country: e.country,
+    city: e.city,
+    device: e.device,
+    userID: e.userId,
+    username: e.username,
+    data: e.data,
+  };
+}
+
+/** One CSV cell: quoted, quotes doubled, formula-looking text neutralised (OWASP CSV injection). */
+export function csvCell(value: string | number | null | undefined): string {
+  let s = value === null || value === undefined ? "" : String(value);
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return `"${s.replace(/"/g, '""')}"`;
+}
+
+export const CSV_EXPORT_LIMIT = 100_000;
+
+/** The filtered log as CSV (newest first, at most CSV_EXPORT_LIMIT rows), with a header row. */
+export function auditCsv(db: Database, filter: AuditLogFilter): string {
+  const header = ["time_utc", "event", "description", "details", "user", "ip_address", "country", "city", "device", "user_agent"];
+  const lines = [header.map(csvCell).join(",")];
+  const batch = 1000;
+  for (let offset = 0; offset < CSV_EXPORT_LIMIT; offset += batch) {
+    const rows = listAuditLogs(db, filter, batch, offset);
+    for (const row of rows) {
+      const e = toAuditEntry(row);
+      lines.push(
+        [new Date(e.createdAt * 1000).toISOString(), e.event, e.description.title, e.description.detail, e.username, e.ipAddress, e.country, e.city, e.device, row.user_agent]
+          .map(csvCell)
+          .join(","),
+      );
+    }
+    if (rows.length < batch) break;
+  }
+  return lines.join("\r\n") + "\r\n";
+}
+
+/** Deletes events older than AUDIT_LOG_RETENTION_DAYS; returns how many went. */
+export function cleanupAuditLogs(deps: { db: Database; clock: Clock }, retentionDays: number): number {
+  return deleteAuditLogsBefore(deps.db, nowSeconds(deps.clock) - retentionDays * 86400);
+}
