@@ -245,7 +245,7 @@ function buildRequest(route: RouteSpec, params: string[], query: string, body: B
       }
       case "bytes":
         if (body.contentType) headers.set("content-type", body.contentType);
-        payload = body.bytes;
+        payload = Buffer.from(body.bytes);
         break;
     }
   }
