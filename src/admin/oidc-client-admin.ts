@@ -43,6 +43,12 @@ export function clientInputFromJson(input: unknown): ClientInput {
     skipConsent: b.skipConsent as boolean | undefined,
     accessTokenDurationMinutes: b.accessTokenDurationMinutes as number | undefined,
     refreshTokenDurationMinutes: b.refreshTokenDurationMinutes as number | undefined,
+    requirePar: (b.requirePar ?? b.requirePushedAuthorizationRequests) as boolean | undefined,
+    backchannelLogoutUri: (b.backchannelLogoutUri ?? b.backchannelLogoutURL) as string | null | undefined,
+    tokenEndpointAuthMethod: b.tokenEndpointAuthMethod as string | undefined,
+    jwks: (b.jwks !== undefined && b.jwks !== null && typeof b.jwks === "object" ? JSON.stringify(b.jwks) : b.jwks) as string | null | undefined,
+    jwksUri: (b.jwksUri ?? b.jwksURL) as string | null | undefined,
+    credentialsScopes: b.credentialsScopes as string[] | undefined,
   };
   if (typeof b.unrestricted === "boolean") out.unrestricted = b.unrestricted;
   else if (typeof b.isGroupRestricted === "boolean") out.unrestricted = !b.isGroupRestricted;
@@ -64,6 +70,12 @@ export function clientInputFromForm(form: Record<string, unknown>, opts: { creat
     skipConsent: boolish(form.skipConsent ?? "off") as boolean,
     accessTokenDurationMinutes: minutes(form.accessTokenDurationMinutes) as number | undefined,
     refreshTokenDurationMinutes: minutes(form.refreshTokenDurationMinutes) as number | undefined,
+    requirePar: boolish(form.requirePar ?? "off") as boolean,
+    backchannelLogoutUri: typeof form.backchannelLogoutUri === "string" ? form.backchannelLogoutUri : undefined,
+    tokenEndpointAuthMethod: typeof form.tokenEndpointAuthMethod === "string" && form.tokenEndpointAuthMethod ? form.tokenEndpointAuthMethod : undefined,
+    jwks: typeof form.jwks === "string" ? form.jwks : undefined,
+    jwksUri: typeof form.jwksUri === "string" ? form.jwksUri : undefined,
+    credentialsScopes: typeof form.credentialsScopes === "string" ? (form.credentialsScopes.split(/\s+/).filter(Boolean) as string[]) : undefined,
   };
   if (opts.creating && typeof form.id === "string" && form.id.trim() !== "") out.id = form.id.trim();
   return out;
@@ -85,6 +97,12 @@ export function clientDto(db: Database, c: OidcClient) {
     isGroupRestricted: !c.unrestricted,
     accessTokenDurationMinutes: c.accessTokenDurationMinutes,
     refreshTokenDurationMinutes: c.refreshTokenDurationMinutes,
+    requirePar: c.requirePar,
+    backchannelLogoutUri: c.backchannelLogoutUri,
+    tokenEndpointAuthMethod: c.isPublic ? "none" : c.tokenEndpointAuthMethod,
+    jwks: c.jwks ? (JSON.parse(c.jwks) as unknown) : null,
+    jwksUri: c.jwksUri,
+    credentialsScopes: c.credentialsScopes,
     hasLogo: c.hasLogo,
     hasDarkLogo: c.hasDarkLogo,
     allowedUserGroups: c.allowedGroupIds.map((id) => groups.get(id)).filter((g) => g !== undefined).map((g) => ({ id: g.id, name: g.name, friendlyName: g.friendly_name })),

@@ -40,6 +40,7 @@ import { htmlResponse, isHtmx, navigate } from "../responses.ts";
 import { removeClientLogo, saveClientLogo } from "../../admin/client-logos.ts";
 import { uploadedFile } from "./api-profile-pictures.ts";
 import type { WebDeps } from "../web-deps.ts";
+import { backchannelStatusOf } from "../../oidc/backchannel-logout.ts";
 
 function valuesOf(c: OidcClient): ClientFormValues {
   return {
@@ -55,6 +56,12 @@ function valuesOf(c: OidcClient): ClientFormValues {
     skipConsent: c.skipConsent,
     accessTokenDurationMinutes: String(c.accessTokenDurationMinutes),
     refreshTokenDurationMinutes: String(c.refreshTokenDurationMinutes),
+    requirePar: c.requirePar,
+    backchannelLogoutUri: c.backchannelLogoutUri ?? "",
+    tokenEndpointAuthMethod: c.tokenEndpointAuthMethod,
+    jwks: c.jwks ?? "",
+    jwksUri: c.jwksUri ?? "",
+    credentialsScopes: c.credentialsScopes.join(" "),
   };
 }
 
@@ -73,6 +80,12 @@ function valuesFromForm(f: Record<string, unknown>): ClientFormValues {
     skipConsent: checked(f.skipConsent),
     accessTokenDurationMinutes: s("accessTokenDurationMinutes"),
     refreshTokenDurationMinutes: s("refreshTokenDurationMinutes"),
+    requirePar: checked(f.requirePar),
+    backchannelLogoutUri: s("backchannelLogoutUri"),
+    tokenEndpointAuthMethod: s("tokenEndpointAuthMethod"),
+    jwks: s("jwks"),
+    jwksUri: s("jwksUri"),
+    credentialsScopes: s("credentialsScopes"),
   };
 }
 
@@ -87,7 +100,14 @@ export function adminOidcClientRoutes(web: WebDeps) {
     if (!c) throw AppError.notFound("No such OIDC client.");
     return c;
   };
-  const detail = (c: OidcClient) => ({ client: c, values: valuesOf(c), groups: groups(), secrets: listClientSecrets(web, c.id), appUrl: web.config.appUrl });
+  const detail = (c: OidcClient) => ({
+    client: c,
+    values: valuesOf(c),
+    groups: groups(),
+    secrets: listClientSecrets(web, c.id),
+    appUrl: web.config.appUrl,
+    backchannel: backchannelStatusOf(web.db, c.id),
+  });
   const base = (id: string) => `/settings/admin/oidc-clients/${id}`;
 
   return new Elysia({ name: "admin-oidc-clients" })

@@ -4,6 +4,7 @@
  */
 import type { PageContext } from "../../page-context.ts";
 import type { OidcClient, ClientSecretInfo } from "../../../src/oidc/clients.ts";
+import type { BackchannelStatus } from "../../../src/oidc/backchannel-logout.ts";
 import type { Page } from "../../../src/admin/pagination.ts";
 import { AdminLayout, Csrf, EmptyState, Field, FormErrors, formatDateTime, PageHeader, Pager, Toggle } from "./admin-shell.tsx";
 
@@ -74,6 +75,13 @@ export interface ClientFormValues {
   skipConsent: boolean;
   accessTokenDurationMinutes: string;
   refreshTokenDurationMinutes: string;
+  /** Protocol settings (issue 10); absent = defaults. */
+  requirePar?: boolean;
+  backchannelLogoutUri?: string;
+  tokenEndpointAuthMethod?: string;
+  jwks?: string;
+  jwksUri?: string;
+  credentialsScopes?: string;
 }
 
 export const EMPTY_CLIENT: ClientFormValues = {
@@ -141,6 +149,7 @@ export function ClientForm(p: { ctx: PageContext; action: string; values: Client
         <Toggle name="requiresReauthentication" label="Requires re-authentication" checked={v.requiresReauthentication} hint="Ask for the passkey on every sign-in to this app." />
         <Toggle name="skipConsent" label="Skip consent" checked={v.skipConsent} hint="Do not ask people to approve the requested scopes." />
       </fieldset>
+      <ProtocolFieldset v={v} e={e} />
       <div class="grid-2">
         <Field name="accessTokenDurationMinutes" label="Access token lifetime (minutes)" type="number" min="1" value={v.accessTokenDurationMinutes} error={e.accessTokenDurationMinutes} required />
         <Field name="refreshTokenDurationMinutes" label="Refresh token lifetime (minutes)" type="number" min="1" value={v.refreshTokenDurationMinutes} error={e.refreshTokenDurationMinutes} required hint="43200 minutes = 30 days." />
@@ -176,6 +185,7 @@ export interface ClientDetail {
   groups: { id: string; name: string; friendlyName: string }[];
   secrets: ClientSecretInfo[];
   appUrl: string;
+  backchannel?: BackchannelStatus;
 }
 
 export function ClientDetailPage(p: { ctx: PageContext; d: ClientDetail; createdSecret?: string }): JSX.Element {
@@ -222,6 +232,11 @@ export function ClientDetailContent(p: { ctx: PageContext; d: ClientDetail; crea
         <LogoSection ctx={p.ctx} client={c} />
         {c.isPublic ? "" : <SecretsSection ctx={p.ctx} clientId={c.id} secrets={p.d.secrets} />}
         <IntegrationPanel appUrl={p.d.appUrl} client={c} />
+        {p.d.backchannel && (c.backchannelLogoutUri || p.d.backchannel.lastFailureAt || p.d.backchannel.pending) ? (
+          <BackchannelSection uri={c.backchannelLogoutUri} status={p.d.backchannel} />
+        ) : (
+          ""
+        )}
         <section class="section danger-zone">
           <h2>Delete client</h2>
           <p class="muted small">The app can no longer sign anyone in; its tokens and consents are deleted.</p>
@@ -494,6 +509,76 @@ export function LogoSection(p: { ctx: PageContext; client: OidcClient; error?: s
         {variant(false)}
         {variant(true)}
       </div>
+    </section>
+  );
+}
+
+// --- protocol settings (issue 10: PAR, back-channel logout, private_key_jwt, client credentials) -----
+
+const AUTH_METHODS: [string, string][] = [
+  ["client_secret_basic", "Client secret (Basic header or form body)"],
+  ["private_key_jwt", "Signed JWT with the client's private key (private_key_jwt)"],
+];
+
+function ProtocolFieldset({ v, e }: { v: ClientFormValues; e: Record<string, string> }): JSX.Element {
+  const method = v.tokenEndpointAuthMethod === "private_key_jwt" ? "private_key_jwt" : "client_secret_basic";
+  return (
+    <fieldset class="fieldset">
+      <legend>Protocol</legend>
+      <Toggle name="requirePar" label="Require pushed authorization requests (PAR)" checked={v.requirePar ?? false} error={e.requirePar} hint="Accept only sign-in requests pushed to the PAR endpoint first (RFC 9126)." />
+      <Field name="backchannelLogoutUri" label="Back-channel logout URL" type="url" value={v.backchannelLogoutUri ?? ""} error={e.backchannelLogoutUri} placeholder="https://app.example.com/backchannel-logout" hint="Receives a signed logout token when a person signs out here (optional)." />
+      <div class="field">
+        <label for="tokenEndpointAuthMethod">Client authentication</label>
+        <select id="tokenEndpointAuthMethod" name="tokenEndpointAuthMethod" aria-invalid={e.tokenEndpointAuthMethod ? "true" : undefined}>
+          {AUTH_METHODS.map(([value, label]) => (
+            <option value={value} selected={value === method} safe>
+              {label}
+            </option>
+          ))}
+        </select>
+        {e.tokenEndpointAuthMethod ? <p class="error-text" safe>{e.tokenEndpointAuthMethod}</p> : <p class="hint">Confidential clients only. private_key_jwt needs the public keys below.</p>}
+      </div>
+      <div class="field">
+        <label for="jwks">Public keys (JWK Set)</label>
+        <textarea id="jwks" name="jwks" rows="4" spellcheck="false" placeholder='{"keys": [{"kty": "EC", "crv": "P-256", "x": "…", "y": "…", "kid": "…"}]}' aria-invalid={e.jwks ? "true" : undefined} safe>
+          {v.jwks ?? ""}
+        </textarea>
+        {e.jwks ? <p class="error-text" safe>{e.jwks}</p> : <p class="hint">For private_key_jwt: paste the public keys, or give a JWKS URL instead.</p>}
+      </div>
+      <Field name="jwksUri" label="JWKS URL" type="url" value={v.jwksUri ?? ""} error={e.jwksUri} placeholder="https://app.example.com/.well-known/jwks.json" />
+      <Field name="credentialsScopes" label="Client credentials scopes" value={v.credentialsScopes ?? ""} error={e.credentialsScopes} placeholder="backup:write reports:read" hint="Scopes this client may obtain for itself with the client_credentials grant, separated by spaces. Empty: none." />
+    </fieldset>
+  );
+}
+
+/** Delivery status of back-channel logout notices, so an unreachable logout URL does not go unnoticed. */
+export function BackchannelSection({ uri, status }: { uri: string | null; status: BackchannelStatus }): JSX.Element {
+  return (
+    <section class="section" id="client-backchannel" aria-labelledby="backchannel-title">
+      <h2 id="backchannel-title">Back-channel logout</h2>
+      {status.lastFailureAt !== null && (status.lastSuccessAt === null || status.lastFailureAt >= status.lastSuccessAt) ? (
+        <div class="alert alert-error" role="status">
+          <strong>The last delivery failed</strong> (<span safe>{formatDateTime(status.lastFailureAt)}</span>): <span safe>{status.lastError ?? ""}</span>
+        </div>
+      ) : (
+        ""
+      )}
+      <dl class="kv">
+        <dt>Logout URL</dt>
+        <dd>{uri ? <code safe>{uri}</code> : <span class="muted">none</span>}</dd>
+        <dt>Last delivered</dt>
+        <dd>{status.lastSuccessAt !== null ? formatDateTime(status.lastSuccessAt) : "never"}</dd>
+        <dt>Last failure</dt>
+        <dd>
+          {status.lastFailureAt !== null ? formatDateTime(status.lastFailureAt) : "none"}
+          {status.lastFailureAt !== null ? <span safe>{`: ${status.lastError ?? ""}`}</span> : ""}
+        </dd>
+        <dt>Delivered / given up</dt>
+        <dd safe>{`${status.deliveredCount} / ${status.failedCount}`}</dd>
+        <dt>Waiting for retry</dt>
+        <dd safe>{String(status.pending)}</dd>
+      </dl>
+      <p class="muted small">Failed deliveries are retried after 10 s, 30 s, 90 s and 270 s, then dropped.</p>
     </section>
   );
 }
