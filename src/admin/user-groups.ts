@@ -27,6 +27,9 @@ import { FieldErrors, isRecord, str, strList } from "./validation.ts";
 
 type Deps = { db: Database; clock: Clock; random: Random };
 
+/** Directory-managed groups (ldap_id set): name, members and existence come from LDAP sync only. */
+export const LDAP_GROUP_READ_ONLY = "This group is managed by LDAP: its name and members come from the directory and cannot be changed here.";
+
 export interface UserGroupDto {
   id: string;
   name: string;
@@ -77,13 +80,14 @@ export function getUserGroup(db: Database, id: string): UserGroupRow {
 
 export function updateUserGroup(deps: Deps, id: string, input: unknown): { before: UserGroupRow; after: UserGroupRow } {
   const before = getUserGroup(deps.db, id);
-  if (before.ldap_id) throw AppError.forbidden("This group is synchronised from LDAP and is read-only.");
+  if (before.ldap_id) throw AppError.forbidden(LDAP_GROUP_READ_ONLY);
   const v = parseGroupInput(deps.db, input, id);
   updateUserGroupRow(deps.db, id, { name: v.name, friendly_name: v.friendlyName }, nowSeconds(deps.clock));
   return { before, after: getUserGroup(deps.db, id) };
 }
 
 export function deleteUserGroup(db: Database, id: string): UserGroupRow {
+  if (getUserGroup(db, id).ldap_id) throw AppError.forbidden(LDAP_GROUP_READ_ONLY);
   const row = deleteUserGroupRow(db, id);
   if (!row) throw AppError.notFound("No such user group.");
   return row;
@@ -99,7 +103,7 @@ export function getGroupMemberIds(db: Database, id: string): string[] {
 }
 
 export function setGroupMembers(db: Database, id: string, input: unknown, field = "userIds"): string[] {
-  getUserGroup(db, id);
+  if (getUserGroup(db, id).ldap_id) throw AppError.forbidden(LDAP_GROUP_READ_ONLY);
   const errors = new FieldErrors();
   const ids = strList(errors, isRecord(input) ? input : {}, field);
   errors.throwIfAny();

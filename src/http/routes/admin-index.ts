@@ -18,6 +18,9 @@ import { apiBrandingRoutes } from "./api-branding.ts";
 import { apiSignupTokenRoutes } from "./api-signup-tokens.ts";
 import { apiUserGroupRoutes } from "./api-user-groups.ts";
 import { apiUserRoutes } from "./api-users.ts";
+import { adminProtectedAppRoutes } from "./admin-protected-apps.ts";
+import { apiProtectedAppRoutes } from "./api-protected-apps.ts";
+import { adminLdapRoutes } from "./admin-ldap.ts";
 
 export function adminRoutes(web: WebDeps) {
   return new Elysia({ name: "admin-index" })
@@ -34,8 +37,11 @@ export function adminRoutes(web: WebDeps) {
     .use(adminApiKeyRoutes(web))
     .use(adminAppConfigRoutes(web))
     .use(adminOidcClientRoutes(web))
+    .use(apiProtectedAppRoutes(web))
+    .use(adminProtectedAppRoutes(web))
     .use(myAppsRoutes(web))
     .use(signupRoutes(web))
     .use(apiOpenApiRoutes(web))
-    .use(apiBrandingRoutes(web));
+    .use(apiBrandingRoutes(web))
+    .use(adminLdapRoutes(web));
 }

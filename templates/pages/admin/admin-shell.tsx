@@ -6,9 +6,11 @@ const TABS: [string, string][] = [
   ["/settings/admin/users", "Users"],
   ["/settings/admin/user-groups", "User groups"],
   ["/settings/admin/oidc-clients", "OIDC clients"],
+  ["/settings/admin/protected-apps", "Protected apps"],
   ["/settings/admin/signup-tokens", "Sign-up links"],
   ["/settings/admin/api-keys", "API keys"],
   ["/settings/admin/application-configuration", "Configuration"],
+  ["/settings/admin/ldap", "LDAP"],
 ];
 
 export function AdminLayout(p: { ctx: PageContext; title: string; children?: JSX.Element | JSX.Element[] }): JSX.Element {

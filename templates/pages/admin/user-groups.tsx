@@ -64,6 +64,7 @@ export function GroupList({ page, search }: { page: Page<GroupRow>; search: stri
                 <tr>
                   <td>
                     <a href={`/settings/admin/user-groups/${g.id}`} class="title" safe>{g.friendlyName}</a>
+                    {g.ldapId ? <span class="badge badge-warning" title="Managed by LDAP">LDAP</span> : ""}
                   </td>
                   <td>
                     <code safe>{g.name}</code>
@@ -94,20 +95,24 @@ export function GroupDetailPage(p: { ctx: PageContext; d: GroupDetail; created?:
   const base = `/settings/admin/user-groups/${g.id}`;
   return (
     <AdminLayout ctx={p.ctx} title={g.friendlyName}>
-      <PageHeader title={g.friendlyName} lead={`groups claim: ${g.name}`} back={{ href: "/settings/admin/user-groups", label: "User groups" }} />
+      <PageHeader title={g.friendlyName} lead={`groups claim: ${g.name}`} back={{ href: "/settings/admin/user-groups", label: "User groups" }}>
+        {g.ldapId ? <span class="badge badge-warning">Managed by LDAP</span> : ""}
+      </PageHeader>
       {p.created ? <div class="alert alert-success" role="status">Group created. Add members and choose the apps it may use.</div> : ""}
       <div class="stack">
         <GroupForm ctx={p.ctx} id={g.id} values={{ friendlyName: g.friendlyName, name: g.name }} readOnly={g.ldapId !== null} />
-        <GroupMembersForm ctx={p.ctx} id={g.id} users={p.d.users} memberIds={p.d.memberIds} />
+        <GroupMembersForm ctx={p.ctx} id={g.id} users={p.d.users} memberIds={p.d.memberIds} readOnly={g.ldapId !== null} />
         <GroupClientsForm ctx={p.ctx} id={g.id} clients={p.d.clients} allowedIds={p.d.allowedClientIds} />
         <GroupClaimsForm ctx={p.ctx} id={g.id} claims={p.d.claims} />
         <section class="section danger-zone">
           <h2>Delete group</h2>
           <p class="muted small">Members keep their accounts but lose access granted through this group.</p>
+          {g.ldapId ? <p class="muted small">Managed by LDAP: remove the group from the directory; the next sync deletes it here.</p> : (
           <form method="post" action={`${base}/delete`} hx-post={`${base}/delete`} hx-confirm={`Delete the group ${g.friendlyName}?`}>
             <Csrf ctx={p.ctx} />
             <button type="submit" class="btn btn-danger">Delete group</button>
           </form>
+          )}
         </section>
       </div>
     </AdminLayout>
@@ -121,7 +126,7 @@ export function GroupForm(p: { ctx: PageContext; id: string; values: { friendlyN
     <form id="group-form" class="section" method="post" action={action} hx-post={action} hx-target="#group-form" hx-swap="outerHTML" novalidate>
       <Csrf ctx={p.ctx} />
       <h2>Details</h2>
-      {p.readOnly ? <div class="alert alert-info">This group comes from LDAP and is read-only.</div> : ""}
+      {p.readOnly ? <div class="alert alert-info"><strong>Managed by LDAP.</strong> Its name, members and existence come from the directory and are read-only here; allowed apps and custom claims stay local.</div> : ""}
       {p.saved ? <div class="alert alert-success" role="status">Saved.</div> : ""}
       <FormErrors errors={p.errors} />
       <div class="grid-2">
@@ -137,7 +142,7 @@ export function GroupForm(p: { ctx: PageContext; id: string; values: { friendlyN
   );
 }
 
-export function GroupMembersForm(p: { ctx: PageContext; id: string; users: GroupDetail["users"]; memberIds: string[]; saved?: boolean; error?: string }): JSX.Element {
+export function GroupMembersForm(p: { ctx: PageContext; id: string; users: GroupDetail["users"]; memberIds: string[]; saved?: boolean; error?: string; readOnly?: boolean }): JSX.Element {
   const action = `/settings/admin/user-groups/${p.id}/members`;
   const members = new Set(p.memberIds);
   return (
@@ -151,7 +156,9 @@ export function GroupMembersForm(p: { ctx: PageContext; id: string; users: Group
       </div>
       {p.saved ? <div class="alert alert-success" role="status">Members saved.</div> : ""}
       {p.error ? <p class="error-text" safe>{p.error}</p> : ""}
+      {p.readOnly ? <p class="muted small">Managed by LDAP: members come from the directory's member attribute.</p> : ""}
       <input type="hidden" name="userIds" value="" />
+      <fieldset class="bare-fieldset" disabled={p.readOnly}>
       {p.users.length === 0 ? (
         <p class="muted small">No users yet.</p>
       ) : (
@@ -167,9 +174,12 @@ export function GroupMembersForm(p: { ctx: PageContext; id: string; users: Group
           ))}
         </div>
       )}
-      <div class="form-actions">
-        <button type="submit" class="btn btn-secondary">Save members</button>
-      </div>
+      </fieldset>
+      {p.readOnly ? "" : (
+        <div class="form-actions">
+          <button type="submit" class="btn btn-secondary">Save members</button>
+        </div>
+      )}
     </form>
   );
 }

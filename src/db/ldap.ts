@@ -1,0 +1,36 @@
+/** SQL for LDAP sync: directory-managed rows (ldap_id set) and the identities a sync must not collide with. */
+import type { Database } from "bun:sqlite";
+import type { UserGroupRow } from "./user-groups.ts";
+import type { UserRow } from "./users.ts";
+
+export function listLdapUsers(db: Database): UserRow[] {
+  return db.query<UserRow, []>("SELECT * FROM users WHERE ldap_id IS NOT NULL").all();
+}
+
+export function listLdapGroups(db: Database): UserGroupRow[] {
+  return db.query<UserGroupRow, []>("SELECT * FROM user_groups WHERE ldap_id IS NOT NULL").all();
+}
+
+/** Every user's id, username and email (for collision checks, compared ignoring case). */
+export function listUserIdentities(db: Database): { id: string; username: string; email: string | null; ldap_id: string | null }[] {
+  return db.query<{ id: string; username: string; email: string | null; ldap_id: string | null }, []>("SELECT id, username, email, ldap_id FROM users").all();
+}
+
+export function listGroupNames(db: Database): { id: string; name: string; ldap_id: string | null }[] {
+  return db.query<{ id: string; name: string; ldap_id: string | null }, []>("SELECT id, name, ldap_id FROM user_groups").all();
+}
+
+export type LdapUserValues = Pick<UserRow, "username" | "email" | "first_name" | "last_name" | "display_name" | "is_admin" | "disabled">;
+
+export function updateLdapUserRow(db: Database, id: string, v: LdapUserValues, now: number): void {
+  db.query(
+    `UPDATE users SET username = $username, email = $email, first_name = $first_name, last_name = $last_name, display_name = $display_name,
+       is_admin = $is_admin, disabled = $disabled, updated_at = $now WHERE id = $id AND ldap_id IS NOT NULL`,
+  ).run({ ...v, id, now });
+}
+
+export function setLdapGroupMembers(db: Database, groupId: string, userIds: string[]): void {
+  db.query("DELETE FROM user_groups_users WHERE user_group_id = ?").run(groupId);
+  const ins = db.query("INSERT OR IGNORE INTO user_groups_users (user_id, user_group_id) VALUES (?, ?)");
+  for (const u of userIds) ins.run(u, groupId);
+}

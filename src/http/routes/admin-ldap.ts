@@ -1,0 +1,99 @@
+/**
+ * LDAP sync, page and API:
+ * - /settings/admin/ldap: status + "Sync now", settings (read-only with UI_CONFIG_DISABLED), "Test connection".
+ * - POST /api/application-configuration/sync-ldap (Pocket ID): runs a sync now; 204, or 409 with the reason.
+ * - POST /api/application-configuration/test-ldap: the connection test report (stored settings) as JSON.
+ */
+import { Elysia } from "elysia";
+import { testLdapConnection } from "../../ldap/connection-test.ts";
+import { LDAP_CONFIG_DEFINITIONS } from "../../ldap/ldap-config.ts";
+import { LDAP_KEYS, openBindPassword, readLdapConfig, readLdapSettings, saveLdapSettings, toLdapSettings } from "../../ldap/settings.ts";
+import { lastLdapSyncResult, runLdapSync } from "../../ldap/sync.ts";
+import { buildAppConfig } from "../../admin/app-config.ts";
+import { AppError } from "../../errors.ts";
+import { LdapForm, LdapPage, LdapStatus, LdapTestResult, type LdapFormValues } from "../../../templates/pages/admin/ldap.tsx";
+import { apiCall, auditAdminChange, requireAdminApi, requireAdminPage } from "../admin-auth.ts";
+import { afterChange, attempt, checked, formOf, fragment, pageCtx } from "../admin-pages.ts";
+import { htmlResponse, jsonResponse } from "../responses.ts";
+import type { WebDeps } from "../web-deps.ts";
+
+const PATH = "/settings/admin/ldap";
+const BOOL_KEYS = LDAP_KEYS.filter((k) => LDAP_CONFIG_DEFINITIONS[k].kind === "bool");
+
+export function adminLdapRoutes(web: WebDeps) {
+  const config = () => readLdapConfig(web);
+  const hasPassword = () => config().ldapBindPassword !== "";
+  /** Form fields → config input: every rendered toggle is sent explicitly (unchecked boxes are absent). */
+  const inputOf = (body: unknown): Record<string, unknown> => {
+    const f = formOf(body);
+    const input: Record<string, unknown> = {};
+    for (const k of LDAP_KEYS) {
+      if (BOOL_KEYS.includes(k)) input[k] = checked(f[k]) ? "true" : "false";
+      else if (typeof f[k] === "string") input[k] = f[k];
+    }
+    return input;
+  };
+
+  return new Elysia({ name: "admin-ldap" })
+    .get(PATH, ({ request }) => {
+      const s = requireAdminPage(web, request);
+      if (s instanceof Response) return s;
+      return htmlResponse(LdapPage({ ctx: pageCtx(web, request), config: config(), readOnly: web.config.uiConfigDisabled, last: lastLdapSyncResult(web.db), hasPassword: hasPassword() }));
+    })
+    .post(PATH, ({ request, body }) => {
+      const s = requireAdminPage(web, request);
+      if (s instanceof Response) return s;
+      const input = inputOf(body);
+      const ctx = pageCtx(web, request);
+      const r = attempt(() => saveLdapSettings(web, input));
+      if (!r.ok) {
+        const shown = { ...config(), ...input } as unknown as LdapFormValues;
+        return htmlResponse(LdapForm({ ctx, values: shown, readOnly: false, hasPassword: hasPassword(), errors: r.errors }), { status: 422 });
+      }
+      auditAdminChange(web, request, s, { entity: "application_configuration", action: "update", id: "ldap", changes: { keys: r.value } });
+      return afterChange(request, PATH, () =>
+        fragment(LdapForm({ ctx, values: config() as unknown as LdapFormValues, readOnly: web.config.uiConfigDisabled, hasPassword: hasPassword(), saved: true }), {
+          flash: { kind: "success", message: "LDAP settings saved." },
+        }),
+      );
+    })
+    .post(`${PATH}/test`, async ({ request, body }) => {
+      const s = requireAdminPage(web, request);
+      if (s instanceof Response) return s;
+      // Tests what is in the form (saved or not); an empty password field means the stored one.
+      const stored = config();
+      const input = web.config.uiConfigDisabled ? {} : inputOf(body);
+      const raw: Record<string, string> = {};
+      for (const k of LDAP_KEYS) raw[k] = String(input[k] ?? (k === "ldapBindPassword" ? "" : stored[k]));
+      const { config: merged, problems } = buildAppConfig(raw, false);
+      let report;
+      if (problems.length) report = { ok: false, lines: problems.map((text) => ({ ok: false, text: `${text}.` })) };
+      else {
+        const password = input.ldapBindPassword ? String(input.ldapBindPassword) : openBindPassword(web, stored.ldapBindPassword);
+        report = await testLdapConnection(toLdapSettings(merged, password));
+      }
+      return htmlResponse(LdapTestResult({ report }));
+    })
+    .post(`${PATH}/sync`, async ({ request }) => {
+      const s = requireAdminPage(web, request);
+      if (s instanceof Response) return s;
+      const result = await runLdapSync(web, { trigger: "manual", userId: s.userId });
+      return afterChange(request, PATH, () =>
+        fragment(LdapStatus({ ctx: pageCtx(web, request), enabled: config().ldapEnabled, last: result, justRan: true }), {
+          flash: result.ok ? { kind: "success", message: "LDAP sync finished." } : { kind: "error", message: "LDAP sync failed; nothing was changed." },
+        }),
+      );
+    })
+    .post("/api/application-configuration/sync-ldap", async ({ request }) => {
+      const p = requireAdminApi(web, request);
+      const result = await runLdapSync(web, { trigger: "manual", userId: p.isStatic ? null : p.userId });
+      if (!result.ok) throw AppError.conflict(`LDAP sync failed; nothing was changed. ${result.error ?? ""}`.trim());
+      return new Response(null, { status: 204 });
+    })
+    .post("/api/application-configuration/test-ldap", async ({ request }) => {
+      requireAdminApi(web, request);
+      const report = await apiCall(() => testLdapConnection(readLdapSettings(web)));
+      return jsonResponse(report);
+    });
+}
+

@@ -1,0 +1,21 @@
+/** LDAP sync as a background job: once at start, then hourly (skipped while LDAP is turned off). */
+import type { Scheduler } from "../lib/scheduler.ts";
+import { readLdapConfig } from "./settings.ts";
+import { runLdapSync, type SyncDeps } from "./sync.ts";
+
+export const LDAP_SYNC_INTERVAL_MS = 60 * 60 * 1000;
+
+export function scheduleLdapSync(deps: SyncDeps, scheduler: Scheduler): void {
+  let first = true;
+  scheduler.every(
+    "ldap-sync",
+    LDAP_SYNC_INTERVAL_MS,
+    async () => {
+      const trigger = first ? "start" : "schedule";
+      first = false;
+      if (!readLdapConfig(deps).ldapEnabled) return;
+      await runLdapSync(deps, { trigger });
+    },
+    { runAtStart: true },
+  );
+}

@@ -1,0 +1,368 @@
+/**
+ * LDAP sync: read the directory, compute a change set, apply it in ONE transaction.
+ * - Users and groups are keyed by the directory's unique id (ldap_id), so renames follow.
+ * - A directory user whose username/email collides with a local user, or whose username breaks
+ *   Latchkey's rule, is skipped and reported, never guessed or merged. Same for group names.
+ * - Membership comes from the group member attribute, holding DNs (member) or usernames (memberUid).
+ * - Members of the admin group are administrators; directory users outside it are not.
+ * - Users gone from the directory are disabled (soft delete, sessions ended) or deleted; groups gone are deleted.
+ * - Fetching happens before anything is written: an unreachable directory changes nothing.
+ * - Passkeys, sessions and local custom claims of synced users stay local and untouched.
+ */
+import type { Database } from "bun:sqlite";
+import type { Config } from "../config.ts";
+import { endAllSessionsOfUser } from "../account/sessions.ts";
+import { USERNAME_PATTERN } from "../admin/users.ts";
+import { recordAuditEvent } from "../audit/audit-log.ts";
+import { getKv, setKv } from "../db/kv.ts";
+import { listGroupNames, listLdapGroups, listLdapUsers, listUserIdentities, setLdapGroupMembers, updateLdapUserRow, type LdapUserValues } from "../db/ldap.ts";
+import { deleteUserRow } from "../db/user-admin.ts";
+import { deleteUserGroupRow, insertUserGroup, listMemberIdsOfGroup, updateUserGroupRow, type UserGroupRow } from "../db/user-groups.ts";
+import { insertUser, type UserRow } from "../db/users.ts";
+import type { Geolocator } from "../audit/geolocation.ts";
+import { nowSeconds, type Clock } from "../lib/clock.ts";
+import type { Log } from "../lib/log.ts";
+import { randomUuid, type Random } from "../lib/random.ts";
+import type { SealedBox } from "../lib/sealed-box.ts";
+import { allValues, fetchDirectory, firstValue, LdapError, type DirectorySnapshot } from "./directory.ts";
+import { missingLdapSettings, readLdapConfig, readLdapSettings, type LdapSettings } from "./settings.ts";
+
+export type SyncDeps = { db: Database; clock: Clock; random: Random; box: SealedBox; config: Config; log: Log; geo?: Geolocator };
+
+export interface Skipped {
+  kind: "user" | "group";
+  /** The entry's DN in the directory. */
+  dn: string;
+  reason: string;
+}
+
+export interface ChangeSet {
+  createUsers: UserRow[];
+  updateUsers: { id: string; username: string; values: LdapUserValues; changed: string[] }[];
+  disableUsers: { id: string; username: string }[];
+  deleteUsers: { id: string; username: string }[];
+  createGroups: UserGroupRow[];
+  updateGroups: { id: string; name: string; friendlyName: string }[];
+  deleteGroups: { id: string; name: string }[];
+  /** Desired members of every directory group that is kept or created. */
+  memberships: { groupId: string; userIds: string[]; changed: boolean }[];
+  skipped: Skipped[];
+}
+
+export interface SyncSummary {
+  usersCreated: number;
+  usersUpdated: number;
+  usersDisabled: number;
+  usersDeleted: number;
+  groupsCreated: number;
+  groupsUpdated: number;
+  groupsDeleted: number;
+  membershipsChanged: number;
+}
+
+export interface SyncResult {
+  ok: boolean;
+  trigger: "start" | "schedule" | "manual";
+  finishedAt: number;
+  summary: SyncSummary;
+  skipped: Skipped[];
+  error: string | null;
+}
+
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const LAST_RESULT_KEY = "ldap.last_sync";
+
+/** "uid=Alice, ou=People,DC=example" → "uid=alice,ou=people,dc=example" (good enough to compare DNs). */
+export function normaliseDn(dn: string): string {
+  return dn
+    .split(/(?<!\\),/)
+    .map((rdn) => rdn.trim().replace(/\s*=\s*/, "="))
+    .join(",")
+    .toLowerCase();
+}
+
+/** The value of the first RDN: "uid=alice,ou=people" → "alice". */
+function firstRdnValue(dn: string): string {
+  const first = dn.split(/(?<!\\),/)[0] ?? "";
+  const i = first.indexOf("=");
+  return i < 0 ? first.trim() : first.slice(i + 1).trim();
+}
+
+/** A group name usable in the `groups` claim: whitespace becomes "_". */
+function claimGroupName(name: string): string {
+  return name.trim().replace(/\s+/g, "_").slice(0, 255);
+}
+
+export function computeLdapChanges(
+  db: Database,
+  s: LdapSettings,
+  dir: DirectorySnapshot,
+  opts: { random: Random; now: number; emailsVerified: boolean },
+): ChangeSet {
+  const cs: ChangeSet = { createUsers: [], updateUsers: [], disableUsers: [], deleteUsers: [], createGroups: [], updateGroups: [], deleteGroups: [], memberships: [], skipped: [] };
+  const existingByLdapId = new Map(listLdapUsers(db).map((u) => [u.ldap_id!, u]));
+  // Identities already taken, by lower-cased username/email → the owning user id.
+  const identities = listUserIdentities(db);
+  const usernameOwner = new Map(identities.map((u) => [u.username.toLowerCase(), u]));
+  const emailOwner = new Map(identities.filter((u) => u.email).map((u) => [u.email!.toLowerCase(), u]));
+
+  // --- Users -------------------------------------------------------------------------------------
+  type Seen = { id: string; dn: string; username: string };
+  const seenLdapIds = new Set<string>();
+  const kept: Seen[] = [];
+  const claimedUsernames = new Map<string, string>(); // lower-cased → ldap id, within this run
+  const claimedEmails = new Map<string, string>();
+  const skipUser = (dn: string, reason: string) => cs.skipped.push({ kind: "user", dn, reason });
+
+  for (const e of dir.users) {
+    const ldapId = firstValue(e, s.attr.userId);
+    if (!ldapId) {
+      skipUser(e.dn, `has no ${s.attr.userId} (the unique id attribute)`);
+      continue;
+    }
+    seenLdapIds.add(ldapId);
+    const existing = existingByLdapId.get(ldapId) ?? null;
+    const username = firstValue(e, s.attr.username);
+    if (!username) {
+      skipUser(e.dn, `has no ${s.attr.username} (the username attribute)`);
+      continue;
+    }
+    if (username.length > 50 || !USERNAME_PATTERN.test(username)) {
+      skipUser(e.dn, `username “${username}” is not allowed: use at most 50 letters, digits and _ . @ -, starting and ending with a letter or digit`);
+      continue;
+    }
+    const emailRaw = firstValue(e, s.attr.email);
+    if (emailRaw && (emailRaw.length > 254 || !EMAIL_PATTERN.test(emailRaw))) {
+      skipUser(e.dn, `email “${emailRaw}” is not a valid address`);
+      continue;
+    }
+    const email = emailRaw || null;
+    const uKey = username.toLowerCase();
+    const owner = usernameOwner.get(uKey);
+    if (owner && owner.ldap_id !== ldapId) {
+      skipUser(e.dn, owner.ldap_id ? `username “${username}” belongs to another directory user` : `username “${username}” is already used by a local user`);
+      continue;
+    }
+    if (claimedUsernames.has(uKey) && claimedUsernames.get(uKey) !== ldapId) {
+      skipUser(e.dn, `username “${username}” appears twice in the directory`);
+      continue;
+    }
+    if (email) {
+      const eKey = email.toLowerCase();
+      const eOwner = emailOwner.get(eKey);
+      if (eOwner && eOwner.ldap_id !== ldapId) {
+        skipUser(e.dn, eOwner.ldap_id ? `email “${email}” belongs to another directory user` : `email “${email}” is already used by a local user`);
+        continue;
+      }
+      if (claimedEmails.has(eKey) && claimedEmails.get(eKey) !== ldapId) {
+        skipUser(e.dn, `email “${email}” appears twice in the directory`);
+        continue;
+      }
+      claimedEmails.set(eKey, ldapId);
+    }
+    claimedUsernames.set(uKey, ldapId);
+
+    const firstName = (firstValue(e, s.attr.firstName) || username).slice(0, 50);
+    const lastName = firstValue(e, s.attr.lastName).slice(0, 50);
+    const displayName = (firstValue(e, s.attr.displayName) || [firstName, lastName].filter(Boolean).join(" ")).slice(0, 100);
+    const values: LdapUserValues = { username, email, first_name: firstName, last_name: lastName, display_name: displayName, is_admin: 0, disabled: 0 };
+    if (existing) {
+      kept.push({ id: existing.id, dn: e.dn, username });
+      cs.updateUsers.push({ id: existing.id, username, values, changed: [] });
+    } else {
+      const row: UserRow = {
+        id: randomUuid(opts.random),
+        ...values,
+        email_verified: opts.emailsVerified ? 1 : 0,
+        locale: null,
+        ldap_id: ldapId,
+        created_at: opts.now,
+        updated_at: opts.now,
+      };
+      cs.createUsers.push(row);
+      kept.push({ id: row.id, dn: e.dn, username });
+    }
+  }
+  for (const u of existingByLdapId.values()) {
+    if (seenLdapIds.has(u.ldap_id!)) continue;
+    if (s.softDeleteUsers) {
+      if (u.disabled === 0) cs.disableUsers.push({ id: u.id, username: u.username });
+    } else cs.deleteUsers.push({ id: u.id, username: u.username });
+  }
+
+  // --- Groups ------------------------------------------------------------------------------------
+  const byDn = new Map(kept.map((k) => [normaliseDn(k.dn), k.id]));
+  const byUsername = new Map(kept.map((k) => [k.username.toLowerCase(), k.id]));
+  const resolveMember = (v: string): string | null => {
+    const value = v.trim();
+    if (value.includes("=")) return byDn.get(normaliseDn(value)) ?? byUsername.get(firstRdnValue(value).toLowerCase()) ?? null;
+    return byUsername.get(value.toLowerCase()) ?? null;
+  };
+  const existingGroups = new Map(listLdapGroups(db).map((g) => [g.ldap_id!, g]));
+  const groupNameOwner = new Map(listGroupNames(db).map((g) => [g.name.toLowerCase(), g]));
+  const seenGroupIds = new Set<string>();
+  const claimedGroupNames = new Map<string, string>();
+  const adminGroup = s.adminGroupName.toLowerCase();
+  const admins = new Set<string>();
+  const skipGroup = (dn: string, reason: string) => cs.skipped.push({ kind: "group", dn, reason });
+
+  for (const e of dir.groups) {
+    const ldapId = firstValue(e, s.attr.groupId);
+    if (!ldapId) {
+      skipGroup(e.dn, `has no ${s.attr.groupId} (the unique id attribute)`);
+      continue;
+    }
+    seenGroupIds.add(ldapId);
+    const rawName = firstValue(e, s.attr.groupName);
+    if (!rawName) {
+      skipGroup(e.dn, `has no ${s.attr.groupName} (the group name attribute)`);
+      continue;
+    }
+    const name = claimGroupName(rawName);
+    const friendlyName = rawName.slice(0, 50);
+    const nKey = name.toLowerCase();
+    const owner = groupNameOwner.get(nKey);
+    if (owner && owner.ldap_id !== ldapId) {
+      skipGroup(e.dn, owner.ldap_id ? `group name “${name}” belongs to another directory group` : `group name “${name}” is already used by a local group`);
+      continue;
+    }
+    if (claimedGroupNames.has(nKey) && claimedGroupNames.get(nKey) !== ldapId) {
+      skipGroup(e.dn, `group name “${name}” appears twice in the directory`);
+      continue;
+    }
+    claimedGroupNames.set(nKey, ldapId);
+    const memberIds = [...new Set(allValues(e, s.attr.groupMember).map(resolveMember).filter((x): x is string => x !== null))].sort();
+    if (adminGroup && (rawName.toLowerCase() === adminGroup || name.toLowerCase() === adminGroup)) for (const m of memberIds) admins.add(m);
+
+    const existing = existingGroups.get(ldapId);
+    if (existing) {
+      if (existing.name !== name || existing.friendly_name !== friendlyName) cs.updateGroups.push({ id: existing.id, name, friendlyName });
+      const before = listMemberIdsOfGroup(db, existing.id).sort();
+      cs.memberships.push({ groupId: existing.id, userIds: memberIds, changed: before.join() !== memberIds.join() });
+    } else {
+      const row: UserGroupRow = { id: randomUuid(opts.random), name, friendly_name: friendlyName, ldap_id: ldapId, created_at: opts.now, updated_at: opts.now };
+      cs.createGroups.push(row);
+      cs.memberships.push({ groupId: row.id, userIds: memberIds, changed: memberIds.length > 0 });
+    }
+  }
+  for (const g of existingGroups.values()) if (!seenGroupIds.has(g.ldap_id!)) cs.deleteGroups.push({ id: g.id, name: g.name });
+
+  // --- Admin flag, then drop updates that change nothing -------------------------------------------
+  for (const u of cs.createUsers) u.is_admin = admins.has(u.id) ? 1 : 0;
+  const existingById = new Map([...existingByLdapId.values()].map((u) => [u.id, u]));
+  cs.updateUsers = cs.updateUsers.filter((upd) => {
+    upd.values.is_admin = admins.has(upd.id) ? 1 : 0;
+    const before = existingById.get(upd.id)!;
+    upd.changed = (Object.keys(upd.values) as (keyof LdapUserValues)[]).filter((k) => before[k] !== upd.values[k]);
+    return upd.changed.length > 0;
+  });
+  return cs;
+}
+
+/** Applies a change set in one transaction: either all of it lands, or none. */
+export function applyLdapChanges(db: Database, cs: ChangeSet, now: number): void {
+  db.transaction(() => {
+    // Deletions and renames first, so freed usernames/group names can be reused in the same run.
+    for (const u of cs.deleteUsers) deleteUserRow(db, u.id);
+    for (const g of cs.deleteGroups) deleteUserGroupRow(db, g.id);
+    for (const u of cs.disableUsers) {
+      db.query("UPDATE users SET disabled = 1, is_admin = 0, updated_at = ? WHERE id = ?").run(now, u.id);
+      db.query("DELETE FROM user_groups_users WHERE user_id = ? AND user_group_id IN (SELECT id FROM user_groups WHERE ldap_id IS NOT NULL)").run(u.id);
+      endAllSessionsOfUser(db, u.id);
+    }
+    for (const u of cs.updateUsers) updateLdapUserRow(db, u.id, u.values, now);
+    for (const g of cs.updateGroups) updateUserGroupRow(db, g.id, { name: g.name, friendly_name: g.friendlyName }, now);
+    for (const u of cs.createUsers) insertUser(db, u);
+    for (const g of cs.createGroups) insertUserGroup(db, g);
+    for (const m of cs.memberships) if (m.changed) setLdapGroupMembers(db, m.groupId, m.userIds);
+  }).immediate();
+}
+
+export function summarise(cs: ChangeSet): SyncSummary {
+  return {
+    usersCreated: cs.createUsers.length,
+    usersUpdated: cs.updateUsers.length,
+    usersDisabled: cs.disableUsers.length,
+    usersDeleted: cs.deleteUsers.length,
+    groupsCreated: cs.createGroups.length,
+    groupsUpdated: cs.updateGroups.length,
+    groupsDeleted: cs.deleteGroups.length,
+    membershipsChanged: cs.memberships.filter((m) => m.changed).length,
+  };
+}
+
+const EMPTY: SyncSummary = { usersCreated: 0, usersUpdated: 0, usersDisabled: 0, usersDeleted: 0, groupsCreated: 0, groupsUpdated: 0, groupsDeleted: 0, membershipsChanged: 0 };
+
+/** One run at a time per database; a second caller waits for the running one's result. */
+const running = new WeakMap<Database, Promise<SyncResult>>();
+
+/**
+ * Runs a sync: fetch (no writes), compute, apply in one transaction, audit the summary (LDAP_SYNC).
+ * Never throws for directory problems: the result says what went wrong, and nothing was changed.
+ */
+export function runLdapSync(deps: SyncDeps, opts: { trigger: SyncResult["trigger"]; userId?: string | null }): Promise<SyncResult> {
+  const current = running.get(deps.db);
+  if (current) return current;
+  const run = syncOnce(deps, opts).finally(() => running.delete(deps.db));
+  running.set(deps.db, run);
+  return run;
+}
+
+async function syncOnce(deps: SyncDeps, opts: { trigger: SyncResult["trigger"]; userId?: string | null }): Promise<SyncResult> {
+  const fail = (error: string): SyncResult => {
+    const r: SyncResult = { ok: false, trigger: opts.trigger, finishedAt: nowSeconds(deps.clock), summary: EMPTY, skipped: [], error };
+    setKv(deps.db, LAST_RESULT_KEY, JSON.stringify(r));
+    deps.log.warn(`LDAP sync failed (nothing was changed): ${error}`);
+    return r;
+  };
+  let settings: LdapSettings;
+  try {
+    settings = readLdapSettings(deps);
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+  if (!settings.enabled) return fail("LDAP sync is turned off.");
+  const missing = missingLdapSettings(settings);
+  if (missing.length) return fail(`Enter ${missing.join(" and ")} first.`);
+  let snapshot: DirectorySnapshot;
+  try {
+    snapshot = await fetchDirectory(settings);
+  } catch (e) {
+    if (e instanceof LdapError) return fail(e.message);
+    throw e;
+  }
+  const now = nowSeconds(deps.clock);
+  const app = readLdapConfig(deps);
+  let cs: ChangeSet;
+  try {
+    cs = computeLdapChanges(deps.db, settings, snapshot, { random: deps.random, now, emailsVerified: app.emailsVerified });
+    applyLdapChanges(deps.db, cs, now);
+  } catch (e) {
+    return fail(`The changes could not be saved, so none were: ${(e as Error).message}`);
+  }
+  const summary = summarise(cs);
+  const result: SyncResult = { ok: true, trigger: opts.trigger, finishedAt: now, summary, skipped: cs.skipped, error: null };
+  setKv(deps.db, LAST_RESULT_KEY, JSON.stringify(result));
+  const changedAnything = Object.values(summary).some((n) => n > 0);
+  if (changedAnything || cs.skipped.length > 0 || opts.trigger === "manual") {
+    recordAuditEvent(deps, "LDAP_SYNC", {
+      userId: opts.userId ?? null,
+      data: { trigger: opts.trigger, ...summary, skipped: cs.skipped.length, skippedEntries: cs.skipped.slice(0, 20) },
+    });
+  }
+  deps.log.info(
+    `LDAP sync: ${summary.usersCreated} users created, ${summary.usersUpdated} updated, ${summary.usersDisabled} disabled, ${summary.usersDeleted} deleted; ` +
+      `${summary.groupsCreated} groups created, ${summary.groupsUpdated} updated, ${summary.groupsDeleted} deleted; ${cs.skipped.length} skipped`,
+  );
+  return result;
+}
+
+export function lastLdapSyncResult(db: Database): SyncResult | null {
+  const raw = getKv(db, LAST_RESULT_KEY);
+  if (!raw) return null;
+  try {
+    return JSON.parse(raw) as SyncResult;
+  } catch {
+    return null;
+  }
+}

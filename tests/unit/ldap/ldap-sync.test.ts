@@ -1,0 +1,242 @@
+/**
+ * LDAP sync against a real OpenLDAP slapd (tests/helpers/slapd.ts), started on loopback for this file.
+ * Skipped, with a message, only when slapd is not installed (tests/setup-system.sh installs it).
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { createSession, findSessionByToken } from "../../../src/account/sessions.ts";
+import { readAppConfig } from "../../../src/admin/app-config.ts";
+import { createUser } from "../../../src/admin/users.ts";
+import { listGroupsOfUser, listMemberIdsOfGroup } from "../../../src/db/user-groups.ts";
+import { findUserById, type UserRow } from "../../../src/db/users.ts";
+import { computeLdapChanges, lastLdapSyncResult, runLdapSync } from "../../../src/ldap/sync.ts";
+import { testLdapConnection } from "../../../src/ldap/connection-test.ts";
+import { readLdapSettings, saveLdapSettings, type LdapSettings } from "../../../src/ldap/settings.ts";
+import { BASE_DN, ROOT_DN, ROOT_PW, slapdInstalled, startSlapd, type Slapd } from "../../helpers/slapd.ts";
+import { makeTestDeps, type TestDeps } from "../../helpers/test-deps.ts";
+
+const installed = slapdInstalled();
+if (!installed) console.warn("SKIP tests/unit/ldap/ldap-sync.test.ts: slapd is not installed (run tests/setup-system.sh)");
+
+const people = `ou=people,${BASE_DN}`;
+const groups = `ou=groups,${BASE_DN}`;
+const person = (uid: string, given: string, sn: string, mail?: string) => ({
+  objectClass: ["inetOrgPerson"],
+  uid,
+  givenName: given,
+  sn,
+  cn: `${given} ${sn}`,
+  ...(mail ? { mail } : {}),
+});
+
+describe.skipIf(!installed)("LDAP sync against slapd", () => {
+  let ldap: Slapd;
+  let deps: TestDeps;
+  const userByName = (username: string) => deps.db.query<UserRow, [string]>("SELECT * FROM users WHERE username = ?").get(username);
+  const groupByName = (name: string) => deps.db.query<{ id: string; name: string; friendly_name: string; ldap_id: string }, [string]>("SELECT * FROM user_groups WHERE name = ?").get(name);
+  const sync = () => runLdapSync(deps, { trigger: "manual" });
+  const snapshotTables = () =>
+    JSON.stringify([
+      deps.db.query("SELECT * FROM users ORDER BY id").all(),
+      deps.db.query("SELECT * FROM user_groups ORDER BY id").all(),
+      deps.db.query("SELECT * FROM user_groups_users ORDER BY user_id, user_group_id").all(),
+    ]);
+
+  beforeAll(async () => {
+    ldap = await startSlapd({ tls: true });
+    await ldap.add(`uid=alice,${people}`, person("alice", "Alice", "Anders", "alice@example.org"));
+    await ldap.add(`uid=bob,${people}`, person("bob", "Bob", "Berg", "bob@example.org"));
+    await ldap.add(`uid=carol,${people}`, person("carol", "Carol", "Chen"));
+    await ldap.add(`uid=bad name,${people}`, person("bad name", "Bad", "Name"));
+    await ldap.add(`uid=dave,${people}`, person("dave", "Dave", "Directory", "dave@example.org"));
+    await ldap.add(`uid=erin,${people}`, person("erin", "Erin", "Email", "owner@example.org"));
+    await ldap.add(`cn=admins,${groups}`, { objectClass: "groupOfNames", cn: "admins", member: [`uid=alice,${people}`] });
+    await ldap.add(`cn=Staff Team,${groups}`, { objectClass: "groupOfNames", cn: "Staff Team", member: [`uid=alice,${people}`, `uid=bob,${people}`, `uid=carol,${people}`] });
+    await ldap.add(`cn=family,${groups}`, { objectClass: "groupOfNames", cn: "family", member: [`uid=bob,${people}`] });
+    deps = makeTestDeps();
+    // Local users that collide with directory users (username "dave"; email of "erin").
+    createUser(deps, { username: "dave", email: "dave.local@example.org", firstName: "Local", lastName: "Dave" });
+    createUser(deps, { username: "owner", email: "owner@example.org", firstName: "Local", lastName: "Owner" });
+    saveLdapSettings(deps, {
+      ldapEnabled: "true",
+      ldapUrl: ldap.url,
+      ldapBindDn: ROOT_DN,
+      ldapBindPassword: ROOT_PW,
+      ldapBase: BASE_DN,
+      ldapAdminGroupName: "admins",
+    });
+  }, 30_000);
+
+  afterAll(async () => {
+    await ldap?.cleanup();
+    deps?.cleanup();
+  });
+
+  test("the bind password is stored sealed, never in clear", () => {
+    const stored = deps.db.query<{ value: string }, []>("SELECT value FROM app_config WHERE key = 'ldapBindPassword'").get()!.value;
+    expect(stored).not.toContain(ROOT_PW);
+    deps.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    expect(readFileSync(deps.config.dbPath).includes(Buffer.from(ROOT_PW))).toBe(false);
+    expect(readLdapSettings(deps).bindPassword).toBe(ROOT_PW);
+    // The generic config API shows the placeholder, not the value.
+    expect(readAppConfig(deps.db, { uiConfigDisabled: false, env: {} }).ldapBindPassword).not.toBe(ROOT_PW);
+  });
+
+  test("first sync creates users, groups, memberships and admins; skips and reports invalid and colliding entries", async () => {
+    const r = await sync();
+    expect(r.error).toBeNull();
+    expect(r.ok).toBe(true);
+    expect(r.summary).toEqual({ usersCreated: 3, usersUpdated: 0, usersDisabled: 0, usersDeleted: 0, groupsCreated: 3, groupsUpdated: 0, groupsDeleted: 0, membershipsChanged: 3 });
+    const alice = userByName("alice")!;
+    expect(alice).toMatchObject({ email: "alice@example.org", first_name: "Alice", last_name: "Anders", display_name: "Alice Anders", is_admin: 1, disabled: 0 });
+    expect(alice.ldap_id).toBe(await ldap.uuidOf(`uid=alice,${people}`));
+    expect(userByName("bob")!.is_admin).toBe(0);
+    expect(userByName("carol")!.email).toBeNull();
+    const staff = groupByName("Staff_Team")!;
+    expect(staff.friendly_name).toBe("Staff Team");
+    expect(listMemberIdsOfGroup(deps.db, staff.id).sort()).toEqual([alice.id, userByName("bob")!.id, userByName("carol")!.id].sort());
+    expect(r.skipped.map((s) => [s.dn, s.reason]).sort()).toEqual(
+      [
+        [`uid=bad name,${people}`, "username “bad name” is not allowed: use at most 50 letters, digits and _ . @ -, starting and ending with a letter or digit"],
+        [`uid=dave,${people}`, "username “dave” is already used by a local user"],
+        [`uid=erin,${people}`, "email “owner@example.org” is already used by a local user"],
+      ].sort(),
+    );
+    // The local users were not touched.
+    expect(userByName("dave")!.ldap_id).toBeNull();
+    expect(userByName("dave")!.first_name).toBe("Local");
+    const audit = deps.db.query<{ data: string }, []>("SELECT data FROM audit_logs WHERE event = 'LDAP_SYNC'").get()!;
+    expect(JSON.parse(audit.data)).toMatchObject({ trigger: "manual", usersCreated: 3, groupsCreated: 3, skipped: 3 });
+    expect(lastLdapSyncResult(deps.db)!.summary.usersCreated).toBe(3);
+  });
+
+  test("a second sync with no directory change changes nothing", async () => {
+    const before = snapshotTables();
+    const r = await sync();
+    expect(r.summary).toEqual({ usersCreated: 0, usersUpdated: 0, usersDisabled: 0, usersDeleted: 0, groupsCreated: 0, groupsUpdated: 0, groupsDeleted: 0, membershipsChanged: 0 });
+    expect(snapshotTables()).toBe(before);
+  });
+
+  test("attribute changes and renames follow the entry's unique id", async () => {
+    const carolId = userByName("carol")!.id;
+    await ldap.replace(`uid=bob,${people}`, "mail", ["robert@example.org"]);
+    await ldap.rename(`uid=carol,${people}`, "uid=caroline");
+    await ldap.replace(`uid=caroline,${people}`, "uid", ["caroline"]);
+    await ldap.rename(`cn=family,${groups}`, "cn=relatives");
+    // What the refint overlay does in a production directory: member DNs follow the rename.
+    await ldap.replace(`cn=Staff Team,${groups}`, "member", [`uid=alice,${people}`, `uid=bob,${people}`, `uid=caroline,${people}`]);
+    const familyId = groupByName("family")!.id;
+    const r = await sync();
+    expect(r.summary).toMatchObject({ usersCreated: 0, usersUpdated: 2, groupsCreated: 0, groupsUpdated: 1 });
+    expect(userByName("bob")!.email).toBe("robert@example.org");
+    expect(userByName("carol")).toBeNull();
+    expect(userByName("caroline")!.id).toBe(carolId);
+    expect(groupByName("relatives")!.id).toBe(familyId);
+    // Membership (by DN) followed the renamed entry.
+    expect(listMemberIdsOfGroup(deps.db, groupByName("Staff_Team")!.id)).toContain(carolId);
+  });
+
+  test("joining and leaving the admin group grants and removes admin", async () => {
+    await ldap.replace(`cn=admins,${groups}`, "member", [`uid=bob,${people}`]);
+    await sync();
+    expect(userByName("alice")!.is_admin).toBe(0);
+    expect(userByName("bob")!.is_admin).toBe(1);
+  });
+
+  test("an unreachable directory changes nothing", async () => {
+    await ldap.del(`uid=caroline,${people}`);
+    const before = snapshotTables();
+    await ldap.stop();
+    try {
+      const r = await sync();
+      expect(r.ok).toBe(false);
+      expect(r.error).toBe(`Could not connect to ${ldap.url}: the connection was refused. Is the server running, and is the port right?`);
+      expect(snapshotTables()).toBe(before);
+      expect(lastLdapSyncResult(deps.db)!.ok).toBe(false);
+    } finally {
+      await ldap.start();
+    }
+  });
+
+  test("a user removed from the directory is disabled (soft delete), sessions ended, passkey-independent", async () => {
+    const carolId = userByName("caroline")!.id;
+    const { token } = createSession(deps, { userId: carolId, amr: ["pwd"] as never, durationMinutes: 60 });
+    const r = await sync();
+    expect(r.summary.usersDisabled).toBe(1);
+    const carol = findUserById(deps.db, carolId)!;
+    expect(carol.disabled).toBe(1);
+    expect(findSessionByToken(deps, token)).toBeNull();
+    expect(listGroupsOfUser(deps.db, carolId)).toEqual([]);
+  });
+
+  test("with soft delete off, a removed user is deleted; a removed group is deleted", async () => {
+    saveLdapSettings(deps, { ldapSoftDeleteUsers: "false" });
+    await ldap.del(`uid=alice,${people}`);
+    await ldap.replace(`cn=Staff Team,${groups}`, "member", [`uid=bob,${people}`]);
+    await ldap.del(`cn=relatives,${groups}`);
+    const r = await sync();
+    expect(r.summary).toMatchObject({ usersDeleted: 2, groupsDeleted: 1 }); // alice, and the already-disabled caroline
+    expect(userByName("alice")).toBeNull();
+    expect(groupByName("relatives")).toBeNull();
+    expect(userByName("bob")!.disabled).toBe(0);
+  });
+
+  test("test connection reports bind and search results in plain words", async () => {
+    const base = readLdapSettings(deps);
+    const ok = await testLdapConnection(base);
+    expect(ok.ok).toBe(true);
+    expect(ok.lines[0]).toEqual({ ok: true, text: `Connected to ${ldap.url} and signed in as ${ROOT_DN}.` });
+    expect(ok.lines[1]!.text).toMatch(/^Found 4 users with \(objectClass=person\) \(for example /);
+    expect(ok.lines[2]!.text).toMatch(/^Found 2 groups with \(objectClass=groupOfNames\)/);
+
+    const badPw = await testLdapConnection({ ...base, bindPassword: "wrong" });
+    expect(badPw).toEqual({ ok: false, lines: [{ ok: false, text: `The directory refused the bind DN “${ROOT_DN}” or its password (invalid credentials).` }] });
+
+    const badHost = await testLdapConnection({ ...base, url: "ldap://127.0.0.1:1" });
+    expect(badHost.lines).toEqual([{ ok: false, text: "Could not connect to ldap://127.0.0.1:1: the connection was refused. Is the server running, and is the port right?" }]);
+
+    const badBase = await testLdapConnection({ ...base, base: "dc=nowhere,dc=org" });
+    expect(badBase.ok).toBe(false);
+    expect(badBase.lines.at(-1)!.text).toBe("The base DN “dc=nowhere,dc=org” does not exist in the directory.");
+  });
+
+  test("LDAPS and StartTLS with a self-signed certificate: refused unless certificate checks are skipped", async () => {
+    const base = readLdapSettings(deps);
+    const ldaps: LdapSettings = { ...base, url: ldap.ldapsUrl! };
+    const refused = await testLdapConnection(ldaps);
+    expect(refused.ok).toBe(false);
+    expect(refused.lines[0]!.text).toStartWith(`The TLS connection to ${ldap.ldapsUrl} failed (`);
+    expect(refused.lines[0]!.text).toEndWith("Use a certificate the server trusts, or turn on “Skip certificate verification”.");
+    expect((await testLdapConnection({ ...ldaps, skipCertVerify: true })).ok).toBe(true);
+    const startTls: LdapSettings = { ...base, url: ldap.url.replace("127.0.0.1", "localhost"), startTls: true };
+    expect((await testLdapConnection(startTls)).ok).toBe(false);
+    expect((await testLdapConnection({ ...startTls, skipCertVerify: true })).ok).toBe(true);
+  });
+});
+
+describe("computeLdapChanges (no server)", () => {
+  test("members given as usernames (memberUid) resolve like DNs", () => {
+    const deps = makeTestDeps();
+    try {
+      const s: LdapSettings = {
+        enabled: true, url: "ldap://x", startTls: false, skipCertVerify: false, bindDn: "", bindPassword: "", base: "dc=x", userFilter: "(uid=*)", groupFilter: "(cn=*)",
+        attr: { userId: "entryUUID", username: "uid", email: "mail", firstName: "givenName", lastName: "sn", displayName: "cn", picture: "", groupMember: "memberUid", groupId: "gidNumber", groupName: "cn" },
+        adminGroupName: "ops", softDeleteUsers: true,
+      };
+      const v = (o: Record<string, string[]>) => new Map(Object.entries(o).map(([k, x]) => [k.toLowerCase(), x]));
+      const cs = computeLdapChanges(
+        deps.db,
+        s,
+        {
+          users: [{ dn: "uid=zoe,dc=x", values: v({ entryUUID: ["u-1"], uid: ["zoe"] }) }],
+          groups: [{ dn: "cn=ops,dc=x", values: v({ gidNumber: ["500"], cn: ["ops"], memberUid: ["ZOE", "ghost"] }) }],
+        },
+        { random: deps.random, now: 1, emailsVerified: false },
+      );
+      expect(cs.createUsers[0]).toMatchObject({ username: "zoe", first_name: "zoe", is_admin: 1, ldap_id: "u-1" });
+      expect(cs.memberships).toEqual([{ groupId: cs.createGroups[0]!.id, userIds: [cs.createUsers[0]!.id], changed: true }]);
+    } finally {
+      deps.cleanup();
+    }
+  });
+});
