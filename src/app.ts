@@ -14,6 +14,7 @@ import { applySecurityHeaders } from "./http/plugins/security-headers.ts";
 import { initRequestMeta } from "./http/request-context.ts";
 import { accountRoutes } from "./http/routes/account.ts";
 import { adminRoutes } from "./http/routes/admin-index.ts";
+import { auditLogRoutes } from "./http/routes/audit-log.ts";
 import { authRoutes } from "./http/routes/auth.ts";
 import { forwardAuthRoutes } from "./http/routes/forward-auth.ts";
 import { healthRoutes } from "./http/routes/health.ts";
@@ -44,6 +45,7 @@ export async function createApp(deps: Deps): Promise<App> {
     .use(authRoutes(web))
     .use(webauthnApiRoutes(web))
     .use(accountRoutes(web))
+    .use(auditLogRoutes(web))
     .use(adminRoutes(web))
     .use(forwardAuthRoutes(web));
 

@@ -8,8 +8,9 @@ import type { Database } from "bun:sqlite";
 import m0001 from "./migrations/0001_initial.sql" with { type: "text" };
 import m0003 from "./migrations/0003_oidc.sql" with { type: "text" };
 import m0004 from "./migrations/0004_admin.sql" with { type: "text" };
-import m0007 from "./migrations/0007_forward_auth.sql" with { type: "text" };
 import m0005 from "./migrations/0005_oidc_protocols.sql" with { type: "text" };
+import m0006 from "./migrations/0006_audit_log.sql" with { type: "text" };
+import m0007 from "./migrations/0007_forward_auth.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -21,8 +22,9 @@ export const MIGRATIONS: Migration[] = [
   { version: 1, name: "initial", sql: m0001 },
   { version: 3, name: "oidc", sql: m0003 },
   { version: 4, name: "admin", sql: m0004 },
-  { version: 7, name: "forward_auth", sql: m0007 },
   { version: 5, name: "oidc_protocols", sql: m0005 },
+  { version: 6, name: "audit_log", sql: m0006 },
+  { version: 7, name: "forward_auth", sql: m0007 },
 ];
 
 export class MigrationError extends Error {

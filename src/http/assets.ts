@@ -15,6 +15,8 @@ import passkeyJsPath from "../../static/js/passkey.js" with { type: "file" };
 import formPostJsPath from "../../static/js/form-post.js" with { type: "file" };
 // @ts-ignore -- a file import: Bun gives the (embedded) path, not a module
 import adminJsPath from "../../static/js/admin.js" with { type: "file" };
+// @ts-ignore -- a file import: Bun gives the (embedded) path, not a module
+import auditLogJsPath from "../../static/js/audit-log.js" with { type: "file" };
 import faviconPath from "../../static/img/favicon.svg" with { type: "file" };
 
 const SOURCES: Record<string, string> = {
@@ -24,6 +26,7 @@ const SOURCES: Record<string, string> = {
   "passkey.js": passkeyJsPath,
   "form-post.js": formPostJsPath,
   "admin.js": adminJsPath,
+  "audit-log.js": auditLogJsPath,
   "favicon.svg": faviconPath,
 };
 

@@ -11,6 +11,7 @@ import { deletePasskey, listPasskeys, renamePasskey, type PasskeyView } from "..
 import { recordReauthentication } from "../../account/sessions.ts";
 import { recordAuditEvent } from "../../audit/audit-log.ts";
 import { findUserById } from "../../db/users.ts";
+import { findCredentialByCredentialId } from "../../db/webauthn.ts";
 import { AppError } from "../../errors.ts";
 import { finishPasskeyAssertion, startPasskeyAssertion } from "../../webauthn/authentication.ts";
 import { authenticatorName } from "../../webauthn/authenticator-names.ts";
@@ -47,6 +48,21 @@ function redirectOf(body: unknown): string | null {
   return safeRedirectPath(body && typeof body === "object" ? (body as Record<string, unknown>).redirect : null);
 }
 
+/**
+ * SIGN_IN_FAILED, with the reason shown to the person, when the assertion names a known passkey:
+ * the owner sees attempts on their account; anonymous noise (no such passkey) is not recorded.
+ */
+function auditFailedSignIn(web: WebDeps, request: Request, response: { id?: unknown }, error: unknown): void {
+  if (!(error instanceof AppError)) return;
+  const owner = typeof response.id === "string" && response.id ? findCredentialByCredentialId(web.db, response.id) : null;
+  if (!owner) return;
+  recordAuditEvent(web, "SIGN_IN_FAILED", {
+    userId: owner.user_id,
+    origin: auditOrigin(request),
+    data: { passkeyName: owner.name, reason: error.message, code: error.code },
+  });
+}
+
 export function webauthnApiRoutes(web: WebDeps) {
   const requireSession = (request: Request) => {
     const session = currentSession(web, request);
@@ -68,6 +84,9 @@ export function webauthnApiRoutes(web: WebDeps) {
         purpose: "login",
         response,
         origin: auditOrigin(request),
+      }).catch((error: unknown) => {
+        auditFailedSignIn(web, request, response, error);
+        throw error;
       });
       startBrowserSession(web, request, user.id, ["phr"]);
       recordAuditEvent(web, "SIGN_IN", { userId: user.id, origin: auditOrigin(request), data: { passkeyName: credential.name } });

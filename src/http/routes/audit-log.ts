@@ -1,0 +1,98 @@
+/**
+ * The audit log over HTTP (Pocket ID paths):
+ * - GET /settings/audit-log: the signed-in person's own events (htmx swaps #audit-list on paging);
+ * - GET /settings/audit-log/global (+ .csv): everyone's, filtered; administrators only (403 otherwise);
+ * - GET /api/audit-logs (own), /api/audit-logs/all (admin, filters), /api/audit-logs/export (admin CSV),
+ *   /api/audit-logs/filters/client-names and /filters/users (admin) — session or X-API-Key.
+ */
+import { Elysia } from "elysia";
+import { auditCsv, auditEntryDto, listAuditEntries, parseAuditQuery, type AuditPage } from "../../audit/audit-queries.ts";
+import { EVENT_TITLES } from "../../audit/event-labels.ts";
+import { listAuditClientNames, listAuditEventNames, listAuditUsers } from "../../db/audit-logs.ts";
+import { nowSeconds } from "../../lib/clock.ts";
+import { AuditList, exportHrefOf, GlobalAuditLogPage, OwnAuditLogPage, type FilterOptions } from "../../../templates/pages/audit-log.tsx";
+import { apiCall, authenticateApiRequest, requireAdminApi, requireAdminPage } from "../admin-auth.ts";
+import { sessionOrLogin } from "../browser-session.ts";
+import { buildPageContext } from "../page-context.ts";
+import { htmlResponse, isHtmx, jsonResponse } from "../responses.ts";
+import type { WebDeps } from "../web-deps.ts";
+
+function pageJson(p: AuditPage) {
+  return {
+    data: p.entries.map(auditEntryDto),
+    pagination: { totalPages: p.totalPages, totalItems: p.totalItems, currentPage: p.page, itemsPerPage: p.limit },
+  };
+}
+
+export function auditLogRoutes(web: WebDeps) {
+  const ctx = (request: Request) => buildPageContext(web, web.assets, request);
+
+  const filterOptions = (): FilterOptions => {
+    const names = new Set([...Object.keys(EVENT_TITLES), ...listAuditEventNames(web.db)]);
+    return {
+      users: listAuditUsers(web.db),
+      events: [...names].sort().map((e) => ({ value: e, label: EVENT_TITLES[e] ?? e })),
+      clients: listAuditClientNames(web.db),
+    };
+  };
+
+  const csvResponse = (query: Record<string, unknown>): Response => {
+    const { filter } = parseAuditQuery(query);
+    const day = new Date(nowSeconds(web.clock) * 1000).toISOString().slice(0, 10);
+    return new Response(auditCsv(web.db, filter), {
+      headers: {
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": `attachment; filename="audit-log-${day}.csv"`,
+        "Cache-Control": "no-store",
+      },
+    });
+  };
+
+  return new Elysia({ name: "audit-log" })
+    .get("/settings/audit-log", ({ request, query }) => {
+      const session = sessionOrLogin(web, request);
+      if (session instanceof Response) return session;
+      const { page, limit } = parseAuditQuery({ page: query.page });
+      const result = listAuditEntries(web.db, { userId: session.userId }, page, limit);
+      if (isHtmx(request)) return htmlResponse(AuditList({ base: "/settings/audit-log", page: result, values: {}, showUser: false }));
+      return htmlResponse(OwnAuditLogPage({ ctx: ctx(request), page: result }));
+    })
+    .get("/settings/audit-log/global", ({ request, query }) => {
+      const session = requireAdminPage(web, request);
+      if (session instanceof Response) return session;
+      const q = parseAuditQuery(query);
+      const result = listAuditEntries(web.db, q.filter, q.page, q.limit);
+      const filtered = Object.values(q.values).some(Boolean);
+      if (isHtmx(request)) {
+        return htmlResponse(AuditList({ base: "/settings/audit-log/global", page: result, values: q.values, showUser: true, exportHref: exportHrefOf(q.values), filtered }));
+      }
+      return htmlResponse(GlobalAuditLogPage({ ctx: ctx(request), page: result, values: q.values, options: filterOptions() }));
+    })
+    .get("/settings/audit-log/global.csv", ({ request, query }) => {
+      const session = requireAdminPage(web, request);
+      if (session instanceof Response) return session;
+      return csvResponse(query);
+    })
+    .get("/api/audit-logs", ({ request, query }) => {
+      const p = authenticateApiRequest(web, request);
+      const { page, limit } = apiCall(() => parseAuditQuery({ page: query["pagination[page]"] ?? query.page, limit: query["pagination[limit]"] ?? query.limit }));
+      return jsonResponse(pageJson(listAuditEntries(web.db, { userId: p.userId }, page, limit)));
+    })
+    .get("/api/audit-logs/all", ({ request, query }) => {
+      requireAdminApi(web, request);
+      const q = apiCall(() => parseAuditQuery(query));
+      return jsonResponse(pageJson(listAuditEntries(web.db, q.filter, q.page, q.limit)));
+    })
+    .get("/api/audit-logs/export", ({ request, query }) => {
+      requireAdminApi(web, request);
+      return apiCall(() => csvResponse(query));
+    })
+    .get("/api/audit-logs/filters/client-names", ({ request }) => {
+      requireAdminApi(web, request);
+      return jsonResponse(listAuditClientNames(web.db));
+    })
+    .get("/api/audit-logs/filters/users", ({ request }) => {
+      requireAdminApi(web, request);
+      return jsonResponse(listAuditUsers(web.db).map((u) => ({ id: u.id, username: u.username, displayName: u.display_name })));
+    });
+}
