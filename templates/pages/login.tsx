@@ -3,7 +3,7 @@ import type { PageContext } from "../page-context.ts";
 import { PasskeyIcon } from "../components/passkey-icons.tsx";
 
 /** Passkey-only sign-in: one button (discoverable assertion) plus passkey autofill where supported. */
-export function LoginPage({ ctx, redirect, notice }: { ctx: PageContext; redirect: string | null; notice?: string }): JSX.Element {
+export function LoginPage({ ctx, redirect, notice, loginHint }: { ctx: PageContext; redirect: string | null; notice?: string; loginHint?: string | null }): JSX.Element {
   const codeLink = redirect ? `/lc?redirect=${encodeURIComponent(redirect)}` : "/lc";
   return (
     <Layout ctx={ctx} title="Sign in" variant="card" scripts={["passkey.js"]}>
@@ -22,7 +22,7 @@ export function LoginPage({ ctx, redirect, notice }: { ctx: PageContext; redirec
         <form class="passkey-login" data-passkey-login-form data-redirect={redirect ?? ""}>
           <div class="field">
             <label for="login-username">Username</label>
-            <input id="login-username" name="username" type="text" autocomplete="username webauthn" placeholder="Pick a saved passkey" autocapitalize="none" spellcheck="false" />
+            <input id="login-username" name="username" type="text" autocomplete="username webauthn" placeholder="Pick a saved passkey" autocapitalize="none" spellcheck="false" value={loginHint ?? undefined} />
             <p class="hint">Optional — the passkey knows who you are.</p>
           </div>
           <button type="submit" class="btn btn-lg btn-block" data-passkey-login data-redirect={redirect ?? ""}>

@@ -69,7 +69,8 @@ export function authRoutes(web: WebDeps) {
       const redirect = safeRedirectPath(query.redirect);
       if (currentSession(web, request) && query.signed_out === undefined) return redirectResponse(redirect ?? homePath(web), 302);
       const notice = query.signed_out !== undefined ? "You have been signed out." : undefined;
-      return htmlResponse(LoginPage({ ctx: ctx(request), redirect, notice }));
+      const loginHint = typeof query.login_hint === "string" ? query.login_hint.slice(0, 256) : null; // OIDC login_hint, passed on by /authorize
+      return htmlResponse(LoginPage({ ctx: ctx(request), redirect, notice, loginHint }));
     })
 
     .get("/logout", ({ request }) => (currentSession(web, request) ? htmlResponse(SignOutPage({ ctx: ctx(request) })) : redirectResponse("/login", 302)))

@@ -69,8 +69,10 @@ function onwardFormAction(uri: string): string {
   return `'self' * ${formActionSource(uri)}`;
 }
 
-function loginUrl(path: "/login" | "/reauthenticate", interactionId: string): string {
-  return `${path}?redirect=${encodeURIComponent(`/authorize?interaction=${interactionId}`)}`;
+function loginUrl(path: "/login" | "/reauthenticate", interactionId: string, loginHint: string | null = null): string {
+  const url = `${path}?redirect=${encodeURIComponent(`/authorize?interaction=${interactionId}`)}`;
+  // OIDC Core 3.1.2.1 login_hint: prefills the username field of the sign-in page.
+  return loginHint ? `${url}&login_hint=${encodeURIComponent(loginHint)}` : url;
 }
 
 export function oidcRoutes(web: WebDeps) {
@@ -92,7 +94,7 @@ export function oidcRoutes(web: WebDeps) {
       case "client-response":
         return renderClientResponse(request, outcome.response);
       case "login":
-        return redirectResponse(loginUrl("/login", outcome.interactionId), 303);
+        return redirectResponse(loginUrl("/login", outcome.interactionId, outcome.loginHint), 303);
       case "reauthenticate":
         return redirectResponse(loginUrl("/reauthenticate", outcome.interactionId), 303);
       case "continue":

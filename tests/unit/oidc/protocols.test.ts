@@ -405,3 +405,19 @@ describe("back-channel logout", () => {
     void other;
   });
 });
+
+describe("login_hint", () => {
+  test("/authorize passes login_hint on to /login, which prefills the username", async () => {
+    w = await makeOidcWorld();
+    const res = await w.authorizeLocation({ login_hint: 'bob"><b>' }, { cookie: null });
+    expect(res.status).toBe(303);
+    const location = res.headers.get("location")!;
+    expect(location).toStartWith("/login?redirect=");
+    expect(new URL(location, "http://x").searchParams.get("login_hint")).toBe('bob"><b>');
+    const page = await w.call(location);
+    const html = await page.text();
+    expect(html).toContain('id="login-username"');
+    expect(html).not.toContain('bob"><b>'); // the quote is escaped: no way out of the attribute
+    expect(html).toMatch(/value="bob(&#34;|&quot;)>/);
+  });
+});
