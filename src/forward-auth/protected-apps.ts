@@ -72,7 +72,8 @@ export function getProtectedApp(db: Database, id: string): ProtectedApp {
 
 function listInput(v: unknown): string[] {
   if (Array.isArray(v)) return v.map(String);
-  if (typeof v === "string") return v.split(/[\s,]+/);
+  // One per line or comma-separated; spaces inside an entry make it invalid rather than two entries.
+  if (typeof v === "string") return v.split(/[\r\n,]+/).map((s) => s.trim());
   return [];
 }
 

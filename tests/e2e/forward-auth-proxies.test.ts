@@ -11,7 +11,8 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { createUserGroup, setGroupMembers } from "../../src/admin/user-groups.ts";
-import { createProtectedApp, setAllowedGroups } from "../../src/forward-auth/protected-apps.ts";
+import { createProtectedApp, IDENTITY_HEADERS, setAllowedGroups } from "../../src/forward-auth/protected-apps.ts";
+import { caddySnippet, nginxSnippet } from "../../src/forward-auth/proxy-snippets.ts";
 import { addVirtualAuthenticator, disablePasskeyAutofill, launchBrowser, type TestBrowser } from "../helpers/browser.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { makeTempDir } from "../helpers/test-deps.ts";
@@ -39,7 +40,10 @@ async function waitForPort(port: number, what: string, logs: () => string): Prom
   throw new Error(`${what} did not start:\n${logs()}`);
 }
 
+/** The nginx snippet the admin page shows, wrapped in a minimal nginx.conf: the docs are what is tested. */
 function nginxConf(dir: string, port: number, latchkey: number, upstream: number): string {
+  const server = nginxSnippet({ appUrl: "", upstream: `127.0.0.1:${latchkey}`, appUpstream: `127.0.0.1:${upstream}`, hosts: ["app.localhost", "denied.localhost"], pathPrefix: "/", passHeaders: [...IDENTITY_HEADERS] })
+    .replace("    # … listen / ssl as usual …", `    listen 127.0.0.1:${port};`);
   return `worker_processes 1;
 error_log ${dir}/error.log warn;
 pid ${dir}/nginx.pid;
@@ -48,61 +52,19 @@ http {
   access_log off;
   client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  server {
-    listen 127.0.0.1:${port};
-    server_name app.localhost denied.localhost;
-
-    location = /latchkey-verify {
-      internal;
-      proxy_pass http://127.0.0.1:${latchkey}/api/forward-auth/verify;
-      proxy_pass_request_body off;
-      proxy_set_header Content-Length "";
-      proxy_set_header X-Original-URL $scheme://$http_host$request_uri;
-      proxy_set_header X-Original-Method $request_method;
-      proxy_set_header X-Forwarded-For $remote_addr;
-    }
-    location = /.latchkey/callback {
-      proxy_pass http://127.0.0.1:${latchkey}/api/forward-auth/callback;
-      proxy_set_header X-Original-URL $scheme://$http_host$request_uri;
-      proxy_set_header X-Forwarded-For $remote_addr;
-    }
-    location / {
-      auth_request /latchkey-verify;
-      auth_request_set $latchkey_redirect $upstream_http_location;
-      auth_request_set $latchkey_user $upstream_http_remote_user;
-      auth_request_set $latchkey_groups $upstream_http_remote_groups;
-      auth_request_set $latchkey_email $upstream_http_remote_email;
-      auth_request_set $latchkey_name $upstream_http_remote_name;
-      error_page 401 =302 $latchkey_redirect;
-      proxy_set_header Remote-User $latchkey_user;
-      proxy_set_header Remote-Groups $latchkey_groups;
-      proxy_set_header Remote-Email $latchkey_email;
-      proxy_set_header Remote-Name $latchkey_name;
-      proxy_pass http://127.0.0.1:${upstream};
-    }
-  }
+${server}
 }
 `;
 }
 
+/** The Caddy snippet the admin page shows, with a global block for a test run (no admin API, no HTTPS). */
 function caddyfile(port: number, latchkey: number, upstream: number): string {
+  const site = caddySnippet({ appUrl: "", upstream: `127.0.0.1:${latchkey}`, appUpstream: `127.0.0.1:${upstream}`, hosts: [`http://app.localhost:${port}`, `http://denied.localhost:${port}`], pathPrefix: "/", passHeaders: [...IDENTITY_HEADERS] });
   return `{
-	admin off
-	auto_https off
+\tadmin off
+\tauto_https off
 }
-http://app.localhost:${port}, http://denied.localhost:${port} {
-	route {
-		request_header -Remote-User
-		request_header -Remote-Groups
-		request_header -Remote-Email
-		request_header -Remote-Name
-		forward_auth 127.0.0.1:${latchkey} {
-			uri /api/forward-auth/verify
-			copy_headers Remote-User Remote-Groups Remote-Email Remote-Name
-		}
-		reverse_proxy 127.0.0.1:${upstream}
-	}
-}
+${site}
 `;
 }
 

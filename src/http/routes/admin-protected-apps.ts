@@ -1,0 +1,124 @@
+/** Admin pages for protected apps (forward-auth): /settings/admin/protected-apps[/new|/:id]. */
+import { Elysia } from "elysia";
+import type { Session } from "../../account/sessions.ts";
+import { listGroupBriefs } from "../../db/protected-apps.ts";
+import {
+  createProtectedApp,
+  deleteProtectedApp,
+  getAllowedGroupIds,
+  getProtectedApp,
+  listProtectedApps,
+  setAllowedGroups,
+  updateProtectedApp,
+  type ProtectedAppInput,
+} from "../../forward-auth/protected-apps.ts";
+import {
+  AppGroupsSection,
+  EMPTY_FORM,
+  NewProtectedAppContent,
+  NewProtectedAppPage,
+  ProtectedAppDetailPage,
+  ProtectedAppForm,
+  ProtectedAppsPage,
+  type ProtectedAppFormValues,
+} from "../../../templates/pages/admin/protected-apps.tsx";
+import { auditAdminChange, requireAdminPage } from "../admin-auth.ts";
+import { afterChange, attempt, formOf, listOf, pageCtx } from "../admin-pages.ts";
+import { htmlResponse, isHtmx, navigate } from "../responses.ts";
+import type { WebDeps } from "../web-deps.ts";
+
+const BASE = "/settings/admin/protected-apps";
+
+export function adminProtectedAppRoutes(web: WebDeps) {
+  const admin = (request: Request, fn: (session: Session) => Response): Response => {
+    const s = requireAdminPage(web, request);
+    return s instanceof Response ? s : fn(s);
+  };
+  const str = (v: unknown) => (typeof v === "string" ? v : "");
+  const groups = () => listGroupBriefs(web.db).map((g) => ({ id: g.id, name: g.name, friendlyName: g.friendly_name }));
+  const formValues = (body: unknown): ProtectedAppFormValues => {
+    const f = formOf(body);
+    return { name: str(f.name), hosts: str(f.hosts), pathPrefix: str(f.pathPrefix), reauthMaxAgeMinutes: str(f.reauthMaxAgeMinutes), passHeaders: listOf(f.passHeaders) };
+  };
+  const inputOf = (v: ProtectedAppFormValues): ProtectedAppInput => ({ ...v, reauthMaxAgeMinutes: v.reauthMaxAgeMinutes.trim() });
+  const detail = (request: Request, id: string, created = false) =>
+    htmlResponse(
+      ProtectedAppDetailPage({
+        ctx: pageCtx(web, request),
+        created,
+        d: { app: getProtectedApp(web.db, id), allowedGroupIds: getAllowedGroupIds(web.db, id), groups: groups(), appUrl: web.config.appUrl, upstream: `latchkey:${web.config.port}` },
+      }),
+    );
+  const groupsSection = (request: Request, id: string, saved: string) =>
+    htmlResponse(AppGroupsSection({ ctx: pageCtx(web, request), app: getProtectedApp(web.db, id), allowedGroupIds: getAllowedGroupIds(web.db, id), groups: groups(), saved }));
+
+  return new Elysia({ name: "admin-protected-apps" })
+    .get(BASE, ({ request, query }) =>
+      admin(request, () => {
+        const names = new Map(groups().map((g) => [g.id, g.friendlyName]));
+        const apps = listProtectedApps(web.db).map((a) => ({ ...a, allowedGroupNames: getAllowedGroupIds(web.db, a.id).map((id) => names.get(id) ?? id) }));
+        const notice = query.deleted ? `Deleted the protected app ${String(query.deleted)}.` : undefined;
+        return htmlResponse(ProtectedAppsPage({ ctx: pageCtx(web, request), apps, notice }));
+      }),
+    )
+    .get(`${BASE}/new`, ({ request }) => admin(request, () => htmlResponse(NewProtectedAppPage({ ctx: pageCtx(web, request), values: EMPTY_FORM }))))
+    .post(BASE, ({ request, body }) =>
+      admin(request, (session) => {
+        const values = formValues(body);
+        const r = attempt(() => createProtectedApp(web, inputOf(values)));
+        if (!r.ok) {
+          const ctx = pageCtx(web, request);
+          return htmlResponse(isHtmx(request) ? NewProtectedAppContent({ ctx, values, errors: r.errors }) : NewProtectedAppPage({ ctx, values, errors: r.errors }), { status: 422 });
+        }
+        auditAdminChange(web, request, session, { entity: "protected_app", action: "create", id: r.value.id, changes: { name: r.value.name, hosts: r.value.hosts, pathPrefix: r.value.pathPrefix } });
+        return navigate(request, `${BASE}/${r.value.id}?created=1`);
+      }),
+    )
+    .get(`${BASE}/:id`, ({ request, params, query }) => admin(request, () => detail(request, params.id, query.created === "1")))
+    .post(`${BASE}/:id`, ({ request, params, body }) =>
+      admin(request, (session) => {
+        getProtectedApp(web.db, params.id);
+        const values = formValues(body);
+        const ctx = pageCtx(web, request);
+        const action = `${BASE}/${params.id}`;
+        const r = attempt(() => updateProtectedApp(web, params.id, inputOf(values)));
+        if (!r.ok) return htmlResponse(ProtectedAppForm({ ctx, action, values, creating: false, errors: r.errors, target: "#protected-app-form" }), { status: 422 });
+        auditAdminChange(web, request, session, {
+          entity: "protected_app",
+          action: "update",
+          id: params.id,
+          changes: { name: r.value.name, hosts: r.value.hosts, pathPrefix: r.value.pathPrefix, reauthMaxAgeMinutes: r.value.reauthMaxAgeMinutes, passHeaders: r.value.passHeaders },
+        });
+        // The snippets on the page depend on hosts and headers: a full reload keeps them in step.
+        return isHtmx(request) ? new Response(null, { status: 204, headers: { "HX-Refresh": "true" } }) : afterChange(request, action, () => detail(request, params.id));
+      }),
+    )
+    .post(`${BASE}/:id/groups`, ({ request, params, body }) =>
+      admin(request, (session) => {
+        const ids = setAllowedGroups(web.db, params.id, listOf(formOf(body).userGroupIds));
+        auditAdminChange(web, request, session, { entity: "protected_app", action: "set_allowed_groups", id: params.id, changes: { userGroupIds: ids } });
+        return afterChange(request, `${BASE}/${params.id}`, () => groupsSection(request, params.id, "Allowed groups saved."));
+      }),
+    )
+    .post(`${BASE}/:id/restrict`, ({ request, params }) =>
+      admin(request, (session) => {
+        updateProtectedApp(web, params.id, { isGroupRestricted: true });
+        auditAdminChange(web, request, session, { entity: "protected_app", action: "restrict", id: params.id });
+        return afterChange(request, `${BASE}/${params.id}`, () => groupsSection(request, params.id, "Restricted to the chosen groups."));
+      }),
+    )
+    .post(`${BASE}/:id/unrestrict`, ({ request, params }) =>
+      admin(request, (session) => {
+        updateProtectedApp(web, params.id, { isGroupRestricted: false });
+        auditAdminChange(web, request, session, { entity: "protected_app", action: "unrestrict", id: params.id });
+        return afterChange(request, `${BASE}/${params.id}`, () => groupsSection(request, params.id, "Everyone with an account may use this app now."));
+      }),
+    )
+    .post(`${BASE}/:id/delete`, ({ request, params }) =>
+      admin(request, (session) => {
+        const app = deleteProtectedApp(web.db, params.id);
+        auditAdminChange(web, request, session, { entity: "protected_app", action: "delete", id: app.id, changes: { name: app.name } });
+        return navigate(request, `${BASE}?deleted=${encodeURIComponent(app.name)}`);
+      }),
+    );
+}
