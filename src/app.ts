@@ -8,6 +8,7 @@ import type { Deps } from "./deps.ts";
 import { loadAssets } from "./http/assets.ts";
 import { createProxyTrust, resolveClientIp } from "./http/client-ip.ts";
 import { enforceRequestLimits } from "./http/plugins/request-limits.ts";
+import { checkRequestBudgets, type Settle } from "./http/plugins/request-budgets.ts";
 import { verifyCsrf } from "./http/plugins/csrf.ts";
 import { errorToResponse } from "./http/plugins/errors.ts";
 import { applySecurityHeaders } from "./http/plugins/security-headers.ts";
@@ -64,13 +65,16 @@ export async function createApp(deps: Deps): Promise<App> {
       setCookies: [],
     });
     let response: Response;
+    let settle: Settle = () => {};
     try {
       if (limited.error) throw limited.error;
+      settle = await checkRequestBudgets(web, request, url.pathname);
       await verifyCsrf(web, request, url.pathname);
       response = await handler(request);
     } catch (error) {
       response = errorToResponse(web, assets, request, error);
     }
+    settle(response.status);
     // Responses from fetch() or Response.redirect() have immutable headers: copy once.
     try {
       response.headers.set("X-Request-Id", meta.id);
