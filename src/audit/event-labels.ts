@@ -52,6 +52,7 @@ const ENTITY_NAMES: Record<string, string> = {
   application_image: "branding image",
   passkey: "passkey",
   session: "session",
+  protected_app: "protected app",
 };
 
 const ACTION_NAMES: Record<string, string> = {
@@ -59,7 +60,7 @@ const ACTION_NAMES: Record<string, string> = {
   update: "Updated",
   delete: "Deleted",
   revoke: "Revoked",
-  revoke_all: "Revoked every",
+  revoke_all: "Revoked all",
   renew: "Renewed",
   upload: "Uploaded",
   create_secret: "Created a secret for",

@@ -1,0 +1,76 @@
+/** Devices from user agents, events in plain words, CSV cells. */
+import { describe, expect, test } from "bun:test";
+import { csvCell } from "../../../src/audit/audit-queries.ts";
+import { describeEvent } from "../../../src/audit/event-labels.ts";
+import { describeDevice } from "../../../src/audit/user-agent.ts";
+
+describe("describeDevice: Browser on OS", () => {
+  test.each([
+    ["Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0", "Firefox 133 on Windows"],
+    ["Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36", "Chrome 131 on macOS"],
+    ["Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.2903.70", "Edge 131 on Windows"],
+    ["Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1", "Safari 17.4 on iOS 17.4"],
+    ["Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/131.0.6778.73 Mobile/15E148 Safari/604.1", "Chrome 131 on iOS 18.1"],
+    ["Mozilla/5.0 (iPad; CPU OS 16_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.6 Mobile/15E148 Safari/604.1", "Safari 16.6 on iPadOS 16.6"],
+    ["Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.6778.81 Mobile Safari/537.36", "Chrome 131 on Android 14"],
+    ["Mozilla/5.0 (Linux; Android 13; SM-S901B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/23.0 Chrome/115.0.0.0 Mobile Safari/537.36", "Samsung Internet 23 on Android 13"],
+    ["Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 OPR/115.0.0.0", "Opera 115 on Linux"],
+    ["Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0", "Firefox 132 on Ubuntu"],
+    ["Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36", "Chrome 131 on ChromeOS"],
+    ["curl/8.5.0", "curl 8"],
+    ["Mozilla/5.0 (Windows NT 6.1; Win64; x64)", "Unknown browser on Windows 7"],
+    ["SomeBot", "SomeBot"],
+    ["", "Unknown device"],
+  ])("%s", (ua, expected) => {
+    expect(describeDevice(ua)).toBe(expected);
+  });
+  test("null and very long unknown agents", () => {
+    expect(describeDevice(null)).toBe("Unknown device");
+    expect(describeDevice("x".repeat(300))).toBe(`${"x".repeat(40)}…`);
+  });
+});
+
+describe("describeEvent", () => {
+  test("plain words with the facts that matter", () => {
+    expect(describeEvent("SIGN_IN", { passkeyName: "YubiKey" })).toEqual({ title: "Signed in with a passkey", detail: "YubiKey", tone: "success" });
+    expect(describeEvent("SIGN_IN_FAILED", { passkeyName: "YubiKey", reason: "Wrong site." })).toEqual({ title: "Sign-in failed", detail: "YubiKey · Wrong site.", tone: "warning" });
+    expect(describeEvent("ACCOUNT_CREATED", { method: "initial setup" }).detail).toBe("initial setup");
+    expect(describeEvent("ACCOUNT_CREATED", { via: "signup_token" }).detail).toBe("signup token");
+    expect(describeEvent("PASSKEY_RENAMED", { oldName: "A", passkeyName: "B" }).detail).toBe("A → B");
+    expect(describeEvent("NEW_CLIENT_AUTHORIZATION", { clientName: "Grafana" })).toEqual({ title: "Allowed a new app", detail: "Grafana", tone: "neutral" });
+    expect(describeEvent("REFRESH_TOKEN_REUSE", { clientName: "Grafana" }).tone).toBe("danger");
+    expect(describeEvent("SIGN_OUT", { everywhere: true, sessions: 3 }).detail).toBe("everywhere");
+    expect(describeEvent("SOMETHING_NEW", {})).toEqual({ title: "Something new", detail: null, tone: "neutral" });
+  });
+  test("administrator changes say what changed", () => {
+    expect(describeEvent("ADMIN_CHANGE", { entity: "user", action: "update", id: "u1", changes: { fields: ["email"] }, via: "session" })).toEqual({
+      title: "Updated user",
+      detail: 'fields: ["email"]',
+      tone: "neutral",
+    });
+    expect(describeEvent("ADMIN_CHANGE", { entity: "oidc_client", action: "create_secret", id: "c", changes: { secretId: "s1" }, via: "api_key" }).title).toBe("Created a secret for OIDC client");
+    expect(describeEvent("ADMIN_CHANGE", { entity: "session", action: "revoke_all", id: "u" }).title).toBe("Revoked all sessions");
+    expect(describeEvent("ADMIN_CHANGE", { entity: "application_configuration", action: "update", changes: { keys: ["appName"] }, via: "api_key" }).detail).toBe('keys: ["appName"] · via API key');
+    expect(describeEvent("ADMIN_CHANGE", { entity: "user", action: "update", changes: { name: { from: "a", to: "b" } } }).detail).toBe('name: "a" → "b"');
+  });
+});
+
+describe("csvCell (OWASP CSV injection)", () => {
+  test.each([
+    ["=1+1", `"'=1+1"`],
+    ["+SUM(A1)", `"'+SUM(A1)"`],
+    ["-2", `"'-2"`],
+    ["@cmd", `"'@cmd"`],
+    ["\tx", `"'\tx"`],
+    ["\rx", `"'\rx"`],
+    ['say "hi"', `"say ""hi"""`],
+    ["a,b\nc", `"a,b\nc"`],
+    ["plain", `"plain"`],
+  ])("%p", (input, out) => expect(csvCell(input)).toBe(out));
+  test("null and numbers", () => {
+    expect(csvCell(null)).toBe('""');
+    expect(csvCell(undefined)).toBe('""');
+    expect(csvCell(42)).toBe('"42"');
+    expect(csvCell(-3)).toBe(`"'-3"`);
+  });
+});
