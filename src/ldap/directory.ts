@@ -117,7 +117,7 @@ export async function searchEntries(client: Client, s: LdapSettings, filter: str
 
 export function userAttributes(s: LdapSettings): string[] {
   const a = s.attr;
-  return [a.userId, a.username, a.email, a.firstName, a.lastName, a.displayName];
+  return [a.userId, a.username, a.email, a.firstName, a.lastName, a.displayName, a.picture];
 }
 
 export function groupAttributes(s: LdapSettings): string[] {

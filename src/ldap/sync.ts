@@ -8,6 +8,7 @@
  * - Users gone from the directory are disabled (soft delete, sessions ended) or deleted; groups gone are deleted.
  * - Fetching happens before anything is written: an unreachable directory changes nothing.
  * - Passkeys, sessions and local custom claims of synced users stay local and untouched.
+ * - With a picture attribute mapped (jpegPhoto, thumbnailPhoto), a PNG/JPEG/GIF/WebP photo becomes the profile picture.
  */
 import type { Database } from "bun:sqlite";
 import type { Config } from "../config.ts";
@@ -19,6 +20,8 @@ import { listGroupNames, listLdapGroups, listLdapUsers, listUserIdentities, setL
 import { deleteUserRow } from "../db/user-admin.ts";
 import { deleteUserGroupRow, insertUserGroup, listMemberIdsOfGroup, updateUserGroupRow, type UserGroupRow } from "../db/user-groups.ts";
 import { insertUser, type UserRow } from "../db/users.ts";
+import { findProfilePicture, upsertProfilePicture } from "../db/profile-pictures.ts";
+import { MAX_PICTURE_BYTES } from "../admin/profile-pictures.ts";
 import type { Geolocator } from "../audit/geolocation.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import type { Log } from "../lib/log.ts";
@@ -46,6 +49,8 @@ export interface ChangeSet {
   deleteGroups: { id: string; name: string }[];
   /** Desired members of every directory group that is kept or created. */
   memberships: { groupId: string; userIds: string[]; changed: boolean }[];
+  /** Profile pictures from the directory (only when the picture attribute is mapped and the bytes changed). */
+  pictures: { userId: string; data: Uint8Array; type: string }[];
   skipped: Skipped[];
 }
 
@@ -58,6 +63,7 @@ export interface SyncSummary {
   groupsUpdated: number;
   groupsDeleted: number;
   membershipsChanged: number;
+  picturesUpdated: number;
 }
 
 export interface SyncResult {
@@ -88,6 +94,21 @@ function firstRdnValue(dn: string): string {
   return i < 0 ? first.trim() : first.slice(i + 1).trim();
 }
 
+/** A directory photo (base64 from directory.ts) if it is a PNG, JPEG, GIF or WebP of at most 2 MiB; else null. */
+function pictureOf(base64: string): { data: Uint8Array; type: string } | null {
+  if (!base64) return null;
+  const data = new Uint8Array(Buffer.from(base64, "base64"));
+  if (data.length === 0 || data.length > MAX_PICTURE_BYTES) return null;
+  const head = Buffer.from(data.subarray(0, 12));
+  const type =
+    head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff ? "image/jpeg"
+    : head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) ? "image/png"
+    : head.subarray(0, 4).toString("latin1") === "GIF8" ? "image/gif"
+    : head.subarray(0, 4).toString("latin1") === "RIFF" && head.subarray(8, 12).toString("latin1") === "WEBP" ? "image/webp"
+    : null;
+  return type ? { data, type } : null;
+}
+
 /** A group name usable in the `groups` claim: whitespace becomes "_". */
 function claimGroupName(name: string): string {
   return name.trim().replace(/\s+/g, "_").slice(0, 255);
@@ -99,7 +120,7 @@ export function computeLdapChanges(
   dir: DirectorySnapshot,
   opts: { random: Random; now: number; emailsVerified: boolean },
 ): ChangeSet {
-  const cs: ChangeSet = { createUsers: [], updateUsers: [], disableUsers: [], deleteUsers: [], createGroups: [], updateGroups: [], deleteGroups: [], memberships: [], skipped: [] };
+  const cs: ChangeSet = { createUsers: [], updateUsers: [], disableUsers: [], deleteUsers: [], createGroups: [], updateGroups: [], deleteGroups: [], memberships: [], pictures: [], skipped: [] };
   const existingByLdapId = new Map(listLdapUsers(db).map((u) => [u.ldap_id!, u]));
   // Identities already taken, by lower-cased username/email → the owning user id.
   const identities = listUserIdentities(db);
@@ -166,9 +187,14 @@ export function computeLdapChanges(
     const lastName = firstValue(e, s.attr.lastName).slice(0, 50);
     const displayName = (firstValue(e, s.attr.displayName) || [firstName, lastName].filter(Boolean).join(" ")).slice(0, 100);
     const values: LdapUserValues = { username, email, first_name: firstName, last_name: lastName, display_name: displayName, is_admin: 0, disabled: 0 };
+    const picture = s.attr.picture ? pictureOf(firstValue(e, s.attr.picture)) : null;
     if (existing) {
       kept.push({ id: existing.id, dn: e.dn, username });
       cs.updateUsers.push({ id: existing.id, username, values, changed: [] });
+      if (picture) {
+        const current = findProfilePicture(db, existing.id);
+        if (!current || Buffer.compare(Buffer.from(current.data), Buffer.from(picture.data)) !== 0) cs.pictures.push({ userId: existing.id, ...picture });
+      }
     } else {
       const row: UserRow = {
         id: randomUuid(opts.random),
@@ -181,6 +207,7 @@ export function computeLdapChanges(
       };
       cs.createUsers.push(row);
       kept.push({ id: row.id, dn: e.dn, username });
+      if (picture) cs.pictures.push({ userId: row.id, ...picture });
     }
   }
   for (const u of existingByLdapId.values()) {
@@ -275,6 +302,7 @@ export function applyLdapChanges(db: Database, cs: ChangeSet, now: number): void
     for (const u of cs.createUsers) insertUser(db, u);
     for (const g of cs.createGroups) insertUserGroup(db, g);
     for (const m of cs.memberships) if (m.changed) setLdapGroupMembers(db, m.groupId, m.userIds);
+    for (const p of cs.pictures) upsertProfilePicture(db, { user_id: p.userId, data: p.data, content_type: p.type, updated_at: now });
   }).immediate();
 }
 
@@ -288,10 +316,11 @@ export function summarise(cs: ChangeSet): SyncSummary {
     groupsUpdated: cs.updateGroups.length,
     groupsDeleted: cs.deleteGroups.length,
     membershipsChanged: cs.memberships.filter((m) => m.changed).length,
+    picturesUpdated: cs.pictures.length,
   };
 }
 
-const EMPTY: SyncSummary = { usersCreated: 0, usersUpdated: 0, usersDisabled: 0, usersDeleted: 0, groupsCreated: 0, groupsUpdated: 0, groupsDeleted: 0, membershipsChanged: 0 };
+const EMPTY: SyncSummary = { usersCreated: 0, usersUpdated: 0, usersDisabled: 0, usersDeleted: 0, groupsCreated: 0, groupsUpdated: 0, groupsDeleted: 0, membershipsChanged: 0, picturesUpdated: 0 };
 
 /** One run at a time per database; a second caller waits for the running one's result. */
 const running = new WeakMap<Database, Promise<SyncResult>>();

@@ -37,6 +37,7 @@ function summaryLine(r: SyncResult): string {
     [s.groupsUpdated, "group updated", "groups updated"],
     [s.groupsDeleted, "group deleted", "groups deleted"],
     [s.membershipsChanged, "group's members changed", "groups' members changed"],
+    [s.picturesUpdated ?? 0, "profile picture updated", "profile pictures updated"],
   ] as const;
   const said = parts.filter(([n]) => n > 0).map(([n, one, many]) => `${n} ${n === 1 ? one : many}`);
   return said.length ? `${said.join(", ")}.` : "Everything was already up to date.";
@@ -141,6 +142,7 @@ export function LdapForm(p: { ctx: PageContext; values: LdapFormValues; readOnly
             <Field name="ldapAttributeUserFirstName" label="First name attribute" value={v("ldapAttributeUserFirstName")} error={e.ldapAttributeUserFirstName} disabled={ro} />
             <Field name="ldapAttributeUserLastName" label="Last name attribute" value={v("ldapAttributeUserLastName")} error={e.ldapAttributeUserLastName} disabled={ro} />
             <Field name="ldapAttributeUserDisplayName" label="Display name attribute" value={v("ldapAttributeUserDisplayName")} error={e.ldapAttributeUserDisplayName} disabled={ro} />
+            <Field name="ldapAttributeUserProfilePicture" label="Profile picture attribute" value={v("ldapAttributeUserProfilePicture")} error={e.ldapAttributeUserProfilePicture} disabled={ro} placeholder="jpegPhoto" hint="JPEG, PNG, GIF or WebP up to 2 MB; empty to keep pictures local." />
           </div>
           <Toggle name="ldapSoftDeleteUsers" label="Disable users removed from the directory (instead of deleting them)" checked={b("ldapSoftDeleteUsers")} disabled={ro} value="true" hint="Disabled users keep their passkeys and history and come back if they reappear." />
         </section>

@@ -3,6 +3,7 @@
  * Skipped, with a message, only when slapd is not installed (tests/setup-system.sh installs it).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Attribute, Change } from "ldapts";
 import { readFileSync } from "node:fs";
 import { createSession, findSessionByToken } from "../../../src/account/sessions.ts";
 import { readAppConfig } from "../../../src/admin/app-config.ts";
@@ -19,6 +20,8 @@ const installed = slapdInstalled();
 if (!installed) console.warn("SKIP tests/unit/ldap/ldap-sync.test.ts: slapd is not installed (run tests/setup-system.sh)");
 
 const people = `ou=people,${BASE_DN}`;
+/** The start of a JPEG (SOI + APP0 JFIF): enough for the type check. */
+const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0xff, 0xd9]);
 const groups = `ou=groups,${BASE_DN}`;
 const person = (uid: string, given: string, sn: string, mail?: string) => ({
   objectClass: ["inetOrgPerson"],
@@ -64,6 +67,7 @@ describe.skipIf(!installed)("LDAP sync against slapd", () => {
       ldapBindPassword: ROOT_PW,
       ldapBase: BASE_DN,
       ldapAdminGroupName: "admins",
+      ldapAttributeUserProfilePicture: "jpegPhoto",
     });
   }, 30_000);
 
@@ -86,7 +90,7 @@ describe.skipIf(!installed)("LDAP sync against slapd", () => {
     const r = await sync();
     expect(r.error).toBeNull();
     expect(r.ok).toBe(true);
-    expect(r.summary).toEqual({ usersCreated: 3, usersUpdated: 0, usersDisabled: 0, usersDeleted: 0, groupsCreated: 3, groupsUpdated: 0, groupsDeleted: 0, membershipsChanged: 3 });
+    expect(r.summary).toEqual({ usersCreated: 3, usersUpdated: 0, usersDisabled: 0, usersDeleted: 0, groupsCreated: 3, groupsUpdated: 0, groupsDeleted: 0, membershipsChanged: 3, picturesUpdated: 0 });
     const alice = userByName("alice")!;
     expect(alice).toMatchObject({ email: "alice@example.org", first_name: "Alice", last_name: "Anders", display_name: "Alice Anders", is_admin: 1, disabled: 0 });
     expect(alice.ldap_id).toBe(await ldap.uuidOf(`uid=alice,${people}`));
@@ -113,13 +117,14 @@ describe.skipIf(!installed)("LDAP sync against slapd", () => {
   test("a second sync with no directory change changes nothing", async () => {
     const before = snapshotTables();
     const r = await sync();
-    expect(r.summary).toEqual({ usersCreated: 0, usersUpdated: 0, usersDisabled: 0, usersDeleted: 0, groupsCreated: 0, groupsUpdated: 0, groupsDeleted: 0, membershipsChanged: 0 });
+    expect(r.summary).toEqual({ usersCreated: 0, usersUpdated: 0, usersDisabled: 0, usersDeleted: 0, groupsCreated: 0, groupsUpdated: 0, groupsDeleted: 0, membershipsChanged: 0, picturesUpdated: 0 });
     expect(snapshotTables()).toBe(before);
   });
 
   test("attribute changes and renames follow the entry's unique id", async () => {
     const carolId = userByName("carol")!.id;
     await ldap.replace(`uid=bob,${people}`, "mail", ["robert@example.org"]);
+    await ldap.admin((c) => c.modify(`uid=bob,${people}`, new Change({ operation: "add", modification: new Attribute({ type: "jpegPhoto", values: [JPEG] }) })));
     await ldap.rename(`uid=carol,${people}`, "uid=caroline");
     await ldap.replace(`uid=caroline,${people}`, "uid", ["caroline"]);
     await ldap.rename(`cn=family,${groups}`, "cn=relatives");
@@ -127,7 +132,12 @@ describe.skipIf(!installed)("LDAP sync against slapd", () => {
     await ldap.replace(`cn=Staff Team,${groups}`, "member", [`uid=alice,${people}`, `uid=bob,${people}`, `uid=caroline,${people}`]);
     const familyId = groupByName("family")!.id;
     const r = await sync();
-    expect(r.summary).toMatchObject({ usersCreated: 0, usersUpdated: 2, groupsCreated: 0, groupsUpdated: 1 });
+    expect(r.summary).toMatchObject({ usersCreated: 0, usersUpdated: 2, groupsCreated: 0, groupsUpdated: 1, picturesUpdated: 1 });
+    const picture = deps.db.query<{ data: Uint8Array; content_type: string }, [string]>("SELECT data, content_type FROM profile_pictures WHERE user_id = ?").get(userByName("bob")!.id)!;
+    expect(picture.content_type).toBe("image/jpeg");
+    expect(Buffer.from(picture.data).equals(JPEG)).toBe(true);
+    // The same photo again is not rewritten.
+    expect((await sync()).summary.picturesUpdated).toBe(0);
     expect(userByName("bob")!.email).toBe("robert@example.org");
     expect(userByName("carol")).toBeNull();
     expect(userByName("caroline")!.id).toBe(carolId);
