@@ -70,14 +70,14 @@ function whereOf(f: AuditLogFilter): { sql: string; params: SQLQueryBindings[] }
   return { sql: parts.length ? `WHERE ${parts.join(" AND ")}` : "", params };
 }
 
-/** Newest first (ties broken by id, so pages never overlap). */
+/** Newest first; ties (same second) in insertion order, newest first, so pages never overlap. */
 export function listAuditLogs(db: Database, filter: AuditLogFilter, limit: number, offset: number): AuditLogListRow[] {
   const w = whereOf(filter);
   return db
     .query<AuditLogListRow, SQLQueryBindings[]>(
       `SELECT a.*, u.username AS username, u.display_name AS display_name
        FROM audit_logs a LEFT JOIN users u ON u.id = a.user_id
-       ${w.sql} ORDER BY a.created_at DESC, a.id DESC LIMIT ? OFFSET ?`,
+       ${w.sql} ORDER BY a.created_at DESC, a.rowid DESC LIMIT ? OFFSET ?`,
     )
     .all(...w.params, limit, offset);
 }
@@ -88,7 +88,7 @@ export function countAuditLogs(db: Database, filter: AuditLogFilter): number {
 }
 
 export function listAuditLogsOfUser(db: Database, userId: string, limit: number, offset: number): AuditLogRow[] {
-  return db.query<AuditLogRow, [string, number, number]>("SELECT * FROM audit_logs WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?").all(userId, limit, offset);
+  return db.query<AuditLogRow, [string, number, number]>("SELECT * FROM audit_logs WHERE user_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?").all(userId, limit, offset);
 }
 
 /** Deletes rows older than `before` (Unix seconds); returns how many. */

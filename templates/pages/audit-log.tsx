@@ -211,7 +211,7 @@ export function GlobalAuditLogPage(p: { ctx: PageContext; page: AuditPage; value
           <Select name="client" label="App" value={v.client} all="Every app" options={p.options.clients.map((c) => ({ value: c, label: c }))} />
           <div class="field">
             <label for="f-ip">IP address</label>
-            <input id="f-ip" name="ip" value={v.ip} placeholder="203.0.113.7 or 203.0.113.*" autocomplete="off" inputmode="text" />
+            <input id="f-ip" type="text" name="ip" value={v.ip} placeholder="203.0.113.7 or 203.0.113.*" autocomplete="off" inputmode="text" />
           </div>
           <div class="field">
             <label for="f-from">From</label>
