@@ -21,6 +21,7 @@ import { recordAuditEvent } from "../audit/audit-log.ts";
 import type { Session } from "../account/sessions.ts";
 import {
   consumeForwardAuthCode,
+  deleteExpiredForwardAuthRows,
   extendForwardAuthSession,
   findForwardAuthIdentity,
   findLiveSessionExpiry,
@@ -217,6 +218,8 @@ export function startForwardAuth(
   deps: ForwardAuthDeps,
   input: { rd: unknown; session: Session | null; cookieDomain: string | null; origin: AuditOrigin },
 ): StartOutcome {
+  // Housekeeping where rows are created (as challenges do): expired cookies and codes go here.
+  deleteExpiredForwardAuthRows(deps.db, nowSeconds(deps.clock));
   const target = validateReturnUrl(input.rd, listProtectedApps(deps.db));
   if (!target) return { kind: "invalid_return_url" };
   const { session } = input;

@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Page } from "playwright-core";
+import { createSession } from "../../src/account/sessions.ts";
 import { createUserGroup, setGroupMembers } from "../../src/admin/user-groups.ts";
+import { createUser } from "../../src/admin/users.ts";
 import { createProtectedApp, IDENTITY_HEADERS, setAllowedGroups } from "../../src/forward-auth/protected-apps.ts";
 import { caddySnippet, nginxSnippet } from "../../src/forward-auth/proxy-snippets.ts";
 import { addVirtualAuthenticator, disablePasskeyAutofill, launchBrowser, type TestBrowser } from "../helpers/browser.ts";
@@ -173,6 +175,28 @@ describe.skipIf(!available)("forward-auth behind real nginx and Caddy", () => {
     }
   }, 30_000);
 
+  test("a person without an email: the app gets an empty Remote-Email, never a placeholder or a client's value", async () => {
+    const user = createUser(server.deps, { username: "noemail", email: null, firstName: "Zoë", lastName: "Ñ" });
+    const family = server.deps.db.query<{ id: string }, []>("SELECT id FROM user_groups WHERE name = 'family'").get()!;
+    setGroupMembers(server.deps.db, family.id, { userIds: [user.id, server.deps.db.query<{ id: string }, []>("SELECT id FROM users WHERE username = 'ada'").get()!.id] });
+    const { token } = createSession(server.deps, { userId: user.id, amr: ["phr"], durationMinutes: 60 });
+    for (const proxy of ["nginx", "caddy"] as const) {
+      const host = `app.localhost:${ports[proxy]}`;
+      const s = await fetch(`${server.url}/api/forward-auth/start?rd=${encodeURIComponent(`http://${host}/me`)}`, { redirect: "manual", headers: { Cookie: `latchkey_session=${token}` } });
+      const cb = new URL(s.headers.get("location")!);
+      expect(cb.host).toBe(host);
+      const viaProxy = (p: string, headers: Record<string, string> = {}) => fetch(`http://127.0.0.1:${ports[proxy]}${p}`, { redirect: "manual", headers: { Host: host, ...headers } });
+      const c = await viaProxy(cb.pathname + cb.search);
+      expect(c.status).toBe(302);
+      const cookie = c.headers.get("set-cookie")!.split(";")[0]!;
+      const r = await viaProxy("/me", { Cookie: cookie, "Remote-Email": "forged@evil.test" });
+      const body = (await r.json()) as Record<string, string | null>;
+      expect(body.user).toBe("noemail");
+      expect(body.email ?? "").toBe("");
+      expect(body.name).toBe(encodeURIComponent("Zoë Ñ"));
+    }
+  }, 30_000);
+
   test("outside the allowed groups: 403 from both proxies", async () => {
     for (const proxy of ["nginx", "caddy"] as const) {
       const response = await page.goto(`http://denied.localhost:${ports[proxy]}/`);
@@ -198,7 +222,7 @@ describe.skipIf(!available)("forward-auth behind real nginx and Caddy", () => {
       await page.goto(appUrl(proxy, "/after"));
       await page.waitForURL((u) => u.origin === server.url && u.pathname === "/login");
     }
-    const rows = server.deps.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM forward_auth_sessions").get()!;
+    const rows = server.deps.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM forward_auth_sessions f JOIN sessions s ON s.id = f.session_id JOIN users u ON u.id = s.user_id WHERE u.username = 'ada'").get()!;
     expect(rows.n).toBe(0);
   }, 30_000);
 });
