@@ -206,9 +206,33 @@ describe("every event through the real routes", () => {
     const reuse = lastOf("REFRESH_TOKEN_REUSE");
     expect(reuse.user_id).toBe(userId);
     expect(reuse.parsed).toMatchObject({ clientId: client.id, clientName: "Grafana" });
-    expect(reuse.ip_address).toBe("81.2.69.142");
+    expectLocated(reuse);
     expect(reuse.data).not.toContain(first.refresh_token);
     expect(reuse.data).not.toContain(secret!.secret);
+
+    // A used authorization code presented again: the tokens it issued are revoked, and it is recorded.
+    const code2 = await authorize();
+    const t2 = (await (await token({ grant_type: "authorization_code", code: code2, redirect_uri: CALLBACK, code_verifier: VERIFIER })).json()) as { id_token: string };
+    expect((await token({ grant_type: "authorization_code", code: code2, redirect_uri: CALLBACK, code_verifier: VERIFIER })).status).toBe(400);
+    expect(lastOf("AUTHORIZATION_CODE_REUSE").parsed).toMatchObject({ clientName: "Grafana" });
+    expectLocated(lastOf("AUTHORIZATION_CODE_REUSE"));
+    expect(lastOf("AUTHORIZATION_CODE_REUSE").data).not.toContain(code2);
+
+    // The person withdraws the app's access from My apps.
+    await browser.get("/settings/apps");
+    expect((await browser.postForm(`/settings/apps/${client.id}/revoke`, {})).status).toBeLessThan(400);
+    expect(lastOf("SESSION_REVOKED").parsed).toMatchObject({ clientId: client.id, reason: "authorization_revoked" });
+    expectLocated(lastOf("SESSION_REVOKED"));
+
+    // RP-initiated sign-out with an id_token_hint ends the browser session: SIGN_OUT naming the app.
+    const signOuts = rows("SIGN_OUT").length;
+    const end = await browser.get(`/api/oidc/end-session?id_token_hint=${encodeURIComponent(t2.id_token)}`);
+    expect(end.status).toBeLessThan(400);
+    expect(rows("SIGN_OUT").length).toBe(signOuts + 1);
+    expect(lastOf("SIGN_OUT").parsed).toEqual({ clientName: "Grafana" });
+    expectLocated(lastOf("SIGN_OUT"));
+    // Back in for the tests that follow.
+    expect((await passkeyLogin(browser, authr)).status).toBe(200);
   });
 
   test("ADMIN_CHANGE for users, groups, clients, secrets, configuration and API keys — what changed, never secrets", async () => {
