@@ -29,6 +29,7 @@ export const EVENT_TITLES: Record<string, string> = {
   AUTHORIZATION_CODE_REUSE: "Sign-in code reused; tokens revoked",
   ONE_TIME_ACCESS_TOKEN_CREATED: "One-time sign-in code created",
   ADMIN_CHANGE: "Administrator change",
+  LDAP_SYNC: "LDAP sync",
 };
 
 const TONES: Record<string, EventDescription["tone"]> = {
@@ -120,6 +121,7 @@ export function describeEvent(event: string, data: Record<string, unknown>): Eve
   if (event === "ACCOUNT_CREATED" && how) facts.push(humanise(how));
   if (event === "ONE_TIME_ACCESS_TOKEN_CREATED" && how) facts.push(`via ${humanise(how)}`);
   if (data.everywhere === true) facts.push("everywhere");
+  if (event === "LDAP_SYNC") facts.push(`${Number(data.usersCreated ?? 0)} users created, ${Number(data.usersUpdated ?? 0)} updated, ${Number(data.usersDisabled ?? 0) + Number(data.usersDeleted ?? 0)} removed; ${Number(data.skipped ?? 0)} skipped`);
   const detail = facts.filter(Boolean).join(" · ");
   return { title, detail: detail || null, tone };
 }
