@@ -89,6 +89,12 @@ export const OPERATIONS: Op[] = [
   { method: "get", path: "/api/application-images/{kind}", summary: "Branding image: logo (?light=false for dark), favicon, background", auth: "none", tag: "Application configuration" },
   { method: "put", path: "/api/application-images/{kind}", summary: "Upload a branding image (multipart field file; PNG/JPEG/GIF/WebP, ICO for favicon; ≤ 2 MB)", auth: "admin", tag: "Application configuration", body: { multipart: true }, status: 204 },
   { method: "delete", path: "/api/application-images/{kind}", summary: "Remove a branding image", auth: "admin", tag: "Application configuration", status: 204 },
+  { method: "get", path: "/api/protected-apps", summary: "Protected apps (forward-auth)", auth: "admin", tag: "Protected apps", response: "ProtectedApp[]" },
+  { method: "post", path: "/api/protected-apps", summary: "Add a protected app (restricted to userGroupIds; nobody when empty unless isGroupRestricted is false)", auth: "admin", tag: "Protected apps", body: "ProtectedAppInput", response: "ProtectedApp", status: 201 },
+  { method: "get", path: "/api/protected-apps/{id}", summary: "Get a protected app", auth: "admin", tag: "Protected apps", response: "ProtectedApp" },
+  { method: "put", path: "/api/protected-apps/{id}", summary: "Update a protected app (omitted fields keep their value)", auth: "admin", tag: "Protected apps", body: "ProtectedAppInput", response: "ProtectedApp" },
+  { method: "put", path: "/api/protected-apps/{id}/allowed-user-groups", summary: "Set the groups that may use it ({userGroupIds})", auth: "admin", tag: "Protected apps", body: "UserGroupIds", response: "ProtectedApp" },
+  { method: "delete", path: "/api/protected-apps/{id}", summary: "Delete a protected app", auth: "admin", tag: "Protected apps", status: 204 },
   { method: "get", path: "/api/openapi.json", summary: "This document", auth: "none", tag: "Meta" },
 ];
 
@@ -101,6 +107,15 @@ const SCHEMAS: Record<string, object> = {
   User: obj({ id: str, username: str, email: nullable(str), emailVerified: bool, firstName: str, lastName: str, displayName: str, isAdmin: bool, disabled: bool, locale: nullable(str), ldapId: nullable(str), createdAt: date, customClaims: arr(claim), userGroups: arr(groupBrief) }),
   UserInput: obj({ id: S("string", { format: "uuid" }), username: str, email: str, firstName: str, lastName: str, displayName: str, isAdmin: bool, disabled: bool, emailVerified: bool, locale: str, userGroupIds: arr(str) }, ["username", "firstName"]),
   UserGroupIds: obj({ userGroupIds: arr(str) }, ["userGroupIds"]),
+  ProtectedApp: obj({
+    id: str, name: str, hosts: arr(str), pathPrefix: str, isGroupRestricted: bool, reauthMaxAgeMinutes: nullable(S("integer")),
+    passHeaders: arr(S("string", { enum: ["Remote-User", "Remote-Groups", "Remote-Email", "Remote-Name"] })), allowedUserGroupIds: arr(str), createdAt: date, updatedAt: date,
+  }),
+  ProtectedAppInput: obj({
+    name: str, hosts: arr(S("string", { examples: ["app.example.com", "app.example.com:8443", "*.apps.example.com"] })), pathPrefix: S("string", { default: "/" }),
+    isGroupRestricted: S("boolean", { default: true }), reauthMaxAgeMinutes: nullable(S("integer", { minimum: 1 })),
+    passHeaders: arr(S("string", { enum: ["Remote-User", "Remote-Groups", "Remote-Email", "Remote-Name"] })), userGroupIds: arr(str),
+  }, ["name", "hosts"]),
   UserIds: obj({ userIds: arr(str) }, ["userIds"]),
   ClientIds: obj({ oidcClientIds: arr(str) }, ["oidcClientIds"]),
   Ttl: obj({ ttl: S("string", { examples: ["15m", "1h", "7d"] }) }),

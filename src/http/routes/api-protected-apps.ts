@@ -9,14 +9,21 @@ import {
   listProtectedApps,
   setAllowedGroups,
   updateProtectedApp,
+  type ProtectedApp,
   type ProtectedAppInput,
 } from "../../forward-auth/protected-apps.ts";
 import { apiCall, auditAdminChange, requireAdminApi } from "../admin-auth.ts";
 import { jsonResponse } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
 
+const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+
+function toDto(db: Database, app: ProtectedApp) {
+  return { ...app, allowedUserGroupIds: getAllowedGroupIds(db, app.id), createdAt: iso(app.createdAt), updatedAt: iso(app.updatedAt) };
+}
+
 function dto(db: Database, id: string) {
-  return { ...getProtectedApp(db, id), allowedUserGroupIds: getAllowedGroupIds(db, id) };
+  return toDto(db, getProtectedApp(db, id));
 }
 
 function inputOf(body: unknown): ProtectedAppInput {
@@ -32,7 +39,7 @@ export function apiProtectedAppRoutes(web: WebDeps) {
   return new Elysia({ name: "api-protected-apps" })
     .get("/api/protected-apps", ({ request }) => {
       requireAdminApi(web, request);
-      return jsonResponse(listProtectedApps(web.db).map((a) => ({ ...a, allowedUserGroupIds: getAllowedGroupIds(web.db, a.id) })));
+      return jsonResponse(listProtectedApps(web.db).map((a) => toDto(web.db, a)));
     })
     .post("/api/protected-apps", ({ request, body }) => {
       const p = requireAdminApi(web, request);
