@@ -150,8 +150,13 @@ describe("cross-domain handshake", () => {
 
   test("http app: plain cookie name without Secure", async () => {
     const h = await handshake(fx.alice, "http://app.example.com:8080/");
-    expect(h.setCookie).toMatch(/^latchkey_fa=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax$/);
+    expect(h.setCookie).toMatch(/^latchkey_fa_8080=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax$/);
     expect((await caddy("http://app.example.com:8080/", { cookie: h.cookie })).status).toBe(200);
+    // Cookies ignore ports: another port of the same host has its own cookie name and session.
+    const other = await handshake(fx.alice, "http://app.example.com:9090/");
+    expect(other.cookie).toStartWith("latchkey_fa_9090=");
+    expect((await caddy("http://app.example.com:9090/", { cookie: `${h.cookie}; ${other.cookie}` })).status).toBe(200);
+    expect((await caddy("http://app.example.com:9090/", { cookie: h.cookie.replace("_8080", "_9090") })).status).toBe(302);
   });
 
   test("the code is single use", async () => {

@@ -152,7 +152,7 @@ describe.skipIf(!available)("forward-auth behind real nginx and Caddy", () => {
     await page.waitForURL(appUrl("nginx"));
     expect(await echo()).toEqual({ path: "/hello?x=1", user: "ada", groups: "family", email: "ada@example.com", name: "Ada Lovelace" });
     const cookies = await page.context().cookies(appUrl("nginx"));
-    expect(cookies.map((c) => [c.name, c.domain, c.httpOnly])).toContainEqual(["latchkey_fa", "app.localhost", true]);
+    expect(cookies.map((c) => [c.name, c.domain, c.httpOnly])).toContainEqual([`latchkey_fa_${ports.nginx}`, "app.localhost", true]);
   }, 30_000);
 
   test("Caddy: already signed in to Latchkey, so the handshake is invisible", async () => {

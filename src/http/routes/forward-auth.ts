@@ -38,9 +38,15 @@ const BROWSER_RULE: RateRule = { perSeconds: 1, burst: 30 };
 export const FA_COOKIE = "latchkey_fa";
 export const FA_SHARED_COOKIE = "latchkey_fa_shared";
 
-/** Host-only cookie on the app's host: `__Host-` (hence Secure, Path=/, no Domain) when the app is https. */
-export function hostCookieName(proto: "http" | "https"): string {
-  return proto === "https" ? `__Host-${FA_COOKIE}` : FA_COOKIE;
+/**
+ * Host-only cookie on the app's host: `__Host-` (hence Secure, Path=/, no Domain) when the app is https.
+ * Browsers share cookies across ports of one host, so an explicit port is part of the name: two apps on
+ * app.example.com:8080 and :9090 then keep their own sessions instead of overwriting each other's.
+ */
+export function hostCookieName(original: { proto: "http" | "https"; host: string }): string {
+  const port = original.host.split(":")[1];
+  const base = port ? `${FA_COOKIE}_${port}` : FA_COOKIE;
+  return original.proto === "https" ? `__Host-${base}` : base;
 }
 
 export function sharedCookieName(secure: boolean): string {
@@ -100,7 +106,7 @@ export function forwardAuthRoutes(web: WebDeps) {
     rateLimit(web, request, "forward-auth-callback", BROWSER_RULE);
     const r = completeForwardAuthHandshake(web, { code, host: original.host });
     if (r.kind === "invalid_code") return invalidCode();
-    addResponseCookie(request, faCookie(hostCookieName(original.proto), r.token, { secure: original.proto === "https" }));
+    addResponseCookie(request, faCookie(hostCookieName(original), r.token, { secure: original.proto === "https" }));
     return redirectResponse(r.location, 302);
   };
 
@@ -116,7 +122,7 @@ export function forwardAuthRoutes(web: WebDeps) {
     const outcome = verifyForwardAuth(web, {
       original,
       tokens: {
-        hostOnly: readCookie(request, hostCookieName(original.proto)),
+        hostOnly: readCookie(request, hostCookieName(original)),
         shared: web.config.forwardAuthCookieDomain ? readCookie(request, sharedCookieName(web.config.secureCookies)) : null,
       },
       cookieDomain: web.config.forwardAuthCookieDomain,
