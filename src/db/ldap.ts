@@ -20,6 +20,11 @@ export function listGroupNames(db: Database): { id: string; name: string; ldap_i
   return db.query<{ id: string; name: string; ldap_id: string | null }, []>("SELECT id, name, ldap_id FROM user_groups").all();
 }
 
+/** Active administrators that are not directory-managed. */
+export function countLocalAdmins(db: Database): number {
+  return db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM users WHERE is_admin = 1 AND disabled = 0 AND ldap_id IS NULL").get()!.n;
+}
+
 export type LdapUserValues = Pick<UserRow, "username" | "email" | "first_name" | "last_name" | "display_name" | "is_admin" | "disabled">;
 
 export function updateLdapUserRow(db: Database, id: string, v: LdapUserValues, now: number): void {

@@ -16,8 +16,8 @@ import { endAllSessionsOfUser } from "../account/sessions.ts";
 import { USERNAME_PATTERN } from "../admin/users.ts";
 import { recordAuditEvent } from "../audit/audit-log.ts";
 import { getKv, setKv } from "../db/kv.ts";
-import { listGroupNames, listLdapGroups, listLdapUsers, listUserIdentities, setLdapGroupMembers, updateLdapUserRow, type LdapUserValues } from "../db/ldap.ts";
-import { deleteUserRow } from "../db/user-admin.ts";
+import { countLocalAdmins, listGroupNames, listLdapGroups, listLdapUsers, listUserIdentities, setLdapGroupMembers, updateLdapUserRow, type LdapUserValues } from "../db/ldap.ts";
+import { countAdmins, deleteUserRow } from "../db/user-admin.ts";
 import { deleteUserGroupRow, insertUserGroup, listMemberIdsOfGroup, updateUserGroupRow, type UserGroupRow } from "../db/user-groups.ts";
 import { insertUser, type UserRow } from "../db/users.ts";
 import { findProfilePicture, upsertProfilePicture } from "../db/profile-pictures.ts";
@@ -276,6 +276,13 @@ export function computeLdapChanges(
 
   // --- Admin flag, then drop updates that change nothing -------------------------------------------
   for (const u of cs.createUsers) u.is_admin = admins.has(u.id) ? 1 : 0;
+  // Never lock everyone out: a sync that would leave no active administrator (say, a mistyped admin
+  // group name) is refused as a whole.
+  const adminsAfter = countLocalAdmins(db) + cs.createUsers.filter((u) => u.is_admin).length + cs.updateUsers.filter((u) => admins.has(u.id)).length;
+  if (adminsAfter === 0 && countAdmins(db) > 0)
+    throw new LdapError(
+      `This sync would leave no active administrator${s.adminGroupName ? ` (no directory user is in the admin group “${s.adminGroupName}”)` : " (no admin group is set)"}. Fix the admin group, or make a local user an administrator first.`,
+    );
   const existingById = new Map([...existingByLdapId.values()].map((u) => [u.id, u]));
   cs.updateUsers = cs.updateUsers.filter((upd) => {
     upd.values.is_admin = admins.has(upd.id) ? 1 : 0;
@@ -367,6 +374,7 @@ async function syncOnce(deps: SyncDeps, opts: { trigger: SyncResult["trigger"]; 
     cs = computeLdapChanges(deps.db, settings, snapshot, { random: deps.random, now, emailsVerified: app.emailsVerified });
     applyLdapChanges(deps.db, cs, now);
   } catch (e) {
+    if (e instanceof LdapError) return fail(e.message);
     return fail(`The changes could not be saved, so none were: ${(e as Error).message}`);
   }
   const summary = summarise(cs);

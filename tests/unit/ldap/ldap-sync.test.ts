@@ -153,6 +153,16 @@ describe.skipIf(!installed)("LDAP sync against slapd", () => {
     expect(userByName("bob")!.is_admin).toBe(1);
   });
 
+  test("a sync that would leave no active administrator is refused and changes nothing", async () => {
+    saveLdapSettings(deps, { ldapAdminGroupName: "admnis" });
+    const before = snapshotTables();
+    const r = await sync();
+    expect(r.ok).toBe(false);
+    expect(r.error).toBe("This sync would leave no active administrator (no directory user is in the admin group “admnis”). Fix the admin group, or make a local user an administrator first.");
+    expect(snapshotTables()).toBe(before);
+    saveLdapSettings(deps, { ldapAdminGroupName: "admins" });
+  });
+
   test("an unreachable directory changes nothing", async () => {
     await ldap.del(`uid=caroline,${people}`);
     const before = snapshotTables();
