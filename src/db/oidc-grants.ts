@@ -150,13 +150,15 @@ export type RefreshTokenRow = {
   created_at: number;
   expires_at: number;
   used_at: number | null;
+  /** DPoP key thumbprint the token is bound to (migration 0005), or null. */
+  dpop_jkt?: string | null;
 };
 
 export function insertRefreshToken(db: Database, row: RefreshTokenRow): void {
   db.query(
-    `INSERT INTO oidc_refresh_tokens (token_hash, grant_id, client_id, scope, created_at, expires_at, used_at)
-     VALUES ($token_hash, $grant_id, $client_id, $scope, $created_at, $expires_at, NULL)`,
-  ).run(row);
+    `INSERT INTO oidc_refresh_tokens (token_hash, grant_id, client_id, scope, created_at, expires_at, used_at, dpop_jkt)
+     VALUES ($token_hash, $grant_id, $client_id, $scope, $created_at, $expires_at, NULL, $dpop_jkt)`,
+  ).run({ ...row, dpop_jkt: row.dpop_jkt ?? null });
 }
 
 /** Rotation: marks the token used in the same statement that reads it; null when unknown or already used. */

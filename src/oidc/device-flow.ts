@@ -206,7 +206,7 @@ function deviceError(code: "authorization_pending" | "slow_down" | "expired_toke
   return new OAuthError(code, description, 400);
 }
 
-export async function exchangeDeviceCode(deps: DeviceDeps, client: OidcClient, params: ProtocolParams): Promise<TokenResponse> {
+export async function exchangeDeviceCode(deps: DeviceDeps, client: OidcClient, params: ProtocolParams, jkt: string | null = null): Promise<TokenResponse> {
   const deviceCode = params.get("device_code", 512);
   if (!deviceCode) throw OAuthError.invalidRequest("The device_code parameter is missing.");
   const hash = hashToken(deviceCode);
@@ -244,5 +244,5 @@ export async function exchangeDeviceCode(deps: DeviceDeps, client: OidcClient, p
     created_at: now,
   };
   insertGrant(deps.db, grant);
-  return issueTokens(deps, client, user, grant, parseScopes(approved.scope), null);
+  return issueTokens(deps, client, user, grant, parseScopes(approved.scope), null, jkt);
 }

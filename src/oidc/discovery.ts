@@ -8,6 +8,7 @@ import { currentSigningAlg } from "./signing-keys.ts";
 import { SUPPORTED_SCOPES } from "./scopes.ts";
 import { ASSERTION_SIGNING_ALGS } from "./client-auth.ts";
 import { DEVICE_CODE_GRANT } from "./device-flow.ts";
+import { DPOP_SIGNING_ALGS } from "./dpop.ts";
 
 export function discoveryDocument(db: Database, issuer: string): Record<string, unknown> {
   return {
@@ -45,6 +46,7 @@ export function discoveryDocument(db: Database, issuer: string): Record<string, 
     request_uri_parameter_supported: false,
     authorization_response_iss_parameter_supported: true,
     frontchannel_logout_supported: false,
+    dpop_signing_alg_values_supported: DPOP_SIGNING_ALGS,
     backchannel_logout_supported: true,
     backchannel_logout_session_supported: true,
   };

@@ -24,6 +24,7 @@ import { authenticateClient } from "./client-auth.ts";
 import type { ProtocolParams } from "./params.ts";
 import { parseScopes } from "./scopes.ts";
 import { JwtInvalid, verifyOwnJwt } from "./signing-keys.ts";
+import { DPOP_SIGNING_ALGS, DpopInvalid, verifyDpopProof } from "./dpop.ts";
 
 export interface EndpointDeps {
   db: Database;
@@ -94,11 +95,43 @@ function liveUser(db: Database, id: string): UserRow | null {
   return user && user.disabled === 0 ? user : null;
 }
 
-/** GET/POST /api/oidc/userinfo. */
-export async function userinfo(deps: EndpointDeps, input: { authorization: string | null; params: ProtocolParams | null }): Promise<Record<string, unknown>> {
-  const token = bearerToken(input.authorization, input.params);
+function dpopError(code: "invalid_token" | "invalid_dpop_proof" | "invalid_request", description: string, status = 401): OAuthError {
+  const safe = description.replace(/["\\]/g, "");
+  return new OAuthError(code, description, status, {
+    "WWW-Authenticate": `DPoP realm="latchkey", algs="${DPOP_SIGNING_ALGS.join(" ")}", error="${code}", error_description="${safe}"`,
+  });
+}
+
+/**
+ * GET/POST /api/oidc/userinfo. `Authorization: DPoP <token>` with a DPoP proof (htm, htu, ath, the key of
+ * the token's cnf.jkt) for DPoP-bound tokens; a DPoP-bound token sent as Bearer is refused (RFC 9449 7.1).
+ */
+export async function userinfo(
+  deps: EndpointDeps,
+  input: { authorization: string | null; params: ProtocolParams | null; dpop?: string | null; method?: string },
+): Promise<Record<string, unknown>> {
+  let token: string;
+  let proofJkt: string | null = null;
+  const dpopScheme = input.authorization !== null && /^DPoP\s/i.test(input.authorization);
+  if (dpopScheme) {
+    const m = /^DPoP[ ]+([A-Za-z0-9._~+/-]+=*)\s*$/i.exec(input.authorization!);
+    if (!m) throw dpopError("invalid_request", "The Authorization header must be: DPoP <access token>.", 400);
+    token = m[1]!;
+    try {
+      proofJkt = await verifyDpopProof(deps, { header: input.dpop ?? null, method: input.method ?? "GET", url: `${deps.config.appUrl}/api/oidc/userinfo`, accessToken: token });
+    } catch (e) {
+      if (e instanceof DpopInvalid) throw dpopError("invalid_dpop_proof", e.message);
+      throw e;
+    }
+    if (proofJkt === null) throw dpopError("invalid_dpop_proof", "The DPoP scheme needs a DPoP proof header.");
+  } else {
+    token = bearerToken(input.authorization, input.params);
+  }
   const active = await findActiveAccessToken(deps, token);
-  if (!active) throw bearerError("invalid_token", "The access token is invalid, expired or revoked.", 401);
+  if (!active) throw (dpopScheme ? dpopError : bearerError)("invalid_token", "The access token is invalid, expired or revoked.", 401);
+  const boundTo = (active.payload.cnf as { jkt?: unknown } | undefined)?.jkt;
+  if (typeof boundTo === "string" && !dpopScheme) throw dpopError("invalid_token", "This access token is DPoP-bound: send it with the DPoP scheme and a proof.");
+  if (dpopScheme && boundTo !== proofJkt) throw dpopError("invalid_token", "The DPoP proof key does not match the access token's key.");
   const scopes = parseScopes(active.row.scope);
   if (!scopes.includes("openid")) throw bearerError("insufficient_scope", "The access token was not granted the openid scope.", 403);
   const user = liveUser(deps.db, active.row.user_id);

@@ -13,6 +13,8 @@
  * - client_credentials (RFC 6749 4.4): confidential clients only (public → unauthorized_client); sub =
  *   "client-<client_id>", aud = [client_id]; only scopes from the client's own credentials scope list
  *   (none requested = all of them; any other → invalid_scope); no refresh token, no ID token.
+ * - DPoP (RFC 9449, dpop.ts): with a valid DPoP proof the access token carries cnf.jkt and token_type is
+ *   "DPoP"; the refresh token is bound to the key and every refresh needs a proof with that key.
  * - The ID token's sid is the browser sign-in's session id (not its cookie token); the sign-in is
  *   remembered per client for back-channel logout.
  */
@@ -47,6 +49,7 @@ import type { ProtocolParams } from "./params.ts";
 import { parseScopes, scopeString } from "./scopes.ts";
 import { insertClientAccessToken, recordSessionClient } from "../db/oidc-protocols.ts";
 import { DEVICE_CODE_GRANT, exchangeDeviceCode } from "./device-flow.ts";
+import { dpopAtTokenEndpoint } from "./dpop.ts";
 import { ID_TOKEN_SECONDS, signJwt, type SigningAlg } from "./signing-keys.ts";
 import { createHash } from "node:crypto";
 
@@ -60,7 +63,7 @@ export interface TokenDeps {
 
 export interface TokenResponse {
   access_token: string;
-  token_type: "Bearer";
+  token_type: "Bearer" | "DPoP";
   expires_in: number;
   refresh_token?: string;
   id_token?: string;
@@ -73,20 +76,22 @@ const IDENTITY_SCOPES = new Set(["openid", "profile", "email", "groups"]);
 /** POST /api/oidc/token. */
 export async function handleTokenRequest(
   deps: TokenDeps,
-  input: { params: ProtocolParams; authorization: string | null; origin?: AuditOrigin },
+  input: { params: ProtocolParams; authorization: string | null; origin?: AuditOrigin; dpop?: string | null },
 ): Promise<TokenResponse> {
-  const { client } = await authenticateClient(deps, input.params, input.authorization, { allowPublic: true, endpoint: `${deps.config.appUrl}/api/oidc/token` });
+  const endpoint = `${deps.config.appUrl}/api/oidc/token`;
+  const { client } = await authenticateClient(deps, input.params, input.authorization, { allowPublic: true, endpoint });
+  const jkt = await dpopAtTokenEndpoint(deps, { header: input.dpop ?? null, url: endpoint });
   const grantType = input.params.get("grant_type", 128);
   if (!grantType) throw OAuthError.invalidRequest("The grant_type parameter is missing.");
   switch (grantType) {
     case "authorization_code":
-      return exchangeAuthorizationCode(deps, client, input.params, input.origin);
+      return exchangeAuthorizationCode(deps, client, input.params, input.origin, jkt);
     case "refresh_token":
-      return exchangeRefreshToken(deps, client, input.params, input.origin);
+      return exchangeRefreshToken(deps, client, input.params, input.origin, jkt);
     case "client_credentials":
-      return clientCredentialsGrant(deps, client, input.params);
+      return clientCredentialsGrant(deps, client, input.params, jkt);
     case DEVICE_CODE_GRANT:
-      return exchangeDeviceCode(deps, client, input.params);
+      return exchangeDeviceCode(deps, client, input.params, jkt);
     default:
       throw OAuthError.unsupportedGrantType(
         `The grant type "${grantType.slice(0, 60)}" is not supported; use authorization_code, refresh_token, client_credentials or ${DEVICE_CODE_GRANT}.`,
@@ -114,7 +119,7 @@ export function checkUserMayUse(deps: TokenDeps, client: OidcClient, userId: str
   return user;
 }
 
-async function exchangeAuthorizationCode(deps: TokenDeps, client: OidcClient, params: ProtocolParams, origin?: AuditOrigin): Promise<TokenResponse> {
+async function exchangeAuthorizationCode(deps: TokenDeps, client: OidcClient, params: ProtocolParams, origin: AuditOrigin | undefined, jkt: string | null): Promise<TokenResponse> {
   const code = params.get("code", 512);
   if (!code) throw OAuthError.invalidRequest("The code parameter is missing.");
   const redirectUri = params.get("redirect_uri", 2048);
@@ -159,10 +164,10 @@ async function exchangeAuthorizationCode(deps: TokenDeps, client: OidcClient, pa
     created_at: now,
   };
   insertGrant(deps.db, grant);
-  return issueTokens(deps, client, user, grant, parseScopes(row.scope), row.nonce);
+  return issueTokens(deps, client, user, grant, parseScopes(row.scope), row.nonce, jkt);
 }
 
-async function exchangeRefreshToken(deps: TokenDeps, client: OidcClient, params: ProtocolParams, origin?: AuditOrigin): Promise<TokenResponse> {
+async function exchangeRefreshToken(deps: TokenDeps, client: OidcClient, params: ProtocolParams, origin: AuditOrigin | undefined, jkt: string | null): Promise<TokenResponse> {
   const token = params.get("refresh_token", 512);
   if (!token) throw OAuthError.invalidRequest("The refresh_token parameter is missing.");
   const now = nowSeconds(deps.clock);
@@ -176,6 +181,10 @@ async function exchangeRefreshToken(deps: TokenDeps, client: OidcClient, params:
     throw OAuthError.invalidGrant("The refresh token was already used; every token of this sign-in has been revoked.");
   }
   if (found.expires_at <= now) throw OAuthError.invalidGrant("The refresh token has expired.");
+  // RFC 9449 5: a DPoP-bound refresh token needs a proof with the same key.
+  if (found.dpop_jkt && found.dpop_jkt !== jkt) {
+    throw OAuthError.invalidGrant(jkt ? "The DPoP proof is signed with another key than the refresh token is bound to." : "This refresh token is DPoP-bound: send a DPoP proof.");
+  }
   const grant = findGrant(deps.db, found.grant_id);
   if (!grant) throw OAuthError.invalidGrant("The refresh token has been revoked.");
   let user: UserRow;
@@ -201,7 +210,7 @@ async function exchangeRefreshToken(deps: TokenDeps, client: OidcClient, params:
     throw OAuthError.invalidGrant("The refresh token was already used; every token of this sign-in has been revoked.");
   }
   deleteAccessTokensOfGrantExcept(deps.db, grant.id, null);
-  return issueTokens(deps, client, user, grant, scopes, null);
+  return issueTokens(deps, client, user, grant, scopes, null, found.dpop_jkt ?? jkt);
 }
 
 /** at_hash (OIDC Core 3.1.3.6): left half of the hash of the access token, hash per signing algorithm. */
@@ -211,7 +220,7 @@ export function atHash(accessToken: string, alg: SigningAlg): string {
 }
 
 /** client_credentials: the client acting for itself. */
-async function clientCredentialsGrant(deps: TokenDeps, client: OidcClient, params: ProtocolParams): Promise<TokenResponse> {
+async function clientCredentialsGrant(deps: TokenDeps, client: OidcClient, params: ProtocolParams, jkt: string | null): Promise<TokenResponse> {
   if (client.isPublic) throw OAuthError.unauthorizedClient("Public clients cannot use the client_credentials grant.");
   const requested = params.get("scope", 2048);
   let scopes = client.credentialsScopes;
@@ -241,11 +250,12 @@ async function clientCredentialsGrant(deps: TokenDeps, client: OidcClient, param
       jti,
       scope: scopeString(scopes),
       scp: scopes,
+      ...(jkt ? { cnf: { jkt } } : {}),
     },
     "at+jwt",
   );
   insertClientAccessToken(deps.db, { jti, client_id: client.id, scope: scopeString(scopes), created_at: now, expires_at: now + seconds });
-  return { access_token: access.jwt, token_type: "Bearer", expires_in: seconds, scope: scopeString(scopes) };
+  return { access_token: access.jwt, token_type: jkt ? "DPoP" : "Bearer", expires_in: seconds, scope: scopeString(scopes) };
 }
 
 export async function issueTokens(
@@ -255,6 +265,7 @@ export async function issueTokens(
   grant: GrantRow,
   scopes: string[],
   nonce: string | null,
+  jkt: string | null = null,
 ): Promise<TokenResponse> {
   const now = nowSeconds(deps.clock);
   const issuer = deps.config.appUrl;
@@ -282,6 +293,7 @@ export async function issueTokens(
       scope: scopeString(scopes),
       scp: scopes,
       auth_time: grant.auth_time,
+      ...(jkt ? { cnf: { jkt } } : {}),
     },
     "at+jwt",
   );
@@ -296,11 +308,12 @@ export async function issueTokens(
     created_at: now,
     expires_at: now + refreshSeconds,
     used_at: null,
+    dpop_jkt: jkt,
   });
 
   if (grant.session_id) recordSessionClient(deps.db, grant.session_id, client.id, user.id, now);
   if (!scopes.includes("openid")) {
-    return { access_token: access.jwt, token_type: "Bearer", expires_in: accessSeconds, refresh_token: refreshToken, scope: scopeString(scopes) };
+    return { access_token: access.jwt, token_type: jkt ? "DPoP" : "Bearer", expires_in: accessSeconds, refresh_token: refreshToken, scope: scopeString(scopes) };
   }
   const idClaims: Record<string, unknown> = {
     ...buildUserClaims(deps.db, issuer, user, scopes),
@@ -320,7 +333,7 @@ export async function issueTokens(
 
   return {
     access_token: access.jwt,
-    token_type: "Bearer",
+    token_type: jkt ? "DPoP" : "Bearer",
     expires_in: accessSeconds,
     refresh_token: refreshToken,
     id_token: id.jwt,

@@ -1,10 +1,10 @@
 /**
  * Issue 10 against npm openid-client v6 over real HTTP: client credentials, private_key_jwt, PAR, the
  * device authorization grant (the person approves on /device), and back-channel logout delivered to a
- * real receiver on loopback whose logout token is verified with jose against our JWKS.
+ * real receiver on loopback whose logout token is verified with jose against our JWKS, and DPoP.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createRemoteJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify } from "jose";
+import { calculateJwkThumbprint, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify } from "jose";
 import * as client from "openid-client";
 import { createClient, type ClientInput } from "../../src/oidc/clients.ts";
 import { insertTestUser, signIn } from "../helpers/oidc-fixtures.ts";
@@ -58,6 +58,7 @@ describe("discovery", () => {
     expect(doc.token_endpoint_auth_methods_supported).toContain("private_key_jwt");
     expect(doc.backchannel_logout_supported).toBe(true);
     expect(doc.backchannel_logout_session_supported).toBe(true);
+    expect(doc.dpop_signing_alg_values_supported).toContain("ES256");
   });
 });
 
@@ -271,5 +272,32 @@ describe("back-channel logout", () => {
     } finally {
       await receiver.stop(true);
     }
+  });
+});
+
+describe("DPoP", () => {
+  test("openid-client with a DPoP handle: code grant, userinfo and refresh, all bound to the key", async () => {
+    const c = newClient({ name: "DPoP SPA", isPublic: true });
+    const config = await discover(c.id, undefined, client.None());
+    const keyPair = await client.randomDPoPKeyPair("ES256");
+    const DPoP = client.getDPoPHandle(config, keyPair);
+    const cookie = signIn(server.deps, userId).cookie;
+    const verifier = client.randomPKCECodeVerifier();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: "https://app.example.com/cb",
+      scope: "openid profile",
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: "S256",
+    });
+    const tokens = await client.authorizationCodeGrant(config, await browse(url, cookie), { pkceCodeVerifier: verifier }, undefined, { DPoP });
+    expect(tokens.token_type).toBe("dpop");
+    const jkt = await calculateJwkThumbprint(await exportJWK(keyPair.publicKey));
+    expect((decodeJwt(tokens.access_token).cnf as { jkt: string }).jkt).toBe(jkt);
+    const info = await client.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub, { DPoP });
+    expect(info.preferred_username).toBe("alice");
+    const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token!, undefined, { DPoP });
+    expect(refreshed.token_type).toBe("dpop");
+    // Without the key the refresh token is useless.
+    await expect(client.refreshTokenGrant(config, refreshed.refresh_token!)).rejects.toMatchObject({ error: "invalid_grant" });
   });
 });

@@ -46,6 +46,9 @@ CREATE TABLE oidc_client_assertion_jtis (
   PRIMARY KEY (client_id, jti)
 ) STRICT, WITHOUT ROWID;
 
+-- DPoP (RFC 9449): a refresh token issued with a proof is bound to that key's thumbprint.
+ALTER TABLE oidc_refresh_tokens ADD COLUMN dpop_jkt TEXT;
+
 -- Access tokens issued to clients themselves (client_credentials), for introspection and revocation.
 CREATE TABLE oidc_client_access_tokens (
   jti        TEXT PRIMARY KEY,

@@ -40,7 +40,8 @@ const PREFLIGHT = () =>
     headers: {
       ...CORS,
       "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-      "Access-Control-Allow-Headers": "Authorization, Content-Type",
+      "Access-Control-Allow-Headers": "Authorization, Content-Type, DPoP",
+      "Access-Control-Expose-Headers": "WWW-Authenticate, DPoP-Nonce",
       "Access-Control-Max-Age": "600",
     },
   });
@@ -255,7 +256,7 @@ export function oidcRoutes(web: WebDeps) {
         "/api/oidc/token",
         async ({ request }) => {
           const params = await formParams(request);
-          const tokens = await handleTokenRequest(web, { params, authorization: request.headers.get("authorization"), origin: auditOrigin(request) });
+          const tokens = await handleTokenRequest(web, { params, authorization: request.headers.get("authorization"), origin: auditOrigin(request), dpop: request.headers.get("dpop") });
           return withCors(jsonResponse(tokens, { headers: { Pragma: "no-cache" } }));
         },
         { parse: "none" },
@@ -264,11 +265,17 @@ export function oidcRoutes(web: WebDeps) {
       .get("/api/oidc/token", postOnly)
       .get("/api/oidc/introspect", postOnly)
       .get("/api/oidc/revoke", postOnly)
-      .get("/api/oidc/userinfo", async ({ request }) => withCors(jsonResponse(await userinfo(web, { authorization: request.headers.get("authorization"), params: null }))))
+      .get("/api/oidc/userinfo", async ({ request }) =>
+        withCors(jsonResponse(await userinfo(web, { authorization: request.headers.get("authorization"), params: null, dpop: request.headers.get("dpop"), method: "GET" }))),
+      )
       .post(
         "/api/oidc/userinfo",
         async ({ request }) =>
-          withCors(jsonResponse(await userinfo(web, { authorization: request.headers.get("authorization"), params: await optionalFormParams(request) }))),
+          withCors(
+            jsonResponse(
+              await userinfo(web, { authorization: request.headers.get("authorization"), params: await optionalFormParams(request), dpop: request.headers.get("dpop"), method: "POST" }),
+            ),
+          ),
         { parse: "none" },
       )
       .options("/api/oidc/userinfo", PREFLIGHT)
