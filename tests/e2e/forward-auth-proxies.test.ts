@@ -226,3 +226,34 @@ describe.skipIf(!available)("forward-auth behind real nginx and Caddy", () => {
     expect(rows.n).toBe(0);
   }, 30_000);
 });
+
+describe.skipIf(!NGINX || !CADDY)("every snippet shape is accepted by the real proxies", () => {
+  const shapes = [
+    { hosts: ["app.example.com"], pathPrefix: "/", passHeaders: [...IDENTITY_HEADERS] },
+    { hosts: ["grafana.example.com", "*.apps.example.com"], pathPrefix: "/admin", passHeaders: ["Remote-User" as const] },
+    { hosts: ["media.example.com:8443"], pathPrefix: "/api/v1", passHeaders: [] },
+  ];
+  for (const [i, shape] of shapes.entries()) {
+    test(`shape ${i + 1}: caddy adapt and nginx -t`, async () => {
+      const tmp = makeTempDir("latchkey-snippets-");
+      try {
+        const input = { appUrl: "https://auth.example.com", upstream: "127.0.0.1:1411", appUpstream: "127.0.0.1:8080", ...shape };
+        writeFileSync(path.join(tmp.dir, "Caddyfile"), caddySnippet(input));
+        const adapt = Bun.spawnSync([CADDY!, "adapt", "--config", path.join(tmp.dir, "Caddyfile"), "--adapter", "caddyfile"], { env: { ...process.env, HOME: tmp.dir, XDG_DATA_HOME: tmp.dir, XDG_CONFIG_HOME: tmp.dir } });
+        expect(adapt.stderr.toString()).not.toMatch(/Error/i);
+        expect(adapt.exitCode).toBe(0);
+        const json = JSON.parse(adapt.stdout.toString());
+        expect(JSON.stringify(json)).toContain("/api/forward-auth/verify");
+        writeFileSync(path.join(tmp.dir, "nginx.conf"), nginxConf(tmp.dir, 18099, 1411, 8080).replace(/server \{[\s\S]*\n\}\n\}\n$/, `${nginxSnippet(input).replace("    # … listen / ssl as usual …", "    listen 127.0.0.1:18099;")}\n}\n`));
+        const conf = readFileSync(path.join(tmp.dir, "nginx.conf"), "utf8");
+        expect(conf).toContain(`location ${shape.pathPrefix} {`);
+        expect(conf.match(/server \{/g)!.length).toBe(1);
+        const t = Bun.spawnSync([NGINX!, "-t", "-p", tmp.dir, "-c", path.join(tmp.dir, "nginx.conf")]);
+        expect(t.stderr.toString()).toContain("syntax is ok");
+        expect(t.exitCode).toBe(0);
+      } finally {
+        tmp.cleanup();
+      }
+    });
+  }
+});
