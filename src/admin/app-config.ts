@@ -36,6 +36,9 @@ export const APP_CONFIG_DEFINITIONS = {
   webauthnUserVerification: def<"required" | "preferred">({ env: "WEBAUTHN_USER_VERIFICATION", kind: "string", default: "required", validate: (v) => (v === "required" || v === "preferred" ? null : "must be required or preferred") }),
   webauthnAllowSyncedPasskeys: def<boolean>({ env: "WEBAUTHN_ALLOW_SYNCED_PASSKEYS", kind: "bool", default: true }),
   webauthnAuthenticatorAttachment: def<"any" | "platform" | "cross-platform">({ env: "WEBAUTHN_AUTHENTICATOR_ATTACHMENT", kind: "string", default: "any", validate: (v) => (["any", "platform", "cross-platform"].includes(v) ? null : "must be any, platform or cross-platform") }),
+  // Automatic backups into <data>/backups (src/backup): every N hours (0 = off), keeping the newest M files.
+  backupIntervalHours: def<number>({ env: "BACKUP_INTERVAL_HOURS", kind: "int", default: 24, validate: (v) => (v >= 0 && v <= 8760 ? null : "must be from 0 (off) to 8760 hours") }),
+  backupKeep: def<number>({ env: "BACKUP_KEEP", kind: "int", default: 7, validate: (v) => (v >= 1 && v <= 1000 ? null : "must be from 1 to 1000") }),
 } as const;
 
 export type AppConfigKey = keyof typeof APP_CONFIG_DEFINITIONS;

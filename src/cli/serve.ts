@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { createApp } from "../app.ts";
 import { openGeolocator, scheduleAuditJobs } from "../audit/audit-jobs.ts";
 import { createScheduler } from "../lib/scheduler.ts";
+import { scheduleBackupJobs } from "../backup/backup-jobs.ts";
 import { scheduleLdapSync } from "../ldap/ldap-jobs.ts";
 import { acquireServerLock } from "../db/server-lock.ts";
 import { openRuntime } from "../runtime.ts";
@@ -26,6 +27,7 @@ export async function serve(env: CliEnv): Promise<number> {
   const deps = { ...runtime, geo: openGeolocator(config, log) };
   const scheduler = createScheduler(log);
   scheduleAuditJobs(deps, scheduler);
+  scheduleBackupJobs(deps, scheduler);
   scheduleLdapSync(deps, scheduler);
   const app = await createApp(deps);
   const server = Bun.serve({

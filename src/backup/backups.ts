@@ -1,0 +1,210 @@
+/**
+ * Backups of the data folder's database.
+ * - createBackup: an online snapshot (VACUUM INTO) while the server serves; files are 0600 (they hold
+ *   sealed secrets and token hashes) and named by UTC time in <data>/backups unless --out says otherwise.
+ * - checkBackupFile: integrity_check ok, a schema this version knows, and the key check row opens with
+ *   the current ENCRYPTION_KEY — so a restore never installs a database nobody can decrypt.
+ * - restoreBackup: refuses while a server holds the data folder (server lock, held during the restore
+ *   too), keeps the replaced database as <db>.before-restore-<time>, swaps the file in with a rename.
+ * - Automatic backups: every backupIntervalHours (0 = off), keeping the newest backupKeep files; the
+ *   last result is stored in kv for the admin page.
+ */
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import path from "node:path";
+import type { Config } from "../config.ts";
+import type { Deps } from "../deps.ts";
+import { readAppConfig } from "../admin/app-config.ts";
+import { inspectBackupFile, vacuumInto } from "../db/backup.ts";
+import { getKv, setKv } from "../db/kv.ts";
+import { latestSchemaVersion } from "../db/migrate.ts";
+import { acquireServerLock } from "../db/server-lock.ts";
+import type { Clock } from "../lib/clock.ts";
+import type { Log } from "../lib/log.ts";
+import { cryptoRandom } from "../lib/random.ts";
+import { createSealedBox, DecryptionError, type SealedBox } from "../lib/sealed-box.ts";
+import { openRuntime, resolveEncryptionKey } from "../runtime.ts";
+
+export class BackupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "BackupError";
+  }
+}
+
+export const BACKUP_DIR = "backups";
+const BACKUP_NAME = /^latchkey-backup-\d{8}T\d{6}Z(?:-\d+)?\.db$/;
+const LAST_RESULT_KEY = "backup_last_result";
+
+export interface BackupResult {
+  file: string;
+  bytes: number;
+  at: number;
+}
+
+function stamp(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+}
+
+/** A consistent snapshot of the database, safe while the server runs. */
+export function createBackup(deps: Pick<Deps, "db" | "config" | "clock">, opts: { out?: string } = {}): BackupResult {
+  const at = deps.clock.now();
+  let file: string;
+  if (opts.out) {
+    file = path.resolve(opts.out);
+    if (existsSync(file)) throw new BackupError(`${file} already exists; choose another file name.`);
+    mkdirSync(path.dirname(file), { recursive: true });
+  } else {
+    const dir = path.join(deps.config.dataDir, BACKUP_DIR);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    file = path.join(dir, `latchkey-backup-${stamp(at)}.db`);
+    for (let n = 2; existsSync(file); n++) file = path.join(dir, `latchkey-backup-${stamp(at)}-${n}.db`);
+  }
+  const tmp = `${file}.partial`;
+  rmSync(tmp, { force: true });
+  try {
+    vacuumInto(deps.db, tmp);
+    chmodSync(tmp, 0o600);
+    renameSync(tmp, file); // a backup file is complete or absent
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  return { file, bytes: statSync(file).size, at };
+}
+
+export interface BackupCheck {
+  schemaVersion: number;
+  users: number;
+}
+
+/** Throws BackupError naming the first problem; the file is only read. */
+export function checkBackupFile(file: string, box: SealedBox): BackupCheck {
+  if (!existsSync(file)) throw new BackupError(`${file} does not exist.`);
+  let facts;
+  try {
+    facts = inspectBackupFile(file);
+  } catch (e) {
+    throw new BackupError(`${file} is not a Latchkey database (${e instanceof Error ? e.message : String(e)}).`);
+  }
+  if (facts.integrity.length !== 1 || facts.integrity[0] !== "ok") throw new BackupError(`${file} failed the integrity check: ${facts.integrity.slice(0, 3).join("; ")}`);
+  if (facts.schemaVersion < 1) throw new BackupError(`${file} is not a Latchkey database (no schema).`);
+  if (facts.schemaVersion > latestSchemaVersion()) {
+    throw new BackupError(`${file} was written by a newer Latchkey (schema ${facts.schemaVersion}; this version knows up to ${latestSchemaVersion()}). Upgrade first.`);
+  }
+  if (facts.keyCheck === null) throw new BackupError(`${file} has no encryption key check; it is not a complete Latchkey database.`);
+  try {
+    box.openText("encryption_key_check", facts.keyCheck);
+  } catch (e) {
+    if (e instanceof DecryptionError) {
+      throw new BackupError(`${file} was made with a different ENCRYPTION_KEY. Set ENCRYPTION_KEY (or encryption.key) to the key of the instance the backup came from.`);
+    }
+    throw e;
+  }
+  return { schemaVersion: facts.schemaVersion, users: facts.users };
+}
+
+/**
+ * Replaces the data folder's database with `file`. Refuses while a server runs (ServerLockError).
+ * Returns where the previous database was kept, if there was one.
+ */
+export function restoreBackup(config: Config, log: Log, file: string, clock: Clock): { previous: string | null; check: BackupCheck } {
+  const source = path.resolve(file);
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const lock = acquireServerLock(config.dbPath);
+  try {
+    const key = resolveEncryptionKey(config, log, cryptoRandom, { databaseInUse: true });
+    const check = checkBackupFile(source, createSealedBox(key, cryptoRandom));
+    const tmp = `${config.dbPath}.restoring`;
+    copyFileSync(source, tmp);
+    chmodSync(tmp, 0o600);
+    let previous: string | null = null;
+    if (existsSync(config.dbPath)) {
+      // Fold the old database's WAL in first, so the kept copy is one complete file.
+      const old = openRuntimeQuietly(config, log);
+      old?.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      old?.close();
+      previous = `${config.dbPath}.before-restore-${stamp(clock.now())}`;
+      renameSync(config.dbPath, previous);
+    }
+    rmSync(`${config.dbPath}-wal`, { force: true });
+    rmSync(`${config.dbPath}-shm`, { force: true });
+    renameSync(tmp, config.dbPath);
+    // Migrate now (an older backup) and prove the key opens it, before the server is started on it.
+    openRuntime(config, log).close();
+    return { previous, check };
+  } finally {
+    lock.release();
+  }
+}
+
+function openRuntimeQuietly(config: Config, log: Log): { db: import("bun:sqlite").Database; close(): void } | null {
+  try {
+    return openRuntime(config, log);
+  } catch {
+    return null;
+  }
+}
+
+/** Deletes the oldest automatic backups beyond `keep`; returns the deleted names. */
+export function pruneBackups(dataDir: string, keep: number): string[] {
+  const dir = path.join(dataDir, BACKUP_DIR);
+  if (!existsSync(dir)) return [];
+  const files = readdirSync(dir).filter((n) => BACKUP_NAME.test(n)).sort();
+  const doomed = files.slice(0, Math.max(0, files.length - keep));
+  for (const n of doomed) rmSync(path.join(dir, n), { force: true });
+  return doomed;
+}
+
+export interface LastBackupResult {
+  at: number;
+  ok: boolean;
+  file?: string;
+  bytes?: number;
+  error?: string;
+}
+
+export function lastBackupResult(db: Deps["db"]): LastBackupResult | null {
+  const raw = getKv(db, LAST_RESULT_KEY);
+  if (!raw) return null;
+  try {
+    return JSON.parse(raw) as LastBackupResult;
+  } catch {
+    return null;
+  }
+}
+
+/** One automatic backup with pruning; records the result (ok or the error) for admins. */
+export function runAutomaticBackup(deps: Pick<Deps, "db" | "config" | "clock" | "log">): LastBackupResult {
+  const cfg = readAppConfig(deps.db, { uiConfigDisabled: deps.config.uiConfigDisabled, env: deps.config.appConfigEnv });
+  let result: LastBackupResult;
+  try {
+    const b = createBackup(deps);
+    const pruned = pruneBackups(deps.config.dataDir, cfg.backupKeep);
+    result = { at: b.at, ok: true, file: path.basename(b.file), bytes: b.bytes };
+    deps.log.info("backup written", { file: b.file, bytes: b.bytes, pruned: pruned.length });
+  } catch (e) {
+    result = { at: deps.clock.now(), ok: false, error: e instanceof Error ? e.message : String(e) };
+    deps.log.error("automatic backup failed", { error: result.error });
+  }
+  setKv(deps.db, LAST_RESULT_KEY, JSON.stringify(result));
+  return result;
+}
+
+/** True when automatic backups are on and the last successful one is older than the interval. */
+export function automaticBackupDue(deps: Pick<Deps, "db" | "config" | "clock">): boolean {
+  const cfg = readAppConfig(deps.db, { uiConfigDisabled: deps.config.uiConfigDisabled, env: deps.config.appConfigEnv });
+  if (cfg.backupIntervalHours <= 0) return false;
+  const last = lastBackupResult(deps.db);
+  const lastOk = last?.ok ? last.at : newestBackupTime(deps.config.dataDir);
+  return lastOk === null || deps.clock.now() - lastOk >= cfg.backupIntervalHours * 3_600_000;
+}
+
+function newestBackupTime(dataDir: string): number | null {
+  const dir = path.join(dataDir, BACKUP_DIR);
+  try {
+    const newest = readdirSync(dir).filter((n) => BACKUP_NAME.test(n)).sort().at(-1);
+    return newest ? statSync(path.join(dir, newest)).mtimeMs : null;
+  } catch {
+    return null; // no folder (yet), or not a folder: the backup itself will report it
+  }
+}
