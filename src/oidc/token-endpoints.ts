@@ -168,6 +168,7 @@ export async function introspect(
       exp: active.row.expires_at,
       iat: active.row.created_at,
       jti: active.row.jti,
+      ...(active.payload.cnf ? { cnf: active.payload.cnf, token_type: "DPoP" } : {}),
     };
   };
   const tryRefresh = () => {
@@ -203,6 +204,7 @@ export async function introspect(
       exp: active.row.expires_at,
       iat: active.row.created_at,
       jti: active.row.jti,
+      ...(active.payload.cnf ? { cnf: active.payload.cnf, token_type: "DPoP" } : {}),
     };
   };
   if (hint === "refresh_token") return tryRefresh() ?? (await tryAccess()) ?? (await tryClientToken()) ?? inactive;

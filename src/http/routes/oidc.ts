@@ -18,6 +18,7 @@ import { decideDeviceAuthorization, lookupDeviceCode, startDeviceAuthorization, 
 import { kickBackchannelLogout, startBackchannelLogoutWorker } from "../../oidc/backchannel-logout.ts";
 import { reauthenticationUrl, sessionOrLogin } from "../browser-session.ts";
 import type { Session } from "../../account/sessions.ts";
+import { rateLimit, type RateRule } from "../plugins/rate-limit.ts";
 import { DeviceCodePage, DeviceConfirmPage, DeviceDonePage } from "../../../templates/pages/oidc/device-page.tsx";
 import { findUserById } from "../../db/users.ts";
 import { displayNameOf, buildPageContext } from "../page-context.ts";
@@ -49,6 +50,17 @@ const PREFLIGHT = () =>
 function withCors(response: Response): Response {
   response.headers.set("Access-Control-Allow-Origin", "*");
   return response;
+}
+
+/**
+ * RFC 8628 5.1: user codes are short, so guessing is rate limited — per signed-in person and per IP
+ * (10 at once, then one every 6 seconds). Only lookups of a typed code count.
+ */
+const DEVICE_CODE_RATE: RateRule = { perSeconds: 6, burst: 10 };
+
+function limitDeviceCodeGuessing(web: WebDeps, request: Request, session: Session): void {
+  rateLimit(web, request, "device-code-user", DEVICE_CODE_RATE, session.userId);
+  rateLimit(web, request, "device-code-ip", DEVICE_CODE_RATE);
 }
 
 function formActionSource(uri: string): string {
@@ -318,6 +330,7 @@ export function oidcRoutes(web: WebDeps) {
         const session = sessionOrLogin(web, request);
         if (session instanceof Response) return session;
         const code = new URL(request.url).searchParams.get("code");
+        if (code) limitDeviceCodeGuessing(web, request, session);
         return renderDevice(request, session, lookupDeviceCode(web, { code, session }));
       })
       .post(
@@ -337,6 +350,7 @@ export function oidcRoutes(web: WebDeps) {
             throw AppError.badRequest("The form is not valid.");
           }
           if (decision !== "allow" && decision !== "deny") throw AppError.badRequest("The form is not valid.");
+          limitDeviceCodeGuessing(web, request, session);
           return renderDevice(request, session, decideDeviceAuthorization(web, { code, session, allow: decision === "allow", origin: auditOrigin(request) }));
         },
         { parse: "none" },

@@ -406,6 +406,17 @@ describe("back-channel logout", () => {
   });
 });
 
+describe("device code guessing", () => {
+  test("typed codes are rate limited per person: the 11th guess in a row is a 429", async () => {
+    w = await makeOidcWorld();
+    for (let i = 0; i < 10; i++) expect((await w.call("/device?code=BCDF-GHJK", { headers: { cookie: w.cookie } })).status).toBe(400);
+    const limited = await w.call("/device?code=BCDF-GHJK", { headers: { cookie: w.cookie } });
+    expect(limited.status).toBe(429);
+    w.deps.clock.advance(6);
+    expect((await w.call("/device?code=BCDF-GHJK", { headers: { cookie: w.cookie } })).status).toBe(400);
+  });
+});
+
 describe("login_hint", () => {
   test("/authorize passes login_hint on to /login, which prefills the username", async () => {
     w = await makeOidcWorld();
