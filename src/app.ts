@@ -17,6 +17,7 @@ import { accountRoutes } from "./http/routes/account.ts";
 import { adminRoutes } from "./http/routes/admin-index.ts";
 import { auditLogRoutes } from "./http/routes/audit-log.ts";
 import { authRoutes } from "./http/routes/auth.ts";
+import { emailRoutes } from "./http/routes/email.ts";
 import { forwardAuthRoutes } from "./http/routes/forward-auth.ts";
 import { healthRoutes } from "./http/routes/health.ts";
 import { staticRoutes } from "./http/routes/static.ts";
@@ -46,6 +47,7 @@ export async function createApp(deps: Deps): Promise<App> {
     .use(authRoutes(web))
     .use(webauthnApiRoutes(web))
     .use(accountRoutes(web))
+    .use(emailRoutes(web))
     .use(auditLogRoutes(web))
     .use(adminRoutes(web))
     .use(forwardAuthRoutes(web));

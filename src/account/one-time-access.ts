@@ -31,6 +31,7 @@ export function createOneTimeAccessToken(
   deps: { db: Database; clock: Clock; random: Random },
   userId: string,
   ttlSeconds: number,
+  opts: { deviceToken?: string | null } = {},
 ): { token: string; expiresAt: number } {
   const now = nowSeconds(deps.clock);
   deleteExpiredOneTimeAccessTokens(deps.db, now);
@@ -40,7 +41,7 @@ export function createOneTimeAccessToken(
     id: randomUuid(deps.random),
     token_hash: hashToken(token),
     user_id: userId,
-    device_token_hash: null,
+    device_token_hash: opts.deviceToken ? hashToken(opts.deviceToken) : null,
     created_at: now,
     expires_at: expiresAt,
   });

@@ -23,11 +23,12 @@ export function createInitialAdmin(
   deps: { db: Database; clock: Clock; random: Random },
   input: UserProfileInput,
   origin?: AuditOrigin,
+  opts: { requireEmail?: boolean } = {},
 ): UserRow {
   const user = deps.db
     .transaction(() => {
       if (!isSetupAvailable(deps.db)) throw AppError.conflict(SETUP_DONE_MESSAGE);
-      const created = createUser(deps, { ...input, isAdmin: true });
+      const created = createUser(deps, { ...input, isAdmin: true }, { requireEmail: opts.requireEmail });
       if (!claimSetup(deps.db, created.id, nowSeconds(deps.clock))) throw AppError.conflict(SETUP_DONE_MESSAGE);
       return created;
     })

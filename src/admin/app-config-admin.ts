@@ -10,12 +10,19 @@ import type { Database } from "bun:sqlite";
 import { deleteAppConfigRow, upsertAppConfigRows } from "../db/app-config.ts";
 import { AppError } from "../errors.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
+import type { SealedBox } from "../lib/sealed-box.ts";
 import { APP_CONFIG_DEFINITIONS, readAppConfig, type AppConfig, type AppConfigKey } from "./app-config.ts";
 import { checkGroupIds } from "./user-groups.ts";
 import { claimList, FieldErrors, isRecord } from "./validation.ts";
 
 /** Keys anyone may read (GET /api/application-configuration), as in Pocket ID. */
-export const PUBLIC_CONFIG_KEYS = new Set<string>(["appName", "homePageUrl", "accentColor", "disableAnimations", "allowOwnAccountEdit", "allowUserSignups", "requireUserEmail"]);
+export const PUBLIC_CONFIG_KEYS = new Set<string>(["appName", "homePageUrl", "accentColor", "disableAnimations", "allowOwnAccountEdit", "allowUserSignups", "requireUserEmail", "emailOneTimeAccessAsUnauthenticatedEnabled", "emailOneTimeAccessAsAdminEnabled", "emailVerificationEnabled"]);
+
+/** What a sensitive value reads as (Pocket ID's placeholder); sending it back keeps the stored value. */
+export const SENSITIVE_PLACEHOLDER = "XXXXXXXXXX";
+
+/** The sealed-box purpose of a sensitive key (src/mail/settings.ts opens smtpPassword with it). */
+export const sealPurposeOf = (key: string) => `app-config:${key}`;
 
 const TYPE_NAMES = { string: "string", int: "number", bool: "bool", json: "array" } as const;
 
@@ -32,7 +39,7 @@ export function configEntries(config: AppConfig, opts: { publicOnly: boolean }):
     const isPublic = PUBLIC_CONFIG_KEYS.has(key);
     if (opts.publicOnly && !isPublic) continue;
     const v = config[key];
-    const value = d.sensitive ? "XXXXXXXXXX" : typeof v === "object" ? JSON.stringify(v) : String(v);
+    const value = d.sensitive ? (v ? SENSITIVE_PLACEHOLDER : "") : typeof v === "object" ? JSON.stringify(v) : String(v);
     out.push(opts.publicOnly ? { key, type: TYPE_NAMES[d.kind], value } : { key, type: TYPE_NAMES[d.kind], value, isPublic });
   }
   return out;
@@ -54,7 +61,7 @@ function extraRule(key: AppConfigKey, value: unknown): string | null {
 }
 
 /** Validates a (partial) config body and stores it. Returns the keys whose stored value changed. */
-export function updateAppConfigFromInput(deps: { db: Database; clock: Clock; uiConfigDisabled: boolean; env: Record<string, string> }, input: unknown): AppConfigKey[] {
+export function updateAppConfigFromInput(deps: { db: Database; clock: Clock; uiConfigDisabled: boolean; env: Record<string, string>; box?: SealedBox }, input: unknown): AppConfigKey[] {
   if (deps.uiConfigDisabled) throw AppError.forbidden("The configuration is read from environment variables (UI_CONFIG_DISABLED=true) and cannot be changed here.");
   if (!isRecord(input)) throw AppError.validation("Send an object of configuration values.", { body: "must be an object" });
   const before = readAppConfig(deps.db, { uiConfigDisabled: false, env: {} });
@@ -63,9 +70,10 @@ export function updateAppConfigFromInput(deps: { db: Database; clock: Clock; uiC
   const reset: AppConfigKey[] = [];
   const changed: AppConfigKey[] = [];
   for (const [key, raw] of Object.entries(input)) {
-    const d = (APP_CONFIG_DEFINITIONS as Record<string, { kind: string; default: unknown; validate?: (v: never) => string | null }>)[key];
+    const d = (APP_CONFIG_DEFINITIONS as Record<string, { kind: string; default: unknown; sensitive?: boolean; validate?: (v: never) => string | null }>)[key];
     if (!d) continue;
     const k = key as AppConfigKey;
+    if (d.sensitive && raw === SENSITIVE_PLACEHOLDER) continue;
     if (raw === null || raw === "" || (Array.isArray(raw) && raw.length === 0 && d.kind === "json")) {
       reset.push(k);
       if (JSON.stringify(before[k]) !== JSON.stringify(d.default)) changed.push(k);
@@ -110,6 +118,13 @@ export function updateAppConfigFromInput(deps: { db: Database; clock: Clock; uiC
     const problem = d.validate?.(value as never) ?? extraRule(k, value);
     if (problem) {
       errors.add(key, problem);
+      continue;
+    }
+    if (d.sensitive) {
+      // Sealed with ENCRYPTION_KEY: the database file never holds the plain secret.
+      if (!deps.box) throw new Error(`${key} needs the sealed box to be stored`);
+      set.push({ key, value: deps.box.seal(sealPurposeOf(key), String(value)) });
+      changed.push(k);
       continue;
     }
     set.push({ key, value: d.kind === "json" ? JSON.stringify(value) : String(value) });

@@ -36,6 +36,20 @@ export const APP_CONFIG_DEFINITIONS = {
   webauthnUserVerification: def<"required" | "preferred">({ env: "WEBAUTHN_USER_VERIFICATION", kind: "string", default: "required", validate: (v) => (v === "required" || v === "preferred" ? null : "must be required or preferred") }),
   webauthnAllowSyncedPasskeys: def<boolean>({ env: "WEBAUTHN_ALLOW_SYNCED_PASSKEYS", kind: "bool", default: true }),
   webauthnAuthenticatorAttachment: def<"any" | "platform" | "cross-platform">({ env: "WEBAUTHN_AUTHENTICATOR_ATTACHMENT", kind: "string", default: "any", validate: (v) => (["any", "platform", "cross-platform"].includes(v) ? null : "must be any, platform or cross-platform") }),
+  // Email (src/mail). smtpPassword is stored sealed with ENCRYPTION_KEY: the snapshot holds the sealed
+  // text (plain only from SMTP_PASSWORD with UI_CONFIG_DISABLED); src/mail/settings.ts opens it.
+  smtpHost: def<string>({ env: "SMTP_HOST", kind: "string", default: "" }),
+  smtpPort: def<number>({ env: "SMTP_PORT", kind: "int", default: 587, validate: (v) => (v >= 1 && v <= 65535 ? null : "must be a port from 1 to 65535") }),
+  smtpFrom: def<string>({ env: "SMTP_FROM", kind: "string", default: "", validate: (v) => (v === "" || /^[^\s@<>]+@[^\s@<>]+$/.test(v) ? null : "must be an email address such as latchkey@example.com") }),
+  smtpUser: def<string>({ env: "SMTP_USER", kind: "string", default: "" }),
+  smtpPassword: def<string>({ env: "SMTP_PASSWORD", kind: "string", default: "", sensitive: true }),
+  smtpTls: def<"none" | "starttls" | "tls">({ env: "SMTP_TLS", kind: "string", default: "none", validate: (v) => (["none", "starttls", "tls"].includes(v) ? null : "must be none, starttls or tls") }),
+  smtpSkipCertVerify: def<boolean>({ env: "SMTP_SKIP_CERT_VERIFY", kind: "bool", default: false }),
+  emailLoginNotificationEnabled: def<boolean>({ env: "EMAIL_LOGIN_NOTIFICATION_ENABLED", kind: "bool", default: false }),
+  emailOneTimeAccessAsUnauthenticatedEnabled: def<boolean>({ env: "EMAIL_ONE_TIME_ACCESS_AS_UNAUTHENTICATED_ENABLED", kind: "bool", default: false }),
+  emailOneTimeAccessAsAdminEnabled: def<boolean>({ env: "EMAIL_ONE_TIME_ACCESS_AS_ADMIN_ENABLED", kind: "bool", default: false }),
+  emailApiKeyExpirationEnabled: def<boolean>({ env: "EMAIL_API_KEY_EXPIRATION_ENABLED", kind: "bool", default: false }),
+  emailVerificationEnabled: def<boolean>({ env: "EMAIL_VERIFICATION_ENABLED", kind: "bool", default: false }),
   // Automatic backups into <data>/backups (src/backup): every N hours (0 = off), keeping the newest M files.
   backupIntervalHours: def<number>({ env: "BACKUP_INTERVAL_HOURS", kind: "int", default: 24, validate: (v) => (v >= 0 && v <= 8760 ? null : "must be from 0 (off) to 8760 hours") }),
   backupKeep: def<number>({ env: "BACKUP_KEEP", kind: "int", default: 7, validate: (v) => (v >= 1 && v <= 1000 ? null : "must be from 1 to 1000") }),

@@ -17,6 +17,7 @@ import type { Clock } from "../lib/clock.ts";
 import type { Random } from "../lib/random.ts";
 import type { Config } from "../config.ts";
 import { isRecord } from "./validation.ts";
+import { afterEmailAddressSet, type MailDeps } from "../mail/emails.ts";
 
 export type SignupMode = "disabled" | "withToken" | "open";
 
@@ -24,7 +25,7 @@ export function signupMode(deps: { db: Database; config: Config }): SignupMode {
   return readAppConfig(deps.db, { uiConfigDisabled: deps.config.uiConfigDisabled, env: deps.config.appConfigEnv }).allowUserSignups;
 }
 
-export function signUp(deps: { db: Database; clock: Clock; random: Random; config: Config }, input: unknown, token: string | null): UserRow {
+export function signUp(deps: MailDeps, input: unknown, token: string | null): UserRow {
   const app = readAppConfig(deps.db, { uiConfigDisabled: deps.config.uiConfigDisabled, env: deps.config.appConfigEnv });
   if (app.allowUserSignups === "disabled") throw AppError.forbidden("Sign-ups are disabled. Ask an administrator for an account.");
   if (app.allowUserSignups === "withToken" && !token) throw AppError.forbidden("Sign-ups need an invitation link from an administrator.");
@@ -32,7 +33,7 @@ export function signUp(deps: { db: Database; clock: Clock; random: Random; confi
   const s = (k: string) => (typeof b[k] === "string" ? (b[k] as string) : "");
   const profile = { username: s("username"), email: s("email"), firstName: s("firstName"), lastName: s("lastName") };
   validateUserProfile(deps.db, profile, { requireEmail: app.requireUserEmail });
-  return deps.db.transaction(() => {
+  const created = deps.db.transaction(() => {
     let tokenGroups: string[] = [];
     if (token) {
       const used = useSignupToken(deps, token);
@@ -46,4 +47,6 @@ export function signUp(deps: { db: Database; clock: Clock; random: Random; confi
     if (app.signupDefaultCustomClaims.length) setCustomClaims(deps, { userId: user.id }, app.signupDefaultCustomClaims);
     return user;
   })();
+  afterEmailAddressSet(deps, created);
+  return created;
 }

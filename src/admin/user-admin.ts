@@ -21,6 +21,7 @@ import {
 import { listGroupsOfUser, replaceUserGroupsOfUser } from "../db/user-groups.ts";
 import { findUserById, type UserRow } from "../db/users.ts";
 import { createUser, validateUserProfile } from "./users.ts";
+import { afterEmailAddressSet } from "../mail/emails.ts";
 import { AppError } from "../errors.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import type { Random } from "../lib/random.ts";
@@ -143,11 +144,13 @@ export function createUserAsAdmin(deps: Deps, input: unknown): UserRow {
   }
   errors.throwIfAny();
   const app = readAppConfig(deps.db, { uiConfigDisabled: deps.config.uiConfigDisabled, env: deps.config.appConfigEnv });
-  return deps.db.transaction(() => {
+  const created = deps.db.transaction(() => {
     const row = createUser(deps, { ...v, id }, { requireEmail: app.requireUserEmail });
     if (v.userGroupIds) replaceUserGroupsOfUser(deps.db, row.id, v.userGroupIds);
     return row;
   })();
+  afterEmailAddressSet(deps, created);
+  return created;
 }
 
 function assertNotLastAdmin(db: Database, user: UserRow, message: string): void {
@@ -188,6 +191,7 @@ export function updateUserAsAdmin(deps: Deps, id: string, input: unknown): { bef
     (k) => before[k] !== after[k],
   ) as string[];
   if (v.userGroupIds) changed.push("userGroupIds");
+  if ((before.email ?? "").toLowerCase() !== (after.email ?? "").toLowerCase()) afterEmailAddressSet(deps, after);
   return { before, after, changed };
 }
 

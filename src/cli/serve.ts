@@ -5,6 +5,8 @@ import { createScheduler } from "../lib/scheduler.ts";
 import { scheduleBackupJobs } from "../backup/backup-jobs.ts";
 import { scheduleLdapSync } from "../ldap/ldap-jobs.ts";
 import { acquireServerLock } from "../db/server-lock.ts";
+import { runApiKeyExpiryJob } from "../mail/emails.ts";
+import { startEmailWorker, stopEmailWorker } from "../mail/outbox.ts";
 import { openRuntime } from "../runtime.ts";
 import type { CliEnv } from "./cli-env.ts";
 
@@ -30,6 +32,9 @@ export async function serve(env: CliEnv): Promise<number> {
   scheduleBackupJobs(deps, scheduler);
   scheduleLdapSync(deps, scheduler);
   const app = await createApp(deps);
+  // Delivers queued email (also what a previous run left queued); API key expiry warnings daily.
+  startEmailWorker(deps);
+  scheduler.every("email-api-key-expiry", 24 * 3600 * 1000, () => runApiKeyExpiryJob(deps), { runAtStart: true });
   const server = Bun.serve({
     port: config.port,
     hostname: config.host,
@@ -52,6 +57,7 @@ export async function serve(env: CliEnv): Promise<number> {
         await server.stop(true);
       }
       await scheduler.stop();
+      stopEmailWorker(runtime.db);
       runtime.close();
       lock.release();
       log.info("stopped");

@@ -11,6 +11,7 @@ import m0004 from "./migrations/0004_admin.sql" with { type: "text" };
 import m0005 from "./migrations/0005_oidc_protocols.sql" with { type: "text" };
 import m0006 from "./migrations/0006_audit_log.sql" with { type: "text" };
 import m0007 from "./migrations/0007_forward_auth.sql" with { type: "text" };
+import m0008 from "./migrations/0008_email.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -25,6 +26,7 @@ export const MIGRATIONS: Migration[] = [
   { version: 5, name: "oidc_protocols", sql: m0005 },
   { version: 6, name: "audit_log", sql: m0006 },
   { version: 7, name: "forward_auth", sql: m0007 },
+  { version: 8, name: "email", sql: m0008 },
 ];
 
 export class MigrationError extends Error {

@@ -5,6 +5,7 @@ import type { PasskeyView } from "../../src/account/passkeys.ts";
 import { formatDate, relativeTime } from "../../src/account/device-label.ts";
 import { CloudIcon, DeviceIcon, LockIcon, PasskeyIcon } from "../components/passkey-icons.tsx";
 import { TextField } from "../components/text-field.tsx";
+import { EmailVerificationStatus } from "./verify-email.tsx";
 
 export interface ProfileValues {
   firstName: string;
@@ -24,6 +25,8 @@ export interface AccountPageProps {
   canEditProfile: boolean;
   sessions: SessionView[];
   signedInWithCode: boolean;
+  /** Shown under the profile when email verification is turned on. */
+  emailVerification?: { verified: boolean };
 }
 
 export function AccountPage(p: AccountPageProps): JSX.Element {
@@ -37,7 +40,7 @@ export function AccountPage(p: AccountPageProps): JSX.Element {
       </div>
       <div class="stack">
         <PasskeySection ctx={p.ctx} passkeys={p.passkeys} now={p.now} signedInWithCode={p.signedInWithCode} />
-        <ProfileForm ctx={p.ctx} values={p.profile} canEdit={p.canEditProfile} />
+        <ProfileForm ctx={p.ctx} values={p.profile} canEdit={p.canEditProfile} emailVerification={p.emailVerification} />
         <SessionsSection ctx={p.ctx} sessions={p.sessions} now={p.now} />
       </div>
     </Layout>
@@ -141,7 +144,7 @@ export function PasskeyRenameForm({ ctx, passkey, value, error }: { ctx: PageCon
   );
 }
 
-export function ProfileForm({ ctx, values, canEdit, errors = {}, saved }: { ctx: PageContext; values: ProfileValues; canEdit: boolean; errors?: Record<string, string>; saved?: boolean }): JSX.Element {
+export function ProfileForm({ ctx, values, canEdit, errors = {}, saved, emailVerification }: { ctx: PageContext; values: ProfileValues; canEdit: boolean; errors?: Record<string, string>; saved?: boolean; emailVerification?: { verified: boolean } }): JSX.Element {
   return (
     <section class="section" id="profile" aria-labelledby="profile-title">
       <div class="section-header">
@@ -165,6 +168,7 @@ export function ProfileForm({ ctx, values, canEdit, errors = {}, saved }: { ctx:
         </div>
         {canEdit ? <button type="submit" class="btn">Save profile</button> : ""}
       </form>
+      {emailVerification ? <EmailVerificationStatus email={values.email || null} verified={emailVerification.verified} enabled csrfToken={ctx.csrfToken} /> : ""}
     </section>
   );
 }

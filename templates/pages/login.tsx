@@ -3,8 +3,9 @@ import type { PageContext } from "../page-context.ts";
 import { PasskeyIcon } from "../components/passkey-icons.tsx";
 
 /** Passkey-only sign-in: one button (discoverable assertion) plus passkey autofill where supported. */
-export function LoginPage({ ctx, redirect, notice, loginHint }: { ctx: PageContext; redirect: string | null; notice?: string; loginHint?: string | null }): JSX.Element {
+export function LoginPage({ ctx, redirect, notice, emailCode, loginHint }: { ctx: PageContext; redirect: string | null; notice?: string; emailCode?: boolean; loginHint?: string | null }): JSX.Element {
   const codeLink = redirect ? `/lc?redirect=${encodeURIComponent(redirect)}` : "/lc";
+  const emailLink = redirect ? `/login/alternative/email?redirect=${encodeURIComponent(redirect)}` : "/login/alternative/email";
   return (
     <Layout ctx={ctx} title="Sign in" variant="card" scripts={["passkey.js"]}>
       <section class="card" aria-labelledby="login-title">
@@ -31,6 +32,7 @@ export function LoginPage({ ctx, redirect, notice, loginHint }: { ctx: PageConte
         </form>
         <div class="divider">or</div>
         <a class="btn btn-secondary btn-block" href={codeLink}>Use a login code</a>
+        {emailCode ? <a class="btn btn-ghost btn-block" href={emailLink}>Email me a login code</a> : ""}
       </section>
       <p class="footer-note">Lost your passkey? Ask your administrator for a login code.</p>
     </Layout>

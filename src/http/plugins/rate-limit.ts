@@ -22,6 +22,9 @@ export const RATE_RULES = {
   reauthenticate: { perSeconds: 10, burst: 5 },
   oneTimeAccess: { perSeconds: 10, burst: 5 },
   setup: { perSeconds: 30, burst: 10 },
+  /** "Email me a login code": per IP, and per address (src/http/routes/email.ts). */
+  emailLoginCodePerIp: { perSeconds: 60, burst: 5 },
+  emailLoginCodePerAddress: { perSeconds: 300, burst: 3 },
 } satisfies Record<string, RateRule>;
 
 /** At most this many buckets per app: past it the least recently used one is dropped (bounded memory under many IPs). */
@@ -88,9 +91,12 @@ export function bucketsFor(web: WebDeps): TokenBuckets {
   return buckets;
 }
 
-/** Throws AppError.rateLimited (429 with Retry-After) when `name` is over its rule for this client. */
-export function rateLimit(web: WebDeps, request: Request, name: string, rule: RateRule): void {
+/**
+ * Throws AppError.rateLimited (429 with Retry-After) when `name` is over its rule for this client
+ * (or for `subject`, e.g. an email address, when given).
+ */
+export function rateLimit(web: WebDeps, request: Request, name: string, rule: RateRule, subject?: string): void {
   if (web.config.disableRateLimiting) return;
-  const wait = bucketsFor(web).take(`${name}:${requestMeta(request).ip ?? "unknown"}`, rule);
+  const wait = bucketsFor(web).take(`${name}:${subject ?? requestMeta(request).ip ?? "unknown"}`, rule);
   if (wait > 0) throw AppError.rateLimited(wait);
 }

@@ -14,6 +14,7 @@ import { updateUserProfile } from "../../db/user-profile.ts";
 import { findUserById, type UserRow } from "../../db/users.ts";
 import { AppError } from "../../errors.ts";
 import { nowSeconds } from "../../lib/clock.ts";
+import { afterEmailAddressSet } from "../../mail/emails.ts";
 import {
   AccountPage,
   DeletePasskeyPage,
@@ -66,6 +67,7 @@ export function accountRoutes(web: WebDeps) {
             canEditProfile: canEdit(user),
             sessions,
             signedInWithCode: session.amr.includes("otp") && !session.amr.includes("phr"),
+            emailVerification: appConfigOf(web).emailVerificationEnabled ? { verified: user.email_verified === 1 } : undefined,
           }),
         );
       }),
@@ -86,6 +88,7 @@ export function accountRoutes(web: WebDeps) {
           const valid = validateUserProfile(web.db, { ...values, email: values.email || null }, { requireEmail: app.requireUserEmail, exceptUserId: user.id });
           const emailChanged = (valid.email ?? "").toLowerCase() !== (user.email ?? "").toLowerCase();
           updateUserProfile(web.db, user.id, { ...valid, emailVerified: emailChanged ? app.emailsVerified : user.email_verified === 1 }, now());
+          if (emailChanged) afterEmailAddressSet(web, findUserById(web.db, user.id));
         } catch (error) {
           if (error instanceof AppError && error.code === "validation_failed") {
             return htmlResponse(ProfileForm({ ctx: ctx(request), values, canEdit: true, errors: error.fields }), { status: 422 });
@@ -93,7 +96,9 @@ export function accountRoutes(web: WebDeps) {
           throw error;
         }
         if (!isHtmx(request)) return redirectResponse("/settings/account");
-        return htmlResponse(ProfileForm({ ctx: ctx(request), values: profileValues(findUserById(web.db, user.id)!), canEdit: true, saved: true }));
+        const updated = findUserById(web.db, user.id)!;
+        const emailVerification = app.emailVerificationEnabled ? { verified: updated.email_verified === 1 } : undefined;
+        return htmlResponse(ProfileForm({ ctx: ctx(request), values: profileValues(updated), canEdit: true, saved: true, emailVerification }));
       }),
     )
 

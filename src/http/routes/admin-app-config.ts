@@ -5,6 +5,7 @@ import { readAppConfig } from "../../admin/app-config.ts";
 import { updateAppConfigFromInput } from "../../admin/app-config-admin.ts";
 import { claimsFromForm } from "../../admin/custom-claims.ts";
 import { listAllUserGroups } from "../../db/user-groups.ts";
+import { findUserById } from "../../db/users.ts";
 import { AppConfigForm, AppConfigPage, BrandingSection } from "../../../templates/pages/admin/app-config.tsx";
 import { APP_IMAGE_NAMES, hasAppImage, isAppImageName, removeAppImage, uploadAppImage } from "../../admin/branding.ts";
 import { AppError } from "../../errors.ts";
@@ -14,8 +15,11 @@ import { afterChange, attempt, checked, formOf, fragment, listOf, pageCtx } from
 import { htmlResponse } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
 
-const BOOL_KEYS = ["disableAnimations", "allowOwnAccountEdit", "requireUserEmail", "emailsVerified", "webauthnAllowSyncedPasskeys"] as const;
-const TEXT_KEYS = ["appName", "sessionDuration", "homePageUrl", "accentColor", "allowUserSignups", "webauthnUserVerification", "webauthnAuthenticatorAttachment"] as const;
+const BOOL_KEYS = [
+  "disableAnimations", "allowOwnAccountEdit", "requireUserEmail", "emailsVerified", "webauthnAllowSyncedPasskeys",
+  "smtpSkipCertVerify", "emailVerificationEnabled", "emailLoginNotificationEnabled", "emailOneTimeAccessAsAdminEnabled", "emailOneTimeAccessAsUnauthenticatedEnabled", "emailApiKeyExpirationEnabled",
+] as const;
+const TEXT_KEYS = ["appName", "sessionDuration", "homePageUrl", "accentColor", "allowUserSignups", "webauthnUserVerification", "webauthnAuthenticatorAttachment", "smtpHost", "smtpPort", "smtpFrom", "smtpUser", "smtpTls"] as const;
 
 export function adminAppConfigRoutes(web: WebDeps) {
   const read = () => readAppConfig(web.db, { uiConfigDisabled: web.config.uiConfigDisabled, env: web.config.appConfigEnv });
@@ -32,7 +36,11 @@ export function adminAppConfigRoutes(web: WebDeps) {
   };
 
   return new Elysia({ name: "admin-app-config" })
-    .get(path, ({ request }) => admin(request, () => htmlResponse(AppConfigPage({ ctx: pageCtx(web, request), config: read(), groups: groups(), readOnly: web.config.uiConfigDisabled, images: images() }))))
+    .get(path, ({ request }) =>
+      admin(request, (s) =>
+        htmlResponse(AppConfigPage({ ctx: pageCtx(web, request), config: read(), groups: groups(), readOnly: web.config.uiConfigDisabled, images: images(), adminEmail: findUserById(web.db, s.userId)?.email ?? null })),
+      ),
+    )
     .post(`${path}/images/:name`, async ({ request, params, body }) => {
       const s = requireAdminPage(web, request);
       if (s instanceof Response) return s;
@@ -64,10 +72,13 @@ export function adminAppConfigRoutes(web: WebDeps) {
         for (const k of BOOL_KEYS) input[k] = checked(f[k]);
         input.signupDefaultUserGroupIDs = listOf(f.signupDefaultUserGroupIDs);
         input.signupDefaultCustomClaims = claimsFromForm(f).filter((c) => c.key.trim() !== "" || c.value.trim() !== "");
+        // The SMTP password is never shown: empty keeps the stored one, the checkbox clears it.
+        if (checked(f.smtpPasswordClear)) input.smtpPassword = "";
+        else if (typeof f.smtpPassword === "string" && f.smtpPassword !== "") input.smtpPassword = f.smtpPassword;
         const ctx = pageCtx(web, request);
-        const r = attempt(() => updateAppConfigFromInput({ db: web.db, clock: web.clock, uiConfigDisabled: web.config.uiConfigDisabled, env: web.config.appConfigEnv }, input));
+        const r = attempt(() => updateAppConfigFromInput({ db: web.db, clock: web.clock, uiConfigDisabled: web.config.uiConfigDisabled, env: web.config.appConfigEnv, box: web.box }, input));
         if (!r.ok) {
-          const shown = { ...read(), ...(input as object), sessionDuration: String(input.sessionDuration ?? "") } as never;
+          const shown = { ...read(), ...(input as object), smtpPassword: read().smtpPassword, sessionDuration: String(input.sessionDuration ?? "") } as never;
           return htmlResponse(AppConfigForm({ ctx, config: shown, groups: groups(), readOnly: false, errors: r.errors }), { status: 422 });
         }
         auditAdminChange(web, request, session, { entity: "application_configuration", action: "update", id: "application-configuration", changes: { keys: r.value } });

@@ -44,6 +44,7 @@ import {
   type UserDetailData,
   type UserFormValues,
 } from "../../../templates/pages/admin/users.tsx";
+import { appConfigOf } from "../browser-session.ts";
 import { auditAdminChange, requireAdminPage } from "../admin-auth.ts";
 import { afterChange, attempt, checked, formOf, fragment, listOf, pageCtx } from "../admin-pages.ts";
 import { htmlResponse, isHtmx, navigate, redirectResponse } from "../responses.ts";
@@ -99,6 +100,7 @@ export function adminUserRoutes(web: WebDeps) {
       claims: getCustomClaims(web.db, { userId: id }),
       isSelf: session.userId === id,
       hasPicture: findProfilePicture(web.db, id) !== null,
+      emailLoginCode: appConfigOf(web).emailOneTimeAccessAsAdminEnabled,
     };
   };
   const sessionsOf = (id: string) =>

@@ -18,7 +18,7 @@ export function apiAppConfigRoutes(web: WebDeps) {
     .put("/api/application-configuration", ({ request, body }) => {
       const p = requireAdminApi(web, request);
       const changed = apiCall(() =>
-        updateAppConfigFromInput({ db: web.db, clock: web.clock, uiConfigDisabled: web.config.uiConfigDisabled, env: web.config.appConfigEnv }, body),
+        updateAppConfigFromInput({ db: web.db, clock: web.clock, uiConfigDisabled: web.config.uiConfigDisabled, env: web.config.appConfigEnv, box: web.box }, body),
       );
       auditAdminChange(web, request, p, { entity: "application_configuration", action: "update", id: "application-configuration", changes: { keys: changed } });
       return jsonResponse([...configEntries(read(), { publicOnly: false }), ...extras().map((e) => ({ ...e, isPublic: true }))]);

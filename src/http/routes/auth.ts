@@ -16,7 +16,7 @@ import { LoginPage } from "../../../templates/pages/login.tsx";
 import { ReauthenticatePage } from "../../../templates/pages/reauthenticate.tsx";
 import { SetupForm, SetupPage, type SetupValues } from "../../../templates/pages/setup.tsx";
 import { SignOutPage } from "../../../templates/pages/sign-out.tsx";
-import { endBrowserSession, homePath, safeRedirectPath, sessionOrLogin, startBrowserSession } from "../browser-session.ts";
+import { appConfigOf, endBrowserSession, homePath, safeRedirectPath, sessionOrLogin, startBrowserSession } from "../browser-session.ts";
 import { cookieName, readCookie } from "../cookies.ts";
 import { text, type Body } from "../form-fields.ts";
 import { buildPageContext } from "../page-context.ts";
@@ -41,7 +41,7 @@ export function authRoutes(web: WebDeps) {
     const values: SetupValues = { firstName: text(b, "firstName"), lastName: text(b, "lastName"), username: text(b, "username"), email: text(b, "email") };
     let user;
     try {
-      user = createInitialAdmin(web, { firstName: values.firstName!, lastName: values.lastName!, username: values.username!, email: values.email || null }, auditOrigin(request));
+      user = createInitialAdmin(web, { firstName: values.firstName!, lastName: values.lastName!, username: values.username!, email: values.email || null }, auditOrigin(request), { requireEmail: appConfigOf(web).requireUserEmail });
     } catch (error) {
       if (error instanceof AppError && error.code === "validation_failed") {
         const props = { ctx: ctx(request), values, errors: error.fields };
@@ -70,7 +70,7 @@ export function authRoutes(web: WebDeps) {
       if (currentSession(web, request) && query.signed_out === undefined) return redirectResponse(redirect ?? homePath(web), 302);
       const notice = query.signed_out !== undefined ? "You have been signed out." : undefined;
       const loginHint = typeof query.login_hint === "string" ? query.login_hint.slice(0, 256) : null; // OIDC login_hint, passed on by /authorize
-      return htmlResponse(LoginPage({ ctx: ctx(request), redirect, notice, loginHint }));
+      return htmlResponse(LoginPage({ ctx: ctx(request), redirect, notice, loginHint, emailCode: appConfigOf(web).emailOneTimeAccessAsUnauthenticatedEnabled }));
     })
 
     .get("/logout", ({ request }) => (currentSession(web, request) ? htmlResponse(SignOutPage({ ctx: ctx(request) })) : redirectResponse("/login", 302)))

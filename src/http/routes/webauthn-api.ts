@@ -11,6 +11,7 @@ import { deletePasskey, listPasskeys, renamePasskey, type PasskeyView } from "..
 import { recordReauthentication } from "../../account/sessions.ts";
 import { recordAuditEvent } from "../../audit/audit-log.ts";
 import { findUserById } from "../../db/users.ts";
+import { isNewSignInDevice, notifyNewDeviceSignIn } from "../../mail/emails.ts";
 import { findCredentialByCredentialId } from "../../db/webauthn.ts";
 import { AppError } from "../../errors.ts";
 import { finishPasskeyAssertion, startPasskeyAssertion } from "../../webauthn/authentication.ts";
@@ -89,7 +90,10 @@ export function webauthnApiRoutes(web: WebDeps) {
         throw error;
       });
       startBrowserSession(web, request, user.id, ["phr"]);
+      // Checked before this sign-in is recorded: "new" means no earlier sign-in from this IP + browser.
+      const newDevice = isNewSignInDevice(web, user.id, auditOrigin(request));
       recordAuditEvent(web, "SIGN_IN", { userId: user.id, origin: auditOrigin(request), data: { passkeyName: credential.name } });
+      if (newDevice) notifyNewDeviceSignIn(web, user, auditOrigin(request));
       return jsonResponse({ redirect: redirectOf(body) ?? homePath(web) });
     })
 

@@ -2,8 +2,9 @@
 import type { PageContext } from "../../page-context.ts";
 import type { AppConfig } from "../../../src/admin/app-config.ts";
 import { AdminLayout, ClaimRows, Csrf, Field, FormErrors, PageHeader, Toggle } from "./admin-shell.tsx";
+import { EmailSettingsSection, EmailTestSection } from "./email-settings.tsx";
 
-export function AppConfigPage(p: { ctx: PageContext; config: AppConfig; groups: { id: string; friendlyName: string }[]; readOnly: boolean; images: Record<string, boolean> }): JSX.Element {
+export function AppConfigPage(p: { ctx: PageContext; config: AppConfig; groups: { id: string; friendlyName: string }[]; readOnly: boolean; images: Record<string, boolean>; adminEmail?: string | null }): JSX.Element {
   return (
     <AdminLayout ctx={p.ctx} title="Application configuration">
       <PageHeader title="Application configuration" lead="Branding, sessions, profiles, sign-ups and passkey policy." />
@@ -16,6 +17,7 @@ export function AppConfigPage(p: { ctx: PageContext; config: AppConfig; groups: 
         ""
       )}
       <AppConfigForm ctx={p.ctx} config={p.config} groups={p.groups} readOnly={p.readOnly} />
+      <EmailTestSection ctx={p.ctx} adminEmail={p.adminEmail ?? null} />
       <BrandingSection ctx={p.ctx} images={p.images} />
     </AdminLayout>
   );
@@ -115,6 +117,7 @@ export function AppConfigForm(p: { ctx: PageContext; config: AppConfigFormValues
           </div>
           <Toggle name="webauthnAllowSyncedPasskeys" label="Allow synced passkeys" checked={c.webauthnAllowSyncedPasskeys} disabled={ro} value="true" hint="Passkeys backed up to a password manager or cloud account." />
         </section>
+        <EmailSettingsSection values={{ ...c, smtpPasswordSet: c.smtpPassword !== "" }} readOnly={ro} errors={e} />
         {ro ? "" : (
           <div class="form-actions sticky-actions">
             <button type="submit" class="btn">Save configuration</button>

@@ -3,6 +3,7 @@ import type { PageContext } from "../../page-context.ts";
 import type { UserDto } from "../../../src/admin/user-admin.ts";
 import type { Page } from "../../../src/admin/pagination.ts";
 import { AdminLayout, ClaimRows, Csrf, EmptyState, Field, FormErrors, formatDateTime, PageHeader, Pager, Toggle } from "./admin-shell.tsx";
+import { EmailLoginCodeSection } from "./email-settings.tsx";
 
 export interface UserFormValues {
   username: string;
@@ -166,6 +167,8 @@ export interface UserDetailData {
   claims: { key: string; value: string }[];
   isSelf: boolean;
   hasPicture: boolean;
+  /** Admins may email login codes (emailOneTimeAccessAsAdminEnabled). */
+  emailLoginCode?: boolean;
 }
 
 export function UserDetailPage(p: { ctx: PageContext; d: UserDetailData; created?: boolean; code?: { token: string; url: string; expiresAt: number } }): JSX.Element {
@@ -188,6 +191,7 @@ export function UserDetailPage(p: { ctx: PageContext; d: UserDetailData; created
       <div class="stack">
         <UserForm ctx={p.ctx} action={base} values={p.d.values} groups={p.d.groups} submitLabel="Save changes" />
         <LoginCodeSection ctx={p.ctx} userId={u.id} code={p.code} />
+        {p.d.emailLoginCode ? <EmailLoginCodeSection ctx={p.ctx} userId={u.id} email={u.email || null} /> : ""}
         <ProfilePictureSection ctx={p.ctx} userId={u.id} hasPicture={p.d.hasPicture} />
         <UserClaimsSection ctx={p.ctx} userId={u.id} claims={p.d.claims} />
         <UserPasskeysSection ctx={p.ctx} userId={u.id} passkeys={p.d.passkeys} />

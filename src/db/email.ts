@@ -1,0 +1,123 @@
+/** Email tables: the outbox, verification tokens (hashed, single use) and API key expiry notices. */
+import type { Database } from "bun:sqlite";
+
+export type OutboxRow = {
+  id: string;
+  kind: string;
+  recipient: string;
+  sealed_message: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  created_at: number;
+};
+
+export function insertOutboxMessage(db: Database, row: Omit<OutboxRow, "attempts" | "last_error">): void {
+  db.query(
+    `INSERT INTO email_outbox (id, kind, recipient, sealed_message, attempts, next_attempt_at, last_error, created_at)
+     VALUES ($id, $kind, $recipient, $sealed_message, 0, $next_attempt_at, NULL, $created_at)`,
+  ).run(row);
+}
+
+/**
+ * Claims due messages: pushes their next attempt `leaseSeconds` ahead in the same statement, so a
+ * second worker (or a crash mid-send) never delivers one twice within the lease.
+ */
+export function claimDueOutboxMessages(db: Database, now: number, leaseSeconds: number, limit: number): OutboxRow[] {
+  return db
+    .query<OutboxRow, [number, number, number]>(
+      `UPDATE email_outbox SET next_attempt_at = ?1 + ?2
+       WHERE id IN (SELECT id FROM email_outbox WHERE next_attempt_at <= ?1 ORDER BY next_attempt_at LIMIT ?3)
+       RETURNING *`,
+    )
+    .all(now, leaseSeconds, limit);
+}
+
+export function countDueOutboxMessages(db: Database, now: number): number {
+  return db.query<{ n: number }, [number]>("SELECT COUNT(*) AS n FROM email_outbox WHERE next_attempt_at <= ?").get(now)!.n;
+}
+
+export function deleteOutboxMessage(db: Database, id: string): void {
+  db.query("DELETE FROM email_outbox WHERE id = ?").run(id);
+}
+
+export function rescheduleOutboxMessage(db: Database, id: string, attempts: number, nextAttemptAt: number, lastError: string): void {
+  db.query("UPDATE email_outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?").run(attempts, nextAttemptAt, lastError, id);
+}
+
+export function listOutboxMessages(db: Database): OutboxRow[] {
+  return db.query<OutboxRow, []>("SELECT * FROM email_outbox ORDER BY created_at").all();
+}
+
+export type EmailVerificationTokenRow = {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  email: string;
+  created_at: number;
+  expires_at: number;
+};
+
+export function insertEmailVerificationToken(db: Database, row: EmailVerificationTokenRow): void {
+  db.query(
+    `INSERT INTO email_verification_tokens (id, token_hash, user_id, email, created_at, expires_at)
+     VALUES ($id, $token_hash, $user_id, $email, $created_at, $expires_at)`,
+  ).run(row);
+}
+
+/** Single use: deleted in the statement that reads it; an expired row is deleted but not returned. */
+export function consumeEmailVerificationToken(db: Database, tokenHash: string, now: number): EmailVerificationTokenRow | null {
+  const row = db.query<EmailVerificationTokenRow, [string]>("DELETE FROM email_verification_tokens WHERE token_hash = ? RETURNING *").get(tokenHash) ?? null;
+  return row && row.expires_at > now ? row : null;
+}
+
+export function deleteEmailVerificationTokensOfUser(db: Database, userId: string): void {
+  db.query("DELETE FROM email_verification_tokens WHERE user_id = ?").run(userId);
+}
+
+export function deleteExpiredEmailVerificationTokens(db: Database, now: number): void {
+  db.query("DELETE FROM email_verification_tokens WHERE expires_at <= ?").run(now);
+}
+
+/** Marks the address verified only if it is still the user's address (it may have changed since). */
+export function markEmailVerified(db: Database, userId: string, email: string, now: number): boolean {
+  return db.query("UPDATE users SET email_verified = 1, updated_at = ? WHERE id = ? AND email = ? COLLATE NOCASE").run(now, userId, email).changes === 1;
+}
+
+export function setEmailUnverified(db: Database, userId: string, now: number): void {
+  db.query("UPDATE users SET email_verified = 0, updated_at = ? WHERE id = ?").run(now, userId);
+}
+
+/**
+ * Has this user signed in before from this exact IP and user agent? (Pocket ID's rule for the
+ * new-device email.) Reads earlier SIGN_IN / TOKEN_SIGN_IN audit rows, excluding `beforeId`'s own.
+ */
+export function hasEarlierSignInFrom(db: Database, userId: string, ip: string | null, userAgent: string | null, exceptAuditId: string | null): boolean {
+  return (
+    db
+      .query(
+        `SELECT 1 FROM audit_logs WHERE user_id = ? AND event IN ('SIGN_IN', 'TOKEN_SIGN_IN')
+         AND ip_address IS ? AND user_agent IS ? AND id IS NOT ? LIMIT 1`,
+      )
+      .get(userId, ip, userAgent, exceptAuditId) !== null
+  );
+}
+
+export type ExpiringApiKeyRow = { id: string; name: string; expires_at: number; user_id: string; email: string | null; first_name: string; display_name: string };
+
+/** Keys expiring within the window that have not had their notice yet (owner's email joined). */
+export function listApiKeysNeedingExpiryNotice(db: Database, now: number, windowSeconds: number): ExpiringApiKeyRow[] {
+  return db
+    .query<ExpiringApiKeyRow, [number, number]>(
+      `SELECT k.id, k.name, k.expires_at, k.user_id, u.email, u.first_name, u.display_name
+       FROM api_keys k JOIN users u ON u.id = k.user_id
+       WHERE k.expires_at > ?1 AND k.expires_at <= ?1 + ?2
+         AND NOT EXISTS (SELECT 1 FROM api_key_expiry_notices n WHERE n.api_key_id = k.id)`,
+    )
+    .all(now, windowSeconds);
+}
+
+/** Records the notice; false when another run already did (once per key). */
+export function recordApiKeyExpiryNotice(db: Database, apiKeyId: string, now: number): boolean {
+  return db.query("INSERT INTO api_key_expiry_notices (api_key_id, sent_at) VALUES (?, ?) ON CONFLICT DO NOTHING").run(apiKeyId, now).changes === 1;
+}

@@ -1,0 +1,148 @@
+/**
+ * Email routes (issue 7):
+ * - GET/POST /login/alternative/email — "Email me a login code" (toggle emailOneTimeAccessAsUnauthenticatedEnabled).
+ *   The answer is the same page whether or not the address exists; the code is bound to this
+ *   browser's device-token cookie; rate limited per IP and per address.
+ * - GET /verify-email?token= shows a button; POST /verify-email consumes the token (single use).
+ * - POST /settings/account/email/verification — send a new verification link to myself.
+ * - POST /api/users/:id/one-time-access-email (admin API) and /settings/admin/users/:id/login-code-email (page).
+ * - POST /api/application-configuration/test-email and /settings/admin/application-configuration/test-email.
+ */
+import { Elysia } from "elysia";
+import { DEVICE_TOKEN_COOKIE } from "../../account/one-time-access.ts";
+import { getUser } from "../../admin/user-admin.ts";
+import { duration, FieldErrors, isRecord } from "../../admin/validation.ts";
+import { findUserByEmail } from "../../db/user-admin.ts";
+import { findUserById } from "../../db/users.ts";
+import { AppError } from "../../errors.ts";
+import { randomToken } from "../../lib/random.ts";
+import { ADMIN_EMAILED_CODE_TTL_SECONDS, emailLoginCode, isEmailConfigured, SELF_REQUESTED_CODE_TTL_SECONDS, sendTestEmail, startEmailVerification, verifyEmailAddress } from "../../mail/emails.ts";
+import { EmailLoginPage, EmailLoginSentPage } from "../../../templates/pages/email-login.tsx";
+import { EmailVerificationStatus, VerifyEmailPage } from "../../../templates/pages/verify-email.tsx";
+import { EmailLoginCodeSection, EmailTestSection } from "../../../templates/pages/admin/email-settings.tsx";
+import { apiCall, auditAdminChange, requireAdminApi, requireAdminPage } from "../admin-auth.ts";
+import { pageCtx } from "../admin-pages.ts";
+import { appConfigOf, safeRedirectPath, sessionOrLogin } from "../browser-session.ts";
+import { cookieName, readCookie, serializeCookie } from "../cookies.ts";
+import { text } from "../form-fields.ts";
+import { RATE_RULES, rateLimit } from "../plugins/rate-limit.ts";
+import { addResponseCookie, auditOrigin } from "../request-context.ts";
+import { htmlResponse, isHtmx, redirectResponse } from "../responses.ts";
+import type { WebDeps } from "../web-deps.ts";
+
+const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
+
+export function emailRoutes(web: WebDeps) {
+  const ctx = (request: Request) => pageCtx(web, request);
+
+  /** The browser's device token (reused while valid, so earlier codes keep working), set for 15 minutes. */
+  const deviceTokenFor = (request: Request): string => {
+    const name = cookieName(web.config, DEVICE_TOKEN_COOKIE);
+    const existing = readCookie(request, name);
+    const token = existing && /^[A-Za-z0-9_-]{43}$/.test(existing) ? existing : randomToken(web.random, 32);
+    addResponseCookie(request, serializeCookie(web.config, name, token, { maxAge: SELF_REQUESTED_CODE_TTL_SECONDS, sameSite: "Lax" }));
+    return token;
+  };
+
+  const selfServiceEnabled = () => {
+    if (!appConfigOf(web).emailOneTimeAccessAsUnauthenticatedEnabled) throw AppError.notFound("Login codes by email are not enabled on this server.");
+  };
+
+  const sendAdminLoginCode = (request: Request, userId: string, actor: Parameters<typeof auditAdminChange>[2], ttlSeconds: number) => {
+    if (!appConfigOf(web).emailOneTimeAccessAsAdminEnabled) throw AppError.forbidden("Emailing login codes is turned off in the application configuration.");
+    const user = getUser(web.db, userId);
+    if (!user.email) throw AppError.badRequest("This user has no email address.");
+    if (user.disabled === 1) throw AppError.badRequest("This account is disabled.");
+    if (!isEmailConfigured(web)) throw AppError.badRequest("Email is not set up: enter the SMTP settings in the application configuration.");
+    emailLoginCode(web, user, { ttlSeconds, origin: auditOrigin(request), requestedBy: "admin" });
+    auditAdminChange(web, request, actor, { entity: "user", action: "email_login_code", id: user.id, changes: { ttlSeconds } });
+    return user;
+  };
+
+  return new Elysia({ name: "email" })
+    .get("/login/alternative/email", ({ request, query }) => {
+      selfServiceEnabled();
+      return htmlResponse(EmailLoginPage({ ctx: ctx(request), redirect: safeRedirectPath(query.redirect) }));
+    })
+    .post("/login/alternative/email", ({ request, body }) => {
+      selfServiceEnabled();
+      const redirect = safeRedirectPath(text(body, "redirect"));
+      const email = text(body, "email").trim().toLowerCase();
+      if (!EMAIL_SHAPE.test(email) || email.length > 254) {
+        return htmlResponse(EmailLoginPage({ ctx: ctx(request), redirect, email: email.slice(0, 254), error: "Enter an email address such as you@example.com." }), { status: 422 });
+      }
+      rateLimit(web, request, "email-login-code-ip", RATE_RULES.emailLoginCodePerIp);
+      rateLimit(web, request, "email-login-code-address", RATE_RULES.emailLoginCodePerAddress, email);
+      // Identical response (and cookie) whether or not the address exists: no account enumeration.
+      const deviceToken = deviceTokenFor(request);
+      const user = findUserByEmail(web.db, email);
+      if (user) emailLoginCode(web, user, { ttlSeconds: SELF_REQUESTED_CODE_TTL_SECONDS, deviceToken, redirect, origin: auditOrigin(request), requestedBy: "user" });
+      return htmlResponse(EmailLoginSentPage({ ctx: ctx(request), redirect }));
+    })
+
+    .get("/verify-email", ({ request, query }) => htmlResponse(VerifyEmailPage({ ctx: ctx(request), token: String(query.token ?? "").slice(0, 128) })))
+    .post("/verify-email", ({ request, body }) => {
+      try {
+        const user = verifyEmailAddress(web, text(body, "token"));
+        return htmlResponse(VerifyEmailPage({ ctx: ctx(request), token: "", verifiedEmail: user.email ?? "" }));
+      } catch (error) {
+        if (error instanceof AppError && error.status < 500) return htmlResponse(VerifyEmailPage({ ctx: ctx(request), token: "", error: error.message }), { status: error.status });
+        throw error;
+      }
+    })
+    .post("/settings/account/email/verification", ({ request }) => {
+      const session = sessionOrLogin(web, request);
+      if (session instanceof Response) return session;
+      const user = findUserById(web.db, session.userId);
+      if (!user?.email) throw AppError.badRequest("Add an email address first.");
+      if (user.email_verified === 1) throw AppError.badRequest("Your email address is already verified.");
+      if (!appConfigOf(web).emailVerificationEnabled) throw AppError.forbidden("Email verification is turned off.");
+      rateLimit(web, request, "email-verification", RATE_RULES.emailLoginCodePerAddress, user.id);
+      if (!startEmailVerification(web, user)) throw AppError.badRequest("Email is not set up on this server. Ask your administrator.");
+      const message = `We sent a verification link to ${user.email}.`;
+      if (!isHtmx(request)) return redirectResponse("/settings/account");
+      return htmlResponse(EmailVerificationStatus({ email: user.email, verified: false, enabled: true, notice: message }));
+    })
+
+    .post("/api/users/:id/one-time-access-email", ({ request, params, body }) => {
+      const p = requireAdminApi(web, request);
+      const errors = new FieldErrors();
+      const ttl = duration(errors, isRecord(body) ? body : {}, "ttl", { fallback: ADMIN_EMAILED_CODE_TTL_SECONDS, min: 60, max: 7 * 86400 });
+      apiCall(() => errors.throwIfAny());
+      sendAdminLoginCode(request, params.id, p, ttl);
+      return new Response(null, { status: 204 });
+    })
+    .post("/settings/admin/users/:id/login-code-email", ({ request, params }) => {
+      const s = requireAdminPage(web, request);
+      if (s instanceof Response) return s;
+      let notice: { kind: "success" | "error"; message: string };
+      const user = getUser(web.db, params.id);
+      try {
+        sendAdminLoginCode(request, user.id, s, ADMIN_EMAILED_CODE_TTL_SECONDS);
+        notice = { kind: "success", message: `Login code sent to ${user.email}. It works once, for 1 hour.` };
+      } catch (error) {
+        if (!(error instanceof AppError) || error.status >= 500) throw error;
+        notice = { kind: "error", message: error.message };
+      }
+      if (!isHtmx(request)) return redirectResponse(`/settings/admin/users/${encodeURIComponent(user.id)}`);
+      return htmlResponse(EmailLoginCodeSection({ ctx: ctx(request), userId: user.id, email: user.email, notice }));
+    })
+
+    .post("/api/application-configuration/test-email", async ({ request }) => {
+      const p = requireAdminApi(web, request);
+      const to = p.userId ? findUserById(web.db, p.userId)?.email : null;
+      if (!to) throw AppError.badRequest("Your account has no email address to send the test email to.");
+      const r = await sendTestEmail(web, to);
+      if (!r.ok) throw AppError.badRequest(r.error);
+      return new Response(null, { status: 204 });
+    })
+    .post("/settings/admin/application-configuration/test-email", async ({ request }) => {
+      const s = requireAdminPage(web, request);
+      if (s instanceof Response) return s;
+      const to = findUserById(web.db, s.userId)?.email ?? null;
+      const outcome = to ? await sendTestEmail(web, to).then((r) => (r.ok ? { ok: true as const, to } : r)) : { ok: false as const, error: "Your account has no email address." };
+      if (!isHtmx(request)) return redirectResponse("/settings/admin/application-configuration");
+      return htmlResponse(EmailTestSection({ ctx: ctx(request), adminEmail: to, outcome }));
+    });
+}
+

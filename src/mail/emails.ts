@@ -1,0 +1,213 @@
+/**
+ * The email flows (domain side; routes call these):
+ * - sendTestEmail: synchronous, so the admin sees success or the server's error in plain words.
+ * - everything else is queued (outbox.ts) and never delays or fails the request that caused it;
+ *   with SMTP not configured it is skipped with a warning.
+ * - login codes by email: 6 characters for ≤ 15 minutes, longer otherwise (one-time-access.ts);
+ *   self-requested codes are bound to the asking browser's device token.
+ * - verification links: 24 h, single use, stored hashed, for one address (a later change voids it).
+ * - new-device notice: a passkey sign-in whose (IP, user agent) has no earlier sign-in.
+ */
+import type { Database } from "bun:sqlite";
+import type { Deps } from "../deps.ts";
+import { createOneTimeAccessToken } from "../account/one-time-access.ts";
+import { describeDevice } from "../audit/user-agent.ts";
+import type { AppConfig } from "../admin/app-config.ts";
+import { hasAppImage } from "../admin/branding.ts";
+import type { AuditOrigin } from "../audit/audit-log.ts";
+import { recordAuditEvent } from "../audit/audit-log.ts";
+import {
+  consumeEmailVerificationToken,
+  deleteEmailVerificationTokensOfUser,
+  deleteExpiredEmailVerificationTokens,
+  hasEarlierSignInFrom,
+  insertEmailVerificationToken,
+  listApiKeysNeedingExpiryNotice,
+  markEmailVerified,
+  recordApiKeyExpiryNotice,
+} from "../db/email.ts";
+import { findUserById, type UserRow } from "../db/users.ts";
+import { AppError } from "../errors.ts";
+import { nowSeconds } from "../lib/clock.ts";
+import { hashToken } from "../lib/hash.ts";
+import { randomToken, randomUuid } from "../lib/random.ts";
+import type { EmailBrand } from "../../templates/email/email-layout.tsx";
+import { apiKeyExpiringEmail, loginCodeEmail, newDeviceEmail, testEmail, verificationEmail } from "../../templates/email/messages.tsx";
+import { createSmtpMailer, describeSmtpError } from "./mailer.ts";
+import { queueEmail } from "./outbox.ts";
+import { appConfigFor, readSmtpSettings } from "./settings.ts";
+
+export type MailDeps = Pick<Deps, "db" | "config" | "clock" | "random" | "box" | "log">;
+
+export const VERIFICATION_TTL_SECONDS = 24 * 3600;
+export const SELF_REQUESTED_CODE_TTL_SECONDS = 15 * 60;
+export const ADMIN_EMAILED_CODE_TTL_SECONDS = 60 * 60;
+
+export function emailBrand(deps: { db: Database; config: Deps["config"] }, app: AppConfig = appConfigFor(deps)): EmailBrand {
+  const appUrl = deps.config.appUrl.replace(/\/+$/, "");
+  return {
+    appName: app.appName,
+    appUrl,
+    logoUrl: hasAppImage(deps.db, "logo-light") ? `${appUrl}/branding/logo` : null,
+    accent: /^#[0-9a-fA-F]{6}$/.test(app.accentColor) ? app.accentColor : "#4f46e5",
+  };
+}
+
+const nameOf = (u: Pick<UserRow, "first_name" | "display_name" | "username">) => u.first_name || u.display_name || u.username;
+
+/** Whether SMTP is set up well enough to queue mail (host and from address). */
+export function isEmailConfigured(deps: MailDeps): boolean {
+  try {
+    return readSmtpSettings(deps) !== null;
+  } catch {
+    return true; // configured, but the password needs re-entering: delivery will log why
+  }
+}
+
+function queueIfConfigured(deps: MailDeps, kind: string, to: string, render: () => ReturnType<typeof testEmail>): boolean {
+  if (!isEmailConfigured(deps)) {
+    deps.log.warn("email not sent: SMTP is not configured", { kind });
+    return false;
+  }
+  queueEmail(deps, kind, to, render());
+  return true;
+}
+
+/** Sends the test email now; the answer is what the admin reads. */
+export async function sendTestEmail(deps: MailDeps, to: string, opts: { timeoutMs?: number } = {}): Promise<{ ok: true } | { ok: false; error: string }> {
+  let settings;
+  try {
+    settings = readSmtpSettings(deps);
+  } catch (e) {
+    return { ok: false, error: (e as Error).message };
+  }
+  if (!settings) return { ok: false, error: "Set the SMTP host and the from address first." };
+  const mailer = createSmtpMailer(settings, { timeoutMs: opts.timeoutMs ?? 10_000 });
+  try {
+    await mailer.send({ to, ...testEmail(emailBrand(deps)) });
+    deps.log.info("test email sent", { to });
+    return { ok: true };
+  } catch (e) {
+    const error = describeSmtpError(e, settings);
+    deps.log.warn("test email failed", { to, error });
+    return { ok: false, error };
+  } finally {
+    mailer.close();
+  }
+}
+
+function humanDuration(seconds: number): string {
+  if (seconds < 3600) return `${Math.round(seconds / 60)} minutes`;
+  if (seconds < 86400) return seconds === 3600 ? "1 hour" : `${Math.round(seconds / 3600)} hours`;
+  return seconds === 86400 ? "1 day" : `${Math.round(seconds / 86400)} days`;
+}
+
+/**
+ * Creates a login code for `user` and queues it by email. `deviceToken` binds it to one browser.
+ * Returns false (and creates nothing) when the user has no address or SMTP is not configured.
+ */
+export function emailLoginCode(
+  deps: MailDeps,
+  user: UserRow,
+  opts: { ttlSeconds: number; deviceToken?: string | null; redirect?: string | null; origin?: AuditOrigin; requestedBy: "admin" | "user" },
+): boolean {
+  if (!user.email || user.disabled === 1 || !isEmailConfigured(deps)) return false;
+  const { token } = createOneTimeAccessToken(deps, user.id, opts.ttlSeconds, { deviceToken: opts.deviceToken ?? null });
+  const base = emailBrand(deps).appUrl;
+  const q = opts.redirect ? `?redirect=${encodeURIComponent(opts.redirect)}` : "";
+  recordAuditEvent(deps, "ONE_TIME_ACCESS_TOKEN_CREATED", { userId: user.id, origin: opts.origin, data: { delivery: "email", requestedBy: opts.requestedBy, ttlSeconds: opts.ttlSeconds } });
+  return queueIfConfigured(deps, "one-time-access", user.email, () =>
+    loginCodeEmail(emailBrand(deps), {
+      name: nameOf(user),
+      code: token,
+      link: `${base}/lc/${token}${q}`,
+      codePage: `${base}/lc${q}`,
+      expiresIn: humanDuration(opts.ttlSeconds),
+      boundToBrowser: Boolean(opts.deviceToken),
+    }),
+  );
+}
+
+/** Queues a verification link for the user's current address (earlier links stop working). */
+export function startEmailVerification(deps: MailDeps, user: UserRow): boolean {
+  if (!user.email) return false;
+  const now = nowSeconds(deps.clock);
+  deleteExpiredEmailVerificationTokens(deps.db, now);
+  deleteEmailVerificationTokensOfUser(deps.db, user.id);
+  if (!isEmailConfigured(deps)) {
+    deps.log.warn("email not sent: SMTP is not configured", { kind: "email-verification" });
+    return false;
+  }
+  const token = randomToken(deps.random, 32);
+  insertEmailVerificationToken(deps.db, { id: randomUuid(deps.random), token_hash: hashToken(token), user_id: user.id, email: user.email, created_at: now, expires_at: now + VERIFICATION_TTL_SECONDS });
+  const b = emailBrand(deps);
+  queueEmail(deps, "email-verification", user.email, verificationEmail(b, { name: nameOf(user), email: user.email, link: `${b.appUrl}/verify-email?token=${encodeURIComponent(token)}` }));
+  return true;
+}
+
+/**
+ * After an address was set or changed: sends the verification link when the toggle is on and the
+ * address is not already treated as verified.
+ */
+export function afterEmailAddressSet(deps: Omit<MailDeps, "box" | "log"> & Partial<Pick<MailDeps, "box" | "log">>, user: UserRow | null): void {
+  if (!user?.email || user.email_verified === 1 || !deps.box || !deps.log) return;
+  if (!appConfigFor(deps).emailVerificationEnabled) return;
+  startEmailVerification(deps as MailDeps, user);
+}
+
+export const VERIFY_EMAIL_MESSAGES = {
+  invalid: "This verification link is not valid. It may have expired or already been used — ask for a new one from your account page.",
+  changed: "This link was for an address your account no longer uses.",
+} as const;
+
+/** Consumes a verification token (single use); returns the verified user. */
+export function verifyEmailAddress(deps: MailDeps, token: string): UserRow {
+  if (!token || token.length > 128) throw AppError.badRequest(VERIFY_EMAIL_MESSAGES.invalid);
+  const now = nowSeconds(deps.clock);
+  const row = consumeEmailVerificationToken(deps.db, hashToken(token), now);
+  if (!row) throw AppError.badRequest(VERIFY_EMAIL_MESSAGES.invalid);
+  if (!markEmailVerified(deps.db, row.user_id, row.email, now)) throw AppError.badRequest(VERIFY_EMAIL_MESSAGES.changed);
+  return findUserById(deps.db, row.user_id)!;
+}
+
+/** Call BEFORE recording this sign-in: true when the user never signed in from this IP + browser. */
+export function isNewSignInDevice(deps: MailDeps, userId: string, origin: AuditOrigin): boolean {
+  return !hasEarlierSignInFrom(deps.db, userId, origin.ip ?? null, origin.userAgent?.slice(0, 512) ?? null, null);
+}
+
+/** The optional GeoLite lookup (deps.geo, src/audit/geolocation.ts), typed structurally. */
+type GeoLookup = { locate(ip: string | null | undefined): { country: string | null; city: string | null } | null };
+
+function approximateLocation(deps: MailDeps, ip: string | null | undefined): string | null {
+  const geo = (deps as { geo?: GeoLookup }).geo;
+  const where = geo?.locate(ip);
+  if (!where) return null;
+  return [where.city, where.country].filter(Boolean).join(", ") || null;
+}
+
+/** Queues the "new device" email when the toggle is on; the location comes from GeoIP when configured. */
+export function notifyNewDeviceSignIn(deps: MailDeps, user: UserRow, origin: AuditOrigin): boolean {
+  if (!user.email || !appConfigFor(deps).emailLoginNotificationEnabled) return false;
+  const location = approximateLocation(deps, origin.ip);
+  const b = emailBrand(deps);
+  const time = new Date(deps.clock.now()).toUTCString().replace("GMT", "UTC");
+  return queueIfConfigured(deps, "login-with-new-device", user.email, () =>
+    newDeviceEmail(b, { name: nameOf(user), device: describeDevice(origin.userAgent), ip: origin.ip ?? "unknown", location, time, accountUrl: `${b.appUrl}/settings/account` }),
+  );
+}
+
+/** Daily (serve.ts schedules it): warns owners of API keys expiring within 7 days, once per key. */
+export function runApiKeyExpiryJob(deps: MailDeps): number {
+  const app = appConfigFor(deps);
+  if (!app.emailApiKeyExpirationEnabled || !isEmailConfigured(deps)) return 0;
+  const now = nowSeconds(deps.clock);
+  const b = emailBrand(deps, app);
+  let sent = 0;
+  for (const k of listApiKeysNeedingExpiryNotice(deps.db, now, 7 * 86400)) {
+    if (!k.email || !recordApiKeyExpiryNotice(deps.db, k.id, now)) continue;
+    const expiresAt = new Date(k.expires_at * 1000).toUTCString().replace("GMT", "UTC");
+    queueEmail(deps, "api-key-expiring-soon", k.email, apiKeyExpiringEmail(b, { name: k.first_name || k.display_name, keyName: k.name, expiresAt, manageUrl: `${b.appUrl}/settings/admin/api-keys` }));
+    sent++;
+  }
+  return sent;
+}

@@ -1,0 +1,390 @@
+/**
+ * Email (issue 7) against a real SMTP server on loopback (tests/helpers/smtp-sink.ts).
+ */
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { createApp, type App } from "../../../src/app.ts";
+import { recordAuditEvent } from "../../../src/audit/audit-log.ts";
+import { listOutboxMessages } from "../../../src/db/email.ts";
+import { findUserById } from "../../../src/db/users.ts";
+import type { Log } from "../../../src/lib/log.ts";
+import { buildUserClaims } from "../../../src/oidc/claims.ts";
+import { isNewSignInDevice, notifyNewDeviceSignIn, runApiKeyExpiryJob } from "../../../src/mail/emails.ts";
+import { flushEmailOutbox, stopEmailWorker } from "../../../src/mail/outbox.ts";
+import { createApiKey } from "../../../src/admin/api-keys.ts";
+import { nowSeconds } from "../../../src/lib/clock.ts";
+import { makeAdminFixture, apiReq, json, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
+import { AppClient } from "../../helpers/app-client.ts";
+import { selfSignedCertificate, startSmtpSink, type SmtpSink } from "../../helpers/smtp-sink.ts";
+import { makeTestDeps, type TestDeps } from "../../helpers/test-deps.ts";
+
+const CONFIG_PAGE = "/settings/admin/application-configuration";
+
+let deps: TestDeps;
+let app: App;
+let fx: AdminFixture;
+let sink: SmtpSink;
+let logs: { level: string; msg: string; fields?: Record<string, unknown> }[];
+
+function captureLog(): Log {
+  const push = (level: string) => (msg: string, fields?: Record<string, unknown>) => void logs.push({ level, msg, fields });
+  return { debug: push("debug"), info: push("info"), warn: push("warn"), error: push("error") };
+}
+
+async function setup(env: Record<string, string> = {}, sinkOpts: Parameters<typeof startSmtpSink>[0] = {}) {
+  logs = [];
+  deps = makeTestDeps(env);
+  deps.log = captureLog();
+  app = await createApp(deps);
+  fx = makeAdminFixture(deps);
+  sink = await startSmtpSink(sinkOpts);
+}
+
+/** Saves the configuration form as the admin would (every toggle listed explicitly). */
+async function saveConfig(values: Record<string, string>) {
+  const form: Record<string, string> = { appName: "Latchkey", sessionDuration: "60", homePageUrl: "/settings/account", accentColor: "default", allowUserSignups: "disabled", webauthnUserVerification: "required", webauthnAuthenticatorAttachment: "any", smtpHost: "127.0.0.1", smtpPort: String(sink.port), smtpFrom: "latchkey@example.com", smtpTls: "none", smtpUser: "", allowOwnAccountEdit: "true", ...values };
+  const res = await app.handle(pageReq(deps, fx.admin, "POST", CONFIG_PAGE, { form, htmx: true }));
+  expect(res.status).toBe(200);
+  return res;
+}
+
+async function testEmailResult(): Promise<string> {
+  const res = await app.handle(pageReq(deps, fx.admin, "POST", `${CONFIG_PAGE}/test-email`, { htmx: true }));
+  expect(res.status).toBe(200);
+  return res.text();
+}
+
+afterEach(async () => {
+  stopEmailWorker(deps.db);
+  await sink.close();
+  deps.cleanup();
+});
+
+describe("SMTP settings and the test email", () => {
+  beforeEach(() => setup({}, { auth: { user: "mailer", pass: "s3cret-Pa55" } }));
+
+  test("the password is sealed in the database, never shown back, kept when left empty, removable", async () => {
+    await saveConfig({ smtpUser: "mailer", smtpPassword: "s3cret-Pa55" });
+    const row = deps.db.query<{ value: string }, []>("SELECT value FROM app_config WHERE key = 'smtpPassword'").get()!;
+    expect(row.value).not.toContain("s3cret-Pa55");
+    deps.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    expect(readFileSync(deps.config.dbPath).includes(Buffer.from("s3cret-Pa55"))).toBe(false);
+
+    const page = await (await app.handle(pageReq(deps, fx.admin, "GET", CONFIG_PAGE))).text();
+    expect(page).not.toContain("s3cret-Pa55");
+    expect(page).toContain(">set</span>");
+    const api = await json(app, apiReq(deps, fx.admin.key, "GET", "/api/application-configuration/all"));
+    expect(api.status).toBe(200);
+    expect(JSON.stringify(api.body)).not.toContain("s3cret-Pa55");
+    expect(api.body.find((e: { key: string }) => e.key === "smtpPassword").value).toBe("XXXXXXXXXX");
+
+    // Saving again with the field empty keeps it: the test email still logs in.
+    await saveConfig({ smtpUser: "mailer" });
+    expect(await testEmailResult()).toContain("Test email sent to alice@example.com.");
+    expect(sink.messages[0]!.subject).toBe("Test email");
+    expect(sink.messages[0]!.text).toContain("Your SMTP settings work.");
+    expect(sink.messages[0]!.html).toContain("Your SMTP settings work.");
+
+    await saveConfig({ smtpUser: "mailer", smtpPasswordClear: "true" });
+    expect(deps.db.query("SELECT 1 FROM app_config WHERE key = 'smtpPassword'").get()).toBeNull();
+    expect(await (await app.handle(pageReq(deps, fx.admin, "GET", CONFIG_PAGE))).text()).toContain(">not set</span>");
+  });
+
+  test("a refused login is reported in the server's words", async () => {
+    await saveConfig({ smtpUser: "mailer", smtpPassword: "wrong" });
+    const html = await testEmailResult();
+    expect(html).toContain("The test email was not sent.");
+    expect(html).toContain("The server refused the login: 535 Authentication failed");
+    const api = await json(app, apiReq(deps, fx.admin.key, "POST", "/api/application-configuration/test-email"));
+    expect(api.status).toBe(400);
+    expect(JSON.stringify(api.body)).toContain("The server refused the login: 535 Authentication failed");
+  });
+
+  test("an unreachable server is reported as such", async () => {
+    await saveConfig({ smtpUser: "mailer", smtpPassword: "x" });
+    await sink.close();
+    expect(await testEmailResult()).toContain("the connection was refused");
+    sink = await startSmtpSink();
+  });
+
+  test("PUT of the placeholder keeps the stored password (Pocket ID's UI sends it back)", async () => {
+    await saveConfig({ smtpUser: "mailer", smtpPassword: "s3cret-Pa55" });
+    const put = await json(app, apiReq(deps, fx.admin.key, "PUT", "/api/application-configuration", { smtpPassword: "XXXXXXXXXX", smtpHost: "127.0.0.1" }));
+    expect(put.status).toBe(200);
+    expect(await testEmailResult()).toContain("Test email sent");
+  });
+});
+
+describe("TLS modes (self-signed certificate)", () => {
+  const cert = selfSignedCertificate();
+  for (const mode of ["starttls", "tls"] as const) {
+    test.skipIf(!cert)(`${mode}: refused certificate explained; accepted with skip verification`, async () => {
+      await setup({}, { tls: mode, cert: cert!, auth: { user: "mailer", pass: "pw" } });
+      await saveConfig({ smtpTls: mode, smtpHost: "localhost", smtpUser: "mailer", smtpPassword: "pw" });
+      expect(await testEmailResult()).toContain("TLS certificate was not accepted");
+      await saveConfig({ smtpTls: mode, smtpHost: "localhost", smtpUser: "mailer", smtpSkipCertVerify: "true" });
+      expect(await testEmailResult()).toContain("Test email sent");
+      expect(sink.logins).toContain("mailer");
+    });
+  }
+});
+
+describe("toggles", () => {
+  beforeEach(() => setup());
+
+  test("requireUserEmail: off by default, then users must have an address", async () => {
+    const ok = await json(app, apiReq(deps, fx.admin.key, "POST", "/api/users", { username: "noemail", firstName: "N" }));
+    expect(ok.status).toBe(201);
+    await saveConfig({ requireUserEmail: "true" });
+    const refused = await json(app, apiReq(deps, fx.admin.key, "POST", "/api/users", { username: "noemail2", firstName: "N" }));
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.body)).toContain("Enter an email address.");
+  });
+
+  test("every email toggle is off by default", async () => {
+    const client = new AppClient(app, deps);
+    expect((await client.get("/login/alternative/email")).status).toBe(404);
+    expect(await (await client.get("/login")).text()).not.toContain("Email me a login code");
+    const r = await json(app, apiReq(deps, fx.admin.key, "POST", `/api/users/${fx.member.user.id}/one-time-access-email`, {}));
+    expect(r.status).toBe(403);
+    const changed = await app.handle(pageReq(deps, fx.member, "POST", "/settings/account/profile", { form: { firstName: "Bob", lastName: "", displayName: "", username: "bob", email: "bob2@example.com" }, htmx: true }));
+    expect(changed.status).toBe(200);
+    await flushEmailOutbox(deps);
+    expect(sink.messages.length).toBe(0);
+  });
+});
+
+describe("email verification", () => {
+  beforeEach(async () => {
+    await setup();
+    await saveConfig({ emailVerificationEnabled: "true" });
+  });
+
+  const changeEmail = (email: string) =>
+    app.handle(pageReq(deps, fx.member, "POST", "/settings/account/profile", { form: { firstName: "Bob", lastName: "", displayName: "", username: "bob", email }, htmx: true }));
+  const tokenOf = (text: string) => /verify-email\?token=([A-Za-z0-9_%-]+)/.exec(text)![1]!;
+
+  test("a changed address gets a single-use link; email_verified follows", async () => {
+    expect((await changeEmail("bob.new@example.com")).status).toBe(200);
+    expect(findUserById(deps.db, fx.member.user.id)!.email_verified).toBe(0);
+    const [m] = await sink.waitForMessages(1);
+    expect(m!.to).toEqual(["bob.new@example.com"]);
+    expect(m!.subject).toBe("Verify your Latchkey email address");
+    const token = decodeURIComponent(tokenOf(m!.text));
+    expect(m!.html).toContain(`verify-email?token=${encodeURIComponent(token)}`);
+    expect(buildUserClaims(deps.db, deps.config.appUrl, findUserById(deps.db, fx.member.user.id)!, ["openid", "email"]).email_verified).toBe(false);
+
+    const client = new AppClient(app, deps);
+    const page = await client.get(`/verify-email?token=${encodeURIComponent(token)}`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("Verify email address");
+    const ok = await client.postForm("/verify-email", { token });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain("bob.new@example.com is verified");
+    expect(buildUserClaims(deps.db, deps.config.appUrl, findUserById(deps.db, fx.member.user.id)!, ["openid", "email"]).email_verified).toBe(true);
+
+    const again = await client.postForm("/verify-email", { token });
+    expect(again.status).toBe(400);
+    expect(await again.text()).toContain("already been used");
+  });
+
+  test("the link expires after 24 hours", async () => {
+    await changeEmail("bob.late@example.com");
+    const [m] = await sink.waitForMessages(1);
+    const token = decodeURIComponent(tokenOf(m!.text));
+    deps.clock.advance(24 * 3600 + 1);
+    const client = new AppClient(app, deps);
+    await client.get("/verify-email");
+    expect((await client.postForm("/verify-email", { token })).status).toBe(400);
+    expect(findUserById(deps.db, fx.member.user.id)!.email_verified).toBe(0);
+  });
+
+  test("the account page shows the status and sends a new link", async () => {
+    await changeEmail("bob.page@example.com");
+    await sink.waitForMessages(1);
+    const page = await (await app.handle(pageReq(deps, fx.member, "GET", "/settings/account"))).text();
+    expect(page).toContain("Email not verified");
+    const resend = await app.handle(pageReq(deps, fx.member, "POST", "/settings/account/email/verification", { htmx: true }));
+    expect(resend.status).toBe(200);
+    expect(await resend.text()).toContain("We sent a verification link to bob.page@example.com.");
+    await sink.waitForMessages(2);
+  });
+});
+
+describe("new-device sign-in notification", () => {
+  beforeEach(async () => {
+    await setup();
+    await saveConfig({ emailLoginNotificationEnabled: "true" });
+  });
+
+  test("sent for a new IP + browser, not for a repeat, with device, IP, time and advice", async () => {
+    const ua = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+    const origin = { ip: "198.51.100.20", userAgent: ua };
+    const user = fx.member.user;
+    const signIn = () => {
+      const isNew = isNewSignInDevice(deps, user.id, origin);
+      recordAuditEvent(deps, "SIGN_IN", { userId: user.id, origin });
+      if (isNew) notifyNewDeviceSignIn(deps, user, origin);
+      return isNew;
+    };
+    expect(signIn()).toBe(true);
+    expect(signIn()).toBe(false);
+    await flushEmailOutbox(deps);
+    expect(sink.messages.length).toBe(1);
+    const m = sink.messages[0]!;
+    expect(m.subject).toBe("New device login with Latchkey");
+    expect(m.text).toContain("Device: Chrome 131 on macOS");
+    expect(m.text).toContain("IP address: 198.51.100.20");
+    expect(m.text).toContain("Time: Sat, 28 Nov 2026");
+    expect(m.text).toContain("If it was not you");
+    expect(m.html).toContain("Chrome 131 on macOS");
+    expect(isNewSignInDevice(deps, user.id, { ...origin, ip: "198.51.100.21" })).toBe(true);
+  });
+});
+
+describe("login codes by email", () => {
+  test("admin-sent code signs the user in (amr otp → add a passkey)", async () => {
+    await setup();
+    await saveConfig({ emailOneTimeAccessAsAdminEnabled: "true" });
+    const r = await app.handle(apiReq(deps, fx.admin.key, "POST", `/api/users/${fx.member.user.id}/one-time-access-email`, {}));
+    expect(r.status).toBe(204);
+    const [m] = await sink.waitForMessages(1);
+    expect(m!.subject).toBe("Login Code");
+    expect(m!.to).toEqual(["bob@example.com"]);
+    const code = /^ {4}([A-Z0-9]+)\r?$/m.exec(m!.text)![1]!;
+    expect(code.length).toBe(12);
+    expect(m!.html).toContain(`/lc/${code}`);
+    const client = new AppClient(app, deps);
+    await client.get(`/lc/${code}`);
+    const res = await client.postForm("/lc", { code });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toStartWith("/signup/add-passkey");
+    // Single use.
+    const other = new AppClient(app, deps);
+    await other.get("/lc");
+    expect((await other.postForm("/lc", { code })).status).toBe(400);
+    // The page button.
+    const page = await (await app.handle(pageReq(deps, fx.admin, "GET", `/settings/admin/users/${fx.member.user.id}`))).text();
+    expect(page).toContain("Email login code");
+    const btn = await app.handle(pageReq(deps, fx.admin, "POST", `/settings/admin/users/${fx.member.user.id}/login-code-email`, { htmx: true }));
+    expect(await btn.text()).toContain("Login code sent to bob@example.com.");
+    await sink.waitForMessages(2);
+  });
+
+  describe("requested by the user", () => {
+    beforeEach(async () => {
+      await setup();
+      await saveConfig({ emailOneTimeAccessAsUnauthenticatedEnabled: "true" });
+    });
+    const strip = (html: string) => html.replace(/[A-Za-z0-9_-]{20,}/g, "TOKEN");
+
+    test("same answer for unknown addresses; the code works only in the asking browser", async () => {
+      const asker = new AppClient(app, deps, "203.0.113.8");
+      expect(await (await asker.get("/login")).text()).toContain("Email me a login code");
+      await asker.get("/login/alternative/email");
+      const known = await asker.postForm("/login/alternative/email", { email: "BOB@example.com" });
+      const stranger = new AppClient(app, deps, "203.0.113.9");
+      await stranger.get("/login/alternative/email");
+      const unknown = await stranger.postForm("/login/alternative/email", { email: "nobody@example.com" });
+      expect(known.status).toBe(200);
+      expect(unknown.status).toBe(200);
+      expect(strip(await unknown.text())).toBe(strip(await known.text()));
+      expect(unknown.headers.getSetCookie().map((c) => c.replace(/=[^;]+/, "=X"))).toEqual(known.headers.getSetCookie().map((c) => c.replace(/=[^;]+/, "=X")));
+
+      await flushEmailOutbox(deps);
+      expect(sink.messages.length).toBe(1);
+      const code = /^ {4}([A-Z0-9]+)\r?$/m.exec(sink.messages[0]!.text)![1]!;
+      expect(code.length).toBe(6);
+      expect(sink.messages[0]!.text).toContain("only in the browser where you asked");
+
+      const thief = new AppClient(app, deps, "203.0.113.10");
+      await thief.get("/lc");
+      const stolen = await thief.postForm("/lc", { code });
+      expect(stolen.status).toBe(400);
+      const mine = await asker.postForm("/lc", { code });
+      expect(mine.status).toBe(303);
+    });
+
+    test("rate limited per address and per IP (429)", async () => {
+      const c = new AppClient(app, deps, "203.0.113.20");
+      await c.get("/login/alternative/email");
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await c.postForm("/login/alternative/email", { email: "bob@example.com" })).status);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      const d = new AppClient(app, deps, "203.0.113.21");
+      await d.get("/login/alternative/email");
+      const perIp: number[] = [];
+      for (let i = 0; i < 6; i++) perIp.push((await d.postForm("/login/alternative/email", { email: `x${i}@example.com` })).status);
+      expect(perIp).toEqual([200, 200, 200, 200, 200, 429]);
+    });
+  });
+});
+
+describe("a failing or slow SMTP server never blocks or breaks sign-in", () => {
+  beforeEach(async () => {
+    await setup();
+    await saveConfig({ emailOneTimeAccessAsUnauthenticatedEnabled: "true" });
+  });
+
+  test("slow: the answer comes before delivery", async () => {
+    sink.delay(1500);
+    const c = new AppClient(app, deps);
+    await c.get("/login/alternative/email");
+    const t0 = performance.now();
+    const res = await c.postForm("/login/alternative/email", { email: "bob@example.com" });
+    expect(res.status).toBe(200);
+    expect(performance.now() - t0).toBeLessThan(500);
+    expect(sink.messages.length).toBe(0);
+    await sink.waitForMessages(1, 5000);
+  });
+
+  test("failing: the failure is logged and retried with backoff, then delivered", async () => {
+    sink.failWith({ code: 451, message: "Try again later" });
+    const c = new AppClient(app, deps);
+    await c.get("/login/alternative/email");
+    expect((await c.postForm("/login/alternative/email", { email: "bob@example.com" })).status).toBe(200);
+    await flushEmailOutbox(deps);
+    const [row] = listOutboxMessages(deps.db);
+    expect(row!.attempts).toBe(1);
+    expect(row!.last_error).toContain("451 Try again later");
+    expect(logs.find((l) => l.msg === "email delivery failed: will retry")?.fields).toMatchObject({ kind: "one-time-access", attempt: 1, retryInSeconds: 30 });
+    sink.failWith(null);
+    await flushEmailOutbox(deps); // not due yet
+    expect(sink.messages.length).toBe(0);
+    deps.clock.advance(31);
+    await flushEmailOutbox(deps);
+    expect(sink.messages.length).toBe(1);
+    expect(listOutboxMessages(deps.db).length).toBe(0);
+  });
+
+  test("unreachable: a code sign-in still works and the message is kept for retry", async () => {
+    await sink.close();
+    const c = new AppClient(app, deps);
+    await c.get("/login/alternative/email");
+    expect((await c.postForm("/login/alternative/email", { email: "bob@example.com" })).status).toBe(200);
+    await flushEmailOutbox(deps);
+    expect(listOutboxMessages(deps.db)[0]!.last_error).toContain("connection was refused");
+    // The message body is sealed at rest (it holds a code).
+    expect(listOutboxMessages(deps.db)[0]!.sealed_message).not.toContain("Login");
+    sink = await startSmtpSink();
+  });
+});
+
+describe("API key expiry warning", () => {
+  test("sent once per key, 7 days ahead, when enabled", async () => {
+    await setup();
+    await saveConfig({ emailApiKeyExpirationEnabled: "true" });
+    const now = nowSeconds(deps.clock);
+    createApiKey(deps, fx.admin.user.id, { name: "backup script", expiresAt: now + 6 * 86400 });
+    createApiKey(deps, fx.admin.user.id, { name: "far away", expiresAt: now + 30 * 86400 });
+    const before = sink.messages.length;
+    // The fixture's day-long keys expire within 7 days too.
+    const sent = runApiKeyExpiryJob(deps);
+    expect(runApiKeyExpiryJob(deps)).toBe(0);
+    await flushEmailOutbox(deps);
+    const subjects = sink.messages.slice(before).map((m) => m.subject);
+    expect(subjects.length).toBe(sent);
+    expect(subjects).toContain('API Key "backup script" Expiring Soon');
+    expect(subjects).not.toContain('API Key "far away" Expiring Soon');
+  });
+});
