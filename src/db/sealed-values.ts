@@ -1,0 +1,38 @@
+/**
+ * Every column that holds values sealed with ENCRYPTION_KEY (src/lib/sealed-box.ts), for key rotation.
+ * A new sealed column must be listed here; tests/unit/backup/key-rotation.test.ts fails on a
+ * sealing call in a file this list does not account for.
+ */
+import type { Database } from "bun:sqlite";
+
+export interface SealedColumn {
+  table: string;
+  keyColumn: string;
+  column: string;
+  /** The sealed-box purpose of one row, from its key. */
+  purpose: (rowKey: string) => string;
+  /** Only rows whose value is sealed (tables that mix sealed and plain values). */
+  onlySealed?: boolean;
+}
+
+export const SEALED_COLUMNS: SealedColumn[] = [
+  { table: "oidc_signing_keys", keyColumn: "kid", column: "private_jwk_sealed", purpose: () => "signing-key" },
+  // Sensitive settings (smtpPassword, ldapBindPassword): purpose app-config:<key> (src/admin/app-config-admin.ts sealPurposeOf).
+  { table: "app_config", keyColumn: "key", column: "value", purpose: (k) => `app-config:${k}`, onlySealed: true },
+  // The encryption key check row: purpose = its key.
+  { table: "kv", keyColumn: "key", column: "value", purpose: (k) => k, onlySealed: true },
+  { table: "email_outbox", keyColumn: "id", column: "sealed_message", purpose: () => "email-outbox" },
+];
+
+export function tableExists(db: Database, table: string): boolean {
+  return db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== null;
+}
+
+export function listSealedValues(db: Database, c: SealedColumn): { key: string; sealed: string }[] {
+  const where = c.onlySealed ? ` WHERE ${c.column} LIKE 'lk1.%'` : "";
+  return db.query<{ key: string; sealed: string }, []>(`SELECT ${c.keyColumn} AS key, ${c.column} AS sealed FROM ${c.table}${where}`).all();
+}
+
+export function updateSealedValue(db: Database, c: SealedColumn, key: string, sealed: string): void {
+  db.query(`UPDATE ${c.table} SET ${c.column} = ? WHERE ${c.keyColumn} = ?`).run(sealed, key);
+}
