@@ -6,6 +6,7 @@
  */
 import type { Database } from "bun:sqlite";
 import { listAppConfigRows, upsertAppConfigRows } from "../db/app-config.ts";
+import { LDAP_CONFIG_DEFINITIONS } from "../ldap/ldap-config.ts";
 
 type Kind = "string" | "int" | "bool" | "json";
 
@@ -36,6 +37,7 @@ export const APP_CONFIG_DEFINITIONS = {
   webauthnUserVerification: def<"required" | "preferred">({ env: "WEBAUTHN_USER_VERIFICATION", kind: "string", default: "required", validate: (v) => (v === "required" || v === "preferred" ? null : "must be required or preferred") }),
   webauthnAllowSyncedPasskeys: def<boolean>({ env: "WEBAUTHN_ALLOW_SYNCED_PASSKEYS", kind: "bool", default: true }),
   webauthnAuthenticatorAttachment: def<"any" | "platform" | "cross-platform">({ env: "WEBAUTHN_AUTHENTICATOR_ATTACHMENT", kind: "string", default: "any", validate: (v) => (["any", "platform", "cross-platform"].includes(v) ? null : "must be any, platform or cross-platform") }),
+  ...LDAP_CONFIG_DEFINITIONS,
   // Email (src/mail). smtpPassword is stored sealed with ENCRYPTION_KEY: the snapshot holds the sealed
   // text (plain only from SMTP_PASSWORD with UI_CONFIG_DISABLED); src/mail/settings.ts opens it.
   smtpHost: def<string>({ env: "SMTP_HOST", kind: "string", default: "" }),

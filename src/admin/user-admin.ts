@@ -18,7 +18,7 @@ import {
   searchUsers,
   updateUserRow,
 } from "../db/user-admin.ts";
-import { listGroupsOfUser, replaceUserGroupsOfUser } from "../db/user-groups.ts";
+import { listAllUserGroups, listGroupsOfUser, replaceUserGroupsOfUser } from "../db/user-groups.ts";
 import { findUserById, type UserRow } from "../db/users.ts";
 import { createUser, validateUserProfile } from "./users.ts";
 import { afterEmailAddressSet } from "../mail/emails.ts";
@@ -143,6 +143,7 @@ export function createUserAsAdmin(deps: Deps, input: unknown): UserRow {
     else id = body.id.toLowerCase();
   }
   errors.throwIfAny();
+  if (v.userGroupIds) assertLdapMembershipsKept(deps.db, "", v.userGroupIds);
   const app = readAppConfig(deps.db, { uiConfigDisabled: deps.config.uiConfigDisabled, env: deps.config.appConfigEnv });
   const created = deps.db.transaction(() => {
     const row = createUser(deps, { ...v, id }, { requireEmail: app.requireUserEmail });
@@ -163,6 +164,7 @@ export function updateUserAsAdmin(deps: Deps, id: string, input: unknown): { bef
   // LDAP-synchronised users are read-only here: the next sync would undo the edit (Pocket ID rule).
   if (before.ldap_id) throw AppError.forbidden("This user is synchronised from LDAP and is read-only here.");
   const v = parseUserInput(deps, input, before);
+  if (v.userGroupIds) assertLdapMembershipsKept(deps.db, id, v.userGroupIds);
   if ((!v.isAdmin || v.disabled) && before.is_admin === 1 && before.disabled === 0) {
     assertNotLastAdmin(deps.db, before, "The last active administrator cannot be demoted or disabled.");
   }
@@ -210,8 +212,18 @@ export function setUserGroups(db: Database, id: string, input: unknown): string[
   const errors = new FieldErrors();
   const ids = checkGroupIds(db, errors, "userGroupIds", strList(errors, isRecord(input) ? input : {}, "userGroupIds"));
   errors.throwIfAny();
+  assertLdapMembershipsKept(db, id, ids);
   replaceUserGroupsOfUser(db, id, ids);
   return ids;
+}
+
+/** Membership of directory-managed (LDAP) groups is the sync's job: a list that adds or drops one is refused. */
+function assertLdapMembershipsKept(db: Database, userId: string, groupIds: string[]): void {
+  const wanted = new Set(groupIds);
+  const current = new Set(listGroupsOfUser(db, userId).map((g) => g.id));
+  for (const g of listAllUserGroups(db)) {
+    if (g.ldap_id && wanted.has(g.id) !== current.has(g.id)) throw AppError.forbidden(`The group “${g.friendly_name}” is managed by LDAP: its members come from the directory and cannot be changed here.`);
+  }
 }
 
 export function listUserPasskeys(db: Database, userId: string) {

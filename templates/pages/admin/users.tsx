@@ -83,6 +83,7 @@ export function UserList({ page, search }: { page: Page<UserDto>; search: string
                   </td>
                   <td>
                     <div class="row tight">
+                      {u.ldapId ? <span class="badge badge-warning" title="Managed by LDAP">LDAP</span> : ""}
                       {u.isAdmin ? <span class="badge badge-accent">Admin</span> : ""}
                       {u.disabled ? <span class="badge badge-danger">Disabled</span> : <span class="badge badge-success">Active</span>}
                     </div>
@@ -114,8 +115,16 @@ export function UserForm(p: { ctx: PageContext; action: string; values: UserForm
     <form id="user-form" class="section" method="post" action={p.action} hx-post={p.action} hx-target="#user-form" hx-swap="outerHTML" novalidate>
       <Csrf ctx={p.ctx} />
       <h2>Profile</h2>
+      {p.readOnly ? (
+        <div class="alert alert-info" role="status">
+          <strong>Managed by LDAP.</strong> Profile, administrator flag and directory groups come from the directory and are read-only here; passkeys, login links, sessions and custom claims stay local.
+        </div>
+      ) : (
+        ""
+      )}
       {p.saved ? <div class="alert alert-success" role="status" data-autofocus tabindex="-1">Saved.</div> : ""}
       <FormErrors errors={p.errors} />
+      <fieldset class="bare-fieldset" disabled={p.readOnly}>
       <div class="grid-2">
         <Field name="firstName" label="First name" value={p.values.firstName} error={e.firstName} required maxlength={50} />
         <Field name="lastName" label="Last name" value={p.values.lastName} error={e.lastName} maxlength={50} />
@@ -151,9 +160,12 @@ export function UserForm(p: { ctx: PageContext; action: string; values: UserForm
         )}
         {e.userGroupIds ? <p class="error-text" safe>{e.userGroupIds}</p> : ""}
       </fieldset>
-      <div class="form-actions">
-        <button type="submit" class="btn" safe>{p.submitLabel}</button>
-      </div>
+      </fieldset>
+      {p.readOnly ? "" : (
+        <div class="form-actions">
+          <button type="submit" class="btn" safe>{p.submitLabel}</button>
+        </div>
+      )}
     </form>
   );
 }
@@ -177,6 +189,7 @@ export function UserDetailPage(p: { ctx: PageContext; d: UserDetailData; created
   return (
     <AdminLayout ctx={p.ctx} title={u.displayName || u.username}>
       <PageHeader title={u.displayName || u.username} lead={`@${u.username}`} back={{ href: "/settings/admin/users", label: "Users" }}>
+        {u.ldapId ? <span class="badge badge-warning">Managed by LDAP</span> : ""}
         {u.isAdmin ? <span class="badge badge-accent">Admin</span> : ""}
         {u.disabled ? <span class="badge badge-danger">Disabled</span> : <span class="badge badge-success">Active</span>}
       </PageHeader>
@@ -189,7 +202,7 @@ export function UserDetailPage(p: { ctx: PageContext; d: UserDetailData; created
         ""
       )}
       <div class="stack">
-        <UserForm ctx={p.ctx} action={base} values={p.d.values} groups={p.d.groups} submitLabel="Save changes" />
+        <UserForm ctx={p.ctx} action={base} values={p.d.values} groups={p.d.groups} submitLabel="Save changes" readOnly={u.ldapId !== null} />
         <LoginCodeSection ctx={p.ctx} userId={u.id} code={p.code} />
         {p.d.emailLoginCode ? <EmailLoginCodeSection ctx={p.ctx} userId={u.id} email={u.email || null} /> : ""}
         <ProfilePictureSection ctx={p.ctx} userId={u.id} hasPicture={p.d.hasPicture} />
@@ -199,8 +212,8 @@ export function UserDetailPage(p: { ctx: PageContext; d: UserDetailData; created
         <section class="section danger-zone" aria-labelledby="danger-title">
           <h2 id="danger-title">Delete user</h2>
           <p class="muted small">Deletes the account with its passkeys, sessions and consents. This cannot be undone.</p>
-          {p.d.isSelf ? (
-            <p class="muted small">You cannot delete your own account here.</p>
+          {p.d.isSelf || u.ldapId ? (
+            <p class="muted small">{u.ldapId ? "Managed by LDAP: remove the user from the directory; the next sync disables or deletes the account." : "You cannot delete your own account here."}</p>
           ) : (
             <form method="post" action={`${base}/delete`} hx-post={`${base}/delete`} hx-confirm={`Delete ${u.username}? This cannot be undone.`}>
               <Csrf ctx={p.ctx} />
