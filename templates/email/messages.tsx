@@ -42,7 +42,7 @@ export interface LoginCodeEmail {
 }
 
 export function loginCodeEmail(b: EmailBrand, d: LoginCodeEmail): RenderedEmail {
-  const where = d.boundToBrowser ? "It works only in the browser where you asked for it." : "";
+  const where = d.boundToBrowser ? " It works only in the browser where you asked for it." : "";
   return {
     subject: "Login Code",
     html: (
@@ -51,7 +51,7 @@ export function loginCodeEmail(b: EmailBrand, d: LoginCodeEmail): RenderedEmail 
           <span safe>{`Hello ${d.name},`}</span>
         </P>
         <P>
-          <span safe>{`Use this code to sign in to ${b.appName}. It expires in ${d.expiresIn} and works once. ${where}`}</span>
+          <span safe>{`Use this code to sign in to ${b.appName}. It expires in ${d.expiresIn} and works once.${where}`}</span>
         </P>
         <p style="font-size:28px;font-weight:700;letter-spacing:4px;font-family:ui-monospace,Menlo,Consolas,monospace;margin:16px 0" safe>
           {d.code}
@@ -64,7 +64,7 @@ export function loginCodeEmail(b: EmailBrand, d: LoginCodeEmail): RenderedEmail 
       </EmailLayout>
     ) as string,
     text:
-      `Hello ${d.name},\n\nUse this code to sign in to ${b.appName}. It expires in ${d.expiresIn} and works once. ${where}\n\n` +
+      `Hello ${d.name},\n\nUse this code to sign in to ${b.appName}. It expires in ${d.expiresIn} and works once.${where}\n\n` +
       `    ${d.code}\n\nSign in: ${d.link}\nOr type the code at ${d.codePage}\n\n` +
       `After signing in, add a passkey so you do not need a code next time.\nIf you did not ask for this code, ignore this email.\n${footerText(b)}`,
   };
