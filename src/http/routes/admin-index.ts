@@ -20,8 +20,6 @@ import { apiUserGroupRoutes } from "./api-user-groups.ts";
 import { apiUserRoutes } from "./api-users.ts";
 import { adminProtectedAppRoutes } from "./admin-protected-apps.ts";
 import { apiProtectedAppRoutes } from "./api-protected-apps.ts";
-import { adminProtectedAppRoutes } from "./admin-protected-apps.ts";
-import { apiProtectedAppRoutes } from "./api-protected-apps.ts";
 import { adminLdapRoutes } from "./admin-ldap.ts";
 
 export function adminRoutes(web: WebDeps) {
@@ -39,8 +37,6 @@ export function adminRoutes(web: WebDeps) {
     .use(adminApiKeyRoutes(web))
     .use(adminAppConfigRoutes(web))
     .use(adminOidcClientRoutes(web))
-    .use(apiProtectedAppRoutes(web))
-    .use(adminProtectedAppRoutes(web))
     .use(apiProtectedAppRoutes(web))
     .use(adminProtectedAppRoutes(web))
     .use(myAppsRoutes(web))
