@@ -339,7 +339,7 @@ export async function startPeer(opts: { alg: Alg }): Promise<Side> {
     async mintCodes(n) {
       const out: string[] = [];
       for (let left = n; left > 0; left -= 20_000) {
-        const res = await fetch(`${base}/__bench/codes?n=${Math.min(left, 20_000)}`, { method: "POST" });
+        const res = await fetchRetrying(`${base}/__bench/codes?n=${Math.min(left, 20_000)}`, { method: "POST" });
         const text = await res.text();
         if (res.status !== 200) throw new Error(`peer code minting failed: ${text.slice(0, 500)}`);
         out.push(...text.split("\n").filter(Boolean));
@@ -376,9 +376,22 @@ async function discover(base: string, discoveryPath: string, fallback: Partial<R
   return endpoints;
 }
 
+/** fetch, retried on a dropped keep-alive connection (never on an HTTP answer). */
+export async function fetchRetrying(url: string, init: RequestInit, attempts = 3): Promise<Response> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fetch(url, init);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (i >= attempts || (code !== "ECONNRESET" && code !== "ConnectionClosed" && code !== "ECONNREFUSED")) throw e;
+      await Bun.sleep(50 * i);
+    }
+  }
+}
+
 /** Exchanges one code: the token response JSON, or throws with the wire answer. */
 export async function exchangeCode(side: Side, code: string): Promise<Record<string, unknown>> {
-  const res = await fetch(side.endpoints.token!, {
+  const res = await fetchRetrying(side.endpoints.token!, {
     method: "POST",
     headers: { authorization: side.basicAuth, "content-type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: REDIRECT_URI, code_verifier: CODE_VERIFIER }),
