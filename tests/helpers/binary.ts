@@ -169,7 +169,8 @@ export const SOURCE_COMMAND: string[] = [process.execPath, "--no-env-file", `--t
 
 async function launch(command: string[], dir: string, binaryPath: string, options: StartBinaryOptions): Promise<RunningBinary> {
   const cwd = options.cwd ?? dir;
-  const port = freePort();
+  // options.env.PORT pins the port (a restarted server keeps its APP_URL, so issued tokens stay valid).
+  const port = options.env?.PORT ? Number(options.env.PORT) : freePort();
   const url = `http://localhost:${port}`;
   const env: Record<string, string> = {};
   const merged: Record<string, string | undefined> = {
