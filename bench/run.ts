@@ -9,7 +9,7 @@
  *   reported "n/a" with the reason, so the harness runs while the server is still being built.
  * - Every process is started by lib/procs.ts and stopped by its pid, also on error and SIGINT.
  *
- * Flags: --quick (1 rep, 1 s, 16 connections), --duration S, --reps N, --conns 2,16,64, --scale (also the
+ * Flags: --quick (1 rep, 1 s, 16 connections; written to the temp folder, not RESULTS.md), --duration S, --reps N, --conns 2,16,64, --scale (also the
  * 100 vs 1M users run), --scale-only, --no-rs256, --no-footprint, --out FILE (default RESULTS.md),
  * --binary FILE (default build/out/latchkey), --rebuild (build it even when it exists),
  * --only KEY,… (discovery, jwks, token_cc, token_ac, token_refresh, userinfo, introspect, passkey, hello).
@@ -48,7 +48,8 @@ const REBUILD = flag("--rebuild");
 /** --only token_ac,userinfo: measure only these endpoints (and skip the other sections). */
 const ONLY = option("--only")?.split(",") ?? null;
 if (option("--binary")) useBinary(option("--binary")!);
-const OUT = path.resolve(BENCH_DIR, option("--out") ?? "RESULTS.md");
+// A quick run never replaces the reference table.
+const OUT = path.resolve(BENCH_DIR, option("--out") ?? (QUICK ? path.join(os.tmpdir(), "latchkey-bench-quick.md") : "RESULTS.md"));
 
 const log = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 

@@ -16,6 +16,11 @@ export interface SoftPasskey {
   privateKey: KeyObject;
   userHandle: string | null;
   counter: number;
+  /**
+   * Always report signature counter 0, as synced passkeys do: concurrent ceremonies with one passkey
+   * would otherwise reach the server out of order and be refused as a counter regression.
+   */
+  counterless?: boolean;
 }
 
 export function createSoftPasskey(userHandle: string | null = null): SoftPasskey {
@@ -47,7 +52,7 @@ export interface AssertionJSON {
 /** navigator.credentials.get() for `challenge` (base64url) at `origin`, as the JSON a browser would post. */
 export function assert(passkey: SoftPasskey, opts: { challenge: string; origin: string; rpId: string }): AssertionJSON {
   const clientDataJSON = Buffer.from(JSON.stringify({ type: "webauthn.get", challenge: opts.challenge, origin: opts.origin, crossOrigin: false }));
-  passkey.counter += 1;
+  if (!passkey.counterless) passkey.counter += 1;
   const rpIdHash = createHash("sha256").update(opts.rpId).digest();
   const flags = Buffer.from([0x05]); // UP | UV
   const counter = Buffer.alloc(4);

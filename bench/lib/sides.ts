@@ -192,6 +192,7 @@ export async function startOurs(opts: OursOptions): Promise<Side> {
   ).run(sessionId, sha256hex(sessionToken), userId, randomBytes(16).toString("hex"), now, now, now, now + 7 * 86400);
   // A passkey for the sign-in ceremony (the user handle is the UTF-8 user id).
   const passkey = createSoftPasskey(userId);
+  passkey.counterless = true;
   db.query(
     `INSERT INTO webauthn_credentials (id, user_id, name, credential_id, public_key, counter, created_at) VALUES (?, ?, 'bench', ?, ?, 0, ?)`,
   ).run(randomUUID(), userId, passkey.credentialIdB64u, passkey.cosePublicKey, now);
