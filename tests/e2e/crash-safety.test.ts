@@ -54,7 +54,7 @@ test(`SIGKILL at random moments (${ROUNDS} rounds) loses no acknowledged write a
   const anon = page.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
   const csrf = /<meta name="csrf-token" content="([^"]*)"/.exec(await page.text())![1]!;
   const signIn = await fetch(`${url}/lc`, { method: "POST", redirect: "manual", headers: { "content-type": "application/x-www-form-urlencoded", cookie: anon }, body: new URLSearchParams({ code: link.split("/").at(-1)!, _csrf: csrf }).toString() });
-  const session = signIn.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c.startsWith("latchkey_session="))!;
+  const session = signIn.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c?.startsWith("latchkey_session="))!;
   expect(session).toBeDefined();
 
   const form = (body: Record<string, string>) => ({ method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", authorization: basic }, body: new URLSearchParams(body).toString() });
