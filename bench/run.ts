@@ -9,13 +9,14 @@
  *   reported "n/a" with the reason, so the harness runs while the server is still being built.
  * - Every process is started by lib/procs.ts and stopped by its pid, also on error and SIGINT.
  *
- * Flags: --quick (1 rep, 1 s, 16 connections; written to the temp folder, not RESULTS.md), --duration S, --reps N, --conns 2,16,64, --scale (also the
- * 100 vs 1M users run), --scale-only, --no-rs256, --no-footprint, --out FILE (default RESULTS.md),
+ * Flags: --quick (1 rep, 1 s, 16 connections; reported in the temp folder, not RESULTS.md), --duration S,
+ * --reps N, --conns 2,16,64, --scale (also the 100 vs 1M users run), --scale-only, --scale-users N,
+ * --no-rs256, --no-footprint, --out FILE (default RESULTS.md),
  * --binary FILE (default build/out/latchkey), --rebuild (build it even when it exists),
  * --only KEY,… (discovery, jwks, token_cc, token_ac, token_refresh, userinfo, introspect, passkey, hello).
  */
 import { Database } from "bun:sqlite";
-import { statSync, writeFileSync, existsSync, readFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { cpuMs, installSignalHandlers, registerTemp, rssMb, runCommand, startServer, freePort, stopAll } from "./lib/procs.ts";
