@@ -540,7 +540,7 @@ function ProtocolFieldset({ v, e }: { v: ClientFormValues; e: Record<string, str
       </div>
       <div class="field">
         <label for="jwks">Public keys (JWK Set)</label>
-        <textarea id="jwks" name="jwks" rows="4" spellcheck="false" placeholder='{"keys": [{"kty": "EC", "crv": "P-256", "x": "…", "y": "…", "kid": "…"}]}' aria-invalid={e.jwks ? "true" : undefined} safe>
+        <textarea id="jwks" name="jwks" class="mono" rows="4" spellcheck="false" placeholder='{"keys": [{"kty": "EC", "crv": "P-256", "x": "…", "y": "…", "kid": "…"}]}' aria-invalid={e.jwks ? "true" : undefined} safe>
           {v.jwks ?? ""}
         </textarea>
         {e.jwks ? <p class="error-text" safe>{e.jwks}</p> : <p class="hint">For private_key_jwt: paste the public keys, or give a JWKS URL instead.</p>}

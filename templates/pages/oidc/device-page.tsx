@@ -24,7 +24,7 @@ export function DeviceCodePage({ ctx, error, code }: { ctx: PageContext; error: 
             <input
               id="device-code"
               name="code"
-              class="device-code-input"
+              class="code-input"
               value={code ?? ""}
               placeholder="XXXX-XXXX"
               autocomplete="one-time-code"
