@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
 import { endAllSessionsOfUser } from "../../../src/account/sessions.ts";
+import { revokeUserSession } from "../../../src/admin/user-admin.ts";
 import { createClient, updateClient } from "../../../src/oidc/clients.ts";
 import {
   backchannelStatusOf,
@@ -390,6 +391,34 @@ describe("back-channel logout", () => {
     } finally {
       await rp.stop(true);
     }
+  });
+
+  test("every way a session ends queues the notice: RP-initiated end-session, an admin revoking it, disabling the user", async () => {
+    w = await makeOidcWorld({ backchannelLogoutUri: "https://rp.example.com/bc" });
+    startBackchannelLogoutWorker(w.deps).stop();
+    const signInTo = async (cookie: string) => {
+      const q = new URLSearchParams({ client_id: w.client.id, redirect_uri: CALLBACK, response_type: "code", scope: "openid", code_challenge: CHALLENGE, code_challenge_method: "S256" });
+      const loc = new URL((await w.call(`/authorize?${q}`, { headers: { cookie } })).headers.get("location")!);
+      const res = await w.token({ grant_type: "authorization_code", code: loc.searchParams.get("code")!, redirect_uri: CALLBACK, code_verifier: VERIFIER });
+      return ((await res.json()) as { id_token: string }).id_token;
+    };
+    const rows = () => w.deps.db.query<{ sid: string; user_id: string }, []>("SELECT sid, user_id FROM oidc_backchannel_logouts ORDER BY id").all();
+
+    const idToken = await signInTo(w.cookie);
+    const end = await w.call(`/api/oidc/end-session?${new URLSearchParams({ id_token_hint: idToken })}`, { headers: { cookie: w.cookie } });
+    expect(end.status).toBe(200);
+    expect(rows()).toEqual([{ sid: w.sessionId, user_id: w.user.id }]);
+
+    const second = signIn(w.deps, w.user.id);
+    await signInTo(second.cookie);
+    revokeUserSession(w.deps.db, w.user.id, second.sessionId);
+    expect(rows().map((r) => r.sid)).toEqual([w.sessionId, second.sessionId]);
+
+    const third = signIn(w.deps, w.user.id);
+    await signInTo(third.cookie);
+    w.deps.db.query("UPDATE users SET disabled = 1 WHERE id = ?").run(w.user.id);
+    expect((await w.call("/settings/account", { headers: { cookie: third.cookie } })).status).not.toBe(200); // signed out at the next request
+    expect(rows().map((r) => r.sid)).toEqual([w.sessionId, second.sessionId, third.sessionId]);
   });
 
   test("only sign-ins that reached the client, and only clients with a back-channel URI, are notified", async () => {
