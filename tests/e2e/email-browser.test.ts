@@ -20,8 +20,8 @@ beforeAll(async () => {
   server = await startTestServer();
   sink = await startSmtpSink();
   const d = server.deps;
-  createUser(d, { username: "admin", email: "admin@example.com", firstName: "Admin", isAdmin: true });
-  bobId = createUser(d, { username: "bob", email: "bob@example.com", firstName: "Bob" }).id;
+  createUser(d, { username: "admin", email: "admin@example.com", firstName: "Admin", lastName: "", isAdmin: true });
+  bobId = createUser(d, { username: "bob", email: "bob@example.com", firstName: "Bob", lastName: "" }).id;
   updateAppConfigFromInput(
     { db: d.db, clock: d.clock, uiConfigDisabled: false, env: {}, box: d.box },
     { smtpHost: "127.0.0.1", smtpPort: String(sink.port), smtpFrom: "latchkey@example.com", emailOneTimeAccessAsUnauthenticatedEnabled: "true", emailVerificationEnabled: "true" },

@@ -1,6 +1,6 @@
 /**
  * Email routes (issue 7):
- * - GET/POST /login/alternative/email — "Email me a login code" (toggle emailOneTimeAccessAsUnauthenticatedEnabled).
+ * - GET/POST /login/alternative/email (and JSON POST /api/one-time-access-email) — "Email me a login code" (toggle emailOneTimeAccessAsUnauthenticatedEnabled).
  *   The answer is the same page whether or not the address exists; the code is bound to this
  *   browser's device-token cookie; rate limited per IP and per address.
  * - GET /verify-email?token= shows a button; POST /verify-email consumes the token (single use).
@@ -20,7 +20,7 @@ import { ADMIN_EMAILED_CODE_TTL_SECONDS, emailLoginCode, isEmailConfigured, SELF
 import { EmailLoginPage, EmailLoginSentPage } from "../../../templates/pages/email-login.tsx";
 import { EmailVerificationStatus, VerifyEmailPage } from "../../../templates/pages/verify-email.tsx";
 import { EmailLoginCodeSection, EmailTestSection } from "../../../templates/pages/admin/email-settings.tsx";
-import { apiCall, auditAdminChange, requireAdminApi, requireAdminPage } from "../admin-auth.ts";
+import { apiCall, asApiError, auditAdminChange, requireAdminApi, requireAdminPage } from "../admin-auth.ts";
 import { pageCtx } from "../admin-pages.ts";
 import { appConfigOf, safeRedirectPath, sessionOrLogin } from "../browser-session.ts";
 import { cookieName, readCookie, serializeCookie } from "../cookies.ts";
@@ -59,6 +59,16 @@ export function emailRoutes(web: WebDeps) {
     return user;
   };
 
+  /** Rate limits, then (only if the address is known) emails a code bound to this browser. */
+  const requestEmailedCode = (request: Request, email: string, redirect: string | null): void => {
+    rateLimit(web, request, "email-login-code-ip", RATE_RULES.emailLoginCodePerIp);
+    rateLimit(web, request, "email-login-code-address", RATE_RULES.emailLoginCodePerAddress, email);
+    // Identical response (and cookie) whether or not the address exists: no account enumeration.
+    const deviceToken = deviceTokenFor(request);
+    const user = findUserByEmail(web.db, email);
+    if (user) emailLoginCode(web, user, { ttlSeconds: SELF_REQUESTED_CODE_TTL_SECONDS, deviceToken, redirect, origin: auditOrigin(request), requestedBy: "user" });
+  };
+
   return new Elysia({ name: "email" })
     .get("/login/alternative/email", ({ request, query }) => {
       selfServiceEnabled();
@@ -71,13 +81,18 @@ export function emailRoutes(web: WebDeps) {
       if (!EMAIL_SHAPE.test(email) || email.length > 254) {
         return htmlResponse(EmailLoginPage({ ctx: ctx(request), redirect, email: email.slice(0, 254), error: "Enter an email address such as you@example.com." }), { status: 422 });
       }
-      rateLimit(web, request, "email-login-code-ip", RATE_RULES.emailLoginCodePerIp);
-      rateLimit(web, request, "email-login-code-address", RATE_RULES.emailLoginCodePerAddress, email);
-      // Identical response (and cookie) whether or not the address exists: no account enumeration.
-      const deviceToken = deviceTokenFor(request);
-      const user = findUserByEmail(web.db, email);
-      if (user) emailLoginCode(web, user, { ttlSeconds: SELF_REQUESTED_CODE_TTL_SECONDS, deviceToken, redirect, origin: auditOrigin(request), requestedBy: "user" });
+      requestEmailedCode(request, email, redirect);
       return htmlResponse(EmailLoginSentPage({ ctx: ctx(request), redirect }));
+    })
+    // Pocket ID's JSON form of the same request: always 204 for a well-formed address.
+    .post("/api/one-time-access-email", ({ request, body }) => {
+      selfServiceEnabled();
+      const b = isRecord(body) ? body : {};
+      const email = typeof b.email === "string" ? b.email.trim().toLowerCase() : "";
+      // JSON API validation failures are 400 (Pocket ID compatible), as in the admin API.
+      if (!EMAIL_SHAPE.test(email) || email.length > 254) throw asApiError(AppError.validation("Enter an email address.", { email: "must be an email address" }));
+      requestEmailedCode(request, email, safeRedirectPath(b.redirectPath));
+      return new Response(null, { status: 204 });
     })
 
     .get("/verify-email", ({ request, query }) => htmlResponse(VerifyEmailPage({ ctx: ctx(request), token: String(query.token ?? "").slice(0, 128) })))

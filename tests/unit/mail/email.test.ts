@@ -305,6 +305,22 @@ describe("login codes by email", () => {
       expect(mine.status).toBe(303);
     });
 
+    test("JSON form (Pocket ID's POST /api/one-time-access-email): 204 either way, code bound to the browser", async () => {
+      const c = new AppClient(app, deps, "203.0.113.30");
+      await c.get("/login");
+      const known = await c.postJson("/api/one-time-access-email", { email: "bob@example.com", redirectPath: "/settings/account" });
+      const unknown = await c.postJson("/api/one-time-access-email", { email: "nobody@example.com" });
+      expect([known.status, unknown.status]).toEqual([204, 204]);
+      const bad = await c.postJson("/api/one-time-access-email", { email: "not-an-address" });
+      expect(bad.status).toBe(400);
+      await flushEmailOutbox(deps);
+      expect(sink.messages.length).toBe(1);
+      expect(sink.messages[0]!.text).toContain("/lc?redirect=%2Fsettings%2Faccount");
+      const code = /^ {4}([A-Z0-9]+)\r?$/m.exec(sink.messages[0]!.text)![1]!;
+      const res = await c.postForm("/lc", { code });
+      expect(res.status).toBe(303);
+    });
+
     test("rate limited per address and per IP (429)", async () => {
       const c = new AppClient(app, deps, "203.0.113.20");
       await c.get("/login/alternative/email");
