@@ -208,3 +208,20 @@ function newestBackupTime(dataDir: string): number | null {
     return null; // no folder (yet), or not a folder: the backup itself will report it
   }
 }
+
+/** The backups in <data>/backups, newest first. */
+export function listBackups(dataDir: string): { name: string; bytes: number; at: number }[] {
+  const dir = path.join(dataDir, BACKUP_DIR);
+  try {
+    return readdirSync(dir)
+      .filter((n) => BACKUP_NAME.test(n))
+      .sort()
+      .reverse()
+      .map((name) => {
+        const st = statSync(path.join(dir, name));
+        return { name, bytes: st.size, at: st.mtimeMs };
+      });
+  } catch {
+    return [];
+  }
+}

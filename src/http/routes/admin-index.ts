@@ -21,6 +21,7 @@ import { apiUserRoutes } from "./api-users.ts";
 import { adminProtectedAppRoutes } from "./admin-protected-apps.ts";
 import { apiProtectedAppRoutes } from "./api-protected-apps.ts";
 import { adminLdapRoutes } from "./admin-ldap.ts";
+import { adminBackupRoutes } from "./admin-backups.ts";
 
 export function adminRoutes(web: WebDeps) {
   return new Elysia({ name: "admin-index" })
@@ -36,6 +37,7 @@ export function adminRoutes(web: WebDeps) {
     .use(adminUserGroupRoutes(web))
     .use(adminApiKeyRoutes(web))
     .use(adminAppConfigRoutes(web))
+    .use(adminBackupRoutes(web))
     .use(adminOidcClientRoutes(web))
     .use(apiProtectedAppRoutes(web))
     .use(adminProtectedAppRoutes(web))

@@ -11,6 +11,7 @@ const TABS: [string, string][] = [
   ["/settings/admin/signup-tokens", "Sign-up links"],
   ["/settings/admin/api-keys", "API keys"],
   ["/settings/admin/application-configuration", "Configuration"],
+  ["/settings/admin/backups", "Backups"],
   ["/settings/admin/ldap", "LDAP"],
 ];
 
