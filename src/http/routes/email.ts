@@ -49,8 +49,8 @@ export function emailRoutes(web: WebDeps) {
   };
 
   const sendAdminLoginCode = (request: Request, userId: string, actor: Parameters<typeof auditAdminChange>[2], ttlSeconds: number) => {
-    if (!appConfigOf(web).emailOneTimeAccessAsAdminEnabled) throw AppError.forbidden("Emailing login codes is turned off in the application configuration.");
     const user = getUser(web.db, userId);
+    if (!appConfigOf(web).emailOneTimeAccessAsAdminEnabled) throw AppError.forbidden("Emailing login codes is turned off in the application configuration.");
     if (!user.email) throw AppError.badRequest("This user has no email address.");
     if (user.disabled === 1) throw AppError.badRequest("This account is disabled.");
     if (!isEmailConfigured(web)) throw AppError.badRequest("Email is not set up: enter the SMTP settings in the application configuration.");

@@ -1,5 +1,6 @@
 import { afterEach, expect, test } from "bun:test";
 import { adminRoutes } from "../../../src/http/routes/admin-index.ts";
+import { emailRoutes } from "../../../src/http/routes/email.ts";
 import { OPERATIONS } from "../../../src/http/routes/api-openapi.ts";
 import { makeTestApp, req, type TestDeps } from "../../helpers/test-deps.ts";
 
@@ -9,8 +10,9 @@ afterEach(() => deps.cleanup());
 test("the OpenAPI document lists exactly the /api routes this area mounts", async () => {
   const made = await makeTestApp();
   deps = made.deps;
-  const mounted = adminRoutes(made.app.web)
-    .routes.filter((r) => r.path.startsWith("/api/"))
+  // The email area's API routes (src/http/routes/email.ts) are documented here too.
+  const mounted = [...adminRoutes(made.app.web).routes, ...emailRoutes(made.app.web).routes]
+    .filter((r) => r.path.startsWith("/api/"))
     .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, "{$1}")}`)
     .sort();
   const documented = OPERATIONS.map((o) => `${o.method} ${o.path}`).sort();
