@@ -3,6 +3,7 @@ import { createApp } from "../app.ts";
 import { openGeolocator, scheduleAuditJobs } from "../audit/audit-jobs.ts";
 import { createScheduler } from "../lib/scheduler.ts";
 import { scheduleBackupJobs } from "../backup/backup-jobs.ts";
+import { scheduleCleanupJobs } from "../maintenance/cleanup.ts";
 import { scheduleLdapSync } from "../ldap/ldap-jobs.ts";
 import { acquireServerLock } from "../db/server-lock.ts";
 import { runApiKeyExpiryJob } from "../mail/emails.ts";
@@ -30,6 +31,7 @@ export async function serve(env: CliEnv): Promise<number> {
   const scheduler = createScheduler(log);
   scheduleAuditJobs(deps, scheduler);
   scheduleBackupJobs(deps, scheduler);
+  scheduleCleanupJobs(deps, scheduler);
   scheduleLdapSync(deps, scheduler);
   const app = await createApp(deps);
   // Delivers queued email (also what a previous run left queued); API key expiry warnings daily.

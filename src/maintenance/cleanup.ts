@@ -1,0 +1,35 @@
+/**
+ * Background cleanup of expired rows, so table sizes stay flat under steady load: browser sessions,
+ * WebAuthn challenges, one-time login codes, OIDC interactions/codes/tokens, device codes, pushed
+ * requests, assertion jtis, forward-auth sessions, email verification tokens, retired signing keys.
+ * Most of these are also pruned on the way (when a new one is made); this job catches the rest, e.g.
+ * sessions nobody comes back to. Scheduled every minute by the server (cheap DELETEs by expires_at).
+ */
+import type { Database } from "bun:sqlite";
+import { deleteExpiredEmailVerificationTokens } from "../db/email.ts";
+import { deleteExpiredForwardAuthRows } from "../db/forward-auth-sessions.ts";
+import { deleteExpiredOidcState } from "../db/oidc-grants.ts";
+import { deleteExpiredProtocolState } from "../db/oidc-protocols.ts";
+import { deleteExpiredOneTimeAccessTokens } from "../db/one-time-access-tokens.ts";
+import { deleteExpiredSessions } from "../db/sessions.ts";
+import { deleteExpiredChallenges } from "../db/webauthn.ts";
+import { nowSeconds, type Clock } from "../lib/clock.ts";
+import type { Scheduler } from "../lib/scheduler.ts";
+
+export const CLEANUP_INTERVAL_MS = 60_000;
+
+export function cleanupExpiredRows(deps: { db: Database; clock: Clock }): void {
+  const now = nowSeconds(deps.clock);
+  const { db } = deps;
+  deleteExpiredSessions(db, now);
+  deleteExpiredChallenges(db, now);
+  deleteExpiredOneTimeAccessTokens(db, now);
+  deleteExpiredOidcState(db, now);
+  deleteExpiredProtocolState(db, now);
+  deleteExpiredForwardAuthRows(db, now);
+  deleteExpiredEmailVerificationTokens(db, now);
+}
+
+export function scheduleCleanupJobs(deps: { db: Database; clock: Clock }, scheduler: Scheduler): void {
+  scheduler.every("expired-rows-cleanup", CLEANUP_INTERVAL_MS, () => cleanupExpiredRows(deps), { runAtStart: true });
+}
