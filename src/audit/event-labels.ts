@@ -30,6 +30,8 @@ export const EVENT_TITLES: Record<string, string> = {
   ONE_TIME_ACCESS_TOKEN_CREATED: "One-time sign-in code created",
   ADMIN_CHANGE: "Administrator change",
   LDAP_SYNC: "LDAP sync",
+  FORWARD_AUTH_GRANTED: "Opened a protected app",
+  FORWARD_AUTH_DENIED: "Refused at a protected app",
 };
 
 const TONES: Record<string, EventDescription["tone"]> = {
@@ -37,6 +39,7 @@ const TONES: Record<string, EventDescription["tone"]> = {
   PASSKEY_COUNTER_REGRESSION: "danger",
   REFRESH_TOKEN_REUSE: "danger",
   AUTHORIZATION_CODE_REUSE: "danger",
+  FORWARD_AUTH_DENIED: "warning",
   SIGN_IN: "success",
   TOKEN_SIGN_IN: "success",
   REMOTE_SIGN_IN: "success",
@@ -114,6 +117,9 @@ export function describeEvent(event: string, data: Record<string, unknown>): Eve
   const facts: (string | null)[] = [];
   const client = str(data.clientName) ?? str(data.clientId);
   if (client) facts.push(client);
+  // Forward-auth: the protected app and the host it was reached at.
+  const protectedApp = str(data.appName);
+  if (protectedApp) facts.push(str(data.host) ? `${protectedApp} (${str(data.host)})` : protectedApp);
   if (event === "PASSKEY_RENAMED" && str(data.oldName)) facts.push(`${str(data.oldName)} → ${str(data.passkeyName) ?? ""}`);
   else if (str(data.passkeyName)) facts.push(str(data.passkeyName));
   if (str(data.reason)) facts.push(humanise(str(data.reason)!));
