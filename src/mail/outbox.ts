@@ -34,8 +34,6 @@ export interface EmailWorkerOptions {
   intervalMs?: number;
   /** SMTP timeouts (default 15 s). */
   timeoutMs?: number;
-  /** Extra work on each pass (the daily API key job); errors are logged. */
-  onTick?: () => Promise<void> | void;
 }
 
 const workers = new WeakMap<Database, EmailWorker>();
@@ -114,7 +112,6 @@ export function startEmailWorker(deps: MailWorkerDeps, opts: EmailWorkerOptions 
   const pass = async () => {
     try {
       await deliverDue(deps, timeoutMs);
-      await opts.onTick?.();
     } catch (e) {
       // The database was closed (shutdown, or a finished test): stop quietly.
       if (String(e).includes("closed")) worker.stop();

@@ -2,7 +2,7 @@
  * Email (issue 7) against a real SMTP server on loopback (tests/helpers/smtp-sink.ts).
  */
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createApp, type App } from "../../../src/app.ts";
 import { recordAuditEvent } from "../../../src/audit/audit-log.ts";
 import { listOutboxMessages } from "../../../src/db/email.ts";
@@ -112,6 +112,28 @@ describe("SMTP settings and the test email", () => {
     const put = await json(app, apiReq(deps, fx.admin.key, "PUT", "/api/application-configuration", { smtpPassword: "XXXXXXXXXX", smtpHost: "127.0.0.1" }));
     expect(put.status).toBe(200);
     expect(await testEmailResult()).toContain("Test email sent");
+  });
+});
+
+describe("UI_CONFIG_DISABLED: SMTP_* from the environment", () => {
+  test("SMTP_PASSWORD_FILE is read, the page is read-only and shows only that a password is set", async () => {
+    const secretDir = (await import("node:fs")).mkdtempSync(`${(await import("node:os")).tmpdir()}/latchkey-smtp-`);
+    const file = `${secretDir}/smtp-password`;
+    writeFileSync(file, "env-Pa55word\n");
+    await setup(
+      { UI_CONFIG_DISABLED: "true", SMTP_HOST: "127.0.0.1", SMTP_FROM: "latchkey@example.com", SMTP_USER: "mailer", SMTP_PASSWORD_FILE: file, EMAIL_ONE_TIME_ACCESS_AS_ADMIN_ENABLED: "true" },
+      { auth: { user: "mailer", pass: "env-Pa55word" } },
+    );
+    // The sink's port is known only now; the config object is the one the app reads.
+    deps.config.appConfigEnv.SMTP_PORT = String(sink.port);
+    const page = await (await app.handle(pageReq(deps, fx.admin, "GET", CONFIG_PAGE))).text();
+    expect(page).not.toContain("env-Pa55word");
+    expect(page).toContain(">set</span>");
+    expect(await testEmailResult()).toContain("Test email sent to alice@example.com.");
+    const r = await app.handle(apiReq(deps, fx.admin.key, "POST", `/api/users/${fx.member.user.id}/one-time-access-email`, {}));
+    expect(r.status).toBe(204);
+    await sink.waitForMessages(2);
+    rmSync(secretDir, { recursive: true, force: true });
   });
 });
 
