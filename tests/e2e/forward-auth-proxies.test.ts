@@ -13,7 +13,7 @@ import type { Page } from "playwright-core";
 import { createSession } from "../../src/account/sessions.ts";
 import { createUserGroup, setGroupMembers } from "../../src/admin/user-groups.ts";
 import { createUser } from "../../src/admin/users.ts";
-import { createProtectedApp, IDENTITY_HEADERS, setAllowedGroups } from "../../src/forward-auth/protected-apps.ts";
+import { createProtectedApp, IDENTITY_HEADERS, setAllowedGroups, updateProtectedApp } from "../../src/forward-auth/protected-apps.ts";
 import { caddySnippet, nginxSnippet } from "../../src/forward-auth/proxy-snippets.ts";
 import { addVirtualAuthenticator, disablePasskeyAutofill, launchBrowser, type TestBrowser } from "../helpers/browser.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
@@ -211,6 +211,22 @@ describe.skipIf(!available)("forward-auth behind real nginx and Caddy", () => {
       const response = await page.goto(`${server.url}/api/forward-auth/start?rd=${encodeURIComponent(rd)}`);
       expect(response!.status()).toBe(400);
       expect(new URL(page.url()).origin).toBe(server.url);
+    }
+  }, 30_000);
+
+  test("re-authentication age: an older passkey assertion sends the person to /reauthenticate, then back to the app", async () => {
+    const echoApp = server.deps.db.query<{ id: string }, []>("SELECT id FROM protected_apps WHERE name = 'Echo'").get()!;
+    updateProtectedApp(server.deps, echoApp.id, { reauthMaxAgeMinutes: 5 });
+    try {
+      // The last passkey assertion on ada's sessions was ten minutes ago.
+      server.deps.db.run("UPDATE sessions SET authenticated_at = authenticated_at - 600 WHERE user_id = (SELECT id FROM users WHERE username = 'ada')");
+      await page.goto(appUrl("caddy", "/sensitive"));
+      await page.waitForURL((u) => u.origin === server.url && u.pathname === "/reauthenticate");
+      await page.locator("[data-passkey-reauth]").click();
+      await page.waitForURL(appUrl("caddy", "/sensitive"));
+      expect((await echo()).user).toBe("ada");
+    } finally {
+      updateProtectedApp(server.deps, echoApp.id, { reauthMaxAgeMinutes: null });
     }
   }, 30_000);
 
