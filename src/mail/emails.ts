@@ -111,7 +111,11 @@ export function emailLoginCode(
   user: UserRow,
   opts: { ttlSeconds: number; deviceToken?: string | null; redirect?: string | null; origin?: AuditOrigin; requestedBy: "admin" | "user" },
 ): boolean {
-  if (!user.email || user.disabled === 1 || !isEmailConfigured(deps)) return false;
+  if (!user.email || user.disabled === 1) return false;
+  if (!isEmailConfigured(deps)) {
+    deps.log.warn("email not sent: SMTP is not configured", { kind: "one-time-access" });
+    return false;
+  }
   const { token } = createOneTimeAccessToken(deps, user.id, opts.ttlSeconds, { deviceToken: opts.deviceToken ?? null });
   const base = emailBrand(deps).appUrl;
   const q = opts.redirect ? `?redirect=${encodeURIComponent(opts.redirect)}` : "";

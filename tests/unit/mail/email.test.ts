@@ -10,7 +10,7 @@ import { findUserById } from "../../../src/db/users.ts";
 import type { Log } from "../../../src/lib/log.ts";
 import { buildUserClaims } from "../../../src/oidc/claims.ts";
 import { isNewSignInDevice, notifyNewDeviceSignIn, runApiKeyExpiryJob } from "../../../src/mail/emails.ts";
-import { flushEmailOutbox, stopEmailWorker } from "../../../src/mail/outbox.ts";
+import { BACKOFF_SECONDS, flushEmailOutbox, stopEmailWorker } from "../../../src/mail/outbox.ts";
 import { createApiKey } from "../../../src/admin/api-keys.ts";
 import { nowSeconds } from "../../../src/lib/clock.ts";
 import { makeAdminFixture, apiReq, json, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
@@ -393,6 +393,30 @@ describe("a failing or slow SMTP server never blocks or breaks sign-in", () => {
     await flushEmailOutbox(deps);
     expect(sink.messages.length).toBe(1);
     expect(listOutboxMessages(deps.db).length).toBe(0);
+  });
+
+  test("a message that keeps failing is dropped after the last retry, with an error in the log", async () => {
+    sink.failWith({ code: 550, message: "Mailbox unavailable" });
+    const c = new AppClient(app, deps);
+    await c.get("/login/alternative/email");
+    await c.postForm("/login/alternative/email", { email: "bob@example.com" });
+    for (const wait of [0, ...BACKOFF_SECONDS]) {
+      deps.clock.advance(wait + 1);
+      await flushEmailOutbox(deps);
+    }
+    expect(listOutboxMessages(deps.db).length).toBe(0);
+    expect(logs.filter((l) => l.msg === "email delivery failed: will retry").length).toBe(BACKOFF_SECONDS.length);
+    expect(logs.find((l) => l.level === "error")).toMatchObject({ msg: "email not delivered: giving up", fields: { kind: "one-time-access", attempts: BACKOFF_SECONDS.length + 1 } });
+    expect(String(logs.find((l) => l.level === "error")!.fields!.error)).toContain("550 Mailbox unavailable");
+  });
+
+  test("SMTP not configured: the same answer, nothing queued, a warning logged", async () => {
+    await saveConfig({ smtpHost: "", emailOneTimeAccessAsUnauthenticatedEnabled: "true" });
+    const c = new AppClient(app, deps);
+    await c.get("/login/alternative/email");
+    expect((await c.postForm("/login/alternative/email", { email: "bob@example.com" })).status).toBe(200);
+    expect(listOutboxMessages(deps.db).length).toBe(0);
+    expect(logs.find((l) => l.msg === "email not sent: SMTP is not configured")).toBeDefined();
   });
 
   test("unreachable: a code sign-in still works and the message is kept for retry", async () => {
