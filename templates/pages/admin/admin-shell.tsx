@@ -7,7 +7,6 @@ const TABS: [string, string][] = [
   ["/settings/admin/user-groups", "User groups"],
   ["/settings/admin/oidc-clients", "OIDC clients"],
   ["/settings/admin/protected-apps", "Protected apps"],
-  ["/settings/admin/protected-apps", "Protected apps"],
   ["/settings/admin/signup-tokens", "Sign-up links"],
   ["/settings/admin/api-keys", "API keys"],
   ["/settings/admin/application-configuration", "Configuration"],
