@@ -163,9 +163,12 @@ async function exchangeAuthorizationCode(deps: TokenDeps, client: OidcClient, pa
     amr: row.amr,
     created_at: now,
   };
-  insertGrant(deps.db, grant);
-  return issueTokens(deps, client, user, grant, parseScopes(row.scope), row.nonce, jkt);
+  // The code is already consumed (above, single statement); the grant is written with its tokens.
+  return issueTokens(deps, client, user, grant, parseScopes(row.scope), row.nonce, jkt, { newGrant: true });
 }
+
+/** Thrown inside the issuing transaction when a concurrent request rotated the refresh token first. */
+class RefreshTokenRaceLost extends Error {}
 
 async function exchangeRefreshToken(deps: TokenDeps, client: OidcClient, params: ProtocolParams, origin: AuditOrigin | undefined, jkt: string | null): Promise<TokenResponse> {
   const token = params.get("refresh_token", 512);
@@ -204,13 +207,20 @@ async function exchangeRefreshToken(deps: TokenDeps, client: OidcClient, params:
     if (extra.length) throw OAuthError.invalidScope(`The scope exceeds what was granted: ${extra.join(" ").slice(0, 100)}.`);
     scopes = parseScopes(requested);
   }
-  // Rotation: the old token is marked used in one statement; a concurrent second use loses here.
-  if (!useRefreshTokenRow(deps.db, tokenHash, now)) {
+  // Rotation: the old token is marked used in one statement, in the transaction that writes the new
+  // tokens; a concurrent second use loses there and nothing of it is written.
+  try {
+    return await issueTokens(deps, client, user, grant, scopes, null, found.dpop_jkt ?? jkt, {
+      before: () => {
+        if (!useRefreshTokenRow(deps.db, tokenHash, now)) throw new RefreshTokenRaceLost();
+        deleteAccessTokensOfGrantExcept(deps.db, grant.id, null);
+      },
+    });
+  } catch (e) {
+    if (!(e instanceof RefreshTokenRaceLost)) throw e;
     deleteGrant(deps.db, grant.id);
     throw OAuthError.invalidGrant("The refresh token was already used; every token of this sign-in has been revoked.");
   }
-  deleteAccessTokensOfGrantExcept(deps.db, grant.id, null);
-  return issueTokens(deps, client, user, grant, scopes, null, found.dpop_jkt ?? jkt);
 }
 
 /** at_hash (OIDC Core 3.1.3.6): left half of the hash of the access token, hash per signing algorithm. */
@@ -266,6 +276,7 @@ export async function issueTokens(
   scopes: string[],
   nonce: string | null,
   jkt: string | null = null,
+  writes: { newGrant?: boolean; before?: () => void } = {},
 ): Promise<TokenResponse> {
   const now = nowSeconds(deps.clock);
   const issuer = deps.config.appUrl;
@@ -297,24 +308,52 @@ export async function issueTokens(
     },
     "at+jwt",
   );
-  insertAccessToken(deps.db, { jti, grant_id: grant.id, client_id: client.id, user_id: user.id, scope: scopeString(scopes), created_at: now, expires_at: now + accessSeconds });
-
   const refreshToken = randomToken(deps.random);
-  insertRefreshToken(deps.db, {
-    token_hash: hashToken(refreshToken),
-    grant_id: grant.id,
-    client_id: client.id,
-    scope: scopeString(scopes),
-    created_at: now,
-    expires_at: now + refreshSeconds,
-    used_at: null,
-    dpop_jkt: jkt,
-  });
+  const id = scopes.includes("openid") ? await signIdToken(deps, client, user, grant, scopes, nonce, access, amr, now) : null;
 
-  if (grant.session_id) recordSessionClient(deps.db, grant.session_id, client.id, user.id, now);
-  if (!scopes.includes("openid")) {
+  // Signing is done: every write of this grant in one immediate transaction (one commit, all or nothing).
+  deps.db.transaction(() => {
+    writes.before?.();
+    if (writes.newGrant) insertGrant(deps.db, grant);
+    insertAccessToken(deps.db, { jti, grant_id: grant.id, client_id: client.id, user_id: user.id, scope: scopeString(scopes), created_at: now, expires_at: now + accessSeconds });
+    insertRefreshToken(deps.db, {
+      token_hash: hashToken(refreshToken),
+      grant_id: grant.id,
+      client_id: client.id,
+      scope: scopeString(scopes),
+      created_at: now,
+      expires_at: now + refreshSeconds,
+      used_at: null,
+      dpop_jkt: jkt,
+    });
+    if (grant.session_id) recordSessionClient(deps.db, grant.session_id, client.id, user.id, now);
+  }).immediate();
+
+  if (!id) {
     return { access_token: access.jwt, token_type: jkt ? "DPoP" : "Bearer", expires_in: accessSeconds, refresh_token: refreshToken, scope: scopeString(scopes) };
   }
+  return {
+    access_token: access.jwt,
+    token_type: jkt ? "DPoP" : "Bearer",
+    expires_in: accessSeconds,
+    refresh_token: refreshToken,
+    id_token: id,
+    scope: scopeString(scopes),
+  };
+}
+
+async function signIdToken(
+  deps: TokenDeps,
+  client: OidcClient,
+  user: UserRow,
+  grant: GrantRow,
+  scopes: string[],
+  nonce: string | null,
+  access: { jwt: string; alg: SigningAlg },
+  amr: string[],
+  now: number,
+): Promise<string> {
+  const issuer = deps.config.appUrl;
   const idClaims: Record<string, unknown> = {
     ...buildUserClaims(deps.db, issuer, user, scopes),
     iss: issuer,
@@ -329,14 +368,5 @@ export async function issueTokens(
   };
   if (nonce) idClaims.nonce = nonce;
   if (grant.session_id) idClaims.sid = grant.session_id;
-  const id = await signJwt(deps, idClaims, "JWT");
-
-  return {
-    access_token: access.jwt,
-    token_type: jkt ? "DPoP" : "Bearer",
-    expires_in: accessSeconds,
-    refresh_token: refreshToken,
-    id_token: id.jwt,
-    scope: scopeString(scopes),
-  };
+  return (await signJwt(deps, idClaims, "JWT")).jwt;
 }
