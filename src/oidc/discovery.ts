@@ -4,13 +4,26 @@
  * (RFC 7523) and back-channel logout are listed because they are implemented and tested.
  */
 import type { Database } from "bun:sqlite";
-import { currentSigningAlg } from "./signing-keys.ts";
+import type { Clock } from "../lib/clock.ts";
+import { keySet } from "./signing-keys.ts";
 import { SUPPORTED_SCOPES } from "./scopes.ts";
 import { ASSERTION_SIGNING_ALGS } from "./client-auth.ts";
 import { DEVICE_CODE_GRANT } from "./device-flow.ts";
 import { DPOP_SIGNING_ALGS } from "./dpop.ts";
 
-export function discoveryDocument(db: Database, issuer: string): Record<string, unknown> {
+/** The document serialized once per issuer and signing key set (it only changes on key rotation). */
+const bodies = new WeakMap<Database, { issuer: string; version: number; body: string }>();
+
+export function discoveryBody(deps: { db: Database; clock: Clock }, issuer: string): string {
+  const keys = keySet(deps);
+  const cached = bodies.get(deps.db);
+  if (cached && cached.issuer === issuer && cached.version === keys.version) return cached.body;
+  const body = JSON.stringify(discoveryDocument(issuer, (keys.current?.alg as string | undefined) ?? "RS256"));
+  bodies.set(deps.db, { issuer, version: keys.version, body });
+  return body;
+}
+
+export function discoveryDocument(issuer: string, signingAlg: string): Record<string, unknown> {
   return {
     issuer,
     authorization_endpoint: `${issuer}/authorize`,
@@ -28,7 +41,7 @@ export function discoveryDocument(db: Database, issuer: string): Record<string, 
     response_modes_supported: ["query", "fragment", "form_post"],
     grant_types_supported: ["authorization_code", "refresh_token", DEVICE_CODE_GRANT, "client_credentials"],
     subject_types_supported: ["public"],
-    id_token_signing_alg_values_supported: [currentSigningAlg(db)],
+    id_token_signing_alg_values_supported: [signingAlg],
     token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
     token_endpoint_auth_signing_alg_values_supported: ASSERTION_SIGNING_ALGS,
     introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt"],

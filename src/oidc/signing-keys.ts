@@ -6,10 +6,14 @@
  * - Rotation retires the current key: it stays in the JWKS until every token it signed has expired
  *   (retire_after = now + the longest token lifetime).
  * - Verification only trusts keys still published, looked up by `kid`.
+ * - The published key set (current key, JWKS body, public keys by kid) is cached per database and
+ *   reloaded when this process rotates, when a retired key's window closes, or when another connection
+ *   (the `key-rotate` CLI while the server runs) has committed: `PRAGMA data_version` tells, at the cost
+ *   of one cheap statement instead of a `SELECT *` copying the sealed private key per signature.
  */
 import type { Database } from "bun:sqlite";
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
-import { importJWK, type JWK, type JWTHeaderParameters, type JWTPayload, SignJWT, jwtVerify, compactVerify, decodeProtectedHeader } from "jose";
+import { importJWK, type JWK, type JWTHeaderParameters, type JWTPayload, CompactSign, jwtVerify, compactVerify, decodeProtectedHeader } from "jose";
 import {
   deleteExpiredSigningKeys,
   findCurrentSigningKey,
@@ -17,6 +21,7 @@ import {
   insertCurrentSigningKeyIfNone,
   listPublishedSigningKeys,
   maxAccessTokenMinutes,
+  readDataVersion,
   retireCurrentSigningKey,
   type SigningKeyRow,
 } from "../db/oidc-signing-keys.ts";
@@ -63,10 +68,69 @@ function newKeyRow(deps: KeyDeps, alg: SigningAlg): SigningKeyRow {
 
 /** Makes sure a current signing key exists (first start); returns its kid. Safe to race. */
 export function ensureSigningKey(deps: KeyDeps): string {
+  const cached = keySet(deps).current;
+  if (cached) return cached.kid;
   const current = findCurrentSigningKey(deps.db);
   if (current) return current.kid;
   insertCurrentSigningKeyIfNone(deps.db, newKeyRow(deps, "RS256"));
+  keySets.delete(deps.db);
   return findCurrentSigningKey(deps.db)!.kid;
+}
+
+// --- the published key set, cached ---------------------------------------------------------------
+
+interface PublishedKey {
+  kid: string;
+  alg: SigningAlg;
+  publicJwk: string;
+  retireAfter: number | null;
+}
+
+export interface KeySet {
+  /** The current key's row (with its sealed private JWK), or null before the first start. */
+  current: SigningKeyRow | null;
+  byKid: Map<string, PublishedKey>;
+  /** The JWKS document, serialized once. */
+  jwksBody: string;
+  /** Bumped on every reload: dependent caches (discovery) compare it. */
+  version: number;
+  dataVersion: number;
+  /** The set must be rebuilt when the clock reaches this (a retired key's window closes). */
+  validUntil: number;
+}
+
+const keySets = new WeakMap<Database, KeySet>();
+let keySetVersion = 0;
+
+function loadKeySet(db: Database, now: number, dataVersion: number): KeySet {
+  const rows = listPublishedSigningKeys(db, now);
+  const byKid = new Map<string, PublishedKey>();
+  let validUntil = Infinity;
+  for (const r of rows) {
+    byKid.set(r.kid, { kid: r.kid, alg: r.alg as SigningAlg, publicJwk: r.public_jwk, retireAfter: r.retired_at === null ? null : r.retire_after });
+    if (r.retired_at !== null && r.retire_after !== null) validUntil = Math.min(validUntil, r.retire_after);
+  }
+  const current = rows.find((r) => r.retired_at === null) ?? null;
+  return {
+    current,
+    byKid,
+    jwksBody: `{"keys":[${rows.map((r) => r.public_jwk).join(",")}]}`,
+    version: ++keySetVersion,
+    dataVersion,
+    validUntil,
+  };
+}
+
+/** The published key set, reloaded only when it may have changed (see the header). */
+export function keySet(deps: { db: Database; clock: Clock }): KeySet {
+  const dataVersion = readDataVersion(deps.db);
+  const now = nowSeconds(deps.clock);
+  let set = keySets.get(deps.db);
+  if (!set || set.dataVersion !== dataVersion || now >= set.validUntil) {
+    set = loadKeySet(deps.db, now, dataVersion);
+    keySets.set(deps.db, set);
+  }
+  return set;
 }
 
 /**
@@ -76,7 +140,7 @@ export function ensureSigningKey(deps: KeyDeps): string {
 export function rotateSigningKey(deps: KeyDeps, alg: SigningAlg = "RS256"): { kid: string; alg: SigningAlg; retiredKid: string | null; retiredUntil: number | null } {
   const row = newKeyRow(deps, alg);
   const now = nowSeconds(deps.clock);
-  return deps.db.transaction(() => {
+  const result = deps.db.transaction(() => {
     const old = findCurrentSigningKey(deps.db);
     let retiredUntil: number | null = null;
     if (old) {
@@ -87,15 +151,18 @@ export function rotateSigningKey(deps: KeyDeps, alg: SigningAlg = "RS256"): { ki
     insertCurrentSigningKeyIfNone(deps.db, row);
     return { kid: row.kid, alg, retiredKid: old?.kid ?? null, retiredUntil };
   }).immediate();
+  // Commits on this connection do not change its data_version: drop the cached set explicitly.
+  keySets.delete(deps.db);
+  return result;
 }
 
 /** The JWKS: public keys of the current and still-published retired keys. */
 export function publishedJwks(deps: { db: Database; clock: Clock }): { keys: JWK[] } {
-  return { keys: listPublishedSigningKeys(deps.db, nowSeconds(deps.clock)).map((r) => JSON.parse(r.public_jwk) as JWK) };
+  return JSON.parse(keySet(deps).jwksBody) as { keys: JWK[] };
 }
 
-export function currentSigningAlg(db: Database): SigningAlg {
-  return (findCurrentSigningKey(db)?.alg as SigningAlg | undefined) ?? "RS256";
+export function currentSigningAlg(deps: { db: Database; clock: Clock }): SigningAlg {
+  return (keySet(deps).current?.alg as SigningAlg | undefined) ?? "RS256";
 }
 
 // Imported CryptoKeys, cached per kid (keys never change once written).
@@ -113,32 +180,44 @@ async function privateKeyFor(deps: KeyDeps, row: SigningKeyRow): Promise<CryptoK
   return key;
 }
 
-async function publicKeyFor(row: SigningKeyRow): Promise<CryptoKey | Uint8Array> {
-  const cacheKey = `${row.kid}:${row.public_jwk.length}`;
+async function publicKeyFor(row: PublishedKey): Promise<CryptoKey | Uint8Array> {
+  const cacheKey = `${row.kid}:${row.publicJwk.length}`;
   let key = publicCache.get(cacheKey);
   if (!key) {
-    key = await importJWK(JSON.parse(row.public_jwk) as JWK, row.alg);
+    key = await importJWK(JSON.parse(row.publicJwk) as JWK, row.alg);
     publicCache.set(cacheKey, key);
   }
   return key;
 }
 
 /** Signs a JWT with the current key (creating it on first use). `typ` goes into the header. */
+const encoder = new TextEncoder();
+
+/**
+ * Signs a JWT with the current key (creating it on first use). `typ` goes into the header.
+ * CompactSign over the payload serialized once: SignJWT would structuredClone it first.
+ */
 export async function signJwt(deps: KeyDeps, payload: JWTPayload, typ: string = "JWT"): Promise<{ jwt: string; alg: SigningAlg; kid: string }> {
-  ensureSigningKey(deps);
-  const row = findCurrentSigningKey(deps.db)!;
+  let row = keySet(deps).current;
+  if (!row) {
+    ensureSigningKey(deps);
+    row = keySet(deps).current!;
+  }
   const key = await privateKeyFor(deps, row);
-  const jwt = await new SignJWT(payload).setProtectedHeader({ alg: row.alg, kid: row.kid, typ }).sign(key);
+  const jwt = await new CompactSign(encoder.encode(JSON.stringify(payload))).setProtectedHeader({ alg: row.alg, kid: row.kid, typ }).sign(key);
   return { jwt, alg: row.alg as SigningAlg, kid: row.kid };
 }
 
 /** A published key for `kid`, or null (unknown or retired past its window). */
-function publishedKeyRow(deps: { db: Database; clock: Clock }, kid: unknown): SigningKeyRow | null {
+function publishedKeyRow(deps: { db: Database; clock: Clock }, kid: unknown): PublishedKey | null {
   if (typeof kid !== "string" || kid.length > 100) return null;
+  const cached = keySet(deps).byKid.get(kid);
+  if (cached) return cached;
+  // Not in the cached set: a key committed a moment ago elsewhere, or an unknown kid.
   const row = findSigningKeyByKid(deps.db, kid);
   if (!row) return null;
   if (row.retired_at !== null && (row.retire_after ?? 0) <= nowSeconds(deps.clock)) return null;
-  return row;
+  return { kid: row.kid, alg: row.alg as SigningAlg, publicJwk: row.public_jwk, retireAfter: row.retire_after };
 }
 
 export class JwtInvalid extends Error {}

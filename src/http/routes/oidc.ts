@@ -7,10 +7,10 @@
 import { Elysia } from "elysia";
 import { AppError, OAuthError } from "../../errors.ts";
 import { authorize, clientResponseUrl, decideConsent, resumeAuthorization, type AuthorizeOutcome, type ClientResponse } from "../../oidc/authorize.ts";
-import { discoveryDocument } from "../../oidc/discovery.ts";
+import { discoveryBody } from "../../oidc/discovery.ts";
 import { endSessionRequest } from "../../oidc/end-session.ts";
 import { readFormParams, readQueryParams, type ProtocolParams } from "../../oidc/params.ts";
-import { ensureSigningKey, publishedJwks } from "../../oidc/signing-keys.ts";
+import { ensureSigningKey, keySet } from "../../oidc/signing-keys.ts";
 import { introspect, revoke, userinfo } from "../../oidc/token-endpoints.ts";
 import { handleTokenRequest } from "../../oidc/tokens.ts";
 import { pushAuthorizationRequest } from "../../oidc/pushed-requests.ts";
@@ -226,10 +226,15 @@ export function oidcRoutes(web: WebDeps) {
     throw new OAuthError("invalid_request", "This endpoint accepts POST requests only.", 405, { Allow: "POST, OPTIONS" });
   };
 
-  const discovery = () => {
-    const res = jsonResponse(discoveryDocument(web.db, web.config.appUrl), { headers: { "Cache-Control": "public, max-age=300" } });
-    return withCors(res);
-  };
+  // Both bodies are strings computed once per signing key set (see keySet); only the Response is per request.
+  const discovery = () =>
+    new Response(discoveryBody(web, web.config.appUrl), {
+      headers: { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "public, max-age=300", ...CORS },
+    });
+  const jwks = () =>
+    new Response(keySet(web).jwksBody, {
+      headers: { "Content-Type": "application/jwk-set+json; charset=utf-8", "Cache-Control": "public, max-age=300", ...CORS },
+    });
 
   return (
     new Elysia({ name: "oidc" })
@@ -237,9 +242,7 @@ export function oidcRoutes(web: WebDeps) {
       .get("/.well-known/oauth-authorization-server", discovery)
       .options("/.well-known/openid-configuration", PREFLIGHT)
       .options("/.well-known/oauth-authorization-server", PREFLIGHT)
-      .get("/.well-known/jwks.json", () =>
-        withCors(jsonResponse(publishedJwks(web), { headers: { "Cache-Control": "public, max-age=300", "Content-Type": "application/jwk-set+json; charset=utf-8" } })),
-      )
+      .get("/.well-known/jwks.json", jwks)
       .options("/.well-known/jwks.json", PREFLIGHT)
       .get("/authorize", authorizeHandler)
       .post("/authorize", authorizeHandler, { parse: "none" })

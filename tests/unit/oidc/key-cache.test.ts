@@ -1,0 +1,45 @@
+/** The cached signing key set follows rotations done by this process and by another connection (the CLI). */
+import { afterEach, expect, test } from "bun:test";
+import { decodeProtectedHeader } from "jose";
+import { openDatabase } from "../../../src/db/open.ts";
+import { ensureSigningKey, keySet, publishedJwks, rotateSigningKey, signJwt, verifyOwnJwt } from "../../../src/oidc/signing-keys.ts";
+import { makeTestDeps, type TestDeps } from "../../helpers/test-deps.ts";
+
+let deps: TestDeps;
+afterEach(() => deps?.cleanup());
+
+test("a rotation committed by another connection is seen by the next signature and JWKS", async () => {
+  deps = makeTestDeps();
+  const first = ensureSigningKey(deps);
+  const a = await signJwt(deps, { iss: "x" });
+  expect(a.kid).toBe(first);
+  const cachedVersion = keySet(deps).version;
+  expect(keySet(deps).version).toBe(cachedVersion); // no change, no reload
+
+  // The `key-rotate` CLI: another process, another connection to the same file.
+  const other = openDatabase(deps.config.dbPath);
+  const r = rotateSigningKey({ ...deps, db: other }, "ES256");
+  other.close();
+
+  const b = await signJwt(deps, { iss: "x" });
+  expect(b.kid).toBe(r.kid);
+  expect(b.alg).toBe("ES256");
+  expect(decodeProtectedHeader(b.jwt).kid).toBe(r.kid);
+  expect(publishedJwks(deps).keys.map((k) => k.kid)).toEqual([r.kid, first]);
+  // Both tokens verify: the old key stays published.
+  expect((await verifyOwnJwt(deps, a.jwt, { issuer: "x", ignoreExpiry: true })).payload.iss).toBe("x");
+  expect((await verifyOwnJwt(deps, b.jwt, { issuer: "x", ignoreExpiry: true })).payload.iss).toBe("x");
+});
+
+test("a retired key leaves the cached JWKS when its window closes", async () => {
+  deps = makeTestDeps();
+  const first = ensureSigningKey(deps);
+  const a = await signJwt(deps, { iss: "x" });
+  const r = rotateSigningKey(deps, "ES256");
+  expect(publishedJwks(deps).keys.map((k) => k.kid)).toEqual([r.kid, first]);
+  deps.clock.advance(r.retiredUntil! - Math.floor(deps.clock.now() / 1000) - 1);
+  expect(publishedJwks(deps).keys.map((k) => k.kid)).toEqual([r.kid, first]);
+  deps.clock.advance(1);
+  expect(publishedJwks(deps).keys.map((k) => k.kid)).toEqual([r.kid]);
+  await expect(verifyOwnJwt(deps, a.jwt, { issuer: "x", ignoreExpiry: true })).rejects.toThrow("not signed by a current key");
+});
