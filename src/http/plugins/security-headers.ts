@@ -21,12 +21,29 @@ export function contentSecurityPolicy(extra: { formAction?: string } = {}): stri
   ].join("; ");
 }
 
+/** The default policy, built once: most responses carry exactly this. */
+const DEFAULT_CSP = contentSecurityPolicy();
+
+/** The fixed headers per configuration, built once (applied to every response). */
+const fixedHeaders = new WeakMap<Config, [string, string][]>();
+
+function fixedHeadersFor(config: Config): [string, string][] {
+  let list = fixedHeaders.get(config);
+  if (!list) {
+    list = [
+      ["X-Frame-Options", "DENY"],
+      ["X-Content-Type-Options", "nosniff"],
+      ["Referrer-Policy", "strict-origin-when-cross-origin"],
+      ["Cross-Origin-Opener-Policy", "same-origin"],
+      ["Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"],
+    ];
+    if (config.secureCookies) list.push(["Strict-Transport-Security", "max-age=63072000; includeSubDomains"]);
+    fixedHeaders.set(config, list);
+  }
+  return list;
+}
+
 export function applySecurityHeaders(headers: Headers, config: Config): void {
-  if (!headers.has("Content-Security-Policy")) headers.set("Content-Security-Policy", contentSecurityPolicy());
-  headers.set("X-Frame-Options", "DENY");
-  headers.set("X-Content-Type-Options", "nosniff");
-  headers.set("Referrer-Policy", "strict-origin-when-cross-origin");
-  headers.set("Cross-Origin-Opener-Policy", "same-origin");
-  headers.set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()");
-  if (config.secureCookies) headers.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
+  if (!headers.has("Content-Security-Policy")) headers.set("Content-Security-Policy", DEFAULT_CSP);
+  for (const [name, value] of fixedHeadersFor(config)) headers.set(name, value);
 }
