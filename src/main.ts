@@ -17,6 +17,7 @@ import { ONE_TIME_ACCESS_TOKEN_USAGE, oneTimeAccessTokenCommand } from "./cli/on
 import { CLIENT_USAGE, clientCommand } from "./cli/client.ts";
 import { keyRotateCommand } from "./cli/key-rotate.ts";
 import { ENCRYPTION_KEY_ROTATE_USAGE, encryptionKeyRotateCommand } from "./cli/encryption-key-rotate.ts";
+import { EXPORT_USAGE, exportCommand, IMPORT_USAGE, importCommand } from "./cli/export-import.ts";
 import { BACKUP_USAGE, backupCommand, RESTORE_USAGE, restoreCommand } from "./cli/backup.ts";
 
 interface CommandSpec {
@@ -49,6 +50,8 @@ const COMMANDS: Record<string, CommandSpec> = {
   },
   backup: { summary: "Write a consistent backup of the database (safe while the server runs)", usage: BACKUP_USAGE, needsConfig: true, run: backupCommand },
   "encryption-key-rotate": { summary: "Re-seal every stored secret with a new ENCRYPTION_KEY (the server must be stopped)", usage: ENCRYPTION_KEY_ROTATE_USAGE, needsConfig: true, run: encryptionKeyRotateCommand },
+  export: { summary: "Write the whole instance (database with uploads, optionally the key) as one .tar.gz", usage: EXPORT_USAGE, needsConfig: true, run: exportCommand },
+  import: { summary: "Install an export archive into this data folder (the server must be stopped)", usage: IMPORT_USAGE, needsConfig: true, run: importCommand },
   restore: { summary: "Replace the database with a checked backup (the server must be stopped)", usage: RESTORE_USAGE, needsConfig: true, run: restoreCommand },
   version: { summary: "Print the version", usage: "latchkey version", needsConfig: false, run: async (env) => (env.stdout(VERSION + "\n"), 0) },
   help: { summary: "Show this help", usage: "latchkey help", needsConfig: false, run: async (env) => (env.stdout(usage()), 0) },

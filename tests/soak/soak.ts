@@ -1,0 +1,133 @@
+/**
+ * Soak: bounded mixed load against the compiled binary, reporting RSS and table sizes over time.
+ *
+ *   bun tests/soak/soak.ts [--minutes 3] [--workers 6]
+ *
+ * Load: code + token exchanges, refreshes, userinfo, admin pages and admin API writes, with a client
+ * whose tokens live one minute (so the cleanup job has work). Every 15 s it prints the server's RSS and
+ * the sizes of the tables that expire. Exit 1 when a request failed, RSS grew by more than 30 % from the
+ * first third of the run to the last, or a token table kept growing after the first expiry window.
+ * Not run in CI (minutes long); the crash test covers the same flows briefly.
+ */
+import { Database } from "bun:sqlite";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { ensureBinaryBuilt, freePort, startBinary } from "../helpers/binary.ts";
+
+const { values } = parseArgs({ args: process.argv.slice(2), options: { minutes: { type: "string", default: "3" }, workers: { type: "string", default: "6" } } });
+const MINUTES = Number(values.minutes);
+const WORKERS = Number(values.workers);
+const API_KEY = "static-api-key-for-soak-tests-012345";
+const CALLBACK = "https://app.example/cb";
+const VERIFIER = "soak-verifier-0123456789-0123456789-0123456789";
+const CHALLENGE = createHash("sha256").update(VERIFIER).digest("base64url");
+const TABLES = ["sessions", "oidc_authorization_codes", "oidc_consumed_codes", "oidc_access_tokens", "oidc_refresh_tokens", "webauthn_challenges", "users"];
+
+const dir = mkdtempSync(path.join(tmpdir(), "latchkey-soak-"));
+const binary = await ensureBinaryBuilt();
+const port = freePort();
+const url = `http://localhost:${port}`;
+const env = { ENCRYPTION_KEY: "soak-encryption-key-0123456789abcdef", STATIC_API_KEY: API_KEY, DISABLE_RATE_LIMITING: "true", PORT: String(port), APP_URL: url, LOG_LEVEL: "warn" };
+const server = await startBinary({ env, cwd: dir, binary });
+const cli = async (args: string[]) => {
+  const p = Bun.spawn([binary, ...args], { cwd: dir, env: { PATH: process.env.PATH ?? "", ...env }, stdout: "pipe", stderr: "pipe" });
+  const [out, , code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  if (code !== 0) throw new Error(`${args[0]} failed`);
+  return out;
+};
+const api = (p: string, init: RequestInit = {}) => fetch(url + p, { ...init, headers: { "x-api-key": API_KEY, "content-type": "application/json", ...init.headers } });
+
+try {
+  await api("/api/users", { method: "POST", body: JSON.stringify({ username: "soak", email: "soak@example.com", firstName: "Soak", lastName: "Test", isAdmin: true }) });
+  const created = (await (await api("/api/oidc/clients", { method: "POST", body: JSON.stringify({ name: "Soak app", callbackURLs: [CALLBACK], isPublic: false, pkceEnabled: true, skipConsent: true, unrestricted: true, accessTokenDurationMinutes: 1, refreshTokenDurationMinutes: 1 }) })).json()) as { id: string; secret: string };
+  const secret = created.secret;
+  const basic = "Basic " + Buffer.from(`${created.id}:${secret}`).toString("base64");
+  const link = (await cli(["one-time-access-token", "soak"])).trim();
+  const page = await fetch(link);
+  const anon = page.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  const csrf = /<meta name="csrf-token" content="([^"]*)"/.exec(await page.text())![1]!;
+  const signIn = await fetch(`${url}/lc`, { method: "POST", redirect: "manual", headers: { "content-type": "application/x-www-form-urlencoded", cookie: anon }, body: new URLSearchParams({ code: link.split("/").at(-1)!, _csrf: csrf }).toString() });
+  const session = signIn.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c?.startsWith("latchkey_session="))!;
+  const form = (body: Record<string, string>) => ({ method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", authorization: basic }, body: new URLSearchParams(body).toString() });
+
+  let ops = 0;
+  let failures = 0;
+  const refreshTokens: string[] = [];
+  const step = async (i: number) => {
+    const q = new URLSearchParams({ client_id: created.id, redirect_uri: CALLBACK, response_type: "code", scope: "openid profile email offline_access", code_challenge: CHALLENGE, code_challenge_method: "S256" });
+    const auth = await fetch(`${url}/authorize?${q}`, { redirect: "manual", headers: { cookie: session } });
+    const code = new URL(auth.headers.get("location") ?? "http://x/").searchParams.get("code");
+    if (!code) throw new Error(`authorize ${auth.status}`);
+    const tok = await fetch(`${url}/api/oidc/token`, form({ grant_type: "authorization_code", code, redirect_uri: CALLBACK, code_verifier: VERIFIER }));
+    const t = (await tok.json()) as { access_token: string; refresh_token: string };
+    if (tok.status !== 200) throw new Error(`token ${tok.status}`);
+    const ui = await fetch(`${url}/api/oidc/userinfo`, { headers: { authorization: `Bearer ${t.access_token}` } });
+    if (ui.status !== 200) throw new Error(`userinfo ${ui.status}`);
+    await ui.arrayBuffer();
+    const old = refreshTokens.shift();
+    if (old) {
+      const r = await fetch(`${url}/api/oidc/token`, form({ grant_type: "refresh_token", refresh_token: old }));
+      // A token older than its minute may have expired: 400 invalid_grant is a correct answer then.
+      if (r.status !== 200 && r.status !== 400) throw new Error(`refresh ${r.status}`);
+      await r.arrayBuffer();
+    }
+    refreshTokens.push(t.refresh_token);
+    if (i % 10 === 0) {
+      const admin = await fetch(`${url}/settings/admin/users`, { headers: { cookie: session } });
+      if (admin.status !== 200) throw new Error(`admin page ${admin.status}`);
+      await admin.arrayBuffer();
+    }
+    if (i % 50 === 0) {
+      const w = await api("/api/users", { method: "POST", body: JSON.stringify({ username: `soak${i}-${Math.random().toString(36).slice(2, 8)}`, firstName: "S", lastName: "S" }) });
+      if (w.status !== 201) throw new Error(`admin write ${w.status}`);
+    }
+  };
+
+  const deadline = Date.now() + MINUTES * 60_000;
+  const samples: { t: number; rss: number; tables: Record<string, number> }[] = [];
+  const sample = () => {
+    const status = readFileSync(`/proc/${server.process.pid}/status`, "utf8");
+    const rss = Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+    const db = new Database(path.join(dir, "data", "latchkey.db"), { readonly: true });
+    const tables = Object.fromEntries(TABLES.map((t) => [t, db.query<{ n: number }, []>(`SELECT COUNT(*) AS n FROM ${t}`).get()!.n]));
+    db.close();
+    const s = { t: Math.round((MINUTES * 60_000 - (deadline - Date.now())) / 1000), rss: Math.round(rss), tables };
+    samples.push(s);
+    console.log(`t=${s.t}s ops=${ops} failures=${failures} rss=${s.rss} MB ${JSON.stringify(tables)}`);
+  };
+  sample();
+  const timer = setInterval(sample, 15_000);
+  await Promise.all(
+    Array.from({ length: WORKERS }, async () => {
+      while (Date.now() < deadline) {
+        try {
+          await step(ops++);
+        } catch (e) {
+          failures++;
+          if (failures < 5) console.error(e);
+        }
+      }
+    }),
+  );
+  clearInterval(timer);
+  sample();
+
+  // RSS after warm-up (the first 30 s fill caches and the JIT): the first third against the last.
+  const warm = samples.filter((s) => s.t >= 30);
+  const third = Math.max(1, Math.floor(warm.length / 3));
+  const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const early = avg(warm.slice(0, third).map((s) => s.rss));
+  const late = avg(warm.slice(-third).map((s) => s.rss));
+  const afterWindow = samples.filter((s) => s.t >= 150);
+  const tokenGrowth = afterWindow.length >= 2 ? afterWindow.at(-1)!.tables.oidc_access_tokens! / Math.max(1, afterWindow[0]!.tables.oidc_access_tokens!) : 1;
+  console.log(`\n${ops} operations, ${failures} failures; RSS ${early.toFixed(0)} → ${late.toFixed(0)} MB; access-token rows after the first expiry window grew ×${tokenGrowth.toFixed(2)}`);
+  const ok = failures === 0 && late <= early * 1.3 && tokenGrowth <= 1.5;
+  console.log(ok ? "soak: OK" : "soak: FAILED");
+  process.exitCode = ok ? 0 : 1;
+} finally {
+  await server.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+}
