@@ -232,18 +232,19 @@ export function listGroupNamesOfUser(db: Database, userId: string): string[] {
     .map((r) => r.name);
 }
 
-/** Custom claims of a user: group claims first, then the user's own (later rows win). */
+/**
+ * Custom claims of a user: group claims first, then the user's own (later rows win). One query over
+ * the (user_id, key) and (user_group_id, key) indexes: userinfo runs it on every call. Sorted here
+ * rather than in SQL: the sets are tiny, and ORDER BY costs a temp B-tree even when they are empty.
+ */
 export function listCustomClaimsOfUser(db: Database, userId: string): { key: string; value: string; source: "group" | "user" }[] {
-  const group = db
-    .query<{ key: string; value: string }, [string]>(
-      `SELECT c.key, c.value FROM custom_claims c JOIN user_groups_users m ON m.user_group_id = c.user_group_id
-       WHERE m.user_id = ? ORDER BY c.key`,
+  return db
+    .query<{ key: string; value: string; source: "group" | "user" }, [string]>(
+      `SELECT c.key, c.value, 'group' AS source FROM user_groups_users m JOIN custom_claims c ON c.user_group_id = m.user_group_id
+        WHERE m.user_id = ?1
+       UNION ALL
+       SELECT key, value, 'user' AS source FROM custom_claims WHERE user_id = ?1`,
     )
     .all(userId)
-    .map((r) => ({ ...r, source: "group" as const }));
-  const own = db
-    .query<{ key: string; value: string }, [string]>("SELECT key, value FROM custom_claims WHERE user_id = ? ORDER BY key")
-    .all(userId)
-    .map((r) => ({ ...r, source: "user" as const }));
-  return [...group, ...own];
+    .sort((a, b) => (a.source !== b.source ? (a.source === "group" ? -1 : 1) : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
