@@ -132,7 +132,9 @@ function parseJsonList(text: string): string[] {
   }
 }
 
-function toClient(row: OidcClientRow, allowedGroupIds: string[]): OidcClient {
+function toClient(row: OidcClientRow, allowedGroupIds: string[] | (() => string[])): OidcClient {
+  let groups = typeof allowedGroupIds === "function" ? null : allowedGroupIds;
+  const loadGroups = allowedGroupIds as () => string[];
   return {
     id: row.id,
     name: row.name,
@@ -157,7 +159,10 @@ function toClient(row: OidcClientRow, allowedGroupIds: string[]): OidcClient {
     credentialsScopes: parseJsonList(row.credentials_scopes),
     hasLogo: row.logo_light_type !== null,
     hasDarkLogo: row.logo_dark_type !== null,
-    allowedGroupIds,
+    // Loaded on first read: the token endpoint's client authentication never needs them.
+    get allowedGroupIds(): string[] {
+      return (groups ??= loadGroups());
+    },
     createdById: row.created_by_id,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -498,7 +503,7 @@ export function updateClient(deps: ClientDeps, clientId: string, input: ClientIn
 export function findClientById(db: Database, clientId: string): OidcClient | null {
   if (typeof clientId !== "string" || clientId.length === 0 || clientId.length > 256) return null;
   const row = findClientRow(db, clientId);
-  return row ? toClient(row, listAllowedGroupIds(db, clientId)) : null;
+  return row ? toClient(row, () => listAllowedGroupIds(db, clientId)) : null;
 }
 
 export function listClients(db: Database): OidcClient[] {
