@@ -17,11 +17,19 @@ import { requestMeta } from "../request-context.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { bucketsFor, type RateRule } from "./rate-limit.ts";
 
+/**
+ * Per-account budgets are wider than per-IP ones: anyone who knows a client_id or a credential id can
+ * spend them, so they only cap distributed guessing and must not hand out a cheap lockout.
+ */
 export const BUDGET_RULES = {
-  /** 30 failed token requests at once, then one every 2 s — per IP and per client. */
-  tokenFailures: { perSeconds: 2, burst: 30 },
-  /** 10 failed passkey sign-ins at once, then one a minute — per IP and per credential. */
-  passkeyFailures: { perSeconds: 60, burst: 10 },
+  /** Failed token requests: 30 at once, then one every 2 s, per IP. */
+  tokenFailuresPerIp: { perSeconds: 2, burst: 30 },
+  /** Failed token requests naming one client: 300 at once, then 5 a second, from all IPs together. */
+  tokenFailuresPerClient: { perSeconds: 0.2, burst: 300 },
+  /** Failed passkey sign-ins: 10 at once, then one a minute, per IP. */
+  passkeyFailuresPerIp: { perSeconds: 60, burst: 10 },
+  /** Failed passkey sign-ins with one credential: 60 at once, then one every 6 s, from all IPs together. */
+  passkeyFailuresPerCredential: { perSeconds: 6, burst: 60 },
   /** 300 admin API calls at once, then 20 a second — per API key (or per IP without one). */
   adminApi: { perSeconds: 0.05, burst: 300 },
 } satisfies Record<string, RateRule>;
@@ -73,20 +81,20 @@ export async function checkRequestBudgets(web: WebDeps, request: Request, pathna
   const buckets = bucketsFor(web);
   const ip = requestMeta(request).ip ?? "unknown";
 
-  const failureBudget = async (name: string, rule: RateRule, subject: string | null): Promise<Settle> => {
-    const keys = [`${name}:ip:${ip}`, ...(subject ? [`${name}:subject:${hashToken(subject).slice(0, 32)}`] : [])];
-    const wait = Math.max(...keys.map((k) => buckets.peek(k, rule)));
+  const failureBudget = (name: string, perIp: RateRule, perSubject: RateRule, subject: string | null): Settle => {
+    const keys: [string, RateRule][] = [[`${name}:ip:${ip}`, perIp], ...(subject ? [[`${name}:subject:${hashToken(subject).slice(0, 32)}`, perSubject] as [string, RateRule]] : [])];
+    const wait = Math.max(...keys.map(([k, rule]) => buckets.peek(k, rule)));
     if (wait > 0) throw AppError.rateLimited(wait);
     return (status) => {
-      if (status >= 400 && status < 500 && status !== 429) for (const k of keys) buckets.take(k, rule);
+      if (status >= 400 && status < 500 && status !== 429) for (const [k, rule] of keys) buckets.take(k, rule);
     };
   };
 
   if (TOKEN_PATHS.has(pathname)) {
-    return failureBudget("token-failures", BUDGET_RULES.tokenFailures, basicClientId(request) ?? (await formClientId(request)));
+    return failureBudget("token-failures", BUDGET_RULES.tokenFailuresPerIp, BUDGET_RULES.tokenFailuresPerClient, basicClientId(request) ?? (await formClientId(request)));
   }
   if (pathname === "/api/webauthn/login/finish") {
-    return failureBudget("passkey-failures", BUDGET_RULES.passkeyFailures, await credentialIdOf(request));
+    return failureBudget("passkey-failures", BUDGET_RULES.passkeyFailuresPerIp, BUDGET_RULES.passkeyFailuresPerCredential, await credentialIdOf(request));
   }
   if (pathname.startsWith("/api/") && !NOT_ADMIN_API.test(pathname)) {
     const key = request.headers.get("x-api-key");

@@ -34,25 +34,26 @@ function tokenReq(clientId: string): Request {
 describe("token endpoint failures", () => {
   test("per IP: the burst of failures, then 429 with Retry-After until a token refills", async () => {
     await setup();
-    for (let i = 0; i < BUDGET_RULES.tokenFailures.burst; i++) {
+    for (let i = 0; i < BUDGET_RULES.tokenFailuresPerIp.burst; i++) {
       const res = await app.handle(tokenReq(`client-${i}`), "192.0.2.1");
       expect(res.status).toBe(401);
     }
     const limited = await app.handle(tokenReq("client-x"), "192.0.2.1");
     expect(limited.status).toBe(429);
-    expect(limited.headers.get("retry-after")).toBe(String(BUDGET_RULES.tokenFailures.perSeconds));
+    expect(limited.headers.get("retry-after")).toBe(String(BUDGET_RULES.tokenFailuresPerIp.perSeconds));
     expect(((await limited.json()) as { error: string }).error).toBe("rate_limited");
     // Another IP with another client is not affected.
     expect((await app.handle(tokenReq("client-y"), "192.0.2.2")).status).toBe(401);
-    deps.clock.advance(BUDGET_RULES.tokenFailures.perSeconds);
+    deps.clock.advance(BUDGET_RULES.tokenFailuresPerIp.perSeconds);
     expect((await app.handle(tokenReq("client-x"), "192.0.2.1")).status).toBe(401);
     expect((await app.handle(tokenReq("client-x"), "192.0.2.1")).status).toBe(429);
   });
 
   test("per client: failures spread over many IPs still limit that client_id (Basic or form)", async () => {
     await setup();
-    for (let i = 0; i < BUDGET_RULES.tokenFailures.burst; i++) {
-      expect((await app.handle(tokenReq("victim"), `198.51.100.${i}`)).status).toBe(401);
+    // One IP per failure: only the client's budget is spent.
+    for (let i = 0; i < BUDGET_RULES.tokenFailuresPerClient.burst; i++) {
+      expect((await app.handle(tokenReq("victim"), `10.0.${i >> 8}.${i & 255}`)).status).toBe(401);
     }
     expect((await app.handle(tokenReq("victim"), "198.51.100.200")).status).toBe(429);
     const form = req(deps, "/api/oidc/token", {
@@ -79,10 +80,15 @@ describe("passkey sign-in", () => {
       );
     // The anonymous CSRF check runs first; its 403s are failures too. Each IP gets its own budget,
     // the credential's is shared.
-    for (let i = 0; i < BUDGET_RULES.passkeyFailures.burst; i++) expect((await finish(`203.0.113.${i}`)).status).toBeLessThan(429);
+    for (let i = 0; i < BUDGET_RULES.passkeyFailuresPerCredential.burst; i++) expect((await finish(`203.0.113.${i}`)).status).toBeLessThan(429);
     const limited = await finish("203.0.113.100");
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    // Per IP: the IP's own, smaller budget (a fresh IP that was not used above).
+    const ipOnly = (i: number) =>
+      app.handle(req(deps, "/api/webauthn/login/finish", { method: "POST", headers: { "content-type": "application/json", accept: "application/json" }, body: JSON.stringify({ id: `other-${i}`, response: {} }) }), "192.0.2.77");
+    for (let i = 0; i < BUDGET_RULES.passkeyFailuresPerIp.burst; i++) expect((await ipOnly(i)).status).toBeLessThan(429);
+    expect((await ipOnly(99)).status).toBe(429);
   });
 
   test("ceremony starts are limited per IP", async () => {
@@ -114,7 +120,7 @@ describe("admin API", () => {
 
 test("DISABLE_RATE_LIMITING=true turns every limit off", async () => {
   await setup({ DISABLE_RATE_LIMITING: "true" });
-  for (let i = 0; i < BUDGET_RULES.tokenFailures.burst * 3; i++) expect((await app.handle(tokenReq("c"), "192.0.2.1")).status).toBe(401);
+  for (let i = 0; i < BUDGET_RULES.tokenFailuresPerIp.burst * 3; i++) expect((await app.handle(tokenReq("c"), "192.0.2.1")).status).toBe(401);
 });
 
 test("bounded memory: 100k distinct client IPs keep at most MAX_BUCKETS buckets, recent ones still limited", () => {
