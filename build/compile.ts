@@ -27,6 +27,10 @@ export async function compileBinary(outfile = DEFAULT_BINARY, options: { assets?
       "--compile",
       "--minify",
       "--sourcemap",
+      // Start-up: bytecode skips parsing the bundle at every start (version/healthcheck ~150 → ~80 ms);
+      // bytecode needs ESM here because the entry uses top-level await.
+      "--bytecode",
+      "--format=esm",
       "--no-compile-autoload-dotenv",
       "--no-compile-autoload-bunfig",
       "src/main.ts",
