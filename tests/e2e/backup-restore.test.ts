@@ -61,7 +61,8 @@ async function signInWithLink(link: string): Promise<string> {
 
 test("backup under load → restore into a fresh folder → the server starts and a restored user signs in", async () => {
   const binary = await ensureBinaryBuilt();
-  const env = { ENCRYPTION_KEY: KEY, STATIC_API_KEY: API_KEY };
+  // A trusted test setup: the write load goes past the admin API's rate limit on purpose.
+  const env = { ENCRYPTION_KEY: KEY, STATIC_API_KEY: API_KEY, DISABLE_RATE_LIMITING: "true" };
   const server: RunningBinary = await startBinary({ env });
   cleanups.push(() => server.cleanup());
 

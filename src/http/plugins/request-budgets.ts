@@ -30,8 +30,8 @@ export const BUDGET_RULES = {
   passkeyFailuresPerIp: { perSeconds: 60, burst: 10 },
   /** Failed passkey sign-ins with one credential: 60 at once, then one every 6 s, from all IPs together. */
   passkeyFailuresPerCredential: { perSeconds: 6, burst: 60 },
-  /** 300 admin API calls at once, then 20 a second — per API key (or per IP without one). */
-  adminApi: { perSeconds: 0.05, burst: 300 },
+  /** 500 admin API calls at once, then 50 a second — per API key (or per IP without one). Scripts honour Retry-After. */
+  adminApi: { perSeconds: 0.02, burst: 500 },
 } satisfies Record<string, RateRule>;
 
 const TOKEN_PATHS = new Set(["/api/oidc/token", "/api/oidc/introspect", "/api/oidc/revoke", "/api/oidc/par", "/api/oidc/device/authorize"]);
