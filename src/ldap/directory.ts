@@ -4,7 +4,8 @@
  * - Searches are paged and read only the mapped attributes.
  * - Active Directory's binary objectGUID is turned into its usual UUID text form.
  */
-import { Client, InvalidCredentialsError, NoSuchObjectError, type Entry } from "ldapts";
+// ldapts (and the TLS/ASN.1 code under it) loads on first use: most installations never configure LDAP.
+import type { Client, Entry } from "ldapts";
 import type { LdapSettings } from "./settings.ts";
 
 export class LdapError extends Error {
@@ -73,6 +74,7 @@ export function allValues(entry: DirectoryEntry, attribute: string): string[] {
 export async function withDirectory<T>(s: LdapSettings, fn: (client: Client) => Promise<T>): Promise<T> {
   const secure = s.url.toLowerCase().startsWith("ldaps://");
   const tlsOptions = { rejectUnauthorized: !s.skipCertVerify };
+  const { Client, InvalidCredentialsError } = await import("ldapts");
   const client = new Client({ url: s.url, timeout: TIMEOUT_MS, connectTimeout: TIMEOUT_MS, tlsOptions: secure ? tlsOptions : undefined, strictDN: false });
   try {
     try {
@@ -107,7 +109,7 @@ export async function searchEntries(client: Client, s: LdapSettings, filter: str
     });
     return found.map((e) => toEntry(e, binary));
   } catch (e) {
-    if (e instanceof NoSuchObjectError) throw new LdapError(`The base DN “${s.base}” does not exist in the directory.`);
+    if (e instanceof (await import("ldapts")).NoSuchObjectError) throw new LdapError(`The base DN “${s.base}” does not exist in the directory.`);
     if (e instanceof LdapError) throw e;
     const code = (e as { code?: unknown }).code;
     if (typeof code === "number") throw new LdapError(`The search ${filter} under “${s.base}” failed: ${(e as Error).message}`);

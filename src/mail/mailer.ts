@@ -5,7 +5,8 @@
  * - Timeouts are bounded so a slow server ties up a background send, never a request for long.
  * - describeSmtpError turns nodemailer's errors into a sentence an admin can act on.
  */
-import nodemailer from "nodemailer";
+// nodemailer loads on the first send (about 20 MB of resident memory): many installations never send mail.
+import type { Transporter } from "nodemailer";
 import type { SmtpSettings } from "./settings.ts";
 
 export interface OutgoingMessage {
@@ -27,7 +28,9 @@ export interface MailerOptions {
 
 export function createSmtpMailer(settings: SmtpSettings, opts: MailerOptions = {}): Mailer {
   const timeout = opts.timeoutMs ?? 15_000;
-  const transport = nodemailer.createTransport({
+  let transport: Promise<Transporter> | null = null;
+  const open = (): Promise<Transporter> =>
+    (transport ??= import("nodemailer").then(({ default: nodemailer }) => nodemailer.createTransport({
     host: settings.host,
     port: settings.port,
     secure: settings.tls === "tls",
@@ -40,12 +43,12 @@ export function createSmtpMailer(settings: SmtpSettings, opts: MailerOptions = {
     socketTimeout: timeout,
     disableFileAccess: true,
     disableUrlAccess: true,
-  });
+  })));
   return {
     async send(m) {
-      await transport.sendMail({ from: settings.from, to: m.to, subject: m.subject, html: m.html, text: m.text });
+      await (await open()).sendMail({ from: settings.from, to: m.to, subject: m.subject, html: m.html, text: m.text });
     },
-    close: () => transport.close(),
+    close: () => void transport?.then((t) => t.close(), () => {}),
   };
 }
 
