@@ -1,4 +1,5 @@
 import { Layout } from "../layout.tsx";
+import { ProfilePictureSection } from "../components/profile-picture.tsx";
 import type { PageContext } from "../page-context.ts";
 import type { OwnSessionView } from "../../src/account/own-sessions.ts";
 import type { PasskeyView } from "../../src/account/passkeys.ts";
@@ -27,6 +28,8 @@ export interface AccountPageProps {
   signedInWithCode: boolean;
   /** Shown under the profile when email verification is turned on. */
   emailVerification?: { verified: boolean };
+  userId: string;
+  hasPicture: boolean;
 }
 
 export function AccountPage(p: AccountPageProps): JSX.Element {
@@ -41,6 +44,7 @@ export function AccountPage(p: AccountPageProps): JSX.Element {
       <div class="stack">
         <PasskeySection ctx={p.ctx} passkeys={p.passkeys} now={p.now} signedInWithCode={p.signedInWithCode} />
         <ProfileForm ctx={p.ctx} values={p.profile} canEdit={p.canEditProfile} emailVerification={p.emailVerification} />
+        <ProfilePictureSection ctx={p.ctx} userId={p.userId} base="/settings/account" hasPicture={p.hasPicture} canEdit={p.canEditProfile} />
         <SessionsSection ctx={p.ctx} sessions={p.sessions} now={p.now} />
       </div>
     </Layout>

@@ -135,3 +135,37 @@ test("one session can be signed out from the list; another user's session id is 
   expect((await client.postForm(`/settings/account/sessions/${bobs.session.id}/end`, {})).status).toBe(404);
   expect(d.db.query<{ n: number }, [string]>("SELECT COUNT(*) AS n FROM sessions WHERE id = ?").get(bobs.session.id)!.n).toBe(1);
 });
+
+test("profile picture on the account page: upload checked by content, reset, CSRF, and the allowOwnAccountEdit switch", async () => {
+  const { client, user, deps: d, app } = await signedIn();
+  const initials = new Uint8Array(await (await app.handle(new Request(d.config.appUrl + `/api/users/${user.id}/profile-picture.png`))).arrayBuffer());
+  const page = await (await client.get("/settings/account")).text();
+  expect(page).toContain('id="profile-picture"');
+  expect(page).toContain('action="/settings/account/picture"');
+
+  const upload = (bytes: Uint8Array | string, csrf = client.csrfToken) => {
+    const form = new FormData();
+    form.append("_csrf", csrf);
+    form.append("file", new Blob([bytes], { type: "image/png" }), "me.png");
+    return client.request("/settings/account/picture", { method: "POST", body: form, headers: { "hx-request": "true" } });
+  };
+
+  expect((await upload(initials, "wrong")).status).toBe(403);
+  const fake = await upload("<svg onload=alert(1)>");
+  expect(fake.status).toBe(422);
+  expect(await fake.text()).toContain('id="profile-picture"');
+
+  const ok = await upload(initials);
+  expect(ok.status).toBe(200);
+  const okHtml = await ok.text();
+  expect(okHtml).toContain("Picture updated.");
+  expect(okHtml).toContain("Use the initials avatar instead");
+
+  const reset = await client.postForm("/settings/account/picture/delete", {}, { headers: { "hx-request": "true" } });
+  expect(reset.status).toBe(200);
+  expect(await reset.text()).toContain("Now using the initials avatar.");
+
+  updateAppConfig(d.db, { allowOwnAccountEdit: false }, nowSeconds(d.clock));
+  expect((await upload(initials)).status).toBe(403);
+  expect(await (await client.get("/settings/account")).text()).not.toContain('action="/settings/account/picture"');
+});

@@ -13,6 +13,10 @@ import { recordAuditEvent } from "../../audit/audit-log.ts";
 import { updateUserProfile } from "../../db/user-profile.ts";
 import { findUserById, type UserRow } from "../../db/users.ts";
 import { AppError } from "../../errors.ts";
+import { resetProfilePicture, saveProfilePicture } from "../../admin/profile-pictures.ts";
+import { findProfilePicture } from "../../db/profile-pictures.ts";
+import { ProfilePictureSection } from "../../../templates/components/profile-picture.tsx";
+import { uploadedFile } from "./api-profile-pictures.ts";
 import { nowSeconds } from "../../lib/clock.ts";
 import { afterEmailAddressSet } from "../../mail/emails.ts";
 import {
@@ -53,7 +57,34 @@ export function accountRoutes(web: WebDeps) {
   const passkeySection = (request: Request, userId: string) =>
     htmlResponse(PasskeySection({ ctx: ctx(request), passkeys: listPasskeys(web.db, userId), now: now() }));
 
+  /** Own picture changes follow the same rule as profile edits (allowOwnAccountEdit, not directory-managed). */
+  const pictureSection = (request: Request, userId: string, extra: { error?: string; notice?: string } = {}) =>
+    ProfilePictureSection({ ctx: ctx(request), userId, base: "/settings/account", hasPicture: findProfilePicture(web.db, userId) !== null, ...extra });
+  const afterPictureChange = (request: Request, userId: string, notice: string) =>
+    isHtmx(request) ? htmlResponse(pictureSection(request, userId, { notice })) : redirectResponse("/settings/account#profile-picture");
+
   return new Elysia({ name: "account" })
+    .post("/settings/account/picture", async ({ request, body }) => {
+      const session = sessionOrLogin(web, request);
+      if (session instanceof Response) return session;
+      const user = findUserById(web.db, session.userId);
+      if (!user) throw AppError.unauthenticated();
+      if (!canEdit(user)) throw AppError.forbidden("Your profile is managed by an administrator.");
+      try {
+        await saveProfilePicture(web, user.id, await uploadedFile(body));
+      } catch (e) {
+        if (!(e instanceof AppError) || e.status >= 500) throw e;
+        return htmlResponse(pictureSection(request, user.id, { error: e.message }), { status: 422 });
+      }
+      return afterPictureChange(request, user.id, "Picture updated.");
+    })
+    .post("/settings/account/picture/delete", ({ request }) =>
+      signedIn(request, (_session, user) => {
+        if (!canEdit(user)) throw AppError.forbidden("Your profile is managed by an administrator.");
+        resetProfilePicture(web.db, user.id);
+        return afterPictureChange(request, user.id, "Now using the initials avatar.");
+      }),
+    )
     .get("/settings", () => redirectResponse("/settings/account", 302))
     .get("/settings/account", ({ request }) =>
       signedIn(request, (session, user) => {
@@ -68,6 +99,8 @@ export function accountRoutes(web: WebDeps) {
             sessions,
             signedInWithCode: session.amr.includes("otp") && !session.amr.includes("phr"),
             emailVerification: appConfigOf(web).emailVerificationEnabled ? { verified: user.email_verified === 1 } : undefined,
+            userId: user.id,
+            hasPicture: findProfilePicture(web.db, user.id) !== null,
           }),
         );
       }),

@@ -4,6 +4,7 @@ import type { UserDto } from "../../../src/admin/user-admin.ts";
 import type { Page } from "../../../src/admin/pagination.ts";
 import { AdminLayout, ClaimRows, Csrf, EmptyState, Field, FormErrors, formatDateTime, PageHeader, Pager, Toggle } from "./admin-shell.tsx";
 import { EmailLoginCodeSection } from "./email-settings.tsx";
+import { ProfilePictureSection as SharedProfilePictureSection } from "../../components/profile-picture.tsx";
 
 export interface UserFormValues {
   username: string;
@@ -267,34 +268,7 @@ export function LoginCodeSection(p: { ctx: PageContext; userId: string; code?: {
 }
 
 export function ProfilePictureSection(p: { ctx: PageContext; userId: string; hasPicture: boolean; error?: string; notice?: string }): JSX.Element {
-  const base = `/settings/admin/users/${p.userId}`;
-  return (
-    <section class="section" id="profile-picture" aria-labelledby="picture-title">
-      <h2 id="picture-title">Profile picture</h2>
-      <div class="picture-row">
-        <img class="avatar avatar-lg" src={`/api/users/${p.userId}/profile-picture.png?v=${Date.now()}`} alt="Current profile picture" width="72" height="72" />
-        <div class="grow">
-          <p class="muted small">PNG, JPEG, GIF or WebP, up to 2 MB. Without an upload an initials avatar is used. Sent as the picture claim.</p>
-          {p.notice ? <div class="alert alert-success" role="status" safe>{p.notice}</div> : ""}
-          {p.error ? <p class="error-text" role="alert" safe>{p.error}</p> : ""}
-          <form class="inline-form" method="post" action={`${base}/picture`} enctype="multipart/form-data" hx-post={`${base}/picture`} hx-encoding="multipart/form-data" hx-target="#profile-picture" hx-swap="outerHTML">
-            <Csrf ctx={p.ctx} />
-            <label class="sr-only" for="picture-file">Picture file</label>
-            <input id="picture-file" type="file" name="file" accept="image/png,image/jpeg,image/gif,image/webp" required />
-            <button type="submit" class="btn btn-secondary btn-sm">Upload</button>
-          </form>
-          {p.hasPicture ? (
-            <form method="post" action={`${base}/picture/delete`} hx-post={`${base}/picture/delete`} hx-target="#profile-picture" hx-swap="outerHTML">
-              <Csrf ctx={p.ctx} />
-              <button type="submit" class="btn btn-link small">Use the initials avatar instead</button>
-            </form>
-          ) : (
-            ""
-          )}
-        </div>
-      </div>
-    </section>
-  );
+  return <SharedProfilePictureSection {...p} base={`/settings/admin/users/${p.userId}`} />;
 }
 
 export function UserClaimsSection(p: { ctx: PageContext; userId: string; claims: { key: string; value: string }[]; errors?: Record<string, string>; saved?: boolean }): JSX.Element {
