@@ -8,8 +8,9 @@
  * - Verification only trusts keys still published, looked up by `kid`.
  * - The published key set (current key, JWKS body, public keys by kid) is cached per database and
  *   reloaded when this process rotates, when a retired key's window closes, or when another connection
- *   (the `key-rotate` CLI while the server runs) has committed: `PRAGMA data_version` tells, at the cost
- *   of one cheap statement instead of a `SELECT *` copying the sealed private key per signature.
+ *   (the `key-rotate` CLI while the server runs) has committed: `PRAGMA data_version` tells. That check
+ *   runs at most once per second (it costs as much as serving discovery), so a rotation by another process
+ *   takes effect within a second; the retired key stays published, so nothing signed meanwhile fails.
  */
 import type { Database } from "bun:sqlite";
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
@@ -95,12 +96,16 @@ export interface KeySet {
   /** Bumped on every reload: dependent caches (discovery) compare it. */
   version: number;
   dataVersion: number;
+  /** performance.now() of the last data_version check. */
+  checkedAt: number;
   /** The set must be rebuilt when the clock reaches this (a retired key's window closes). */
   validUntil: number;
 }
 
 const keySets = new WeakMap<Database, KeySet>();
 let keySetVersion = 0;
+/** How often another connection's commits are looked for (milliseconds of monotonic time). */
+export const KEY_SET_CHECK_MS = 1000;
 
 function loadKeySet(db: Database, now: number, dataVersion: number): KeySet {
   const rows = listPublishedSigningKeys(db, now);
@@ -117,19 +122,23 @@ function loadKeySet(db: Database, now: number, dataVersion: number): KeySet {
     jwksBody: `{"keys":[${rows.map((r) => r.public_jwk).join(",")}]}`,
     version: ++keySetVersion,
     dataVersion,
+    checkedAt: performance.now(),
     validUntil,
   };
 }
 
 /** The published key set, reloaded only when it may have changed (see the header). */
 export function keySet(deps: { db: Database; clock: Clock }): KeySet {
-  const dataVersion = readDataVersion(deps.db);
   const now = nowSeconds(deps.clock);
   let set = keySets.get(deps.db);
-  if (!set || set.dataVersion !== dataVersion || now >= set.validUntil) {
-    set = loadKeySet(deps.db, now, dataVersion);
-    keySets.set(deps.db, set);
+  if (set && now < set.validUntil) {
+    const t = performance.now();
+    if (t - set.checkedAt < KEY_SET_CHECK_MS) return set;
+    set.checkedAt = t;
+    if (readDataVersion(deps.db) === set.dataVersion) return set;
   }
+  set = loadKeySet(deps.db, now, readDataVersion(deps.db));
+  keySets.set(deps.db, set);
   return set;
 }
 

@@ -2,7 +2,7 @@
 import { afterEach, expect, test } from "bun:test";
 import { decodeProtectedHeader } from "jose";
 import { openDatabase } from "../../../src/db/open.ts";
-import { ensureSigningKey, keySet, publishedJwks, rotateSigningKey, signJwt, verifyOwnJwt } from "../../../src/oidc/signing-keys.ts";
+import { ensureSigningKey, KEY_SET_CHECK_MS, keySet, publishedJwks, rotateSigningKey, signJwt, verifyOwnJwt } from "../../../src/oidc/signing-keys.ts";
 import { makeTestDeps, type TestDeps } from "../../helpers/test-deps.ts";
 
 let deps: TestDeps;
@@ -20,6 +20,9 @@ test("a rotation committed by another connection is seen by the next signature a
   const other = openDatabase(deps.config.dbPath);
   const r = rotateSigningKey({ ...deps, db: other }, "ES256");
   other.close();
+  // Looked for at most once per KEY_SET_CHECK_MS; until then the old key still signs (and stays published).
+  expect((await signJwt(deps, { iss: "x" })).kid).toBe(first);
+  await Bun.sleep(KEY_SET_CHECK_MS + 50);
 
   const b = await signJwt(deps, { iss: "x" });
   expect(b.kid).toBe(r.kid);
