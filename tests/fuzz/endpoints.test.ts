@@ -20,6 +20,8 @@ import { cookieName } from "../../src/http/cookies.ts";
 import { DEFAULT_BODY_LIMIT } from "../../src/http/plugins/request-limits.ts";
 import { SESSION_COOKIE } from "../../src/http/request-context.ts";
 import { nowSeconds } from "../../src/lib/clock.ts";
+import { createClient } from "../../src/oidc/clients.ts";
+import { insertTestGroup, insertTestUser } from "../helpers/oidc-fixtures.ts";
 import { makeTestApp, type TestDeps } from "../helpers/test-deps.ts";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261128);
@@ -30,8 +32,15 @@ let app: App;
 let deps: TestDeps;
 let counter = 0;
 
+/** Ids of real rows, so fuzzed requests also reach the checks behind "not found". */
+const realIds: string[] = [];
+
 beforeAll(async () => {
   ({ app, deps } = await makeTestApp({ DISABLE_RATE_LIMITING: "true" }));
+  const { client } = createClient(deps, { name: "Fuzz app", callbackUrls: ["https://app.example/cb"], unrestricted: true, skipConsent: true });
+  const group = insertTestGroup(deps, "fuzzers");
+  const user = insertTestUser(deps, { username: "fuzz-target" });
+  realIds.push(client.id, group.id, user.id);
 });
 afterAll(() => deps.cleanup());
 
@@ -183,6 +192,7 @@ const paramValue = fc.oneof(
   fc.string({ maxLength: 30 }).map(pct),
   fc.constantFrom("me", "0", "-1", "..", "%2e%2e", "%", "%ff", "%c3%28", "a%00b", "x".repeat(3000), "00000000-0000-0000-0000-000000000000", "favicon", "logo", "background", "logo-dark"),
   fc.uuid(),
+  fc.nat().map((i) => realIds[i % Math.max(1, realIds.length)] ?? "x"),
 );
 const queryArb = fc.array(fc.tuple(fieldName, weirdString), { maxLength: 6 }).map((pairs) => {
   // Duplicate parameters on purpose: the first pair repeats.
