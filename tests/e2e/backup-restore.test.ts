@@ -82,17 +82,22 @@ test("backup under load → restore into a fresh folder → the server starts an
       acknowledged.push({ username, at: performance.now() });
     }
   };
-  const workers = [worker(), worker(), worker(), worker()];
-  while (acknowledged.length < 40) await Bun.sleep(20);
+  // A failing worker stops the others; the failure is reported by the await below, not as "unhandled".
+  const workers = Promise.all([worker(), worker(), worker(), worker()].map((w) => w.catch((e) => ((stop = true), Promise.reject(e)))));
+  workers.catch(() => {});
+  const waitFor = async (n: number) => {
+    while (acknowledged.length < n && !stop) await Bun.sleep(20);
+  };
+  await waitFor(40);
 
   const backupDir = tempDir();
   const backupFile = path.join(backupDir, "snapshot.db");
   const startedAt = performance.now();
   const backup = await cli(server.binaryPath, ["backup", "--out", backupFile], server.dir);
   const ackedBefore = acknowledged.filter((a) => a.at < startedAt).map((a) => a.username);
-  while (acknowledged.length < ackedBefore.length + 20) await Bun.sleep(20); // load goes on after the snapshot
+  await waitFor(ackedBefore.length + 20); // load goes on after the snapshot
   stop = true;
-  await Promise.all(workers);
+  await workers;
   expect(backup.exitCode).toBe(0);
   const printed = JSON.parse(backup.stdout) as { file: string; bytes: number };
   expect(printed.file).toBe(backupFile);
