@@ -5,22 +5,23 @@
  */
 import type { Database } from "bun:sqlite";
 import type { Clock } from "../lib/clock.ts";
-import { keySet } from "./signing-keys.ts";
+import { entityTag, keySet } from "./signing-keys.ts";
 import { SUPPORTED_SCOPES } from "./scopes.ts";
 import { ASSERTION_SIGNING_ALGS } from "./client-auth.ts";
 import { DEVICE_CODE_GRANT } from "./device-flow.ts";
 import { DPOP_SIGNING_ALGS } from "./dpop.ts";
 
-/** The document serialized once per issuer and signing key set (it only changes on key rotation). */
-const bodies = new WeakMap<Database, { issuer: string; version: number; body: string }>();
+/** The document serialized once per issuer and signing key set (it only changes on key rotation), with its ETag. */
+const bodies = new WeakMap<Database, { issuer: string; version: number; body: string; etag: string }>();
 
-export function discoveryBody(deps: { db: Database; clock: Clock }, issuer: string): string {
+export function discoveryBody(deps: { db: Database; clock: Clock }, issuer: string): { body: string; etag: string } {
   const keys = keySet(deps);
   const cached = bodies.get(deps.db);
-  if (cached && cached.issuer === issuer && cached.version === keys.version) return cached.body;
+  if (cached && cached.issuer === issuer && cached.version === keys.version) return cached;
   const body = JSON.stringify(discoveryDocument(issuer, (keys.current?.alg as string | undefined) ?? "RS256"));
-  bodies.set(deps.db, { issuer, version: keys.version, body });
-  return body;
+  const entry = { issuer, version: keys.version, body, etag: entityTag(body) };
+  bodies.set(deps.db, entry);
+  return entry;
 }
 
 export function discoveryDocument(issuer: string, signingAlg: string): Record<string, unknown> {

@@ -91,8 +91,9 @@ export interface KeySet {
   /** The current key's row (with its sealed private JWK), or null before the first start. */
   current: SigningKeyRow | null;
   byKid: Map<string, PublishedKey>;
-  /** The JWKS document, serialized once. */
+  /** The JWKS document, serialized once, and its ETag. */
   jwksBody: string;
+  jwksEtag: string;
   /** Bumped on every reload: dependent caches (discovery) compare it. */
   version: number;
   dataVersion: number;
@@ -116,15 +117,22 @@ function loadKeySet(db: Database, now: number, dataVersion: number): KeySet {
     if (r.retired_at !== null && r.retire_after !== null) validUntil = Math.min(validUntil, r.retire_after);
   }
   const current = rows.find((r) => r.retired_at === null) ?? null;
+  const jwksBody = `{"keys":[${rows.map((r) => r.public_jwk).join(",")}]}`;
   return {
     current,
     byKid,
-    jwksBody: `{"keys":[${rows.map((r) => r.public_jwk).join(",")}]}`,
+    jwksBody,
+    jwksEtag: entityTag(jwksBody),
     version: ++keySetVersion,
     dataVersion,
     checkedAt: performance.now(),
     validUntil,
   };
+}
+
+/** A strong ETag for a precomputed body: the same bytes give the same tag, across restarts too. */
+export function entityTag(body: string): string {
+  return `"${Bun.hash(body).toString(36)}"`;
 }
 
 /** The published key set, reloaded only when it may have changed (see the header). */

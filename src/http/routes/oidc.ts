@@ -226,15 +226,21 @@ export function oidcRoutes(web: WebDeps) {
     throw new OAuthError("invalid_request", "This endpoint accepts POST requests only.", 405, { Allow: "POST, OPTIONS" });
   };
 
-  // Both bodies are strings computed once per signing key set (see keySet); only the Response is per request.
-  const discovery = () =>
-    new Response(discoveryBody(web, web.config.appUrl), {
-      headers: { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "public, max-age=300", ...CORS },
-    });
-  const jwks = () =>
-    new Response(keySet(web).jwksBody, {
-      headers: { "Content-Type": "application/jwk-set+json; charset=utf-8", "Cache-Control": "public, max-age=300", ...CORS },
-    });
+  // Both bodies are strings computed once per signing key set (see keySet), with an ETag; only the Response is
+  // per request, and a matching If-None-Match gets 304 without a body.
+  const cachedDocument = (request: Request, body: string, etag: string, contentType: string): Response => {
+    const headers = { "Content-Type": contentType, "Cache-Control": "public, max-age=300", ETag: etag, ...CORS };
+    if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });
+    return new Response(body, { headers });
+  };
+  const discovery = ({ request }: { request: Request }) => {
+    const d = discoveryBody(web, web.config.appUrl);
+    return cachedDocument(request, d.body, d.etag, "application/json; charset=utf-8");
+  };
+  const jwks = ({ request }: { request: Request }) => {
+    const k = keySet(web);
+    return cachedDocument(request, k.jwksBody, k.jwksEtag, "application/jwk-set+json; charset=utf-8");
+  };
 
   return (
     new Elysia({ name: "oidc" })

@@ -3,7 +3,7 @@ import { afterEach, expect, test } from "bun:test";
 import { decodeProtectedHeader } from "jose";
 import { openDatabase } from "../../../src/db/open.ts";
 import { ensureSigningKey, KEY_SET_CHECK_MS, keySet, publishedJwks, rotateSigningKey, signJwt, verifyOwnJwt } from "../../../src/oidc/signing-keys.ts";
-import { makeTestDeps, type TestDeps } from "../../helpers/test-deps.ts";
+import { makeTestApp, makeTestDeps, type TestDeps } from "../../helpers/test-deps.ts";
 
 let deps: TestDeps;
 afterEach(() => deps?.cleanup());
@@ -45,4 +45,31 @@ test("a retired key leaves the cached JWKS when its window closes", async () => 
   deps.clock.advance(1);
   expect(publishedJwks(deps).keys.map((k) => k.kid)).toEqual([r.kid]);
   await expect(verifyOwnJwt(deps, a.jwt, { issuer: "x", ignoreExpiry: true })).rejects.toThrow("not signed by a current key");
+});
+
+test("discovery and JWKS carry an ETag; a matching If-None-Match gets 304; a rotation changes both tags", async () => {
+  const built = await makeTestApp();
+  deps = built.deps;
+  const get = (path: string, etag?: string) =>
+    built.app.handle(new Request(deps.config.appUrl + path, { headers: etag ? { "If-None-Match": etag } : {} }));
+  const tags: string[] = [];
+  for (const path of ["/.well-known/openid-configuration", "/.well-known/jwks.json"]) {
+    const first = await get(path);
+    expect(first.status).toBe(200);
+    const etag = first.headers.get("etag")!;
+    expect(etag).toMatch(/^"[0-9a-z]+"$/);
+    expect(first.headers.get("cache-control")).toBe("public, max-age=300");
+    const again = await get(path, etag);
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe("");
+    expect(again.headers.get("etag")).toBe(etag);
+    expect((await get(path, '"other"')).status).toBe(200);
+    tags.push(etag);
+  }
+  rotateSigningKey(deps, "ES256");
+  for (const [i, path] of ["/.well-known/openid-configuration", "/.well-known/jwks.json"].entries()) {
+    const after = await get(path, tags[i]);
+    expect(after.status).toBe(200);
+    expect(after.headers.get("etag")).not.toBe(tags[i]);
+  }
 });
