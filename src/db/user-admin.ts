@@ -31,10 +31,25 @@ export function searchUsers(
 ): { rows: UserRow[]; total: number; more: boolean } {
   const search = opts.search.trim();
   const prefix = `${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  const where = search
-    ? `WHERE username LIKE ?1 ESCAPE '\\' OR email LIKE ?1 ESCAPE '\\' OR first_name LIKE ?1 ESCAPE '\\' OR last_name LIKE ?1 ESCAPE '\\'
-         OR display_name LIKE ?1 ESCAPE '\\'`
-    : "WHERE ?1 IS NOT NULL";
+  // `+column` keeps the planner off that column's index: for a search matching many rows, walking the
+  // sort index and filtering stops after one page, while gathering every match from the prefix indexes
+  // and sorting them would not.
+  const matching = (viaPrefixIndexes: boolean) => {
+    const c = viaPrefixIndexes ? "" : "+";
+    return `WHERE ${c}username LIKE ?1 ESCAPE '\\' OR ${c}email LIKE ?1 ESCAPE '\\' OR ${c}first_name LIKE ?1 ESCAPE '\\'
+      OR ${c}last_name LIKE ?1 ESCAPE '\\' OR ${c}display_name LIKE ?1 ESCAPE '\\'`;
+  };
+  let total: number;
+  let more = false;
+  let where = "WHERE ?1 IS NOT NULL";
+  if (!search) {
+    total = db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM users").get()!.n;
+  } else {
+    const bound = Math.max(USER_COUNT_BOUND, opts.offset + opts.limit);
+    total = db.query<{ n: number }, [string, number]>(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM users ${matching(true)} LIMIT ?2)`).get(prefix, bound + 1)!.n;
+    more = total > bound;
+    where = matching(!more);
+  }
   const dir = opts.direction === "desc" ? "DESC" : "ASC";
   const order = `${USER_SORT[opts.sort ?? ""] ?? USER_SORT.username} ${dir}, rowid ${dir}`;
   const rows = db
@@ -42,10 +57,7 @@ export function searchUsers(
       `SELECT * FROM users WHERE rowid IN (SELECT rowid FROM users ${where} ORDER BY ${order} LIMIT ?2 OFFSET ?3) ORDER BY ${order}`,
     )
     .all(prefix, opts.limit, opts.offset);
-  if (!search) return { rows, total: db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM users").get()!.n, more: false };
-  const bound = Math.max(USER_COUNT_BOUND, opts.offset + opts.limit);
-  const counted = db.query<{ n: number }, [string, number]>(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM users ${where} LIMIT ?2)`).get(prefix, bound + 1)!.n;
-  return { rows, total: counted, more: counted > bound };
+  return { rows, total, more };
 }
 
 export function listAllUsersBrief(db: Database): Pick<UserRow, "id" | "username" | "first_name" | "last_name" | "display_name" | "email">[] {
