@@ -33,6 +33,7 @@ import {
   insertGrant,
   insertRefreshToken,
   useRefreshTokenRow,
+  type AuthorizationCodeRow,
   type GrantRow,
 } from "../db/oidc-grants.ts";
 import { findUserById, type UserRow } from "../db/users.ts";
@@ -128,12 +129,33 @@ async function exchangeAuthorizationCode(deps: TokenDeps, client: OidcClient, pa
   const codeHash = hashToken(code);
   const grantId = randomUuid(deps.random);
 
-  const row = deps.db.transaction(() => {
+  // One transaction: consume the code (single use: DELETE … RETURNING), leave its tombstone, check it, and
+  // write the grant. The grant exists before anything awaits, so a concurrent replay always finds it to
+  // revoke; a failed check still burns the code (the transaction commits and the error is thrown after).
+  const outcome = deps.db.transaction((): { row: AuthorizationCodeRow; user: UserRow; grant: GrantRow } | { error: OAuthError } | null => {
     const consumed = consumeAuthorizationCodeRow(deps.db, codeHash, client.id);
-    if (consumed) insertConsumedCode(deps.db, codeHash, grantId, consumed.expires_at + 3600);
-    return consumed;
-  })();
-  if (!row) {
+    if (!consumed) return null;
+    insertConsumedCode(deps.db, codeHash, grantId, consumed.expires_at + 3600);
+    try {
+      const user = checkCodeGrant(deps, client, consumed, redirectUri, verifier, now);
+      const grant: GrantRow = {
+        id: grantId,
+        client_id: client.id,
+        user_id: user.id,
+        session_id: consumed.session_id,
+        scope: consumed.scope,
+        auth_time: consumed.auth_time,
+        amr: consumed.amr,
+        created_at: now,
+      };
+      insertGrant(deps.db, grant);
+      return { row: consumed, user, grant };
+    } catch (e) {
+      if (e instanceof OAuthError) return { error: e };
+      throw e;
+    }
+  }).immediate();
+  if (!outcome) {
     const tombstone = findConsumedCode(deps.db, codeHash);
     if (tombstone) {
       const grant = findGrant(deps.db, tombstone.grant_id);
@@ -143,6 +165,13 @@ async function exchangeAuthorizationCode(deps: TokenDeps, client: OidcClient, pa
     }
     throw OAuthError.invalidGrant("The authorization code is invalid, expired, or was issued to another client.");
   }
+  if ("error" in outcome) throw outcome.error;
+  const { row, user, grant } = outcome;
+  return issueTokens(deps, client, user, grant, parseScopes(row.scope), row.nonce, jkt);
+}
+
+/** The checks of a consumed code against this request (RFC 6749 4.1.3, PKCE); the user it may issue for. */
+function checkCodeGrant(deps: TokenDeps, client: OidcClient, row: AuthorizationCodeRow, redirectUri: string | null, verifier: string | null, now: number): UserRow {
   if (row.expires_at <= now) throw OAuthError.invalidGrant("The authorization code has expired.");
   // RFC 6749 4.1.3: the same redirect_uri as in the authorization request.
   if (redirectUri === null) throw OAuthError.invalidRequest("The redirect_uri parameter is missing.");
@@ -151,20 +180,7 @@ async function exchangeAuthorizationCode(deps: TokenDeps, client: OidcClient, pa
   if ((client.isPublic || client.pkceEnabled) && row.code_challenge === null) {
     throw OAuthError.invalidGrant("PKCE is required for this client.");
   }
-  const user = checkUserMayUse(deps, client, row.user_id);
-
-  const grant: GrantRow = {
-    id: grantId,
-    client_id: client.id,
-    user_id: user.id,
-    session_id: row.session_id,
-    scope: row.scope,
-    auth_time: row.auth_time,
-    amr: row.amr,
-    created_at: now,
-  };
-  // The code is already consumed (above, single statement); the grant is written with its tokens.
-  return issueTokens(deps, client, user, grant, parseScopes(row.scope), row.nonce, jkt, { newGrant: true });
+  return checkUserMayUse(deps, client, row.user_id);
 }
 
 /** Thrown inside the issuing transaction when a concurrent request rotated the refresh token first. */
@@ -315,6 +331,8 @@ export async function issueTokens(
   deps.db.transaction(() => {
     writes.before?.();
     if (writes.newGrant) insertGrant(deps.db, grant);
+    // Revoked while signing (a replayed code, a reused refresh token, an admin): issue nothing.
+    else if (!findGrant(deps.db, grant.id)) throw OAuthError.invalidGrant("The grant was revoked while the tokens were being issued.");
     insertAccessToken(deps.db, { jti, grant_id: grant.id, client_id: client.id, user_id: user.id, scope: scopeString(scopes), created_at: now, expires_at: now + accessSeconds });
     insertRefreshToken(deps.db, {
       token_hash: hashToken(refreshToken),
