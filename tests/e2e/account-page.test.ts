@@ -143,7 +143,7 @@ test("profile picture on the account page: upload checked by content, reset, CSR
   expect(page).toContain('id="profile-picture"');
   expect(page).toContain('action="/settings/account/picture"');
 
-  const upload = (bytes: Uint8Array | string, csrf = client.csrfToken) => {
+  const upload = (bytes: Uint8Array<ArrayBuffer> | string, csrf = client.csrfToken) => {
     const form = new FormData();
     form.append("_csrf", csrf);
     form.append("file", new Blob([bytes], { type: "image/png" }), "me.png");
