@@ -12,7 +12,7 @@ import m0005 from "./migrations/0005_oidc_protocols.sql" with { type: "text" };
 import m0006 from "./migrations/0006_audit_log.sql" with { type: "text" };
 import m0007 from "./migrations/0007_forward_auth.sql" with { type: "text" };
 import m0008 from "./migrations/0008_email.sql" with { type: "text" };
-import m0011 from "./migrations/0011_user_list_indexes.sql" with { type: "text" };
+import m0009 from "./migrations/0009_user_list_indexes.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -28,7 +28,7 @@ export const MIGRATIONS: Migration[] = [
   { version: 6, name: "audit_log", sql: m0006 },
   { version: 7, name: "forward_auth", sql: m0007 },
   { version: 8, name: "email", sql: m0008 },
-  { version: 11, name: "user_list_indexes", sql: m0011 },
+  { version: 9, name: "user_list_indexes", sql: m0009 },
 ];
 
 export class MigrationError extends Error {

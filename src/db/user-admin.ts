@@ -2,7 +2,7 @@
 import type { Database } from "bun:sqlite";
 import type { UserRow } from "./users.ts";
 
-/** Sortable columns → ORDER BY expression; each has an index in that order (0001, 0011). */
+/** Sortable columns → ORDER BY expression; each has an index in that order (0001, 0009). */
 const USER_SORT: Record<string, string> = {
   username: "username COLLATE NOCASE",
   email: "email COLLATE NOCASE",

@@ -32,6 +32,10 @@ describe("the migration list", () => {
     const versions = MIGRATIONS.map((m) => m.version);
     expect(versions).toEqual([...versions].sort((a, b) => a - b));
     expect(new Set(versions).size).toBe(versions.length);
+    // No holes after the one in early history (2 was never used): a migration slotted into a hole
+    // later would be skipped on every database already past it, since only versions above user_version run.
+    const latest = versions.at(-1)!;
+    expect(versions).toEqual([1, ...Array.from({ length: latest - 2 }, (_, i) => i + 3)]);
     const dir = path.resolve(import.meta.dir, "../../../src/db/migrations");
     const files = readdirSync(dir).filter((f) => f.endsWith(".sql")).sort();
     expect(files.map((f) => /^(\d{4})_([a-z0-9_]+)\.sql$/.exec(f) !== null)).toEqual(files.map(() => true));
