@@ -438,24 +438,7 @@ export function createClient(
     }
     insertClient(deps.db, {
       id,
-      name: v.name,
-      description: v.description,
-      callback_urls: JSON.stringify(v.callbackUrls),
-      logout_callback_urls: JSON.stringify(v.logoutCallbackUrls),
-      launch_url: v.launchUrl,
-      is_public: v.isPublic ? 1 : 0,
-      pkce_enabled: v.pkceEnabled ? 1 : 0,
-      requires_reauthentication: v.requiresReauthentication ? 1 : 0,
-      skip_consent: v.skipConsent ? 1 : 0,
-      is_group_restricted: v.unrestricted ? 0 : 1,
-      access_token_duration_minutes: v.accessTokenDurationMinutes,
-      refresh_token_duration_minutes: v.refreshTokenDurationMinutes,
-      require_par: v.requirePar ? 1 : 0,
-      backchannel_logout_uri: v.backchannelLogoutUri,
-      token_endpoint_auth_method: v.tokenEndpointAuthMethod,
-      jwks: v.jwks,
-      jwks_uri: v.jwksUri,
-      credentials_scopes: JSON.stringify(v.credentialsScopes),
+      ...clientColumns(v),
       created_by_id: opts.createdById ?? null,
       created_at: now,
       updated_at: now,
@@ -464,6 +447,30 @@ export function createClient(
     const secret = v.isPublic ? null : createClientSecret(deps, id);
     return { client: findClientById(deps.db, id)!, secret };
   })();
+}
+
+/** The settings columns of a client row, from validated input (shared by create and update). */
+function clientColumns(v: ValidatedClient) {
+  return {
+    name: v.name,
+    description: v.description,
+    callback_urls: JSON.stringify(v.callbackUrls),
+    logout_callback_urls: JSON.stringify(v.logoutCallbackUrls),
+    launch_url: v.launchUrl,
+    is_public: v.isPublic ? 1 : 0,
+    pkce_enabled: v.pkceEnabled ? 1 : 0,
+    requires_reauthentication: v.requiresReauthentication ? 1 : 0,
+    skip_consent: v.skipConsent ? 1 : 0,
+    is_group_restricted: v.unrestricted ? 0 : 1,
+    access_token_duration_minutes: v.accessTokenDurationMinutes,
+    refresh_token_duration_minutes: v.refreshTokenDurationMinutes,
+    require_par: v.requirePar ? 1 : 0,
+    backchannel_logout_uri: v.backchannelLogoutUri,
+    token_endpoint_auth_method: v.tokenEndpointAuthMethod,
+    jwks: v.jwks,
+    jwks_uri: v.jwksUri,
+    credentials_scopes: JSON.stringify(v.credentialsScopes),
+  };
 }
 
 /** Updates a client's settings (the id never changes). Fields left undefined keep their value. */
@@ -475,24 +482,7 @@ export function updateClient(deps: ClientDeps, clientId: string, input: ClientIn
   deps.db.transaction(() => {
     updateClientRow(deps.db, {
       id: clientId,
-      name: v.name,
-      description: v.description,
-      callback_urls: JSON.stringify(v.callbackUrls),
-      logout_callback_urls: JSON.stringify(v.logoutCallbackUrls),
-      launch_url: v.launchUrl,
-      is_public: v.isPublic ? 1 : 0,
-      pkce_enabled: v.pkceEnabled ? 1 : 0,
-      requires_reauthentication: v.requiresReauthentication ? 1 : 0,
-      skip_consent: v.skipConsent ? 1 : 0,
-      is_group_restricted: v.unrestricted ? 0 : 1,
-      access_token_duration_minutes: v.accessTokenDurationMinutes,
-      refresh_token_duration_minutes: v.refreshTokenDurationMinutes,
-      require_par: v.requirePar ? 1 : 0,
-      backchannel_logout_uri: v.backchannelLogoutUri,
-      token_endpoint_auth_method: v.tokenEndpointAuthMethod,
-      jwks: v.jwks,
-      jwks_uri: v.jwksUri,
-      credentials_scopes: JSON.stringify(v.credentialsScopes),
+      ...clientColumns(v),
       updated_at: now,
     });
     if (v.allowedGroupIds) replaceAllowedGroups(deps.db, clientId, v.allowedGroupIds);
