@@ -1,6 +1,7 @@
 import { Layout } from "../../layout.tsx";
 import type { PageContext } from "../../page-context.ts";
-import { SCOPE_DESCRIPTIONS, type Scope } from "../../../src/oidc/scopes.ts";
+import type { Scope } from "../../../src/oidc/scopes.ts";
+import { DecisionButtons, ScopeList } from "./scope-list.tsx";
 import { ClientTile, type ClientMark } from "./client-badge.tsx";
 
 export interface ConsentPageProps {
@@ -37,25 +38,11 @@ export function ConsentPage({ ctx, interactionId, client, clientHost, scopes, us
           )}{" "}
           wants to use your account <strong safe>{userLabel}</strong>. It will be able to:
         </p>
-        <ul class="scope-list">
-          {scopes.map((s) => (
-            <li>
-              <strong safe>{SCOPE_DESCRIPTIONS[s].title}</strong>
-              <span class="muted small" safe>
-                {SCOPE_DESCRIPTIONS[s].detail}
-              </span>
-            </li>
-          ))}
-        </ul>
+        <ScopeList scopes={scopes} />
         <form method="post" action="/authorize/consent" class="consent-actions">
           <input type="hidden" name="_csrf" value={ctx.csrfToken} />
           <input type="hidden" name="interaction" value={interactionId} />
-          <button type="submit" name="decision" value="deny" class="btn btn-secondary btn-lg">
-            Deny
-          </button>
-          <button type="submit" name="decision" value="allow" class="btn btn-lg" autofocus>
-            Allow
-          </button>
+          <DecisionButtons />
         </form>
         <p class="muted small">You can revoke this later under My apps.</p>
       </section>

@@ -1,6 +1,7 @@
 import { Layout } from "../../layout.tsx";
 import type { PageContext } from "../../page-context.ts";
-import { SCOPE_DESCRIPTIONS, type Scope } from "../../../src/oidc/scopes.ts";
+import type { Scope } from "../../../src/oidc/scopes.ts";
+import { DecisionButtons, ScopeList } from "./scope-list.tsx";
 import { ClientTile, type ClientMark } from "./client-badge.tsx";
 
 /** /device, step 1: type the code shown on the device. */
@@ -76,25 +77,11 @@ export function DeviceConfirmPage({
           <strong safe>{userLabel}</strong> in <strong safe>{client.name}</strong>. Only continue if you started this on a device
           you are holding. It will be able to:
         </p>
-        <ul class="scope-list">
-          {scopes.map((s) => (
-            <li>
-              <strong safe>{SCOPE_DESCRIPTIONS[s].title}</strong>
-              <span class="muted small" safe>
-                {SCOPE_DESCRIPTIONS[s].detail}
-              </span>
-            </li>
-          ))}
-        </ul>
+        <ScopeList scopes={scopes} />
         <form method="post" action="/device" class="consent-actions">
           <input type="hidden" name="_csrf" value={ctx.csrfToken} />
           <input type="hidden" name="code" value={userCode} />
-          <button type="submit" name="decision" value="deny" class="btn btn-secondary btn-lg">
-            Deny
-          </button>
-          <button type="submit" name="decision" value="allow" class="btn btn-lg" autofocus>
-            Allow
-          </button>
+          <DecisionButtons />
         </form>
       </section>
     </Layout>
