@@ -7,7 +7,7 @@
  * whose tokens live one minute (so the cleanup job has work). Every 15 s it prints the server's RSS and
  * the sizes of the tables that expire. Exit 1 when a request failed, RSS grew by more than 30 % from the
  * first third of the run to the last, or a token table kept growing after the first expiry window.
- * Not run in CI (minutes long); the crash test covers the same flows briefly.
+ * CI runs a two-minute form of it (tests/e2e/soak.test.ts); the long run is a separate command.
  */
 import { Database } from "bun:sqlite";
 import { createHash } from "node:crypto";
