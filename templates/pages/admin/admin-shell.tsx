@@ -215,3 +215,20 @@ export function EmptyState({ title, text }: { title: string; text: string }): JS
     </div>
   );
 }
+
+/** One checkbox per group (friendly name + technical name), posted as `userGroupIds`. */
+export function GroupCheckboxes(p: { groups: { id: string; name: string; friendlyName: string }[]; selected: Set<string> }): JSX.Element {
+  return (
+    <div class="check-grid">
+      {p.groups.map((g) => (
+        <label class="checkbox">
+          <input type="checkbox" name="userGroupIds" value={g.id} checked={p.selected.has(g.id)} />
+          <span>
+            <span safe>{g.friendlyName}</span>
+            <span class="hint mono" safe>{g.name}</span>
+          </span>
+        </label>
+      ))}
+    </div>
+  );
+}

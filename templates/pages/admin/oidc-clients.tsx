@@ -6,7 +6,7 @@ import type { PageContext } from "../../page-context.ts";
 import type { OidcClient, ClientSecretInfo } from "../../../src/oidc/clients.ts";
 import type { BackchannelStatus } from "../../../src/oidc/backchannel-logout.ts";
 import type { Page } from "../../../src/admin/pagination.ts";
-import { AdminLayout, Csrf, EmptyState, Field, FormErrors, formatDateTime, PageHeader, Pager, Toggle } from "./admin-shell.tsx";
+import { AdminLayout, Csrf, EmptyState, Field, formatDateTime, FormErrors, GroupCheckboxes, PageHeader, Pager, Toggle } from "./admin-shell.tsx";
 
 export type ClientListRow = { id: string; name: string; callbackURLs: string[]; isPublic: boolean; isGroupRestricted: boolean; allowedUserGroups: { friendlyName: string }[] };
 
@@ -297,17 +297,7 @@ export function AllowedGroupsSection(p: { ctx: PageContext; client: OidcClient; 
                 No groups yet. <a href="/settings/admin/user-groups">Create a group</a>, or unrestrict the app.
               </p>
             ) : (
-              <div class="check-grid">
-                {p.groups.map((g) => (
-                  <label class="checkbox">
-                    <input type="checkbox" name="userGroupIds" value={g.id} checked={allowed.has(g.id)} />
-                    <span>
-                      <span safe>{g.friendlyName}</span>
-                      <span class="hint mono" safe>{g.name}</span>
-                    </span>
-                  </label>
-                ))}
-              </div>
+              <GroupCheckboxes groups={p.groups} selected={allowed} />
             )}
             {p.groups.length ? (
               <div class="form-actions">

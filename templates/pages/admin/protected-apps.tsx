@@ -2,7 +2,7 @@
 import type { PageContext } from "../../page-context.ts";
 import { IDENTITY_HEADERS, type ProtectedApp } from "../../../src/forward-auth/protected-apps.ts";
 import { caddySnippet, nginxSnippet, traefikSnippet } from "../../../src/forward-auth/proxy-snippets.ts";
-import { AdminLayout, Csrf, EmptyState, Field, FormErrors, PageHeader, Toggle } from "./admin-shell.tsx";
+import { AdminLayout, Csrf, EmptyState, Field, FormErrors, GroupCheckboxes, PageHeader, Toggle } from "./admin-shell.tsx";
 
 const BASE = "/settings/admin/protected-apps";
 
@@ -230,17 +230,7 @@ export function AppGroupsSection(p: { ctx: PageContext; app: ProtectedApp; allow
               </p>
             ) : (
               <>
-                <div class="check-grid">
-                  {p.groups.map((g) => (
-                    <label class="checkbox">
-                      <input type="checkbox" name="userGroupIds" value={g.id} checked={allowed.has(g.id)} />
-                      <span>
-                        <span safe>{g.friendlyName}</span>
-                        <span class="hint mono" safe>{g.name}</span>
-                      </span>
-                    </label>
-                  ))}
-                </div>
+                <GroupCheckboxes groups={p.groups} selected={allowed} />
                 <div class="form-actions">
                   <button type="submit" class="btn btn-secondary">Save allowed groups</button>
                 </div>

@@ -2,7 +2,7 @@
 import type { PageContext } from "../../page-context.ts";
 import type { UserDto } from "../../../src/admin/user-admin.ts";
 import type { Page } from "../../../src/admin/pagination.ts";
-import { AdminLayout, ClaimRows, Csrf, EmptyState, Field, FormErrors, formatDateTime, PageHeader, Pager, Toggle } from "./admin-shell.tsx";
+import { AdminLayout, ClaimRows, Csrf, EmptyState, Field, formatDateTime, FormErrors, GroupCheckboxes, PageHeader, Pager, Toggle } from "./admin-shell.tsx";
 import { EmailLoginCodeSection } from "./email-settings.tsx";
 import { ProfilePictureSection as SharedProfilePictureSection } from "../../components/profile-picture.tsx";
 
@@ -147,17 +147,7 @@ export function UserForm(p: { ctx: PageContext; action: string; values: UserForm
             No groups yet. <a href="/settings/admin/user-groups">Create one</a> to restrict which apps people may use.
           </p>
         ) : (
-          <div class="check-grid">
-            {p.groups.map((g) => (
-              <label class="checkbox">
-                <input type="checkbox" name="userGroupIds" value={g.id} checked={selected.has(g.id)} />
-                <span>
-                  <span safe>{g.friendlyName}</span>
-                  <span class="hint mono" safe>{g.name}</span>
-                </span>
-              </label>
-            ))}
-          </div>
+          <GroupCheckboxes groups={p.groups} selected={selected} />
         )}
         {e.userGroupIds ? <p class="error-text" safe>{e.userGroupIds}</p> : ""}
       </fieldset>
