@@ -2,19 +2,24 @@
 export interface TextFieldProps {
   name: string;
   label: string;
-  value?: string | null;
+  value?: string | number | null;
   error?: string;
   hint?: string;
-  type?: "text" | "email";
+  type?: string;
   autocomplete?: string;
   required?: boolean;
   disabled?: boolean;
   maxlength?: number;
   autofocus?: boolean;
+  placeholder?: string;
+  min?: string;
+  max?: string;
+  /** The input's id is `<idPrefix>-<name>` (admin forms use "f"). */
+  idPrefix?: string;
 }
 
 export function TextField(p: TextFieldProps): JSX.Element {
-  const id = `field-${p.name}`;
+  const id = `${p.idPrefix ?? "field"}-${p.name}`;
   const describedBy = [p.error ? `${id}-error` : "", p.hint ? `${id}-hint` : ""].filter(Boolean).join(" ") || undefined;
   return (
     <div class="field">
@@ -26,10 +31,13 @@ export function TextField(p: TextFieldProps): JSX.Element {
         id={id}
         name={p.name}
         type={p.type ?? "text"}
-        value={p.value ?? ""}
+        value={p.value === null || p.value === undefined ? "" : String(p.value)}
         autocomplete={p.autocomplete}
         required={p.required}
+        placeholder={p.placeholder}
         disabled={p.disabled}
+        min={p.min}
+        max={p.max}
         maxlength={p.maxlength ? String(p.maxlength) : undefined}
         autofocus={p.autofocus}
         aria-invalid={p.error ? "true" : undefined}

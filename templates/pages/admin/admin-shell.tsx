@@ -1,5 +1,6 @@
 /** The administration shell: page header, section tabs, and small form/list building blocks. */
 import { Layout } from "../../layout.tsx";
+import { TextField, type TextFieldProps } from "../../components/text-field.tsx";
 import type { PageContext } from "../../page-context.ts";
 
 const TABS: [string, string][] = [
@@ -53,49 +54,9 @@ export function PageHeader(p: { title: string; lead?: string; back?: { href: str
   );
 }
 
-/** A labelled input with its inline error. */
-export function Field(p: {
-  name: string;
-  label: string;
-  value?: string | number | null;
-  error?: string;
-  hint?: string;
-  type?: string;
-  required?: boolean;
-  placeholder?: string;
-  disabled?: boolean;
-  min?: string;
-  max?: string;
-  maxlength?: number;
-  autofocus?: boolean;
-}): JSX.Element {
-  const id = `f-${p.name}`;
-  const describedBy = [p.error ? `${id}-error` : "", p.hint ? `${id}-hint` : ""].filter(Boolean).join(" ") || undefined;
-  return (
-    <div class="field">
-      <label for={id}>
-        <span safe>{p.label}</span>
-        {p.required ? "" : <span class="optional"> (optional)</span>}
-      </label>
-      <input
-        id={id}
-        name={p.name}
-        type={p.type ?? "text"}
-        value={p.value === null || p.value === undefined ? "" : String(p.value)}
-        required={p.required}
-        placeholder={p.placeholder}
-        disabled={p.disabled}
-        min={p.min}
-        max={p.max}
-        maxlength={p.maxlength ? String(p.maxlength) : undefined}
-        autofocus={p.autofocus}
-        aria-invalid={p.error ? "true" : undefined}
-        aria-describedby={describedBy}
-      />
-      {p.error ? <p class="error-text" id={`${id}-error`} safe>{p.error}</p> : ""}
-      {p.hint ? <p class="hint" id={`${id}-hint`} safe>{p.hint}</p> : ""}
-    </div>
-  );
+/** A labelled input with its inline error (the shared TextField, with admin ids `f-<name>`). */
+export function Field(p: Omit<TextFieldProps, "idPrefix">): JSX.Element {
+  return <TextField {...p} idPrefix="f" />;
 }
 
 export function Toggle(p: { name: string; label: string; checked: boolean; hint?: string; disabled?: boolean; error?: string; value?: string }): JSX.Element {
