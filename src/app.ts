@@ -32,6 +32,11 @@ export interface App {
   web: WebDeps;
   /** Every mounted route (method, Elysia path): the fuzz test walks them all. */
   routes: { method: string; path: string }[];
+  /**
+   * Renders a GET of `path` that is the same for every request (src/http/prerendered.ts): the route's
+   * response with the security headers, without request id, budgets or access log.
+   */
+  render(path: string): Promise<Response>;
 }
 
 export async function createApp(deps: Deps): Promise<App> {
@@ -99,5 +104,18 @@ export async function createApp(deps: Deps): Promise<App> {
     return response;
   }
 
-  return { handle, web, routes: elysia.routes.map((r) => ({ method: r.method, path: r.path })) };
+  async function render(path: string): Promise<Response> {
+    const request = new Request(new URL(path, deps.config.appUrl));
+    let response: Response;
+    try {
+      response = await handler(request);
+    } catch (error) {
+      response = errorToResponse(web, assets, request, error);
+    }
+    response = new Response(response.body, response);
+    applySecurityHeaders(response.headers, deps.config);
+    return response;
+  }
+
+  return { handle, web, render, routes: elysia.routes.map((r) => ({ method: r.method, path: r.path })) };
 }

@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import type { Server } from "bun";
 import { createApp } from "../app.ts";
 import { openGeolocator, scheduleAuditJobs } from "../audit/audit-jobs.ts";
 import { createScheduler } from "../lib/scheduler.ts";
@@ -9,6 +10,7 @@ import { acquireServerLock } from "../db/server-lock.ts";
 import { runApiKeyExpiryJob } from "../mail/emails.ts";
 import { startEmailWorker, stopEmailWorker } from "../mail/outbox.ts";
 import { openRuntime } from "../runtime.ts";
+import { servePrerendered } from "../http/prerendered.ts";
 import type { CliEnv } from "./cli-env.ts";
 
 /** How long in-flight requests may take to finish after SIGTERM (systemd's TimeoutStopSec is 30 s). */
@@ -37,13 +39,9 @@ export async function serve(env: CliEnv): Promise<number> {
   // Delivers queued email (also what a previous run left queued); API key expiry warnings daily.
   startEmailWorker(deps);
   scheduler.every("email-api-key-expiry", 24 * 3600 * 1000, () => runApiKeyExpiryJob(deps), { runAtStart: true });
-  const server = Bun.serve({
-    port: config.port,
-    hostname: config.host,
-    maxRequestBodySize: 8 * 1024 * 1024,
-    idleTimeout: 30,
-    fetch: (request, srv) => app.handle(request, srv.requestIP(request)?.address ?? null),
-  });
+  const fetch = (request: Request, srv: Server<undefined>) => app.handle(request, srv.requestIP(request)?.address ?? null);
+  const server = Bun.serve({ port: config.port, hostname: config.host, maxRequestBodySize: 8 * 1024 * 1024, idleTimeout: 30, fetch });
+  const stopPrerendering = await servePrerendered(server, app, fetch);
   log.info(`Latchkey is listening on ${config.host}:${server.port}; open ${config.appUrl}`);
 
   return await new Promise<number>((resolve) => {
@@ -58,6 +56,7 @@ export async function serve(env: CliEnv): Promise<number> {
         log.warn(`requests still running after ${SHUTDOWN_GRACE_MS / 1000} s: closing their connections`);
         await server.stop(true);
       }
+      stopPrerendering();
       await scheduler.stop();
       stopEmailWorker(runtime.db);
       runtime.close();

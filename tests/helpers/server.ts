@@ -11,9 +11,12 @@
  *   refuses IP addresses.
  * - `opts.clock`: "system" (default; real time, as a browser needs) or "fixed" (deps.clock is a
  *   FixedClock the test advances).
- * - The socket address is passed to app.handle like `latchkey serve` does.
+ * - The socket address is passed to app.handle like `latchkey serve` does, and discovery/JWKS are static
+ *   routes like there (src/http/prerendered.ts).
  */
+import type { Server } from "bun";
 import { createApp, type App } from "../../src/app.ts";
+import { servePrerendered } from "../../src/http/prerendered.ts";
 import { systemClock, type FixedClock } from "../../src/lib/clock.ts";
 import { makeTestDeps, type TestDeps } from "./test-deps.ts";
 
@@ -27,21 +30,21 @@ export interface TestServer {
 
 export async function startTestServer(env: Record<string, string> = {}, opts: { clock?: "system" | "fixed" } = {}): Promise<TestServer> {
   let app: App | null = null;
-  const server = Bun.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    fetch: (request, srv) => (app ? app.handle(request, srv.requestIP(request)?.address ?? null) : new Response("starting", { status: 503 })),
-  });
+  const fetch = (request: Request, srv: Server<undefined>) => (app ? app.handle(request, srv.requestIP(request)?.address ?? null) : new Response("starting", { status: 503 }));
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch });
   const url = `http://localhost:${server.port}`;
   const deps = makeTestDeps({ APP_URL: url, ...env });
   if ((opts.clock ?? "system") === "system") (deps as { clock: FixedClock | typeof systemClock }).clock = systemClock;
   app = await createApp(deps);
+  // Discovery and JWKS as static routes, as `latchkey serve` does.
+  const stopPrerendering = await servePrerendered(server, app, fetch);
   return {
     url,
     port: server.port!,
     deps,
     app,
     async stop() {
+      stopPrerendering();
       await server.stop(true);
       deps.cleanup();
     },
