@@ -2,17 +2,21 @@
  * Reading the audit log: a person's own events, the administrators' filtered log, CSV export and
  * retention. Rows become views with the event in plain words, the device from the user agent and
  * the location; the HTTP layer only renders them.
- * - Pagination is a bounded offset (page ≤ MAX_PAGE); filters are indexed (migration 0006).
+ * - Pages are numbered (Pocket ID's API); every filter has an index in list order (0006, 0010) and a
+ *   page reads only its own rows (src/db/audit-logs.ts). Filtered totals are counted up to a bound.
+ * - The user filter takes an id or a username (the page's text field when there are many users).
  * - CSV cells that a spreadsheet would run as a formula (= + - @, tab, CR) get a leading '.
  */
 import type { Database } from "bun:sqlite";
-import { countAuditLogs, deleteAuditLogsBefore, listAuditLogs, type AuditLogFilter, type AuditLogListRow } from "../db/audit-logs.ts";
+import { deleteAuditLogsBefore, iterateAuditLogs, pageAuditLogs, type AuditLogFilter, type AuditLogListRow } from "../db/audit-logs.ts";
+import { findUserByUsername } from "../db/user-admin.ts";
+import { findUserById } from "../db/users.ts";
 import { AppError } from "../errors.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { describeEvent, type EventDescription } from "./event-labels.ts";
 import { describeDevice } from "./user-agent.ts";
 
-export const MAX_PAGE = 1000;
+export const MAX_PAGE = 1_000_000;
 export const DEFAULT_PAGE_SIZE = 25;
 
 export interface AuditEntry {
@@ -36,8 +40,10 @@ export interface AuditPage {
   entries: AuditEntry[];
   page: number;
   limit: number;
+  /** Exact, or a lower bound when `more` (a filtered log counted up to a bound). */
   totalItems: number;
   totalPages: number;
+  more: boolean;
 }
 
 function parseData(text: string): Record<string, unknown> {
@@ -121,7 +127,8 @@ export function parseAuditQuery(query: Record<string, unknown>): { filter: Audit
   if (values.user) filter.userId = values.user.slice(0, 64);
   if (values.event) filter.event = values.event;
   if (values.client) filter.client = values.client.slice(0, 200);
-  if (values.ip) filter.ip = values.ip;
+  // The server records addresses in lowercase (IPv6 hex digits), and matches them exactly.
+  if (values.ip) filter.ip = values.ip.toLowerCase();
   if (values.from) filter.from = dayStart(values.from, "from");
   if (values.to) filter.to = dayStart(values.to, "to") + 86400;
   const pageRaw = Number(pick(query, "page", "pagination[page]") ?? 1);
@@ -132,9 +139,18 @@ export function parseAuditQuery(query: Record<string, unknown>): { filter: Audit
 }
 
 export function listAuditEntries(db: Database, filter: AuditLogFilter, page: number, limit: number): AuditPage {
-  const totalItems = countAuditLogs(db, filter);
-  const rows = listAuditLogs(db, filter, limit, (page - 1) * limit);
-  return { entries: rows.map(toAuditEntry), page, limit, totalItems, totalPages: Math.max(1, Math.ceil(totalItems / limit)) };
+  const { rows, total, more } = pageAuditLogs(db, filter, limit, (page - 1) * limit);
+  return { entries: rows.map(toAuditEntry), page, limit, totalItems: total, totalPages: Math.max(1, Math.ceil(total / limit)), more };
+}
+
+/**
+ * The user filter names a user by id (links, Pocket ID's `filters[userId]`) or by username (the text
+ * field). Returns the filter with the id, and the user found (null: an unknown name matches nothing).
+ */
+export function resolveUserFilter(db: Database, filter: AuditLogFilter): { filter: AuditLogFilter; user: { id: string; username: string } | null } {
+  if (!filter.userId) return { filter, user: null };
+  const user = findUserById(db, filter.userId) ?? findUserByUsername(db, filter.userId.replace(/^@/, ""));
+  return { filter: user ? { ...filter, userId: user.id } : filter, user: user ? { id: user.id, username: user.username } : null };
 }
 
 /** Pocket ID's AuditLogDto shape for the REST API. */
@@ -162,22 +178,17 @@ export function csvCell(value: string | number | null | undefined): string {
 
 export const CSV_EXPORT_LIMIT = 100_000;
 
-/** The filtered log as CSV (newest first, at most CSV_EXPORT_LIMIT rows), with a header row. */
+/** The filtered log as CSV (newest first, at most CSV_EXPORT_LIMIT rows), with a header row; one query, read row by row. */
 export function auditCsv(db: Database, filter: AuditLogFilter): string {
   const header = ["time_utc", "event", "description", "details", "user", "ip_address", "country", "city", "device", "user_agent"];
   const lines = [header.map(csvCell).join(",")];
-  const batch = 1000;
-  for (let offset = 0; offset < CSV_EXPORT_LIMIT; offset += batch) {
-    const rows = listAuditLogs(db, filter, batch, offset);
-    for (const row of rows) {
-      const e = toAuditEntry(row);
-      lines.push(
-        [new Date(e.createdAt * 1000).toISOString(), e.event, e.description.title, e.description.detail, e.username, e.ipAddress, e.country, e.city, e.device, row.user_agent]
-          .map(csvCell)
-          .join(","),
-      );
-    }
-    if (rows.length < batch) break;
+  for (const row of iterateAuditLogs(db, filter, CSV_EXPORT_LIMIT)) {
+    const e = toAuditEntry(row);
+    lines.push(
+      [new Date(e.createdAt * 1000).toISOString(), e.event, e.description.title, e.description.detail, e.username, e.ipAddress, e.country, e.city, e.device, row.user_agent]
+        .map(csvCell)
+        .join(","),
+    );
   }
   return lines.join("\r\n") + "\r\n";
 }

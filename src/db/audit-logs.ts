@@ -1,3 +1,15 @@
+/**
+ * The audit log's rows. Lists are newest first, ties (same second) in insertion order newest first
+ * (created_at DESC, rowid DESC), and stay fast at a million rows (issue 6):
+ * - one filter leads: the most selective one present (user, exact IP, app, event, IP prefix, dates) is
+ *   written so its index can serve it in list order; the others carry a unary `+`, which keeps the
+ *   planner off their indexes, and are checked on the few rows the lead finds;
+ * - a page's rowids are found on the covering index first and only those rows are read and joined
+ *   to their users (a deep OFFSET skips index entries, not rows and joins);
+ * - the app filter (name or client id) merges two index walks, each already in list order;
+ * - without filters the total is exact (a b-tree count); with any it is counted up to
+ *   max(AUDIT_COUNT_BOUND, the end of this page) + 1, and `more` says the total is a lower bound.
+ */
 import type { Database, SQLQueryBindings } from "bun:sqlite";
 
 export type AuditLogRow = {
@@ -20,12 +32,29 @@ export interface AuditLogFilter {
   event?: string;
   /** Matches data.clientName or data.clientId. */
   client?: string;
-  /** Exact address, or a prefix when it ends with "*" (e.g. "203.0.113.*"). */
+  /** Exact address, or a prefix when it ends with "*" (e.g. "203.0.113.*"); compared as stored (case matters). */
   ip?: string;
   /** Unix seconds, inclusive. */
   from?: number;
   /** Unix seconds, exclusive. */
   to?: number;
+}
+
+/** Above this many matches a filtered total is a lower bound (counting on would cost a walk over them all). */
+export const AUDIT_COUNT_BOUND = 10_000;
+
+/**
+ * An IP prefix (a range of addresses, so its index is not in time order) with at most this many
+ * matches is read off the IP index and sorted; a broader one walks the time index, checking each row,
+ * which finds a shallow page at once (deep pages of a broad prefix cost in proportion to their depth).
+ */
+const IP_PREFIX_SORT_LIMIT = 50_000;
+
+export interface AuditLogPage {
+  rows: AuditLogListRow[];
+  /** Exact, or bound + 1 when `more`. */
+  total: number;
+  more: boolean;
 }
 
 export function insertAuditLog(db: Database, row: AuditLogRow): void {
@@ -35,28 +64,74 @@ export function insertAuditLog(db: Database, row: AuditLogRow): void {
   ).run(row.id, row.created_at, row.event, row.user_id, row.ip_address, row.user_agent, row.data, row.country, row.city);
 }
 
-function whereOf(f: AuditLogFilter): { sql: string; params: SQLQueryBindings[] } {
+type Lead = "user" | "ip" | "client" | "event" | "ipPrefix" | "time";
+
+function isFiltered(f: AuditLogFilter): boolean {
+  return Boolean(f.userId || f.event || f.client || f.ip) || f.from !== undefined || f.to !== undefined;
+}
+
+/** The filter whose index drives the query: the likeliest to be selective first. */
+function leadOf(f: AuditLogFilter): Lead {
+  if (f.userId) return "user";
+  if (f.ip && !f.ip.endsWith("*")) return "ip";
+  if (f.client) return "client";
+  if (f.event) return "event";
+  if (f.ip) return "ipPrefix";
+  return "time";
+}
+
+/**
+ * "203.0.113.*" → the index range [lo, hi) holding exactly the addresses that start with the prefix
+ * (the prefix with its last character incremented is the first text past them all); null for an
+ * empty prefix ("*": any recorded address) or one that is not plain ASCII, which is compared directly.
+ */
+function prefixRange(prefix: string): { lo: string; hi: string } | null {
+  if (!prefix || !/^[\x20-\x7e]+$/.test(prefix)) return null;
+  return { lo: prefix, hi: prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1) };
+}
+
+/**
+ * The WHERE terms. `indexed` lists the filters that may use their index (the lead); every other one
+ * is written with a unary `+`. The app filter is left out when `clientArm` picks one side of the union.
+ */
+function termsOf(f: AuditLogFilter, indexed: Set<Lead>, clientArm?: "clientName" | "clientId"): { parts: string[]; params: SQLQueryBindings[] } {
   const parts: string[] = [];
   const params: SQLQueryBindings[] = [];
+  const ix = (lead: Lead) => (indexed.has(lead) ? "" : "+");
   if (f.userId) {
-    parts.push("a.user_id = ?");
+    parts.push(`${ix("user")}a.user_id = ?`);
     params.push(f.userId);
   }
   if (f.event) {
-    parts.push("a.event = ?");
+    parts.push(`${ix("event")}a.event = ?`);
     params.push(f.event);
   }
   if (f.client) {
-    parts.push("(json_extract(a.data, '$.clientName') = ? OR json_extract(a.data, '$.clientId') = ?)");
-    params.push(f.client, f.client);
+    if (clientArm) {
+      parts.push(`json_extract(a.data, '$.${clientArm}') = ?`);
+      params.push(f.client);
+    } else {
+      parts.push("(+json_extract(a.data, '$.clientName') = ? OR +json_extract(a.data, '$.clientId') = ?)");
+      params.push(f.client, f.client);
+    }
   }
   if (f.ip) {
-    if (f.ip.endsWith("*")) {
-      parts.push("a.ip_address LIKE ? ESCAPE '\\'");
-      params.push(f.ip.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`) + "%");
-    } else {
-      parts.push("a.ip_address = ?");
+    if (!f.ip.endsWith("*")) {
+      parts.push(`${ix("ip")}a.ip_address = ?`);
       params.push(f.ip);
+    } else {
+      const prefix = f.ip.slice(0, -1);
+      const range = prefixRange(prefix);
+      const p = ix("ipPrefix");
+      if (range) {
+        parts.push(`${p}a.ip_address >= ? AND ${p}a.ip_address < ?`);
+        params.push(range.lo, range.hi);
+      } else if (prefix) {
+        parts.push("substr(a.ip_address, 1, length(?)) = ?");
+        params.push(prefix, prefix);
+      } else {
+        parts.push(`${p}a.ip_address IS NOT NULL`);
+      }
     }
   }
   if (f.from !== undefined) {
@@ -67,24 +142,86 @@ function whereOf(f: AuditLogFilter): { sql: string; params: SQLQueryBindings[] }
     parts.push("a.created_at < ?");
     params.push(f.to);
   }
-  return { sql: parts.length ? `WHERE ${parts.join(" AND ")}` : "", params };
+  return { parts, params };
 }
 
-/** Newest first; ties (same second) in insertion order, newest first, so pages never overlap. */
-export function listAuditLogs(db: Database, filter: AuditLogFilter, limit: number, offset: number): AuditLogListRow[] {
-  const w = whereOf(filter);
-  return db
-    .query<AuditLogListRow, SQLQueryBindings[]>(
-      `SELECT a.*, u.username AS username, u.display_name AS display_name
-       FROM audit_logs a LEFT JOIN users u ON u.id = a.user_id
-       ${w.sql} ORDER BY a.created_at DESC, a.rowid DESC LIMIT ? OFFSET ?`,
-    )
-    .all(...w.params, limit, offset);
+/**
+ * `SELECT rid, t` of the matching rows; with `ordered`, newest first (each lead's index is already in
+ * that order, so a LIMIT stops the walk early). `walk` makes an IP prefix scan the time index instead
+ * of reading its range off the IP index and sorting it.
+ */
+function matching(f: AuditLogFilter, opts: { ordered: boolean; walk?: boolean }): { sql: string; params: SQLQueryBindings[] } {
+  const lead = leadOf(f);
+  const order = opts.ordered ? " ORDER BY t DESC, rid DESC" : "";
+  const select = "SELECT a.rowid AS rid, a.created_at AS t FROM audit_logs a";
+  const where = (t: { parts: string[] }) => (t.parts.length ? ` WHERE ${t.parts.join(" AND ")}` : "");
+  if (lead === "client") {
+    // Merged in order (MERGE (UNION)); a row naming the app both ways appears once.
+    const byName = termsOf(f, new Set(), "clientName");
+    const byId = termsOf(f, new Set(), "clientId");
+    return { sql: `${select}${where(byName)} UNION ${select}${where(byId)} ORDER BY t DESC, rid DESC`, params: [...byName.params, ...byId.params] };
+  }
+  const t = termsOf(f, new Set(lead === "ipPrefix" && opts.walk ? [] : [lead]));
+  return { sql: `${select}${where(t)}${order}`, params: t.params };
 }
 
-export function countAuditLogs(db: Database, filter: AuditLogFilter): number {
-  const w = whereOf(filter);
-  return db.query<{ n: number }, SQLQueryBindings[]>(`SELECT COUNT(*) AS n FROM audit_logs a ${w.sql}`).get(...w.params)!.n;
+/** How many rows match, counted up to `bound` (exact when there is no filter or no bound). */
+export function countAuditLogs(db: Database, filter: AuditLogFilter, bound = Infinity): number {
+  if (!isFiltered(filter)) return db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM audit_logs").get()!.n;
+  const m = matching(filter, { ordered: leadOf(filter) === "client" });
+  const limit = Number.isFinite(bound) ? bound : -1;
+  return db.query<{ n: number }, SQLQueryBindings[]>(`SELECT COUNT(*) AS n FROM (${m.sql} LIMIT ?)`).get(...m.params, limit)!.n;
+}
+
+/** The rows `LIMIT ? OFFSET ?` (or `LIMIT ?` alone) picks from `m`, read in list order with their users. */
+function rowsQuery(m: { sql: string; params: SQLQueryBindings[] }, limit: number, offset?: number): { sql: string; params: SQLQueryBindings[] } {
+  return {
+    sql: `SELECT a.*, u.username AS username, u.display_name AS display_name
+       FROM (${m.sql} LIMIT ?${offset === undefined ? "" : " OFFSET ?"}) p JOIN audit_logs a ON a.rowid = p.rid LEFT JOIN users u ON u.id = a.user_id
+       ORDER BY p.t DESC, p.rid DESC`,
+    params: offset === undefined ? [...m.params, limit] : [...m.params, limit, offset],
+  };
+}
+
+/** Whether an IP-prefix filter walks the time index, given how many rows match (`more`: at least that many). */
+function walksTime(filter: AuditLogFilter, matches: number, more: boolean): boolean {
+  return leadOf(filter) === "ipPrefix" && (more || matches > IP_PREFIX_SORT_LIMIT);
+}
+
+function planPage(db: Database, filter: AuditLogFilter, limit: number, offset: number): { total: number; more: boolean; query: { sql: string; params: SQLQueryBindings[] } | null } {
+  let total: number;
+  let more = false;
+  if (!isFiltered(filter)) {
+    total = countAuditLogs(db, filter);
+  } else {
+    const bound = Math.max(AUDIT_COUNT_BOUND, offset + limit);
+    total = countAuditLogs(db, filter, bound + 1);
+    more = total > bound;
+  }
+  if (offset >= total) return { total, more, query: null };
+  return { total, more, query: rowsQuery(matching(filter, { ordered: true, walk: walksTime(filter, total, more) }), limit, offset) };
+}
+
+/** One page of the filtered log with its (possibly bounded) total. */
+export function pageAuditLogs(db: Database, filter: AuditLogFilter, limit: number, offset: number): AuditLogPage {
+  const { total, more, query } = planPage(db, filter, limit, offset);
+  const rows = query ? db.query<AuditLogListRow, SQLQueryBindings[]>(query.sql).all(...query.params) : [];
+  return { rows, total, more };
+}
+
+/** SQLite's plan for the query behind pageAuditLogs (for tests and diagnosis); [] when the page is past the end. */
+export function explainAuditPage(db: Database, filter: AuditLogFilter, limit: number, offset: number): string[] {
+  const { query } = planPage(db, filter, limit, offset);
+  if (!query) return [];
+  return db.query<{ detail: string }, SQLQueryBindings[]>(`EXPLAIN QUERY PLAN ${query.sql}`).all(...query.params).map((r) => r.detail);
+}
+
+/** The filtered log, newest first, at most `max` rows, read one at a time (CSV export). */
+export function* iterateAuditLogs(db: Database, filter: AuditLogFilter, max: number): Generator<AuditLogListRow> {
+  const probe = IP_PREFIX_SORT_LIMIT + 1;
+  const walk = leadOf(filter) === "ipPrefix" && walksTime(filter, countAuditLogs(db, filter, probe), false);
+  const query = rowsQuery(matching(filter, { ordered: true, walk }), max);
+  yield* db.query<AuditLogListRow, SQLQueryBindings[]>(query.sql).iterate(...query.params);
 }
 
 export function listAuditLogsOfUser(db: Database, userId: string, limit: number, offset: number): AuditLogRow[] {
@@ -96,24 +233,45 @@ export function deleteAuditLogsBefore(db: Database, before: number): number {
   return db.query("DELETE FROM audit_logs WHERE created_at < ?").run(before).changes;
 }
 
+/**
+ * The distinct values of an indexed expression, in index order, by hopping from one value to the next
+ * (a few index seeks per value, not a scan of every row); at most `limit`.
+ */
+function distinctValues(db: Database, expr: string, limit: number): string[] {
+  return db
+    .query<{ v: string }, [number]>(
+      `WITH RECURSIVE d(v) AS (
+         SELECT (SELECT min(${expr}) FROM audit_logs)
+         UNION ALL
+         SELECT (SELECT min(${expr}) FROM audit_logs WHERE ${expr} > d.v) FROM d WHERE d.v IS NOT NULL
+       )
+       SELECT v FROM d WHERE v IS NOT NULL LIMIT ?`,
+    )
+    .all(Number.isFinite(limit) ? limit : -1)
+    .map((r) => String(r.v));
+}
+
 /** Distinct event names present in the log (filter options). */
 export function listAuditEventNames(db: Database): string[] {
-  return db.query<{ event: string }, []>("SELECT DISTINCT event FROM audit_logs ORDER BY event").all().map((r) => r.event);
+  return distinctValues(db, "event", Infinity);
 }
 
-/** Distinct client names present in the log (filter options, Pocket ID's /audit-logs/filters/client-names). */
-export function listAuditClientNames(db: Database): string[] {
-  return db
-    .query<{ name: string }, []>("SELECT DISTINCT json_extract(data, '$.clientName') AS name FROM audit_logs WHERE json_extract(data, '$.clientName') IS NOT NULL ORDER BY name")
-    .all()
-    .map((r) => String(r.name));
+/** Distinct client names present in the log (filter options, Pocket ID's /audit-logs/filters/client-names); at most `limit`. */
+export function listAuditClientNames(db: Database, limit = Infinity): string[] {
+  return distinctValues(db, "json_extract(data, '$.clientName')", limit);
 }
 
-/** Users that appear in the log (filter options). */
-export function listAuditUsers(db: Database): { id: string; username: string; display_name: string }[] {
-  return db
-    .query<{ id: string; username: string; display_name: string }, []>(
-      "SELECT u.id, u.username, u.display_name FROM users u WHERE EXISTS (SELECT 1 FROM audit_logs a WHERE a.user_id = u.id) ORDER BY u.username",
-    )
-    .all();
+/**
+ * Users that appear in the log, by username (filter options). With a `limit`, at most that many (the
+ * first by id, then sorted), found by hopping along the user index; without one, every such user
+ * (Pocket ID's /audit-logs/filters/users), which at a million users is a long answer.
+ */
+export function listAuditUsers(db: Database, limit = Infinity): { id: string; username: string; display_name: string }[] {
+  type U = { id: string; username: string; display_name: string };
+  if (!Number.isFinite(limit)) {
+    return db.query<U, []>("SELECT u.id, u.username, u.display_name FROM users u WHERE EXISTS (SELECT 1 FROM audit_logs a WHERE a.user_id = u.id) ORDER BY u.username").all();
+  }
+  const ids = distinctValues(db, "user_id", limit);
+  if (!ids.length) return [];
+  return db.query<U, [string]>("SELECT u.id, u.username, u.display_name FROM users u WHERE u.id IN (SELECT value FROM json_each(?)) ORDER BY u.username").all(JSON.stringify(ids));
 }

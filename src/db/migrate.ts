@@ -13,6 +13,7 @@ import m0006 from "./migrations/0006_audit_log.sql" with { type: "text" };
 import m0007 from "./migrations/0007_forward_auth.sql" with { type: "text" };
 import m0008 from "./migrations/0008_email.sql" with { type: "text" };
 import m0009 from "./migrations/0009_user_list_indexes.sql" with { type: "text" };
+import m0010 from "./migrations/0010_audit_log_scale.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -29,6 +30,7 @@ export const MIGRATIONS: Migration[] = [
   { version: 7, name: "forward_auth", sql: m0007 },
   { version: 8, name: "email", sql: m0008 },
   { version: 9, name: "user_list_indexes", sql: m0009 },
+  { version: 10, name: "audit_log_scale", sql: m0010 },
 ];
 
 export class MigrationError extends Error {

@@ -3,15 +3,19 @@
  * /settings/audit-log/global (everyone's, with filters and CSV export).
  * - Pagination and filters swap only #audit-list (htmx); without JavaScript they are plain links/GETs.
  * - Times are rendered as <time datetime=ISO> in UTC and localised by static/js/audit-log.js.
+ * - The user and app filters are menus for a short list and text fields when the route passes none
+ *   (too many to list); a filtered total past the count bound reads "More than 10,000 events".
  */
 import { Layout } from "../layout.tsx";
 import type { PageContext } from "../page-context.ts";
 import type { AuditEntry, AuditFilterValues, AuditPage } from "../../src/audit/audit-queries.ts";
 
 export interface FilterOptions {
-  users: { id: string; username: string; display_name: string }[];
+  /** null: too many to list, the filter is a text field (username). */
+  users: { id: string; username: string; display_name: string }[] | null;
   events: { value: string; label: string }[];
-  clients: string[];
+  /** null: too many to list, the filter is a text field (app name or client ID). */
+  clients: string[] | null;
 }
 
 function utcText(seconds: number): string {
@@ -77,6 +81,14 @@ export function exportHrefOf(values: Partial<AuditFilterValues>): string {
   return `/settings/audit-log/global.csv${queryString(values)}`;
 }
 
+const num = (n: number) => n.toLocaleString("en");
+
+/** "1,204 events · page 2 of 49", or past the count bound "More than 10,000 events · page 2". */
+function pagerText(page: AuditPage): string {
+  if (page.more) return `More than ${num(page.totalItems - 1)} events · page ${num(page.page)}`;
+  return `${num(page.totalItems)} event${page.totalItems === 1 ? "" : "s"} · page ${num(page.page)} of ${num(page.totalPages)}`;
+}
+
 function AuditPager({ base, page, values }: { base: string; page: AuditPage; values: Partial<AuditFilterValues> }): JSX.Element {
   const link = (n: number, label: string) => {
     const href = base + queryString(values, n);
@@ -93,7 +105,7 @@ function AuditPager({ base, page, values }: { base: string; page: AuditPage; val
   );
   return (
     <div class="pager">
-      <span class="muted small" safe>{`${page.totalItems} event${page.totalItems === 1 ? "" : "s"} · page ${page.page} of ${page.totalPages}`}</span>
+      <span class="muted small" safe>{pagerText(page)}</span>
       <div class="row tight">
         {page.page > 1 ? link(page.page - 1, "Newer") : off("Newer")}
         {page.page < page.totalPages ? link(page.page + 1, "Older") : off("Older")}
@@ -180,7 +192,24 @@ function Select(p: { name: string; label: string; value: string; options: { valu
   );
 }
 
-export function GlobalAuditLogPage(p: { ctx: PageContext; page: AuditPage; values: AuditFilterValues; options: FilterOptions; errors?: Record<string, string> }): JSX.Element {
+function TextFilter(p: { name: string; label: string; value: string; placeholder: string }): JSX.Element {
+  return (
+    <div class="field">
+      <label for={`f-${p.name}`} safe>{p.label}</label>
+      <input id={`f-${p.name}`} type="search" name={p.name} value={p.value} placeholder={p.placeholder} autocomplete="off" spellcheck="false" />
+    </div>
+  );
+}
+
+export function GlobalAuditLogPage(p: {
+  ctx: PageContext;
+  page: AuditPage;
+  values: AuditFilterValues;
+  /** The user the filter named (by id or username), shown by username in the text field. */
+  user?: { id: string; username: string } | null;
+  options: FilterOptions;
+  errors?: Record<string, string>;
+}): JSX.Element {
   const v = p.values;
   const filtered = Object.values(v).some(Boolean);
   const exportHref = exportHrefOf(v);
@@ -203,12 +232,27 @@ export function GlobalAuditLogPage(p: { ctx: PageContext; page: AuditPage; value
           hx-swap="outerHTML"
           hx-push-url="true"
           hx-trigger="change, submit"
+          hx-sync="this:replace"
           role="search"
           aria-label="Filter the audit log"
         >
-          <Select name="user" label="User" value={v.user} all="Everyone" options={p.options.users.map((u) => ({ value: u.id, label: u.display_name ? `${u.display_name} (@${u.username})` : `@${u.username}` }))} />
+          {p.options.users ? (
+            <Select
+              name="user"
+              label="User"
+              value={p.user?.id ?? v.user}
+              all="Everyone"
+              options={p.options.users.map((u) => ({ value: u.id, label: u.display_name ? `${u.display_name} (@${u.username})` : `@${u.username}` }))}
+            />
+          ) : (
+            <TextFilter name="user" label="User" value={p.user?.username ?? v.user} placeholder="Username" />
+          )}
           <Select name="event" label="Event" value={v.event} all="Every event" options={p.options.events} />
-          <Select name="client" label="App" value={v.client} all="Every app" options={p.options.clients.map((c) => ({ value: c, label: c }))} />
+          {p.options.clients ? (
+            <Select name="client" label="App" value={v.client} all="Every app" options={p.options.clients.map((c) => ({ value: c, label: c }))} />
+          ) : (
+            <TextFilter name="client" label="App" value={v.client} placeholder="App name or client ID" />
+          )}
           <div class="field">
             <label for="f-ip">IP address</label>
             <input id="f-ip" type="text" name="ip" value={v.ip} placeholder="203.0.113.7 or 203.0.113.*" autocomplete="off" inputmode="text" />

@@ -1,14 +1,21 @@
 /**
  * The audit log in headless Chromium: behind a trusted proxy forwarding a London address, a person
  * sets up, signs in with a passkey, and finds the sign-in on /settings/audit-log with the right
- * location and the time in their own time zone; the admin filters the global log with htmx.
+ * location and the time in their own time zone; the admin filters the global log with htmx. With a
+ * large log (over a hundred users, over 10,000 events) the user filter is a text field that takes a
+ * username, and a broad filter's total reads "More than 10,000 events".
  * Screenshots (light, dark, phone) go to AUDIT_SCREENSHOT_DIR when set.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
+import { createSession } from "../../src/account/sessions.ts";
+import { createUser } from "../../src/admin/users.ts";
 import { recordAuditEvent } from "../../src/audit/audit-log.ts";
+import { insertAuditLog } from "../../src/db/audit-logs.ts";
+import { cookieName } from "../../src/http/cookies.ts";
+import { SESSION_COOKIE } from "../../src/http/request-context.ts";
 import { createGeolocator } from "../../src/audit/geolocation.ts";
 import { silentLog } from "../../src/lib/log.ts";
 import { addVirtualAuthenticator, disablePasskeyAutofill, launchBrowser, type TestBrowser } from "../helpers/browser.ts";
@@ -132,4 +139,48 @@ test("sign in with a passkey, then find the sign-in with its location and local 
   const phoneDark = await newPage({ colorScheme: "dark", viewport: { width: 390, height: 844 }, cookiesFrom: page.context() });
   await phoneDark.goto(`${base}/settings/audit-log/global`);
   await shot(phoneDark, "global-phone-dark");
+}, 90_000);
+
+test("a large log: the user filter is a text field taking a username; broad filters report a lower bound", async () => {
+  const base = server.url;
+  const db = server.deps.db;
+  const admin = createUser(server.deps, { username: "grace", email: "grace@example.com", firstName: "Grace", lastName: "Hopper", isAdmin: true });
+  const now = Math.floor(Date.now() / 1000);
+  const people = Array.from({ length: 120 }, (_, i) => createUser(server.deps, { username: `member${i}`, email: `member${i}@example.com`, firstName: "Member", lastName: String(i) }).id);
+  db.transaction(() => {
+    for (let i = 0; i < 10_050; i++) {
+      const row = { id: `bulk-${i}`, created_at: now - 86400 + Math.floor(i / 3), event: i % 2 ? "SIGN_IN" : "SIGN_OUT", user_id: people[i % people.length]!, ip_address: `198.51.100.${i % 200}`, user_agent: null, data: "{}", country: null, city: null };
+      insertAuditLog(db, row);
+    }
+  })();
+  for (let i = 0; i < 3; i++) recordAuditEvent(server.app.web, "PASSKEY_ADDED", { userId: admin.id, origin: { ip: "81.2.69.142", userAgent: "curl/8.5.0" }, data: { passkeyName: `Key ${i}` } });
+  const { token } = createSession(server.deps, { userId: admin.id, amr: ["phr"], durationMinutes: 60 });
+  const page = await newPage();
+  await page.context().addCookies([{ name: cookieName(server.deps.config, SESSION_COOKIE), value: token, url: base }]);
+
+  await page.goto(`${base}/settings/audit-log/global`);
+  expect(await page.locator("#f-user").evaluate((el) => `${el.tagName} ${el.getAttribute("type")}`)).toBe("INPUT search");
+  expect(await page.locator(".pager .muted").textContent()).toMatch(/^10,0\d\d events · page 1 of 40\d$/);
+  await page.evaluate(() => document.querySelector("form.audit-filters")!.setAttribute("data-marker", "kept"));
+  await page.locator("#f-user").fill("grace");
+  await page.locator("#f-user").press("Enter");
+  await page.waitForFunction(() => document.querySelectorAll(".audit-item").length === 3);
+  expect(await page.locator("form.audit-filters").getAttribute("data-marker")).toBe("kept");
+  expect(page.url()).toContain("user=grace");
+  expect(await page.locator(".pager .muted").textContent()).toBe("3 events · page 1 of 1");
+  await shot(page, "global-large-user");
+
+  await page.locator("#f-user").fill("");
+  await page.locator("#f-ip").fill("198.51.100.*");
+  await page.locator("#f-ip").press("Enter");
+  await page.waitForFunction(() => document.querySelector(".pager .muted")?.textContent === "More than 10,000 events · page 1");
+  await page.locator(".pager a", { hasText: "Older" }).click();
+  await page.waitForFunction(() => document.querySelector(".pager .muted")?.textContent === "More than 10,000 events · page 2");
+  expect(await page.locator(".audit-item").count()).toBe(25);
+  await shot(page, "global-large-event");
+  const phone = await newPage({ viewport: { width: 390, height: 844 }, cookiesFrom: page.context() });
+  await phone.goto(`${base}/settings/audit-log/global?user=grace`);
+  expect(await phone.locator("#f-user").inputValue()).toBe("grace");
+  expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await shot(phone, "global-large-phone");
 }, 90_000);

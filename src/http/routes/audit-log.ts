@@ -4,9 +4,11 @@
  * - GET /settings/audit-log/global (+ .csv): everyone's, filtered; administrators only (403 otherwise);
  * - GET /api/audit-logs (own), /api/audit-logs/all (admin, filters), /api/audit-logs/export (admin CSV),
  *   /api/audit-logs/filters/client-names and /filters/users (admin) — session or X-API-Key.
+ * - The page's user and app filters are menus while the log names at most FILTER_OPTION_LIMIT of
+ *   them, text fields beyond (a menu of a million users is neither fast nor usable).
  */
 import { Elysia } from "elysia";
-import { auditCsv, auditEntryDto, listAuditEntries, parseAuditQuery, type AuditPage } from "../../audit/audit-queries.ts";
+import { auditCsv, auditEntryDto, listAuditEntries, parseAuditQuery, resolveUserFilter, type AuditPage } from "../../audit/audit-queries.ts";
 import { EVENT_TITLES } from "../../audit/event-labels.ts";
 import { listAuditClientNames, listAuditEventNames, listAuditUsers } from "../../db/audit-logs.ts";
 import { nowSeconds } from "../../lib/clock.ts";
@@ -24,20 +26,32 @@ function pageJson(p: AuditPage) {
   };
 }
 
+/** Above this many users (or apps) in the log, the page's filter is a text field instead of a menu. */
+export const FILTER_OPTION_LIMIT = 100;
+
 export function auditLogRoutes(web: WebDeps) {
   const ctx = (request: Request) => buildPageContext(web, web.assets, request);
 
   const filterOptions = (): FilterOptions => {
     const names = new Set([...Object.keys(EVENT_TITLES), ...listAuditEventNames(web.db)]);
+    const users = listAuditUsers(web.db, FILTER_OPTION_LIMIT + 1);
+    const clients = listAuditClientNames(web.db, FILTER_OPTION_LIMIT + 1);
     return {
-      users: listAuditUsers(web.db),
+      users: users.length > FILTER_OPTION_LIMIT ? null : users,
       events: [...names].sort().map((e) => ({ value: e, label: EVENT_TITLES[e] ?? e })),
-      clients: listAuditClientNames(web.db),
+      clients: clients.length > FILTER_OPTION_LIMIT ? null : clients,
     };
   };
 
+  /** The query's filter with a username resolved to its id (the admin filters take either). */
+  const adminQuery = (query: Record<string, unknown>) => {
+    const q = parseAuditQuery(query);
+    const { filter, user } = resolveUserFilter(web.db, q.filter);
+    return { ...q, filter, user };
+  };
+
   const csvResponse = (query: Record<string, unknown>): Response => {
-    const { filter } = parseAuditQuery(query);
+    const { filter } = adminQuery(query);
     const day = new Date(nowSeconds(web.clock) * 1000).toISOString().slice(0, 10);
     return new Response(auditCsv(web.db, filter), {
       headers: {
@@ -60,13 +74,13 @@ export function auditLogRoutes(web: WebDeps) {
     .get("/settings/audit-log/global", ({ request, query }) => {
       const session = requireAdminPage(web, request);
       if (session instanceof Response) return session;
-      const q = parseAuditQuery(query);
+      const q = adminQuery(query);
       const result = listAuditEntries(web.db, q.filter, q.page, q.limit);
       const filtered = Object.values(q.values).some(Boolean);
       if (isHtmx(request)) {
         return htmlResponse(AuditList({ base: "/settings/audit-log/global", page: result, values: q.values, showUser: true, exportHref: exportHrefOf(q.values), filtered }));
       }
-      return htmlResponse(GlobalAuditLogPage({ ctx: ctx(request), page: result, values: q.values, options: filterOptions() }));
+      return htmlResponse(GlobalAuditLogPage({ ctx: ctx(request), page: result, values: q.values, user: q.user, options: filterOptions() }));
     })
     .get("/settings/audit-log/global.csv", ({ request, query }) => {
       const session = requireAdminPage(web, request);
@@ -80,7 +94,7 @@ export function auditLogRoutes(web: WebDeps) {
     })
     .get("/api/audit-logs/all", ({ request, query }) => {
       requireAdminApi(web, request);
-      const q = apiCall(() => parseAuditQuery(query));
+      const q = apiCall(() => adminQuery(query));
       return jsonResponse(pageJson(listAuditEntries(web.db, q.filter, q.page, q.limit)));
     })
     .get("/api/audit-logs/export", ({ request, query }) => {

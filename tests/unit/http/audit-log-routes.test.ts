@@ -6,6 +6,9 @@ import type { App } from "../../../src/app.ts";
 import { recordAuditEvent, type AuditEvent } from "../../../src/audit/audit-log.ts";
 import { createGeolocator } from "../../../src/audit/geolocation.ts";
 import { createApp } from "../../../src/app.ts";
+import { createUser } from "../../../src/admin/users.ts";
+import { AUDIT_COUNT_BOUND, insertAuditLog, type AuditLogRow } from "../../../src/db/audit-logs.ts";
+import { FILTER_OPTION_LIMIT } from "../../../src/http/routes/audit-log.ts";
 import { silentLog } from "../../../src/lib/log.ts";
 import { apiReq, json, makeAdminFixture, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
 import { buildTestCityDb } from "../../helpers/mmdb-writer.ts";
@@ -248,5 +251,110 @@ describe("retention", () => {
     expect(cleanupAuditLogs(deps, 90)).toBe(1 + 0);
     expect(deps.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM audit_logs").get()!.n).toBe(1);
     expect(cleanupAuditLogs(deps, 3)).toBe(1);
+  });
+});
+
+describe("a large log (issue 6): page numbers, bounded totals, text filters", () => {
+  let n = 0;
+  /** Rows written straight to the table, `count` of them in bursts of `perSecond` same-second events. */
+  function bulk(count: number, perSecond: number, fields: Partial<AuditLogRow> = {}, start = 1_700_000_000): string[] {
+    const ids: string[] = [];
+    deps.db.transaction(() => {
+      for (let i = 0; i < count; i++) {
+        const id = `bulk-${String(++n).padStart(6, "0")}`;
+        ids.push(id);
+        insertAuditLog(deps.db, { id, created_at: start + Math.floor(i / perSecond), event: "SIGN_IN", user_id: null, ip_address: "198.51.100.1", user_agent: null, data: "{}", country: null, city: null, ...fields });
+      }
+    })();
+    return ids;
+  }
+  const ids = (body: { data: { id: string }[] }) => body.data.map((d) => d.id);
+
+  test("same-second events across page boundaries: every page in insertion order newest first, no overlap, no gap", async () => {
+    // 45 events in one second, then 10 more in bursts of 3 (seconds +100 … +103): newest second first,
+    // and within a second the last written first.
+    const written = bulk(45, 45).concat(bulk(10, 3, {}, 1_700_000_100));
+    const second = (i: number) => (i < 45 ? 0 : 100 + Math.floor((i - 45) / 3));
+    const newestFirst = written.map((id, i) => ({ id, i })).sort((a, b) => second(b.i) - second(a.i) || b.i - a.i).map((r) => r.id);
+    const seen: string[] = [];
+    for (let page = 1; page <= 4; page++) {
+      const r = await json(app, apiReq(deps, f.admin.key, "GET", `/api/audit-logs/all?pagination[page]=${page}&pagination[limit]=20`));
+      expect(r.body.pagination).toEqual({ totalPages: 3, totalItems: 55, currentPage: page, itemsPerPage: 20 });
+      seen.push(...ids(r.body));
+    }
+    expect(seen).toEqual(newestFirst);
+    const filtered: string[] = [];
+    for (let page = 1; page <= 3; page++) filtered.push(...ids((await json(app, apiReq(deps, f.admin.key, "GET", `/api/audit-logs/all?filters[event]=SIGN_IN&ip=198.51.100.*&pagination[page]=${page}&pagination[limit]=7`))).body));
+    expect(filtered).toEqual(newestFirst.slice(0, 21));
+  });
+
+  test("deep page numbers reach their rows (no clamp at page 1,000), on the API and the pages", async () => {
+    const written = bulk(2_050, 4).reverse(); // newest first (one burst per second, written in order)
+    const deep = await json(app, apiReq(deps, f.admin.key, "GET", "/api/audit-logs/all?pagination[page]=2001&pagination[limit]=1"));
+    expect(deep.body.pagination).toEqual({ totalPages: 2_050, totalItems: 2_050, currentPage: 2_001, itemsPerPage: 1 });
+    expect(ids(deep.body)).toEqual([written[2_000]!]);
+    const filtered = await json(app, apiReq(deps, f.admin.key, "GET", "/api/audit-logs/all?filters[event]=SIGN_IN&pagination[page]=1025&pagination[limit]=2"));
+    expect(ids(filtered.body)).toEqual(written.slice(2_048, 2_050));
+    const past = await json(app, apiReq(deps, f.admin.key, "GET", "/api/audit-logs/all?pagination[page]=5000&pagination[limit]=1"));
+    expect([past.status, past.body.data, past.body.pagination.currentPage]).toEqual([200, [], 5_000]);
+    const html = await app.handle(pageReq(deps, f.admin, "GET", "/settings/audit-log/global?page=82", { htmx: true }));
+    const text = await html.text();
+    expect(text).toContain("2,050 events · page 82 of 82");
+    expect(text.match(/class="audit-item /g)?.length).toBe(0 + 2_050 - 81 * 25);
+  });
+
+  test("a filter matching more than the bound reports a lower bound ('More than 10,000'); without filters the total is exact", async () => {
+    bulk(AUDIT_COUNT_BOUND + 50, 5);
+    const all = await json(app, apiReq(deps, f.admin.key, "GET", "/api/audit-logs/all"));
+    expect(all.body.pagination).toEqual({ totalPages: Math.ceil((AUDIT_COUNT_BOUND + 50) / 25), totalItems: AUDIT_COUNT_BOUND + 50, currentPage: 1, itemsPerPage: 25 });
+    const filtered = await json(app, apiReq(deps, f.admin.key, "GET", "/api/audit-logs/all?filters[event]=SIGN_IN&pagination[limit]=20"));
+    expect(filtered.body.pagination).toEqual({ totalPages: Math.ceil((AUDIT_COUNT_BOUND + 1) / 20), totalItems: AUDIT_COUNT_BOUND + 1, currentPage: 1, itemsPerPage: 20 });
+    // The last page is counted exactly: a client paging until currentPage = totalPages stops at the end.
+    const end = await json(app, apiReq(deps, f.admin.key, "GET", `/api/audit-logs/all?filters[event]=SIGN_IN&pagination[limit]=20&pagination[page]=${Math.ceil((AUDIT_COUNT_BOUND + 50) / 20)}`));
+    expect(end.body.pagination).toMatchObject({ totalItems: AUDIT_COUNT_BOUND + 50, totalPages: Math.ceil((AUDIT_COUNT_BOUND + 50) / 20) });
+    expect(end.body.data.length).toBe((AUDIT_COUNT_BOUND + 50) % 20 || 20);
+    const page = await (await app.handle(pageReq(deps, f.admin, "GET", "/settings/audit-log/global?event=SIGN_IN", { htmx: true }))).text();
+    expect(page).toContain("More than 10,000 events · page 1<");
+    expect(page).toContain('hx-get="/settings/audit-log/global?event=SIGN_IN&page=2"');
+    expect(await (await app.handle(pageReq(deps, f.admin, "GET", "/settings/audit-log/global", { htmx: true }))).text()).toContain("10,050 events · page 1 of 402");
+  });
+
+  test("past FILTER_OPTION_LIMIT users or apps in the log, the filters are text fields; a username filters like the id", async () => {
+    record("SIGN_IN", f.member.user.id, "81.2.69.142", FIREFOX);
+    for (let i = 0; i < FILTER_OPTION_LIMIT; i++) {
+      const u = createUser(deps, { username: `user${i}`, email: `user${i}@example.com`, firstName: "U", lastName: String(i) });
+      record("CLIENT_AUTHORIZATION", u.id, "198.51.100.7", FIREFOX, { clientId: `c-${i}`, clientName: `App ${i}` });
+    }
+    record("CLIENT_AUTHORIZATION", f.admin.user.id, "198.51.100.7", FIREFOX, { clientId: "c-x", clientName: "App X" });
+    const page = await html(pageReq(deps, f.admin, "GET", "/settings/audit-log/global"));
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('<input id="f-user" type="search" name="user" value="" placeholder="Username" autocomplete="off" spellcheck="false"/>');
+    expect(page.text).toContain('<input id="f-client" type="search" name="client" value="" placeholder="App name or client ID"');
+    expect(page.text).not.toContain('<select id="f-user"');
+    expect(page.text).not.toContain('<select id="f-client"');
+    expect(page.text).toContain('<select id="f-event"');
+    const byName = await html(pageReq(deps, f.admin, "GET", "/settings/audit-log/global?user=bob"));
+    expect(byName.text).toContain('name="user" value="bob"');
+    expect(byName.text).toContain("1 event · page 1 of 1");
+    expect(byName.text).toContain("Signed in with a passkey");
+    // A link from an entry names the user by id; the field shows the username.
+    const byId = await html(pageReq(deps, f.admin, "GET", `/settings/audit-log/global?user=${f.member.user.id}`));
+    expect(byId.text).toContain('name="user" value="bob"');
+    expect(byId.text).toContain("1 event · page 1 of 1");
+    expect((await html(pageReq(deps, f.admin, "GET", "/settings/audit-log/global?user=nobody"))).text).toContain("No matching events");
+    expect((await json(app, apiReq(deps, f.admin.key, "GET", "/api/audit-logs/all?filters[userId]=user7"))).body.pagination.totalItems).toBe(1);
+    expect((await html(pageReq(deps, f.admin, "GET", "/settings/audit-log/global?client=App%2042", { htmx: true }))).text).toContain("1 event · page 1 of 1");
+    // The API's option lists stay complete (Pocket ID's contract).
+    expect((await json(app, apiReq(deps, f.admin.key, "GET", "/api/audit-logs/filters/users"))).body.length).toBe(FILTER_OPTION_LIMIT + 2);
+    expect((await json(app, apiReq(deps, f.admin.key, "GET", "/api/audit-logs/filters/client-names"))).body.length).toBe(FILTER_OPTION_LIMIT + 1);
+  });
+
+  test("IP filters ignore case (addresses are recorded in lowercase)", async () => {
+    record("SIGN_IN", f.member.user.id, "2001:db8::7", FIREFOX);
+    record("SIGN_IN", f.member.user.id, "2001:db9::7", FIREFOX);
+    const get = async (q: string) => (await json(app, apiReq(deps, f.admin.key, "GET", `/api/audit-logs/all?${q}`))).body.data.map((d: { ipAddress: string }) => d.ipAddress);
+    expect(await get("ip=2001:DB8:*")).toEqual(["2001:db8::7"]);
+    expect(await get("ip=2001:DB8::7")).toEqual(["2001:db8::7"]);
+    expect(await get("ip=2001:db*")).toEqual(["2001:db9::7", "2001:db8::7"]);
   });
 });
