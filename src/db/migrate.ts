@@ -14,6 +14,7 @@ import m0007 from "./migrations/0007_forward_auth.sql" with { type: "text" };
 import m0008 from "./migrations/0008_email.sql" with { type: "text" };
 import m0009 from "./migrations/0009_user_list_indexes.sql" with { type: "text" };
 import m0010 from "./migrations/0010_audit_log_scale.sql" with { type: "text" };
+import m0011 from "./migrations/0011_consumed_codes_in_place.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -31,6 +32,7 @@ export const MIGRATIONS: Migration[] = [
   { version: 8, name: "email", sql: m0008 },
   { version: 9, name: "user_list_indexes", sql: m0009 },
   { version: 10, name: "audit_log_scale", sql: m0010 },
+  { version: 11, name: "consumed_codes_in_place", sql: m0011 },
 ];
 
 export class MigrationError extends Error {

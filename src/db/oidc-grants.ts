@@ -85,21 +85,35 @@ export function insertAuthorizationCode(db: Database, row: AuthorizationCodeRow)
   ).run(row);
 }
 
-/** Single use: the code row is removed in the same statement that reads it. Only the owning client can consume it. */
-export function consumeAuthorizationCodeRow(db: Database, codeHash: string, clientId: string): AuthorizationCodeRow | null {
+/** A code the client may still exchange (not consumed). Only the owning client finds it. */
+export function findUsableAuthorizationCode(db: Database, codeHash: string, clientId: string): AuthorizationCodeRow | null {
   return (
     db
-      .query<AuthorizationCodeRow, [string, string]>("DELETE FROM oidc_authorization_codes WHERE code_hash = ? AND client_id = ? RETURNING *")
+      .query<AuthorizationCodeRow, [string, string]>(
+        "SELECT * FROM oidc_authorization_codes WHERE code_hash = ? AND client_id = ? AND consumed_at IS NULL",
+      )
       .get(codeHash, clientId) ?? null
   );
 }
 
-export function insertConsumedCode(db: Database, codeHash: string, grantId: string, expiresAt: number): void {
-  db.query("INSERT OR REPLACE INTO oidc_consumed_codes (code_hash, grant_id, expires_at) VALUES (?, ?, ?)").run(codeHash, grantId, expiresAt);
+/**
+ * Single use, enforced by the database: marks the code consumed (with the grant issued from it, or null when a
+ * failed check burns it) only if no one consumed it first. False when another request did.
+ */
+export function consumeAuthorizationCode(db: Database, codeHash: string, clientId: string, grantId: string | null, now: number): boolean {
+  return (
+    db
+      .query("UPDATE oidc_authorization_codes SET consumed_at = ?, grant_id = ? WHERE code_hash = ? AND client_id = ? AND consumed_at IS NULL")
+      .run(now, grantId, codeHash, clientId).changes === 1
+  );
 }
 
-export function findConsumedCode(db: Database, codeHash: string): { grant_id: string } | null {
-  return db.query<{ grant_id: string }, [string]>("SELECT grant_id FROM oidc_consumed_codes WHERE code_hash = ?").get(codeHash) ?? null;
+/** A consumed code (any client): the grant issued from it, null when it was burnt by a failed check. */
+export function findConsumedCode(db: Database, codeHash: string): { grant_id: string | null } | null {
+  return (
+    db.query<{ grant_id: string | null }, [string]>("SELECT grant_id FROM oidc_authorization_codes WHERE code_hash = ? AND consumed_at IS NOT NULL").get(codeHash) ??
+    null
+  );
 }
 
 // --- grants --------------------------------------------------------------------------------------
@@ -210,8 +224,8 @@ export function deleteAccessTokensOfGrantExcept(db: Database, grantId: string, k
 /** Removes expired interactions, codes, tombstones, tokens and empty grants. */
 export function deleteExpiredOidcState(db: Database, now: number): void {
   db.query("DELETE FROM oidc_interactions WHERE expires_at <= ?").run(now);
-  db.query("DELETE FROM oidc_authorization_codes WHERE expires_at <= ?").run(now);
-  db.query("DELETE FROM oidc_consumed_codes WHERE expires_at <= ?").run(now);
+  // A consumed code stays an hour past its expiry: a replay in that window still revokes what it issued.
+  db.query("DELETE FROM oidc_authorization_codes WHERE expires_at <= ?1 AND (consumed_at IS NULL OR expires_at <= ?1 - 3600)").run(now);
   db.query("DELETE FROM oidc_access_tokens WHERE expires_at <= ?").run(now);
   db.query("DELETE FROM oidc_refresh_tokens WHERE expires_at <= ?").run(now);
   db.query(

@@ -1,7 +1,8 @@
 /**
  * The token endpoint: authorization_code and refresh_token grants, and the tokens they issue.
- * - Codes are consumed with DELETE … RETURNING; a tombstone remembers the grant, so a replayed code
- *   fails AND revokes every token issued from it (RFC 6749 4.1.2).
+ * - Codes are single use: the exchange signs, then marks the code consumed (UPDATE … WHERE consumed_at IS NULL)
+ *   in the transaction that writes the grant and tokens; the consumed row remembers the grant, so a replayed
+ *   code fails AND revokes every token issued from it (RFC 6749 4.1.2).
  * - PKCE: a code bound to a challenge needs the matching verifier; a verifier for a code without a
  *   challenge is refused (downgrade protection, RFC 9700 2.1.1).
  * - Refresh tokens are always issued for the code grant and rotate on every use; presenting a used one
@@ -22,14 +23,14 @@ import type { Database } from "bun:sqlite";
 import { recordAuditEvent, type AuditOrigin } from "../audit/audit-log.ts";
 import type { Config } from "../config.ts";
 import {
-  consumeAuthorizationCodeRow,
+  consumeAuthorizationCode,
   deleteAccessTokensOfGrantExcept,
   deleteGrant,
   findConsumedCode,
   findGrant,
+  findUsableAuthorizationCode,
   findRefreshTokenRow,
   insertAccessToken,
-  insertConsumedCode,
   insertGrant,
   insertRefreshToken,
   useRefreshTokenRow,
@@ -127,48 +128,60 @@ async function exchangeAuthorizationCode(deps: TokenDeps, client: OidcClient, pa
   const verifier = params.get("code_verifier", 256);
   const now = nowSeconds(deps.clock);
   const codeHash = hashToken(code);
-  const grantId = randomUuid(deps.random);
 
-  // One transaction: consume the code (single use: DELETE … RETURNING), leave its tombstone, check it, and
-  // write the grant. The grant exists before anything awaits, so a concurrent replay always finds it to
-  // revoke; a failed check still burns the code (the transaction commits and the error is thrown after).
-  const outcome = deps.db.transaction((): { row: AuthorizationCodeRow; user: UserRow; grant: GrantRow } | { error: OAuthError } | null => {
-    const consumed = consumeAuthorizationCodeRow(deps.db, codeHash, client.id);
-    if (!consumed) return null;
-    insertConsumedCode(deps.db, codeHash, grantId, consumed.expires_at + 3600);
-    try {
-      const user = checkCodeGrant(deps, client, consumed, redirectUri, verifier, now);
-      const grant: GrantRow = {
-        id: grantId,
-        client_id: client.id,
-        user_id: user.id,
-        session_id: consumed.session_id,
-        scope: consumed.scope,
-        auth_time: consumed.auth_time,
-        amr: consumed.amr,
-        created_at: now,
-      };
-      insertGrant(deps.db, grant);
-      return { row: consumed, user, grant };
-    } catch (e) {
-      if (e instanceof OAuthError) return { error: e };
-      throw e;
-    }
-  }).immediate();
-  if (!outcome) {
-    const tombstone = findConsumedCode(deps.db, codeHash);
-    if (tombstone) {
-      const grant = findGrant(deps.db, tombstone.grant_id);
-      deleteGrant(deps.db, tombstone.grant_id);
+  const replayed = (): never => {
+    const consumed = findConsumedCode(deps.db, codeHash);
+    if (consumed) {
+      const grant = consumed.grant_id ? findGrant(deps.db, consumed.grant_id) : null;
+      if (consumed.grant_id) deleteGrant(deps.db, consumed.grant_id);
       recordAuditEvent(deps, "AUTHORIZATION_CODE_REUSE", { userId: grant?.user_id ?? null, origin, data: { clientId: client.id, clientName: client.name } });
-      throw OAuthError.invalidGrant("The authorization code was already used; every token issued from it has been revoked.");
+      throw OAuthError.invalidGrant(
+        consumed.grant_id
+          ? "The authorization code was already used; every token issued from it has been revoked."
+          : "The authorization code was already used: a failed exchange uses it up too.",
+      );
     }
     throw OAuthError.invalidGrant("The authorization code is invalid, expired, or was issued to another client.");
+  };
+
+  const row = findUsableAuthorizationCode(deps.db, codeHash, client.id);
+  if (!row) return replayed();
+  let user: UserRow;
+  try {
+    user = checkCodeGrant(deps, client, row, redirectUri, verifier, now);
+  } catch (e) {
+    // A failed check burns the code: it cannot be tried again with another verifier or redirect URI.
+    consumeAuthorizationCode(deps.db, codeHash, client.id, null, now);
+    throw e;
   }
-  if ("error" in outcome) throw outcome.error;
-  const { row, user, grant } = outcome;
-  return issueTokens(deps, client, user, grant, parseScopes(row.scope), row.nonce, jkt);
+  const grant: GrantRow = {
+    id: randomUuid(deps.random),
+    client_id: client.id,
+    user_id: user.id,
+    session_id: row.session_id,
+    scope: row.scope,
+    auth_time: row.auth_time,
+    amr: row.amr,
+    created_at: now,
+  };
+  // The tokens are signed first; then one transaction consumes the code (single use: only if no one consumed it
+  // meanwhile) and writes the grant and its tokens. A concurrent exchange of the same code loses there, writes
+  // nothing, and revokes the grant the winner wrote — whichever of the two commits first.
+  try {
+    return await issueTokens(deps, client, user, grant, parseScopes(row.scope), row.nonce, jkt, {
+      newGrant: true,
+      before: () => {
+        if (!consumeAuthorizationCode(deps.db, codeHash, client.id, grant.id, now)) throw new ConsumedMeanwhile();
+      },
+    });
+  } catch (e) {
+    if (e instanceof ConsumedMeanwhile) return replayed();
+    throw e;
+  }
 }
+
+/** Thrown inside the issuing transaction when a concurrent request consumed the code or rotated the refresh token first. */
+class ConsumedMeanwhile extends Error {}
 
 /** The checks of a consumed code against this request (RFC 6749 4.1.3, PKCE); the user it may issue for. */
 function checkCodeGrant(deps: TokenDeps, client: OidcClient, row: AuthorizationCodeRow, redirectUri: string | null, verifier: string | null, now: number): UserRow {
@@ -182,9 +195,6 @@ function checkCodeGrant(deps: TokenDeps, client: OidcClient, row: AuthorizationC
   }
   return checkUserMayUse(deps, client, row.user_id);
 }
-
-/** Thrown inside the issuing transaction when a concurrent request rotated the refresh token first. */
-class RefreshTokenRaceLost extends Error {}
 
 async function exchangeRefreshToken(deps: TokenDeps, client: OidcClient, params: ProtocolParams, origin: AuditOrigin | undefined, jkt: string | null): Promise<TokenResponse> {
   const token = params.get("refresh_token", 512);
@@ -228,12 +238,12 @@ async function exchangeRefreshToken(deps: TokenDeps, client: OidcClient, params:
   try {
     return await issueTokens(deps, client, user, grant, scopes, null, found.dpop_jkt ?? jkt, {
       before: () => {
-        if (!useRefreshTokenRow(deps.db, tokenHash, now)) throw new RefreshTokenRaceLost();
+        if (!useRefreshTokenRow(deps.db, tokenHash, now)) throw new ConsumedMeanwhile();
         deleteAccessTokensOfGrantExcept(deps.db, grant.id, null);
       },
     });
   } catch (e) {
-    if (!(e instanceof RefreshTokenRaceLost)) throw e;
+    if (!(e instanceof ConsumedMeanwhile)) throw e;
     deleteGrant(deps.db, grant.id);
     throw OAuthError.invalidGrant("The refresh token was already used; every token of this sign-in has been revoked.");
   }

@@ -24,7 +24,7 @@ const API_KEY = "static-api-key-for-soak-tests-012345";
 const CALLBACK = "https://app.example/cb";
 const VERIFIER = "soak-verifier-0123456789-0123456789-0123456789";
 const CHALLENGE = createHash("sha256").update(VERIFIER).digest("base64url");
-const TABLES = ["sessions", "oidc_authorization_codes", "oidc_consumed_codes", "oidc_access_tokens", "oidc_refresh_tokens", "webauthn_challenges", "users"];
+const TABLES = ["sessions", "oidc_authorization_codes", "oidc_access_tokens", "oidc_refresh_tokens", "webauthn_challenges", "users"];
 
 const dir = mkdtempSync(path.join(tmpdir(), "latchkey-soak-"));
 const binary = await ensureBinaryBuilt();

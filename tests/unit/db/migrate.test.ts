@@ -108,5 +108,30 @@ describe("openDatabase", () => {
     expect(db.query<{ foreign_keys: number }, []>("PRAGMA foreign_keys").get()!.foreign_keys).toBe(1);
     expect(db.query<{ timeout: number }, []>("PRAGMA busy_timeout").get()!.timeout).toBe(5000);
     expect(db.query<{ synchronous: number }, []>("PRAGMA synchronous").get()!.synchronous).toBe(1);
+    expect(db.query<{ wal_autocheckpoint: number }, []>("PRAGMA wal_autocheckpoint").get()!.wal_autocheckpoint).toBe(8000);
+    expect(db.query<{ journal_size_limit: number }, []>("PRAGMA journal_size_limit").get()!.journal_size_limit).toBe(64 * 1024 * 1024);
+  });
+});
+
+describe("0011: consumed codes marked in place", () => {
+  test("a tombstone whose grant lives becomes a consumed code row (a replay still finds the grant); one without is dropped", async () => {
+    const { findConsumedCode, findUsableAuthorizationCode } = await import("../../../src/db/oidc-grants.ts");
+    const { db } = freshDb();
+    const at = MIGRATIONS.findIndex((m) => m.version === 11);
+    migrate(db, MIGRATIONS.slice(0, at));
+    db.exec(`
+      INSERT INTO users (id, username, email, first_name, last_name, display_name, is_admin, created_at, updated_at) VALUES ('u1', 'alice', 'a@example.com', 'A', 'E', 'A E', 0, 1, 1);
+      INSERT INTO oidc_clients (id, name, callback_urls, created_at, updated_at) VALUES ('c1', 'App', '[]', 1, 1);
+      INSERT INTO oidc_grants (id, client_id, user_id, session_id, scope, auth_time, amr, created_at) VALUES ('g1', 'c1', 'u1', NULL, 'openid', 100, '["phr"]', 110);
+      INSERT INTO oidc_consumed_codes (code_hash, grant_id, expires_at) VALUES ('h-live', 'g1', 5300), ('h-revoked', 'gone', 5300);
+    `);
+    migrate(db);
+    expect(findConsumedCode(db, "h-live")).toEqual({ grant_id: "g1" });
+    expect(findConsumedCode(db, "h-revoked")).toBeNull();
+    // Marked consumed: it can never be exchanged.
+    expect(findUsableAuthorizationCode(db, "h-live", "c1")).toBeNull();
+    const row = db.query<{ expires_at: number; consumed_at: number }, []>("SELECT expires_at, consumed_at FROM oidc_authorization_codes WHERE code_hash = 'h-live'").get()!;
+    expect(row).toEqual({ expires_at: 1700, consumed_at: 110 });
+    expect(db.query("SELECT name FROM sqlite_master WHERE name = 'oidc_consumed_codes'").get()).toBeNull();
   });
 });

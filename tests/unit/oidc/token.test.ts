@@ -99,6 +99,32 @@ describe("code exchange", () => {
     expect(audit.n).toBe(1);
   });
 
+  test("two exchanges of one code at once: one wins, the other fails and revokes what the winner got", async () => {
+    w = await makeOidcWorld();
+    const code = await w.code();
+    // Both read the code and sign before either commits; the database lets only one consume it.
+    const [a, b] = await Promise.all([w.token(exchange(code)), w.token(exchange(code))]);
+    const responses = [a, b].sort((x, y) => x.status - y.status);
+    expect(responses.map((r) => r.status)).toEqual([200, 400]);
+    const won = (await responses[0]!.json()) as { access_token: string; refresh_token: string };
+    await expectOAuthError(responses[1]!, 400, "invalid_grant", "already used");
+    expect((await w.call("/api/oidc/userinfo", { headers: { authorization: `Bearer ${won.access_token}` } })).status).toBe(401);
+    await expectOAuthError(await w.token({ grant_type: "refresh_token", refresh_token: won.refresh_token }), 400, "invalid_grant");
+    const rows = w.deps.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM oidc_grants").get()!;
+    expect(rows.n).toBe(0);
+  });
+
+  test("a failed exchange burns the code: the right verifier afterwards is refused too", async () => {
+    w = await makeOidcWorld();
+    const code = await w.code();
+    await expectOAuthError(await w.token(exchange(code, { code_verifier: "x".repeat(43) })), 400, "invalid_grant", "does not match");
+    await expectOAuthError(await w.token(exchange(code)), 400, "invalid_grant", "failed exchange uses it up");
+    const wrongUri = await w.code();
+    await expectOAuthError(await w.token(exchange(wrongUri, { redirect_uri: CALLBACK + "/x" })), 400, "invalid_grant", "redirect_uri");
+    await expectOAuthError(await w.token(exchange(wrongUri)), 400, "invalid_grant", "already used");
+    expect(w.deps.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM oidc_grants").get()!.n).toBe(0);
+  });
+
   test("expired code", async () => {
     w = await makeOidcWorld();
     const code = await w.code();
