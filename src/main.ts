@@ -11,15 +11,9 @@ import { StartupError } from "./runtime.ts";
 import { DecryptionError } from "./lib/sealed-box.ts";
 import { VERSION } from "./version.ts";
 import { UsageError, type CliEnv } from "./cli/cli-env.ts";
-import { serve } from "./cli/serve.ts";
-import { healthcheck } from "./cli/healthcheck.ts";
-import { ONE_TIME_ACCESS_TOKEN_USAGE, oneTimeAccessTokenCommand } from "./cli/one-time-access-token.ts";
-import { CLIENT_USAGE, clientCommand } from "./cli/client.ts";
-import { keyRotateCommand } from "./cli/key-rotate.ts";
-import { ENCRYPTION_KEY_ROTATE_USAGE, encryptionKeyRotateCommand } from "./cli/encryption-key-rotate.ts";
-import { EXPORT_USAGE, exportCommand, IMPORT_USAGE, importCommand } from "./cli/export-import.ts";
-import { BACKUP_USAGE, backupCommand, RESTORE_USAGE, restoreCommand } from "./cli/backup.ts";
 
+// Each command's module is imported when it runs (code splitting, build/compile.ts): `healthcheck` and `version`
+// do not load the server, and the server does not load the backup, export and key-rotation code (issue 6).
 interface CommandSpec {
   summary: string;
   usage: string;
@@ -27,32 +21,68 @@ interface CommandSpec {
   run(env: CliEnv, args: string[]): Promise<number>;
 }
 
+const CLIENT_USAGE =
+  "latchkey client create --name NAME --callback-url URL [--callback-url URL …] [--logout-callback-url URL …] " +
+  "[--launch-url URL] [--id ID] [--public] [--pkce] [--reauthenticate] [--skip-consent] [--unrestricted] [--group NAME …]\n" +
+  "       latchkey client list\n" +
+  "       latchkey client delete ID";
+
 const COMMANDS: Record<string, CommandSpec> = {
-  serve: { summary: "Run the server (the default)", usage: "latchkey [serve]", needsConfig: true, run: (env) => serve(env) },
+  serve: { summary: "Run the server (the default)", usage: "latchkey [serve]", needsConfig: true, run: async (env) => (await import("./cli/serve.ts")).serve(env) },
   healthcheck: {
     summary: "Check that the local server answers /healthz (exit 0 healthy, 1 not)",
     usage: "latchkey healthcheck [--endpoint URL]",
     needsConfig: true,
-    run: healthcheck,
+    run: async (env, args) => (await import("./cli/healthcheck.ts")).healthcheck(env, args),
   },
-  client: { summary: "Create, list or delete OIDC clients (prints JSON)", usage: CLIENT_USAGE, needsConfig: true, run: clientCommand },
+  client: {
+    summary: "Create, list or delete OIDC clients (prints JSON)",
+    usage: CLIENT_USAGE,
+    needsConfig: true,
+    run: async (env, args) => (await import("./cli/client.ts")).clientCommand(env, args),
+  },
   "key-rotate": {
     summary: "Rotate the token signing key (the old public key stays published until its tokens expire)",
     usage: "latchkey key-rotate [--alg RS256|ES256|EdDSA]",
     needsConfig: true,
-    run: keyRotateCommand,
+    run: async (env, args) => (await import("./cli/key-rotate.ts")).keyRotateCommand(env, args),
   },
   "one-time-access-token": {
     summary: "Print a one-hour, single-use login link for a user who lost their passkeys",
-    usage: ONE_TIME_ACCESS_TOKEN_USAGE,
+    usage: "latchkey one-time-access-token <username or email>",
     needsConfig: true,
-    run: oneTimeAccessTokenCommand,
+    run: async (env, args) => (await import("./cli/one-time-access-token.ts")).oneTimeAccessTokenCommand(env, args),
   },
-  backup: { summary: "Write a consistent backup of the database (safe while the server runs)", usage: BACKUP_USAGE, needsConfig: true, run: backupCommand },
-  "encryption-key-rotate": { summary: "Re-seal every stored secret with a new ENCRYPTION_KEY (the server must be stopped)", usage: ENCRYPTION_KEY_ROTATE_USAGE, needsConfig: true, run: encryptionKeyRotateCommand },
-  export: { summary: "Write the whole instance (database with uploads, optionally the key) as one .tar.gz", usage: EXPORT_USAGE, needsConfig: true, run: exportCommand },
-  import: { summary: "Install an export archive into this data folder (the server must be stopped)", usage: IMPORT_USAGE, needsConfig: true, run: importCommand },
-  restore: { summary: "Replace the database with a checked backup (the server must be stopped)", usage: RESTORE_USAGE, needsConfig: true, run: restoreCommand },
+  backup: {
+    summary: "Write a consistent backup of the database (safe while the server runs)",
+    usage: "latchkey backup [--out FILE]",
+    needsConfig: true,
+    run: async (env, args) => (await import("./cli/backup.ts")).backupCommand(env, args),
+  },
+  "encryption-key-rotate": {
+    summary: "Re-seal every stored secret with a new ENCRYPTION_KEY (the server must be stopped)",
+    usage: "latchkey encryption-key-rotate --new-key KEY | --new-key-file FILE",
+    needsConfig: true,
+    run: async (env, args) => (await import("./cli/encryption-key-rotate.ts")).encryptionKeyRotateCommand(env, args),
+  },
+  export: {
+    summary: "Write the whole instance (database with uploads, optionally the key) as one .tar.gz",
+    usage: "latchkey export [--out FILE] [--include-key]",
+    needsConfig: true,
+    run: async (env, args) => (await import("./cli/export-import.ts")).exportCommand(env, args),
+  },
+  import: {
+    summary: "Install an export archive into this data folder (the server must be stopped)",
+    usage: "latchkey import FILE",
+    needsConfig: true,
+    run: async (env, args) => (await import("./cli/export-import.ts")).importCommand(env, args),
+  },
+  restore: {
+    summary: "Replace the database with a checked backup (the server must be stopped)",
+    usage: "latchkey restore FILE",
+    needsConfig: true,
+    run: async (env, args) => (await import("./cli/backup.ts")).restoreCommand(env, args),
+  },
   version: { summary: "Print the version", usage: "latchkey version", needsConfig: false, run: async (env) => (env.stdout(VERSION + "\n"), 0) },
   help: { summary: "Show this help", usage: "latchkey help", needsConfig: false, run: async (env) => (env.stdout(usage()), 0) },
 };
@@ -84,6 +114,9 @@ export async function runCli(argv: string[], processEnv: Record<string, string |
     stderr(`latchkey: unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
+  // The binary starts with JavaScriptCore's tier-up thresholds raised for the server's start-up (build/compile.ts);
+  // serve restores the normal JIT policy once it listens, every other command right away.
+  if (name !== "serve") Bun.unsafe.setJITPolicy(1);
   let config: Config | undefined;
   const env = readEnvironment(cwd, processEnv);
   try {

@@ -6,7 +6,6 @@
  * - The accent colour is validated as #rrggbb before it reaches CSS, so nothing can be injected.
  */
 import type { Database } from "bun:sqlite";
-import { fileTypeFromBuffer } from "file-type";
 import { deleteAppImage, findAppImage, saveAppImage, type AppImageName, type AppImageRow } from "../db/app-images.ts";
 import { AppError } from "../errors.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
@@ -23,6 +22,7 @@ export function isAppImageName(v: string): v is AppImageName {
 export async function uploadAppImage(deps: { db: Database; clock: Clock }, name: AppImageName, bytes: Uint8Array): Promise<string> {
   if (bytes.length === 0) throw AppError.validation("Choose an image to upload.", { file: "is empty" });
   if (bytes.length > MAX_BYTES) throw new AppError("payload_too_large", "The image is larger than 2 MB.", { file: "must be at most 2 MB" });
+  const { fileTypeFromBuffer } = await import("file-type"); // loaded on the first upload, not at start (idle RSS)
   const type = await fileTypeFromBuffer(bytes);
   const ok = type && (IMAGE_TYPES.has(type.mime) || (name === "favicon" && type.mime === "image/x-icon"));
   if (!ok) throw new AppError("unsupported_media_type", "Upload a PNG, JPEG, GIF or WebP image (or ICO for the favicon).", { file: "unsupported image type" });

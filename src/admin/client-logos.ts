@@ -5,7 +5,6 @@
  * - Without a dark logo the light one is used for both.
  */
 import type { Database } from "bun:sqlite";
-import { fileTypeFromBuffer } from "file-type";
 import { findClientLogo, setClientLogo, type ClientLogoRow } from "../db/client-logos.ts";
 import { AppError } from "../errors.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
@@ -16,6 +15,7 @@ const ALLOWED = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
 export async function saveClientLogo(deps: { db: Database; clock: Clock }, clientId: string, bytes: Uint8Array, dark: boolean): Promise<string> {
   if (bytes.length === 0) throw AppError.validation("Choose a logo to upload.", { file: "is empty" });
   if (bytes.length > MAX_LOGO_BYTES) throw new AppError("payload_too_large", "The logo is larger than 2 MB.", { file: "must be at most 2 MB" });
+  const { fileTypeFromBuffer } = await import("file-type"); // loaded on the first upload, not at start (idle RSS)
   const type = await fileTypeFromBuffer(bytes);
   if (!type || !ALLOWED.has(type.mime)) throw new AppError("unsupported_media_type", "Upload a PNG, JPEG, GIF or WebP logo.", { file: "must be a PNG, JPEG, GIF or WebP image" });
   if (!setClientLogo(deps.db, clientId, dark, { data: bytes, type: type.mime }, nowSeconds(deps.clock))) throw AppError.notFound("No such OIDC client.");

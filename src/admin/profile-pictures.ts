@@ -5,12 +5,10 @@
  * - At most 2 MiB.
  */
 import type { Database } from "bun:sqlite";
-import { fileTypeFromBuffer } from "file-type";
 import { deleteProfilePicture, findProfilePicture, upsertProfilePicture } from "../db/profile-pictures.ts";
 import type { UserRow } from "../db/users.ts";
 import { AppError } from "../errors.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
-import { initialsOf, renderInitialsAvatar } from "./initials-avatar.ts";
 
 export const MAX_PICTURE_BYTES = 2 * 1024 * 1024;
 const ALLOWED = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
@@ -18,6 +16,7 @@ const ALLOWED = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
 export async function saveProfilePicture(deps: { db: Database; clock: Clock }, userId: string, bytes: Uint8Array): Promise<string> {
   if (bytes.length === 0) throw AppError.validation("Choose a picture to upload.", { file: "is empty" });
   if (bytes.length > MAX_PICTURE_BYTES) throw new AppError("payload_too_large", "The picture is larger than 2 MB.", { file: "must be at most 2 MB" });
+  const { fileTypeFromBuffer } = await import("file-type"); // loaded on the first upload, not at start (idle RSS)
   const type = await fileTypeFromBuffer(bytes);
   if (!type || !ALLOWED.has(type.mime)) {
     throw new AppError("unsupported_media_type", "Upload a PNG, JPEG, GIF or WebP picture.", { file: "must be a PNG, JPEG, GIF or WebP image" });
@@ -30,8 +29,10 @@ export function resetProfilePicture(db: Database, userId: string): boolean {
   return deleteProfilePicture(db, userId);
 }
 
-export function profilePictureOf(db: Database, user: UserRow): { body: Uint8Array; type: string; updatedAt: number } {
+export async function profilePictureOf(db: Database, user: UserRow): Promise<{ body: Uint8Array; type: string; updatedAt: number }> {
   const row = findProfilePicture(db, user.id);
   if (row) return { body: new Uint8Array(row.data), type: row.content_type, updatedAt: row.updated_at };
+  // The PNG encoder and node:zlib under it load with the first generated avatar, not at start (idle RSS).
+  const { initialsOf, renderInitialsAvatar } = await import("./initials-avatar.ts");
   return { body: renderInitialsAvatar(initialsOf(user), user.id), type: "image/png", updatedAt: user.updated_at };
 }

@@ -10,16 +10,20 @@ import type { Deps } from "../deps.ts";
 import type { Log } from "../lib/log.ts";
 import type { Scheduler } from "../lib/scheduler.ts";
 import { cleanupAuditLogs } from "./audit-queries.ts";
-import { createGeolocator, type Geolocator } from "./geolocation.ts";
+import type { Geolocator } from "./geolocation.ts";
 import { updateGeoLiteDatabase } from "./geolite-update.ts";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-/** The server's Geolocator, or undefined when neither GEOLITE_DB_PATH nor MAXMIND_LICENSE_KEY is set. */
-export function openGeolocator(config: Config, log: Log): Geolocator | undefined {
+/**
+ * The server's Geolocator, or undefined when neither GEOLITE_DB_PATH nor MAXMIND_LICENSE_KEY is set.
+ * The MaxMind reader is imported only then: a server without GeoLite does not load it (issue 6: idle RSS).
+ */
+export async function openGeolocator(config: Config, log: Log): Promise<Geolocator | undefined> {
   if (!config.geoliteDbPath) return undefined;
+  const { createGeolocator } = await import("./geolocation.ts");
   return createGeolocator({ path: config.geoliteDbPath, localIpv6Ranges: config.localIpv6Ranges, log });
 }
 

@@ -12,7 +12,6 @@ import path from "node:path";
 import type { Config } from "../config.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Log } from "../lib/log.ts";
-import { readCityDatabase } from "./geolocation.ts";
 
 export const GEOLITE_MAX_AGE_MS = 14 * 24 * 60 * 60 * 1000;
 const DOWNLOAD_TIMEOUT_MS = 5 * 60 * 1000;
@@ -79,6 +78,7 @@ export async function updateGeoLiteDatabase(deps: GeoLiteUpdateDeps, opts: { for
     const bytes = new Uint8Array(await res.arrayBuffer());
     if (bytes.length > MAX_ARCHIVE_BYTES) throw new Error(`the download is too large (${bytes.length} bytes)`);
     const database = await extractDatabase(bytes);
+    const { readCityDatabase } = await import("./geolocation.ts"); // loaded only where GeoLite is configured
     const reader = readCityDatabase(database);
     mkdirSync(path.dirname(target), { recursive: true });
     writeFileSync(tmp, database, { mode: 0o644 });

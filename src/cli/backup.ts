@@ -8,9 +8,6 @@ import { systemClock } from "../lib/clock.ts";
 import { openRuntime } from "../runtime.ts";
 import { UsageError, type CliEnv } from "./cli-env.ts";
 
-export const BACKUP_USAGE = "latchkey backup [--out FILE]";
-export const RESTORE_USAGE = "latchkey restore FILE";
-
 function parse(args: string[], options: NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>["options"]>) {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });

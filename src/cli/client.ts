@@ -9,12 +9,6 @@ import { createClient, deleteClient, listClients, type OidcClient } from "../oid
 import { openRuntime } from "../runtime.ts";
 import { UsageError, type CliEnv } from "./cli-env.ts";
 
-export const CLIENT_USAGE =
-  "latchkey client create --name NAME --callback-url URL [--callback-url URL …] [--logout-callback-url URL …] " +
-  "[--launch-url URL] [--id ID] [--public] [--pkce] [--reauthenticate] [--skip-consent] [--unrestricted] [--group NAME …]\n" +
-  "       latchkey client list\n" +
-  "       latchkey client delete ID";
-
 function clientJson(c: OidcClient): Record<string, unknown> {
   return {
     id: c.id,

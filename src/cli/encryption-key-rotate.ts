@@ -14,8 +14,6 @@ import { createSealedBox } from "../lib/sealed-box.ts";
 import { ENCRYPTION_KEY_FILE, openRuntime } from "../runtime.ts";
 import { UsageError, type CliEnv } from "./cli-env.ts";
 
-export const ENCRYPTION_KEY_ROTATE_USAGE = "latchkey encryption-key-rotate --new-key KEY | --new-key-file FILE";
-
 export async function encryptionKeyRotateCommand(env: CliEnv, args: string[]): Promise<number> {
   let values;
   try {

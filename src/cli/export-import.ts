@@ -9,9 +9,6 @@ import { openRuntime, resolveEncryptionKey } from "../runtime.ts";
 import { cryptoRandom } from "../lib/random.ts";
 import { UsageError, type CliEnv } from "./cli-env.ts";
 
-export const EXPORT_USAGE = "latchkey export [--out FILE] [--include-key]";
-export const IMPORT_USAGE = "latchkey import FILE";
-
 export async function exportCommand(env: CliEnv, args: string[]): Promise<number> {
   let values;
   try {

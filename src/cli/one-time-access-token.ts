@@ -9,7 +9,6 @@ import { findUserByUsernameOrEmail } from "../db/users.ts";
 import { openRuntime } from "../runtime.ts";
 import { UsageError, type CliEnv } from "./cli-env.ts";
 
-export const ONE_TIME_ACCESS_TOKEN_USAGE = "latchkey one-time-access-token <username or email>";
 const TTL_SECONDS = 60 * 60;
 
 export async function oneTimeAccessTokenCommand(env: CliEnv, args: string[]): Promise<number> {

@@ -7,12 +7,7 @@
  *   audited as PASSKEY_COUNTER_REGRESSION (a cloned authenticator).
  * - Synced passkeys are refused when the setting forbids them; disabled users are refused.
  */
-import {
-  generateAuthenticationOptions,
-  verifyAuthenticationResponse,
-  type AuthenticationResponseJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-} from "@simplewebauthn/server";
+import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
 import { recordAuditEvent, type AuditOrigin } from "../audit/audit-log.ts";
 import { findUserById, type UserRow } from "../db/users.ts";
 import { findCredentialByCredentialId, listCredentialsByUser, recordCredentialUse, type CredentialRow } from "../db/webauthn.ts";
@@ -23,6 +18,7 @@ import { challengeBytes, issueChallenge, takeChallenge } from "./challenges.ts";
 import { PASSKEY_MESSAGES, verificationError } from "./errors.ts";
 import { parseTransports, type WebAuthnDeps } from "./registration.ts";
 import { CEREMONY_TIMEOUT_SECONDS, relyingParty, userHandleOf } from "./relying-party.ts";
+import { webauthnLibrary } from "./server-library.ts";
 
 export type AssertionPurpose = "login" | "reauthenticate";
 
@@ -38,6 +34,7 @@ export async function startPasskeyAssertion(
   const allowCredentials = userId
     ? listCredentialsByUser(deps.db, userId).map((c) => ({ id: c.credential_id, transports: parseTransports(c.transports) }))
     : [];
+  const { generateAuthenticationOptions } = await webauthnLibrary();
   const options = await generateAuthenticationOptions({
     rpID: rp.id,
     challenge: challengeBytes(challenge.challenge),
@@ -65,6 +62,7 @@ export async function finishPasskeyAssertion(
   if (!user) throw AppError.passkey(PASSKEY_MESSAGES.unknownPasskey);
 
   let verified;
+  const { verifyAuthenticationResponse } = await webauthnLibrary();
   try {
     verified = await verifyAuthenticationResponse({
       response: input.response,

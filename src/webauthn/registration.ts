@@ -5,12 +5,7 @@
  * - The challenge row is bound to the user who started the ceremony.
  * - Synced (backup-eligible) passkeys are refused when the setting forbids them.
  */
-import {
-  generateRegistrationOptions,
-  verifyRegistrationResponse,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type RegistrationResponseJSON,
-} from "@simplewebauthn/server";
+import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from "@simplewebauthn/server";
 import type { Database } from "bun:sqlite";
 import type { Config } from "../config.ts";
 import { findCredentialByCredentialId, insertCredential, listCredentialsByUser, type CredentialRow } from "../db/webauthn.ts";
@@ -23,6 +18,7 @@ import { defaultPasskeyName } from "./authenticator-names.ts";
 import { challengeBytes, issueChallenge, takeChallenge } from "./challenges.ts";
 import { PASSKEY_MESSAGES, verificationError } from "./errors.ts";
 import { CEREMONY_TIMEOUT_SECONDS, relyingParty, SUPPORTED_ALGORITHM_IDS, userHandleOf } from "./relying-party.ts";
+import { webauthnLibrary } from "./server-library.ts";
 
 export interface WebAuthnDeps {
   db: Database;
@@ -41,6 +37,7 @@ export async function startPasskeyRegistration(
   const rp = relyingParty(deps);
   const challenge = issueChallenge(deps, { purpose: "register", userId: user.id, userVerification: rp.userVerification });
   const existing = listCredentialsByUser(deps.db, user.id);
+  const { generateRegistrationOptions } = await webauthnLibrary();
   const options = await generateRegistrationOptions({
     rpName: rp.name,
     rpID: rp.id,
@@ -71,6 +68,7 @@ export async function finishPasskeyRegistration(
   if (challenge.user_id !== input.userId) throw AppError.passkey(PASSKEY_MESSAGES.challengeMismatch);
   const rp = relyingParty(deps);
   let verified;
+  const { verifyRegistrationResponse } = await webauthnLibrary();
   try {
     verified = await verifyRegistrationResponse({
       response: input.response,

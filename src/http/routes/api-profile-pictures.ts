@@ -21,10 +21,10 @@ export function uploadedFile(body: unknown): Uint8Array | Promise<Uint8Array> {
 
 export function apiProfilePictureRoutes(web: WebDeps) {
   return new Elysia({ name: "api-profile-pictures" })
-    .get("/api/users/:id/profile-picture.png", ({ request, params }) => {
+    .get("/api/users/:id/profile-picture.png", async ({ request, params }) => {
       const user = findUserById(web.db, params.id);
       if (!user) throw AppError.notFound("No such user.");
-      const pic = profilePictureOf(web.db, user);
+      const pic = await profilePictureOf(web.db, user);
       const etag = `"${user.id.slice(0, 8)}-${pic.updatedAt}-${pic.body.length}"`;
       const headers = { "Content-Type": pic.type, "Cache-Control": "public, max-age=300", ETag: etag, "X-Content-Type-Options": "nosniff" };
       if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });

@@ -205,7 +205,7 @@ describe("background jobs", () => {
     const s = setup();
     const deps = makeTestDeps({ MAXMIND_LICENSE_KEY: KEY, GEOLITE_DB_URL: s.config.geoliteDbUrl, GEOLITE_DB_PATH: s.file });
     cleanups.push(() => deps.cleanup());
-    deps.geo = openGeolocator(deps.config, deps.log);
+    deps.geo = await openGeolocator(deps.config, deps.log);
     expect(deps.geo!.locate("81.2.69.142")).toBeNull();
     reply = { status: 200, body: await maxmindArchive(buildTestCityDb()) };
     const scheduler = createScheduler(deps.log);
@@ -219,7 +219,7 @@ describe("background jobs", () => {
   test("no GEOLITE_DB_PATH and no license key: no geolocator, only the cleanup job", async () => {
     const deps = makeTestDeps();
     cleanups.push(() => deps.cleanup());
-    expect(openGeolocator(deps.config, deps.log)).toBeUndefined();
+    expect(await openGeolocator(deps.config, deps.log)).toBeUndefined();
     const scheduler = createScheduler(deps.log);
     scheduleAuditJobs(deps, scheduler);
     await scheduler.runNow("audit-log-cleanup");
