@@ -37,6 +37,7 @@ import {
   type AuthorizationCodeRow,
   type GrantRow,
 } from "../db/oidc-grants.ts";
+import { commitSoon } from "../db/group-commit.ts";
 import { findUserById, type UserRow } from "../db/users.ts";
 import { OAuthError } from "../errors.ts";
 import { encodeBase64Url } from "../lib/base64url.ts";
@@ -290,7 +291,7 @@ async function clientCredentialsGrant(deps: TokenDeps, client: OidcClient, param
     },
     "at+jwt",
   );
-  insertClientAccessToken(deps.db, { jti, client_id: client.id, scope: scopeString(scopes), created_at: now, expires_at: now + seconds });
+  await commitSoon(deps.db, () => insertClientAccessToken(deps.db, { jti, client_id: client.id, scope: scopeString(scopes), created_at: now, expires_at: now + seconds }));
   return { access_token: access.jwt, token_type: jkt ? "DPoP" : "Bearer", expires_in: seconds, scope: scopeString(scopes) };
 }
 
@@ -337,8 +338,9 @@ export async function issueTokens(
   const refreshToken = randomToken(deps.random);
   const id = scopes.includes("openid") ? await signIdToken(deps, client, user, grant, scopes, nonce, access, amr, now) : null;
 
-  // Signing is done: every write of this grant in one immediate transaction (one commit, all or nothing).
-  deps.db.transaction(() => {
+  // Signing is done: every write of this grant together, all or nothing, committed with the other token
+  // requests of this turn of the event loop (src/db/group-commit.ts); the response waits for the commit.
+  await commitSoon(deps.db, () => {
     writes.before?.();
     if (writes.newGrant) insertGrant(deps.db, grant);
     // Revoked while signing (a replayed code, a reused refresh token, an admin): issue nothing.
@@ -355,7 +357,7 @@ export async function issueTokens(
       dpop_jkt: jkt,
     });
     if (grant.session_id) recordSessionClient(deps.db, grant.session_id, client.id, user.id, now);
-  }).immediate();
+  });
 
   if (!id) {
     return { access_token: access.jwt, token_type: jkt ? "DPoP" : "Bearer", expires_in: accessSeconds, refresh_token: refreshToken, scope: scopeString(scopes) };
