@@ -53,7 +53,8 @@ export async function serve(env: CliEnv): Promise<number> {
   startEmailWorker(deps);
   scheduler.every("email-api-key-expiry", 24 * 3600 * 1000, () => runApiKeyExpiryJob(deps), { runAtStart: true });
   const fetch = (request: Request, srv: Server<undefined>) => app.handle(request, srv.requestIP(request)?.address ?? null);
-  const server = Bun.serve({ port: config.port, hostname: config.host, maxRequestBodySize: 8 * 1024 * 1024, idleTimeout: 30, fetch });
+  // development: false whatever NODE_ENV says: Bun's development error page must never show a stack trace.
+  const server = Bun.serve({ port: config.port, hostname: config.host, maxRequestBodySize: 8 * 1024 * 1024, idleTimeout: 30, development: false, fetch });
   const stopPrerendering = await servePrerendered(server, app, fetch);
   settleAfterStartup();
   log.info(`Latchkey is listening on ${config.host}:${server.port}; open ${config.appUrl}`);
