@@ -195,6 +195,9 @@ async function journey(page: Page, base: string, target: Target, spec: ClientSpe
   // request itself is the evidence (the app's host does not exist, so the load may fail).
   await page.goto(endUrl.href).catch(() => {});
   const logoutLanding = new URL((await leaving).url());
+  // The chain ends on Chromium's error page (the app's host does not exist). Let that navigation commit, or
+  // the next page.goto is "interrupted by another navigation to chrome-error://chromewebdata/".
+  await page.waitForURL((u) => u.protocol === "chrome-error:", { timeout: 5_000 }).catch(() => {});
   expect(logoutLanding.searchParams.get("state")).toBe("bye");
   // The refresh tokens of that sign-in are revoked.
   await expect(oidc.refreshTokenGrant(config, again.refresh_token!)).rejects.toMatchObject({ error: "invalid_grant" });
