@@ -216,27 +216,10 @@ function validateBool(field: string, value: unknown, fallback: boolean, fields: 
   return value;
 }
 
-interface ValidatedClient {
-  name: string;
-  description: string;
-  callbackUrls: string[];
-  logoutCallbackUrls: string[];
-  launchUrl: string | null;
-  isPublic: boolean;
-  pkceEnabled: boolean;
-  requiresReauthentication: boolean;
-  skipConsent: boolean;
-  unrestricted: boolean;
+/** The editable settings of a client, checked; allowedGroupIds null = leave the groups as they are. */
+type ValidatedClient = Omit<OidcClient, "id" | "hasLogo" | "hasDarkLogo" | "allowedGroupIds" | "createdById" | "createdAt" | "updatedAt"> & {
   allowedGroupIds: string[] | null;
-  accessTokenDurationMinutes: number;
-  refreshTokenDurationMinutes: number;
-  requirePar: boolean;
-  backchannelLogoutUri: string | null;
-  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
-  jwks: string | null;
-  jwksUri: string | null;
-  credentialsScopes: string[];
-}
+};
 
 function validateHttpUrl(field: string, value: unknown, fields: Record<string, string>): string | null {
   if (value === undefined || value === null) return null;
