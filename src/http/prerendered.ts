@@ -50,7 +50,7 @@ export async function servePrerendered(server: Server<undefined>, app: App, fetc
     busy = true;
     try {
       const routes = await renderRoutes(app);
-      server.reload({ routes, fetch } as Parameters<Server<undefined>["reload"]>[0]);
+      server.reload({ routes, fetch });
       version = current;
     } finally {
       busy = false;
