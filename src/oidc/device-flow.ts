@@ -32,7 +32,7 @@ import {
 import { OAuthError } from "../errors.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { hashToken } from "../lib/hash.ts";
-import { randomString, randomToken, randomUuid, type Random } from "../lib/random.ts";
+import { randomString, randomToken, randomUuid, timeOrderedUuid, type Random } from "../lib/random.ts";
 import type { SealedBox } from "../lib/sealed-box.ts";
 import { authenticateClient } from "./client-auth.ts";
 import { findClientById, isUserAllowedForClient, type OidcClient } from "./clients.ts";
@@ -234,7 +234,7 @@ export async function exchangeDeviceCode(deps: DeviceDeps, client: OidcClient, p
   if (!approved || approved.user_id === null) throw OAuthError.invalidGrant("The device code was already used.");
   const user = checkUserMayUse(deps, client, approved.user_id);
   const grant = {
-    id: randomUuid(deps.random),
+    id: timeOrderedUuid(deps.clock, deps.random),
     client_id: client.id,
     user_id: user.id,
     session_id: null,

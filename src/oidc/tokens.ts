@@ -43,7 +43,7 @@ import { OAuthError } from "../errors.ts";
 import { encodeBase64Url } from "../lib/base64url.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { hashToken, safeEqual, sha256 } from "../lib/hash.ts";
-import { randomToken, randomUuid, type Random } from "../lib/random.ts";
+import { randomToken, randomUuid, timeOrderedUuid, type Random } from "../lib/random.ts";
 import type { SealedBox } from "../lib/sealed-box.ts";
 import { buildUserClaims } from "./claims.ts";
 import { authenticateClient } from "./client-auth.ts";
@@ -156,7 +156,7 @@ async function exchangeAuthorizationCode(deps: TokenDeps, client: OidcClient, pa
     throw e;
   }
   const grant: GrantRow = {
-    id: randomUuid(deps.random),
+    id: timeOrderedUuid(deps.clock, deps.random),
     client_id: client.id,
     user_id: user.id,
     session_id: row.session_id,
@@ -274,7 +274,7 @@ async function clientCredentialsGrant(deps: TokenDeps, client: OidcClient, param
   }
   const now = nowSeconds(deps.clock);
   const seconds = client.accessTokenDurationMinutes * 60;
-  const jti = randomUuid(deps.random);
+  const jti = timeOrderedUuid(deps.clock, deps.random);
   const access = await signJwt(
     deps,
     {
@@ -316,7 +316,7 @@ export async function issueTokens(
     amr = [];
   }
 
-  const jti = randomUuid(deps.random);
+  const jti = timeOrderedUuid(deps.clock, deps.random);
   const audience = scopes.some((s) => IDENTITY_SCOPES.has(s)) ? [client.id, issuer] : [client.id];
   const access = await signJwt(
     deps,
