@@ -59,6 +59,26 @@ test("a write that throws is rolled back alone; the others commit; its promise r
   expect(rows()).toEqual(["a", "b"]);
 });
 
+test("a write whose later statement breaks a constraint keeps nothing of its earlier statements", async () => {
+  const { db, commits, rows } = setup();
+  const first = commitSoon(db, () => db.query("INSERT INTO t (v) VALUES ('a')").run());
+  // Its first insert succeeds, its second collides with the batch's first write: SQLite undoes only the
+  // failing statement, so the batch must be replayed without this write's first insert.
+  const broken = commitSoon(db, () => {
+    db.query("INSERT INTO t (v) VALUES ('x')").run();
+    db.query("INSERT INTO t (v) VALUES ('a')").run();
+  });
+  // A write that fails on its first statement changed nothing: it is simply refused.
+  const refused = commitSoon(db, () => db.query("INSERT INTO t (v) VALUES ('a')").run());
+  const last = commitSoon(db, () => db.query("INSERT INTO t (v) VALUES ('z')").run());
+  const settled = await Promise.allSettled([first, broken, refused, last]);
+  expect(settled.map((r) => r.status)).toEqual(["fulfilled", "rejected", "rejected", "fulfilled"]);
+  expect(String((settled[1] as PromiseRejectedResult).reason)).toContain("UNIQUE");
+  expect(rows()).toEqual(["a", "z"]);
+  expect(commits()).toBe(1);
+  expect(db.inTransaction).toBe(false);
+});
+
 test("when the commit itself fails, every write of the batch is rolled back and every promise rejects", async () => {
   const { db, commits, rows } = setup();
   const good = commitSoon(db, () => db.query("INSERT INTO t (v, parent) VALUES ('good', 'p')").run());
