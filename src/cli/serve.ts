@@ -3,6 +3,7 @@ import type { Server } from "bun";
 import { createApp } from "../app.ts";
 import { openGeolocator, scheduleAuditJobs } from "../audit/audit-jobs.ts";
 import { createScheduler } from "../lib/scheduler.ts";
+import { startBackgroundCheckpoints } from "../db/background-checkpoints.ts";
 import { scheduleBackupJobs } from "../backup/backup-jobs.ts";
 import { scheduleCleanupJobs } from "../maintenance/cleanup.ts";
 import { scheduleLdapSync } from "../ldap/ldap-jobs.ts";
@@ -44,6 +45,8 @@ export async function serve(env: CliEnv): Promise<number> {
   }
   const deps = { ...runtime, geo: await openGeolocator(config, log) };
   const scheduler = createScheduler(log);
+  // WAL checkpoints move to a worker thread while the server writes a lot (token bursts).
+  const checkpoints = startBackgroundCheckpoints(runtime.db, config.dbPath, log);
   scheduleAuditJobs(deps, scheduler);
   scheduleBackupJobs(deps, scheduler);
   scheduleCleanupJobs(deps, scheduler);
@@ -74,6 +77,7 @@ export async function serve(env: CliEnv): Promise<number> {
       stopPrerendering();
       await scheduler.stop();
       stopEmailWorker(runtime.db);
+      await checkpoints.stop();
       runtime.close();
       lock.release();
       log.info("stopped");
