@@ -75,8 +75,8 @@ function runOptimistically(db: Database, jobs: Job[]): Outcome[] | null {
   const changes = db.query<{ n: number }, []>("SELECT total_changes() AS n");
   const outcomes: Outcome[] = [];
   db.run("BEGIN IMMEDIATE");
+  let before = changes.get()!.n;
   for (const job of jobs) {
-    const before = changes.get()!.n;
     try {
       outcomes.push({ ok: true, value: job.write() });
     } catch (error) {
@@ -87,6 +87,7 @@ function runOptimistically(db: Database, jobs: Job[]): Outcome[] | null {
       if (db.inTransaction) db.run("ROLLBACK");
       return null;
     }
+    before = changes.get()!.n;
   }
   db.run("COMMIT");
   return outcomes;
