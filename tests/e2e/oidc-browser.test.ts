@@ -99,6 +99,22 @@ async function interceptApp(page: Page, origin: string): Promise<() => URL | nul
   return () => last;
 }
 
+/**
+ * page.goto that tries again when Chromium's error page for the previous journey's logout landing (a host
+ * that does not exist) commits late and interrupts it. Any other failure is thrown at once.
+ */
+async function gotoAfterErrorPage(page: Page, url: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.goto(url);
+      return;
+    } catch (e) {
+      if (attempt >= 3 || !String(e).includes("interrupted by another navigation")) throw e;
+      await page.waitForTimeout(250);
+    }
+  }
+}
+
 async function journey(page: Page, base: string, target: Target, spec: ClientSpec): Promise<void> {
   const registered = await target.createClient(spec);
   expect(registered.id).toMatch(/^[0-9a-f-]{36}$/);
@@ -129,7 +145,7 @@ async function journey(page: Page, base: string, target: Target, spec: ClientSpe
   });
 
   // Not signed in: the passkey sign-in page, then back into the flow.
-  await page.goto(authUrl.href);
+  await gotoAfterErrorPage(page, authUrl.href);
   await page.waitForURL((u) => u.pathname === "/login");
   await page.locator("[data-passkey-login]").click();
 
