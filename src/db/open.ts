@@ -8,6 +8,8 @@ import { Database } from "bun:sqlite";
  * The WAL is checkpointed every 8,000 pages (~31 MiB) instead of SQLite's 1,000: a checkpoint syncs the
  * database file twice and copies every page changed since the last one, and on the token endpoint, where every
  * request commits, checkpoints every ~70 code exchanges cost more than the exchange's own writes (bench/README.md).
+ * While the server writes a lot, a worker thread does most of that copying (src/db/background-checkpoints.ts)
+ * and this autocheckpoint only finishes what is left.
  * journal_size_limit truncates a WAL that a big transaction (import, LDAP sync) grew, once it is checkpointed.
  */
 export const WAL_AUTOCHECKPOINT_PAGES = 8000;
