@@ -137,7 +137,7 @@ export function insertGrant(db: Database, row: GrantRow): void {
 }
 
 export function findGrant(db: Database, id: string): GrantRow | null {
-  return db.query<GrantRow, [string]>("SELECT * FROM oidc_grants WHERE id = ?").get(id) ?? null;
+  return db.query<GrantRow, [string]>("SELECT id, client_id, user_id, session_id, scope, auth_time, amr, created_at FROM oidc_grants WHERE id = ?").get(id) ?? null;
 }
 
 /** Revokes a grant with every refresh and access token issued from it (ON DELETE CASCADE). */
@@ -188,7 +188,7 @@ export function findRefreshTokenRow(db: Database, tokenHash: string): RefreshTok
   return db.query<RefreshTokenRow, [string]>("SELECT * FROM oidc_refresh_tokens WHERE token_hash = ?").get(tokenHash) ?? null;
 }
 
-// --- access tokens -------------------------------------------------------------------------------
+// --- access tokens: each grant's current one, on the grant row (migration 0012) ----------------------------
 
 export type AccessTokenRow = {
   jti: string;
@@ -200,38 +200,55 @@ export type AccessTokenRow = {
   expires_at: number;
 };
 
-export function insertAccessToken(db: Database, row: AccessTokenRow): void {
+/** A new grant with its first access token: one row. */
+export function insertGrantWithAccessToken(db: Database, grant: GrantRow, access: AccessTokenRow): void {
   db.query(
-    `INSERT INTO oidc_access_tokens (jti, grant_id, client_id, user_id, scope, created_at, expires_at)
-     VALUES ($jti, $grant_id, $client_id, $user_id, $scope, $created_at, $expires_at)`,
-  ).run(row);
+    `INSERT INTO oidc_grants (id, client_id, user_id, session_id, scope, auth_time, amr, created_at, access_jti, access_scope, access_created_at, access_expires_at)
+     VALUES ($id, $client_id, $user_id, $session_id, $scope, $auth_time, $amr, $created_at, $access_jti, $access_scope, $access_created_at, $access_expires_at)`,
+  ).run({ ...grant, access_jti: access.jti, access_scope: access.scope, access_created_at: access.created_at, access_expires_at: access.expires_at });
+}
+
+/** Gives the grant a new access token; the previous one stops working at once. False when the grant is gone. */
+export function replaceAccessToken(db: Database, access: AccessTokenRow): boolean {
+  return (
+    db
+      .query("UPDATE oidc_grants SET access_jti = ?, access_scope = ?, access_created_at = ?, access_expires_at = ? WHERE id = ?")
+      .run(access.jti, access.scope, access.created_at, access.expires_at, access.grant_id).changes === 1
+  );
 }
 
 export function findAccessTokenRow(db: Database, jti: string): AccessTokenRow | null {
-  return db.query<AccessTokenRow, [string]>("SELECT * FROM oidc_access_tokens WHERE jti = ?").get(jti) ?? null;
+  return (
+    db
+      .query<AccessTokenRow, [string]>(
+        `SELECT access_jti AS jti, id AS grant_id, client_id, user_id, access_scope AS scope, access_created_at AS created_at, access_expires_at AS expires_at
+         FROM oidc_grants WHERE access_jti = ?`,
+      )
+      .get(jti) ?? null
+  );
 }
 
+/** Revokes one access token; its grant (and refresh token) stay. */
 export function deleteAccessTokenRow(db: Database, jti: string): boolean {
-  return db.query("DELETE FROM oidc_access_tokens WHERE jti = ?").run(jti).changes > 0;
-}
-
-export function deleteAccessTokensOfGrantExcept(db: Database, grantId: string, keepJti: string | null): void {
-  db.query("DELETE FROM oidc_access_tokens WHERE grant_id = ? AND jti IS NOT ?").run(grantId, keepJti);
+  return (
+    db.query("UPDATE oidc_grants SET access_jti = NULL, access_scope = NULL, access_created_at = NULL, access_expires_at = NULL WHERE access_jti = ?").run(jti)
+      .changes > 0
+  );
 }
 
 // --- housekeeping --------------------------------------------------------------------------------
 
-/** Removes expired interactions, codes, tombstones, tokens and empty grants. */
+/** Removes expired interactions, codes, refresh tokens, and grants with nothing live left. */
 export function deleteExpiredOidcState(db: Database, now: number): void {
   db.query("DELETE FROM oidc_interactions WHERE expires_at <= ?").run(now);
   // A consumed code stays an hour past its expiry: a replay in that window still revokes what it issued.
   db.query("DELETE FROM oidc_authorization_codes WHERE expires_at <= ?1 AND (consumed_at IS NULL OR expires_at <= ?1 - 3600)").run(now);
-  db.query("DELETE FROM oidc_access_tokens WHERE expires_at <= ?").run(now);
   db.query("DELETE FROM oidc_refresh_tokens WHERE expires_at <= ?").run(now);
+  // A grant goes once it has no refresh token left and its access token (if any) has expired.
   db.query(
     `DELETE FROM oidc_grants WHERE created_at <= ?1 - 600
-       AND NOT EXISTS (SELECT 1 FROM oidc_refresh_tokens r WHERE r.grant_id = oidc_grants.id)
-       AND NOT EXISTS (SELECT 1 FROM oidc_access_tokens a WHERE a.grant_id = oidc_grants.id)`,
+       AND (access_expires_at IS NULL OR access_expires_at <= ?1)
+       AND NOT EXISTS (SELECT 1 FROM oidc_refresh_tokens r WHERE r.grant_id = oidc_grants.id)`,
   ).run(now);
 }
 

@@ -24,15 +24,14 @@ import { recordAuditEvent, type AuditOrigin } from "../audit/audit-log.ts";
 import type { Config } from "../config.ts";
 import {
   consumeAuthorizationCode,
-  deleteAccessTokensOfGrantExcept,
   deleteGrant,
   findConsumedCode,
   findGrant,
   findUsableAuthorizationCode,
   findRefreshTokenRow,
-  insertAccessToken,
-  insertGrant,
+  insertGrantWithAccessToken,
   insertRefreshToken,
+  replaceAccessToken,
   useRefreshTokenRow,
   type AuthorizationCodeRow,
   type GrantRow,
@@ -240,7 +239,6 @@ async function exchangeRefreshToken(deps: TokenDeps, client: OidcClient, params:
     return await issueTokens(deps, client, user, grant, scopes, null, found.dpop_jkt ?? jkt, {
       before: () => {
         if (!useRefreshTokenRow(deps.db, tokenHash, now)) throw new ConsumedMeanwhile();
-        deleteAccessTokensOfGrantExcept(deps.db, grant.id, null);
       },
     });
   } catch (e) {
@@ -342,10 +340,11 @@ export async function issueTokens(
   // requests of this turn of the event loop (src/db/group-commit.ts); the response waits for the commit.
   await commitSoon(deps.db, () => {
     writes.before?.();
-    if (writes.newGrant) insertGrant(deps.db, grant);
-    // Revoked while signing (a replayed code, a reused refresh token, an admin): issue nothing.
-    else if (!findGrant(deps.db, grant.id)) throw OAuthError.invalidGrant("The grant was revoked while the tokens were being issued.");
-    insertAccessToken(deps.db, { jti, grant_id: grant.id, client_id: client.id, user_id: user.id, scope: scopeString(scopes), created_at: now, expires_at: now + accessSeconds });
+    const accessRow = { jti, grant_id: grant.id, client_id: client.id, user_id: user.id, scope: scopeString(scopes), created_at: now, expires_at: now + accessSeconds };
+    if (writes.newGrant) insertGrantWithAccessToken(deps.db, grant, accessRow);
+    // The grant's access token is replaced (the previous one stops working); revoked while signing (a
+    // replayed code, a reused refresh token, an admin): issue nothing.
+    else if (!replaceAccessToken(deps.db, accessRow)) throw OAuthError.invalidGrant("The grant was revoked while the tokens were being issued.");
     insertRefreshToken(deps.db, {
       token_hash: hashToken(refreshToken),
       grant_id: grant.id,

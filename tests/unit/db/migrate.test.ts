@@ -135,3 +135,43 @@ describe("0011: consumed codes marked in place", () => {
     expect(db.query("SELECT name FROM sqlite_master WHERE name = 'oidc_consumed_codes'").get()).toBeNull();
   });
 });
+
+describe("0012: the access token on its grant row", () => {
+  test("each grant keeps its newest access token; the old table is gone; the token is found, revoked and replaced", async () => {
+    const { findAccessTokenRow, deleteAccessTokenRow, replaceAccessToken, findGrant } = await import("../../../src/db/oidc-grants.ts");
+    const { db } = freshDb();
+    const at = MIGRATIONS.findIndex((m) => m.version === 12);
+    migrate(db, MIGRATIONS.slice(0, at));
+    db.exec(`
+      INSERT INTO users (id, username, email, first_name, last_name, display_name, is_admin, created_at, updated_at) VALUES ('u1', 'alice', 'a@example.com', 'A', 'E', 'A E', 0, 1, 1);
+      INSERT INTO oidc_clients (id, name, callback_urls, created_at, updated_at) VALUES ('c1', 'App', '[]', 1, 1);
+      INSERT INTO oidc_grants (id, client_id, user_id, session_id, scope, auth_time, amr, created_at) VALUES
+        ('g1', 'c1', 'u1', NULL, 'openid profile', 100, '["phr"]', 110),
+        ('g2', 'c1', 'u1', NULL, 'openid', 100, '["phr"]', 120);
+      INSERT INTO oidc_access_tokens (jti, grant_id, client_id, user_id, scope, created_at, expires_at) VALUES
+        ('old', 'g1', 'c1', 'u1', 'openid profile', 110, 3710),
+        ('new', 'g1', 'c1', 'u1', 'openid', 200, 3800);
+    `);
+    migrate(db);
+    expect(db.query("SELECT name FROM sqlite_master WHERE name = 'oidc_access_tokens'").get()).toBeNull();
+    expect(findAccessTokenRow(db, "new")).toEqual({ jti: "new", grant_id: "g1", client_id: "c1", user_id: "u1", scope: "openid", created_at: 200, expires_at: 3800 });
+    expect(findAccessTokenRow(db, "old")).toBeNull();
+    // A grant without an access token keeps none.
+    expect(db.query<{ access_jti: string | null }, []>("SELECT access_jti FROM oidc_grants WHERE id = 'g2'").get()!.access_jti).toBeNull();
+    // The grant itself reads as before.
+    expect(findGrant(db, "g1")).toEqual({ id: "g1", client_id: "c1", user_id: "u1", session_id: null, scope: "openid profile", auth_time: 100, amr: '["phr"]', created_at: 110 });
+    // Replacing: the previous token is no longer found; a gone grant takes none.
+    expect(replaceAccessToken(db, { jti: "newer", grant_id: "g1", client_id: "c1", user_id: "u1", scope: "openid", created_at: 300, expires_at: 3900 })).toBe(true);
+    expect(findAccessTokenRow(db, "new")).toBeNull();
+    expect(findAccessTokenRow(db, "newer")?.expires_at).toBe(3900);
+    expect(replaceAccessToken(db, { jti: "orphan", grant_id: "gone", client_id: "c1", user_id: "u1", scope: "openid", created_at: 300, expires_at: 3900 })).toBe(false);
+    // Revoking the token leaves the grant.
+    expect(deleteAccessTokenRow(db, "newer")).toBe(true);
+    expect(deleteAccessTokenRow(db, "newer")).toBe(false);
+    expect(findAccessTokenRow(db, "newer")).toBeNull();
+    expect(findGrant(db, "g1")).not.toBeNull();
+    // One jti cannot belong to two grants.
+    expect(replaceAccessToken(db, { jti: "same", grant_id: "g1", client_id: "c1", user_id: "u1", scope: "openid", created_at: 300, expires_at: 3900 })).toBe(true);
+    expect(() => replaceAccessToken(db, { jti: "same", grant_id: "g2", client_id: "c1", user_id: "u1", scope: "openid", created_at: 300, expires_at: 3900 })).toThrow(/UNIQUE/);
+  });
+});
