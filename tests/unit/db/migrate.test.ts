@@ -113,15 +113,22 @@ describe("openDatabase", () => {
   });
 });
 
+/** A database migrated up to just before `version`, with user u1 and client c1 for the rows a test adds. */
+function migratedBefore(version: number): Database {
+  const { db } = freshDb();
+  migrate(db, MIGRATIONS.slice(0, MIGRATIONS.findIndex((m) => m.version === version)));
+  db.exec(`
+    INSERT INTO users (id, username, email, first_name, last_name, display_name, is_admin, created_at, updated_at) VALUES ('u1', 'alice', 'a@example.com', 'A', 'E', 'A E', 0, 1, 1);
+    INSERT INTO oidc_clients (id, name, callback_urls, created_at, updated_at) VALUES ('c1', 'App', '[]', 1, 1);
+  `);
+  return db;
+}
+
 describe("0011: consumed codes marked in place", () => {
   test("a tombstone whose grant lives becomes a consumed code row (a replay still finds the grant); one without is dropped", async () => {
     const { findConsumedCode, findUsableAuthorizationCode } = await import("../../../src/db/oidc-grants.ts");
-    const { db } = freshDb();
-    const at = MIGRATIONS.findIndex((m) => m.version === 11);
-    migrate(db, MIGRATIONS.slice(0, at));
+    const db = migratedBefore(11);
     db.exec(`
-      INSERT INTO users (id, username, email, first_name, last_name, display_name, is_admin, created_at, updated_at) VALUES ('u1', 'alice', 'a@example.com', 'A', 'E', 'A E', 0, 1, 1);
-      INSERT INTO oidc_clients (id, name, callback_urls, created_at, updated_at) VALUES ('c1', 'App', '[]', 1, 1);
       INSERT INTO oidc_grants (id, client_id, user_id, session_id, scope, auth_time, amr, created_at) VALUES ('g1', 'c1', 'u1', NULL, 'openid', 100, '["phr"]', 110);
       INSERT INTO oidc_consumed_codes (code_hash, grant_id, expires_at) VALUES ('h-live', 'g1', 5300), ('h-revoked', 'gone', 5300);
     `);
@@ -139,12 +146,8 @@ describe("0011: consumed codes marked in place", () => {
 describe("0012: the access token on its grant row", () => {
   test("each grant keeps its newest access token; the old table is gone; the token is found, revoked and replaced", async () => {
     const { findAccessTokenRow, deleteAccessTokenRow, replaceAccessToken, findGrant } = await import("../../../src/db/oidc-grants.ts");
-    const { db } = freshDb();
-    const at = MIGRATIONS.findIndex((m) => m.version === 12);
-    migrate(db, MIGRATIONS.slice(0, at));
+    const db = migratedBefore(12);
     db.exec(`
-      INSERT INTO users (id, username, email, first_name, last_name, display_name, is_admin, created_at, updated_at) VALUES ('u1', 'alice', 'a@example.com', 'A', 'E', 'A E', 0, 1, 1);
-      INSERT INTO oidc_clients (id, name, callback_urls, created_at, updated_at) VALUES ('c1', 'App', '[]', 1, 1);
       INSERT INTO oidc_grants (id, client_id, user_id, session_id, scope, auth_time, amr, created_at) VALUES
         ('g1', 'c1', 'u1', NULL, 'openid profile', 100, '["phr"]', 110),
         ('g2', 'c1', 'u1', NULL, 'openid', 100, '["phr"]', 120);
