@@ -33,7 +33,7 @@ import {
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { hashToken } from "../lib/hash.ts";
 import { ALPHANUMERIC, randomString, randomUuid, type Random } from "../lib/random.ts";
-import { callbackUrlProblem } from "./redirect-uri.ts";
+import { callbackUrlProblem, httpUrlProblem } from "./redirect-uri.ts";
 
 export interface ClientDeps {
   db: Database;
@@ -229,15 +229,9 @@ function validateHttpUrl(field: string, value: unknown, fields: Record<string, s
   }
   const v = value.trim();
   if (!v) return null;
-  let ok = false;
-  try {
-    const u = new URL(v);
-    ok = (u.protocol === "https:" || u.protocol === "http:") && !u.username && !u.password && !u.hash && v.length <= MAX_URL_LEN;
-  } catch {
-    ok = false;
-  }
-  if (!ok) fields[field] = "Enter an http(s) URL without credentials or fragment, such as https://app.example.com/logout.";
-  return ok ? v : null;
+  const problem = httpUrlProblem(v);
+  if (problem) fields[field] = problem;
+  return problem ? null : v;
 }
 
 const MAX_JWKS_LENGTH = 32_768;
@@ -312,14 +306,9 @@ function validateClientInput(db: Database, input: ClientInput, current: OidcClie
   if (typeof launchUrl === "string") {
     launchUrl = launchUrl.trim() || null;
     if (launchUrl) {
-      let ok = false;
-      try {
-        const u = new URL(launchUrl);
-        ok = (u.protocol === "https:" || u.protocol === "http:") && launchUrl.length <= MAX_URL_LEN;
-      } catch {
-        ok = false;
-      }
-      if (!ok) fields.launchUrl = "Enter an http(s) URL such as https://app.example.com.";
+      // Linked from My apps and the consent page: the same URL rules as callback URLs (no wildcards).
+      const problem = httpUrlProblem(launchUrl);
+      if (problem) fields.launchUrl = problem;
     }
   } else if (launchUrl !== null) {
     fields.launchUrl = "Enter an http(s) URL.";
@@ -375,7 +364,6 @@ function validateClientInput(db: Database, input: ClientInput, current: OidcClie
     credentialsScopes,
   };
 }
-const MAX_URL_LEN = 2048;
 
 function validateGroupIds(db: Database, ids: unknown, fields: Record<string, string>): string[] {
   if (!Array.isArray(ids) || ids.some((x) => typeof x !== "string")) {

@@ -1,40 +1,397 @@
 /**
- * Callback URL registration and matching (Pocket ID compatible).
- * - A redirect_uri matches a registered URL exactly (character for character: a trailing slash, http vs
- *   https or another port is a different URL), or a registered pattern:
- *   `*` matches one host label, a port, one path segment (or part of it) or part of a query value;
- *   `**` in the path matches any number of segments; a lone `*` matches any URL.
- * - RFC 8252 7.3: for http loopback redirect URIs (localhost, 127.0.0.1, [::1]) the port is ignored.
- * - RFC 6749 3.1.2: a redirect URI never carries a fragment.
- * - Registered URLs: absolute, no fragment, no credentials; http(s) or a private-use scheme for native
- *   apps; never javascript:, data:, vbscript: or file:.
+ * Callback URL registration and matching (Pocket ID compatible wildcards, WHATWG-parsed).
+ *
+ * The requested URI (redirect_uri, post_logout_redirect_uri) — checked before any comparison:
+ * - 1–2048 characters of printable ASCII only: no control characters, whitespace (the WHATWG parser
+ *   silently strips tabs and newlines), non-ASCII, `\`, `"`, `<`, `>`, `^`, `` ` ``, `{`, `|`, `}`;
+ *   RFC 6749 3.1.2: no fragment. Never a javascript:, data:, vbscript:, file:, blob: or about: URL.
+ * - The authority holds no `@` (userinfo), `%` or `\`; a host has no trailing dot.
+ * - The path holds no dot segment, raw or percent-encoded in any case (`.`, `..`, `%2e`, `.%2E`, …,
+ *   also with a `;` path parameter), and no empty segment (`//`).
+ * - It re-serialises to itself: `new URL(x).href === x`. The one difference allowed on purpose: a
+ *   special-scheme URL with an empty path (`https://app.example.com`, `…com?x=1`), which WHATWG writes
+ *   with `/`; it is the same URL and browsers navigate to the same place. So upper-case schemes or
+ *   hosts, default ports (`:443`), IDN in Unicode, dot segments, `%2e`-tricks all fail here.
+ *
+ * Matching a registered URL:
+ * - Exact: character for character (a trailing slash, http vs https or another port is another URL).
+ * - RFC 8252 7.3: for http loopback URIs (localhost, 127.0.0.1, [::1]) the port is ignored.
+ * - A lone `*` matches any requested URI that passes the checks above.
+ * - Otherwise a pattern, compared with the parsed (canonical) URI, component by component:
+ *   scheme equal; host label by label — `*` inside a label stands for letters, digits and hyphens
+ *   only (never `.`, `%`, `\`, `@`, `:`), so it can never leave its label; port equal, or `*` = any
+ *   explicit port; path: `*` = part of one segment, `**` = any number of whole segments, neither
+ *   ever matching `/`-like escapes (`%2F`, `%5C`) — dot segments were refused already; query: `*` =
+ *   part of one parameter (never `&`). The candidate's query is present exactly when the pattern's is.
+ *
+ * Registration (callbackUrlProblem) refuses what could never match safely or is ambiguous, with a
+ * message saying what to change: the same character rules, canonical form, wildcards in the scheme,
+ * a wildcard host without two fixed labels after it (`*.com`), wildcards in IP addresses or partial
+ * ports, `***`, default ports, dot segments.
  */
 
-const FORBIDDEN_SCHEMES = new Set(["javascript", "data", "vbscript", "file", "blob", "about"]);
+const FORBIDDEN_SCHEMES = new Set(["javascript", "data", "vbscript", "file", "blob", "about", "filesystem"]);
+/** WHATWG special schemes (host required, host lower-cased and punycoded, `\` read as `/`). */
+const SPECIAL_SCHEMES = new Set(["http", "https", "ws", "wss", "ftp"]);
+const DEFAULT_PORTS: Record<string, string> = { http: "80", https: "443", ws: "80", wss: "443", ftp: "21" };
 const MAX_URL_LENGTH = 2048;
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
-interface UrlParts {
-  scheme: string;
-  host: string; // lower-cased, without port
+/** Printable ASCII minus the characters WHATWG would escape or reinterpret, and the fragment mark. */
+const URI_CHARS = /^[!$-;=?-\[\]_a-z~]*$/;
+
+interface RawParts {
+  scheme: string; // lower-cased
+  authority: string | null; // null when there is no "//"
+  host: string;
   port: string; // "" when absent
   path: string;
   query: string | null; // without "?"
 }
 
-/** Splits a URL (or pattern) into parts without normalising anything. */
-function splitUrl(url: string): UrlParts | null {
+/** Splits a URL or pattern into its raw parts without normalising anything but the scheme's case. */
+function splitRaw(url: string): RawParts | null {
   const m = /^([A-Za-z][A-Za-z0-9+.-]*):(?:\/\/([^/?#]*))?([^?#]*)(?:\?([^#]*))?$/.exec(url);
   if (!m) return null;
-  const authority = m[2] ?? "";
-  if (authority.includes("@")) return null;
-  let host = authority;
+  const authority = m[2] ?? null;
+  let host = "";
   let port = "";
-  const portMatch = /^(\[[^\]]*\]|[^:]*)(?::([^:]*))?$/.exec(authority);
-  if (!portMatch) return null;
-  host = portMatch[1]!;
-  port = portMatch[2] ?? "";
-  return { scheme: m[1]!.toLowerCase(), host: host.toLowerCase(), port, path: m[3] ?? "", query: m[4] ?? null };
+  if (authority !== null) {
+    const hp = /^(\[[^\]]*\]|[^:\[\]]*)(?::([^:]*))?$/.exec(authority);
+    if (!hp) return null;
+    host = hp[1]!;
+    port = hp[2] ?? "";
+  }
+  return { scheme: m[1]!.toLowerCase(), authority, host, port, path: m[3] ?? "", query: m[4] ?? null };
+}
+
+/**
+ * True for `.`, `..` and their percent-encoded spellings (`%2e`, `.%2E`, `%2e%2e`, …), also with a
+ * path parameter (`..;x`, `..%3b`), which some servers (Tomcat, Jetty) strip before resolving.
+ */
+function isDotSegment(segment: string): boolean {
+  const s = segment.replace(/%2e/gi, ".").replace(/(?:;|%3b).*$/i, "");
+  return s === "." || s === "..";
+}
+
+function hasDotSegment(path: string): boolean {
+  return path.split("/").some(isDotSegment);
+}
+
+/**
+ * `href` equals `url`, allowing only the empty path of a special-scheme URL that WHATWG writes as "/".
+ */
+function reserialisesToItself(url: string, parsed: URL): boolean {
+  if (parsed.href === url) return true;
+  const scheme = parsed.protocol.slice(0, -1);
+  if (!SPECIAL_SCHEMES.has(scheme) || parsed.pathname !== "/") return false;
+  const prefix = `${parsed.protocol}//${parsed.host}`;
+  return parsed.href.startsWith(`${prefix}/`) && url === prefix + parsed.href.slice(prefix.length + 1);
+}
+
+// --- the requested URI ---------------------------------------------------------------------------
+
+/** A requested URI that passed every check, in its parsed (and, by the round-trip, literal) form. */
+export interface RequestedUri {
+  href: string;
+  scheme: string;
+  host: string; // WHATWG hostname: lower-case, punycode, IPv6 in brackets
+  port: string; // "" when absent (default ports cannot appear: they do not round-trip)
+  path: string;
+  query: string | null;
+  loopbackHttp: boolean;
+}
+
+/** Why a requested redirect URI is refused before any comparison, or null when it may be compared. */
+export function requestedUriProblem(candidate: string): string | null {
+  if (typeof candidate !== "string" || candidate === "") return "empty";
+  if (candidate.length > MAX_URL_LENGTH) return "too long";
+  if (!URI_CHARS.test(candidate)) return "characters that are not allowed (control, whitespace, non-ASCII, \\, #, quotes or brackets)";
+  const raw = splitRaw(candidate);
+  if (!raw) return "not an absolute URI";
+  if (FORBIDDEN_SCHEMES.has(raw.scheme)) return `the ${raw.scheme}: scheme`;
+  if (raw.authority !== null && /[@%\\]/.test(raw.authority)) return "userinfo or escapes in the authority";
+  if (hasDotSegment(raw.path)) return "a dot segment in the path";
+  if (raw.path.includes("//")) return "an empty path segment";
+  let parsed: URL;
+  try {
+    parsed = new URL(candidate);
+  } catch {
+    return "not a URL";
+  }
+  if (parsed.username || parsed.password) return "userinfo";
+  if (!reserialisesToItself(candidate, parsed)) return "not in canonical form";
+  if (SPECIAL_SCHEMES.has(raw.scheme)) {
+    const host = parsed.hostname;
+    if (host === "" || host.endsWith(".")) return "an empty host or a host with a trailing dot";
+    // Letters, digits, hyphens, underscores and dots, or an IPv6 literal: never `*`, `!`, `$`, `'`, …
+    if (!/^(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*|\[[0-9a-f:.]+\])$/.test(host)) return "a host name with characters other than letters, digits, hyphens and dots";
+  } else if (raw.authority !== null && raw.authority.includes("*")) {
+    return "a wildcard in the authority";
+  }
+  return null;
+}
+
+function parseRequestedUri(candidate: string): RequestedUri | null {
+  if (requestedUriProblem(candidate) !== null) return null;
+  const u = new URL(candidate);
+  const scheme = u.protocol.slice(0, -1);
+  const q = u.href.indexOf("?");
+  return {
+    href: u.href,
+    scheme,
+    host: u.hostname,
+    port: u.port,
+    path: u.pathname,
+    query: q === -1 ? null : u.href.slice(q + 1),
+    loopbackHttp: scheme === "http" && LOOPBACK_HOSTS.has(u.hostname),
+  };
+}
+
+// --- patterns ------------------------------------------------------------------------------------
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+}
+
+/** One path-segment character: anything but `/`, `\` and the escapes of `/` and `\`. */
+const SEGMENT_CHAR = "(?:[^/\\\\%]|%(?!2[Ff]|5[Cc])[0-9A-Fa-f]{2})";
+
+function pathRegex(pattern: string): RegExp {
+  let out = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i]!;
+    if (ch !== "*") {
+      out += escapeRegex(ch);
+      continue;
+    }
+    if (pattern[i + 1] === "*") {
+      i += 1;
+      // "/**/" also matches "/": the segments and their leading slash are optional together.
+      if (pattern[i - 2] === "/" && pattern[i + 1] === "/") {
+        out = out.slice(0, -escapeRegex("/").length) + `(?:/${SEGMENT_CHAR}+)*`;
+      } else {
+        out += `(?:${SEGMENT_CHAR}|/)*`;
+      }
+    } else {
+      out += `${SEGMENT_CHAR}*`;
+    }
+  }
+  return new RegExp(`^${out}$`);
+}
+
+function queryRegex(pattern: string): RegExp {
+  return new RegExp(`^${pattern.split("*").map(escapeRegex).join("[^&#]*")}$`);
+}
+
+/** A host label with `*` → a regex over one label: `*` = one or more letters, digits or hyphens. */
+function labelRegex(label: string): RegExp {
+  return new RegExp(`^${label.split("*").map(escapeRegex).join("[a-z0-9-]+")}$`);
+}
+
+interface CompiledPattern {
+  scheme: string;
+  /** One entry per label: a literal label or a regex for a label with a wildcard. */
+  hostLabels: (string | RegExp)[] | null; // null: no authority
+  port: string | "*";
+  loopbackHttp: boolean;
+  path: RegExp;
+  query: RegExp | null;
+}
+
+const compiled = new Map<string, CompiledPattern | null>();
+const MAX_COMPILED = 1000;
+
+/** Compiles a registered pattern (null when it cannot be matched safely). Cached by pattern text. */
+function compilePattern(pattern: string): CompiledPattern | null {
+  const hit = compiled.get(pattern);
+  if (hit !== undefined) return hit;
+  const result = patternProblem(pattern) === null ? compileChecked(pattern) : null;
+  if (compiled.size >= MAX_COMPILED) compiled.clear();
+  compiled.set(pattern, result);
+  return result;
+}
+
+function compileChecked(pattern: string): CompiledPattern | null {
+  const p = splitRaw(pattern)!;
+  const special = SPECIAL_SCHEMES.has(p.scheme);
+  let hostLabels: (string | RegExp)[] | null = null;
+  if (p.authority !== null) {
+    const host = special ? p.host.toLowerCase() : p.host;
+    hostLabels = host.split(".").map((label) => (label.includes("*") ? labelRegex(label) : label));
+  }
+  let port = p.port;
+  if (port === DEFAULT_PORTS[p.scheme]) port = "";
+  const path = special && p.path === "" ? "/" : p.path;
+  return {
+    scheme: p.scheme,
+    hostLabels,
+    port,
+    loopbackHttp: p.scheme === "http" && LOOPBACK_HOSTS.has(p.host.toLowerCase()),
+    path: pathRegex(path),
+    query: p.query === null ? null : queryRegex(p.query),
+  };
+}
+
+function hostMatches(labels: (string | RegExp)[], host: string): boolean {
+  const candidate = host.split(".");
+  if (candidate.length !== labels.length) return false;
+  return labels.every((l, i) => {
+    const c = candidate[i]!;
+    if (typeof l === "string") return l === c;
+    // A label a wildcard produced must still be a DNS label: 1–63 letters, digits, inner hyphens.
+    return c.length <= 63 && !c.startsWith("-") && !c.endsWith("-") && l.test(c);
+  });
+}
+
+function patternMatches(p: CompiledPattern, c: RequestedUri): boolean {
+  if (p.scheme !== c.scheme) return false;
+  if (p.hostLabels === null) {
+    if (c.host !== "" || c.port !== "") return false;
+  } else if (!hostMatches(p.hostLabels, c.host)) {
+    return false;
+  }
+  const ignorePort = p.loopbackHttp && c.loopbackHttp;
+  if (!ignorePort) {
+    if (p.port === "*" ? c.port === "" : p.port !== c.port) return false;
+  }
+  if (!p.path.test(c.path)) return false;
+  if ((p.query === null) !== (c.query === null)) return false;
+  if (p.query !== null && !p.query.test(c.query!)) return false;
+  return true;
+}
+
+/** Same URL as `registered` but for the port (RFC 8252 7.3), both http loopback. */
+function sameLoopbackUrl(registered: string, c: RequestedUri): boolean {
+  if (!c.loopbackHttp || registered.includes("*")) return false;
+  let r: URL;
+  try {
+    r = new URL(registered);
+  } catch {
+    return false;
+  }
+  if (r.protocol !== "http:" || !LOOPBACK_HOSTS.has(r.hostname) || r.username || r.password || r.hash) return false;
+  const u = new URL(c.href);
+  r.port = "";
+  u.port = "";
+  return r.href === u.href;
+}
+
+/**
+ * The registered URL a requested redirect URI matches, or null. The requested URI must pass the checks
+ * in the header first; it is never normalised into a match.
+ */
+export function matchRedirectUri(registered: string[], candidate: string): string | null {
+  const c = parseRequestedUri(candidate);
+  if (!c) return null;
+  for (const r of registered) {
+    if (typeof r !== "string") continue;
+    if (r === "*" || r === candidate) return r;
+    if (sameLoopbackUrl(r, c)) return r;
+    if (r.includes("*")) {
+      const p = compilePattern(r);
+      if (p && patternMatches(p, c)) return r;
+    }
+  }
+  return null;
+}
+
+export function isLoopbackHttp(url: string): boolean {
+  const p = splitRaw(url);
+  return p !== null && p.scheme === "http" && LOOPBACK_HOSTS.has(p.host.toLowerCase());
+}
+
+// --- registration --------------------------------------------------------------------------------
+
+const HOST_CHARS = /^[a-z0-9.*-]+$/;
+const EXAMPLE = "Enter an absolute URL such as https://app.example.com/callback.";
+
+/** Why a host pattern with wildcards is unsafe or ambiguous, or null. `host` is lower-case ASCII. */
+function wildcardHostProblem(host: string, special: boolean): string | null {
+  if (host.startsWith("[") || (/^[0-9.*]+$/.test(host) && /[0-9]/.test(host))) return "An IP address cannot contain a wildcard.";
+  if (!HOST_CHARS.test(host)) return "A host name with a wildcard may contain only letters, digits, hyphens, dots and *.";
+  const labels = host.split(".");
+  if (labels.some((l) => l.includes("**"))) return "Use a single * in a host name: it stands for part of one label (one level of subdomain).";
+  // A private-use scheme's host is the app's own namespace; only web hosts need a fixed domain.
+  if (!special) return null;
+  let lastWildcard = -1;
+  labels.forEach((l, i) => {
+    if (l.includes("*")) lastWildcard = i;
+  });
+  const fixedAfter = labels.length - 1 - lastWildcard;
+  const needed = labels[labels.length - 1] === "localhost" ? 1 : 2;
+  if (fixedAfter < needed) {
+    return "A wildcard host needs at least two fixed labels after the wildcard (such as *.example.com); otherwise it would match domains that are not yours.";
+  }
+  return null;
+}
+
+/** The URL with each wildcard replaced by a harmless placeholder, for the WHATWG parser. */
+function probeOf(p: RawParts): string {
+  const host = p.host.replace(/\*/g, "w");
+  const port = p.port === "*" ? ":1" : p.port ? `:${p.port}` : "";
+  const authority = p.authority === null ? "" : `//${host}${port}`;
+  const path = p.path.replace(/\*/g, "w");
+  const query = p.query === null ? "" : `?${p.query.replace(/\*/g, "w")}`;
+  return `${p.scheme}:${authority}${path}${query}`;
+}
+
+/** Why a registered pattern (or exact URL) is unsafe, ambiguous or not in canonical form; null if fine. */
+function patternProblem(url: string): string | null {
+  if (!/^[\x21-\x7e]*$/.test(url)) {
+    return /[^\x00-\x7f]/.test(url)
+      ? "Write the URL in ASCII: international host names in their xn-- form, other characters percent-encoded."
+      : "The URL contains spaces or control characters.";
+  }
+  if (/["<>\\^`{|}]/.test(url)) return 'The URL contains characters that are not allowed (\\ " < > ^ ` { | }).';
+  if (url.includes("#")) return "A callback URL must not contain a fragment (#…).";
+  if (/^[^:/?]*\*[^:/?]*:/.test(url)) return "The scheme cannot contain a wildcard.";
+  const p = splitRaw(url);
+  if (!p) return EXAMPLE;
+  if (FORBIDDEN_SCHEMES.has(p.scheme)) return `The ${p.scheme}: scheme is not allowed.`;
+  if (url.slice(0, p.scheme.length) !== p.scheme) return "Write the scheme in lower case.";
+  const special = SPECIAL_SCHEMES.has(p.scheme);
+  if (special && (p.authority === null || p.host === "")) return "The URL needs a host name.";
+  if (p.authority !== null) {
+    if (p.authority.includes("@")) return "A callback URL must not contain credentials (user@ or user:password@).";
+    if (p.authority.includes("%")) return "The host name must not contain percent-escapes.";
+    if (special && p.host !== p.host.toLowerCase()) return "Write the host name in lower case.";
+    if (p.host.endsWith(".")) return "Remove the trailing dot from the host name.";
+    if (special && !p.host.startsWith("[")) {
+      if (!/^[a-z0-9._*-]+$/.test(p.host)) return "A host name may contain only letters, digits, hyphens, underscores and dots (and * as a wildcard).";
+      if (p.host.split(".").includes("")) return "The host name has an empty label (two dots in a row, or a dot at the start).";
+    }
+    if (p.host.includes("*")) {
+      const problem = wildcardHostProblem(p.host, special);
+      if (problem) return problem;
+    }
+    if (p.authority.includes(":") && !p.authority.endsWith("]") && p.port === "") return "Remove the empty port (the colon after the host name).";
+    if (p.port !== "" && p.port !== "*") {
+      if (!/^[0-9]{1,5}$/.test(p.port) || Number(p.port) > 65535 || /^0./.test(p.port)) return "A port is a number from 0 to 65535, or * for any port.";
+      if (p.port === DEFAULT_PORTS[p.scheme]) return `Leave out the default port :${p.port}.`;
+    }
+  } else if (p.host.includes("*") || p.port.includes("*")) {
+    return EXAMPLE;
+  }
+  if (p.path.includes("\\")) return "The path must not contain backslashes.";
+  if (hasDotSegment(p.path)) return "The path must not contain . or .. segments.";
+  if (p.path.includes("//")) return "The path must not contain empty segments (//).";
+  if (p.path.includes("***")) return "Use * for part of one path segment or ** for any number of segments; *** is ambiguous.";
+  if (p.query?.includes("**")) return "Use a single * in the query: it stands for part of one parameter.";
+  const probe = probeOf(p);
+  let parsed: URL;
+  try {
+    parsed = new URL(probe);
+  } catch {
+    return EXAMPLE;
+  }
+  if (parsed.username || parsed.password) return "A callback URL must not contain credentials.";
+  if (!reserialisesToItself(probe, parsed)) {
+    return url.includes("*")
+      ? `Write the URL the way browsers do: they read it as ${parsed.href}.`
+      : `Write the URL the way browsers do: ${parsed.href}`;
+  }
+  return null;
 }
 
 /** Why a callback URL cannot be registered, or null when it is fine. */
@@ -43,88 +400,18 @@ export function callbackUrlProblem(url: string): string | null {
   if (url !== url.trim()) return "Remove the spaces around the URL.";
   if (url.length > MAX_URL_LENGTH) return `A URL may be at most ${MAX_URL_LENGTH} characters long.`;
   if (url === "*") return null;
-  if (/[\s<>"\\^`{|}]/.test(url) || /[\u0000-\u001f\u007f]/.test(url)) return "The URL contains characters that are not allowed.";
-  if (url.includes("#")) return "A callback URL must not contain a fragment (#…).";
-  const parts = splitUrl(url);
-  if (!parts) return "Enter an absolute URL such as https://app.example.com/callback.";
-  if (FORBIDDEN_SCHEMES.has(parts.scheme)) return `The ${parts.scheme}: scheme is not allowed.`;
-  if (parts.scheme === "http" || parts.scheme === "https") {
-    if (!parts.host) return "The URL needs a host name.";
-    // Parse with the wildcards replaced to catch malformed hosts and ports.
-    try {
-      const probe = new URL(url.replace(/\*\*/g, "x").replace(/\*/g, "x").replace(/:x(?=[/?]|$)/, ":1"));
-      if (probe.username || probe.password) return "A callback URL must not contain credentials.";
-    } catch {
-      return "Enter an absolute URL such as https://app.example.com/callback.";
-    }
-  }
-  return null;
-}
-
-export function isLoopbackHttp(url: string): boolean {
-  const p = splitUrl(url);
-  return p !== null && p.scheme === "http" && LOOPBACK_HOSTS.has(p.host);
-}
-
-function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-function globToRegex(pattern: string, any: string, doubleStar: string | null): RegExp {
-  let out = "";
-  for (let i = 0; i < pattern.length; i++) {
-    if (pattern[i] === "*") {
-      if (doubleStar !== null && pattern[i + 1] === "*") {
-        // "/**/" also matches "/"
-        if (out.endsWith("/") && pattern[i + 2] === "/") {
-          out = out.slice(0, -1) + "(?:/.*)?";
-          i += 1;
-          continue;
-        }
-        out += doubleStar;
-        i += 1;
-      } else {
-        out += any;
-      }
-    } else {
-      out += escapeRegex(pattern[i]!);
-    }
-  }
-  return new RegExp(`^${out}$`);
-}
-
-function matchesPattern(pattern: string, candidate: string, ignorePort: boolean): boolean {
-  if (pattern === "*") return true;
-  const p = splitUrl(pattern);
-  const c = splitUrl(candidate);
-  if (!p || !c) return false;
-  if (p.scheme !== c.scheme) return false;
-  if (!globToRegex(p.host, "[^./:]+", null).test(c.host)) return false;
-  if (!ignorePort && !globToRegex(p.port, "[0-9]+", null).test(c.port)) return false;
-  if (!globToRegex(p.path, "[^/]*", ".*").test(c.path)) return false;
-  if ((p.query === null) !== (c.query === null)) return false;
-  if (p.query !== null && !globToRegex(p.query, "[^&]*", null).test(c.query!)) return false;
-  return true;
-}
-
-function withoutPort(url: string): string {
-  const p = splitUrl(url)!;
-  return `${p.scheme}://${p.host}${p.path}${p.query === null ? "" : `?${p.query}`}`;
+  return patternProblem(url);
 }
 
 /**
- * The registered URL a redirect_uri matches, or null. Never normalises the candidate: only what the
- * administrator registered (or a pattern of it) is accepted.
+ * Why an http(s) URL an administrator enters for a link or a server-side call (launch URL,
+ * back-channel logout URI, JWKS URI) is refused, or null: same character rules and canonical form as
+ * callback URLs, no wildcards, no credentials, no fragment.
  */
-export function matchRedirectUri(registered: string[], candidate: string): string | null {
-  if (!candidate || candidate.length > MAX_URL_LENGTH || candidate.includes("#")) return null;
-  const c = splitUrl(candidate);
-  if (!c) return null;
-  const loopback = isLoopbackHttp(candidate);
-  for (const r of registered) {
-    if (r === candidate) return r;
-    if (loopback && isLoopbackHttp(r) && !r.includes("*") && withoutPort(r) === withoutPort(candidate)) return r;
-    if (r.includes("*") && matchesPattern(r, candidate, loopback && isLoopbackHttp(r))) return r;
-  }
-  return null;
+export function httpUrlProblem(url: string): string | null {
+  if (url.length > MAX_URL_LENGTH) return `A URL may be at most ${MAX_URL_LENGTH} characters long.`;
+  if (url.includes("*")) return "A wildcard (*) is not allowed here.";
+  const p = splitRaw(url);
+  if (!p || (p.scheme !== "http" && p.scheme !== "https")) return "Enter an http(s) URL such as https://app.example.com.";
+  return patternProblem(url);
 }
