@@ -10,6 +10,7 @@ import type { Database } from "bun:sqlite";
 import { deleteAppConfigRow, upsertAppConfigRows } from "../db/app-config.ts";
 import { AppError } from "../errors.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
+import { safeLocalPath } from "../lib/local-path.ts";
 import type { SealedBox } from "../lib/sealed-box.ts";
 import { APP_CONFIG_DEFINITIONS, readAppConfig, type AppConfig, type AppConfigKey } from "./app-config.ts";
 import { checkGroupIds } from "./user-groups.ts";
@@ -48,7 +49,7 @@ export function configEntries(config: AppConfig, opts: { publicOnly: boolean }):
 function extraRule(key: AppConfigKey, value: unknown): string | null {
   if (key === "homePageUrl") {
     const v = String(value);
-    if (v.startsWith("/") && !v.startsWith("//")) return null;
+    if (v.startsWith("/")) return safeLocalPath(v) ? null : "must be a path like /settings/account (no //, \\, dot segments, spaces or control characters)";
     try {
       const u = new URL(v);
       return u.protocol === "http:" || u.protocol === "https:" ? null : "must be a path like /settings/account or an http(s) URL";

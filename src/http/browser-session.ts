@@ -2,12 +2,13 @@
  * Signing a browser in and out, and the guards pages use.
  * - Session cookie: cookieName(config, SESSION_COOKIE), HttpOnly, SameSite=Lax, Path=/, `__Host-` +
  *   Secure only on https, Max-Age = sessionDuration minutes.
- * - `?redirect=` targets must be local paths ("/x", never "//x" or "/\x"): no open redirects.
+ * - `?redirect=` targets must be local paths that re-serialise to themselves (src/lib/local-path.ts).
  * - The ceremony cookie binds a WebAuthn challenge row to the browser that asked for it (60 s).
  * - Re-authentication: a fresh passkey assertion within the last 60 s (/reauthenticate?redirect=…).
  */
 import { isRecentlyAuthenticated, createSession, endSession, type Amr, type Session } from "../account/sessions.ts";
 import { readAppConfig } from "../admin/app-config.ts";
+import { safeLocalPath } from "../lib/local-path.ts";
 import { CEREMONY_TIMEOUT_SECONDS } from "../webauthn/relying-party.ts";
 import { clearCookie, cookieName, readCookie, serializeCookie } from "./cookies.ts";
 import { addResponseCookie, currentSession, requestMeta, SESSION_COOKIE } from "./request-context.ts";
@@ -47,19 +48,8 @@ export function endBrowserSession(web: WebDeps, request: Request): Session | nul
   return session;
 }
 
-/** A local path to continue to after sign-in, or null. Only "/…" (not "//…" or "/\…"), no control characters. */
-export function safeRedirectPath(value: unknown): string | null {
-  if (typeof value !== "string" || value.length > 4096) return null;
-  if (!value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return null;
-  if (/[\u0000-\u001f\u007f\\]/.test(value)) return null;
-  try {
-    const parsed = new URL(value, "http://x.invalid");
-    if (parsed.origin !== "http://x.invalid") return null;
-  } catch {
-    return null;
-  }
-  return value;
-}
+/** A local path to continue to after sign-in, or null (src/lib/local-path.ts has the rules). */
+export const safeRedirectPath = safeLocalPath;
 
 /** Where a signed-in person goes by default (the homePageUrl setting, if local). */
 export function homePath(web: WebDeps): string {

@@ -30,6 +30,11 @@ describe("/api/application-configuration", () => {
     const bad = await call(f.admin.key, "PUT", "/api/application-configuration", { appName: "", sessionDuration: "soon", allowUserSignups: "maybe", homePageUrl: "javascript:alert(1)" });
     expect(bad.status).toBe(400);
     expect(bad.body.fields).toEqual({ sessionDuration: "must be a whole number", allowUserSignups: "must be disabled, withToken or open", homePageUrl: "must be a path like /settings/account or an http(s) URL" });
+    for (const homePageUrl of ["//evil.example", "/\\evil.example", "/\t/evil.example", "/.//evil.example", "/a/../b"]) {
+      const refused = await call(f.admin.key, "PUT", "/api/application-configuration", { homePageUrl });
+      expect(refused.status).toBe(400);
+      expect(refused.body.fields.homePageUrl).toContain("must be a path like /settings/account");
+    }
     const ok = await call(f.admin.key, "PUT", "/api/application-configuration", { appName: "Home ID", sessionDuration: "120", allowUserSignups: "withToken", emailsVerified: true, smtpHost: "ignored" });
     expect(ok.status).toBe(200);
     expect(ok.body).toContainEqual({ key: "appName", type: "string", value: "Home ID", isPublic: true });
