@@ -102,50 +102,54 @@ export interface RequestedUri {
   loopbackHttp: boolean;
 }
 
-/** Why a requested redirect URI is refused before any comparison, or null when it may be compared. */
-export function requestedUriProblem(candidate: string): string | null {
-  if (typeof candidate !== "string" || candidate === "") return "empty";
-  if (candidate.length > MAX_URL_LENGTH) return "too long";
-  if (!URI_CHARS.test(candidate)) return "characters that are not allowed (control, whitespace, non-ASCII, \\, #, quotes or brackets)";
-  const raw = splitRaw(candidate);
-  if (!raw) return "not an absolute URI";
-  if (FORBIDDEN_SCHEMES.has(raw.scheme)) return `the ${raw.scheme}: scheme`;
-  if (raw.authority !== null && /[@%\\]/.test(raw.authority)) return "userinfo or escapes in the authority";
-  if (hasDotSegment(raw.path)) return "a dot segment in the path";
-  if (raw.path.includes("//")) return "an empty path segment";
-  let parsed: URL;
-  try {
-    parsed = new URL(candidate);
-  } catch {
-    return "not a URL";
-  }
-  if (parsed.username || parsed.password) return "userinfo";
-  if (!reserialisesToItself(candidate, parsed)) return "not in canonical form";
-  if (SPECIAL_SCHEMES.has(raw.scheme)) {
-    const host = parsed.hostname;
-    if (host === "" || host.endsWith(".")) return "an empty host or a host with a trailing dot";
-    // Letters, digits, hyphens, underscores and dots, or an IPv6 literal: never `*`, `!`, `$`, `'`, …
-    if (!/^(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*|\[[0-9a-f:.]+\])$/.test(host)) return "a host name with characters other than letters, digits, hyphens and dots";
-  } else if (raw.authority !== null && raw.authority.includes("*")) {
-    return "a wildcard in the authority";
-  }
-  return null;
-}
+type Inspected = { problem: string; uri?: undefined } | { problem?: undefined; uri: RequestedUri };
 
-function parseRequestedUri(candidate: string): RequestedUri | null {
-  if (requestedUriProblem(candidate) !== null) return null;
-  const u = new URL(candidate);
+/** Runs the checks on a requested URI; parses it once. */
+function inspectRequestedUri(candidate: string): Inspected {
+  const refuse = (problem: string): Inspected => ({ problem });
+  if (typeof candidate !== "string" || candidate === "") return refuse("empty");
+  if (candidate.length > MAX_URL_LENGTH) return refuse("too long");
+  if (!URI_CHARS.test(candidate)) return refuse("characters that are not allowed (control, whitespace, non-ASCII, \\, #, quotes or brackets)");
+  const raw = splitRaw(candidate);
+  if (!raw) return refuse("not an absolute URI");
+  if (FORBIDDEN_SCHEMES.has(raw.scheme)) return refuse(`the ${raw.scheme}: scheme`);
+  if (raw.authority !== null && /[@%\\]/.test(raw.authority)) return refuse("userinfo or escapes in the authority");
+  if (hasDotSegment(raw.path)) return refuse("a dot segment in the path");
+  if (raw.path.includes("//")) return refuse("an empty path segment");
+  let u: URL;
+  try {
+    u = new URL(candidate);
+  } catch {
+    return refuse("not a URL");
+  }
+  if (u.username || u.password) return refuse("userinfo");
+  if (!reserialisesToItself(candidate, u)) return refuse("not in canonical form");
   const scheme = u.protocol.slice(0, -1);
+  if (SPECIAL_SCHEMES.has(scheme)) {
+    const host = u.hostname;
+    if (host === "" || host.endsWith(".")) return refuse("an empty host or a host with a trailing dot");
+    // Letters, digits, hyphens, underscores and dots, or an IPv6 literal: never `*`, `!`, `$`, `'`, …
+    if (!/^(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*|\[[0-9a-f:.]+\])$/.test(host)) return refuse("a host name with characters other than letters, digits, hyphens and dots");
+  } else if (raw.authority !== null && raw.authority.includes("*")) {
+    return refuse("a wildcard in the authority");
+  }
   const q = u.href.indexOf("?");
   return {
-    href: u.href,
-    scheme,
-    host: u.hostname,
-    port: u.port,
-    path: u.pathname,
-    query: q === -1 ? null : u.href.slice(q + 1),
-    loopbackHttp: scheme === "http" && LOOPBACK_HOSTS.has(u.hostname),
+    uri: {
+      href: u.href,
+      scheme,
+      host: u.hostname,
+      port: u.port,
+      path: u.pathname,
+      query: q === -1 ? null : u.href.slice(q + 1),
+      loopbackHttp: scheme === "http" && LOOPBACK_HOSTS.has(u.hostname),
+    },
   };
+}
+
+/** Why a requested redirect URI is refused before any comparison, or null when it may be compared. */
+export function requestedUriProblem(candidate: string): string | null {
+  return inspectRequestedUri(candidate).problem ?? null;
 }
 
 // --- patterns ------------------------------------------------------------------------------------
@@ -282,7 +286,7 @@ function sameLoopbackUrl(registered: string, c: RequestedUri): boolean {
  * in the header first; it is never normalised into a match.
  */
 export function matchRedirectUri(registered: string[], candidate: string): string | null {
-  const c = parseRequestedUri(candidate);
+  const c = inspectRequestedUri(candidate).uri;
   if (!c) return null;
   for (const r of registered) {
     if (typeof r !== "string") continue;
