@@ -140,7 +140,7 @@ export function ClientForm(p: { ctx: PageContext; action: string; values: Client
       </div>
       {p.creating ? <Field name="id" label="Client ID" value={v.id} error={e.id} maxlength={128} placeholder="generated" hint="Leave empty for a random id; or 2–128 letters, digits, . _ -" /> : ""}
       <Field name="description" label="Description" value={v.description} error={e.description} maxlength={1000} />
-      <UrlRows name="callbackUrl" label="Callback URLs" values={v.callbackUrls} error={e.callbackUrls} placeholder="https://git.example.com/user/oauth2/Pocket/callback" hint="Where the app receives the sign-in result; its documentation names it. A * wildcard is allowed in the path." />
+      <UrlRows name="callbackUrl" label="Callback URLs" values={v.callbackUrls} error={e.callbackUrls} placeholder="https://git.example.com/user/oauth2/Pocket/callback" hint="Where the app receives the sign-in result; its documentation names it. Wildcards: * for part of one subdomain label (https://*.example.com/cb), a port or one path segment; ** for any number of path segments." />
       <UrlRows name="logoutCallbackUrl" label="Logout callback URLs" values={v.logoutCallbackUrls} error={e.logoutCallbackUrls} placeholder="https://git.example.com/" hint="Allowed post_logout_redirect_uri values (optional)." />
       <fieldset class="fieldset">
         <legend>Security</legend>
