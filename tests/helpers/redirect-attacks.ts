@@ -269,3 +269,33 @@ export const ATTACKS: [string, string][] = [
   ...HOST_ATTACKS.map((c): [string, string] => ["https://*.example.com/**", c]).filter(([, c]) => !/^https:\/\/a\.example\.com\/(cb\/|CB)$/.test(c)),
 ];
 
+
+/** Hostile `?redirect=` values: each would leave the origin, or reach a different path than written. */
+export const LOCAL_PATH_ATTACKS: string[] = [
+  "//evil.example",
+  "//evil.example/x",
+  "/\\evil.example",
+  "\\\\evil.example",
+  "/a\\b",
+  "/\t/evil.example",
+  "/\n/evil.example",
+  "/\r/evil.example",
+  "/\u0000/evil.example",
+  "/ /evil.example",
+  " /x",
+  "/\u3000/evil.example",
+  "/é",
+  "/.//evil.example",
+  "/..//evil.example",
+  "/%2e//evil.example",
+  "/a/../b",
+  "/a/%2e%2e/b",
+  "https://evil.example/",
+  "http:evil.example",
+  "evil.example",
+  "javascript:alert(1)",
+  "data:text/html,x",
+  '/"onmouseover=x',
+  "/<script>",
+  `/${"a".repeat(5000)}`,
+];

@@ -2,6 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { safeLocalPath } from "../../../src/lib/local-path.ts";
+import { LOCAL_PATH_ATTACKS } from "../../helpers/redirect-attacks.ts";
 
 describe("safeLocalPath", () => {
   test.each([
@@ -52,6 +53,10 @@ describe("safeLocalPath", () => {
 
   test.each([[null], [undefined], [5], [{}], [["/x"]]])("refuses non-strings (%p)", (v) => {
     expect(safeLocalPath(v)).toBeNull();
+  });
+
+  test.each(LOCAL_PATH_ATTACKS)("refuses shared variant %j", (path) => {
+    expect(safeLocalPath(path)).toBeNull();
   });
 
   test("property: whatever it keeps stays on this origin, as written", () => {
