@@ -300,11 +300,6 @@ export function matchRedirectUri(registered: string[], candidate: string): strin
   return null;
 }
 
-export function isLoopbackHttp(url: string): boolean {
-  const p = splitRaw(url);
-  return p !== null && p.scheme === "http" && LOOPBACK_HOSTS.has(p.host.toLowerCase());
-}
-
 // --- registration --------------------------------------------------------------------------------
 
 const HOST_CHARS = /^[a-z0-9.*-]+$/;
