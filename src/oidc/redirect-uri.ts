@@ -7,7 +7,8 @@
  *   RFC 6749 3.1.2: no fragment. Never a javascript:, data:, vbscript:, file:, blob: or about: URL.
  * - The authority holds no `@` (userinfo), `%` or `\`; a host has no trailing dot.
  * - The path holds no dot segment, raw or percent-encoded in any case (`.`, `..`, `%2e`, `.%2E`, …,
- *   also with a `;` path parameter), and no empty segment (`//`).
+ *   also double-encoded or with a `;` path parameter), no overlong UTF-8 escape (`%c0%ae`), and no
+ *   empty segment (`//`).
  * - It re-serialises to itself: `new URL(x).href === x`. The one difference allowed on purpose: a
  *   special-scheme URL with an empty path (`https://app.example.com`, `…com?x=1`), which WHATWG writes
  *   with `/`; it is the same URL and browsers navigate to the same place. So upper-case schemes or
@@ -70,9 +71,15 @@ function splitRaw(url: string): RawParts | null {
  * path parameter (`..;x`, `..%3b`), which some servers (Tomcat, Jetty) strip before resolving.
  */
 function isDotSegment(segment: string): boolean {
-  const s = segment.replace(/%2e/gi, ".").replace(/(?:;|%3b).*$/i, "");
+  // Also double-encoded (%252e): an application that decodes twice would see "..".
+  let s = segment;
+  for (let i = 0; i < 3 && /%25/i.test(s); i++) s = s.replace(/%25/gi, "%");
+  s = s.replace(/%2e/gi, ".").replace(/(?:;|%3b).*$/i, "");
   return s === "." || s === "..";
 }
+
+/** Overlong UTF-8 escapes (%c0%ae = "." and %c0%af = "/" to lenient decoders); never valid UTF-8. */
+const OVERLONG_ESCAPE = /%c[01]|%e0%[89]|%f0%8/i;
 
 function hasDotSegment(path: string): boolean {
   return path.split("/").some(isDotSegment);
@@ -116,6 +123,7 @@ function inspectRequestedUri(candidate: string): Inspected {
   if (raw.authority !== null && /[@%\\]/.test(raw.authority)) return refuse("userinfo or escapes in the authority");
   if (hasDotSegment(raw.path)) return refuse("a dot segment in the path");
   if (raw.path.includes("//")) return refuse("an empty path segment");
+  if (OVERLONG_ESCAPE.test(raw.path)) return refuse("an overlong UTF-8 escape in the path");
   let u: URL;
   try {
     u = new URL(candidate);
@@ -158,8 +166,8 @@ function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
 }
 
-/** One path-segment character: anything but `/`, `\` and the escapes of `/` and `\`. */
-const SEGMENT_CHAR = "(?:[^/\\\\%]|%(?!2[Ff]|5[Cc])[0-9A-Fa-f]{2})";
+/** One path-segment character: anything but `/`, `\` and the escapes of `/` and `\` (also double-escaped). */
+const SEGMENT_CHAR = "(?:[^/\\\\%]|%(?!2[Ff]|5[Cc]|25(?:2[Ff]|5[Cc]))[0-9A-Fa-f]{2})";
 
 function pathRegex(pattern: string): RegExp {
   let out = "";
@@ -374,6 +382,7 @@ function patternProblem(url: string): string | null {
   }
   if (p.path.includes("\\")) return "The path must not contain backslashes.";
   if (hasDotSegment(p.path)) return "The path must not contain . or .. segments.";
+  if (OVERLONG_ESCAPE.test(p.path)) return "The path must not contain overlong UTF-8 escapes (%c0, %c1, %e0%80…).";
   if (p.path.includes("//")) return "The path must not contain empty segments (//).";
   if (p.path.includes("***")) return "Use * for part of one path segment or ** for any number of segments; *** is ambiguous.";
   if (p.query?.includes("**")) return "Use a single * in the query: it stands for part of one parameter.";
