@@ -102,6 +102,7 @@ function reserialisesToItself(url: string, parsed: URL): boolean {
 export interface RequestedUri {
   href: string;
   scheme: string;
+  hasAuthority: boolean; // written with "//"
   host: string; // WHATWG hostname: lower-case, punycode, IPv6 in brackets
   port: string; // "" when absent (default ports cannot appear: they do not round-trip)
   path: string;
@@ -146,6 +147,7 @@ function inspectRequestedUri(candidate: string): Inspected {
     uri: {
       href: u.href,
       scheme,
+      hasAuthority: raw.authority !== null,
       host: u.hostname,
       port: u.port,
       path: u.pathname,
@@ -259,7 +261,8 @@ function hostMatches(labels: (string | RegExp)[], host: string): boolean {
 function patternMatches(p: CompiledPattern, c: RequestedUri): boolean {
   if (p.scheme !== c.scheme) return false;
   if (p.hostLabels === null) {
-    if (c.host !== "" || c.port !== "") return false;
+    // com.example.app:/cb never matches com.example.app:///cb or com.example.app://host/cb.
+    if (c.hasAuthority || c.host !== "" || c.port !== "") return false;
   } else if (!hostMatches(p.hostLabels, c.host)) {
     return false;
   }

@@ -255,6 +255,8 @@ export const NATIVE_ATTACKS = [
   "com.example.app:/%2e%2e/x",
   "com.example.app:/x/../../y",
   "com.example.app://evil.com/cb",
+  "com.example.app:///cb",
+  "com.example.app://:1/cb",
   "Com.Example.App:/cb",
   "COM.EXAMPLE.APP:/cb",
   "com.example.app:/cb#x",
