@@ -84,9 +84,13 @@ export function insertForwardAuthCode(db: Database, row: ForwardAuthCodeRow): vo
   ).run(row);
 }
 
-/** Single use: the code is gone after this statement whether or not it was still valid. */
-export function consumeForwardAuthCode(db: Database, codeHash: string): ForwardAuthCodeRow | null {
-  return db.query<ForwardAuthCodeRow, [string]>("DELETE FROM forward_auth_codes WHERE code_hash = ? RETURNING *").get(codeHash) ?? null;
+/**
+ * Single use and expiry in one statement: the row is gone afterwards whether or not it was still live,
+ * and an expired row is never returned. `codeHash` covers the code and the browser's state together.
+ */
+export function consumeForwardAuthCode(db: Database, codeHash: string, now: number): ForwardAuthCodeRow | null {
+  const row = db.query<ForwardAuthCodeRow, [string]>("DELETE FROM forward_auth_codes WHERE code_hash = ? RETURNING *").get(codeHash) ?? null;
+  return row && row.expires_at > now ? row : null;
 }
 
 /** The expiry of a live Latchkey session, or null. */

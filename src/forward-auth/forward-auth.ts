@@ -1,19 +1,27 @@
 /**
  * Forward-auth decisions, framework-free. The HTTP layer turns the outcomes into proxy answers.
  * Rules, in the order the checks run:
- * - The original request (method, scheme, host, URI) comes from the proxy; the route believes the
- *   proxy's headers only from TRUST_PROXY peers. A host no protected app claims is refused (403).
- * - The handshake callback path (/.latchkey/callback on the app's own host) consumes a one-time code
- *   (single use: DELETE … RETURNING; 60 s; bound to that host) and issues a host-only cookie there.
+ * - Each verify URL names one protected app (/api/forward-auth/verify/<app id>): the app comes from the
+ *   proxy configuration, never from a header. An unknown id is refused (403).
+ * - The original request (method, scheme, host, URI) comes from the proxy's headers, which the route
+ *   believes only from TRUST_PROXY peers. A host the named app does not claim is refused (403).
+ * - The handshake callback path (/.latchkey/callback on the app's own host) redeems a one-time code
+ *   (60 s; bound to that app and host; deleted when redeemed) only together with the browser's state
+ *   cookie: the code row is keyed by SHA-256(code "." SHA-256(state)), so a code without the cookie that
+ *   started the sign-in finds no row. It then issues a host-only cookie there.
+ * - The path is read by patterns.ts (canonical path, fail closed). The apps governing it are the named app
+ *   (when the path lies under its prefix) and the most specific app for host + path; none → public (200).
  * - A cookie names a forward-auth session row tied to the Latchkey session: signing out (deleting the
  *   session row) cascades. Lookup is one indexed query by SHA-256 of the token, no JWT per request.
  * - Host-only sessions only count on the host they were issued for; shared ones only inside
  *   FORWARD_AUTH_COOKIE_DOMAIN.
- * - No session, or one older than the app's re-authentication age → sign in (redirect or 401).
- * - Restricted app and the person is in none of its groups → 403 (FORWARD_AUTH_DENIED).
- * - Otherwise 200 with the identity headers the app asked for (FORWARD_AUTH_GRANTED, at most one
+ * - No session, or one older than a governing app's re-authentication age → sign in (redirect or 401),
+ *   with a state cookie set on the app's host first (reused while it lives, so parallel tabs agree).
+ * - A governing app that is restricted and the person is in none of its groups → 403 (FORWARD_AUTH_DENIED).
+ * - Otherwise 200 with the identity headers the named app asked for (FORWARD_AUTH_GRANTED, at most one
  *   row per session and app every GRANT_AUDIT_INTERVAL).
- * - The sign-in start validates the return URL against the protected apps: no open redirect.
+ * - The sign-in start accepts only a return URL on a host of the named app: never an open redirect,
+ *   never another app's host.
  */
 import type { Database } from "bun:sqlite";
 import type { AuditOrigin } from "../audit/audit-log.ts";
@@ -33,12 +41,14 @@ import { findProtectedAppById, isUserInAllowedGroupOfApp } from "../db/protected
 import { hashToken } from "../lib/hash.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { randomToken, randomUuid, type Random } from "../lib/random.ts";
-import { findAppFor, normaliseRequestHost, pathOfUri, validateReturnUrl } from "./patterns.ts";
+import { claimsHost, governingApps, normaliseRequestHost, rawPathOf, splitAbsoluteUrl, validateReturnUrl, withoutDefaultPort } from "./patterns.ts";
 import { listProtectedApps, toProtectedApp, type IdentityHeader, type ProtectedApp } from "./protected-apps.ts";
 
 export const CALLBACK_PATH = "/.latchkey/callback";
 /** Handshake codes live this long (seconds). */
 export const CODE_TTL = 60;
+/** The state cookie set on the app host before the browser leaves for Latchkey lives this long (seconds). */
+export const STATE_TTL = 10 * 60;
 /** A forward-auth session idles out after this long (seconds); each use within it slides it forward. */
 export const FORWARD_AUTH_IDLE = 60 * 60;
 /** At most one FORWARD_AUTH_GRANTED row per session and app in this many seconds. */
@@ -64,27 +74,25 @@ export function originalUrl(o: OriginalRequest): string {
   return `${o.proto}://${o.host}${o.uri}`;
 }
 
-/** Parses the proxy's description of the original request; null when it is not usable. */
+/**
+ * Parses the proxy's description of the original request; null when it is not usable.
+ * - `url` (nginx X-Original-URL): an absolute URL with a plain host[:port]; the raw path is kept as sent.
+ * - otherwise X-Forwarded-Proto/Host/Uri: exactly one value each (a list means another hop was involved:
+ *   ambiguous, refused), the URI in origin form ("/…").
+ */
 export function parseOriginalRequest(input: { method?: string | null; proto?: string | null; host?: string | null; uri?: string | null; url?: string | null }): OriginalRequest | null {
   const method = (input.method ?? "GET").trim().toUpperCase();
   if (!/^[A-Z]{1,16}$/.test(method)) return null;
-  if (input.url) {
-    if (/[\s\u0000-\u001f\u007f\\]/.test(input.url)) return null;
-    let u: URL;
-    try {
-      u = new URL(input.url);
-    } catch {
-      return null;
-    }
-    if ((u.protocol !== "http:" && u.protocol !== "https:") || u.username || u.password) return null;
-    const host = normaliseRequestHost(u.host);
-    return host ? { method, proto: u.protocol === "https:" ? "https" : "http", host, uri: u.pathname + u.search } : null;
+  if (input.url !== undefined) {
+    const u = splitAbsoluteUrl(input.url);
+    return u ? { method, proto: u.proto, host: u.host, uri: u.uri } : null;
   }
-  const proto = (input.proto ?? "").split(",")[0]!.trim().toLowerCase();
+  if (!input.proto || !input.host || !input.uri || [input.proto, input.host].some((v) => v.includes(","))) return null;
+  const proto = input.proto.trim().toLowerCase();
   const host = normaliseRequestHost(input.host);
-  const uri = input.uri ?? "/";
-  if ((proto !== "http" && proto !== "https") || !host || pathOfUri(uri) === null) return null;
-  return { method, proto, host, uri };
+  const uri = input.uri;
+  if ((proto !== "http" && proto !== "https") || !host || rawPathOf(uri) === null || /[\u0000-\u001f\u007f]/.test(uri)) return null;
+  return { method, proto, host: withoutDefaultPort(proto, host), uri };
 }
 
 export interface Identity {
@@ -98,9 +106,16 @@ export interface Identity {
 
 export type VerifyOutcome =
   | { kind: "allow"; app: ProtectedApp; identity: Identity; headers: Record<string, string> }
+  /** No protected app guards this path (outside every prefix on the host): pass, without identity headers. */
+  | { kind: "public"; app: ProtectedApp }
   | { kind: "sign_in"; app: ProtectedApp; reason: "no_session" | "reauthenticate" }
   | { kind: "forbidden"; app: ProtectedApp; identity: Identity }
-  | { kind: "unknown_app" };
+  /** The verify URL names no protected app. */
+  | { kind: "unknown_app" }
+  /** The proxy describes a host the named app does not claim. */
+  | { kind: "wrong_host"; app: ProtectedApp }
+  /** The path holds something path readers disagree on, on a host where the path decides the app. */
+  | { kind: "refused_path"; app: ProtectedApp };
 
 function identityOf(row: ForwardAuthIdentityRow): Identity {
   return {
@@ -168,15 +183,24 @@ function auditAccess(deps: ForwardAuthDeps, granted: boolean, app: ProtectedApp,
   });
 }
 
+function findBoundApp(db: Database, appId: unknown): ProtectedApp | null {
+  if (typeof appId !== "string" || appId.length > 64) return null;
+  const row = findProtectedAppById(db, appId);
+  return row ? toProtectedApp(row) : null;
+}
+
 /** The verify decision for one proxied request. `tokens` are the forward-auth cookie values the browser sent. */
 export function verifyForwardAuth(
   deps: ForwardAuthDeps,
-  input: { original: OriginalRequest; tokens: { hostOnly: string | null; shared: string | null }; cookieDomain: string | null; origin: AuditOrigin },
+  input: { appId: unknown; original: OriginalRequest; tokens: { hostOnly: string | null; shared: string | null }; cookieDomain: string | null; origin: AuditOrigin },
 ): VerifyOutcome {
   const { original } = input;
-  const path = pathOfUri(original.uri);
-  const app = path === null ? null : findAppFor(listProtectedApps(deps.db), original.host, path);
+  const app = findBoundApp(deps.db, input.appId);
   if (!app) return { kind: "unknown_app" };
+  if (!claimsHost(app, original.host)) return { kind: "wrong_host", app };
+  const decision = governingApps(listProtectedApps(deps.db), app, original.host, original.uri);
+  if (decision.kind === "refuse") return { kind: "refused_path", app };
+  if (decision.apps.length === 0) return { kind: "public", app };
 
   const now = nowSeconds(deps.clock);
   let row: ForwardAuthIdentityRow | null = null;
@@ -190,22 +214,46 @@ export function verifyForwardAuth(
     break;
   }
   if (!row) return { kind: "sign_in", app, reason: "no_session" };
-  if (reauthNeeded(app, row.authenticated_at, JSON.parse(row.amr) as string[], now)) return { kind: "sign_in", app, reason: "reauthenticate" };
+  const amr = JSON.parse(row.amr) as string[];
+  if (decision.apps.some((a) => reauthNeeded(a, row.authenticated_at, amr, now))) return { kind: "sign_in", app, reason: "reauthenticate" };
 
   const identity = identityOf(row);
-  if (!canUse(deps.db, app, identity.userId)) {
-    auditAccess(deps, false, app, identity, input.origin, original.host);
-    return { kind: "forbidden", app, identity };
+  const refusing = decision.apps.find((a) => !canUse(deps.db, a, identity.userId));
+  if (refusing) {
+    auditAccess(deps, false, refusing, identity, input.origin, original.host);
+    return { kind: "forbidden", app: refusing, identity };
   }
   // Sliding idle expiry, written at most every few minutes, never past the Latchkey session.
   const wanted = Math.min(now + FORWARD_AUTH_IDLE, row.session_expires_at);
   if (wanted - row.expires_at >= 300) extendForwardAuthSession(deps.db, row.id, wanted);
-  auditAccess(deps, true, app, identity, input.origin, original.host);
+  for (const a of decision.apps) auditAccess(deps, true, a, identity, input.origin, original.host);
   return { kind: "allow", app, identity, headers: identityHeaders(identity, app.passHeaders) };
+}
+
+/** The browser's sign-in state: the nonce for its cookie on the app host, and the hash that travels to Latchkey. */
+export interface BrowserState {
+  nonce: string;
+  hash: string;
+}
+
+const NONCE_RE = /^[A-Za-z0-9_-]{43}$/;
+export const STATE_HASH_RE = /^[0-9a-f]{64}$/;
+
+/** The state to set before sending the browser to Latchkey: the one its cookie already holds, or a new one. */
+export function browserState(deps: { random: Random }, cookieValue: string | null): BrowserState {
+  const nonce = cookieValue && NONCE_RE.test(cookieValue) ? cookieValue : randomToken(deps.random);
+  return { nonce, hash: hashToken(nonce) };
+}
+
+/** The key of a handshake code row: the code alone is not enough, the browser's state must come with it. */
+function codeKey(code: string, stateHash: string): string {
+  return hashToken(`${code}.${stateHash}`);
 }
 
 export type StartOutcome =
   | { kind: "invalid_return_url" }
+  /** The handshake needs the hash of the state cookie the verify answer set; this link lacks it. */
+  | { kind: "invalid_state" }
   | { kind: "sign_in"; reauthenticate: boolean }
   | { kind: "forbidden"; app: ProtectedApp }
   /** Same parent domain: set the shared cookie on Latchkey's response and go straight back. */
@@ -213,37 +261,41 @@ export type StartOutcome =
   /** Unrelated domain: hand a one-time code to the app's host. */
   | { kind: "handshake"; location: string };
 
-/** /api/forward-auth/start: the browser arrives here from a proxied app with ?rd=<the URL it wanted>. */
+/** /api/forward-auth/start/<app id>: the browser arrives here from a proxied app with ?rd=<the URL it wanted>&state=<hash>. */
 export function startForwardAuth(
   deps: ForwardAuthDeps,
-  input: { rd: unknown; session: Session | null; cookieDomain: string | null; origin: AuditOrigin },
+  input: { appId: unknown; rd: unknown; state: unknown; session: Session | null; cookieDomain: string | null; origin: AuditOrigin },
 ): StartOutcome {
   // Housekeeping where rows are created (as challenges do): expired cookies and codes go here.
   deleteExpiredForwardAuthRows(deps.db, nowSeconds(deps.clock));
-  const target = validateReturnUrl(input.rd, listProtectedApps(deps.db));
-  if (!target) return { kind: "invalid_return_url" };
+  const app = findBoundApp(deps.db, input.appId);
+  const target = app ? validateReturnUrl(input.rd, app, listProtectedApps(deps.db)) : null;
+  if (!app || !target) return { kind: "invalid_return_url" };
+  const handshake = !isInsideCookieDomain(target.url.host, input.cookieDomain);
+  if (handshake && (typeof input.state !== "string" || !STATE_HASH_RE.test(input.state))) return { kind: "invalid_state" };
   const { session } = input;
   if (!session) return { kind: "sign_in", reauthenticate: false };
   const now = nowSeconds(deps.clock);
-  if (reauthNeeded(target.app, session.authenticatedAt, session.amr, now)) return { kind: "sign_in", reauthenticate: true };
-  if (!canUse(deps.db, target.app, session.userId)) {
-    auditAccess(deps, false, target.app, { userId: session.userId, sessionId: session.id }, input.origin, target.host);
-    return { kind: "forbidden", app: target.app };
+  if (target.apps.some((a) => reauthNeeded(a, session.authenticatedAt, session.amr, now))) return { kind: "sign_in", reauthenticate: true };
+  const refusing = target.apps.find((a) => !canUse(deps.db, a, session.userId));
+  if (refusing) {
+    auditAccess(deps, false, refusing, { userId: session.userId, sessionId: session.id }, input.origin, target.url.host);
+    return { kind: "forbidden", app: refusing };
   }
-  if (isInsideCookieDomain(target.host, input.cookieDomain)) {
+  if (!handshake) {
     const token = issueForwardAuthSession(deps, session.id, null, session.expiresAt);
     return { kind: "shared_cookie", token, location: target.url.href };
   }
   const code = randomToken(deps.random);
   insertForwardAuthCode(deps.db, {
-    code_hash: hashToken(code),
+    code_hash: codeKey(code, input.state as string),
     session_id: session.id,
-    app_id: target.app.id,
-    host: target.host,
+    app_id: app.id,
+    host: target.url.host,
     return_url: target.url.href,
     expires_at: now + CODE_TTL,
   });
-  return { kind: "handshake", location: `${target.url.protocol}//${target.url.host}${CALLBACK_PATH}?code=${encodeURIComponent(code)}` };
+  return { kind: "handshake", location: `${target.url.proto}://${target.url.host}${CALLBACK_PATH}?code=${encodeURIComponent(code)}` };
 }
 
 function issueForwardAuthSession(deps: ForwardAuthDeps, sessionId: string, host: string | null, sessionExpiresAt: number): string {
@@ -262,13 +314,17 @@ function issueForwardAuthSession(deps: ForwardAuthDeps, sessionId: string, host:
 
 export type CallbackOutcome = { kind: "invalid_code" } | { kind: "session"; token: string; location: string; app: ProtectedApp };
 
-/** The handshake's second leg, on the app's own host: code → host-only forward-auth session. */
-export function completeForwardAuthHandshake(deps: ForwardAuthDeps, input: { code: unknown; host: string }): CallbackOutcome {
+/**
+ * The handshake's second leg, on the app's own host: code + the browser's state cookie → host-only session.
+ * A code presented without the state cookie of the browser that started the sign-in finds no row.
+ */
+export function completeForwardAuthHandshake(deps: ForwardAuthDeps, input: { appId: unknown; code: unknown; stateNonce: string | null; host: string }): CallbackOutcome {
   if (typeof input.code !== "string" || input.code.length === 0 || input.code.length > 200) return { kind: "invalid_code" };
-  const row = consumeForwardAuthCode(deps.db, hashToken(input.code));
+  if (!input.stateNonce || !NONCE_RE.test(input.stateNonce)) return { kind: "invalid_code" };
   const now = nowSeconds(deps.clock);
+  const row = consumeForwardAuthCode(deps.db, codeKey(input.code, hashToken(input.stateNonce)), now);
   // The code is single use even when it fails here (it was deleted above).
-  if (!row || row.expires_at <= now || row.host !== input.host) return { kind: "invalid_code" };
+  if (!row || row.app_id !== input.appId || row.host !== input.host) return { kind: "invalid_code" };
   const appRow = findProtectedAppById(deps.db, row.app_id);
   const sessionExpiresAt = findLiveSessionExpiry(deps.db, row.session_id, now);
   if (!appRow || sessionExpiresAt === null) return { kind: "invalid_code" };

@@ -1,13 +1,23 @@
 /**
- * Which protected app a URL belongs to, and which return URLs may be redirected to.
+ * Which protected app a request belongs to, and which return URLs may be redirected to.
  * - Host patterns are exact ("app.example.com", optionally with ":port") or one leading wildcard
  *   label ("*.apps.example.com" matches "a.apps.example.com" and "a.b.apps.example.com", never the bare parent).
  * - A pattern without a port matches any port; with a port, only that port.
- * - The path prefix matches whole segments ("/admin" matches "/admin" and "/admin/x", not "/administrator");
- *   dot segments (also %2e) are resolved first by the WHATWG URL parser.
- * - The most specific app wins: exact host over wildcard, then the longest path prefix.
- * - A return URL must be absolute http(s), without userinfo, backslashes, whitespace or control characters,
- *   and must itself belong to a protected app: never an open redirect.
+ * - The original URI is a path only: everything before the first "?". It is never parsed as a URL, so
+ *   "//admin/x" is the path /admin/x, not the host "admin".
+ * - Canonical path: %XX of unreserved characters (A-Z a-z 0-9 - . _ ~) decoded, other escapes upper-cased,
+ *   raw non-ASCII percent-encoded as UTF-8, runs of "/" merged into one.
+ * - Refused (fail closed, 403) wherever the path could decide an app (some app on the host has a path
+ *   prefix): "\", ";", "#", whitespace or control characters, a malformed "%", an encoded "/" "\" ";" "%" or
+ *   control character (NUL included), a "." or ".." segment (raw or encoded), and any path whose fully
+ *   decoded, NFKC-folded, accent-stripped, case-folded reading falls under another app than its canonical reading.
+ * - A path prefix matches whole segments, ASCII case-insensitively: "/admin" covers "/admin", "/ADMIN/x",
+ *   "/%61dmin/x", never "/administrator".
+ * - The most specific app wins: exact host over wildcard, then the longest path prefix. A request asked
+ *   about through one app's verify URL is also held to the rules of the most specific app for its path.
+ * - A return URL must be absolute http(s) with a plain host[:port] authority (no userinfo, "%", "\",
+ *   whitespace or control characters) that the WHATWG parser reads the same way, on a host of the app
+ *   whose verify URL sent the browser: never an open redirect, never another app.
  */
 
 export interface AppPatterns {
@@ -29,12 +39,17 @@ export function normaliseHostPattern(input: string): string | null {
   return v;
 }
 
-/** A normalised path prefix ("/" or "/a/b" without a trailing slash), or null. */
+/**
+ * A normalised path prefix ("/" or "/a/b", lower-case, no trailing slash), or null. Segments hold only
+ * unreserved characters and the sub-delimiters that are not ";" (plus ":" and "@"): what a prefix means
+ * must not depend on who decodes it. Lower-case because matching ignores ASCII case.
+ */
 export function normalisePathPrefix(input: string): string | null {
   const v = input.trim() || "/";
-  if (!v.startsWith("/") || v.startsWith("//") || /[\s\\?#%\u0000-\u001f\u007f]/.test(v) || v.length > 200) return null;
+  if (v === "/") return "/";
+  if (v.length > 200 || !/^(?:\/[A-Za-z0-9\-._~!$&'()*+,=:@]+)+\/?$/.test(v)) return null;
   if (v.split("/").some((s) => s === "." || s === "..")) return null;
-  return v === "/" ? "/" : v.replace(/\/+$/, "") || "/";
+  return v.replace(/\/$/, "").toLowerCase();
 }
 
 /** The request host as a browser sent it ("Host:" syntax), lowercased; null when malformed. */
@@ -59,15 +74,22 @@ export function matchHost(pattern: string, host: string): 0 | 1 | 2 {
   return pName === hName ? 2 : 0;
 }
 
+/** "/admin" covers "/admin" and "/admin/…" (whole segments). Both arguments are canonical and lower-cased. */
 export function matchPath(prefix: string, path: string): boolean {
   return prefix === "/" || path === prefix || path.startsWith(`${prefix}/`);
 }
 
-/** The protected app a request for `host` + `path` belongs to, or null. */
+/** The matching key of a stored prefix: canonical and lower-cased (prefixes saved before these rules included). */
+function prefixKey(prefix: string): string {
+  return (canonicalPath(prefix) ?? prefix).toLowerCase();
+}
+
+/** The protected app a request for `host` + `path` (canonical) belongs to, or null. */
 export function findAppFor<T extends AppPatterns>(apps: T[], host: string, path: string): T | null {
+  const key = path.toLowerCase();
   let best: { app: T; score: number } | null = null;
   for (const app of apps) {
-    if (!matchPath(app.pathPrefix, path)) continue;
+    if (!matchPath(prefixKey(app.pathPrefix), key)) continue;
     const hostScore = Math.max(0, ...app.hosts.map((p) => matchHost(p, host)));
     if (hostScore === 0) continue;
     const score = hostScore * 10_000 + app.pathPrefix.length;
@@ -76,40 +98,166 @@ export function findAppFor<T extends AppPatterns>(apps: T[], host: string, path:
   return best?.app ?? null;
 }
 
-/** The path of a request URI after dot-segment resolution, or null when it is not a path. */
-export function pathOfUri(uri: string): string | null {
-  if (!uri.startsWith("/") || /[\u0000-\u001f\u007f]/.test(uri)) return null;
+export function claimsHost(app: AppPatterns, host: string): boolean {
+  return app.hosts.some((p) => matchHost(p, host) > 0);
+}
+
+/** The raw path of an origin-form request URI (everything before "?"), or null when it is not one. */
+export function rawPathOf(uri: string): string | null {
+  if (!uri.startsWith("/")) return null;
+  const q = uri.indexOf("?");
+  return q < 0 ? uri : uri.slice(0, q);
+}
+
+const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
+/** Escapes refused outright: "/", "\\", ";", "%" (double encoding), and control characters (NUL … 0x1F, DEL). */
+const REFUSED_ESCAPE = /^(?:2F|5C|3B|25|[01][0-9A-F]|7F)$/;
+
+/** The canonical form of a raw path (see the rules above), or null when it holds something readers disagree on. */
+export function canonicalPath(raw: string): string | null {
+  if (!raw.startsWith("/") || raw.length > 8192) return null;
+  let out = "";
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i]!;
+    const code = c.charCodeAt(0);
+    if (c === "%") {
+      const hex = raw.slice(i + 1, i + 3).toUpperCase();
+      if (!/^[0-9A-F]{2}$/.test(hex) || REFUSED_ESCAPE.test(hex)) return null;
+      const ch = String.fromCharCode(parseInt(hex, 16));
+      out += UNRESERVED.test(ch) ? ch : `%${hex}`;
+      i += 2;
+    } else if (code <= 0x20 || code === 0x7f || c === "\\" || c === ";" || c === "#") {
+      return null;
+    } else if (code > 0x7e) {
+      const cp = raw.codePointAt(i)!;
+      const ch = String.fromCodePoint(cp);
+      try {
+        out += encodeURIComponent(ch); // UTF-8, upper-case hex; a lone surrogate throws
+      } catch {
+        return null;
+      }
+      i += ch.length - 1;
+    } else {
+      out += c;
+    }
+  }
+  const merged = out.replace(/\/{2,}/g, "/");
+  if (merged.split("/").some((s) => s === "." || s === "..")) return null;
+  return merged;
+}
+
+/**
+ * How a lenient upstream might read a canonical path: every escape decoded (UTF-8), Unicode compatibility
+ * forms folded (fullwidth "／" is "/", "ａ" is "a"), combining marks dropped ("İ" is "I"), case folded,
+ * slashes merged. Null when that reading is itself
+ * hostile (a separator, "\\", ";", control character or dot segment appears) or undecodable.
+ */
+function lenientReading(canonical: string): string | null {
+  let v: string;
   try {
-    return new URL(uri, "http://x.invalid").pathname;
+    v = decodeURIComponent(canonical);
   } catch {
     return null;
   }
+  // Compatibility forms, accents stripped, case folded both ways ("ı" and "ſ" upper-case to "I" and "S").
+  v = v.normalize("NFKD").replace(/\p{M}/gu, "").toUpperCase().toLowerCase().normalize("NFKC");
+  if (/[\\;#\s\u0000-\u001f\u007f]/.test(v) || /%[0-9a-f]{2}/i.test(v)) return null;
+  v = v.replace(/\/{2,}/g, "/");
+  if (v.split("/").some((s) => s === "." || s === "..")) return null;
+  return v;
 }
 
-export interface ReturnTarget<T> {
-  url: URL;
+export type PathDecision<T> = { kind: "refuse" } | { kind: "apps"; apps: T[] };
+
+/**
+ * The apps whose rules govern `uri` on `host` when the proxy asked through `bound`'s verify URL: `bound`
+ * when the path lies under its prefix, and the most specific app claiming host + path when that is another
+ * one (a header can add an app's rules, never remove them). An empty list: no app guards this path.
+ * The caller has checked that `bound` claims `host`.
+ */
+export function governingApps<T extends AppPatterns>(apps: T[], bound: T, host: string, uri: string): PathDecision<T> {
+  const onHost = apps.filter((a) => a.id !== bound.id && claimsHost(a, host));
+  onHost.push(bound);
+  const prefixed = onHost.some((a) => a.pathPrefix !== "/");
+  const raw = rawPathOf(uri);
+  const canonical = raw === null ? null : canonicalPath(raw);
+  let path = "/";
+  if (canonical === null) {
+    // Every app on this host covers every path: the path cannot change the answer.
+    if (prefixed) return { kind: "refuse" };
+  } else {
+    path = canonical.toLowerCase();
+    if (prefixed) {
+      const lenient = lenientReading(canonical);
+      if (lenient === null) return { kind: "refuse" };
+      if (findAppFor(onHost, host, lenient) !== findAppFor(onHost, host, path)) return { kind: "refuse" };
+      if (matchPath(prefixKey(bound.pathPrefix), lenient) !== matchPath(prefixKey(bound.pathPrefix), path)) return { kind: "refuse" };
+    }
+  }
+  const out: T[] = [];
+  if (matchPath(prefixKey(bound.pathPrefix), path)) out.push(bound);
+  const best = findAppFor(onHost, host, path);
+  if (best && best.id !== bound.id) out.push(best);
+  return { kind: "apps", apps: out };
+}
+
+/** Browsers leave the scheme's default port out; so do we, so one host has one spelling. */
+export function withoutDefaultPort(proto: "http" | "https", host: string): string {
+  const [name, port] = splitHost(host);
+  return (proto === "https" && port === "443") || (proto === "http" && port === "80") ? name : host;
+}
+
+export interface AbsoluteUrl {
+  proto: "http" | "https";
+  /** Lowercase "host[:port]", default port dropped. */
   host: string;
-  app: T;
+  /** The raw path and query, exactly as written (fragment dropped). */
+  uri: string;
+  /** The WHATWG serialisation: what a browser would be sent to. */
+  href: string;
 }
 
-/** Validates a return URL against the protected apps: the target and its app, or null. */
-export function validateReturnUrl<T extends AppPatterns>(raw: unknown, apps: T[]): ReturnTarget<T> | null {
-  if (typeof raw !== "string" || raw.length === 0 || raw.length > 4096) return null;
-  // Whitespace, control characters and backslashes are refused outright: browsers and parsers disagree on them.
+/**
+ * Splits an absolute http(s) URL into scheme, host and raw path + query, or null. The authority must be a
+ * plain host[:port] and the WHATWG parser must read the same host from the whole string: userinfo, "%",
+ * "\\", whitespace, control characters and numeric-host tricks never get through.
+ */
+export function splitAbsoluteUrl(raw: unknown): AbsoluteUrl | null {
+  if (typeof raw !== "string" || raw.length === 0 || raw.length > 8192) return null;
   if (/[\s\u0000-\u001f\u007f\\]/.test(raw)) return null;
-  if (!/^https?:\/\/[^/]/i.test(raw)) return null;
+  const m = /^(https?):\/\/([^/?#]*)(.*)$/i.exec(raw);
+  if (!m) return null;
+  const proto = m[1]!.toLowerCase() as "http" | "https";
+  const authority = m[2]!;
+  if (!/^[A-Za-z0-9.-]+(?::\d{1,5})?$/.test(authority)) return null;
+  const host = normaliseRequestHost(authority);
+  if (!host) return null;
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
     return null;
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") return null;
-  const authority = raw.slice(raw.indexOf("//") + 2).split(/[/?#]/)[0]!;
-  if (url.username !== "" || url.password !== "" || authority.includes("@")) return null;
-  const host = normaliseRequestHost(url.host);
-  if (!host) return null;
-  const app = findAppFor(apps, host, url.pathname);
-  if (!app) return null;
-  return { url, host, app };
+  const h = withoutDefaultPort(proto, host);
+  if (url.protocol !== `${proto}:` || url.username !== "" || url.password !== "" || url.host !== h) return null;
+  let rest = m[3]!;
+  const hash = rest.indexOf("#");
+  if (hash >= 0) rest = rest.slice(0, hash);
+  return { proto, host: h, uri: rest.startsWith("/") ? rest : `/${rest}`, href: url.href };
+}
+
+export interface ReturnTarget<T> {
+  url: AbsoluteUrl;
+  /** The apps whose rules govern the return URL's path (see governingApps). */
+  apps: T[];
+}
+
+/** Validates a return URL for `bound`'s sign-in: on one of its hosts, a path the matcher accepts. Null otherwise. */
+export function validateReturnUrl<T extends AppPatterns>(raw: unknown, bound: T, apps: T[]): ReturnTarget<T> | null {
+  if (typeof raw !== "string" || raw.length > 4096) return null;
+  const url = splitAbsoluteUrl(raw);
+  if (!url || !claimsHost(bound, url.host)) return null;
+  const decision = governingApps(apps, bound, url.host, url.uri);
+  if (decision.kind === "refuse") return null;
+  return { url, apps: decision.apps };
 }

@@ -107,7 +107,7 @@ function validate(db: Database, input: ProtectedAppInput, selfId: string | null,
 
   const rawPrefix = input.pathPrefix === undefined ? current?.pathPrefix ?? "/" : typeof input.pathPrefix === "string" ? input.pathPrefix : "";
   const pathPrefix = normalisePathPrefix(rawPrefix);
-  if (pathPrefix === null) errors.pathPrefix = "Use a path such as /admin (starting with /, no query, no dot segments).";
+  if (pathPrefix === null) errors.pathPrefix = "Use a path such as /admin: starting with /, letters, digits and - . _ ~ ! $ & ' ( ) * + , = : @ only (no %, ;, \\, query or dot segments). Matching ignores case.";
 
   let reauthMaxAge: number | null = current?.reauthMaxAgeMinutes ? current.reauthMaxAgeMinutes * 60 : null;
   if (input.reauthMaxAgeMinutes !== undefined) {

@@ -25,13 +25,16 @@ const EXEMPT_PATHS = new Set([
   "/api/oidc/par",
   "/api/oidc/device/authorize",
   "/api/oidc/end-session",
-  // Forward-auth verify: nginx auth_request subrequests keep the original method (POST too); it changes nothing.
+  // Forward-auth verify (unbound URL of earlier versions: refused anyway).
   "/api/forward-auth/verify",
 ]);
 
+/** Forward-auth verify URLs: nginx auth_request subrequests keep the original method (POST too); they change nothing. */
+const FORWARD_AUTH_VERIFY = /^\/api\/forward-auth\/verify\/[^/]+(?:\/nginx)?$/;
+
 export function isCsrfExempt(request: Request, pathname: string): boolean {
   if (SAFE_METHODS.has(request.method)) return true;
-  if (EXEMPT_PATHS.has(pathname)) return true;
+  if (EXEMPT_PATHS.has(pathname) || FORWARD_AUTH_VERIFY.test(pathname)) return true;
   if (pathname.startsWith("/api/") && request.headers.has("x-api-key") && !request.headers.has("cookie")) return true;
   return false;
 }

@@ -46,7 +46,7 @@ export function adminProtectedAppRoutes(web: WebDeps) {
       ProtectedAppDetailPage({
         ctx: pageCtx(web, request),
         created,
-        d: { app: getProtectedApp(web.db, id), allowedGroupIds: getAllowedGroupIds(web.db, id), groups: groups(), appUrl: web.config.appUrl, upstream: `latchkey:${web.config.port}` },
+        d: { app: getProtectedApp(web.db, id), allowedGroupIds: getAllowedGroupIds(web.db, id), groups: groups(), appUrl: web.config.appUrl, upstream: `latchkey:${web.config.port}`, trustProxyUnset: web.config.trustProxy.kind === "none" },
       }),
     );
   const groupsSection = (request: Request, id: string, saved: string) =>

@@ -1,25 +1,36 @@
 /**
  * Forward-auth HTTP edge: what Caddy forward_auth, Traefik ForwardAuth and nginx auth_request call.
- * - GET|any /api/forward-auth/verify: the proxy's subrequest. X-Forwarded-Method/Proto/Host/Uri (Caddy,
- *   Traefik) or X-Original-URL/X-Original-Method (nginx) are believed ONLY from TRUST_PROXY peers.
- *   200 + Remote-* identity headers; not signed in: 302 to start (Caddy, Traefik) or 401 with the same
- *   Location (nginx: X-Original-URL present or ?mode=nginx); signed in but not allowed: 403 page.
- *   The app-host path /.latchkey/callback is the handshake's second leg and answers 302 + Set-Cookie.
- * - GET /api/forward-auth/callback: the same second leg for nginx (auth_request cannot pass a 302 on).
- * - GET /api/forward-auth/start?rd=: on Latchkey's host; signs in, then shared cookie or one-time code.
+ * Trust model, one sentence per proxy (the app always comes from the URL path the admin's proxy config names):
+ * - Caddy / Traefik → GET|any /api/forward-auth/verify/<app id>: X-Forwarded-Method/Proto/Host/Uri, which
+ *   forward_auth / ForwardAuth set themselves (replacing a client's copies), believed only from TRUST_PROXY
+ *   peers; X-Original-* is never read here. Not signed in: 302 to start.
+ * - nginx → /api/forward-auth/verify/<app id>/nginx and /api/forward-auth/callback/<app id>: X-Original-URL
+ *   and X-Original-Method, which the snippet sets with proxy_set_header (so a client's copy is dropped) and a
+ *   host pinned in the snippet (never $http_host), believed only from TRUST_PROXY peers; X-Forwarded-Host/Uri
+ *   are never read here. Not signed in: 401 with the start URL in Location (error_page turns it into a 302).
+ * - The unbound /api/forward-auth/verify and /api/forward-auth/callback of earlier versions are gone: they
+ *   chose the app from headers, and whether a header came from the proxy or the client cannot be told
+ *   there. They answer 403 naming the fix (copy the new snippet).
+ * - Signing in sets a state cookie on the app's host with the 302/401; its hash travels through start and
+ *   the callback redeems a code only with that cookie (forward-auth.ts).
+ * - Signed in but not allowed: 403 page. The app-host path /.latchkey/callback is the handshake's second leg.
+ * - GET /api/forward-auth/start/<app id>?rd=&state=: on Latchkey's host; signs in, then shared cookie or code.
  * - Remote-* headers a client sends are never read: they are only ever response headers.
+ * - Query parameters of a verify request are never read (Caddy's forward_auth passes the client's query on).
  */
 import { Elysia } from "elysia";
 import {
+  browserState,
   CALLBACK_PATH,
   completeForwardAuthHandshake,
   originalUrl,
   parseOriginalRequest,
   startForwardAuth,
+  STATE_TTL,
   verifyForwardAuth,
   type OriginalRequest,
 } from "../../forward-auth/forward-auth.ts";
-import { pathOfUri } from "../../forward-auth/patterns.ts";
+import { rawPathOf } from "../../forward-auth/patterns.ts";
 import { readAppConfig } from "../../admin/app-config.ts";
 import { ErrorPage } from "../../../templates/pages/error-page.tsx";
 import { ForwardAuthDeniedPage } from "../../../templates/pages/forward-auth/denied-page.tsx";
@@ -37,46 +48,60 @@ const BROWSER_RULE: RateRule = { perSeconds: 1, burst: 30 };
 
 export const FA_COOKIE = "latchkey_fa";
 export const FA_SHARED_COOKIE = "latchkey_fa_shared";
+export const FA_STATE_COOKIE = "latchkey_fa_state";
+
+/** Which proxy family a verify URL serves, hence which headers describe the original request. */
+export type ProxyMode = "forwarded" | "nginx";
 
 /**
  * Host-only cookie on the app's host: `__Host-` (hence Secure, Path=/, no Domain) when the app is https.
  * Browsers share cookies across ports of one host, so an explicit port is part of the name: two apps on
  * app.example.com:8080 and :9090 then keep their own sessions instead of overwriting each other's.
  */
-export function hostCookieName(original: { proto: "http" | "https"; host: string }): string {
+export function hostCookieName(original: { proto: "http" | "https"; host: string }, base = FA_COOKIE): string {
   const port = original.host.split(":")[1];
-  const base = port ? `${FA_COOKIE}_${port}` : FA_COOKIE;
-  return original.proto === "https" ? `__Host-${base}` : base;
+  const name = port ? `${base}_${port}` : base;
+  return original.proto === "https" ? `__Host-${name}` : name;
+}
+
+/** The sign-in state cookie on the app's host (same naming rules as the session cookie there). */
+export function stateCookieName(original: { proto: "http" | "https"; host: string }): string {
+  return hostCookieName(original, FA_STATE_COOKIE);
 }
 
 export function sharedCookieName(secure: boolean): string {
   return secure ? `__Secure-${FA_SHARED_COOKIE}` : FA_SHARED_COOKIE;
 }
 
-function faCookie(name: string, value: string, opts: { secure: boolean; domain?: string }): string {
+function faCookie(name: string, value: string, opts: { secure: boolean; domain?: string; maxAge?: number }): string {
   // A browser-session cookie: the server-side row (idle timeout, tied to the Latchkey session) is the real limit.
   const parts = [`${name}=${value}`, "Path=/", "HttpOnly", "SameSite=Lax"];
+  if (opts.maxAge !== undefined) parts.push(`Max-Age=${opts.maxAge}`);
   if (opts.domain) parts.push(`Domain=${opts.domain}`);
   if (opts.secure) parts.push("Secure");
   return parts.join("; ");
 }
 
-/** The original request as the proxy describes it, or null (untrusted peer, or nothing usable). */
-export function originalRequestOf(request: Request): OriginalRequest | null {
+/** The original request as the proxy describes it in `mode`'s headers, or null (untrusted peer, or nothing usable). */
+export function originalRequestOf(request: Request, mode: ProxyMode): OriginalRequest | null {
   if (!requestMeta(request).peerTrusted) return null;
   const h = request.headers;
-  const xurl = h.get("x-original-url");
-  if (xurl) return parseOriginalRequest({ url: xurl, method: h.get("x-original-method") ?? request.method });
+  if (mode === "nginx") {
+    const url = h.get("x-original-url");
+    return url === null ? null : parseOriginalRequest({ url, method: h.get("x-original-method") ?? request.method });
+  }
   return parseOriginalRequest({
     method: h.get("x-forwarded-method") ?? request.method,
     proto: h.get("x-forwarded-proto"),
-    host: h.get("x-forwarded-host") ?? h.get("host"),
-    uri: h.get("x-forwarded-uri") ?? "/",
+    host: h.get("x-forwarded-host"),
+    uri: h.get("x-forwarded-uri"),
   });
 }
 
-function isNginx(request: Request, query: Record<string, unknown>): boolean {
-  return query.mode === "nginx" || request.headers.has("x-original-url");
+/** The `code` parameter of the original request's query (the handshake callback on the app host). */
+function codeOf(uri: string): string | null {
+  const q = uri.indexOf("?");
+  return q < 0 ? null : new URLSearchParams(uri.slice(q + 1)).get("code");
 }
 
 export function forwardAuthRoutes(web: WebDeps) {
@@ -97,29 +122,36 @@ export function forwardAuthRoutes(web: WebDeps) {
   const latchkeyPage = (request: Request, status: number, title: string, message: string) =>
     htmlResponse(ErrorPage({ ctx: buildPageContext(web, web.assets, request), status, title, message }), { status });
 
-  const startUrl = (o: OriginalRequest) => `${web.config.appUrl}/api/forward-auth/start?rd=${encodeURIComponent(originalUrl(o))}`;
+  const startUrl = (appId: string, o: OriginalRequest, stateHash: string) =>
+    `${web.config.appUrl}/api/forward-auth/start/${encodeURIComponent(appId)}?rd=${encodeURIComponent(originalUrl(o))}&state=${stateHash}`;
 
-  const invalidCode = () => deniedPage(400, "This sign-in link has expired", "It was already used or is more than a minute old. Open the app again to sign in.");
+  const invalidCode = () => deniedPage(400, "This sign-in link has expired", "It was already used, is more than a minute old, or was opened in another browser. Open the app again to sign in.");
 
-  /** The handshake's second leg on the app's host: one-time code → host-only cookie → the original URL. */
-  const callback = (request: Request, original: OriginalRequest, code: unknown): Response => {
+  const notProtected = (message: string) => deniedPage(403, "Not a protected address", message);
+
+  /** The handshake's second leg on the app's host: one-time code + state cookie → host-only cookie → the original URL. */
+  const callback = (request: Request, appId: string, original: OriginalRequest): Response => {
     rateLimit(web, request, "forward-auth-callback", BROWSER_RULE);
-    const r = completeForwardAuthHandshake(web, { code, host: original.host });
+    if (original.method !== "GET" && original.method !== "HEAD") return invalidCode();
+    const r = completeForwardAuthHandshake(web, { appId, code: codeOf(original.uri), stateNonce: readCookie(request, stateCookieName(original)), host: original.host });
     if (r.kind === "invalid_code") return invalidCode();
     addResponseCookie(request, faCookie(hostCookieName(original), r.token, { secure: original.proto === "https" }));
     return redirectResponse(r.location, 302);
   };
 
-  const verify = ({ request, query }: { request: Request; query: Record<string, unknown> }): Response => {
+  const untrusted = () =>
+    notProtected("Latchkey could not tell which app this request is for. If Latchkey sits behind a reverse proxy, list that proxy in TRUST_PROXY and use the snippet from Administration → Protected apps.");
+
+  const verify = (request: Request, appId: string, mode: ProxyMode): Response => {
     rateLimit(web, request, "forward-auth-verify", VERIFY_RULE);
-    const original = originalRequestOf(request);
-    if (!original) {
-      return deniedPage(403, "Not a protected address", "Latchkey could not tell which app this request is for. If Latchkey sits behind a reverse proxy, list that proxy in TRUST_PROXY.");
-    }
-    if (pathOfUri(original.uri) === CALLBACK_PATH) {
-      return callback(request, original, new URL(original.uri, "http://x.invalid").searchParams.get("code"));
+    const original = originalRequestOf(request, mode);
+    if (!original) return untrusted();
+    if (rawPathOf(original.uri) === CALLBACK_PATH) {
+      // nginx proxies this path to /api/forward-auth/callback/<id>: auth_request could not pass the 302 on.
+      return mode === "forwarded" ? callback(request, appId, original) : invalidCode();
     }
     const outcome = verifyForwardAuth(web, {
+      appId,
       original,
       tokens: {
         hostOnly: readCookie(request, hostCookieName(original)),
@@ -131,36 +163,63 @@ export function forwardAuthRoutes(web: WebDeps) {
     switch (outcome.kind) {
       case "allow":
         return new Response(null, { status: 200, headers: { ...outcome.headers, "Cache-Control": "no-store" } });
-      case "sign_in":
+      case "public":
+        return new Response(null, { status: 200, headers: { "Cache-Control": "no-store" } });
+      case "sign_in": {
+        // The state cookie goes to the app's host with this answer; only its hash leaves for Latchkey.
+        const state = browserState(web, readCookie(request, stateCookieName(original)));
+        addResponseCookie(request, faCookie(stateCookieName(original), state.nonce, { secure: original.proto === "https", maxAge: STATE_TTL }));
+        const location = startUrl(outcome.app.id, original, state.hash);
         // nginx's auth_request only understands 2xx/401/403: it turns the 401 into a redirect via error_page.
-        return isNginx(request, query)
-          ? new Response(null, { status: 401, headers: { Location: startUrl(original), "Cache-Control": "no-store" } })
-          : redirectResponse(startUrl(original), 302);
+        return mode === "nginx"
+          ? new Response(null, { status: 401, headers: { Location: location, "Cache-Control": "no-store" } })
+          : redirectResponse(location, 302);
+      }
       case "forbidden":
         return deniedPage(403, "You don't have access to this app", `${outcome.app.name} is limited to certain groups.`, outcome.identity.username);
       case "unknown_app":
-        return deniedPage(403, "Not a protected address", `No protected app is set up for ${original.host}. An administrator can add it under Administration → Protected apps.`);
+        return notProtected("This proxy asks about a protected app that does not exist (any more). An administrator can copy the current snippet from Administration → Protected apps.");
+      case "wrong_host":
+        return notProtected(`${outcome.app.name} is not set up for ${original.host}. An administrator can add the host under Administration → Protected apps.`);
+      case "refused_path":
+        return deniedPage(403, "This address is refused", "Its path holds characters or segments (such as %2F, ;, \\ or ..) that could be read as another path, so Latchkey refuses it.");
     }
   };
 
+  /** The unbound URLs of earlier versions: they took the app from headers. Refused with the fix named. */
+  const legacy = ({ request }: { request: Request }) => {
+    rateLimit(web, request, "forward-auth-verify", VERIFY_RULE);
+    return notProtected("This proxy uses Latchkey's old forward-auth address, which is no longer answered. An administrator must copy the current snippet for this app from Administration → Protected apps.");
+  };
+
   return new Elysia({ name: "forward-auth" })
-    .all("/api/forward-auth/verify", verify)
-    .get("/api/forward-auth/callback", ({ request, query }) => {
-      const original = originalRequestOf(request);
-      if (!original) return invalidCode();
-      return callback(request, original, query.code);
+    .all("/api/forward-auth/verify", legacy)
+    .get("/api/forward-auth/callback", legacy)
+    .all("/api/forward-auth/verify/:appId", ({ request, params }) => verify(request, params.appId, "forwarded"))
+    .all("/api/forward-auth/verify/:appId/nginx", ({ request, params }) => verify(request, params.appId, "nginx"))
+    .get("/api/forward-auth/callback/:appId", ({ request, params }) => {
+      const original = originalRequestOf(request, "nginx");
+      if (!original || rawPathOf(original.uri) !== CALLBACK_PATH) return invalidCode();
+      return callback(request, params.appId, original);
     })
-    .get("/api/forward-auth/start", ({ request, query }) => {
+    .get("/api/forward-auth/start", ({ request }) =>
+      latchkeyPage(request, 400, "This sign-in link is out of date", "Open the app again: its proxy will send you here with a current link."),
+    )
+    .get("/api/forward-auth/start/:appId", ({ request, query, params }) => {
       rateLimit(web, request, "forward-auth-start", BROWSER_RULE);
       const outcome = startForwardAuth(web, {
+        appId: params.appId,
         rd: query.rd,
+        state: query.state,
         session: currentSession(web, request),
         cookieDomain: web.config.forwardAuthCookieDomain,
         origin: auditOrigin(request),
       });
       switch (outcome.kind) {
         case "invalid_return_url":
-          return latchkeyPage(request, 400, "Unknown return address", "The address to return to is not one of the protected apps, so Latchkey will not send you there.");
+          return latchkeyPage(request, 400, "Unknown return address", "The address to return to is not one of this protected app's addresses, so Latchkey will not send you there.");
+        case "invalid_state":
+          return latchkeyPage(request, 400, "This sign-in link is incomplete", "Open the app again: its proxy will send you here with a complete link.");
         case "sign_in": {
           const here = encodeURIComponent(currentPathAndQuery(request));
           return redirectResponse(outcome.reauthenticate ? `/reauthenticate?redirect=${here}` : `/login?redirect=${here}`, 302);

@@ -1,7 +1,7 @@
 /** Admin: protected apps (forward-auth) — list, add, detail (settings, allowed groups, proxy snippets, delete). */
 import type { PageContext } from "../../page-context.ts";
 import { IDENTITY_HEADERS, type ProtectedApp } from "../../../src/forward-auth/protected-apps.ts";
-import { caddySnippet, nginxSnippet, traefikSnippet } from "../../../src/forward-auth/proxy-snippets.ts";
+import { caddySnippet, nginxSnippet, SNIPPET_TRUST, traefikSnippet, type ProxyKind } from "../../../src/forward-auth/proxy-snippets.ts";
 import { AdminLayout, Csrf, EmptyState, Field, FormErrors, GroupCheckboxes, PageHeader, Toggle } from "./admin-shell.tsx";
 
 const BASE = "/settings/admin/protected-apps";
@@ -153,6 +153,8 @@ export interface ProtectedAppDetail {
   groups: { id: string; name: string; friendlyName: string }[];
   appUrl: string;
   upstream: string;
+  /** TRUST_PROXY is unset: every snippet's headers would be ignored. */
+  trustProxyUnset: boolean;
 }
 
 export function ProtectedAppDetailPage(p: { ctx: PageContext; d: ProtectedAppDetail; created?: boolean }): JSX.Element {
@@ -252,27 +254,52 @@ function Snippet({ text }: { text: string }): JSX.Element {
   );
 }
 
+/** Which URL the snippet calls, which headers Latchkey then believes and from whom. */
+function TrustNote({ kind, appId }: { kind: ProxyKind; appId: string }): JSX.Element {
+  const t = SNIPPET_TRUST[kind];
+  return (
+    <dl class="fa-trust" data-trust={kind}>
+      <dt>Latchkey URL</dt>
+      <dd>
+        <code safe>{t.url(appId)}</code> answers for this app only; no header can switch it to another app.
+      </dd>
+      <dt>Trusted headers</dt>
+      <dd safe>{t.headers}</dd>
+      <dt>From whom</dt>
+      <dd safe>{t.from}.</dd>
+    </dl>
+  );
+}
+
 export function ProxySnippets({ d }: { d: ProtectedAppDetail }): JSX.Element {
-  const input = { appUrl: d.appUrl, upstream: d.upstream, hosts: d.app.hosts, pathPrefix: d.app.pathPrefix, passHeaders: d.app.passHeaders };
+  const input = { appId: d.app.id, appUrl: d.appUrl, upstream: d.upstream, hosts: d.app.hosts, pathPrefix: d.app.pathPrefix, passHeaders: d.app.passHeaders };
+  const groups: { kind: ProxyKind; title: string; text: string }[] = [
+    { kind: "caddy", title: "Caddy (Caddyfile)", text: caddySnippet(input) },
+    { kind: "traefik", title: "Traefik (Docker labels)", text: traefikSnippet(input) },
+    { kind: "nginx", title: "nginx (auth_request)", text: nginxSnippet(input) },
+  ];
   return (
     <section class="section fa-snippets" aria-labelledby="proxy-title">
       <h2 id="proxy-title">Proxy configuration</h2>
       <p class="muted small">
         Replace <code safe>{d.upstream}</code> with the address your proxy uses to reach Latchkey and <code>app:8080</code> with the app. Latchkey must list the proxy in{" "}
-        <code>TRUST_PROXY</code>, or it ignores the proxy's headers.
+        <code>TRUST_PROXY</code>, or it ignores the proxy's headers. The proxy sends every request for these hosts; Latchkey guards{" "}
+        {d.app.pathPrefix === "/" ? "all of them" : <code safe>{`${d.app.pathPrefix} and below`}</code>}.
       </p>
-      <details class="snippet-group" open>
-        <summary>Caddy (Caddyfile)</summary>
-        <Snippet text={caddySnippet(input)} />
-      </details>
-      <details class="snippet-group">
-        <summary>Traefik (Docker labels)</summary>
-        <Snippet text={traefikSnippet(input)} />
-      </details>
-      <details class="snippet-group">
-        <summary>nginx (auth_request)</summary>
-        <Snippet text={nginxSnippet(input)} />
-      </details>
+      {d.trustProxyUnset ? (
+        <div class="alert alert-warning" role="status">
+          <strong>TRUST_PROXY is not set.</strong> Latchkey refuses every forward-auth request until it lists your proxy's address.
+        </div>
+      ) : (
+        ""
+      )}
+      {groups.map((g, n) => (
+        <details class="snippet-group" open={n === 0}>
+          <summary safe>{g.title}</summary>
+          <TrustNote kind={g.kind} appId={d.app.id} />
+          <Snippet text={g.text} />
+        </details>
+      ))}
     </section>
   );
 }
