@@ -6,7 +6,8 @@
  * - The original URI is a path only: everything before the first "?". It is never parsed as a URL, so
  *   "//admin/x" is the path /admin/x, not the host "admin".
  * - Canonical path: %XX of unreserved characters (A-Z a-z 0-9 - . _ ~) decoded, other escapes upper-cased,
- *   raw non-ASCII percent-encoded as UTF-8, runs of "/" merged into one.
+ *   raw non-ASCII percent-encoded (a header's bytes, read as Latin-1, as themselves; other text as UTF-8),
+ *   runs of "/" merged into one.
  * - Refused (fail closed, 403) wherever the path could decide an app (some app on the host has a path
  *   prefix): "\", ";", "#", whitespace or control characters, a malformed "%", an encoded "/" "\" ";" "%" or
  *   control character (NUL included), a "." or ".." segment (raw or encoded), and any path whose fully
@@ -128,7 +129,10 @@ export function canonicalPath(raw: string): string | null {
       i += 2;
     } else if (code <= 0x20 || code === 0x7f || c === "\\" || c === ";" || c === "#") {
       return null;
-    } else if (code > 0x7e) {
+    } else if (code <= 0xff && code > 0x7e) {
+      // Header values are bytes (read as Latin-1): a raw UTF-8 byte is encoded as itself.
+      out += `%${code.toString(16).toUpperCase()}`;
+    } else if (code > 0xff) {
       const cp = raw.codePointAt(i)!;
       const ch = String.fromCodePoint(cp);
       try {

@@ -31,6 +31,12 @@ export interface ForwardAuthFixture {
   open: ProtectedApp;
   /** secure.example.com/admin, re-authentication after 5 minutes. */
   strict: ProtectedApp;
+  /** site.example.com: "/" open to everyone … */
+  siteRoot: ProtectedApp;
+  /** … and "/admin" restricted to family (the path-prefix bypass setting). */
+  siteAdmin: ProtectedApp;
+  /** The app a host belongs to (as the admin's proxy config would name it), for tests. */
+  appOf(host: string): ProtectedApp;
 }
 
 function person(deps: TestDeps, username: string, first: string): FaPerson {
@@ -51,5 +57,14 @@ export function makeForwardAuthFixture(deps: TestDeps): ForwardAuthFixture {
   const open = createProtectedApp(deps, { name: "Open", hosts: ["open.example.com"], isGroupRestricted: false, passHeaders: ["Remote-User", "Remote-Email"] });
   const strict = createProtectedApp(deps, { name: "Strict admin", hosts: ["secure.example.com"], pathPrefix: "/admin", reauthMaxAgeMinutes: 5 });
   setAllowedGroups(deps.db, strict.id, [group.id]);
-  return { alice, bob, groupId: group.id, app, other, open, strict };
+  const siteRoot = createProtectedApp(deps, { name: "Site", hosts: ["site.example.com"], isGroupRestricted: false });
+  const siteAdmin = createProtectedApp(deps, { name: "Site admin", hosts: ["site.example.com"], pathPrefix: "/admin" });
+  setAllowedGroups(deps.db, siteAdmin.id, [group.id]);
+  const byHost: Record<string, ProtectedApp> = { "app.example.com": app, "other.test": other, "open.example.com": open, "secure.example.com": strict, "site.example.com": siteRoot };
+  const appOf = (host: string) => {
+    const a = byHost[host.split(":")[0]!];
+    if (!a) throw new Error(`no fixture app for ${host}`);
+    return a;
+  };
+  return { alice, bob, groupId: group.id, app, other, open, strict, siteRoot, siteAdmin, appOf };
 }

@@ -34,7 +34,7 @@ describe("shared parent-domain cookie", () => {
     const fx = makeForwardAuthFixture(deps);
     const { token, session } = createSession(deps, { userId: fx.alice.id, amr: ["phr"], durationMinutes: 60 });
     const s = await app.handle(
-      new Request(`https://auth.example.com/api/forward-auth/start?rd=${encodeURIComponent("https://app.example.com/x")}`, { headers: { Cookie: `__Host-latchkey_session=${token}` } }),
+      new Request(`https://auth.example.com/api/forward-auth/start/${fx.app.id}?rd=${encodeURIComponent("https://app.example.com/x")}`, { headers: { Cookie: `__Host-latchkey_session=${token}` } }),
       "10.0.0.2",
     );
     expect(s.status).toBe(302);
@@ -44,7 +44,7 @@ describe("shared parent-domain cookie", () => {
     const cookie = set.split(";")[0]!;
     const verify = (host: string) =>
       app.handle(
-        new Request("http://latchkey:1411/api/forward-auth/verify", { headers: { "X-Forwarded-Proto": "https", "X-Forwarded-Host": host, "X-Forwarded-Uri": "/", "X-Forwarded-Method": "GET", Cookie: cookie } }),
+        new Request(`http://latchkey:1411/api/forward-auth/verify/${fx.appOf(host).id}`, { headers: { "X-Forwarded-Proto": "https", "X-Forwarded-Host": host, "X-Forwarded-Uri": "/", "X-Forwarded-Method": "GET", Cookie: cookie } }),
         "10.0.0.2",
       );
     const ok = await verify("app.example.com");
@@ -52,12 +52,18 @@ describe("shared parent-domain cookie", () => {
     expect(ok.headers.get("remote-user")).toBe("alice");
     // other.test is protected too, but outside the cookie domain: the shared cookie does not count there.
     expect((await verify("other.test")).status).toBe(302);
-    // Unrelated domains still use the handshake.
+    // Unrelated domains still use the handshake (which needs the state of the browser's cookie there).
     const s2 = await app.handle(
-      new Request(`https://auth.example.com/api/forward-auth/start?rd=${encodeURIComponent("https://other.test/")}`, { headers: { Cookie: `__Host-latchkey_session=${token}` } }),
+      new Request(`https://auth.example.com/api/forward-auth/start/${fx.other.id}?rd=${encodeURIComponent("https://other.test/")}&state=${"a".repeat(64)}`, { headers: { Cookie: `__Host-latchkey_session=${token}` } }),
       "10.0.0.2",
     );
     expect(s2.headers.get("location")).toStartWith("https://other.test/.latchkey/callback?code=");
+    // Inside the cookie domain no state is needed (no code travels), outside it the start link must carry one.
+    const s3 = await app.handle(
+      new Request(`https://auth.example.com/api/forward-auth/start/${fx.other.id}?rd=${encodeURIComponent("https://other.test/")}`, { headers: { Cookie: `__Host-latchkey_session=${token}` } }),
+      "10.0.0.2",
+    );
+    expect(s3.status).toBe(400);
     deps.db.query("DELETE FROM sessions WHERE id = ?").run(session.id);
     expect((await verify("app.example.com")).status).toBe(302);
   });
