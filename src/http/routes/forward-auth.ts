@@ -164,7 +164,8 @@ export function forwardAuthRoutes(web: WebDeps) {
       case "allow":
         return new Response(null, { status: 200, headers: { ...outcome.headers, "Cache-Control": "no-store" } });
       case "public":
-        return new Response(null, { status: 200, headers: { "Cache-Control": "no-store" } });
+        // Empty identity headers, not none: Caddy 2.6's copy_headers otherwise sends its own placeholder text upstream.
+        return new Response(null, { status: 200, headers: { ...Object.fromEntries(outcome.app.passHeaders.map((h) => [h, ""])), "Cache-Control": "no-store" } });
       case "sign_in": {
         // The state cookie goes to the app's host with this answer; only its hash leaves for Latchkey.
         const state = browserState(web, readCookie(request, stateCookieName(original)));
