@@ -43,9 +43,26 @@ test("an administrator sets up a protected app end to end", async () => {
   await page.locator("input[name=passHeaders][value=Remote-Email]").uncheck();
   await Promise.all([page.waitForEvent("load"), page.locator("#protected-app-form button[type=submit]").click()]);
   expect(await page.locator("h1").innerText()).toBe("Grafana admin");
+  const id = /protected-apps\/([0-9a-f-]{36})/.exec(page.url())![1]!;
   const caddy = await page.locator(".fa-snippets pre").first().innerText();
   expect(caddy).toContain("copy_headers Remote-User Remote-Groups Remote-Name");
-  expect(caddy).toContain("@protected path /admin* /.latchkey/callback");
+  expect(caddy).toContain(`uri /api/forward-auth/verify/${id}\n`);
+  expect(caddy).not.toContain("@protected"); // every request goes to Latchkey, which decides by path
+  // Each snippet says which URL it calls, which headers Latchkey then trusts, and from whom.
+  expect(await page.locator("[data-trust=caddy]").innerText()).toContain(`/api/forward-auth/verify/${id}`);
+  expect(await page.locator("[data-trust=caddy]").innerText()).toContain("X-Forwarded-Method, -Proto, -Host and -Uri");
+  await page.locator("summary", { hasText: "nginx" }).click();
+  const nginxTrust = await page.locator("[data-trust=nginx]").innerText();
+  expect(nginxTrust).toContain(`/api/forward-auth/verify/${id}/nginx`);
+  expect(nginxTrust).toContain("X-Original-URL and X-Original-Method");
+  expect(nginxTrust).toContain("never the client's Host");
+  const nginx = await page.locator(".fa-snippets details").nth(2).locator("pre").innerText();
+  // Two hosts on one port: one server block whose regex capture is the host nginx matched.
+  expect(nginx).toContain('server_name "~^(?<latchkey_host>grafana\\.example\\.com|(?:[a-z0-9-]+\\.)+apps\\.example\\.com)$";');
+  expect(nginx).toContain("proxy_set_header X-Original-URL $scheme://$latchkey_host$request_uri;");
+  expect(nginx).not.toContain("$http_host");
+  // TRUST_PROXY is unset on this server: the page says the snippets cannot work yet.
+  expect(await page.locator(".fa-snippets .alert-warning").innerText()).toContain("TRUST_PROXY is not set.");
 
   await page.locator("#app-groups button", { hasText: "Unrestrict" }).click();
   await page.waitForSelector("#app-groups .alert-info");

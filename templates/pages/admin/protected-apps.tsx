@@ -284,7 +284,14 @@ export function ProxySnippets({ d }: { d: ProtectedAppDetail }): JSX.Element {
       <p class="muted small">
         Replace <code safe>{d.upstream}</code> with the address your proxy uses to reach Latchkey and <code>app:8080</code> with the app. Latchkey must list the proxy in{" "}
         <code>TRUST_PROXY</code>, or it ignores the proxy's headers. The proxy sends every request for these hosts; Latchkey guards{" "}
-        {d.app.pathPrefix === "/" ? "all of them" : <code safe>{`${d.app.pathPrefix} and below`}</code>}.
+        {d.app.pathPrefix === "/" ? (
+          "all of them"
+        ) : (
+          <>
+            <code safe>{d.app.pathPrefix}</code> and below
+          </>
+        )}
+        .
       </p>
       {d.trustProxyUnset ? (
         <div class="alert alert-warning" role="status">
