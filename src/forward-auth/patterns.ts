@@ -11,7 +11,8 @@
  * - Refused (fail closed, 403) wherever the path could decide an app (some app on the host has a path
  *   prefix): "\", ";", "#", whitespace or control characters, a malformed "%", an encoded "/" "\" ";" "%" or
  *   control character (NUL included), a "." or ".." segment (raw or encoded), and any path whose fully
- *   decoded, NFKC-folded, accent-stripped, case-folded reading falls under another app than its canonical reading.
+ *   decoded, NFKC-folded, accent-stripped, case-folded, segment-trimmed reading falls under another
+ *   app than its canonical reading.
  * - A path prefix matches whole segments, ASCII case-insensitively: "/admin" covers "/admin", "/ADMIN/x",
  *   "/%61dmin/x", never "/administrator".
  * - The most specific app wins: exact host over wildcard, then the longest path prefix. A request asked
@@ -153,7 +154,7 @@ export function canonicalPath(raw: string): string | null {
 /**
  * How a lenient upstream might read a canonical path: every escape decoded (UTF-8), Unicode compatibility
  * forms folded (fullwidth "／" is "/", "ａ" is "a"), combining marks dropped ("İ" is "I"), case folded,
- * slashes merged. Null when that reading is itself
+ * whitespace around a segment and trailing dots dropped, slashes merged. Null when that reading is itself
  * hostile (a separator, "\\", ";", control character or dot segment appears) or undecodable.
  */
 function lenientReading(canonical: string): string | null {
@@ -165,10 +166,11 @@ function lenientReading(canonical: string): string | null {
   }
   // Compatibility forms, accents stripped, case folded both ways ("ı" and "ſ" upper-case to "I" and "S").
   v = v.normalize("NFKD").replace(/\p{M}/gu, "").toUpperCase().toLowerCase().normalize("NFKC");
-  if (/[\\;#\s\u0000-\u001f\u007f]/.test(v) || /%[0-9a-f]{2}/i.test(v)) return null;
-  v = v.replace(/\/{2,}/g, "/");
-  if (v.split("/").some((s) => s === "." || s === "..")) return null;
-  return v;
+  if (/[\\;#\u0000-\u001f\u007f]/.test(v) || /%[0-9a-f]{2}/i.test(v)) return null;
+  // Some servers drop whitespace around a segment and trailing dots ("admin. " is "admin" on Windows).
+  const segments = v.split("/").map((seg) => seg.trim());
+  if (segments.some((seg) => /^\.+$/.test(seg))) return null; // ". ", "..%20", "...": a dot segment to someone
+  return segments.map((seg) => seg.replace(/\.+$/, "")).join("/").replace(/\/{2,}/g, "/");
 }
 
 export type PathDecision<T> = { kind: "refuse" } | { kind: "apps"; apps: T[] };

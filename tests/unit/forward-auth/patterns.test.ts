@@ -103,11 +103,14 @@ describe("governing apps (bound verify URL)", () => {
     ["/%C3%A9t%C3%A9/admin", "root"],
     ["/caf\u00c3\u00a9", "root"],
     ["/ADMIN\u3002", "root"],
+    ["/my%20file.txt", "root"],
+    ["/v1.0/x", "root"],
+    ["/admin%20x/y", "root"],
   ])("through the / app: %s → %s", (uri, want) => expect(ids(uri)).toBe(want));
   test.each([
     "/admin%2fsecret", "/admin;x/y", "/admin%3Bx", "/admin%5csecret", "/admin\\secret", "/admin%00", "/./admin/x", "/x/../admin/x",
     "/%2e%2e/admin", "/public/%2E%2E/admin", "/ａdmin/x", "/%EF%BD%81dmin/x", "/admin%EF%BC%8Fsecret", "/ADMİN", "/admin%252fx",
-    "/%C0%AFadmin", "/x%ef%bc%8f..%ef%bc%8fadmin", "/ADM\u0130N", "/adm\u0131n", "/ad\u1E3Fin/x", "/%C3%A0dmin", "/\u00C0DMIN", "/\u00ef\u00bd\u0081dmin/x", "/caf\u00e9/admin", "/%C3/admin", "/admin\uFF0Fx", "/\uFF0Fadmin", "/%EF%BC%8E%EF%BC%8E/admin",
+    "/%C0%AFadmin", "/x%ef%bc%8f..%ef%bc%8fadmin", "/ADM\u0130N", "/adm\u0131n", "/ad\u1E3Fin/x", "/%C3%A0dmin", "/\u00C0DMIN", "/\u00ef\u00bd\u0081dmin/x", "/caf\u00e9/admin", "/%C3/admin", "/admin\uFF0Fx", "/\uFF0Fadmin", "/%EF%BC%8E%EF%BC%8E/admin", "/admin./secret", "/admin.../x", "/admin%20/secret", "/%20admin", "/admin%E3%80%80/x", "/..%20/admin", "/.%20/admin",
   ])("refused through the / app: %j", (uri) => expect(ids(uri)).toBe("refuse"));
   test("through the /admin app: outside its prefix is public unless another app claims it", () => {
     expect(ids("/admin/x", admin)).toBe("admin");
