@@ -8,7 +8,8 @@
  * - The handshake callback path (/.latchkey/callback on the app's own host) redeems a one-time code
  *   (60 s; bound to that app and host; deleted when redeemed) only together with the browser's state
  *   cookie: the code row is keyed by SHA-256(code "." SHA-256(state)), so a code without the cookie that
- *   started the sign-in finds no row. It then issues a host-only cookie there.
+ *   started the sign-in finds no row. It then issues a host-only cookie there (and the route clears the
+ *   state cookie, so a leaked hash of it is worthless afterwards).
  * - The path is read by patterns.ts (canonical path, fail closed). The apps governing it are the named app
  *   (when the path lies under its prefix) and the most specific app for host + path; none → public (200).
  * - A cookie names a forward-auth session row tied to the Latchkey session: signing out (deleting the

@@ -177,7 +177,7 @@ describe("cross-domain handshake", () => {
   test("verify → start → /.latchkey/callback on the app host (with the state cookie) → host-only cookie → 200 with identity headers", async () => {
     const h = await handshake(fx.alice, "https://app.example.com/dash?tab=2");
     expect(h.location).toBe("https://app.example.com/dash?tab=2");
-    expect(h.setCookie).toMatch(/^__Host-latchkey_fa=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Secure$/);
+    expect(h.setCookie).toMatch(/^__Host-latchkey_fa=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Secure, __Host-latchkey_fa_state=; Path=\/; HttpOnly; SameSite=Lax; Max-Age=0; Secure$/);
     const r = await caddy("https://app.example.com/dash?tab=2", { cookie: h.cookie });
     expect(r.status).toBe(200);
     expect(r.headers.get("remote-user")).toBe("alice");
@@ -200,7 +200,7 @@ describe("cross-domain handshake", () => {
 
   test("http app: plain cookie names without Secure, port in the name", async () => {
     const h = await handshake(fx.alice, "http://app.example.com:8080/");
-    expect(h.setCookie).toMatch(/^latchkey_fa_8080=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax$/);
+    expect(h.setCookie).toMatch(/^latchkey_fa_8080=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax, latchkey_fa_state_8080=; Path=\/; HttpOnly; SameSite=Lax; Max-Age=0$/);
     expect((await caddy("http://app.example.com:8080/", { cookie: h.cookie })).status).toBe(200);
     const other = await handshake(fx.alice, "http://app.example.com:9090/");
     expect(other.cookie).toStartWith("latchkey_fa_9090=");

@@ -135,7 +135,10 @@ export function forwardAuthRoutes(web: WebDeps) {
     if (original.method !== "GET" && original.method !== "HEAD") return invalidCode();
     const r = completeForwardAuthHandshake(web, { appId, code: codeOf(original.uri), stateNonce: readCookie(request, stateCookieName(original)), host: original.host });
     if (r.kind === "invalid_code") return invalidCode();
-    addResponseCookie(request, faCookie(hostCookieName(original), r.token, { secure: original.proto === "https" }));
+    const secure = original.proto === "https";
+    addResponseCookie(request, faCookie(hostCookieName(original), r.token, { secure }));
+    // The state has done its job: a hash of it that leaked (history, a log) can no longer bind a code to this browser.
+    addResponseCookie(request, faCookie(stateCookieName(original), "", { secure, maxAge: 0 }));
     return redirectResponse(r.location, 302);
   };
 
