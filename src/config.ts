@@ -12,7 +12,8 @@ import path from "node:path";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
-export type TrustProxy = { kind: "none" } | { kind: "all" } | { kind: "list"; entries: string[] };
+/** TRUST_PROXY: none; "true" = exactly one proxy hop in front (whatever its address); or a list of proxy IPs/CIDRs. */
+export type TrustProxy = { kind: "none" } | { kind: "one-hop" } | { kind: "list"; entries: string[] };
 
 export interface Config {
   appUrl: string;
@@ -205,7 +206,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = "."): 
   const rawTrust = get("TRUST_PROXY");
   if (rawTrust !== undefined) {
     const v = rawTrust.trim().toLowerCase();
-    if (v === "true" || v === "1") trustProxy = { kind: "all" };
+    if (v === "true" || v === "1") trustProxy = { kind: "one-hop" };
     else if (v === "false" || v === "0") trustProxy = { kind: "none" };
     else {
       const entries = rawTrust.split(",").map((s) => s.trim()).filter(Boolean);

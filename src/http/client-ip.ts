@@ -1,24 +1,36 @@
 /**
- * The client's IP address, honouring TRUST_PROXY:
- * - X-Forwarded-For is believed only when the socket peer is a trusted proxy;
- * - then the right-most address that is not itself a trusted proxy is the client
- *   (everything left of it could have been written by the client);
- * - a malformed entry stops the walk (the nearest address a trusted hop vouched for is used).
+ * The client's IP address, honouring TRUST_PROXY. This is the only reader of X-Forwarded-For; the
+ * access log, the audit log, rate limits and sign-in notices all use what it returns.
+ * - TRUST_PROXY=false (default): the socket peer is the client; forwarded headers are ignored.
+ * - TRUST_PROXY=true: one hop. The socket peer is our single proxy, and the client is the right-most
+ *   X-Forwarded-For entry — the one that proxy appended. Everything left of it was sent by the client.
+ * - TRUST_PROXY=<IPs/CIDRs>: X-Forwarded-For is believed only when the socket peer is listed; then the
+ *   right-most address that is not itself a listed proxy is the client.
+ * - A malformed entry stops the walk (the nearest address a trusted hop vouched for is used), and so
+ *   does an empty header. Several X-Forwarded-For lines count as one list in order (the runtime joins
+ *   them with ", "; the last line is the nearest hop's).
+ * - Other forwarded headers (Forwarded, X-Real-IP, CF-Connecting-IP, True-Client-IP) are never read for
+ *   the client address: one header, one rule.
  */
 import { BlockList, isIP } from "node:net";
 import type { TrustProxy } from "../config.ts";
 
-export type ProxyTrust = (ip: string) => boolean;
+export type ProxyTrust = {
+  /** Is this socket peer a proxy whose X-Forwarded-* headers may be believed? */
+  (ip: string): boolean;
+  /** "hop": trust exactly one hop (TRUST_PROXY=true); "list": walk past listed proxies. */
+  readonly mode: "none" | "hop" | "list";
+};
 
 function normalise(ip: string): string {
-  const v = ip.trim().replace(/^\[|\]$/g, "");
+  const v = ip.trim().replace(/^\[(.*)\]$/, "$1");
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(v);
   return mapped ? mapped[1]! : v;
 }
 
 export function createProxyTrust(trust: TrustProxy): ProxyTrust {
-  if (trust.kind === "none") return () => false;
-  if (trust.kind === "all") return () => true;
+  if (trust.kind === "none") return Object.assign(() => false, { mode: "none" as const });
+  if (trust.kind === "one-hop") return Object.assign(() => true, { mode: "hop" as const });
   const list = new BlockList();
   for (const entry of trust.entries) {
     const [addr, bits] = entry.split("/");
@@ -26,26 +38,53 @@ export function createProxyTrust(trust: TrustProxy): ProxyTrust {
     if (bits === undefined) list.addAddress(normalise(addr!), family);
     else list.addSubnet(normalise(addr!), Number(bits), family);
   }
-  return (ip: string) => {
+  const check = (ip: string) => {
     const v = normalise(ip);
     const family = isIP(v);
     return family !== 0 && list.check(v, family === 6 ? "ipv6" : "ipv4");
   };
+  return Object.assign(check, { mode: "list" as const });
 }
 
 export function resolveClientIp(socketIp: string | null, forwardedFor: string | null, trusted: ProxyTrust): string | null {
   const peer = socketIp ? normalise(socketIp) : null;
-  if (!peer || !forwardedFor || !trusted(peer)) return peer;
-  const hops = forwardedFor.split(",").map(normalise);
+  if (!peer || forwardedFor === null || !trusted(peer)) return peer;
+  const hops = forwardedFor.split(",");
+  if (trusted.mode === "hop") {
+    // One trusted hop: only the entry it appended (the last one) is believed.
+    const hop = normalise(hops[hops.length - 1]!);
+    return isIP(hop) === 0 ? peer : hop;
+  }
   // Walk from the right (the hop our trusted peer wrote) towards the client. An entry that is not an
   // IP ends the walk: whatever lies left of it cannot be attributed, so the last address we could
   // vouch for is used rather than a possibly spoofed one further left.
   let last = peer;
   for (let i = hops.length - 1; i >= 0; i--) {
-    const hop = hops[i]!;
+    const hop = normalise(hops[i]!);
     if (isIP(hop) === 0) return last;
     if (!trusted(hop)) return hop;
     last = hop;
   }
   return last;
+}
+
+/**
+ * The rate-limit key of a client address: an IPv4 address as is, an IPv6 address as its /64 (one
+ * subscriber or host usually holds a whole /64, so counting single addresses would hand out 2^64
+ * budgets). Written canonically so spellings of one address share a bucket.
+ */
+export function ipBucketKey(ip: string): string {
+  if (isIP(ip) !== 6) return ip;
+  let hostname: string;
+  try {
+    hostname = new URL(`http://[${ip.replace(/%.*$/, "")}]/`).hostname;
+  } catch {
+    return ip;
+  }
+  const canonical = hostname.slice(1, -1);
+  const [head = "", tail] = canonical.split("::");
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  const groups = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill("0"), ...right];
+  return `${groups.slice(0, 4).join(":")}::/64`;
 }

@@ -92,8 +92,8 @@ describe("every variable", () => {
   test("TRUST_PROXY: false, true, and lists of IPs and CIDRs", () => {
     expect(loadConfig({ TRUST_PROXY: "false" }, "/x").trustProxy).toEqual({ kind: "none" });
     expect(loadConfig({ TRUST_PROXY: "0" }, "/x").trustProxy).toEqual({ kind: "none" });
-    expect(loadConfig({ TRUST_PROXY: "true" }, "/x").trustProxy).toEqual({ kind: "all" });
-    expect(loadConfig({ TRUST_PROXY: "TRUE" }, "/x").trustProxy).toEqual({ kind: "all" });
+    expect(loadConfig({ TRUST_PROXY: "true" }, "/x").trustProxy).toEqual({ kind: "one-hop" });
+    expect(loadConfig({ TRUST_PROXY: "TRUE" }, "/x").trustProxy).toEqual({ kind: "one-hop" });
     expect(loadConfig({ TRUST_PROXY: "10.0.0.1, 172.16.0.0/12,fd00::/8" }, "/x").trustProxy).toEqual({
       kind: "list",
       entries: ["10.0.0.1", "172.16.0.0/12", "fd00::/8"],
