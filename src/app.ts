@@ -72,7 +72,7 @@ export async function createApp(deps: Deps): Promise<App> {
       setCookies: [],
     });
     let response: Response;
-    let settle: Settle = () => {};
+    let settle: Settle = () => null;
     try {
       if (limited.error) throw limited.error;
       settle = await checkRequestBudgets(web, request, url.pathname);
@@ -81,7 +81,10 @@ export async function createApp(deps: Deps): Promise<App> {
     } catch (error) {
       response = errorToResponse(web, assets, request, error);
     }
-    settle(response.status);
+    // Failure budgets are charged with the final status; an exhausted per-client/per-passkey budget
+    // turns a failed answer (never a success) into a 429.
+    const refused = settle(response.status);
+    if (refused) response = errorToResponse(web, assets, request, refused);
     // Responses from fetch() or Response.redirect() have immutable headers: copy once.
     try {
       response.headers.set("X-Request-Id", meta.id);

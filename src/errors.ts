@@ -73,6 +73,16 @@ export class OAuthError extends Error {
   static consentRequired(description: string) {
     return new OAuthError("consent_required", description);
   }
+  /**
+   * 429 on a protocol endpoint. RFC 6749 4.1.2.1 / 11.4 registers `temporarily_unavailable` ("unable
+   * to handle the request due to a temporary overloading") and generic clients treat it as retryable;
+   * `slow_down` is not used because RFC 8628 3.5 gives it a device-polling meaning (add 5 s to the
+   * interval) that a token, introspection or PAR client would not act on. Retry-After says when.
+   */
+  static rateLimited(retryAfterSeconds: number) {
+    const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+    return new OAuthError("temporarily_unavailable", `Too many failed requests; retry after ${seconds} seconds.`, 429, { "Retry-After": String(seconds) });
+  }
   static invalidToken(description: string) {
     return new OAuthError("invalid_token", description, 401, {
       "WWW-Authenticate": `Bearer error="invalid_token", error_description="${description.replace(/["\\]/g, "")}"`,

@@ -7,7 +7,7 @@
  * - Every admin change is audited as ADMIN_CHANGE with {entity, action, id, changes}; never secrets.
  */
 import type { Session } from "../account/sessions.ts";
-import { authenticateApiKey } from "../admin/api-keys.ts";
+import { authenticateApiKey, type ApiKeyPrincipal } from "../admin/api-keys.ts";
 import { recordAuditEvent } from "../audit/audit-log.ts";
 import { AppError } from "../errors.ts";
 import { auditOrigin, currentSession } from "./request-context.ts";
@@ -24,11 +24,37 @@ export interface Principal {
   isStatic: boolean;
 }
 
+/** One lookup per request: the rate limiter (src/http/plugins/request-budgets.ts) and the route share it. */
+const apiKeyResults = new WeakMap<Request, ApiKeyPrincipal | AppError>();
+
+function apiKeyResult(web: WebDeps, request: Request, key: string): ApiKeyPrincipal | AppError {
+  let result = apiKeyResults.get(request);
+  if (!result) {
+    try {
+      result = authenticateApiKey(web, key, web.config.staticApiKey);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      result = error;
+    }
+    apiKeyResults.set(request, result);
+  }
+  return result;
+}
+
+/** The principal of this request's X-API-Key when it authenticates, else null (no key, unknown, expired). */
+export function apiKeyPrincipalOf(web: WebDeps, request: Request): ApiKeyPrincipal | null {
+  const key = request.headers.get("x-api-key");
+  if (key === null) return null;
+  const result = apiKeyResult(web, request, key);
+  return result instanceof AppError ? null : result;
+}
+
 export function authenticateApiRequest(web: WebDeps, request: Request, opts: { allowApiKey?: boolean } = {}): Principal {
   const key = request.headers.get("x-api-key");
   if (key !== null) {
     if (opts.allowApiKey === false) throw AppError.forbidden("API key authentication is not allowed here; sign in with a browser.");
-    const p = authenticateApiKey(web, key, web.config.staticApiKey);
+    const p = apiKeyResult(web, request, key);
+    if (p instanceof AppError) throw p;
     return { userId: p.userId, isAdmin: p.isAdmin, via: "api_key", session: null, apiKeyId: p.apiKeyId, isStatic: p.isStatic };
   }
   const session = currentSession(web, request);

@@ -16,6 +16,12 @@ export interface RequestMeta {
   session?: Session | null;
   setCookies: string[];
   anonCsrf?: string;
+  /** For failure budgets (src/http/plugins/request-budgets.ts): the form's client_id on protocol endpoints (as sent). */
+  clientId?: string | null;
+  /** For failure budgets: the credential id of a failed passkey sign-in, set only when that passkey exists. */
+  failedCredentialId?: string;
+  /** The OAuth error code this request was answered with, if any. */
+  oauthErrorCode?: string;
 }
 
 const metas = new WeakMap<Request, RequestMeta>();

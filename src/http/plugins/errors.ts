@@ -67,7 +67,10 @@ export function appErrorResponse(deps: Deps, assets: AssetRegistry, request: Req
 
 /** Maps anything thrown while handling `request` to a response. */
 export function errorToResponse(deps: Deps, assets: AssetRegistry, request: Request, error: unknown, elysiaCode?: string | number): Response {
-  if (error instanceof OAuthError) return oauthErrorResponse(error);
+  if (error instanceof OAuthError) {
+    requestMeta(request).oauthErrorCode = error.code;
+    return oauthErrorResponse(error);
+  }
   if (error instanceof AppError) return appErrorResponse(deps, assets, request, error);
   switch (elysiaCode) {
     case "NOT_FOUND":

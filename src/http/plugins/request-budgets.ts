@@ -1,75 +1,83 @@
 /**
  * Rate limits the app wrapper applies by path, beside the ones route handlers take themselves
- * (passkey ceremony starts, one-time codes, email codes, sign-up, setup: see RATE_RULES' users).
- *
- * - Token endpoints (token, introspect, revoke, PAR, device authorization): failures only. Each 4xx
- *   answer spends a token per client IP and per client_id; while either bucket is empty the endpoint
- *   answers 429 before checking anything, so guessing secrets, codes or refresh tokens is slow while
- *   well-behaved clients are never limited.
- * - Passkey sign-in: each failed /api/webauthn/login/finish spends a token per IP and per credential
- *   id (the account under attack), beside the per-IP limit on ceremony starts.
- * - Admin API (X-API-Key or any /api/ route that is not a protocol endpoint): per key (or per IP).
- * - Every 429 carries Retry-After; DISABLE_RATE_LIMITING=true turns all of it off.
+ * (passkey ceremony starts, one-time codes, email codes, sign-up, setup, device codes: see rateLimit's
+ * callers). Rules:
+ * - The client IP's budget comes first. A request it refuses is answered 429 before anything is read
+ *   or charged, so it spends no client's or credential's budget.
+ * - Protocol endpoints (token, introspect, revoke, PAR, device authorization, userinfo): failures only.
+ *   Each failed answer (4xx, except the device flow's authorization_pending/slow_down) spends a token
+ *   of the client IP; while the IP's bucket is empty the endpoint answers 429 before checking anything.
+ *   The success path peeks one bucket and parses nothing.
+ * - Per-client and per-passkey budgets count failures naming a client or passkey that EXISTS (a made-up
+ *   id gets no bucket) and only ever change a failed answer into a 429: they are never checked before
+ *   the attempt, so a correct secret or a correct passkey assertion is served however many failures
+ *   others caused. (Guessing is bounded by the per-IP budgets and by the secrets' entropy.)
+ * - Admin API (any /api/ route that is not a protocol or browser endpoint): per API key when the
+ *   X-API-Key authenticates, else per client IP (no key, unknown or wrong key): a made-up key never
+ *   gets a bucket of its own.
+ * - 429s carry Retry-After; on protocol endpoints in RFC 6749 shape (OAuthError.rateLimited), elsewhere
+ *   in the app's error shape. DISABLE_RATE_LIMITING=true turns all of it off.
  */
-import { hashToken } from "../../lib/hash.ts";
-import { AppError } from "../../errors.ts";
+import { AppError, OAuthError } from "../../errors.ts";
+import { findClientById } from "../../oidc/clients.ts";
+import { apiKeyPrincipalOf } from "../admin-auth.ts";
 import { requestMeta } from "../request-context.ts";
 import type { WebDeps } from "../web-deps.ts";
-import { bucketsFor, type RateRule } from "./rate-limit.ts";
+import { bucketsFor, clientKey, type RateRule } from "./rate-limit.ts";
 
 /**
  * Per-account budgets are wider than per-IP ones: anyone who knows a client_id or a credential id can
- * spend them, so they only cap distributed guessing and must not hand out a cheap lockout.
+ * spend them, so they only mark distributed guessing (their failures become 429s) and lock nobody out.
  */
 export const BUDGET_RULES = {
-  /** Failed token requests: 30 at once, then one every 2 s, per IP. */
+  /** Failed protocol requests: 30 at once, then one every 2 s, per IP. */
   tokenFailuresPerIp: { perSeconds: 2, burst: 30 },
-  /** Failed token requests naming one client: 300 at once, then 5 a second, from all IPs together. */
+  /** Failed protocol requests naming one client: 300 at once, then 5 a second, from all IPs together. */
   tokenFailuresPerClient: { perSeconds: 0.2, burst: 300 },
   /** Failed passkey sign-ins: 10 at once, then one a minute, per IP. */
   passkeyFailuresPerIp: { perSeconds: 60, burst: 10 },
   /** Failed passkey sign-ins with one credential: 60 at once, then one every 6 s, from all IPs together. */
   passkeyFailuresPerCredential: { perSeconds: 6, burst: 60 },
-  /** 500 admin API calls at once, then 50 a second — per API key (or per IP without one). Scripts honour Retry-After. */
+  /** 500 admin API calls at once, then 50 a second — per authenticated API key, or per IP otherwise. Scripts honour Retry-After. */
   adminApi: { perSeconds: 0.02, burst: 500 },
 } satisfies Record<string, RateRule>;
 
-const TOKEN_PATHS = new Set(["/api/oidc/token", "/api/oidc/introspect", "/api/oidc/revoke", "/api/oidc/par", "/api/oidc/device/authorize"]);
+/** Protocol endpoints whose failures are budgeted (their 429s are OAuth-shaped). */
+const PROTOCOL_PATHS = new Set(["/api/oidc/token", "/api/oidc/introspect", "/api/oidc/revoke", "/api/oidc/par", "/api/oidc/device/authorize", "/api/oidc/userinfo"]);
+/** Endpoints that name a client (for the per-client budget). */
+const CLIENT_PATHS = new Set(["/api/oidc/token", "/api/oidc/introspect", "/api/oidc/revoke", "/api/oidc/par", "/api/oidc/device/authorize"]);
 /** /api/ routes that are protocol or browser endpoints, not the administration API. */
 const NOT_ADMIN_API = /^\/api\/(?:oidc\/(?:token|introspect|revoke|par|device|userinfo|end-session)|webauthn\/|forward-auth\/|openapi\.json$|application-images\/[^/]+$|users\/[^/]+\/profile-picture\.png$|oidc\/clients\/[^/]+\/(?:logo|meta)$)/;
+/** RFC 8628 3.5: a device polling as told is not failing. */
+const NOT_FAILURES = new Set(["authorization_pending", "slow_down"]);
 
-/** Called after the answer: charges failure budgets with the final status. */
-export type Settle = (status: number) => void;
-const NOTHING: Settle = () => {};
+/** Called with the final status: charges failure budgets; returns an error to answer instead (a 429), or null. */
+export type Settle = (status: number) => Error | null;
+const NOTHING: Settle = () => null;
 
+function isFailure(status: number, request: Request): boolean {
+  if (status < 400 || status >= 500 || status === 429) return false;
+  const code = requestMeta(request).oauthErrorCode;
+  return !(code && NOT_FAILURES.has(code));
+}
+
+/** The client_id of a Basic header (RFC 6749 2.3.1: form-encoded), or null. Only read after a failure. */
 function basicClientId(request: Request): string | null {
   const h = request.headers.get("authorization");
   if (!h || !/^basic /i.test(h)) return null;
   try {
     const decoded = Buffer.from(h.slice(6).trim(), "base64").toString("utf8");
     const i = decoded.indexOf(":");
-    return i > 0 ? decodeURIComponent(decoded.slice(0, i)) : null;
+    return i > 0 ? decodeURIComponent(decoded.slice(0, i).replace(/\+/g, " ")) : null;
   } catch {
     return null;
   }
 }
 
-async function formClientId(request: Request): Promise<string | null> {
-  if (!(request.headers.get("content-type") ?? "").toLowerCase().startsWith("application/x-www-form-urlencoded")) return null;
-  try {
-    return new URLSearchParams(await request.clone().text()).get("client_id");
-  } catch {
-    return null;
-  }
-}
-
-async function credentialIdOf(request: Request): Promise<string | null> {
-  try {
-    const body = (await request.clone().json()) as { id?: unknown };
-    return typeof body?.id === "string" && body.id.length <= 1024 ? body.id : null;
-  } catch {
-    return null;
-  }
+/** The registered client a failed request named (Basic header, else the form's client_id), or null. */
+function namedClient(web: WebDeps, request: Request): string | null {
+  const id = basicClientId(request) ?? requestMeta(request).clientId ?? null;
+  return id && findClientById(web.db, id) ? id : null;
 }
 
 /**
@@ -78,28 +86,45 @@ async function credentialIdOf(request: Request): Promise<string | null> {
  */
 export async function checkRequestBudgets(web: WebDeps, request: Request, pathname: string): Promise<Settle> {
   if (web.config.disableRateLimiting) return NOTHING;
-  const buckets = bucketsFor(web);
-  const ip = requestMeta(request).ip ?? "unknown";
+  const limiter = bucketsFor(web);
 
-  const failureBudget = (name: string, perIp: RateRule, perSubject: RateRule, subject: string | null): Settle => {
-    const keys: [string, RateRule][] = [[`${name}:ip:${ip}`, perIp], ...(subject ? [[`${name}:subject:${hashToken(subject).slice(0, 32)}`, perSubject] as [string, RateRule]] : [])];
-    const wait = Math.max(...keys.map(([k, rule]) => buckets.peek(k, rule)));
+  if (PROTOCOL_PATHS.has(pathname)) {
+    const perIp = limiter.store("protocol-failures:ip", BUDGET_RULES.tokenFailuresPerIp);
+    const ip = clientKey(request);
+    const wait = perIp.peek(ip);
+    if (wait > 0) throw OAuthError.rateLimited(wait);
+    return (status) => {
+      if (!isFailure(status, request)) return null;
+      perIp.take(ip);
+      if (!CLIENT_PATHS.has(pathname)) return null;
+      const client = namedClient(web, request);
+      if (!client) return null;
+      const over = limiter.store("protocol-failures:client", BUDGET_RULES.tokenFailuresPerClient).take(client);
+      return over > 0 ? OAuthError.rateLimited(over) : null;
+    };
+  }
+
+  if (pathname === "/api/webauthn/login/finish") {
+    const perIp = limiter.store("passkey-failures:ip", BUDGET_RULES.passkeyFailuresPerIp);
+    const ip = clientKey(request);
+    const wait = perIp.peek(ip);
     if (wait > 0) throw AppError.rateLimited(wait);
     return (status) => {
-      if (status >= 400 && status < 500 && status !== 429) for (const [k, rule] of keys) buckets.take(k, rule);
+      if (!isFailure(status, request)) return null;
+      perIp.take(ip);
+      // Set by the route only for a passkey that exists (src/http/routes/webauthn-api.ts).
+      const credential = requestMeta(request).failedCredentialId;
+      if (!credential) return null;
+      const over = limiter.store("passkey-failures:credential", BUDGET_RULES.passkeyFailuresPerCredential).take(credential);
+      return over > 0 ? AppError.rateLimited(over) : null;
     };
-  };
+  }
 
-  if (TOKEN_PATHS.has(pathname)) {
-    return failureBudget("token-failures", BUDGET_RULES.tokenFailuresPerIp, BUDGET_RULES.tokenFailuresPerClient, basicClientId(request) ?? (await formClientId(request)));
-  }
-  if (pathname === "/api/webauthn/login/finish") {
-    return failureBudget("passkey-failures", BUDGET_RULES.passkeyFailuresPerIp, BUDGET_RULES.passkeyFailuresPerCredential, await credentialIdOf(request));
-  }
   if (pathname.startsWith("/api/") && !NOT_ADMIN_API.test(pathname)) {
-    const key = request.headers.get("x-api-key");
-    const subject = key ? `key:${hashToken(key).slice(0, 32)}` : `ip:${ip}`;
-    const wait = buckets.take(`admin-api:${subject}`, BUDGET_RULES.adminApi);
+    const principal = request.headers.has("x-api-key") ? apiKeyPrincipalOf(web, request) : null;
+    const wait = principal
+      ? limiter.store("admin-api:key", BUDGET_RULES.adminApi).take(principal.apiKeyId ?? "static-api-key")
+      : limiter.store("admin-api:ip", BUDGET_RULES.adminApi).take(clientKey(request));
     if (wait > 0) throw AppError.rateLimited(wait);
   }
   return NOTHING;

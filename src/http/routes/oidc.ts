@@ -22,7 +22,7 @@ import { rateLimit, type RateRule } from "../plugins/rate-limit.ts";
 import { DeviceCodePage, DeviceConfirmPage, DeviceDonePage } from "../../../templates/pages/oidc/device-page.tsx";
 import { findUserById } from "../../db/users.ts";
 import { displayNameOf, buildPageContext } from "../page-context.ts";
-import { addResponseCookie, auditOrigin, currentSession, SESSION_COOKIE } from "../request-context.ts";
+import { addResponseCookie, auditOrigin, currentSession, requestMeta, SESSION_COOKIE } from "../request-context.ts";
 import { clearCookie, cookieName } from "../cookies.ts";
 import { htmlResponse, jsonResponse, redirectResponse } from "../responses.ts";
 import { contentSecurityPolicy } from "../plugins/security-headers.ts";
@@ -59,8 +59,17 @@ function withCors(response: Response): Response {
 const DEVICE_CODE_RATE: RateRule = { perSeconds: 6, burst: 10 };
 
 function limitDeviceCodeGuessing(web: WebDeps, request: Request, session: Session): void {
-  rateLimit(web, request, "device-code-user", DEVICE_CODE_RATE, session.userId);
+  // The IP first: a request it refuses does not spend the person's budget.
   rateLimit(web, request, "device-code-ip", DEVICE_CODE_RATE);
+  rateLimit(web, request, "device-code-user", DEVICE_CODE_RATE, session.userId);
+}
+
+function clientIdOf(params: ProtocolParams): string | null {
+  try {
+    return params.get("client_id", 256);
+  } catch {
+    return null; // repeated or too long: the endpoint refuses it anyway
+  }
 }
 
 function formActionSource(uri: string): string {
@@ -161,7 +170,12 @@ export function oidcRoutes(web: WebDeps) {
     return renderOutcome(request, authorize(web, { params, session, origin }));
   };
 
-  const formParams = async (request: Request): Promise<ProtocolParams> => readFormParams(request);
+  const formParams = async (request: Request): Promise<ProtocolParams> => {
+    const params = await readFormParams(request);
+    // For the per-client failure budget (src/http/plugins/request-budgets.ts), read only after a failure.
+    requestMeta(request).clientId = clientIdOf(params);
+    return params;
+  };
   const optionalFormParams = async (request: Request): Promise<ProtocolParams | null> =>
     request.method === "POST" ? readFormParams(request, { required: false }) : null;
 

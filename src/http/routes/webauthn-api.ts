@@ -19,7 +19,7 @@ import { authenticatorName } from "../../webauthn/authenticator-names.ts";
 import { finishPasskeyRegistration, startPasskeyRegistration } from "../../webauthn/registration.ts";
 import { endBrowserSession, homePath, safeRedirectPath, setCeremonyCookie, startBrowserSession, takeCeremonyCookie } from "../browser-session.ts";
 import { RATE_RULES, rateLimit } from "../plugins/rate-limit.ts";
-import { auditOrigin, currentSession } from "../request-context.ts";
+import { auditOrigin, currentSession, requestMeta } from "../request-context.ts";
 import { jsonResponse } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
 
@@ -57,6 +57,8 @@ function auditFailedSignIn(web: WebDeps, request: Request, response: { id?: unkn
   if (!(error instanceof AppError)) return;
   const owner = typeof response.id === "string" && response.id ? findCredentialByCredentialId(web.db, response.id) : null;
   if (!owner) return;
+  // The per-passkey failure budget counts only passkeys that exist (src/http/plugins/request-budgets.ts).
+  requestMeta(request).failedCredentialId = owner.credential_id;
   recordAuditEvent(web, "SIGN_IN_FAILED", {
     userId: owner.user_id,
     origin: auditOrigin(request),

@@ -41,12 +41,11 @@ test("requireRecentAuthentication: login when anonymous, /reauthenticate when st
 
 test("token buckets allow a burst, then one request per interval", () => {
   const clock = new FixedClock(0);
-  const buckets = new TokenBuckets(clock);
-  const rule = { perSeconds: 10, burst: 3 };
-  expect([1, 2, 3, 4].map(() => buckets.take("k", rule))).toEqual([0, 0, 0, 10]);
-  expect(buckets.take("other", rule)).toBe(0);
+  const buckets = new TokenBuckets(clock, { perSeconds: 10, burst: 3 });
+  expect([1, 2, 3, 4].map(() => buckets.take("k"))).toEqual([0, 0, 0, 10]);
+  expect(buckets.take("other")).toBe(0);
   clock.advance(5);
-  expect(buckets.take("k", rule)).toBe(5);
+  expect(buckets.take("k")).toBe(5);
   clock.advance(5);
-  expect(buckets.take("k", rule)).toBe(0);
+  expect(buckets.take("k")).toBe(0);
 });
