@@ -25,7 +25,7 @@ import { pageCtx } from "../admin-pages.ts";
 import { appConfigOf, safeRedirectPath, sessionOrLogin } from "../browser-session.ts";
 import { cookieName, readCookie, serializeCookie } from "../cookies.ts";
 import { text } from "../form-fields.ts";
-import { RATE_RULES, rateLimit } from "../plugins/rate-limit.ts";
+import { bucketsFor, RATE_RULES, rateLimit } from "../plugins/rate-limit.ts";
 import { addResponseCookie, auditOrigin } from "../request-context.ts";
 import { htmlResponse, isHtmx, redirectResponse } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
@@ -59,15 +59,22 @@ export function emailRoutes(web: WebDeps) {
     return user;
   };
 
-  /** Rate limits, then (only if the address is known) emails a code bound to this browser. */
+  /**
+   * Rate limits per IP (429), then — only if the address is an account's — emails a code bound to this
+   * browser, at most RATE_RULES.emailLoginCodePerAddress per account. That limit is silent (same answer,
+   * no mail): a 429 would tell accounts from strangers, and only real accounts get a bucket, so made-up
+   * addresses cannot fill the store.
+   */
   const requestEmailedCode = (request: Request, email: string, redirect: string | null): void => {
     rateLimit(web, request, "email-login-code-ip", RATE_RULES.emailLoginCodePerIp);
-    rateLimit(web, request, "email-login-code-address", RATE_RULES.emailLoginCodePerAddress, email);
     // Identical response (and cookie) whether or not the address exists: no account enumeration.
     const deviceToken = deviceTokenFor(request);
     const user = findUserByEmail(web.db, email);
-    if (user) emailLoginCode(web, user, { ttlSeconds: SELF_REQUESTED_CODE_TTL_SECONDS, deviceToken, redirect, origin: auditOrigin(request), requestedBy: "user" });
+    if (!user || !underAddressLimit(user.id)) return;
+    emailLoginCode(web, user, { ttlSeconds: SELF_REQUESTED_CODE_TTL_SECONDS, deviceToken, redirect, origin: auditOrigin(request), requestedBy: "user" });
   };
+  const underAddressLimit = (userId: string): boolean =>
+    web.config.disableRateLimiting || bucketsFor(web).store("email-login-code-account", RATE_RULES.emailLoginCodePerAddress).take(userId) === 0;
 
   return new Elysia({ name: "email" })
     .get("/login/alternative/email", ({ request, query }) => {

@@ -15,6 +15,7 @@ import { createApiKey } from "../../../src/admin/api-keys.ts";
 import { nowSeconds } from "../../../src/lib/clock.ts";
 import { makeAdminFixture, apiReq, json, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
 import { AppClient } from "../../helpers/app-client.ts";
+import { bucketsFor, RATE_RULES } from "../../../src/http/plugins/rate-limit.ts";
 import { selfSignedCertificate, startSmtpSink, type SmtpSink } from "../../helpers/smtp-sink.ts";
 import { makeTestDeps, type TestDeps } from "../../helpers/test-deps.ts";
 
@@ -343,12 +344,30 @@ describe("login codes by email", () => {
       expect(res.status).toBe(303);
     });
 
-    test("rate limited per address and per IP (429)", async () => {
-      const c = new AppClient(app, deps, "203.0.113.20");
-      await c.get("/login/alternative/email");
-      const statuses: number[] = [];
-      for (let i = 0; i < 4; i++) statuses.push((await c.postForm("/login/alternative/email", { email: "bob@example.com" })).status);
-      expect(statuses).toEqual([200, 200, 200, 429]);
+    test("rate limited per IP (429) and per account (silently: same answer, no more mail)", async () => {
+      // Per account, from several IPs: three mails, then the same answer without one.
+      const bodies: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const c = new AppClient(app, deps, `203.0.113.${40 + i}`);
+        await c.get("/login/alternative/email");
+        const res = await c.postForm("/login/alternative/email", { email: "bob@example.com" });
+        expect(res.status).toBe(200);
+        bodies.push(strip(await res.text()));
+      }
+      expect(new Set(bodies).size).toBe(1);
+      await flushEmailOutbox(deps);
+      expect(sink.messages.length).toBe(3);
+      // Unknown addresses: the same answer, and no bucket per made-up address.
+      const s = new AppClient(app, deps, "203.0.113.60");
+      await s.get("/login/alternative/email");
+      for (let i = 0; i < 5; i++) expect(strip(await (await s.postForm("/login/alternative/email", { email: `nobody${i}@example.com` })).text())).toBe(bodies[0]!);
+      expect(bucketsFor(app.web).store("email-login-code-account", RATE_RULES.emailLoginCodePerAddress).size).toBe(1);
+      deps.clock.advance(RATE_RULES.emailLoginCodePerAddress.perSeconds);
+      const later = new AppClient(app, deps, "203.0.113.61");
+      await later.get("/login/alternative/email");
+      await later.postForm("/login/alternative/email", { email: "bob@example.com" });
+      await flushEmailOutbox(deps);
+      expect(sink.messages.length).toBe(4);
       const d = new AppClient(app, deps, "203.0.113.21");
       await d.get("/login/alternative/email");
       const perIp: number[] = [];
