@@ -15,7 +15,7 @@
  * - DISABLE_RATE_LIMITING=true turns every check off.
  */
 import type { Clock } from "../../lib/clock.ts";
-import { AppError, OAuthError } from "../../errors.ts";
+import { AppError } from "../../errors.ts";
 import { ipBucketKey } from "../client-ip.ts";
 import { requestMeta } from "../request-context.ts";
 import type { WebDeps } from "../web-deps.ts";
@@ -181,12 +181,13 @@ export function clientKey(request: Request): string {
 }
 
 /**
- * Throws a 429 with Retry-After (AppError, or OAuthError on protocol endpoints when `oauth` is set)
- * when `name` is over its rule for this client, or for `subject` when given. A subject must be an
- * identity we know exists (a user id), never a string the caller made up.
+ * Throws a 429 with Retry-After (the app's error shape: these are UI and API routes; protocol endpoints
+ * are limited in request-budgets.ts with OAuth-shaped 429s) when `name` is over its rule for this
+ * client, or for `subject` when given. A subject must be an identity we know exists (a signed-in
+ * user's id), never a string the caller made up; take the IP's limit first.
  */
-export function rateLimit(web: WebDeps, request: Request, name: string, rule: RateRule, subject?: string, opts: { oauth?: boolean } = {}): void {
+export function rateLimit(web: WebDeps, request: Request, name: string, rule: RateRule, subject?: string): void {
   if (web.config.disableRateLimiting) return;
   const wait = bucketsFor(web).store(name, rule).take(subject ?? clientKey(request));
-  if (wait > 0) throw opts.oauth ? OAuthError.rateLimited(wait) : AppError.rateLimited(wait);
+  if (wait > 0) throw AppError.rateLimited(wait);
 }
