@@ -3,6 +3,7 @@
  * cookies to add to the response. Keyed by the Request object, which Elysia passes through unchanged.
  */
 import type { Deps } from "../deps.ts";
+import type { ProtocolParams } from "../oidc/params.ts";
 import { findSessionByToken, type Session } from "../account/sessions.ts";
 import { randomToken } from "../lib/random.ts";
 import { cookieName, readCookie, serializeCookie } from "./cookies.ts";
@@ -16,8 +17,8 @@ export interface RequestMeta {
   session?: Session | null;
   setCookies: string[];
   anonCsrf?: string;
-  /** For failure budgets (src/http/plugins/request-budgets.ts): the form's client_id on protocol endpoints (as sent). */
-  clientId?: string | null;
+  /** For failure budgets (src/http/plugins/request-budgets.ts): a protocol endpoint's form, read only after a failure. */
+  protocolParams?: ProtocolParams;
   /** For failure budgets: the credential id of a failed passkey sign-in, set only when that passkey exists. */
   failedCredentialId?: string;
   /** The OAuth error code this request was answered with, if any. */

@@ -74,9 +74,18 @@ function basicClientId(request: Request): string | null {
   }
 }
 
+/** The form's client_id as the route read it, or null (absent, repeated or too long). */
+function formClientId(request: Request): string | null {
+  try {
+    return requestMeta(request).protocolParams?.get("client_id", 256) ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** The registered client a failed request named (Basic header, else the form's client_id), or null. */
 function namedClient(web: WebDeps, request: Request): string | null {
-  const id = basicClientId(request) ?? requestMeta(request).clientId ?? null;
+  const id = basicClientId(request) ?? formClientId(request);
   return id && findClientById(web.db, id) ? id : null;
 }
 

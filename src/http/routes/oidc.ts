@@ -64,14 +64,6 @@ function limitDeviceCodeGuessing(web: WebDeps, request: Request, session: Sessio
   rateLimit(web, request, "device-code-user", DEVICE_CODE_RATE, session.userId);
 }
 
-function clientIdOf(params: ProtocolParams): string | null {
-  try {
-    return params.get("client_id", 256);
-  } catch {
-    return null; // repeated or too long: the endpoint refuses it anyway
-  }
-}
-
 function formActionSource(uri: string): string {
   try {
     const u = new URL(uri);
@@ -173,7 +165,7 @@ export function oidcRoutes(web: WebDeps) {
   const formParams = async (request: Request): Promise<ProtocolParams> => {
     const params = await readFormParams(request);
     // For the per-client failure budget (src/http/plugins/request-budgets.ts), read only after a failure.
-    requestMeta(request).clientId = clientIdOf(params);
+    requestMeta(request).protocolParams = params;
     return params;
   };
   const optionalFormParams = async (request: Request): Promise<ProtocolParams | null> =>
