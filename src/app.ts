@@ -75,7 +75,7 @@ export async function createApp(deps: Deps): Promise<App> {
     let settle: Settle = () => null;
     try {
       if (limited.error) throw limited.error;
-      settle = await checkRequestBudgets(web, request, url.pathname);
+      settle = checkRequestBudgets(web, request, url.pathname);
       await verifyCsrf(web, request, url.pathname);
       response = await handler(request);
     } catch (error) {

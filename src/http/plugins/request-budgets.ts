@@ -93,7 +93,7 @@ function namedClient(web: WebDeps, request: Request): string | null {
  * Throws 429 when this request is over one of its budgets; returns the function that charges the
  * failure budgets once the status is known.
  */
-export async function checkRequestBudgets(web: WebDeps, request: Request, pathname: string): Promise<Settle> {
+export function checkRequestBudgets(web: WebDeps, request: Request, pathname: string): Settle {
   if (web.config.disableRateLimiting) return NOTHING;
   const limiter = bucketsFor(web);
 

@@ -25,6 +25,7 @@ import { apiReq, makeAdminFixture } from "../../helpers/admin-fixture.ts";
 import { insertTestUser, signIn } from "../../helpers/oidc-fixtures.ts";
 import { basicAuth, CALLBACK, CHALLENGE, VERIFIER } from "../../helpers/oidc-flow.ts";
 import { SoftAuthenticator } from "../../helpers/soft-authenticator.ts";
+import { startTestServer } from "../../helpers/server.ts";
 import { makeTestApp, req, type TestDeps } from "../../helpers/test-deps.ts";
 
 let deps: TestDeps;
@@ -460,6 +461,49 @@ describe("spoofed X-Forwarded-For cannot buy a fresh budget", () => {
       statuses.push((await app.handle(tokenReq(basic(`c${i}`), undefined, { "x-forwarded-for": xff(spoof) }), peer)).status);
     }
     expect(statuses).toEqual([...Array(BUDGET_RULES.tokenFailuresPerIp.burst).fill(401), 429]);
+  });
+
+  test.each([
+    ["true", "203.0.113.5"],
+    ["127.0.0.1", "203.0.113.5"],
+    ["false", "127.0.0.1"],
+  ])("through a real listener, TRUST_PROXY=%p: spoofed extra X-Forwarded-For lines do not help (client %p)", async (trust, client) => {
+    const server = await startTestServer({ TRUST_PROXY: trust }, { clock: "fixed" });
+    try {
+      const raw = async (lines: string[]): Promise<number> => {
+        const { promise, resolve } = Promise.withResolvers<string>();
+        let buffer = "";
+        const socket = await Bun.connect({
+          hostname: "127.0.0.1",
+          port: server.port,
+          socket: {
+            data(_s, chunk) {
+              buffer += new TextDecoder().decode(chunk);
+            },
+            close() {
+              resolve(buffer);
+            },
+          },
+        });
+        const body = "grant_type=refresh_token&refresh_token=x";
+        socket.write(
+          `POST /api/oidc/token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nAuthorization: ${basic("nobody")}\r\n` +
+            lines.map((l) => `X-Forwarded-For: ${l}\r\n`).join("") +
+            `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+        );
+        return Number(/^HTTP\/1\.1 (\d{3})/.exec(await promise)![1]);
+      };
+      const statuses: number[] = [];
+      for (let i = 0; i <= BUDGET_RULES.tokenFailuresPerIp.burst; i++) {
+        // The client's own lines first (random addresses), then the line "the proxy" added last.
+        statuses.push(await raw([`${i + 1}.${i}.1.1`, `198.51.${i}.9, 10.${i}.0.1`, "203.0.113.5"]));
+      }
+      expect(statuses).toEqual([...Array(BUDGET_RULES.tokenFailuresPerIp.burst).fill(401), 429]);
+      // Whose budget was spent: another address added by the proxy has its own (unless the header is ignored).
+      expect(await raw(["203.0.113.5", "203.0.113.6"])).toBe(client === "127.0.0.1" ? 429 : 401);
+    } finally {
+      await server.stop();
+    }
   });
 
   test("the audit log records the address the limiter uses (one resolver)", async () => {
