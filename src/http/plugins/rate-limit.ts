@@ -137,7 +137,7 @@ export class TokenBuckets {
   }
 }
 
-/** Every named limit's store for one app. A name always keeps the rule it was first used with. */
+/** Every named limit's store for one app. A name stands for one rule: reusing it with another is a bug. */
 export class RateLimiter {
   private readonly stores = new Map<string, TokenBuckets>();
   constructor(
@@ -150,6 +150,8 @@ export class RateLimiter {
     if (!s) {
       s = new TokenBuckets(this.clock, rule, this.maxBuckets);
       this.stores.set(name, s);
+    } else if (s.rule !== rule && (s.rule.burst !== rule.burst || s.rule.perSeconds !== rule.perSeconds)) {
+      throw new Error(`rate limit "${name}" is used with two different rules`);
     }
     return s;
   }

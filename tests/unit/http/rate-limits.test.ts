@@ -127,7 +127,8 @@ describe("token buckets", () => {
     for (let i = 0; i < 50_000; i++) api.take(`key-${i}`);
     expect(api.size).toBeLessThanOrEqual(1000);
     expect(login.take("victim-ip")).toBe(60);
-    expect(limiter.store("login", { perSeconds: 1, burst: 100 })).toBe(login); // a name keeps its rule
+    expect(limiter.store("login", { perSeconds: 60, burst: 2 })).toBe(login);
+    expect(() => limiter.store("login", { perSeconds: 1, burst: 100 })).toThrow("two different rules"); // a name is one rule
   });
 
   test("eviction drops idle (full) buckets only; busy ones keep their state", () => {
