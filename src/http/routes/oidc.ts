@@ -165,7 +165,7 @@ export function oidcRoutes(web: WebDeps) {
   const formParams = async (request: Request): Promise<ProtocolParams> => {
     const params = await readFormParams(request);
     // For the per-client failure budget (src/http/plugins/request-budgets.ts), read only after a failure.
-    requestMeta(request).protocolParams = params;
+    if (!web.config.disableRateLimiting) requestMeta(request).protocolParams = params;
     return params;
   };
   const optionalFormParams = async (request: Request): Promise<ProtocolParams | null> =>
