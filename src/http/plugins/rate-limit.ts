@@ -91,8 +91,8 @@ export class TokenBuckets {
     }
     if (this.buckets.size < this.maxBuckets) return 0;
     if (now < this.nextSweepAt) return this.nextSweepAt - now;
-    // Full sweep, at most once per refill period (1 s to 60 s) and not before a bucket can be idle: drops every idle
-    // bucket and remembers when the next one can be. Taking a token only moves that moment later.
+    // Full sweep, at most once per refill period (1 s to 60 s) and not before a bucket can be idle:
+    // drops every idle bucket and remembers when the next one can be (taking a token only delays it).
     let soonest = Infinity;
     for (const [key, b] of this.buckets) {
       const wait = untilFull(b, this.rule, now);
