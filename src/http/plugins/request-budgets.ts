@@ -8,10 +8,11 @@
  *   Each failed answer (4xx, except the device flow's authorization_pending/slow_down) spends a token
  *   of the client IP; while the IP's bucket is empty the endpoint answers 429 before checking anything.
  *   The success path peeks one bucket and parses nothing.
- * - Per-client and per-passkey budgets count failures naming a client or passkey that EXISTS (a made-up
- *   id gets no bucket) and only ever change a failed answer into a 429: they are never checked before
- *   the attempt, so a correct secret or a correct passkey assertion is served however many failures
- *   others caused. (Guessing is bounded by the per-IP budgets and by the secrets' entropy.)
+ * - Per-client and per-passkey budgets count failed authentications (invalid_client; failed passkey
+ *   finishes) naming a client or passkey that EXISTS (a made-up id gets no bucket) and only ever change
+ *   such a failed answer into a 429: they are never checked before the attempt, so a correct secret or
+ *   a correct passkey assertion is served however many failures others caused. (Guessing is bounded by
+ *   the per-IP budgets and by the secrets' entropy.)
  * - Admin API (any /api/ route that is not a protocol or browser endpoint): per API key when the
  *   X-API-Key authenticates, else per client IP (no key, unknown or wrong key): a made-up key never
  *   gets a bucket of its own.
@@ -105,7 +106,9 @@ export function checkRequestBudgets(web: WebDeps, request: Request, pathname: st
     return (status) => {
       if (!isFailure(status, request)) return null;
       perIp.take(ip);
-      if (!CLIENT_PATHS.has(pathname)) return null;
+      // Only failed client authentication counts against (and is answered for) the client: a client's
+      // own grant errors (an expired refresh token: invalid_grant) must reach it as they are.
+      if (!CLIENT_PATHS.has(pathname) || requestMeta(request).oauthErrorCode !== "invalid_client") return null;
       const client = namedClient(web, request);
       if (!client) return null;
       const over = limiter.store("protocol-failures:client", BUDGET_RULES.tokenFailuresPerClient).take(client);

@@ -330,6 +330,10 @@ describe("a correct credential is never refused by others' failures", () => {
     const code2 = await authorizationCode(victim.client.id, cookie);
     const post = await app.handle(tokenReq(null, `${exchange(code2)}&client_id=${victim.client.id}&client_secret=${victim.secret}`), "192.0.2.11");
     expect(post.status).toBe(200);
+    // The client's own grant errors reach it as they are (not masked as 429): an unknown refresh token.
+    const own = await app.handle(tokenReq(victim.basic, "grant_type=refresh_token&refresh_token=expired-or-unknown"), "192.0.2.13");
+    expect(own.status).toBe(400);
+    expect(((await own.json()) as { error: string }).error).toBe("invalid_grant");
     // Introspection and revocation with the correct secret are served too.
     const { access_token } = (await ok.json()) as { access_token: string };
     const intro = await app.handle(req(deps, "/api/oidc/introspect", { method: "POST", headers: { ...form, authorization: victim.basic }, body: `token=${access_token}` }), "192.0.2.12");
