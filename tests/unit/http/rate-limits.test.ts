@@ -420,7 +420,7 @@ describe("per-person limits come after the IP's", () => {
     expect((await guess(people[1]!, "192.0.2.99")).status).toBe(429);
   });
 
-  test("login codes, setup, sign-up, passkey starts: per IP, with Retry-After", async () => {
+  test("login codes and passkey ceremony starts: per IP, with Retry-After", async () => {
     await setup();
     const lc = new AppClient(app, deps, "192.0.2.60");
     await lc.get("/lc");
@@ -442,6 +442,25 @@ describe("per-person limits come after the IP's", () => {
     const starts: number[] = [];
     for (let i = 0; i < 11; i++) starts.push((await browser.postJson("/api/webauthn/login/start", {})).status);
     expect(starts).toEqual([...Array(10).fill(200), 429]);
+  });
+
+  test.each([
+    ["/setup", "setup", 10],
+    ["/signup", "sign-up", 10],
+    ["/api/signup", "sign-up (JSON)", 10],
+  ])("%s (%s): the burst per IP, then 429 with Retry-After; another IP is not affected", async (path, _name, burst) => {
+    await setup();
+    if (path !== "/setup") insertTestUser(deps, { username: "first" }); // setup is over once a user exists
+    const post = async (ip: string) => {
+      const c = new AppClient(app, deps, ip);
+      await c.get(path === "/api/signup" ? "/login" : path);
+      return path === "/api/signup" ? c.postJson(path, { username: "" }) : c.postForm(path, { username: "" });
+    };
+    const statuses: number[] = [];
+    for (let i = 0; i <= burst; i++) statuses.push((await post("192.0.2.70")).status);
+    expect(statuses.slice(0, burst).every((s) => s !== 429)).toBe(true);
+    expect(statuses[burst]).toBe(429);
+    expect((await post("192.0.2.71")).status).not.toBe(429);
   });
 });
 
