@@ -1,16 +1,30 @@
 /**
  * API keys: bearer secrets for the admin REST API (header X-API-Key).
  * - 32 random alphanumerics (Pocket ID's format), shown once; only the SHA-256 is stored.
- * - Every key has a mandatory expiry in the future; expired keys are refused (401).
- * - A key acts as its user: the user's admin flag applies, a disabled user's keys stop working.
+ * - Every key has a mandatory expiry in the future, at most apiKeyMaxLifetimeDays (application
+ *   configuration, default 365) from now; expired keys are refused (401).
+ * - Creating or renewing a key needs a browser session with a passkey proof (src/account/reauthentication.ts):
+ *   a fresh re-authentication (single-use token) or a passkey sign-in less than a minute ago. A session
+ *   from a login code, an emailed code or a sign-up link must re-authenticate first. An API key never
+ *   creates or renews keys (the routes refuse X-API-Key), so a key cannot outlive itself by minting another.
+ * - Input is validated before the proof is consumed: a typo does not cost the person their proof.
+ * - A key acts as its user: the user's admin flag applies at every request, a disabled user's keys stop
+ *   working, deleting the user deletes the keys; "sign out everywhere" can revoke them all.
+ * - Create, renew and revoke are audited here (ADMIN_CHANGE, entity api_key), whoever calls.
  * - STATIC_API_KEY is a configured admin key without a database user (see authenticateApiKey).
  */
 import type { Database } from "bun:sqlite";
-import { deleteApiKeyOfUser, findApiKeyByHash, findApiKeyOfUser, insertApiKey, listApiKeysOfUser, replaceApiKeySecret, touchApiKey, type ApiKeyRow } from "../db/api-keys.ts";
+import { consumePasskeyProof } from "../account/reauthentication.ts";
+import type { Session } from "../account/sessions.ts";
+import { recordAuditEvent, type AuditOrigin } from "../audit/audit-log.ts";
+import type { Geolocator } from "../audit/geolocation.ts";
+import type { Config } from "../config.ts";
+import { deleteApiKeyOfUser, deleteApiKeysOfUser, findApiKeyByHash, findApiKeyOfUser, insertApiKey, listApiKeysOfUser, replaceApiKeySecret, touchApiKey, type ApiKeyRow } from "../db/api-keys.ts";
 import { AppError } from "../errors.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { hashToken, safeEqual } from "../lib/hash.ts";
 import { ALPHANUMERIC, randomString, randomUuid, type Random } from "../lib/random.ts";
+import { readAppConfig } from "./app-config.ts";
 import { FieldErrors, isRecord, str, timestamp } from "./validation.ts";
 
 /** Pocket ID's fixed id for the STATIC_API_KEY principal. No users row exists for it. */
@@ -26,62 +40,133 @@ export interface ApiKey {
   lastUsedAt: number | null;
 }
 
+export type ApiKeyDeps = { db: Database; clock: Clock; random: Random; geo?: Geolocator; config: Pick<Config, "uiConfigDisabled" | "appConfigEnv"> };
+
+/** A person asking for a key: their browser session, the re-authentication token it sent, where from. */
+export interface ApiKeyRequester {
+  session: Session;
+  reauthenticationToken: string | null;
+  origin?: AuditOrigin;
+}
+
 export function toApiKey(row: ApiKeyRow): ApiKey {
   return { id: row.id, name: row.name, description: row.description, prefix: row.prefix, createdAt: row.created_at, expiresAt: row.expires_at, lastUsedAt: row.last_used_at };
 }
 
-export function createApiKey(deps: { db: Database; clock: Clock; random: Random }, userId: string, input: unknown): { apiKey: ApiKey; token: string } {
+/** The configured cap on a key's lifetime, in days. */
+export function apiKeyMaxLifetimeDays(deps: Pick<ApiKeyDeps, "db" | "config">): number {
+  return readAppConfig(deps.db, { uiConfigDisabled: deps.config.uiConfigDisabled, env: deps.config.appConfigEnv }).apiKeyMaxLifetimeDays;
+}
+
+/** expiresAt: required, in the future, and within the lifetime cap. */
+function expiryOf(deps: Pick<ApiKeyDeps, "db" | "config">, errors: FieldErrors, body: Record<string, unknown>, now: number): number | null {
+  const expiresAt = timestamp(errors, body, "expiresAt", { required: true });
+  if (expiresAt === null) return null;
+  const days = apiKeyMaxLifetimeDays(deps);
+  if (expiresAt <= now) errors.add("expiresAt", "must be in the future");
+  else if (expiresAt > now + days * 86400) errors.add("expiresAt", `must be at most ${days} days from now (the API key lifetime limit)`);
+  return expiresAt;
+}
+
+function auditApiKey(deps: ApiKeyDeps, userId: string, origin: AuditOrigin | undefined, via: "session" | "api_key", change: { action: string; id: string; changes?: Record<string, unknown> }): void {
+  recordAuditEvent(deps, "ADMIN_CHANGE", { userId, origin, data: { entity: "api_key", ...change, via } });
+}
+
+/**
+ * Inserts a validated key for `userId` without asking for a passkey proof: for in-process callers
+ * that are already trusted (test fixtures; a future CLI). People go through createApiKey.
+ */
+export function mintApiKey(deps: ApiKeyDeps, userId: string, input: unknown): { apiKey: ApiKey; token: string } {
+  const { fields, now } = validateNewKey(deps, input);
+  return insertNewKey(deps, userId, fields, now);
+}
+
+function validateNewKey(deps: ApiKeyDeps, input: unknown): { fields: { name: string; description: string; expiresAt: number }; now: number } {
   const errors = new FieldErrors();
   const body = isRecord(input) ? input : {};
   const name = str(errors, body, "name", { required: true, min: 3, max: 50 });
   const description = str(errors, body, "description", { max: 250 });
-  const expiresAt = timestamp(errors, body, "expiresAt", { required: true });
   const now = nowSeconds(deps.clock);
-  if (expiresAt !== null && expiresAt <= now) errors.add("expiresAt", "must be in the future");
+  const expiresAt = expiryOf(deps, errors, body, now);
   errors.throwIfAny();
+  return { fields: { name, description, expiresAt: expiresAt! }, now };
+}
+
+function insertNewKey(deps: ApiKeyDeps, userId: string, f: { name: string; description: string; expiresAt: number }, now: number): { apiKey: ApiKey; token: string } {
   const token = randomString(deps.random, 32, ALPHANUMERIC);
   const row: ApiKeyRow = {
     id: randomUuid(deps.random),
-    name,
-    description,
+    name: f.name,
+    description: f.description,
     key_hash: hashToken(token),
     prefix: token.slice(0, 4),
     user_id: userId,
     created_at: now,
-    expires_at: expiresAt!,
+    expires_at: f.expiresAt,
     last_used_at: null,
   };
   insertApiKey(deps.db, row);
   return { apiKey: toApiKey(row), token };
 }
 
+/** Creates a key for the signed-in person: input checked, then the passkey proof consumed, then audited. */
+export function createApiKey(deps: ApiKeyDeps, requester: ApiKeyRequester, input: unknown): { apiKey: ApiKey; token: string } {
+  const { fields, now } = validateNewKey(deps, input);
+  const userId = requester.session.userId;
+  const created = deps.db.transaction(() => {
+    consumePasskeyProof(deps, requester.session, requester.reauthenticationToken, "create an API key");
+    return insertNewKey(deps, userId, fields, now);
+  })();
+  auditApiKey(deps, userId, requester.origin, "session", { action: "create", id: created.apiKey.id, changes: { name: created.apiKey.name, expiresAt: created.apiKey.expiresAt } });
+  return created;
+}
+
 /**
- * Renews an expired key (Pocket ID): a new secret and a new future expiry, same name and id.
- * Live keys are refused, so a leaked live key cannot be silently extended.
+ * Renews an expired key (Pocket ID): a new secret and a new future expiry (within the cap), same name
+ * and id; needs the same passkey proof as creating one. Live keys are refused, so a leaked live key
+ * cannot be silently extended.
  */
-export function renewApiKey(deps: { db: Database; clock: Clock; random: Random }, userId: string, id: string, input: unknown): { apiKey: ApiKey; token: string } {
+export function renewApiKey(deps: ApiKeyDeps, requester: ApiKeyRequester, id: string, input: unknown): { apiKey: ApiKey; token: string } {
+  const userId = requester.session.userId;
   const existing = findApiKeyOfUser(deps.db, id, userId);
   if (!existing) throw AppError.notFound("No such API key.");
   const now = nowSeconds(deps.clock);
   if (existing.expires_at > now) throw AppError.validation("Only expired keys can be renewed; create a new key instead.", { id: "has not expired" });
   const errors = new FieldErrors();
-  const expiresAt = timestamp(errors, isRecord(input) ? input : {}, "expiresAt", { required: true });
-  if (expiresAt !== null && expiresAt <= now) errors.add("expiresAt", "must be in the future");
+  const expiresAt = expiryOf(deps, errors, isRecord(input) ? input : {}, now);
   errors.throwIfAny();
-  const token = randomString(deps.random, 32, ALPHANUMERIC);
-  const row = replaceApiKeySecret(deps.db, id, userId, { key_hash: hashToken(token), prefix: token.slice(0, 4), expires_at: expiresAt! });
-  if (!row) throw AppError.notFound("No such API key.");
-  return { apiKey: toApiKey(row), token };
+  const renewed = deps.db.transaction(() => {
+    consumePasskeyProof(deps, requester.session, requester.reauthenticationToken, "renew an API key");
+    const token = randomString(deps.random, 32, ALPHANUMERIC);
+    const row = replaceApiKeySecret(deps.db, id, userId, { key_hash: hashToken(token), prefix: token.slice(0, 4), expires_at: expiresAt! });
+    if (!row) throw AppError.notFound("No such API key.");
+    return { apiKey: toApiKey(row), token };
+  })();
+  auditApiKey(deps, userId, requester.origin, "session", { action: "renew", id: renewed.apiKey.id, changes: { name: renewed.apiKey.name, expiresAt: renewed.apiKey.expiresAt } });
+  return renewed;
 }
 
 export function listApiKeys(db: Database, userId: string): ApiKey[] {
   return listApiKeysOfUser(db, userId).map(toApiKey);
 }
 
-export function revokeApiKey(db: Database, userId: string, id: string): ApiKey {
-  const row = deleteApiKeyOfUser(db, id, userId);
+/** Revokes one of the user's keys (by a session or by one of their keys, `via`). */
+export function revokeApiKey(deps: ApiKeyDeps, userId: string, id: string, actor: { via: "session" | "api_key"; origin?: AuditOrigin }): ApiKey {
+  const row = deleteApiKeyOfUser(deps.db, id, userId);
   if (!row) throw AppError.notFound("No such API key.");
+  auditApiKey(deps, userId, actor.origin, actor.via, { action: "revoke", id: row.id, changes: { name: row.name } });
   return toApiKey(row);
+}
+
+/** Revokes every key of the user (with "sign out everywhere"); returns how many there were. */
+export function revokeAllApiKeysOfUser(deps: ApiKeyDeps, userId: string, origin?: AuditOrigin): number {
+  const rows = deleteApiKeysOfUser(deps.db, userId);
+  if (rows.length > 0) auditApiKey(deps, userId, origin, "session", { action: "revoke_all", id: userId, changes: { keys: rows.map((r) => r.name) } });
+  return rows.length;
+}
+
+export function countApiKeysOfUser(db: Database, userId: string): number {
+  return listApiKeysOfUser(db, userId).length;
 }
 
 export interface ApiKeyPrincipal {

@@ -50,6 +50,8 @@ export const APP_CONFIG_DEFINITIONS = {
   emailLoginNotificationEnabled: def<boolean>({ env: "EMAIL_LOGIN_NOTIFICATION_ENABLED", kind: "bool", default: false }),
   emailOneTimeAccessAsUnauthenticatedEnabled: def<boolean>({ env: "EMAIL_ONE_TIME_ACCESS_AS_UNAUTHENTICATED_ENABLED", kind: "bool", default: false }),
   emailOneTimeAccessAsAdminEnabled: def<boolean>({ env: "EMAIL_ONE_TIME_ACCESS_AS_ADMIN_ENABLED", kind: "bool", default: false }),
+  // The longest lifetime an API key may be given at creation or renewal (src/admin/api-keys.ts).
+  apiKeyMaxLifetimeDays: def<number>({ env: "API_KEY_MAX_LIFETIME_DAYS", kind: "int", default: 365, validate: (v) => (v >= 1 && v <= 3650 ? null : "must be from 1 to 3650 days") }),
   emailApiKeyExpirationEnabled: def<boolean>({ env: "EMAIL_API_KEY_EXPIRATION_ENABLED", kind: "bool", default: false }),
   emailVerificationEnabled: def<boolean>({ env: "EMAIL_VERIFICATION_ENABLED", kind: "bool", default: false }),
   // Automatic backups into <data>/backups (src/backup): every N hours (0 = off), keeping the newest M files.

@@ -57,3 +57,7 @@ export function replaceApiKeySecret(db: Database, id: string, userId: string, v:
       .get(v.key_hash, v.prefix, v.expires_at, id, userId) ?? null
   );
 }
+
+export function deleteApiKeysOfUser(db: Database, userId: string): ApiKeyRow[] {
+  return db.query<ApiKeyRow, [string]>("DELETE FROM api_keys WHERE user_id = ? RETURNING *").all(userId);
+}

@@ -16,6 +16,7 @@ import m0009 from "./migrations/0009_user_list_indexes.sql" with { type: "text" 
 import m0010 from "./migrations/0010_audit_log_scale.sql" with { type: "text" };
 import m0011 from "./migrations/0011_consumed_codes_in_place.sql" with { type: "text" };
 import m0012 from "./migrations/0012_access_token_on_grant.sql" with { type: "text" };
+import m0013 from "./migrations/0013_reauthentication_tokens.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -35,6 +36,7 @@ export const MIGRATIONS: Migration[] = [
   { version: 10, name: "audit_log_scale", sql: m0010 },
   { version: 11, name: "consumed_codes_in_place", sql: m0011 },
   { version: 12, name: "access_token_on_grant", sql: m0012 },
+  { version: 13, name: "reauthentication_tokens", sql: m0013 },
 ];
 
 export class MigrationError extends Error {

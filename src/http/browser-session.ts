@@ -5,7 +5,10 @@
  * - `?redirect=` targets must be local paths that re-serialise to themselves (src/lib/local-path.ts).
  * - The ceremony cookie binds a WebAuthn challenge row to the browser that asked for it (60 s).
  * - Re-authentication: a fresh passkey assertion within the last 60 s (/reauthenticate?redirect=…).
+ * - The re-authentication cookie carries the single-use token of src/account/reauthentication.ts
+ *   (HttpOnly, SameSite=Strict, 3 minutes); it is cleared once the action it allowed has happened.
  */
+import { REAUTHENTICATION_TOKEN_SECONDS } from "../account/reauthentication.ts";
 import { isRecentlyAuthenticated, createSession, endSession, type Amr, type Session } from "../account/sessions.ts";
 import { readAppConfig } from "../admin/app-config.ts";
 import { safeLocalPath } from "../lib/local-path.ts";
@@ -16,6 +19,7 @@ import { isHtmx, navigate, redirectResponse } from "./responses.ts";
 import type { WebDeps } from "./web-deps.ts";
 
 export const CEREMONY_COOKIE = "latchkey_webauthn";
+export const REAUTHENTICATION_COOKIE = "latchkey_reauthentication";
 
 export function appConfigOf(web: WebDeps) {
   return readAppConfig(web.db, { uiConfigDisabled: web.config.uiConfigDisabled, env: web.config.appConfigEnv });
@@ -108,4 +112,23 @@ export function takeCeremonyCookie(web: WebDeps, request: Request): string | nul
   const value = readCookie(request, name);
   if (value) addResponseCookie(request, clearCookie(web.config, name));
   return value && /^[0-9a-f-]{36}$/.test(value) ? value : null;
+}
+
+/** Hands this browser the single-use re-authentication token. */
+export function setReauthenticationCookie(web: WebDeps, request: Request, token: string): void {
+  addResponseCookie(
+    request,
+    serializeCookie(web.config, cookieName(web.config, REAUTHENTICATION_COOKIE), token, { maxAge: REAUTHENTICATION_TOKEN_SECONDS, sameSite: "Strict" }),
+  );
+}
+
+/** The re-authentication token this browser sent, if any (left in place: see clearReauthenticationCookie). */
+export function readReauthenticationCookie(web: WebDeps, request: Request): string | null {
+  const value = readCookie(request, cookieName(web.config, REAUTHENTICATION_COOKIE));
+  return value && /^[A-Za-z0-9_-]{43}$/.test(value) ? value : null;
+}
+
+/** Drops the token once it was used (or refused), so the browser does not keep sending a dead value. */
+export function clearReauthenticationCookie(web: WebDeps, request: Request): void {
+  if (readCookie(request, cookieName(web.config, REAUTHENTICATION_COOKIE)) !== null) addResponseCookie(request, clearCookie(web.config, cookieName(web.config, REAUTHENTICATION_COOKIE)));
 }

@@ -1,7 +1,7 @@
 /**
  * Background cleanup of expired rows, so table sizes stay flat under steady load: browser sessions,
  * WebAuthn challenges, one-time login codes, OIDC interactions/codes/tokens, device codes, pushed
- * requests, assertion jtis, forward-auth sessions, email verification tokens, retired signing keys.
+ * requests, assertion jtis, forward-auth sessions, email verification tokens, re-authentication tokens, retired signing keys.
  * Most of these are also pruned on the way (when a new one is made); this job catches the rest, e.g.
  * sessions nobody comes back to. Scheduled every minute by the server (cheap DELETEs by expires_at).
  */
@@ -11,6 +11,7 @@ import { deleteExpiredForwardAuthRows } from "../db/forward-auth-sessions.ts";
 import { deleteExpiredOidcState } from "../db/oidc-grants.ts";
 import { deleteExpiredProtocolState } from "../db/oidc-protocols.ts";
 import { deleteExpiredOneTimeAccessTokens } from "../db/one-time-access-tokens.ts";
+import { deleteExpiredReauthenticationTokens } from "../db/reauthentication-tokens.ts";
 import { deleteExpiredSessions } from "../db/sessions.ts";
 import { deleteExpiredChallenges } from "../db/webauthn.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
@@ -28,6 +29,7 @@ export function cleanupExpiredRows(deps: { db: Database; clock: Clock }): void {
   deleteExpiredProtocolState(db, now);
   deleteExpiredForwardAuthRows(db, now);
   deleteExpiredEmailVerificationTokens(db, now);
+  deleteExpiredReauthenticationTokens(db, now);
 }
 
 export function scheduleCleanupJobs(deps: { db: Database; clock: Clock }, scheduler: Scheduler): void {

@@ -3,7 +3,9 @@
  * - [data-passkey-login]      sign in with a discoverable passkey; also passkey autofill on an
  *                              input with autocomplete="… webauthn" where the browser supports it.
  * - [data-passkey-register]   create a passkey for the signed-in person.
- * - [data-passkey-reauth]     confirm a sensitive action with a fresh assertion.
+ * - [data-passkey-reauth]     confirm a sensitive action with a fresh assertion. With
+ *                              data-resubmit="<form id>" the form is submitted again afterwards (in
+ *                              place: the server answered it with "confirm it's you" and kept the values).
  * Each button may carry data-redirect (where to go afterwards; the server re-checks it is a local path).
  * Errors are shown in #passkey-error as human sentences.
  */
@@ -135,7 +137,7 @@ async function register(button: HTMLElement, redirect: string): Promise<void> {
   }
 }
 
-async function reauthenticate(button: HTMLElement, redirect: string): Promise<void> {
+async function reauthenticate(button: HTMLElement, redirect: string, resubmit: HTMLFormElement | null): Promise<void> {
   const startedAt = Date.now();
   let timeout = 60000;
   showError(null);
@@ -145,7 +147,8 @@ async function reauthenticate(button: HTMLElement, redirect: string): Promise<vo
     timeout = options.timeout ?? timeout;
     const response = await startAuthentication({ optionsJSON: options });
     const result = await postJson<{ redirect: string }>("/api/webauthn/reauthenticate/finish", { response, redirect: redirect || undefined });
-    go(result.redirect);
+    if (resubmit) resubmit.requestSubmit();
+    else go(result.redirect);
   } catch (error) {
     setBusy(button, false);
     showError(humanMessage(error, startedAt, timeout, "reauth"));
@@ -176,7 +179,8 @@ function init(): void {
     const reauth = target?.closest<HTMLElement>("[data-passkey-reauth]");
     if (reauth) {
       event.preventDefault();
-      void reauthenticate(reauth, reauth.dataset.redirect ?? "");
+      const form = reauth.dataset.resubmit ? document.getElementById(reauth.dataset.resubmit) : null;
+      void reauthenticate(reauth, reauth.dataset.redirect ?? "", form instanceof HTMLFormElement ? form : null);
     }
   });
 

@@ -25,6 +25,8 @@ export interface AccountPageProps {
   profile: ProfileValues;
   canEditProfile: boolean;
   sessions: SessionView[];
+  /** The person's API keys: "sign out everywhere" offers to revoke them too. */
+  apiKeyCount: number;
   signedInWithCode: boolean;
   /** Shown under the profile when email verification is turned on. */
   emailVerification?: { verified: boolean };
@@ -45,7 +47,7 @@ export function AccountPage(p: AccountPageProps): JSX.Element {
         <PasskeySection ctx={p.ctx} passkeys={p.passkeys} now={p.now} signedInWithCode={p.signedInWithCode} />
         <ProfileForm ctx={p.ctx} values={p.profile} canEdit={p.canEditProfile} emailVerification={p.emailVerification} />
         <ProfilePictureSection ctx={p.ctx} userId={p.userId} base="/settings/account" hasPicture={p.hasPicture} canEdit={p.canEditProfile} />
-        <SessionsSection ctx={p.ctx} sessions={p.sessions} now={p.now} />
+        <SessionsSection ctx={p.ctx} sessions={p.sessions} now={p.now} apiKeyCount={p.apiKeyCount} />
       </div>
     </Layout>
   );
@@ -177,7 +179,7 @@ export function ProfileForm({ ctx, values, canEdit, errors = {}, saved, emailVer
   );
 }
 
-export function SessionsSection({ ctx, sessions, now }: { ctx: PageContext; sessions: SessionView[]; now: number }): JSX.Element {
+export function SessionsSection({ ctx, sessions, now, apiKeyCount }: { ctx: PageContext; sessions: SessionView[]; now: number; apiKeyCount: number }): JSX.Element {
   return (
     <section class="section" id="sessions" aria-labelledby="sessions-title">
       <div class="section-header">
@@ -185,8 +187,16 @@ export function SessionsSection({ ctx, sessions, now }: { ctx: PageContext; sess
           <h2 id="sessions-title">Where you're signed in</h2>
           <p class="muted small">Sign out everywhere if you used a shared or lost device.</p>
         </div>
-        <form method="post" action="/settings/account/sessions/end-all" data-confirm="Sign out on every device, including this one?">
+        <form class="sign-out-all" method="post" action="/settings/account/sessions/end-all" data-confirm="Sign out on every device, including this one?">
           <input type="hidden" name="_csrf" value={ctx.csrfToken} />
+          {apiKeyCount > 0 ? (
+            <label class="checkbox small">
+              <input type="checkbox" name="revokeApiKeys" value="on" />
+              <span safe>{apiKeyCount === 1 ? "Also revoke my API key" : `Also revoke my ${apiKeyCount} API keys`}</span>
+            </label>
+          ) : (
+            ""
+          )}
           <button type="submit" class="btn btn-secondary">Sign out everywhere</button>
         </form>
       </div>

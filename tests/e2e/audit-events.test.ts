@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { createOneTimeAccessToken } from "../../src/account/one-time-access.ts";
-import { createApiKey } from "../../src/admin/api-keys.ts";
+import { mintApiKey } from "../../src/admin/api-keys.ts";
 import { createApp, type App } from "../../src/app.ts";
 import { createGeolocator } from "../../src/audit/geolocation.ts";
 import { silentLog } from "../../src/lib/log.ts";
@@ -236,7 +236,7 @@ describe("every event through the real routes", () => {
   });
 
   test("ADMIN_CHANGE for users, groups, clients, secrets, configuration and API keys — what changed, never secrets", async () => {
-    const { token: key } = createApiKey(deps, userId, { name: "ops", expiresAt: nowSeconds(deps.clock) + 86400 });
+    const { token: key } = mintApiKey(deps, userId, { name: "ops", expiresAt: nowSeconds(deps.clock) + 86400 });
     const api = async (method: string, p: string, body?: unknown) => {
       const c = new ProxiedClient(app, deps); // no cookies: API-key requests are CSRF-exempt
       const res = await c.request(p, { method, headers: { "x-api-key": key, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });

@@ -13,7 +13,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { createSession } from "../../src/account/sessions.ts";
-import { createApiKey } from "../../src/admin/api-keys.ts";
+import { mintApiKey } from "../../src/admin/api-keys.ts";
 import { createUser } from "../../src/admin/users.ts";
 import type { App } from "../../src/app.ts";
 import { cookieName } from "../../src/http/cookies.ts";
@@ -55,7 +55,7 @@ function makeActor(kind: "admin" | "member" | "anonymous" | "apiKey"): Identity 
   if (kind === "anonymous") return {};
   const n = ++counter;
   const user = createUser(deps, { username: `fuzz${n}`, email: `fuzz${n}@example.com`, firstName: "Fuzz", lastName: String(n), isAdmin: kind !== "member" });
-  if (kind === "apiKey") return { apiKey: createApiKey(deps, user.id, { name: `key ${n}`, expiresAt: nowSeconds(deps.clock) + 86400 }).token };
+  if (kind === "apiKey") return { apiKey: mintApiKey(deps, user.id, { name: `key ${n}`, expiresAt: nowSeconds(deps.clock) + 86400 }).token };
   const { token, session } = createSession(deps, { userId: user.id, amr: ["phr"], durationMinutes: 600 });
   return { cookie: `${cookieName(deps.config, SESSION_COOKIE)}=${token}`, csrf: session.csrfToken };
 }

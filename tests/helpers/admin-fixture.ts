@@ -2,11 +2,13 @@
  * Admin test fixture: an admin and a plain user, each with a live API key and a browser session,
  * plus an expired admin key. Built through the domain functions, so tests start from real rows.
  */
-import { createSession } from "../../src/account/sessions.ts";
-import { createApiKey } from "../../src/admin/api-keys.ts";
+import { issueReauthenticationToken } from "../../src/account/reauthentication.ts";
+import { createSession, type Session } from "../../src/account/sessions.ts";
+import { mintApiKey } from "../../src/admin/api-keys.ts";
 import { createUser } from "../../src/admin/users.ts";
 import { cookieName } from "../../src/http/cookies.ts";
 import { SESSION_COOKIE } from "../../src/http/request-context.ts";
+import { REAUTHENTICATION_COOKIE } from "../../src/http/browser-session.ts";
 import type { UserRow } from "../../src/db/users.ts";
 import { nowSeconds } from "../../src/lib/clock.ts";
 import type { App } from "../../src/app.ts";
@@ -17,6 +19,7 @@ export interface Actor {
   key: string;
   cookie: string;
   csrf: string;
+  session: Session;
 }
 
 export interface AdminFixture {
@@ -27,9 +30,18 @@ export interface AdminFixture {
 
 function actor(deps: TestDeps, user: UserRow): Actor {
   const now = nowSeconds(deps.clock);
-  const { token: key } = createApiKey(deps, user.id, { name: `${user.username} key`, expiresAt: now + 86400 });
+  const { token: key } = mintApiKey(deps, user.id, { name: `${user.username} key`, expiresAt: now + 86400 });
   const { token, session } = createSession(deps, { userId: user.id, amr: ["phr"], durationMinutes: 600 });
-  return { user, key, cookie: `${cookieName(deps.config, SESSION_COOKIE)}=${token}`, csrf: session.csrfToken };
+  return { user, key, cookie: `${cookieName(deps.config, SESSION_COOKIE)}=${token}`, csrf: session.csrfToken, session };
+}
+
+/**
+ * The same actor after a passkey re-authentication: its cookie also carries a fresh single-use
+ * re-authentication token (as /api/webauthn/reauthenticate/finish would set), for creating API keys.
+ */
+export function reauthenticated(deps: TestDeps, a: Actor): Actor {
+  const token = issueReauthenticationToken(deps, a.session);
+  return { ...a, cookie: `${a.cookie}; ${cookieName(deps.config, REAUTHENTICATION_COOKIE)}=${token}` };
 }
 
 export function makeAdminFixture(deps: TestDeps): AdminFixture {
@@ -38,7 +50,7 @@ export function makeAdminFixture(deps: TestDeps): AdminFixture {
   const admin = actor(deps, adminUser);
   const member = actor(deps, memberUser);
   const now = nowSeconds(deps.clock);
-  const { token: expiredKey } = createApiKey(deps, adminUser.id, { name: "soon expired", expiresAt: now + 60 });
+  const { token: expiredKey } = mintApiKey(deps, adminUser.id, { name: "soon expired", expiresAt: now + 60 });
   // The clock moves past the short key's expiry; the day-long keys stay valid.
   deps.clock.advance(120);
   return { admin, member, expiredKey };

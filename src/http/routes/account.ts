@@ -5,9 +5,10 @@
  * - Deleting the last passkey needs the explicit confirmation page (confirm=delete-last-passkey).
  */
 import { Elysia } from "elysia";
-import { endOwnSession, listOwnSessions } from "../../account/own-sessions.ts";
+import { endOwnSession, listOwnSessions, signOutEverywhere } from "../../account/own-sessions.ts";
+import { countApiKeysOfUser } from "../../admin/api-keys.ts";
 import { deletePasskey, findPasskey, listPasskeys, renamePasskey } from "../../account/passkeys.ts";
-import { endAllSessionsOfUser, type Session } from "../../account/sessions.ts";
+import type { Session } from "../../account/sessions.ts";
 import { validateUserProfile } from "../../admin/users.ts";
 import { recordAuditEvent } from "../../audit/audit-log.ts";
 import { updateUserProfile } from "../../db/user-profile.ts";
@@ -97,6 +98,7 @@ export function accountRoutes(web: WebDeps) {
             profile: profileValues(user),
             canEditProfile: canEdit(user),
             sessions,
+            apiKeyCount: countApiKeysOfUser(web.db, user.id),
             signedInWithCode: session.amr.includes("otp") && !session.amr.includes("phr"),
             emailVerification: appConfigOf(web).emailVerificationEnabled ? { verified: user.email_verified === 1 } : undefined,
             userId: user.id,
@@ -184,14 +186,13 @@ export function accountRoutes(web: WebDeps) {
         endOwnSession(web.db, user.id, params.id, now());
         recordAuditEvent(web, "SESSION_REVOKED", { userId: user.id, origin: auditOrigin(request), data: { sessionId: params.id } });
         if (!isHtmx(request)) return redirectResponse("/settings/account");
-        return htmlResponse(SessionsSection({ ctx: ctx(request), sessions: listOwnSessions(web.db, user.id, session.id, now()), now: now() }));
+        return htmlResponse(SessionsSection({ ctx: ctx(request), sessions: listOwnSessions(web.db, user.id, session.id, now()), now: now(), apiKeyCount: countApiKeysOfUser(web.db, user.id) }));
       }),
     )
-    .post("/settings/account/sessions/end-all", ({ request }) =>
+    .post("/settings/account/sessions/end-all", ({ request, body }) =>
       signedIn(request, (_s, user) => {
+        signOutEverywhere(web, user.id, { revokeApiKeys: text(body, "revokeApiKeys") === "on", origin: auditOrigin(request) });
         endBrowserSession(web, request);
-        const count = endAllSessionsOfUser(web.db, user.id);
-        recordAuditEvent(web, "SIGN_OUT", { userId: user.id, origin: auditOrigin(request), data: { everywhere: true, sessions: count + 1 } });
         return navigate(request, "/login?signed_out=1");
       }),
     );

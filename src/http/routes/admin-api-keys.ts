@@ -1,7 +1,12 @@
-/** Admin pages: /settings/admin/api-keys (the admin's own keys) and /settings/admin/signup-tokens. */
+/**
+ * Admin pages: /settings/admin/api-keys (the admin's own keys) and /settings/admin/signup-tokens.
+ * Creating a key needs a passkey proof (src/admin/api-keys.ts): without one the form comes back (403)
+ * with the entered values and a "Confirm with your passkey" button that re-authenticates in place and
+ * submits the form again (static/src/passkey.ts, data-passkey-reauth + data-resubmit).
+ */
 import { Elysia } from "elysia";
 import type { Session } from "../../account/sessions.ts";
-import { createApiKey, listApiKeys, revokeApiKey } from "../../admin/api-keys.ts";
+import { apiKeyMaxLifetimeDays, createApiKey, listApiKeys, revokeApiKey } from "../../admin/api-keys.ts";
 import { readAppConfig } from "../../admin/app-config.ts";
 import { createSignupToken, listSignupTokenDtos, removeSignupToken } from "../../admin/signup-tokens.ts";
 import { listAllUserGroups } from "../../db/user-groups.ts";
@@ -15,7 +20,10 @@ import {
   SignupTokensPage,
   type ApiKeyFormValues,
 } from "../../../templates/pages/admin/api-keys.tsx";
+import { AppError } from "../../errors.ts";
 import { auditAdminChange, requireAdminPage } from "../admin-auth.ts";
+import { clearReauthenticationCookie, readReauthenticationCookie } from "../browser-session.ts";
+import { auditOrigin } from "../request-context.ts";
 import { afterChange, attempt, formOf, fragment, listOf, pageCtx } from "../admin-pages.ts";
 import { htmlResponse, isHtmx, redirectResponse } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
@@ -27,36 +35,49 @@ export function adminApiKeyRoutes(web: WebDeps) {
     return s instanceof Response ? s : fn(s);
   };
   const now = () => nowSeconds(web.clock);
-  const defaultForm = (): ApiKeyFormValues => ({ name: "", description: "", expiresAt: new Date((now() + 90 * 86400) * 1000).toISOString().slice(0, 10) });
+  const day = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 10);
+  const maxDays = () => apiKeyMaxLifetimeDays(web);
+  const defaultForm = (): ApiKeyFormValues => ({ name: "", description: "", expiresAt: day(now() + Math.min(90, maxDays() - 1) * 86400) });
+  const limits = () => ({ maxDays: maxDays(), minDate: day(now() + 86400), maxDate: day(now() + maxDays() * 86400) });
   const str = (v: unknown) => (typeof v === "string" ? v : "");
   const groups = () => listAllUserGroups(web.db).map((g) => ({ id: g.id, friendlyName: g.friendly_name }));
 
   return new Elysia({ name: "admin-api-keys" })
     .get("/settings/admin/api-keys", ({ request }) =>
-      admin(request, (s) => htmlResponse(ApiKeysPage({ ctx: pageCtx(web, request), keys: listApiKeys(web.db, s.userId), now: now(), form: defaultForm() }))),
+      admin(request, (s) => htmlResponse(ApiKeysPage({ ctx: pageCtx(web, request), keys: listApiKeys(web.db, s.userId), now: now(), form: defaultForm(), limits: limits() }))),
     )
     .post("/settings/admin/api-keys", ({ request, body }) =>
       admin(request, (s) => {
         const f = formOf(body);
         const form = { name: str(f.name), description: str(f.description), expiresAt: str(f.expiresAt) };
         const ctx = pageCtx(web, request);
-        const r = attempt(() => createApiKey(web, s.userId, form));
-        if (!r.ok) {
-          if (isHtmx(request)) return htmlResponse(ApiKeyForm({ ctx, form, errors: r.errors }), { status: 422 });
-          return htmlResponse(ApiKeysPage({ ctx, keys: listApiKeys(web.db, s.userId), now: now(), form, errors: r.errors }), { status: 422 });
+        const requester = { session: s, reauthenticationToken: readReauthenticationCookie(web, request), origin: auditOrigin(request) };
+        let r: ReturnType<typeof attempt<ReturnType<typeof createApiKey>>>;
+        try {
+          r = attempt(() => createApiKey(web, requester, form));
+        } catch (e) {
+          if (!(e instanceof AppError) || e.code !== "reauthentication_required") throw e;
+          clearReauthenticationCookie(web, request);
+          // Offer the passkey check in place; the form keeps what was typed and is sent again afterwards.
+          const reauth = { message: e.message };
+          if (isHtmx(request)) return htmlResponse(ApiKeyForm({ ctx, form, limits: limits(), reauth }), { status: 403 });
+          return htmlResponse(ApiKeysPage({ ctx, keys: listApiKeys(web.db, s.userId), now: now(), form, limits: limits(), reauth }), { status: 403 });
         }
-        auditAdminChange(web, request, s, { entity: "api_key", action: "create", id: r.value.apiKey.id, changes: { name: r.value.apiKey.name, expiresAt: r.value.apiKey.expiresAt } });
+        if (!r.ok) {
+          if (isHtmx(request)) return htmlResponse(ApiKeyForm({ ctx, form, limits: limits(), errors: r.errors }), { status: 422 });
+          return htmlResponse(ApiKeysPage({ ctx, keys: listApiKeys(web.db, s.userId), now: now(), form, limits: limits(), errors: r.errors }), { status: 422 });
+        }
+        clearReauthenticationCookie(web, request);
         const created = { name: r.value.apiKey.name, token: r.value.token };
         // The key list is refreshed out of band so the new key appears below the form.
         const list = String(ApiKeyList({ ctx, keys: listApiKeys(web.db, s.userId), now: now() })).replace('id="api-key-list"', 'id="api-key-list" hx-swap-oob="true"');
-        if (!isHtmx(request)) return htmlResponse(ApiKeysPage({ ctx, keys: listApiKeys(web.db, s.userId), now: now(), form: defaultForm(), created }));
-        return htmlResponse(String(ApiKeyForm({ ctx, form: defaultForm(), created })) + list);
+        if (!isHtmx(request)) return htmlResponse(ApiKeysPage({ ctx, keys: listApiKeys(web.db, s.userId), now: now(), form: defaultForm(), limits: limits(), created }));
+        return htmlResponse(String(ApiKeyForm({ ctx, form: defaultForm(), limits: limits(), created })) + list);
       }),
     )
     .post("/settings/admin/api-keys/:id/revoke", ({ request, params }) =>
       admin(request, (s) => {
-        const k = revokeApiKey(web.db, s.userId, params.id);
-        auditAdminChange(web, request, s, { entity: "api_key", action: "revoke", id: k.id, changes: { name: k.name } });
+        const k = revokeApiKey(web, s.userId, params.id, { via: "session", origin: auditOrigin(request) });
         return afterChange(request, "/settings/admin/api-keys", () =>
           fragment(ApiKeyList({ ctx: pageCtx(web, request), keys: listApiKeys(web.db, s.userId), now: now() }), { flash: { kind: "success", message: `Revoked “${k.name}”.` } }),
         );

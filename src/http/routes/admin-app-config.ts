@@ -19,7 +19,7 @@ const BOOL_KEYS = [
   "disableAnimations", "allowOwnAccountEdit", "requireUserEmail", "emailsVerified", "webauthnAllowSyncedPasskeys",
   "smtpSkipCertVerify", "emailVerificationEnabled", "emailLoginNotificationEnabled", "emailOneTimeAccessAsAdminEnabled", "emailOneTimeAccessAsUnauthenticatedEnabled", "emailApiKeyExpirationEnabled",
 ] as const;
-const TEXT_KEYS = ["appName", "sessionDuration", "homePageUrl", "accentColor", "allowUserSignups", "webauthnUserVerification", "webauthnAuthenticatorAttachment", "smtpHost", "smtpPort", "smtpFrom", "smtpUser", "smtpTls"] as const;
+const TEXT_KEYS = ["appName", "sessionDuration", "apiKeyMaxLifetimeDays", "homePageUrl", "accentColor", "allowUserSignups", "webauthnUserVerification", "webauthnAuthenticatorAttachment", "smtpHost", "smtpPort", "smtpFrom", "smtpUser", "smtpTls"] as const;
 
 export function adminAppConfigRoutes(web: WebDeps) {
   const read = () => readAppConfig(web.db, { uiConfigDisabled: web.config.uiConfigDisabled, env: web.config.appConfigEnv });
@@ -78,7 +78,7 @@ export function adminAppConfigRoutes(web: WebDeps) {
         const ctx = pageCtx(web, request);
         const r = attempt(() => updateAppConfigFromInput({ db: web.db, clock: web.clock, uiConfigDisabled: web.config.uiConfigDisabled, env: web.config.appConfigEnv, box: web.box }, input));
         if (!r.ok) {
-          const shown = { ...read(), ...(input as object), smtpPassword: read().smtpPassword, sessionDuration: String(input.sessionDuration ?? "") } as never;
+          const shown = { ...read(), ...(input as object), smtpPassword: read().smtpPassword, sessionDuration: String(input.sessionDuration ?? ""), apiKeyMaxLifetimeDays: String(input.apiKeyMaxLifetimeDays ?? "") } as never;
           return htmlResponse(AppConfigForm({ ctx, config: shown, groups: groups(), readOnly: false, errors: r.errors }), { status: 422 });
         }
         auditAdminChange(web, request, session, { entity: "application_configuration", action: "update", id: "application-configuration", changes: { keys: r.value } });

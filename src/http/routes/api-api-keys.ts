@@ -1,17 +1,42 @@
 /**
  * REST API for API keys: a signed-in user lists, creates and revokes their own keys.
- * Creating a key needs the browser session (an API key cannot mint more keys), as in Pocket ID.
+ * - Creating and renewing need the browser session (X-API-Key is refused with 403: a key never mints
+ *   another key) plus a passkey proof: the re-authentication cookie from
+ *   /api/webauthn/reauthenticate/finish, or a passkey sign-in less than a minute ago. Without one:
+ *   403 {code: "reauthentication_required"}.
+ * - expiresAt beyond the apiKeyMaxLifetimeDays cap: 400 with the field message.
  */
 import { Elysia } from "elysia";
-import { createApiKey, listApiKeys, renewApiKey, revokeApiKey } from "../../admin/api-keys.ts";
+import { createApiKey, listApiKeys, renewApiKey, revokeApiKey, type ApiKeyRequester } from "../../admin/api-keys.ts";
 import { isoTime } from "../../admin/pagination.ts";
 import { AppError } from "../../errors.ts";
-import { apiCall, auditAdminChange, authenticateApiRequest } from "../admin-auth.ts";
+import { apiCall, authenticateApiRequest } from "../admin-auth.ts";
+import { clearReauthenticationCookie, readReauthenticationCookie } from "../browser-session.ts";
+import { auditOrigin } from "../request-context.ts";
 import { jsonResponse } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
 
 export function apiKeyJson(k: { id: string; name: string; description: string; prefix: string; createdAt: number; expiresAt: number; lastUsedAt: number | null }) {
   return { id: k.id, name: k.name, description: k.description, prefix: k.prefix, createdAt: isoTime(k.createdAt), expiresAt: isoTime(k.expiresAt), lastUsedAt: isoTime(k.lastUsedAt) };
+}
+
+/** The browser session asking to mint a key, with its re-authentication token. */
+export function apiKeyRequester(web: WebDeps, request: Request): ApiKeyRequester {
+  const p = authenticateApiRequest(web, request, { allowApiKey: false });
+  if (!p.session) throw AppError.unauthenticated();
+  return { session: p.session, reauthenticationToken: readReauthenticationCookie(web, request), origin: auditOrigin(request) };
+}
+
+/** Runs a key-minting action; the re-authentication cookie is dropped once it was used or refused. */
+export function withPasskeyProof<T>(web: WebDeps, request: Request, fn: () => T): T {
+  try {
+    const out = fn();
+    clearReauthenticationCookie(web, request);
+    return out;
+  } catch (e) {
+    if (e instanceof AppError && e.code === "reauthentication_required") clearReauthenticationCookie(web, request);
+    throw e;
+  }
 }
 
 export function apiApiKeyRoutes(web: WebDeps) {
@@ -23,22 +48,19 @@ export function apiApiKeyRoutes(web: WebDeps) {
       return jsonResponse({ data, pagination: { totalPages: 1, totalItems: data.length, currentPage: 1, itemsPerPage: data.length } });
     })
     .post("/api/api-keys", ({ request, body }) => {
-      const p = authenticateApiRequest(web, request, { allowApiKey: false });
-      const { apiKey, token } = apiCall(() => createApiKey(web, p.userId, body));
-      auditAdminChange(web, request, p, { entity: "api_key", action: "create", id: apiKey.id, changes: { name: apiKey.name, expiresAt: apiKey.expiresAt } });
+      const requester = apiKeyRequester(web, request);
+      const { apiKey, token } = withPasskeyProof(web, request, () => apiCall(() => createApiKey(web, requester, body)));
       return jsonResponse({ apiKey: apiKeyJson(apiKey), token }, { status: 201 });
     })
     .post("/api/api-keys/:id/renew", ({ request, params, body }) => {
-      const p = authenticateApiRequest(web, request, { allowApiKey: false });
-      const { apiKey, token } = apiCall(() => renewApiKey(web, p.userId, params.id, body));
-      auditAdminChange(web, request, p, { entity: "api_key", action: "renew", id: apiKey.id, changes: { name: apiKey.name, expiresAt: apiKey.expiresAt } });
+      const requester = apiKeyRequester(web, request);
+      const { apiKey, token } = withPasskeyProof(web, request, () => apiCall(() => renewApiKey(web, requester, params.id, body)));
       return jsonResponse({ apiKey: apiKeyJson(apiKey), token });
     })
     .delete("/api/api-keys/:id", ({ request, params }) => {
       const p = authenticateApiRequest(web, request);
       if (p.isStatic) throw AppError.notFound("No such API key.");
-      const k = revokeApiKey(web.db, p.userId, params.id);
-      auditAdminChange(web, request, p, { entity: "api_key", action: "revoke", id: k.id, changes: { name: k.name } });
+      revokeApiKey(web, p.userId, params.id, { via: p.via, origin: auditOrigin(request) });
       return new Response(null, { status: 204 });
     });
 }

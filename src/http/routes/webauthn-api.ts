@@ -4,10 +4,12 @@
  * - `…/start` stores a challenge row and binds it to this browser with a 60 s cookie; `…/finish`
  *   consumes exactly that row, so a replayed, expired or foreign challenge fails.
  * - Sign-in creates a session with amr ["phr"] (SIGN_IN audit); registration audits PASSKEY_ADDED;
- *   re-authentication refreshes the session's authentication time.
+ *   re-authentication refreshes the session's authentication time and hands the browser a 3-minute
+ *   single-use re-authentication token (cookie) for one sensitive action, e.g. creating an API key.
  */
 import { Elysia } from "elysia";
 import { deletePasskey, listPasskeys, renamePasskey, type PasskeyView } from "../../account/passkeys.ts";
+import { issueReauthenticationToken } from "../../account/reauthentication.ts";
 import { recordReauthentication } from "../../account/sessions.ts";
 import { recordAuditEvent } from "../../audit/audit-log.ts";
 import { findUserById } from "../../db/users.ts";
@@ -17,7 +19,7 @@ import { AppError } from "../../errors.ts";
 import { finishPasskeyAssertion, startPasskeyAssertion } from "../../webauthn/authentication.ts";
 import { authenticatorName } from "../../webauthn/authenticator-names.ts";
 import { finishPasskeyRegistration, startPasskeyRegistration } from "../../webauthn/registration.ts";
-import { endBrowserSession, homePath, safeRedirectPath, setCeremonyCookie, startBrowserSession, takeCeremonyCookie } from "../browser-session.ts";
+import { endBrowserSession, homePath, safeRedirectPath, setCeremonyCookie, setReauthenticationCookie, startBrowserSession, takeCeremonyCookie } from "../browser-session.ts";
 import { RATE_RULES, rateLimit } from "../plugins/rate-limit.ts";
 import { auditOrigin, currentSession, requestMeta } from "../request-context.ts";
 import { jsonResponse } from "../responses.ts";
@@ -140,6 +142,7 @@ export function webauthnApiRoutes(web: WebDeps) {
       });
       if (user.id !== session.userId) throw AppError.passkey("This passkey belongs to a different account. Use one of your own passkeys.");
       recordReauthentication(web, session);
+      setReauthenticationCookie(web, request, issueReauthenticationToken(web, session));
       return jsonResponse({ redirect: redirectOf(body) ?? homePath(web) });
     })
 

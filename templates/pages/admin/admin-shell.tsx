@@ -15,10 +15,10 @@ const TABS: [string, string][] = [
   ["/settings/admin/ldap", "LDAP"],
 ];
 
-export function AdminLayout(p: { ctx: PageContext; title: string; children?: JSX.Element | JSX.Element[] }): JSX.Element {
+export function AdminLayout(p: { ctx: PageContext; title: string; scripts?: string[]; children?: JSX.Element | JSX.Element[] }): JSX.Element {
   const content = ([] as JSX.Element[]).concat(p.children ?? []).join("") as JSX.Element;
   return (
-    <Layout ctx={p.ctx} title={p.title} scripts={["admin.js"]}>
+    <Layout ctx={p.ctx} title={p.title} scripts={["admin.js", ...(p.scripts ?? [])]}>
       <nav class="admin-tabs" aria-label="Administration">
         {TABS.map(([href, label]) => {
           const active = p.ctx.currentPath === href || p.ctx.currentPath.startsWith(`${href}/`);

@@ -2,14 +2,27 @@
 import type { PageContext } from "../../page-context.ts";
 import type { ApiKey } from "../../../src/admin/api-keys.ts";
 import type { SignupTokenDto } from "../../../src/admin/signup-tokens.ts";
+import { ShieldIcon } from "../../components/passkey-icons.tsx";
 import { AdminLayout, Csrf, EmptyState, Field, FormErrors, formatDateTime, formatDay, PageHeader } from "./admin-shell.tsx";
 
-export function ApiKeysPage(p: { ctx: PageContext; keys: ApiKey[]; now: number; form: ApiKeyFormValues; errors?: Record<string, string>; created?: { name: string; token: string } }): JSX.Element {
+/** The lifetime cap (apiKeyMaxLifetimeDays) and the date range it allows, for the form. */
+export type ApiKeyLimits = { maxDays: number; minDate: string; maxDate: string };
+
+export function ApiKeysPage(p: {
+  ctx: PageContext;
+  keys: ApiKey[];
+  now: number;
+  form: ApiKeyFormValues;
+  limits: ApiKeyLimits;
+  errors?: Record<string, string>;
+  created?: { name: string; token: string };
+  reauth?: { message: string };
+}): JSX.Element {
   return (
-    <AdminLayout ctx={p.ctx} title="API keys">
+    <AdminLayout ctx={p.ctx} title="API keys" scripts={["passkey.js"]}>
       <PageHeader title="API keys" lead="Keys for scripts and automation: send one in the X-API-Key header to the /api endpoints. A key acts as you." />
       <div class="stack">
-        <ApiKeyForm ctx={p.ctx} form={p.form} errors={p.errors} created={p.created} />
+        <ApiKeyForm ctx={p.ctx} form={p.form} limits={p.limits} errors={p.errors} created={p.created} reauth={p.reauth} />
         <ApiKeyList ctx={p.ctx} keys={p.keys} now={p.now} />
       </div>
     </AdminLayout>
@@ -18,7 +31,15 @@ export function ApiKeysPage(p: { ctx: PageContext; keys: ApiKey[]; now: number; 
 
 export type ApiKeyFormValues = { name: string; description: string; expiresAt: string };
 
-export function ApiKeyForm(p: { ctx: PageContext; form: ApiKeyFormValues; errors?: Record<string, string>; created?: { name: string; token: string } }): JSX.Element {
+export function ApiKeyForm(p: {
+  ctx: PageContext;
+  form: ApiKeyFormValues;
+  limits: ApiKeyLimits;
+  errors?: Record<string, string>;
+  created?: { name: string; token: string };
+  /** The server wants a fresh passkey check before it creates the key. */
+  reauth?: { message: string };
+}): JSX.Element {
   const e = p.errors ?? {};
   return (
     <form id="api-key-form" class="section" method="post" action="/settings/admin/api-keys" hx-post="/settings/admin/api-keys" hx-target="#api-key-form" hx-swap="outerHTML" novalidate>
@@ -37,13 +58,38 @@ export function ApiKeyForm(p: { ctx: PageContext; form: ApiKeyFormValues; errors
       ) : (
         ""
       )}
+      {p.reauth ? (
+        <div class="reauth-box" data-autofocus tabindex="-1" role="alert" aria-labelledby="reauth-title">
+          <div class="reauth-icon"><ShieldIcon /></div>
+          <div class="grow">
+            <p class="reauth-title" id="reauth-title"><strong>Confirm it's you</strong></p>
+            <p class="small" safe>{p.reauth.message}</p>
+            <p class="small muted">Your entries below are kept; the key is created as soon as your passkey confirms.</p>
+            <div id="passkey-error" class="alert alert-error" role="alert" hidden></div>
+            <button type="button" class="btn" data-passkey-reauth data-resubmit="api-key-form">Confirm with passkey</button>
+          </div>
+        </div>
+      ) : (
+        ""
+      )}
       <FormErrors errors={p.errors} />
       <div class="grid-2">
         <Field name="name" label="Name" value={p.form.name} error={e.name} required maxlength={50} placeholder="Terraform" />
-        <Field name="expiresAt" label="Expires on" type="date" value={p.form.expiresAt} error={e.expiresAt} required hint="Every key expires; create a new one before then." />
+        <Field
+          name="expiresAt"
+          label="Expires on"
+          type="date"
+          min={p.limits.minDate}
+          max={p.limits.maxDate}
+          value={p.form.expiresAt}
+          error={e.expiresAt}
+          required
+          hint={`Every key expires, at most ${p.limits.maxDays} days from today.`}
+        />
       </div>
       <Field name="description" label="Description" value={p.form.description} error={e.description} maxlength={250} placeholder="What uses this key" />
       <div class="form-actions">
+        <span class="muted small form-actions-note">You confirm with your passkey before a key is created.</span>
         <button type="submit" class="btn">Create key</button>
       </div>
     </form>

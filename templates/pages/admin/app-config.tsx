@@ -23,7 +23,7 @@ export function AppConfigPage(p: { ctx: PageContext; config: AppConfig; groups: 
   );
 }
 
-export type AppConfigFormValues = Omit<AppConfig, "sessionDuration"> & { sessionDuration: number | string };
+export type AppConfigFormValues = Omit<AppConfig, "sessionDuration" | "apiKeyMaxLifetimeDays"> & { sessionDuration: number | string; apiKeyMaxLifetimeDays: number | string };
 
 export function AppConfigForm(p: { ctx: PageContext; config: AppConfigFormValues; groups: { id: string; friendlyName: string }[]; readOnly: boolean; errors?: Record<string, string>; saved?: boolean }): JSX.Element {
   const c = p.config;
@@ -52,6 +52,12 @@ export function AppConfigForm(p: { ctx: PageContext; config: AppConfigFormValues
           <Toggle name="allowOwnAccountEdit" label="Allow users to edit their own account" checked={c.allowOwnAccountEdit} disabled={ro} value="true" hint="Names, username and email on the My account page." />
           <Toggle name="requireUserEmail" label="Require an email address" checked={c.requireUserEmail} disabled={ro} value="true" hint="Many apps need the email claim." />
           <Toggle name="emailsVerified" label="Treat email addresses as verified" checked={c.emailsVerified} disabled={ro} value="true" hint="New and changed addresses are sent with email_verified = true." />
+        </section>
+        <section class="section">
+          <h2>API keys</h2>
+          <div class="config-grid">
+            <Field name="apiKeyMaxLifetimeDays" label="Longest API key lifetime (days)" type="number" min="1" max="3650" value={c.apiKeyMaxLifetimeDays} error={e.apiKeyMaxLifetimeDays} required disabled={ro} hint="New and renewed keys must expire within this many days (1–3650). Existing keys keep their date." />
+          </div>
         </section>
         <section class="section">
           <h2>Sign-ups</h2>

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import type { App } from "../../../src/app.ts";
 import { findClientById, verifyClientSecret } from "../../../src/oidc/clients.ts";
 import { apiReq, json, makeAdminFixture, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
+import { reauthenticated } from "../../helpers/admin-fixture.ts";
 import { makeTestApp, type TestDeps } from "../../helpers/test-deps.ts";
 
 let app: App;
@@ -116,7 +117,7 @@ describe("group, API key, sign-up link and configuration pages", () => {
   test("API keys page: the key is shown once and works; revoke", async () => {
     const bad = await app.handle(pageReq(deps, f.admin, "POST", "/settings/admin/api-keys", { htmx: true, form: { name: "ci", expiresAt: "2020-01-01" } }));
     expect(bad.status).toBe(422);
-    const ok = await app.handle(pageReq(deps, f.admin, "POST", "/settings/admin/api-keys", { htmx: true, form: { name: "Deploy bot", expiresAt: "2027-06-01" } }));
+    const ok = await app.handle(pageReq(deps, reauthenticated(deps, f.admin), "POST", "/settings/admin/api-keys", { htmx: true, form: { name: "Deploy bot", expiresAt: "2027-06-01" } }));
     const html = await ok.text();
     const key = /<code class="secret">([A-Za-z0-9]{32})</.exec(html)![1]!;
     expect(html).toContain('hx-swap-oob="true"');

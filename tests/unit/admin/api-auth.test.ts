@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import type { App } from "../../../src/app.ts";
 import { listAuditLogsOfUser } from "../../../src/db/audit-logs.ts";
-import { apiReq, json, makeAdminFixture, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
+import { apiReq, json, makeAdminFixture, pageReq, reauthenticated, type AdminFixture } from "../../helpers/admin-fixture.ts";
 import { makeTestApp, type TestDeps } from "../../helpers/test-deps.ts";
 
 let app: App;
@@ -73,7 +73,7 @@ describe("/api/api-keys", () => {
     const res = await app.handle(
       new Request(deps.config.appUrl + "/api/api-keys", {
         method: "POST",
-        headers: { Cookie: f.admin.cookie, "X-CSRF-Token": f.admin.csrf, "Content-Type": "application/json" },
+        headers: { Cookie: reauthenticated(deps, f.admin).cookie, "X-CSRF-Token": f.admin.csrf, "Content-Type": "application/json" },
         body: JSON.stringify({ name: "ci deploy", description: "deploys", expiresAt: "2027-01-01T00:00:00Z" }),
       }),
     );
@@ -113,7 +113,7 @@ describe("/api/api-keys", () => {
 describe("/api/api-keys/:id/renew", () => {
   test("renews only expired keys, with a new value; browser session only", async () => {
     const post = (path: string, body: unknown) =>
-      json(app, new Request(deps.config.appUrl + path, { method: "POST", headers: { Cookie: f.admin.cookie, "X-CSRF-Token": f.admin.csrf, "Content-Type": "application/json" }, body: JSON.stringify(body) }));
+      json(app, new Request(deps.config.appUrl + path, { method: "POST", headers: { Cookie: reauthenticated(deps, f.admin).cookie, "X-CSRF-Token": f.admin.csrf, "Content-Type": "application/json" }, body: JSON.stringify(body) }));
     const keys = (await json(app, apiReq(deps, f.admin.key, "GET", "/api/api-keys"))).body.data;
     const expired = keys.find((k: any) => k.name === "soon expired");
     const live = keys.find((k: any) => k.name === "alice key");

@@ -15,7 +15,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { App } from "../../../src/app.ts";
 import { createOneTimeAccessToken } from "../../../src/account/one-time-access.ts";
-import { createApiKey } from "../../../src/admin/api-keys.ts";
+import { mintApiKey } from "../../../src/admin/api-keys.ts";
 import { BUDGET_RULES } from "../../../src/http/plugins/request-budgets.ts";
 import { bucketsFor, MAX_BUCKETS, RATE_RULES, RateLimiter, TokenBuckets } from "../../../src/http/plugins/rate-limit.ts";
 import { FixedClock, nowSeconds } from "../../../src/lib/clock.ts";
@@ -399,7 +399,7 @@ describe("a correct credential is never refused by others' failures", () => {
     const limited = await app.handle(apiReq(deps, f.admin.key, "GET", "/api/users"), "192.0.2.9");
     expect(limited.headers.get("retry-after")).toBe("1");
     await expectApp429(limited);
-    const { token: otherKey } = createApiKey(deps, f.admin.user.id, { name: "second key", expiresAt: nowSeconds(deps.clock) + 3600 });
+    const { token: otherKey } = mintApiKey(deps, f.admin.user.id, { name: "second key", expiresAt: nowSeconds(deps.clock) + 3600 });
     expect((await app.handle(apiReq(deps, otherKey, "GET", "/api/users"), "192.0.2.9")).status).toBe(200);
   });
 });

@@ -11,7 +11,7 @@ import type { Log } from "../../../src/lib/log.ts";
 import { buildUserClaims } from "../../../src/oidc/claims.ts";
 import { isNewSignInDevice, notifyNewDeviceSignIn, runApiKeyExpiryJob } from "../../../src/mail/emails.ts";
 import { BACKOFF_SECONDS, flushEmailOutbox, stopEmailWorker } from "../../../src/mail/outbox.ts";
-import { createApiKey } from "../../../src/admin/api-keys.ts";
+import { mintApiKey } from "../../../src/admin/api-keys.ts";
 import { nowSeconds } from "../../../src/lib/clock.ts";
 import { makeAdminFixture, apiReq, json, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
 import { AppClient } from "../../helpers/app-client.ts";
@@ -456,8 +456,8 @@ describe("API key expiry warning", () => {
     await setup();
     await saveConfig({ emailApiKeyExpirationEnabled: "true" });
     const now = nowSeconds(deps.clock);
-    createApiKey(deps, fx.admin.user.id, { name: "backup script", expiresAt: now + 6 * 86400 });
-    createApiKey(deps, fx.admin.user.id, { name: "far away", expiresAt: now + 30 * 86400 });
+    mintApiKey(deps, fx.admin.user.id, { name: "backup script", expiresAt: now + 6 * 86400 });
+    mintApiKey(deps, fx.admin.user.id, { name: "far away", expiresAt: now + 30 * 86400 });
     const before = sink.messages.length;
     // The fixture's day-long keys expire within 7 days too.
     const sent = runApiKeyExpiryJob(deps);

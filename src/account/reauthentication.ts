@@ -1,0 +1,53 @@
+/**
+ * Proof of a fresh passkey assertion before a sensitive action (creating or renewing an API key).
+ * - Re-authenticating (POST /api/webauthn/reauthenticate/finish) issues a random 256-bit token bound
+ *   to that browser session: valid REAUTHENTICATION_TOKEN_SECONDS (3 minutes, as Pocket ID), single
+ *   use, only its SHA-256 stored; a new re-authentication replaces the session's previous token.
+ * - A session whose sign-in itself was a passkey (amr exactly ["phr"]) less than
+ *   RECENT_PASSKEY_SIGN_IN_SECONDS ago also qualifies (Pocket ID: "a passkey login < 1 min ago").
+ *   Sessions from a login code, an emailed code or a sign-up link (amr ["otp"] or []) never do,
+ *   even after a later re-authentication: they must present the token.
+ * - Only browser sessions can hold a proof; API keys never can.
+ */
+import type { Database } from "bun:sqlite";
+import { consumeReauthenticationToken, deleteReauthenticationTokensOfSession, insertReauthenticationToken } from "../db/reauthentication-tokens.ts";
+import { AppError } from "../errors.ts";
+import { nowSeconds, type Clock } from "../lib/clock.ts";
+import { hashToken } from "../lib/hash.ts";
+import { randomToken, type Random } from "../lib/random.ts";
+import type { Session } from "./sessions.ts";
+
+export const REAUTHENTICATION_TOKEN_SECONDS = 180;
+export const RECENT_PASSKEY_SIGN_IN_SECONDS = 60;
+
+/** Issues the single-use token for `session` (call after a verified passkey assertion of its user). */
+export function issueReauthenticationToken(deps: { db: Database; clock: Clock; random: Random }, session: Session): string {
+  const now = nowSeconds(deps.clock);
+  const token = randomToken(deps.random);
+  deps.db.transaction(() => {
+    deleteReauthenticationTokensOfSession(deps.db, session.id);
+    insertReauthenticationToken(deps.db, { token_hash: hashToken(token), session_id: session.id, created_at: now, expires_at: now + REAUTHENTICATION_TOKEN_SECONDS });
+  })();
+  return token;
+}
+
+/** True when the session's own sign-in was a passkey assertion less than a minute ago. */
+export function signedInWithPasskeyRecently(session: Session, now: number): boolean {
+  return session.amr.length === 1 && session.amr[0] === "phr" && now - session.createdAt <= RECENT_PASSKEY_SIGN_IN_SECONDS;
+}
+
+export function reauthenticationRequired(action: string): AppError {
+  return new AppError("reauthentication_required", `Confirm it's you with one of your passkeys before you ${action}.`);
+}
+
+/**
+ * Demands a passkey proof for `action` from a browser session: a recent passkey sign-in, or the
+ * session's re-authentication token (consumed here, so it serves exactly one action).
+ * Throws AppError "reauthentication_required" (403) otherwise.
+ */
+export function consumePasskeyProof(deps: { db: Database; clock: Clock }, session: Session, token: string | null, action: string): void {
+  const now = nowSeconds(deps.clock);
+  if (token && token.length <= 200 && consumeReauthenticationToken(deps.db, hashToken(token), session.id, now)) return;
+  if (signedInWithPasskeyRecently(session, now)) return;
+  throw reauthenticationRequired(action);
+}

@@ -1,0 +1,25 @@
+import type { Database } from "bun:sqlite";
+
+export function insertReauthenticationToken(db: Database, row: { token_hash: string; session_id: string; created_at: number; expires_at: number }): void {
+  db.query("INSERT INTO reauthentication_tokens (token_hash, session_id, created_at, expires_at) VALUES ($token_hash, $session_id, $created_at, $expires_at)").run(row);
+}
+
+/** Consumes a live token of this session in one statement: true once, false ever after. */
+export function consumeReauthenticationToken(db: Database, tokenHash: string, sessionId: string, now: number): boolean {
+  return (
+    db
+      .query<{ token_hash: string }, [string, string, number]>(
+        "DELETE FROM reauthentication_tokens WHERE token_hash = ? AND session_id = ? AND expires_at > ? RETURNING token_hash",
+      )
+      .get(tokenHash, sessionId, now) !== null
+  );
+}
+
+/** A session holds at most one token: a new re-authentication replaces the previous one. */
+export function deleteReauthenticationTokensOfSession(db: Database, sessionId: string): void {
+  db.query("DELETE FROM reauthentication_tokens WHERE session_id = ?").run(sessionId);
+}
+
+export function deleteExpiredReauthenticationTokens(db: Database, now: number): void {
+  db.query("DELETE FROM reauthentication_tokens WHERE expires_at <= ?").run(now);
+}
