@@ -130,5 +130,6 @@ export function readReauthenticationCookie(web: WebDeps, request: Request): stri
 
 /** Drops the token once it was used (or refused), so the browser does not keep sending a dead value. */
 export function clearReauthenticationCookie(web: WebDeps, request: Request): void {
-  if (readCookie(request, cookieName(web.config, REAUTHENTICATION_COOKIE)) !== null) addResponseCookie(request, clearCookie(web.config, cookieName(web.config, REAUTHENTICATION_COOKIE)));
+  const name = cookieName(web.config, REAUTHENTICATION_COOKIE);
+  if (readCookie(request, name) !== null) addResponseCookie(request, serializeCookie(web.config, name, "", { maxAge: 0, sameSite: "Strict" }));
 }
