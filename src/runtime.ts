@@ -1,7 +1,12 @@
 /**
  * Opening the data folder, shared by the server and by CLI commands:
- * config → data folder → encryption key → database → migrations → key check.
+ * config → data folder → encryption key → database → migrations → key check → re-seal.
  * Nothing here runs before the configuration has been validated in full.
+ * - A passphrase ENCRYPTION_KEY (src/lib/sealed-box.ts classifyMasterKey) goes through scrypt once
+ *   here, with the installation's random salt from kv "encryption_kdf" (created on first use; it
+ *   travels with the database in backups and exports, and key rotation replaces it).
+ * - Values still in an older format (lk1 under a passphrase key) are re-sealed in the current format
+ *   at start-up, in one transaction, so a stolen database does not keep cheap-to-attack values.
  */
 import { Database } from "bun:sqlite";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -14,7 +19,8 @@ import { openDatabase } from "./db/open.ts";
 import { systemClock, type Clock } from "./lib/clock.ts";
 import type { Log } from "./lib/log.ts";
 import { cryptoRandom, type Random } from "./lib/random.ts";
-import { createSealedBox, DecryptionError, type SealedBox } from "./lib/sealed-box.ts";
+import { resealToCurrentFormat } from "./backup/key-rotation.ts";
+import { classifyMasterKey, createSealedBox, DecryptionError, newKdfParams, parseKdfParams, serializeKdfParams, type KdfParams, type SealedBox } from "./lib/sealed-box.ts";
 
 export class StartupError extends Error {
   constructor(message: string) {
@@ -52,6 +58,28 @@ export function resolveEncryptionKey(config: Config, log: Log, random: Random, o
 }
 
 const KEY_CHECK = "encryption_key_check";
+/** kv key of the slow-KDF record (algorithm, parameters, salt) for passphrase keys. */
+export const KDF_RECORD = "encryption_kdf";
+
+/** The database's KDF record, or null. A malformed record stops the start (nothing is changed). */
+export function readKdfRecord(db: Database): KdfParams | null {
+  const text = getKv(db, KDF_RECORD);
+  if (text === null) return null;
+  try {
+    return parseKdfParams(text);
+  } catch (e) {
+    throw new StartupError(`The database's kv "${KDF_RECORD}" row is not usable: ${(e as Error).message}. Restore it from a backup; nothing was changed.`);
+  }
+}
+
+/**
+ * The sealed box for `key` and a database whose KDF record is `stored`: a passphrase key without a
+ * record gets a new one (random salt), returned as `created` for the caller to store.
+ */
+export function sealedBoxFor(key: Uint8Array, random: Random, stored: KdfParams | null): { box: SealedBox; created: KdfParams | null } {
+  const created = stored === null && classifyMasterKey(key) === "passphrase" ? newKdfParams(random) : null;
+  return { box: createSealedBox(key, random, { kdf: stored ?? created }), created };
+}
 
 /** Fails clearly when ENCRYPTION_KEY differs from the one this database was first used with. */
 export function verifyEncryptionKey(db: Database, box: SealedBox): void {
@@ -97,9 +125,18 @@ export function openRuntime(config: Config, log: Log, opts: { clock?: Clock; ran
     checkSchemaVersion(db);
     const inUse = schemaVersion(db) > 0 && getKv(db, KEY_CHECK) !== null;
     const key = resolveEncryptionKey(config, log, random, { databaseInUse: inUse });
-    const box = createSealedBox(key, random);
+    const { box, created } = sealedBoxFor(key, random, schemaVersion(db) > 0 ? readKdfRecord(db) : null);
     if (inUse) verifyEncryptionKey(db, box); // before migrating: a wrong key must change nothing
     migrate(db);
+    if (created && insertKvIfAbsent(db, KDF_RECORD, serializeKdfParams(created)) !== serializeKdfParams(created)) {
+      throw new StartupError("Another process initialised this database's encryption at the same time; start again.");
+    }
+    // Cheap for a random key without a record (nothing can need it); otherwise a scan of the sealed columns.
+    if (box.format !== "lk1." || box.kdf !== null) {
+      const { resealed, unopenable } = resealToCurrentFormat(db, box);
+      if (Object.keys(resealed).length > 0) log.info("encryption: re-sealed stored secrets with the current key derivation", { resealed });
+      if (unopenable > 0) log.warn(`encryption: ${unopenable} stored value(s) cannot be opened with ENCRYPTION_KEY and were left as they are (re-enter those settings)`);
+    }
     verifyEncryptionKey(db, box);
     return { config, db, clock, random, box, log, close: () => db.close() };
   } catch (e) {

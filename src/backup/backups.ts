@@ -21,8 +21,8 @@ import { acquireServerLock } from "../db/server-lock.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Log } from "../lib/log.ts";
 import { cryptoRandom } from "../lib/random.ts";
-import { createSealedBox, DecryptionError, type SealedBox } from "../lib/sealed-box.ts";
-import { openRuntime, resolveEncryptionKey } from "../runtime.ts";
+import { DecryptionError, parseKdfParams, type KdfParams } from "../lib/sealed-box.ts";
+import { openRuntime, resolveEncryptionKey, sealedBoxFor } from "../runtime.ts";
 
 export class BackupError extends Error {
   constructor(message: string) {
@@ -77,8 +77,11 @@ export interface BackupCheck {
   users: number;
 }
 
-/** Throws BackupError naming the first problem; the file is only read. */
-export function checkBackupFile(file: string, box: SealedBox): BackupCheck {
+/**
+ * Throws BackupError naming the first problem; the file is only read. The key check is opened with
+ * `key` and the backup's own KDF record (its salt travels with the database).
+ */
+export function checkBackupFile(file: string, key: Uint8Array): BackupCheck {
   if (!existsSync(file)) throw new BackupError(`${file} does not exist.`);
   let facts;
   try {
@@ -92,8 +95,14 @@ export function checkBackupFile(file: string, box: SealedBox): BackupCheck {
     throw new BackupError(`${file} was written by a newer Latchkey (schema ${facts.schemaVersion}; this version knows up to ${latestSchemaVersion()}). Upgrade first.`);
   }
   if (facts.keyCheck === null) throw new BackupError(`${file} has no encryption key check; it is not a complete Latchkey database.`);
+  let kdf: KdfParams | null = null;
   try {
-    box.openText("encryption_key_check", facts.keyCheck);
+    kdf = facts.kdfRecord === null ? null : parseKdfParams(facts.kdfRecord);
+  } catch (e) {
+    throw new BackupError(`${file}: ${(e as Error).message}.`);
+  }
+  try {
+    sealedBoxFor(key, cryptoRandom, kdf).box.openText("encryption_key_check", facts.keyCheck);
   } catch (e) {
     if (e instanceof DecryptionError) {
       throw new BackupError(`${file} was made with a different ENCRYPTION_KEY. Set ENCRYPTION_KEY (or encryption.key) to the key of the instance the backup came from.`);
@@ -113,7 +122,7 @@ export function restoreBackup(config: Config, log: Log, file: string, clock: Clo
   const lock = acquireServerLock(config.dbPath);
   try {
     const key = resolveEncryptionKey(config, log, cryptoRandom, { databaseInUse: true });
-    const check = checkBackupFile(source, createSealedBox(key, cryptoRandom));
+    const check = checkBackupFile(source, key);
     const tmp = `${config.dbPath}.restoring`;
     copyFileSync(source, tmp);
     chmodSync(tmp, 0o600);

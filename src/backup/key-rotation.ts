@@ -3,10 +3,16 @@
  * all in one IMMEDIATE transaction. Anything that fails (a value the old key cannot open, a crash, a
  * full disk) rolls the whole rotation back, so the old key keeps opening everything.
  * The server must be stopped: it holds the old key in memory.
+ * - The new box's KDF record (a fresh salt for a passphrase key; none for a random key) replaces the
+ *   old one in the same transaction (kv "encryption_kdf").
+ * - resealToCurrentFormat: the same walk with one key, for values in an older format (start-up).
  */
 import type { Database } from "bun:sqlite";
+import { deleteKv, setKv } from "../db/kv.ts";
 import { listSealedValues, SEALED_COLUMNS, tableExists, updateSealedValue } from "../db/sealed-values.ts";
-import type { SealedBox } from "../lib/sealed-box.ts";
+import { DecryptionError, serializeKdfParams, type SealedBox } from "../lib/sealed-box.ts";
+
+const KDF_RECORD = "encryption_kdf";
 
 export interface RotationResult {
   /** Re-sealed values per table. */
@@ -26,6 +32,41 @@ export function rotateEncryptionKey(db: Database, oldBox: SealedBox, newBox: Sea
       }
       resealed[c.table] = n;
     }
+    if (newBox.kdf) setKv(db, KDF_RECORD, serializeKdfParams(newBox.kdf));
+    else deleteKv(db, KDF_RECORD);
   }).immediate();
   return { resealed };
+}
+
+/**
+ * Re-seals, in one IMMEDIATE transaction, every value `box` reads but would not write (e.g. lk1 values
+ * under a passphrase key, written before the slow KDF existed). A value this key cannot open at all
+ * (sealed under another key, e.g. an SMTP password the admin must enter again) is left as it is and
+ * counted in `unopenable`: it is useless to this installation either way, and must not stop the start.
+ */
+export function resealToCurrentFormat(db: Database, box: SealedBox): { resealed: Record<string, number>; unopenable: number } {
+  const resealed: Record<string, number> = {};
+  let unopenable = 0;
+  db.transaction(() => {
+    for (const c of SEALED_COLUMNS) {
+      if (!tableExists(db, c.table)) continue;
+      let n = 0;
+      for (const row of listSealedValues(db, c)) {
+        if (!box.needsReseal(row.sealed)) continue;
+        const purpose = c.purpose(row.key);
+        let plain: Uint8Array;
+        try {
+          plain = box.open(purpose, row.sealed);
+        } catch (e) {
+          if (!(e instanceof DecryptionError)) throw e;
+          unopenable++;
+          continue;
+        }
+        updateSealedValue(db, c, row.key, box.seal(purpose, plain));
+        n++;
+      }
+      if (n > 0) resealed[c.table] = n;
+    }
+  }).immediate();
+  return { resealed, unopenable };
 }

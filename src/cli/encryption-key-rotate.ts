@@ -2,7 +2,8 @@
  * `latchkey encryption-key-rotate --new-key KEY | --new-key-file FILE`: re-seals every stored secret with
  * a new ENCRYPTION_KEY in one transaction. Refuses while the server runs. With a generated key file
  * (no ENCRYPTION_KEY set) the file is replaced too; the new key is written to encryption.key.new first,
- * so it is never lost between the database commit and the file swap.
+ * so it is never lost between the database commit and the file swap. A passphrase new key gets a
+ * fresh KDF salt (src/runtime.ts sealedBoxFor), stored by the same transaction.
  */
 import { chmodSync, readFileSync, renameSync, writeFileSync, existsSync } from "node:fs";
 import path from "node:path";
@@ -10,8 +11,7 @@ import { parseArgs } from "node:util";
 import { rotateEncryptionKey } from "../backup/key-rotation.ts";
 import { acquireServerLock } from "../db/server-lock.ts";
 import { cryptoRandom } from "../lib/random.ts";
-import { createSealedBox } from "../lib/sealed-box.ts";
-import { ENCRYPTION_KEY_FILE, openRuntime } from "../runtime.ts";
+import { ENCRYPTION_KEY_FILE, openRuntime, sealedBoxFor } from "../runtime.ts";
 import { UsageError, type CliEnv } from "./cli-env.ts";
 
 export async function encryptionKeyRotateCommand(env: CliEnv, args: string[]): Promise<number> {
@@ -34,7 +34,7 @@ export async function encryptionKeyRotateCommand(env: CliEnv, args: string[]): P
       const keyFile = path.join(config.dataDir, ENCRYPTION_KEY_FILE);
       const fileManaged = config.encryptionKey === null;
       if (fileManaged) writeFileSync(`${keyFile}.new`, text + "\n", { mode: 0o600 });
-      const result = rotateEncryptionKey(runtime.db, runtime.box, createSealedBox(newKey, cryptoRandom));
+      const result = rotateEncryptionKey(runtime.db, runtime.box, sealedBoxFor(newKey, cryptoRandom, null).box);
       if (fileManaged) {
         chmodSync(`${keyFile}.new`, 0o600);
         renameSync(`${keyFile}.new`, keyFile);

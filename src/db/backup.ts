@@ -21,6 +21,8 @@ export interface BackupFacts {
   schemaVersion: number;
   /** The sealed key-check value (kv encryption_key_check), or null when absent. */
   keyCheck: string | null;
+  /** The slow-KDF record (kv encryption_kdf) for passphrase keys, or null. */
+  kdfRecord: string | null;
   users: number;
 }
 
@@ -32,8 +34,9 @@ export function inspectBackupFile(file: string): BackupFacts {
     const schemaVersion = db.query<{ user_version: number }, []>("PRAGMA user_version").get()!.user_version;
     const hasTable = (name: string) => db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== null;
     const keyCheck = hasTable("kv") ? (db.query<{ value: string }, []>("SELECT value FROM kv WHERE key = 'encryption_key_check'").get()?.value ?? null) : null;
+    const kdfRecord = hasTable("kv") ? (db.query<{ value: string }, []>("SELECT value FROM kv WHERE key = 'encryption_kdf'").get()?.value ?? null) : null;
     const users = hasTable("users") ? db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM users").get()!.n : 0;
-    return { integrity, schemaVersion, keyCheck, users };
+    return { integrity, schemaVersion, keyCheck, kdfRecord, users };
   } finally {
     db.close();
   }

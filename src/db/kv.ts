@@ -13,3 +13,7 @@ export function insertKvIfAbsent(db: Database, key: string, value: string): stri
   db.query("INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING").run(key, value);
   return getKv(db, key)!;
 }
+
+export function deleteKv(db: Database, key: string): void {
+  db.query("DELETE FROM kv WHERE key = ?").run(key);
+}

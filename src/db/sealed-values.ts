@@ -29,7 +29,8 @@ export function tableExists(db: Database, table: string): boolean {
 }
 
 export function listSealedValues(db: Database, c: SealedColumn): { key: string; sealed: string }[] {
-  const where = c.onlySealed ? ` WHERE ${c.column} LIKE 'lk1.%'` : "";
+  // Sealed values start with a format prefix "lk<digit>." (src/lib/sealed-box.ts SEALED_FORMATS).
+  const where = c.onlySealed ? ` WHERE ${c.column} GLOB 'lk[0-9].*'` : "";
   return db.query<{ key: string; sealed: string }, []>(`SELECT ${c.keyColumn} AS key, ${c.column} AS sealed FROM ${c.table}${where}`).all();
 }
 

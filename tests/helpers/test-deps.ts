@@ -13,9 +13,15 @@ import { openDatabase } from "../../src/db/open.ts";
 import { FixedClock } from "../../src/lib/clock.ts";
 import { silentLog } from "../../src/lib/log.ts";
 import { cryptoRandom } from "../../src/lib/random.ts";
-import { createSealedBox } from "../../src/lib/sealed-box.ts";
+import { insertKvIfAbsent } from "../../src/db/kv.ts";
+import { serializeKdfParams } from "../../src/lib/sealed-box.ts";
+import { KDF_RECORD, readKdfRecord, sealedBoxFor } from "../../src/runtime.ts";
 
-export const TEST_ENCRYPTION_KEY = "test-encryption-key-0123456789abcdef";
+/**
+ * A random key (32 bytes, base64), so tests take the fast path as a generated key does. Tests of the
+ * passphrase path (scrypt) pass their own ENCRYPTION_KEY.
+ */
+export const TEST_ENCRYPTION_KEY = "q3Jx9Yb2m0T8uWc1LrKs4Nf7Zp6Ea5Hd2Vg0Bi9OtSw=";
 
 export function makeTempDir(prefix = "latchkey-test-"): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
@@ -37,12 +43,14 @@ export function makeTestDeps(env: Record<string, string> = {}): TestDeps {
   const db = openDatabase(config.dbPath);
   migrate(db);
   const clock = new FixedClock(Date.UTC(2026, 10, 28, 12, 0, 0));
+  const { box, created } = sealedBoxFor(config.encryptionKey!, cryptoRandom, readKdfRecord(db));
+  if (created) insertKvIfAbsent(db, KDF_RECORD, serializeKdfParams(created));
   return {
     config,
     db,
     clock,
     random: cryptoRandom,
-    box: createSealedBox(config.encryptionKey!, cryptoRandom),
+    box,
     log: silentLog,
     dir,
     cleanup() {

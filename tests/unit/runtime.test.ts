@@ -8,8 +8,7 @@ import { latestSchemaVersion, MigrationError } from "../../src/db/migrate.ts";
 import { acquireServerLock, ServerLockError } from "../../src/db/server-lock.ts";
 import { createLog, type Log } from "../../src/lib/log.ts";
 import { cryptoRandom } from "../../src/lib/random.ts";
-import { createSealedBox } from "../../src/lib/sealed-box.ts";
-import { ENCRYPTION_KEY_FILE, openRuntime, StartupError, verifyEncryptionKey } from "../../src/runtime.ts";
+import { ENCRYPTION_KEY_FILE, openRuntime, sealedBoxFor, StartupError, verifyEncryptionKey } from "../../src/runtime.ts";
 import { makeTempDir, TEST_ENCRYPTION_KEY } from "../helpers/test-deps.ts";
 
 let cleanups: (() => void)[] = [];
@@ -114,7 +113,7 @@ describe("encryption at rest", () => {
     expect(stored).toMatch(/^lk1\./);
     verifyEncryptionKey(rt.db, rt.box);
     expect(getKv(rt.db, "encryption_key_check")).toBe(stored);
-    const wrong = createSealedBox(new TextEncoder().encode("a-completely-different-key-000"), cryptoRandom);
+    const wrong = sealedBoxFor(new TextEncoder().encode("a-completely-different-key-000"), cryptoRandom, null).box;
     expect(() => verifyEncryptionKey(rt.db, wrong)).toThrow(
       new StartupError("ENCRYPTION_KEY does not match the key this database was created with. Use the original key; nothing was changed."),
     );

@@ -5,8 +5,6 @@ import path from "node:path";
 import { automaticBackupDue, BACKUP_DIR, checkBackupFile, createBackup, lastBackupResult, runAutomaticBackup } from "../../../src/backup/backups.ts";
 import { upsertAppConfigRows } from "../../../src/db/app-config.ts";
 import { setKv } from "../../../src/db/kv.ts";
-import { cryptoRandom } from "../../../src/lib/random.ts";
-import { createSealedBox } from "../../../src/lib/sealed-box.ts";
 import { makeTestDeps, type TestDeps } from "../../helpers/test-deps.ts";
 
 let deps: TestDeps;
@@ -30,8 +28,8 @@ test("every interval one backup; only the newest backupKeep stay; the last resul
   expect(files.length).toBe(2);
   expect(lastBackupResult(deps.db)).toMatchObject({ ok: true, file: files[1] });
   // Each kept file is a sound backup that opens with this key.
-  for (const f of files) expect(checkBackupFile(path.join(deps.config.dataDir, BACKUP_DIR, f), deps.box).schemaVersion).toBeGreaterThan(0);
-  expect(() => checkBackupFile(path.join(deps.config.dataDir, BACKUP_DIR, files[0]!), createSealedBox(new TextEncoder().encode("some-other-key-0123456789"), cryptoRandom))).toThrow("different ENCRYPTION_KEY");
+  for (const f of files) expect(checkBackupFile(path.join(deps.config.dataDir, BACKUP_DIR, f), deps.config.encryptionKey!).schemaVersion).toBeGreaterThan(0);
+  expect(() => checkBackupFile(path.join(deps.config.dataDir, BACKUP_DIR, files[0]!), new TextEncoder().encode("some-other-key-0123456789"))).toThrow("different ENCRYPTION_KEY");
 });
 
 test("interval 0 turns automatic backups off", () => {
