@@ -59,7 +59,7 @@ export function adminApiKeyRoutes(web: WebDeps) {
           if (!(e instanceof AppError) || e.code !== "reauthentication_required") throw e;
           clearReauthenticationCookie(web, request);
           // Offer the passkey check in place; the form keeps what was typed and is sent again afterwards.
-          const reauth = { message: e.message };
+          const reauth = true;
           if (isHtmx(request)) return htmlResponse(ApiKeyForm({ ctx, form, limits: limits(), reauth }), { status: 403 });
           return htmlResponse(ApiKeysPage({ ctx, keys: listApiKeys(web.db, s.userId), now: now(), form, limits: limits(), reauth }), { status: 403 });
         }
