@@ -132,6 +132,7 @@ export function openRuntime(config: Config, log: Log, opts: { clock?: Clock; ran
       throw new StartupError("Another process initialised this database's encryption at the same time; start again.");
     }
     // Cheap for a random key without a record (nothing can need it); otherwise a scan of the sealed columns.
+    if (box.format === "lk2.") log.info("ENCRYPTION_KEY is a passphrase (not 32 random bytes): the root key was derived with scrypt; `openssl rand -base64 32` gives a key that starts faster");
     if (box.format !== "lk1." || box.kdf !== null) {
       const { resealed, unopenable } = resealToCurrentFormat(db, box);
       if (Object.keys(resealed).length > 0) log.info("encryption: re-sealed stored secrets with the current key derivation", { resealed });
