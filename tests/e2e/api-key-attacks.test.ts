@@ -180,6 +180,23 @@ describe("creating an API key needs a passkey proof", () => {
     expect(keyCount(deps)).toBe(0);
   });
 
+  test("the page tells a person without any passkey to add one first (no dead button)", async () => {
+    const { app, deps, userId } = await setUp();
+    deps.db.query("DELETE FROM webauthn_credentials").run();
+    const c = await loginCodeClient(app, deps, userId);
+    await c.get("/settings/admin/api-keys");
+    const res = await c.request("/settings/admin/api-keys", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", "hx-request": "true" },
+      body: new URLSearchParams({ _csrf: c.csrfToken, name: "Terraform", expiresAt: inDays(deps, 30).slice(0, 10) }).toString(),
+    });
+    expect(res.status).toBe(403);
+    const html = await res.text();
+    expect(html).toContain("You have no passkey yet.");
+    expect(html).not.toContain("data-passkey-reauth");
+    expect(keyCount(deps)).toBe(0);
+  });
+
   test.each([["an admin's own API key"], ["STATIC_API_KEY"]])("%s cannot create or renew keys (403), even next to a re-authenticated session cookie", async (name) => {
     const s = await setUp();
     const c = await passkeyLogin(s.app, s.deps, s.authr);

@@ -10,6 +10,7 @@ import { apiKeyMaxLifetimeDays, createApiKey, listApiKeys, revokeApiKey } from "
 import { readAppConfig } from "../../admin/app-config.ts";
 import { createSignupToken, listSignupTokenDtos, removeSignupToken } from "../../admin/signup-tokens.ts";
 import { listAllUserGroups } from "../../db/user-groups.ts";
+import { countCredentialsOfUser } from "../../db/webauthn.ts";
 import { nowSeconds } from "../../lib/clock.ts";
 import {
   ApiKeyForm,
@@ -59,7 +60,7 @@ export function adminApiKeyRoutes(web: WebDeps) {
           if (!(e instanceof AppError) || e.code !== "reauthentication_required") throw e;
           clearReauthenticationCookie(web, request);
           // Offer the passkey check in place; the form keeps what was typed and is sent again afterwards.
-          const reauth = true;
+          const reauth = { hasPasskeys: countCredentialsOfUser(web.db, s.userId) > 0 };
           if (isHtmx(request)) return htmlResponse(ApiKeyForm({ ctx, form, limits: limits(), reauth }), { status: 403 });
           return htmlResponse(ApiKeysPage({ ctx, keys: listApiKeys(web.db, s.userId), now: now(), form, limits: limits(), reauth }), { status: 403 });
         }

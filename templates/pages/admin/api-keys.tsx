@@ -16,7 +16,7 @@ export function ApiKeysPage(p: {
   limits: ApiKeyLimits;
   errors?: Record<string, string>;
   created?: { name: string; token: string };
-  reauth?: boolean;
+  reauth?: { hasPasskeys: boolean };
 }): JSX.Element {
   return (
     <AdminLayout ctx={p.ctx} title="API keys" scripts={["passkey.js"]}>
@@ -38,7 +38,7 @@ export function ApiKeyForm(p: {
   errors?: Record<string, string>;
   created?: { name: string; token: string };
   /** The server wants a fresh passkey check before it creates the key. */
-  reauth?: boolean;
+  reauth?: { hasPasskeys: boolean };
 }): JSX.Element {
   const e = p.errors ?? {};
   return (
@@ -64,9 +64,17 @@ export function ApiKeyForm(p: {
           <div class="grow">
             <p class="reauth-title" id="reauth-title"><strong>Confirm it's you</strong></p>
             <p class="small">A new API key acts as you, so it needs a fresh check with one of your passkeys.</p>
-            <p class="small muted">Your entries below are kept; the key is created as soon as your passkey confirms.</p>
-            <div id="passkey-error" class="alert alert-error" role="alert" hidden></div>
-            <button type="button" class="btn" data-passkey-reauth data-resubmit="api-key-form">Confirm with passkey</button>
+            {p.reauth.hasPasskeys ? (
+              <>
+                <p class="small muted">Your entries below are kept; the key is created as soon as your passkey confirms.</p>
+                <div id="passkey-error" class="alert alert-error" role="alert" hidden></div>
+                <button type="button" class="btn" data-passkey-reauth data-resubmit="api-key-form">Confirm with passkey</button>
+              </>
+            ) : (
+              <p class="small">
+                <strong>You have no passkey yet.</strong> <a href="/settings/account">Add one on your account page</a>, then create the key.
+              </p>
+            )}
           </div>
         </div>
       ) : (
