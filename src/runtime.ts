@@ -20,6 +20,7 @@ import { systemClock, type Clock } from "./lib/clock.ts";
 import type { Log } from "./lib/log.ts";
 import { cryptoRandom, type Random } from "./lib/random.ts";
 import { resealToCurrentFormat } from "./backup/key-rotation.ts";
+import { KDF_RECORD } from "./db/sealed-values.ts";
 import { classifyMasterKey, createSealedBox, DecryptionError, newKdfParams, parseKdfParams, serializeKdfParams, type KdfParams, type SealedBox } from "./lib/sealed-box.ts";
 
 export class StartupError extends Error {
@@ -58,8 +59,7 @@ export function resolveEncryptionKey(config: Config, log: Log, random: Random, o
 }
 
 const KEY_CHECK = "encryption_key_check";
-/** kv key of the slow-KDF record (algorithm, parameters, salt) for passphrase keys. */
-export const KDF_RECORD = "encryption_kdf";
+export { KDF_RECORD };
 
 /** The database's KDF record, or null. A malformed record stops the start (nothing is changed). */
 export function readKdfRecord(db: Database): KdfParams | null {

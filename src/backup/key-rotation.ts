@@ -9,10 +9,9 @@
  */
 import type { Database } from "bun:sqlite";
 import { deleteKv, setKv } from "../db/kv.ts";
-import { listSealedValues, SEALED_COLUMNS, tableExists, updateSealedValue } from "../db/sealed-values.ts";
+import { KDF_RECORD, listSealedValues, SEALED_COLUMNS, tableExists, updateSealedValue } from "../db/sealed-values.ts";
 import { DecryptionError, serializeKdfParams, type SealedBox } from "../lib/sealed-box.ts";
 
-const KDF_RECORD = "encryption_kdf";
 
 export interface RotationResult {
   /** Re-sealed values per table. */

@@ -3,6 +3,7 @@
  * server writes), and read-only inspection of a backup file before it is restored.
  */
 import { Database } from "bun:sqlite";
+import { KDF_RECORD } from "./sealed-values.ts";
 
 /** Writes a consistent, compacted copy of `db` to `file` (which must not exist), in rollback-journal mode. */
 export function vacuumInto(db: Database, file: string): void {
@@ -34,7 +35,7 @@ export function inspectBackupFile(file: string): BackupFacts {
     const schemaVersion = db.query<{ user_version: number }, []>("PRAGMA user_version").get()!.user_version;
     const hasTable = (name: string) => db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== null;
     const keyCheck = hasTable("kv") ? (db.query<{ value: string }, []>("SELECT value FROM kv WHERE key = 'encryption_key_check'").get()?.value ?? null) : null;
-    const kdfRecord = hasTable("kv") ? (db.query<{ value: string }, []>("SELECT value FROM kv WHERE key = 'encryption_kdf'").get()?.value ?? null) : null;
+    const kdfRecord = hasTable("kv") ? (db.query<{ value: string }, [string]>("SELECT value FROM kv WHERE key = ?").get(KDF_RECORD)?.value ?? null) : null;
     const users = hasTable("users") ? db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM users").get()!.n : 0;
     return { integrity, schemaVersion, keyCheck, kdfRecord, users };
   } finally {

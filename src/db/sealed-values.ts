@@ -5,6 +5,9 @@
  */
 import type { Database } from "bun:sqlite";
 
+/** kv row holding the slow-KDF record (algorithm, parameters, salt) of a passphrase ENCRYPTION_KEY; plain, not secret. */
+export const KDF_RECORD = "encryption_kdf";
+
 export interface SealedColumn {
   table: string;
   keyColumn: string;
