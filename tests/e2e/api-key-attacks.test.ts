@@ -333,6 +333,25 @@ describe("lifetime cap", () => {
     expect((await createKey(c, { name: "a month", expiresAt: inDays(deps, 30) })).status).toBe(201);
   });
 
+  test.each([1, 2, 90, 365, 3650])("with a cap of %i days the page's default expiry and its max date are accepted", async (cap) => {
+    const { app, deps, authr } = await setUp();
+    updateAppConfig(deps.db, { apiKeyMaxLifetimeDays: cap }, nowSeconds(deps.clock));
+    const c = await passkeyLogin(app, deps, authr);
+    const html = await (await c.get("/settings/admin/api-keys")).text();
+    const input = /<input[^>]*name="expiresAt"[^>]*>/.exec(html)![0];
+    const value = /value="([^"]+)"/.exec(input)![1]!;
+    const max = /max="([^"]+)"/.exec(input)![1]!;
+    for (const date of [value, max]) {
+      const res = await c.request("/settings/admin/api-keys", {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", "hx-request": "true" },
+        body: new URLSearchParams({ _csrf: c.csrfToken, name: `key ${date}`, expiresAt: date }).toString(),
+      });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toMatch(/<code class="secret">[A-Za-z0-9]{32}</);
+    }
+  });
+
   test("UI_CONFIG_DISABLED: API_KEY_MAX_LIFETIME_DAYS from the environment", async () => {
     const { app, deps, authr } = await setUp({ UI_CONFIG_DISABLED: "true", API_KEY_MAX_LIFETIME_DAYS: "7" });
     const c = await passkeyLogin(app, deps, authr);

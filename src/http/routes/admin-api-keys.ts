@@ -38,7 +38,7 @@ export function adminApiKeyRoutes(web: WebDeps) {
   const now = () => nowSeconds(web.clock);
   const day = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 10);
   const maxDays = () => apiKeyMaxLifetimeDays(web);
-  const defaultForm = (): ApiKeyFormValues => ({ name: "", description: "", expiresAt: day(now() + Math.min(90, maxDays() - 1) * 86400) });
+  const defaultForm = (): ApiKeyFormValues => ({ name: "", description: "", expiresAt: day(now() + Math.min(90, maxDays()) * 86400) });
   const limits = () => ({ maxDays: maxDays(), minDate: day(now() + 86400), maxDate: day(now() + maxDays() * 86400) });
   const str = (v: unknown) => (typeof v === "string" ? v : "");
   const groups = () => listAllUserGroups(web.db).map((g) => ({ id: g.id, friendlyName: g.friendly_name }));
