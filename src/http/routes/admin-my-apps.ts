@@ -12,6 +12,7 @@ import { recordAuditEvent } from "../../audit/audit-log.ts";
 import { AppError } from "../../errors.ts";
 import { listAuthorizedClients, revokeAuthorizedClient } from "../../oidc/authorized-clients.ts";
 import { isUserAllowedForClient, listClients } from "../../oidc/clients.ts";
+import { httpUrlProblem } from "../../oidc/redirect-uri.ts";
 import { AuthorizedAppsSection, MyAppsPage } from "../../../templates/pages/apps/my-apps.tsx";
 import { authenticateApiRequest, requireAdminApi, requireUserPage } from "../admin-auth.ts";
 import { afterChange, fragment, pageCtx } from "../admin-pages.ts";
@@ -19,11 +20,19 @@ import { auditOrigin } from "../request-context.ts";
 import { htmlResponse, jsonResponse } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
 
+/**
+ * A launch URL stored before today's rules (or imported) is offered as a link only when it still
+ * passes them: never a javascript: link, never a value the page cannot parse.
+ */
+function linkableLaunchUrl(url: string | null): string | null {
+  return url !== null && httpUrlProblem(url) === null ? url : null;
+}
+
 export function launchableApps(db: Database, userId: string) {
   return listClients(db)
     .filter((c) => isUserAllowedForClient(db, c, userId))
     .sort((a, b) => a.name.localeCompare(b.name, undefined, { sensitivity: "base" }))
-    .map((c) => ({ id: c.id, name: c.name, description: c.description, launchUrl: c.launchUrl, hasLogo: c.hasLogo }));
+    .map((c) => ({ id: c.id, name: c.name, description: c.description, launchUrl: linkableLaunchUrl(c.launchUrl), hasLogo: c.hasLogo }));
 }
 
 function authorizedApps(db: Database, userId: string) {

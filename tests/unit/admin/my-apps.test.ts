@@ -47,4 +47,26 @@ describe("My apps", () => {
     expect((await json(app, apiReq(deps, f.member.key, "DELETE", `/api/oidc/users/me/authorized-clients/${forgejo.id}`))).status).toBe(404);
     expect((await app.handle(req(deps, "/settings/apps"))).status).toBe(303);
   });
+
+  test.each([
+    "javascript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "not a url",
+    "https://*.example.com/",
+    "https://app.example.com:443/",
+    "https://user:pw@app.example.com/",
+    "//evil.example",
+  ])("a stored launch URL that today's rules refuse (%p) is no link and breaks nothing", async (legacy) => {
+    const c = createClient(deps, { name: "Legacy app", callbackUrls: ["https://legacy.example.com/cb"], unrestricted: true }).client;
+    // As an older version or an import could have stored it: straight into the row.
+    deps.db.query("UPDATE oidc_clients SET launch_url = ? WHERE id = ?").run(legacy, c.id);
+    const page = await app.handle(pageReq(deps, f.member, "GET", "/settings/apps"));
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain("Legacy app");
+    expect(html).not.toContain("href=\"" + legacy);
+    expect(html).toContain("Opens from the app itself");
+    const apps = await json(app, apiReq(deps, f.member.key, "GET", "/api/oidc/users/me/clients"));
+    expect(apps.body.data.find((a: any) => a.id === c.id).launchUrl).toBeNull();
+  });
 });
