@@ -15,6 +15,7 @@ import type { SealedBox } from "../lib/sealed-box.ts";
 import { APP_CONFIG_DEFINITIONS, readAppConfig, type AppConfig, type AppConfigKey } from "./app-config.ts";
 import { checkGroupIds } from "./user-groups.ts";
 import { claimList, FieldErrors, isRecord } from "./validation.ts";
+import { ownValue } from "../lib/own.ts";
 
 /** Keys anyone may read (GET /api/application-configuration), as in Pocket ID. */
 export const PUBLIC_CONFIG_KEYS = new Set<string>(["appName", "homePageUrl", "accentColor", "disableAnimations", "allowOwnAccountEdit", "allowUserSignups", "requireUserEmail", "emailOneTimeAccessAsUnauthenticatedEnabled", "emailOneTimeAccessAsAdminEnabled", "emailVerificationEnabled"]);
@@ -71,7 +72,7 @@ export function updateAppConfigFromInput(deps: { db: Database; clock: Clock; uiC
   const reset: AppConfigKey[] = [];
   const changed: AppConfigKey[] = [];
   for (const [key, raw] of Object.entries(input)) {
-    const d = (APP_CONFIG_DEFINITIONS as Record<string, { kind: string; default: unknown; sensitive?: boolean; validate?: (v: never) => string | null }>)[key];
+    const d = ownValue(APP_CONFIG_DEFINITIONS as Record<string, { kind: string; default: unknown; sensitive?: boolean; validate?: (v: never) => string | null }>, key);
     if (!d) continue;
     const k = key as AppConfigKey;
     if (d.sensitive && raw === SENSITIVE_PLACEHOLDER) continue;

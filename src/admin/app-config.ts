@@ -7,6 +7,7 @@
 import type { Database } from "bun:sqlite";
 import { listAppConfigRows, upsertAppConfigRows } from "../db/app-config.ts";
 import { LDAP_CONFIG_DEFINITIONS } from "../ldap/ldap-config.ts";
+import { ownValue } from "../lib/own.ts";
 
 type Kind = "string" | "int" | "bool" | "json";
 
@@ -121,7 +122,7 @@ export function updateAppConfig(db: Database, values: Partial<Record<AppConfigKe
   const rows: { key: string; value: string }[] = [];
   const problems: string[] = [];
   for (const [key, value] of Object.entries(values) as [AppConfigKey, unknown][]) {
-    const d = APP_CONFIG_DEFINITIONS[key] as Definition<unknown> | undefined;
+    const d = ownValue(APP_CONFIG_DEFINITIONS as Record<string, Definition<unknown>>, key);
     if (!d) {
       problems.push(`${key} is not a configuration key`);
       continue;

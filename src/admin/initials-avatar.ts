@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { encodePng } from "../lib/png.ts";
+import { ownValue } from "../lib/own.ts";
 
 // 5×7 glyphs, one string per row, "#" = ink.
 const FONT: Record<string, string[]> = {
@@ -72,7 +73,7 @@ export function renderInitialsAvatar(initials: string, seed: string, size = 128)
   const colour = PALETTE[createHash("sha256").update(seed).digest()[0]! % PALETTE.length]!;
   const px = new Uint8Array(size * size * 3);
   for (let i = 0; i < size * size; i++) px.set(colour, i * 3);
-  const glyphs = [...initials.slice(0, 2)].map((c) => FONT[c] ?? FONT["?"]!);
+  const glyphs = [...initials.slice(0, 2)].map((c) => ownValue(FONT, c) ?? FONT["?"]!);
   const scale = Math.floor(size / (glyphs.length === 1 ? 12 : 18));
   const gap = scale;
   const width = glyphs.length * 5 * scale + (glyphs.length - 1) * gap;

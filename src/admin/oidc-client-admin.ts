@@ -8,7 +8,7 @@ import type { Database } from "bun:sqlite";
 import { listAllUserGroups } from "../db/user-groups.ts";
 import { AppError } from "../errors.ts";
 import { listClients, type ClientInput, type OidcClient } from "../oidc/clients.ts";
-import { isoTime, toPage, type ListQuery, type Page } from "./pagination.ts";
+import { checkSortColumn, isoTime, toPage, type ListQuery, type Page } from "./pagination.ts";
 import { isRecord } from "./validation.ts";
 
 const pickList = (v: unknown): unknown => (v === undefined ? undefined : Array.isArray(v) ? v : typeof v === "string" ? [v] : v);
@@ -110,7 +110,11 @@ export function clientDto(db: Database, c: OidcClient) {
   };
 }
 
+/** The `sort[column]` values the client list accepts. */
+export const CLIENT_SORT_COLUMNS: readonly string[] = ["name", "createdAt"];
+
 export function listClientsPage(db: Database, q: ListQuery): Page<ReturnType<typeof clientDto>> {
+  checkSortColumn(q, CLIENT_SORT_COLUMNS);
   const needle = q.search.toLowerCase();
   let all = listClients(db).filter((c) => !needle || c.name.toLowerCase().includes(needle) || c.id.toLowerCase().includes(needle));
   all = all.sort((a, b) => (q.sort === "createdAt" ? a.createdAt - b.createdAt : a.name.localeCompare(b.name, undefined, { sensitivity: "base" })));

@@ -2,8 +2,12 @@
  * Pocket ID's list query and page shape:
  * `?pagination[page]=1&pagination[limit]=20&sort[column]=name&sort[direction]=asc&search=…`
  * → `{ data: [...], pagination: { totalPages, totalItems, currentPage, itemsPerPage } }`.
- * Out-of-range values are clamped rather than refused (a list is never an error).
+ * Out-of-range page numbers and limits are clamped rather than refused; an unknown sort column or
+ * direction is a 400 naming the accepted values (checkSortColumn, by each list with its own columns),
+ * never a lookup of the request's string in an object (`constructor`, `__proto__` are not columns).
  */
+import { AppError } from "../errors.ts";
+
 export interface ListQuery {
   page: number;
   limit: number;
@@ -32,8 +36,17 @@ export function parseListQuery(query: Record<string, unknown>, defaultLimit = 20
   const limitRaw = Number(pick(query, "pagination[limit]", "limit") ?? defaultLimit);
   const page = Number.isInteger(pageRaw) && pageRaw >= 1 ? Math.min(pageRaw, 1_000_000) : 1;
   const limit = Number.isInteger(limitRaw) && limitRaw >= 1 ? Math.min(limitRaw, 100) : defaultLimit;
-  const direction = pick(query, "sort[direction]", "direction")?.toLowerCase() === "desc" ? "desc" : "asc";
+  const directionRaw = pick(query, "sort[direction]", "direction")?.toLowerCase() ?? "asc";
+  if (directionRaw !== "asc" && directionRaw !== "desc") throw AppError.badRequest(`sort[direction] must be "asc" or "desc".`);
+  const direction = directionRaw;
   return { page, limit, offset: (page - 1) * limit, search: (pick(query, "search", "q") ?? "").slice(0, 100), sort: pick(query, "sort[column]", "sort"), direction };
+}
+
+/** Refuses a sort column the list does not have (400 naming the ones it has); absent is the list's default. */
+export function checkSortColumn(q: ListQuery, columns: readonly string[]): void {
+  if (q.sort !== undefined && !columns.includes(q.sort)) {
+    throw AppError.badRequest(`sort[column] must be one of: ${columns.join(", ")}.`);
+  }
 }
 
 export function toPage<T>(data: T[], total: number, q: ListQuery): Page<T> {

@@ -17,6 +17,7 @@ import {
   listCredentialsOfUser,
   searchUsers,
   updateUserRow,
+  USER_SORT_COLUMNS,
 } from "../db/user-admin.ts";
 import { listAllUserGroups, listGroupsOfUser, replaceUserGroupsOfUser } from "../db/user-groups.ts";
 import { findUserById, type UserRow } from "../db/users.ts";
@@ -27,7 +28,7 @@ import { nowSeconds, type Clock } from "../lib/clock.ts";
 import type { Random } from "../lib/random.ts";
 import { STATIC_API_KEY_USER_ID } from "./api-keys.ts";
 import { getCustomClaims, type CustomClaim } from "./custom-claims.ts";
-import { isoTime, toPage, type ListQuery, type Page } from "./pagination.ts";
+import { checkSortColumn, isoTime, toPage, type ListQuery, type Page } from "./pagination.ts";
 import { checkGroupIds } from "./user-groups.ts";
 import { bool, FieldErrors, isRecord, str, strList } from "./validation.ts";
 import type { Config } from "../config.ts";
@@ -71,6 +72,7 @@ export function toUserDto(db: Database, row: UserRow): UserDto {
 }
 
 export function listUsers(db: Database, q: ListQuery): Page<UserDto> {
+  checkSortColumn(q, USER_SORT_COLUMNS);
   const { rows, total } = searchUsers(db, { search: q.search, limit: q.limit, offset: q.offset, sort: q.sort, direction: q.direction });
   return toPage(rows.map((r) => toUserDto(db, r)), total, q);
 }

@@ -16,13 +16,14 @@ import {
   searchUserGroups,
   updateUserGroupRow,
   type UserGroupRow,
+  GROUP_SORT_COLUMNS,
 } from "../db/user-groups.ts";
 import { findUserById } from "../db/users.ts";
 import { AppError } from "../errors.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { randomUuid, type Random } from "../lib/random.ts";
 import { getCustomClaims, type CustomClaim } from "./custom-claims.ts";
-import { isoTime, toPage, type ListQuery, type Page } from "./pagination.ts";
+import { checkSortColumn, isoTime, toPage, type ListQuery, type Page } from "./pagination.ts";
 import { FieldErrors, isRecord, str, strList } from "./validation.ts";
 
 type Deps = { db: Database; clock: Clock; random: Random };
@@ -94,6 +95,7 @@ export function deleteUserGroup(db: Database, id: string): UserGroupRow {
 }
 
 export function listUserGroups(db: Database, q: ListQuery): Page<UserGroupDto & { userCount: number }> {
+  checkSortColumn(q, GROUP_SORT_COLUMNS);
   const { rows, total } = searchUserGroups(db, { search: q.search, limit: q.limit, offset: q.offset, sort: q.sort, direction: q.direction });
   return toPage(rows.map((r) => ({ ...toUserGroupDto(db, r), userCount: r.user_count })), total, q);
 }

@@ -7,7 +7,7 @@ import { AppError } from "../errors.ts";
 export class FieldErrors {
   readonly fields: Record<string, string> = {};
   add(field: string, message: string): void {
-    if (!(field in this.fields)) this.fields[field] = message;
+    if (!Object.hasOwn(this.fields, field)) this.fields[field] = message;
   }
   get empty(): boolean {
     return Object.keys(this.fields).length === 0;
@@ -133,6 +133,8 @@ export function claimList(errors: FieldErrors, raw: unknown, field = "customClai
     const value = String(c.value);
     if (key === "" && value.trim() === "") return; // an empty form row
     if (!/^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/.test(key)) errors.add(`${field}[${i}].key`, "must start with a letter or _ and use letters, digits, _ . : - (max 64)");
+    // A JSON member named __proto__ is read back by JavaScript clients (and our own claim building) as the object's prototype.
+    else if (key === "__proto__") errors.add(`${field}[${i}].key`, `"__proto__" cannot be a claim name`);
     else if (RESERVED_CLAIMS.has(key)) errors.add(`${field}[${i}].key`, `"${key}" is a standard claim and cannot be overridden`);
     else if (seen.has(key)) errors.add(`${field}[${i}].key`, `"${key}" appears twice`);
     else if (value.length > 1000) errors.add(`${field}[${i}].value`, "must be at most 1000 characters");

@@ -2,6 +2,8 @@
  * Audit events in plain words for the activity pages and the CSV export. The stored event names stay
  * Pocket ID's (SIGN_IN, PASSKEY_ADDED, …); this is only their reading.
  */
+import { ownValue } from "../lib/own.ts";
+
 export interface EventDescription {
   title: string;
   /** Extra facts from the event data (passkey name, client, reason, what changed); never secrets. */
@@ -105,15 +107,15 @@ function describeChanges(changes: unknown): string | null {
 }
 
 export function describeEvent(event: string, data: Record<string, unknown>): EventDescription {
-  const tone = TONES[event] ?? "neutral";
+  const tone = ownValue(TONES, event) ?? "neutral";
   if (event === "ADMIN_CHANGE") {
-    const entity = ENTITY_NAMES[String(data.entity)] ?? humanise(String(data.entity ?? "item"));
-    const action = ACTION_NAMES[String(data.action)] ?? humanise(String(data.action ?? "changed"));
+    const entity = ownValue(ENTITY_NAMES, String(data.entity)) ?? humanise(String(data.entity ?? "item"));
+    const action = ownValue(ACTION_NAMES, String(data.action)) ?? humanise(String(data.action ?? "changed"));
     const title = `${action} ${entity}${data.action === "revoke_all" ? "s" : ""}`;
     const details = [str(data.name), describeChanges(data.changes), data.via === "api_key" ? "via API key" : null, str(data.actor)].filter(Boolean);
     return { title, detail: details.length ? details.join(" · ") : null, tone };
   }
-  const title = EVENT_TITLES[event] ?? humanise(event.toLowerCase()).replace(/^./, (c) => c.toUpperCase());
+  const title = ownValue(EVENT_TITLES, event) ?? humanise(event.toLowerCase()).replace(/^./, (c) => c.toUpperCase());
   const facts: (string | null)[] = [];
   const client = str(data.clientName) ?? str(data.clientId);
   if (client) facts.push(client);

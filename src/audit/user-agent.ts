@@ -3,6 +3,7 @@
  * same). Deliberately small: the common browsers and systems, then honest fallbacks. Order matters:
  * Edge and Opera also say "Chrome", Chrome also says "Safari", iOS browsers all say "Safari".
  */
+import { ownValue } from "../lib/own.ts";
 const BROWSERS: [RegExp, string][] = [
   [/\bEdg(?:e|A|iOS)?\/(\d+)/, "Edge"],
   [/\b(?:OPR|Opera)\/(\d+)/, "Opera"],
@@ -31,7 +32,7 @@ function osOf(ua: string): string | null {
   if (/\bCrOS\b/.test(ua)) return "ChromeOS";
   if ((m = /\bWindows NT (\d+\.\d+)/.exec(ua))) {
     const names: Record<string, string> = { "10.0": "Windows", "6.3": "Windows 8.1", "6.2": "Windows 8", "6.1": "Windows 7" };
-    return names[m[1]!] ?? "Windows";
+    return ownValue(names, m[1]) ?? "Windows";
   }
   if (/\bWindows\b/.test(ua)) return "Windows";
   if (/\bMac OS X\b|\bMacintosh\b/.test(ua)) return "macOS";

@@ -1,9 +1,10 @@
 /** Queries behind the admin user list and edits (users.ts keeps the lookups every area needs). */
 import type { Database } from "bun:sqlite";
+import { ownValue } from "../lib/own.ts";
 import type { UserRow } from "./users.ts";
 
 /** Sortable columns → ORDER BY expression; each has an index in that order (0001, 0009). */
-const USER_SORT: Record<string, string> = {
+const USER_SORT: Readonly<Record<string, string>> = {
   username: "username COLLATE NOCASE",
   email: "email COLLATE NOCASE",
   firstName: "first_name COLLATE NOCASE",
@@ -12,6 +13,8 @@ const USER_SORT: Record<string, string> = {
   isAdmin: "is_admin",
   createdAt: "created_at",
 };
+/** The `sort[column]` values searchUsers accepts (the admin layer refuses others with a 400). */
+export const USER_SORT_COLUMNS: readonly string[] = Object.keys(USER_SORT);
 
 /** Above this many matches a search reports a lower bound (counting further costs a scan of them all). */
 export const USER_COUNT_BOUND = 10_000;
@@ -51,7 +54,7 @@ export function searchUsers(
     where = matching(!more);
   }
   const dir = opts.direction === "desc" ? "DESC" : "ASC";
-  const order = `${USER_SORT[opts.sort ?? ""] ?? USER_SORT.username} ${dir}, rowid ${dir}`;
+  const order = `${ownValue(USER_SORT, opts.sort) ?? USER_SORT.username} ${dir}, rowid ${dir}`;
   const rows = db
     .query<UserRow, [string, number, number]>(
       `SELECT * FROM users WHERE rowid IN (SELECT rowid FROM users ${where} ORDER BY ${order} LIMIT ?2 OFFSET ?3) ORDER BY ${order}`,

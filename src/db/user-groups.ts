@@ -1,4 +1,5 @@
 import type { Database } from "bun:sqlite";
+import { ownValue } from "../lib/own.ts";
 
 export type UserGroupRow = {
   id: string;
@@ -34,7 +35,9 @@ export function deleteUserGroupRow(db: Database, id: string): UserGroupRow | nul
   return db.query<UserGroupRow, [string]>("DELETE FROM user_groups WHERE id = ? RETURNING *").get(id) ?? null;
 }
 
-const GROUP_SORT: Record<string, string> = { name: "g.name", friendlyName: "g.friendly_name", createdAt: "g.created_at", userCount: "user_count" };
+const GROUP_SORT: Readonly<Record<string, string>> = { name: "g.name", friendlyName: "g.friendly_name", createdAt: "g.created_at", userCount: "user_count" };
+/** The `sort[column]` values searchUserGroups accepts (the admin layer refuses others with a 400). */
+export const GROUP_SORT_COLUMNS: readonly string[] = Object.keys(GROUP_SORT);
 
 export function searchUserGroups(
   db: Database,
@@ -42,7 +45,7 @@ export function searchUserGroups(
 ): { rows: UserGroupWithCountRow[]; total: number } {
   const like = `%${opts.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const where = "WHERE g.name LIKE ?1 ESCAPE '\\' OR g.friendly_name LIKE ?1 ESCAPE '\\'";
-  const column = GROUP_SORT[opts.sort ?? ""] ?? "g.friendly_name";
+  const column = ownValue(GROUP_SORT, opts.sort) ?? "g.friendly_name";
   const dir = opts.direction === "desc" ? "DESC" : "ASC";
   const rows = db
     .query<UserGroupWithCountRow, [string, number, number]>(

@@ -24,7 +24,8 @@ export function buildUserClaims(db: Database, issuer: string, user: UserRow, sco
   const claims: Record<string, unknown> = {};
   if (scopes.includes("profile")) {
     for (const c of listCustomClaimsOfUser(db, user.id)) {
-      if (RESERVED_CLAIMS.has(c.key)) continue;
+      // `claims["__proto__"] = v` would set the prototype, not a claim (stored before validation refused it).
+      if (RESERVED_CLAIMS.has(c.key) || c.key === "__proto__") continue;
       let value: unknown = c.value;
       try {
         value = JSON.parse(c.value);

@@ -351,6 +351,39 @@ describe("fuzz: every route answers bad input with a clear 4xx", () => {
     }
   });
 
+  test("prototype names in every parameter of every route answer below 500 (issue 17, finding 7)", async () => {
+    // A request string used as a key into an object literal finds Object.prototype's members.
+    const names = ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf", "isPrototypeOf", "propertyIsEnumerable", "toLocaleString", "__defineGetter__", "prototype"];
+    const listParams = ["sort[column]", "sort[direction]", "filters[event]", "filters[userId]", "filters[clientName]", "filters[ipAddress]", "pagination[page]", "pagination[limit]", "light", "event", "user", "client", "ip", "from", "to"];
+    const routes = app.routes.filter((r) => r.method !== "OPTIONS");
+    const failures: string[] = [];
+    const check = async (request: Request, what: string) => {
+      const res = await send(request);
+      if (res.status >= 500) failures.push(`${request.method} ${request.url.slice(0, 160)} (${what}): ${res.status}`);
+    };
+    for (const route of routes) {
+      const who = makeActor(route.path.startsWith("/api/") ? "apiKey" : "admin");
+      const h: HeaderValues = { authorization: undefined, accept: "", htmx: false, wrongCsrf: false, forwardedFor: undefined };
+      for (const name of names) {
+        const fields: [string, unknown][] = [...FIELD_NAMES, ...listParams].map((k) => [k, name]);
+        // Everything at once: path parameters, every query parameter, and the value as a body key.
+        const query = fields.map(([k]) => `${encodeURIComponent(k)}=${encodeURIComponent(name)}`).join("&");
+        const form: BodyKind = { kind: "form", fields: [...fields, [name, name]] };
+        const jsonBody: BodyKind = { kind: "json", value: JSON.parse(`{${JSON.stringify(name)}: ${JSON.stringify(name)}, ${fields.map(([k]) => `${JSON.stringify(k)}: ${JSON.stringify(name)}`).join(", ")}}`) };
+        await check(buildRequest(route, [name], query, jsonBody, who, h), `${name}: everywhere, JSON`);
+        await check(buildRequest(route, [name], query, form, who, h), `${name}: everywhere, form`);
+        // One parameter at a time, so an early 400 on one does not hide a lookup behind it.
+        if (route.method === "GET") {
+          for (const k of listParams) await check(buildRequest(route, ["x"], `${encodeURIComponent(k)}=${encodeURIComponent(name)}`, { kind: "none" }, who, h), `${name} as ${k}`);
+        } else {
+          await check(buildRequest(route, ["x"], "", { kind: "json", value: JSON.parse(`{${JSON.stringify(name)}: {}}`) }, who, h), `${name} as a JSON key`);
+          await check(buildRequest(route, ["x"], "", { kind: "json", value: [{ key: name, value: name }] }, who, h), `${name} as a claim key`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  }, 240_000);
+
   test("oversized and odd headers get an answer below 500", async () => {
     const who = makeActor("admin");
     const cases: Record<string, string>[] = [

@@ -18,6 +18,7 @@ import { sessionOrLogin } from "../browser-session.ts";
 import { buildPageContext } from "../page-context.ts";
 import { htmlResponse, isHtmx, jsonResponse } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
+import { ownValue } from "../../lib/own.ts";
 
 function pageJson(p: AuditPage) {
   return {
@@ -38,7 +39,7 @@ export function auditLogRoutes(web: WebDeps) {
     const clients = listAuditClientNames(web.db, FILTER_OPTION_LIMIT + 1);
     return {
       users: users.length > FILTER_OPTION_LIMIT ? null : users,
-      events: [...names].sort().map((e) => ({ value: e, label: EVENT_TITLES[e] ?? e })),
+      events: [...names].sort().map((e) => ({ value: e, label: ownValue(EVENT_TITLES, e) ?? e })),
       clients: clients.length > FILTER_OPTION_LIMIT ? null : clients,
     };
   };
