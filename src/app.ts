@@ -1,7 +1,7 @@
 /**
  * createApp(deps): mounts plugins and route modules; no logic.
  * The returned `handle` wraps Elysia with what must hold for every request: request id, client IP,
- * CSRF verification, security headers, queued cookies, the access log, and the one error mapper.
+ * CSRF verification, security headers, queued cookies, the access log (redacted), and the one error mapper.
  */
 import { Elysia } from "elysia";
 import type { Deps } from "./deps.ts";
@@ -25,6 +25,7 @@ import { oidcRoutes } from "./http/routes/oidc.ts";
 import { webauthnApiRoutes } from "./http/routes/webauthn-api.ts";
 import type { WebDeps } from "./http/web-deps.ts";
 import { randomToken } from "./lib/random.ts";
+import { redactRequestTarget } from "./lib/redact.ts";
 
 export interface App {
   /** Handles one request. `socketIp` is the TCP peer address (absent in in-process tests). */
@@ -98,7 +99,8 @@ export async function createApp(deps: Deps): Promise<App> {
       deps.log.info("request", {
         id: meta.id,
         method: request.method,
-        path: url.pathname,
+        // Secret path segments and query values never reach the log (src/lib/redact.ts).
+        ...redactRequestTarget(url),
         status: response.status,
         ms: Math.round((performance.now() - meta.startedAt) * 10) / 10,
         ip: meta.ip ?? "-",

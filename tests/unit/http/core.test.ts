@@ -72,7 +72,7 @@ describe("security headers", () => {
 });
 
 describe("access log", () => {
-  test("one line per request with id, method, path, status, time and client IP; not for /healthz or /static", async () => {
+  test("one line per request with id, method, path, redacted query, status, time and client IP; not for /healthz or /static", async () => {
     const { app, deps } = await setup();
     const lines: { msg: string; fields?: Record<string, unknown> }[] = [];
     deps.log = { ...deps.log, info: (msg, fields) => void lines.push({ msg, fields }) };
@@ -82,7 +82,8 @@ describe("access log", () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]!.msg).toBe("request");
     const f = lines[0]!.fields!;
-    expect(f).toEqual({ id: res.headers.get("x-request-id"), method: "GET", path: "/no-such-page", status: 404, ms: f.ms, ip: "192.0.2.10" });
+    // The query is logged with secret values withheld (src/lib/redact.ts; tests/unit/http/log-redaction.test.ts).
+    expect(f).toEqual({ id: res.headers.get("x-request-id"), method: "GET", path: "/no-such-page", query: "secret=REDACTED", status: 404, ms: f.ms, ip: "192.0.2.10" });
     expect(typeof f.ms).toBe("number");
   });
 });

@@ -1,0 +1,145 @@
+/**
+ * What a log line may say about a request URL (issue 17, finding 8: login codes were logged in clear).
+ * - Paths: below each declared secret route (/lc/<code>, /st/<token>, …) every segment is replaced by
+ *   REDACTED. Segments are compared percent-decoded and case-insensitively, ignoring empty segments,
+ *   so `//LC/%63ode` is recognised as well.
+ * - Query: names and values are kept, except the values of secret parameters (codes, tokens, secrets,
+ *   verifiers, assertions, hints that name a person, request objects), which become REDACTED. A
+ *   parameter that carries another URL (redirect, redirect_uri, …) has that URL redacted by the same
+ *   rules, since `/login?redirect=/device?code=…` nests one. `state`, `client_id`, `scope` stay readable.
+ * - Free text (messages, error strings): redactText applies the path rules and the parameter rules to
+ *   anything that looks like a path or `name=value`, as a net under the structured redaction.
+ * The lists are declarations: a new route or parameter that carries a secret is added here.
+ */
+
+export const REDACTED = "REDACTED";
+
+/** Routes whose trailing segments are secrets (one-time login codes, sign-up tokens, Pocket ID's exchange path). */
+export const SECRET_PATH_PREFIXES: readonly (readonly string[])[] = [
+  ["lc"],
+  ["st"],
+  ["api", "one-time-access-token"],
+  ["login", "code"],
+];
+
+/** Query/body parameters whose values are secrets or personal data. Matched case-insensitively. */
+export const SECRET_PARAMS: ReadonlySet<string> = new Set([
+  "code",
+  "token",
+  "access_token",
+  "refresh_token",
+  "id_token",
+  "id_token_hint",
+  "logout_token",
+  "device_code",
+  "user_code",
+  "login_code",
+  "client_secret",
+  "client_assertion",
+  "code_verifier",
+  "request",
+  "request_uri",
+  "login_hint",
+  "api_key",
+  "apikey",
+  "x-api-key",
+  "password",
+  "otp",
+  "secret",
+  "signature",
+  "key",
+]);
+
+/** Any parameter name with one of these words is treated as secret too (a new `*_token` is covered). */
+const SECRET_NAME_PATTERN = /(token|secret|password|passwd|verifier|assertion|api[_-]?key|otp)|(^|[_-])code$/i;
+
+/** Parameters whose value is itself a URL or path to redact. */
+export const URL_PARAMS: ReadonlySet<string> = new Set(["redirect", "redirect_uri", "post_logout_redirect_uri", "return_url", "return_to", "rd", "next", "url"]);
+
+const MAX_QUERY_LENGTH = 2048;
+
+export function isSecretParam(name: string): boolean {
+  const n = name.toLowerCase();
+  if (SECRET_PARAMS.has(n)) return true;
+  // Names that describe a secret rather than carry one (client_assertion_type, token_type_hint, code_challenge_method).
+  if (/_(type|type_hint|method|challenge)$/.test(n)) return false;
+  return SECRET_NAME_PATTERN.test(n);
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment).toLowerCase();
+  } catch {
+    return segment.toLowerCase();
+  }
+}
+
+/** The path with every segment below a secret route replaced by REDACTED. */
+export function redactPath(path: string): string {
+  const segments = path.split("/");
+  const meaningful = segments.map((s, i) => ({ s: decodeSegment(s), i })).filter((x) => x.s !== "");
+  for (const prefix of SECRET_PATH_PREFIXES) {
+    if (meaningful.length <= prefix.length) continue;
+    if (!prefix.every((p, k) => meaningful[k]!.s === p)) continue;
+    for (const { i } of meaningful.slice(prefix.length)) segments[i] = REDACTED;
+    return segments.join("/");
+  }
+  return path;
+}
+
+/** A query string (without `?`) with secret values replaced; nested URLs redacted too. */
+export function redactQuery(query: string, depth = 0): string {
+  if (!query) return "";
+  const out: string[] = [];
+  for (const part of query.split("&")) {
+    if (part === "") continue;
+    const eq = part.indexOf("=");
+    const rawName = eq < 0 ? part : part.slice(0, eq);
+    let name: string;
+    let value: string;
+    try {
+      name = decodeURIComponent(rawName.replace(/\+/g, " "));
+      value = eq < 0 ? "" : decodeURIComponent(part.slice(eq + 1).replace(/\+/g, " "));
+    } catch {
+      // Undecodable: keep nothing of the value; the name only if it is not itself odd.
+      out.push(`${encodeURIComponent(rawName.slice(0, 64))}=${REDACTED}`);
+      continue;
+    }
+    if (eq < 0) out.push(encodeURIComponent(name));
+    else if (isSecretParam(name)) out.push(`${encodeURIComponent(name)}=${REDACTED}`);
+    else if (URL_PARAMS.has(name.toLowerCase()) && depth < 3) out.push(`${encodeURIComponent(name)}=${encodeURIComponent(redactUrlText(value, depth + 1))}`);
+    else out.push(`${encodeURIComponent(name)}=${encodeURIComponent(value)}`);
+  }
+  const joined = out.join("&");
+  return joined.length > MAX_QUERY_LENGTH ? `${joined.slice(0, MAX_QUERY_LENGTH)}…` : joined;
+}
+
+/** A path, path?query or absolute URL, redacted. Anything unparseable is replaced whole. */
+export function redactUrlText(text: string, depth = 0): string {
+  const hash = text.indexOf("#");
+  const noFragment = hash < 0 ? text : text.slice(0, hash);
+  const q = noFragment.indexOf("?");
+  const head = q < 0 ? noFragment : noFragment.slice(0, q);
+  const query = q < 0 ? "" : noFragment.slice(q + 1);
+  // An absolute URL: redact only its path part.
+  const m = /^([a-z][a-z0-9+.-]*:\/\/[^/?#]*)(.*)$/i.exec(head);
+  const redactedHead = m ? `${m[1]}${redactPath(m[2]!)}` : redactPath(head);
+  // A fragment can carry tokens too (implicit-flow style); it is never needed in a log.
+  return `${redactedHead}${q < 0 ? "" : `?${redactQuery(query, depth)}`}${hash < 0 ? "" : `#${REDACTED}`}`;
+}
+
+/** The request target for the access log: the redacted path and, when present, the redacted query. */
+export function redactRequestTarget(url: URL): { path: string; query?: string } {
+  const query = url.search.length > 1 ? redactQuery(url.search.slice(1)) : "";
+  return query ? { path: redactPath(url.pathname), query } : { path: redactPath(url.pathname) };
+}
+
+const TEXT_PATH = /(\/+)(lc|st|api\/+one-time-access-token|login\/+code)\/+[^\s?#"'<>]+/gi;
+const TEXT_PARAM = /([?&;\s"']|^)([A-Za-z0-9_.-]+)=([^&\s#"'<>]*)/g;
+
+/** Free text (a message, an error string): secret paths and `name=value` pairs redacted. */
+export function redactText(text: string): string {
+  return text
+    .replace(TEXT_PATH, (_all, slash: string, route: string) => `${slash}${route}/${REDACTED}`)
+    .replace(TEXT_PARAM, (all, lead: string, name: string) => (isSecretParam(name) ? `${lead}${name}=${REDACTED}` : all));
+}
