@@ -90,7 +90,7 @@ export interface AuthorizationRequest {
   state: string | null;
   nonce: string | null;
   codeChallenge: string | null;
-  codeChallengeMethod: "S256" | "plain" | null;
+  codeChallengeMethod: "S256" | null;
   prompt: Set<Prompt>;
   maxAge: number | null;
   loginHint: string | null;
@@ -248,12 +248,15 @@ const checkPkce: RequestCheck = (ctx) => {
     ctx.request.codeChallengeMethod = null;
     return;
   }
-  // RFC 7636 4.3: the method defaults to plain.
-  const m = method ?? "plain";
-  if (m !== "S256" && m !== "plain") throw new ClientFacingError("invalid_request", "code_challenge_method must be S256 (or plain).");
+  // OAuth 2.1 (draft-ietf-oauth-v2-1 4.1.1) / RFC 9700 2.1.1: S256 only. RFC 7636 4.3 would default a
+  // missing method to plain, so a missing method is refused too rather than read as S256.
+  if (method === null) throw new ClientFacingError("invalid_request", "code_challenge_method is required and must be S256.");
+  if (method !== "S256") {
+    throw new ClientFacingError("invalid_request", `code_challenge_method must be S256${method === "plain" ? "; plain is not accepted" : ""}.`);
+  }
   if (!PKCE_CHALLENGE.test(challenge)) throw new ClientFacingError("invalid_request", "code_challenge must be 43–128 characters of A–Z a–z 0–9 - . _ ~.");
   ctx.request.codeChallenge = challenge;
-  ctx.request.codeChallengeMethod = m;
+  ctx.request.codeChallengeMethod = "S256";
 };
 
 const PROMPTS = new Set<Prompt>(["none", "login", "consent", "select_account"]);

@@ -49,7 +49,7 @@ export function discoveryDocument(issuer: string, signingAlg: string): Record<st
     introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_SIGNING_ALGS,
     revocation_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
     revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_SIGNING_ALGS,
-    code_challenge_methods_supported: ["S256", "plain"],
+    code_challenge_methods_supported: ["S256"],
     claims_supported: [
       "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr", "sid", "name", "given_name", "family_name",
       "preferred_username", "display_name", "picture", "email", "email_verified", "groups",

@@ -109,7 +109,9 @@ function verifyPkce(challenge: string | null, method: string | null, verifier: s
   }
   if (verifier === null) throw OAuthError.invalidGrant("code_verifier is required: the authorization request used PKCE.");
   if (!PKCE_VERIFIER.test(verifier)) throw OAuthError.invalidGrant("code_verifier must be 43–128 characters of A–Z a–z 0–9 - . _ ~.");
-  const computed = method === "S256" ? encodeBase64Url(sha256(verifier)) : verifier;
+  // Only S256 challenges are accepted at /authorize; a stored "plain" (a code issued before that rule) is refused.
+  if (method !== "S256") throw OAuthError.invalidGrant("The authorization request used a code_challenge_method other than S256.");
+  const computed = encodeBase64Url(sha256(verifier));
   if (!safeEqual(computed, challenge)) throw OAuthError.invalidGrant("code_verifier does not match the code_challenge.");
 }
 

@@ -50,7 +50,7 @@ describe("discovery and JWKS", () => {
       scopes_supported: ["openid", "profile", "email", "groups", "offline_access"],
       response_types_supported: ["code"],
       response_modes_supported: ["query", "fragment", "form_post"],
-      code_challenge_methods_supported: ["S256", "plain"],
+      code_challenge_methods_supported: ["S256"],
       authorization_response_iss_parameter_supported: true,
       id_token_signing_alg_values_supported: ["RS256"],
       token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],

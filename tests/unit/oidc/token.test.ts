@@ -159,15 +159,17 @@ describe("code exchange", () => {
     await expectOAuthError(await w.token(body), 400, "invalid_request", "redirect_uri");
   });
 
-  test("PKCE: missing or wrong verifier; plain method", async () => {
+  test("PKCE: missing or wrong verifier; a plain challenge stored before S256-only is refused", async () => {
     w = await makeOidcWorld();
     const noVerifier = exchange(await w.code()) as Record<string, string>;
     delete noVerifier.code_verifier;
     await expectOAuthError(await w.token(noVerifier), 400, "invalid_grant", "code_verifier is required");
     await expectOAuthError(await w.token(exchange(await w.code(), { code_verifier: VERIFIER.replace("a", "b") })), 400, "invalid_grant", "does not match");
     await expectOAuthError(await w.token(exchange(await w.code(), { code_verifier: "short" })), 400, "invalid_grant", "43–128");
-    const plain = await w.code({ code_challenge: VERIFIER, code_challenge_method: "plain" });
-    expect((await w.token(exchange(plain))).status).toBe(200);
+    // A code issued while plain was still accepted (at most 10 minutes before an upgrade): refused.
+    const plain = await w.code();
+    w.deps.db.query("UPDATE oidc_authorization_codes SET code_challenge = ?, code_challenge_method = 'plain'").run(VERIFIER);
+    await expectOAuthError(await w.token(exchange(plain)), 400, "invalid_grant", "other than S256");
   });
 
   test("PKCE downgrade: a verifier for a code without a challenge is refused", async () => {
