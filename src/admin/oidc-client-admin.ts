@@ -7,7 +7,7 @@
 import type { Database } from "bun:sqlite";
 import { listAllUserGroups } from "../db/user-groups.ts";
 import { AppError } from "../errors.ts";
-import { listClients, type ClientInput, type OidcClient } from "../oidc/clients.ts";
+import { acceptedAuthMethods, listClients, type ClientInput, type OidcClient } from "../oidc/clients.ts";
 import { checkSortColumn, isoTime, toPage, type ListQuery, type Page } from "./pagination.ts";
 import { isRecord } from "./validation.ts";
 
@@ -45,7 +45,7 @@ export function clientInputFromJson(input: unknown): ClientInput {
     refreshTokenDurationMinutes: b.refreshTokenDurationMinutes as number | undefined,
     requirePar: (b.requirePar ?? b.requirePushedAuthorizationRequests) as boolean | undefined,
     backchannelLogoutUri: (b.backchannelLogoutUri ?? b.backchannelLogoutURL) as string | null | undefined,
-    tokenEndpointAuthMethod: b.tokenEndpointAuthMethod as string | undefined,
+    tokenEndpointAuthMethod: b.tokenEndpointAuthMethod as string | null | undefined,
     jwks: (b.jwks !== undefined && b.jwks !== null && typeof b.jwks === "object" ? JSON.stringify(b.jwks) : b.jwks) as string | null | undefined,
     jwksUri: (b.jwksUri ?? b.jwksURL) as string | null | undefined,
     credentialsScopes: b.credentialsScopes as string[] | undefined,
@@ -99,7 +99,9 @@ export function clientDto(db: Database, c: OidcClient) {
     refreshTokenDurationMinutes: c.refreshTokenDurationMinutes,
     requirePar: c.requirePar,
     backchannelLogoutUri: c.backchannelLogoutUri,
-    tokenEndpointAuthMethod: c.isPublic ? "none" : c.tokenEndpointAuthMethod,
+    // null when no method was chosen: either secret method works (a GET → PUT round trip keeps that).
+    tokenEndpointAuthMethod: c.isPublic ? "none" : c.tokenEndpointAuthMethod === "private_key_jwt" || c.tokenEndpointAuthMethodFixed ? c.tokenEndpointAuthMethod : null,
+    tokenEndpointAuthMethods: acceptedAuthMethods(c),
     jwks: c.jwks ? (JSON.parse(c.jwks) as unknown) : null,
     jwksUri: c.jwksUri,
     credentialsScopes: c.credentialsScopes,

@@ -17,6 +17,7 @@ import m0010 from "./migrations/0010_audit_log_scale.sql" with { type: "text" };
 import m0011 from "./migrations/0011_consumed_codes_in_place.sql" with { type: "text" };
 import m0012 from "./migrations/0012_access_token_on_grant.sql" with { type: "text" };
 import m0013 from "./migrations/0013_reauthentication_tokens.sql" with { type: "text" };
+import m0014 from "./migrations/0014_client_auth_method_fixed.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -37,6 +38,7 @@ export const MIGRATIONS: Migration[] = [
   { version: 11, name: "consumed_codes_in_place", sql: m0011 },
   { version: 12, name: "access_token_on_grant", sql: m0012 },
   { version: 13, name: "reauthentication_tokens", sql: m0013 },
+  { version: 14, name: "client_auth_method_fixed", sql: m0014 },
 ];
 
 export class MigrationError extends Error {

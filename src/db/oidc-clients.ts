@@ -18,6 +18,8 @@ export type OidcClientRow = {
   require_par: number;
   backchannel_logout_uri: string | null;
   token_endpoint_auth_method: string;
+  /** 1: only token_endpoint_auth_method; 0: either secret method (basic or post). Migration 0014. */
+  token_endpoint_auth_method_fixed: number;
   jwks: string | null;
   jwks_uri: string | null;
   credentials_scopes: string;
@@ -39,18 +41,18 @@ export type OidcClientSecretRow = {
 
 const CLIENT_COLUMNS = `id, name, description, callback_urls, logout_callback_urls, launch_url, is_public, pkce_enabled,
   requires_reauthentication, skip_consent, is_group_restricted, access_token_duration_minutes, refresh_token_duration_minutes,
-  require_par, backchannel_logout_uri, token_endpoint_auth_method, jwks, jwks_uri, credentials_scopes,
+  require_par, backchannel_logout_uri, token_endpoint_auth_method, token_endpoint_auth_method_fixed, jwks, jwks_uri, credentials_scopes,
   logo_light_type, logo_dark_type, created_by_id, created_at, updated_at`;
 
 export function insertClient(db: Database, row: Omit<OidcClientRow, "logo_light_type" | "logo_dark_type">): void {
   db.query(
     `INSERT INTO oidc_clients (id, name, description, callback_urls, logout_callback_urls, launch_url, is_public, pkce_enabled,
        requires_reauthentication, skip_consent, is_group_restricted, access_token_duration_minutes, refresh_token_duration_minutes,
-       require_par, backchannel_logout_uri, token_endpoint_auth_method, jwks, jwks_uri, credentials_scopes,
+       require_par, backchannel_logout_uri, token_endpoint_auth_method, token_endpoint_auth_method_fixed, jwks, jwks_uri, credentials_scopes,
        created_by_id, created_at, updated_at)
      VALUES ($id, $name, $description, $callback_urls, $logout_callback_urls, $launch_url, $is_public, $pkce_enabled,
        $requires_reauthentication, $skip_consent, $is_group_restricted, $access_token_duration_minutes, $refresh_token_duration_minutes,
-       $require_par, $backchannel_logout_uri, $token_endpoint_auth_method, $jwks, $jwks_uri, $credentials_scopes,
+       $require_par, $backchannel_logout_uri, $token_endpoint_auth_method, $token_endpoint_auth_method_fixed, $jwks, $jwks_uri, $credentials_scopes,
        $created_by_id, $created_at, $updated_at)`,
   ).run(row);
 }
@@ -67,7 +69,8 @@ export function updateClientRow(
            requires_reauthentication = $requires_reauthentication, skip_consent = $skip_consent, is_group_restricted = $is_group_restricted,
            access_token_duration_minutes = $access_token_duration_minutes, refresh_token_duration_minutes = $refresh_token_duration_minutes,
            require_par = $require_par, backchannel_logout_uri = $backchannel_logout_uri,
-           token_endpoint_auth_method = $token_endpoint_auth_method, jwks = $jwks, jwks_uri = $jwks_uri,
+           token_endpoint_auth_method = $token_endpoint_auth_method, token_endpoint_auth_method_fixed = $token_endpoint_auth_method_fixed,
+           jwks = $jwks, jwks_uri = $jwks_uri,
            credentials_scopes = $credentials_scopes, updated_at = $updated_at
          WHERE id = $id`,
       )
@@ -112,6 +115,11 @@ export function listClientSecretRows(db: Database, clientId: string): OidcClient
 
 export function countClientSecrets(db: Database, clientId: string): number {
   return db.query<{ n: number }, [string]>("SELECT COUNT(*) AS n FROM oidc_client_secrets WHERE client_id = ?").get(clientId)!.n;
+}
+
+/** Deletes every secret of a client (it switched to private_key_jwt); returns how many there were. */
+export function deleteAllClientSecretRows(db: Database, clientId: string): number {
+  return db.query("DELETE FROM oidc_client_secrets WHERE client_id = ?").run(clientId).changes;
 }
 
 export function deleteClientSecretRow(db: Database, clientId: string, secretId: string): boolean {

@@ -7,14 +7,20 @@
  *   or jwks_uri; iss = sub = client id; aud names us (issuer, or the endpoint called); exp required and at
  *   most 10 minutes away; jti required and single use (remembered until exp). Asymmetric algorithms only.
  *   A client set to private_key_jwt cannot use secrets, and a client set to secrets cannot use assertions.
- * - Using two methods at once is an invalid_request; every failure of the credentials is invalid_client (401).
+ * - Each client authenticates only by its accepted methods (acceptedAuthMethods in src/oidc/clients.ts):
+ *   a client pinned to client_secret_basic may not use client_secret_post and vice versa; a client with no
+ *   choice accepts either secret method (Pocket ID's behaviour); a public client sends client_id alone and
+ *   is refused when it presents a secret (a Basic header with an empty secret counts as no secret, as some
+ *   libraries send it for public clients). The method is checked before the secret.
+ * - Using two methods at once is an invalid_request; every failure of the credentials is invalid_client
+ *   (401, WWW-Authenticate: Basic).
  */
 import type { Database } from "bun:sqlite";
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, jwtVerify, type JWK, type JWTPayload } from "jose";
 import { rememberAssertionJti } from "../db/oidc-protocols.ts";
 import { OAuthError } from "../errors.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
-import { findClientById, verifyClientSecret, type OidcClient } from "./clients.ts";
+import { acceptedAuthMethods, findClientById, verifyClientSecret, type OidcClient } from "./clients.ts";
 import type { ProtocolParams } from "./params.ts";
 
 export type ClientAuthMethod = "client_secret_basic" | "client_secret_post" | "none" | "private_key_jwt";
@@ -188,13 +194,34 @@ export async function authenticateClient(
   if (!client) throw OAuthError.invalidClient("Unknown client or wrong secret.");
   if (client.isPublic) {
     if (!opts.allowPublic) throw OAuthError.invalidClient("Public clients cannot use this endpoint.");
-    // A public client has no secret; whatever it sends is ignored.
-    return { client, method };
+    if (secret !== null && secret !== "") {
+      throw OAuthError.invalidClient("This is a public client (token_endpoint_auth_method none): send client_id only, without a client secret.");
+    }
+    return { client, method: "none" };
   }
-  if (client.tokenEndpointAuthMethod === "private_key_jwt") {
-    throw OAuthError.invalidClient("This client authenticates with private_key_jwt: send a client_assertion, not a secret.");
+  checkMethodAccepted(client, method);
+  if (secret === null || secret === "") {
+    if (client.tokenEndpointAuthMethod === "private_key_jwt") throw OAuthError.invalidClient("This client authenticates with private_key_jwt: send a client_assertion.");
+    throw OAuthError.invalidClient("This client must authenticate with its client secret.");
   }
-  if (secret === null || secret === "") throw OAuthError.invalidClient("This client must authenticate with its client secret.");
   if (!verifyClientSecret(deps, client.id, secret)) throw OAuthError.invalidClient("Unknown client or wrong secret.");
   return { client, method };
+}
+
+const METHOD_HOW: Record<"client_secret_basic" | "client_secret_post" | "private_key_jwt", string> = {
+  client_secret_basic: "send client_id and client_secret in a Basic Authorization header",
+  client_secret_post: "send client_id and client_secret in the form body",
+  private_key_jwt: "send a client_assertion signed with its private key, not a secret",
+};
+
+/** Refuses a method the confidential client is not registered for, naming the one(s) it is. */
+function checkMethodAccepted(client: OidcClient, method: ClientAuthMethod): void {
+  const accepted = acceptedAuthMethods(client);
+  if ((accepted as string[]).includes(method)) return;
+  if (method === "none") return; // no credentials at all: "must authenticate with its client secret" (or assertion) below
+  const how = accepted
+    .filter((m): m is keyof typeof METHOD_HOW => m !== "none")
+    .map((m) => `${m} (${METHOD_HOW[m]})`)
+    .join(" or ");
+  throw OAuthError.invalidClient(`This client is registered for ${how}; ${method} is not accepted for it.`);
 }

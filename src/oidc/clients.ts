@@ -5,14 +5,22 @@
  * - Secrets are generated here, shown once, stored as "sha256:<hex>" with a short prefix for recognition;
  *   up to 20 per client, each with an optional expiry. Public clients have none.
  * - Every validation failure is one AppError.validation with a message per field.
- * - Protocol settings (issue 10): require PAR; back-channel logout URI; token endpoint auth method
- *   (either secret method, or private_key_jwt with a JWKS or jwks_uri — never a private key); the scopes
- *   the client may obtain for itself with client_credentials (names only, no identity scopes).
+ * - Protocol settings (issue 10): require PAR; back-channel logout URI; token endpoint auth method; the
+ *   scopes the client may obtain for itself with client_credentials (names only, no identity scopes).
+ * - Token endpoint auth method (issue 17), enforced by src/oidc/client-auth.ts at every endpoint that
+ *   authenticates clients (acceptedAuthMethods):
+ *   - public client: `none` only (client_id, no secret);
+ *   - not chosen (every client from before, and new ones created without a choice; input null or
+ *     "client_secret"): its secret by client_secret_basic or client_secret_post, as Pocket ID allows;
+ *   - client_secret_basic or client_secret_post chosen: that one only;
+ *   - private_key_jwt: assertions only, with a JWKS or jwks_uri (never a private key). Such a client has
+ *     no secrets: none is created with it, switching to it deletes its secrets, creating one is refused.
  */
 import type { Database } from "bun:sqlite";
 import { AppError } from "../errors.ts";
 import {
   countClientSecrets,
+  deleteAllClientSecretRows,
   deleteClientRow,
   deleteClientSecretRow,
   existingGroupIds,
@@ -60,6 +68,8 @@ export interface OidcClient {
   requirePar: boolean;
   backchannelLogoutUri: string | null;
   tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  /** Whether tokenEndpointAuthMethod was chosen (binding); when false a secret method is not pinned. */
+  tokenEndpointAuthMethodFixed: boolean;
   /** The client's public keys for private_key_jwt, as a JWK Set (JSON text), or null. */
   jwks: string | null;
   jwksUri: string | null;
@@ -75,6 +85,16 @@ export interface OidcClient {
 
 export type TokenEndpointAuthMethod = "client_secret_basic" | "client_secret_post" | "private_key_jwt";
 export const TOKEN_ENDPOINT_AUTH_METHODS: TokenEndpointAuthMethod[] = ["client_secret_basic", "client_secret_post", "private_key_jwt"];
+/** Input value (besides null) for "either secret method", as the admin form sends it. */
+export const EITHER_SECRET_METHOD = "client_secret";
+
+/** The ways `client` may authenticate at the token, introspection, revocation, PAR and device endpoints. */
+export function acceptedAuthMethods(client: Pick<OidcClient, "isPublic" | "tokenEndpointAuthMethod" | "tokenEndpointAuthMethodFixed">): ("none" | TokenEndpointAuthMethod)[] {
+  if (client.isPublic) return ["none"];
+  if (client.tokenEndpointAuthMethod === "private_key_jwt") return ["private_key_jwt"];
+  if (client.tokenEndpointAuthMethodFixed) return [client.tokenEndpointAuthMethod];
+  return ["client_secret_basic", "client_secret_post"];
+}
 
 export interface ClientInput {
   /** Only on create: a chosen client id; omitted = a generated UUID. */
@@ -94,7 +114,8 @@ export interface ClientInput {
   refreshTokenDurationMinutes?: number;
   requirePar?: boolean;
   backchannelLogoutUri?: string | null;
-  tokenEndpointAuthMethod?: string;
+  /** A method of TOKEN_ENDPOINT_AUTH_METHODS; null or EITHER_SECRET_METHOD: either secret method; "none": public only; undefined: unchanged. */
+  tokenEndpointAuthMethod?: string | null;
   jwks?: string | null;
   jwksUri?: string | null;
   credentialsScopes?: string[];
@@ -154,6 +175,7 @@ function toClient(row: OidcClientRow, allowedGroupIds: string[] | (() => string[
     tokenEndpointAuthMethod: (TOKEN_ENDPOINT_AUTH_METHODS as string[]).includes(row.token_endpoint_auth_method)
       ? (row.token_endpoint_auth_method as TokenEndpointAuthMethod)
       : "client_secret_basic",
+    tokenEndpointAuthMethodFixed: row.token_endpoint_auth_method_fixed === 1,
     jwks: row.jwks,
     jwksUri: row.jwks_uri,
     credentialsScopes: parseJsonList(row.credentials_scopes),
@@ -325,9 +347,21 @@ function validateClientInput(db: Database, input: ClientInput, current: OidcClie
   const backchannelLogoutUri =
     input.backchannelLogoutUri === undefined ? (current?.backchannelLogoutUri ?? null) : validateHttpUrl("backchannelLogoutUri", input.backchannelLogoutUri, fields);
   let tokenEndpointAuthMethod: TokenEndpointAuthMethod = current?.tokenEndpointAuthMethod ?? "client_secret_basic";
-  if (input.tokenEndpointAuthMethod !== undefined && input.tokenEndpointAuthMethod !== null) {
-    if ((TOKEN_ENDPOINT_AUTH_METHODS as unknown[]).includes(input.tokenEndpointAuthMethod)) tokenEndpointAuthMethod = input.tokenEndpointAuthMethod as TokenEndpointAuthMethod;
-    else fields.tokenEndpointAuthMethod = "Choose client_secret_basic, client_secret_post or private_key_jwt.";
+  let tokenEndpointAuthMethodFixed = current?.tokenEndpointAuthMethodFixed ?? false;
+  const requestedMethod = input.tokenEndpointAuthMethod;
+  if (requestedMethod === null || requestedMethod === EITHER_SECRET_METHOD) {
+    tokenEndpointAuthMethod = "client_secret_basic";
+    tokenEndpointAuthMethodFixed = false;
+  } else if (requestedMethod === "none") {
+    // What a public client's DTO shows; accepted back only for a public client.
+    if (!isPublic) fields.tokenEndpointAuthMethod = "none is for public clients: mark the client public, or choose client_secret_basic, client_secret_post or private_key_jwt.";
+  } else if (requestedMethod !== undefined) {
+    if (typeof requestedMethod === "string" && (TOKEN_ENDPOINT_AUTH_METHODS as string[]).includes(requestedMethod)) {
+      tokenEndpointAuthMethod = requestedMethod as TokenEndpointAuthMethod;
+      tokenEndpointAuthMethodFixed = true;
+    } else {
+      fields.tokenEndpointAuthMethod = "Choose client_secret_basic, client_secret_post, private_key_jwt, or null for either secret method.";
+    }
   }
   const jwks = input.jwks === undefined ? (current?.jwks ?? null) : validateJwks(input.jwks, fields);
   const jwksUri = input.jwksUri === undefined ? (current?.jwksUri ?? null) : validateHttpUrl("jwksUri", input.jwksUri, fields);
@@ -359,6 +393,7 @@ function validateClientInput(db: Database, input: ClientInput, current: OidcClie
     requirePar,
     backchannelLogoutUri,
     tokenEndpointAuthMethod,
+    tokenEndpointAuthMethodFixed,
     jwks,
     jwksUri,
     credentialsScopes,
@@ -415,7 +450,8 @@ export function createClient(
       updated_at: now,
     });
     if (v.allowedGroupIds) replaceAllowedGroups(deps.db, id, v.allowedGroupIds);
-    const secret = v.isPublic ? null : createClientSecret(deps, id);
+    // A private_key_jwt client never gets a secret: it could not use one.
+    const secret = v.isPublic || v.tokenEndpointAuthMethod === "private_key_jwt" ? null : createClientSecret(deps, id);
     return { client: findClientById(deps.db, id)!, secret };
   })();
 }
@@ -438,6 +474,7 @@ function clientColumns(v: ValidatedClient) {
     require_par: v.requirePar ? 1 : 0,
     backchannel_logout_uri: v.backchannelLogoutUri,
     token_endpoint_auth_method: v.tokenEndpointAuthMethod,
+    token_endpoint_auth_method_fixed: v.tokenEndpointAuthMethodFixed ? 1 : 0,
     jwks: v.jwks,
     jwks_uri: v.jwksUri,
     credentials_scopes: JSON.stringify(v.credentialsScopes),
@@ -457,6 +494,8 @@ export function updateClient(deps: ClientDeps, clientId: string, input: ClientIn
       updated_at: now,
     });
     if (v.allowedGroupIds) replaceAllowedGroups(deps.db, clientId, v.allowedGroupIds);
+    // Switching to private_key_jwt: the secrets go, so switching back cannot revive a leaked one.
+    if (v.tokenEndpointAuthMethod === "private_key_jwt" && current.tokenEndpointAuthMethod !== "private_key_jwt") deleteAllClientSecretRows(deps.db, clientId);
   })();
   return findClientById(deps.db, clientId)!;
 }
@@ -513,6 +552,10 @@ export function createClientSecret(deps: ClientDeps, clientId: string, opts: { e
   const row = findClientRow(deps.db, clientId);
   if (!row) throw AppError.notFound("This client does not exist.");
   if (row.is_public === 1) throw AppError.validation("Public clients have no secrets.", { secret: "Public clients have no secrets." });
+  if (row.token_endpoint_auth_method === "private_key_jwt") {
+    const message = "This client authenticates with private_key_jwt and cannot use a secret. Change its client authentication to a secret method first.";
+    throw AppError.validation(message, { secret: message });
+  }
   const now = nowSeconds(deps.clock);
   const expiresAt = opts.expiresAt ?? null;
   if (expiresAt !== null && (!Number.isInteger(expiresAt) || expiresAt <= now)) {

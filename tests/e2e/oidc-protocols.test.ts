@@ -102,7 +102,7 @@ describe("private_key_jwt", () => {
     const { publicKey, privateKey } = await generateKeyPair("ES256");
     const jwk = { ...(await exportJWK(publicKey)), kid: "k1", alg: "ES256", use: "sig" };
     const c = newClient({ name: "Signed", tokenEndpointAuthMethod: "private_key_jwt", jwks: JSON.stringify({ keys: [jwk] }), credentialsScopes: ["x"] });
-    expect(c.secret).not.toBe(""); // a secret exists, but is refused for this client
+    expect(c.secret).toBe(""); // no secret is created for a private_key_jwt client (issue 17)
     const config = await discover(c.id, undefined, client.PrivateKeyJwt({ key: privateKey, kid: "k1" }));
     const cc = await client.clientCredentialsGrant(config);
     expect(cc.scope).toBe("x");
@@ -118,10 +118,10 @@ describe("private_key_jwt", () => {
     const tokens = await client.authorizationCodeGrant(config, await browse(url, cookie), { pkceCodeVerifier: verifier });
     expect(tokens.claims()!.sub).toBe(userId);
 
-    // The secret does not work for a private_key_jwt client.
+    // A secret does not work for a private_key_jwt client.
     const bySecret = await fetch(`${server.url}/api/oidc/token`, {
       method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", authorization: "Basic " + btoa(`${c.id}:${c.secret}`) },
+      headers: { "content-type": "application/x-www-form-urlencoded", authorization: "Basic " + btoa(`${c.id}:some-secret`) },
       body: "grant_type=client_credentials",
     });
     expect(bySecret.status).toBe(401);

@@ -19,6 +19,7 @@ import {
   setUnrestricted,
   updateClient,
   type OidcClient,
+  EITHER_SECRET_METHOD,
 } from "../../oidc/clients.ts";
 import {
   AllowedGroupsSection,
@@ -58,7 +59,7 @@ function valuesOf(c: OidcClient): ClientFormValues {
     refreshTokenDurationMinutes: String(c.refreshTokenDurationMinutes),
     requirePar: c.requirePar,
     backchannelLogoutUri: c.backchannelLogoutUri ?? "",
-    tokenEndpointAuthMethod: c.tokenEndpointAuthMethod,
+    tokenEndpointAuthMethod: c.tokenEndpointAuthMethod === "private_key_jwt" || c.tokenEndpointAuthMethodFixed ? c.tokenEndpointAuthMethod : EITHER_SECRET_METHOD,
     jwks: c.jwks ?? "",
     jwksUri: c.jwksUri ?? "",
     credentialsScopes: c.credentialsScopes.join(" "),

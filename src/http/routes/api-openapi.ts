@@ -136,7 +136,10 @@ const SCHEMAS: Record<string, object> = {
   Client: obj({
     id: str, name: str, description: str, callbackURLs: arr(str), logoutCallbackURLs: arr(str), launchURL: nullable(str), isPublic: bool, pkceEnabled: bool,
     requiresReauthentication: bool, skipConsent: bool, isGroupRestricted: bool, accessTokenDurationMinutes: S("integer"), refreshTokenDurationMinutes: S("integer"),
-    requirePar: bool, backchannelLogoutUri: nullable(str), tokenEndpointAuthMethod: S("string", { enum: ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"] }),
+    requirePar: bool, backchannelLogoutUri: nullable(str),
+    // null: not chosen, either secret method is accepted; tokenEndpointAuthMethods lists what is accepted.
+    tokenEndpointAuthMethod: nullable(S("string", { enum: ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"] })),
+    tokenEndpointAuthMethods: arr(S("string", { enum: ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"] })),
     jwks: nullable(S("object")), jwksUri: nullable(str), credentialsScopes: arr(str),
     hasLogo: bool, hasDarkLogo: bool, allowedUserGroups: arr(groupBrief), createdAt: date,
   }),
@@ -145,7 +148,8 @@ const SCHEMAS: Record<string, object> = {
     id: S("string", { pattern: "^[A-Za-z0-9._-]{2,128}$" }), name: str, description: str, callbackURLs: arr(str), logoutCallbackURLs: arr(str), launchURL: nullable(str),
     isPublic: bool, pkceEnabled: bool, requiresReauthentication: bool, skipConsent: bool, isGroupRestricted: bool, allowedUserGroupIds: arr(str),
     accessTokenDurationMinutes: S("integer"), refreshTokenDurationMinutes: S("integer"),
-    requirePar: bool, backchannelLogoutUri: nullable(str), tokenEndpointAuthMethod: S("string", { enum: ["client_secret_basic", "client_secret_post", "private_key_jwt"] }),
+    requirePar: bool, backchannelLogoutUri: nullable(str),
+    tokenEndpointAuthMethod: nullable(S("string", { enum: ["client_secret_basic", "client_secret_post", "private_key_jwt", "client_secret", "none"] })),
     jwks: nullable(S("object")), jwksUri: nullable(str), credentialsScopes: arr(str),
   }, ["name", "callbackURLs"]),
   ClientSecret: obj({ id: str, prefix: str, createdAt: date, expiresAt: nullable(date), expired: bool }),

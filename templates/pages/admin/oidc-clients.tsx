@@ -506,12 +506,14 @@ export function LogoSection(p: { ctx: PageContext; client: OidcClient; error?: s
 // --- protocol settings (issue 10: PAR, back-channel logout, private_key_jwt, client credentials) -----
 
 const AUTH_METHODS: [string, string][] = [
-  ["client_secret_basic", "Client secret (Basic header or form body)"],
-  ["private_key_jwt", "Signed JWT with the client's private key (private_key_jwt)"],
+  ["client_secret", "Client secret, in a Basic header or the form body"],
+  ["client_secret_basic", "Client secret in a Basic header only (client_secret_basic)"],
+  ["client_secret_post", "Client secret in the form body only (client_secret_post)"],
+  ["private_key_jwt", "Signed JWT with the client's private key (private_key_jwt; the client's secrets are deleted)"],
 ];
 
 function ProtocolFieldset({ v, e }: { v: ClientFormValues; e: Record<string, string> }): JSX.Element {
-  const method = v.tokenEndpointAuthMethod === "private_key_jwt" ? "private_key_jwt" : "client_secret_basic";
+  const method = AUTH_METHODS.some(([value]) => value === v.tokenEndpointAuthMethod) ? v.tokenEndpointAuthMethod : "client_secret";
   return (
     <fieldset class="fieldset">
       <legend>Protocol</legend>

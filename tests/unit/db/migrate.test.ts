@@ -178,3 +178,24 @@ describe("0012: the access token on its grant row", () => {
     expect(() => replaceAccessToken(db, { jti: "same", grant_id: "g2", client_id: "c1", user_id: "u1", scope: "openid", created_at: 300, expires_at: 3900 })).toThrow(/UNIQUE/);
   });
 });
+
+describe("0014: a chosen token endpoint auth method is binding", () => {
+  test("existing clients keep accepting either secret method (basic or post) and private_key_jwt stays binding", async () => {
+    const { findClientById, acceptedAuthMethods } = await import("../../../src/oidc/clients.ts");
+    const db = migratedBefore(14);
+    db.exec(`
+      UPDATE oidc_clients SET token_endpoint_auth_method = 'client_secret_post' WHERE id = 'c1';
+      INSERT INTO oidc_clients (id, name, callback_urls, created_at, updated_at) VALUES ('c2', 'Default', '[]', 1, 1);
+      INSERT INTO oidc_clients (id, name, callback_urls, token_endpoint_auth_method, jwks, created_at, updated_at) VALUES ('c3', 'Signed', '[]', 'private_key_jwt', '{"keys":[]}', 1, 1);
+      INSERT INTO oidc_clients (id, name, callback_urls, is_public, created_at, updated_at) VALUES ('c4', 'Public', '[]', 1, 1, 1);
+    `);
+    migrate(db);
+    expect(["c1", "c2", "c3", "c4"].map((id) => acceptedAuthMethods(findClientById(db, id)!))).toEqual([
+      ["client_secret_basic", "client_secret_post"],
+      ["client_secret_basic", "client_secret_post"],
+      ["private_key_jwt"],
+      ["none"],
+    ]);
+    expect(() => db.exec("UPDATE oidc_clients SET token_endpoint_auth_method_fixed = 2 WHERE id = 'c1'")).toThrow(/CHECK/);
+  });
+});
