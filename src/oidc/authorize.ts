@@ -4,8 +4,11 @@
  * Request checks (no person involved yet):
  *   checkClient → checkPushedRequest → checkRedirectUri → checkRequestObject → checkResponseType → checkResponseMode →
  *   checkScope → checkPkce → checkPrompt → checkMaxAge → checkLengths
+ * Hint check (async, once the redirect URI is verified): id_token_hint must be an ID token issued here, to
+ *   this client (src/oidc/id-token-hint.ts; expired is fine), else invalid_request back to the client.
  * Person checks (the signed-in session):
- *   checkSession → checkAllowedGroups → checkConsent → checkReauthentication → issue the code
+ *   checkSession → checkHintedPerson → checkAllowedGroups → checkConsent → checkReauthentication → issue the code
+ *   (OIDC Core 3.1.2.1: when id_token_hint names someone other than the signed-in person: login_required).
  *
  * Rules:
  * - RFC 6749 4.1.2.1: until client_id and redirect_uri are verified, errors are shown on our own page,
@@ -40,6 +43,7 @@ import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { hashToken } from "../lib/hash.ts";
 import { randomToken, type Random } from "../lib/random.ts";
 import { findClientById, isUserAllowedForClient, type OidcClient } from "./clients.ts";
+import { IdTokenHintInvalid, verifyIdTokenHint } from "./id-token-hint.ts";
 import { ProtocolParams } from "./params.ts";
 import { consumePushedRequest } from "../db/oidc-protocols.ts";
 import { matchRedirectUri } from "./redirect-uri.ts";
@@ -351,6 +355,8 @@ interface PersonCtx {
   session: Session | null;
   interaction: InteractionRow | null;
   now: number;
+  /** The subject of a verified id_token_hint, if one was sent. */
+  hintedSub: string | null;
 }
 
 type PersonCheck = (ctx: PersonCtx) => AuthorizeOutcome | null;
@@ -374,6 +380,11 @@ const checkSession: PersonCheck = (ctx) => {
   if (ctx.session) return null;
   if (ctx.request.prompt.has("none")) return clientError(ctx.deps, ctx.request, "login_required", "The person is not signed in.");
   return { kind: "login", interactionId: ensureInteraction(ctx), loginHint: ctx.request.loginHint };
+};
+
+const checkHintedPerson: PersonCheck = (ctx) => {
+  if (ctx.hintedSub === null || ctx.hintedSub === ctx.session!.userId) return null;
+  return clientError(ctx.deps, ctx.request, "login_required", "The signed-in person is not the one id_token_hint names.");
 };
 
 const checkAllowedGroups: PersonCheck = (ctx) => {
@@ -429,7 +440,24 @@ const checkReauthentication: PersonCheck = (ctx) => {
   return { kind: "reauthenticate", interactionId: ensureInteraction(ctx) };
 };
 
-export const PERSON_CHECKS: readonly PersonCheck[] = [checkSession, checkAllowedGroups, checkConsent, checkReauthentication];
+export const PERSON_CHECKS: readonly PersonCheck[] = [checkSession, checkHintedPerson, checkAllowedGroups, checkConsent, checkReauthentication];
+
+/**
+ * Verifies a validated request's id_token_hint: the hinted subject, null without a hint, or the error
+ * outcome for the client (the redirect URI is verified by then).
+ */
+export async function checkIdTokenHint(deps: AuthorizeDeps, request: AuthorizationRequest): Promise<{ sub: string | null } | { outcome: AuthorizeOutcome }> {
+  const raw = request.raw.id_token_hint;
+  if (!raw) return { sub: null };
+  try {
+    const hint = await verifyIdTokenHint(deps, raw);
+    if (!hint.aud.includes(request.client.id)) return { outcome: clientError(deps, request, "invalid_request", "id_token_hint was issued to another client.") };
+    return { sub: hint.sub };
+  } catch (e) {
+    if (!(e instanceof IdTokenHintInvalid)) throw e;
+    return { outcome: clientError(deps, request, "invalid_request", `id_token_hint is not an ID token issued by this provider. ${e.message}`) };
+  }
+}
 
 // --- entry points --------------------------------------------------------------------------------
 
@@ -440,12 +468,12 @@ export interface AuthorizeInput {
 }
 
 /** Handles a fresh authorization request (GET or POST /authorize). */
-export function authorize(deps: AuthorizeDeps, input: AuthorizeInput): AuthorizeOutcome {
+export function authorize(deps: AuthorizeDeps, input: AuthorizeInput): Promise<AuthorizeOutcome> {
   return run(deps, input.params, input.session, null, input.origin, "request");
 }
 
 /** Resumes a stored authorization request after sign-in, consent or re-authentication. */
-export function resumeAuthorization(deps: AuthorizeDeps, input: { interactionId: string; session: Session | null; origin?: AuditOrigin }): AuthorizeOutcome {
+export async function resumeAuthorization(deps: AuthorizeDeps, input: { interactionId: string; session: Session | null; origin?: AuditOrigin }): Promise<AuthorizeOutcome> {
   const interaction = findInteraction(deps, input.interactionId);
   if (!interaction) return expiredInteraction();
   return run(deps, paramsOf(interaction), input.session, interaction, input.origin, "stored");
@@ -469,17 +497,19 @@ function expiredInteraction(): AuthorizeOutcome {
   };
 }
 
-function run(
+async function run(
   deps: AuthorizeDeps,
   params: ProtocolParams,
   session: Session | null,
   interaction: InteractionRow | null,
   origin: AuditOrigin | undefined,
   source: "request" | "stored",
-): AuthorizeOutcome {
+): Promise<AuthorizeOutcome> {
   const validated = validateAuthorizationRequest(deps, params, source);
   if (!validated.ok) return validated.outcome;
-  const ctx: PersonCtx = { deps, request: validated.request, session, interaction, now: nowSeconds(deps.clock) };
+  const hint = await checkIdTokenHint(deps, validated.request);
+  if ("outcome" in hint) return hint.outcome;
+  const ctx: PersonCtx = { deps, request: validated.request, session, interaction, now: nowSeconds(deps.clock), hintedSub: hint.sub };
   for (const check of PERSON_CHECKS) {
     const outcome = check(ctx);
     if (outcome) return outcome;

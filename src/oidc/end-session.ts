@@ -1,6 +1,7 @@
 /**
  * RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0).
- * - id_token_hint is verified for signature and issuer; expired ID tokens are accepted.
+ * - id_token_hint must be an ID token issued here (src/oidc/id-token-hint.ts: signature by a published key,
+ *   issuer, typ and claims that no access or logout token has); expired ID tokens are accepted.
  * - The client comes from the hint's aud or client_id (they must agree).
  * - post_logout_redirect_uri must match one of the client's logout callback URLs (same matching as
  *   redirect URIs); otherwise our error page — never a redirect to an unverified URI. `state` is echoed.
@@ -19,7 +20,7 @@ import type { Random } from "../lib/random.ts";
 import { findClientById, type OidcClient } from "./clients.ts";
 import type { ProtocolParams } from "./params.ts";
 import { matchRedirectUri } from "./redirect-uri.ts";
-import { JwtInvalid, verifyOwnJwt } from "./signing-keys.ts";
+import { IdTokenHintInvalid, verifyIdTokenHint, type IdTokenHint } from "./id-token-hint.ts";
 
 export interface EndSessionDeps {
   db: Database;
@@ -61,16 +62,13 @@ export async function endSessionRequest(
   }
 
   // 1. The hint.
-  let hint: { sub: string; aud: string[]; sid: string | null } | null = null;
+  let hint: IdTokenHint | null = null;
   if (hintRaw) {
     try {
-      const { payload } = await verifyOwnJwt(deps, hintRaw, { issuer: deps.config.appUrl, ignoreExpiry: true });
-      const aud = typeof payload.aud === "string" ? [payload.aud] : Array.isArray(payload.aud) ? payload.aud : [];
-      if (typeof payload.sub !== "string" || aud.length === 0) throw new JwtInvalid("no sub/aud");
-      hint = { sub: payload.sub, aud, sid: typeof payload.sid === "string" ? payload.sid : null };
+      hint = await verifyIdTokenHint(deps, hintRaw);
     } catch (e) {
-      if (!(e instanceof JwtInvalid)) throw e;
-      return invalid("The id_token_hint is not an ID token issued here.");
+      if (!(e instanceof IdTokenHintInvalid)) throw e;
+      return invalid(`The id_token_hint is not an ID token issued here. ${e.message}`);
     }
   }
 

@@ -14,7 +14,7 @@ import { OAuthError, type OAuthErrorCode } from "../errors.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { hashToken } from "../lib/hash.ts";
 import { randomToken, type Random } from "../lib/random.ts";
-import { AUTHORIZATION_PARAMS, PAR_REQUEST_URI_PREFIX, validateAuthorizationRequest } from "./authorize.ts";
+import { AUTHORIZATION_PARAMS, checkIdTokenHint, PAR_REQUEST_URI_PREFIX, validateAuthorizationRequest } from "./authorize.ts";
 import { authenticateClient } from "./client-auth.ts";
 import { ProtocolParams } from "./params.ts";
 
@@ -48,6 +48,11 @@ export async function pushAuthorizationRequest(
       throw new OAuthError(code, outcome.response.params.error_description ?? "The authorization request is not valid.");
     }
     throw OAuthError.invalidRequest("The authorization request is not valid.");
+  }
+  const hint = await checkIdTokenHint(deps, validated.request);
+  if ("outcome" in hint) {
+    const p = hint.outcome.kind === "client-response" ? hint.outcome.response.params : {};
+    throw OAuthError.invalidRequest(p.error_description ?? "id_token_hint is not an ID token issued by this provider.");
   }
   const now = nowSeconds(deps.clock);
   deleteExpiredProtocolState(deps.db, now);

@@ -158,8 +158,8 @@ export function oidcRoutes(web: WebDeps) {
       return renderOutcome(request, { kind: "error-page", status: 400, title: "That sign-in request is not valid", message });
     }
     const interaction = request.method === "GET" ? url.searchParams.get("interaction") : null;
-    if (interaction !== null) return renderOutcome(request, resumeAuthorization(web, { interactionId: interaction, session, origin }));
-    return renderOutcome(request, authorize(web, { params, session, origin }));
+    if (interaction !== null) return renderOutcome(request, await resumeAuthorization(web, { interactionId: interaction, session, origin }));
+    return renderOutcome(request, await authorize(web, { params, session, origin }));
   };
 
   const formParams = async (request: Request): Promise<ProtocolParams> => {
