@@ -11,6 +11,7 @@ import { StartupError } from "./runtime.ts";
 import { DecryptionError } from "./lib/sealed-box.ts";
 import { VERSION } from "./version.ts";
 import { UsageError, type CliEnv } from "./cli/cli-env.ts";
+import { ownValue } from "./lib/own.ts";
 
 // Each command's module is imported when it runs (code splitting, build/compile.ts): `healthcheck` and `version`
 // do not load the server, and the server does not load the backup, export and key-rotation code (issue 6).
@@ -109,7 +110,7 @@ export async function runCli(argv: string[], processEnv: Record<string, string |
   const [name = "serve", ...args] = argv;
   if (name === "--help" || name === "-h") return COMMANDS.help!.run({ stdout, stderr } as CliEnv, []);
   if (name === "--version" || name === "-v") return COMMANDS.version!.run({ stdout, stderr } as CliEnv, []);
-  const command = COMMANDS[name];
+  const command = ownValue(COMMANDS, name); // `latchkey constructor` is an unknown command, not Object
   if (!command) {
     stderr(`latchkey: unknown command "${name}"\n\n${usage()}`);
     return 2;

@@ -55,12 +55,14 @@ describe("exit codes", () => {
     }
   });
 
-  test("unknown command → 2, usage on stderr, nothing on stdout", async () => {
-    const r = await cli(["frobnicate"]);
-    expect(r.exitCode).toBe(2);
-    expect(r.stdout).toBe("");
-    expect(r.stderr).toStartWith('latchkey: unknown command "frobnicate"\n');
-    expect(r.stderr).toContain("Usage: latchkey [command] [options]");
+  test("unknown command → 2, usage on stderr, nothing on stdout (prototype names too)", async () => {
+    for (const name of ["frobnicate", "constructor", "toString", "__proto__"]) {
+      const r = await cli([name]);
+      expect([name, r.exitCode]).toEqual([name, 2]);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toStartWith(`latchkey: unknown command "${name}"\n`);
+      expect(r.stderr).toContain("Usage: latchkey [command] [options]");
+    }
   });
 
   test("invalid configuration → 1, every problem listed, nothing written to disk", async () => {
