@@ -19,7 +19,6 @@ export const SECRET_PATH_PREFIXES: readonly (readonly string[])[] = [
   ["lc"],
   ["st"],
   ["api", "one-time-access-token"],
-  ["login", "code"],
 ];
 
 /** Query/body parameters whose values are secrets or personal data. Matched case-insensitively. */
@@ -134,12 +133,21 @@ export function redactRequestTarget(url: URL): { path: string; query?: string } 
   return query ? { path: redactPath(url.pathname), query } : { path: redactPath(url.pathname) };
 }
 
-const TEXT_PATH = /(\/+)(lc|st|api\/+one-time-access-token|login\/+code)\/+[^\s?#"'<>]+/gi;
+const TEXT_PATH = /(\/+)(lc|st|api\/+one-time-access-token)\/+[^\s?#"'<>]+/gi;
 const TEXT_PARAM = /([?&;\s"']|^)([A-Za-z0-9_.-]+)=([^&\s#"'<>]*)/g;
 
 /** Free text (a message, an error string): secret paths and `name=value` pairs redacted. */
 export function redactText(text: string): string {
   return text
     .replace(TEXT_PATH, (_all, slash: string, route: string) => `${slash}${route}/${REDACTED}`)
-    .replace(TEXT_PARAM, (all, lead: string, name: string) => (isSecretParam(name) ? `${lead}${name}=${REDACTED}` : all));
+    .replace(TEXT_PARAM, (all, lead: string, name: string, value: string) => {
+      if (isSecretParam(name)) return `${lead}${name}=${REDACTED}`;
+      if (!URL_PARAMS.has(name.toLowerCase())) return all;
+      // A URL-valued parameter (redirect=%2Flc%2F…) carries its own secrets, percent-encoded.
+      try {
+        return `${lead}${name}=${encodeURIComponent(redactUrlText(decodeURIComponent(value.replace(/\+/g, " ")), 1))}`;
+      } catch {
+        return `${lead}${name}=${REDACTED}`;
+      }
+    });
 }

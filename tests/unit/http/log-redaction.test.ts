@@ -178,5 +178,8 @@ describe("redaction rules (table)", () => {
     expect(redactText('url "https://x/cb?state=1&code=abc"')).toBe('url "https://x/cb?state=1&code=REDACTED"');
     expect(redactText("client_secret=abc refresh_token=def scope=openid")).toBe("client_secret=REDACTED refresh_token=REDACTED scope=openid");
     expect(redactText("the first/last name")).toBe("the first/last name");
+    expect(redactText("GET /login?redirect=%2Flc%2FABCDEF&x=1")).toBe(`GET /login?redirect=${encodeURIComponent("/lc/REDACTED")}&x=1`);
+    expect(redactText("next=%2Fdevice%3Fcode%3DWXYZ")).toBe(`next=${encodeURIComponent("/device?code=REDACTED")}`);
+    expect(redactText("redirect=%E0%A4%A")).toBe("redirect=REDACTED");
   });
 });
