@@ -230,7 +230,16 @@ export function ClientDetailContent(p: { ctx: PageContext; d: ClientDetail; crea
         <AllowedGroupsSection ctx={p.ctx} client={c} groups={p.d.groups} />
         <ClientForm ctx={p.ctx} action={base} values={p.d.values} creating={false} target="#client-form" />
         <LogoSection ctx={p.ctx} client={c} />
-        {c.isPublic ? "" : <SecretsSection ctx={p.ctx} clientId={c.id} secrets={p.d.secrets} />}
+        {c.isPublic ? (
+          ""
+        ) : c.tokenEndpointAuthMethod === "private_key_jwt" ? (
+          <section class="section" id="client-secrets" aria-labelledby="secrets-title">
+            <h2 id="secrets-title">Client secrets</h2>
+            <p class="muted small">This client authenticates with private_key_jwt, so it has no secrets (switching to it deleted them).</p>
+          </section>
+        ) : (
+          <SecretsSection ctx={p.ctx} clientId={c.id} secrets={p.d.secrets} />
+        )}
         <IntegrationPanel appUrl={p.d.appUrl} client={c} />
         {p.d.backchannel && (c.backchannelLogoutUri || p.d.backchannel.lastFailureAt || p.d.backchannel.pending) ? (
           <BackchannelSection uri={c.backchannelLogoutUri} status={p.d.backchannel} />

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import type { App } from "../../../src/app.ts";
 import { createClient, createClientSecret, findClientById, updateClient, type ClientInput } from "../../../src/oidc/clients.ts";
-import { apiReq, json, makeAdminFixture, type AdminFixture } from "../../helpers/admin-fixture.ts";
+import { apiReq, json, makeAdminFixture, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
 import { basicAuth, CALLBACK, CHALLENGE } from "../../helpers/oidc-flow.ts";
 import { makeTestApp, type TestDeps } from "../../helpers/test-deps.ts";
 
@@ -140,6 +140,16 @@ describe("a private_key_jwt client has no usable secret", () => {
     const api = await json(app, apiReq(deps, admin.admin.key, "POST", "/api/oidc/clients/signed/secrets", {}));
     expect(api.status).toBe(400);
     expect(api.body.message).toContain("authenticates with private_key_jwt and cannot use a secret");
+  });
+
+  test("the admin page offers no secret for it; the form shows each client's method", async () => {
+    const signed = await (await app.handle(pageReq(deps, admin.admin, "GET", "/settings/admin/oidc-clients/signed"))).text();
+    expect(signed).toContain("authenticates with private_key_jwt, so it has no secrets");
+    expect(signed).not.toContain("Create secret");
+    for (const [id, value] of [["either", "client_secret"], ["basic", "client_secret_basic"], ["post", "client_secret_post"], ["signed", "private_key_jwt"]]) {
+      const html = await (await app.handle(pageReq(deps, admin.admin, "GET", `/settings/admin/oidc-clients/${id}`))).text();
+      expect([id, /<option value="([a-z_]+)" selected/.exec(html)?.[1]]).toEqual([id, value]);
+    }
   });
 
   test("creating a private_key_jwt client returns no secret", async () => {
