@@ -5,8 +5,9 @@
  * - The client IP's budget comes first. A request it refuses is answered 429 before anything is read
  *   or charged, so it spends no client's or credential's budget.
  * - Protocol endpoints (token, introspect, revoke, PAR, device authorization, userinfo): failures only.
- *   Each failed answer (4xx, except the device flow's authorization_pending/slow_down) spends a token
- *   of the client IP; while the IP's bucket is empty the endpoint answers 429 before checking anything.
+ *   Each failed answer (4xx, except the device flow's authorization_pending/slow_down, and except a
+ *   confidential client's own errors after it authenticated) spends a token of the client IP; while the
+ *   IP's bucket is empty the endpoint answers 429 before checking anything.
  *   The success path peeks one bucket and parses nothing.
  * - Per-client and per-passkey budgets count failed authentications (invalid_client; failed passkey
  *   finishes) naming a client or passkey that EXISTS (a made-up id gets no bucket) and only ever change
@@ -20,7 +21,7 @@
  *   in the app's error shape. DISABLE_RATE_LIMITING=true turns all of it off.
  */
 import { AppError, OAuthError } from "../../errors.ts";
-import { findClientById } from "../../oidc/clients.ts";
+import { findClientById, type OidcClient } from "../../oidc/clients.ts";
 import { apiKeyPrincipalOf } from "../admin-auth.ts";
 import { requestMeta } from "../request-context.ts";
 import type { WebDeps } from "../web-deps.ts";
@@ -85,9 +86,9 @@ function formClientId(request: Request): string | null {
 }
 
 /** The registered client a failed request named (Basic header, else the form's client_id), or null. */
-function namedClient(web: WebDeps, request: Request): string | null {
+function namedClient(web: WebDeps, request: Request): OidcClient | null {
   const id = basicClientId(request) ?? formClientId(request);
-  return id && findClientById(web.db, id) ? id : null;
+  return id ? findClientById(web.db, id) : null;
 }
 
 /**
@@ -105,13 +106,18 @@ export function checkRequestBudgets(web: WebDeps, request: Request, pathname: st
     if (wait > 0) throw OAuthError.rateLimited(wait);
     return (status) => {
       if (!isFailure(status, request)) return null;
+      const clientFailed = requestMeta(request).oauthErrorCode === "invalid_client";
+      const client = CLIENT_PATHS.has(pathname) ? namedClient(web, request) : null;
+      // Every endpoint here authenticates the client before it looks at a code, token or device code.
+      // So a confidential client's failure other than invalid_client tested no secret of anyone's: it is
+      // that client's own (an expired refresh token, a code used twice) and must not spend its server's
+      // IP budget, or a busy relying party would be refused its next correct request.
+      if (client && !client.isPublic && !clientFailed) return null;
       perIp.take(ip);
       // Only failed client authentication counts against (and is answered for) the client: a client's
       // own grant errors (an expired refresh token: invalid_grant) must reach it as they are.
-      if (!CLIENT_PATHS.has(pathname) || requestMeta(request).oauthErrorCode !== "invalid_client") return null;
-      const client = namedClient(web, request);
-      if (!client) return null;
-      const over = limiter.store("protocol-failures:client", BUDGET_RULES.tokenFailuresPerClient).take(client);
+      if (!client || !clientFailed) return null;
+      const over = limiter.store("protocol-failures:client", BUDGET_RULES.tokenFailuresPerClient).take(client.id);
       return over > 0 ? OAuthError.rateLimited(over) : null;
     };
   }

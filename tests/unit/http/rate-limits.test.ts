@@ -284,6 +284,32 @@ describe("protocol endpoints: failures per IP, first", () => {
     await expectOAuth429(await app.handle(tokenReq(basicAuth(victim.client.id, "wrong")), "203.0.113.1"));
   });
 
+  test("a confidential client's own errors after it authenticated spend no IP budget; a public client's do", async () => {
+    await setup();
+    const rp = confidentialClient();
+    const user = insertTestUser(deps, { username: "ada" });
+    const { cookie } = signIn(deps, user.id);
+    const burst = BUDGET_RULES.tokenFailuresPerIp.burst;
+    // A busy relying party: expired refresh tokens and codes used twice, far past the IP's burst.
+    for (let i = 0; i < burst * 3; i++) {
+      const body = i % 2 ? `grant_type=refresh_token&refresh_token=expired-${i}` : `grant_type=authorization_code&code=used-${i}&redirect_uri=${encodeURIComponent(CALLBACK)}&code_verifier=${VERIFIER}`;
+      const res = await app.handle(tokenReq(i % 3 ? rp.basic : null, i % 3 ? body : `${body}&client_id=${rp.client.id}&client_secret=${rp.secret}`), "192.0.2.60");
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: string }).error).toBe("invalid_grant");
+    }
+    const code = await authorizationCode(rp.client.id, cookie);
+    expect((await app.handle(tokenReq(rp.basic, exchange(code)), "192.0.2.60")).status).toBe(200);
+    // Naming that client without its secret is a failed authentication: charged to the IP as before.
+    for (let i = 0; i < burst; i++) expect((await app.handle(tokenReq(null, `grant_type=refresh_token&refresh_token=x&client_id=${rp.client.id}`), "192.0.2.61")).status).toBe(401);
+    await expectOAuth429(await app.handle(tokenReq(rp.basic, exchange("whatever")), "192.0.2.61"));
+    // A public client has no secret: its failures are guesses anyone could make, charged to the IP.
+    createClient(deps, { id: "spa", name: "spa", callbackUrls: [CALLBACK], isPublic: true, unrestricted: true });
+    for (let i = 0; i < burst; i++) {
+      expect((await app.handle(tokenReq(null, `grant_type=refresh_token&refresh_token=guess-${i}&client_id=spa`), "192.0.2.62")).status).toBe(400);
+    }
+    await expectOAuth429(await app.handle(tokenReq(null, "grant_type=refresh_token&refresh_token=one-more&client_id=spa"), "192.0.2.62"));
+  });
+
   test("device polling as told (authorization_pending) is not a failure", async () => {
     await setup();
     const c = confidentialClient();
