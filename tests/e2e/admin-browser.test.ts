@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as oidc from "openid-client";
 import type { BrowserContext, Page } from "playwright-core";
-import { addVirtualAuthenticator, disablePasskeyAutofill, launchBrowser, type TestBrowser } from "../helpers/browser.ts";
+import { addVirtualAuthenticator, disablePasskeyAutofill, launchBrowser, setUpFirstAdmin, type TestBrowser } from "../helpers/browser.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { createUser } from "../../src/admin/users.ts";
 import { createOneTimeAccessToken } from "../../src/account/one-time-access.ts";
@@ -46,15 +46,7 @@ describe("administration in the browser (seed workflow)", () => {
     await adminPage.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: base });
 
     // First run: the administrator account with its passkey.
-    await adminPage.goto(`${base}/setup`);
-    await adminPage.locator("#field-firstName").fill("Ada");
-    await adminPage.locator("#field-lastName").fill("Lovelace");
-    await adminPage.locator("#field-username").fill("ada");
-    await adminPage.locator("#field-email").fill("ada@example.com");
-    await adminPage.locator("#setup-form button[type=submit]").click();
-    await adminPage.waitForURL(`${base}/signup/add-passkey?setup=1`);
-    await adminPage.locator("[data-passkey-register]").click();
-    await adminPage.waitForURL(`${base}/settings/account`);
+    await setUpFirstAdmin(adminPage, base);
 
     // Administration → the users page.
     await adminPage.getByRole("link", { name: "Administration" }).click();

@@ -5,7 +5,7 @@
  * everywhere" with "also revoke my API key" makes the key stop working.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { addVirtualAuthenticator, disablePasskeyAutofill, launchBrowser, type TestBrowser } from "../helpers/browser.ts";
+import { addVirtualAuthenticator, disablePasskeyAutofill, launchBrowser, setUpFirstAdmin, type TestBrowser } from "../helpers/browser.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 
 let server: TestServer;
@@ -26,15 +26,7 @@ describe("API keys in the browser", () => {
     await disablePasskeyAutofill(page);
     await addVirtualAuthenticator(page);
 
-    await page.goto(`${base}/setup`);
-    await page.locator("#field-firstName").fill("Ada");
-    await page.locator("#field-lastName").fill("Lovelace");
-    await page.locator("#field-username").fill("ada");
-    await page.locator("#field-email").fill("ada@example.com");
-    await page.locator("#setup-form button[type=submit]").click();
-    await page.waitForURL(`${base}/signup/add-passkey?setup=1`);
-    await page.locator("[data-passkey-register]").click();
-    await page.waitForURL(`${base}/settings/account`);
+    await setUpFirstAdmin(page, base);
 
     await page.goto(`${base}/settings/admin/api-keys`);
     expect(await page.locator("#f-expiresAt").getAttribute("max")).toMatch(/^\d{4}-\d{2}-\d{2}$/);

@@ -18,7 +18,7 @@ import { cookieName } from "../../src/http/cookies.ts";
 import { SESSION_COOKIE } from "../../src/http/request-context.ts";
 import { createGeolocator } from "../../src/audit/geolocation.ts";
 import { silentLog } from "../../src/lib/log.ts";
-import { addVirtualAuthenticator, disablePasskeyAutofill, launchBrowser, type TestBrowser } from "../helpers/browser.ts";
+import { addVirtualAuthenticator, disablePasskeyAutofill, launchBrowser, setUpFirstAdmin, signOutFromHeader, type TestBrowser } from "../helpers/browser.ts";
 import { buildTestCityDb } from "../helpers/mmdb-writer.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 
@@ -64,17 +64,8 @@ test("sign in with a passkey, then find the sign-in with its location and local 
   await disablePasskeyAutofill(page);
   await addVirtualAuthenticator(page);
 
-  await page.goto(`${base}/setup`);
-  await page.locator("#field-firstName").fill("Ada");
-  await page.locator("#field-lastName").fill("Lovelace");
-  await page.locator("#field-username").fill("ada");
-  await page.locator("#field-email").fill("ada@example.com");
-  await page.locator("#setup-form button[type=submit]").click();
-  await page.waitForURL(`${base}/signup/add-passkey?setup=1`);
-  await page.locator("[data-passkey-register]").click();
-  await page.waitForURL(`${base}/settings/account`);
-  await page.locator("header form.signout button").click();
-  await page.waitForURL(`${base}/login?signed_out=1`);
+  await setUpFirstAdmin(page, base);
+  await signOutFromHeader(page, base);
   await page.locator("[data-passkey-login]").click();
   await page.waitForURL(`${base}/settings/account`);
 

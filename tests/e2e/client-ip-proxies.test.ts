@@ -7,32 +7,11 @@
  * Skipped when nginx or caddy is not installed (tests/setup-system.sh installs both).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { BUDGET_RULES } from "../../src/http/plugins/request-budgets.ts";
+import { freePort, PROXIES_AVAILABLE, startCaddy, startNginx } from "../helpers/proxies.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { makeTempDir } from "../helpers/test-deps.ts";
-
-const NGINX = Bun.which("nginx") ?? (Bun.file("/usr/sbin/nginx").size ? "/usr/sbin/nginx" : null);
-const CADDY = Bun.which("caddy");
-const available = !!NGINX && !!CADDY;
-
-function freePort(): number {
-  const s = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-  const port = s.port!;
-  s.stop(true);
-  return port;
-}
-
-/** Resolves once `host:port` accepts a connection (the proxy has bound its socket). */
-async function listening(host: string, port: number, what: string, logs: () => string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const ok = await Bun.connect({ hostname: host, port, socket: { data() {}, open(s) { s.end(); } } }).then(() => true, () => false);
-    if (ok) return;
-    await Bun.sleep(25);
-  }
-  throw new Error(`${what} did not start:\n${logs()}`);
-}
 
 /** One raw HTTP/1.1 request to the proxy (several X-Forwarded-For lines need a raw socket); returns the status. */
 async function failedTokenRequest(host: string, port: number, forwardedLines: string[]): Promise<number> {
@@ -61,16 +40,8 @@ async function failedTokenRequest(host: string, port: number, forwardedLines: st
   return Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? "0");
 }
 
-function nginxConf(dir: string, port: number, latchkey: number): string {
-  return `worker_processes 1;
-error_log ${dir}/error.log warn;
-pid ${dir}/nginx.pid;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  server {
+function nginxServer(port: number, latchkey: number): string {
+  return `  server {
     listen 127.0.0.1:${port};
     listen [::1]:${port};
     location / {
@@ -79,26 +50,19 @@ http {
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
       proxy_set_header X-Forwarded-Proto $scheme;
     }
-  }
-}
-`;
+  }`;
 }
 
-function caddyfile(port: number, latchkey: number): string {
-  return `{
-\tadmin off
-\tauto_https off
-}
-http://:${port} {
+function caddySite(port: number, latchkey: number): string {
+  return `http://:${port} {
 \tbind 127.0.0.1 [::1]
 \treverse_proxy 127.0.0.1:${latchkey}
-}
-`;
+}`;
 }
 
 const spoofs = (i: number) => [`${(i * 37) % 223 + 1}.${i % 250}.9.${i + 1}`, `2001:db8:${i.toString(16)}::1, 10.0.0.${i % 250}`];
 
-describe.skipIf(!available)("client IP behind real nginx and Caddy", () => {
+describe.skipIf(!PROXIES_AVAILABLE)("client IP behind real nginx and Caddy", () => {
   const tmp = makeTempDir("latchkey-client-ip-");
   const procs: ReturnType<typeof Bun.spawn>[] = [];
   const servers: Record<string, TestServer> = {};
@@ -111,24 +75,9 @@ describe.skipIf(!available)("client IP behind real nginx and Caddy", () => {
       servers[mode] = server;
       const p = { nginx: freePort(), caddy: freePort() };
       ports[mode] = p;
-      const nginxDir = path.join(tmp.dir, `nginx-${modes.indexOf(mode)}`);
-      mkdirSync(nginxDir);
-      writeFileSync(path.join(nginxDir, "nginx.conf"), nginxConf(nginxDir, p.nginx, server.port));
-      procs.push(Bun.spawn([NGINX!, "-p", nginxDir, "-c", path.join(nginxDir, "nginx.conf"), "-g", "daemon off;"], { stdout: "ignore", stderr: "ignore" }));
-      const caddyDir = path.join(tmp.dir, `caddy-${modes.indexOf(mode)}`);
-      mkdirSync(caddyDir);
-      writeFileSync(path.join(caddyDir, "Caddyfile"), caddyfile(p.caddy, server.port));
-      procs.push(
-        Bun.spawn([CADDY!, "run", "--config", path.join(caddyDir, "Caddyfile"), "--adapter", "caddyfile"], {
-          env: { ...process.env, HOME: caddyDir, XDG_DATA_HOME: caddyDir, XDG_CONFIG_HOME: caddyDir },
-          stdout: "ignore",
-          stderr: "ignore",
-        }),
-      );
-      for (const host of ["127.0.0.1", "::1"]) {
-        await listening(host, p.nginx, "nginx", () => readFileSync(path.join(nginxDir, "error.log"), "utf8"));
-        await listening(host, p.caddy, "caddy", () => "");
-      }
+      const listens = (port: number) => ["127.0.0.1", "::1"].map((host) => [host, port] as [string, number]);
+      procs.push(await startNginx(path.join(tmp.dir, `nginx-${modes.indexOf(mode)}`), nginxServer(p.nginx, server.port), listens(p.nginx)));
+      procs.push(await startCaddy(path.join(tmp.dir, `caddy-${modes.indexOf(mode)}`), caddySite(p.caddy, server.port), listens(p.caddy)));
     }
   });
 

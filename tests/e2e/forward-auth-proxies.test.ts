@@ -12,7 +12,7 @@
  * Skipped when nginx or caddy is not installed (tests/setup-system.sh installs both).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import path from "node:path";
 import type { Page } from "playwright-core";
@@ -21,47 +21,13 @@ import { createUserGroup, setGroupMembers } from "../../src/admin/user-groups.ts
 import { createUser } from "../../src/admin/users.ts";
 import { createProtectedApp, IDENTITY_HEADERS, setAllowedGroups, updateProtectedApp, type ProtectedApp } from "../../src/forward-auth/protected-apps.ts";
 import { caddySnippet, nginxSnippet, traefikSnippet, type SnippetInput } from "../../src/forward-auth/proxy-snippets.ts";
-import { addVirtualAuthenticator, disablePasskeyAutofill, launchBrowser, type TestBrowser } from "../helpers/browser.ts";
+import { addVirtualAuthenticator, disablePasskeyAutofill, launchBrowser, setUpFirstAdmin, signOutFromHeader, type TestBrowser } from "../helpers/browser.ts";
+import { CADDY, freePort, NGINX, nginxConf, PROXIES_AVAILABLE, startCaddy, startNginx } from "../helpers/proxies.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { makeTempDir } from "../helpers/test-deps.ts";
 
-const NGINX = Bun.which("nginx") ?? (Bun.file("/usr/sbin/nginx").size ? "/usr/sbin/nginx" : null);
-const CADDY = Bun.which("caddy");
-const available = !!NGINX && !!CADDY && Bun.file("/usr/bin/chromium").size > 0;
+const available = PROXIES_AVAILABLE && Bun.file("/usr/bin/chromium").size > 0;
 type Proxy = "nginx" | "caddy";
-
-function freePort(): number {
-  const s = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-  const port = s.port!;
-  s.stop(true);
-  return port;
-}
-
-async function waitForPort(port: number, what: string, logs: () => string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    try {
-      await fetch(`http://127.0.0.1:${port}/`, { redirect: "manual" });
-      return;
-    } catch {
-      await Bun.sleep(50);
-    }
-  }
-  throw new Error(`${what} did not start:\n${logs()}`);
-}
-
-function nginxHttp(dir: string, servers: string): string {
-  return `worker_processes 1;
-error_log ${dir}/error.log warn;
-pid ${dir}/nginx.pid;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-${servers}
-}
-`;
-}
 
 /** The nginx snippet as the admin page shows it; only the "listen as usual" placeholder is filled in. */
 const nginxServers = (input: SnippetInput, port: number) => nginxSnippet(input).replaceAll("    # … listen / ssl as usual …", `    listen 127.0.0.1:${port};`);
@@ -147,44 +113,21 @@ describe.skipIf(!available)("forward-auth behind real nginx and Caddy", () => {
       passHeaders: a.passHeaders,
     });
 
-    const nginxDir = path.join(tmp.dir, "nginx");
-    mkdirSync(nginxDir);
-    writeFileSync(path.join(nginxDir, "nginx.conf"), nginxHttp(nginxDir, snippetApps.map((a) => nginxServers(input(a, "nginx"), ports.nginx)).join("\n")));
-    procs.push(Bun.spawn([NGINX!, "-p", nginxDir, "-c", path.join(nginxDir, "nginx.conf"), "-g", "daemon off;"], { stdout: "ignore", stderr: "pipe" }));
-    await waitForPort(ports.nginx, "nginx", () => readFileSync(path.join(nginxDir, "error.log"), "utf8"));
-
-    const caddyDir = path.join(tmp.dir, "caddy");
-    mkdirSync(caddyDir);
+    procs.push(await startNginx(path.join(tmp.dir, "nginx"), snippetApps.map((a) => nginxServers(input(a, "nginx"), ports.nginx)).join("\n"), [["127.0.0.1", ports.nginx]]));
     // The site addresses get an explicit http:// (the test has no certificates); the rest is the snippet as shown.
     const sites = snippetApps.map((a) => {
       const i = input(a, "caddy");
       return caddySnippet({ ...i, hosts: i.hosts.map((h) => `http://${h}`) });
     });
-    writeFileSync(path.join(caddyDir, "Caddyfile"), `{\n\tadmin off\n\tauto_https off\n}\n${sites.join("\n")}\n`);
-    const caddy = Bun.spawn([CADDY!, "run", "--config", path.join(caddyDir, "Caddyfile"), "--adapter", "caddyfile"], {
-      env: { ...process.env, HOME: caddyDir, XDG_DATA_HOME: caddyDir, XDG_CONFIG_HOME: caddyDir },
-      stdout: "ignore",
-      stderr: "ignore",
-    });
-    procs.push(caddy);
-    await waitForPort(ports.caddy, "caddy", () => "");
+    procs.push(await startCaddy(path.join(tmp.dir, "caddy"), sites.join("\n"), [["127.0.0.1", ports.caddy]]));
 
     browser = await launchBrowser();
     page = await browser.newPage();
     await addVirtualAuthenticator(page);
     await disablePasskeyAutofill(page);
     // First run: the administrator with a passkey.
-    await page.goto(`${server.url}/setup`);
-    await page.locator("#field-firstName").fill("Ada");
-    await page.locator("#field-lastName").fill("Lovelace");
-    await page.locator("#field-username").fill("ada");
-    await page.locator("#field-email").fill("ada@example.com");
-    await page.locator("#setup-form button[type=submit]").click();
-    await page.waitForURL(`${server.url}/signup/add-passkey?setup=1`);
-    await page.locator("[data-passkey-register]").click();
-    await page.waitForURL(`${server.url}/settings/account`);
-    await page.locator("header form.signout button").click();
-    await page.waitForURL(`${server.url}/login?signed_out=1`);
+    await setUpFirstAdmin(page, server.url);
+    await signOutFromHeader(page, server.url);
 
     const ada = server.deps.db.query<{ id: string }, []>("SELECT id FROM users WHERE username = 'ada'").get()!;
     const family = createUserGroup(server.deps, { friendlyName: "Family", name: "family" });
@@ -414,7 +357,7 @@ describe.skipIf(!available)("forward-auth behind real nginx and Caddy", () => {
   }, 30_000);
 });
 
-describe.skipIf(!NGINX || !CADDY)("every snippet shape is accepted by the real proxies", () => {
+describe.skipIf(!PROXIES_AVAILABLE)("every snippet shape is accepted by the real proxies", () => {
   const shapes = [
     { hosts: ["app.example.com"], pathPrefix: "/", passHeaders: [...IDENTITY_HEADERS] },
     { hosts: ["grafana.example.com", "*.apps.example.com"], pathPrefix: "/admin", passHeaders: ["Remote-User" as const] },
@@ -432,7 +375,7 @@ describe.skipIf(!NGINX || !CADDY)("every snippet shape is accepted by the real p
         expect(adapt.exitCode).toBe(0);
         expect(adapt.stdout.toString()).toContain(`/api/forward-auth/verify/${input.appId}`);
         const servers = nginxServers(input, 18099);
-        writeFileSync(path.join(tmp.dir, "nginx.conf"), nginxHttp(tmp.dir, servers));
+        writeFileSync(path.join(tmp.dir, "nginx.conf"), nginxConf(tmp.dir, servers));
         expect(servers.match(/server \{/g)!.length).toBe(new Set(shape.hosts.map((h) => h.split(":")[1])).size);
         expect(servers).not.toContain("$http_host");
         expect(servers).not.toContain("$host");

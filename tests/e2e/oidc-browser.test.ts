@@ -11,7 +11,7 @@ import * as oidc from "openid-client";
 import type { Page } from "playwright-core";
 import { createClient } from "../../src/oidc/clients.ts";
 import { startBinary } from "../helpers/binary.ts";
-import { addVirtualAuthenticator, disablePasskeyAutofill, launchBrowser, type TestBrowser } from "../helpers/browser.ts";
+import { addVirtualAuthenticator, disablePasskeyAutofill, launchBrowser, setUpFirstAdmin, signOutFromHeader, type TestBrowser } from "../helpers/browser.ts";
 import { startTestServer } from "../helpers/server.ts";
 import { TEST_ENCRYPTION_KEY } from "../helpers/test-deps.ts";
 
@@ -72,21 +72,6 @@ const TARGETS: [string, () => Promise<Target>][] = [
     },
   ],
 ];
-
-/** First run: the administrator account with a passkey, then signed out. */
-async function setUpAccount(page: Page, base: string): Promise<void> {
-  await page.goto(`${base}/setup`);
-  await page.locator("#field-firstName").fill("Ada");
-  await page.locator("#field-lastName").fill("Lovelace");
-  await page.locator("#field-username").fill("ada");
-  await page.locator("#field-email").fill("ada@example.com");
-  await page.locator("#setup-form button[type=submit]").click();
-  await page.waitForURL(`${base}/signup/add-passkey?setup=1`);
-  await page.locator("[data-passkey-register]").click();
-  await page.waitForURL(`${base}/settings/account`);
-  await page.locator("header form.signout button").click();
-  await page.waitForURL(`${base}/login?signed_out=1`);
-}
 
 /** Captures navigations to the application's (non-existent) host instead of leaving the test. */
 async function interceptApp(page: Page, origin: string): Promise<() => URL | null> {
@@ -242,7 +227,8 @@ for (const [label, start] of TARGETS) {
       const page = await browser.newPage();
       await disablePasskeyAutofill(page);
       await addVirtualAuthenticator(page);
-      await setUpAccount(page, base);
+      await setUpFirstAdmin(page, base);
+      await signOutFromHeader(page, base);
       await journey(page, base, target, {
         name: "Forgejo",
         callbackUrl: "https://git.example.com/user/oauth2/Pocket/callback",

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import * as oidc from "openid-client";
 import type { Page } from "playwright-core";
 import { createClient } from "../../src/oidc/clients.ts";
-import { addVirtualAuthenticator, disablePasskeyAutofill, launchBrowser, type TestBrowser } from "../helpers/browser.ts";
+import { addVirtualAuthenticator, disablePasskeyAutofill, launchBrowser, setUpFirstAdmin, signOutFromHeader, type TestBrowser } from "../helpers/browser.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 
 let server: TestServer;
@@ -22,17 +22,8 @@ beforeAll(async () => {
   await addVirtualAuthenticator(page);
   // First run: the administrator with a passkey, then signed out.
   const base = server.url;
-  await page.goto(`${base}/setup`);
-  await page.locator("#field-firstName").fill("Ada");
-  await page.locator("#field-lastName").fill("Lovelace");
-  await page.locator("#field-username").fill("ada");
-  await page.locator("#field-email").fill("ada@example.com");
-  await page.locator("#setup-form button[type=submit]").click();
-  await page.waitForURL(`${base}/signup/add-passkey?setup=1`);
-  await page.locator("[data-passkey-register]").click();
-  await page.waitForURL(`${base}/settings/account`);
-  await page.locator("header form.signout button").click();
-  await page.waitForURL(`${base}/login?signed_out=1`);
+  await setUpFirstAdmin(page, base);
+  await signOutFromHeader(page, base);
 }, 60_000);
 
 afterAll(async () => {

@@ -99,3 +99,26 @@ export async function disablePasskeyAutofill(page: Page): Promise<void> {
     if (pkc) pkc.isConditionalMediationAvailable = () => Promise.resolve(false);
   });
 }
+
+/**
+ * First run through the real /setup page: the administrator Ada Lovelace (`ada`) enrols a passkey with
+ * the page's virtual authenticator and lands on her account page, still signed in (sign out with
+ * `signOutFromHeader` when the test needs a signed-out browser).
+ */
+export async function setUpFirstAdmin(page: Page, base: string): Promise<void> {
+  await page.goto(`${base}/setup`);
+  await page.locator("#field-firstName").fill("Ada");
+  await page.locator("#field-lastName").fill("Lovelace");
+  await page.locator("#field-username").fill("ada");
+  await page.locator("#field-email").fill("ada@example.com");
+  await page.locator("#setup-form button[type=submit]").click();
+  await page.waitForURL(`${base}/signup/add-passkey?setup=1`);
+  await page.locator("[data-passkey-register]").click();
+  await page.waitForURL(`${base}/settings/account`);
+}
+
+/** Signs out with the header's button and waits for the signed-out login page. */
+export async function signOutFromHeader(page: Page, base: string): Promise<void> {
+  await page.locator("header form.signout button").click();
+  await page.waitForURL(`${base}/login?signed_out=1`);
+}
