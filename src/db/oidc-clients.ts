@@ -136,6 +136,11 @@ export function findLiveClientSecretByHash(db: Database, clientId: string, hash:
   );
 }
 
+/** The secret row with this hash, of any client and live or not (hashes are unique across clients). */
+export function findClientSecretByHash(db: Database, hash: string): OidcClientSecretRow | null {
+  return db.query<OidcClientSecretRow, [string]>("SELECT * FROM oidc_client_secrets WHERE hash = ?").get(hash) ?? null;
+}
+
 // --- allowed groups ------------------------------------------------------------------------------
 
 export function listAllowedGroupIds(db: Database, clientId: string): string[] {

@@ -2,8 +2,9 @@
  * OIDC clients: the domain functions behind the admin UI, the admin API and the CLI.
  * - Client id: generated (UUID) or chosen (2–128 characters of A–Z a–z 0–9 . _ -).
  * - Restricted by default: a client admits nobody until groups are allowed or it is marked unrestricted.
- * - Secrets are generated here, shown once, stored as "sha256:<hex>" with a short prefix for recognition;
- *   up to 20 per client, each with an optional expiry. Public clients have none.
+ * - Secrets are generated here or given by the caller (declarative, at least 32 printable ASCII characters),
+ *   shown once, stored as "sha256:<hex>" with a 4-character prefix for recognition; up to 20 per client,
+ *   each with an optional expiry. Public clients have none.
  * - Every validation failure is one AppError.validation with a message per field.
  * - Protocol settings (issue 10): require PAR; back-channel logout URI; token endpoint auth method; the
  *   scopes the client may obtain for itself with client_credentials (names only, no identity scopes).
@@ -25,6 +26,7 @@ import {
   deleteClientSecretRow,
   existingGroupIds,
   findClientRow,
+  findClientSecretByHash,
   findLiveClientSecretByHash,
   insertClient,
   insertClientSecret,
@@ -132,6 +134,8 @@ export interface ClientSecretInfo {
 export interface CreatedClientSecret extends ClientSecretInfo {
   /** The plaintext secret. Shown once; only its hash is stored. */
   secret: string;
+  /** True when the caller gave the value (declarative secret), false when it was generated here. */
+  declared: boolean;
 }
 
 export const CLIENT_ID_PATTERN = /^[A-Za-z0-9._-]{2,128}$/;
@@ -547,8 +551,52 @@ export function hashClientSecret(secret: string): string {
   return `sha256:${hashToken(secret)}`;
 }
 
-/** Generates a new secret for a confidential client. The plaintext is returned once. */
-export function createClientSecret(deps: ClientDeps, clientId: string, opts: { expiresAt?: number | null } = {}): CreatedClientSecret {
+/**
+ * Declarative secrets (Pocket ID v2.12): an admin or automation may give the value instead of having one
+ * generated, so Terraform, Ansible or GitOps can keep the secret it already holds. Rules for a given value:
+ * - at least 32 characters (a generated secret has 32 alphanumerics; a given one must not be weaker), at
+ *   most 512 (verifyClientSecret refuses longer presented values, so a longer secret could never work);
+ * - printable ASCII without spaces, "!" (0x21) to "~" (0x7E): clients send the secret in a Basic
+ *   Authorization header and in form bodies, where spaces, control characters and non-ASCII characters
+ *   are not carried reliably (trimmed, or encoded in a charset the other side does not expect);
+ * - not equal to a secret this client already has (live: it would be the same credential twice; expired:
+ *   revoke that one first), nor to another client's secret (each client needs its own; stored hashes are
+ *   unique). The value is stored only as its hash, with its first 4 characters as the prefix.
+ */
+export const MIN_GIVEN_SECRET_LENGTH = 32;
+export const MAX_GIVEN_SECRET_LENGTH = 512;
+
+/** What is wrong with a given secret value, or null. The message never repeats the value. */
+export function givenSecretProblem(value: string): string | null {
+  if (value.length < MIN_GIVEN_SECRET_LENGTH) {
+    return `A client secret must have at least ${MIN_GIVEN_SECRET_LENGTH} characters (this one has ${value.length}).`;
+  }
+  if (value.length > MAX_GIVEN_SECRET_LENGTH) {
+    return `A client secret must have at most ${MAX_GIVEN_SECRET_LENGTH} characters (this one has ${value.length}).`;
+  }
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x21 || c > 0x7e) {
+      return (
+        `A client secret may contain only printable ASCII characters without spaces ("!" to "~"); character ${i + 1} is not one. ` +
+        "Clients send the secret in a Basic Authorization header and in form bodies, where spaces, control and non-ASCII characters are not carried reliably."
+      );
+    }
+  }
+  return null;
+}
+
+/**
+ * Adds a secret to a confidential client: generated (32 alphanumerics), or the given `secret` value (see
+ * the rules above). The plaintext is returned once; only its hash is stored. `declared` tells which.
+ * Throws AppError: not_found; validation_failed (public or private_key_jwt client, value, expiry, limit);
+ * conflict (the value is already a secret of this or another client).
+ */
+export function createClientSecret(
+  deps: ClientDeps,
+  clientId: string,
+  opts: { expiresAt?: number | null; secret?: string | null } = {},
+): CreatedClientSecret {
   const row = findClientRow(deps.db, clientId);
   if (!row) throw AppError.notFound("This client does not exist.");
   if (row.is_public === 1) throw AppError.validation("Public clients have no secrets.", { secret: "Public clients have no secrets." });
@@ -557,26 +605,42 @@ export function createClientSecret(deps: ClientDeps, clientId: string, opts: { e
     throw AppError.validation(message, { secret: message });
   }
   const now = nowSeconds(deps.clock);
+  const given = opts.secret === undefined || opts.secret === null || opts.secret === "" ? null : opts.secret;
+  const fields: Record<string, string> = {};
+  const valueProblem = given === null ? null : givenSecretProblem(given);
+  if (valueProblem) fields.secret = valueProblem;
   const expiresAt = opts.expiresAt ?? null;
-  if (expiresAt !== null && (!Number.isInteger(expiresAt) || expiresAt <= now)) {
-    throw AppError.validation("Please correct the highlighted fields.", { expiresAt: "The expiry must be in the future." });
+  if (expiresAt !== null && (!Number.isInteger(expiresAt) || expiresAt <= now)) fields.expiresAt = "The expiry must be in the future.";
+  if (Object.keys(fields).length) {
+    throw AppError.validation(valueProblem && Object.keys(fields).length === 1 ? valueProblem : "Please correct the highlighted fields.", fields);
   }
   if (countClientSecrets(deps.db, clientId) >= MAX_SECRETS_PER_CLIENT) {
     throw AppError.validation(`A client can have at most ${MAX_SECRETS_PER_CLIENT} secrets. Revoke one first.`, {
       secret: `At most ${MAX_SECRETS_PER_CLIENT} secrets.`,
     });
   }
-  const secret = randomString(deps.random, SECRET_LENGTH, ALPHANUMERIC);
+  const secret = given ?? randomString(deps.random, SECRET_LENGTH, ALPHANUMERIC);
+  const hash = hashClientSecret(secret);
+  if (given !== null) {
+    const same = findClientSecretByHash(deps.db, hash);
+    if (same && same.client_id === clientId && (same.expires_at === null || same.expires_at > now)) {
+      throw AppError.conflict(`This value is already a live secret of this client (secret ${same.id}); the existing secret keeps working.`);
+    }
+    if (same && same.client_id === clientId) {
+      throw AppError.conflict(`This value is an expired secret of this client (secret ${same.id}); revoke that secret first to reuse the value.`);
+    }
+    if (same) throw AppError.conflict("This value is already the secret of another client; every client needs its own secret.");
+  }
   const info = { id: randomUuid(deps.random), prefix: secret.slice(0, SECRET_PREFIX_LENGTH), createdAt: now, expiresAt };
   insertClientSecret(deps.db, {
     id: info.id,
     client_id: clientId,
-    hash: hashClientSecret(secret),
+    hash,
     prefix: info.prefix,
     created_at: now,
     expires_at: expiresAt,
   });
-  return { ...info, expired: false, secret };
+  return { ...info, expired: false, secret, declared: given !== null };
 }
 
 export function listClientSecrets(deps: { db: Database; clock: Clock }, clientId: string): ClientSecretInfo[] {

@@ -36,6 +36,8 @@ const secretJson = (s: { id: string; prefix: string; createdAt: number; expiresA
   createdAt: isoTime(s.createdAt),
   expiresAt: isoTime(s.expiresAt),
   expired: s.expired,
+  // Pocket ID's name for "not expired" (its OidcClientSecretDto), so its automation reads it unchanged.
+  isActive: !s.expired,
 });
 
 export function apiOidcClientRoutes(web: WebDeps) {
@@ -119,12 +121,18 @@ export function apiOidcClientRoutes(web: WebDeps) {
     .post("/api/oidc/clients/:id/secrets", ({ request, params, body }) => {
       const p = requireAdminApi(web, request);
       getClient(web, params.id);
+      const input = isRecord(body) ? body : {};
       const errors = new FieldErrors();
-      const expiresAt = timestamp(errors, isRecord(body) ? body : {}, "expiresAt");
+      const expiresAt = timestamp(errors, input, "expiresAt");
+      // Pocket ID's `{secret?, expiresAt?}`: absent, null or "" → generated; a string → that value (declarative).
+      const given = input.secret;
+      if (given !== undefined && given !== null && typeof given !== "string") errors.add("secret", "must be a string");
       apiCall(() => errors.throwIfAny());
-      const s = apiCall(() => createClientSecret(web, params.id, { expiresAt }));
-      auditAdminChange(web, request, p, { entity: "oidc_client", action: "create_secret", id: params.id, changes: { secretId: s.id, prefix: s.prefix } });
-      return jsonResponse({ ...secretJson(s), secret: s.secret }, { status: 201 });
+      const s = apiCall(() => createClientSecret(web, params.id, { expiresAt, secret: typeof given === "string" ? given : null }));
+      // Never the value: the audit log and the answer name the secret by id and prefix only.
+      auditAdminChange(web, request, p, { entity: "oidc_client", action: "create_secret", id: params.id, changes: { secretId: s.id, prefix: s.prefix, declared: s.declared } });
+      // A generated value is shown once here; a given one is not echoed back (the caller has it).
+      return jsonResponse(s.declared ? secretJson(s) : { ...secretJson(s), secret: s.secret }, { status: 201 });
     })
     .delete("/api/oidc/clients/:id/secrets/:secretId", ({ request, params }) => {
       const p = requireAdminApi(web, request);
