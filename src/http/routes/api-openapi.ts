@@ -19,6 +19,10 @@ interface Op {
   response?: string;
   status?: number;
   list?: boolean;
+  /** The body may be omitted (every field optional). */
+  bodyOptional?: boolean;
+  /** When the operation answers 409, and why. */
+  conflict?: string;
 }
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -70,7 +74,18 @@ export const OPERATIONS: Op[] = [
   { method: "post", path: "/api/oidc/clients/{id}/logo", summary: "Upload a logo (multipart field file; PNG/JPEG/GIF/WebP ≤ 2 MB; ?light=false for dark)", auth: "admin", tag: "OIDC clients", body: { multipart: true }, status: 204 },
   { method: "delete", path: "/api/oidc/clients/{id}/logo", summary: "Delete a logo (?light=false for dark)", auth: "admin", tag: "OIDC clients", status: 204 },
   { method: "get", path: "/api/oidc/clients/{id}/secrets", summary: "List secrets (prefix, created, expiry)", auth: "admin", tag: "OIDC clients", response: "ClientSecret[]" },
-  { method: "post", path: "/api/oidc/clients/{id}/secrets", summary: "Create a secret ({expiresAt?}); the value is returned once", auth: "admin", tag: "OIDC clients", body: "SecretInput", response: "ClientSecretCreated", status: 201 },
+  {
+    method: "post",
+    path: "/api/oidc/clients/{id}/secrets",
+    summary: "Create a secret ({secret?, expiresAt?}): generated and returned once, or the given value (declarative, as in Pocket ID v2.12), which is not echoed back",
+    auth: "admin",
+    tag: "OIDC clients",
+    body: "ClientSecretInput",
+    bodyOptional: true,
+    response: "ClientSecretCreated",
+    status: 201,
+    conflict: "The given value is already a secret of this client (live, or expired and not revoked) or of another client",
+  },
   { method: "delete", path: "/api/oidc/clients/{id}/secrets/{secretId}", summary: "Revoke a secret", auth: "admin", tag: "OIDC clients", status: 204 },
   { method: "get", path: "/api/oidc/users/me/clients", summary: "Apps you may use (My apps)", auth: "user", tag: "My apps", response: "LaunchableApp", list: true },
   { method: "get", path: "/api/oidc/users/me/authorized-clients", summary: "Apps you authorized", auth: "user", tag: "My apps", response: "AuthorizedApp", list: true },
@@ -152,8 +167,18 @@ const SCHEMAS: Record<string, object> = {
     tokenEndpointAuthMethod: nullable(S("string", { enum: ["client_secret_basic", "client_secret_post", "private_key_jwt", "client_secret", "none"] })),
     jwks: nullable(S("object")), jwksUri: nullable(str), credentialsScopes: arr(str),
   }, ["name", "callbackURLs"]),
-  ClientSecret: obj({ id: str, prefix: str, createdAt: date, expiresAt: nullable(date), expired: bool }),
-  ClientSecretCreated: { allOf: [ref("ClientSecret"), obj({ secret: str })] },
+  ClientSecret: obj({ id: str, prefix: S("string", { description: "The first 4 characters of the secret" }), createdAt: date, expiresAt: nullable(date), expired: bool, isActive: S("boolean", { description: "Not expired (Pocket ID's name)" }) }),
+  ClientSecretCreated: { allOf: [ref("ClientSecret"), obj({ secret: S("string", { description: "The generated value, shown only here and only once; absent when the value was given" }) })] },
+  ClientSecretInput: obj({
+    secret: S("string", {
+      minLength: 32,
+      maxLength: 512,
+      pattern: "^[!-~]+$",
+      description:
+        "Optional: the value to use instead of a generated one. 32–512 printable ASCII characters without spaces (\"!\" to \"~\"), since clients send it in a Basic header and in form bodies. In a Basic header clients must form-encode it (RFC 6749 2.3.1); letters, digits and - . _ ~ need no encoding. Absent, null or empty: a 32-character value is generated.",
+    }),
+    expiresAt: S("string", { format: "date-time", description: "Optional: the secret stops working at this time (must be in the future)" }),
+  }),
   SecretInput: obj({ expiresAt: date }),
   LaunchableApp: obj({ id: str, name: str, description: str, launchUrl: nullable(str), hasLogo: bool }),
   AuthorizedApp: obj({ client: obj({ id: str, name: str, hasLogo: bool }), scope: str, lastUsedAt: date }),
@@ -197,12 +222,13 @@ export function buildOpenApi(appUrl: string) {
     if (op.auth !== "none") responses["401"] = err("No or invalid credentials (unknown or expired API key)");
     if (op.auth === "admin" || op.auth === "session") responses["403"] = err(op.auth === "admin" ? "Not an administrator" : "API keys are refused here");
     if (params.length) responses["404"] = err("Unknown id");
+    if (op.conflict) responses["409"] = err(op.conflict);
     const body =
       op.body === undefined
         ? undefined
         : typeof op.body === "object"
           ? { required: true, content: { "multipart/form-data": { schema: obj({ file: S("string", { format: "binary" }) }, ["file"]) } } }
-          : { required: true, content: { "application/json": { schema: schemaOf(op.body) } } };
+          : { required: !op.bodyOptional, content: { "application/json": { schema: schemaOf(op.body) } } };
     const security = op.auth === "none" ? [] : op.auth === "session" ? [{ session: [] }] : [{ apiKey: [] }, { session: [] }];
     (paths[op.path] ??= {})[op.method] = {
       summary: op.summary,

@@ -2,6 +2,7 @@ import { afterEach, expect, test } from "bun:test";
 import { adminRoutes } from "../../../src/http/routes/admin-index.ts";
 import { emailRoutes } from "../../../src/http/routes/email.ts";
 import { OPERATIONS } from "../../../src/http/routes/api-openapi.ts";
+import { givenSecretProblem, MAX_GIVEN_SECRET_LENGTH, MIN_GIVEN_SECRET_LENGTH } from "../../../src/oidc/clients.ts";
 import { makeTestApp, req, type TestDeps } from "../../helpers/test-deps.ts";
 
 let deps: TestDeps;
@@ -28,4 +29,26 @@ test("the OpenAPI document lists exactly the /api routes this area mounts", asyn
   // Every $ref resolves.
   const refs = [...JSON.stringify(doc).matchAll(/"#\/components\/schemas\/(\w+)"/g)].map((m) => m[1]!);
   for (const r of refs) expect(doc.components.schemas[r]).toBeDefined();
+});
+
+test("the client secret operation documents the declarative value exactly as the domain checks it", async () => {
+  const made = await makeTestApp();
+  deps = made.deps;
+  const doc = (await (await made.app.handle(req(deps, "/api/openapi.json"))).json()) as any;
+  const op = doc.paths["/api/oidc/clients/{id}/secrets"].post;
+  // Pocket ID: the body is optional ({} or none generates a secret); a value already in use is a 409.
+  expect(op.requestBody.required).toBe(false);
+  expect(op.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/ClientSecretInput" });
+  expect(Object.keys(op.responses).sort()).toEqual(["201", "400", "401", "403", "404", "409"]);
+  const input = doc.components.schemas.ClientSecretInput.properties.secret;
+  expect([input.minLength, input.maxLength]).toEqual([MIN_GIVEN_SECRET_LENGTH, MAX_GIVEN_SECRET_LENGTH]);
+  // The documented pattern accepts exactly the characters the domain accepts.
+  const pattern = new RegExp(input.pattern);
+  const samples = [...Array.from({ length: 128 }, (_, c) => String.fromCharCode(c)), "\u00a0", "é", "🔑", "\u2028"];
+  for (const ch of samples) {
+    const value = ch.repeat(MIN_GIVEN_SECRET_LENGTH);
+    expect({ ch, documented: pattern.test(value) }).toEqual({ ch, documented: givenSecretProblem(value) === null });
+  }
+  expect(doc.components.schemas.ClientSecret.properties.isActive.type).toBe("boolean");
+  expect(doc.components.schemas.ClientSecret.properties.prefix.description).toBe("The first 4 characters of the secret");
 });
