@@ -8,7 +8,9 @@
  *   parameter that carries another URL (redirect, redirect_uri, …) has that URL redacted by the same
  *   rules, since `/login?redirect=/device?code=…` nests one. `state`, `client_id`, `scope` stay readable.
  * - Free text (messages, error strings): redactText applies the path rules and the parameter rules to
- *   anything that looks like a path or `name=value`, as a net under the structured redaction.
+ *   anything that looks like a path, `name=value` or a JSON member `"name": "value"` (request bodies are
+ *   never logged, but a JSON body such as the admin API's `{"secret": …}` could end up quoted in an error
+ *   string), as a net under the structured redaction.
  * The lists are declarations: a new route or parameter that carries a secret is added here.
  */
 
@@ -135,10 +137,12 @@ export function redactRequestTarget(url: URL): { path: string; query?: string } 
 
 const TEXT_PATH = /(\/+)(lc|st|api\/+one-time-access-token)\/+[^\s?#"'<>]+/gi;
 const TEXT_PARAM = /([?&;\s"']|^)([A-Za-z0-9_.-]+)=([^&\s#"'<>]*)/g;
+const JSON_MEMBER = /"([A-Za-z0-9_.-]+)"(\s*:\s*)"((?:[^"\\]|\\.)*)"/g;
 
 /** Free text (a message, an error string): secret paths and `name=value` pairs redacted. */
 export function redactText(text: string): string {
   return text
+    .replace(JSON_MEMBER, (all, name: string, colon: string) => (isSecretParam(name) ? `"${name}"${colon}"${REDACTED}"` : all))
     .replace(TEXT_PATH, (_all, slash: string, route: string) => `${slash}${route}/${REDACTED}`)
     .replace(TEXT_PARAM, (all, lead: string, name: string, value: string) => {
       if (isSecretParam(name)) return `${lead}${name}=${REDACTED}`;

@@ -182,4 +182,15 @@ describe("redaction rules (table)", () => {
     expect(redactText("next=%2Fdevice%3Fcode%3DWXYZ")).toBe(`next=${encodeURIComponent("/device?code=REDACTED")}`);
     expect(redactText("redirect=%E0%A4%A")).toBe("redirect=REDACTED");
   });
+
+  test("JSON members in free text (an admin API body quoted in an error string)", () => {
+    const table: [string, string][] = [
+      ['body {"secret":"Decl4red+secret%20with:colons&amp=equals","expiresAt":null}', 'body {"secret":"REDACTED","expiresAt":null}'],
+      ['{"secret" : "with \\"quote\\" inside", "name": "Forgejo"}', '{"secret" : "REDACTED", "name": "Forgejo"}'],
+      ['{"client_secret":"abc","client_id":"forgejo"}', '{"client_secret":"REDACTED","client_id":"forgejo"}'],
+      ['{"refresh_token":"abc","token_type":"Bearer"}', '{"refresh_token":"REDACTED","token_type":"Bearer"}'],
+      ['{"prefix":"Decl","declared":true}', '{"prefix":"Decl","declared":true}'],
+    ];
+    for (const [input, want] of table) expect([input, redactText(input)]).toEqual([input, want]);
+  });
 });
