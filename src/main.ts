@@ -24,7 +24,7 @@ interface CommandSpec {
 
 const CLIENT_USAGE =
   "latchkey client create --name NAME --callback-url URL [--callback-url URL …] [--logout-callback-url URL …] " +
-  "[--launch-url URL] [--id ID] [--public] [--pkce] [--reauthenticate] [--skip-consent] [--unrestricted] [--group NAME …]\n" +
+  "[--launch-url URL] [--id ID] [--public] [--pkce] [--reauthenticate] [--skip-consent] [--unrestricted] [--group NAME …] [--secret-file PATH]\n" +
   "       latchkey client list\n" +
   "       latchkey client delete ID";
 

@@ -1,7 +1,10 @@
 /**
  * `latchkey client create|list|delete`: OIDC clients for scripting and tests.
+ * `create --secret-file PATH` declares the first secret's value (rules of createClientSecret) instead of
+ * generating one.
  * Opens the data folder like the server does (WAL: safe while the server runs). Output is JSON.
  */
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { AppError } from "../errors.ts";
 import { findGroupIdsByNames } from "../db/oidc-clients.ts";
@@ -82,12 +85,28 @@ async function create(env: CliEnv, args: string[]): Promise<number> {
     "skip-consent": { type: "boolean" },
     unrestricted: { type: "boolean" },
     group: { type: "string", multiple: true },
+    "secret-file": { type: "string" },
   });
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   const v = values as Record<string, string | string[] | boolean | undefined>;
   if (typeof v.name !== "string" || !v.name.trim()) throw new UsageError("--name is required");
   const callbackUrls = (v["callback-url"] as string[] | undefined) ?? [];
   if (callbackUrls.length === 0) throw new UsageError("at least one --callback-url is required");
+  // A declared first secret comes from a file (never argv: other users see it in ps); one final newline is
+  // dropped, as editors and `echo` add it.
+  let secret: string | null = null;
+  if (typeof v["secret-file"] === "string") {
+    try {
+      secret = readFileSync(v["secret-file"], "utf8").replace(/\r?\n$/, "");
+    } catch (e) {
+      env.stderr(`latchkey client create: cannot read --secret-file: ${e instanceof Error ? e.message : String(e)}\n`);
+      return 1;
+    }
+    if (secret === "") {
+      env.stderr("latchkey client create: --secret-file is empty\n");
+      return 1;
+    }
+  }
   const runtime = openRuntime(env.config, env.log);
   try {
     const groupNames = (v.group as string[] | undefined) ?? [];
@@ -97,7 +116,7 @@ async function create(env: CliEnv, args: string[]): Promise<number> {
       env.stderr(`latchkey client create: unknown group "${missing[0]}"\n`);
       return 1;
     }
-    const { client, secret } = createClient(runtime, {
+    const { client, secret: created } = createClient(runtime, {
       id: typeof v.id === "string" ? v.id : undefined,
       name: v.name,
       callbackUrls,
@@ -109,9 +128,12 @@ async function create(env: CliEnv, args: string[]): Promise<number> {
       skipConsent: v["skip-consent"] === true,
       unrestricted: v.unrestricted === true,
       allowedGroupIds: [...found.values()],
-    });
+    }, { secret });
     const out: Record<string, unknown> = clientJson(client);
-    if (secret) out.secret = secret.secret;
+    // A generated secret is printed once; a declared one is named by id and prefix (the caller has it).
+    if (created && !created.declared) out.secret = created.secret;
+    if (created) out.secretId = created.id;
+    if (created?.declared) out.secretPrefix = created.prefix;
     env.stdout(JSON.stringify(out, null, 2) + "\n");
     return 0;
   } catch (e) {

@@ -422,15 +422,22 @@ function validateGroupIds(db: Database, ids: unknown, fields: Record<string, str
 // --- clients -------------------------------------------------------------------------------------
 
 /**
- * Creates a client. Confidential clients get a first secret, returned here in plaintext once.
- * Throws AppError.validation (fields: id, name, callbackUrls, …).
+ * Creates a client. Confidential clients get a first secret, returned here in plaintext once: generated,
+ * or `opts.secret` when given (declarative, same rules as createClientSecret; refused for clients that
+ * have no secrets). Throws AppError.validation (fields: id, name, callbackUrls, secret, …); nothing is
+ * written when anything is refused.
  */
 export function createClient(
   deps: ClientDeps,
   input: ClientInput,
-  opts: { createdById?: string | null } = {},
+  opts: { createdById?: string | null; secret?: string | null } = {},
 ): { client: OidcClient; secret: CreatedClientSecret | null } {
   const v = validateClientInput(deps.db, input, null);
+  const secretless = v.isPublic || v.tokenEndpointAuthMethod === "private_key_jwt";
+  if (secretless && opts.secret) {
+    const message = v.isPublic ? "Public clients have no secrets." : "A private_key_jwt client has no secrets: it authenticates with signed assertions.";
+    throw AppError.validation(message, { secret: message });
+  }
   let id: string;
   if (input.id === undefined || input.id === null || input.id === "") {
     id = randomUuid(deps.random);
@@ -455,7 +462,8 @@ export function createClient(
     });
     if (v.allowedGroupIds) replaceAllowedGroups(deps.db, id, v.allowedGroupIds);
     // A private_key_jwt client never gets a secret: it could not use one.
-    const secret = v.isPublic || v.tokenEndpointAuthMethod === "private_key_jwt" ? null : createClientSecret(deps, id);
+    // The transaction: a refused given secret leaves no client behind.
+    const secret = secretless ? null : createClientSecret(deps, id, { secret: opts.secret ?? null });
     return { client: findClientById(deps.db, id)!, secret };
   })();
 }

@@ -1,5 +1,6 @@
 /** `latchkey client …` and `latchkey key-rotate` against a data folder, as the CLI runs them. */
 import { afterEach, beforeEach, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { clientCommand } from "../../../src/cli/client.ts";
 import { UsageError, type CliEnv } from "../../../src/cli/cli-env.ts";
@@ -62,6 +63,45 @@ test("client create prints the client with its one-time secret; list and delete"
   expect(JSON.parse(out)).toEqual({ deleted: "spa" });
   expect(await clientCommand(env, ["delete", "spa"])).toBe(1);
   expect(err).toContain('no client with id "spa"');
+});
+
+test("client create --secret-file declares the first secret: stored hashed, never printed; refusals leave no client", async () => {
+  const value = "gitops-declared-secret+with%symbols~0123456789";
+  const file = path.join(tmp.dir, "forgejo.secret");
+  writeFileSync(file, value + "\n");
+  const cb = "https://git.example.com/cb";
+  expect(await clientCommand(env, ["create", "--name", "Forgejo", "--id", "forgejo", "--callback-url", cb, "--secret-file", file])).toBe(0);
+  const created = JSON.parse(out) as Record<string, unknown>;
+  expect(created.id).toBe("forgejo");
+  expect(created.secret).toBeUndefined();
+  expect(created.secretPrefix).toBe("gito");
+  expect(created.secretId).toMatch(/^[0-9a-f-]{36}$/);
+  expect(out).not.toContain(value);
+  const rt = openRuntime(env.config, silentLog);
+  expect(verifyClientSecret(rt, "forgejo", value)).toBe(true);
+  expect(verifyClientSecret(rt, "forgejo", value + "\n")).toBe(false);
+  expect(JSON.stringify(rt.db.query("SELECT * FROM oidc_client_secrets").all())).not.toContain(value);
+  rt.close();
+
+  const short = path.join(tmp.dir, "short.secret");
+  writeFileSync(short, "too-short\r\n");
+  const empty = path.join(tmp.dir, "empty.secret");
+  writeFileSync(empty, "\n");
+  const cases: [args: string[], stderr: string][] = [
+    [["--secret-file", short], "latchkey client create: A client secret must have at least 32 characters (this one has 9).\n  secret: A client secret must have at least 32 characters (this one has 9).\n"],
+    [["--secret-file", file], "latchkey client create: This value is already the secret of another client; every client needs its own secret.\n"],
+    [["--secret-file", file, "--public"], "latchkey client create: Public clients have no secrets.\n  secret: Public clients have no secrets.\n"],
+    [["--secret-file", path.join(tmp.dir, "missing")], "latchkey client create: cannot read --secret-file: "],
+    [["--secret-file", empty], "latchkey client create: --secret-file is empty\n"],
+  ];
+  for (const [extra, stderr] of cases) {
+    err = "";
+    expect(await clientCommand(env, ["create", "--name", "Other", "--id", "other", "--callback-url", cb, ...extra])).toBe(1);
+    expect(err.startsWith(stderr)).toBe(true);
+  }
+  out = "";
+  expect(await clientCommand(env, ["list"])).toBe(0);
+  expect((JSON.parse(out) as { id: string }[]).map((c) => c.id)).toEqual(["forgejo"]);
 });
 
 test("bad arguments are usage errors; invalid values are reported per field", async () => {
