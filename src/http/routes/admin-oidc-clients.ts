@@ -178,13 +178,32 @@ export function adminOidcClientRoutes(web: WebDeps) {
         return afterChange(request, base(c.id), () => htmlResponse(AllowedGroupsSection({ ctx: pageCtx(web, request), client: c, groups: groups() })));
       }),
     )
-    .post("/settings/admin/oidc-clients/:id/secrets", ({ request, params }) =>
+    .post("/settings/admin/oidc-clients/:id/secrets", ({ request, params, body }) =>
       admin(request, (session) => {
         getClient(params.id);
         const ctx = pageCtx(web, request);
-        const r = attempt(() => createClientSecret(web, params.id));
-        if (!r.ok) return htmlResponse(SecretsSection({ ctx, clientId: params.id, secrets: listClientSecrets(web, params.id), error: Object.values(r.errors)[0] }), { status: 422 });
-        auditAdminChange(web, request, session, { entity: "oidc_client", action: "create_secret", id: params.id, changes: { secretId: r.value.id, prefix: r.value.prefix } });
+        // The form's optional "secret" field declares the value (same rules as the admin API).
+        const given = formOf(body).secret;
+        const declaring = typeof given === "string" && given !== "";
+        const r = attempt(() => {
+          try {
+            return createClientSecret(web, params.id, { secret: declaring ? given : null });
+          } catch (e) {
+            // A value already in use is a problem with the typed value, shown at the field like the others.
+            if (e instanceof AppError && e.code === "conflict") throw AppError.validation(e.message, { secret: e.message });
+            throw e;
+          }
+        });
+        if (!r.ok) {
+          const message = r.errors.secret ?? Object.values(r.errors)[0];
+          const secrets = listClientSecrets(web, params.id);
+          return htmlResponse(SecretsSection({ ctx, clientId: params.id, secrets, ...(declaring ? { valueError: message } : { error: message }) }), { status: 422 });
+        }
+        auditAdminChange(web, request, session, { entity: "oidc_client", action: "create_secret", id: params.id, changes: { secretId: r.value.id, prefix: r.value.prefix, declared: r.value.declared } });
+        if (r.value.declared) {
+          const message = `Secret ${r.value.prefix}•••••••• added.`;
+          return afterChange(request, base(params.id), () => fragment(SecretsSection({ ctx, clientId: params.id, secrets: listClientSecrets(web, params.id) }), { flash: { kind: "success", message } }));
+        }
         // Without htmx the new secret would be lost after a redirect: it is shown in the page itself.
         if (!isHtmx(request)) return htmlResponse(ClientDetailPage({ ctx, d: detail(getClient(params.id)), createdSecret: r.value.secret }));
         return htmlResponse(SecretsSection({ ctx, clientId: params.id, secrets: listClientSecrets(web, params.id), created: r.value.secret }));

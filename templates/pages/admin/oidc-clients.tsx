@@ -322,7 +322,15 @@ export function AllowedGroupsSection(p: { ctx: PageContext; client: OidcClient; 
   );
 }
 
-export function SecretsSection(p: { ctx: PageContext; clientId: string; secrets: ClientSecretInfo[]; created?: string; error?: string }): JSX.Element {
+export function SecretsSection(p: {
+  ctx: PageContext;
+  clientId: string;
+  secrets: ClientSecretInfo[];
+  created?: string;
+  error?: string;
+  /** The problem with a value the admin typed (the value itself is never rendered back). */
+  valueError?: string;
+}): JSX.Element {
   const base = `/settings/admin/oidc-clients/${p.clientId}/secrets`;
   return (
     <section class="section" id="client-secrets" aria-labelledby="secrets-title">
@@ -337,6 +345,23 @@ export function SecretsSection(p: { ctx: PageContext; clientId: string; secrets:
         </form>
       </div>
       {p.error ? <div class="alert alert-error" role="alert" safe>{p.error}</div> : ""}
+      <details class="declare-secret" open={Boolean(p.valueError)}>
+        <summary class="small">Use a value you already have</summary>
+        <form method="post" action={base} hx-post={base} hx-target="#client-secrets" hx-swap="outerHTML">
+          <Csrf ctx={p.ctx} />
+          <Field
+            name="secret"
+            label="Secret value"
+            type="password"
+            autocomplete="off"
+            required
+            maxlength={512}
+            error={p.valueError}
+            hint="For a secret the app is already configured with. 32–512 printable ASCII characters without spaces (! to ~), since apps send it in a Basic header and in form bodies. Stored only as a hash; not shown again."
+          />
+          <button type="submit" class="btn btn-secondary">Add this secret</button>
+        </form>
+      </details>
       {p.created ? (
         <div class="secret-box" data-autofocus tabindex="-1" role="status">
           <p class="small"><strong>New secret — copy it now.</strong> It will not be shown again.</p>

@@ -14,7 +14,8 @@ import { createApp, type App } from "../../../src/app.ts";
 import { createLog } from "../../../src/lib/log.ts";
 import { isoTime } from "../../../src/admin/pagination.ts";
 import { nowSeconds } from "../../../src/lib/clock.ts";
-import { apiReq, json, makeAdminFixture, type AdminFixture } from "../../helpers/admin-fixture.ts";
+import { verifyClientSecret } from "../../../src/oidc/clients.ts";
+import { apiReq, json, makeAdminFixture, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
 import { basicAuth, CALLBACK } from "../../helpers/oidc-flow.ts";
 import { makeTestDeps, req, type TestDeps } from "../../helpers/test-deps.ts";
 
@@ -247,3 +248,50 @@ describe("POST /api/oidc/clients/:id/secrets with a given value", () => {
     expectNowhere(GIVEN);
   });
 });
+
+describe("the admin page's \"Use a value you already have\" form (same domain function)", () => {
+  const page = "/settings/admin/oidc-clients/machine/secrets";
+  const post = (form: Record<string, string>, htmx = true) => app.handle(pageReq(deps, f.admin, "POST", page, { htmx, form }));
+
+  test("adds the given value, shows only its prefix, and refuses bad values at the field without rendering them back", async () => {
+    const detail = await (await app.handle(pageReq(deps, f.admin, "GET", "/settings/admin/oidc-clients/machine"))).text();
+    expect(detail).toContain('<input id="f-secret" name="secret" type="password"');
+
+    const ok = await post({ secret: GIVEN });
+    expect(ok.status).toBe(200);
+    const okHtml = await ok.text();
+    expect(okHtml).toContain("Secret Decl•••••••• added.");
+    expect(okHtml).not.toContain(GIVEN);
+    expect(okHtml).not.toContain('class="secret"');
+    expect(verifyClientSecret(deps, "machine", GIVEN)).toBe(true);
+    expect((await token("machine", GIVEN, "basic")).status).toBe(200);
+
+    const refusals: [form: Record<string, string>, message: string][] = [
+      [{ secret: "short-value" }, "A client secret must have at least 32 characters (this one has 11)."],
+      [{ secret: "with space ".repeat(4) }, "character 5 is not one."],
+      [{ secret: GIVEN }, "This value is already a live secret of this client"],
+    ];
+    for (const [form, message] of refusals) {
+      const before = secretRows("machine").length;
+      const r = await post(form);
+      expect(r.status).toBe(422);
+      const html = await r.text();
+      expect(html).toContain(message.replace(/"/g, "&quot;"));
+      expect(html).toContain('<details class="declare-secret" open>');
+      expect(html).not.toContain(form.secret!.trim());
+      expect(secretRows("machine").length).toBe(before);
+    }
+    // Without htmx: back to the client page (the secret list shows the prefix).
+    const plain = await post({ secret: PLAIN }, false);
+    expect(plain.status).toBe(303);
+    expect(plain.headers.get("location")).toBe("/settings/admin/oidc-clients/machine");
+    // The button without a value still generates and shows the secret once.
+    const generated = await (await post({})).text();
+    expect(generated).toMatch(/<code class="secret">[A-Za-z0-9]{32}<\/code>/);
+    const audit = deps.db.query<{ data: string }, []>("SELECT data FROM audit_logs WHERE data LIKE '%create_secret%' ORDER BY rowid").all();
+    expect(audit.map((a) => JSON.parse(a.data).changes.declared)).toEqual([true, true, false]);
+    expectNowhere(GIVEN);
+    expectNowhere(PLAIN);
+  });
+});
+
