@@ -131,8 +131,9 @@ export function apiOidcClientRoutes(web: WebDeps) {
       const s = apiCall(() => createClientSecret(web, params.id, { expiresAt, secret: typeof given === "string" ? given : null }));
       // Never the value: the audit log and the answer name the secret by id and prefix only.
       auditAdminChange(web, request, p, { entity: "oidc_client", action: "create_secret", id: params.id, changes: { secretId: s.id, prefix: s.prefix, declared: s.declared } });
-      // A generated value is shown once here; a given one is not echoed back (the caller has it).
-      return jsonResponse(s.declared ? secretJson(s) : { ...secretJson(s), secret: s.secret }, { status: 201 });
+      // Pocket ID's answer: the value in `secret`, generated or given (automation that reads it back keeps
+      // working; a given value is only what the caller sent over the same channel). Shown this once.
+      return jsonResponse({ ...secretJson(s), secret: s.secret }, { status: 201 });
     })
     .delete("/api/oidc/clients/:id/secrets/:secretId", ({ request, params }) => {
       const p = requireAdminApi(web, request);

@@ -77,7 +77,7 @@ export const OPERATIONS: Op[] = [
   {
     method: "post",
     path: "/api/oidc/clients/{id}/secrets",
-    summary: "Create a secret ({secret?, expiresAt?}): generated and returned once, or the given value (declarative, as in Pocket ID v2.12), which is not echoed back",
+    summary: "Create a secret ({secret?, expiresAt?}): generated and returned once, or the given value (declarative, as in Pocket ID v2.12); either is returned once in `secret`",
     auth: "admin",
     tag: "OIDC clients",
     body: "ClientSecretInput",

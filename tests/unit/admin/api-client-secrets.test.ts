@@ -83,11 +83,12 @@ function expectNowhere(value: string) {
 }
 
 describe("POST /api/oidc/clients/:id/secrets with a given value", () => {
-  test("201 with id and prefix only; the value then authenticates by Basic and post, like a generated one", async () => {
+  test("201 answered as Pocket ID does (the value in `secret`, once); it then authenticates by Basic and post, like a generated one", async () => {
     const before = nowSeconds(deps.clock);
     const r = await addSecret("machine", { secret: GIVEN });
     expect(r.status).toBe(201);
-    expect(r.body).toEqual({ id: r.body.id, prefix: "Decl", createdAt: isoTime(before), expiresAt: null, expired: false, isActive: true });
+    expect(r.body).toEqual({ id: r.body.id, prefix: "Decl", createdAt: isoTime(before), expiresAt: null, expired: false, isActive: true, secret: GIVEN });
+    const { secret: _shownOnce, ...listed } = r.body;
     expect(r.body.id).toMatch(/^[0-9a-f-]{36}$/);
     // Stored as "sha256:<hex>" of the value, as generated secrets are.
     const row = secretRows("machine").find((s) => s.id === r.body.id)!;
@@ -113,7 +114,7 @@ describe("POST /api/oidc/clients/:id/secrets with a given value", () => {
     const list = await call("GET", "/api/oidc/clients/machine/secrets");
     expect(list.status).toBe(200);
     expect(list.body).toHaveLength(2);
-    expect(list.body[1]).toEqual(r.body);
+    expect(list.body[1]).toEqual(listed);
     expect(list.body.every((s: Record<string, unknown>) => !("secret" in s))).toBe(true);
 
     // Audited as a created secret, naming it by id and prefix.
@@ -235,7 +236,8 @@ describe("POST /api/oidc/clients/:id/secrets with a given value", () => {
       expect(t.body.error).toBe("invalid_client");
     }
     const listed = (await call("GET", "/api/oidc/clients/machine/secrets")).body.find((s: { id: string }) => s.id === r.body.id);
-    expect(listed).toEqual({ ...r.body, expired: true, isActive: false });
+    const { secret: _shownOnce, ...created } = r.body;
+    expect(listed).toEqual({ ...created, expired: true, isActive: false });
     const again = await addSecret("machine", { secret: GIVEN });
     expect({ status: again.status, body: again.body }).toEqual({
       status: 409,
