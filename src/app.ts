@@ -40,6 +40,22 @@ export interface App {
   render(path: string): Promise<Response>;
 }
 
+/**
+ * The request as the router must see it: APP_URL's origin + the WHATWG-parsed path and query of the
+ * request target. Elysia reads the path straight from `request.url` (from the first "/" after the 11th
+ * character), so a short or missing Host (`Host: x`, an HTTP/1.0 request without Host, whose url is
+ * relative) or an absolute-form target would otherwise give the router a different path from the one
+ * the CSRF check, the rate-limit budgets, the body limit and the access log's redaction looked at — or
+ * a 500. The Host header is never used for anything (every absolute URL comes from APP_URL).
+ */
+export function routedRequest(request: Request, appUrl: string): Request {
+  const parsed = new URL(request.url, appUrl);
+  const routed = `${appUrl}${parsed.pathname}${parsed.search}`;
+  if (routed === request.url) return request;
+  const hasBody = request.method !== "GET" && request.method !== "HEAD" && request.body !== null;
+  return new Request(routed, { method: request.method, headers: request.headers, body: hasBody ? request.body : null, signal: request.signal });
+}
+
 export async function createApp(deps: Deps): Promise<App> {
   const assets = await loadAssets();
   const web: WebDeps = { ...deps, assets };
@@ -60,7 +76,14 @@ export async function createApp(deps: Deps): Promise<App> {
 
   const handler = elysia.handle.bind(elysia);
 
-  async function handle(original: Request, socketIp: string | null = null): Promise<Response> {
+  async function handle(received: Request, socketIp: string | null = null): Promise<Response> {
+    // One reading of the path for every check below AND for the router (see routedRequest).
+    let original: Request;
+    try {
+      original = routedRequest(received, deps.config.appUrl);
+    } catch {
+      return new Response("Bad Request", { status: 400, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } });
+    }
     const url = new URL(original.url);
     // 400 for undecodable paths, 413 before anything reads the body (src/http/plugins/request-limits.ts).
     const limited = await enforceRequestLimits(original, url.pathname).then((r) => ({ request: r, error: null }), (error: unknown) => ({ request: original, error }));

@@ -12,6 +12,7 @@ import { createLog } from "../../../src/lib/log.ts";
 import { redactPath, redactQuery, redactText, redactUrlText, REDACTED } from "../../../src/lib/redact.ts";
 import { insertTestUser } from "../../helpers/oidc-fixtures.ts";
 import { makeTestDeps, type TestDeps } from "../../helpers/test-deps.ts";
+import { startTestServer } from "../../helpers/server.ts";
 
 let deps: TestDeps;
 let app: App;
@@ -134,6 +135,52 @@ for (const json of [false, true]) {
     });
   });
 }
+
+describe("request targets the router could read differently from the log", () => {
+  test("HTTP/1.0 without Host, a short Host, absolute-form: the login code is served or refused, never a 500, never logged", async () => {
+    const server = await startTestServer({ DISABLE_RATE_LIMITING: "true" });
+    const logLines: string[] = [];
+    // The app reads deps.log at each request: the access log of this listener goes to logLines.
+    server.deps.log = createLog({ level: "debug", json: false, write: (line) => void logLines.push(line) });
+    try {
+      const user = insertTestUser(server.deps, { username: "lc-raw" });
+      const send = async (head: string): Promise<string> => {
+        const { promise, resolve } = Promise.withResolvers<string>();
+        let buffer = "";
+        const socket = await Bun.connect({
+          hostname: "127.0.0.1",
+          port: server.port,
+          socket: {
+            data(_s, chunk) {
+              buffer += new TextDecoder().decode(chunk);
+            },
+            close() {
+              resolve(buffer);
+            },
+          },
+        });
+        socket.write(head);
+        return promise;
+      };
+      const heads = (token: string) => [
+        `GET /lc/${token} HTTP/1.0\r\n\r\n`,
+        `GET /lc/${token} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+        `GET /ab/lc/${token} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+        `GET /lc/${token} HTTP/1.1\r\nHost: \r\nConnection: close\r\n\r\n`,
+        `GET http://x/lc/${token} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+        `GET http://evil.example/lc/${token} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`,
+      ];
+      for (const head of heads("TOKEN")) {
+        const { token } = createOneTimeAccessToken(server.deps, user.id, 3600);
+        const response = await send(head.replace("TOKEN", token));
+        const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(response)?.[1]);
+        expect([head, status < 500, logLines.some((l) => l.includes(token)), logLines.at(-1)?.includes(REDACTED)]).toEqual([head, true, false, true]);
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+});
 
 describe("redaction rules (table)", () => {
   test("paths", () => {
