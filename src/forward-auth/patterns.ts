@@ -10,8 +10,10 @@
  *   runs of "/" merged into one.
  * - Refused (fail closed, 403) wherever the path could decide an app (some app on the host has a path
  *   prefix): "\", ";", "#", whitespace or control characters, a malformed "%", an encoded "/" "\" ";" "%" or
- *   control character (NUL included), a "." or ".." segment (raw or encoded), and any path whose fully
- *   decoded, NFKC-folded, accent-stripped, case-folded, segment-trimmed reading falls under another
+ *   control character (NUL included), a "." or ".." segment (raw or encoded), a "?" or "#" that decoding
+ *   reveals, and any path whose lenient reading (fully decoded, NFKC-folded, accents and invisible
+ *   characters dropped, case-folded, Cyrillic/Greek look-alikes read as Latin, slash look-alikes as "/",
+ *   segments trimmed of whitespace, "+", trailing dots and ":…" stream suffixes) falls under another
  *   app than its canonical reading.
  * - A path prefix matches whole segments, ASCII case-insensitively: "/admin" covers "/admin", "/ADMIN/x",
  *   "/%61dmin/x", never "/administrator".
@@ -164,14 +166,30 @@ function lenientReading(canonical: string): string | null {
   } catch {
     return null;
   }
-  // Compatibility forms, accents stripped, case folded both ways ("ı" and "ſ" upper-case to "I" and "S").
-  v = v.normalize("NFKD").replace(/\p{M}/gu, "").toUpperCase().toLowerCase().normalize("NFKC");
-  if (/[\\;#\u0000-\u001f\u007f]/.test(v) || /%[0-9a-f]{2}/i.test(v)) return null;
-  // Some servers drop whitespace around a segment and trailing dots ("admin. " is "admin" on Windows).
-  const segments = v.split("/").map((seg) => seg.trim());
+  // Compatibility forms, accents stripped, invisible characters (zero-width space, soft hyphen, joiners)
+  // dropped, case folded both ways ("ı" and "ſ" upper-case to "I" and "S"), then Cyrillic and Greek letters
+  // that look like Latin ones read as those ("/аdmin" with a Cyrillic а).
+  v = v.normalize("NFKD").replace(/\p{M}|\p{Default_Ignorable_Code_Point}/gu, "").toUpperCase().toLowerCase().normalize("NFKC");
+  v = v.replace(/[\u0370-\u03ff\u0400-\u052f]/g, (ch) => LOOK_ALIKES[ch] ?? ch);
+  // Slashes NFKC leaves alone (fraction slash, division slash, big solidus, and the backslash look-alikes).
+  v = v.replace(/[\u2044\u2215\u29f8]/g, "/").replace(/[\u2216\u29f5\u29f9\ufe68]/g, "\\");
+  // A decoded "?" ends the path for whoever re-parses it ("/admin%3F/x" is "/admin" to a second hop).
+  if (/[\\;#?\u0000-\u001f\u007f]/.test(v) || /%[0-9a-f]{2}/i.test(v)) return null;
+  // Some servers drop whitespace around a segment, trailing dots, an NTFS stream suffix ("admin::$DATA",
+  // "admin:x" on Windows/IIS), and read "+" as a space (form decoding misapplied to paths).
+  const segments = v.split("/").map((seg) => seg.replace(/:.*$/, "").replace(/\+/g, " ").trim());
   if (segments.some((seg) => /^\.+$/.test(seg))) return null; // ". ", "..%20", "...": a dot segment to someone
   return segments.map((seg) => seg.replace(/\.+$/, "")).join("/").replace(/\/{2,}/g, "/");
 }
+
+/** Lower-case Cyrillic and Greek letters that render like a Latin letter (after case folding). */
+const LOOK_ALIKES: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, {
+  "а": "a", "в": "b", "с": "c", "ԁ": "d", "е": "e", "ё": "e", "һ": "h", "і": "i", "ї": "i", "ј": "j", "к": "k",
+  "ӏ": "l", "м": "m", "н": "h", "о": "o", "р": "p", "ԛ": "q", "г": "r", "ѕ": "s", "т": "t", "ц": "u", "ѵ": "v",
+  "ԝ": "w", "х": "x", "у": "y", "з": "3",
+  "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u",
+  "χ": "x", "γ": "y", "ω": "w", "μ": "u",
+});
 
 export type PathDecision<T> = { kind: "refuse" } | { kind: "apps"; apps: T[] };
 

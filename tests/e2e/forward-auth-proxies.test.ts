@@ -276,6 +276,9 @@ describe.skipIf(!available)("forward-auth behind real nginx and Caddy", () => {
       "/public/../admin/secret", "/%2e/admin/secret", "/%2e%2e/admin/secret", "/public/%2e%2e/admin/secret", "/.%2e/admin", "/public/.%2E/admin/x",
       "/admin%252fsecret", "/%2561dmin/secret", "/%EF%BD%81dmin/secret", Buffer.from("/ａdmin/secret").toString("latin1"), "/admin%EF%BC%8Fsecret",
       Buffer.from("/ADMİN/secret").toString("latin1"), Buffer.from("/admın/secret").toString("latin1"), "/%C3%A0dmin", "/admin%09", "/admin%20/secret", "/admin./secret", "/ADMIN%2E/secret",
+      "/admin%3F/secret", "/admin%3fsecret", "/admin%23/x", "/admin%E2%80%8B/secret", "/%D0%B0dmin/secret", Buffer.from("/аdmin/secret").toString("latin1"),
+      "/admin::%24DATA/secret", "/admin:x/secret", "/admin+/secret", "/admin%E2%88%95secret", "/%u0061dmin/secret", "/%c1%a1dmin/secret", "/admin%c0%afsecret",
+      "/ADMIN%2e%2e/secret", `/admin/${"a".repeat(9000)}`,
     ];
     for (const proxy of ["nginx", "caddy"] as const) {
       for (const host of ["site.localhost", "adminonly.localhost"]) {
@@ -286,8 +289,8 @@ describe.skipIf(!available)("forward-auth behind real nginx and Caddy", () => {
         expect([proxy, host, pub.status, first(pub.headers, "x-echo-user")]).toEqual([proxy, host, 200, host === "site.localhost" ? "bob" : ""]);
         for (const v of variants) {
           const r = await viaProxy(proxy, host, v, cookie ? { Cookie: cookie } : {});
-          // 403 from Latchkey, 400 from a proxy that refuses the request line itself, or (no session) a sign-in redirect: never the app.
-          const refused = r.status === 403 || r.status === 400 || (!cookie && r.status === 302 && first(r.headers, "location")!.startsWith(`${server.url}/api/forward-auth/start/`));
+          // 403 from Latchkey, 400/414 from a proxy that refuses the request line itself, or (no session) a sign-in redirect: never the app.
+          const refused = r.status === 403 || r.status === 400 || r.status === 414 || (!cookie && r.status === 302 && first(r.headers, "location")!.startsWith(`${server.url}/api/forward-auth/start/`));
           expect([proxy, host, v, r.status, refused, first(r.headers, "x-echo-app")]).toEqual([proxy, host, v, r.status, true, null]);
         }
       }

@@ -106,11 +106,20 @@ describe("governing apps (bound verify URL)", () => {
     ["/my%20file.txt", "root"],
     ["/v1.0/x", "root"],
     ["/admin%20x/y", "root"],
+    ["/wiki/Special:Search", "root"],
+    ["/%D0%B1%D0%BB%D0%BE%D0%B3/admin", "root"],
+    ["/c++/x", "root"],
+    ["/q%3Fx/admin", "refuse"],
   ])("through the / app: %s → %s", (uri, want) => expect(ids(uri)).toBe(want));
   test.each([
     "/admin%2fsecret", "/admin;x/y", "/admin%3Bx", "/admin%5csecret", "/admin\\secret", "/admin%00", "/./admin/x", "/x/../admin/x",
     "/%2e%2e/admin", "/public/%2E%2E/admin", "/ａdmin/x", "/%EF%BD%81dmin/x", "/admin%EF%BC%8Fsecret", "/ADMİN", "/admin%252fx",
     "/%C0%AFadmin", "/x%ef%bc%8f..%ef%bc%8fadmin", "/ADM\u0130N", "/adm\u0131n", "/ad\u1E3Fin/x", "/%C3%A0dmin", "/\u00C0DMIN", "/\u00ef\u00bd\u0081dmin/x", "/caf\u00e9/admin", "/%C3/admin", "/admin\uFF0Fx", "/\uFF0Fadmin", "/%EF%BC%8E%EF%BC%8E/admin", "/admin./secret", "/admin.../x", "/admin%20/secret", "/%20admin", "/admin%E3%80%80/x", "/..%20/admin", "/.%20/admin",
+    // A decoded "?" or "#" ends the path for a second reader; invisible characters; Cyrillic/Greek look-alikes;
+    // NTFS stream suffixes; "+" read as a space; slash look-alikes NFKC keeps.
+    "/admin%3F/secret", "/admin%3fsecret", "/admin%3F", "/admin%23x", "/admin%E2%80%8B/x", "/admin%C2%AD", "/ad%E2%80%8Dmin", "/%EF%BB%BFadmin",
+    "/%D0%B0dmin/x", "/\u0430dmin", "/adm%D1%96n", "/%D0%B0%D4%81m%D1%96n", "/adm%CE%B9n/x", "/%CE%91DMIN", "/admin::%24DATA/x", "/admin::%24INDEX_ALLOCATION/secret",
+    "/admin:x/y", "/admin+/secret", "/admin%2B/x", "/+admin", "/admin%E2%88%95secret", "/admin\u2044x", "/admin%E2%81%84x", "/admin%E2%88%96x", "/admin%EF%B9%A8x",
   ])("refused through the / app: %j", (uri) => expect(ids(uri)).toBe("refuse"));
   test("through the /admin app: outside its prefix is public unless another app claims it", () => {
     expect(ids("/admin/x", admin)).toBe("admin");
