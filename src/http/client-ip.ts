@@ -22,10 +22,27 @@ export type ProxyTrust = {
   readonly mode: "none" | "hop" | "list";
 };
 
+/**
+ * One spelling per address: brackets and a port a proxy wrote dropped ("[2001:db8::1]:443",
+ * "203.0.113.5:4711" — Azure Application Gateway and IIS ARR append the client's port), and an
+ * IPv4-mapped IPv6 address in either form ("::ffff:1.2.3.4", "::ffff:102:304") read as the IPv4 address,
+ * so one client never holds two budgets and a proxy that writes ports does not merge every client into one.
+ */
 function normalise(ip: string): string {
-  const v = ip.trim().replace(/^\[(.*)\]$/, "$1");
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(v);
-  return mapped ? mapped[1]! : v;
+  let v = ip.trim();
+  const bracketed = /^\[([^\]]*)\](?::\d{1,5})?$/.exec(v);
+  const v4WithPort = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(v);
+  if (bracketed) v = bracketed[1]!;
+  else if (v4WithPort) v = v4WithPort[1]!;
+  const mapped = /^(?:0{0,4}:){0,5}:?ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(v);
+  if (mapped && isIP(v) === 6) return mapped[1]!;
+  const mappedHex = /^(?:0{0,4}:){0,5}:?ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(v);
+  if (mappedHex && isIP(v) === 6) {
+    const hi = parseInt(mappedHex[1]!, 16);
+    const lo = parseInt(mappedHex[2]!, 16);
+    return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+  }
+  return v;
 }
 
 export function createProxyTrust(trust: TrustProxy): ProxyTrust {
