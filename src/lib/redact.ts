@@ -52,7 +52,7 @@ export const SECRET_PARAMS: ReadonlySet<string> = new Set([
 ]);
 
 /** Any parameter name with one of these words is treated as secret too (a new `*_token` is covered). */
-const SECRET_NAME_PATTERN = /(token|secret|password|passwd|verifier|assertion|api[_-]?key|otp)|(^|[_-])code$/i;
+const SECRET_NAME_PATTERN = /(token|secret|password|passwd|passcode|verifier|assertion|api[_-]?key|otp|jwt|bearer|credential|session|private[_-]?key|authorization)|code$/i;
 
 /** Parameters whose value is itself a URL or path to redact. */
 export const URL_PARAMS: ReadonlySet<string> = new Set(["redirect", "redirect_uri", "post_logout_redirect_uri", "return_url", "return_to", "rd", "next", "url"]);
@@ -60,7 +60,9 @@ export const URL_PARAMS: ReadonlySet<string> = new Set(["redirect", "redirect_ur
 const MAX_QUERY_LENGTH = 2048;
 
 export function isSecretParam(name: string): boolean {
-  const n = name.toLowerCase();
+  // "code[]", "code ", "code\0", "Code" are all `code` to some parser: array brackets and anything that
+  // is not a letter or digit at either end are dropped before the name is judged.
+  const n = name.toLowerCase().replace(/\[[^\]]*\]/g, "").replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "");
   if (SECRET_PARAMS.has(n)) return true;
   // Names that describe a secret rather than carry one (client_assertion_type, token_type_hint, code_challenge_method).
   if (/_(type|type_hint|method|challenge)$/.test(n)) return false;
@@ -75,6 +77,32 @@ function decodeSegment(segment: string): string {
   }
 }
 
+/** Up to three rounds of percent-decoding (each round must decode), for readings other parsers may make. */
+function decodings(text: string): string[] {
+  const out = [text];
+  let v = text;
+  for (let i = 0; i < 3 && /%[0-9a-f]{2}/i.test(v); i++) {
+    try {
+      v = decodeURIComponent(v);
+    } catch {
+      break;
+    }
+    out.push(v);
+  }
+  return out;
+}
+
+/** Does any reading of `path` (decoded; "\\", "?" and "#" as separators; ";…" path parameters cut off) start with a secret route? */
+function hidesSecretRoute(path: string): boolean {
+  return decodings(path).some((reading) => {
+    const segments = reading
+      .split(/[/\\?#]/)
+      .map((seg) => seg.replace(/;.*$/, "").toLowerCase())
+      .filter((seg) => seg !== "");
+    return SECRET_PATH_PREFIXES.some((prefix) => segments.length > prefix.length && prefix.every((p, k) => segments[k] === p));
+  });
+}
+
 /** The path with every segment below a secret route replaced by REDACTED. */
 export function redactPath(path: string): string {
   const segments = path.split("/");
@@ -85,14 +113,29 @@ export function redactPath(path: string): string {
     for (const { i } of meaningful.slice(prefix.length)) segments[i] = REDACTED;
     return segments.join("/");
   }
-  return path;
+  // Another reader's path ("/lc%2F<code>", "/lc;x/<code>", "/%256cc/<code>"): withhold all of it.
+  return hidesSecretRoute(path) ? `/${REDACTED}` : path;
+}
+
+/** A parameter value as the log may show it: URLs and paths redacted, nested `name=value` pairs too, at every decoding depth. */
+function redactValue(name: string, value: string, depth: number): string {
+  // URL-valued by name, or by shape: a path, or something with a scheme.
+  const urlLike = URL_PARAMS.has(name.toLowerCase()) || /^(?:\/|[a-z][a-z0-9+.-]*:\/\/)/i.test(value);
+  let out = urlLike && depth < 3 ? redactUrlText(value, depth + 1) : value;
+  out = redactText(out);
+  // Encoded again ("%252Flc%252F…", "code%253D…"): when a deeper reading would be redacted, withhold the value.
+  for (const deeper of decodings(value).slice(1)) {
+    if (redactText(deeper) !== deeper || hidesSecretRoute(deeper.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, ""))) return REDACTED;
+  }
+  return out;
 }
 
 /** A query string (without `?`) with secret values replaced; nested URLs redacted too. */
 export function redactQuery(query: string, depth = 0): string {
   if (!query) return "";
   const out: string[] = [];
-  for (const part of query.split("&")) {
+  // ";" separates parameters too for some servers (and old Python, Java servlet containers).
+  for (const part of query.split(/[&;]/)) {
     if (part === "") continue;
     const eq = part.indexOf("=");
     const rawName = eq < 0 ? part : part.slice(0, eq);
@@ -106,10 +149,13 @@ export function redactQuery(query: string, depth = 0): string {
       out.push(`${encodeURIComponent(rawName.slice(0, 64))}=${REDACTED}`);
       continue;
     }
-    if (eq < 0) out.push(encodeURIComponent(name));
-    else if (isSecretParam(name)) out.push(`${encodeURIComponent(name)}=${REDACTED}`);
-    else if (URL_PARAMS.has(name.toLowerCase()) && depth < 3) out.push(`${encodeURIComponent(name)}=${encodeURIComponent(redactUrlText(value, depth + 1))}`);
-    else out.push(`${encodeURIComponent(name)}=${encodeURIComponent(value)}`);
+    if (eq < 0) {
+      // A bare name may itself be "code=…" ("code%3D…"): judged like a pair.
+      const inner = name.indexOf("=");
+      if (inner >= 0 && isSecretParam(name.slice(0, inner))) out.push(`${encodeURIComponent(name.slice(0, inner))}%3D${REDACTED}`);
+      else out.push(encodeURIComponent(redactValue("", name, depth)));
+    } else if (isSecretParam(name)) out.push(`${encodeURIComponent(name)}=${REDACTED}`);
+    else out.push(`${encodeURIComponent(name)}=${encodeURIComponent(redactValue(name, value, depth))}`);
   }
   const joined = out.join("&");
   return joined.length > MAX_QUERY_LENGTH ? `${joined.slice(0, MAX_QUERY_LENGTH)}…` : joined;

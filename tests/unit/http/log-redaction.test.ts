@@ -197,6 +197,17 @@ describe("redaction rules (table)", () => {
       ["/settings/account", "/settings/account"],
       ["/api/users/lc/x", "/api/users/lc/x"],
       ["/static/st.css", "/static/st.css"],
+      // Another reader's path: an encoded slash, a path parameter, "?", "\\", double encoding.
+      ["/lc%2FABC", "/REDACTED"],
+      ["/lc%2fABC", "/REDACTED"],
+      ["/lc;x/ABC", "/REDACTED"],
+      ["/lc%3BABC/x", "/REDACTED"],
+      ["/lc%3FABC", "/REDACTED"],
+      ["/lc\\ABC", "/REDACTED"],
+      ["/%256Cc/ABC", "/REDACTED"],
+      ["/st%2FABC", "/REDACTED"],
+      ["/api%2Fone-time-access-token%2FABC", "/REDACTED"],
+      ["/lcx/ABC", "/lcx/ABC"],
     ];
     for (const [input, want] of table) expect([input, redactPath(input)]).toEqual([input, want]);
   });
@@ -215,6 +226,20 @@ describe("redaction rules (table)", () => {
       ["redirect=%2Flc%2FABC", `redirect=${encodeURIComponent("/lc/REDACTED")}`],
       ["redirect=%2Fdevice%3Fcode%3DX", `redirect=${encodeURIComponent("/device?code=REDACTED")}`],
       ["flag", "flag"],
+      // Names some parser reads as a secret one; ";" as a separator; a bare "code=…" name; nested pairs.
+      ["CODE=a&Code=b&cOdE=c", "CODE=REDACTED&Code=REDACTED&cOdE=REDACTED"],
+      ["code%5B%5D=a&code[0]=b&code+=c&code%00=d&code%20=e&%63ode=f", "code%5B%5D=REDACTED&code%5B0%5D=REDACTED&code%20=REDACTED&code%00=REDACTED&code%20=REDACTED&code=REDACTED"],
+      ["authcode=a&authorization_code=b&zipcode=c", "authcode=REDACTED&authorization_code=REDACTED&zipcode=REDACTED"],
+      ["jwt=a&bearer=b&session=c&session_id=d&credential=e&private_key=f&passcode=g", "jwt=REDACTED&bearer=REDACTED&session=REDACTED&session_id=REDACTED&credential=REDACTED&private_key=REDACTED&passcode=REDACTED"],
+      ["x=1;code=a", "x=1&code=REDACTED"],
+      ["code%3DABC", "code%3DREDACTED"],
+      ["x=1%26code%3DABC", `x=${encodeURIComponent("1&code=REDACTED")}`],
+      ["foo=%2Flc%2FABC", `foo=${encodeURIComponent("/lc/REDACTED")}`],
+      ["returnTo=https%3A%2F%2Fx%2Fcb%3Fcode%3DABC", `returnTo=${encodeURIComponent("https://x/cb?code=REDACTED")}`],
+      ["redirect=%252Flc%252FABC", "redirect=REDACTED"],
+      ["next=%252Fdevice%253Fcode%253DABC", "next=REDACTED"],
+      ["x=code%253DABC", "x=REDACTED"],
+      ["state=%7B%22a%22%3A1%7D&scope=openid+email&client_id=cid", `state=${encodeURIComponent('{"a":1}')}&scope=openid%20email&client_id=cid`],
     ];
     for (const [input, want] of table) expect([input, redactQuery(input)]).toEqual([input, want]);
     expect(redactUrlText(`https://rp.example/cb?code=X&state=s#id_token=Y`)).toBe("https://rp.example/cb?code=REDACTED&state=s#REDACTED");
