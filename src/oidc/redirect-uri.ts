@@ -22,8 +22,8 @@
  *   scheme equal; host label by label — `*` inside a label stands for letters, digits and hyphens
  *   only (never `.`, `%`, `\`, `@`, `:`), so it can never leave its label; port equal, or `*` = any
  *   explicit port; path: `*` = part of one segment, `**` = any number of whole segments, neither
- *   ever matching `/`-like escapes (`%2F`, `%5C`) — dot segments were refused already; query: `*` =
- *   part of one parameter (never `&`). The candidate's query is present exactly when the pattern's is.
+ *   ever matching `/`-like escapes (`%2F`, `%5C`, `%252F`, … at any depth) — dot segments were refused
+ *   already; query: `*` = part of one parameter (never `&` or `;`). The candidate's query is present exactly when the pattern's is.
  *
  * Registration (callbackUrlProblem) refuses what could never match safely or is ambiguous, with a
  * message saying what to change: the same character rules, canonical form, wildcards in the scheme,
@@ -168,8 +168,8 @@ function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
 }
 
-/** One path-segment character: anything but `/`, `\` and the escapes of `/` and `\` (also double-escaped). */
-const SEGMENT_CHAR = "(?:[^/\\\\%]|%(?!2[Ff]|5[Cc]|25(?:2[Ff]|5[Cc]))[0-9A-Fa-f]{2})";
+/** One path-segment character: anything but `/`, `\` and the escapes of `/` and `\` (also escaped again, at any depth). */
+const SEGMENT_CHAR = "(?:[^/\\\\%]|%(?!(?:25)*(?:2[Ff]|5[Cc]))[0-9A-Fa-f]{2})";
 
 function pathRegex(pattern: string): RegExp {
   let out = "";
@@ -195,7 +195,8 @@ function pathRegex(pattern: string): RegExp {
 }
 
 function queryRegex(pattern: string): RegExp {
-  return new RegExp(`^${pattern.split("*").map(escapeRegex).join("[^&#]*")}$`);
+  // Never across a parameter separator: "&", and ";" which some servers also split on.
+  return new RegExp(`^${pattern.split("*").map(escapeRegex).join("[^&;#]*")}$`);
 }
 
 /** A host label with `*` → a regex over one label: `*` = one or more letters, digits or hyphens. */
