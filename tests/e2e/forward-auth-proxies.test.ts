@@ -33,12 +33,12 @@ type Proxy = "nginx" | "caddy";
 const nginxServers = (input: SnippetInput, port: number) => nginxSnippet(input).replaceAll("    # … listen / ssl as usual …", `    listen 127.0.0.1:${port};`);
 
 /** A raw HTTP/1.1 request over TCP: the request line and headers reach the proxy byte for byte. */
-function raw(port: number, target: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string[]> }> {
+function raw(port: number, target: string, headers: Record<string, string>, method = "GET"): Promise<{ status: number; headers: Record<string, string[]> }> {
   return new Promise((resolve, reject) => {
     const sock = connect(port, "127.0.0.1");
     const chunks: Buffer[] = [];
     sock.on("connect", () => {
-      const lines = [`GET ${target} HTTP/1.1`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), "Connection: close", "", ""];
+      const lines = [`${method} ${target} HTTP/1.1`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), "Connection: close", "", ""];
       sock.write(Buffer.from(lines.join("\r\n"), "latin1"));
     });
     sock.on("data", (d: Buffer) => chunks.push(d));
@@ -146,7 +146,8 @@ describe.skipIf(!available)("forward-auth behind real nginx and Caddy", () => {
 
   const appUrl = (proxy: Proxy, p = "/hello?x=1") => `http://app.localhost:${ports[proxy]}${p}`;
   const echoed = async () => JSON.parse((await page.locator("body").innerText()).trim()) as Record<string, string | null>;
-  const viaProxy = (proxy: Proxy, host: string, target: string, headers: Record<string, string> = {}) => raw(ports[proxy], target, { Host: `${host}:${ports[proxy]}`, ...headers });
+  const viaProxy = (proxy: Proxy, host: string, target: string, headers: Record<string, string> = {}, method = "GET") =>
+    raw(ports[proxy], target, { Host: `${host}:${ports[proxy]}`, ...headers }, method);
 
   /** A browser's whole sign-in through a proxy, for a Latchkey session token: returns its cookie for that host. */
   async function signInVia(proxy: Proxy, host: string, token: string, p = "/"): Promise<string> {
@@ -287,11 +288,17 @@ describe.skipIf(!available)("forward-auth behind real nginx and Caddy", () => {
         const cookie = host === "site.localhost" ? await signInVia(proxy, host, bob.token) : "";
         const pub = await viaProxy(proxy, host, "/public", cookie ? { Cookie: cookie } : {});
         expect([proxy, host, pub.status, first(pub.headers, "x-echo-user")]).toEqual([proxy, host, 200, host === "site.localhost" ? "bob" : ""]);
-        for (const v of variants) {
-          const r = await viaProxy(proxy, host, v, cookie ? { Cookie: cookie } : {});
+        // Each spelling also in absolute form (the request line names the host) and as HEAD.
+        const targets: [string, string][] = [
+          ...variants.map((v): [string, string] => ["GET", v]),
+          ...variants.map((v): [string, string] => ["GET", `http://${host}:${ports[proxy]}${v}`]),
+          ...variants.map((v): [string, string] => ["HEAD", v]),
+        ];
+        for (const [method, v] of targets) {
+          const r = await viaProxy(proxy, host, v, cookie ? { Cookie: cookie } : {}, method);
           // 403 from Latchkey, 400/414 from a proxy that refuses the request line itself, or (no session) a sign-in redirect: never the app.
           const refused = r.status === 403 || r.status === 400 || r.status === 414 || (!cookie && r.status === 302 && first(r.headers, "location")!.startsWith(`${server.url}/api/forward-auth/start/`));
-          expect([proxy, host, v, r.status, refused, first(r.headers, "x-echo-app")]).toEqual([proxy, host, v, r.status, true, null]);
+          expect([proxy, host, method, v, r.status, refused, first(r.headers, "x-echo-app")]).toEqual([proxy, host, method, v, r.status, true, null]);
         }
       }
     }
