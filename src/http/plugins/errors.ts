@@ -1,6 +1,9 @@
 /**
  * The one error mapper.
  * - OAuthError → RFC 6749 JSON {error, error_description}, Cache-Control: no-store, its own headers.
+ * - On the JSON protocol endpoints (token, introspect, revoke, PAR, device authorization, userinfo) every
+ *   other error too: a method the endpoint does not take → 405 invalid_request with Allow, 413 and other
+ *   4xx → invalid_request, 429 → temporarily_unavailable, 5xx → server_error (with the request id).
  * - AppError → JSON for /api/* (with field messages), an inline fragment for htmx, else the error page.
  * - Framework errors (unknown route, unparseable body, schema mismatch) → the matching AppError.
  * - Anything else → 500 with the request id; the detail goes to the log, never to the wire.
@@ -65,31 +68,63 @@ export function appErrorResponse(deps: Deps, assets: AssetRegistry, request: Req
   return new Response(html, { status: error.status, headers: { ...headers, "Content-Type": "text/html; charset=utf-8" } });
 }
 
+/**
+ * The endpoints whose every error, the framework's included (wrong method, body too large, bad
+ * percent-encoding, an internal error), is RFC 6749 JSON; with the methods each accepts.
+ */
+const OAUTH_JSON_ENDPOINTS = new Map<string, string[]>([
+  ["/api/oidc/token", ["POST"]],
+  ["/api/oidc/introspect", ["POST"]],
+  ["/api/oidc/revoke", ["POST"]],
+  ["/api/oidc/par", ["POST"]],
+  ["/api/oidc/device/authorize", ["POST"]],
+  ["/api/oidc/userinfo", ["GET", "POST"]],
+]);
+
+/** An AppError (or an unknown route: a method the endpoint does not take) on a protocol endpoint, as an OAuthError. */
+function asOAuthError(error: AppError, methods: string[], requestId?: string): OAuthError {
+  if (error.code === "not_found") {
+    return new OAuthError("invalid_request", `This endpoint accepts ${methods.join(" and ")} requests only.`, 405, { Allow: [...methods, "OPTIONS"].join(", ") });
+  }
+  if (error.status === 429) return new OAuthError("temporarily_unavailable", error.message, 429, error.headers);
+  if (error.status >= 500) return new OAuthError("server_error", requestId ? `${error.message} (request ${requestId})` : error.message, error.status, error.headers);
+  return new OAuthError("invalid_request", error.message, error.status, error.headers);
+}
+
 /** Maps anything thrown while handling `request` to a response. */
 export function errorToResponse(deps: Deps, assets: AssetRegistry, request: Request, error: unknown, elysiaCode?: string | number): Response {
   if (error instanceof OAuthError) {
     requestMeta(request).oauthErrorCode = error.code;
     return oauthErrorResponse(error);
   }
-  if (error instanceof AppError) return appErrorResponse(deps, assets, request, error);
+  const { appError, requestId } = asAppError(deps, request, error, elysiaCode);
+  const allow = OAUTH_JSON_ENDPOINTS.get(new URL(request.url).pathname);
+  if (allow !== undefined) {
+    const oauth = asOAuthError(appError, allow, requestId);
+    requestMeta(request).oauthErrorCode = oauth.code;
+    return oauthErrorResponse(oauth);
+  }
+  return appErrorResponse(deps, assets, request, appError, requestId);
+}
+
+/** Anything but an OAuthError as an AppError; an unexpected error is logged (with the request id) first. */
+function asAppError(deps: Deps, request: Request, error: unknown, elysiaCode?: string | number): { appError: AppError; requestId?: string } {
+  if (error instanceof AppError) return { appError: error };
   switch (elysiaCode) {
     case "NOT_FOUND":
-      return appErrorResponse(deps, assets, request, AppError.notFound("There is nothing at this address."));
+      return { appError: AppError.notFound("There is nothing at this address.") };
     case "PARSE":
-      return appErrorResponse(deps, assets, request, AppError.badRequest("The request body could not be parsed; check its Content-Type and syntax."));
+      return { appError: AppError.badRequest("The request body could not be parsed; check its Content-Type and syntax.") };
     case "VALIDATION":
-      return appErrorResponse(deps, assets, request, AppError.badRequest(validationSummary(error)));
+      return { appError: AppError.badRequest(validationSummary(error)) };
     case "INVALID_COOKIE_SIGNATURE":
-      return appErrorResponse(deps, assets, request, AppError.badRequest("A cookie was not valid."));
+      return { appError: AppError.badRequest("A cookie was not valid.") };
   }
   const status = (error as { status?: unknown })?.status;
-  if (typeof status === "number" && status === 413) {
-    return appErrorResponse(deps, assets, request, new AppError("payload_too_large", "The request body is too large."));
-  }
+  if (typeof status === "number" && status === 413) return { appError: new AppError("payload_too_large", "The request body is too large.") };
   const meta = requestMeta(request);
   deps.log.error("unhandled error", { requestId: meta.id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-  const internal = new AppError("internal_error", "An unexpected error occurred. It has been logged; please try again.");
-  return appErrorResponse(deps, assets, request, internal, meta.id);
+  return { appError: new AppError("internal_error", "An unexpected error occurred. It has been logged; please try again."), requestId: meta.id };
 }
 
 function validationSummary(error: unknown): string {

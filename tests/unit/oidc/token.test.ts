@@ -287,6 +287,25 @@ describe("malformed requests never 500", () => {
     const body = (await res.json()) as { error: string };
     expect(["invalid_request", "unsupported_grant_type", "invalid_client"]).toContain(body.error);
   });
+  test("every other method and a body too large: RFC 6749 JSON on each JSON protocol endpoint", async () => {
+    w = await makeOidcWorld();
+    const endpoints: [string, string[]][] = [
+      ["/api/oidc/token", ["POST"]], ["/api/oidc/introspect", ["POST"]], ["/api/oidc/revoke", ["POST"]],
+      ["/api/oidc/par", ["POST"]], ["/api/oidc/device/authorize", ["POST"]], ["/api/oidc/userinfo", ["GET", "POST"]],
+    ];
+    for (const [path, methods] of endpoints) {
+      for (const method of ["PUT", "PATCH", "DELETE", "GET"].filter((m) => !methods.includes(m))) {
+        const res = await w.call(path, { method, headers: { "content-type": "application/x-www-form-urlencoded" }, body: method === "GET" ? undefined : "" });
+        expect([path, method, res.status, res.headers.get("allow")]).toEqual([path, method, 405, [...methods, "OPTIONS"].join(", ")]);
+        await expectOAuthError(res, 405, "invalid_request");
+      }
+      if (methods.includes("POST")) {
+        const big = await w.call(path, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: `a=${"x".repeat(2 * 1024 * 1024)}` });
+        expect([path, big.status]).toEqual([path, 413]);
+        await expectOAuthError(big, 413, "invalid_request", "too large");
+      }
+    }
+  });
   test("GET on the token endpoint is not a 500", async () => {
     w = await makeOidcWorld();
     for (const path of ["/api/oidc/token", "/api/oidc/introspect", "/api/oidc/revoke"]) {
