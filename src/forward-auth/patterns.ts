@@ -24,6 +24,8 @@
  *   whose verify URL sent the browser: never an open redirect, never another app.
  */
 
+import { isPublicSuffix } from "../lib/public-suffix.ts";
+
 export interface AppPatterns {
   id: string;
   hosts: string[];
@@ -40,6 +42,8 @@ export function normaliseHostPattern(input: string): string | null {
   if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return null;
   // A wildcard needs at least two labels after it ("*.com" would cover a whole TLD).
   if (v.startsWith("*.") && v.slice(2).split(":")[0]!.split(".").length < 2) return null;
+  // Nor one in front of a public suffix ("*.co.uk", "*.github.io"): other people's domains.
+  if (v.startsWith("*.") && isPublicSuffix(v.slice(2).split(":")[0]!)) return null;
   return v;
 }
 

@@ -27,9 +27,12 @@
  *
  * Registration (callbackUrlProblem) refuses what could never match safely or is ambiguous, with a
  * message saying what to change: the same character rules, canonical form, wildcards in the scheme,
- * a wildcard host without two fixed labels after it (`*.com`), wildcards in IP addresses or partial
+ * a wildcard host without two fixed labels after it (`*.com`) or in front of a public suffix (`*.co.uk`,
+ * `*.github.io`), wildcards in IP addresses or partial
  * ports, `***`, default ports, dot segments.
  */
+
+import { isPublicSuffix } from "../lib/public-suffix.ts";
 
 const FORBIDDEN_SCHEMES = new Set(["javascript", "data", "vbscript", "file", "blob", "about", "filesystem"]);
 /** WHATWG special schemes (host required, host lower-cased and punycoded, `\` read as `/`). */
@@ -333,6 +336,10 @@ function wildcardHostProblem(host: string, special: boolean): string | null {
   const needed = labels[labels.length - 1] === "localhost" ? 1 : 2;
   if (fixedAfter < needed) {
     return "A wildcard host needs at least two fixed labels after the wildcard (such as *.example.com); otherwise it would match domains that are not yours.";
+  }
+  const fixed = labels.slice(lastWildcard + 1).join(".");
+  if (needed === 2 && isPublicSuffix(fixed)) {
+    return `${fixed} is a public suffix (anyone can register a name under it), so a wildcard in front of it would match domains that are not yours. Put the wildcard under your own domain, such as *.yourapp.${fixed}.`;
   }
   return null;
 }

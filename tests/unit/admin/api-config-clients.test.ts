@@ -66,6 +66,14 @@ describe("/api/oidc/clients", () => {
     const bad = await call(f.admin.key, "POST", "/api/oidc/clients", { name: "", callbackURLs: ["not a url"] });
     expect(bad.status).toBe(400);
     expect(Object.keys(bad.body.fields).sort()).toEqual(["callbackUrls", "name"]);
+    // A wildcard in front of a public suffix would match other people's domains: refused through the API too.
+    for (const url of ["https://*.co.uk/cb", "https://*.github.io/cb", "https://a.*.pages.dev/cb", "https://*-x.vercel.app/cb", "https://*.com.au/**"]) {
+      for (const field of ["callbackURLs", "logoutCallbackURLs"]) {
+        const r = await call(f.admin.key, "POST", "/api/oidc/clients", { name: "Wild", callbackURLs: ["https://ok.example.com/cb"], [field]: [url] });
+        expect([url, field, r.status, JSON.stringify(r.body.fields ?? {})]).toEqual([url, field, 400, expect.stringContaining("public suffix")]);
+      }
+    }
+    expect((await call(f.admin.key, "POST", "/api/oidc/clients", { name: "Own", callbackURLs: ["https://*.me.github.io/cb", "https://*.shop.co.uk/cb"] })).status).toBe(201);
     await call(f.admin.key, "POST", "/api/oidc/clients", { name: "Jellyfin", callbackURLs: ["https://tv.example.com/cb"] });
     const meta = await call(null, "GET", `/api/oidc/clients/${id}/meta`);
     expect(meta.body).toEqual({ id, name: "Forgejo", description: "", hasLogo: false, hasDarkLogo: false, launchURL: "https://git.example.com", requiresReauthentication: false, clientType: "standard" });

@@ -14,7 +14,7 @@ describe("host patterns", () => {
     expect(normaliseHostPattern(" App.Example.COM. ")).toBe("app.example.com");
     expect(normaliseHostPattern("*.apps.example.com")).toBe("*.apps.example.com");
     expect(normaliseHostPattern("app.example.com:8443")).toBe("app.example.com:8443");
-    for (const bad of ["*.com", "*", "a.*.example.com", "app.example.com:0", "app.example.com:70000", "https://app.example.com", "app.example.com/x", "a b", "-a.example.com", "", "user@host"]) {
+    for (const bad of ["*.com", "*", "a.*.example.com", "app.example.com:0", "app.example.com:70000", "https://app.example.com", "app.example.com/x", "a b", "-a.example.com", "", "user@host", "*.co.uk", "*.github.io", "*.pages.dev:443", "*.com.au"]) {
       expect(normaliseHostPattern(bad)).toBeNull();
     }
   });
