@@ -24,6 +24,11 @@ export interface Config {
   host: string;
   /** Raw bytes of ENCRYPTION_KEY, or null when it must be generated into the data folder. */
   encryptionKey: Uint8Array | null;
+  /**
+   * When ENCRYPTION_KEY_FILE holds raw bytes that are not UTF-8: those bytes read as text the way earlier
+   * versions did (invalid bytes became U+FFFD), so a database first used that way still opens (runtime.ts).
+   */
+  encryptionKeyReadAsText: Uint8Array | null;
   dbPath: string;
   dataDir: string;
   trustProxy: TrustProxy;
@@ -129,6 +134,8 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = "."): 
 
   // Resolve `<NAME>_FILE` secrets first.
   const resolved: Record<string, string | undefined> = { ...env };
+  /** ENCRYPTION_KEY_FILE's bytes when they are not UTF-8 text (a raw random key): used as they are. */
+  let binaryKey: Uint8Array | null = null;
   for (const name of SECRET_VARIABLES) {
     const fileVar = `${name}_FILE`;
     const file = env[fileVar];
@@ -138,7 +145,15 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = "."): 
       continue;
     }
     try {
-      resolved[name] = readFileSync(path.resolve(cwd, file), "utf8").replace(/\r?\n$/, "");
+      const bytes = readFileSync(path.resolve(cwd, file));
+      try {
+        resolved[name] = new TextDecoder("utf-8", { fatal: true }).decode(bytes).replace(/\r?\n$/, "");
+      } catch {
+        // Not text: decoding would turn every invalid byte into U+FFFD and throw away key material.
+        if (name !== "ENCRYPTION_KEY") throw Object.assign(new Error("not UTF-8"), { code: "not UTF-8 text" });
+        binaryKey = new Uint8Array(bytes);
+        resolved[name] = "(binary)";
+      }
     } catch (err) {
       problems.push(`${fileVar}: cannot read "${file}" (${(err as NodeJS.ErrnoException).code ?? "error"})`);
     }
@@ -183,7 +198,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = "."): 
   let encryptionKey: Uint8Array | null = null;
   const rawKey = get("ENCRYPTION_KEY");
   if (rawKey !== undefined) {
-    const bytes = new TextEncoder().encode(rawKey);
+    const bytes = binaryKey ?? new TextEncoder().encode(rawKey);
     if (bytes.length < 16) problems.push(`ENCRYPTION_KEY must be at least 16 bytes long (got ${bytes.length}); generate one with: openssl rand -base64 32`);
     else encryptionKey = bytes;
   }
@@ -277,6 +292,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = "."): 
     port,
     host,
     encryptionKey,
+    encryptionKeyReadAsText: binaryKey && encryptionKey ? new TextEncoder().encode(new TextDecoder().decode(binaryKey as Uint8Array).replace(/\r?\n$/, "")) : null,
     dbPath,
     dataDir,
     trustProxy,

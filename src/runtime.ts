@@ -125,8 +125,22 @@ export function openRuntime(config: Config, log: Log, opts: { clock?: Clock; ran
     checkSchemaVersion(db);
     const inUse = schemaVersion(db) > 0 && getKv(db, KEY_CHECK) !== null;
     const key = resolveEncryptionKey(config, log, random, { databaseInUse: inUse });
-    const { box, created } = sealedBoxFor(key, random, schemaVersion(db) > 0 ? readKdfRecord(db) : null);
-    if (inUse) verifyEncryptionKey(db, box); // before migrating: a wrong key must change nothing
+    let { box, created } = sealedBoxFor(key, random, schemaVersion(db) > 0 ? readKdfRecord(db) : null);
+    if (inUse) {
+      // before migrating: a wrong key must change nothing
+      try {
+        verifyEncryptionKey(db, box);
+      } catch (e) {
+        // A raw-bytes ENCRYPTION_KEY_FILE that earlier versions read as (lossy) text: open with that reading.
+        if (!(e instanceof StartupError) || !config.encryptionKeyReadAsText) throw e;
+        ({ box, created } = sealedBoxFor(config.encryptionKeyReadAsText, random, readKdfRecord(db)));
+        verifyEncryptionKey(db, box);
+        log.warn(
+          "ENCRYPTION_KEY_FILE holds raw bytes, which earlier versions read as text and so lost part of the key; this database was opened with that reading. " +
+            "Run `latchkey encryption-key-rotate` to seal it with a full-strength key.",
+        );
+      }
+    }
     migrate(db);
     if (created && insertKvIfAbsent(db, KDF_RECORD, serializeKdfParams(created)) !== serializeKdfParams(created)) {
       throw new StartupError("Another process initialised this database's encryption at the same time; start again.");

@@ -232,6 +232,28 @@ describe("_FILE variants", () => {
     expect(problemsOf(env)).toEqual(SECRETS.map((n) => `${n} and ${n}_FILE are both set; set only one`));
   });
 
+  test("ENCRYPTION_KEY_FILE: 32 raw random bytes are used as they are (not decoded as text); edge spellings of a text key", () => {
+    const dir = tempDir();
+    const raw = new Uint8Array(32).map((_, i) => (i * 73 + 0x80) & 0xff); // mostly bytes that are not UTF-8
+    writeFileSync(path.join(dir, "raw"), raw);
+    expect([...loadConfig({ ENCRYPTION_KEY_FILE: "raw" }, dir).encryptionKey!]).toEqual([...raw]);
+    // Two raw keys that differ only in non-UTF-8 bytes stay two keys.
+    const other = raw.map((b, i) => (i === 3 ? b ^ 0x01 : b));
+    writeFileSync(path.join(dir, "other"), other);
+    expect([...loadConfig({ ENCRYPTION_KEY_FILE: "other" }, dir).encryptionKey!]).not.toEqual([...raw]);
+    const text = (name: string, content: string) => {
+      writeFileSync(path.join(dir, name), content);
+      return new TextDecoder().decode(loadConfig({ ENCRYPTION_KEY_FILE: name }, dir).encryptionKey!);
+    };
+    const hex = "AB".repeat(32);
+    expect(text("hex-crlf", `${hex}\r\n`)).toBe(hex);
+    expect(text("b64-pad", `${"A".repeat(43)}=\n`)).toBe(`${"A".repeat(43)}=`);
+    expect(text("two-newlines", `${hex}\n\n`)).toBe(`${hex}\n`); // only one newline is dropped: a different key, never a silent trim of more
+    const dir2 = tempDir();
+    writeFileSync(path.join(dir2, "smtp"), new Uint8Array([0xff, 0xfe, 0x00]));
+    expect(problemsOf({ ENCRYPTION_KEY: KEY, SMTP_PASSWORD_FILE: "smtp" }, dir2)).toEqual(['SMTP_PASSWORD_FILE: cannot read "smtp" (not UTF-8 text)']);
+  });
+
   test("a value read from a file is validated like the variable", () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, "key"), "short\n");

@@ -8,7 +8,7 @@
  * - key rotation replaces the record (fresh salt, or none for a random key); backups carry it.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createBackup, checkBackupFile } from "../../src/backup/backups.ts";
 import { rotateEncryptionKey } from "../../src/backup/key-rotation.ts";
@@ -155,6 +155,23 @@ describe("start-up derivation", () => {
     const wrong = loadConfig({ APP_URL: "http://localhost:1411", ENCRYPTION_KEY: OTHER_PASSPHRASE }, dir);
     expect(() => openRuntime(wrong, log)).toThrow(new StartupError("ENCRYPTION_KEY does not match the key this database was created with. Use the original key; nothing was changed."));
     expect(snapshot(config.dbPath)).toEqual(before);
+  });
+
+  test("ENCRYPTION_KEY_FILE with 32 raw bytes: the full bytes key a new database; one an earlier version opened with the lossy text reading still opens, with a warning", () => {
+    const { dir, config: base, lines, log } = setup({ ENCRYPTION_KEY: PASSPHRASE });
+    const raw = new Uint8Array(32).map((_, i) => (i * 73 + 0x80) & 0xff);
+    writeFileSync(path.join(dir, "raw.key"), raw);
+    const fileConfig = () => loadConfig({ APP_URL: "http://localhost:1411", ENCRYPTION_KEY_FILE: "raw.key" }, dir);
+    // What earlier versions did: readFileSync(file, "utf8"), every invalid byte → U+FFFD.
+    const lossy = new TextEncoder().encode(new TextDecoder().decode(raw));
+    open({ ...base, encryptionKey: lossy }, log).close();
+    open(fileConfig(), log).close();
+    expect(lines.some((l) => l.includes("encryption-key-rotate"))).toBe(true);
+    // A fresh database gets the full bytes: the lossy reading does not open it.
+    const { dir: dir2, config: base2, log: log2 } = setup({ ENCRYPTION_KEY: PASSPHRASE });
+    writeFileSync(path.join(dir2, "raw.key"), raw);
+    open(loadConfig({ APP_URL: "http://localhost:1411", ENCRYPTION_KEY_FILE: "raw.key" }, dir2), log2).close();
+    expect(() => openRuntime({ ...base2, encryptionKey: lossy, encryptionKeyReadAsText: null }, log2)).toThrow(StartupError);
   });
 
   test("a new database with the wrong passphrase: refused (the salt does not help a wrong key)", () => {
