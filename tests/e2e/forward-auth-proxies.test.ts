@@ -33,12 +33,12 @@ type Proxy = "nginx" | "caddy";
 const nginxServers = (input: SnippetInput, port: number) => nginxSnippet(input).replaceAll("    # … listen / ssl as usual …", `    listen 127.0.0.1:${port};`);
 
 /** A raw HTTP/1.1 request over TCP: the request line and headers reach the proxy byte for byte. */
-function raw(port: number, target: string, headers: Record<string, string>, method = "GET"): Promise<{ status: number; headers: Record<string, string[]> }> {
+function raw(port: number, target: string, headers: Record<string, string>, method = "GET", version = "HTTP/1.1"): Promise<{ status: number; headers: Record<string, string[]> }> {
   return new Promise((resolve, reject) => {
     const sock = connect(port, "127.0.0.1");
     const chunks: Buffer[] = [];
     sock.on("connect", () => {
-      const lines = [`${method} ${target} HTTP/1.1`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), "Connection: close", "", ""];
+      const lines = [`${method} ${target} ${version}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), "Connection: close", "", ""];
       sock.write(Buffer.from(lines.join("\r\n"), "latin1"));
     });
     sock.on("data", (d: Buffer) => chunks.push(d));
@@ -303,6 +303,36 @@ describe.skipIf(!available)("forward-auth behind real nginx and Caddy", () => {
       }
     }
     expect(hits.filter((h) => h.user === "bob" && /admin/i.test(decodeURIComponent(h.path)))).toEqual([]);
+  }, 60_000);
+
+  test("HTTP/1.0 without Host, and duplicate or odd forwarded headers a client adds: never an app's content", async () => {
+    const ada = person("ada3", true);
+    for (const proxy of ["nginx", "caddy"] as const) {
+      const P = ports[proxy];
+      const cookie = await signInVia(proxy, "site.localhost", ada.token);
+      for (const target of ["/", "/admin/secret", "//admin/secret", `http://site.localhost:${P}/admin/secret`, `http://adminonly.localhost:${P}/admin/x`]) {
+        const r = await raw(P, target, {}, "GET", "HTTP/1.0");
+        expect([proxy, target, first(r.headers, "x-echo-app")]).toEqual([proxy, target, null]);
+      }
+      const odd: Record<string, string>[] = [
+        { "X-Forwarded-Uri": "/public" },
+        { "X-Forwarded-Uri": "admin/secret" },
+        { "X-Forwarded-Method": "GET", "X-Forwarded-Proto": "https", "X-Forwarded-Host": `site.localhost:${P}`, "X-Forwarded-Uri": "/public" },
+        { "X-Original-URL": `http://site.localhost:${P}/public` },
+        { "X-Original-URI": "/public", "X-Rewrite-URL": "/public" },
+      ];
+      for (const headers of odd) {
+        const r = await viaProxy(proxy, "site.localhost", "/admin/secret", { Cookie: cookie, ...headers });
+        // ada3 is in the family group, so /admin/secret is hers to see — but only as /admin/secret, as herself.
+        expect([proxy, headers, r.status, first(r.headers, "x-echo-user")]).toEqual([proxy, headers, 200, "ada3"]);
+      }
+      const bob = person(`bob-${proxy}`, false);
+      const bobCookie = await signInVia(proxy, "site.localhost", bob.token);
+      for (const headers of odd) {
+        const r = await viaProxy(proxy, "site.localhost", "/admin/secret", { Cookie: bobCookie, ...headers });
+        expect([proxy, headers, r.status, first(r.headers, "x-echo-app")]).toEqual([proxy, headers, 403, null]);
+      }
+    }
   }, 60_000);
 
   test("signed out: no sign-in redirect for a refused path either (403 first)", async () => {
