@@ -181,9 +181,20 @@ export function redactRequestTarget(url: URL): { path: string; query?: string } 
   return query ? { path: redactPath(url.pathname), query } : { path: redactPath(url.pathname) };
 }
 
-const TEXT_PATH = /(\/+)(lc|st|api\/+one-time-access-token)\/+[^\s?#"'<>]+/gi;
-const TEXT_PARAM = /([?&;\s"']|^)([A-Za-z0-9_.-]+)=([^&\s#"'<>]*)/g;
+/** A secret route in free text, also with encoded or doubled separators ("/lc%2F…", "/lc;x/…", "%2Flc%2F…"). */
+const TEXT_PATH = /((?:\/|%2f|%252f)+)(lc|st|api(?:\/|%2f|%252f)+one-time-access-token)(?:(?:\/|%2f|%252f|%3f|%253f|\\|%5c)+|;[^\s/]*\/)[^\s?#"'<>&]+/gi;
+/** `name=value` in free text; the name may carry brackets, escapes or "+" ("code[]=", "%63ode=", "code+="). */
+const TEXT_PARAM = /([?&;\s"']|^)([A-Za-z0-9_.\-[\]%+]+)=([^&\s#"'<>]*)/g;
+/** A JSON member `"name": "value"` in free text (an admin API body quoted in an error string). */
 const JSON_MEMBER = /"([A-Za-z0-9_.-]+)"(\s*:\s*)"((?:[^"\\]|\\.)*)"/g;
+
+function decodeLoosely(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, " "));
+  } catch {
+    return text;
+  }
+}
 
 /** Free text (a message, an error string): secret paths and `name=value` pairs redacted. */
 export function redactText(text: string): string {
@@ -191,7 +202,7 @@ export function redactText(text: string): string {
     .replace(JSON_MEMBER, (all, name: string, colon: string) => (isSecretParam(name) ? `"${name}"${colon}"${REDACTED}"` : all))
     .replace(TEXT_PATH, (_all, slash: string, route: string) => `${slash}${route}/${REDACTED}`)
     .replace(TEXT_PARAM, (all, lead: string, name: string, value: string) => {
-      if (isSecretParam(name)) return `${lead}${name}=${REDACTED}`;
+      if (isSecretParam(name) || isSecretParam(decodeLoosely(name))) return `${lead}${name}=${REDACTED}`;
       if (!URL_PARAMS.has(name.toLowerCase())) return all;
       // A URL-valued parameter (redirect=%2Flc%2F…) carries its own secrets, percent-encoded.
       try {

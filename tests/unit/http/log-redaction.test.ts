@@ -253,6 +253,10 @@ describe("redaction rules (table)", () => {
     expect(redactText("GET /login?redirect=%2Flc%2FABCDEF&x=1")).toBe(`GET /login?redirect=${encodeURIComponent("/lc/REDACTED")}&x=1`);
     expect(redactText("next=%2Fdevice%3Fcode%3DWXYZ")).toBe(`next=${encodeURIComponent("/device?code=REDACTED")}`);
     expect(redactText("redirect=%E0%A4%A")).toBe("redirect=REDACTED");
+    // Encoded or odd separators and parameter names in free text (an error message quoting a raw target).
+    for (const text of ["GET /lc%2FABCDEF failed", "x /lc;x/ABCDEF y", "at %2Flc%2FABCDEF", "GET /st%252FABCDEF", "fetch /api%2Fone-time-access-token%2FABCDEF", "GET /LC%2fABCDEF", "?code[]=ABCDEF&x=1", "&%63ode=ABCDEF", "code+=ABCDEF", "x;Code=ABCDEF"]) {
+      expect([text, redactText(text).includes("ABCDEF")]).toEqual([text, false]);
+    }
   });
 
   test("JSON members in free text (an admin API body quoted in an error string)", () => {
