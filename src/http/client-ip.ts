@@ -51,9 +51,14 @@ export function createProxyTrust(trust: TrustProxy): ProxyTrust {
   const list = new BlockList();
   for (const entry of trust.entries) {
     const [addr, bits] = entry.split("/");
-    const family = isIP(addr!) === 6 ? "ipv6" : "ipv4";
-    if (bits === undefined) list.addAddress(normalise(addr!), family);
-    else list.addSubnet(normalise(addr!), Number(bits), family);
+    // An IPv4-mapped entry ("::ffff:10.0.0.0/104") is listed as the IPv4 network it maps (10.0.0.0/8),
+    // since peers and hops are compared in their IPv4 form.
+    const v = normalise(addr!);
+    const mapped = isIP(addr!) === 6 && isIP(v) === 4;
+    const family = isIP(v) === 6 ? "ipv6" : "ipv4";
+    if (bits === undefined) list.addAddress(v, family);
+    else if (mapped) list.addSubnet(v, Math.max(0, Number(bits) - 96), "ipv4");
+    else list.addSubnet(v, Number(bits), family);
   }
   const check = (ip: string) => {
     const v = normalise(ip);

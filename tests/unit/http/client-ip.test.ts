@@ -106,6 +106,18 @@ describe("TRUST_PROXY=<list>: believed only from a listed peer; the walk skips l
   });
 });
 
+test.each([
+  // [TRUST_PROXY entry, peers it must trust, peers it must not]: IPv4-mapped entries and peers, both spellings.
+  ["::ffff:10.0.0.0/104", ["10.0.0.1", "10.255.1.1", "::ffff:10.0.0.1", "::ffff:a00:1"], ["11.0.0.1", "::1"]],
+  ["::ffff:10.0.0.1", ["10.0.0.1", "::ffff:10.0.0.1", "::FFFF:A00:1"], ["10.0.0.2"]],
+  ["::ffff:a00:1", ["10.0.0.1"], ["10.0.0.2"]],
+  ["10.0.0.0/8", ["::ffff:10.9.9.9", "::ffff:a09:909"], ["::ffff:b00:1"]],
+])("TRUST_PROXY=%p: a mapped address is its IPv4 address (no start-up crash)", (entry, trusted, untrusted) => {
+  const trust = createProxyTrust(loadConfig({ TRUST_PROXY: entry }, "/x").trustProxy);
+  for (const peer of trusted) expect([peer, trust(peer)]).toEqual([peer, true]);
+  for (const peer of untrusted) expect([peer, trust(peer)]).toEqual([peer, false]);
+});
+
 test("TRUST_PROXY parsing: true and 1 mean one hop; lists stay lists", () => {
   for (const v of ["true", "TRUE", " True ", "1"]) expect(loadConfig({ TRUST_PROXY: v }, "/x").trustProxy).toEqual({ kind: "one-hop" });
   for (const v of ["false", "0"]) expect(loadConfig({ TRUST_PROXY: v }, "/x").trustProxy).toEqual({ kind: "none" });
