@@ -46,11 +46,16 @@ export interface App {
  * character), so a short or missing Host (`Host: x`, an HTTP/1.0 request without Host, whose url is
  * relative) or an absolute-form target would otherwise give the router a different path from the one
  * the CSRF check, the rate-limit budgets, the body limit and the access log's redaction looked at — or
- * a 500. The Host header is never used for anything (every absolute URL comes from APP_URL).
+ * a 500; so would a trailing slash, which the router ignores and the checks did not. The Host header is
+ * never used for anything (every absolute URL comes from APP_URL).
  */
 export function routedRequest(request: Request, appUrl: string): Request {
   const parsed = new URL(request.url, appUrl);
-  const routed = `${appUrl}${parsed.pathname}${parsed.search}`;
+  // Elysia serves "/api/oidc/token/" as "/api/oidc/token" (strictPath is off): the checks must see the
+  // path it serves, so one trailing slash is dropped here ("//" is left alone: no route matches it).
+  let path = parsed.pathname;
+  if (path.length > 1 && path.endsWith("/") && !path.endsWith("//")) path = path.slice(0, -1);
+  const routed = `${appUrl}${path}${parsed.search}`;
   if (routed === request.url) return request;
   const hasBody = request.method !== "GET" && request.method !== "HEAD" && request.body !== null;
   return new Request(routed, { method: request.method, headers: request.headers, body: hasBody ? request.body : null, signal: request.signal });

@@ -271,19 +271,21 @@ describe("protocol endpoints: failures per IP, first", () => {
     expect((await app.handle(tokenReq(basic("client-x")), "192.0.2.1")).status).toBe(429);
   });
 
-  test("the budget sees the path the router serves: short Host (http://x/ab/api/…), absolute-form and dot-segment targets", async () => {
+  test("the budget sees the path the router serves: short Host (http://x/ab/api/…), absolute-form, dot-segment and trailing-slash targets", async () => {
     await setup();
     // Elysia reads the path from request.url after its 11th character: with a 1–3 character host the
     // checks (budgets, CSRF, log redaction) saw /ab/api/oidc/token while the router served /api/oidc/token.
-    const targets = ["http://x/api/oidc/token", "http://ab/api/oidc/token", "http://x:1/api/oidc/token", "http://evil.example/api/oidc/token", "http://x/ab/../api/oidc/token"];
+    const targets = ["http://x/api/oidc/token", "http://ab/api/oidc/token", "http://x:1/api/oidc/token", "http://evil.example/api/oidc/token", "http://x/ab/../api/oidc/token", `${deps.config.appUrl}/api/oidc/token/`, `${deps.config.appUrl}/api/oidc/token/.`, `${deps.config.appUrl}/api/oidc/x/../token/`];
+    // X-API-Key (made up) on every request: without the fix a trailing slash made the token endpoint an "admin API" path (CSRF-exempt, 500 a burst).
     const tokenRequest = (target: string, i: number) =>
-      new Request(target, { method: "POST", headers: { ...form, authorization: basic(`client-${i}`) }, body: "grant_type=client_credentials" });
+      new Request(target, { method: "POST", headers: { ...form, authorization: basic(`client-${i}`), "x-api-key": "made-up-key-0123456789" }, body: "grant_type=client_credentials" });
     const statuses: number[] = [];
     for (let i = 0; i <= BUDGET_RULES.tokenFailuresPerIp.burst; i++) {
       statuses.push((await app.handle(tokenRequest(targets[i % targets.length]!, i), "192.0.2.1")).status);
       // Another path to the checks is another path to the router: never the token endpoint, never uncharged.
-      for (const other of ["http://x/ab/api/oidc/token", "http://ab/c/api/oidc/token", "http://abc/x/api/oidc/token"]) {
-        expect([other, (await app.handle(tokenRequest(other, i), "192.0.2.9")).status]).toEqual([other, 403]);
+      for (const other of ["http://x/ab/api/oidc/token", "http://ab/c/api/oidc/token", "http://abc/x/api/oidc/token", `${deps.config.appUrl}/api/oidc/token//`]) {
+        const status = (await app.handle(tokenRequest(other, i), "192.0.2.9")).status;
+        expect([other, status === 403 || status === 404]).toEqual([other, true]); // CSRF or no such page
       }
     }
     expect(statuses).toEqual([...Array(BUDGET_RULES.tokenFailuresPerIp.burst).fill(401), 429]);
