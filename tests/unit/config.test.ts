@@ -65,6 +65,8 @@ describe("every variable", () => {
     expect(c.secureCookies).toBe(true);
     expect(loadConfig({ APP_URL: "http://localhost:8080" }, "/x").appUrl).toBe("http://localhost:8080");
     expect(loadConfig({ APP_URL: "http://[::1]:8080" }, "/x").rpId).toBe("::1");
+    // The shortest origin the router reads paths from correctly (11 characters).
+    expect(loadConfig({ APP_URL: "https://a.b" }, "/x").appUrl).toBe("https://a.b");
   });
 
   test("PORT and HOST", () => {
@@ -146,6 +148,8 @@ describe("every error, all at once", () => {
     [{ APP_URL: "https://example.com/auth" }, 'APP_URL must not have a path, query or fragment, got "https://example.com/auth"'],
     [{ APP_URL: "https://example.com/?x=1" }, 'APP_URL must not have a path, query or fragment, got "https://example.com/?x=1"'],
     [{ APP_URL: "https://u:p@example.com" }, "APP_URL must not contain credentials"],
+    [{ APP_URL: "http://sso" }, 'APP_URL "http://sso" is too short: give the full host name (https://sso.example.com), or http://localhost:<port>'],
+    [{ APP_URL: "http://a.b/" }, 'APP_URL "http://a.b/" is too short: give the full host name (https://sso.example.com), or http://localhost:<port>'],
     [{ PORT: "http" }, 'PORT must be a number from 0 to 65535, got "http"'],
     [{ PORT: "65536" }, 'PORT must be a number from 0 to 65535, got "65536"'],
     [{ PORT: "-1" }, 'PORT must be a number from 0 to 65535, got "-1"'],

@@ -42,6 +42,21 @@ describe("/healthz", () => {
   });
 });
 
+describe("routing on APP_URL's origin", () => {
+  test("the shortest accepted origin (11 characters) routes every path as written, whatever Host the request came with", async () => {
+    const { app, deps } = await setup({ APP_URL: "https://a.b" });
+    for (const url of ["https://a.b/healthz", "http://x/healthz", "http://127.0.0.1:9/healthz"]) {
+      expect((await app.handle(new Request(url))).status).toBe(204);
+    }
+    // Two routes whose paths differ only from the 12th character of a short URL on.
+    expect((await app.handle(new Request("https://a.b/.well-known/openid-configuration"))).status).toBe(200);
+    const lc = await app.handle(new Request("http://x/lc"));
+    expect(lc.status).toBe(200);
+    expect(await lc.text()).toContain("<form");
+    expect(deps.config.appUrl).toBe("https://a.b");
+  });
+});
+
 describe("security headers", () => {
   test("on every response: CSP without inline script, no framing, referrer policy, nosniff; no HSTS over http", async () => {
     const { app, deps } = await setup();
