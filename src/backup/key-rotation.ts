@@ -46,6 +46,11 @@ export function rotateEncryptionKey(db: Database, oldBox: SealedBox, newBox: Sea
 export function resealToCurrentFormat(db: Database, box: SealedBox): { resealed: Record<string, number>; unopenable: number } {
   const resealed: Record<string, number> = {};
   let unopenable = 0;
+  // Every CLI command opens the runtime while the server may be writing: look first, without a lock, and
+  // take the write lock only when there is something to re-seal (a write lock held by a short command made
+  // the server's own transactions fail with "database is locked").
+  const pending = SEALED_COLUMNS.some((c) => tableExists(db, c.table) && listSealedValues(db, c).some((row) => box.needsReseal(row.sealed)));
+  if (!pending) return { resealed, unopenable };
   db.transaction(() => {
     for (const c of SEALED_COLUMNS) {
       if (!tableExists(db, c.table)) continue;

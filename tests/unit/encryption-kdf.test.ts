@@ -135,6 +135,20 @@ describe("start-up derivation", () => {
     expect(sealedValues(rt2)).toEqual(before);
   });
 
+  test("a start with nothing to re-seal takes no write lock (a CLI command beside a busy server)", () => {
+    const { config, log } = setup({ ENCRYPTION_KEY: PASSPHRASE });
+    open(config, log).close();
+    // Another process (the server) is in the middle of a write transaction.
+    const writer = openDatabase(config.dbPath);
+    cleanups.push(() => writer.close());
+    writer.exec("BEGIN IMMEDIATE");
+    writer.exec("INSERT INTO kv (key, value) VALUES ('busy', 'x')");
+    writer.exec("PRAGMA busy_timeout = 0");
+    const started = open(config, log);
+    expect(started.box.format).toBe("lk2.");
+    writer.exec("COMMIT");
+  });
+
   test("the old-derivation values are gone from the file afterwards", () => {
     const { config, log } = setup({ ENCRYPTION_KEY: PASSPHRASE });
     oldDatabase(config, PASSPHRASE);
