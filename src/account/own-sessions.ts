@@ -43,7 +43,7 @@ export function signOutEverywhere(deps: ApiKeyDeps, userId: string, opts: { revo
   const { sessions, apiKeys } = deps.db.transaction(() => ({
     sessions: deleteSessionsOfUser(deps.db, userId).length,
     apiKeys: opts.revokeApiKeys ? revokeAllApiKeysOfUser(deps, userId, opts.origin) : 0,
-  }))();
+  })).immediate();
   recordAuditEvent(deps, "SIGN_OUT", { userId, origin: opts.origin, data: { everywhere: true, sessions, ...(opts.revokeApiKeys ? { apiKeysRevoked: apiKeys } : {}) } });
   return { sessions, apiKeys };
 }

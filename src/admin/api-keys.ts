@@ -116,7 +116,7 @@ export function createApiKey(deps: ApiKeyDeps, requester: ApiKeyRequester, input
   const created = deps.db.transaction(() => {
     consumePasskeyProof(deps, requester.session, requester.reauthenticationToken, "create an API key");
     return insertNewKey(deps, userId, fields, now);
-  })();
+  }).immediate();
   auditApiKey(deps, userId, requester.origin, "session", { action: "create", id: created.apiKey.id, changes: { name: created.apiKey.name, expiresAt: created.apiKey.expiresAt } });
   return created;
 }
@@ -141,7 +141,7 @@ export function renewApiKey(deps: ApiKeyDeps, requester: ApiKeyRequester, id: st
     const row = replaceApiKeySecret(deps.db, id, userId, { key_hash: hashToken(token), prefix: token.slice(0, 4), expires_at: expiresAt! });
     if (!row) throw AppError.notFound("No such API key.");
     return { apiKey: toApiKey(row), token };
-  })();
+  }).immediate();
   auditApiKey(deps, userId, requester.origin, "session", { action: "renew", id: renewed.apiKey.id, changes: { name: renewed.apiKey.name, expiresAt: renewed.apiKey.expiresAt } });
   return renewed;
 }

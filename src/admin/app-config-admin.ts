@@ -136,6 +136,6 @@ export function updateAppConfigFromInput(deps: { db: Database; clock: Clock; uiC
   deps.db.transaction(() => {
     upsertAppConfigRows(deps.db, set, nowSeconds(deps.clock));
     for (const k of reset) deleteAppConfigRow(deps.db, k);
-  })();
+  }).immediate();
   return changed;
 }

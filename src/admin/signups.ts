@@ -46,7 +46,7 @@ export function signUp(deps: MailDeps, input: unknown, token: string | null): Us
     addUserToGroups(deps.db, user.id, wanted.filter((g) => found.has(g)));
     if (app.signupDefaultCustomClaims.length) setCustomClaims(deps, { userId: user.id }, app.signupDefaultCustomClaims);
     return user;
-  })();
+  }).immediate();
   afterEmailAddressSet(deps, created);
   return created;
 }

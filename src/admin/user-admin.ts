@@ -151,7 +151,7 @@ export function createUserAsAdmin(deps: Deps, input: unknown): UserRow {
     const row = createUser(deps, { ...v, id }, { requireEmail: app.requireUserEmail });
     if (v.userGroupIds) replaceUserGroupsOfUser(deps.db, row.id, v.userGroupIds);
     return row;
-  })();
+  }).immediate();
   afterEmailAddressSet(deps, created);
   return created;
 }
@@ -188,7 +188,7 @@ export function updateUserAsAdmin(deps: Deps, id: string, input: unknown): { bef
       nowSeconds(deps.clock),
     );
     if (v.userGroupIds) replaceUserGroupsOfUser(deps.db, id, v.userGroupIds);
-  })();
+  }).immediate();
   if (v.disabled && before.disabled === 0) endAllSessionsOfUser(deps.db, id);
   const after = getUser(deps.db, id);
   const changed = (["username", "email", "email_verified", "first_name", "last_name", "display_name", "is_admin", "disabled", "locale"] as const).filter(

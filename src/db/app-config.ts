@@ -8,7 +8,7 @@ export function upsertAppConfigRows(db: Database, rows: { key: string; value: st
   const stmt = db.query("INSERT INTO app_config (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at");
   db.transaction(() => {
     for (const r of rows) stmt.run(r.key, r.value, now);
-  })();
+  }).immediate();
 }
 
 export function deleteAppConfigRow(db: Database, key: string): void {

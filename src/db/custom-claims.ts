@@ -16,7 +16,7 @@ export function replaceCustomClaims(db: Database, owner: { userId: string } | { 
     else db.query("DELETE FROM custom_claims WHERE user_group_id = ?").run(groupId);
     const ins = db.query("INSERT INTO custom_claims (id, key, value, user_id, user_group_id) VALUES (?, ?, ?, ?, ?)");
     for (const c of claims) ins.run(c.id, c.key, c.value, userId, groupId);
-  })();
+  }).immediate();
 }
 
 export function listCustomClaimKeys(db: Database): string[] {

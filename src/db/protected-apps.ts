@@ -51,7 +51,7 @@ export function replaceAllowedGroupsOfApp(db: Database, appId: string, groupIds:
     db.query("DELETE FROM protected_apps_allowed_user_groups WHERE app_id = ?").run(appId);
     const ins = db.query("INSERT OR IGNORE INTO protected_apps_allowed_user_groups (app_id, user_group_id) VALUES (?, ?)");
     for (const g of groupIds) ins.run(appId, g);
-  })();
+  }).immediate();
 }
 
 export function existingGroupIds(db: Database, ids: string[]): string[] {

@@ -19,7 +19,7 @@ export function insertSignupToken(db: Database, row: SignupTokenRow, groupIds: s
     ).run(row);
     const ins = db.query("INSERT INTO signup_tokens_user_groups (signup_token_id, user_group_id) VALUES (?, ?)");
     for (const g of groupIds) ins.run(row.id, g);
-  })();
+  }).immediate();
 }
 
 export function listSignupTokens(db: Database): SignupTokenRow[] {

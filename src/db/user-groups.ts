@@ -79,7 +79,7 @@ export function replaceGroupMembers(db: Database, groupId: string, userIds: stri
     db.query("DELETE FROM user_groups_users WHERE user_group_id = ?").run(groupId);
     const ins = db.query("INSERT INTO user_groups_users (user_id, user_group_id) VALUES (?, ?)");
     for (const u of userIds) ins.run(u, groupId);
-  })();
+  }).immediate();
 }
 
 /** Replaces the groups of a user in one transaction. */
@@ -88,7 +88,7 @@ export function replaceUserGroupsOfUser(db: Database, userId: string, groupIds: 
     db.query("DELETE FROM user_groups_users WHERE user_id = ?").run(userId);
     const ins = db.query("INSERT INTO user_groups_users (user_id, user_group_id) VALUES (?, ?)");
     for (const g of groupIds) ins.run(userId, g);
-  })();
+  }).immediate();
 }
 
 export function addUserToGroups(db: Database, userId: string, groupIds: string[]): void {
@@ -109,7 +109,7 @@ export function replaceAllowedClientsOfGroup(db: Database, groupId: string, clie
     db.query("DELETE FROM oidc_clients_allowed_user_groups WHERE user_group_id = ?").run(groupId);
     const ins = db.query("INSERT INTO oidc_clients_allowed_user_groups (client_id, user_group_id) VALUES (?, ?)");
     for (const c of clientIds) ins.run(c, groupId);
-  })();
+  }).immediate();
 }
 
 /** Ids among `ids` that name existing rows of `table` (users, user_groups, oidc_clients). */

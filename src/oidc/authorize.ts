@@ -569,7 +569,7 @@ function issueAuthorizationCode(ctx: PersonCtx, origin?: AuditOrigin): Authorize
     upsertAuthorizedClient(deps.db, { user_id: session.userId, client_id: request.client.id, scope: JSON.stringify(union), created_at: now, last_used_at: now });
     if (ctx.interaction) deleteInteraction(deps.db, ctx.interaction.id);
     return existing === null;
-  })();
+  }).immediate();
   recordAuditEvent(deps, isNew ? "NEW_CLIENT_AUTHORIZATION" : "CLIENT_AUTHORIZATION", {
     userId: session.userId,
     origin,

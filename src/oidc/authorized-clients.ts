@@ -36,5 +36,5 @@ export function revokeAuthorizedClient(db: Database, userId: string, clientId: s
     const had = deleteAuthorizedClient(db, userId, clientId);
     const grants = deleteGrantsOfUserAndClient(db, userId, clientId);
     return had || grants > 0;
-  })();
+  }).immediate();
 }

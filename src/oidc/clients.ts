@@ -465,7 +465,7 @@ export function createClient(
     // The transaction: a refused given secret leaves no client behind.
     const secret = secretless ? null : createClientSecret(deps, id, { secret: opts.secret ?? null });
     return { client: findClientById(deps.db, id)!, secret };
-  })();
+  }).immediate();
 }
 
 /** The settings columns of a client row, from validated input (shared by create and update). */
@@ -508,7 +508,7 @@ export function updateClient(deps: ClientDeps, clientId: string, input: ClientIn
     if (v.allowedGroupIds) replaceAllowedGroups(deps.db, clientId, v.allowedGroupIds);
     // Switching to private_key_jwt: the secrets go, so switching back cannot revive a leaked one.
     if (v.tokenEndpointAuthMethod === "private_key_jwt" && current.tokenEndpointAuthMethod !== "private_key_jwt") deleteAllClientSecretRows(deps.db, clientId);
-  })();
+  }).immediate();
   return findClientById(deps.db, clientId)!;
 }
 
@@ -536,7 +536,7 @@ export function setAllowedGroups(deps: ClientDeps, clientId: string, groupIds: s
   deps.db.transaction(() => {
     replaceAllowedGroups(deps.db, clientId, ids);
     touchClient(deps.db, clientId, nowSeconds(deps.clock));
-  })();
+  }).immediate();
   return findClientById(deps.db, clientId)!;
 }
 

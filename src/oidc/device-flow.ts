@@ -187,7 +187,7 @@ export function decideDeviceAuthorization(
     const union = [...new Set([...granted, ...looked.scopes])];
     upsertAuthorizedClient(deps.db, { user_id: session.userId, client_id: client.id, scope: JSON.stringify(union), created_at: now, last_used_at: now });
     return { ok, isNew: existing === null };
-  })();
+  }).immediate();
   if (!decided.ok) return { kind: "enter", error: UNKNOWN_CODE, code: looked.userCode };
   if (allow) {
     recordAuditEvent(deps, decided.isNew ? "NEW_DEVICE_CODE_AUTHORIZATION" : "DEVICE_CODE_AUTHORIZATION", {
