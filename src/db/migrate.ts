@@ -18,6 +18,7 @@ import m0011 from "./migrations/0011_consumed_codes_in_place.sql" with { type: "
 import m0012 from "./migrations/0012_access_token_on_grant.sql" with { type: "text" };
 import m0013 from "./migrations/0013_reauthentication_tokens.sql" with { type: "text" };
 import m0014 from "./migrations/0014_client_auth_method_fixed.sql" with { type: "text" };
+import m0015 from "./migrations/0015_imported_client_secrets.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -39,6 +40,7 @@ export const MIGRATIONS: Migration[] = [
   { version: 12, name: "access_token_on_grant", sql: m0012 },
   { version: 13, name: "reauthentication_tokens", sql: m0013 },
   { version: 14, name: "client_auth_method_fixed", sql: m0014 },
+  { version: 15, name: "imported_client_secrets", sql: m0015 },
 ];
 
 export class MigrationError extends Error {

@@ -126,6 +126,16 @@ export function deleteClientSecretRow(db: Database, clientId: string, secretId: 
   return db.query("DELETE FROM oidc_client_secrets WHERE client_id = ? AND id = ?").run(clientId, secretId).changes > 0;
 }
 
+/** Live secrets imported as bcrypt hashes (migration 0015): the hashes without their "bcrypt:" tag. */
+export function listLiveBcryptSecretHashes(db: Database, clientId: string, now: number): string[] {
+  return db
+    .query<{ hash: string }, [string, number]>(
+      "SELECT substr(hash, 8) AS hash FROM oidc_client_secrets WHERE client_id = ? AND hash LIKE 'bcrypt:%' AND (expires_at IS NULL OR expires_at > ?)",
+    )
+    .all(clientId, now)
+    .map((r) => r.hash);
+}
+
 export function findLiveClientSecretByHash(db: Database, clientId: string, hash: string, now: number): OidcClientSecretRow | null {
   return (
     db

@@ -20,7 +20,7 @@ import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, jwtVerify, type JWK, 
 import { rememberAssertionJti } from "../db/oidc-protocols.ts";
 import { OAuthError } from "../errors.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
-import { acceptedAuthMethods, findClientById, verifyClientSecret, type OidcClient } from "./clients.ts";
+import { acceptedAuthMethods, findClientById, verifyClientSecretOrImported, type OidcClient } from "./clients.ts";
 import type { ProtocolParams } from "./params.ts";
 
 export type ClientAuthMethod = "client_secret_basic" | "client_secret_post" | "none" | "private_key_jwt";
@@ -204,7 +204,7 @@ export async function authenticateClient(
     if (client.tokenEndpointAuthMethod === "private_key_jwt") throw OAuthError.invalidClient("This client authenticates with private_key_jwt: send a client_assertion.");
     throw OAuthError.invalidClient("This client must authenticate with its client secret.");
   }
-  if (!verifyClientSecret(deps, client.id, secret)) throw OAuthError.invalidClient("Unknown client or wrong secret.");
+  if (!(await verifyClientSecretOrImported(deps, client.id, secret))) throw OAuthError.invalidClient("Unknown client or wrong secret.");
   return { client, method };
 }
 

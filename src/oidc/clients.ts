@@ -28,6 +28,7 @@ import {
   findClientRow,
   findClientSecretByHash,
   findLiveClientSecretByHash,
+  listLiveBcryptSecretHashes,
   insertClient,
   insertClientSecret,
   isUserInAllowedGroup,
@@ -42,6 +43,7 @@ import {
 } from "../db/oidc-clients.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { hashToken } from "../lib/hash.ts";
+import { verifyImportedClientSecret } from "../pocket-id/crypto.ts";
 import { ALPHANUMERIC, randomString, randomUuid, type Random } from "../lib/random.ts";
 import { callbackUrlProblem, httpUrlProblem } from "./redirect-uri.ts";
 
@@ -665,6 +667,19 @@ export function listClientSecrets(deps: { db: Database; clock: Clock }, clientId
 /** Revokes one secret. Returns false when the client has no such secret. */
 export function revokeClientSecret(db: Database, clientId: string, secretId: string): boolean {
   return deleteClientSecretRow(db, clientId, secretId);
+}
+
+/**
+ * verifyClientSecret, then the client's bcrypt secrets imported from Pocket ID (migration 0015): bcrypt is slow by
+ * design, so it is tried only when no sha256 secret matched, and off the event loop.
+ */
+export async function verifyClientSecretOrImported(deps: { db: Database; clock: Clock }, clientId: string, secret: string): Promise<boolean> {
+  if (verifyClientSecret(deps, clientId, secret)) return true;
+  if (typeof secret !== "string" || secret.length === 0 || secret.length > 512) return false;
+  for (const hash of listLiveBcryptSecretHashes(deps.db, clientId, nowSeconds(deps.clock))) {
+    if (await verifyImportedClientSecret("bcrypt", hash, secret)) return true;
+  }
+  return false;
 }
 
 /** True when `secret` is one of the client's live (unexpired) secrets. */

@@ -173,6 +173,29 @@ export function rotateSigningKey(deps: KeyDeps, alg: SigningAlg = "RS256"): { ki
   return result;
 }
 
+/**
+ * Makes an imported key (Pocket ID's, issue 18) the current one, with its own kid and alg, so what it signed keeps
+ * verifying. A current key Latchkey already had is retired as in a rotation. Runs inside the caller's transaction;
+ * returns false when a key with this kid is already stored (nothing changed).
+ */
+export function installImportedSigningKey(deps: KeyDeps, key: { kid: string; alg: SigningAlg; publicJwk: JWK; privateJwk: JWK }): boolean {
+  if (findSigningKeyByKid(deps.db, key.kid)) return false;
+  const now = nowSeconds(deps.clock);
+  if (findCurrentSigningKey(deps.db)) retireCurrentSigningKey(deps.db, now, now + Math.max(ID_TOKEN_SECONDS, maxAccessTokenMinutes(deps.db) * 60));
+  insertCurrentSigningKeyIfNone(deps.db, {
+    kid: key.kid,
+    alg: key.alg,
+    public_jwk: JSON.stringify({ ...key.publicJwk, kid: key.kid, alg: key.alg, use: "sig" }),
+    private_jwk_sealed: deps.box.seal(SEAL_PURPOSE, JSON.stringify({ ...key.privateJwk, kid: key.kid, alg: key.alg })),
+    created_at: now,
+    retired_at: null,
+    retire_after: null,
+  });
+  // Commits on this connection do not change its data_version: drop the cached set explicitly.
+  keySets.delete(deps.db);
+  return true;
+}
+
 /** The JWKS: public keys of the current and still-published retired keys. */
 export function publishedJwks(deps: { db: Database; clock: Clock }): { keys: JWK[] } {
   return JSON.parse(keySet(deps).jwksBody) as { keys: JWK[] };

@@ -1,0 +1,226 @@
+/**
+ * Writes of the Pocket ID import (src/pocket-id/importer.ts), all inside its one transaction.
+ * - Every insert is INSERT OR IGNORE and returns whether a row was written: with --merge, a row whose id (or
+ *   another unique value) already exists is kept as it is and reported by the caller, never overwritten.
+ * - Foreign keys are not ignored by OR IGNORE: the caller only writes a row whose parents exist.
+ */
+import type { Database } from "bun:sqlite";
+import type { UserRow } from "./users.ts";
+
+const inserted = (r: { changes: number }) => r.changes > 0;
+
+export function insertImportedUser(db: Database, row: UserRow): boolean {
+  return inserted(
+    db
+      .query(
+        `INSERT OR IGNORE INTO users (id, username, email, email_verified, first_name, last_name, display_name, is_admin, disabled, locale, ldap_id, created_at, updated_at)
+         VALUES ($id, $username, $email, $email_verified, $first_name, $last_name, $display_name, $is_admin, $disabled, $locale, $ldap_id, $created_at, $updated_at)`,
+      )
+      .run(row),
+  );
+}
+
+/** Which of these values are taken in Latchkey (a user id, username or email). */
+export function findUserConflict(db: Database, u: { id: string; username: string; email: string | null; ldap_id: string | null }): "id" | "username" | "email" | "ldap_id" | null {
+  const row = db
+    .query<{ id: string; username: string; email: string | null; ldap_id: string | null }, [string, string, string | null, string | null]>(
+      "SELECT id, username, email, ldap_id FROM users WHERE id = ?1 OR username = ?2 OR (?3 IS NOT NULL AND email = ?3) OR (?4 IS NOT NULL AND ldap_id = ?4) LIMIT 1",
+    )
+    .get(u.id, u.username, u.email, u.ldap_id);
+  if (!row) return null;
+  if (row.id === u.id) return "id";
+  if (row.username.toLowerCase() === u.username.toLowerCase()) return "username";
+  if (u.email !== null && row.email?.toLowerCase() === u.email.toLowerCase()) return "email";
+  return "ldap_id";
+}
+
+export function userExists(db: Database, id: string): boolean {
+  return db.query("SELECT 1 FROM users WHERE id = ?").get(id) !== null;
+}
+
+export function groupExists(db: Database, id: string): boolean {
+  return db.query("SELECT 1 FROM user_groups WHERE id = ?").get(id) !== null;
+}
+
+export function clientExists(db: Database, id: string): boolean {
+  return db.query("SELECT 1 FROM oidc_clients WHERE id = ?").get(id) !== null;
+}
+
+export type ImportedCredentialRow = {
+  id: string;
+  user_id: string;
+  name: string;
+  credential_id: string;
+  public_key: Uint8Array;
+  transports: string;
+  device_type: "singleDevice" | "multiDevice";
+  backup_eligible: number;
+  backup_state: number;
+  created_at: number;
+};
+
+export function insertImportedCredential(db: Database, row: ImportedCredentialRow): boolean {
+  return inserted(
+    db
+      .query(
+        `INSERT OR IGNORE INTO webauthn_credentials (id, user_id, name, credential_id, public_key, counter, transports, device_type, backup_eligible, backup_state, created_at)
+         VALUES ($id, $user_id, $name, $credential_id, $public_key, 0, $transports, $device_type, $backup_eligible, $backup_state, $created_at)`,
+      )
+      .run(row),
+  );
+}
+
+export function insertImportedGroup(db: Database, row: { id: string; name: string; friendly_name: string; ldap_id: string | null; created_at: number; updated_at: number }): boolean {
+  return inserted(
+    db
+      .query(
+        `INSERT OR IGNORE INTO user_groups (id, name, friendly_name, ldap_id, created_at, updated_at)
+         VALUES ($id, $name, $friendly_name, $ldap_id, $created_at, $updated_at)`,
+      )
+      .run(row),
+  );
+}
+
+export function insertImportedMembership(db: Database, userId: string, groupId: string): boolean {
+  return inserted(db.query("INSERT OR IGNORE INTO user_groups_users (user_id, user_group_id) VALUES (?, ?)").run(userId, groupId));
+}
+
+export function insertImportedClaim(db: Database, row: { id: string; key: string; value: string; user_id: string | null; user_group_id: string | null }): boolean {
+  return inserted(
+    db.query("INSERT OR IGNORE INTO custom_claims (id, key, value, user_id, user_group_id) VALUES ($id, $key, $value, $user_id, $user_group_id)").run(row),
+  );
+}
+
+export type ImportedClientRow = {
+  id: string;
+  name: string;
+  description: string;
+  callback_urls: string;
+  logout_callback_urls: string;
+  launch_url: string | null;
+  is_public: number;
+  pkce_enabled: number;
+  requires_reauthentication: number;
+  skip_consent: number;
+  is_group_restricted: number;
+  access_token_duration_minutes: number;
+  refresh_token_duration_minutes: number;
+  require_par: number;
+  logo_light: Uint8Array | null;
+  logo_light_type: string | null;
+  logo_dark: Uint8Array | null;
+  logo_dark_type: string | null;
+  created_by_id: string | null;
+  created_at: number;
+  updated_at: number;
+};
+
+export function insertImportedClient(db: Database, row: ImportedClientRow): boolean {
+  return inserted(
+    db
+      .query(
+        `INSERT OR IGNORE INTO oidc_clients (id, name, description, callback_urls, logout_callback_urls, launch_url, is_public, pkce_enabled,
+           requires_reauthentication, skip_consent, is_group_restricted, access_token_duration_minutes, refresh_token_duration_minutes,
+           require_par, logo_light, logo_light_type, logo_dark, logo_dark_type, created_by_id, created_at, updated_at)
+         VALUES ($id, $name, $description, $callback_urls, $logout_callback_urls, $launch_url, $is_public, $pkce_enabled,
+           $requires_reauthentication, $skip_consent, $is_group_restricted, $access_token_duration_minutes, $refresh_token_duration_minutes,
+           $require_par, $logo_light, $logo_light_type, $logo_dark, $logo_dark_type, $created_by_id, $created_at, $updated_at)`,
+      )
+      .run(row),
+  );
+}
+
+/** An imported secret hash ("sha256:<hex>" or "bcrypt:<hash>", migration 0015). */
+export function insertImportedClientSecret(
+  db: Database,
+  row: { id: string; client_id: string; hash: string; prefix: string; created_at: number; expires_at: number | null },
+): boolean {
+  return inserted(
+    db
+      .query(
+        `INSERT OR IGNORE INTO oidc_client_secrets (id, client_id, hash, prefix, created_at, expires_at, imported_from)
+         VALUES ($id, $client_id, $hash, $prefix, $created_at, $expires_at, 'pocket-id')`,
+      )
+      .run(row),
+  );
+}
+
+export function insertImportedAllowedGroup(db: Database, clientId: string, groupId: string): boolean {
+  return inserted(db.query("INSERT OR IGNORE INTO oidc_clients_allowed_user_groups (client_id, user_group_id) VALUES (?, ?)").run(clientId, groupId));
+}
+
+export function insertImportedConsent(db: Database, row: { user_id: string; client_id: string; scope: string; created_at: number; last_used_at: number }): boolean {
+  return inserted(
+    db
+      .query(
+        `INSERT OR IGNORE INTO user_authorized_oidc_clients (user_id, client_id, scope, created_at, last_used_at)
+         VALUES ($user_id, $client_id, $scope, $created_at, $last_used_at)`,
+      )
+      .run(row),
+  );
+}
+
+/** A live Pocket ID refresh token becomes a grant with one refresh token keyed "pocket-id:<signature>". */
+export function insertImportedRefreshGrant(
+  db: Database,
+  row: { grant_id: string; client_id: string; user_id: string; scope: string; auth_time: number; amr: string; created_at: number; token_hash: string; expires_at: number },
+): boolean {
+  if (db.query("SELECT 1 FROM oidc_refresh_tokens WHERE token_hash = ?").get(row.token_hash) !== null) return false;
+  db.query(
+    `INSERT INTO oidc_grants (id, client_id, user_id, session_id, scope, auth_time, amr, created_at)
+     VALUES ($grant_id, $client_id, $user_id, NULL, $scope, $auth_time, $amr, $created_at)`,
+  ).run({ grant_id: row.grant_id, client_id: row.client_id, user_id: row.user_id, scope: row.scope, auth_time: row.auth_time, amr: row.amr, created_at: row.created_at });
+  db.query(
+    `INSERT INTO oidc_refresh_tokens (token_hash, grant_id, client_id, scope, created_at, expires_at, used_at)
+     VALUES ($token_hash, $grant_id, $client_id, $scope, $created_at, $expires_at, NULL)`,
+  ).run({ token_hash: row.token_hash, grant_id: row.grant_id, client_id: row.client_id, scope: row.scope, created_at: row.created_at, expires_at: row.expires_at });
+  return true;
+}
+
+export function insertImportedApiKey(
+  db: Database,
+  row: { id: string; name: string; description: string; key_hash: string; prefix: string; user_id: string; created_at: number; expires_at: number; last_used_at: number | null },
+  expiryNoticeSentAt: number | null,
+): boolean {
+  const ok = inserted(
+    db
+      .query(
+        `INSERT OR IGNORE INTO api_keys (id, name, description, key_hash, prefix, user_id, created_at, expires_at, last_used_at)
+         VALUES ($id, $name, $description, $key_hash, $prefix, $user_id, $created_at, $expires_at, $last_used_at)`,
+      )
+      .run(row),
+  );
+  if (ok && expiryNoticeSentAt !== null) db.query("INSERT OR IGNORE INTO api_key_expiry_notices (api_key_id, sent_at) VALUES (?, ?)").run(row.id, expiryNoticeSentAt);
+  return ok;
+}
+
+export function insertImportedSignupToken(
+  db: Database,
+  row: { id: string; token_hash: string; prefix: string; usage_limit: number; usage_count: number; created_at: number; expires_at: number },
+  groupIds: string[],
+): boolean {
+  const ok = inserted(
+    db
+      .query(
+        `INSERT OR IGNORE INTO signup_tokens (id, token_hash, prefix, usage_limit, usage_count, created_at, expires_at, created_by_id)
+         VALUES ($id, $token_hash, $prefix, $usage_limit, $usage_count, $created_at, $expires_at, NULL)`,
+      )
+      .run(row),
+  );
+  if (ok) for (const g of groupIds) db.query("INSERT OR IGNORE INTO signup_tokens_user_groups (signup_token_id, user_group_id) VALUES (?, ?)").run(row.id, g);
+  return ok;
+}
+
+export function insertImportedAuditLog(
+  db: Database,
+  row: { id: string; created_at: number; event: string; user_id: string | null; ip_address: string | null; user_agent: string | null; data: string; country: string | null; city: string | null },
+): boolean {
+  return inserted(
+    db
+      .query(
+        `INSERT OR IGNORE INTO audit_logs (id, created_at, event, user_id, ip_address, user_agent, data, country, city)
+         VALUES ($id, $created_at, $event, $user_id, $ip_address, $user_agent, $data, $country, $city)`,
+      )
+      .run(row),
+  );
+}

@@ -1,0 +1,744 @@
+/**
+ * Importing a Pocket ID installation (issue 18). Reference: pocket-id-storage.md §6.
+ * - Everything the checks need is read and decrypted first; then every row is written in ONE transaction. A
+ *   failure anywhere writes nothing. A dry run does the same work and rolls the transaction back, so it reports
+ *   exactly what would be imported and every problem.
+ * - A Latchkey database that already has users is refused unless `merge`: then rows whose id (or username, email,
+ *   credential id…) already exist are kept as they are and reported, never overwritten.
+ * - Ids are kept byte for byte: user ids are the OIDC `sub` and the WebAuthn user handle (the 36 ASCII bytes of
+ *   the UUID string, which Latchkey's userHandleOf also uses); client ids are what apps send.
+ * - Passkeys keep credential id, COSE key, transports, backup flags, name and date; Pocket ID keeps no sign
+ *   counter, so it starts at 0 and the first counter seen is accepted.
+ * - Client secrets keep their hashes: sha256 hex is Latchkey's own "sha256:<hex>"; bcrypt is kept as
+ *   "bcrypt:<hash>" (migration 0015) and checked with bcrypt. Plaintext secrets were never stored anywhere.
+ * - The signing key is imported with its kid and alg and becomes the current key (a key Latchkey already had is
+ *   retired and stays published until what it signed has expired).
+ * - Live fosite refresh tokens (v2.10+) are kept by signature; the fosite HMAC secret derived from ENCRYPTION_KEY
+ *   is stored sealed, so src/pocket-id/refresh-tokens.ts can check a presented token.
+ */
+import type { Database } from "bun:sqlite";
+import { createPrivateKey, createPublicKey } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import type { JWK } from "jose";
+import { APP_CONFIG_DEFINITIONS } from "../admin/app-config.ts";
+import { updateAppConfigFromInput } from "../admin/app-config-admin.ts";
+import { listAppConfigRows } from "../db/app-config.ts";
+import { findAppImage, saveAppImage, type AppImageName } from "../db/app-images.ts";
+import { setKv } from "../db/kv.ts";
+import {
+  clientExists,
+  findUserConflict,
+  groupExists,
+  insertImportedAllowedGroup,
+  insertImportedApiKey,
+  insertImportedAuditLog,
+  insertImportedClaim,
+  insertImportedClient,
+  insertImportedClientSecret,
+  insertImportedConsent,
+  insertImportedCredential,
+  insertImportedGroup,
+  insertImportedMembership,
+  insertImportedRefreshGrant,
+  insertImportedSignupToken,
+  insertImportedUser,
+  userExists,
+} from "../db/pocket-id-import.ts";
+import {
+  countActorSignupTokens,
+  countLegacyRefreshTokens,
+  hasActorAppConfig,
+  listStoredFiles,
+  readAllowedGroups,
+  readApiKeys,
+  readAuditLogsSince,
+  readClients,
+  readConsents,
+  readCredentials,
+  readCustomClaims,
+  readGroups,
+  readKv,
+  readLegacyConfig,
+  readLegacySignupTokens,
+  readLiveRefreshSessions,
+  readMemberships,
+  readStoredFile,
+  readUsers,
+  type PidClientRow,
+  type PidSignupTokenRow,
+} from "../db/pocket-id-source.ts";
+import { upsertProfilePicture } from "../db/profile-pictures.ts";
+import { countUsers } from "../db/users.ts";
+import { nowSeconds, type Clock } from "../lib/clock.ts";
+import { hashToken } from "../lib/hash.ts";
+import { randomUuid, type Random } from "../lib/random.ts";
+import type { SealedBox } from "../lib/sealed-box.ts";
+import { installImportedSigningKey, SIGNING_ALGS, type SigningAlg } from "../oidc/signing-keys.ts";
+import { decryptPocketIdJwk, deriveFositeGlobalSecret, parsePocketIdJwk, PocketIdDecryptionError } from "./crypto.ts";
+import { FOSITE_SECRET_KV_KEY, FOSITE_SECRET_SEAL_PURPOSE, IMPORTED_REFRESH_TOKEN_PREFIX } from "./refresh-tokens.ts";
+import { PocketIdImportError, type PocketIdSource } from "./source.ts";
+
+export const IMPORT_ENTITIES = [
+  "users",
+  "passkeys",
+  "groups",
+  "memberships",
+  "customClaims",
+  "clients",
+  "clientSecrets",
+  "allowedGroups",
+  "consents",
+  "signingKeys",
+  "refreshTokens",
+  "apiKeys",
+  "signupTokens",
+  "appConfig",
+  "brandingImages",
+  "profilePictures",
+  "clientLogos",
+  "auditLogs",
+] as const;
+export type ImportEntity = (typeof IMPORT_ENTITIES)[number];
+
+export interface PocketIdImportDeps {
+  db: Database;
+  clock: Clock;
+  random: Random;
+  box: SealedBox;
+}
+
+export interface PocketIdImportOptions {
+  /** ENCRYPTION_KEY bytes of the Pocket ID install (POCKET_ID_ENCRYPTION_KEY or ENCRYPTION_KEY). */
+  encryptionKey: Uint8Array | null;
+  merge?: boolean;
+  /** Import the audit log (default true), rows younger than auditRetentionDays. */
+  withAuditLog?: boolean;
+  auditRetentionDays?: number;
+  dryRun?: boolean;
+}
+
+export interface SkippedItem {
+  entity: ImportEntity;
+  id: string;
+  reason: string;
+}
+
+export interface PocketIdImportSummary {
+  source: { dbFile: string; schemaVersion: number; release: string };
+  dryRun: boolean;
+  counts: Record<ImportEntity, number>;
+  skipped: SkippedItem[];
+  /** Things not carried over as a whole, and why. */
+  notes: string[];
+  /** The imported signing key's kid (null when none was imported). */
+  kid: string | null;
+}
+
+/** The Pocket ID static-API-key user: a technical account, not a person (reference §2.2). */
+const STATIC_API_USER_ID = "00000000-0000-0000-0000-000000000000";
+const IMAGE_MIME = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
+const FAVICON_MIME = new Set([...IMAGE_MIME, "image/x-icon"]);
+const BRANDING: [string, AppImageName][] = [
+  ["logoLight", "logo-light"],
+  ["logoDark", "logo-dark"],
+  ["favicon", "favicon"],
+  ["background", "background"],
+];
+/** Pocket ID config keys renamed since (reference §2.12). */
+const CONFIG_RENAMES: Record<string, string> = { ldapAttributeAdminGroup: "ldapAdminGroupName", emailEnabled: "emailLoginNotificationEnabled" };
+/** Config keys that are bookkeeping, not settings. */
+const CONFIG_BOOKKEEPING = new Set(["instanceId", "backgroundImageType", "logoLightImageType", "logoDarkImageType"]);
+
+class DryRunRollback extends Error {}
+
+// --- reading helpers ---------------------------------------------------------------------------------------
+
+function jsonList(text: string | null): string[] {
+  if (text === null || text === "" || text === "null") return [];
+  try {
+    const v = JSON.parse(text) as unknown;
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Consent scopes: a JSON array (v2.10+) or one space-separated string (older). */
+function scopeList(text: string | null): string[] {
+  if (!text) return [];
+  const t = text.trim();
+  if (t.startsWith("[")) return jsonList(t);
+  return t.split(/\s+/).filter(Boolean);
+}
+
+function parseTime(value: unknown): number | null {
+  if (typeof value !== "string") return null;
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) ? Math.floor(ms / 1000) : null;
+}
+
+type ImageFile = { data: Uint8Array; mime: string };
+
+/** Reads an uploaded file from the filesystem backend, or the `storage` table (FILE_BACKEND=database). */
+function readUpload(source: PocketIdSource, relPath: string): Uint8Array | null {
+  const file = path.join(source.dataDir, "uploads", relPath);
+  if (existsSync(file)) return new Uint8Array(readFileSync(file));
+  return readStoredFile(source.db, relPath);
+}
+
+function listUploads(source: PocketIdSource, dir: string): string[] {
+  const full = path.join(source.dataDir, "uploads", dir);
+  const files = existsSync(full) ? readdirSync(full, { withFileTypes: true }).filter((d) => d.isFile()).map((d) => d.name) : [];
+  return [...files, ...listStoredFiles(source.db, `${dir}/`).map((p) => p.slice(dir.length + 1)).filter((n) => !n.includes("/"))];
+}
+
+async function detectImage(data: Uint8Array): Promise<string | null> {
+  const { fileTypeFromBuffer } = await import("file-type");
+  return (await fileTypeFromBuffer(data))?.mime ?? null;
+}
+
+// --- the signing key ---------------------------------------------------------------------------------------
+
+function instanceIdOf(source: PocketIdSource, legacyConfig: Record<string, string> | null, frozenConfig: Record<string, string> | null): string | null {
+  return readKv(source.db, "instance_id") ?? legacyConfig?.instanceId ?? frozenConfig?.instanceId ?? null;
+}
+
+function loadSigningJwk(source: PocketIdSource, instanceId: string | null, key: Uint8Array | null): JWK {
+  const needKey = (where: string) => {
+    if (!key) throw new PocketIdImportError(`Pocket ID's signing key (${where}) is encrypted: set POCKET_ID_ENCRYPTION_KEY (or ENCRYPTION_KEY) to the ENCRYPTION_KEY Pocket ID ran with. Nothing was imported.`);
+    if (!instanceId) throw new PocketIdImportError(`Pocket ID's instance id is missing (kv.instance_id / app config instanceId), so its signing key (${where}) cannot be decrypted. Nothing was imported.`);
+    return { key, instanceId };
+  };
+  const decrypt = (where: string, sealed: string) => {
+    const k = needKey(where);
+    try {
+      return decryptPocketIdJwk(k.key, k.instanceId, sealed);
+    } catch (e) {
+      if (e instanceof PocketIdDecryptionError) {
+        throw new PocketIdImportError(
+          `Pocket ID's signing key (${where}) does not decrypt: ${e.message} With ENCRYPTION_KEY_FILE, Pocket ID used the file's bytes as they are, trailing newline included. Nothing was imported.`,
+        );
+      }
+      throw e;
+    }
+  };
+  // v2 (and v1.6+ with KEYS_STORAGE=database): the kv row is the live key (reference §3.1).
+  const kvValue = readKv(source.db, "jwt_private_key.json");
+  if (kvValue) return decrypt("kv jwt_private_key.json", kvValue);
+  const keysDir = path.join(source.dataDir, "keys");
+  const enc = path.join(keysDir, "jwt_private_key.json.enc");
+  if (existsSync(enc)) return decrypt("keys/jwt_private_key.json.enc", readFileSync(enc, "utf8"));
+  const plain = path.join(keysDir, "jwt_private_key.json");
+  if (existsSync(plain)) {
+    try {
+      return parsePocketIdJwk(readFileSync(plain, "utf8"));
+    } catch (e) {
+      throw new PocketIdImportError(`keys/jwt_private_key.json is not a usable private JWK (${(e as Error).message}). Nothing was imported.`);
+    }
+  }
+  throw new PocketIdImportError(
+    `Pocket ID's signing key was not found (no kv row jwt_private_key.json, no ${path.join(keysDir, "jwt_private_key.json[.enc]")}). ` +
+      "Without it, every token Pocket ID issued would stop verifying. Nothing was imported.",
+  );
+}
+
+/** The public half, and the alg Pocket ID defaults by key type (EnsureAlgInKey). */
+function signingKeyParts(jwk: JWK): { kid: string; alg: SigningAlg; publicJwk: JWK; privateJwk: JWK } {
+  const defaultAlg = jwk.kty === "RSA" ? "RS256" : jwk.kty === "EC" ? "ES256" : jwk.kty === "OKP" ? "EdDSA" : undefined;
+  const alg = (jwk.alg ?? defaultAlg) as string | undefined;
+  if (!alg || !SIGNING_ALGS.includes(alg as SigningAlg)) {
+    throw new PocketIdImportError(`Pocket ID's signing key uses ${alg ?? jwk.kty}; Latchkey signs with ${SIGNING_ALGS.join(", ")} only. Nothing was imported.`);
+  }
+  if (alg === "ES256" && jwk.crv !== "P-256") throw new PocketIdImportError(`Pocket ID's EC signing key is on ${jwk.crv}; Latchkey's ES256 needs P-256. Nothing was imported.`);
+  if (typeof jwk.kid !== "string" || jwk.kid.length === 0) throw new PocketIdImportError("Pocket ID's signing key has no kid. Nothing was imported.");
+  let publicJwk: JWK;
+  try {
+    publicJwk = createPublicKey(createPrivateKey({ key: jwk as never, format: "jwk" })).export({ format: "jwk" }) as JWK;
+  } catch (e) {
+    throw new PocketIdImportError(`Pocket ID's signing key is not a valid private key (${(e as Error).message}). Nothing was imported.`);
+  }
+  return {
+    kid: jwk.kid,
+    alg: alg as SigningAlg,
+    publicJwk,
+    privateJwk: jwk,
+  };
+}
+
+// --- the import --------------------------------------------------------------------------------------------
+
+export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdSource, opts: PocketIdImportOptions): Promise<PocketIdImportSummary> {
+  const now = nowSeconds(deps.clock);
+  const merge = opts.merge ?? false;
+  const counts = Object.fromEntries(IMPORT_ENTITIES.map((e) => [e, 0])) as Record<ImportEntity, number>;
+  const skipped: SkippedItem[] = [];
+  const notes: string[] = [];
+  const skip = (entity: ImportEntity, id: string, reason: string) => skipped.push({ entity, id, reason });
+  const db = deps.db;
+
+  const existingUsers = countUsers(db);
+  if (existingUsers > 0 && !merge) {
+    throw new PocketIdImportError(
+      `This Latchkey database already has ${existingUsers} user${existingUsers === 1 ? "" : "s"}: importing would mix two installations. ` +
+        "Import into a new database, or pass --merge to add Pocket ID's data and keep every existing row as it is. Nothing was imported.",
+    );
+  }
+
+  // 1. Everything that can fail for a reason outside our control is read before the transaction.
+  const legacyConfig = readLegacyConfig(source.db);
+  const frozenText = readKv(source.db, "config_migrated");
+  let frozenConfig: Record<string, string> | null = null;
+  if (frozenText) {
+    try {
+      frozenConfig = JSON.parse(frozenText) as Record<string, string>;
+    } catch {
+      notes.push("kv.config_migrated is not JSON: the application configuration was not imported.");
+    }
+  }
+  const instanceId = instanceIdOf(source, legacyConfig, frozenConfig);
+  const key = signingKeyParts(loadSigningJwk(source, instanceId, opts.encryptionKey));
+
+  const users = readUsers(source.db);
+  const credentials = readCredentials(source.db);
+  const groups = readGroups(source.db);
+  const memberships = readMemberships(source.db);
+  const claims = readCustomClaims(source.db);
+  const clients = readClients(source.db);
+  const allowed = readAllowedGroups(source.db);
+  const consents = readConsents(source.db);
+  const refreshSessions = readLiveRefreshSessions(source.db, now);
+  const apiKeys = readApiKeys(source.db);
+  const retentionDays = opts.auditRetentionDays ?? 90;
+  const audit = opts.withAuditLog === false ? [] : readAuditLogsSince(source.db, now - retentionDays * 86400);
+
+  // Images: read and identified by their bytes (never by the stored extension) before the transaction.
+  const profilePictures = new Map<string, ImageFile>();
+  for (const u of users) {
+    const data = readUpload(source, `profile-pictures/${u.id}.png`);
+    if (!data) continue;
+    const mime = await detectImage(data);
+    if (mime && IMAGE_MIME.has(mime)) profilePictures.set(u.id, { data, mime });
+    else skip("profilePictures", u.id, "the stored file is not a PNG, JPEG, GIF or WebP image");
+  }
+  const clientLogos = new Map<string, { light: ImageFile | null; dark: ImageFile | null }>();
+  for (const c of clients) {
+    const logo = async (ext: string | null, dark: boolean): Promise<ImageFile | null> => {
+      if (!ext) return null;
+      const data = readUpload(source, `oidc-client-images/${c.id}${dark ? "-dark" : ""}.${ext}`);
+      if (!data) {
+        skip("clientLogos", `${c.id}${dark ? " (dark)" : ""}`, "the logo file is missing from uploads/oidc-client-images");
+        return null;
+      }
+      const mime = await detectImage(data);
+      if (mime && IMAGE_MIME.has(mime)) return { data, mime };
+      skip("clientLogos", `${c.id}${dark ? " (dark)" : ""}`, `${ext.toUpperCase()} logos are not supported by Latchkey (PNG, JPEG, GIF or WebP only)`);
+      return null;
+    };
+    clientLogos.set(c.id, { light: await logo(c.image_type, false), dark: await logo(c.dark_image_type, true) });
+  }
+  const brandingImages: [AppImageName, ImageFile][] = [];
+  const brandingFiles = listUploads(source, "application-images");
+  for (const [pidName, name] of BRANDING) {
+    const file = brandingFiles.find((f) => f.startsWith(`${pidName}.`));
+    if (!file) continue;
+    const data = readUpload(source, `application-images/${file}`);
+    if (!data) continue;
+    const mime = await detectImage(data);
+    if (mime && (name === "favicon" ? FAVICON_MIME : IMAGE_MIME).has(mime)) brandingImages.push([name, { data, mime }]);
+    else skip("brandingImages", pidName, `${path.extname(file).slice(1).toUpperCase() || "this"} images are not supported by Latchkey (PNG, JPEG, GIF or WebP)`);
+  }
+  for (const f of brandingFiles) {
+    if (f.startsWith("logoEmail.") || f.startsWith("default-profile-picture.")) skip("brandingImages", f, "Latchkey has no e-mail logo or default profile picture setting");
+  }
+
+  // Fosite HMAC secret, for live refresh tokens.
+  let fositeSecret: Uint8Array | null = null;
+  if (refreshSessions.length > 0) {
+    if (opts.encryptionKey) fositeSecret = deriveFositeGlobalSecret(opts.encryptionKey);
+    else notes.push(`${refreshSessions.length} live refresh token(s) not imported: the ENCRYPTION_KEY is needed to check them. Apps sign in again once.`);
+  }
+  const legacyRefresh = countLegacyRefreshTokens(source.db, now);
+  if (legacyRefresh > 0) {
+    notes.push(`${legacyRefresh} refresh token(s) from Pocket ID ≤ v2.9 not imported (stored only as a hash inside Pocket ID's own token format); those apps sign in again once.`);
+  }
+
+  // 2. One transaction.
+  const write = () => {
+    // Signing key: the imported key becomes current; a key Latchkey had stays published until its tokens expire.
+    if (installImportedSigningKey(deps, key)) counts.signingKeys++;
+    else skip("signingKeys", key.kid, "a key with this kid is already in Latchkey");
+
+    // Users.
+    const importedUsers = new Set<string>();
+    const verifiedByConfig = (legacyConfig ?? frozenConfig)?.emailsVerified === "true";
+    for (const u of users) {
+      if (u.id === STATIC_API_USER_ID) {
+        skip("users", u.id, "Pocket ID's STATIC_API_KEY technical user (recreated by Latchkey's own static key if used)");
+        continue;
+      }
+      const email = u.email && u.email.trim() !== "" ? u.email : null;
+      const conflict = merge ? findUserConflict(db, { id: u.id, username: u.username, email, ldap_id: u.ldap_id }) : null;
+      if (conflict) {
+        skip("users", u.id, conflict === "id" ? "this id already exists in Latchkey (kept as it is)" : `another Latchkey user already has this ${conflict}`);
+        continue;
+      }
+      const first = u.first_name ?? "";
+      const last = u.last_name ?? "";
+      const ok = insertImportedUser(db, {
+        id: u.id,
+        username: u.username,
+        email,
+        email_verified: email === null ? 0 : u.email_verified === null ? (verifiedByConfig ? 1 : 0) : u.email_verified ? 1 : 0,
+        first_name: first,
+        last_name: last,
+        display_name: u.display_name ?? `${first} ${last}`.trim(),
+        is_admin: u.is_admin ? 1 : 0,
+        disabled: u.disabled ? 1 : 0,
+        locale: u.locale || null,
+        ldap_id: u.ldap_id || null,
+        created_at: u.created_at ?? now,
+        updated_at: u.updated_at ?? u.created_at ?? now,
+      });
+      if (ok) {
+        counts.users++;
+        importedUsers.add(u.id);
+      } else skip("users", u.id, "its username, email or LDAP id is used twice in Pocket ID's data (case-insensitively)");
+    }
+
+    for (const c of credentials) {
+      const credentialId = Buffer.from(c.credential_id).toString("base64url");
+      if (!c.user_id || !userExists(db, c.user_id)) {
+        skip("passkeys", credentialId, "its user was not imported");
+        continue;
+      }
+      const ok = insertImportedCredential(db, {
+        id: c.id,
+        user_id: c.user_id,
+        name: c.name || "Passkey",
+        credential_id: credentialId,
+        public_key: c.public_key,
+        transports: JSON.stringify(jsonList(c.transport)),
+        device_type: c.backup_eligible ? "multiDevice" : "singleDevice",
+        backup_eligible: c.backup_eligible ? 1 : 0,
+        backup_state: c.backup_state ? 1 : 0,
+        created_at: c.created_at ?? now,
+      });
+      if (ok) counts.passkeys++;
+      else skip("passkeys", credentialId, "this passkey (id or credential id) already exists in Latchkey");
+    }
+
+    for (const g of groups) {
+      const ok = insertImportedGroup(db, { id: g.id, name: g.name, friendly_name: g.friendly_name, ldap_id: g.ldap_id || null, created_at: g.created_at ?? now, updated_at: g.updated_at ?? g.created_at ?? now });
+      if (ok) counts.groups++;
+      else skip("groups", g.id, "a group with this id, name or LDAP id already exists in Latchkey (kept as it is)");
+    }
+    for (const m of memberships) {
+      if (!userExists(db, m.user_id) || !groupExists(db, m.user_group_id)) continue;
+      if (insertImportedMembership(db, m.user_id, m.user_group_id)) counts.memberships++;
+    }
+    for (const c of claims) {
+      const ownerOk = c.user_id ? userExists(db, c.user_id) : c.user_group_id ? groupExists(db, c.user_group_id) : false;
+      if (!ownerOk || (c.user_id && c.user_group_id)) {
+        skip("customClaims", `${c.key} (${c.user_id ?? c.user_group_id})`, "its user or group was not imported");
+        continue;
+      }
+      if (insertImportedClaim(db, { id: c.id, key: c.key, value: c.value, user_id: c.user_id, user_group_id: c.user_id ? null : c.user_group_id }))
+        counts.customClaims++;
+      else skip("customClaims", `${c.key} (${c.user_id ?? c.user_group_id})`, "this claim already exists in Latchkey (kept as it is)");
+    }
+
+    // Clients.
+    const restrictedByRows = new Set(allowed.map((a) => a.oidc_client_id));
+    for (const c of clients) importClient(c);
+    function importClient(c: PidClientRow): void {
+      if (c.client_type === "cimd") {
+        skip("clients", c.id, "Client ID Metadata Document clients are not supported by Latchkey (the app registers again)");
+        return;
+      }
+      const logos = clientLogos.get(c.id) ?? { light: null, dark: null };
+      const ok = insertImportedClient(db, {
+        id: c.id,
+        name: c.name || c.id,
+        description: c.description ?? "",
+        callback_urls: JSON.stringify(jsonList(c.callback_urls)),
+        logout_callback_urls: JSON.stringify(jsonList(c.logout_callback_urls)),
+        launch_url: c.launch_url || null,
+        is_public: c.is_public ? 1 : 0,
+        pkce_enabled: c.pkce_enabled ? 1 : 0,
+        requires_reauthentication: c.requires_reauthentication ? 1 : 0,
+        skip_consent: c.skip_consent ? 1 : 0,
+        // Before v2.0 a client was restricted exactly when it had allowed groups (reference §1.6).
+        is_group_restricted: c.is_group_restricted === null ? (restrictedByRows.has(c.id) ? 1 : 0) : c.is_group_restricted ? 1 : 0,
+        access_token_duration_minutes: c.access_token_duration_minutes ?? 60,
+        refresh_token_duration_minutes: c.refresh_token_duration_minutes ?? 43200,
+        require_par: c.requires_pushed_authorization_requests ? 1 : 0,
+        logo_light: logos.light?.data ?? null,
+        logo_light_type: logos.light?.mime ?? null,
+        logo_dark: logos.dark?.data ?? null,
+        logo_dark_type: logos.dark?.mime ?? null,
+        created_by_id: c.created_by_id && userExists(db, c.created_by_id) ? c.created_by_id : null,
+        created_at: c.created_at ?? now,
+        updated_at: c.created_at ?? now,
+      });
+      if (!ok) {
+        skip("clients", c.id, "a client with this id already exists in Latchkey (kept as it is, with its secrets)");
+        return;
+      }
+      counts.clients++;
+      counts.clientLogos += (logos.light ? 1 : 0) + (logos.dark ? 1 : 0);
+      if (c.is_public) return;
+      let document: { secrets?: unknown; federatedIdentities?: unknown } = {};
+      if (c.credentials && c.credentials !== "null") {
+        try {
+          document = JSON.parse(c.credentials) as typeof document;
+        } catch {
+          skip("clientSecrets", c.id, "the client's credentials document is not JSON");
+        }
+      }
+      if (Array.isArray(document.federatedIdentities) && document.federatedIdentities.length > 0) {
+        skip("clients", `${c.id} (federated identities)`, "federated client credentials (JWT from another issuer) are not supported by Latchkey");
+      }
+      const secrets: { id: string; alg: string; hash: string; prefix: string; createdAt: number; expiresAt: number | null }[] = [];
+      if (c.secret) secrets.push({ id: randomUuid(deps.random), alg: "bcrypt", hash: c.secret, prefix: "", createdAt: c.created_at ?? now, expiresAt: null });
+      for (const s of Array.isArray(document.secrets) ? (document.secrets as Record<string, unknown>[]) : []) {
+        if (typeof s?.hash !== "string" || typeof s.alg !== "string") continue;
+        secrets.push({
+          id: typeof s.id === "string" ? s.id : randomUuid(deps.random),
+          alg: s.alg,
+          hash: s.hash,
+          prefix: typeof s.prefix === "string" ? s.prefix : "",
+          createdAt: parseTime(s.createdAt) ?? c.created_at ?? now,
+          expiresAt: parseTime(s.expiresAt),
+        });
+      }
+      for (const s of secrets) {
+        if (s.expiresAt !== null && s.expiresAt <= now) {
+          skip("clientSecrets", `${c.id} ${s.prefix || s.id}`, "expired");
+          continue;
+        }
+        let hash: string | null = null;
+        if (s.alg === "sha256" && /^[0-9a-f]{64}$/.test(s.hash)) hash = `sha256:${s.hash}`;
+        else if (s.alg === "bcrypt" && /^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/.test(s.hash)) hash = `bcrypt:${s.hash}`;
+        if (!hash) {
+          skip("clientSecrets", `${c.id} ${s.prefix || s.id}`, `unknown secret hash (${s.alg.slice(0, 20)})`);
+          continue;
+        }
+        if (insertImportedClientSecret(db, { id: s.id, client_id: c.id, hash, prefix: s.prefix, created_at: s.createdAt, expires_at: s.expiresAt })) counts.clientSecrets++;
+        else skip("clientSecrets", `${c.id} ${s.prefix || s.id}`, "this secret already exists in Latchkey");
+      }
+    }
+    for (const a of allowed) {
+      if (!clientExists(db, a.oidc_client_id) || !groupExists(db, a.user_group_id)) continue;
+      if (insertImportedAllowedGroup(db, a.oidc_client_id, a.user_group_id)) counts.allowedGroups++;
+    }
+    for (const c of consents) {
+      if (!userExists(db, c.user_id) || !clientExists(db, c.client_id)) continue;
+      const at = c.last_used_at ?? now;
+      if (insertImportedConsent(db, { user_id: c.user_id, client_id: c.client_id, scope: JSON.stringify(scopeList(c.scope)), created_at: at, last_used_at: at })) counts.consents++;
+    }
+
+    // Live refresh tokens (fosite, v2.10+).
+    if (fositeSecret) {
+      let any = false;
+      for (const r of refreshSessions) {
+        let data: { session?: { subject?: unknown; authentication_method?: unknown }; granted_scope?: unknown; requested_at?: unknown };
+        try {
+          data = JSON.parse(r.request_data) as typeof data;
+        } catch {
+          skip("refreshTokens", r.key.slice(0, 8), "its request data is not JSON");
+          continue;
+        }
+        const subject = typeof data.session?.subject === "string" ? data.session.subject : null;
+        if (!subject || !userExists(db, subject) || !clientExists(db, r.client_id)) {
+          skip("refreshTokens", r.key.slice(0, 8), "its user or client was not imported");
+          continue;
+        }
+        const scope = Array.isArray(data.granted_scope) ? data.granted_scope.filter((s): s is string => typeof s === "string").join(" ") : "";
+        const authTime = parseTime(data.requested_at) ?? r.created_at ?? now;
+        const ok = insertImportedRefreshGrant(db, {
+          grant_id: randomUuid(deps.random),
+          client_id: r.client_id,
+          user_id: subject,
+          scope,
+          auth_time: authTime,
+          amr: data.session?.authentication_method === "passkey" ? '["phr"]' : "[]",
+          created_at: r.created_at ?? now,
+          token_hash: `${IMPORTED_REFRESH_TOKEN_PREFIX}${r.key}`,
+          expires_at: r.expires_at!,
+        });
+        if (ok) {
+          counts.refreshTokens++;
+          any = true;
+        } else skip("refreshTokens", r.key.slice(0, 8), "already imported");
+      }
+      if (any) setKv(db, FOSITE_SECRET_KV_KEY, deps.box.seal(FOSITE_SECRET_SEAL_PURPOSE, Buffer.from(fositeSecret).toString("base64")));
+    }
+
+    for (const k of apiKeys) {
+      if (!k.user_id || !userExists(db, k.user_id)) {
+        skip("apiKeys", k.id, "its user was not imported");
+        continue;
+      }
+      if (!k.expires_at || k.expires_at <= now) {
+        skip("apiKeys", k.id, "expired");
+        continue;
+      }
+      if (!/^[0-9a-f]{64}$/.test(k.key)) {
+        skip("apiKeys", k.id, "the stored key is not a SHA-256 hex digest");
+        continue;
+      }
+      const ok = insertImportedApiKey(
+        db,
+        { id: k.id, name: k.name, description: k.description ?? "", key_hash: k.key, prefix: "", user_id: k.user_id, created_at: k.created_at ?? now, expires_at: k.expires_at, last_used_at: k.last_used_at },
+        k.expiration_email_sent ? now : null,
+      );
+      if (ok) counts.apiKeys++;
+      else skip("apiKeys", k.id, "already exists in Latchkey");
+    }
+
+    importSignupTokens();
+    function importSignupTokens(): void {
+      let tokens: PidSignupTokenRow[] = readLegacySignupTokens(source.db);
+      const frozen = readKv(source.db, "signup_tokens_migrated");
+      if (frozen) {
+        try {
+          const list = JSON.parse(frozen) as { id?: string; token?: string; expiresAt?: number; usageLimit?: number; usageCount?: number; createdAt?: number; userGroupIds?: string[] }[];
+          tokens = tokens.concat(
+            list
+              .filter((t) => typeof t.token === "string" && typeof t.expiresAt === "number")
+              .map((t) => ({ id: t.id ?? randomUuid(deps.random), token: t.token!, created_at: t.createdAt ?? null, expires_at: t.expiresAt!, usage_limit: t.usageLimit ?? 1, usage_count: t.usageCount ?? 0, group_ids: t.userGroupIds ?? [] })),
+          );
+        } catch {
+          notes.push("kv.signup_tokens_migrated is not JSON: its signup tokens were not imported.");
+        }
+      }
+      const inActors = countActorSignupTokens(source.db);
+      if (inActors > 0) notes.push(`${inActors} signup token(s) created with Pocket ID v2.12+ live in its actor store (MessagePack) and were not imported; create new ones.`);
+      for (const t of tokens) {
+        if (t.expires_at <= now || t.usage_count >= t.usage_limit) {
+          skip("signupTokens", t.token.slice(0, 4), t.expires_at <= now ? "expired" : "used up");
+          continue;
+        }
+        const groupIds = t.group_ids.filter((g) => groupExists(db, g));
+        const ok = insertImportedSignupToken(
+          db,
+          { id: t.id, token_hash: hashToken(t.token), prefix: t.token.slice(0, 4), usage_limit: Math.min(Math.max(t.usage_limit, 1), 100), usage_count: t.usage_count, created_at: t.created_at ?? now, expires_at: t.expires_at },
+          groupIds,
+        );
+        if (ok) counts.signupTokens++;
+        else skip("signupTokens", t.token.slice(0, 4), "already exists in Latchkey");
+      }
+    }
+
+    // Application configuration: actor state (v2.12+) > kv.config_migrated > app_config_variables (reference §2.12).
+    importConfig();
+    function importConfig(): void {
+      const raw = frozenConfig ?? legacyConfig;
+      if (hasActorAppConfig(source.db)) {
+        notes.push(
+          raw
+            ? "Pocket ID v2.12+ keeps its live configuration in its actor store (MessagePack), which Latchkey does not read: the configuration was taken from the copy frozen at the v2.12 upgrade (kv.config_migrated); check settings changed since."
+            : "Pocket ID v2.12+ keeps its configuration in its actor store (MessagePack), which Latchkey does not read: set the application configuration again.",
+        );
+      }
+      if (!raw) return;
+      const stored = new Set(listAppConfigRows(db).map((r) => r.key));
+      for (const [rawKey, value] of Object.entries(raw)) {
+        const k = CONFIG_RENAMES[rawKey] ?? rawKey;
+        if (CONFIG_BOOKKEEPING.has(k) || value === "") continue;
+        if (!Object.hasOwn(APP_CONFIG_DEFINITIONS, k)) {
+          skip("appConfig", rawKey, "Latchkey has no such setting");
+          continue;
+        }
+        if (merge && stored.has(k)) {
+          skip("appConfig", k, "already set in Latchkey (kept as it is)");
+          continue;
+        }
+        try {
+          updateAppConfigFromInput({ db, clock: deps.clock, uiConfigDisabled: false, env: {}, box: deps.box }, { [k]: value });
+          counts.appConfig++;
+        } catch (e) {
+          const fields = (e as { fields?: Record<string, string> }).fields;
+          skip("appConfig", k, fields?.[k] ?? (e as Error).message);
+        }
+      }
+    }
+
+    for (const [name, img] of brandingImages) {
+      if (merge && findAppImage(db, name)) {
+        skip("brandingImages", name, "already set in Latchkey (kept as it is)");
+        continue;
+      }
+      saveAppImage(db, name, { type: img.mime, data: img.data, updatedAt: now });
+      counts.brandingImages++;
+    }
+    for (const [userId, img] of profilePictures) {
+      // Only for users this run created: an existing Latchkey user's picture is kept.
+      if (!importedUsers.has(userId)) continue;
+      upsertProfilePicture(db, { user_id: userId, data: img.data, content_type: img.mime, updated_at: now });
+      counts.profilePictures++;
+    }
+
+    for (const a of audit) {
+      const ok = insertImportedAuditLog(db, {
+        id: a.id,
+        created_at: a.created_at,
+        event: a.event,
+        user_id: a.user_id && userExists(db, a.user_id) ? a.user_id : null,
+        ip_address: a.ip_address,
+        user_agent: a.user_agent,
+        data: a.data && a.data.trim().startsWith("{") ? a.data : "{}",
+        country: a.country,
+        city: a.city,
+      });
+      if (ok) counts.auditLogs++;
+    }
+
+    if (opts.dryRun) throw new DryRunRollback();
+  };
+
+  try {
+    db.transaction(write).immediate();
+  } catch (e) {
+    if (!(e instanceof DryRunRollback)) throw e;
+  }
+  return { source: { dbFile: source.dbFile, schemaVersion: source.schemaVersion, release: source.release }, dryRun: opts.dryRun ?? false, counts, skipped, notes, kid: key.kid };
+}
+
+const ENTITY_LABELS: Record<ImportEntity, string> = {
+  users: "users",
+  passkeys: "passkeys",
+  groups: "groups",
+  memberships: "group memberships",
+  customClaims: "custom claims",
+  clients: "OIDC clients",
+  clientSecrets: "client secrets",
+  allowedGroups: "client group restrictions",
+  consents: "consents",
+  signingKeys: "signing keys",
+  refreshTokens: "live refresh tokens",
+  apiKeys: "API keys",
+  signupTokens: "signup tokens",
+  appConfig: "configuration settings",
+  brandingImages: "branding images",
+  profilePictures: "profile pictures",
+  clientLogos: "client logos",
+  auditLogs: "audit log entries",
+};
+
+/** A human summary: counts per entity, then everything skipped and why. */
+export function formatImportSummary(s: PocketIdImportSummary): string {
+  const lines = [
+    `${s.dryRun ? "Dry run: would import" : "Imported"} from ${s.source.dbFile} (Pocket ID ${s.source.release}, schema ${s.source.schemaVersion}):`,
+    ...IMPORT_ENTITIES.map((e) => `  ${ENTITY_LABELS[e]}: ${s.counts[e]}`),
+  ];
+  if (s.kid) lines.push(`  signing key kid: ${s.kid}`);
+  if (s.skipped.length) {
+    lines.push(`Skipped (${s.skipped.length}):`);
+    for (const k of s.skipped.slice(0, 200)) lines.push(`  ${ENTITY_LABELS[k.entity]} ${k.id}: ${k.reason}`);
+    if (s.skipped.length > 200) lines.push(`  … and ${s.skipped.length - 200} more`);
+  }
+  for (const n of s.notes) lines.push(`Note: ${n}`);
+  return lines.join("\n");
+}

@@ -1,0 +1,290 @@
+/**
+ * The Pocket ID import (src/pocket-id/*) on real Pocket ID data folders built by tests/helpers/pocket-id-fixture.ts,
+ * for the v1.16 and v2.14 layouts, into a real migrated Latchkey database served by the app (app.handle):
+ * - every entity arrives with its ids, flags and encodings; the passkey the test holds signs in with no enrolment;
+ * - bcrypt and sha256 client secrets authenticate at the token endpoint, expired ones do not;
+ * - the old signing key is the current JWKS key under its kid, and a token it signed verifies;
+ * - a live Pocket ID refresh token is accepted once and rotated into a Latchkey one (v2);
+ * - the Pocket ID file is byte-for-byte unchanged; a dry run, a wrong key, a dirty, unknown or corrupt database
+ *   write nothing; an existing Latchkey database is refused unless merging, which keeps existing rows.
+ */
+import { afterEach, describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { createLocalJWKSet, importJWK, jwtVerify, SignJWT, type JWK } from "jose";
+import { findAppImage } from "../../../src/db/app-images.ts";
+import { listGroupNamesOfUser, listCustomClaimsOfUser, findAuthorizedClient } from "../../../src/db/oidc-grants.ts";
+import { findCurrentSigningKey } from "../../../src/db/oidc-signing-keys.ts";
+import { findProfilePicture } from "../../../src/db/profile-pictures.ts";
+import { countUsers, findUserById } from "../../../src/db/users.ts";
+import { findCredentialByCredentialId } from "../../../src/db/webauthn.ts";
+import { readAppConfig } from "../../../src/admin/app-config.ts";
+import { findClientById, verifyClientSecretOrImported } from "../../../src/oidc/clients.ts";
+import { publishedJwks } from "../../../src/oidc/signing-keys.ts";
+import { formatImportSummary, importPocketId, type PocketIdImportOptions } from "../../../src/pocket-id/importer.ts";
+import { openPocketIdSource, PocketIdImportError } from "../../../src/pocket-id/source.ts";
+import { finishPasskeyAssertion, startPasskeyAssertion } from "../../../src/webauthn/authentication.ts";
+import { insertTestUser } from "../../helpers/oidc-fixtures.ts";
+import { basicAuth } from "../../helpers/oidc-flow.ts";
+import { buildPocketIdDataFolder, corruptDatabaseFile, type PocketIdFixture, type PocketIdLayout } from "../../helpers/pocket-id-fixture.ts";
+import { makeTempDir, makeTestApp, type TestDeps } from "../../helpers/test-deps.ts";
+import type { App } from "../../../src/app.ts";
+
+const PID_KEY = "pocket-id-encryption-key-0123456789";
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  while (cleanups.length) cleanups.pop()!();
+});
+
+async function world(layout: PocketIdLayout, fixtureOpts: Partial<Parameters<typeof buildPocketIdDataFolder>[0]> = {}) {
+  const { app, deps } = await makeTestApp();
+  cleanups.push(() => deps.cleanup());
+  const tmp = makeTempDir("pocket-id-fixture-");
+  cleanups.push(tmp.cleanup);
+  const fx = await buildPocketIdDataFolder({
+    layout,
+    dataDir: path.join(tmp.dir, "data"),
+    encryptionKey: PID_KEY,
+    appUrl: deps.config.appUrl,
+    now: Math.floor(deps.clock.now() / 1000),
+    ...fixtureOpts,
+  });
+  return { app, deps, fx };
+}
+
+const fileHash = (p: string) => createHash("sha256").update(readFileSync(p)).digest("hex");
+const key = new TextEncoder().encode(PID_KEY);
+
+async function runImport(deps: TestDeps, fx: PocketIdFixture, opts: Partial<PocketIdImportOptions> = {}) {
+  const source = openPocketIdSource(fx.dataDir);
+  try {
+    return await importPocketId(deps, source, { encryptionKey: key, ...opts });
+  } finally {
+    source.close();
+  }
+}
+
+function token(app: App, deps: TestDeps, body: Record<string, string>, basic: string) {
+  return app.handle(
+    new Request(deps.config.appUrl + "/api/oidc/token", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", authorization: basic },
+      body: new URLSearchParams(body).toString(),
+    }),
+  );
+}
+
+describe.each(["v1.16", "v2.14"] as const)("Pocket ID %s data folder", (layout) => {
+  const v2 = layout === "v2.14";
+
+  test("imports every entity, keeps the Pocket ID file unchanged, and a second run adds nothing", async () => {
+    const { deps, fx } = await world(layout);
+    const before = fileHash(fx.dbPath);
+    const summary = await runImport(deps, fx);
+    expect(fileHash(fx.dbPath)).toBe(before);
+    expect(summary.counts).toEqual({
+      users: 2,
+      passkeys: 1,
+      groups: 2,
+      memberships: 3,
+      customClaims: 3,
+      clients: v2 ? 3 : 2,
+      clientSecrets: v2 ? 2 : 1,
+      allowedGroups: 1,
+      consents: 1,
+      signingKeys: 1,
+      refreshTokens: v2 ? 1 : 0,
+      apiKeys: 1,
+      signupTokens: 1,
+      appConfig: 11,
+      brandingImages: 3,
+      profilePictures: 1,
+      clientLogos: 2,
+      auditLogs: 1,
+    });
+    expect(summary.skipped).toContainEqual({ entity: "signupTokens", id: expect.any(String), reason: "expired" });
+    if (v2) expect(summary.skipped).toContainEqual({ entity: "clientSecrets", id: "immich an-e", reason: "expired" });
+    else expect(summary.notes.join("\n")).toContain("Pocket ID ≤ v2.9");
+    expect(formatImportSummary(summary)).toContain("passkeys: 1");
+
+    const alice = findUserById(deps.db, fx.alice.id)!;
+    expect(alice).toMatchObject({ username: "alice", email: "alice@example.org", email_verified: 1, first_name: "Alice", last_name: "Liddell", display_name: "Alice Liddell", is_admin: 1, disabled: 0, locale: "de", ldap_id: null });
+    const bob = findUserById(deps.db, fx.bob.id)!;
+    expect(bob).toMatchObject({ username: "Bob", email: null, email_verified: 0, disabled: 1, is_admin: 0, ldap_id: "uid=bob,ou=people,dc=example,dc=org" });
+    expect(listGroupNamesOfUser(deps.db, fx.alice.id).sort()).toEqual(["admins", "family"]);
+    const claims = Object.fromEntries(listCustomClaimsOfUser(deps.db, fx.alice.id).filter((c) => c.source === "user").map((c) => [c.key, c.value]));
+    expect(claims).toEqual(fx.alice.claims);
+
+    const cred = findCredentialByCredentialId(deps.db, fx.passkey.id)!;
+    expect(cred.user_id).toBe(fx.alice.id);
+    expect(Buffer.from(cred.public_key).equals(Buffer.from(fx.passkey.publicKeyCose))).toBe(true);
+    expect(cred).toMatchObject({ name: "iCloud Keychain", counter: 0, backup_eligible: 1, backup_state: 1, transports: '["hybrid","internal"]' });
+
+    const nextcloud = findClientById(deps.db, fx.bcryptClient.id)!;
+    expect(nextcloud).toMatchObject({ name: "Nextcloud", callbackUrls: [fx.bcryptClient.callbackUrl], logoutCallbackUrls: ["http://127.0.0.1:9999/logged-out"], launchUrl: "https://cloud.example.org", isPublic: false, unrestricted: false });
+    if (v2) {
+      expect(nextcloud).toMatchObject({ accessTokenDurationMinutes: 30, refreshTokenDurationMinutes: 20160, description: "Files" });
+      expect(findClientById(deps.db, "immich")).toMatchObject({ pkceEnabled: true, requiresReauthentication: true, requirePar: true, skipConsent: true, unrestricted: true, logoutCallbackUrls: [] });
+    }
+    expect(findClientById(deps.db, fx.publicClient.id)).toMatchObject({ isPublic: true, pkceEnabled: true, unrestricted: true });
+    expect(JSON.parse(findAuthorizedClient(deps.db, fx.alice.id, fx.bcryptClient.id)!.scope)).toEqual(["openid", "profile", "email", "groups"]);
+
+    const config = readAppConfig(deps.db, { uiConfigDisabled: false, env: {} });
+    expect(config).toMatchObject({ appName: "Family Cloud", accentColor: "#0f766e", sessionDuration: 120, allowUserSignups: "withToken", smtpHost: "mail.example.org", smtpPort: 465, smtpTls: "tls" });
+    expect(config.smtpPassword).not.toBe("smtp-pass-plain"); // sealed, as Latchkey stores it
+    expect(deps.box.openText("app-config:smtpPassword", config.smtpPassword)).toBe("smtp-pass-plain");
+    expect(findAppImage(deps.db, "favicon")?.type).toBe("image/png");
+    expect(findProfilePicture(deps.db, fx.alice.id)?.content_type).toBe("image/png");
+
+    const again = await runImport(deps, fx, { merge: true });
+    expect(Object.values(again.counts).reduce((a, b) => a + b, 0)).toBe(0);
+    expect(again.skipped).toContainEqual({ entity: "users", id: fx.alice.id, reason: "this id already exists in Latchkey (kept as it is)" });
+    expect(countUsers(deps.db)).toBe(2);
+  });
+
+  test("the imported passkey signs in with its 36-byte user handle, no enrolment", async () => {
+    const { deps, fx } = await world(layout);
+    await runImport(deps, fx);
+    const { challengeId, options } = await startPasskeyAssertion(deps, { purpose: "login" });
+    const { SoftAuthenticator } = await import("../../helpers/soft-authenticator.ts");
+    const authr = new SoftAuthenticator(undefined, { backupEligible: true, backedUp: true });
+    authr.credentials.push({ ...fx.passkey, counter: 0 });
+    const response = authr.assert(options, { origin: deps.config.appUrl, counter: 7 });
+    expect(Buffer.from(response.response.userHandle!, "base64url").toString()).toBe(fx.alice.id);
+    const { user } = await finishPasskeyAssertion(deps, { challengeId, purpose: "login", response });
+    expect(user.id).toBe(fx.alice.id);
+  });
+
+  test("imported client secrets authenticate at the token endpoint; wrong ones do not", async () => {
+    const { app, deps, fx } = await world(layout);
+    await runImport(deps, fx);
+    expect(await verifyClientSecretOrImported(deps, fx.bcryptClient.id, fx.bcryptClient.secret!)).toBe(true);
+    expect(await verifyClientSecretOrImported(deps, fx.bcryptClient.id, fx.bcryptClient.secret! + "x")).toBe(false);
+    // An unknown refresh token proves the client authenticated: invalid_grant (400), not invalid_client (401).
+    const withSecret = await token(app, deps, { grant_type: "refresh_token", refresh_token: "nope" }, basicAuth(fx.bcryptClient.id, fx.bcryptClient.secret!));
+    expect(withSecret.status).toBe(400);
+    expect(((await withSecret.json()) as { error: string }).error).toBe("invalid_grant");
+    const wrong = await token(app, deps, { grant_type: "refresh_token", refresh_token: "nope" }, basicAuth(fx.bcryptClient.id, "wrong-secret-wrong-secret-wrong-s"));
+    expect(wrong.status).toBe(401);
+    if (v2) {
+      expect(await verifyClientSecretOrImported(deps, "immich", fx.sha256Client!.secret!)).toBe(true);
+      expect(await verifyClientSecretOrImported(deps, "immich", "an-expired-secret-aaaaaaaaaaaaaaa")).toBe(false);
+    }
+  });
+
+  test("the old signing key is published under its kid and what it signed verifies", async () => {
+    const { deps, fx } = await world(layout);
+    const summary = await runImport(deps, fx);
+    expect(summary.kid).toBe(fx.signingJwk.kid!);
+    expect(findCurrentSigningKey(deps.db)!.kid).toBe(fx.signingJwk.kid!);
+    const jwks = publishedJwks(deps);
+    const published = jwks.keys.find((k) => k.kid === fx.signingJwk.kid)!;
+    expect(published).toMatchObject({ kty: "RSA", n: fx.signingJwk.n, e: fx.signingJwk.e, alg: "RS256", use: "sig" });
+    expect(published.d).toBeUndefined();
+    const oldToken = await new SignJWT({ sub: fx.alice.id })
+      .setProtectedHeader({ alg: "RS256", kid: fx.signingJwk.kid })
+      .setIssuer(deps.config.appUrl)
+      .setIssuedAt()
+      .setExpirationTime("1h")
+      .sign(await importJWK(fx.signingJwk as JWK, "RS256"));
+    const { payload } = await jwtVerify(oldToken, createLocalJWKSet(jwks), { issuer: deps.config.appUrl, currentDate: new Date(deps.clock.now()) });
+    expect(payload.sub).toBe(fx.alice.id);
+  });
+
+  test("a dry run reports the same counts and writes nothing", async () => {
+    const { deps, fx } = await world(layout);
+    const dry = await runImport(deps, fx, { dryRun: true });
+    expect(dry.dryRun).toBe(true);
+    expect(dry.counts.users).toBe(2);
+    expect(countUsers(deps.db)).toBe(0);
+    expect(findCurrentSigningKey(deps.db)?.kid).not.toBe(fx.signingJwk.kid);
+  });
+
+  test("a wrong ENCRYPTION_KEY is refused with nothing written", async () => {
+    const { deps, fx } = await world(layout);
+    expect(runImport(deps, fx, { encryptionKey: new TextEncoder().encode(PID_KEY + "\n") })).rejects.toThrow(/does not decrypt/);
+    expect(runImport(deps, fx, { encryptionKey: null })).rejects.toThrow(/POCKET_ID_ENCRYPTION_KEY/);
+    expect(countUsers(deps.db)).toBe(0);
+  });
+});
+
+describe("refusals", () => {
+  test.each([
+    ["dirty", /marked dirty at schema version 20260814120000/],
+    ["unknown", /unknown schema version 20990101000000/],
+    ["missing", /no migration records/],
+  ] as const)("a %s migration state is refused before anything is read", async (state, message) => {
+    const { fx } = await world("v2.14", { migrationState: state });
+    expect(() => openPocketIdSource(fx.dataDir)).toThrow(PocketIdImportError);
+    expect(() => openPocketIdSource(fx.dataDir)).toThrow(message);
+  });
+
+  test("a corrupt database is refused and left as it is", async () => {
+    const { fx } = await world("v1.16");
+    corruptDatabaseFile(fx.dbPath);
+    const before = fileHash(fx.dbPath);
+    expect(() => openPocketIdSource(fx.dbPath)).toThrow(/not a readable SQLite database/);
+    expect(fileHash(fx.dbPath)).toBe(before);
+  });
+
+  test("a folder without pocket-id.db is refused", () => {
+    const tmp = makeTempDir();
+    cleanups.push(tmp.cleanup);
+    expect(() => openPocketIdSource(tmp.dir)).toThrow(/holds no pocket-id.db/);
+  });
+
+  test("a Latchkey database with users is refused unless merging; merging keeps existing rows", async () => {
+    const { deps, fx } = await world("v2.14");
+    const existing = insertTestUser(deps, { username: "alice", email: "someone@example.org" });
+    expect(runImport(deps, fx)).rejects.toThrow(/already has 1 user/);
+    expect(countUsers(deps.db)).toBe(1);
+    const merged = await runImport(deps, fx, { merge: true });
+    expect(merged.skipped).toContainEqual({ entity: "users", id: fx.alice.id, reason: "another Latchkey user already has this username" });
+    expect(merged.skipped).toContainEqual({ entity: "passkeys", id: fx.passkey.id, reason: "its user was not imported" });
+    expect(merged.counts.users).toBe(1);
+    expect(findUserById(deps.db, existing.id)!.email).toBe("someone@example.org");
+  });
+
+  test("a v1 plaintext key file is imported without an encryption key", async () => {
+    const { deps, fx } = await world("v1.16", { keyStorage: "file" });
+    const summary = await runImport(deps, fx, { encryptionKey: null });
+    expect(summary.kid).toBe(fx.signingJwk.kid!);
+  });
+
+  test("a v1 key kept in the database (KEYS_STORAGE=database) is imported", async () => {
+    const { deps, fx } = await world("v1.16", { keyStorage: "database" });
+    expect((await runImport(deps, fx)).kid).toBe(fx.signingJwk.kid!);
+  });
+});
+
+describe("live refresh tokens (v2.10+)", () => {
+  test("a Pocket ID refresh token is accepted once and rotated into a Latchkey one", async () => {
+    const { app, deps, fx } = await world("v2.14");
+    await runImport(deps, fx);
+    const basic = basicAuth("immich", fx.sha256Client!.secret!);
+    const rt = fx.refreshToken!;
+    const res = await token(app, deps, { grant_type: "refresh_token", refresh_token: rt.token }, basic);
+    const body = (await res.json()) as { refresh_token: string; id_token: string; access_token: string; error?: string };
+    expect(res.status).toBe(200);
+    expect(body.refresh_token).not.toStartWith("pocket_id_rt_");
+    const { payload } = await jwtVerify(body.id_token, createLocalJWKSet(publishedJwks(deps)), { currentDate: new Date(deps.clock.now()) });
+    expect(payload.sub).toBe(fx.alice.id);
+    // Used once: a replay revokes the grant, and the rotated token with it.
+    const replay = await token(app, deps, { grant_type: "refresh_token", refresh_token: rt.token }, basic);
+    expect(replay.status).toBe(400);
+    const next = await token(app, deps, { grant_type: "refresh_token", refresh_token: body.refresh_token }, basic);
+    expect(next.status).toBe(400);
+  });
+
+  test("a token with a forged random part, or presented by another client, is refused", async () => {
+    const { app, deps, fx } = await world("v2.14");
+    await runImport(deps, fx);
+    const rt = fx.refreshToken!;
+    const forged = `pocket_id_rt_${Buffer.alloc(32, 7).toString("base64url")}.${rt.signature}`;
+    const res = await token(app, deps, { grant_type: "refresh_token", refresh_token: forged }, basicAuth("immich", fx.sha256Client!.secret!));
+    expect(res.status).toBe(400);
+    const other = await token(app, deps, { grant_type: "refresh_token", refresh_token: rt.token }, basicAuth(fx.bcryptClient.id, fx.bcryptClient.secret!));
+    expect(other.status).toBe(400);
+  });
+});
