@@ -29,6 +29,12 @@ export interface Config {
    * versions did (invalid bytes became U+FFFD), so a database first used that way still opens (runtime.ts).
    */
   encryptionKeyReadAsText: Uint8Array | null;
+  /**
+   * The ENCRYPTION_KEY bytes a Pocket ID installation ran with, to import its signing key and refresh tokens (issue
+   * 18): POCKET_ID_ENCRYPTION_KEY[_FILE], else ENCRYPTION_KEY[_FILE]. A _FILE's content is taken as it is, trailing
+   * newline included, as Pocket ID takes it. Null when none is set.
+   */
+  pocketIdEncryptionKey: Uint8Array | null;
   dbPath: string;
   dataDir: string;
   trustProxy: TrustProxy;
@@ -125,6 +131,15 @@ export function isValidCidrOrIp(entry: string): boolean {
   return family === 4 ? n <= 32 : n <= 128;
 }
 
+/** A file's bytes, or null when unreadable (the problem is reported where the variable is resolved). */
+function readFileSafe(file: string): Buffer | null {
+  try {
+    return readFileSync(file);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Builds the configuration from an environment record (already merged with `.env`).
  * `cwd` resolves relative paths. Throws ConfigError listing every problem.
@@ -205,6 +220,30 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = "."): 
     const bytes = binaryKey ?? new TextEncoder().encode(rawKey);
     if (bytes.length < 16) problems.push(`ENCRYPTION_KEY must be at least 16 bytes long (got ${bytes.length}); generate one with: openssl rand -base64 32`);
     else encryptionKey = bytes;
+  }
+
+  // POCKET_ID_ENCRYPTION_KEY[_FILE] (issue 18), else Pocket ID's reading of ENCRYPTION_KEY[_FILE]: raw bytes.
+  let pocketIdEncryptionKey: Uint8Array | null = null;
+  const rawBytesOf = (fileVar: string): Uint8Array | null => {
+    try {
+      return new Uint8Array(readFileSync(path.resolve(cwd, env[fileVar]!)));
+    } catch (err) {
+      problems.push(`${fileVar}: cannot read "${env[fileVar]}" (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+      return null;
+    }
+  };
+  const has = (name: string) => env[name] !== undefined && env[name] !== "";
+  if (has("POCKET_ID_ENCRYPTION_KEY") && has("POCKET_ID_ENCRYPTION_KEY_FILE")) {
+    problems.push("POCKET_ID_ENCRYPTION_KEY and POCKET_ID_ENCRYPTION_KEY_FILE are both set; set only one");
+  } else {
+    if (has("POCKET_ID_ENCRYPTION_KEY")) pocketIdEncryptionKey = new TextEncoder().encode(env.POCKET_ID_ENCRYPTION_KEY!);
+    else if (has("POCKET_ID_ENCRYPTION_KEY_FILE")) pocketIdEncryptionKey = rawBytesOf("POCKET_ID_ENCRYPTION_KEY_FILE");
+    else if (has("ENCRYPTION_KEY")) pocketIdEncryptionKey = new TextEncoder().encode(env.ENCRYPTION_KEY!);
+    else if (has("ENCRYPTION_KEY_FILE")) pocketIdEncryptionKey = new Uint8Array(readFileSafe(path.resolve(cwd, env.ENCRYPTION_KEY_FILE!)) ?? []);
+    if (pocketIdEncryptionKey && pocketIdEncryptionKey.length > 0 && pocketIdEncryptionKey.length < 16 && (has("POCKET_ID_ENCRYPTION_KEY") || has("POCKET_ID_ENCRYPTION_KEY_FILE"))) {
+      problems.push(`POCKET_ID_ENCRYPTION_KEY must be at least 16 bytes long, as Pocket ID requires (got ${pocketIdEncryptionKey.length})`);
+    }
+    if (pocketIdEncryptionKey?.length === 0) pocketIdEncryptionKey = null;
   }
 
   // DB_CONNECTION_STRING: SQLite only.
@@ -297,6 +336,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = "."): 
     host,
     encryptionKey,
     encryptionKeyReadAsText: binaryKey && encryptionKey ? new TextEncoder().encode(new TextDecoder().decode(binaryKey as Uint8Array).replace(/\r?\n$/, "")) : null,
+    pocketIdEncryptionKey,
     dbPath,
     dataDir,
     trustProxy,

@@ -78,6 +78,12 @@ const COMMANDS: Record<string, CommandSpec> = {
     needsConfig: true,
     run: async (env, args) => (await import("./cli/export-import.ts")).importCommand(env, args),
   },
+  "import-pocket-id": {
+    summary: "Import a Pocket ID data folder or database: users, passkeys, clients and their secrets, the signing key (the server must be stopped)",
+    usage: "latchkey import-pocket-id PATH [--dry-run] [--merge] [--no-audit-log]",
+    needsConfig: true,
+    run: async (env, args) => (await import("./cli/import-pocket-id.ts")).importPocketIdCommand(env, args),
+  },
   restore: {
     summary: "Replace the database with a checked backup (the server must be stopped)",
     usage: "latchkey restore FILE",

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import type { Server } from "bun";
 import { createApp } from "../app.ts";
 import { openGeolocator, scheduleAuditJobs } from "../audit/audit-jobs.ts";
@@ -10,9 +10,25 @@ import { scheduleLdapSync } from "../ldap/ldap-jobs.ts";
 import { acquireServerLock } from "../db/server-lock.ts";
 import { runApiKeyExpiryJob } from "../mail/emails.ts";
 import { startEmailWorker, stopEmailWorker } from "../mail/outbox.ts";
-import { openRuntime } from "../runtime.ts";
 import { servePrerendered } from "../http/prerendered.ts";
 import type { CliEnv } from "./cli-env.ts";
+import type { Config } from "../config.ts";
+import type { Log } from "../lib/log.ts";
+import { openRuntime, StartupError } from "../runtime.ts";
+import { resolvePocketIdSwitch } from "../pocket-id/switch.ts";
+
+/** First start next to a Pocket ID database: import it (never writing to it), or refuse to start and write nothing. */
+async function importOnFirstStart(config: Config, log: Log, pocketIdFile: string): Promise<void> {
+  log.info(`first start with a Pocket ID database at ${pocketIdFile}: importing it into ${config.dbPath} (the Pocket ID file is only read)`);
+  const { importPocketIdInto } = await import("../pocket-id/install.ts");
+  const { formatImportSummary } = await import("../pocket-id/importer.ts");
+  try {
+    const summary = await importPocketIdInto(config, log, pocketIdFile, { withAuditLog: true });
+    log.info(formatImportSummary(summary));
+  } catch (e) {
+    throw new StartupError(`Importing the Pocket ID database ${pocketIdFile} failed: ${(e as Error).message} Fix this and start again (or move pocket-id.db away to start empty).`);
+  }
+}
 
 /** How long in-flight requests may take to finish after SIGTERM (systemd's TimeoutStopSec is 30 s). */
 const SHUTDOWN_GRACE_MS = 20_000;
@@ -32,12 +48,15 @@ function settleAfterStartup(): void {
 
 /** Runs the server until SIGTERM/SIGINT, then stops accepting, finishes in-flight requests and closes the database. */
 export async function serve(env: CliEnv): Promise<number> {
-  const { config, log } = env;
+  const { log } = env;
+  // Issue 18: a Pocket ID database in the data folder (or named by DB_CONNECTION_STRING) is imported on first start.
+  const { config, pocketIdFile } = resolvePocketIdSwitch(env.config);
   // The lock comes first: a refused second server must not migrate, generate a key or write anything.
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const lock = acquireServerLock(config.dbPath);
   let runtime;
   try {
+    if (pocketIdFile && !existsSync(config.dbPath)) await importOnFirstStart(config, log, pocketIdFile);
     runtime = openRuntime(config, log);
   } catch (e) {
     lock.release();

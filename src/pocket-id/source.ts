@@ -8,7 +8,7 @@
  *   release we know (pocket-id-storage.md §1.2); otherwise the import is refused before anything is written.
  */
 import { Database } from "bun:sqlite";
-import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { readSchemaMigrations, tableExists } from "../db/pocket-id-source.ts";
@@ -75,6 +75,40 @@ export function locatePocketIdDatabase(target: string): { dbFile: string; dataDi
     return { dbFile, dataDir: target };
   }
   return { dbFile: target, dataDir: path.dirname(target) };
+}
+
+/**
+ * Is this file a Pocket ID database (and not Latchkey's)? Read without opening it in place: Latchkey stamps
+ * PRAGMA user_version (header offset 60) and golang-migrate never does, so a non-zero stamp answers at once;
+ * otherwise a copy is opened and its tables looked at (Pocket ID has schema_migrations, users, oidc_clients).
+ */
+export function isPocketIdDatabaseFile(file: string): boolean {
+  if (!existsSync(file) || !statSync(file).isFile()) return false;
+  const header = Buffer.alloc(100);
+  const fd = openSync(file, "r");
+  try {
+    if (readSync(fd, header, 0, 100, 0) < 100) return false;
+  } finally {
+    closeSync(fd);
+  }
+  if (header.toString("latin1", 0, 16) !== "SQLite format 3\0") return false;
+  if (header.readUInt32BE(60) !== 0) return false;
+  const tmp = mkdtempSync(path.join(tmpdir(), "latchkey-pocket-id-probe-"));
+  try {
+    const copy = path.join(tmp, "probe.db");
+    copyFileSync(file, copy);
+    for (const suffix of ["-wal", "-shm"]) if (existsSync(file + suffix)) copyFileSync(file + suffix, copy + suffix);
+    const db = new Database(copy, { readwrite: true, create: false });
+    try {
+      return tableExists(db, "schema_migrations") && tableExists(db, "users") && tableExists(db, "oidc_clients");
+    } finally {
+      db.close();
+    }
+  } catch {
+    return false;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 /** Copies the database into a temporary folder and opens the copy; checks integrity and migration state. */

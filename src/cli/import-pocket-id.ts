@@ -1,0 +1,52 @@
+/**
+ * `latchkey import-pocket-id PATH [--dry-run] [--merge] [--no-audit-log]`: imports a Pocket ID data folder or
+ * database file (src/pocket-id). PATH is only read. The server must be stopped (the server lock is taken).
+ * - --dry-run prints what would be imported and every problem, and changes nothing.
+ * - A Latchkey database that already has users is refused unless --merge (existing rows are kept and reported).
+ * - Pocket ID's export ZIP is not read: it would need a ZIP reader dependency, and the data folder it is made from
+ *   holds the same data (plus what v2.12 archives miss); give the data folder instead.
+ */
+import { mkdirSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { acquireServerLock } from "../db/server-lock.ts";
+import { formatImportSummary } from "../pocket-id/importer.ts";
+import { importPocketIdInto } from "../pocket-id/install.ts";
+import { resolvePocketIdSwitch } from "../pocket-id/switch.ts";
+import { PocketIdImportError } from "../pocket-id/source.ts";
+import { UsageError, type CliEnv } from "./cli-env.ts";
+
+export async function importPocketIdCommand(env: CliEnv, args: string[]): Promise<number> {
+  let values: { "dry-run"?: boolean; merge?: boolean; "no-audit-log"?: boolean; "with-audit-log"?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args,
+      options: { "dry-run": { type: "boolean" }, merge: { type: "boolean" }, "no-audit-log": { type: "boolean" }, "with-audit-log": { type: "boolean" } },
+      allowPositionals: true,
+      strict: true,
+    }));
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+  if (positionals.length !== 1) throw new UsageError("give exactly one Pocket ID data folder or database file");
+  const target = positionals[0]!;
+  if (/\.zip$/i.test(target)) throw new UsageError("Pocket ID export archives (.zip) are not read; give the Pocket ID data folder (or its pocket-id.db) instead");
+  const dryRun = values["dry-run"] === true;
+  const { config } = resolvePocketIdSwitch(env.config);
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const lock = dryRun ? null : acquireServerLock(config.dbPath);
+  try {
+    const summary = await importPocketIdInto(config, env.log, target, { dryRun, merge: values.merge === true, withAuditLog: values["no-audit-log"] !== true });
+    env.stdout(formatImportSummary(summary) + "\n");
+    if (!dryRun) env.stdout(`Latchkey database: ${config.dbPath}\n`);
+    return 0;
+  } catch (e) {
+    if (e instanceof PocketIdImportError) {
+      env.stderr(`latchkey import-pocket-id: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  } finally {
+    lock?.release();
+  }
+}

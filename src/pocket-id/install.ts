@@ -1,0 +1,81 @@
+/**
+ * Switching from Pocket ID by changing only the binary (issue 18): where the databases are, and running an import
+ * against Latchkey's database.
+ * - `data/pocket-id.db` next to where Latchkey's database would be, or DB_CONNECTION_STRING naming a Pocket ID
+ *   database (then Latchkey keeps its own `latchkey.db` beside it and never opens Pocket ID's file in place).
+ * - Into a Latchkey database that does not exist yet, the import is written to a staging file that becomes the
+ *   database only once everything is in: a failed or refused import leaves no Latchkey database behind, so the
+ *   next start tries again, and a successful one means the next start finds a database and imports nothing.
+ * - A dry run works on a copy of Latchkey's database (or a new temporary one): nothing of it is kept.
+ */
+import { copyFileSync, existsSync, mkdtempSync, renameSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { Config } from "../config.ts";
+import type { Log } from "../lib/log.ts";
+import { cryptoRandom } from "../lib/random.ts";
+import { openRuntime, resolveEncryptionKey } from "../runtime.ts";
+import { importPocketId, type PocketIdImportOptions, type PocketIdImportSummary } from "./importer.ts";
+import { openPocketIdSource } from "./source.ts";
+
+const SIDE_FILES = ["", "-wal", "-shm"];
+
+function removeDatabaseFiles(file: string): void {
+  for (const s of SIDE_FILES) rmSync(file + s, { force: true });
+}
+
+/** Imports `target` (a Pocket ID data folder or database) into the Latchkey database of `config`. */
+export async function importPocketIdInto(
+  config: Config,
+  log: Log,
+  target: string,
+  opts: Omit<PocketIdImportOptions, "encryptionKey">,
+): Promise<PocketIdImportSummary> {
+  const source = openPocketIdSource(target);
+  try {
+    const importOpts: PocketIdImportOptions = { encryptionKey: config.pocketIdEncryptionKey, auditRetentionDays: config.auditLogRetentionDays, ...opts };
+    if (opts.dryRun) {
+      const tmp = mkdtempSync(path.join(tmpdir(), "latchkey-dry-run-"));
+      try {
+        const copy = path.join(tmp, "latchkey.db");
+        if (existsSync(config.dbPath)) for (const s of SIDE_FILES) if (existsSync(config.dbPath + s)) copyFileSync(config.dbPath + s, copy + s);
+        // The copy opens with the key of the real database (a generated one is read from the data folder, never made).
+        const key = config.encryptionKey ?? (existsSync(config.dbPath) ? resolveEncryptionKey(config, log, cryptoRandom, { databaseInUse: true }) : cryptoRandom.bytes(32));
+        const runtime = openRuntime({ ...config, dbPath: copy, dataDir: tmp, encryptionKey: key }, log);
+        try {
+          return await importPocketId(runtime, source, importOpts);
+        } finally {
+          runtime.close();
+        }
+      } finally {
+        rmSync(tmp, { recursive: true, force: true });
+      }
+    }
+    if (existsSync(config.dbPath)) {
+      const runtime = openRuntime(config, log);
+      try {
+        return await importPocketId(runtime, source, importOpts);
+      } finally {
+        runtime.close();
+      }
+    }
+    const staging = `${config.dbPath}.pocket-id-import`;
+    removeDatabaseFiles(staging);
+    try {
+      const runtime = openRuntime({ ...config, dbPath: staging }, log);
+      let summary: PocketIdImportSummary;
+      try {
+        summary = await importPocketId(runtime, source, importOpts);
+      } finally {
+        runtime.close(); // the last connection's close checkpoints the WAL into the file
+      }
+      for (const s of SIDE_FILES) if (existsSync(staging + s)) renameSync(staging + s, config.dbPath + s);
+      return summary;
+    } catch (e) {
+      removeDatabaseFiles(staging);
+      throw e;
+    }
+  } finally {
+    source.close();
+  }
+}
