@@ -77,22 +77,33 @@ export function locatePocketIdDatabase(target: string): { dbFile: string; dataDi
   return { dbFile: target, dataDir: path.dirname(target) };
 }
 
+/** The SQLite header's user_version, or null when the file is missing or not a SQLite database. */
+function readSqliteHeader(file: string): { userVersion: number } | null {
+  if (!existsSync(file) || !statSync(file).isFile()) return null;
+  const header = Buffer.alloc(100);
+  const fd = openSync(file, "r");
+  try {
+    if (readSync(fd, header, 0, 100, 0) < 100) return null;
+  } finally {
+    closeSync(fd);
+  }
+  if (header.toString("latin1", 0, 16) !== "SQLite format 3\0") return null;
+  return { userVersion: header.readUInt32BE(60) };
+}
+
+/** True for a database Latchkey has migrated (it stamps PRAGMA user_version; Pocket ID never does). */
+export function hasLatchkeySchemaStamp(file: string): boolean {
+  return (readSqliteHeader(file)?.userVersion ?? 0) !== 0;
+}
+
 /**
  * Is this file a Pocket ID database (and not Latchkey's)? Read without opening it in place: Latchkey stamps
  * PRAGMA user_version (header offset 60) and golang-migrate never does, so a non-zero stamp answers at once;
  * otherwise a copy is opened and its tables looked at (Pocket ID has schema_migrations, users, oidc_clients).
  */
 export function isPocketIdDatabaseFile(file: string): boolean {
-  if (!existsSync(file) || !statSync(file).isFile()) return false;
-  const header = Buffer.alloc(100);
-  const fd = openSync(file, "r");
-  try {
-    if (readSync(fd, header, 0, 100, 0) < 100) return false;
-  } finally {
-    closeSync(fd);
-  }
-  if (header.toString("latin1", 0, 16) !== "SQLite format 3\0") return false;
-  if (header.readUInt32BE(60) !== 0) return false;
+  const header = readSqliteHeader(file);
+  if (!header || header.userVersion !== 0) return false;
   const tmp = mkdtempSync(path.join(tmpdir(), "latchkey-pocket-id-probe-"));
   try {
     const copy = path.join(tmp, "probe.db");

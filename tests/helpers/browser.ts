@@ -12,6 +12,7 @@
  * - Virtual authenticators: ctap2, transport "internal", resident keys, user verification (verified),
  *   automatic presence simulation. Several may exist at once; Chromium then uses any that matches,
  *   so to choose one, remove the others (or set `opts.isUserVerified`/`automaticPresenceSimulation`).
+ * - `addResidentCredential(page, id, …)` puts a passkey made elsewhere into a virtual authenticator.
  * - `listCredentials(page, id)` returns the credentials a virtual authenticator holds (id, userHandle, signCount).
  * - WebAuthn refuses IP addresses: point pages at http://localhost:<port>.
  */
@@ -86,6 +87,29 @@ export async function listCredentials(page: Page, authenticatorId: string): Prom
   const session = await cdp(page);
   const { credentials } = await session.send("WebAuthn.getCredentials", { authenticatorId });
   return credentials;
+}
+
+/**
+ * Puts an existing passkey into a virtual authenticator (a credential made elsewhere, e.g. one imported from Pocket
+ * ID): credential id and user handle as bytes, the P-256 private key as PKCS#8 base64.
+ */
+export async function addResidentCredential(
+  page: Page,
+  authenticatorId: string,
+  credential: { credentialId: Uint8Array; rpId: string; privateKeyPkcs8: string; userHandle: Uint8Array; signCount?: number },
+): Promise<void> {
+  const session = await cdp(page);
+  await session.send("WebAuthn.addCredential", {
+    authenticatorId,
+    credential: {
+      credentialId: Buffer.from(credential.credentialId).toString("base64"),
+      isResidentCredential: true,
+      rpId: credential.rpId,
+      privateKey: credential.privateKeyPkcs8,
+      userHandle: Buffer.from(credential.userHandle).toString("base64"),
+      signCount: credential.signCount ?? 0,
+    },
+  });
 }
 
 /**
