@@ -525,7 +525,7 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
           continue;
         }
         if (insertImportedClientSecret(db, { id: s.id, client_id: c.id, hash, prefix: s.prefix, created_at: s.createdAt, expires_at: s.expiresAt })) counts.clientSecrets++;
-        else skip("clientSecrets", `${c.id} ${s.prefix || s.id}`, "this secret already exists in Latchkey");
+        else skip("clientSecrets", `${c.id} ${s.prefix || s.id}`, "this secret id or hash is already stored in Latchkey (each secret hash is kept once)");
       }
     }
     for (const a of allowed) {

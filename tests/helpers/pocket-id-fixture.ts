@@ -514,8 +514,15 @@ export async function buildPocketIdDataFolder(o: PocketIdFixtureOptions): Promis
   writeFileSync(path.join(uploads, "application-images", "favicon.png"), png(15, 118, 110));
   writeFileSync(path.join(uploads, "application-images", "background.png"), png(30, 30, 30));
 
-  // Bulk rows for the benchmark: one COSE key reused, distinct credential ids; sha256 secrets (bcrypt costs ~60 ms each).
+  // Bulk rows for the benchmark: one COSE key reused, distinct credential ids; v2 clients get sha256 secrets, v1
+  // clients bcrypt hashes of cost 4 (cost 10 takes ~60 ms each; the importer only copies hashes, never checks them).
   const counts = { users: 2, passkeys: 1, clients: v2 ? 3 : 2, groups: 2 };
+  const bulkBcrypt: string[] = [];
+  if (o.scale && !v2) {
+    for (let i = 0; i < o.scale.clients; i++) {
+      bulkBcrypt.push((await Bun.password.hash(`bulk-secret-${i}-aaaaaaaaaaaaaaaaaaaaaaa`, { algorithm: "bcrypt", cost: 4 })).replace(/^\$2b\$/, "$2a$"));
+    }
+  }
   if (o.scale) {
     db.transaction(() => {
       const ids: string[] = [];
@@ -537,7 +544,7 @@ export async function buildPocketIdDataFolder(o: PocketIdFixtureOptions): Promis
           ).run(id, now - i, `App ${i}`, json([`https://app${i}.example.org/callback`]), json({ secrets: [{ id: uuid(), alg: "sha256", hash: secretHash, prefix: "bulk", createdAt: new Date(now * 1000).toISOString() }] }));
         } else {
           db.query(`INSERT INTO oidc_clients (id, created_at, name, secret, callback_urls, is_public, pkce_enabled) VALUES (?, ?, ?, ?, ?, 0, 0)`).run(
-            id, now - i, `App ${i}`, bcryptHash, json([`https://app${i}.example.org/callback`]),
+            id, now - i, `App ${i}`, bulkBcrypt[i]!, json([`https://app${i}.example.org/callback`]),
           );
         }
       }
