@@ -270,3 +270,9 @@ export function listStoredFiles(db: Database, prefix: string): string[] {
   if (!tableExists(db, "storage")) return [];
   return db.query<{ path: string }, [string]>("SELECT path FROM storage WHERE substr(path, 1, length(?1)) = ?1").all(prefix).map((r) => r.path);
 }
+
+/** Rows of a table that may not exist in every version (0 when absent). */
+export function countRows(db: Database, table: "apis" | "scim_service_providers" | "storage"): number {
+  if (!tableExists(db, table)) return 0;
+  return db.query<{ n: number }, []>(`SELECT COUNT(*) AS n FROM ${table}`).get()!.n;
+}

@@ -48,6 +48,7 @@ import {
 import {
   countActorSignupTokens,
   countLegacyRefreshTokens,
+  countRows,
   hasActorAppConfig,
   listStoredFiles,
   readAllowedGroups,
@@ -358,6 +359,10 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
     if (opts.encryptionKey) fositeSecret = deriveFositeGlobalSecret(opts.encryptionKey);
     else notes.push(`${refreshSessions.length} live refresh token(s) not imported: the ENCRYPTION_KEY is needed to check them. Apps sign in again once.`);
   }
+  const apis = countRows(source.db, "apis");
+  if (apis > 0) notes.push(`${apis} API resource server(s) with their permissions not imported: Latchkey has no resource-server registry.`);
+  const scim = countRows(source.db, "scim_service_providers");
+  if (scim > 0) notes.push(`${scim} SCIM provisioning target(s) not imported: Latchkey does not provision over SCIM.`);
   const legacyRefresh = countLegacyRefreshTokens(source.db, now);
   if (legacyRefresh > 0) {
     notes.push(`${legacyRefresh} refresh token(s) from Pocket ID ≤ v2.9 not imported (stored only as a hash inside Pocket ID's own token format); those apps sign in again once.`);

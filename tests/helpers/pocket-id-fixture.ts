@@ -475,6 +475,9 @@ export async function buildPocketIdDataFolder(o: PocketIdFixtureOptions): Promis
     );
   }
 
+  // v2.10+: a resource server (not something Latchkey has: reported, not imported).
+  if (v2) db.query("INSERT INTO apis (id, created_at, name, audience) VALUES (?, ?, 'Photos API', 'https://photos.example.org/api')").run(uuid(), now - 5000);
+
   // API key (SHA-256 hex of 32 alphanumerics).
   const apiKey = { key: randomAlnum(32), id: uuid() };
   db.query("INSERT INTO api_keys (id, name, key, description, expires_at, last_used_at, created_at, user_id, expiration_email_sent) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, 0)").run(
