@@ -25,11 +25,15 @@ import type { ProtocolParams } from "./params.ts";
 import { parseScopes } from "./scopes.ts";
 import { JwtInvalid, verifyOwnJwt } from "./signing-keys.ts";
 import { DPOP_SIGNING_ALGS, DpopInvalid, verifyDpopProof } from "./dpop.ts";
+import { refreshTokenLookupHash } from "../pocket-id/refresh-tokens.ts";
+import type { SealedBox } from "../lib/sealed-box.ts";
 
 export interface EndpointDeps {
   db: Database;
   clock: Clock;
   config: Config;
+  /** Opens the fosite secret of refresh tokens imported from Pocket ID (src/pocket-id/refresh-tokens.ts). */
+  box: SealedBox;
 }
 
 function bearerError(code: "invalid_token" | "invalid_request" | "insufficient_scope", description: string, status: number): OAuthError {
@@ -173,7 +177,7 @@ export async function introspect(
   };
   const tryRefresh = () => {
     if (token.length > 512) return null;
-    const row = findRefreshTokenRow(deps.db, hashToken(token));
+    const row = findRefreshTokenRow(deps.db, refreshTokenLookupHash(deps, token));
     if (!row || row.client_id !== client.id || row.used_at !== null || row.expires_at <= now) return null;
     const grant = findGrant(deps.db, row.grant_id);
     const user = grant ? liveUser(deps.db, grant.user_id) : null;
@@ -221,7 +225,7 @@ export async function revoke(deps: EndpointDeps, input: { params: ProtocolParams
     throw new OAuthError("invalid_request", "token_type_hint must be access_token or refresh_token.");
   }
   if (token.length <= 512) {
-    const row = findRefreshTokenRow(deps.db, hashToken(token));
+    const row = findRefreshTokenRow(deps.db, refreshTokenLookupHash(deps, token));
     if (row) {
       if (row.client_id === client.id) deleteGrant(deps.db, row.grant_id);
       return;

@@ -280,6 +280,20 @@ describe("live refresh tokens (v2.10+)", () => {
     expect(next.status).toBe(400);
   });
 
+  test("introspection sees an imported refresh token; revocation revokes it", async () => {
+    const { app, deps, fx } = await world("v2.14");
+    await runImport(deps, fx);
+    const basic = basicAuth("immich", fx.sha256Client!.secret!);
+    const post = (path: string, body: Record<string, string>) =>
+      app.handle(new Request(deps.config.appUrl + path, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", authorization: basic }, body: new URLSearchParams(body).toString() }));
+    const intro = (await (await post("/api/oidc/introspect", { token: fx.refreshToken!.token, token_type_hint: "refresh_token" })).json()) as { active: boolean; sub?: string };
+    expect(intro).toMatchObject({ active: true, sub: fx.alice.id });
+    expect((await post("/api/oidc/revoke", { token: fx.refreshToken!.token })).status).toBe(200);
+    const after = (await (await post("/api/oidc/introspect", { token: fx.refreshToken!.token })).json()) as { active: boolean };
+    expect(after.active).toBe(false);
+    expect((await token(app, deps, { grant_type: "refresh_token", refresh_token: fx.refreshToken!.token }, basic)).status).toBe(400);
+  });
+
   test("a token with a forged random part, or presented by another client, is refused", async () => {
     const { app, deps, fx } = await world("v2.14");
     await runImport(deps, fx);
