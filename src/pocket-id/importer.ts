@@ -75,6 +75,7 @@ import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { hashToken } from "../lib/hash.ts";
 import { randomUuid, type Random } from "../lib/random.ts";
 import type { SealedBox } from "../lib/sealed-box.ts";
+import { callbackUrlProblem, httpUrlProblem } from "../oidc/redirect-uri.ts";
 import { installImportedSigningKey, SIGNING_ALGS, type SigningAlg } from "../oidc/signing-keys.ts";
 import { decryptPocketIdJwk, deriveFositeGlobalSecret, parsePocketIdJwk, PocketIdDecryptionError } from "./crypto.ts";
 import { FOSITE_SECRET_KV_KEY, FOSITE_SECRET_SEAL_PURPOSE, IMPORTED_REFRESH_TOKEN_PREFIX } from "./refresh-tokens.ts";
@@ -462,13 +463,26 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
         return;
       }
       const logos = clientLogos.get(c.id) ?? { light: null, dark: null };
+      // URLs are checked as an administrator's would be: one Latchkey would refuse is left out, and reported.
+      const checkedUrls = (field: string, list: string[]) =>
+        list.filter((u) => {
+          const problem = callbackUrlProblem(u);
+          if (problem) skip("clients", `${c.id} ${field} ${u.slice(0, 100)}`, problem);
+          return problem === null;
+        });
+      let launchUrl = c.launch_url || null;
+      const launchProblem = launchUrl ? httpUrlProblem(launchUrl) : null;
+      if (launchProblem) {
+        skip("clients", `${c.id} launch URL ${launchUrl!.slice(0, 100)}`, launchProblem);
+        launchUrl = null;
+      }
       const ok = insertImportedClient(db, {
         id: c.id,
         name: c.name || c.id,
         description: c.description ?? "",
-        callback_urls: JSON.stringify(jsonList(c.callback_urls)),
-        logout_callback_urls: JSON.stringify(jsonList(c.logout_callback_urls)),
-        launch_url: c.launch_url || null,
+        callback_urls: JSON.stringify(checkedUrls("callback URL", jsonList(c.callback_urls))),
+        logout_callback_urls: JSON.stringify(checkedUrls("logout callback URL", jsonList(c.logout_callback_urls))),
+        launch_url: launchUrl,
         is_public: c.is_public ? 1 : 0,
         pkce_enabled: c.pkce_enabled ? 1 : 0,
         requires_reauthentication: c.requires_reauthentication ? 1 : 0,

@@ -212,6 +212,24 @@ describe.each(["v1.16", "v2.14"] as const)("Pocket ID %s data folder", (layout) 
   });
 });
 
+test("callback and launch URLs Latchkey would refuse from an administrator are left out and reported", async () => {
+  const { deps, fx } = await world("v2.14");
+  const { Database } = await import("bun:sqlite");
+  const pid = new Database(fx.dbPath);
+  pid.query("UPDATE oidc_clients SET callback_urls = ?, launch_url = ? WHERE id = ?").run(
+    Buffer.from(JSON.stringify(["https://ok.example.org/cb", "javascript:alert(1)"])),
+    "ftp://files.example.org",
+    fx.bcryptClient.id,
+  );
+  pid.close();
+  const summary = await runImport(deps, fx);
+  expect(findClientById(deps.db, fx.bcryptClient.id)).toMatchObject({ callbackUrls: ["https://ok.example.org/cb"], launchUrl: null });
+  expect(summary.skipped.filter((s) => s.entity === "clients").map((s) => s.id)).toEqual([
+    `${fx.bcryptClient.id} launch URL ftp://files.example.org`,
+    `${fx.bcryptClient.id} callback URL javascript:alert(1)`,
+  ]);
+});
+
 describe("refusals", () => {
   test.each([
     ["dirty", /marked dirty at schema version 20260814120000/],
