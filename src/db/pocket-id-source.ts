@@ -35,14 +35,28 @@ export function readLegacyConfig(db: Database): Record<string, string> | null {
   return Object.fromEntries(rows.filter((r) => r.value !== null).map((r) => [r.key, r.value!]));
 }
 
-export function hasActorAppConfig(db: Database): boolean {
-  if (!tableExists(db, "francis_actor_state")) return false;
-  return db.query("SELECT 1 FROM francis_actor_state WHERE actor_type = 'AppConfig' AND actor_id = 'singleton'").get() !== null;
+/** The AppConfig actor's state (v2.12+): MessagePack bytes, or null (no row, or expired at `nowMs`). */
+export function readActorAppConfigState(db: Database, nowMs: number): Uint8Array | null {
+  if (!tableExists(db, "francis_actor_state")) return null;
+  return (
+    db
+      .query<{ data: Uint8Array }, [number]>(
+        `SELECT actor_state_data AS data FROM francis_actor_state WHERE actor_type = 'AppConfig' AND actor_id = 'singleton'
+           AND (actor_state_expiration_time IS NULL OR actor_state_expiration_time > ?)`,
+      )
+      .get(nowMs)?.data ?? null
+  );
 }
 
-export function countActorSignupTokens(db: Database): number {
-  if (!tableExists(db, "francis_actor_state")) return 0;
-  return db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM francis_actor_state WHERE actor_type = 'SignupToken'").get()!.n;
+/** SignupToken actors (v2.12+): the actor id is the plaintext token; the state is MessagePack. Unexpired at `nowMs`. */
+export function readActorSignupTokens(db: Database, nowMs: number): { token: string; data: Uint8Array }[] {
+  if (!tableExists(db, "francis_actor_state")) return [];
+  return db
+    .query<{ token: string; data: Uint8Array }, [number]>(
+      `SELECT actor_id AS token, actor_state_data AS data FROM francis_actor_state WHERE actor_type = 'SignupToken'
+         AND (actor_state_expiration_time IS NULL OR actor_state_expiration_time > ?)`,
+    )
+    .all(nowMs);
 }
 
 export type PidUserRow = {

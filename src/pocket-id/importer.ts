@@ -13,6 +13,8 @@
  *   "bcrypt:<hash>" (migration 0015) and checked with bcrypt. Plaintext secrets were never stored anywhere.
  * - The signing key is imported with its kid and alg and becomes the current key (a key Latchkey already had is
  *   retired and stays published until what it signed has expired).
+ * - Configuration and signup tokens are read where the version kept them: v2.12+ in the Francis actor store
+ *   (MessagePack, decoded with @msgpack/msgpack), else kv rows frozen by the v2.12 upgrade, else the old tables.
  * - Live fosite refresh tokens (v2.10+) are kept by signature; the fosite HMAC secret derived from ENCRYPTION_KEY
  *   is stored sealed, so src/pocket-id/refresh-tokens.ts can check a presented token.
  */
@@ -46,10 +48,10 @@ import {
   userExists,
 } from "../db/pocket-id-import.ts";
 import {
-  countActorSignupTokens,
+  readActorSignupTokens,
   countLegacyRefreshTokens,
   countRows,
-  hasActorAppConfig,
+  readActorAppConfigState,
   listStoredFiles,
   readAllowedGroups,
   readApiKeys,
@@ -200,6 +202,64 @@ async function detectImage(data: Uint8Array): Promise<string | null> {
   return (await fileTypeFromBuffer(data))?.mime ?? null;
 }
 
+// --- application configuration in the actor store (v2.12+) ------------------------------------------------
+
+/** Go field names whose JSON key is not the name with a lower-case first letter (appconfig/model.go). */
+const GO_FIELD_JSON_EXCEPTIONS: Record<string, string> = { HomePageURL: "homePageUrl", CIMDURLAllowlist: "cimdUrlAllowlist" };
+
+/**
+ * Pocket ID v2.12+ keeps its live configuration as the AppConfig actor's state: MessagePack of a map from the Go
+ * field names of AppConfigModel to strings (reference §2.12). Returns it keyed like the older stores, or null.
+ */
+async function readActorConfig(source: PocketIdSource, nowMs: number, notes: string[]): Promise<Record<string, string> | null> {
+  const bytes = readActorAppConfigState(source.db, nowMs);
+  if (!bytes) return null;
+  let state: unknown;
+  try {
+    const { decode } = await import("@msgpack/msgpack");
+    state = decode(bytes);
+  } catch (e) {
+    notes.push(`Pocket ID's configuration (AppConfig actor state) could not be decoded (${(e as Error).message}); older copies were used if present.`);
+    return null;
+  }
+  if (!state || typeof state !== "object" || Array.isArray(state)) {
+    notes.push("Pocket ID's configuration (AppConfig actor state) is not a map; older copies were used if present.");
+    return null;
+  }
+  const out: Record<string, string> = {};
+  for (const [goName, value] of Object.entries(state as Record<string, unknown>)) {
+    if (typeof value !== "string") continue;
+    out[GO_FIELD_JSON_EXCEPTIONS[goName] ?? goName.charAt(0).toLowerCase() + goName.slice(1)] = value;
+  }
+  return out;
+}
+
+/** SignupToken actor states (Go SignupTokenState: ID, UsageLimit, UsageCount, UserGroupIDs, CreatedAt, ExpiresAt). */
+async function readActorSignupTokenRows(source: PocketIdSource, nowMs: number, skip: (e: ImportEntity, id: string, reason: string) => void): Promise<PidSignupTokenRow[]> {
+  const rows = readActorSignupTokens(source.db, nowMs);
+  if (rows.length === 0) return [];
+  const { decode } = await import("@msgpack/msgpack");
+  const out: PidSignupTokenRow[] = [];
+  for (const r of rows) {
+    let s: Record<string, unknown>;
+    try {
+      s = decode(r.data) as Record<string, unknown>;
+    } catch {
+      skip("signupTokens", r.token.slice(0, 4), "its actor state could not be decoded");
+      continue;
+    }
+    const time = (v: unknown) => (v instanceof Date && Number.isFinite(v.getTime()) ? Math.floor(v.getTime() / 1000) : null);
+    const expiresAt = time(s?.ExpiresAt);
+    if (!s || typeof s.ID !== "string" || typeof s.UsageLimit !== "number" || typeof s.UsageCount !== "number" || expiresAt === null) {
+      skip("signupTokens", r.token.slice(0, 4), "its actor state is not a signup token");
+      continue;
+    }
+    const groups = Array.isArray(s.UserGroupIDs) ? s.UserGroupIDs.filter((g): g is string => typeof g === "string") : [];
+    out.push({ id: s.ID, token: r.token, created_at: time(s.CreatedAt), expires_at: expiresAt, usage_limit: s.UsageLimit, usage_count: s.UsageCount, group_ids: groups });
+  }
+  return out;
+}
+
 // --- the signing key ---------------------------------------------------------------------------------------
 
 function instanceIdOf(source: PocketIdSource, legacyConfig: Record<string, string> | null, frozenConfig: Record<string, string> | null): string | null {
@@ -298,6 +358,8 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
       notes.push("kv.config_migrated is not JSON: the application configuration was not imported.");
     }
   }
+  const actorConfig = await readActorConfig(source, deps.clock.now(), notes);
+  const actorSignupTokens = await readActorSignupTokenRows(source, deps.clock.now(), skip);
   const instanceId = instanceIdOf(source, legacyConfig, frozenConfig);
   const key = signingKeyParts(loadSigningJwk(source, instanceId, opts.encryptionKey));
 
@@ -618,22 +680,23 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
 
     importSignupTokens();
     function importSignupTokens(): void {
-      let tokens: PidSignupTokenRow[] = readLegacySignupTokens(source.db);
+      // The actors (v2.12+) hold the live tokens, seeded from kv.signup_tokens_migrated: a token found in both is
+      // taken from its actor (current usage count).
+      const seen = new Set(actorSignupTokens.map((t) => t.token));
+      let tokens: PidSignupTokenRow[] = [...actorSignupTokens, ...readLegacySignupTokens(source.db).filter((t) => !seen.has(t.token))];
       const frozen = readKv(source.db, "signup_tokens_migrated");
       if (frozen) {
         try {
           const list = JSON.parse(frozen) as { id?: string; token?: string; expiresAt?: number; usageLimit?: number; usageCount?: number; createdAt?: number; userGroupIds?: string[] }[];
           tokens = tokens.concat(
             list
-              .filter((t) => typeof t.token === "string" && typeof t.expiresAt === "number")
+              .filter((t) => typeof t.token === "string" && typeof t.expiresAt === "number" && !seen.has(t.token))
               .map((t) => ({ id: t.id ?? randomUuid(deps.random), token: t.token!, created_at: t.createdAt ?? null, expires_at: t.expiresAt!, usage_limit: t.usageLimit ?? 1, usage_count: t.usageCount ?? 0, group_ids: t.userGroupIds ?? [] })),
           );
         } catch {
           notes.push("kv.signup_tokens_migrated is not JSON: its signup tokens were not imported.");
         }
       }
-      const inActors = countActorSignupTokens(source.db);
-      if (inActors > 0) notes.push(`${inActors} signup token(s) created with Pocket ID v2.12+ live in its actor store (MessagePack) and were not imported; create new ones.`);
       for (const t of tokens) {
         if (t.expires_at <= now || t.usage_count >= t.usage_limit) {
           skip("signupTokens", t.token.slice(0, 4), t.expires_at <= now ? "expired" : "used up");
@@ -653,14 +716,7 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
     // Application configuration: actor state (v2.12+) > kv.config_migrated > app_config_variables (reference §2.12).
     importConfig();
     function importConfig(): void {
-      const raw = frozenConfig ?? legacyConfig;
-      if (hasActorAppConfig(source.db)) {
-        notes.push(
-          raw
-            ? "Pocket ID v2.12+ keeps its live configuration in its actor store (MessagePack), which Latchkey does not read: the configuration was taken from the copy frozen at the v2.12 upgrade (kv.config_migrated); check settings changed since."
-            : "Pocket ID v2.12+ keeps its configuration in its actor store (MessagePack), which Latchkey does not read: set the application configuration again.",
-        );
-      }
+      const raw = actorConfig ?? frozenConfig ?? legacyConfig;
       if (!raw) return;
       const stored = new Set(listAppConfigRows(db).map((r) => r.key));
       for (const [rawKey, value] of Object.entries(raw)) {

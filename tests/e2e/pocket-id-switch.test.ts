@@ -48,12 +48,15 @@ afterAll(async () => {
 });
 
 describe("first start on a Pocket ID data folder", () => {
-  test("imports it, logs the summary, and leaves the Pocket ID file unchanged", () => {
+  test("imports it, logs the summary, and leaves the Pocket ID file unchanged", async () => {
     expect(server.stderr()).toContain("first start with a Pocket ID database");
     expect(server.stderr()).toContain("users: 2");
     expect(server.stderr()).toContain("passkeys: 1");
     expect(existsSync(path.join(work.dir, "data", "latchkey.db"))).toBe(true);
     expect(hash(fx.dbPath)).toBe(pocketIdHash);
+    // The live configuration of Pocket ID v2.12+ (MessagePack actor state), decoded inside the compiled binary.
+    const config = (await (await fetch(`${server.url}/api/application-configuration`)).json()) as { key: string; value: string }[];
+    expect(config.find((c) => c.key === "appName")?.value).toBe("Family Cloud");
   });
 
   test("the imported passkey signs in to the imported client with its original secret; sub, groups and claims unchanged", async () => {

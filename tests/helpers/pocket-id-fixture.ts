@@ -237,6 +237,8 @@ export interface PocketIdFixture {
   refreshToken: { token: string; signature: string; clientId: string; userId: string; scope: string[]; expiresAt: number } | null;
   apiKey: { key: string; id: string };
   signupToken: { token: string; expiresAt: number };
+  /** v2 only: a signup token made after the v2.12 upgrade (only in the Francis actor store). */
+  actorSignupToken: { token: string; expiresAt: number } | null;
   groups: { admins: string; family: string };
   counts: { users: number; passkeys: number; clients: number; groups: number };
 }
@@ -319,9 +321,24 @@ export async function buildPocketIdDataFolder(o: PocketIdFixtureOptions): Promis
   };
   if (v2) {
     db.query("INSERT INTO kv (key, value) VALUES ('instance_id', ?)").run(instanceId);
-    // The v2.12 upgrade froze the table into kv (the Francis AppConfig actor then owns the live copy).
-    db.query("INSERT INTO kv (key, value) VALUES ('config_migrated', ?)").run(JSON.stringify(config));
+    // The v2.12 upgrade froze the old table into kv (with what was set then: an older name and colour)…
+    db.query("INSERT INTO kv (key, value) VALUES ('config_migrated', ?)").run(JSON.stringify({ ...config, appName: "Old Name", accentColor: "#111111" }));
     db.query("INSERT INTO francis_metadata (key, value) VALUES ('migrations-version', '4')").run();
+    // …and the AppConfig actor owns the live copy since: MessagePack of AppConfigModel keyed by Go field names, every
+    // field a string, defaults filled in (vmihailenco/msgpack encodes a tagless struct as a map of its field names).
+    const { encode } = await import("@msgpack/msgpack");
+    const model: Record<string, string> = {
+      AppName: config.appName!, SessionDuration: config.sessionDuration!, HomePageURL: "/settings/account", EmailsVerified: config.emailsVerified!,
+      AccentColor: config.accentColor!, DisableAnimations: "false", AllowOwnAccountEdit: "true", AllowUserSignups: config.allowUserSignups!,
+      SignupDefaultUserGroupIDs: "[]", SignupDefaultCustomClaims: "[]", RequireUserEmail: "false", SmtpHost: config.smtpHost!, SmtpPort: config.smtpPort!,
+      SmtpFrom: config.smtpFrom!, SmtpUser: "", SmtpPassword: config.smtpPassword!, SmtpTls: config.smtpTls!, SmtpSkipCertVerify: "false",
+      EmailLoginNotificationEnabled: config.emailLoginNotificationEnabled!, EmailOneTimeAccessAsUnauthenticatedEnabled: "false",
+      EmailOneTimeAccessAsAdminEnabled: "false", EmailApiKeyExpirationEnabled: "false", EmailVerificationEnabled: "false", LdapEnabled: "false",
+      WebauthnUserVerification: "required", WebauthnAllowSyncedPasskeys: "true", WebauthnAuthenticatorAttachment: "any", CIMDURLAllowlist: "[]",
+    };
+    db.query("INSERT INTO francis_actor_state (actor_type, actor_id, actor_state_data, actor_state_expiration_time) VALUES ('AppConfig', 'singleton', ?, NULL)").run(
+      encode(model),
+    );
   } else {
     const ins = db.query("INSERT INTO app_config_variables (key, value) VALUES (?, ?)");
     for (const [k, v] of Object.entries(config)) ins.run(k, v);
@@ -484,16 +501,30 @@ export async function buildPocketIdDataFolder(o: PocketIdFixtureOptions): Promis
     apiKey.id, "backup script", sha256Hex(apiKey.key), "nightly", now + 86400 * 90, now - 86400, alice.id,
   );
 
-  // Signup tokens: one valid, one expired.
+  // Signup tokens: one valid, one expired (v2.14: plus one created after the v2.12 upgrade, only in the actor store).
   const signupToken = { token: randomAlnum(16), expiresAt: now + 86400 * 7 };
   const expiredSignup = randomAlnum(16);
+  let actorSignupToken: PocketIdFixture["actorSignupToken"] = null;
   if (v2) {
+    const migratedId = uuid();
     db.query("INSERT INTO kv (key, value) VALUES ('signup_tokens_migrated', ?)").run(
       JSON.stringify([
-        { id: uuid(), token: signupToken.token, expiresAt: signupToken.expiresAt, usageLimit: 5, usageCount: 1, createdAt: now - 3600, userGroupIds: [groups.family] },
+        { id: migratedId, token: signupToken.token, expiresAt: signupToken.expiresAt, usageLimit: 5, usageCount: 1, createdAt: now - 3600, userGroupIds: [groups.family] },
         { id: uuid(), token: expiredSignup, expiresAt: now - 60, usageLimit: 1, usageCount: 0, createdAt: now - 86400 * 10, userGroupIds: [] },
       ]),
     );
+    // SignupToken actors: actor id = the token; state = MessagePack of SignupTokenState (time.Time as timestamp ext);
+    // TTL = expiry in Unix ms. The migrated token was seeded into an actor and used once more since.
+    const { encode } = await import("@msgpack/msgpack");
+    const addActor = (token: string, st: { ID: string; UsageLimit: number; UsageCount: number; UserGroupIDs: string[] | null; CreatedAt: number; ExpiresAt: number }) =>
+      db.query("INSERT INTO francis_actor_state (actor_type, actor_id, actor_state_data, actor_state_expiration_time) VALUES ('SignupToken', ?, ?, ?)").run(
+        token,
+        encode({ ...st, CreatedAt: new Date(st.CreatedAt * 1000), ExpiresAt: new Date(st.ExpiresAt * 1000) }),
+        st.ExpiresAt * 1000,
+      );
+    addActor(signupToken.token, { ID: migratedId, UsageLimit: 5, UsageCount: 2, UserGroupIDs: [groups.family], CreatedAt: now - 3600, ExpiresAt: signupToken.expiresAt });
+    actorSignupToken = { token: randomAlnum(16), expiresAt: now + 86400 * 3 };
+    addActor(actorSignupToken.token, { ID: uuid(), UsageLimit: 1, UsageCount: 0, UserGroupIDs: null, CreatedAt: now - 60, ExpiresAt: actorSignupToken.expiresAt });
   } else {
     const st = db.query("INSERT INTO signup_tokens (id, created_at, token, expires_at, usage_limit, usage_count) VALUES (?, ?, ?, ?, ?, ?)");
     st.run(uuid(), now - 3600, signupToken.token, signupToken.expiresAt, 5, 1);
@@ -575,6 +606,7 @@ export async function buildPocketIdDataFolder(o: PocketIdFixtureOptions): Promis
     refreshToken,
     apiKey,
     signupToken,
+    actorSignupToken,
     groups,
     counts,
   };

@@ -14,6 +14,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { createLocalJWKSet, importJWK, jwtVerify, SignJWT, type JWK } from "jose";
 import { findAppImage } from "../../../src/db/app-images.ts";
+import { findValidSignupToken } from "../../../src/db/signup-tokens.ts";
+import { hashToken } from "../../../src/lib/hash.ts";
 import { listGroupNamesOfUser, listCustomClaimsOfUser, findAuthorizedClient } from "../../../src/db/oidc-grants.ts";
 import { findCurrentSigningKey } from "../../../src/db/oidc-signing-keys.ts";
 import { findProfilePicture } from "../../../src/db/profile-pictures.ts";
@@ -96,8 +98,9 @@ describe.each(["v1.16", "v2.14"] as const)("Pocket ID %s data folder", (layout) 
       signingKeys: 1,
       refreshTokens: v2 ? 1 : 0,
       apiKeys: 1,
-      signupTokens: 1,
-      appConfig: 11,
+      signupTokens: v2 ? 2 : 1, // v2.14: the migrated token (once, from its actor) and one made after v2.12
+      // v2.14: the AppConfig actor's full model (28 fields, defaults included) less cimdUrlAllowlist and an empty smtpUser.
+      appConfig: v2 ? 26 : 11,
       brandingImages: 3,
       profilePictures: 1,
       clientLogos: 2,
@@ -107,6 +110,7 @@ describe.each(["v1.16", "v2.14"] as const)("Pocket ID %s data folder", (layout) 
     if (v2) {
       expect(summary.skipped).toContainEqual({ entity: "clientSecrets", id: "immich an-e", reason: "expired" });
       expect(summary.notes).toContain("1 API resource server(s) with their permissions not imported: Latchkey has no resource-server registry.");
+      expect(summary.skipped).toContainEqual({ entity: "appConfig", id: "cimdUrlAllowlist", reason: "Latchkey has no such setting" });
     }
     else expect(summary.notes.join("\n")).toContain("Pocket ID ≤ v2.9");
     expect(formatImportSummary(summary)).toContain("passkeys: 1");
@@ -133,11 +137,15 @@ describe.each(["v1.16", "v2.14"] as const)("Pocket ID %s data folder", (layout) 
     expect(findClientById(deps.db, fx.publicClient.id)).toMatchObject({ isPublic: true, pkceEnabled: true, unrestricted: true });
     expect(JSON.parse(findAuthorizedClient(deps.db, fx.alice.id, fx.bcryptClient.id)!.scope)).toEqual(["openid", "profile", "email", "groups"]);
 
+    // v2.14: the actor's live copy wins over the copy frozen at the v2.12 upgrade ("Old Name", #111111).
     const config = readAppConfig(deps.db, { uiConfigDisabled: false, env: {} });
     expect(config).toMatchObject({ appName: "Family Cloud", accentColor: "#0f766e", sessionDuration: 120, allowUserSignups: "withToken", smtpHost: "mail.example.org", smtpPort: 465, smtpTls: "tls" });
     expect(config.smtpPassword).not.toBe("smtp-pass-plain"); // sealed, as Latchkey stores it
     expect(deps.box.openText("app-config:smtpPassword", config.smtpPassword)).toBe("smtp-pass-plain");
     expect(findAppImage(deps.db, "favicon")?.type).toBe("image/png");
+    const signup = findValidSignupToken(deps.db, hashToken(fx.signupToken.token), Math.floor(deps.clock.now() / 1000))!;
+    expect(signup).toMatchObject({ usage_limit: 5, usage_count: v2 ? 2 : 1, expires_at: fx.signupToken.expiresAt, prefix: fx.signupToken.token.slice(0, 4) });
+    if (v2) expect(findValidSignupToken(deps.db, hashToken(fx.actorSignupToken!.token), Math.floor(deps.clock.now() / 1000))).not.toBeNull();
     expect(findProfilePicture(deps.db, fx.alice.id)?.content_type).toBe("image/png");
 
     const again = await runImport(deps, fx, { merge: true });
