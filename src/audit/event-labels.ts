@@ -32,6 +32,7 @@ export const EVENT_TITLES: Record<string, string> = {
   ONE_TIME_ACCESS_TOKEN_CREATED: "One-time sign-in code created",
   ADMIN_CHANGE: "Administrator change",
   LDAP_SYNC: "LDAP sync",
+  POCKET_ID_IMPORT: "Imported from Pocket ID",
   FORWARD_AUTH_GRANTED: "Opened a protected app",
   FORWARD_AUTH_DENIED: "Refused at a protected app",
 };
@@ -130,6 +131,7 @@ export function describeEvent(event: string, data: Record<string, unknown>): Eve
   if (event === "ONE_TIME_ACCESS_TOKEN_CREATED" && how) facts.push(`via ${humanise(how)}`);
   if (data.everywhere === true) facts.push("everywhere");
   if (event === "LDAP_SYNC") facts.push(`${Number(data.usersCreated ?? 0)} users created, ${Number(data.usersUpdated ?? 0)} updated, ${Number(data.usersDisabled ?? 0) + Number(data.usersDeleted ?? 0)} removed; ${Number(data.skipped ?? 0)} skipped`);
+  if (event === "POCKET_ID_IMPORT") facts.push(`${Number(data.users ?? 0)} users, ${Number(data.passkeys ?? 0)} passkeys, ${Number(data.clients ?? 0)} clients; ${Number(data.skipped ?? 0)} skipped`);
   const detail = facts.filter(Boolean).join(" · ");
   return { title, detail: detail || null, tone };
 }

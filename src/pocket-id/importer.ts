@@ -24,6 +24,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { JWK } from "jose";
 import { APP_CONFIG_DEFINITIONS } from "../admin/app-config.ts";
+import { recordAuditEvent } from "../audit/audit-log.ts";
 import { updateAppConfigFromInput } from "../admin/app-config-admin.ts";
 import { listAppConfigRows } from "../db/app-config.ts";
 import { findAppImage, saveAppImage, type AppImageName } from "../db/app-images.ts";
@@ -769,6 +770,9 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
       });
       if (ok) counts.auditLogs++;
     }
+
+    // The import itself is audited, in its transaction, whoever ran it (first start or CLI).
+    recordAuditEvent(deps, "POCKET_ID_IMPORT", { data: { source: source.dbFile, release: source.release, ...counts, skipped: skipped.length, merge } });
 
     if (opts.dryRun) throw new DryRunRollback();
   };

@@ -114,6 +114,8 @@ describe.each(["v1.16", "v2.14"] as const)("Pocket ID %s data folder", (layout) 
     }
     else expect(summary.notes.join("\n")).toContain("Pocket ID ≤ v2.9");
     expect(formatImportSummary(summary)).toContain("passkeys: 1");
+    const audited = deps.db.query<{ data: string }, []>("SELECT data FROM audit_logs WHERE event = 'POCKET_ID_IMPORT'").get()!;
+    expect(JSON.parse(audited.data)).toMatchObject({ users: 2, passkeys: 1, clients: v2 ? 3 : 2, merge: false, release: layout });
 
     const alice = findUserById(deps.db, fx.alice.id)!;
     expect(alice).toMatchObject({ username: "alice", email: "alice@example.org", email_verified: 1, first_name: "Alice", last_name: "Liddell", display_name: "Alice Liddell", is_admin: 1, disabled: 0, locale: "de", ldap_id: null });
