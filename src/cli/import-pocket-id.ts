@@ -1,10 +1,9 @@
 /**
- * `latchkey import-pocket-id PATH [--dry-run] [--merge] [--no-audit-log]`: imports a Pocket ID data folder or
- * database file (src/pocket-id). PATH is only read. The server must be stopped (the server lock is taken).
+ * `latchkey import-pocket-id PATH [--dry-run] [--merge] [--no-audit-log]`: imports a Pocket ID data folder, its
+ * database file, or the ZIP archive of `pocket-id export` (src/pocket-id). PATH is only read. The server must be
+ * stopped (the server lock is taken).
  * - --dry-run prints what would be imported and every problem, and changes nothing.
  * - A Latchkey database that already has users is refused unless --merge (existing rows are kept and reported).
- * - Pocket ID's export ZIP is not read: it would need a ZIP reader dependency, and the data folder it is made from
- *   holds the same data (plus what v2.12 archives miss); give the data folder instead.
  */
 import { mkdirSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -28,9 +27,8 @@ export async function importPocketIdCommand(env: CliEnv, args: string[]): Promis
   } catch (e) {
     throw new UsageError(e instanceof Error ? e.message : String(e));
   }
-  if (positionals.length !== 1) throw new UsageError("give exactly one Pocket ID data folder or database file");
+  if (positionals.length !== 1) throw new UsageError("give exactly one Pocket ID data folder, database file or export archive");
   const target = positionals[0]!;
-  if (/\.zip$/i.test(target)) throw new UsageError("Pocket ID export archives (.zip) are not read; give the Pocket ID data folder (or its pocket-id.db) instead");
   const dryRun = values["dry-run"] === true;
   const { config } = resolvePocketIdSwitch(env.config);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });

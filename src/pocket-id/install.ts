@@ -6,9 +6,10 @@
  * - Into a Latchkey database that does not exist yet, the import is written to a staging file that becomes the
  *   database only once everything is in: a failed or refused import leaves no Latchkey database behind, so the
  *   next start tries again, and a successful one means the next start finds a database and imports nothing.
+ * - Pocket ID's export archive (a ZIP, v2.0+) is unpacked into a temporary data folder first (export-archive.ts).
  * - A dry run works on a copy of Latchkey's database (or a new temporary one): nothing of it is kept.
  */
-import { copyFileSync, existsSync, mkdtempSync, renameSync, rmSync } from "node:fs";
+import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readSync, renameSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Config } from "../config.ts";
@@ -24,8 +25,47 @@ function removeDatabaseFiles(file: string): void {
   for (const s of SIDE_FILES) rmSync(file + s, { force: true });
 }
 
-/** Imports `target` (a Pocket ID data folder or database) into the Latchkey database of `config`. */
+/** A ZIP archive (local file header magic "PK\x03\x04")? */
+function isZipFile(file: string): boolean {
+  try {
+    if (!statSync(file).isFile()) return false;
+    const fd = openSync(file, "r");
+    try {
+      const magic = Buffer.alloc(4);
+      return readSync(fd, magic, 0, 4, 0) === 4 && magic.equals(Buffer.from([0x50, 0x4b, 0x03, 0x04]));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Imports `target` (a Pocket ID data folder, its database file, or Pocket ID's export archive) into the Latchkey
+ * database of `config`.
+ */
 export async function importPocketIdInto(
+  config: Config,
+  log: Log,
+  target: string,
+  opts: Omit<PocketIdImportOptions, "encryptionKey">,
+): Promise<PocketIdImportSummary> {
+  if (isZipFile(target)) {
+    const tmp = mkdtempSync(path.join(tmpdir(), "latchkey-pocket-id-export-"));
+    try {
+      const { unpackPocketIdExport } = await import("./export-archive.ts");
+      await unpackPocketIdExport(target, tmp);
+      const summary = await importFromDataFolder(config, log, tmp, opts);
+      return { ...summary, source: { ...summary.source, dbFile: target } };
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+  return importFromDataFolder(config, log, target, opts);
+}
+
+async function importFromDataFolder(
   config: Config,
   log: Log,
   target: string,

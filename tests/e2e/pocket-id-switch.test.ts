@@ -18,7 +18,7 @@ import { createRemoteJWKSet, importJWK, jwtVerify, SignJWT, type JWK } from "jos
 import * as oidc from "openid-client";
 import { freePort, startBinary, type RunningBinary } from "../helpers/binary.ts";
 import { addResidentCredential, addVirtualAuthenticator, disablePasskeyAutofill, launchBrowser, type TestBrowser } from "../helpers/browser.ts";
-import { buildPocketIdDataFolder, corruptDatabaseFile, type PocketIdFixture } from "../helpers/pocket-id-fixture.ts";
+import { buildPocketIdDataFolder, buildPocketIdExportZip, corruptDatabaseFile, type PocketIdFixture } from "../helpers/pocket-id-fixture.ts";
 import { makeTempDir } from "../helpers/test-deps.ts";
 
 const PID_KEY = "pocket-id-encryption-key-0123456789";
@@ -153,6 +153,24 @@ test("a Pocket ID v1.16 data folder (encrypted key file in data/keys, bcrypt sec
     tmp.cleanup();
   }
 }, 90_000);
+
+test("the binary's import-pocket-id reads Pocket ID's export archive (--dry-run writes nothing)", async () => {
+  const tmp = makeTempDir("pocket-id-zip-");
+  try {
+    const f = await buildPocketIdDataFolder({ layout: "v2.14", dataDir: path.join(tmp.dir, "pid"), encryptionKey: PID_KEY, appUrl: "http://localhost:1411", now: Math.floor(Date.now() / 1000) });
+    const zip = path.join(tmp.dir, "pocket-id-export.zip");
+    await buildPocketIdExportZip(f, zip);
+    const cli = await startBinary({ cwd: tmp.dir, args: ["import-pocket-id", zip, "--dry-run"], env: { ENCRYPTION_KEY: PID_KEY }, waitUntilHealthy: false });
+    expect(await cli.exited).toBe(0);
+    expect(cli.stdout()).toContain(`Dry run: would import from ${zip} (Pocket ID v2.14`);
+    expect(cli.stdout()).toContain("passkeys: 1");
+    expect(cli.stdout()).toContain(`signing key kid: ${f.signingJwk.kid}`);
+    await cli.cleanup();
+    expect(existsSync(path.join(tmp.dir, "data", "latchkey.db"))).toBe(false);
+  } finally {
+    tmp.cleanup();
+  }
+}, 60_000);
 
 describe("a Pocket ID database that cannot be trusted stops the first start, with nothing written", () => {
   test.each(["dirty", "corrupt"] as const)("%s", async (kind) => {

@@ -13,7 +13,7 @@
  */
 import { Database } from "bun:sqlite";
 import { createCipheriv, createHash, createHmac, generateKeyPairSync, hkdfSync, randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { encodePng } from "../../src/lib/png.ts";
 import { SoftAuthenticator, type SoftCredential } from "./soft-authenticator.ts";
@@ -617,4 +617,61 @@ export function corruptDatabaseFile(dbPath: string): void {
   const bytes = readFileSync(dbPath);
   bytes.write("this is no longer SQLite", 0, "latin1");
   writeFileSync(dbPath, bytes);
+}
+
+/**
+ * Writes the archive `pocket-id export` would make of a fixture data folder (reference §4), by Pocket ID's rules,
+ * from the SQLite file itself: database.json with each value encoded by its declared column type (bool → JSON bool,
+ * blob → base64 std, datetime → RFC 3339, integer → number, anything else → string), francis.bin (a MessagePack
+ * stream: header, then one state record per actor) and uploads/. `extraEntries` adds raw entries (hostile tests).
+ */
+export async function buildPocketIdExportZip(fx: PocketIdFixture, zipPath: string, extraEntries: Record<string, Uint8Array> = {}): Promise<void> {
+  const { zipSync } = await import("fflate");
+  const { encode } = await import("@msgpack/msgpack");
+  const db = new Database(fx.dbPath, { readonly: true });
+  const tables: Record<string, Record<string, unknown>[]> = {};
+  const names = db.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((r) => r.name);
+  for (const table of names) {
+    if (table === "storage" || table === "schema_migrations" || table.startsWith("francis_")) continue;
+    const types = Object.fromEntries(db.query<{ name: string; type: string }, [string]>("SELECT name, type FROM pragma_table_info(?)").all(table).map((c) => [c.name, c.type.toLowerCase()]));
+    tables[table] = db.query<Record<string, unknown>, []>(`SELECT * FROM "${table}"`).all().map((row) =>
+      Object.fromEntries(
+        Object.entries(row).map(([col, v]) => {
+          if (v === null) return [col, null];
+          const t = types[col];
+          if (t === "boolean" || t === "bool") return [col, Number(v) !== 0];
+          if (t === "blob") return [col, Buffer.from(v as Uint8Array | string).toString("base64")];
+          if (t === "datetime") return [col, new Date(Number(v) * 1000).toISOString().replace(/\.000Z$/, "Z")];
+          if (t === "integer" || t === "int" || t === "bigint") return [col, Number(v)];
+          return [col, typeof v === "string" ? v : v instanceof Uint8Array ? Buffer.from(v).toString("utf8") : String(v)];
+        }),
+      ),
+    );
+  }
+  const states = db
+    .query<{ actor_type: string; actor_id: string; actor_state_data: Uint8Array; actor_state_expiration_time: number | null }, []>("SELECT * FROM francis_actor_state")
+    .all();
+  db.close();
+  const files: Record<string, Uint8Array> = {
+    "database.json": new TextEncoder().encode(
+      JSON.stringify({ provider: "sqlite", version: fx.schemaVersion, tables, tableOrder: ["users", "user_groups", "oidc_clients", "oauth2_sessions", "signup_tokens", "apis", "api_permissions", "oidc_clients_allowed_apis", "oidc_clients_allowed_api_permissions"] }) + "\n",
+    ),
+    "francis.bin": Buffer.concat([
+      encode({ format: "francis-backup", version: 1, createdAt: new Date() }),
+      ...states.map((s) =>
+        encode({
+          type: "state",
+          state: { actorType: s.actor_type, actorId: s.actor_id, data: s.actor_state_data, ...(s.actor_state_expiration_time ? { expiration: new Date(s.actor_state_expiration_time) } : {}) },
+        }),
+      ),
+    ]),
+  };
+  const walk = (dir: string, rel: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(path.join(dir, e.name), `${rel}${e.name}/`);
+      else files[`${rel}${e.name}`] = new Uint8Array(readFileSync(path.join(dir, e.name)));
+    }
+  };
+  walk(path.join(fx.dataDir, "uploads"), "uploads/");
+  writeFileSync(zipPath, zipSync({ ...files, ...extraEntries }));
 }

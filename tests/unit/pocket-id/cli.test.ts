@@ -3,7 +3,7 @@
  * real Pocket ID data folders (tests/helpers/pocket-id-fixture.ts) and real Latchkey database files:
  * - a dry run prints the counts and writes no Latchkey database; a real run creates one that the server opens;
  * - a refusal (wrong key, dirty database, users already there) leaves no Latchkey database behind;
- * - --merge keeps existing rows; --no-audit-log skips the audit log; usage errors exit 2;
+ * - --merge keeps existing rows; --no-audit-log skips the audit log; usage errors exit 2; an export archive imports;
  * - DB_CONNECTION_STRING naming Pocket ID's file puts Latchkey's database beside it, never in it.
  */
 import { afterEach, expect, test } from "bun:test";
@@ -69,6 +69,17 @@ test("a real run creates the Latchkey database; running it again is refused (use
   expect(existsSync(latchkeyDb)).toBe(true);
 });
 
+test("Pocket ID's export archive is accepted as PATH", async () => {
+  const { tmp, fx, latchkeyDb, cli, io } = await setup();
+  const { buildPocketIdExportZip } = await import("../../helpers/pocket-id-fixture.ts");
+  const zip = path.join(tmp.dir, "pocket-id-export.zip");
+  await buildPocketIdExportZip(fx, zip);
+  expect(await importPocketIdCommand(cli, [zip])).toBe(0);
+  expect(io.out).toContain(`Imported from ${zip} (Pocket ID v2.14`);
+  expect(io.out).toContain("users: 2");
+  expect(existsSync(latchkeyDb)).toBe(true);
+});
+
 test("a wrong key or a dirty database is refused and leaves no Latchkey database", async () => {
   const wrong = await setup("v2.14", { POCKET_ID_ENCRYPTION_KEY: "not-the-pocket-id-key-0123456789" });
   expect(await importPocketIdCommand(wrong.cli, [wrong.fx.dataDir])).toBe(1);
@@ -85,7 +96,6 @@ test("a wrong key or a dirty database is refused and leaves no Latchkey database
 test.each([
   [[], "give exactly one"],
   [["a", "b"], "give exactly one"],
-  [["export.zip"], "export archives (.zip) are not read"],
   [["x", "--force"], "Unknown option"],
 ])("usage error for %p", async (args, message) => {
   const { cli } = await setup();
