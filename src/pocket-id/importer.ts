@@ -187,7 +187,10 @@ type ImageFile = { data: Uint8Array; mime: string };
 
 /** Reads an uploaded file from the filesystem backend, or the `storage` table (FILE_BACKEND=database). */
 function readUpload(source: PocketIdSource, relPath: string): Uint8Array | null {
-  const file = path.join(source.dataDir, "uploads", relPath);
+  // Names come from database rows (client ids, user ids): a name that would leave the uploads folder reads nothing.
+  const root = path.resolve(source.dataDir, "uploads");
+  const file = path.resolve(root, relPath);
+  if (!file.startsWith(root + path.sep) || relPath.includes("\0")) return null;
   if (existsSync(file)) return new Uint8Array(readFileSync(file));
   return readStoredFile(source.db, relPath);
 }

@@ -333,3 +333,18 @@ describe("live refresh tokens (v2.10+)", () => {
     expect(other.status).toBe(400);
   });
 });
+
+test("a client id that would lead out of the uploads folder reads no logo from there", async () => {
+  const { deps, fx } = await world("v1.16");
+  const { Database } = await import("bun:sqlite");
+  const { writeFileSync } = await import("node:fs");
+  // A PNG outside uploads/, which a client id with ../ would name.
+  writeFileSync(path.join(fx.dataDir, "secret.png"), readFileSync(path.join(fx.dataDir, "uploads", "application-images", "favicon.png")));
+  const pid = new Database(fx.dbPath);
+  pid.query("UPDATE oidc_clients SET id = '../../secret', image_type = 'png', dark_image_type = NULL WHERE id = ?").run(fx.publicClient.id);
+  pid.close();
+  const summary = await runImport(deps, fx);
+  expect(summary.skipped).toContainEqual({ entity: "clientLogos", id: "../../secret", reason: "the logo file is missing from uploads/oidc-client-images" });
+  expect(findClientById(deps.db, "../../secret")!.hasLogo).toBe(false);
+  expect(findClientById(deps.db, fx.bcryptClient.id)!.hasLogo).toBe(true);
+});
