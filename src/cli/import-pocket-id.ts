@@ -2,7 +2,8 @@
  * `latchkey import-pocket-id PATH [--dry-run] [--merge] [--no-audit-log]`: imports a Pocket ID data folder, its
  * database file, or the ZIP archive of `pocket-id export` (src/pocket-id). PATH is only read. The server must be
  * stopped (the server lock is taken).
- * - --dry-run prints what would be imported and every problem, and changes nothing.
+ * - --dry-run prints what would be imported and every problem, and changes nothing; it exits 1 when the real
+ *   import would be refused.
  * - A Latchkey database that already has users is refused unless --merge (existing rows are kept and reported).
  */
 import { mkdirSync } from "node:fs";
@@ -37,7 +38,8 @@ export async function importPocketIdCommand(env: CliEnv, args: string[]): Promis
     const summary = await importPocketIdInto(config, env.log, target, { dryRun, merge: values.merge === true, withAuditLog: values["no-audit-log"] !== true });
     env.stdout(formatImportSummary(summary) + "\n");
     if (!dryRun) env.stdout(`Latchkey database: ${config.dbPath}\n`);
-    return 0;
+    // A dry run that found what would refuse the real import says so in its exit status too.
+    return summary.problems.length > 0 ? 1 : 0;
   } catch (e) {
     if (e instanceof PocketIdImportError) {
       env.stderr(`latchkey import-pocket-id: ${e.message}\n`);

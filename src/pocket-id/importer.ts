@@ -136,6 +136,8 @@ export interface PocketIdImportSummary {
   skipped: SkippedItem[];
   /** Things not carried over as a whole, and why. */
   notes: string[];
+  /** Dry run only: what would refuse the import (a real run throws the first instead). */
+  problems: string[];
   /** The imported signing key's kid (null when none was imported). */
   kid: string | null;
 }
@@ -343,12 +345,18 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
   const skip = (entity: ImportEntity, id: string, reason: string) => skipped.push({ entity, id, reason });
   const db = deps.db;
 
+  // What would refuse the import: thrown at once, or — in a dry run — collected so every problem is reported.
+  const problems: string[] = [];
+  const refuse = (e: PocketIdImportError) => {
+    if (!opts.dryRun) throw e;
+    problems.push(e.message.replace(/ Nothing was imported\.$/, ""));
+  };
   const existingUsers = countUsers(db);
   if (existingUsers > 0 && !merge) {
-    throw new PocketIdImportError(
+    refuse(new PocketIdImportError(
       `This Latchkey database already has ${existingUsers} user${existingUsers === 1 ? "" : "s"}: importing would mix two installations. ` +
         "Import into a new database, or pass --merge to add Pocket ID's data and keep every existing row as it is. Nothing was imported.",
-    );
+    ));
   }
 
   // 1. Everything that can fail for a reason outside our control is read before the transaction.
@@ -365,7 +373,13 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
   const actorConfig = await readActorConfig(source, deps.clock.now(), notes);
   const actorSignupTokens = await readActorSignupTokenRows(source, deps.clock.now(), skip);
   const instanceId = instanceIdOf(source, legacyConfig, frozenConfig);
-  const key = signingKeyParts(loadSigningJwk(source, instanceId, opts.encryptionKey));
+  let key: ReturnType<typeof signingKeyParts> | null = null;
+  try {
+    key = signingKeyParts(loadSigningJwk(source, instanceId, opts.encryptionKey));
+  } catch (e) {
+    if (!(e instanceof PocketIdImportError)) throw e;
+    refuse(e);
+  }
 
   const users = readUsers(source.db);
   const credentials = readCredentials(source.db);
@@ -438,8 +452,8 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
   // 2. One transaction.
   const write = () => {
     // Signing key: the imported key becomes current; a key Latchkey had stays published until its tokens expire.
-    if (installImportedSigningKey(deps, key)) counts.signingKeys++;
-    else skip("signingKeys", key.kid, "a key with this kid is already in Latchkey");
+    if (key && installImportedSigningKey(deps, key)) counts.signingKeys++;
+    else if (key) skip("signingKeys", key.kid, "a key with this kid is already in Latchkey");
 
     // Users.
     const importedUsers = new Set<string>();
@@ -785,7 +799,7 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
   } catch (e) {
     if (!(e instanceof DryRunRollback)) throw e;
   }
-  return { source: { dbFile: source.dbFile, schemaVersion: source.schemaVersion, release: source.release }, dryRun: opts.dryRun ?? false, counts, skipped, notes, kid: key.kid };
+  return { source: { dbFile: source.dbFile, schemaVersion: source.schemaVersion, release: source.release }, dryRun: opts.dryRun ?? false, counts, skipped, notes, problems, kid: key?.kid ?? null };
 }
 
 const ENTITY_LABELS: Record<ImportEntity, string> = {
@@ -822,5 +836,6 @@ export function formatImportSummary(s: PocketIdImportSummary): string {
     if (s.skipped.length > 200) lines.push(`  … and ${s.skipped.length - 200} more`);
   }
   for (const n of s.notes) lines.push(`Note: ${n}`);
+  for (const p of s.problems) lines.push(`Problem (the import would be refused): ${p}`);
   return lines.join("\n");
 }

@@ -82,6 +82,9 @@ test("Pocket ID's export archive is accepted as PATH", async () => {
 
 test("a wrong key or a dirty database is refused and leaves no Latchkey database", async () => {
   const wrong = await setup("v2.14", { POCKET_ID_ENCRYPTION_KEY: "not-the-pocket-id-key-0123456789" });
+  expect(await importPocketIdCommand(wrong.cli, [wrong.fx.dataDir, "--dry-run"])).toBe(1);
+  expect(wrong.io.out).toContain("Problem (the import would be refused): Pocket ID's signing key (kv jwt_private_key.json) does not decrypt");
+  expect(wrong.io.out).toContain("users: 2");
   expect(await importPocketIdCommand(wrong.cli, [wrong.fx.dataDir])).toBe(1);
   expect(wrong.io.err).toContain("does not decrypt");
   expect(existsSync(wrong.latchkeyDb)).toBe(false);

@@ -214,6 +214,19 @@ describe.each(["v1.16", "v2.14"] as const)("Pocket ID %s data folder", (layout) 
     expect(findCurrentSigningKey(deps.db)?.kid).not.toBe(fx.signingJwk.kid);
   });
 
+  test("a dry run reports every problem that would refuse the import, and still counts the rest", async () => {
+    const { deps, fx } = await world(layout);
+    insertTestUser(deps, { username: "someone-else" });
+    const dry = await runImport(deps, fx, { dryRun: true, encryptionKey: new TextEncoder().encode("wrong-key-wrong-key-wrong-key") });
+    expect(dry.problems).toHaveLength(2);
+    expect(dry.problems[0]).toContain("already has 1 user");
+    expect(dry.problems[1]).toContain("does not decrypt");
+    expect(dry.kid).toBeNull();
+    expect(dry.counts.users).toBe(2);
+    expect(formatImportSummary(dry)).toContain("Problem (the import would be refused): This Latchkey database already has 1 user");
+    expect(countUsers(deps.db)).toBe(1);
+  });
+
   test("a wrong ENCRYPTION_KEY is refused with nothing written", async () => {
     const { deps, fx } = await world(layout);
     expect(runImport(deps, fx, { encryptionKey: new TextEncoder().encode(PID_KEY + "\n") })).rejects.toThrow(/does not decrypt/);
