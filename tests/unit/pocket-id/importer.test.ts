@@ -361,3 +361,17 @@ test("a client id that would lead out of the uploads folder reads no logo from t
   expect(findClientById(deps.db, "../../secret")!.hasLogo).toBe(false);
   expect(findClientById(deps.db, fx.bcryptClient.id)!.hasLogo).toBe(true);
 });
+
+test("Pocket ID's STATIC_API_KEY technical user is not imported as a person", async () => {
+  const { deps, fx } = await world("v2.14");
+  const { Database } = await import("bun:sqlite");
+  const pid = new Database(fx.dbPath);
+  pid.query(
+    "INSERT INTO users (id, created_at, updated_at, username, email, first_name, last_name, display_name, is_admin, disabled, email_verified) VALUES (?, 1, 1, 'static-api-user-a1b2c3', NULL, 'Static API User', '', 'Static API User', 1, 0, 0)",
+  ).run("00000000-0000-0000-0000-000000000000");
+  pid.close();
+  const summary = await runImport(deps, fx);
+  expect(summary.counts.users).toBe(2);
+  expect(summary.skipped).toContainEqual({ entity: "users", id: "00000000-0000-0000-0000-000000000000", reason: expect.stringContaining("STATIC_API_KEY") });
+  expect(findUserById(deps.db, "00000000-0000-0000-0000-000000000000")).toBeNull();
+});
