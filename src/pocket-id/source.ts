@@ -91,19 +91,18 @@ function readSqliteHeader(file: string): { userVersion: number } | null {
   return { userVersion: header.readUInt32BE(60) };
 }
 
-/** True for a database Latchkey has migrated (it stamps PRAGMA user_version; Pocket ID never does). */
-export function hasLatchkeySchemaStamp(file: string): boolean {
-  return (readSqliteHeader(file)?.userVersion ?? 0) !== 0;
-}
+export type DatabaseKind = "pocket-id" | "latchkey" | "other" | "unreadable" | "missing";
 
 /**
- * Is this file a Pocket ID database (and not Latchkey's)? Read without opening it in place: Latchkey stamps
- * PRAGMA user_version (header offset 60) and golang-migrate never does, so a non-zero stamp answers at once;
- * otherwise a copy is opened and its tables looked at (Pocket ID has schema_migrations, users, oidc_clients).
+ * What this database file is, without opening it in place: Latchkey stamps PRAGMA user_version (header offset 60)
+ * and golang-migrate never does, so a non-zero stamp answers at once; otherwise a copy (with its -wal, where a stamp
+ * not yet checkpointed lives) is opened and looked at (Pocket ID has schema_migrations, users, oidc_clients).
  */
-export function isPocketIdDatabaseFile(file: string): boolean {
+export function probeDatabaseKind(file: string): DatabaseKind {
+  if (!existsSync(file)) return "missing";
   const header = readSqliteHeader(file);
-  if (!header || header.userVersion !== 0) return false;
+  if (!header) return "unreadable";
+  if (header.userVersion !== 0) return "latchkey";
   const tmp = mkdtempSync(path.join(tmpdir(), "latchkey-pocket-id-probe-"));
   try {
     const copy = path.join(tmp, "probe.db");
@@ -111,15 +110,21 @@ export function isPocketIdDatabaseFile(file: string): boolean {
     for (const suffix of ["-wal", "-shm"]) if (existsSync(file + suffix)) copyFileSync(file + suffix, copy + suffix);
     const db = new Database(copy, { readwrite: true, create: false });
     try {
-      return tableExists(db, "schema_migrations") && tableExists(db, "users") && tableExists(db, "oidc_clients");
+      if (db.query<{ user_version: number }, []>("PRAGMA user_version").get()!.user_version !== 0) return "latchkey";
+      return tableExists(db, "schema_migrations") && tableExists(db, "users") && tableExists(db, "oidc_clients") ? "pocket-id" : "other";
     } finally {
       db.close();
     }
   } catch {
-    return false;
+    return "unreadable";
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** Is this file a Pocket ID database (and not Latchkey's)? */
+export function isPocketIdDatabaseFile(file: string): boolean {
+  return probeDatabaseKind(file) === "pocket-id";
 }
 
 /** Copies the database into a temporary folder and opens the copy; checks integrity and migration state. */

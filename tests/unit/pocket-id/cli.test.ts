@@ -137,3 +137,27 @@ test("DB_CONNECTION_STRING naming Pocket ID's database puts Latchkey's beside it
   // A Latchkey database is never taken for Pocket ID's.
   expect(resolvePocketIdSwitch({ ...def, dbPath: path.join(fx.dataDir, "latchkey.db") }).config.dbPath).toBe(path.join(fx.dataDir, "latchkey.db"));
 });
+
+test("Latchkey's own database is never taken for Pocket ID's, even named pocket-id.db with its stamp still in the WAL", async () => {
+  const tmp = makeTempDir();
+  cleanups.push(tmp.cleanup);
+  const { Database } = await import("bun:sqlite");
+  const { probeDatabaseKind } = await import("../../../src/pocket-id/source.ts");
+  const file = path.join(tmp.dir, "pocket-id.db");
+  const db = new Database(file, { create: true });
+  db.exec("PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; CREATE TABLE users (id TEXT); PRAGMA user_version = 15;");
+  // The connection stays open: nothing is checkpointed, the main file's header still says user_version 0.
+  expect(readFileSync(file).readUInt32BE(60)).toBe(0);
+  expect(probeDatabaseKind(file)).toBe("latchkey");
+  const config = loadConfig({ APP_URL: "http://localhost:1411", ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, DB_CONNECTION_STRING: file }, tmp.dir);
+  expect(resolvePocketIdSwitch(config)).toEqual({ config, pocketIdFile: null });
+  db.close();
+  // Something else called pocket-id.db is handed to the import, which refuses it with its reason.
+  const other = path.join(tmp.dir, "data", "pocket-id.db");
+  const { mkdirSync } = await import("node:fs");
+  mkdirSync(path.dirname(other));
+  writeFileSync(other, "not a database at all, but long enough to have a header of one hundred bytes ....................");
+  expect(probeDatabaseKind(other)).toBe("unreadable");
+  const fresh = loadConfig({ APP_URL: "http://localhost:1411", ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, DB_CONNECTION_STRING: path.join(tmp.dir, "data", "latchkey.db") }, tmp.dir);
+  expect(resolvePocketIdSwitch(fresh).pocketIdFile).toBe(other);
+});
