@@ -6,6 +6,7 @@
  */
 import type { Database } from "bun:sqlite";
 import type { UserRow } from "./users.ts";
+import type { OidcClientRow, OidcClientSecretRow } from "./oidc-clients.ts";
 
 const inserted = (r: { changes: number }) => r.changes > 0;
 
@@ -91,29 +92,11 @@ export function insertImportedClaim(db: Database, row: { id: string; key: string
   );
 }
 
-export type ImportedClientRow = {
-  id: string;
-  name: string;
-  description: string;
-  callback_urls: string;
-  logout_callback_urls: string;
-  launch_url: string | null;
-  is_public: number;
-  pkce_enabled: number;
-  requires_reauthentication: number;
-  skip_consent: number;
-  is_group_restricted: number;
-  access_token_duration_minutes: number;
-  refresh_token_duration_minutes: number;
-  require_par: number;
-  logo_light: Uint8Array | null;
-  logo_light_type: string | null;
-  logo_dark: Uint8Array | null;
-  logo_dark_type: string | null;
-  created_by_id: string | null;
-  created_at: number;
-  updated_at: number;
-};
+/** An imported client: the columns Pocket ID has (the others keep their defaults), with the logos' bytes. */
+export type ImportedClientRow = Omit<
+  OidcClientRow,
+  "backchannel_logout_uri" | "token_endpoint_auth_method" | "token_endpoint_auth_method_fixed" | "jwks" | "jwks_uri" | "credentials_scopes"
+> & { logo_light: Uint8Array | null; logo_dark: Uint8Array | null };
 
 export function insertImportedClient(db: Database, row: ImportedClientRow): boolean {
   return inserted(
@@ -133,7 +116,7 @@ export function insertImportedClient(db: Database, row: ImportedClientRow): bool
 /** An imported secret hash ("sha256:<hex>" or "bcrypt:<hash>", migration 0015). */
 export function insertImportedClientSecret(
   db: Database,
-  row: { id: string; client_id: string; hash: string; prefix: string; created_at: number; expires_at: number | null },
+  row: OidcClientSecretRow,
 ): boolean {
   return inserted(
     db

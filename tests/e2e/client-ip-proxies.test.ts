@@ -12,32 +12,20 @@ import { BUDGET_RULES } from "../../src/http/plugins/request-budgets.ts";
 import { freePort, PROXIES_AVAILABLE, startCaddy, startNginx } from "../helpers/proxies.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { makeTempDir } from "../helpers/test-deps.ts";
+import { rawHttp, statusOf } from "../helpers/raw-http.ts";
 
 /** One raw HTTP/1.1 request to the proxy (several X-Forwarded-For lines need a raw socket); returns the status. */
 async function failedTokenRequest(host: string, port: number, forwardedLines: string[]): Promise<number> {
-  const { promise, resolve } = Promise.withResolvers<string>();
-  let buffer = "";
-  const socket = await Bun.connect({
-    hostname: host,
-    port,
-    socket: {
-      data(_s, chunk) {
-        buffer += new TextDecoder().decode(chunk);
-      },
-      close() {
-        resolve(buffer);
-      },
-    },
-  });
   const body = "grant_type=refresh_token&refresh_token=guess";
   const auth = "Basic " + Buffer.from("nobody:wrong").toString("base64");
-  socket.write(
+  const answer = await rawHttp(
+    host,
+    port,
     `POST /api/oidc/token HTTP/1.1\r\nHost: localhost:${port}\r\nContent-Type: application/x-www-form-urlencoded\r\nAuthorization: ${auth}\r\n` +
       forwardedLines.map((l) => `X-Forwarded-For: ${l}\r\n`).join("") +
       `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
   );
-  const text = await promise;
-  return Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? "0");
+  return statusOf(answer);
 }
 
 function nginxServer(port: number, latchkey: number): string {

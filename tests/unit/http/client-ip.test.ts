@@ -6,6 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { loadConfig } from "../../../src/config.ts";
 import { createProxyTrust, ipBucketKey, resolveClientIp } from "../../../src/http/client-ip.ts";
+import { rawHttp } from "../../helpers/raw-http.ts";
 
 const none = createProxyTrust({ kind: "none" });
 const hop = createProxyTrust({ kind: "one-hop" });
@@ -137,22 +138,7 @@ test("several X-Forwarded-For lines: Bun joins them in order, so the last line's
   });
   try {
     const raw = async (lines: string[]) => {
-      const { promise, resolve } = Promise.withResolvers<string>();
-      let buffer = "";
-      const socket = await Bun.connect({
-        hostname: "127.0.0.1",
-        port: server.port!,
-        socket: {
-          data(_s, chunk) {
-            buffer += new TextDecoder().decode(chunk);
-          },
-          close() {
-            resolve(buffer);
-          },
-        },
-      });
-      socket.write(`GET / HTTP/1.1\r\nHost: x\r\n${lines.map((l) => `X-Forwarded-For: ${l}\r\n`).join("")}Connection: close\r\n\r\n`);
-      const text = await promise;
+      const text = await rawHttp("127.0.0.1", server.port!, `GET / HTTP/1.1\r\nHost: x\r\n${lines.map((l) => `X-Forwarded-For: ${l}\r\n`).join("")}Connection: close\r\n\r\n`);
       return JSON.parse(text.slice(text.indexOf("\r\n\r\n") + 4)) as { xff: string; hop: string; list: string };
     };
     const two = await raw(["81.2.69.142, 1.1.1.1", "203.0.113.5"]);

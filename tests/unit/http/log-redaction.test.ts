@@ -13,6 +13,7 @@ import { redactPath, redactQuery, redactText, redactUrlText, REDACTED } from "..
 import { insertTestUser } from "../../helpers/oidc-fixtures.ts";
 import { makeTestDeps, type TestDeps } from "../../helpers/test-deps.ts";
 import { startTestServer } from "../../helpers/server.ts";
+import { rawHttp } from "../../helpers/raw-http.ts";
 
 let deps: TestDeps;
 let app: App;
@@ -144,24 +145,7 @@ describe("request targets the router could read differently from the log", () =>
     server.deps.log = createLog({ level: "debug", json: false, write: (line) => void logLines.push(line) });
     try {
       const user = insertTestUser(server.deps, { username: "lc-raw" });
-      const send = async (head: string): Promise<string> => {
-        const { promise, resolve } = Promise.withResolvers<string>();
-        let buffer = "";
-        const socket = await Bun.connect({
-          hostname: "127.0.0.1",
-          port: server.port,
-          socket: {
-            data(_s, chunk) {
-              buffer += new TextDecoder().decode(chunk);
-            },
-            close() {
-              resolve(buffer);
-            },
-          },
-        });
-        socket.write(head);
-        return promise;
-      };
+      const send = (head: string): Promise<string> => rawHttp("127.0.0.1", server.port, head);
       const heads = (token: string) => [
         `GET /lc/${token} HTTP/1.0\r\n\r\n`,
         `GET /lc/${token} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,

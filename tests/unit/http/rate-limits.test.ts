@@ -27,6 +27,7 @@ import { basicAuth, CALLBACK, CHALLENGE, VERIFIER } from "../../helpers/oidc-flo
 import { SoftAuthenticator } from "../../helpers/soft-authenticator.ts";
 import { startTestServer } from "../../helpers/server.ts";
 import { makeTestApp, req, type TestDeps } from "../../helpers/test-deps.ts";
+import { rawHttp, statusOf } from "../../helpers/raw-http.ts";
 
 let deps: TestDeps;
 let app: App;
@@ -541,27 +542,15 @@ describe("spoofed X-Forwarded-For cannot buy a fresh budget", () => {
     const server = await startTestServer({ TRUST_PROXY: trust }, { clock: "fixed" });
     try {
       const raw = async (lines: string[]): Promise<number> => {
-        const { promise, resolve } = Promise.withResolvers<string>();
-        let buffer = "";
-        const socket = await Bun.connect({
-          hostname: "127.0.0.1",
-          port: server.port,
-          socket: {
-            data(_s, chunk) {
-              buffer += new TextDecoder().decode(chunk);
-            },
-            close() {
-              resolve(buffer);
-            },
-          },
-        });
         const body = "grant_type=refresh_token&refresh_token=x";
-        socket.write(
+        const answer = await rawHttp(
+          "127.0.0.1",
+          server.port,
           `POST /api/oidc/token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nAuthorization: ${basic("nobody")}\r\n` +
             lines.map((l) => `X-Forwarded-For: ${l}\r\n`).join("") +
             `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
         );
-        return Number(/^HTTP\/1\.1 (\d{3})/.exec(await promise)![1]);
+        return statusOf(answer);
       };
       const statuses: number[] = [];
       for (let i = 0; i <= BUDGET_RULES.tokenFailuresPerIp.burst; i++) {
