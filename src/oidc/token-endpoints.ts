@@ -25,7 +25,7 @@ import type { ProtocolParams } from "./params.ts";
 import { parseScopes } from "./scopes.ts";
 import { JwtInvalid, verifyOwnJwt } from "./signing-keys.ts";
 import { DPOP_SIGNING_ALGS, DpopInvalid, verifyDpopProof } from "./dpop.ts";
-import { refreshTokenLookupHash } from "../pocket-id/refresh-tokens.ts";
+import { MAX_REFRESH_TOKEN_LENGTH, refreshTokenLookupHash } from "../pocket-id/refresh-tokens.ts";
 import type { SealedBox } from "../lib/sealed-box.ts";
 
 export interface EndpointDeps {
@@ -175,9 +175,9 @@ export async function introspect(
       ...(active.payload.cnf ? { cnf: active.payload.cnf, token_type: "DPoP" } : {}),
     };
   };
-  const tryRefresh = () => {
-    if (token.length > 512) return null;
-    const row = findRefreshTokenRow(deps.db, refreshTokenLookupHash(deps, token));
+  const tryRefresh = async () => {
+    if (token.length > MAX_REFRESH_TOKEN_LENGTH) return null;
+    const row = findRefreshTokenRow(deps.db, await refreshTokenLookupHash(deps, token, client.id));
     if (!row || row.client_id !== client.id || row.used_at !== null || row.expires_at <= now) return null;
     const grant = findGrant(deps.db, row.grant_id);
     const user = grant ? liveUser(deps.db, grant.user_id) : null;
@@ -211,8 +211,8 @@ export async function introspect(
       ...(active.payload.cnf ? { cnf: active.payload.cnf, token_type: "DPoP" } : {}),
     };
   };
-  if (hint === "refresh_token") return tryRefresh() ?? (await tryAccess()) ?? (await tryClientToken()) ?? inactive;
-  return (await tryAccess()) ?? (await tryClientToken()) ?? tryRefresh() ?? inactive;
+  if (hint === "refresh_token") return (await tryRefresh()) ?? (await tryAccess()) ?? (await tryClientToken()) ?? inactive;
+  return (await tryAccess()) ?? (await tryClientToken()) ?? (await tryRefresh()) ?? inactive;
 }
 
 /** POST /api/oidc/revoke. Unknown or foreign tokens are ignored (RFC 7009 2.2). */
@@ -224,8 +224,8 @@ export async function revoke(deps: EndpointDeps, input: { params: ProtocolParams
   if (hint !== null && hint !== "access_token" && hint !== "refresh_token") {
     throw new OAuthError("invalid_request", "token_type_hint must be access_token or refresh_token.");
   }
-  if (token.length <= 512) {
-    const row = findRefreshTokenRow(deps.db, refreshTokenLookupHash(deps, token));
+  if (token.length <= MAX_REFRESH_TOKEN_LENGTH) {
+    const row = findRefreshTokenRow(deps.db, await refreshTokenLookupHash(deps, token, client.id));
     if (row) {
       if (row.client_id === client.id) deleteGrant(deps.db, row.grant_id);
       return;

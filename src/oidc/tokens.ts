@@ -54,7 +54,7 @@ import { DEVICE_CODE_GRANT, exchangeDeviceCode } from "./device-flow.ts";
 import { dpopAtTokenEndpoint } from "./dpop.ts";
 import { ID_TOKEN_SECONDS, signJwt, type SigningAlg } from "./signing-keys.ts";
 import { createHash } from "node:crypto";
-import { refreshTokenLookupHash } from "../pocket-id/refresh-tokens.ts";
+import { MAX_REFRESH_TOKEN_LENGTH, refreshTokenLookupHash } from "../pocket-id/refresh-tokens.ts";
 
 export interface TokenDeps {
   db: Database;
@@ -200,11 +200,11 @@ function checkCodeGrant(deps: TokenDeps, client: OidcClient, row: AuthorizationC
 }
 
 async function exchangeRefreshToken(deps: TokenDeps, client: OidcClient, params: ProtocolParams, origin: AuditOrigin | undefined, jkt: string | null): Promise<TokenResponse> {
-  const token = params.get("refresh_token", 512);
+  const token = params.get("refresh_token", MAX_REFRESH_TOKEN_LENGTH);
   if (!token) throw OAuthError.invalidRequest("The refresh_token parameter is missing.");
   const now = nowSeconds(deps.clock);
   // A refresh token Pocket ID issued is found by its checked signature (src/pocket-id/refresh-tokens.ts).
-  const tokenHash = refreshTokenLookupHash(deps, token);
+  const tokenHash = await refreshTokenLookupHash(deps, token, client.id);
   const found = findRefreshTokenRow(deps.db, tokenHash);
   if (!found || found.client_id !== client.id) throw OAuthError.invalidGrant("The refresh token is invalid or was issued to another client.");
   if (found.used_at !== null) {
