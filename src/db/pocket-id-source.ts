@@ -206,9 +206,27 @@ export function readLiveRefreshSessions(db: Database, now: number): PidRefreshSe
     .all(now);
 }
 
-export function countLegacyRefreshTokens(db: Database, now: number): number {
-  if (!tableExists(db, "oidc_refresh_tokens")) return 0;
-  return db.query<{ n: number }, [number]>("SELECT COUNT(*) AS n FROM oidc_refresh_tokens WHERE expires_at > ?").get(now)!.n;
+export type PidLegacyRefreshTokenRow = {
+  token: string;
+  expires_at: number;
+  scope: string;
+  user_id: string;
+  client_id: string;
+  created_at: number | null;
+  authentication_method: string | null;
+};
+
+/** v0.44–v2.9 `oidc_refresh_tokens` (token = SHA-256 hex of the random value), expired ones included. */
+export function readLegacyRefreshTokens(db: Database): PidLegacyRefreshTokenRow[] {
+  if (!tableExists(db, "oidc_refresh_tokens")) return [];
+  const created = hasColumn(db, "oidc_refresh_tokens", "created_at") ? "CAST(created_at AS INTEGER)" : "NULL";
+  const method = hasColumn(db, "oidc_refresh_tokens", "authentication_method") ? "authentication_method" : "NULL";
+  return db
+    .query<PidLegacyRefreshTokenRow, []>(
+      `SELECT token, CAST(expires_at AS INTEGER) AS expires_at, scope, user_id, client_id, ${created} AS created_at,
+         ${method} AS authentication_method FROM oidc_refresh_tokens`,
+    )
+    .all();
 }
 
 export type PidApiKeyRow = {

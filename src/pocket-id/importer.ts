@@ -16,7 +16,9 @@
  * - Configuration and signup tokens are read where the version kept them: v2.12+ in the Francis actor store
  *   (MessagePack, decoded with @msgpack/msgpack), else kv rows frozen by the v2.12 upgrade, else the old tables.
  * - Live fosite refresh tokens (v2.10+) are kept by signature; the fosite HMAC secret derived from ENCRYPTION_KEY
- *   is stored sealed, so src/pocket-id/refresh-tokens.ts can check a presented token.
+ *   is stored sealed, so src/pocket-id/refresh-tokens.ts can check a presented token. Live v0.44–v2.9 refresh
+ *   tokens (`oidc_refresh_tokens`) are kept by Pocket ID's SHA-256 hex; the presented JWT (or raw value) is
+ *   checked there too.
  */
 import type { Database } from "bun:sqlite";
 import { createPrivateKey, createPublicKey } from "node:crypto";
@@ -50,7 +52,7 @@ import {
 } from "../db/pocket-id-import.ts";
 import {
   readActorSignupTokens,
-  countLegacyRefreshTokens,
+  readLegacyRefreshTokens,
   countRows,
   readActorAppConfigState,
   listStoredFiles,
@@ -81,7 +83,13 @@ import type { SealedBox } from "../lib/sealed-box.ts";
 import { callbackUrlProblem, httpUrlProblem } from "../oidc/redirect-uri.ts";
 import { installImportedSigningKey, SIGNING_ALGS, type SigningAlg } from "../oidc/signing-keys.ts";
 import { decryptPocketIdJwk, deriveFositeGlobalSecret, parsePocketIdJwk, PocketIdDecryptionError } from "./crypto.ts";
-import { FOSITE_SECRET_KV_KEY, FOSITE_SECRET_SEAL_PURPOSE, IMPORTED_REFRESH_TOKEN_PREFIX } from "./refresh-tokens.ts";
+import {
+  FOSITE_SECRET_KV_KEY,
+  FOSITE_SECRET_SEAL_PURPOSE,
+  IMPORTED_REFRESH_TOKEN_PREFIX,
+  LEGACY_REFRESH_TOKEN_PREFIX,
+  LEGACY_REFRESH_TOKENS_KV_KEY,
+} from "./refresh-tokens.ts";
 import { PocketIdImportError, type PocketIdSource } from "./source.ts";
 
 export const IMPORT_ENTITIES = [
@@ -390,6 +398,7 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
   const allowed = readAllowedGroups(source.db);
   const consents = readConsents(source.db);
   const refreshSessions = readLiveRefreshSessions(source.db, now);
+  const legacyRefreshTokens = readLegacyRefreshTokens(source.db);
   const apiKeys = readApiKeys(source.db);
   const retentionDays = opts.auditRetentionDays ?? 90;
   const audit = opts.withAuditLog === false ? [] : readAuditLogsSince(source.db, now - retentionDays * 86400);
@@ -444,10 +453,6 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
   if (apis > 0) notes.push(`${apis} API resource server(s) with their permissions not imported: Latchkey has no resource-server registry.`);
   const scim = countRows(source.db, "scim_service_providers");
   if (scim > 0) notes.push(`${scim} SCIM provisioning target(s) not imported: Latchkey does not provision over SCIM.`);
-  const legacyRefresh = countLegacyRefreshTokens(source.db, now);
-  if (legacyRefresh > 0) {
-    notes.push(`${legacyRefresh} refresh token(s) from Pocket ID ≤ v2.9 not imported (stored only as a hash inside Pocket ID's own token format); those apps sign in again once.`);
-  }
 
   // 2. One transaction.
   const write = () => {
@@ -673,6 +678,40 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
       }
       if (any) setKv(db, FOSITE_SECRET_KV_KEY, deps.box.seal(FOSITE_SECRET_SEAL_PURPOSE, Buffer.from(fositeSecret).toString("base64")));
     }
+
+    // Live refresh tokens (v0.44–v2.9 `oidc_refresh_tokens`, SHA-256 hex of the value).
+    let anyLegacy = false;
+    for (const r of legacyRefreshTokens) {
+      const label = r.token.slice(0, 8);
+      if (r.expires_at <= now) {
+        skip("refreshTokens", label, "expired");
+        continue;
+      }
+      if (!/^[0-9a-f]{64}$/.test(r.token)) {
+        skip("refreshTokens", label, "the stored token is not a SHA-256 hex digest");
+        continue;
+      }
+      if (!userExists(db, r.user_id) || !clientExists(db, r.client_id)) {
+        skip("refreshTokens", label, "its user or client was not imported");
+        continue;
+      }
+      const ok = insertImportedRefreshGrant(db, {
+        grant_id: randomUuid(deps.random),
+        client_id: r.client_id,
+        user_id: r.user_id,
+        scope: scopeList(r.scope).join(" "),
+        auth_time: r.created_at ?? now,
+        amr: r.authentication_method === "phr" ? '["phr"]' : "[]",
+        created_at: r.created_at ?? now,
+        token_hash: `${LEGACY_REFRESH_TOKEN_PREFIX}${r.token}`,
+        expires_at: r.expires_at,
+      });
+      if (ok) {
+        counts.refreshTokens++;
+        anyLegacy = true;
+      } else skip("refreshTokens", label, "already imported");
+    }
+    if (anyLegacy) setKv(db, LEGACY_REFRESH_TOKENS_KV_KEY, "1");
 
     for (const k of apiKeys) {
       if (!k.user_id || !userExists(db, k.user_id)) {

@@ -7,7 +7,9 @@
  *   signup tokens frozen in kv by the v2.12 upgrade). golang-migrate's `schema_migrations(version, dirty)`.
  * - Rows as Pocket ID encodes them: Unix seconds, JSON in BLOBs, raw credential-id bytes, COSE public keys, user
  *   handle = the 36 ASCII bytes of the id, bcrypt cost 10 ($2a$, Go's spelling) and SHA-256 hex secrets.
- * - Crypto is done here with node:crypto directly (not src/pocket-id/crypto.ts) so tests are not circular.
+ * - Crypto is done here with node:crypto directly (not src/pocket-id/crypto.ts) so tests are not circular; the
+ *   v1.3–v2.9 refresh JWT is signed with jose and the fixture's own key, claims as Pocket ID's
+ *   GenerateOAuthRefreshToken set them.
  * - The passkey's private key stays with the test (a SoftAuthenticator credential; `passkeyPkcs8` for Chromium's
  *   virtual authenticator).
  */
@@ -15,6 +17,7 @@ import { Database } from "bun:sqlite";
 import { createCipheriv, createHash, createHmac, generateKeyPairSync, hkdfSync, randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { SignJWT } from "jose";
 import { encodePng } from "../../src/lib/png.ts";
 import { SoftAuthenticator, type SoftCredential } from "./soft-authenticator.ts";
 
@@ -235,6 +238,12 @@ export interface PocketIdFixture {
   publicClient: FixtureClient;
   /** v2 only: a live fosite refresh token of Alice at the sha256 client. */
   refreshToken: { token: string; signature: string; clientId: string; userId: string; scope: string[]; expiresAt: number } | null;
+  /**
+   * v1 only: a live ≤ v2.9 refresh token of Alice at the bcrypt client: `token` as v1.3–v2.9 handed it out (a JWT
+   * signed with the signing key around `value`), `rawToken` another live one as v0.44–v1.2 handed it out (the
+   * value itself). The database holds their SHA-256 hex, plus an expired one.
+   */
+  legacyRefreshToken: { token: string; value: string; rawToken: string; clientId: string; userId: string; scope: string[]; expiresAt: number } | null;
   apiKey: { key: string; id: string };
   signupToken: { token: string; expiresAt: number };
   /** v2 only: a signup token made after the v2.12 upgrade (only in the Francis actor store). */
@@ -485,11 +494,31 @@ export async function buildPocketIdDataFolder(o: PocketIdFixtureOptions): Promis
     addToken({ active: false, expiresAt: now + 86400 * 30 }); // rotated
     addToken({ active: true, expiresAt: now - 10 }); // expired
     refreshToken = { ...live, clientId: sha256Client!.id, userId: alice.id, scope: ["openid", "profile", "offline_access"], expiresAt: now + 86400 * 30 };
-  } else {
-    // ≤ v2.9 refresh tokens: SHA-256 of a random value inside a signed JWT; not carried over (documented).
-    db.query("INSERT INTO oidc_refresh_tokens (id, created_at, token, expires_at, scope, user_id, client_id) VALUES (?, ?, ?, ?, ?, ?, ?)").run(
-      uuid(), now - 600, sha256Hex(randomAlnum(40)), now + 86400, "openid offline_access", alice.id, bcryptClient.id,
-    );
+  }
+
+  // ≤ v2.9 refresh tokens: the SHA-256 hex of 40 random alphanumerics, 30 days; v1.3+ wraps the value in a JWT.
+  let legacyRefreshToken: PocketIdFixture["legacyRefreshToken"] = null;
+  if (!v2) {
+    const scope = "openid profile email offline_access";
+    const addLegacy = (expiresAt: number) => {
+      const value = randomAlnum(40);
+      db.query("INSERT INTO oidc_refresh_tokens (id, created_at, token, expires_at, scope, user_id, client_id) VALUES (?, ?, ?, ?, ?, ?, ?)").run(
+        uuid(), expiresAt - 86400 * 30, sha256Hex(value), expiresAt, scope, alice.id, bcryptClient.id,
+      );
+      return value;
+    };
+    const expiresAt = now + 86400 * 29;
+    const value = addLegacy(expiresAt);
+    const rawToken = addLegacy(now + 86400 * 2);
+    addLegacy(now - 10); // expired
+    const token = await new SignJWT({ rt: value, aud: bcryptClient.id, type: "refresh-token" })
+      .setProtectedHeader({ alg: "RS256", kid, typ: "JWT" })
+      .setSubject(alice.id)
+      .setIssuer(o.appUrl)
+      .setIssuedAt(expiresAt - 86400 * 30)
+      .setExpirationTime(expiresAt)
+      .sign(privateKey);
+    legacyRefreshToken = { token, value, rawToken, clientId: bcryptClient.id, userId: alice.id, scope: scope.split(" "), expiresAt };
   }
 
   // v2.10+: a resource server (not something Latchkey has: reported, not imported).
@@ -604,6 +633,7 @@ export async function buildPocketIdDataFolder(o: PocketIdFixtureOptions): Promis
     sha256Client,
     publicClient,
     refreshToken,
+    legacyRefreshToken,
     apiKey,
     signupToken,
     actorSignupToken,

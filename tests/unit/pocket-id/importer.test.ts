@@ -4,7 +4,8 @@
  * - every entity arrives with its ids, flags and encodings; the passkey the test holds signs in with no enrolment;
  * - bcrypt and sha256 client secrets authenticate at the token endpoint, expired ones do not;
  * - the old signing key is the current JWKS key under its kid, and a token it signed verifies;
- * - a live Pocket ID refresh token is accepted once and rotated into a Latchkey one (v2);
+ * - a live Pocket ID refresh token is accepted once and rotated into a Latchkey one (v2.10+ fosite, and v1.3–v2.9
+ *   JWT / v0.44–v1.2 raw value), and nothing that fails a check is accepted;
  * - the Pocket ID file is byte-for-byte unchanged; a dry run, a wrong key, a dirty, unknown or corrupt database
  *   write nothing; an existing Latchkey database is refused unless merging, which keeps existing rows.
  */
@@ -96,7 +97,7 @@ describe.each(["v1.16", "v2.14"] as const)("Pocket ID %s data folder", (layout) 
       allowedGroups: 1,
       consents: 1,
       signingKeys: 1,
-      refreshTokens: v2 ? 1 : 0,
+      refreshTokens: v2 ? 1 : 2, // v1.16: a JWT-wrapped and a raw ≤ v2.9 token (the expired one is skipped)
       apiKeys: 1,
       signupTokens: v2 ? 2 : 1, // v2.14: the migrated token (once, from its actor) and one made after v2.12
       // v2.14: the AppConfig actor's full model (28 fields, defaults included) less cimdUrlAllowlist and an empty smtpUser.
@@ -112,7 +113,10 @@ describe.each(["v1.16", "v2.14"] as const)("Pocket ID %s data folder", (layout) 
       expect(summary.notes).toContain("1 API resource server(s) with their permissions not imported: Latchkey has no resource-server registry.");
       expect(summary.skipped).toContainEqual({ entity: "appConfig", id: "cimdUrlAllowlist", reason: "Latchkey has no such setting" });
     }
-    else expect(summary.notes.join("\n")).toContain("Pocket ID ≤ v2.9");
+    else {
+      expect(summary.skipped).toContainEqual({ entity: "refreshTokens", id: expect.any(String), reason: "expired" });
+      expect(summary.notes.join("\n")).not.toContain("refresh token");
+    }
     expect(formatImportSummary(summary)).toContain("passkeys: 1");
     const audited = deps.db.query<{ data: string }, []>("SELECT data FROM audit_logs WHERE event = 'POCKET_ID_IMPORT'").get()!;
     expect(JSON.parse(audited.data)).toMatchObject({ users: 2, passkeys: 1, clients: v2 ? 3 : 2, merge: false, release: layout });
@@ -344,6 +348,110 @@ describe("live refresh tokens (v2.10+)", () => {
     expect(res.status).toBe(400);
     const other = await token(app, deps, { grant_type: "refresh_token", refresh_token: rt.token }, basicAuth(fx.bcryptClient.id, fx.bcryptClient.secret!));
     expect(other.status).toBe(400);
+  });
+});
+
+describe("live refresh tokens (v0.44–v2.9)", () => {
+  const post = (app: App, deps: TestDeps, path: string, body: Record<string, string>, basic: string) =>
+    app.handle(new Request(deps.config.appUrl + path, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", authorization: basic }, body: new URLSearchParams(body).toString() }));
+
+  test("a v1.3–v2.9 refresh JWT is accepted once and rotated into a Latchkey one; a replay is refused", async () => {
+    const { app, deps, fx } = await world("v1.16");
+    await runImport(deps, fx);
+    const rt = fx.legacyRefreshToken!;
+    const basic = basicAuth(rt.clientId, fx.bcryptClient.secret!);
+    const res = await token(app, deps, { grant_type: "refresh_token", refresh_token: rt.token }, basic);
+    const body = (await res.json()) as { refresh_token: string; id_token: string; scope: string };
+    expect(res.status).toBe(200);
+    expect(body.refresh_token.split(".")).toHaveLength(1);
+    expect(body.scope.split(" ").sort()).toEqual([...rt.scope].sort());
+    const { payload } = await jwtVerify(body.id_token, createLocalJWKSet(publishedJwks(deps)), { currentDate: new Date(deps.clock.now()) });
+    expect(payload.sub).toBe(fx.alice.id);
+    const rotated = deps.db.query<{ grant_id: string }, [string]>("SELECT grant_id FROM oidc_refresh_tokens WHERE token_hash = ?").get(hashToken(body.refresh_token));
+    expect(rotated).not.toBeNull();
+    // Used once: a replay (as the JWT or as its bare value) revokes the grant, and the rotated token with it.
+    expect((await token(app, deps, { grant_type: "refresh_token", refresh_token: rt.token }, basic)).status).toBe(400);
+    expect((await token(app, deps, { grant_type: "refresh_token", refresh_token: body.refresh_token }, basic)).status).toBe(400);
+  });
+
+  test("a v0.44–v1.2 raw refresh value is accepted; introspection sees it and revocation revokes it", async () => {
+    const { app, deps, fx } = await world("v1.16");
+    await runImport(deps, fx);
+    const rt = fx.legacyRefreshToken!;
+    const basic = basicAuth(rt.clientId, fx.bcryptClient.secret!);
+    const intro = (await (await post(app, deps, "/api/oidc/introspect", { token: rt.token }, basic)).json()) as { active: boolean; sub?: string; token_type?: string };
+    expect(intro).toMatchObject({ active: true, sub: fx.alice.id, token_type: "refresh_token" });
+    expect((await post(app, deps, "/api/oidc/revoke", { token: rt.token, token_type_hint: "refresh_token" }, basic)).status).toBe(200);
+    expect(((await (await post(app, deps, "/api/oidc/introspect", { token: rt.token }, basic)).json()) as { active: boolean }).active).toBe(false);
+    expect((await token(app, deps, { grant_type: "refresh_token", refresh_token: rt.token }, basic)).status).toBe(400);
+
+    const raw = await token(app, deps, { grant_type: "refresh_token", refresh_token: rt.rawToken }, basic);
+    expect(raw.status).toBe(200);
+    expect((await token(app, deps, { grant_type: "refresh_token", refresh_token: rt.rawToken }, basic)).status).toBe(400);
+  });
+
+  test("another client, a tampered JWT, a wrong type, a foreign key or an unknown value is refused", async () => {
+    const { app, deps, fx } = await world("v1.16");
+    await runImport(deps, fx);
+    const rt = fx.legacyRefreshToken!;
+    const basic = basicAuth(rt.clientId, fx.bcryptClient.secret!);
+    const refresh = async (refresh_token: string, auth = basic) => (await token(app, deps, { grant_type: "refresh_token", refresh_token }, auth)).status;
+    const jwk = await importJWK(fx.signingJwk as JWK, "RS256");
+    const sign = (claims: Record<string, unknown>, key: Parameters<SignJWT["sign"]>[0] = jwk) =>
+      new SignJWT({ sub: fx.alice.id, iss: deps.config.appUrl, rt: rt.value, aud: rt.clientId, type: "refresh-token", ...claims })
+        .setProtectedHeader({ alg: "RS256", kid: fx.signingJwk.kid!, typ: "JWT" })
+        .setIssuedAt(Math.floor(deps.clock.now() / 1000))
+        .setExpirationTime(rt.expiresAt)
+        .sign(key);
+
+    // Issued to the bcrypt client: another client gets nothing, with the token or with one whose aud names it.
+    const pub = fx.publicClient.id;
+    const asPublic = async (refresh_token: string) =>
+      (await app.handle(new Request(deps.config.appUrl + "/api/oidc/token", {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ grant_type: "refresh_token", refresh_token, client_id: pub }).toString(),
+      }))).status;
+    expect(await asPublic(rt.token)).toBe(400);
+    expect(await asPublic(await sign({ aud: pub }))).toBe(400);
+    // The right client, but the JWT names another audience.
+    expect(await refresh(await sign({ aud: pub }))).toBe(400);
+    // Tampered payload (the signature no longer matches), another type, another key.
+    const [h, p, sig] = rt.token.split(".");
+    const claims = JSON.parse(Buffer.from(p!, "base64url").toString()) as Record<string, unknown>;
+    const tampered = `${h}.${Buffer.from(JSON.stringify({ ...claims, exp: (claims.exp as number) + 86400 })).toString("base64url")}.${sig}`;
+    expect(await refresh(tampered)).toBe(400);
+    expect(await refresh(await sign({ type: "access-token" }))).toBe(400);
+    const { privateKey } = await import("node:crypto").then((c) => c.generateKeyPairSync("rsa", { modulusLength: 2048 }));
+    expect(await refresh(await sign({}, privateKey))).toBe(400);
+    // A correctly signed JWT around a value that is not stored.
+    expect(await refresh(await sign({ rt: "A".repeat(40) }))).toBe(400);
+    // None of these used the token up.
+    expect(await refresh(rt.token)).toBe(200);
+  });
+
+  test("an expired ≤ v2.9 token is skipped with its reason and refused", async () => {
+    const { Database } = await import("bun:sqlite");
+    const { app, deps, fx } = await world("v1.16");
+    const pid = new Database(fx.dbPath);
+    const expired = "B".repeat(40);
+    pid.query("INSERT INTO oidc_refresh_tokens (id, created_at, token, expires_at, scope, user_id, client_id) VALUES ('x', 1, ?, ?, 'openid', ?, ?)").run(
+      createHash("sha256").update(expired).digest("hex"), Math.floor(deps.clock.now() / 1000) - 1, fx.alice.id, fx.bcryptClient.id,
+    );
+    pid.close();
+    const summary = await runImport(deps, fx);
+    expect(summary.skipped.filter((s) => s.entity === "refreshTokens" && s.reason === "expired")).toHaveLength(2);
+    const basic = basicAuth(fx.bcryptClient.id, fx.bcryptClient.secret!);
+    expect((await token(app, deps, { grant_type: "refresh_token", refresh_token: expired }, basic)).status).toBe(400);
+  });
+
+  test("a v2.14 fosite token still works next to imported legacy tokens", async () => {
+    const { app, deps, fx } = await world("v2.14");
+    await runImport(deps, fx);
+    const { setKv } = await import("../../../src/db/kv.ts");
+    setKv(deps.db, "pocket_id_legacy_refresh_tokens", "1");
+    const res = await token(app, deps, { grant_type: "refresh_token", refresh_token: fx.refreshToken!.token }, basicAuth("immich", fx.sha256Client!.secret!));
+    expect(res.status).toBe(200);
   });
 });
 
