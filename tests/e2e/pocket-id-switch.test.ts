@@ -7,7 +7,7 @@
  *   in through openid-client's code flow at the imported confidential client, with its original bcrypt secret and
  *   no consent screen (the consent was imported); sub, groups and custom claims are Pocket ID's.
  * - A token signed with Pocket ID's key verifies against the new JWKS; a live Pocket ID refresh token works for
- *   the sha256-secret client.
+ *   the sha256-secret client (v2.14) and a v1.3–v2.9 refresh JWT for the bcrypt one (v1.16).
  * - A dirty or corrupt Pocket ID database stops the start with a clear message and nothing written.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -147,6 +147,12 @@ test("a Pocket ID v1.16 data folder (encrypted key file in data/keys, bcrypt sec
       fetch(`${bin!.url}/api/oidc/token`, { method: "POST", headers: { authorization: basic(secret), "content-type": "application/x-www-form-urlencoded" }, body: "grant_type=refresh_token&refresh_token=unknown" });
     expect(((await (await call(f.bcryptClient.secret!)).json()) as { error: string }).error).toBe("invalid_grant");
     expect((await call("not-the-secret-not-the-secret-xx")).status).toBe(401);
+    // A refresh JWT Pocket ID v1.3–v2.9 handed out (signed with its key) is accepted once and rotated.
+    const config = await oidc.discovery(new URL(bin.url), f.bcryptClient.id, f.bcryptClient.secret!, oidc.ClientSecretBasic(f.bcryptClient.secret!), insecure);
+    const refreshed = await oidc.refreshTokenGrant(config, f.legacyRefreshToken!.token);
+    expect(refreshed.claims()!.sub).toBe(f.alice.id);
+    expect(refreshed.refresh_token).toBeString();
+    await expect(oidc.refreshTokenGrant(config, f.legacyRefreshToken!.token)).rejects.toMatchObject({ error: "invalid_grant" });
     expect(hash(f.dbPath)).toBe(before);
   } finally {
     await bin?.cleanup();
