@@ -14,7 +14,8 @@ import { servePrerendered } from "../http/prerendered.ts";
 import type { CliEnv } from "./cli-env.ts";
 import type { Config } from "../config.ts";
 import type { Log } from "../lib/log.ts";
-import { openRuntime, StartupError } from "../runtime.ts";
+import { openRuntime, StartupError, type Runtime } from "../runtime.ts";
+import { findOutdatedClientUrls } from "../oidc/clients.ts";
 import { resolvePocketIdSwitch } from "../pocket-id/switch.ts";
 
 /** First start next to a Pocket ID database: import it (never writing to it), or refuse to start and write nothing. */
@@ -27,6 +28,15 @@ async function importOnFirstStart(config: Config, log: Log, pocketIdFile: string
     log.info(formatImportSummary(summary));
   } catch (e) {
     throw new StartupError(`Importing the Pocket ID database ${pocketIdFile} failed: ${(e as Error).message} Fix this and start again (or move pocket-id.db away to start empty).`);
+  }
+}
+
+const URL_FIELD_LABELS = { callbackUrls: "callback URL", logoutCallbackUrls: "logout callback URL", launchUrl: "launch URL" } as const;
+
+/** Stored client URLs that today's rules refuse match nothing: say so once at start, with what to change. */
+function warnOutdatedClientUrls(db: Runtime["db"], log: Log): void {
+  for (const o of findOutdatedClientUrls(db)) {
+    log.warn(`OIDC client "${o.clientName}" (${o.clientId}): its ${URL_FIELD_LABELS[o.field]} ${o.url} is refused by the current rules and is ignored — ${o.problem} Edit the client to fix it.`);
   }
 }
 
@@ -80,6 +90,7 @@ export async function serve(env: CliEnv): Promise<number> {
   const stopPrerendering = await servePrerendered(server, app, fetch);
   settleAfterStartup();
   log.info(`Latchkey is listening on ${config.host}:${server.port}; open ${config.appUrl}`);
+  warnOutdatedClientUrls(runtime.db, log);
 
   return await new Promise<number>((resolve) => {
     let stopping = false;

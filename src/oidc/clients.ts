@@ -524,6 +524,38 @@ export function listClients(db: Database): OidcClient[] {
   return listClientRows(db).map((row) => toClient(row, listAllowedGroupIds(db, row.id)));
 }
 
+/** A stored URL of a client that today's rules refuse (saved by an older version): it matches nothing now. */
+export interface OutdatedClientUrl {
+  clientId: string;
+  clientName: string;
+  field: "callbackUrls" | "logoutCallbackUrls" | "launchUrl";
+  url: string;
+  problem: string;
+}
+
+/**
+ * Every stored callback, logout callback and launch URL that the rules of src/oidc/redirect-uri.ts refuse
+ * today (issue 17 made matching strict: an upper-case host, `:443`, `*.com` or `*.co.uk` saved earlier
+ * silently stopped matching). The server logs them at start so the administrator learns why an app broke.
+ */
+export function findOutdatedClientUrls(db: Database): OutdatedClientUrl[] {
+  const out: OutdatedClientUrl[] = [];
+  for (const c of listClients(db)) {
+    const fields: [OutdatedClientUrl["field"], string[], (url: string) => string | null][] = [
+      ["callbackUrls", c.callbackUrls, callbackUrlProblem],
+      ["logoutCallbackUrls", c.logoutCallbackUrls, callbackUrlProblem],
+      ["launchUrl", c.launchUrl ? [c.launchUrl] : [], httpUrlProblem],
+    ];
+    for (const [field, urls, problemOf] of fields) {
+      for (const url of urls) {
+        const problem = problemOf(url);
+        if (problem) out.push({ clientId: c.id, clientName: c.name, field, url, problem });
+      }
+    }
+  }
+  return out;
+}
+
 /** Deletes a client with its secrets, consents, codes and tokens. Returns false when it did not exist. */
 export function deleteClient(db: Database, clientId: string): boolean {
   return deleteClientRow(db, clientId);

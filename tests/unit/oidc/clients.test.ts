@@ -5,6 +5,7 @@ import {
   createClientSecret,
   deleteClient,
   findClientById,
+  findOutdatedClientUrls,
   isUserAllowedForClient,
   listClients,
   listClientSecrets,
@@ -125,5 +126,25 @@ describe("groups and updates", () => {
     expect(findClientById(deps.db, client.id)).toBeNull();
     expect(deleteClient(deps.db, client.id)).toBe(false);
     expect(() => updateClient(deps, client.id, { name: "x", callbackUrls: ["https://a.test/cb"] })).toThrow(AppError);
+  });
+});
+
+describe("stored URLs that today's rules refuse", () => {
+  test("are found with their client, field and the reason; URLs that pass are not listed", () => {
+    const { client } = createClient(deps, { name: "Old app", callbackUrls: ["https://app.example.com/cb"], launchUrl: "https://app.example.com" });
+    createClient(deps, { name: "Fine app", callbackUrls: ["https://*.fine.example.com/cb", "com.example.app:/cb"], logoutCallbackUrls: ["https://fine.example.com/"] });
+    expect(findOutdatedClientUrls(deps.db)).toEqual([]);
+    // As an older version saved them, before the matching rules became strict.
+    deps.db
+      .query("UPDATE oidc_clients SET callback_urls = ?, logout_callback_urls = ?, launch_url = ? WHERE id = ?")
+      .run(JSON.stringify(["https://App.Example.com/cb", "https://*.co.uk/cb", "https://app.example.com/cb"]), JSON.stringify(["https://app.example.com:443/bye"]), "javascript:alert(1)", client.id);
+    const found = findOutdatedClientUrls(deps.db);
+    expect(found.map(({ clientId, clientName, field, url }) => ({ clientId, clientName, field, url }))).toEqual([
+      { clientId: client.id, clientName: "Old app", field: "callbackUrls", url: "https://App.Example.com/cb" },
+      { clientId: client.id, clientName: "Old app", field: "callbackUrls", url: "https://*.co.uk/cb" },
+      { clientId: client.id, clientName: "Old app", field: "logoutCallbackUrls", url: "https://app.example.com:443/bye" },
+      { clientId: client.id, clientName: "Old app", field: "launchUrl", url: "javascript:alert(1)" },
+    ]);
+    for (const f of found) expect(f.problem.length).toBeGreaterThan(10);
   });
 });
