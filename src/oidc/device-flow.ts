@@ -9,37 +9,29 @@
  *   is always shown (it is the person's only defence against a code someone else started), and
  *   approving records consent like /authorize does. Audit NEW_DEVICE_CODE_AUTHORIZATION on first use
  *   of the client, DEVICE_CODE_AUTHORIZATION afterwards.
- * - Token grant: authorization_pending until decided; slow_down (and +5 s on the interval) when polled
- *   faster than the interval (1 s tolerance for timer jitter); expired_token after 15 minutes;
- *   access_denied when denied; an approved code is consumed with DELETE … RETURNING (single use).
+ * - Token grant: grants/device-code.ts.
  */
 import type { Database } from "bun:sqlite";
 import type { Session } from "../account/sessions.ts";
 import { recordAuditEvent, type AuditOrigin } from "../audit/audit-log.ts";
 import type { Config } from "../config.ts";
-import { findAuthorizedClient, insertGrant, upsertAuthorizedClient } from "../db/oidc-grants.ts";
+import { findAuthorizedClient, upsertAuthorizedClient } from "../db/oidc-grants.ts";
 import {
-  consumeApprovedDeviceCode,
   decideDeviceCode,
-  deleteDeviceCode,
   deleteExpiredProtocolState,
-  findDeviceCodeByHash,
   findDeviceCodeByUserCode,
   insertDeviceCode,
-  recordDevicePoll,
-  type DeviceCodeRow,
 } from "../db/oidc-protocols.ts";
 import { OAuthError } from "../errors.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { hashToken } from "../lib/hash.ts";
-import { randomString, randomToken, randomUuid, timeOrderedUuid, type Random } from "../lib/random.ts";
+import { randomString, randomToken, type Random } from "../lib/random.ts";
 import type { SealedBox } from "../lib/sealed-box.ts";
 import { authenticateClient } from "./client-auth.ts";
 import { findClientById, isUserAllowedForClient, type OidcClient } from "./clients.ts";
 import type { ProtocolParams } from "./params.ts";
 import { parseScopes, scopeString, type Scope } from "./scopes.ts";
 import { FRESH_ASSERTION_SECONDS } from "./authorize.ts";
-import { checkUserMayUse, issueTokens, type TokenResponse } from "./tokens.ts";
 
 export const DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
 export const DEVICE_CODE_SECONDS = 900;
@@ -197,52 +189,4 @@ export function decideDeviceAuthorization(
     });
   }
   return { kind: "done", approved: allow, client };
-}
-
-// --- the token grant -----------------------------------------------------------------------------
-
-function deviceError(code: "authorization_pending" | "slow_down" | "expired_token" | "access_denied", description: string): OAuthError {
-  // RFC 8628 3.5: these are token endpoint errors, 400 like the rest of RFC 6749 5.2.
-  return new OAuthError(code, description, 400);
-}
-
-export async function exchangeDeviceCode(deps: DeviceDeps, client: OidcClient, params: ProtocolParams, jkt: string | null = null): Promise<TokenResponse> {
-  const deviceCode = params.get("device_code", 512);
-  if (!deviceCode) throw OAuthError.invalidRequest("The device_code parameter is missing.");
-  const hash = hashToken(deviceCode);
-  const now = nowSeconds(deps.clock);
-  const row: DeviceCodeRow | null = findDeviceCodeByHash(deps.db, hash);
-  if (!row || row.client_id !== client.id) throw OAuthError.invalidGrant("The device code is invalid, was already used, or was issued to another client.");
-  if (row.expires_at <= now) {
-    deleteDeviceCode(deps.db, hash);
-    throw deviceError("expired_token", "The device code has expired; start again.");
-  }
-  if (row.status === "denied") {
-    deleteDeviceCode(deps.db, hash);
-    throw deviceError("access_denied", "The person denied the request.");
-  }
-  if (row.status === "pending") {
-    if (row.last_polled_at !== null && now - row.last_polled_at < row.interval_seconds - 1) {
-      const slower = row.interval_seconds + 5;
-      recordDevicePoll(deps.db, hash, now, slower);
-      throw deviceError("slow_down", `Polling too fast: wait at least ${slower} seconds between requests.`);
-    }
-    recordDevicePoll(deps.db, hash, now, row.interval_seconds);
-    throw deviceError("authorization_pending", "The person has not yet approved the request.");
-  }
-  const approved = consumeApprovedDeviceCode(deps.db, hash, client.id);
-  if (!approved || approved.user_id === null) throw OAuthError.invalidGrant("The device code was already used.");
-  const user = checkUserMayUse(deps, client, approved.user_id);
-  const grant = {
-    id: timeOrderedUuid(deps.clock, deps.random),
-    client_id: client.id,
-    user_id: user.id,
-    session_id: null,
-    scope: approved.scope,
-    auth_time: approved.auth_time ?? now,
-    amr: approved.amr ?? "[]",
-    created_at: now,
-  };
-  insertGrant(deps.db, grant);
-  return issueTokens(deps, client, user, grant, parseScopes(approved.scope), null, jkt);
 }

@@ -12,7 +12,7 @@ import { endSessionRequest } from "../../oidc/end-session.ts";
 import { readFormParams, readQueryParams, type ProtocolParams } from "../../oidc/params.ts";
 import { ensureSigningKey, keySet } from "../../oidc/signing-keys.ts";
 import { introspect, revoke, userinfo } from "../../oidc/token-endpoints.ts";
-import { handleTokenRequest } from "../../oidc/tokens.ts";
+import { handleTokenRequest } from "../../oidc/token-endpoint.ts";
 import { pushAuthorizationRequest } from "../../oidc/pushed-requests.ts";
 import { decideDeviceAuthorization, lookupDeviceCode, startDeviceAuthorization, type DeviceLookup } from "../../oidc/device-flow.ts";
 import { kickBackchannelLogout, startBackchannelLogoutWorker } from "../../oidc/backchannel-logout.ts";

@@ -148,6 +148,10 @@ describe("code exchange", () => {
     await expectOAuthError(await w.token({ code: "x" }), 400, "invalid_request", "grant_type");
     await expectOAuthError(await w.token({ grant_type: "password", username: "a", password: "b" }), 400, "unsupported_grant_type");
     await expectOAuthError(await w.token({ grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer" }), 400, "unsupported_grant_type");
+    // The grants are looked up in a table: names of Object.prototype members are not grants.
+    for (const grantType of ["constructor", "__proto__", "toString", "hasOwnProperty"]) {
+      await expectOAuthError(await w.token({ grant_type: grantType }), 400, "unsupported_grant_type", `"${grantType}"`);
+    }
   });
 
   test("redirect_uri must equal the one of the authorization request", async () => {

@@ -1,0 +1,71 @@
+/**
+ * The refresh_token grant (RFC 6749 6).
+ * - Refresh tokens rotate on every use; presenting a used one revokes the whole family (the grant).
+ * - The user is re-checked on every refresh; a user who may no longer sign in loses the grant.
+ * - Optional scope narrowing, never wider than originally granted.
+ * - RFC 9449 5: a DPoP-bound refresh token needs a proof with the same key.
+ * - Refresh tokens Pocket ID issued are found by their checked signature (src/pocket-id/refresh-tokens.ts).
+ */
+import { recordAuditEvent, type AuditOrigin } from "../../audit/audit-log.ts";
+import { deleteGrant, findGrant, findRefreshTokenRow, useRefreshTokenRow } from "../../db/oidc-grants.ts";
+import type { UserRow } from "../../db/users.ts";
+import { OAuthError } from "../../errors.ts";
+import { nowSeconds } from "../../lib/clock.ts";
+import { MAX_REFRESH_TOKEN_LENGTH, refreshTokenLookupHash } from "../../pocket-id/refresh-tokens.ts";
+import type { OidcClient } from "../clients.ts";
+import { checkUserMayUse, ConsumedMeanwhile, issueTokens, type TokenDeps, type TokenResponse } from "../issue-tokens.ts";
+import type { ProtocolParams } from "../params.ts";
+import { parseScopes } from "../scopes.ts";
+
+export async function exchangeRefreshToken(deps: TokenDeps, client: OidcClient, params: ProtocolParams, origin: AuditOrigin | undefined, jkt: string | null): Promise<TokenResponse> {
+  const token = params.get("refresh_token", MAX_REFRESH_TOKEN_LENGTH);
+  if (!token) throw OAuthError.invalidRequest("The refresh_token parameter is missing.");
+  const now = nowSeconds(deps.clock);
+  // A refresh token Pocket ID issued is found by its checked signature (src/pocket-id/refresh-tokens.ts).
+  const tokenHash = await refreshTokenLookupHash(deps, token, client.id);
+  const found = findRefreshTokenRow(deps.db, tokenHash);
+  if (!found || found.client_id !== client.id) throw OAuthError.invalidGrant("The refresh token is invalid or was issued to another client.");
+  if (found.used_at !== null) {
+    const grant = findGrant(deps.db, found.grant_id);
+    deleteGrant(deps.db, found.grant_id);
+    recordAuditEvent(deps, "REFRESH_TOKEN_REUSE", { userId: grant?.user_id ?? null, origin, data: { clientId: client.id, clientName: client.name } });
+    throw OAuthError.invalidGrant("The refresh token was already used; every token of this sign-in has been revoked.");
+  }
+  if (found.expires_at <= now) throw OAuthError.invalidGrant("The refresh token has expired.");
+  // RFC 9449 5: a DPoP-bound refresh token needs a proof with the same key.
+  if (found.dpop_jkt && found.dpop_jkt !== jkt) {
+    throw OAuthError.invalidGrant(jkt ? "The DPoP proof is signed with another key than the refresh token is bound to." : "This refresh token is DPoP-bound: send a DPoP proof.");
+  }
+  const grant = findGrant(deps.db, found.grant_id);
+  if (!grant) throw OAuthError.invalidGrant("The refresh token has been revoked.");
+  let user: UserRow;
+  try {
+    user = checkUserMayUse(deps, client, grant.user_id);
+  } catch (e) {
+    deleteGrant(deps.db, grant.id);
+    throw e;
+  }
+  // Optional narrowing (RFC 6749 6): never wider than originally granted.
+  const granted = parseScopes(found.scope);
+  let scopes = granted;
+  const requested = params.get("scope", 1024);
+  if (requested !== null) {
+    const asked = requested.split(" ").filter(Boolean);
+    const extra = asked.filter((s) => !granted.includes(s as never));
+    if (extra.length) throw OAuthError.invalidScope(`The scope exceeds what was granted: ${extra.join(" ").slice(0, 100)}.`);
+    scopes = parseScopes(requested);
+  }
+  // Rotation: the old token is marked used in one statement, in the transaction that writes the new
+  // tokens; a concurrent second use loses there and nothing of it is written.
+  try {
+    return await issueTokens(deps, client, user, grant, scopes, null, found.dpop_jkt ?? jkt, {
+      before: () => {
+        if (!useRefreshTokenRow(deps.db, tokenHash, now)) throw new ConsumedMeanwhile();
+      },
+    });
+  } catch (e) {
+    if (!(e instanceof ConsumedMeanwhile)) throw e;
+    deleteGrant(deps.db, grant.id);
+    throw OAuthError.invalidGrant("The refresh token was already used; every token of this sign-in has been revoked.");
+  }
+}

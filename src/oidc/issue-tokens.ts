@@ -1,0 +1,198 @@
+/**
+ * Issuing tokens: the one place access, refresh and ID tokens are built and signed.
+ * - ID token: iss sub aud exp iat auth_time nonce amr at_hash sid + scope claims; 1 hour.
+ * - Access token: RFC 9068 JWT (typ at+jwt), lifetime per client; its jti is recorded for revocation.
+ * - Refresh tokens are always issued with a user's tokens (rotated by grants/refresh-token.ts).
+ * - DPoP (RFC 9449, dpop.ts): with a key thumbprint the access token carries cnf.jkt and token_type is
+ *   "DPoP"; the refresh token is bound to the key.
+ * - The ID token's sid is the browser sign-in's session id (not its cookie token); the sign-in is
+ *   remembered per client for back-channel logout.
+ * - Signing happens first; the writes then go through group commit (src/db/group-commit.ts), and the
+ *   response waits for the commit.
+ * - A client_credentials token: sub "client-<client_id>", aud [client_id], no refresh or ID token.
+ */
+import type { Database } from "bun:sqlite";
+import type { Config } from "../config.ts";
+import { insertGrantWithAccessToken, insertRefreshToken, replaceAccessToken, type GrantRow } from "../db/oidc-grants.ts";
+import { insertClientAccessToken, recordSessionClient } from "../db/oidc-protocols.ts";
+import { commitSoon } from "../db/group-commit.ts";
+import { findUserById, type UserRow } from "../db/users.ts";
+import { OAuthError } from "../errors.ts";
+import { encodeBase64Url } from "../lib/base64url.ts";
+import { nowSeconds, type Clock } from "../lib/clock.ts";
+import { hashToken } from "../lib/hash.ts";
+import { randomToken, randomUuid, timeOrderedUuid, type Random } from "../lib/random.ts";
+import type { SealedBox } from "../lib/sealed-box.ts";
+import { buildUserClaims } from "./claims.ts";
+import { isUserAllowedForClient, type OidcClient } from "./clients.ts";
+import { scopeString } from "./scopes.ts";
+import { ID_TOKEN_SECONDS, signJwt, type SigningAlg } from "./signing-keys.ts";
+import { createHash } from "node:crypto";
+
+export interface TokenDeps {
+  db: Database;
+  clock: Clock;
+  random: Random;
+  box: SealedBox;
+  config: Config;
+}
+
+export interface TokenResponse {
+  access_token: string;
+  token_type: "Bearer" | "DPoP";
+  expires_in: number;
+  refresh_token?: string;
+  id_token?: string;
+  scope: string;
+}
+
+const IDENTITY_SCOPES = new Set(["openid", "profile", "email", "groups"]);
+
+/** Thrown by a grant's `writes.before` when a concurrent request consumed the code or rotated the refresh token first. */
+export class ConsumedMeanwhile extends Error {}
+
+export function checkUserMayUse(deps: TokenDeps, client: OidcClient, userId: string): UserRow {
+  const user = findUserById(deps.db, userId);
+  if (!user) throw OAuthError.invalidGrant("The user no longer exists.");
+  if (user.disabled === 1) throw OAuthError.invalidGrant("The user's account is disabled.");
+  if (!isUserAllowedForClient(deps.db, client, user.id)) throw OAuthError.invalidGrant("The user is no longer allowed to use this application.");
+  return user;
+}
+
+/** at_hash (OIDC Core 3.1.3.6): left half of the hash of the access token, hash per signing algorithm. */
+export function atHash(accessToken: string, alg: SigningAlg): string {
+  const digest = createHash(alg === "EdDSA" ? "sha512" : "sha256").update(accessToken, "ascii").digest();
+  return encodeBase64Url(new Uint8Array(digest.subarray(0, digest.length / 2)));
+}
+
+/** A client_credentials access token for `scopes` (checked by grants/client-credentials.ts). */
+export async function issueClientToken(deps: TokenDeps, client: OidcClient, scopes: string[], jkt: string | null): Promise<TokenResponse> {
+  const now = nowSeconds(deps.clock);
+  const seconds = client.accessTokenDurationMinutes * 60;
+  const jti = timeOrderedUuid(deps.clock, deps.random);
+  const access = await signJwt(
+    deps,
+    {
+      iss: deps.config.appUrl,
+      sub: `client-${client.id}`,
+      aud: [client.id],
+      client_id: client.id,
+      iat: now,
+      exp: now + seconds,
+      jti,
+      scope: scopeString(scopes),
+      scp: scopes,
+      ...(jkt ? { cnf: { jkt } } : {}),
+    },
+    "at+jwt",
+  );
+  await commitSoon(deps.db, () => insertClientAccessToken(deps.db, { jti, client_id: client.id, scope: scopeString(scopes), created_at: now, expires_at: now + seconds }));
+  return { access_token: access.jwt, token_type: jkt ? "DPoP" : "Bearer", expires_in: seconds, scope: scopeString(scopes) };
+}
+
+export async function issueTokens(
+  deps: TokenDeps,
+  client: OidcClient,
+  user: UserRow,
+  grant: GrantRow,
+  scopes: string[],
+  nonce: string | null,
+  jkt: string | null = null,
+  writes: { newGrant?: boolean; before?: () => void } = {},
+): Promise<TokenResponse> {
+  const now = nowSeconds(deps.clock);
+  const issuer = deps.config.appUrl;
+  const accessSeconds = client.accessTokenDurationMinutes * 60;
+  const refreshSeconds = client.refreshTokenDurationMinutes * 60;
+  let amr: string[] = [];
+  try {
+    amr = JSON.parse(grant.amr) as string[];
+  } catch {
+    amr = [];
+  }
+
+  const jti = timeOrderedUuid(deps.clock, deps.random);
+  const audience = scopes.some((s) => IDENTITY_SCOPES.has(s)) ? [client.id, issuer] : [client.id];
+  const access = await signJwt(
+    deps,
+    {
+      iss: issuer,
+      sub: user.id,
+      aud: audience,
+      client_id: client.id,
+      iat: now,
+      exp: now + accessSeconds,
+      jti,
+      scope: scopeString(scopes),
+      scp: scopes,
+      auth_time: grant.auth_time,
+      ...(jkt ? { cnf: { jkt } } : {}),
+    },
+    "at+jwt",
+  );
+  const refreshToken = randomToken(deps.random);
+  const id = scopes.includes("openid") ? await signIdToken(deps, client, user, grant, scopes, nonce, access, amr, now) : null;
+
+  // Signing is done: every write of this grant together, all or nothing, committed with the other token
+  // requests of this turn of the event loop (src/db/group-commit.ts); the response waits for the commit.
+  await commitSoon(deps.db, () => {
+    writes.before?.();
+    const accessRow = { jti, grant_id: grant.id, client_id: client.id, user_id: user.id, scope: scopeString(scopes), created_at: now, expires_at: now + accessSeconds };
+    if (writes.newGrant) insertGrantWithAccessToken(deps.db, grant, accessRow);
+    // The grant's access token is replaced (the previous one stops working); revoked while signing (a
+    // replayed code, a reused refresh token, an admin): issue nothing.
+    else if (!replaceAccessToken(deps.db, accessRow)) throw OAuthError.invalidGrant("The grant was revoked while the tokens were being issued.");
+    insertRefreshToken(deps.db, {
+      token_hash: hashToken(refreshToken),
+      grant_id: grant.id,
+      client_id: client.id,
+      scope: scopeString(scopes),
+      created_at: now,
+      expires_at: now + refreshSeconds,
+      used_at: null,
+      dpop_jkt: jkt,
+    });
+    if (grant.session_id) recordSessionClient(deps.db, grant.session_id, client.id, user.id, now);
+  });
+
+  if (!id) {
+    return { access_token: access.jwt, token_type: jkt ? "DPoP" : "Bearer", expires_in: accessSeconds, refresh_token: refreshToken, scope: scopeString(scopes) };
+  }
+  return {
+    access_token: access.jwt,
+    token_type: jkt ? "DPoP" : "Bearer",
+    expires_in: accessSeconds,
+    refresh_token: refreshToken,
+    id_token: id,
+    scope: scopeString(scopes),
+  };
+}
+
+async function signIdToken(
+  deps: TokenDeps,
+  client: OidcClient,
+  user: UserRow,
+  grant: GrantRow,
+  scopes: string[],
+  nonce: string | null,
+  access: { jwt: string; alg: SigningAlg },
+  amr: string[],
+  now: number,
+): Promise<string> {
+  const issuer = deps.config.appUrl;
+  const idClaims: Record<string, unknown> = {
+    ...buildUserClaims(deps.db, issuer, user, scopes),
+    iss: issuer,
+    sub: user.id,
+    aud: client.id,
+    iat: now,
+    exp: now + ID_TOKEN_SECONDS,
+    auth_time: grant.auth_time,
+    amr,
+    at_hash: atHash(access.jwt, access.alg),
+    jti: randomUuid(deps.random),
+  };
+  if (nonce) idClaims.nonce = nonce;
+  if (grant.session_id) idClaims.sid = grant.session_id;
+  return (await signJwt(deps, idClaims, "JWT")).jwt;
+}
