@@ -1,0 +1,86 @@
+/**
+ * Token introspection (RFC 7662).
+ * - Authenticated confidential clients only; a token of another client is simply inactive.
+ * - Access tokens, client_credentials tokens and refresh tokens (Pocket ID's imported ones included, found
+ *   by src/pocket-id/refresh-tokens.ts); token_type_hint=refresh_token tries refresh tokens first.
+ * - Anything not live answers { active: false }.
+ */
+import { findGrant, findRefreshTokenRow } from "../db/oidc-grants.ts";
+import { OAuthError } from "../errors.ts";
+import { nowSeconds } from "../lib/clock.ts";
+import { MAX_REFRESH_TOKEN_LENGTH, refreshTokenLookupHash } from "../pocket-id/refresh-tokens.ts";
+import { findActiveAccessToken, findActiveClientToken, liveUser, type EndpointDeps } from "./access-tokens.ts";
+import { authenticateClient } from "./client-auth.ts";
+import type { ProtocolParams } from "./params.ts";
+
+/** POST /api/oidc/introspect. */
+export async function introspect(
+  deps: EndpointDeps,
+  input: { params: ProtocolParams; authorization: string | null },
+): Promise<Record<string, unknown>> {
+  const { client } = await authenticateClient(deps, input.params, input.authorization, { allowPublic: false, endpoint: `${deps.config.appUrl}/api/oidc/introspect` });
+  const token = input.params.get("token", 16_384);
+  if (!token) throw OAuthError.invalidRequest("The token parameter is missing.");
+  const hint = input.params.get("token_type_hint", 64);
+  const now = nowSeconds(deps.clock);
+  const inactive = { active: false };
+
+  const tryAccess = async () => {
+    const active = await findActiveAccessToken(deps, token);
+    if (!active || active.row.client_id !== client.id) return null;
+    const user = liveUser(deps.db, active.row.user_id);
+    if (!user) return null;
+    return {
+      active: true,
+      token_type: "access_token",
+      scope: active.row.scope,
+      client_id: active.row.client_id,
+      username: user.username,
+      sub: user.id,
+      aud: active.payload.aud,
+      iss: deps.config.appUrl,
+      exp: active.row.expires_at,
+      iat: active.row.created_at,
+      jti: active.row.jti,
+      ...(active.payload.cnf ? { cnf: active.payload.cnf, token_type: "DPoP" } : {}),
+    };
+  };
+  const tryRefresh = async () => {
+    if (token.length > MAX_REFRESH_TOKEN_LENGTH) return null;
+    const row = findRefreshTokenRow(deps.db, await refreshTokenLookupHash(deps, token, client.id));
+    if (!row || row.client_id !== client.id || row.used_at !== null || row.expires_at <= now) return null;
+    const grant = findGrant(deps.db, row.grant_id);
+    const user = grant ? liveUser(deps.db, grant.user_id) : null;
+    if (!grant || !user) return null;
+    return {
+      active: true,
+      token_type: "refresh_token",
+      scope: row.scope,
+      client_id: row.client_id,
+      username: user.username,
+      sub: user.id,
+      iss: deps.config.appUrl,
+      exp: row.expires_at,
+      iat: row.created_at,
+    };
+  };
+  const tryClientToken = async () => {
+    const active = await findActiveClientToken(deps, token);
+    if (!active || active.row.client_id !== client.id) return null;
+    return {
+      active: true,
+      token_type: "access_token",
+      scope: active.row.scope,
+      client_id: active.row.client_id,
+      sub: `client-${active.row.client_id}`,
+      aud: active.payload.aud,
+      iss: deps.config.appUrl,
+      exp: active.row.expires_at,
+      iat: active.row.created_at,
+      jti: active.row.jti,
+      ...(active.payload.cnf ? { cnf: active.payload.cnf, token_type: "DPoP" } : {}),
+    };
+  };
+  if (hint === "refresh_token") return (await tryRefresh()) ?? (await tryAccess()) ?? (await tryClientToken()) ?? inactive;
+  return (await tryAccess()) ?? (await tryClientToken()) ?? (await tryRefresh()) ?? inactive;
+}
