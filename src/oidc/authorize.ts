@@ -29,12 +29,10 @@ import type { Config } from "../config.ts";
 import {
   deleteExpiredOidcState,
   deleteInteraction,
-  findAuthorizedClient,
   findLiveInteraction,
   insertAuthorizationCode,
   insertInteraction,
   markInteractionConsented,
-  upsertAuthorizedClient,
   type InteractionRow,
 } from "../db/oidc-grants.ts";
 import { findUserById } from "../db/users.ts";
@@ -42,6 +40,7 @@ import { OAuthError, type OAuthErrorCode } from "../errors.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { hashToken } from "../lib/hash.ts";
 import { randomToken, type Random } from "../lib/random.ts";
+import { findConsentedScopes, recordConsent } from "./authorized-clients.ts";
 import { findClientById, isUserAllowedForClient, type OidcClient } from "./clients.ts";
 import { IdTokenHintInvalid, verifyIdTokenHint } from "./id-token-hint.ts";
 import { ProtocolParams } from "./params.ts";
@@ -398,14 +397,8 @@ function needsConsent(ctx: PersonCtx): boolean {
   if (ctx.interaction?.consented_by === userId) return false;
   if (ctx.request.prompt.has("consent")) return true;
   if (ctx.request.client.skipConsent) return false;
-  const stored = findAuthorizedClient(ctx.deps.db, userId, ctx.request.client.id);
-  if (!stored) return true;
-  let granted: string[] = [];
-  try {
-    granted = JSON.parse(stored.scope) as string[];
-  } catch {
-    granted = [];
-  }
+  const granted = findConsentedScopes(ctx.deps.db, userId, ctx.request.client.id);
+  if (granted === null) return true;
   return !isSubset(ctx.request.scopes, granted);
 }
 
@@ -558,17 +551,9 @@ function issueAuthorizationCode(ctx: PersonCtx, origin?: AuditOrigin): Authorize
       created_at: now,
       expires_at: now + AUTHORIZATION_CODE_SECONDS,
     });
-    const existing = findAuthorizedClient(deps.db, session.userId, request.client.id);
-    let granted: string[] = [];
-    try {
-      granted = existing ? (JSON.parse(existing.scope) as string[]) : [];
-    } catch {
-      granted = [];
-    }
-    const union = [...new Set([...granted, ...request.scopes])];
-    upsertAuthorizedClient(deps.db, { user_id: session.userId, client_id: request.client.id, scope: JSON.stringify(union), created_at: now, last_used_at: now });
+    const { isNew } = recordConsent(deps.db, { userId: session.userId, clientId: request.client.id, scopes: request.scopes, now });
     if (ctx.interaction) deleteInteraction(deps.db, ctx.interaction.id);
-    return existing === null;
+    return isNew;
   }).immediate();
   recordAuditEvent(deps, isNew ? "NEW_CLIENT_AUTHORIZATION" : "CLIENT_AUTHORIZATION", {
     userId: session.userId,

@@ -1,10 +1,18 @@
 /**
- * The applications a person has allowed ("My apps"): what they consented to, and revoking it.
- * Revoking forgets the consent (the next sign-in asks again) and revokes every refresh and access
- * token the application holds for that person.
+ * The applications a person has allowed ("My apps"): recording consent, reading it, and revoking it.
+ * - Consent only grows: each approval (/authorize, /device) stores the union of the scopes allowed
+ *   before and now, in the caller's transaction.
+ * - Revoking forgets the consent (the next sign-in asks again) and revokes every refresh and access
+ *   token the application holds for that person.
  */
 import type { Database } from "bun:sqlite";
-import { deleteAuthorizedClient, deleteGrantsOfUserAndClient, listAuthorizedClientsOfUser } from "../db/oidc-grants.ts";
+import {
+  deleteAuthorizedClient,
+  deleteGrantsOfUserAndClient,
+  findAuthorizedClient,
+  listAuthorizedClientsOfUser,
+  upsertAuthorizedClient,
+} from "../db/oidc-grants.ts";
 import { findClientById, type OidcClient } from "./clients.ts";
 
 export interface AuthorizedClient {
@@ -19,13 +27,7 @@ export function listAuthorizedClients(db: Database, userId: string): AuthorizedC
   for (const row of listAuthorizedClientsOfUser(db, userId)) {
     const client = findClientById(db, row.client_id);
     if (!client) continue;
-    let scopes: string[] = [];
-    try {
-      scopes = JSON.parse(row.scope) as string[];
-    } catch {
-      scopes = [];
-    }
-    out.push({ client, scopes, firstAuthorizedAt: row.created_at, lastUsedAt: row.last_used_at });
+    out.push({ client, scopes: storedScopes(row.scope), firstAuthorizedAt: row.created_at, lastUsedAt: row.last_used_at });
   }
   return out;
 }
@@ -37,4 +39,31 @@ export function revokeAuthorizedClient(db: Database, userId: string, clientId: s
     const grants = deleteGrantsOfUserAndClient(db, userId, clientId);
     return had || grants > 0;
   }).immediate();
+}
+
+/** The scopes the person has allowed this client, or null when they never consented to it. */
+export function findConsentedScopes(db: Database, userId: string, clientId: string): string[] | null {
+  const row = findAuthorizedClient(db, userId, clientId);
+  return row ? storedScopes(row.scope) : null;
+}
+
+/**
+ * The person allowed `scopes` to the client: stores the union with what they allowed before. Call it
+ * inside the transaction that acts on the approval. `isNew` on the first consent to this client.
+ */
+export function recordConsent(db: Database, input: { userId: string; clientId: string; scopes: readonly string[]; now: number }): { isNew: boolean } {
+  const existing = findAuthorizedClient(db, input.userId, input.clientId);
+  const granted = existing ? storedScopes(existing.scope) : [];
+  const union = [...new Set([...granted, ...input.scopes])];
+  upsertAuthorizedClient(db, { user_id: input.userId, client_id: input.clientId, scope: JSON.stringify(union), created_at: input.now, last_used_at: input.now });
+  return { isNew: existing === null };
+}
+
+/** The JSON list of scopes kept per consent; unreadable (never written so) counts as none. */
+function storedScopes(json: string): string[] {
+  try {
+    return JSON.parse(json) as string[];
+  } catch {
+    return [];
+  }
 }

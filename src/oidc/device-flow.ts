@@ -15,7 +15,6 @@ import type { Database } from "bun:sqlite";
 import type { Session } from "../account/sessions.ts";
 import { recordAuditEvent, type AuditOrigin } from "../audit/audit-log.ts";
 import type { Config } from "../config.ts";
-import { findAuthorizedClient, upsertAuthorizedClient } from "../db/oidc-grants.ts";
 import {
   decideDeviceCode,
   deleteExpiredProtocolState,
@@ -27,6 +26,7 @@ import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { hashToken } from "../lib/hash.ts";
 import { randomString, randomToken, type Random } from "../lib/random.ts";
 import type { SealedBox } from "../lib/sealed-box.ts";
+import { recordConsent } from "./authorized-clients.ts";
 import { authenticateClient } from "./client-auth.ts";
 import { findClientById, isUserAllowedForClient, type OidcClient } from "./clients.ts";
 import type { ProtocolParams } from "./params.ts";
@@ -169,16 +169,7 @@ export function decideDeviceAuthorization(
       amr: JSON.stringify(session.amr),
     });
     if (!ok || !allow) return { ok, isNew: false };
-    const existing = findAuthorizedClient(deps.db, session.userId, client.id);
-    let granted: string[] = [];
-    try {
-      granted = existing ? (JSON.parse(existing.scope) as string[]) : [];
-    } catch {
-      granted = [];
-    }
-    const union = [...new Set([...granted, ...looked.scopes])];
-    upsertAuthorizedClient(deps.db, { user_id: session.userId, client_id: client.id, scope: JSON.stringify(union), created_at: now, last_used_at: now });
-    return { ok, isNew: existing === null };
+    return { ok, isNew: recordConsent(deps.db, { userId: session.userId, clientId: client.id, scopes: looked.scopes, now }).isNew };
   }).immediate();
   if (!decided.ok) return { kind: "enter", error: UNKNOWN_CODE, code: looked.userCode };
   if (allow) {
