@@ -9,7 +9,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { createOneTimeAccessToken } from "../../src/account/one-time-access.ts";
 import { mintApiKey } from "../../src/admin/api-keys.ts";
-import { createApp, type App } from "../../src/app.ts";
+import type { App } from "../../src/app.ts";
 import { createGeolocator } from "../../src/audit/geolocation.ts";
 import { silentLog } from "../../src/lib/log.ts";
 import { nowSeconds } from "../../src/lib/clock.ts";
@@ -18,7 +18,7 @@ import { AppClient } from "../helpers/app-client.ts";
 import { buildTestCityDb } from "../helpers/mmdb-writer.ts";
 import { CALLBACK, CHALLENGE, VERIFIER } from "../helpers/oidc-flow.ts";
 import { SoftAuthenticator } from "../helpers/soft-authenticator.ts";
-import { makeTestDeps, type TestDeps } from "../helpers/test-deps.ts";
+import { createTestApp, makeTestDeps, type TestDeps } from "../helpers/test-deps.ts";
 
 const UA = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 const PROXY = "10.0.0.2";
@@ -97,7 +97,7 @@ beforeAll(async () => {
   const file = path.join(deps.dir, "GeoLite2-City.mmdb");
   writeFileSync(file, buildTestCityDb());
   deps.geo = createGeolocator({ path: file, log: silentLog });
-  app = await createApp(deps);
+  app = await createTestApp(deps);
   browser = new ProxiedClient(app, deps);
   authr = new SoftAuthenticator();
 });

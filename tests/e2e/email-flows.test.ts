@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { createApp, type App } from "../../src/app.ts";
+import type { App } from "../../src/app.ts";
 import { updateAppConfigFromInput } from "../../src/admin/app-config-admin.ts";
 import { createGeolocator } from "../../src/audit/geolocation.ts";
 import { silentLog } from "../../src/lib/log.ts";
@@ -16,7 +16,7 @@ import { AppClient } from "../helpers/app-client.ts";
 import { buildTestCityDb } from "../helpers/mmdb-writer.ts";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.ts";
 import { SoftAuthenticator } from "../helpers/soft-authenticator.ts";
-import { makeTestDeps, type TestDeps } from "../helpers/test-deps.ts";
+import { createTestApp, makeTestDeps, type TestDeps } from "../helpers/test-deps.ts";
 
 const FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
 const SAFARI = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1";
@@ -49,7 +49,7 @@ beforeAll(async () => {
   const file = path.join(deps.dir, "GeoLite2-City.mmdb");
   writeFileSync(file, buildTestCityDb());
   deps.geo = createGeolocator({ path: file, log: silentLog });
-  app = await createApp(deps);
+  app = await createTestApp(deps);
   sink = await startSmtpSink();
   const first = new Browser(app, deps, "81.2.69.142", FIREFOX);
   await first.get("/setup");

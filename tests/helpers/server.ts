@@ -15,10 +15,10 @@
  *   routes like there (src/http/prerendered.ts).
  */
 import type { Server } from "bun";
-import { createApp, type App } from "../../src/app.ts";
+import type { App } from "../../src/app.ts";
 import { servePrerendered } from "../../src/http/prerendered.ts";
 import { systemClock, type FixedClock } from "../../src/lib/clock.ts";
-import { makeTestDeps, type TestDeps } from "./test-deps.ts";
+import { createTestApp, makeTestDeps, type TestDeps } from "./test-deps.ts";
 
 export interface TestServer {
   url: string;
@@ -35,7 +35,7 @@ export async function startTestServer(env: Record<string, string> = {}, opts: { 
   const url = `http://localhost:${server.port}`;
   const deps = makeTestDeps({ APP_URL: url, ...env });
   if ((opts.clock ?? "system") === "system") (deps as { clock: FixedClock | typeof systemClock }).clock = systemClock;
-  app = await createApp(deps);
+  app = await createTestApp(deps);
   // Discovery and JWKS as static routes, as `latchkey serve` does.
   const stopPrerendering = await servePrerendered(server, app, fetch);
   return {

@@ -1,6 +1,8 @@
 /**
  * Test dependencies: a real SQLite file in a fresh temporary folder, migrated; a fixed clock
- * that tests advance; real randomness; a silent log. `makeTestApp` builds the whole HTTP app.
+ * that tests advance; real randomness; a silent log. `makeTestApp` builds the whole HTTP app;
+ * `createTestApp(deps)` builds it over deps a test prepared. Both give the app the fixture signing key
+ * (./fixture-signing-key.ts) instead of letting it generate one; tests of key generation call `createApp`.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,6 +18,7 @@ import { cryptoRandom } from "../../src/lib/random.ts";
 import { insertKvIfAbsent } from "../../src/db/kv.ts";
 import { serializeKdfParams } from "../../src/lib/sealed-box.ts";
 import { KDF_RECORD, readKdfRecord, sealedBoxFor } from "../../src/runtime.ts";
+import { installFixtureSigningKey } from "./fixture-signing-key.ts";
 
 /**
  * A random key (32 bytes, base64), so tests take the fast path as a generated key does. Tests of the
@@ -64,9 +67,15 @@ export function makeTestDeps(env: Record<string, string> = {}): TestDeps {
   };
 }
 
+/** The whole HTTP app over `deps`, with the fixture signing key as its current key. */
+export async function createTestApp(deps: TestDeps): Promise<App> {
+  installFixtureSigningKey(deps);
+  return createApp(deps);
+}
+
 export async function makeTestApp(env: Record<string, string> = {}): Promise<{ app: App; deps: TestDeps }> {
   const deps = makeTestDeps(env);
-  const app = await createApp(deps);
+  const app = await createTestApp(deps);
   return { app, deps };
 }
 

@@ -10,14 +10,14 @@
  */
 import { beforeEach, describe, expect, test } from "bun:test";
 import { exportJWK, generateKeyPair } from "jose";
-import { createApp, type App } from "../../../src/app.ts";
+import type { App } from "../../../src/app.ts";
 import { createLog } from "../../../src/lib/log.ts";
 import { isoTime } from "../../../src/admin/pagination.ts";
 import { nowSeconds } from "../../../src/lib/clock.ts";
 import { verifyClientSecret } from "../../../src/oidc/clients.ts";
 import { apiReq, json, makeAdminFixture, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
 import { basicAuth, CALLBACK } from "../../helpers/oidc-flow.ts";
-import { makeTestDeps, req, type TestDeps } from "../../helpers/test-deps.ts";
+import { createTestApp, makeTestDeps, req, type TestDeps } from "../../helpers/test-deps.ts";
 
 let deps: TestDeps;
 let app: App;
@@ -33,7 +33,7 @@ beforeEach(async () => {
   deps = makeTestDeps({ DISABLE_RATE_LIMITING: "true" });
   lines = [];
   deps.log = createLog({ level: "debug", json: true, write: (line) => void lines.push(line) });
-  app = await createApp(deps);
+  app = await createTestApp(deps);
   f = makeAdminFixture(deps);
   const signer = await generateKeyPair("ES256");
   const jwk = { ...(await exportJWK(signer.publicKey)), kid: "k1", alg: "ES256" };

@@ -2,9 +2,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { loadConfig } from "../../../src/config.ts";
 import { createSession } from "../../../src/account/sessions.ts";
-import { createApp } from "../../../src/app.ts";
 import { makeForwardAuthFixture } from "../../helpers/forward-auth-fixture.ts";
-import { makeTestDeps, type TestDeps } from "../../helpers/test-deps.ts";
+import { createTestApp, makeTestDeps, type TestDeps } from "../../helpers/test-deps.ts";
 
 const base = { ENCRYPTION_KEY: "test-encryption-key-0123456789abcdef", DB_CONNECTION_STRING: "/tmp/x.db" };
 
@@ -30,7 +29,7 @@ describe("shared parent-domain cookie", () => {
 
   test("start sets the Domain cookie and returns straight to the app; verify honours it inside the domain only; sign-out ends it", async () => {
     deps = makeTestDeps({ APP_URL: "https://auth.example.com", FORWARD_AUTH_COOKIE_DOMAIN: "example.com", TRUST_PROXY: "10.0.0.0/8" });
-    const app = await createApp(deps);
+    const app = await createTestApp(deps);
     const fx = makeForwardAuthFixture(deps);
     const { token, session } = createSession(deps, { userId: fx.alice.id, amr: ["phr"], durationMinutes: 60 });
     const s = await app.handle(

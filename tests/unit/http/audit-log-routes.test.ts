@@ -5,14 +5,13 @@ import path from "node:path";
 import type { App } from "../../../src/app.ts";
 import { recordAuditEvent, type AuditEvent } from "../../../src/audit/audit-log.ts";
 import { createGeolocator } from "../../../src/audit/geolocation.ts";
-import { createApp } from "../../../src/app.ts";
 import { createUser } from "../../../src/admin/users.ts";
 import { AUDIT_COUNT_BOUND, insertAuditLog, type AuditLogRow } from "../../../src/db/audit-logs.ts";
 import { FILTER_OPTION_LIMIT } from "../../../src/http/routes/audit-log.ts";
 import { silentLog } from "../../../src/lib/log.ts";
 import { apiReq, json, makeAdminFixture, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
 import { buildTestCityDb } from "../../helpers/mmdb-writer.ts";
-import { makeTestDeps, req, type TestDeps } from "../../helpers/test-deps.ts";
+import { createTestApp, makeTestDeps, req, type TestDeps } from "../../helpers/test-deps.ts";
 
 const FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
 const IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1";
@@ -26,7 +25,7 @@ beforeEach(async () => {
   const file = path.join(deps.dir, "GeoLite2-City.mmdb");
   writeFileSync(file, buildTestCityDb());
   deps.geo = createGeolocator({ path: file, log: silentLog });
-  app = await createApp(deps);
+  app = await createTestApp(deps);
   f = makeAdminFixture(deps);
 });
 afterEach(() => deps.cleanup());

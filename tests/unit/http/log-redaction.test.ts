@@ -7,11 +7,11 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { createOneTimeAccessToken } from "../../../src/account/one-time-access.ts";
 import { createSignupToken } from "../../../src/admin/signup-tokens.ts";
-import { createApp, type App } from "../../../src/app.ts";
+import type { App } from "../../../src/app.ts";
 import { createLog } from "../../../src/lib/log.ts";
 import { redactPath, redactQuery, redactText, redactUrlText, REDACTED } from "../../../src/lib/redact.ts";
 import { insertTestUser } from "../../helpers/oidc-fixtures.ts";
-import { makeTestDeps, type TestDeps } from "../../helpers/test-deps.ts";
+import { createTestApp, makeTestDeps, type TestDeps } from "../../helpers/test-deps.ts";
 import { startTestServer } from "../../helpers/server.ts";
 import { rawHttp } from "../../helpers/raw-http.ts";
 
@@ -23,7 +23,7 @@ async function setup(json: boolean) {
   deps = makeTestDeps({ DISABLE_RATE_LIMITING: "true" });
   lines = [];
   deps.log = createLog({ level: "debug", json, write: (line) => void lines.push(line) });
-  app = await createApp(deps);
+  app = await createTestApp(deps);
 }
 
 /** Sends the request, then returns the access-log line(s) it produced. */

@@ -3,7 +3,7 @@
  */
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createApp, type App } from "../../../src/app.ts";
+import type { App } from "../../../src/app.ts";
 import { recordAuditEvent } from "../../../src/audit/audit-log.ts";
 import { listOutboxMessages } from "../../../src/db/email.ts";
 import { findUserById } from "../../../src/db/users.ts";
@@ -17,7 +17,7 @@ import { makeAdminFixture, apiReq, json, pageReq, type AdminFixture } from "../.
 import { AppClient } from "../../helpers/app-client.ts";
 import { bucketsFor, RATE_RULES } from "../../../src/http/plugins/rate-limit.ts";
 import { selfSignedCertificate, startSmtpSink, type SmtpSink } from "../../helpers/smtp-sink.ts";
-import { makeTestDeps, type TestDeps } from "../../helpers/test-deps.ts";
+import { createTestApp, makeTestDeps, type TestDeps } from "../../helpers/test-deps.ts";
 
 const CONFIG_PAGE = "/settings/admin/application-configuration";
 
@@ -36,7 +36,7 @@ async function setup(env: Record<string, string> = {}, sinkOpts: Parameters<type
   logs = [];
   deps = makeTestDeps(env);
   deps.log = captureLog();
-  app = await createApp(deps);
+  app = await createTestApp(deps);
   fx = makeAdminFixture(deps);
   sink = await startSmtpSink(sinkOpts);
 }

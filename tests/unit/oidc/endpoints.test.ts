@@ -1,9 +1,11 @@
 /** Discovery, JWKS + key rotation, userinfo, introspection, revocation and end-session. */
 import { afterEach, describe, expect, test } from "bun:test";
 import { decodeJwt, SignJWT, generateKeyPair } from "jose";
+import { createApp } from "../../../src/app.ts";
 import { rotateSigningKey } from "../../../src/oidc/signing-keys.ts";
 import { createClient } from "../../../src/oidc/clients.ts";
 import { basicAuth, CALLBACK, makeOidcWorld, VERIFIER, type OidcWorld } from "../../helpers/oidc-flow.ts";
+import { makeTestApp, makeTestDeps, req, type TestDeps } from "../../helpers/test-deps.ts";
 
 let w: OidcWorld;
 afterEach(() => w?.cleanup());
@@ -58,16 +60,57 @@ describe("discovery and JWKS", () => {
   });
 
   test("the first start generates one RS256 2048-bit key, stored sealed", async () => {
-    w = await makeOidcWorld();
-    const jwks = (await (await w.call("/.well-known/jwks.json")).json()) as { keys: Record<string, string>[] };
-    expect(jwks.keys).toHaveLength(1);
-    const k = jwks.keys[0]!;
-    expect(k).toMatchObject({ kty: "RSA", alg: "RS256", use: "sig", e: "AQAB" });
-    expect(Buffer.from(k.n!, "base64url").length * 8).toBe(2048);
-    expect(k.d).toBeUndefined();
-    const row = w.deps.db.query<{ private_jwk_sealed: string }, []>("SELECT private_jwk_sealed FROM oidc_signing_keys").get()!;
-    expect(row.private_jwk_sealed.startsWith("lk1.")).toBe(true);
-    expect(row.private_jwk_sealed).not.toContain('"d"');
+    // createApp itself: test apps (makeTestApp) get the fixture key instead of generating one.
+    const deps = makeTestDeps();
+    try {
+      const app = await createApp(deps);
+      const jwks = (await (await app.handle(req(deps, "/.well-known/jwks.json"))).json()) as { keys: Record<string, string>[] };
+      expect(jwks.keys).toHaveLength(1);
+      const k = jwks.keys[0]!;
+      expect(k).toMatchObject({ kty: "RSA", alg: "RS256", use: "sig", e: "AQAB" });
+      expect(Buffer.from(k.n!, "base64url").length * 8).toBe(2048);
+      expect(k.d).toBeUndefined();
+      const row = deps.db.query<{ private_jwk_sealed: string }, []>("SELECT private_jwk_sealed FROM oidc_signing_keys").get()!;
+      expect(row.private_jwk_sealed.startsWith("lk1.")).toBe(true);
+      expect(row.private_jwk_sealed).not.toContain('"d"');
+    } finally {
+      deps.cleanup();
+    }
+  });
+
+  test("test apps' fixture key is stored as a generated one: same row, JWK members and sealing; its own kid", async () => {
+    const generated = makeTestDeps();
+    const fixture = await makeTestApp();
+    try {
+      await createApp(generated);
+      type Row = { kid: string; alg: string; public_jwk: string; private_jwk_sealed: string; created_at: number; retired_at: number | null; retire_after: number | null };
+      const rowOf = (d: TestDeps) => d.db.query<Row, []>("SELECT * FROM oidc_signing_keys").all();
+      const [g] = rowOf(generated);
+      const rows = rowOf(fixture.deps);
+      expect(rows).toHaveLength(1);
+      const f = rows[0]!;
+      expect(Object.keys(f)).toEqual(Object.keys(g!));
+      expect({ ...f, kid: f.kid.length, public_jwk: Object.keys(JSON.parse(f.public_jwk)), private_jwk_sealed: f.private_jwk_sealed.slice(0, 4) }).toEqual({
+        ...g!,
+        kid: g!.kid.length,
+        public_jwk: Object.keys(JSON.parse(g!.public_jwk)),
+        private_jwk_sealed: g!.private_jwk_sealed.slice(0, 4),
+      });
+      const opened = (d: TestDeps, r: Row) => JSON.parse(d.box.openText("signing-key", r.private_jwk_sealed)) as Record<string, string>;
+      expect(Object.keys(opened(fixture.deps, f))).toEqual(Object.keys(opened(generated, g!)));
+      expect(opened(fixture.deps, f)).toMatchObject({ kid: f.kid, alg: "RS256" });
+      expect(JSON.parse(f.public_jwk)).toMatchObject({ kid: f.kid, alg: "RS256", use: "sig", kty: "RSA" });
+      // A second test app shares the key material under another kid, as two installations never share a kid.
+      const other = await makeTestApp();
+      try {
+        expect(rowOf(other.deps)[0]!.kid).not.toBe(f.kid);
+      } finally {
+        other.deps.cleanup();
+      }
+    } finally {
+      generated.cleanup();
+      fixture.deps.cleanup();
+    }
   });
 
   test("rotation: the new key signs, the old one stays published until its tokens expired", async () => {
