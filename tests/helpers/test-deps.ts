@@ -1,5 +1,6 @@
 /**
- * Test dependencies: a real SQLite file in a fresh temporary folder, migrated; a fixed clock
+ * Test dependencies: a real SQLite file in a fresh temporary folder, a copy of the migrated template
+ * (./template-database.ts); a fixed clock
  * that tests advance; real randomness; a silent log. `makeTestApp` builds the whole HTTP app;
  * `createTestApp(deps)` builds it over deps a test prepared. Both give the app the fixture signing key
  * (./fixture-signing-key.ts) instead of letting it generate one; tests of key generation call `createApp`.
@@ -10,8 +11,6 @@ import path from "node:path";
 import { createApp, type App } from "../../src/app.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
 import type { Deps } from "../../src/deps.ts";
-import { migrate } from "../../src/db/migrate.ts";
-import { openDatabase } from "../../src/db/open.ts";
 import { FixedClock } from "../../src/lib/clock.ts";
 import { silentLog } from "../../src/lib/log.ts";
 import { cryptoRandom } from "../../src/lib/random.ts";
@@ -19,6 +18,7 @@ import { insertKvIfAbsent } from "../../src/db/kv.ts";
 import { serializeKdfParams } from "../../src/lib/sealed-box.ts";
 import { KDF_RECORD, readKdfRecord, sealedBoxFor } from "../../src/runtime.ts";
 import { installFixtureSigningKey } from "./fixture-signing-key.ts";
+import { openMigratedDatabase } from "./template-database.ts";
 
 /**
  * A random key (32 bytes, base64), so tests take the fast path as a generated key does. Tests of the
@@ -43,8 +43,7 @@ export function makeTestDeps(env: Record<string, string> = {}): TestDeps {
     { APP_URL: "http://localhost:1411", ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, DB_CONNECTION_STRING: path.join(dir, "latchkey.db"), ...env },
     dir,
   );
-  const db = openDatabase(config.dbPath);
-  migrate(db);
+  const db = openMigratedDatabase(config.dbPath);
   const clock = new FixedClock(Date.UTC(2026, 10, 28, 12, 0, 0));
   const { box, created } = sealedBoxFor(config.encryptionKey!, cryptoRandom, readKdfRecord(db));
   if (created) insertKvIfAbsent(db, KDF_RECORD, serializeKdfParams(created));

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { checkSchemaVersion, latestSchemaVersion, migrate, MigrationError, MIGRATIONS, schemaVersion } from "../../../src/db/migrate.ts";
 import { openDatabase } from "../../../src/db/open.ts";
+import { openMigratedDatabase } from "../../helpers/template-database.ts";
 import { makeTempDir } from "../../helpers/test-deps.ts";
 
 let cleanups: (() => void)[] = [];
@@ -98,6 +99,31 @@ describe("migrate", () => {
     expect(() => checkSchemaVersion(db)).toThrow(new MigrationError(expected));
     expect(() => migrate(db)).toThrow(MigrationError);
     expect(schemaVersion(db)).toBe(latestSchemaVersion() + 1);
+  });
+});
+
+describe("the test databases' template (tests/helpers/template-database.ts)", () => {
+  test("a copy of it is what a fresh migration gives: schema, version, pragmas and rows", () => {
+    const reference = freshDb().db;
+    migrate(reference);
+    const { dir, cleanup } = makeTempDir("latchkey-migrate-");
+    const copy = openMigratedDatabase(path.join(dir, "latchkey.db"));
+    cleanups.push(cleanup, () => copy.close());
+    expect(schemaOf(copy)).toEqual(schemaOf(reference));
+    expect(schemaVersion(copy)).toBe(schemaVersion(reference));
+    for (const pragma of ["journal_mode", "foreign_keys", "busy_timeout", "synchronous", "wal_autocheckpoint", "journal_size_limit", "page_size", "auto_vacuum", "encoding"]) {
+      expect([pragma, copy.query(`PRAGMA ${pragma}`).get()]).toEqual([pragma, reference.query(`PRAGMA ${pragma}`).get()]);
+    }
+    const tables = reference.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all();
+    for (const { name } of tables) expect([name, copy.query(`SELECT * FROM "${name}"`).all()]).toEqual([name, reference.query(`SELECT * FROM "${name}"`).all()]);
+    expect(copy.query("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
+  });
+
+  test("it never overwrites an existing file", () => {
+    const { file, db } = freshDb();
+    db.exec("CREATE TABLE mine (x)");
+    expect(() => openMigratedDatabase(file)).toThrow(/EEXIST|exists/);
+    expect(db.query("SELECT name FROM sqlite_master WHERE name = 'mine'").get()).toEqual({ name: "mine" });
   });
 });
 
