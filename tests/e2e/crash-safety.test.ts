@@ -5,7 +5,8 @@
  * - every admin write that was answered 2xx is present, complete;
  * - every token response that was received is honoured after the restart: the access token
  *   introspects active, the refresh token works exactly once.
- * Bounded: CRASH_ROUNDS (default 10) rounds of 0.2–1.2 s load each.
+ * Bounded: CRASH_ROUNDS (default 10) rounds of 0.2–1.2 s load each. The kill moments are drawn from a seeded
+ * generator: a failure names the seed, and TEST_SEED=<seed> draws the same moments again.
  */
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { Database } from "bun:sqlite";
@@ -14,6 +15,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ensureBinaryBuilt, freePort, startBinary, type RunningBinary } from "../helpers/binary.ts";
+import { withSeed } from "../helpers/seeded-random.ts";
 
 setDefaultTimeout(150_000);
 const ROUNDS = Number(process.env.CRASH_ROUNDS ?? 10);
@@ -30,7 +32,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test(`SIGKILL at random moments (${ROUNDS} rounds) loses no acknowledged write and no issued token`, async () => {
+test(`SIGKILL at random moments (${ROUNDS} rounds) loses no acknowledged write and no issued token`, withSeed(async (random) => {
   const binary = await ensureBinaryBuilt();
   const port = freePort();
   const url = `http://localhost:${port}`;
@@ -117,7 +119,7 @@ test(`SIGKILL at random moments (${ROUNDS} rounds) loses no acknowledged write a
       }
     };
     const workers = [worker(adminWrite), worker(codeExchange), worker(refresh), worker(refresh)];
-    await Bun.sleep(200 + Math.floor(Math.random() * 1000));
+    await Bun.sleep(random.int(200, 1199));
     up = false;
     server!.kill("SIGKILL");
     await server!.exited;
@@ -145,4 +147,4 @@ test(`SIGKILL at random moments (${ROUNDS} rounds) loses no acknowledged write a
     expect(((await again.json()) as { error: string }).error).toBe("invalid_grant");
   }
   console.log(`crash test: ${ROUNDS} kills, ${acknowledgedUsers.length} acknowledged writes, ${live.length} token pairs checked`);
-});
+}));
