@@ -39,8 +39,9 @@ function insert(db: Database, n: number, from = 0): void {
  * Rows found in the database file alone, without its WAL: what checkpoints have copied. -1 while the table
  * has not been copied yet, or when the copy caught a checkpoint half-way.
  */
+let copies = 0;
 function rowsInDatabaseFile(file: string, dir: string): number {
-  const copy = path.join(dir, `copy-${Math.random().toString(36).slice(2)}.db`);
+  const copy = path.join(dir, `copy-${++copies}.db`);
   copyFileSync(file, copy);
   let db: Database | null = null;
   try {
@@ -76,7 +77,8 @@ test("a write-heavy connection gets a worker that copies its commits into the da
   insert(db, 200);
   await until(() => checkpoints.running, "the worker to start");
   await until(() => rowsInDatabaseFile(file, dir) === 200, "the rows to reach the database file");
-  expect(results.some((r) => r.checkpointed > 0 && r.busy === 0)).toBe(true);
+  // The worker reports a checkpoint by message after it has copied the pages: the rows can be seen in the file first.
+  await until(() => results.some((r) => r.checkpointed > 0 && r.busy === 0), "the worker to report a complete checkpoint");
   // Later commits are copied too, without another start.
   insert(db, 100, 200);
   await until(() => rowsInDatabaseFile(file, dir) === 300, "the later rows to reach the database file");
