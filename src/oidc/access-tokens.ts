@@ -28,7 +28,8 @@ export interface ActiveAccessToken {
   payload: Record<string, unknown>;
 }
 
-export async function findActiveAccessToken(deps: EndpointDeps, token: string): Promise<ActiveAccessToken | null> {
+/** The claims of an access token we signed (RFC 9068 `at+jwt`, our issuer) that carries a jti, or null. */
+async function verifiedAccessTokenClaims(deps: EndpointDeps, token: string): Promise<(Record<string, unknown> & { jti: string }) | null> {
   let payload;
   try {
     ({ payload } = await verifyOwnJwt(deps, token, { issuer: deps.config.appUrl, typ: "at+jwt" }));
@@ -36,25 +37,24 @@ export async function findActiveAccessToken(deps: EndpointDeps, token: string): 
     if (e instanceof JwtInvalid) return null;
     throw e;
   }
-  if (typeof payload.jti !== "string") return null;
+  return typeof payload.jti === "string" ? (payload as Record<string, unknown> & { jti: string }) : null;
+}
+
+export async function findActiveAccessToken(deps: EndpointDeps, token: string): Promise<ActiveAccessToken | null> {
+  const payload = await verifiedAccessTokenClaims(deps, token);
+  if (!payload) return null;
   const row = findAccessTokenRow(deps.db, payload.jti);
   if (!row || row.expires_at <= nowSeconds(deps.clock) || row.user_id !== payload.sub) return null;
-  return { row, payload: payload as Record<string, unknown> };
+  return { row, payload };
 }
 
 /** A client_credentials access token (sub "client-<id>") that is still live. */
 export async function findActiveClientToken(deps: EndpointDeps, token: string): Promise<{ row: ClientAccessTokenRow; payload: Record<string, unknown> } | null> {
-  let payload;
-  try {
-    ({ payload } = await verifyOwnJwt(deps, token, { issuer: deps.config.appUrl, typ: "at+jwt" }));
-  } catch (e) {
-    if (e instanceof JwtInvalid) return null;
-    throw e;
-  }
-  if (typeof payload.jti !== "string") return null;
+  const payload = await verifiedAccessTokenClaims(deps, token);
+  if (!payload) return null;
   const row = findClientAccessToken(deps.db, payload.jti);
   if (!row || row.expires_at <= nowSeconds(deps.clock) || payload.sub !== `client-${row.client_id}`) return null;
-  return { row, payload: payload as Record<string, unknown> };
+  return { row, payload };
 }
 
 export function liveUser(db: Database, id: string): UserRow | null {
