@@ -12,6 +12,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { ownValue } from "../lib/own.ts";
 import { createExportDatabase, createExportTable, insertExportRows, writeExportActorStates, writeExportMigrationState } from "../db/pocket-id-export.ts";
 import { PocketIdImportError } from "./source.ts";
 
@@ -116,7 +117,8 @@ export async function unpackPocketIdExport(zipFile: string, dir: string): Promis
         const rows = rawRows.filter((r): r is Record<string, unknown> => !!r && typeof r === "object" && !Array.isArray(r));
         const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((c) => IDENTIFIER.test(c));
         if (columns.length === 0) {
-          const minimal = MINIMAL_COLUMNS[table];
+          // An archive's table name never indexes the literal: `constructor` is not a table we know.
+          const minimal = ownValue(MINIMAL_COLUMNS, table);
           if (minimal) createExportTable(db, table, minimal);
           continue;
         }

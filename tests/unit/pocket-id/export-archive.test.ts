@@ -52,8 +52,13 @@ test("an export archive imports exactly what its data folder does", async () => 
   }
 });
 
+const bytes = (text: string) => new TextEncoder().encode(text);
 test.each([
-  ["an entry escaping the folder", { "uploads/../../evil.txt": new TextEncoder().encode("x") }, /unsafe path/],
+  ["an entry escaping the folder", { "uploads/../../evil.txt": bytes("x") }, /unsafe path/],
+  ["a dot segment after an empty one", { "uploads//../../evil.txt": bytes("x") }, /unsafe path/],
+  ["a backslash traversal", { "uploads/..\\..\\evil.txt": bytes("x") }, /unsafe path/],
+  ["a single-dot segment", { "uploads/./../evil.txt": bytes("x") }, /unsafe path/],
+  ["a NUL in a name", { "uploads/a\u0000/../../evil.txt": bytes("x") }, /unsafe path/],
 ])("an archive with %s is refused", async (_name, extra, message) => {
   const { tmp, fx, config } = await setup();
   const zip = path.join(tmp.dir, "hostile.zip");
@@ -72,4 +77,19 @@ test("a ZIP that is not a Pocket ID export is refused", async () => {
   writeFileSync(zip, zipSync({ "database.json": new TextEncoder().encode('{"tables":{}}') }));
   expect(importPocketIdInto(config("d"), silentLog, zip, {})).rejects.toThrow(/not a Pocket ID export/);
   expect(existsSync(path.join(tmp.dir, "d", "latchkey.db"))).toBe(false);
+});
+
+test("table names in database.json that are prototype names or not identifiers are passed over, not a crash", async () => {
+  const { tmp, config } = await setup();
+  const { zipSync } = await import("fflate");
+  const zip = path.join(tmp.dir, "proto.zip");
+  const doc = { provider: "sqlite", version: 20260814120000, tables: { constructor: [], __proto__: [], toString: [{}], "users; DROP TABLE x": [] } };
+  writeFileSync(zip, zipSync({ "database.json": bytes(JSON.stringify(doc).replace('"tables":{', '"tables":{"__proto__":[],')) }));
+  // Whatever the verdict on such an archive, it is a clear refusal or an import, never a TypeError.
+  const outcome = await importPocketIdInto(config("e"), silentLog, zip, {}).then(
+    () => "imported",
+    (e: Error) => e.constructor.name,
+  );
+  expect(outcome).not.toBe("TypeError");
+  expect(["imported", "PocketIdImportError"]).toContain(outcome);
 });
