@@ -20,6 +20,7 @@
  *   tokens (`oidc_refresh_tokens`) are kept by Pocket ID's SHA-256 hex; the presented JWT (or raw value) is
  *   checked there too.
  */
+import { ownValue } from "../lib/own.ts";
 import type { Database } from "bun:sqlite";
 import { createPrivateKey, createPublicKey } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -240,10 +241,10 @@ async function readActorConfig(source: PocketIdSource, nowMs: number, notes: str
     notes.push("Pocket ID's configuration (AppConfig actor state) is not a map; older copies were used if present.");
     return null;
   }
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null);
   for (const [goName, value] of Object.entries(state as Record<string, unknown>)) {
     if (typeof value !== "string") continue;
-    out[GO_FIELD_JSON_EXCEPTIONS[goName] ?? goName.charAt(0).toLowerCase() + goName.slice(1)] = value;
+    out[ownValue(GO_FIELD_JSON_EXCEPTIONS, goName) ?? goName.charAt(0).toLowerCase() + goName.slice(1)] = value;
   }
   return out;
 }
@@ -777,7 +778,7 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
       if (!raw) return;
       const stored = new Set(listAppConfigRows(db).map((r) => r.key));
       for (const [rawKey, value] of Object.entries(raw)) {
-        const k = CONFIG_RENAMES[rawKey] ?? rawKey;
+        const k = ownValue(CONFIG_RENAMES, rawKey) ?? rawKey;
         if (CONFIG_BOOKKEEPING.has(k) || value === "") continue;
         if (!Object.hasOwn(APP_CONFIG_DEFINITIONS, k)) {
           skip("appConfig", rawKey, "Latchkey has no such setting");

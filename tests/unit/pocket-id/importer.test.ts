@@ -257,6 +257,21 @@ test("callback and launch URLs Latchkey would refuse from an administrator are l
   ]);
 });
 
+test("configuration keys that are prototype names are reported as unknown settings, never applied", async () => {
+  const { deps, fx } = await world("v1.16");
+  const { Database } = await import("bun:sqlite");
+  const pid = new Database(fx.dbPath);
+  const ins = pid.query("INSERT INTO app_config_variables (key, value) VALUES (?, ?)");
+  for (const k of ["constructor", "__proto__", "toString", "hasOwnProperty"]) ins.run(k, "x");
+  pid.close();
+  const summary = await runImport(deps, fx);
+  const skipped = summary.skipped.filter((s) => s.entity === "appConfig");
+  for (const k of ["constructor", "__proto__", "toString", "hasOwnProperty"]) {
+    expect(skipped).toContainEqual({ entity: "appConfig", id: k, reason: "Latchkey has no such setting" });
+  }
+  expect(deps.db.query("SELECT count(*) AS n FROM app_config WHERE key IN ('constructor', '__proto__', 'toString', 'hasOwnProperty')").get()).toEqual({ n: 0 });
+});
+
 describe("refusals", () => {
   test.each([
     ["dirty", /marked dirty at schema version 20260814120000/],
