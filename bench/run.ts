@@ -13,7 +13,9 @@
  * --reps N, --conns 2,16,64, --scale (also the 100 vs 1M users run), --scale-only, --scale-users N,
  * --no-rs256, --no-footprint, --out FILE (default RESULTS.md),
  * --binary FILE (default build/out/latchkey), --rebuild (build it even when it exists),
- * --only KEY,… (discovery, jwks, token_cc, token_ac, token_refresh, userinfo, introspect, passkey, hello).
+ * --only KEY,… (discovery, jwks, token_cc, token_ac, token_refresh, userinfo, introspect, passkey, hello),
+ * --baseline FILE (a previous Latchkey binary measured in the peer's column, in the same run, prepared the
+ * same way: "did this change regress anything?"; no targets section, reported in the temp folder unless --out).
  */
 import { Database } from "bun:sqlite";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
@@ -49,8 +51,14 @@ const REBUILD = flag("--rebuild");
 /** --only token_ac,userinfo: measure only these endpoints (and skip the other sections). */
 const ONLY = option("--only")?.split(",") ?? null;
 if (option("--binary")) useBinary(option("--binary")!);
-// A quick run never replaces the reference table.
-const OUT = path.resolve(BENCH_DIR, option("--out") ?? (QUICK ? path.join(os.tmpdir(), "latchkey-bench-quick.md") : "RESULTS.md"));
+const BASELINE = option("--baseline") ? path.resolve(option("--baseline")!) : null;
+// A quick run or a baseline comparison never replaces the reference table.
+const OUT = path.resolve(
+  BENCH_DIR,
+  option("--out") ?? (QUICK ? path.join(os.tmpdir(), "latchkey-bench-quick.md") : BASELINE ? path.join(os.tmpdir(), "latchkey-bench-baseline.md") : "RESULTS.md"),
+);
+/** The peer's column: npm oidc-provider, or the --baseline binary. */
+const startOther = (alg: Alg): Promise<Side> => (BASELINE ? startOurs({ alg, log, binary: BASELINE, as: "peer" }) : startPeer({ alg }));
 
 const log = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 
@@ -178,7 +186,9 @@ async function machineInfo(): Promise<void> {
     ["machine", `${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}`],
     ["nproc", String(os.availableParallelism())],
     ["latchkey", `${ours} at commit ${commit}, binary built ${statSync(BINARY).mtime.toISOString()} (bun ${Bun.version}, elysia ${pkg("elysia")})`],
-    ["peer", `oidc-provider ${pkg("oidc-provider")} on node ${nodeVersion}`],
+    BASELINE
+      ? ["peer (baseline)", `Latchkey binary ${BASELINE}, built ${statSync(BASELINE).mtime.toISOString()}`]
+      : ["peer", `oidc-provider ${pkg("oidc-provider")} on node ${nodeVersion}`],
     ["load average at start (other work on the machine skews figures)", os.loadavg().map((l) => l.toFixed(2)).join(", ")],
     ["load", `${wrkVersion}, 1 thread; ${DURATION} s per run, median of ${REPS}`],
   );
@@ -549,7 +559,9 @@ function report(): string {
     "",
     "## Throughput and latency",
     "",
-    "`ours` = Latchkey binary, `peer` = oidc-provider (in-memory adapter) on Node; same client, grants and signing algorithm.",
+    BASELINE
+      ? `\`ours\` = Latchkey binary, \`peer\` = the baseline Latchkey binary ${path.basename(BASELINE)} (${statSync(BASELINE).mtime.toISOString()}), prepared the same way.`
+      : "`ours` = Latchkey binary, `peer` = oidc-provider (in-memory adapter) on Node; same client, grants and signing algorithm.",
     "RSS is measured after the point's runs. req/s, p50 and p99 are medians of the repeated runs.",
     "CPU µs/req is the server process's CPU time (all threads, from /proc) divided by the requests served: it does not",
     "depend on how busy the rest of the machine is, so `peer/ours CPU` is the fairest efficiency ratio on a shared machine.",
@@ -558,9 +570,7 @@ function report(): string {
     table(),
     ...scaleTable(),
     "",
-    "## Targets (issue 6)",
-    "",
-    ...targets(),
+    ...(BASELINE ? [] : ["## Targets (issue 6)", "", ...targets()]),
     ...(findings.length ? ["", "## Notes", "", ...findings.map((f) => `- ${f}`)] : []),
     "",
   ].join("\n");
@@ -584,7 +594,7 @@ async function main(): Promise<void> {
     // Both sides sign with the same algorithm: the one our server really uses (RS256 until key-rotate exists).
     const alg = await signingAlgOf(ours);
     if (alg !== "ES256") findings.push(`ours signs with ${alg} (asked for ES256): the main table compares ${alg} on both sides`);
-    const peer = await startPeer({ alg });
+    const peer = await startOther(alg);
     mainSection = alg;
     facts.push([`idle RSS right after start (${alg} run)`, `ours ${rssMb(ours.server.pid)?.toFixed(1)} MB, peer ${rssMb(peer.server.pid)?.toFixed(1)} MB`]);
     for (const n of ours.notes) findings.push(`ours: ${n}`);
@@ -604,7 +614,7 @@ async function main(): Promise<void> {
       log("starting Latchkey and oidc-provider (RS256)…");
       const ours2 = await startOurs({ alg: "RS256", log });
       const alg2 = await signingAlgOf(ours2);
-      const peer2 = await startPeer({ alg: alg2 });
+      const peer2 = await startOther(alg2);
       try {
         await measureEndpoints(alg2, [ours2, peer2], ENDPOINTS.filter((e) => e.key === "token_cc" || e.key === "token_ac"), [16]);
       } finally {

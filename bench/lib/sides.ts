@@ -97,10 +97,10 @@ export function oursEnv(dir: string, port: number, extra: Record<string, string>
 }
 
 /** A fresh folder holding only a copy of the binary. */
-export function freshBinaryDir(): { dir: string; bin: string } {
+export function freshBinaryDir(binary: string = BINARY): { dir: string; bin: string } {
   const dir = registerTemp(mkdtempSync(path.join(os.tmpdir(), "latchkey-bench-")));
   const bin = path.join(dir, "latchkey");
-  copyFileSync(BINARY, bin);
+  copyFileSync(binary, bin);
   mkdirSync(path.join(dir, "data"), { recursive: true });
   return { dir, bin };
 }
@@ -128,10 +128,14 @@ export interface OursOptions {
   log: (s: string) => void;
   /** Runs the server with this command instead of the binary (profiling from source); CLI steps still use the binary. */
   serverCmd?: string[];
+  /** Another Latchkey binary (--baseline: a previous build measured in the peer's column). */
+  binary?: string;
+  /** The column this side fills: "peer" for a baseline binary. */
+  as?: "ours" | "peer";
 }
 
 export async function startOurs(opts: OursOptions): Promise<Side> {
-  const { dir, bin } = freshBinaryDir();
+  const { dir, bin } = freshBinaryDir(opts.binary);
   const port = await freePort();
   const env = oursEnv(dir, port);
   const dbPath = env.DB_CONNECTION_STRING!;
@@ -239,7 +243,7 @@ export async function startOurs(opts: OursOptions): Promise<Side> {
   }
 
   const side: Side = {
-    name: "ours",
+    name: opts.as ?? "ours",
     server: started,
     readyMs: started.readyMs,
     base,
