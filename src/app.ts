@@ -22,6 +22,8 @@ import { forwardAuthRoutes } from "./http/routes/forward-auth.ts";
 import { healthRoutes } from "./http/routes/health.ts";
 import { staticRoutes } from "./http/routes/static.ts";
 import { oidcRoutes } from "./http/routes/oidc.ts";
+import { openApiRoutes } from "./http/routes/openapi.ts";
+import type { DocumentedRoute } from "./http/openapi.ts";
 import { webauthnApiRoutes } from "./http/routes/webauthn-api.ts";
 import type { WebDeps } from "./http/web-deps.ts";
 import { randomToken } from "./lib/random.ts";
@@ -66,7 +68,9 @@ export async function createApp(deps: Deps): Promise<App> {
   const web: WebDeps = { ...deps, assets };
   const trusted = createProxyTrust(deps.config.trustProxy);
 
-  const elysia = new Elysia({ normalize: true })
+  // normalize "typebox": a body is cleaned of undeclared properties with TypeBox's Value.Clean, which
+  // leaves a non-object alone so the schema refuses it (`true`, exact-mirror, turned "x" into {"0": "x"}).
+  const elysia = new Elysia({ normalize: "typebox" })
     .onError({ as: "global" }, ({ error, code, request }) => errorToResponse(web, assets, request, error, code))
     .use(healthRoutes(web))
     .use(staticRoutes(web))
@@ -77,7 +81,8 @@ export async function createApp(deps: Deps): Promise<App> {
     .use(emailRoutes(web))
     .use(auditLogRoutes(web))
     .use(adminRoutes(web))
-    .use(forwardAuthRoutes(web));
+    .use(forwardAuthRoutes(web))
+    .use(openApiRoutes(web, (): readonly DocumentedRoute[] => elysia.routes));
 
   const handler = elysia.handle.bind(elysia);
 

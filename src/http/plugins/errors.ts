@@ -5,7 +5,9 @@
  *   other error too: a method the endpoint does not take → 405 invalid_request with Allow, 413 and other
  *   4xx → invalid_request, 429 → temporarily_unavailable, 5xx → server_error (with the request id).
  * - AppError → JSON for /api/* (with field messages), an inline fragment for htmx, else the error page.
- * - Framework errors (unknown route, unparseable body, schema mismatch) → the matching AppError.
+ * - Framework errors (unknown route, unparseable body, schema mismatch) → the matching AppError; a
+ *   request that fails its route's `t` schema → 400 bad_request with field messages
+ *   (src/http/validation-errors.ts), the same answer as the domain's own validation.
  * - Anything else → 500 with the request id; the detail goes to the log, never to the wire.
  */
 import type { Deps } from "../../deps.ts";
@@ -15,6 +17,7 @@ import { FlashMessage } from "../../../templates/partials/flash-message.tsx";
 import type { AssetRegistry } from "../assets.ts";
 import { buildPageContext } from "../page-context.ts";
 import { requestMeta } from "../request-context.ts";
+import { validationAppError } from "../validation-errors.ts";
 
 export function oauthErrorResponse(error: OAuthError): Response {
   return new Response(JSON.stringify({ error: error.code, error_description: error.description }), {
@@ -115,8 +118,15 @@ function asAppError(deps: Deps, request: Request, error: unknown, elysiaCode?: s
       return { appError: AppError.notFound("There is nothing at this address.") };
     case "PARSE":
       return { appError: AppError.badRequest("The request body could not be parsed; check its Content-Type and syntax.") };
-    case "VALIDATION":
-      return { appError: AppError.badRequest(validationSummary(error)) };
+    case "VALIDATION": {
+      const appError = validationAppError(error);
+      if (appError) return { appError };
+      // A response that does not match its own schema: our bug. Elysia's message holds the value
+      // (it may be a secret), so only the route goes to the log.
+      const meta = requestMeta(request);
+      deps.log.error("response does not match its schema", { requestId: meta.id, path: new URL(request.url).pathname });
+      return { appError: new AppError("internal_error", "An unexpected error occurred. It has been logged; please try again."), requestId: meta.id };
+    }
     case "INVALID_COOKIE_SIGNATURE":
       return { appError: AppError.badRequest("A cookie was not valid.") };
   }
@@ -125,15 +135,4 @@ function asAppError(deps: Deps, request: Request, error: unknown, elysiaCode?: s
   const meta = requestMeta(request);
   deps.log.error("unhandled error", { requestId: meta.id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
   return { appError: new AppError("internal_error", "An unexpected error occurred. It has been logged; please try again."), requestId: meta.id };
-}
-
-function validationSummary(error: unknown): string {
-  const all = (error as { all?: { path?: string; summary?: string; message?: string }[] }).all;
-  if (Array.isArray(all) && all.length) {
-    return all
-      .slice(0, 5)
-      .map((e) => `${(e.path ?? "").replace(/^\//, "") || "body"}: ${e.summary ?? e.message ?? "invalid"}`)
-      .join("; ");
-  }
-  return "The request was not valid.";
 }

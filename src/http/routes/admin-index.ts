@@ -13,7 +13,6 @@ import { adminAppConfigRoutes } from "./admin-app-config.ts";
 import { adminOidcClientRoutes } from "./admin-oidc-clients.ts";
 import { myAppsRoutes } from "./admin-my-apps.ts";
 import { signupRoutes } from "./admin-signups.ts";
-import { apiOpenApiRoutes } from "./api-openapi.ts";
 import { apiBrandingRoutes } from "./api-branding.ts";
 import { apiSignupTokenRoutes } from "./api-signup-tokens.ts";
 import { apiUserGroupRoutes } from "./api-user-groups.ts";
@@ -43,7 +42,6 @@ export function adminRoutes(web: WebDeps) {
     .use(adminProtectedAppRoutes(web))
     .use(myAppsRoutes(web))
     .use(signupRoutes(web))
-    .use(apiOpenApiRoutes(web))
     .use(apiBrandingRoutes(web))
     .use(adminLdapRoutes(web));
 }

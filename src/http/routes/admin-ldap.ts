@@ -11,6 +11,9 @@ import { LDAP_KEYS, openBindPassword, readLdapConfig, readLdapSettings, saveLdap
 import { lastLdapSyncResult, runLdapSync } from "../../ldap/sync.ts";
 import { buildAppConfig } from "../../admin/app-config.ts";
 import { AppError } from "../../errors.ts";
+import { apiOperation } from "../openapi.ts";
+import { LdapConnectionReport } from "../schemas/app-config.ts";
+import { NoContent } from "../schemas/common.ts";
 import { LdapForm, LdapPage, LdapStatus, LdapTestResult, type LdapFormValues } from "../../../templates/pages/admin/ldap.tsx";
 import { apiCall, auditAdminChange, requireAdminApi, requireAdminPage } from "../admin-auth.ts";
 import { afterChange, attempt, checked, formOf, fragment, pageCtx } from "../admin-pages.ts";
@@ -89,11 +92,11 @@ export function adminLdapRoutes(web: WebDeps) {
       const result = await runLdapSync(web, { trigger: "manual", userId: p.isStatic ? null : p.userId });
       if (!result.ok) throw AppError.conflict(`LDAP sync failed; nothing was changed. ${result.error ?? ""}`.trim());
       return new Response(null, { status: 204 });
-    })
+    }, { response: { 204: NoContent }, detail: apiOperation("admin", "Application configuration", "Run the LDAP sync now (204; 409 with the reason when it could not run, nothing changed)", { errors: { 409: "The sync could not run; nothing changed" } }) })
     .post("/api/application-configuration/test-ldap", async ({ request }) => {
       requireAdminApi(web, request);
       const report = await apiCall(() => testLdapConnection(readLdapSettings(web)));
       return jsonResponse(report);
-    });
+    }, { response: { 200: LdapConnectionReport }, detail: apiOperation("admin", "Application configuration", "Test the stored LDAP settings: bind and searches, in plain words") });
 }
 

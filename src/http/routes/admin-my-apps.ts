@@ -17,7 +17,10 @@ import { AuthorizedAppsSection, MyAppsPage } from "../../../templates/pages/apps
 import { authenticateApiRequest, requireAdminApi, requireUserPage } from "../admin-auth.ts";
 import { afterChange, fragment, pageCtx } from "../admin-pages.ts";
 import { auditOrigin } from "../request-context.ts";
+import { apiOperation } from "../openapi.ts";
 import { htmlResponse, jsonResponse } from "../responses.ts";
+import { AuthorizedApp, LaunchableApp } from "../schemas/account.ts";
+import { NoContent, Paginated } from "../schemas/common.ts";
 import type { WebDeps } from "../web-deps.ts";
 
 /**
@@ -64,22 +67,22 @@ export function myAppsRoutes(web: WebDeps) {
       const p = authenticateApiRequest(web, request);
       const data = p.isStatic ? [] : launchableApps(web.db, p.userId);
       return jsonResponse({ data, pagination: { totalPages: 1, totalItems: data.length, currentPage: 1, itemsPerPage: data.length } });
-    })
+    }, { response: { 200: Paginated(LaunchableApp) }, detail: apiOperation("user", "My apps", "Apps you may use (My apps)") })
     .get("/api/oidc/users/me/authorized-clients", ({ request }) => {
       const p = authenticateApiRequest(web, request);
       const data = p.isStatic ? [] : authorizedApps(web.db, p.userId).map(authorizedJson);
       return jsonResponse({ data, pagination: { totalPages: 1, totalItems: data.length, currentPage: 1, itemsPerPage: data.length } });
-    })
+    }, { response: { 200: Paginated(AuthorizedApp) }, detail: apiOperation("user", "My apps", "Apps you authorized") })
     .delete("/api/oidc/users/me/authorized-clients/:clientId", ({ request, params }) => {
       const p = authenticateApiRequest(web, request);
       if (p.isStatic) throw AppError.notFound("You have not authorized this app.");
       revoke(request, p.userId, params.clientId);
       return new Response(null, { status: 204 });
-    })
+    }, { response: { 204: NoContent }, detail: apiOperation("user", "My apps", "Revoke an app's access (ends its tokens)") })
     .get("/api/oidc/users/:id/authorized-clients", ({ request, params }) => {
       requireAdminApi(web, request);
       getUser(web.db, params.id);
       const data = authorizedApps(web.db, params.id).map(authorizedJson);
       return jsonResponse({ data, pagination: { totalPages: 1, totalItems: data.length, currentPage: 1, itemsPerPage: data.length } });
-    });
+    }, { response: { 200: Paginated(AuthorizedApp) }, detail: apiOperation("admin", "My apps", "Apps a user authorized") });
 }

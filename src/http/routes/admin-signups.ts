@@ -12,6 +12,9 @@ import { recordAuditEvent } from "../../audit/audit-log.ts";
 import { AppError } from "../../errors.ts";
 import { SignupForm, SignupPage, SignupUnavailablePage, type SignupValues } from "../../../templates/pages/signup.tsx";
 import { apiCall } from "../admin-auth.ts";
+import { apiOperation } from "../openapi.ts";
+import { SignupInput } from "../schemas/signups.ts";
+import { User } from "../schemas/users.ts";
 import { formOf, pageCtx } from "../admin-pages.ts";
 import { homePath, startBrowserSession } from "../browser-session.ts";
 import { rateLimit } from "../plugins/rate-limit.ts";
@@ -72,11 +75,9 @@ export function signupRoutes(web: WebDeps) {
     .post("/st/:token", ({ request, params, body }) => submit(request, body, params.token, `/st/${encodeURIComponent(params.token)}`))
     .post("/api/signup", ({ request, body }) => {
       rateLimit(web, request, "signup", SIGNUP_RATE);
-      const b = formOf(body);
-      const token = typeof b.token === "string" && b.token !== "" ? b.token : null;
-      const user = apiCall(() => signUp(web, b, token));
-      recordAuditEvent(web, "ACCOUNT_CREATED", { userId: user.id, origin: auditOrigin(request), data: { via: token ? "signup_token" : "open_signup" } });
+      const user = apiCall(() => signUp(web, body, body.token || null));
+      recordAuditEvent(web, "ACCOUNT_CREATED", { userId: user.id, origin: auditOrigin(request), data: { via: body.token ? "signup_token" : "open_signup" } });
       startBrowserSession(web, request, user.id, []);
       return jsonResponse(toUserDto(web.db, user), { status: 201 });
-    });
+    }, { body: SignupInput, response: { 201: User }, detail: apiOperation("public", "Sign-ups", "Self sign-up (open, or withToken + token); starts a session; add a passkey next") });
 }

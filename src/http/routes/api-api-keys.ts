@@ -13,7 +13,10 @@ import { AppError } from "../../errors.ts";
 import { apiCall, authenticateApiRequest } from "../admin-auth.ts";
 import { clearReauthenticationCookie, readReauthenticationCookie } from "../browser-session.ts";
 import { auditOrigin } from "../request-context.ts";
+import { apiOperation } from "../openapi.ts";
 import { jsonResponse } from "../responses.ts";
+import { ApiKey, ApiKeyCreated, ApiKeyInput, ApiKeyRenewal } from "../schemas/api-keys.ts";
+import { NoContent, Paginated } from "../schemas/common.ts";
 import type { WebDeps } from "../web-deps.ts";
 
 export function apiKeyJson(k: { id: string; name: string; description: string; prefix: string; createdAt: number; expiresAt: number; lastUsedAt: number | null }) {
@@ -46,21 +49,21 @@ export function apiApiKeyRoutes(web: WebDeps) {
       if (p.isStatic) return jsonResponse({ data: [] });
       const data = listApiKeys(web.db, p.userId).map(apiKeyJson);
       return jsonResponse({ data, pagination: { totalPages: 1, totalItems: data.length, currentPage: 1, itemsPerPage: data.length } });
-    })
+    }, { response: { 200: Paginated(ApiKey) }, detail: apiOperation("user", "API keys", "Your API keys") })
     .post("/api/api-keys", ({ request, body }) => {
       const requester = apiKeyRequester(web, request);
       const { apiKey, token } = withPasskeyProof(web, request, () => apiCall(() => createApiKey(web, requester, body)));
       return jsonResponse({ apiKey: apiKeyJson(apiKey), token }, { status: 201 });
-    })
+    }, { body: ApiKeyInput, response: { 201: ApiKeyCreated }, detail: apiOperation("session", "API keys", "Create an API key ({name, description?, expiresAt ≤ apiKeyMaxLifetimeDays ahead}); browser session with a fresh passkey check (re-authentication cookie or a passkey sign-in < 60 s ago, else 403 reauthentication_required); the key is returned once") })
     .post("/api/api-keys/:id/renew", ({ request, params, body }) => {
       const requester = apiKeyRequester(web, request);
       const { apiKey, token } = withPasskeyProof(web, request, () => apiCall(() => renewApiKey(web, requester, params.id, body)));
       return jsonResponse({ apiKey: apiKeyJson(apiKey), token });
-    })
+    }, { body: ApiKeyRenewal, response: { 200: ApiKeyCreated }, detail: apiOperation("session", "API keys", "Renew an expired key ({expiresAt ≤ apiKeyMaxLifetimeDays ahead}): new value (returned once), same id; browser session with a fresh passkey check, as for creating") })
     .delete("/api/api-keys/:id", ({ request, params }) => {
       const p = authenticateApiRequest(web, request);
       if (p.isStatic) throw AppError.notFound("No such API key.");
       revokeApiKey(web, p.userId, params.id, { via: p.via, origin: auditOrigin(request) });
       return new Response(null, { status: 204 });
-    });
+    }, { response: { 204: NoContent }, detail: apiOperation("user", "API keys", "Revoke one of your API keys") });
 }

@@ -1,20 +1,22 @@
 /** REST API for the application configuration (Pocket ID paths and `[{key, type, value}]` shape). */
-import { Elysia } from "elysia";
+import { Elysia, t } from "elysia";
 import { readAppConfig } from "../../admin/app-config.ts";
 import { configEntries, updateAppConfigFromInput } from "../../admin/app-config-admin.ts";
 import { apiCall, auditAdminChange, requireAdminApi } from "../admin-auth.ts";
+import { apiOperation } from "../openapi.ts";
 import { jsonResponse } from "../responses.ts";
+import { ConfigEntry, ConfigInput } from "../schemas/app-config.ts";
 import type { WebDeps } from "../web-deps.ts";
 
 export function apiAppConfigRoutes(web: WebDeps) {
   const read = () => readAppConfig(web.db, { uiConfigDisabled: web.config.uiConfigDisabled, env: web.config.appConfigEnv });
   const extras = () => [{ key: "uiConfigDisabled", type: "bool", value: String(web.config.uiConfigDisabled) }];
   return new Elysia({ name: "api-app-config" })
-    .get("/api/application-configuration", () => jsonResponse([...configEntries(read(), { publicOnly: true }), ...extras()]))
+    .get("/api/application-configuration", () => jsonResponse([...configEntries(read(), { publicOnly: true }), ...extras()]), { response: { 200: t.Array(ConfigEntry) }, detail: apiOperation("public", "Application configuration", "Public configuration [{key, type, value}]") })
     .get("/api/application-configuration/all", ({ request }) => {
       requireAdminApi(web, request);
       return jsonResponse([...configEntries(read(), { publicOnly: false }), ...extras().map((e) => ({ ...e, isPublic: true }))]);
-    })
+    }, { response: { 200: t.Array(ConfigEntry) }, detail: apiOperation("admin", "Application configuration", "All configuration (with isPublic)") })
     .put("/api/application-configuration", ({ request, body }) => {
       const p = requireAdminApi(web, request);
       const changed = apiCall(() =>
@@ -22,5 +24,5 @@ export function apiAppConfigRoutes(web: WebDeps) {
       );
       auditAdminChange(web, request, p, { entity: "application_configuration", action: "update", id: "application-configuration", changes: { keys: changed } });
       return jsonResponse([...configEntries(read(), { publicOnly: false }), ...extras().map((e) => ({ ...e, isPublic: true }))]);
-    });
+    }, { body: ConfigInput, response: { 200: t.Array(ConfigEntry) }, detail: apiOperation("admin", "Application configuration", "Update configuration ({key: value}; empty resets to default; 403 with UI_CONFIG_DISABLED)") });
 }

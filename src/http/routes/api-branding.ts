@@ -9,6 +9,8 @@ import type { AppImageName } from "../../db/app-images.ts";
 import { findAppImage } from "../../db/app-images.ts";
 import { AppError } from "../../errors.ts";
 import { apiCall, auditAdminChange, requireAdminApi } from "../admin-auth.ts";
+import { apiOperation } from "../openapi.ts";
+import { LightQuery, NoContent, Upload } from "../schemas/common.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { uploadedFile } from "./api-profile-pictures.ts";
 
@@ -49,19 +51,19 @@ export function apiBrandingRoutes(web: WebDeps) {
       const headers = { "Content-Type": img.type, "Cache-Control": "public, max-age=300", ETag: etag };
       if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });
       return new Response(new Uint8Array(img.data), { headers });
-    })
+    }, { query: LightQuery, detail: apiOperation("public", "Application configuration", "Branding image: logo (?light=false for dark), favicon, background") })
     .put("/api/application-images/:kind", async ({ request, params, query, body }) => {
       const p = requireAdminApi(web, request);
       const name = imageName(params.kind, query.light);
       const type = await apiCall(async () => uploadAppImage(web, name, await uploadedFile(body)));
       auditAdminChange(web, request, p, { entity: "application_image", action: "upload", id: name, changes: { type } });
       return new Response(null, { status: 204 });
-    })
+    }, { query: LightQuery, body: Upload, response: { 204: NoContent }, detail: apiOperation("admin", "Application configuration", "Upload a branding image (multipart field file; PNG/JPEG/GIF/WebP, ICO for favicon; ≤ 2 MB)") })
     .delete("/api/application-images/:kind", ({ request, params, query }) => {
       const p = requireAdminApi(web, request);
       const name = imageName(params.kind, query.light);
       removeAppImage(web.db, name);
       auditAdminChange(web, request, p, { entity: "application_image", action: "delete", id: name });
       return new Response(null, { status: 204 });
-    });
+    }, { query: LightQuery, response: { 204: NoContent }, detail: apiOperation("admin", "Application configuration", "Remove a branding image") });
 }

@@ -2,10 +2,10 @@
  * Admin REST API for OIDC clients (Pocket ID paths): /api/oidc/clients…
  * The rules live in src/oidc/clients.ts; this module shapes JSON and audits.
  */
-import { Elysia } from "elysia";
+import { Elysia, t } from "elysia";
 import { clientDto, clientInputFromJson, listClientsPage } from "../../admin/oidc-client-admin.ts";
 import { parseListQuery } from "../../admin/pagination.ts";
-import { FieldErrors, isRecord, strList, timestamp } from "../../admin/validation.ts";
+import { FieldErrors, strList, timestamp } from "../../admin/validation.ts";
 import { AppError } from "../../errors.ts";
 import {
   createClient,
@@ -19,8 +19,12 @@ import {
 } from "../../oidc/clients.ts";
 import { isoTime } from "../../admin/pagination.ts";
 import { apiCall, auditAdminChange, requireAdminApi } from "../admin-auth.ts";
+import { apiOperation, LIST_ERRORS } from "../openapi.ts";
 import { jsonResponse } from "../responses.ts";
 import { clientLogo, removeClientLogo, saveClientLogo } from "../../admin/client-logos.ts";
+import { LightQuery, ListQuery, NoContent, Paginated, Upload } from "../schemas/common.ts";
+import { Client, ClientCreated, ClientInput, ClientMeta, ClientSecret, ClientSecretCreated, ClientSecretInput } from "../schemas/oidc-clients.ts";
+import { UserGroupIds } from "../schemas/users.ts";
 import { uploadedFile } from "./api-profile-pictures.ts";
 import type { WebDeps } from "../web-deps.ts";
 
@@ -45,17 +49,17 @@ export function apiOidcClientRoutes(web: WebDeps) {
     .get("/api/oidc/clients", ({ request, query }) => {
       requireAdminApi(web, request);
       return jsonResponse(listClientsPage(web.db, parseListQuery(query)));
-    })
+    }, { query: ListQuery, response: { 200: Paginated(Client) }, detail: apiOperation("admin", "OIDC clients", "List and search OIDC clients", { errors: LIST_ERRORS }) })
     .post("/api/oidc/clients", ({ request, body }) => {
       const p = requireAdminApi(web, request);
       const { client, secret } = apiCall(() => createClient(web, clientInputFromJson(body), { createdById: p.isStatic ? null : p.userId }));
       auditAdminChange(web, request, p, { entity: "oidc_client", action: "create", id: client.id, changes: { name: client.name, callbackUrls: client.callbackUrls, isPublic: client.isPublic } });
       return jsonResponse({ ...clientDto(web.db, client), ...(secret ? { secret: secret.secret, secretId: secret.id } : {}) }, { status: 201 });
-    })
+    }, { body: ClientInput, response: { 201: ClientCreated }, detail: apiOperation("admin", "OIDC clients", "Create a client (confidential clients get their first secret in the answer, once)") })
     .get("/api/oidc/clients/:id", ({ request, params }) => {
       requireAdminApi(web, request);
       return jsonResponse(clientDto(web.db, getClient(web, params.id)));
-    })
+    }, { response: { 200: Client }, detail: apiOperation("admin", "OIDC clients", "Get a client") })
     .put("/api/oidc/clients/:id", ({ request, params, body }) => {
       const p = requireAdminApi(web, request);
       const current = getClient(web, params.id);
@@ -66,29 +70,29 @@ export function apiOidcClientRoutes(web: WebDeps) {
       const client = apiCall(() => updateClient(web, params.id, input));
       auditAdminChange(web, request, p, { entity: "oidc_client", action: "update", id: client.id, changes: { name: client.name, callbackUrls: client.callbackUrls, unrestricted: client.unrestricted } });
       return jsonResponse(clientDto(web.db, client));
-    })
+    }, { body: ClientInput, response: { 200: Client }, detail: apiOperation("admin", "OIDC clients", "Update a client (omitted fields keep their value)") })
     .delete("/api/oidc/clients/:id", ({ request, params }) => {
       const p = requireAdminApi(web, request);
       const c = getClient(web, params.id);
       deleteClient(web.db, params.id);
       auditAdminChange(web, request, p, { entity: "oidc_client", action: "delete", id: c.id, changes: { name: c.name } });
       return new Response(null, { status: 204 });
-    })
+    }, { response: { 204: NoContent }, detail: apiOperation("admin", "OIDC clients", "Delete a client") })
     .put("/api/oidc/clients/:id/allowed-user-groups", ({ request, params, body }) => {
       const p = requireAdminApi(web, request);
       getClient(web, params.id);
       const errors = new FieldErrors();
-      const ids = strList(errors, isRecord(body) ? body : {}, "userGroupIds");
+      const ids = strList(errors, body, "userGroupIds");
       errors.throwIfAny();
       const client = apiCall(() => setAllowedGroups(web, params.id, ids));
       auditAdminChange(web, request, p, { entity: "oidc_client", action: "set_allowed_groups", id: client.id, changes: { userGroupIds: ids } });
       return jsonResponse(clientDto(web.db, client));
-    })
+    }, { body: UserGroupIds, response: { 200: Client }, detail: apiOperation("admin", "OIDC clients", "Set the allowed groups ({userGroupIds})") })
     .get("/api/oidc/clients/:id/meta", ({ params }) => {
       // Public metadata (Pocket ID): what a sign-in page may show about a client, nothing secret.
       const c = getClient(web, params.id);
       return jsonResponse({ id: c.id, name: c.name, description: c.description, hasLogo: c.hasLogo, hasDarkLogo: c.hasDarkLogo, launchURL: c.launchUrl, requiresReauthentication: c.requiresReauthentication, clientType: "standard" });
-    })
+    }, { response: { 200: ClientMeta }, detail: apiOperation("public", "OIDC clients", "Public client metadata (name, description, logos, launch URL, re-authentication)") })
     .get("/api/oidc/clients/:id/logo", ({ request, params, query }) => {
       const logo = clientLogo(web.db, params.id, query.light === "false");
       if (!logo) throw AppError.notFound("This client has no logo.");
@@ -96,7 +100,7 @@ export function apiOidcClientRoutes(web: WebDeps) {
       const headers = { "Content-Type": logo.type, "Cache-Control": "public, max-age=300", ETag: etag };
       if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });
       return new Response(new Uint8Array(logo.data), { headers });
-    })
+    }, { query: LightQuery, detail: apiOperation("public", "OIDC clients", "Client logo (?light=false for the dark variant, falling back to light)") })
     .post("/api/oidc/clients/:id/logo", async ({ request, params, query, body }) => {
       const p = requireAdminApi(web, request);
       getClient(web, params.id);
@@ -104,7 +108,7 @@ export function apiOidcClientRoutes(web: WebDeps) {
       const type = await apiCall(async () => saveClientLogo(web, params.id, await uploadedFile(body), dark));
       auditAdminChange(web, request, p, { entity: "oidc_client", action: "set_logo", id: params.id, changes: { dark, type } });
       return new Response(null, { status: 204 });
-    })
+    }, { query: LightQuery, body: Upload, response: { 204: NoContent }, detail: apiOperation("admin", "OIDC clients", "Upload a logo (multipart field file; PNG/JPEG/GIF/WebP ≤ 2 MB; ?light=false for dark)") })
     .delete("/api/oidc/clients/:id/logo", ({ request, params, query }) => {
       const p = requireAdminApi(web, request);
       getClient(web, params.id);
@@ -112,34 +116,32 @@ export function apiOidcClientRoutes(web: WebDeps) {
       removeClientLogo(web, params.id, dark);
       auditAdminChange(web, request, p, { entity: "oidc_client", action: "delete_logo", id: params.id, changes: { dark } });
       return new Response(null, { status: 204 });
-    })
+    }, { query: LightQuery, response: { 204: NoContent }, detail: apiOperation("admin", "OIDC clients", "Delete a logo (?light=false for dark)") })
     .get("/api/oidc/clients/:id/secrets", ({ request, params }) => {
       requireAdminApi(web, request);
       getClient(web, params.id);
       return jsonResponse(listClientSecrets(web, params.id).map(secretJson));
-    })
+    }, { response: { 200: t.Array(ClientSecret) }, detail: apiOperation("admin", "OIDC clients", "List secrets (prefix, created, expiry)") })
     .post("/api/oidc/clients/:id/secrets", ({ request, params, body }) => {
       const p = requireAdminApi(web, request);
       getClient(web, params.id);
-      const input = isRecord(body) ? body : {};
+      const input = body ?? {};
       const errors = new FieldErrors();
       const expiresAt = timestamp(errors, input, "expiresAt");
-      // Pocket ID's `{secret?, expiresAt?}`: absent, null or "" → generated; a string → that value (declarative).
-      const given = input.secret;
-      if (given !== undefined && given !== null && typeof given !== "string") errors.add("secret", "must be a string");
       apiCall(() => errors.throwIfAny());
-      const s = apiCall(() => createClientSecret(web, params.id, { expiresAt, secret: typeof given === "string" ? given : null }));
+      // Pocket ID's `{secret?, expiresAt?}`: absent, null or "" → generated; a string → that value (declarative).
+      const s = apiCall(() => createClientSecret(web, params.id, { expiresAt, secret: input.secret ?? null }));
       // Never the value: the audit log and the answer name the secret by id and prefix only.
       auditAdminChange(web, request, p, { entity: "oidc_client", action: "create_secret", id: params.id, changes: { secretId: s.id, prefix: s.prefix, declared: s.declared } });
       // Pocket ID's answer: the value in `secret`, generated or given (automation that reads it back keeps
       // working; a given value is only what the caller sent over the same channel). Shown this once.
       return jsonResponse({ ...secretJson(s), secret: s.secret }, { status: 201 });
-    })
+    }, { body: ClientSecretInput, response: { 201: ClientSecretCreated }, detail: apiOperation("admin", "OIDC clients", "Create a secret ({secret?, expiresAt?}): generated and returned once, or the given value (declarative, as in Pocket ID v2.12); either is returned once in `secret`", { errors: { 409: "The given value is already a secret of this client (live, or expired and not revoked) or of another client" } }) })
     .delete("/api/oidc/clients/:id/secrets/:secretId", ({ request, params }) => {
       const p = requireAdminApi(web, request);
       getClient(web, params.id);
       if (!revokeClientSecret(web.db, params.id, params.secretId)) throw AppError.notFound("No such client secret.");
       auditAdminChange(web, request, p, { entity: "oidc_client", action: "revoke_secret", id: params.id, changes: { secretId: params.secretId } });
       return new Response(null, { status: 204 });
-    });
+    }, { response: { 204: NoContent }, detail: apiOperation("admin", "OIDC clients", "Revoke a secret") });
 }

@@ -9,6 +9,8 @@ import { getUser } from "../../admin/user-admin.ts";
 import { findUserById } from "../../db/users.ts";
 import { AppError } from "../../errors.ts";
 import { apiCall, auditAdminChange, authenticateApiRequest, requireAdminApi } from "../admin-auth.ts";
+import { apiOperation } from "../openapi.ts";
+import { NoContent, Upload } from "../schemas/common.ts";
 import type { WebDeps } from "../web-deps.ts";
 
 export function uploadedFile(body: unknown): Uint8Array | Promise<Uint8Array> {
@@ -29,30 +31,30 @@ export function apiProfilePictureRoutes(web: WebDeps) {
       const headers = { "Content-Type": pic.type, "Cache-Control": "public, max-age=300", ETag: etag, "X-Content-Type-Options": "nosniff" };
       if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });
       return new Response(pic.body as Uint8Array<ArrayBuffer>, { headers });
-    })
+    }, { detail: apiOperation("public", "Profile pictures", "Profile picture (uploaded, or a generated initials PNG); the picture claim") })
     .put("/api/users/me/profile-picture", async ({ request, body }) => {
       const p = authenticateApiRequest(web, request);
       if (p.isStatic) throw AppError.notFound("No such user.");
       await apiCall(async () => saveProfilePicture(web, p.userId, await uploadedFile(body)));
       return new Response(null, { status: 204 });
-    })
+    }, { body: Upload, response: { 204: NoContent }, detail: apiOperation("user", "Profile pictures", "Upload your own picture") })
     .delete("/api/users/me/profile-picture", ({ request }) => {
       const p = authenticateApiRequest(web, request);
       if (!p.isStatic) resetProfilePicture(web.db, p.userId);
       return new Response(null, { status: 204 });
-    })
+    }, { response: { 204: NoContent }, detail: apiOperation("user", "Profile pictures", "Reset your own picture") })
     .put("/api/users/:id/profile-picture", async ({ request, params, body }) => {
       const p = requireAdminApi(web, request);
       getUser(web.db, params.id);
       const type = await apiCall(async () => saveProfilePicture(web, params.id, await uploadedFile(body)));
       auditAdminChange(web, request, p, { entity: "user", action: "set_profile_picture", id: params.id, changes: { type } });
       return new Response(null, { status: 204 });
-    })
+    }, { body: Upload, response: { 204: NoContent }, detail: apiOperation("admin", "Profile pictures", "Upload a user's picture (multipart field file; PNG/JPEG/GIF/WebP ≤ 2 MB, checked by content)") })
     .delete("/api/users/:id/profile-picture", ({ request, params }) => {
       const p = requireAdminApi(web, request);
       getUser(web.db, params.id);
       resetProfilePicture(web.db, params.id);
       auditAdminChange(web, request, p, { entity: "user", action: "reset_profile_picture", id: params.id });
       return new Response(null, { status: 204 });
-    });
+    }, { response: { 204: NoContent }, detail: apiOperation("admin", "Profile pictures", "Reset a user's picture to initials") });
 }

@@ -1,5 +1,5 @@
 /** Admin REST API for protected apps (forward-auth): /api/protected-apps… (X-API-Key or an admin session). */
-import { Elysia } from "elysia";
+import { Elysia, t } from "elysia";
 import type { Database } from "bun:sqlite";
 import {
   createProtectedApp,
@@ -10,10 +10,12 @@ import {
   setAllowedGroups,
   updateProtectedApp,
   type ProtectedApp,
-  type ProtectedAppInput,
 } from "../../forward-auth/protected-apps.ts";
 import { apiCall, auditAdminChange, requireAdminApi } from "../admin-auth.ts";
+import { apiOperation } from "../openapi.ts";
 import { jsonResponse } from "../responses.ts";
+import { NoContent } from "../schemas/common.ts";
+import { ProtectedAppGroups, ProtectedApp as ProtectedAppSchema, ProtectedAppInput as ProtectedAppInputSchema } from "../schemas/protected-apps.ts";
 import type { WebDeps } from "../web-deps.ts";
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
@@ -26,26 +28,17 @@ function dto(db: Database, id: string) {
   return toDto(db, getProtectedApp(db, id));
 }
 
-function inputOf(body: unknown): ProtectedAppInput {
-  const b = typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
-  return { name: b.name, hosts: b.hosts, pathPrefix: b.pathPrefix, isGroupRestricted: b.isGroupRestricted, reauthMaxAgeMinutes: b.reauthMaxAgeMinutes, passHeaders: b.passHeaders };
-}
-
-function groupIdsOf(body: unknown): unknown {
-  return typeof body === "object" && body !== null ? (body as Record<string, unknown>).userGroupIds ?? [] : [];
-}
-
 export function apiProtectedAppRoutes(web: WebDeps) {
   return new Elysia({ name: "api-protected-apps" })
     .get("/api/protected-apps", ({ request }) => {
       requireAdminApi(web, request);
       return jsonResponse(listProtectedApps(web.db).map((a) => toDto(web.db, a)));
-    })
+    }, { response: { 200: t.Array(ProtectedAppSchema) }, detail: apiOperation("admin", "Protected apps", "Protected apps (forward-auth)") })
     .post("/api/protected-apps", ({ request, body }) => {
       const p = requireAdminApi(web, request);
       const app = apiCall(() => {
-        const created = createProtectedApp(web, inputOf(body));
-        const groups = groupIdsOf(body);
+        const { userGroupIds: groups, ...input } = body;
+        const created = createProtectedApp(web, input);
         if (Array.isArray(groups) && groups.length) {
           try {
             setAllowedGroups(web.db, created.id, groups);
@@ -58,27 +51,27 @@ export function apiProtectedAppRoutes(web: WebDeps) {
       });
       auditAdminChange(web, request, p, { entity: "protected_app", action: "create", id: app.id, changes: { name: app.name, hosts: app.hosts, pathPrefix: app.pathPrefix } });
       return jsonResponse(dto(web.db, app.id), { status: 201 });
-    })
+    }, { body: ProtectedAppInputSchema, response: { 201: ProtectedAppSchema }, detail: apiOperation("admin", "Protected apps", "Add a protected app (restricted to userGroupIds; nobody when empty unless isGroupRestricted is false)") })
     .get("/api/protected-apps/:id", ({ request, params }) => {
       requireAdminApi(web, request);
       return jsonResponse(dto(web.db, params.id));
-    })
+    }, { response: { 200: ProtectedAppSchema }, detail: apiOperation("admin", "Protected apps", "Get a protected app") })
     .put("/api/protected-apps/:id", ({ request, params, body }) => {
       const p = requireAdminApi(web, request);
-      const app = apiCall(() => updateProtectedApp(web, params.id, inputOf(body)));
+      const app = apiCall(() => updateProtectedApp(web, params.id, body));
       auditAdminChange(web, request, p, { entity: "protected_app", action: "update", id: app.id, changes: { name: app.name, hosts: app.hosts, pathPrefix: app.pathPrefix, isGroupRestricted: app.isGroupRestricted } });
       return jsonResponse(dto(web.db, app.id));
-    })
+    }, { body: ProtectedAppInputSchema, response: { 200: ProtectedAppSchema }, detail: apiOperation("admin", "Protected apps", "Update a protected app (omitted fields keep their value)") })
     .put("/api/protected-apps/:id/allowed-user-groups", ({ request, params, body }) => {
       const p = requireAdminApi(web, request);
-      const ids = apiCall(() => setAllowedGroups(web.db, params.id, groupIdsOf(body)));
+      const ids = apiCall(() => setAllowedGroups(web.db, params.id, body.userGroupIds ?? []));
       auditAdminChange(web, request, p, { entity: "protected_app", action: "set_allowed_groups", id: params.id, changes: { userGroupIds: ids } });
       return jsonResponse(dto(web.db, params.id));
-    })
+    }, { body: ProtectedAppGroups, response: { 200: ProtectedAppSchema }, detail: apiOperation("admin", "Protected apps", "Set the groups that may use it ({userGroupIds})") })
     .delete("/api/protected-apps/:id", ({ request, params }) => {
       const p = requireAdminApi(web, request);
       const app = deleteProtectedApp(web.db, params.id);
       auditAdminChange(web, request, p, { entity: "protected_app", action: "delete", id: app.id, changes: { name: app.name } });
       return new Response(null, { status: 204 });
-    });
+    }, { response: { 204: NoContent }, detail: apiOperation("admin", "Protected apps", "Delete a protected app") });
 }

@@ -17,7 +17,10 @@ import {
 import { listClientIdAndNames } from "../../db/user-groups.ts";
 import type { Database } from "bun:sqlite";
 import { apiCall, auditAdminChange, requireAdminApi } from "../admin-auth.ts";
+import { apiOperation, LIST_ERRORS } from "../openapi.ts";
 import { jsonResponse } from "../responses.ts";
+import { ListQuery, NoContent, Paginated } from "../schemas/common.ts";
+import { ClientIds, UserGroupDetail, UserGroupInput, UserGroupWithCount, UserIds } from "../schemas/users.ts";
 import type { WebDeps } from "../web-deps.ts";
 
 /** The detailed group: members and the clients it may use. */
@@ -36,39 +39,39 @@ export function apiUserGroupRoutes(web: WebDeps) {
     .get("/api/user-groups", ({ request, query }) => {
       requireAdminApi(web, request);
       return jsonResponse(listUserGroups(web.db, parseListQuery(query)));
-    })
+    }, { query: ListQuery, response: { 200: Paginated(UserGroupWithCount) }, detail: apiOperation("admin", "User groups", "List and search groups", { errors: LIST_ERRORS }) })
     .post("/api/user-groups", ({ request, body }) => {
       const p = requireAdminApi(web, request);
       const row = apiCall(() => createUserGroup(web, body));
       auditAdminChange(web, request, p, { entity: "user_group", action: "create", id: row.id, changes: { name: row.name, friendlyName: row.friendly_name } });
       return jsonResponse(userGroupDetail(web.db, row.id), { status: 201 });
-    })
+    }, { body: UserGroupInput, response: { 201: UserGroupDetail }, detail: apiOperation("admin", "User groups", "Create a group (name derived from friendlyName when omitted)") })
     .get("/api/user-groups/:id", ({ request, params }) => {
       requireAdminApi(web, request);
       return jsonResponse(userGroupDetail(web.db, params.id));
-    })
+    }, { response: { 200: UserGroupDetail }, detail: apiOperation("admin", "User groups", "Get a group with members and allowed clients") })
     .put("/api/user-groups/:id", ({ request, params, body }) => {
       const p = requireAdminApi(web, request);
       const { after } = apiCall(() => updateUserGroup(web, params.id, body));
       auditAdminChange(web, request, p, { entity: "user_group", action: "update", id: params.id, changes: { name: after.name, friendlyName: after.friendly_name } });
       return jsonResponse(userGroupDetail(web.db, params.id));
-    })
+    }, { body: UserGroupInput, response: { 200: UserGroupDetail }, detail: apiOperation("admin", "User groups", "Update a group") })
     .delete("/api/user-groups/:id", ({ request, params }) => {
       const p = requireAdminApi(web, request);
       const row = deleteUserGroup(web.db, params.id);
       auditAdminChange(web, request, p, { entity: "user_group", action: "delete", id: row.id, changes: { name: row.name } });
       return new Response(null, { status: 204 });
-    })
+    }, { response: { 204: NoContent }, detail: apiOperation("admin", "User groups", "Delete a group") })
     .put("/api/user-groups/:id/users", ({ request, params, body }) => {
       const p = requireAdminApi(web, request);
       const ids = apiCall(() => setGroupMembers(web.db, params.id, body));
       auditAdminChange(web, request, p, { entity: "user_group", action: "set_members", id: params.id, changes: { userIds: ids } });
       return jsonResponse(userGroupDetail(web.db, params.id));
-    })
+    }, { body: UserIds, response: { 200: UserGroupDetail }, detail: apiOperation("admin", "User groups", "Set the members ({userIds})") })
     .put("/api/user-groups/:id/allowed-oidc-clients", ({ request, params, body }) => {
       const p = requireAdminApi(web, request);
       const ids = apiCall(() => setGroupAllowedClients(web.db, params.id, body));
       auditAdminChange(web, request, p, { entity: "user_group", action: "set_allowed_clients", id: params.id, changes: { oidcClientIds: ids } });
       return jsonResponse(userGroupDetail(web.db, params.id));
-    });
+    }, { body: ClientIds, response: { 200: UserGroupDetail }, detail: apiOperation("admin", "User groups", "Set the clients the group may use ({oidcClientIds})") });
 }

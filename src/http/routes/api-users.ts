@@ -2,7 +2,7 @@
  * Admin REST API for users (Pocket ID paths): /api/users…
  * Every route needs an admin (session cookie + CSRF, or X-API-Key); changes are audited.
  */
-import { Elysia } from "elysia";
+import { Elysia, t } from "elysia";
 import { parseListQuery } from "../../admin/pagination.ts";
 import {
   createUserAsAdmin,
@@ -21,8 +21,11 @@ import { toUserGroupDto } from "../../admin/user-groups.ts";
 import { listGroupsOfUser } from "../../db/user-groups.ts";
 import { apiCall, auditAdminChange, requireAdminApi } from "../admin-auth.ts";
 import { createOneTimeAccessToken } from "../../account/one-time-access.ts";
-import { duration, FieldErrors, isRecord } from "../../admin/validation.ts";
+import { duration, FieldErrors } from "../../admin/validation.ts";
+import { apiOperation, LIST_ERRORS } from "../openapi.ts";
 import { jsonResponse } from "../responses.ts";
+import { ListQuery, NoContent, Paginated } from "../schemas/common.ts";
+import { LoginCode, Ttl, User, UserGroup, UserGroupIds, UserInput, UserPasskey, UserSession } from "../schemas/users.ts";
 import type { WebDeps } from "../web-deps.ts";
 
 export function apiUserRoutes(web: WebDeps) {
@@ -30,68 +33,68 @@ export function apiUserRoutes(web: WebDeps) {
     .get("/api/users", ({ request, query }) => {
       requireAdminApi(web, request);
       return jsonResponse(listUsers(web.db, parseListQuery(query)));
-    })
+    }, { query: ListQuery, response: { 200: Paginated(User) }, detail: apiOperation("admin", "Users", "List and search users", { errors: LIST_ERRORS }) })
     .post("/api/users", ({ request, body }) => {
       const p = requireAdminApi(web, request);
       const row = apiCall(() => createUserAsAdmin(web, body));
       auditAdminChange(web, request, p, { entity: "user", action: "create", id: row.id, changes: { username: row.username, isAdmin: row.is_admin === 1 } });
       return jsonResponse(toUserDto(web.db, row), { status: 201 });
-    })
+    }, { body: UserInput, response: { 201: User }, detail: apiOperation("admin", "Users", "Create a user") })
     .get("/api/users/:id", ({ request, params }) => {
       requireAdminApi(web, request);
       return jsonResponse(toUserDto(web.db, getUser(web.db, params.id)));
-    })
+    }, { response: { 200: User }, detail: apiOperation("admin", "Users", "Get a user") })
     .put("/api/users/:id", ({ request, params, body }) => {
       const p = requireAdminApi(web, request);
       const r = apiCall(() => updateUserAsAdmin(web, params.id, body));
       auditAdminChange(web, request, p, { entity: "user", action: "update", id: params.id, changes: { fields: r.changed } });
       return jsonResponse(toUserDto(web.db, r.after));
-    })
+    }, { body: UserInput, response: { 200: User }, detail: apiOperation("admin", "Users", "Update a user") })
     .delete("/api/users/:id", ({ request, params }) => {
       const p = requireAdminApi(web, request);
       const row = apiCall(() => deleteUserAsAdmin(web.db, params.id, p.userId));
       auditAdminChange(web, request, p, { entity: "user", action: "delete", id: row.id, changes: { username: row.username } });
       return new Response(null, { status: 204 });
-    })
+    }, { response: { 204: NoContent }, detail: apiOperation("admin", "Users", "Delete a user") })
     .get("/api/users/:id/groups", ({ request, params }) => {
       requireAdminApi(web, request);
       getUser(web.db, params.id);
       return jsonResponse(listGroupsOfUser(web.db, params.id).map((g) => toUserGroupDto(web.db, g)));
-    })
+    }, { response: { 200: t.Array(UserGroup) }, detail: apiOperation("admin", "Users", "Groups of a user") })
     .put("/api/users/:id/user-groups", ({ request, params, body }) => {
       const p = requireAdminApi(web, request);
       const ids = apiCall(() => setUserGroups(web.db, params.id, body));
       auditAdminChange(web, request, p, { entity: "user", action: "set_groups", id: params.id, changes: { userGroupIds: ids } });
       return jsonResponse(toUserDto(web.db, getUser(web.db, params.id)));
-    })
+    }, { body: UserGroupIds, response: { 200: User }, detail: apiOperation("admin", "Users", "Set the groups of a user ({userGroupIds})") })
     .get("/api/users/:id/webauthn-credentials", ({ request, params }) => {
       requireAdminApi(web, request);
       return jsonResponse(listUserPasskeys(web.db, params.id));
-    })
+    }, { response: { 200: t.Array(UserPasskey) }, detail: apiOperation("admin", "Users", "Passkeys of a user") })
     .delete("/api/users/:id/webauthn-credentials/:credentialId", ({ request, params }) => {
       const p = requireAdminApi(web, request);
       const row = deleteUserPasskey(web.db, params.id, params.credentialId);
       auditAdminChange(web, request, p, { entity: "passkey", action: "delete", id: row.id, changes: { userId: params.id, name: row.name } });
       return new Response(null, { status: 204 });
-    })
+    }, { response: { 204: NoContent }, detail: apiOperation("admin", "Users", "Delete a passkey of a user") })
     .post("/api/users/:id/one-time-access-token", ({ request, params, body }) => {
       const p = requireAdminApi(web, request);
       const user = getUser(web.db, params.id);
       const errors = new FieldErrors();
-      const ttl = duration(errors, isRecord(body) ? body : {}, "ttl", { fallback: 15 * 60, min: 60, max: 30 * 86400 });
+      const ttl = duration(errors, body ?? {}, "ttl", { fallback: 15 * 60, min: 60, max: 30 * 86400 });
       apiCall(() => errors.throwIfAny());
       const { token, expiresAt } = createOneTimeAccessToken(web, user.id, ttl);
       auditAdminChange(web, request, p, { entity: "user", action: "create_login_code", id: user.id, changes: { ttlSeconds: ttl } });
       return jsonResponse({ token, expiresAt: new Date(expiresAt * 1000).toISOString(), url: `${web.config.appUrl}/lc/${token}` }, { status: 201 });
-    })
+    }, { body: Ttl, response: { 201: LoginCode }, detail: apiOperation("admin", "Users", "Create a login code/link for a user ({ttl}: e.g. 15m, 1h; default 15m)") })
     .get("/api/users/:id/sessions", ({ request, params }) => {
       requireAdminApi(web, request);
       return jsonResponse(listUserSessions(web, params.id));
-    })
+    }, { response: { 200: t.Array(UserSession) }, detail: apiOperation("admin", "Users", "Browser sessions of a user") })
     .delete("/api/users/:id/sessions/:sessionId", ({ request, params }) => {
       const p = requireAdminApi(web, request);
       revokeUserSession(web.db, params.id, params.sessionId);
       auditAdminChange(web, request, p, { entity: "session", action: "revoke", id: params.sessionId, changes: { userId: params.id } });
       return new Response(null, { status: 204 });
-    });
+    }, { response: { 204: NoContent }, detail: apiOperation("admin", "Users", "End a session of a user") });
 }

@@ -11,7 +11,7 @@
 import { Elysia } from "elysia";
 import { DEVICE_TOKEN_COOKIE } from "../../account/one-time-access.ts";
 import { getUser } from "../../admin/user-admin.ts";
-import { duration, FieldErrors, isRecord } from "../../admin/validation.ts";
+import { duration, FieldErrors } from "../../admin/validation.ts";
 import { findUserByEmail } from "../../db/user-admin.ts";
 import { findUserById } from "../../db/users.ts";
 import { AppError } from "../../errors.ts";
@@ -25,9 +25,13 @@ import { pageCtx } from "../admin-pages.ts";
 import { appConfigOf, safeRedirectPath, sessionOrLogin } from "../browser-session.ts";
 import { cookieName, readCookie, serializeCookie } from "../cookies.ts";
 import { text } from "../form-fields.ts";
+import { apiOperation } from "../openapi.ts";
 import { bucketsFor, RATE_RULES, rateLimit } from "../plugins/rate-limit.ts";
 import { addResponseCookie, auditOrigin } from "../request-context.ts";
 import { htmlResponse, isHtmx, redirectResponse } from "../responses.ts";
+import { EmailLoginCodeRequest } from "../schemas/account.ts";
+import { NoContent } from "../schemas/common.ts";
+import { Ttl } from "../schemas/users.ts";
 import type { WebDeps } from "../web-deps.ts";
 
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
@@ -94,13 +98,12 @@ export function emailRoutes(web: WebDeps) {
     // Pocket ID's JSON form of the same request: always 204 for a well-formed address.
     .post("/api/one-time-access-email", ({ request, body }) => {
       selfServiceEnabled();
-      const b = isRecord(body) ? body : {};
-      const email = typeof b.email === "string" ? b.email.trim().toLowerCase() : "";
+      const email = (body.email ?? "").trim().toLowerCase();
       // JSON API validation failures are 400 (Pocket ID compatible), as in the admin API.
       if (!EMAIL_SHAPE.test(email) || email.length > 254) throw asApiError(AppError.validation("Enter an email address.", { email: "must be an email address" }));
-      requestEmailedCode(request, email, safeRedirectPath(b.redirectPath));
+      requestEmailedCode(request, email, safeRedirectPath(body.redirectPath));
       return new Response(null, { status: 204 });
-    })
+    }, { body: EmailLoginCodeRequest, response: { 204: NoContent }, detail: apiOperation("public", "Application configuration", "Email me a login code ({email, redirectPath}); 204 whether or not the address exists; the code works only in this browser") })
 
     .get("/verify-email", ({ request, query }) => htmlResponse(VerifyEmailPage({ ctx: ctx(request), token: String(query.token ?? "").slice(0, 128) })))
     .post("/verify-email", ({ request, body }) => {
@@ -129,11 +132,11 @@ export function emailRoutes(web: WebDeps) {
     .post("/api/users/:id/one-time-access-email", ({ request, params, body }) => {
       const p = requireAdminApi(web, request);
       const errors = new FieldErrors();
-      const ttl = duration(errors, isRecord(body) ? body : {}, "ttl", { fallback: ADMIN_EMAILED_CODE_TTL_SECONDS, min: 60, max: 7 * 86400 });
+      const ttl = duration(errors, body ?? {}, "ttl", { fallback: ADMIN_EMAILED_CODE_TTL_SECONDS, min: 60, max: 7 * 86400 });
       apiCall(() => errors.throwIfAny());
       sendAdminLoginCode(request, params.id, p, ttl);
       return new Response(null, { status: 204 });
-    })
+    }, { body: Ttl, response: { 204: NoContent }, detail: apiOperation("admin", "Users", "Email the user a login code ({ttl}, default 1h; 403 unless emailOneTimeAccessAsAdminEnabled)") })
     .post("/settings/admin/users/:id/login-code-email", ({ request, params }) => {
       const s = requireAdminPage(web, request);
       if (s instanceof Response) return s;
@@ -157,7 +160,7 @@ export function emailRoutes(web: WebDeps) {
       const r = await sendTestEmail(web, to);
       if (!r.ok) throw AppError.badRequest(r.error);
       return new Response(null, { status: 204 });
-    })
+    }, { response: { 204: NoContent }, detail: apiOperation("admin", "Application configuration", "Send a test email to the caller's address (204; 400 with the SMTP server's error in plain words)") })
     .post("/settings/admin/application-configuration/test-email", async ({ request }) => {
       const s = requireAdminPage(web, request);
       if (s instanceof Response) return s;

@@ -3,6 +3,11 @@
  * Discovery and JWKS (both well-known paths), /authorize (+ consent), token, userinfo, introspection,
  * revocation and end-session; PAR, device authorization and the /device page (issue 10).
  * Protocol endpoints answer RFC 6749 JSON errors via OAuthError.
+ * - No `t` schemas here, on purpose (unlike the JSON API, src/http/schemas/): these endpoints read their
+ *   parameters by hand (src/oidc/params.ts) because RFC 6749 3.1/3.2 makes a repeated parameter an
+ *   error and an unknown one ignorable, every failure must be an OAuth error naming the parameter
+ *   (invalid_request, invalid_client, invalid_grant…, or a redirect to the client once it is verified),
+ *   and the token, userinfo and discovery hot paths get no extra validation pass.
  */
 import { Elysia } from "elysia";
 import { AppError, OAuthError } from "../../errors.ts";

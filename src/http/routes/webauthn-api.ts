@@ -23,9 +23,8 @@ import { endBrowserSession, homePath, safeRedirectPath, setCeremonyCookie, setRe
 import { RATE_RULES, rateLimit } from "../plugins/rate-limit.ts";
 import { auditOrigin, currentSession, requestMeta } from "../request-context.ts";
 import { jsonResponse } from "../responses.ts";
+import { PasskeyCeremonyFinish, PasskeyDeleteQuery, PasskeyRename } from "../schemas/account.ts";
 import type { WebDeps } from "../web-deps.ts";
-
-type Body = Record<string, unknown> | null | undefined;
 
 /** Pocket ID's passkey DTO (camelCase, RFC 3339 times), plus what the account page shows. */
 function passkeyDto(p: PasskeyView) {
@@ -41,14 +40,14 @@ function passkeyDto(p: PasskeyView) {
 }
 
 // The library checks the shape of the response itself; here it only has to be an object.
-function responseOf(body: unknown): any {
-  const r = body && typeof body === "object" ? (body as Record<string, unknown>).response : undefined;
+function responseOf(body: { response?: unknown }): any {
+  const r = body.response;
   if (!r || typeof r !== "object") throw AppError.badRequest("The request must contain the passkey response.");
   return r;
 }
 
-function redirectOf(body: unknown): string | null {
-  return safeRedirectPath(body && typeof body === "object" ? (body as Record<string, unknown>).redirect : null);
+function redirectOf(body: { redirect?: string | null }): string | null {
+  return safeRedirectPath(body.redirect);
 }
 
 /**
@@ -99,7 +98,7 @@ export function webauthnApiRoutes(web: WebDeps) {
       recordAuditEvent(web, "SIGN_IN", { userId: user.id, origin: auditOrigin(request), data: { passkeyName: credential.name } });
       if (newDevice) notifyNewDeviceSignIn(web, user, auditOrigin(request));
       return jsonResponse({ redirect: redirectOf(body) ?? homePath(web) });
-    })
+    }, { body: PasskeyCeremonyFinish })
 
     .post("/api/webauthn/register/start", async ({ request }) => {
       const session = requireSession(request);
@@ -111,19 +110,18 @@ export function webauthnApiRoutes(web: WebDeps) {
     })
     .post("/api/webauthn/register/finish", async ({ request, body }) => {
       const session = requireSession(request);
-      const b = body as Body;
       const row = await finishPasskeyRegistration(web, {
         challengeId: takeCeremonyCookie(web, request),
         userId: session.userId,
         response: responseOf(body),
-        name: typeof b?.name === "string" ? b.name : undefined,
+        name: body.name ?? undefined,
       });
       recordAuditEvent(web, "PASSKEY_ADDED", { userId: session.userId, origin: auditOrigin(request), data: { credentialID: row.credential_id, passkeyName: row.name } });
       return jsonResponse(
         { passkey: { id: row.id, name: row.name, provider: authenticatorName(row.aaguid), synced: row.backup_eligible === 1 }, redirect: redirectOf(body) },
         { status: 201 },
       );
-    })
+    }, { body: PasskeyCeremonyFinish })
 
     .post("/api/webauthn/reauthenticate/start", async ({ request }) => {
       const session = requireSession(request);
@@ -144,26 +142,26 @@ export function webauthnApiRoutes(web: WebDeps) {
       recordReauthentication(web, session);
       setReauthenticationCookie(web, request, issueReauthenticationToken(web, session));
       return jsonResponse({ redirect: redirectOf(body) ?? homePath(web) });
-    })
+    }, { body: PasskeyCeremonyFinish })
 
     // Own passkeys as JSON (Pocket ID: /api/webauthn/credentials). Cookie sessions only.
     .get("/api/webauthn/credentials", ({ request }) => jsonResponse(listPasskeys(web.db, requireSession(request).userId).map(passkeyDto)))
     .patch("/api/webauthn/credentials/:id", ({ request, params, body }) => {
       const session = requireSession(request);
-      const name = (body as Body)?.name;
-      if (typeof name !== "string") throw AppError.badRequest("name: a string is required.");
+      const name = body.name;
+      if (name === undefined) throw AppError.badRequest("name: a string is required.");
       try {
         return jsonResponse(passkeyDto(renamePasskey(web, session.userId, params.id, name, auditOrigin(request))));
       } catch (error) {
         if (error instanceof AppError && error.code === "validation_failed") throw new AppError("bad_request", error.message, error.fields);
         throw error;
       }
-    })
+    }, { body: PasskeyRename })
     .delete("/api/webauthn/credentials/:id", ({ request, params, query }) => {
       const session = requireSession(request);
       deletePasskey(web, session.userId, params.id, { confirmLast: query.confirmLast === "true", origin: auditOrigin(request) });
       return new Response(null, { status: 204 });
-    })
+    }, { query: PasskeyDeleteQuery })
 
     .post("/api/webauthn/logout", ({ request }) => {
       const ended = endBrowserSession(web, request);

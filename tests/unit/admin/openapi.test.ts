@@ -1,34 +1,120 @@
+/**
+ * The OpenAPI document at /api/openapi.json is generated from the routes' schemas (src/http/openapi.ts):
+ * every /api route of the admin and email areas is in it, with the request schema Elysia validates
+ * it with, and the document has the structure of OpenAPI 3.1.
+ */
 import { afterEach, expect, test } from "bun:test";
 import { adminRoutes } from "../../../src/http/routes/admin-index.ts";
 import { emailRoutes } from "../../../src/http/routes/email.ts";
-import { OPERATIONS } from "../../../src/http/routes/api-openapi.ts";
 import { givenSecretProblem, MAX_GIVEN_SECRET_LENGTH, MIN_GIVEN_SECRET_LENGTH } from "../../../src/oidc/clients.ts";
 import { makeTestApp, req, type TestDeps } from "../../helpers/test-deps.ts";
 
 let deps: TestDeps;
 afterEach(() => deps.cleanup());
 
-test("the OpenAPI document lists exactly the /api routes this area mounts", async () => {
+const openApiPath = (path: string) => path.replace(/:(\w+)/g, "{$1}");
+/** The POST/PUT routes that read no body at all. */
+const BODILESS = ["post /api/application-configuration/test-email", "post /api/application-configuration/sync-ldap", "post /api/application-configuration/test-ldap"];
+
+test("every /api route of the admin and email areas is documented, with the schemas it is validated with", async () => {
   const made = await makeTestApp();
   deps = made.deps;
   // The email area's API routes (src/http/routes/email.ts) are documented here too.
-  const mounted = [...adminRoutes(made.app.web).routes, ...emailRoutes(made.app.web).routes]
-    .filter((r) => r.path.startsWith("/api/"))
-    .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, "{$1}")}`)
-    .sort();
-  const documented = OPERATIONS.map((o) => `${o.method} ${o.path}`).sort();
-  expect(documented).toEqual(mounted);
-
+  const mounted = [...adminRoutes(made.app.web).routes, ...emailRoutes(made.app.web).routes].filter((r) => r.path.startsWith("/api/"));
   const res = await made.app.handle(req(deps, "/api/openapi.json"));
   expect(res.status).toBe(200);
+  expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
   const doc = (await res.json()) as any;
-  expect(doc.openapi).toBe("3.1.0");
-  expect(doc.components.securitySchemes.apiKey).toEqual({ type: "apiKey", in: "header", name: "X-API-Key" });
+  const resolve = (s: any): any => (s?.$ref ? doc.components.schemas[s.$ref.split("/").pop()] : s);
+
+  const documented = Object.entries(doc.paths).flatMap(([path, ops]: [string, any]) => Object.keys(ops).map((m) => `${m} ${path}`)).sort();
+  const expected = [...mounted.map((r) => `${r.method.toLowerCase()} ${openApiPath(r.path)}`), "get /api/openapi.json"].sort();
+  expect(documented).toEqual(expected);
+
+  for (const route of mounted) {
+    const name = `${route.method.toLowerCase()} ${openApiPath(route.path)}`;
+    const op = doc.paths[openApiPath(route.path)][route.method.toLowerCase()];
+    const hooks = route.hooks as { body?: any; query?: any };
+    if (route.method === "POST" || route.method === "PUT" || route.method === "PATCH") {
+      // A route that reads a body declares its schema.
+      expect([name, hooks.body !== undefined || BODILESS.includes(name)]).toEqual([name, true]);
+    }
+    if (hooks.body) {
+      const content = op.requestBody.content;
+      const documentedBody = resolve((content["application/json"] ?? content["multipart/form-data"]).schema);
+      const declared = hooks.body.anyOf?.find((s: any) => s.type === "object" || s.type === "array") ?? hooks.body;
+      expect([name, documentedBody.type, Object.keys(documentedBody.properties ?? {}).sort()]).toEqual([name, declared.type, Object.keys(declared.properties ?? {}).sort()]);
+      expect([name, Object.keys(op.responses)]).toEqual([name, expect.arrayContaining(["400"])]);
+    } else {
+      expect([name, op.requestBody]).toEqual([name, undefined]);
+    }
+    const queryParams = op.parameters.filter((p: any) => p.in === "query").map((p: any) => p.name).sort();
+    expect([name, queryParams]).toEqual([name, Object.keys(hooks.query?.properties ?? {}).sort()]);
+  }
+
   expect(doc.paths["/api/users"].get.parameters.map((p: any) => p.name)).toContain("pagination[page]");
   expect(Object.keys(doc.paths["/api/users/{id}"].put.responses).sort()).toEqual(["200", "400", "401", "403", "404"]);
-  // Every $ref resolves.
+  expect(doc.paths["/api/users/{id}/profile-picture"].put.requestBody.content["multipart/form-data"].schema.properties.file).toEqual({
+    description: "The image (at most 2 MB)",
+    type: "string",
+    format: "binary",
+  });
+});
+
+test("the document has the structure of OpenAPI 3.1: info, paths, operations, security schemes, resolvable references", async () => {
+  const made = await makeTestApp();
+  deps = made.deps;
+  const doc = (await (await made.app.handle(req(deps, "/api/openapi.json"))).json()) as any;
+  expect(doc.openapi).toBe("3.1.0");
+  expect(typeof doc.info.title).toBe("string");
+  expect(typeof doc.info.version).toBe("string");
+  expect(doc.servers).toEqual([{ url: deps.config.appUrl }]);
+  expect(doc.components.securitySchemes.apiKey).toEqual({ type: "apiKey", in: "header", name: "X-API-Key" });
+  expect(doc.components.securitySchemes.session).toMatchObject({ type: "apiKey", in: "cookie" });
+  const schemes = Object.keys(doc.components.securitySchemes);
+  for (const [path, ops] of Object.entries(doc.paths) as [string, any][]) {
+    expect(path.startsWith("/api/")).toBe(true);
+    const templated = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+    for (const [method, op] of Object.entries(ops) as [string, any][]) {
+      const name = `${method} ${path}`;
+      expect([name, ["get", "put", "post", "delete", "patch"].includes(method)]).toEqual([name, true]);
+      expect([name, typeof op.summary, op.tags.length]).toEqual([name, "string", 1]);
+      // Every path template parameter is declared, in: path, required.
+      const pathParams = op.parameters.filter((p: any) => p.in === "path");
+      expect([name, pathParams.map((p: any) => p.name)]).toEqual([name, templated]);
+      expect([name, pathParams.every((p: any) => p.required === true)]).toEqual([name, true]);
+      // At least one success answer; every answer has a description.
+      expect([name, Object.keys(op.responses).some((s) => /^2\d\d$/.test(s))]).toEqual([name, true]);
+      for (const r of Object.values(op.responses) as any[]) expect([name, typeof r.description]).toEqual([name, "string"]);
+      // Security names only defined schemes; public operations have none.
+      for (const requirement of op.security) for (const scheme of Object.keys(requirement)) expect([name, schemes.includes(scheme)]).toEqual([name, true]);
+      expect([name, op.security.length === 0]).toEqual([name, op["x-latchkey-access"] === "public"]);
+    }
+  }
+  // Every $ref resolves; every JSON Schema type is one JSON Schema knows (no TypeBox-only kinds).
   const refs = [...JSON.stringify(doc).matchAll(/"#\/components\/schemas\/(\w+)"/g)].map((m) => m[1]!);
-  for (const r of refs) expect(doc.components.schemas[r]).toBeDefined();
+  expect(refs.length).toBeGreaterThan(0);
+  for (const r of refs) expect([r, doc.components.schemas[r] !== undefined]).toEqual([r, true]);
+  const types = new Set<string>();
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (typeof node !== "object" || node === null) return;
+    for (const [k, v] of Object.entries(node)) {
+      if (k === "type" && typeof v === "string") types.add(v);
+      walk(v);
+    }
+  };
+  walk(doc.components.schemas);
+  walk(doc.paths);
+  for (const type of types) expect([type, ["string", "number", "integer", "boolean", "array", "object", "null"].includes(type)]).toEqual([type, true]);
+  // The one error shape (src/http/plugins/errors.ts), with every member, is what every error answer refers to.
+  expect(doc.components.schemas.Error).toMatchObject({ type: "object", required: ["error", "message"] });
+  expect(Object.keys(doc.components.schemas.Error.properties)).toEqual(["error", "message", "fields", "requestId"]);
+  // Elysia's bookkeeping and our field messages stay out of the document.
+  const text = JSON.stringify(doc);
+  expect(text).not.toContain('"additionalProperties":false');
+  expect(text).not.toContain('"error":"must');
+  expect(text).not.toContain("x-checked-by-domain");
 });
 
 test("the client secret operation documents the declarative value exactly as the domain checks it", async () => {

@@ -1,0 +1,34 @@
+/**
+ * What a signed-in person (or a browser before sign-in) sends and reads as JSON: "my apps", the
+ * emailed login code, and the WebAuthn ceremonies' bodies (static/src/passkey.ts). The passkey
+ * response itself is checked by @simplewebauthn/server; here it only has to be present as an object.
+ */
+import { t } from "elysia";
+import { Input, IsoTime, LongText, Maybe, Nullable, ShortText } from "./common.ts";
+
+export const LaunchableApp = t.Object(
+  { id: t.String(), name: t.String(), description: t.String(), launchUrl: Nullable(t.String()), hasLogo: t.Boolean() },
+  { $id: "LaunchableApp" },
+);
+
+export const AuthorizedApp = t.Object(
+  { client: t.Object({ id: t.String(), name: t.String(), hasLogo: t.Boolean() }), scope: t.String(), lastUsedAt: Nullable(IsoTime) },
+  { $id: "AuthorizedApp" },
+);
+
+export const EmailLoginCodeRequest = Input(
+  { email: Maybe(ShortText({ description: "Required: the address to send the code to" })), redirectPath: Maybe(LongText({ description: "A local path to continue at" })) },
+  { $id: "EmailLoginCodeRequest" },
+);
+
+/** `…/finish` of a WebAuthn ceremony: the authenticator's answer and where to continue. */
+export const PasskeyCeremonyFinish = Input({
+  // Checked by @simplewebauthn/server; the route answers 400 "The request must contain the passkey response." without it.
+  response: t.Optional(t.Unknown()),
+  redirect: Maybe(LongText()),
+  name: Maybe(ShortText()),
+});
+
+export const PasskeyRename = Input({ name: t.Optional(ShortText()) });
+
+export const PasskeyDeleteQuery = Input({ confirmLast: t.Optional(t.String({ description: "true to delete your last passkey" })) });
