@@ -8,9 +8,9 @@
  */
 import type { Session } from "../account/sessions.ts";
 import { authenticateApiKey, type ApiKeyPrincipal } from "../admin/api-keys.ts";
-import { recordAuditEvent } from "../audit/audit-log.ts";
+import { recordAdminChange, type AdminChange } from "../audit/actor.ts";
 import { AppError } from "../errors.ts";
-import { auditOrigin, currentSession } from "./request-context.ts";
+import { actorOf, currentSession } from "./request-context.ts";
 import { redirectResponse } from "./responses.ts";
 import type { WebDeps } from "./web-deps.ts";
 
@@ -89,22 +89,8 @@ export function requireUserPage(web: WebDeps, request: Request): Session | Respo
   return session;
 }
 
-export function principalOfSession(session: Session): Principal {
-  return { userId: session.userId, isAdmin: session.isAdmin, via: "session", session, apiKeyId: null, isStatic: false };
-}
-
-export function auditAdminChange(
-  web: WebDeps,
-  request: Request,
-  actor: Principal | Session,
-  change: { entity: string; action: string; id: string; changes?: Record<string, unknown> },
-): void {
-  const p = "via" in actor ? actor : principalOfSession(actor);
-  recordAuditEvent(web, "ADMIN_CHANGE", {
-    userId: p.isStatic ? null : p.userId,
-    origin: auditOrigin(request),
-    data: { ...change, via: p.via, ...(p.isStatic ? { actor: "static-api-key" } : {}) },
-  });
+export function auditAdminChange(web: WebDeps, request: Request, caller: Principal | Session, change: AdminChange): void {
+  recordAdminChange(web, actorOf(request, caller), change);
 }
 
 /** The JSON API answers validation failures with 400 and field messages (Pocket ID compatible). */

@@ -2,6 +2,7 @@
  * Per-request facts that live outside Elysia's context: id, client IP, the session (looked up once),
  * cookies to add to the response. Keyed by the Request object, which Elysia passes through unchanged.
  */
+import type { Actor } from "../audit/actor.ts";
 import type { Deps } from "../deps.ts";
 import type { ProtocolParams } from "../oidc/params.ts";
 import { findSessionByToken, type Session } from "../account/sessions.ts";
@@ -82,4 +83,17 @@ export function csrfTokenFor(deps: Deps, request: Request): string {
 /** The audit origin (client IP honouring TRUST_PROXY, user agent) of a request. */
 export function auditOrigin(request: Request): { ip: string | null; userAgent: string | null } {
   return { ip: requestMeta(request).ip, userAgent: request.headers.get("user-agent") };
+}
+
+/** Who authenticated a request, as src/http/admin-auth.ts resolves it (a Principal), or just the browser session. */
+type Caller = Session | { userId: string; via: "session" | "api_key"; apiKeyId: string | null; isStatic: boolean };
+
+/** The audit actor of a request made by `caller`: the one place the HTTP layer builds an Actor. */
+export function actorOf(request: Request, caller: Caller): Actor {
+  const origin = auditOrigin(request);
+  if ("via" in caller) {
+    if (caller.isStatic) return { kind: "static_api_key", origin };
+    if (caller.via === "api_key" && caller.apiKeyId) return { kind: "api_key", userId: caller.userId, apiKeyId: caller.apiKeyId, origin };
+  }
+  return { kind: "user", userId: caller.userId, origin };
 }
