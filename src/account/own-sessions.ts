@@ -10,7 +10,7 @@ import { revokeAllApiKeysOfUser, type ApiKeyDeps } from "../admin/api-keys.ts";
 import { recordAuditEvent, type AuditOrigin } from "../audit/audit-log.ts";
 import { deleteSession, deleteSessionsOfUser, listSessionsOfUser } from "../db/sessions.ts";
 import { AppError } from "../errors.ts";
-import { describeUserAgent } from "./device-label.ts";
+import { deviceLabel } from "../audit/user-agent.ts";
 
 export interface OwnSessionView {
   id: string;
@@ -24,7 +24,7 @@ export interface OwnSessionView {
 export function listOwnSessions(db: Database, userId: string, currentSessionId: string, now: number): OwnSessionView[] {
   return listSessionsOfUser(db, userId, now).map((s) => ({
     id: s.id,
-    device: describeUserAgent(s.user_agent),
+    device: deviceLabel(s.user_agent),
     ip: s.ip_address,
     createdAt: s.created_at,
     lastSeenAt: s.last_seen_at,

@@ -3,7 +3,7 @@ import { ProfilePictureSection } from "../components/profile-picture.tsx";
 import type { PageContext } from "../page-context.ts";
 import type { OwnSessionView } from "../../src/account/own-sessions.ts";
 import type { PasskeyView } from "../../src/account/passkeys.ts";
-import { formatDate, relativeTime } from "../../src/account/device-label.ts";
+import { formatDate, relativeTime } from "../../src/lib/relative-time.ts";
 import { CloudIcon, DeviceIcon, LockIcon, PasskeyIcon } from "../components/passkey-icons.tsx";
 import { TextField } from "../components/text-field.tsx";
 import { EmailVerificationStatus } from "./verify-email.tsx";

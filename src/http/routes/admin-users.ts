@@ -4,7 +4,7 @@
  * custom claims, passkeys, sessions, delete). Admin session + CSRF (global); every change audited.
  */
 import { Elysia } from "elysia";
-import { describeUserAgent } from "../../account/device-label.ts";
+import { deviceLabel } from "../../audit/user-agent.ts";
 import { createOneTimeAccessToken } from "../../account/one-time-access.ts";
 import { claimsFromForm, getCustomClaims, setCustomClaims } from "../../admin/custom-claims.ts";
 import { parseListQuery } from "../../admin/pagination.ts";
@@ -104,7 +104,7 @@ export function adminUserRoutes(web: WebDeps) {
     };
   };
   const sessionsOf = (id: string) =>
-    listSessionsOfUser(web.db, id, now()).map((s) => ({ id: s.id, device: describeUserAgent(s.user_agent), ipAddress: s.ip_address, lastSeenAt: s.last_seen_at, createdAt: s.created_at }));
+    listSessionsOfUser(web.db, id, now()).map((s) => ({ id: s.id, device: deviceLabel(s.user_agent), ipAddress: s.ip_address, lastSeenAt: s.last_seen_at, createdAt: s.created_at }));
 
   return new Elysia({ name: "admin-users" })
     .get("/settings/admin", () => redirectResponse("/settings/admin/users", 302))

@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { csvCell } from "../../../src/audit/audit-queries.ts";
 import { describeEvent } from "../../../src/audit/event-labels.ts";
-import { describeDevice } from "../../../src/audit/user-agent.ts";
+import { describeDevice, deviceLabel } from "../../../src/audit/user-agent.ts";
 
 describe("describeDevice: Browser on OS", () => {
   test.each([
@@ -27,6 +27,24 @@ describe("describeDevice: Browser on OS", () => {
   test("null and very long unknown agents", () => {
     expect(describeDevice(null)).toBe("Unknown device");
     expect(describeDevice("x".repeat(300))).toBe(`${"x".repeat(40)}…`);
+  });
+});
+
+describe("deviceLabel: the same parse without versions, for session lists", () => {
+  test.each([
+    ["Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Version/17.0 Safari/605.1.15", "Safari on macOS"],
+    ["Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0", "Firefox on Windows"],
+    ["Mozilla/5.0 (Windows NT 6.1; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/109.0.0.0 Safari/537.36", "Chrome on Windows"],
+    ["Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1", "Safari on iOS"],
+    ["Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.6778.81 Mobile Safari/537.36", "Chrome on Android"],
+    ["Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36", "Headless Chrome on Linux"],
+    ["curl/8.5.0", "curl"],
+    ["", "Unknown device"],
+  ])("%s", (ua, expected) => {
+    expect(deviceLabel(ua)).toBe(expected);
+  });
+  test("null is an unknown device", () => {
+    expect(deviceLabel(null)).toBe("Unknown device");
   });
 });
 
