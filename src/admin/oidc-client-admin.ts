@@ -1,5 +1,5 @@
 /**
- * The admin side of OIDC clients, over src/oidc/clients.ts (which owns the rules):
+ * OIDC clients as the admin side's wire sees them (rules: src/oidc/client-input.ts; changes: src/admin/oidc-clients.ts):
  * - reads Pocket ID's JSON names (callbackURLs, logoutCallbackURLs, launchURL, isGroupRestricted)
  *   as well as Latchkey's (callbackUrls…), and HTML form fields (repeated callbackUrl rows);
  * - shapes the JSON answer with both spellings so Pocket ID scripts read what they expect.
@@ -7,7 +7,8 @@
 import type { Database } from "bun:sqlite";
 import { listAllUserGroups } from "../db/user-groups.ts";
 import { AppError } from "../errors.ts";
-import { acceptedAuthMethods, listClients, type ClientInput, type OidcClient } from "../oidc/clients.ts";
+import { acceptedAuthMethods, listClients, type OidcClient } from "../oidc/clients.ts";
+import { type ClientInput } from "../oidc/client-input.ts";
 import { checkSortColumn, isoTime, toPage, type ListQuery, type Page } from "./pagination.ts";
 import { isRecord } from "./validation.ts";
 

@@ -8,7 +8,8 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { AppError } from "../errors.ts";
 import { findGroupIdsByNames } from "../db/oidc-clients.ts";
-import { createClient, deleteClient, listClients, type OidcClient } from "../oidc/clients.ts";
+import { createClient, deleteClient } from "../admin/oidc-clients.ts";
+import { listClients, type OidcClient } from "../oidc/clients.ts";
 import { openRuntime } from "../runtime.ts";
 import { UsageError, type CliEnv } from "./cli-env.ts";
 

@@ -20,7 +20,8 @@ import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, jwtVerify, type JWK, 
 import { rememberAssertionJti } from "../db/oidc-protocols.ts";
 import { OAuthError } from "../errors.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
-import { acceptedAuthMethods, findClientById, verifyClientSecretOrImported, type OidcClient } from "./clients.ts";
+import { acceptedAuthMethods, findClientById, type OidcClient } from "./clients.ts";
+import { verifyClientSecretOrImported } from "./client-secrets.ts";
 import type { ProtocolParams } from "./params.ts";
 
 export type ClientAuthMethod = "client_secret_basic" | "client_secret_post" | "none" | "private_key_jwt";

@@ -13,7 +13,7 @@ import type { App } from "../../src/app.ts";
 import { createGeolocator } from "../../src/audit/geolocation.ts";
 import { silentLog } from "../../src/lib/log.ts";
 import { nowSeconds } from "../../src/lib/clock.ts";
-import { createClient } from "../../src/oidc/clients.ts";
+import { createClient } from "../../src/admin/oidc-clients.ts";
 import { AppClient } from "../helpers/app-client.ts";
 import { buildTestCityDb } from "../helpers/mmdb-writer.ts";
 import { CALLBACK, CHALLENGE, VERIFIER } from "../helpers/oidc-flow.ts";

@@ -14,7 +14,7 @@ import { createSession } from "../../src/account/sessions.ts";
 import { createUser } from "../../src/admin/users.ts";
 import { cookieName } from "../../src/http/cookies.ts";
 import { SESSION_COOKIE } from "../../src/http/request-context.ts";
-import { createClient } from "../../src/oidc/clients.ts";
+import { createClient } from "../../src/admin/oidc-clients.ts";
 import { addVirtualAuthenticator, disablePasskeyAutofill, launchBrowser, type TestBrowser } from "../helpers/browser.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { BASE_DN, ROOT_DN, ROOT_PW, slapdInstalled, startSlapd, type Slapd } from "../helpers/slapd.ts";

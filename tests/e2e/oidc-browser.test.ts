@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as oidc from "openid-client";
 import type { Page } from "playwright-core";
-import { createClient } from "../../src/oidc/clients.ts";
+import { createClient } from "../../src/admin/oidc-clients.ts";
 import { startBinary } from "../helpers/binary.ts";
 import { addVirtualAuthenticator, disablePasskeyAutofill, launchBrowser, setUpFirstAdmin, signOutFromHeader, type TestBrowser } from "../helpers/browser.ts";
 import { startTestServer } from "../helpers/server.ts";

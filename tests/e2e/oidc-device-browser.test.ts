@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import * as oidc from "openid-client";
 import type { Page } from "playwright-core";
-import { createClient } from "../../src/oidc/clients.ts";
+import { createClient } from "../../src/admin/oidc-clients.ts";
 import { addVirtualAuthenticator, disablePasskeyAutofill, launchBrowser, setUpFirstAdmin, signOutFromHeader, type TestBrowser } from "../helpers/browser.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as client from "openid-client";
-import { createClient } from "../../src/oidc/clients.ts";
+import { createClient } from "../../src/admin/oidc-clients.ts";
 import { insertTestUser, signIn } from "../helpers/oidc-fixtures.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { calculateJwkThumbprint, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify } from "jose";
 import * as client from "openid-client";
-import { createClient, type ClientInput } from "../../src/oidc/clients.ts";
+import { createClient } from "../../src/admin/oidc-clients.ts";
+import { type ClientInput } from "../../src/oidc/client-input.ts";
 import { insertTestUser, signIn } from "../helpers/oidc-fixtures.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 

@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
-import { createClient, type OidcClient } from "../../src/oidc/clients.ts";
+import { createClient } from "../../src/admin/oidc-clients.ts";
+import { type OidcClient } from "../../src/oidc/clients.ts";
 import { launchBrowser, type TestBrowser } from "../helpers/browser.ts";
 import { CHALLENGE } from "../helpers/oidc-flow.ts";
 import { insertTestUser, signIn } from "../helpers/oidc-fixtures.ts";

@@ -20,7 +20,7 @@ import { cookieName } from "../../src/http/cookies.ts";
 import { DEFAULT_BODY_LIMIT } from "../../src/http/plugins/request-limits.ts";
 import { SESSION_COOKIE } from "../../src/http/request-context.ts";
 import { nowSeconds } from "../../src/lib/clock.ts";
-import { createClient } from "../../src/oidc/clients.ts";
+import { createClient } from "../../src/admin/oidc-clients.ts";
 import { insertTestGroup, insertTestUser } from "../helpers/oidc-fixtures.ts";
 import { makeTestApp, type TestDeps } from "../helpers/test-deps.ts";
 

@@ -1,6 +1,8 @@
 /** Helpers to drive the OIDC endpoints in-process with app.handle (no network). */
 import type { App } from "../../src/app.ts";
-import { createClient, type ClientInput, type OidcClient } from "../../src/oidc/clients.ts";
+import { createClient } from "../../src/admin/oidc-clients.ts";
+import { type ClientInput } from "../../src/oidc/client-input.ts";
+import { type OidcClient } from "../../src/oidc/clients.ts";
 import { encodeBase64Url } from "../../src/lib/base64url.ts";
 import { sha256 } from "../../src/lib/hash.ts";
 import { makeTestApp, type TestDeps } from "./test-deps.ts";

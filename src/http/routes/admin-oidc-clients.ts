@@ -1,6 +1,6 @@
 /**
- * Admin pages for OIDC clients: /settings/admin/oidc-clients[/new|/:id]. The rules live in
- * src/oidc/clients.ts; a new client admits nobody until groups are chosen or it is unrestricted.
+ * Admin pages for OIDC clients: /settings/admin/oidc-clients[/new|/:id]. The rules live in src/oidc/client-input.ts
+ * and src/admin/oidc-clients.ts; a new client admits nobody until groups are chosen or it is unrestricted.
  */
 import { Elysia } from "elysia";
 import type { Session } from "../../account/sessions.ts";
@@ -8,19 +8,9 @@ import { clientInputFromForm, listClientsPage } from "../../admin/oidc-client-ad
 import { parseListQuery } from "../../admin/pagination.ts";
 import { listAllUserGroups } from "../../db/user-groups.ts";
 import { AppError } from "../../errors.ts";
-import {
-  createClient,
-  createClientSecret,
-  deleteClient,
-  findClientById,
-  listClientSecrets,
-  revokeClientSecret,
-  setAllowedGroups,
-  setUnrestricted,
-  updateClient,
-  type OidcClient,
-  EITHER_SECRET_METHOD,
-} from "../../oidc/clients.ts";
+import { createClient, deleteClient, setAllowedGroups, setUnrestricted, updateClient } from "../../admin/oidc-clients.ts";
+import { createClientSecret, listClientSecrets, revokeClientSecret } from "../../oidc/client-secrets.ts";
+import { findClientById, type OidcClient, EITHER_SECRET_METHOD } from "../../oidc/clients.ts";
 import {
   AllowedGroupsSection,
   ClientDetailContent,

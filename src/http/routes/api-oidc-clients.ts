@@ -1,22 +1,15 @@
 /**
  * Admin REST API for OIDC clients (Pocket ID paths): /api/oidc/clients…
- * The rules live in src/oidc/clients.ts; this module shapes JSON and audits.
+ * The rules live in src/oidc/client-input.ts and src/admin/oidc-clients.ts; this module shapes JSON and audits.
  */
 import { Elysia, t } from "elysia";
 import { clientDto, clientInputFromJson, listClientsPage } from "../../admin/oidc-client-admin.ts";
 import { parseListQuery } from "../../admin/pagination.ts";
 import { FieldErrors, strList, timestamp } from "../../admin/validation.ts";
 import { AppError } from "../../errors.ts";
-import {
-  createClient,
-  createClientSecret,
-  deleteClient,
-  findClientById,
-  listClientSecrets,
-  revokeClientSecret,
-  setAllowedGroups,
-  updateClient,
-} from "../../oidc/clients.ts";
+import { createClient, deleteClient, setAllowedGroups, updateClient } from "../../admin/oidc-clients.ts";
+import { createClientSecret, listClientSecrets, revokeClientSecret } from "../../oidc/client-secrets.ts";
+import { findClientById } from "../../oidc/clients.ts";
 import { isoTime } from "../../admin/pagination.ts";
 import { apiCall, auditAdminChange, requireAdminApi } from "../admin-auth.ts";
 import { apiOperation, LIST_ERRORS } from "../openapi.ts";

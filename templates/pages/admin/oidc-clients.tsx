@@ -3,7 +3,8 @@
  * allowed user groups with Unrestrict, secrets, and an integration panel with every endpoint URL.
  */
 import type { PageContext } from "../../page-context.ts";
-import type { OidcClient, ClientSecretInfo } from "../../../src/oidc/clients.ts";
+import type { OidcClient } from "../../../src/oidc/clients.ts";
+import type { ClientSecretInfo } from "../../../src/oidc/client-secrets.ts";
 import type { BackchannelStatus } from "../../../src/oidc/backchannel-logout.ts";
 import type { Page } from "../../../src/admin/pagination.ts";
 import { AdminLayout, Csrf, EmptyState, Field, formatDateTime, FormErrors, GroupCheckboxes, PageHeader, Pager, Toggle } from "./admin-shell.tsx";

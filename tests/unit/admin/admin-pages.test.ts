@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import type { App } from "../../../src/app.ts";
-import { findClientById, verifyClientSecret } from "../../../src/oidc/clients.ts";
+import { findClientById } from "../../../src/oidc/clients.ts";
+import { verifyClientSecret } from "../../../src/oidc/client-secrets.ts";
 import { apiReq, json, makeAdminFixture, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
 import { reauthenticated } from "../../helpers/admin-fixture.ts";
 import { makeTestApp, type TestDeps } from "../../helpers/test-deps.ts";

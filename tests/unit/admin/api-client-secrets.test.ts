@@ -14,7 +14,7 @@ import type { App } from "../../../src/app.ts";
 import { createLog } from "../../../src/lib/log.ts";
 import { isoTime } from "../../../src/admin/pagination.ts";
 import { nowSeconds } from "../../../src/lib/clock.ts";
-import { verifyClientSecret } from "../../../src/oidc/clients.ts";
+import { verifyClientSecret } from "../../../src/oidc/client-secrets.ts";
 import { apiReq, json, makeAdminFixture, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
 import { basicAuth, CALLBACK } from "../../helpers/oidc-flow.ts";
 import { createTestApp, makeTestDeps, req, type TestDeps } from "../../helpers/test-deps.ts";

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { App } from "../../../src/app.ts";
-import { verifyClientSecret } from "../../../src/oidc/clients.ts";
+import { verifyClientSecret } from "../../../src/oidc/client-secrets.ts";
 import { apiReq, json, makeAdminFixture, type AdminFixture } from "../../helpers/admin-fixture.ts";
 import { makeTestApp, type TestDeps } from "../../helpers/test-deps.ts";
 

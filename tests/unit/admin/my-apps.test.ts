@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import type { App } from "../../../src/app.ts";
 import { upsertAuthorizedClient } from "../../../src/db/oidc-grants.ts";
-import { createClient, setAllowedGroups } from "../../../src/oidc/clients.ts";
+import { createClient, setAllowedGroups } from "../../../src/admin/oidc-clients.ts";
 import { createUserGroup, setGroupMembers } from "../../../src/admin/user-groups.ts";
 import { apiReq, json, makeAdminFixture, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
 import { makeTestApp, req, type TestDeps } from "../../helpers/test-deps.ts";

@@ -6,7 +6,7 @@
 import { afterEach, expect, test } from "bun:test";
 import { adminRoutes } from "../../../src/http/routes/admin-index.ts";
 import { emailRoutes } from "../../../src/http/routes/email.ts";
-import { givenSecretProblem, MAX_GIVEN_SECRET_LENGTH, MIN_GIVEN_SECRET_LENGTH } from "../../../src/oidc/clients.ts";
+import { givenSecretProblem, MAX_GIVEN_SECRET_LENGTH, MIN_GIVEN_SECRET_LENGTH } from "../../../src/oidc/client-secrets.ts";
 import { makeTestApp, req, type TestDeps } from "../../helpers/test-deps.ts";
 
 let deps: TestDeps;

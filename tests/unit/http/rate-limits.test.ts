@@ -19,7 +19,7 @@ import { mintApiKey } from "../../../src/admin/api-keys.ts";
 import { BUDGET_RULES } from "../../../src/http/plugins/request-budgets.ts";
 import { bucketsFor, MAX_BUCKETS, RATE_RULES, RateLimiter, TokenBuckets } from "../../../src/http/plugins/rate-limit.ts";
 import { FixedClock, nowSeconds } from "../../../src/lib/clock.ts";
-import { createClient } from "../../../src/oidc/clients.ts";
+import { createClient } from "../../../src/admin/oidc-clients.ts";
 import { AppClient } from "../../helpers/app-client.ts";
 import { apiReq, makeAdminFixture } from "../../helpers/admin-fixture.ts";
 import { insertTestUser, signIn } from "../../helpers/oidc-fixtures.ts";

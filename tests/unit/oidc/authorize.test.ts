@@ -1,6 +1,6 @@
 /** /authorize: every check of the pipeline, positive and negative, through app.handle. */
 import { afterEach, describe, expect, test } from "bun:test";
-import { createClient, setAllowedGroups } from "../../../src/oidc/clients.ts";
+import { createClient, setAllowedGroups } from "../../../src/admin/oidc-clients.ts";
 import { addUserToGroup, insertTestGroup, insertTestUser, signIn } from "../../helpers/oidc-fixtures.ts";
 import { CALLBACK, CHALLENGE, makeOidcWorld, type OidcWorld } from "../../helpers/oidc-flow.ts";
 

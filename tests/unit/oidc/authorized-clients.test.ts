@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { createUser } from "../../../src/admin/users.ts";
 import { findAuthorizedClient, upsertAuthorizedClient } from "../../../src/db/oidc-grants.ts";
 import { findConsentedScopes, recordConsent } from "../../../src/oidc/authorized-clients.ts";
-import { createClient } from "../../../src/oidc/clients.ts";
+import { createClient } from "../../../src/admin/oidc-clients.ts";
 import { makeTestDeps, type TestDeps } from "../../helpers/test-deps.ts";
 
 let deps: TestDeps;

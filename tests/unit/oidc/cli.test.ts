@@ -9,7 +9,7 @@ import { loadConfig } from "../../../src/config.ts";
 import { silentLog } from "../../../src/lib/log.ts";
 import { openRuntime } from "../../../src/runtime.ts";
 import { publishedJwks, ensureSigningKey } from "../../../src/oidc/signing-keys.ts";
-import { verifyClientSecret } from "../../../src/oidc/clients.ts";
+import { verifyClientSecret } from "../../../src/oidc/client-secrets.ts";
 import { makeTempDir, TEST_ENCRYPTION_KEY } from "../../helpers/test-deps.ts";
 import { insertTestGroup } from "../../helpers/oidc-fixtures.ts";
 

@@ -9,7 +9,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import type { App } from "../../../src/app.ts";
-import { createClient, createClientSecret, findClientById, updateClient, type ClientInput } from "../../../src/oidc/clients.ts";
+import { createClient, updateClient } from "../../../src/admin/oidc-clients.ts";
+import { createClientSecret } from "../../../src/oidc/client-secrets.ts";
+import { findClientById } from "../../../src/oidc/clients.ts";
+import { type ClientInput } from "../../../src/oidc/client-input.ts";
 import { apiReq, json, makeAdminFixture, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
 import { basicAuth, CALLBACK, CHALLENGE } from "../../helpers/oidc-flow.ts";
 import { makeTestApp, type TestDeps } from "../../helpers/test-deps.ts";

@@ -1,20 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { AppError } from "../../../src/errors.ts";
-import {
-  createClient,
-  createClientSecret,
-  deleteClient,
-  findClientById,
-  findOutdatedClientUrls,
-  isUserAllowedForClient,
-  listClients,
-  listClientSecrets,
-  revokeClientSecret,
-  setAllowedGroups,
-  setUnrestricted,
-  updateClient,
-  verifyClientSecret,
-} from "../../../src/oidc/clients.ts";
+import { createClient, deleteClient, setAllowedGroups, setUnrestricted, updateClient } from "../../../src/admin/oidc-clients.ts";
+import { createClientSecret, listClientSecrets, revokeClientSecret, verifyClientSecret } from "../../../src/oidc/client-secrets.ts";
+import { findClientById, findOutdatedClientUrls, isUserAllowedForClient, listClients } from "../../../src/oidc/clients.ts";
 import { makeTestDeps, type TestDeps } from "../../helpers/test-deps.ts";
 import { addUserToGroup, insertTestGroup, insertTestUser } from "../../helpers/oidc-fixtures.ts";
 
@@ -70,6 +58,26 @@ describe("createClient", () => {
     );
     expect(Object.keys(fields).sort()).toEqual(["accessTokenDurationMinutes", "callbackUrls", "launchUrl", "logoutCallbackUrls", "name"]);
     expect(validationFields(() => createClient(deps, { name: "x", callbackUrls: [] })).callbackUrls).toBeDefined();
+  });
+});
+
+describe("input checks (src/oidc/client-input.ts): one message per field, the most telling one", () => {
+  const base = { name: "M", callbackUrls: ["https://m.test/cb"] };
+  test.each([
+    ["an identity scope over a bad name and too many", { credentialsScopes: ["openid", "a b\\", ...Array.from({ length: 60 }, (_, i) => `s${i}`)] }, "credentialsScopes", '"openid" is about a person; a client acting for itself cannot have it.'],
+    ["a bad scope name over too many", { credentialsScopes: ['q"x', ...Array.from({ length: 60 }, (_, i) => `s${i}`)] }, "credentialsScopes", '"q"x" is not a valid scope name (no spaces, quotes or backslashes).'],
+    ["private_key_jwt on a public client over an unknown method", { isPublic: true, tokenEndpointAuthMethod: "private_key_jwt" }, "tokenEndpointAuthMethod", "A public client has no credentials; private_key_jwt is for confidential clients."],
+    ["none for a confidential client", { tokenEndpointAuthMethod: "none" }, "tokenEndpointAuthMethod", "none is for public clients: mark the client public, or choose client_secret_basic, client_secret_post or private_key_jwt."],
+    ["both a JWK Set and a JWKS URL", { tokenEndpointAuthMethod: "private_key_jwt", jwks: JSON.stringify({ keys: [{ kty: "EC" }] }), jwksUri: "https://m.test/jwks" }, "jwksUri", "Give either a JWK Set or a JWKS URL, not both."],
+  ])("%s", (_name, extra, field, message) => {
+    const fields = validationFields(() => createClient(deps, { ...base, ...extra }));
+    expect(fields[field]).toBe(message);
+  });
+
+  test("a public client edited to private_key_jwt with an unknown method still gets the public-client message", () => {
+    const { client } = createClient(deps, { ...base, tokenEndpointAuthMethod: "private_key_jwt", jwksUri: "https://m.test/jwks" });
+    const fields = validationFields(() => updateClient(deps, client.id, { ...base, isPublic: true, tokenEndpointAuthMethod: "bogus" }));
+    expect(fields.tokenEndpointAuthMethod).toBe("A public client has no credentials; private_key_jwt is for confidential clients.");
   });
 });
 

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { decodeJwt, SignJWT, generateKeyPair } from "jose";
 import { createApp } from "../../../src/app.ts";
 import { rotateSigningKey } from "../../../src/oidc/signing-keys.ts";
-import { createClient } from "../../../src/oidc/clients.ts";
+import { createClient } from "../../../src/admin/oidc-clients.ts";
 import { basicAuth, CALLBACK, makeOidcWorld, VERIFIER, type OidcWorld } from "../../helpers/oidc-flow.ts";
 import { makeTestApp, makeTestDeps, req, type TestDeps } from "../../helpers/test-deps.ts";
 

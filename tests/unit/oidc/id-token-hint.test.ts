@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT } from "jose";
 import { buildLogoutToken } from "../../../src/oidc/backchannel-logout.ts";
-import { createClient } from "../../../src/oidc/clients.ts";
+import { createClient } from "../../../src/admin/oidc-clients.ts";
 import { rotateSigningKey, signJwt } from "../../../src/oidc/signing-keys.ts";
 import { insertTestUser, signIn } from "../../helpers/oidc-fixtures.ts";
 import { CALLBACK, makeOidcWorld, VERIFIER, type OidcWorld } from "../../helpers/oidc-flow.ts";

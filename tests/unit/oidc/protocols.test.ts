@@ -6,7 +6,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
 import { endAllSessionsOfUser } from "../../../src/account/sessions.ts";
 import { revokeUserSession } from "../../../src/admin/user-admin.ts";
-import { createClient, updateClient } from "../../../src/oidc/clients.ts";
+import { createClient, updateClient } from "../../../src/admin/oidc-clients.ts";
 import {
   backchannelStatusOf,
   BACKCHANNEL_MAX_ATTEMPTS,

@@ -4,7 +4,8 @@
  * no Location header and no form pointing at it; the registered wildcard use keeps working.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createClient, type OidcClient } from "../../../src/oidc/clients.ts";
+import { createClient } from "../../../src/admin/oidc-clients.ts";
+import { type OidcClient } from "../../../src/oidc/clients.ts";
 import { insertTestUser, signIn } from "../../helpers/oidc-fixtures.ts";
 import { CHALLENGE } from "../../helpers/oidc-flow.ts";
 import { ATTACKS } from "../../helpers/redirect-attacks.ts";

@@ -1,7 +1,7 @@
 /** Token endpoint: client authentication, code exchange, PKCE, replay, refresh rotation, errors. */
 import { afterEach, describe, expect, test } from "bun:test";
 import { decodeJwt, decodeProtectedHeader, createLocalJWKSet, jwtVerify } from "jose";
-import { createClient, setAllowedGroups } from "../../../src/oidc/clients.ts";
+import { createClient, setAllowedGroups } from "../../../src/admin/oidc-clients.ts";
 import { addUserToGroup, insertCustomClaim, insertTestGroup } from "../../helpers/oidc-fixtures.ts";
 import { basicAuth, CALLBACK, makeOidcWorld, VERIFIER, type OidcWorld } from "../../helpers/oidc-flow.ts";
 

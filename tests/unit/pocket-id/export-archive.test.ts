@@ -11,7 +11,7 @@ import { loadConfig } from "../../../src/config.ts";
 import { findUserById } from "../../../src/db/users.ts";
 import { findCredentialByCredentialId } from "../../../src/db/webauthn.ts";
 import { silentLog } from "../../../src/lib/log.ts";
-import { verifyClientSecretOrImported } from "../../../src/oidc/clients.ts";
+import { verifyClientSecretOrImported } from "../../../src/oidc/client-secrets.ts";
 import { importPocketIdInto } from "../../../src/pocket-id/install.ts";
 import { openRuntime } from "../../../src/runtime.ts";
 import { buildPocketIdDataFolder, buildPocketIdExportZip } from "../../helpers/pocket-id-fixture.ts";

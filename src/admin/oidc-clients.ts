@@ -1,0 +1,141 @@
+/**
+ * Changing OIDC clients: create, update, delete, allowed groups, unrestricted — for the admin pages, the
+ * admin API and the CLI. The rules for the settings are in src/oidc/client-input.ts, for secrets in
+ * src/oidc/client-secrets.ts; reading is src/oidc/clients.ts.
+ * - Restricted by default: a new client admits nobody until groups are allowed or it is unrestricted.
+ * - A confidential client is created with its first secret (generated, or given); nothing is written
+ *   when anything is refused.
+ * - Switching a client to private_key_jwt deletes its secrets, so switching back cannot revive a leaked one.
+ */
+import type { Database } from "bun:sqlite";
+import {
+  deleteAllClientSecretRows,
+  deleteClientRow,
+  findClientRow,
+  insertClient,
+  replaceAllowedGroups,
+  setClientGroupRestricted,
+  touchClient,
+  updateClientRow,
+} from "../db/oidc-clients.ts";
+import { AppError } from "../errors.ts";
+import { nowSeconds, type Clock } from "../lib/clock.ts";
+import { randomUuid, type Random } from "../lib/random.ts";
+import { checkChosenClientId, groupIdList, validateClientInput, type ClientInput, type ValidatedClient } from "../oidc/client-input.ts";
+import { createClientSecret, type CreatedClientSecret } from "../oidc/client-secrets.ts";
+import { findClientById, type OidcClient } from "../oidc/clients.ts";
+import { FieldErrors } from "./validation.ts";
+
+export interface ClientDeps {
+  db: Database;
+  clock: Clock;
+  random: Random;
+}
+
+/**
+ * Creates a client. Confidential clients get a first secret, returned here in plaintext once: generated,
+ * or `opts.secret` when given (declarative, same rules as createClientSecret; refused for clients that
+ * have no secrets). Throws AppError.validation (fields: id, name, callbackUrls, secret, …); nothing is
+ * written when anything is refused.
+ */
+export function createClient(
+  deps: ClientDeps,
+  input: ClientInput,
+  opts: { createdById?: string | null; secret?: string | null } = {},
+): { client: OidcClient; secret: CreatedClientSecret | null } {
+  const v = validateClientInput(deps.db, input, null);
+  const secretless = v.isPublic || v.tokenEndpointAuthMethod === "private_key_jwt";
+  if (secretless && opts.secret) {
+    const message = v.isPublic ? "Public clients have no secrets." : "A private_key_jwt client has no secrets: it authenticates with signed assertions.";
+    throw AppError.validation(message, { secret: message });
+  }
+  const id = checkChosenClientId(input.id) ?? randomUuid(deps.random);
+  const now = nowSeconds(deps.clock);
+  return deps.db.transaction(() => {
+    if (findClientRow(deps.db, id)) {
+      throw AppError.validation("Please correct the highlighted fields.", { id: "This client id is already in use." });
+    }
+    insertClient(deps.db, {
+      id,
+      ...clientColumns(v),
+      created_by_id: opts.createdById ?? null,
+      created_at: now,
+      updated_at: now,
+    });
+    if (v.allowedGroupIds) replaceAllowedGroups(deps.db, id, v.allowedGroupIds);
+    // A private_key_jwt client never gets a secret: it could not use one.
+    // The transaction: a refused given secret leaves no client behind.
+    const secret = secretless ? null : createClientSecret(deps, id, { secret: opts.secret ?? null });
+    return { client: findClientById(deps.db, id)!, secret };
+  }).immediate();
+}
+
+/** The settings columns of a client row, from validated input (shared by create and update). */
+function clientColumns(v: ValidatedClient) {
+  return {
+    name: v.name,
+    description: v.description,
+    callback_urls: JSON.stringify(v.callbackUrls),
+    logout_callback_urls: JSON.stringify(v.logoutCallbackUrls),
+    launch_url: v.launchUrl,
+    is_public: v.isPublic ? 1 : 0,
+    pkce_enabled: v.pkceEnabled ? 1 : 0,
+    requires_reauthentication: v.requiresReauthentication ? 1 : 0,
+    skip_consent: v.skipConsent ? 1 : 0,
+    is_group_restricted: v.unrestricted ? 0 : 1,
+    access_token_duration_minutes: v.accessTokenDurationMinutes,
+    refresh_token_duration_minutes: v.refreshTokenDurationMinutes,
+    require_par: v.requirePar ? 1 : 0,
+    backchannel_logout_uri: v.backchannelLogoutUri,
+    token_endpoint_auth_method: v.tokenEndpointAuthMethod,
+    token_endpoint_auth_method_fixed: v.tokenEndpointAuthMethodFixed ? 1 : 0,
+    jwks: v.jwks,
+    jwks_uri: v.jwksUri,
+    credentials_scopes: JSON.stringify(v.credentialsScopes),
+  };
+}
+
+/** Updates a client's settings (the id never changes). Fields left undefined keep their value. */
+export function updateClient(deps: ClientDeps, clientId: string, input: ClientInput): OidcClient {
+  const current = findClientById(deps.db, clientId);
+  if (!current) throw AppError.notFound("This client does not exist.");
+  const v = validateClientInput(deps.db, input, current);
+  const now = nowSeconds(deps.clock);
+  deps.db.transaction(() => {
+    updateClientRow(deps.db, {
+      id: clientId,
+      ...clientColumns(v),
+      updated_at: now,
+    });
+    if (v.allowedGroupIds) replaceAllowedGroups(deps.db, clientId, v.allowedGroupIds);
+    // Switching to private_key_jwt: the secrets go, so switching back cannot revive a leaked one.
+    if (v.tokenEndpointAuthMethod === "private_key_jwt" && current.tokenEndpointAuthMethod !== "private_key_jwt") deleteAllClientSecretRows(deps.db, clientId);
+  }).immediate();
+  return findClientById(deps.db, clientId)!;
+}
+
+/** Deletes a client with its secrets, consents, codes and tokens. Returns false when it did not exist. */
+export function deleteClient(db: Database, clientId: string): boolean {
+  return deleteClientRow(db, clientId);
+}
+
+/** Replaces the groups whose members may use the client. */
+export function setAllowedGroups(deps: ClientDeps, clientId: string, groupIds: string[]): OidcClient {
+  if (!findClientRow(deps.db, clientId)) throw AppError.notFound("This client does not exist.");
+  const errors = new FieldErrors();
+  const ids = groupIdList(deps.db, errors, groupIds);
+  errors.throwIfAny();
+  deps.db.transaction(() => {
+    replaceAllowedGroups(deps.db, clientId, ids);
+    touchClient(deps.db, clientId, nowSeconds(deps.clock));
+  }).immediate();
+  return findClientById(deps.db, clientId)!;
+}
+
+/** Unrestricted: every user may use the client, whatever their groups. */
+export function setUnrestricted(deps: ClientDeps, clientId: string, unrestricted: boolean): OidcClient {
+  if (!setClientGroupRestricted(deps.db, clientId, !unrestricted, nowSeconds(deps.clock))) {
+    throw AppError.notFound("This client does not exist.");
+  }
+  return findClientById(deps.db, clientId)!;
+}

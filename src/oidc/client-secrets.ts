@@ -1,0 +1,178 @@
+/**
+ * Client secrets: generated or given (declarative), stored only as hashes, verified at every endpoint
+ * that authenticates a client (src/oidc/client-auth.ts).
+ * - A generated secret is 32 alphanumerics; a given one follows the rules of givenSecretProblem. Either
+ *   is shown once and stored as "sha256:<hex>" with its first 4 characters as the prefix; up to 20 per
+ *   client, each with an optional expiry.
+ * - Public and private_key_jwt clients have none.
+ * - Secrets imported from Pocket ID may be bcrypt hashes (migration 0015): checked only when no sha256
+ *   secret matched, off the event loop.
+ */
+import type { Database } from "bun:sqlite";
+import { FieldErrors } from "../admin/validation.ts";
+import {
+  countClientSecrets,
+  deleteClientSecretRow,
+  findClientRow,
+  findClientSecretByHash,
+  findLiveClientSecretByHash,
+  insertClientSecret,
+  listClientSecretRows,
+  listLiveBcryptSecretHashes,
+} from "../db/oidc-clients.ts";
+import { AppError } from "../errors.ts";
+import { nowSeconds, type Clock } from "../lib/clock.ts";
+import { hashToken } from "../lib/hash.ts";
+import { ALPHANUMERIC, randomString, randomUuid, type Random } from "../lib/random.ts";
+import { verifyImportedClientSecret } from "../pocket-id/crypto.ts";
+
+export interface ClientSecretInfo {
+  id: string;
+  prefix: string;
+  createdAt: number;
+  expiresAt: number | null;
+  expired: boolean;
+}
+
+export interface CreatedClientSecret extends ClientSecretInfo {
+  /** The plaintext secret. Shown once; only its hash is stored. */
+  secret: string;
+  /** True when the caller gave the value (declarative secret), false when it was generated here. */
+  declared: boolean;
+}
+
+export const MAX_SECRETS_PER_CLIENT = 20;
+const SECRET_LENGTH = 32;
+const SECRET_PREFIX_LENGTH = 4;
+
+
+export function hashClientSecret(secret: string): string {
+  return `sha256:${hashToken(secret)}`;
+}
+
+/**
+ * Declarative secrets (Pocket ID v2.12): an admin or automation may give the value instead of having one
+ * generated, so Terraform, Ansible or GitOps can keep the secret it already holds. Rules for a given value:
+ * - at least 32 characters (a generated secret has 32 alphanumerics; a given one must not be weaker), at
+ *   most 512 (verifyClientSecret refuses longer presented values, so a longer secret could never work);
+ * - printable ASCII without spaces, "!" (0x21) to "~" (0x7E): clients send the secret in a Basic
+ *   Authorization header and in form bodies, where spaces, control characters and non-ASCII characters
+ *   are not carried reliably (trimmed, or encoded in a charset the other side does not expect);
+ * - not equal to a secret this client already has (live: it would be the same credential twice; expired:
+ *   revoke that one first), nor to another client's secret (each client needs its own; stored hashes are
+ *   unique). The value is stored only as its hash, with its first 4 characters as the prefix.
+ */
+export const MIN_GIVEN_SECRET_LENGTH = 32;
+export const MAX_GIVEN_SECRET_LENGTH = 512;
+
+/** What is wrong with a given secret value, or null. The message never repeats the value. */
+export function givenSecretProblem(value: string): string | null {
+  if (value.length < MIN_GIVEN_SECRET_LENGTH) {
+    return `A client secret must have at least ${MIN_GIVEN_SECRET_LENGTH} characters (this one has ${value.length}).`;
+  }
+  if (value.length > MAX_GIVEN_SECRET_LENGTH) {
+    return `A client secret must have at most ${MAX_GIVEN_SECRET_LENGTH} characters (this one has ${value.length}).`;
+  }
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x21 || c > 0x7e) {
+      return (
+        `A client secret may contain only printable ASCII characters without spaces ("!" to "~"); character ${i + 1} is not one. ` +
+        "Clients send the secret in a Basic Authorization header and in form bodies, where spaces, control and non-ASCII characters are not carried reliably."
+      );
+    }
+  }
+  return null;
+}
+
+/**
+ * Adds a secret to a confidential client: generated (32 alphanumerics), or the given `secret` value (see
+ * the rules above). The plaintext is returned once; only its hash is stored. `declared` tells which.
+ * Throws AppError: not_found; validation_failed (public or private_key_jwt client, value, expiry, limit);
+ * conflict (the value is already a secret of this or another client).
+ */
+export function createClientSecret(
+  deps: { db: Database; clock: Clock; random: Random },
+  clientId: string,
+  opts: { expiresAt?: number | null; secret?: string | null } = {},
+): CreatedClientSecret {
+  const row = findClientRow(deps.db, clientId);
+  if (!row) throw AppError.notFound("This client does not exist.");
+  if (row.is_public === 1) throw AppError.validation("Public clients have no secrets.", { secret: "Public clients have no secrets." });
+  if (row.token_endpoint_auth_method === "private_key_jwt") {
+    const message = "This client authenticates with private_key_jwt and cannot use a secret. Change its client authentication to a secret method first.";
+    throw AppError.validation(message, { secret: message });
+  }
+  const now = nowSeconds(deps.clock);
+  const given = opts.secret === undefined || opts.secret === null || opts.secret === "" ? null : opts.secret;
+  const errors = new FieldErrors();
+  const valueProblem = given === null ? null : givenSecretProblem(given);
+  if (valueProblem) errors.add("secret", valueProblem);
+  const expiresAt = opts.expiresAt ?? null;
+  if (expiresAt !== null && (!Number.isInteger(expiresAt) || expiresAt <= now)) errors.add("expiresAt", "The expiry must be in the future.");
+  // A problem with the given value alone is the message itself.
+  errors.throwIfAny(valueProblem && Object.keys(errors.fields).length === 1 ? valueProblem : undefined);
+  if (countClientSecrets(deps.db, clientId) >= MAX_SECRETS_PER_CLIENT) {
+    throw AppError.validation(`A client can have at most ${MAX_SECRETS_PER_CLIENT} secrets. Revoke one first.`, {
+      secret: `At most ${MAX_SECRETS_PER_CLIENT} secrets.`,
+    });
+  }
+  const secret = given ?? randomString(deps.random, SECRET_LENGTH, ALPHANUMERIC);
+  const hash = hashClientSecret(secret);
+  if (given !== null) {
+    const same = findClientSecretByHash(deps.db, hash);
+    if (same && same.client_id === clientId && (same.expires_at === null || same.expires_at > now)) {
+      throw AppError.conflict(`This value is already a live secret of this client (secret ${same.id}); the existing secret keeps working.`);
+    }
+    if (same && same.client_id === clientId) {
+      throw AppError.conflict(`This value is an expired secret of this client (secret ${same.id}); revoke that secret first to reuse the value.`);
+    }
+    if (same) throw AppError.conflict("This value is already the secret of another client; every client needs its own secret.");
+  }
+  const info = { id: randomUuid(deps.random), prefix: secret.slice(0, SECRET_PREFIX_LENGTH), createdAt: now, expiresAt };
+  insertClientSecret(deps.db, {
+    id: info.id,
+    client_id: clientId,
+    hash,
+    prefix: info.prefix,
+    created_at: now,
+    expires_at: expiresAt,
+  });
+  return { ...info, expired: false, secret, declared: given !== null };
+}
+
+export function listClientSecrets(deps: { db: Database; clock: Clock }, clientId: string): ClientSecretInfo[] {
+  const now = nowSeconds(deps.clock);
+  return listClientSecretRows(deps.db, clientId).map((r) => ({
+    id: r.id,
+    prefix: r.prefix,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    expired: r.expires_at !== null && r.expires_at <= now,
+  }));
+}
+
+/** Revokes one secret. Returns false when the client has no such secret. */
+export function revokeClientSecret(db: Database, clientId: string, secretId: string): boolean {
+  return deleteClientSecretRow(db, clientId, secretId);
+}
+
+/**
+ * verifyClientSecret, then the client's bcrypt secrets imported from Pocket ID (migration 0015): bcrypt is slow by
+ * design, so it is tried only when no sha256 secret matched, and off the event loop.
+ */
+export async function verifyClientSecretOrImported(deps: { db: Database; clock: Clock }, clientId: string, secret: string): Promise<boolean> {
+  if (verifyClientSecret(deps, clientId, secret)) return true;
+  if (typeof secret !== "string" || secret.length === 0 || secret.length > 512) return false;
+  for (const hash of listLiveBcryptSecretHashes(deps.db, clientId, nowSeconds(deps.clock))) {
+    if (await verifyImportedClientSecret("bcrypt", hash, secret)) return true;
+  }
+  return false;
+}
+
+/** True when `secret` is one of the client's live (unexpired) secrets. */
+export function verifyClientSecret(deps: { db: Database; clock: Clock }, clientId: string, secret: string): boolean {
+  if (typeof secret !== "string" || secret.length === 0 || secret.length > 512) return false;
+  // The lookup is by hash of the presented value: no timing signal about stored secrets.
+  return findLiveClientSecretByHash(deps.db, clientId, hashClientSecret(secret), nowSeconds(deps.clock)) !== null;
+}
