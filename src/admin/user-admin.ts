@@ -8,13 +8,10 @@
 import type { Database } from "bun:sqlite";
 import { readAppConfig } from "./app-config.ts";
 import { endAllSessionsOfUser } from "../account/sessions.ts";
-import { listSessionsOfUser } from "../db/sessions.ts";
+import { listSessions, revokeSessionOfUser } from "../account/user-sessions.ts";
 import {
   countAdmins,
-  deleteCredentialOfUser,
-  deleteSessionOfUser,
   deleteUserRow,
-  listCredentialsOfUser,
   searchUsers,
   updateUserRow,
   USER_SORT_COLUMNS,
@@ -31,6 +28,7 @@ import { getCustomClaims, type CustomClaim } from "./custom-claims.ts";
 import { checkSortColumn, isoTime, toPage, type ListQuery, type Page } from "./pagination.ts";
 import { checkGroupIds } from "./user-groups.ts";
 import { bool, FieldErrors, isRecord, str, strList } from "./validation.ts";
+import { deletePasskeyOfUser, listPasskeys, type PasskeyView } from "../webauthn/passkeys.ts";
 import type { Config } from "../config.ts";
 
 type Deps = { db: Database; clock: Clock; random: Random; config: Config };
@@ -228,41 +226,41 @@ function assertLdapMembershipsKept(db: Database, userId: string, groupIds: strin
   }
 }
 
+/** A user's passkeys as the admin sees them (Pocket ID's shape). */
 export function listUserPasskeys(db: Database, userId: string) {
   getUser(db, userId);
-  return listCredentialsOfUser(db, userId).map((c) => ({
-    id: c.id,
-    name: c.name,
-    createdAt: isoTime(c.created_at),
-    lastUsedAt: isoTime(c.last_used_at),
-    backupEligible: c.backup_eligible === 1,
-    deviceType: c.device_type,
+  return listPasskeys(db, userId).map((p) => ({
+    id: p.id,
+    name: p.name,
+    createdAt: isoTime(p.createdAt),
+    lastUsedAt: isoTime(p.lastUsedAt),
+    backupEligible: p.synced,
+    deviceType: p.deviceType,
   }));
 }
 
-export function deleteUserPasskey(db: Database, userId: string, credentialId: string) {
+export function deleteUserPasskey(db: Database, userId: string, credentialId: string): PasskeyView {
   getUser(db, userId);
-  const row = deleteCredentialOfUser(db, userId, credentialId);
-  if (!row) throw AppError.notFound("No such passkey.");
-  return row;
+  return deletePasskeyOfUser(db, userId, credentialId);
 }
 
+/** A user's live sessions as the admin API shows them. */
 export function listUserSessions(deps: { db: Database; clock: Clock }, userId: string) {
   getUser(deps.db, userId);
-  return listSessionsOfUser(deps.db, userId, nowSeconds(deps.clock)).map((s) => ({
+  return listSessions(deps.db, userId, nowSeconds(deps.clock)).map((s) => ({
     id: s.id,
-    createdAt: isoTime(s.created_at),
-    lastSeenAt: isoTime(s.last_seen_at),
-    expiresAt: isoTime(s.expires_at),
-    ipAddress: s.ip_address,
-    userAgent: s.user_agent,
-    amr: JSON.parse(s.amr) as string[],
+    createdAt: isoTime(s.createdAt),
+    lastSeenAt: isoTime(s.lastSeenAt),
+    expiresAt: isoTime(s.expiresAt),
+    ipAddress: s.ip,
+    userAgent: s.userAgent,
+    amr: s.amr,
   }));
 }
 
 export function revokeUserSession(db: Database, userId: string, sessionId: string): void {
   getUser(db, userId);
-  if (!deleteSessionOfUser(db, userId, sessionId)) throw AppError.notFound("No such session.");
+  revokeSessionOfUser(db, userId, sessionId);
 }
 
 export function revokeAllUserSessions(db: Database, userId: string): number {

@@ -4,11 +4,14 @@
  * - email: optional unless `requireEmail`, at most 254 characters, unique ignoring case;
  * - first name required (≤ 50), last name optional (≤ 50), display name defaults to "first last".
  * Every problem is reported at once, per field (AppError.validation with `fields`).
+ * Used by first-run setup, sign-up, the admin (src/admin/user-admin.ts) and the account page (own profile).
  */
 import type { Database } from "bun:sqlite";
 import { AppError } from "../errors.ts";
-import { insertUser, type UserRow } from "../db/users.ts";
-import { isEmailTaken, isUsernameTaken } from "../db/user-profile.ts";
+import { findUserById, insertUser, type UserRow } from "../db/users.ts";
+import { isEmailTaken, isUsernameTaken, updateUserProfile } from "../db/user-profile.ts";
+import { afterEmailAddressSet } from "../mail/emails.ts";
+import { readAppConfig } from "./app-config.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { randomUuid, type Random } from "../lib/random.ts";
 
@@ -85,4 +88,18 @@ export function createUser(deps: { db: Database; clock: Clock; random: Random },
   };
   insertUser(deps.db, row);
   return row;
+}
+
+/**
+ * A person edits their own profile (the account page). A changed address keeps the verified flag only
+ * when addresses count as verified (emailsVerified); otherwise a verification link goes out.
+ */
+export function updateOwnProfile(deps: Parameters<typeof afterEmailAddressSet>[0], user: UserRow, input: UserProfileInput): UserRow {
+  const app = readAppConfig(deps.db, { uiConfigDisabled: deps.config.uiConfigDisabled, env: deps.config.appConfigEnv });
+  const valid = validateUserProfile(deps.db, input, { requireEmail: app.requireUserEmail, exceptUserId: user.id });
+  const emailChanged = (valid.email ?? "").toLowerCase() !== (user.email ?? "").toLowerCase();
+  updateUserProfile(deps.db, user.id, { ...valid, emailVerified: emailChanged ? app.emailsVerified : user.email_verified === 1 }, nowSeconds(deps.clock));
+  const updated = findUserById(deps.db, user.id)!;
+  if (emailChanged) afterEmailAddressSet(deps, updated);
+  return updated;
 }

@@ -51,6 +51,11 @@ export function deleteSession(db: Database, id: string): SessionRow | null {
   return db.query<SessionRow, [string]>("DELETE FROM sessions WHERE id = ? RETURNING *").get(id) ?? null;
 }
 
+/** Deletes one session of `userId` (another user's session id deletes nothing). */
+export function deleteSessionOfUser(db: Database, userId: string, sessionId: string): boolean {
+  return db.query("DELETE FROM sessions WHERE id = ? AND user_id = ?").run(sessionId, userId).changes > 0;
+}
+
 export function deleteSessionsOfUser(db: Database, userId: string): SessionRow[] {
   return db.query<SessionRow, [string]>("DELETE FROM sessions WHERE user_id = ? RETURNING *").all(userId);
 }

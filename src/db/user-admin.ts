@@ -94,27 +94,3 @@ export function deleteUserRow(db: Database, id: string): UserRow | null {
 export function countAdmins(db: Database): number {
   return db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM users WHERE is_admin = 1 AND disabled = 0").get()!.n;
 }
-
-export type CredentialBriefRow = { id: string; name: string; created_at: number; last_used_at: number | null; backup_eligible: number; device_type: string };
-
-export function listCredentialsOfUser(db: Database, userId: string): CredentialBriefRow[] {
-  return db
-    .query<CredentialBriefRow, [string]>(
-      "SELECT id, name, created_at, last_used_at, backup_eligible, device_type FROM webauthn_credentials WHERE user_id = ? ORDER BY created_at",
-    )
-    .all(userId);
-}
-
-export function deleteCredentialOfUser(db: Database, userId: string, credentialId: string): CredentialBriefRow | null {
-  return (
-    db
-      .query<CredentialBriefRow, [string, string]>(
-        "DELETE FROM webauthn_credentials WHERE id = ? AND user_id = ? RETURNING id, name, created_at, last_used_at, backup_eligible, device_type",
-      )
-      .get(credentialId, userId) ?? null
-  );
-}
-
-export function deleteSessionOfUser(db: Database, userId: string, sessionId: string): boolean {
-  return db.query("DELETE FROM sessions WHERE id = ? AND user_id = ?").run(sessionId, userId).changes > 0;
-}

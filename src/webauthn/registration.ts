@@ -17,6 +17,7 @@ import { randomUuid, type Random } from "../lib/random.ts";
 import { defaultPasskeyName } from "./authenticator-names.ts";
 import { challengeBytes, issueChallenge, takeChallenge } from "./challenges.ts";
 import { PASSKEY_MESSAGES, verificationError } from "./errors.ts";
+import { registrationPasskeyName } from "./passkeys.ts";
 import { CEREMONY_TIMEOUT_SECONDS, relyingParty, SUPPORTED_ALGORITHM_IDS, userHandleOf } from "./relying-party.ts";
 import { webauthnLibrary } from "./server-library.ts";
 
@@ -91,7 +92,7 @@ export async function finishPasskeyRegistration(
   const row: CredentialRow = {
     id: randomUuid(deps.random),
     user_id: input.userId,
-    name: (input.name ?? "").trim().slice(0, 50) || defaultPasskeyName(info.aaguid),
+    name: registrationPasskeyName(input.name, defaultPasskeyName(info.aaguid)),
     credential_id: info.credential.id,
     public_key: info.credential.publicKey,
     counter: info.credential.counter,

@@ -1,8 +1,8 @@
 import { Layout } from "../layout.tsx";
 import { ProfilePictureSection } from "../components/profile-picture.tsx";
 import type { PageContext } from "../page-context.ts";
-import type { OwnSessionView } from "../../src/account/own-sessions.ts";
-import type { PasskeyView } from "../../src/account/passkeys.ts";
+import type { SessionView } from "../../src/account/user-sessions.ts";
+import type { PasskeyView } from "../../src/webauthn/passkeys.ts";
 import { formatDate, relativeTime } from "../../src/lib/relative-time.ts";
 import { CloudIcon, DeviceIcon, LockIcon, PasskeyIcon } from "../components/passkey-icons.tsx";
 import { TextField } from "../components/text-field.tsx";
@@ -16,7 +16,6 @@ export interface ProfileValues {
   email: string;
 }
 
-export type SessionView = OwnSessionView;
 
 export interface AccountPageProps {
   ctx: PageContext;

@@ -5,13 +5,12 @@
  * - Deleting the last passkey needs the explicit confirmation page (confirm=delete-last-passkey).
  */
 import { Elysia } from "elysia";
-import { endOwnSession, listOwnSessions, signOutEverywhere } from "../../account/own-sessions.ts";
+import { endOwnSession, listSessions, signOutEverywhere } from "../../account/user-sessions.ts";
 import { countApiKeysOfUser } from "../../admin/api-keys.ts";
-import { deletePasskey, findPasskey, listPasskeys, renamePasskey } from "../../account/passkeys.ts";
+import { deletePasskey, findPasskey, listPasskeys, renamePasskey } from "../../webauthn/passkeys.ts";
 import type { Session } from "../../account/sessions.ts";
-import { validateUserProfile } from "../../admin/users.ts";
+import { updateOwnProfile } from "../../admin/users.ts";
 import { recordAuditEvent } from "../../audit/audit-log.ts";
-import { updateUserProfile } from "../../db/user-profile.ts";
 import { findUserById, type UserRow } from "../../db/users.ts";
 import { AppError } from "../../errors.ts";
 import { resetProfilePicture, saveProfilePicture } from "../../admin/profile-pictures.ts";
@@ -19,7 +18,6 @@ import { findProfilePicture } from "../../db/profile-pictures.ts";
 import { ProfilePictureSection } from "../../../templates/components/profile-picture.tsx";
 import { uploadedFile } from "./api-profile-pictures.ts";
 import { nowSeconds } from "../../lib/clock.ts";
-import { afterEmailAddressSet } from "../../mail/emails.ts";
 import {
   AccountPage,
   DeletePasskeyPage,
@@ -89,7 +87,7 @@ export function accountRoutes(web: WebDeps) {
     .get("/settings", () => redirectResponse("/settings/account", 302))
     .get("/settings/account", ({ request }) =>
       signedIn(request, (session, user) => {
-        const sessions = listOwnSessions(web.db, user.id, session.id, now());
+        const sessions = listSessions(web.db, user.id, now(), session.id);
         return htmlResponse(
           AccountPage({
             ctx: ctx(request),
@@ -118,12 +116,9 @@ export function accountRoutes(web: WebDeps) {
           username: text(body, "username"),
           email: text(body, "email"),
         };
-        const app = appConfigOf(web);
+        let updated;
         try {
-          const valid = validateUserProfile(web.db, { ...values, email: values.email || null }, { requireEmail: app.requireUserEmail, exceptUserId: user.id });
-          const emailChanged = (valid.email ?? "").toLowerCase() !== (user.email ?? "").toLowerCase();
-          updateUserProfile(web.db, user.id, { ...valid, emailVerified: emailChanged ? app.emailsVerified : user.email_verified === 1 }, now());
-          if (emailChanged) afterEmailAddressSet(web, findUserById(web.db, user.id));
+          updated = updateOwnProfile(web, user, { ...values, email: values.email || null });
         } catch (error) {
           if (error instanceof AppError && error.code === "validation_failed") {
             return htmlResponse(ProfileForm({ ctx: ctx(request), values, canEdit: true, errors: error.fields }), { status: 422 });
@@ -131,8 +126,7 @@ export function accountRoutes(web: WebDeps) {
           throw error;
         }
         if (!isHtmx(request)) return redirectResponse("/settings/account");
-        const updated = findUserById(web.db, user.id)!;
-        const emailVerification = app.emailVerificationEnabled ? { verified: updated.email_verified === 1 } : undefined;
+        const emailVerification = appConfigOf(web).emailVerificationEnabled ? { verified: updated.email_verified === 1 } : undefined;
         return htmlResponse(ProfileForm({ ctx: ctx(request), values: profileValues(updated), canEdit: true, saved: true, emailVerification }));
       }),
     )
@@ -186,7 +180,7 @@ export function accountRoutes(web: WebDeps) {
         endOwnSession(web.db, user.id, params.id, now());
         recordAuditEvent(web, "SESSION_REVOKED", { userId: user.id, origin: auditOrigin(request), data: { sessionId: params.id } });
         if (!isHtmx(request)) return redirectResponse("/settings/account");
-        return htmlResponse(SessionsSection({ ctx: ctx(request), sessions: listOwnSessions(web.db, user.id, session.id, now()), now: now(), apiKeyCount: countApiKeysOfUser(web.db, user.id) }));
+        return htmlResponse(SessionsSection({ ctx: ctx(request), sessions: listSessions(web.db, user.id, now(), session.id), now: now(), apiKeyCount: countApiKeysOfUser(web.db, user.id) }));
       }),
     )
     .post("/settings/account/sessions/end-all", ({ request, body }) =>

@@ -4,7 +4,7 @@
  * custom claims, passkeys, sessions, delete). Admin session + CSRF (global); every change audited.
  */
 import { Elysia } from "elysia";
-import { deviceLabel } from "../../audit/user-agent.ts";
+import { listSessions } from "../../account/user-sessions.ts";
 import { createOneTimeAccessToken } from "../../account/one-time-access.ts";
 import { claimsFromForm, getCustomClaims, setCustomClaims } from "../../admin/custom-claims.ts";
 import { parseListQuery } from "../../admin/pagination.ts";
@@ -25,7 +25,6 @@ import { findProfilePicture } from "../../db/profile-pictures.ts";
 import { resetProfilePicture, saveProfilePicture } from "../../admin/profile-pictures.ts";
 import { AppError } from "../../errors.ts";
 import { uploadedFile } from "./api-profile-pictures.ts";
-import { listSessionsOfUser } from "../../db/sessions.ts";
 import { listAllUserGroups } from "../../db/user-groups.ts";
 import type { UserRow } from "../../db/users.ts";
 import { nowSeconds } from "../../lib/clock.ts";
@@ -103,8 +102,7 @@ export function adminUserRoutes(web: WebDeps) {
       emailLoginCode: appConfigOf(web).emailOneTimeAccessAsAdminEnabled,
     };
   };
-  const sessionsOf = (id: string) =>
-    listSessionsOfUser(web.db, id, now()).map((s) => ({ id: s.id, device: deviceLabel(s.user_agent), ipAddress: s.ip_address, lastSeenAt: s.last_seen_at, createdAt: s.created_at }));
+  const sessionsOf = (id: string) => listSessions(web.db, id, now());
 
   return new Elysia({ name: "admin-users" })
     .get("/settings/admin", () => redirectResponse("/settings/admin/users", 302))

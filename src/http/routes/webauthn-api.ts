@@ -8,7 +8,7 @@
  *   single-use re-authentication token (cookie) for one sensitive action, e.g. creating an API key.
  */
 import { Elysia } from "elysia";
-import { deletePasskey, listPasskeys, renamePasskey, type PasskeyView } from "../../account/passkeys.ts";
+import { deletePasskey, listPasskeys, renamePasskey, type PasskeyView } from "../../webauthn/passkeys.ts";
 import { issueReauthenticationToken } from "../../account/reauthentication.ts";
 import { recordReauthentication } from "../../account/sessions.ts";
 import { recordAuditEvent } from "../../audit/audit-log.ts";

@@ -1,5 +1,6 @@
 /** Admin: the user list (search + pagination refresh only #user-list), create form, user detail. */
 import type { PageContext } from "../../page-context.ts";
+import type { SessionView } from "../../../src/account/user-sessions.ts";
 import type { UserDto } from "../../../src/admin/user-admin.ts";
 import type { Page } from "../../../src/admin/pagination.ts";
 import { AdminLayout, ClaimRows, Csrf, EmptyState, Field, formatDateTime, FormErrors, GroupCheckboxes, PageHeader, Pager, Toggle } from "./admin-shell.tsx";
@@ -166,7 +167,7 @@ export interface UserDetailData {
   values: UserFormValues;
   groups: GroupOption[];
   passkeys: { id: string; name: string; createdAt: string | null; lastUsedAt: string | null; backupEligible: boolean }[];
-  sessions: { id: string; device: string; ipAddress: string | null; lastSeenAt: number; createdAt: number }[];
+  sessions: SessionView[];
   claims: { key: string; value: string }[];
   isSelf: boolean;
   hasPicture: boolean;
@@ -332,7 +333,7 @@ export function UserSessionsSection(p: { ctx: PageContext; userId: string; sessi
               <div class="grow">
                 <div class="title" safe>{s.device}</div>
                 <div class="meta">
-                  <span safe>{s.ipAddress ?? "unknown IP"}</span> · last seen <span safe>{formatDateTime(s.lastSeenAt)}</span>
+                  <span safe>{s.ip ?? "unknown IP"}</span> · last seen <span safe>{formatDateTime(s.lastSeenAt)}</span>
                 </div>
               </div>
               <div class="actions">

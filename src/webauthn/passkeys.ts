@@ -1,6 +1,11 @@
 /**
- * A person's own passkeys: list, rename, delete.
- * Deleting the last passkey needs an explicit confirmation: afterwards only a login code gets them back in.
+ * Passkeys as an entity, for the account page, the JSON API (/api/webauthn/credentials) and the admin
+ * (/settings/admin/users/:id, /api/users/:id/webauthn-credentials): list, rename, delete, limits. The
+ * ceremonies that create and use them are registration.ts and authentication.ts.
+ * - A name is 1–50 characters after trimming (a registration's given name is cut to 50).
+ * - A person deleting their last passkey must confirm it: afterwards only a login code gets them back
+ *   in. An administrator's delete needs no confirmation (they can hand out that login code).
+ * - A passkey is found only together with its owner: another user's passkey id is "not found".
  */
 import type { Database } from "bun:sqlite";
 import { recordAuditEvent, type AuditOrigin } from "../audit/audit-log.ts";
@@ -8,17 +13,22 @@ import { countCredentialsOfUser, deleteCredential, findCredentialOfUser, listCre
 import { AppError } from "../errors.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Random } from "../lib/random.ts";
-import { authenticatorName } from "../webauthn/authenticator-names.ts";
+import { authenticatorName } from "./authenticator-names.ts";
 
 type Deps = { db: Database; clock: Clock; random: Random };
+
+export const MAX_PASSKEY_NAME_LENGTH = 50;
 
 export interface PasskeyView {
   id: string;
   name: string;
   createdAt: number;
   lastUsedAt: number | null;
+  /** Backup eligible: a synced (multi-device) passkey. */
   synced: boolean;
   backedUp: boolean;
+  /** "singleDevice" or "multiDevice", as the authenticator reported it at registration. */
+  deviceType: string;
   provider: string | null;
 }
 
@@ -30,10 +40,12 @@ export function toPasskeyView(row: CredentialRow): PasskeyView {
     lastUsedAt: row.last_used_at,
     synced: row.backup_eligible === 1,
     backedUp: row.backup_state === 1,
+    deviceType: row.device_type,
     provider: authenticatorName(row.aaguid),
   };
 }
 
+/** The user's passkeys, oldest first. */
 export function listPasskeys(db: Database, userId: string): PasskeyView[] {
   return listCredentialsByUser(db, userId).map(toPasskeyView);
 }
@@ -47,8 +59,13 @@ export function findPasskey(db: Database, userId: string, id: string): PasskeyVi
 export function validatePasskeyName(name: string): string {
   const v = name.trim();
   if (!v) throw AppError.validation("Please correct the highlighted fields.", { name: "Enter a name." });
-  if (v.length > 50) throw AppError.validation("Please correct the highlighted fields.", { name: "Use at most 50 characters." });
+  if (v.length > MAX_PASSKEY_NAME_LENGTH) throw AppError.validation("Please correct the highlighted fields.", { name: `Use at most ${MAX_PASSKEY_NAME_LENGTH} characters.` });
   return v;
+}
+
+/** The name a registration stores: the given one cut to the limit, else `fallback` (the provider's name). */
+export function registrationPasskeyName(given: string | undefined, fallback: string): string {
+  return (given ?? "").trim().slice(0, MAX_PASSKEY_NAME_LENGTH) || fallback;
 }
 
 export function renamePasskey(deps: Deps, userId: string, id: string, name: string, origin?: AuditOrigin): PasskeyView {
@@ -74,4 +91,11 @@ export function deletePasskey(deps: Deps, userId: string, id: string, opts: { co
     .immediate();
   recordAuditEvent(deps, "PASSKEY_REMOVED", { userId, origin: opts.origin, data: { credentialID: removed.credential_id, passkeyName: removed.name } });
   return toPasskeyView(removed);
+}
+
+/** An administrator deletes a passkey of `userId` (no last-passkey confirmation). */
+export function deletePasskeyOfUser(db: Database, userId: string, id: string): PasskeyView {
+  const row = deleteCredential(db, userId, id);
+  if (!row) throw AppError.notFound("No such passkey.");
+  return toPasskeyView(row);
 }
