@@ -4,8 +4,13 @@
  *   from an email), 12 otherwise (CLI / admin links), as Pocket ID does;
  * - only the SHA-256 is stored; redeeming deletes the row in the same statement (single use);
  * - expired codes and disabled users are refused; the session that results is amr ["otp"].
+ * - Audited: redeeming is TOKEN_SIGN_IN; a code an administrator hands out is ADMIN_CHANGE
+ *   (user create_login_code), one the command line prints is ONE_TIME_ACCESS_TOKEN_CREATED on the
+ *   person's own log (via cli). Emailed codes are audited where they are sent (src/mail/emails.ts).
  */
 import type { Database } from "bun:sqlite";
+import { recordAdminChange, type Actor, type AuditDeps } from "../audit/actor.ts";
+import { recordAuditEvent, type AuditOrigin } from "../audit/audit-log.ts";
 import { consumeOneTimeAccessToken, deleteExpiredOneTimeAccessTokens, insertOneTimeAccessToken } from "../db/one-time-access-tokens.ts";
 import { findUserById, type UserRow } from "../db/users.ts";
 import { AppError } from "../errors.ts";
@@ -48,11 +53,22 @@ export function createOneTimeAccessToken(
   return { token, expiresAt };
 }
 
+/** A login code handed out by an administrator (link or code on the page, admin API) or the command line. */
+export function issueLoginCode(deps: AuditDeps, actor: Actor, userId: string, ttlSeconds: number): { token: string; expiresAt: number } {
+  return deps.db.transaction(() => {
+    const code = createOneTimeAccessToken(deps, userId, ttlSeconds);
+    if (actor.kind === "cli") recordAuditEvent(deps, "ONE_TIME_ACCESS_TOKEN_CREATED", { userId, data: { via: "cli", ttlSeconds } });
+    else recordAdminChange(deps, actor, { entity: "user", action: "create_login_code", id: userId, changes: { ttlSeconds } });
+    return code;
+  }).immediate();
+}
+
 /**
- * Redeems a login code (single use); returns its user or throws a 400 with a human message.
+ * Redeems a login code (single use); returns its user or throws a 400 with a human message. A
+ * successful redemption is the sign-in: TOKEN_SIGN_IN from `origin`.
  * `deviceToken`: the browser's device cookie, for codes bound to the browser that asked for them.
  */
-export function redeemOneTimeAccessToken(deps: { db: Database; clock: Clock }, code: string, deviceToken: string | null = null): UserRow {
+export function redeemOneTimeAccessToken(deps: AuditDeps, code: string, deviceToken: string | null, origin: AuditOrigin): UserRow {
   const normalized = normalizeLoginCode(code);
   if (normalized.length < 6 || normalized.length > 64) throw AppError.badRequest(ONE_TIME_ACCESS_MESSAGES.invalid);
   const row = consumeOneTimeAccessToken(deps.db, hashToken(normalized), nowSeconds(deps.clock), deviceToken ? hashToken(deviceToken) : null);
@@ -60,5 +76,6 @@ export function redeemOneTimeAccessToken(deps: { db: Database; clock: Clock }, c
   const user = findUserById(deps.db, row.user_id);
   if (!user) throw AppError.badRequest(ONE_TIME_ACCESS_MESSAGES.invalid);
   if (user.disabled === 1) throw AppError.forbidden(ONE_TIME_ACCESS_MESSAGES.disabled);
+  recordAuditEvent(deps, "TOKEN_SIGN_IN", { userId: user.id, origin });
   return user;
 }

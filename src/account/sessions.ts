@@ -4,8 +4,11 @@
  * - Each session has its own CSRF token, sent back by every state-changing form and htmx request.
  * - A disabled user's sessions stop working at their next request (checked on every lookup).
  * - `authenticated_at` is the time of the last passkey assertion; re-authentication checks it.
+ * - Signing out is audited (SIGN_OUT); ending the previous session at a new sign-in is not.
  */
 import type { Database } from "bun:sqlite";
+import type { AuditDeps, PersonActor } from "../audit/actor.ts";
+import { recordAuditEvent } from "../audit/audit-log.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { hashToken } from "../lib/hash.ts";
 import { randomToken, randomUuid, type Random } from "../lib/random.ts";
@@ -94,6 +97,14 @@ export function findSessionByToken(deps: { db: Database; clock: Clock }, token: 
 
 export function endSession(db: Database, sessionId: string): void {
   deleteSession(db, sessionId);
+}
+
+/** The person signs out of their session `sessionId`: it ends, and SIGN_OUT is recorded. */
+export function signOut(deps: AuditDeps, actor: PersonActor, sessionId: string): void {
+  deps.db.transaction(() => {
+    deleteSession(deps.db, sessionId);
+    recordAuditEvent(deps, "SIGN_OUT", { userId: actor.userId, origin: actor.origin });
+  }).immediate();
 }
 
 export function endAllSessionsOfUser(db: Database, userId: string): number {

@@ -1,16 +1,16 @@
 /**
  * First-run setup: creates the first administrator while there are no users.
  * Atomic: the user and the single-row setup claim are inserted in one IMMEDIATE transaction, so two
- * racing requests cannot both create an admin — the loser gets 409.
+ * racing requests cannot both create an admin — the loser gets 409. ACCOUNT_CREATED is recorded in it.
  */
 import type { Database } from "bun:sqlite";
+import type { AuditDeps } from "../audit/actor.ts";
 import { recordAuditEvent, type AuditOrigin } from "../audit/audit-log.ts";
 import { createUser, type UserProfileInput } from "../admin/users.ts";
 import { claimSetup } from "../db/setup-claim.ts";
 import { countUsers, type UserRow } from "../db/users.ts";
 import { AppError } from "../errors.ts";
-import { nowSeconds, type Clock } from "../lib/clock.ts";
-import type { Random } from "../lib/random.ts";
+import { nowSeconds } from "../lib/clock.ts";
 
 export const SETUP_DONE_MESSAGE = "Setup is already complete. Sign in with your passkey instead.";
 
@@ -20,19 +20,18 @@ export function isSetupAvailable(db: Database): boolean {
 }
 
 export function createInitialAdmin(
-  deps: { db: Database; clock: Clock; random: Random },
+  deps: AuditDeps,
   input: UserProfileInput,
   origin?: AuditOrigin,
   opts: { requireEmail?: boolean } = {},
 ): UserRow {
-  const user = deps.db
+  return deps.db
     .transaction(() => {
       if (!isSetupAvailable(deps.db)) throw AppError.conflict(SETUP_DONE_MESSAGE);
       const created = createUser(deps, { ...input, isAdmin: true }, { requireEmail: opts.requireEmail });
       if (!claimSetup(deps.db, created.id, nowSeconds(deps.clock))) throw AppError.conflict(SETUP_DONE_MESSAGE);
+      recordAuditEvent(deps, "ACCOUNT_CREATED", { userId: created.id, origin, data: { method: "initial setup" } });
       return created;
     })
     .immediate();
-  recordAuditEvent(deps, "ACCOUNT_CREATED", { userId: user.id, origin, data: { method: "initial setup" } });
-  return user;
 }

@@ -5,15 +5,20 @@
  * - A session is ended only together with its owner: another user's session id is "not found".
  * - "Sign out everywhere" ends every session of the person (this one too) and, when asked, revokes all
  *   of their API keys as well: a key is a bearer secret that a session (now possibly stolen) could have
- *   minted, so "I lost a device" must be able to kill both. Audited here (SIGN_OUT everywhere, and
- *   ADMIN_CHANGE api_key revoke_all for the keys).
+ *   minted, so "I lost a device" must be able to kill both.
+ * - Audited here, in the change's transaction: SESSION_REVOKED (the person ends another of their
+ *   sessions), SIGN_OUT everywhere (+ ADMIN_CHANGE api_key revoke_all for the keys), ADMIN_CHANGE session
+ *   revoke / revoke_all (an administrator).
  */
 import type { Database } from "bun:sqlite";
 import { revokeAllApiKeysOfUser, type ApiKeyDeps } from "../admin/api-keys.ts";
-import { recordAuditEvent, type AuditOrigin } from "../audit/audit-log.ts";
+import { auditedChange, type Actor, type AuditDeps, type PersonActor } from "../audit/actor.ts";
+import { recordAuditEvent } from "../audit/audit-log.ts";
 import { deviceLabel } from "../audit/user-agent.ts";
 import { deleteSession, deleteSessionOfUser, deleteSessionsOfUser, listSessionsOfUser } from "../db/sessions.ts";
 import { AppError } from "../errors.ts";
+import { nowSeconds } from "../lib/clock.ts";
+import { endAllSessionsOfUser } from "./sessions.ts";
 
 export interface SessionView {
   id: string;
@@ -44,23 +49,40 @@ export function listSessions(db: Database, userId: string, now: number, currentS
   }));
 }
 
-/** Ends one of the user's own live sessions; another user's (or an expired) session id is "not found". */
-export function endOwnSession(db: Database, userId: string, sessionId: string, now: number): void {
-  if (!listSessionsOfUser(db, userId, now).some((s) => s.id === sessionId)) throw AppError.notFound("This session has already ended.");
-  deleteSession(db, sessionId);
+/** The person ends another of their live sessions; another user's (or an expired) session id is "not found". */
+export function endOwnSession(deps: AuditDeps, actor: PersonActor, sessionId: string): void {
+  const userId = actor.userId;
+  deps.db.transaction(() => {
+    if (!listSessionsOfUser(deps.db, userId, nowSeconds(deps.clock)).some((s) => s.id === sessionId)) throw AppError.notFound("This session has already ended.");
+    deleteSession(deps.db, sessionId);
+    recordAuditEvent(deps, "SESSION_REVOKED", { userId, origin: actor.origin, data: { sessionId } });
+  }).immediate();
 }
 
 /** An administrator ends one session of `userId`. */
-export function revokeSessionOfUser(db: Database, userId: string, sessionId: string): void {
-  if (!deleteSessionOfUser(db, userId, sessionId)) throw AppError.notFound("No such session.");
+export function revokeSessionOfUser(deps: AuditDeps, actor: Actor, userId: string, sessionId: string): void {
+  auditedChange(
+    deps,
+    actor,
+    () => {
+      if (!deleteSessionOfUser(deps.db, userId, sessionId)) throw AppError.notFound("No such session.");
+    },
+    () => ({ entity: "session", action: "revoke", id: sessionId, changes: { userId } }),
+  );
 }
 
-/** Ends every session of the user and, with `revokeApiKeys`, deletes all of their API keys. */
-export function signOutEverywhere(deps: ApiKeyDeps, userId: string, opts: { revokeApiKeys: boolean; origin?: AuditOrigin }): { sessions: number; apiKeys: number } {
-  const { sessions, apiKeys } = deps.db.transaction(() => ({
-    sessions: deleteSessionsOfUser(deps.db, userId).length,
-    apiKeys: opts.revokeApiKeys ? revokeAllApiKeysOfUser(deps, userId, opts.origin) : 0,
-  })).immediate();
-  recordAuditEvent(deps, "SIGN_OUT", { userId, origin: opts.origin, data: { everywhere: true, sessions, ...(opts.revokeApiKeys ? { apiKeysRevoked: apiKeys } : {}) } });
-  return { sessions, apiKeys };
+/** An administrator ends every session of `userId`; returns how many there were. */
+export function revokeAllSessionsOfUser(deps: AuditDeps, actor: Actor, userId: string): number {
+  return auditedChange(deps, actor, () => endAllSessionsOfUser(deps.db, userId), (count) => ({ entity: "session", action: "revoke_all", id: userId, changes: { count } }));
+}
+
+/** The person ends every session of theirs and, with `revokeApiKeys`, deletes all of their API keys. */
+export function signOutEverywhere(deps: ApiKeyDeps, actor: PersonActor, opts: { revokeApiKeys: boolean }): { sessions: number; apiKeys: number } {
+  const userId = actor.userId;
+  return deps.db.transaction(() => {
+    const sessions = deleteSessionsOfUser(deps.db, userId).length;
+    const apiKeys = opts.revokeApiKeys ? revokeAllApiKeysOfUser(deps, actor) : 0;
+    recordAuditEvent(deps, "SIGN_OUT", { userId, origin: actor.origin, data: { everywhere: true, sessions, ...(opts.revokeApiKeys ? { apiKeysRevoked: apiKeys } : {}) } });
+    return { sessions, apiKeys };
+  }).immediate();
 }

@@ -16,7 +16,8 @@
 import type { Database } from "bun:sqlite";
 import { consumePasskeyProof } from "../account/reauthentication.ts";
 import type { Session } from "../account/sessions.ts";
-import { recordAuditEvent, type AuditOrigin } from "../audit/audit-log.ts";
+import { actorUserId, recordAdminChange, type Actor, type PersonActor } from "../audit/actor.ts";
+import type { AuditOrigin } from "../audit/audit-log.ts";
 import type { Geolocator } from "../audit/geolocation.ts";
 import type { Config } from "../config.ts";
 import { deleteApiKeyOfUser, deleteApiKeysOfUser, findApiKeyByHash, findApiKeyOfUser, insertApiKey, listApiKeysOfUser, replaceApiKeySecret, touchApiKey, type ApiKeyRow } from "../db/api-keys.ts";
@@ -68,8 +69,9 @@ function expiryOf(deps: Pick<ApiKeyDeps, "db" | "config">, errors: FieldErrors, 
   return expiresAt;
 }
 
-function auditApiKey(deps: ApiKeyDeps, userId: string, origin: AuditOrigin | undefined, via: "session" | "api_key", change: { action: string; id: string; changes?: Record<string, unknown> }): void {
-  recordAuditEvent(deps, "ADMIN_CHANGE", { userId, origin, data: { entity: "api_key", ...change, via } });
+/** The person behind a key request: their browser session. */
+function sessionActor(requester: ApiKeyRequester): PersonActor {
+  return { kind: "user", userId: requester.session.userId, origin: requester.origin };
 }
 
 /**
@@ -113,12 +115,12 @@ function insertNewKey(deps: ApiKeyDeps, userId: string, f: { name: string; descr
 export function createApiKey(deps: ApiKeyDeps, requester: ApiKeyRequester, input: unknown): { apiKey: ApiKey; token: string } {
   const { fields, now } = validateNewKey(deps, input);
   const userId = requester.session.userId;
-  const created = deps.db.transaction(() => {
+  return deps.db.transaction(() => {
     consumePasskeyProof(deps, requester.session, requester.reauthenticationToken, "create an API key");
-    return insertNewKey(deps, userId, fields, now);
+    const created = insertNewKey(deps, userId, fields, now);
+    recordAdminChange(deps, sessionActor(requester), { entity: "api_key", action: "create", id: created.apiKey.id, changes: { name: created.apiKey.name, expiresAt: created.apiKey.expiresAt } });
+    return created;
   }).immediate();
-  auditApiKey(deps, userId, requester.origin, "session", { action: "create", id: created.apiKey.id, changes: { name: created.apiKey.name, expiresAt: created.apiKey.expiresAt } });
-  return created;
 }
 
 /**
@@ -135,34 +137,40 @@ export function renewApiKey(deps: ApiKeyDeps, requester: ApiKeyRequester, id: st
   const errors = new FieldErrors();
   const expiresAt = expiryOf(deps, errors, isRecord(input) ? input : {}, now);
   errors.throwIfAny();
-  const renewed = deps.db.transaction(() => {
+  return deps.db.transaction(() => {
     consumePasskeyProof(deps, requester.session, requester.reauthenticationToken, "renew an API key");
     const token = randomString(deps.random, 32, ALPHANUMERIC);
     const row = replaceApiKeySecret(deps.db, id, userId, { key_hash: hashToken(token), prefix: token.slice(0, 4), expires_at: expiresAt! });
     if (!row) throw AppError.notFound("No such API key.");
-    return { apiKey: toApiKey(row), token };
+    const renewed = { apiKey: toApiKey(row), token };
+    recordAdminChange(deps, sessionActor(requester), { entity: "api_key", action: "renew", id: renewed.apiKey.id, changes: { name: renewed.apiKey.name, expiresAt: renewed.apiKey.expiresAt } });
+    return renewed;
   }).immediate();
-  auditApiKey(deps, userId, requester.origin, "session", { action: "renew", id: renewed.apiKey.id, changes: { name: renewed.apiKey.name, expiresAt: renewed.apiKey.expiresAt } });
-  return renewed;
 }
 
 export function listApiKeys(db: Database, userId: string): ApiKey[] {
   return listApiKeysOfUser(db, userId).map(toApiKey);
 }
 
-/** Revokes one of the user's keys (by a session or by one of their keys, `via`). */
-export function revokeApiKey(deps: ApiKeyDeps, userId: string, id: string, actor: { via: "session" | "api_key"; origin?: AuditOrigin }): ApiKey {
-  const row = deleteApiKeyOfUser(deps.db, id, userId);
-  if (!row) throw AppError.notFound("No such API key.");
-  auditApiKey(deps, userId, actor.origin, actor.via, { action: "revoke", id: row.id, changes: { name: row.name } });
-  return toApiKey(row);
+/** The person revokes one of their keys (from a session or with one of their keys). The static key has none. */
+export function revokeApiKey(deps: ApiKeyDeps, actor: Actor, id: string): ApiKey {
+  const userId = actorUserId(actor);
+  if (userId === null) throw AppError.notFound("No such API key.");
+  return deps.db.transaction(() => {
+    const row = deleteApiKeyOfUser(deps.db, id, userId);
+    if (!row) throw AppError.notFound("No such API key.");
+    recordAdminChange(deps, actor, { entity: "api_key", action: "revoke", id: row.id, changes: { name: row.name } });
+    return toApiKey(row);
+  }).immediate();
 }
 
-/** Revokes every key of the user (with "sign out everywhere"); returns how many there were. */
-export function revokeAllApiKeysOfUser(deps: ApiKeyDeps, userId: string, origin?: AuditOrigin): number {
-  const rows = deleteApiKeysOfUser(deps.db, userId);
-  if (rows.length > 0) auditApiKey(deps, userId, origin, "session", { action: "revoke_all", id: userId, changes: { keys: rows.map((r) => r.name) } });
-  return rows.length;
+/** Revokes every key of the person (with "sign out everywhere"); returns how many there were. */
+export function revokeAllApiKeysOfUser(deps: ApiKeyDeps, actor: PersonActor): number {
+  return deps.db.transaction(() => {
+    const rows = deleteApiKeysOfUser(deps.db, actor.userId);
+    if (rows.length > 0) recordAdminChange(deps, actor, { entity: "api_key", action: "revoke_all", id: actor.userId, changes: { keys: rows.map((r) => r.name) } });
+    return rows.length;
+  }).immediate();
 }
 
 export function countApiKeysOfUser(db: Database, userId: string): number {

@@ -5,9 +5,14 @@
  * - An empty value resets the key to its default (Pocket ID's PUT semantics); unknown keys (SMTP,
  *   LDAP… that Latchkey does not implement yet) are ignored so Pocket ID scripts keep working.
  * - With UI_CONFIG_DISABLED=true nothing can be changed: the environment is the source of truth.
+ * - An administrator's change is audited (ADMIN_CHANGE application_configuration update, with the keys that
+ *   changed, never values); the LDAP and backup pages record their own section (src/ldap/settings.ts,
+ *   src/backup/backups.ts).
  */
 import type { Database } from "bun:sqlite";
 import { deleteAppConfigRow, upsertAppConfigRows } from "../db/app-config.ts";
+import { auditedChange, type Actor, type AuditDeps } from "../audit/actor.ts";
+import type { Config } from "../config.ts";
 import { AppError } from "../errors.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { safeLocalPath } from "../lib/local-path.ts";
@@ -138,4 +143,22 @@ export function updateAppConfigFromInput(deps: { db: Database; clock: Clock; uiC
     for (const k of reset) deleteAppConfigRow(deps.db, k);
   }).immediate();
   return changed;
+}
+
+/** What an audited configuration change needs. */
+export type ConfigChangeDeps = AuditDeps & { config: Pick<Config, "uiConfigDisabled" | "appConfigEnv">; box?: SealedBox };
+
+/** The configuration store as updateAppConfigFromInput takes it. */
+export function configStoreOf(deps: ConfigChangeDeps) {
+  return { db: deps.db, clock: deps.clock, uiConfigDisabled: deps.config.uiConfigDisabled, env: deps.config.appConfigEnv, box: deps.box };
+}
+
+/** An administrator changes the application configuration (its page, PUT /api/application-configuration). */
+export function updateAppConfiguration(deps: ConfigChangeDeps, actor: Actor, input: unknown): AppConfigKey[] {
+  return auditedChange(
+    deps,
+    actor,
+    () => updateAppConfigFromInput(configStoreOf(deps), input),
+    (keys) => ({ entity: "application_configuration", action: "update", id: "application-configuration", changes: { keys } }),
+  );
 }

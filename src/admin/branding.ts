@@ -4,11 +4,13 @@
  * - Images are checked by content (file-type): PNG, JPEG, GIF, WebP (and ICO for the favicon);
  *   SVG is refused because, served from this origin, it could carry script. ≤ 2 MiB.
  * - The accent colour is validated as #rrggbb before it reaches CSS, so nothing can be injected.
+ * - Image changes are audited (ADMIN_CHANGE application_image upload / delete).
  */
 import type { Database } from "bun:sqlite";
 import { deleteAppImage, findAppImage, saveAppImage, type AppImageName, type AppImageRow } from "../db/app-images.ts";
 import { AppError } from "../errors.ts";
-import { nowSeconds, type Clock } from "../lib/clock.ts";
+import { nowSeconds } from "../lib/clock.ts";
+import { auditedChange, type Actor, type AuditDeps } from "../audit/actor.ts";
 import type { AppConfig } from "./app-config.ts";
 
 export const APP_IMAGE_NAMES: AppImageName[] = ["logo-light", "logo-dark", "favicon", "background"];
@@ -19,19 +21,27 @@ export function isAppImageName(v: string): v is AppImageName {
   return (APP_IMAGE_NAMES as string[]).includes(v);
 }
 
-export async function uploadAppImage(deps: { db: Database; clock: Clock }, name: AppImageName, bytes: Uint8Array): Promise<string> {
+export async function uploadAppImage(deps: AuditDeps, actor: Actor, name: AppImageName, bytes: Uint8Array): Promise<string> {
   if (bytes.length === 0) throw AppError.validation("Choose an image to upload.", { file: "is empty" });
   if (bytes.length > MAX_BYTES) throw new AppError("payload_too_large", "The image is larger than 2 MB.", { file: "must be at most 2 MB" });
   const { fileTypeFromBuffer } = await import("file-type"); // loaded on the first upload, not at start (idle RSS)
   const type = await fileTypeFromBuffer(bytes);
   const ok = type && (IMAGE_TYPES.has(type.mime) || (name === "favicon" && type.mime === "image/x-icon"));
   if (!ok) throw new AppError("unsupported_media_type", "Upload a PNG, JPEG, GIF or WebP image (or ICO for the favicon).", { file: "unsupported image type" });
-  saveAppImage(deps.db, name, { type: type.mime, data: bytes, updatedAt: nowSeconds(deps.clock) });
-  return type.mime;
+  const mime = type.mime;
+  return auditedChange(
+    deps,
+    actor,
+    () => {
+      saveAppImage(deps.db, name, { type: mime, data: bytes, updatedAt: nowSeconds(deps.clock) });
+      return mime;
+    },
+    () => ({ entity: "application_image", action: "upload", id: name, changes: { type: mime } }),
+  );
 }
 
-export function removeAppImage(db: Database, name: AppImageName): void {
-  deleteAppImage(db, name);
+export function removeAppImage(deps: AuditDeps, actor: Actor, name: AppImageName): void {
+  auditedChange(deps, actor, () => deleteAppImage(deps.db, name), () => ({ entity: "application_image", action: "delete", id: name }));
 }
 
 /** The image to serve; the dark logo falls back to the light one. */

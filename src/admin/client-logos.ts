@@ -3,27 +3,44 @@
  * - Type decided by content (file-type): PNG, JPEG, GIF, WebP; ≤ 2 MiB. SVG is refused: served from
  *   our origin it could carry script.
  * - Without a dark logo the light one is used for both.
+ * - Changes are audited (ADMIN_CHANGE oidc_client set_logo / delete_logo).
  */
 import type { Database } from "bun:sqlite";
 import { findClientLogo, setClientLogo, type ClientLogoRow } from "../db/client-logos.ts";
 import { AppError } from "../errors.ts";
-import { nowSeconds, type Clock } from "../lib/clock.ts";
+import { nowSeconds } from "../lib/clock.ts";
+import { auditedChange, type Actor, type AuditDeps } from "../audit/actor.ts";
 
 export const MAX_LOGO_BYTES = 2 * 1024 * 1024;
 const ALLOWED = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
 
-export async function saveClientLogo(deps: { db: Database; clock: Clock }, clientId: string, bytes: Uint8Array, dark: boolean): Promise<string> {
+export async function saveClientLogo(deps: AuditDeps, actor: Actor, clientId: string, bytes: Uint8Array, dark: boolean): Promise<string> {
   if (bytes.length === 0) throw AppError.validation("Choose a logo to upload.", { file: "is empty" });
   if (bytes.length > MAX_LOGO_BYTES) throw new AppError("payload_too_large", "The logo is larger than 2 MB.", { file: "must be at most 2 MB" });
   const { fileTypeFromBuffer } = await import("file-type"); // loaded on the first upload, not at start (idle RSS)
   const type = await fileTypeFromBuffer(bytes);
   if (!type || !ALLOWED.has(type.mime)) throw new AppError("unsupported_media_type", "Upload a PNG, JPEG, GIF or WebP logo.", { file: "must be a PNG, JPEG, GIF or WebP image" });
-  if (!setClientLogo(deps.db, clientId, dark, { data: bytes, type: type.mime }, nowSeconds(deps.clock))) throw AppError.notFound("No such OIDC client.");
-  return type.mime;
+  const mime = type.mime;
+  return auditedChange(
+    deps,
+    actor,
+    () => {
+      if (!setClientLogo(deps.db, clientId, dark, { data: bytes, type: mime }, nowSeconds(deps.clock))) throw AppError.notFound("No such OIDC client.");
+      return mime;
+    },
+    () => ({ entity: "oidc_client", action: "set_logo", id: clientId, changes: { dark, type: mime } }),
+  );
 }
 
-export function removeClientLogo(deps: { db: Database; clock: Clock }, clientId: string, dark: boolean): void {
-  if (!setClientLogo(deps.db, clientId, dark, null, nowSeconds(deps.clock))) throw AppError.notFound("No such OIDC client.");
+export function removeClientLogo(deps: AuditDeps, actor: Actor, clientId: string, dark: boolean): void {
+  auditedChange(
+    deps,
+    actor,
+    () => {
+      if (!setClientLogo(deps.db, clientId, dark, null, nowSeconds(deps.clock))) throw AppError.notFound("No such OIDC client.");
+    },
+    () => ({ entity: "oidc_client", action: "delete_logo", id: clientId, changes: { dark } }),
+  );
 }
 
 /** The logo to show: the dark one when asked and present, else the light one. */

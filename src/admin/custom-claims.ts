@@ -1,5 +1,9 @@
-/** Custom claims of users and groups: replaced as a whole list, keys unique per owner. */
+/**
+ * Custom claims of users and groups: replaced as a whole list, keys unique per owner. An administrator's
+ * change is audited (ADMIN_CHANGE set_custom_claims on the user or group, with the keys, never values).
+ */
 import type { Database } from "bun:sqlite";
+import { auditedChange, type Actor, type AuditDeps } from "../audit/actor.ts";
 import { listCustomClaimKeys, listCustomClaims, replaceCustomClaims } from "../db/custom-claims.ts";
 import { randomUuid, type Random } from "../lib/random.ts";
 import { claimList, FieldErrors } from "./validation.ts";
@@ -11,8 +15,18 @@ export function getCustomClaims(db: Database, owner: ClaimOwner): CustomClaim[] 
   return listCustomClaims(db, owner).map((c) => ({ key: c.key, value: c.value }));
 }
 
-/** Validates and stores the complete list (an empty list removes every claim). */
-export function setCustomClaims(deps: { db: Database; random: Random }, owner: ClaimOwner, input: unknown, field = "customClaims"): CustomClaim[] {
+/** An administrator sets the complete list (an empty list removes every claim). */
+export function setCustomClaims(deps: AuditDeps, actor: Actor, owner: ClaimOwner, input: unknown, field = "customClaims"): CustomClaim[] {
+  return auditedChange(
+    deps,
+    actor,
+    () => storeCustomClaims(deps, owner, input, field),
+    (claims) => ({ entity: "userId" in owner ? "user" : "user_group", action: "set_custom_claims", id: "userId" in owner ? owner.userId : owner.groupId, changes: { keys: claims.map((c) => c.key) } }),
+  );
+}
+
+/** Validates and stores the list, unaudited: for a change audited as a whole (a sign-up's default claims). */
+export function storeCustomClaims(deps: { db: Database; random: Random }, owner: ClaimOwner, input: unknown, field = "customClaims"): CustomClaim[] {
   const errors = new FieldErrors();
   const claims = claimList(errors, input, field);
   errors.throwIfAny();

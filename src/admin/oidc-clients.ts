@@ -6,8 +6,9 @@
  * - A confidential client is created with its first secret (generated, or given); nothing is written
  *   when anything is refused.
  * - Switching a client to private_key_jwt deletes its secrets, so switching back cannot revive a leaked one.
+ * - Every change is audited here (ADMIN_CHANGE oidc_client: what changed, never a secret) for whoever
+ *   made it — admin page, API key, static key, CLI — in the change's transaction.
  */
-import type { Database } from "bun:sqlite";
 import {
   deleteAllClientSecretRows,
   deleteClientRow,
@@ -18,31 +19,29 @@ import {
   touchClient,
   updateClientRow,
 } from "../db/oidc-clients.ts";
+import { actorUserId, auditedChange, recordAdminChange, type Actor, type AuditDeps } from "../audit/actor.ts";
 import { AppError } from "../errors.ts";
-import { nowSeconds, type Clock } from "../lib/clock.ts";
-import { randomUuid, type Random } from "../lib/random.ts";
+import { nowSeconds } from "../lib/clock.ts";
+import { randomUuid } from "../lib/random.ts";
 import { checkChosenClientId, groupIdList, validateClientInput, type ClientInput, type ValidatedClient } from "../oidc/client-input.ts";
-import { createClientSecret, type CreatedClientSecret } from "../oidc/client-secrets.ts";
+import { addClientSecret, type CreatedClientSecret } from "../oidc/client-secrets.ts";
 import { findClientById, type OidcClient } from "../oidc/clients.ts";
 import { FieldErrors } from "./validation.ts";
 
-export interface ClientDeps {
-  db: Database;
-  clock: Clock;
-  random: Random;
+export type ClientDeps = AuditDeps;
+
+/** What the audit log records of a client's settings (create and update). */
+function settingsOf(c: OidcClient) {
+  return { name: c.name, callbackUrls: c.callbackUrls, isPublic: c.isPublic, pkceEnabled: c.pkceEnabled, unrestricted: c.unrestricted };
 }
 
 /**
  * Creates a client. Confidential clients get a first secret, returned here in plaintext once: generated,
  * or `opts.secret` when given (declarative, same rules as createClientSecret; refused for clients that
  * have no secrets). Throws AppError.validation (fields: id, name, callbackUrls, secret, …); nothing is
- * written when anything is refused.
+ * written when anything is refused. The creator is the actor's user (none for the static key and CLI).
  */
-export function createClient(
-  deps: ClientDeps,
-  input: ClientInput,
-  opts: { createdById?: string | null; secret?: string | null } = {},
-): { client: OidcClient; secret: CreatedClientSecret | null } {
+export function createClient(deps: ClientDeps, actor: Actor, input: ClientInput, opts: { secret?: string | null } = {}): { client: OidcClient; secret: CreatedClientSecret | null } {
   const v = validateClientInput(deps.db, input, null);
   const secretless = v.isPublic || v.tokenEndpointAuthMethod === "private_key_jwt";
   if (secretless && opts.secret) {
@@ -58,15 +57,17 @@ export function createClient(
     insertClient(deps.db, {
       id,
       ...clientColumns(v),
-      created_by_id: opts.createdById ?? null,
+      created_by_id: actorUserId(actor),
       created_at: now,
       updated_at: now,
     });
     if (v.allowedGroupIds) replaceAllowedGroups(deps.db, id, v.allowedGroupIds);
     // A private_key_jwt client never gets a secret: it could not use one.
     // The transaction: a refused given secret leaves no client behind.
-    const secret = secretless ? null : createClientSecret(deps, id, { secret: opts.secret ?? null });
-    return { client: findClientById(deps.db, id)!, secret };
+    const secret = secretless ? null : addClientSecret(deps, id, { secret: opts.secret ?? null });
+    const client = findClientById(deps.db, id)!;
+    recordAdminChange(deps, actor, { entity: "oidc_client", action: "create", id, changes: settingsOf(client) });
+    return { client, secret };
   }).immediate();
 }
 
@@ -96,12 +97,12 @@ function clientColumns(v: ValidatedClient) {
 }
 
 /** Updates a client's settings (the id never changes). Fields left undefined keep their value. */
-export function updateClient(deps: ClientDeps, clientId: string, input: ClientInput): OidcClient {
+export function updateClient(deps: ClientDeps, actor: Actor, clientId: string, input: ClientInput): OidcClient {
   const current = findClientById(deps.db, clientId);
   if (!current) throw AppError.notFound("This client does not exist.");
   const v = validateClientInput(deps.db, input, current);
   const now = nowSeconds(deps.clock);
-  deps.db.transaction(() => {
+  return deps.db.transaction(() => {
     updateClientRow(deps.db, {
       id: clientId,
       ...clientColumns(v),
@@ -110,32 +111,52 @@ export function updateClient(deps: ClientDeps, clientId: string, input: ClientIn
     if (v.allowedGroupIds) replaceAllowedGroups(deps.db, clientId, v.allowedGroupIds);
     // Switching to private_key_jwt: the secrets go, so switching back cannot revive a leaked one.
     if (v.tokenEndpointAuthMethod === "private_key_jwt" && current.tokenEndpointAuthMethod !== "private_key_jwt") deleteAllClientSecretRows(deps.db, clientId);
+    const updated = findClientById(deps.db, clientId)!;
+    recordAdminChange(deps, actor, { entity: "oidc_client", action: "update", id: clientId, changes: settingsOf(updated) });
+    return updated;
   }).immediate();
-  return findClientById(deps.db, clientId)!;
 }
 
-/** Deletes a client with its secrets, consents, codes and tokens. Returns false when it did not exist. */
-export function deleteClient(db: Database, clientId: string): boolean {
-  return deleteClientRow(db, clientId);
+/** Deletes a client with its secrets, consents, codes and tokens. Returns it, or null when it did not exist. */
+export function deleteClient(deps: ClientDeps, actor: Actor, clientId: string): OidcClient | null {
+  return auditedChange(
+    deps,
+    actor,
+    () => {
+      const client = findClientById(deps.db, clientId);
+      return client && deleteClientRow(deps.db, client.id) ? client : null;
+    },
+    (client) => (client ? { entity: "oidc_client", action: "delete", id: client.id, changes: { name: client.name } } : null),
+  );
 }
 
 /** Replaces the groups whose members may use the client. */
-export function setAllowedGroups(deps: ClientDeps, clientId: string, groupIds: string[]): OidcClient {
+export function setAllowedGroups(deps: ClientDeps, actor: Actor, clientId: string, groupIds: string[]): OidcClient {
   if (!findClientRow(deps.db, clientId)) throw AppError.notFound("This client does not exist.");
   const errors = new FieldErrors();
   const ids = groupIdList(deps.db, errors, groupIds);
   errors.throwIfAny();
-  deps.db.transaction(() => {
-    replaceAllowedGroups(deps.db, clientId, ids);
-    touchClient(deps.db, clientId, nowSeconds(deps.clock));
-  }).immediate();
-  return findClientById(deps.db, clientId)!;
+  return auditedChange(
+    deps,
+    actor,
+    () => {
+      replaceAllowedGroups(deps.db, clientId, ids);
+      touchClient(deps.db, clientId, nowSeconds(deps.clock));
+      return findClientById(deps.db, clientId)!;
+    },
+    () => ({ entity: "oidc_client", action: "set_allowed_groups", id: clientId, changes: { userGroupIds: ids } }),
+  );
 }
 
 /** Unrestricted: every user may use the client, whatever their groups. */
-export function setUnrestricted(deps: ClientDeps, clientId: string, unrestricted: boolean): OidcClient {
-  if (!setClientGroupRestricted(deps.db, clientId, !unrestricted, nowSeconds(deps.clock))) {
-    throw AppError.notFound("This client does not exist.");
-  }
-  return findClientById(deps.db, clientId)!;
+export function setUnrestricted(deps: ClientDeps, actor: Actor, clientId: string, unrestricted: boolean): OidcClient {
+  return auditedChange(
+    deps,
+    actor,
+    () => {
+      if (!setClientGroupRestricted(deps.db, clientId, !unrestricted, nowSeconds(deps.clock))) throw AppError.notFound("This client does not exist.");
+      return findClientById(deps.db, clientId)!;
+    },
+    () => ({ entity: "oidc_client", action: unrestricted ? "unrestrict" : "restrict", id: clientId }),
+  );
 }

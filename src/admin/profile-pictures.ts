@@ -3,17 +3,21 @@
  * - The type is decided by the content (magic bytes via file-type), never by the file name or the
  *   declared Content-Type; only PNG, JPEG, GIF and WebP are accepted (no SVG: it can carry script).
  * - At most 2 MiB.
+ * - An administrator's change is audited (ADMIN_CHANGE user set_profile_picture / reset_profile_picture);
+ *   a person's change of their own picture is not.
  */
 import type { Database } from "bun:sqlite";
 import { deleteProfilePicture, findProfilePicture, upsertProfilePicture } from "../db/profile-pictures.ts";
 import type { UserRow } from "../db/users.ts";
 import { AppError } from "../errors.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
+import { auditedChange, type Actor, type AuditDeps } from "../audit/actor.ts";
 
 export const MAX_PICTURE_BYTES = 2 * 1024 * 1024;
 const ALLOWED = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
 
-export async function saveProfilePicture(deps: { db: Database; clock: Clock }, userId: string, bytes: Uint8Array): Promise<string> {
+/** The picture's type, by content; throws for empty, too large or unsupported uploads. */
+async function pictureType(bytes: Uint8Array): Promise<string> {
   if (bytes.length === 0) throw AppError.validation("Choose a picture to upload.", { file: "is empty" });
   if (bytes.length > MAX_PICTURE_BYTES) throw new AppError("payload_too_large", "The picture is larger than 2 MB.", { file: "must be at most 2 MB" });
   const { fileTypeFromBuffer } = await import("file-type"); // loaded on the first upload, not at start (idle RSS)
@@ -21,12 +25,37 @@ export async function saveProfilePicture(deps: { db: Database; clock: Clock }, u
   if (!type || !ALLOWED.has(type.mime)) {
     throw new AppError("unsupported_media_type", "Upload a PNG, JPEG, GIF or WebP picture.", { file: "must be a PNG, JPEG, GIF or WebP image" });
   }
-  upsertProfilePicture(deps.db, { user_id: userId, data: bytes, content_type: type.mime, updated_at: nowSeconds(deps.clock) });
   return type.mime;
+}
+
+/** The person sets their own picture; returns its type. */
+export async function saveProfilePicture(deps: { db: Database; clock: Clock }, userId: string, bytes: Uint8Array): Promise<string> {
+  const type = await pictureType(bytes);
+  upsertProfilePicture(deps.db, { user_id: userId, data: bytes, content_type: type, updated_at: nowSeconds(deps.clock) });
+  return type;
 }
 
 export function resetProfilePicture(db: Database, userId: string): boolean {
   return deleteProfilePicture(db, userId);
+}
+
+/** An administrator sets the picture of `userId`; returns its type. */
+export async function setProfilePictureOfUser(deps: AuditDeps, actor: Actor, userId: string, bytes: Uint8Array): Promise<string> {
+  const type = await pictureType(bytes);
+  return auditedChange(
+    deps,
+    actor,
+    () => {
+      upsertProfilePicture(deps.db, { user_id: userId, data: bytes, content_type: type, updated_at: nowSeconds(deps.clock) });
+      return type;
+    },
+    () => ({ entity: "user", action: "set_profile_picture", id: userId, changes: { type } }),
+  );
+}
+
+/** An administrator goes back to the initials avatar for `userId`. */
+export function resetProfilePictureOfUser(deps: AuditDeps, actor: Actor, userId: string): void {
+  auditedChange(deps, actor, () => deleteProfilePicture(deps.db, userId), () => ({ entity: "user", action: "reset_profile_picture", id: userId }));
 }
 
 export async function profilePictureOf(db: Database, user: UserRow): Promise<{ body: Uint8Array; type: string; updatedAt: number }> {

@@ -4,6 +4,7 @@
  * - Expiry (ttl, default 1 day, up to 1 year) and a usage limit (1–100); each use increments the
  *   count in the same statement that checks it, so concurrent sign-ups cannot exceed the limit.
  * - New accounts join the token's groups (on top of the configured default groups).
+ * - Creating and deleting are audited (ADMIN_CHANGE signup_token); never the token.
  */
 import type { Database } from "bun:sqlite";
 import {
@@ -16,9 +17,10 @@ import {
   type SignupTokenRow,
 } from "../db/signup-tokens.ts";
 import { AppError } from "../errors.ts";
+import { actorUserId, auditedChange, type Actor, type AuditDeps } from "../audit/actor.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { hashToken } from "../lib/hash.ts";
-import { ALPHANUMERIC, randomString, randomUuid, type Random } from "../lib/random.ts";
+import { ALPHANUMERIC, randomString, randomUuid } from "../lib/random.ts";
 import { isoTime } from "./pagination.ts";
 import { checkGroupIds } from "./user-groups.ts";
 import { duration, FieldErrors, int, isRecord, strList } from "./validation.ts";
@@ -47,7 +49,7 @@ function toDto(db: Database, row: SignupTokenRow, now: number): SignupTokenDto {
   };
 }
 
-export function createSignupToken(deps: { db: Database; clock: Clock; random: Random }, input: unknown, createdById: string | null): { token: string; signupToken: SignupTokenDto } {
+export function createSignupToken(deps: AuditDeps, actor: Actor, input: unknown): { token: string; signupToken: SignupTokenDto } {
   const errors = new FieldErrors();
   const body = isRecord(input) ? input : {};
   const ttl = duration(errors, body, "ttl", { fallback: 86400, min: 60, max: 366 * 86400 });
@@ -64,10 +66,17 @@ export function createSignupToken(deps: { db: Database; clock: Clock; random: Ra
     usage_count: 0,
     created_at: now,
     expires_at: now + ttl,
-    created_by_id: createdById,
+    created_by_id: actorUserId(actor),
   };
-  insertSignupToken(deps.db, row, groupIds);
-  return { token, signupToken: toDto(deps.db, row, now) };
+  return auditedChange(
+    deps,
+    actor,
+    () => {
+      insertSignupToken(deps.db, row, groupIds);
+      return { token, signupToken: toDto(deps.db, row, now) };
+    },
+    ({ signupToken }) => ({ entity: "signup_token", action: "create", id: signupToken.id, changes: { usageLimit: signupToken.usageLimit, expiresAt: signupToken.expiresAt, userGroupIds: signupToken.userGroupIds } }),
+  );
 }
 
 export function listSignupTokenDtos(deps: { db: Database; clock: Clock }): SignupTokenDto[] {
@@ -75,8 +84,15 @@ export function listSignupTokenDtos(deps: { db: Database; clock: Clock }): Signu
   return listSignupTokens(deps.db).map((r) => toDto(deps.db, r, now));
 }
 
-export function removeSignupToken(db: Database, id: string): void {
-  if (!deleteSignupToken(db, id)) throw AppError.notFound("No such sign-up token.");
+export function removeSignupToken(deps: AuditDeps, actor: Actor, id: string): void {
+  auditedChange(
+    deps,
+    actor,
+    () => {
+      if (!deleteSignupToken(deps.db, id)) throw AppError.notFound("No such sign-up token.");
+    },
+    () => ({ entity: "signup_token", action: "delete", id }),
+  );
 }
 
 /** The token's row when it can still be used (for showing the sign-up form), else null. */

@@ -3,11 +3,12 @@
  * - allowed when allowUserSignups is `open`, or `withToken` with a valid sign-up token;
  * - the profile is validated before the token is used, so a typo does not burn a use; the token
  *   use, the user, its groups (defaults + the token's) and default claims are one transaction;
- * - the new account then registers its passkey (the caller starts the browser session).
+ * - the new account then registers its passkey (the caller starts the browser session);
+ * - ACCOUNT_CREATED (via signup_token or open_signup) is recorded in the same transaction.
  */
 import type { Database } from "bun:sqlite";
 import { readAppConfig } from "./app-config.ts";
-import { setCustomClaims } from "./custom-claims.ts";
+import { storeCustomClaims } from "./custom-claims.ts";
 import { useSignupToken } from "./signup-tokens.ts";
 import { createUser, validateUserProfile } from "./users.ts";
 import { addUserToGroups, existingIds } from "../db/user-groups.ts";
@@ -18,6 +19,7 @@ import type { Random } from "../lib/random.ts";
 import type { Config } from "../config.ts";
 import { isRecord } from "./validation.ts";
 import { afterEmailAddressSet, type MailDeps } from "../mail/emails.ts";
+import { recordAuditEvent, type AuditOrigin } from "../audit/audit-log.ts";
 
 export type SignupMode = "disabled" | "withToken" | "open";
 
@@ -25,7 +27,7 @@ export function signupMode(deps: { db: Database; config: Config }): SignupMode {
   return readAppConfig(deps.db, { uiConfigDisabled: deps.config.uiConfigDisabled, env: deps.config.appConfigEnv }).allowUserSignups;
 }
 
-export function signUp(deps: MailDeps, input: unknown, token: string | null): UserRow {
+export function signUp(deps: MailDeps, input: unknown, token: string | null, origin: AuditOrigin): UserRow {
   const app = readAppConfig(deps.db, { uiConfigDisabled: deps.config.uiConfigDisabled, env: deps.config.appConfigEnv });
   if (app.allowUserSignups === "disabled") throw AppError.forbidden("Sign-ups are disabled. Ask an administrator for an account.");
   if (app.allowUserSignups === "withToken" && !token) throw AppError.forbidden("Sign-ups need an invitation link from an administrator.");
@@ -44,7 +46,8 @@ export function signUp(deps: MailDeps, input: unknown, token: string | null): Us
     const wanted = [...new Set([...app.signupDefaultUserGroupIDs, ...tokenGroups])];
     const found = existingIds(deps.db, "user_groups", wanted);
     addUserToGroups(deps.db, user.id, wanted.filter((g) => found.has(g)));
-    if (app.signupDefaultCustomClaims.length) setCustomClaims(deps, { userId: user.id }, app.signupDefaultCustomClaims);
+    if (app.signupDefaultCustomClaims.length) storeCustomClaims(deps, { userId: user.id }, app.signupDefaultCustomClaims);
+    recordAuditEvent(deps, "ACCOUNT_CREATED", { userId: user.id, origin, data: { via: token ? "signup_token" : "open_signup" } });
     return user;
   }).immediate();
   afterEmailAddressSet(deps, created);

@@ -4,11 +4,14 @@
  * - The last active administrator can be neither demoted, disabled nor deleted: that would lock
  *   everyone out of the admin console.
  * - Disabling a user ends their sessions at once (lookups refuse disabled users anyway).
+ * - Every change is audited here (ADMIN_CHANGE, entity user / passkey / session) for the acting admin,
+ *   API key, static key or CLI, in the change's transaction.
  */
 import type { Database } from "bun:sqlite";
 import { readAppConfig } from "./app-config.ts";
 import { endAllSessionsOfUser } from "../account/sessions.ts";
-import { listSessions, revokeSessionOfUser } from "../account/user-sessions.ts";
+import { listSessions, revokeAllSessionsOfUser, revokeSessionOfUser } from "../account/user-sessions.ts";
+import { issueLoginCode } from "../account/one-time-access.ts";
 import {
   countAdmins,
   deleteUserRow,
@@ -19,7 +22,9 @@ import {
 import { listAllUserGroups, listGroupsOfUser, replaceUserGroupsOfUser } from "../db/user-groups.ts";
 import { findUserById, type UserRow } from "../db/users.ts";
 import { createUser, validateUserProfile } from "./users.ts";
-import { afterEmailAddressSet } from "../mail/emails.ts";
+import { afterEmailAddressSet, emailLoginCode, isEmailConfigured } from "../mail/emails.ts";
+import type { Log } from "../lib/log.ts";
+import type { SealedBox } from "../lib/sealed-box.ts";
 import { AppError } from "../errors.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import type { Random } from "../lib/random.ts";
@@ -30,8 +35,10 @@ import { checkGroupIds } from "./user-groups.ts";
 import { bool, FieldErrors, isRecord, str, strList } from "./validation.ts";
 import { deletePasskeyOfUser, listPasskeys, type PasskeyView } from "../webauthn/passkeys.ts";
 import type { Config } from "../config.ts";
+import { actorOrigin, actorUserId, auditedChange, recordAdminChange, type Actor } from "../audit/actor.ts";
+import type { Geolocator } from "../audit/geolocation.ts";
 
-type Deps = { db: Database; clock: Clock; random: Random; config: Config };
+type Deps = { db: Database; clock: Clock; random: Random; config: Config; geo?: Geolocator };
 
 export interface UserDto {
   id: string;
@@ -132,7 +139,7 @@ export function parseUserInput(deps: Deps, input: unknown, existing: UserRow | n
   return { ...profile, emailVerified, isAdmin, disabled, locale: localeRaw || null, userGroupIds };
 }
 
-export function createUserAsAdmin(deps: Deps, input: unknown): UserRow {
+export function createUserAsAdmin(deps: Deps, actor: Actor, input: unknown): UserRow {
   const v = parseUserInput(deps, input, null);
   const body = isRecord(input) ? input : {};
   const errors = new FieldErrors();
@@ -148,6 +155,7 @@ export function createUserAsAdmin(deps: Deps, input: unknown): UserRow {
   const created = deps.db.transaction(() => {
     const row = createUser(deps, { ...v, id }, { requireEmail: app.requireUserEmail });
     if (v.userGroupIds) replaceUserGroupsOfUser(deps.db, row.id, v.userGroupIds);
+    recordAdminChange(deps, actor, { entity: "user", action: "create", id: row.id, changes: { username: row.username, isAdmin: row.is_admin === 1 } });
     return row;
   }).immediate();
   afterEmailAddressSet(deps, created);
@@ -158,8 +166,8 @@ function assertNotLastAdmin(db: Database, user: UserRow, message: string): void 
   if (user.is_admin === 1 && user.disabled === 0 && countAdmins(db) <= 1) throw AppError.validation(message, { isAdmin: message });
 }
 
-/** Applies an edit; returns before/after and the names of the changed fields (for the audit log). */
-export function updateUserAsAdmin(deps: Deps, id: string, input: unknown): { before: UserRow; after: UserRow; changed: string[] } {
+/** Applies an edit; returns before/after and the names of the changed fields (as the audit log records them). */
+export function updateUserAsAdmin(deps: Deps, actor: Actor, id: string, input: unknown): { before: UserRow; after: UserRow; changed: string[] } {
   const before = getUser(deps.db, id);
   // LDAP-synchronised users are read-only here: the next sync would undo the edit (Pocket ID rule).
   if (before.ldap_id) throw AppError.forbidden("This user is synchronised from LDAP and is read-only here.");
@@ -168,7 +176,7 @@ export function updateUserAsAdmin(deps: Deps, id: string, input: unknown): { bef
   if ((!v.isAdmin || v.disabled) && before.is_admin === 1 && before.disabled === 0) {
     assertNotLastAdmin(deps.db, before, "The last active administrator cannot be demoted or disabled.");
   }
-  deps.db.transaction(() => {
+  const { after, changed } = deps.db.transaction(() => {
     updateUserRow(
       deps.db,
       id,
@@ -186,35 +194,51 @@ export function updateUserAsAdmin(deps: Deps, id: string, input: unknown): { bef
       nowSeconds(deps.clock),
     );
     if (v.userGroupIds) replaceUserGroupsOfUser(deps.db, id, v.userGroupIds);
+    const after = getUser(deps.db, id);
+    const changed = (["username", "email", "email_verified", "first_name", "last_name", "display_name", "is_admin", "disabled", "locale"] as const).filter(
+      (k) => before[k] !== after[k],
+    ) as string[];
+    if (v.userGroupIds) changed.push("userGroupIds");
+    recordAdminChange(deps, actor, { entity: "user", action: "update", id, changes: { fields: changed } });
+    return { after, changed };
   }).immediate();
   if (v.disabled && before.disabled === 0) endAllSessionsOfUser(deps.db, id);
-  const after = getUser(deps.db, id);
-  const changed = (["username", "email", "email_verified", "first_name", "last_name", "display_name", "is_admin", "disabled", "locale"] as const).filter(
-    (k) => before[k] !== after[k],
-  ) as string[];
-  if (v.userGroupIds) changed.push("userGroupIds");
   if ((before.email ?? "").toLowerCase() !== (after.email ?? "").toLowerCase()) afterEmailAddressSet(deps, after);
   return { before, after, changed };
 }
 
-export function deleteUserAsAdmin(db: Database, id: string, actorUserId: string | null): UserRow {
-  const user = getUser(db, id);
-  if (actorUserId === id) throw AppError.validation("You cannot delete your own account here.", {});
-  assertNotLastAdmin(db, user, "The last active administrator cannot be deleted.");
+export function deleteUserAsAdmin(deps: Deps, actor: Actor, id: string): UserRow {
+  const user = getUser(deps.db, id);
+  if (actorUserId(actor) === id) throw AppError.validation("You cannot delete your own account here.", {});
+  assertNotLastAdmin(deps.db, user, "The last active administrator cannot be deleted.");
   if (user.ldap_id) throw AppError.forbidden("This user is synchronised from LDAP and cannot be deleted here.");
-  const row = deleteUserRow(db, id);
-  if (!row) throw AppError.notFound("No such user.");
-  return row;
+  return auditedChange(
+    deps,
+    actor,
+    () => {
+      const row = deleteUserRow(deps.db, id);
+      if (!row) throw AppError.notFound("No such user.");
+      return row;
+    },
+    (row) => ({ entity: "user", action: "delete", id: row.id, changes: { username: row.username } }),
+  );
 }
 
-export function setUserGroups(db: Database, id: string, input: unknown): string[] {
-  getUser(db, id);
+export function setUserGroups(deps: Deps, actor: Actor, id: string, input: unknown): string[] {
+  getUser(deps.db, id);
   const errors = new FieldErrors();
-  const ids = checkGroupIds(db, errors, "userGroupIds", strList(errors, isRecord(input) ? input : {}, "userGroupIds"));
+  const ids = checkGroupIds(deps.db, errors, "userGroupIds", strList(errors, isRecord(input) ? input : {}, "userGroupIds"));
   errors.throwIfAny();
-  assertLdapMembershipsKept(db, id, ids);
-  replaceUserGroupsOfUser(db, id, ids);
-  return ids;
+  assertLdapMembershipsKept(deps.db, id, ids);
+  return auditedChange(
+    deps,
+    actor,
+    () => {
+      replaceUserGroupsOfUser(deps.db, id, ids);
+      return ids;
+    },
+    () => ({ entity: "user", action: "set_groups", id, changes: { userGroupIds: ids } }),
+  );
 }
 
 /** Membership of directory-managed (LDAP) groups is the sync's job: a list that adds or drops one is refused. */
@@ -239,9 +263,9 @@ export function listUserPasskeys(db: Database, userId: string) {
   }));
 }
 
-export function deleteUserPasskey(db: Database, userId: string, credentialId: string): PasskeyView {
-  getUser(db, userId);
-  return deletePasskeyOfUser(db, userId, credentialId);
+export function deleteUserPasskey(deps: Deps, actor: Actor, userId: string, credentialId: string): PasskeyView {
+  getUser(deps.db, userId);
+  return deletePasskeyOfUser(deps, actor, userId, credentialId);
 }
 
 /** A user's live sessions as the admin API shows them. */
@@ -258,12 +282,35 @@ export function listUserSessions(deps: { db: Database; clock: Clock }, userId: s
   }));
 }
 
-export function revokeUserSession(db: Database, userId: string, sessionId: string): void {
-  getUser(db, userId);
-  revokeSessionOfUser(db, userId, sessionId);
+export function revokeUserSession(deps: Deps, actor: Actor, userId: string, sessionId: string): void {
+  getUser(deps.db, userId);
+  revokeSessionOfUser(deps, actor, userId, sessionId);
 }
 
-export function revokeAllUserSessions(db: Database, userId: string): number {
-  getUser(db, userId);
-  return endAllSessionsOfUser(db, userId);
+export function revokeAllUserSessions(deps: Deps, actor: Actor, userId: string): number {
+  getUser(deps.db, userId);
+  return revokeAllSessionsOfUser(deps, actor, userId);
+}
+
+/** A login code for the user, shown to whoever asked (admin page, admin API, CLI). */
+export function createLoginCode(deps: Deps, actor: Actor, userId: string, ttlSeconds: number): { token: string; expiresAt: number } {
+  const user = getUser(deps.db, userId);
+  return issueLoginCode(deps, actor, user.id, ttlSeconds);
+}
+
+/**
+ * Emails the user a login code (emailOneTimeAccessAsAdminEnabled): ONE_TIME_ACCESS_TOKEN_CREATED on
+ * their log (src/mail/emails.ts), then ADMIN_CHANGE (email_login_code) for the administrator.
+ */
+export function emailLoginCodeAsAdmin(deps: Deps & { box: SealedBox; log: Log }, actor: Actor, userId: string, ttlSeconds: number): UserRow {
+  const user = getUser(deps.db, userId);
+  if (!readAppConfig(deps.db, { uiConfigDisabled: deps.config.uiConfigDisabled, env: deps.config.appConfigEnv }).emailOneTimeAccessAsAdminEnabled) {
+    throw AppError.forbidden("Emailing login codes is turned off in the application configuration.");
+  }
+  if (!user.email) throw AppError.badRequest("This user has no email address.");
+  if (user.disabled === 1) throw AppError.badRequest("This account is disabled.");
+  if (!isEmailConfigured(deps)) throw AppError.badRequest("Email is not set up: enter the SMTP settings in the application configuration.");
+  emailLoginCode(deps, user, { ttlSeconds, origin: actorOrigin(actor), requestedBy: "admin" });
+  recordAdminChange(deps, actor, { entity: "user", action: "email_login_code", id: user.id, changes: { ttlSeconds } });
+  return user;
 }

@@ -1,6 +1,7 @@
 /**
  * User groups: `name` goes into the `groups` claim, `friendlyName` is what people read.
  * Members, custom claims and allowed OIDC clients are each replaced as a whole list.
+ * Every change is audited here (ADMIN_CHANGE, entity user_group), in the change's transaction.
  */
 import type { Database } from "bun:sqlite";
 import {
@@ -20,13 +21,14 @@ import {
 } from "../db/user-groups.ts";
 import { findUserById } from "../db/users.ts";
 import { AppError } from "../errors.ts";
-import { nowSeconds, type Clock } from "../lib/clock.ts";
-import { randomUuid, type Random } from "../lib/random.ts";
+import { auditedChange, type Actor, type AuditDeps } from "../audit/actor.ts";
+import { nowSeconds } from "../lib/clock.ts";
+import { randomUuid } from "../lib/random.ts";
 import { getCustomClaims, type CustomClaim } from "./custom-claims.ts";
 import { checkSortColumn, isoTime, toPage, type ListQuery, type Page } from "./pagination.ts";
 import { FieldErrors, isRecord, str, strList } from "./validation.ts";
 
-type Deps = { db: Database; clock: Clock; random: Random };
+type Deps = AuditDeps;
 
 /** Directory-managed groups (ldap_id set): name, members and existence come from LDAP sync only. */
 export const LDAP_GROUP_READ_ONLY = "This group is managed by LDAP: its name and members come from the directory and cannot be changed here.";
@@ -65,12 +67,19 @@ function parseGroupInput(db: Database, input: unknown, existingId: string | null
   return { name, friendlyName };
 }
 
-export function createUserGroup(deps: Deps, input: unknown): UserGroupRow {
+export function createUserGroup(deps: Deps, actor: Actor, input: unknown): UserGroupRow {
   const v = parseGroupInput(deps.db, input, null);
   const now = nowSeconds(deps.clock);
   const row: UserGroupRow = { id: randomUuid(deps.random), name: v.name, friendly_name: v.friendlyName, ldap_id: null, created_at: now, updated_at: now };
-  insertUserGroup(deps.db, row);
-  return row;
+  return auditedChange(
+    deps,
+    actor,
+    () => {
+      insertUserGroup(deps.db, row);
+      return row;
+    },
+    () => ({ entity: "user_group", action: "create", id: row.id, changes: { name: row.name, friendlyName: row.friendly_name } }),
+  );
 }
 
 export function getUserGroup(db: Database, id: string): UserGroupRow {
@@ -79,19 +88,33 @@ export function getUserGroup(db: Database, id: string): UserGroupRow {
   return row;
 }
 
-export function updateUserGroup(deps: Deps, id: string, input: unknown): { before: UserGroupRow; after: UserGroupRow } {
+export function updateUserGroup(deps: Deps, actor: Actor, id: string, input: unknown): { before: UserGroupRow; after: UserGroupRow } {
   const before = getUserGroup(deps.db, id);
   if (before.ldap_id) throw AppError.forbidden(LDAP_GROUP_READ_ONLY);
   const v = parseGroupInput(deps.db, input, id);
-  updateUserGroupRow(deps.db, id, { name: v.name, friendly_name: v.friendlyName }, nowSeconds(deps.clock));
-  return { before, after: getUserGroup(deps.db, id) };
+  return auditedChange(
+    deps,
+    actor,
+    () => {
+      updateUserGroupRow(deps.db, id, { name: v.name, friendly_name: v.friendlyName }, nowSeconds(deps.clock));
+      return { before, after: getUserGroup(deps.db, id) };
+    },
+    ({ after }) => ({ entity: "user_group", action: "update", id, changes: { name: after.name, friendlyName: after.friendly_name } }),
+  );
 }
 
-export function deleteUserGroup(db: Database, id: string): UserGroupRow {
-  if (getUserGroup(db, id).ldap_id) throw AppError.forbidden(LDAP_GROUP_READ_ONLY);
-  const row = deleteUserGroupRow(db, id);
-  if (!row) throw AppError.notFound("No such user group.");
-  return row;
+export function deleteUserGroup(deps: AuditDeps, actor: Actor, id: string): UserGroupRow {
+  if (getUserGroup(deps.db, id).ldap_id) throw AppError.forbidden(LDAP_GROUP_READ_ONLY);
+  return auditedChange(
+    deps,
+    actor,
+    () => {
+      const row = deleteUserGroupRow(deps.db, id);
+      if (!row) throw AppError.notFound("No such user group.");
+      return row;
+    },
+    (row) => ({ entity: "user_group", action: "delete", id: row.id, changes: { name: row.name } }),
+  );
 }
 
 export function listUserGroups(db: Database, q: ListQuery): Page<UserGroupDto & { userCount: number }> {
@@ -104,7 +127,8 @@ export function getGroupMemberIds(db: Database, id: string): string[] {
   return listMemberIdsOfGroup(db, id);
 }
 
-export function setGroupMembers(db: Database, id: string, input: unknown, field = "userIds"): string[] {
+export function setGroupMembers(deps: AuditDeps, actor: Actor, id: string, input: unknown, field = "userIds"): string[] {
+  const { db } = deps;
   if (getUserGroup(db, id).ldap_id) throw AppError.forbidden(LDAP_GROUP_READ_ONLY);
   const errors = new FieldErrors();
   const ids = strList(errors, isRecord(input) ? input : {}, field);
@@ -112,15 +136,23 @@ export function setGroupMembers(db: Database, id: string, input: unknown, field 
   const found = existingIds(db, "users", ids);
   const missing = ids.filter((u) => !found.has(u));
   if (missing.length) throw AppError.validation("Unknown users.", { [field]: `unknown user ids: ${missing.slice(0, 5).join(", ")}` });
-  replaceGroupMembers(db, id, ids);
-  return ids;
+  return auditedChange(
+    deps,
+    actor,
+    () => {
+      replaceGroupMembers(db, id, ids);
+      return ids;
+    },
+    () => ({ entity: "user_group", action: "set_members", id, changes: { userIds: ids } }),
+  );
 }
 
 export function getGroupAllowedClientIds(db: Database, id: string): string[] {
   return listAllowedClientIdsOfGroup(db, id);
 }
 
-export function setGroupAllowedClients(db: Database, id: string, input: unknown, field = "oidcClientIds"): string[] {
+export function setGroupAllowedClients(deps: AuditDeps, actor: Actor, id: string, input: unknown, field = "oidcClientIds"): string[] {
+  const { db } = deps;
   getUserGroup(db, id);
   const errors = new FieldErrors();
   const ids = strList(errors, isRecord(input) ? input : {}, field);
@@ -128,8 +160,15 @@ export function setGroupAllowedClients(db: Database, id: string, input: unknown,
   const found = existingIds(db, "oidc_clients", ids);
   const missing = ids.filter((c) => !found.has(c));
   if (missing.length) throw AppError.validation("Unknown clients.", { [field]: `unknown client ids: ${missing.slice(0, 5).join(", ")}` });
-  replaceAllowedClientsOfGroup(db, id, ids);
-  return ids;
+  return auditedChange(
+    deps,
+    actor,
+    () => {
+      replaceAllowedClientsOfGroup(db, id, ids);
+      return ids;
+    },
+    () => ({ entity: "user_group", action: "set_allowed_clients", id, changes: { oidcClientIds: ids } }),
+  );
 }
 
 /** Validates a list of group ids (for users, sign-up tokens, default groups). */

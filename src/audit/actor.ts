@@ -78,3 +78,19 @@ export function recordAdminChange(deps: AuditDeps, actor: Actor, change: AdminCh
     data: { ...change, via: actorVia(actor), ...(actor.kind === "static_api_key" ? { actor: "static-api-key" } : {}) },
   });
 }
+
+/**
+ * Runs `change` and records ADMIN_CHANGE for what it did, in one immediate transaction (a savepoint
+ * inside the caller's): an audited change is never lost, and nothing is recorded for a change that
+ * rolled back. `describe` sees the change's result.
+ */
+export function auditedChange<T>(deps: AuditDeps, actor: Actor, change: () => T, describe: (result: T) => AdminChange | null): T {
+  return deps.db
+    .transaction(() => {
+      const result = change();
+      const entry = describe(result);
+      if (entry) recordAdminChange(deps, actor, entry);
+      return result;
+    })
+    .immediate();
+}

@@ -60,6 +60,10 @@ const ENTITY_NAMES: Record<string, string> = {
   passkey: "passkey",
   session: "session",
   protected_app: "protected app",
+  signing_key: "signing key",
+  encryption_key: "encryption key",
+  backup: "backup",
+  export_archive: "export",
 };
 
 const ACTION_NAMES: Record<string, string> = {
@@ -84,6 +88,9 @@ const ACTION_NAMES: Record<string, string> = {
   create_login_code: "Created a login code for",
   restrict: "Restricted",
   unrestrict: "Unrestricted",
+  rotate: "Rotated",
+  restore: "Restored",
+  import: "Imported",
 };
 
 function str(v: unknown): string | null {
@@ -113,7 +120,8 @@ export function describeEvent(event: string, data: Record<string, unknown>): Eve
     const entity = ownValue(ENTITY_NAMES, String(data.entity)) ?? humanise(String(data.entity ?? "item"));
     const action = ownValue(ACTION_NAMES, String(data.action)) ?? humanise(String(data.action ?? "changed"));
     const title = `${action} ${entity}${data.action === "revoke_all" ? "s" : ""}`;
-    const details = [str(data.name), describeChanges(data.changes), data.via === "api_key" ? "via API key" : null, str(data.actor)].filter(Boolean);
+    const via = data.via === "api_key" ? "via API key" : data.via === "cli" ? "via the command line" : null;
+    const details = [str(data.name), describeChanges(data.changes), via, str(data.actor)].filter(Boolean);
     return { title, detail: details.length ? details.join(" · ") : null, tone };
   }
   const title = ownValue(EVENT_TITLES, event) ?? humanise(event.toLowerCase()).replace(/^./, (c) => c.toUpperCase());

@@ -2,12 +2,14 @@
  * `latchkey export` / `latchkey import`: everything an instance holds, as one .tar.gz, to move it to
  * another machine. Uploads (profile pictures, logos, branding images) live in the database, so the
  * archive is: manifest.json, latchkey.db (an online snapshot), and — only with --include-key —
- * encryption.key. Import is a restore (same checks, refused while a server runs) plus the key file.
+ * encryption.key. Import is a restore (same checks, refused while a server runs) plus the key file;
+ * the imported database records it (ADMIN_CHANGE export_archive import).
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
+import type { Actor } from "../audit/actor.ts";
 import type { Config } from "../config.ts";
 import type { Deps } from "../deps.ts";
 import type { Clock } from "../lib/clock.ts";
@@ -47,7 +49,7 @@ export function exportArchive(deps: Pick<Deps, "db" | "config" | "clock">, keyTe
  * Installs an export into this data folder. The archive's key is used when ENCRYPTION_KEY is not set
  * and no encryption.key exists yet; a different key that is already configured wins (and must open it).
  */
-export function importArchive(config: Config, log: Log, archive: string, clock: Clock): { schemaVersion: number; users: number; keyInstalled: boolean } {
+export function importArchive(config: Config, log: Log, archive: string, clock: Clock, actor: Actor): { schemaVersion: number; users: number; keyInstalled: boolean } {
   let files: Map<string, Uint8Array>;
   try {
     files = unpackTar(gunzipSync(readFileSync(archive)));
@@ -76,7 +78,10 @@ export function importArchive(config: Config, log: Log, archive: string, clock: 
       writeFileSync(keyFile, key, { mode: 0o600, flag: "wx" });
     }
     try {
-      const { check } = restoreBackup(config, log, dbFile, clock);
+      const { check } = restoreBackup(config, log, dbFile, clock, {
+        actor,
+        change: ({ check }) => ({ entity: "export_archive", action: "import", id: path.basename(archive), changes: { version: parsed.version, schemaVersion: check.schemaVersion, keyInstalled: installKey } }),
+      });
       return { ...check, keyInstalled: installKey };
     } catch (e) {
       if (installKey) rmSync(keyFile, { force: true });

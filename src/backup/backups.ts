@@ -8,12 +8,16 @@
  *   too), keeps the replaced database as <db>.before-restore-<time>, swaps the file in with a rename.
  * - Automatic backups: every backupIntervalHours (0 = off), keeping the newest backupKeep files; the
  *   last result is stored in kv for the admin page.
+ * - Audited (ADMIN_CHANGE entity backup): a backup someone asks for (admin page, `latchkey backup`), a
+ *   restore (recorded in the restored database), the schedule. Scheduled backups are not.
  */
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Config } from "../config.ts";
 import type { Deps } from "../deps.ts";
 import { readAppConfig } from "../admin/app-config.ts";
+import { configStoreOf, updateAppConfigFromInput, type ConfigChangeDeps } from "../admin/app-config-admin.ts";
+import { auditedChange, recordAdminChange, type Actor, type AdminChange } from "../audit/actor.ts";
 import { inspectBackupFile, vacuumInto } from "../db/backup.ts";
 import { getKv, setKv } from "../db/kv.ts";
 import { latestSchemaVersion } from "../db/migrate.ts";
@@ -43,6 +47,13 @@ export interface BackupResult {
 
 function stamp(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+}
+
+/** A backup someone asked for (`latchkey backup`): the snapshot, then ADMIN_CHANGE backup create. */
+export function takeBackup(deps: Pick<Deps, "db" | "config" | "clock" | "random" | "geo">, actor: Actor, opts: { out?: string } = {}): BackupResult {
+  const b = createBackup(deps, opts);
+  recordAdminChange(deps, actor, { entity: "backup", action: "create", id: path.basename(b.file), changes: { bytes: b.bytes } });
+  return b;
 }
 
 /** A consistent snapshot of the database, safe while the server runs. */
@@ -114,9 +125,16 @@ export function checkBackupFile(file: string, key: Uint8Array): BackupCheck {
 
 /**
  * Replaces the data folder's database with `file`. Refuses while a server runs (ServerLockError).
- * Returns where the previous database was kept, if there was one.
+ * Returns where the previous database was kept, if there was one. `audit` describes the change for the
+ * restored database's own log (recorded there once it is installed and migrated).
  */
-export function restoreBackup(config: Config, log: Log, file: string, clock: Clock): { previous: string | null; check: BackupCheck } {
+export function restoreBackup(
+  config: Config,
+  log: Log,
+  file: string,
+  clock: Clock,
+  audit: { actor: Actor; change: (r: { previous: string | null; check: BackupCheck }) => AdminChange },
+): { previous: string | null; check: BackupCheck } {
   const source = path.resolve(file);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const lock = acquireServerLock(config.dbPath);
@@ -139,7 +157,12 @@ export function restoreBackup(config: Config, log: Log, file: string, clock: Clo
     rmSync(`${config.dbPath}-shm`, { force: true });
     renameSync(tmp, config.dbPath);
     // Migrate now (an older backup) and prove the key opens it, before the server is started on it.
-    openRuntime(config, log).close();
+    const restored = openRuntime(config, log, { clock });
+    try {
+      recordAdminChange(restored, audit.actor, audit.change({ previous, check }));
+    } finally {
+      restored.close();
+    }
     return { previous, check };
   } finally {
     lock.release();
@@ -180,6 +203,18 @@ export function lastBackupResult(db: Deps["db"]): LastBackupResult | null {
   } catch {
     return null;
   }
+}
+
+/** "Back up now" on the admin page: an automatic backup run at once, audited (id "failed" when it failed). */
+export function runBackupNow(deps: Pick<Deps, "db" | "config" | "clock" | "log" | "random" | "geo">, actor: Actor): LastBackupResult {
+  const r = runAutomaticBackup(deps);
+  recordAdminChange(deps, actor, { entity: "backup", action: "create", id: r.file ?? "failed" });
+  return r;
+}
+
+/** The automatic backup schedule (interval, how many to keep), from the backups page. */
+export function setBackupSchedule(deps: ConfigChangeDeps, actor: Actor, input: { backupIntervalHours: string; backupKeep: string }): string[] {
+  return auditedChange(deps, actor, () => updateAppConfigFromInput(configStoreOf(deps), input), () => ({ entity: "app_config", action: "update", id: "backups" }));
 }
 
 /** One automatic backup with pruning; records the result (ok or the error) for admins. */

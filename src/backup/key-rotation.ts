@@ -5,9 +5,11 @@
  * The server must be stopped: it holds the old key in memory.
  * - The new box's KDF record (a fresh salt for a passphrase key; none for a random key) replaces the
  *   old one in the same transaction (kv "encryption_kdf").
+ * - The rotation is audited (ADMIN_CHANGE encryption_key rotate, with the counts) in the same transaction.
  * - resealToCurrentFormat: the same walk with one key, for values in an older format (start-up).
  */
 import type { Database } from "bun:sqlite";
+import { recordAdminChange, type Actor, type AuditDeps } from "../audit/actor.ts";
 import { deleteKv, setKv } from "../db/kv.ts";
 import { KDF_RECORD, listSealedValues, SEALED_COLUMNS, tableExists, updateSealedValue } from "../db/sealed-values.ts";
 import { DecryptionError, serializeKdfParams, type SealedBox } from "../lib/sealed-box.ts";
@@ -18,7 +20,8 @@ export interface RotationResult {
   resealed: Record<string, number>;
 }
 
-export function rotateEncryptionKey(db: Database, oldBox: SealedBox, newBox: SealedBox): RotationResult {
+export function rotateEncryptionKey(deps: AuditDeps, actor: Actor, oldBox: SealedBox, newBox: SealedBox): RotationResult {
+  const { db } = deps;
   const resealed: Record<string, number> = {};
   db.transaction(() => {
     for (const c of SEALED_COLUMNS) {
@@ -33,6 +36,7 @@ export function rotateEncryptionKey(db: Database, oldBox: SealedBox, newBox: Sea
     }
     if (newBox.kdf) setKv(db, KDF_RECORD, serializeKdfParams(newBox.kdf));
     else deleteKv(db, KDF_RECORD);
+    recordAdminChange(deps, actor, { entity: "encryption_key", action: "rotate", id: "encryption-key", changes: { resealed } });
   }).immediate();
   return { resealed };
 }

@@ -3,9 +3,11 @@
  * `create --secret-file PATH` declares the first secret's value (rules of createClientSecret) instead of
  * generating one.
  * Opens the data folder like the server does (WAL: safe while the server runs). Output is JSON.
+ * Creating and deleting are audited like the admin's changes (ADMIN_CHANGE, via "cli").
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { CLI_ACTOR } from "../audit/actor.ts";
 import { AppError } from "../errors.ts";
 import { findGroupIdsByNames } from "../db/oidc-clients.ts";
 import { createClient, deleteClient } from "../admin/oidc-clients.ts";
@@ -58,7 +60,7 @@ export async function clientCommand(env: CliEnv, args: string[]): Promise<number
       if (rest.length !== 1 || rest[0]!.startsWith("-")) throw new UsageError("client delete takes exactly one client id");
       const runtime = openRuntime(env.config, env.log);
       try {
-        if (!deleteClient(runtime.db, rest[0]!)) {
+        if (!deleteClient(runtime, CLI_ACTOR, rest[0]!)) {
           env.stderr(`latchkey client delete: no client with id "${rest[0]}"\n`);
           return 1;
         }
@@ -117,7 +119,7 @@ async function create(env: CliEnv, args: string[]): Promise<number> {
       env.stderr(`latchkey client create: unknown group "${missing[0]}"\n`);
       return 1;
     }
-    const { client, secret: created } = createClient(runtime, {
+    const { client, secret: created } = createClient(runtime, CLI_ACTOR, {
       id: typeof v.id === "string" ? v.id : undefined,
       name: v.name,
       callbackUrls,

@@ -3,11 +3,13 @@
  * a new ENCRYPTION_KEY in one transaction. Refuses while the server runs. With a generated key file
  * (no ENCRYPTION_KEY set) the file is replaced too; the new key is written to encryption.key.new first,
  * so it is never lost between the database commit and the file swap. A passphrase new key gets a
- * fresh KDF salt (src/runtime.ts sealedBoxFor), stored by the same transaction.
+ * fresh KDF salt (src/runtime.ts sealedBoxFor), stored by the same transaction, which also records
+ * ADMIN_CHANGE encryption_key rotate (via "cli").
  */
 import { chmodSync, readFileSync, renameSync, writeFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { CLI_ACTOR } from "../audit/actor.ts";
 import { rotateEncryptionKey } from "../backup/key-rotation.ts";
 import { acquireServerLock } from "../db/server-lock.ts";
 import { cryptoRandom } from "../lib/random.ts";
@@ -34,7 +36,7 @@ export async function encryptionKeyRotateCommand(env: CliEnv, args: string[]): P
       const keyFile = path.join(config.dataDir, ENCRYPTION_KEY_FILE);
       const fileManaged = config.encryptionKey === null;
       if (fileManaged) writeFileSync(`${keyFile}.new`, text + "\n", { mode: 0o600 });
-      const result = rotateEncryptionKey(runtime.db, runtime.box, sealedBoxFor(newKey, cryptoRandom, null).box);
+      const result = rotateEncryptionKey(runtime, CLI_ACTOR, runtime.box, sealedBoxFor(newKey, cryptoRandom, null).box);
       if (fileManaged) {
         chmodSync(`${keyFile}.new`, 0o600);
         renameSync(`${keyFile}.new`, keyFile);

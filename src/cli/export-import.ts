@@ -1,8 +1,10 @@
 /**
  * `latchkey export [--out FILE] [--include-key]`: the whole instance as one .tar.gz (safe while serving).
- * `latchkey import FILE`: installs an export into this data folder (the server must be stopped).
+ * `latchkey import FILE`: installs an export into this data folder (the server must be stopped); the
+ * imported database records it (ADMIN_CHANGE export_archive import, via "cli").
  */
 import { parseArgs } from "node:util";
+import { CLI_ACTOR } from "../audit/actor.ts";
 import { exportArchive, importArchive } from "../backup/archive.ts";
 import { systemClock } from "../lib/clock.ts";
 import { openRuntime, resolveEncryptionKey } from "../runtime.ts";
@@ -32,7 +34,7 @@ export async function exportCommand(env: CliEnv, args: string[]): Promise<number
 
 export async function importCommand(env: CliEnv, args: string[]): Promise<number> {
   if (args.length !== 1 || args[0]!.startsWith("-")) throw new UsageError("give exactly one export archive");
-  const r = importArchive(env.config, env.log, args[0]!, systemClock);
+  const r = importArchive(env.config, env.log, args[0]!, systemClock, CLI_ACTOR);
   env.stdout(JSON.stringify({ imported: args[0], into: env.config.dbPath, ...r }, null, 2) + "\n");
   return 0;
 }

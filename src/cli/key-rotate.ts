@@ -1,8 +1,10 @@
 /**
  * `latchkey key-rotate [--alg RS256|ES256|EdDSA]`: a new signing key signs from now on; the previous public
- * key stays in the JWKS until every token it signed has expired. Safe while the server runs.
+ * key stays in the JWKS until every token it signed has expired. Safe while the server runs. Audited
+ * (ADMIN_CHANGE signing_key rotate, via "cli").
  */
 import { parseArgs } from "node:util";
+import { CLI_ACTOR } from "../audit/actor.ts";
 import { openRuntime } from "../runtime.ts";
 import { rotateSigningKey, SIGNING_ALGS, type SigningAlg } from "../oidc/signing-keys.ts";
 import { UsageError, type CliEnv } from "./cli-env.ts";
@@ -22,7 +24,7 @@ export async function keyRotateCommand(env: CliEnv, args: string[]): Promise<num
   }
   const runtime = openRuntime(env.config, env.log);
   try {
-    const result = rotateSigningKey(runtime, alg);
+    const result = rotateSigningKey(runtime, CLI_ACTOR, alg);
     env.stdout(
       JSON.stringify({
         kid: result.kid,

@@ -1,10 +1,11 @@
 /**
  * `latchkey one-time-access-token <username or email>`: account recovery for a lost passkey.
  * Prints APP_URL/lc/<code>, valid for one hour and usable once. Opens the data folder like `serve`
- * (WAL: works while the server runs) and never needs the server lock.
+ * (WAL: works while the server runs) and never needs the server lock. Audited on the person's own log
+ * (ONE_TIME_ACCESS_TOKEN_CREATED, via "cli").
  */
-import { createOneTimeAccessToken } from "../account/one-time-access.ts";
-import { recordAuditEvent } from "../audit/audit-log.ts";
+import { issueLoginCode } from "../account/one-time-access.ts";
+import { CLI_ACTOR } from "../audit/actor.ts";
 import { findUserByUsernameOrEmail } from "../db/users.ts";
 import { openRuntime } from "../runtime.ts";
 import { UsageError, type CliEnv } from "./cli-env.ts";
@@ -21,8 +22,7 @@ export async function oneTimeAccessTokenCommand(env: CliEnv, args: string[]): Pr
       return 1;
     }
     if (user.disabled === 1) env.stderr(`Warning: ${user.username} is disabled; the link will not work until the account is enabled.\n`);
-    const { token } = createOneTimeAccessToken(runtime, user.id, TTL_SECONDS);
-    recordAuditEvent(runtime, "ONE_TIME_ACCESS_TOKEN_CREATED", { userId: user.id, data: { via: "cli", ttlSeconds: TTL_SECONDS } });
+    const { token } = issueLoginCode(runtime, CLI_ACTOR, user.id, TTL_SECONDS);
     env.stdout(`${env.config.appUrl}/lc/${token}\n`);
     env.stderr(`Login link for ${user.username}; valid for 1 hour and usable once. It leads straight to adding a new passkey.\n`);
     return 0;

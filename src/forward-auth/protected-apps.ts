@@ -3,6 +3,7 @@
  * - Restricted by default (same model as OIDC clients): only members of the allowed groups get in.
  * - Two apps may not claim the same host pattern with the same path prefix.
  * - Re-authentication age is whole minutes in the UI/API, seconds in the database.
+ * - Every change is audited here (ADMIN_CHANGE protected_app), in the change's transaction.
  */
 import type { Database } from "bun:sqlite";
 import {
@@ -16,9 +17,10 @@ import {
   updateProtectedAppRow,
   type ProtectedAppRow,
 } from "../db/protected-apps.ts";
+import { auditedChange, type Actor, type AuditDeps } from "../audit/actor.ts";
 import { AppError } from "../errors.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
-import { randomUuid, type Random } from "../lib/random.ts";
+import { randomUuid } from "../lib/random.ts";
 import { normaliseHostPattern, normalisePathPrefix } from "./patterns.ts";
 
 export const IDENTITY_HEADERS = ["Remote-User", "Remote-Groups", "Remote-Email", "Remote-Name"] as const;
@@ -162,15 +164,24 @@ function toRow(id: string, v: Validated, createdAt: number, updatedAt: number): 
   };
 }
 
-export function createProtectedApp(deps: { db: Database; clock: Clock; random: Random }, input: ProtectedAppInput): ProtectedApp {
+/** Creates an app; `allowedGroupIds`, when given, are allowed in the same transaction (an unknown group refuses both). */
+export function createProtectedApp(deps: AuditDeps, actor: Actor, input: ProtectedAppInput, allowedGroupIds?: unknown): ProtectedApp {
   const v = validate(deps.db, input, null, null);
   const now = nowSeconds(deps.clock);
   const row = toRow(randomUuid(deps.random), v, now, now);
-  insertProtectedApp(deps.db, row);
-  return toProtectedApp(row);
+  return auditedChange(
+    deps,
+    actor,
+    () => {
+      insertProtectedApp(deps.db, row);
+      if (allowedGroupIds !== undefined) replaceAllowedGroups(deps.db, row.id, allowedGroupIds);
+      return toProtectedApp(row);
+    },
+    (app) => ({ entity: "protected_app", action: "create", id: app.id, changes: { name: app.name, hosts: app.hosts, pathPrefix: app.pathPrefix } }),
+  );
 }
 
-export function updateProtectedApp(deps: { db: Database; clock: Clock }, id: string, input: ProtectedAppInput): ProtectedApp {
+function update(deps: { db: Database; clock: Clock }, id: string, input: ProtectedAppInput): ProtectedApp {
   const current = getProtectedApp(deps.db, id);
   const v = validate(deps.db, input, id, current);
   const row = toRow(id, v, current.createdAt, nowSeconds(deps.clock));
@@ -178,10 +189,36 @@ export function updateProtectedApp(deps: { db: Database; clock: Clock }, id: str
   return toProtectedApp(row);
 }
 
-export function deleteProtectedApp(db: Database, id: string): ProtectedApp {
-  const row = deleteProtectedAppRow(db, id);
-  if (!row) throw AppError.notFound("No protected app with that id.");
-  return toProtectedApp(row);
+export function updateProtectedApp(deps: AuditDeps, actor: Actor, id: string, input: ProtectedAppInput): ProtectedApp {
+  return auditedChange(
+    deps,
+    actor,
+    () => update(deps, id, input),
+    (app) => ({
+      entity: "protected_app",
+      action: "update",
+      id: app.id,
+      changes: { name: app.name, hosts: app.hosts, pathPrefix: app.pathPrefix, isGroupRestricted: app.isGroupRestricted, reauthMaxAgeMinutes: app.reauthMaxAgeMinutes, passHeaders: app.passHeaders },
+    }),
+  );
+}
+
+/** Restricted: only members of the allowed groups get in; unrestricted: everyone with an account. */
+export function setProtectedAppRestricted(deps: AuditDeps, actor: Actor, id: string, restricted: boolean): ProtectedApp {
+  return auditedChange(deps, actor, () => update(deps, id, { isGroupRestricted: restricted }), () => ({ entity: "protected_app", action: restricted ? "restrict" : "unrestrict", id }));
+}
+
+export function deleteProtectedApp(deps: AuditDeps, actor: Actor, id: string): ProtectedApp {
+  return auditedChange(
+    deps,
+    actor,
+    () => {
+      const row = deleteProtectedAppRow(deps.db, id);
+      if (!row) throw AppError.notFound("No protected app with that id.");
+      return toProtectedApp(row);
+    },
+    (app) => ({ entity: "protected_app", action: "delete", id: app.id, changes: { name: app.name } }),
+  );
 }
 
 export function getAllowedGroupIds(db: Database, appId: string): string[] {
@@ -189,8 +226,17 @@ export function getAllowedGroupIds(db: Database, appId: string): string[] {
 }
 
 /** Replaces the allowed groups; unknown group ids are a validation error. Returns the ids now allowed. */
-export function setAllowedGroups(db: Database, appId: string, groupIds: unknown): string[] {
-  getProtectedApp(db, appId);
+export function setAllowedGroups(deps: AuditDeps, actor: Actor, appId: string, groupIds: unknown): string[] {
+  getProtectedApp(deps.db, appId);
+  return auditedChange(
+    deps,
+    actor,
+    () => replaceAllowedGroups(deps.db, appId, groupIds),
+    (ids) => ({ entity: "protected_app", action: "set_allowed_groups", id: appId, changes: { userGroupIds: ids } }),
+  );
+}
+
+function replaceAllowedGroups(db: Database, appId: string, groupIds: unknown): string[] {
   const ids = [...new Set(listInput(groupIds).filter(Boolean))];
   const known = existingGroupIds(db, ids);
   const unknown = ids.filter((i) => !known.includes(i));

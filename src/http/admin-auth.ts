@@ -4,13 +4,13 @@
  *   requests is already enforced by src/app.ts; key requests without cookies are exempt there.
  * - No credentials → 401; credentials of a non-admin on an admin route → 403.
  * - Admin pages redirect anonymous browsers to /login instead of answering 401.
- * - Every admin change is audited as ADMIN_CHANGE with {entity, action, id, changes}; never secrets.
+ * - Changes are audited by the domain functions they call, with the request's actor (actorOf in
+ *   src/http/request-context.ts builds it from the Principal).
  */
 import type { Session } from "../account/sessions.ts";
 import { authenticateApiKey, type ApiKeyPrincipal } from "../admin/api-keys.ts";
-import { recordAdminChange, type AdminChange } from "../audit/actor.ts";
 import { AppError } from "../errors.ts";
-import { actorOf, currentSession } from "./request-context.ts";
+import { currentSession } from "./request-context.ts";
 import { redirectResponse } from "./responses.ts";
 import type { WebDeps } from "./web-deps.ts";
 
@@ -87,10 +87,6 @@ export function requireUserPage(web: WebDeps, request: Request): Session | Respo
     return redirectResponse(`/login?redirect=${encodeURIComponent(url.pathname + url.search)}`);
   }
   return session;
-}
-
-export function auditAdminChange(web: WebDeps, request: Request, caller: Principal | Session, change: AdminChange): void {
-  recordAdminChange(web, actorOf(request, caller), change);
 }
 
 /** The JSON API answers validation failures with 400 and field messages (Pocket ID compatible). */

@@ -9,12 +9,12 @@
  *   (HttpOnly, SameSite=Strict, 3 minutes); it is cleared once the action it allowed has happened.
  */
 import { REAUTHENTICATION_TOKEN_SECONDS } from "../account/reauthentication.ts";
-import { isRecentlyAuthenticated, createSession, endSession, type Amr, type Session } from "../account/sessions.ts";
+import { isRecentlyAuthenticated, createSession, endSession, signOut, type Amr, type Session } from "../account/sessions.ts";
 import { readAppConfig } from "../admin/app-config.ts";
 import { safeLocalPath } from "../lib/local-path.ts";
 import { CEREMONY_TIMEOUT_SECONDS } from "../webauthn/relying-party.ts";
 import { clearCookie, cookieName, readCookie, serializeCookie } from "./cookies.ts";
-import { addResponseCookie, currentSession, requestMeta, SESSION_COOKIE } from "./request-context.ts";
+import { actorOf, addResponseCookie, currentSession, requestMeta, SESSION_COOKIE } from "./request-context.ts";
 import { isHtmx, navigate, redirectResponse } from "./responses.ts";
 import type { WebDeps } from "./web-deps.ts";
 
@@ -43,13 +43,18 @@ export function startBrowserSession(web: WebDeps, request: Request, userId: stri
   return session;
 }
 
-/** Ends this request's session (if any) and clears the cookie. */
+/** Signs this request's session out (if any; audited as SIGN_OUT) and clears the cookie. */
 export function endBrowserSession(web: WebDeps, request: Request): Session | null {
   const session = currentSession(web, request);
-  if (session) endSession(web.db, session.id);
+  if (session) signOut(web, actorOf(request, session), session.id);
+  forgetBrowserSession(web, request);
+  return session;
+}
+
+/** Clears the session cookie of a session that has already ended (sign out everywhere). */
+export function forgetBrowserSession(web: WebDeps, request: Request): void {
   addResponseCookie(request, clearCookie(web.config, cookieName(web.config, SESSION_COOKIE)));
   requestMeta(request).session = null;
-  return session;
 }
 
 /** A local path to continue to after sign-in, or null (src/lib/local-path.ts has the rules). */

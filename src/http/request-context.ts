@@ -2,7 +2,7 @@
  * Per-request facts that live outside Elysia's context: id, client IP, the session (looked up once),
  * cookies to add to the response. Keyed by the Request object, which Elysia passes through unchanged.
  */
-import type { Actor } from "../audit/actor.ts";
+import type { Actor, PersonActor } from "../audit/actor.ts";
 import type { Deps } from "../deps.ts";
 import type { ProtocolParams } from "../oidc/params.ts";
 import { findSessionByToken, type Session } from "../account/sessions.ts";
@@ -89,6 +89,8 @@ export function auditOrigin(request: Request): { ip: string | null; userAgent: s
 type Caller = Session | { userId: string; via: "session" | "api_key"; apiKeyId: string | null; isStatic: boolean };
 
 /** The audit actor of a request made by `caller`: the one place the HTTP layer builds an Actor. */
+export function actorOf(request: Request, caller: Session): PersonActor;
+export function actorOf(request: Request, caller: Caller): Actor;
 export function actorOf(request: Request, caller: Caller): Actor {
   const origin = auditOrigin(request);
   if ("via" in caller) {

@@ -1,4 +1,5 @@
 /** LDAP sync as a background job: once at start, then hourly (skipped while LDAP is turned off). */
+import { systemActor } from "../audit/actor.ts";
 import type { Scheduler } from "../lib/scheduler.ts";
 import { readLdapConfig } from "./settings.ts";
 import { runLdapSync, type SyncDeps } from "./sync.ts";
@@ -14,7 +15,7 @@ export function scheduleLdapSync(deps: SyncDeps, scheduler: Scheduler): void {
       const trigger = first ? "start" : "schedule";
       first = false;
       if (!readLdapConfig(deps).ldapEnabled) return;
-      await runLdapSync(deps, { trigger });
+      await runLdapSync(deps, systemActor("ldap-sync"), { trigger });
     },
     { runAtStart: true },
   );

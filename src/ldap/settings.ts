@@ -2,14 +2,15 @@
  * The effective LDAP settings (typed), with the bind password opened from its sealed form.
  * - Read from app_config, or from LDAP_* with UI_CONFIG_DISABLED=true (then the password is plain).
  * - Saving from the LDAP page goes through updateAppConfigFromInput (which seals sensitive keys);
- *   a blank password field keeps the stored one.
+ *   a blank password field keeps the stored one. Audited as ADMIN_CHANGE application_configuration
+ *   update, id "ldap", with the keys that changed.
  */
 import type { Database } from "bun:sqlite";
 import type { Config } from "../config.ts";
 import { readAppConfig, type AppConfig } from "../admin/app-config.ts";
-import { sealPurposeOf, updateAppConfigFromInput } from "../admin/app-config-admin.ts";
+import { configStoreOf, sealPurposeOf, updateAppConfigFromInput, type ConfigChangeDeps } from "../admin/app-config-admin.ts";
+import { auditedChange, type Actor } from "../audit/actor.ts";
 import { AppError } from "../errors.ts";
-import type { Clock } from "../lib/clock.ts";
 import type { SealedBox } from "../lib/sealed-box.ts";
 import { LDAP_CONFIG_DEFINITIONS, type LdapConfigKey } from "./ldap-config.ts";
 
@@ -110,9 +111,11 @@ export function ldapInputFrom(body: Record<string, unknown>): Record<string, unk
 }
 
 /** Stores LDAP settings (sealing the password). Returns the changed keys. */
-export function saveLdapSettings(deps: { db: Database; clock: Clock; config: Config; box: SealedBox }, body: Record<string, unknown>): string[] {
-  return updateAppConfigFromInput(
-    { db: deps.db, clock: deps.clock, uiConfigDisabled: deps.config.uiConfigDisabled, env: deps.config.appConfigEnv, box: deps.box },
-    ldapInputFrom(body),
+export function saveLdapSettings(deps: ConfigChangeDeps & { box: SealedBox }, actor: Actor, body: Record<string, unknown>): string[] {
+  return auditedChange(
+    deps,
+    actor,
+    () => updateAppConfigFromInput(configStoreOf(deps), ldapInputFrom(body)),
+    (keys) => ({ entity: "application_configuration", action: "update", id: "ldap", changes: { keys } }),
   );
 }

@@ -15,6 +15,7 @@ import type { Config } from "../config.ts";
 import { endAllSessionsOfUser } from "../account/sessions.ts";
 import { USERNAME_PATTERN } from "../admin/users.ts";
 import { recordAuditEvent } from "../audit/audit-log.ts";
+import { actorUserId, type Actor } from "../audit/actor.ts";
 import { getKv, setKv } from "../db/kv.ts";
 import { countLocalAdmins, listGroupNames, listLdapGroups, listLdapUsers, listUserIdentities, setLdapGroupMembers, updateLdapUserRow, type LdapUserValues } from "../db/ldap.ts";
 import { countAdmins, deleteUserRow } from "../db/user-admin.ts";
@@ -333,18 +334,19 @@ const EMPTY: SyncSummary = { usersCreated: 0, usersUpdated: 0, usersDisabled: 0,
 const running = new WeakMap<Database, Promise<SyncResult>>();
 
 /**
- * Runs a sync: fetch (no writes), compute, apply in one transaction, audit the summary (LDAP_SYNC).
- * Never throws for directory problems: the result says what went wrong, and nothing was changed.
+ * Runs a sync: fetch (no writes), compute, apply and audit the summary (LDAP_SYNC, naming the admin who
+ * asked, none for the schedule) in one transaction. Never throws for directory problems: the result says
+ * what went wrong, and nothing was changed.
  */
-export function runLdapSync(deps: SyncDeps, opts: { trigger: SyncResult["trigger"]; userId?: string | null }): Promise<SyncResult> {
+export function runLdapSync(deps: SyncDeps, actor: Actor, opts: { trigger: SyncResult["trigger"] }): Promise<SyncResult> {
   const current = running.get(deps.db);
   if (current) return current;
-  const run = syncOnce(deps, opts).finally(() => running.delete(deps.db));
+  const run = syncOnce(deps, { trigger: opts.trigger, userId: actorUserId(actor) }).finally(() => running.delete(deps.db));
   running.set(deps.db, run);
   return run;
 }
 
-async function syncOnce(deps: SyncDeps, opts: { trigger: SyncResult["trigger"]; userId?: string | null }): Promise<SyncResult> {
+async function syncOnce(deps: SyncDeps, opts: { trigger: SyncResult["trigger"]; userId: string | null }): Promise<SyncResult> {
   const fail = (error: string): SyncResult => {
     const r: SyncResult = { ok: false, trigger: opts.trigger, finishedAt: nowSeconds(deps.clock), summary: EMPTY, skipped: [], error };
     setKv(deps.db, LAST_RESULT_KEY, JSON.stringify(r));
@@ -370,23 +372,27 @@ async function syncOnce(deps: SyncDeps, opts: { trigger: SyncResult["trigger"]; 
   const now = nowSeconds(deps.clock);
   const app = readLdapConfig(deps);
   let cs: ChangeSet;
+  let summary: SyncSummary;
   try {
-    cs = computeLdapChanges(deps.db, settings, snapshot, { random: deps.random, now, emailsVerified: app.emailsVerified });
-    applyLdapChanges(deps.db, cs, now);
+    const changes = computeLdapChanges(deps.db, settings, snapshot, { random: deps.random, now, emailsVerified: app.emailsVerified });
+    cs = changes;
+    summary = summarise(changes);
+    const changedAnything = Object.values(summary).some((n) => n > 0);
+    deps.db.transaction(() => {
+      applyLdapChanges(deps.db, changes, now);
+      if (changedAnything || changes.skipped.length > 0 || opts.trigger === "manual") {
+        recordAuditEvent(deps, "LDAP_SYNC", {
+          userId: opts.userId,
+          data: { trigger: opts.trigger, ...summary, skipped: changes.skipped.length, skippedEntries: changes.skipped.slice(0, 20) },
+        });
+      }
+    }).immediate();
   } catch (e) {
     if (e instanceof LdapError) return fail(e.message);
     return fail(`The changes could not be saved, so none were: ${(e as Error).message}`);
   }
-  const summary = summarise(cs);
   const result: SyncResult = { ok: true, trigger: opts.trigger, finishedAt: now, summary, skipped: cs.skipped, error: null };
   setKv(deps.db, LAST_RESULT_KEY, JSON.stringify(result));
-  const changedAnything = Object.values(summary).some((n) => n > 0);
-  if (changedAnything || cs.skipped.length > 0 || opts.trigger === "manual") {
-    recordAuditEvent(deps, "LDAP_SYNC", {
-      userId: opts.userId ?? null,
-      data: { trigger: opts.trigger, ...summary, skipped: cs.skipped.length, skippedEntries: cs.skipped.slice(0, 20) },
-    });
-  }
   deps.log.info(
     `LDAP sync: ${summary.usersCreated} users created, ${summary.usersUpdated} updated, ${summary.usersDisabled} disabled, ${summary.usersDeleted} deleted; ` +
       `${summary.groupsCreated} groups created, ${summary.groupsUpdated} updated, ${summary.groupsDeleted} deleted; ${cs.skipped.length} skipped`,

@@ -3,9 +3,11 @@
  * - Consent only grows: each approval (/authorize, /device) stores the union of the scopes allowed
  *   before and now, in the caller's transaction.
  * - Revoking forgets the consent (the next sign-in asks again) and revokes every refresh and access
- *   token the application holds for that person.
+ *   token the application holds for that person; audited as SESSION_REVOKED (reason authorization_revoked).
  */
 import type { Database } from "bun:sqlite";
+import type { AuditDeps, PersonActor } from "../audit/actor.ts";
+import { recordAuditEvent } from "../audit/audit-log.ts";
 import {
   deleteAuthorizedClient,
   deleteGrantsOfUserAndClient,
@@ -32,12 +34,16 @@ export function listAuthorizedClients(db: Database, userId: string): AuthorizedC
   return out;
 }
 
-/** Returns false when the person had not authorized this client. */
-export function revokeAuthorizedClient(db: Database, userId: string, clientId: string): boolean {
+/** The person withdraws a client's access. Returns false when they had not authorized it. */
+export function revokeAuthorizedClient(deps: AuditDeps, actor: PersonActor, clientId: string): boolean {
+  const { db } = deps;
+  const userId = actor.userId;
   return db.transaction(() => {
     const had = deleteAuthorizedClient(db, userId, clientId);
     const grants = deleteGrantsOfUserAndClient(db, userId, clientId);
-    return had || grants > 0;
+    if (!had && grants === 0) return false;
+    recordAuditEvent(deps, "SESSION_REVOKED", { userId, origin: actor.origin, data: { clientId, reason: "authorization_revoked" } });
+    return true;
   }).immediate();
 }
 

@@ -7,9 +7,12 @@
  * - Public and private_key_jwt clients have none.
  * - Secrets imported from Pocket ID may be bcrypt hashes (migration 0015): checked only when no sha256
  *   secret matched, off the event loop.
+ * - Adding and revoking a secret are audited (ADMIN_CHANGE oidc_client create_secret / revoke_secret: the
+ *   secret's id and prefix, never its value).
  */
 import type { Database } from "bun:sqlite";
 import { FieldErrors } from "../admin/validation.ts";
+import { auditedChange, type Actor, type AuditDeps } from "../audit/actor.ts";
 import {
   countClientSecrets,
   deleteClientSecretRow,
@@ -86,12 +89,23 @@ export function givenSecretProblem(value: string): string | null {
 }
 
 /**
- * Adds a secret to a confidential client: generated (32 alphanumerics), or the given `secret` value (see
- * the rules above). The plaintext is returned once; only its hash is stored. `declared` tells which.
- * Throws AppError: not_found; validation_failed (public or private_key_jwt client, value, expiry, limit);
- * conflict (the value is already a secret of this or another client).
+ * An administrator (or the CLI) adds a secret to a confidential client: generated (32 alphanumerics), or
+ * the given `secret` value (see the rules above). The plaintext is returned once; only its hash is stored.
+ * `declared` tells which. Throws AppError: not_found; validation_failed (public or private_key_jwt
+ * client, value, expiry, limit); conflict (the value is already a secret of this or another client).
  */
-export function createClientSecret(
+export function createClientSecret(deps: AuditDeps, actor: Actor, clientId: string, opts: { expiresAt?: number | null; secret?: string | null } = {}): CreatedClientSecret {
+  return auditedChange(
+    deps,
+    actor,
+    () => addClientSecret(deps, clientId, opts),
+    // Never the value: the audit log names the secret by id and prefix only.
+    (s) => ({ entity: "oidc_client", action: "create_secret", id: clientId, changes: { secretId: s.id, prefix: s.prefix, declared: s.declared } }),
+  );
+}
+
+/** Adds a secret as part of a change audited as a whole (a new client's first secret). Rules as createClientSecret. */
+export function addClientSecret(
   deps: { db: Database; clock: Clock; random: Random },
   clientId: string,
   opts: { expiresAt?: number | null; secret?: string | null } = {},
@@ -153,8 +167,13 @@ export function listClientSecrets(deps: { db: Database; clock: Clock }, clientId
 }
 
 /** Revokes one secret. Returns false when the client has no such secret. */
-export function revokeClientSecret(db: Database, clientId: string, secretId: string): boolean {
-  return deleteClientSecretRow(db, clientId, secretId);
+export function revokeClientSecret(deps: AuditDeps, actor: Actor, clientId: string, secretId: string): boolean {
+  return auditedChange(
+    deps,
+    actor,
+    () => deleteClientSecretRow(deps.db, clientId, secretId),
+    (revoked) => (revoked ? { entity: "oidc_client", action: "revoke_secret", id: clientId, changes: { secretId } } : null),
+  );
 }
 
 /**

@@ -26,6 +26,7 @@ import {
   retireCurrentSigningKey,
   type SigningKeyRow,
 } from "../db/oidc-signing-keys.ts";
+import { recordAdminChange, type Actor } from "../audit/actor.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { randomToken, type Random } from "../lib/random.ts";
 import type { SealedBox } from "../lib/sealed-box.ts";
@@ -152,9 +153,10 @@ export function keySet(deps: { db: Database; clock: Clock }): KeySet {
 
 /**
  * Replaces the current key with a new one of `alg`. The old public key stays published until every
- * token it signed has expired. Returns the new and the retired kid.
+ * token it signed has expired. Returns the new and the retired kid. Audited (ADMIN_CHANGE signing_key
+ * rotate) in the rotation's transaction.
  */
-export function rotateSigningKey(deps: KeyDeps, alg: SigningAlg = "RS256"): { kid: string; alg: SigningAlg; retiredKid: string | null; retiredUntil: number | null } {
+export function rotateSigningKey(deps: KeyDeps, actor: Actor, alg: SigningAlg = "RS256"): { kid: string; alg: SigningAlg; retiredKid: string | null; retiredUntil: number | null } {
   const row = newKeyRow(deps, alg);
   const now = nowSeconds(deps.clock);
   const result = deps.db.transaction(() => {
@@ -166,6 +168,7 @@ export function rotateSigningKey(deps: KeyDeps, alg: SigningAlg = "RS256"): { ki
     }
     deleteExpiredSigningKeys(deps.db, now);
     insertCurrentSigningKeyIfNone(deps.db, row);
+    recordAdminChange(deps, actor, { entity: "signing_key", action: "rotate", id: row.kid, changes: { alg, retiredKid: old?.kid ?? null } });
     return { kid: row.kid, alg, retiredKid: old?.kid ?? null, retiredUntil };
   }).immediate();
   // Commits on this connection do not change its data_version: drop the cached set explicitly.

@@ -6,16 +6,15 @@
  * - A person deleting their last passkey must confirm it: afterwards only a login code gets them back
  *   in. An administrator's delete needs no confirmation (they can hand out that login code).
  * - A passkey is found only together with its owner: another user's passkey id is "not found".
+ * - Audited here: PASSKEY_RENAMED / PASSKEY_REMOVED on the person's own log, ADMIN_CHANGE (passkey delete)
+ *   for an administrator's delete; in the change's transaction.
  */
 import type { Database } from "bun:sqlite";
-import { recordAuditEvent, type AuditOrigin } from "../audit/audit-log.ts";
+import { auditedChange, type Actor, type AuditDeps, type PersonActor } from "../audit/actor.ts";
+import { recordAuditEvent } from "../audit/audit-log.ts";
 import { countCredentialsOfUser, deleteCredential, findCredentialOfUser, listCredentialsByUser, renameCredential, type CredentialRow } from "../db/webauthn.ts";
 import { AppError } from "../errors.ts";
-import type { Clock } from "../lib/clock.ts";
-import type { Random } from "../lib/random.ts";
 import { authenticatorName } from "./authenticator-names.ts";
-
-type Deps = { db: Database; clock: Clock; random: Random };
 
 export const MAX_PASSKEY_NAME_LENGTH = 50;
 
@@ -68,34 +67,47 @@ export function registrationPasskeyName(given: string | undefined, fallback: str
   return (given ?? "").trim().slice(0, MAX_PASSKEY_NAME_LENGTH) || fallback;
 }
 
-export function renamePasskey(deps: Deps, userId: string, id: string, name: string, origin?: AuditOrigin): PasskeyView {
+/** The person renames one of their passkeys. */
+export function renamePasskey(deps: AuditDeps, actor: PersonActor, id: string, name: string): PasskeyView {
   const valid = validatePasskeyName(name);
-  const before = findCredentialOfUser(deps.db, userId, id);
-  const row = renameCredential(deps.db, userId, id, valid);
-  if (!before || !row) throw AppError.notFound("This passkey does not exist (any more).");
-  recordAuditEvent(deps, "PASSKEY_RENAMED", { userId, origin, data: { credentialID: row.credential_id, oldName: before.name, passkeyName: row.name } });
-  return toPasskeyView(row);
+  return deps.db
+    .transaction(() => {
+      const before = findCredentialOfUser(deps.db, actor.userId, id);
+      const row = renameCredential(deps.db, actor.userId, id, valid);
+      if (!before || !row) throw AppError.notFound("This passkey does not exist (any more).");
+      recordAuditEvent(deps, "PASSKEY_RENAMED", { userId: actor.userId, origin: actor.origin, data: { credentialID: row.credential_id, oldName: before.name, passkeyName: row.name } });
+      return toPasskeyView(row);
+    })
+    .immediate();
 }
 
 export const LAST_PASSKEY_MESSAGE =
   "This is your only passkey. Confirm that you want to delete it: you will need a login code from an administrator to sign in again.";
 
-/** Deletes one of the user's passkeys; the last one only with `confirmLast`. */
-export function deletePasskey(deps: Deps, userId: string, id: string, opts: { confirmLast: boolean; origin?: AuditOrigin }): PasskeyView {
-  const removed = deps.db
+/** The person deletes one of their passkeys; the last one only with `confirmLast`. */
+export function deletePasskey(deps: AuditDeps, actor: PersonActor, id: string, opts: { confirmLast: boolean }): PasskeyView {
+  const userId = actor.userId;
+  return deps.db
     .transaction(() => {
       if (!findCredentialOfUser(deps.db, userId, id)) throw AppError.notFound("This passkey does not exist (any more).");
       if (countCredentialsOfUser(deps.db, userId) === 1 && !opts.confirmLast) throw AppError.conflict(LAST_PASSKEY_MESSAGE);
-      return deleteCredential(deps.db, userId, id)!;
+      const removed = deleteCredential(deps.db, userId, id)!;
+      recordAuditEvent(deps, "PASSKEY_REMOVED", { userId, origin: actor.origin, data: { credentialID: removed.credential_id, passkeyName: removed.name } });
+      return toPasskeyView(removed);
     })
     .immediate();
-  recordAuditEvent(deps, "PASSKEY_REMOVED", { userId, origin: opts.origin, data: { credentialID: removed.credential_id, passkeyName: removed.name } });
-  return toPasskeyView(removed);
 }
 
 /** An administrator deletes a passkey of `userId` (no last-passkey confirmation). */
-export function deletePasskeyOfUser(db: Database, userId: string, id: string): PasskeyView {
-  const row = deleteCredential(db, userId, id);
-  if (!row) throw AppError.notFound("No such passkey.");
-  return toPasskeyView(row);
+export function deletePasskeyOfUser(deps: AuditDeps, actor: Actor, userId: string, id: string): PasskeyView {
+  return auditedChange(
+    deps,
+    actor,
+    () => {
+      const row = deleteCredential(deps.db, userId, id);
+      if (!row) throw AppError.notFound("No such passkey.");
+      return toPasskeyView(row);
+    },
+    (p) => ({ entity: "passkey", action: "delete", id: p.id, changes: { userId, name: p.name } }),
+  );
 }

@@ -4,9 +4,13 @@
  * - excludeCredentials lists the user's passkeys so an authenticator cannot register twice.
  * - The challenge row is bound to the user who started the ceremony.
  * - Synced (backup-eligible) passkeys are refused when the setting forbids them.
+ * - A new passkey is audited (PASSKEY_ADDED) with its insert, in one transaction.
  */
 import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from "@simplewebauthn/server";
 import type { Database } from "bun:sqlite";
+import type { PersonActor } from "../audit/actor.ts";
+import { recordAuditEvent } from "../audit/audit-log.ts";
+import type { Geolocator } from "../audit/geolocation.ts";
 import type { Config } from "../config.ts";
 import { findCredentialByCredentialId, insertCredential, listCredentialsByUser, type CredentialRow } from "../db/webauthn.ts";
 import type { UserRow } from "../db/users.ts";
@@ -27,6 +31,7 @@ export interface WebAuthnDeps {
   random: Random;
   config: Config;
   log: Log;
+  geo?: Geolocator;
 }
 
 type UserForRegistration = Pick<UserRow, "id" | "username" | "first_name" | "last_name" | "display_name">;
@@ -61,12 +66,15 @@ export async function startPasskeyRegistration(
   return { challengeId: challenge.id, options };
 }
 
+/** Verifies the registration of the signed-in person (`actor`) and stores their new passkey. */
 export async function finishPasskeyRegistration(
   deps: WebAuthnDeps,
-  input: { challengeId: string | null; userId: string; response: RegistrationResponseJSON; name?: string },
+  actor: PersonActor,
+  input: { challengeId: string | null; response: RegistrationResponseJSON; name?: string },
 ): Promise<CredentialRow> {
+  const userId = actor.userId;
   const challenge = takeChallenge(deps, input.challengeId, "register");
-  if (challenge.user_id !== input.userId) throw AppError.passkey(PASSKEY_MESSAGES.challengeMismatch);
+  if (challenge.user_id !== userId) throw AppError.passkey(PASSKEY_MESSAGES.challengeMismatch);
   const rp = relyingParty(deps);
   let verified;
   const { verifyRegistrationResponse } = await webauthnLibrary();
@@ -80,7 +88,7 @@ export async function finishPasskeyRegistration(
       supportedAlgorithmIDs: SUPPORTED_ALGORITHM_IDS,
     });
   } catch (error) {
-    deps.log.warn("passkey registration refused", { userId: input.userId, reason: error instanceof Error ? error.message : String(error) });
+    deps.log.warn("passkey registration refused", { userId, reason: error instanceof Error ? error.message : String(error) });
     throw verificationError(error);
   }
   if (!verified.verified) throw AppError.passkey(PASSKEY_MESSAGES.invalid);
@@ -91,7 +99,7 @@ export async function finishPasskeyRegistration(
 
   const row: CredentialRow = {
     id: randomUuid(deps.random),
-    user_id: input.userId,
+    user_id: userId,
     name: registrationPasskeyName(input.name, defaultPasskeyName(info.aaguid)),
     credential_id: info.credential.id,
     public_key: info.credential.publicKey,
@@ -104,7 +112,10 @@ export async function finishPasskeyRegistration(
     created_at: nowSeconds(deps.clock),
     last_used_at: null,
   };
-  insertCredential(deps.db, row);
+  deps.db.transaction(() => {
+    insertCredential(deps.db, row);
+    recordAuditEvent(deps, "PASSKEY_ADDED", { userId, origin: actor.origin, data: { credentialID: row.credential_id, passkeyName: row.name } });
+  }).immediate();
   return row;
 }
 

@@ -5,6 +5,7 @@
  * outside the group is refused with the "not allowed" page.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { CLI_ACTOR } from "../../src/audit/actor.ts";
 import * as oidc from "openid-client";
 import type { BrowserContext, Page } from "playwright-core";
 import { addVirtualAuthenticator, disablePasskeyAutofill, launchBrowser, setUpFirstAdmin, type TestBrowser } from "../helpers/browser.ts";
@@ -147,7 +148,7 @@ describe("sign-up link in the browser", () => {
     const { updateAppConfigFromInput } = await import("../../src/admin/app-config-admin.ts");
     const { createSignupToken } = await import("../../src/admin/signup-tokens.ts");
     updateAppConfigFromInput({ db: server.deps.db, clock: server.deps.clock, uiConfigDisabled: false, env: {} }, { allowUserSignups: "withToken" });
-    const { token } = createSignupToken(server.deps, { ttl: "1h", usageLimit: 1 }, null);
+    const { token } = createSignupToken(server.deps, CLI_ACTOR, { ttl: "1h", usageLimit: 1 });
     const { page } = await newPersonPage();
     await page.goto(`${base}/st/${token}`);
     await page.locator("#field-firstName").fill("Linus");

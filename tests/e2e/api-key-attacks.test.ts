@@ -95,7 +95,7 @@ describe("creating an API key needs a passkey proof", () => {
       "a session from a sign-up link (new non-admin user)",
       async (s) => {
         updateAppConfig(s.deps.db, { allowUserSignups: "withToken" }, nowSeconds(s.deps.clock));
-        const { token } = createSignupToken(s.deps, { ttl: "1d", usageLimit: "1" }, s.userId);
+        const { token } = createSignupToken(s.deps, { kind: "user", userId: s.userId }, { ttl: "1d", usageLimit: "1" });
         const c = new AppClient(s.app, s.deps, "198.51.100.40");
         await c.get(`/st/${token}`);
         expect((await c.postForm(`/st/${token}`, { firstName: "Eve", lastName: "", username: "eve", email: "eve@example.com" })).status).toBe(303);

@@ -5,6 +5,7 @@
  * Then the spoofing side: the same header from an untrusted peer is ignored.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { CLI_ACTOR } from "../../src/audit/actor.ts";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { createOneTimeAccessToken } from "../../src/account/one-time-access.ts";
@@ -183,7 +184,7 @@ describe("every event through the real routes", () => {
   });
 
   test("NEW_CLIENT_AUTHORIZATION then CLIENT_AUTHORIZATION; REFRESH_TOKEN_REUSE", async () => {
-    const { client, secret } = createClient(deps, { name: "Grafana", callbackUrls: [CALLBACK], unrestricted: true, skipConsent: true });
+    const { client, secret } = createClient(deps, CLI_ACTOR, { name: "Grafana", callbackUrls: [CALLBACK], unrestricted: true, skipConsent: true });
     const authorize = async () => {
       const q = new URLSearchParams({ client_id: client.id, redirect_uri: CALLBACK, response_type: "code", scope: "openid profile", state: "s", nonce: "n", code_challenge: CHALLENGE, code_challenge_method: "S256" });
       const res = await browser.get(`/authorize?${q}`);
@@ -236,6 +237,8 @@ describe("every event through the real routes", () => {
   });
 
   test("ADMIN_CHANGE for users, groups, clients, secrets, configuration and API keys — what changed, never secrets", async () => {
+    // Rows from before (the client the authorization test created as the CLI) are not this test's.
+    const earlier = rows("ADMIN_CHANGE").length;
     const { token: key } = mintApiKey(deps, userId, { name: "ops", expiresAt: nowSeconds(deps.clock) + 86400 });
     const api = async (method: string, p: string, body?: unknown) => {
       const c = new ProxiedClient(app, deps); // no cookies: API-key requests are CSRF-exempt
@@ -251,7 +254,7 @@ describe("every event through the real routes", () => {
     const s = await api("POST", `/api/oidc/clients/${oidc.id}/secrets`, {});
     await api("PUT", "/api/application-configuration", { appName: "Acme ID" });
 
-    const admin = rows("ADMIN_CHANGE");
+    const admin = rows("ADMIN_CHANGE").slice(earlier);
     const summary = admin.map((r) => `${r.parsed.entity}:${r.parsed.action}`);
     expect(summary).toEqual(["user:create", "user:update", "user_group:create", "oidc_client:create", "oidc_client:create_secret", "application_configuration:update"]);
     for (const r of admin) {

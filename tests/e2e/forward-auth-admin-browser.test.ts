@@ -1,5 +1,6 @@
 /** Protected apps in the admin console, driven in headless Chromium: add, groups, edit (snippets follow), unrestrict, delete. */
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { CLI_ACTOR } from "../../src/audit/actor.ts";
 import { createUserGroup } from "../../src/admin/user-groups.ts";
 import { makeAdminFixture } from "../helpers/admin-fixture.ts";
 import { launchBrowser, type TestBrowser } from "../helpers/browser.ts";
@@ -19,7 +20,7 @@ afterAll(async () => {
 
 test("an administrator sets up a protected app end to end", async () => {
   const fx = makeAdminFixture(server.deps);
-  createUserGroup(server.deps, { friendlyName: "Family", name: "family" });
+  createUserGroup(server.deps, CLI_ACTOR, { friendlyName: "Family", name: "family" });
   const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
   const [name, value] = fx.admin.cookie.split("=");
   await page.context().addCookies([{ name: name!, value: value!, url: server.url }]);

@@ -7,6 +7,7 @@
  * Attack tables: cross-app headers, path-prefix bypasses, handshake codes without the browser's state cookie.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { CLI_ACTOR } from "../../src/audit/actor.ts";
 import { createSession } from "../../src/account/sessions.ts";
 import { countForwardAuthSessionsOfSession } from "../../src/db/forward-auth-sessions.ts";
 import { updateProtectedApp, type ProtectedApp } from "../../src/forward-auth/protected-apps.ts";
@@ -588,7 +589,7 @@ describe("path-prefix bypass (finding 3): site.example.com, / open to everyone, 
   });
 
   test("a prefix saved in another case matches the same paths", async () => {
-    updateProtectedApp(server.deps, fx.siteAdmin.id, { pathPrefix: "/Admin" });
+    updateProtectedApp(server.deps, CLI_ACTOR, fx.siteAdmin.id, { pathPrefix: "/Admin" });
     expect((await caddy("https://site.example.com/admin/x", { cookie: bob })).status).toBe(403);
     expect((await caddy("https://site.example.com/ADMIN/x", { cookie: bob })).status).toBe(403);
   });
@@ -616,17 +617,17 @@ describe("groups, re-authentication, audit", () => {
   });
 
   test("an app made restricted later: start refuses bob (in no allowed group)", async () => {
-    updateProtectedApp(server.deps, fx.open.id, { isGroupRestricted: true });
+    updateProtectedApp(server.deps, CLI_ACTOR, fx.open.id, { isGroupRestricted: true });
     try {
       expect((await start("https://open.example.com/", fx.bob.cookie)).status).toBe(403);
     } finally {
-      updateProtectedApp(server.deps, fx.open.id, { isGroupRestricted: false });
+      updateProtectedApp(server.deps, CLI_ACTOR, fx.open.id, { isGroupRestricted: false });
     }
   });
 
   test("verify's 403 page for someone outside the groups (session issued while allowed)", async () => {
     const h = await handshake(fx.bob, "https://open.example.com/");
-    updateProtectedApp(server.deps, fx.open.id, { isGroupRestricted: true });
+    updateProtectedApp(server.deps, CLI_ACTOR, fx.open.id, { isGroupRestricted: true });
     try {
       const r = await caddy("https://open.example.com/x", { cookie: h.cookie });
       expect(r.status).toBe(403);
@@ -635,7 +636,7 @@ describe("groups, re-authentication, audit", () => {
       expect(r.headers.get("content-security-policy")).toContain(`style-src ${server.url}`);
       expect(body).toContain(`href="${server.url}/static/`);
     } finally {
-      updateProtectedApp(server.deps, fx.open.id, { isGroupRestricted: false });
+      updateProtectedApp(server.deps, CLI_ACTOR, fx.open.id, { isGroupRestricted: false });
     }
   });
 

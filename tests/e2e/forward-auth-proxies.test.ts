@@ -12,6 +12,7 @@
  * Skipped when nginx or caddy is not installed (tests/setup-system.sh installs both).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { CLI_ACTOR } from "../../src/audit/actor.ts";
 import { readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import path from "node:path";
@@ -94,12 +95,12 @@ describe.skipIf(!available)("forward-auth behind real nginx and Caddy", () => {
   beforeAll(async () => {
     server = await startTestServer({ TRUST_PROXY: "127.0.0.1/32,::1" });
     const both = (name: string) => [`${name}:${ports.nginx}`, `${name}:${ports.caddy}`];
-    apps.staff = createProtectedApp(server.deps, { name: "Staff only", hosts: both("denied.localhost") }); // restricted, no groups
-    apps.echo = createProtectedApp(server.deps, { name: "Echo", hosts: both("app.localhost") });
-    apps.site = createProtectedApp(server.deps, { name: "Site", hosts: both("site.localhost"), isGroupRestricted: false });
-    apps.siteAdmin = createProtectedApp(server.deps, { name: "Site admin", hosts: both("site.localhost"), pathPrefix: "/admin" });
-    apps.adminOnly = createProtectedApp(server.deps, { name: "Admin only", hosts: both("adminonly.localhost"), pathPrefix: "/admin" });
-    apps.wild = createProtectedApp(server.deps, { name: "Wild", hosts: both("*.wild.localhost") });
+    apps.staff = createProtectedApp(server.deps, CLI_ACTOR, { name: "Staff only", hosts: both("denied.localhost") }); // restricted, no groups
+    apps.echo = createProtectedApp(server.deps, CLI_ACTOR, { name: "Echo", hosts: both("app.localhost") });
+    apps.site = createProtectedApp(server.deps, CLI_ACTOR, { name: "Site", hosts: both("site.localhost"), isGroupRestricted: false });
+    apps.siteAdmin = createProtectedApp(server.deps, CLI_ACTOR, { name: "Site admin", hosts: both("site.localhost"), pathPrefix: "/admin" });
+    apps.adminOnly = createProtectedApp(server.deps, CLI_ACTOR, { name: "Admin only", hosts: both("adminonly.localhost"), pathPrefix: "/admin" });
+    apps.wild = createProtectedApp(server.deps, CLI_ACTOR, { name: "Wild", hosts: both("*.wild.localhost") });
     // One snippet per host (the / app's for site.localhost: both apps' rules apply through it). Staff first: nginx's default server.
     const snippetApps = [apps.staff, apps.echo, apps.site, apps.adminOnly, apps.wild];
     const upstreamOf = new Map(snippetApps.map((a) => [a.id, echo(a.name)]));
@@ -130,9 +131,9 @@ describe.skipIf(!available)("forward-auth behind real nginx and Caddy", () => {
     await signOutFromHeader(page, server.url);
 
     const ada = server.deps.db.query<{ id: string }, []>("SELECT id FROM users WHERE username = 'ada'").get()!;
-    const family = createUserGroup(server.deps, { friendlyName: "Family", name: "family" });
-    setGroupMembers(server.deps.db, family.id, { userIds: [ada.id] });
-    for (const a of [apps.echo, apps.siteAdmin, apps.adminOnly, apps.wild]) setAllowedGroups(server.deps.db, a.id, [family.id]);
+    const family = createUserGroup(server.deps, CLI_ACTOR, { friendlyName: "Family", name: "family" });
+    setGroupMembers(server.deps, CLI_ACTOR, family.id, { userIds: [ada.id] });
+    for (const a of [apps.echo, apps.siteAdmin, apps.adminOnly, apps.wild]) setAllowedGroups(server.deps, CLI_ACTOR, a.id, [family.id]);
   }, 60_000);
 
   afterAll(async () => {
@@ -168,7 +169,7 @@ describe.skipIf(!available)("forward-auth behind real nginx and Caddy", () => {
     if (inFamily) {
       const family = server.deps.db.query<{ id: string }, []>("SELECT id FROM user_groups WHERE name = 'family'").get()!;
       const members = server.deps.db.query<{ user_id: string }, [string]>("SELECT user_id FROM user_groups_users WHERE user_group_id = ?").all(family.id).map((r) => r.user_id);
-      setGroupMembers(server.deps.db, family.id, { userIds: [...members, user.id] });
+      setGroupMembers(server.deps, CLI_ACTOR, family.id, { userIds: [...members, user.id] });
     }
     return { token: createSession(server.deps, { userId: user.id, amr: ["phr"], durationMinutes: 60 }).token };
   }
@@ -216,7 +217,7 @@ describe.skipIf(!available)("forward-auth behind real nginx and Caddy", () => {
   test("a person without an email: the app gets an empty Remote-Email, never a placeholder or a client's value", async () => {
     const user = createUser(server.deps, { username: "noemail", email: null, firstName: "Zoë", lastName: "Ñ" });
     const family = server.deps.db.query<{ id: string }, []>("SELECT id FROM user_groups WHERE name = 'family'").get()!;
-    setGroupMembers(server.deps.db, family.id, { userIds: [user.id, server.deps.db.query<{ id: string }, []>("SELECT id FROM users WHERE username = 'ada'").get()!.id] });
+    setGroupMembers(server.deps, CLI_ACTOR, family.id, { userIds: [user.id, server.deps.db.query<{ id: string }, []>("SELECT id FROM users WHERE username = 'ada'").get()!.id] });
     const { token } = createSession(server.deps, { userId: user.id, amr: ["phr"], durationMinutes: 60 });
     for (const proxy of ["nginx", "caddy"] as const) {
       const cookie = await signInVia(proxy, "app.localhost", token, "/me");
@@ -371,7 +372,7 @@ describe.skipIf(!available)("forward-auth behind real nginx and Caddy", () => {
   }, 30_000);
 
   test("re-authentication age: an older passkey assertion sends the person to /reauthenticate, then back to the app", async () => {
-    updateProtectedApp(server.deps, apps.echo.id, { reauthMaxAgeMinutes: 5 });
+    updateProtectedApp(server.deps, CLI_ACTOR, apps.echo.id, { reauthMaxAgeMinutes: 5 });
     try {
       server.deps.db.run("UPDATE sessions SET authenticated_at = authenticated_at - 600 WHERE user_id = (SELECT id FROM users WHERE username = 'ada')");
       await page.goto(appUrl("caddy", "/sensitive"));
@@ -380,7 +381,7 @@ describe.skipIf(!available)("forward-auth behind real nginx and Caddy", () => {
       await page.waitForURL(appUrl("caddy", "/sensitive"));
       expect((await echoed()).user).toBe("ada");
     } finally {
-      updateProtectedApp(server.deps, apps.echo.id, { reauthMaxAgeMinutes: null });
+      updateProtectedApp(server.deps, CLI_ACTOR, apps.echo.id, { reauthMaxAgeMinutes: null });
     }
   }, 30_000);
 

@@ -5,6 +5,7 @@
  * Screenshots of the LDAP page (light, dark, phone) go to LDAP_SCREENSHOT_DIR when it is set.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { CLI_ACTOR } from "../../src/audit/actor.ts";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import * as oidc from "openid-client";
@@ -93,7 +94,7 @@ describe.skipIf(!installed)("LDAP in the browser", () => {
     // The synced user: a login link, a passkey, then an OIDC sign-in to a client restricted to the LDAP group.
     const lena = server.deps.db.query<{ id: string }, []>("SELECT id FROM users WHERE username = 'lena'").get()!;
     const family = server.deps.db.query<{ id: string }, []>("SELECT id FROM user_groups WHERE name = 'family'").get()!;
-    const { client, secret } = createClient(server.deps, { name: "Family wiki", callbackUrls: ["https://wiki.example.com/callback"], pkceEnabled: true, allowedGroupIds: [family.id] });
+    const { client, secret } = createClient(server.deps, CLI_ACTOR, { name: "Family wiki", callbackUrls: ["https://wiki.example.com/callback"], pkceEnabled: true, allowedGroupIds: [family.id] });
     const { token } = createOneTimeAccessToken(server.deps, lena.id, 3600);
     const person = await browser.newPage();
     await disablePasskeyAutofill(person);

@@ -7,6 +7,7 @@
  * once for a confidential client and once for a public client.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { CLI_ACTOR } from "../../src/audit/actor.ts";
 import * as oidc from "openid-client";
 import type { Page } from "playwright-core";
 import { createClient } from "../../src/admin/oidc-clients.ts";
@@ -37,7 +38,7 @@ const TARGETS: [string, () => Promise<Target>][] = [
       return {
         url: server.url,
         async createClient(spec) {
-          const { client, secret } = createClient(server.deps, {
+          const { client, secret } = createClient(server.deps, CLI_ACTOR, {
             name: spec.name,
             callbackUrls: [spec.callbackUrl],
             logoutCallbackUrls: [spec.logoutUrl],

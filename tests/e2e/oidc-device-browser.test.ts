@@ -4,6 +4,7 @@
  * (/login?redirect=/device?code=…), sees the application and scopes, and approves.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { CLI_ACTOR } from "../../src/audit/actor.ts";
 import * as oidc from "openid-client";
 import type { Page } from "playwright-core";
 import { createClient } from "../../src/admin/oidc-clients.ts";
@@ -32,7 +33,7 @@ afterAll(async () => {
 });
 
 test("the person signs in with a passkey on /device and approves; the device gets tokens", async () => {
-  const { client } = createClient(server.deps, { name: "Living room TV", callbackUrls: ["https://tv.example.com/cb"], isPublic: true, unrestricted: true });
+  const { client } = createClient(server.deps, CLI_ACTOR, { name: "Living room TV", callbackUrls: ["https://tv.example.com/cb"], isPublic: true, unrestricted: true });
   const config = await oidc.discovery(new URL(server.url), client.id, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
   oidc.enableNonRepudiationChecks(config);
   const started = await oidc.initiateDeviceAuthorization(config, { scope: "openid profile email" });

@@ -6,6 +6,7 @@
  * passkey ceremony has its own e2e test).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { CLI_ACTOR } from "../../src/audit/actor.ts";
 import * as client from "openid-client";
 import { createClient } from "../../src/admin/oidc-clients.ts";
 import { insertTestUser, signIn } from "../helpers/oidc-fixtures.ts";
@@ -52,8 +53,8 @@ async function codeFlow(config: client.Configuration, redirectUri: string, scope
   return tokens;
 }
 
-function newClient(input: Parameters<typeof createClient>[1]) {
-  const { client: c, secret } = createClient(server.deps, { unrestricted: true, skipConsent: true, ...input });
+function newClient(input: Parameters<typeof createClient>[2]) {
+  const { client: c, secret } = createClient(server.deps, CLI_ACTOR, { unrestricted: true, skipConsent: true, ...input });
   return { id: c.id, secret: secret?.secret ?? "" };
 }
 

@@ -4,6 +4,7 @@
  * real receiver on loopback whose logout token is verified with jose against our JWKS, and DPoP.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { CLI_ACTOR } from "../../src/audit/actor.ts";
 import { calculateJwkThumbprint, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify } from "jose";
 import * as client from "openid-client";
 import { createClient } from "../../src/admin/oidc-clients.ts";
@@ -25,7 +26,7 @@ afterAll(async () => {
 const insecure = { execute: [client.allowInsecureRequests] };
 
 function newClient(input: Partial<ClientInput> & { name: string }) {
-  const { client: c, secret } = createClient(server.deps, { unrestricted: true, skipConsent: true, callbackUrls: ["https://app.example.com/cb"], ...input });
+  const { client: c, secret } = createClient(server.deps, CLI_ACTOR, { unrestricted: true, skipConsent: true, callbackUrls: ["https://app.example.com/cb"], ...input });
   return { id: c.id, secret: secret?.secret ?? "" };
 }
 

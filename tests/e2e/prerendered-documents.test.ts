@@ -4,6 +4,7 @@
  * in this process or from another connection (the CLI) — replaces them within a couple of seconds.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { CLI_ACTOR } from "../../src/audit/actor.ts";
 import { openDatabase } from "../../src/db/open.ts";
 import { rotateSigningKey } from "../../src/oidc/signing-keys.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
@@ -81,11 +82,11 @@ test("a rotation in this process, then one from another connection, replaces the
   const before = await (await fetch(server.url + "/.well-known/openid-configuration")).json() as { id_token_signing_alg_values_supported: string[] };
   expect(before.id_token_signing_alg_values_supported).toEqual(["RS256"]);
 
-  const inProcess = rotateSigningKey(server.deps, "ES256");
+  const inProcess = rotateSigningKey(server.deps, CLI_ACTOR, "ES256");
   expect(await waitForKids([inProcess.kid, first])).toEqual([inProcess.kid, first].sort());
 
   const other = openDatabase(server.deps.config.dbPath);
-  const cli = rotateSigningKey({ ...server.deps, db: other }, "ES256");
+  const cli = rotateSigningKey({ ...server.deps, db: other }, CLI_ACTOR, "ES256");
   other.close();
   expect(await waitForKids([cli.kid, inProcess.kid, first])).toEqual([cli.kid, inProcess.kid, first].sort());
 

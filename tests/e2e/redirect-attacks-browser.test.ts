@@ -5,6 +5,7 @@
  * control that shows the trap would catch a leak).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { CLI_ACTOR } from "../../src/audit/actor.ts";
 import type { Page } from "playwright-core";
 import { createClient } from "../../src/admin/oidc-clients.ts";
 import { type OidcClient } from "../../src/oidc/clients.ts";
@@ -27,7 +28,7 @@ beforeAll(async () => {
   server = await startTestServer({ DISABLE_RATE_LIMITING: "true" });
   const user = insertTestUser(server.deps, { username: "alice" });
   const { token } = signIn(server.deps, user.id);
-  client = createClient(server.deps, {
+  client = createClient(server.deps, CLI_ACTOR, {
     name: "Wildcard app",
     callbackUrls: PATTERNS,
     logoutCallbackUrls: PATTERNS,

@@ -11,6 +11,7 @@
  *   (FUZZ_SEED=<n> picks another seed; a failure prints the seed and path to replay it).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { CLI_ACTOR } from "../../src/audit/actor.ts";
 import fc from "fast-check";
 import { createSession } from "../../src/account/sessions.ts";
 import { mintApiKey } from "../../src/admin/api-keys.ts";
@@ -37,7 +38,7 @@ const realIds: string[] = [];
 
 beforeAll(async () => {
   ({ app, deps } = await makeTestApp({ DISABLE_RATE_LIMITING: "true" }));
-  const { client } = createClient(deps, { name: "Fuzz app", callbackUrls: ["https://app.example/cb"], unrestricted: true, skipConsent: true });
+  const { client } = createClient(deps, CLI_ACTOR, { name: "Fuzz app", callbackUrls: ["https://app.example/cb"], unrestricted: true, skipConsent: true });
   const group = insertTestGroup(deps, "fuzzers");
   const user = insertTestUser(deps, { username: "fuzz-target" });
   realIds.push(client.id, group.id, user.id);

@@ -3,6 +3,7 @@
  * and protected apps built through the domain functions.
  */
 import { createSession } from "../../src/account/sessions.ts";
+import { CLI_ACTOR } from "../../src/audit/actor.ts";
 import { createUserGroup, setGroupMembers } from "../../src/admin/user-groups.ts";
 import { createUser } from "../../src/admin/users.ts";
 import { createProtectedApp, setAllowedGroups, type ProtectedApp } from "../../src/forward-auth/protected-apps.ts";
@@ -48,18 +49,18 @@ function person(deps: TestDeps, username: string, first: string): FaPerson {
 export function makeForwardAuthFixture(deps: TestDeps): ForwardAuthFixture {
   const alice = person(deps, "alice", "Alice");
   const bob = person(deps, "bob", "Bob");
-  const group = createUserGroup(deps, { friendlyName: "Family", name: "family" });
-  setGroupMembers(deps.db, group.id, { userIds: [alice.id] });
-  const app = createProtectedApp(deps, { name: "Dashboard", hosts: ["app.example.com"] });
-  setAllowedGroups(deps.db, app.id, [group.id]);
-  const other = createProtectedApp(deps, { name: "Other", hosts: "other.test" });
-  setAllowedGroups(deps.db, other.id, [group.id]);
-  const open = createProtectedApp(deps, { name: "Open", hosts: ["open.example.com"], isGroupRestricted: false, passHeaders: ["Remote-User", "Remote-Email"] });
-  const strict = createProtectedApp(deps, { name: "Strict admin", hosts: ["secure.example.com"], pathPrefix: "/admin", reauthMaxAgeMinutes: 5 });
-  setAllowedGroups(deps.db, strict.id, [group.id]);
-  const siteRoot = createProtectedApp(deps, { name: "Site", hosts: ["site.example.com"], isGroupRestricted: false });
-  const siteAdmin = createProtectedApp(deps, { name: "Site admin", hosts: ["site.example.com"], pathPrefix: "/admin" });
-  setAllowedGroups(deps.db, siteAdmin.id, [group.id]);
+  const group = createUserGroup(deps, CLI_ACTOR, { friendlyName: "Family", name: "family" });
+  setGroupMembers(deps, CLI_ACTOR, group.id, { userIds: [alice.id] });
+  const app = createProtectedApp(deps, CLI_ACTOR, { name: "Dashboard", hosts: ["app.example.com"] });
+  setAllowedGroups(deps, CLI_ACTOR, app.id, [group.id]);
+  const other = createProtectedApp(deps, CLI_ACTOR, { name: "Other", hosts: "other.test" });
+  setAllowedGroups(deps, CLI_ACTOR, other.id, [group.id]);
+  const open = createProtectedApp(deps, CLI_ACTOR, { name: "Open", hosts: ["open.example.com"], isGroupRestricted: false, passHeaders: ["Remote-User", "Remote-Email"] });
+  const strict = createProtectedApp(deps, CLI_ACTOR, { name: "Strict admin", hosts: ["secure.example.com"], pathPrefix: "/admin", reauthMaxAgeMinutes: 5 });
+  setAllowedGroups(deps, CLI_ACTOR, strict.id, [group.id]);
+  const siteRoot = createProtectedApp(deps, CLI_ACTOR, { name: "Site", hosts: ["site.example.com"], isGroupRestricted: false });
+  const siteAdmin = createProtectedApp(deps, CLI_ACTOR, { name: "Site admin", hosts: ["site.example.com"], pathPrefix: "/admin" });
+  setAllowedGroups(deps, CLI_ACTOR, siteAdmin.id, [group.id]);
   const byHost: Record<string, ProtectedApp> = { "app.example.com": app, "other.test": other, "open.example.com": open, "secure.example.com": strict, "site.example.com": siteRoot };
   const appOf = (host: string) => {
     const a = byHost[host.split(":")[0]!];

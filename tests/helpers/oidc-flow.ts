@@ -1,5 +1,6 @@
 /** Helpers to drive the OIDC endpoints in-process with app.handle (no network). */
 import type { App } from "../../src/app.ts";
+import { CLI_ACTOR } from "../../src/audit/actor.ts";
 import { createClient } from "../../src/admin/oidc-clients.ts";
 import { type ClientInput } from "../../src/oidc/client-input.ts";
 import { type OidcClient } from "../../src/oidc/clients.ts";
@@ -38,7 +39,7 @@ export async function makeOidcWorld(clientInput: Partial<ClientInput> = {}, opts
   const { app, deps } = await makeTestApp();
   const user = insertTestUser(deps, { username: "alice" });
   const { cookie, sessionId } = signIn(deps, user.id);
-  const { client, secret } = createClient(deps, { name: "Test App", callbackUrls: [CALLBACK], unrestricted: true, skipConsent: opts.consent !== true, ...clientInput });
+  const { client, secret } = createClient(deps, CLI_ACTOR, { name: "Test App", callbackUrls: [CALLBACK], unrestricted: true, skipConsent: opts.consent !== true, ...clientInput });
   const call = (path: string, init: RequestInit = {}) => app.handle(new Request(deps.config.appUrl + path, init));
   const world: OidcWorld = {
     app,

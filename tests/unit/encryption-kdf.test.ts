@@ -8,6 +8,7 @@
  * - key rotation replaces the record (fresh salt, or none for a random key); backups carry it.
  */
 import { afterEach, describe, expect, test } from "bun:test";
+import { CLI_ACTOR } from "../../src/audit/actor.ts";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createBackup, checkBackupFile } from "../../src/backup/backups.ts";
@@ -220,7 +221,7 @@ describe("rotation and backups", () => {
     upsertAppConfigRows(rt.db, [{ key: "smtpPassword", value: rt.box.seal("app-config:smtpPassword", "smtp-secret") }], 0);
     const oldRecord = getKv(rt.db, KDF_RECORD);
     const next = sealedBoxFor(new TextEncoder().encode(OTHER_PASSPHRASE), cryptoRandom, null).box;
-    rotateEncryptionKey(rt.db, rt.box, next);
+    rotateEncryptionKey(rt, CLI_ACTOR, rt.box, next);
     const record = getKv(rt.db, KDF_RECORD);
     expect(record).not.toBe(oldRecord);
     expect(parseKdfParams(record!).salt).toEqual(next.kdf!.salt);
@@ -234,7 +235,7 @@ describe("rotation and backups", () => {
   test("passphrase → random key: the record is removed and values become lk1", () => {
     const { config, log } = setup({ ENCRYPTION_KEY: PASSPHRASE });
     const rt = open(config, log);
-    rotateEncryptionKey(rt.db, rt.box, sealedBoxFor(new TextEncoder().encode(OTHER_KEY), cryptoRandom, null).box);
+    rotateEncryptionKey(rt, CLI_ACTOR, rt.box, sealedBoxFor(new TextEncoder().encode(OTHER_KEY), cryptoRandom, null).box);
     expect(getKv(rt.db, KDF_RECORD)).toBeNull();
     for (const v of sealedValues(rt)) expect(v.sealed.startsWith("lk1.")).toBe(true);
   });
@@ -242,7 +243,7 @@ describe("rotation and backups", () => {
   test("random key → passphrase: a record is created", () => {
     const { config, log } = setup({ ENCRYPTION_KEY: TEST_ENCRYPTION_KEY });
     const rt = open(config, log);
-    rotateEncryptionKey(rt.db, rt.box, sealedBoxFor(new TextEncoder().encode(PASSPHRASE), cryptoRandom, null).box);
+    rotateEncryptionKey(rt, CLI_ACTOR, rt.box, sealedBoxFor(new TextEncoder().encode(PASSPHRASE), cryptoRandom, null).box);
     expect(parseKdfParams(getKv(rt.db, KDF_RECORD)!).alg).toBe("scrypt");
     for (const v of sealedValues(rt)) expect(v.sealed.startsWith("lk2.")).toBe(true);
   });

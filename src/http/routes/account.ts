@@ -10,7 +10,6 @@ import { countApiKeysOfUser } from "../../admin/api-keys.ts";
 import { deletePasskey, findPasskey, listPasskeys, renamePasskey } from "../../webauthn/passkeys.ts";
 import type { Session } from "../../account/sessions.ts";
 import { updateOwnProfile } from "../../admin/users.ts";
-import { recordAuditEvent } from "../../audit/audit-log.ts";
 import { findUserById, type UserRow } from "../../db/users.ts";
 import { AppError } from "../../errors.ts";
 import { resetProfilePicture, saveProfilePicture } from "../../admin/profile-pictures.ts";
@@ -28,9 +27,9 @@ import {
   SessionsSection,
   type ProfileValues,
 } from "../../../templates/pages/account.tsx";
-import { appConfigOf, endBrowserSession, sessionOrLogin } from "../browser-session.ts";
+import { appConfigOf, endBrowserSession, forgetBrowserSession, sessionOrLogin } from "../browser-session.ts";
 import { buildPageContext } from "../page-context.ts";
-import { auditOrigin } from "../request-context.ts";
+import { actorOf } from "../request-context.ts";
 import { htmlResponse, isHtmx, navigate, redirectResponse } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { text } from "../form-fields.ts";
@@ -142,11 +141,11 @@ export function accountRoutes(web: WebDeps) {
       signedIn(request, (_s, user) => htmlResponse(PasskeyRenameForm({ ctx: ctx(request), passkey: findPasskey(web.db, user.id, params.id) }))),
     )
     .post("/settings/account/passkeys/:id/rename", ({ request, params, body }) =>
-      signedIn(request, (_s, user) => {
+      signedIn(request, (session, user) => {
         const name = text(body, "name");
         let renamed;
         try {
-          renamed = renamePasskey(web, user.id, params.id, name, auditOrigin(request));
+          renamed = renamePasskey(web, actorOf(request, session), params.id, name);
         } catch (error) {
           if (error instanceof AppError && error.code === "validation_failed") {
             const pk = findPasskey(web.db, user.id, params.id);
@@ -163,9 +162,9 @@ export function accountRoutes(web: WebDeps) {
       signedIn(request, (_s, user) => htmlResponse(DeletePasskeyPage({ ctx: ctx(request), passkey: findPasskey(web.db, user.id, params.id), isLast: listPasskeys(web.db, user.id).length === 1 }))),
     )
     .post("/settings/account/passkeys/:id/delete", ({ request, params, body }) =>
-      signedIn(request, (_s, user) => {
+      signedIn(request, (session, user) => {
         const confirmLast = text(body, "confirm") === "delete-last-passkey";
-        deletePasskey(web, user.id, params.id, { confirmLast, origin: auditOrigin(request) });
+        deletePasskey(web, actorOf(request, session), params.id, { confirmLast });
         return isHtmx(request) ? passkeySection(request, user.id) : redirectResponse("/settings/account");
       }),
     )
@@ -174,19 +173,17 @@ export function accountRoutes(web: WebDeps) {
       signedIn(request, (session, user) => {
         if (params.id === session.id) {
           endBrowserSession(web, request);
-          recordAuditEvent(web, "SIGN_OUT", { userId: user.id, origin: auditOrigin(request) });
           return navigate(request, "/login?signed_out=1");
         }
-        endOwnSession(web.db, user.id, params.id, now());
-        recordAuditEvent(web, "SESSION_REVOKED", { userId: user.id, origin: auditOrigin(request), data: { sessionId: params.id } });
+        endOwnSession(web, actorOf(request, session), params.id);
         if (!isHtmx(request)) return redirectResponse("/settings/account");
         return htmlResponse(SessionsSection({ ctx: ctx(request), sessions: listSessions(web.db, user.id, now(), session.id), now: now(), apiKeyCount: countApiKeysOfUser(web.db, user.id) }));
       }),
     )
     .post("/settings/account/sessions/end-all", ({ request, body }) =>
-      signedIn(request, (_s, user) => {
-        signOutEverywhere(web, user.id, { revokeApiKeys: text(body, "revokeApiKeys") === "on", origin: auditOrigin(request) });
-        endBrowserSession(web, request);
+      signedIn(request, (session) => {
+        signOutEverywhere(web, actorOf(request, session), { revokeApiKeys: text(body, "revokeApiKeys") === "on" });
+        forgetBrowserSession(web, request);
         return navigate(request, "/login?signed_out=1");
       }),
     );

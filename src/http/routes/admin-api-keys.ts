@@ -22,9 +22,9 @@ import {
   type ApiKeyFormValues,
 } from "../../../templates/pages/admin/api-keys.tsx";
 import { AppError } from "../../errors.ts";
-import { auditAdminChange, requireAdminPage } from "../admin-auth.ts";
+import { requireAdminPage } from "../admin-auth.ts";
 import { clearReauthenticationCookie, readReauthenticationCookie } from "../browser-session.ts";
-import { auditOrigin } from "../request-context.ts";
+import { actorOf, auditOrigin } from "../request-context.ts";
 import { afterChange, attempt, formOf, fragment, listOf, pageCtx } from "../admin-pages.ts";
 import { htmlResponse, isHtmx, redirectResponse } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
@@ -78,7 +78,7 @@ export function adminApiKeyRoutes(web: WebDeps) {
     )
     .post("/settings/admin/api-keys/:id/revoke", ({ request, params }) =>
       admin(request, (s) => {
-        const k = revokeApiKey(web, s.userId, params.id, { via: "session", origin: auditOrigin(request) });
+        const k = revokeApiKey(web, actorOf(request, s), params.id);
         return afterChange(request, "/settings/admin/api-keys", () =>
           fragment(ApiKeyList({ ctx: pageCtx(web, request), keys: listApiKeys(web.db, s.userId), now: now() }), { flash: { kind: "success", message: `Revoked “${k.name}”.` } }),
         );
@@ -102,9 +102,8 @@ export function adminApiKeyRoutes(web: WebDeps) {
         const f = formOf(body);
         const form = { ttl: str(f.ttl), usageLimit: str(f.usageLimit), userGroupIds: listOf(f.userGroupIds) };
         const ctx = pageCtx(web, request);
-        const r = attempt(() => createSignupToken(web, form, s.userId));
+        const r = attempt(() => createSignupToken(web, actorOf(request, s), form));
         if (!r.ok) return htmlResponse(SignupTokenForm({ ctx, groups: groups(), form, errors: r.errors }), { status: 422 });
-        auditAdminChange(web, request, s, { entity: "signup_token", action: "create", id: r.value.signupToken.id, changes: { usageLimit: r.value.signupToken.usageLimit, userGroupIds: r.value.signupToken.userGroupIds } });
         if (!isHtmx(request)) return redirectResponse("/settings/admin/signup-tokens");
         const list = String(SignupTokenList({ ctx, tokens: listSignupTokenDtos(web), groups: groups() })).replace('id="signup-list"', 'id="signup-list" hx-swap-oob="true"');
         return htmlResponse(String(SignupTokenForm({ ctx, groups: groups(), form: { ttl: "7d", usageLimit: "1", userGroupIds: [] }, created: { url: signupLink(web, r.value.token) } })) + list);
@@ -112,8 +111,7 @@ export function adminApiKeyRoutes(web: WebDeps) {
     )
     .post("/settings/admin/signup-tokens/:id/delete", ({ request, params }) =>
       admin(request, (s) => {
-        removeSignupToken(web.db, params.id);
-        auditAdminChange(web, request, s, { entity: "signup_token", action: "delete", id: params.id });
+        removeSignupToken(web, actorOf(request, s), params.id);
         return afterChange(request, "/settings/admin/signup-tokens", () =>
           fragment(SignupTokenList({ ctx: pageCtx(web, request), tokens: listSignupTokenDtos(web), groups: groups() }), { flash: { kind: "success", message: "Sign-up link deleted." } }),
         );

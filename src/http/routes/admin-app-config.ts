@@ -2,7 +2,7 @@
 import { Elysia } from "elysia";
 import type { Session } from "../../account/sessions.ts";
 import { readAppConfig } from "../../admin/app-config.ts";
-import { updateAppConfigFromInput } from "../../admin/app-config-admin.ts";
+import { updateAppConfiguration } from "../../admin/app-config-admin.ts";
 import { claimsFromForm } from "../../admin/custom-claims.ts";
 import { listAllUserGroups } from "../../db/user-groups.ts";
 import { findUserById } from "../../db/users.ts";
@@ -10,7 +10,8 @@ import { AppConfigForm, AppConfigPage, BrandingSection } from "../../../template
 import { APP_IMAGE_NAMES, hasAppImage, isAppImageName, removeAppImage, uploadAppImage } from "../../admin/branding.ts";
 import { AppError } from "../../errors.ts";
 import { uploadedFile } from "./api-profile-pictures.ts";
-import { auditAdminChange, requireAdminPage } from "../admin-auth.ts";
+import { requireAdminPage } from "../admin-auth.ts";
+import { actorOf } from "../request-context.ts";
 import { afterChange, attempt, checked, formOf, fragment, listOf, pageCtx } from "../admin-pages.ts";
 import { htmlResponse } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
@@ -47,8 +48,7 @@ export function adminAppConfigRoutes(web: WebDeps) {
       const name = imageName(params.name);
       const ctx = pageCtx(web, request);
       try {
-        const type = await uploadAppImage(web, name, await uploadedFile(body));
-        auditAdminChange(web, request, s, { entity: "application_image", action: "upload", id: name, changes: { type } });
+        await uploadAppImage(web, actorOf(request, s), name, await uploadedFile(body));
       } catch (e) {
         if (!(e instanceof AppError) || e.status >= 500) throw e;
         return htmlResponse(BrandingSection({ ctx, images: images(), error: e.message }), { status: 422 });
@@ -58,8 +58,7 @@ export function adminAppConfigRoutes(web: WebDeps) {
     .post(`${path}/images/:name/delete`, ({ request, params }) =>
       admin(request, (session) => {
         const name = imageName(params.name);
-        removeAppImage(web.db, name);
-        auditAdminChange(web, request, session, { entity: "application_image", action: "delete", id: name });
+        removeAppImage(web, actorOf(request, session), name);
         return afterChange(request, path, () => htmlResponse(BrandingSection({ ctx: pageCtx(web, request), images: images(), notice: "Back to the default." })));
       }),
     )
@@ -76,12 +75,11 @@ export function adminAppConfigRoutes(web: WebDeps) {
         if (checked(f.smtpPasswordClear)) input.smtpPassword = "";
         else if (typeof f.smtpPassword === "string" && f.smtpPassword !== "") input.smtpPassword = f.smtpPassword;
         const ctx = pageCtx(web, request);
-        const r = attempt(() => updateAppConfigFromInput({ db: web.db, clock: web.clock, uiConfigDisabled: web.config.uiConfigDisabled, env: web.config.appConfigEnv, box: web.box }, input));
+        const r = attempt(() => updateAppConfiguration(web, actorOf(request, session), input));
         if (!r.ok) {
           const shown = { ...read(), ...(input as object), smtpPassword: read().smtpPassword, sessionDuration: String(input.sessionDuration ?? ""), apiKeyMaxLifetimeDays: String(input.apiKeyMaxLifetimeDays ?? "") } as never;
           return htmlResponse(AppConfigForm({ ctx, config: shown, groups: groups(), readOnly: false, errors: r.errors }), { status: 422 });
         }
-        auditAdminChange(web, request, session, { entity: "application_configuration", action: "update", id: "application-configuration", changes: { keys: r.value } });
         return afterChange(request, path, () =>
           fragment(AppConfigForm({ ctx: pageCtx(web, request), config: read(), groups: groups(), readOnly: false, saved: true }), { flash: { kind: "success", message: "Configuration saved." } }),
         );

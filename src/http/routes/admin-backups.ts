@@ -3,10 +3,10 @@ import { Elysia } from "elysia";
 import path from "node:path";
 import type { Session } from "../../account/sessions.ts";
 import { readAppConfig } from "../../admin/app-config.ts";
-import { updateAppConfigFromInput } from "../../admin/app-config-admin.ts";
-import { BACKUP_DIR, lastBackupResult, listBackups, runAutomaticBackup } from "../../backup/backups.ts";
+import { BACKUP_DIR, lastBackupResult, listBackups, runBackupNow, setBackupSchedule } from "../../backup/backups.ts";
 import { BackupsPage, BackupsPanel, type BackupsView } from "../../../templates/pages/admin/backups.tsx";
-import { auditAdminChange, requireAdminPage } from "../admin-auth.ts";
+import { requireAdminPage } from "../admin-auth.ts";
+import { actorOf } from "../request-context.ts";
 import { afterChange, attempt, formOf, pageCtx } from "../admin-pages.ts";
 import { htmlResponse } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
@@ -35,8 +35,7 @@ export function adminBackupRoutes(web: WebDeps) {
     .get(PAGE, ({ request }) => admin(request, () => htmlResponse(BackupsPage({ ctx: pageCtx(web, request), view: view() }))))
     .post(`${PAGE}/run`, ({ request }) =>
       admin(request, (session) => {
-        const r = runAutomaticBackup(web);
-        auditAdminChange(web, request, session, { entity: "backup", action: "create", id: r.file ?? "failed" });
+        const r = runBackupNow(web, actorOf(request, session));
         return afterChange(request, PAGE, () => htmlResponse(BackupsPanel({ ctx: pageCtx(web, request), view: view(), notice: r.ok ? "Backup written." : undefined })));
       }),
     )
@@ -44,11 +43,10 @@ export function adminBackupRoutes(web: WebDeps) {
       admin(request, (session) => {
         const f = formOf(body);
         const input = { backupIntervalHours: String(f.backupIntervalHours ?? ""), backupKeep: String(f.backupKeep ?? "") };
-        const r = attempt(() => updateAppConfigFromInput({ db: web.db, clock: web.clock, uiConfigDisabled: web.config.uiConfigDisabled, env: web.config.appConfigEnv, box: web.box }, input));
+        const r = attempt(() => setBackupSchedule(web, actorOf(request, session), input));
         if (!r.ok) {
           return htmlResponse(BackupsPanel({ ctx: pageCtx(web, request), view: view({ intervalHours: input.backupIntervalHours, keep: input.backupKeep }), errors: r.errors }), { status: 422 });
         }
-        auditAdminChange(web, request, session, { entity: "app_config", action: "update", id: "backups" });
         return afterChange(request, PAGE, () => htmlResponse(BackupsPanel({ ctx: pageCtx(web, request), view: view(), notice: "Schedule saved." })));
       }),
     );

@@ -15,7 +15,8 @@ import { apiOperation } from "../openapi.ts";
 import { LdapConnectionReport } from "../schemas/app-config.ts";
 import { NoContent } from "../schemas/common.ts";
 import { LdapForm, LdapPage, LdapStatus, LdapTestResult, type LdapFormValues } from "../../../templates/pages/admin/ldap.tsx";
-import { apiCall, auditAdminChange, requireAdminApi, requireAdminPage } from "../admin-auth.ts";
+import { apiCall, requireAdminApi, requireAdminPage } from "../admin-auth.ts";
+import { actorOf } from "../request-context.ts";
 import { afterChange, attempt, checked, formOf, fragment, pageCtx } from "../admin-pages.ts";
 import { htmlResponse, jsonResponse } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
@@ -48,12 +49,11 @@ export function adminLdapRoutes(web: WebDeps) {
       if (s instanceof Response) return s;
       const input = inputOf(body);
       const ctx = pageCtx(web, request);
-      const r = attempt(() => saveLdapSettings(web, input));
+      const r = attempt(() => saveLdapSettings(web, actorOf(request, s), input));
       if (!r.ok) {
         const shown = { ...config(), ...input } as unknown as LdapFormValues;
         return htmlResponse(LdapForm({ ctx, values: shown, readOnly: false, hasPassword: hasPassword(), errors: r.errors }), { status: 422 });
       }
-      auditAdminChange(web, request, s, { entity: "application_configuration", action: "update", id: "ldap", changes: { keys: r.value } });
       return afterChange(request, PATH, () =>
         fragment(LdapForm({ ctx, values: config() as unknown as LdapFormValues, readOnly: web.config.uiConfigDisabled, hasPassword: hasPassword(), saved: true }), {
           flash: { kind: "success", message: "LDAP settings saved." },
@@ -80,7 +80,7 @@ export function adminLdapRoutes(web: WebDeps) {
     .post(`${PATH}/sync`, async ({ request }) => {
       const s = requireAdminPage(web, request);
       if (s instanceof Response) return s;
-      const result = await runLdapSync(web, { trigger: "manual", userId: s.userId });
+      const result = await runLdapSync(web, actorOf(request, s), { trigger: "manual" });
       return afterChange(request, PATH, () =>
         fragment(LdapStatus({ ctx: pageCtx(web, request), enabled: config().ldapEnabled, last: result, justRan: true }), {
           flash: result.ok ? { kind: "success", message: "LDAP sync finished." } : { kind: "error", message: "LDAP sync failed; nothing was changed." },
@@ -89,7 +89,7 @@ export function adminLdapRoutes(web: WebDeps) {
     })
     .post("/api/application-configuration/sync-ldap", async ({ request }) => {
       const p = requireAdminApi(web, request);
-      const result = await runLdapSync(web, { trigger: "manual", userId: p.isStatic ? null : p.userId });
+      const result = await runLdapSync(web, actorOf(request, p), { trigger: "manual" });
       if (!result.ok) throw AppError.conflict(`LDAP sync failed; nothing was changed. ${result.error ?? ""}`.trim());
       return new Response(null, { status: 204 });
     }, { response: { 204: NoContent }, detail: apiOperation("admin", "Application configuration", "Run the LDAP sync now (204; 409 with the reason when it could not run, nothing changed)", { errors: { 409: "The sync could not run; nothing changed" } }) })

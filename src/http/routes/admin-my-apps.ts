@@ -8,7 +8,7 @@ import { Elysia } from "elysia";
 import type { Database } from "bun:sqlite";
 import { isoTime } from "../../admin/pagination.ts";
 import { getUser } from "../../admin/user-admin.ts";
-import { recordAuditEvent } from "../../audit/audit-log.ts";
+import { isPersonActor, type PersonActor } from "../../audit/actor.ts";
 import { AppError } from "../../errors.ts";
 import { listAuthorizedClients, revokeAuthorizedClient } from "../../oidc/authorized-clients.ts";
 import { isUserAllowedForClient, listClients } from "../../oidc/clients.ts";
@@ -16,7 +16,7 @@ import { httpUrlProblem } from "../../oidc/redirect-uri.ts";
 import { AuthorizedAppsSection, MyAppsPage } from "../../../templates/pages/apps/my-apps.tsx";
 import { authenticateApiRequest, requireAdminApi, requireUserPage } from "../admin-auth.ts";
 import { afterChange, fragment, pageCtx } from "../admin-pages.ts";
-import { auditOrigin } from "../request-context.ts";
+import { actorOf, auditOrigin } from "../request-context.ts";
 import { apiOperation } from "../openapi.ts";
 import { htmlResponse, jsonResponse } from "../responses.ts";
 import { AuthorizedApp, LaunchableApp } from "../schemas/account.ts";
@@ -45,9 +45,8 @@ function authorizedApps(db: Database, userId: string) {
 const authorizedJson = (a: ReturnType<typeof authorizedApps>[number]) => ({ client: { id: a.id, name: a.name, hasLogo: a.hasLogo }, scope: a.scopes.join(" "), lastUsedAt: isoTime(a.lastUsedAt) });
 
 export function myAppsRoutes(web: WebDeps) {
-  const revoke = (request: Request, userId: string, clientId: string) => {
-    if (!revokeAuthorizedClient(web.db, userId, clientId)) throw AppError.notFound("You have not authorized this app.");
-    recordAuditEvent(web, "SESSION_REVOKED", { userId, origin: auditOrigin(request), data: { clientId, reason: "authorization_revoked" } });
+  const revoke = (actor: PersonActor, clientId: string) => {
+    if (!revokeAuthorizedClient(web, actor, clientId)) throw AppError.notFound("You have not authorized this app.");
   };
   return new Elysia({ name: "my-apps" })
     .get("/settings/apps", ({ request }) => {
@@ -58,7 +57,7 @@ export function myAppsRoutes(web: WebDeps) {
     .post("/settings/apps/:clientId/revoke", ({ request, params }) => {
       const s = requireUserPage(web, request);
       if (s instanceof Response) return s;
-      revoke(request, s.userId, params.clientId);
+      revoke(actorOf(request, s), params.clientId);
       return afterChange(request, "/settings/apps", () =>
         fragment(AuthorizedAppsSection({ ctx: pageCtx(web, request), authorized: authorizedApps(web.db, s.userId) }), { flash: { kind: "success", message: "Access revoked." } }),
       );
@@ -75,8 +74,9 @@ export function myAppsRoutes(web: WebDeps) {
     }, { response: { 200: Paginated(AuthorizedApp) }, detail: apiOperation("user", "My apps", "Apps you authorized") })
     .delete("/api/oidc/users/me/authorized-clients/:clientId", ({ request, params }) => {
       const p = authenticateApiRequest(web, request);
-      if (p.isStatic) throw AppError.notFound("You have not authorized this app.");
-      revoke(request, p.userId, params.clientId);
+      const actor = actorOf(request, p);
+      if (!isPersonActor(actor)) throw AppError.notFound("You have not authorized this app.");
+      revoke(actor, params.clientId);
       return new Response(null, { status: 204 });
     }, { response: { 204: NoContent }, detail: apiOperation("user", "My apps", "Revoke an app's access (ends its tokens)") })
     .get("/api/oidc/users/:id/authorized-clients", ({ request, params }) => {

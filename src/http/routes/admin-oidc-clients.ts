@@ -25,7 +25,8 @@ import {
   SecretsSection,
   type ClientFormValues,
 } from "../../../templates/pages/admin/oidc-clients.tsx";
-import { auditAdminChange, requireAdminPage } from "../admin-auth.ts";
+import { requireAdminPage } from "../admin-auth.ts";
+import { actorOf } from "../request-context.ts";
 import { afterChange, attempt, checked, formOf, fragment, listOf, pageCtx } from "../admin-pages.ts";
 import { htmlResponse, isHtmx, navigate } from "../responses.ts";
 import { removeClientLogo, saveClientLogo } from "../../admin/client-logos.ts";
@@ -117,13 +118,12 @@ export function adminOidcClientRoutes(web: WebDeps) {
         const f = formOf(body);
         const values = valuesFromForm(f);
         const ctx = pageCtx(web, request);
-        const r = attempt(() => createClient(web, clientInputFromForm(f, { creating: true }), { createdById: session.userId }));
+        const r = attempt(() => createClient(web, actorOf(request, session), clientInputFromForm(f, { creating: true })));
         if (!r.ok) {
           if (isHtmx(request)) return htmlResponse(NewClientContent({ ctx, values, errors: r.errors }), { status: 422 });
           return htmlResponse(NewClientPage({ ctx, values, errors: r.errors }), { status: 422 });
         }
         const { client, secret } = r.value;
-        auditAdminChange(web, request, session, { entity: "oidc_client", action: "create", id: client.id, changes: { name: client.name, callbackUrls: client.callbackUrls, isPublic: client.isPublic, pkceEnabled: client.pkceEnabled } });
         // The secret exists only in this response: render the client page with it (and move the URL there).
         const headers = { "HX-Push-Url": base(client.id) };
         if (isHtmx(request)) return htmlResponse(ClientDetailContent({ ctx, d: detail(client), createdSecret: secret?.secret }), { headers });
@@ -137,9 +137,8 @@ export function adminOidcClientRoutes(web: WebDeps) {
         const f = formOf(body);
         const values = { ...valuesFromForm(f), id: params.id };
         const ctx = pageCtx(web, request);
-        const r = attempt(() => updateClient(web, params.id, clientInputFromForm(f, { creating: false })));
+        const r = attempt(() => updateClient(web, actorOf(request, session), params.id, clientInputFromForm(f, { creating: false })));
         if (!r.ok) return htmlResponse(ClientForm({ ctx, action: base(params.id), values, creating: false, errors: r.errors, target: "#client-form" }), { status: 422 });
-        auditAdminChange(web, request, session, { entity: "oidc_client", action: "update", id: params.id, changes: { name: r.value.name, callbackUrls: r.value.callbackUrls, isPublic: r.value.isPublic, pkceEnabled: r.value.pkceEnabled } });
         return afterChange(request, base(params.id), () =>
           fragment(ClientForm({ ctx, action: base(params.id), values: valuesOf(r.value), creating: false, saved: true, target: "#client-form" }), { flash: { kind: "success", message: `Saved ${r.value.name}.` } }),
         );
@@ -149,22 +148,19 @@ export function adminOidcClientRoutes(web: WebDeps) {
       admin(request, (session) => {
         getClient(params.id);
         const ids = listOf(formOf(body).userGroupIds);
-        const c = setAllowedGroups(web, params.id, ids);
-        auditAdminChange(web, request, session, { entity: "oidc_client", action: "set_allowed_groups", id: c.id, changes: { userGroupIds: ids } });
+        const c = setAllowedGroups(web, actorOf(request, session), params.id, ids);
         return afterChange(request, base(c.id), () => htmlResponse(AllowedGroupsSection({ ctx: pageCtx(web, request), client: c, groups: groups(), saved: "Allowed groups saved." })));
       }),
     )
     .post("/settings/admin/oidc-clients/:id/unrestrict", ({ request, params }) =>
       admin(request, (session) => {
-        const c = setUnrestricted(web, params.id, true);
-        auditAdminChange(web, request, session, { entity: "oidc_client", action: "unrestrict", id: c.id });
+        const c = setUnrestricted(web, actorOf(request, session), params.id, true);
         return afterChange(request, base(c.id), () => htmlResponse(AllowedGroupsSection({ ctx: pageCtx(web, request), client: c, groups: groups() })));
       }),
     )
     .post("/settings/admin/oidc-clients/:id/restrict", ({ request, params }) =>
       admin(request, (session) => {
-        const c = setUnrestricted(web, params.id, false);
-        auditAdminChange(web, request, session, { entity: "oidc_client", action: "restrict", id: c.id });
+        const c = setUnrestricted(web, actorOf(request, session), params.id, false);
         return afterChange(request, base(c.id), () => htmlResponse(AllowedGroupsSection({ ctx: pageCtx(web, request), client: c, groups: groups() })));
       }),
     )
@@ -177,7 +173,7 @@ export function adminOidcClientRoutes(web: WebDeps) {
         const declaring = typeof given === "string" && given !== "";
         const r = attempt(() => {
           try {
-            return createClientSecret(web, params.id, { secret: declaring ? given : null });
+            return createClientSecret(web, actorOf(request, session), params.id, { secret: declaring ? given : null });
           } catch (e) {
             // A value already in use is a problem with the typed value, shown at the field like the others.
             if (e instanceof AppError && e.code === "conflict") throw AppError.validation(e.message, { secret: e.message });
@@ -189,7 +185,6 @@ export function adminOidcClientRoutes(web: WebDeps) {
           const secrets = listClientSecrets(web, params.id);
           return htmlResponse(SecretsSection({ ctx, clientId: params.id, secrets, ...(declaring ? { valueError: message } : { error: message }) }), { status: 422 });
         }
-        auditAdminChange(web, request, session, { entity: "oidc_client", action: "create_secret", id: params.id, changes: { secretId: r.value.id, prefix: r.value.prefix, declared: r.value.declared } });
         if (r.value.declared) {
           const message = `Secret ${r.value.prefix}•••••••• added.`;
           return afterChange(request, base(params.id), () => fragment(SecretsSection({ ctx, clientId: params.id, secrets: listClientSecrets(web, params.id) }), { flash: { kind: "success", message } }));
@@ -202,8 +197,7 @@ export function adminOidcClientRoutes(web: WebDeps) {
     .post("/settings/admin/oidc-clients/:id/secrets/:secretId/revoke", ({ request, params }) =>
       admin(request, (session) => {
         getClient(params.id);
-        if (!revokeClientSecret(web.db, params.id, params.secretId)) throw AppError.notFound("No such client secret.");
-        auditAdminChange(web, request, session, { entity: "oidc_client", action: "revoke_secret", id: params.id, changes: { secretId: params.secretId } });
+        if (!revokeClientSecret(web, actorOf(request, session), params.id, params.secretId)) throw AppError.notFound("No such client secret.");
         return afterChange(request, base(params.id), () =>
           fragment(SecretsSection({ ctx: pageCtx(web, request), clientId: params.id, secrets: listClientSecrets(web, params.id) }), { flash: { kind: "success", message: "Secret revoked." } }),
         );
@@ -216,8 +210,7 @@ export function adminOidcClientRoutes(web: WebDeps) {
       const dark = query.variant === "dark";
       const ctx = pageCtx(web, request);
       try {
-        const type = await saveClientLogo(web, params.id, await uploadedFile(body), dark);
-        auditAdminChange(web, request, s, { entity: "oidc_client", action: "set_logo", id: params.id, changes: { dark, type } });
+        await saveClientLogo(web, actorOf(request, s), params.id, await uploadedFile(body), dark);
       } catch (e) {
         if (!(e instanceof AppError) || e.status >= 500) throw e;
         return htmlResponse(LogoSection({ ctx, client: getClient(params.id), error: e.message }), { status: 422 });
@@ -227,16 +220,14 @@ export function adminOidcClientRoutes(web: WebDeps) {
     .post("/settings/admin/oidc-clients/:id/logo/delete", ({ request, params, query }) =>
       admin(request, (session) => {
         const dark = query.variant === "dark";
-        removeClientLogo(web, params.id, dark);
-        auditAdminChange(web, request, session, { entity: "oidc_client", action: "delete_logo", id: params.id, changes: { dark } });
+        removeClientLogo(web, actorOf(request, session), params.id, dark);
         return afterChange(request, base(params.id), () => htmlResponse(LogoSection({ ctx: pageCtx(web, request), client: getClient(params.id), notice: "Logo removed." })));
       }),
     )
     .post("/settings/admin/oidc-clients/:id/delete", ({ request, params }) =>
       admin(request, (session) => {
         const c = getClient(params.id);
-        deleteClient(web.db, c.id);
-        auditAdminChange(web, request, session, { entity: "oidc_client", action: "delete", id: c.id, changes: { name: c.name } });
+        deleteClient(web, actorOf(request, session), c.id);
         return navigate(request, `/settings/admin/oidc-clients?deleted=${encodeURIComponent(c.name)}`);
       }),
     );

@@ -9,6 +9,7 @@ import {
   getProtectedApp,
   listProtectedApps,
   setAllowedGroups,
+  setProtectedAppRestricted,
   updateProtectedApp,
   type ProtectedAppInput,
 } from "../../forward-auth/protected-apps.ts";
@@ -22,7 +23,8 @@ import {
   ProtectedAppsPage,
   type ProtectedAppFormValues,
 } from "../../../templates/pages/admin/protected-apps.tsx";
-import { auditAdminChange, requireAdminPage } from "../admin-auth.ts";
+import { requireAdminPage } from "../admin-auth.ts";
+import { actorOf } from "../request-context.ts";
 import { afterChange, attempt, formOf, listOf, pageCtx } from "../admin-pages.ts";
 import { htmlResponse, isHtmx, navigate } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
@@ -65,12 +67,11 @@ export function adminProtectedAppRoutes(web: WebDeps) {
     .post(BASE, ({ request, body }) =>
       admin(request, (session) => {
         const values = formValues(body);
-        const r = attempt(() => createProtectedApp(web, inputOf(values)));
+        const r = attempt(() => createProtectedApp(web, actorOf(request, session), inputOf(values)));
         if (!r.ok) {
           const ctx = pageCtx(web, request);
           return htmlResponse(isHtmx(request) ? NewProtectedAppContent({ ctx, values, errors: r.errors }) : NewProtectedAppPage({ ctx, values, errors: r.errors }), { status: 422 });
         }
-        auditAdminChange(web, request, session, { entity: "protected_app", action: "create", id: r.value.id, changes: { name: r.value.name, hosts: r.value.hosts, pathPrefix: r.value.pathPrefix } });
         return navigate(request, `${BASE}/${r.value.id}?created=1`);
       }),
     )
@@ -81,43 +82,33 @@ export function adminProtectedAppRoutes(web: WebDeps) {
         const values = formValues(body);
         const ctx = pageCtx(web, request);
         const action = `${BASE}/${params.id}`;
-        const r = attempt(() => updateProtectedApp(web, params.id, inputOf(values)));
+        const r = attempt(() => updateProtectedApp(web, actorOf(request, session), params.id, inputOf(values)));
         if (!r.ok) return htmlResponse(ProtectedAppForm({ ctx, action, values, creating: false, errors: r.errors, target: "#protected-app-form" }), { status: 422 });
-        auditAdminChange(web, request, session, {
-          entity: "protected_app",
-          action: "update",
-          id: params.id,
-          changes: { name: r.value.name, hosts: r.value.hosts, pathPrefix: r.value.pathPrefix, reauthMaxAgeMinutes: r.value.reauthMaxAgeMinutes, passHeaders: r.value.passHeaders },
-        });
         // The snippets on the page depend on hosts and headers: a full reload keeps them in step.
         return isHtmx(request) ? new Response(null, { status: 204, headers: { "HX-Refresh": "true" } }) : afterChange(request, action, () => detail(request, params.id));
       }),
     )
     .post(`${BASE}/:id/groups`, ({ request, params, body }) =>
       admin(request, (session) => {
-        const ids = setAllowedGroups(web.db, params.id, listOf(formOf(body).userGroupIds));
-        auditAdminChange(web, request, session, { entity: "protected_app", action: "set_allowed_groups", id: params.id, changes: { userGroupIds: ids } });
+        setAllowedGroups(web, actorOf(request, session), params.id, listOf(formOf(body).userGroupIds));
         return afterChange(request, `${BASE}/${params.id}`, () => groupsSection(request, params.id, "Allowed groups saved."));
       }),
     )
     .post(`${BASE}/:id/restrict`, ({ request, params }) =>
       admin(request, (session) => {
-        updateProtectedApp(web, params.id, { isGroupRestricted: true });
-        auditAdminChange(web, request, session, { entity: "protected_app", action: "restrict", id: params.id });
+        setProtectedAppRestricted(web, actorOf(request, session), params.id, true);
         return afterChange(request, `${BASE}/${params.id}`, () => groupsSection(request, params.id, "Restricted to the chosen groups."));
       }),
     )
     .post(`${BASE}/:id/unrestrict`, ({ request, params }) =>
       admin(request, (session) => {
-        updateProtectedApp(web, params.id, { isGroupRestricted: false });
-        auditAdminChange(web, request, session, { entity: "protected_app", action: "unrestrict", id: params.id });
+        setProtectedAppRestricted(web, actorOf(request, session), params.id, false);
         return afterChange(request, `${BASE}/${params.id}`, () => groupsSection(request, params.id, "Everyone with an account may use this app now."));
       }),
     )
     .post(`${BASE}/:id/delete`, ({ request, params }) =>
       admin(request, (session) => {
-        const app = deleteProtectedApp(web.db, params.id);
-        auditAdminChange(web, request, session, { entity: "protected_app", action: "delete", id: app.id, changes: { name: app.name } });
+        const app = deleteProtectedApp(web, actorOf(request, session), params.id);
         return navigate(request, `${BASE}?deleted=${encodeURIComponent(app.name)}`);
       }),
     );

@@ -8,7 +8,6 @@ import { readAppConfig } from "../../admin/app-config.ts";
 import { peekSignupToken } from "../../admin/signup-tokens.ts";
 import { signUp, signupMode } from "../../admin/signups.ts";
 import { toUserDto } from "../../admin/user-admin.ts";
-import { recordAuditEvent } from "../../audit/audit-log.ts";
 import { AppError } from "../../errors.ts";
 import { SignupForm, SignupPage, SignupUnavailablePage, type SignupValues } from "../../../templates/pages/signup.tsx";
 import { apiCall } from "../admin-auth.ts";
@@ -42,7 +41,7 @@ export function signupRoutes(web: WebDeps) {
     };
     let user;
     try {
-      user = signUp(web, values, token);
+      user = signUp(web, values, token, auditOrigin(request));
     } catch (e) {
       if (!(e instanceof AppError)) throw e;
       const errors = e.code === "validation_failed" ? e.fields : undefined;
@@ -52,7 +51,6 @@ export function signupRoutes(web: WebDeps) {
       if (isHtmx(request)) return htmlResponse(SignupForm({ ctx, action, values, errors, message, requireEmail: requireEmail() }), { status: status === 422 ? 422 : status });
       return htmlResponse(SignupPage({ ctx, action, values, errors, message, requireEmail: requireEmail(), invited: token !== null }), { status });
     }
-    recordAuditEvent(web, "ACCOUNT_CREATED", { userId: user.id, origin: auditOrigin(request), data: { via: token ? "signup_token" : "open_signup" } });
     startBrowserSession(web, request, user.id, []);
     return navigate(request, `/signup/add-passkey?redirect=${encodeURIComponent(homePath(web))}`);
   };
@@ -75,8 +73,7 @@ export function signupRoutes(web: WebDeps) {
     .post("/st/:token", ({ request, params, body }) => submit(request, body, params.token, `/st/${encodeURIComponent(params.token)}`))
     .post("/api/signup", ({ request, body }) => {
       rateLimit(web, request, "signup", SIGNUP_RATE);
-      const user = apiCall(() => signUp(web, body, body.token || null));
-      recordAuditEvent(web, "ACCOUNT_CREATED", { userId: user.id, origin: auditOrigin(request), data: { via: body.token ? "signup_token" : "open_signup" } });
+      const user = apiCall(() => signUp(web, body, body.token || null, auditOrigin(request)));
       startBrowserSession(web, request, user.id, []);
       return jsonResponse(toUserDto(web.db, user), { status: 201 });
     }, { body: SignupInput, response: { 201: User }, detail: apiOperation("public", "Sign-ups", "Self sign-up (open, or withToken + token); starts a session; add a passkey next") });

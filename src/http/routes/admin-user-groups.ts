@@ -28,7 +28,8 @@ import {
   GroupsPage,
   NewGroupForm,
 } from "../../../templates/pages/admin/user-groups.tsx";
-import { auditAdminChange, requireAdminPage } from "../admin-auth.ts";
+import { requireAdminPage } from "../admin-auth.ts";
+import { actorOf } from "../request-context.ts";
 import { afterChange, attempt, formOf, fragment, listOf, pageCtx } from "../admin-pages.ts";
 import { htmlResponse, isHtmx, navigate } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
@@ -56,13 +57,12 @@ export function adminUserGroupRoutes(web: WebDeps) {
       admin(request, (session) => {
         const f = formOf(body);
         const form = { friendlyName: str(f.friendlyName), name: str(f.name) };
-        const r = attempt(() => createUserGroup(web, form));
+        const r = attempt(() => createUserGroup(web, actorOf(request, session), form));
         if (!r.ok) {
           const ctx = pageCtx(web, request);
           if (isHtmx(request)) return htmlResponse(NewGroupForm({ ctx, form, errors: r.errors }), { status: 422 });
           return htmlResponse(GroupsPage({ ctx, page: listUserGroups(web.db, parseListQuery({})), search: "", form, errors: r.errors }), { status: 422 });
         }
-        auditAdminChange(web, request, session, { entity: "user_group", action: "create", id: r.value.id, changes: { name: r.value.name, friendlyName: r.value.friendly_name } });
         return navigate(request, `${base(r.value.id)}?created=1`);
       }),
     )
@@ -91,9 +91,8 @@ export function adminUserGroupRoutes(web: WebDeps) {
         const f = formOf(body);
         const values = { friendlyName: str(f.friendlyName), name: str(f.name) };
         const ctx = pageCtx(web, request);
-        const r = attempt(() => updateUserGroup(web, params.id, values));
+        const r = attempt(() => updateUserGroup(web, actorOf(request, session), params.id, values));
         if (!r.ok) return htmlResponse(GroupForm({ ctx, id: params.id, values, errors: r.errors }), { status: 422 });
-        auditAdminChange(web, request, session, { entity: "user_group", action: "update", id: params.id, changes: { name: r.value.after.name, friendlyName: r.value.after.friendly_name } });
         return afterChange(request, base(params.id), () =>
           htmlResponse(GroupForm({ ctx, id: params.id, values: { friendlyName: r.value.after.friendly_name, name: r.value.after.name }, saved: true })),
         );
@@ -103,17 +102,15 @@ export function adminUserGroupRoutes(web: WebDeps) {
       admin(request, (session) => {
         const ids = listOf(formOf(body).userIds);
         const ctx = pageCtx(web, request);
-        const r = attempt(() => setGroupMembers(web.db, params.id, { userIds: ids }));
+        const r = attempt(() => setGroupMembers(web, actorOf(request, session), params.id, { userIds: ids }));
         if (!r.ok) return htmlResponse(GroupMembersForm({ ctx, id: params.id, users: users(), memberIds: ids, error: Object.values(r.errors)[0] }), { status: 422 });
-        auditAdminChange(web, request, session, { entity: "user_group", action: "set_members", id: params.id, changes: { userIds: r.value } });
         return afterChange(request, base(params.id), () => fragment(GroupMembersForm({ ctx, id: params.id, users: users(), memberIds: r.value, saved: true })));
       }),
     )
     .post("/settings/admin/user-groups/:id/clients", ({ request, params, body }) =>
       admin(request, (session) => {
         const ids = listOf(formOf(body).oidcClientIds);
-        const r = setGroupAllowedClients(web.db, params.id, { oidcClientIds: ids });
-        auditAdminChange(web, request, session, { entity: "user_group", action: "set_allowed_clients", id: params.id, changes: { oidcClientIds: r } });
+        const r = setGroupAllowedClients(web, actorOf(request, session), params.id, { oidcClientIds: ids });
         return afterChange(request, base(params.id), () =>
           htmlResponse(GroupClientsForm({ ctx: pageCtx(web, request), id: params.id, clients: listClientIdAndNames(web.db), allowedIds: r, saved: true })),
         );
@@ -124,16 +121,14 @@ export function adminUserGroupRoutes(web: WebDeps) {
         getUserGroup(web.db, params.id);
         const claims = claimsFromForm(formOf(body));
         const ctx = pageCtx(web, request);
-        const r = attempt(() => setCustomClaims(web, { groupId: params.id }, claims));
+        const r = attempt(() => setCustomClaims(web, actorOf(request, session), { groupId: params.id }, claims));
         if (!r.ok) return htmlResponse(GroupClaimsForm({ ctx, id: params.id, claims, errors: r.errors }), { status: 422 });
-        auditAdminChange(web, request, session, { entity: "user_group", action: "set_custom_claims", id: params.id, changes: { keys: r.value.map((c) => c.key) } });
         return afterChange(request, base(params.id), () => htmlResponse(GroupClaimsForm({ ctx, id: params.id, claims: r.value, saved: true })));
       }),
     )
     .post("/settings/admin/user-groups/:id/delete", ({ request, params }) =>
       admin(request, (session) => {
-        const row = deleteUserGroup(web.db, params.id);
-        auditAdminChange(web, request, session, { entity: "user_group", action: "delete", id: row.id, changes: { name: row.name } });
+        const row = deleteUserGroup(web, actorOf(request, session), params.id);
         return navigate(request, `/settings/admin/user-groups?deleted=${encodeURIComponent(row.friendly_name)}`);
       }),
     );

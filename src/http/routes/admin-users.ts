@@ -5,10 +5,10 @@
  */
 import { Elysia } from "elysia";
 import { listSessions } from "../../account/user-sessions.ts";
-import { createOneTimeAccessToken } from "../../account/one-time-access.ts";
 import { claimsFromForm, getCustomClaims, setCustomClaims } from "../../admin/custom-claims.ts";
 import { parseListQuery } from "../../admin/pagination.ts";
 import {
+  createLoginCode,
   createUserAsAdmin,
   deleteUserAsAdmin,
   deleteUserPasskey,
@@ -22,7 +22,7 @@ import {
 } from "../../admin/user-admin.ts";
 import { duration, FieldErrors } from "../../admin/validation.ts";
 import { findProfilePicture } from "../../db/profile-pictures.ts";
-import { resetProfilePicture, saveProfilePicture } from "../../admin/profile-pictures.ts";
+import { resetProfilePictureOfUser, setProfilePictureOfUser } from "../../admin/profile-pictures.ts";
 import { AppError } from "../../errors.ts";
 import { uploadedFile } from "./api-profile-pictures.ts";
 import { listAllUserGroups } from "../../db/user-groups.ts";
@@ -44,7 +44,8 @@ import {
   type UserFormValues,
 } from "../../../templates/pages/admin/users.tsx";
 import { appConfigOf } from "../browser-session.ts";
-import { auditAdminChange, requireAdminPage } from "../admin-auth.ts";
+import { requireAdminPage } from "../admin-auth.ts";
+import { actorOf } from "../request-context.ts";
 import { afterChange, attempt, checked, formOf, fragment, listOf, pageCtx } from "../admin-pages.ts";
 import { htmlResponse, isHtmx, navigate, redirectResponse } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
@@ -130,13 +131,12 @@ export function adminUserRoutes(web: WebDeps) {
       admin(request, (session) => {
         const form = formOf(body);
         const values = valuesFromForm(form);
-        const r = attempt(() => createUserAsAdmin(web, values));
+        const r = attempt(() => createUserAsAdmin(web, actorOf(request, session), values));
         if (!r.ok) {
           const ctx = pageCtx(web, request);
           if (isHtmx(request)) return htmlResponse(UserForm({ ctx, action: "/settings/admin/users", values, groups: groups(), errors: r.errors, submitLabel: "Create user" }), { status: 422 });
           return htmlResponse(NewUserPage({ ctx, values, groups: groups(), errors: r.errors }), { status: 422 });
         }
-        auditAdminChange(web, request, session, { entity: "user", action: "create", id: r.value.id, changes: { username: r.value.username, isAdmin: r.value.is_admin === 1 } });
         return navigate(request, `/settings/admin/users/${r.value.id}?created=1`);
       }),
     )
@@ -147,11 +147,10 @@ export function adminUserRoutes(web: WebDeps) {
       admin(request, (session) => {
         getUser(web.db, params.id);
         const values = valuesFromForm(formOf(body));
-        const r = attempt(() => updateUserAsAdmin(web, params.id, values));
+        const r = attempt(() => updateUserAsAdmin(web, actorOf(request, session), params.id, values));
         const ctx = pageCtx(web, request);
         const action = `/settings/admin/users/${params.id}`;
         if (!r.ok) return htmlResponse(UserForm({ ctx, action, values, groups: groups(), errors: r.errors, submitLabel: "Save changes" }), { status: 422 });
-        auditAdminChange(web, request, session, { entity: "user", action: "update", id: params.id, changes: { fields: r.value.changed } });
         return afterChange(request, action, () =>
           fragment(UserForm({ ctx, action, values: valuesOf(r.value.after, values.userGroupIds), groups: groups(), submitLabel: "Save changes", saved: true }), {
             flash: { kind: "success", message: `Saved ${r.value.after.username}.` },
@@ -161,8 +160,7 @@ export function adminUserRoutes(web: WebDeps) {
     )
     .post("/settings/admin/users/:id/delete", ({ request, params }) =>
       admin(request, (session) => {
-        const row = deleteUserAsAdmin(web.db, params.id, session.userId);
-        auditAdminChange(web, request, session, { entity: "user", action: "delete", id: row.id, changes: { username: row.username } });
+        const row = deleteUserAsAdmin(web, actorOf(request, session), params.id);
         return navigate(request, `/settings/admin/users?deleted=${encodeURIComponent(row.username)}`);
       }),
     )
@@ -172,8 +170,7 @@ export function adminUserRoutes(web: WebDeps) {
         const errors = new FieldErrors();
         const ttl = duration(errors, formOf(body), "ttl", { fallback: 3600, min: 60, max: 30 * 86400 });
         errors.throwIfAny();
-        const { token, expiresAt } = createOneTimeAccessToken(web, user.id, ttl);
-        auditAdminChange(web, request, session, { entity: "user", action: "create_login_code", id: user.id, changes: { ttlSeconds: ttl } });
+        const { token, expiresAt } = createLoginCode(web, actorOf(request, session), user.id, ttl);
         const code = { token, expiresAt, url: `${web.config.appUrl}/lc/${token}` };
         // A plain form post cannot show the code after a redirect: render the page with it.
         if (!isHtmx(request)) return htmlResponse(UserDetailPage({ ctx: pageCtx(web, request), d: detailData(user.id, session), code }));
@@ -186,8 +183,7 @@ export function adminUserRoutes(web: WebDeps) {
       getUser(web.db, params.id);
       const ctx = pageCtx(web, request);
       try {
-        const type = await saveProfilePicture(web, params.id, await uploadedFile(body));
-        auditAdminChange(web, request, s, { entity: "user", action: "set_profile_picture", id: params.id, changes: { type } });
+        await setProfilePictureOfUser(web, actorOf(request, s), params.id, await uploadedFile(body));
       } catch (e) {
         if (!(e instanceof AppError) || e.status >= 500) throw e;
         return htmlResponse(ProfilePictureSection({ ctx, userId: params.id, hasPicture: findProfilePicture(web.db, params.id) !== null, error: e.message }), { status: 422 });
@@ -197,8 +193,7 @@ export function adminUserRoutes(web: WebDeps) {
     .post("/settings/admin/users/:id/picture/delete", ({ request, params }) =>
       admin(request, (session) => {
         getUser(web.db, params.id);
-        resetProfilePicture(web.db, params.id);
-        auditAdminChange(web, request, session, { entity: "user", action: "reset_profile_picture", id: params.id });
+        resetProfilePictureOfUser(web, actorOf(request, session), params.id);
         return afterChange(request, `/settings/admin/users/${params.id}`, () =>
           htmlResponse(ProfilePictureSection({ ctx: pageCtx(web, request), userId: params.id, hasPicture: false, notice: "Now using the initials avatar." })),
         );
@@ -209,16 +204,14 @@ export function adminUserRoutes(web: WebDeps) {
         getUser(web.db, params.id);
         const claims = claimsFromForm(formOf(body));
         const ctx = pageCtx(web, request);
-        const r = attempt(() => setCustomClaims(web, { userId: params.id }, claims));
+        const r = attempt(() => setCustomClaims(web, actorOf(request, session), { userId: params.id }, claims));
         if (!r.ok) return htmlResponse(UserClaimsSection({ ctx, userId: params.id, claims, errors: r.errors }), { status: 422 });
-        auditAdminChange(web, request, session, { entity: "user", action: "set_custom_claims", id: params.id, changes: { keys: r.value.map((c) => c.key) } });
         return afterChange(request, `/settings/admin/users/${params.id}`, () => htmlResponse(UserClaimsSection({ ctx, userId: params.id, claims: r.value, saved: true })));
       }),
     )
     .post("/settings/admin/users/:id/passkeys/:credentialId/delete", ({ request, params }) =>
       admin(request, (session) => {
-        const row = deleteUserPasskey(web.db, params.id, params.credentialId);
-        auditAdminChange(web, request, session, { entity: "passkey", action: "delete", id: row.id, changes: { userId: params.id, name: row.name } });
+        const row = deleteUserPasskey(web, actorOf(request, session), params.id, params.credentialId);
         return afterChange(request, `/settings/admin/users/${params.id}`, () =>
           fragment(UserPasskeysSection({ ctx: pageCtx(web, request), userId: params.id, passkeys: listUserPasskeys(web.db, params.id) }), {
             flash: { kind: "success", message: `Deleted the passkey “${row.name}”.` },
@@ -228,8 +221,7 @@ export function adminUserRoutes(web: WebDeps) {
     )
     .post("/settings/admin/users/:id/sessions/:sessionId/revoke", ({ request, params }) =>
       admin(request, (session) => {
-        revokeUserSession(web.db, params.id, params.sessionId);
-        auditAdminChange(web, request, session, { entity: "session", action: "revoke", id: params.sessionId, changes: { userId: params.id } });
+        revokeUserSession(web, actorOf(request, session), params.id, params.sessionId);
         return afterChange(request, `/settings/admin/users/${params.id}`, () =>
           fragment(UserSessionsSection({ ctx: pageCtx(web, request), userId: params.id, sessions: sessionsOf(params.id) }), { flash: { kind: "success", message: "Session ended." } }),
         );
@@ -237,8 +229,7 @@ export function adminUserRoutes(web: WebDeps) {
     )
     .post("/settings/admin/users/:id/sessions/revoke-all", ({ request, params }) =>
       admin(request, (session) => {
-        const n = revokeAllUserSessions(web.db, params.id);
-        auditAdminChange(web, request, session, { entity: "session", action: "revoke_all", id: params.id, changes: { count: n } });
+        const n = revokeAllUserSessions(web, actorOf(request, session), params.id);
         return afterChange(request, `/settings/admin/users/${params.id}`, () =>
           fragment(UserSessionsSection({ ctx: pageCtx(web, request), userId: params.id, sessions: sessionsOf(params.id) }), { flash: { kind: "success", message: `Ended ${n} session${n === 1 ? "" : "s"}.` } }),
         );

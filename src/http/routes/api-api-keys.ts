@@ -12,7 +12,7 @@ import { isoTime } from "../../admin/pagination.ts";
 import { AppError } from "../../errors.ts";
 import { apiCall, authenticateApiRequest } from "../admin-auth.ts";
 import { clearReauthenticationCookie, readReauthenticationCookie } from "../browser-session.ts";
-import { auditOrigin } from "../request-context.ts";
+import { actorOf, auditOrigin } from "../request-context.ts";
 import { apiOperation } from "../openapi.ts";
 import { jsonResponse } from "../responses.ts";
 import { ApiKey, ApiKeyCreated, ApiKeyInput, ApiKeyRenewal } from "../schemas/api-keys.ts";
@@ -62,8 +62,7 @@ export function apiApiKeyRoutes(web: WebDeps) {
     }, { body: ApiKeyRenewal, response: { 200: ApiKeyCreated }, detail: apiOperation("session", "API keys", "Renew an expired key ({expiresAt ≤ apiKeyMaxLifetimeDays ahead}): new value (returned once), same id; browser session with a fresh passkey check, as for creating") })
     .delete("/api/api-keys/:id", ({ request, params }) => {
       const p = authenticateApiRequest(web, request);
-      if (p.isStatic) throw AppError.notFound("No such API key.");
-      revokeApiKey(web, p.userId, params.id, { via: p.via, origin: auditOrigin(request) });
+      revokeApiKey(web, actorOf(request, p), params.id);
       return new Response(null, { status: 204 });
     }, { response: { 204: NoContent }, detail: apiOperation("user", "API keys", "Revoke one of your API keys") });
 }

@@ -1,8 +1,9 @@
 /** REST API for the application configuration (Pocket ID paths and `[{key, type, value}]` shape). */
 import { Elysia, t } from "elysia";
 import { readAppConfig } from "../../admin/app-config.ts";
-import { configEntries, updateAppConfigFromInput } from "../../admin/app-config-admin.ts";
-import { apiCall, auditAdminChange, requireAdminApi } from "../admin-auth.ts";
+import { configEntries, updateAppConfiguration } from "../../admin/app-config-admin.ts";
+import { apiCall, requireAdminApi } from "../admin-auth.ts";
+import { actorOf } from "../request-context.ts";
 import { apiOperation } from "../openapi.ts";
 import { jsonResponse } from "../responses.ts";
 import { ConfigEntry, ConfigInput } from "../schemas/app-config.ts";
@@ -19,10 +20,7 @@ export function apiAppConfigRoutes(web: WebDeps) {
     }, { response: { 200: t.Array(ConfigEntry) }, detail: apiOperation("admin", "Application configuration", "All configuration (with isPublic)") })
     .put("/api/application-configuration", ({ request, body }) => {
       const p = requireAdminApi(web, request);
-      const changed = apiCall(() =>
-        updateAppConfigFromInput({ db: web.db, clock: web.clock, uiConfigDisabled: web.config.uiConfigDisabled, env: web.config.appConfigEnv, box: web.box }, body),
-      );
-      auditAdminChange(web, request, p, { entity: "application_configuration", action: "update", id: "application-configuration", changes: { keys: changed } });
+      apiCall(() => updateAppConfiguration(web, actorOf(request, p), body));
       return jsonResponse([...configEntries(read(), { publicOnly: false }), ...extras().map((e) => ({ ...e, isPublic: true }))]);
     }, { body: ConfigInput, response: { 200: t.Array(ConfigEntry) }, detail: apiOperation("admin", "Application configuration", "Update configuration ({key: value}; empty resets to default; 403 with UI_CONFIG_DISABLED)") });
 }

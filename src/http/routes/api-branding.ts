@@ -8,7 +8,8 @@ import { appImage, brandingCss, removeAppImage, uploadAppImage } from "../../adm
 import type { AppImageName } from "../../db/app-images.ts";
 import { findAppImage } from "../../db/app-images.ts";
 import { AppError } from "../../errors.ts";
-import { apiCall, auditAdminChange, requireAdminApi } from "../admin-auth.ts";
+import { apiCall, requireAdminApi } from "../admin-auth.ts";
+import { actorOf } from "../request-context.ts";
 import { apiOperation } from "../openapi.ts";
 import { LightQuery, NoContent, Upload } from "../schemas/common.ts";
 import type { WebDeps } from "../web-deps.ts";
@@ -55,15 +56,13 @@ export function apiBrandingRoutes(web: WebDeps) {
     .put("/api/application-images/:kind", async ({ request, params, query, body }) => {
       const p = requireAdminApi(web, request);
       const name = imageName(params.kind, query.light);
-      const type = await apiCall(async () => uploadAppImage(web, name, await uploadedFile(body)));
-      auditAdminChange(web, request, p, { entity: "application_image", action: "upload", id: name, changes: { type } });
+      await apiCall(async () => uploadAppImage(web, actorOf(request, p), name, await uploadedFile(body)));
       return new Response(null, { status: 204 });
     }, { query: LightQuery, body: Upload, response: { 204: NoContent }, detail: apiOperation("admin", "Application configuration", "Upload a branding image (multipart field file; PNG/JPEG/GIF/WebP, ICO for favicon; ≤ 2 MB)") })
     .delete("/api/application-images/:kind", ({ request, params, query }) => {
       const p = requireAdminApi(web, request);
       const name = imageName(params.kind, query.light);
-      removeAppImage(web.db, name);
-      auditAdminChange(web, request, p, { entity: "application_image", action: "delete", id: name });
+      removeAppImage(web, actorOf(request, p), name);
       return new Response(null, { status: 204 });
     }, { query: LightQuery, response: { 204: NoContent }, detail: apiOperation("admin", "Application configuration", "Remove a branding image") });
 }

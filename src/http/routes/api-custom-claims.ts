@@ -3,7 +3,8 @@ import { Elysia, t } from "elysia";
 import { setCustomClaims, suggestCustomClaimKeys } from "../../admin/custom-claims.ts";
 import { getUser } from "../../admin/user-admin.ts";
 import { getUserGroup } from "../../admin/user-groups.ts";
-import { apiCall, auditAdminChange, requireAdminApi } from "../admin-auth.ts";
+import { apiCall, requireAdminApi } from "../admin-auth.ts";
+import { actorOf } from "../request-context.ts";
 import { apiOperation } from "../openapi.ts";
 import { jsonResponse } from "../responses.ts";
 import { CustomClaimList } from "../schemas/common.ts";
@@ -18,15 +19,13 @@ export function apiCustomClaimRoutes(web: WebDeps) {
     .put("/api/custom-claims/user/:userId", ({ request, params, body }) => {
       const p = requireAdminApi(web, request);
       getUser(web.db, params.userId);
-      const claims = apiCall(() => setCustomClaims(web, { userId: params.userId }, body));
-      auditAdminChange(web, request, p, { entity: "user", action: "set_custom_claims", id: params.userId, changes: { keys: claims.map((c) => c.key) } });
+      const claims = apiCall(() => setCustomClaims(web, actorOf(request, p), { userId: params.userId }, body));
       return jsonResponse(claims);
     }, { body: CustomClaimList, response: { 200: CustomClaimList }, detail: apiOperation("admin", "Custom claims", "Replace a user's custom claims") })
     .put("/api/custom-claims/user-group/:userGroupId", ({ request, params, body }) => {
       const p = requireAdminApi(web, request);
       getUserGroup(web.db, params.userGroupId);
-      const claims = apiCall(() => setCustomClaims(web, { groupId: params.userGroupId }, body));
-      auditAdminChange(web, request, p, { entity: "user_group", action: "set_custom_claims", id: params.userGroupId, changes: { keys: claims.map((c) => c.key) } });
+      const claims = apiCall(() => setCustomClaims(web, actorOf(request, p), { groupId: params.userGroupId }, body));
       return jsonResponse(claims);
     }, { body: CustomClaimList, response: { 200: CustomClaimList }, detail: apiOperation("admin", "Custom claims", "Replace a group's custom claims") });
 }

@@ -1,6 +1,6 @@
 /**
  * Admin REST API for OIDC clients (Pocket ID paths): /api/oidc/clients…
- * The rules live in src/oidc/client-input.ts and src/admin/oidc-clients.ts; this module shapes JSON and audits.
+ * The rules and the audit live in src/oidc/client-input.ts and src/admin/oidc-clients.ts; this module shapes JSON.
  */
 import { Elysia, t } from "elysia";
 import { clientDto, clientInputFromJson, listClientsPage } from "../../admin/oidc-client-admin.ts";
@@ -11,7 +11,8 @@ import { createClient, deleteClient, setAllowedGroups, updateClient } from "../.
 import { createClientSecret, listClientSecrets, revokeClientSecret } from "../../oidc/client-secrets.ts";
 import { findClientById } from "../../oidc/clients.ts";
 import { isoTime } from "../../admin/pagination.ts";
-import { apiCall, auditAdminChange, requireAdminApi } from "../admin-auth.ts";
+import { apiCall, requireAdminApi } from "../admin-auth.ts";
+import { actorOf } from "../request-context.ts";
 import { apiOperation, LIST_ERRORS } from "../openapi.ts";
 import { jsonResponse } from "../responses.ts";
 import { clientLogo, removeClientLogo, saveClientLogo } from "../../admin/client-logos.ts";
@@ -45,8 +46,7 @@ export function apiOidcClientRoutes(web: WebDeps) {
     }, { query: ListQuery, response: { 200: Paginated(Client) }, detail: apiOperation("admin", "OIDC clients", "List and search OIDC clients", { errors: LIST_ERRORS }) })
     .post("/api/oidc/clients", ({ request, body }) => {
       const p = requireAdminApi(web, request);
-      const { client, secret } = apiCall(() => createClient(web, clientInputFromJson(body), { createdById: p.isStatic ? null : p.userId }));
-      auditAdminChange(web, request, p, { entity: "oidc_client", action: "create", id: client.id, changes: { name: client.name, callbackUrls: client.callbackUrls, isPublic: client.isPublic } });
+      const { client, secret } = apiCall(() => createClient(web, actorOf(request, p), clientInputFromJson(body)));
       return jsonResponse({ ...clientDto(web.db, client), ...(secret ? { secret: secret.secret, secretId: secret.id } : {}) }, { status: 201 });
     }, { body: ClientInput, response: { 201: ClientCreated }, detail: apiOperation("admin", "OIDC clients", "Create a client (confidential clients get their first secret in the answer, once)") })
     .get("/api/oidc/clients/:id", ({ request, params }) => {
@@ -60,15 +60,13 @@ export function apiOidcClientRoutes(web: WebDeps) {
       const input = clientInputFromJson(body);
       if (input.name === undefined) input.name = current.name;
       if (input.callbackUrls === undefined) input.callbackUrls = current.callbackUrls;
-      const client = apiCall(() => updateClient(web, params.id, input));
-      auditAdminChange(web, request, p, { entity: "oidc_client", action: "update", id: client.id, changes: { name: client.name, callbackUrls: client.callbackUrls, unrestricted: client.unrestricted } });
+      const client = apiCall(() => updateClient(web, actorOf(request, p), params.id, input));
       return jsonResponse(clientDto(web.db, client));
     }, { body: ClientInput, response: { 200: Client }, detail: apiOperation("admin", "OIDC clients", "Update a client (omitted fields keep their value)") })
     .delete("/api/oidc/clients/:id", ({ request, params }) => {
       const p = requireAdminApi(web, request);
-      const c = getClient(web, params.id);
-      deleteClient(web.db, params.id);
-      auditAdminChange(web, request, p, { entity: "oidc_client", action: "delete", id: c.id, changes: { name: c.name } });
+      getClient(web, params.id);
+      deleteClient(web, actorOf(request, p), params.id);
       return new Response(null, { status: 204 });
     }, { response: { 204: NoContent }, detail: apiOperation("admin", "OIDC clients", "Delete a client") })
     .put("/api/oidc/clients/:id/allowed-user-groups", ({ request, params, body }) => {
@@ -77,8 +75,7 @@ export function apiOidcClientRoutes(web: WebDeps) {
       const errors = new FieldErrors();
       const ids = strList(errors, body, "userGroupIds");
       errors.throwIfAny();
-      const client = apiCall(() => setAllowedGroups(web, params.id, ids));
-      auditAdminChange(web, request, p, { entity: "oidc_client", action: "set_allowed_groups", id: client.id, changes: { userGroupIds: ids } });
+      const client = apiCall(() => setAllowedGroups(web, actorOf(request, p), params.id, ids));
       return jsonResponse(clientDto(web.db, client));
     }, { body: UserGroupIds, response: { 200: Client }, detail: apiOperation("admin", "OIDC clients", "Set the allowed groups ({userGroupIds})") })
     .get("/api/oidc/clients/:id/meta", ({ params }) => {
@@ -98,16 +95,14 @@ export function apiOidcClientRoutes(web: WebDeps) {
       const p = requireAdminApi(web, request);
       getClient(web, params.id);
       const dark = query.light === "false";
-      const type = await apiCall(async () => saveClientLogo(web, params.id, await uploadedFile(body), dark));
-      auditAdminChange(web, request, p, { entity: "oidc_client", action: "set_logo", id: params.id, changes: { dark, type } });
+      await apiCall(async () => saveClientLogo(web, actorOf(request, p), params.id, await uploadedFile(body), dark));
       return new Response(null, { status: 204 });
     }, { query: LightQuery, body: Upload, response: { 204: NoContent }, detail: apiOperation("admin", "OIDC clients", "Upload a logo (multipart field file; PNG/JPEG/GIF/WebP ≤ 2 MB; ?light=false for dark)") })
     .delete("/api/oidc/clients/:id/logo", ({ request, params, query }) => {
       const p = requireAdminApi(web, request);
       getClient(web, params.id);
       const dark = query.light === "false";
-      removeClientLogo(web, params.id, dark);
-      auditAdminChange(web, request, p, { entity: "oidc_client", action: "delete_logo", id: params.id, changes: { dark } });
+      removeClientLogo(web, actorOf(request, p), params.id, dark);
       return new Response(null, { status: 204 });
     }, { query: LightQuery, response: { 204: NoContent }, detail: apiOperation("admin", "OIDC clients", "Delete a logo (?light=false for dark)") })
     .get("/api/oidc/clients/:id/secrets", ({ request, params }) => {
@@ -123,9 +118,8 @@ export function apiOidcClientRoutes(web: WebDeps) {
       const expiresAt = timestamp(errors, input, "expiresAt");
       apiCall(() => errors.throwIfAny());
       // Pocket ID's `{secret?, expiresAt?}`: absent, null or "" → generated; a string → that value (declarative).
-      const s = apiCall(() => createClientSecret(web, params.id, { expiresAt, secret: input.secret ?? null }));
-      // Never the value: the audit log and the answer name the secret by id and prefix only.
-      auditAdminChange(web, request, p, { entity: "oidc_client", action: "create_secret", id: params.id, changes: { secretId: s.id, prefix: s.prefix, declared: s.declared } });
+      // Never the value in the audit log: the domain records the secret by id and prefix only.
+      const s = apiCall(() => createClientSecret(web, actorOf(request, p), params.id, { expiresAt, secret: input.secret ?? null }));
       // Pocket ID's answer: the value in `secret`, generated or given (automation that reads it back keeps
       // working; a given value is only what the caller sent over the same channel). Shown this once.
       return jsonResponse({ ...secretJson(s), secret: s.secret }, { status: 201 });
@@ -133,8 +127,7 @@ export function apiOidcClientRoutes(web: WebDeps) {
     .delete("/api/oidc/clients/:id/secrets/:secretId", ({ request, params }) => {
       const p = requireAdminApi(web, request);
       getClient(web, params.id);
-      if (!revokeClientSecret(web.db, params.id, params.secretId)) throw AppError.notFound("No such client secret.");
-      auditAdminChange(web, request, p, { entity: "oidc_client", action: "revoke_secret", id: params.id, changes: { secretId: params.secretId } });
+      if (!revokeClientSecret(web, actorOf(request, p), params.id, params.secretId)) throw AppError.notFound("No such client secret.");
       return new Response(null, { status: 204 });
     }, { response: { 204: NoContent }, detail: apiOperation("admin", "OIDC clients", "Revoke a secret") });
 }

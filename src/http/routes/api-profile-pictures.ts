@@ -4,11 +4,12 @@
  * /api/users/me/profile-picture (the signed-in user). Upload = multipart field `file`.
  */
 import { Elysia } from "elysia";
-import { profilePictureOf, resetProfilePicture, saveProfilePicture } from "../../admin/profile-pictures.ts";
+import { profilePictureOf, resetProfilePicture, resetProfilePictureOfUser, saveProfilePicture, setProfilePictureOfUser } from "../../admin/profile-pictures.ts";
 import { getUser } from "../../admin/user-admin.ts";
 import { findUserById } from "../../db/users.ts";
 import { AppError } from "../../errors.ts";
-import { apiCall, auditAdminChange, authenticateApiRequest, requireAdminApi } from "../admin-auth.ts";
+import { apiCall, authenticateApiRequest, requireAdminApi } from "../admin-auth.ts";
+import { actorOf } from "../request-context.ts";
 import { apiOperation } from "../openapi.ts";
 import { NoContent, Upload } from "../schemas/common.ts";
 import type { WebDeps } from "../web-deps.ts";
@@ -46,15 +47,13 @@ export function apiProfilePictureRoutes(web: WebDeps) {
     .put("/api/users/:id/profile-picture", async ({ request, params, body }) => {
       const p = requireAdminApi(web, request);
       getUser(web.db, params.id);
-      const type = await apiCall(async () => saveProfilePicture(web, params.id, await uploadedFile(body)));
-      auditAdminChange(web, request, p, { entity: "user", action: "set_profile_picture", id: params.id, changes: { type } });
+      await apiCall(async () => setProfilePictureOfUser(web, actorOf(request, p), params.id, await uploadedFile(body)));
       return new Response(null, { status: 204 });
     }, { body: Upload, response: { 204: NoContent }, detail: apiOperation("admin", "Profile pictures", "Upload a user's picture (multipart field file; PNG/JPEG/GIF/WebP ≤ 2 MB, checked by content)") })
     .delete("/api/users/:id/profile-picture", ({ request, params }) => {
       const p = requireAdminApi(web, request);
       getUser(web.db, params.id);
-      resetProfilePicture(web.db, params.id);
-      auditAdminChange(web, request, p, { entity: "user", action: "reset_profile_picture", id: params.id });
+      resetProfilePictureOfUser(web, actorOf(request, p), params.id);
       return new Response(null, { status: 204 });
     }, { response: { 204: NoContent }, detail: apiOperation("admin", "Profile pictures", "Reset a user's picture to initials") });
 }

@@ -11,7 +11,8 @@ import {
   updateProtectedApp,
   type ProtectedApp,
 } from "../../forward-auth/protected-apps.ts";
-import { apiCall, auditAdminChange, requireAdminApi } from "../admin-auth.ts";
+import { apiCall, requireAdminApi } from "../admin-auth.ts";
+import { actorOf } from "../request-context.ts";
 import { apiOperation } from "../openapi.ts";
 import { jsonResponse } from "../responses.ts";
 import { NoContent } from "../schemas/common.ts";
@@ -36,20 +37,8 @@ export function apiProtectedAppRoutes(web: WebDeps) {
     }, { response: { 200: t.Array(ProtectedAppSchema) }, detail: apiOperation("admin", "Protected apps", "Protected apps (forward-auth)") })
     .post("/api/protected-apps", ({ request, body }) => {
       const p = requireAdminApi(web, request);
-      const app = apiCall(() => {
-        const { userGroupIds: groups, ...input } = body;
-        const created = createProtectedApp(web, input);
-        if (Array.isArray(groups) && groups.length) {
-          try {
-            setAllowedGroups(web.db, created.id, groups);
-          } catch (e) {
-            deleteProtectedApp(web.db, created.id);
-            throw e;
-          }
-        }
-        return created;
-      });
-      auditAdminChange(web, request, p, { entity: "protected_app", action: "create", id: app.id, changes: { name: app.name, hosts: app.hosts, pathPrefix: app.pathPrefix } });
+      const { userGroupIds: groups, ...input } = body;
+      const app = apiCall(() => createProtectedApp(web, actorOf(request, p), input, Array.isArray(groups) && groups.length ? groups : undefined));
       return jsonResponse(dto(web.db, app.id), { status: 201 });
     }, { body: ProtectedAppInputSchema, response: { 201: ProtectedAppSchema }, detail: apiOperation("admin", "Protected apps", "Add a protected app (restricted to userGroupIds; nobody when empty unless isGroupRestricted is false)") })
     .get("/api/protected-apps/:id", ({ request, params }) => {
@@ -58,20 +47,17 @@ export function apiProtectedAppRoutes(web: WebDeps) {
     }, { response: { 200: ProtectedAppSchema }, detail: apiOperation("admin", "Protected apps", "Get a protected app") })
     .put("/api/protected-apps/:id", ({ request, params, body }) => {
       const p = requireAdminApi(web, request);
-      const app = apiCall(() => updateProtectedApp(web, params.id, body));
-      auditAdminChange(web, request, p, { entity: "protected_app", action: "update", id: app.id, changes: { name: app.name, hosts: app.hosts, pathPrefix: app.pathPrefix, isGroupRestricted: app.isGroupRestricted } });
+      const app = apiCall(() => updateProtectedApp(web, actorOf(request, p), params.id, body));
       return jsonResponse(dto(web.db, app.id));
     }, { body: ProtectedAppInputSchema, response: { 200: ProtectedAppSchema }, detail: apiOperation("admin", "Protected apps", "Update a protected app (omitted fields keep their value)") })
     .put("/api/protected-apps/:id/allowed-user-groups", ({ request, params, body }) => {
       const p = requireAdminApi(web, request);
-      const ids = apiCall(() => setAllowedGroups(web.db, params.id, body.userGroupIds ?? []));
-      auditAdminChange(web, request, p, { entity: "protected_app", action: "set_allowed_groups", id: params.id, changes: { userGroupIds: ids } });
+      apiCall(() => setAllowedGroups(web, actorOf(request, p), params.id, body.userGroupIds ?? []));
       return jsonResponse(dto(web.db, params.id));
     }, { body: ProtectedAppGroups, response: { 200: ProtectedAppSchema }, detail: apiOperation("admin", "Protected apps", "Set the groups that may use it ({userGroupIds})") })
     .delete("/api/protected-apps/:id", ({ request, params }) => {
       const p = requireAdminApi(web, request);
-      const app = deleteProtectedApp(web.db, params.id);
-      auditAdminChange(web, request, p, { entity: "protected_app", action: "delete", id: app.id, changes: { name: app.name } });
+      deleteProtectedApp(web, actorOf(request, p), params.id);
       return new Response(null, { status: 204 });
     }, { response: { 204: NoContent }, detail: apiOperation("admin", "Protected apps", "Delete a protected app") });
 }

@@ -1,7 +1,8 @@
 /** Admin REST API for sign-up tokens (Pocket ID paths). */
 import { Elysia } from "elysia";
 import { createSignupToken, listSignupTokenDtos, removeSignupToken } from "../../admin/signup-tokens.ts";
-import { apiCall, auditAdminChange, requireAdminApi } from "../admin-auth.ts";
+import { apiCall, requireAdminApi } from "../admin-auth.ts";
+import { actorOf } from "../request-context.ts";
 import { apiOperation } from "../openapi.ts";
 import { jsonResponse } from "../responses.ts";
 import { NoContent, Paginated } from "../schemas/common.ts";
@@ -21,14 +22,12 @@ export function apiSignupTokenRoutes(web: WebDeps) {
     }, { response: { 200: Paginated(SignupToken) }, detail: apiOperation("admin", "Sign-ups", "List sign-up tokens") })
     .post("/api/signup-tokens", ({ request, body }) => {
       const p = requireAdminApi(web, request);
-      const { token, signupToken } = apiCall(() => createSignupToken(web, body, p.isStatic ? null : p.userId));
-      auditAdminChange(web, request, p, { entity: "signup_token", action: "create", id: signupToken.id, changes: { usageLimit: signupToken.usageLimit, expiresAt: signupToken.expiresAt, userGroupIds: signupToken.userGroupIds } });
+      const { token, signupToken } = apiCall(() => createSignupToken(web, actorOf(request, p), body));
       return jsonResponse({ ...signupToken, token, url: signupLink(web, token) }, { status: 201 });
     }, { body: SignupTokenInput, response: { 201: SignupTokenCreated }, detail: apiOperation("admin", "Sign-ups", "Create a sign-up token ({ttl, usageLimit 1–100, userGroupIds}); token and URL returned once") })
     .delete("/api/signup-tokens/:id", ({ request, params }) => {
       const p = requireAdminApi(web, request);
-      removeSignupToken(web.db, params.id);
-      auditAdminChange(web, request, p, { entity: "signup_token", action: "delete", id: params.id });
+      removeSignupToken(web, actorOf(request, p), params.id);
       return new Response(null, { status: 204 });
     }, { response: { 204: NoContent }, detail: apiOperation("admin", "Sign-ups", "Delete a sign-up token") });
 }

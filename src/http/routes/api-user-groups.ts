@@ -16,7 +16,8 @@ import {
 } from "../../admin/user-groups.ts";
 import { listClientIdAndNames } from "../../db/user-groups.ts";
 import type { Database } from "bun:sqlite";
-import { apiCall, auditAdminChange, requireAdminApi } from "../admin-auth.ts";
+import { apiCall, requireAdminApi } from "../admin-auth.ts";
+import { actorOf } from "../request-context.ts";
 import { apiOperation, LIST_ERRORS } from "../openapi.ts";
 import { jsonResponse } from "../responses.ts";
 import { ListQuery, NoContent, Paginated } from "../schemas/common.ts";
@@ -42,8 +43,7 @@ export function apiUserGroupRoutes(web: WebDeps) {
     }, { query: ListQuery, response: { 200: Paginated(UserGroupWithCount) }, detail: apiOperation("admin", "User groups", "List and search groups", { errors: LIST_ERRORS }) })
     .post("/api/user-groups", ({ request, body }) => {
       const p = requireAdminApi(web, request);
-      const row = apiCall(() => createUserGroup(web, body));
-      auditAdminChange(web, request, p, { entity: "user_group", action: "create", id: row.id, changes: { name: row.name, friendlyName: row.friendly_name } });
+      const row = apiCall(() => createUserGroup(web, actorOf(request, p), body));
       return jsonResponse(userGroupDetail(web.db, row.id), { status: 201 });
     }, { body: UserGroupInput, response: { 201: UserGroupDetail }, detail: apiOperation("admin", "User groups", "Create a group (name derived from friendlyName when omitted)") })
     .get("/api/user-groups/:id", ({ request, params }) => {
@@ -52,26 +52,22 @@ export function apiUserGroupRoutes(web: WebDeps) {
     }, { response: { 200: UserGroupDetail }, detail: apiOperation("admin", "User groups", "Get a group with members and allowed clients") })
     .put("/api/user-groups/:id", ({ request, params, body }) => {
       const p = requireAdminApi(web, request);
-      const { after } = apiCall(() => updateUserGroup(web, params.id, body));
-      auditAdminChange(web, request, p, { entity: "user_group", action: "update", id: params.id, changes: { name: after.name, friendlyName: after.friendly_name } });
+      apiCall(() => updateUserGroup(web, actorOf(request, p), params.id, body));
       return jsonResponse(userGroupDetail(web.db, params.id));
     }, { body: UserGroupInput, response: { 200: UserGroupDetail }, detail: apiOperation("admin", "User groups", "Update a group") })
     .delete("/api/user-groups/:id", ({ request, params }) => {
       const p = requireAdminApi(web, request);
-      const row = deleteUserGroup(web.db, params.id);
-      auditAdminChange(web, request, p, { entity: "user_group", action: "delete", id: row.id, changes: { name: row.name } });
+      deleteUserGroup(web, actorOf(request, p), params.id);
       return new Response(null, { status: 204 });
     }, { response: { 204: NoContent }, detail: apiOperation("admin", "User groups", "Delete a group") })
     .put("/api/user-groups/:id/users", ({ request, params, body }) => {
       const p = requireAdminApi(web, request);
-      const ids = apiCall(() => setGroupMembers(web.db, params.id, body));
-      auditAdminChange(web, request, p, { entity: "user_group", action: "set_members", id: params.id, changes: { userIds: ids } });
+      apiCall(() => setGroupMembers(web, actorOf(request, p), params.id, body));
       return jsonResponse(userGroupDetail(web.db, params.id));
     }, { body: UserIds, response: { 200: UserGroupDetail }, detail: apiOperation("admin", "User groups", "Set the members ({userIds})") })
     .put("/api/user-groups/:id/allowed-oidc-clients", ({ request, params, body }) => {
       const p = requireAdminApi(web, request);
-      const ids = apiCall(() => setGroupAllowedClients(web.db, params.id, body));
-      auditAdminChange(web, request, p, { entity: "user_group", action: "set_allowed_clients", id: params.id, changes: { oidcClientIds: ids } });
+      apiCall(() => setGroupAllowedClients(web, actorOf(request, p), params.id, body));
       return jsonResponse(userGroupDetail(web.db, params.id));
     }, { body: ClientIds, response: { 200: UserGroupDetail }, detail: apiOperation("admin", "User groups", "Set the clients the group may use ({oidcClientIds})") });
 }

@@ -5,6 +5,7 @@
 import { Elysia, t } from "elysia";
 import { parseListQuery } from "../../admin/pagination.ts";
 import {
+  createLoginCode,
   createUserAsAdmin,
   deleteUserAsAdmin,
   deleteUserPasskey,
@@ -19,8 +20,8 @@ import {
 } from "../../admin/user-admin.ts";
 import { toUserGroupDto } from "../../admin/user-groups.ts";
 import { listGroupsOfUser } from "../../db/user-groups.ts";
-import { apiCall, auditAdminChange, requireAdminApi } from "../admin-auth.ts";
-import { createOneTimeAccessToken } from "../../account/one-time-access.ts";
+import { apiCall, requireAdminApi } from "../admin-auth.ts";
+import { actorOf } from "../request-context.ts";
 import { duration, FieldErrors } from "../../admin/validation.ts";
 import { apiOperation, LIST_ERRORS } from "../openapi.ts";
 import { jsonResponse } from "../responses.ts";
@@ -36,8 +37,7 @@ export function apiUserRoutes(web: WebDeps) {
     }, { query: ListQuery, response: { 200: Paginated(User) }, detail: apiOperation("admin", "Users", "List and search users", { errors: LIST_ERRORS }) })
     .post("/api/users", ({ request, body }) => {
       const p = requireAdminApi(web, request);
-      const row = apiCall(() => createUserAsAdmin(web, body));
-      auditAdminChange(web, request, p, { entity: "user", action: "create", id: row.id, changes: { username: row.username, isAdmin: row.is_admin === 1 } });
+      const row = apiCall(() => createUserAsAdmin(web, actorOf(request, p), body));
       return jsonResponse(toUserDto(web.db, row), { status: 201 });
     }, { body: UserInput, response: { 201: User }, detail: apiOperation("admin", "Users", "Create a user") })
     .get("/api/users/:id", ({ request, params }) => {
@@ -46,14 +46,12 @@ export function apiUserRoutes(web: WebDeps) {
     }, { response: { 200: User }, detail: apiOperation("admin", "Users", "Get a user") })
     .put("/api/users/:id", ({ request, params, body }) => {
       const p = requireAdminApi(web, request);
-      const r = apiCall(() => updateUserAsAdmin(web, params.id, body));
-      auditAdminChange(web, request, p, { entity: "user", action: "update", id: params.id, changes: { fields: r.changed } });
+      const r = apiCall(() => updateUserAsAdmin(web, actorOf(request, p), params.id, body));
       return jsonResponse(toUserDto(web.db, r.after));
     }, { body: UserInput, response: { 200: User }, detail: apiOperation("admin", "Users", "Update a user") })
     .delete("/api/users/:id", ({ request, params }) => {
       const p = requireAdminApi(web, request);
-      const row = apiCall(() => deleteUserAsAdmin(web.db, params.id, p.userId));
-      auditAdminChange(web, request, p, { entity: "user", action: "delete", id: row.id, changes: { username: row.username } });
+      apiCall(() => deleteUserAsAdmin(web, actorOf(request, p), params.id));
       return new Response(null, { status: 204 });
     }, { response: { 204: NoContent }, detail: apiOperation("admin", "Users", "Delete a user") })
     .get("/api/users/:id/groups", ({ request, params }) => {
@@ -63,8 +61,7 @@ export function apiUserRoutes(web: WebDeps) {
     }, { response: { 200: t.Array(UserGroup) }, detail: apiOperation("admin", "Users", "Groups of a user") })
     .put("/api/users/:id/user-groups", ({ request, params, body }) => {
       const p = requireAdminApi(web, request);
-      const ids = apiCall(() => setUserGroups(web.db, params.id, body));
-      auditAdminChange(web, request, p, { entity: "user", action: "set_groups", id: params.id, changes: { userGroupIds: ids } });
+      apiCall(() => setUserGroups(web, actorOf(request, p), params.id, body));
       return jsonResponse(toUserDto(web.db, getUser(web.db, params.id)));
     }, { body: UserGroupIds, response: { 200: User }, detail: apiOperation("admin", "Users", "Set the groups of a user ({userGroupIds})") })
     .get("/api/users/:id/webauthn-credentials", ({ request, params }) => {
@@ -73,8 +70,7 @@ export function apiUserRoutes(web: WebDeps) {
     }, { response: { 200: t.Array(UserPasskey) }, detail: apiOperation("admin", "Users", "Passkeys of a user") })
     .delete("/api/users/:id/webauthn-credentials/:credentialId", ({ request, params }) => {
       const p = requireAdminApi(web, request);
-      const row = deleteUserPasskey(web.db, params.id, params.credentialId);
-      auditAdminChange(web, request, p, { entity: "passkey", action: "delete", id: row.id, changes: { userId: params.id, name: row.name } });
+      deleteUserPasskey(web, actorOf(request, p), params.id, params.credentialId);
       return new Response(null, { status: 204 });
     }, { response: { 204: NoContent }, detail: apiOperation("admin", "Users", "Delete a passkey of a user") })
     .post("/api/users/:id/one-time-access-token", ({ request, params, body }) => {
@@ -83,8 +79,7 @@ export function apiUserRoutes(web: WebDeps) {
       const errors = new FieldErrors();
       const ttl = duration(errors, body ?? {}, "ttl", { fallback: 15 * 60, min: 60, max: 30 * 86400 });
       apiCall(() => errors.throwIfAny());
-      const { token, expiresAt } = createOneTimeAccessToken(web, user.id, ttl);
-      auditAdminChange(web, request, p, { entity: "user", action: "create_login_code", id: user.id, changes: { ttlSeconds: ttl } });
+      const { token, expiresAt } = createLoginCode(web, actorOf(request, p), user.id, ttl);
       return jsonResponse({ token, expiresAt: new Date(expiresAt * 1000).toISOString(), url: `${web.config.appUrl}/lc/${token}` }, { status: 201 });
     }, { body: Ttl, response: { 201: LoginCode }, detail: apiOperation("admin", "Users", "Create a login code/link for a user ({ttl}: e.g. 15m, 1h; default 15m)") })
     .get("/api/users/:id/sessions", ({ request, params }) => {
@@ -93,8 +88,7 @@ export function apiUserRoutes(web: WebDeps) {
     }, { response: { 200: t.Array(UserSession) }, detail: apiOperation("admin", "Users", "Browser sessions of a user") })
     .delete("/api/users/:id/sessions/:sessionId", ({ request, params }) => {
       const p = requireAdminApi(web, request);
-      revokeUserSession(web.db, params.id, params.sessionId);
-      auditAdminChange(web, request, p, { entity: "session", action: "revoke", id: params.sessionId, changes: { userId: params.id } });
+      revokeUserSession(web, actorOf(request, p), params.id, params.sessionId);
       return new Response(null, { status: 204 });
     }, { response: { 204: NoContent }, detail: apiOperation("admin", "Users", "End a session of a user") });
 }

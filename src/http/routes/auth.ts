@@ -7,7 +7,6 @@
 import { Elysia } from "elysia";
 import { DEVICE_TOKEN_COOKIE, redeemOneTimeAccessToken } from "../../account/one-time-access.ts";
 import { createInitialAdmin, isSetupAvailable } from "../../account/setup.ts";
-import { recordAuditEvent } from "../../audit/audit-log.ts";
 import { countCredentialsOfUser } from "../../db/webauthn.ts";
 import { AppError } from "../../errors.ts";
 import { AddPasskeyPage } from "../../../templates/pages/add-passkey.tsx";
@@ -75,8 +74,7 @@ export function authRoutes(web: WebDeps) {
 
     .get("/logout", ({ request }) => (currentSession(web, request) ? htmlResponse(SignOutPage({ ctx: ctx(request) })) : redirectResponse("/login", 302)))
     .post("/logout", ({ request }) => {
-      const ended = endBrowserSession(web, request);
-      if (ended) recordAuditEvent(web, "SIGN_OUT", { userId: ended.userId, origin: auditOrigin(request) });
+      endBrowserSession(web, request);
       return navigate(request, "/login?signed_out=1");
     })
 
@@ -91,7 +89,7 @@ export function authRoutes(web: WebDeps) {
       rateLimit(web, request, "one-time-access", RATE_RULES.oneTimeAccess);
       let user;
       try {
-        user = redeemOneTimeAccessToken(web, text(b, "code"), readCookie(request, cookieName(web.config, DEVICE_TOKEN_COOKIE)));
+        user = redeemOneTimeAccessToken(web, text(b, "code"), readCookie(request, cookieName(web.config, DEVICE_TOKEN_COOKIE)), auditOrigin(request));
       } catch (error) {
         if (error instanceof AppError && !isHtmx(request)) {
           return htmlResponse(LoginCodePage({ ctx: ctx(request), code: text(b, "code").slice(0, 64), redirect, error: error.message }), { status: error.status });
@@ -99,7 +97,6 @@ export function authRoutes(web: WebDeps) {
         throw error;
       }
       startBrowserSession(web, request, user.id, ["otp"]);
-      recordAuditEvent(web, "TOKEN_SIGN_IN", { userId: user.id, origin: auditOrigin(request) });
       const next = redirect ?? homePath(web);
       return navigate(request, `/signup/add-passkey?redirect=${encodeURIComponent(next)}`);
     })

@@ -10,24 +10,24 @@
  */
 import { Elysia } from "elysia";
 import { DEVICE_TOKEN_COOKIE } from "../../account/one-time-access.ts";
-import { getUser } from "../../admin/user-admin.ts";
+import { emailLoginCodeAsAdmin, getUser } from "../../admin/user-admin.ts";
 import { duration, FieldErrors } from "../../admin/validation.ts";
 import { findUserByEmail } from "../../db/user-admin.ts";
 import { findUserById } from "../../db/users.ts";
 import { AppError } from "../../errors.ts";
 import { randomToken } from "../../lib/random.ts";
-import { ADMIN_EMAILED_CODE_TTL_SECONDS, emailLoginCode, isEmailConfigured, SELF_REQUESTED_CODE_TTL_SECONDS, sendTestEmail, startEmailVerification, verifyEmailAddress } from "../../mail/emails.ts";
+import { ADMIN_EMAILED_CODE_TTL_SECONDS, emailLoginCode, SELF_REQUESTED_CODE_TTL_SECONDS, sendTestEmail, startEmailVerification, verifyEmailAddress } from "../../mail/emails.ts";
 import { EmailLoginPage, EmailLoginSentPage } from "../../../templates/pages/email-login.tsx";
 import { EmailVerificationStatus, VerifyEmailPage } from "../../../templates/pages/verify-email.tsx";
 import { EmailLoginCodeSection, EmailTestSection } from "../../../templates/pages/admin/email-settings.tsx";
-import { apiCall, asApiError, auditAdminChange, requireAdminApi, requireAdminPage } from "../admin-auth.ts";
+import { apiCall, asApiError, requireAdminApi, requireAdminPage } from "../admin-auth.ts";
 import { pageCtx } from "../admin-pages.ts";
 import { appConfigOf, safeRedirectPath, sessionOrLogin } from "../browser-session.ts";
 import { cookieName, readCookie, serializeCookie } from "../cookies.ts";
 import { text } from "../form-fields.ts";
 import { apiOperation } from "../openapi.ts";
 import { bucketsFor, RATE_RULES, rateLimit } from "../plugins/rate-limit.ts";
-import { addResponseCookie, auditOrigin } from "../request-context.ts";
+import { actorOf, addResponseCookie, auditOrigin } from "../request-context.ts";
 import { htmlResponse, isHtmx, redirectResponse } from "../responses.ts";
 import { EmailLoginCodeRequest } from "../schemas/account.ts";
 import { NoContent } from "../schemas/common.ts";
@@ -50,17 +50,6 @@ export function emailRoutes(web: WebDeps) {
 
   const selfServiceEnabled = () => {
     if (!appConfigOf(web).emailOneTimeAccessAsUnauthenticatedEnabled) throw AppError.notFound("Login codes by email are not enabled on this server.");
-  };
-
-  const sendAdminLoginCode = (request: Request, userId: string, actor: Parameters<typeof auditAdminChange>[2], ttlSeconds: number) => {
-    const user = getUser(web.db, userId);
-    if (!appConfigOf(web).emailOneTimeAccessAsAdminEnabled) throw AppError.forbidden("Emailing login codes is turned off in the application configuration.");
-    if (!user.email) throw AppError.badRequest("This user has no email address.");
-    if (user.disabled === 1) throw AppError.badRequest("This account is disabled.");
-    if (!isEmailConfigured(web)) throw AppError.badRequest("Email is not set up: enter the SMTP settings in the application configuration.");
-    emailLoginCode(web, user, { ttlSeconds, origin: auditOrigin(request), requestedBy: "admin" });
-    auditAdminChange(web, request, actor, { entity: "user", action: "email_login_code", id: user.id, changes: { ttlSeconds } });
-    return user;
   };
 
   /**
@@ -134,7 +123,7 @@ export function emailRoutes(web: WebDeps) {
       const errors = new FieldErrors();
       const ttl = duration(errors, body ?? {}, "ttl", { fallback: ADMIN_EMAILED_CODE_TTL_SECONDS, min: 60, max: 7 * 86400 });
       apiCall(() => errors.throwIfAny());
-      sendAdminLoginCode(request, params.id, p, ttl);
+      emailLoginCodeAsAdmin(web, actorOf(request, p), params.id, ttl);
       return new Response(null, { status: 204 });
     }, { body: Ttl, response: { 204: NoContent }, detail: apiOperation("admin", "Users", "Email the user a login code ({ttl}, default 1h; 403 unless emailOneTimeAccessAsAdminEnabled)") })
     .post("/settings/admin/users/:id/login-code-email", ({ request, params }) => {
@@ -143,7 +132,7 @@ export function emailRoutes(web: WebDeps) {
       let notice: { kind: "success" | "error"; message: string };
       const user = getUser(web.db, params.id);
       try {
-        sendAdminLoginCode(request, user.id, s, ADMIN_EMAILED_CODE_TTL_SECONDS);
+        emailLoginCodeAsAdmin(web, actorOf(request, s), user.id, ADMIN_EMAILED_CODE_TTL_SECONDS);
         notice = { kind: "success", message: `Login code sent to ${user.email}. It works once, for 1 hour.` };
       } catch (error) {
         if (!(error instanceof AppError) || error.status >= 500) throw error;

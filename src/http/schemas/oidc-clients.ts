@@ -1,9 +1,10 @@
 /**
  * OIDC clients in the JSON API. Both spellings are accepted (Pocket ID's callbackURLs, launchURL… and
- * Latchkey's callbackUrls…; src/admin/oidc-client-admin.ts); the rules are src/oidc/clients.ts's.
+ * Latchkey's callbackUrls…; src/admin/oidc-client-admin.ts); the rules are src/oidc/client-input.ts's.
  */
 import { t } from "elysia";
-import { MAX_CALLBACK_URLS, MAX_GIVEN_SECRET_LENGTH, MIN_GIVEN_SECRET_LENGTH } from "../../oidc/clients.ts";
+import { MAX_CALLBACK_URLS } from "../../oidc/client-input.ts";
+import { MAX_GIVEN_SECRET_LENGTH, MIN_GIVEN_SECRET_LENGTH } from "../../oidc/client-secrets.ts";
 import { checkedByDomain, GroupBrief, IdList, Input, IsoTime, LongText, MAX_LIST, Maybe, Nullable, OptionalBody, ShortText, Timestamp } from "./common.ts";
 
 const Urls = () => Maybe(checkedByDomain(t.Array(LongText(), { maxItems: MAX_LIST }), { maxItems: MAX_CALLBACK_URLS }));

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import type { App } from "../../../src/app.ts";
 import { upsertAuthorizedClient } from "../../../src/db/oidc-grants.ts";
 import { createClient, setAllowedGroups } from "../../../src/admin/oidc-clients.ts";
@@ -18,12 +19,12 @@ afterEach(() => deps.cleanup());
 
 describe("My apps", () => {
   test("lists the clients the user may use, and authorized apps with revoke", async () => {
-    const g = createUserGroup(deps, { friendlyName: "Family" });
-    setGroupMembers(deps.db, g.id, { userIds: [f.member.user.id] });
-    const forgejo = createClient(deps, { name: "Forgejo", callbackUrls: ["https://git.example.com/cb"], launchUrl: "https://git.example.com" }).client;
-    setAllowedGroups(deps, forgejo.id, [g.id]);
-    createClient(deps, { name: "Everyone app", callbackUrls: ["https://all.example.com/cb"], unrestricted: true });
-    createClient(deps, { name: "Secret app", callbackUrls: ["https://secret.example.com/cb"] });
+    const g = createUserGroup(deps, CLI_ACTOR, { friendlyName: "Family" });
+    setGroupMembers(deps, CLI_ACTOR, g.id, { userIds: [f.member.user.id] });
+    const forgejo = createClient(deps, CLI_ACTOR, { name: "Forgejo", callbackUrls: ["https://git.example.com/cb"], launchUrl: "https://git.example.com" }).client;
+    setAllowedGroups(deps, CLI_ACTOR, forgejo.id, [g.id]);
+    createClient(deps, CLI_ACTOR, { name: "Everyone app", callbackUrls: ["https://all.example.com/cb"], unrestricted: true });
+    createClient(deps, CLI_ACTOR, { name: "Secret app", callbackUrls: ["https://secret.example.com/cb"] });
     upsertAuthorizedClient(deps.db, { user_id: f.member.user.id, client_id: forgejo.id, scope: JSON.stringify(["openid", "email"]), created_at: 1, last_used_at: 2 });
 
     const page = await app.handle(pageReq(deps, f.member, "GET", "/settings/apps"));
@@ -57,7 +58,7 @@ describe("My apps", () => {
     "https://user:pw@app.example.com/",
     "//evil.example",
   ])("a stored launch URL that today's rules refuse (%p) is no link and breaks nothing", async (legacy) => {
-    const c = createClient(deps, { name: "Legacy app", callbackUrls: ["https://legacy.example.com/cb"], unrestricted: true }).client;
+    const c = createClient(deps, CLI_ACTOR, { name: "Legacy app", callbackUrls: ["https://legacy.example.com/cb"], unrestricted: true }).client;
     // As an older version or an import could have stored it: straight into the row.
     deps.db.query("UPDATE oidc_clients SET launch_url = ? WHERE id = ?").run(legacy, c.id);
     const page = await app.handle(pageReq(deps, f.member, "GET", "/settings/apps"));

@@ -71,6 +71,16 @@ describe("describeEvent", () => {
     expect(describeEvent("ADMIN_CHANGE", { entity: "application_configuration", action: "update", changes: { keys: ["appName"] }, via: "api_key" }).detail).toBe('keys: ["appName"] · via API key');
     expect(describeEvent("ADMIN_CHANGE", { entity: "user", action: "update", changes: { name: { from: "a", to: "b" } } }).detail).toBe('name: "a" → "b"');
   });
+  test("changes made from the command line say so", () => {
+    expect(describeEvent("ADMIN_CHANGE", { entity: "signing_key", action: "rotate", id: "k2", changes: { alg: "ES256", retiredKid: "k1" }, via: "cli" })).toEqual({
+      title: "Rotated signing key",
+      detail: 'alg: "ES256"; retiredKid: "k1" · via the command line',
+      tone: "neutral",
+    });
+    expect(describeEvent("ADMIN_CHANGE", { entity: "encryption_key", action: "rotate", id: "encryption-key", via: "cli" }).title).toBe("Rotated encryption key");
+    expect(describeEvent("ADMIN_CHANGE", { entity: "backup", action: "restore", id: "b.db", via: "cli" }).title).toBe("Restored backup");
+    expect(describeEvent("ADMIN_CHANGE", { entity: "export_archive", action: "import", id: "x.tar.gz", via: "cli" }).title).toBe("Imported export");
+  });
 });
 
 describe("csvCell (OWASP CSV injection)", () => {

@@ -4,6 +4,7 @@
  * refuses while the server runs and the server starts with the new key only.
  */
 import { afterAll, afterEach, expect, setDefaultTimeout, test } from "bun:test";
+import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { rotateEncryptionKey } from "../../../src/backup/key-rotation.ts";
@@ -53,7 +54,7 @@ test("rotation re-seals every secret; the old key opens none of them afterwards"
   const before = openAll(deps, deps.box);
   expect(Object.keys(before).length).toBeGreaterThanOrEqual(4);
   const newBox = sealedBoxFor(new TextEncoder().encode(NEW_KEY), cryptoRandom, null).box;
-  const r = rotateEncryptionKey(deps.db, deps.box, newBox);
+  const r = rotateEncryptionKey(deps, CLI_ACTOR, deps.box, newBox);
   expect(r.resealed.oidc_signing_keys).toBe(1);
   expect(r.resealed.app_config).toBe(2);
   expect(openAll(deps, newBox)).toEqual(before);
@@ -74,7 +75,7 @@ test("an interrupted rotation changes nothing: the old key still opens everythin
       return real.seal(purpose, text);
     },
   };
-  expect(() => rotateEncryptionKey(deps.db, deps.box, failing)).toThrow("disk full");
+  expect(() => rotateEncryptionKey(deps, CLI_ACTOR, deps.box, failing)).toThrow("disk full");
   expect(calls).toBe(3);
   expect(openAll(deps, deps.box)).toEqual(before);
   expect(SEALED_COLUMNS.filter((c) => tableExists(deps.db, c.table)).flatMap((c) => listSealedValues(deps.db, c))).toEqual(raw);

@@ -1,5 +1,6 @@
 /** Protected apps in the admin console and the REST API: access, validation, groups, audit, snippets. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import type { App } from "../../../src/app.ts";
 import { createUserGroup } from "../../../src/admin/user-groups.ts";
 import { makeAdminFixture, apiReq, json, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
@@ -13,7 +14,7 @@ let groupId: string;
 beforeAll(async () => {
   ({ app, deps } = await makeTestApp());
   fx = makeAdminFixture(deps);
-  groupId = createUserGroup(deps, { friendlyName: "Family", name: "family" }).id;
+  groupId = createUserGroup(deps, CLI_ACTOR, { friendlyName: "Family", name: "family" }).id;
 });
 afterAll(() => deps.cleanup());
 

@@ -5,6 +5,7 @@
  * line says REDACTED where it was, and that harmless parameters (state, client_id) stay readable.
  */
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import { createOneTimeAccessToken } from "../../../src/account/one-time-access.ts";
 import { createSignupToken } from "../../../src/admin/signup-tokens.ts";
 import type { App } from "../../../src/app.ts";
@@ -69,7 +70,7 @@ for (const json of [false, true]) {
     });
 
     test("a real sign-up token in /st/<token>", async () => {
-      const { token } = createSignupToken(deps, {}, null);
+      const { token } = createSignupToken(deps, CLI_ACTOR, {});
       for (const path of [`/st/${token}`, `/st/${encodeURIComponent(token)}?x=1`, `/ST/${token}`]) {
         const out = await logged(path);
         expect([path, out.join("\n").includes(token)]).toEqual([path, false]);

@@ -13,6 +13,7 @@
  *   shape elsewhere.
  */
 import { afterEach, describe, expect, test } from "bun:test";
+import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import type { App } from "../../../src/app.ts";
 import { createOneTimeAccessToken } from "../../../src/account/one-time-access.ts";
 import { mintApiKey } from "../../../src/admin/api-keys.ts";
@@ -73,7 +74,7 @@ async function expectApp429(res: Response): Promise<void> {
 }
 
 function confidentialClient(id = "victim-app") {
-  const { client, secret } = createClient(deps, { id, name: id, callbackUrls: [CALLBACK], unrestricted: true, skipConsent: true });
+  const { client, secret } = createClient(deps, CLI_ACTOR, { id, name: id, callbackUrls: [CALLBACK], unrestricted: true, skipConsent: true });
   return { client, secret: secret!.secret, basic: basicAuth(client.id, secret!.secret) };
 }
 
@@ -324,7 +325,7 @@ describe("protocol endpoints: failures per IP, first", () => {
     for (let i = 0; i < burst; i++) expect((await app.handle(tokenReq(null, `grant_type=refresh_token&refresh_token=x&client_id=${rp.client.id}`), "192.0.2.61")).status).toBe(401);
     await expectOAuth429(await app.handle(tokenReq(rp.basic, exchange("whatever")), "192.0.2.61"));
     // A public client has no secret: its failures are guesses anyone could make, charged to the IP.
-    createClient(deps, { id: "spa", name: "spa", callbackUrls: [CALLBACK], isPublic: true, unrestricted: true });
+    createClient(deps, CLI_ACTOR, { id: "spa", name: "spa", callbackUrls: [CALLBACK], isPublic: true, unrestricted: true });
     for (let i = 0; i < burst; i++) {
       expect((await app.handle(tokenReq(null, `grant_type=refresh_token&refresh_token=guess-${i}&client_id=spa`), "192.0.2.62")).status).toBe(400);
     }

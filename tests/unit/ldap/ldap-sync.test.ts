@@ -3,6 +3,7 @@
  * Skipped, with a message, only when slapd is not installed (tests/setup-system.sh installs it).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import { Attribute, Change } from "ldapts";
 import { readFileSync } from "node:fs";
 import { createSession, findSessionByToken } from "../../../src/account/sessions.ts";
@@ -37,7 +38,7 @@ describe.skipIf(!installed)("LDAP sync against slapd", () => {
   let deps: TestDeps;
   const userByName = (username: string) => deps.db.query<UserRow, [string]>("SELECT * FROM users WHERE username = ?").get(username);
   const groupByName = (name: string) => deps.db.query<{ id: string; name: string; friendly_name: string; ldap_id: string }, [string]>("SELECT * FROM user_groups WHERE name = ?").get(name);
-  const sync = () => runLdapSync(deps, { trigger: "manual" });
+  const sync = () => runLdapSync(deps, CLI_ACTOR, { trigger: "manual" });
   const snapshotTables = () =>
     JSON.stringify([
       deps.db.query("SELECT * FROM users ORDER BY id").all(),
@@ -60,7 +61,7 @@ describe.skipIf(!installed)("LDAP sync against slapd", () => {
     // Local users that collide with directory users (username "dave"; email of "erin").
     createUser(deps, { username: "dave", email: "dave.local@example.org", firstName: "Local", lastName: "Dave" });
     createUser(deps, { username: "owner", email: "owner@example.org", firstName: "Local", lastName: "Owner" });
-    saveLdapSettings(deps, {
+    saveLdapSettings(deps, CLI_ACTOR, {
       ldapEnabled: "true",
       ldapUrl: ldap.url,
       ldapBindDn: ROOT_DN,
@@ -154,13 +155,13 @@ describe.skipIf(!installed)("LDAP sync against slapd", () => {
   });
 
   test("a sync that would leave no active administrator is refused and changes nothing", async () => {
-    saveLdapSettings(deps, { ldapAdminGroupName: "admnis" });
+    saveLdapSettings(deps, CLI_ACTOR, { ldapAdminGroupName: "admnis" });
     const before = snapshotTables();
     const r = await sync();
     expect(r.ok).toBe(false);
     expect(r.error).toBe("This sync would leave no active administrator (no directory user is in the admin group “admnis”). Fix the admin group, or make a local user an administrator first.");
     expect(snapshotTables()).toBe(before);
-    saveLdapSettings(deps, { ldapAdminGroupName: "admins" });
+    saveLdapSettings(deps, CLI_ACTOR, { ldapAdminGroupName: "admins" });
   });
 
   test("an unreachable directory changes nothing", async () => {
@@ -190,7 +191,7 @@ describe.skipIf(!installed)("LDAP sync against slapd", () => {
   });
 
   test("with soft delete off, a removed user is deleted; a removed group is deleted", async () => {
-    saveLdapSettings(deps, { ldapSoftDeleteUsers: "false" });
+    saveLdapSettings(deps, CLI_ACTOR, { ldapSoftDeleteUsers: "false" });
     await ldap.del(`uid=alice,${people}`);
     await ldap.replace(`cn=Staff Team,${groups}`, "member", [`uid=bob,${people}`]);
     await ldap.del(`cn=relatives,${groups}`);

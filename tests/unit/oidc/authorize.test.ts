@@ -1,5 +1,6 @@
 /** /authorize: every check of the pipeline, positive and negative, through app.handle. */
 import { afterEach, describe, expect, test } from "bun:test";
+import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import { createClient, setAllowedGroups } from "../../../src/admin/oidc-clients.ts";
 import { addUserToGroup, insertTestGroup, insertTestUser, signIn } from "../../helpers/oidc-fixtures.ts";
 import { CALLBACK, CHALLENGE, makeOidcWorld, type OidcWorld } from "../../helpers/oidc-flow.ts";
@@ -169,7 +170,8 @@ describe("successful responses", () => {
     w = await makeOidcWorld();
     await w.code();
     await w.code();
-    const events = w.deps.db.query<{ event: string }, []>("SELECT event FROM audit_logs ORDER BY rowid").all().map((r) => r.event);
+    // The fixture created the client through the audited admin path: only the sign-ins are looked at.
+    const events = w.deps.db.query<{ event: string }, []>("SELECT event FROM audit_logs WHERE event <> 'ADMIN_CHANGE' ORDER BY rowid").all().map((r) => r.event);
     expect(events).toEqual(["NEW_CLIENT_AUTHORIZATION", "CLIENT_AUTHORIZATION"]);
   });
 });
@@ -218,7 +220,7 @@ describe("person checks", () => {
     w = await makeOidcWorld({ unrestricted: false });
     const staff = insertTestGroup(w.deps, "staff");
     const other = insertTestGroup(w.deps, "other");
-    setAllowedGroups(w.deps, w.client.id, [staff.id]);
+    setAllowedGroups(w.deps, CLI_ACTOR, w.client.id, [staff.id]);
     addUserToGroup(w.deps, w.user.id, other.id);
     const denied = await w.authorizeLocation();
     expect(denied.status).toBe(403);
@@ -311,7 +313,7 @@ describe("person checks", () => {
   });
   test("loopback redirect with any port for a native app", async () => {
     w = await makeOidcWorld();
-    const { client } = createClient(w.deps, { name: "CLI", isPublic: true, callbackUrls: ["http://127.0.0.1/cb"], unrestricted: true, skipConsent: true });
+    const { client } = createClient(w.deps, CLI_ACTOR, { name: "CLI", isPublic: true, callbackUrls: ["http://127.0.0.1/cb"], unrestricted: true, skipConsent: true });
     const res = await w.authorizeLocation({ client_id: client.id, redirect_uri: "http://127.0.0.1:49152/cb" });
     expect(res.headers.get("location")!.startsWith("http://127.0.0.1:49152/cb?code=")).toBe(true);
   });

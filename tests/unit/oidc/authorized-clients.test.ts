@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import { createUser } from "../../../src/admin/users.ts";
 import { findAuthorizedClient, upsertAuthorizedClient } from "../../../src/db/oidc-grants.ts";
 import { findConsentedScopes, recordConsent } from "../../../src/oidc/authorized-clients.ts";
@@ -12,7 +13,7 @@ let clientId: string;
 beforeEach(() => {
   deps = makeTestDeps();
   userId = createUser(deps, { username: "ada", email: "ada@example.com", firstName: "Ada", lastName: "L" }).id;
-  clientId = createClient(deps, { name: "Wiki", callbackUrls: ["https://wiki.example.com/cb"], unrestricted: true }).client.id;
+  clientId = createClient(deps, CLI_ACTOR, { name: "Wiki", callbackUrls: ["https://wiki.example.com/cb"], unrestricted: true }).client.id;
 });
 afterEach(() => deps.cleanup());
 

@@ -7,6 +7,7 @@
  * and have no secret. Refusals are invalid_client, 401, WWW-Authenticate: Basic, Cache-Control: no-store.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import type { App } from "../../../src/app.ts";
 import { createClient, updateClient } from "../../../src/admin/oidc-clients.ts";
@@ -32,7 +33,7 @@ beforeAll(async () => {
   key = pair.privateKey;
   const jwk = { ...(await exportJWK(pair.publicKey)), kid: "k1", alg: "ES256" };
   const make = (name: string, input: Partial<ClientInput>) => {
-    const { client, secret } = createClient(deps, { ...base, id: name, name, ...input });
+    const { client, secret } = createClient(deps, CLI_ACTOR, { ...base, id: name, name, ...input });
     clients[name] = { id: client.id, secret: secret?.secret ?? "" };
   };
   make("either", {});
@@ -41,7 +42,7 @@ beforeAll(async () => {
   make("public", { isPublic: true });
   // A client that had a secret, then switched to private_key_jwt: the old secret must be useless.
   make("signed", {});
-  updateClient(deps, "signed", { ...base, name: "signed", tokenEndpointAuthMethod: "private_key_jwt", jwks: JSON.stringify({ keys: [jwk] }) });
+  updateClient(deps, CLI_ACTOR, "signed", { ...base, name: "signed", tokenEndpointAuthMethod: "private_key_jwt", jwks: JSON.stringify({ keys: [jwk] }) });
 });
 afterAll(() => deps.cleanup());
 
@@ -139,7 +140,7 @@ describe("every endpoint that authenticates clients enforces the client's method
 describe("a private_key_jwt client has no usable secret", () => {
   test("switching to private_key_jwt deleted its secrets; creating one is refused with a precise message", async () => {
     expect(deps.db.query<{ n: number }, [string]>("SELECT COUNT(*) AS n FROM oidc_client_secrets WHERE client_id = ?").get("signed")!.n).toBe(0);
-    expect(() => createClientSecret(deps, "signed")).toThrow("authenticates with private_key_jwt and cannot use a secret");
+    expect(() => createClientSecret(deps, CLI_ACTOR, "signed")).toThrow("authenticates with private_key_jwt and cannot use a secret");
     const api = await json(app, apiReq(deps, admin.admin.key, "POST", "/api/oidc/clients/signed/secrets", {}));
     expect(api.status).toBe(400);
     expect(api.body.message).toContain("authenticates with private_key_jwt and cannot use a secret");

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import { AppError } from "../../../src/errors.ts";
 import { createClient, deleteClient, setAllowedGroups, setUnrestricted, updateClient } from "../../../src/admin/oidc-clients.ts";
 import { createClientSecret, listClientSecrets, revokeClientSecret, verifyClientSecret } from "../../../src/oidc/client-secrets.ts";
@@ -25,7 +26,7 @@ function validationFields(fn: () => unknown): Record<string, string> {
 
 describe("createClient", () => {
   test("generates a UUID id and a one-time secret for confidential clients", () => {
-    const { client, secret } = createClient(deps, { name: "Forgejo", callbackUrls: ["https://git.example.com/user/oauth2/Pocket/callback"] });
+    const { client, secret } = createClient(deps, CLI_ACTOR, { name: "Forgejo", callbackUrls: ["https://git.example.com/user/oauth2/Pocket/callback"] });
     expect(client.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(client.unrestricted).toBe(false);
     expect(client.accessTokenDurationMinutes).toBe(60);
@@ -40,24 +41,24 @@ describe("createClient", () => {
   });
 
   test("public clients get no secret", () => {
-    const { client, secret } = createClient(deps, { name: "SPA", isPublic: true, callbackUrls: ["http://localhost/cb"] });
+    const { client, secret } = createClient(deps, CLI_ACTOR, { name: "SPA", isPublic: true, callbackUrls: ["http://localhost/cb"] });
     expect(secret).toBeNull();
-    expect(() => createClientSecret(deps, client.id)).toThrow(AppError);
+    expect(() => createClientSecret(deps, CLI_ACTOR, client.id)).toThrow(AppError);
   });
 
   test("chosen ids are validated and unique", () => {
-    createClient(deps, { id: "my-app", name: "A", callbackUrls: ["https://a.test/cb"] });
-    expect(validationFields(() => createClient(deps, { id: "my-app", name: "B", callbackUrls: ["https://a.test/cb"] })).id).toContain("already in use");
-    expect(validationFields(() => createClient(deps, { id: "x", name: "B", callbackUrls: ["https://a.test/cb"] })).id).toBeDefined();
-    expect(validationFields(() => createClient(deps, { id: "bad id!", name: "B", callbackUrls: ["https://a.test/cb"] })).id).toBeDefined();
+    createClient(deps, CLI_ACTOR, { id: "my-app", name: "A", callbackUrls: ["https://a.test/cb"] });
+    expect(validationFields(() => createClient(deps, CLI_ACTOR, { id: "my-app", name: "B", callbackUrls: ["https://a.test/cb"] })).id).toContain("already in use");
+    expect(validationFields(() => createClient(deps, CLI_ACTOR, { id: "x", name: "B", callbackUrls: ["https://a.test/cb"] })).id).toBeDefined();
+    expect(validationFields(() => createClient(deps, CLI_ACTOR, { id: "bad id!", name: "B", callbackUrls: ["https://a.test/cb"] })).id).toBeDefined();
   });
 
   test("reports every invalid field at once", () => {
     const fields = validationFields(() =>
-      createClient(deps, { name: "", callbackUrls: ["javascript:alert(1)"], logoutCallbackUrls: ["nope"], launchUrl: "ftp://x", accessTokenDurationMinutes: 0 }),
+      createClient(deps, CLI_ACTOR, { name: "", callbackUrls: ["javascript:alert(1)"], logoutCallbackUrls: ["nope"], launchUrl: "ftp://x", accessTokenDurationMinutes: 0 }),
     );
     expect(Object.keys(fields).sort()).toEqual(["accessTokenDurationMinutes", "callbackUrls", "launchUrl", "logoutCallbackUrls", "name"]);
-    expect(validationFields(() => createClient(deps, { name: "x", callbackUrls: [] })).callbackUrls).toBeDefined();
+    expect(validationFields(() => createClient(deps, CLI_ACTOR, { name: "x", callbackUrls: [] })).callbackUrls).toBeDefined();
   });
 });
 
@@ -70,36 +71,36 @@ describe("input checks (src/oidc/client-input.ts): one message per field, the mo
     ["none for a confidential client", { tokenEndpointAuthMethod: "none" }, "tokenEndpointAuthMethod", "none is for public clients: mark the client public, or choose client_secret_basic, client_secret_post or private_key_jwt."],
     ["both a JWK Set and a JWKS URL", { tokenEndpointAuthMethod: "private_key_jwt", jwks: JSON.stringify({ keys: [{ kty: "EC" }] }), jwksUri: "https://m.test/jwks" }, "jwksUri", "Give either a JWK Set or a JWKS URL, not both."],
   ])("%s", (_name, extra, field, message) => {
-    const fields = validationFields(() => createClient(deps, { ...base, ...extra }));
+    const fields = validationFields(() => createClient(deps, CLI_ACTOR, { ...base, ...extra }));
     expect(fields[field]).toBe(message);
   });
 
   test("a public client edited to private_key_jwt with an unknown method still gets the public-client message", () => {
-    const { client } = createClient(deps, { ...base, tokenEndpointAuthMethod: "private_key_jwt", jwksUri: "https://m.test/jwks" });
-    const fields = validationFields(() => updateClient(deps, client.id, { ...base, isPublic: true, tokenEndpointAuthMethod: "bogus" }));
+    const { client } = createClient(deps, CLI_ACTOR, { ...base, tokenEndpointAuthMethod: "private_key_jwt", jwksUri: "https://m.test/jwks" });
+    const fields = validationFields(() => updateClient(deps, CLI_ACTOR, client.id, { ...base, isPublic: true, tokenEndpointAuthMethod: "bogus" }));
     expect(fields.tokenEndpointAuthMethod).toBe("A public client has no credentials; private_key_jwt is for confidential clients.");
   });
 });
 
 describe("secrets", () => {
   test("several secrets, expiry and revocation", () => {
-    const { client, secret } = createClient(deps, { name: "A", callbackUrls: ["https://a.test/cb"] });
+    const { client, secret } = createClient(deps, CLI_ACTOR, { name: "A", callbackUrls: ["https://a.test/cb"] });
     const now = Math.floor(deps.clock.now() / 1000);
-    const second = createClientSecret(deps, client.id, { expiresAt: now + 60 });
+    const second = createClientSecret(deps, CLI_ACTOR, client.id, { expiresAt: now + 60 });
     expect(verifyClientSecret(deps, client.id, second.secret)).toBe(true);
     expect(listClientSecrets(deps, client.id).map((s) => s.id)).toEqual([secret!.id, second.id]);
     deps.clock.advance(61);
     expect(verifyClientSecret(deps, client.id, second.secret)).toBe(false);
     expect(listClientSecrets(deps, client.id)[1]!.expired).toBe(true);
-    expect(revokeClientSecret(deps.db, client.id, secret!.id)).toBe(true);
+    expect(revokeClientSecret(deps, CLI_ACTOR, client.id, secret!.id)).toBe(true);
     expect(verifyClientSecret(deps, client.id, secret!.secret)).toBe(false);
-    expect(revokeClientSecret(deps.db, client.id, secret!.id)).toBe(false);
-    expect(() => createClientSecret(deps, client.id, { expiresAt: now - 1 })).toThrow(AppError);
+    expect(revokeClientSecret(deps, CLI_ACTOR, client.id, secret!.id)).toBe(false);
+    expect(() => createClientSecret(deps, CLI_ACTOR, client.id, { expiresAt: now - 1 })).toThrow(AppError);
   });
 
   test("a secret of one client does not authenticate another", () => {
-    const a = createClient(deps, { name: "A", callbackUrls: ["https://a.test/cb"] });
-    const b = createClient(deps, { name: "B", callbackUrls: ["https://b.test/cb"] });
+    const a = createClient(deps, CLI_ACTOR, { name: "A", callbackUrls: ["https://a.test/cb"] });
+    const b = createClient(deps, CLI_ACTOR, { name: "B", callbackUrls: ["https://b.test/cb"] });
     expect(verifyClientSecret(deps, b.client.id, a.secret!.secret)).toBe(false);
   });
 });
@@ -108,39 +109,39 @@ describe("groups and updates", () => {
   test("restricted by default; allowed groups and unrestricted", () => {
     const user = insertTestUser(deps, { username: "alice" });
     const group = insertTestGroup(deps, "staff");
-    const { client } = createClient(deps, { name: "A", callbackUrls: ["https://a.test/cb"] });
+    const { client } = createClient(deps, CLI_ACTOR, { name: "A", callbackUrls: ["https://a.test/cb"] });
     expect(isUserAllowedForClient(deps.db, client, user.id)).toBe(false);
-    const withGroup = setAllowedGroups(deps, client.id, [group.id]);
+    const withGroup = setAllowedGroups(deps, CLI_ACTOR, client.id, [group.id]);
     expect(withGroup.allowedGroupIds).toEqual([group.id]);
     expect(isUserAllowedForClient(deps.db, withGroup, user.id)).toBe(false);
     addUserToGroup(deps, user.id, group.id);
     expect(isUserAllowedForClient(deps.db, withGroup, user.id)).toBe(true);
-    expect(validationFields(() => setAllowedGroups(deps, client.id, ["nope"])).allowedGroupIds).toContain("Unknown group");
-    const open = setUnrestricted(deps, client.id, true);
+    expect(validationFields(() => setAllowedGroups(deps, CLI_ACTOR, client.id, ["nope"])).allowedGroupIds).toContain("Unknown group");
+    const open = setUnrestricted(deps, CLI_ACTOR, client.id, true);
     expect(open.unrestricted).toBe(true);
     const other = insertTestUser(deps, { username: "bob" });
     expect(isUserAllowedForClient(deps.db, open, other.id)).toBe(true);
   });
 
   test("update keeps unspecified fields; delete removes", () => {
-    const { client } = createClient(deps, { name: "A", callbackUrls: ["https://a.test/cb"], pkceEnabled: true, launchUrl: "https://a.test" });
-    const updated = updateClient(deps, client.id, { name: "B", callbackUrls: ["https://a.test/cb", "https://a.test/cb2"] });
+    const { client } = createClient(deps, CLI_ACTOR, { name: "A", callbackUrls: ["https://a.test/cb"], pkceEnabled: true, launchUrl: "https://a.test" });
+    const updated = updateClient(deps, CLI_ACTOR, client.id, { name: "B", callbackUrls: ["https://a.test/cb", "https://a.test/cb2"] });
     expect(updated.name).toBe("B");
     expect(updated.pkceEnabled).toBe(true);
     expect(updated.launchUrl).toBe("https://a.test");
     expect(updated.callbackUrls).toEqual(["https://a.test/cb", "https://a.test/cb2"]);
     expect(listClients(deps.db).map((c) => c.id)).toEqual([client.id]);
-    expect(deleteClient(deps.db, client.id)).toBe(true);
+    expect(deleteClient(deps, CLI_ACTOR, client.id)?.id).toBe(client.id);
     expect(findClientById(deps.db, client.id)).toBeNull();
-    expect(deleteClient(deps.db, client.id)).toBe(false);
-    expect(() => updateClient(deps, client.id, { name: "x", callbackUrls: ["https://a.test/cb"] })).toThrow(AppError);
+    expect(deleteClient(deps, CLI_ACTOR, client.id)).toBeNull();
+    expect(() => updateClient(deps, CLI_ACTOR, client.id, { name: "x", callbackUrls: ["https://a.test/cb"] })).toThrow(AppError);
   });
 });
 
 describe("stored URLs that today's rules refuse", () => {
   test("are found with their client, field and the reason; URLs that pass are not listed", () => {
-    const { client } = createClient(deps, { name: "Old app", callbackUrls: ["https://app.example.com/cb"], launchUrl: "https://app.example.com" });
-    createClient(deps, { name: "Fine app", callbackUrls: ["https://*.fine.example.com/cb", "com.example.app:/cb"], logoutCallbackUrls: ["https://fine.example.com/"] });
+    const { client } = createClient(deps, CLI_ACTOR, { name: "Old app", callbackUrls: ["https://app.example.com/cb"], launchUrl: "https://app.example.com" });
+    createClient(deps, CLI_ACTOR, { name: "Fine app", callbackUrls: ["https://*.fine.example.com/cb", "com.example.app:/cb"], logoutCallbackUrls: ["https://fine.example.com/"] });
     expect(findOutdatedClientUrls(deps.db)).toEqual([]);
     // As an older version saved them, before the matching rules became strict.
     deps.db

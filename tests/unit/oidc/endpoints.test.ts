@@ -1,5 +1,6 @@
 /** Discovery, JWKS + key rotation, userinfo, introspection, revocation and end-session. */
 import { afterEach, describe, expect, test } from "bun:test";
+import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import { decodeJwt, SignJWT, generateKeyPair } from "jose";
 import { createApp } from "../../../src/app.ts";
 import { rotateSigningKey } from "../../../src/oidc/signing-keys.ts";
@@ -117,7 +118,7 @@ describe("discovery and JWKS", () => {
     w = await makeOidcWorld();
     const before = await tokens(w);
     const oldKid = (JSON.parse(Buffer.from(before.id_token.split(".")[0]!, "base64url").toString()) as { kid: string }).kid;
-    const r = rotateSigningKey(w.deps, "ES256");
+    const r = rotateSigningKey(w.deps, CLI_ACTOR, "ES256");
     expect(r.retiredKid).toBe(oldKid);
     const jwks = (await (await w.call("/.well-known/jwks.json")).json()) as { keys: { kid: string; alg: string }[] };
     expect(jwks.keys.map((k) => k.kid)).toEqual([r.kid, oldKid]);
@@ -131,7 +132,7 @@ describe("discovery and JWKS", () => {
     const later = (await (await w.call("/.well-known/jwks.json")).json()) as { keys: { kid: string }[] };
     expect(later.keys.map((k) => k.kid)).toEqual([r.kid]);
     // EdDSA works too.
-    rotateSigningKey(w.deps, "EdDSA");
+    rotateSigningKey(w.deps, CLI_ACTOR, "EdDSA");
     const ed = await tokens(w);
     expect(JSON.parse(Buffer.from(ed.id_token.split(".")[0]!, "base64url").toString()).alg).toBe("EdDSA");
   });
@@ -193,7 +194,7 @@ describe("introspection", () => {
     expect(at).toMatchObject({ active: true, token_type: "access_token", client_id: w.client.id, sub: w.user.id, username: "alice", scope: "openid profile email groups" });
     const rt = (await (await w.call("/api/oidc/introspect", form({ token: t.refresh_token, token_type_hint: "refresh_token" }, w.basic))).json()) as Record<string, unknown>;
     expect(rt).toMatchObject({ active: true, token_type: "refresh_token", client_id: w.client.id });
-    const other = createClient(w.deps, { name: "Other", callbackUrls: [CALLBACK], unrestricted: true });
+    const other = createClient(w.deps, CLI_ACTOR, { name: "Other", callbackUrls: [CALLBACK], unrestricted: true });
     const otherBasic = basicAuth(other.client.id, other.secret!.secret);
     expect(await (await w.call("/api/oidc/introspect", form({ token: t.access_token }, otherBasic))).json()).toEqual({ active: false });
     expect(await (await w.call("/api/oidc/introspect", form({ token: t.refresh_token }, otherBasic))).json()).toEqual({ active: false });
@@ -230,7 +231,7 @@ describe("revocation", () => {
   test("another client cannot revoke my tokens", async () => {
     w = await makeOidcWorld();
     const t = await tokens(w);
-    const other = createClient(w.deps, { name: "Other", callbackUrls: [CALLBACK], unrestricted: true });
+    const other = createClient(w.deps, CLI_ACTOR, { name: "Other", callbackUrls: [CALLBACK], unrestricted: true });
     expect((await w.call("/api/oidc/revoke", form({ token: t.refresh_token }, basicAuth(other.client.id, other.secret!.secret)))).status).toBe(200);
     expect((await w.token({ grant_type: "refresh_token", refresh_token: t.refresh_token })).status).toBe(200);
   });
@@ -313,11 +314,11 @@ describe("authorized clients (My apps)", () => {
     const list = listAuthorizedClients(w.deps.db, w.user.id);
     expect(list.map((a) => a.client.id)).toEqual([w.client.id]);
     expect(list[0]!.scopes).toEqual(["openid", "profile", "email", "groups"]);
-    expect(revokeAuthorizedClient(w.deps.db, w.user.id, w.client.id)).toBe(true);
+    expect(revokeAuthorizedClient(w.deps, { kind: "user", userId: w.user.id }, w.client.id)).toBe(true);
     expect(listAuthorizedClients(w.deps.db, w.user.id)).toEqual([]);
     expect((await w.token({ grant_type: "refresh_token", refresh_token: t.refresh_token })).status).toBe(400);
     expect((await w.call("/api/oidc/userinfo", { headers: { authorization: `Bearer ${t.access_token}` } })).status).toBe(401);
-    expect(revokeAuthorizedClient(w.deps.db, w.user.id, w.client.id)).toBe(false);
+    expect(revokeAuthorizedClient(w.deps, { kind: "user", userId: w.user.id }, w.client.id)).toBe(false);
   });
 });
 

@@ -6,6 +6,7 @@
  * a real ID token, also once expired, is accepted.
  */
 import { afterEach, describe, expect, test } from "bun:test";
+import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT } from "jose";
 import { buildLogoutToken } from "../../../src/oidc/backchannel-logout.ts";
 import { createClient } from "../../../src/admin/oidc-clients.ts";
@@ -39,7 +40,7 @@ async function lookAlikes(t: Tokens): Promise<[string, string][]> {
   const [h, p, s] = t.id.split(".") as [string, string, string];
   const ours = async (payload: Record<string, unknown>, typ = "JWT") => (await signJwt(w.deps, payload, typ)).jwt;
   const stranger = await generateKeyPair("RS256");
-  const cc = createClient(w.deps, { name: "Machine", callbackUrls: [CALLBACK], unrestricted: true, credentialsScopes: ["x"] });
+  const cc = createClient(w.deps, CLI_ACTOR, { name: "Machine", callbackUrls: [CALLBACK], unrestricted: true, credentialsScopes: ["x"] });
   const ccRes = await w.call("/api/oidc/token", {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded", authorization: "Basic " + btoa(`${cc.client.id}:${cc.secret!.secret}`) },
@@ -123,7 +124,7 @@ describe("end-session", () => {
   test("an ID token signed by a key we no longer publish is refused; during its retirement window it works", async () => {
     w = await makeOidcWorld();
     const t = await realTokens();
-    const { retiredUntil } = rotateSigningKey(w.deps);
+    const { retiredUntil } = rotateSigningKey(w.deps, CLI_ACTOR);
     expect(retiredUntil).not.toBeNull();
     // Still published: accepted (but this one does not end the session: a GET without a session).
     expect((await endSession(t.id, null)).status).toBe(200);
@@ -160,7 +161,7 @@ describe("/authorize", () => {
       const u = new URL(res.headers.get("location")!);
       expect([prompt, u.searchParams.get("error"), u.searchParams.get("code")]).toEqual([prompt, "login_required", null]);
     }
-    const other = createClient(w.deps, { name: "Other", callbackUrls: [CALLBACK], unrestricted: true, skipConsent: true });
+    const other = createClient(w.deps, CLI_ACTOR, { name: "Other", callbackUrls: [CALLBACK], unrestricted: true, skipConsent: true });
     const res = await w.authorizeLocation({ id_token_hint: t.id, client_id: other.client.id });
     const u = new URL(res.headers.get("location")!);
     expect([u.searchParams.get("error"), u.searchParams.get("error_description")]).toEqual(["invalid_request", "id_token_hint was issued to another client."]);

@@ -1,5 +1,6 @@
 /** The cached signing key set follows rotations done by this process and by another connection (the CLI). */
 import { afterEach, expect, test } from "bun:test";
+import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import { decodeProtectedHeader } from "jose";
 import { openDatabase } from "../../../src/db/open.ts";
 import { ensureSigningKey, KEY_SET_CHECK_MS, keySet, publishedJwks, rotateSigningKey, signJwt, verifyOwnJwt } from "../../../src/oidc/signing-keys.ts";
@@ -18,7 +19,7 @@ test("a rotation committed by another connection is seen by the next signature a
 
   // The `key-rotate` CLI: another process, another connection to the same file.
   const other = openDatabase(deps.config.dbPath);
-  const r = rotateSigningKey({ ...deps, db: other }, "ES256");
+  const r = rotateSigningKey({ ...deps, db: other }, CLI_ACTOR, "ES256");
   other.close();
   // Looked for at most once per KEY_SET_CHECK_MS; until then the old key still signs (and stays published).
   expect((await signJwt(deps, { iss: "x" })).kid).toBe(first);
@@ -38,7 +39,7 @@ test("a retired key leaves the cached JWKS when its window closes", async () => 
   deps = makeTestDeps();
   const first = ensureSigningKey(deps);
   const a = await signJwt(deps, { iss: "x" });
-  const r = rotateSigningKey(deps, "ES256");
+  const r = rotateSigningKey(deps, CLI_ACTOR, "ES256");
   expect(publishedJwks(deps).keys.map((k) => k.kid)).toEqual([r.kid, first]);
   deps.clock.advance(r.retiredUntil! - Math.floor(deps.clock.now() / 1000) - 1);
   expect(publishedJwks(deps).keys.map((k) => k.kid)).toEqual([r.kid, first]);
@@ -66,7 +67,7 @@ test("discovery and JWKS carry an ETag; a matching If-None-Match gets 304; a rot
     expect((await get(path, '"other"')).status).toBe(200);
     tags.push(etag);
   }
-  rotateSigningKey(deps, "ES256");
+  rotateSigningKey(deps, CLI_ACTOR, "ES256");
   for (const [i, path] of ["/.well-known/openid-configuration", "/.well-known/jwks.json"].entries()) {
     const after = await get(path, tags[i]);
     expect(after.status).toBe(200);

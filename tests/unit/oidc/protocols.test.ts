@@ -3,6 +3,7 @@
  * client_credentials, private_key_jwt assertions, back-channel logout queueing, retries and status.
  */
 import { afterEach, describe, expect, test } from "bun:test";
+import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
 import { endAllSessionsOfUser } from "../../../src/account/sessions.ts";
 import { revokeUserSession } from "../../../src/admin/user-admin.ts";
@@ -115,7 +116,7 @@ describe("device authorization grant", () => {
 
     await expectOAuthError(await poll("not-a-device-code"), 400, "invalid_grant");
     const f = await startDevice();
-    const other = createClient(w.deps, { name: "Other", callbackUrls: [CALLBACK], unrestricted: true });
+    const other = createClient(w.deps, CLI_ACTOR, { name: "Other", callbackUrls: [CALLBACK], unrestricted: true });
     await expectOAuthError(await poll(f.device_code, basicAuth(other.client.id, other.secret!.secret)), 400, "invalid_grant");
     await expectOAuthError(await w.token({ grant_type: DEVICE }), 400, "invalid_request", "device_code");
   });
@@ -147,12 +148,12 @@ describe("device authorization grant", () => {
     expect(forged.status).toBe(403);
     await expectOAuthError(await poll(d.device_code), 400, "authorization_pending");
 
-    updateClient(w.deps, w.client.id, { name: w.client.name, callbackUrls: [CALLBACK], unrestricted: false });
+    updateClient(w.deps, CLI_ACTOR, w.client.id, { name: w.client.name, callbackUrls: [CALLBACK], unrestricted: false });
     const denied = await w.call(`/device?code=${d.user_code}`, { headers: { cookie: w.cookie } });
     expect(denied.status).toBe(403);
     expect(await denied.text()).toContain("not allowed");
 
-    updateClient(w.deps, w.client.id, { name: w.client.name, callbackUrls: [CALLBACK], unrestricted: true, requiresReauthentication: true });
+    updateClient(w.deps, CLI_ACTOR, w.client.id, { name: w.client.name, callbackUrls: [CALLBACK], unrestricted: true, requiresReauthentication: true });
     w.deps.clock.advance(120); // the sign-in is now older than a minute
     const reauth = await w.call(`/device?code=${d.user_code}`, { headers: { cookie: w.cookie } });
     expect(reauth.status).toBe(303);
@@ -200,7 +201,7 @@ describe("pushed authorization requests", () => {
     w.deps.clock.advance(91);
     expect((await w.call(`/authorize?${new URLSearchParams({ client_id: w.client.id, request_uri: uri })}`, { headers: { cookie: w.cookie } })).status).toBe(400);
     const uri2 = await push();
-    const other = createClient(w.deps, { name: "Other", callbackUrls: [CALLBACK], unrestricted: true, skipConsent: true });
+    const other = createClient(w.deps, CLI_ACTOR, { name: "Other", callbackUrls: [CALLBACK], unrestricted: true, skipConsent: true });
     expect((await w.call(`/authorize?${new URLSearchParams({ client_id: other.client.id, request_uri: uri2 })}`, { headers: { cookie: w.cookie } })).status).toBe(400);
   });
 
@@ -300,12 +301,12 @@ describe("private_key_jwt", () => {
     const { privateKey } = await generateKeyPair("ES256", { extractable: true });
     const priv = await exportJWK(privateKey);
     const base = { name: "K", callbackUrls: [CALLBACK] };
-    expect(() => createClient(w.deps, { ...base, tokenEndpointAuthMethod: "private_key_jwt" })).toThrow();
-    expect(() => createClient(w.deps, { ...base, tokenEndpointAuthMethod: "private_key_jwt", jwks: JSON.stringify({ keys: [priv] }) })).toThrow();
-    expect(() => createClient(w.deps, { ...base, tokenEndpointAuthMethod: "private_key_jwt", jwks: "{", jwksUri: null })).toThrow();
-    expect(() => createClient(w.deps, { ...base, tokenEndpointAuthMethod: "private_key_jwt", isPublic: true, jwksUri: "https://k.example.com/jwks" })).toThrow();
-    expect(() => createClient(w.deps, { ...base, credentialsScopes: ["openid"] })).toThrow();
-    expect(() => createClient(w.deps, { ...base, tokenEndpointAuthMethod: "tls_client_auth" })).toThrow();
+    expect(() => createClient(w.deps, CLI_ACTOR, { ...base, tokenEndpointAuthMethod: "private_key_jwt" })).toThrow();
+    expect(() => createClient(w.deps, CLI_ACTOR, { ...base, tokenEndpointAuthMethod: "private_key_jwt", jwks: JSON.stringify({ keys: [priv] }) })).toThrow();
+    expect(() => createClient(w.deps, CLI_ACTOR, { ...base, tokenEndpointAuthMethod: "private_key_jwt", jwks: "{", jwksUri: null })).toThrow();
+    expect(() => createClient(w.deps, CLI_ACTOR, { ...base, tokenEndpointAuthMethod: "private_key_jwt", isPublic: true, jwksUri: "https://k.example.com/jwks" })).toThrow();
+    expect(() => createClient(w.deps, CLI_ACTOR, { ...base, credentialsScopes: ["openid"] })).toThrow();
+    expect(() => createClient(w.deps, CLI_ACTOR, { ...base, tokenEndpointAuthMethod: "tls_client_auth" })).toThrow();
   });
 });
 
@@ -411,7 +412,7 @@ describe("back-channel logout", () => {
 
     const second = signIn(w.deps, w.user.id);
     await signInTo(second.cookie);
-    revokeUserSession(w.deps.db, w.user.id, second.sessionId);
+    revokeUserSession(w.deps, CLI_ACTOR, w.user.id, second.sessionId);
     expect(rows().map((r) => r.sid)).toEqual([w.sessionId, second.sessionId]);
 
     const third = signIn(w.deps, w.user.id);

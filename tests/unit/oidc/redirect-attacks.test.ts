@@ -4,6 +4,7 @@
  * no Location header and no form pointing at it; the registered wildcard use keeps working.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import { createClient } from "../../../src/admin/oidc-clients.ts";
 import { type OidcClient } from "../../../src/oidc/clients.ts";
 import { insertTestUser, signIn } from "../../helpers/oidc-fixtures.ts";
@@ -25,7 +26,7 @@ beforeAll(async () => {
   const user = insertTestUser(deps, { username: "alice" });
   cookie = signIn(deps, user.id).cookie;
   for (const pattern of PATTERNS) {
-    const { client } = createClient(deps, {
+    const { client } = createClient(deps, CLI_ACTOR, {
       name: `Client for ${pattern}`,
       callbackUrls: [pattern],
       logoutCallbackUrls: [pattern],

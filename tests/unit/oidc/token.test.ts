@@ -1,5 +1,6 @@
 /** Token endpoint: client authentication, code exchange, PKCE, replay, refresh rotation, errors. */
 import { afterEach, describe, expect, test } from "bun:test";
+import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import { decodeJwt, decodeProtectedHeader, createLocalJWKSet, jwtVerify } from "jose";
 import { createClient, setAllowedGroups } from "../../../src/admin/oidc-clients.ts";
 import { addUserToGroup, insertCustomClaim, insertTestGroup } from "../../helpers/oidc-fixtures.ts";
@@ -135,7 +136,7 @@ describe("code exchange", () => {
   test("another client's code", async () => {
     w = await makeOidcWorld();
     const code = await w.code();
-    const other = createClient(w.deps, { name: "Other", callbackUrls: [CALLBACK], unrestricted: true });
+    const other = createClient(w.deps, CLI_ACTOR, { name: "Other", callbackUrls: [CALLBACK], unrestricted: true });
     await expectOAuthError(await w.token(exchange(code), { basic: basicAuth(other.client.id, other.secret!.secret) }), 400, "invalid_grant", "another client");
     // The rightful client can still use it.
     expect((await w.token(exchange(code))).status).toBe(200);
@@ -254,11 +255,11 @@ describe("refresh tokens", () => {
     w = await makeOidcWorld({ unrestricted: false });
     const g = insertTestGroup(w.deps, "staff");
     addUserToGroup(w.deps, w.user.id, g.id);
-    setAllowedGroups(w.deps, w.client.id, [g.id]);
+    setAllowedGroups(w.deps, CLI_ACTOR, w.client.id, [g.id]);
     const tokens = (await (await w.token(exchange(await w.code()))).json()) as { refresh_token: string };
-    const other = createClient(w.deps, { name: "Other", callbackUrls: [CALLBACK], unrestricted: true });
+    const other = createClient(w.deps, CLI_ACTOR, { name: "Other", callbackUrls: [CALLBACK], unrestricted: true });
     await expectOAuthError(await w.token({ grant_type: "refresh_token", refresh_token: tokens.refresh_token }, { basic: basicAuth(other.client.id, other.secret!.secret) }), 400, "invalid_grant");
-    setAllowedGroups(w.deps, w.client.id, []);
+    setAllowedGroups(w.deps, CLI_ACTOR, w.client.id, []);
     await expectOAuthError(await w.token({ grant_type: "refresh_token", refresh_token: tokens.refresh_token }), 400, "invalid_grant", "no longer allowed");
   });
   test("scope may narrow but never widen", async () => {
