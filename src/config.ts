@@ -194,7 +194,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = "."): 
       else if (url.pathname !== "/" || url.search || url.hash) problems.push(`APP_URL must not have a path, query or fragment, got "${rawAppUrl}"`);
       else if (url.username || url.password) problems.push("APP_URL must not contain credentials");
       // The router reads a request's path from the 12th character of its URL (Elysia), and every request
-      // is routed on APP_URL's origin (src/app.ts routedRequest): a shorter origin would misroute them all.
+      // is routed on APP_URL's origin (src/http/plugins/request-pipeline.ts routedRequest): a shorter origin would misroute them all.
       // Only an http origin can be that short, and passkeys refuse plain http outside localhost anyway.
       else if (url.origin.length < 11) problems.push(`APP_URL "${rawAppUrl}" is too short: give the full host name (https://sso.example.com), or http://localhost:<port>`);
       else {

@@ -9,7 +9,9 @@
  *   request that fails its route's `t` schema → 400 bad_request with field messages
  *   (src/http/validation-errors.ts), the same answer as the domain's own validation.
  * - Anything else → 500 with the request id; the detail goes to the log, never to the wire.
+ * - errorMapper(web) is the Elysia plugin that makes this the handler of every error inside the router.
  */
+import { Elysia } from "elysia";
 import type { Deps } from "../../deps.ts";
 import { AppError, OAuthError } from "../../errors.ts";
 import { ErrorPage } from "../../../templates/pages/error-page.tsx";
@@ -18,6 +20,7 @@ import type { AssetRegistry } from "../assets.ts";
 import { buildPageContext } from "../page-context.ts";
 import { requestMeta } from "../request-context.ts";
 import { validationAppError } from "../validation-errors.ts";
+import type { WebDeps } from "../web-deps.ts";
 
 export function oauthErrorResponse(error: OAuthError): Response {
   return new Response(JSON.stringify({ error: error.code, error_description: error.description }), {
@@ -135,4 +138,9 @@ function asAppError(deps: Deps, request: Request, error: unknown, elysiaCode?: s
   const meta = requestMeta(request);
   deps.log.error("unhandled error", { requestId: meta.id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
   return { appError: new AppError("internal_error", "An unexpected error occurred. It has been logged; please try again."), requestId: meta.id };
+}
+
+/** The one error mapper as the router's error hook (global: it covers every mounted route module). */
+export function errorMapper(web: WebDeps) {
+  return new Elysia({ name: "error-mapper" }).onError({ as: "global" }, ({ error, code, request }) => errorToResponse(web, web.assets, request, error, code));
 }
