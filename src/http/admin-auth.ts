@@ -1,7 +1,8 @@
 /**
- * Who is calling an admin page or the REST API, and may they?
+ * Who is calling an admin page or the REST API, and may they? (Routes declare which check guards them:
+ * src/http/plugins/route-policy.ts.)
  * - X-API-Key (when allowed on the route) wins; otherwise the session cookie. CSRF for cookie
- *   requests is already enforced by src/app.ts; key requests without cookies are exempt there.
+ *   requests is already enforced by the request pipeline; key requests without cookies are exempt there.
  * - No credentials → 401; credentials of a non-admin on an admin route → 403.
  * - Admin pages redirect anonymous browsers to /login instead of answering 401.
  * - Changes are audited by the domain functions they call, with the request's actor (actorOf in
@@ -76,16 +77,6 @@ export function requireAdminPage(web: WebDeps, request: Request): Session | Resp
     return redirectResponse(`/login?redirect=${encodeURIComponent(url.pathname + url.search)}`);
   }
   if (!session.isAdmin) throw AppError.forbidden("This page is for administrators.");
-  return session;
-}
-
-/** For signed-in (non-admin) pages: the session, or a redirect to sign in. */
-export function requireUserPage(web: WebDeps, request: Request): Session | Response {
-  const session = currentSession(web, request);
-  if (!session) {
-    const url = new URL(request.url);
-    return redirectResponse(`/login?redirect=${encodeURIComponent(url.pathname + url.search)}`);
-  }
   return session;
 }
 

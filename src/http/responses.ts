@@ -27,3 +27,13 @@ export function navigate(request: Request, location: string): Response {
 export function isHtmx(request: Request): boolean {
   return request.headers.get("hx-request") === "true";
 }
+
+/**
+ * A response decided before the handler by a hook that cannot answer (a page's sign-in redirect from a
+ * route's transform hook): thrown, and answered as it is by the error mapper.
+ */
+export class EarlyResponse extends Error {
+  constructor(readonly response: Response) {
+    super("early response");
+  }
+}

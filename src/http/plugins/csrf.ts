@@ -3,10 +3,12 @@
  * - Unsafe methods must carry the page's token (X-CSRF-Token header, or `_csrf` form field) matching
  *   the session's token, or before sign-in the SameSite=Strict double-submit cookie.
  * - A cross-origin Origin header is refused outright.
- * - Exempt: OAuth endpoints that authenticate the client itself (token, introspect, revoke, PAR,
- *   device authorization), the authorization endpoint's form POST (a protocol request, which by
- *   itself changes nothing without the person's consent), RP-initiated logout, and API calls
- *   authenticated by X-API-Key without cookies.
+ * - Every unsafe route is checked unless it declares `csrf: false` (src/http/plugins/route-policy.ts; the
+ *   route says why: OAuth endpoints that authenticate the client itself, the authorization endpoint's form
+ *   POST, RP-initiated logout, forward-auth verify subrequests); a path no route serves is checked too.
+ * - API calls authenticated by X-API-Key without cookies are exempt: no browser sends that header across
+ *   sites, and without cookies nothing ambient is used.
+ * - The request pipeline runs this before the router reads the body (the form field is read from a clone).
  */
 import type { Deps } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
@@ -16,25 +18,9 @@ import { ANON_CSRF_COOKIE, currentSession } from "../request-context.ts";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
-const EXEMPT_PATHS = new Set([
-  "/authorize",
-  "/api/oidc/token",
-  "/api/oidc/userinfo",
-  "/api/oidc/introspect",
-  "/api/oidc/revoke",
-  "/api/oidc/par",
-  "/api/oidc/device/authorize",
-  "/api/oidc/end-session",
-  // Forward-auth verify (unbound URL of earlier versions: refused anyway).
-  "/api/forward-auth/verify",
-]);
-
-/** Forward-auth verify URLs: nginx auth_request subrequests keep the original method (POST too); they change nothing. */
-const FORWARD_AUTH_VERIFY = /^\/api\/forward-auth\/verify\/[^/]+(?:\/nginx)?$/;
-
+/** True when this request needs no token whatever its route: a safe method, or a script's API call. */
 export function isCsrfExempt(request: Request, pathname: string): boolean {
   if (SAFE_METHODS.has(request.method)) return true;
-  if (EXEMPT_PATHS.has(pathname) || FORWARD_AUTH_VERIFY.test(pathname)) return true;
   if (pathname.startsWith("/api/") && request.headers.has("x-api-key") && !request.headers.has("cookie")) return true;
   return false;
 }
@@ -55,7 +41,7 @@ async function providedToken(request: Request): Promise<string | null> {
   return null;
 }
 
-/** Throws AppError csrf_failed (403) when a state-changing request lacks a valid token. */
+/** Throws AppError csrf_failed (403) when a state-changing request to a checked route lacks a valid token. */
 export async function verifyCsrf(deps: Deps, request: Request, pathname: string): Promise<void> {
   if (isCsrfExempt(request, pathname)) return;
   const origin = request.headers.get("origin");

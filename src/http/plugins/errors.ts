@@ -8,6 +8,7 @@
  * - Framework errors (unknown route, unparseable body, schema mismatch) → the matching AppError; a
  *   request that fails its route's `t` schema → 400 bad_request with field messages
  *   (src/http/validation-errors.ts), the same answer as the domain's own validation.
+ * - A response a route's hook decided early (EarlyResponse: a page's sign-in redirect) → that response.
  * - Anything else → 500 with the request id; the detail goes to the log, never to the wire.
  * - errorMapper(web) is the Elysia plugin that makes this the handler of every error inside the router.
  */
@@ -19,6 +20,7 @@ import { FlashMessage } from "../../../templates/partials/flash-message.tsx";
 import type { AssetRegistry } from "../assets.ts";
 import { buildPageContext } from "../page-context.ts";
 import { requestMeta } from "../request-context.ts";
+import { EarlyResponse } from "../responses.ts";
 import { validationAppError } from "../validation-errors.ts";
 import type { WebDeps } from "../web-deps.ts";
 
@@ -99,6 +101,7 @@ function asOAuthError(error: AppError, methods: string[], requestId?: string): O
 
 /** Maps anything thrown while handling `request` to a response. */
 export function errorToResponse(deps: Deps, assets: AssetRegistry, request: Request, error: unknown, elysiaCode?: string | number): Response {
+  if (error instanceof EarlyResponse) return error.response;
   if (error instanceof OAuthError) {
     requestMeta(request).oauthErrorCode = error.code;
     return oauthErrorResponse(error);

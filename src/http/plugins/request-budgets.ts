@@ -1,22 +1,22 @@
 /**
- * Rate limits the app wrapper applies by path, beside the ones route handlers take themselves
- * (passkey ceremony starts, one-time codes, email codes, sign-up, setup, device codes: see rateLimit's
- * callers). Rules:
+ * Rate limits a route declares (`budget`, src/http/plugins/route-policy.ts), applied by the request pipeline
+ * before the router, beside the ones route handlers take themselves (passkey ceremony starts, one-time codes,
+ * email codes, sign-up, setup, device codes: see rateLimit's callers). Rules:
  * - The client IP's budget comes first. A request it refuses is answered 429 before anything is read
  *   or charged, so it spends no client's or credential's budget.
- * - Protocol endpoints (token, introspect, revoke, PAR, device authorization, userinfo): failures only.
+ * - "protocol" (token, introspect, revoke, PAR, device authorization) and "userinfo": failures only.
  *   Each failed answer (4xx, except the device flow's authorization_pending/slow_down, and except a
  *   confidential client's own errors after it authenticated) spends a token of the client IP; while the
  *   IP's bucket is empty the endpoint answers 429 before checking anything.
  *   The success path peeks one bucket and parses nothing.
- * - Per-client and per-passkey budgets count failed authentications (invalid_client; failed passkey
- *   finishes) naming a client or passkey that EXISTS (a made-up id gets no bucket) and only ever change
+ * - Per-client ("protocol": the endpoints that authenticate the client) and per-passkey ("passkey": the
+ *   passkey sign-in finish) budgets count failed authentications (invalid_client; failed passkey finishes)
+ *   naming a client or passkey that EXISTS (a made-up id gets no bucket) and only ever change
  *   such a failed answer into a 429: they are never checked before the attempt, so a correct secret or
  *   a correct passkey assertion is served however many failures others caused. (Guessing is bounded by
  *   the per-IP budgets and by the secrets' entropy.)
- * - Admin API (any /api/ route that is not a protocol or browser endpoint): per API key when the
- *   X-API-Key authenticates, else per client IP (no key, unknown or wrong key): a made-up key never
- *   gets a bucket of its own.
+ * - "admin-api" (the JSON REST API): per API key when the X-API-Key authenticates, else per client IP (no
+ *   key, unknown or wrong key): a made-up key never gets a bucket of its own.
  * - 429s carry Retry-After; on protocol endpoints in RFC 6749 shape (OAuthError.rateLimited), elsewhere
  *   in the app's error shape. DISABLE_RATE_LIMITING=true turns all of it off.
  */
@@ -26,6 +26,7 @@ import { apiKeyPrincipalOf } from "../admin-auth.ts";
 import { requestMeta } from "../request-context.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { bucketsFor, clientKey, type RateRule } from "./rate-limit.ts";
+import type { Budget } from "./route-policy.ts";
 
 /**
  * Per-account budgets are wider than per-IP ones: anyone who knows a client_id or a credential id can
@@ -44,12 +45,6 @@ export const BUDGET_RULES = {
   adminApi: { perSeconds: 0.02, burst: 500 },
 } satisfies Record<string, RateRule>;
 
-/** Protocol endpoints whose failures are budgeted (their 429s are OAuth-shaped). */
-const PROTOCOL_PATHS = new Set(["/api/oidc/token", "/api/oidc/introspect", "/api/oidc/revoke", "/api/oidc/par", "/api/oidc/device/authorize", "/api/oidc/userinfo"]);
-/** Endpoints that name a client (for the per-client budget). */
-const CLIENT_PATHS = new Set(["/api/oidc/token", "/api/oidc/introspect", "/api/oidc/revoke", "/api/oidc/par", "/api/oidc/device/authorize"]);
-/** /api/ routes that are protocol or browser endpoints, not the administration API. */
-const NOT_ADMIN_API = /^\/api\/(?:oidc\/(?:token|introspect|revoke|par|device|userinfo|end-session)|webauthn\/|forward-auth\/|openapi\.json$|application-images\/[^/]+$|users\/[^/]+\/profile-picture\.png$|oidc\/clients\/[^/]+\/(?:logo|meta)$)/;
 /** RFC 8628 3.5: a device polling as told is not failing. */
 const NOT_FAILURES = new Set(["authorization_pending", "slow_down"]);
 
@@ -92,14 +87,14 @@ function namedClient(web: WebDeps, request: Request): OidcClient | null {
 }
 
 /**
- * Throws 429 when this request is over one of its budgets; returns the function that charges the
+ * Throws 429 when this request is over its route's budget; returns the function that charges the
  * failure budgets once the status is known.
  */
-export function checkRequestBudgets(web: WebDeps, request: Request, pathname: string): Settle {
-  if (web.config.disableRateLimiting) return NOTHING;
+export function checkRequestBudgets(web: WebDeps, request: Request, budget: Budget | undefined): Settle {
+  if (budget === undefined || web.config.disableRateLimiting) return NOTHING;
   const limiter = bucketsFor(web);
 
-  if (PROTOCOL_PATHS.has(pathname)) {
+  if (budget === "protocol" || budget === "userinfo") {
     const perIp = limiter.store("protocol-failures:ip", BUDGET_RULES.tokenFailuresPerIp);
     const ip = clientKey(request);
     const wait = perIp.peek(ip);
@@ -107,8 +102,9 @@ export function checkRequestBudgets(web: WebDeps, request: Request, pathname: st
     return (status) => {
       if (!isFailure(status, request)) return null;
       const clientFailed = requestMeta(request).oauthErrorCode === "invalid_client";
-      const client = CLIENT_PATHS.has(pathname) ? namedClient(web, request) : null;
-      // Every endpoint here authenticates the client before it looks at a code, token or device code.
+      // Userinfo authenticates a bearer token, never a client: no client is named there.
+      const client = budget === "protocol" ? namedClient(web, request) : null;
+      // Every "protocol" endpoint authenticates the client before it looks at a code, token or device code.
       // So a confidential client's failure other than invalid_client tested no secret of anyone's: it is
       // that client's own (an expired refresh token, a code used twice) and must not spend its server's
       // IP budget, or a busy relying party would be refused its next correct request.
@@ -122,7 +118,7 @@ export function checkRequestBudgets(web: WebDeps, request: Request, pathname: st
     };
   }
 
-  if (pathname === "/api/webauthn/login/finish") {
+  if (budget === "passkey") {
     const perIp = limiter.store("passkey-failures:ip", BUDGET_RULES.passkeyFailuresPerIp);
     const ip = clientKey(request);
     const wait = perIp.peek(ip);
@@ -138,12 +134,11 @@ export function checkRequestBudgets(web: WebDeps, request: Request, pathname: st
     };
   }
 
-  if (pathname.startsWith("/api/") && !NOT_ADMIN_API.test(pathname)) {
-    const principal = request.headers.has("x-api-key") ? apiKeyPrincipalOf(web, request) : null;
-    const wait = principal
-      ? limiter.store("admin-api:key", BUDGET_RULES.adminApi).take(principal.apiKeyId ?? "static-api-key")
-      : limiter.store("admin-api:ip", BUDGET_RULES.adminApi).take(clientKey(request));
-    if (wait > 0) throw AppError.rateLimited(wait);
-  }
+  // "admin-api"
+  const principal = request.headers.has("x-api-key") ? apiKeyPrincipalOf(web, request) : null;
+  const wait = principal
+    ? limiter.store("admin-api:key", BUDGET_RULES.adminApi).take(principal.apiKeyId ?? "static-api-key")
+    : limiter.store("admin-api:ip", BUDGET_RULES.adminApi).take(clientKey(request));
+  if (wait > 0) throw AppError.rateLimited(wait);
   return NOTHING;
 }

@@ -2,19 +2,20 @@
  * The request pipeline: what holds for every request, in this order, around the router.
  * 1. routedRequest: the path the router will see (APP_URL's origin + the WHATWG-parsed target); 400 when
  *    the target cannot be parsed.
- * 2. enforceRequestLimits: 400 for an undecodable path, 413 before anything reads the body (request-limits.ts).
- * 3. Request id and client IP (request-meta.ts).
- * 4. checkRequestBudgets (429, before anything is checked), verifyCsrf (403): request-budgets.ts, csrf.ts.
- * 5. The router: Elysia runs the route; errors go through the one error mapper (errors.ts), here too for
- *    the steps above.
- * 6. Failure budgets are charged with the final status: an exhausted per-client or per-passkey budget
+ * 2. The route's declared policy (route-policy.ts: the route the router will pick, or the defaults).
+ * 3. checkRequestPath (400), enforceBodyLimit (413): before anything reads the body (request-limits.ts).
+ * 4. Request id and client IP (request-meta.ts).
+ * 5. checkRequestBudgets (429, before anything is checked), verifyCsrf (403): request-budgets.ts, csrf.ts.
+ * 6. The router: Elysia runs the route (its sign-in check, validation, handler); errors go through the one
+ *    error mapper (errors.ts), here too for the steps above.
+ * 7. Failure budgets are charged with the final status: an exhausted per-client or per-passkey budget
  *    turns a failed answer (never a success) into a 429.
- * 7. Request id, security headers and queued cookies on the answer (request-meta.ts); the access log line
+ * 8. Request id, security headers and queued cookies on the answer (request-meta.ts); the access log line
  *    (access-log.ts).
  * A wrapper, not Elysia hooks: Elysia reads the routed path from request.url before its first hook runs
  * (step 1 must come before), a route's own hooks all run after the router and a parse hook's errors become
- * a 400 (steps 2 and 4 must answer before any body parsing), and onAfterResponse runs after the answer left
- * while steps 6 and 7 must see — and may change — the final answer, the error mapper's included.
+ * a 400 (steps 3 and 5 must answer before any body parsing), and onAfterResponse runs after the answer left
+ * while steps 7 and 8 must see — and may change — the final answer, the error mapper's included.
  */
 import type { AnyElysia } from "elysia";
 import type { Deps } from "../../deps.ts";
@@ -23,16 +24,17 @@ import { logRequest } from "./access-log.ts";
 import { verifyCsrf } from "./csrf.ts";
 import { errorToResponse } from "./errors.ts";
 import { checkRequestBudgets, type Settle } from "./request-budgets.ts";
-import { enforceRequestLimits } from "./request-limits.ts";
+import { checkRequestPath, enforceBodyLimit } from "./request-limits.ts";
 import { finishResponse, requestMetaStarter } from "./request-meta.ts";
+import { createRoutePolicyIndex, policyOf, type RoutePolicy } from "./route-policy.ts";
 import { applySecurityHeaders } from "./security-headers.ts";
 
 export interface App {
   /** Handles one request. `socketIp` is the TCP peer address (absent in in-process tests). */
   handle(request: Request, socketIp?: string | null): Promise<Response>;
   web: WebDeps;
-  /** Every mounted route (method, Elysia path): the fuzz test walks them all. */
-  routes: { method: string; path: string }[];
+  /** Every mounted route (method, Elysia path) with what it declared: the fuzz and policy tests walk them all. */
+  routes: { method: string; path: string; policy: RoutePolicy }[];
   /**
    * Renders a GET of `path` that is the same for every request (src/http/prerendered.ts): the route's
    * response with the security headers, without request id, budgets or access log.
@@ -66,7 +68,8 @@ const NO_SETTLE: Settle = () => null;
 /** Wraps the router (every plugin and route module mounted) in the pipeline. `deps.log` is read per request. */
 export function createRequestPipeline(deps: Deps, web: WebDeps, router: AnyElysia): App {
   const route = router.handle.bind(router);
-  const routes = router.routes.map((r) => ({ method: r.method, path: r.path }));
+  const routes = router.routes.map((r) => ({ method: r.method, path: r.path, policy: policyOf(r.hooks) }));
+  const policies = createRoutePolicyIndex(routes);
   const startMeta = requestMetaStarter(deps);
   const { config } = deps;
 
@@ -79,9 +82,11 @@ export function createRequestPipeline(deps: Deps, web: WebDeps, router: AnyElysi
       return new Response("Bad Request", { status: 400, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } });
     }
     const url = new URL(request.url);
+    const policy = policies.find(request.method, url.pathname);
     let refused: unknown = null;
     try {
-      request = await enforceRequestLimits(request, url.pathname);
+      checkRequestPath(url.pathname);
+      if (request.body !== null) request = await enforceBodyLimit(request, policy.bodyLimit);
     } catch (error) {
       refused = error;
     }
@@ -90,8 +95,8 @@ export function createRequestPipeline(deps: Deps, web: WebDeps, router: AnyElysi
     let settle = NO_SETTLE;
     try {
       if (refused) throw refused;
-      settle = checkRequestBudgets(web, request, url.pathname);
-      await verifyCsrf(web, request, url.pathname);
+      settle = checkRequestBudgets(web, request, policy.budget);
+      if (policy.csrf !== false) await verifyCsrf(web, request, url.pathname);
       response = await route(request);
     } catch (error) {
       response = errorToResponse(web, web.assets, request, error);

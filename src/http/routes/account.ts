@@ -1,6 +1,6 @@
 /**
  * The account page /settings/account: passkeys (list, rename, delete), profile, sessions.
- * - Everything needs a session; anonymous visitors go to /login?redirect=… .
+ * - Everything is a signed-in page (`userPage`); anonymous visitors go to /login?redirect=… .
  * - htmx requests get the re-rendered fragment; validation failures answer 422 with the form.
  * - Deleting the last passkey needs the explicit confirmation page (confirm=delete-last-passkey).
  */
@@ -27,7 +27,8 @@ import {
   SessionsSection,
   type ProfileValues,
 } from "../../../templates/pages/account.tsx";
-import { appConfigOf, endBrowserSession, forgetBrowserSession, sessionOrLogin } from "../browser-session.ts";
+import { appConfigOf, endBrowserSession, forgetBrowserSession } from "../browser-session.ts";
+import { routePolicy } from "../plugins/route-policy.ts";
 import { buildPageContext } from "../page-context.ts";
 import { actorOf } from "../request-context.ts";
 import { htmlResponse, isHtmx, navigate, redirectResponse } from "../responses.ts";
@@ -43,13 +44,11 @@ export function accountRoutes(web: WebDeps) {
   const canEdit = (user: UserRow) => appConfigOf(web).allowOwnAccountEdit && user.ldap_id === null;
   const now = () => nowSeconds(web.clock);
 
-  /** Runs `fn` with the signed-in session and user, or answers with a redirect to /login. */
-  const signedIn = (request: Request, fn: (session: Session, user: UserRow) => Response): Response => {
-    const session = sessionOrLogin(web, request);
-    if (session instanceof Response) return session;
+  /** The signed-in person's row (a session outliving its user is refused). */
+  const userOf = (session: Session): UserRow => {
     const user = findUserById(web.db, session.userId);
     if (!user) throw AppError.unauthenticated();
-    return fn(session, user);
+    return user;
   };
 
   const passkeySection = (request: Request, userId: string) =>
@@ -62,11 +61,9 @@ export function accountRoutes(web: WebDeps) {
     isHtmx(request) ? htmlResponse(pictureSection(request, userId, { notice })) : redirectResponse("/settings/account#profile-picture");
 
   return new Elysia({ name: "account" })
-    .post("/settings/account/picture", async ({ request, body }) => {
-      const session = sessionOrLogin(web, request);
-      if (session instanceof Response) return session;
-      const user = findUserById(web.db, session.userId);
-      if (!user) throw AppError.unauthenticated();
+    .use(routePolicy(web))
+    .post("/settings/account/picture", async ({ request, body, session }) => {
+      const user = userOf(session);
       if (!canEdit(user)) throw AppError.forbidden("Your profile is managed by an administrator.");
       try {
         await saveProfilePicture(web, user.id, await uploadedFile(body));
@@ -75,116 +72,109 @@ export function accountRoutes(web: WebDeps) {
         return htmlResponse(pictureSection(request, user.id, { error: e.message }), { status: 422 });
       }
       return afterPictureChange(request, user.id, "Picture updated.");
-    })
-    .post("/settings/account/picture/delete", ({ request }) =>
-      signedIn(request, (_session, user) => {
-        if (!canEdit(user)) throw AppError.forbidden("Your profile is managed by an administrator.");
-        resetProfilePicture(web.db, user.id);
-        return afterPictureChange(request, user.id, "Now using the initials avatar.");
-      }),
-    )
+    }, { userPage: true, bodyLimit: "upload" })
+    .post("/settings/account/picture/delete", ({ request, session }) => {
+      const user = userOf(session);
+      if (!canEdit(user)) throw AppError.forbidden("Your profile is managed by an administrator.");
+      resetProfilePicture(web.db, user.id);
+      return afterPictureChange(request, user.id, "Now using the initials avatar.");
+    }, { userPage: true })
     .get("/settings", () => redirectResponse("/settings/account", 302))
-    .get("/settings/account", ({ request }) =>
-      signedIn(request, (session, user) => {
-        const sessions = listSessions(web.db, user.id, now(), session.id);
-        return htmlResponse(
-          AccountPage({
-            ctx: ctx(request),
-            now: now(),
-            passkeys: listPasskeys(web.db, user.id),
-            profile: profileValues(user),
-            canEditProfile: canEdit(user),
-            sessions,
-            apiKeyCount: countApiKeysOfUser(web.db, user.id),
-            signedInWithCode: session.amr.includes("otp") && !session.amr.includes("phr"),
-            emailVerification: appConfigOf(web).emailVerificationEnabled ? { verified: user.email_verified === 1 } : undefined,
-            userId: user.id,
-            hasPicture: findProfilePicture(web.db, user.id) !== null,
-          }),
-        );
-      }),
-    )
+    .get("/settings/account", ({ request, session }) => {
+      const user = userOf(session);
+      const sessions = listSessions(web.db, user.id, now(), session.id);
+      return htmlResponse(
+        AccountPage({
+          ctx: ctx(request),
+          now: now(),
+          passkeys: listPasskeys(web.db, user.id),
+          profile: profileValues(user),
+          canEditProfile: canEdit(user),
+          sessions,
+          apiKeyCount: countApiKeysOfUser(web.db, user.id),
+          signedInWithCode: session.amr.includes("otp") && !session.amr.includes("phr"),
+          emailVerification: appConfigOf(web).emailVerificationEnabled ? { verified: user.email_verified === 1 } : undefined,
+          userId: user.id,
+          hasPicture: findProfilePicture(web.db, user.id) !== null,
+        }),
+      );
+    }, { userPage: true })
 
-    .post("/settings/account/profile", ({ request, body }) =>
-      signedIn(request, (_session, user) => {
-        if (!canEdit(user)) throw AppError.forbidden("Your administrator manages your profile; it cannot be changed here.");
-        const values: ProfileValues = {
-          firstName: text(body, "firstName"),
-          lastName: text(body, "lastName"),
-          displayName: text(body, "displayName"),
-          username: text(body, "username"),
-          email: text(body, "email"),
-        };
-        let updated;
-        try {
-          updated = updateOwnProfile(web, user, { ...values, email: values.email || null });
-        } catch (error) {
-          if (error instanceof AppError && error.code === "validation_failed") {
-            return htmlResponse(ProfileForm({ ctx: ctx(request), values, canEdit: true, errors: error.fields }), { status: 422 });
-          }
-          throw error;
+    .post("/settings/account/profile", ({ request, body, session }) => {
+      const user = userOf(session);
+      if (!canEdit(user)) throw AppError.forbidden("Your administrator manages your profile; it cannot be changed here.");
+      const values: ProfileValues = {
+        firstName: text(body, "firstName"),
+        lastName: text(body, "lastName"),
+        displayName: text(body, "displayName"),
+        username: text(body, "username"),
+        email: text(body, "email"),
+      };
+      let updated;
+      try {
+        updated = updateOwnProfile(web, user, { ...values, email: values.email || null });
+      } catch (error) {
+        if (error instanceof AppError && error.code === "validation_failed") {
+          return htmlResponse(ProfileForm({ ctx: ctx(request), values, canEdit: true, errors: error.fields }), { status: 422 });
         }
-        if (!isHtmx(request)) return redirectResponse("/settings/account");
-        const emailVerification = appConfigOf(web).emailVerificationEnabled ? { verified: updated.email_verified === 1 } : undefined;
-        return htmlResponse(ProfileForm({ ctx: ctx(request), values: profileValues(updated), canEdit: true, saved: true, emailVerification }));
-      }),
-    )
+        throw error;
+      }
+      if (!isHtmx(request)) return redirectResponse("/settings/account");
+      const emailVerification = appConfigOf(web).emailVerificationEnabled ? { verified: updated.email_verified === 1 } : undefined;
+      return htmlResponse(ProfileForm({ ctx: ctx(request), values: profileValues(updated), canEdit: true, saved: true, emailVerification }));
+    }, { userPage: true })
 
-    .get("/settings/account/passkeys/:id", ({ request, params }) =>
-      signedIn(request, (_s, user) => {
-        const passkeys = listPasskeys(web.db, user.id);
-        const pk = findPasskey(web.db, user.id, params.id);
-        return htmlResponse(PasskeyItem({ ctx: ctx(request), passkey: pk, now: now(), isLast: passkeys.length === 1 }));
-      }),
-    )
-    .get("/settings/account/passkeys/:id/rename", ({ request, params }) =>
-      signedIn(request, (_s, user) => htmlResponse(PasskeyRenameForm({ ctx: ctx(request), passkey: findPasskey(web.db, user.id, params.id) }))),
-    )
-    .post("/settings/account/passkeys/:id/rename", ({ request, params, body }) =>
-      signedIn(request, (session, user) => {
-        const name = text(body, "name");
-        let renamed;
-        try {
-          renamed = renamePasskey(web, actorOf(request, session), params.id, name);
-        } catch (error) {
-          if (error instanceof AppError && error.code === "validation_failed") {
-            const pk = findPasskey(web.db, user.id, params.id);
-            return htmlResponse(PasskeyRenameForm({ ctx: ctx(request), passkey: pk, value: name, error: error.fields.name }), { status: 422 });
-          }
-          throw error;
+    .get("/settings/account/passkeys/:id", ({ request, params, session }) => {
+      const user = userOf(session);
+      const passkeys = listPasskeys(web.db, user.id);
+      const pk = findPasskey(web.db, user.id, params.id);
+      return htmlResponse(PasskeyItem({ ctx: ctx(request), passkey: pk, now: now(), isLast: passkeys.length === 1 }));
+    }, { userPage: true })
+    .get("/settings/account/passkeys/:id/rename", ({ request, params, session }) => {
+      const user = userOf(session);
+      return htmlResponse(PasskeyRenameForm({ ctx: ctx(request), passkey: findPasskey(web.db, user.id, params.id) }));
+    }, { userPage: true })
+    .post("/settings/account/passkeys/:id/rename", ({ request, params, body, session }) => {
+      const user = userOf(session);
+      const name = text(body, "name");
+      let renamed;
+      try {
+        renamed = renamePasskey(web, actorOf(request, session), params.id, name);
+      } catch (error) {
+        if (error instanceof AppError && error.code === "validation_failed") {
+          const pk = findPasskey(web.db, user.id, params.id);
+          return htmlResponse(PasskeyRenameForm({ ctx: ctx(request), passkey: pk, value: name, error: error.fields.name }), { status: 422 });
         }
-        if (!isHtmx(request)) return redirectResponse("/settings/account");
-        const isLast = listPasskeys(web.db, user.id).length === 1;
-        return htmlResponse(PasskeyItem({ ctx: ctx(request), passkey: renamed, now: now(), isLast }));
-      }),
-    )
-    .get("/settings/account/passkeys/:id/delete", ({ request, params }) =>
-      signedIn(request, (_s, user) => htmlResponse(DeletePasskeyPage({ ctx: ctx(request), passkey: findPasskey(web.db, user.id, params.id), isLast: listPasskeys(web.db, user.id).length === 1 }))),
-    )
-    .post("/settings/account/passkeys/:id/delete", ({ request, params, body }) =>
-      signedIn(request, (session, user) => {
-        const confirmLast = text(body, "confirm") === "delete-last-passkey";
-        deletePasskey(web, actorOf(request, session), params.id, { confirmLast });
-        return isHtmx(request) ? passkeySection(request, user.id) : redirectResponse("/settings/account");
-      }),
-    )
+        throw error;
+      }
+      if (!isHtmx(request)) return redirectResponse("/settings/account");
+      const isLast = listPasskeys(web.db, user.id).length === 1;
+      return htmlResponse(PasskeyItem({ ctx: ctx(request), passkey: renamed, now: now(), isLast }));
+    }, { userPage: true })
+    .get("/settings/account/passkeys/:id/delete", ({ request, params, session }) => {
+      const user = userOf(session);
+      return htmlResponse(DeletePasskeyPage({ ctx: ctx(request), passkey: findPasskey(web.db, user.id, params.id), isLast: listPasskeys(web.db, user.id).length === 1 }));
+    }, { userPage: true })
+    .post("/settings/account/passkeys/:id/delete", ({ request, params, body, session }) => {
+      const user = userOf(session);
+      const confirmLast = text(body, "confirm") === "delete-last-passkey";
+      deletePasskey(web, actorOf(request, session), params.id, { confirmLast });
+      return isHtmx(request) ? passkeySection(request, user.id) : redirectResponse("/settings/account");
+    }, { userPage: true })
 
-    .post("/settings/account/sessions/:id/end", ({ request, params }) =>
-      signedIn(request, (session, user) => {
-        if (params.id === session.id) {
-          endBrowserSession(web, request);
-          return navigate(request, "/login?signed_out=1");
-        }
-        endOwnSession(web, actorOf(request, session), params.id);
-        if (!isHtmx(request)) return redirectResponse("/settings/account");
-        return htmlResponse(SessionsSection({ ctx: ctx(request), sessions: listSessions(web.db, user.id, now(), session.id), now: now(), apiKeyCount: countApiKeysOfUser(web.db, user.id) }));
-      }),
-    )
-    .post("/settings/account/sessions/end-all", ({ request, body }) =>
-      signedIn(request, (session) => {
-        signOutEverywhere(web, actorOf(request, session), { revokeApiKeys: text(body, "revokeApiKeys") === "on" });
-        forgetBrowserSession(web, request);
+    .post("/settings/account/sessions/:id/end", ({ request, params, session }) => {
+      const user = userOf(session);
+      if (params.id === session.id) {
+        endBrowserSession(web, request);
         return navigate(request, "/login?signed_out=1");
-      }),
-    );
+      }
+      endOwnSession(web, actorOf(request, session), params.id);
+      if (!isHtmx(request)) return redirectResponse("/settings/account");
+      return htmlResponse(SessionsSection({ ctx: ctx(request), sessions: listSessions(web.db, user.id, now(), session.id), now: now(), apiKeyCount: countApiKeysOfUser(web.db, user.id) }));
+    }, { userPage: true })
+    .post("/settings/account/sessions/end-all", ({ request, body, session }) => {
+      signOutEverywhere(web, actorOf(request, session), { revokeApiKeys: text(body, "revokeApiKeys") === "on" });
+      forgetBrowserSession(web, request);
+      return navigate(request, "/login?signed_out=1");
+    }, { userPage: true });
 }

@@ -5,7 +5,6 @@
  * submits the form again (static/src/passkey.ts, data-passkey-reauth + data-resubmit).
  */
 import { Elysia } from "elysia";
-import type { Session } from "../../account/sessions.ts";
 import { apiKeyMaxLifetimeDays, createApiKey, listApiKeys, revokeApiKey } from "../../admin/api-keys.ts";
 import { readAppConfig } from "../../admin/app-config.ts";
 import { createSignupToken, listSignupTokenDtos, removeSignupToken } from "../../admin/signup-tokens.ts";
@@ -22,19 +21,15 @@ import {
   type ApiKeyFormValues,
 } from "../../../templates/pages/admin/api-keys.tsx";
 import { AppError } from "../../errors.ts";
-import { requireAdminPage } from "../admin-auth.ts";
 import { clearReauthenticationCookie, readReauthenticationCookie } from "../browser-session.ts";
 import { actorOf, auditOrigin } from "../request-context.ts";
 import { afterChange, attempt, formOf, fragment, listOf, pageCtx } from "../admin-pages.ts";
 import { htmlResponse, isHtmx, redirectResponse } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { signupLink } from "./api-signup-tokens.ts";
+import { routePolicy } from "../plugins/route-policy.ts";
 
 export function adminApiKeyRoutes(web: WebDeps) {
-  const admin = <T extends Response | Promise<Response>>(request: Request, fn: (session: Session) => T): T | Response => {
-    const s = requireAdminPage(web, request);
-    return s instanceof Response ? s : fn(s);
-  };
   const now = () => nowSeconds(web.clock);
   const day = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 10);
   const maxDays = () => apiKeyMaxLifetimeDays(web);
@@ -44,48 +39,48 @@ export function adminApiKeyRoutes(web: WebDeps) {
   const groups = () => listAllUserGroups(web.db).map((g) => ({ id: g.id, friendlyName: g.friendly_name }));
 
   return new Elysia({ name: "admin-api-keys" })
-    .get("/settings/admin/api-keys", ({ request }) =>
-      admin(request, (s) => htmlResponse(ApiKeysPage({ ctx: pageCtx(web, request), keys: listApiKeys(web.db, s.userId), now: now(), form: defaultForm(), limits: limits() }))),
+    .use(routePolicy(web))
+    .get(
+      "/settings/admin/api-keys",
+      ({ request, session }) => htmlResponse(ApiKeysPage({ ctx: pageCtx(web, request), keys: listApiKeys(web.db, session.userId), now: now(), form: defaultForm(), limits: limits() })),
+      { adminPage: true },
     )
-    .post("/settings/admin/api-keys", ({ request, body }) =>
-      admin(request, (s) => {
-        const f = formOf(body);
-        const form = { name: str(f.name), description: str(f.description), expiresAt: str(f.expiresAt) };
-        const ctx = pageCtx(web, request);
-        const requester = { session: s, reauthenticationToken: readReauthenticationCookie(web, request), origin: auditOrigin(request) };
-        let r: ReturnType<typeof attempt<ReturnType<typeof createApiKey>>>;
-        try {
-          r = attempt(() => createApiKey(web, requester, form));
-        } catch (e) {
-          if (!(e instanceof AppError) || e.code !== "reauthentication_required") throw e;
-          clearReauthenticationCookie(web, request);
-          // Offer the passkey check in place; the form keeps what was typed and is sent again afterwards.
-          const reauth = { hasPasskeys: countCredentialsOfUser(web.db, s.userId) > 0 };
-          if (isHtmx(request)) return htmlResponse(ApiKeyForm({ ctx, form, limits: limits(), reauth }), { status: 403 });
-          return htmlResponse(ApiKeysPage({ ctx, keys: listApiKeys(web.db, s.userId), now: now(), form, limits: limits(), reauth }), { status: 403 });
-        }
-        if (!r.ok) {
-          if (isHtmx(request)) return htmlResponse(ApiKeyForm({ ctx, form, limits: limits(), errors: r.errors }), { status: 422 });
-          return htmlResponse(ApiKeysPage({ ctx, keys: listApiKeys(web.db, s.userId), now: now(), form, limits: limits(), errors: r.errors }), { status: 422 });
-        }
+    .post("/settings/admin/api-keys", ({ request, body, session }) => {
+      const f = formOf(body);
+      const form = { name: str(f.name), description: str(f.description), expiresAt: str(f.expiresAt) };
+      const ctx = pageCtx(web, request);
+      const requester = { session: session, reauthenticationToken: readReauthenticationCookie(web, request), origin: auditOrigin(request) };
+      let r: ReturnType<typeof attempt<ReturnType<typeof createApiKey>>>;
+      try {
+        r = attempt(() => createApiKey(web, requester, form));
+      } catch (e) {
+        if (!(e instanceof AppError) || e.code !== "reauthentication_required") throw e;
         clearReauthenticationCookie(web, request);
-        const created = { name: r.value.apiKey.name, token: r.value.token };
-        // The key list is refreshed out of band so the new key appears below the form.
-        const list = String(ApiKeyList({ ctx, keys: listApiKeys(web.db, s.userId), now: now() })).replace('id="api-key-list"', 'id="api-key-list" hx-swap-oob="true"');
-        if (!isHtmx(request)) return htmlResponse(ApiKeysPage({ ctx, keys: listApiKeys(web.db, s.userId), now: now(), form: defaultForm(), limits: limits(), created }));
-        return htmlResponse(String(ApiKeyForm({ ctx, form: defaultForm(), limits: limits(), created })) + list);
-      }),
-    )
-    .post("/settings/admin/api-keys/:id/revoke", ({ request, params }) =>
-      admin(request, (s) => {
-        const k = revokeApiKey(web, actorOf(request, s), params.id);
-        return afterChange(request, "/settings/admin/api-keys", () =>
-          fragment(ApiKeyList({ ctx: pageCtx(web, request), keys: listApiKeys(web.db, s.userId), now: now() }), { flash: { kind: "success", message: `Revoked “${k.name}”.` } }),
-        );
-      }),
-    )
-    .get("/settings/admin/signup-tokens", ({ request }) =>
-      admin(request, () =>
+        // Offer the passkey check in place; the form keeps what was typed and is sent again afterwards.
+        const reauth = { hasPasskeys: countCredentialsOfUser(web.db, session.userId) > 0 };
+        if (isHtmx(request)) return htmlResponse(ApiKeyForm({ ctx, form, limits: limits(), reauth }), { status: 403 });
+        return htmlResponse(ApiKeysPage({ ctx, keys: listApiKeys(web.db, session.userId), now: now(), form, limits: limits(), reauth }), { status: 403 });
+      }
+      if (!r.ok) {
+        if (isHtmx(request)) return htmlResponse(ApiKeyForm({ ctx, form, limits: limits(), errors: r.errors }), { status: 422 });
+        return htmlResponse(ApiKeysPage({ ctx, keys: listApiKeys(web.db, session.userId), now: now(), form, limits: limits(), errors: r.errors }), { status: 422 });
+      }
+      clearReauthenticationCookie(web, request);
+      const created = { name: r.value.apiKey.name, token: r.value.token };
+      // The key list is refreshed out of band so the new key appears below the form.
+      const list = String(ApiKeyList({ ctx, keys: listApiKeys(web.db, session.userId), now: now() })).replace('id="api-key-list"', 'id="api-key-list" hx-swap-oob="true"');
+      if (!isHtmx(request)) return htmlResponse(ApiKeysPage({ ctx, keys: listApiKeys(web.db, session.userId), now: now(), form: defaultForm(), limits: limits(), created }));
+      return htmlResponse(String(ApiKeyForm({ ctx, form: defaultForm(), limits: limits(), created })) + list);
+    }, { adminPage: true })
+    .post("/settings/admin/api-keys/:id/revoke", ({ request, params, session }) => {
+      const k = revokeApiKey(web, actorOf(request, session), params.id);
+      return afterChange(request, "/settings/admin/api-keys", () =>
+        fragment(ApiKeyList({ ctx: pageCtx(web, request), keys: listApiKeys(web.db, session.userId), now: now() }), { flash: { kind: "success", message: `Revoked “${k.name}”.` } }),
+      );
+    }, { adminPage: true })
+    .get(
+      "/settings/admin/signup-tokens",
+      ({ request }) =>
         htmlResponse(
           SignupTokensPage({
             ctx: pageCtx(web, request),
@@ -95,26 +90,22 @@ export function adminApiKeyRoutes(web: WebDeps) {
             signupMode: readAppConfig(web.db, { uiConfigDisabled: web.config.uiConfigDisabled, env: web.config.appConfigEnv }).allowUserSignups,
           }),
         ),
-      ),
+      { adminPage: true },
     )
-    .post("/settings/admin/signup-tokens", ({ request, body }) =>
-      admin(request, (s) => {
-        const f = formOf(body);
-        const form = { ttl: str(f.ttl), usageLimit: str(f.usageLimit), userGroupIds: listOf(f.userGroupIds) };
-        const ctx = pageCtx(web, request);
-        const r = attempt(() => createSignupToken(web, actorOf(request, s), form));
-        if (!r.ok) return htmlResponse(SignupTokenForm({ ctx, groups: groups(), form, errors: r.errors }), { status: 422 });
-        if (!isHtmx(request)) return redirectResponse("/settings/admin/signup-tokens");
-        const list = String(SignupTokenList({ ctx, tokens: listSignupTokenDtos(web), groups: groups() })).replace('id="signup-list"', 'id="signup-list" hx-swap-oob="true"');
-        return htmlResponse(String(SignupTokenForm({ ctx, groups: groups(), form: { ttl: "7d", usageLimit: "1", userGroupIds: [] }, created: { url: signupLink(web, r.value.token) } })) + list);
-      }),
-    )
-    .post("/settings/admin/signup-tokens/:id/delete", ({ request, params }) =>
-      admin(request, (s) => {
-        removeSignupToken(web, actorOf(request, s), params.id);
-        return afterChange(request, "/settings/admin/signup-tokens", () =>
-          fragment(SignupTokenList({ ctx: pageCtx(web, request), tokens: listSignupTokenDtos(web), groups: groups() }), { flash: { kind: "success", message: "Sign-up link deleted." } }),
-        );
-      }),
-    );
+    .post("/settings/admin/signup-tokens", ({ request, body, session }) => {
+      const f = formOf(body);
+      const form = { ttl: str(f.ttl), usageLimit: str(f.usageLimit), userGroupIds: listOf(f.userGroupIds) };
+      const ctx = pageCtx(web, request);
+      const r = attempt(() => createSignupToken(web, actorOf(request, session), form));
+      if (!r.ok) return htmlResponse(SignupTokenForm({ ctx, groups: groups(), form, errors: r.errors }), { status: 422 });
+      if (!isHtmx(request)) return redirectResponse("/settings/admin/signup-tokens");
+      const list = String(SignupTokenList({ ctx, tokens: listSignupTokenDtos(web), groups: groups() })).replace('id="signup-list"', 'id="signup-list" hx-swap-oob="true"');
+      return htmlResponse(String(SignupTokenForm({ ctx, groups: groups(), form: { ttl: "7d", usageLimit: "1", userGroupIds: [] }, created: { url: signupLink(web, r.value.token) } })) + list);
+    }, { adminPage: true })
+    .post("/settings/admin/signup-tokens/:id/delete", ({ request, params, session }) => {
+      removeSignupToken(web, actorOf(request, session), params.id);
+      return afterChange(request, "/settings/admin/signup-tokens", () =>
+        fragment(SignupTokenList({ ctx: pageCtx(web, request), tokens: listSignupTokenDtos(web), groups: groups() }), { flash: { kind: "success", message: "Sign-up link deleted." } }),
+      );
+    }, { adminPage: true });
 }

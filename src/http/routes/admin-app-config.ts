@@ -1,6 +1,5 @@
 /** Admin page: /settings/admin/application-configuration (read-only with UI_CONFIG_DISABLED=true). */
 import { Elysia } from "elysia";
-import type { Session } from "../../account/sessions.ts";
 import { readAppConfig } from "../../admin/app-config.ts";
 import { updateAppConfiguration } from "../../admin/app-config-admin.ts";
 import { claimsFromForm } from "../../admin/custom-claims.ts";
@@ -10,11 +9,11 @@ import { AppConfigForm, AppConfigPage, BrandingSection } from "../../../template
 import { APP_IMAGE_NAMES, hasAppImage, isAppImageName, removeAppImage, uploadAppImage } from "../../admin/branding.ts";
 import { AppError } from "../../errors.ts";
 import { uploadedFile } from "./api-profile-pictures.ts";
-import { requireAdminPage } from "../admin-auth.ts";
 import { actorOf } from "../request-context.ts";
 import { afterChange, attempt, checked, formOf, fragment, listOf, pageCtx } from "../admin-pages.ts";
 import { htmlResponse } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
+import { routePolicy } from "../plugins/route-policy.ts";
 
 const BOOL_KEYS = [
   "disableAnimations", "allowOwnAccountEdit", "requireUserEmail", "emailsVerified", "webauthnAllowSyncedPasskeys",
@@ -25,10 +24,6 @@ const TEXT_KEYS = ["appName", "sessionDuration", "apiKeyMaxLifetimeDays", "homeP
 export function adminAppConfigRoutes(web: WebDeps) {
   const read = () => readAppConfig(web.db, { uiConfigDisabled: web.config.uiConfigDisabled, env: web.config.appConfigEnv });
   const groups = () => listAllUserGroups(web.db).map((g) => ({ id: g.id, friendlyName: g.friendly_name }));
-  const admin = (request: Request, fn: (session: Session) => Response): Response => {
-    const s = requireAdminPage(web, request);
-    return s instanceof Response ? s : fn(s);
-  };
   const path = "/settings/admin/application-configuration";
   const images = () => Object.fromEntries(APP_IMAGE_NAMES.map((n) => [n, hasAppImage(web.db, n)]));
   const imageName = (v: string) => {
@@ -37,52 +32,48 @@ export function adminAppConfigRoutes(web: WebDeps) {
   };
 
   return new Elysia({ name: "admin-app-config" })
-    .get(path, ({ request }) =>
-      admin(request, (s) =>
-        htmlResponse(AppConfigPage({ ctx: pageCtx(web, request), config: read(), groups: groups(), readOnly: web.config.uiConfigDisabled, images: images(), adminEmail: findUserById(web.db, s.userId)?.email ?? null })),
-      ),
+    .use(routePolicy(web))
+    .get(
+      path,
+      ({ request, session }) =>
+        htmlResponse(AppConfigPage({ ctx: pageCtx(web, request), config: read(), groups: groups(), readOnly: web.config.uiConfigDisabled, images: images(), adminEmail: findUserById(web.db, session.userId)?.email ?? null })),
+      { adminPage: true },
     )
-    .post(`${path}/images/:name`, async ({ request, params, body }) => {
-      const s = requireAdminPage(web, request);
-      if (s instanceof Response) return s;
+    .post(`${path}/images/:name`, async ({ request, params, body, session }) => {
       const name = imageName(params.name);
       const ctx = pageCtx(web, request);
       try {
-        await uploadAppImage(web, actorOf(request, s), name, await uploadedFile(body));
+        await uploadAppImage(web, actorOf(request, session), name, await uploadedFile(body));
       } catch (e) {
         if (!(e instanceof AppError) || e.status >= 500) throw e;
         return htmlResponse(BrandingSection({ ctx, images: images(), error: e.message }), { status: 422 });
       }
       return afterChange(request, path, () => htmlResponse(BrandingSection({ ctx, images: images(), notice: "Image updated. Reload to see it everywhere." })));
-    })
-    .post(`${path}/images/:name/delete`, ({ request, params }) =>
-      admin(request, (session) => {
-        const name = imageName(params.name);
-        removeAppImage(web, actorOf(request, session), name);
-        return afterChange(request, path, () => htmlResponse(BrandingSection({ ctx: pageCtx(web, request), images: images(), notice: "Back to the default." })));
-      }),
-    )
-    .post(path, ({ request, body }) =>
-      admin(request, (session) => {
-        const f = formOf(body);
-        // Unchecked boxes are absent from a form: every rendered toggle is sent explicitly.
-        const input: Record<string, unknown> = {};
-        for (const k of TEXT_KEYS) if (typeof f[k] === "string") input[k] = f[k];
-        for (const k of BOOL_KEYS) input[k] = checked(f[k]);
-        input.signupDefaultUserGroupIDs = listOf(f.signupDefaultUserGroupIDs);
-        input.signupDefaultCustomClaims = claimsFromForm(f).filter((c) => c.key.trim() !== "" || c.value.trim() !== "");
-        // The SMTP password is never shown: empty keeps the stored one, the checkbox clears it.
-        if (checked(f.smtpPasswordClear)) input.smtpPassword = "";
-        else if (typeof f.smtpPassword === "string" && f.smtpPassword !== "") input.smtpPassword = f.smtpPassword;
-        const ctx = pageCtx(web, request);
-        const r = attempt(() => updateAppConfiguration(web, actorOf(request, session), input));
-        if (!r.ok) {
-          const shown = { ...read(), ...(input as object), smtpPassword: read().smtpPassword, sessionDuration: String(input.sessionDuration ?? ""), apiKeyMaxLifetimeDays: String(input.apiKeyMaxLifetimeDays ?? "") } as never;
-          return htmlResponse(AppConfigForm({ ctx, config: shown, groups: groups(), readOnly: false, errors: r.errors }), { status: 422 });
-        }
-        return afterChange(request, path, () =>
-          fragment(AppConfigForm({ ctx: pageCtx(web, request), config: read(), groups: groups(), readOnly: false, saved: true }), { flash: { kind: "success", message: "Configuration saved." } }),
-        );
-      }),
-    );
+    }, { adminPage: true, bodyLimit: "upload" })
+    .post(`${path}/images/:name/delete`, ({ request, params, session }) => {
+      const name = imageName(params.name);
+      removeAppImage(web, actorOf(request, session), name);
+      return afterChange(request, path, () => htmlResponse(BrandingSection({ ctx: pageCtx(web, request), images: images(), notice: "Back to the default." })));
+    }, { adminPage: true })
+    .post(path, ({ request, body, session }) => {
+      const f = formOf(body);
+      // Unchecked boxes are absent from a form: every rendered toggle is sent explicitly.
+      const input: Record<string, unknown> = {};
+      for (const k of TEXT_KEYS) if (typeof f[k] === "string") input[k] = f[k];
+      for (const k of BOOL_KEYS) input[k] = checked(f[k]);
+      input.signupDefaultUserGroupIDs = listOf(f.signupDefaultUserGroupIDs);
+      input.signupDefaultCustomClaims = claimsFromForm(f).filter((c) => c.key.trim() !== "" || c.value.trim() !== "");
+      // The SMTP password is never shown: empty keeps the stored one, the checkbox clears it.
+      if (checked(f.smtpPasswordClear)) input.smtpPassword = "";
+      else if (typeof f.smtpPassword === "string" && f.smtpPassword !== "") input.smtpPassword = f.smtpPassword;
+      const ctx = pageCtx(web, request);
+      const r = attempt(() => updateAppConfiguration(web, actorOf(request, session), input));
+      if (!r.ok) {
+        const shown = { ...read(), ...(input as object), smtpPassword: read().smtpPassword, sessionDuration: String(input.sessionDuration ?? ""), apiKeyMaxLifetimeDays: String(input.apiKeyMaxLifetimeDays ?? "") } as never;
+        return htmlResponse(AppConfigForm({ ctx, config: shown, groups: groups(), readOnly: false, errors: r.errors }), { status: 422 });
+      }
+      return afterChange(request, path, () =>
+        fragment(AppConfigForm({ ctx: pageCtx(web, request), config: read(), groups: groups(), readOnly: false, saved: true }), { flash: { kind: "success", message: "Configuration saved." } }),
+      );
+    }, { adminPage: true });
 }

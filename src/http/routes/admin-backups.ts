@@ -1,23 +1,18 @@
 /** Admin page: /settings/admin/backups — last automatic backup, kept files, schedule, "back up now". */
 import { Elysia } from "elysia";
 import path from "node:path";
-import type { Session } from "../../account/sessions.ts";
 import { readAppConfig } from "../../admin/app-config.ts";
 import { BACKUP_DIR, lastBackupResult, listBackups, runBackupNow, setBackupSchedule } from "../../backup/backups.ts";
 import { BackupsPage, BackupsPanel, type BackupsView } from "../../../templates/pages/admin/backups.tsx";
-import { requireAdminPage } from "../admin-auth.ts";
 import { actorOf } from "../request-context.ts";
 import { afterChange, attempt, formOf, pageCtx } from "../admin-pages.ts";
 import { htmlResponse } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
+import { routePolicy } from "../plugins/route-policy.ts";
 
 const PAGE = "/settings/admin/backups";
 
 export function adminBackupRoutes(web: WebDeps) {
-  const admin = (request: Request, fn: (session: Session) => Response): Response => {
-    const s = requireAdminPage(web, request);
-    return s instanceof Response ? s : fn(s);
-  };
   const view = (over: Partial<BackupsView> = {}): BackupsView => {
     const cfg = readAppConfig(web.db, { uiConfigDisabled: web.config.uiConfigDisabled, env: web.config.appConfigEnv });
     return {
@@ -32,22 +27,19 @@ export function adminBackupRoutes(web: WebDeps) {
   };
 
   return new Elysia({ name: "admin-backups" })
-    .get(PAGE, ({ request }) => admin(request, () => htmlResponse(BackupsPage({ ctx: pageCtx(web, request), view: view() }))))
-    .post(`${PAGE}/run`, ({ request }) =>
-      admin(request, (session) => {
-        const r = runBackupNow(web, actorOf(request, session));
-        return afterChange(request, PAGE, () => htmlResponse(BackupsPanel({ ctx: pageCtx(web, request), view: view(), notice: r.ok ? "Backup written." : undefined })));
-      }),
-    )
-    .post(PAGE, ({ request, body }) =>
-      admin(request, (session) => {
-        const f = formOf(body);
-        const input = { backupIntervalHours: String(f.backupIntervalHours ?? ""), backupKeep: String(f.backupKeep ?? "") };
-        const r = attempt(() => setBackupSchedule(web, actorOf(request, session), input));
-        if (!r.ok) {
-          return htmlResponse(BackupsPanel({ ctx: pageCtx(web, request), view: view({ intervalHours: input.backupIntervalHours, keep: input.backupKeep }), errors: r.errors }), { status: 422 });
-        }
-        return afterChange(request, PAGE, () => htmlResponse(BackupsPanel({ ctx: pageCtx(web, request), view: view(), notice: "Schedule saved." })));
-      }),
-    );
+    .use(routePolicy(web))
+    .get(PAGE, ({ request }) => htmlResponse(BackupsPage({ ctx: pageCtx(web, request), view: view() })), { adminPage: true })
+    .post(`${PAGE}/run`, ({ request, session }) => {
+      const r = runBackupNow(web, actorOf(request, session));
+      return afterChange(request, PAGE, () => htmlResponse(BackupsPanel({ ctx: pageCtx(web, request), view: view(), notice: r.ok ? "Backup written." : undefined })));
+    }, { adminPage: true })
+    .post(PAGE, ({ request, body, session }) => {
+      const f = formOf(body);
+      const input = { backupIntervalHours: String(f.backupIntervalHours ?? ""), backupKeep: String(f.backupKeep ?? "") };
+      const r = attempt(() => setBackupSchedule(web, actorOf(request, session), input));
+      if (!r.ok) {
+        return htmlResponse(BackupsPanel({ ctx: pageCtx(web, request), view: view({ intervalHours: input.backupIntervalHours, keep: input.backupKeep }), errors: r.errors }), { status: 422 });
+      }
+      return afterChange(request, PAGE, () => htmlResponse(BackupsPanel({ ctx: pageCtx(web, request), view: view(), notice: "Schedule saved." })));
+    }, { adminPage: true });
 }

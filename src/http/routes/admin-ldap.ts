@@ -15,11 +15,12 @@ import { apiOperation } from "../openapi.ts";
 import { LdapConnectionReport } from "../schemas/app-config.ts";
 import { NoContent } from "../schemas/common.ts";
 import { LdapForm, LdapPage, LdapStatus, LdapTestResult, type LdapFormValues } from "../../../templates/pages/admin/ldap.tsx";
-import { apiCall, requireAdminApi, requireAdminPage } from "../admin-auth.ts";
+import { apiCall } from "../admin-auth.ts";
 import { actorOf } from "../request-context.ts";
 import { afterChange, attempt, checked, formOf, fragment, pageCtx } from "../admin-pages.ts";
 import { htmlResponse, jsonResponse } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
+import { routePolicy } from "../plugins/route-policy.ts";
 
 const PATH = "/settings/admin/ldap";
 const BOOL_KEYS = LDAP_KEYS.filter((k) => LDAP_CONFIG_DEFINITIONS[k].kind === "bool");
@@ -39,17 +40,14 @@ export function adminLdapRoutes(web: WebDeps) {
   };
 
   return new Elysia({ name: "admin-ldap" })
+    .use(routePolicy(web))
     .get(PATH, ({ request }) => {
-      const s = requireAdminPage(web, request);
-      if (s instanceof Response) return s;
       return htmlResponse(LdapPage({ ctx: pageCtx(web, request), config: config(), readOnly: web.config.uiConfigDisabled, last: lastLdapSyncResult(web.db), hasPassword: hasPassword() }));
-    })
-    .post(PATH, ({ request, body }) => {
-      const s = requireAdminPage(web, request);
-      if (s instanceof Response) return s;
+    }, { adminPage: true })
+    .post(PATH, ({ request, body, session }) => {
       const input = inputOf(body);
       const ctx = pageCtx(web, request);
-      const r = attempt(() => saveLdapSettings(web, actorOf(request, s), input));
+      const r = attempt(() => saveLdapSettings(web, actorOf(request, session), input));
       if (!r.ok) {
         const shown = { ...config(), ...input } as unknown as LdapFormValues;
         return htmlResponse(LdapForm({ ctx, values: shown, readOnly: false, hasPassword: hasPassword(), errors: r.errors }), { status: 422 });
@@ -59,10 +57,8 @@ export function adminLdapRoutes(web: WebDeps) {
           flash: { kind: "success", message: "LDAP settings saved." },
         }),
       );
-    })
-    .post(`${PATH}/test`, async ({ request, body }) => {
-      const s = requireAdminPage(web, request);
-      if (s instanceof Response) return s;
+    }, { adminPage: true })
+    .post(`${PATH}/test`, async ({ body }) => {
       // Tests what is in the form (saved or not); an empty password field means the stored one.
       const stored = config();
       const input = web.config.uiConfigDisabled ? {} : inputOf(body);
@@ -76,27 +72,23 @@ export function adminLdapRoutes(web: WebDeps) {
         report = await testLdapConnection(toLdapSettings(merged, password));
       }
       return htmlResponse(LdapTestResult({ report }));
-    })
-    .post(`${PATH}/sync`, async ({ request }) => {
-      const s = requireAdminPage(web, request);
-      if (s instanceof Response) return s;
-      const result = await runLdapSync(web, actorOf(request, s), { trigger: "manual" });
+    }, { adminPage: true })
+    .post(`${PATH}/sync`, async ({ request, session }) => {
+      const result = await runLdapSync(web, actorOf(request, session), { trigger: "manual" });
       return afterChange(request, PATH, () =>
         fragment(LdapStatus({ ctx: pageCtx(web, request), enabled: config().ldapEnabled, last: result, justRan: true }), {
           flash: result.ok ? { kind: "success", message: "LDAP sync finished." } : { kind: "error", message: "LDAP sync failed; nothing was changed." },
         }),
       );
-    })
-    .post("/api/application-configuration/sync-ldap", async ({ request }) => {
-      const p = requireAdminApi(web, request);
-      const result = await runLdapSync(web, actorOf(request, p), { trigger: "manual" });
+    }, { adminPage: true })
+    .post("/api/application-configuration/sync-ldap", async ({ request, principal }) => {
+      const result = await runLdapSync(web, actorOf(request, principal), { trigger: "manual" });
       if (!result.ok) throw AppError.conflict(`LDAP sync failed; nothing was changed. ${result.error ?? ""}`.trim());
       return new Response(null, { status: 204 });
-    }, { response: { 204: NoContent }, detail: apiOperation("admin", "Application configuration", "Run the LDAP sync now (204; 409 with the reason when it could not run, nothing changed)", { errors: { 409: "The sync could not run; nothing changed" } }) })
-    .post("/api/application-configuration/test-ldap", async ({ request }) => {
-      requireAdminApi(web, request);
+    }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("admin", "Application configuration", "Run the LDAP sync now (204; 409 with the reason when it could not run, nothing changed)", { errors: { 409: "The sync could not run; nothing changed" } }) })
+    .post("/api/application-configuration/test-ldap", async () => {
       const report = await apiCall(() => testLdapConnection(readLdapSettings(web)));
       return jsonResponse(report);
-    }, { response: { 200: LdapConnectionReport }, detail: apiOperation("admin", "Application configuration", "Test the stored LDAP settings: bind and searches, in plain words") });
+    }, { adminApi: true, budget: "admin-api", response: { 200: LdapConnectionReport }, detail: apiOperation("admin", "Application configuration", "Test the stored LDAP settings: bind and searches, in plain words") });
 }
 

@@ -14,7 +14,6 @@ import { listAuthorizedClients, revokeAuthorizedClient } from "../../oidc/author
 import { isUserAllowedForClient, listClients } from "../../oidc/clients.ts";
 import { httpUrlProblem } from "../../oidc/redirect-uri.ts";
 import { AuthorizedAppsSection, MyAppsPage } from "../../../templates/pages/apps/my-apps.tsx";
-import { authenticateApiRequest, requireAdminApi, requireUserPage } from "../admin-auth.ts";
 import { afterChange, fragment, pageCtx } from "../admin-pages.ts";
 import { actorOf, auditOrigin } from "../request-context.ts";
 import { apiOperation } from "../openapi.ts";
@@ -22,6 +21,7 @@ import { htmlResponse, jsonResponse } from "../responses.ts";
 import { AuthorizedApp, LaunchableApp } from "../schemas/account.ts";
 import { NoContent, Paginated } from "../schemas/common.ts";
 import type { WebDeps } from "../web-deps.ts";
+import { routePolicy } from "../plugins/route-policy.ts";
 
 /**
  * A launch URL stored before today's rules (or imported) is offered as a link only when it still
@@ -49,40 +49,33 @@ export function myAppsRoutes(web: WebDeps) {
     if (!revokeAuthorizedClient(web, actor, clientId)) throw AppError.notFound("You have not authorized this app.");
   };
   return new Elysia({ name: "my-apps" })
-    .get("/settings/apps", ({ request }) => {
-      const s = requireUserPage(web, request);
-      if (s instanceof Response) return s;
-      return htmlResponse(MyAppsPage({ ctx: pageCtx(web, request), apps: launchableApps(web.db, s.userId), authorized: authorizedApps(web.db, s.userId) }));
-    })
-    .post("/settings/apps/:clientId/revoke", ({ request, params }) => {
-      const s = requireUserPage(web, request);
-      if (s instanceof Response) return s;
-      revoke(actorOf(request, s), params.clientId);
+    .use(routePolicy(web))
+    .get("/settings/apps", ({ request, session }) => {
+      return htmlResponse(MyAppsPage({ ctx: pageCtx(web, request), apps: launchableApps(web.db, session.userId), authorized: authorizedApps(web.db, session.userId) }));
+    }, { userPage: true })
+    .post("/settings/apps/:clientId/revoke", ({ request, params, session }) => {
+      revoke(actorOf(request, session), params.clientId);
       return afterChange(request, "/settings/apps", () =>
-        fragment(AuthorizedAppsSection({ ctx: pageCtx(web, request), authorized: authorizedApps(web.db, s.userId) }), { flash: { kind: "success", message: "Access revoked." } }),
+        fragment(AuthorizedAppsSection({ ctx: pageCtx(web, request), authorized: authorizedApps(web.db, session.userId) }), { flash: { kind: "success", message: "Access revoked." } }),
       );
-    })
-    .get("/api/oidc/users/me/clients", ({ request }) => {
-      const p = authenticateApiRequest(web, request);
-      const data = p.isStatic ? [] : launchableApps(web.db, p.userId);
+    }, { userPage: true })
+    .get("/api/oidc/users/me/clients", ({ principal }) => {
+      const data = principal.isStatic ? [] : launchableApps(web.db, principal.userId);
       return jsonResponse({ data, pagination: { totalPages: 1, totalItems: data.length, currentPage: 1, itemsPerPage: data.length } });
-    }, { response: { 200: Paginated(LaunchableApp) }, detail: apiOperation("user", "My apps", "Apps you may use (My apps)") })
-    .get("/api/oidc/users/me/authorized-clients", ({ request }) => {
-      const p = authenticateApiRequest(web, request);
-      const data = p.isStatic ? [] : authorizedApps(web.db, p.userId).map(authorizedJson);
+    }, { userApi: true, budget: "admin-api", response: { 200: Paginated(LaunchableApp) }, detail: apiOperation("user", "My apps", "Apps you may use (My apps)") })
+    .get("/api/oidc/users/me/authorized-clients", ({ principal }) => {
+      const data = principal.isStatic ? [] : authorizedApps(web.db, principal.userId).map(authorizedJson);
       return jsonResponse({ data, pagination: { totalPages: 1, totalItems: data.length, currentPage: 1, itemsPerPage: data.length } });
-    }, { response: { 200: Paginated(AuthorizedApp) }, detail: apiOperation("user", "My apps", "Apps you authorized") })
-    .delete("/api/oidc/users/me/authorized-clients/:clientId", ({ request, params }) => {
-      const p = authenticateApiRequest(web, request);
-      const actor = actorOf(request, p);
+    }, { userApi: true, budget: "admin-api", response: { 200: Paginated(AuthorizedApp) }, detail: apiOperation("user", "My apps", "Apps you authorized") })
+    .delete("/api/oidc/users/me/authorized-clients/:clientId", ({ request, params, principal }) => {
+      const actor = actorOf(request, principal);
       if (!isPersonActor(actor)) throw AppError.notFound("You have not authorized this app.");
       revoke(actor, params.clientId);
       return new Response(null, { status: 204 });
-    }, { response: { 204: NoContent }, detail: apiOperation("user", "My apps", "Revoke an app's access (ends its tokens)") })
-    .get("/api/oidc/users/:id/authorized-clients", ({ request, params }) => {
-      requireAdminApi(web, request);
+    }, { userApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("user", "My apps", "Revoke an app's access (ends its tokens)") })
+    .get("/api/oidc/users/:id/authorized-clients", ({ params }) => {
       getUser(web.db, params.id);
       const data = authorizedApps(web.db, params.id).map(authorizedJson);
       return jsonResponse({ data, pagination: { totalPages: 1, totalItems: data.length, currentPage: 1, itemsPerPage: data.length } });
-    }, { response: { 200: Paginated(AuthorizedApp) }, detail: apiOperation("admin", "My apps", "Apps a user authorized") });
+    }, { adminApi: true, budget: "admin-api", response: { 200: Paginated(AuthorizedApp) }, detail: apiOperation("admin", "My apps", "Apps a user authorized") });
 }

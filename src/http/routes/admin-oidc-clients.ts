@@ -3,7 +3,6 @@
  * and src/admin/oidc-clients.ts; a new client admits nobody until groups are chosen or it is unrestricted.
  */
 import { Elysia } from "elysia";
-import type { Session } from "../../account/sessions.ts";
 import { clientInputFromForm, listClientsPage } from "../../admin/oidc-client-admin.ts";
 import { parseListQuery } from "../../admin/pagination.ts";
 import { listAllUserGroups } from "../../db/user-groups.ts";
@@ -25,7 +24,6 @@ import {
   SecretsSection,
   type ClientFormValues,
 } from "../../../templates/pages/admin/oidc-clients.tsx";
-import { requireAdminPage } from "../admin-auth.ts";
 import { actorOf } from "../request-context.ts";
 import { afterChange, attempt, checked, formOf, fragment, listOf, pageCtx } from "../admin-pages.ts";
 import { htmlResponse, isHtmx, navigate } from "../responses.ts";
@@ -33,6 +31,7 @@ import { removeClientLogo, saveClientLogo } from "../../admin/client-logos.ts";
 import { uploadedFile } from "./api-profile-pictures.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { backchannelStatusOf } from "../../oidc/backchannel-logout.ts";
+import { routePolicy } from "../plugins/route-policy.ts";
 
 function valuesOf(c: OidcClient): ClientFormValues {
   return {
@@ -82,10 +81,6 @@ function valuesFromForm(f: Record<string, unknown>): ClientFormValues {
 }
 
 export function adminOidcClientRoutes(web: WebDeps) {
-  const admin = (request: Request, fn: (session: Session) => Response): Response => {
-    const s = requireAdminPage(web, request);
-    return s instanceof Response ? s : fn(s);
-  };
   const groups = () => listAllUserGroups(web.db).map((g) => ({ id: g.id, name: g.name, friendlyName: g.friendly_name }));
   const getClient = (id: string) => {
     const c = findClientById(web.db, id);
@@ -103,132 +98,111 @@ export function adminOidcClientRoutes(web: WebDeps) {
   const base = (id: string) => `/settings/admin/oidc-clients/${id}`;
 
   return new Elysia({ name: "admin-oidc-clients" })
-    .get("/settings/admin/oidc-clients", ({ request, query }) =>
-      admin(request, () => {
-        const q = parseListQuery(query);
-        const page = listClientsPage(web.db, q);
-        if (isHtmx(request) && request.headers.get("hx-target") === "client-list") return htmlResponse(ClientList({ page, search: q.search }));
-        const notice = query.deleted ? `Deleted the client ${String(query.deleted)}.` : undefined;
-        return htmlResponse(ClientsPage({ ctx: pageCtx(web, request), page, search: q.search, notice }));
-      }),
-    )
-    .get("/settings/admin/oidc-clients/new", ({ request }) => admin(request, () => htmlResponse(NewClientPage({ ctx: pageCtx(web, request), values: EMPTY_CLIENT }))))
-    .post("/settings/admin/oidc-clients", ({ request, body }) =>
-      admin(request, (session) => {
-        const f = formOf(body);
-        const values = valuesFromForm(f);
-        const ctx = pageCtx(web, request);
-        const r = attempt(() => createClient(web, actorOf(request, session), clientInputFromForm(f, { creating: true })));
-        if (!r.ok) {
-          if (isHtmx(request)) return htmlResponse(NewClientContent({ ctx, values, errors: r.errors }), { status: 422 });
-          return htmlResponse(NewClientPage({ ctx, values, errors: r.errors }), { status: 422 });
+    .use(routePolicy(web))
+    .get("/settings/admin/oidc-clients", ({ request, query }) => {
+      const q = parseListQuery(query);
+      const page = listClientsPage(web.db, q);
+      if (isHtmx(request) && request.headers.get("hx-target") === "client-list") return htmlResponse(ClientList({ page, search: q.search }));
+      const notice = query.deleted ? `Deleted the client ${String(query.deleted)}.` : undefined;
+      return htmlResponse(ClientsPage({ ctx: pageCtx(web, request), page, search: q.search, notice }));
+    }, { adminPage: true })
+    .get("/settings/admin/oidc-clients/new", ({ request }) => htmlResponse(NewClientPage({ ctx: pageCtx(web, request), values: EMPTY_CLIENT })), { adminPage: true })
+    .post("/settings/admin/oidc-clients", ({ request, body, session }) => {
+      const f = formOf(body);
+      const values = valuesFromForm(f);
+      const ctx = pageCtx(web, request);
+      const r = attempt(() => createClient(web, actorOf(request, session), clientInputFromForm(f, { creating: true })));
+      if (!r.ok) {
+        if (isHtmx(request)) return htmlResponse(NewClientContent({ ctx, values, errors: r.errors }), { status: 422 });
+        return htmlResponse(NewClientPage({ ctx, values, errors: r.errors }), { status: 422 });
+      }
+      const { client, secret } = r.value;
+      // The secret exists only in this response: render the client page with it (and move the URL there).
+      const headers = { "HX-Push-Url": base(client.id) };
+      if (isHtmx(request)) return htmlResponse(ClientDetailContent({ ctx, d: detail(client), createdSecret: secret?.secret }), { headers });
+      return htmlResponse(ClientDetailPage({ ctx, d: detail(client), createdSecret: secret?.secret }));
+    }, { adminPage: true })
+    .get("/settings/admin/oidc-clients/:id", ({ request, params }) => htmlResponse(ClientDetailPage({ ctx: pageCtx(web, request), d: detail(getClient(params.id)) })), { adminPage: true })
+    .post("/settings/admin/oidc-clients/:id", ({ request, params, body, session }) => {
+      getClient(params.id);
+      const f = formOf(body);
+      const values = { ...valuesFromForm(f), id: params.id };
+      const ctx = pageCtx(web, request);
+      const r = attempt(() => updateClient(web, actorOf(request, session), params.id, clientInputFromForm(f, { creating: false })));
+      if (!r.ok) return htmlResponse(ClientForm({ ctx, action: base(params.id), values, creating: false, errors: r.errors, target: "#client-form" }), { status: 422 });
+      return afterChange(request, base(params.id), () =>
+        fragment(ClientForm({ ctx, action: base(params.id), values: valuesOf(r.value), creating: false, saved: true, target: "#client-form" }), { flash: { kind: "success", message: `Saved ${r.value.name}.` } }),
+      );
+    }, { adminPage: true })
+    .post("/settings/admin/oidc-clients/:id/groups", ({ request, params, body, session }) => {
+      getClient(params.id);
+      const ids = listOf(formOf(body).userGroupIds);
+      const c = setAllowedGroups(web, actorOf(request, session), params.id, ids);
+      return afterChange(request, base(c.id), () => htmlResponse(AllowedGroupsSection({ ctx: pageCtx(web, request), client: c, groups: groups(), saved: "Allowed groups saved." })));
+    }, { adminPage: true })
+    .post("/settings/admin/oidc-clients/:id/unrestrict", ({ request, params, session }) => {
+      const c = setUnrestricted(web, actorOf(request, session), params.id, true);
+      return afterChange(request, base(c.id), () => htmlResponse(AllowedGroupsSection({ ctx: pageCtx(web, request), client: c, groups: groups() })));
+    }, { adminPage: true })
+    .post("/settings/admin/oidc-clients/:id/restrict", ({ request, params, session }) => {
+      const c = setUnrestricted(web, actorOf(request, session), params.id, false);
+      return afterChange(request, base(c.id), () => htmlResponse(AllowedGroupsSection({ ctx: pageCtx(web, request), client: c, groups: groups() })));
+    }, { adminPage: true })
+    .post("/settings/admin/oidc-clients/:id/secrets", ({ request, params, body, session }) => {
+      getClient(params.id);
+      const ctx = pageCtx(web, request);
+      // The form's optional "secret" field declares the value (same rules as the admin API).
+      const given = formOf(body).secret;
+      const declaring = typeof given === "string" && given !== "";
+      const r = attempt(() => {
+        try {
+          return createClientSecret(web, actorOf(request, session), params.id, { secret: declaring ? given : null });
+        } catch (e) {
+          // A value already in use is a problem with the typed value, shown at the field like the others.
+          if (e instanceof AppError && e.code === "conflict") throw AppError.validation(e.message, { secret: e.message });
+          throw e;
         }
-        const { client, secret } = r.value;
-        // The secret exists only in this response: render the client page with it (and move the URL there).
-        const headers = { "HX-Push-Url": base(client.id) };
-        if (isHtmx(request)) return htmlResponse(ClientDetailContent({ ctx, d: detail(client), createdSecret: secret?.secret }), { headers });
-        return htmlResponse(ClientDetailPage({ ctx, d: detail(client), createdSecret: secret?.secret }));
-      }),
-    )
-    .get("/settings/admin/oidc-clients/:id", ({ request, params }) => admin(request, () => htmlResponse(ClientDetailPage({ ctx: pageCtx(web, request), d: detail(getClient(params.id)) }))))
-    .post("/settings/admin/oidc-clients/:id", ({ request, params, body }) =>
-      admin(request, (session) => {
-        getClient(params.id);
-        const f = formOf(body);
-        const values = { ...valuesFromForm(f), id: params.id };
-        const ctx = pageCtx(web, request);
-        const r = attempt(() => updateClient(web, actorOf(request, session), params.id, clientInputFromForm(f, { creating: false })));
-        if (!r.ok) return htmlResponse(ClientForm({ ctx, action: base(params.id), values, creating: false, errors: r.errors, target: "#client-form" }), { status: 422 });
-        return afterChange(request, base(params.id), () =>
-          fragment(ClientForm({ ctx, action: base(params.id), values: valuesOf(r.value), creating: false, saved: true, target: "#client-form" }), { flash: { kind: "success", message: `Saved ${r.value.name}.` } }),
-        );
-      }),
-    )
-    .post("/settings/admin/oidc-clients/:id/groups", ({ request, params, body }) =>
-      admin(request, (session) => {
-        getClient(params.id);
-        const ids = listOf(formOf(body).userGroupIds);
-        const c = setAllowedGroups(web, actorOf(request, session), params.id, ids);
-        return afterChange(request, base(c.id), () => htmlResponse(AllowedGroupsSection({ ctx: pageCtx(web, request), client: c, groups: groups(), saved: "Allowed groups saved." })));
-      }),
-    )
-    .post("/settings/admin/oidc-clients/:id/unrestrict", ({ request, params }) =>
-      admin(request, (session) => {
-        const c = setUnrestricted(web, actorOf(request, session), params.id, true);
-        return afterChange(request, base(c.id), () => htmlResponse(AllowedGroupsSection({ ctx: pageCtx(web, request), client: c, groups: groups() })));
-      }),
-    )
-    .post("/settings/admin/oidc-clients/:id/restrict", ({ request, params }) =>
-      admin(request, (session) => {
-        const c = setUnrestricted(web, actorOf(request, session), params.id, false);
-        return afterChange(request, base(c.id), () => htmlResponse(AllowedGroupsSection({ ctx: pageCtx(web, request), client: c, groups: groups() })));
-      }),
-    )
-    .post("/settings/admin/oidc-clients/:id/secrets", ({ request, params, body }) =>
-      admin(request, (session) => {
-        getClient(params.id);
-        const ctx = pageCtx(web, request);
-        // The form's optional "secret" field declares the value (same rules as the admin API).
-        const given = formOf(body).secret;
-        const declaring = typeof given === "string" && given !== "";
-        const r = attempt(() => {
-          try {
-            return createClientSecret(web, actorOf(request, session), params.id, { secret: declaring ? given : null });
-          } catch (e) {
-            // A value already in use is a problem with the typed value, shown at the field like the others.
-            if (e instanceof AppError && e.code === "conflict") throw AppError.validation(e.message, { secret: e.message });
-            throw e;
-          }
-        });
-        if (!r.ok) {
-          const message = r.errors.secret ?? Object.values(r.errors)[0];
-          const secrets = listClientSecrets(web, params.id);
-          return htmlResponse(SecretsSection({ ctx, clientId: params.id, secrets, ...(declaring ? { valueError: message } : { error: message }) }), { status: 422 });
-        }
-        if (r.value.declared) {
-          const message = `Secret ${r.value.prefix}•••••••• added.`;
-          return afterChange(request, base(params.id), () => fragment(SecretsSection({ ctx, clientId: params.id, secrets: listClientSecrets(web, params.id) }), { flash: { kind: "success", message } }));
-        }
-        // Without htmx the new secret would be lost after a redirect: it is shown in the page itself.
-        if (!isHtmx(request)) return htmlResponse(ClientDetailPage({ ctx, d: detail(getClient(params.id)), createdSecret: r.value.secret }));
-        return htmlResponse(SecretsSection({ ctx, clientId: params.id, secrets: listClientSecrets(web, params.id), created: r.value.secret }));
-      }),
-    )
-    .post("/settings/admin/oidc-clients/:id/secrets/:secretId/revoke", ({ request, params }) =>
-      admin(request, (session) => {
-        getClient(params.id);
-        if (!revokeClientSecret(web, actorOf(request, session), params.id, params.secretId)) throw AppError.notFound("No such client secret.");
-        return afterChange(request, base(params.id), () =>
-          fragment(SecretsSection({ ctx: pageCtx(web, request), clientId: params.id, secrets: listClientSecrets(web, params.id) }), { flash: { kind: "success", message: "Secret revoked." } }),
-        );
-      }),
-    )
-    .post("/settings/admin/oidc-clients/:id/logo", async ({ request, params, query, body }) => {
-      const s = requireAdminPage(web, request);
-      if (s instanceof Response) return s;
+      });
+      if (!r.ok) {
+        const message = r.errors.secret ?? Object.values(r.errors)[0];
+        const secrets = listClientSecrets(web, params.id);
+        return htmlResponse(SecretsSection({ ctx, clientId: params.id, secrets, ...(declaring ? { valueError: message } : { error: message }) }), { status: 422 });
+      }
+      if (r.value.declared) {
+        const message = `Secret ${r.value.prefix}•••••••• added.`;
+        return afterChange(request, base(params.id), () => fragment(SecretsSection({ ctx, clientId: params.id, secrets: listClientSecrets(web, params.id) }), { flash: { kind: "success", message } }));
+      }
+      // Without htmx the new secret would be lost after a redirect: it is shown in the page itself.
+      if (!isHtmx(request)) return htmlResponse(ClientDetailPage({ ctx, d: detail(getClient(params.id)), createdSecret: r.value.secret }));
+      return htmlResponse(SecretsSection({ ctx, clientId: params.id, secrets: listClientSecrets(web, params.id), created: r.value.secret }));
+    }, { adminPage: true })
+    .post("/settings/admin/oidc-clients/:id/secrets/:secretId/revoke", ({ request, params, session }) => {
+      getClient(params.id);
+      if (!revokeClientSecret(web, actorOf(request, session), params.id, params.secretId)) throw AppError.notFound("No such client secret.");
+      return afterChange(request, base(params.id), () =>
+        fragment(SecretsSection({ ctx: pageCtx(web, request), clientId: params.id, secrets: listClientSecrets(web, params.id) }), { flash: { kind: "success", message: "Secret revoked." } }),
+      );
+    }, { adminPage: true })
+    .post("/settings/admin/oidc-clients/:id/logo", async ({ request, params, query, body, session }) => {
       getClient(params.id);
       const dark = query.variant === "dark";
       const ctx = pageCtx(web, request);
       try {
-        await saveClientLogo(web, actorOf(request, s), params.id, await uploadedFile(body), dark);
+        await saveClientLogo(web, actorOf(request, session), params.id, await uploadedFile(body), dark);
       } catch (e) {
         if (!(e instanceof AppError) || e.status >= 500) throw e;
         return htmlResponse(LogoSection({ ctx, client: getClient(params.id), error: e.message }), { status: 422 });
       }
       return afterChange(request, base(params.id), () => htmlResponse(LogoSection({ ctx, client: getClient(params.id), notice: "Logo updated." })));
-    })
-    .post("/settings/admin/oidc-clients/:id/logo/delete", ({ request, params, query }) =>
-      admin(request, (session) => {
-        const dark = query.variant === "dark";
-        removeClientLogo(web, actorOf(request, session), params.id, dark);
-        return afterChange(request, base(params.id), () => htmlResponse(LogoSection({ ctx: pageCtx(web, request), client: getClient(params.id), notice: "Logo removed." })));
-      }),
-    )
-    .post("/settings/admin/oidc-clients/:id/delete", ({ request, params }) =>
-      admin(request, (session) => {
-        const c = getClient(params.id);
-        deleteClient(web, actorOf(request, session), c.id);
-        return navigate(request, `/settings/admin/oidc-clients?deleted=${encodeURIComponent(c.name)}`);
-      }),
-    );
+    }, { adminPage: true, bodyLimit: "upload" })
+    .post("/settings/admin/oidc-clients/:id/logo/delete", ({ request, params, query, session }) => {
+      const dark = query.variant === "dark";
+      removeClientLogo(web, actorOf(request, session), params.id, dark);
+      return afterChange(request, base(params.id), () => htmlResponse(LogoSection({ ctx: pageCtx(web, request), client: getClient(params.id), notice: "Logo removed." })));
+    }, { adminPage: true })
+    .post("/settings/admin/oidc-clients/:id/delete", ({ request, params, session }) => {
+      const c = getClient(params.id);
+      deleteClient(web, actorOf(request, session), c.id);
+      return navigate(request, `/settings/admin/oidc-clients?deleted=${encodeURIComponent(c.name)}`);
+    }, { adminPage: true });
 }

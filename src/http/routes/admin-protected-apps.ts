@@ -1,6 +1,5 @@
 /** Admin pages for protected apps (forward-auth): /settings/admin/protected-apps[/new|/:id]. */
 import { Elysia } from "elysia";
-import type { Session } from "../../account/sessions.ts";
 import { listGroupBriefs } from "../../db/protected-apps.ts";
 import {
   createProtectedApp,
@@ -23,19 +22,15 @@ import {
   ProtectedAppsPage,
   type ProtectedAppFormValues,
 } from "../../../templates/pages/admin/protected-apps.tsx";
-import { requireAdminPage } from "../admin-auth.ts";
 import { actorOf } from "../request-context.ts";
 import { afterChange, attempt, formOf, listOf, pageCtx } from "../admin-pages.ts";
 import { htmlResponse, isHtmx, navigate } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
+import { routePolicy } from "../plugins/route-policy.ts";
 
 const BASE = "/settings/admin/protected-apps";
 
 export function adminProtectedAppRoutes(web: WebDeps) {
-  const admin = (request: Request, fn: (session: Session) => Response): Response => {
-    const s = requireAdminPage(web, request);
-    return s instanceof Response ? s : fn(s);
-  };
   const str = (v: unknown) => (typeof v === "string" ? v : "");
   const groups = () => listGroupBriefs(web.db).map((g) => ({ id: g.id, name: g.name, friendlyName: g.friendly_name }));
   const formValues = (body: unknown): ProtectedAppFormValues => {
@@ -55,61 +50,48 @@ export function adminProtectedAppRoutes(web: WebDeps) {
     htmlResponse(AppGroupsSection({ ctx: pageCtx(web, request), app: getProtectedApp(web.db, id), allowedGroupIds: getAllowedGroupIds(web.db, id), groups: groups(), saved }));
 
   return new Elysia({ name: "admin-protected-apps" })
-    .get(BASE, ({ request, query }) =>
-      admin(request, () => {
-        const names = new Map(groups().map((g) => [g.id, g.friendlyName]));
-        const apps = listProtectedApps(web.db).map((a) => ({ ...a, allowedGroupNames: getAllowedGroupIds(web.db, a.id).map((id) => names.get(id) ?? id) }));
-        const notice = query.deleted ? `Deleted the protected app ${String(query.deleted)}.` : undefined;
-        return htmlResponse(ProtectedAppsPage({ ctx: pageCtx(web, request), apps, notice }));
-      }),
-    )
-    .get(`${BASE}/new`, ({ request }) => admin(request, () => htmlResponse(NewProtectedAppPage({ ctx: pageCtx(web, request), values: EMPTY_FORM }))))
-    .post(BASE, ({ request, body }) =>
-      admin(request, (session) => {
-        const values = formValues(body);
-        const r = attempt(() => createProtectedApp(web, actorOf(request, session), inputOf(values)));
-        if (!r.ok) {
-          const ctx = pageCtx(web, request);
-          return htmlResponse(isHtmx(request) ? NewProtectedAppContent({ ctx, values, errors: r.errors }) : NewProtectedAppPage({ ctx, values, errors: r.errors }), { status: 422 });
-        }
-        return navigate(request, `${BASE}/${r.value.id}?created=1`);
-      }),
-    )
-    .get(`${BASE}/:id`, ({ request, params, query }) => admin(request, () => detail(request, params.id, query.created === "1")))
-    .post(`${BASE}/:id`, ({ request, params, body }) =>
-      admin(request, (session) => {
-        getProtectedApp(web.db, params.id);
-        const values = formValues(body);
+    .use(routePolicy(web))
+    .get(BASE, ({ request, query }) => {
+      const names = new Map(groups().map((g) => [g.id, g.friendlyName]));
+      const apps = listProtectedApps(web.db).map((a) => ({ ...a, allowedGroupNames: getAllowedGroupIds(web.db, a.id).map((id) => names.get(id) ?? id) }));
+      const notice = query.deleted ? `Deleted the protected app ${String(query.deleted)}.` : undefined;
+      return htmlResponse(ProtectedAppsPage({ ctx: pageCtx(web, request), apps, notice }));
+    }, { adminPage: true })
+    .get(`${BASE}/new`, ({ request }) => htmlResponse(NewProtectedAppPage({ ctx: pageCtx(web, request), values: EMPTY_FORM })), { adminPage: true })
+    .post(BASE, ({ request, body, session }) => {
+      const values = formValues(body);
+      const r = attempt(() => createProtectedApp(web, actorOf(request, session), inputOf(values)));
+      if (!r.ok) {
         const ctx = pageCtx(web, request);
-        const action = `${BASE}/${params.id}`;
-        const r = attempt(() => updateProtectedApp(web, actorOf(request, session), params.id, inputOf(values)));
-        if (!r.ok) return htmlResponse(ProtectedAppForm({ ctx, action, values, creating: false, errors: r.errors, target: "#protected-app-form" }), { status: 422 });
-        // The snippets on the page depend on hosts and headers: a full reload keeps them in step.
-        return isHtmx(request) ? new Response(null, { status: 204, headers: { "HX-Refresh": "true" } }) : afterChange(request, action, () => detail(request, params.id));
-      }),
-    )
-    .post(`${BASE}/:id/groups`, ({ request, params, body }) =>
-      admin(request, (session) => {
-        setAllowedGroups(web, actorOf(request, session), params.id, listOf(formOf(body).userGroupIds));
-        return afterChange(request, `${BASE}/${params.id}`, () => groupsSection(request, params.id, "Allowed groups saved."));
-      }),
-    )
-    .post(`${BASE}/:id/restrict`, ({ request, params }) =>
-      admin(request, (session) => {
-        setProtectedAppRestricted(web, actorOf(request, session), params.id, true);
-        return afterChange(request, `${BASE}/${params.id}`, () => groupsSection(request, params.id, "Restricted to the chosen groups."));
-      }),
-    )
-    .post(`${BASE}/:id/unrestrict`, ({ request, params }) =>
-      admin(request, (session) => {
-        setProtectedAppRestricted(web, actorOf(request, session), params.id, false);
-        return afterChange(request, `${BASE}/${params.id}`, () => groupsSection(request, params.id, "Everyone with an account may use this app now."));
-      }),
-    )
-    .post(`${BASE}/:id/delete`, ({ request, params }) =>
-      admin(request, (session) => {
-        const app = deleteProtectedApp(web, actorOf(request, session), params.id);
-        return navigate(request, `${BASE}?deleted=${encodeURIComponent(app.name)}`);
-      }),
-    );
+        return htmlResponse(isHtmx(request) ? NewProtectedAppContent({ ctx, values, errors: r.errors }) : NewProtectedAppPage({ ctx, values, errors: r.errors }), { status: 422 });
+      }
+      return navigate(request, `${BASE}/${r.value.id}?created=1`);
+    }, { adminPage: true })
+    .get(`${BASE}/:id`, ({ request, params, query }) => detail(request, params.id, query.created === "1"), { adminPage: true })
+    .post(`${BASE}/:id`, ({ request, params, body, session }) => {
+      getProtectedApp(web.db, params.id);
+      const values = formValues(body);
+      const ctx = pageCtx(web, request);
+      const action = `${BASE}/${params.id}`;
+      const r = attempt(() => updateProtectedApp(web, actorOf(request, session), params.id, inputOf(values)));
+      if (!r.ok) return htmlResponse(ProtectedAppForm({ ctx, action, values, creating: false, errors: r.errors, target: "#protected-app-form" }), { status: 422 });
+      // The snippets on the page depend on hosts and headers: a full reload keeps them in step.
+      return isHtmx(request) ? new Response(null, { status: 204, headers: { "HX-Refresh": "true" } }) : afterChange(request, action, () => detail(request, params.id));
+    }, { adminPage: true })
+    .post(`${BASE}/:id/groups`, ({ request, params, body, session }) => {
+      setAllowedGroups(web, actorOf(request, session), params.id, listOf(formOf(body).userGroupIds));
+      return afterChange(request, `${BASE}/${params.id}`, () => groupsSection(request, params.id, "Allowed groups saved."));
+    }, { adminPage: true })
+    .post(`${BASE}/:id/restrict`, ({ request, params, session }) => {
+      setProtectedAppRestricted(web, actorOf(request, session), params.id, true);
+      return afterChange(request, `${BASE}/${params.id}`, () => groupsSection(request, params.id, "Restricted to the chosen groups."));
+    }, { adminPage: true })
+    .post(`${BASE}/:id/unrestrict`, ({ request, params, session }) => {
+      setProtectedAppRestricted(web, actorOf(request, session), params.id, false);
+      return afterChange(request, `${BASE}/${params.id}`, () => groupsSection(request, params.id, "Everyone with an account may use this app now."));
+    }, { adminPage: true })
+    .post(`${BASE}/:id/delete`, ({ request, params, session }) => {
+      const app = deleteProtectedApp(web, actorOf(request, session), params.id);
+      return navigate(request, `${BASE}?deleted=${encodeURIComponent(app.name)}`);
+    }, { adminPage: true });
 }

@@ -20,6 +20,7 @@ import { rateLimit } from "../plugins/rate-limit.ts";
 import { auditOrigin } from "../request-context.ts";
 import { htmlResponse, isHtmx, jsonResponse, navigate } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
+import { routePolicy } from "../plugins/route-policy.ts";
 
 const SIGNUP_RATE = { perSeconds: 30, burst: 10 }; // Pocket ID: 2/min, burst 10
 const EMPTY: SignupValues = { firstName: "", lastName: "", username: "", email: "" };
@@ -56,6 +57,7 @@ export function signupRoutes(web: WebDeps) {
   };
 
   return new Elysia({ name: "signups" })
+    .use(routePolicy(web))
     .get("/signup", ({ request }) => {
       const mode = signupMode(web);
       if (mode !== "open") {
@@ -76,5 +78,5 @@ export function signupRoutes(web: WebDeps) {
       const user = apiCall(() => signUp(web, body, body.token || null, auditOrigin(request)));
       startBrowserSession(web, request, user.id, []);
       return jsonResponse(toUserDto(web.db, user), { status: 201 });
-    }, { body: SignupInput, response: { 201: User }, detail: apiOperation("public", "Sign-ups", "Self sign-up (open, or withToken + token); starts a session; add a passkey next") });
+    }, { budget: "admin-api", body: SignupInput, response: { 201: User }, detail: apiOperation("public", "Sign-ups", "Self sign-up (open, or withToken + token); starts a session; add a passkey next") });
 }

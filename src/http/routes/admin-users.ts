@@ -44,11 +44,11 @@ import {
   type UserFormValues,
 } from "../../../templates/pages/admin/users.tsx";
 import { appConfigOf } from "../browser-session.ts";
-import { requireAdminPage } from "../admin-auth.ts";
 import { actorOf } from "../request-context.ts";
 import { afterChange, attempt, checked, formOf, fragment, listOf, pageCtx } from "../admin-pages.ts";
 import { htmlResponse, isHtmx, navigate, redirectResponse } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
+import { routePolicy } from "../plugins/route-policy.ts";
 
 function valuesOf(u: UserRow, groupIds: string[]): UserFormValues {
   return {
@@ -83,12 +83,6 @@ export function adminUserRoutes(web: WebDeps) {
   const groups = () => listAllUserGroups(web.db).map((g) => ({ id: g.id, name: g.name, friendlyName: g.friendly_name }));
   const now = () => nowSeconds(web.clock);
 
-  /** Runs `fn` for an admin, or answers with the sign-in redirect. */
-  const admin = (request: Request, fn: (session: Session) => Response): Response => {
-    const s = requireAdminPage(web, request);
-    return s instanceof Response ? s : fn(s);
-  };
-
   const detailData = (id: string, session: Session): UserDetailData => {
     const user = toUserDto(web.db, getUser(web.db, id));
     return {
@@ -106,18 +100,18 @@ export function adminUserRoutes(web: WebDeps) {
   const sessionsOf = (id: string) => listSessions(web.db, id, now());
 
   return new Elysia({ name: "admin-users" })
+    .use(routePolicy(web))
     .get("/settings/admin", () => redirectResponse("/settings/admin/users", 302))
-    .get("/settings/admin/users", ({ request, query }) =>
-      admin(request, () => {
-        const q = parseListQuery(query);
-        const page = listUsers(web.db, q);
-        if (isHtmx(request) && request.headers.get("hx-target") === "user-list") return htmlResponse(UserList({ page, search: q.search }));
-        const notice = query.deleted ? `Deleted ${String(query.deleted)}.` : undefined;
-        return htmlResponse(UsersPage({ ctx: pageCtx(web, request), page, search: q.search, notice }));
-      }),
-    )
-    .get("/settings/admin/users/new", ({ request }) =>
-      admin(request, () =>
+    .get("/settings/admin/users", ({ request, query }) => {
+      const q = parseListQuery(query);
+      const page = listUsers(web.db, q);
+      if (isHtmx(request) && request.headers.get("hx-target") === "user-list") return htmlResponse(UserList({ page, search: q.search }));
+      const notice = query.deleted ? `Deleted ${String(query.deleted)}.` : undefined;
+      return htmlResponse(UsersPage({ ctx: pageCtx(web, request), page, search: q.search, notice }));
+    }, { adminPage: true })
+    .get(
+      "/settings/admin/users/new",
+      ({ request }) =>
         htmlResponse(
           NewUserPage({
             ctx: pageCtx(web, request),
@@ -125,114 +119,96 @@ export function adminUserRoutes(web: WebDeps) {
             values: { username: "", email: "", firstName: "", lastName: "", displayName: "", isAdmin: false, disabled: false, emailVerified: false, userGroupIds: [] },
           }),
         ),
-      ),
+      { adminPage: true },
     )
-    .post("/settings/admin/users", ({ request, body }) =>
-      admin(request, (session) => {
-        const form = formOf(body);
-        const values = valuesFromForm(form);
-        const r = attempt(() => createUserAsAdmin(web, actorOf(request, session), values));
-        if (!r.ok) {
-          const ctx = pageCtx(web, request);
-          if (isHtmx(request)) return htmlResponse(UserForm({ ctx, action: "/settings/admin/users", values, groups: groups(), errors: r.errors, submitLabel: "Create user" }), { status: 422 });
-          return htmlResponse(NewUserPage({ ctx, values, groups: groups(), errors: r.errors }), { status: 422 });
-        }
-        return navigate(request, `/settings/admin/users/${r.value.id}?created=1`);
-      }),
-    )
-    .get("/settings/admin/users/:id", ({ request, params, query }) =>
-      admin(request, (session) => htmlResponse(UserDetailPage({ ctx: pageCtx(web, request), d: detailData(params.id, session), created: query.created === "1" }))),
-    )
-    .post("/settings/admin/users/:id", ({ request, params, body }) =>
-      admin(request, (session) => {
-        getUser(web.db, params.id);
-        const values = valuesFromForm(formOf(body));
-        const r = attempt(() => updateUserAsAdmin(web, actorOf(request, session), params.id, values));
+    .post("/settings/admin/users", ({ request, body, session }) => {
+      const form = formOf(body);
+      const values = valuesFromForm(form);
+      const r = attempt(() => createUserAsAdmin(web, actorOf(request, session), values));
+      if (!r.ok) {
         const ctx = pageCtx(web, request);
-        const action = `/settings/admin/users/${params.id}`;
-        if (!r.ok) return htmlResponse(UserForm({ ctx, action, values, groups: groups(), errors: r.errors, submitLabel: "Save changes" }), { status: 422 });
-        return afterChange(request, action, () =>
-          fragment(UserForm({ ctx, action, values: valuesOf(r.value.after, values.userGroupIds), groups: groups(), submitLabel: "Save changes", saved: true }), {
-            flash: { kind: "success", message: `Saved ${r.value.after.username}.` },
-          }),
-        );
-      }),
+        if (isHtmx(request)) return htmlResponse(UserForm({ ctx, action: "/settings/admin/users", values, groups: groups(), errors: r.errors, submitLabel: "Create user" }), { status: 422 });
+        return htmlResponse(NewUserPage({ ctx, values, groups: groups(), errors: r.errors }), { status: 422 });
+      }
+      return navigate(request, `/settings/admin/users/${r.value.id}?created=1`);
+    }, { adminPage: true })
+    .get(
+      "/settings/admin/users/:id",
+      ({ request, params, query, session }) => htmlResponse(UserDetailPage({ ctx: pageCtx(web, request), d: detailData(params.id, session), created: query.created === "1" })),
+      { adminPage: true },
     )
-    .post("/settings/admin/users/:id/delete", ({ request, params }) =>
-      admin(request, (session) => {
-        const row = deleteUserAsAdmin(web, actorOf(request, session), params.id);
-        return navigate(request, `/settings/admin/users?deleted=${encodeURIComponent(row.username)}`);
-      }),
-    )
-    .post("/settings/admin/users/:id/login-code", ({ request, params, body }) =>
-      admin(request, (session) => {
-        const user = getUser(web.db, params.id);
-        const errors = new FieldErrors();
-        const ttl = duration(errors, formOf(body), "ttl", { fallback: 3600, min: 60, max: 30 * 86400 });
-        errors.throwIfAny();
-        const { token, expiresAt } = createLoginCode(web, actorOf(request, session), user.id, ttl);
-        const code = { token, expiresAt, url: `${web.config.appUrl}/lc/${token}` };
-        // A plain form post cannot show the code after a redirect: render the page with it.
-        if (!isHtmx(request)) return htmlResponse(UserDetailPage({ ctx: pageCtx(web, request), d: detailData(user.id, session), code }));
-        return htmlResponse(LoginCodeSection({ ctx: pageCtx(web, request), userId: user.id, code }));
-      }),
-    )
-    .post("/settings/admin/users/:id/picture", async ({ request, params, body }) => {
-      const s = requireAdminPage(web, request);
-      if (s instanceof Response) return s;
+    .post("/settings/admin/users/:id", ({ request, params, body, session }) => {
+      getUser(web.db, params.id);
+      const values = valuesFromForm(formOf(body));
+      const r = attempt(() => updateUserAsAdmin(web, actorOf(request, session), params.id, values));
+      const ctx = pageCtx(web, request);
+      const action = `/settings/admin/users/${params.id}`;
+      if (!r.ok) return htmlResponse(UserForm({ ctx, action, values, groups: groups(), errors: r.errors, submitLabel: "Save changes" }), { status: 422 });
+      return afterChange(request, action, () =>
+        fragment(UserForm({ ctx, action, values: valuesOf(r.value.after, values.userGroupIds), groups: groups(), submitLabel: "Save changes", saved: true }), {
+          flash: { kind: "success", message: `Saved ${r.value.after.username}.` },
+        }),
+      );
+    }, { adminPage: true })
+    .post("/settings/admin/users/:id/delete", ({ request, params, session }) => {
+      const row = deleteUserAsAdmin(web, actorOf(request, session), params.id);
+      return navigate(request, `/settings/admin/users?deleted=${encodeURIComponent(row.username)}`);
+    }, { adminPage: true })
+    .post("/settings/admin/users/:id/login-code", ({ request, params, body, session }) => {
+      const user = getUser(web.db, params.id);
+      const errors = new FieldErrors();
+      const ttl = duration(errors, formOf(body), "ttl", { fallback: 3600, min: 60, max: 30 * 86400 });
+      errors.throwIfAny();
+      const { token, expiresAt } = createLoginCode(web, actorOf(request, session), user.id, ttl);
+      const code = { token, expiresAt, url: `${web.config.appUrl}/lc/${token}` };
+      // A plain form post cannot show the code after a redirect: render the page with it.
+      if (!isHtmx(request)) return htmlResponse(UserDetailPage({ ctx: pageCtx(web, request), d: detailData(user.id, session), code }));
+      return htmlResponse(LoginCodeSection({ ctx: pageCtx(web, request), userId: user.id, code }));
+    }, { adminPage: true })
+    .post("/settings/admin/users/:id/picture", async ({ request, params, body, session }) => {
       getUser(web.db, params.id);
       const ctx = pageCtx(web, request);
       try {
-        await setProfilePictureOfUser(web, actorOf(request, s), params.id, await uploadedFile(body));
+        await setProfilePictureOfUser(web, actorOf(request, session), params.id, await uploadedFile(body));
       } catch (e) {
         if (!(e instanceof AppError) || e.status >= 500) throw e;
         return htmlResponse(ProfilePictureSection({ ctx, userId: params.id, hasPicture: findProfilePicture(web.db, params.id) !== null, error: e.message }), { status: 422 });
       }
       return afterChange(request, `/settings/admin/users/${params.id}`, () => htmlResponse(ProfilePictureSection({ ctx, userId: params.id, hasPicture: true, notice: "Picture updated." })));
-    })
-    .post("/settings/admin/users/:id/picture/delete", ({ request, params }) =>
-      admin(request, (session) => {
-        getUser(web.db, params.id);
-        resetProfilePictureOfUser(web, actorOf(request, session), params.id);
-        return afterChange(request, `/settings/admin/users/${params.id}`, () =>
-          htmlResponse(ProfilePictureSection({ ctx: pageCtx(web, request), userId: params.id, hasPicture: false, notice: "Now using the initials avatar." })),
-        );
-      }),
-    )
-    .post("/settings/admin/users/:id/claims", ({ request, params, body }) =>
-      admin(request, (session) => {
-        getUser(web.db, params.id);
-        const claims = claimsFromForm(formOf(body));
-        const ctx = pageCtx(web, request);
-        const r = attempt(() => setCustomClaims(web, actorOf(request, session), { userId: params.id }, claims));
-        if (!r.ok) return htmlResponse(UserClaimsSection({ ctx, userId: params.id, claims, errors: r.errors }), { status: 422 });
-        return afterChange(request, `/settings/admin/users/${params.id}`, () => htmlResponse(UserClaimsSection({ ctx, userId: params.id, claims: r.value, saved: true })));
-      }),
-    )
-    .post("/settings/admin/users/:id/passkeys/:credentialId/delete", ({ request, params }) =>
-      admin(request, (session) => {
-        const row = deleteUserPasskey(web, actorOf(request, session), params.id, params.credentialId);
-        return afterChange(request, `/settings/admin/users/${params.id}`, () =>
-          fragment(UserPasskeysSection({ ctx: pageCtx(web, request), userId: params.id, passkeys: listUserPasskeys(web.db, params.id) }), {
-            flash: { kind: "success", message: `Deleted the passkey “${row.name}”.` },
-          }),
-        );
-      }),
-    )
-    .post("/settings/admin/users/:id/sessions/:sessionId/revoke", ({ request, params }) =>
-      admin(request, (session) => {
-        revokeUserSession(web, actorOf(request, session), params.id, params.sessionId);
-        return afterChange(request, `/settings/admin/users/${params.id}`, () =>
-          fragment(UserSessionsSection({ ctx: pageCtx(web, request), userId: params.id, sessions: sessionsOf(params.id) }), { flash: { kind: "success", message: "Session ended." } }),
-        );
-      }),
-    )
-    .post("/settings/admin/users/:id/sessions/revoke-all", ({ request, params }) =>
-      admin(request, (session) => {
-        const n = revokeAllUserSessions(web, actorOf(request, session), params.id);
-        return afterChange(request, `/settings/admin/users/${params.id}`, () =>
-          fragment(UserSessionsSection({ ctx: pageCtx(web, request), userId: params.id, sessions: sessionsOf(params.id) }), { flash: { kind: "success", message: `Ended ${n} session${n === 1 ? "" : "s"}.` } }),
-        );
-      }),
-    );
+    }, { adminPage: true, bodyLimit: "upload" })
+    .post("/settings/admin/users/:id/picture/delete", ({ request, params, session }) => {
+      getUser(web.db, params.id);
+      resetProfilePictureOfUser(web, actorOf(request, session), params.id);
+      return afterChange(request, `/settings/admin/users/${params.id}`, () =>
+        htmlResponse(ProfilePictureSection({ ctx: pageCtx(web, request), userId: params.id, hasPicture: false, notice: "Now using the initials avatar." })),
+      );
+    }, { adminPage: true })
+    .post("/settings/admin/users/:id/claims", ({ request, params, body, session }) => {
+      getUser(web.db, params.id);
+      const claims = claimsFromForm(formOf(body));
+      const ctx = pageCtx(web, request);
+      const r = attempt(() => setCustomClaims(web, actorOf(request, session), { userId: params.id }, claims));
+      if (!r.ok) return htmlResponse(UserClaimsSection({ ctx, userId: params.id, claims, errors: r.errors }), { status: 422 });
+      return afterChange(request, `/settings/admin/users/${params.id}`, () => htmlResponse(UserClaimsSection({ ctx, userId: params.id, claims: r.value, saved: true })));
+    }, { adminPage: true })
+    .post("/settings/admin/users/:id/passkeys/:credentialId/delete", ({ request, params, session }) => {
+      const row = deleteUserPasskey(web, actorOf(request, session), params.id, params.credentialId);
+      return afterChange(request, `/settings/admin/users/${params.id}`, () =>
+        fragment(UserPasskeysSection({ ctx: pageCtx(web, request), userId: params.id, passkeys: listUserPasskeys(web.db, params.id) }), {
+          flash: { kind: "success", message: `Deleted the passkey “${row.name}”.` },
+        }),
+      );
+    }, { adminPage: true })
+    .post("/settings/admin/users/:id/sessions/:sessionId/revoke", ({ request, params, session }) => {
+      revokeUserSession(web, actorOf(request, session), params.id, params.sessionId);
+      return afterChange(request, `/settings/admin/users/${params.id}`, () =>
+        fragment(UserSessionsSection({ ctx: pageCtx(web, request), userId: params.id, sessions: sessionsOf(params.id) }), { flash: { kind: "success", message: "Session ended." } }),
+      );
+    }, { adminPage: true })
+    .post("/settings/admin/users/:id/sessions/revoke-all", ({ request, params, session }) => {
+      const n = revokeAllUserSessions(web, actorOf(request, session), params.id);
+      return afterChange(request, `/settings/admin/users/${params.id}`, () =>
+        fragment(UserSessionsSection({ ctx: pageCtx(web, request), userId: params.id, sessions: sessionsOf(params.id) }), { flash: { kind: "success", message: `Ended ${n} session${n === 1 ? "" : "s"}.` } }),
+      );
+    }, { adminPage: true });
 }

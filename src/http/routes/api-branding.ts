@@ -8,12 +8,13 @@ import { appImage, brandingCss, removeAppImage, uploadAppImage } from "../../adm
 import type { AppImageName } from "../../db/app-images.ts";
 import { findAppImage } from "../../db/app-images.ts";
 import { AppError } from "../../errors.ts";
-import { apiCall, requireAdminApi } from "../admin-auth.ts";
+import { apiCall } from "../admin-auth.ts";
 import { actorOf } from "../request-context.ts";
 import { apiOperation } from "../openapi.ts";
 import { LightQuery, NoContent, Upload } from "../schemas/common.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { uploadedFile } from "./api-profile-pictures.ts";
+import { routePolicy } from "../plugins/route-policy.ts";
 
 function imageName(kind: string, light: unknown): AppImageName {
   if (kind === "logo") return light === "false" ? "logo-dark" : "logo-light";
@@ -33,6 +34,7 @@ export function apiBrandingRoutes(web: WebDeps) {
     return new Response(new Uint8Array(img.data), { headers });
   };
   return new Elysia({ name: "api-branding" })
+    .use(routePolicy(web))
     .get("/branding.css", ({ request }) => {
       const config = readAppConfig(web.db, { uiConfigDisabled: web.config.uiConfigDisabled, env: web.config.appConfigEnv });
       const bg = findAppImage(web.db, "background");
@@ -53,16 +55,14 @@ export function apiBrandingRoutes(web: WebDeps) {
       if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });
       return new Response(new Uint8Array(img.data), { headers });
     }, { query: LightQuery, detail: apiOperation("public", "Application configuration", "Branding image: logo (?light=false for dark), favicon, background") })
-    .put("/api/application-images/:kind", async ({ request, params, query, body }) => {
-      const p = requireAdminApi(web, request);
+    .put("/api/application-images/:kind", async ({ request, params, query, body, principal }) => {
       const name = imageName(params.kind, query.light);
-      await apiCall(async () => uploadAppImage(web, actorOf(request, p), name, await uploadedFile(body)));
+      await apiCall(async () => uploadAppImage(web, actorOf(request, principal), name, await uploadedFile(body)));
       return new Response(null, { status: 204 });
-    }, { query: LightQuery, body: Upload, response: { 204: NoContent }, detail: apiOperation("admin", "Application configuration", "Upload a branding image (multipart field file; PNG/JPEG/GIF/WebP, ICO for favicon; ≤ 2 MB)") })
-    .delete("/api/application-images/:kind", ({ request, params, query }) => {
-      const p = requireAdminApi(web, request);
+    }, { adminApi: true, budget: "admin-api", bodyLimit: "upload", query: LightQuery, body: Upload, response: { 204: NoContent }, detail: apiOperation("admin", "Application configuration", "Upload a branding image (multipart field file; PNG/JPEG/GIF/WebP, ICO for favicon; ≤ 2 MB)") })
+    .delete("/api/application-images/:kind", ({ request, params, query, principal }) => {
       const name = imageName(params.kind, query.light);
-      removeAppImage(web, actorOf(request, p), name);
+      removeAppImage(web, actorOf(request, principal), name);
       return new Response(null, { status: 204 });
-    }, { query: LightQuery, response: { 204: NoContent }, detail: apiOperation("admin", "Application configuration", "Remove a branding image") });
+    }, { adminApi: true, budget: "admin-api", query: LightQuery, response: { 204: NoContent }, detail: apiOperation("admin", "Application configuration", "Remove a branding image") });
 }

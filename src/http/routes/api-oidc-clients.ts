@@ -11,7 +11,7 @@ import { createClient, deleteClient, setAllowedGroups, updateClient } from "../.
 import { createClientSecret, listClientSecrets, revokeClientSecret } from "../../oidc/client-secrets.ts";
 import { findClientById } from "../../oidc/clients.ts";
 import { isoTime } from "../../admin/pagination.ts";
-import { apiCall, requireAdminApi } from "../admin-auth.ts";
+import { apiCall } from "../admin-auth.ts";
 import { actorOf } from "../request-context.ts";
 import { apiOperation, LIST_ERRORS } from "../openapi.ts";
 import { jsonResponse } from "../responses.ts";
@@ -21,6 +21,7 @@ import { Client, ClientCreated, ClientInput, ClientMeta, ClientSecret, ClientSec
 import { UserGroupIds } from "../schemas/users.ts";
 import { uploadedFile } from "./api-profile-pictures.ts";
 import type { WebDeps } from "../web-deps.ts";
+import { routePolicy } from "../plugins/route-policy.ts";
 
 function getClient(web: WebDeps, id: string) {
   const c = findClientById(web.db, id);
@@ -40,44 +41,39 @@ const secretJson = (s: { id: string; prefix: string; createdAt: number; expiresA
 
 export function apiOidcClientRoutes(web: WebDeps) {
   return new Elysia({ name: "api-oidc-clients" })
-    .get("/api/oidc/clients", ({ request, query }) => {
-      requireAdminApi(web, request);
+    .use(routePolicy(web))
+    .get("/api/oidc/clients", ({ query }) => {
       return jsonResponse(listClientsPage(web.db, parseListQuery(query)));
-    }, { query: ListQuery, response: { 200: Paginated(Client) }, detail: apiOperation("admin", "OIDC clients", "List and search OIDC clients", { errors: LIST_ERRORS }) })
-    .post("/api/oidc/clients", ({ request, body }) => {
-      const p = requireAdminApi(web, request);
-      const { client, secret } = apiCall(() => createClient(web, actorOf(request, p), clientInputFromJson(body)));
+    }, { adminApi: true, budget: "admin-api", query: ListQuery, response: { 200: Paginated(Client) }, detail: apiOperation("admin", "OIDC clients", "List and search OIDC clients", { errors: LIST_ERRORS }) })
+    .post("/api/oidc/clients", ({ request, body, principal }) => {
+      const { client, secret } = apiCall(() => createClient(web, actorOf(request, principal), clientInputFromJson(body)));
       return jsonResponse({ ...clientDto(web.db, client), ...(secret ? { secret: secret.secret, secretId: secret.id } : {}) }, { status: 201 });
-    }, { body: ClientInput, response: { 201: ClientCreated }, detail: apiOperation("admin", "OIDC clients", "Create a client (confidential clients get their first secret in the answer, once)") })
-    .get("/api/oidc/clients/:id", ({ request, params }) => {
-      requireAdminApi(web, request);
+    }, { adminApi: true, budget: "admin-api", body: ClientInput, response: { 201: ClientCreated }, detail: apiOperation("admin", "OIDC clients", "Create a client (confidential clients get their first secret in the answer, once)") })
+    .get("/api/oidc/clients/:id", ({ params }) => {
       return jsonResponse(clientDto(web.db, getClient(web, params.id)));
-    }, { response: { 200: Client }, detail: apiOperation("admin", "OIDC clients", "Get a client") })
-    .put("/api/oidc/clients/:id", ({ request, params, body }) => {
-      const p = requireAdminApi(web, request);
+    }, { adminApi: true, budget: "admin-api", response: { 200: Client }, detail: apiOperation("admin", "OIDC clients", "Get a client") })
+    .put("/api/oidc/clients/:id", ({ request, params, body, principal }) => {
       const current = getClient(web, params.id);
       // Omitted fields keep their value, so `{"isGroupRestricted": false}` alone is a valid update.
       const input = clientInputFromJson(body);
       if (input.name === undefined) input.name = current.name;
       if (input.callbackUrls === undefined) input.callbackUrls = current.callbackUrls;
-      const client = apiCall(() => updateClient(web, actorOf(request, p), params.id, input));
+      const client = apiCall(() => updateClient(web, actorOf(request, principal), params.id, input));
       return jsonResponse(clientDto(web.db, client));
-    }, { body: ClientInput, response: { 200: Client }, detail: apiOperation("admin", "OIDC clients", "Update a client (omitted fields keep their value)") })
-    .delete("/api/oidc/clients/:id", ({ request, params }) => {
-      const p = requireAdminApi(web, request);
+    }, { adminApi: true, budget: "admin-api", body: ClientInput, response: { 200: Client }, detail: apiOperation("admin", "OIDC clients", "Update a client (omitted fields keep their value)") })
+    .delete("/api/oidc/clients/:id", ({ request, params, principal }) => {
       getClient(web, params.id);
-      deleteClient(web, actorOf(request, p), params.id);
+      deleteClient(web, actorOf(request, principal), params.id);
       return new Response(null, { status: 204 });
-    }, { response: { 204: NoContent }, detail: apiOperation("admin", "OIDC clients", "Delete a client") })
-    .put("/api/oidc/clients/:id/allowed-user-groups", ({ request, params, body }) => {
-      const p = requireAdminApi(web, request);
+    }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("admin", "OIDC clients", "Delete a client") })
+    .put("/api/oidc/clients/:id/allowed-user-groups", ({ request, params, body, principal }) => {
       getClient(web, params.id);
       const errors = new FieldErrors();
       const ids = strList(errors, body, "userGroupIds");
       errors.throwIfAny();
-      const client = apiCall(() => setAllowedGroups(web, actorOf(request, p), params.id, ids));
+      const client = apiCall(() => setAllowedGroups(web, actorOf(request, principal), params.id, ids));
       return jsonResponse(clientDto(web.db, client));
-    }, { body: UserGroupIds, response: { 200: Client }, detail: apiOperation("admin", "OIDC clients", "Set the allowed groups ({userGroupIds})") })
+    }, { adminApi: true, budget: "admin-api", body: UserGroupIds, response: { 200: Client }, detail: apiOperation("admin", "OIDC clients", "Set the allowed groups ({userGroupIds})") })
     .get("/api/oidc/clients/:id/meta", ({ params }) => {
       // Public metadata (Pocket ID): what a sign-in page may show about a client, nothing secret.
       const c = getClient(web, params.id);
@@ -91,27 +87,23 @@ export function apiOidcClientRoutes(web: WebDeps) {
       if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });
       return new Response(new Uint8Array(logo.data), { headers });
     }, { query: LightQuery, detail: apiOperation("public", "OIDC clients", "Client logo (?light=false for the dark variant, falling back to light)") })
-    .post("/api/oidc/clients/:id/logo", async ({ request, params, query, body }) => {
-      const p = requireAdminApi(web, request);
+    .post("/api/oidc/clients/:id/logo", async ({ request, params, query, body, principal }) => {
       getClient(web, params.id);
       const dark = query.light === "false";
-      await apiCall(async () => saveClientLogo(web, actorOf(request, p), params.id, await uploadedFile(body), dark));
+      await apiCall(async () => saveClientLogo(web, actorOf(request, principal), params.id, await uploadedFile(body), dark));
       return new Response(null, { status: 204 });
-    }, { query: LightQuery, body: Upload, response: { 204: NoContent }, detail: apiOperation("admin", "OIDC clients", "Upload a logo (multipart field file; PNG/JPEG/GIF/WebP ≤ 2 MB; ?light=false for dark)") })
-    .delete("/api/oidc/clients/:id/logo", ({ request, params, query }) => {
-      const p = requireAdminApi(web, request);
+    }, { adminApi: true, budget: "admin-api", bodyLimit: "upload", query: LightQuery, body: Upload, response: { 204: NoContent }, detail: apiOperation("admin", "OIDC clients", "Upload a logo (multipart field file; PNG/JPEG/GIF/WebP ≤ 2 MB; ?light=false for dark)") })
+    .delete("/api/oidc/clients/:id/logo", ({ request, params, query, principal }) => {
       getClient(web, params.id);
       const dark = query.light === "false";
-      removeClientLogo(web, actorOf(request, p), params.id, dark);
+      removeClientLogo(web, actorOf(request, principal), params.id, dark);
       return new Response(null, { status: 204 });
-    }, { query: LightQuery, response: { 204: NoContent }, detail: apiOperation("admin", "OIDC clients", "Delete a logo (?light=false for dark)") })
-    .get("/api/oidc/clients/:id/secrets", ({ request, params }) => {
-      requireAdminApi(web, request);
+    }, { adminApi: true, budget: "admin-api", query: LightQuery, response: { 204: NoContent }, detail: apiOperation("admin", "OIDC clients", "Delete a logo (?light=false for dark)") })
+    .get("/api/oidc/clients/:id/secrets", ({ params }) => {
       getClient(web, params.id);
       return jsonResponse(listClientSecrets(web, params.id).map(secretJson));
-    }, { response: { 200: t.Array(ClientSecret) }, detail: apiOperation("admin", "OIDC clients", "List secrets (prefix, created, expiry)") })
-    .post("/api/oidc/clients/:id/secrets", ({ request, params, body }) => {
-      const p = requireAdminApi(web, request);
+    }, { adminApi: true, budget: "admin-api", response: { 200: t.Array(ClientSecret) }, detail: apiOperation("admin", "OIDC clients", "List secrets (prefix, created, expiry)") })
+    .post("/api/oidc/clients/:id/secrets", ({ request, params, body, principal }) => {
       getClient(web, params.id);
       const input = body ?? {};
       const errors = new FieldErrors();
@@ -119,15 +111,14 @@ export function apiOidcClientRoutes(web: WebDeps) {
       apiCall(() => errors.throwIfAny());
       // Pocket ID's `{secret?, expiresAt?}`: absent, null or "" → generated; a string → that value (declarative).
       // Never the value in the audit log: the domain records the secret by id and prefix only.
-      const s = apiCall(() => createClientSecret(web, actorOf(request, p), params.id, { expiresAt, secret: input.secret ?? null }));
+      const s = apiCall(() => createClientSecret(web, actorOf(request, principal), params.id, { expiresAt, secret: input.secret ?? null }));
       // Pocket ID's answer: the value in `secret`, generated or given (automation that reads it back keeps
       // working; a given value is only what the caller sent over the same channel). Shown this once.
       return jsonResponse({ ...secretJson(s), secret: s.secret }, { status: 201 });
-    }, { body: ClientSecretInput, response: { 201: ClientSecretCreated }, detail: apiOperation("admin", "OIDC clients", "Create a secret ({secret?, expiresAt?}): generated and returned once, or the given value (declarative, as in Pocket ID v2.12); either is returned once in `secret`", { errors: { 409: "The given value is already a secret of this client (live, or expired and not revoked) or of another client" } }) })
-    .delete("/api/oidc/clients/:id/secrets/:secretId", ({ request, params }) => {
-      const p = requireAdminApi(web, request);
+    }, { adminApi: true, budget: "admin-api", body: ClientSecretInput, response: { 201: ClientSecretCreated }, detail: apiOperation("admin", "OIDC clients", "Create a secret ({secret?, expiresAt?}): generated and returned once, or the given value (declarative, as in Pocket ID v2.12); either is returned once in `secret`", { errors: { 409: "The given value is already a secret of this client (live, or expired and not revoked) or of another client" } }) })
+    .delete("/api/oidc/clients/:id/secrets/:secretId", ({ request, params, principal }) => {
       getClient(web, params.id);
-      if (!revokeClientSecret(web, actorOf(request, p), params.id, params.secretId)) throw AppError.notFound("No such client secret.");
+      if (!revokeClientSecret(web, actorOf(request, principal), params.id, params.secretId)) throw AppError.notFound("No such client secret.");
       return new Response(null, { status: 204 });
-    }, { response: { 204: NoContent }, detail: apiOperation("admin", "OIDC clients", "Revoke a secret") });
+    }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("admin", "OIDC clients", "Revoke a secret") });
 }

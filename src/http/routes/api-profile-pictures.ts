@@ -8,11 +8,12 @@ import { profilePictureOf, resetProfilePicture, resetProfilePictureOfUser, saveP
 import { getUser } from "../../admin/user-admin.ts";
 import { findUserById } from "../../db/users.ts";
 import { AppError } from "../../errors.ts";
-import { apiCall, authenticateApiRequest, requireAdminApi } from "../admin-auth.ts";
+import { apiCall } from "../admin-auth.ts";
 import { actorOf } from "../request-context.ts";
 import { apiOperation } from "../openapi.ts";
 import { NoContent, Upload } from "../schemas/common.ts";
 import type { WebDeps } from "../web-deps.ts";
+import { routePolicy } from "../plugins/route-policy.ts";
 
 export function uploadedFile(body: unknown): Uint8Array | Promise<Uint8Array> {
   const file = typeof body === "object" && body !== null ? (body as Record<string, unknown>).file : undefined;
@@ -24,6 +25,7 @@ export function uploadedFile(body: unknown): Uint8Array | Promise<Uint8Array> {
 
 export function apiProfilePictureRoutes(web: WebDeps) {
   return new Elysia({ name: "api-profile-pictures" })
+    .use(routePolicy(web))
     .get("/api/users/:id/profile-picture.png", async ({ request, params }) => {
       const user = findUserById(web.db, params.id);
       if (!user) throw AppError.notFound("No such user.");
@@ -33,27 +35,23 @@ export function apiProfilePictureRoutes(web: WebDeps) {
       if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });
       return new Response(pic.body as Uint8Array<ArrayBuffer>, { headers });
     }, { detail: apiOperation("public", "Profile pictures", "Profile picture (uploaded, or a generated initials PNG); the picture claim") })
-    .put("/api/users/me/profile-picture", async ({ request, body }) => {
-      const p = authenticateApiRequest(web, request);
-      if (p.isStatic) throw AppError.notFound("No such user.");
-      await apiCall(async () => saveProfilePicture(web, p.userId, await uploadedFile(body)));
+    .put("/api/users/me/profile-picture", async ({ body, principal }) => {
+      if (principal.isStatic) throw AppError.notFound("No such user.");
+      await apiCall(async () => saveProfilePicture(web, principal.userId, await uploadedFile(body)));
       return new Response(null, { status: 204 });
-    }, { body: Upload, response: { 204: NoContent }, detail: apiOperation("user", "Profile pictures", "Upload your own picture") })
-    .delete("/api/users/me/profile-picture", ({ request }) => {
-      const p = authenticateApiRequest(web, request);
-      if (!p.isStatic) resetProfilePicture(web.db, p.userId);
+    }, { userApi: true, budget: "admin-api", bodyLimit: "upload", body: Upload, response: { 204: NoContent }, detail: apiOperation("user", "Profile pictures", "Upload your own picture") })
+    .delete("/api/users/me/profile-picture", ({ principal }) => {
+      if (!principal.isStatic) resetProfilePicture(web.db, principal.userId);
       return new Response(null, { status: 204 });
-    }, { response: { 204: NoContent }, detail: apiOperation("user", "Profile pictures", "Reset your own picture") })
-    .put("/api/users/:id/profile-picture", async ({ request, params, body }) => {
-      const p = requireAdminApi(web, request);
+    }, { userApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("user", "Profile pictures", "Reset your own picture") })
+    .put("/api/users/:id/profile-picture", async ({ request, params, body, principal }) => {
       getUser(web.db, params.id);
-      await apiCall(async () => setProfilePictureOfUser(web, actorOf(request, p), params.id, await uploadedFile(body)));
+      await apiCall(async () => setProfilePictureOfUser(web, actorOf(request, principal), params.id, await uploadedFile(body)));
       return new Response(null, { status: 204 });
-    }, { body: Upload, response: { 204: NoContent }, detail: apiOperation("admin", "Profile pictures", "Upload a user's picture (multipart field file; PNG/JPEG/GIF/WebP ≤ 2 MB, checked by content)") })
-    .delete("/api/users/:id/profile-picture", ({ request, params }) => {
-      const p = requireAdminApi(web, request);
+    }, { adminApi: true, budget: "admin-api", bodyLimit: "upload", body: Upload, response: { 204: NoContent }, detail: apiOperation("admin", "Profile pictures", "Upload a user's picture (multipart field file; PNG/JPEG/GIF/WebP ≤ 2 MB, checked by content)") })
+    .delete("/api/users/:id/profile-picture", ({ request, params, principal }) => {
       getUser(web.db, params.id);
-      resetProfilePictureOfUser(web, actorOf(request, p), params.id);
+      resetProfilePictureOfUser(web, actorOf(request, principal), params.id);
       return new Response(null, { status: 204 });
-    }, { response: { 204: NoContent }, detail: apiOperation("admin", "Profile pictures", "Reset a user's picture to initials") });
+    }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("admin", "Profile pictures", "Reset a user's picture to initials") });
 }

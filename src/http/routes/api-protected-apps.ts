@@ -11,13 +11,14 @@ import {
   updateProtectedApp,
   type ProtectedApp,
 } from "../../forward-auth/protected-apps.ts";
-import { apiCall, requireAdminApi } from "../admin-auth.ts";
+import { apiCall } from "../admin-auth.ts";
 import { actorOf } from "../request-context.ts";
 import { apiOperation } from "../openapi.ts";
 import { jsonResponse } from "../responses.ts";
 import { NoContent } from "../schemas/common.ts";
 import { ProtectedAppGroups, ProtectedApp as ProtectedAppSchema, ProtectedAppInput as ProtectedAppInputSchema } from "../schemas/protected-apps.ts";
 import type { WebDeps } from "../web-deps.ts";
+import { routePolicy } from "../plugins/route-policy.ts";
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
 
@@ -31,33 +32,28 @@ function dto(db: Database, id: string) {
 
 export function apiProtectedAppRoutes(web: WebDeps) {
   return new Elysia({ name: "api-protected-apps" })
-    .get("/api/protected-apps", ({ request }) => {
-      requireAdminApi(web, request);
+    .use(routePolicy(web))
+    .get("/api/protected-apps", () => {
       return jsonResponse(listProtectedApps(web.db).map((a) => toDto(web.db, a)));
-    }, { response: { 200: t.Array(ProtectedAppSchema) }, detail: apiOperation("admin", "Protected apps", "Protected apps (forward-auth)") })
-    .post("/api/protected-apps", ({ request, body }) => {
-      const p = requireAdminApi(web, request);
+    }, { adminApi: true, budget: "admin-api", response: { 200: t.Array(ProtectedAppSchema) }, detail: apiOperation("admin", "Protected apps", "Protected apps (forward-auth)") })
+    .post("/api/protected-apps", ({ request, body, principal }) => {
       const { userGroupIds: groups, ...input } = body;
-      const app = apiCall(() => createProtectedApp(web, actorOf(request, p), input, Array.isArray(groups) && groups.length ? groups : undefined));
+      const app = apiCall(() => createProtectedApp(web, actorOf(request, principal), input, Array.isArray(groups) && groups.length ? groups : undefined));
       return jsonResponse(dto(web.db, app.id), { status: 201 });
-    }, { body: ProtectedAppInputSchema, response: { 201: ProtectedAppSchema }, detail: apiOperation("admin", "Protected apps", "Add a protected app (restricted to userGroupIds; nobody when empty unless isGroupRestricted is false)") })
-    .get("/api/protected-apps/:id", ({ request, params }) => {
-      requireAdminApi(web, request);
+    }, { adminApi: true, budget: "admin-api", body: ProtectedAppInputSchema, response: { 201: ProtectedAppSchema }, detail: apiOperation("admin", "Protected apps", "Add a protected app (restricted to userGroupIds; nobody when empty unless isGroupRestricted is false)") })
+    .get("/api/protected-apps/:id", ({ params }) => {
       return jsonResponse(dto(web.db, params.id));
-    }, { response: { 200: ProtectedAppSchema }, detail: apiOperation("admin", "Protected apps", "Get a protected app") })
-    .put("/api/protected-apps/:id", ({ request, params, body }) => {
-      const p = requireAdminApi(web, request);
-      const app = apiCall(() => updateProtectedApp(web, actorOf(request, p), params.id, body));
+    }, { adminApi: true, budget: "admin-api", response: { 200: ProtectedAppSchema }, detail: apiOperation("admin", "Protected apps", "Get a protected app") })
+    .put("/api/protected-apps/:id", ({ request, params, body, principal }) => {
+      const app = apiCall(() => updateProtectedApp(web, actorOf(request, principal), params.id, body));
       return jsonResponse(dto(web.db, app.id));
-    }, { body: ProtectedAppInputSchema, response: { 200: ProtectedAppSchema }, detail: apiOperation("admin", "Protected apps", "Update a protected app (omitted fields keep their value)") })
-    .put("/api/protected-apps/:id/allowed-user-groups", ({ request, params, body }) => {
-      const p = requireAdminApi(web, request);
-      apiCall(() => setAllowedGroups(web, actorOf(request, p), params.id, body.userGroupIds ?? []));
+    }, { adminApi: true, budget: "admin-api", body: ProtectedAppInputSchema, response: { 200: ProtectedAppSchema }, detail: apiOperation("admin", "Protected apps", "Update a protected app (omitted fields keep their value)") })
+    .put("/api/protected-apps/:id/allowed-user-groups", ({ request, params, body, principal }) => {
+      apiCall(() => setAllowedGroups(web, actorOf(request, principal), params.id, body.userGroupIds ?? []));
       return jsonResponse(dto(web.db, params.id));
-    }, { body: ProtectedAppGroups, response: { 200: ProtectedAppSchema }, detail: apiOperation("admin", "Protected apps", "Set the groups that may use it ({userGroupIds})") })
-    .delete("/api/protected-apps/:id", ({ request, params }) => {
-      const p = requireAdminApi(web, request);
-      deleteProtectedApp(web, actorOf(request, p), params.id);
+    }, { adminApi: true, budget: "admin-api", body: ProtectedAppGroups, response: { 200: ProtectedAppSchema }, detail: apiOperation("admin", "Protected apps", "Set the groups that may use it ({userGroupIds})") })
+    .delete("/api/protected-apps/:id", ({ request, params, principal }) => {
+      deleteProtectedApp(web, actorOf(request, principal), params.id);
       return new Response(null, { status: 204 });
-    }, { response: { 204: NoContent }, detail: apiOperation("admin", "Protected apps", "Delete a protected app") });
+    }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("admin", "Protected apps", "Delete a protected app") });
 }

@@ -1,13 +1,14 @@
 /** Admin REST API for sign-up tokens (Pocket ID paths). */
 import { Elysia } from "elysia";
 import { createSignupToken, listSignupTokenDtos, removeSignupToken } from "../../admin/signup-tokens.ts";
-import { apiCall, requireAdminApi } from "../admin-auth.ts";
+import { apiCall } from "../admin-auth.ts";
 import { actorOf } from "../request-context.ts";
 import { apiOperation } from "../openapi.ts";
 import { jsonResponse } from "../responses.ts";
 import { NoContent, Paginated } from "../schemas/common.ts";
 import { SignupToken, SignupTokenCreated, SignupTokenInput } from "../schemas/signups.ts";
 import type { WebDeps } from "../web-deps.ts";
+import { routePolicy } from "../plugins/route-policy.ts";
 
 export function signupLink(web: WebDeps, token: string): string {
   return `${web.config.appUrl}/st/${token}`;
@@ -15,19 +16,17 @@ export function signupLink(web: WebDeps, token: string): string {
 
 export function apiSignupTokenRoutes(web: WebDeps) {
   return new Elysia({ name: "api-signup-tokens" })
-    .get("/api/signup-tokens", ({ request }) => {
-      requireAdminApi(web, request);
+    .use(routePolicy(web))
+    .get("/api/signup-tokens", () => {
       const data = listSignupTokenDtos(web);
       return jsonResponse({ data, pagination: { totalPages: 1, totalItems: data.length, currentPage: 1, itemsPerPage: data.length } });
-    }, { response: { 200: Paginated(SignupToken) }, detail: apiOperation("admin", "Sign-ups", "List sign-up tokens") })
-    .post("/api/signup-tokens", ({ request, body }) => {
-      const p = requireAdminApi(web, request);
-      const { token, signupToken } = apiCall(() => createSignupToken(web, actorOf(request, p), body));
+    }, { adminApi: true, budget: "admin-api", response: { 200: Paginated(SignupToken) }, detail: apiOperation("admin", "Sign-ups", "List sign-up tokens") })
+    .post("/api/signup-tokens", ({ request, body, principal }) => {
+      const { token, signupToken } = apiCall(() => createSignupToken(web, actorOf(request, principal), body));
       return jsonResponse({ ...signupToken, token, url: signupLink(web, token) }, { status: 201 });
-    }, { body: SignupTokenInput, response: { 201: SignupTokenCreated }, detail: apiOperation("admin", "Sign-ups", "Create a sign-up token ({ttl, usageLimit 1–100, userGroupIds}); token and URL returned once") })
-    .delete("/api/signup-tokens/:id", ({ request, params }) => {
-      const p = requireAdminApi(web, request);
-      removeSignupToken(web, actorOf(request, p), params.id);
+    }, { adminApi: true, budget: "admin-api", body: SignupTokenInput, response: { 201: SignupTokenCreated }, detail: apiOperation("admin", "Sign-ups", "Create a sign-up token ({ttl, usageLimit 1–100, userGroupIds}); token and URL returned once") })
+    .delete("/api/signup-tokens/:id", ({ request, params, principal }) => {
+      removeSignupToken(web, actorOf(request, principal), params.id);
       return new Response(null, { status: 204 });
-    }, { response: { 204: NoContent }, detail: apiOperation("admin", "Sign-ups", "Delete a sign-up token") });
+    }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("admin", "Sign-ups", "Delete a sign-up token") });
 }

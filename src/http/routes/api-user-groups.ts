@@ -16,13 +16,14 @@ import {
 } from "../../admin/user-groups.ts";
 import { listClientIdAndNames } from "../../db/user-groups.ts";
 import type { Database } from "bun:sqlite";
-import { apiCall, requireAdminApi } from "../admin-auth.ts";
+import { apiCall } from "../admin-auth.ts";
 import { actorOf } from "../request-context.ts";
 import { apiOperation, LIST_ERRORS } from "../openapi.ts";
 import { jsonResponse } from "../responses.ts";
 import { ListQuery, NoContent, Paginated } from "../schemas/common.ts";
 import { ClientIds, UserGroupDetail, UserGroupInput, UserGroupWithCount, UserIds } from "../schemas/users.ts";
 import type { WebDeps } from "../web-deps.ts";
+import { routePolicy } from "../plugins/route-policy.ts";
 
 /** The detailed group: members and the clients it may use. */
 export function userGroupDetail(db: Database, id: string) {
@@ -37,37 +38,31 @@ export function userGroupDetail(db: Database, id: string) {
 
 export function apiUserGroupRoutes(web: WebDeps) {
   return new Elysia({ name: "api-user-groups" })
-    .get("/api/user-groups", ({ request, query }) => {
-      requireAdminApi(web, request);
+    .use(routePolicy(web))
+    .get("/api/user-groups", ({ query }) => {
       return jsonResponse(listUserGroups(web.db, parseListQuery(query)));
-    }, { query: ListQuery, response: { 200: Paginated(UserGroupWithCount) }, detail: apiOperation("admin", "User groups", "List and search groups", { errors: LIST_ERRORS }) })
-    .post("/api/user-groups", ({ request, body }) => {
-      const p = requireAdminApi(web, request);
-      const row = apiCall(() => createUserGroup(web, actorOf(request, p), body));
+    }, { adminApi: true, budget: "admin-api", query: ListQuery, response: { 200: Paginated(UserGroupWithCount) }, detail: apiOperation("admin", "User groups", "List and search groups", { errors: LIST_ERRORS }) })
+    .post("/api/user-groups", ({ request, body, principal }) => {
+      const row = apiCall(() => createUserGroup(web, actorOf(request, principal), body));
       return jsonResponse(userGroupDetail(web.db, row.id), { status: 201 });
-    }, { body: UserGroupInput, response: { 201: UserGroupDetail }, detail: apiOperation("admin", "User groups", "Create a group (name derived from friendlyName when omitted)") })
-    .get("/api/user-groups/:id", ({ request, params }) => {
-      requireAdminApi(web, request);
+    }, { adminApi: true, budget: "admin-api", body: UserGroupInput, response: { 201: UserGroupDetail }, detail: apiOperation("admin", "User groups", "Create a group (name derived from friendlyName when omitted)") })
+    .get("/api/user-groups/:id", ({ params }) => {
       return jsonResponse(userGroupDetail(web.db, params.id));
-    }, { response: { 200: UserGroupDetail }, detail: apiOperation("admin", "User groups", "Get a group with members and allowed clients") })
-    .put("/api/user-groups/:id", ({ request, params, body }) => {
-      const p = requireAdminApi(web, request);
-      apiCall(() => updateUserGroup(web, actorOf(request, p), params.id, body));
+    }, { adminApi: true, budget: "admin-api", response: { 200: UserGroupDetail }, detail: apiOperation("admin", "User groups", "Get a group with members and allowed clients") })
+    .put("/api/user-groups/:id", ({ request, params, body, principal }) => {
+      apiCall(() => updateUserGroup(web, actorOf(request, principal), params.id, body));
       return jsonResponse(userGroupDetail(web.db, params.id));
-    }, { body: UserGroupInput, response: { 200: UserGroupDetail }, detail: apiOperation("admin", "User groups", "Update a group") })
-    .delete("/api/user-groups/:id", ({ request, params }) => {
-      const p = requireAdminApi(web, request);
-      deleteUserGroup(web, actorOf(request, p), params.id);
+    }, { adminApi: true, budget: "admin-api", body: UserGroupInput, response: { 200: UserGroupDetail }, detail: apiOperation("admin", "User groups", "Update a group") })
+    .delete("/api/user-groups/:id", ({ request, params, principal }) => {
+      deleteUserGroup(web, actorOf(request, principal), params.id);
       return new Response(null, { status: 204 });
-    }, { response: { 204: NoContent }, detail: apiOperation("admin", "User groups", "Delete a group") })
-    .put("/api/user-groups/:id/users", ({ request, params, body }) => {
-      const p = requireAdminApi(web, request);
-      apiCall(() => setGroupMembers(web, actorOf(request, p), params.id, body));
+    }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("admin", "User groups", "Delete a group") })
+    .put("/api/user-groups/:id/users", ({ request, params, body, principal }) => {
+      apiCall(() => setGroupMembers(web, actorOf(request, principal), params.id, body));
       return jsonResponse(userGroupDetail(web.db, params.id));
-    }, { body: UserIds, response: { 200: UserGroupDetail }, detail: apiOperation("admin", "User groups", "Set the members ({userIds})") })
-    .put("/api/user-groups/:id/allowed-oidc-clients", ({ request, params, body }) => {
-      const p = requireAdminApi(web, request);
-      apiCall(() => setGroupAllowedClients(web, actorOf(request, p), params.id, body));
+    }, { adminApi: true, budget: "admin-api", body: UserIds, response: { 200: UserGroupDetail }, detail: apiOperation("admin", "User groups", "Set the members ({userIds})") })
+    .put("/api/user-groups/:id/allowed-oidc-clients", ({ request, params, body, principal }) => {
+      apiCall(() => setGroupAllowedClients(web, actorOf(request, principal), params.id, body));
       return jsonResponse(userGroupDetail(web.db, params.id));
-    }, { body: ClientIds, response: { 200: UserGroupDetail }, detail: apiOperation("admin", "User groups", "Set the clients the group may use ({oidcClientIds})") });
+    }, { adminApi: true, budget: "admin-api", body: ClientIds, response: { 200: UserGroupDetail }, detail: apiOperation("admin", "User groups", "Set the clients the group may use ({oidcClientIds})") });
 }

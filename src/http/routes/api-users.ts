@@ -20,7 +20,7 @@ import {
 } from "../../admin/user-admin.ts";
 import { toUserGroupDto } from "../../admin/user-groups.ts";
 import { listGroupsOfUser } from "../../db/user-groups.ts";
-import { apiCall, requireAdminApi } from "../admin-auth.ts";
+import { apiCall } from "../admin-auth.ts";
 import { actorOf } from "../request-context.ts";
 import { duration, FieldErrors } from "../../admin/validation.ts";
 import { apiOperation, LIST_ERRORS } from "../openapi.ts";
@@ -28,67 +28,57 @@ import { jsonResponse } from "../responses.ts";
 import { ListQuery, NoContent, Paginated } from "../schemas/common.ts";
 import { LoginCode, Ttl, User, UserGroup, UserGroupIds, UserInput, UserPasskey, UserSession } from "../schemas/users.ts";
 import type { WebDeps } from "../web-deps.ts";
+import { routePolicy } from "../plugins/route-policy.ts";
 
 export function apiUserRoutes(web: WebDeps) {
   return new Elysia({ name: "api-users" })
-    .get("/api/users", ({ request, query }) => {
-      requireAdminApi(web, request);
+    .use(routePolicy(web))
+    .get("/api/users", ({ query }) => {
       return jsonResponse(listUsers(web.db, parseListQuery(query)));
-    }, { query: ListQuery, response: { 200: Paginated(User) }, detail: apiOperation("admin", "Users", "List and search users", { errors: LIST_ERRORS }) })
-    .post("/api/users", ({ request, body }) => {
-      const p = requireAdminApi(web, request);
-      const row = apiCall(() => createUserAsAdmin(web, actorOf(request, p), body));
+    }, { adminApi: true, budget: "admin-api", query: ListQuery, response: { 200: Paginated(User) }, detail: apiOperation("admin", "Users", "List and search users", { errors: LIST_ERRORS }) })
+    .post("/api/users", ({ request, body, principal }) => {
+      const row = apiCall(() => createUserAsAdmin(web, actorOf(request, principal), body));
       return jsonResponse(toUserDto(web.db, row), { status: 201 });
-    }, { body: UserInput, response: { 201: User }, detail: apiOperation("admin", "Users", "Create a user") })
-    .get("/api/users/:id", ({ request, params }) => {
-      requireAdminApi(web, request);
+    }, { adminApi: true, budget: "admin-api", body: UserInput, response: { 201: User }, detail: apiOperation("admin", "Users", "Create a user") })
+    .get("/api/users/:id", ({ params }) => {
       return jsonResponse(toUserDto(web.db, getUser(web.db, params.id)));
-    }, { response: { 200: User }, detail: apiOperation("admin", "Users", "Get a user") })
-    .put("/api/users/:id", ({ request, params, body }) => {
-      const p = requireAdminApi(web, request);
-      const r = apiCall(() => updateUserAsAdmin(web, actorOf(request, p), params.id, body));
+    }, { adminApi: true, budget: "admin-api", response: { 200: User }, detail: apiOperation("admin", "Users", "Get a user") })
+    .put("/api/users/:id", ({ request, params, body, principal }) => {
+      const r = apiCall(() => updateUserAsAdmin(web, actorOf(request, principal), params.id, body));
       return jsonResponse(toUserDto(web.db, r.after));
-    }, { body: UserInput, response: { 200: User }, detail: apiOperation("admin", "Users", "Update a user") })
-    .delete("/api/users/:id", ({ request, params }) => {
-      const p = requireAdminApi(web, request);
-      apiCall(() => deleteUserAsAdmin(web, actorOf(request, p), params.id));
+    }, { adminApi: true, budget: "admin-api", body: UserInput, response: { 200: User }, detail: apiOperation("admin", "Users", "Update a user") })
+    .delete("/api/users/:id", ({ request, params, principal }) => {
+      apiCall(() => deleteUserAsAdmin(web, actorOf(request, principal), params.id));
       return new Response(null, { status: 204 });
-    }, { response: { 204: NoContent }, detail: apiOperation("admin", "Users", "Delete a user") })
-    .get("/api/users/:id/groups", ({ request, params }) => {
-      requireAdminApi(web, request);
+    }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("admin", "Users", "Delete a user") })
+    .get("/api/users/:id/groups", ({ params }) => {
       getUser(web.db, params.id);
       return jsonResponse(listGroupsOfUser(web.db, params.id).map((g) => toUserGroupDto(web.db, g)));
-    }, { response: { 200: t.Array(UserGroup) }, detail: apiOperation("admin", "Users", "Groups of a user") })
-    .put("/api/users/:id/user-groups", ({ request, params, body }) => {
-      const p = requireAdminApi(web, request);
-      apiCall(() => setUserGroups(web, actorOf(request, p), params.id, body));
+    }, { adminApi: true, budget: "admin-api", response: { 200: t.Array(UserGroup) }, detail: apiOperation("admin", "Users", "Groups of a user") })
+    .put("/api/users/:id/user-groups", ({ request, params, body, principal }) => {
+      apiCall(() => setUserGroups(web, actorOf(request, principal), params.id, body));
       return jsonResponse(toUserDto(web.db, getUser(web.db, params.id)));
-    }, { body: UserGroupIds, response: { 200: User }, detail: apiOperation("admin", "Users", "Set the groups of a user ({userGroupIds})") })
-    .get("/api/users/:id/webauthn-credentials", ({ request, params }) => {
-      requireAdminApi(web, request);
+    }, { adminApi: true, budget: "admin-api", body: UserGroupIds, response: { 200: User }, detail: apiOperation("admin", "Users", "Set the groups of a user ({userGroupIds})") })
+    .get("/api/users/:id/webauthn-credentials", ({ params }) => {
       return jsonResponse(listUserPasskeys(web.db, params.id));
-    }, { response: { 200: t.Array(UserPasskey) }, detail: apiOperation("admin", "Users", "Passkeys of a user") })
-    .delete("/api/users/:id/webauthn-credentials/:credentialId", ({ request, params }) => {
-      const p = requireAdminApi(web, request);
-      deleteUserPasskey(web, actorOf(request, p), params.id, params.credentialId);
+    }, { adminApi: true, budget: "admin-api", response: { 200: t.Array(UserPasskey) }, detail: apiOperation("admin", "Users", "Passkeys of a user") })
+    .delete("/api/users/:id/webauthn-credentials/:credentialId", ({ request, params, principal }) => {
+      deleteUserPasskey(web, actorOf(request, principal), params.id, params.credentialId);
       return new Response(null, { status: 204 });
-    }, { response: { 204: NoContent }, detail: apiOperation("admin", "Users", "Delete a passkey of a user") })
-    .post("/api/users/:id/one-time-access-token", ({ request, params, body }) => {
-      const p = requireAdminApi(web, request);
+    }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("admin", "Users", "Delete a passkey of a user") })
+    .post("/api/users/:id/one-time-access-token", ({ request, params, body, principal }) => {
       const user = getUser(web.db, params.id);
       const errors = new FieldErrors();
       const ttl = duration(errors, body ?? {}, "ttl", { fallback: 15 * 60, min: 60, max: 30 * 86400 });
       apiCall(() => errors.throwIfAny());
-      const { token, expiresAt } = createLoginCode(web, actorOf(request, p), user.id, ttl);
+      const { token, expiresAt } = createLoginCode(web, actorOf(request, principal), user.id, ttl);
       return jsonResponse({ token, expiresAt: new Date(expiresAt * 1000).toISOString(), url: `${web.config.appUrl}/lc/${token}` }, { status: 201 });
-    }, { body: Ttl, response: { 201: LoginCode }, detail: apiOperation("admin", "Users", "Create a login code/link for a user ({ttl}: e.g. 15m, 1h; default 15m)") })
-    .get("/api/users/:id/sessions", ({ request, params }) => {
-      requireAdminApi(web, request);
+    }, { adminApi: true, budget: "admin-api", body: Ttl, response: { 201: LoginCode }, detail: apiOperation("admin", "Users", "Create a login code/link for a user ({ttl}: e.g. 15m, 1h; default 15m)") })
+    .get("/api/users/:id/sessions", ({ params }) => {
       return jsonResponse(listUserSessions(web, params.id));
-    }, { response: { 200: t.Array(UserSession) }, detail: apiOperation("admin", "Users", "Browser sessions of a user") })
-    .delete("/api/users/:id/sessions/:sessionId", ({ request, params }) => {
-      const p = requireAdminApi(web, request);
-      revokeUserSession(web, actorOf(request, p), params.id, params.sessionId);
+    }, { adminApi: true, budget: "admin-api", response: { 200: t.Array(UserSession) }, detail: apiOperation("admin", "Users", "Browser sessions of a user") })
+    .delete("/api/users/:id/sessions/:sessionId", ({ request, params, principal }) => {
+      revokeUserSession(web, actorOf(request, principal), params.id, params.sessionId);
       return new Response(null, { status: 204 });
-    }, { response: { 204: NoContent }, detail: apiOperation("admin", "Users", "End a session of a user") });
+    }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("admin", "Users", "End a session of a user") });
 }

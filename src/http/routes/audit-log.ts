@@ -13,9 +13,9 @@ import { EVENT_TITLES } from "../../audit/event-labels.ts";
 import { listAuditClientNames, listAuditEventNames, listAuditUsers } from "../../db/audit-logs.ts";
 import { nowSeconds } from "../../lib/clock.ts";
 import { AuditList, exportHrefOf, GlobalAuditLogPage, OwnAuditLogPage, type FilterOptions } from "../../../templates/pages/audit-log.tsx";
-import { apiCall, authenticateApiRequest, requireAdminApi, requireAdminPage } from "../admin-auth.ts";
-import { sessionOrLogin } from "../browser-session.ts";
+import { apiCall } from "../admin-auth.ts";
 import { buildPageContext } from "../page-context.ts";
+import { routePolicy } from "../plugins/route-policy.ts";
 import { htmlResponse, isHtmx, jsonResponse } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { ownValue } from "../../lib/own.ts";
@@ -64,17 +64,14 @@ export function auditLogRoutes(web: WebDeps) {
   };
 
   return new Elysia({ name: "audit-log" })
-    .get("/settings/audit-log", ({ request, query }) => {
-      const session = sessionOrLogin(web, request);
-      if (session instanceof Response) return session;
+    .use(routePolicy(web))
+    .get("/settings/audit-log", ({ request, query, session }) => {
       const { page, limit } = parseAuditQuery({ page: query.page });
       const result = listAuditEntries(web.db, { userId: session.userId }, page, limit);
       if (isHtmx(request)) return htmlResponse(AuditList({ base: "/settings/audit-log", page: result, values: {}, showUser: false }));
       return htmlResponse(OwnAuditLogPage({ ctx: ctx(request), page: result }));
-    })
+    }, { userPage: true })
     .get("/settings/audit-log/global", ({ request, query }) => {
-      const session = requireAdminPage(web, request);
-      if (session instanceof Response) return session;
       const q = adminQuery(query);
       const result = listAuditEntries(web.db, q.filter, q.page, q.limit);
       const filtered = Object.values(q.values).some(Boolean);
@@ -82,32 +79,21 @@ export function auditLogRoutes(web: WebDeps) {
         return htmlResponse(AuditList({ base: "/settings/audit-log/global", page: result, values: q.values, showUser: true, exportHref: exportHrefOf(q.values), filtered }));
       }
       return htmlResponse(GlobalAuditLogPage({ ctx: ctx(request), page: result, values: q.values, user: q.user, options: filterOptions() }));
-    })
-    .get("/settings/audit-log/global.csv", ({ request, query }) => {
-      const session = requireAdminPage(web, request);
-      if (session instanceof Response) return session;
-      return csvResponse(query);
-    })
-    .get("/api/audit-logs", ({ request, query }) => {
-      const p = authenticateApiRequest(web, request);
+    }, { adminPage: true })
+    .get("/settings/audit-log/global.csv", ({ query }) => csvResponse(query), { adminPage: true })
+    .get("/api/audit-logs", ({ query, principal }) => {
       const { page, limit } = apiCall(() => parseAuditQuery({ page: query["pagination[page]"] ?? query.page, limit: query["pagination[limit]"] ?? query.limit }));
-      return jsonResponse(pageJson(listAuditEntries(web.db, { userId: p.userId }, page, limit)));
-    })
-    .get("/api/audit-logs/all", ({ request, query }) => {
-      requireAdminApi(web, request);
+      return jsonResponse(pageJson(listAuditEntries(web.db, { userId: principal.userId }, page, limit)));
+    }, { userApi: true, budget: "admin-api" })
+    .get("/api/audit-logs/all", ({ query }) => {
       const q = apiCall(() => adminQuery(query));
       return jsonResponse(pageJson(listAuditEntries(web.db, q.filter, q.page, q.limit)));
-    })
-    .get("/api/audit-logs/export", ({ request, query }) => {
-      requireAdminApi(web, request);
-      return apiCall(() => csvResponse(query));
-    })
-    .get("/api/audit-logs/filters/client-names", ({ request }) => {
-      requireAdminApi(web, request);
-      return jsonResponse(listAuditClientNames(web.db));
-    })
-    .get("/api/audit-logs/filters/users", ({ request }) => {
-      requireAdminApi(web, request);
-      return jsonResponse(listAuditUsers(web.db).map((u) => ({ id: u.id, username: u.username, displayName: u.display_name })));
-    });
+    }, { adminApi: true, budget: "admin-api" })
+    .get("/api/audit-logs/export", ({ query }) => apiCall(() => csvResponse(query)), { adminApi: true, budget: "admin-api" })
+    .get("/api/audit-logs/filters/client-names", () => jsonResponse(listAuditClientNames(web.db)), { adminApi: true, budget: "admin-api" })
+    .get(
+      "/api/audit-logs/filters/users",
+      () => jsonResponse(listAuditUsers(web.db).map((u) => ({ id: u.id, username: u.username, displayName: u.display_name }))),
+      { adminApi: true, budget: "admin-api" },
+    );
 }

@@ -15,15 +15,15 @@ import { LoginPage } from "../../../templates/pages/login.tsx";
 import { ReauthenticatePage } from "../../../templates/pages/reauthenticate.tsx";
 import { SetupForm, SetupPage, type SetupValues } from "../../../templates/pages/setup.tsx";
 import { SignOutPage } from "../../../templates/pages/sign-out.tsx";
-import { appConfigOf, endBrowserSession, homePath, safeRedirectPath, sessionOrLogin, startBrowserSession } from "../browser-session.ts";
+import { appConfigOf, endBrowserSession, homePath, safeRedirectPath, startBrowserSession } from "../browser-session.ts";
 import { cookieName, readCookie } from "../cookies.ts";
 import { text, type Body } from "../form-fields.ts";
 import { buildPageContext } from "../page-context.ts";
 import { RATE_RULES, rateLimit } from "../plugins/rate-limit.ts";
+import { routePolicy } from "../plugins/route-policy.ts";
 import { auditOrigin, currentSession } from "../request-context.ts";
 import { htmlResponse, isHtmx, navigate, redirectResponse } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
-
 
 export function authRoutes(web: WebDeps) {
   const ctx = (request: Request) => buildPageContext(web, web.assets, request);
@@ -54,6 +54,7 @@ export function authRoutes(web: WebDeps) {
   };
 
   return new Elysia({ name: "auth" })
+    .use(routePolicy(web))
     .get("/", ({ request }) => {
       if (isSetupAvailable(web.db)) return redirectResponse("/setup", 302);
       return redirectResponse(currentSession(web, request) ? homePath(web) : "/login", 302);
@@ -101,18 +102,14 @@ export function authRoutes(web: WebDeps) {
       return navigate(request, `/signup/add-passkey?redirect=${encodeURIComponent(next)}`);
     })
 
-    .get("/signup/add-passkey", ({ request, query }) => {
-      const session = sessionOrLogin(web, request);
-      if (session instanceof Response) return session;
+    .get("/signup/add-passkey", ({ request, query, session }) => {
       const next = safeRedirectPath(query.redirect) ?? homePath(web);
       const reason = query.setup !== undefined ? "setup" : session.amr.includes("otp") ? "login-code" : "none";
       return htmlResponse(AddPasskeyPage({ ctx: ctx(request), reason, next }));
-    })
+    }, { userPage: true })
 
-    .get("/reauthenticate", ({ request, query }) => {
-      const session = sessionOrLogin(web, request);
-      if (session instanceof Response) return session;
+    .get("/reauthenticate", ({ request, query, session }) => {
       const redirect = safeRedirectPath(query.redirect) ?? homePath(web);
       return htmlResponse(ReauthenticatePage({ ctx: ctx(request), redirect, hasPasskeys: countCredentialsOfUser(web.db, session.userId) > 0 }));
-    });
+    }, { userPage: true });
 }

@@ -20,9 +20,9 @@ import { ADMIN_EMAILED_CODE_TTL_SECONDS, emailLoginCode, SELF_REQUESTED_CODE_TTL
 import { EmailLoginPage, EmailLoginSentPage } from "../../../templates/pages/email-login.tsx";
 import { EmailVerificationStatus, VerifyEmailPage } from "../../../templates/pages/verify-email.tsx";
 import { EmailLoginCodeSection, EmailTestSection } from "../../../templates/pages/admin/email-settings.tsx";
-import { apiCall, asApiError, requireAdminApi, requireAdminPage } from "../admin-auth.ts";
+import { apiCall, asApiError } from "../admin-auth.ts";
 import { pageCtx } from "../admin-pages.ts";
-import { appConfigOf, safeRedirectPath, sessionOrLogin } from "../browser-session.ts";
+import { appConfigOf, safeRedirectPath } from "../browser-session.ts";
 import { cookieName, readCookie, serializeCookie } from "../cookies.ts";
 import { text } from "../form-fields.ts";
 import { apiOperation } from "../openapi.ts";
@@ -33,6 +33,7 @@ import { EmailLoginCodeRequest } from "../schemas/account.ts";
 import { NoContent } from "../schemas/common.ts";
 import { Ttl } from "../schemas/users.ts";
 import type { WebDeps } from "../web-deps.ts";
+import { routePolicy } from "../plugins/route-policy.ts";
 
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
 
@@ -70,6 +71,7 @@ export function emailRoutes(web: WebDeps) {
     web.config.disableRateLimiting || bucketsFor(web).store("email-login-code-account", RATE_RULES.emailLoginCodePerAddress).take(userId) === 0;
 
   return new Elysia({ name: "email" })
+    .use(routePolicy(web))
     .get("/login/alternative/email", ({ request, query }) => {
       selfServiceEnabled();
       return htmlResponse(EmailLoginPage({ ctx: ctx(request), redirect: safeRedirectPath(query.redirect) }));
@@ -92,7 +94,7 @@ export function emailRoutes(web: WebDeps) {
       if (!EMAIL_SHAPE.test(email) || email.length > 254) throw asApiError(AppError.validation("Enter an email address.", { email: "must be an email address" }));
       requestEmailedCode(request, email, safeRedirectPath(body.redirectPath));
       return new Response(null, { status: 204 });
-    }, { body: EmailLoginCodeRequest, response: { 204: NoContent }, detail: apiOperation("public", "Application configuration", "Email me a login code ({email, redirectPath}); 204 whether or not the address exists; the code works only in this browser") })
+    }, { budget: "admin-api", body: EmailLoginCodeRequest, response: { 204: NoContent }, detail: apiOperation("public", "Application configuration", "Email me a login code ({email, redirectPath}); 204 whether or not the address exists; the code works only in this browser") })
 
     .get("/verify-email", ({ request, query }) => htmlResponse(VerifyEmailPage({ ctx: ctx(request), token: String(query.token ?? "").slice(0, 128) })))
     .post("/verify-email", ({ request, body }) => {
@@ -104,9 +106,7 @@ export function emailRoutes(web: WebDeps) {
         throw error;
       }
     })
-    .post("/settings/account/email/verification", ({ request }) => {
-      const session = sessionOrLogin(web, request);
-      if (session instanceof Response) return session;
+    .post("/settings/account/email/verification", ({ request, session }) => {
       const user = findUserById(web.db, session.userId);
       if (!user?.email) throw AppError.badRequest("Add an email address first.");
       if (user.email_verified === 1) throw AppError.badRequest("Your email address is already verified.");
@@ -116,23 +116,20 @@ export function emailRoutes(web: WebDeps) {
       const message = `We sent a verification link to ${user.email}.`;
       if (!isHtmx(request)) return redirectResponse("/settings/account");
       return htmlResponse(EmailVerificationStatus({ email: user.email, verified: false, enabled: true, notice: message }));
-    })
+    }, { userPage: true })
 
-    .post("/api/users/:id/one-time-access-email", ({ request, params, body }) => {
-      const p = requireAdminApi(web, request);
+    .post("/api/users/:id/one-time-access-email", ({ request, params, body, principal }) => {
       const errors = new FieldErrors();
       const ttl = duration(errors, body ?? {}, "ttl", { fallback: ADMIN_EMAILED_CODE_TTL_SECONDS, min: 60, max: 7 * 86400 });
       apiCall(() => errors.throwIfAny());
-      emailLoginCodeAsAdmin(web, actorOf(request, p), params.id, ttl);
+      emailLoginCodeAsAdmin(web, actorOf(request, principal), params.id, ttl);
       return new Response(null, { status: 204 });
-    }, { body: Ttl, response: { 204: NoContent }, detail: apiOperation("admin", "Users", "Email the user a login code ({ttl}, default 1h; 403 unless emailOneTimeAccessAsAdminEnabled)") })
-    .post("/settings/admin/users/:id/login-code-email", ({ request, params }) => {
-      const s = requireAdminPage(web, request);
-      if (s instanceof Response) return s;
+    }, { adminApi: true, budget: "admin-api", body: Ttl, response: { 204: NoContent }, detail: apiOperation("admin", "Users", "Email the user a login code ({ttl}, default 1h; 403 unless emailOneTimeAccessAsAdminEnabled)") })
+    .post("/settings/admin/users/:id/login-code-email", ({ request, params, session }) => {
       let notice: { kind: "success" | "error"; message: string };
       const user = getUser(web.db, params.id);
       try {
-        emailLoginCodeAsAdmin(web, actorOf(request, s), user.id, ADMIN_EMAILED_CODE_TTL_SECONDS);
+        emailLoginCodeAsAdmin(web, actorOf(request, session), user.id, ADMIN_EMAILED_CODE_TTL_SECONDS);
         notice = { kind: "success", message: `Login code sent to ${user.email}. It works once, for 1 hour.` };
       } catch (error) {
         if (!(error instanceof AppError) || error.status >= 500) throw error;
@@ -140,23 +137,20 @@ export function emailRoutes(web: WebDeps) {
       }
       if (!isHtmx(request)) return redirectResponse(`/settings/admin/users/${encodeURIComponent(user.id)}`);
       return htmlResponse(EmailLoginCodeSection({ ctx: ctx(request), userId: user.id, email: user.email, notice }));
-    })
+    }, { adminPage: true })
 
-    .post("/api/application-configuration/test-email", async ({ request }) => {
-      const p = requireAdminApi(web, request);
-      const to = p.userId ? findUserById(web.db, p.userId)?.email : null;
+    .post("/api/application-configuration/test-email", async ({ principal }) => {
+      const to = principal.userId ? findUserById(web.db, principal.userId)?.email : null;
       if (!to) throw AppError.badRequest("Your account has no email address to send the test email to.");
       const r = await sendTestEmail(web, to);
       if (!r.ok) throw AppError.badRequest(r.error);
       return new Response(null, { status: 204 });
-    }, { response: { 204: NoContent }, detail: apiOperation("admin", "Application configuration", "Send a test email to the caller's address (204; 400 with the SMTP server's error in plain words)") })
-    .post("/settings/admin/application-configuration/test-email", async ({ request }) => {
-      const s = requireAdminPage(web, request);
-      if (s instanceof Response) return s;
-      const to = findUserById(web.db, s.userId)?.email ?? null;
+    }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("admin", "Application configuration", "Send a test email to the caller's address (204; 400 with the SMTP server's error in plain words)") })
+    .post("/settings/admin/application-configuration/test-email", async ({ request, session }) => {
+      const to = findUserById(web.db, session.userId)?.email ?? null;
       const outcome = to ? await sendTestEmail(web, to).then((r) => (r.ok ? { ok: true as const, to } : r)) : { ok: false as const, error: "Your account has no email address." };
       if (!isHtmx(request)) return redirectResponse("/settings/admin/application-configuration");
       return htmlResponse(EmailTestSection({ ctx: ctx(request), adminEmail: to, outcome }));
-    });
+    }, { adminPage: true });
 }
 

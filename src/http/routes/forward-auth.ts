@@ -38,6 +38,7 @@ import { currentPathAndQuery } from "../browser-session.ts";
 import { readCookie } from "../cookies.ts";
 import { buildPageContext } from "../page-context.ts";
 import { rateLimit, type RateRule } from "../plugins/rate-limit.ts";
+import { routePolicy } from "../plugins/route-policy.ts";
 import { addResponseCookie, auditOrigin, currentSession, requestMeta } from "../request-context.ts";
 import { htmlResponse, redirectResponse } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
@@ -197,10 +198,14 @@ export function forwardAuthRoutes(web: WebDeps) {
   };
 
   return new Elysia({ name: "forward-auth" })
-    .all("/api/forward-auth/verify", legacy)
+    .use(routePolicy(web))
+    // No CSRF token on the verify URLs: the proxy's subrequests keep the original method (nginx's auth_request
+    // POSTs too) and carry no page token; only a TRUST_PROXY peer's headers are read, and the handshake leg
+    // they may complete is bound to the browser by its state cookie. The unbound URL is refused anyway.
+    .all("/api/forward-auth/verify", legacy, { csrf: false })
     .get("/api/forward-auth/callback", legacy)
-    .all("/api/forward-auth/verify/:appId", ({ request, params }) => verify(request, params.appId, "forwarded"))
-    .all("/api/forward-auth/verify/:appId/nginx", ({ request, params }) => verify(request, params.appId, "nginx"))
+    .all("/api/forward-auth/verify/:appId", ({ request, params }) => verify(request, params.appId, "forwarded"), { csrf: false })
+    .all("/api/forward-auth/verify/:appId/nginx", ({ request, params }) => verify(request, params.appId, "nginx"), { csrf: false })
     .get("/api/forward-auth/callback/:appId", ({ request, params }) => {
       const original = originalRequestOf(request, "nginx");
       if (!original || rawPathOf(original.uri) !== CALLBACK_PATH) return invalidCode();

@@ -8,6 +8,8 @@
  *   error and an unknown one ignorable, every failure must be an OAuth error naming the parameter
  *   (invalid_request, invalid_client, invalid_grant…, or a redirect to the client once it is verified),
  *   and the token, userinfo and discovery hot paths get no extra validation pass.
+ * Policy (src/http/plugins/route-policy.ts): the protocol endpoints take no CSRF token (each route says
+ * why) and carry the failure budgets on every method they answer; /device is a signed-in page.
  */
 import { Elysia } from "elysia";
 import { AppError, OAuthError } from "../../errors.ts";
@@ -23,9 +25,10 @@ import { handleTokenRequest } from "../../oidc/token-endpoint.ts";
 import { pushAuthorizationRequest } from "../../oidc/pushed-requests.ts";
 import { decideDeviceAuthorization, lookupDeviceCode, startDeviceAuthorization, type DeviceLookup } from "../../oidc/device-flow.ts";
 import { kickBackchannelLogout, startBackchannelLogoutWorker } from "../../oidc/backchannel-logout.ts";
-import { reauthenticationUrl, sessionOrLogin } from "../browser-session.ts";
+import { reauthenticationUrl } from "../browser-session.ts";
 import type { Session } from "../../account/sessions.ts";
 import { rateLimit, type RateRule } from "../plugins/rate-limit.ts";
+import { routePolicy } from "../plugins/route-policy.ts";
 import { DeviceCodePage, DeviceConfirmPage, DeviceDonePage } from "../../../templates/pages/oidc/device-page.tsx";
 import { findUserById } from "../../db/users.ts";
 import { displayNameOf, buildPageContext } from "../page-context.ts";
@@ -235,8 +238,12 @@ export function oidcRoutes(web: WebDeps) {
     }
   };
 
-  const postOnly = () => {
-    throw new OAuthError("invalid_request", "This endpoint accepts POST requests only.", 405, { Allow: "POST, OPTIONS" });
+  /**
+   * Every other method on a protocol endpoint: RFC 6749 JSON 405 with Allow, counted as a failure like any
+   * other. No CSRF token either: it answers the same whatever the request carries.
+   */
+  const otherMethods = (...methods: string[]) => () => {
+    throw new OAuthError("invalid_request", `This endpoint accepts ${methods.join(" and ")} requests only.`, 405, { Allow: [...methods, "OPTIONS"].join(", ") });
   };
 
   // Both bodies are strings computed once per signing key set (see keySet), with an ETag; only the Response is
@@ -257,6 +264,7 @@ export function oidcRoutes(web: WebDeps) {
 
   return (
     new Elysia({ name: "oidc" })
+      .use(routePolicy(web))
       .get("/.well-known/openid-configuration", discovery)
       .get("/.well-known/oauth-authorization-server", discovery)
       .options("/.well-known/openid-configuration", PREFLIGHT)
@@ -264,7 +272,9 @@ export function oidcRoutes(web: WebDeps) {
       .get("/.well-known/jwks.json", jwks)
       .options("/.well-known/jwks.json", PREFLIGHT)
       .get("/authorize", authorizeHandler)
-      .post("/authorize", authorizeHandler, { parse: "none" })
+      // No CSRF token: a protocol request (OIDC Core 3.1.2.1 allows POST) that by itself changes nothing
+      // without the person's consent.
+      .post("/authorize", authorizeHandler, { parse: "none", csrf: false })
       .post(
         "/authorize/consent",
         async ({ request }) => {
@@ -293,14 +303,17 @@ export function oidcRoutes(web: WebDeps) {
           const tokens = await handleTokenRequest(web, { params, authorization: request.headers.get("authorization"), origin: auditOrigin(request), dpop: request.headers.get("dpop") });
           return withCors(jsonResponse(tokens, { headers: { Pragma: "no-cache" } }));
         },
-        { parse: "none" },
+        // No CSRF token here or on introspect, revoke, PAR and device authorization: the client authenticates
+        // itself (RFC 6749 2.3), and no cookie is read.
+        { parse: "none", csrf: false, budget: "protocol" },
       )
-      .options("/api/oidc/token", PREFLIGHT)
-      .get("/api/oidc/token", postOnly)
-      .get("/api/oidc/introspect", postOnly)
-      .get("/api/oidc/revoke", postOnly)
-      .get("/api/oidc/userinfo", async ({ request }) =>
-        withCors(jsonResponse(await userinfo(web, { authorization: request.headers.get("authorization"), params: null, dpop: request.headers.get("dpop"), method: "GET" }))),
+      .options("/api/oidc/token", PREFLIGHT, { budget: "protocol" })
+      .all("/api/oidc/token", otherMethods("POST"), { csrf: false, budget: "protocol" })
+      .get(
+        "/api/oidc/userinfo",
+        async ({ request }) =>
+          withCors(jsonResponse(await userinfo(web, { authorization: request.headers.get("authorization"), params: null, dpop: request.headers.get("dpop"), method: "GET" }))),
+        { budget: "userinfo" },
       )
       .post(
         "/api/oidc/userinfo",
@@ -310,51 +323,57 @@ export function oidcRoutes(web: WebDeps) {
               await userinfo(web, { authorization: request.headers.get("authorization"), params: await optionalFormParams(request), dpop: request.headers.get("dpop"), method: "POST" }),
             ),
           ),
-        { parse: "none" },
+        // No CSRF token: the bearer token authenticates the request (RFC 6750), no cookie is read.
+        { parse: "none", csrf: false, budget: "userinfo" },
       )
-      .options("/api/oidc/userinfo", PREFLIGHT)
+      .options("/api/oidc/userinfo", PREFLIGHT, { budget: "userinfo" })
+      .all("/api/oidc/userinfo", otherMethods("GET", "POST"), { csrf: false, budget: "userinfo" })
       .post(
         "/api/oidc/introspect",
         async ({ request }) => jsonResponse(await introspect(web, { params: await formParams(request), authorization: request.headers.get("authorization") })),
-        { parse: "none" },
+        { parse: "none", csrf: false, budget: "protocol" },
       )
+      .all("/api/oidc/introspect", otherMethods("POST"), { csrf: false, budget: "protocol" })
       .post(
         "/api/oidc/revoke",
         async ({ request }) => {
           await revoke(web, { params: await formParams(request), authorization: request.headers.get("authorization") });
           return withCors(new Response(null, { status: 200, headers: { "Cache-Control": "no-store" } }));
         },
-        { parse: "none" },
+        { parse: "none", csrf: false, budget: "protocol" },
       )
-      .options("/api/oidc/revoke", PREFLIGHT)
+      .options("/api/oidc/revoke", PREFLIGHT, { budget: "protocol" })
+      .all("/api/oidc/revoke", otherMethods("POST"), { csrf: false, budget: "protocol" })
       .post(
         "/api/oidc/par",
         async ({ request }) => {
           const pushed = await pushAuthorizationRequest(web, { params: await formParams(request), authorization: request.headers.get("authorization") });
           return withCors(jsonResponse(pushed, { status: 201, headers: { "Cache-Control": "no-store" } }));
         },
-        { parse: "none" },
+        { parse: "none", csrf: false, budget: "protocol" },
       )
-      .options("/api/oidc/par", PREFLIGHT)
-      .get("/api/oidc/par", postOnly)
+      .options("/api/oidc/par", PREFLIGHT, { budget: "protocol" })
+      .all("/api/oidc/par", otherMethods("POST"), { csrf: false, budget: "protocol" })
       .post(
         "/api/oidc/device/authorize",
         async ({ request }) => {
           const started = await startDeviceAuthorization(web, { params: await formParams(request), authorization: request.headers.get("authorization") });
           return withCors(jsonResponse(started, { headers: { "Cache-Control": "no-store" } }));
         },
-        { parse: "none" },
+        { parse: "none", csrf: false, budget: "protocol" },
       )
-      .options("/api/oidc/device/authorize", PREFLIGHT)
-      .get("/api/oidc/device/authorize", postOnly)
-      .get("/device", ({ request }) => {
+      .options("/api/oidc/device/authorize", PREFLIGHT, { budget: "protocol" })
+      .all("/api/oidc/device/authorize", otherMethods("POST"), { csrf: false, budget: "protocol" })
+      .get(
+        "/device",
+        ({ request, session }) => {
+          const code = new URL(request.url).searchParams.get("code");
+          if (code) limitDeviceCodeGuessing(web, request, session);
+          return renderDevice(request, session, lookupDeviceCode(web, { code, session }));
+        },
         // Signing in first comes back here with the code (/login?redirect=/device?code=…).
-        const session = sessionOrLogin(web, request);
-        if (session instanceof Response) return session;
-        const code = new URL(request.url).searchParams.get("code");
-        if (code) limitDeviceCodeGuessing(web, request, session);
-        return renderDevice(request, session, lookupDeviceCode(web, { code, session }));
-      })
+        { userPage: true },
+      )
       .post(
         "/device",
         async ({ request }) => {
@@ -378,6 +397,8 @@ export function oidcRoutes(web: WebDeps) {
         { parse: "none" },
       )
       .get("/api/oidc/end-session", endSessionHandler)
-      .post("/api/oidc/end-session", endSessionHandler, { parse: "none" })
+      // No CSRF token: RP-initiated logout is a cross-site request by design; without a valid id_token_hint
+      // the person confirms on our own page first (src/oidc/end-session.ts).
+      .post("/api/oidc/end-session", endSessionHandler, { parse: "none", csrf: false })
   );
 }

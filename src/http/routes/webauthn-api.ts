@@ -1,6 +1,8 @@
 /**
  * WebAuthn ceremonies as JSON (Pocket ID's paths under /api/webauthn), called by static/src/passkey.ts.
- * - Every POST carries the page's CSRF token (X-CSRF-Token), checked in src/app.ts.
+ * - Every POST carries the page's CSRF token (X-CSRF-Token), checked by the request pipeline.
+ * - Sign-in finishes spend the passkey failure budget (`budget: "passkey"`); registration, re-authentication
+ *   and the own-passkey routes need the browser session (`sessionApi`).
  * - `…/start` stores a challenge row and binds it to this browser with a 60 s cookie; `…/finish`
  *   consumes exactly that row, so a replayed, expired or foreign challenge fails.
  * - Sign-in creates a session with amr ["phr"] (src/account/passkey-sign-in.ts audits it);
@@ -20,7 +22,8 @@ import { authenticatorName } from "../../webauthn/authenticator-names.ts";
 import { finishPasskeyRegistration, startPasskeyRegistration } from "../../webauthn/registration.ts";
 import { endBrowserSession, homePath, safeRedirectPath, setCeremonyCookie, setReauthenticationCookie, startBrowserSession, takeCeremonyCookie } from "../browser-session.ts";
 import { RATE_RULES, rateLimit } from "../plugins/rate-limit.ts";
-import { actorOf, auditOrigin, currentSession, requestMeta } from "../request-context.ts";
+import { routePolicy } from "../plugins/route-policy.ts";
+import { actorOf, auditOrigin, requestMeta } from "../request-context.ts";
 import { jsonResponse } from "../responses.ts";
 import { PasskeyCeremonyFinish, PasskeyDeleteQuery, PasskeyRename } from "../schemas/account.ts";
 import type { WebDeps } from "../web-deps.ts";
@@ -57,13 +60,8 @@ function noteFailedPasskey(web: WebDeps, request: Request, response: { id?: unkn
 }
 
 export function webauthnApiRoutes(web: WebDeps) {
-  const requireSession = (request: Request) => {
-    const session = currentSession(web, request);
-    if (!session) throw AppError.unauthenticated();
-    return session;
-  };
-
   return new Elysia({ name: "webauthn-api" })
+    .use(routePolicy(web))
     .post("/api/webauthn/login/start", async ({ request }) => {
       rateLimit(web, request, "webauthn-login", RATE_RULES.webauthnLogin);
       const { challengeId, options } = await startPasskeyAssertion(web, { purpose: "login" });
@@ -78,18 +76,16 @@ export function webauthnApiRoutes(web: WebDeps) {
       });
       startBrowserSession(web, request, user.id, ["phr"]);
       return jsonResponse({ redirect: redirectOf(body) ?? homePath(web) });
-    }, { body: PasskeyCeremonyFinish })
+    }, { budget: "passkey", body: PasskeyCeremonyFinish })
 
-    .post("/api/webauthn/register/start", async ({ request }) => {
-      const session = requireSession(request);
+    .post("/api/webauthn/register/start", async ({ request, session }) => {
       const user = findUserById(web.db, session.userId);
       if (!user) throw AppError.unauthenticated();
       const { challengeId, options } = await startPasskeyRegistration(web, user);
       setCeremonyCookie(web, request, challengeId);
       return jsonResponse({ options });
-    })
-    .post("/api/webauthn/register/finish", async ({ request, body }) => {
-      const session = requireSession(request);
+    }, { sessionApi: true })
+    .post("/api/webauthn/register/finish", async ({ request, body, session }) => {
       const row = await finishPasskeyRegistration(web, actorOf(request, session), {
         challengeId: takeCeremonyCookie(web, request),
         response: responseOf(body),
@@ -99,17 +95,15 @@ export function webauthnApiRoutes(web: WebDeps) {
         { passkey: { id: row.id, name: row.name, provider: authenticatorName(row.aaguid), synced: row.backup_eligible === 1 }, redirect: redirectOf(body) },
         { status: 201 },
       );
-    }, { body: PasskeyCeremonyFinish })
+    }, { sessionApi: true, body: PasskeyCeremonyFinish })
 
-    .post("/api/webauthn/reauthenticate/start", async ({ request }) => {
-      const session = requireSession(request);
+    .post("/api/webauthn/reauthenticate/start", async ({ request, session }) => {
       rateLimit(web, request, "reauthenticate", RATE_RULES.reauthenticate);
       const { challengeId, options } = await startPasskeyAssertion(web, { purpose: "reauthenticate", userId: session.userId });
       setCeremonyCookie(web, request, challengeId);
       return jsonResponse({ options });
-    })
-    .post("/api/webauthn/reauthenticate/finish", async ({ request, body }) => {
-      const session = requireSession(request);
+    }, { sessionApi: true })
+    .post("/api/webauthn/reauthenticate/finish", async ({ request, body, session }) => {
       const { user } = await finishPasskeyAssertion(web, {
         challengeId: takeCeremonyCookie(web, request),
         purpose: "reauthenticate",
@@ -120,12 +114,11 @@ export function webauthnApiRoutes(web: WebDeps) {
       recordReauthentication(web, session);
       setReauthenticationCookie(web, request, issueReauthenticationToken(web, session));
       return jsonResponse({ redirect: redirectOf(body) ?? homePath(web) });
-    }, { body: PasskeyCeremonyFinish })
+    }, { sessionApi: true, body: PasskeyCeremonyFinish })
 
     // Own passkeys as JSON (Pocket ID: /api/webauthn/credentials). Cookie sessions only.
-    .get("/api/webauthn/credentials", ({ request }) => jsonResponse(listPasskeys(web.db, requireSession(request).userId).map(passkeyDto)))
-    .patch("/api/webauthn/credentials/:id", ({ request, params, body }) => {
-      const session = requireSession(request);
+    .get("/api/webauthn/credentials", ({ session }) => jsonResponse(listPasskeys(web.db, session.userId).map(passkeyDto)), { sessionApi: true })
+    .patch("/api/webauthn/credentials/:id", ({ request, params, body, session }) => {
       const name = body.name;
       if (name === undefined) throw AppError.badRequest("name: a string is required.");
       try {
@@ -134,12 +127,11 @@ export function webauthnApiRoutes(web: WebDeps) {
         if (error instanceof AppError && error.code === "validation_failed") throw new AppError("bad_request", error.message, error.fields);
         throw error;
       }
-    }, { body: PasskeyRename })
-    .delete("/api/webauthn/credentials/:id", ({ request, params, query }) => {
-      const session = requireSession(request);
+    }, { sessionApi: true, body: PasskeyRename })
+    .delete("/api/webauthn/credentials/:id", ({ request, params, query, session }) => {
       deletePasskey(web, actorOf(request, session), params.id, { confirmLast: query.confirmLast === "true" });
       return new Response(null, { status: 204 });
-    }, { query: PasskeyDeleteQuery })
+    }, { sessionApi: true, query: PasskeyDeleteQuery })
 
     .post("/api/webauthn/logout", ({ request }) => {
       endBrowserSession(web, request);
