@@ -16,6 +16,8 @@ import type { Config } from "../config.ts";
 import type { Log } from "../lib/log.ts";
 import { openRuntime, StartupError, type Runtime } from "../runtime.ts";
 import { findOutdatedClientUrls } from "../oidc/clients.ts";
+import { startBackchannelLogoutWorker } from "../oidc/backchannel-logout.ts";
+import { ensureSigningKey } from "../oidc/signing-keys.ts";
 import { resolvePocketIdSwitch } from "../pocket-id/switch.ts";
 
 /** First start next to a Pocket ID database: import it (never writing to it), or refuse to start and write nothing. */
@@ -80,7 +82,11 @@ export async function serve(env: CliEnv): Promise<number> {
   scheduleBackupJobs(deps, scheduler);
   scheduleCleanupJobs(deps, scheduler);
   scheduleLdapSync(deps, scheduler);
+  // First start: the signing key exists before the first request.
+  ensureSigningKey(deps);
   const app = await createApp(deps);
+  // Back-channel logout notices are delivered in the background, after the responses that queued them.
+  const backchannel = startBackchannelLogoutWorker(deps);
   // Delivers queued email (also what a previous run left queued); API key expiry warnings daily.
   startEmailWorker(deps);
   scheduler.every("email-api-key-expiry", 24 * 3600 * 1000, () => runApiKeyExpiryJob(deps), { runAtStart: true });
@@ -106,6 +112,7 @@ export async function serve(env: CliEnv): Promise<number> {
       }
       stopPrerendering();
       await scheduler.stop();
+      backchannel.stop();
       stopEmailWorker(runtime.db);
       await checkpoints.stop();
       runtime.close();

@@ -2,8 +2,9 @@
  * Test dependencies: a real SQLite file in a fresh temporary folder, a copy of the migrated template
  * (./template-database.ts); a fixed clock
  * that tests advance; real randomness; a silent log. `makeTestApp` builds the whole HTTP app;
- * `createTestApp(deps)` builds it over deps a test prepared. Both give the app the fixture signing key
- * (./fixture-signing-key.ts) instead of letting it generate one; tests of key generation call `createApp`.
+ * `createTestApp(deps)` builds it over deps a test prepared. Both do the start-up work the server does
+ * (src/cli/serve.ts) — with the fixture signing key (./fixture-signing-key.ts) instead of generating one —
+ * and start the back-channel logout worker; tests of key generation call `ensureSigningKey` and `createApp`.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,6 +18,7 @@ import { cryptoRandom } from "../../src/lib/random.ts";
 import { insertKvIfAbsent } from "../../src/db/kv.ts";
 import { serializeKdfParams } from "../../src/lib/sealed-box.ts";
 import { KDF_RECORD, readKdfRecord, sealedBoxFor } from "../../src/runtime.ts";
+import { startBackchannelLogoutWorker } from "../../src/oidc/backchannel-logout.ts";
 import { installFixtureSigningKey } from "./fixture-signing-key.ts";
 import { openMigratedDatabase } from "./template-database.ts";
 
@@ -66,9 +68,10 @@ export function makeTestDeps(env: Record<string, string> = {}): TestDeps {
   };
 }
 
-/** The whole HTTP app over `deps`, with the fixture signing key as its current key. */
+/** The whole HTTP app over `deps`, with the fixture signing key as its current key and the back-channel logout worker running. */
 export async function createTestApp(deps: TestDeps): Promise<App> {
   installFixtureSigningKey(deps);
+  startBackchannelLogoutWorker(deps);
   return createApp(deps);
 }
 

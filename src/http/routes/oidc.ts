@@ -17,14 +17,14 @@ import { authorize, clientResponseUrl, decideConsent, resumeAuthorization, type 
 import { discoveryBody } from "../../oidc/discovery.ts";
 import { endSessionRequest } from "../../oidc/end-session.ts";
 import { readFormParams, readQueryParams, type ProtocolParams } from "../../oidc/params.ts";
-import { ensureSigningKey, keySet } from "../../oidc/signing-keys.ts";
+import { keySet } from "../../oidc/signing-keys.ts";
 import { introspect } from "../../oidc/introspection.ts";
 import { revoke } from "../../oidc/revocation.ts";
 import { userinfo } from "../../oidc/userinfo.ts";
 import { handleTokenRequest } from "../../oidc/token-endpoint.ts";
 import { pushAuthorizationRequest } from "../../oidc/pushed-requests.ts";
 import { decideDeviceAuthorization, lookupDeviceCode, startDeviceAuthorization, type DeviceLookup } from "../../oidc/device-flow.ts";
-import { kickBackchannelLogout, startBackchannelLogoutWorker } from "../../oidc/backchannel-logout.ts";
+import { kickBackchannelLogout } from "../../oidc/backchannel-logout.ts";
 import { reauthenticationUrl } from "../browser-session.ts";
 import type { Session } from "../../account/sessions.ts";
 import { rateLimit, type RateRule } from "../plugins/rate-limit.ts";
@@ -100,11 +100,6 @@ function loginUrl(path: "/login" | "/reauthenticate", interactionId: string, log
 }
 
 export function oidcRoutes(web: WebDeps) {
-  // First start: the signing key exists before the first request.
-  ensureSigningKey(web);
-  // Back-channel logout notices are delivered in the background, after the responses that queued them.
-  startBackchannelLogoutWorker(web);
-
   const renderClientResponse = (request: Request, response: ClientResponse): Response => {
     if (response.mode !== "form_post") return redirectResponse(clientResponseUrl(response), 303);
     const ctx = buildPageContext(web, web.assets, request);

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import { decodeJwt, SignJWT, generateKeyPair } from "jose";
 import { createApp } from "../../../src/app.ts";
-import { rotateSigningKey } from "../../../src/oidc/signing-keys.ts";
+import { ensureSigningKey, rotateSigningKey } from "../../../src/oidc/signing-keys.ts";
 import { createClient } from "../../../src/admin/oidc-clients.ts";
 import { basicAuth, CALLBACK, makeOidcWorld, VERIFIER, type OidcWorld } from "../../helpers/oidc-flow.ts";
 import { makeTestApp, makeTestDeps, req, type TestDeps } from "../../helpers/test-deps.ts";
@@ -61,9 +61,10 @@ describe("discovery and JWKS", () => {
   });
 
   test("the first start generates one RS256 2048-bit key, stored sealed", async () => {
-    // createApp itself: test apps (makeTestApp) get the fixture key instead of generating one.
+    // As the server starts (src/cli/serve.ts): test apps (makeTestApp) get the fixture key instead of generating one.
     const deps = makeTestDeps();
     try {
+      ensureSigningKey(deps);
       const app = await createApp(deps);
       const jwks = (await (await app.handle(req(deps, "/.well-known/jwks.json"))).json()) as { keys: Record<string, string>[] };
       expect(jwks.keys).toHaveLength(1);
@@ -83,7 +84,7 @@ describe("discovery and JWKS", () => {
     const generated = makeTestDeps();
     const fixture = await makeTestApp();
     try {
-      await createApp(generated);
+      ensureSigningKey(generated);
       type Row = { kid: string; alg: string; public_jwk: string; private_jwk_sealed: string; created_at: number; retired_at: number | null; retire_after: number | null };
       const rowOf = (d: TestDeps) => d.db.query<Row, []>("SELECT * FROM oidc_signing_keys").all();
       const [g] = rowOf(generated);
