@@ -5,7 +5,7 @@
  *   the reviewed list below (a new one must be added here, with its reason on the route);
  * - every /api/ route declares a sign-in, or is on the reviewed list of public API routes; a route signed in
  *   with X-API-Key spends the admin-API budget; every /settings/ page declares a sign-in (admin pages the
- *   admin one);
+ *   admin one); the OpenAPI document's access of each operation is the sign-in its route declares;
  * - the failure budgets and upload limits sit on exactly the reviewed routes;
  * - the index the request pipeline consults finds, for every route, the policy that route declared, with
  *   Elysia's method fallbacks; a path or method no route serves gets every default (CSRF checked).
@@ -123,6 +123,25 @@ describe("every route declares what guards it", () => {
     expect(routesWhere((r) => r.policy.budget === "protocol")).toEqual(app.routes.filter((r) => protocol.includes(r.path)).map(name).sort());
     expect(routesWhere((r) => r.policy.budget === "userinfo")).toEqual(["ALL /api/oidc/userinfo", "GET /api/oidc/userinfo", "OPTIONS /api/oidc/userinfo", "POST /api/oidc/userinfo"]);
     expect(routesWhere((r) => r.policy.budget === "passkey")).toEqual(["POST /api/webauthn/login/finish"]);
+  });
+
+  test("the OpenAPI document's access of every operation is the sign-in its route declares", async () => {
+    const doc = (await (await app.handle(req(deps, "/api/openapi.json"))).json()) as { paths: Record<string, Record<string, { "x-latchkey-access": string }>> };
+    const declared = new Map(app.routes.map((r) => [name(r), r.policy]));
+    const signInOf = (p: RoutePolicy | undefined) => (p === undefined ? "no such route" : p.auth === "user-api" && p.allowApiKey === false ? "session" : (p.auth ?? "public"));
+    const expected: Record<string, string> = { public: "public", admin: "admin-api", user: "user-api", session: "session" };
+    const mismatched: string[] = [];
+    let operations = 0;
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        operations++;
+        const route = `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ":$1")}`;
+        const actual = signInOf(declared.get(route));
+        if (actual !== expected[op["x-latchkey-access"]]) mismatched.push(`${route}: documented ${op["x-latchkey-access"]}, declared ${actual}`);
+      }
+    }
+    expect(operations).toBeGreaterThan(60);
+    expect(mismatched).toEqual([]);
   });
 
   test("the admin-API budget sits only on /api/ routes", () => {
