@@ -3,6 +3,8 @@
  * options carry a `detail` made by `apiOperation()` appears, with the `body`, `query`, `params` and
  * `response` schemas Elysia validates it with (src/http/schemas/).
  * - A schema with `$id` becomes `#/components/schemas/<$id>`; the same name must mean the same schema.
+ * - Who may call an operation (security, `x-latchkey-access`) is the sign-in the route declares
+ *   (`adminApi`, `userApi`, `sessionApi`: src/http/plugins/route-policy.ts), never written twice.
  * - Error answers are derived, not declared: 400 when the route has a body schema, 401 unless public,
  *   403 for administrator-only and browser-session-only routes, 404 when the path has an id; others
  *   (a list's 400 for an unknown sort column, a 409) are named in `apiOperation(…, { errors })`.
@@ -12,6 +14,7 @@
  */
 import type { TSchema } from "elysia";
 import { Kind } from "@sinclair/typebox";
+import { policyOf, type RoutePolicy } from "./plugins/route-policy.ts";
 import { ApiError, DOMAIN_RULES } from "./schemas/common.ts";
 
 /** Who may call an operation: an administrator, any signed-in user (key or session), a browser session only, anyone. */
@@ -19,12 +22,11 @@ export type Access = "admin" | "user" | "session" | "public";
 
 const ACCESS = "x-latchkey-access";
 
+/** What a route documents about itself; who may call it is read from its declared sign-in (route-policy.ts). */
 export interface OperationDetail {
   summary: string;
   tags: string[];
   description?: string;
-  security: Record<string, string[]>[];
-  [ACCESS]: Access;
   /** Extra answers (status → why), e.g. 409. */
   "x-latchkey-errors"?: Record<string, string>;
 }
@@ -39,18 +41,30 @@ const SECURITY: Record<Access, Record<string, string[]>[]> = {
 /** The extra answer of a sortable list (src/admin/pagination.ts). */
 export const LIST_ERRORS = { 400: "Unknown sort column or direction (the message names the accepted ones)" };
 
-/** The `detail` of a documented route. */
-export function apiOperation(access: Access, tag: string, summary: string, more: { description?: string; errors?: Record<string, string> } = {}): OperationDetail {
-  const description =
-    more.description ?? (access === "admin" ? "Requires an administrator (API key of an admin user, STATIC_API_KEY, or an admin browser session with X-CSRF-Token)." : undefined);
+const ADMIN_DESCRIPTION = "Requires an administrator (API key of an admin user, STATIC_API_KEY, or an admin browser session with X-CSRF-Token).";
+
+/** The `detail` of a documented route: what it does. Who may call it is its declared sign-in (accessOf). */
+export function apiOperation(tag: string, summary: string, more: { description?: string; errors?: Record<string, string> } = {}): OperationDetail {
   return {
     summary,
     tags: [tag],
-    ...(description ? { description } : {}),
-    security: SECURITY[access],
-    [ACCESS]: access,
+    ...(more.description ? { description: more.description } : {}),
     ...(more.errors ? { "x-latchkey-errors": more.errors } : {}),
   };
+}
+
+/** Who may call a route, from the sign-in its options declare (src/http/plugins/route-policy.ts). */
+function accessOf(policy: RoutePolicy): Access {
+  switch (policy.auth) {
+    case "admin-api":
+      return "admin";
+    case "user-api":
+      return policy.allowApiKey === false ? "session" : "user";
+    case undefined:
+      return "public";
+    default:
+      return "session";
+  }
 }
 
 /** What the generator reads of a mounted route (Elysia's `app.routes` entries). */
@@ -74,9 +88,9 @@ export function buildOpenApiDocument(routes: readonly DocumentedRoute[], info: {
 
   for (const route of routes) {
     const detail = route.hooks?.detail as (OperationDetail & { hide?: boolean }) | undefined;
-    if (!detail || detail.hide || !detail[ACCESS]) continue;
+    if (!detail || detail.hide || !detail.summary) continue;
     const hooks = route.hooks!;
-    const access = detail[ACCESS];
+    const access = accessOf(policyOf(hooks));
     const path = route.path.replace(/:(\w+)/g, "{$1}");
     const pathNames = [...route.path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
     const paramSchemas = (isSchema(hooks.params) ? (hooks.params as { properties?: Record<string, TSchema> }).properties : undefined) ?? {};
@@ -116,7 +130,13 @@ export function buildOpenApiDocument(routes: readonly DocumentedRoute[], info: {
     if (pathNames.length) responses["404"] = err("Unknown id");
     for (const [status, why] of Object.entries(detail["x-latchkey-errors"] ?? {})) responses[status] = err(why);
 
-    const { "x-latchkey-errors": _errors, hide: _hide, ...operation } = detail;
+    const { "x-latchkey-errors": _errors, hide: _hide, ...described } = detail;
+    const operation = {
+      ...described,
+      ...(!described.description && access === "admin" ? { description: ADMIN_DESCRIPTION } : {}),
+      security: SECURITY[access],
+      [ACCESS]: access,
+    };
     (paths[path] ??= {})[route.method.toLowerCase()] = { ...operation, parameters, ...(requestBody ? { requestBody } : {}), responses };
   }
 

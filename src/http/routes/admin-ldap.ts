@@ -85,10 +85,10 @@ export function adminLdapRoutes(web: WebDeps) {
       const result = await runLdapSync(web, actorOf(request, principal), { trigger: "manual" });
       if (!result.ok) throw AppError.conflict(`LDAP sync failed; nothing was changed. ${result.error ?? ""}`.trim());
       return new Response(null, { status: 204 });
-    }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("admin", "Application configuration", "Run the LDAP sync now (204; 409 with the reason when it could not run, nothing changed)", { errors: { 409: "The sync could not run; nothing changed" } }) })
+    }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("Application configuration", "Run the LDAP sync now (204; 409 with the reason when it could not run, nothing changed)", { errors: { 409: "The sync could not run; nothing changed" } }) })
     .post("/api/application-configuration/test-ldap", async () => {
       const report = await apiCall(() => testLdapConnection(readLdapSettings(web)));
       return jsonResponse(report);
-    }, { adminApi: true, budget: "admin-api", response: { 200: LdapConnectionReport }, detail: apiOperation("admin", "Application configuration", "Test the stored LDAP settings: bind and searches, in plain words") });
+    }, { adminApi: true, budget: "admin-api", response: { 200: LdapConnectionReport }, detail: apiOperation("Application configuration", "Test the stored LDAP settings: bind and searches, in plain words") });
 }
 

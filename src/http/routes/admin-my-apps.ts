@@ -62,20 +62,20 @@ export function myAppsRoutes(web: WebDeps) {
     .get("/api/oidc/users/me/clients", ({ principal }) => {
       const data = principal.isStatic ? [] : launchableApps(web.db, principal.userId);
       return jsonResponse({ data, pagination: { totalPages: 1, totalItems: data.length, currentPage: 1, itemsPerPage: data.length } });
-    }, { userApi: true, budget: "admin-api", response: { 200: Paginated(LaunchableApp) }, detail: apiOperation("user", "My apps", "Apps you may use (My apps)") })
+    }, { userApi: true, budget: "admin-api", response: { 200: Paginated(LaunchableApp) }, detail: apiOperation("My apps", "Apps you may use (My apps)") })
     .get("/api/oidc/users/me/authorized-clients", ({ principal }) => {
       const data = principal.isStatic ? [] : authorizedApps(web.db, principal.userId).map(authorizedJson);
       return jsonResponse({ data, pagination: { totalPages: 1, totalItems: data.length, currentPage: 1, itemsPerPage: data.length } });
-    }, { userApi: true, budget: "admin-api", response: { 200: Paginated(AuthorizedApp) }, detail: apiOperation("user", "My apps", "Apps you authorized") })
+    }, { userApi: true, budget: "admin-api", response: { 200: Paginated(AuthorizedApp) }, detail: apiOperation("My apps", "Apps you authorized") })
     .delete("/api/oidc/users/me/authorized-clients/:clientId", ({ request, params, principal }) => {
       const actor = actorOf(request, principal);
       if (!isPersonActor(actor)) throw AppError.notFound("You have not authorized this app.");
       revoke(actor, params.clientId);
       return new Response(null, { status: 204 });
-    }, { userApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("user", "My apps", "Revoke an app's access (ends its tokens)") })
+    }, { userApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("My apps", "Revoke an app's access (ends its tokens)") })
     .get("/api/oidc/users/:id/authorized-clients", ({ params }) => {
       getUser(web.db, params.id);
       const data = authorizedApps(web.db, params.id).map(authorizedJson);
       return jsonResponse({ data, pagination: { totalPages: 1, totalItems: data.length, currentPage: 1, itemsPerPage: data.length } });
-    }, { adminApi: true, budget: "admin-api", response: { 200: Paginated(AuthorizedApp) }, detail: apiOperation("admin", "My apps", "Apps a user authorized") });
+    }, { adminApi: true, budget: "admin-api", response: { 200: Paginated(AuthorizedApp) }, detail: apiOperation("My apps", "Apps a user authorized") });
 }

@@ -78,5 +78,5 @@ export function signupRoutes(web: WebDeps) {
       const user = apiCall(() => signUp(web, body, body.token || null, auditOrigin(request)));
       startBrowserSession(web, request, user.id, []);
       return jsonResponse(toUserDto(web.db, user), { status: 201 });
-    }, { budget: "admin-api", body: SignupInput, response: { 201: User }, detail: apiOperation("public", "Sign-ups", "Self sign-up (open, or withToken + token); starts a session; add a passkey next") });
+    }, { budget: "admin-api", body: SignupInput, response: { 201: User }, detail: apiOperation("Sign-ups", "Self sign-up (open, or withToken + token); starts a session; add a passkey next") });
 }

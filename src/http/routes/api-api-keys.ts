@@ -49,20 +49,20 @@ export function apiApiKeyRoutes(web: WebDeps) {
       if (principal.isStatic) return jsonResponse({ data: [] });
       const data = listApiKeys(web.db, principal.userId).map(apiKeyJson);
       return jsonResponse({ data, pagination: { totalPages: 1, totalItems: data.length, currentPage: 1, itemsPerPage: data.length } });
-    }, { userApi: true, budget: "admin-api", response: { 200: Paginated(ApiKey) }, detail: apiOperation("user", "API keys", "Your API keys") })
+    }, { userApi: true, budget: "admin-api", response: { 200: Paginated(ApiKey) }, detail: apiOperation("API keys", "Your API keys") })
     // A key never mints another key: creating and renewing take the browser session only.
     .post("/api/api-keys", ({ request, body, principal }) => {
       const requester = apiKeyRequester(web, request, principal);
       const { apiKey, token } = withPasskeyProof(web, request, () => apiCall(() => createApiKey(web, requester, body)));
       return jsonResponse({ apiKey: apiKeyJson(apiKey), token }, { status: 201 });
-    }, { userApi: { allowApiKey: false }, budget: "admin-api", body: ApiKeyInput, response: { 201: ApiKeyCreated }, detail: apiOperation("session", "API keys", "Create an API key ({name, description?, expiresAt ≤ apiKeyMaxLifetimeDays ahead}); browser session with a fresh passkey check (re-authentication cookie or a passkey sign-in < 60 s ago, else 403 reauthentication_required); the key is returned once") })
+    }, { userApi: { allowApiKey: false }, budget: "admin-api", body: ApiKeyInput, response: { 201: ApiKeyCreated }, detail: apiOperation("API keys", "Create an API key ({name, description?, expiresAt ≤ apiKeyMaxLifetimeDays ahead}); browser session with a fresh passkey check (re-authentication cookie or a passkey sign-in < 60 s ago, else 403 reauthentication_required); the key is returned once") })
     .post("/api/api-keys/:id/renew", ({ request, params, body, principal }) => {
       const requester = apiKeyRequester(web, request, principal);
       const { apiKey, token } = withPasskeyProof(web, request, () => apiCall(() => renewApiKey(web, requester, params.id, body)));
       return jsonResponse({ apiKey: apiKeyJson(apiKey), token });
-    }, { userApi: { allowApiKey: false }, budget: "admin-api", body: ApiKeyRenewal, response: { 200: ApiKeyCreated }, detail: apiOperation("session", "API keys", "Renew an expired key ({expiresAt ≤ apiKeyMaxLifetimeDays ahead}): new value (returned once), same id; browser session with a fresh passkey check, as for creating") })
+    }, { userApi: { allowApiKey: false }, budget: "admin-api", body: ApiKeyRenewal, response: { 200: ApiKeyCreated }, detail: apiOperation("API keys", "Renew an expired key ({expiresAt ≤ apiKeyMaxLifetimeDays ahead}): new value (returned once), same id; browser session with a fresh passkey check, as for creating") })
     .delete("/api/api-keys/:id", ({ request, params, principal }) => {
       revokeApiKey(web, actorOf(request, principal), params.id);
       return new Response(null, { status: 204 });
-    }, { userApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("user", "API keys", "Revoke one of your API keys") });
+    }, { userApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("API keys", "Revoke one of your API keys") });
 }

@@ -16,12 +16,12 @@ export function apiAppConfigRoutes(web: WebDeps) {
   return new Elysia({ name: "api-app-config" })
     .use(routePolicy(web))
     // Public (the sign-in page reads it), but part of the REST API's budget.
-    .get("/api/application-configuration", () => jsonResponse([...configEntries(read(), { publicOnly: true }), ...extras()]), { budget: "admin-api", response: { 200: t.Array(ConfigEntry) }, detail: apiOperation("public", "Application configuration", "Public configuration [{key, type, value}]") })
+    .get("/api/application-configuration", () => jsonResponse([...configEntries(read(), { publicOnly: true }), ...extras()]), { budget: "admin-api", response: { 200: t.Array(ConfigEntry) }, detail: apiOperation("Application configuration", "Public configuration [{key, type, value}]") })
     .get("/api/application-configuration/all", () => {
       return jsonResponse([...configEntries(read(), { publicOnly: false }), ...extras().map((e) => ({ ...e, isPublic: true }))]);
-    }, { adminApi: true, budget: "admin-api", response: { 200: t.Array(ConfigEntry) }, detail: apiOperation("admin", "Application configuration", "All configuration (with isPublic)") })
+    }, { adminApi: true, budget: "admin-api", response: { 200: t.Array(ConfigEntry) }, detail: apiOperation("Application configuration", "All configuration (with isPublic)") })
     .put("/api/application-configuration", ({ request, body, principal }) => {
       apiCall(() => updateAppConfiguration(web, actorOf(request, principal), body));
       return jsonResponse([...configEntries(read(), { publicOnly: false }), ...extras().map((e) => ({ ...e, isPublic: true }))]);
-    }, { adminApi: true, budget: "admin-api", body: ConfigInput, response: { 200: t.Array(ConfigEntry) }, detail: apiOperation("admin", "Application configuration", "Update configuration ({key: value}; empty resets to default; 403 with UI_CONFIG_DISABLED)") });
+    }, { adminApi: true, budget: "admin-api", body: ConfigInput, response: { 200: t.Array(ConfigEntry) }, detail: apiOperation("Application configuration", "Update configuration ({key: value}; empty resets to default; 403 with UI_CONFIG_DISABLED)") });
 }

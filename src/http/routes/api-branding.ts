@@ -54,15 +54,15 @@ export function apiBrandingRoutes(web: WebDeps) {
       const headers = { "Content-Type": img.type, "Cache-Control": "public, max-age=300", ETag: etag };
       if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });
       return new Response(new Uint8Array(img.data), { headers });
-    }, { query: LightQuery, detail: apiOperation("public", "Application configuration", "Branding image: logo (?light=false for dark), favicon, background") })
+    }, { query: LightQuery, detail: apiOperation("Application configuration", "Branding image: logo (?light=false for dark), favicon, background") })
     .put("/api/application-images/:kind", async ({ request, params, query, body, principal }) => {
       const name = imageName(params.kind, query.light);
       await apiCall(async () => uploadAppImage(web, actorOf(request, principal), name, await uploadedFile(body)));
       return new Response(null, { status: 204 });
-    }, { adminApi: true, budget: "admin-api", bodyLimit: "upload", query: LightQuery, body: Upload, response: { 204: NoContent }, detail: apiOperation("admin", "Application configuration", "Upload a branding image (multipart field file; PNG/JPEG/GIF/WebP, ICO for favicon; ≤ 2 MB)") })
+    }, { adminApi: true, budget: "admin-api", bodyLimit: "upload", query: LightQuery, body: Upload, response: { 204: NoContent }, detail: apiOperation("Application configuration", "Upload a branding image (multipart field file; PNG/JPEG/GIF/WebP, ICO for favicon; ≤ 2 MB)") })
     .delete("/api/application-images/:kind", ({ request, params, query, principal }) => {
       const name = imageName(params.kind, query.light);
       removeAppImage(web, actorOf(request, principal), name);
       return new Response(null, { status: 204 });
-    }, { adminApi: true, budget: "admin-api", query: LightQuery, response: { 204: NoContent }, detail: apiOperation("admin", "Application configuration", "Remove a branding image") });
+    }, { adminApi: true, budget: "admin-api", query: LightQuery, response: { 204: NoContent }, detail: apiOperation("Application configuration", "Remove a branding image") });
 }

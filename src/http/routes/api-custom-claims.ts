@@ -16,15 +16,15 @@ export function apiCustomClaimRoutes(web: WebDeps) {
     .use(routePolicy(web))
     .get("/api/custom-claims/suggestions", () => {
       return jsonResponse(suggestCustomClaimKeys(web.db));
-    }, { adminApi: true, budget: "admin-api", response: { 200: t.Array(t.String()) }, detail: apiOperation("admin", "Custom claims", "Claim keys in use") })
+    }, { adminApi: true, budget: "admin-api", response: { 200: t.Array(t.String()) }, detail: apiOperation("Custom claims", "Claim keys in use") })
     .put("/api/custom-claims/user/:userId", ({ request, params, body, principal }) => {
       getUser(web.db, params.userId);
       const claims = apiCall(() => setCustomClaims(web, actorOf(request, principal), { userId: params.userId }, body));
       return jsonResponse(claims);
-    }, { adminApi: true, budget: "admin-api", body: CustomClaimList, response: { 200: CustomClaimList }, detail: apiOperation("admin", "Custom claims", "Replace a user's custom claims") })
+    }, { adminApi: true, budget: "admin-api", body: CustomClaimList, response: { 200: CustomClaimList }, detail: apiOperation("Custom claims", "Replace a user's custom claims") })
     .put("/api/custom-claims/user-group/:userGroupId", ({ request, params, body, principal }) => {
       getUserGroup(web.db, params.userGroupId);
       const claims = apiCall(() => setCustomClaims(web, actorOf(request, principal), { groupId: params.userGroupId }, body));
       return jsonResponse(claims);
-    }, { adminApi: true, budget: "admin-api", body: CustomClaimList, response: { 200: CustomClaimList }, detail: apiOperation("admin", "Custom claims", "Replace a group's custom claims") });
+    }, { adminApi: true, budget: "admin-api", body: CustomClaimList, response: { 200: CustomClaimList }, detail: apiOperation("Custom claims", "Replace a group's custom claims") });
 }

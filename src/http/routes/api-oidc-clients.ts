@@ -44,14 +44,14 @@ export function apiOidcClientRoutes(web: WebDeps) {
     .use(routePolicy(web))
     .get("/api/oidc/clients", ({ query }) => {
       return jsonResponse(listClientsPage(web.db, parseListQuery(query)));
-    }, { adminApi: true, budget: "admin-api", query: ListQuery, response: { 200: Paginated(Client) }, detail: apiOperation("admin", "OIDC clients", "List and search OIDC clients", { errors: LIST_ERRORS }) })
+    }, { adminApi: true, budget: "admin-api", query: ListQuery, response: { 200: Paginated(Client) }, detail: apiOperation("OIDC clients", "List and search OIDC clients", { errors: LIST_ERRORS }) })
     .post("/api/oidc/clients", ({ request, body, principal }) => {
       const { client, secret } = apiCall(() => createClient(web, actorOf(request, principal), clientInputFromJson(body)));
       return jsonResponse({ ...clientDto(web.db, client), ...(secret ? { secret: secret.secret, secretId: secret.id } : {}) }, { status: 201 });
-    }, { adminApi: true, budget: "admin-api", body: ClientInput, response: { 201: ClientCreated }, detail: apiOperation("admin", "OIDC clients", "Create a client (confidential clients get their first secret in the answer, once)") })
+    }, { adminApi: true, budget: "admin-api", body: ClientInput, response: { 201: ClientCreated }, detail: apiOperation("OIDC clients", "Create a client (confidential clients get their first secret in the answer, once)") })
     .get("/api/oidc/clients/:id", ({ params }) => {
       return jsonResponse(clientDto(web.db, getClient(web, params.id)));
-    }, { adminApi: true, budget: "admin-api", response: { 200: Client }, detail: apiOperation("admin", "OIDC clients", "Get a client") })
+    }, { adminApi: true, budget: "admin-api", response: { 200: Client }, detail: apiOperation("OIDC clients", "Get a client") })
     .put("/api/oidc/clients/:id", ({ request, params, body, principal }) => {
       const current = getClient(web, params.id);
       // Omitted fields keep their value, so `{"isGroupRestricted": false}` alone is a valid update.
@@ -60,12 +60,12 @@ export function apiOidcClientRoutes(web: WebDeps) {
       if (input.callbackUrls === undefined) input.callbackUrls = current.callbackUrls;
       const client = apiCall(() => updateClient(web, actorOf(request, principal), params.id, input));
       return jsonResponse(clientDto(web.db, client));
-    }, { adminApi: true, budget: "admin-api", body: ClientInput, response: { 200: Client }, detail: apiOperation("admin", "OIDC clients", "Update a client (omitted fields keep their value)") })
+    }, { adminApi: true, budget: "admin-api", body: ClientInput, response: { 200: Client }, detail: apiOperation("OIDC clients", "Update a client (omitted fields keep their value)") })
     .delete("/api/oidc/clients/:id", ({ request, params, principal }) => {
       getClient(web, params.id);
       deleteClient(web, actorOf(request, principal), params.id);
       return new Response(null, { status: 204 });
-    }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("admin", "OIDC clients", "Delete a client") })
+    }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("OIDC clients", "Delete a client") })
     .put("/api/oidc/clients/:id/allowed-user-groups", ({ request, params, body, principal }) => {
       getClient(web, params.id);
       const errors = new FieldErrors();
@@ -73,12 +73,12 @@ export function apiOidcClientRoutes(web: WebDeps) {
       errors.throwIfAny();
       const client = apiCall(() => setAllowedGroups(web, actorOf(request, principal), params.id, ids));
       return jsonResponse(clientDto(web.db, client));
-    }, { adminApi: true, budget: "admin-api", body: UserGroupIds, response: { 200: Client }, detail: apiOperation("admin", "OIDC clients", "Set the allowed groups ({userGroupIds})") })
+    }, { adminApi: true, budget: "admin-api", body: UserGroupIds, response: { 200: Client }, detail: apiOperation("OIDC clients", "Set the allowed groups ({userGroupIds})") })
     .get("/api/oidc/clients/:id/meta", ({ params }) => {
       // Public metadata (Pocket ID): what a sign-in page may show about a client, nothing secret.
       const c = getClient(web, params.id);
       return jsonResponse({ id: c.id, name: c.name, description: c.description, hasLogo: c.hasLogo, hasDarkLogo: c.hasDarkLogo, launchURL: c.launchUrl, requiresReauthentication: c.requiresReauthentication, clientType: "standard" });
-    }, { response: { 200: ClientMeta }, detail: apiOperation("public", "OIDC clients", "Public client metadata (name, description, logos, launch URL, re-authentication)") })
+    }, { response: { 200: ClientMeta }, detail: apiOperation("OIDC clients", "Public client metadata (name, description, logos, launch URL, re-authentication)") })
     .get("/api/oidc/clients/:id/logo", ({ request, params, query }) => {
       const logo = clientLogo(web.db, params.id, query.light === "false");
       if (!logo) throw AppError.notFound("This client has no logo.");
@@ -86,23 +86,23 @@ export function apiOidcClientRoutes(web: WebDeps) {
       const headers = { "Content-Type": logo.type, "Cache-Control": "public, max-age=300", ETag: etag };
       if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });
       return new Response(new Uint8Array(logo.data), { headers });
-    }, { query: LightQuery, detail: apiOperation("public", "OIDC clients", "Client logo (?light=false for the dark variant, falling back to light)") })
+    }, { query: LightQuery, detail: apiOperation("OIDC clients", "Client logo (?light=false for the dark variant, falling back to light)") })
     .post("/api/oidc/clients/:id/logo", async ({ request, params, query, body, principal }) => {
       getClient(web, params.id);
       const dark = query.light === "false";
       await apiCall(async () => saveClientLogo(web, actorOf(request, principal), params.id, await uploadedFile(body), dark));
       return new Response(null, { status: 204 });
-    }, { adminApi: true, budget: "admin-api", bodyLimit: "upload", query: LightQuery, body: Upload, response: { 204: NoContent }, detail: apiOperation("admin", "OIDC clients", "Upload a logo (multipart field file; PNG/JPEG/GIF/WebP ≤ 2 MB; ?light=false for dark)") })
+    }, { adminApi: true, budget: "admin-api", bodyLimit: "upload", query: LightQuery, body: Upload, response: { 204: NoContent }, detail: apiOperation("OIDC clients", "Upload a logo (multipart field file; PNG/JPEG/GIF/WebP ≤ 2 MB; ?light=false for dark)") })
     .delete("/api/oidc/clients/:id/logo", ({ request, params, query, principal }) => {
       getClient(web, params.id);
       const dark = query.light === "false";
       removeClientLogo(web, actorOf(request, principal), params.id, dark);
       return new Response(null, { status: 204 });
-    }, { adminApi: true, budget: "admin-api", query: LightQuery, response: { 204: NoContent }, detail: apiOperation("admin", "OIDC clients", "Delete a logo (?light=false for dark)") })
+    }, { adminApi: true, budget: "admin-api", query: LightQuery, response: { 204: NoContent }, detail: apiOperation("OIDC clients", "Delete a logo (?light=false for dark)") })
     .get("/api/oidc/clients/:id/secrets", ({ params }) => {
       getClient(web, params.id);
       return jsonResponse(listClientSecrets(web, params.id).map(secretJson));
-    }, { adminApi: true, budget: "admin-api", response: { 200: t.Array(ClientSecret) }, detail: apiOperation("admin", "OIDC clients", "List secrets (prefix, created, expiry)") })
+    }, { adminApi: true, budget: "admin-api", response: { 200: t.Array(ClientSecret) }, detail: apiOperation("OIDC clients", "List secrets (prefix, created, expiry)") })
     .post("/api/oidc/clients/:id/secrets", ({ request, params, body, principal }) => {
       getClient(web, params.id);
       const input = body ?? {};
@@ -115,10 +115,10 @@ export function apiOidcClientRoutes(web: WebDeps) {
       // Pocket ID's answer: the value in `secret`, generated or given (automation that reads it back keeps
       // working; a given value is only what the caller sent over the same channel). Shown this once.
       return jsonResponse({ ...secretJson(s), secret: s.secret }, { status: 201 });
-    }, { adminApi: true, budget: "admin-api", body: ClientSecretInput, response: { 201: ClientSecretCreated }, detail: apiOperation("admin", "OIDC clients", "Create a secret ({secret?, expiresAt?}): generated and returned once, or the given value (declarative, as in Pocket ID v2.12); either is returned once in `secret`", { errors: { 409: "The given value is already a secret of this client (live, or expired and not revoked) or of another client" } }) })
+    }, { adminApi: true, budget: "admin-api", body: ClientSecretInput, response: { 201: ClientSecretCreated }, detail: apiOperation("OIDC clients", "Create a secret ({secret?, expiresAt?}): generated and returned once, or the given value (declarative, as in Pocket ID v2.12); either is returned once in `secret`", { errors: { 409: "The given value is already a secret of this client (live, or expired and not revoked) or of another client" } }) })
     .delete("/api/oidc/clients/:id/secrets/:secretId", ({ request, params, principal }) => {
       getClient(web, params.id);
       if (!revokeClientSecret(web, actorOf(request, principal), params.id, params.secretId)) throw AppError.notFound("No such client secret.");
       return new Response(null, { status: 204 });
-    }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("admin", "OIDC clients", "Revoke a secret") });
+    }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("OIDC clients", "Revoke a secret") });
 }

@@ -34,24 +34,24 @@ export function apiProfilePictureRoutes(web: WebDeps) {
       const headers = { "Content-Type": pic.type, "Cache-Control": "public, max-age=300", ETag: etag, "X-Content-Type-Options": "nosniff" };
       if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });
       return new Response(pic.body as Uint8Array<ArrayBuffer>, { headers });
-    }, { detail: apiOperation("public", "Profile pictures", "Profile picture (uploaded, or a generated initials PNG); the picture claim") })
+    }, { detail: apiOperation("Profile pictures", "Profile picture (uploaded, or a generated initials PNG); the picture claim") })
     .put("/api/users/me/profile-picture", async ({ body, principal }) => {
       if (principal.isStatic) throw AppError.notFound("No such user.");
       await apiCall(async () => saveProfilePicture(web, principal.userId, await uploadedFile(body)));
       return new Response(null, { status: 204 });
-    }, { userApi: true, budget: "admin-api", bodyLimit: "upload", body: Upload, response: { 204: NoContent }, detail: apiOperation("user", "Profile pictures", "Upload your own picture") })
+    }, { userApi: true, budget: "admin-api", bodyLimit: "upload", body: Upload, response: { 204: NoContent }, detail: apiOperation("Profile pictures", "Upload your own picture") })
     .delete("/api/users/me/profile-picture", ({ principal }) => {
       if (!principal.isStatic) resetProfilePicture(web.db, principal.userId);
       return new Response(null, { status: 204 });
-    }, { userApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("user", "Profile pictures", "Reset your own picture") })
+    }, { userApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("Profile pictures", "Reset your own picture") })
     .put("/api/users/:id/profile-picture", async ({ request, params, body, principal }) => {
       getUser(web.db, params.id);
       await apiCall(async () => setProfilePictureOfUser(web, actorOf(request, principal), params.id, await uploadedFile(body)));
       return new Response(null, { status: 204 });
-    }, { adminApi: true, budget: "admin-api", bodyLimit: "upload", body: Upload, response: { 204: NoContent }, detail: apiOperation("admin", "Profile pictures", "Upload a user's picture (multipart field file; PNG/JPEG/GIF/WebP ≤ 2 MB, checked by content)") })
+    }, { adminApi: true, budget: "admin-api", bodyLimit: "upload", body: Upload, response: { 204: NoContent }, detail: apiOperation("Profile pictures", "Upload a user's picture (multipart field file; PNG/JPEG/GIF/WebP ≤ 2 MB, checked by content)") })
     .delete("/api/users/:id/profile-picture", ({ request, params, principal }) => {
       getUser(web.db, params.id);
       resetProfilePictureOfUser(web, actorOf(request, principal), params.id);
       return new Response(null, { status: 204 });
-    }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("admin", "Profile pictures", "Reset a user's picture to initials") });
+    }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("Profile pictures", "Reset a user's picture to initials") });
 }

@@ -20,13 +20,13 @@ export function apiSignupTokenRoutes(web: WebDeps) {
     .get("/api/signup-tokens", () => {
       const data = listSignupTokenDtos(web);
       return jsonResponse({ data, pagination: { totalPages: 1, totalItems: data.length, currentPage: 1, itemsPerPage: data.length } });
-    }, { adminApi: true, budget: "admin-api", response: { 200: Paginated(SignupToken) }, detail: apiOperation("admin", "Sign-ups", "List sign-up tokens") })
+    }, { adminApi: true, budget: "admin-api", response: { 200: Paginated(SignupToken) }, detail: apiOperation("Sign-ups", "List sign-up tokens") })
     .post("/api/signup-tokens", ({ request, body, principal }) => {
       const { token, signupToken } = apiCall(() => createSignupToken(web, actorOf(request, principal), body));
       return jsonResponse({ ...signupToken, token, url: signupLink(web, token) }, { status: 201 });
-    }, { adminApi: true, budget: "admin-api", body: SignupTokenInput, response: { 201: SignupTokenCreated }, detail: apiOperation("admin", "Sign-ups", "Create a sign-up token ({ttl, usageLimit 1–100, userGroupIds}); token and URL returned once") })
+    }, { adminApi: true, budget: "admin-api", body: SignupTokenInput, response: { 201: SignupTokenCreated }, detail: apiOperation("Sign-ups", "Create a sign-up token ({ttl, usageLimit 1–100, userGroupIds}); token and URL returned once") })
     .delete("/api/signup-tokens/:id", ({ request, params, principal }) => {
       removeSignupToken(web, actorOf(request, principal), params.id);
       return new Response(null, { status: 204 });
-    }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("admin", "Sign-ups", "Delete a sign-up token") });
+    }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("Sign-ups", "Delete a sign-up token") });
 }

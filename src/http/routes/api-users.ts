@@ -35,37 +35,37 @@ export function apiUserRoutes(web: WebDeps) {
     .use(routePolicy(web))
     .get("/api/users", ({ query }) => {
       return jsonResponse(listUsers(web.db, parseListQuery(query)));
-    }, { adminApi: true, budget: "admin-api", query: ListQuery, response: { 200: Paginated(User) }, detail: apiOperation("admin", "Users", "List and search users", { errors: LIST_ERRORS }) })
+    }, { adminApi: true, budget: "admin-api", query: ListQuery, response: { 200: Paginated(User) }, detail: apiOperation("Users", "List and search users", { errors: LIST_ERRORS }) })
     .post("/api/users", ({ request, body, principal }) => {
       const row = apiCall(() => createUserAsAdmin(web, actorOf(request, principal), body));
       return jsonResponse(toUserDto(web.db, row), { status: 201 });
-    }, { adminApi: true, budget: "admin-api", body: UserInput, response: { 201: User }, detail: apiOperation("admin", "Users", "Create a user") })
+    }, { adminApi: true, budget: "admin-api", body: UserInput, response: { 201: User }, detail: apiOperation("Users", "Create a user") })
     .get("/api/users/:id", ({ params }) => {
       return jsonResponse(toUserDto(web.db, getUser(web.db, params.id)));
-    }, { adminApi: true, budget: "admin-api", response: { 200: User }, detail: apiOperation("admin", "Users", "Get a user") })
+    }, { adminApi: true, budget: "admin-api", response: { 200: User }, detail: apiOperation("Users", "Get a user") })
     .put("/api/users/:id", ({ request, params, body, principal }) => {
       const r = apiCall(() => updateUserAsAdmin(web, actorOf(request, principal), params.id, body));
       return jsonResponse(toUserDto(web.db, r.after));
-    }, { adminApi: true, budget: "admin-api", body: UserInput, response: { 200: User }, detail: apiOperation("admin", "Users", "Update a user") })
+    }, { adminApi: true, budget: "admin-api", body: UserInput, response: { 200: User }, detail: apiOperation("Users", "Update a user") })
     .delete("/api/users/:id", ({ request, params, principal }) => {
       apiCall(() => deleteUserAsAdmin(web, actorOf(request, principal), params.id));
       return new Response(null, { status: 204 });
-    }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("admin", "Users", "Delete a user") })
+    }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("Users", "Delete a user") })
     .get("/api/users/:id/groups", ({ params }) => {
       getUser(web.db, params.id);
       return jsonResponse(listGroupsOfUser(web.db, params.id).map((g) => toUserGroupDto(web.db, g)));
-    }, { adminApi: true, budget: "admin-api", response: { 200: t.Array(UserGroup) }, detail: apiOperation("admin", "Users", "Groups of a user") })
+    }, { adminApi: true, budget: "admin-api", response: { 200: t.Array(UserGroup) }, detail: apiOperation("Users", "Groups of a user") })
     .put("/api/users/:id/user-groups", ({ request, params, body, principal }) => {
       apiCall(() => setUserGroups(web, actorOf(request, principal), params.id, body));
       return jsonResponse(toUserDto(web.db, getUser(web.db, params.id)));
-    }, { adminApi: true, budget: "admin-api", body: UserGroupIds, response: { 200: User }, detail: apiOperation("admin", "Users", "Set the groups of a user ({userGroupIds})") })
+    }, { adminApi: true, budget: "admin-api", body: UserGroupIds, response: { 200: User }, detail: apiOperation("Users", "Set the groups of a user ({userGroupIds})") })
     .get("/api/users/:id/webauthn-credentials", ({ params }) => {
       return jsonResponse(listUserPasskeys(web.db, params.id));
-    }, { adminApi: true, budget: "admin-api", response: { 200: t.Array(UserPasskey) }, detail: apiOperation("admin", "Users", "Passkeys of a user") })
+    }, { adminApi: true, budget: "admin-api", response: { 200: t.Array(UserPasskey) }, detail: apiOperation("Users", "Passkeys of a user") })
     .delete("/api/users/:id/webauthn-credentials/:credentialId", ({ request, params, principal }) => {
       deleteUserPasskey(web, actorOf(request, principal), params.id, params.credentialId);
       return new Response(null, { status: 204 });
-    }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("admin", "Users", "Delete a passkey of a user") })
+    }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("Users", "Delete a passkey of a user") })
     .post("/api/users/:id/one-time-access-token", ({ request, params, body, principal }) => {
       const user = getUser(web.db, params.id);
       const errors = new FieldErrors();
@@ -73,12 +73,12 @@ export function apiUserRoutes(web: WebDeps) {
       apiCall(() => errors.throwIfAny());
       const { token, expiresAt } = createLoginCode(web, actorOf(request, principal), user.id, ttl);
       return jsonResponse({ token, expiresAt: new Date(expiresAt * 1000).toISOString(), url: `${web.config.appUrl}/lc/${token}` }, { status: 201 });
-    }, { adminApi: true, budget: "admin-api", body: Ttl, response: { 201: LoginCode }, detail: apiOperation("admin", "Users", "Create a login code/link for a user ({ttl}: e.g. 15m, 1h; default 15m)") })
+    }, { adminApi: true, budget: "admin-api", body: Ttl, response: { 201: LoginCode }, detail: apiOperation("Users", "Create a login code/link for a user ({ttl}: e.g. 15m, 1h; default 15m)") })
     .get("/api/users/:id/sessions", ({ params }) => {
       return jsonResponse(listUserSessions(web, params.id));
-    }, { adminApi: true, budget: "admin-api", response: { 200: t.Array(UserSession) }, detail: apiOperation("admin", "Users", "Browser sessions of a user") })
+    }, { adminApi: true, budget: "admin-api", response: { 200: t.Array(UserSession) }, detail: apiOperation("Users", "Browser sessions of a user") })
     .delete("/api/users/:id/sessions/:sessionId", ({ request, params, principal }) => {
       revokeUserSession(web, actorOf(request, principal), params.id, params.sessionId);
       return new Response(null, { status: 204 });
-    }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("admin", "Users", "End a session of a user") });
+    }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("Users", "End a session of a user") });
 }

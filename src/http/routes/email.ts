@@ -94,7 +94,7 @@ export function emailRoutes(web: WebDeps) {
       if (!EMAIL_SHAPE.test(email) || email.length > 254) throw asApiError(AppError.validation("Enter an email address.", { email: "must be an email address" }));
       requestEmailedCode(request, email, safeRedirectPath(body.redirectPath));
       return new Response(null, { status: 204 });
-    }, { budget: "admin-api", body: EmailLoginCodeRequest, response: { 204: NoContent }, detail: apiOperation("public", "Application configuration", "Email me a login code ({email, redirectPath}); 204 whether or not the address exists; the code works only in this browser") })
+    }, { budget: "admin-api", body: EmailLoginCodeRequest, response: { 204: NoContent }, detail: apiOperation("Application configuration", "Email me a login code ({email, redirectPath}); 204 whether or not the address exists; the code works only in this browser") })
 
     .get("/verify-email", ({ request, query }) => htmlResponse(VerifyEmailPage({ ctx: ctx(request), token: String(query.token ?? "").slice(0, 128) })))
     .post("/verify-email", ({ request, body }) => {
@@ -124,7 +124,7 @@ export function emailRoutes(web: WebDeps) {
       apiCall(() => errors.throwIfAny());
       emailLoginCodeAsAdmin(web, actorOf(request, principal), params.id, ttl);
       return new Response(null, { status: 204 });
-    }, { adminApi: true, budget: "admin-api", body: Ttl, response: { 204: NoContent }, detail: apiOperation("admin", "Users", "Email the user a login code ({ttl}, default 1h; 403 unless emailOneTimeAccessAsAdminEnabled)") })
+    }, { adminApi: true, budget: "admin-api", body: Ttl, response: { 204: NoContent }, detail: apiOperation("Users", "Email the user a login code ({ttl}, default 1h; 403 unless emailOneTimeAccessAsAdminEnabled)") })
     .post("/settings/admin/users/:id/login-code-email", ({ request, params, session }) => {
       let notice: { kind: "success" | "error"; message: string };
       const user = getUser(web.db, params.id);
@@ -145,7 +145,7 @@ export function emailRoutes(web: WebDeps) {
       const r = await sendTestEmail(web, to);
       if (!r.ok) throw AppError.badRequest(r.error);
       return new Response(null, { status: 204 });
-    }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("admin", "Application configuration", "Send a test email to the caller's address (204; 400 with the SMTP server's error in plain words)") })
+    }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("Application configuration", "Send a test email to the caller's address (204; 400 with the SMTP server's error in plain words)") })
     .post("/settings/admin/application-configuration/test-email", async ({ request, session }) => {
       const to = findUserById(web.db, session.userId)?.email ?? null;
       const outcome = to ? await sendTestEmail(web, to).then((r) => (r.ok ? { ok: true as const, to } : r)) : { ok: false as const, error: "Your account has no email address." };

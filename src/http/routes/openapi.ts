@@ -16,6 +16,6 @@ export function openApiRoutes(web: WebDeps, routes: () => readonly DocumentedRou
       cached ??= JSON.stringify(buildOpenApiDocument(routes(), { appUrl: web.config.appUrl, version: VERSION }));
       return new Response(cached, { headers: { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-cache" } });
     },
-    { detail: apiOperation("public", "Meta", "This document") },
+    { detail: apiOperation("Meta", "This document") },
   );
 }
