@@ -75,7 +75,7 @@ export async function serve(env: CliEnv): Promise<number> {
     throw e;
   }
   const deps = { ...runtime, geo: await openGeolocator(config, log) };
-  const scheduler = createScheduler(log);
+  const scheduler = createScheduler({ log, clock: runtime.clock });
   // WAL checkpoints move to a worker thread while the server writes a lot (token bursts).
   const checkpoints = startBackgroundCheckpoints(runtime.db, config.dbPath, log);
   scheduleAuditJobs(deps, scheduler);

@@ -1,9 +1,11 @@
 /**
  * A small job scheduler for background work (audit-log cleanup, GeoLite refresh, …).
- * - Timers are unref'ed: a pending job never keeps the process alive.
+ * - Timers come from the Clock it is given: the system clock's are unref'ed (a pending job never keeps
+ *   the process alive); a test's FixedClock fires them when the test moves time, with no real waiting.
  * - A job never overlaps itself; a failing job is logged and runs again at its next tick.
  * - stop() clears every timer and waits for jobs that are running.
  */
+import type { Clock, TimerHandle } from "./clock.ts";
 import type { Log } from "./log.ts";
 
 export interface Scheduler {
@@ -14,8 +16,8 @@ export interface Scheduler {
   stop(): Promise<void>;
 }
 
-export function createScheduler(log: Log): Scheduler {
-  const jobs = new Map<string, { run: () => Promise<void>; timers: ReturnType<typeof setTimeout>[] }>();
+export function createScheduler({ log, clock }: { log: Log; clock: Clock }): Scheduler {
+  const jobs = new Map<string, { run: () => Promise<void>; timers: TimerHandle[] }>();
   const running = new Set<Promise<void>>();
   let stopped = false;
 
@@ -40,14 +42,8 @@ export function createScheduler(log: Log): Scheduler {
     const tick = () => {
       if (!stopped) void run();
     };
-    const interval = setInterval(tick, intervalMs);
-    interval.unref?.();
-    const timers: ReturnType<typeof setTimeout>[] = [interval];
-    if (opts.runAtStart) {
-      const first = setTimeout(tick, 0);
-      first.unref?.();
-      timers.push(first);
-    }
+    const timers = [clock.setInterval(tick, intervalMs)];
+    if (opts.runAtStart) timers.push(clock.setTimeout(tick, 0));
     jobs.set(name, { run, timers });
   };
 
@@ -60,7 +56,7 @@ export function createScheduler(log: Log): Scheduler {
     },
     async stop() {
       stopped = true;
-      for (const job of jobs.values()) for (const t of job.timers) clearTimeout(t);
+      for (const job of jobs.values()) for (const t of job.timers) clock.clearTimer(t);
       await Promise.allSettled([...running]);
     },
   };
