@@ -3,6 +3,7 @@
 #   chromium  Debian's browser, driven by playwright-core for the browser tests (never a downloaded one)
 #   nginx-light, caddy  real reverse proxies in front of Latchkey for the forward-auth tests (auth_request, forward_auth)
 #   slapd     OpenLDAP server (+ ldap-utils), started on loopback by the LDAP sync tests
+#   openssl   self-signed certificates for the TLS tests (SMTP, LDAP) and the browser tests' stand-in applications
 # Uses apt-get (one `apt-get update`); runs as root, or through sudo when not root and sudo is available.
 set -euo pipefail
 
@@ -11,6 +12,7 @@ missing=()
 command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx-light)
 command -v caddy >/dev/null 2>&1 || missing+=(caddy)
 [[ -x /usr/sbin/slapd ]] || missing+=(slapd ldap-utils)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 
 if [[ ${#missing[@]} -eq 0 ]]; then
   exit 0

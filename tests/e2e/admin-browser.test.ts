@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { CLI_ACTOR } from "../../src/audit/actor.ts";
 import * as oidc from "openid-client";
 import type { BrowserContext, Page } from "playwright-core";
+import { startAppHosts, type AppHosts } from "../helpers/app-hosts.ts";
 import { addVirtualAuthenticator, disablePasskeyAutofill, launchBrowser, setUpFirstAdmin, type TestBrowser } from "../helpers/browser.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { createUser } from "../../src/admin/users.ts";
@@ -15,13 +16,17 @@ import { createOneTimeAccessToken } from "../../src/account/one-time-access.ts";
 
 let server: TestServer;
 let browser: TestBrowser;
+/** The OIDC client's application (its callback page). */
+let apps: AppHosts;
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startTestServer(), launchBrowser()]);
+  apps = await startAppHosts({ "git2.example.com": null });
+  [server, browser] = await Promise.all([startTestServer(), launchBrowser({ appHosts: apps })]);
 }, 120_000);
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
+  apps?.stop();
 });
 
 async function newPersonPage(): Promise<{ context: BrowserContext; page: Page }> {
@@ -109,11 +114,6 @@ describe("administration in the browser (seed workflow)", () => {
     const config = await oidc.discovery(new URL(base), clientId, secret, oidc.ClientSecretBasic(secret), { execute: [oidc.allowInsecureRequests] });
     const { page: gracePage } = await newPersonPage();
     await redeemLoginLink(gracePage, loginLink);
-    let landed: URL | null = null;
-    await gracePage.route("https://git2.example.com/**", (route) => {
-      landed = new URL(route.request().url());
-      return route.fulfill({ status: 200, contentType: "text/html", body: "<!doctype html><title>app</title>" });
-    });
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const authUrl = oidc.buildAuthorizationUrl(config, {
@@ -127,7 +127,7 @@ describe("administration in the browser (seed workflow)", () => {
     await gracePage.waitForURL((u) => u.pathname === "/authorize");
     await gracePage.getByRole("button", { name: "Allow" }).click();
     await gracePage.waitForURL((u) => u.origin === "https://git2.example.com");
-    const tokens = await oidc.authorizationCodeGrant(config, landed!, { pkceCodeVerifier: verifier, expectedState: state, idTokenExpected: true });
+    const tokens = await oidc.authorizationCodeGrant(config, apps.last("git2.example.com")!, { pkceCodeVerifier: verifier, expectedState: state, idTokenExpected: true });
     const claims = tokens.claims()!;
     expect(claims).toMatchObject({ preferred_username: "grace", email: "grace@example.com", groups: ["family"] });
 

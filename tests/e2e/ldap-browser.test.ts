@@ -16,6 +16,7 @@ import { createUser } from "../../src/admin/users.ts";
 import { cookieName } from "../../src/http/cookies.ts";
 import { SESSION_COOKIE } from "../../src/http/request-context.ts";
 import { createClient } from "../../src/admin/oidc-clients.ts";
+import { startAppHosts, type AppHosts } from "../helpers/app-hosts.ts";
 import { addVirtualAuthenticator, disablePasskeyAutofill, launchBrowser, type TestBrowser } from "../helpers/browser.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { BASE_DN, ROOT_DN, ROOT_PW, slapdInstalled, startSlapd, type Slapd } from "../helpers/slapd.ts";
@@ -29,10 +30,13 @@ describe.skipIf(!installed)("LDAP in the browser", () => {
   let server: TestServer;
   let browser: TestBrowser;
   let ldap: Slapd;
+  /** The OIDC client's application (its callback page). */
+  let apps: AppHosts;
   let adminCookie: { name: string; value: string };
 
   beforeAll(async () => {
-    [server, browser, ldap] = await Promise.all([startTestServer(), launchBrowser(), startSlapd()]);
+    apps = await startAppHosts({ "wiki.example.com": null });
+    [server, browser, ldap] = await Promise.all([startTestServer(), launchBrowser({ appHosts: apps }), startSlapd()]);
     await ldap.add(`uid=lena,${people}`, { objectClass: "inetOrgPerson", uid: "lena", givenName: "Lena", sn: "Lindqvist", cn: "Lena Lindqvist", mail: "lena@example.org" });
     await ldap.add(`uid=bad user,${people}`, { objectClass: "inetOrgPerson", uid: "bad user", givenName: "Bad", sn: "User", cn: "Bad User" });
     await ldap.add(`cn=family,ou=groups,${BASE_DN}`, { objectClass: "groupOfNames", cn: "family", member: [`uid=lena,${people}`] });
@@ -45,6 +49,7 @@ describe.skipIf(!installed)("LDAP in the browser", () => {
     await browser?.close();
     await server?.stop();
     await ldap?.cleanup();
+    apps?.stop();
   });
 
   const adminPage = async (opts: Parameters<TestBrowser["newPage"]>[0] = {}): Promise<Page> => {
@@ -106,11 +111,6 @@ describe.skipIf(!installed)("LDAP in the browser", () => {
     await person.waitForURL((u) => u.pathname === "/settings/account");
 
     const config = await oidc.discovery(new URL(server.url), client.id, secret!.secret, oidc.ClientSecretBasic(secret!.secret), { execute: [oidc.allowInsecureRequests] });
-    let landed: URL | null = null;
-    await person.route("https://wiki.example.com/**", (route) => {
-      landed = new URL(route.request().url());
-      return route.fulfill({ status: 200, contentType: "text/html", body: "<!doctype html><title>wiki</title>" });
-    });
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const authUrl = oidc.buildAuthorizationUrl(config, {
@@ -124,7 +124,7 @@ describe.skipIf(!installed)("LDAP in the browser", () => {
     await person.waitForURL((u) => u.pathname === "/authorize");
     await person.getByRole("button", { name: "Allow" }).click();
     await person.waitForURL((u) => u.origin === "https://wiki.example.com");
-    const tokens = await oidc.authorizationCodeGrant(config, landed!, { pkceCodeVerifier: verifier, expectedState: state, idTokenExpected: true });
+    const tokens = await oidc.authorizationCodeGrant(config, apps.last("wiki.example.com")!, { pkceCodeVerifier: verifier, expectedState: state, idTokenExpected: true });
     expect(tokens.claims()).toMatchObject({ preferred_username: "lena", email: "lena@example.org", name: "Lena Lindqvist", groups: ["family"] });
   }, 120_000);
 });

@@ -69,7 +69,6 @@ describe("first start on a Pocket ID data folder", () => {
       privateKeyPkcs8: fx.passkeyPkcs8,
       userHandle: new TextEncoder().encode(fx.alice.id),
     });
-    await page.route("http://127.0.0.1:9999/**", (route) => route.fulfill({ status: 200, body: "app" }));
     const c = fx.bcryptClient;
     const config = await oidc.discovery(new URL(server.url), c.id, c.secret!, oidc.ClientSecretBasic(c.secret!), insecure);
     oidc.enableNonRepudiationChecks(config);
@@ -84,6 +83,7 @@ describe("first start on a Pocket ID data folder", () => {
     });
     await page.goto(url.href);
     await page.waitForURL((u) => u.pathname === "/login");
+    // The imported client's callback (nothing listens there): the browser's request for it is the evidence.
     const arrived = page.waitForRequest((r) => r.url().startsWith("http://127.0.0.1:9999/"));
     await page.locator("[data-passkey-login]").click();
     const callback = new URL((await arrived).url()); // no consent screen: Pocket ID's consent was imported

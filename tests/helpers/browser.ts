@@ -9,6 +9,8 @@
  *   await browser.close();
  *
  * - Never downloads a browser: uses /usr/bin/chromium (override with CHROMIUM_PATH).
+ * - `launchBrowser({ appHosts })` sends the stand-in applications' host names to their server
+ *   (./app-hosts.ts) and its contexts accept that server's self-signed certificate.
  * - Virtual authenticators: ctap2, transport "internal", resident keys, user verification (verified),
  *   automatic presence simulation. Several may exist at once; Chromium then uses any that matches,
  *   so to choose one, remove the others (or set `opts.isUserVerified`/`automaticPresenceSimulation`).
@@ -17,6 +19,7 @@
  * - WebAuthn refuses IP addresses: point pages at http://localhost:<port>.
  */
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from "playwright-core";
+import type { AppHosts } from "./app-hosts.ts";
 
 export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
@@ -27,13 +30,18 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-export async function launchBrowser(): Promise<TestBrowser> {
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
+export async function launchBrowser(launch: { appHosts?: AppHosts } = {}): Promise<TestBrowser> {
+  const args = launch.appHosts ? [...CHROMIUM_ARGS, `--host-resolver-rules=${launch.appHosts.resolverRules}`] : CHROMIUM_ARGS;
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", headless: true, args });
   const contexts: BrowserContext[] = [];
   return {
     browser,
     async newPage(opts = {}) {
-      const context = await browser.newContext({ colorScheme: opts.colorScheme ?? "light", viewport: opts.viewport ?? { width: 1280, height: 860 } });
+      const context = await browser.newContext({
+        colorScheme: opts.colorScheme ?? "light",
+        viewport: opts.viewport ?? { width: 1280, height: 860 },
+        ignoreHTTPSErrors: launch.appHosts !== undefined,
+      });
       contexts.push(context);
       return context.newPage();
     },
