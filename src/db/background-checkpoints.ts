@@ -17,6 +17,7 @@
  * single-file executable carries it without a second entry point.
  */
 import type { Database } from "bun:sqlite";
+import { systemClock, type Clock } from "../lib/clock.ts";
 import type { Log } from "../lib/log.ts";
 
 export interface BackgroundCheckpointOptions {
@@ -30,6 +31,8 @@ export interface BackgroundCheckpointOptions {
   workerPollMs?: number;
   /** Called with each checkpoint's result (tests). */
   onCheckpoint?: (result: CheckpointResult) => void;
+  /** Whose timer drives the tick (default the system clock: unref'ed, never keeps the process alive). */
+  clock?: Clock;
 }
 
 /** What PRAGMA wal_checkpoint returns: frames in the WAL, and how many are now in the database file. */
@@ -90,6 +93,7 @@ export function startBackgroundCheckpoints(db: Database, file: string, log: Log,
   const busy = options.busyChangesPerTick ?? 500;
   const idleTicks = options.idleTicks ?? 30;
   const pollMs = options.workerPollMs ?? 100;
+  const clock = options.clock ?? systemClock;
   const changes = db.query<{ n: number }, []>("SELECT total_changes() AS n");
 
   let worker: Worker | null = null;
@@ -133,7 +137,7 @@ export function startBackgroundCheckpoints(db: Database, file: string, log: Log,
     return closed;
   };
 
-  const tick = setInterval(() => {
+  const tick = clock.setInterval(() => {
     let now: number;
     try {
       now = changes.get()!.n;
@@ -149,14 +153,13 @@ export function startBackgroundCheckpoints(db: Database, file: string, log: Log,
       void stopWorker();
     }
   }, tickMs);
-  tick.unref();
 
   return {
     get running() {
       return worker !== null;
     },
     async stop() {
-      clearInterval(tick);
+      clock.clearTimer(tick);
       await stopWorker();
     },
   };

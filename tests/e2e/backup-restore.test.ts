@@ -70,6 +70,8 @@ test("backup under load → restore into a fresh folder → the server starts an
   const acknowledged: { username: string; at: number }[] = [];
   let stop = false;
   let n = 0;
+  /** Called after each acknowledged write and when the load stops (waitFor). */
+  let progress = () => {};
   const worker = async () => {
     while (!stop) {
       const username = `load${++n}`;
@@ -80,14 +82,20 @@ test("backup under load → restore into a fresh folder → the server starts an
       });
       if (res.status !== 201 && res.status !== 200) throw new Error(`create ${username}: ${res.status} ${await res.text()}`);
       acknowledged.push({ username, at: performance.now() });
+      progress();
     }
   };
   // A failing worker stops the others; the failure is reported by the await below, not as "unhandled".
-  const workers = Promise.all([worker(), worker(), worker(), worker()].map((w) => w.catch((e) => ((stop = true), Promise.reject(e)))));
+  const workers = Promise.all([worker(), worker(), worker(), worker()].map((w) => w.catch((e) => ((stop = true), progress(), Promise.reject(e)))));
   workers.catch(() => {});
-  const waitFor = async (n: number) => {
-    while (acknowledged.length < n && !stop) await Bun.sleep(20);
-  };
+  /** Resolves once `n` writes have been acknowledged (or the load stopped on a failure). */
+  const waitFor = (n: number) =>
+    new Promise<void>((resolve) => {
+      progress = () => {
+        if (acknowledged.length >= n || stop) resolve();
+      };
+      progress();
+    });
   await waitFor(40);
 
   const backupDir = tempDir();

@@ -53,6 +53,8 @@ export function selfSignedCertificate(): { key: string; cert: string } | null {
 
 export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSink> {
   const messages: SinkMessage[] = [];
+  /** Waiters for a number of messages: each is called after every arrival (waitForMessages). */
+  const arrivals = new Set<() => void>();
   const logins: string[] = [];
   let failure: { code: number; message: string } | null = null;
   let delayMs = 0;
@@ -82,6 +84,7 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
           const raw = Buffer.concat(chunks).toString("utf8");
           messages.push({ ...parseMessage(raw), from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "", to: session.envelope.rcptTo.map((r) => r.address) });
           cb();
+          for (const arrived of [...arrivals]) arrived();
         };
         if (delayMs > 0) setTimeout(finish, delayMs);
         else finish();
@@ -101,13 +104,21 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
     delay: (ms) => {
       delayMs = ms;
     },
-    async waitForMessages(n, timeoutMs = 5000) {
-      const until = Date.now() + timeoutMs;
-      while (messages.length < n) {
-        if (Date.now() > until) throw new Error(`expected ${n} messages, got ${messages.length}`);
-        await Bun.sleep(10);
-      }
-      return messages;
+    waitForMessages(n, timeoutMs = 5000) {
+      if (messages.length >= n) return Promise.resolve(messages);
+      return new Promise<SinkMessage[]>((resolve, reject) => {
+        const waiter = () => {
+          if (messages.length < n) return;
+          clearTimeout(deadline);
+          arrivals.delete(waiter);
+          resolve(messages);
+        };
+        const deadline = setTimeout(() => {
+          arrivals.delete(waiter);
+          reject(new Error(`expected ${n} messages, got ${messages.length}`));
+        }, timeoutMs);
+        arrivals.add(waiter);
+      });
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

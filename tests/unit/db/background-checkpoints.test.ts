@@ -1,10 +1,14 @@
-/** Background WAL checkpoints (src/db/background-checkpoints.ts): started by writes, copied off-thread, stopped. */
+/**
+ * Background WAL checkpoints (src/db/background-checkpoints.ts): started by writes, copied off-thread, stopped.
+ * The main thread's tick runs on a FixedClock (moved by the test); the worker thread reports each checkpoint.
+ */
 import { afterEach, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { copyFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { startBackgroundCheckpoints, type BackgroundCheckpoints, type CheckpointResult } from "../../../src/db/background-checkpoints.ts";
 import { openDatabase } from "../../../src/db/open.ts";
+import { FixedClock } from "../../../src/lib/clock.ts";
 import { silentLog, type Log } from "../../../src/lib/log.ts";
 import { makeTempDir } from "../../helpers/test-deps.ts";
 
@@ -54,54 +58,79 @@ function rowsInDatabaseFile(file: string, dir: string): number {
   }
 }
 
-async function until(condition: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(10);
-  }
+/** Checkpoint reports, and a wait for the next one that matches (the worker thread runs in real time). */
+function reports() {
+  const seen: CheckpointResult[] = [];
+  let waiter: { match: (r: CheckpointResult) => boolean; resolve: (r: CheckpointResult) => void } | null = null;
+  return {
+    seen,
+    onCheckpoint(r: CheckpointResult) {
+      seen.push(r);
+      if (waiter?.match(r)) {
+        waiter.resolve(r);
+        waiter = null;
+      }
+    },
+    next(match: (r: CheckpointResult) => boolean): Promise<CheckpointResult> {
+      return new Promise((resolve) => (waiter = { match, resolve }));
+    },
+  };
 }
 
-function start(db: Database, file: string, extra: { onCheckpoint?: (r: CheckpointResult) => void; log?: Log } = {}): BackgroundCheckpoints {
-  const checkpoints = startBackgroundCheckpoints(db, file, extra.log ?? silentLog, { ...FAST, onCheckpoint: extra.onCheckpoint });
+/** A checkpoint that copied every frame of the WAL: the database file holds every commit made before it. */
+const complete = (r: CheckpointResult) => r.busy === 0 && r.log > 0 && r.checkpointed === r.log;
+
+/** The main thread's tick runs on a FixedClock: `clock.advanceMs(FAST.tickMs)` is one tick, at once. */
+function start(db: Database, file: string, extra: { onCheckpoint?: (r: CheckpointResult) => void; log?: Log } = {}): { checkpoints: BackgroundCheckpoints; clock: FixedClock } {
+  const clock = new FixedClock();
+  const checkpoints = startBackgroundCheckpoints(db, file, extra.log ?? silentLog, { ...FAST, onCheckpoint: extra.onCheckpoint, clock });
   cleanups.push(() => checkpoints.stop());
-  return checkpoints;
+  return { checkpoints, clock };
 }
 
 test("a write-heavy connection gets a worker that copies its commits into the database file", async () => {
   const { db, file, dir } = setup();
   expect(rowsInDatabaseFile(file, dir)).toBe(-1); // the table itself is still only in the WAL
-  const results: CheckpointResult[] = [];
-  const checkpoints = start(db, file, { onCheckpoint: (r) => results.push(r) });
+  const r = reports();
+  const { checkpoints, clock } = start(db, file, { onCheckpoint: r.onCheckpoint });
   expect(checkpoints.running).toBe(false);
   insert(db, 200);
-  await until(() => checkpoints.running, "the worker to start");
-  await until(() => rowsInDatabaseFile(file, dir) === 200, "the rows to reach the database file");
-  // The worker reports a checkpoint by message after it has copied the pages: the rows can be seen in the file first.
-  await until(() => results.some((r) => r.checkpointed > 0 && r.busy === 0), "the worker to report a complete checkpoint");
-  // Later commits are copied too, without another start.
+  const first = r.next(complete);
+  clock.advanceMs(FAST.tickMs);
+  expect(checkpoints.running).toBe(true);
+  // The worker reports a checkpoint by message after it has copied the pages.
+  await first;
+  expect(rowsInDatabaseFile(file, dir)).toBe(200);
+  // Later commits are copied too, without another start: the worker sees the new data_version by itself.
+  // (A report already on its way may predate the insert: each complete one is looked at until the rows are in.)
   insert(db, 100, 200);
-  await until(() => rowsInDatabaseFile(file, dir) === 300, "the later rows to reach the database file");
+  while (rowsInDatabaseFile(file, dir) !== 300) await r.next(complete);
 });
 
 test("an idle connection never starts a worker, and a quiet one has it stopped", async () => {
   const { db, file } = setup();
-  const checkpoints = start(db, file);
+  const { checkpoints, clock } = start(db, file);
   insert(db, 10); // below busyChangesPerTick
-  await Bun.sleep(FAST.tickMs * 4);
+  clock.advanceMs(FAST.tickMs * 4);
   expect(checkpoints.running).toBe(false);
   insert(db, 200);
-  await until(() => checkpoints.running, "the worker to start");
-  await until(() => !checkpoints.running, "the worker to stop after the quiet ticks");
+  clock.advanceMs(FAST.tickMs);
+  expect(checkpoints.running).toBe(true);
+  clock.advanceMs(FAST.tickMs * (FAST.idleTicks - 1));
+  expect(checkpoints.running).toBe(true);
+  clock.advanceMs(FAST.tickMs); // the last quiet tick
+  expect(checkpoints.running).toBe(false);
 });
 
 test("stop() closes the worker's connection: closing the database then removes the WAL", async () => {
   const { db, file } = setup();
-  const checkpoints = start(db, file);
+  const { checkpoints, clock } = start(db, file);
   insert(db, 200);
-  await until(() => checkpoints.running, "the worker to start");
+  clock.advanceMs(FAST.tickMs);
+  expect(checkpoints.running).toBe(true);
   await checkpoints.stop();
   expect(checkpoints.running).toBe(false);
+  expect(clock.pendingTimers).toBe(0);
   expect(existsSync(`${file}-wal`)).toBe(true);
   db.close();
   // SQLite deletes the WAL only when the last connection to the file closes.
@@ -111,13 +140,15 @@ test("stop() closes the worker's connection: closing the database then removes t
 test("a worker that cannot checkpoint reports it; the server's writes go on", async () => {
   const { db, file, dir } = setup();
   const warnings: string[] = [];
-  const log: Log = { ...silentLog, warn: (m) => warnings.push(m) };
+  const warned = Promise.withResolvers<void>();
+  const log: Log = { ...silentLog, warn: (m) => void (warnings.push(m), warned.resolve()) };
   // A path that is not a database: the worker's first query fails.
   const bogus = path.join(dir, "not-a-database");
   await Bun.write(bogus, "this is not SQLite ".repeat(100));
-  const checkpoints = start(db, bogus, { log });
+  const { checkpoints, clock } = start(db, bogus, { log });
   insert(db, 200);
-  await until(() => warnings.length > 0, "a warning");
+  clock.advanceMs(FAST.tickMs);
+  await warned.promise;
   expect(warnings[0]).toContain("background WAL checkpoint failed");
   insert(db, 10, 200);
   expect(db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM t").get()!.n).toBe(210);
