@@ -1,6 +1,11 @@
 /**
  * Admin test fixture: an admin and a plain user, each with a live API key and a browser session,
  * plus an expired admin key. Built through the domain functions, so tests start from real rows.
+ *
+ *   let app: App; let deps: TestDeps; let f: AdminFixture;
+ *   adminWorld((w) => ({ app, deps, f } = w));                       // a fresh app + fixture for each test
+ *   adminWorld((w) => ({ app, deps, f } = w), { per: "file", env });  // one for the file (or describe block)
+ *   await app.handle(pageReq(deps, f.admin, "GET", "/settings/admin/users"));
  */
 import { issueReauthenticationToken } from "../../src/account/reauthentication.ts";
 import { createSession, type Session } from "../../src/account/sessions.ts";
@@ -11,8 +16,9 @@ import { SESSION_COOKIE } from "../../src/http/request-context.ts";
 import { REAUTHENTICATION_COOKIE } from "../../src/http/browser-session.ts";
 import type { UserRow } from "../../src/db/users.ts";
 import { nowSeconds } from "../../src/lib/clock.ts";
+import { afterAll, afterEach, beforeAll, beforeEach } from "bun:test";
 import type { App } from "../../src/app.ts";
-import { req, type TestDeps } from "./test-deps.ts";
+import { makeTestApp, req, type TestDeps } from "./test-deps.ts";
 
 export interface Actor {
   user: UserRow;
@@ -54,6 +60,37 @@ export function makeAdminFixture(deps: TestDeps): AdminFixture {
   // The clock moves past the short key's expiry; the day-long keys stay valid.
   deps.clock.advance(120);
   return { admin, member, expiredKey };
+}
+
+export interface AdminWorld {
+  app: App;
+  deps: TestDeps;
+  f: AdminFixture;
+}
+
+/**
+ * Registers the hooks that make an in-process app (makeTestApp with `env`) and the admin fixture before each
+ * test (`per: "test"`, the default) or once before the file's or describe block's tests (`per: "file"`), and
+ * clean it up after. `assign` receives each new world, before the test (or a later beforeAll/beforeEach) runs.
+ */
+export function adminWorld(assign: (world: AdminWorld) => void, opts: { env?: Record<string, string>; per?: "test" | "file" } = {}): void {
+  let world: AdminWorld | null = null;
+  const setUp = async () => {
+    const { app, deps } = await makeTestApp(opts.env);
+    world = { app, deps, f: makeAdminFixture(deps) };
+    assign(world);
+  };
+  const tearDown = () => {
+    world?.deps.cleanup();
+    world = null;
+  };
+  if (opts.per === "file") {
+    beforeAll(setUp);
+    afterAll(tearDown);
+  } else {
+    beforeEach(setUp);
+    afterEach(tearDown);
+  }
 }
 
 /** A JSON API request with X-API-Key (no cookies: CSRF-exempt). */

@@ -1,20 +1,15 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { App } from "../../../src/app.ts";
 import { findClientById } from "../../../src/oidc/clients.ts";
 import { verifyClientSecret } from "../../../src/oidc/client-secrets.ts";
-import { apiReq, json, makeAdminFixture, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
-import { reauthenticated } from "../../helpers/admin-fixture.ts";
+import { adminWorld, apiReq, json, makeAdminFixture, pageReq, reauthenticated, type AdminFixture } from "../../helpers/admin-fixture.ts";
 import { makeTestApp, type TestDeps } from "../../helpers/test-deps.ts";
 
 let app: App;
 let deps: TestDeps;
 let f: AdminFixture;
 
-beforeEach(async () => {
-  ({ app, deps } = await makeTestApp());
-  f = makeAdminFixture(deps);
-});
-afterEach(() => deps.cleanup());
+adminWorld((w) => ({ app, deps, f } = w));
 
 const PAGES = [
   "/settings/admin/users",
@@ -150,13 +145,16 @@ describe("group, API key, sign-up link and configuration pages", () => {
   });
 
   test("configuration page is read-only with UI_CONFIG_DISABLED", async () => {
-    deps.cleanup();
-    ({ app, deps } = await makeTestApp({ UI_CONFIG_DISABLED: "true" }));
-    f = makeAdminFixture(deps);
-    const page = await (await app.handle(pageReq(deps, f.admin, "GET", "/settings/admin/application-configuration"))).text();
-    expect(page).toContain("Read-only: UI_CONFIG_DISABLED=true.");
-    expect(page).not.toContain("Save configuration");
-    const post = await app.handle(pageReq(deps, f.admin, "POST", "/settings/admin/application-configuration", { htmx: true, form: { appName: "x" } }));
-    expect(post.status).toBe(403);
+    const readOnly = await makeTestApp({ UI_CONFIG_DISABLED: "true" });
+    try {
+      const { admin } = makeAdminFixture(readOnly.deps);
+      const page = await (await readOnly.app.handle(pageReq(readOnly.deps, admin, "GET", "/settings/admin/application-configuration"))).text();
+      expect(page).toContain("Read-only: UI_CONFIG_DISABLED=true.");
+      expect(page).not.toContain("Save configuration");
+      const post = await readOnly.app.handle(pageReq(readOnly.deps, admin, "POST", "/settings/admin/application-configuration", { htmx: true, form: { appName: "x" } }));
+      expect(post.status).toBe(403);
+    } finally {
+      readOnly.deps.cleanup();
+    }
   });
 });

@@ -1,18 +1,14 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { App } from "../../../src/app.ts";
 import { listAuditLogsOfUser } from "../../../src/db/audit-logs.ts";
-import { apiReq, json, makeAdminFixture, pageReq, reauthenticated, type AdminFixture } from "../../helpers/admin-fixture.ts";
-import { makeTestApp, type TestDeps } from "../../helpers/test-deps.ts";
+import { adminWorld, apiReq, json, pageReq, reauthenticated, type AdminFixture } from "../../helpers/admin-fixture.ts";
+import { type TestDeps } from "../../helpers/test-deps.ts";
 
 let app: App;
 let deps: TestDeps;
 let f: AdminFixture;
 
-beforeEach(async () => {
-  ({ app, deps } = await makeTestApp({ STATIC_API_KEY: "static-key-0123456789abcdef" }));
-  f = makeAdminFixture(deps);
-});
-afterEach(() => deps.cleanup());
+adminWorld((w) => ({ app, deps, f } = w), { env: { STATIC_API_KEY: "static-key-0123456789abcdef" } });
 
 describe("API authentication", () => {
   test("no credentials → 401 unauthenticated", async () => {

@@ -1,19 +1,17 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { App } from "../../../src/app.ts";
-import { apiReq, json, makeAdminFixture, type AdminFixture } from "../../helpers/admin-fixture.ts";
-import { makeTestApp, type TestDeps } from "../../helpers/test-deps.ts";
+import { adminWorld, apiReq, json, type AdminFixture } from "../../helpers/admin-fixture.ts";
+import { type TestDeps } from "../../helpers/test-deps.ts";
 
 let app: App;
 let deps: TestDeps;
 let f: AdminFixture;
 let k: string;
 
-beforeEach(async () => {
-  ({ app, deps } = await makeTestApp());
-  f = makeAdminFixture(deps);
+adminWorld((w) => {
+  ({ app, deps, f } = w);
   k = f.admin.key;
 });
-afterEach(() => deps.cleanup());
 
 const call = (key: string | null, method: string, path: string, body?: unknown) => json(app, apiReq(deps, key, method, path, body));
 

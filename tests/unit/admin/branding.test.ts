@@ -1,18 +1,14 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { App } from "../../../src/app.ts";
 import { encodePng } from "../../../src/lib/png.ts";
-import { apiReq, json, makeAdminFixture, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
-import { makeTestApp, req, type TestDeps } from "../../helpers/test-deps.ts";
+import { adminWorld, apiReq, json, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
+import { req, type TestDeps } from "../../helpers/test-deps.ts";
 
 let app: App;
 let deps: TestDeps;
 let f: AdminFixture;
 
-beforeEach(async () => {
-  ({ app, deps } = await makeTestApp());
-  f = makeAdminFixture(deps);
-});
-afterEach(() => deps.cleanup());
+adminWorld((w) => ({ app, deps, f } = w));
 
 const png = encodePng(2, 2, new Uint8Array(12).fill(90));
 function upload(path: string, bytes: Uint8Array, key = f.admin.key) {

@@ -1,21 +1,17 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import type { App } from "../../../src/app.ts";
 import { upsertAuthorizedClient } from "../../../src/db/oidc-grants.ts";
 import { createClient, setAllowedGroups } from "../../../src/admin/oidc-clients.ts";
 import { createUserGroup, setGroupMembers } from "../../../src/admin/user-groups.ts";
-import { apiReq, json, makeAdminFixture, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
-import { makeTestApp, req, type TestDeps } from "../../helpers/test-deps.ts";
+import { adminWorld, apiReq, json, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
+import { req, type TestDeps } from "../../helpers/test-deps.ts";
 
 let app: App;
 let deps: TestDeps;
 let f: AdminFixture;
 
-beforeEach(async () => {
-  ({ app, deps } = await makeTestApp());
-  f = makeAdminFixture(deps);
-});
-afterEach(() => deps.cleanup());
+adminWorld((w) => ({ app, deps, f } = w));
 
 describe("My apps", () => {
   test("lists the clients the user may use, and authorized apps with revoke", async () => {

@@ -3,20 +3,16 @@
  * (issue 17, finding 7): unknown sort columns and directions are a 400 naming the accepted values,
  * prototype names as configuration keys change nothing, and `__proto__` is not a claim name.
  */
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { App } from "../../../src/app.ts";
-import { apiReq, json, makeAdminFixture, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
-import { makeTestApp, type TestDeps } from "../../helpers/test-deps.ts";
+import { adminWorld, apiReq, json, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
+import { type TestDeps } from "../../helpers/test-deps.ts";
 
 let app: App;
 let deps: TestDeps;
 let f: AdminFixture;
 
-beforeEach(async () => {
-  ({ app, deps } = await makeTestApp({ DISABLE_RATE_LIMITING: "true" }));
-  f = makeAdminFixture(deps);
-});
-afterEach(() => deps.cleanup());
+adminWorld((w) => ({ app, deps, f } = w), { env: { DISABLE_RATE_LIMITING: "true" } });
 
 export const PROTOTYPE_NAMES = [
   "constructor", "__proto__", "toString", "hasOwnProperty", "valueOf", "isPrototypeOf", "propertyIsEnumerable",

@@ -1,22 +1,23 @@
 /** Protected apps in the admin console and the REST API: access, validation, groups, audit, snippets. */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import type { App } from "../../../src/app.ts";
 import { createUserGroup } from "../../../src/admin/user-groups.ts";
-import { makeAdminFixture, apiReq, json, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
-import { makeTestApp, type TestDeps } from "../../helpers/test-deps.ts";
+import { adminWorld, apiReq, json, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
+import { type TestDeps } from "../../helpers/test-deps.ts";
 
 let app: App;
 let deps: TestDeps;
 let fx: AdminFixture;
 let groupId: string;
 
-beforeAll(async () => {
-  ({ app, deps } = await makeTestApp());
-  fx = makeAdminFixture(deps);
-  groupId = createUserGroup(deps, CLI_ACTOR, { friendlyName: "Family", name: "family" }).id;
-});
-afterAll(() => deps.cleanup());
+adminWorld(
+  (w) => {
+    ({ app, deps, f: fx } = w);
+    groupId = createUserGroup(deps, CLI_ACTOR, { friendlyName: "Family", name: "family" }).id;
+  },
+  { per: "file" },
+);
 
 describe("REST /api/protected-apps", () => {
   test("create, read, update, groups, delete (restricted by default; audited)", async () => {
