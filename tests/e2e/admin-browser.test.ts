@@ -4,13 +4,14 @@
  * group, copy the secret; then the user signs in to that client through openid-client, and a user
  * outside the group is refused with the "not allowed" page.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { CLI_ACTOR } from "../../src/audit/actor.ts";
 import * as oidc from "openid-client";
 import type { BrowserContext, Page } from "playwright-core";
-import { startAppHosts, type AppHosts } from "../helpers/app-hosts.ts";
-import { addVirtualAuthenticator, disablePasskeyAutofill, launchBrowser, setUpFirstAdmin, type TestBrowser } from "../helpers/browser.ts";
-import { startTestServer, type TestServer } from "../helpers/server.ts";
+import type { AppHosts } from "../helpers/app-hosts.ts";
+import { newPasskeyPage, setUpFirstAdmin, type TestBrowser } from "../helpers/browser.ts";
+import { browserWorld } from "../helpers/browser-world.ts";
+import type { TestServer } from "../helpers/server.ts";
 import { createUser } from "../../src/admin/users.ts";
 import { createOneTimeAccessToken } from "../../src/account/one-time-access.ts";
 
@@ -18,21 +19,16 @@ let server: TestServer;
 let browser: TestBrowser;
 /** The OIDC client's application (its callback page). */
 let apps: AppHosts;
-
-beforeAll(async () => {
-  apps = await startAppHosts({ "git2.example.com": null });
-  [server, browser] = await Promise.all([startTestServer(), launchBrowser({ appHosts: apps })]);
-}, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  apps?.stop();
-});
+browserWorld(
+  (w) => {
+    ({ server, browser } = w);
+    apps = w.apps!;
+  },
+  { appHosts: { "git2.example.com": null } },
+);
 
 async function newPersonPage(): Promise<{ context: BrowserContext; page: Page }> {
-  const page = await browser.newPage();
-  await disablePasskeyAutofill(page);
-  await addVirtualAuthenticator(page);
+  const { page } = await newPasskeyPage(browser);
   return { context: page.context(), page };
 }
 

@@ -4,28 +4,19 @@
  * confirm with a passkey in place, confirms, and gets the key with the form's values; then "sign out
  * everywhere" with "also revoke my API key" makes the key stop working.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { addVirtualAuthenticator, disablePasskeyAutofill, launchBrowser, setUpFirstAdmin, type TestBrowser } from "../helpers/browser.ts";
-import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { describe, expect, test } from "bun:test";
+import { newPasskeyPage, setUpFirstAdmin, type TestBrowser } from "../helpers/browser.ts";
+import { browserWorld } from "../helpers/browser-world.ts";
+import type { TestServer } from "../helpers/server.ts";
 
 let server: TestServer;
 let browser: TestBrowser;
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startTestServer(), launchBrowser()]);
-}, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+browserWorld((w) => ({ server, browser } = w));
 
 describe("API keys in the browser", () => {
   test("create → 'confirm it's you' in place → passkey → the key is shown once and works; sign out everywhere revokes it", async () => {
     const base = server.url;
-    const page = await browser.newPage();
-    await disablePasskeyAutofill(page);
-    await addVirtualAuthenticator(page);
-
+    const { page } = await newPasskeyPage(browser);
     await setUpFirstAdmin(page, base);
 
     await page.goto(`${base}/settings/admin/api-keys`);

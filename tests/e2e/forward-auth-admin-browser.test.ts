@@ -1,22 +1,15 @@
 /** Protected apps in the admin console, driven in headless Chromium: add, groups, edit (snippets follow), unrestrict, delete. */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { CLI_ACTOR } from "../../src/audit/actor.ts";
 import { createUserGroup } from "../../src/admin/user-groups.ts";
 import { makeAdminFixture } from "../helpers/admin-fixture.ts";
-import { launchBrowser, type TestBrowser } from "../helpers/browser.ts";
+import type { TestBrowser } from "../helpers/browser.ts";
+import { browserWorld } from "../helpers/browser-world.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 
 let server: TestServer;
 let browser: TestBrowser;
-
-beforeAll(async () => {
-  server = await startTestServer({}, { clock: "fixed" });
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser.close();
-  await server.stop();
-});
+browserWorld((w) => ({ server, browser } = w), { start: () => startTestServer({}, { clock: "fixed" }) });
 
 test("an administrator sets up a protected app end to end", async () => {
   const fx = makeAdminFixture(server.deps);

@@ -17,7 +17,7 @@ import { cookieName } from "../../src/http/cookies.ts";
 import { SESSION_COOKIE } from "../../src/http/request-context.ts";
 import { createClient } from "../../src/admin/oidc-clients.ts";
 import { startAppHosts, type AppHosts } from "../helpers/app-hosts.ts";
-import { addVirtualAuthenticator, disablePasskeyAutofill, launchBrowser, type TestBrowser } from "../helpers/browser.ts";
+import { launchBrowser, newPasskeyPage, type TestBrowser } from "../helpers/browser.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { BASE_DN, ROOT_DN, ROOT_PW, slapdInstalled, startSlapd, type Slapd } from "../helpers/slapd.ts";
 
@@ -101,9 +101,7 @@ describe.skipIf(!installed)("LDAP in the browser", () => {
     const family = server.deps.db.query<{ id: string }, []>("SELECT id FROM user_groups WHERE name = 'family'").get()!;
     const { client, secret } = createClient(server.deps, CLI_ACTOR, { name: "Family wiki", callbackUrls: ["https://wiki.example.com/callback"], pkceEnabled: true, allowedGroupIds: [family.id] });
     const { token } = createOneTimeAccessToken(server.deps, lena.id, 3600);
-    const person = await browser.newPage();
-    await disablePasskeyAutofill(person);
-    await addVirtualAuthenticator(person);
+    const { page: person } = await newPasskeyPage(browser);
     await person.goto(`${server.url}/lc/${token}`);
     await person.locator("form[action='/lc'] button[type=submit]").click();
     await person.waitForURL((u) => u.pathname === "/signup/add-passkey");

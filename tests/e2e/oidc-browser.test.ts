@@ -8,14 +8,15 @@
  * (../helpers/app-hosts.ts): every leg that leaves for one ends on its loaded page, reached by the same
  * redirect chain as in real life (so CSP form-action is exercised on the consent and re-authentication forms).
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { CLI_ACTOR } from "../../src/audit/actor.ts";
 import * as oidc from "openid-client";
 import type { Page } from "playwright-core";
 import { createClient } from "../../src/admin/oidc-clients.ts";
-import { redirect, startAppHosts, type AppHosts } from "../helpers/app-hosts.ts";
+import { redirect, type AppHandler, type AppHosts } from "../helpers/app-hosts.ts";
 import { startBinary } from "../helpers/binary.ts";
-import { addVirtualAuthenticator, disablePasskeyAutofill, launchBrowser, setUpFirstAdmin, signOutFromHeader, type TestBrowser } from "../helpers/browser.ts";
+import { newPasskeyPage, setUpFirstAdmin, signOutFromHeader, type TestBrowser } from "../helpers/browser.ts";
+import { browserWorld } from "../helpers/browser-world.ts";
 import { startTestServer } from "../helpers/server.ts";
 import { TEST_ENCRYPTION_KEY } from "../helpers/test-deps.ts";
 
@@ -81,10 +82,8 @@ const TARGETS: [string, () => Promise<Target>][] = [
 const ONWARD = "https://protected.example.com/home";
 
 /** The applications: a callback sends the browser on to ONWARD; any other page (the logout landing) is a plain page. */
-function startApps(): Promise<AppHosts> {
-  const app = (url: URL) => (url.pathname.endsWith("/callback") ? redirect(ONWARD) : null);
-  return startAppHosts({ "git.example.com": app, "spa.example.com": app, "protected.example.com": null });
-}
+const app: AppHandler = (url) => (url.pathname.endsWith("/callback") ? redirect(ONWARD) : null);
+const APPS = { "git.example.com": app, "spa.example.com": app, "protected.example.com": null };
 
 async function journey(page: Page, base: string, target: Target, apps: AppHosts, spec: ClientSpec): Promise<void> {
   const registered = await target.createClient(spec);
@@ -194,22 +193,17 @@ for (const [label, start] of TARGETS) {
     let target: Target;
     let apps: AppHosts;
     let browser: TestBrowser;
-
-    beforeAll(async () => {
-      apps = await startApps();
-      [target, browser] = await Promise.all([start(), launchBrowser({ appHosts: apps })]);
-    }, 120_000);
-    afterAll(async () => {
-      await browser?.close();
-      await target?.stop();
-      apps?.stop();
-    });
+    browserWorld(
+      (w) => {
+        ({ server: target, browser } = w);
+        apps = w.apps!;
+      },
+      { start, appHosts: APPS },
+    );
 
     test("confidential and public client: passkey sign-in → consent → tokens → userinfo → refresh → end-session", async () => {
       const base = target.url;
-      const page = await browser.newPage();
-      await disablePasskeyAutofill(page);
-      await addVirtualAuthenticator(page);
+      const { page } = await newPasskeyPage(browser);
       await setUpFirstAdmin(page, base);
       await signOutFromHeader(page, base);
       await journey(page, base, target, apps, {

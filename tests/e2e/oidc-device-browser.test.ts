@@ -3,34 +3,26 @@
  * headless Chromium with a virtual passkey follows verification_uri_complete, signs in with the passkey
  * (/login?redirect=/device?code=…), sees the application and scopes, and approves.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { beforeAll, expect, test } from "bun:test";
 import { CLI_ACTOR } from "../../src/audit/actor.ts";
 import * as oidc from "openid-client";
 import type { Page } from "playwright-core";
 import { createClient } from "../../src/admin/oidc-clients.ts";
-import { addVirtualAuthenticator, disablePasskeyAutofill, launchBrowser, setUpFirstAdmin, signOutFromHeader, type TestBrowser } from "../helpers/browser.ts";
-import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { newPasskeyPage, setUpFirstAdmin, signOutFromHeader, type TestBrowser } from "../helpers/browser.ts";
+import { browserWorld } from "../helpers/browser-world.ts";
+import type { TestServer } from "../helpers/server.ts";
 
 let server: TestServer;
 let browser: TestBrowser;
 let page: Page;
+browserWorld((w) => ({ server, browser } = w));
 
 beforeAll(async () => {
-  server = await startTestServer();
-  browser = await launchBrowser();
-  page = await browser.newPage();
-  await disablePasskeyAutofill(page); // the button path, deterministically
-  await addVirtualAuthenticator(page);
+  ({ page } = await newPasskeyPage(browser));
   // First run: the administrator with a passkey, then signed out.
-  const base = server.url;
-  await setUpFirstAdmin(page, base);
-  await signOutFromHeader(page, base);
+  await setUpFirstAdmin(page, server.url);
+  await signOutFromHeader(page, server.url);
 }, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
 
 test("the person signs in with a passkey on /device and approves; the device gets tokens", async () => {
   const { client } = createClient(server.deps, CLI_ACTOR, { name: "Living room TV", callbackUrls: ["https://tv.example.com/cb"], isPublic: true, unrestricted: true });

@@ -5,10 +5,11 @@
  * second authenticator → sign out → sign in with the second → rename and delete the first.
  * Plus: passkey autofill (conditional mediation) signs in, and a login-code link leads to adding a passkey.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { startBinary } from "../helpers/binary.ts";
-import { addVirtualAuthenticator, disablePasskeyAutofill, launchBrowser, listCredentials, removeVirtualAuthenticator, type TestBrowser } from "../helpers/browser.ts";
+import { addVirtualAuthenticator, listCredentials, newPasskeyPage, removeVirtualAuthenticator, type TestBrowser } from "../helpers/browser.ts";
+import { browserWorld } from "../helpers/browser-world.ts";
 import { startTestServer } from "../helpers/server.ts";
 import { TEST_ENCRYPTION_KEY } from "../helpers/test-deps.ts";
 import { oneTimeAccessTokenCommand } from "../../src/cli/one-time-access-token.ts";
@@ -79,20 +80,11 @@ for (const [label, start] of TARGETS) {
   describe(`passkey journey (${label})`, () => {
     let target: Target;
     let browser: TestBrowser;
-
-    beforeAll(async () => {
-      [target, browser] = await Promise.all([start(), launchBrowser()]);
-    }, 120_000);
-    afterAll(async () => {
-      await browser?.close();
-      await target?.stop();
-    });
+    browserWorld((w) => ({ server: target, browser } = w), { start });
 
     test("setup → passkey → sign out/in → second passkey → sign in with it → rename and delete the first", async () => {
       const base = target.url;
-      const page = await browser.newPage();
-      await disablePasskeyAutofill(page);
-      const first = await addVirtualAuthenticator(page);
+      const { page, authenticator: first } = await newPasskeyPage(browser);
 
       // First run: / goes to /setup; inline validation answers in place.
       await page.goto(`${base}/`);
@@ -167,9 +159,7 @@ for (const [label, start] of TARGETS) {
 
     test("a refused or cancelled passkey prompt shows a sentence, not an error code", async () => {
       const base = target.url;
-      const page = await browser.newPage();
-      await disablePasskeyAutofill(page);
-      await addVirtualAuthenticator(page); // holds no passkey for this site
+      const { page } = await newPasskeyPage(browser); // its authenticator holds no passkey for this site
       await page.goto(`${base}/login`);
       await page.locator("[data-passkey-login]").click();
       const error = page.locator("#passkey-error:not([hidden])");

@@ -17,7 +17,7 @@ import path from "node:path";
 import { createRemoteJWKSet, importJWK, jwtVerify, SignJWT, type JWK } from "jose";
 import * as oidc from "openid-client";
 import { freePort, startBinary, type RunningBinary } from "../helpers/binary.ts";
-import { addResidentCredential, addVirtualAuthenticator, disablePasskeyAutofill, launchBrowser, type TestBrowser } from "../helpers/browser.ts";
+import { addResidentCredential, launchBrowser, newPasskeyPage, type TestBrowser } from "../helpers/browser.ts";
 import { buildPocketIdDataFolder, buildPocketIdExportZip, corruptDatabaseFile, type PocketIdFixture } from "../helpers/pocket-id-fixture.ts";
 import { makeTempDir } from "../helpers/test-deps.ts";
 
@@ -60,9 +60,7 @@ describe("first start on a Pocket ID data folder", () => {
   });
 
   test("the imported passkey signs in to the imported client with its original secret; sub, groups and claims unchanged", async () => {
-    const page = await browser.newPage();
-    await disablePasskeyAutofill(page);
-    const authenticator = await addVirtualAuthenticator(page);
+    const { page, authenticator } = await newPasskeyPage(browser);
     await addResidentCredential(page, authenticator, {
       credentialId: Buffer.from(fx.passkey.id, "base64url"),
       rpId: "localhost",

@@ -121,6 +121,16 @@ export async function addResidentCredential(
 }
 
 /**
+ * A new page (own context) whose passkey prompts complete by themselves: autofill off, so the tests take the
+ * button path deterministically, and one virtual authenticator (its id is returned).
+ */
+export async function newPasskeyPage(browser: TestBrowser, opts: Parameters<TestBrowser["newPage"]>[0] = {}): Promise<{ page: Page; authenticator: string }> {
+  const page = await browser.newPage(opts);
+  await disablePasskeyAutofill(page);
+  return { page, authenticator: await addVirtualAuthenticator(page) };
+}
+
+/**
  * Turns off passkey autofill (conditional mediation) in this page's documents. Chromium's virtual
  * authenticator answers a conditional request by itself, which would sign in before a test clicks
  * the button; call this to exercise the button path deterministically.
