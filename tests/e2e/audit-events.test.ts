@@ -15,6 +15,7 @@ import { createGeolocator } from "../../src/audit/geolocation.ts";
 import { silentLog } from "../../src/lib/log.ts";
 import { nowSeconds } from "../../src/lib/clock.ts";
 import { createClient } from "../../src/admin/oidc-clients.ts";
+import { passkeyLogin, registerPasskey } from "../helpers/account.ts";
 import { AppClient } from "../helpers/app-client.ts";
 import { buildTestCityDb } from "../helpers/mmdb-writer.ts";
 import { CALLBACK, CHALLENGE, VERIFIER } from "../helpers/oidc-flow.ts";
@@ -64,20 +65,10 @@ function expectLocated(r: Row) {
   expect({ ip: r.ip_address, country: r.country, city: r.city, ua: r.user_agent }).toEqual({ ip: "81.2.69.142", country: "United Kingdom", city: "London", ua: UA });
 }
 
-async function registerPasskey(client: AppClient, a: SoftAuthenticator, name?: string): Promise<{ id: string }> {
-  await client.get("/settings/account");
-  const start = await client.postJson("/api/webauthn/register/start", {});
-  const { options } = (await start.json()) as { options: Parameters<SoftAuthenticator["register"]>[0] };
-  const res = await client.postJson("/api/webauthn/register/finish", { response: a.register(options, { origin: deps.config.appUrl }), name });
+async function addPasskey(client: AppClient, a: SoftAuthenticator, name: string): Promise<{ id: string }> {
+  const res = await registerPasskey(client, a, { name });
   expect(res.status).toBe(201);
   return ((await res.json()) as { passkey: { id: string } }).passkey;
-}
-
-async function passkeyLogin(client: AppClient, a: SoftAuthenticator, o: Parameters<SoftAuthenticator["assert"]>[1] = { origin: "" }): Promise<Response> {
-  await client.get("/login");
-  const start = await client.postJson("/api/webauthn/login/start", {});
-  const { options } = (await start.json()) as { options: Parameters<SoftAuthenticator["assert"]>[0] };
-  return client.postJson("/api/webauthn/login/finish", { response: a.assert(options, { ...o, origin: o.origin || deps.config.appUrl }) });
 }
 
 /** A credential registered with another Latchkey: unknown here. */
@@ -115,14 +106,14 @@ describe("every event through the real routes", () => {
     expect(created.parsed).toEqual({ method: "initial setup" });
     expectLocated(created);
 
-    await registerPasskey(browser, authr, "Laptop");
+    await addPasskey(browser, authr, "Laptop");
     const added = lastOf("PASSKEY_ADDED");
     expect(added.parsed).toEqual({ credentialID: expect.any(String), passkeyName: "Laptop" });
     expectLocated(added);
   });
 
   test("PASSKEY_RENAMED, PASSKEY_REMOVED", async () => {
-    const second = await registerPasskey(browser, new SoftAuthenticator(), "Spare key");
+    const second = await addPasskey(browser, new SoftAuthenticator(), "Spare key");
     const renamed = await browser.request(`/api/webauthn/credentials/${second.id}`, {
       method: "PATCH",
       headers: { "content-type": "application/json", "x-csrf-token": browser.csrfToken },
@@ -143,7 +134,7 @@ describe("every event through the real routes", () => {
     expect(lastOf("SIGN_OUT").user_id).toBe(userId);
     expectLocated(lastOf("SIGN_OUT"));
 
-    const failed = await passkeyLogin(browser, authr, { origin: "https://evil.example" });
+    const failed = await passkeyLogin(browser, authr, { overrides: { origin: "https://evil.example" } });
     expect(failed.status).toBe(400);
     const f = lastOf("SIGN_IN_FAILED");
     expect(f.user_id).toBe(userId);

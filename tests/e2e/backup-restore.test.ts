@@ -9,6 +9,7 @@ import { Database } from "bun:sqlite";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { signInWithLoginLink } from "../helpers/account.ts";
 import { ensureBinaryBuilt, startBinary, type RunningBinary } from "../helpers/binary.ts";
 
 setDefaultTimeout(120_000);
@@ -33,32 +34,6 @@ async function cli(binary: string, args: string[], cwd: string, env: Record<stri
 }
 
 /** Signs in with a one-time login link the way a browser does: GET the form, POST the code with the CSRF token. */
-async function signInWithLink(link: string): Promise<string> {
-  const jar = new Map<string, string>();
-  const keep = (res: Response) => {
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(";");
-      const i = pair!.indexOf("=");
-      jar.set(pair!.slice(0, i), pair!.slice(i + 1));
-    }
-  };
-  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
-  const page = await fetch(link, { redirect: "manual" });
-  keep(page);
-  const html = await page.text();
-  const csrf = /<meta name="csrf-token" content="([^"]*)"/.exec(html)![1]!;
-  const code = new URL(link).pathname.split("/").at(-1)!;
-  const res = await fetch(new URL("/lc", link), {
-    method: "POST",
-    redirect: "manual",
-    headers: { "content-type": "application/x-www-form-urlencoded", cookie: cookie() },
-    body: new URLSearchParams({ code, _csrf: csrf }).toString(),
-  });
-  expect([303, 302]).toContain(res.status);
-  keep(res);
-  return cookie();
-}
-
 test("backup under load → restore into a fresh folder → the server starts and a restored user signs in", async () => {
   const binary = await ensureBinaryBuilt();
   // A trusted test setup: the write load goes past the admin API's rate limit on purpose.
@@ -158,7 +133,7 @@ test("backup under load → restore into a fresh folder → the server starts an
   const who = ackedBefore[0]!;
   const link = await cli(server.binaryPath, ["one-time-access-token", who], fresh, { APP_URL: second.url });
   expect(link.exitCode).toBe(0);
-  const cookie = await signInWithLink(link.stdout.trim());
+  const cookie = await signInWithLoginLink(link.stdout.trim());
   const account = await fetch(`${second.url}/settings/account`, { headers: { cookie }, redirect: "manual" });
   expect(account.status).toBe(200);
   expect(await account.text()).toContain(who);

@@ -14,6 +14,7 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { signInWithLoginLink } from "../helpers/account.ts";
 import { ensureBinaryBuilt, freePort, startBinary, type RunningBinary } from "../helpers/binary.ts";
 import { withSeed } from "../helpers/seeded-random.ts";
 
@@ -51,13 +52,7 @@ test(`SIGKILL at random moments (${ROUNDS} rounds) loses no acknowledged write a
   expect((await api("/api/users", { method: "POST", body: JSON.stringify({ username: "crash", email: "crash@example.com", firstName: "Crash", lastName: "Test" }) })).status).toBe(201);
   const client = JSON.parse(await cli(["client", "create", "--name", "Crash app", "--callback-url", CALLBACK, "--skip-consent", "--unrestricted"])) as { id: string; secret: string };
   const basic = "Basic " + Buffer.from(`${client.id}:${client.secret}`).toString("base64");
-  const link = (await cli(["one-time-access-token", "crash"])).trim();
-  const page = await fetch(link);
-  const anon = page.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-  const csrf = /<meta name="csrf-token" content="([^"]*)"/.exec(await page.text())![1]!;
-  const signIn = await fetch(`${url}/lc`, { method: "POST", redirect: "manual", headers: { "content-type": "application/x-www-form-urlencoded", cookie: anon }, body: new URLSearchParams({ code: link.split("/").at(-1)!, _csrf: csrf }).toString() });
-  const session = signIn.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c?.startsWith("latchkey_session="))!;
-  expect(session).toBeDefined();
+  const session = await signInWithLoginLink((await cli(["one-time-access-token", "crash"])).trim());
 
   const form = (body: Record<string, string>) => ({ method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", authorization: basic }, body: new URLSearchParams(body).toString() });
   const acknowledgedUsers: string[] = [];

@@ -12,6 +12,7 @@ import { createGeolocator } from "../../src/audit/geolocation.ts";
 import { silentLog } from "../../src/lib/log.ts";
 import { flushEmailOutbox, stopEmailWorker } from "../../src/mail/outbox.ts";
 import { listOutboxMessages } from "../../src/db/email.ts";
+import { passkeyLogin, setUpAccount } from "../helpers/account.ts";
 import { AppClient } from "../helpers/app-client.ts";
 import { buildTestCityDb } from "../helpers/mmdb-writer.ts";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.ts";
@@ -37,13 +38,6 @@ let app: App;
 let sink: SmtpSink;
 const authr = new SoftAuthenticator();
 
-async function passkeyLogin(client: AppClient): Promise<Response> {
-  await client.get("/login");
-  const start = await client.postJson("/api/webauthn/login/start", {});
-  const { options } = (await start.json()) as { options: Parameters<SoftAuthenticator["assert"]>[0] };
-  return client.postJson("/api/webauthn/login/finish", { response: authr.assert(options, { origin: deps.config.appUrl }) });
-}
-
 beforeAll(async () => {
   deps = makeTestDeps({ DISABLE_RATE_LIMITING: "true" });
   const file = path.join(deps.dir, "GeoLite2-City.mmdb");
@@ -51,13 +45,7 @@ beforeAll(async () => {
   deps.geo = createGeolocator({ path: file, log: silentLog });
   app = await createTestApp(deps);
   sink = await startSmtpSink();
-  const first = new Browser(app, deps, "81.2.69.142", FIREFOX);
-  await first.get("/setup");
-  expect((await first.postForm("/setup", { firstName: "Ada", lastName: "Lovelace", username: "ada", email: "ada@example.com" })).status).toBe(303);
-  await first.get("/signup/add-passkey");
-  const start = await first.postJson("/api/webauthn/register/start", {});
-  const { options } = (await start.json()) as { options: Parameters<SoftAuthenticator["register"]>[0] };
-  expect((await first.postJson("/api/webauthn/register/finish", { response: authr.register(options, { origin: deps.config.appUrl }), name: "Laptop" })).status).toBe(201);
+  await setUpAccount(new Browser(app, deps, "81.2.69.142", FIREFOX), authr, { passkeyName: "Laptop" });
   updateAppConfigFromInput(
     { db: deps.db, clock: deps.clock, uiConfigDisabled: false, env: {}, box: deps.box },
     { smtpHost: "127.0.0.1", smtpPort: String(sink.port), smtpFrom: "latchkey@example.com", emailLoginNotificationEnabled: "true" },
@@ -72,7 +60,7 @@ afterAll(async () => {
 describe("new-device sign-in notification (passkey sign-in through the routes)", () => {
   test("first sign-in from a browser + IP: one email naming device, IP, location and time; a repeat sends none", async () => {
     const laptop = new Browser(app, deps, "81.2.69.142", FIREFOX);
-    const res = await passkeyLogin(laptop);
+    const res = await passkeyLogin(laptop, authr);
     expect(res.status).toBe(200);
     await flushEmailOutbox(deps);
     expect(sink.messages.length).toBe(1);
@@ -85,13 +73,13 @@ describe("new-device sign-in notification (passkey sign-in through the routes)",
     expect(m.text).toContain("Time: Sat, 28 Nov 2026 12:00:00 UTC");
     expect(m.html).toContain("London, United Kingdom");
 
-    expect((await passkeyLogin(new Browser(app, deps, "81.2.69.142", FIREFOX))).status).toBe(200);
+    expect((await passkeyLogin(new Browser(app, deps, "81.2.69.142", FIREFOX), authr)).status).toBe(200);
     await flushEmailOutbox(deps);
     expect(sink.messages.length).toBe(1);
   });
 
   test("another browser or network is new again", async () => {
-    expect((await passkeyLogin(new Browser(app, deps, "81.2.69.142", SAFARI))).status).toBe(200);
+    expect((await passkeyLogin(new Browser(app, deps, "81.2.69.142", SAFARI), authr)).status).toBe(200);
     await flushEmailOutbox(deps);
     expect(sink.messages.length).toBe(2);
     expect(sink.messages[1]!.text).toContain("Device: Safari 17.4 on iOS 17.4");
@@ -99,7 +87,7 @@ describe("new-device sign-in notification (passkey sign-in through the routes)",
 
   test("an SMTP server that refuses everything does not break the sign-in", async () => {
     sink.failWith({ code: 554, message: "Transaction failed" });
-    const res = await passkeyLogin(new Browser(app, deps, "203.0.113.50", FIREFOX));
+    const res = await passkeyLogin(new Browser(app, deps, "203.0.113.50", FIREFOX), authr);
     expect(res.status).toBe(200);
     expect(((await res.json()) as { redirect: string }).redirect).toBe("/settings/account");
     await flushEmailOutbox(deps);

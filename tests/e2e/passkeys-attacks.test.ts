@@ -10,7 +10,8 @@ import { createUser } from "../../src/admin/users.ts";
 import { updateAppConfig } from "../../src/admin/app-config.ts";
 import { nowSeconds } from "../../src/lib/clock.ts";
 import { AppClient } from "../helpers/app-client.ts";
-import { SoftAuthenticator, type CeremonyOverrides } from "../helpers/soft-authenticator.ts";
+import { passkeyLogin, registerPasskey, setUpAccount, startPasskeyLogin } from "../helpers/account.ts";
+import { SoftAuthenticator } from "../helpers/soft-authenticator.ts";
 import { makeTestApp, type TestDeps } from "../helpers/test-deps.ts";
 
 const cleanups: (() => void)[] = [];
@@ -24,37 +25,12 @@ async function freshApp(env: Record<string, string> = {}): Promise<{ app: App; d
   return t;
 }
 
-async function registerPasskey(client: AppClient, authr: SoftAuthenticator, o: CeremonyOverrides = {}): Promise<Response> {
-  await client.get("/settings/account");
-  const start = await client.postJson("/api/webauthn/register/start", {});
-  expect(start.status).toBe(200);
-  const { options } = (await start.json()) as { options: Parameters<SoftAuthenticator["register"]>[0] };
-  return client.postJson("/api/webauthn/register/finish", { response: authr.register(options, { origin: client.deps.config.appUrl, ...o }) });
-}
-
-async function startLogin(client: AppClient): Promise<Parameters<SoftAuthenticator["assert"]>[0]> {
-  if (!client.csrfToken) await client.get("/login");
-  const start = await client.postJson("/api/webauthn/login/start", {});
-  expect(start.status).toBe(200);
-  return ((await start.json()) as { options: Parameters<SoftAuthenticator["assert"]>[0] }).options;
-}
-
-async function login(client: AppClient, authr: SoftAuthenticator, o: CeremonyOverrides = {}, body: Record<string, unknown> = {}): Promise<Response> {
-  const options = await startLogin(client);
-  return client.postJson("/api/webauthn/login/finish", { response: authr.assert(options, { origin: client.deps.config.appUrl, ...o }), ...body });
-}
-
 /** First-run setup through HTTP, then a passkey; returns the signed-in client and its authenticator. */
 async function setUp(env: Record<string, string> = {}) {
   const { app, deps } = await freshApp(env);
   const client = new AppClient(app, deps);
-  await client.get("/setup");
-  const res = await client.postForm("/setup", { firstName: "Ada", lastName: "Lovelace", username: "ada", email: "ada@example.com" });
-  expect(res.status).toBe(303);
-  expect(res.headers.get("location")).toBe("/signup/add-passkey?setup=1");
   const authr = new SoftAuthenticator();
-  expect((await registerPasskey(client, authr)).status).toBe(201);
-  const userId = deps.db.query<{ id: string }, []>("SELECT id FROM users").get()!.id;
+  const { userId } = await setUpAccount(client, authr);
   return { app, deps, client, authr, userId };
 }
 
@@ -69,7 +45,7 @@ describe("passkey sign-in", () => {
   test("a genuine assertion signs in: session cookie, amr phr, SIGN_IN audit, counter stored", async () => {
     const { app, deps, authr, userId } = await setUp();
     const browser = new AppClient(app, deps);
-    const res = await login(browser, authr, {}, { redirect: "/authorize?client_id=x" });
+    const res = await passkeyLogin(browser, authr, { body: { redirect: "/authorize?client_id=x" } });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ redirect: "/authorize?client_id=x" });
     const cookie = res.headers.getSetCookie().find((c) => c.startsWith("latchkey_session="))!;
@@ -85,11 +61,11 @@ describe("passkey sign-in", () => {
   test("an off-site redirect target is ignored", async () => {
     const { app, deps, authr } = await setUp();
     for (const evil of ["//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"]) {
-      const res = await login(new AppClient(app, deps), authr, {}, { redirect: evil });
+      const res = await passkeyLogin(new AppClient(app, deps), authr, { body: { redirect: evil } });
       expect(await res.json()).toEqual({ redirect: "/settings/account" });
     }
     const browser = new AppClient(app, deps);
-    expect((await login(browser, authr)).status).toBe(200);
+    expect((await passkeyLogin(browser, authr)).status).toBe(200);
     const page = await browser.get("/login?redirect=%2F%2Fevil.example");
     expect(page.status).toBe(302);
     expect(page.headers.get("location")).toBe("/settings/account");
@@ -97,23 +73,23 @@ describe("passkey sign-in", () => {
 
   test("wrong origin is refused", async () => {
     const { app, deps, authr } = await setUp();
-    await expectPasskeyError(await login(new AppClient(app, deps), authr, { origin: "http://evil.example" }), 400, "different website");
+    await expectPasskeyError(await passkeyLogin(new AppClient(app, deps), authr, { overrides: { origin: "http://evil.example" } }), 400, "different website");
   });
 
   test("wrong RP id is refused", async () => {
     const { app, deps, authr } = await setUp();
-    await expectPasskeyError(await login(new AppClient(app, deps), authr, { rpId: "evil.example" }), 400, "different website");
+    await expectPasskeyError(await passkeyLogin(new AppClient(app, deps), authr, { overrides: { rpId: "evil.example" } }), 400, "different website");
   });
 
   test("a registration made for another origin is refused", async () => {
     const { client } = await setUp();
-    await expectPasskeyError(await registerPasskey(client, new SoftAuthenticator(), { origin: "https://localhost:1411" }), 400, "different website");
+    await expectPasskeyError(await registerPasskey(client, new SoftAuthenticator(), { overrides: { origin: "https://localhost:1411" } }), 400, "different website");
   });
 
   test("a replayed challenge is refused", async () => {
     const { app, deps, authr } = await setUp();
     const browser = new AppClient(app, deps);
-    const options = await startLogin(browser);
+    const options = await startPasskeyLogin(browser);
     const ceremony = browser.cookie("latchkey_webauthn")!;
     const response = authr.assert(options, { origin: deps.config.appUrl });
     expect((await browser.postJson("/api/webauthn/login/finish", { response })).status).toBe(200);
@@ -127,7 +103,7 @@ describe("passkey sign-in", () => {
   test("an expired challenge is refused (60 s)", async () => {
     const { app, deps, authr } = await setUp();
     const browser = new AppClient(app, deps);
-    const options = await startLogin(browser);
+    const options = await startPasskeyLogin(browser);
     deps.clock.advance(61);
     await expectPasskeyError(await browser.postJson("/api/webauthn/login/finish", { response: authr.assert(options, { origin: deps.config.appUrl }) }), 400, "expired or was already used");
   });
@@ -136,8 +112,8 @@ describe("passkey sign-in", () => {
     const { app, deps, authr } = await setUp();
     const victim = new AppClient(app, deps);
     const attacker = new AppClient(app, deps);
-    const victimOptions = await startLogin(victim);
-    await startLogin(attacker);
+    const victimOptions = await startPasskeyLogin(victim);
+    await startPasskeyLogin(attacker);
     // The attacker answers the victim's challenge but holds its own ceremony cookie.
     const res = await attacker.postJson("/api/webauthn/login/finish", { response: authr.assert(victimOptions, { origin: deps.config.appUrl }) });
     await expectPasskeyError(res, 400, "does not belong to this request");
@@ -158,7 +134,7 @@ describe("passkey sign-in", () => {
 
     // Ada's credential presented with Bob's user handle.
     const bobHandle = bobAuthr.credentials[0]!.userHandle;
-    await expectPasskeyError(await login(new AppClient(app, deps), authr, { userHandle: bobHandle }), 400, "different account");
+    await expectPasskeyError(await passkeyLogin(new AppClient(app, deps), authr, { overrides: { userHandle: bobHandle } }), 400, "different account");
 
     // Bob re-authenticates with Ada's passkey.
     await bobClient.get("/reauthenticate?redirect=/settings/account");
@@ -175,35 +151,35 @@ describe("passkey sign-in", () => {
     const { app, deps } = await setUp();
     const stranger = new SoftAuthenticator();
     const browser = new AppClient(app, deps);
-    const options = await startLogin(browser);
+    const options = await startPasskeyLogin(browser);
     stranger.register({ rp: { id: "localhost", name: "x" }, user: { id: "eA", name: "x", displayName: "x" }, challenge: "AAAA", pubKeyCredParams: [] }, { origin: deps.config.appUrl });
     await expectPasskeyError(await browser.postJson("/api/webauthn/login/finish", { response: stranger.assert(options, { origin: deps.config.appUrl }) }), 400, "not registered here");
   });
 
   test("a counter going backwards is refused and audited; 0 staying 0 is fine", async () => {
     const { app, deps, authr } = await setUp();
-    expect((await login(new AppClient(app, deps), authr, { counter: 5 })).status).toBe(200);
-    await expectPasskeyError(await login(new AppClient(app, deps), authr, { counter: 3 }), 400, "counter");
-    await expectPasskeyError(await login(new AppClient(app, deps), authr, { counter: 5 }), 400, "counter");
+    expect((await passkeyLogin(new AppClient(app, deps), authr, { overrides: { counter: 5 } })).status).toBe(200);
+    await expectPasskeyError(await passkeyLogin(new AppClient(app, deps), authr, { overrides: { counter: 3 } }), 400, "counter");
+    await expectPasskeyError(await passkeyLogin(new AppClient(app, deps), authr, { overrides: { counter: 5 } }), 400, "counter");
     const audit = deps.db.query<{ data: string }, []>("SELECT data FROM audit_logs WHERE event = 'PASSKEY_COUNTER_REGRESSION'").all();
     expect(audit).toHaveLength(2);
     expect(JSON.parse(audit[0]!.data)).toMatchObject({ storedCounter: 5, receivedCounter: 3 });
     expect(deps.db.query<{ counter: number }, []>("SELECT counter FROM webauthn_credentials").get()!.counter).toBe(5);
 
     const other = await setUp();
-    expect((await login(new AppClient(other.app, other.deps), other.authr, { counter: 0 })).status).toBe(200);
-    expect((await login(new AppClient(other.app, other.deps), other.authr, { counter: 0 })).status).toBe(200);
+    expect((await passkeyLogin(new AppClient(other.app, other.deps), other.authr, { overrides: { counter: 0 } })).status).toBe(200);
+    expect((await passkeyLogin(new AppClient(other.app, other.deps), other.authr, { overrides: { counter: 0 } })).status).toBe(200);
   });
 
   test("user verification is required by default", async () => {
     const { app, deps, authr } = await setUp();
-    await expectPasskeyError(await login(new AppClient(app, deps), authr, { userVerified: false }), 400, "did not verify you");
+    await expectPasskeyError(await passkeyLogin(new AppClient(app, deps), authr, { overrides: { userVerified: false } }), 400, "did not verify you");
   });
 
   test("user verification 'preferred' accepts an assertion without UV", async () => {
     const { app, deps, authr } = await setUp();
     updateAppConfig(deps.db, { webauthnUserVerification: "preferred" }, nowSeconds(deps.clock));
-    expect((await login(new AppClient(app, deps), authr, { userVerified: false })).status).toBe(200);
+    expect((await passkeyLogin(new AppClient(app, deps), authr, { overrides: { userVerified: false } })).status).toBe(200);
   });
 
   test("synced passkeys are refused when the setting forbids them; backup flags are stored", async () => {
@@ -227,14 +203,14 @@ describe("passkey sign-in", () => {
   test("a disabled user's passkey does not sign in", async () => {
     const { app, deps, authr, userId } = await setUp();
     deps.db.query("UPDATE users SET disabled = 1 WHERE id = ?").run(userId);
-    const res = await login(new AppClient(app, deps), authr);
+    const res = await passkeyLogin(new AppClient(app, deps), authr);
     expect(res.status).toBe(403);
   });
 
   test("malformed finish bodies answer 400, never 500", async () => {
     const { app, deps } = await setUp();
     const browser = new AppClient(app, deps);
-    await startLogin(browser);
+    await startPasskeyLogin(browser);
     for (const body of [{}, { response: "x" }, { response: { id: 5 } }, { response: { id: "abc", response: null } }]) {
       const res = await browser.postJson("/api/webauthn/login/finish", body);
       expect(res.status).toBe(400);

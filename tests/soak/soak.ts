@@ -22,6 +22,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { signInWithLoginLink } from "../helpers/account.ts";
 import { ensureBinaryBuilt, freePort, startBinary } from "../helpers/binary.ts";
 
 const { values } = parseArgs({ args: process.argv.slice(2), options: { minutes: { type: "string" }, operations: { type: "string" }, workers: { type: "string", default: "6" } } });
@@ -64,12 +65,7 @@ try {
   const created = (await (await api("/api/oidc/clients", { method: "POST", body: JSON.stringify({ name: "Soak app", callbackURLs: [CALLBACK], isPublic: false, pkceEnabled: true, skipConsent: true, unrestricted: true, accessTokenDurationMinutes: 1, refreshTokenDurationMinutes: 1 }) })).json()) as { id: string; secret: string };
   const secret = created.secret;
   const basic = "Basic " + Buffer.from(`${created.id}:${secret}`).toString("base64");
-  const link = (await cli(["one-time-access-token", "soak"])).trim();
-  const page = await fetch(link);
-  const anon = page.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-  const csrf = /<meta name="csrf-token" content="([^"]*)"/.exec(await page.text())![1]!;
-  const signIn = await fetch(`${url}/lc`, { method: "POST", redirect: "manual", headers: { "content-type": "application/x-www-form-urlencoded", cookie: anon }, body: new URLSearchParams({ code: link.split("/").at(-1)!, _csrf: csrf }).toString() });
-  const session = signIn.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c?.startsWith("latchkey_session="))!;
+  const session = await signInWithLoginLink((await cli(["one-time-access-token", "soak"])).trim());
   const form = (body: Record<string, string>) => ({ method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", authorization: basic }, body: new URLSearchParams(body).toString() });
 
   let ops = 0;
