@@ -1,7 +1,8 @@
 /**
  * A real SMTP server on loopback for tests (npm smtp-server): collects messages, can require AUTH,
- * answer errors, be slow, and speak STARTTLS or implicit TLS with a self-signed certificate made by
- * the openssl CLI (selfSignedCertificate() returns null when openssl is missing: skip those tests).
+ * answer errors, hold its answer to a message until the test releases it (`hold()`: a slow server), and
+ * speak STARTTLS or implicit TLS with a self-signed certificate made by the openssl CLI
+ * (selfSignedCertificate() returns null when openssl is missing: skip those tests).
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
@@ -33,7 +34,8 @@ export interface SmtpSink {
   /** Answer DATA with this error (e.g. 550) until cleared with null. */
   failWith(error: { code: number; message: string } | null): void;
   /** Wait this long before accepting each message. */
-  delay(ms: number): void;
+  /** Holds the answer to every message from now on (the message is not collected yet); the returned function releases them. */
+  hold(): () => void;
   waitForMessages(n: number, timeoutMs?: number): Promise<SinkMessage[]>;
   close(): Promise<void>;
 }
@@ -57,7 +59,8 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
   const arrivals = new Set<() => void>();
   const logins: string[] = [];
   let failure: { code: number; message: string } | null = null;
-  let delayMs = 0;
+  /** While held, finished messages wait here for release. */
+  let held: (() => void)[] | null = null;
   const tls = opts.tls ?? "none";
   const disabled: string[] = [];
   if (tls !== "starttls") disabled.push("STARTTLS");
@@ -86,7 +89,7 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
           cb();
           for (const arrived of [...arrivals]) arrived();
         };
-        if (delayMs > 0) setTimeout(finish, delayMs);
+        if (held) held.push(finish);
         else finish();
       });
     },
@@ -101,8 +104,13 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
     failWith: (e) => {
       failure = e;
     },
-    delay: (ms) => {
-      delayMs = ms;
+    hold: () => {
+      const waiting: (() => void)[] = [];
+      held = waiting;
+      return () => {
+        if (held === waiting) held = null;
+        for (const finish of waiting.splice(0)) finish();
+      };
     },
     waitForMessages(n, timeoutMs = 5000) {
       if (messages.length >= n) return Promise.resolve(messages);
