@@ -12,9 +12,12 @@
  *   GenerateOAuthRefreshToken set them.
  * - The passkey's private key stays with the test (a SoftAuthenticator credential; `passkeyPkcs8` for Chromium's
  *   virtual authenticator).
+ * - The slow parts are made once per test process, like tests/helpers/fixture-signing-key.ts: the RS256 key pair
+ *   (each folder still gets its own random kid) and the bcrypt client's secret with its cost-10 hash. Every other
+ *   id, secret and token is drawn afresh for each folder.
  */
 import { Database } from "bun:sqlite";
-import { createCipheriv, createHash, createHmac, generateKeyPairSync, hkdfSync, randomBytes } from "node:crypto";
+import { createCipheriv, createHash, createHmac, generateKeyPairSync, hkdfSync, randomBytes, type KeyObject } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { SignJWT } from "jose";
@@ -270,6 +273,17 @@ async function bcryptLikeGo(secret: string): Promise<string> {
   return (await Bun.password.hash(secret, { algorithm: "bcrypt", cost: 10 })).replace(/^\$2b\$/, "$2a$");
 }
 
+/** Made once per test process (see the header): the RSA key takes ~50 ms, the bcrypt hash ~60 ms. */
+let slowParts: Promise<{ privateKey: KeyObject; privateJwk: Record<string, string>; bcryptSecret: string; bcryptHash: string }> | null = null;
+function fixtureSlowParts() {
+  slowParts ??= (async () => {
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const bcryptSecret = randomAlnum(32);
+    return { privateKey, privateJwk: privateKey.export({ format: "jwk" }) as Record<string, string>, bcryptSecret, bcryptHash: await bcryptLikeGo(bcryptSecret) };
+  })();
+  return slowParts;
+}
+
 function randomAlnum(n: number): string {
   const a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   return Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => a[b % a.length]).join("");
@@ -301,9 +315,9 @@ export async function buildPocketIdDataFolder(o: PocketIdFixtureOptions): Promis
   const ek = Buffer.from(o.encryptionKey, "utf8");
 
   // Signing key: RS256 with an 11-character kid (base64url of 8 random bytes), as Pocket ID generates it.
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const slow = await fixtureSlowParts();
   const kid = randomBytes(8).toString("base64url");
-  const signingJwk = { ...(privateKey.export({ format: "jwk" }) as Record<string, string>), kid, use: "sig", alg: "RS256" };
+  const signingJwk = { ...slow.privateJwk, kid, use: "sig", alg: "RS256" };
   const jwkText = JSON.stringify(signingJwk) + "\n";
   const kek = createHmac("sha3-256", ek).update(`pocketid/${instanceId}/jwk-kek`, "utf8").digest();
   if (v2 || o.keyStorage === "database") {
@@ -411,10 +425,10 @@ export async function buildPocketIdDataFolder(o: PocketIdFixtureOptions): Promis
   claim.run(uuid(), now - 100, "department", "household", null, groups.family);
 
   // Clients.
-  const bcryptClient: FixtureClient = { id: uuid(), name: "Nextcloud", secret: randomAlnum(32), callbackUrl: "http://127.0.0.1:9999/callback" };
+  const bcryptClient: FixtureClient = { id: uuid(), name: "Nextcloud", secret: slow.bcryptSecret, callbackUrl: "http://127.0.0.1:9999/callback" };
   const sha256Client: FixtureClient | null = v2 ? { id: "immich", name: "Immich", secret: randomAlnum(32), callbackUrl: "http://127.0.0.1:9998/callback" } : null;
   const publicClient: FixtureClient = { id: uuid(), name: "CLI tool", secret: null, callbackUrl: "http://127.0.0.1:9997/cb" };
-  const bcryptHash = await bcryptLikeGo(bcryptClient.secret!);
+  const bcryptHash = slow.bcryptHash;
   if (v2) {
     const insertClient = db.query(
       `INSERT INTO oidc_clients (id, created_at, name, callback_urls, image_type, created_by_id, is_public, pkce_enabled, logout_callback_urls, credentials,
@@ -517,7 +531,7 @@ export async function buildPocketIdDataFolder(o: PocketIdFixtureOptions): Promis
       .setIssuer(o.appUrl)
       .setIssuedAt(expiresAt - 86400 * 30)
       .setExpirationTime(expiresAt)
-      .sign(privateKey);
+      .sign(slow.privateKey);
     legacyRefreshToken = { token, value, rawToken, clientId: bcryptClient.id, userId: alice.id, scope: scope.split(" "), expiresAt };
   }
 
