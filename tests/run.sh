@@ -4,7 +4,9 @@
 #   2. side by side: the type check, the XSS scan, and the compiled binary the e2e tests share
 #      (tests/build-binary.ts: built once here, so the test workers never compile it each);
 #   3. every test file (soak and crash included) in two worker processes: most e2e files spend their time
-#      waiting on a browser, a child process or a socket, so two of them keep a 2-core machine busy.
+#      waiting on a browser, a child process or a socket, so two of them keep a 2-core machine busy. The
+#      longest files start first (tests/timings.json: per-file durations; files it does not list still run).
+#      `bash tests/run.sh --update-timings` rewrites it from the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,4 +24,4 @@ if [[ $status != 0 ]]; then
   exit "$status"
 fi
 
-exec bun test --timeout 60000 --parallel=2 --no-isolate "$@"
+exec bun test --timeout 60000 --parallel=2 --no-isolate --timings=tests/timings.json "$@"
