@@ -11,6 +11,7 @@ import type { BrowserContext, Page } from "playwright-core";
 import type { AppHosts } from "../helpers/app-hosts.ts";
 import { newPasskeyPage, setUpFirstAdmin, type TestBrowser } from "../helpers/browser.ts";
 import { browserWorld } from "../helpers/browser-world.ts";
+import { authorizationRequest, discoverClient } from "../helpers/relying-party.ts";
 import type { TestServer } from "../helpers/server.ts";
 import { createUser } from "../../src/admin/users.ts";
 import { createOneTimeAccessToken } from "../../src/account/one-time-access.ts";
@@ -107,23 +108,15 @@ describe("administration in the browser (seed workflow)", () => {
     expect(await adminPage.locator("#nobody-allowed").count()).toBe(0);
 
     // 5. Grace signs in to the client with openid-client (confidential, PKCE).
-    const config = await oidc.discovery(new URL(base), clientId, secret, oidc.ClientSecretBasic(secret), { execute: [oidc.allowInsecureRequests] });
+    const config = await discoverClient(base, clientId, secret);
     const { page: gracePage } = await newPersonPage();
     await redeemLoginLink(gracePage, loginLink);
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const authUrl = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: "https://git2.example.com/callback",
-      scope: "openid profile email groups",
-      state,
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: "S256",
-    });
-    await gracePage.goto(authUrl.href);
+    const request = await authorizationRequest(config, "https://git2.example.com/callback");
+    await gracePage.goto(request.url.href);
     await gracePage.waitForURL((u) => u.pathname === "/authorize");
     await gracePage.getByRole("button", { name: "Allow" }).click();
     await gracePage.waitForURL((u) => u.origin === "https://git2.example.com");
-    const tokens = await oidc.authorizationCodeGrant(config, apps.last("git2.example.com")!, { pkceCodeVerifier: verifier, expectedState: state, idTokenExpected: true });
+    const tokens = await oidc.authorizationCodeGrant(config, apps.last("git2.example.com")!, request.checks);
     const claims = tokens.claims()!;
     expect(claims).toMatchObject({ preferred_username: "grace", email: "grace@example.com", groups: ["family"] });
 
@@ -132,7 +125,7 @@ describe("administration in the browser (seed workflow)", () => {
     const { token } = createOneTimeAccessToken(server.deps, outsider.id, 3600);
     const { page: outsiderPage } = await newPersonPage();
     await redeemLoginLink(outsiderPage, `${base}/lc/${token}`);
-    const refused = await outsiderPage.goto(authUrl.href);
+    const refused = await outsiderPage.goto(request.url.href);
     expect(refused!.status()).toBe(403);
     expect(await outsiderPage.locator("h1").textContent()).toBe("You are not allowed to access this service");
   }, 120_000);

@@ -18,6 +18,7 @@ import { SESSION_COOKIE } from "../../src/http/request-context.ts";
 import { createClient } from "../../src/admin/oidc-clients.ts";
 import { startAppHosts, type AppHosts } from "../helpers/app-hosts.ts";
 import { launchBrowser, newPasskeyPage, type TestBrowser } from "../helpers/browser.ts";
+import { authorizationRequest, discoverClient } from "../helpers/relying-party.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { BASE_DN, ROOT_DN, ROOT_PW, slapdInstalled, startSlapd, type Slapd } from "../helpers/slapd.ts";
 
@@ -108,21 +109,13 @@ describe.skipIf(!installed)("LDAP in the browser", () => {
     await person.locator("[data-passkey-register]").click();
     await person.waitForURL((u) => u.pathname === "/settings/account");
 
-    const config = await oidc.discovery(new URL(server.url), client.id, secret!.secret, oidc.ClientSecretBasic(secret!.secret), { execute: [oidc.allowInsecureRequests] });
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const authUrl = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: "https://wiki.example.com/callback",
-      scope: "openid profile email groups",
-      state,
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: "S256",
-    });
-    await person.goto(authUrl.href);
+    const config = await discoverClient(server.url, client.id, secret!.secret);
+    const request = await authorizationRequest(config, "https://wiki.example.com/callback");
+    await person.goto(request.url.href);
     await person.waitForURL((u) => u.pathname === "/authorize");
     await person.getByRole("button", { name: "Allow" }).click();
     await person.waitForURL((u) => u.origin === "https://wiki.example.com");
-    const tokens = await oidc.authorizationCodeGrant(config, apps.last("wiki.example.com")!, { pkceCodeVerifier: verifier, expectedState: state, idTokenExpected: true });
+    const tokens = await oidc.authorizationCodeGrant(config, apps.last("wiki.example.com")!, request.checks);
     expect(tokens.claims()).toMatchObject({ preferred_username: "lena", email: "lena@example.org", name: "Lena Lindqvist", groups: ["family"] });
   }, 120_000);
 });

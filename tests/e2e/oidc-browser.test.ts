@@ -17,6 +17,7 @@ import { redirect, type AppHandler, type AppHosts } from "../helpers/app-hosts.t
 import { startBinary } from "../helpers/binary.ts";
 import { newPasskeyPage, setUpFirstAdmin, signOutFromHeader, type TestBrowser } from "../helpers/browser.ts";
 import { browserWorld } from "../helpers/browser-world.ts";
+import { authorizationRequest, discoverClient } from "../helpers/relying-party.ts";
 import { startTestServer } from "../helpers/server.ts";
 import { TEST_ENCRYPTION_KEY } from "../helpers/test-deps.ts";
 
@@ -91,30 +92,13 @@ async function journey(page: Page, base: string, target: Target, apps: AppHosts,
   if (spec.isPublic) expect(registered.secret).toBeUndefined();
   else expect(registered.secret).toMatch(/^[A-Za-z0-9]{32}$/);
 
-  const config = await oidc.discovery(
-    new URL(base),
-    registered.id,
-    registered.secret,
-    spec.isPublic ? oidc.None() : oidc.ClientSecretBasic(registered.secret),
-    { execute: [oidc.allowInsecureRequests] },
-  );
-  oidc.enableNonRepudiationChecks(config); // the ID token signature is checked against the JWKS
+  // The ID token's signature is checked against the JWKS (discoverClient turns that on).
+  const config = await discoverClient(base, registered.id, registered.secret);
   const appHost = new URL(spec.callbackUrl).host;
-
-  const verifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const nonce = oidc.randomNonce();
-  const authUrl = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: spec.callbackUrl,
-    scope: "openid profile email groups",
-    state,
-    nonce,
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: "S256",
-  });
+  const request = await authorizationRequest(config, spec.callbackUrl, { nonce: true });
 
   // Not signed in: the passkey sign-in page, then back into the flow.
-  await page.goto(authUrl.href);
+  await page.goto(request.url.href);
   await page.waitForURL((u) => u.pathname === "/login");
   await page.locator("[data-passkey-login]").click();
 
@@ -127,10 +111,10 @@ async function journey(page: Page, base: string, target: Target, apps: AppHosts,
   await page.waitForURL(ONWARD);
   const callback = apps.last(appHost)!;
   expect(callback.href.startsWith(`${spec.callbackUrl}?`)).toBe(true);
-  expect(callback.searchParams.get("state")).toBe(state);
+  expect(callback.searchParams.get("state")).toBe(request.state);
   expect(callback.searchParams.get("iss")).toBe(base);
 
-  const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
+  const tokens = await oidc.authorizationCodeGrant(config, callback, request.checks);
   const claims = tokens.claims()!;
   expect(claims.iss).toBe(base);
   expect(claims.aud).toBe(registered.id);
@@ -155,21 +139,12 @@ async function journey(page: Page, base: string, target: Target, apps: AppHosts,
     // prompt=login: a fresh passkey assertion on /reauthenticate, then straight back (consent is remembered).
     // auth_time counts whole seconds: wait until the clock has left the first sign-in's second, so the new one differs.
     await Bun.sleep(Math.max(0, ((claims.auth_time as number) + 1) * 1000 - Date.now()));
-    const v2 = oidc.randomPKCECodeVerifier();
-    const fresh = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: spec.callbackUrl,
-      scope: "openid profile email groups",
-      state,
-      nonce,
-      prompt: "login",
-      code_challenge: await oidc.calculatePKCECodeChallenge(v2),
-      code_challenge_method: "S256",
-    });
-    await page.goto(fresh.href);
+    const fresh = await authorizationRequest(config, spec.callbackUrl, { nonce: true, params: { prompt: "login" } });
+    await page.goto(fresh.url.href);
     await page.waitForURL((u) => u.pathname === "/reauthenticate");
     await page.locator("[data-passkey-reauth]").click();
     await page.waitForURL(ONWARD);
-    const second = await oidc.authorizationCodeGrant(config, apps.last(appHost)!, { pkceCodeVerifier: v2, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
+    const second = await oidc.authorizationCodeGrant(config, apps.last(appHost)!, fresh.checks);
     expect(second.claims()!.auth_time as number).toBeGreaterThan(claims.auth_time as number);
   }
 

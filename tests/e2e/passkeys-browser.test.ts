@@ -8,7 +8,7 @@
 import { describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { startBinary } from "../helpers/binary.ts";
-import { addVirtualAuthenticator, listCredentials, newPasskeyPage, removeVirtualAuthenticator, type TestBrowser } from "../helpers/browser.ts";
+import { addVirtualAuthenticator, listCredentials, newPasskeyPage, removeVirtualAuthenticator, submitSetupForm, type TestBrowser } from "../helpers/browser.ts";
 import { browserWorld } from "../helpers/browser-world.ts";
 import { startTestServer } from "../helpers/server.ts";
 import { TEST_ENCRYPTION_KEY } from "../helpers/test-deps.ts";
@@ -93,12 +93,7 @@ for (const [label, start] of TARGETS) {
       await page.locator("#setup-form button[type=submit]").click();
       await expect(page.locator("#field-firstName-error").textContent()).resolves.toBe("Enter a first name.");
       expect(await page.locator("#field-username-error").textContent()).toContain("Use letters, digits");
-      await page.locator("#field-firstName").fill("Ada");
-      await page.locator("#field-lastName").fill("Lovelace");
-      await page.locator("#field-username").fill("ada");
-      await page.locator("#field-email").fill("ada@example.com");
-      await page.locator("#setup-form button[type=submit]").click();
-      await page.waitForURL(`${base}/signup/add-passkey?setup=1`);
+      await submitSetupForm(page, base);
 
       // First passkey, straight from setup.
       await page.locator("[data-passkey-register]").click();

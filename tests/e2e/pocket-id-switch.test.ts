@@ -19,11 +19,11 @@ import * as oidc from "openid-client";
 import { freePort, startBinary, type RunningBinary } from "../helpers/binary.ts";
 import { addResidentCredential, launchBrowser, newPasskeyPage, type TestBrowser } from "../helpers/browser.ts";
 import { buildPocketIdDataFolder, buildPocketIdExportZip, corruptDatabaseFile, type PocketIdFixture } from "../helpers/pocket-id-fixture.ts";
+import { authorizationRequest, discoverClient } from "../helpers/relying-party.ts";
 import { makeTempDir } from "../helpers/test-deps.ts";
 
 const PID_KEY = "pocket-id-encryption-key-0123456789";
 const hash = (p: string) => createHash("sha256").update(readFileSync(p)).digest("hex");
-const insecure = { execute: [oidc.allowInsecureRequests] };
 
 let work: { dir: string; cleanup: () => void };
 let fx: PocketIdFixture;
@@ -68,24 +68,15 @@ describe("first start on a Pocket ID data folder", () => {
       userHandle: new TextEncoder().encode(fx.alice.id),
     });
     const c = fx.bcryptClient;
-    const config = await oidc.discovery(new URL(server.url), c.id, c.secret!, oidc.ClientSecretBasic(c.secret!), insecure);
-    oidc.enableNonRepudiationChecks(config);
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: c.callbackUrl,
-      scope: "openid profile email groups",
-      state,
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: "S256",
-    });
-    await page.goto(url.href);
+    const config = await discoverClient(server.url, c.id, c.secret!);
+    const request = await authorizationRequest(config, c.callbackUrl);
+    await page.goto(request.url.href);
     await page.waitForURL((u) => u.pathname === "/login");
     // The imported client's callback (nothing listens there): the browser's request for it is the evidence.
     const arrived = page.waitForRequest((r) => r.url().startsWith("http://127.0.0.1:9999/"));
     await page.locator("[data-passkey-login]").click();
     const callback = new URL((await arrived).url()); // no consent screen: Pocket ID's consent was imported
-    const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state, idTokenExpected: true });
+    const tokens = await oidc.authorizationCodeGrant(config, callback, request.checks);
     const claims = tokens.claims()!;
     expect(claims.sub).toBe(fx.alice.id);
     expect(claims.preferred_username).toBe("alice");
@@ -110,7 +101,7 @@ describe("first start on a Pocket ID data folder", () => {
 
   test("a live Pocket ID refresh token keeps working for the sha256-secret client", async () => {
     const c = fx.sha256Client!;
-    const config = await oidc.discovery(new URL(server.url), c.id, c.secret!, oidc.ClientSecretBasic(c.secret!), insecure);
+    const config = await discoverClient(server.url, c.id, c.secret!);
     const refreshed = await oidc.refreshTokenGrant(config, fx.refreshToken!.token);
     expect(refreshed.claims()!.sub).toBe(fx.alice.id);
     expect(refreshed.refresh_token).not.toStartWith("pocket_id_rt_");
@@ -146,7 +137,7 @@ test("a Pocket ID v1.16 data folder (encrypted key file in data/keys, bcrypt sec
     expect(((await (await call(f.bcryptClient.secret!)).json()) as { error: string }).error).toBe("invalid_grant");
     expect((await call("not-the-secret-not-the-secret-xx")).status).toBe(401);
     // A refresh JWT Pocket ID v1.3–v2.9 handed out (signed with its key) is accepted once and rotated.
-    const config = await oidc.discovery(new URL(bin.url), f.bcryptClient.id, f.bcryptClient.secret!, oidc.ClientSecretBasic(f.bcryptClient.secret!), insecure);
+    const config = await discoverClient(bin.url, f.bcryptClient.id, f.bcryptClient.secret!);
     const refreshed = await oidc.refreshTokenGrant(config, f.legacyRefreshToken!.token);
     expect(refreshed.claims()!.sub).toBe(f.alice.id);
     expect(refreshed.refresh_token).toBeString();

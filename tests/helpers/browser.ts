@@ -149,14 +149,19 @@ export async function disablePasskeyAutofill(page: Page): Promise<void> {
  */
 export async function setUpFirstAdmin(page: Page, base: string): Promise<void> {
   await page.goto(`${base}/setup`);
+  await submitSetupForm(page, base);
+  await page.locator("[data-passkey-register]").click();
+  await page.waitForURL(`${base}/settings/account`);
+}
+
+/** Fills the open /setup page with Ada Lovelace (`ada`), submits it and waits for the add-a-passkey page. */
+export async function submitSetupForm(page: Page, base: string): Promise<void> {
   await page.locator("#field-firstName").fill("Ada");
   await page.locator("#field-lastName").fill("Lovelace");
   await page.locator("#field-username").fill("ada");
   await page.locator("#field-email").fill("ada@example.com");
   await page.locator("#setup-form button[type=submit]").click();
   await page.waitForURL(`${base}/signup/add-passkey?setup=1`);
-  await page.locator("[data-passkey-register]").click();
-  await page.waitForURL(`${base}/settings/account`);
 }
 
 /** Signs out with the header's button and waits for the signed-out login page. */
