@@ -98,7 +98,7 @@ export interface KeySet {
   /** Bumped on every reload: dependent caches (discovery) compare it. */
   version: number;
   dataVersion: number;
-  /** performance.now() of the last data_version check. */
+  /** The clock's milliseconds at the last data_version check. */
   checkedAt: number;
   /** The set must be rebuilt when the clock reaches this (a retired key's window closes). */
   validUntil: number;
@@ -106,10 +106,10 @@ export interface KeySet {
 
 const keySets = new WeakMap<Database, KeySet>();
 let keySetVersion = 0;
-/** How often another connection's commits are looked for (milliseconds of monotonic time). */
+/** How often another connection's commits are looked for (milliseconds of the injected clock). */
 export const KEY_SET_CHECK_MS = 1000;
 
-function loadKeySet(db: Database, now: number, dataVersion: number): KeySet {
+function loadKeySet(db: Database, now: number, nowMs: number, dataVersion: number): KeySet {
   const rows = listPublishedSigningKeys(db, now);
   const byKid = new Map<string, PublishedKey>();
   let validUntil = Infinity;
@@ -126,7 +126,7 @@ function loadKeySet(db: Database, now: number, dataVersion: number): KeySet {
     jwksEtag: entityTag(jwksBody),
     version: ++keySetVersion,
     dataVersion,
-    checkedAt: performance.now(),
+    checkedAt: nowMs,
     validUntil,
   };
 }
@@ -138,15 +138,16 @@ export function entityTag(body: string): string {
 
 /** The published key set, reloaded only when it may have changed (see the header). */
 export function keySet(deps: { db: Database; clock: Clock }): KeySet {
-  const now = nowSeconds(deps.clock);
+  const nowMs = deps.clock.now();
+  const now = Math.floor(nowMs / 1000);
   let set = keySets.get(deps.db);
   if (set && now < set.validUntil) {
-    const t = performance.now();
-    if (t - set.checkedAt < KEY_SET_CHECK_MS) return set;
-    set.checkedAt = t;
+    // A wall clock set back (nowMs < checkedAt) looks again at once rather than trusting a stale set.
+    if (nowMs >= set.checkedAt && nowMs - set.checkedAt < KEY_SET_CHECK_MS) return set;
+    set.checkedAt = nowMs;
     if (readDataVersion(deps.db) === set.dataVersion) return set;
   }
-  set = loadKeySet(deps.db, now, readDataVersion(deps.db));
+  set = loadKeySet(deps.db, now, nowMs, readDataVersion(deps.db));
   keySets.set(deps.db, set);
   return set;
 }
