@@ -6,7 +6,7 @@
  */
 import { Elysia } from "elysia";
 import { apiKeyMaxLifetimeDays, createApiKey, listApiKeys, revokeApiKey } from "../../admin/api-keys.ts";
-import { readAppConfig } from "../../admin/app-config.ts";
+import { signupMode } from "../../admin/signups.ts";
 import { createSignupToken, listSignupTokenDtos, removeSignupToken } from "../../admin/signup-tokens.ts";
 import { listAllUserGroups } from "../../db/user-groups.ts";
 import { countCredentialsOfUser } from "../../db/webauthn.ts";
@@ -87,7 +87,7 @@ export function adminApiKeyRoutes(web: WebDeps) {
             tokens: listSignupTokenDtos(web),
             groups: groups(),
             form: { ttl: "7d", usageLimit: "1", userGroupIds: [] },
-            signupMode: readAppConfig(web.db, { uiConfigDisabled: web.config.uiConfigDisabled, env: web.config.appConfigEnv }).allowUserSignups,
+            signupMode: signupMode(web),
           }),
         ),
       { adminPage: true },
@@ -99,13 +99,13 @@ export function adminApiKeyRoutes(web: WebDeps) {
       const r = attempt(() => createSignupToken(web, actorOf(request, session), form));
       if (!r.ok) return htmlResponse(SignupTokenForm({ ctx, groups: groups(), form, errors: r.errors }), { status: 422 });
       if (!isHtmx(request)) return redirectResponse("/settings/admin/signup-tokens");
-      const list = String(SignupTokenList({ ctx, tokens: listSignupTokenDtos(web), groups: groups() })).replace('id="signup-list"', 'id="signup-list" hx-swap-oob="true"');
+      const list = String(SignupTokenList({ ctx, tokens: listSignupTokenDtos(web), groups: groups(), signupMode: signupMode(web) })).replace('id="signup-list"', 'id="signup-list" hx-swap-oob="true"');
       return htmlResponse(String(SignupTokenForm({ ctx, groups: groups(), form: { ttl: "7d", usageLimit: "1", userGroupIds: [] }, created: { url: signupLink(web, r.value.token) } })) + list);
     }, { adminPage: true })
     .post("/settings/admin/signup-tokens/:id/delete", ({ request, params, session }) => {
       removeSignupToken(web, actorOf(request, session), params.id);
       return afterChange(request, "/settings/admin/signup-tokens", () =>
-        fragment(SignupTokenList({ ctx: pageCtx(web, request), tokens: listSignupTokenDtos(web), groups: groups() }), { flash: { kind: "success", message: "Sign-up link deleted." } }),
+        fragment(SignupTokenList({ ctx: pageCtx(web, request), tokens: listSignupTokenDtos(web), groups: groups(), signupMode: signupMode(web) }), { flash: { kind: "success", message: "Sign-up link deleted." } }),
       );
     }, { adminPage: true });
 }

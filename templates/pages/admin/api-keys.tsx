@@ -2,6 +2,7 @@
 import type { PageContext } from "../../page-context.ts";
 import type { ApiKey } from "../../../src/admin/api-keys.ts";
 import type { SignupTokenDto } from "../../../src/admin/signup-tokens.ts";
+import type { SignupMode } from "../../../src/admin/signups.ts";
 import { ShieldIcon } from "../../components/passkey-icons.tsx";
 import { AdminLayout, Csrf, EmptyState, Field, FormErrors, formatDateTime, formatDay, PageHeader } from "./admin-shell.tsx";
 
@@ -157,7 +158,7 @@ export function SignupTokensPage(p: {
   tokens: SignupTokenDto[];
   groups: { id: string; friendlyName: string }[];
   form: SignupFormValues;
-  signupMode: "disabled" | "withToken" | "open";
+  signupMode: SignupMode;
 }): JSX.Element {
   return (
     <AdminLayout ctx={p.ctx} title="Sign-up links">
@@ -172,7 +173,7 @@ export function SignupTokensPage(p: {
       )}
       <div class="stack">
         <SignupTokenForm ctx={p.ctx} groups={p.groups} form={p.form} />
-        <SignupTokenList ctx={p.ctx} tokens={p.tokens} groups={p.groups} />
+        <SignupTokenList ctx={p.ctx} tokens={p.tokens} groups={p.groups} signupMode={p.signupMode} />
       </div>
     </AdminLayout>
   );
@@ -231,7 +232,14 @@ export function SignupTokenForm(p: { ctx: PageContext; groups: { id: string; fri
   );
 }
 
-export function SignupTokenList(p: { ctx: PageContext; tokens: SignupTokenDto[]; groups: { id: string; friendlyName: string }[] }): JSX.Element {
+/** A link's badge agrees with the banner above: while sign-ups are disabled no link is usable, so none is "Active". */
+function signupTokenBadge(t: SignupTokenDto, mode: SignupMode): JSX.Element {
+  if (t.expired) return <span class="badge badge-danger">Used up or expired</span>;
+  if (mode === "disabled") return <span class="badge badge-warning">Not usable while sign-ups are disabled</span>;
+  return <span class="badge badge-success">Active</span>;
+}
+
+export function SignupTokenList(p: { ctx: PageContext; tokens: SignupTokenDto[]; groups: { id: string; friendlyName: string }[]; signupMode: SignupMode }): JSX.Element {
   const names = new Map(p.groups.map((g) => [g.id, g.friendlyName]));
   return (
     <section class="section" id="signup-list">
@@ -244,7 +252,7 @@ export function SignupTokenList(p: { ctx: PageContext; tokens: SignupTokenDto[];
             <li class="list-item">
               <div class="grow">
                 <div class="title">
-                  <code safe>{`/st/${t.prefix}…`}</code> {t.expired ? <span class="badge badge-danger">Used up or expired</span> : <span class="badge badge-success">Active</span>}
+                  <code safe>{`/st/${t.prefix}…`}</code> {signupTokenBadge(t, p.signupMode)}
                 </div>
                 <div class="meta">
                   <span safe>{`${t.usageCount} of ${t.usageLimit} used · expires ${(t.expiresAt ?? "").slice(0, 16).replace("T", " ")} UTC`}</span>

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { App } from "../../../src/app.ts";
 import { findClientById } from "../../../src/oidc/clients.ts";
+import { upsertAppConfigRows } from "../../../src/db/app-config.ts";
 import { verifyClientSecret } from "../../../src/oidc/client-secrets.ts";
 import { adminWorld, apiReq, json, makeAdminFixture, pageReq, reauthenticated, type AdminFixture } from "../../helpers/admin-fixture.ts";
 import { makeTestApp, type TestDeps } from "../../helpers/test-deps.ts";
@@ -126,6 +127,20 @@ describe("group, API key, sign-up link and configuration pages", () => {
     expect(await ok.text()).toMatch(/http:\/\/localhost:1411\/st\/[A-Za-z0-9]{32}/);
     const bad = await app.handle(pageReq(deps, f.admin, "POST", "/settings/admin/signup-tokens", { htmx: true, form: { ttl: "7d", usageLimit: "0" } }));
     expect(bad.status).toBe(422);
+  });
+
+  test("while sign-ups are disabled no link is badged Active; with links on, an unused link is", async () => {
+    await app.handle(pageReq(deps, f.admin, "POST", "/settings/admin/signup-tokens", { htmx: true, form: { ttl: "7d", usageLimit: "2" } }));
+    const list = async () => (await app.handle(pageReq(deps, f.admin, "GET", "/settings/admin/signup-tokens"))).text();
+    const disabled = await list(); // the default: ALLOW_USER_SIGNUPS=disabled
+    expect(disabled).toContain("Sign-ups are disabled, so these links do not work right now.");
+    expect(disabled).toContain('<span class="badge badge-warning">Not usable while sign-ups are disabled</span>');
+    expect(disabled).not.toContain(">Active</span>");
+    upsertAppConfigRows(deps.db, [{ key: "allowUserSignups", value: "withToken" }], 0);
+    const withToken = await list();
+    expect(withToken).not.toContain("do not work right now");
+    expect(withToken).toContain('<span class="badge badge-success">Active</span>');
+    expect(withToken).not.toContain("Not usable while sign-ups are disabled");
   });
 
   test("configuration page saves, validates, and unchecked toggles become false", async () => {
