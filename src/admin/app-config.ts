@@ -46,7 +46,8 @@ export const APP_CONFIG_DEFINITIONS = {
   smtpFrom: def<string>({ env: "SMTP_FROM", kind: "string", default: "", validate: (v) => (v === "" || /^[^\s@<>]+@[^\s@<>]+$/.test(v) ? null : "must be an email address such as latchkey@example.com") }),
   smtpUser: def<string>({ env: "SMTP_USER", kind: "string", default: "" }),
   smtpPassword: def<string>({ env: "SMTP_PASSWORD", kind: "string", default: "", sensitive: true }),
-  smtpTls: def<"none" | "starttls" | "tls">({ env: "SMTP_TLS", kind: "string", default: "none", validate: (v) => (["none", "starttls", "tls"].includes(v) ? null : "must be none, starttls or tls") }),
+  // The default follows the port when the mode is unset (smtpTlsForPort below): 587, the default, is STARTTLS.
+  smtpTls: def<"none" | "starttls" | "tls">({ env: "SMTP_TLS", kind: "string", default: "starttls", validate: (v) => (["none", "starttls", "tls"].includes(v) ? null : "must be none, starttls or tls") }),
   smtpSkipCertVerify: def<boolean>({ env: "SMTP_SKIP_CERT_VERIFY", kind: "bool", default: false }),
   emailLoginNotificationEnabled: def<boolean>({ env: "EMAIL_LOGIN_NOTIFICATION_ENABLED", kind: "bool", default: false }),
   emailOneTimeAccessAsUnauthenticatedEnabled: def<boolean>({ env: "EMAIL_ONE_TIME_ACCESS_AS_UNAUTHENTICATED_ENABLED", kind: "bool", default: false }),
@@ -107,7 +108,17 @@ export function buildAppConfig(raw: Record<string, string | undefined>, byEnvNam
       config[key] = d.default;
     }
   }
+  // An unset SMTP_TLS / smtpTls follows the port: 587 (submission) needs STARTTLS, 465 is implicit TLS.
+  // Any other port keeps Pocket ID's default, "none", so a plain relay on port 25 set up without SMTP_TLS
+  // keeps working. A stored or given mode always wins.
+  const tls = raw[byEnvName ? APP_CONFIG_DEFINITIONS.smtpTls.env : "smtpTls"];
+  if (tls === undefined || tls === "") config.smtpTls = smtpTlsForPort(config.smtpPort as number);
   return { config: config as AppConfig, problems };
+}
+
+/** The encryption an SMTP port implies when none is configured. */
+export function smtpTlsForPort(port: number): AppConfig["smtpTls"] {
+  return port === 587 ? "starttls" : port === 465 ? "tls" : "none";
 }
 
 /** Reads the effective application configuration. */
