@@ -8,8 +8,14 @@
 import type { Client, Entry } from "ldapts";
 import type { LdapSettings } from "./settings.ts";
 
+/** Where talking to the directory failed: before the server answered, at the bind, or in a search it answered. */
+export type LdapStage = "connect" | "bind" | "search";
+
 export class LdapError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly stage: LdapStage = "search",
+  ) {
     super(message);
     this.name = "LdapError";
   }
@@ -80,15 +86,15 @@ export async function withDirectory<T>(s: LdapSettings, fn: (client: Client) => 
     try {
       if (s.startTls && !secure) await client.startTLS(tlsOptions);
     } catch (e) {
-      throw new LdapError(describeConnectError(s.url, e));
+      throw new LdapError(describeConnectError(s.url, e), "connect");
     }
     try {
       if (s.bindDn) await client.bind(s.bindDn, s.bindPassword);
     } catch (e) {
-      if (e instanceof InvalidCredentialsError) throw new LdapError(`The directory refused the bind DN “${s.bindDn}” or its password (invalid credentials).`);
+      if (e instanceof InvalidCredentialsError) throw new LdapError(`The directory refused the bind DN “${s.bindDn}” or its password (invalid credentials).`, "bind");
       if ((e as { code?: unknown }).code !== undefined && typeof (e as { code?: unknown }).code === "number")
-        throw new LdapError(`The directory refused to bind as “${s.bindDn}”: ${(e as Error).message}`);
-      throw new LdapError(describeConnectError(s.url, e));
+        throw new LdapError(`The directory refused to bind as “${s.bindDn}”: ${(e as Error).message}`, "bind");
+      throw new LdapError(describeConnectError(s.url, e), "connect");
     }
     return await fn(client);
   } finally {
@@ -113,7 +119,7 @@ export async function searchEntries(client: Client, s: LdapSettings, filter: str
     if (e instanceof LdapError) throw e;
     const code = (e as { code?: unknown }).code;
     if (typeof code === "number") throw new LdapError(`The search ${filter} under “${s.base}” failed: ${(e as Error).message}`);
-    throw new LdapError(describeConnectError(s.url, e));
+    throw new LdapError(describeConnectError(s.url, e), "connect");
   }
 }
 

@@ -5,7 +5,7 @@
  * - POST /api/application-configuration/test-ldap: the connection test report (stored settings) as JSON.
  */
 import { Elysia } from "elysia";
-import { testLdapConnection } from "../../ldap/connection-test.ts";
+import { connectionReportJson, testLdapConnection, type ConnectionReport } from "../../ldap/connection-test.ts";
 import { LDAP_CONFIG_DEFINITIONS } from "../../ldap/ldap-config.ts";
 import { LDAP_KEYS, openBindPassword, readLdapConfig, readLdapSettings, saveLdapSettings, toLdapSettings } from "../../ldap/settings.ts";
 import { lastLdapSyncResult, runLdapSync } from "../../ldap/sync.ts";
@@ -65,8 +65,8 @@ export function adminLdapRoutes(web: WebDeps) {
       const raw: Record<string, string> = {};
       for (const k of LDAP_KEYS) raw[k] = String(input[k] ?? (k === "ldapBindPassword" ? "" : stored[k]));
       const { config: merged, problems } = buildAppConfig(raw, false);
-      let report;
-      if (problems.length) report = { ok: false, lines: problems.map((text) => ({ ok: false, text: `${text}.` })) };
+      let report: ConnectionReport;
+      if (problems.length) report = { ok: false, lines: problems.map((text) => ({ ok: false, step: "settings", text: `${text}.` })) };
       else {
         const password = input.ldapBindPassword ? String(input.ldapBindPassword) : openBindPassword(web, stored.ldapBindPassword);
         report = await testLdapConnection(toLdapSettings(merged, password));
@@ -88,7 +88,7 @@ export function adminLdapRoutes(web: WebDeps) {
     }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("Application configuration", "Run the LDAP sync now (204; 409 with the reason when it could not run, nothing changed)", { errors: { 409: "The sync could not run; nothing changed" } }) })
     .post("/api/application-configuration/test-ldap", async () => {
       const report = await apiCall(() => testLdapConnection(readLdapSettings(web)));
-      return jsonResponse(report);
+      return jsonResponse(connectionReportJson(report));
     }, { adminApi: true, budget: "admin-api", response: { 200: LdapConnectionReport }, detail: apiOperation("Application configuration", "Test the stored LDAP settings: bind and searches, in plain words") });
 }
 

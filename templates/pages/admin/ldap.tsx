@@ -1,7 +1,7 @@
 /** Admin: LDAP sync (/settings/admin/ldap): status and "Sync now", settings, "Test connection". */
 import type { PageContext } from "../../page-context.ts";
 import type { AppConfig } from "../../../src/admin/app-config.ts";
-import type { ConnectionReport } from "../../../src/ldap/connection-test.ts";
+import { connectionHeadline, type ConnectionReport } from "../../../src/ldap/connection-test.ts";
 import type { SyncResult } from "../../../src/ldap/sync.ts";
 import { AdminLayout, Csrf, Field, FormErrors, PageHeader, Toggle, formatDateTime } from "./admin-shell.tsx";
 
@@ -172,7 +172,7 @@ export function LdapTestResult({ report }: { report: ConnectionReport }): JSX.El
   return (
     <div id="ldap-test-result" aria-live="polite">
       <div class={`alert ${report.ok ? "alert-success" : "alert-error"}`} role={report.ok ? "status" : "alert"}>
-        <strong>{report.ok ? "The connection works." : "The connection test found a problem."}</strong>
+        <strong safe>{connectionHeadline(report)}</strong>
         <ul class="ldap-test-lines">
           {report.lines.map((l) => (
             <li>

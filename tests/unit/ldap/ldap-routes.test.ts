@@ -91,14 +91,24 @@ describe.skipIf(!installed)("LDAP page and API", () => {
   test("test connection reports in plain words (form values, stored password)", async () => {
     const ok = await page("POST", "/settings/admin/ldap/test", { htmx: true, form: form({ ldapBindPassword: "" }) });
     expect(ok.status).toBe(200);
-    expect(ok.text).toContain("The connection works.");
+    expect(ok.text).toContain('<div class="alert alert-success" role="status"><strong>Connected: every check passed.</strong>');
     expect(ok.text).toContain(`Connected to ${ldap.url} and signed in as ${ROOT_DN}.`);
     const bad = await page("POST", "/settings/admin/ldap/test", { htmx: true, form: form({ ldapBindPassword: "wrong" }) });
-    expect(bad.text).toContain("The connection test found a problem.");
+    expect(bad.text).toContain('<div class="alert alert-error" role="alert"><strong>Connected, but could not sign in.</strong>');
     expect(bad.text).toContain("or its password (invalid credentials).");
     const api = await call("POST", "/api/application-configuration/test-ldap");
     expect(api.status).toBe(200);
     expect(api.body.ok).toBe(true);
+    expect(api.body.lines[0]).toEqual({ ok: true, text: `Connected to ${ldap.url} and signed in as ${ROOT_DN}.` }); // the API's shape: no steps
+  });
+
+  test("test connection never says Connected above Could not connect (anonymous bind, nothing listening)", async () => {
+    const r = await page("POST", "/settings/admin/ldap/test", { htmx: true, form: form({ ldapUrl: "ldap://127.0.0.1:1", ldapBindDn: "", ldapBindPassword: "" }) });
+    expect(r.status).toBe(200);
+    expect(r.text).toContain('<div class="alert alert-error" role="alert"><strong>Could not connect.</strong>');
+    expect(r.text).toContain("Could not connect to ldap://127.0.0.1:1: the connection was refused.");
+    expect(r.text).not.toContain("Connected");
+    expect(r.text).not.toContain("✓");
   });
 
   test("sync on demand: API 204, page shows the summary; synced rows are read-only", async () => {

@@ -12,7 +12,7 @@ import { createUser } from "../../../src/admin/users.ts";
 import { listGroupsOfUser, listMemberIdsOfGroup } from "../../../src/db/user-groups.ts";
 import { findUserById, type UserRow } from "../../../src/db/users.ts";
 import { computeLdapChanges, lastLdapSyncResult, runLdapSync } from "../../../src/ldap/sync.ts";
-import { testLdapConnection } from "../../../src/ldap/connection-test.ts";
+import { connectionHeadline, testLdapConnection } from "../../../src/ldap/connection-test.ts";
 import { readLdapSettings, saveLdapSettings, type LdapSettings } from "../../../src/ldap/settings.ts";
 import { BASE_DN, ROOT_DN, ROOT_PW, slapdInstalled, startSlapd, type Slapd } from "../../helpers/slapd.ts";
 import { makeTestDeps, type TestDeps } from "../../helpers/test-deps.ts";
@@ -206,15 +206,29 @@ describe.skipIf(!installed)("LDAP sync against slapd", () => {
     const base = readLdapSettings(deps);
     const ok = await testLdapConnection(base);
     expect(ok.ok).toBe(true);
-    expect(ok.lines[0]).toEqual({ ok: true, text: `Connected to ${ldap.url} and signed in as ${ROOT_DN}.` });
+    expect(ok.lines[0]).toEqual({ ok: true, step: "bind", text: `Connected to ${ldap.url} and signed in as ${ROOT_DN}.` });
     expect(ok.lines[1]!.text).toMatch(/^Found 4 users with \(objectClass=person\) \(for example /);
     expect(ok.lines[2]!.text).toMatch(/^Found 2 groups with \(objectClass=groupOfNames\)/);
 
     const badPw = await testLdapConnection({ ...base, bindPassword: "wrong" });
-    expect(badPw).toEqual({ ok: false, lines: [{ ok: false, text: `The directory refused the bind DN “${ROOT_DN}” or its password (invalid credentials).` }] });
+    expect(badPw).toEqual({ ok: false, lines: [{ ok: false, step: "bind", text: `The directory refused the bind DN “${ROOT_DN}” or its password (invalid credentials).` }] });
 
     const badHost = await testLdapConnection({ ...base, url: "ldap://127.0.0.1:1" });
-    expect(badHost.lines).toEqual([{ ok: false, text: "Could not connect to ldap://127.0.0.1:1: the connection was refused. Is the server running, and is the port right?" }]);
+    expect(badHost.lines).toEqual([{ ok: false, step: "connect", text: "Could not connect to ldap://127.0.0.1:1: the connection was refused. Is the server running, and is the port right?" }]);
+    expect(connectionHeadline(badHost)).toBe("Could not connect.");
+
+    // Anonymous bind: nothing reaches the server before the first search, so a refused connection is the
+    // only line; "Connected" is never said above "Could not connect".
+    const anonymousBadHost = await testLdapConnection({ ...base, url: "ldap://127.0.0.1:1", bindDn: "", bindPassword: "" });
+    expect(anonymousBadHost).toEqual({ ok: false, lines: [{ ok: false, step: "connect", text: "Could not connect to ldap://127.0.0.1:1: the connection was refused. Is the server running, and is the port right?" }] });
+    expect(connectionHeadline(anonymousBadHost)).toBe("Could not connect.");
+    const anonymous = await testLdapConnection({ ...base, bindDn: "", bindPassword: "" });
+    expect(anonymous.lines[0]).toEqual({ ok: true, step: "connect", text: `Connected to ${ldap.url} (anonymous bind).` });
+    const anonymousBadBase = await testLdapConnection({ ...base, bindDn: "", bindPassword: "", base: "dc=nowhere,dc=org" });
+    expect(anonymousBadBase.lines.map((l) => [l.ok, l.step])).toEqual([[true, "connect"], [false, "users"]]);
+    expect(connectionHeadline(anonymousBadBase)).toBe("Connected, but the user search found a problem.");
+    expect(connectionHeadline(ok)).toBe("Connected: every check passed.");
+    expect(connectionHeadline(badPw)).toBe("Connected, but could not sign in.");
 
     const badBase = await testLdapConnection({ ...base, base: "dc=nowhere,dc=org" });
     expect(badBase.ok).toBe(false);
