@@ -3,13 +3,14 @@
  * allowed user groups with Unrestrict, secrets, and an integration panel with every endpoint URL.
  */
 import type { PageContext } from "../../page-context.ts";
+import { ClientIcon } from "../../components/client-icon.tsx";
 import type { OidcClient } from "../../../src/oidc/clients.ts";
 import type { ClientSecretInfo } from "../../../src/oidc/client-secrets.ts";
 import type { BackchannelStatus } from "../../../src/oidc/backchannel-logout.ts";
 import type { Page } from "../../../src/admin/pagination.ts";
 import { AdminLayout, Csrf, EmptyState, Field, formatDateTime, FormErrors, GroupCheckboxes, PageHeader, Pager, Toggle } from "./admin-shell.tsx";
 
-export type ClientListRow = { id: string; name: string; callbackURLs: string[]; isPublic: boolean; isGroupRestricted: boolean; allowedUserGroups: { friendlyName: string }[] };
+export type ClientListRow = { id: string; name: string; callbackURLs: string[]; isPublic: boolean; isGroupRestricted: boolean; allowedUserGroups: { friendlyName: string }[]; hasLogo: boolean };
 
 export function ClientsPage(p: { ctx: PageContext; page: Page<ClientListRow>; search: string; notice?: string }): JSX.Element {
   return (
@@ -45,7 +46,7 @@ export function ClientList({ page, search }: { page: Page<ClientListRow>; search
         <ul class="list">
           {page.data.map((c) => (
             <li class="list-item">
-              <div class="icon-tile" aria-hidden="true" safe>{c.name.slice(0, 1).toUpperCase()}</div>
+              <ClientIcon app={c} />
               <div class="grow">
                 <a class="title" href={`/settings/admin/oidc-clients/${c.id}`} safe>{c.name}</a>
                 <div class="meta mono" safe>{c.id}</div>

@@ -2,20 +2,10 @@
 import { Layout } from "../../layout.tsx";
 import type { PageContext } from "../../page-context.ts";
 import { Csrf, EmptyState, formatDay } from "../admin/admin-shell.tsx";
+import { ClientIcon } from "../../components/client-icon.tsx";
 
 export type LaunchableApp = { id: string; name: string; description: string; launchUrl: string | null; hasLogo: boolean };
 export type AuthorizedApp = { id: string; name: string; scopes: string[]; lastUsedAt: number; hasLogo: boolean };
-
-function AppIcon({ app }: { app: { id: string; name: string; hasLogo: boolean } }): JSX.Element {
-  return app.hasLogo ? (
-    <picture>
-      <source srcset={`/api/oidc/clients/${encodeURIComponent(app.id)}/logo?light=false`} media="(prefers-color-scheme: dark)" />
-      <img class="client-logo" src={`/api/oidc/clients/${encodeURIComponent(app.id)}/logo`} alt="" width="40" height="40" />
-    </picture>
-  ) : (
-    <div class="icon-tile" aria-hidden="true" safe>{app.name.slice(0, 1).toUpperCase()}</div>
-  );
-}
 
 export function MyAppsPage(p: { ctx: PageContext; apps: LaunchableApp[]; authorized: AuthorizedApp[] }): JSX.Element {
   return (
@@ -36,7 +26,7 @@ export function MyAppsPage(p: { ctx: PageContext; apps: LaunchableApp[]; authori
               {p.apps.map((a) =>
                 a.launchUrl ? (
                   <a class="app-card" href={a.launchUrl} rel="noopener noreferrer" target="_blank">
-                    <AppIcon app={a} />
+                    <ClientIcon app={a} />
                     <div>
                       <div class="title" safe>{a.name}</div>
                       <div class="meta" safe>{a.description || new URL(a.launchUrl).host}</div>
@@ -44,7 +34,7 @@ export function MyAppsPage(p: { ctx: PageContext; apps: LaunchableApp[]; authori
                   </a>
                 ) : (
                   <div class="app-card">
-                    <AppIcon app={a} />
+                    <ClientIcon app={a} />
                     <div>
                       <div class="title" safe>{a.name}</div>
                       <div class="meta">Opens from the app itself</div>
@@ -72,7 +62,7 @@ export function AuthorizedAppsSection(p: { ctx: PageContext; authorized: Authori
         <ul class="list">
           {p.authorized.map((a) => (
             <li class="list-item">
-              <AppIcon app={a} />
+              <ClientIcon app={a} />
               <div class="grow">
                 <div class="title" safe>{a.name}</div>
                 <div class="meta" safe>{`${a.scopes.join(", ") || "openid"} · last used ${formatDay(a.lastUsedAt)}`}</div>
