@@ -91,6 +91,7 @@ const ACTION_NAMES: Record<string, string> = {
   rotate: "Rotated",
   restore: "Restored",
   import: "Imported",
+  download: "Downloaded",
 };
 
 function str(v: unknown): string | null {

@@ -1,15 +1,19 @@
 /**
  * Backups of the data folder's database.
  * - createBackup: an online snapshot (VACUUM INTO) while the server serves; files are 0600 (they hold
- *   sealed secrets and token hashes) and named by UTC time in <data>/backups unless --out says otherwise.
+ *   sealed secrets and token hashes) and named by UTC time and kind in <data>/backups unless --out says
+ *   otherwise: latchkey-backup-<time>-auto.db (the schedule) or -manual.db (someone asked: "Back up now",
+ *   `latchkey backup`). Names from before the kind was recorded (latchkey-backup-<time>.db) are still
+ *   listed, pruned and downloadable; their kind is unknown.
  * - checkBackupFile: integrity_check ok, a schema this version knows, and the key check row opens with
  *   the current ENCRYPTION_KEY — so a restore never installs a database nobody can decrypt.
  * - restoreBackup: refuses while a server holds the data folder (server lock, held during the restore
  *   too), keeps the replaced database as <db>.before-restore-<time>, swaps the file in with a rename.
  * - Automatic backups: every backupIntervalHours (0 = off), keeping the newest backupKeep files; the
  *   last result is stored in kv for the admin page.
+ * - Admins download a kept backup by its name, which must be one listed in <data>/backups (never a path).
  * - Audited (ADMIN_CHANGE entity backup): a backup someone asks for (admin page, `latchkey backup`), a
- *   restore (recorded in the restored database), the schedule. Scheduled backups are not.
+ *   download, a restore (recorded in the restored database), the schedule. Scheduled backups are not.
  */
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
@@ -26,6 +30,7 @@ import type { Clock } from "../lib/clock.ts";
 import type { Log } from "../lib/log.ts";
 import { cryptoRandom } from "../lib/random.ts";
 import { DecryptionError, parseKdfParams, type KdfParams } from "../lib/sealed-box.ts";
+import { AppError } from "../errors.ts";
 import { openRuntime, resolveEncryptionKey, sealedBoxFor } from "../runtime.ts";
 
 export class BackupError extends Error {
@@ -36,8 +41,17 @@ export class BackupError extends Error {
 }
 
 export const BACKUP_DIR = "backups";
-const BACKUP_NAME = /^latchkey-backup-\d{8}T\d{6}Z(?:-\d+)?\.db$/;
+const BACKUP_NAME = /^latchkey-backup-\d{8}T\d{6}Z(?:-(auto|manual))?(?:-\d+)?\.db$/;
 const LAST_RESULT_KEY = "backup_last_result";
+
+/** What made a backup: the schedule, or someone asking ("Back up now", `latchkey backup`). */
+export type BackupKind = "automatic" | "manual";
+
+/** The kind a kept backup's file name records; null for names from before it was recorded. */
+export function backupKindOf(name: string): BackupKind | null {
+  const m = BACKUP_NAME.exec(name);
+  return m?.[1] === "auto" ? "automatic" : m?.[1] === "manual" ? "manual" : null;
+}
 
 export interface BackupResult {
   file: string;
@@ -51,13 +65,13 @@ function stamp(ms: number): string {
 
 /** A backup someone asked for (`latchkey backup`): the snapshot, then ADMIN_CHANGE backup create. */
 export function takeBackup(deps: Pick<Deps, "db" | "config" | "clock" | "random" | "geo">, actor: Actor, opts: { out?: string } = {}): BackupResult {
-  const b = createBackup(deps, opts);
+  const b = createBackup(deps, { ...opts, kind: "manual" });
   recordAdminChange(deps, actor, { entity: "backup", action: "create", id: path.basename(b.file), changes: { bytes: b.bytes } });
   return b;
 }
 
 /** A consistent snapshot of the database, safe while the server runs. */
-export function createBackup(deps: Pick<Deps, "db" | "config" | "clock">, opts: { out?: string } = {}): BackupResult {
+export function createBackup(deps: Pick<Deps, "db" | "config" | "clock">, opts: { out?: string; kind?: BackupKind } = {}): BackupResult {
   const at = deps.clock.now();
   let file: string;
   if (opts.out) {
@@ -67,8 +81,9 @@ export function createBackup(deps: Pick<Deps, "db" | "config" | "clock">, opts: 
   } else {
     const dir = path.join(deps.config.dataDir, BACKUP_DIR);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    file = path.join(dir, `latchkey-backup-${stamp(at)}.db`);
-    for (let n = 2; existsSync(file); n++) file = path.join(dir, `latchkey-backup-${stamp(at)}-${n}.db`);
+    const base = `latchkey-backup-${stamp(at)}-${opts.kind === "manual" ? "manual" : "auto"}`;
+    file = path.join(dir, `${base}.db`);
+    for (let n = 2; existsSync(file); n++) file = path.join(dir, `${base}-${n}.db`);
   }
   const tmp = `${file}.partial`;
   rmSync(tmp, { force: true });
@@ -177,7 +192,7 @@ function openRuntimeQuietly(config: Config, log: Log): { db: import("bun:sqlite"
   }
 }
 
-/** Deletes the oldest automatic backups beyond `keep`; returns the deleted names. */
+/** Deletes the oldest kept backups (either kind, and unmarked old names) beyond `keep`; returns the deleted names. */
 export function pruneBackups(dataDir: string, keep: number): string[] {
   const dir = path.join(dataDir, BACKUP_DIR);
   if (!existsSync(dir)) return [];
@@ -190,6 +205,8 @@ export function pruneBackups(dataDir: string, keep: number): string[] {
 export interface LastBackupResult {
   at: number;
   ok: boolean;
+  /** Absent in results stored before the kind was recorded. */
+  kind?: BackupKind;
   file?: string;
   bytes?: number;
   error?: string;
@@ -199,15 +216,21 @@ export function lastBackupResult(db: Deps["db"]): LastBackupResult | null {
   const raw = getKv(db, LAST_RESULT_KEY);
   if (!raw) return null;
   try {
-    return JSON.parse(raw) as LastBackupResult;
+    const r = JSON.parse(raw) as LastBackupResult;
+    // Results stored before the kind was recorded: the file name may still say it.
+    if (!r.kind && r.file) {
+      const kind = backupKindOf(r.file);
+      if (kind) r.kind = kind;
+    }
+    return r;
   } catch {
     return null;
   }
 }
 
-/** "Back up now" on the admin page: an automatic backup run at once, audited (id "failed" when it failed). */
+/** "Back up now" on the admin page: a manual backup with the automatic one's pruning, audited (id "failed" when it failed). */
 export function runBackupNow(deps: Pick<Deps, "db" | "config" | "clock" | "log" | "random" | "geo">, actor: Actor): LastBackupResult {
-  const r = runAutomaticBackup(deps);
+  const r = runAutomaticBackup(deps, "manual");
   recordAdminChange(deps, actor, { entity: "backup", action: "create", id: r.file ?? "failed" });
   return r;
 }
@@ -217,17 +240,17 @@ export function setBackupSchedule(deps: ConfigChangeDeps, actor: Actor, input: {
   return auditedChange(deps, actor, () => updateAppConfigFromInput(configStoreOf(deps), input), () => ({ entity: "app_config", action: "update", id: "backups" }));
 }
 
-/** One automatic backup with pruning; records the result (ok or the error) for admins. */
-export function runAutomaticBackup(deps: Pick<Deps, "db" | "config" | "clock" | "log">): LastBackupResult {
+/** One backup with pruning (the schedule's, or "Back up now" as `manual`); records the result (ok or the error) for admins. */
+export function runAutomaticBackup(deps: Pick<Deps, "db" | "config" | "clock" | "log">, kind: BackupKind = "automatic"): LastBackupResult {
   const cfg = readAppConfig(deps.db, { uiConfigDisabled: deps.config.uiConfigDisabled, env: deps.config.appConfigEnv });
   let result: LastBackupResult;
   try {
-    const b = createBackup(deps);
+    const b = createBackup(deps, { kind });
     const pruned = pruneBackups(deps.config.dataDir, cfg.backupKeep);
-    result = { at: b.at, ok: true, file: path.basename(b.file), bytes: b.bytes };
+    result = { at: b.at, ok: true, kind, file: path.basename(b.file), bytes: b.bytes };
     deps.log.info("backup written", { file: b.file, bytes: b.bytes, pruned: pruned.length });
   } catch (e) {
-    result = { at: deps.clock.now(), ok: false, error: e instanceof Error ? e.message : String(e) };
+    result = { at: deps.clock.now(), ok: false, kind, error: e instanceof Error ? e.message : String(e) };
     deps.log.error("automatic backup failed", { error: result.error });
   }
   setKv(deps.db, LAST_RESULT_KEY, JSON.stringify(result));
@@ -254,7 +277,7 @@ function newestBackupTime(dataDir: string): number | null {
 }
 
 /** The backups in <data>/backups, newest first. */
-export function listBackups(dataDir: string): { name: string; bytes: number; at: number }[] {
+export function listBackups(dataDir: string): { name: string; kind: BackupKind | null; bytes: number; at: number }[] {
   const dir = path.join(dataDir, BACKUP_DIR);
   try {
     return readdirSync(dir)
@@ -263,9 +286,20 @@ export function listBackups(dataDir: string): { name: string; bytes: number; at:
       .reverse()
       .map((name) => {
         const st = statSync(path.join(dir, name));
-        return { name, bytes: st.size, at: st.mtimeMs };
+        return { name, kind: backupKindOf(name), bytes: st.size, at: st.mtimeMs };
       });
   } catch {
     return [];
   }
+}
+
+/**
+ * A kept backup an admin downloads: `name` must be one listBackups names (anything else, a path included,
+ * is "not found"). Audited as ADMIN_CHANGE backup download. Returns the file's path and size.
+ */
+export function backupForDownload(deps: Pick<Deps, "db" | "config" | "clock" | "random" | "geo">, actor: Actor, name: string): { file: string; name: string; bytes: number } {
+  const kept = listBackups(deps.config.dataDir).find((b) => b.name === name);
+  if (!kept) throw AppError.notFound("No such backup.");
+  recordAdminChange(deps, actor, { entity: "backup", action: "download", id: kept.name, changes: { bytes: kept.bytes } });
+  return { file: path.join(deps.config.dataDir, BACKUP_DIR, kept.name), name: kept.name, bytes: kept.bytes };
 }

@@ -1,8 +1,8 @@
-/** Admin page: /settings/admin/backups — last automatic backup, kept files, schedule, "back up now". */
+/** Admin page: /settings/admin/backups — last backup (automatic or manual), kept files to download, schedule, "back up now". */
 import { Elysia } from "elysia";
 import path from "node:path";
 import { readAppConfig } from "../../admin/app-config.ts";
-import { BACKUP_DIR, lastBackupResult, listBackups, runBackupNow, setBackupSchedule } from "../../backup/backups.ts";
+import { BACKUP_DIR, backupForDownload, lastBackupResult, listBackups, runBackupNow, setBackupSchedule } from "../../backup/backups.ts";
 import { BackupsPage, BackupsPanel, type BackupsView } from "../../../templates/pages/admin/backups.tsx";
 import { actorOf } from "../request-context.ts";
 import { afterChange, attempt, formOf, pageCtx } from "../admin-pages.ts";
@@ -29,6 +29,18 @@ export function adminBackupRoutes(web: WebDeps) {
   return new Elysia({ name: "admin-backups" })
     .use(routePolicy(web))
     .get(PAGE, ({ request }) => htmlResponse(BackupsPage({ ctx: pageCtx(web, request), view: view() })), { adminPage: true })
+    // The name is looked up among the kept backups (never used as a path); the download is audited.
+    .get(`${PAGE}/files/:name`, ({ request, params, session }) => {
+      const b = backupForDownload(web, actorOf(request, session), params.name);
+      return new Response(Bun.file(b.file), {
+        headers: {
+          "Content-Type": "application/vnd.sqlite3",
+          "Content-Length": String(b.bytes),
+          "Content-Disposition": `attachment; filename="${b.name}"`,
+          "Cache-Control": "no-store",
+        },
+      });
+    }, { adminPage: true })
     .post(`${PAGE}/run`, ({ request, session }) => {
       const r = runBackupNow(web, actorOf(request, session));
       return afterChange(request, PAGE, () => htmlResponse(BackupsPanel({ ctx: pageCtx(web, request), view: view(), notice: r.ok ? "Backup written." : undefined })));
