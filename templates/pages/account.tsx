@@ -111,7 +111,7 @@ export function PasskeyItem({ passkey, now, isLast }: { ctx: PageContext; passke
           {passkey.provider ? <span aria-hidden="true"> · </span> : ""}
           <span safe>{`Added ${formatDate(passkey.createdAt)}`}</span>
           <span aria-hidden="true"> · </span>
-          <span>{passkey.lastUsedAt ? `Last used ${relativeTime(passkey.lastUsedAt, now)}` : "Not used yet"}</span>
+          <span class="last-used">{passkey.lastUsedAt ? `Last used ${relativeTime(passkey.lastUsedAt, now)}` : "Not used yet"}</span>
         </div>
       </div>
       <div class="actions">
