@@ -472,7 +472,36 @@ export async function resumeAuthorization(deps: AuthorizeDeps, input: { interact
   return run(deps, paramsOf(interaction), input.session, interaction, input.origin, "stored");
 }
 
-function findInteraction(deps: AuthorizeDeps, id: string): InteractionRow | null {
+/** What the sign-in page may show about the application a person is signing in to. */
+export interface SignInTarget {
+  id: string;
+  name: string;
+  hasLogo: boolean;
+  hasDarkLogo: boolean;
+}
+
+/**
+ * The client a sign-in continues to, read from the local path the sign-in page returns to: /authorize with
+ * our live interaction (as /authorize sends people to /login) or with a client_id. Only a stored client
+ * is named (never a name from the URL); anything else — another path, an unknown client, an expired
+ * interaction — is null.
+ */
+export function findSignInTarget(deps: Pick<AuthorizeDeps, "db" | "clock">, redirect: string | null): SignInTarget | null {
+  if (!redirect) return null;
+  let url: URL;
+  try {
+    url = new URL(redirect, "http://local.invalid");
+  } catch {
+    return null;
+  }
+  if (url.pathname !== "/authorize") return null;
+  const interactionId = url.searchParams.get("interaction");
+  const clientId = interactionId !== null ? findInteraction(deps, interactionId)?.client_id : url.searchParams.get("client_id");
+  const client = clientId ? findClientById(deps.db, clientId) : null;
+  return client ? { id: client.id, name: client.name, hasLogo: client.hasLogo, hasDarkLogo: client.hasDarkLogo } : null;
+}
+
+function findInteraction(deps: Pick<AuthorizeDeps, "db" | "clock">, id: string): InteractionRow | null {
   if (typeof id !== "string" || !/^[A-Za-z0-9_-]{43}$/.test(id)) return null;
   return findLiveInteraction(deps.db, id, nowSeconds(deps.clock));
 }

@@ -1,20 +1,39 @@
 import { Layout } from "../layout.tsx";
 import type { PageContext } from "../page-context.ts";
 import { PasskeyIcon } from "../components/passkey-icons.tsx";
+import { ClientTile, type ClientMark } from "./oidc/client-badge.tsx";
 
-/** Passkey-only sign-in: one button (discoverable assertion) plus passkey autofill where supported. */
-export function LoginPage({ ctx, redirect, notice, emailCode, loginHint }: { ctx: PageContext; redirect: string | null; notice?: string; emailCode?: boolean; loginHint?: string | null }): JSX.Element {
+/**
+ * Passkey-only sign-in: one button (discoverable assertion) plus passkey autofill where supported.
+ * - `brandLogo`: an application logo was uploaded; it replaces the built-in key (dark variant in dark mode).
+ * - `client`: the application the sign-in continues to (from /authorize), named and shown with its logo.
+ */
+export function LoginPage({ ctx, redirect, notice, emailCode, loginHint, brandLogo = false, client = null }: { ctx: PageContext; redirect: string | null; notice?: string; emailCode?: boolean; loginHint?: string | null; brandLogo?: boolean; client?: ClientMark | null }): JSX.Element {
   const codeLink = redirect ? `/lc?redirect=${encodeURIComponent(redirect)}` : "/lc";
   const emailLink = redirect ? `/login/alternative/email?redirect=${encodeURIComponent(redirect)}` : "/login/alternative/email";
   return (
-    <Layout ctx={ctx} title="Sign in" variant="card" scripts={["passkey.js"]}>
+    <Layout ctx={ctx} title={client ? `Sign in to ${client.name}` : "Sign in"} variant="card" scripts={["passkey.js"]}>
       <section class="card" aria-labelledby="login-title">
         <div class="brand-mark">
-          <img src={ctx.asset("favicon.svg")} alt="" />
+          {brandLogo ? (
+            <picture>
+              <source media="(prefers-color-scheme: dark)" srcset="/branding/logo?light=false" />
+              <img src="/branding/logo" alt="" class="brand-logo" />
+            </picture>
+          ) : (
+            <img src={ctx.asset("favicon.svg")} alt="" />
+          )}
           <span safe>{ctx.appName}</span>
         </div>
         {notice ? <div class="alert alert-success" role="status" safe>{notice}</div> : ""}
-        <h1 id="login-title">Sign in</h1>
+        {client ? (
+          <div class="consent-head">
+            <ClientTile client={client} />
+            <h1 id="login-title" safe>{`Sign in to ${client.name}`}</h1>
+          </div>
+        ) : (
+          <h1 id="login-title">Sign in</h1>
+        )}
         <p class="lead">Use the passkey saved on this device, your phone or a security key.</p>
         <div id="passkey-error" class="alert alert-error" role="alert" hidden></div>
         <noscript>

@@ -7,7 +7,9 @@
 import { Elysia } from "elysia";
 import { DEVICE_TOKEN_COOKIE, redeemOneTimeAccessToken } from "../../account/one-time-access.ts";
 import { createInitialAdmin, isSetupAvailable } from "../../account/setup.ts";
+import { hasAppImage } from "../../admin/branding.ts";
 import { countCredentialsOfUser } from "../../db/webauthn.ts";
+import { findSignInTarget } from "../../oidc/authorize.ts";
 import { AppError } from "../../errors.ts";
 import { AddPasskeyPage } from "../../../templates/pages/add-passkey.tsx";
 import { LoginCodePage } from "../../../templates/pages/login-code.tsx";
@@ -70,7 +72,17 @@ export function authRoutes(web: WebDeps) {
       if (currentSession(web, request) && query.signed_out === undefined) return redirectResponse(redirect ?? homePath(web), 302);
       const notice = query.signed_out !== undefined ? "You have been signed out." : undefined;
       const loginHint = typeof query.login_hint === "string" ? query.login_hint.slice(0, 256) : null; // OIDC login_hint, passed on by /authorize
-      return htmlResponse(LoginPage({ ctx: ctx(request), redirect, notice, loginHint, emailCode: appConfigOf(web).emailOneTimeAccessAsUnauthenticatedEnabled }));
+      return htmlResponse(
+        LoginPage({
+          ctx: ctx(request),
+          redirect,
+          notice,
+          loginHint,
+          emailCode: appConfigOf(web).emailOneTimeAccessAsUnauthenticatedEnabled,
+          brandLogo: hasAppImage(web.db, "logo-light") || hasAppImage(web.db, "logo-dark"),
+          client: findSignInTarget(web, redirect),
+        }),
+      );
     })
 
     .get("/logout", ({ request }) => (currentSession(web, request) ? htmlResponse(SignOutPage({ ctx: ctx(request) })) : redirectResponse("/login", 302)))
