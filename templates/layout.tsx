@@ -77,12 +77,18 @@ function AppHeader({ ctx }: { ctx: PageContext }): JSX.Element {
         </picture>
         <span safe>{ctx.appName}</span>
       </a>
-      <nav class="nav" aria-label="Main">
-        {link("/settings/account", "My account")}
-        {link("/settings/apps", "My apps")}
-        {link("/settings/audit-log", "Activity")}
-        {ctx.user?.isAdmin ? link("/settings/admin", "Administration") : ""}
-      </nav>
+      {/* A menu on phones (a <details>: no script needed); the stylesheet shows the links inline when they fit. */}
+      <details class="nav-menu">
+        <summary class="menu-toggle">
+          <span class="menu-toggle-label">Menu</span>
+        </summary>
+        <nav class="nav" aria-label="Main">
+          {link("/settings/account", "My account")}
+          {link("/settings/apps", "My apps")}
+          {link("/settings/audit-log", "Activity")}
+          {ctx.user?.isAdmin ? link("/settings/admin", "Administration") : ""}
+        </nav>
+      </details>
       <form method="post" action="/logout" class="signout">
         <input type="hidden" name="_csrf" value={ctx.csrfToken} />
         <span class="who" safe>{ctx.user?.displayName}</span>

@@ -15,21 +15,35 @@ const TABS: [string, string][] = [
   ["/settings/admin/ldap", "LDAP"],
 ];
 
+/**
+ * The administration sections beside the page: a sidebar from 900 px up, a disclosure menu below (a
+ * <details>, so it opens without script; the stylesheet shows its content on wide screens).
+ */
 export function AdminLayout(p: { ctx: PageContext; title: string; scripts?: string[]; children?: JSX.Element | JSX.Element[] }): JSX.Element {
   const content = ([] as JSX.Element[]).concat(p.children ?? []).join("") as JSX.Element;
+  const isActive = (href: string) => p.ctx.currentPath === href || p.ctx.currentPath.startsWith(`${href}/`);
+  const current = TABS.find(([href]) => isActive(href))?.[1];
   return (
     <Layout ctx={p.ctx} title={p.title} scripts={["admin.js", ...(p.scripts ?? [])]}>
-      <nav class="admin-tabs" aria-label="Administration">
-        {TABS.map(([href, label]) => {
-          const active = p.ctx.currentPath === href || p.ctx.currentPath.startsWith(`${href}/`);
-          return (
-            <a href={href} class={active ? "admin-tab active" : "admin-tab"} aria-current={active ? "page" : undefined}>
-              <span safe>{label}</span>
-            </a>
-          );
-        })}
-      </nav>
-      <div class="admin-page">{content}</div>
+      <div class="admin-layout">
+        <details class="section-menu">
+          <summary class="menu-toggle">
+            <span class="menu-toggle-label">Administration</span>
+            {current ? <span class="menu-toggle-current" safe>{current}</span> : ""}
+          </summary>
+          <nav class="admin-nav" aria-label="Administration">
+            {TABS.map(([href, label]) => {
+              const active = isActive(href);
+              return (
+                <a href={href} class={active ? "admin-nav-link active" : "admin-nav-link"} aria-current={active ? "page" : undefined}>
+                  <span safe>{label}</span>
+                </a>
+              );
+            })}
+          </nav>
+        </details>
+        <div class="admin-page">{content}</div>
+      </div>
     </Layout>
   );
 }
