@@ -13,6 +13,25 @@ import { findActiveAccessToken, findActiveClientToken, liveUser, type EndpointDe
 import { authenticateClient } from "./client-auth.ts";
 import type { ProtocolParams } from "./params.ts";
 
+type ActiveAccessToken = NonNullable<Awaited<ReturnType<typeof findActiveAccessToken | typeof findActiveClientToken>>>;
+
+/** RFC 7662 2.2 for a live access token (a person's or a client's own), DPoP-bound ones as token_type DPoP. */
+function accessTokenAnswer(active: ActiveAccessToken, subject: { username?: string; sub: string }, issuer: string): Record<string, unknown> {
+  return {
+    active: true,
+    token_type: "access_token",
+    scope: active.row.scope,
+    client_id: active.row.client_id,
+    ...subject,
+    aud: active.payload.aud,
+    iss: issuer,
+    exp: active.row.expires_at,
+    iat: active.row.created_at,
+    jti: active.row.jti,
+    ...(active.payload.cnf ? { cnf: active.payload.cnf, token_type: "DPoP" } : {}),
+  };
+}
+
 /** POST /api/oidc/introspect. */
 export async function introspect(
   deps: EndpointDeps,
@@ -30,20 +49,7 @@ export async function introspect(
     if (!active || active.row.client_id !== client.id) return null;
     const user = liveUser(deps.db, active.row.user_id);
     if (!user) return null;
-    return {
-      active: true,
-      token_type: "access_token",
-      scope: active.row.scope,
-      client_id: active.row.client_id,
-      username: user.username,
-      sub: user.id,
-      aud: active.payload.aud,
-      iss: deps.config.appUrl,
-      exp: active.row.expires_at,
-      iat: active.row.created_at,
-      jti: active.row.jti,
-      ...(active.payload.cnf ? { cnf: active.payload.cnf, token_type: "DPoP" } : {}),
-    };
+    return accessTokenAnswer(active, { username: user.username, sub: user.id }, deps.config.appUrl);
   };
   const tryRefresh = async () => {
     if (token.length > MAX_REFRESH_TOKEN_LENGTH) return null;
@@ -67,19 +73,7 @@ export async function introspect(
   const tryClientToken = async () => {
     const active = await findActiveClientToken(deps, token);
     if (!active || active.row.client_id !== client.id) return null;
-    return {
-      active: true,
-      token_type: "access_token",
-      scope: active.row.scope,
-      client_id: active.row.client_id,
-      sub: `client-${active.row.client_id}`,
-      aud: active.payload.aud,
-      iss: deps.config.appUrl,
-      exp: active.row.expires_at,
-      iat: active.row.created_at,
-      jti: active.row.jti,
-      ...(active.payload.cnf ? { cnf: active.payload.cnf, token_type: "DPoP" } : {}),
-    };
+    return accessTokenAnswer(active, { sub: `client-${active.row.client_id}` }, deps.config.appUrl);
   };
   if (hint === "refresh_token") return (await tryRefresh()) ?? (await tryAccess()) ?? (await tryClientToken()) ?? inactive;
   return (await tryAccess()) ?? (await tryClientToken()) ?? (await tryRefresh()) ?? inactive;
