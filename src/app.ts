@@ -17,6 +17,7 @@ import { authRoutes } from "./http/routes/auth.ts";
 import { emailRoutes } from "./http/routes/email.ts";
 import { forwardAuthRoutes } from "./http/routes/forward-auth.ts";
 import { healthRoutes } from "./http/routes/health.ts";
+import { languageRoutes } from "./http/routes/language.ts";
 import { staticRoutes } from "./http/routes/static.ts";
 import { oidcRoutes } from "./http/routes/oidc.ts";
 import { openApiRoutes } from "./http/routes/openapi.ts";
@@ -36,6 +37,7 @@ export async function createApp(deps: Deps): Promise<App> {
     .use(staticRoutes(web))
     .use(oidcRoutes(web))
     .use(authRoutes(web))
+    .use(languageRoutes(web))
     .use(webauthnApiRoutes(web))
     .use(accountRoutes(web))
     .use(emailRoutes(web))

@@ -16,4 +16,6 @@ export interface Deps {
   log: Log;
   /** GeoLite2-City lookups for the audit log; absent when no database is configured (and in CLI commands). */
   geo?: Geolocator;
+  /** Tests only: `Accept-Language: en-XA` selects the pseudo-locale (src/i18n/locales.ts). */
+  pseudoLocale?: boolean;
 }

@@ -4,6 +4,8 @@
  * - AppError: UI/API errors with a stable code and a safe, human message.
  * Anything else is a 500 with a request id in the log and no detail on the wire.
  */
+import { msg, type Text } from "./i18n/message.ts";
+import { englishText } from "./i18n/translator.ts";
 
 export type OAuthErrorCode =
   | "invalid_request"
@@ -125,43 +127,53 @@ const APP_ERROR_STATUS: Record<AppErrorCode, number> = {
 
 export class AppError extends Error {
   readonly status: number;
+  /** What to show the person: a catalogue Message (shown in the viewer's language) or a plain string. `message` is its English. */
+  readonly text: Text;
   constructor(
     readonly code: AppErrorCode,
     /** Safe to show to the person. */
-    message: string,
+    text: Text,
     /** Field-level messages for validation failures. */
-    readonly fields: Record<string, string> = {},
+    readonly fields: Record<string, Text> = {},
     readonly headers: Record<string, string> = {},
   ) {
-    super(message);
+    super(englishText(text));
     this.name = "AppError";
+    this.text = text;
     this.status = APP_ERROR_STATUS[code];
   }
 
-  static badRequest(message: string) {
+  static badRequest(message: Text) {
     return new AppError("bad_request", message);
   }
-  static validation(message: string, fields: Record<string, string> = {}) {
+  static validation(message: Text, fields: Record<string, Text> = {}) {
     return new AppError("validation_failed", message, fields);
   }
-  static unauthenticated(message = "Please sign in to continue.") {
+  static unauthenticated(message: Text = msg("common.errorSignIn")) {
     return new AppError("unauthenticated", message);
   }
-  static forbidden(message = "You are not allowed to do that.") {
+  static forbidden(message: Text = msg("common.errorForbidden")) {
     return new AppError("forbidden", message);
   }
-  static notFound(message = "Not found.") {
+  static notFound(message: Text = msg("common.errorNotFound")) {
     return new AppError("not_found", message);
   }
-  static conflict(message: string) {
+  static conflict(message: Text) {
     return new AppError("conflict", message);
   }
-  static passkey(message: string) {
+  static passkey(message: Text) {
     return new AppError("passkey_failed", message);
   }
   static rateLimited(retryAfterSeconds: number) {
-    return new AppError("rate_limited", "Too many attempts. Please wait a moment and try again.", {}, {
+    return new AppError("rate_limited", msg("common.errorRateLimited"), {}, {
       "Retry-After": String(Math.max(1, Math.ceil(retryAfterSeconds))),
     });
   }
+}
+
+/** An error's field messages in one language (English for logs, the CLI and callers that asked for none). */
+export function fieldTexts(fields: Record<string, Text>, text: (t: Text) => string = englishText): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(fields)) out[name] = text(value);
+  return out;
 }

@@ -1,5 +1,6 @@
 import type { Children } from "@kitajs/html";
 import type { PageContext } from "./page-context.ts";
+import { LanguagePicker } from "./components/language-picker.tsx";
 
 // htmx reads its configuration from this meta tag at load: no eval, no inline styles, same-origin only,
 // and 4xx answers are swapped (422 re-renders a form; the server retargets other errors to #flash).
@@ -28,17 +29,18 @@ export interface LayoutProps {
 
 export function Layout({ ctx, title, variant = "app", scripts = [], children }: LayoutProps): JSX.Element {
   const csrfHeaders = JSON.stringify({ "X-CSRF-Token": ctx.csrfToken });
+  const { t } = ctx;
   return (
     <>
       {"<!doctype html>"}
-      <html lang="en">
+      <html lang={ctx.i18n.lang} data-tz={ctx.timeZone} data-tz-cookie={ctx.timeZoneCookie} data-copied={t("common.copied")}>
         <head>
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <meta name="color-scheme" content="light dark" />
           <meta name="csrf-token" content={ctx.csrfToken} />
           <meta name="htmx-config" content={HTMX_CONFIG} />
-          <title safe>{`${title} · ${ctx.appName}`}</title>
+          <title safe>{t("common.titleSuffix", { title, appName: ctx.appName })}</title>
           <link rel="icon" href={ctx.asset("favicon.svg")} type="image/svg+xml" />
           {/* An uploaded favicon (Administration → Configuration) wins: browsers use the last icon. */}
           <link rel="icon" href="/branding/favicon" />
@@ -55,6 +57,7 @@ export function Layout({ ctx, title, variant = "app", scripts = [], children }: 
           <main id="main" class={variant === "card" ? "card-shell" : "app-shell"}>
             <div id="flash" role="status" aria-live="polite"></div>
             {children}
+            {variant === "card" ? <LanguagePicker ctx={ctx} compact /> : ""}
           </main>
         </body>
       </html>
@@ -63,6 +66,7 @@ export function Layout({ ctx, title, variant = "app", scripts = [], children }: 
 }
 
 function AppHeader({ ctx }: { ctx: PageContext }): JSX.Element {
+  const { t } = ctx;
   const link = (href: string, label: string) => (
     <a href={href} class={ctx.currentPath.startsWith(href) ? "nav-link active" : "nav-link"} aria-current={ctx.currentPath.startsWith(href) ? "page" : undefined} safe>
       {label}
@@ -80,19 +84,21 @@ function AppHeader({ ctx }: { ctx: PageContext }): JSX.Element {
       {/* A menu on phones (a <details>: no script needed); the stylesheet shows the links inline when they fit. */}
       <details class="nav-menu">
         <summary class="menu-toggle">
-          <span class="menu-toggle-label">Menu</span>
+          <span class="menu-toggle-label" safe>{t("common.menu")}</span>
         </summary>
-        <nav class="nav" aria-label="Main">
-          {link("/settings/account", "My account")}
-          {link("/settings/apps", "My apps")}
-          {link("/settings/audit-log", "Activity")}
-          {ctx.user?.isAdmin ? link("/settings/admin", "Administration") : ""}
+        <nav class="nav" aria-label={t("common.mainNavigation")}>
+          {link("/settings/account", t("common.navAccount"))}
+          {link("/settings/apps", t("common.navApps"))}
+          {link("/settings/audit-log", t("common.navActivity"))}
+          {ctx.user?.isAdmin ? link("/settings/admin", t("common.navAdministration")) : ""}
         </nav>
       </details>
       <form method="post" action="/logout" class="signout">
         <input type="hidden" name="_csrf" value={ctx.csrfToken} />
         <span class="who" safe>{ctx.user?.displayName}</span>
-        <button type="submit" class="btn btn-ghost btn-sm">Sign out</button>
+        <button type="submit" class="btn btn-ghost btn-sm" safe>
+          {t("common.signOut")}
+        </button>
       </form>
     </header>
   );

@@ -3,17 +3,18 @@
  * answer 400 with field messages and the htmx forms can re-render with the message beside the input.
  */
 import { AppError } from "../errors.ts";
+import { msg, type Message, type Text } from "../i18n/message.ts";
 
 export class FieldErrors {
-  readonly fields: Record<string, string> = {};
-  add(field: string, message: string): void {
+  readonly fields: Record<string, Text> = {};
+  add(field: string, message: Text): void {
     if (!Object.hasOwn(this.fields, field)) this.fields[field] = message;
   }
   get empty(): boolean {
     return Object.keys(this.fields).length === 0;
   }
   /** Throws a validation AppError listing every field problem (no-op when there is none). */
-  throwIfAny(summary = "Please correct the highlighted fields."): void {
+  throwIfAny(summary: Text = msg("validation.summary")): void {
     if (!this.empty) throw AppError.validation(summary, this.fields);
   }
 }
@@ -26,17 +27,17 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
 export function str(errors: FieldErrors, input: Record<string, unknown>, field: string, opts: { required?: boolean; max?: number; min?: number; fallback?: string } = {}): string {
   const raw = input[field];
   if (raw === undefined || raw === null) {
-    if (opts.required) errors.add(field, "is required");
+    if (opts.required) errors.add(field, msg("validation.required"));
     return opts.fallback ?? "";
   }
   if (typeof raw !== "string") {
-    errors.add(field, "must be a string");
+    errors.add(field, msg("validation.notText"));
     return opts.fallback ?? "";
   }
   const v = raw.trim();
-  if (opts.required && v === "") errors.add(field, "is required");
-  else if (opts.min !== undefined && v.length < opts.min) errors.add(field, `must be at least ${opts.min} characters`);
-  else if (opts.max !== undefined && v.length > opts.max) errors.add(field, `must be at most ${opts.max} characters`);
+  if (opts.required && v === "") errors.add(field, msg("validation.required"));
+  else if (opts.min !== undefined && v.length < opts.min) errors.add(field, msg("validation.tooShort", { min: opts.min }));
+  else if (opts.max !== undefined && v.length > opts.max) errors.add(field, msg("validation.tooLong", { max: opts.max }));
   return v;
 }
 
@@ -47,7 +48,7 @@ export function bool(errors: FieldErrors, input: Record<string, unknown>, field:
   if (typeof raw === "boolean") return raw;
   if (raw === "on" || raw === "true" || raw === "1") return true;
   if (raw === "false" || raw === "0" || raw === "off" || raw === "") return false;
-  errors.add(field, "must be true or false");
+  errors.add(field, msg("validation.notBoolean"));
   return fallback;
 }
 
@@ -55,16 +56,16 @@ export function bool(errors: FieldErrors, input: Record<string, unknown>, field:
 export function int(errors: FieldErrors, input: Record<string, unknown>, field: string, opts: { min: number; max: number; fallback: number; required?: boolean }): number {
   const raw = input[field];
   if (raw === undefined || raw === null || raw === "") {
-    if (opts.required) errors.add(field, "is required");
+    if (opts.required) errors.add(field, msg("validation.required"));
     return opts.fallback;
   }
   const n = typeof raw === "number" ? raw : typeof raw === "string" && /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
   if (!Number.isInteger(n)) {
-    errors.add(field, "must be a whole number");
+    errors.add(field, msg("validation.notInteger"));
     return opts.fallback;
   }
   if (n < opts.min || n > opts.max) {
-    errors.add(field, `must be from ${opts.min} to ${opts.max}`);
+    errors.add(field, msg("validation.outOfRange", { min: opts.min, max: opts.max }));
     return opts.fallback;
   }
   return n;
@@ -76,7 +77,7 @@ export function strList(errors: FieldErrors, input: Record<string, unknown>, fie
   if (raw === undefined || raw === null) return [];
   const list = Array.isArray(raw) ? raw : [raw];
   if (!list.every((x) => typeof x === "string")) {
-    errors.add(field, "must be a list of strings");
+    errors.add(field, msg("validation.notList"));
     return [];
   }
   return [...new Set((list as string[]).map((s) => s.trim()).filter(Boolean))];
@@ -97,7 +98,7 @@ export const USERNAME_PATTERN = /^[a-zA-Z0-9]([a-zA-Z0-9_.@-]*[a-zA-Z0-9])?$/;
 export function timestamp(errors: FieldErrors, input: Record<string, unknown>, field: string, opts: { required?: boolean } = {}): number | null {
   const raw = input[field];
   if (raw === undefined || raw === null || raw === "") {
-    if (opts.required) errors.add(field, "is required");
+    if (opts.required) errors.add(field, msg("validation.required"));
     return null;
   }
   if (typeof raw === "number" && Number.isFinite(raw)) return Math.floor(raw);
@@ -108,7 +109,7 @@ export function timestamp(errors: FieldErrors, input: Record<string, unknown>, f
     const ms = Date.parse(s);
     if (!Number.isNaN(ms)) return Math.floor(ms / 1000);
   }
-  errors.add(field, "must be a date");
+  errors.add(field, msg("validation.notDate"));
   return null;
 }
 
@@ -119,25 +120,25 @@ import { RESERVED_CLAIMS } from "../oidc/claims.ts";
 export function claimList(errors: FieldErrors, raw: unknown, field = "customClaims"): { key: string; value: string }[] {
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) {
-    errors.add(field, "must be a list of {key, value}");
+    errors.add(field, msg("validation.claimsNotList"));
     return [];
   }
   const out: { key: string; value: string }[] = [];
   const seen = new Set<string>();
   raw.forEach((c, i) => {
     if (!isRecord(c) || typeof c.key !== "string" || (typeof c.value !== "string" && typeof c.value !== "number" && typeof c.value !== "boolean")) {
-      errors.add(`${field}[${i}]`, "must be {key, value} with a string value");
+      errors.add(`${field}[${i}]`, msg("validation.claimNotPair"));
       return;
     }
     const key = c.key.trim();
     const value = String(c.value);
     if (key === "" && value.trim() === "") return; // an empty form row
-    if (!/^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/.test(key)) errors.add(`${field}[${i}].key`, "must start with a letter or _ and use letters, digits, _ . : - (max 64)");
+    if (!/^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/.test(key)) errors.add(`${field}[${i}].key`, msg("validation.claimKeyPattern"));
     // A JSON member named __proto__ is read back by JavaScript clients (and our own claim building) as the object's prototype.
-    else if (key === "__proto__") errors.add(`${field}[${i}].key`, `"__proto__" cannot be a claim name`);
-    else if (RESERVED_CLAIMS.has(key)) errors.add(`${field}[${i}].key`, `"${key}" is a standard claim and cannot be overridden`);
-    else if (seen.has(key)) errors.add(`${field}[${i}].key`, `"${key}" appears twice`);
-    else if (value.length > 1000) errors.add(`${field}[${i}].value`, "must be at most 1000 characters");
+    else if (key === "__proto__") errors.add(`${field}[${i}].key`, msg("validation.claimKeyProto"));
+    else if (RESERVED_CLAIMS.has(key)) errors.add(`${field}[${i}].key`, msg("validation.claimKeyReserved", { key }));
+    else if (seen.has(key)) errors.add(`${field}[${i}].key`, msg("validation.claimKeyTwice", { key }));
+    else if (value.length > 1000) errors.add(`${field}[${i}].value`, msg("validation.claimValueTooLong"));
     else {
       seen.add(key);
       out.push({ key, value });
@@ -164,15 +165,23 @@ export function duration(errors: FieldErrors, input: Record<string, unknown>, fi
     }
   }
   if (!Number.isFinite(seconds)) {
-    errors.add(field, "must be a duration such as 15m, 1h or 7d (or seconds)");
+    errors.add(field, msg("validation.notDuration"));
     return opts.fallback;
   }
   seconds = Math.floor(seconds);
   if (seconds < opts.min || seconds > opts.max) {
-    errors.add(field, `must be between ${formatDuration(opts.min)} and ${formatDuration(opts.max)}`);
+    errors.add(field, msg("validation.durationRange", { min: durationText(opts.min), max: durationText(opts.max) }));
     return opts.fallback;
   }
   return seconds;
+}
+
+/** A duration as words in any language: "15 minutes", "7 days". */
+export function durationText(seconds: number): Message {
+  if (seconds % 86400 === 0) return msg("validation.durationDays", { n: seconds / 86400 });
+  if (seconds % 3600 === 0) return msg("validation.durationHours", { n: seconds / 3600 });
+  if (seconds % 60 === 0) return msg("validation.durationMinutes", { n: seconds / 60 });
+  return msg("validation.durationSeconds", { n: seconds });
 }
 
 export function formatDuration(seconds: number): string {

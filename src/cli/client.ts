@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { CLI_ACTOR } from "../audit/actor.ts";
-import { AppError } from "../errors.ts";
+import { AppError, fieldTexts } from "../errors.ts";
 import { findGroupIdsByNames } from "../db/oidc-clients.ts";
 import { createClient, deleteClient } from "../admin/oidc-clients.ts";
 import { listClients, type OidcClient } from "../oidc/clients.ts";
@@ -141,7 +141,7 @@ async function create(env: CliEnv, args: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof AppError) {
-      const details = Object.entries(e.fields).map(([k, m]) => `  ${k}: ${m}`);
+      const details = Object.entries(fieldTexts(e.fields)).map(([k, m]) => `  ${k}: ${m}`);
       env.stderr(`latchkey client create: ${e.message}\n${details.join("\n")}${details.length ? "\n" : ""}`);
       return 1;
     }

@@ -30,3 +30,8 @@ export function updateUserProfile(
     now,
   });
 }
+
+/** A person's language (a BCP 47 tag such as "de" or "pt-BR"), or null to follow the browser. */
+export function setUserLocale(db: Database, userId: string, locale: string | null, now: number): void {
+  db.query("UPDATE users SET locale = ?, updated_at = ? WHERE id = ?").run(locale, now, userId);
+}

@@ -1,7 +1,7 @@
 /** Shared helpers for the admin page routes (HTML side of the admin console). */
-import { AppError } from "../errors.ts";
+import { AppError, fieldTexts } from "../errors.ts";
 import { FlashOob } from "../../templates/pages/admin/admin-shell.tsx";
-import { buildPageContext } from "./page-context.ts";
+import { buildPageContext, requestTranslator } from "./page-context.ts";
 import { htmlResponse, isHtmx, redirectResponse } from "./responses.ts";
 import type { WebDeps } from "./web-deps.ts";
 import type { PageContext } from "../../templates/page-context.ts";
@@ -10,13 +10,14 @@ export function pageCtx(web: WebDeps, request: Request): PageContext {
   return buildPageContext(web, web.assets, request);
 }
 
-/** Runs a validating action; validation failures come back as field messages instead of throwing. */
-export function attempt<T>(fn: () => T): { ok: true; value: T } | { ok: false; errors: Record<string, string> } {
+/** Runs a validating action; validation failures come back as field messages (in the viewer's language) instead of throwing. */
+export function attempt<T>(web: WebDeps, request: Request, fn: () => T): { ok: true; value: T } | { ok: false; errors: Record<string, string> } {
   try {
     return { ok: true, value: fn() };
   } catch (e) {
     if (e instanceof AppError && e.code === "validation_failed") {
-      return { ok: false, errors: Object.keys(e.fields).length ? e.fields : { _: e.message } };
+      const { text } = requestTranslator(web, request);
+      return { ok: false, errors: Object.keys(e.fields).length ? fieldTexts(e.fields, text) : { _: text(e.text) } };
     }
     throw e;
   }

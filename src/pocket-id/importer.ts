@@ -20,6 +20,8 @@
  *   tokens (`oidc_refresh_tokens`) are kept by Pocket ID's SHA-256 hex; the presented JWT (or raw value) is
  *   checked there too.
  */
+import { AppError } from "../errors.ts";
+import { englishText } from "../i18n/translator.ts";
 import { ownValue } from "../lib/own.ts";
 import type { Database } from "bun:sqlite";
 import { createPrivateKey, createPublicKey } from "node:crypto";
@@ -792,8 +794,8 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
           updateAppConfigFromInput({ db, clock: deps.clock, uiConfigDisabled: false, env: {}, box: deps.box }, { [k]: value });
           counts.appConfig++;
         } catch (e) {
-          const fields = (e as { fields?: Record<string, string> }).fields;
-          skip("appConfig", k, fields?.[k] ?? (e as Error).message);
+          const field = e instanceof AppError ? e.fields[k] : undefined;
+          skip("appConfig", k, field === undefined ? (e as Error).message : englishText(field));
         }
       }
     }

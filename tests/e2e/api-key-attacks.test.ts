@@ -295,8 +295,8 @@ describe("lifetime cap", () => {
     ["Unix seconds 1e12", () => 1e12, "must be at most 365 days from now (the API key lifetime limit)"],
     ["Unix seconds 1e300", () => 1e300, "must be at most 365 days from now (the API key lifetime limit)"],
     ["a past date", () => "2000-01-01", "must be in the future"],
-    ["not a date", () => "forever", "must be a date"],
-    ["Infinity as text", () => "Infinity", "must be a date"],
+    ["not a date", () => "forever", "Enter a date."],
+    ["Infinity as text", () => "Infinity", "Enter a date."],
   ];
 
   test.each(tooLong)("%s → 400 with the field message, no key", async (_n, value, message) => {

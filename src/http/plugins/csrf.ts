@@ -12,6 +12,7 @@
  */
 import type { Deps } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
+import { msg } from "../../i18n/message.ts";
 import { safeEqual } from "../../lib/hash.ts";
 import { cookieName, readCookie } from "../cookies.ts";
 import { ANON_CSRF_COOKIE, currentSession } from "../request-context.ts";
@@ -46,12 +47,12 @@ export async function verifyCsrf(deps: Deps, request: Request, pathname: string)
   if (isCsrfExempt(request, pathname)) return;
   const origin = request.headers.get("origin");
   if (origin && origin !== "null" && origin.toLowerCase() !== deps.config.appUrl) {
-    throw new AppError("csrf_failed", "This request came from another site and was refused.");
+    throw new AppError("csrf_failed", msg("common.errorCrossSite"));
   }
   const session = currentSession(deps, request);
   const expected = session ? session.csrfToken : readCookie(request, cookieName(deps.config, ANON_CSRF_COOKIE));
   const provided = await providedToken(request);
   if (!expected || !provided || !safeEqual(expected, provided)) {
-    throw new AppError("csrf_failed", "Your form expired or did not come from this site. Reload the page and try again.");
+    throw new AppError("csrf_failed", msg("common.errorFormExpired"));
   }
 }

@@ -14,11 +14,16 @@
  */
 import { Elysia } from "elysia";
 import type { Deps } from "../../deps.ts";
-import { AppError, OAuthError } from "../../errors.ts";
+import { AppError, fieldTexts, OAuthError } from "../../errors.ts";
+import type { MessageKey } from "../../i18n/catalog.ts";
+import { DEFAULT_LOCALE } from "../../i18n/locales.ts";
+import { msg } from "../../i18n/message.ts";
+import { translatorFor, type Translator } from "../../i18n/translator.ts";
+import type { PageContext } from "../../../templates/page-context.ts";
 import { ErrorPage } from "../../../templates/pages/error-page.tsx";
 import { FlashMessage } from "../../../templates/partials/flash-message.tsx";
 import type { AssetRegistry } from "../assets.ts";
-import { buildPageContext } from "../page-context.ts";
+import { buildPageContext, pageContextFor, requestTranslator } from "../page-context.ts";
 import { requestMeta } from "../request-context.ts";
 import { EarlyResponse } from "../responses.ts";
 import { validationAppError } from "../validation-errors.ts";
@@ -31,48 +36,64 @@ export function oauthErrorResponse(error: OAuthError): Response {
   });
 }
 
-const TITLES: Record<number, string> = {
-  400: "That request could not be understood",
-  401: "Please sign in",
-  403: "Not allowed",
-  404: "Page not found",
-  405: "Method not allowed",
-  409: "That conflicts with existing data",
-  410: "That link has expired",
-  413: "That upload is too large",
-  415: "Unsupported content",
-  422: "Please check the form",
-  429: "Slow down",
-  500: "Something went wrong",
+const TITLES: Record<number, MessageKey> = {
+  400: "common.errorTitle400",
+  401: "common.errorTitle401",
+  403: "common.errorTitle403",
+  404: "common.errorTitle404",
+  405: "common.errorTitle405",
+  409: "common.errorTitle409",
+  410: "common.errorTitle410",
+  413: "common.errorTitle413",
+  415: "common.errorTitle415",
+  422: "common.errorTitle422",
+  429: "common.errorTitle429",
+  500: "common.errorTitle500",
 };
 
 export function wantsJson(request: Request, pathname: string): boolean {
   return pathname.startsWith("/api/") || pathname.startsWith("/.well-known/") || (request.headers.get("accept") ?? "").startsWith("application/json");
 }
 
+/** The error page's context; when even that fails (a broken database), one built from nothing stored. */
+function errorPageContext(deps: Deps, assets: AssetRegistry, request: Request): PageContext {
+  try {
+    return buildPageContext(deps, assets, request);
+  } catch {
+    return pageContextFor(deps, assets, request, { appName: "Latchkey", csrfToken: "", user: null });
+  }
+}
+
+/** The request's language for an error; English when even the session cannot be read. */
+function errorTranslator(deps: Deps, request: Request): Translator {
+  try {
+    return requestTranslator(deps, request);
+  } catch {
+    return translatorFor(DEFAULT_LOCALE);
+  }
+}
+
 export function appErrorResponse(deps: Deps, assets: AssetRegistry, request: Request, error: AppError, requestId?: string): Response {
   const pathname = new URL(request.url).pathname;
   const headers: Record<string, string> = { "Cache-Control": "no-store", ...error.headers };
   if (wantsJson(request, pathname)) {
-    const body: Record<string, unknown> = { error: error.code, message: error.message };
-    if (Object.keys(error.fields).length) body.fields = error.fields;
+    const { text } = errorTranslator(deps, request);
+    const body: Record<string, unknown> = { error: error.code, message: text(error.text) };
+    if (Object.keys(error.fields).length) body.fields = fieldTexts(error.fields, text);
     if (requestId) body.requestId = requestId;
     return Response.json(body, { status: error.status, headers });
   }
   if (request.headers.get("hx-request") === "true") {
     // Validation failures re-render their own form; every other error goes to the flash area.
-    return new Response(String(FlashMessage({ kind: "error", message: error.message })), {
+    const { text } = errorTranslator(deps, request);
+    return new Response(String(FlashMessage({ kind: "error", message: text(error.text) })), {
       status: error.status,
       headers: { ...headers, "Content-Type": "text/html; charset=utf-8", "HX-Retarget": "#flash", "HX-Reswap": "innerHTML" },
     });
   }
-  let ctx;
-  try {
-    ctx = buildPageContext(deps, assets, request);
-  } catch {
-    ctx = { appName: "Latchkey", csrfToken: "", user: null, currentPath: pathname, asset: (n: string) => assets.url(n) };
-  }
-  const html = String(ErrorPage({ ctx, status: error.status, title: TITLES[error.status] ?? "Error", message: error.message, requestId }));
+  const ctx = errorPageContext(deps, assets, request);
+  const title = ctx.t(TITLES[error.status] ?? "common.errorTitleOther");
+  const html = String(ErrorPage({ ctx, status: error.status, title, message: ctx.text(error.text), requestId }));
   return new Response(html, { status: error.status, headers: { ...headers, "Content-Type": "text/html; charset=utf-8" } });
 }
 
@@ -121,9 +142,9 @@ function asAppError(deps: Deps, request: Request, error: unknown, elysiaCode?: s
   if (error instanceof AppError) return { appError: error };
   switch (elysiaCode) {
     case "NOT_FOUND":
-      return { appError: AppError.notFound("There is nothing at this address.") };
+      return { appError: AppError.notFound(msg("common.errorNoRoute")) };
     case "PARSE":
-      return { appError: AppError.badRequest("The request body could not be parsed; check its Content-Type and syntax.") };
+      return { appError: AppError.badRequest(msg("common.errorUnparseable")) };
     case "VALIDATION": {
       const appError = validationAppError(error);
       if (appError) return { appError };
@@ -131,16 +152,16 @@ function asAppError(deps: Deps, request: Request, error: unknown, elysiaCode?: s
       // (it may be a secret), so only the route goes to the log.
       const meta = requestMeta(request);
       deps.log.error("response does not match its schema", { requestId: meta.id, path: new URL(request.url).pathname });
-      return { appError: new AppError("internal_error", "An unexpected error occurred. It has been logged; please try again."), requestId: meta.id };
+      return { appError: new AppError("internal_error", msg("common.errorInternal")), requestId: meta.id };
     }
     case "INVALID_COOKIE_SIGNATURE":
-      return { appError: AppError.badRequest("A cookie was not valid.") };
+      return { appError: AppError.badRequest(msg("common.errorBadCookie")) };
   }
   const status = (error as { status?: unknown })?.status;
-  if (typeof status === "number" && status === 413) return { appError: new AppError("payload_too_large", "The request body is too large.") };
+  if (typeof status === "number" && status === 413) return { appError: new AppError("payload_too_large", msg("common.errorTooLarge")) };
   const meta = requestMeta(request);
   deps.log.error("unhandled error", { requestId: meta.id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-  return { appError: new AppError("internal_error", "An unexpected error occurred. It has been logged; please try again."), requestId: meta.id };
+  return { appError: new AppError("internal_error", msg("common.errorInternal")), requestId: meta.id };
 }
 
 /** The one error mapper as the router's error hook (global: it covers every mounted route module). */

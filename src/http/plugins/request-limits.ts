@@ -11,13 +11,14 @@
  * Bun.serve's maxRequestBodySize (src/cli/serve.ts) is the outer wall; this is the per-route one.
  */
 import { AppError } from "../../errors.ts";
+import { msg } from "../../i18n/message.ts";
 import type { RoutePolicy } from "./route-policy.ts";
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export const UPLOAD_BODY_LIMIT = 3 * 1024 * 1024;
 
 export function payloadTooLarge(limit: number): AppError {
-  return new AppError("payload_too_large", `The request body is too large (at most ${Math.floor(limit / 1024)} KiB here).`);
+  return new AppError("payload_too_large", msg("common.errorTooLargeLimit", { kib: Math.floor(limit / 1024) }));
 }
 
 /** Throws 400 when the path is not valid percent-encoded UTF-8. */

@@ -11,7 +11,7 @@ import { deletePasskey, findPasskey, listPasskeys, renamePasskey } from "../../w
 import type { Session } from "../../account/sessions.ts";
 import { updateOwnProfile } from "../../admin/users.ts";
 import { findUserById, type UserRow } from "../../db/users.ts";
-import { AppError } from "../../errors.ts";
+import { AppError, fieldTexts } from "../../errors.ts";
 import { resetProfilePicture, saveProfilePicture } from "../../admin/profile-pictures.ts";
 import { findProfilePicture } from "../../db/profile-pictures.ts";
 import { ProfilePictureSection } from "../../../templates/components/profile-picture.tsx";
@@ -115,7 +115,8 @@ export function accountRoutes(web: WebDeps) {
         updated = updateOwnProfile(web, user, { ...values, email: values.email || null });
       } catch (error) {
         if (error instanceof AppError && error.code === "validation_failed") {
-          return htmlResponse(ProfileForm({ ctx: ctx(request), values, canEdit: true, errors: error.fields }), { status: 422 });
+          const c = ctx(request);
+          return htmlResponse(ProfileForm({ ctx: c, values, canEdit: true, errors: fieldTexts(error.fields, c.text) }), { status: 422 });
         }
         throw error;
       }
@@ -143,7 +144,8 @@ export function accountRoutes(web: WebDeps) {
       } catch (error) {
         if (error instanceof AppError && error.code === "validation_failed") {
           const pk = findPasskey(web.db, user.id, params.id);
-          return htmlResponse(PasskeyRenameForm({ ctx: ctx(request), passkey: pk, value: name, error: error.fields.name }), { status: 422 });
+          const c = ctx(request);
+          return htmlResponse(PasskeyRenameForm({ ctx: c, passkey: pk, value: name, error: error.fields.name === undefined ? undefined : c.text(error.fields.name) }), { status: 422 });
         }
         throw error;
       }

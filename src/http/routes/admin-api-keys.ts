@@ -52,7 +52,7 @@ export function adminApiKeyRoutes(web: WebDeps) {
       const requester = { session: session, reauthenticationToken: readReauthenticationCookie(web, request), origin: auditOrigin(request) };
       let r: ReturnType<typeof attempt<ReturnType<typeof createApiKey>>>;
       try {
-        r = attempt(() => createApiKey(web, requester, form));
+        r = attempt(web, request, () => createApiKey(web, requester, form));
       } catch (e) {
         if (!(e instanceof AppError) || e.code !== "reauthentication_required") throw e;
         clearReauthenticationCookie(web, request);
@@ -96,7 +96,7 @@ export function adminApiKeyRoutes(web: WebDeps) {
       const f = formOf(body);
       const form = { ttl: str(f.ttl), usageLimit: str(f.usageLimit), userGroupIds: listOf(f.userGroupIds) };
       const ctx = pageCtx(web, request);
-      const r = attempt(() => createSignupToken(web, actorOf(request, session), form));
+      const r = attempt(web, request, () => createSignupToken(web, actorOf(request, session), form));
       if (!r.ok) return htmlResponse(SignupTokenForm({ ctx, groups: groups(), form, errors: r.errors }), { status: 422 });
       if (!isHtmx(request)) return redirectResponse("/settings/admin/signup-tokens");
       const list = String(SignupTokenList({ ctx, tokens: listSignupTokenDtos(web), groups: groups(), signupMode: signupMode(web) })).replace('id="signup-list"', 'id="signup-list" hx-swap-oob="true"');

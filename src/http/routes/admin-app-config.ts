@@ -67,7 +67,7 @@ export function adminAppConfigRoutes(web: WebDeps) {
       if (checked(f.smtpPasswordClear)) input.smtpPassword = "";
       else if (typeof f.smtpPassword === "string" && f.smtpPassword !== "") input.smtpPassword = f.smtpPassword;
       const ctx = pageCtx(web, request);
-      const r = attempt(() => updateAppConfiguration(web, actorOf(request, session), input));
+      const r = attempt(web, request, () => updateAppConfiguration(web, actorOf(request, session), input));
       if (!r.ok) {
         const shown = { ...read(), ...(input as object), smtpPassword: read().smtpPassword, sessionDuration: String(input.sessionDuration ?? ""), apiKeyMaxLifetimeDays: String(input.apiKeyMaxLifetimeDays ?? "") } as never;
         return htmlResponse(AppConfigForm({ ctx, config: shown, groups: groups(), readOnly: false, errors: r.errors }), { status: 422 });

@@ -48,7 +48,7 @@ export function adminBackupRoutes(web: WebDeps) {
     .post(PAGE, ({ request, body, session }) => {
       const f = formOf(body);
       const input = { backupIntervalHours: String(f.backupIntervalHours ?? ""), backupKeep: String(f.backupKeep ?? "") };
-      const r = attempt(() => setBackupSchedule(web, actorOf(request, session), input));
+      const r = attempt(web, request, () => setBackupSchedule(web, actorOf(request, session), input));
       if (!r.ok) {
         return htmlResponse(BackupsPanel({ ctx: pageCtx(web, request), view: view({ intervalHours: input.backupIntervalHours, keep: input.backupKeep }), errors: r.errors }), { status: 422 });
       }

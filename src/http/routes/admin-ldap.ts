@@ -47,7 +47,7 @@ export function adminLdapRoutes(web: WebDeps) {
     .post(PATH, ({ request, body, session }) => {
       const input = inputOf(body);
       const ctx = pageCtx(web, request);
-      const r = attempt(() => saveLdapSettings(web, actorOf(request, session), input));
+      const r = attempt(web, request, () => saveLdapSettings(web, actorOf(request, session), input));
       if (!r.ok) {
         const shown = { ...config(), ...input } as unknown as LdapFormValues;
         return htmlResponse(LdapForm({ ctx, values: shown, readOnly: false, hasPassword: hasPassword(), errors: r.errors }), { status: 422 });

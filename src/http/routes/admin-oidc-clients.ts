@@ -111,7 +111,7 @@ export function adminOidcClientRoutes(web: WebDeps) {
       const f = formOf(body);
       const values = valuesFromForm(f);
       const ctx = pageCtx(web, request);
-      const r = attempt(() => createClient(web, actorOf(request, session), clientInputFromForm(f, { creating: true })));
+      const r = attempt(web, request, () => createClient(web, actorOf(request, session), clientInputFromForm(f, { creating: true })));
       if (!r.ok) {
         if (isHtmx(request)) return htmlResponse(NewClientContent({ ctx, values, errors: r.errors }), { status: 422 });
         return htmlResponse(NewClientPage({ ctx, values, errors: r.errors }), { status: 422 });
@@ -128,7 +128,7 @@ export function adminOidcClientRoutes(web: WebDeps) {
       const f = formOf(body);
       const values = { ...valuesFromForm(f), id: params.id };
       const ctx = pageCtx(web, request);
-      const r = attempt(() => updateClient(web, actorOf(request, session), params.id, clientInputFromForm(f, { creating: false })));
+      const r = attempt(web, request, () => updateClient(web, actorOf(request, session), params.id, clientInputFromForm(f, { creating: false })));
       if (!r.ok) return htmlResponse(ClientForm({ ctx, action: base(params.id), values, creating: false, errors: r.errors, target: "#client-form" }), { status: 422 });
       return afterChange(request, base(params.id), () =>
         fragment(ClientForm({ ctx, action: base(params.id), values: valuesOf(r.value), creating: false, saved: true, target: "#client-form" }), { flash: { kind: "success", message: `Saved ${r.value.name}.` } }),
@@ -154,7 +154,7 @@ export function adminOidcClientRoutes(web: WebDeps) {
       // The form's optional "secret" field declares the value (same rules as the admin API).
       const given = formOf(body).secret;
       const declaring = typeof given === "string" && given !== "";
-      const r = attempt(() => {
+      const r = attempt(web, request, () => {
         try {
           return createClientSecret(web, actorOf(request, session), params.id, { secret: declaring ? given : null });
         } catch (e) {

@@ -60,7 +60,7 @@ export function adminProtectedAppRoutes(web: WebDeps) {
     .get(`${BASE}/new`, ({ request }) => htmlResponse(NewProtectedAppPage({ ctx: pageCtx(web, request), values: EMPTY_FORM })), { adminPage: true })
     .post(BASE, ({ request, body, session }) => {
       const values = formValues(body);
-      const r = attempt(() => createProtectedApp(web, actorOf(request, session), inputOf(values)));
+      const r = attempt(web, request, () => createProtectedApp(web, actorOf(request, session), inputOf(values)));
       if (!r.ok) {
         const ctx = pageCtx(web, request);
         return htmlResponse(isHtmx(request) ? NewProtectedAppContent({ ctx, values, errors: r.errors }) : NewProtectedAppPage({ ctx, values, errors: r.errors }), { status: 422 });
@@ -73,7 +73,7 @@ export function adminProtectedAppRoutes(web: WebDeps) {
       const values = formValues(body);
       const ctx = pageCtx(web, request);
       const action = `${BASE}/${params.id}`;
-      const r = attempt(() => updateProtectedApp(web, actorOf(request, session), params.id, inputOf(values)));
+      const r = attempt(web, request, () => updateProtectedApp(web, actorOf(request, session), params.id, inputOf(values)));
       if (!r.ok) return htmlResponse(ProtectedAppForm({ ctx, action, values, creating: false, errors: r.errors, target: "#protected-app-form" }), { status: 422 });
       // The snippets on the page depend on hosts and headers: a full reload keeps them in step.
       return isHtmx(request) ? new Response(null, { status: 204, headers: { "HX-Refresh": "true" } }) : afterChange(request, action, () => detail(request, params.id));

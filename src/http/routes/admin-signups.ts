@@ -8,7 +8,7 @@ import { readAppConfig } from "../../admin/app-config.ts";
 import { peekSignupToken } from "../../admin/signup-tokens.ts";
 import { signUp, signupMode } from "../../admin/signups.ts";
 import { toUserDto } from "../../admin/user-admin.ts";
-import { AppError } from "../../errors.ts";
+import { AppError, fieldTexts } from "../../errors.ts";
 import { SignupForm, SignupPage, SignupUnavailablePage, type SignupValues } from "../../../templates/pages/signup.tsx";
 import { apiCall } from "../admin-auth.ts";
 import { apiOperation } from "../openapi.ts";
@@ -45,10 +45,10 @@ export function signupRoutes(web: WebDeps) {
       user = signUp(web, values, token, auditOrigin(request));
     } catch (e) {
       if (!(e instanceof AppError)) throw e;
-      const errors = e.code === "validation_failed" ? e.fields : undefined;
-      const message = e.code === "validation_failed" ? undefined : e.message;
-      const status = e.status;
       const ctx = pageCtx(web, request);
+      const errors = e.code === "validation_failed" ? fieldTexts(e.fields, ctx.text) : undefined;
+      const message = e.code === "validation_failed" ? undefined : ctx.text(e.text);
+      const status = e.status;
       if (isHtmx(request)) return htmlResponse(SignupForm({ ctx, action, values, errors, message, requireEmail: requireEmail() }), { status: status === 422 ? 422 : status });
       return htmlResponse(SignupPage({ ctx, action, values, errors, message, requireEmail: requireEmail(), invited: token !== null }), { status });
     }

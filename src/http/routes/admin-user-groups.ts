@@ -50,7 +50,7 @@ export function adminUserGroupRoutes(web: WebDeps) {
     .post("/settings/admin/user-groups", ({ request, body, session }) => {
       const f = formOf(body);
       const form = { friendlyName: str(f.friendlyName), name: str(f.name) };
-      const r = attempt(() => createUserGroup(web, actorOf(request, session), form));
+      const r = attempt(web, request, () => createUserGroup(web, actorOf(request, session), form));
       if (!r.ok) {
         const ctx = pageCtx(web, request);
         if (isHtmx(request)) return htmlResponse(NewGroupForm({ ctx, form, errors: r.errors }), { status: 422 });
@@ -80,7 +80,7 @@ export function adminUserGroupRoutes(web: WebDeps) {
       const f = formOf(body);
       const values = { friendlyName: str(f.friendlyName), name: str(f.name) };
       const ctx = pageCtx(web, request);
-      const r = attempt(() => updateUserGroup(web, actorOf(request, session), params.id, values));
+      const r = attempt(web, request, () => updateUserGroup(web, actorOf(request, session), params.id, values));
       if (!r.ok) return htmlResponse(GroupForm({ ctx, id: params.id, values, errors: r.errors }), { status: 422 });
       return afterChange(request, base(params.id), () =>
         htmlResponse(GroupForm({ ctx, id: params.id, values: { friendlyName: r.value.after.friendly_name, name: r.value.after.name }, saved: true })),
@@ -89,7 +89,7 @@ export function adminUserGroupRoutes(web: WebDeps) {
     .post("/settings/admin/user-groups/:id/members", ({ request, params, body, session }) => {
       const ids = listOf(formOf(body).userIds);
       const ctx = pageCtx(web, request);
-      const r = attempt(() => setGroupMembers(web, actorOf(request, session), params.id, { userIds: ids }));
+      const r = attempt(web, request, () => setGroupMembers(web, actorOf(request, session), params.id, { userIds: ids }));
       if (!r.ok) return htmlResponse(GroupMembersForm({ ctx, id: params.id, users: users(), memberIds: ids, error: Object.values(r.errors)[0] }), { status: 422 });
       return afterChange(request, base(params.id), () => fragment(GroupMembersForm({ ctx, id: params.id, users: users(), memberIds: r.value, saved: true })));
     }, { adminPage: true })
@@ -104,7 +104,7 @@ export function adminUserGroupRoutes(web: WebDeps) {
       getUserGroup(web.db, params.id);
       const claims = claimsFromForm(formOf(body));
       const ctx = pageCtx(web, request);
-      const r = attempt(() => setCustomClaims(web, actorOf(request, session), { groupId: params.id }, claims));
+      const r = attempt(web, request, () => setCustomClaims(web, actorOf(request, session), { groupId: params.id }, claims));
       if (!r.ok) return htmlResponse(GroupClaimsForm({ ctx, id: params.id, claims, errors: r.errors }), { status: 422 });
       return afterChange(request, base(params.id), () => htmlResponse(GroupClaimsForm({ ctx, id: params.id, claims: r.value, saved: true })));
     }, { adminPage: true })

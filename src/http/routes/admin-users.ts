@@ -124,7 +124,7 @@ export function adminUserRoutes(web: WebDeps) {
     .post("/settings/admin/users", ({ request, body, session }) => {
       const form = formOf(body);
       const values = valuesFromForm(form);
-      const r = attempt(() => createUserAsAdmin(web, actorOf(request, session), values));
+      const r = attempt(web, request, () => createUserAsAdmin(web, actorOf(request, session), values));
       if (!r.ok) {
         const ctx = pageCtx(web, request);
         if (isHtmx(request)) return htmlResponse(UserForm({ ctx, action: "/settings/admin/users", values, groups: groups(), errors: r.errors, submitLabel: "Create user" }), { status: 422 });
@@ -140,7 +140,7 @@ export function adminUserRoutes(web: WebDeps) {
     .post("/settings/admin/users/:id", ({ request, params, body, session }) => {
       getUser(web.db, params.id);
       const values = valuesFromForm(formOf(body));
-      const r = attempt(() => updateUserAsAdmin(web, actorOf(request, session), params.id, values));
+      const r = attempt(web, request, () => updateUserAsAdmin(web, actorOf(request, session), params.id, values));
       const ctx = pageCtx(web, request);
       const action = `/settings/admin/users/${params.id}`;
       if (!r.ok) return htmlResponse(UserForm({ ctx, action, values, groups: groups(), errors: r.errors, submitLabel: "Save changes" }), { status: 422 });
@@ -187,7 +187,7 @@ export function adminUserRoutes(web: WebDeps) {
       getUser(web.db, params.id);
       const claims = claimsFromForm(formOf(body));
       const ctx = pageCtx(web, request);
-      const r = attempt(() => setCustomClaims(web, actorOf(request, session), { userId: params.id }, claims));
+      const r = attempt(web, request, () => setCustomClaims(web, actorOf(request, session), { userId: params.id }, claims));
       if (!r.ok) return htmlResponse(UserClaimsSection({ ctx, userId: params.id, claims, errors: r.errors }), { status: 422 });
       return afterChange(request, `/settings/admin/users/${params.id}`, () => htmlResponse(UserClaimsSection({ ctx, userId: params.id, claims: r.value, saved: true })));
     }, { adminPage: true })

@@ -10,7 +10,7 @@ import { createInitialAdmin, isSetupAvailable } from "../../account/setup.ts";
 import { hasAppImage } from "../../admin/branding.ts";
 import { countCredentialsOfUser } from "../../db/webauthn.ts";
 import { findSignInTarget } from "../../oidc/authorize.ts";
-import { AppError } from "../../errors.ts";
+import { AppError, fieldTexts } from "../../errors.ts";
 import { AddPasskeyPage } from "../../../templates/pages/add-passkey.tsx";
 import { LoginCodePage } from "../../../templates/pages/login-code.tsx";
 import { LoginPage } from "../../../templates/pages/login.tsx";
@@ -45,7 +45,8 @@ export function authRoutes(web: WebDeps) {
       user = createInitialAdmin(web, { firstName: values.firstName!, lastName: values.lastName!, username: values.username!, email: values.email || null }, auditOrigin(request), { requireEmail: appConfigOf(web).requireUserEmail });
     } catch (error) {
       if (error instanceof AppError && error.code === "validation_failed") {
-        const props = { ctx: ctx(request), values, errors: error.fields };
+        const c = ctx(request);
+        const props = { ctx: c, values, errors: fieldTexts(error.fields, c.text) };
         return htmlResponse(isHtmx(request) ? SetupForm(props) : SetupPage(props), { status: 422 });
       }
       throw error;

@@ -94,7 +94,7 @@ describe("/api/api-keys", () => {
     expect(res.status).toBe(400);
     const body = (await res.json()) as any;
     expect(body.error).toBe("bad_request");
-    expect(body.fields).toEqual({ name: "must be at least 3 characters", expiresAt: "must be in the future" });
+    expect(body.fields).toEqual({ name: "Use at least 3 characters.", expiresAt: "must be in the future" });
   });
   test("revoke: own keys only; unknown → 404; revoked key → 401", async () => {
     const list = await json(app, apiReq(deps, f.member.key, "GET", "/api/api-keys"));

@@ -79,7 +79,7 @@ describe("other tables indexed by request strings", () => {
     const uid = f.member.user.id;
     const refused = await json(app, apiReq(deps, f.admin.key, "PUT", `/api/custom-claims/user/${uid}`, [{ key: "__proto__", value: '{"email_verified":true}' }]));
     expect(refused.status).toBe(400);
-    expect(JSON.stringify(refused.body)).toContain('\\"__proto__\\" cannot be a claim name');
+    expect(JSON.stringify(refused.body)).toContain('“__proto__” cannot be a claim name.');
     const fine = await json(app, apiReq(deps, f.admin.key, "PUT", `/api/custom-claims/user/${uid}`, [{ key: "constructor", value: "1" }, { key: "toString", value: "x" }]));
     expect(fine.status).toBe(200);
   });

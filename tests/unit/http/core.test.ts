@@ -249,7 +249,7 @@ describe("error mapper", () => {
       if (path.startsWith("/api/")) {
         expect(JSON.parse(body)).toEqual({ error: "internal_error", message: "An unexpected error occurred. It has been logged; please try again.", requestId: "-" });
       } else {
-        expect(body).toContain("Request id: <code>-</code>");
+        expect(body).toContain("<span>Request id:</span> <code>-</code>");
       }
     }
     expect(logged).toHaveLength(2);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { CLI_ACTOR } from "../../../src/audit/actor.ts";
-import { AppError } from "../../../src/errors.ts";
+import { AppError, fieldTexts } from "../../../src/errors.ts";
 import { createClient, deleteClient, setAllowedGroups, setUnrestricted, updateClient } from "../../../src/admin/oidc-clients.ts";
 import { createClientSecret, listClientSecrets, revokeClientSecret, verifyClientSecret } from "../../../src/oidc/client-secrets.ts";
 import { findClientById, findOutdatedClientUrls, isUserAllowedForClient, listClients } from "../../../src/oidc/clients.ts";
@@ -19,7 +19,7 @@ function validationFields(fn: () => unknown): Record<string, string> {
   } catch (e) {
     expect(e).toBeInstanceOf(AppError);
     expect((e as AppError).code).toBe("validation_failed");
-    return (e as AppError).fields;
+    return fieldTexts((e as AppError).fields);
   }
   throw new Error("expected a validation error");
 }

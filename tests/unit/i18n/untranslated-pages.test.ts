@@ -1,0 +1,141 @@
+/**
+ * No page shows words that did not come from the catalogue. Each page state below is rendered in the
+ * pseudo-locale (src/i18n/locales.ts: every catalogue message with its letters swapped for accented
+ * look-alikes), and the visible text and the human-facing attributes (title, alt, placeholder,
+ * aria-label, button values) must then hold no run of two plain ASCII letters — except data the test
+ * created (names, addresses, URLs) and what is not language: <code>, <pre>, <kbd>, <samp>, and
+ * elements marked translate="no" (a language's own name in the picker). A string typed into a
+ * template, set by a route or thrown by the domain without the catalogue shows up here as English.
+ *
+ * Add every page (and every state of it: empty, filled, a form with errors) to PAGES.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { App } from "../../../src/app.ts";
+import { PSEUDO_LOCALE } from "../../../src/i18n/locales.ts";
+import { makeAdminFixture, pageReq, type Actor, type AdminFixture } from "../../helpers/admin-fixture.ts";
+import { createTestApp, makeTestDeps, req, type TestDeps } from "../../helpers/test-deps.ts";
+
+interface PageState {
+  name: string;
+  /** Who looks: the fixture's admin or member, or nobody signed in. */
+  as: "admin" | "member" | "anonymous";
+  method?: "GET" | "POST";
+  /** The path, or a function of the world (for ids of rows `setup` made). */
+  path: string | ((w: World) => string);
+  form?: Record<string, string | string[]>;
+  htmx?: boolean;
+  /** The status the page answers with (200 unless said). */
+  status?: number;
+  /** Data the state shows besides the fixture's (names it created, …). */
+  data?: string[];
+  csrf?: boolean;
+}
+
+interface World {
+  app: App;
+  deps: TestDeps;
+  f: AdminFixture;
+}
+
+/** What the fixture itself puts on pages: people's names and addresses, the default application name. */
+const FIXTURE_DATA = ["Latchkey", "alice@example.com", "bob@example.com", "Alice Admin", "Bob Member", "Alice", "Bob", "Admin", "Member", "alice", "bob"];
+
+const PAGES: PageState[] = [
+  { name: "an unknown address (signed out)", as: "anonymous", path: "/no-such-page", status: 404 },
+  { name: "an unknown address (signed in)", as: "member", path: "/settings/no-such-page", status: 404 },
+  { name: "a form post without its CSRF token", as: "member", method: "POST", path: "/settings/account/profile", form: { firstName: "x" }, csrf: false, status: 403 },
+];
+
+const NOT_LANGUAGE = "script, style, code, pre, kbd, samp, [translate=no]";
+const HUMAN_ATTRIBUTES = ["title", "alt", "placeholder", "aria-label", "aria-description", "data-confirm"];
+
+/** The visible text pieces and human-facing attribute values of a page (entities decoded). */
+async function humanText(html: string): Promise<string[]> {
+  const pieces: string[] = [];
+  let current = "";
+  const flush = () => {
+    if (current.trim()) pieces.push(decode(current));
+    current = "";
+  };
+  // First drop what is not language (its text would still reach a handler in the same pass), then read the rest.
+  const stripped = await new HTMLRewriter()
+    .on(NOT_LANGUAGE, {
+      element(el) {
+        el.remove();
+      },
+    })
+    .transform(new Response(html))
+    .text();
+  const rewriter = new HTMLRewriter()
+    .on("*", {
+      element(el) {
+        flush();
+        for (const name of HUMAN_ATTRIBUTES) {
+          const v = el.getAttribute(name);
+          if (v) pieces.push(decode(v));
+        }
+        const type = el.getAttribute("type");
+        if (el.tagName === "input" && (type === "submit" || type === "button")) pieces.push(decode(el.getAttribute("value") ?? ""));
+      },
+      text(chunk) {
+        current += chunk.text;
+        if (chunk.lastInTextNode) flush();
+      },
+    });
+  await rewriter.transform(new Response(stripped)).text();
+  flush();
+  return pieces;
+}
+
+function decode(s: string): string {
+  return s
+    .replace(/&#x([0-9a-f]+);/gi, (_, h) => String.fromCodePoint(parseInt(h, 16)))
+    .replace(/&#(\d+);/g, (_, d) => String.fromCodePoint(Number(d)))
+    .replace(/&(quot|amp|lt|gt|apos|nbsp);/g, (_, n) => ({ quot: '"', amp: "&", lt: "<", gt: ">", apos: "'", nbsp: " " })[n as "quot"]);
+}
+
+/** The English words left in `text` once data and addresses are taken out. */
+export function untranslatedWords(text: string, data: string[]): string[] {
+  let rest = text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi, " ").replace(/[^\s@]+@[^\s@]+\.[a-z]+/gi, " ");
+  for (const d of [...data].sort((a, b) => b.length - a.length)) rest = rest.split(d).join(" ");
+  return rest.match(/[A-Za-z]{2,}/g) ?? [];
+}
+
+describe("every page speaks only catalogue text", () => {
+  let world: World;
+  beforeAll(async () => {
+    const deps = makeTestDeps();
+    deps.pseudoLocale = true;
+    const app = await createTestApp(deps);
+    world = { app, deps, f: makeAdminFixture(deps) };
+  });
+  afterAll(() => world.deps.cleanup());
+
+  test("the pseudo-locale is in use (a page's own chrome is transformed)", async () => {
+    const res = await world.app.handle(req(world.deps, "/no-such-page", { headers: { "Accept-Language": PSEUDO_LOCALE } }));
+    const html = await res.text();
+    expect(html).toContain("Éŕŕöŕ 404");
+    expect(untranslatedWords("Sign in with passkey", [])).toEqual(["Sign", "in", "with", "passkey"]);
+  });
+
+  for (const page of PAGES) {
+    test(page.name, async () => {
+      const path = typeof page.path === "function" ? page.path(world) : page.path;
+      const method = page.method ?? "GET";
+      let request: Request;
+      if (page.as === "anonymous") {
+        request = req(world.deps, path, { method });
+      } else {
+        const actor: Actor = page.as === "admin" ? world.f.admin : world.f.member;
+        request = pageReq(world.deps, actor, method, path, { form: page.form, htmx: page.htmx, csrf: page.csrf });
+      }
+      request.headers.set("Accept-Language", PSEUDO_LOCALE);
+      const res = await world.app.handle(request);
+      expect(res.status).toBe(page.status ?? 200);
+      const pieces = await humanText(await res.text());
+      expect(pieces.length).toBeGreaterThan(0);
+      const english = pieces.flatMap((p) => untranslatedWords(p, [...FIXTURE_DATA, ...(page.data ?? [])]).map((w) => `${w}  ← “${p.trim().slice(0, 80)}”`));
+      expect(english).toEqual([]);
+    });
+  }
+});
