@@ -57,8 +57,14 @@ export function Layout({ ctx, title, variant = "app", scripts = [], children }: 
           <main id="main" class={variant === "card" ? "card-shell" : "app-shell"}>
             <div id="flash" role="status" aria-live="polite"></div>
             {children}
-            {variant === "card" ? <LanguagePicker ctx={ctx} compact /> : ""}
           </main>
+          {variant === "card" ? (
+            <footer class="card-footer">
+              <LanguagePicker ctx={ctx} compact />
+            </footer>
+          ) : (
+            ""
+          )}
         </body>
       </html>
     </>

@@ -3,6 +3,7 @@
 #   chromium  Debian's browser, driven by playwright-core for the browser tests (never a downloaded one)
 #   nginx-light, caddy  real reverse proxies in front of Latchkey for the forward-auth tests (auth_request, forward_auth)
 #   slapd     OpenLDAP server (+ ldap-utils), started on loopback by the LDAP sync tests
+#   fonts-noto-cjk  Chinese and Japanese glyphs, so the browser tests measure CJK pages as people see them
 #   openssl   self-signed certificates for the TLS tests (SMTP, LDAP) and the browser tests' stand-in applications
 # Uses apt-get (one `apt-get update`); runs as root, or through sudo when not root and sudo is available.
 set -euo pipefail
@@ -13,6 +14,7 @@ command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx-
 command -v caddy >/dev/null 2>&1 || missing+=(caddy)
 [[ -x /usr/sbin/slapd ]] || missing+=(slapd ldap-utils)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+[[ -d /usr/share/fonts/opentype/noto ]] && ls /usr/share/fonts/opentype/noto | grep -q CJK || missing+=(fonts-noto-cjk)
 
 if [[ ${#missing[@]} -eq 0 ]]; then
   exit 0
