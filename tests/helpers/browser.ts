@@ -26,7 +26,8 @@ export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-backgr
 export interface TestBrowser {
   browser: Browser;
   /** A new isolated context and page. */
-  newPage(opts?: { colorScheme?: "light" | "dark"; viewport?: { width: number; height: number } }): Promise<Page>;
+  /** `timezoneId` and `locale` emulate a browser elsewhere (e.g. "Asia/Tokyo", "de-DE"). */
+  newPage(opts?: { colorScheme?: "light" | "dark"; viewport?: { width: number; height: number }; timezoneId?: string; locale?: string }): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -41,6 +42,8 @@ export async function launchBrowser(launch: { appHosts?: AppHosts } = {}): Promi
         colorScheme: opts.colorScheme ?? "light",
         viewport: opts.viewport ?? { width: 1280, height: 860 },
         ignoreHTTPSErrors: launch.appHosts !== undefined,
+        timezoneId: opts.timezoneId,
+        locale: opts.locale,
       });
       contexts.push(context);
       return context.newPage();
