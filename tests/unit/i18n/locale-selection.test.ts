@@ -35,6 +35,16 @@ describe("language tags", () => {
     expect(negotiateLocale(null)).toBeNull();
   });
 
+  test("hostile Accept-Language headers: odd q-values, empty parts, huge lists, junk tags", () => {
+    expect(negotiateLocale("de;q=abc, fr;q=0.5")).toBe("fr");
+    expect(negotiateLocale("de;q=-1, ja;q=0.1")).toBe("ja");
+    expect(negotiateLocale(",,, ;q=1, ,de")).toBe("de");
+    expect(negotiateLocale(`${"xx, ".repeat(5000)}de`)).toBeNull(); // only the first 32 ranges are read
+    expect(negotiateLocale("de\u0000, <script>, ../../fr, fr")).toBe("fr");
+    expect(negotiateLocale("DE-at;Q=0.9")).toBe("de");
+    expect(negotiateLocale("")).toBeNull();
+  });
+
   test("messages with plurals follow each language's rules", () => {
     expect(translatorFor("pl").t("validation.tooLong", { max: 2 })).toBe("Użyj najwyżej 2 znaków.");
     expect(translatorFor("en").t("validation.tooLong", { max: 1 })).toBe("Use at most 1 character.");
@@ -69,6 +79,17 @@ describe("the request's language", () => {
     r.headers.set("Accept-Language", "fr");
     r.headers.set("Cookie", `${r.headers.get("Cookie")}; latchkey_locale=ja`);
     expect(await lang(r)).toBe("de");
+  });
+
+  test("the time zone cookie: a zone this runtime knows, else UTC", async () => {
+    const zoneOf = async (value: string) => {
+      const r = pageReq(w.deps, w.f.member, "GET", "/settings/no-such-page");
+      r.headers.set("Cookie", `${r.headers.get("Cookie")}; latchkey_tz=${encodeURIComponent(value)}`);
+      return /data-tz="([^"]*)"/.exec(await (await w.app.handle(r)).text())?.[1];
+    };
+    expect(await zoneOf("Europe/Berlin")).toBe("Europe/Berlin");
+    expect(await zoneOf("Etc/GMT+5")).toBe("Etc/GMT+5");
+    for (const hostile of ["Mars/Olympus", "../../etc/passwd", "Europe/Berlin\u0000", "x".repeat(500), "", "\"><script>"]) expect(await zoneOf(hostile)).toBe("UTC");
   });
 
   test("JSON errors answer in the caller's language; English without one", async () => {
