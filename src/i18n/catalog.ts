@@ -31,9 +31,33 @@ import validationPl from "./locales/pl/validation.json";
 import validationZhHans from "./locales/zh-Hans/validation.json";
 import validationJa from "./locales/ja/validation.json";
 
+import oidcEn from "./locales/en/oidc.json";
+import oidcDe from "./locales/de/oidc.json";
+import oidcFr from "./locales/fr/oidc.json";
+import oidcEs from "./locales/es/oidc.json";
+import oidcIt from "./locales/it/oidc.json";
+import oidcNl from "./locales/nl/oidc.json";
+import oidcPtBr from "./locales/pt-BR/oidc.json";
+import oidcPl from "./locales/pl/oidc.json";
+import oidcZhHans from "./locales/zh-Hans/oidc.json";
+import oidcJa from "./locales/ja/oidc.json";
+
+import forwardAuthEn from "./locales/en/forwardAuth.json";
+import forwardAuthDe from "./locales/de/forwardAuth.json";
+import forwardAuthFr from "./locales/fr/forwardAuth.json";
+import forwardAuthEs from "./locales/es/forwardAuth.json";
+import forwardAuthIt from "./locales/it/forwardAuth.json";
+import forwardAuthNl from "./locales/nl/forwardAuth.json";
+import forwardAuthPtBr from "./locales/pt-BR/forwardAuth.json";
+import forwardAuthPl from "./locales/pl/forwardAuth.json";
+import forwardAuthZhHans from "./locales/zh-Hans/forwardAuth.json";
+import forwardAuthJa from "./locales/ja/forwardAuth.json";
+
 const NAMESPACES = {
   common: { en: commonEn, de: commonDe, fr: commonFr, es: commonEs, it: commonIt, nl: commonNl, "pt-BR": commonPtBr, pl: commonPl, "zh-Hans": commonZhHans, ja: commonJa },
   validation: { en: validationEn, de: validationDe, fr: validationFr, es: validationEs, it: validationIt, nl: validationNl, "pt-BR": validationPtBr, pl: validationPl, "zh-Hans": validationZhHans, ja: validationJa },
+  oidc: { en: oidcEn, de: oidcDe, fr: oidcFr, es: oidcEs, it: oidcIt, nl: oidcNl, "pt-BR": oidcPtBr, pl: oidcPl, "zh-Hans": oidcZhHans, ja: oidcJa },
+  forwardAuth: { en: forwardAuthEn, de: forwardAuthDe, fr: forwardAuthFr, es: forwardAuthEs, it: forwardAuthIt, nl: forwardAuthNl, "pt-BR": forwardAuthPtBr, pl: forwardAuthPl, "zh-Hans": forwardAuthZhHans, ja: forwardAuthJa },
 };
 
 type Namespaces = typeof NAMESPACES;

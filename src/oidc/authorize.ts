@@ -37,13 +37,14 @@ import {
 } from "../db/oidc-grants.ts";
 import { findUserById } from "../db/users.ts";
 import { OAuthError, type OAuthErrorCode } from "../errors.ts";
+import { msg, type Message } from "../i18n/message.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { hashToken } from "../lib/hash.ts";
 import { randomToken, type Random } from "../lib/random.ts";
 import { findConsentedScopes, recordConsent } from "./authorized-clients.ts";
 import { findClientById, isUserAllowedForClient, type OidcClient } from "./clients.ts";
 import { IdTokenHintInvalid, verifyIdTokenHint } from "./id-token-hint.ts";
-import { ProtocolParams } from "./params.ts";
+import { ProtocolParamError, ProtocolParams } from "./params.ts";
 import { consumePushedRequest } from "../db/oidc-protocols.ts";
 import { matchRedirectUri } from "./redirect-uri.ts";
 import { isSubset, parseScopes, scopeString, type Scope } from "./scopes.ts";
@@ -78,7 +79,7 @@ export interface ClientResponse {
 
 export type AuthorizeOutcome =
   | { kind: "client-response"; response: ClientResponse }
-  | { kind: "error-page"; status: number; title: string; message: string; clientName?: string; redirectUri?: string }
+  | { kind: "error-page"; status: number; title: Message; message: Message; clientName?: string; redirectUri?: string }
   | { kind: "not-allowed"; client: OidcClient }
   | { kind: "login"; interactionId: string; loginHint: string | null }
   | { kind: "reauthenticate"; interactionId: string }
@@ -100,12 +101,14 @@ export interface AuthorizationRequest {
   raw: Record<string, string>;
 }
 
-/** Thrown before the redirect URI is verified: shown on our own error page. */
+/** Thrown before the redirect URI is verified: shown on our own error page, in the person's language. */
 class UnverifiedRequestError extends Error {
-  constructor(readonly title: string, message: string, readonly extra: { clientName?: string; redirectUri?: string } = {}) {
-    super(message);
+  constructor(readonly title: Message, readonly text: Message, readonly extra: { clientName?: string; redirectUri?: string } = {}) {
+    super(text.key);
   }
 }
+
+const REQUEST_INVALID = msg("oidc.requestInvalidTitle");
 
 /** Thrown after verification: sent back to the client. */
 class ClientFacingError extends Error {
@@ -134,7 +137,7 @@ function param(ctx: Ctx, name: string, max?: number): string | null {
   } catch (e) {
     if (e instanceof OAuthError) {
       if (ctx.request.redirectUri) throw new ClientFacingError(e.code, e.description);
-      throw new UnverifiedRequestError("That sign-in request is not valid", e.description);
+      throw new UnverifiedRequestError(REQUEST_INVALID, e instanceof ProtocolParamError ? e.text : msg("oidc.requestUnreadable"));
     }
     throw e;
   }
@@ -144,13 +147,10 @@ function param(ctx: Ctx, name: string, max?: number): string | null {
 
 const checkClient: RequestCheck = (ctx) => {
   const clientId = param(ctx, "client_id", 256);
-  if (!clientId) throw new UnverifiedRequestError("That sign-in request is not valid", "The request names no client (client_id is missing).");
+  if (!clientId) throw new UnverifiedRequestError(REQUEST_INVALID, msg("oidc.noClientId"));
   const client = findClientById(ctx.deps.db, clientId);
   if (!client) {
-    throw new UnverifiedRequestError(
-      "Unknown application",
-      "The application that sent you here is not registered. An administrator must add it as an OIDC client (check its client ID).",
-    );
+    throw new UnverifiedRequestError(msg("oidc.unknownClientTitle"), msg("oidc.unknownClient"));
   }
   ctx.request.client = client;
 };
@@ -162,11 +162,7 @@ const checkPushedRequest: RequestCheck = (ctx) => {
   const ref = requestUri.slice(PAR_REQUEST_URI_PREFIX.length);
   const row = /^[A-Za-z0-9_-]{43}$/.test(ref) ? consumePushedRequest(ctx.deps.db, hashToken(ref), client.id) : null;
   if (!row || row.expires_at <= nowSeconds(ctx.deps.clock)) {
-    throw new UnverifiedRequestError(
-      "This sign-in request has expired",
-      "The pushed authorization request is unknown, expired or already used. Go back to the application and start signing in again.",
-      { clientName: client.name },
-    );
+    throw new UnverifiedRequestError(msg("oidc.expiredTitle"), msg("oidc.parExpired"), { clientName: client.name });
   }
   // RFC 9126 4: the pushed parameters are authoritative; client_id must agree (it did: the row is bound to it).
   ctx.params = ProtocolParams.fromRecord({ ...(JSON.parse(row.params) as Record<string, string>), client_id: client.id });
@@ -177,16 +173,11 @@ const checkRedirectUri: RequestCheck = (ctx) => {
   const client = ctx.request.client!;
   const redirectUri = param(ctx, "redirect_uri", 2048);
   if (!redirectUri) {
-    throw new UnverifiedRequestError("That sign-in request is not valid", "The request has no redirect_uri.", { clientName: client.name });
+    throw new UnverifiedRequestError(REQUEST_INVALID, msg("oidc.noRedirectUri"), { clientName: client.name });
   }
   // RFC 6749 4.1.2.1: never redirect to an unverified URI.
   if (!matchRedirectUri(client.callbackUrls, redirectUri)) {
-    throw new UnverifiedRequestError(
-      "Invalid callback URL",
-      "The callback URL this application asked for is not registered for it. An administrator must add it exactly " +
-        "(a trailing slash, http instead of https or another port make a different URL).",
-      { clientName: client.name, redirectUri },
-    );
+    throw new UnverifiedRequestError(msg("oidc.badRedirectTitle"), msg("oidc.badRedirect"), { clientName: client.name, redirectUri });
   }
   ctx.request.redirectUri = redirectUri;
   // From here on errors go back to the client; the response mode is needed for that, if it is usable.
@@ -330,7 +321,7 @@ export function validateAuthorizationRequest(deps: AuthorizeDeps, params: Protoc
     return { ok: true, request: ctx.request as AuthorizationRequest };
   } catch (e) {
     if (e instanceof UnverifiedRequestError) {
-      return { ok: false, outcome: { kind: "error-page", status: 400, title: e.title, message: e.message, ...e.extra } };
+      return { ok: false, outcome: { kind: "error-page", status: 400, title: e.title, message: e.text, ...e.extra } };
     }
     if (e instanceof ClientFacingError) {
       return { ok: false, outcome: clientError(deps, ctx.request as AuthorizationRequest, e.code, e.description) };
@@ -511,12 +502,7 @@ function paramsOf(interaction: InteractionRow): ProtocolParams {
 }
 
 function expiredInteraction(): AuthorizeOutcome {
-  return {
-    kind: "error-page",
-    status: 400,
-    title: "This sign-in request has expired",
-    message: "Go back to the application and start signing in again.",
-  };
+  return { kind: "error-page", status: 400, title: msg("oidc.expiredTitle"), message: msg("oidc.expired") };
 }
 
 async function run(

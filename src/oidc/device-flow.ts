@@ -22,6 +22,7 @@ import {
   insertDeviceCode,
 } from "../db/oidc-protocols.ts";
 import { OAuthError } from "../errors.ts";
+import { msg, type Message } from "../i18n/message.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { hashToken } from "../lib/hash.ts";
 import { randomString, randomToken, type Random } from "../lib/random.ts";
@@ -122,19 +123,19 @@ export async function startDeviceAuthorization(
 // --- the /device page ----------------------------------------------------------------------------
 
 export type DeviceLookup =
-  | { kind: "enter"; error: string | null; code: string | null }
+  | { kind: "enter"; error: Message | null; code: string | null }
   | { kind: "confirm"; userCode: string; client: OidcClient; scopes: Scope[] }
   | { kind: "not-allowed"; client: OidcClient }
   | { kind: "reauthenticate"; userCode: string }
   | { kind: "done"; approved: boolean; client: OidcClient };
 
-const UNKNOWN_CODE = "That code is not valid or has expired. Check the code on your device, or start again there.";
+const UNKNOWN_CODE = msg("oidc.deviceCodeUnknown");
 
 /** What the /device page shows for a typed code, for this signed-in person. */
 export function lookupDeviceCode(deps: { db: Database; clock: Clock }, input: { code: string | null; session: Session }): DeviceLookup {
   if (input.code === null || input.code.trim() === "") return { kind: "enter", error: null, code: null };
   const userCode = normalizeUserCode(input.code);
-  if (!userCode) return { kind: "enter", error: "A code has 8 letters, like BCDF-GHJK.", code: input.code.slice(0, 40) };
+  if (!userCode) return { kind: "enter", error: msg("oidc.deviceCodeFormat", { example: "BCDF-GHJK" }), code: input.code.slice(0, 40) };
   const now = nowSeconds(deps.clock);
   const row = findDeviceCodeByUserCode(deps.db, userCode);
   if (!row || row.expires_at <= now || row.status !== "pending") return { kind: "enter", error: UNKNOWN_CODE, code: formatUserCode(userCode) };

@@ -18,7 +18,8 @@ import { safeEqual } from "../lib/hash.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Random } from "../lib/random.ts";
 import { findClientById, type OidcClient } from "./clients.ts";
-import type { ProtocolParams } from "./params.ts";
+import { ProtocolParamError, type ProtocolParams } from "./params.ts";
+import { msg, type Message } from "../i18n/message.ts";
 import { matchRedirectUri } from "./redirect-uri.ts";
 import { IdTokenHintInvalid, verifyIdTokenHint, type IdTokenHint } from "./id-token-hint.ts";
 
@@ -33,10 +34,11 @@ export type EndSessionOutcome =
   | { kind: "redirect"; location: string; sessionEnded: boolean }
   | { kind: "signed-out"; clientName: string | null; sessionEnded: boolean }
   | { kind: "confirm"; clientName: string | null; hidden: Record<string, string> }
-  | { kind: "error-page"; title: string; message: string };
+  /** `detail`: a verifier's technical reason (English), shown as code for whoever set the client up. */
+  | { kind: "error-page"; title: Message; message: Message; detail?: string };
 
-function invalid(message: string): EndSessionOutcome {
-  return { kind: "error-page", title: "Sign-out request not valid", message };
+function invalid(message: Message, detail?: string): EndSessionOutcome {
+  return { kind: "error-page", title: msg("oidc.signOutInvalidTitle"), message, ...(detail ? { detail } : {}) };
 }
 
 export async function endSessionRequest(
@@ -58,7 +60,8 @@ export async function endSessionRequest(
     confirm = params.get("confirm", 8);
     csrf = params.get("_csrf", 128);
   } catch (e) {
-    return invalid((e as Error).message.replace(/^invalid_request: /, ""));
+    if (e instanceof ProtocolParamError) return invalid(e.text);
+    throw e;
   }
 
   // 1. The hint.
@@ -68,25 +71,25 @@ export async function endSessionRequest(
       hint = await verifyIdTokenHint(deps, hintRaw);
     } catch (e) {
       if (!(e instanceof IdTokenHintInvalid)) throw e;
-      return invalid(`The id_token_hint is not an ID token issued here. ${e.message}`);
+      return invalid(msg("oidc.signOutHintInvalid"), e.message);
     }
   }
 
   // 2. The client.
   let client: OidcClient | null = null;
-  if (clientIdParam && hint && !hint.aud.includes(clientIdParam)) return invalid("client_id does not match the id_token_hint.");
+  if (clientIdParam && hint && !hint.aud.includes(clientIdParam)) return invalid(msg("oidc.signOutClientMismatch"));
   const clientId = clientIdParam ?? hint?.aud[0] ?? null;
   if (clientId) {
     client = findClientById(deps.db, clientId);
-    if (!client) return invalid("The application that sent you here is not registered.");
+    if (!client) return invalid(msg("oidc.signOutUnknownClient"));
   }
 
   // 3. Where to go afterwards.
   let location: string | null = null;
   if (postLogout) {
-    if (!client) return invalid("post_logout_redirect_uri needs id_token_hint or client_id to identify the application.");
+    if (!client) return invalid(msg("oidc.signOutNeedsClient"));
     if (!matchRedirectUri(client.logoutCallbackUrls, postLogout)) {
-      return invalid(`The sign-out callback URL is not registered for ${client.name}. An administrator must add it as a logout callback URL.`);
+      return invalid(msg("oidc.signOutBadRedirect", { client: client.name }));
     }
     location = state ? `${postLogout}${postLogout.includes("?") ? "&" : "?"}${new URLSearchParams({ state }).toString()}` : postLogout;
   }

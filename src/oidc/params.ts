@@ -5,6 +5,17 @@
  * - The body is read as bytes and decoded strictly, so malformed input is a 400, never a 500.
  */
 import { OAuthError } from "../errors.ts";
+import { msg, type Message } from "../i18n/message.ts";
+
+/**
+ * A request whose parameters cannot be read: invalid_request on the wire (its English description,
+ * as RFC 6749 clients expect), and `text` for a page that shows the person why (/authorize, end-session).
+ */
+export class ProtocolParamError extends OAuthError {
+  constructor(description: string, readonly text: Message) {
+    super("invalid_request", description);
+  }
+}
 
 export const MAX_BODY_BYTES = 64 * 1024;
 export const MAX_VALUE_LENGTH = 8 * 1024;
@@ -15,7 +26,7 @@ export class ProtocolParams {
   static fromSearchParams(search: URLSearchParams): ProtocolParams {
     const map = new Map<string, string[]>();
     for (const [k, v] of search) {
-      if (k.includes("\uFFFD") || v.includes("\uFFFD")) throw OAuthError.invalidRequest("Parameters must be valid UTF-8.");
+      if (k.includes("\uFFFD") || v.includes("\uFFFD")) throw new ProtocolParamError("Parameters must be valid UTF-8.", msg("oidc.paramNotUtf8"));
       const list = map.get(k);
       if (list) list.push(v);
       else map.set(k, [v]);
@@ -35,9 +46,9 @@ export class ProtocolParams {
   get(name: string, maxLength = MAX_VALUE_LENGTH): string | null {
     const list = this.values.get(name);
     if (!list || list.length === 0) return null;
-    if (list.length > 1) throw OAuthError.invalidRequest(`The ${name} parameter was given more than once.`);
+    if (list.length > 1) throw new ProtocolParamError(`The ${name} parameter was given more than once.`, msg("oidc.paramRepeated", { name }));
     const v = list[0]!;
-    if (v.length > maxLength) throw OAuthError.invalidRequest(`The ${name} parameter is too long (at most ${maxLength} characters).`);
+    if (v.length > maxLength) throw new ProtocolParamError(`The ${name} parameter is too long (at most ${maxLength} characters).`, msg("oidc.paramTooLong", { name, max: maxLength }));
     return v === "" ? null : v;
   }
 
@@ -62,10 +73,10 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 export async function readFormParams(request: Request, opts: { required?: boolean } = {}): Promise<ProtocolParams> {
   const type = (request.headers.get("content-type") ?? "").toLowerCase();
   const length = Number(request.headers.get("content-length") ?? "0");
-  if (Number.isFinite(length) && length > MAX_BODY_BYTES) throw OAuthError.invalidRequest("The request body is too large.");
+  if (Number.isFinite(length) && length > MAX_BODY_BYTES) throw new ProtocolParamError("The request body is too large.", msg("oidc.bodyTooLarge"));
   if (!type.startsWith("application/x-www-form-urlencoded")) {
     if (opts.required !== false || (type && length > 0)) {
-      throw OAuthError.invalidRequest("The request body must be application/x-www-form-urlencoded.");
+      throw new ProtocolParamError("The request body must be application/x-www-form-urlencoded.", msg("oidc.bodyNotForm", { type: "application/x-www-form-urlencoded" }));
     }
     return ProtocolParams.empty();
   }
@@ -73,21 +84,21 @@ export async function readFormParams(request: Request, opts: { required?: boolea
   try {
     bytes = new Uint8Array(await request.arrayBuffer());
   } catch {
-    throw OAuthError.invalidRequest("The request body could not be read.");
+    throw new ProtocolParamError("The request body could not be read.", msg("oidc.bodyUnreadable"));
   }
-  if (bytes.length > MAX_BODY_BYTES) throw OAuthError.invalidRequest("The request body is too large.");
+  if (bytes.length > MAX_BODY_BYTES) throw new ProtocolParamError("The request body is too large.", msg("oidc.bodyTooLarge"));
   let text: string;
   try {
     text = strictUtf8.decode(bytes);
   } catch {
-    throw OAuthError.invalidRequest("The request body must be valid UTF-8.");
+    throw new ProtocolParamError("The request body must be valid UTF-8.", msg("oidc.bodyNotUtf8"));
   }
   // Percent-encoded bytes must also decode to UTF-8 (URLSearchParams would silently substitute U+FFFD).
   for (const part of text.split("&")) {
     try {
       decodeURIComponent(part.replace(/\+/g, " "));
     } catch {
-      throw OAuthError.invalidRequest("The request body is not valid form encoding (bad percent-escape or non-UTF-8).");
+      throw new ProtocolParamError("The request body is not valid form encoding (bad percent-escape or non-UTF-8).", msg("oidc.bodyBadEncoding"));
     }
   }
   return ProtocolParams.fromSearchParams(new URLSearchParams(text));
@@ -100,9 +111,9 @@ export function readQueryParams(url: URL): ProtocolParams {
     try {
       decodeURIComponent(part.replace(/\+/g, " "));
     } catch {
-      throw OAuthError.invalidRequest("The query string is not valid (bad percent-escape or non-UTF-8).");
+      throw new ProtocolParamError("The query string is not valid (bad percent-escape or non-UTF-8).", msg("oidc.queryBadEncoding"));
     }
   }
-  if (raw.length > MAX_BODY_BYTES) throw OAuthError.invalidRequest("The query string is too long.");
+  if (raw.length > MAX_BODY_BYTES) throw new ProtocolParamError("The query string is too long.", msg("oidc.queryTooLong"));
   return ProtocolParams.fromSearchParams(url.searchParams);
 }

@@ -11,6 +11,7 @@ import type { Database } from "bun:sqlite";
 import type { Config } from "../config.ts";
 import { deleteExpiredProtocolState, insertPushedRequest } from "../db/oidc-protocols.ts";
 import { OAuthError, type OAuthErrorCode } from "../errors.ts";
+import { englishText } from "../i18n/translator.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { hashToken } from "../lib/hash.ts";
 import { randomToken, type Random } from "../lib/random.ts";
@@ -42,7 +43,8 @@ export async function pushAuthorizationRequest(
   const validated = validateAuthorizationRequest(deps, ProtocolParams.fromRecord({ ...record, ...passThrough(input.params) }), "push");
   if (!validated.ok) {
     const outcome = validated.outcome;
-    if (outcome.kind === "error-page") throw OAuthError.invalidRequest(outcome.message);
+    // The wire stays English (RFC 6749 error_description is for developers).
+    if (outcome.kind === "error-page") throw OAuthError.invalidRequest(englishText(outcome.message));
     if (outcome.kind === "client-response") {
       const code = (outcome.response.params.error ?? "invalid_request") as OAuthErrorCode;
       throw new OAuthError(code, outcome.response.params.error_description ?? "The authorization request is not valid.");

@@ -1,14 +1,16 @@
 /** Supported scopes and how they are described to the person on the consent screen. */
+import { msg, type Message } from "../i18n/message.ts";
 
 export const SUPPORTED_SCOPES = ["openid", "profile", "email", "groups", "offline_access"] as const;
 export type Scope = (typeof SUPPORTED_SCOPES)[number];
 
-export const SCOPE_DESCRIPTIONS: Record<Scope, { title: string; detail: string }> = {
-  openid: { title: "Confirm who you are", detail: "Your account identifier, so the app recognises you next time." },
-  profile: { title: "See your profile", detail: "Your name, username and profile picture." },
-  email: { title: "See your email address", detail: "Your email address and whether it is verified." },
-  groups: { title: "See your groups", detail: "The names of the groups you belong to." },
-  offline_access: { title: "Stay signed in", detail: "Keep access while you are away, until you revoke it." },
+/** How each scope is described to the person (consent and device pages), as catalogue messages. */
+export const SCOPE_DESCRIPTIONS: Record<Scope, { title: Message; detail: Message }> = {
+  openid: { title: msg("oidc.scopeOpenidTitle"), detail: msg("oidc.scopeOpenidDetail") },
+  profile: { title: msg("oidc.scopeProfileTitle"), detail: msg("oidc.scopeProfileDetail") },
+  email: { title: msg("oidc.scopeEmailTitle"), detail: msg("oidc.scopeEmailDetail") },
+  groups: { title: msg("oidc.scopeGroupsTitle"), detail: msg("oidc.scopeGroupsDetail") },
+  offline_access: { title: msg("oidc.scopeOfflineAccessTitle"), detail: msg("oidc.scopeOfflineAccessDetail") },
 };
 
 /** Parses a scope parameter: known scopes only (unknown ones are ignored, as Pocket ID does), in a stable order. */

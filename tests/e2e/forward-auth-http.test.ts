@@ -600,7 +600,7 @@ describe("groups, re-authentication, audit", () => {
     const before = auditCount("FORWARD_AUTH_DENIED");
     const s = await start("https://app.example.com/", fx.bob.cookie);
     expect(s.status).toBe(403);
-    expect(await s.text()).toContain("You don&#x27;t have access to this app");
+    expect(await s.text()).toContain("You don’t have access to this app");
     const h = await handshake(fx.bob, "https://open.example.com/");
     expect((await caddy("https://open.example.com/", { cookie: h.cookie })).status).toBe(200);
     expect(auditCount("FORWARD_AUTH_DENIED")).toBe(before + 1);

@@ -234,7 +234,7 @@ describe.skipIf(!available)("forward-auth behind real nginx and Caddy", () => {
       const response = await page.goto(`http://denied.localhost:${ports[proxy]}/`);
       // Not signed in on this host yet: the handshake refuses at start (403 on Latchkey) …
       expect(response!.status()).toBe(403);
-      expect(await page.locator("h1").innerText()).toBe("You don't have access to this app");
+      expect(await page.locator("h1").innerText()).toBe("You don’t have access to this app");
     }
   }, 30_000);
 

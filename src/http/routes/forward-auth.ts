@@ -36,7 +36,8 @@ import { ErrorPage } from "../../../templates/pages/error-page.tsx";
 import { ForwardAuthDeniedPage } from "../../../templates/pages/forward-auth/denied-page.tsx";
 import { currentPathAndQuery } from "../browser-session.ts";
 import { readCookie } from "../cookies.ts";
-import { buildPageContext } from "../page-context.ts";
+import { buildPageContext, requestTranslator } from "../page-context.ts";
+import { msg, type Message } from "../../i18n/message.ts";
 import { rateLimit, type RateRule } from "../plugins/rate-limit.ts";
 import { routePolicy } from "../plugins/route-policy.ts";
 import { addResponseCookie, auditOrigin, currentSession, requestMeta } from "../request-context.ts";
@@ -109,9 +110,18 @@ export function forwardAuthRoutes(web: WebDeps) {
   const appName = () => readAppConfig(web.db, { uiConfigDisabled: web.config.uiConfigDisabled, env: web.config.appConfigEnv }).appName;
 
   /** A refusal page served on the app's host: absolute URLs to Latchkey, and a CSP that allows only them. */
-  const deniedPage = (status: number, title: string, message: string, username?: string) =>
+  const deniedPage = (request: Request, status: number, title: Message, message: Message, username?: string) =>
     htmlResponse(
-      ForwardAuthDeniedPage({ appName: appName(), latchkeyUrl: web.config.appUrl, cssUrl: web.config.appUrl + web.assets.url("app.css"), title, message, username, status }),
+      ForwardAuthDeniedPage({
+        i18n: requestTranslator(web, request),
+        appName: appName(),
+        latchkeyUrl: web.config.appUrl,
+        cssUrl: web.config.appUrl + web.assets.url("app.css"),
+        title,
+        message,
+        username,
+        status,
+      }),
       {
         status,
         headers: {
@@ -120,22 +130,24 @@ export function forwardAuthRoutes(web: WebDeps) {
       },
     );
 
-  const latchkeyPage = (request: Request, status: number, title: string, message: string) =>
-    htmlResponse(ErrorPage({ ctx: buildPageContext(web, web.assets, request), status, title, message }), { status });
+  const latchkeyPage = (request: Request, status: number, title: Message, message: Message) => {
+    const ctx = buildPageContext(web, web.assets, request);
+    return htmlResponse(ErrorPage({ ctx, status, title: ctx.text(title), message: ctx.text(message) }), { status });
+  };
 
   const startUrl = (appId: string, o: OriginalRequest, stateHash: string) =>
     `${web.config.appUrl}/api/forward-auth/start/${encodeURIComponent(appId)}?rd=${encodeURIComponent(originalUrl(o))}&state=${stateHash}`;
 
-  const invalidCode = () => deniedPage(400, "This sign-in link has expired", "It was already used, is more than a minute old, or was opened in another browser. Open the app again to sign in.");
+  const invalidCode = (request: Request) => deniedPage(request, 400, msg("forwardAuth.linkExpiredTitle"), msg("forwardAuth.linkExpired"));
 
-  const notProtected = (message: string) => deniedPage(403, "Not a protected address", message);
+  const notProtected = (request: Request, message: Message) => deniedPage(request, 403, msg("forwardAuth.notProtectedTitle"), message);
 
   /** The handshake's second leg on the app's host: one-time code + state cookie → host-only cookie → the original URL. */
   const callback = (request: Request, appId: string, original: OriginalRequest): Response => {
     rateLimit(web, request, "forward-auth-callback", BROWSER_RULE);
-    if (original.method !== "GET" && original.method !== "HEAD") return invalidCode();
+    if (original.method !== "GET" && original.method !== "HEAD") return invalidCode(request);
     const r = completeForwardAuthHandshake(web, { appId, code: codeOf(original.uri), stateNonce: readCookie(request, stateCookieName(original)), host: original.host });
-    if (r.kind === "invalid_code") return invalidCode();
+    if (r.kind === "invalid_code") return invalidCode(request);
     const secure = original.proto === "https";
     addResponseCookie(request, faCookie(hostCookieName(original), r.token, { secure }));
     // The state has done its job: a hash of it that leaked (history, a log) can no longer bind a code to this browser.
@@ -143,16 +155,15 @@ export function forwardAuthRoutes(web: WebDeps) {
     return redirectResponse(r.location, 302);
   };
 
-  const untrusted = () =>
-    notProtected("Latchkey could not tell which app this request is for. If Latchkey sits behind a reverse proxy, list that proxy in TRUST_PROXY and use the snippet from Administration → Protected apps.");
+  const untrusted = (request: Request) => notProtected(request, msg("forwardAuth.untrusted", { setting: "TRUST_PROXY" }));
 
   const verify = (request: Request, appId: string, mode: ProxyMode): Response => {
     rateLimit(web, request, "forward-auth-verify", VERIFY_RULE);
     const original = originalRequestOf(request, mode);
-    if (!original) return untrusted();
+    if (!original) return untrusted(request);
     if (rawPathOf(original.uri) === CALLBACK_PATH) {
       // nginx proxies this path to /api/forward-auth/callback/<id>: auth_request could not pass the 302 on.
-      return mode === "forwarded" ? callback(request, appId, original) : invalidCode();
+      return mode === "forwarded" ? callback(request, appId, original) : invalidCode(request);
     }
     const outcome = verifyForwardAuth(web, {
       appId,
@@ -181,20 +192,20 @@ export function forwardAuthRoutes(web: WebDeps) {
           : redirectResponse(location, 302);
       }
       case "forbidden":
-        return deniedPage(403, "You don't have access to this app", `${outcome.app.name} is limited to certain groups.`, outcome.identity.username);
+        return deniedPage(request, 403, msg("forwardAuth.forbiddenTitle"), msg("forwardAuth.forbidden", { app: outcome.app.name }), outcome.identity.username);
       case "unknown_app":
-        return notProtected("This proxy asks about a protected app that does not exist (any more). An administrator can copy the current snippet from Administration → Protected apps.");
+        return notProtected(request, msg("forwardAuth.unknownApp"));
       case "wrong_host":
-        return notProtected(`${outcome.app.name} is not set up for ${original.host}. An administrator can add the host under Administration → Protected apps.`);
+        return notProtected(request, msg("forwardAuth.wrongHost", { app: outcome.app.name, host: original.host }));
       case "refused_path":
-        return deniedPage(403, "This address is refused", "Its path holds characters or segments (such as %2F, ;, \\ or ..) that could be read as another path, so Latchkey refuses it.");
+        return deniedPage(request, 403, msg("forwardAuth.refusedPathTitle"), msg("forwardAuth.refusedPath", { examples: "%2F, ;, \\, .." }));
     }
   };
 
   /** The unbound URLs of earlier versions: they took the app from headers. Refused with the fix named. */
   const legacy = ({ request }: { request: Request }) => {
     rateLimit(web, request, "forward-auth-verify", VERIFY_RULE);
-    return notProtected("This proxy uses Latchkey's old forward-auth address, which is no longer answered. An administrator must copy the current snippet for this app from Administration → Protected apps.");
+    return notProtected(request, msg("forwardAuth.legacy"));
   };
 
   return new Elysia({ name: "forward-auth" })
@@ -208,11 +219,11 @@ export function forwardAuthRoutes(web: WebDeps) {
     .all("/api/forward-auth/verify/:appId/nginx", ({ request, params }) => verify(request, params.appId, "nginx"), { csrf: false })
     .get("/api/forward-auth/callback/:appId", ({ request, params }) => {
       const original = originalRequestOf(request, "nginx");
-      if (!original || rawPathOf(original.uri) !== CALLBACK_PATH) return invalidCode();
+      if (!original || rawPathOf(original.uri) !== CALLBACK_PATH) return invalidCode(request);
       return callback(request, params.appId, original);
     })
     .get("/api/forward-auth/start", ({ request }) =>
-      latchkeyPage(request, 400, "This sign-in link is out of date", "Open the app again: its proxy will send you here with a current link."),
+      latchkeyPage(request, 400, msg("forwardAuth.startOutdatedTitle"), msg("forwardAuth.startOutdated")),
     )
     .get("/api/forward-auth/start/:appId", ({ request, query, params }) => {
       rateLimit(web, request, "forward-auth-start", BROWSER_RULE);
@@ -226,15 +237,15 @@ export function forwardAuthRoutes(web: WebDeps) {
       });
       switch (outcome.kind) {
         case "invalid_return_url":
-          return latchkeyPage(request, 400, "Unknown return address", "The address to return to is not one of this protected app's addresses, so Latchkey will not send you there.");
+          return latchkeyPage(request, 400, msg("forwardAuth.badReturnTitle"), msg("forwardAuth.badReturn"));
         case "invalid_state":
-          return latchkeyPage(request, 400, "This sign-in link is incomplete", "Open the app again: its proxy will send you here with a complete link.");
+          return latchkeyPage(request, 400, msg("forwardAuth.incompleteTitle"), msg("forwardAuth.incomplete"));
         case "sign_in": {
           const here = encodeURIComponent(currentPathAndQuery(request));
           return redirectResponse(outcome.reauthenticate ? `/reauthenticate?redirect=${here}` : `/login?redirect=${here}`, 302);
         }
         case "forbidden":
-          return latchkeyPage(request, 403, "You don't have access to this app", `${outcome.app.name} is limited to certain groups. Ask an administrator to add you to one of them.`);
+          return latchkeyPage(request, 403, msg("forwardAuth.forbiddenTitle"), msg("forwardAuth.forbiddenAsk", { app: outcome.app.name }));
         case "shared_cookie":
           addResponseCookie(request, faCookie(sharedCookieName(web.config.secureCookies), outcome.token, { secure: web.config.secureCookies, domain: web.config.forwardAuthCookieDomain! }));
           return redirectResponse(outcome.location, 302);

@@ -16,7 +16,8 @@ import { AppError, OAuthError } from "../../errors.ts";
 import { authorize, clientResponseUrl, decideConsent, resumeAuthorization, type AuthorizeOutcome, type ClientResponse } from "../../oidc/authorize.ts";
 import { discoveryBody } from "../../oidc/discovery.ts";
 import { endSessionRequest } from "../../oidc/end-session.ts";
-import { readFormParams, readQueryParams, type ProtocolParams } from "../../oidc/params.ts";
+import { ProtocolParamError, ProtocolParams, readFormParams, readQueryParams } from "../../oidc/params.ts";
+import { msg } from "../../i18n/message.ts";
 import { keySet } from "../../oidc/signing-keys.ts";
 import { introspect } from "../../oidc/introspection.ts";
 import { revoke } from "../../oidc/revocation.ts";
@@ -134,7 +135,7 @@ export function oidcRoutes(web: WebDeps) {
             client: outcome.client,
             clientHost,
             scopes: outcome.scopes,
-            userLabel: user ? `${displayNameOf(user)} (${user.username})` : "",
+            account: user ? { name: displayNameOf(user), username: user.username } : null,
           }),
           // The form's answer redirects on to the application: CSP form-action also governs redirects.
           { headers: { "Content-Security-Policy": contentSecurityPolicy({ formAction: onwardFormAction(outcome.redirectUri) }) } },
@@ -159,8 +160,8 @@ export function oidcRoutes(web: WebDeps) {
     try {
       params = request.method === "POST" ? await readFormParams(request) : readQueryParams(url);
     } catch (e) {
-      const message = e instanceof Error ? e.message.replace(/^invalid_request: /, "") : "The request could not be read.";
-      return renderOutcome(request, { kind: "error-page", status: 400, title: "That sign-in request is not valid", message });
+      const message = e instanceof ProtocolParamError ? e.text : msg("oidc.requestUnreadable");
+      return renderOutcome(request, { kind: "error-page", status: 400, title: msg("oidc.requestInvalidTitle"), message });
     }
     const interaction = request.method === "GET" ? url.searchParams.get("interaction") : null;
     if (interaction !== null) return renderOutcome(request, await resumeAuthorization(web, { interactionId: interaction, session, origin }));
@@ -179,16 +180,17 @@ export function oidcRoutes(web: WebDeps) {
   const endSessionHandler = async ({ request }: { request: Request }) => {
     const url = new URL(request.url);
     const session = currentSession(web, request);
-    const params = request.method === "POST" ? await readFormParams(request).catch(() => null) : (() => {
+    const unreadable = (e: unknown) => (e instanceof ProtocolParamError ? e.text : msg("oidc.requestUnreadable"));
+    const params = request.method === "POST" ? await readFormParams(request).catch(unreadable) : (() => {
       try {
         return readQueryParams(url);
-      } catch {
-        return null;
+      } catch (e) {
+        return unreadable(e);
       }
     })();
     const ctx = () => buildPageContext(web, web.assets, request);
-    if (!params) {
-      return htmlResponse(AuthorizeErrorPage({ ctx: ctx(), status: 400, title: "Sign-out request not valid", message: "The request could not be read." }), { status: 400 });
+    if (!(params instanceof ProtocolParams)) {
+      return htmlResponse(AuthorizeErrorPage({ ctx: ctx(), status: 400, title: msg("oidc.signOutInvalidTitle"), message: params }), { status: 400 });
     }
     const outcome = await endSessionRequest(web, { params, session, method: request.method === "POST" ? "POST" : "GET", origin: auditOrigin(request) });
     if ((outcome.kind === "redirect" || outcome.kind === "signed-out") && outcome.sessionEnded) {
@@ -209,7 +211,7 @@ export function oidcRoutes(web: WebDeps) {
         });
       }
       case "error-page":
-        return htmlResponse(AuthorizeErrorPage({ ctx: ctx(), status: 400, title: outcome.title, message: outcome.message }), { status: 400 });
+        return htmlResponse(AuthorizeErrorPage({ ctx: ctx(), status: 400, title: outcome.title, message: outcome.message, detail: outcome.detail }), { status: 400 });
     }
   };
 
@@ -225,7 +227,13 @@ export function oidcRoutes(web: WebDeps) {
       case "confirm": {
         const user = findUserById(web.db, session.userId);
         return htmlResponse(
-          DeviceConfirmPage({ ctx, userCode: result.userCode, client: result.client, scopes: result.scopes, userLabel: user ? `${displayNameOf(user)} (${user.username})` : "" }),
+          DeviceConfirmPage({
+            ctx,
+            userCode: result.userCode,
+            client: result.client,
+            scopes: result.scopes,
+            account: user ? { name: displayNameOf(user), username: user.username } : null,
+          }),
         );
       }
       case "done":
@@ -274,9 +282,9 @@ export function oidcRoutes(web: WebDeps) {
         "/authorize/consent",
         async ({ request }) => {
           const session = currentSession(web, request);
-          if (!session) throw AppError.unauthenticated("Your session ended. Start signing in to the application again.");
+          if (!session) throw AppError.unauthenticated(msg("oidc.consentSessionEnded"));
           const params = await formParams(request).catch(() => {
-            throw AppError.badRequest("The consent form could not be read.");
+            throw AppError.badRequest(msg("oidc.consentFormUnreadable"));
           });
           let interactionId: string | null;
           let decision: string | null;
@@ -284,9 +292,9 @@ export function oidcRoutes(web: WebDeps) {
             interactionId = params.get("interaction", 64);
             decision = params.get("decision", 8);
           } catch {
-            throw AppError.badRequest("The consent form is not valid.");
+            throw AppError.badRequest(msg("oidc.consentFormInvalid"));
           }
-          if (!interactionId || (decision !== "allow" && decision !== "deny")) throw AppError.badRequest("The consent form is not valid.");
+          if (!interactionId || (decision !== "allow" && decision !== "deny")) throw AppError.badRequest(msg("oidc.consentFormInvalid"));
           return renderOutcome(request, decideConsent(web, { interactionId, session, allow: decision === "allow", origin: auditOrigin(request) }));
         },
         { parse: "none" },
@@ -373,9 +381,9 @@ export function oidcRoutes(web: WebDeps) {
         "/device",
         async ({ request }) => {
           const session = currentSession(web, request);
-          if (!session) throw AppError.unauthenticated("Your session ended. Sign in and enter the code again.");
+          if (!session) throw AppError.unauthenticated(msg("oidc.deviceSessionEnded"));
           const params = await formParams(request).catch(() => {
-            throw AppError.badRequest("The form could not be read.");
+            throw AppError.badRequest(msg("oidc.deviceFormUnreadable"));
           });
           let code: string | null;
           let decision: string | null;
@@ -383,9 +391,9 @@ export function oidcRoutes(web: WebDeps) {
             code = params.get("code", 40);
             decision = params.get("decision", 8);
           } catch {
-            throw AppError.badRequest("The form is not valid.");
+            throw AppError.badRequest(msg("oidc.deviceFormInvalid"));
           }
-          if (decision !== "allow" && decision !== "deny") throw AppError.badRequest("The form is not valid.");
+          if (decision !== "allow" && decision !== "deny") throw AppError.badRequest(msg("oidc.deviceFormInvalid"));
           limitDeviceCodeGuessing(web, request, session);
           return renderDevice(request, session, decideDeviceAuthorization(web, { code, session, allow: decision === "allow", origin: auditOrigin(request) }));
         },

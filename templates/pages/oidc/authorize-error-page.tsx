@@ -1,37 +1,46 @@
 import { Layout } from "../../layout.tsx";
 import type { PageContext } from "../../page-context.ts";
+import type { Text } from "../../../src/i18n/message.ts";
 
-/** Errors of the authorization endpoint that must not be redirected to the client (unknown client, bad callback URL). */
+/**
+ * Errors of the authorization and end-session endpoints that must not be redirected to the client
+ * (unknown client, bad callback URL). `detail` is a technical reason for whoever set the client up,
+ * shown as it is (not language: a verifier's own words about a token).
+ */
 export function AuthorizeErrorPage({
   ctx,
   status,
   title,
   message,
+  detail,
   clientName,
   redirectUri,
 }: {
   ctx: PageContext;
   status: number;
-  title: string;
-  message: string;
+  title: Text;
+  message: Text;
+  detail?: string;
   clientName?: string;
   redirectUri?: string;
 }): JSX.Element {
+  const { t } = ctx;
+  const heading = ctx.text(title);
   return (
-    <Layout ctx={ctx} title={title} variant="card">
+    <Layout ctx={ctx} title={heading} variant="card">
       <section class="card" aria-labelledby="authorize-error-title">
-        <p class="eyebrow">Error <span safe>{String(status)}</span></p>
+        <p class="eyebrow" safe>{t("common.errorEyebrow", { status })}</p>
         <h1 id="authorize-error-title" safe>
-          {title}
+          {heading}
         </h1>
         <p class="lead" safe>
-          {message}
+          {ctx.text(message)}
         </p>
         {clientName || redirectUri ? (
           <dl class="details">
             {clientName ? (
               <>
-                <dt>Application</dt>
+                <dt safe>{t("oidc.applicationLabel")}</dt>
                 <dd safe>{clientName}</dd>
               </>
             ) : (
@@ -39,7 +48,7 @@ export function AuthorizeErrorPage({
             )}
             {redirectUri ? (
               <>
-                <dt>Callback URL requested</dt>
+                <dt safe>{t("oidc.callbackRequestedLabel")}</dt>
                 <dd>
                   <code safe>{redirectUri}</code>
                 </dd>
@@ -51,7 +60,14 @@ export function AuthorizeErrorPage({
         ) : (
           ""
         )}
-        <p class="muted small">Nothing was shared with the application.</p>
+        {detail ? (
+          <p class="muted small">
+            <span safe>{t("oidc.technicalDetail")}</span> <code safe>{detail}</code>
+          </p>
+        ) : (
+          ""
+        )}
+        <p class="muted small" safe>{t("oidc.nothingShared")}</p>
       </section>
     </Layout>
   );

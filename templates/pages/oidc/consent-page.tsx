@@ -3,6 +3,7 @@ import type { PageContext } from "../../page-context.ts";
 import type { Scope } from "../../../src/oidc/scopes.ts";
 import { DecisionButtons, ScopeList } from "./scope-list.tsx";
 import { ClientTile, type ClientMark } from "./client-badge.tsx";
+import { bold } from "./rich-parts.tsx";
 
 export interface ConsentPageProps {
   ctx: PageContext;
@@ -10,41 +11,37 @@ export interface ConsentPageProps {
   client: ClientMark;
   clientHost: string | null;
   scopes: Scope[];
-  userLabel: string;
+  /** The person's name and username, as the consent sentence shows them. */
+  account: { name: string; username: string } | null;
 }
 
-export function ConsentPage({ ctx, interactionId, client, clientHost, scopes, userLabel }: ConsentPageProps): JSX.Element {
+export function ConsentPage({ ctx, interactionId, client, clientHost, scopes, account }: ConsentPageProps): JSX.Element {
+  const { t } = ctx;
   const clientName = client.name;
+  const accountLabel = account ? t("oidc.accountLabel", account) : "";
+  const safeLead = clientHost
+    ? ctx.rich("oidc.consentLeadHost", { client: clientName, host: clientHost, account: accountLabel, b: bold })
+    : ctx.rich("oidc.consentLead", { client: clientName, account: accountLabel, b: bold });
   return (
-    <Layout ctx={ctx} title={`Allow ${clientName}?`} variant="card">
+    <Layout ctx={ctx} title={t("oidc.consentTitle", { client: clientName })} variant="card">
       <section class="card consent" aria-labelledby="consent-title">
         <div class="consent-head">
           <ClientTile client={client} />
           <div>
-            <p class="eyebrow">Sign in with <span safe>{ctx.appName}</span></p>
-            <h1 id="consent-title">
-              Allow <span safe>{clientName}</span>?
+            <p class="eyebrow" safe>{t("oidc.consentEyebrow", { appName: ctx.appName })}</p>
+            <h1 id="consent-title" safe>
+              {t("oidc.consentTitle", { client: clientName })}
             </h1>
           </div>
         </div>
-        <p class="lead">
-          <span safe>{clientName}</span>
-          {clientHost ? (
-            <>
-              {" "}(<span safe>{clientHost}</span>)
-            </>
-          ) : (
-            ""
-          )}{" "}
-          wants to use your account <strong safe>{userLabel}</strong>. It will be able to:
-        </p>
-        <ScopeList scopes={scopes} />
+        <p class="lead">{safeLead}</p>
+        <ScopeList ctx={ctx} scopes={scopes} />
         <form method="post" action="/authorize/consent" class="consent-actions">
           <input type="hidden" name="_csrf" value={ctx.csrfToken} />
           <input type="hidden" name="interaction" value={interactionId} />
-          <DecisionButtons />
+          <DecisionButtons ctx={ctx} />
         </form>
-        <p class="muted small">You can revoke this later under My apps.</p>
+        <p class="muted small" safe>{t("oidc.consentRevokeLater")}</p>
       </section>
     </Layout>
   );

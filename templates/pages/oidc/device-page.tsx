@@ -1,33 +1,36 @@
 import { Layout } from "../../layout.tsx";
 import type { PageContext } from "../../page-context.ts";
+import type { Text } from "../../../src/i18n/message.ts";
 import type { Scope } from "../../../src/oidc/scopes.ts";
 import { DecisionButtons, ScopeList } from "./scope-list.tsx";
 import { ClientTile, type ClientMark } from "./client-badge.tsx";
+import { bold, deviceCode } from "./rich-parts.tsx";
 
 /** /device, step 1: type the code shown on the device. */
-export function DeviceCodePage({ ctx, error, code }: { ctx: PageContext; error: string | null; code: string | null }): JSX.Element {
+export function DeviceCodePage({ ctx, error, code }: { ctx: PageContext; error: Text | null; code: string | null }): JSX.Element {
+  const { t } = ctx;
   return (
-    <Layout ctx={ctx} title="Connect a device" variant="card">
+    <Layout ctx={ctx} title={t("oidc.deviceTitle")} variant="card">
       <section class="card" aria-labelledby="device-title">
-        <p class="eyebrow">Sign in on another device</p>
-        <h1 id="device-title">Connect a device</h1>
-        <p class="lead">Enter the code your TV, console or command line shows.</p>
+        <p class="eyebrow" safe>{t("oidc.deviceEyebrow")}</p>
+        <h1 id="device-title" safe>{t("oidc.deviceTitle")}</h1>
+        <p class="lead" safe>{t("oidc.deviceLead")}</p>
         {error ? (
           <div class="alert alert-error" role="alert" id="device-error" safe>
-            {error}
+            {ctx.text(error)}
           </div>
         ) : (
           ""
         )}
         <form method="get" action="/device" class="stack">
           <div class="field">
-            <label for="device-code">Code</label>
+            <label for="device-code" safe>{t("oidc.deviceCodeLabel")}</label>
             <input
               id="device-code"
               name="code"
               class="code-input"
               value={code ?? ""}
-              placeholder="XXXX-XXXX"
+              placeholder={t("oidc.deviceCodePlaceholder")}
               autocomplete="one-time-code"
               autocapitalize="characters"
               spellcheck="false"
@@ -37,8 +40,8 @@ export function DeviceCodePage({ ctx, error, code }: { ctx: PageContext; error: 
               aria-describedby={error ? "device-error" : undefined}
             />
           </div>
-          <button type="submit" class="btn btn-lg">
-            Continue
+          <button type="submit" class="btn btn-lg" safe>
+            {t("oidc.continue")}
           </button>
         </form>
       </section>
@@ -52,36 +55,40 @@ export function DeviceConfirmPage({
   userCode,
   client,
   scopes,
-  userLabel,
+  account,
 }: {
   ctx: PageContext;
   userCode: string;
   client: ClientMark;
   scopes: Scope[];
-  userLabel: string;
+  account: { name: string; username: string } | null;
 }): JSX.Element {
+  const { t } = ctx;
+  const safeLead = ctx.rich("oidc.deviceConfirmLead", {
+    userCode,
+    account: account ? t("oidc.accountLabel", account) : "",
+    client: client.name,
+    b: bold,
+    code: deviceCode,
+  });
   return (
-    <Layout ctx={ctx} title={`Connect ${client.name}?`} variant="card">
+    <Layout ctx={ctx} title={t("oidc.deviceConfirmTitle", { client: client.name })} variant="card">
       <section class="card consent" aria-labelledby="device-confirm-title">
         <div class="consent-head">
           <ClientTile client={client} />
           <div>
-            <p class="eyebrow">Sign in on another device</p>
-            <h1 id="device-confirm-title">
-              Connect <span safe>{client.name}</span>?
+            <p class="eyebrow" safe>{t("oidc.deviceEyebrow")}</p>
+            <h1 id="device-confirm-title" safe>
+              {t("oidc.deviceConfirmTitle", { client: client.name })}
             </h1>
           </div>
         </div>
-        <p class="lead">
-          A device showing the code <strong class="device-code" safe>{userCode}</strong> wants to use your account{" "}
-          <strong safe>{userLabel}</strong> in <strong safe>{client.name}</strong>. Only continue if you started this on a device
-          you are holding. It will be able to:
-        </p>
-        <ScopeList scopes={scopes} />
+        <p class="lead">{safeLead}</p>
+        <ScopeList ctx={ctx} scopes={scopes} />
         <form method="post" action="/device" class="consent-actions">
           <input type="hidden" name="_csrf" value={ctx.csrfToken} />
           <input type="hidden" name="code" value={userCode} />
-          <DecisionButtons />
+          <DecisionButtons ctx={ctx} />
         </form>
       </section>
     </Layout>
@@ -90,22 +97,15 @@ export function DeviceConfirmPage({
 
 /** /device, step 3: done; the person goes back to the device. */
 export function DeviceDonePage({ ctx, approved, client }: { ctx: PageContext; approved: boolean; client: ClientMark }): JSX.Element {
+  const { t } = ctx;
+  const title = approved ? t("oidc.deviceConnectedTitle") : t("oidc.deviceDeniedTitle");
+  const safeLead = ctx.rich(approved ? "oidc.deviceConnected" : "oidc.deviceDenied", { client: client.name, b: bold });
   return (
-    <Layout ctx={ctx} title={approved ? "Device connected" : "Request denied"} variant="card">
+    <Layout ctx={ctx} title={title} variant="card">
       <section class="card" aria-labelledby="device-done-title">
         <ClientTile client={client} />
-        <h1 id="device-done-title">{approved ? "Device connected" : "Request denied"}</h1>
-        <p class="lead">
-          {approved ? (
-            <>
-              <strong safe>{client.name}</strong> is signing in on your device. You can close this page.
-            </>
-          ) : (
-            <>
-              <strong safe>{client.name}</strong> was not allowed to use your account.
-            </>
-          )}
-        </p>
+        <h1 id="device-done-title" safe>{title}</h1>
+        <p class="lead">{safeLead}</p>
       </section>
     </Layout>
   );

@@ -12,6 +12,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { App } from "../../../src/app.ts";
 import { PSEUDO_LOCALE } from "../../../src/i18n/locales.ts";
+import { CLI_ACTOR } from "../../../src/audit/actor.ts";
+import { createClient } from "../../../src/admin/oidc-clients.ts";
+import { createUserGroup } from "../../../src/admin/user-groups.ts";
+import { insertDeviceCode } from "../../../src/db/oidc-protocols.ts";
+import { nowSeconds } from "../../../src/lib/clock.ts";
 import { makeAdminFixture, pageReq, type Actor, type AdminFixture } from "../../helpers/admin-fixture.ts";
 import { createTestApp, makeTestDeps, req, type TestDeps } from "../../helpers/test-deps.ts";
 
@@ -40,10 +45,97 @@ interface World {
 /** What the fixture itself puts on pages: people's names and addresses, the default application name. */
 const FIXTURE_DATA = ["Latchkey", "alice@example.com", "bob@example.com", "Alice Admin", "Bob Member", "Alice", "Bob", "Admin", "Member", "alice", "bob"];
 
+/** OpenID Connect and forward-auth rows, made once per world on first use (a state's `path` asks for them). */
+interface OidcData {
+  consentClient: string;
+  formPostClient: string;
+  noGroupsClient: string;
+  otherGroupClient: string;
+  /** A pending device code (as typed) for `deviceClient`, and a second one for the approval. */
+  deviceCode: string;
+  deviceCodeToApprove: string;
+}
+const OIDC_DATA = new WeakMap<World, OidcData>();
+const OIDC_NAMES = ["Forgejo", "git.example.com", "Grafana", "Jellyfin", "Immich", "Living room TV", "MNPQ-RSTV", "WXZB-CDFG", "BCDF-GHJK"];
+
+function oidcData(w: World): OidcData {
+  let data = OIDC_DATA.get(w);
+  if (data) return data;
+  const client = (input: Parameters<typeof createClient>[2]) => createClient(w.deps, CLI_ACTOR, input).client.id;
+  const group = createUserGroup(w.deps, CLI_ACTOR, { name: "family", friendlyName: "Family" });
+  const deviceClient = client({ name: "Living room TV", callbackUrls: ["http://127.0.0.1/callback"], isPublic: true, unrestricted: true });
+  const now = nowSeconds(w.deps.clock);
+  for (const userCode of ["MNPQRSTV", "WXZBCDFG"]) {
+    insertDeviceCode(w.deps.db, {
+      device_code_hash: `hash-${userCode}`,
+      user_code: userCode,
+      client_id: deviceClient,
+      scope: "openid profile email groups offline_access",
+      status: "pending",
+      user_id: null,
+      auth_time: null,
+      amr: null,
+      interval_seconds: 5,
+      last_polled_at: null,
+      created_at: now,
+      expires_at: now + 600,
+    });
+  }
+  data = {
+    consentClient: client({ name: "Forgejo", callbackUrls: ["https://git.example.com/user/oauth2/latchkey/callback"], unrestricted: true }),
+    formPostClient: client({ name: "Grafana", callbackUrls: ["https://grafana.example.com/login/generic_oauth"], unrestricted: true, skipConsent: true }),
+    noGroupsClient: client({ name: "Jellyfin", callbackUrls: ["https://media.example.com/callback"], unrestricted: false }),
+    otherGroupClient: client({ name: "Immich", callbackUrls: ["https://photos.example.com/callback"], unrestricted: false, allowedGroupIds: [group.id] }),
+    deviceCode: "MNPQ-RSTV",
+    deviceCodeToApprove: "WXZB-CDFG",
+  };
+  OIDC_DATA.set(w, data);
+  return data;
+}
+
+/** An authorization request for one of oidcData's clients (its first callback URL, PKCE S256). */
+function authorizePath(clientId: string, callback: string, extra: Record<string, string> = {}): string {
+  const q = new URLSearchParams({
+    client_id: clientId,
+    redirect_uri: callback,
+    response_type: "code",
+    scope: "openid profile email groups offline_access",
+    state: "s",
+    code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+    code_challenge_method: "S256",
+    ...extra,
+  });
+  return `/authorize?${q}`;
+}
+
 const PAGES: PageState[] = [
   { name: "an unknown address (signed out)", as: "anonymous", path: "/no-such-page", status: 404 },
   { name: "an unknown address (signed in)", as: "member", path: "/settings/no-such-page", status: 404 },
   { name: "a form post without its CSRF token", as: "member", method: "POST", path: "/settings/account/profile", form: { firstName: "x" }, csrf: false, status: 403 },
+
+  // OpenID Connect: consent, device flow, refusals, sign-out.
+  { name: "consent for a client with several scopes", as: "member", path: (w) => authorizePath(oidcData(w).consentClient, "https://git.example.com/user/oauth2/latchkey/callback"), data: OIDC_NAMES },
+  { name: "form_post answer to the application", as: "member", path: (w) => authorizePath(oidcData(w).formPostClient, "https://grafana.example.com/login/generic_oauth", { response_mode: "form_post" }), data: OIDC_NAMES },
+  { name: "authorize error: unknown client", as: "anonymous", path: "/authorize?client_id=nope&response_type=code", status: 400 },
+  { name: "authorize error: callback URL not registered", as: "anonymous", path: (w) => authorizePath(oidcData(w).consentClient, "https://evil.example/cb"), status: 400, data: OIDC_NAMES },
+  { name: "authorize error: a parameter given twice", as: "anonymous", path: "/authorize?client_id=a&client_id=b", status: 400, data: ["client_id"] },
+  { name: "authorize error: an expired sign-in request", as: "member", path: "/authorize?interaction=gone", status: 400 },
+  { name: "not allowed: a client no group may use yet", as: "member", path: (w) => authorizePath(oidcData(w).noGroupsClient, "https://media.example.com/callback"), status: 403, data: OIDC_NAMES },
+  { name: "not allowed: not in the client's groups", as: "member", path: (w) => authorizePath(oidcData(w).otherGroupClient, "https://photos.example.com/callback"), status: 403, data: OIDC_NAMES },
+  { name: "device: code entry", as: "member", path: "/device" },
+  { name: "device: a code of the wrong shape", as: "member", path: "/device?code=nonsense", status: 400, data: OIDC_NAMES },
+  { name: "device: an unknown code", as: "member", path: "/device?code=BCDF-GHJK", status: 400, data: OIDC_NAMES },
+  { name: "device: approve a device with several scopes", as: "member", path: (w) => `/device?code=${oidcData(w).deviceCode}`, data: OIDC_NAMES },
+  { name: "device: connected", as: "member", method: "POST", path: (w) => (oidcData(w), "/device"), form: { code: "WXZB-CDFG", decision: "allow" }, data: OIDC_NAMES },
+  { name: "sign-out confirmation asked by a client", as: "member", path: (w) => `/api/oidc/end-session?client_id=${oidcData(w).consentClient}`, data: OIDC_NAMES },
+  { name: "signed out", as: "anonymous", path: "/api/oidc/end-session" },
+  { name: "signed out of a client", as: "anonymous", path: (w) => `/api/oidc/end-session?client_id=${oidcData(w).consentClient}`, data: OIDC_NAMES },
+  { name: "sign-out error: unknown client", as: "anonymous", path: "/api/oidc/end-session?client_id=nope", status: 400 },
+
+  // Forward auth: the refusal page on the app's host, and Latchkey's own pages.
+  { name: "forward-auth refusal: the old unbound address", as: "anonymous", path: "/api/forward-auth/verify", status: 403 },
+  { name: "forward-auth refusal: a request from an untrusted peer", as: "anonymous", path: "/api/forward-auth/verify/some-app", status: 403, data: ["TRUST_PROXY"] },
+  { name: "forward-auth start: an out-of-date link", as: "anonymous", path: "/api/forward-auth/start", status: 400 },
 ];
 
 const NOT_LANGUAGE = "script, style, code, pre, kbd, samp, [translate=no]";
