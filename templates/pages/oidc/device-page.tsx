@@ -26,6 +26,7 @@ export function DeviceCodePage({ ctx, error, code }: { ctx: PageContext; error: 
           <div class="field">
             <label for="device-code" safe>{t("oidc.deviceCodeLabel")}</label>
             <input
+              type="text"
               id="device-code"
               name="code"
               class="code-input"
