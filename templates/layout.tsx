@@ -85,7 +85,7 @@ function AppHeader({ ctx }: { ctx: PageContext }): JSX.Element {
           <source srcset="/branding/logo?light=false" media="(prefers-color-scheme: dark)" />
           <img src="/branding/logo" alt="" width="24" height="24" />
         </picture>
-        <span safe>{ctx.appName}</span>
+        <span data-brand-name safe>{ctx.appName}</span>
       </a>
       {/* A menu on phones (a <details>: no script needed); the stylesheet shows the links inline when they fit. */}
       <details class="nav-menu">

@@ -63,6 +63,22 @@ function shade(hex: string, amount: number): string {
   return `#${((r << 16) | (g << 8) | b).toString(16).padStart(6, "0")}`;
 }
 
+/** The stylesheet /branding.css serves now, from the stored configuration and background image. */
+export function currentBrandingCss(db: Database, config: Pick<AppConfig, "accentColor" | "disableAnimations">): string {
+  const bg = findAppImage(db, "background");
+  return brandingCss(config, { background: bg !== null, backgroundVersion: bg?.updatedAt ?? 0 });
+}
+
+/** A short fingerprint of a stylesheet: its ETag, and the `?v=` a page uses to load a changed one without reloading. */
+export function brandingCssVersion(css: string): string {
+  return Bun.hash(css).toString(16);
+}
+
+/** When each uploaded image last changed (null: none uploaded), so previews can ask for the new one. */
+export function appImageVersions(db: Database): Record<AppImageName, number | null> {
+  return Object.fromEntries(APP_IMAGE_NAMES.map((n) => [n, findAppImage(db, n)?.updatedAt ?? null])) as Record<AppImageName, number | null>;
+}
+
 /** The per-installation stylesheet: accent colour, animations, login background. */
 export function brandingCss(config: Pick<AppConfig, "accentColor" | "disableAnimations">, opts: { background: boolean; backgroundVersion: number }): string {
   const out: string[] = ["/* Latchkey branding (Administration → Configuration) */"];

@@ -6,11 +6,11 @@ import { claimsFromForm } from "../../admin/custom-claims.ts";
 import { listAllUserGroups } from "../../db/user-groups.ts";
 import { findUserById } from "../../db/users.ts";
 import { AppConfigForm, AppConfigPage, BrandingSection } from "../../../templates/pages/admin/app-config.tsx";
-import { APP_IMAGE_NAMES, hasAppImage, isAppImageName, removeAppImage, uploadAppImage } from "../../admin/branding.ts";
+import { appImageVersions, brandingCssVersion, currentBrandingCss, isAppImageName, removeAppImage, uploadAppImage } from "../../admin/branding.ts";
 import { AppError } from "../../errors.ts";
 import { uploadedFile } from "./api-profile-pictures.ts";
 import { actorOf } from "../request-context.ts";
-import { afterChange, attempt, checked, formOf, fragment, listOf, pageCtx } from "../admin-pages.ts";
+import { afterChange, attempt, checked, formOf, listOf, pageCtx } from "../admin-pages.ts";
 import { htmlResponse } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { routePolicy } from "../plugins/route-policy.ts";
@@ -25,7 +25,7 @@ export function adminAppConfigRoutes(web: WebDeps) {
   const read = () => readAppConfig(web.db, { uiConfigDisabled: web.config.uiConfigDisabled, env: web.config.appConfigEnv });
   const groups = () => listAllUserGroups(web.db).map((g) => ({ id: g.id, friendlyName: g.friendly_name }));
   const path = "/settings/admin/application-configuration";
-  const images = () => Object.fromEntries(APP_IMAGE_NAMES.map((n) => [n, hasAppImage(web.db, n)]));
+  const images = () => appImageVersions(web.db);
   const imageName = (v: string) => {
     if (!isAppImageName(v)) throw AppError.notFound("No such image.");
     return v;
@@ -48,7 +48,7 @@ export function adminAppConfigRoutes(web: WebDeps) {
         if (!(e instanceof AppError) || e.status >= 500) throw e;
         return htmlResponse(BrandingSection({ ctx, images: images(), error: e.message }), { status: 422 });
       }
-      return afterChange(request, path, () => htmlResponse(BrandingSection({ ctx, images: images(), notice: "Image updated. Reload to see it everywhere." })));
+      return afterChange(request, path, () => htmlResponse(BrandingSection({ ctx, images: images(), notice: "Image updated." })));
     }, { adminPage: true, bodyLimit: "upload" })
     .post(`${path}/images/:name/delete`, ({ request, params, session }) => {
       const name = imageName(params.name);
@@ -72,8 +72,9 @@ export function adminAppConfigRoutes(web: WebDeps) {
         const shown = { ...read(), ...(input as object), smtpPassword: read().smtpPassword, sessionDuration: String(input.sessionDuration ?? ""), apiKeyMaxLifetimeDays: String(input.apiKeyMaxLifetimeDays ?? "") } as never;
         return htmlResponse(AppConfigForm({ ctx, config: shown, groups: groups(), readOnly: false, errors: r.errors }), { status: 422 });
       }
-      return afterChange(request, path, () =>
-        fragment(AppConfigForm({ ctx: pageCtx(web, request), config: read(), groups: groups(), readOnly: false, saved: true }), { flash: { kind: "success", message: "Configuration saved." } }),
-      );
+      // One confirmation, in the form (focused); the page then shows the new name and accent without a reload.
+      const saved = read();
+      const brandingVersion = brandingCssVersion(currentBrandingCss(web.db, saved));
+      return afterChange(request, path, () => htmlResponse(AppConfigForm({ ctx: pageCtx(web, request), config: saved, groups: groups(), readOnly: false, saved: { appName: saved.appName, brandingVersion } })));
     }, { adminPage: true });
 }

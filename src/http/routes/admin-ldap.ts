@@ -52,11 +52,8 @@ export function adminLdapRoutes(web: WebDeps) {
         const shown = { ...config(), ...input } as unknown as LdapFormValues;
         return htmlResponse(LdapForm({ ctx, values: shown, readOnly: false, hasPassword: hasPassword(), errors: r.errors }), { status: 422 });
       }
-      return afterChange(request, PATH, () =>
-        fragment(LdapForm({ ctx, values: config() as unknown as LdapFormValues, readOnly: web.config.uiConfigDisabled, hasPassword: hasPassword(), saved: true }), {
-          flash: { kind: "success", message: "LDAP settings saved." },
-        }),
-      );
+      // One confirmation, in the form (focused), not a second one in the flash area.
+      return afterChange(request, PATH, () => htmlResponse(LdapForm({ ctx, values: config() as unknown as LdapFormValues, readOnly: web.config.uiConfigDisabled, hasPassword: hasPassword(), saved: true })));
     }, { adminPage: true })
     .post(`${PATH}/test`, async ({ body }) => {
       // Tests what is in the form (saved or not); an empty password field means the stored one.

@@ -4,9 +4,8 @@
  */
 import { Elysia } from "elysia";
 import { readAppConfig } from "../../admin/app-config.ts";
-import { appImage, brandingCss, removeAppImage, uploadAppImage } from "../../admin/branding.ts";
+import { appImage, brandingCssVersion, currentBrandingCss, removeAppImage, uploadAppImage } from "../../admin/branding.ts";
 import type { AppImageName } from "../../db/app-images.ts";
-import { findAppImage } from "../../db/app-images.ts";
 import { AppError } from "../../errors.ts";
 import { apiCall } from "../admin-auth.ts";
 import { actorOf } from "../request-context.ts";
@@ -37,9 +36,8 @@ export function apiBrandingRoutes(web: WebDeps) {
     .use(routePolicy(web))
     .get("/branding.css", ({ request }) => {
       const config = readAppConfig(web.db, { uiConfigDisabled: web.config.uiConfigDisabled, env: web.config.appConfigEnv });
-      const bg = findAppImage(web.db, "background");
-      const css = brandingCss(config, { background: bg !== null, backgroundVersion: bg?.updatedAt ?? 0 });
-      const etag = `"${Bun.hash(css).toString(16)}"`;
+      const css = currentBrandingCss(web.db, config);
+      const etag = `"${brandingCssVersion(css)}"`;
       const headers = { "Content-Type": "text/css; charset=utf-8", "Cache-Control": "no-cache", ETag: etag };
       if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });
       return new Response(css, { headers });
