@@ -1,98 +1,59 @@
 /**
- * Generated initials avatars as real PNGs (Pocket ID serves PNG at /api/users/<id>/profile-picture.png
- * and clients cache it as the `picture` claim): a 5×7 bitmap font scaled up on a colour derived
- * from the user id. No native image library is needed.
+ * Generated initials avatars (for people who uploaded no picture).
+ * - One drawing, an SVG: up to two initials in a real typeface on a colour derived from the user id.
+ *   Browsers get the SVG itself (crisp at any size); clients that need a raster (the `picture` claim,
+ *   /api/users/<id>/profile-picture.png as in Pocket ID) get the same SVG rendered to a 256 px PNG by
+ *   ./avatar-raster.ts, which embeds the typeface it names first (Inter SemiBold), so both look alike.
+ * - Initials come from the Latin, Greek and Cyrillic scripts and the digits 0–9, which that typeface covers;
+ *   a name in another script gets a person silhouette drawn as paths (no font needed) rather than a "?".
+ * - The text is one or two letters or digits, XML-escaped all the same.
  */
 import { createHash } from "node:crypto";
-import { encodePng } from "../lib/png.ts";
-import { ownValue } from "../lib/own.ts";
 
-// 5×7 glyphs, one string per row, "#" = ink.
-const FONT: Record<string, string[]> = {
-  A: [" ### ", "#   #", "#   #", "#####", "#   #", "#   #", "#   #"],
-  B: ["#### ", "#   #", "#   #", "#### ", "#   #", "#   #", "#### "],
-  C: [" ### ", "#   #", "#    ", "#    ", "#    ", "#   #", " ### "],
-  D: ["#### ", "#   #", "#   #", "#   #", "#   #", "#   #", "#### "],
-  E: ["#####", "#    ", "#    ", "#### ", "#    ", "#    ", "#####"],
-  F: ["#####", "#    ", "#    ", "#### ", "#    ", "#    ", "#    "],
-  G: [" ### ", "#   #", "#    ", "# ###", "#   #", "#   #", " ####"],
-  H: ["#   #", "#   #", "#   #", "#####", "#   #", "#   #", "#   #"],
-  I: [" ### ", "  #  ", "  #  ", "  #  ", "  #  ", "  #  ", " ### "],
-  J: ["  ###", "   # ", "   # ", "   # ", "   # ", "#  # ", " ##  "],
-  K: ["#   #", "#  # ", "# #  ", "##   ", "# #  ", "#  # ", "#   #"],
-  L: ["#    ", "#    ", "#    ", "#    ", "#    ", "#    ", "#####"],
-  M: ["#   #", "## ##", "# # #", "# # #", "#   #", "#   #", "#   #"],
-  N: ["#   #", "#   #", "##  #", "# # #", "#  ##", "#   #", "#   #"],
-  O: [" ### ", "#   #", "#   #", "#   #", "#   #", "#   #", " ### "],
-  P: ["#### ", "#   #", "#   #", "#### ", "#    ", "#    ", "#    "],
-  Q: [" ### ", "#   #", "#   #", "#   #", "# # #", "#  # ", " ## #"],
-  R: ["#### ", "#   #", "#   #", "#### ", "# #  ", "#  # ", "#   #"],
-  S: [" ####", "#    ", "#    ", " ### ", "    #", "    #", "#### "],
-  T: ["#####", "  #  ", "  #  ", "  #  ", "  #  ", "  #  ", "  #  "],
-  U: ["#   #", "#   #", "#   #", "#   #", "#   #", "#   #", " ### "],
-  V: ["#   #", "#   #", "#   #", "#   #", "#   #", " # # ", "  #  "],
-  W: ["#   #", "#   #", "#   #", "# # #", "# # #", "# # #", " # # "],
-  X: ["#   #", "#   #", " # # ", "  #  ", " # # ", "#   #", "#   #"],
-  Y: ["#   #", "#   #", " # # ", "  #  ", "  #  ", "  #  ", "  #  "],
-  Z: ["#####", "    #", "   # ", "  #  ", " #   ", "#    ", "#####"],
-  "0": [" ### ", "#   #", "#  ##", "# # #", "##  #", "#   #", " ### "],
-  "1": ["  #  ", " ##  ", "  #  ", "  #  ", "  #  ", "  #  ", " ### "],
-  "2": [" ### ", "#   #", "    #", "   # ", "  #  ", " #   ", "#####"],
-  "3": ["#####", "   # ", "  #  ", "   # ", "    #", "#   #", " ### "],
-  "4": ["   # ", "  ## ", " # # ", "#  # ", "#####", "   # ", "   # "],
-  "5": ["#####", "#    ", "#### ", "    #", "    #", "#   #", " ### "],
-  "6": ["  ## ", " #   ", "#    ", "#### ", "#   #", "#   #", " ### "],
-  "7": ["#####", "    #", "   # ", "  #  ", " #   ", " #   ", " #   "],
-  "8": [" ### ", "#   #", "#   #", " ### ", "#   #", "#   #", " ### "],
-  "9": [" ### ", "#   #", "#   #", " ####", "    #", "   # ", " ##  "],
-  "?": [" ### ", "#   #", "    #", "   # ", "  #  ", "     ", "  #  "],
-};
+/** Pixel size of the PNG served where a raster is needed. */
+export const AVATAR_PNG_SIZE = 256;
+/** Part of the cache validators: bump when the drawing changes, so caches fetch the new one. */
+export const AVATAR_DESIGN = "2";
 
-const PALETTE: [number, number, number][] = [
-  [79, 70, 229], [14, 116, 144], [21, 128, 61], [190, 18, 60], [180, 83, 9], [124, 58, 237], [3, 105, 161], [162, 28, 175],
-];
+const PALETTE = ["#4f46e5", "#0e7490", "#15803d", "#be123c", "#b45309", "#7c3aed", "#0369a1", "#a21caf"];
+const FONT_STACK = `Inter, ui-sans-serif, system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif`;
+const DRAWABLE = /^[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}0-9]$/u;
 
-/** Up to two initials from the names (letters and digits only, Latin fallback "?"). */
-export function initialsOf(u: { first_name: string; last_name: string; display_name: string; username: string }): string {
-  const clean = (s: string) => s.normalize("NFD").replace(/[^A-Za-z0-9]/g, "").toUpperCase();
-  const first = clean(u.first_name)[0];
-  const last = clean(u.last_name)[0];
-  if (first && last) return first + last;
-  const words = (u.display_name || u.username).split(/[\s._@-]+/).map(clean).filter(Boolean);
-  const out = words.length >= 2 ? words[0]![0]! + words[1]![0]! : (words[0] ?? "").slice(0, 2);
-  return out || "?";
+/** The first drawable character of `s`, upper-cased (one character even where upper-casing gives two, as ß → S). */
+function initialOf(s: string): string | undefined {
+  for (const ch of s.normalize("NFC")) {
+    if (!DRAWABLE.test(ch)) continue;
+    const upper = [...ch.toLocaleUpperCase("und")][0]!;
+    return DRAWABLE.test(upper) ? upper : ch;
+  }
+  return undefined;
 }
 
-const cache = new Map<string, Uint8Array>();
+/** Up to two initials from the names; "" when none of them has a letter or digit that can be drawn. */
+export function initialsOf(u: { first_name: string; last_name: string; display_name: string; username: string }): string {
+  const first = initialOf(u.first_name);
+  const last = initialOf(u.last_name);
+  if (first && last) return first + last;
+  const words = (u.display_name || u.username).split(/[\s._@-]+/u).filter((w) => initialOf(w) !== undefined);
+  if (words.length >= 2) return initialOf(words[0]!)! + initialOf(words[1]!)!;
+  if (words.length === 1) {
+    const chars = [...words[0]!.normalize("NFC")].filter((c) => DRAWABLE.test(c));
+    return chars.slice(0, 2).map((c) => initialOf(c)!).join("");
+  }
+  return first ?? last ?? "";
+}
 
-/** A size×size PNG with the initials centred on a colour chosen from `seed`. */
-export function renderInitialsAvatar(initials: string, seed: string, size = 128): Uint8Array {
-  const key = `${initials}|${seed}|${size}`;
-  const hit = cache.get(key);
-  if (hit) return hit;
+function escapeXml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The avatar as an SVG document (square, 256 units, scales to any size). */
+export function initialsAvatarSvg(initials: string, seed: string): string {
   const colour = PALETTE[createHash("sha256").update(seed).digest()[0]! % PALETTE.length]!;
-  const px = new Uint8Array(size * size * 3);
-  for (let i = 0; i < size * size; i++) px.set(colour, i * 3);
-  const glyphs = [...initials.slice(0, 2)].map((c) => ownValue(FONT, c) ?? FONT["?"]!);
-  const scale = Math.floor(size / (glyphs.length === 1 ? 12 : 18));
-  const gap = scale;
-  const width = glyphs.length * 5 * scale + (glyphs.length - 1) * gap;
-  const x0 = Math.floor((size - width) / 2);
-  const y0 = Math.floor((size - 7 * scale) / 2);
-  glyphs.forEach((g, gi) => {
-    for (let row = 0; row < 7; row++)
-      for (let col = 0; col < 5; col++) {
-        if (g[row]![col] !== "#") continue;
-        for (let dy = 0; dy < scale; dy++)
-          for (let dx = 0; dx < scale; dx++) {
-            const x = x0 + gi * (5 * scale + gap) + col * scale + dx;
-            const y = y0 + row * scale + dy;
-            px.set([255, 255, 255], (y * size + x) * 3);
-          }
-      }
-  });
-  const png = encodePng(size, size, px);
-  if (cache.size > 500) cache.clear();
-  cache.set(key, png);
-  return png;
+  const s = AVATAR_PNG_SIZE;
+  const body = initials
+    ? `<text x="128" y="128" dy="0.35em" text-anchor="middle" font-family='${FONT_STACK}' font-size="${initials.length > 1 ? 104 : 120}" font-weight="600" fill="#ffffff">${escapeXml(initials)}</text>`
+    : // A person: head and shoulders, for names with no drawable initial.
+      `<circle cx="128" cy="100" r="44" fill="#ffffff" fill-opacity="0.92"/><path d="M48 220c0-44 36-72 80-72s80 28 80 72z" fill="#ffffff" fill-opacity="0.92"/>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${s}" height="${s}" viewBox="0 0 ${s} ${s}" role="img" aria-label="${escapeXml(initials)}"><rect width="${s}" height="${s}" fill="${colour}"/>${body}</svg>`;
 }

@@ -58,10 +58,40 @@ export function resetProfilePictureOfUser(deps: AuditDeps, actor: Actor, userId:
   auditedChange(deps, actor, () => deleteProfilePicture(deps.db, userId), () => ({ entity: "user", action: "reset_profile_picture", id: userId }));
 }
 
-export async function profilePictureOf(db: Database, user: UserRow): Promise<{ body: Uint8Array; type: string; updatedAt: number }> {
+/** A picture to serve: its bytes, honest type, and a validator that changes whenever they do. */
+export interface PictureFile {
+  body: Uint8Array;
+  type: string;
+  /** Changes with the picture (upload time, or the names and the avatar design for initials). */
+  version: string;
+}
+
+/** The initials avatar of `user`: the same drawing as SVG (pages) or PNG (raster for clients). */
+async function initialsAvatar(user: UserRow, format: "svg" | "png"): Promise<PictureFile> {
+  // The avatar code and, for PNG, the renderer load with the first generated avatar, not at start (idle RSS).
+  const { AVATAR_DESIGN, AVATAR_PNG_SIZE, initialsAvatarSvg, initialsOf } = await import("./initials-avatar.ts");
+  const initials = initialsOf(user);
+  const svg = initialsAvatarSvg(initials, user.id);
+  const version = `i${AVATAR_DESIGN}-${Bun.hash(svg).toString(36)}`;
+  if (format === "svg") return { body: new TextEncoder().encode(svg), type: "image/svg+xml", version };
+  const key = `${version}-${AVATAR_PNG_SIZE}`;
+  let png = pngCache.get(key);
+  if (!png) {
+    const { svgToPng } = await import("./avatar-raster.ts");
+    png = await svgToPng(svg, AVATAR_PNG_SIZE);
+    if (pngCache.size >= 500) pngCache.clear();
+    pngCache.set(key, png);
+  }
+  return { body: png, type: "image/png", version };
+}
+const pngCache = new Map<string, Uint8Array>();
+
+/**
+ * The picture for `user`: the uploaded one as stored, or the initials avatar. `raster` is for clients that
+ * need a bitmap (the `picture` claim's .png URL): the initials come as a 256 px PNG; pages take the SVG.
+ */
+export async function profilePictureOf(db: Database, user: UserRow, want: "raster" | "any"): Promise<PictureFile> {
   const row = findProfilePicture(db, user.id);
-  if (row) return { body: new Uint8Array(row.data), type: row.content_type, updatedAt: row.updated_at };
-  // The PNG encoder and node:zlib under it load with the first generated avatar, not at start (idle RSS).
-  const { initialsOf, renderInitialsAvatar } = await import("./initials-avatar.ts");
-  return { body: renderInitialsAvatar(initialsOf(user), user.id), type: "image/png", updatedAt: user.updated_at };
+  if (row) return { body: new Uint8Array(row.data), type: row.content_type, version: `u${row.updated_at}-${row.data.length}` };
+  return initialsAvatar(user, want === "raster" ? "png" : "svg");
 }

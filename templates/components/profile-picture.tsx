@@ -19,7 +19,7 @@ export function ProfilePictureSection(p: ProfilePictureProps): JSX.Element {
     <section class="section" id="profile-picture" aria-labelledby="picture-title">
       <h2 id="picture-title">Profile picture</h2>
       <div class="picture-row">
-        <img class="avatar avatar-lg" src={`/api/users/${p.userId}/profile-picture.png?v=${Date.now()}`} alt="Current profile picture" width="72" height="72" />
+        <img class="avatar avatar-lg" src={`/api/users/${p.userId}/profile-picture?v=${Date.now()}`} alt="Current profile picture" width="72" height="72" />
         <div class="grow">
           <p class="muted small">PNG, JPEG, GIF or WebP, up to 2 MB. Without an upload an initials avatar is used. Apps receive it as the picture claim.</p>
           {p.notice ? <div class="alert alert-success" role="status" safe>{p.notice}</div> : ""}

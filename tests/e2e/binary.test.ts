@@ -10,6 +10,8 @@ import { Database } from "bun:sqlite";
 import { startBinary, type RunningBinary } from "../helpers/binary.ts";
 import { latestSchemaVersion } from "../../src/db/migrate.ts";
 import { VERSION } from "../../src/version.ts";
+import { insertUser } from "../../src/db/users.ts";
+import { decodePng, distinctColours } from "../helpers/png-decode.ts";
 
 // These tests start real processes: allow for a cold start on a loaded 2-core machine.
 setDefaultTimeout(30_000);
@@ -72,6 +74,26 @@ describe("compiled binary from an empty folder", () => {
     } finally {
       db.close();
     }
+  });
+
+  test("serves initials avatars: a 256 px PNG rendered by the embedded renderer and typeface, and the SVG", async () => {
+    const db = new Database(path.join(server.dataDir, "latchkey.db"));
+    const id = "0b6f3c1e-5a2d-4c8e-9f10-7a4b2c3d4e5f";
+    try {
+      db.exec("PRAGMA busy_timeout = 5000");
+      insertUser(db, { id, username: "ada", email: "ada@example.com", email_verified: 1, first_name: "Ada", last_name: "Lovelace", display_name: "", is_admin: 0, disabled: 0, locale: null, ldap_id: null, created_at: 1, updated_at: 1 });
+    } finally {
+      db.close();
+    }
+    const res = await fetch(`${server.url}/api/users/${id}/profile-picture.png`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("image/png");
+    const png = decodePng(new Uint8Array(await res.arrayBuffer()));
+    expect([png.width, png.height]).toEqual([256, 256]);
+    expect(distinctColours(png)).toBeGreaterThan(20);
+    const svg = await fetch(`${server.url}/api/users/${id}/profile-picture`);
+    expect(svg.headers.get("content-type")).toBe("image/svg+xml");
+    expect(await svg.text()).toContain(">AL</text>");
   });
 
   test("SIGTERM stops it cleanly with exit code 0", async () => {

@@ -1,6 +1,7 @@
 /**
  * Profile pictures: GET /api/users/:id/profile-picture.png (public, as in Pocket ID: it is the
- * `picture` claim), PUT/DELETE /api/users/:id/profile-picture (admin) and
+ * `picture` claim; always a raster image, the initials as a 256 px PNG), GET /api/users/:id/profile-picture
+ * (public, for our pages: the initials as SVG), PUT/DELETE /api/users/:id/profile-picture (admin) and
  * /api/users/me/profile-picture (the signed-in user). Upload = multipart field `file`.
  */
 import { Elysia } from "elysia";
@@ -24,17 +25,25 @@ export function uploadedFile(body: unknown): Uint8Array | Promise<Uint8Array> {
 }
 
 export function apiProfilePictureRoutes(web: WebDeps) {
+  const servePicture = async (request: Request, userId: string, want: "raster" | "any"): Promise<Response> => {
+    const user = findUserById(web.db, userId);
+    if (!user) throw AppError.notFound("No such user.");
+    const pic = await profilePictureOf(web.db, user, want);
+    const etag = `"${user.id.slice(0, 8)}-${pic.version}"`;
+    const headers: Record<string, string> = { "Content-Type": pic.type, "Cache-Control": "public, max-age=300", ETag: etag, "X-Content-Type-Options": "nosniff" };
+    // A generated SVG is only shapes and text: opened on its own, it may load and run nothing.
+    if (pic.type === "image/svg+xml") headers["Content-Security-Policy"] = "default-src 'none'";
+    if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });
+    return new Response(pic.body as Uint8Array<ArrayBuffer>, { headers });
+  };
   return new Elysia({ name: "api-profile-pictures" })
     .use(routePolicy(web))
-    .get("/api/users/:id/profile-picture.png", async ({ request, params }) => {
-      const user = findUserById(web.db, params.id);
-      if (!user) throw AppError.notFound("No such user.");
-      const pic = await profilePictureOf(web.db, user);
-      const etag = `"${user.id.slice(0, 8)}-${pic.updatedAt}-${pic.body.length}"`;
-      const headers = { "Content-Type": pic.type, "Cache-Control": "public, max-age=300", ETag: etag, "X-Content-Type-Options": "nosniff" };
-      if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });
-      return new Response(pic.body as Uint8Array<ArrayBuffer>, { headers });
-    }, { detail: apiOperation("Profile pictures", "Profile picture (uploaded, or a generated initials PNG); the picture claim") })
+    .get("/api/users/:id/profile-picture.png", ({ request, params }) => servePicture(request, params.id, "raster"), {
+      detail: apiOperation("Profile pictures", "Profile picture as a raster image: the uploaded one (PNG, JPEG, GIF or WebP), or the initials as a 256 px PNG; the picture claim"),
+    })
+    .get("/api/users/:id/profile-picture", ({ request, params }) => servePicture(request, params.id, "any"), {
+      detail: apiOperation("Profile pictures", "Profile picture for pages: the uploaded one, or the initials as SVG (sharp at any size)"),
+    })
     .put("/api/users/me/profile-picture", async ({ body, principal }) => {
       if (principal.isStatic) throw AppError.notFound("No such user.");
       await apiCall(async () => saveProfilePicture(web, principal.userId, await uploadedFile(body)));

@@ -68,7 +68,7 @@ export function UserList({ page, search }: { page: Page<UserDto>; search: string
                 <tr>
                   <td>
                     <a class="user-cell" href={`/settings/admin/users/${u.id}`}>
-                      <img class="avatar" src={`/api/users/${u.id}/profile-picture.png`} alt="" width="32" height="32" loading="lazy" />
+                      <img class="avatar" src={`/api/users/${u.id}/profile-picture`} alt="" width="32" height="32" loading="lazy" />
                       <span>
                         <span class="title" safe>{u.displayName || u.username}</span>
                         <span class="meta mono" safe>{`@${u.username}`}</span>

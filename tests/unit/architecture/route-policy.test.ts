@@ -63,6 +63,7 @@ const PUBLIC_API = [
   "GET /api/oidc/clients/:id/meta",
   "GET /api/oidc/clients/:id/logo",
   "GET /api/users/:id/profile-picture.png",
+  "GET /api/users/:id/profile-picture",
   "GET /api/application-images/:kind",
   "POST /api/signup",
   "GET /api/openapi.json",
