@@ -21,6 +21,7 @@ import { APP_CONFIG_DEFINITIONS, readAppConfig, type AppConfig, type AppConfigKe
 import { checkGroupIds } from "./user-groups.ts";
 import { claimList, FieldErrors, isRecord } from "./validation.ts";
 import { ownValue } from "../lib/own.ts";
+import { msg, type Message } from "../i18n/message.ts";
 
 /** Keys anyone may read (GET /api/application-configuration), as in Pocket ID. */
 export const PUBLIC_CONFIG_KEYS = new Set<string>(["appName", "homePageUrl", "accentColor", "disableAnimations", "allowOwnAccountEdit", "allowUserSignups", "requireUserEmail", "emailOneTimeAccessAsUnauthenticatedEnabled", "emailOneTimeAccessAsAdminEnabled", "emailVerificationEnabled"]);
@@ -52,32 +53,32 @@ export function configEntries(config: AppConfig, opts: { publicOnly: boolean }):
   return out;
 }
 
-function extraRule(key: AppConfigKey, value: unknown): string | null {
+function extraRule(key: AppConfigKey, value: unknown): Message | null {
   if (key === "homePageUrl") {
     const v = String(value);
-    if (v.startsWith("/")) return safeLocalPath(v) ? null : "must be a path like /settings/account (no //, \\, dot segments, spaces or control characters)";
+    if (v.startsWith("/")) return safeLocalPath(v) ? null : msg("appConfig.errHomePagePath");
     try {
       const u = new URL(v);
-      return u.protocol === "http:" || u.protocol === "https:" ? null : "must be a path like /settings/account or an http(s) URL";
+      return u.protocol === "http:" || u.protocol === "https:" ? null : msg("appConfig.errHomePage");
     } catch {
-      return "must be a path like /settings/account or an http(s) URL";
+      return msg("appConfig.errHomePage");
     }
   }
-  if (key === "accentColor") return value === "default" || /^#[0-9a-fA-F]{6}$/.test(String(value)) ? null : "must be default or a colour like #4f46e5";
+  if (key === "accentColor") return value === "default" || /^#[0-9a-fA-F]{6}$/.test(String(value)) ? null : msg("appConfig.errAccentColor");
   return null;
 }
 
 /** Validates a (partial) config body and stores it. Returns the keys whose stored value changed. */
 export function updateAppConfigFromInput(deps: { db: Database; clock: Clock; uiConfigDisabled: boolean; env: Record<string, string>; box?: SealedBox }, input: unknown): AppConfigKey[] {
-  if (deps.uiConfigDisabled) throw AppError.forbidden("The configuration is read from environment variables (UI_CONFIG_DISABLED=true) and cannot be changed here.");
-  if (!isRecord(input)) throw AppError.validation("Send an object of configuration values.", { body: "must be an object" });
+  if (deps.uiConfigDisabled) throw AppError.forbidden(msg("appConfig.errReadOnly"));
+  if (!isRecord(input)) throw AppError.validation(msg("appConfig.errNotObject"), { body: msg("appConfig.errNotObject") });
   const before = readAppConfig(deps.db, { uiConfigDisabled: false, env: {} });
   const errors = new FieldErrors();
   const set: { key: string; value: string }[] = [];
   const reset: AppConfigKey[] = [];
   const changed: AppConfigKey[] = [];
   for (const [key, raw] of Object.entries(input)) {
-    const d = ownValue(APP_CONFIG_DEFINITIONS as Record<string, { kind: string; default: unknown; sensitive?: boolean; validate?: (v: never) => string | null }>, key);
+    const d = ownValue(APP_CONFIG_DEFINITIONS as Record<string, { kind: string; default: unknown; sensitive?: boolean; validate?: (v: never) => Message | null }>, key);
     if (!d) continue;
     const k = key as AppConfigKey;
     if (d.sensitive && raw === SENSITIVE_PLACEHOLDER) continue;
@@ -90,14 +91,14 @@ export function updateAppConfigFromInput(deps: { db: Database; clock: Clock; uiC
     if (d.kind === "int") {
       value = typeof raw === "number" ? raw : typeof raw === "string" && /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
       if (!Number.isInteger(value)) {
-        errors.add(key, "must be a whole number");
+        errors.add(key, msg("appConfig.errWholeNumber"));
         continue;
       }
     } else if (d.kind === "bool") {
       if (raw === true || raw === "true" || raw === "on" || raw === "1") value = true;
       else if (raw === false || raw === "false" || raw === "off" || raw === "0") value = false;
       else {
-        errors.add(key, "must be true or false");
+        errors.add(key, msg("appConfig.errTrueFalse"));
         continue;
       }
     } else if (d.kind === "json") {
@@ -105,13 +106,13 @@ export function updateAppConfigFromInput(deps: { db: Database; clock: Clock; uiC
         try {
           value = JSON.parse(raw);
         } catch {
-          errors.add(key, "must be JSON");
+          errors.add(key, msg("appConfig.errJson"));
           continue;
         }
       }
       if (k === "signupDefaultUserGroupIDs") {
         if (!Array.isArray(value) || !value.every((x) => typeof x === "string")) {
-          errors.add(key, "must be a list of group ids");
+          errors.add(key, msg("appConfig.errGroupIds"));
           continue;
         }
         checkGroupIds(deps.db, errors, key, value as string[]);
@@ -119,7 +120,7 @@ export function updateAppConfigFromInput(deps: { db: Database; clock: Clock; uiC
         value = claimList(errors, value, key);
       }
     } else if (typeof raw !== "string") {
-      errors.add(key, "must be a string");
+      errors.add(key, msg("appConfig.errText"));
       continue;
     } else value = raw.trim();
     const problem = d.validate?.(value as never) ?? extraRule(k, value);

@@ -8,6 +8,8 @@ import type { Database } from "bun:sqlite";
 import { listAppConfigRows, upsertAppConfigRows } from "../db/app-config.ts";
 import { LDAP_CONFIG_DEFINITIONS } from "../ldap/ldap-config.ts";
 import { ownValue } from "../lib/own.ts";
+import { msg, type Message } from "../i18n/message.ts";
+import { englishText } from "../i18n/translator.ts";
 
 type Kind = "string" | "int" | "bool" | "json";
 
@@ -17,69 +19,80 @@ interface Definition<T> {
   default: T;
   /** Stored sealed with ENCRYPTION_KEY, never shown back. */
   sensitive?: boolean;
-  /** Returns an error message, or null when valid. */
-  validate?: (value: T) => string | null;
+  /** Returns what is wrong (a catalogue message), or null when valid. */
+  validate?: (value: T) => Message | null;
 }
 
 const def = <T,>(d: Definition<T>) => d;
 
 export const APP_CONFIG_DEFINITIONS = {
-  appName: def<string>({ env: "APP_NAME", kind: "string", default: "Latchkey", validate: (v) => (v.length >= 1 && v.length <= 30 ? null : "must be 1–30 characters") }),
-  sessionDuration: def<number>({ env: "SESSION_DURATION", kind: "int", default: 60, validate: (v) => (v >= 1 && v <= 525600 ? null : "must be from 1 to 525600 minutes") }),
+  appName: def<string>({ env: "APP_NAME", kind: "string", default: "Latchkey", validate: (v) => (v.length >= 1 && v.length <= 30 ? null : msg("appConfig.errAppName")) }),
+  sessionDuration: def<number>({ env: "SESSION_DURATION", kind: "int", default: 60, validate: (v) => (v >= 1 && v <= 525600 ? null : msg("appConfig.errSessionDuration")) }),
   homePageUrl: def<string>({ env: "HOME_PAGE_URL", kind: "string", default: "/settings/account" }),
   emailsVerified: def<boolean>({ env: "EMAILS_VERIFIED", kind: "bool", default: false }),
   accentColor: def<string>({ env: "ACCENT_COLOR", kind: "string", default: "default" }),
   disableAnimations: def<boolean>({ env: "DISABLE_ANIMATIONS", kind: "bool", default: false }),
   allowOwnAccountEdit: def<boolean>({ env: "ALLOW_OWN_ACCOUNT_EDIT", kind: "bool", default: true }),
-  allowUserSignups: def<"disabled" | "withToken" | "open">({ env: "ALLOW_USER_SIGNUPS", kind: "string", default: "disabled", validate: (v) => (["disabled", "withToken", "open"].includes(v) ? null : "must be disabled, withToken or open") }),
+  allowUserSignups: def<"disabled" | "withToken" | "open">({ env: "ALLOW_USER_SIGNUPS", kind: "string", default: "disabled", validate: (v) => (["disabled", "withToken", "open"].includes(v) ? null : msg("appConfig.errSignups")) }),
   signupDefaultUserGroupIDs: def<string[]>({ env: "SIGNUP_DEFAULT_USER_GROUP_IDS", kind: "json", default: [] }),
   signupDefaultCustomClaims: def<{ key: string; value: string }[]>({ env: "SIGNUP_DEFAULT_CUSTOM_CLAIMS", kind: "json", default: [] }),
   requireUserEmail: def<boolean>({ env: "REQUIRE_USER_EMAIL", kind: "bool", default: false }),
-  webauthnUserVerification: def<"required" | "preferred">({ env: "WEBAUTHN_USER_VERIFICATION", kind: "string", default: "required", validate: (v) => (v === "required" || v === "preferred" ? null : "must be required or preferred") }),
+  webauthnUserVerification: def<"required" | "preferred">({ env: "WEBAUTHN_USER_VERIFICATION", kind: "string", default: "required", validate: (v) => (v === "required" || v === "preferred" ? null : msg("appConfig.errUserVerification")) }),
   webauthnAllowSyncedPasskeys: def<boolean>({ env: "WEBAUTHN_ALLOW_SYNCED_PASSKEYS", kind: "bool", default: true }),
-  webauthnAuthenticatorAttachment: def<"any" | "platform" | "cross-platform">({ env: "WEBAUTHN_AUTHENTICATOR_ATTACHMENT", kind: "string", default: "any", validate: (v) => (["any", "platform", "cross-platform"].includes(v) ? null : "must be any, platform or cross-platform") }),
+  webauthnAuthenticatorAttachment: def<"any" | "platform" | "cross-platform">({ env: "WEBAUTHN_AUTHENTICATOR_ATTACHMENT", kind: "string", default: "any", validate: (v) => (["any", "platform", "cross-platform"].includes(v) ? null : msg("appConfig.errAttachment")) }),
   ...LDAP_CONFIG_DEFINITIONS,
   // Email (src/mail). smtpPassword is stored sealed with ENCRYPTION_KEY: the snapshot holds the sealed
   // text (plain only from SMTP_PASSWORD with UI_CONFIG_DISABLED); src/mail/settings.ts opens it.
   smtpHost: def<string>({ env: "SMTP_HOST", kind: "string", default: "" }),
-  smtpPort: def<number>({ env: "SMTP_PORT", kind: "int", default: 587, validate: (v) => (v >= 1 && v <= 65535 ? null : "must be a port from 1 to 65535") }),
-  smtpFrom: def<string>({ env: "SMTP_FROM", kind: "string", default: "", validate: (v) => (v === "" || /^[^\s@<>]+@[^\s@<>]+$/.test(v) ? null : "must be an email address such as latchkey@example.com") }),
+  smtpPort: def<number>({ env: "SMTP_PORT", kind: "int", default: 587, validate: (v) => (v >= 1 && v <= 65535 ? null : msg("appConfig.errSmtpPort")) }),
+  smtpFrom: def<string>({ env: "SMTP_FROM", kind: "string", default: "", validate: (v) => (v === "" || /^[^\s@<>]+@[^\s@<>]+$/.test(v) ? null : msg("appConfig.errSmtpFrom")) }),
   smtpUser: def<string>({ env: "SMTP_USER", kind: "string", default: "" }),
   smtpPassword: def<string>({ env: "SMTP_PASSWORD", kind: "string", default: "", sensitive: true }),
   // The default follows the port when the mode is unset (smtpTlsForPort below): 587, the default, is STARTTLS.
-  smtpTls: def<"none" | "starttls" | "tls">({ env: "SMTP_TLS", kind: "string", default: "starttls", validate: (v) => (["none", "starttls", "tls"].includes(v) ? null : "must be none, starttls or tls") }),
+  smtpTls: def<"none" | "starttls" | "tls">({ env: "SMTP_TLS", kind: "string", default: "starttls", validate: (v) => (["none", "starttls", "tls"].includes(v) ? null : msg("appConfig.errSmtpTls")) }),
   smtpSkipCertVerify: def<boolean>({ env: "SMTP_SKIP_CERT_VERIFY", kind: "bool", default: false }),
   emailLoginNotificationEnabled: def<boolean>({ env: "EMAIL_LOGIN_NOTIFICATION_ENABLED", kind: "bool", default: false }),
   emailOneTimeAccessAsUnauthenticatedEnabled: def<boolean>({ env: "EMAIL_ONE_TIME_ACCESS_AS_UNAUTHENTICATED_ENABLED", kind: "bool", default: false }),
   emailOneTimeAccessAsAdminEnabled: def<boolean>({ env: "EMAIL_ONE_TIME_ACCESS_AS_ADMIN_ENABLED", kind: "bool", default: false }),
   // The longest lifetime an API key may be given at creation or renewal (src/admin/api-keys.ts).
-  apiKeyMaxLifetimeDays: def<number>({ env: "API_KEY_MAX_LIFETIME_DAYS", kind: "int", default: 365, validate: (v) => (v >= 1 && v <= 3650 ? null : "must be from 1 to 3650 days") }),
+  apiKeyMaxLifetimeDays: def<number>({ env: "API_KEY_MAX_LIFETIME_DAYS", kind: "int", default: 365, validate: (v) => (v >= 1 && v <= 3650 ? null : msg("appConfig.errApiKeyLifetime")) }),
   emailApiKeyExpirationEnabled: def<boolean>({ env: "EMAIL_API_KEY_EXPIRATION_ENABLED", kind: "bool", default: false }),
   emailVerificationEnabled: def<boolean>({ env: "EMAIL_VERIFICATION_ENABLED", kind: "bool", default: false }),
   // Automatic backups into <data>/backups (src/backup): every N hours (0 = off), keeping the newest M files.
-  backupIntervalHours: def<number>({ env: "BACKUP_INTERVAL_HOURS", kind: "int", default: 24, validate: (v) => (v >= 0 && v <= 8760 ? null : "must be from 0 (off) to 8760 hours") }),
-  backupKeep: def<number>({ env: "BACKUP_KEEP", kind: "int", default: 7, validate: (v) => (v >= 1 && v <= 1000 ? null : "must be from 1 to 1000") }),
+  backupIntervalHours: def<number>({ env: "BACKUP_INTERVAL_HOURS", kind: "int", default: 24, validate: (v) => (v >= 0 && v <= 8760 ? null : msg("appConfig.errBackupInterval")) }),
+  backupKeep: def<number>({ env: "BACKUP_KEEP", kind: "int", default: 7, validate: (v) => (v >= 1 && v <= 1000 ? null : msg("appConfig.errBackupKeep")) }),
 } as const;
 
 export type AppConfigKey = keyof typeof APP_CONFIG_DEFINITIONS;
 export type AppConfig = { -readonly [K in AppConfigKey]: (typeof APP_CONFIG_DEFINITIONS)[K]["default"] };
+
+/** A value that does not parse, with what is wrong. */
+class ValueProblem extends Error {
+  constructor(readonly problem: Message) {
+    super(englishText(problem));
+  }
+}
 
 function parseValue(kind: Kind, raw: string): unknown {
   switch (kind) {
     case "string":
       return raw;
     case "int": {
-      if (!/^-?\d+$/.test(raw.trim())) throw new Error("must be a whole number");
+      if (!/^-?\d+$/.test(raw.trim())) throw new ValueProblem(msg("appConfig.errWholeNumber"));
       return Number(raw.trim());
     }
     case "bool": {
       const v = raw.trim().toLowerCase();
       if (v === "true" || v === "1") return true;
       if (v === "false" || v === "0") return false;
-      throw new Error("must be true or false");
+      throw new ValueProblem(msg("appConfig.errTrueFalse"));
     }
     case "json":
-      return JSON.parse(raw);
+      try {
+        return JSON.parse(raw);
+      } catch {
+        throw new ValueProblem(msg("appConfig.errJson"));
+      }
   }
 }
 
@@ -87,10 +100,10 @@ function serialise(kind: Kind, value: unknown): string {
   return kind === "json" ? JSON.stringify(value) : String(value);
 }
 
-/** Parses raw values into a typed config; invalid values produce problems and keep the default. */
-export function buildAppConfig(raw: Record<string, string | undefined>, byEnvName: boolean): { config: AppConfig; problems: string[] } {
+/** Parses raw values into a typed config; invalid values produce problems ("NAME: what is wrong") and keep the default. */
+export function buildAppConfig(raw: Record<string, string | undefined>, byEnvName: boolean): { config: AppConfig; problems: Message[] } {
   const config = {} as Record<string, unknown>;
-  const problems: string[] = [];
+  const problems: Message[] = [];
   for (const [key, d] of Object.entries(APP_CONFIG_DEFINITIONS) as [AppConfigKey, Definition<unknown>][]) {
     const name = byEnvName ? d.env : key;
     const value = raw[name];
@@ -101,10 +114,11 @@ export function buildAppConfig(raw: Record<string, string | undefined>, byEnvNam
     try {
       const parsed = parseValue(d.kind, value);
       const err = d.validate?.(parsed);
-      if (err) throw new Error(err);
+      if (err) throw new ValueProblem(err);
       config[key] = parsed;
     } catch (e) {
-      problems.push(`${name} ${(e as Error).message}`);
+      if (!(e instanceof ValueProblem)) throw e;
+      problems.push(msg("appConfig.fieldProblem", { name, problem: e.problem }));
       config[key] = d.default;
     }
   }
@@ -139,7 +153,7 @@ export function updateAppConfig(db: Database, values: Partial<Record<AppConfigKe
       continue;
     }
     const err = d.validate?.(value);
-    if (err) problems.push(`${key} ${err}`);
+    if (err) problems.push(`${key}: ${englishText(err)}`);
     else rows.push({ key, value: serialise(d.kind, value) });
   }
   if (problems.length) throw new Error(problems.join("; "));

@@ -9,6 +9,7 @@
 import type { Database } from "bun:sqlite";
 import { deleteAppImage, findAppImage, saveAppImage, type AppImageName, type AppImageRow } from "../db/app-images.ts";
 import { AppError } from "../errors.ts";
+import { msg } from "../i18n/message.ts";
 import { nowSeconds } from "../lib/clock.ts";
 import { auditedChange, type Actor, type AuditDeps } from "../audit/actor.ts";
 import type { AppConfig } from "./app-config.ts";
@@ -22,12 +23,12 @@ export function isAppImageName(v: string): v is AppImageName {
 }
 
 export async function uploadAppImage(deps: AuditDeps, actor: Actor, name: AppImageName, bytes: Uint8Array): Promise<string> {
-  if (bytes.length === 0) throw AppError.validation("Choose an image to upload.", { file: "is empty" });
-  if (bytes.length > MAX_BYTES) throw new AppError("payload_too_large", "The image is larger than 2 MB.", { file: "must be at most 2 MB" });
+  if (bytes.length === 0) throw AppError.validation(msg("appConfig.errImageEmpty"), { file: msg("appConfig.errImageEmpty") });
+  if (bytes.length > MAX_BYTES) throw new AppError("payload_too_large", msg("appConfig.errImageTooLarge"), { file: msg("appConfig.errImageTooLarge") });
   const { fileTypeFromBuffer } = await import("file-type"); // loaded on the first upload, not at start (idle RSS)
   const type = await fileTypeFromBuffer(bytes);
   const ok = type && (IMAGE_TYPES.has(type.mime) || (name === "favicon" && type.mime === "image/x-icon"));
-  if (!ok) throw new AppError("unsupported_media_type", "Upload a PNG, JPEG, GIF or WebP image (or ICO for the favicon).", { file: "unsupported image type" });
+  if (!ok) throw new AppError("unsupported_media_type", msg("appConfig.errImageType"), { file: msg("appConfig.errImageType") });
   const mime = type.mime;
   return auditedChange(
     deps,

@@ -10,6 +10,7 @@ import type { Database } from "bun:sqlite";
 import { deleteProfilePicture, findProfilePicture, upsertProfilePicture } from "../db/profile-pictures.ts";
 import type { UserRow } from "../db/users.ts";
 import { AppError } from "../errors.ts";
+import { msg } from "../i18n/message.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { auditedChange, type Actor, type AuditDeps } from "../audit/actor.ts";
 
@@ -18,12 +19,12 @@ const ALLOWED = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
 
 /** The picture's type, by content; throws for empty, too large or unsupported uploads. */
 async function pictureType(bytes: Uint8Array): Promise<string> {
-  if (bytes.length === 0) throw AppError.validation("Choose a picture to upload.", { file: "is empty" });
-  if (bytes.length > MAX_PICTURE_BYTES) throw new AppError("payload_too_large", "The picture is larger than 2 MB.", { file: "must be at most 2 MB" });
+  if (bytes.length === 0) throw AppError.validation(msg("appConfig.errPictureEmpty"), { file: msg("appConfig.errPictureEmpty") });
+  if (bytes.length > MAX_PICTURE_BYTES) throw new AppError("payload_too_large", msg("appConfig.errPictureTooLarge"), { file: msg("appConfig.errPictureTooLarge") });
   const { fileTypeFromBuffer } = await import("file-type"); // loaded on the first upload, not at start (idle RSS)
   const type = await fileTypeFromBuffer(bytes);
   if (!type || !ALLOWED.has(type.mime)) {
-    throw new AppError("unsupported_media_type", "Upload a PNG, JPEG, GIF or WebP picture.", { file: "must be a PNG, JPEG, GIF or WebP image" });
+    throw new AppError("unsupported_media_type", msg("appConfig.errPictureType"), { file: msg("appConfig.errPictureType") });
   }
   return type.mime;
 }

@@ -31,6 +31,7 @@ import type { Log } from "../lib/log.ts";
 import { cryptoRandom } from "../lib/random.ts";
 import { DecryptionError, parseKdfParams, type KdfParams } from "../lib/sealed-box.ts";
 import { AppError } from "../errors.ts";
+import { msg } from "../i18n/message.ts";
 import { openRuntime, resolveEncryptionKey, sealedBoxFor } from "../runtime.ts";
 
 export class BackupError extends Error {
@@ -299,7 +300,7 @@ export function listBackups(dataDir: string): { name: string; kind: BackupKind |
  */
 export function backupForDownload(deps: Pick<Deps, "db" | "config" | "clock" | "random" | "geo">, actor: Actor, name: string): { file: string; name: string; bytes: number } {
   const kept = listBackups(deps.config.dataDir).find((b) => b.name === name);
-  if (!kept) throw AppError.notFound("No such backup.");
+  if (!kept) throw AppError.notFound(msg("backups.errNoSuchBackup"));
   recordAdminChange(deps, actor, { entity: "backup", action: "download", id: kept.name, changes: { bytes: kept.bytes } });
   return { file: path.join(deps.config.dataDir, BACKUP_DIR, kept.name), name: kept.name, bytes: kept.bytes };
 }

@@ -103,13 +103,13 @@ export function hasEarlierSignInFrom(db: Database, userId: string, ip: string | 
   );
 }
 
-export type ExpiringApiKeyRow = { id: string; name: string; expires_at: number; user_id: string; email: string | null; first_name: string; display_name: string };
+export type ExpiringApiKeyRow = { id: string; name: string; expires_at: number; user_id: string; email: string | null; first_name: string; display_name: string; locale: string | null };
 
 /** Keys expiring within the window that have not had their notice yet (owner's email joined). */
 export function listApiKeysNeedingExpiryNotice(db: Database, now: number, windowSeconds: number): ExpiringApiKeyRow[] {
   return db
     .query<ExpiringApiKeyRow, [number, number]>(
-      `SELECT k.id, k.name, k.expires_at, k.user_id, u.email, u.first_name, u.display_name
+      `SELECT k.id, k.name, k.expires_at, k.user_id, u.email, u.first_name, u.display_name, u.locale
        FROM api_keys k JOIN users u ON u.id = k.user_id
        WHERE k.expires_at > ?1 AND k.expires_at <= ?1 + ?2
          AND NOT EXISTS (SELECT 1 FROM api_key_expiry_notices n WHERE n.api_key_id = k.id)`,

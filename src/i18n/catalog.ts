@@ -53,11 +53,71 @@ import forwardAuthPl from "./locales/pl/forwardAuth.json";
 import forwardAuthZhHans from "./locales/zh-Hans/forwardAuth.json";
 import forwardAuthJa from "./locales/ja/forwardAuth.json";
 
+import appConfigEn from "./locales/en/appConfig.json";
+import appConfigDe from "./locales/de/appConfig.json";
+import appConfigFr from "./locales/fr/appConfig.json";
+import appConfigEs from "./locales/es/appConfig.json";
+import appConfigIt from "./locales/it/appConfig.json";
+import appConfigNl from "./locales/nl/appConfig.json";
+import appConfigPtBr from "./locales/pt-BR/appConfig.json";
+import appConfigPl from "./locales/pl/appConfig.json";
+import appConfigZhHans from "./locales/zh-Hans/appConfig.json";
+import appConfigJa from "./locales/ja/appConfig.json";
+
+import emailSettingsEn from "./locales/en/emailSettings.json";
+import emailSettingsDe from "./locales/de/emailSettings.json";
+import emailSettingsFr from "./locales/fr/emailSettings.json";
+import emailSettingsEs from "./locales/es/emailSettings.json";
+import emailSettingsIt from "./locales/it/emailSettings.json";
+import emailSettingsNl from "./locales/nl/emailSettings.json";
+import emailSettingsPtBr from "./locales/pt-BR/emailSettings.json";
+import emailSettingsPl from "./locales/pl/emailSettings.json";
+import emailSettingsZhHans from "./locales/zh-Hans/emailSettings.json";
+import emailSettingsJa from "./locales/ja/emailSettings.json";
+
+import ldapEn from "./locales/en/ldap.json";
+import ldapDe from "./locales/de/ldap.json";
+import ldapFr from "./locales/fr/ldap.json";
+import ldapEs from "./locales/es/ldap.json";
+import ldapIt from "./locales/it/ldap.json";
+import ldapNl from "./locales/nl/ldap.json";
+import ldapPtBr from "./locales/pt-BR/ldap.json";
+import ldapPl from "./locales/pl/ldap.json";
+import ldapZhHans from "./locales/zh-Hans/ldap.json";
+import ldapJa from "./locales/ja/ldap.json";
+
+import backupsEn from "./locales/en/backups.json";
+import backupsDe from "./locales/de/backups.json";
+import backupsFr from "./locales/fr/backups.json";
+import backupsEs from "./locales/es/backups.json";
+import backupsIt from "./locales/it/backups.json";
+import backupsNl from "./locales/nl/backups.json";
+import backupsPtBr from "./locales/pt-BR/backups.json";
+import backupsPl from "./locales/pl/backups.json";
+import backupsZhHans from "./locales/zh-Hans/backups.json";
+import backupsJa from "./locales/ja/backups.json";
+
+import emailsEn from "./locales/en/emails.json";
+import emailsDe from "./locales/de/emails.json";
+import emailsFr from "./locales/fr/emails.json";
+import emailsEs from "./locales/es/emails.json";
+import emailsIt from "./locales/it/emails.json";
+import emailsNl from "./locales/nl/emails.json";
+import emailsPtBr from "./locales/pt-BR/emails.json";
+import emailsPl from "./locales/pl/emails.json";
+import emailsZhHans from "./locales/zh-Hans/emails.json";
+import emailsJa from "./locales/ja/emails.json";
+
 const NAMESPACES = {
   common: { en: commonEn, de: commonDe, fr: commonFr, es: commonEs, it: commonIt, nl: commonNl, "pt-BR": commonPtBr, pl: commonPl, "zh-Hans": commonZhHans, ja: commonJa },
   validation: { en: validationEn, de: validationDe, fr: validationFr, es: validationEs, it: validationIt, nl: validationNl, "pt-BR": validationPtBr, pl: validationPl, "zh-Hans": validationZhHans, ja: validationJa },
   oidc: { en: oidcEn, de: oidcDe, fr: oidcFr, es: oidcEs, it: oidcIt, nl: oidcNl, "pt-BR": oidcPtBr, pl: oidcPl, "zh-Hans": oidcZhHans, ja: oidcJa },
   forwardAuth: { en: forwardAuthEn, de: forwardAuthDe, fr: forwardAuthFr, es: forwardAuthEs, it: forwardAuthIt, nl: forwardAuthNl, "pt-BR": forwardAuthPtBr, pl: forwardAuthPl, "zh-Hans": forwardAuthZhHans, ja: forwardAuthJa },
+  appConfig: { en: appConfigEn, de: appConfigDe, fr: appConfigFr, es: appConfigEs, it: appConfigIt, nl: appConfigNl, "pt-BR": appConfigPtBr, pl: appConfigPl, "zh-Hans": appConfigZhHans, ja: appConfigJa },
+  emailSettings: { en: emailSettingsEn, de: emailSettingsDe, fr: emailSettingsFr, es: emailSettingsEs, it: emailSettingsIt, nl: emailSettingsNl, "pt-BR": emailSettingsPtBr, pl: emailSettingsPl, "zh-Hans": emailSettingsZhHans, ja: emailSettingsJa },
+  ldap: { en: ldapEn, de: ldapDe, fr: ldapFr, es: ldapEs, it: ldapIt, nl: ldapNl, "pt-BR": ldapPtBr, pl: ldapPl, "zh-Hans": ldapZhHans, ja: ldapJa },
+  backups: { en: backupsEn, de: backupsDe, fr: backupsFr, es: backupsEs, it: backupsIt, nl: backupsNl, "pt-BR": backupsPtBr, pl: backupsPl, "zh-Hans": backupsZhHans, ja: backupsJa },
+  emails: { en: emailsEn, de: emailsDe, fr: emailsFr, es: emailsEs, it: emailsIt, nl: emailsNl, "pt-BR": emailsPtBr, pl: emailsPl, "zh-Hans": emailsZhHans, ja: emailsJa },
 };
 
 type Namespaces = typeof NAMESPACES;

@@ -4,6 +4,8 @@
  * - "Connected" is said only once the server has answered: ldapts connects lazily, so with an anonymous
  *   bind nothing reaches the server before the first search.
  */
+import { msg, type Message, type Text } from "../i18n/message.ts";
+import { englishText } from "../i18n/translator.ts";
 import { firstValue, LdapError, searchEntries, withDirectory, userAttributes, groupAttributes } from "./directory.ts";
 import { missingLdapSettings, type LdapSettings } from "./settings.ts";
 
@@ -12,7 +14,8 @@ export type ConnectionStep = "settings" | "connect" | "bind" | "users" | "groups
 
 export interface ConnectionLine {
   ok: boolean;
-  text: string;
+  /** A catalogue message (shown in the viewer's language; the API sends its English). */
+  text: Text;
   step: ConnectionStep;
 }
 
@@ -21,20 +24,19 @@ export interface ConnectionReport {
   lines: ConnectionLine[];
 }
 
-const sample = (names: string[]) => (names.length ? ` (for example ${names.slice(0, 3).join(", ")})` : "");
 
 export async function testLdapConnection(s: LdapSettings): Promise<ConnectionReport> {
   const lines: ConnectionLine[] = [];
   const missing = missingLdapSettings(s);
-  if (missing.length) return { ok: false, lines: [{ ok: false, step: "settings", text: `Enter ${missing.join(" and ")} first.` }] };
+  if (missing) return { ok: false, lines: [{ ok: false, step: "settings", text: missing }] };
   let answered = false;
   const serverAnswered = () => {
     if (answered) return;
     answered = true;
     lines.push(
       s.bindDn
-        ? { ok: true, step: "bind", text: `Connected to ${s.url} and signed in as ${s.bindDn}.` }
-        : { ok: true, step: "connect", text: `Connected to ${s.url} (anonymous bind).` },
+        ? { ok: true, step: "bind", text: msg("ldap.testSignedIn", { url: s.url, dn: s.bindDn }) }
+        : { ok: true, step: "connect", text: msg("ldap.testAnonymous", { url: s.url }) },
     );
   };
   let searching: "users" | "groups" = "users";
@@ -49,11 +51,11 @@ export async function testLdapConnection(s: LdapSettings): Promise<ConnectionRep
         step: "users",
         text:
           users.length === 0
-            ? `No users match ${s.userFilter} under ${s.base}.`
-            : `Found ${users.length} user${users.length === 1 ? "" : "s"} with ${s.userFilter}${sample(withId.map((u) => firstValue(u, s.attr.username)))}.`,
+            ? msg("ldap.testNoUsers", { filter: s.userFilter, base: s.base })
+            : msg("ldap.testUsersFound", { count: users.length, filter: s.userFilter, examples: examples(withId.map((u) => firstValue(u, s.attr.username))) }),
       });
       if (users.length > withId.length)
-        lines.push({ ok: false, step: "users", text: `${users.length - withId.length} of them lack ${s.attr.userId} or ${s.attr.username} and would be skipped.` });
+        lines.push({ ok: false, step: "users", text: msg("ldap.testUsersLacking", { count: users.length - withId.length, idAttribute: s.attr.userId, usernameAttribute: s.attr.username }) });
       searching = "groups";
       const groups = await searchEntries(client, s, s.groupFilter, groupAttributes(s));
       lines.push({
@@ -61,40 +63,45 @@ export async function testLdapConnection(s: LdapSettings): Promise<ConnectionRep
         step: "groups",
         text:
           groups.length === 0
-            ? `No groups match ${s.groupFilter} under ${s.base}.`
-            : `Found ${groups.length} group${groups.length === 1 ? "" : "s"} with ${s.groupFilter}${sample(groups.map((g) => firstValue(g, s.attr.groupName)).filter(Boolean))}.`,
+            ? msg("ldap.testNoGroups", { filter: s.groupFilter, base: s.base })
+            : msg("ldap.testGroupsFound", { count: groups.length, filter: s.groupFilter, examples: examples(groups.map((g) => firstValue(g, s.attr.groupName)).filter(Boolean)) }),
       });
       if (s.adminGroupName && !groups.some((g) => firstValue(g, s.attr.groupName).toLowerCase() === s.adminGroupName.toLowerCase()))
-        lines.push({ ok: false, step: "groups", text: `The admin group “${s.adminGroupName}” was not found among them.` });
+        lines.push({ ok: false, step: "groups", text: msg("ldap.testAdminGroupMissing", { group: s.adminGroupName }) });
     });
   } catch (e) {
     if (!(e instanceof LdapError)) throw e;
     // A search the server answered with an error still proves the connection.
     if (e.stage === "search") serverAnswered();
-    lines.push({ ok: false, step: answered ? searching : e.stage === "bind" ? "bind" : "connect", text: e.message });
+    lines.push({ ok: false, step: answered ? searching : e.stage === "bind" ? "bind" : "connect", text: e.problem });
   }
   return { ok: lines.every((l) => l.ok), lines };
 }
 
 /** The report's headline, derived from its first failing step, so it never contradicts the lines below it. */
-export function connectionHeadline(report: ConnectionReport): string {
+export function connectionHeadline(report: ConnectionReport): Message {
   const failed = report.lines.find((l) => !l.ok);
-  if (!failed) return "Connected: every check passed.";
+  if (!failed) return msg("ldap.headlineOk");
   switch (failed.step) {
     case "settings":
-      return "Not tested: some settings are missing or invalid.";
+      return msg("ldap.headlineSettings");
     case "connect":
-      return "Could not connect.";
+      return msg("ldap.headlineConnect");
     case "bind":
-      return "Connected, but could not sign in.";
+      return msg("ldap.headlineBind");
     case "users":
-      return "Connected, but the user search found a problem.";
+      return msg("ldap.headlineUsers");
     case "groups":
-      return "Connected, but the group search found a problem.";
+      return msg("ldap.headlineGroups");
   }
+}
+
+/** " (for example a, b, c)" with up to three names; "" for none. */
+function examples(names: string[]): Message | string {
+  return names.length ? msg("ldap.forExample", { names: names.slice(0, 3).join(", ") }) : "";
 }
 
 /** The report as the API sends it (its documented LdapConnectionReport shape: no steps). */
 export function connectionReportJson(report: ConnectionReport): { ok: boolean; lines: { ok: boolean; text: string }[] } {
-  return { ok: report.ok, lines: report.lines.map(({ ok, text }) => ({ ok, text })) };
+  return { ok: report.ok, lines: report.lines.map(({ ok, text }) => ({ ok, text: englishText(text) })) };
 }

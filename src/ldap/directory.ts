@@ -5,6 +5,8 @@
  * - Active Directory's binary objectGUID is turned into its usual UUID text form.
  */
 // ldapts (and the TLS/ASN.1 code under it) loads on first use: most installations never configure LDAP.
+import { msg, type Message } from "../i18n/message.ts";
+import { englishText } from "../i18n/translator.ts";
 import type { Client, Entry } from "ldapts";
 import type { LdapSettings } from "./settings.ts";
 
@@ -13,10 +15,11 @@ export type LdapStage = "connect" | "bind" | "search";
 
 export class LdapError extends Error {
   constructor(
-    message: string,
+    /** What went wrong, for a person (in their language); `message` is its English. */
+    readonly problem: Message,
     readonly stage: LdapStage = "search",
   ) {
-    super(message);
+    super(englishText(problem));
     this.name = "LdapError";
   }
 }
@@ -35,16 +38,15 @@ export interface DirectorySnapshot {
 }
 
 /** Explains a connection-level failure in plain words. */
-export function describeConnectError(url: string, e: unknown): string {
+export function describeConnectError(url: string, e: unknown): Message {
   const err = e as { code?: string; message?: string };
   const code = err?.code ?? "";
-  const msg = err?.message ?? String(e);
-  if (code === "ECONNREFUSED" || /ECONNREFUSED/.test(msg)) return `Could not connect to ${url}: the connection was refused. Is the server running, and is the port right?`;
-  if (code === "ENOTFOUND" || code === "EAI_AGAIN" || /ENOTFOUND|EAI_AGAIN/.test(msg)) return `Could not connect to ${url}: the host name was not found.`;
-  if (/timeout|timed out|ETIMEDOUT/i.test(code + msg)) return `Could not connect to ${url}: no answer within ${TIMEOUT_MS / 1000} seconds.`;
-  if (/CERT|certificate|self[- ]signed|SSL|TLS/i.test(code + msg))
-    return `The TLS connection to ${url} failed (${msg}). Use a certificate the server trusts, or turn on “Skip certificate verification”.`;
-  return `Could not talk to ${url}: ${msg}`;
+  const detail = err?.message ?? String(e);
+  if (code === "ECONNREFUSED" || /ECONNREFUSED/.test(detail)) return msg("ldap.errRefused", { url });
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN" || /ENOTFOUND|EAI_AGAIN/.test(detail)) return msg("ldap.errHostUnknown", { url });
+  if (/timeout|timed out|ETIMEDOUT/i.test(code + detail)) return msg("ldap.errTimeout", { url, seconds: TIMEOUT_MS / 1000 });
+  if (/CERT|certificate|self[- ]signed|SSL|TLS/i.test(code + detail)) return msg("ldap.errTls", { url, detail });
+  return msg("ldap.errOther", { url, detail });
 }
 
 function guidToUuid(b: Buffer): string {
@@ -91,9 +93,9 @@ export async function withDirectory<T>(s: LdapSettings, fn: (client: Client) => 
     try {
       if (s.bindDn) await client.bind(s.bindDn, s.bindPassword);
     } catch (e) {
-      if (e instanceof InvalidCredentialsError) throw new LdapError(`The directory refused the bind DN “${s.bindDn}” or its password (invalid credentials).`, "bind");
+      if (e instanceof InvalidCredentialsError) throw new LdapError(msg("ldap.errBindRefused", { dn: s.bindDn }), "bind");
       if ((e as { code?: unknown }).code !== undefined && typeof (e as { code?: unknown }).code === "number")
-        throw new LdapError(`The directory refused to bind as “${s.bindDn}”: ${(e as Error).message}`, "bind");
+        throw new LdapError(msg("ldap.errBindFailed", { dn: s.bindDn, detail: (e as Error).message }), "bind");
       throw new LdapError(describeConnectError(s.url, e), "connect");
     }
     return await fn(client);
@@ -115,10 +117,10 @@ export async function searchEntries(client: Client, s: LdapSettings, filter: str
     });
     return found.map((e) => toEntry(e, binary));
   } catch (e) {
-    if (e instanceof (await import("ldapts")).NoSuchObjectError) throw new LdapError(`The base DN “${s.base}” does not exist in the directory.`);
+    if (e instanceof (await import("ldapts")).NoSuchObjectError) throw new LdapError(msg("ldap.errNoBase", { base: s.base }));
     if (e instanceof LdapError) throw e;
     const code = (e as { code?: unknown }).code;
-    if (typeof code === "number") throw new LdapError(`The search ${filter} under “${s.base}” failed: ${(e as Error).message}`);
+    if (typeof code === "number") throw new LdapError(msg("ldap.errSearch", { filter, base: s.base, detail: (e as Error).message }));
     throw new LdapError(describeConnectError(s.url, e), "connect");
   }
 }

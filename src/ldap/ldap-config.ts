@@ -7,16 +7,18 @@
  *   directory works after entering the URL, bind DN, password and base DN.
  */
 
-type Kind = "string" | "int" | "bool" | "json";
-const def = <T,>(d: { env: string; kind: Kind; default: T; sensitive?: boolean; validate?: (value: T) => string | null }) => d;
+import { msg, type Message } from "../i18n/message.ts";
 
-const filter = (v: string) => (v.startsWith("(") && v.endsWith(")") ? null : "must be an LDAP filter in parentheses, like (objectClass=person)");
-const attribute = (v: string) => (/^[A-Za-z][A-Za-z0-9-]*$|^\d+(\.\d+)+$/.test(v) ? null : "must be an attribute name, like uid");
+type Kind = "string" | "int" | "bool" | "json";
+const def = <T,>(d: { env: string; kind: Kind; default: T; sensitive?: boolean; validate?: (value: T) => Message | null }) => d;
+
+const filter = (v: string) => (v.startsWith("(") && v.endsWith(")") ? null : msg("ldap.errFilter"));
+const attribute = (v: string) => (/^[A-Za-z][A-Za-z0-9-]*$|^\d+(\.\d+)+$/.test(v) ? null : msg("ldap.errAttribute"));
 const optionalAttribute = (v: string) => (v === "" ? null : attribute(v));
 
 export const LDAP_CONFIG_DEFINITIONS = {
   ldapEnabled: def<boolean>({ env: "LDAP_ENABLED", kind: "bool", default: false }),
-  ldapUrl: def<string>({ env: "LDAP_URL", kind: "string", default: "", validate: (v) => (v === "" || /^ldaps?:\/\/[^\s/]+\/?$/i.test(v) ? null : "must look like ldap://host:389 or ldaps://host:636") }),
+  ldapUrl: def<string>({ env: "LDAP_URL", kind: "string", default: "", validate: (v) => (v === "" || /^ldaps?:\/\/[^\s/]+\/?$/i.test(v) ? null : msg("ldap.errUrl")) }),
   ldapStartTls: def<boolean>({ env: "LDAP_START_TLS", kind: "bool", default: false }),
   ldapSkipCertVerify: def<boolean>({ env: "LDAP_SKIP_CERT_VERIFY", kind: "bool", default: false }),
   ldapBindDn: def<string>({ env: "LDAP_BIND_DN", kind: "string", default: "" }),

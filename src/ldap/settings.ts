@@ -5,6 +5,7 @@
  *   a blank password field keeps the stored one. Audited as ADMIN_CHANGE application_configuration
  *   update, id "ldap", with the keys that changed.
  */
+import { msg, type Message } from "../i18n/message.ts";
 import type { Database } from "bun:sqlite";
 import type { Config } from "../config.ts";
 import { readAppConfig, type AppConfig } from "../admin/app-config.ts";
@@ -54,7 +55,7 @@ export function openBindPassword(deps: LdapSettingsDeps, stored: string): string
   try {
     return deps.box.openText(sealPurposeOf("ldapBindPassword"), stored);
   } catch {
-    throw AppError.badRequest("The stored LDAP bind password cannot be decrypted with the current ENCRYPTION_KEY. Enter it again.");
+    throw AppError.badRequest(msg("ldap.errPasswordSealed"));
   }
 }
 
@@ -92,11 +93,12 @@ export function readLdapSettings(deps: LdapSettingsDeps): LdapSettings {
 }
 
 /** What is missing before a connection can be attempted (empty when ready). */
-export function missingLdapSettings(s: LdapSettings): string[] {
-  const out: string[] = [];
-  if (!s.url) out.push("the server URL");
-  if (!s.base) out.push("the base DN");
-  return out;
+/** What must be filled in before the directory can be asked anything (null: nothing). */
+export function missingLdapSettings(s: LdapSettings): Message | null {
+  if (!s.url && !s.base) return msg("ldap.errMissingBoth");
+  if (!s.url) return msg("ldap.errMissingUrl");
+  if (!s.base) return msg("ldap.errMissingBase");
+  return null;
 }
 
 /** Keeps only LDAP keys of a form/JSON body; a blank password means "keep the stored one". */

@@ -10,6 +10,9 @@
  * - Passkeys, sessions and local custom claims of synced users stay local and untouched.
  * - With a picture attribute mapped (jpegPhoto, thumbnailPhoto), a PNG/JPEG/GIF/WebP photo becomes the profile picture.
  */
+import { msg, type Text } from "../i18n/message.ts";
+import { AppError } from "../errors.ts";
+import { englishText } from "../i18n/translator.ts";
 import type { Database } from "bun:sqlite";
 import type { Config } from "../config.ts";
 import { endAllSessionsOfUser } from "../account/sessions.ts";
@@ -37,7 +40,8 @@ export interface Skipped {
   kind: "user" | "group";
   /** The entry's DN in the directory. */
   dn: string;
-  reason: string;
+  /** Why, as a catalogue message (stored with the result; older results hold English text). */
+  reason: Text;
 }
 
 export interface ChangeSet {
@@ -73,7 +77,8 @@ export interface SyncResult {
   finishedAt: number;
   summary: SyncSummary;
   skipped: Skipped[];
-  error: string | null;
+  /** Why the sync did not run (a catalogue message; older stored results hold English text). */
+  error: Text | null;
 }
 
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -134,50 +139,50 @@ export function computeLdapChanges(
   const kept: Seen[] = [];
   const claimedUsernames = new Map<string, string>(); // lower-cased → ldap id, within this run
   const claimedEmails = new Map<string, string>();
-  const skipUser = (dn: string, reason: string) => cs.skipped.push({ kind: "user", dn, reason });
+  const skipUser = (dn: string, reason: Text) => cs.skipped.push({ kind: "user", dn, reason });
 
   for (const e of dir.users) {
     const ldapId = firstValue(e, s.attr.userId);
     if (!ldapId) {
-      skipUser(e.dn, `has no ${s.attr.userId} (the unique id attribute)`);
+      skipUser(e.dn, msg("ldap.skipNoId", { attribute: s.attr.userId }));
       continue;
     }
     seenLdapIds.add(ldapId);
     const existing = existingByLdapId.get(ldapId) ?? null;
     const username = firstValue(e, s.attr.username);
     if (!username) {
-      skipUser(e.dn, `has no ${s.attr.username} (the username attribute)`);
+      skipUser(e.dn, msg("ldap.skipNoUsername", { attribute: s.attr.username }));
       continue;
     }
     if (username.length > 50 || !USERNAME_PATTERN.test(username)) {
-      skipUser(e.dn, `username “${username}” is not allowed: use at most 50 letters, digits and _ . @ -, starting and ending with a letter or digit`);
+      skipUser(e.dn, msg("ldap.skipBadUsername", { username }));
       continue;
     }
     const emailRaw = firstValue(e, s.attr.email);
     if (emailRaw && (emailRaw.length > 254 || !EMAIL_PATTERN.test(emailRaw))) {
-      skipUser(e.dn, `email “${emailRaw}” is not a valid address`);
+      skipUser(e.dn, msg("ldap.skipBadEmail", { email: emailRaw }));
       continue;
     }
     const email = emailRaw || null;
     const uKey = username.toLowerCase();
     const owner = usernameOwner.get(uKey);
     if (owner && owner.ldap_id !== ldapId) {
-      skipUser(e.dn, owner.ldap_id ? `username “${username}” belongs to another directory user` : `username “${username}” is already used by a local user`);
+      skipUser(e.dn, owner.ldap_id ? msg("ldap.skipUsernameOtherDirectory", { username }) : msg("ldap.skipUsernameLocal", { username }));
       continue;
     }
     if (claimedUsernames.has(uKey) && claimedUsernames.get(uKey) !== ldapId) {
-      skipUser(e.dn, `username “${username}” appears twice in the directory`);
+      skipUser(e.dn, msg("ldap.skipUsernameTwice", { username }));
       continue;
     }
     if (email) {
       const eKey = email.toLowerCase();
       const eOwner = emailOwner.get(eKey);
       if (eOwner && eOwner.ldap_id !== ldapId) {
-        skipUser(e.dn, eOwner.ldap_id ? `email “${email}” belongs to another directory user` : `email “${email}” is already used by a local user`);
+        skipUser(e.dn, eOwner.ldap_id ? msg("ldap.skipEmailOtherDirectory", { email }) : msg("ldap.skipEmailLocal", { email }));
         continue;
       }
       if (claimedEmails.has(eKey) && claimedEmails.get(eKey) !== ldapId) {
-        skipUser(e.dn, `email “${email}” appears twice in the directory`);
+        skipUser(e.dn, msg("ldap.skipEmailTwice", { email }));
         continue;
       }
       claimedEmails.set(eKey, ldapId);
@@ -232,18 +237,18 @@ export function computeLdapChanges(
   const claimedGroupNames = new Map<string, string>();
   const adminGroup = s.adminGroupName.toLowerCase();
   const admins = new Set<string>();
-  const skipGroup = (dn: string, reason: string) => cs.skipped.push({ kind: "group", dn, reason });
+  const skipGroup = (dn: string, reason: Text) => cs.skipped.push({ kind: "group", dn, reason });
 
   for (const e of dir.groups) {
     const ldapId = firstValue(e, s.attr.groupId);
     if (!ldapId) {
-      skipGroup(e.dn, `has no ${s.attr.groupId} (the unique id attribute)`);
+      skipGroup(e.dn, msg("ldap.skipNoId", { attribute: s.attr.groupId }));
       continue;
     }
     seenGroupIds.add(ldapId);
     const rawName = firstValue(e, s.attr.groupName);
     if (!rawName) {
-      skipGroup(e.dn, `has no ${s.attr.groupName} (the group name attribute)`);
+      skipGroup(e.dn, msg("ldap.skipNoGroupName", { attribute: s.attr.groupName }));
       continue;
     }
     const name = claimGroupName(rawName);
@@ -251,11 +256,11 @@ export function computeLdapChanges(
     const nKey = name.toLowerCase();
     const owner = groupNameOwner.get(nKey);
     if (owner && owner.ldap_id !== ldapId) {
-      skipGroup(e.dn, owner.ldap_id ? `group name “${name}” belongs to another directory group` : `group name “${name}” is already used by a local group`);
+      skipGroup(e.dn, owner.ldap_id ? msg("ldap.skipGroupOtherDirectory", { name }) : msg("ldap.skipGroupLocal", { name }));
       continue;
     }
     if (claimedGroupNames.has(nKey) && claimedGroupNames.get(nKey) !== ldapId) {
-      skipGroup(e.dn, `group name “${name}” appears twice in the directory`);
+      skipGroup(e.dn, msg("ldap.skipGroupTwice", { name }));
       continue;
     }
     claimedGroupNames.set(nKey, ldapId);
@@ -281,9 +286,7 @@ export function computeLdapChanges(
   // group name) is refused as a whole.
   const adminsAfter = countLocalAdmins(db) + cs.createUsers.filter((u) => u.is_admin).length + cs.updateUsers.filter((u) => admins.has(u.id)).length;
   if (adminsAfter === 0 && countAdmins(db) > 0)
-    throw new LdapError(
-      `This sync would leave no active administrator${s.adminGroupName ? ` (no directory user is in the admin group “${s.adminGroupName}”)` : " (no admin group is set)"}. Fix the admin group, or make a local user an administrator first.`,
-    );
+    throw new LdapError(s.adminGroupName ? msg("ldap.errNoAdminLeftGroup", { group: s.adminGroupName }) : msg("ldap.errNoAdminLeft"));
   const existingById = new Map([...existingByLdapId.values()].map((u) => [u.id, u]));
   cs.updateUsers = cs.updateUsers.filter((upd) => {
     upd.values.is_admin = admins.has(upd.id) ? 1 : 0;
@@ -347,26 +350,26 @@ export function runLdapSync(deps: SyncDeps, actor: Actor, opts: { trigger: SyncR
 }
 
 async function syncOnce(deps: SyncDeps, opts: { trigger: SyncResult["trigger"]; userId: string | null }): Promise<SyncResult> {
-  const fail = (error: string): SyncResult => {
+  const fail = (error: Text): SyncResult => {
     const r: SyncResult = { ok: false, trigger: opts.trigger, finishedAt: nowSeconds(deps.clock), summary: EMPTY, skipped: [], error };
     setKv(deps.db, LAST_RESULT_KEY, JSON.stringify(r));
-    deps.log.warn(`LDAP sync failed (nothing was changed): ${error}`);
+    deps.log.warn(`LDAP sync failed (nothing was changed): ${englishText(error)}`);
     return r;
   };
   let settings: LdapSettings;
   try {
     settings = readLdapSettings(deps);
   } catch (e) {
-    return fail((e as Error).message);
+    return fail(e instanceof AppError ? e.text : (e as Error).message);
   }
-  if (!settings.enabled) return fail("LDAP sync is turned off.");
+  if (!settings.enabled) return fail(msg("ldap.errTurnedOff"));
   const missing = missingLdapSettings(settings);
-  if (missing.length) return fail(`Enter ${missing.join(" and ")} first.`);
+  if (missing) return fail(missing);
   let snapshot: DirectorySnapshot;
   try {
     snapshot = await fetchDirectory(settings);
   } catch (e) {
-    if (e instanceof LdapError) return fail(e.message);
+    if (e instanceof LdapError) return fail(e.problem);
     throw e;
   }
   const now = nowSeconds(deps.clock);
@@ -383,13 +386,13 @@ async function syncOnce(deps: SyncDeps, opts: { trigger: SyncResult["trigger"]; 
       if (changedAnything || changes.skipped.length > 0 || opts.trigger === "manual") {
         recordAuditEvent(deps, "LDAP_SYNC", {
           userId: opts.userId,
-          data: { trigger: opts.trigger, ...summary, skipped: changes.skipped.length, skippedEntries: changes.skipped.slice(0, 20) },
+          data: { trigger: opts.trigger, ...summary, skipped: changes.skipped.length, skippedEntries: changes.skipped.slice(0, 20).map((x) => ({ ...x, reason: englishText(x.reason) })) },
         });
       }
     }).immediate();
   } catch (e) {
-    if (e instanceof LdapError) return fail(e.message);
-    return fail(`The changes could not be saved, so none were: ${(e as Error).message}`);
+    if (e instanceof LdapError) return fail(e.problem);
+    return fail(msg("ldap.errNotSaved", { detail: (e as Error).message }));
   }
   const result: SyncResult = { ok: true, trigger: opts.trigger, finishedAt: now, summary, skipped: cs.skipped, error: null };
   setKv(deps.db, LAST_RESULT_KEY, JSON.stringify(result));

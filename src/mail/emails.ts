@@ -28,6 +28,10 @@ import {
 } from "../db/email.ts";
 import { findUserById, type UserRow } from "../db/users.ts";
 import { AppError } from "../errors.ts";
+import { durationText } from "../admin/validation.ts";
+import { msg, type Message } from "../i18n/message.ts";
+import { DEFAULT_LOCALE, matchLocale } from "../i18n/locales.ts";
+import { englishText, translatorFor, type Translator } from "../i18n/translator.ts";
 import { nowSeconds } from "../lib/clock.ts";
 import { hashToken } from "../lib/hash.ts";
 import { randomToken, randomUuid } from "../lib/random.ts";
@@ -35,7 +39,7 @@ import type { EmailBrand } from "../../templates/email/email-layout.tsx";
 import { apiKeyExpiringEmail, loginCodeEmail, newDeviceEmail, testEmail, verificationEmail } from "../../templates/email/messages.tsx";
 import { createSmtpMailer, describeSmtpError } from "./mailer.ts";
 import { queueEmail } from "./outbox.ts";
-import { appConfigFor, readSmtpSettings } from "./settings.ts";
+import { appConfigFor, readSmtpSettings, SmtpSettingsError } from "./settings.ts";
 
 export type MailDeps = Pick<Deps, "db" | "config" | "clock" | "random" | "box" | "log">;
 
@@ -54,6 +58,11 @@ export function emailBrand(deps: { db: Database; config: Deps["config"] }, app: 
 }
 
 const nameOf = (u: Pick<UserRow, "first_name" | "display_name" | "username">) => u.first_name || u.display_name || u.username;
+
+/** The recipient's language: their own setting (users.locale, matched like a browser's), else English. */
+export function recipientTranslator(locale: string | null | undefined): Translator {
+  return translatorFor(matchLocale(locale) ?? DEFAULT_LOCALE);
+}
 
 /** Whether SMTP is set up well enough to queue mail (host and from address). */
 export function isEmailConfigured(deps: MailDeps): boolean {
@@ -74,33 +83,29 @@ function queueIfConfigured(deps: MailDeps, kind: string, to: string, render: () 
 }
 
 /** Sends the test email now; the answer is what the admin reads. */
-export async function sendTestEmail(deps: MailDeps, to: string, opts: { timeoutMs?: number } = {}): Promise<{ ok: true } | { ok: false; error: string }> {
+export async function sendTestEmail(deps: MailDeps, to: string, opts: { timeoutMs?: number; locale?: string | null } = {}): Promise<{ ok: true } | { ok: false; error: Message }> {
   let settings;
   try {
     settings = readSmtpSettings(deps);
   } catch (e) {
-    return { ok: false, error: (e as Error).message };
+    if (e instanceof SmtpSettingsError) return { ok: false, error: e.problem };
+    throw e;
   }
-  if (!settings) return { ok: false, error: "Set the SMTP host and the from address first." };
+  if (!settings) return { ok: false, error: msg("emailSettings.errNotConfigured") };
   const mailer = createSmtpMailer(settings, { timeoutMs: opts.timeoutMs ?? 10_000 });
   try {
-    await mailer.send({ to, ...testEmail(emailBrand(deps)) });
+    await mailer.send({ to, ...testEmail(emailBrand(deps), recipientTranslator(opts.locale)) });
     deps.log.info("test email sent", { to });
     return { ok: true };
   } catch (e) {
     const error = describeSmtpError(e, settings);
-    deps.log.warn("test email failed", { to, error });
+    deps.log.warn("test email failed", { to, error: englishText(error) });
     return { ok: false, error };
   } finally {
     mailer.close();
   }
 }
 
-function humanDuration(seconds: number): string {
-  if (seconds < 3600) return `${Math.round(seconds / 60)} minutes`;
-  if (seconds < 86400) return seconds === 3600 ? "1 hour" : `${Math.round(seconds / 3600)} hours`;
-  return seconds === 86400 ? "1 day" : `${Math.round(seconds / 86400)} days`;
-}
 
 /**
  * Creates a login code for `user` and queues it by email. `deviceToken` binds it to one browser.
@@ -121,12 +126,12 @@ export function emailLoginCode(
   const q = opts.redirect ? `?redirect=${encodeURIComponent(opts.redirect)}` : "";
   recordAuditEvent(deps, "ONE_TIME_ACCESS_TOKEN_CREATED", { userId: user.id, origin: opts.origin, data: { delivery: "email", requestedBy: opts.requestedBy, ttlSeconds: opts.ttlSeconds } });
   return queueIfConfigured(deps, "one-time-access", user.email, () =>
-    loginCodeEmail(emailBrand(deps), {
+    loginCodeEmail(emailBrand(deps), recipientTranslator(user.locale), {
       name: nameOf(user),
       code: token,
       link: `${base}/lc/${token}${q}`,
       codePage: `${base}/lc${q}`,
-      expiresIn: humanDuration(opts.ttlSeconds),
+      expiresIn: recipientTranslator(user.locale).text(durationText(opts.ttlSeconds)),
       boundToBrowser: Boolean(opts.deviceToken),
     }),
   );
@@ -145,7 +150,7 @@ export function startEmailVerification(deps: MailDeps, user: UserRow): boolean {
   const token = randomToken(deps.random, 32);
   insertEmailVerificationToken(deps.db, { id: randomUuid(deps.random), token_hash: hashToken(token), user_id: user.id, email: user.email, created_at: now, expires_at: now + VERIFICATION_TTL_SECONDS });
   const b = emailBrand(deps);
-  queueEmail(deps, "email-verification", user.email, verificationEmail(b, { name: nameOf(user), email: user.email, link: `${b.appUrl}/verify-email?token=${encodeURIComponent(token)}` }));
+  queueEmail(deps, "email-verification", user.email, verificationEmail(b, recipientTranslator(user.locale), { name: nameOf(user), email: user.email, link: `${b.appUrl}/verify-email?token=${encodeURIComponent(token)}` }));
   return true;
 }
 
@@ -159,10 +164,10 @@ export function afterEmailAddressSet(deps: Omit<MailDeps, "box" | "log"> & Parti
   startEmailVerification(deps as MailDeps, user);
 }
 
-export const VERIFY_EMAIL_MESSAGES = {
-  invalid: "This verification link is not valid. It may have expired or already been used — ask for a new one from your account page.",
-  changed: "This link was for an address your account no longer uses.",
-} as const;
+export const VERIFY_EMAIL_MESSAGES: Record<"invalid" | "changed", Message> = {
+  invalid: msg("emails.verifyLinkInvalid"),
+  changed: msg("emails.verifyLinkChanged"),
+};
 
 /** Consumes a verification token (single use); returns the verified user. */
 export function verifyEmailAddress(deps: MailDeps, token: string): UserRow {
@@ -194,9 +199,8 @@ export function notifyNewDeviceSignIn(deps: MailDeps, user: UserRow, origin: Aud
   if (!user.email || !appConfigFor(deps).emailLoginNotificationEnabled) return false;
   const location = approximateLocation(deps, origin.ip);
   const b = emailBrand(deps);
-  const time = new Date(deps.clock.now()).toUTCString().replace("GMT", "UTC");
   return queueIfConfigured(deps, "login-with-new-device", user.email, () =>
-    newDeviceEmail(b, { name: nameOf(user), device: describeDevice(origin.userAgent), ip: origin.ip ?? "unknown", location, time, accountUrl: `${b.appUrl}/settings/account` }),
+    newDeviceEmail(b, recipientTranslator(user.locale), { name: nameOf(user), device: describeDevice(origin.userAgent), ip: origin.ip ?? null, location, at: nowSeconds(deps.clock), accountUrl: `${b.appUrl}/settings/account` }),
   );
 }
 
@@ -209,8 +213,7 @@ export function runApiKeyExpiryJob(deps: MailDeps): number {
   let sent = 0;
   for (const k of listApiKeysNeedingExpiryNotice(deps.db, now, 7 * 86400)) {
     if (!k.email || !recordApiKeyExpiryNotice(deps.db, k.id, now)) continue;
-    const expiresAt = new Date(k.expires_at * 1000).toUTCString().replace("GMT", "UTC");
-    queueEmail(deps, "api-key-expiring-soon", k.email, apiKeyExpiringEmail(b, { name: k.first_name || k.display_name, keyName: k.name, expiresAt, manageUrl: `${b.appUrl}/settings/admin/api-keys` }));
+    queueEmail(deps, "api-key-expiring-soon", k.email, apiKeyExpiringEmail(b, recipientTranslator(k.locale), { name: k.first_name || k.display_name, keyName: k.name, expiresAt: k.expires_at, manageUrl: `${b.appUrl}/settings/admin/api-keys` }));
     sent++;
   }
   return sent;

@@ -6,6 +6,7 @@
  * - describeSmtpError turns nodemailer's errors into a sentence an admin can act on.
  */
 // nodemailer loads on the first send (about 20 MB of resident memory): many installations never send mail.
+import { msg, type Message } from "../i18n/message.ts";
 import type { Transporter } from "nodemailer";
 import type { SmtpSettings } from "./settings.ts";
 
@@ -54,23 +55,21 @@ export function createSmtpMailer(settings: SmtpSettings, opts: MailerOptions = {
 
 type SmtpError = Error & { code?: string; response?: string; responseCode?: number; command?: string };
 
-/** One plain sentence: what went wrong, with the server's own words when it gave any. */
-export function describeSmtpError(error: unknown, settings: Pick<SmtpSettings, "host" | "port">): string {
+/** One plain sentence (a catalogue message): what went wrong, with the server's own words when it gave any. */
+export function describeSmtpError(error: unknown, settings: Pick<SmtpSettings, "host" | "port">): Message {
   const e = (error instanceof Error ? error : new Error(String(error))) as SmtpError;
   const where = `${settings.host}:${settings.port}`;
   const said = e.response?.trim();
-  const msg = e.message ?? "";
-  if (e.code === "EAUTH") return said ? `The server refused the login: ${said}` : `The server refused the login: ${msg}`;
-  if (/certificate|self[- ]signed|unable to verify|CERT_/i.test(msg) || /CERT/.test(e.code ?? ""))
-    return `The server's TLS certificate was not accepted (${msg}). Install a trusted certificate, or turn on "Skip certificate verification".`;
-  if (/ECONNREFUSED/.test(msg) || (e as { errno?: string }).errno === "ECONNREFUSED") return `Could not connect to ${where}: the connection was refused. Check the host and port.`;
-  if (e.code === "EDNS" || /ENOTFOUND|EAI_AGAIN/.test(msg)) return `The host name ${settings.host} could not be found.`;
-  if (e.code === "ETIMEDOUT" || /timeout|timed out/i.test(msg)) return `The SMTP server at ${where} did not answer in time.`;
-  if (/wrong version number|ssl3_get_record|packet length too long/i.test(msg))
-    return `The TLS handshake with ${where} failed (${msg}). Check the TLS mode: port 465 usually needs "TLS", port 587 "STARTTLS".`;
-  if (e.code === "ETLS" || /STARTTLS/i.test(msg)) return `The server at ${where} could not start TLS: ${said ?? msg}`;
-  if (e.code === "EENVELOPE") return `The server refused the sender or recipient: ${said ?? msg}`;
-  if (e.code === "EMESSAGE" || e.code === "EPROTOCOL") return `The server refused the message: ${said ?? msg}`;
-  if (said) return `The server answered with an error: ${said}`;
-  return `Sending failed: ${msg || "unknown error"}`;
+  const text = e.message ?? "";
+  if (e.code === "EAUTH") return msg("emailSettings.errAuth", { detail: said || text });
+  if (/certificate|self[- ]signed|unable to verify|CERT_/i.test(text) || /CERT/.test(e.code ?? "")) return msg("emailSettings.errCertificate", { detail: text });
+  if (/ECONNREFUSED/.test(text) || (e as { errno?: string }).errno === "ECONNREFUSED") return msg("emailSettings.errRefused", { where });
+  if (e.code === "EDNS" || /ENOTFOUND|EAI_AGAIN/.test(text)) return msg("emailSettings.errHostUnknown", { host: settings.host });
+  if (e.code === "ETIMEDOUT" || /timeout|timed out/i.test(text)) return msg("emailSettings.errTimeout", { where });
+  if (/wrong version number|ssl3_get_record|packet length too long/i.test(text)) return msg("emailSettings.errTlsHandshake", { where, detail: text });
+  if (e.code === "ETLS" || /STARTTLS/i.test(text)) return msg("emailSettings.errStartTls", { where, detail: said ?? text });
+  if (e.code === "EENVELOPE") return msg("emailSettings.errEnvelope", { detail: said ?? text });
+  if (e.code === "EMESSAGE" || e.code === "EPROTOCOL") return msg("emailSettings.errMessage", { detail: said ?? text });
+  if (said) return msg("emailSettings.errServer", { detail: said });
+  return msg("emailSettings.errOther", { detail: text || msg("emailSettings.errUnknown") });
 }

@@ -15,6 +15,7 @@ import { nowSeconds } from "../lib/clock.ts";
 import { randomUuid } from "../lib/random.ts";
 import type { RenderedEmail } from "../../templates/email/messages.tsx";
 import { createSmtpMailer, describeSmtpError, type Mailer } from "./mailer.ts";
+import { englishText } from "../i18n/translator.ts";
 import { readSmtpSettings } from "./settings.ts";
 
 export type MailWorkerDeps = Pick<Deps, "db" | "config" | "clock" | "random" | "box" | "log">;
@@ -62,7 +63,7 @@ async function deliver(deps: MailWorkerDeps, mailer: Mailer | null, row: OutboxR
     deleteOutboxMessage(deps.db, row.id);
     deps.log.info("email sent", { id: row.id, kind: row.kind, to: row.recipient, attempt: row.attempts + 1 });
   } catch (e) {
-    const reason = mailer ? describeSmtpError(e, where) : (e as Error).message;
+    const reason = mailer ? englishText(describeSmtpError(e, where)) : (e as Error).message;
     const attempts = row.attempts + 1;
     if (attempts > BACKOFF_SECONDS.length) {
       deleteOutboxMessage(deps.db, row.id);

@@ -4,6 +4,8 @@
  * - With UI_CONFIG_DISABLED=true every value comes from SMTP_* (plain, possibly via SMTP_PASSWORD_FILE).
  * - "Not configured" (no host or no from address) is a state, not an error: flows skip sending.
  */
+import { msg, type Message } from "../i18n/message.ts";
+import { englishText } from "../i18n/translator.ts";
 import type { Database } from "bun:sqlite";
 import type { Config } from "../config.ts";
 import { readAppConfig, type AppConfig } from "../admin/app-config.ts";
@@ -26,6 +28,13 @@ export function appConfigFor(deps: { db: Database; config: Config }): AppConfig 
   return readAppConfig(deps.db, { uiConfigDisabled: deps.config.uiConfigDisabled, env: deps.config.appConfigEnv });
 }
 
+/** Settings that cannot be used as stored (the password needs entering again); `problem` says so in any language. */
+export class SmtpSettingsError extends Error {
+  constructor(readonly problem: Message) {
+    super(englishText(problem));
+  }
+}
+
 /** The SMTP settings, or null while no host / from address is configured. */
 export function readSmtpSettings(deps: MailDeps, app: AppConfig = appConfigFor(deps)): SmtpSettings | null {
   if (!app.smtpHost.trim() || !app.smtpFrom.trim()) return null;
@@ -35,7 +44,7 @@ export function readSmtpSettings(deps: MailDeps, app: AppConfig = appConfigFor(d
       password = deps.box.openText(sealPurposeOf("smtpPassword"), password);
     } catch {
       // Sealed under another ENCRYPTION_KEY (or tampered with): the admin must enter it again.
-      throw new Error("The stored SMTP password cannot be decrypted with the current ENCRYPTION_KEY. Enter it again.");
+      throw new SmtpSettingsError(msg("emailSettings.errPasswordSealed"));
     }
   }
   return {

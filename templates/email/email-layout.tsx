@@ -4,6 +4,7 @@
  * the page CSP (no style attributes) does not apply to mail. Every dynamic value is escaped.
  */
 import type { Children } from "@kitajs/html";
+import type { Translator } from "../../src/i18n/translator.ts";
 
 export interface EmailBrand {
   appName: string;
@@ -14,12 +15,15 @@ export interface EmailBrand {
   accent: string;
 }
 
-export function EmailLayout({ children, ...p }: { brand: EmailBrand; title: string; children?: Children }): JSX.Element {
+export function EmailLayout({ children, ...p }: { brand: EmailBrand; tr: Translator; title: string; children?: Children }): JSX.Element {
   const b = p.brand;
+  const tr = p.tr;
+  // Catalogue HTML: the message's text and the name are escaped by rich(); the link is ours.
+  const safeFooter = tr.rich("emails.footer", { link: (text) => `<a href="${Bun.escapeHTML(b.appUrl)}" style="color:#71717a">${text}</a>`, appName: b.appName });
   return (
     <>
       {"<!doctype html>"}
-      <html lang="en">
+      <html lang={tr.lang}>
         <head>
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -44,7 +48,7 @@ export function EmailLayout({ children, ...p }: { brand: EmailBrand; title: stri
                   </tr>
                   <tr>
                     <td style="padding:16px 32px;background:#fafafa;color:#71717a;font-size:12px">
-                      Sent by <a href={b.appUrl} style="color:#71717a" safe>{b.appName}</a>. You get this email because of your account there.
+                      {safeFooter}
                     </td>
                   </tr>
                 </table>

@@ -1,8 +1,10 @@
 /**
- * Every email Latchkey sends, as HTML (JSX, escaped) and plain text, with Pocket ID's subjects.
+ * Every email Latchkey sends, as HTML (JSX, escaped) and plain text, in the recipient's language
+ * (the caller passes the Translator for users.locale). Subjects keep Pocket ID's meaning.
  * Links are absolute, built from APP_URL by the caller.
  */
 import type { Children } from "@kitajs/html";
+import type { Translator } from "../../src/i18n/translator.ts";
 import { EmailButton, EmailLayout, type EmailBrand } from "./email-layout.tsx";
 
 export interface RenderedEmail {
@@ -12,20 +14,21 @@ export interface RenderedEmail {
 }
 
 const P = ({ children }: { children?: Children }) => <p style="margin:0 0 12px 0">{children}</p>;
-const footerText = (b: EmailBrand) => `\n--\nSent by ${b.appName} (${b.appUrl}).`;
+const footerText = (b: EmailBrand, tr: Translator) => `\n--\n${tr.t("emails.footerText", { appName: b.appName, appUrl: b.appUrl })}`;
 
-export function testEmail(b: EmailBrand): RenderedEmail {
-  const title = "Test email";
+export function testEmail(b: EmailBrand, tr: Translator): RenderedEmail {
+  const title = tr.t("emails.testTitle");
+  const body = tr.t("emails.testBody", { appName: b.appName });
   return {
-    subject: "Test email",
+    subject: tr.t("emails.testSubject"),
     html: (
-      <EmailLayout brand={b} title={title}>
+      <EmailLayout brand={b} tr={tr} title={title}>
         <P>
-          <span safe>{`This is a test email from ${b.appName}. Your SMTP settings work.`}</span>
+          <span safe>{body}</span>
         </P>
       </EmailLayout>
     ) as string,
-    text: `${title}\n\nThis is a test email from ${b.appName}. Your SMTP settings work.\n${footerText(b)}`,
+    text: `${title}\n\n${body}\n${footerText(b, tr)}`,
   };
 }
 
@@ -36,80 +39,94 @@ export interface LoginCodeEmail {
   link: string;
   /** /lc — where the code can be typed. */
   codePage: string;
+  /** How long the code lasts, in words ("15 minutes"), in the recipient's language. */
   expiresIn: string;
   /** Only the browser that asked can use it (self-requested codes). */
   boundToBrowser: boolean;
 }
 
-export function loginCodeEmail(b: EmailBrand, d: LoginCodeEmail): RenderedEmail {
-  const where = d.boundToBrowser ? " It works only in the browser where you asked for it." : "";
+export function loginCodeEmail(b: EmailBrand, tr: Translator, d: LoginCodeEmail): RenderedEmail {
+  const { t } = tr;
+  const body = [t("emails.loginBody", { appName: b.appName, expiresIn: d.expiresIn }), d.boundToBrowser ? t("emails.loginBrowserOnly") : ""].filter(Boolean).join(" ");
+  const safeOrType = tr.rich("emails.loginOrType", { link: (text) => `<a href="${Bun.escapeHTML(d.codePage)}">${text}</a>`, url: d.codePage });
   return {
-    subject: "Login Code",
+    subject: t("emails.loginSubject"),
     html: (
-      <EmailLayout brand={b} title="Your login code">
+      <EmailLayout brand={b} tr={tr} title={t("emails.loginTitle")}>
         <P>
-          <span safe>{`Hello ${d.name},`}</span>
+          <span safe>{t("emails.hello", { name: d.name })}</span>
         </P>
         <P>
-          <span safe>{`Use this code to sign in to ${b.appName}. It expires in ${d.expiresIn} and works once.${where}`}</span>
+          <span safe>{body}</span>
         </P>
         <p style="font-size:28px;font-weight:700;letter-spacing:4px;font-family:ui-monospace,Menlo,Consolas,monospace;margin:16px 0" safe>
           {d.code}
         </p>
-        <EmailButton href={d.link} accent={b.accent} label="Sign in" />
+        <EmailButton href={d.link} accent={b.accent} label={t("emails.signIn")} />
         <p style="margin:0 0 12px 0;color:#52525b;font-size:13px">
-          Or type the code at <a href={d.codePage} safe>{d.codePage}</a>. After signing in, add a passkey so you do not need a code next time.
+          {safeOrType} <span safe>{t("emails.addPasskey")}</span>
         </p>
-        <p style="margin:0;color:#52525b;font-size:13px">If you did not ask for this code, ignore this email: nobody can use it without access to your inbox.</p>
+        <p style="margin:0;color:#52525b;font-size:13px" safe>{t("emails.loginIgnore")}</p>
       </EmailLayout>
     ) as string,
     text:
-      `Hello ${d.name},\n\nUse this code to sign in to ${b.appName}. It expires in ${d.expiresIn} and works once.${where}\n\n` +
-      `    ${d.code}\n\nSign in: ${d.link}\nOr type the code at ${d.codePage}\n\n` +
-      `After signing in, add a passkey so you do not need a code next time.\nIf you did not ask for this code, ignore this email.\n${footerText(b)}`,
+      `${t("emails.hello", { name: d.name })}\n\n${body}\n\n` +
+      `    ${d.code}\n\n${t("emails.signInText", { url: d.link })}\n${t("emails.loginOrTypeText", { url: d.codePage })}\n\n` +
+      `${t("emails.addPasskey")}\n${t("emails.loginIgnore")}\n${footerText(b, tr)}`,
   };
 }
 
-export function verificationEmail(b: EmailBrand, d: { name: string; email: string; link: string }): RenderedEmail {
-  const subject = `Verify your ${b.appName} email address`;
+export function verificationEmail(b: EmailBrand, tr: Translator, d: { name: string; email: string; link: string }): RenderedEmail {
+  const { t } = tr;
+  const body = t("emails.verifyBody", { email: d.email, appName: b.appName });
+  const safeOrOpen = tr.rich("emails.orOpen", { link: (text) => `<a href="${Bun.escapeHTML(d.link)}">${text}</a>`, url: d.link });
   return {
-    subject,
+    subject: t("emails.verifySubject", { appName: b.appName }),
     html: (
-      <EmailLayout brand={b} title="Verify your email address">
+      <EmailLayout brand={b} tr={tr} title={t("emails.verifyTitle")}>
         <P>
-          <span safe>{`Hello ${d.name},`}</span>
+          <span safe>{t("emails.hello", { name: d.name })}</span>
         </P>
         <P>
-          <span safe>{`Confirm that ${d.email} is your address for ${b.appName}. The link works once, for 24 hours.`}</span>
+          <span safe>{body}</span>
         </P>
-        <EmailButton href={d.link} accent={b.accent} label="Verify email address" />
+        <EmailButton href={d.link} accent={b.accent} label={t("emails.verifyButton")} />
         <p style="margin:0 0 12px 0;color:#52525b;font-size:13px;word-break:break-all">
-          Or open: <a href={d.link} safe>{d.link}</a>
+          {safeOrOpen}
         </p>
-        <p style="margin:0;color:#52525b;font-size:13px">If you did not change your address, you can ignore this email.</p>
+        <p style="margin:0;color:#52525b;font-size:13px" safe>{t("emails.verifyIgnore")}</p>
       </EmailLayout>
     ) as string,
-    text: `Hello ${d.name},\n\nConfirm that ${d.email} is your address for ${b.appName}. The link works once, for 24 hours:\n\n${d.link}\n\nIf you did not change your address, you can ignore this email.\n${footerText(b)}`,
+    text: `${t("emails.hello", { name: d.name })}\n\n${body}\n\n${d.link}\n\n${t("emails.verifyIgnore")}\n${footerText(b, tr)}`,
   };
 }
 
 export interface NewDeviceEmail {
   name: string;
   device: string;
-  ip: string;
+  ip: string | null;
   location: string | null;
-  time: string;
+  /** The moment, in seconds; written in the recipient's language with its time zone named. */
+  at: number;
   accountUrl: string;
 }
 
-export function newDeviceEmail(b: EmailBrand, d: NewDeviceEmail): RenderedEmail {
-  const rows: [string, string][] = [["Device", d.device], ["IP address", d.ip], ...(d.location ? ([["Approximate location", d.location]] as [string, string][]) : []), ["Time", d.time]];
+export function newDeviceEmail(b: EmailBrand, tr: Translator, d: NewDeviceEmail): RenderedEmail {
+  const { t } = tr;
+  const rows: [string, string][] = [
+    [t("emails.rowDevice"), d.device],
+    [t("emails.rowIp"), d.ip ?? t("emails.ipUnknown")],
+    ...(d.location ? ([[t("emails.rowLocation"), d.location]] as [string, string][]) : []),
+    [t("emails.rowTime"), tr.formatExact(d.at, "UTC")],
+  ];
+  const intro = t("emails.newDeviceBody", { name: d.name, appName: b.appName });
+  const safeNotYou = tr.rich("emails.newDeviceNotYou", { strong: (text) => `<strong>${text}</strong>` });
   return {
-    subject: `New device login with ${b.appName}`,
+    subject: t("emails.newDeviceSubject", { appName: b.appName }),
     html: (
-      <EmailLayout brand={b} title="New sign-in to your account">
+      <EmailLayout brand={b} tr={tr} title={t("emails.newDeviceTitle")}>
         <P>
-          <span safe>{`Hello ${d.name}, your ${b.appName} account was just signed in to from a device or network it had not seen before.`}</span>
+          <span safe>{intro}</span>
         </P>
         <table role="presentation" cellpadding="0" cellspacing="0" style="margin:16px 0;font-size:14px">
           {rows.map(([k, v]) => (
@@ -119,32 +136,36 @@ export function newDeviceEmail(b: EmailBrand, d: NewDeviceEmail): RenderedEmail 
             </tr>
           ))}
         </table>
-        <P>If this was you, there is nothing to do.</P>
         <P>
-          <strong>If it was not you:</strong> open your account, sign out the sessions you do not recognise and remove any passkey you did not add, then tell your administrator.
+          <span safe>{t("emails.newDeviceWasYou")}</span>
         </P>
-        <EmailButton href={d.accountUrl} accent={b.accent} label="Review my account" />
+        <p style="margin:0 0 12px 0">{safeNotYou}</p>
+        <EmailButton href={d.accountUrl} accent={b.accent} label={t("emails.reviewAccount")} />
       </EmailLayout>
     ) as string,
     text:
-      `Hello ${d.name}, your ${b.appName} account was just signed in to from a device or network it had not seen before.\n\n` +
+      `${intro}\n\n` +
       rows.map(([k, v]) => `${k}: ${v}`).join("\n") +
-      `\n\nIf this was you, there is nothing to do.\nIf it was not you: open ${d.accountUrl}, sign out the sessions you do not recognise and remove any passkey you did not add, then tell your administrator.\n${footerText(b)}`,
+      `\n\n${t("emails.newDeviceWasYou")}\n${t("emails.newDeviceNotYouText", { url: d.accountUrl })}\n${footerText(b, tr)}`,
   };
 }
 
-export function apiKeyExpiringEmail(b: EmailBrand, d: { name: string; keyName: string; expiresAt: string; manageUrl: string }): RenderedEmail {
+export function apiKeyExpiringEmail(b: EmailBrand, tr: Translator, d: { name: string; keyName: string; expiresAt: number; manageUrl: string }): RenderedEmail {
+  const { t } = tr;
+  const body = t("emails.apiKeyBody", { name: d.name, appName: b.appName, keyName: d.keyName, date: tr.formatExact(d.expiresAt, "UTC") });
   return {
-    subject: `API Key "${d.keyName}" Expiring Soon`,
+    subject: t("emails.apiKeySubject", { keyName: d.keyName }),
     html: (
-      <EmailLayout brand={b} title="An API key expires soon">
+      <EmailLayout brand={b} tr={tr} title={t("emails.apiKeyTitle")}>
         <P>
-          <span safe>{`Hello ${d.name}, your ${b.appName} API key “${d.keyName}” expires on ${d.expiresAt}.`}</span>
+          <span safe>{body}</span>
         </P>
-        <P>Renew it or create a new one before then, or the scripts using it will stop working.</P>
-        <EmailButton href={d.manageUrl} accent={b.accent} label="Manage API keys" />
+        <P>
+          <span safe>{t("emails.apiKeyRenew")}</span>
+        </P>
+        <EmailButton href={d.manageUrl} accent={b.accent} label={t("emails.manageApiKeys")} />
       </EmailLayout>
     ) as string,
-    text: `Hello ${d.name}, your ${b.appName} API key "${d.keyName}" expires on ${d.expiresAt}.\n\nRenew it or create a new one before then, or the scripts using it will stop working:\n${d.manageUrl}\n${footerText(b)}`,
+    text: `${body}\n\n${t("emails.apiKeyRenew")}\n${d.manageUrl}\n${footerText(b, tr)}`,
   };
 }

@@ -8,6 +8,7 @@ import { findUserById } from "../../db/users.ts";
 import { AppConfigForm, AppConfigPage, BrandingSection } from "../../../templates/pages/admin/app-config.tsx";
 import { appImageVersions, brandingCssVersion, currentBrandingCss, isAppImageName, removeAppImage, uploadAppImage } from "../../admin/branding.ts";
 import { AppError } from "../../errors.ts";
+import { msg } from "../../i18n/message.ts";
 import { uploadedFile } from "./api-profile-pictures.ts";
 import { actorOf } from "../request-context.ts";
 import { afterChange, attempt, checked, formOf, listOf, pageCtx } from "../admin-pages.ts";
@@ -27,7 +28,7 @@ export function adminAppConfigRoutes(web: WebDeps) {
   const path = "/settings/admin/application-configuration";
   const images = () => appImageVersions(web.db);
   const imageName = (v: string) => {
-    if (!isAppImageName(v)) throw AppError.notFound("No such image.");
+    if (!isAppImageName(v)) throw AppError.notFound(msg("appConfig.errNoSuchImage"));
     return v;
   };
 
@@ -46,14 +47,17 @@ export function adminAppConfigRoutes(web: WebDeps) {
         await uploadAppImage(web, actorOf(request, session), name, await uploadedFile(body));
       } catch (e) {
         if (!(e instanceof AppError) || e.status >= 500) throw e;
-        return htmlResponse(BrandingSection({ ctx, images: images(), error: e.message }), { status: 422 });
+        return htmlResponse(BrandingSection({ ctx, images: images(), error: ctx.text(e.text) }), { status: 422 });
       }
-      return afterChange(request, path, () => htmlResponse(BrandingSection({ ctx, images: images(), notice: "Image updated." })));
+      return afterChange(request, path, () => htmlResponse(BrandingSection({ ctx, images: images(), notice: ctx.t("appConfig.imageUpdated") })));
     }, { adminPage: true, bodyLimit: "upload" })
     .post(`${path}/images/:name/delete`, ({ request, params, session }) => {
       const name = imageName(params.name);
       removeAppImage(web, actorOf(request, session), name);
-      return afterChange(request, path, () => htmlResponse(BrandingSection({ ctx: pageCtx(web, request), images: images(), notice: "Back to the default." })));
+      return afterChange(request, path, () => {
+        const ctx = pageCtx(web, request);
+        return htmlResponse(BrandingSection({ ctx, images: images(), notice: ctx.t("appConfig.imageRemoved") }));
+      });
     }, { adminPage: true })
     .post(path, ({ request, body, session }) => {
       const f = formOf(body);

@@ -43,7 +43,10 @@ export function adminBackupRoutes(web: WebDeps) {
     }, { adminPage: true })
     .post(`${PAGE}/run`, ({ request, session }) => {
       const r = runBackupNow(web, actorOf(request, session));
-      return afterChange(request, PAGE, () => htmlResponse(BackupsPanel({ ctx: pageCtx(web, request), view: view(), notice: r.ok ? "Backup written." : undefined })));
+      return afterChange(request, PAGE, () => {
+        const ctx = pageCtx(web, request);
+        return htmlResponse(BackupsPanel({ ctx, view: view(), notice: r.ok ? ctx.t("backups.written") : undefined }));
+      });
     }, { adminPage: true })
     .post(PAGE, ({ request, body, session }) => {
       const f = formOf(body);
@@ -52,6 +55,9 @@ export function adminBackupRoutes(web: WebDeps) {
       if (!r.ok) {
         return htmlResponse(BackupsPanel({ ctx: pageCtx(web, request), view: view({ intervalHours: input.backupIntervalHours, keep: input.backupKeep }), errors: r.errors }), { status: 422 });
       }
-      return afterChange(request, PAGE, () => htmlResponse(BackupsPanel({ ctx: pageCtx(web, request), view: view(), notice: "Schedule saved." })));
+      return afterChange(request, PAGE, () => {
+        const ctx = pageCtx(web, request);
+        return htmlResponse(BackupsPanel({ ctx, view: view(), notice: ctx.t("backups.scheduleSaved") }));
+      });
     }, { adminPage: true });
 }

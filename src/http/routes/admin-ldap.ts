@@ -17,7 +17,8 @@ import { NoContent } from "../schemas/common.ts";
 import { LdapForm, LdapPage, LdapStatus, LdapTestResult, type LdapFormValues } from "../../../templates/pages/admin/ldap.tsx";
 import { apiCall } from "../admin-auth.ts";
 import { actorOf } from "../request-context.ts";
-import { afterChange, attempt, checked, formOf, fragment, pageCtx } from "../admin-pages.ts";
+import { afterChange, attempt, checked, formOf, pageCtx } from "../admin-pages.ts";
+import { msg } from "../../i18n/message.ts";
 import { htmlResponse, jsonResponse } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { routePolicy } from "../plugins/route-policy.ts";
@@ -55,7 +56,7 @@ export function adminLdapRoutes(web: WebDeps) {
       // One confirmation, in the form (focused), not a second one in the flash area.
       return afterChange(request, PATH, () => htmlResponse(LdapForm({ ctx, values: config() as unknown as LdapFormValues, readOnly: web.config.uiConfigDisabled, hasPassword: hasPassword(), saved: true })));
     }, { adminPage: true })
-    .post(`${PATH}/test`, async ({ body }) => {
+    .post(`${PATH}/test`, async ({ request, body }) => {
       // Tests what is in the form (saved or not); an empty password field means the stored one.
       const stored = config();
       const input = web.config.uiConfigDisabled ? {} : inputOf(body);
@@ -63,24 +64,21 @@ export function adminLdapRoutes(web: WebDeps) {
       for (const k of LDAP_KEYS) raw[k] = String(input[k] ?? (k === "ldapBindPassword" ? "" : stored[k]));
       const { config: merged, problems } = buildAppConfig(raw, false);
       let report: ConnectionReport;
-      if (problems.length) report = { ok: false, lines: problems.map((text) => ({ ok: false, step: "settings", text: `${text}.` })) };
+      if (problems.length) report = { ok: false, lines: problems.map((text) => ({ ok: false, step: "settings", text })) };
       else {
         const password = input.ldapBindPassword ? String(input.ldapBindPassword) : openBindPassword(web, stored.ldapBindPassword);
         report = await testLdapConnection(toLdapSettings(merged, password));
       }
-      return htmlResponse(LdapTestResult({ report }));
+      return htmlResponse(LdapTestResult({ ctx: pageCtx(web, request), report }));
     }, { adminPage: true })
     .post(`${PATH}/sync`, async ({ request, session }) => {
       const result = await runLdapSync(web, actorOf(request, session), { trigger: "manual" });
-      return afterChange(request, PATH, () =>
-        fragment(LdapStatus({ ctx: pageCtx(web, request), enabled: config().ldapEnabled, last: result, justRan: true }), {
-          flash: result.ok ? { kind: "success", message: "LDAP sync finished." } : { kind: "error", message: "LDAP sync failed; nothing was changed." },
-        }),
-      );
+      // The status panel says what happened (focused): no second message in the flash area.
+      return afterChange(request, PATH, () => htmlResponse(LdapStatus({ ctx: pageCtx(web, request), enabled: config().ldapEnabled, last: result, justRan: true })));
     }, { adminPage: true })
     .post("/api/application-configuration/sync-ldap", async ({ request, principal }) => {
       const result = await runLdapSync(web, actorOf(request, principal), { trigger: "manual" });
-      if (!result.ok) throw AppError.conflict(`LDAP sync failed; nothing was changed. ${result.error ?? ""}`.trim());
+      if (!result.ok) throw AppError.conflict(msg("ldap.errSyncFailed", { reason: result.error ?? "" }));
       return new Response(null, { status: 204 });
     }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("Application configuration", "Run the LDAP sync now (204; 409 with the reason when it could not run, nothing changed)", { errors: { 409: "The sync could not run; nothing changed" } }) })
     .post("/api/application-configuration/test-ldap", async () => {

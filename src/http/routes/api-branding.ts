@@ -7,6 +7,7 @@ import { readAppConfig } from "../../admin/app-config.ts";
 import { appImage, brandingCssVersion, currentBrandingCss, removeAppImage, uploadAppImage } from "../../admin/branding.ts";
 import type { AppImageName } from "../../db/app-images.ts";
 import { AppError } from "../../errors.ts";
+import { msg } from "../../i18n/message.ts";
 import { apiCall } from "../admin-auth.ts";
 import { actorOf } from "../request-context.ts";
 import { apiOperation } from "../openapi.ts";
@@ -18,7 +19,7 @@ import { routePolicy } from "../plugins/route-policy.ts";
 function imageName(kind: string, light: unknown): AppImageName {
   if (kind === "logo") return light === "false" ? "logo-dark" : "logo-light";
   if (kind === "favicon" || kind === "background") return kind;
-  throw AppError.notFound("No such image.");
+  throw AppError.notFound(msg("appConfig.errNoSuchImage"));
 }
 
 export function apiBrandingRoutes(web: WebDeps) {
@@ -47,7 +48,7 @@ export function apiBrandingRoutes(web: WebDeps) {
     .get("/branding/favicon", ({ request }) => brandingImage(request, appImage(web.db, "favicon")))
     .get("/api/application-images/:kind", ({ request, params, query }) => {
       const img = appImage(web.db, imageName(params.kind, query.light));
-      if (!img) throw AppError.notFound("No image has been uploaded.");
+      if (!img) throw AppError.notFound(msg("appConfig.errNoImageUploaded"));
       const etag = `"${img.updatedAt}-${img.data.length}"`;
       const headers = { "Content-Type": img.type, "Cache-Control": "public, max-age=300", ETag: etag };
       if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });

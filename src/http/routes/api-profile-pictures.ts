@@ -9,6 +9,7 @@ import { profilePictureOf, resetProfilePicture, resetProfilePictureOfUser, saveP
 import { getUser } from "../../admin/user-admin.ts";
 import { findUserById } from "../../db/users.ts";
 import { AppError } from "../../errors.ts";
+import { msg } from "../../i18n/message.ts";
 import { apiCall } from "../admin-auth.ts";
 import { actorOf } from "../request-context.ts";
 import { apiOperation } from "../openapi.ts";
@@ -19,15 +20,15 @@ import { routePolicy } from "../plugins/route-policy.ts";
 export function uploadedFile(body: unknown): Uint8Array | Promise<Uint8Array> {
   const file = typeof body === "object" && body !== null ? (body as Record<string, unknown>).file : undefined;
   const f = Array.isArray(file) ? file[0] : file;
-  if (!(f instanceof Blob)) throw AppError.badRequest("Send the picture as multipart/form-data in the field “file”.");
-  if (f.size > 2 * 1024 * 1024) throw new AppError("payload_too_large", "The picture is larger than 2 MB.", { file: "must be at most 2 MB" });
+  if (!(f instanceof Blob)) throw AppError.badRequest(msg("appConfig.errUploadField"));
+  if (f.size > 2 * 1024 * 1024) throw new AppError("payload_too_large", msg("appConfig.errPictureTooLarge"), { file: msg("appConfig.errPictureTooLarge") });
   return f.arrayBuffer().then((b) => new Uint8Array(b));
 }
 
 export function apiProfilePictureRoutes(web: WebDeps) {
   const servePicture = async (request: Request, userId: string, want: "raster" | "any"): Promise<Response> => {
     const user = findUserById(web.db, userId);
-    if (!user) throw AppError.notFound("No such user.");
+    if (!user) throw AppError.notFound(msg("appConfig.errNoSuchUser"));
     const pic = await profilePictureOf(web.db, user, want);
     const etag = `"${user.id.slice(0, 8)}-${pic.version}"`;
     const headers: Record<string, string> = { "Content-Type": pic.type, "Cache-Control": "public, max-age=300", ETag: etag, "X-Content-Type-Options": "nosniff" };
@@ -45,7 +46,7 @@ export function apiProfilePictureRoutes(web: WebDeps) {
       detail: apiOperation("Profile pictures", "Profile picture for pages: the uploaded one, or the initials as SVG (sharp at any size)"),
     })
     .put("/api/users/me/profile-picture", async ({ body, principal }) => {
-      if (principal.isStatic) throw AppError.notFound("No such user.");
+      if (principal.isStatic) throw AppError.notFound(msg("appConfig.errNoSuchUser"));
       await apiCall(async () => saveProfilePicture(web, principal.userId, await uploadedFile(body)));
       return new Response(null, { status: 204 });
     }, { userApi: true, budget: "admin-api", bodyLimit: "upload", body: Upload, response: { 204: NoContent }, detail: apiOperation("Profile pictures", "Upload your own picture") })

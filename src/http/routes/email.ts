@@ -15,6 +15,7 @@ import { duration, FieldErrors } from "../../admin/validation.ts";
 import { findUserByEmail } from "../../db/user-admin.ts";
 import { findUserById } from "../../db/users.ts";
 import { AppError } from "../../errors.ts";
+import { msg } from "../../i18n/message.ts";
 import { randomToken } from "../../lib/random.ts";
 import { ADMIN_EMAILED_CODE_TTL_SECONDS, emailLoginCode, SELF_REQUESTED_CODE_TTL_SECONDS, sendTestEmail, startEmailVerification, verifyEmailAddress } from "../../mail/emails.ts";
 import { EmailLoginPage, EmailLoginSentPage } from "../../../templates/pages/email-login.tsx";
@@ -140,15 +141,17 @@ export function emailRoutes(web: WebDeps) {
     }, { adminPage: true })
 
     .post("/api/application-configuration/test-email", async ({ principal }) => {
-      const to = principal.userId ? findUserById(web.db, principal.userId)?.email : null;
-      if (!to) throw AppError.badRequest("Your account has no email address to send the test email to.");
-      const r = await sendTestEmail(web, to);
+      const me = principal.userId ? findUserById(web.db, principal.userId) : null;
+      const to = me?.email;
+      if (!to) throw AppError.badRequest(msg("emailSettings.errNoAddress"));
+      const r = await sendTestEmail(web, to, { locale: me?.locale });
       if (!r.ok) throw AppError.badRequest(r.error);
       return new Response(null, { status: 204 });
     }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("Application configuration", "Send a test email to the caller's address (204; 400 with the SMTP server's error in plain words)") })
     .post("/settings/admin/application-configuration/test-email", async ({ request, session }) => {
-      const to = findUserById(web.db, session.userId)?.email ?? null;
-      const outcome = to ? await sendTestEmail(web, to).then((r) => (r.ok ? { ok: true as const, to } : r)) : { ok: false as const, error: "Your account has no email address." };
+      const me = findUserById(web.db, session.userId);
+      const to = me?.email ?? null;
+      const outcome = to ? await sendTestEmail(web, to, { locale: me?.locale }).then((r) => (r.ok ? { ok: true as const, to } : r)) : { ok: false as const, error: msg("emailSettings.errNoAddress") };
       if (!isHtmx(request)) return redirectResponse("/settings/admin/application-configuration");
       return htmlResponse(EmailTestSection({ ctx: ctx(request), adminEmail: to, outcome }));
     }, { adminPage: true });

@@ -2,6 +2,7 @@
 import type { PageContext } from "../../page-context.ts";
 import type { BackupKind, LastBackupResult } from "../../../src/backup/backups.ts";
 import { AdminLayout, Csrf, Field, FormErrors, PageHeader } from "./admin-shell.tsx";
+import { DateTime } from "../../components/date-time.tsx";
 
 export interface BackupsView {
   last: LastBackupResult | null;
@@ -12,70 +13,82 @@ export interface BackupsView {
   folder: string;
 }
 
-const when = (ms: number) => new Date(ms).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
-const KIND_LABEL: Record<BackupKind, string> = { automatic: "Automatic", manual: "Manual" };
+/** A moment given in milliseconds, shown the one way every page shows dates. */
+const when = (ctx: PageContext, ms: number) => <DateTime ctx={ctx} at={Math.floor(ms / 1000)} />;
 /** "Automatic" or "Manual"; "" when not recorded (backups from older versions). */
-const kindLabel = (kind: BackupKind | null | undefined) => (kind ? KIND_LABEL[kind] : "");
-const size = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`);
+const kindLabel = (ctx: PageContext, kind: BackupKind | null | undefined) => (kind ? ctx.t(kind === "automatic" ? "backups.kindAutomatic" : "backups.kindManual") : "");
+const size = (ctx: PageContext, bytes: number) =>
+  bytes >= 1024 * 1024 ? ctx.t("backups.sizeMb", { size: Math.round((bytes / 1024 / 1024) * 10) / 10 }) : ctx.t("backups.sizeKb", { size: Math.max(1, Math.round(bytes / 1024)) });
 
 export function BackupsPage(p: { ctx: PageContext; view: BackupsView }): JSX.Element {
+  const { t } = p.ctx;
   return (
-    <AdminLayout ctx={p.ctx} title="Backups">
-      <PageHeader title="Backups" lead="Snapshots of the database in the data folder, on a schedule or when you ask. Download them and keep them off this machine, together with the encryption key." />
+    <AdminLayout ctx={p.ctx} title={t("backups.title")}>
+      <PageHeader title={t("backups.title")} lead={t("backups.lead")} />
       <BackupsPanel ctx={p.ctx} view={p.view} />
     </AdminLayout>
   );
 }
 
 export function BackupsPanel(p: { ctx: PageContext; view: BackupsView; errors?: Record<string, string>; notice?: string }): JSX.Element {
+  const { ctx } = p;
+  const { t } = ctx;
   const v = p.view;
   const action = "/settings/admin/backups";
+  // Catalogue HTML (rich() escapes the text and values; the <time> and <code> are ours).
+  const safeLastAt = v.last ? ctx.rich(v.last.ok ? "backups.succeeded" : "backups.failed", { when: () => String(when(ctx, v.last!.at)) }) : "";
+  const safeKeptLead = ctx.rich("backups.keptLead", { folder: (text) => `<code>${text}</code>`, command: (text) => `<code>${text}</code>`, path: v.folder });
   return (
     <div id="backups" class="stack">
       {p.notice ? <div class="alert alert-success" role="status" data-autofocus tabindex="-1" safe>{p.notice}</div> : ""}
       <section class="section">
-        <h2>Last backup</h2>
+        <h2 safe>{t("backups.lastBackup")}</h2>
         {v.last === null ? (
-          <p class="muted">None yet.</p>
+          <p class="muted" safe>{t("backups.noneYet")}</p>
         ) : v.last.ok ? (
           <div class="alert alert-success" role="status">
-            <BackupKindBadge label={kindLabel(v.last.kind)} /> <strong safe>{`Succeeded ${when(v.last.at)}`}</strong> <span safe>{`${v.last.file ?? ""} (${size(v.last.bytes ?? 0)})`}</span>
+            <BackupKindBadge label={kindLabel(ctx, v.last.kind)} /> <strong>{safeLastAt}</strong>{" "}
+            <span safe>{t("backups.fileAndSize", { file: v.last.file ?? "", size: size(ctx, v.last.bytes ?? 0) })}</span>
           </div>
         ) : (
           <div class="alert alert-error" role="alert">
-            <BackupKindBadge label={kindLabel(v.last.kind)} /> <strong safe>{`Failed ${when(v.last.at)}`}</strong> <span safe>{v.last.error ?? ""}</span>
+            <BackupKindBadge label={kindLabel(ctx, v.last.kind)} /> <strong>{safeLastAt}</strong> <span safe>{v.last.error ?? ""}</span>
           </div>
         )}
         <form method="post" action={`${action}/run`} hx-post={`${action}/run`} hx-target="#backups" hx-swap="outerHTML">
           <Csrf ctx={p.ctx} />
-          <button type="submit" class="btn btn-secondary">Back up now</button>
+          <button type="submit" class="btn btn-secondary" safe>{t("backups.backUpNow")}</button>
         </form>
       </section>
       <section class="section">
-        <h2>Kept backups</h2>
-        <p class="muted small" safe>{`In ${v.folder}. Restore one with: latchkey restore FILE (with the server stopped).`}</p>
+        <h2 safe>{t("backups.kept")}</h2>
+        <p class="muted small">
+          {safeKeptLead}
+        </p>
         {v.files.length === 0 ? (
-          <p class="muted">No backup files yet.</p>
+          <p class="muted" safe>{t("backups.noFiles")}</p>
         ) : (
           <table>
             <thead>
               <tr>
-                <th>File</th>
-                <th>Kind</th>
-                <th>Written</th>
-                <th>Size</th>
-                <th><span class="sr-only">Download</span></th>
+                <th safe>{t("backups.colFile")}</th>
+                <th safe>{t("backups.colKind")}</th>
+                <th safe>{t("backups.colWritten")}</th>
+                <th safe>{t("backups.colSize")}</th>
+                <th><span class="sr-only" safe>{t("backups.download")}</span></th>
               </tr>
             </thead>
             <tbody>
               {v.files.map((f) => (
                 <tr>
-                  <td safe>{f.name}</td>
-                  <td safe>{kindLabel(f.kind) || "Not recorded"}</td>
-                  <td safe>{when(f.at)}</td>
-                  <td safe>{size(f.bytes)}</td>
+                  <td translate="no" safe>{f.name}</td>
+                  <td safe>{kindLabel(ctx, f.kind) || t("backups.kindNotRecorded")}</td>
+                  <td>{when(ctx, f.at)}</td>
+                  <td safe>{size(ctx, f.bytes)}</td>
                   <td>
-                    <a class="btn btn-secondary btn-sm" href={`/settings/admin/backups/files/${encodeURIComponent(f.name)}`} download={f.name} aria-label={`Download ${f.name}`}>Download</a>
+                    <a class="btn btn-secondary btn-sm" href={`/settings/admin/backups/files/${encodeURIComponent(f.name)}`} download={f.name} aria-label={t("backups.downloadFile", { name: f.name })} safe>
+                      {t("backups.download")}
+                    </a>
                   </td>
                 </tr>
               ))}
@@ -84,15 +97,15 @@ export function BackupsPanel(p: { ctx: PageContext; view: BackupsView; errors?: 
         )}
       </section>
       <section class="section">
-        <h2>Schedule</h2>
+        <h2 safe>{t("backups.schedule")}</h2>
         <form method="post" action={action} hx-post={action} hx-target="#backups" hx-swap="outerHTML" novalidate>
           <Csrf ctx={p.ctx} />
           <FormErrors errors={p.errors} />
           <div class="config-grid">
-            <Field name="backupIntervalHours" label="Every (hours)" type="number" min="0" max="8760" value={v.intervalHours} error={p.errors?.backupIntervalHours} required disabled={v.readOnly} hint="0 turns automatic backups off." />
-            <Field name="backupKeep" label="Keep the newest" type="number" min="1" max="1000" value={v.keep} error={p.errors?.backupKeep} required disabled={v.readOnly} hint="Older backups, automatic and manual, are deleted." />
+            <Field name="backupIntervalHours" label={t("backups.interval")} type="number" min="0" max="8760" value={v.intervalHours} error={p.errors?.backupIntervalHours} required disabled={v.readOnly} hint={t("backups.intervalHint")} />
+            <Field name="backupKeep" label={t("backups.keep")} type="number" min="1" max="1000" value={v.keep} error={p.errors?.backupKeep} required disabled={v.readOnly} hint={t("backups.keepHint")} />
           </div>
-          {v.readOnly ? <p class="muted small">Set by BACKUP_INTERVAL_HOURS and BACKUP_KEEP (UI_CONFIG_DISABLED=true).</p> : <button type="submit" class="btn">Save schedule</button>}
+          {v.readOnly ? <p class="muted small" safe>{t("backups.readOnly")}</p> : <button type="submit" class="btn" safe>{t("backups.saveSchedule")}</button>}
         </form>
       </section>
     </div>

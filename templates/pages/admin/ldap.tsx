@@ -3,19 +3,21 @@ import type { PageContext } from "../../page-context.ts";
 import type { AppConfig } from "../../../src/admin/app-config.ts";
 import { connectionHeadline, type ConnectionReport } from "../../../src/ldap/connection-test.ts";
 import type { SyncResult } from "../../../src/ldap/sync.ts";
-import { AdminLayout, Csrf, Field, FormErrors, PageHeader, Toggle, formatDateTime } from "./admin-shell.tsx";
+import { AdminLayout, Csrf, Field, FormErrors, PageHeader, Toggle } from "./admin-shell.tsx";
+import { DateTime } from "../../components/date-time.tsx";
 
 const BASE = "/settings/admin/ldap";
 
 export type LdapFormValues = Record<string, string | boolean>;
 
 export function LdapPage(p: { ctx: PageContext; config: AppConfig; readOnly: boolean; last: SyncResult | null; hasPassword: boolean }): JSX.Element {
+  const { t } = p.ctx;
   return (
-    <AdminLayout ctx={p.ctx} title="LDAP">
-      <PageHeader title="LDAP" lead="Users and groups from an existing directory (OpenLDAP, lldap, Active Directory…), synchronised every hour." />
+    <AdminLayout ctx={p.ctx} title={t("ldap.title")}>
+      <PageHeader title={t("ldap.title")} lead={t("ldap.lead")} />
       {p.readOnly ? (
         <div class="alert alert-info" role="status">
-          <strong>Read-only: UI_CONFIG_DISABLED=true.</strong> The settings come from LDAP_* environment variables (LDAP_URL, LDAP_BIND_DN, LDAP_BIND_PASSWORD, …).
+          <strong safe>{t("ldap.readOnlyTitle")}</strong> <span safe>{t("ldap.readOnlyBody")}</span>
         </div>
       ) : (
         ""
@@ -26,41 +28,45 @@ export function LdapPage(p: { ctx: PageContext; config: AppConfig; readOnly: boo
   );
 }
 
-function summaryLine(r: SyncResult): string {
+function summaryLine(ctx: PageContext, r: SyncResult): string {
+  const { t } = ctx;
   const s = r.summary;
   const parts = [
-    [s.usersCreated, "user created", "users created"],
-    [s.usersUpdated, "user updated", "users updated"],
-    [s.usersDisabled, "user disabled", "users disabled"],
-    [s.usersDeleted, "user deleted", "users deleted"],
-    [s.groupsCreated, "group created", "groups created"],
-    [s.groupsUpdated, "group updated", "groups updated"],
-    [s.groupsDeleted, "group deleted", "groups deleted"],
-    [s.membershipsChanged, "group's members changed", "groups' members changed"],
-    [s.picturesUpdated ?? 0, "profile picture updated", "profile pictures updated"],
+    [s.usersCreated, "ldap.summaryUsersCreated"],
+    [s.usersUpdated, "ldap.summaryUsersUpdated"],
+    [s.usersDisabled, "ldap.summaryUsersDisabled"],
+    [s.usersDeleted, "ldap.summaryUsersDeleted"],
+    [s.groupsCreated, "ldap.summaryGroupsCreated"],
+    [s.groupsUpdated, "ldap.summaryGroupsUpdated"],
+    [s.groupsDeleted, "ldap.summaryGroupsDeleted"],
+    [s.membershipsChanged, "ldap.summaryMemberships"],
+    [s.picturesUpdated ?? 0, "ldap.summaryPictures"],
   ] as const;
-  const said = parts.filter(([n]) => n > 0).map(([n, one, many]) => `${n} ${n === 1 ? one : many}`);
-  return said.length ? `${said.join(", ")}.` : "Everything was already up to date.";
+  const said = parts.filter(([n]) => n > 0).map(([n, key]) => t(key, { count: n }));
+  return said.length ? t("ldap.summaryList", { list: new Intl.ListFormat(ctx.i18n.lang, { style: "long", type: "conjunction" }).format(said) }) : t("ldap.summaryNothing");
 }
 
 export function LdapStatus(p: { ctx: PageContext; enabled: boolean; last: SyncResult | null; justRan?: boolean }): JSX.Element {
+  const { t } = p.ctx;
   const r = p.last;
+  // Catalogue HTML: rich() escapes the text; the <time> is ours.
+  const safeLastRun = r ? p.ctx.rich("ldap.lastRun", { when: () => String(<DateTime ctx={p.ctx} at={r.finishedAt} />), trigger: r.trigger }) : "";
   return (
     <section class="section" id="ldap-status" aria-labelledby="ldap-status-title">
       <div class="section-header">
         <div>
           <h2 id="ldap-status-title">
-            Sync{" "}
-            {p.enabled ? <span class="badge badge-success">On</span> : <span class="badge">Off</span>}
+            <span safe>{t("ldap.syncTitle")}</span>{" "}
+            {p.enabled ? <span class="badge badge-success" safe>{t("ldap.syncOn")}</span> : <span class="badge" safe>{t("ldap.syncOff")}</span>}
           </h2>
           <p class="muted small">
-            {r ? <span safe>{`Last run ${formatDateTime(r.finishedAt)} (${r.trigger === "manual" ? "by hand" : r.trigger === "start" ? "at start" : "hourly"}).`}</span> : "Not run yet."}
+            {r ? safeLastRun : <span safe>{t("ldap.notRunYet")}</span>}
           </p>
         </div>
         {p.enabled ? (
           <form method="post" action={`${BASE}/sync`} hx-post={`${BASE}/sync`} hx-target="#ldap-status" hx-swap="outerHTML">
             <Csrf ctx={p.ctx} />
-            <button type="submit" class="btn btn-secondary">Sync now</button>
+            <button type="submit" class="btn btn-secondary" safe>{t("ldap.syncNow")}</button>
           </form>
         ) : (
           ""
@@ -68,15 +74,15 @@ export function LdapStatus(p: { ctx: PageContext; enabled: boolean; last: SyncRe
       </div>
       {r && r.ok ? (
         <div class={`alert ${r.skipped.length ? "alert-warning" : "alert-success"}`} role="status" data-autofocus={p.justRan ? "" : undefined} tabindex={p.justRan ? "-1" : undefined}>
-          <span safe>{summaryLine(r)}</span>
-          {r.skipped.length ? <span safe>{` ${r.skipped.length} directory ${r.skipped.length === 1 ? "entry was" : "entries were"} skipped:`}</span> : ""}
+          <span safe>{summaryLine(p.ctx, r)}</span>
+          {r.skipped.length ? <span safe>{` ${t("ldap.skippedCount", { count: r.skipped.length })}`}</span> : ""}
         </div>
       ) : (
         ""
       )}
       {r && !r.ok ? (
         <div class="alert alert-error" role="alert" data-autofocus={p.justRan ? "" : undefined} tabindex={p.justRan ? "-1" : undefined}>
-          <strong>The last sync did not run; nothing was changed.</strong> <span safe>{r.error ?? ""}</span>
+          <strong safe>{t("ldap.lastSyncFailed")}</strong> <span safe>{p.ctx.text(r.error ?? "")}</span>
         </div>
       ) : (
         ""
@@ -87,7 +93,7 @@ export function LdapStatus(p: { ctx: PageContext; enabled: boolean; last: SyncRe
             <li class="list-item">
               <div class="grow">
                 <div class="title" safe>{s.dn}</div>
-                <div class="meta" safe>{`${s.kind === "user" ? "User" : "Group"} skipped: ${s.reason}`}</div>
+                <div class="meta" safe>{t(s.kind === "user" ? "ldap.skippedUser" : "ldap.skippedGroup", { reason: p.ctx.text(s.reason) })}</div>
               </div>
             </li>
           ))}
@@ -95,12 +101,13 @@ export function LdapStatus(p: { ctx: PageContext; enabled: boolean; last: SyncRe
       ) : (
         ""
       )}
-      {p.enabled ? "" : <p class="muted small">Turn on “Synchronise users and groups” below and save to start syncing.</p>}
+      {p.enabled ? "" : <p class="muted small" safe>{t("ldap.turnOnHint")}</p>}
     </section>
   );
 }
 
 export function LdapForm(p: { ctx: PageContext; values: LdapFormValues; readOnly: boolean; hasPassword: boolean; errors?: Record<string, string>; saved?: boolean }): JSX.Element {
+  const { t } = p.ctx;
   const v = (k: string) => String(p.values[k] ?? "");
   const b = (k: string) => p.values[k] === true || p.values[k] === "true" || p.values[k] === "on";
   const e = p.errors ?? {};
@@ -108,77 +115,77 @@ export function LdapForm(p: { ctx: PageContext; values: LdapFormValues; readOnly
   return (
     <form id="ldap-form" method="post" action={BASE} hx-post={BASE} hx-target="#ldap-form" hx-swap="outerHTML" novalidate>
       <Csrf ctx={p.ctx} />
-      {p.saved ? <div class="alert alert-success" role="status" data-autofocus tabindex="-1">LDAP settings saved.</div> : ""}
+      {p.saved ? <div class="alert alert-success" role="status" data-autofocus tabindex="-1" safe>{t("ldap.saved")}</div> : ""}
       <FormErrors errors={p.errors} />
       <div class="stack">
         <section class="section">
-          <h2>Connection</h2>
-          <Toggle name="ldapEnabled" label="Synchronise users and groups" checked={b("ldapEnabled")} disabled={ro} value="true" hint="At start, every hour, and with “Sync now”." />
+          <h2 safe>{t("ldap.connection")}</h2>
+          <Toggle name="ldapEnabled" label={t("ldap.enabled")} checked={b("ldapEnabled")} disabled={ro} value="true" hint={t("ldap.enabledHint")} />
           <div class="config-grid">
-            <Field name="ldapUrl" label="Server URL" value={v("ldapUrl")} error={e.ldapUrl} required disabled={ro} placeholder="ldap://ldap.example.org:389" hint="ldap:// or ldaps://" />
-            <Field name="ldapBase" label="Base DN" value={v("ldapBase")} error={e.ldapBase} required disabled={ro} placeholder="dc=example,dc=org" hint="Users and groups are searched below it." />
-            <Field name="ldapBindDn" label="Bind DN" value={v("ldapBindDn")} error={e.ldapBindDn} disabled={ro} placeholder="cn=latchkey,ou=services,dc=example,dc=org" hint="A read-only service account. Empty for an anonymous bind." />
+            <Field name="ldapUrl" label={t("ldap.url")} value={v("ldapUrl")} error={e.ldapUrl} required disabled={ro} placeholder="ldap://ldap.example.org:389" hint={t("ldap.urlHint")} />
+            <Field name="ldapBase" label={t("ldap.base")} value={v("ldapBase")} error={e.ldapBase} required disabled={ro} placeholder={t("ldap.basePlaceholder")} hint={t("ldap.baseHint")} />
+            <Field name="ldapBindDn" label={t("ldap.bindDn")} value={v("ldapBindDn")} error={e.ldapBindDn} disabled={ro} placeholder={t("ldap.bindDnPlaceholder")} hint={t("ldap.bindDnHint")} />
             <Field
               name="ldapBindPassword"
-              label="Bind password"
+              label={t("ldap.bindPassword")}
               type="password"
               value=""
               error={e.ldapBindPassword}
               disabled={ro}
-              placeholder={p.hasPassword ? "•••••••• (stored)" : ""}
-              hint={p.hasPassword ? "Stored encrypted. Leave empty to keep it." : "Stored encrypted with ENCRYPTION_KEY."}
+              placeholder={p.hasPassword ? t("ldap.bindPasswordStored") : ""}
+              hint={p.hasPassword ? t("ldap.bindPasswordKeepHint") : t("ldap.bindPasswordHint")}
             />
           </div>
-          <Toggle name="ldapStartTls" label="Use StartTLS" checked={b("ldapStartTls")} disabled={ro} value="true" hint="Upgrade an ldap:// connection to TLS before signing in." />
-          <Toggle name="ldapSkipCertVerify" label="Skip certificate verification" checked={b("ldapSkipCertVerify")} disabled={ro} value="true" hint="Only for a self-signed certificate you cannot replace: anyone in the middle could read the bind password." />
+          <Toggle name="ldapStartTls" label={t("ldap.startTls")} checked={b("ldapStartTls")} disabled={ro} value="true" hint={t("ldap.startTlsHint")} />
+          <Toggle name="ldapSkipCertVerify" label={t("ldap.skipCert")} checked={b("ldapSkipCertVerify")} disabled={ro} value="true" hint={t("ldap.skipCertHint")} />
         </section>
         <section class="section">
-          <h2>Users</h2>
+          <h2 safe>{t("ldap.users")}</h2>
           <div class="config-grid">
-            <Field name="ldapUserSearchFilter" label="User filter" value={v("ldapUserSearchFilter")} error={e.ldapUserSearchFilter} required disabled={ro} />
-            <Field name="ldapAttributeUserUniqueIdentifier" label="Unique id attribute" value={v("ldapAttributeUserUniqueIdentifier")} error={e.ldapAttributeUserUniqueIdentifier} required disabled={ro} hint="Never changes, even on rename: entryUUID (OpenLDAP), objectGUID (AD)." />
-            <Field name="ldapAttributeUserUsername" label="Username attribute" value={v("ldapAttributeUserUsername")} error={e.ldapAttributeUserUsername} required disabled={ro} hint="uid, or sAMAccountName (AD)." />
-            <Field name="ldapAttributeUserEmail" label="Email attribute" value={v("ldapAttributeUserEmail")} error={e.ldapAttributeUserEmail} disabled={ro} />
-            <Field name="ldapAttributeUserFirstName" label="First name attribute" value={v("ldapAttributeUserFirstName")} error={e.ldapAttributeUserFirstName} disabled={ro} />
-            <Field name="ldapAttributeUserLastName" label="Last name attribute" value={v("ldapAttributeUserLastName")} error={e.ldapAttributeUserLastName} disabled={ro} />
-            <Field name="ldapAttributeUserDisplayName" label="Display name attribute" value={v("ldapAttributeUserDisplayName")} error={e.ldapAttributeUserDisplayName} disabled={ro} />
-            <Field name="ldapAttributeUserProfilePicture" label="Profile picture attribute" value={v("ldapAttributeUserProfilePicture")} error={e.ldapAttributeUserProfilePicture} disabled={ro} placeholder="jpegPhoto" hint="JPEG, PNG, GIF or WebP up to 2 MB; empty to keep pictures local." />
+            <Field name="ldapUserSearchFilter" label={t("ldap.userFilter")} value={v("ldapUserSearchFilter")} error={e.ldapUserSearchFilter} required disabled={ro} />
+            <Field name="ldapAttributeUserUniqueIdentifier" label={t("ldap.uniqueIdAttribute")} value={v("ldapAttributeUserUniqueIdentifier")} error={e.ldapAttributeUserUniqueIdentifier} required disabled={ro} hint={t("ldap.userUniqueIdHint")} />
+            <Field name="ldapAttributeUserUsername" label={t("ldap.usernameAttribute")} value={v("ldapAttributeUserUsername")} error={e.ldapAttributeUserUsername} required disabled={ro} hint={t("ldap.usernameAttributeHint")} />
+            <Field name="ldapAttributeUserEmail" label={t("ldap.emailAttribute")} value={v("ldapAttributeUserEmail")} error={e.ldapAttributeUserEmail} disabled={ro} />
+            <Field name="ldapAttributeUserFirstName" label={t("ldap.firstNameAttribute")} value={v("ldapAttributeUserFirstName")} error={e.ldapAttributeUserFirstName} disabled={ro} />
+            <Field name="ldapAttributeUserLastName" label={t("ldap.lastNameAttribute")} value={v("ldapAttributeUserLastName")} error={e.ldapAttributeUserLastName} disabled={ro} />
+            <Field name="ldapAttributeUserDisplayName" label={t("ldap.displayNameAttribute")} value={v("ldapAttributeUserDisplayName")} error={e.ldapAttributeUserDisplayName} disabled={ro} />
+            <Field name="ldapAttributeUserProfilePicture" label={t("ldap.pictureAttribute")} value={v("ldapAttributeUserProfilePicture")} error={e.ldapAttributeUserProfilePicture} disabled={ro} placeholder={t("ldap.picturePlaceholder")} hint={t("ldap.pictureAttributeHint")} />
           </div>
-          <Toggle name="ldapSoftDeleteUsers" label="Disable users removed from the directory (instead of deleting them)" checked={b("ldapSoftDeleteUsers")} disabled={ro} value="true" hint="Disabled users keep their passkeys and history and come back if they reappear." />
+          <Toggle name="ldapSoftDeleteUsers" label={t("ldap.softDelete")} checked={b("ldapSoftDeleteUsers")} disabled={ro} value="true" hint={t("ldap.softDeleteHint")} />
         </section>
         <section class="section">
-          <h2>Groups</h2>
+          <h2 safe>{t("ldap.groups")}</h2>
           <div class="config-grid">
-            <Field name="ldapUserGroupSearchFilter" label="Group filter" value={v("ldapUserGroupSearchFilter")} error={e.ldapUserGroupSearchFilter} required disabled={ro} />
-            <Field name="ldapAttributeGroupUniqueIdentifier" label="Unique id attribute" value={v("ldapAttributeGroupUniqueIdentifier")} error={e.ldapAttributeGroupUniqueIdentifier} required disabled={ro} />
-            <Field name="ldapAttributeGroupName" label="Name attribute" value={v("ldapAttributeGroupName")} error={e.ldapAttributeGroupName} required disabled={ro} hint="Sent in the groups claim (spaces become _)." />
-            <Field name="ldapAttributeGroupMember" label="Member attribute" value={v("ldapAttributeGroupMember")} error={e.ldapAttributeGroupMember} required disabled={ro} hint="member / uniqueMember (DNs) or memberUid (usernames)." />
-            <Field name="ldapAdminGroupName" label="Admin group" value={v("ldapAdminGroupName")} error={e.ldapAdminGroupName} disabled={ro} hint="Its members are Latchkey administrators; leaving it removes admin." />
+            <Field name="ldapUserGroupSearchFilter" label={t("ldap.groupFilter")} value={v("ldapUserGroupSearchFilter")} error={e.ldapUserGroupSearchFilter} required disabled={ro} />
+            <Field name="ldapAttributeGroupUniqueIdentifier" label={t("ldap.uniqueIdAttribute")} value={v("ldapAttributeGroupUniqueIdentifier")} error={e.ldapAttributeGroupUniqueIdentifier} required disabled={ro} />
+            <Field name="ldapAttributeGroupName" label={t("ldap.groupNameAttribute")} value={v("ldapAttributeGroupName")} error={e.ldapAttributeGroupName} required disabled={ro} hint={t("ldap.groupNameAttributeHint")} />
+            <Field name="ldapAttributeGroupMember" label={t("ldap.memberAttribute")} value={v("ldapAttributeGroupMember")} error={e.ldapAttributeGroupMember} required disabled={ro} hint={t("ldap.memberAttributeHint")} />
+            <Field name="ldapAdminGroupName" label={t("ldap.adminGroup")} value={v("ldapAdminGroupName")} error={e.ldapAdminGroupName} disabled={ro} hint={t("ldap.adminGroupHint")} />
           </div>
         </section>
         <div id="ldap-test-result" aria-live="polite"></div>
         <div class="form-actions sticky-actions">
-          <button type="button" class="btn btn-secondary" hx-post={`${BASE}/test`} hx-target="#ldap-test-result" hx-swap="outerHTML" hx-include="#ldap-form">
-            Test connection
+          <button type="button" class="btn btn-secondary" hx-post={`${BASE}/test`} hx-target="#ldap-test-result" hx-swap="outerHTML" hx-include="#ldap-form" safe>
+            {t("ldap.testConnection")}
           </button>
-          {ro ? "" : <button type="submit" class="btn">Save settings</button>}
+          {ro ? "" : <button type="submit" class="btn" safe>{t("ldap.save")}</button>}
         </div>
       </div>
     </form>
   );
 }
 
-export function LdapTestResult({ report }: { report: ConnectionReport }): JSX.Element {
+export function LdapTestResult({ ctx, report }: { ctx: PageContext; report: ConnectionReport }): JSX.Element {
+  const { t } = ctx;
   return (
     <div id="ldap-test-result" aria-live="polite">
       <div class={`alert ${report.ok ? "alert-success" : "alert-error"}`} role={report.ok ? "status" : "alert"}>
-        <strong safe>{connectionHeadline(report)}</strong>
+        <strong safe>{ctx.text(connectionHeadline(report))}</strong>
         <ul class="ldap-test-lines">
           {report.lines.map((l) => (
             <li>
               <span aria-hidden="true">{l.ok ? "✓ " : "✗ "}</span>
-              <span class="sr-only">{l.ok ? "OK: " : "Problem: "}</span>
-              <span safe>{l.text}</span>
+              <span class="sr-only" safe>{l.ok ? t("ldap.lineOk") : t("ldap.lineProblem")}</span> <span safe>{ctx.text(l.text)}</span>
             </li>
           ))}
         </ul>

@@ -146,7 +146,7 @@ describe("group, API key, sign-up link and configuration pages", () => {
   test("configuration page saves, validates, and unchecked toggles become false", async () => {
     const bad = await app.handle(pageReq(deps, f.admin, "POST", "/settings/admin/application-configuration", { htmx: true, form: { appName: "x".repeat(40), sessionDuration: "60", homePageUrl: "/", accentColor: "default", allowUserSignups: "open" } }));
     expect(bad.status).toBe(422);
-    expect(await bad.text()).toContain("must be 1–30 characters");
+    expect(await bad.text()).toContain("Use 1 to 30 characters.");
     const ok = await app.handle(
       pageReq(deps, f.admin, "POST", "/settings/admin/application-configuration", {
         htmx: true,

@@ -29,11 +29,11 @@ describe("/api/application-configuration", () => {
     expect(all.body).toContainEqual({ key: "sessionDuration", type: "number", value: "60", isPublic: false });
     const bad = await call(f.admin.key, "PUT", "/api/application-configuration", { appName: "", sessionDuration: "soon", allowUserSignups: "maybe", homePageUrl: "javascript:alert(1)" });
     expect(bad.status).toBe(400);
-    expect(bad.body.fields).toEqual({ sessionDuration: "must be a whole number", allowUserSignups: "must be disabled, withToken or open", homePageUrl: "must be a path like /settings/account or an http(s) URL" });
+    expect(bad.body.fields).toEqual({ sessionDuration: "Enter a whole number.", allowUserSignups: "Choose disabled, withToken or open.", homePageUrl: "Enter a path such as /settings/account or an http(s) URL." });
     for (const homePageUrl of ["//evil.example", "/\\evil.example", "/\t/evil.example", "/.//evil.example", "/a/../b"]) {
       const refused = await call(f.admin.key, "PUT", "/api/application-configuration", { homePageUrl });
       expect(refused.status).toBe(400);
-      expect(refused.body.fields.homePageUrl).toContain("must be a path like /settings/account");
+      expect(refused.body.fields.homePageUrl).toContain("Enter a path such as /settings/account");
     }
     const ok = await call(f.admin.key, "PUT", "/api/application-configuration", { appName: "Home ID", sessionDuration: "120", allowUserSignups: "withToken", emailsVerified: true, smtpHost: "ignored" });
     expect(ok.status).toBe(200);

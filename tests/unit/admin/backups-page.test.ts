@@ -26,12 +26,12 @@ test("shows the last result, backs up on demand, validates and saves the schedul
   expect(run.status).toBe(200);
   const html = await run.text();
   expect(html).toContain("Backup written.");
-  expect(html).toMatch(/Succeeded \d{4}-\d\d-\d\d/);
+  expect(html).toMatch(/Succeeded <time datetime="\d{4}-\d\d-\d\dT[^"]+" title="[^"]+" data-format="medium">/);
   expect(html).toMatch(/latchkey-backup-\d{8}T\d{6}Z-manual\.db/);
 
   const bad = await app.handle(pageReq(deps, f.admin, "POST", PAGE, { htmx: true, form: { backupIntervalHours: "-1", backupKeep: "0" } }));
   expect(bad.status).toBe(422);
-  expect(await bad.text()).toContain("must be from 0 (off) to 8760 hours");
+  expect(await bad.text()).toContain("Enter a number of hours from 0 (off) to 8760.");
   const ok = await app.handle(pageReq(deps, f.admin, "POST", PAGE, { htmx: true, form: { backupIntervalHours: "12", backupKeep: "3" } }));
   expect(ok.status).toBe(200);
   const cfg = readAppConfig(deps.db, { uiConfigDisabled: false, env: {} });
@@ -62,7 +62,7 @@ describe("what made a backup", () => {
     copyFileSync(path.join(dir, auto.file!), path.join(dir, "latchkey-backup-20200101T000000Z.db"));
     setKv(deps.db, "backup_last_result", JSON.stringify({ at: 1, ok: true, file: "latchkey-backup-20200101T000000Z.db", bytes: 10 }));
     html = await page();
-    expect(html).toContain("<td>latchkey-backup-20200101T000000Z.db</td>");
+    expect(html).toContain('<td translate="no">latchkey-backup-20200101T000000Z.db</td>');
     expect(html).toContain("<td>Not recorded</td>");
     expect(html).not.toMatch(/<span class="badge">(Manual|Automatic)<\/span> <strong>Succeeded/);
   });

@@ -3,6 +3,7 @@
  * Skipped, with a message, only when slapd is not installed (tests/setup-system.sh installs it).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { englishText } from "../../../src/i18n/translator.ts";
 import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import { Attribute, Change } from "ldapts";
 import { readFileSync } from "node:fs";
@@ -12,10 +13,14 @@ import { createUser } from "../../../src/admin/users.ts";
 import { listGroupsOfUser, listMemberIdsOfGroup } from "../../../src/db/user-groups.ts";
 import { findUserById, type UserRow } from "../../../src/db/users.ts";
 import { computeLdapChanges, lastLdapSyncResult, runLdapSync } from "../../../src/ldap/sync.ts";
-import { connectionHeadline, testLdapConnection } from "../../../src/ldap/connection-test.ts";
+import { connectionHeadline, testLdapConnection, type ConnectionReport } from "../../../src/ldap/connection-test.ts";
 import { readLdapSettings, saveLdapSettings, type LdapSettings } from "../../../src/ldap/settings.ts";
 import { BASE_DN, ROOT_DN, ROOT_PW, slapdInstalled, startSlapd, type Slapd } from "../../helpers/slapd.ts";
 import { makeTestDeps, type TestDeps } from "../../helpers/test-deps.ts";
+
+/** A connection report with its lines in English, as the API sends them. */
+const inEnglish = (r: ConnectionReport) => ({ ok: r.ok, lines: r.lines.map((l) => ({ ...l, text: englishText(l.text) })) });
+const headline = (r: ConnectionReport) => englishText(connectionHeadline(r));
 
 const installed = slapdInstalled();
 if (!installed) console.warn("SKIP tests/unit/ldap/ldap-sync.test.ts: slapd is not installed (run tests/setup-system.sh)");
@@ -100,11 +105,11 @@ describe.skipIf(!installed)("LDAP sync against slapd", () => {
     const staff = groupByName("Staff_Team")!;
     expect(staff.friendly_name).toBe("Staff Team");
     expect(listMemberIdsOfGroup(deps.db, staff.id).sort()).toEqual([alice.id, userByName("bob")!.id, userByName("carol")!.id].sort());
-    expect(r.skipped.map((s) => [s.dn, s.reason]).sort()).toEqual(
+    expect(r.skipped.map((s) => [s.dn, englishText(s.reason)]).sort()).toEqual(
       [
-        [`uid=bad name,${people}`, "username “bad name” is not allowed: use at most 50 letters, digits and _ . @ -, starting and ending with a letter or digit"],
-        [`uid=dave,${people}`, "username “dave” is already used by a local user"],
-        [`uid=erin,${people}`, "email “owner@example.org” is already used by a local user"],
+        [`uid=bad name,${people}`, "the username “bad name” is not allowed: use at most 50 letters, digits and _ . @ -, starting and ending with a letter or digit."],
+        [`uid=dave,${people}`, "the username “dave” is already used by a local user."],
+        [`uid=erin,${people}`, "the email “owner@example.org” is already used by a local user."],
       ].sort(),
     );
     // The local users were not touched.
@@ -159,7 +164,7 @@ describe.skipIf(!installed)("LDAP sync against slapd", () => {
     const before = snapshotTables();
     const r = await sync();
     expect(r.ok).toBe(false);
-    expect(r.error).toBe("This sync would leave no active administrator (no directory user is in the admin group “admnis”). Fix the admin group, or make a local user an administrator first.");
+    expect(englishText(r.error!)).toBe("This sync would leave no active administrator (no directory user is in the admin group “admnis”). Fix the admin group, or make a local user an administrator first.");
     expect(snapshotTables()).toBe(before);
     saveLdapSettings(deps, CLI_ACTOR, { ldapAdminGroupName: "admins" });
   });
@@ -171,7 +176,7 @@ describe.skipIf(!installed)("LDAP sync against slapd", () => {
     try {
       const r = await sync();
       expect(r.ok).toBe(false);
-      expect(r.error).toBe(`Could not connect to ${ldap.url}: the connection was refused. Is the server running, and is the port right?`);
+      expect(englishText(r.error!)).toBe(`Could not connect to ${ldap.url}: the connection was refused. Is the server running, and is the port right?`);
       expect(snapshotTables()).toBe(before);
       expect(lastLdapSyncResult(deps.db)!.ok).toBe(false);
     } finally {
@@ -204,33 +209,33 @@ describe.skipIf(!installed)("LDAP sync against slapd", () => {
 
   test("test connection reports bind and search results in plain words", async () => {
     const base = readLdapSettings(deps);
-    const ok = await testLdapConnection(base);
+    const ok = inEnglish(await testLdapConnection(base));
     expect(ok.ok).toBe(true);
     expect(ok.lines[0]).toEqual({ ok: true, step: "bind", text: `Connected to ${ldap.url} and signed in as ${ROOT_DN}.` });
     expect(ok.lines[1]!.text).toMatch(/^Found 4 users with \(objectClass=person\) \(for example /);
     expect(ok.lines[2]!.text).toMatch(/^Found 2 groups with \(objectClass=groupOfNames\)/);
 
-    const badPw = await testLdapConnection({ ...base, bindPassword: "wrong" });
+    const badPw = inEnglish(await testLdapConnection({ ...base, bindPassword: "wrong" }));
     expect(badPw).toEqual({ ok: false, lines: [{ ok: false, step: "bind", text: `The directory refused the bind DN “${ROOT_DN}” or its password (invalid credentials).` }] });
 
-    const badHost = await testLdapConnection({ ...base, url: "ldap://127.0.0.1:1" });
+    const badHost = inEnglish(await testLdapConnection({ ...base, url: "ldap://127.0.0.1:1" }));
     expect(badHost.lines).toEqual([{ ok: false, step: "connect", text: "Could not connect to ldap://127.0.0.1:1: the connection was refused. Is the server running, and is the port right?" }]);
-    expect(connectionHeadline(badHost)).toBe("Could not connect.");
+    expect(headline(badHost)).toBe("Could not connect.");
 
     // Anonymous bind: nothing reaches the server before the first search, so a refused connection is the
     // only line; "Connected" is never said above "Could not connect".
-    const anonymousBadHost = await testLdapConnection({ ...base, url: "ldap://127.0.0.1:1", bindDn: "", bindPassword: "" });
+    const anonymousBadHost = inEnglish(await testLdapConnection({ ...base, url: "ldap://127.0.0.1:1", bindDn: "", bindPassword: "" }));
     expect(anonymousBadHost).toEqual({ ok: false, lines: [{ ok: false, step: "connect", text: "Could not connect to ldap://127.0.0.1:1: the connection was refused. Is the server running, and is the port right?" }] });
-    expect(connectionHeadline(anonymousBadHost)).toBe("Could not connect.");
-    const anonymous = await testLdapConnection({ ...base, bindDn: "", bindPassword: "" });
+    expect(headline(anonymousBadHost)).toBe("Could not connect.");
+    const anonymous = inEnglish(await testLdapConnection({ ...base, bindDn: "", bindPassword: "" }));
     expect(anonymous.lines[0]).toEqual({ ok: true, step: "connect", text: `Connected to ${ldap.url} (anonymous bind).` });
-    const anonymousBadBase = await testLdapConnection({ ...base, bindDn: "", bindPassword: "", base: "dc=nowhere,dc=org" });
+    const anonymousBadBase = inEnglish(await testLdapConnection({ ...base, bindDn: "", bindPassword: "", base: "dc=nowhere,dc=org" }));
     expect(anonymousBadBase.lines.map((l) => [l.ok, l.step])).toEqual([[true, "connect"], [false, "users"]]);
-    expect(connectionHeadline(anonymousBadBase)).toBe("Connected, but the user search found a problem.");
-    expect(connectionHeadline(ok)).toBe("Connected: every check passed.");
-    expect(connectionHeadline(badPw)).toBe("Connected, but could not sign in.");
+    expect(headline(anonymousBadBase)).toBe("Connected, but the user search found a problem.");
+    expect(headline(ok)).toBe("Connected: every check passed.");
+    expect(headline(badPw)).toBe("Connected, but could not sign in.");
 
-    const badBase = await testLdapConnection({ ...base, base: "dc=nowhere,dc=org" });
+    const badBase = inEnglish(await testLdapConnection({ ...base, base: "dc=nowhere,dc=org" }));
     expect(badBase.ok).toBe(false);
     expect(badBase.lines.at(-1)!.text).toBe("The base DN “dc=nowhere,dc=org” does not exist in the directory.");
   });
@@ -238,14 +243,14 @@ describe.skipIf(!installed)("LDAP sync against slapd", () => {
   test("LDAPS and StartTLS with a self-signed certificate: refused unless certificate checks are skipped", async () => {
     const base = readLdapSettings(deps);
     const ldaps: LdapSettings = { ...base, url: ldap.ldapsUrl! };
-    const refused = await testLdapConnection(ldaps);
+    const refused = inEnglish(await testLdapConnection(ldaps));
     expect(refused.ok).toBe(false);
     expect(refused.lines[0]!.text).toStartWith(`The TLS connection to ${ldap.ldapsUrl} failed (`);
     expect(refused.lines[0]!.text).toEndWith("Use a certificate the server trusts, or turn on “Skip certificate verification”.");
-    expect((await testLdapConnection({ ...ldaps, skipCertVerify: true })).ok).toBe(true);
+    expect((inEnglish(await testLdapConnection({ ...ldaps, skipCertVerify: true }))).ok).toBe(true);
     const startTls: LdapSettings = { ...base, url: ldap.url.replace("127.0.0.1", "localhost"), startTls: true };
-    expect((await testLdapConnection(startTls)).ok).toBe(false);
-    expect((await testLdapConnection({ ...startTls, skipCertVerify: true })).ok).toBe(true);
+    expect((inEnglish(await testLdapConnection(startTls))).ok).toBe(false);
+    expect((inEnglish(await testLdapConnection({ ...startTls, skipCertVerify: true }))).ok).toBe(true);
   });
 });
 

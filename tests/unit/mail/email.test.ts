@@ -258,7 +258,8 @@ describe("new-device sign-in notification", () => {
     expect(m.subject).toBe("New device login with Latchkey");
     expect(m.text).toContain("Device: Chrome 131 on macOS");
     expect(m.text).toContain("IP address: 198.51.100.20");
-    expect(m.text).toContain("Time: Sat, 28 Nov 2026");
+    // In the recipient's language (English: no locale set), with the time zone named.
+    expect(m.text).toMatch(/Time: Saturday, November 28, 2026 at \d{1,2}:\d\d:\d\d [AP]M UTC/);
     expect(m.text).toContain("If it was not you");
     expect(m.html).toContain("Chrome 131 on macOS");
     expect(isNewSignInDevice(deps, user.id, { ...origin, ip: "198.51.100.21" })).toBe(true);
