@@ -48,7 +48,7 @@ export function BackupsPanel(p: { ctx: PageContext; view: BackupsView; errors?: 
         ) : v.last.ok ? (
           <div class="alert alert-success" role="status">
             <BackupKindBadge label={kindLabel(ctx, v.last.kind)} /> <strong>{safeLastAt}</strong>{" "}
-            <span safe>{t("backups.fileAndSize", { file: v.last.file ?? "", size: size(ctx, v.last.bytes ?? 0) })}</span>
+            <span translate="no" safe>{v.last.file ?? ""}</span> <span safe>{t("backups.sizeInParentheses", { size: size(ctx, v.last.bytes ?? 0) })}</span>
           </div>
         ) : (
           <div class="alert alert-error" role="alert">

@@ -107,6 +107,8 @@ function authorizePath(clientId: string, callback: string, extra: Record<string,
   });
   return `/authorize?${q}`;
 }
+/** The configuration form as the page posts it (every select and radio answered). */
+const CONFIG_FORM: Record<string, string> = { appName: "Latchkey", sessionDuration: "60", homePageUrl: "/settings/account", accentColor: "default", allowUserSignups: "disabled", webauthnUserVerification: "required", webauthnAuthenticatorAttachment: "any", smtpPort: "587", smtpTls: "starttls", apiKeyMaxLifetimeDays: "365" };
 
 const PAGES: PageState[] = [
   { name: "an unknown address (signed out)", as: "anonymous", path: "/no-such-page", status: 404 },
@@ -136,9 +138,24 @@ const PAGES: PageState[] = [
   { name: "forward-auth refusal: the old unbound address", as: "anonymous", path: "/api/forward-auth/verify", status: 403 },
   { name: "forward-auth refusal: a request from an untrusted peer", as: "anonymous", path: "/api/forward-auth/verify/some-app", status: 403, data: ["TRUST_PROXY"] },
   { name: "forward-auth start: an out-of-date link", as: "anonymous", path: "/api/forward-auth/start", status: 400 },
+  // Configuration, email settings, LDAP and backups (issue 20). The whole pages wait for the admin shell's own words
+  // (navigation, "(optional)", claim rows, the form summary); the fragments below are these pages' alone.
+  { name: "configuration: the page", as: "admin", path: "/settings/admin/application-configuration" },
+  { name: "configuration: saved", as: "admin", method: "POST", path: "/settings/admin/application-configuration", form: CONFIG_FORM, htmx: true },
+  { name: "configuration: refused values", as: "admin", method: "POST", path: "/settings/admin/application-configuration", form: { ...CONFIG_FORM, appName: "", accentColor: "teal", smtpPort: "0", homePageUrl: "//evil" }, htmx: true, status: 422, data: ["teal", "evil"] },
+  { name: "configuration: the test email without SMTP", as: "admin", method: "POST", path: "/settings/admin/application-configuration/test-email", htmx: true },
+  { name: "configuration: branding images back to the default", as: "admin", method: "POST", path: "/settings/admin/application-configuration/images/logo-light/delete", htmx: true },
+  { name: "LDAP: the page", as: "admin", path: "/settings/admin/ldap" },
+  { name: "LDAP: the connection test without settings", as: "admin", method: "POST", path: "/settings/admin/ldap/test", form: { ldapUrl: "", ldapBase: "" }, htmx: true },
+  { name: "LDAP: the connection test with a refused URL", as: "admin", method: "POST", path: "/settings/admin/ldap/test", form: { ldapUrl: "http://nope", ldapBase: "dc=example,dc=org" }, htmx: true, data: ["dc=example,dc=org", "ldapUrl"] },
+  { name: "LDAP: a sync while it is turned off", as: "admin", method: "POST", path: "/settings/admin/ldap/sync", htmx: true },
+  { name: "backups: the page", as: "admin", path: "/settings/admin/backups" },
+  { name: "backups: after backing up now", as: "admin", method: "POST", path: "/settings/admin/backups/run", htmx: true, data: ["latchkey-backup-20261128T120200Z-manual.db"] },
+  { name: "backups: the schedule saved", as: "admin", method: "POST", path: "/settings/admin/backups", form: { backupIntervalHours: "12", backupKeep: "5" }, htmx: true, data: ["latchkey-backup-20261128T120200Z-manual.db"] },
 ];
 
-const NOT_LANGUAGE = "script, style, code, pre, kbd, samp, [translate=no]";
+// <time datetime> is <DateTime>: Intl's words for the viewer's locale, not catalogue text (the pseudo-locale formats as English).
+const NOT_LANGUAGE = "script, style, code, pre, kbd, samp, [translate=no], time[datetime]";
 const HUMAN_ATTRIBUTES = ["title", "alt", "placeholder", "aria-label", "aria-description", "data-confirm"];
 
 /** The visible text pieces and human-facing attribute values of a page (entities decoded). */

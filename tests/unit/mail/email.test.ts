@@ -295,6 +295,28 @@ describe("login codes by email", () => {
     await sink.waitForMessages(2);
   });
 
+  test("goes out in the recipient's language: a German user's code email is German, their time in words", async () => {
+    await setup();
+    await saveConfig({ emailOneTimeAccessAsAdminEnabled: "true" });
+    deps.db.query("UPDATE users SET locale = 'de-DE' WHERE id = ?").run(fx.member.user.id);
+    const r = await app.handle(apiReq(deps, fx.admin.key, "POST", `/api/users/${fx.member.user.id}/one-time-access-email`, {}));
+    expect(r.status).toBe(204);
+    const [m] = await sink.waitForMessages(1);
+    expect(m!.subject).toBe("Anmeldecode");
+    expect(m!.text).toStartWith("Hallo Bob,");
+    expect(m!.text).toContain("Verwenden Sie diesen Code, um sich bei Latchkey anzumelden. Er läuft in 1 Stunde ab und funktioniert nur einmal.");
+    expect(m!.text).toContain("Gesendet von Latchkey");
+    expect(m!.html).toContain('<html lang="de">');
+    expect(m!.html).toContain(">Anmelden</a>");
+    expect(m!.html).not.toContain("Sign in");
+    // Another person without a language setting still gets English.
+    deps.db.query("UPDATE users SET locale = NULL WHERE id = ?").run(fx.member.user.id);
+    await app.handle(apiReq(deps, fx.admin.key, "POST", `/api/users/${fx.member.user.id}/one-time-access-email`, {}));
+    const [, en] = await sink.waitForMessages(2);
+    expect(en!.subject).toBe("Login Code");
+    expect(en!.text).toContain("It expires in 1 hour and works once.");
+  });
+
   describe("requested by the user", () => {
     beforeEach(async () => {
       await setup();
