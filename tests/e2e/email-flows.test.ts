@@ -70,7 +70,7 @@ describe("new-device sign-in notification (passkey sign-in through the routes)",
     expect(m.text).toContain("Device: Firefox 133 on Linux");
     expect(m.text).toContain("IP address: 81.2.69.142");
     expect(m.text).toContain("Approximate location: London, United Kingdom");
-    expect(m.text).toContain("Time: Sat, 28 Nov 2026 12:00:00 UTC");
+    expect(m.text).toContain("Time: Saturday, November 28, 2026 at 12:00:00 PM UTC");
     expect(m.html).toContain("London, United Kingdom");
 
     expect((await passkeyLogin(new Browser(app, deps, "81.2.69.142", FIREFOX), authr)).status).toBe(200);

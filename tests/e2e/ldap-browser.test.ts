@@ -82,7 +82,7 @@ describe.skipIf(!installed)("LDAP in the browser", () => {
     await page.getByRole("button", { name: "Sync now" }).click();
     await page.locator("#ldap-status .alert-warning").waitFor();
     const status = await page.locator("#ldap-status").textContent();
-    expect(status).toContain("1 user created, 1 group created, 1 group's members changed.");
+    expect(status).toContain("1 user created, 1 group created, and members of 1 group changed.");
     expect(status).toContain("username “bad user” is not allowed");
     if (shots) {
       await page.screenshot({ path: path.join(shots, "ldap-light.png"), fullPage: true });
