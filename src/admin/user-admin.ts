@@ -7,6 +7,7 @@
  * - Every change is audited here (ADMIN_CHANGE, entity user / passkey / session) for the acting admin,
  *   API key, static key or CLI, in the change's transaction.
  */
+import { msg } from "../i18n/message.ts";
 import type { Database } from "bun:sqlite";
 import { readAppConfig } from "./app-config.ts";
 import { endAllSessionsOfUser } from "../account/sessions.ts";
@@ -305,11 +306,11 @@ export function createLoginCode(deps: Deps, actor: Actor, userId: string, ttlSec
 export function emailLoginCodeAsAdmin(deps: Deps & { box: SealedBox; log: Log }, actor: Actor, userId: string, ttlSeconds: number): UserRow {
   const user = getUser(deps.db, userId);
   if (!readAppConfig(deps.db, { uiConfigDisabled: deps.config.uiConfigDisabled, env: deps.config.appConfigEnv }).emailOneTimeAccessAsAdminEnabled) {
-    throw AppError.forbidden("Emailing login codes is turned off in the application configuration.");
+    throw AppError.forbidden(msg("emailSettings.errCodesOff"));
   }
-  if (!user.email) throw AppError.badRequest("This user has no email address.");
-  if (user.disabled === 1) throw AppError.badRequest("This account is disabled.");
-  if (!isEmailConfigured(deps)) throw AppError.badRequest("Email is not set up: enter the SMTP settings in the application configuration.");
+  if (!user.email) throw AppError.badRequest(msg("emailSettings.codeNoEmail"));
+  if (user.disabled === 1) throw AppError.badRequest(msg("emailSettings.errCodeDisabledUser"));
+  if (!isEmailConfigured(deps)) throw AppError.badRequest(msg("emailSettings.errSmtpMissing"));
   emailLoginCode(deps, user, { ttlSeconds, origin: actorOrigin(actor), requestedBy: "admin" });
   recordAdminChange(deps, actor, { entity: "user", action: "email_login_code", id: user.id, changes: { ttlSeconds } });
   return user;

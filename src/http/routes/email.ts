@@ -129,15 +129,16 @@ export function emailRoutes(web: WebDeps) {
     .post("/settings/admin/users/:id/login-code-email", ({ request, params, session }) => {
       let notice: { kind: "success" | "error"; message: string };
       const user = getUser(web.db, params.id);
+      const c = ctx(request);
       try {
         emailLoginCodeAsAdmin(web, actorOf(request, session), user.id, ADMIN_EMAILED_CODE_TTL_SECONDS);
-        notice = { kind: "success", message: `Login code sent to ${user.email}. It works once, for 1 hour.` };
+        notice = { kind: "success", message: c.t("emailSettings.codeSent", { email: user.email ?? "" }) };
       } catch (error) {
         if (!(error instanceof AppError) || error.status >= 500) throw error;
-        notice = { kind: "error", message: error.message };
+        notice = { kind: "error", message: c.text(error.text) };
       }
       if (!isHtmx(request)) return redirectResponse(`/settings/admin/users/${encodeURIComponent(user.id)}`);
-      return htmlResponse(EmailLoginCodeSection({ ctx: ctx(request), userId: user.id, email: user.email, notice }));
+      return htmlResponse(EmailLoginCodeSection({ ctx: c, userId: user.id, email: user.email, notice }));
     }, { adminPage: true })
 
     .post("/api/application-configuration/test-email", async ({ principal }) => {

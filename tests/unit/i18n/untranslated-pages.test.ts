@@ -139,6 +139,7 @@ const PAGES: PageState[] = [
   // Configuration, email settings, LDAP and backups (issue 20): the parts these pages render themselves. The whole pages
   // (and the configuration form, which holds the shell's claim rows and "(optional)") join once the admin shell speaks
   // the catalogue.
+  { name: "a user's login code by email, turned off", as: "admin", method: "POST", path: (w) => `/settings/admin/users/${w.f.member.user.id}/login-code-email`, htmx: true },
   { name: "configuration: the test email without SMTP", as: "admin", method: "POST", path: "/settings/admin/application-configuration/test-email", htmx: true },
   { name: "configuration: branding images back to the default", as: "admin", method: "POST", path: "/settings/admin/application-configuration/images/logo-light/delete", htmx: true },
   { name: "LDAP: the connection test without settings", as: "admin", method: "POST", path: "/settings/admin/ldap/test", form: { ldapUrl: "", ldapBase: "" }, htmx: true },
