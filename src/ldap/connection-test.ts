@@ -101,7 +101,7 @@ function examples(names: string[]): Message | string {
   return names.length ? msg("ldap.forExample", { names: names.slice(0, 3).join(", ") }) : "";
 }
 
-/** The report as the API sends it (its documented LdapConnectionReport shape: no steps). */
-export function connectionReportJson(report: ConnectionReport): { ok: boolean; lines: { ok: boolean; text: string }[] } {
-  return { ok: report.ok, lines: report.lines.map(({ ok, text }) => ({ ok, text: englishText(text) })) };
+/** The report as the API sends it (its documented LdapConnectionReport shape: no steps), in the caller's language (English by default). */
+export function connectionReportJson(report: ConnectionReport, inLanguage: (text: Text) => string = englishText): { ok: boolean; lines: { ok: boolean; text: string }[] } {
+  return { ok: report.ok, lines: report.lines.map(({ ok, text }) => ({ ok, text: inLanguage(text) })) };
 }

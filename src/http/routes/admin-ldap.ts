@@ -18,6 +18,7 @@ import { LdapForm, LdapPage, LdapStatus, LdapTestResult, type LdapFormValues } f
 import { apiCall } from "../admin-auth.ts";
 import { actorOf } from "../request-context.ts";
 import { afterChange, attempt, checked, formOf, pageCtx } from "../admin-pages.ts";
+import { requestTranslator } from "../page-context.ts";
 import { msg } from "../../i18n/message.ts";
 import { htmlResponse, jsonResponse } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
@@ -81,9 +82,9 @@ export function adminLdapRoutes(web: WebDeps) {
       if (!result.ok) throw AppError.conflict(msg("ldap.errSyncFailed", { reason: result.error ?? "" }));
       return new Response(null, { status: 204 });
     }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("Application configuration", "Run the LDAP sync now (204; 409 with the reason when it could not run, nothing changed)", { errors: { 409: "The sync could not run; nothing changed" } }) })
-    .post("/api/application-configuration/test-ldap", async () => {
+    .post("/api/application-configuration/test-ldap", async ({ request }) => {
       const report = await apiCall(() => testLdapConnection(readLdapSettings(web)));
-      return jsonResponse(connectionReportJson(report));
+      return jsonResponse(connectionReportJson(report, requestTranslator(web, request).text));
     }, { adminApi: true, budget: "admin-api", response: { 200: LdapConnectionReport }, detail: apiOperation("Application configuration", "Test the stored LDAP settings: bind and searches, in plain words") });
 }
 

@@ -102,6 +102,11 @@ describe.skipIf(!installed)("LDAP page and API", () => {
     expect(api.status).toBe(200);
     expect(api.body.ok).toBe(true);
     expect(api.body.lines[0]).toEqual({ ok: true, text: `Connected to ${ldap.url} and signed in as ${ROOT_DN}.` }); // the API's shape: no steps
+    // In the caller's language when it asks for one.
+    const req = apiReq(deps, f.admin.key, "POST", "/api/application-configuration/test-ldap");
+    req.headers.set("Accept-Language", "de-DE,de;q=0.9");
+    const german = await json(app, req);
+    expect(german.body.lines[0]).toEqual({ ok: true, text: `Mit ${ldap.url} verbunden und als ${ROOT_DN} angemeldet.` });
   });
 
   test("test connection never says Connected above Could not connect (anonymous bind, nothing listening)", async () => {
