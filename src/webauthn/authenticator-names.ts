@@ -1,9 +1,17 @@
 /**
- * Friendly names for well-known passkey providers, by AAGUID (from the community list at
- * github.com/passkeydeveloper/passkey-authenticator-aaguids). For display only — never for security decisions.
+ * Names for passkeys.
+ * - Friendly names for well-known passkey providers, by AAGUID (from the community list at
+ *   github.com/passkeydeveloper/passkey-authenticator-aaguids). For display only — never for security decisions.
+ * - The name a new passkey is offered (and stored with until the person names it): the provider and the
+ *   device it was made on ("iCloud Keychain on Mac", "Google Password Manager on Android"), the browser
+ *   and the device when the provider is unknown ("Chrome on Linux"), the provider alone for a passkey
+ *   made on another device (a security key, a phone over Bluetooth), "Security key" when nothing more is
+ *   known about such an authenticator. The device comes from the User-Agent of the browser that
+ *   created it: display only, like every User-Agent name (src/audit/user-agent.ts).
  */
 import names from "./aaguids.json" with { type: "json" };
 import { ownValue } from "../lib/own.ts";
+import { parseUserAgent } from "../audit/user-agent.ts";
 
 const NAMES: Record<string, string> = names;
 const ZERO_AAGUID = "00000000-0000-0000-0000-000000000000";
@@ -14,7 +22,64 @@ export function authenticatorName(aaguid: string | null | undefined): string | n
   return ownValue(NAMES, aaguid.toLowerCase()) ?? null;
 }
 
-/** The name a new passkey gets: its provider's, else "Passkey". */
-export function defaultPasskeyName(aaguid: string | null | undefined): string {
-  return authenticatorName(aaguid) ?? "Passkey";
+/** What is known about a new passkey, to name it by. */
+export interface NewPasskeyFacts {
+  aaguid: string | null | undefined;
+  /** The creating browser's User-Agent header. */
+  userAgent: string | null | undefined;
+  /** The response's authenticatorAttachment: "platform" (this device), "cross-platform" (a key or another device). */
+  attachment: string | null | undefined;
+}
+
+/** The parts a suggested name is made of; the words around them are the caller's (a language's). */
+export type PasskeyNameParts =
+  | { kind: "provider-on-device"; provider: string; device: string }
+  | { kind: "provider"; provider: string }
+  | { kind: "browser-on-device"; browser: string; device: string }
+  | { kind: "security-key" }
+  | { kind: "passkey" };
+
+// Apple's systems are named by the device people hold; the others by the system.
+const DEVICES: Record<string, string> = { iOS: "iPhone", iPadOS: "iPad", macOS: "Mac", ChromeOS: "Chromebook" };
+
+export function passkeyNameParts(facts: NewPasskeyFacts): PasskeyNameParts {
+  const provider = authenticatorName(facts.aaguid);
+  const ua = parseUserAgent(facts.userAgent);
+  const device = ua.os ? (ownValue(DEVICES, ua.os.name) ?? ua.os.name) : null;
+  const elsewhere = facts.attachment === "cross-platform";
+  if (provider) {
+    // "Chrome on Mac", "Windows Hello" already say where they live.
+    const saysWhere = / on /.test(provider) || (device !== null && provider.includes(device));
+    return elsewhere || !device || saysWhere ? { kind: "provider", provider } : { kind: "provider-on-device", provider, device };
+  }
+  if (elsewhere) return { kind: "security-key" };
+  if (ua.browser && device) return { kind: "browser-on-device", browser: ua.browser.name, device };
+  return { kind: "passkey" };
+}
+
+/** English words for the parts (the stored default when no language is at hand). */
+export function englishPasskeyName(parts: PasskeyNameParts): string {
+  switch (parts.kind) {
+    case "provider-on-device":
+      return `${parts.provider} on ${parts.device}`;
+    case "provider":
+      return parts.provider;
+    case "browser-on-device":
+      return `${parts.browser} on ${parts.device}`;
+    case "security-key":
+      return "Security key";
+    case "passkey":
+      return "Passkey";
+  }
+}
+
+/** `name`, or "name (2)", "name (3)"… : the first that none of `taken` has (compared case-insensitively). */
+export function distinctName(name: string, taken: readonly string[], maxLength: number): string {
+  const used = new Set(taken.map((n) => n.toLowerCase()));
+  if (!used.has(name.toLowerCase())) return name;
+  for (let i = 2; ; i++) {
+    const suffix = ` (${i})`;
+    const candidate = name.slice(0, maxLength - suffix.length) + suffix;
+    if (!used.has(candidate.toLowerCase())) return candidate;
+  }
 }

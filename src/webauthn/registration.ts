@@ -5,6 +5,8 @@
  * - The challenge row is bound to the user who started the ceremony.
  * - Synced (backup-eligible) passkeys are refused when the setting forbids them.
  * - A new passkey is audited (PASSKEY_ADDED) with its insert, in one transaction.
+ * - Without a given name it is stored with the suggested one (provider and device, authenticator-names.ts),
+ *   made distinct from the person's other passkeys ("… (2)"); the browser then asks for a name.
  */
 import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from "@simplewebauthn/server";
 import type { Database } from "bun:sqlite";
@@ -18,10 +20,10 @@ import { AppError } from "../errors.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import type { Log } from "../lib/log.ts";
 import { randomUuid, type Random } from "../lib/random.ts";
-import { defaultPasskeyName } from "./authenticator-names.ts";
+import { distinctName, englishPasskeyName, passkeyNameParts, type PasskeyNameParts } from "./authenticator-names.ts";
 import { challengeBytes, issueChallenge, takeChallenge } from "./challenges.ts";
 import { PASSKEY_MESSAGES, verificationError } from "./errors.ts";
-import { registrationPasskeyName } from "./passkeys.ts";
+import { MAX_PASSKEY_NAME_LENGTH, registrationPasskeyName } from "./passkeys.ts";
 import { CEREMONY_TIMEOUT_SECONDS, relyingParty, SUPPORTED_ALGORITHM_IDS, userHandleOf } from "./relying-party.ts";
 import { webauthnLibrary } from "./server-library.ts";
 
@@ -70,7 +72,15 @@ export async function startPasskeyRegistration(
 export async function finishPasskeyRegistration(
   deps: WebAuthnDeps,
   actor: PersonActor,
-  input: { challengeId: string | null; response: RegistrationResponseJSON; name?: string },
+  input: {
+    challengeId: string | null;
+    response: RegistrationResponseJSON;
+    name?: string;
+    /** The creating browser's User-Agent: the device part of the suggested name. */
+    userAgent?: string | null;
+    /** Words for the suggested name in the person's language; English by default. */
+    nameWords?: (parts: PasskeyNameParts) => string;
+  },
 ): Promise<CredentialRow> {
   const userId = actor.userId;
   const challenge = takeChallenge(deps, input.challengeId, "register");
@@ -100,7 +110,7 @@ export async function finishPasskeyRegistration(
   const row: CredentialRow = {
     id: randomUuid(deps.random),
     user_id: userId,
-    name: registrationPasskeyName(input.name, defaultPasskeyName(info.aaguid)),
+    name: registrationPasskeyName(input.name, suggestedName(deps.db, userId, info.aaguid, input)),
     credential_id: info.credential.id,
     public_key: info.credential.publicKey,
     counter: info.credential.counter,
@@ -117,6 +127,12 @@ export async function finishPasskeyRegistration(
     recordAuditEvent(deps, "PASSKEY_ADDED", { userId, origin: actor.origin, data: { credentialID: row.credential_id, passkeyName: row.name } });
   }).immediate();
   return row;
+}
+
+function suggestedName(db: Database, userId: string, aaguid: string, input: { response: RegistrationResponseJSON; userAgent?: string | null; nameWords?: (parts: PasskeyNameParts) => string }): string {
+  const parts = passkeyNameParts({ aaguid, userAgent: input.userAgent, attachment: input.response.authenticatorAttachment });
+  const name = (input.nameWords ?? englishPasskeyName)(parts).slice(0, MAX_PASSKEY_NAME_LENGTH);
+  return distinctName(name, listCredentialsByUser(db, userId).map((c) => c.name), MAX_PASSKEY_NAME_LENGTH);
 }
 
 export function parseTransports(json: string): AuthenticatorTransport[] {

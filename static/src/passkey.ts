@@ -2,7 +2,8 @@
  * The WebAuthn glue: one small script on @simplewebauthn/browser, wired by data- attributes (no inline script).
  * - [data-passkey-login]      sign in with a discoverable passkey; also passkey autofill on an
  *                              input with autocomplete="… webauthn" where the browser supports it.
- * - [data-passkey-register]   create a passkey for the signed-in person.
+ * - [data-passkey-register]   create a passkey for the signed-in person, then name it (the server's
+ *                              naming page, which continues at data-redirect).
  * - [data-passkey-reauth]     confirm a sensitive action with a fresh assertion. With
  *                              data-resubmit="<form id>" the form is submitted again afterwards (in
  *                              place: the server answered it with "confirm it's you" and kept the values).
@@ -129,8 +130,9 @@ async function register(button: HTMLElement, redirect: string): Promise<void> {
     const { options } = await postJson<RegOptions>("/api/webauthn/register/start");
     timeout = options.timeout ?? timeout;
     const response = await startRegistration({ optionsJSON: options });
-    const result = await postJson<{ redirect: string | null }>("/api/webauthn/register/finish", { response, redirect: redirect || undefined });
-    go(result.redirect);
+    const result = await postJson<{ redirect: string | null; nameUrl?: string }>("/api/webauthn/register/finish", { response, redirect: redirect || undefined });
+    // Next: name the new passkey (the server's page), which then continues at the redirect.
+    go(result.nameUrl ?? result.redirect);
   } catch (error) {
     setBusy(button, false);
     showError(humanMessage(error, startedAt, timeout, "register"));

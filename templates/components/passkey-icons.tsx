@@ -58,3 +58,12 @@ export function LockIcon(): JSX.Element {
     </svg>
   );
 }
+
+/** A tick: something was done. */
+export function CheckIcon(): JSX.Element {
+  return (
+    <svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">
+      <path d="M5 12.5l4.5 4.5L19 7.5" />
+    </svg>
+  );
+}

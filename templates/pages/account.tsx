@@ -21,6 +21,8 @@ export interface AccountPageProps {
   ctx: PageContext;
   now: number;
   passkeys: PasskeyView[];
+  /** The passkey just added and named: confirmed above the list. */
+  addedPasskey?: PasskeyView;
   profile: ProfileValues;
   canEditProfile: boolean;
   sessions: SessionView[];
@@ -43,7 +45,7 @@ export function AccountPage(p: AccountPageProps): JSX.Element {
         </div>
       </div>
       <div class="stack">
-        <PasskeySection ctx={p.ctx} passkeys={p.passkeys} now={p.now} signedInWithCode={p.signedInWithCode} />
+        <PasskeySection ctx={p.ctx} passkeys={p.passkeys} now={p.now} signedInWithCode={p.signedInWithCode} added={p.addedPasskey} />
         <ProfileForm ctx={p.ctx} values={p.profile} canEdit={p.canEditProfile} emailVerification={p.emailVerification} />
         <ProfilePictureSection ctx={p.ctx} userId={p.userId} base="/settings/account" hasPicture={p.hasPicture} canEdit={p.canEditProfile} />
         <SessionsSection ctx={p.ctx} sessions={p.sessions} now={p.now} apiKeyCount={p.apiKeyCount} />
@@ -53,7 +55,7 @@ export function AccountPage(p: AccountPageProps): JSX.Element {
 }
 
 /** The passkey list with its banner; the root (#passkeys) is re-rendered after a delete. */
-export function PasskeySection({ ctx, passkeys, now, signedInWithCode }: { ctx: PageContext; passkeys: PasskeyView[]; now: number; signedInWithCode?: boolean }): JSX.Element {
+export function PasskeySection({ ctx, passkeys, now, signedInWithCode, added }: { ctx: PageContext; passkeys: PasskeyView[]; now: number; signedInWithCode?: boolean; added?: PasskeyView }): JSX.Element {
   return (
     <section class="section" id="passkeys" aria-labelledby="passkeys-title">
       <div class="section-header">
@@ -66,6 +68,7 @@ export function PasskeySection({ ctx, passkeys, now, signedInWithCode }: { ctx: 
         </button>
       </div>
       <div id="passkey-error" class="alert alert-error" role="alert" hidden></div>
+      {added ? <div class="alert alert-success passkey-added" role="status" safe>{`Passkey “${added.name}” added.`}</div> : ""}
       {passkeys.length === 0 ? (
         <div class="alert alert-warning" role="status">
           <strong>You have no passkey.</strong>

@@ -9,7 +9,7 @@ import { CLI_ACTOR } from "../../src/audit/actor.ts";
 import * as oidc from "openid-client";
 import type { BrowserContext, Page } from "playwright-core";
 import type { AppHosts } from "../helpers/app-hosts.ts";
-import { newPasskeyPage, setUpFirstAdmin, type TestBrowser } from "../helpers/browser.ts";
+import { createPasskey, newPasskeyPage, setUpFirstAdmin, type TestBrowser } from "../helpers/browser.ts";
 import { browserWorld } from "../helpers/browser-world.ts";
 import { authorizationRequest, discoverClient } from "../helpers/relying-party.ts";
 import type { TestServer } from "../helpers/server.ts";
@@ -38,7 +38,7 @@ async function redeemLoginLink(page: Page, link: string): Promise<void> {
   await page.goto(link);
   await page.locator("form[action='/lc'] button[type=submit]").click();
   await page.waitForURL((u) => u.pathname === "/signup/add-passkey");
-  await page.locator("[data-passkey-register]").click();
+  await createPasskey(page);
   await page.waitForURL((u) => u.pathname === "/settings/account");
 }
 
@@ -145,7 +145,7 @@ describe("sign-up link in the browser", () => {
     await page.locator("#field-email").fill("linus@example.com");
     await page.getByRole("button", { name: "Continue" }).click();
     await page.waitForURL((u) => u.pathname === "/signup/add-passkey");
-    await page.locator("[data-passkey-register]").click();
+    await createPasskey(page);
     await page.waitForURL((u) => u.pathname === "/settings/account");
     const row = server.deps.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM webauthn_credentials c JOIN users u ON u.id = c.user_id WHERE u.username = 'linus'").get()!;
     expect(row.n).toBe(1);

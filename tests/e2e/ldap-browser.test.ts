@@ -17,7 +17,7 @@ import { cookieName } from "../../src/http/cookies.ts";
 import { SESSION_COOKIE } from "../../src/http/request-context.ts";
 import { createClient } from "../../src/admin/oidc-clients.ts";
 import { startAppHosts, type AppHosts } from "../helpers/app-hosts.ts";
-import { launchBrowser, newPasskeyPage, type TestBrowser } from "../helpers/browser.ts";
+import { createPasskey, launchBrowser, newPasskeyPage, type TestBrowser } from "../helpers/browser.ts";
 import { authorizationRequest, discoverClient } from "../helpers/relying-party.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { BASE_DN, ROOT_DN, ROOT_PW, slapdInstalled, startSlapd, type Slapd } from "../helpers/slapd.ts";
@@ -106,7 +106,7 @@ describe.skipIf(!installed)("LDAP in the browser", () => {
     await person.goto(`${server.url}/lc/${token}`);
     await person.locator("form[action='/lc'] button[type=submit]").click();
     await person.waitForURL((u) => u.pathname === "/signup/add-passkey");
-    await person.locator("[data-passkey-register]").click();
+    await createPasskey(person);
     await person.waitForURL((u) => u.pathname === "/settings/account");
 
     const config = await discoverClient(server.url, client.id, secret!.secret);

@@ -8,7 +8,7 @@
 import { describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { startBinary } from "../helpers/binary.ts";
-import { addVirtualAuthenticator, listCredentials, newPasskeyPage, removeVirtualAuthenticator, submitSetupForm, type TestBrowser } from "../helpers/browser.ts";
+import { addVirtualAuthenticator, createPasskey, listCredentials, newPasskeyPage, removeVirtualAuthenticator, submitSetupForm, type TestBrowser } from "../helpers/browser.ts";
 import { browserWorld } from "../helpers/browser-world.ts";
 import { startTestServer } from "../helpers/server.ts";
 import { TEST_ENCRYPTION_KEY } from "../helpers/test-deps.ts";
@@ -95,10 +95,11 @@ for (const [label, start] of TARGETS) {
       expect(await page.locator("#field-username-error").textContent()).toContain("Use letters, digits");
       await submitSetupForm(page, base);
 
-      // First passkey, straight from setup.
-      await page.locator("[data-passkey-register]").click();
-      await page.waitForURL(`${base}/settings/account`);
-      expect(await passkeyNames(page)).toEqual(["Passkey"]);
+      // First passkey, straight from setup; the naming step offers browser and device, kept as they are.
+      const suggested = await createPasskey(page);
+      expect(suggested).toBe("Headless Chrome on Linux");
+      expect(page.url()).toMatch(new RegExp(`^${base}/settings/account\\?added=`));
+      expect(await passkeyNames(page)).toEqual([suggested]);
       expect(await page.locator(".banner-second-passkey").count()).toBe(1);
       expect(await listCredentials(page, first)).toHaveLength(1);
 
@@ -112,8 +113,9 @@ for (const [label, start] of TARGETS) {
       // Second passkey from a second authenticator (the first one is put away).
       await removeVirtualAuthenticator(page, first);
       const second = await addVirtualAuthenticator(page);
-      await page.locator("#passkeys [data-passkey-register]").click();
-      await page.waitForFunction(() => document.querySelectorAll(".passkey-item").length === 2);
+      // The same browser and device again: the suggestion is made distinct.
+      expect(await createPasskey(page, { button: "#passkeys [data-passkey-register]" })).toBe(`${suggested} (2)`);
+      expect(await page.locator(".passkey-item").count()).toBe(2);
       expect(await page.locator(".banner-second-passkey").count()).toBe(0);
       expect(await listCredentials(page, second)).toHaveLength(1);
 
@@ -134,12 +136,12 @@ for (const [label, start] of TARGETS) {
       await page.locator(".passkey-item.editing input[name=name]").fill("Old laptop");
       await page.locator(".passkey-item.editing button[type=submit]").click();
       await page.waitForFunction(() => document.querySelector(".passkey-item .passkey-name")?.textContent === "Old laptop");
-      expect(await passkeyNames(page)).toEqual(["Old laptop", "Passkey"]);
+      expect(await passkeyNames(page)).toEqual(["Old laptop", `${suggested} (2)`]);
 
       page.once("dialog", (dialog) => void dialog.accept());
       await page.locator(".passkey-item").first().getByRole("button", { name: /^Delete/ }).click();
       await page.waitForFunction(() => document.querySelectorAll(".passkey-item").length === 1);
-      expect(await passkeyNames(page)).toEqual(["Passkey"]);
+      expect(await passkeyNames(page)).toEqual([`${suggested} (2)`]);
       expect(await page.locator(".banner-second-passkey").count()).toBe(1);
 
       // The remaining (second) passkey still signs in after a reload of the whole flow.
@@ -179,8 +181,8 @@ for (const [label, start] of TARGETS) {
       await page.getByRole("button", { name: "Sign in", exact: true }).click();
       await page.waitForURL(/\/signup\/add-passkey\?redirect=/);
       expect(await page.locator("h1").textContent()).toBe("Add a passkey");
-      await page.locator("[data-passkey-register]").click();
-      await page.waitForURL(`${base}/settings/account`);
+      await createPasskey(page);
+      await page.waitForURL((u) => u.pathname === "/settings/account");
       expect(await page.locator(".passkey-item").count()).toBe(2);
 
       // The link is single use.

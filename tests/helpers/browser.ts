@@ -153,8 +153,24 @@ export async function disablePasskeyAutofill(page: Page): Promise<void> {
 export async function setUpFirstAdmin(page: Page, base: string): Promise<void> {
   await page.goto(`${base}/setup`);
   await submitSetupForm(page, base);
-  await page.locator("[data-passkey-register]").click();
-  await page.waitForURL(`${base}/settings/account`);
+  await createPasskey(page);
+  await page.waitForURL((u) => u.pathname === "/settings/account");
+}
+
+/**
+ * Presses the page's "Create passkey" / "Add passkey" button (or `button`), waits for the naming step that
+ * follows every new passkey, types `name` when given (else keeps the suggested one) and saves it.
+ * Returns the suggested name the step offered.
+ */
+export async function createPasskey(page: Page, opts: { name?: string; button?: string } = {}): Promise<string> {
+  await page.locator(opts.button ?? "[data-passkey-register]").click();
+  await page.waitForURL((u) => /^\/settings\/account\/passkeys\/[^/]+\/name$/.test(u.pathname));
+  const input = page.locator("#name-passkey-form input[name=name]");
+  const suggested = await input.inputValue();
+  if (opts.name !== undefined) await input.fill(opts.name);
+  await page.locator("#name-passkey-form button[type=submit]").click();
+  await page.waitForURL((u) => !u.pathname.endsWith("/name"));
+  return suggested;
 }
 
 /** Fills the open /setup page with Ada Lovelace (`ada`), submits it and waits for the add-a-passkey page. */

@@ -3,6 +3,10 @@
  * - Everything is a signed-in page (`userPage`); anonymous visitors go to /login?redirect=… .
  * - htmx requests get the re-rendered fragment; validation failures answer 422 with the form.
  * - Deleting the last passkey needs the explicit confirmation page (confirm=delete-last-passkey).
+ * - A new passkey is named at …/passkeys/:id/name (the browser goes there after registering); that form
+ *   saves through the rename route (added=1), which continues at its local `redirect`: the account page
+ *   says "Passkey “…” added." (?added=<id>, looked up among the person's own passkeys), another page
+ *   gets the confirmation page with a link on.
  */
 import { Elysia } from "elysia";
 import { endOwnSession, listSessions, signOutEverywhere } from "../../account/user-sessions.ts";
@@ -27,7 +31,8 @@ import {
   SessionsSection,
   type ProfileValues,
 } from "../../../templates/pages/account.tsx";
-import { appConfigOf, endBrowserSession, forgetBrowserSession } from "../browser-session.ts";
+import { NamePasskeyPage, PasskeyAddedPage } from "../../../templates/pages/add-passkey.tsx";
+import { appConfigOf, endBrowserSession, forgetBrowserSession, safeRedirectPath } from "../browser-session.ts";
 import { routePolicy } from "../plugins/route-policy.ts";
 import { buildPageContext } from "../page-context.ts";
 import { actorOf } from "../request-context.ts";
@@ -80,14 +85,16 @@ export function accountRoutes(web: WebDeps) {
       return afterPictureChange(request, user.id, "Now using the initials avatar.");
     }, { userPage: true })
     .get("/settings", () => redirectResponse("/settings/account", 302))
-    .get("/settings/account", ({ request, session }) => {
+    .get("/settings/account", ({ request, query, session }) => {
       const user = userOf(session);
       const sessions = listSessions(web.db, user.id, now(), session.id);
+      const passkeys = listPasskeys(web.db, user.id);
       return htmlResponse(
         AccountPage({
           ctx: ctx(request),
           now: now(),
-          passkeys: listPasskeys(web.db, user.id),
+          passkeys,
+          addedPasskey: typeof query.added === "string" ? passkeys.find((p) => p.id === query.added) : undefined,
           profile: profileValues(user),
           canEditProfile: canEdit(user),
           sessions,
@@ -135,9 +142,16 @@ export function accountRoutes(web: WebDeps) {
       const user = userOf(session);
       return htmlResponse(PasskeyRenameForm({ ctx: ctx(request), passkey: findPasskey(web.db, user.id, params.id) }));
     }, { userPage: true })
+    .get("/settings/account/passkeys/:id/name", ({ request, params, query, session }) => {
+      const user = userOf(session);
+      return htmlResponse(NamePasskeyPage({ ctx: ctx(request), passkey: findPasskey(web.db, user.id, params.id), redirect: safeRedirectPath(query.redirect) }));
+    }, { userPage: true })
     .post("/settings/account/passkeys/:id/rename", ({ request, params, body, session }) => {
       const user = userOf(session);
       const name = text(body, "name");
+      // The naming step right after registration (NamePasskeyPage) rather than the list's inline form.
+      const added = text(body, "added") === "1";
+      const redirect = safeRedirectPath(text(body, "redirect"));
       let renamed;
       try {
         renamed = renamePasskey(web, actorOf(request, session), params.id, name);
@@ -145,9 +159,18 @@ export function accountRoutes(web: WebDeps) {
         if (error instanceof AppError && error.code === "validation_failed") {
           const pk = findPasskey(web.db, user.id, params.id);
           const c = ctx(request);
-          return htmlResponse(PasskeyRenameForm({ ctx: c, passkey: pk, value: name, error: error.fields.name === undefined ? undefined : c.text(error.fields.name) }), { status: 422 });
+          const message = error.fields.name === undefined ? undefined : c.text(error.fields.name);
+          const form = added
+            ? NamePasskeyPage({ ctx: c, passkey: pk, value: name, error: message, redirect })
+            : PasskeyRenameForm({ ctx: c, passkey: pk, value: name, error: message });
+          return htmlResponse(form, { status: 422 });
         }
         throw error;
+      }
+      if (added) {
+        const next = redirect ?? "/settings/account";
+        if (next === "/settings/account") return redirectResponse(`/settings/account?added=${encodeURIComponent(renamed.id)}`);
+        return htmlResponse(PasskeyAddedPage({ ctx: ctx(request), passkey: renamed, next }));
       }
       if (!isHtmx(request)) return redirectResponse("/settings/account");
       const isLast = listPasskeys(web.db, user.id).length === 1;

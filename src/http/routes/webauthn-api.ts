@@ -90,9 +90,13 @@ export function webauthnApiRoutes(web: WebDeps) {
         challengeId: takeCeremonyCookie(web, request),
         response: responseOf(body),
         name: body.name ?? undefined,
+        userAgent: request.headers.get("user-agent"),
       });
+      const redirect = redirectOf(body);
+      // The browser continues at the naming step (passkeys otherwise all look alike), then at `redirect`.
+      const nameUrl = `/settings/account/passkeys/${encodeURIComponent(row.id)}/name${redirect ? `?redirect=${encodeURIComponent(redirect)}` : ""}`;
       return jsonResponse(
-        { passkey: { id: row.id, name: row.name, provider: authenticatorName(row.aaguid), synced: row.backup_eligible === 1 }, redirect: redirectOf(body) },
+        { passkey: { id: row.id, name: row.name, provider: authenticatorName(row.aaguid), synced: row.backup_eligible === 1 }, redirect, nameUrl },
         { status: 201 },
       );
     }, { sessionApi: true, body: PasskeyCeremonyFinish })
