@@ -38,12 +38,12 @@ import {
   insertForwardAuthSession,
   type ForwardAuthIdentityRow,
 } from "../db/forward-auth-sessions.ts";
-import { findProtectedAppById, isUserInAllowedGroupOfApp } from "../db/protected-apps.ts";
+import { findProtectedAppById } from "../db/protected-apps.ts";
 import { hashToken } from "../lib/hash.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { randomToken, randomUuid, type Random } from "../lib/random.ts";
 import { claimsHost, governingApps, normaliseRequestHost, rawPathOf, splitAbsoluteUrl, validateReturnUrl, withoutDefaultPort } from "./patterns.ts";
-import { listProtectedApps, toProtectedApp, type IdentityHeader, type ProtectedApp } from "./protected-apps.ts";
+import { isUserAllowedForProtectedApp, listProtectedApps, toProtectedApp, type IdentityHeader, type ProtectedApp } from "./protected-apps.ts";
 
 export const CALLBACK_PATH = "/.latchkey/callback";
 /** Handshake codes live this long (seconds). */
@@ -158,7 +158,7 @@ function reauthNeeded(app: ProtectedApp, authenticatedAt: number, amr: string[],
 }
 
 function canUse(db: Database, app: ProtectedApp, userId: string): boolean {
-  return !app.isGroupRestricted || isUserInAllowedGroupOfApp(db, app.id, userId);
+  return isUserAllowedForProtectedApp(db, app, userId);
 }
 
 // In-memory audit throttle per database handle (like the rate limiter): proxied asset requests must not each write a row.

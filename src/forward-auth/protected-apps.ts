@@ -11,6 +11,7 @@ import {
   existingGroupIds,
   findProtectedAppById,
   insertProtectedApp,
+  isUserInAllowedGroupOfApp,
   listAllowedGroupIdsOfApp,
   listProtectedAppRows,
   replaceAllowedGroupsOfApp,
@@ -243,4 +244,29 @@ function replaceAllowedGroups(db: Database, appId: string, groupIds: unknown): s
   if (unknown.length) throw AppError.validation("Unknown user group.", { userGroupIds: `Unknown user group: ${unknown.slice(0, 3).join(", ")}` });
   replaceAllowedGroupsOfApp(db, appId, ids);
   return listAllowedGroupIdsOfApp(db, appId);
+}
+
+/** Whether a person may use the app: anyone signed in when it is not restricted, else a member of an allowed group. */
+export function isUserAllowedForProtectedApp(db: Database, app: ProtectedApp, userId: string): boolean {
+  return !app.isGroupRestricted || isUserInAllowedGroupOfApp(db, app.id, userId);
+}
+
+/** A protected app as "My apps" offers it: its name, and where to open it when that is one address. */
+export interface LaunchableProtectedApp {
+  id: string;
+  name: string;
+  /** Scheme (APP_URL's: the proxy in front of both serves them alike), first exact host, path prefix; null for wildcard-only apps. */
+  launchUrl: string | null;
+  /** The host it opens at, else its first host pattern ("*.apps.example.com"). */
+  host: string;
+}
+
+/** The protected apps `userId` may use, for "My apps". */
+export function listProtectedAppsOfUser(db: Database, userId: string, scheme: "http" | "https"): LaunchableProtectedApp[] {
+  return listProtectedApps(db)
+    .filter((app) => isUserAllowedForProtectedApp(db, app, userId))
+    .map((app) => {
+      const exact = app.hosts.find((h) => !h.startsWith("*.")) ?? null;
+      return { id: app.id, name: app.name, host: exact ?? app.hosts[0]!, launchUrl: exact ? new URL(`${scheme}://${exact}${app.pathPrefix}`).href : null };
+    });
 }

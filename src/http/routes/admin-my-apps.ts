@@ -3,6 +3,7 @@
  * GET /api/oidc/users/me/clients, GET /api/oidc/users/me/authorized-clients,
  * DELETE /api/oidc/users/me/authorized-clients/:clientId, GET /api/oidc/users/:id/authorized-clients (admin).
  * Revoking forgets the consent and ends that client's tokens for the person.
+ * The page also lists the protected (forward-auth) apps the person may use; the JSON lists OIDC clients only (Pocket ID's shape).
  */
 import { Elysia } from "elysia";
 import type { Database } from "bun:sqlite";
@@ -12,8 +13,9 @@ import { isPersonActor, type PersonActor } from "../../audit/actor.ts";
 import { AppError } from "../../errors.ts";
 import { listAuthorizedClients, revokeAuthorizedClient } from "../../oidc/authorized-clients.ts";
 import { isUserAllowedForClient, listClients } from "../../oidc/clients.ts";
+import { listProtectedAppsOfUser } from "../../forward-auth/protected-apps.ts";
 import { httpUrlProblem } from "../../oidc/redirect-uri.ts";
-import { AuthorizedAppsSection, MyAppsPage } from "../../../templates/pages/apps/my-apps.tsx";
+import { AuthorizedAppsSection, MyAppsPage, type LaunchableApp as AppTile } from "../../../templates/pages/apps/my-apps.tsx";
 import { afterChange, fragment, pageCtx } from "../admin-pages.ts";
 import { actorOf, auditOrigin } from "../request-context.ts";
 import { apiOperation } from "../openapi.ts";
@@ -38,6 +40,21 @@ export function launchableApps(db: Database, userId: string) {
     .map((c) => ({ id: c.id, name: c.name, description: c.description, launchUrl: linkableLaunchUrl(c.launchUrl), hasLogo: c.hasLogo }));
 }
 
+/** The page's tiles: OIDC clients and protected (forward-auth) apps the person may use, by name. */
+function appTiles(web: WebDeps, userId: string): AppTile[] {
+  const scheme = new URL(web.config.appUrl).protocol === "http:" ? "http" : "https";
+  const clients: AppTile[] = launchableApps(web.db, userId);
+  const protectedApps: AppTile[] = listProtectedAppsOfUser(web.db, userId, scheme).map((a) => ({
+    id: a.id,
+    name: a.name,
+    description: "",
+    launchUrl: linkableLaunchUrl(a.launchUrl),
+    hasLogo: false,
+    host: a.host,
+  }));
+  return [...clients, ...protectedApps].sort((a, b) => a.name.localeCompare(b.name, undefined, { sensitivity: "base" }));
+}
+
 function authorizedApps(db: Database, userId: string) {
   return listAuthorizedClients(db, userId).map((a) => ({ id: a.client.id, name: a.client.name, scopes: a.scopes, lastUsedAt: a.lastUsedAt, hasLogo: a.client.hasLogo }));
 }
@@ -51,7 +68,7 @@ export function myAppsRoutes(web: WebDeps) {
   return new Elysia({ name: "my-apps" })
     .use(routePolicy(web))
     .get("/settings/apps", ({ request, session }) => {
-      return htmlResponse(MyAppsPage({ ctx: pageCtx(web, request), apps: launchableApps(web.db, session.userId), authorized: authorizedApps(web.db, session.userId) }));
+      return htmlResponse(MyAppsPage({ ctx: pageCtx(web, request), apps: appTiles(web, session.userId), authorized: authorizedApps(web.db, session.userId) }));
     }, { userPage: true })
     .post("/settings/apps/:clientId/revoke", ({ request, params, session }) => {
       revoke(actorOf(request, session), params.clientId);

@@ -4,7 +4,8 @@ import type { PageContext } from "../../page-context.ts";
 import { Csrf, EmptyState, formatDay } from "../admin/admin-shell.tsx";
 import { ClientIcon } from "../../components/client-icon.tsx";
 
-export type LaunchableApp = { id: string; name: string; description: string; launchUrl: string | null; hasLogo: boolean };
+/** An app the person may open: an OIDC client, or a protected (forward-auth) app with its `host`. */
+export type LaunchableApp = { id: string; name: string; description: string; launchUrl: string | null; hasLogo: boolean; host?: string | null };
 export type AuthorizedApp = { id: string; name: string; scopes: string[]; lastUsedAt: number; hasLogo: boolean };
 
 export function MyAppsPage(p: { ctx: PageContext; apps: LaunchableApp[]; authorized: AuthorizedApp[] }): JSX.Element {
@@ -37,7 +38,7 @@ export function MyAppsPage(p: { ctx: PageContext; apps: LaunchableApp[]; authori
                     <ClientIcon app={a} />
                     <div>
                       <div class="title" safe>{a.name}</div>
-                      <div class="meta">Opens from the app itself</div>
+                      {a.host ? <div class="meta" safe>{a.host}</div> : <div class="meta">Opens from the app itself</div>}
                     </div>
                   </div>
                 ),

@@ -4,6 +4,7 @@ import type { App } from "../../../src/app.ts";
 import { upsertAuthorizedClient } from "../../../src/db/oidc-grants.ts";
 import { createClient, setAllowedGroups } from "../../../src/admin/oidc-clients.ts";
 import { createUserGroup, setGroupMembers } from "../../../src/admin/user-groups.ts";
+import { createProtectedApp } from "../../../src/forward-auth/protected-apps.ts";
 import { adminWorld, apiReq, json, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
 import { req, type TestDeps } from "../../helpers/test-deps.ts";
 
@@ -65,5 +66,36 @@ describe("My apps", () => {
     expect(html).toContain("Opens from the app itself");
     const apps = await json(app, apiReq(deps, f.member.key, "GET", "/api/oidc/users/me/clients"));
     expect(apps.body.data.find((a: any) => a.id === c.id).launchUrl).toBeNull();
+  });
+});
+
+describe("My apps: protected (forward-auth) apps", () => {
+  test("a person sees the protected apps they may use, with their initial and a link to the app; others' stay hidden", async () => {
+    const g = createUserGroup(deps, CLI_ACTOR, { friendlyName: "Family" });
+    setGroupMembers(deps, CLI_ACTOR, g.id, { userIds: [f.member.user.id] });
+    createProtectedApp(deps, CLI_ACTOR, { name: "Sonarr", hosts: ["sonarr.example.com"], pathPrefix: "/" }, [g.id]);
+    createProtectedApp(deps, CLI_ACTOR, { name: "Admin panel", hosts: ["*.lab.example.com", "router.example.com:8443"], pathPrefix: "/admin", isGroupRestricted: false });
+    createProtectedApp(deps, CLI_ACTOR, { name: "Wildcard only", hosts: ["*.media.example.com"], isGroupRestricted: false });
+    createProtectedApp(deps, CLI_ACTOR, { name: "Grafana", hosts: ["grafana.example.com"] }, []);
+    createClient(deps, CLI_ACTOR, { name: "Forgejo", callbackUrls: ["https://git.example.com/cb"], launchUrl: "https://git.example.com", unrestricted: true });
+
+    const html = await (await app.handle(pageReq(deps, f.member, "GET", "/settings/apps"))).text();
+    const titles = [...html.matchAll(/<div class="title">([^<]*)<\/div>/g)].map((m) => m[1]);
+    expect(titles).toEqual(["Admin panel", "Forgejo", "Sonarr", "Wildcard only"]); // one list, by name; not Grafana
+    // The scheme of APP_URL, the first exact host, the path prefix.
+    const scheme = new URL(deps.config.appUrl).protocol;
+    expect(html).toContain(`<a class="app-card" href="${scheme}//sonarr.example.com/"`);
+    expect(html).toContain(`<a class="app-card" href="${scheme}//router.example.com:8443/admin"`);
+    expect(html).toContain('<div class="icon-tile" aria-hidden="true">S</div>');
+    // A wildcard-only app has no one address to open: a tile with its host pattern, no link.
+    expect(html).toMatch(/<div class="app-card">\s*<div class="icon-tile" aria-hidden="true">W<\/div>\s*<div>\s*<div class="title">Wildcard only<\/div>\s*<div class="meta">\*\.media\.example\.com<\/div>/);
+
+    // The admin is in no group: only the unrestricted ones.
+    const adminHtml = await (await app.handle(pageReq(deps, f.admin, "GET", "/settings/apps"))).text();
+    expect(adminHtml).toContain("Admin panel");
+    expect(adminHtml).not.toContain("Sonarr");
+    // The JSON twin stays Pocket ID's list of OIDC clients.
+    const apps = await json(app, apiReq(deps, f.member.key, "GET", "/api/oidc/users/me/clients"));
+    expect(apps.body.data.map((a: any) => a.name)).toEqual(["Forgejo"]);
   });
 });
