@@ -30,9 +30,14 @@ export function AddPasskeyPage({ ctx, reason, next }: { ctx: PageContext; reason
         <button type="button" class="btn btn-lg btn-block" data-passkey-register data-redirect={next}>
           <PasskeyIcon /> Create passkey
         </button>
-        <p class="footer-note">
-          <a href={next}>Skip for now</a>
-        </p>
+        {reason === "setup" ? (
+          // The first administrator without a passkey could only get back in with the server's command line.
+          <p class="footer-note">You need a passkey to sign in to this administrator account again.</p>
+        ) : (
+          <p class="footer-note">
+            <a href={next}>Skip for now</a>
+          </p>
+        )}
       </section>
     </Layout>
   );

@@ -10,7 +10,7 @@ export function LoginCodePage({ ctx, code, redirect, error }: { ctx: PageContext
         <div class="hero-icon"><KeyIcon /></div>
         <h1 id="code-title">Sign in with a login code</h1>
         <p class="lead">
-          {code ? "Your login link is ready. Continue to sign in; the code works only once." : "Enter the code from your administrator or your email."}
+          {code && !error ? "Your login link is ready. Continue to sign in; the code works only once." : "Enter the code from your administrator or your email."}
         </p>
         {error ? <div class="alert alert-error" role="alert" safe>{error}</div> : ""}
         <form method="post" action="/lc">

@@ -169,3 +169,23 @@ test("profile picture on the account page: upload checked by content, reset, CSR
   expect((await upload(initials)).status).toBe(403);
   expect(await (await client.get("/settings/account")).text()).not.toContain('action="/settings/account/picture"');
 });
+
+test("the first administrator's passkey step offers no skip (without one only the command line gets them back in); a login code's does", async () => {
+  const { client } = await signedIn();
+  const setup = await (await client.get("/signup/add-passkey?setup=1")).text();
+  expect(setup).not.toContain("Skip for now");
+  expect(setup).toContain("You need a passkey to sign in to this administrator account again.");
+  const afterCode = await (await client.get("/signup/add-passkey?redirect=%2Fsettings%2Fapps")).text();
+  expect(afterCode).toContain('<a href="/settings/apps">Skip for now</a>');
+});
+
+test("a refused login link does not also say it is ready", async () => {
+  const { client } = await signedIn();
+  const anon = new AppClient(client.app, deps!);
+  await anon.get("/lc/WRONGCODE234");
+  const res = await anon.postForm("/lc", { code: "WRONGCODE234" });
+  const html = await res.text();
+  expect(html).toContain("This login code is not valid.");
+  expect(html).not.toContain("Your login link is ready.");
+  expect(html).toContain("Enter the code from your administrator or your email.");
+});

@@ -56,6 +56,12 @@ test("two new passkeys are named on creation (suggested from browser and device)
   // A reload of the plain account page does not repeat the confirmation.
   await page.goto(`${base}/settings/account`);
   expect(await page.locator("#passkeys .alert-success").count()).toBe(0);
+  // The picture's "Choose file" is dressed as a button of the page, not the browser's grey default.
+  const chooser = await page.locator("#picture-file").evaluate((el) => {
+    const s = getComputedStyle(el, "::file-selector-button");
+    return { radius: s.borderTopLeftRadius, weight: s.fontWeight };
+  });
+  expect(chooser).toEqual({ radius: "8px", weight: "600" });
 
   // A login code leading elsewhere: the confirmation page, then on to where the person was going.
   const ada = server.deps.db.query<{ id: string }, []>("SELECT id FROM users WHERE username = 'ada'").get()!;
