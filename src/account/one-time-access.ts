@@ -8,6 +8,7 @@
  *   (user create_login_code), one the command line prints is ONE_TIME_ACCESS_TOKEN_CREATED on the
  *   person's own log (via cli). Emailed codes are audited where they are sent (src/mail/emails.ts).
  */
+import { msg } from "../i18n/message.ts";
 import type { Database } from "bun:sqlite";
 import { recordAdminChange, type Actor, type AuditDeps } from "../audit/actor.ts";
 import { recordAuditEvent, type AuditOrigin } from "../audit/audit-log.ts";
@@ -19,8 +20,8 @@ import { hashToken } from "../lib/hash.ts";
 import { randomString, randomUuid, UNAMBIGUOUS_ALPHABET, type Random } from "../lib/random.ts";
 
 export const ONE_TIME_ACCESS_MESSAGES = {
-  invalid: "This login code is not valid. It may have expired or already been used — ask for a new one.",
-  disabled: "This account is disabled. Contact your administrator.",
+  invalid: msg("signIn.codeInvalid"),
+  disabled: msg("signIn.accountDisabled"),
 } as const;
 
 /** Cookie holding the device token of a code emailed on request (set by whoever sends such codes). */

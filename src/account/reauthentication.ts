@@ -9,6 +9,8 @@
  *   even after a later re-authentication: they must present the token.
  * - Only browser sessions can hold a proof; API keys never can.
  */
+import { msg } from "../i18n/message.ts";
+import type { MessageKey } from "../i18n/catalog.ts";
 import type { Database } from "bun:sqlite";
 import { consumeReauthenticationToken, deleteReauthenticationTokensOfSession, insertReauthenticationToken } from "../db/reauthentication-tokens.ts";
 import { AppError } from "../errors.ts";
@@ -36,8 +38,15 @@ export function signedInWithPasskeyRecently(session: Session, now: number): bool
   return session.amr.length === 1 && session.amr[0] === "phr" && now - session.createdAt <= RECENT_PASSKEY_SIGN_IN_SECONDS;
 }
 
-export function reauthenticationRequired(action: string): AppError {
-  return new AppError("reauthentication_required", `Confirm it's you with one of your passkeys before you ${action}.`);
+/** The sensitive actions that need a passkey proof, each with its sentence. */
+const PROOF_ACTIONS = {
+  "create an API key": "signIn.reauthCreateApiKey",
+  "renew an API key": "signIn.reauthRenewApiKey",
+} as const satisfies Record<string, MessageKey>;
+export type ProofAction = keyof typeof PROOF_ACTIONS;
+
+export function reauthenticationRequired(action: ProofAction): AppError {
+  return new AppError("reauthentication_required", msg(PROOF_ACTIONS[action]));
 }
 
 /**
@@ -45,7 +54,7 @@ export function reauthenticationRequired(action: string): AppError {
  * session's re-authentication token (consumed here, so it serves exactly one action).
  * Throws AppError "reauthentication_required" (403) otherwise.
  */
-export function consumePasskeyProof(deps: { db: Database; clock: Clock }, session: Session, token: string | null, action: string): void {
+export function consumePasskeyProof(deps: { db: Database; clock: Clock }, session: Session, token: string | null, action: ProofAction): void {
   const now = nowSeconds(deps.clock);
   if (token && token.length <= 200 && consumeReauthenticationToken(deps.db, hashToken(token), session.id, now)) return;
   if (signedInWithPasskeyRecently(session, now)) return;

@@ -3,6 +3,7 @@
  * Atomic: the user and the single-row setup claim are inserted in one IMMEDIATE transaction, so two
  * racing requests cannot both create an admin — the loser gets 409. ACCOUNT_CREATED is recorded in it.
  */
+import { msg } from "../i18n/message.ts";
 import type { Database } from "bun:sqlite";
 import type { AuditDeps } from "../audit/actor.ts";
 import { recordAuditEvent, type AuditOrigin } from "../audit/audit-log.ts";
@@ -12,7 +13,7 @@ import { countUsers, type UserRow } from "../db/users.ts";
 import { AppError } from "../errors.ts";
 import { nowSeconds } from "../lib/clock.ts";
 
-export const SETUP_DONE_MESSAGE = "Setup is already complete. Sign in with your passkey instead.";
+export const SETUP_DONE_MESSAGE = msg("signIn.setupDone");
 
 /** True while the first administrator can still be created. */
 export function isSetupAvailable(db: Database): boolean {

@@ -10,6 +10,7 @@
  *   sessions), SIGN_OUT everywhere (+ ADMIN_CHANGE api_key revoke_all for the keys), ADMIN_CHANGE session
  *   revoke / revoke_all (an administrator).
  */
+import { msg } from "../i18n/message.ts";
 import type { Database } from "bun:sqlite";
 import { revokeAllApiKeysOfUser, type ApiKeyDeps } from "../admin/api-keys.ts";
 import { auditedChange, type Actor, type AuditDeps, type PersonActor } from "../audit/actor.ts";
@@ -53,7 +54,7 @@ export function listSessions(db: Database, userId: string, now: number, currentS
 export function endOwnSession(deps: AuditDeps, actor: PersonActor, sessionId: string): void {
   const userId = actor.userId;
   deps.db.transaction(() => {
-    if (!listSessionsOfUser(deps.db, userId, nowSeconds(deps.clock)).some((s) => s.id === sessionId)) throw AppError.notFound("This session has already ended.");
+    if (!listSessionsOfUser(deps.db, userId, nowSeconds(deps.clock)).some((s) => s.id === sessionId)) throw AppError.notFound(msg("account.sessionEnded"));
     deleteSession(deps.db, sessionId);
     recordAuditEvent(deps, "SESSION_REVOKED", { userId, origin: actor.origin, data: { sessionId } });
   }).immediate();
@@ -65,7 +66,7 @@ export function revokeSessionOfUser(deps: AuditDeps, actor: Actor, userId: strin
     deps,
     actor,
     () => {
-      if (!deleteSessionOfUser(deps.db, userId, sessionId)) throw AppError.notFound("No such session.");
+      if (!deleteSessionOfUser(deps.db, userId, sessionId)) throw AppError.notFound(msg("account.sessionNotFound"));
     },
     () => ({ entity: "session", action: "revoke", id: sessionId, changes: { userId } }),
   );

@@ -108,6 +108,50 @@ import emailsPl from "./locales/pl/emails.json";
 import emailsZhHans from "./locales/zh-Hans/emails.json";
 import emailsJa from "./locales/ja/emails.json";
 
+import accountEn from "./locales/en/account.json";
+import accountDe from "./locales/de/account.json";
+import accountFr from "./locales/fr/account.json";
+import accountEs from "./locales/es/account.json";
+import accountIt from "./locales/it/account.json";
+import accountNl from "./locales/nl/account.json";
+import accountPtBr from "./locales/pt-BR/account.json";
+import accountPl from "./locales/pl/account.json";
+import accountZhHans from "./locales/zh-Hans/account.json";
+import accountJa from "./locales/ja/account.json";
+
+import signInEn from "./locales/en/signIn.json";
+import signInDe from "./locales/de/signIn.json";
+import signInFr from "./locales/fr/signIn.json";
+import signInEs from "./locales/es/signIn.json";
+import signInIt from "./locales/it/signIn.json";
+import signInNl from "./locales/nl/signIn.json";
+import signInPtBr from "./locales/pt-BR/signIn.json";
+import signInPl from "./locales/pl/signIn.json";
+import signInZhHans from "./locales/zh-Hans/signIn.json";
+import signInJa from "./locales/ja/signIn.json";
+
+import passkeysEn from "./locales/en/passkeys.json";
+import passkeysDe from "./locales/de/passkeys.json";
+import passkeysFr from "./locales/fr/passkeys.json";
+import passkeysEs from "./locales/es/passkeys.json";
+import passkeysIt from "./locales/it/passkeys.json";
+import passkeysNl from "./locales/nl/passkeys.json";
+import passkeysPtBr from "./locales/pt-BR/passkeys.json";
+import passkeysPl from "./locales/pl/passkeys.json";
+import passkeysZhHans from "./locales/zh-Hans/passkeys.json";
+import passkeysJa from "./locales/ja/passkeys.json";
+
+import myAppsEn from "./locales/en/myApps.json";
+import myAppsDe from "./locales/de/myApps.json";
+import myAppsFr from "./locales/fr/myApps.json";
+import myAppsEs from "./locales/es/myApps.json";
+import myAppsIt from "./locales/it/myApps.json";
+import myAppsNl from "./locales/nl/myApps.json";
+import myAppsPtBr from "./locales/pt-BR/myApps.json";
+import myAppsPl from "./locales/pl/myApps.json";
+import myAppsZhHans from "./locales/zh-Hans/myApps.json";
+import myAppsJa from "./locales/ja/myApps.json";
+
 const NAMESPACES = {
   common: { en: commonEn, de: commonDe, fr: commonFr, es: commonEs, it: commonIt, nl: commonNl, "pt-BR": commonPtBr, pl: commonPl, "zh-Hans": commonZhHans, ja: commonJa },
   validation: { en: validationEn, de: validationDe, fr: validationFr, es: validationEs, it: validationIt, nl: validationNl, "pt-BR": validationPtBr, pl: validationPl, "zh-Hans": validationZhHans, ja: validationJa },
@@ -118,6 +162,10 @@ const NAMESPACES = {
   ldap: { en: ldapEn, de: ldapDe, fr: ldapFr, es: ldapEs, it: ldapIt, nl: ldapNl, "pt-BR": ldapPtBr, pl: ldapPl, "zh-Hans": ldapZhHans, ja: ldapJa },
   backups: { en: backupsEn, de: backupsDe, fr: backupsFr, es: backupsEs, it: backupsIt, nl: backupsNl, "pt-BR": backupsPtBr, pl: backupsPl, "zh-Hans": backupsZhHans, ja: backupsJa },
   emails: { en: emailsEn, de: emailsDe, fr: emailsFr, es: emailsEs, it: emailsIt, nl: emailsNl, "pt-BR": emailsPtBr, pl: emailsPl, "zh-Hans": emailsZhHans, ja: emailsJa },
+  account: { en: accountEn, de: accountDe, fr: accountFr, es: accountEs, it: accountIt, nl: accountNl, "pt-BR": accountPtBr, pl: accountPl, "zh-Hans": accountZhHans, ja: accountJa },
+  signIn: { en: signInEn, de: signInDe, fr: signInFr, es: signInEs, it: signInIt, nl: signInNl, "pt-BR": signInPtBr, pl: signInPl, "zh-Hans": signInZhHans, ja: signInJa },
+  passkeys: { en: passkeysEn, de: passkeysDe, fr: passkeysFr, es: passkeysEs, it: passkeysIt, nl: passkeysNl, "pt-BR": passkeysPtBr, pl: passkeysPl, "zh-Hans": passkeysZhHans, ja: passkeysJa },
+  myApps: { en: myAppsEn, de: myAppsDe, fr: myAppsFr, es: myAppsEs, it: myAppsIt, nl: myAppsNl, "pt-BR": myAppsPtBr, pl: myAppsPl, "zh-Hans": myAppsZhHans, ja: myAppsJa },
 };
 
 type Namespaces = typeof NAMESPACES;

@@ -9,6 +9,7 @@
  *   known about such an authenticator. The device comes from the User-Agent of the browser that
  *   created it: display only, like every User-Agent name (src/audit/user-agent.ts).
  */
+import { msg, type Text } from "../i18n/message.ts";
 import names from "./aaguids.json" with { type: "json" };
 import { ownValue } from "../lib/own.ts";
 import { parseUserAgent } from "../audit/user-agent.ts";
@@ -31,7 +32,7 @@ export interface NewPasskeyFacts {
   attachment: string | null | undefined;
 }
 
-/** The parts a suggested name is made of; the words around them are the caller's (a language's). */
+/** The parts a suggested name is made of; the words around them come from the catalogue (passkeyNameText). */
 export type PasskeyNameParts =
   | { kind: "provider-on-device"; provider: string; device: string }
   | { kind: "provider"; provider: string }
@@ -57,19 +58,19 @@ export function passkeyNameParts(facts: NewPasskeyFacts): PasskeyNameParts {
   return { kind: "passkey" };
 }
 
-/** English words for the parts (the stored default when no language is at hand). */
-export function englishPasskeyName(parts: PasskeyNameParts): string {
+/** The suggested name as text for a language: provider, browser and device names are names, the words around them are the catalogue's. */
+export function passkeyNameText(parts: PasskeyNameParts): Text {
   switch (parts.kind) {
     case "provider-on-device":
-      return `${parts.provider} on ${parts.device}`;
+      return msg("passkeys.suggestedOnDevice", { provider: parts.provider, device: parts.device });
     case "provider":
       return parts.provider;
     case "browser-on-device":
-      return `${parts.browser} on ${parts.device}`;
+      return msg("passkeys.suggestedOnDevice", { provider: parts.browser, device: parts.device });
     case "security-key":
-      return "Security key";
+      return msg("passkeys.suggestedSecurityKey");
     case "passkey":
-      return "Passkey";
+      return msg("passkeys.suggestedPasskey");
   }
 }
 

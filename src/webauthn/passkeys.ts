@@ -14,6 +14,7 @@ import { auditedChange, type Actor, type AuditDeps, type PersonActor } from "../
 import { recordAuditEvent } from "../audit/audit-log.ts";
 import { countCredentialsOfUser, deleteCredential, findCredentialOfUser, listCredentialsByUser, renameCredential, type CredentialRow } from "../db/webauthn.ts";
 import { AppError } from "../errors.ts";
+import { msg } from "../i18n/message.ts";
 import { authenticatorName } from "./authenticator-names.ts";
 
 export const MAX_PASSKEY_NAME_LENGTH = 50;
@@ -51,14 +52,14 @@ export function listPasskeys(db: Database, userId: string): PasskeyView[] {
 
 export function findPasskey(db: Database, userId: string, id: string): PasskeyView {
   const row = findCredentialOfUser(db, userId, id);
-  if (!row) throw AppError.notFound("This passkey does not exist (any more).");
+  if (!row) throw AppError.notFound(msg("passkeys.errorNotFound"));
   return toPasskeyView(row);
 }
 
 export function validatePasskeyName(name: string): string {
   const v = name.trim();
-  if (!v) throw AppError.validation("Please correct the highlighted fields.", { name: "Enter a name." });
-  if (v.length > MAX_PASSKEY_NAME_LENGTH) throw AppError.validation("Please correct the highlighted fields.", { name: `Use at most ${MAX_PASSKEY_NAME_LENGTH} characters.` });
+  if (!v) throw AppError.validation(msg("validation.summary"), { name: msg("passkeys.errorNameRequired") });
+  if (v.length > MAX_PASSKEY_NAME_LENGTH) throw AppError.validation(msg("validation.summary"), { name: msg("passkeys.errorNameTooLong", { max: MAX_PASSKEY_NAME_LENGTH }) });
   return v;
 }
 
@@ -74,22 +75,21 @@ export function renamePasskey(deps: AuditDeps, actor: PersonActor, id: string, n
     .transaction(() => {
       const before = findCredentialOfUser(deps.db, actor.userId, id);
       const row = renameCredential(deps.db, actor.userId, id, valid);
-      if (!before || !row) throw AppError.notFound("This passkey does not exist (any more).");
+      if (!before || !row) throw AppError.notFound(msg("passkeys.errorNotFound"));
       recordAuditEvent(deps, "PASSKEY_RENAMED", { userId: actor.userId, origin: actor.origin, data: { credentialID: row.credential_id, oldName: before.name, passkeyName: row.name } });
       return toPasskeyView(row);
     })
     .immediate();
 }
 
-export const LAST_PASSKEY_MESSAGE =
-  "This is your only passkey. Confirm that you want to delete it: you will need a login code from an administrator to sign in again.";
+export const LAST_PASSKEY_MESSAGE = msg("passkeys.errorLastPasskey");
 
 /** The person deletes one of their passkeys; the last one only with `confirmLast`. */
 export function deletePasskey(deps: AuditDeps, actor: PersonActor, id: string, opts: { confirmLast: boolean }): PasskeyView {
   const userId = actor.userId;
   return deps.db
     .transaction(() => {
-      if (!findCredentialOfUser(deps.db, userId, id)) throw AppError.notFound("This passkey does not exist (any more).");
+      if (!findCredentialOfUser(deps.db, userId, id)) throw AppError.notFound(msg("passkeys.errorNotFound"));
       if (countCredentialsOfUser(deps.db, userId) === 1 && !opts.confirmLast) throw AppError.conflict(LAST_PASSKEY_MESSAGE);
       const removed = deleteCredential(deps.db, userId, id)!;
       recordAuditEvent(deps, "PASSKEY_REMOVED", { userId, origin: actor.origin, data: { credentialID: removed.credential_id, passkeyName: removed.name } });
@@ -105,7 +105,7 @@ export function deletePasskeyOfUser(deps: AuditDeps, actor: Actor, userId: strin
     actor,
     () => {
       const row = deleteCredential(deps.db, userId, id);
-      if (!row) throw AppError.notFound("No such passkey.");
+      if (!row) throw AppError.notFound(msg("passkeys.errorNotFound"));
       return toPasskeyView(row);
     },
     (p) => ({ entity: "passkey", action: "delete", id: p.id, changes: { userId, name: p.name } }),

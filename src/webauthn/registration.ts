@@ -20,7 +20,9 @@ import { AppError } from "../errors.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import type { Log } from "../lib/log.ts";
 import { randomUuid, type Random } from "../lib/random.ts";
-import { distinctName, englishPasskeyName, passkeyNameParts, type PasskeyNameParts } from "./authenticator-names.ts";
+import { distinctName, passkeyNameParts, passkeyNameText } from "./authenticator-names.ts";
+import type { Text } from "../i18n/message.ts";
+import { englishText } from "../i18n/translator.ts";
 import { challengeBytes, issueChallenge, takeChallenge } from "./challenges.ts";
 import { PASSKEY_MESSAGES, verificationError } from "./errors.ts";
 import { MAX_PASSKEY_NAME_LENGTH, registrationPasskeyName } from "./passkeys.ts";
@@ -78,8 +80,8 @@ export async function finishPasskeyRegistration(
     name?: string;
     /** The creating browser's User-Agent: the device part of the suggested name. */
     userAgent?: string | null;
-    /** Words for the suggested name in the person's language; English by default. */
-    nameWords?: (parts: PasskeyNameParts) => string;
+    /** Puts the suggested name into the person's language; English by default. */
+    language?: (text: Text) => string;
   },
 ): Promise<CredentialRow> {
   const userId = actor.userId;
@@ -129,9 +131,9 @@ export async function finishPasskeyRegistration(
   return row;
 }
 
-function suggestedName(db: Database, userId: string, aaguid: string, input: { response: RegistrationResponseJSON; userAgent?: string | null; nameWords?: (parts: PasskeyNameParts) => string }): string {
+function suggestedName(db: Database, userId: string, aaguid: string, input: { response: RegistrationResponseJSON; userAgent?: string | null; language?: (text: Text) => string }): string {
   const parts = passkeyNameParts({ aaguid, userAgent: input.userAgent, attachment: input.response.authenticatorAttachment });
-  const name = (input.nameWords ?? englishPasskeyName)(parts).slice(0, MAX_PASSKEY_NAME_LENGTH);
+  const name = (input.language ?? englishText)(passkeyNameText(parts)).slice(0, MAX_PASSKEY_NAME_LENGTH);
   return distinctName(name, listCredentialsByUser(db, userId).map((c) => c.name), MAX_PASSKEY_NAME_LENGTH);
 }
 

@@ -8,7 +8,8 @@
  *                              data-resubmit="<form id>" the form is submitted again afterwards (in
  *                              place: the server answered it with "confirm it's you" and kept the values).
  * Each button may carry data-redirect (where to go afterwards; the server re-checks it is a local path).
- * Errors are shown in #passkey-error as human sentences.
+ * Errors are shown in #passkey-error as human sentences, in the page's language: the server renders them
+ * into the page as a JSON data block (#passkey-messages, templates/components/passkey-messages.tsx).
  */
 import {
   browserSupportsWebAuthn,
@@ -19,6 +20,34 @@ import {
 } from "@simplewebauthn/browser";
 
 class ServerError extends Error {}
+
+type MessageName =
+  | "rateLimited"
+  | "serverError"
+  | "alreadyRegistered"
+  | "wrongAddress"
+  | "timedOut"
+  | "cancelledSignIn"
+  | "cancelled"
+  | "noResidentKey"
+  | "noUserVerification"
+  | "offline"
+  | "unknown"
+  | "unsupported";
+
+let messages: Partial<Record<MessageName, string>> | null = null;
+
+/** One of the page's sentences for the script (read once from #passkey-messages). */
+function say(name: MessageName): string {
+  if (!messages) {
+    try {
+      messages = JSON.parse(document.getElementById("passkey-messages")?.textContent ?? "{}") as Partial<Record<MessageName, string>>;
+    } catch {
+      messages = {};
+    }
+  }
+  return messages[name] ?? messages.unknown ?? name;
+}
 
 function csrfToken(): string {
   return document.querySelector('meta[name="csrf-token"]')?.getAttribute("content") ?? "";
@@ -38,7 +67,7 @@ async function postJson<T>(path: string, body: unknown = {}): Promise<T> {
     // empty or non-JSON body
   }
   if (!res.ok) {
-    const fallback = res.status === 429 ? "Too many attempts. Please wait a moment and try again." : "Something went wrong. Please try again.";
+    const fallback = res.status === 429 ? say("rateLimited") : say("serverError");
     throw new ServerError(typeof data.message === "string" ? data.message : fallback);
   }
   return data as T;
@@ -51,26 +80,26 @@ function humanMessage(error: unknown, startedAt: number, timeoutMs: number, kind
   const code = (error as { code?: string })?.code ?? "";
   if (code === "ERROR_CEREMONY_ABORTED" || name === "AbortError") return null;
   if (code === "ERROR_AUTHENTICATOR_PREVIOUSLY_REGISTERED" || name === "InvalidStateError") {
-    return "This device or security key already holds a passkey for your account. Use another one, or rename the existing passkey.";
+    return say("alreadyRegistered");
   }
   if (code === "ERROR_INVALID_DOMAIN" || code === "ERROR_INVALID_RP_ID" || name === "SecurityError") {
-    return "Passkeys cannot be used at this address. Open the site at its configured address (APP_URL) and try again.";
+    return say("wrongAddress");
   }
   if (name === "NotAllowedError") {
     return Date.now() - startedAt >= timeoutMs - 1000
-      ? "The passkey request timed out. Try again when you are ready."
+      ? say("timedOut")
       : kind === "login"
-        ? "The passkey request was cancelled or not allowed. If you have no passkey for this site on this device, use another device or a login code."
-        : "The passkey request was cancelled or not allowed. Try again, or use another device or security key.";
+        ? say("cancelledSignIn")
+        : say("cancelled");
   }
   if (name === "NotSupportedError" || code === "ERROR_AUTHENTICATOR_MISSING_DISCOVERABLE_CREDENTIAL_SUPPORT") {
-    return "This authenticator cannot store a passkey here. Try another device or security key.";
+    return say("noResidentKey");
   }
   if (code === "ERROR_AUTHENTICATOR_MISSING_USER_VERIFICATION_SUPPORT") {
-    return "This authenticator cannot verify you with a PIN or biometrics, which this site requires.";
+    return say("noUserVerification");
   }
-  if (error instanceof TypeError) return "The server could not be reached. Check your connection and try again.";
-  return "Something went wrong with the passkey. Please try again.";
+  if (error instanceof TypeError) return say("offline");
+  return say("unknown");
 }
 
 function showError(message: string | null): void {
@@ -160,7 +189,7 @@ async function reauthenticate(button: HTMLElement, redirect: string, resubmit: H
 function init(): void {
   const supported = browserSupportsWebAuthn();
   if (!supported && document.querySelector("[data-passkey-login],[data-passkey-register],[data-passkey-reauth]")) {
-    showError("This browser does not support passkeys. Use an up-to-date browser, or sign in with a login code.");
+    showError(say("unsupported"));
   }
 
   document.addEventListener("click", (event) => {

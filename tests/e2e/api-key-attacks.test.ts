@@ -84,7 +84,7 @@ async function createKey(c: AppClient, body: Record<string, unknown>): Promise<{
 async function expectReauthRequired(r: { status: number; body: any }): Promise<void> {
   expect(r.status).toBe(403);
   expect(r.body.error).toBe("reauthentication_required");
-  expect(r.body.message).toBe("Confirm it's you with one of your passkeys before you create an API key.");
+  expect(r.body.message).toBe("Confirm it’s you with one of your passkeys before you create an API key.");
 }
 
 describe("creating an API key needs a passkey proof", () => {
@@ -273,7 +273,7 @@ describe("the re-authentication token", () => {
     const renew = (body: unknown) => c.postJson(`/api/api-keys/${k.body.apiKey.id}/renew`, body);
     const refused = await renew({ expiresAt: inDays(deps, 30) });
     expect(refused.status).toBe(403);
-    expect(((await refused.json()) as any).message).toBe("Confirm it's you with one of your passkeys before you renew an API key.");
+    expect(((await refused.json()) as any).message).toBe("Confirm it’s you with one of your passkeys before you renew an API key.");
     expect((await reauthenticate(c, authr)).status).toBe(200);
     expect((await renew({ expiresAt: inDays(deps, 366) })).status).toBe(400);
     expect((await renew({ expiresAt: inDays(deps, 30) })).status).toBe(200);

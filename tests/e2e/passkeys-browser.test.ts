@@ -124,7 +124,7 @@ for (const [label, start] of TARGETS) {
       await signInWithButton(page, base);
       const items = page.locator(".passkey-item");
       expect(await items.count()).toBe(2);
-      expect(await items.nth(1).locator(".meta").textContent()).toContain("Last used just now");
+      expect(await items.nth(1).locator(".meta").textContent()).toContain("Last used now");
 
       // Rename the first (inline htmx form), then delete it (confirmation dialog).
       const firstItem = items.nth(0);

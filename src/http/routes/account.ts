@@ -8,6 +8,7 @@
  *   says "Passkey “…” added." (?added=<id>, looked up among the person's own passkeys), another page
  *   gets the confirmation page with a link on.
  */
+import { msg } from "../../i18n/message.ts";
 import { Elysia } from "elysia";
 import { endOwnSession, listSessions, signOutEverywhere } from "../../account/user-sessions.ts";
 import { countApiKeysOfUser } from "../../admin/api-keys.ts";
@@ -69,20 +70,20 @@ export function accountRoutes(web: WebDeps) {
     .use(routePolicy(web))
     .post("/settings/account/picture", async ({ request, body, session }) => {
       const user = userOf(session);
-      if (!canEdit(user)) throw AppError.forbidden("Your profile is managed by an administrator.");
+      if (!canEdit(user)) throw AppError.forbidden(msg("account.profileManagedError"));
       try {
         await saveProfilePicture(web, user.id, await uploadedFile(body));
       } catch (e) {
         if (!(e instanceof AppError) || e.status >= 500) throw e;
-        return htmlResponse(pictureSection(request, user.id, { error: e.message }), { status: 422 });
+        return htmlResponse(pictureSection(request, user.id, { error: ctx(request).text(e.text) }), { status: 422 });
       }
-      return afterPictureChange(request, user.id, "Picture updated.");
+      return afterPictureChange(request, user.id, ctx(request).t("account.pictureUpdated"));
     }, { userPage: true, bodyLimit: "upload" })
     .post("/settings/account/picture/delete", ({ request, session }) => {
       const user = userOf(session);
-      if (!canEdit(user)) throw AppError.forbidden("Your profile is managed by an administrator.");
+      if (!canEdit(user)) throw AppError.forbidden(msg("account.profileManagedError"));
       resetProfilePicture(web.db, user.id);
-      return afterPictureChange(request, user.id, "Now using the initials avatar.");
+      return afterPictureChange(request, user.id, ctx(request).t("account.pictureReset"));
     }, { userPage: true })
     .get("/settings", () => redirectResponse("/settings/account", 302))
     .get("/settings/account", ({ request, query, session }) => {
@@ -109,7 +110,7 @@ export function accountRoutes(web: WebDeps) {
 
     .post("/settings/account/profile", ({ request, body, session }) => {
       const user = userOf(session);
-      if (!canEdit(user)) throw AppError.forbidden("Your administrator manages your profile; it cannot be changed here.");
+      if (!canEdit(user)) throw AppError.forbidden(msg("account.profileManagedError"));
       const values: ProfileValues = {
         firstName: text(body, "firstName"),
         lastName: text(body, "lastName"),

@@ -5,6 +5,7 @@
  * Revoking forgets the consent and ends that client's tokens for the person.
  * The page also lists the protected (forward-auth) apps the person may use; the JSON lists OIDC clients only (Pocket ID's shape).
  */
+import { msg } from "../../i18n/message.ts";
 import { Elysia } from "elysia";
 import type { Database } from "bun:sqlite";
 import { isoTime } from "../../admin/pagination.ts";
@@ -63,7 +64,7 @@ const authorizedJson = (a: ReturnType<typeof authorizedApps>[number]) => ({ clie
 
 export function myAppsRoutes(web: WebDeps) {
   const revoke = (actor: PersonActor, clientId: string) => {
-    if (!revokeAuthorizedClient(web, actor, clientId)) throw AppError.notFound("You have not authorized this app.");
+    if (!revokeAuthorizedClient(web, actor, clientId)) throw AppError.notFound(msg("myApps.notAuthorized"));
   };
   return new Elysia({ name: "my-apps" })
     .use(routePolicy(web))
@@ -72,9 +73,10 @@ export function myAppsRoutes(web: WebDeps) {
     }, { userPage: true })
     .post("/settings/apps/:clientId/revoke", ({ request, params, session }) => {
       revoke(actorOf(request, session), params.clientId);
-      return afterChange(request, "/settings/apps", () =>
-        fragment(AuthorizedAppsSection({ ctx: pageCtx(web, request), authorized: authorizedApps(web.db, session.userId) }), { flash: { kind: "success", message: "Access revoked." } }),
-      );
+      return afterChange(request, "/settings/apps", () => {
+        const c = pageCtx(web, request);
+        return fragment(AuthorizedAppsSection({ ctx: c, authorized: authorizedApps(web.db, session.userId) }), { flash: { kind: "success", message: c.t("myApps.revoked") } });
+      });
     }, { userPage: true })
     .get("/api/oidc/users/me/clients", ({ principal }) => {
       const data = principal.isStatic ? [] : launchableApps(web.db, principal.userId);
@@ -86,7 +88,7 @@ export function myAppsRoutes(web: WebDeps) {
     }, { userApi: true, budget: "admin-api", response: { 200: Paginated(AuthorizedApp) }, detail: apiOperation("My apps", "Apps you authorized") })
     .delete("/api/oidc/users/me/authorized-clients/:clientId", ({ request, params, principal }) => {
       const actor = actorOf(request, principal);
-      if (!isPersonActor(actor)) throw AppError.notFound("You have not authorized this app.");
+      if (!isPersonActor(actor)) throw AppError.notFound(msg("myApps.notAuthorized"));
       revoke(actor, params.clientId);
       return new Response(null, { status: 204 });
     }, { userApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("My apps", "Revoke an app's access (ends its tokens)") })

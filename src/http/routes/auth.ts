@@ -71,11 +71,12 @@ export function authRoutes(web: WebDeps) {
       if (isSetupAvailable(web.db)) return redirectResponse("/setup", 302);
       const redirect = safeRedirectPath(query.redirect);
       if (currentSession(web, request) && query.signed_out === undefined) return redirectResponse(redirect ?? homePath(web), 302);
-      const notice = query.signed_out !== undefined ? "You have been signed out." : undefined;
+      const c = ctx(request);
+      const notice = query.signed_out !== undefined ? c.t("signIn.signedOut") : undefined;
       const loginHint = typeof query.login_hint === "string" ? query.login_hint.slice(0, 256) : null; // OIDC login_hint, passed on by /authorize
       return htmlResponse(
         LoginPage({
-          ctx: ctx(request),
+          ctx: c,
           redirect,
           notice,
           loginHint,

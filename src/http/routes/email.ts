@@ -51,7 +51,7 @@ export function emailRoutes(web: WebDeps) {
   };
 
   const selfServiceEnabled = () => {
-    if (!appConfigOf(web).emailOneTimeAccessAsUnauthenticatedEnabled) throw AppError.notFound("Login codes by email are not enabled on this server.");
+    if (!appConfigOf(web).emailOneTimeAccessAsUnauthenticatedEnabled) throw AppError.notFound(msg("signIn.emailNotEnabled"));
   };
 
   /**
@@ -82,7 +82,8 @@ export function emailRoutes(web: WebDeps) {
       const redirect = safeRedirectPath(text(body, "redirect"));
       const email = text(body, "email").trim().toLowerCase();
       if (!EMAIL_SHAPE.test(email) || email.length > 254) {
-        return htmlResponse(EmailLoginPage({ ctx: ctx(request), redirect, email: email.slice(0, 254), error: "Enter an email address such as you@example.com." }), { status: 422 });
+        const c = ctx(request);
+        return htmlResponse(EmailLoginPage({ ctx: c, redirect, email: email.slice(0, 254), error: c.t("signIn.emailInvalid") }), { status: 422 });
       }
       requestEmailedCode(request, email, redirect);
       return htmlResponse(EmailLoginSentPage({ ctx: ctx(request), redirect }));
@@ -92,7 +93,7 @@ export function emailRoutes(web: WebDeps) {
       selfServiceEnabled();
       const email = (body.email ?? "").trim().toLowerCase();
       // JSON API validation failures are 400 (Pocket ID compatible), as in the admin API.
-      if (!EMAIL_SHAPE.test(email) || email.length > 254) throw asApiError(AppError.validation("Enter an email address.", { email: "must be an email address" }));
+      if (!EMAIL_SHAPE.test(email) || email.length > 254) throw asApiError(AppError.validation(msg("signIn.emailApiInvalid"), { email: msg("signIn.emailInvalid") }));
       requestEmailedCode(request, email, safeRedirectPath(body.redirectPath));
       return new Response(null, { status: 204 });
     }, { budget: "admin-api", body: EmailLoginCodeRequest, response: { 204: NoContent }, detail: apiOperation("Application configuration", "Email me a login code ({email, redirectPath}); 204 whether or not the address exists; the code works only in this browser") })
@@ -103,20 +104,23 @@ export function emailRoutes(web: WebDeps) {
         const user = verifyEmailAddress(web, text(body, "token"));
         return htmlResponse(VerifyEmailPage({ ctx: ctx(request), token: "", verifiedEmail: user.email ?? "" }));
       } catch (error) {
-        if (error instanceof AppError && error.status < 500) return htmlResponse(VerifyEmailPage({ ctx: ctx(request), token: "", error: error.message }), { status: error.status });
+        if (error instanceof AppError && error.status < 500) {
+          const c = ctx(request);
+          return htmlResponse(VerifyEmailPage({ ctx: c, token: "", error: c.text(error.text) }), { status: error.status });
+        }
         throw error;
       }
     })
     .post("/settings/account/email/verification", ({ request, session }) => {
       const user = findUserById(web.db, session.userId);
-      if (!user?.email) throw AppError.badRequest("Add an email address first.");
-      if (user.email_verified === 1) throw AppError.badRequest("Your email address is already verified.");
-      if (!appConfigOf(web).emailVerificationEnabled) throw AppError.forbidden("Email verification is turned off.");
+      if (!user?.email) throw AppError.badRequest(msg("account.verifyNoEmail"));
+      if (user.email_verified === 1) throw AppError.badRequest(msg("account.verifyAlready"));
+      if (!appConfigOf(web).emailVerificationEnabled) throw AppError.forbidden(msg("account.verifyOff"));
       rateLimit(web, request, "email-verification", RATE_RULES.emailLoginCodePerAddress, user.id);
-      if (!startEmailVerification(web, user)) throw AppError.badRequest("Email is not set up on this server. Ask your administrator.");
-      const message = `We sent a verification link to ${user.email}.`;
+      if (!startEmailVerification(web, user)) throw AppError.badRequest(msg("account.verifyNoMail"));
       if (!isHtmx(request)) return redirectResponse("/settings/account");
-      return htmlResponse(EmailVerificationStatus({ email: user.email, verified: false, enabled: true, notice: message }));
+      const c = ctx(request);
+      return htmlResponse(EmailVerificationStatus({ ctx: c, email: user.email, verified: false, enabled: true, notice: c.t("account.verificationSent", { email: user.email }) }));
     }, { userPage: true })
 
     .post("/api/users/:id/one-time-access-email", ({ request, params, body, principal }) => {

@@ -9,6 +9,8 @@
  *   re-authentication refreshes the session's authentication time and hands the browser a 3-minute
  *   single-use re-authentication token (cookie) for one sensitive action, e.g. creating an API key.
  */
+import { msg } from "../../i18n/message.ts";
+import { requestTranslator } from "../page-context.ts";
 import { Elysia } from "elysia";
 import { deletePasskey, listPasskeys, renamePasskey, type PasskeyView } from "../../webauthn/passkeys.ts";
 import { issueReauthenticationToken } from "../../account/reauthentication.ts";
@@ -44,7 +46,7 @@ function passkeyDto(p: PasskeyView) {
 // The library checks the shape of the response itself; here it only has to be an object.
 function responseOf(body: { response?: unknown }): any {
   const r = body.response;
-  if (!r || typeof r !== "object") throw AppError.badRequest("The request must contain the passkey response.");
+  if (!r || typeof r !== "object") throw AppError.badRequest(msg("passkeys.errorNoResponse"));
   return r;
 }
 
@@ -91,6 +93,7 @@ export function webauthnApiRoutes(web: WebDeps) {
         response: responseOf(body),
         name: body.name ?? undefined,
         userAgent: request.headers.get("user-agent"),
+        language: requestTranslator(web, request).text,
       });
       const redirect = redirectOf(body);
       // The browser continues at the naming step (passkeys otherwise all look alike), then at `redirect`.
@@ -114,7 +117,7 @@ export function webauthnApiRoutes(web: WebDeps) {
         response: responseOf(body),
         origin: auditOrigin(request),
       });
-      if (user.id !== session.userId) throw AppError.passkey("This passkey belongs to a different account. Use one of your own passkeys.");
+      if (user.id !== session.userId) throw AppError.passkey(msg("passkeys.errorNotYours"));
       recordReauthentication(web, session);
       setReauthenticationCookie(web, request, issueReauthenticationToken(web, session));
       return jsonResponse({ redirect: redirectOf(body) ?? homePath(web) });
@@ -124,11 +127,11 @@ export function webauthnApiRoutes(web: WebDeps) {
     .get("/api/webauthn/credentials", ({ session }) => jsonResponse(listPasskeys(web.db, session.userId).map(passkeyDto)), { sessionApi: true })
     .patch("/api/webauthn/credentials/:id", ({ request, params, body, session }) => {
       const name = body.name;
-      if (name === undefined) throw AppError.badRequest("name: a string is required.");
+      if (name === undefined) throw AppError.badRequest(msg("passkeys.errorNameMissing"));
       try {
         return jsonResponse(passkeyDto(renamePasskey(web, actorOf(request, session), params.id, name)));
       } catch (error) {
-        if (error instanceof AppError && error.code === "validation_failed") throw new AppError("bad_request", error.message, error.fields);
+        if (error instanceof AppError && error.code === "validation_failed") throw new AppError("bad_request", error.text, error.fields);
         throw error;
       }
     }, { sessionApi: true, body: PasskeyRename })

@@ -1,6 +1,7 @@
 /** The name a new passkey is offered: provider and device, browser and device, or what little is known. */
 import { expect, test } from "bun:test";
-import { distinctName, englishPasskeyName, passkeyNameParts, type NewPasskeyFacts } from "../../../src/webauthn/authenticator-names.ts";
+import { distinctName, passkeyNameParts, passkeyNameText, type NewPasskeyFacts } from "../../../src/webauthn/authenticator-names.ts";
+import { englishText, translatorFor } from "../../../src/i18n/translator.ts";
 
 const UA = {
   mac: "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15",
@@ -36,7 +37,7 @@ test.each<[string, NewPasskeyFacts, string]>([
   ["nothing known", { aaguid: null, userAgent: "", attachment: null }, "Passkey"],
   ["a provider and no User-Agent", { aaguid: AAGUID.bitwarden, userAgent: null, attachment: "platform" }, "Bitwarden"],
 ])("%s → %s", (_label, facts, expected) => {
-  expect(englishPasskeyName(passkeyNameParts(facts))).toBe(expected);
+  expect(englishText(passkeyNameText(passkeyNameParts(facts)))).toBe(expected);
 });
 
 test("a suggestion is made distinct from the person's other passkeys, within the length limit", () => {
