@@ -113,6 +113,8 @@ function authorizePath(clientId: string, callback: string, extra: Record<string,
 }
 
 const PASSKEY_NAME = "Work laptop";
+/** My apps lists an authorized app's scopes by their protocol names. */
+const SCOPE_NAMES = ["openid", "profile", "email", "groups", "offline_access"];
 
 const PAGES: PageState[] = [
   { name: "an unknown address (signed out)", as: "anonymous", path: "/no-such-page", status: 404 },
@@ -172,8 +174,8 @@ const PAGES: PageState[] = [
   { name: "add a passkey (after a login code)", as: "member", path: "/signup/add-passkey" },
   { name: "confirm it’s you", as: "member", path: "/reauthenticate" },
   { name: "sign out?", as: "member", path: "/logout" },
-  { name: "my apps (empty)", as: "admin", path: "/settings/apps" },
-  { name: "my apps (a protected app, a client, an authorized app)", as: "member", path: (w) => (appsFor(w), "/settings/apps"), data: ["Sonarr", "sonarr.example.com", "openid", "email", ...OIDC_NAMES] },
+  { name: "my apps (the admin)", as: "admin", path: "/settings/apps", data: OIDC_NAMES },
+  { name: "my apps (a protected app, a client, an authorized app)", as: "member", path: (w) => (appsFor(w), "/settings/apps"), data: ["Sonarr", "sonarr.example.com", ...SCOPE_NAMES, ...OIDC_NAMES] },
 ];
 
 // <time datetime> is <DateTime>: Intl's words for the viewer's locale, not catalogue text (the pseudo-locale formats as English).
