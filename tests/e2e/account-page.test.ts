@@ -189,3 +189,32 @@ test("a refused login link does not also say it is ready", async () => {
   expect(html).not.toContain("Your login link is ready.");
   expect(html).toContain("Enter the code from your administrator or your email.");
 });
+
+test("a new passkey is named from the browser and device in the person's language, made distinct, and the browser goes on to name it", async () => {
+  const { client } = await signedIn();
+  const headers = { "user-agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36", "accept-language": "de-DE,de;q=0.9" };
+  const register = async () => {
+    const { options } = (await (await client.postJson("/api/webauthn/register/start", {}, { headers })).json()) as { options: Parameters<SoftAuthenticator["register"]>[0] };
+    const res = await client.postJson("/api/webauthn/register/finish", { response: new SoftAuthenticator().register(options, { origin: deps!.config.appUrl }), redirect: "/settings/apps" }, { headers });
+    expect(res.status).toBe(201);
+    return (await res.json()) as { passkey: { id: string; name: string }; redirect: string; nameUrl: string };
+  };
+  const first = await register();
+  expect(first.passkey.name).toBe("Chrome auf Linux");
+  expect(first.nameUrl).toBe(`/settings/account/passkeys/${first.passkey.id}/name?redirect=%2Fsettings%2Fapps`);
+  expect((await register()).passkey.name).toBe("Chrome auf Linux (2)");
+  const page = await client.get(first.nameUrl, headers);
+  expect(page.status).toBe(200);
+  const html = await page.text();
+  expect(html).toContain('value="Chrome auf Linux"');
+  expect(html).toContain("Passkey benennen");
+
+  // The naming step and its save are the owner's only: for another account the passkey does not exist.
+  const bob = createUser(deps!, { username: "bob", email: null, firstName: "Bob", lastName: "" });
+  const other = new AppClient(client.app, deps!);
+  other.jar.set("latchkey_session", createSession(deps!, { userId: bob.id, amr: ["phr"], durationMinutes: 60 }).token);
+  await other.get("/settings/account");
+  expect((await other.get(first.nameUrl)).status).toBe(404);
+  expect((await other.postForm(`/settings/account/passkeys/${first.passkey.id}/rename`, { name: "Mine now", added: "1" })).status).toBe(404);
+  expect(deps!.db.query<{ name: string }, [string]>("SELECT name FROM webauthn_credentials WHERE id = ?").get(first.passkey.id)!.name).toBe("Chrome auf Linux");
+});
