@@ -23,6 +23,7 @@ import { insertCredential, type CredentialRow } from "../../../src/db/webauthn.t
 import { updateAppConfig } from "../../../src/admin/app-config.ts";
 import { createProtectedApp } from "../../../src/forward-auth/protected-apps.ts";
 import { upsertAuthorizedClient } from "../../../src/db/oidc-grants.ts";
+import { createSignupToken } from "../../../src/admin/signup-tokens.ts";
 
 interface PageState {
   name: string;
@@ -174,6 +175,10 @@ const PAGES: PageState[] = [
   { name: "add a passkey (after a login code)", as: "member", path: "/signup/add-passkey" },
   { name: "confirm it’s you", as: "member", path: "/reauthenticate" },
   { name: "sign out?", as: "member", path: "/logout" },
+  { name: "sign-up closed", as: "anonymous", path: (w) => (signupMode(w, "disabled"), "/signup"), status: 403 },
+  { name: "sign-up link expired", as: "anonymous", path: (w) => (signupMode(w, "withToken"), "/st/no-such-token"), status: 410 },
+  { name: "sign-up with an invitation link", as: "anonymous", path: (w) => `/st/${(signupMode(w, "withToken"), createSignupToken(w.deps, CLI_ACTOR, { ttl: "1h", usageLimit: 1 }).token)}` },
+  { name: "sign-up, open", as: "anonymous", path: (w) => (signupMode(w, "open"), "/signup") },
   { name: "my apps (the admin)", as: "admin", path: "/settings/apps", data: OIDC_NAMES },
   { name: "my apps (a protected app, a client, an authorized app)", as: "member", path: (w) => (appsFor(w), "/settings/apps"), data: ["Sonarr", "sonarr.example.com", ...SCOPE_NAMES, ...OIDC_NAMES] },
 ];
@@ -188,6 +193,11 @@ function passkeyOf(w: World): string {
   const id = crypto.randomUUID();
   insertCredential(w.deps.db, { id, user_id: w.f.member.user.id, name: PASSKEY_NAME, credential_id: "cred-1", public_key: new Uint8Array([1]), counter: 0, transports: "[]", aaguid: "", device_type: "singleDevice", backup_eligible: 0, backup_state: 0, created_at: 1_700_000_000, last_used_at: null } satisfies CredentialRow);
   return id;
+}
+
+/** Sets who may sign up (for the sign-up states). */
+function signupMode(w: World, mode: "disabled" | "withToken" | "open"): void {
+  updateAppConfig(w.deps.db, { allowUserSignups: mode }, nowSeconds(w.deps.clock));
 }
 
 function enableEmailCodes(w: World): void {
