@@ -165,6 +165,7 @@ const PAGES: PageState[] = [
   { name: "verify an email address", as: "anonymous", path: "/verify-email?token=x" },
   { name: "my account (one passkey, email verification on)", as: "member", path: (w) => (passkeyOf(w), enableEmailVerification(w), "/settings/account"), data: [PASSKEY_NAME] },
   { name: "my account: a passkey just added", as: "member", path: (w) => `/settings/account?added=${passkeyOf(w)}`, data: [PASSKEY_NAME] },
+  { name: "my account: profile with errors", as: "member", method: "POST", path: "/settings/account/profile", form: { firstName: "", username: "no spaces!", email: "x" }, htmx: true, status: 422, data: ["no spaces!", "name@example.com"] },
   { name: "my account: renaming a passkey", as: "member", path: (w) => `/settings/account/passkeys/${passkeyOf(w)}/rename`, htmx: true, data: [PASSKEY_NAME] },
   { name: "my account: a passkey name refused", as: "member", method: "POST", path: (w) => `/settings/account/passkeys/${passkeyOf(w)}/rename`, form: { name: " " }, htmx: true, status: 422, data: [PASSKEY_NAME] },
   { name: "naming a new passkey", as: "member", path: (w) => `/settings/account/passkeys/${passkeyOf(w)}/name`, data: [PASSKEY_NAME] },
