@@ -81,3 +81,16 @@ test("two new passkeys are named on creation (suggested from browser and device)
   const names = server.deps.db.query<{ name: string }, []>("SELECT name FROM webauthn_credentials ORDER BY created_at, rowid").all().map((r) => r.name);
   expect(names).toEqual(["Work laptop", "Phone", "Tablet"]);
 }, 90_000);
+
+test("the passkey script speaks the page's language (its sentences come from the page, not the script)", async () => {
+  const { page } = await newPasskeyPage(browser); // its authenticator holds no passkey for this site
+  await page.context().setExtraHTTPHeaders({ "Accept-Language": "de-DE,de;q=0.9" });
+  await page.goto(`${server.url}/login`);
+  expect(await page.locator("html").getAttribute("lang")).toBe("de");
+  await page.locator("[data-passkey-login]").click();
+  const error = page.locator("#passkey-error:not([hidden])");
+  await error.waitFor({ timeout: 15_000 });
+  expect(await error.textContent()).toBe(
+    "Die Passkey-Anfrage wurde abgebrochen oder nicht erlaubt. Wenn Sie auf diesem Gerät keinen Passkey für diese Website haben, verwenden Sie ein anderes Gerät oder einen Anmeldecode.",
+  );
+}, 60_000);
