@@ -6,7 +6,7 @@
  * - A person deleting their last passkey must confirm it: afterwards only a login code gets them back
  *   in. An administrator's delete needs no confirmation (they can hand out that login code).
  * - A passkey is found only together with its owner: another user's passkey id is "not found".
- * - Audited here: PASSKEY_RENAMED / PASSKEY_REMOVED on the person's own log, ADMIN_CHANGE (passkey delete)
+ * - Audited here: PASSKEY_RENAMED (only when the name changes) / PASSKEY_REMOVED on the person's own log, ADMIN_CHANGE (passkey delete)
  *   for an administrator's delete; in the change's transaction.
  */
 import type { Database } from "bun:sqlite";
@@ -74,8 +74,11 @@ export function renamePasskey(deps: AuditDeps, actor: PersonActor, id: string, n
   return deps.db
     .transaction(() => {
       const before = findCredentialOfUser(deps.db, actor.userId, id);
+      if (!before) throw AppError.notFound(msg("passkeys.errorNotFound"));
+      // Keeping the name (the naming step's suggestion saved as it is) changes nothing and records nothing.
+      if (before.name === valid) return toPasskeyView(before);
       const row = renameCredential(deps.db, actor.userId, id, valid);
-      if (!before || !row) throw AppError.notFound(msg("passkeys.errorNotFound"));
+      if (!row) throw AppError.notFound(msg("passkeys.errorNotFound"));
       recordAuditEvent(deps, "PASSKEY_RENAMED", { userId: actor.userId, origin: actor.origin, data: { credentialID: row.credential_id, oldName: before.name, passkeyName: row.name } });
       return toPasskeyView(row);
     })

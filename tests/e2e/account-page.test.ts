@@ -218,3 +218,14 @@ test("a new passkey is named from the browser and device in the person's languag
   expect((await other.postForm(`/settings/account/passkeys/${first.passkey.id}/rename`, { name: "Mine now", added: "1" })).status).toBe(404);
   expect(deps!.db.query<{ name: string }, [string]>("SELECT name FROM webauthn_credentials WHERE id = ?").get(first.passkey.id)!.name).toBe("Chrome auf Linux");
 });
+
+test("saving a passkey's name unchanged (the naming step's suggestion kept) records no rename", async () => {
+  const { client, deps: d } = await signedIn();
+  const { options } = (await (await client.postJson("/api/webauthn/register/start", {})).json()) as { options: Parameters<SoftAuthenticator["register"]>[0] };
+  const reg = (await (await client.postJson("/api/webauthn/register/finish", { response: new SoftAuthenticator().register(options, { origin: d.config.appUrl }) })).json()) as { passkey: { id: string; name: string } };
+  const save = (name: string) => client.postForm(`/settings/account/passkeys/${reg.passkey.id}/rename`, { name, added: "1" });
+  expect((await save(reg.passkey.name)).headers.get("location")).toBe(`/settings/account?added=${reg.passkey.id}`);
+  expect((await save("Work laptop")).status).toBe(303);
+  const events = d.db.query<{ event: string }, []>("SELECT event FROM audit_logs ORDER BY created_at, rowid").all().map((r) => r.event);
+  expect(events).toEqual(["PASSKEY_ADDED", "PASSKEY_RENAMED"]);
+});
