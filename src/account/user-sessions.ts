@@ -15,7 +15,7 @@ import type { Database } from "bun:sqlite";
 import { revokeAllApiKeysOfUser, type ApiKeyDeps } from "../admin/api-keys.ts";
 import { auditedChange, type Actor, type AuditDeps, type PersonActor } from "../audit/actor.ts";
 import { recordAuditEvent } from "../audit/audit-log.ts";
-import { deviceLabel } from "../audit/user-agent.ts";
+import { deviceLabel, parseUserAgent } from "../audit/user-agent.ts";
 import { deleteSession, deleteSessionOfUser, deleteSessionsOfUser, listSessionsOfUser } from "../db/sessions.ts";
 import { AppError } from "../errors.ts";
 import { nowSeconds } from "../lib/clock.ts";
@@ -25,6 +25,9 @@ export interface SessionView {
   id: string;
   /** "Firefox on Windows": see src/audit/user-agent.ts. */
   device: string;
+  /** The same in parts ("Firefox", "Windows"), for pages that put them into a sentence of their language; null when unknown. */
+  browser: string | null;
+  os: string | null;
   ip: string | null;
   userAgent: string | null;
   amr: string[];
@@ -40,6 +43,7 @@ export function listSessions(db: Database, userId: string, now: number, currentS
   return listSessionsOfUser(db, userId, now).map((s) => ({
     id: s.id,
     device: deviceLabel(s.user_agent),
+    ...deviceParts(s.user_agent),
     ip: s.ip_address,
     userAgent: s.user_agent,
     amr: JSON.parse(s.amr) as string[],
@@ -86,4 +90,9 @@ export function signOutEverywhere(deps: ApiKeyDeps, actor: PersonActor, opts: { 
     recordAuditEvent(deps, "SIGN_OUT", { userId, origin: actor.origin, data: { everywhere: true, sessions, ...(opts.revokeApiKeys ? { apiKeysRevoked: apiKeys } : {}) } });
     return { sessions, apiKeys };
   }).immediate();
+}
+
+function deviceParts(userAgent: string | null): { browser: string | null; os: string | null } {
+  const ua = parseUserAgent(userAgent);
+  return { browser: ua.browser?.name ?? null, os: ua.os?.name ?? null };
 }

@@ -231,8 +231,8 @@ export function SessionsSection({ ctx, sessions, apiKeyCount }: { ctx: PageConte
       </div>
       <ul class="list">
         {sessions.map((s) => {
-          // No User-Agent at all: say so in the viewer's language (a parsed one is names: "Firefox on Windows").
-          const device = s.userAgent?.trim() ? s.device : t("account.unknownDevice");
+          // Browser and system are names; the words around them are the viewer's language.
+          const device = s.browser && s.os ? t("account.sessionDevice", { browser: s.browser, os: s.os }) : s.userAgent?.trim() ? s.device : t("account.unknownDevice");
           return (
           <li class="list-item">
             <div class="icon-tile icon-tile-muted"><DeviceIcon /></div>

@@ -229,3 +229,11 @@ test("saving a passkey's name unchanged (the naming step's suggestion kept) reco
   const events = d.db.query<{ event: string }, []>("SELECT event FROM audit_logs ORDER BY created_at, rowid").all().map((r) => r.event);
   expect(events).toEqual(["PASSKEY_ADDED", "PASSKEY_RENAMED"]);
 });
+
+test("the sessions list names browser and system in the viewer's language", async () => {
+  const { client, user, deps: d } = await signedIn();
+  createSession(d, { userId: user.id, amr: ["phr"], durationMinutes: 60, userAgent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0" });
+  const html = await (await client.get("/settings/account", { "accept-language": "de" })).text();
+  expect(html).toContain(">Firefox auf Windows</span>");
+  expect(html).toContain(">Unbekanntes Gerät</span>");
+});
