@@ -62,6 +62,10 @@ test("two new passkeys are named on creation (suggested from browser and device)
     return { radius: s.borderTopLeftRadius, weight: s.fontWeight };
   });
   expect(chooser).toEqual({ radius: "8px", weight: "600" });
+  // The language section's heading names the picker; its own label stays for screen readers, not twice on screen.
+  expect(await page.locator("#language h2").textContent()).toBe("Language");
+  expect((await page.locator("#language label[for=language-select]").boundingBox())!.width).toBeLessThanOrEqual(1);
+  expect(await page.locator("#language select").isVisible()).toBe(true);
 
   // A login code leading elsewhere: the confirmation page, then on to where the person was going.
   const ada = server.deps.db.query<{ id: string }, []>("SELECT id FROM users WHERE username = 'ada'").get()!;
