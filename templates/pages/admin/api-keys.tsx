@@ -81,7 +81,7 @@ export function ApiKeyForm(p: {
       ) : (
         ""
       )}
-      <FormErrors errors={p.errors} />
+      <FormErrors ctx={p.ctx} errors={p.errors} />
       <div class="grid-2">
         <Field name="name" label="Name" value={p.form.name} error={e.name} required maxlength={50} placeholder="Terraform" />
         <Field
@@ -197,7 +197,7 @@ export function SignupTokenForm(p: { ctx: PageContext; groups: { id: string; fri
       ) : (
         ""
       )}
-      <FormErrors errors={p.errors} />
+      <FormErrors ctx={p.ctx} errors={p.errors} />
       <div class="grid-2">
         <div class="field">
           <label for="f-ttl">Valid for</label>

@@ -3,7 +3,7 @@
  * pseudo-locale (src/i18n/locales.ts: every catalogue message with its letters swapped for accented
  * look-alikes), and the visible text and the human-facing attributes (title, alt, placeholder,
  * aria-label, button values) must then hold no run of two plain ASCII letters — except data the test
- * created (names, addresses, URLs) and what is not language: <code>, <pre>, <kbd>, <samp>, and
+ * created (names, addresses, URLs) and what is not language: <code>, <pre>, <kbd>, <samp>, <time>, and
  * elements marked translate="no" (a language's own name in the picker). A string typed into a
  * template, set by a route or thrown by the domain without the catalogue shows up here as English.
  *
@@ -147,6 +147,17 @@ const PAGES: PageState[] = [
   { name: "LDAP: a sync while it is turned off", as: "admin", method: "POST", path: "/settings/admin/ldap/sync", htmx: true },
   { name: "backups: after backing up now", as: "admin", method: "POST", path: "/settings/admin/backups/run", htmx: true, data: ["latchkey-backup-20261128T120200Z-manual.db"] },
   { name: "backups: the schedule saved", as: "admin", method: "POST", path: "/settings/admin/backups", form: { backupIntervalHours: "12", backupKeep: "5" }, htmx: true, data: ["latchkey-backup-20261128T120200Z-manual.db"] },
+
+  // Administration: users, API keys, sign-up links; the activity pages.
+  { name: "admin: the user list", as: "admin", path: "/settings/admin/users" },
+  { name: "admin: the user list, nothing matches the search", as: "admin", path: "/settings/admin/users?search=zzzz" },
+  { name: "admin: the user list, page refreshed by htmx", as: "admin", path: "/settings/admin/users?page=1", htmx: true },
+  { name: "admin: the new user form", as: "admin", path: "/settings/admin/users/new" },
+  { name: "admin: the new user form with errors", as: "admin", method: "POST", path: "/settings/admin/users", form: { username: "no spaces allowed", email: "not-an-email", firstName: "" }, status: 422, data: ["no spaces allowed", "not-an-email"] },
+  { name: "admin: a user's page", as: "admin", path: (w) => `/settings/admin/users/${w.f.member.user.id}` },
+  { name: "admin: a user's page, saved (htmx)", as: "admin", method: "POST", path: (w) => `/settings/admin/users/${w.f.member.user.id}`, form: { username: "bob", email: "bob@example.com", firstName: "Bob", lastName: "Member", displayName: "" }, htmx: true },
+  { name: "admin: a user's new login link", as: "admin", method: "POST", path: (w) => `/settings/admin/users/${w.f.member.user.id}/login-code`, form: { ttl: "1h" }, htmx: true },
+  { name: "admin: a user's claims with an error", as: "admin", method: "POST", path: (w) => `/settings/admin/users/${w.f.member.user.id}/claims`, form: { claimKey: "sub", claimValue: "x" }, htmx: true, status: 422, data: ["sub"] },
 ];
 
 // <time datetime> is <DateTime>: Intl's words for the viewer's locale, not catalogue text (the pseudo-locale formats as English).
