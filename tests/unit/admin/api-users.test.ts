@@ -16,6 +16,25 @@ adminWorld((w) => {
 const call = (key: string | null, method: string, path: string, body?: unknown) => json(app, apiReq(deps, key, method, path, body));
 
 describe("/api/users", () => {
+  test("field messages are sentences, in the caller's Accept-Language (English without one)", async () => {
+    const body = { username: "no spaces", email: "x", firstName: "" };
+    const en = await call(k, "POST", "/api/users", body);
+    expect(en.status).toBe(400);
+    expect(en.body.fields).toEqual({
+      username: "Use letters, digits and _ . @ - only, starting and ending with a letter or digit.",
+      email: "Enter a valid email address, like name@example.com.",
+      firstName: "Enter a first name.",
+    });
+    const request = apiReq(deps, k, "POST", "/api/users", body);
+    request.headers.set("Accept-Language", "de-DE,de;q=0.9");
+    const de = await json(app, request);
+    expect(de.body.fields.firstName).toBe("Geben Sie einen Vornamen ein.");
+    expect(de.body.fields.email).toBe("Geben Sie eine gültige E-Mail-Adresse ein, etwa name@example.com.");
+    const missing = apiReq(deps, k, "GET", "/api/users/00000000-0000-4000-8000-000000000000");
+    missing.headers.set("Accept-Language", "ja");
+    expect((await json(app, missing)).body.message).toBe("このユーザーは存在しません。");
+  });
+
   test("list: pagination, search, sort", async () => {
     for (let i = 0; i < 23; i++) await call(k, "POST", "/api/users", { username: `user${String(i).padStart(2, "0")}`, firstName: "U", email: `u${i}@example.com` });
     const p1 = await call(k, "GET", "/api/users?pagination[page]=1&pagination[limit]=10");

@@ -17,7 +17,9 @@ import { createClient } from "../../../src/admin/oidc-clients.ts";
 import { createUserGroup } from "../../../src/admin/user-groups.ts";
 import { insertDeviceCode } from "../../../src/db/oidc-protocols.ts";
 import { nowSeconds } from "../../../src/lib/clock.ts";
-import { makeAdminFixture, pageReq, type Actor, type AdminFixture } from "../../helpers/admin-fixture.ts";
+import { revokeAllApiKeysOfUser } from "../../../src/admin/api-keys.ts";
+import { createSignupToken } from "../../../src/admin/signup-tokens.ts";
+import { makeAdminFixture, pageReq, reauthenticated, type Actor, type AdminFixture } from "../../helpers/admin-fixture.ts";
 import { createTestApp, makeTestDeps, req, type TestDeps } from "../../helpers/test-deps.ts";
 
 interface PageState {
@@ -34,6 +36,8 @@ interface PageState {
   /** Data the state shows besides the fixture's (names it created, …). */
   data?: string[];
   csrf?: boolean;
+  /** Rows the state needs, made just before it is requested (states run in order, on one world). */
+  setup?: (w: World) => void;
 }
 
 interface World {
@@ -158,6 +162,14 @@ const PAGES: PageState[] = [
   { name: "admin: a user's page, saved (htmx)", as: "admin", method: "POST", path: (w) => `/settings/admin/users/${w.f.member.user.id}`, form: { username: "bob", email: "bob@example.com", firstName: "Bob", lastName: "Member", displayName: "" }, htmx: true },
   { name: "admin: a user's new login link", as: "admin", method: "POST", path: (w) => `/settings/admin/users/${w.f.member.user.id}/login-code`, form: { ttl: "1h" }, htmx: true },
   { name: "admin: a user's claims with an error", as: "admin", method: "POST", path: (w) => `/settings/admin/users/${w.f.member.user.id}/claims`, form: { claimKey: "sub", claimValue: "x" }, htmx: true, status: 422, data: ["sub"] },
+  { name: "admin: API keys, with an expired and a live key", as: "admin", path: "/settings/admin/api-keys", data: ["alice key", "soon expired"] },
+  { name: "admin: API keys, a new key without a fresh passkey check", as: "admin", method: "POST", path: "/settings/admin/api-keys", form: { name: "Terraform", description: "", expiresAt: "2027-01-01" }, status: 403, data: ["alice key", "soon expired", "Terraform"] },
+  { name: "admin: API keys, the form with errors (htmx)", as: "admin", method: "POST", path: "/settings/admin/api-keys", form: { name: "x", expiresAt: "2001-01-01" }, htmx: true, status: 422, setup: (w) => { w.f.admin = reauthenticated(w.deps, w.f.admin); } },
+  { name: "admin: API keys, none yet", as: "admin", path: "/settings/admin/api-keys", setup: (w) => void revokeAllApiKeysOfUser(w.deps, { kind: "user", userId: w.f.admin.user.id }) },
+  { name: "admin: sign-up links, none yet (sign-ups disabled)", as: "admin", path: "/settings/admin/signup-tokens" },
+  { name: "admin: sign-up links, the form with errors (htmx)", as: "admin", method: "POST", path: "/settings/admin/signup-tokens", form: { ttl: "7d", usageLimit: "0" }, htmx: true, status: 422 },
+  { name: "admin: sign-up links, a new link (htmx)", as: "admin", method: "POST", path: "/settings/admin/signup-tokens", form: { ttl: "7d", usageLimit: "2" }, htmx: true },
+  { name: "admin: sign-up links, one live and one spent", as: "admin", path: "/settings/admin/signup-tokens", setup: (w) => { createSignupToken(w.deps, { kind: "cli" }, { ttl: "1h", usageLimit: 1 }); w.deps.clock.advance(7200); } },
 ];
 
 // <time datetime> is <DateTime>: Intl's words for the viewer's locale, not catalogue text (the pseudo-locale formats as English).
@@ -235,6 +247,7 @@ describe("every page speaks only catalogue text", () => {
 
   for (const page of PAGES) {
     test(page.name, async () => {
+      page.setup?.(world);
       const path = typeof page.path === "function" ? page.path(world) : page.path;
       const method = page.method ?? "GET";
       let request: Request;
