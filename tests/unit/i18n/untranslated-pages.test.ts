@@ -17,6 +17,7 @@ import { createClient } from "../../../src/admin/oidc-clients.ts";
 import { createUserGroup } from "../../../src/admin/user-groups.ts";
 import { insertDeviceCode } from "../../../src/db/oidc-protocols.ts";
 import { nowSeconds } from "../../../src/lib/clock.ts";
+import { recordAuditEvent } from "../../../src/audit/audit-log.ts";
 import { revokeAllApiKeysOfUser } from "../../../src/admin/api-keys.ts";
 import { createSignupToken } from "../../../src/admin/signup-tokens.ts";
 import { makeAdminFixture, pageReq, reauthenticated, type Actor, type AdminFixture } from "../../helpers/admin-fixture.ts";
@@ -112,6 +113,25 @@ function authorizePath(clientId: string, callback: string, extra: Record<string,
   return `/authorize?${q}`;
 }
 
+/** What the audit log states show besides the fixture's: product names, a passkey name, an app. */
+const AUDIT_DATA = ["Firefox", "Windows", "Safari", "iOS", "YubiKey", "Grafana"];
+const FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
+const IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1";
+
+/** A member's and an administrator's history: every kind of title, facts in words, an internal address, a device nobody knows. */
+function seedAuditEvents(w: World): void {
+  const bob = w.f.member.user.id;
+  const alice = w.f.admin.user.id;
+  recordAuditEvent(w.deps, "SIGN_IN", { userId: bob, origin: { ip: "203.0.113.7", userAgent: FIREFOX }, data: { passkeyName: "YubiKey" } });
+  recordAuditEvent(w.deps, "SIGN_IN_FAILED", { userId: bob, origin: { ip: "203.0.113.8", userAgent: IPHONE }, data: { passkeyName: "YubiKey" } });
+  recordAuditEvent(w.deps, "NEW_CLIENT_AUTHORIZATION", { userId: bob, origin: { ip: "192.168.1.20", userAgent: null }, data: { clientId: "c-1", clientName: "Grafana" } });
+  recordAuditEvent(w.deps, "SIGN_OUT", { userId: bob, origin: { ip: "203.0.113.7", userAgent: FIREFOX }, data: { everywhere: true } });
+  recordAuditEvent(w.deps, "ADMIN_CHANGE", { userId: alice, origin: { ip: "203.0.113.9", userAgent: FIREFOX }, data: { entity: "api_key", action: "revoke_all", via: "api_key" } });
+  recordAuditEvent(w.deps, "ADMIN_CHANGE", { userId: alice, origin: { ip: "203.0.113.9", userAgent: FIREFOX }, data: { entity: "oidc_client", action: "create_secret", via: "cli" } });
+  recordAuditEvent(w.deps, "LDAP_SYNC", { userId: null, data: { usersCreated: 2, usersUpdated: 1, usersDisabled: 0, usersDeleted: 1, skipped: 0 } });
+  recordAuditEvent(w.deps, "POCKET_ID_IMPORT", { userId: null, data: { users: 1, passkeys: 2, clients: 3, skipped: 0 } });
+}
+
 const PAGES: PageState[] = [
   { name: "an unknown address (signed out)", as: "anonymous", path: "/no-such-page", status: 404 },
   { name: "an unknown address (signed in)", as: "member", path: "/settings/no-such-page", status: 404 },
@@ -153,6 +173,7 @@ const PAGES: PageState[] = [
   { name: "backups: the schedule saved", as: "admin", method: "POST", path: "/settings/admin/backups", form: { backupIntervalHours: "12", backupKeep: "5" }, htmx: true, data: ["latchkey-backup-20261128T120200Z-manual.db"] },
 
   // Administration: users, API keys, sign-up links; the activity pages.
+  { name: "activity: my own log, nothing yet", as: "member", path: "/settings/audit-log" },
   { name: "admin: the user list", as: "admin", path: "/settings/admin/users" },
   { name: "admin: the user list, nothing matches the search", as: "admin", path: "/settings/admin/users?search=zzzz" },
   { name: "admin: the user list, page refreshed by htmx", as: "admin", path: "/settings/admin/users?page=1", htmx: true },
@@ -170,6 +191,11 @@ const PAGES: PageState[] = [
   { name: "admin: sign-up links, the form with errors (htmx)", as: "admin", method: "POST", path: "/settings/admin/signup-tokens", form: { ttl: "7d", usageLimit: "0" }, htmx: true, status: 422 },
   { name: "admin: sign-up links, a new link (htmx)", as: "admin", method: "POST", path: "/settings/admin/signup-tokens", form: { ttl: "7d", usageLimit: "2" }, htmx: true },
   { name: "admin: sign-up links, one live and one spent", as: "admin", path: "/settings/admin/signup-tokens", setup: (w) => { createSignupToken(w.deps, { kind: "cli" }, { ttl: "1h", usageLimit: 1 }); w.deps.clock.advance(7200); } },
+  { name: "activity: my own log with events (htmx page)", as: "member", path: "/settings/audit-log?page=1", htmx: true, setup: seedAuditEvents, data: AUDIT_DATA },
+  { name: "activity: my own log with events", as: "member", path: "/settings/audit-log", data: AUDIT_DATA },
+  { name: "admin: the audit log with events and filters", as: "admin", path: "/settings/audit-log/global", data: AUDIT_DATA },
+  { name: "admin: the audit log filtered (htmx)", as: "admin", path: "/settings/audit-log/global?event=SIGN_IN_FAILED&ip=203.0.113.*", htmx: true, data: AUDIT_DATA },
+  { name: "admin: the audit log, nothing matches the filters", as: "admin", path: "/settings/audit-log/global?from=2001-01-01&to=2001-01-02", data: AUDIT_DATA },
 ];
 
 // <time datetime> is <DateTime>: Intl's words for the viewer's locale, not catalogue text (the pseudo-locale formats as English).
