@@ -115,6 +115,8 @@ function authorizePath(clientId: string, callback: string, extra: Record<string,
 
 /** What the audit log states show besides the fixture's: product names, a passkey name, an app. */
 const AUDIT_DATA = ["Firefox", "Windows", "Safari", "iOS", "YubiKey", "Grafana"];
+/** Everything the shared world may hold by the time the administration states run: other states' clients and group, the audit log's names. */
+const ADMIN_DATA = [...AUDIT_DATA, ...OIDC_NAMES, "Family", "family"];
 const FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
 const IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1";
 
@@ -173,29 +175,29 @@ const PAGES: PageState[] = [
   { name: "backups: the schedule saved", as: "admin", method: "POST", path: "/settings/admin/backups", form: { backupIntervalHours: "12", backupKeep: "5" }, htmx: true, data: ["latchkey-backup-20261128T120200Z-manual.db"] },
 
   // Administration: users, API keys, sign-up links; the activity pages.
-  { name: "activity: my own log, nothing yet", as: "member", path: "/settings/audit-log" },
-  { name: "admin: the user list", as: "admin", path: "/settings/admin/users" },
-  { name: "admin: the user list, nothing matches the search", as: "admin", path: "/settings/admin/users?search=zzzz" },
-  { name: "admin: the user list, page refreshed by htmx", as: "admin", path: "/settings/admin/users?page=1", htmx: true },
-  { name: "admin: the new user form", as: "admin", path: "/settings/admin/users/new" },
-  { name: "admin: the new user form with errors", as: "admin", method: "POST", path: "/settings/admin/users", form: { username: "no spaces allowed", email: "not-an-email", firstName: "" }, status: 422, data: ["no spaces allowed", "not-an-email"] },
-  { name: "admin: a user's page", as: "admin", path: (w) => `/settings/admin/users/${w.f.member.user.id}` },
-  { name: "admin: a user's page, saved (htmx)", as: "admin", method: "POST", path: (w) => `/settings/admin/users/${w.f.member.user.id}`, form: { username: "bob", email: "bob@example.com", firstName: "Bob", lastName: "Member", displayName: "" }, htmx: true },
-  { name: "admin: a user's new login link", as: "admin", method: "POST", path: (w) => `/settings/admin/users/${w.f.member.user.id}/login-code`, form: { ttl: "1h" }, htmx: true },
-  { name: "admin: a user's claims with an error", as: "admin", method: "POST", path: (w) => `/settings/admin/users/${w.f.member.user.id}/claims`, form: { claimKey: "sub", claimValue: "x" }, htmx: true, status: 422, data: ["sub"] },
-  { name: "admin: API keys, with an expired and a live key", as: "admin", path: "/settings/admin/api-keys", data: ["alice key", "soon expired"] },
-  { name: "admin: API keys, a new key without a fresh passkey check", as: "admin", method: "POST", path: "/settings/admin/api-keys", form: { name: "Terraform", description: "", expiresAt: "2027-01-01" }, status: 403, data: ["alice key", "soon expired", "Terraform"] },
-  { name: "admin: API keys, the form with errors (htmx)", as: "admin", method: "POST", path: "/settings/admin/api-keys", form: { name: "x", expiresAt: "2001-01-01" }, htmx: true, status: 422, setup: (w) => { w.f.admin = reauthenticated(w.deps, w.f.admin); } },
-  { name: "admin: API keys, none yet", as: "admin", path: "/settings/admin/api-keys", setup: (w) => void revokeAllApiKeysOfUser(w.deps, { kind: "user", userId: w.f.admin.user.id }) },
-  { name: "admin: sign-up links, none yet (sign-ups disabled)", as: "admin", path: "/settings/admin/signup-tokens" },
-  { name: "admin: sign-up links, the form with errors (htmx)", as: "admin", method: "POST", path: "/settings/admin/signup-tokens", form: { ttl: "7d", usageLimit: "0" }, htmx: true, status: 422 },
-  { name: "admin: sign-up links, a new link (htmx)", as: "admin", method: "POST", path: "/settings/admin/signup-tokens", form: { ttl: "7d", usageLimit: "2" }, htmx: true },
-  { name: "admin: sign-up links, one live and one spent", as: "admin", path: "/settings/admin/signup-tokens", setup: (w) => { createSignupToken(w.deps, { kind: "cli" }, { ttl: "1h", usageLimit: 1 }); w.deps.clock.advance(7200); } },
-  { name: "activity: my own log with events (htmx page)", as: "member", path: "/settings/audit-log?page=1", htmx: true, setup: seedAuditEvents, data: AUDIT_DATA },
-  { name: "activity: my own log with events", as: "member", path: "/settings/audit-log", data: AUDIT_DATA },
-  { name: "admin: the audit log with events and filters", as: "admin", path: "/settings/audit-log/global", data: AUDIT_DATA },
-  { name: "admin: the audit log filtered (htmx)", as: "admin", path: "/settings/audit-log/global?event=SIGN_IN_FAILED&ip=203.0.113.*", htmx: true, data: AUDIT_DATA },
-  { name: "admin: the audit log, nothing matches the filters", as: "admin", path: "/settings/audit-log/global?from=2001-01-01&to=2001-01-02", data: AUDIT_DATA },
+  { name: "activity: my own log, no events on this page (the empty state)", as: "member", path: "/settings/audit-log?page=999", data: ADMIN_DATA },
+  { name: "admin: the user list", as: "admin", path: "/settings/admin/users", data: ADMIN_DATA },
+  { name: "admin: the user list, nothing matches the search", as: "admin", path: "/settings/admin/users?search=zzzz", data: ADMIN_DATA },
+  { name: "admin: the user list, page refreshed by htmx", as: "admin", path: "/settings/admin/users?page=1", htmx: true, data: ADMIN_DATA },
+  { name: "admin: the new user form", as: "admin", path: "/settings/admin/users/new", data: ADMIN_DATA },
+  { name: "admin: the new user form with errors", as: "admin", method: "POST", path: "/settings/admin/users", form: { username: "no spaces allowed", email: "not-an-email", firstName: "" }, status: 422, data: [...ADMIN_DATA, "no spaces allowed", "not-an-email"] },
+  { name: "admin: a user's page", as: "admin", path: (w) => `/settings/admin/users/${w.f.member.user.id}`, data: ADMIN_DATA },
+  { name: "admin: a user's page, saved (htmx)", as: "admin", method: "POST", path: (w) => `/settings/admin/users/${w.f.member.user.id}`, form: { username: "bob", email: "bob@example.com", firstName: "Bob", lastName: "Member", displayName: "" }, htmx: true, data: ADMIN_DATA },
+  { name: "admin: a user's new login link", as: "admin", method: "POST", path: (w) => `/settings/admin/users/${w.f.member.user.id}/login-code`, form: { ttl: "1h" }, htmx: true, data: ADMIN_DATA },
+  { name: "admin: a user's claims with an error", as: "admin", method: "POST", path: (w) => `/settings/admin/users/${w.f.member.user.id}/claims`, form: { claimKey: "sub", claimValue: "x" }, htmx: true, status: 422, data: [...ADMIN_DATA, "sub"] },
+  { name: "admin: API keys, with an expired and a live key", as: "admin", path: "/settings/admin/api-keys", data: [...ADMIN_DATA, "alice key", "soon expired"] },
+  { name: "admin: API keys, a new key without a fresh passkey check", as: "admin", method: "POST", path: "/settings/admin/api-keys", form: { name: "Terraform", description: "", expiresAt: "2027-01-01" }, status: 403, data: [...ADMIN_DATA, "alice key", "soon expired", "Terraform"] },
+  { name: "admin: API keys, the form with errors (htmx)", as: "admin", method: "POST", path: "/settings/admin/api-keys", form: { name: "x", expiresAt: "2001-01-01" }, htmx: true, status: 422, setup: (w) => { w.f.admin = reauthenticated(w.deps, w.f.admin); }, data: ADMIN_DATA },
+  { name: "admin: API keys, none yet", as: "admin", path: "/settings/admin/api-keys", setup: (w) => void revokeAllApiKeysOfUser(w.deps, { kind: "user", userId: w.f.admin.user.id }), data: ADMIN_DATA },
+  { name: "admin: sign-up links, none yet (sign-ups disabled)", as: "admin", path: "/settings/admin/signup-tokens", data: ADMIN_DATA },
+  { name: "admin: sign-up links, the form with errors (htmx)", as: "admin", method: "POST", path: "/settings/admin/signup-tokens", form: { ttl: "7d", usageLimit: "0" }, htmx: true, status: 422, data: ADMIN_DATA },
+  { name: "admin: sign-up links, a new link (htmx)", as: "admin", method: "POST", path: "/settings/admin/signup-tokens", form: { ttl: "7d", usageLimit: "2" }, htmx: true, data: ADMIN_DATA },
+  { name: "admin: sign-up links, one live and one spent", as: "admin", path: "/settings/admin/signup-tokens", setup: (w) => { createSignupToken(w.deps, { kind: "cli" }, { ttl: "1h", usageLimit: 1 }); w.deps.clock.advance(7200); }, data: ADMIN_DATA },
+  { name: "activity: my own log with events (htmx page)", as: "member", path: "/settings/audit-log?page=1", htmx: true, setup: seedAuditEvents, data: ADMIN_DATA },
+  { name: "activity: my own log with events", as: "member", path: "/settings/audit-log", data: ADMIN_DATA },
+  { name: "admin: the audit log with events and filters", as: "admin", path: "/settings/audit-log/global", data: ADMIN_DATA },
+  { name: "admin: the audit log filtered (htmx)", as: "admin", path: "/settings/audit-log/global?event=SIGN_IN_FAILED&ip=203.0.113.*", htmx: true, data: ADMIN_DATA },
+  { name: "admin: the audit log, nothing matches the filters", as: "admin", path: "/settings/audit-log/global?from=2001-01-01&to=2001-01-02", data: ADMIN_DATA },
 ];
 
 // <time datetime> is <DateTime>: Intl's words for the viewer's locale, not catalogue text (the pseudo-locale formats as English).
