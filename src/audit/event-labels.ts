@@ -102,6 +102,9 @@ const ACTION_NAMES: Record<string, MessageKey> = {
 /** "Revoked all sessions": the whole phrase, where the language's plural would not follow from the single noun. */
 const REVOKE_ALL: Record<string, MessageKey> = { session: "audit.revokedAllSessions", api_key: "audit.revokedAllApiKeys" };
 
+/** How an account or a code came to be (the `method`/`via` the domain records), in words. */
+const HOW: Record<string, MessageKey> = { "initial setup": "audit.howInitialSetup", signup_token: "audit.howSignupToken", open_signup: "audit.howOpenSignup" };
+
 function str(v: unknown): string | null {
   return typeof v === "string" && v !== "" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : null;
 }
@@ -159,8 +162,9 @@ export function describeEventMessages(event: string, data: Record<string, unknow
   else if (str(data.passkeyName)) facts.push(str(data.passkeyName));
   if (str(data.reason)) facts.push(humanise(str(data.reason)!));
   const how = str(data.method) ?? str(data.via);
-  if (event === "ACCOUNT_CREATED" && how) facts.push(humanise(how));
-  if (event === "ONE_TIME_ACCESS_TOKEN_CREATED" && how) facts.push(msg("audit.viaMethod", { method: humanise(how) }));
+  const howKey = how === null ? undefined : ownValue(HOW, how);
+  if (event === "ACCOUNT_CREATED" && how) facts.push(howKey ? msg(howKey) : humanise(how));
+  if (event === "ONE_TIME_ACCESS_TOKEN_CREATED" && how) facts.push(how === "cli" ? msg("audit.viaCli") : msg("audit.viaMethod", { method: howKey ? msg(howKey) : humanise(how) }));
   if (data.everywhere === true) facts.push(msg("audit.everywhere"));
   if (event === "LDAP_SYNC") {
     facts.push(msg("audit.ldapSyncFacts", { created: Number(data.usersCreated ?? 0), updated: Number(data.usersUpdated ?? 0), removed: Number(data.usersDisabled ?? 0) + Number(data.usersDeleted ?? 0), skipped: Number(data.skipped ?? 0) }));
