@@ -6,7 +6,6 @@
  * - the new account then registers its passkey (the caller starts the browser session);
  * - ACCOUNT_CREATED (via signup_token or open_signup) is recorded in the same transaction.
  */
-import { msg } from "../i18n/message.ts";
 import type { Database } from "bun:sqlite";
 import { readAppConfig } from "./app-config.ts";
 import { storeCustomClaims } from "./custom-claims.ts";
@@ -30,8 +29,8 @@ export function signupMode(deps: { db: Database; config: Config }): SignupMode {
 
 export function signUp(deps: MailDeps, input: unknown, token: string | null, origin: AuditOrigin): UserRow {
   const app = readAppConfig(deps.db, { uiConfigDisabled: deps.config.uiConfigDisabled, env: deps.config.appConfigEnv });
-  if (app.allowUserSignups === "disabled") throw AppError.forbidden(msg("signups.errDisabled"));
-  if (app.allowUserSignups === "withToken" && !token) throw AppError.forbidden(msg("signups.errNeedLink"));
+  if (app.allowUserSignups === "disabled") throw AppError.forbidden("Sign-ups are disabled. Ask an administrator for an account.");
+  if (app.allowUserSignups === "withToken" && !token) throw AppError.forbidden("Sign-ups need an invitation link from an administrator.");
   const b = isRecord(input) ? input : {};
   const s = (k: string) => (typeof b[k] === "string" ? (b[k] as string) : "");
   const profile = { username: s("username"), email: s("email"), firstName: s("firstName"), lastName: s("lastName") };
@@ -40,7 +39,7 @@ export function signUp(deps: MailDeps, input: unknown, token: string | null, ori
     let tokenGroups: string[] = [];
     if (token) {
       const used = useSignupToken(deps, token);
-      if (!used) throw new AppError("gone", msg("signups.errLinkSpent"));
+      if (!used) throw new AppError("gone", "This sign-up link has expired or has been used up. Ask for a new one.");
       tokenGroups = used.groupIds;
     }
     const user = createUser(deps, { ...profile, emailVerified: app.emailsVerified }, { requireEmail: app.requireUserEmail });

@@ -6,7 +6,6 @@
  * Every problem is reported at once, per field (AppError.validation with `fields`).
  * Used by first-run setup, sign-up, the admin (src/admin/user-admin.ts) and the account page (own profile).
  */
-import { msg, type Text } from "../i18n/message.ts";
 import type { Database } from "bun:sqlite";
 import { AppError } from "../errors.ts";
 import { findUserById, insertUser, type UserRow } from "../db/users.ts";
@@ -41,30 +40,30 @@ export function validateUserProfile(
   input: UserProfileInput,
   opts: { requireEmail?: boolean; exceptUserId?: string | null } = {},
 ): Required<UserProfileInput> {
-  const fields: Record<string, Text> = {};
+  const fields: Record<string, string> = {};
   const username = (input.username ?? "").trim();
   const email = (input.email ?? "").trim();
   const firstName = (input.firstName ?? "").trim();
   const lastName = (input.lastName ?? "").trim();
   const displayName = (input.displayName ?? "").trim();
 
-  if (!username) fields.username = msg("users.errUsernameRequired");
-  else if (username.length > 50) fields.username = msg("validation.tooLong", { max: 50 });
+  if (!username) fields.username = "Enter a username.";
+  else if (username.length > 50) fields.username = "Use at most 50 characters.";
   else if (!USERNAME_PATTERN.test(username))
-    fields.username = msg("users.errUsernamePattern");
-  else if (isUsernameTaken(db, username, opts.exceptUserId ?? null)) fields.username = msg("users.errUsernameTaken");
+    fields.username = "Use letters, digits and _ . @ - only, starting and ending with a letter or digit.";
+  else if (isUsernameTaken(db, username, opts.exceptUserId ?? null)) fields.username = "This username is already taken.";
 
   if (!email) {
-    if (opts.requireEmail) fields.email = msg("users.errEmailRequired");
-  } else if (email.length > 254 || !EMAIL_PATTERN.test(email)) fields.email = msg("users.errEmailInvalid");
-  else if (isEmailTaken(db, email, opts.exceptUserId ?? null)) fields.email = msg("users.errEmailTaken");
+    if (opts.requireEmail) fields.email = "Enter an email address.";
+  } else if (email.length > 254 || !EMAIL_PATTERN.test(email)) fields.email = "Enter a valid email address, like name@example.com.";
+  else if (isEmailTaken(db, email, opts.exceptUserId ?? null)) fields.email = "Another account already uses this email address.";
 
-  if (!firstName) fields.firstName = msg("users.errFirstNameRequired");
-  else if (firstName.length > 50) fields.firstName = msg("validation.tooLong", { max: 50 });
-  if (lastName.length > 50) fields.lastName = msg("validation.tooLong", { max: 50 });
-  if (displayName.length > 100) fields.displayName = msg("validation.tooLong", { max: 100 });
+  if (!firstName) fields.firstName = "Enter a first name.";
+  else if (firstName.length > 50) fields.firstName = "Use at most 50 characters.";
+  if (lastName.length > 50) fields.lastName = "Use at most 50 characters.";
+  if (displayName.length > 100) fields.displayName = "Use at most 100 characters.";
 
-  if (Object.keys(fields).length) throw AppError.validation(msg("validation.summary"), fields);
+  if (Object.keys(fields).length) throw AppError.validation("Please correct the highlighted fields.", fields);
   return { username, email: email || null, firstName, lastName, displayName: displayName || [firstName, lastName].filter(Boolean).join(" ") };
 }
 

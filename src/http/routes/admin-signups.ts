@@ -3,7 +3,6 @@
  * POST /api/signup (Pocket ID's JSON endpoint). A successful sign-up starts a browser session and
  * continues at /signup/add-passkey, where the person registers their passkey.
  */
-import type { MessageKey } from "../../i18n/catalog.ts";
 import { Elysia } from "elysia";
 import { readAppConfig } from "../../admin/app-config.ts";
 import { peekSignupToken } from "../../admin/signup-tokens.ts";
@@ -28,10 +27,8 @@ const EMPTY: SignupValues = { firstName: "", lastName: "", username: "", email: 
 
 export function signupRoutes(web: WebDeps) {
   const requireEmail = () => readAppConfig(web.db, { uiConfigDisabled: web.config.uiConfigDisabled, env: web.config.appConfigEnv }).requireUserEmail;
-  const unavailable = (request: Request, title: MessageKey, message: MessageKey, status: number) => {
-    const ctx = pageCtx(web, request);
-    return htmlResponse(SignupUnavailablePage({ ctx, title: ctx.t(title), message: ctx.t(message), status }), { status });
-  };
+  const unavailable = (request: Request, title: string, message: string, status: number) =>
+    htmlResponse(SignupUnavailablePage({ ctx: pageCtx(web, request), title, message, status }), { status });
 
   /** Shared POST handling for /signup and /st/:token. */
   const submit = (request: Request, body: unknown, token: string | null, action: string): Response => {
@@ -64,14 +61,14 @@ export function signupRoutes(web: WebDeps) {
     .get("/signup", ({ request }) => {
       const mode = signupMode(web);
       if (mode !== "open") {
-        return unavailable(request, "signups.closedTitle", mode === "withToken" ? "signups.closedNeedLink" : "signups.closedAskAdmin", 403);
+        return unavailable(request, "Sign-ups are closed", mode === "withToken" ? "You need an invitation link from an administrator to create an account." : "Ask an administrator to create an account for you.", 403);
       }
       return htmlResponse(SignupPage({ ctx: pageCtx(web, request), action: "/signup", values: EMPTY, requireEmail: requireEmail(), invited: false }));
     })
     .post("/signup", ({ request, body }) => submit(request, body, null, "/signup"))
     .get("/st/:token", ({ request, params }) => {
-      if (signupMode(web) === "disabled") return unavailable(request, "signups.closedTitle", "signups.closedAskAdmin", 403);
-      if (!peekSignupToken(web, params.token)) return unavailable(request, "signups.expiredTitle", "signups.errLinkSpent", 410);
+      if (signupMode(web) === "disabled") return unavailable(request, "Sign-ups are closed", "Ask an administrator to create an account for you.", 403);
+      if (!peekSignupToken(web, params.token)) return unavailable(request, "This link has expired", "The sign-up link has expired or has been used up. Ask for a new one.", 410);
       const action = `/st/${encodeURIComponent(params.token)}`;
       return htmlResponse(SignupPage({ ctx: pageCtx(web, request), action, values: EMPTY, requireEmail: requireEmail(), invited: true }));
     })

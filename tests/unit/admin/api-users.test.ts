@@ -16,20 +16,14 @@ adminWorld((w) => {
 const call = (key: string | null, method: string, path: string, body?: unknown) => json(app, apiReq(deps, key, method, path, body));
 
 describe("/api/users", () => {
-  test("field messages are sentences, in the caller's Accept-Language (English without one)", async () => {
-    const body = { username: "no spaces", email: "x", firstName: "" };
-    const en = await call(k, "POST", "/api/users", body);
+  test("administrators' errors are sentences, in the caller's Accept-Language (English without one)", async () => {
+    const en = await call(k, "POST", "/api/users", { username: "carol", firstName: "Carol", locale: "english please" });
     expect(en.status).toBe(400);
-    expect(en.body.fields).toEqual({
-      username: "Use letters, digits and _ . @ - only, starting and ending with a letter or digit.",
-      email: "Enter a valid email address, like name@example.com.",
-      firstName: "Enter a first name.",
-    });
-    const request = apiReq(deps, k, "POST", "/api/users", body);
+    expect(en.body.fields).toEqual({ locale: "Enter a language tag such as en or de-CH." });
+    expect((await call(k, "POST", "/api/users", { username: "carol", firstName: "Carol", id: "not-a-uuid" })).body.fields).toEqual({ id: "Enter a UUID, or leave the ID out." });
+    const request = apiReq(deps, k, "POST", "/api/users", { username: "carol", firstName: "Carol", id: "not-a-uuid" });
     request.headers.set("Accept-Language", "de-DE,de;q=0.9");
-    const de = await json(app, request);
-    expect(de.body.fields.firstName).toBe("Geben Sie einen Vornamen ein.");
-    expect(de.body.fields.email).toBe("Geben Sie eine gültige E-Mail-Adresse ein, etwa name@example.com.");
+    expect((await json(app, request)).body.fields).toEqual({ id: "Geben Sie eine UUID ein oder lassen Sie die ID weg." });
     const missing = apiReq(deps, k, "GET", "/api/users/00000000-0000-4000-8000-000000000000");
     missing.headers.set("Accept-Language", "ja");
     expect((await json(app, missing)).body.message).toBe("このユーザーは存在しません。");
