@@ -40,10 +40,13 @@ export function auditLogRoutes(web: WebDeps) {
     const clients = listAuditClientNames(web.db, FILTER_OPTION_LIMIT + 1);
     return {
       users: users.length > FILTER_OPTION_LIMIT ? null : users,
-      events: [...names].sort().map((e) => {
-        const title = ownValue(EVENT_TITLES, e);
-        return { value: e, label: title ? pageContext.t(title) : e };
-      }),
+      // In the viewer's words, in their alphabetical order.
+      events: [...names]
+        .map((e) => {
+          const title = ownValue(EVENT_TITLES, e);
+          return { value: e, label: title ? pageContext.t(title) : e };
+        })
+        .sort((a, b) => a.label.localeCompare(b.label, pageContext.i18n.lang)),
       clients: clients.length > FILTER_OPTION_LIMIT ? null : clients,
     };
   };
