@@ -13,6 +13,7 @@
  * - Create, renew and revoke are audited here (ADMIN_CHANGE, entity api_key), whoever calls.
  * - STATIC_API_KEY is a configured admin key without a database user (see authenticateApiKey).
  */
+import { msg } from "../i18n/message.ts";
 import type { Database } from "bun:sqlite";
 import { consumePasskeyProof } from "../account/reauthentication.ts";
 import type { Session } from "../account/sessions.ts";
@@ -64,8 +65,8 @@ function expiryOf(deps: Pick<ApiKeyDeps, "db" | "config">, errors: FieldErrors, 
   const expiresAt = timestamp(errors, body, "expiresAt", { required: true });
   if (expiresAt === null) return null;
   const days = apiKeyMaxLifetimeDays(deps);
-  if (expiresAt <= now) errors.add("expiresAt", "must be in the future");
-  else if (expiresAt > now + days * 86400) errors.add("expiresAt", `must be at most ${days} days from now (the API key lifetime limit)`);
+  if (expiresAt <= now) errors.add("expiresAt", msg("apiKeys.errExpiryPast"));
+  else if (expiresAt > now + days * 86400) errors.add("expiresAt", msg("apiKeys.errExpiryTooFar", { days }));
   return expiresAt;
 }
 
@@ -131,9 +132,9 @@ export function createApiKey(deps: ApiKeyDeps, requester: ApiKeyRequester, input
 export function renewApiKey(deps: ApiKeyDeps, requester: ApiKeyRequester, id: string, input: unknown): { apiKey: ApiKey; token: string } {
   const userId = requester.session.userId;
   const existing = findApiKeyOfUser(deps.db, id, userId);
-  if (!existing) throw AppError.notFound("No such API key.");
+  if (!existing) throw AppError.notFound(msg("apiKeys.errNotFound"));
   const now = nowSeconds(deps.clock);
-  if (existing.expires_at > now) throw AppError.validation("Only expired keys can be renewed; create a new key instead.", { id: "has not expired" });
+  if (existing.expires_at > now) throw AppError.validation(msg("apiKeys.errRenewNotExpired"), { id: msg("apiKeys.errRenewNotExpired") });
   const errors = new FieldErrors();
   const expiresAt = expiryOf(deps, errors, isRecord(input) ? input : {}, now);
   errors.throwIfAny();
@@ -141,7 +142,7 @@ export function renewApiKey(deps: ApiKeyDeps, requester: ApiKeyRequester, id: st
     consumePasskeyProof(deps, requester.session, requester.reauthenticationToken, "renew an API key");
     const token = randomString(deps.random, 32, ALPHANUMERIC);
     const row = replaceApiKeySecret(deps.db, id, userId, { key_hash: hashToken(token), prefix: token.slice(0, 4), expires_at: expiresAt! });
-    if (!row) throw AppError.notFound("No such API key.");
+    if (!row) throw AppError.notFound(msg("apiKeys.errNotFound"));
     const renewed = { apiKey: toApiKey(row), token };
     recordAdminChange(deps, sessionActor(requester), { entity: "api_key", action: "renew", id: renewed.apiKey.id, changes: { name: renewed.apiKey.name, expiresAt: renewed.apiKey.expiresAt } });
     return renewed;
@@ -155,10 +156,10 @@ export function listApiKeys(db: Database, userId: string): ApiKey[] {
 /** The person revokes one of their keys (from a session or with one of their keys). The static key has none. */
 export function revokeApiKey(deps: ApiKeyDeps, actor: Actor, id: string): ApiKey {
   const userId = actorUserId(actor);
-  if (userId === null) throw AppError.notFound("No such API key.");
+  if (userId === null) throw AppError.notFound(msg("apiKeys.errNotFound"));
   return deps.db.transaction(() => {
     const row = deleteApiKeyOfUser(deps.db, id, userId);
-    if (!row) throw AppError.notFound("No such API key.");
+    if (!row) throw AppError.notFound(msg("apiKeys.errNotFound"));
     recordAdminChange(deps, actor, { entity: "api_key", action: "revoke", id: row.id, changes: { name: row.name } });
     return toApiKey(row);
   }).immediate();
@@ -190,12 +191,12 @@ export interface ApiKeyPrincipal {
  */
 export function authenticateApiKey(deps: { db: Database; clock: Clock }, token: string, staticApiKey: string | null): ApiKeyPrincipal {
   if (staticApiKey && safeEqual(token, staticApiKey)) return { userId: STATIC_API_KEY_USER_ID, isAdmin: true, apiKeyId: null, isStatic: true };
-  if (token.length === 0 || token.length > 200) throw AppError.unauthenticated("The API key is not valid.");
+  if (token.length === 0 || token.length > 200) throw AppError.unauthenticated(msg("apiKeys.errInvalid"));
   const row = findApiKeyByHash(deps.db, hashToken(token));
-  if (!row) throw AppError.unauthenticated("The API key is not valid.");
+  if (!row) throw AppError.unauthenticated(msg("apiKeys.errInvalid"));
   const now = nowSeconds(deps.clock);
-  if (row.expires_at <= now) throw AppError.unauthenticated("The API key has expired.");
-  if (row.disabled === 1) throw AppError.unauthenticated("The API key's user is disabled.");
+  if (row.expires_at <= now) throw AppError.unauthenticated(msg("apiKeys.errExpired"));
+  if (row.disabled === 1) throw AppError.unauthenticated(msg("apiKeys.errUserDisabled"));
   if (row.last_used_at === null || now - row.last_used_at >= 60) touchApiKey(deps.db, row.id, now);
   return { userId: row.user_id, isAdmin: row.is_admin === 1, apiKeyId: row.id, isStatic: false };
 }

@@ -6,6 +6,7 @@
  * - New accounts join the token's groups (on top of the configured default groups).
  * - Creating and deleting are audited (ADMIN_CHANGE signup_token); never the token.
  */
+import { msg } from "../i18n/message.ts";
 import type { Database } from "bun:sqlite";
 import {
   consumeSignupToken,
@@ -89,7 +90,7 @@ export function removeSignupToken(deps: AuditDeps, actor: Actor, id: string): vo
     deps,
     actor,
     () => {
-      if (!deleteSignupToken(deps.db, id)) throw AppError.notFound("No such sign-up token.");
+      if (!deleteSignupToken(deps.db, id)) throw AppError.notFound(msg("signups.errNotFound"));
     },
     () => ({ entity: "signup_token", action: "delete", id }),
   );

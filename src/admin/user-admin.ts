@@ -7,7 +7,7 @@
  * - Every change is audited here (ADMIN_CHANGE, entity user / passkey / session) for the acting admin,
  *   API key, static key or CLI, in the change's transaction.
  */
-import { msg } from "../i18n/message.ts";
+import { msg, type Message } from "../i18n/message.ts";
 import type { Database } from "bun:sqlite";
 import { readAppConfig } from "./app-config.ts";
 import { endAllSessionsOfUser } from "../account/sessions.ts";
@@ -85,7 +85,7 @@ export function listUsers(db: Database, q: ListQuery): Page<UserDto> {
 
 export function getUser(db: Database, id: string): UserRow {
   const row = id === STATIC_API_KEY_USER_ID ? null : findUserById(db, id);
-  if (!row) throw AppError.notFound("No such user.");
+  if (!row) throw AppError.notFound(msg("users.errNotFound"));
   return row;
 }
 
@@ -111,7 +111,7 @@ export function parseUserInput(deps: Deps, input: unknown, existing: UserRow | n
     const v = body[field];
     if (v === undefined || v === null) return "";
     if (typeof v !== "string") {
-      errors.add(field, "must be a string");
+      errors.add(field, msg("validation.notText"));
       return "";
     }
     return v;
@@ -133,7 +133,7 @@ export function parseUserInput(deps: Deps, input: unknown, existing: UserRow | n
   const emailChanged = existing ? (existing.email ?? "").toLowerCase() !== (profile.email ?? "").toLowerCase() : true;
   const emailVerified = bool(errors, body, "emailVerified", emailChanged ? app.emailsVerified : existing!.email_verified === 1);
   const localeRaw = str(errors, body, "locale", { max: 20 });
-  if (localeRaw && !/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(localeRaw)) errors.add("locale", "must be a language tag such as en or de-CH");
+  if (localeRaw && !/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(localeRaw)) errors.add("locale", msg("users.errLocale"));
   let userGroupIds: string[] | null = null;
   if (body.userGroupIds !== undefined) userGroupIds = checkGroupIds(deps.db, errors, "userGroupIds", strList(errors, body, "userGroupIds"));
   errors.throwIfAny();
@@ -146,8 +146,8 @@ export function createUserAsAdmin(deps: Deps, actor: Actor, input: unknown): Use
   const errors = new FieldErrors();
   let id: string | undefined;
   if (typeof body.id === "string" && body.id !== "") {
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(body.id) || body.id === STATIC_API_KEY_USER_ID) errors.add("id", "must be a UUID");
-    else if (findUserById(deps.db, body.id.toLowerCase())) errors.add("id", "is already used");
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(body.id) || body.id === STATIC_API_KEY_USER_ID) errors.add("id", msg("users.errIdNotUuid"));
+    else if (findUserById(deps.db, body.id.toLowerCase())) errors.add("id", msg("users.errIdTaken"));
     else id = body.id.toLowerCase();
   }
   errors.throwIfAny();
@@ -163,7 +163,7 @@ export function createUserAsAdmin(deps: Deps, actor: Actor, input: unknown): Use
   return created;
 }
 
-function assertNotLastAdmin(db: Database, user: UserRow, message: string): void {
+function assertNotLastAdmin(db: Database, user: UserRow, message: Message): void {
   if (user.is_admin === 1 && user.disabled === 0 && countAdmins(db) <= 1) throw AppError.validation(message, { isAdmin: message });
 }
 
@@ -171,11 +171,11 @@ function assertNotLastAdmin(db: Database, user: UserRow, message: string): void 
 export function updateUserAsAdmin(deps: Deps, actor: Actor, id: string, input: unknown): { before: UserRow; after: UserRow; changed: string[] } {
   const before = getUser(deps.db, id);
   // LDAP-synchronised users are read-only here: the next sync would undo the edit (Pocket ID rule).
-  if (before.ldap_id) throw AppError.forbidden("This user is synchronised from LDAP and is read-only here.");
+  if (before.ldap_id) throw AppError.forbidden(msg("users.errLdapReadOnly"));
   const v = parseUserInput(deps, input, before);
   if (v.userGroupIds) assertLdapMembershipsKept(deps.db, id, v.userGroupIds);
   if ((!v.isAdmin || v.disabled) && before.is_admin === 1 && before.disabled === 0) {
-    assertNotLastAdmin(deps.db, before, "The last active administrator cannot be demoted or disabled.");
+    assertNotLastAdmin(deps.db, before, msg("users.errLastAdminDemote"));
   }
   const { after, changed } = deps.db.transaction(() => {
     updateUserRow(
@@ -210,15 +210,15 @@ export function updateUserAsAdmin(deps: Deps, actor: Actor, id: string, input: u
 
 export function deleteUserAsAdmin(deps: Deps, actor: Actor, id: string): UserRow {
   const user = getUser(deps.db, id);
-  if (actorUserId(actor) === id) throw AppError.validation("You cannot delete your own account here.", {});
-  assertNotLastAdmin(deps.db, user, "The last active administrator cannot be deleted.");
-  if (user.ldap_id) throw AppError.forbidden("This user is synchronised from LDAP and cannot be deleted here.");
+  if (actorUserId(actor) === id) throw AppError.validation(msg("users.deleteSelf"), {});
+  assertNotLastAdmin(deps.db, user, msg("users.errLastAdminDelete"));
+  if (user.ldap_id) throw AppError.forbidden(msg("users.errLdapNoDelete"));
   return auditedChange(
     deps,
     actor,
     () => {
       const row = deleteUserRow(deps.db, id);
-      if (!row) throw AppError.notFound("No such user.");
+      if (!row) throw AppError.notFound(msg("users.errNotFound"));
       return row;
     },
     (row) => ({ entity: "user", action: "delete", id: row.id, changes: { username: row.username } }),
@@ -247,7 +247,7 @@ function assertLdapMembershipsKept(db: Database, userId: string, groupIds: strin
   const wanted = new Set(groupIds);
   const current = new Set(listGroupsOfUser(db, userId).map((g) => g.id));
   for (const g of listAllUserGroups(db)) {
-    if (g.ldap_id && wanted.has(g.id) !== current.has(g.id)) throw AppError.forbidden(`The group “${g.friendly_name}” is managed by LDAP: its members come from the directory and cannot be changed here.`);
+    if (g.ldap_id && wanted.has(g.id) !== current.has(g.id)) throw AppError.forbidden(msg("users.errLdapGroup", { group: g.friendly_name }));
   }
 }
 

@@ -12,6 +12,7 @@ import { deleteAuditLogsBefore, iterateAuditLogs, pageAuditLogs, type AuditLogFi
 import { findUserByUsername } from "../db/user-admin.ts";
 import { findUserById } from "../db/users.ts";
 import { AppError } from "../errors.ts";
+import { msg } from "../i18n/message.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { describeEvent, type EventDescription } from "./event-labels.ts";
 import { describeDevice } from "./user-agent.ts";
@@ -25,6 +26,8 @@ export interface AuditEntry {
   event: string;
   description: EventDescription;
   device: string;
+  /** The raw User-Agent, for pages that name the device in their own language (deviceMessage). */
+  userAgent: string | null;
   ipAddress: string | null;
   country: string | null;
   city: string | null;
@@ -67,6 +70,7 @@ export function toAuditEntry(row: AuditLogListRow): AuditEntry {
     event: row.event,
     description: describeEvent(row.event, data),
     device: describeDevice(row.user_agent),
+    userAgent: row.user_agent,
     ipAddress: row.ip_address,
     country: row.country,
     city: row.city,
@@ -103,7 +107,7 @@ function dayStart(text: string, field: string): number {
   const m = DAY.exec(text);
   const ms = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : NaN;
   if (!m || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== text) {
-    throw AppError.validation("Use a date like 2026-11-28.", { [field]: "Use a date like 2026-11-28." });
+    throw AppError.validation(msg("audit.errDate"), { [field]: msg("audit.errDate") });
   }
   return ms / 1000;
 }
@@ -121,8 +125,8 @@ export function parseAuditQuery(query: Record<string, unknown>): { filter: Audit
     from: pick(query, "from") ?? "",
     to: pick(query, "to") ?? "",
   };
-  if (values.event && !/^[A-Z_]{1,64}$/.test(values.event)) throw AppError.validation("Unknown event.", { event: "Unknown event." });
-  if (values.ip.length > 64) throw AppError.validation("Too long for an IP address.", { ip: "Too long for an IP address." });
+  if (values.event && !/^[A-Z_]{1,64}$/.test(values.event)) throw AppError.validation(msg("audit.errEvent"), { event: msg("audit.errEvent") });
+  if (values.ip.length > 64) throw AppError.validation(msg("audit.errIp"), { ip: msg("audit.errIp") });
   const filter: AuditLogFilter = {};
   if (values.user) filter.userId = values.user.slice(0, 64);
   if (values.event) filter.event = values.event;

@@ -2,6 +2,9 @@
  * Audit events in plain words for the activity pages and the CSV export. The stored event names stay
  * Pocket ID's (SIGN_IN, PASSKEY_ADDED, …); this is only their reading.
  */
+import type { MessageKey } from "../i18n/catalog.ts";
+import { msg, type Message, type Text } from "../i18n/message.ts";
+import { englishText } from "../i18n/translator.ts";
 import { ownValue } from "../lib/own.ts";
 
 export interface EventDescription {
@@ -11,30 +14,31 @@ export interface EventDescription {
   tone: "neutral" | "success" | "warning" | "danger";
 }
 
-export const EVENT_TITLES: Record<string, string> = {
-  SIGN_IN: "Signed in with a passkey",
-  SIGN_IN_FAILED: "Sign-in failed",
-  TOKEN_SIGN_IN: "Signed in with a one-time code",
-  REMOTE_SIGN_IN: "Signed in from another device",
-  SIGN_OUT: "Signed out",
-  SESSION_REVOKED: "Session ended",
-  ACCOUNT_CREATED: "Account created",
-  PASSKEY_ADDED: "Passkey added",
-  PASSKEY_REMOVED: "Passkey removed",
-  PASSKEY_RENAMED: "Passkey renamed",
-  PASSKEY_COUNTER_REGRESSION: "Passkey may have been cloned",
-  CLIENT_AUTHORIZATION: "Signed in to an app",
-  NEW_CLIENT_AUTHORIZATION: "Allowed a new app",
-  DEVICE_CODE_AUTHORIZATION: "Signed in to an app on another device",
-  NEW_DEVICE_CODE_AUTHORIZATION: "Allowed a new app on another device",
-  REFRESH_TOKEN_REUSE: "App tokens revoked after reuse",
-  AUTHORIZATION_CODE_REUSE: "Sign-in code reused; tokens revoked",
-  ONE_TIME_ACCESS_TOKEN_CREATED: "One-time sign-in code created",
-  ADMIN_CHANGE: "Administrator change",
-  LDAP_SYNC: "LDAP sync",
-  POCKET_ID_IMPORT: "Imported from Pocket ID",
-  FORWARD_AUTH_GRANTED: "Opened a protected app",
-  FORWARD_AUTH_DENIED: "Refused at a protected app",
+/** Each known event's title in the catalogue (the activity pages, the event filter, the CSV export). */
+export const EVENT_TITLES: Record<string, MessageKey> = {
+  SIGN_IN: "audit.eventSignIn",
+  SIGN_IN_FAILED: "audit.eventSignInFailed",
+  TOKEN_SIGN_IN: "audit.eventTokenSignIn",
+  REMOTE_SIGN_IN: "audit.eventRemoteSignIn",
+  SIGN_OUT: "audit.eventSignOut",
+  SESSION_REVOKED: "audit.eventSessionRevoked",
+  ACCOUNT_CREATED: "audit.eventAccountCreated",
+  PASSKEY_ADDED: "audit.eventPasskeyAdded",
+  PASSKEY_REMOVED: "audit.eventPasskeyRemoved",
+  PASSKEY_RENAMED: "audit.eventPasskeyRenamed",
+  PASSKEY_COUNTER_REGRESSION: "audit.eventPasskeyCounterRegression",
+  CLIENT_AUTHORIZATION: "audit.eventClientAuthorization",
+  NEW_CLIENT_AUTHORIZATION: "audit.eventNewClientAuthorization",
+  DEVICE_CODE_AUTHORIZATION: "audit.eventDeviceCodeAuthorization",
+  NEW_DEVICE_CODE_AUTHORIZATION: "audit.eventNewDeviceCodeAuthorization",
+  REFRESH_TOKEN_REUSE: "audit.eventRefreshTokenReuse",
+  AUTHORIZATION_CODE_REUSE: "audit.eventAuthorizationCodeReuse",
+  ONE_TIME_ACCESS_TOKEN_CREATED: "audit.eventOneTimeAccessTokenCreated",
+  ADMIN_CHANGE: "audit.eventAdminChange",
+  LDAP_SYNC: "audit.eventLdapSync",
+  POCKET_ID_IMPORT: "audit.eventPocketIdImport",
+  FORWARD_AUTH_GRANTED: "audit.eventForwardAuthGranted",
+  FORWARD_AUTH_DENIED: "audit.eventForwardAuthDenied",
 };
 
 const TONES: Record<string, EventDescription["tone"]> = {
@@ -49,50 +53,59 @@ const TONES: Record<string, EventDescription["tone"]> = {
   ACCOUNT_CREATED: "success",
 };
 
-const ENTITY_NAMES: Record<string, string> = {
-  user: "user",
-  user_group: "user group",
-  oidc_client: "OIDC client",
-  api_key: "API key",
-  signup_token: "sign-up link",
-  application_configuration: "configuration",
-  application_image: "branding image",
-  passkey: "passkey",
-  session: "session",
-  protected_app: "protected app",
-  signing_key: "signing key",
-  encryption_key: "encryption key",
-  backup: "backup",
-  export_archive: "export",
+const ENTITY_NAMES: Record<string, MessageKey> = {
+  user: "audit.entityUser",
+  user_group: "audit.entityUserGroup",
+  oidc_client: "audit.entityOidcClient",
+  api_key: "audit.entityApiKey",
+  signup_token: "audit.entitySignupToken",
+  application_configuration: "audit.entityConfiguration",
+  app_config: "audit.entityConfiguration",
+  application_image: "audit.entityBrandingImage",
+  passkey: "audit.entityPasskey",
+  session: "audit.entitySession",
+  protected_app: "audit.entityProtectedApp",
+  signing_key: "audit.entitySigningKey",
+  encryption_key: "audit.entityEncryptionKey",
+  backup: "audit.entityBackup",
+  export_archive: "audit.entityExport",
 };
 
-const ACTION_NAMES: Record<string, string> = {
-  create: "Created",
-  update: "Updated",
-  delete: "Deleted",
-  revoke: "Revoked",
-  revoke_all: "Revoked all",
-  renew: "Renewed",
-  upload: "Uploaded",
-  create_secret: "Created a secret for",
-  revoke_secret: "Revoked a secret of",
-  set_logo: "Set the logo of",
-  delete_logo: "Removed the logo of",
-  set_allowed_groups: "Changed the allowed groups of",
-  set_allowed_clients: "Changed the allowed clients of",
-  set_custom_claims: "Changed the custom claims of",
-  set_members: "Changed the members of",
-  set_groups: "Changed the groups of",
-  set_profile_picture: "Set the picture of",
-  reset_profile_picture: "Reset the picture of",
-  create_login_code: "Created a login code for",
-  restrict: "Restricted",
-  unrestrict: "Unrestricted",
-  rotate: "Rotated",
-  restore: "Restored",
-  import: "Imported",
-  download: "Downloaded",
+/** An administrator's change as "<action> <thing>", each action one message with the thing inside (word order is the language's). */
+const ACTION_NAMES: Record<string, MessageKey> = {
+  create: "audit.actionCreate",
+  update: "audit.actionUpdate",
+  delete: "audit.actionDelete",
+  revoke: "audit.actionRevoke",
+  revoke_all: "audit.actionRevokeAll",
+  renew: "audit.actionRenew",
+  upload: "audit.actionUpload",
+  create_secret: "audit.actionCreateSecret",
+  revoke_secret: "audit.actionRevokeSecret",
+  set_logo: "audit.actionSetLogo",
+  delete_logo: "audit.actionDeleteLogo",
+  set_allowed_groups: "audit.actionSetAllowedGroups",
+  set_allowed_clients: "audit.actionSetAllowedClients",
+  set_custom_claims: "audit.actionSetCustomClaims",
+  set_members: "audit.actionSetMembers",
+  set_groups: "audit.actionSetGroups",
+  set_profile_picture: "audit.actionSetProfilePicture",
+  reset_profile_picture: "audit.actionResetProfilePicture",
+  create_login_code: "audit.actionCreateLoginCode",
+  email_login_code: "audit.actionEmailLoginCode",
+  restrict: "audit.actionRestrict",
+  unrestrict: "audit.actionUnrestrict",
+  rotate: "audit.actionRotate",
+  restore: "audit.actionRestore",
+  import: "audit.actionImport",
+  download: "audit.actionDownload",
 };
+
+/** "Revoked all sessions": the whole phrase, where the language's plural would not follow from the single noun. */
+const REVOKE_ALL: Record<string, MessageKey> = { session: "audit.revokedAllSessions", api_key: "audit.revokedAllApiKeys" };
+
+/** How an account or a code came to be (the `method`/`via` the domain records), in words. */
+const HOW: Record<string, MessageKey> = { "initial setup": "audit.howInitialSetup", signup_token: "audit.howSignupToken", open_signup: "audit.howOpenSignup" };
 
 function str(v: unknown): string | null {
   return typeof v === "string" && v !== "" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : null;
@@ -102,7 +115,7 @@ function humanise(s: string): string {
   return s.replace(/_/g, " ");
 }
 
-/** Renders a `changes` object ({field: value} or {field: {from, to}}) as "field: a → b; …". */
+/** Renders a `changes` object ({field: value} or {field: {from, to}}) as "field: a → b; …" (field names and values are data). */
 function describeChanges(changes: unknown): string | null {
   if (!changes || typeof changes !== "object") return null;
   const parts: string[] = [];
@@ -115,18 +128,33 @@ function describeChanges(changes: unknown): string | null {
   return parts.length ? parts.join("; ") : null;
 }
 
-export function describeEvent(event: string, data: Record<string, unknown>): EventDescription {
+/** A fact that is technical data (what changed: field names and values), shown as code, never translated. */
+export interface CodeFact {
+  code: string;
+}
+export type EventFact = Text | CodeFact;
+
+export function isCodeFact(fact: EventFact): fact is CodeFact {
+  return typeof fact === "object" && "code" in fact;
+}
+
+/** The event's title and facts as messages (or data); `describeEvent` puts them into one language. */
+export function describeEventMessages(event: string, data: Record<string, unknown>): { title: Text; facts: EventFact[]; tone: EventDescription["tone"] } {
   const tone = ownValue(TONES, event) ?? "neutral";
   if (event === "ADMIN_CHANGE") {
-    const entity = ownValue(ENTITY_NAMES, String(data.entity)) ?? humanise(String(data.entity ?? "item"));
-    const action = ownValue(ACTION_NAMES, String(data.action)) ?? humanise(String(data.action ?? "changed"));
-    const title = `${action} ${entity}${data.action === "revoke_all" ? "s" : ""}`;
-    const via = data.via === "api_key" ? "via API key" : data.via === "cli" ? "via the command line" : null;
-    const details = [str(data.name), describeChanges(data.changes), via, str(data.actor)].filter(Boolean);
-    return { title, detail: details.length ? details.join(" · ") : null, tone };
+    const entityKey = ownValue(ENTITY_NAMES, String(data.entity));
+    const entity: Text = entityKey ? msg(entityKey) : humanise(String(data.entity ?? "item"));
+    const actionKey = ownValue(ACTION_NAMES, String(data.action));
+    const revokeAll = data.action === "revoke_all" ? ownValue(REVOKE_ALL, String(data.entity)) : undefined;
+    const title: Text = revokeAll ? msg(revokeAll) : actionKey ? msg(actionKey, { entity }) : msg("audit.actionOther", { action: humanise(String(data.action ?? "changed")), entity });
+    const via: Message | null = data.via === "api_key" ? msg("audit.viaApiKey") : data.via === "cli" ? msg("audit.viaCli") : null;
+    const changes = describeChanges(data.changes);
+    const facts = [str(data.name), changes === null ? null : { code: changes }, via, str(data.actor)].filter((f): f is EventFact => f !== null);
+    return { title, facts, tone };
   }
-  const title = ownValue(EVENT_TITLES, event) ?? humanise(event.toLowerCase()).replace(/^./, (c) => c.toUpperCase());
-  const facts: (string | null)[] = [];
+  const titleKey = ownValue(EVENT_TITLES, event);
+  const title: Text = titleKey ? msg(titleKey) : humanise(event.toLowerCase()).replace(/^./, (c) => c.toUpperCase());
+  const facts: (Text | null)[] = [];
   const client = str(data.clientName) ?? str(data.clientId);
   if (client) facts.push(client);
   // Forward-auth: the protected app and the host it was reached at.
@@ -136,11 +164,22 @@ export function describeEvent(event: string, data: Record<string, unknown>): Eve
   else if (str(data.passkeyName)) facts.push(str(data.passkeyName));
   if (str(data.reason)) facts.push(humanise(str(data.reason)!));
   const how = str(data.method) ?? str(data.via);
-  if (event === "ACCOUNT_CREATED" && how) facts.push(humanise(how));
-  if (event === "ONE_TIME_ACCESS_TOKEN_CREATED" && how) facts.push(`via ${humanise(how)}`);
-  if (data.everywhere === true) facts.push("everywhere");
-  if (event === "LDAP_SYNC") facts.push(`${Number(data.usersCreated ?? 0)} users created, ${Number(data.usersUpdated ?? 0)} updated, ${Number(data.usersDisabled ?? 0) + Number(data.usersDeleted ?? 0)} removed; ${Number(data.skipped ?? 0)} skipped`);
-  if (event === "POCKET_ID_IMPORT") facts.push(`${Number(data.users ?? 0)} users, ${Number(data.passkeys ?? 0)} passkeys, ${Number(data.clients ?? 0)} clients; ${Number(data.skipped ?? 0)} skipped`);
-  const detail = facts.filter(Boolean).join(" · ");
-  return { title, detail: detail || null, tone };
+  const howKey = how === null ? undefined : ownValue(HOW, how);
+  if (event === "ACCOUNT_CREATED" && how) facts.push(howKey ? msg(howKey) : humanise(how));
+  if (event === "ONE_TIME_ACCESS_TOKEN_CREATED" && how) facts.push(how === "cli" ? msg("audit.viaCli") : msg("audit.viaMethod", { method: howKey ? msg(howKey) : humanise(how) }));
+  if (data.everywhere === true) facts.push(msg("audit.everywhere"));
+  if (event === "LDAP_SYNC") {
+    facts.push(msg("audit.ldapSyncFacts", { created: Number(data.usersCreated ?? 0), updated: Number(data.usersUpdated ?? 0), removed: Number(data.usersDisabled ?? 0) + Number(data.usersDeleted ?? 0), skipped: Number(data.skipped ?? 0) }));
+  }
+  if (event === "POCKET_ID_IMPORT") {
+    facts.push(msg("audit.importFacts", { users: Number(data.users ?? 0), passkeys: Number(data.passkeys ?? 0), clients: Number(data.clients ?? 0), skipped: Number(data.skipped ?? 0) }));
+  }
+  return { title, facts: facts.filter((f): f is Text => f !== null), tone };
+}
+
+/** The event in one language (English by default: the CSV export, the JSON API, logs). */
+export function describeEvent(event: string, data: Record<string, unknown>, text: (t: Text) => string = englishText): EventDescription {
+  const d = describeEventMessages(event, data);
+  const detail = d.facts.map((f) => (isCodeFact(f) ? f.code : text(f))).filter(Boolean).join(" · ");
+  return { title: text(d.title), detail: detail || null, tone: d.tone };
 }

@@ -5,6 +5,8 @@
  * Order matters: Edge and Opera also say "Chrome", Chrome also says "Safari", iOS browsers all say "Safari".
  * Display only: nothing decides anything on these names.
  */
+import { msg, type Text } from "../i18n/message.ts";
+import { englishText } from "../i18n/translator.ts";
 import { ownValue } from "../lib/own.ts";
 
 export interface UserAgentPart {
@@ -71,21 +73,31 @@ export function parseUserAgent(userAgent: string | null | undefined): ParsedUser
   return raw ? { raw, browser: browserOf(raw), os: osOf(raw) } : { raw, browser: null, os: null };
 }
 
-function label(ua: ParsedUserAgent, withVersions: boolean): string {
-  if (!ua.raw) return "Unknown device";
+function label(ua: ParsedUserAgent, withVersions: boolean): Text {
+  if (!ua.raw) return msg("audit.deviceUnknown");
   const part = (p: UserAgentPart) => (withVersions && p.version ? `${p.name} ${p.version}` : p.name);
-  if (ua.browser && ua.os) return `${part(ua.browser)} on ${part(ua.os)}`;
+  if (ua.browser && ua.os) return msg("audit.deviceOn", { browser: part(ua.browser), os: part(ua.os) });
   if (ua.browser) return part(ua.browser);
-  if (ua.os) return `Unknown browser on ${part(ua.os)}`;
+  if (ua.os) return msg("audit.deviceUnknownBrowserOn", { os: part(ua.os) });
   return ua.raw.length > 40 ? `${ua.raw.slice(0, 40)}…` : ua.raw;
 }
 
-/** With versions, for the audit log and emails: "Firefox 133 on Windows", "Safari 17.4 on iOS 17.4", "curl 8". */
-export function describeDevice(userAgent: string | null | undefined): string {
+/** With versions, for the audit log and emails: "Firefox 133 on Windows", "Safari 17.4 on iOS 17.4", "curl 8"; in a page, put it through ctx.text. */
+export function deviceMessage(userAgent: string | null | undefined): Text {
   return label(parseUserAgent(userAgent), true);
 }
 
-/** Without versions, for session lists: "Firefox on Windows", "Safari on iOS". */
-export function deviceLabel(userAgent: string | null | undefined): string {
+/** Without versions, for session lists: "Firefox on Windows", "Safari on iOS"; in a page, put it through ctx.text. */
+export function deviceLabelMessage(userAgent: string | null | undefined): Text {
   return label(parseUserAgent(userAgent), false);
+}
+
+/** deviceMessage in English (logs, CSV export, and callers not yet in the viewer's language). */
+export function describeDevice(userAgent: string | null | undefined): string {
+  return englishText(deviceMessage(userAgent));
+}
+
+/** deviceLabelMessage in English. */
+export function deviceLabel(userAgent: string | null | undefined): string {
+  return englishText(deviceLabelMessage(userAgent));
 }

@@ -16,8 +16,6 @@ import formPostJsPath from "../../static/js/form-post.js" with { type: "file" };
 // @ts-ignore -- a file import: Bun gives the (embedded) path, not a module
 import adminJsPath from "../../static/js/admin.js" with { type: "file" };
 // @ts-ignore -- a file import: Bun gives the (embedded) path, not a module
-import auditLogJsPath from "../../static/js/audit-log.js" with { type: "file" };
-// @ts-ignore -- a file import: Bun gives the (embedded) path, not a module
 import appConfigJsPath from "../../static/js/app-config.js" with { type: "file" };
 import faviconPath from "../../static/img/favicon.svg" with { type: "file" };
 
@@ -28,7 +26,6 @@ const SOURCES: Record<string, string> = {
   "passkey.js": passkeyJsPath,
   "form-post.js": formPostJsPath,
   "admin.js": adminJsPath,
-  "audit-log.js": auditLogJsPath,
   "app-config.js": appConfigJsPath,
   "favicon.svg": faviconPath,
 };

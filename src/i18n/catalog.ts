@@ -52,6 +52,60 @@ import forwardAuthPtBr from "./locales/pt-BR/forwardAuth.json";
 import forwardAuthPl from "./locales/pl/forwardAuth.json";
 import forwardAuthZhHans from "./locales/zh-Hans/forwardAuth.json";
 import forwardAuthJa from "./locales/ja/forwardAuth.json";
+import adminEn from "./locales/en/admin.json";
+import adminDe from "./locales/de/admin.json";
+import adminFr from "./locales/fr/admin.json";
+import adminEs from "./locales/es/admin.json";
+import adminIt from "./locales/it/admin.json";
+import adminNl from "./locales/nl/admin.json";
+import adminPtBr from "./locales/pt-BR/admin.json";
+import adminPl from "./locales/pl/admin.json";
+import adminZhHans from "./locales/zh-Hans/admin.json";
+import adminJa from "./locales/ja/admin.json";
+
+import usersEn from "./locales/en/users.json";
+import usersDe from "./locales/de/users.json";
+import usersFr from "./locales/fr/users.json";
+import usersEs from "./locales/es/users.json";
+import usersIt from "./locales/it/users.json";
+import usersNl from "./locales/nl/users.json";
+import usersPtBr from "./locales/pt-BR/users.json";
+import usersPl from "./locales/pl/users.json";
+import usersZhHans from "./locales/zh-Hans/users.json";
+import usersJa from "./locales/ja/users.json";
+
+import apiKeysEn from "./locales/en/apiKeys.json";
+import apiKeysDe from "./locales/de/apiKeys.json";
+import apiKeysFr from "./locales/fr/apiKeys.json";
+import apiKeysEs from "./locales/es/apiKeys.json";
+import apiKeysIt from "./locales/it/apiKeys.json";
+import apiKeysNl from "./locales/nl/apiKeys.json";
+import apiKeysPtBr from "./locales/pt-BR/apiKeys.json";
+import apiKeysPl from "./locales/pl/apiKeys.json";
+import apiKeysZhHans from "./locales/zh-Hans/apiKeys.json";
+import apiKeysJa from "./locales/ja/apiKeys.json";
+
+import signupsEn from "./locales/en/signups.json";
+import signupsDe from "./locales/de/signups.json";
+import signupsFr from "./locales/fr/signups.json";
+import signupsEs from "./locales/es/signups.json";
+import signupsIt from "./locales/it/signups.json";
+import signupsNl from "./locales/nl/signups.json";
+import signupsPtBr from "./locales/pt-BR/signups.json";
+import signupsPl from "./locales/pl/signups.json";
+import signupsZhHans from "./locales/zh-Hans/signups.json";
+import signupsJa from "./locales/ja/signups.json";
+
+import auditEn from "./locales/en/audit.json";
+import auditDe from "./locales/de/audit.json";
+import auditFr from "./locales/fr/audit.json";
+import auditEs from "./locales/es/audit.json";
+import auditIt from "./locales/it/audit.json";
+import auditNl from "./locales/nl/audit.json";
+import auditPtBr from "./locales/pt-BR/audit.json";
+import auditPl from "./locales/pl/audit.json";
+import auditZhHans from "./locales/zh-Hans/audit.json";
+import auditJa from "./locales/ja/audit.json";
 
 import appConfigEn from "./locales/en/appConfig.json";
 import appConfigDe from "./locales/de/appConfig.json";
@@ -166,6 +220,11 @@ const NAMESPACES = {
   signIn: { en: signInEn, de: signInDe, fr: signInFr, es: signInEs, it: signInIt, nl: signInNl, "pt-BR": signInPtBr, pl: signInPl, "zh-Hans": signInZhHans, ja: signInJa },
   passkeys: { en: passkeysEn, de: passkeysDe, fr: passkeysFr, es: passkeysEs, it: passkeysIt, nl: passkeysNl, "pt-BR": passkeysPtBr, pl: passkeysPl, "zh-Hans": passkeysZhHans, ja: passkeysJa },
   myApps: { en: myAppsEn, de: myAppsDe, fr: myAppsFr, es: myAppsEs, it: myAppsIt, nl: myAppsNl, "pt-BR": myAppsPtBr, pl: myAppsPl, "zh-Hans": myAppsZhHans, ja: myAppsJa },
+  admin: { en: adminEn, de: adminDe, fr: adminFr, es: adminEs, it: adminIt, nl: adminNl, "pt-BR": adminPtBr, pl: adminPl, "zh-Hans": adminZhHans, ja: adminJa },
+  users: { en: usersEn, de: usersDe, fr: usersFr, es: usersEs, it: usersIt, nl: usersNl, "pt-BR": usersPtBr, pl: usersPl, "zh-Hans": usersZhHans, ja: usersJa },
+  apiKeys: { en: apiKeysEn, de: apiKeysDe, fr: apiKeysFr, es: apiKeysEs, it: apiKeysIt, nl: apiKeysNl, "pt-BR": apiKeysPtBr, pl: apiKeysPl, "zh-Hans": apiKeysZhHans, ja: apiKeysJa },
+  signups: { en: signupsEn, de: signupsDe, fr: signupsFr, es: signupsEs, it: signupsIt, nl: signupsNl, "pt-BR": signupsPtBr, pl: signupsPl, "zh-Hans": signupsZhHans, ja: signupsJa },
+  audit: { en: auditEn, de: auditDe, fr: auditFr, es: auditEs, it: auditIt, nl: auditNl, "pt-BR": auditPtBr, pl: auditPl, "zh-Hans": auditZhHans, ja: auditJa },
 };
 
 type Namespaces = typeof NAMESPACES;

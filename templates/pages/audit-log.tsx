@@ -2,13 +2,19 @@
  * Activity pages: /settings/audit-log (a person's own events) and, for administrators,
  * /settings/audit-log/global (everyone's, with filters and CSV export).
  * - Pagination and filters swap only #audit-list (htmx); without JavaScript they are plain links/GETs.
- * - Times are rendered as <time datetime=ISO> in UTC and localised by static/js/audit-log.js.
+ * - Times are <DateTime>: the viewer's language and time zone, the exact time on hover.
+ * - Event titles, facts and devices come from the domain as messages (describeEventMessages) and are
+ *   put into the viewer's language here; names, clients and change details are data.
  * - The user and app filters are menus for a short list and text fields when the route passes none
  *   (too many to list); a filtered total past the count bound reads "More than 10,000 events".
  */
 import { Layout } from "../layout.tsx";
 import type { PageContext } from "../page-context.ts";
+import { DateTime } from "../components/date-time.tsx";
 import type { AuditEntry, AuditFilterValues, AuditPage } from "../../src/audit/audit-queries.ts";
+import { describeEventMessages, isCodeFact } from "../../src/audit/event-labels.ts";
+import { INTERNAL_NETWORK } from "../../src/audit/geolocation.ts";
+import { deviceMessage } from "../../src/audit/user-agent.ts";
 
 export interface FilterOptions {
   /** null: too many to list, the filter is a text field (username). */
@@ -18,51 +24,48 @@ export interface FilterOptions {
   clients: string[] | null;
 }
 
-function utcText(seconds: number): string {
-  return new Date(seconds * 1000).toISOString().replace("T", " ").slice(0, 16) + " UTC";
-}
-
-export function LocalTime({ seconds }: { seconds: number }): JSX.Element {
-  const iso = new Date(seconds * 1000).toISOString();
-  return (
-    <time datetime={iso} title={utcText(seconds)} data-local-time safe>
-      {utcText(seconds)}
-    </time>
-  );
-}
-
 const TONE_CLASS: Record<string, string> = { success: "tone-success", warning: "tone-warning", danger: "tone-danger", neutral: "tone-neutral" };
 
-function EntryItem({ e, showUser }: { e: AuditEntry; showUser: boolean }): JSX.Element {
+/** "City, Country", or the internal network in the viewer's language (stored as a marker, not as words). */
+function locationOf(ctx: PageContext, e: AuditEntry): string | null {
+  if (e.country === INTERNAL_NETWORK) return ctx.t("audit.internalNetwork");
+  return e.location;
+}
+
+function EntryItem({ ctx, e, showUser }: { ctx: PageContext; e: AuditEntry; showUser: boolean }): JSX.Element {
+  const { t } = ctx;
   const who = e.userDisplayName || e.username;
+  const d = describeEventMessages(e.event, e.data);
+  const safeFacts = d.facts.map((f) => (isCodeFact(f) ? <code safe>{f.code}</code> : <span safe>{ctx.text(f)}</span>));
+  const location = locationOf(ctx, e);
   return (
-    <li class={`audit-item ${TONE_CLASS[e.description.tone]}`}>
+    <li class={`audit-item ${TONE_CLASS[d.tone]}`}>
       <span class="audit-dot" aria-hidden="true"></span>
       <div class="audit-main">
         <div class="audit-title">
-          <span class="title" safe>{e.description.title}</span>
-          {e.description.tone === "danger" || e.description.tone === "warning" ? (
-            <span class={e.description.tone === "danger" ? "badge badge-danger" : "badge badge-warning"}>{e.description.tone === "danger" ? "Security" : "Attention"}</span>
+          <span class="title" safe>{ctx.text(d.title)}</span>
+          {d.tone === "danger" || d.tone === "warning" ? (
+            <span class={d.tone === "danger" ? "badge badge-danger" : "badge badge-warning"} safe>{d.tone === "danger" ? t("audit.badgeSecurity") : t("audit.badgeAttention")}</span>
           ) : (
             ""
           )}
         </div>
-        {e.description.detail ? <div class="audit-detail" safe>{e.description.detail}</div> : ""}
+        {safeFacts.length ? <div class="audit-detail">{safeFacts.join(" · ")}</div> : ""}
         <div class="audit-meta">
           {showUser ? (
             <span class="audit-user">
-              {e.userId ? <a href={`/settings/audit-log/global?user=${encodeURIComponent(e.userId)}`} hx-get={`/settings/audit-log/global?user=${encodeURIComponent(e.userId)}`} hx-target="#audit-list" hx-swap="outerHTML" hx-push-url="true" safe>{who ?? "deleted user"}</a> : <span class="muted">System</span>}
+              {e.userId ? <a href={`/settings/audit-log/global?user=${encodeURIComponent(e.userId)}`} hx-get={`/settings/audit-log/global?user=${encodeURIComponent(e.userId)}`} hx-target="#audit-list" hx-swap="outerHTML" hx-push-url="true" safe>{who ?? t("audit.deletedUser")}</a> : <span class="muted" safe>{t("audit.system")}</span>}
             </span>
           ) : (
             ""
           )}
-          <span safe>{e.device}</span>
-          <span class={e.location ? "" : "muted"} safe>{e.location ?? "Unknown location"}</span>
+          <span safe>{ctx.text(deviceMessage(e.userAgent))}</span>
+          <span class={location ? "" : "muted"} safe>{location ?? t("audit.unknownLocation")}</span>
           {e.ipAddress ? <span class="mono" safe>{e.ipAddress}</span> : ""}
         </div>
       </div>
       <div class="audit-when">
-        <LocalTime seconds={e.createdAt} />
+        <DateTime ctx={ctx} at={e.createdAt} />
       </div>
     </li>
   );
@@ -81,15 +84,13 @@ export function exportHrefOf(values: Partial<AuditFilterValues>): string {
   return `/settings/audit-log/global.csv${queryString(values)}`;
 }
 
-const num = (n: number) => n.toLocaleString("en");
-
-/** "1,204 events · page 2 of 49", or past the count bound "More than 10,000 events · page 2". */
-function pagerText(page: AuditPage): string {
-  if (page.more) return `More than ${num(page.totalItems - 1)} events · page ${num(page.page)}`;
-  return `${num(page.totalItems)} event${page.totalItems === 1 ? "" : "s"} · page ${num(page.page)} of ${num(page.totalPages)}`;
+/** "1,204 events · page 2 of 49", or past the count bound "More than 10,000 events · page 2" (numbers in the viewer's locale). */
+function pagerText(ctx: PageContext, page: AuditPage): string {
+  if (page.more) return ctx.t("audit.pagerMore", { count: page.totalItems - 1, page: page.page });
+  return ctx.t("audit.pagerCount", { count: page.totalItems, page: page.page, pages: page.totalPages });
 }
 
-function AuditPager({ base, page, values }: { base: string; page: AuditPage; values: Partial<AuditFilterValues> }): JSX.Element {
+function AuditPager({ ctx, base, page, values }: { ctx: PageContext; base: string; page: AuditPage; values: Partial<AuditFilterValues> }): JSX.Element {
   const link = (n: number, label: string) => {
     const href = base + queryString(values, n);
     return (
@@ -103,26 +104,29 @@ function AuditPager({ base, page, values }: { base: string; page: AuditPage; val
       {label}
     </span>
   );
+  const newer = ctx.t("audit.newer");
+  const older = ctx.t("audit.older");
   return (
     <div class="pager">
-      <span class="muted small" safe>{pagerText(page)}</span>
+      <span class="muted small" safe>{pagerText(ctx, page)}</span>
       <div class="row tight">
-        {page.page > 1 ? link(page.page - 1, "Newer") : off("Newer")}
-        {page.page < page.totalPages ? link(page.page + 1, "Older") : off("Older")}
+        {page.page > 1 ? link(page.page - 1, newer) : off(newer)}
+        {page.page < page.totalPages ? link(page.page + 1, older) : off(older)}
       </div>
     </div>
   );
 }
 
 /** The swappable list (#audit-list): entries, pager, and for admins the export link of the current filter. */
-export function AuditList(p: { base: string; page: AuditPage; values: Partial<AuditFilterValues>; showUser: boolean; exportHref?: string; filtered?: boolean }): JSX.Element {
+export function AuditList(p: { ctx: PageContext; base: string; page: AuditPage; values: Partial<AuditFilterValues>; showUser: boolean; exportHref?: string; filtered?: boolean }): JSX.Element {
+  const { t } = p.ctx;
   return (
     <div id="audit-list" class="audit-list-wrap">
       {p.exportHref ? (
         <div class="audit-toolbar">
-          <span class="muted small">{p.filtered ? "Showing events that match the filters." : "Showing every event."}</span>
-          <a class="btn btn-secondary btn-sm" href={p.exportHref} download="audit-log.csv">
-            Export CSV
+          <span class="muted small" safe>{p.filtered ? t("audit.showingFiltered") : t("audit.showingAll")}</span>
+          <a class="btn btn-secondary btn-sm" href={p.exportHref} download="audit-log.csv" safe>
+            {t("audit.exportCsv")}
           </a>
         </div>
       ) : (
@@ -130,47 +134,49 @@ export function AuditList(p: { base: string; page: AuditPage; values: Partial<Au
       )}
       {p.page.entries.length === 0 ? (
         <div class="empty">
-          <p class="empty-title">{p.filtered ? "No matching events" : "No activity yet"}</p>
-          <p class="muted small">{p.filtered ? "Try a wider date range or fewer filters." : "Sign-ins, passkey changes and app authorizations will show up here."}</p>
+          <p class="empty-title" safe>{p.filtered ? t("audit.emptyFilteredTitle") : t("audit.emptyTitle")}</p>
+          <p class="muted small" safe>{p.filtered ? t("audit.emptyFilteredText") : t("audit.emptyText")}</p>
         </div>
       ) : (
         <ol class="audit-list">
           {p.page.entries.map((e) => (
-            <EntryItem e={e} showUser={p.showUser} />
+            <EntryItem ctx={p.ctx} e={e} showUser={p.showUser} />
           ))}
         </ol>
       )}
-      <AuditPager base={p.base} page={p.page} values={p.values} />
+      <AuditPager ctx={p.ctx} base={p.base} page={p.page} values={p.values} />
     </div>
   );
 }
 
 function ActivityTabs({ ctx, current }: { ctx: PageContext; current: "own" | "global" }): JSX.Element {
   if (!ctx.user?.isAdmin) return "";
+  const { t } = ctx;
   return (
-    <nav class="admin-tabs" aria-label="Activity">
-      <a href="/settings/audit-log" class={current === "own" ? "admin-tab active" : "admin-tab"} aria-current={current === "own" ? "page" : undefined}>
-        My activity
+    <nav class="admin-tabs" aria-label={t("audit.tabsLabel")}>
+      <a href="/settings/audit-log" class={current === "own" ? "admin-tab active" : "admin-tab"} aria-current={current === "own" ? "page" : undefined} safe>
+        {t("audit.tabOwn")}
       </a>
-      <a href="/settings/audit-log/global" class={current === "global" ? "admin-tab active" : "admin-tab"} aria-current={current === "global" ? "page" : undefined}>
-        Everyone
+      <a href="/settings/audit-log/global" class={current === "global" ? "admin-tab active" : "admin-tab"} aria-current={current === "global" ? "page" : undefined} safe>
+        {t("audit.tabEveryone")}
       </a>
     </nav>
   );
 }
 
 export function OwnAuditLogPage(p: { ctx: PageContext; page: AuditPage }): JSX.Element {
+  const { t } = p.ctx;
   return (
-    <Layout ctx={p.ctx} title="Activity" scripts={["audit-log.js"]}>
+    <Layout ctx={p.ctx} title={t("audit.ownTitle")}>
       <ActivityTabs ctx={p.ctx} current="own" />
       <div class="page-header">
         <div>
-          <h1>Activity</h1>
-          <p class="muted">Sign-ins, passkey changes and apps you allowed, with the device and place they came from. If something looks unfamiliar, remove the passkey and sign out everywhere from My account.</p>
+          <h1 safe>{t("audit.ownTitle")}</h1>
+          <p class="muted" safe>{t("audit.ownLead")}</p>
         </div>
       </div>
       <section class="section">
-        <AuditList base="/settings/audit-log" page={p.page} values={{}} showUser={false} />
+        <AuditList ctx={p.ctx} base="/settings/audit-log" page={p.page} values={{}} showUser={false} />
       </section>
     </Layout>
   );
@@ -210,16 +216,17 @@ export function GlobalAuditLogPage(p: {
   options: FilterOptions;
   errors?: Record<string, string>;
 }): JSX.Element {
+  const { t } = p.ctx;
   const v = p.values;
   const filtered = Object.values(v).some(Boolean);
   const exportHref = exportHrefOf(v);
   return (
-    <Layout ctx={p.ctx} title="Audit log" scripts={["audit-log.js"]}>
+    <Layout ctx={p.ctx} title={t("audit.globalTitle")}>
       <ActivityTabs ctx={p.ctx} current="global" />
       <div class="page-header">
         <div>
-          <h1>Audit log</h1>
-          <p class="muted">Every sign-in and change, for everyone. Dates are whole days in UTC; times show in your time zone.</p>
+          <h1 safe>{t("audit.globalTitle")}</h1>
+          <p class="muted" safe>{t("audit.globalLead")}</p>
         </div>
       </div>
       <section class="section">
@@ -234,47 +241,47 @@ export function GlobalAuditLogPage(p: {
           hx-trigger="change, submit"
           hx-sync="this:replace"
           role="search"
-          aria-label="Filter the audit log"
+          aria-label={t("audit.filtersLabel")}
         >
           {p.options.users ? (
             <Select
               name="user"
-              label="User"
+              label={t("audit.filterUser")}
               value={p.user?.id ?? v.user}
-              all="Everyone"
+              all={t("audit.filterEveryone")}
               options={p.options.users.map((u) => ({ value: u.id, label: u.display_name ? `${u.display_name} (@${u.username})` : `@${u.username}` }))}
             />
           ) : (
-            <TextFilter name="user" label="User" value={p.user?.username ?? v.user} placeholder="Username" />
+            <TextFilter name="user" label={t("audit.filterUser")} value={p.user?.username ?? v.user} placeholder={t("audit.filterUsername")} />
           )}
-          <Select name="event" label="Event" value={v.event} all="Every event" options={p.options.events} />
+          <Select name="event" label={t("audit.filterEvent")} value={v.event} all={t("audit.filterEveryEvent")} options={p.options.events} />
           {p.options.clients ? (
-            <Select name="client" label="App" value={v.client} all="Every app" options={p.options.clients.map((c) => ({ value: c, label: c }))} />
+            <Select name="client" label={t("audit.filterApp")} value={v.client} all={t("audit.filterEveryApp")} options={p.options.clients.map((c) => ({ value: c, label: c }))} />
           ) : (
-            <TextFilter name="client" label="App" value={v.client} placeholder="App name or client ID" />
+            <TextFilter name="client" label={t("audit.filterApp")} value={v.client} placeholder={t("audit.filterAppPlaceholder")} />
           )}
           <div class="field">
-            <label for="f-ip">IP address</label>
-            <input id="f-ip" type="text" name="ip" value={v.ip} placeholder="203.0.113.7 or 203.0.113.*" autocomplete="off" inputmode="text" />
+            <label for="f-ip" safe>{t("audit.filterIp")}</label>
+            <input id="f-ip" type="text" name="ip" value={v.ip} placeholder={t("audit.filterIpPlaceholder")} autocomplete="off" inputmode="text" />
           </div>
           <div class="field">
-            <label for="f-from">From</label>
+            <label for="f-from" safe>{t("audit.filterFrom")}</label>
             <input id="f-from" type="date" name="from" value={v.from} aria-invalid={p.errors?.from ? "true" : undefined} />
           </div>
           <div class="field">
-            <label for="f-to">To</label>
+            <label for="f-to" safe>{t("audit.filterTo")}</label>
             <input id="f-to" type="date" name="to" value={v.to} aria-invalid={p.errors?.to ? "true" : undefined} />
           </div>
           <div class="audit-filter-actions">
-            <button type="submit" class="btn">
-              Apply
+            <button type="submit" class="btn" safe>
+              {t("audit.apply")}
             </button>
-            <a class="btn btn-ghost" href="/settings/audit-log/global">
-              Reset
+            <a class="btn btn-ghost" href="/settings/audit-log/global" safe>
+              {t("audit.reset")}
             </a>
           </div>
         </form>
-        <AuditList base="/settings/audit-log/global" page={p.page} values={v} showUser exportHref={exportHref} filtered={filtered} />
+        <AuditList ctx={p.ctx} base="/settings/audit-log/global" page={p.page} values={v} showUser exportHref={exportHref} filtered={filtered} />
       </section>
     </Layout>
   );

@@ -289,12 +289,12 @@ describe("the re-authentication token", () => {
 
 describe("lifetime cap", () => {
   const tooLong: [string, (deps: TestDeps) => unknown, string][] = [
-    ["one second past 365 days", (d) => inDays(d, 365, 1), "must be at most 365 days from now (the API key lifetime limit)"],
-    ["the year 9999", () => "9999-12-31T00:00:00Z", "must be at most 365 days from now (the API key lifetime limit)"],
-    ["a date-only value 366 days out", (d) => inDays(d, 366).slice(0, 10), "must be at most 365 days from now (the API key lifetime limit)"],
-    ["Unix seconds 1e12", () => 1e12, "must be at most 365 days from now (the API key lifetime limit)"],
-    ["Unix seconds 1e300", () => 1e300, "must be at most 365 days from now (the API key lifetime limit)"],
-    ["a past date", () => "2000-01-01", "must be in the future"],
+    ["one second past 365 days", (d) => inDays(d, 365, 1), "Choose a date at most 365 days from today (the lifetime limit for API keys)."],
+    ["the year 9999", () => "9999-12-31T00:00:00Z", "Choose a date at most 365 days from today (the lifetime limit for API keys)."],
+    ["a date-only value 366 days out", (d) => inDays(d, 366).slice(0, 10), "Choose a date at most 365 days from today (the lifetime limit for API keys)."],
+    ["Unix seconds 1e12", () => 1e12, "Choose a date at most 365 days from today (the lifetime limit for API keys)."],
+    ["Unix seconds 1e300", () => 1e300, "Choose a date at most 365 days from today (the lifetime limit for API keys)."],
+    ["a past date", () => "2000-01-01", "Choose a date in the future."],
     ["not a date", () => "forever", "Enter a date."],
     ["Infinity as text", () => "Infinity", "Enter a date."],
   ];
@@ -322,14 +322,14 @@ describe("lifetime cap", () => {
     expect((await put({ apiKeyMaxLifetimeDays: "30" })).status).toBe(200);
     const c = await passkeyLogin(app, deps, authr);
     const r = await createKey(c, { name: "too long", expiresAt: inDays(deps, 31) });
-    expect(r.body.fields).toEqual({ expiresAt: "must be at most 30 days from now (the API key lifetime limit)" });
+    expect(r.body.fields).toEqual({ expiresAt: "Choose a date at most 30 days from today (the lifetime limit for API keys)." });
     const page = await c.request("/settings/admin/api-keys", {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded", "hx-request": "true" },
       body: new URLSearchParams({ _csrf: c.csrfToken, name: "Terraform", expiresAt: inDays(deps, 31).slice(0, 10) }).toString(),
     });
     expect(page.status).toBe(422);
-    expect(await page.text()).toContain("must be at most 30 days from now (the API key lifetime limit)");
+    expect(await page.text()).toContain("Choose a date at most 30 days from today (the lifetime limit for API keys).");
     expect((await createKey(c, { name: "a month", expiresAt: inDays(deps, 30) })).status).toBe(201);
   });
 
@@ -355,7 +355,7 @@ describe("lifetime cap", () => {
   test("UI_CONFIG_DISABLED: API_KEY_MAX_LIFETIME_DAYS from the environment", async () => {
     const { app, deps, authr } = await setUp({ UI_CONFIG_DISABLED: "true", API_KEY_MAX_LIFETIME_DAYS: "7" });
     const c = await passkeyLogin(app, deps, authr);
-    expect((await createKey(c, { name: "too long", expiresAt: inDays(deps, 8) })).body.fields).toEqual({ expiresAt: "must be at most 7 days from now (the API key lifetime limit)" });
+    expect((await createKey(c, { name: "too long", expiresAt: inDays(deps, 8) })).body.fields).toEqual({ expiresAt: "Choose a date at most 7 days from today (the lifetime limit for API keys)." });
     expect((await createKey(c, { name: "a week", expiresAt: inDays(deps, 7) })).status).toBe(201);
   });
 });
@@ -410,7 +410,7 @@ describe("revoking keys with the person", () => {
     deps.db.query("UPDATE users SET disabled = 1 WHERE id = ?").run(userId);
     const r = await use();
     expect(r.status).toBe(401);
-    expect(((await r.json()) as any).message).toBe("The API key's user is disabled.");
+    expect(((await r.json()) as any).message).toBe("The account this API key belongs to is disabled.");
   });
 
   test("taking admin rights away leaves the key without admin rights (403)", async () => {

@@ -74,8 +74,9 @@ export function adminApiKeyRoutes(web: WebDeps) {
     }, { adminPage: true })
     .post("/settings/admin/api-keys/:id/revoke", ({ request, params, session }) => {
       const k = revokeApiKey(web, actorOf(request, session), params.id);
+      const ctx = pageCtx(web, request);
       return afterChange(request, "/settings/admin/api-keys", () =>
-        fragment(ApiKeyList({ ctx: pageCtx(web, request), keys: listApiKeys(web.db, session.userId), now: now() }), { flash: { kind: "success", message: `Revoked “${k.name}”.` } }),
+        fragment(ApiKeyList({ ctx, keys: listApiKeys(web.db, session.userId), now: now() }), { flash: { kind: "success", message: ctx.t("apiKeys.flashRevoked", { name: k.name }) } }),
       );
     }, { adminPage: true })
     .get(
@@ -104,8 +105,9 @@ export function adminApiKeyRoutes(web: WebDeps) {
     }, { adminPage: true })
     .post("/settings/admin/signup-tokens/:id/delete", ({ request, params, session }) => {
       removeSignupToken(web, actorOf(request, session), params.id);
+      const ctx = pageCtx(web, request);
       return afterChange(request, "/settings/admin/signup-tokens", () =>
-        fragment(SignupTokenList({ ctx: pageCtx(web, request), tokens: listSignupTokenDtos(web), groups: groups(), signupMode: signupMode(web) }), { flash: { kind: "success", message: "Sign-up link deleted." } }),
+        fragment(SignupTokenList({ ctx, tokens: listSignupTokenDtos(web), groups: groups(), signupMode: signupMode(web) }), { flash: { kind: "success", message: ctx.t("signups.flashDeleted") } }),
       );
     }, { adminPage: true });
 }

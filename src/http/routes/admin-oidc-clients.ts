@@ -102,7 +102,7 @@ export function adminOidcClientRoutes(web: WebDeps) {
     .get("/settings/admin/oidc-clients", ({ request, query }) => {
       const q = parseListQuery(query);
       const page = listClientsPage(web.db, q);
-      if (isHtmx(request) && request.headers.get("hx-target") === "client-list") return htmlResponse(ClientList({ page, search: q.search }));
+      if (isHtmx(request) && request.headers.get("hx-target") === "client-list") return htmlResponse(ClientList({ ctx: pageCtx(web, request), page, search: q.search }));
       const notice = query.deleted ? `Deleted the client ${String(query.deleted)}.` : undefined;
       return htmlResponse(ClientsPage({ ctx: pageCtx(web, request), page, search: q.search, notice }));
     }, { adminPage: true })

@@ -43,7 +43,7 @@ export function adminUserGroupRoutes(web: WebDeps) {
     .get("/settings/admin/user-groups", ({ request, query }) => {
       const q = parseListQuery(query);
       const page = listUserGroups(web.db, q);
-      if (isHtmx(request) && request.headers.get("hx-target") === "group-list") return htmlResponse(GroupList({ page, search: q.search }));
+      if (isHtmx(request) && request.headers.get("hx-target") === "group-list") return htmlResponse(GroupList({ ctx: pageCtx(web, request), page, search: q.search }));
       const notice = query.deleted ? `Deleted the group ${String(query.deleted)}.` : undefined;
       return htmlResponse(GroupsPage({ ctx: pageCtx(web, request), page, search: q.search, form: { friendlyName: "", name: "" }, notice }));
     }, { adminPage: true })

@@ -105,9 +105,10 @@ export function adminUserRoutes(web: WebDeps) {
     .get("/settings/admin/users", ({ request, query }) => {
       const q = parseListQuery(query);
       const page = listUsers(web.db, q);
-      if (isHtmx(request) && request.headers.get("hx-target") === "user-list") return htmlResponse(UserList({ page, search: q.search }));
-      const notice = query.deleted ? `Deleted ${String(query.deleted)}.` : undefined;
-      return htmlResponse(UsersPage({ ctx: pageCtx(web, request), page, search: q.search, notice }));
+      const ctx = pageCtx(web, request);
+      if (isHtmx(request) && request.headers.get("hx-target") === "user-list") return htmlResponse(UserList({ ctx, page, search: q.search }));
+      const notice = query.deleted ? ctx.t("users.noticeDeleted", { username: String(query.deleted) }) : undefined;
+      return htmlResponse(UsersPage({ ctx, page, search: q.search, notice }));
     }, { adminPage: true })
     .get(
       "/settings/admin/users/new",
@@ -127,7 +128,7 @@ export function adminUserRoutes(web: WebDeps) {
       const r = attempt(web, request, () => createUserAsAdmin(web, actorOf(request, session), values));
       if (!r.ok) {
         const ctx = pageCtx(web, request);
-        if (isHtmx(request)) return htmlResponse(UserForm({ ctx, action: "/settings/admin/users", values, groups: groups(), errors: r.errors, submitLabel: "Create user" }), { status: 422 });
+        if (isHtmx(request)) return htmlResponse(UserForm({ ctx, action: "/settings/admin/users", values, groups: groups(), errors: r.errors, submitLabel: ctx.t("users.create") }), { status: 422 });
         return htmlResponse(NewUserPage({ ctx, values, groups: groups(), errors: r.errors }), { status: 422 });
       }
       return navigate(request, `/settings/admin/users/${r.value.id}?created=1`);
@@ -143,10 +144,10 @@ export function adminUserRoutes(web: WebDeps) {
       const r = attempt(web, request, () => updateUserAsAdmin(web, actorOf(request, session), params.id, values));
       const ctx = pageCtx(web, request);
       const action = `/settings/admin/users/${params.id}`;
-      if (!r.ok) return htmlResponse(UserForm({ ctx, action, values, groups: groups(), errors: r.errors, submitLabel: "Save changes" }), { status: 422 });
+      if (!r.ok) return htmlResponse(UserForm({ ctx, action, values, groups: groups(), errors: r.errors, submitLabel: ctx.t("users.saveChanges") }), { status: 422 });
       return afterChange(request, action, () =>
-        fragment(UserForm({ ctx, action, values: valuesOf(r.value.after, values.userGroupIds), groups: groups(), submitLabel: "Save changes", saved: true }), {
-          flash: { kind: "success", message: `Saved ${r.value.after.username}.` },
+        fragment(UserForm({ ctx, action, values: valuesOf(r.value.after, values.userGroupIds), groups: groups(), submitLabel: ctx.t("users.saveChanges"), saved: true }), {
+          flash: { kind: "success", message: ctx.t("users.flashSaved", { username: r.value.after.username }) },
         }),
       );
     }, { adminPage: true })
@@ -172,15 +173,16 @@ export function adminUserRoutes(web: WebDeps) {
         await setProfilePictureOfUser(web, actorOf(request, session), params.id, await uploadedFile(body));
       } catch (e) {
         if (!(e instanceof AppError) || e.status >= 500) throw e;
-        return htmlResponse(ProfilePictureSection({ ctx, userId: params.id, hasPicture: findProfilePicture(web.db, params.id) !== null, error: e.message }), { status: 422 });
+        return htmlResponse(ProfilePictureSection({ ctx, userId: params.id, hasPicture: findProfilePicture(web.db, params.id) !== null, error: ctx.text(e.text) }), { status: 422 });
       }
-      return afterChange(request, `/settings/admin/users/${params.id}`, () => htmlResponse(ProfilePictureSection({ ctx, userId: params.id, hasPicture: true, notice: "Picture updated." })));
+      return afterChange(request, `/settings/admin/users/${params.id}`, () => htmlResponse(ProfilePictureSection({ ctx, userId: params.id, hasPicture: true, notice: ctx.t("users.pictureUpdated") })));
     }, { adminPage: true, bodyLimit: "upload" })
     .post("/settings/admin/users/:id/picture/delete", ({ request, params, session }) => {
       getUser(web.db, params.id);
       resetProfilePictureOfUser(web, actorOf(request, session), params.id);
+      const ctx = pageCtx(web, request);
       return afterChange(request, `/settings/admin/users/${params.id}`, () =>
-        htmlResponse(ProfilePictureSection({ ctx: pageCtx(web, request), userId: params.id, hasPicture: false, notice: "Now using the initials avatar." })),
+        htmlResponse(ProfilePictureSection({ ctx, userId: params.id, hasPicture: false, notice: ctx.t("users.pictureReset") })),
       );
     }, { adminPage: true })
     .post("/settings/admin/users/:id/claims", ({ request, params, body, session }) => {
@@ -193,22 +195,25 @@ export function adminUserRoutes(web: WebDeps) {
     }, { adminPage: true })
     .post("/settings/admin/users/:id/passkeys/:credentialId/delete", ({ request, params, session }) => {
       const row = deleteUserPasskey(web, actorOf(request, session), params.id, params.credentialId);
+      const ctx = pageCtx(web, request);
       return afterChange(request, `/settings/admin/users/${params.id}`, () =>
-        fragment(UserPasskeysSection({ ctx: pageCtx(web, request), userId: params.id, passkeys: listUserPasskeys(web.db, params.id) }), {
-          flash: { kind: "success", message: `Deleted the passkey “${row.name}”.` },
+        fragment(UserPasskeysSection({ ctx, userId: params.id, passkeys: listUserPasskeys(web.db, params.id) }), {
+          flash: { kind: "success", message: ctx.t("users.flashPasskeyDeleted", { name: row.name }) },
         }),
       );
     }, { adminPage: true })
     .post("/settings/admin/users/:id/sessions/:sessionId/revoke", ({ request, params, session }) => {
       revokeUserSession(web, actorOf(request, session), params.id, params.sessionId);
+      const ctx = pageCtx(web, request);
       return afterChange(request, `/settings/admin/users/${params.id}`, () =>
-        fragment(UserSessionsSection({ ctx: pageCtx(web, request), userId: params.id, sessions: sessionsOf(params.id) }), { flash: { kind: "success", message: "Session ended." } }),
+        fragment(UserSessionsSection({ ctx, userId: params.id, sessions: sessionsOf(params.id) }), { flash: { kind: "success", message: ctx.t("users.flashSessionEnded") } }),
       );
     }, { adminPage: true })
     .post("/settings/admin/users/:id/sessions/revoke-all", ({ request, params, session }) => {
       const n = revokeAllUserSessions(web, actorOf(request, session), params.id);
+      const ctx = pageCtx(web, request);
       return afterChange(request, `/settings/admin/users/${params.id}`, () =>
-        fragment(UserSessionsSection({ ctx: pageCtx(web, request), userId: params.id, sessions: sessionsOf(params.id) }), { flash: { kind: "success", message: `Ended ${n} session${n === 1 ? "" : "s"}.` } }),
+        fragment(UserSessionsSection({ ctx, userId: params.id, sessions: sessionsOf(params.id) }), { flash: { kind: "success", message: ctx.t("users.flashSessionsEnded", { count: n }) } }),
       );
     }, { adminPage: true });
 }

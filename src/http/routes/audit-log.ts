@@ -18,6 +18,7 @@ import { buildPageContext } from "../page-context.ts";
 import { routePolicy } from "../plugins/route-policy.ts";
 import { htmlResponse, isHtmx, jsonResponse } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
+import type { PageContext } from "../../../templates/page-context.ts";
 import { ownValue } from "../../lib/own.ts";
 
 function pageJson(p: AuditPage) {
@@ -33,13 +34,19 @@ export const FILTER_OPTION_LIMIT = 100;
 export function auditLogRoutes(web: WebDeps) {
   const ctx = (request: Request) => buildPageContext(web, web.assets, request);
 
-  const filterOptions = (): FilterOptions => {
+  const filterOptions = (pageContext: PageContext): FilterOptions => {
     const names = new Set([...Object.keys(EVENT_TITLES), ...listAuditEventNames(web.db)]);
     const users = listAuditUsers(web.db, FILTER_OPTION_LIMIT + 1);
     const clients = listAuditClientNames(web.db, FILTER_OPTION_LIMIT + 1);
     return {
       users: users.length > FILTER_OPTION_LIMIT ? null : users,
-      events: [...names].sort().map((e) => ({ value: e, label: ownValue(EVENT_TITLES, e) ?? e })),
+      // In the viewer's words, in their alphabetical order.
+      events: [...names]
+        .map((e) => {
+          const title = ownValue(EVENT_TITLES, e);
+          return { value: e, label: title ? pageContext.t(title) : e };
+        })
+        .sort((a, b) => a.label.localeCompare(b.label, pageContext.i18n.lang)),
       clients: clients.length > FILTER_OPTION_LIMIT ? null : clients,
     };
   };
@@ -68,17 +75,19 @@ export function auditLogRoutes(web: WebDeps) {
     .get("/settings/audit-log", ({ request, query, session }) => {
       const { page, limit } = parseAuditQuery({ page: query.page });
       const result = listAuditEntries(web.db, { userId: session.userId }, page, limit);
-      if (isHtmx(request)) return htmlResponse(AuditList({ base: "/settings/audit-log", page: result, values: {}, showUser: false }));
-      return htmlResponse(OwnAuditLogPage({ ctx: ctx(request), page: result }));
+      const pageContext = ctx(request);
+      if (isHtmx(request)) return htmlResponse(AuditList({ ctx: pageContext, base: "/settings/audit-log", page: result, values: {}, showUser: false }));
+      return htmlResponse(OwnAuditLogPage({ ctx: pageContext, page: result }));
     }, { userPage: true })
     .get("/settings/audit-log/global", ({ request, query }) => {
       const q = adminQuery(query);
       const result = listAuditEntries(web.db, q.filter, q.page, q.limit);
       const filtered = Object.values(q.values).some(Boolean);
+      const pageContext = ctx(request);
       if (isHtmx(request)) {
-        return htmlResponse(AuditList({ base: "/settings/audit-log/global", page: result, values: q.values, showUser: true, exportHref: exportHrefOf(q.values), filtered }));
+        return htmlResponse(AuditList({ ctx: pageContext, base: "/settings/audit-log/global", page: result, values: q.values, showUser: true, exportHref: exportHrefOf(q.values), filtered }));
       }
-      return htmlResponse(GlobalAuditLogPage({ ctx: ctx(request), page: result, values: q.values, user: q.user, options: filterOptions() }));
+      return htmlResponse(GlobalAuditLogPage({ ctx: pageContext, page: result, values: q.values, user: q.user, options: filterOptions(pageContext) }));
     }, { adminPage: true })
     .get("/settings/audit-log/global.csv", ({ query }) => csvResponse(query), { adminPage: true })
     .get("/api/audit-logs", ({ query, principal }) => {

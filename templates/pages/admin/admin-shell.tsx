@@ -2,17 +2,20 @@
 import { Layout } from "../../layout.tsx";
 import { TextField, type TextFieldProps } from "../../components/text-field.tsx";
 import type { PageContext } from "../../page-context.ts";
+import type { MessageKey } from "../../../src/i18n/catalog.ts";
+import type { MessageParams } from "../../../src/i18n/message.ts";
+import { DateTime } from "../../components/date-time.tsx";
 
-const TABS: [string, string][] = [
-  ["/settings/admin/users", "Users"],
-  ["/settings/admin/user-groups", "User groups"],
-  ["/settings/admin/oidc-clients", "OIDC clients"],
-  ["/settings/admin/protected-apps", "Protected apps"],
-  ["/settings/admin/signup-tokens", "Sign-up links"],
-  ["/settings/admin/api-keys", "API keys"],
-  ["/settings/admin/application-configuration", "Configuration"],
-  ["/settings/admin/backups", "Backups"],
-  ["/settings/admin/ldap", "LDAP"],
+const TABS: [string, MessageKey][] = [
+  ["/settings/admin/users", "admin.navUsers"],
+  ["/settings/admin/user-groups", "admin.navUserGroups"],
+  ["/settings/admin/oidc-clients", "admin.navOidcClients"],
+  ["/settings/admin/protected-apps", "admin.navProtectedApps"],
+  ["/settings/admin/signup-tokens", "admin.navSignupLinks"],
+  ["/settings/admin/api-keys", "admin.navApiKeys"],
+  ["/settings/admin/application-configuration", "admin.navConfiguration"],
+  ["/settings/admin/backups", "admin.navBackups"],
+  ["/settings/admin/ldap", "admin.navLdap"],
 ];
 
 /**
@@ -22,21 +25,23 @@ const TABS: [string, string][] = [
 export function AdminLayout(p: { ctx: PageContext; title: string; scripts?: string[]; children?: JSX.Element | JSX.Element[] }): JSX.Element {
   const content = ([] as JSX.Element[]).concat(p.children ?? []).join("") as JSX.Element;
   const isActive = (href: string) => p.ctx.currentPath === href || p.ctx.currentPath.startsWith(`${href}/`);
-  const current = TABS.find(([href]) => isActive(href))?.[1];
+  const { t } = p.ctx;
+  const currentKey = TABS.find(([href]) => isActive(href))?.[1];
+  const current = currentKey ? t(currentKey) : undefined;
   return (
     <Layout ctx={p.ctx} title={p.title} scripts={["admin.js", ...(p.scripts ?? [])]}>
       <div class="admin-layout">
         <details class="section-menu">
           <summary class="menu-toggle">
-            <span class="menu-toggle-label">Administration</span>
+            <span class="menu-toggle-label" safe>{t("common.navAdministration")}</span>
             {current ? <span class="menu-toggle-current" safe>{current}</span> : ""}
           </summary>
-          <nav class="admin-nav" aria-label="Administration">
+          <nav class="admin-nav" aria-label={t("common.navAdministration")}>
             {TABS.map(([href, label]) => {
               const active = isActive(href);
               return (
                 <a href={href} class={active ? "admin-nav-link active" : "admin-nav-link"} aria-current={active ? "page" : undefined}>
-                  <span safe>{label}</span>
+                  <span safe>{t(label)}</span>
                 </a>
               );
             })}
@@ -68,8 +73,8 @@ export function PageHeader(p: { title: string; lead?: string; back?: { href: str
   );
 }
 
-/** A labelled input with its inline error (the shared TextField, with admin ids `f-<name>`). */
-export function Field(p: Omit<TextFieldProps, "idPrefix">): JSX.Element {
+/** A labelled input with its inline error (the shared TextField, with admin ids `f-<name>`); `ctx` puts its "(optional)" in the page's language. */
+export function Field(p: Omit<TextFieldProps, "idPrefix"> & { ctx?: PageContext }): JSX.Element {
   return <TextField {...p} idPrefix="f" />;
 }
 
@@ -91,12 +96,12 @@ export function Csrf({ ctx }: { ctx: PageContext }): JSX.Element {
 }
 
 /** A summary alert for a form that failed validation. */
-export function FormErrors({ errors }: { errors?: Record<string, string> }): JSX.Element {
+export function FormErrors({ ctx, errors }: { ctx: PageContext; errors?: Record<string, string> }): JSX.Element {
   const list = Object.entries(errors ?? {});
   if (list.length === 0) return "";
   return (
     <div class="alert alert-error" role="alert" tabindex="-1" data-autofocus>
-      <strong>Please correct the highlighted fields.</strong>
+      <strong safe>{ctx.t("validation.summary")}</strong>
       {list.some(([k]) => k === "_" || k === "body") ? <span safe>{errors!._ ?? errors!.body}</span> : ""}
     </div>
   );
@@ -113,26 +118,31 @@ export function FlashOob({ kind, message }: { kind: "success" | "error" | "info"
   );
 }
 
-/** Pagination links that refresh only `target` (and keep the URL in sync). */
-export function Pager(p: { base: string; search: string; page: number; totalPages: number; totalItems: number; target: string; noun: string }): JSX.Element {
+/**
+ * Pagination links that refresh only `target` (and keep the URL in sync). `items` names the total in
+ * the caller's words ("12 users"); without it the count reads "12 items".
+ */
+export function Pager(p: { ctx: PageContext; base: string; search: string; page: number; totalPages: number; totalItems: number; target: string; items?: string }): JSX.Element {
+  const { t } = p.ctx;
   const href = (n: number) => `${p.base}?page=${n}${p.search ? `&search=${encodeURIComponent(p.search)}` : ""}`;
+  const items = p.items ?? t("admin.pagerItems", { count: p.totalItems });
   return (
     <div class="pager">
-      <span class="muted small" safe>{`${p.totalItems} ${p.noun}${p.totalItems === 1 ? "" : "s"} · page ${p.page} of ${p.totalPages}`}</span>
+      <span class="muted small" safe>{t("admin.pagerSummary", { items, page: p.page, pages: p.totalPages })}</span>
       <div class="row">
         {p.page > 1 ? (
-          <a class="btn btn-secondary btn-sm" href={href(p.page - 1)} hx-get={href(p.page - 1)} hx-target={p.target} hx-swap="outerHTML" hx-push-url="true">
-            Previous
+          <a class="btn btn-secondary btn-sm" href={href(p.page - 1)} hx-get={href(p.page - 1)} hx-target={p.target} hx-swap="outerHTML" hx-push-url="true" safe>
+            {t("admin.pagerPrevious")}
           </a>
         ) : (
-          <span class="btn btn-secondary btn-sm" aria-disabled="true">Previous</span>
+          <span class="btn btn-secondary btn-sm" aria-disabled="true" safe>{t("admin.pagerPrevious")}</span>
         )}
         {p.page < p.totalPages ? (
-          <a class="btn btn-secondary btn-sm" href={href(p.page + 1)} hx-get={href(p.page + 1)} hx-target={p.target} hx-swap="outerHTML" hx-push-url="true">
-            Next
+          <a class="btn btn-secondary btn-sm" href={href(p.page + 1)} hx-get={href(p.page + 1)} hx-target={p.target} hx-swap="outerHTML" hx-push-url="true" safe>
+            {t("admin.pagerNext")}
           </a>
         ) : (
-          <span class="btn btn-secondary btn-sm" aria-disabled="true">Next</span>
+          <span class="btn btn-secondary btn-sm" aria-disabled="true" safe>{t("admin.pagerNext")}</span>
         )}
       </div>
     </div>
@@ -140,38 +150,50 @@ export function Pager(p: { base: string; search: string; page: number; totalPage
 }
 
 /** Editable key/value rows for custom claims (rows added/removed by admin.js). */
-export function ClaimRows({ claims, errors }: { claims: { key: string; value: string }[]; errors?: Record<string, string> }): JSX.Element {
+export function ClaimRows({ ctx, claims, errors }: { ctx: PageContext; claims: { key: string; value: string }[]; errors?: Record<string, string> }): JSX.Element {
+  const { t } = ctx;
   const rows = claims.length ? claims : [{ key: "", value: "" }];
   const claimError = Object.entries(errors ?? {}).filter(([k]) => k.startsWith("customClaims"));
   return (
     <div class="claims" data-rows>
       <div class="claim-head" aria-hidden="true">
-        <span>Claim</span>
-        <span>Value</span>
+        <span safe>{t("admin.claimName")}</span>
+        <span safe>{t("admin.claimValue")}</span>
         <span></span>
       </div>
       {rows.map((c, i) => (
         <div class="claim-row" data-row>
-          <input type="text" name="claimKey" value={c.key} aria-label={`Claim ${i + 1} name`} placeholder="e.g. department" maxlength="64" />
-          <input type="text" name="claimValue" value={c.value} aria-label={`Claim ${i + 1} value`} placeholder="value" maxlength="1000" />
-          <button type="button" class="btn btn-ghost btn-sm" data-remove-row aria-label={`Remove claim ${i + 1}`}>Remove</button>
+          <input type="text" name="claimKey" value={c.key} aria-label={t("admin.claimNameOf", { n: i + 1 })} placeholder={t("admin.claimNamePlaceholder")} maxlength="64" />
+          <input type="text" name="claimValue" value={c.value} aria-label={t("admin.claimValueOf", { n: i + 1 })} placeholder={t("admin.claimValuePlaceholder")} maxlength="1000" />
+          <button type="button" class="btn btn-ghost btn-sm" data-remove-row aria-label={t("admin.claimRemoveOf", { n: i + 1 })} safe>{t("admin.claimRemove")}</button>
         </div>
       ))}
       <template data-row-template>
         <div class="claim-row" data-row>
-          <input type="text" name="claimKey" value="" aria-label="Claim name" placeholder="e.g. department" maxlength="64" />
-          <input type="text" name="claimValue" value="" aria-label="Claim value" placeholder="value" maxlength="1000" />
-          <button type="button" class="btn btn-ghost btn-sm" data-remove-row aria-label="Remove claim">Remove</button>
+          <input type="text" name="claimKey" value="" aria-label={t("admin.claimNewName")} placeholder={t("admin.claimNamePlaceholder")} maxlength="64" />
+          <input type="text" name="claimValue" value="" aria-label={t("admin.claimNewValue")} placeholder={t("admin.claimValuePlaceholder")} maxlength="1000" />
+          <button type="button" class="btn btn-ghost btn-sm" data-remove-row aria-label={t("admin.claimRemoveNew")} safe>{t("admin.claimRemove")}</button>
         </div>
       </template>
       {claimError.map(([, m]) => (
         <p class="error-text" safe>{m}</p>
       ))}
-      <button type="button" class="btn btn-secondary btn-sm" data-add-row>Add claim</button>
+      <button type="button" class="btn btn-secondary btn-sm" data-add-row safe>{t("admin.claimAdd")}</button>
     </div>
   );
 }
 
+/**
+ * A sentence with a moment inside, e.g. "Last seen <time>{at}</time>": the moment is a <DateTime>
+ * (the viewer's format and zone, the exact time on hover), wherever the language puts it.
+ */
+export function dateSentence(ctx: PageContext, key: MessageKey, at: number, params: MessageParams = {}): JSX.Element {
+  const values: Record<string, string | number | ((text: string) => string)> = {};
+  for (const [name, value] of Object.entries(params)) values[name] = typeof value === "object" ? ctx.text(value) : value;
+  return ctx.rich(key, { ...values, at: ctx.i18n.formatDateTime(at, ctx.timeZone), time: () => String(<DateTime ctx={ctx} at={at} />) }) as JSX.Element;
+}
+
+/** UTC text for the pages that have not moved to <DateTime> yet; new code uses <DateTime>. */
 export function formatDateTime(seconds: number | null): string {
   if (seconds === null) return "—";
   return new Date(seconds * 1000).toISOString().replace("T", " ").slice(0, 16) + " UTC";

@@ -4,7 +4,9 @@ import type { ApiKey } from "../../../src/admin/api-keys.ts";
 import type { SignupTokenDto } from "../../../src/admin/signup-tokens.ts";
 import type { SignupMode } from "../../../src/admin/signups.ts";
 import { ShieldIcon } from "../../components/passkey-icons.tsx";
-import { AdminLayout, Csrf, EmptyState, Field, FormErrors, formatDateTime, formatDay, PageHeader } from "./admin-shell.tsx";
+import { AdminLayout, Csrf, dateSentence, EmptyState, Field, FormErrors, PageHeader } from "./admin-shell.tsx";
+import { DateTime } from "../../components/date-time.tsx";
+import { msg, type Message } from "../../../src/i18n/message.ts";
 
 /** The lifetime cap (apiKeyMaxLifetimeDays) and the date range it allows, for the form. */
 export type ApiKeyLimits = { maxDays: number; minDate: string; maxDate: string };
@@ -19,9 +21,10 @@ export function ApiKeysPage(p: {
   created?: { name: string; token: string };
   reauth?: { hasPasskeys: boolean };
 }): JSX.Element {
+  const { t } = p.ctx;
   return (
-    <AdminLayout ctx={p.ctx} title="API keys" scripts={["passkey.js"]}>
-      <PageHeader title="API keys" lead="Keys for scripts and automation: send one in the X-API-Key header to the /api endpoints. A key acts as you." />
+    <AdminLayout ctx={p.ctx} title={t("apiKeys.title")} scripts={["passkey.js"]}>
+      <PageHeader title={t("apiKeys.title")} lead={t("apiKeys.lead")} />
       <div class="stack">
         <ApiKeyForm ctx={p.ctx} form={p.form} limits={p.limits} errors={p.errors} created={p.created} reauth={p.reauth} />
         <ApiKeyList ctx={p.ctx} keys={p.keys} now={p.now} />
@@ -41,19 +44,20 @@ export function ApiKeyForm(p: {
   /** The server wants a fresh passkey check before it creates the key. */
   reauth?: { hasPasskeys: boolean };
 }): JSX.Element {
+  const { t } = p.ctx;
   const e = p.errors ?? {};
+  const safeNoPasskey = p.ctx.rich("apiKeys.reauthNoPasskey", { strong: (text) => `<strong>${text}</strong>`, link: (text) => `<a href="/settings/account">${text}</a>` });
+  const safeCopyNow = p.created ? p.ctx.rich("apiKeys.createdCopy", { name: p.created.name, strong: (text) => `<strong>${text}</strong>` }) : "";
   return (
     <form id="api-key-form" class="section" method="post" action="/settings/admin/api-keys" hx-post="/settings/admin/api-keys" hx-target="#api-key-form" hx-swap="outerHTML" novalidate>
       <Csrf ctx={p.ctx} />
-      <h2>Create API key</h2>
+      <h2 safe>{t("apiKeys.createTitle")}</h2>
       {p.created ? (
         <div class="secret-box" data-autofocus tabindex="-1" role="status">
-          <p class="small">
-            <strong>Copy the key for “<span safe>{p.created.name}</span>” now.</strong> It is stored only as a hash and will not be shown again.
-          </p>
+          <p class="small">{safeCopyNow}</p>
           <div class="copy-row">
             <code class="secret" safe>{p.created.token}</code>
-            <button type="button" class="btn btn-secondary btn-sm" data-copy={p.created.token}>Copy</button>
+            <button type="button" class="btn btn-secondary btn-sm" data-copy={p.created.token} safe>{t("apiKeys.copy")}</button>
           </div>
         </div>
       ) : (
@@ -63,64 +67,64 @@ export function ApiKeyForm(p: {
         <div class="reauth-box" data-autofocus tabindex="-1" role="alert" aria-labelledby="reauth-title">
           <div class="reauth-icon"><ShieldIcon /></div>
           <div class="grow">
-            <p class="reauth-title" id="reauth-title"><strong>Confirm it's you</strong></p>
-            <p class="small">A new API key acts as you, so it needs a fresh check with one of your passkeys.</p>
+            <p class="reauth-title" id="reauth-title"><strong safe>{t("apiKeys.reauthTitle")}</strong></p>
+            <p class="small" safe>{t("apiKeys.reauthText")}</p>
             {p.reauth.hasPasskeys ? (
               <>
-                <p class="small muted">Your entries below are kept; the key is created as soon as your passkey confirms.</p>
+                <p class="small muted" safe>{t("apiKeys.reauthKept")}</p>
                 <div id="passkey-error" class="alert alert-error" role="alert" hidden></div>
-                <button type="button" class="btn" data-passkey-reauth data-resubmit="api-key-form">Confirm with passkey</button>
+                <button type="button" class="btn" data-passkey-reauth data-resubmit="api-key-form" safe>{t("apiKeys.reauthConfirm")}</button>
               </>
             ) : (
-              <p class="small">
-                <strong>You have no passkey yet.</strong> <a href="/settings/account">Add one on your account page</a>, then create the key.
-              </p>
+              <p class="small">{safeNoPasskey}</p>
             )}
           </div>
         </div>
       ) : (
         ""
       )}
-      <FormErrors errors={p.errors} />
+      <FormErrors ctx={p.ctx} errors={p.errors} />
       <div class="grid-2">
-        <Field name="name" label="Name" value={p.form.name} error={e.name} required maxlength={50} placeholder="Terraform" />
+        <Field ctx={p.ctx} name="name" label={t("apiKeys.name")} value={p.form.name} error={e.name} required maxlength={50} placeholder={t("apiKeys.namePlaceholder")} />
         <Field
+          ctx={p.ctx}
           name="expiresAt"
-          label="Expires on"
+          label={t("apiKeys.expiresOn")}
           type="date"
           min={p.limits.minDate}
           max={p.limits.maxDate}
           value={p.form.expiresAt}
           error={e.expiresAt}
           required
-          hint={`Every key expires, at most ${p.limits.maxDays} days from today.`}
+          hint={t("apiKeys.expiresHint", { days: p.limits.maxDays })}
         />
       </div>
-      <Field name="description" label="Description" value={p.form.description} error={e.description} maxlength={250} placeholder="What uses this key" />
+      <Field ctx={p.ctx} name="description" label={t("apiKeys.description")} value={p.form.description} error={e.description} maxlength={250} placeholder={t("apiKeys.descriptionPlaceholder")} />
       <div class="form-actions">
-        <span class="muted small form-actions-note">You confirm with your passkey before a key is created.</span>
-        <button type="submit" class="btn">Create key</button>
+        <span class="muted small form-actions-note" safe>{t("apiKeys.confirmNote")}</span>
+        <button type="submit" class="btn" safe>{t("apiKeys.create")}</button>
       </div>
     </form>
   );
 }
 
 export function ApiKeyList(p: { ctx: PageContext; keys: ApiKey[]; now: number }): JSX.Element {
+  const { t } = p.ctx;
   return (
     <section class="section" id="api-key-list" aria-labelledby="keys-title">
-      <h2 id="keys-title">Your keys</h2>
+      <h2 id="keys-title" safe>{t("apiKeys.listTitle")}</h2>
       {p.keys.length === 0 ? (
-        <EmptyState title="No API keys" text="Create one above for a script or automation." />
+        <EmptyState title={t("apiKeys.emptyTitle")} text={t("apiKeys.emptyText")} />
       ) : (
         <div class="table-wrap">
           <table>
             <thead>
               <tr>
-                <th scope="col">Name</th>
-                <th scope="col" class="hide-sm">Key</th>
-                <th scope="col">Expires</th>
-                <th scope="col" class="hide-sm">Last used</th>
-                <th scope="col"><span class="sr-only">Actions</span></th>
+                <th scope="col" safe>{t("apiKeys.colName")}</th>
+                <th scope="col" class="hide-sm" safe>{t("apiKeys.colKey")}</th>
+                <th scope="col" safe>{t("apiKeys.colExpires")}</th>
+                <th scope="col" class="hide-sm" safe>{t("apiKeys.colLastUsed")}</th>
+                <th scope="col"><span class="sr-only" safe>{t("apiKeys.colActions")}</span></th>
               </tr>
             </thead>
             <tbody>
@@ -132,13 +136,13 @@ export function ApiKeyList(p: { ctx: PageContext; keys: ApiKey[]; now: number })
                   </td>
                   <td class="hide-sm"><code safe>{`${k.prefix}…`}</code></td>
                   <td>
-                    {k.expiresAt <= p.now ? <span class="badge badge-danger">Expired</span> : <span safe>{formatDay(k.expiresAt)}</span>}
+                    {k.expiresAt <= p.now ? <span class="badge badge-danger" safe>{t("apiKeys.expired")}</span> : <DateTime ctx={p.ctx} at={k.expiresAt} />}
                   </td>
-                  <td class="hide-sm">{k.lastUsedAt ? formatDateTime(k.lastUsedAt) : "Never"}</td>
+                  <td class="hide-sm">{k.lastUsedAt ? <DateTime ctx={p.ctx} at={k.lastUsedAt} /> : <span class="muted" safe>{t("apiKeys.never")}</span>}</td>
                   <td>
-                    <form method="post" action={`/settings/admin/api-keys/${k.id}/revoke`} hx-post={`/settings/admin/api-keys/${k.id}/revoke`} hx-target="#api-key-list" hx-swap="outerHTML" hx-confirm={`Revoke the key “${k.name}”? Scripts using it stop working.`}>
+                    <form method="post" action={`/settings/admin/api-keys/${k.id}/revoke`} hx-post={`/settings/admin/api-keys/${k.id}/revoke`} hx-target="#api-key-list" hx-swap="outerHTML" hx-confirm={t("apiKeys.revokeConfirm", { name: k.name })}>
                       <Csrf ctx={p.ctx} />
-                      <button type="submit" class="btn btn-ghost btn-sm danger-text">Revoke</button>
+                      <button type="submit" class="btn btn-ghost btn-sm danger-text" safe>{t("apiKeys.revoke")}</button>
                     </form>
                   </td>
                 </tr>
@@ -151,6 +155,14 @@ export function ApiKeyList(p: { ctx: PageContext; keys: ApiKey[]; now: number })
   );
 }
 
+/** The sign-up link lifetimes the form offers. */
+const TTL_OPTIONS: [string, Message][] = [
+  ["1h", msg("validation.durationHours", { n: 1 })],
+  ["24h", msg("validation.durationDays", { n: 1 })],
+  ["7d", msg("validation.durationDays", { n: 7 })],
+  ["30d", msg("validation.durationDays", { n: 30 })],
+];
+
 export type SignupFormValues = { ttl: string; usageLimit: string; userGroupIds: string[] };
 
 export function SignupTokensPage(p: {
@@ -160,13 +172,14 @@ export function SignupTokensPage(p: {
   form: SignupFormValues;
   signupMode: SignupMode;
 }): JSX.Element {
+  const { t } = p.ctx;
+  const safeChangeIt = p.ctx.rich("signups.modeChange", { link: (text) => `<a href="/settings/admin/application-configuration">${text}</a>` });
   return (
-    <AdminLayout ctx={p.ctx} title="Sign-up links">
-      <PageHeader title="Sign-up links" lead="Invite people: each link lets a limited number of people create an account and register a passkey." />
+    <AdminLayout ctx={p.ctx} title={t("signups.title")}>
+      <PageHeader title={t("signups.title")} lead={t("signups.lead")} />
       {p.signupMode !== "withToken" ? (
         <div class="alert alert-warning" role="status">
-          {p.signupMode === "disabled" ? "Sign-ups are disabled, so these links do not work right now. " : "Sign-ups are open to everyone; links still add people to their groups. "}
-          Change it under <a href="/settings/admin/application-configuration">Configuration</a> (“Sign-ups: with a link”).
+          <span safe>{p.signupMode === "disabled" ? t("signups.modeDisabled") : t("signups.modeOpen")}</span> {safeChangeIt}
         </div>
       ) : (
         ""
@@ -180,39 +193,40 @@ export function SignupTokensPage(p: {
 }
 
 export function SignupTokenForm(p: { ctx: PageContext; groups: { id: string; friendlyName: string }[]; form: SignupFormValues; errors?: Record<string, string>; created?: { url: string } }): JSX.Element {
+  const { t } = p.ctx;
   const e = p.errors ?? {};
   const selected = new Set(p.form.userGroupIds);
   return (
     <form id="signup-form" class="section" method="post" action="/settings/admin/signup-tokens" hx-post="/settings/admin/signup-tokens" hx-target="#signup-form" hx-swap="outerHTML" novalidate>
       <Csrf ctx={p.ctx} />
-      <h2>Create sign-up link</h2>
+      <h2 safe>{t("signups.createTitle")}</h2>
       {p.created ? (
         <div class="secret-box" data-autofocus tabindex="-1" role="status">
-          <p class="small"><strong>Send this link.</strong> It is shown only once.</p>
+          <p class="small"><strong safe>{t("signups.createdTitle")}</strong> <span safe>{t("signups.createdText")}</span></p>
           <div class="copy-row">
             <code class="secret" safe>{p.created.url}</code>
-            <button type="button" class="btn btn-secondary btn-sm" data-copy={p.created.url}>Copy</button>
+            <button type="button" class="btn btn-secondary btn-sm" data-copy={p.created.url} safe>{t("apiKeys.copy")}</button>
           </div>
         </div>
       ) : (
         ""
       )}
-      <FormErrors errors={p.errors} />
+      <FormErrors ctx={p.ctx} errors={p.errors} />
       <div class="grid-2">
         <div class="field">
-          <label for="f-ttl">Valid for</label>
+          <label for="f-ttl" safe>{t("signups.validFor")}</label>
           <select id="f-ttl" name="ttl">
-            {[["1h", "1 hour"], ["24h", "1 day"], ["7d", "7 days"], ["30d", "30 days"]].map(([v, l]) => (
-              <option value={v} selected={p.form.ttl === v} safe>{l}</option>
+            {TTL_OPTIONS.map(([v, l]) => (
+              <option value={v} selected={p.form.ttl === v} safe>{t(l.key, l.params)}</option>
             ))}
           </select>
           {e.ttl ? <p class="error-text" safe>{e.ttl}</p> : ""}
         </div>
-        <Field name="usageLimit" label="Number of sign-ups" type="number" min="1" max="100" value={p.form.usageLimit} error={e.usageLimit} required />
+        <Field ctx={p.ctx} name="usageLimit" label={t("signups.usageLimit")} type="number" min="1" max="100" value={p.form.usageLimit} error={e.usageLimit} required />
       </div>
       {p.groups.length ? (
         <fieldset class="fieldset">
-          <legend>New accounts join</legend>
+          <legend safe>{t("signups.groupsLegend")}</legend>
           <div class="check-grid">
             {p.groups.map((g) => (
               <label class="checkbox">
@@ -226,43 +240,46 @@ export function SignupTokenForm(p: { ctx: PageContext; groups: { id: string; fri
         ""
       )}
       <div class="form-actions">
-        <button type="submit" class="btn">Create link</button>
+        <button type="submit" class="btn" safe>{t("signups.create")}</button>
       </div>
     </form>
   );
 }
 
 /** A link's badge agrees with the banner above: while sign-ups are disabled no link is usable, so none is "Active". */
-function signupTokenBadge(t: SignupTokenDto, mode: SignupMode): JSX.Element {
-  if (t.expired) return <span class="badge badge-danger">Used up or expired</span>;
-  if (mode === "disabled") return <span class="badge badge-warning">Not usable while sign-ups are disabled</span>;
-  return <span class="badge badge-success">Active</span>;
+function signupTokenBadge(ctx: PageContext, token: SignupTokenDto, mode: SignupMode): JSX.Element {
+  if (token.expired) return <span class="badge badge-danger" safe>{ctx.t("signups.badgeSpent")}</span>;
+  if (mode === "disabled") return <span class="badge badge-warning" safe>{ctx.t("signups.badgeUnusable")}</span>;
+  return <span class="badge badge-success" safe>{ctx.t("signups.badgeActive")}</span>;
 }
 
 export function SignupTokenList(p: { ctx: PageContext; tokens: SignupTokenDto[]; groups: { id: string; friendlyName: string }[]; signupMode: SignupMode }): JSX.Element {
+  const { t } = p.ctx;
   const names = new Map(p.groups.map((g) => [g.id, g.friendlyName]));
+  const list = new Intl.ListFormat(p.ctx.i18n.lang, { type: "conjunction" });
   return (
-    <section class="section" id="signup-list">
-      <h2>Links</h2>
+    <section class="section" id="signup-list" aria-labelledby="signup-list-title">
+      <h2 id="signup-list-title" safe>{t("signups.listTitle")}</h2>
       {p.tokens.length === 0 ? (
-        <EmptyState title="No sign-up links" text="Create one above to invite someone." />
+        <EmptyState title={t("signups.emptyTitle")} text={t("signups.emptyText")} />
       ) : (
         <ul class="list">
-          {p.tokens.map((t) => (
+          {p.tokens.map((token) => (
             <li class="list-item">
               <div class="grow">
                 <div class="title">
-                  <code safe>{`/st/${t.prefix}…`}</code> {signupTokenBadge(t, p.signupMode)}
+                  <code safe>{`/st/${token.prefix}…`}</code> {signupTokenBadge(p.ctx, token, p.signupMode)}
                 </div>
                 <div class="meta">
-                  <span safe>{`${t.usageCount} of ${t.usageLimit} used · expires ${(t.expiresAt ?? "").slice(0, 16).replace("T", " ")} UTC`}</span>
-                  {t.userGroupIds.length ? <span safe>{` · joins ${t.userGroupIds.map((g) => names.get(g) ?? g).join(", ")}`}</span> : ""}
+                  <span safe>{t("signups.used", { used: token.usageCount, limit: token.usageLimit })}</span>
+                  {token.expiresAt ? <span>{" · "}{dateSentence(p.ctx, "signups.expires", Math.floor(Date.parse(token.expiresAt) / 1000))}</span> : ""}
+                  {token.userGroupIds.length ? <span safe>{` · ${t("signups.joins", { groups: list.format(token.userGroupIds.map((g) => names.get(g) ?? g)) })}`}</span> : ""}
                 </div>
               </div>
               <div class="actions">
-                <form method="post" action={`/settings/admin/signup-tokens/${t.id}/delete`} hx-post={`/settings/admin/signup-tokens/${t.id}/delete`} hx-target="#signup-list" hx-swap="outerHTML" hx-confirm="Delete this sign-up link?">
+                <form method="post" action={`/settings/admin/signup-tokens/${token.id}/delete`} hx-post={`/settings/admin/signup-tokens/${token.id}/delete`} hx-target="#signup-list" hx-swap="outerHTML" hx-confirm={t("signups.deleteConfirm")}>
                   <Csrf ctx={p.ctx} />
-                  <button type="submit" class="btn btn-ghost btn-sm danger-text">Delete</button>
+                  <button type="submit" class="btn btn-ghost btn-sm danger-text" safe>{t("signups.delete")}</button>
                 </form>
               </div>
             </li>

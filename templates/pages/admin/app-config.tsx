@@ -44,7 +44,7 @@ export function AppConfigForm(p: { ctx: PageContext; config: AppConfigFormValues
     <form id="app-config" method="post" action={action} hx-post={action} hx-target="#app-config" hx-swap="outerHTML" novalidate data-saved-app-name={p.saved?.appName} data-branding-version={p.saved?.brandingVersion}>
       <Csrf ctx={p.ctx} />
       {p.saved ? <div class="alert alert-success" role="status" data-autofocus tabindex="-1" safe>{t("appConfig.saved")}</div> : ""}
-      <FormErrors errors={p.errors} />
+      <FormErrors ctx={p.ctx} errors={p.errors} />
       <div class="stack">
         <section class="section">
           <h2 safe>{t("appConfig.general")}</h2>
@@ -107,7 +107,7 @@ export function AppConfigForm(p: { ctx: PageContext; config: AppConfigFormValues
             {ro ? (
               <p class="muted small" safe>{c.signupDefaultCustomClaims.map((x) => `${x.key}=${x.value}`).join(", ") || t("appConfig.none")}</p>
             ) : (
-              <ClaimRows claims={c.signupDefaultCustomClaims} errors={Object.fromEntries(Object.entries(e).filter(([k]) => k.startsWith("signupDefaultCustomClaims")).map(([k, v]) => [k.replace("signupDefaultCustomClaims", "customClaims"), v]))} />
+              <ClaimRows ctx={p.ctx} claims={c.signupDefaultCustomClaims} errors={Object.fromEntries(Object.entries(e).filter(([k]) => k.startsWith("signupDefaultCustomClaims")).map(([k, v]) => [k.replace("signupDefaultCustomClaims", "customClaims"), v]))} />
             )}
           </fieldset>
         </section>

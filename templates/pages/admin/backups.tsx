@@ -100,7 +100,7 @@ export function BackupsPanel(p: { ctx: PageContext; view: BackupsView; errors?: 
         <h2 safe>{t("backups.schedule")}</h2>
         <form method="post" action={action} hx-post={action} hx-target="#backups" hx-swap="outerHTML" novalidate>
           <Csrf ctx={p.ctx} />
-          <FormErrors errors={p.errors} />
+          <FormErrors ctx={p.ctx} errors={p.errors} />
           <div class="config-grid">
             <Field name="backupIntervalHours" label={t("backups.interval")} type="number" min="0" max="8760" value={v.intervalHours} error={p.errors?.backupIntervalHours} required disabled={v.readOnly} hint={t("backups.intervalHint")} />
             <Field name="backupKeep" label={t("backups.keep")} type="number" min="1" max="1000" value={v.keep} error={p.errors?.backupKeep} required disabled={v.readOnly} hint={t("backups.keepHint")} />

@@ -116,7 +116,7 @@ export function LdapForm(p: { ctx: PageContext; values: LdapFormValues; readOnly
     <form id="ldap-form" method="post" action={BASE} hx-post={BASE} hx-target="#ldap-form" hx-swap="outerHTML" novalidate>
       <Csrf ctx={p.ctx} />
       {p.saved ? <div class="alert alert-success" role="status" data-autofocus tabindex="-1" safe>{t("ldap.saved")}</div> : ""}
-      <FormErrors errors={p.errors} />
+      <FormErrors ctx={p.ctx} errors={p.errors} />
       <div class="stack">
         <section class="section">
           <h2 safe>{t("ldap.connection")}</h2>

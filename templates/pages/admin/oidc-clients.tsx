@@ -25,7 +25,7 @@ export function ClientsPage(p: { ctx: PageContext; page: Page<ClientListRow>; se
           <input id="client-search" type="search" name="search" value={p.search} placeholder="Search by name or client id" autocomplete="off" />
           <button type="submit" class="btn btn-secondary">Search</button>
         </form>
-        <ClientList page={p.page} search={p.search} />
+        <ClientList ctx={p.ctx} page={p.page} search={p.search} />
       </section>
     </AdminLayout>
   );
@@ -37,7 +37,7 @@ export function accessBadge(c: { isGroupRestricted: boolean; allowedUserGroups: 
   return <span class="badge badge-accent" safe>{`${c.allowedUserGroups.length} group${c.allowedUserGroups.length === 1 ? "" : "s"}`}</span>;
 }
 
-export function ClientList({ page, search }: { page: Page<ClientListRow>; search: string }): JSX.Element {
+export function ClientList({ ctx, page, search }: { ctx: PageContext; page: Page<ClientListRow>; search: string }): JSX.Element {
   return (
     <div id="client-list">
       {page.data.length === 0 ? (
@@ -59,7 +59,7 @@ export function ClientList({ page, search }: { page: Page<ClientListRow>; search
           ))}
         </ul>
       )}
-      <Pager base="/settings/admin/oidc-clients" search={search} page={page.pagination.currentPage} totalPages={page.pagination.totalPages} totalItems={page.pagination.totalItems} target="#client-list" noun="client" />
+      <Pager ctx={ctx} base="/settings/admin/oidc-clients" search={search} page={page.pagination.currentPage} totalPages={page.pagination.totalPages} totalItems={page.pagination.totalItems} target="#client-list" />
     </div>
   );
 }
@@ -135,7 +135,7 @@ export function ClientForm(p: { ctx: PageContext; action: string; values: Client
       <Csrf ctx={p.ctx} />
       <h2>{p.creating ? "Client" : "Settings"}</h2>
       {p.saved ? <div class="alert alert-success" role="status" data-autofocus tabindex="-1">Saved.</div> : ""}
-      <FormErrors errors={p.errors} />
+      <FormErrors ctx={p.ctx} errors={p.errors} />
       <div class="grid-2">
         <Field name="name" label="Name" value={v.name} error={e.name} required maxlength={100} placeholder="Forgejo" autofocus={p.creating} />
         <Field name="launchUrl" label="Client launch URL" type="url" value={v.launchUrl} error={e.launchUrl} placeholder="https://git.example.com" hint="The app's address, linked from My apps." />

@@ -91,7 +91,7 @@ export function ProtectedAppForm(p: { ctx: PageContext; action: string; values: 
       <Csrf ctx={p.ctx} />
       <h2>{p.creating ? "App" : "Settings"}</h2>
       {p.saved ? <div class="alert alert-success" role="status" data-autofocus tabindex="-1">Saved.</div> : ""}
-      <FormErrors errors={p.errors} />
+      <FormErrors ctx={p.ctx} errors={p.errors} />
       <Field name="name" label="Name" value={v.name} error={e.name} required maxlength={80} placeholder="Home Assistant" autofocus={p.creating} />
       <div class="field">
         <label for="f-hosts">Hosts</label>

@@ -19,7 +19,7 @@ export function GroupsPage(p: { ctx: PageContext; page: Page<GroupRow>; search: 
             <input id="group-search" type="search" name="search" value={p.search} placeholder="Search groups" autocomplete="off" />
             <button type="submit" class="btn btn-secondary">Search</button>
           </form>
-          <GroupList page={p.page} search={p.search} />
+          <GroupList ctx={p.ctx} page={p.page} search={p.search} />
         </section>
       </div>
     </AdminLayout>
@@ -32,7 +32,7 @@ export function NewGroupForm(p: { ctx: PageContext; form: { friendlyName: string
     <form id="new-group" class="section" method="post" action="/settings/admin/user-groups" hx-post="/settings/admin/user-groups" hx-target="#new-group" hx-swap="outerHTML" novalidate>
       <Csrf ctx={p.ctx} />
       <h2>Add group</h2>
-      <FormErrors errors={p.errors} />
+      <FormErrors ctx={p.ctx} errors={p.errors} />
       <div class="grid-2">
         <Field name="friendlyName" label="Friendly name" value={p.form.friendlyName} error={e.friendlyName} required maxlength={50} placeholder="Family" />
         <Field name="name" label="Name" value={p.form.name} error={e.name} maxlength={255} placeholder="family" hint="Sent in the groups claim; derived from the friendly name when empty." />
@@ -44,7 +44,7 @@ export function NewGroupForm(p: { ctx: PageContext; form: { friendlyName: string
   );
 }
 
-export function GroupList({ page, search }: { page: Page<GroupRow>; search: string }): JSX.Element {
+export function GroupList({ ctx, page, search }: { ctx: PageContext; page: Page<GroupRow>; search: string }): JSX.Element {
   return (
     <div id="group-list">
       {page.data.length === 0 ? (
@@ -76,7 +76,7 @@ export function GroupList({ page, search }: { page: Page<GroupRow>; search: stri
           </table>
         </div>
       )}
-      <Pager base="/settings/admin/user-groups" search={search} page={page.pagination.currentPage} totalPages={page.pagination.totalPages} totalItems={page.pagination.totalItems} target="#group-list" noun="group" />
+      <Pager ctx={ctx} base="/settings/admin/user-groups" search={search} page={page.pagination.currentPage} totalPages={page.pagination.totalPages} totalItems={page.pagination.totalItems} target="#group-list" />
     </div>
   );
 }
@@ -128,7 +128,7 @@ export function GroupForm(p: { ctx: PageContext; id: string; values: { friendlyN
       <h2>Details</h2>
       {p.readOnly ? <div class="alert alert-info"><strong>Managed by LDAP.</strong> Its name, members and existence come from the directory and are read-only here; allowed apps and custom claims stay local.</div> : ""}
       {p.saved ? <div class="alert alert-success" role="status">Saved.</div> : ""}
-      <FormErrors errors={p.errors} />
+      <FormErrors ctx={p.ctx} errors={p.errors} />
       <div class="grid-2">
         <Field name="friendlyName" label="Friendly name" value={p.values.friendlyName} error={e.friendlyName} required maxlength={50} disabled={p.readOnly} />
         <Field name="name" label="Name" value={p.values.name} error={e.name} required maxlength={255} disabled={p.readOnly} hint="Changing it changes the groups claim apps receive." />
@@ -223,7 +223,7 @@ export function GroupClaimsForm(p: { ctx: PageContext; id: string; claims: { key
       <h2>Custom claims</h2>
       <p class="muted small">Added to every member's tokens; a user's own claim with the same name wins.</p>
       {p.saved ? <div class="alert alert-success" role="status">Claims saved.</div> : ""}
-      <ClaimRows claims={p.claims} errors={p.errors} />
+      <ClaimRows ctx={p.ctx} claims={p.claims} errors={p.errors} />
       <div class="form-actions">
         <button type="submit" class="btn btn-secondary">Save claims</button>
       </div>

@@ -3,7 +3,8 @@ import type { PageContext } from "../../page-context.ts";
 import type { SessionView } from "../../../src/account/user-sessions.ts";
 import type { UserDto } from "../../../src/admin/user-admin.ts";
 import type { Page } from "../../../src/admin/pagination.ts";
-import { AdminLayout, ClaimRows, Csrf, EmptyState, Field, formatDateTime, FormErrors, GroupCheckboxes, PageHeader, Pager, Toggle } from "./admin-shell.tsx";
+import { AdminLayout, ClaimRows, Csrf, dateSentence, EmptyState, Field, FormErrors, GroupCheckboxes, PageHeader, Pager, Toggle } from "./admin-shell.tsx";
+import { deviceLabelMessage } from "../../../src/audit/user-agent.ts";
 import { EmailLoginCodeSection } from "./email-settings.tsx";
 import { ProfilePictureSection as SharedProfilePictureSection } from "../../components/profile-picture.tsx";
 
@@ -22,11 +23,12 @@ export interface UserFormValues {
 export type GroupOption = { id: string; name: string; friendlyName: string };
 
 export function UsersPage(p: { ctx: PageContext; page: Page<UserDto>; search: string; notice?: string }): JSX.Element {
+  const { t } = p.ctx;
   return (
-    <AdminLayout ctx={p.ctx} title="Users">
-      <PageHeader title="Users" lead="Everyone who can sign in, their groups and their access.">
-        <a class="btn btn-secondary" href="/settings/admin/signup-tokens">Sign-up links</a>
-        <a class="btn" href="/settings/admin/users/new">Add user</a>
+    <AdminLayout ctx={p.ctx} title={t("users.title")}>
+      <PageHeader title={t("users.title")} lead={t("users.lead")}>
+        <a class="btn btn-secondary" href="/settings/admin/signup-tokens" safe>{t("admin.navSignupLinks")}</a>
+        <a class="btn" href="/settings/admin/users/new" safe>{t("users.add")}</a>
       </PageHeader>
       {p.notice ? (
         <div class="alert alert-success" role="status">
@@ -37,30 +39,31 @@ export function UsersPage(p: { ctx: PageContext; page: Page<UserDto>; search: st
       )}
       <section class="section">
         <form class="search-bar" role="search" method="get" action="/settings/admin/users" hx-get="/settings/admin/users" hx-target="#user-list" hx-swap="outerHTML" hx-trigger="input changed delay:250ms from:find input, submit" hx-push-url="true">
-          <label class="sr-only" for="user-search">Search users</label>
-          <input id="user-search" type="search" name="search" value={p.search} placeholder="Search by name, username or email" autocomplete="off" />
-          <button type="submit" class="btn btn-secondary">Search</button>
+          <label class="sr-only" for="user-search" safe>{t("users.searchLabel")}</label>
+          <input id="user-search" type="search" name="search" value={p.search} placeholder={t("users.searchPlaceholder")} autocomplete="off" />
+          <button type="submit" class="btn btn-secondary" safe>{t("users.search")}</button>
         </form>
-        <UserList page={p.page} search={p.search} />
+        <UserList ctx={p.ctx} page={p.page} search={p.search} />
       </section>
     </AdminLayout>
   );
 }
 
-export function UserList({ page, search }: { page: Page<UserDto>; search: string }): JSX.Element {
+export function UserList({ ctx, page, search }: { ctx: PageContext; page: Page<UserDto>; search: string }): JSX.Element {
+  const { t } = ctx;
   return (
     <div id="user-list" class="user-list">
       {page.data.length === 0 ? (
-        <EmptyState title={search ? "No matching users" : "No users yet"} text={search ? "Try another name, username or email." : "Add the first user with the button above."} />
+        <EmptyState title={search ? t("users.emptySearchTitle") : t("users.emptyTitle")} text={search ? t("users.emptySearchText") : t("users.emptyText")} />
       ) : (
         <div class="table-wrap">
           <table>
             <thead>
               <tr>
-                <th scope="col">Name</th>
-                <th scope="col" class="hide-sm">Email</th>
-                <th scope="col" class="hide-sm">Groups</th>
-                <th scope="col">Status</th>
+                <th scope="col" safe>{t("users.colName")}</th>
+                <th scope="col" class="hide-sm" safe>{t("users.colEmail")}</th>
+                <th scope="col" class="hide-sm" safe>{t("users.colGroups")}</th>
+                <th scope="col" safe>{t("users.colStatus")}</th>
               </tr>
             </thead>
             <tbody>
@@ -85,9 +88,7 @@ export function UserList({ page, search }: { page: Page<UserDto>; search: string
                   </td>
                   <td>
                     <div class="row tight">
-                      {u.ldapId ? <span class="badge badge-warning" title="Managed by LDAP">LDAP</span> : ""}
-                      {u.isAdmin ? <span class="badge badge-accent">Admin</span> : ""}
-                      {u.disabled ? <span class="badge badge-danger">Disabled</span> : <span class="badge badge-success">Active</span>}
+                      <StatusBadges ctx={ctx} user={u} />
                     </div>
                   </td>
                 </tr>
@@ -96,56 +97,75 @@ export function UserList({ page, search }: { page: Page<UserDto>; search: string
           </table>
         </div>
       )}
-      <Pager base="/settings/admin/users" search={search} page={page.pagination.currentPage} totalPages={page.pagination.totalPages} totalItems={page.pagination.totalItems} target="#user-list" noun="user" />
+      <Pager ctx={ctx} base="/settings/admin/users" search={search} page={page.pagination.currentPage} totalPages={page.pagination.totalPages} totalItems={page.pagination.totalItems} target="#user-list" items={t("users.count", { count: page.pagination.totalItems })} />
     </div>
   );
 }
 
-export function NewUserPage(p: { ctx: PageContext; values: UserFormValues; groups: GroupOption[]; errors?: Record<string, string> }): JSX.Element {
+/** LDAP, Admin, and Disabled or Active: the same badges in the list and on the user's page. */
+function StatusBadges({ ctx, user, long = false }: { ctx: PageContext; user: UserDto; long?: boolean }): JSX.Element {
+  const { t } = ctx;
   return (
-    <AdminLayout ctx={p.ctx} title="Add user">
-      <PageHeader title="Add user" lead="The person signs in with a passkey: after saving, create a login link for them to register one." back={{ href: "/settings/admin/users", label: "Users" }} />
-      <UserForm ctx={p.ctx} action="/settings/admin/users" values={p.values} groups={p.groups} errors={p.errors} submitLabel="Create user" />
+    <>
+      {user.ldapId ? (
+        long ? <span class="badge badge-warning" safe>{t("users.managedByLdap")}</span> : <span class="badge badge-warning" title={t("users.managedByLdap")} translate="no">LDAP</span>
+      ) : (
+        ""
+      )}
+      {user.isAdmin ? <span class="badge badge-accent" safe>{t("users.badgeAdmin")}</span> : ""}
+      {user.disabled ? <span class="badge badge-danger" safe>{t("users.badgeDisabled")}</span> : <span class="badge badge-success" safe>{t("users.badgeActive")}</span>}
+    </>
+  );
+}
+
+export function NewUserPage(p: { ctx: PageContext; values: UserFormValues; groups: GroupOption[]; errors?: Record<string, string> }): JSX.Element {
+  const { t } = p.ctx;
+  return (
+    <AdminLayout ctx={p.ctx} title={t("users.add")}>
+      <PageHeader title={t("users.add")} lead={t("users.newLead")} back={{ href: "/settings/admin/users", label: t("users.title") }} />
+      <UserForm ctx={p.ctx} action="/settings/admin/users" values={p.values} groups={p.groups} errors={p.errors} submitLabel={t("users.create")} />
     </AdminLayout>
   );
 }
 
 export function UserForm(p: { ctx: PageContext; action: string; values: UserFormValues; groups: GroupOption[]; errors?: Record<string, string>; submitLabel: string; saved?: boolean; readOnly?: boolean }): JSX.Element {
+  const { t } = p.ctx;
   const e = p.errors ?? {};
   const selected = new Set(p.values.userGroupIds);
+  const safeNoGroups = p.ctx.rich("users.noGroups", { link: (text) => `<a href="/settings/admin/user-groups">${text}</a>` });
   return (
     <form id="user-form" class="section" method="post" action={p.action} hx-post={p.action} hx-target="#user-form" hx-swap="outerHTML" novalidate>
       <Csrf ctx={p.ctx} />
-      <h2>Profile</h2>
+      <h2 safe>{t("users.profile")}</h2>
       {p.readOnly ? (
         <div class="alert alert-info" role="status">
-          <strong>Managed by LDAP.</strong> Profile, administrator flag and directory groups come from the directory and are read-only here; passkeys, login links, sessions and custom claims stay local.
+          <strong safe>{t("users.ldapTitle")}</strong> <span safe>{t("users.ldapText")}</span>
         </div>
       ) : (
         ""
       )}
-      {p.saved ? <div class="alert alert-success" role="status" data-autofocus tabindex="-1">Saved.</div> : ""}
-      <FormErrors errors={p.errors} />
+      {p.saved ? <div class="alert alert-success" role="status" data-autofocus tabindex="-1" safe>{t("users.saved")}</div> : ""}
+      <FormErrors ctx={p.ctx} errors={p.errors} />
       <fieldset class="bare-fieldset" disabled={p.readOnly}>
       <div class="grid-2">
-        <Field name="firstName" label="First name" value={p.values.firstName} error={e.firstName} required maxlength={50} />
-        <Field name="lastName" label="Last name" value={p.values.lastName} error={e.lastName} maxlength={50} />
-        <Field name="username" label="Username" value={p.values.username} error={e.username} required maxlength={50} hint="Letters, digits and _ . @ -; sent as preferred_username." />
-        <Field name="email" label="Email" type="email" value={p.values.email} error={e.email} maxlength={254} />
-        <Field name="displayName" label="Display name" value={p.values.displayName} error={e.displayName} maxlength={100} hint="Defaults to first and last name." />
+        <Field ctx={p.ctx} name="firstName" label={t("users.firstName")} value={p.values.firstName} error={e.firstName} required maxlength={50} />
+        <Field ctx={p.ctx} name="lastName" label={t("users.lastName")} value={p.values.lastName} error={e.lastName} maxlength={50} />
+        <Field ctx={p.ctx} name="username" label={t("users.username")} value={p.values.username} error={e.username} required maxlength={50} hint={t("users.usernameHint")} />
+        <Field ctx={p.ctx} name="email" label={t("users.email")} type="email" value={p.values.email} error={e.email} maxlength={254} />
+        <Field ctx={p.ctx} name="displayName" label={t("users.displayName")} value={p.values.displayName} error={e.displayName} maxlength={100} hint={t("users.displayNameHint")} />
       </div>
       <fieldset class="fieldset">
-        <legend>Access</legend>
-        <Toggle name="isAdmin" label="Administrator" checked={p.values.isAdmin} hint="Can manage users, groups, clients and settings." error={e.isAdmin} />
-        <Toggle name="disabled" label="Disabled" checked={p.values.disabled} hint="Cannot sign in; existing sessions end immediately." />
-        <Toggle name="emailVerified" label="Email verified" checked={p.values.emailVerified} hint="Sent as email_verified to clients." />
+        <legend safe>{t("users.access")}</legend>
+        <Toggle name="isAdmin" label={t("users.isAdmin")} checked={p.values.isAdmin} hint={t("users.isAdminHint")} error={e.isAdmin} />
+        <Toggle name="disabled" label={t("users.disabled")} checked={p.values.disabled} hint={t("users.disabledHint")} error={e.disabled} />
+        <Toggle name="emailVerified" label={t("users.emailVerified")} checked={p.values.emailVerified} hint={t("users.emailVerifiedHint")} error={e.emailVerified} />
       </fieldset>
       <fieldset class="fieldset">
-        <legend>Groups</legend>
+        <legend safe>{t("users.groups")}</legend>
         <input type="hidden" name="userGroupIds" value="" />
         {p.groups.length === 0 ? (
           <p class="muted small">
-            No groups yet. <a href="/settings/admin/user-groups">Create one</a> to restrict which apps people may use.
+            {safeNoGroups}
           </p>
         ) : (
           <GroupCheckboxes groups={p.groups} selected={selected} />
@@ -176,25 +196,23 @@ export interface UserDetailData {
 }
 
 export function UserDetailPage(p: { ctx: PageContext; d: UserDetailData; created?: boolean; code?: { token: string; url: string; expiresAt: number } }): JSX.Element {
+  const { t } = p.ctx;
   const u = p.d.user;
   const base = `/settings/admin/users/${u.id}`;
   return (
     <AdminLayout ctx={p.ctx} title={u.displayName || u.username}>
-      <PageHeader title={u.displayName || u.username} lead={`@${u.username}`} back={{ href: "/settings/admin/users", label: "Users" }}>
-        {u.ldapId ? <span class="badge badge-warning">Managed by LDAP</span> : ""}
-        {u.isAdmin ? <span class="badge badge-accent">Admin</span> : ""}
-        {u.disabled ? <span class="badge badge-danger">Disabled</span> : <span class="badge badge-success">Active</span>}
+      <PageHeader title={u.displayName || u.username} lead={`@${u.username}`} back={{ href: "/settings/admin/users", label: t("users.title") }}>
+        <StatusBadges ctx={p.ctx} user={u} long />
       </PageHeader>
       {p.created ? (
         <div class="alert alert-success" role="status">
-          <strong>User created.</strong>
-          Create a login link below and send it to them: they will sign in once with it and register a passkey.
+          <strong safe>{t("users.createdTitle")}</strong> <span safe>{t("users.createdText")}</span>
         </div>
       ) : (
         ""
       )}
       <div class="stack">
-        <UserForm ctx={p.ctx} action={base} values={p.d.values} groups={p.d.groups} submitLabel="Save changes" readOnly={u.ldapId !== null} />
+        <UserForm ctx={p.ctx} action={base} values={p.d.values} groups={p.d.groups} submitLabel={t("users.saveChanges")} readOnly={u.ldapId !== null} />
         <LoginCodeSection ctx={p.ctx} userId={u.id} code={p.code} />
         {p.d.emailLoginCode ? <EmailLoginCodeSection ctx={p.ctx} userId={u.id} email={u.email || null} /> : ""}
         <ProfilePictureSection ctx={p.ctx} userId={u.id} hasPicture={p.d.hasPicture} />
@@ -202,14 +220,14 @@ export function UserDetailPage(p: { ctx: PageContext; d: UserDetailData; created
         <UserPasskeysSection ctx={p.ctx} userId={u.id} passkeys={p.d.passkeys} />
         <UserSessionsSection ctx={p.ctx} userId={u.id} sessions={p.d.sessions} />
         <section class="section danger-zone" aria-labelledby="danger-title">
-          <h2 id="danger-title">Delete user</h2>
-          <p class="muted small">Deletes the account with its passkeys, sessions and consents. This cannot be undone.</p>
+          <h2 id="danger-title" safe>{t("users.deleteTitle")}</h2>
+          <p class="muted small" safe>{t("users.deleteText")}</p>
           {p.d.isSelf || u.ldapId ? (
-            <p class="muted small">{u.ldapId ? "Managed by LDAP: remove the user from the directory; the next sync disables or deletes the account." : "You cannot delete your own account here."}</p>
+            <p class="muted small" safe>{u.ldapId ? t("users.deleteLdap") : t("users.deleteSelf")}</p>
           ) : (
-            <form method="post" action={`${base}/delete`} hx-post={`${base}/delete`} hx-confirm={`Delete ${u.username}? This cannot be undone.`}>
+            <form method="post" action={`${base}/delete`} hx-post={`${base}/delete`} hx-confirm={t("users.deleteConfirm", { username: u.username })}>
               <Csrf ctx={p.ctx} />
-              <button type="submit" class="btn btn-danger">Delete user</button>
+              <button type="submit" class="btn btn-danger" safe>{t("users.deleteTitle")}</button>
             </form>
           )}
         </section>
@@ -219,25 +237,26 @@ export function UserDetailPage(p: { ctx: PageContext; d: UserDetailData; created
 }
 
 export function LoginCodeSection(p: { ctx: PageContext; userId: string; code?: { token: string; url: string; expiresAt: number } }): JSX.Element {
+  const { t } = p.ctx;
   const base = `/settings/admin/users/${p.userId}`;
   return (
     <section class="section" id="login-code" aria-labelledby="login-code-title">
       <div class="section-header">
         <div>
-          <h2 id="login-code-title">Login link</h2>
-          <p class="muted small">A single-use code to sign in without a passkey, e.g. to register a first or replacement passkey.</p>
+          <h2 id="login-code-title" safe>{t("users.loginLinkTitle")}</h2>
+          <p class="muted small" safe>{t("users.loginLinkText")}</p>
         </div>
       </div>
       {p.code ? (
         <div class="secret-box" data-autofocus tabindex="-1">
-          <p class="small muted">Share this with the user. It works once and expires <span safe>{formatDateTime(p.code.expiresAt)}</span>; it will not be shown again.</p>
+          <p class="small muted">{dateSentence(p.ctx, "users.loginLinkShare", p.code.expiresAt)}</p>
           <div class="copy-row">
             <code class="secret" safe>{p.code.url}</code>
-            <button type="button" class="btn btn-secondary btn-sm" data-copy={p.code.url}>Copy link</button>
+            <button type="button" class="btn btn-secondary btn-sm" data-copy={p.code.url} safe>{t("users.copyLink")}</button>
           </div>
           <div class="copy-row">
             <code class="secret" safe>{p.code.token}</code>
-            <button type="button" class="btn btn-secondary btn-sm" data-copy={p.code.token}>Copy code</button>
+            <button type="button" class="btn btn-secondary btn-sm" data-copy={p.code.token} safe>{t("users.copyCode")}</button>
           </div>
         </div>
       ) : (
@@ -245,14 +264,14 @@ export function LoginCodeSection(p: { ctx: PageContext; userId: string; code?: {
       )}
       <form class="inline-form" method="post" action={`${base}/login-code`} hx-post={`${base}/login-code`} hx-target="#login-code" hx-swap="outerHTML">
         <Csrf ctx={p.ctx} />
-        <label for="ttl">Valid for</label>
+        <label for="ttl" safe>{t("users.validFor")}</label>
         <select id="ttl" name="ttl">
-          <option value="15m">15 minutes</option>
-          <option value="1h" selected>1 hour</option>
-          <option value="24h">1 day</option>
-          <option value="168h">7 days</option>
+          <option value="15m" safe>{t("validation.durationMinutes", { n: 15 })}</option>
+          <option value="1h" selected safe>{t("validation.durationHours", { n: 1 })}</option>
+          <option value="24h" safe>{t("validation.durationDays", { n: 1 })}</option>
+          <option value="168h" safe>{t("validation.durationDays", { n: 7 })}</option>
         </select>
-        <button type="submit" class="btn btn-secondary">{p.code ? "Create another" : "Create login link"}</button>
+        <button type="submit" class="btn btn-secondary" safe>{p.code ? t("users.loginLinkAnother") : t("users.loginLinkCreate")}</button>
       </form>
     </section>
   );
@@ -263,27 +282,30 @@ export function ProfilePictureSection(p: { ctx: PageContext; userId: string; has
 }
 
 export function UserClaimsSection(p: { ctx: PageContext; userId: string; claims: { key: string; value: string }[]; errors?: Record<string, string>; saved?: boolean }): JSX.Element {
+  const { t } = p.ctx;
   const action = `/settings/admin/users/${p.userId}/claims`;
   return (
     <form id="user-claims" class="section" method="post" action={action} hx-post={action} hx-target="#user-claims" hx-swap="outerHTML">
       <Csrf ctx={p.ctx} />
-      <h2>Custom claims</h2>
-      <p class="muted small">Extra claims in this user's ID token and userinfo (scope profile). They override group claims with the same name.</p>
-      {p.saved ? <div class="alert alert-success" role="status">Claims saved.</div> : ""}
-      <ClaimRows claims={p.claims} errors={p.errors} />
+      <h2 safe>{t("users.claimsTitle")}</h2>
+      <p class="muted small" safe>{t("users.claimsText")}</p>
+      {p.saved ? <div class="alert alert-success" role="status" safe>{t("users.claimsSaved")}</div> : ""}
+      <ClaimRows ctx={p.ctx} claims={p.claims} errors={p.errors} />
       <div class="form-actions">
-        <button type="submit" class="btn btn-secondary">Save claims</button>
+        <button type="submit" class="btn btn-secondary" safe>{t("users.claimsSave")}</button>
       </div>
     </form>
   );
 }
 
 export function UserPasskeysSection(p: { ctx: PageContext; userId: string; passkeys: UserDetailData["passkeys"] }): JSX.Element {
+  const { t } = p.ctx;
+  const at = (iso: string | null) => (iso ? Math.floor(Date.parse(iso) / 1000) : null);
   return (
     <section class="section" id="user-passkeys" aria-labelledby="user-passkeys-title">
-      <h2 id="user-passkeys-title">Passkeys</h2>
+      <h2 id="user-passkeys-title" safe>{t("users.passkeysTitle")}</h2>
       {p.passkeys.length === 0 ? (
-        <p class="muted small">No passkey registered. The user needs a login link to add one.</p>
+        <p class="muted small" safe>{t("users.passkeysEmpty")}</p>
       ) : (
         <ul class="list">
           {p.passkeys.map((k) => (
@@ -291,14 +313,16 @@ export function UserPasskeysSection(p: { ctx: PageContext; userId: string; passk
               <div class="grow">
                 <div class="title" safe>{k.name}</div>
                 <div class="meta">
-                  Added <span safe>{(k.createdAt ?? "").slice(0, 10)}</span> · {k.lastUsedAt ? <span safe>{`last used ${k.lastUsedAt.slice(0, 10)}`}</span> : "never used"}
-                  {k.backupEligible ? " · synced" : ""}
+                  {at(k.createdAt) !== null ? <span>{dateSentence(p.ctx, "users.passkeyAdded", at(k.createdAt)!)}</span> : ""}
+                  {" · "}
+                  {at(k.lastUsedAt) !== null ? <span>{dateSentence(p.ctx, "users.passkeyLastUsed", at(k.lastUsedAt)!)}</span> : <span safe>{t("users.passkeyNeverUsed")}</span>}
+                  {k.backupEligible ? <span safe>{` · ${t("users.passkeySynced")}`}</span> : ""}
                 </div>
               </div>
               <div class="actions">
-                <form method="post" action={`/settings/admin/users/${p.userId}/passkeys/${k.id}/delete`} hx-post={`/settings/admin/users/${p.userId}/passkeys/${k.id}/delete`} hx-target="#user-passkeys" hx-swap="outerHTML" hx-confirm={`Delete the passkey “${k.name}”?`}>
+                <form method="post" action={`/settings/admin/users/${p.userId}/passkeys/${k.id}/delete`} hx-post={`/settings/admin/users/${p.userId}/passkeys/${k.id}/delete`} hx-target="#user-passkeys" hx-swap="outerHTML" hx-confirm={t("users.passkeyDeleteConfirm", { name: k.name })}>
                   <Csrf ctx={p.ctx} />
-                  <button type="submit" class="btn btn-ghost btn-sm danger-text">Delete</button>
+                  <button type="submit" class="btn btn-ghost btn-sm danger-text" safe>{t("users.delete")}</button>
                 </form>
               </div>
             </li>
@@ -310,36 +334,37 @@ export function UserPasskeysSection(p: { ctx: PageContext; userId: string; passk
 }
 
 export function UserSessionsSection(p: { ctx: PageContext; userId: string; sessions: UserDetailData["sessions"] }): JSX.Element {
+  const { t } = p.ctx;
   const base = `/settings/admin/users/${p.userId}/sessions`;
   return (
     <section class="section" id="user-sessions" aria-labelledby="user-sessions-title">
       <div class="section-header">
-        <h2 id="user-sessions-title">Sessions</h2>
+        <h2 id="user-sessions-title" safe>{t("users.sessionsTitle")}</h2>
         {p.sessions.length > 1 ? (
-          <form method="post" action={`${base}/revoke-all`} hx-post={`${base}/revoke-all`} hx-target="#user-sessions" hx-swap="outerHTML" hx-confirm="Sign this user out everywhere?">
+          <form method="post" action={`${base}/revoke-all`} hx-post={`${base}/revoke-all`} hx-target="#user-sessions" hx-swap="outerHTML" hx-confirm={t("users.sessionsRevokeAllConfirm")}>
             <Csrf ctx={p.ctx} />
-            <button type="submit" class="btn btn-secondary btn-sm">Revoke all</button>
+            <button type="submit" class="btn btn-secondary btn-sm" safe>{t("users.sessionsRevokeAll")}</button>
           </form>
         ) : (
           ""
         )}
       </div>
       {p.sessions.length === 0 ? (
-        <p class="muted small">Not signed in anywhere.</p>
+        <p class="muted small" safe>{t("users.sessionsEmpty")}</p>
       ) : (
         <ul class="list">
           {p.sessions.map((s) => (
             <li class="list-item">
               <div class="grow">
-                <div class="title" safe>{s.device}</div>
+                <div class="title" safe>{p.ctx.text(deviceLabelMessage(s.userAgent))}</div>
                 <div class="meta">
-                  <span safe>{s.ip ?? "unknown IP"}</span> · last seen <span safe>{formatDateTime(s.lastSeenAt)}</span>
+                  <span safe>{s.ip ?? t("users.sessionUnknownIp")}</span> · <span>{dateSentence(p.ctx, "users.sessionLastSeen", s.lastSeenAt)}</span>
                 </div>
               </div>
               <div class="actions">
-                <form method="post" action={`${base}/${s.id}/revoke`} hx-post={`${base}/${s.id}/revoke`} hx-target="#user-sessions" hx-swap="outerHTML" hx-confirm="End this session?">
+                <form method="post" action={`${base}/${s.id}/revoke`} hx-post={`${base}/${s.id}/revoke`} hx-target="#user-sessions" hx-swap="outerHTML" hx-confirm={t("users.sessionRevokeConfirm")}>
                   <Csrf ctx={p.ctx} />
-                  <button type="submit" class="btn btn-ghost btn-sm danger-text">Revoke</button>
+                  <button type="submit" class="btn btn-ghost btn-sm danger-text" safe>{t("users.sessionRevoke")}</button>
                 </form>
               </div>
             </li>

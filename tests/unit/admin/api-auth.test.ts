@@ -94,7 +94,7 @@ describe("/api/api-keys", () => {
     expect(res.status).toBe(400);
     const body = (await res.json()) as any;
     expect(body.error).toBe("bad_request");
-    expect(body.fields).toEqual({ name: "Use at least 3 characters.", expiresAt: "must be in the future" });
+    expect(body.fields).toEqual({ name: "Use at least 3 characters.", expiresAt: "Choose a date in the future." });
   });
   test("revoke: own keys only; unknown → 404; revoked key → 401", async () => {
     const list = await json(app, apiReq(deps, f.member.key, "GET", "/api/api-keys"));
@@ -114,7 +114,7 @@ describe("/api/api-keys/:id/renew", () => {
     const expired = keys.find((k: any) => k.name === "soon expired");
     const live = keys.find((k: any) => k.name === "alice key");
     expect((await post(`/api/api-keys/${live.id}/renew`, { expiresAt: "2027-01-01" })).status).toBe(400);
-    expect((await post(`/api/api-keys/${expired.id}/renew`, { expiresAt: "2020-01-01" })).body.fields).toEqual({ expiresAt: "must be in the future" });
+    expect((await post(`/api/api-keys/${expired.id}/renew`, { expiresAt: "2020-01-01" })).body.fields).toEqual({ expiresAt: "Choose a date in the future." });
     const r = await post(`/api/api-keys/${expired.id}/renew`, { expiresAt: "2027-01-01" });
     expect(r.status).toBe(200);
     expect(r.body.apiKey).toMatchObject({ id: expired.id, name: "soon expired", expiresAt: "2027-01-01T00:00:00.000Z" });

@@ -16,6 +16,19 @@ adminWorld((w) => {
 const call = (key: string | null, method: string, path: string, body?: unknown) => json(app, apiReq(deps, key, method, path, body));
 
 describe("/api/users", () => {
+  test("administrators' errors are sentences, in the caller's Accept-Language (English without one)", async () => {
+    const en = await call(k, "POST", "/api/users", { username: "carol", firstName: "Carol", locale: "english please" });
+    expect(en.status).toBe(400);
+    expect(en.body.fields).toEqual({ locale: "Enter a language tag such as en or de-CH." });
+    expect((await call(k, "POST", "/api/users", { username: "carol", firstName: "Carol", id: "not-a-uuid" })).body.fields).toEqual({ id: "Enter a UUID, or leave the ID out." });
+    const request = apiReq(deps, k, "POST", "/api/users", { username: "carol", firstName: "Carol", id: "not-a-uuid" });
+    request.headers.set("Accept-Language", "de-DE,de;q=0.9");
+    expect((await json(app, request)).body.fields).toEqual({ id: "Geben Sie eine UUID ein oder lassen Sie die ID weg." });
+    const missing = apiReq(deps, k, "GET", "/api/users/00000000-0000-4000-8000-000000000000");
+    missing.headers.set("Accept-Language", "ja");
+    expect((await json(app, missing)).body.message).toBe("このユーザーは存在しません。");
+  });
+
   test("list: pagination, search, sort", async () => {
     for (let i = 0; i < 23; i++) await call(k, "POST", "/api/users", { username: `user${String(i).padStart(2, "0")}`, firstName: "U", email: `u${i}@example.com` });
     const p1 = await call(k, "GET", "/api/users?pagination[page]=1&pagination[limit]=10");

@@ -53,7 +53,7 @@ describe("describeEvent", () => {
     expect(describeEvent("SIGN_IN", { passkeyName: "YubiKey" })).toEqual({ title: "Signed in with a passkey", detail: "YubiKey", tone: "success" });
     expect(describeEvent("SIGN_IN_FAILED", { passkeyName: "YubiKey", reason: "Wrong site." })).toEqual({ title: "Sign-in failed", detail: "YubiKey · Wrong site.", tone: "warning" });
     expect(describeEvent("ACCOUNT_CREATED", { method: "initial setup" }).detail).toBe("initial setup");
-    expect(describeEvent("ACCOUNT_CREATED", { via: "signup_token" }).detail).toBe("signup token");
+    expect(describeEvent("ACCOUNT_CREATED", { via: "signup_token" }).detail).toBe("sign-up link");
     expect(describeEvent("PASSKEY_RENAMED", { oldName: "A", passkeyName: "B" }).detail).toBe("A → B");
     expect(describeEvent("NEW_CLIENT_AUTHORIZATION", { clientName: "Grafana" })).toEqual({ title: "Allowed a new app", detail: "Grafana", tone: "neutral" });
     expect(describeEvent("REFRESH_TOKEN_REUSE", { clientName: "Grafana" }).tone).toBe("danger");

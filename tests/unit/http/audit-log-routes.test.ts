@@ -50,6 +50,21 @@ function seed() {
 }
 
 describe("/settings/audit-log (own events)", () => {
+  test("in the viewer's language: event titles, devices, the internal network, dates and the pager", async () => {
+    seed();
+    const request = pageReq(deps, f.member, "GET", "/settings/audit-log");
+    request.headers.set("Accept-Language", "de");
+    const r = await html(request);
+    expect(r.status).toBe(200);
+    expect(r.text).toContain("Mit Passkey angemeldet");
+    expect(r.text).toContain("Neue App zugelassen");
+    expect(r.text).toContain("Firefox 133 unter Windows");
+    expect(r.text).toContain("Internes Netzwerk");
+    expect(r.text).toContain(">28.11.2026, 12:02</time>");
+    expect(r.text).toContain("3 Ereignisse · Seite 1 von 1");
+    expect(r.text).not.toContain("Signed in with a passkey");
+  });
+
   test("a person sees only their own events: plain words, device, location, time element", async () => {
     seed();
     const r = await html(pageReq(deps, f.member, "GET", "/settings/audit-log"));
@@ -62,8 +77,8 @@ describe("/settings/audit-log (own events)", () => {
     expect(r.text).toContain("Safari 17.4 on iOS 17.4");
     expect(r.text).toContain("London, United Kingdom");
     expect(r.text).toContain("Internal network");
-    expect(r.text).toContain('<time datetime="2026-11-28T12:02:00.000Z" title="2026-11-28 12:02 UTC" data-local-time>2026-11-28 12:02 UTC</time>');
-    expect(r.text).toContain("audit-log.");
+    // One date format (<DateTime>): the viewer's locale and zone (UTC until the browser has said), the exact time on hover.
+    expect(r.text).toContain('<time datetime="2026-11-28T12:02:00.000Z" title="Saturday, November 28, 2026 at 12:02:00 PM UTC" data-format="medium">Nov 28, 2026, 12:02 PM</time>');
     // Alice's events are not Bob's business.
     expect(r.text).not.toContain("iCloud Keychain");
     expect(r.text).not.toContain("Linköping");

@@ -3,7 +3,7 @@
  * pseudo-locale (src/i18n/locales.ts: every catalogue message with its letters swapped for accented
  * look-alikes), and the visible text and the human-facing attributes (title, alt, placeholder,
  * aria-label, button values) must then hold no run of two plain ASCII letters — except data the test
- * created (names, addresses, URLs) and what is not language: <code>, <pre>, <kbd>, <samp>, and
+ * created (names, addresses, URLs) and what is not language: <code>, <pre>, <kbd>, <samp>, <time>, and
  * elements marked translate="no" (a language's own name in the picker). A string typed into a
  * template, set by a route or thrown by the domain without the catalogue shows up here as English.
  *
@@ -17,13 +17,15 @@ import { createClient } from "../../../src/admin/oidc-clients.ts";
 import { createUserGroup } from "../../../src/admin/user-groups.ts";
 import { insertDeviceCode } from "../../../src/db/oidc-protocols.ts";
 import { nowSeconds } from "../../../src/lib/clock.ts";
-import { makeAdminFixture, pageReq, type Actor, type AdminFixture } from "../../helpers/admin-fixture.ts";
+import { recordAuditEvent } from "../../../src/audit/audit-log.ts";
+import { revokeAllApiKeysOfUser } from "../../../src/admin/api-keys.ts";
+import { createSignupToken } from "../../../src/admin/signup-tokens.ts";
+import { makeAdminFixture, pageReq, reauthenticated, type Actor, type AdminFixture } from "../../helpers/admin-fixture.ts";
 import { createTestApp, makeTestDeps, req, type TestDeps } from "../../helpers/test-deps.ts";
 import { insertCredential, type CredentialRow } from "../../../src/db/webauthn.ts";
 import { updateAppConfig } from "../../../src/admin/app-config.ts";
 import { createProtectedApp } from "../../../src/forward-auth/protected-apps.ts";
 import { upsertAuthorizedClient } from "../../../src/db/oidc-grants.ts";
-import { createSignupToken } from "../../../src/admin/signup-tokens.ts";
 
 interface PageState {
   name: string;
@@ -39,6 +41,8 @@ interface PageState {
   /** Data the state shows besides the fixture's (names it created, …). */
   data?: string[];
   csrf?: boolean;
+  /** Rows the state needs, made just before it is requested (states run in order, on one world). */
+  setup?: (w: World) => void;
 }
 
 interface World {
@@ -116,6 +120,26 @@ function authorizePath(clientId: string, callback: string, extra: Record<string,
 const PASSKEY_NAME = "Work laptop";
 /** My apps lists an authorized app's scopes by their protocol names. */
 const SCOPE_NAMES = ["openid", "profile", "email", "groups", "offline_access"];
+/** What the audit log states show besides the fixture's: product names, a passkey name, an app. */
+const AUDIT_DATA = ["Firefox", "Windows", "Safari", "iOS", "YubiKey", "Grafana"];
+/** Everything the shared world may hold by the time the administration states run: other states' clients and group, the audit log's names. */
+const ADMIN_DATA = [...AUDIT_DATA, ...OIDC_NAMES, "Family", "family", PASSKEY_NAME];
+const FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
+const IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1";
+
+/** A member's and an administrator's history: every kind of title, facts in words, an internal address, a device nobody knows. */
+function seedAuditEvents(w: World): void {
+  const bob = w.f.member.user.id;
+  const alice = w.f.admin.user.id;
+  recordAuditEvent(w.deps, "SIGN_IN", { userId: bob, origin: { ip: "203.0.113.7", userAgent: FIREFOX }, data: { passkeyName: "YubiKey" } });
+  recordAuditEvent(w.deps, "SIGN_IN_FAILED", { userId: bob, origin: { ip: "203.0.113.8", userAgent: IPHONE }, data: { passkeyName: "YubiKey" } });
+  recordAuditEvent(w.deps, "NEW_CLIENT_AUTHORIZATION", { userId: bob, origin: { ip: "192.168.1.20", userAgent: null }, data: { clientId: "c-1", clientName: "Grafana" } });
+  recordAuditEvent(w.deps, "SIGN_OUT", { userId: bob, origin: { ip: "203.0.113.7", userAgent: FIREFOX }, data: { everywhere: true } });
+  recordAuditEvent(w.deps, "ADMIN_CHANGE", { userId: alice, origin: { ip: "203.0.113.9", userAgent: FIREFOX }, data: { entity: "api_key", action: "revoke_all", via: "api_key" } });
+  recordAuditEvent(w.deps, "ADMIN_CHANGE", { userId: alice, origin: { ip: "203.0.113.9", userAgent: FIREFOX }, data: { entity: "oidc_client", action: "create_secret", via: "cli" } });
+  recordAuditEvent(w.deps, "LDAP_SYNC", { userId: null, data: { usersCreated: 2, usersUpdated: 1, usersDisabled: 0, usersDeleted: 1, skipped: 0 } });
+  recordAuditEvent(w.deps, "POCKET_ID_IMPORT", { userId: null, data: { users: 1, passkeys: 2, clients: 3, skipped: 0 } });
+}
 
 const PAGES: PageState[] = [
   { name: "an unknown address (signed out)", as: "anonymous", path: "/no-such-page", status: 404 },
@@ -182,6 +206,31 @@ const PAGES: PageState[] = [
   { name: "sign-up, open", as: "anonymous", path: (w) => (signupMode(w, "open"), "/signup") },
   { name: "my apps (the admin)", as: "admin", path: "/settings/apps", data: OIDC_NAMES },
   { name: "my apps (a protected app, a client, an authorized app)", as: "member", path: (w) => (appsFor(w), "/settings/apps"), data: ["Sonarr", "sonarr.example.com", ...SCOPE_NAMES, ...OIDC_NAMES] },
+
+  // Administration: users, API keys, sign-up links; the activity pages.
+  { name: "activity: my own log, no events on this page (the empty state)", as: "member", path: "/settings/audit-log?page=999", data: ADMIN_DATA },
+  { name: "admin: the user list", as: "admin", path: "/settings/admin/users", data: ADMIN_DATA },
+  { name: "admin: the user list, nothing matches the search", as: "admin", path: "/settings/admin/users?search=zzzz", data: ADMIN_DATA },
+  { name: "admin: the user list, page refreshed by htmx", as: "admin", path: "/settings/admin/users?page=1", htmx: true, data: ADMIN_DATA },
+  { name: "admin: the new user form", as: "admin", path: "/settings/admin/users/new", data: ADMIN_DATA },
+  { name: "admin: the new user form with errors", as: "admin", method: "POST", path: "/settings/admin/users", form: { username: "no spaces allowed", email: "not-an-email", firstName: "" }, status: 422, data: [...ADMIN_DATA, "no spaces allowed", "not-an-email"] },
+  { name: "admin: a user's page", as: "admin", path: (w) => `/settings/admin/users/${w.f.member.user.id}`, data: ADMIN_DATA },
+  { name: "admin: a user's page, saved (htmx)", as: "admin", method: "POST", path: (w) => `/settings/admin/users/${w.f.member.user.id}`, form: { username: "bob", email: "bob@example.com", firstName: "Bob", lastName: "Member", displayName: "" }, htmx: true, data: ADMIN_DATA },
+  { name: "admin: a user's new login link", as: "admin", method: "POST", path: (w) => `/settings/admin/users/${w.f.member.user.id}/login-code`, form: { ttl: "1h" }, htmx: true, data: ADMIN_DATA },
+  { name: "admin: a user's claims with an error", as: "admin", method: "POST", path: (w) => `/settings/admin/users/${w.f.member.user.id}/claims`, form: { claimKey: "sub", claimValue: "x" }, htmx: true, status: 422, data: [...ADMIN_DATA, "sub"] },
+  { name: "admin: API keys, with an expired and a live key", as: "admin", path: "/settings/admin/api-keys", data: [...ADMIN_DATA, "alice key", "soon expired"] },
+  { name: "admin: API keys, a new key without a fresh passkey check", as: "admin", method: "POST", path: "/settings/admin/api-keys", form: { name: "Terraform", description: "", expiresAt: "2027-01-01" }, status: 403, data: [...ADMIN_DATA, "alice key", "soon expired", "Terraform"] },
+  { name: "admin: API keys, the form with errors (htmx)", as: "admin", method: "POST", path: "/settings/admin/api-keys", form: { name: "x", expiresAt: "2001-01-01" }, htmx: true, status: 422, setup: (w) => { w.f.admin = reauthenticated(w.deps, w.f.admin); }, data: ADMIN_DATA },
+  { name: "admin: API keys, none yet", as: "admin", path: "/settings/admin/api-keys", setup: (w) => void revokeAllApiKeysOfUser(w.deps, { kind: "user", userId: w.f.admin.user.id }), data: ADMIN_DATA },
+  { name: "admin: sign-up links, none yet (sign-ups disabled)", as: "admin", path: "/settings/admin/signup-tokens", data: ADMIN_DATA },
+  { name: "admin: sign-up links, the form with errors (htmx)", as: "admin", method: "POST", path: "/settings/admin/signup-tokens", form: { ttl: "7d", usageLimit: "0" }, htmx: true, status: 422, data: ADMIN_DATA },
+  { name: "admin: sign-up links, a new link (htmx)", as: "admin", method: "POST", path: "/settings/admin/signup-tokens", form: { ttl: "7d", usageLimit: "2" }, htmx: true, data: ADMIN_DATA },
+  { name: "admin: sign-up links, one live and one spent", as: "admin", path: "/settings/admin/signup-tokens", setup: (w) => { createSignupToken(w.deps, { kind: "cli" }, { ttl: "1h", usageLimit: 1 }); w.deps.clock.advance(7200); }, data: ADMIN_DATA },
+  { name: "activity: my own log with events (htmx page)", as: "member", path: "/settings/audit-log?page=1", htmx: true, setup: seedAuditEvents, data: ADMIN_DATA },
+  { name: "activity: my own log with events", as: "member", path: "/settings/audit-log", data: ADMIN_DATA },
+  { name: "admin: the audit log with events and filters", as: "admin", path: "/settings/audit-log/global", data: ADMIN_DATA },
+  { name: "admin: the audit log filtered (htmx)", as: "admin", path: "/settings/audit-log/global?event=SIGN_IN_FAILED&ip=203.0.113.*", htmx: true, data: ADMIN_DATA },
+  { name: "admin: the audit log, nothing matches the filters", as: "admin", path: "/settings/audit-log/global?from=2001-01-01&to=2001-01-02", data: ADMIN_DATA },
 ];
 
 // <time datetime> is <DateTime>: Intl's words for the viewer's locale, not catalogue text (the pseudo-locale formats as English).
@@ -291,6 +340,7 @@ describe("every page speaks only catalogue text", () => {
 
   for (const page of PAGES) {
     test(page.name, async () => {
+      page.setup?.(world);
       const path = typeof page.path === "function" ? page.path(world) : page.path;
       const method = page.method ?? "GET";
       let request: Request;
