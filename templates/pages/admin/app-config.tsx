@@ -49,9 +49,9 @@ export function AppConfigForm(p: { ctx: PageContext; config: AppConfigFormValues
         <section class="section">
           <h2 safe>{t("appConfig.general")}</h2>
           <div class="config-grid">
-            <Field name="appName" label={t("appConfig.appName")} value={c.appName} error={e.appName} required maxlength={30} disabled={ro} hint={t("appConfig.appNameHint")} />
-            <Field name="sessionDuration" label={t("appConfig.sessionDuration")} type="number" min="1" max="525600" value={c.sessionDuration} error={e.sessionDuration} required disabled={ro} hint={t("appConfig.sessionDurationHint")} />
-            <Field name="homePageUrl" label={t("appConfig.homePage")} value={c.homePageUrl} error={e.homePageUrl} required disabled={ro} hint={t("appConfig.homePageHint")} />
+            <Field ctx={p.ctx} name="appName" label={t("appConfig.appName")} value={c.appName} error={e.appName} required maxlength={30} disabled={ro} hint={t("appConfig.appNameHint")} />
+            <Field ctx={p.ctx} name="sessionDuration" label={t("appConfig.sessionDuration")} type="number" min="1" max="525600" value={c.sessionDuration} error={e.sessionDuration} required disabled={ro} hint={t("appConfig.sessionDurationHint")} />
+            <Field ctx={p.ctx} name="homePageUrl" label={t("appConfig.homePage")} value={c.homePageUrl} error={e.homePageUrl} required disabled={ro} hint={t("appConfig.homePageHint")} />
             <AccentColorField ctx={p.ctx} value={c.accentColor} error={e.accentColor} disabled={ro} />
           </div>
           <Toggle name="disableAnimations" label={t("appConfig.disableAnimations")} checked={c.disableAnimations} disabled={ro} value="true" />
@@ -65,7 +65,7 @@ export function AppConfigForm(p: { ctx: PageContext; config: AppConfigFormValues
         <section class="section">
           <h2 safe>{t("appConfig.apiKeys")}</h2>
           <div class="config-grid">
-            <Field name="apiKeyMaxLifetimeDays" label={t("appConfig.apiKeyLifetime")} type="number" min="1" max="3650" value={c.apiKeyMaxLifetimeDays} error={e.apiKeyMaxLifetimeDays} required disabled={ro} hint={t("appConfig.apiKeyLifetimeHint")} />
+            <Field ctx={p.ctx} name="apiKeyMaxLifetimeDays" label={t("appConfig.apiKeyLifetime")} type="number" min="1" max="3650" value={c.apiKeyMaxLifetimeDays} error={e.apiKeyMaxLifetimeDays} required disabled={ro} hint={t("appConfig.apiKeyLifetimeHint")} />
           </div>
         </section>
         <section class="section">

@@ -102,8 +102,8 @@ export function BackupsPanel(p: { ctx: PageContext; view: BackupsView; errors?: 
           <Csrf ctx={p.ctx} />
           <FormErrors ctx={p.ctx} errors={p.errors} />
           <div class="config-grid">
-            <Field name="backupIntervalHours" label={t("backups.interval")} type="number" min="0" max="8760" value={v.intervalHours} error={p.errors?.backupIntervalHours} required disabled={v.readOnly} hint={t("backups.intervalHint")} />
-            <Field name="backupKeep" label={t("backups.keep")} type="number" min="1" max="1000" value={v.keep} error={p.errors?.backupKeep} required disabled={v.readOnly} hint={t("backups.keepHint")} />
+            <Field ctx={p.ctx} name="backupIntervalHours" label={t("backups.interval")} type="number" min="0" max="8760" value={v.intervalHours} error={p.errors?.backupIntervalHours} required disabled={v.readOnly} hint={t("backups.intervalHint")} />
+            <Field ctx={p.ctx} name="backupKeep" label={t("backups.keep")} type="number" min="1" max="1000" value={v.keep} error={p.errors?.backupKeep} required disabled={v.readOnly} hint={t("backups.keepHint")} />
           </div>
           {v.readOnly ? <p class="muted small" safe>{t("backups.readOnly")}</p> : <button type="submit" class="btn" safe>{t("backups.saveSchedule")}</button>}
         </form>

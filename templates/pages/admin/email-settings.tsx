@@ -35,9 +35,9 @@ export function EmailSettingsSection(p: { ctx: PageContext; values: EmailSetting
       <h2 id="email-settings-title" safe>{t("emailSettings.title")}</h2>
       <p class="muted small" safe>{t("emailSettings.lead")}</p>
       <div class="config-grid">
-        <Field name="smtpHost" label={t("emailSettings.host")} value={c.smtpHost} error={e.smtpHost} disabled={ro} placeholder={t("emailSettings.hostPlaceholder")} />
-        <Field name="smtpPort" label={t("emailSettings.port")} type="number" min="1" max="65535" value={c.smtpPort} error={e.smtpPort} required disabled={ro} hint={t("emailSettings.portHint")} />
-        <Field name="smtpFrom" label={t("emailSettings.from")} value={c.smtpFrom} error={e.smtpFrom} disabled={ro} placeholder={t("emailSettings.fromPlaceholder")} />
+        <Field ctx={p.ctx} name="smtpHost" label={t("emailSettings.host")} value={c.smtpHost} error={e.smtpHost} disabled={ro} placeholder={t("emailSettings.hostPlaceholder")} />
+        <Field ctx={p.ctx} name="smtpPort" label={t("emailSettings.port")} type="number" min="1" max="65535" value={c.smtpPort} error={e.smtpPort} required disabled={ro} hint={t("emailSettings.portHint")} />
+        <Field ctx={p.ctx} name="smtpFrom" label={t("emailSettings.from")} value={c.smtpFrom} error={e.smtpFrom} disabled={ro} placeholder={t("emailSettings.fromPlaceholder")} />
         <div class="field">
           <label for="f-smtpTls" safe>{t("emailSettings.encryption")}</label>
           <select id="f-smtpTls" name="smtpTls" disabled={ro}>
@@ -47,7 +47,7 @@ export function EmailSettingsSection(p: { ctx: PageContext; values: EmailSetting
           </select>
           {e.smtpTls ? <p class="error-text" safe>{e.smtpTls}</p> : ""}
         </div>
-        <Field name="smtpUser" label={t("emailSettings.user")} value={c.smtpUser} error={e.smtpUser} disabled={ro} hint={t("emailSettings.userHint")} />
+        <Field ctx={p.ctx} name="smtpUser" label={t("emailSettings.user")} value={c.smtpUser} error={e.smtpUser} disabled={ro} hint={t("emailSettings.userHint")} />
         <div class="field">
           <label for="f-smtpPassword">
             <span safe>{t("emailSettings.password")}</span> <span class={c.smtpPasswordSet ? "badge badge-success" : "badge"} safe>{c.smtpPasswordSet ? t("emailSettings.passwordSet") : t("emailSettings.passwordNotSet")}</span>

@@ -122,10 +122,11 @@ export function LdapForm(p: { ctx: PageContext; values: LdapFormValues; readOnly
           <h2 safe>{t("ldap.connection")}</h2>
           <Toggle name="ldapEnabled" label={t("ldap.enabled")} checked={b("ldapEnabled")} disabled={ro} value="true" hint={t("ldap.enabledHint")} />
           <div class="config-grid">
-            <Field name="ldapUrl" label={t("ldap.url")} value={v("ldapUrl")} error={e.ldapUrl} required disabled={ro} placeholder="ldap://ldap.example.org:389" hint={t("ldap.urlHint")} />
-            <Field name="ldapBase" label={t("ldap.base")} value={v("ldapBase")} error={e.ldapBase} required disabled={ro} placeholder={t("ldap.basePlaceholder")} hint={t("ldap.baseHint")} />
-            <Field name="ldapBindDn" label={t("ldap.bindDn")} value={v("ldapBindDn")} error={e.ldapBindDn} disabled={ro} placeholder={t("ldap.bindDnPlaceholder")} hint={t("ldap.bindDnHint")} />
+            <Field ctx={p.ctx} name="ldapUrl" label={t("ldap.url")} value={v("ldapUrl")} error={e.ldapUrl} required disabled={ro} placeholder="ldap://ldap.example.org:389" hint={t("ldap.urlHint")} />
+            <Field ctx={p.ctx} name="ldapBase" label={t("ldap.base")} value={v("ldapBase")} error={e.ldapBase} required disabled={ro} placeholder={t("ldap.basePlaceholder")} hint={t("ldap.baseHint")} />
+            <Field ctx={p.ctx} name="ldapBindDn" label={t("ldap.bindDn")} value={v("ldapBindDn")} error={e.ldapBindDn} disabled={ro} placeholder={t("ldap.bindDnPlaceholder")} hint={t("ldap.bindDnHint")} />
             <Field
+              ctx={p.ctx}
               name="ldapBindPassword"
               label={t("ldap.bindPassword")}
               type="password"
@@ -142,25 +143,25 @@ export function LdapForm(p: { ctx: PageContext; values: LdapFormValues; readOnly
         <section class="section">
           <h2 safe>{t("ldap.users")}</h2>
           <div class="config-grid">
-            <Field name="ldapUserSearchFilter" label={t("ldap.userFilter")} value={v("ldapUserSearchFilter")} error={e.ldapUserSearchFilter} required disabled={ro} />
-            <Field name="ldapAttributeUserUniqueIdentifier" label={t("ldap.uniqueIdAttribute")} value={v("ldapAttributeUserUniqueIdentifier")} error={e.ldapAttributeUserUniqueIdentifier} required disabled={ro} hint={t("ldap.userUniqueIdHint")} />
-            <Field name="ldapAttributeUserUsername" label={t("ldap.usernameAttribute")} value={v("ldapAttributeUserUsername")} error={e.ldapAttributeUserUsername} required disabled={ro} hint={t("ldap.usernameAttributeHint")} />
-            <Field name="ldapAttributeUserEmail" label={t("ldap.emailAttribute")} value={v("ldapAttributeUserEmail")} error={e.ldapAttributeUserEmail} disabled={ro} />
-            <Field name="ldapAttributeUserFirstName" label={t("ldap.firstNameAttribute")} value={v("ldapAttributeUserFirstName")} error={e.ldapAttributeUserFirstName} disabled={ro} />
-            <Field name="ldapAttributeUserLastName" label={t("ldap.lastNameAttribute")} value={v("ldapAttributeUserLastName")} error={e.ldapAttributeUserLastName} disabled={ro} />
-            <Field name="ldapAttributeUserDisplayName" label={t("ldap.displayNameAttribute")} value={v("ldapAttributeUserDisplayName")} error={e.ldapAttributeUserDisplayName} disabled={ro} />
-            <Field name="ldapAttributeUserProfilePicture" label={t("ldap.pictureAttribute")} value={v("ldapAttributeUserProfilePicture")} error={e.ldapAttributeUserProfilePicture} disabled={ro} placeholder={t("ldap.picturePlaceholder")} hint={t("ldap.pictureAttributeHint")} />
+            <Field ctx={p.ctx} name="ldapUserSearchFilter" label={t("ldap.userFilter")} value={v("ldapUserSearchFilter")} error={e.ldapUserSearchFilter} required disabled={ro} />
+            <Field ctx={p.ctx} name="ldapAttributeUserUniqueIdentifier" label={t("ldap.uniqueIdAttribute")} value={v("ldapAttributeUserUniqueIdentifier")} error={e.ldapAttributeUserUniqueIdentifier} required disabled={ro} hint={t("ldap.userUniqueIdHint")} />
+            <Field ctx={p.ctx} name="ldapAttributeUserUsername" label={t("ldap.usernameAttribute")} value={v("ldapAttributeUserUsername")} error={e.ldapAttributeUserUsername} required disabled={ro} hint={t("ldap.usernameAttributeHint")} />
+            <Field ctx={p.ctx} name="ldapAttributeUserEmail" label={t("ldap.emailAttribute")} value={v("ldapAttributeUserEmail")} error={e.ldapAttributeUserEmail} disabled={ro} />
+            <Field ctx={p.ctx} name="ldapAttributeUserFirstName" label={t("ldap.firstNameAttribute")} value={v("ldapAttributeUserFirstName")} error={e.ldapAttributeUserFirstName} disabled={ro} />
+            <Field ctx={p.ctx} name="ldapAttributeUserLastName" label={t("ldap.lastNameAttribute")} value={v("ldapAttributeUserLastName")} error={e.ldapAttributeUserLastName} disabled={ro} />
+            <Field ctx={p.ctx} name="ldapAttributeUserDisplayName" label={t("ldap.displayNameAttribute")} value={v("ldapAttributeUserDisplayName")} error={e.ldapAttributeUserDisplayName} disabled={ro} />
+            <Field ctx={p.ctx} name="ldapAttributeUserProfilePicture" label={t("ldap.pictureAttribute")} value={v("ldapAttributeUserProfilePicture")} error={e.ldapAttributeUserProfilePicture} disabled={ro} placeholder={t("ldap.picturePlaceholder")} hint={t("ldap.pictureAttributeHint")} />
           </div>
           <Toggle name="ldapSoftDeleteUsers" label={t("ldap.softDelete")} checked={b("ldapSoftDeleteUsers")} disabled={ro} value="true" hint={t("ldap.softDeleteHint")} />
         </section>
         <section class="section">
           <h2 safe>{t("ldap.groups")}</h2>
           <div class="config-grid">
-            <Field name="ldapUserGroupSearchFilter" label={t("ldap.groupFilter")} value={v("ldapUserGroupSearchFilter")} error={e.ldapUserGroupSearchFilter} required disabled={ro} />
-            <Field name="ldapAttributeGroupUniqueIdentifier" label={t("ldap.uniqueIdAttribute")} value={v("ldapAttributeGroupUniqueIdentifier")} error={e.ldapAttributeGroupUniqueIdentifier} required disabled={ro} />
-            <Field name="ldapAttributeGroupName" label={t("ldap.groupNameAttribute")} value={v("ldapAttributeGroupName")} error={e.ldapAttributeGroupName} required disabled={ro} hint={t("ldap.groupNameAttributeHint")} />
-            <Field name="ldapAttributeGroupMember" label={t("ldap.memberAttribute")} value={v("ldapAttributeGroupMember")} error={e.ldapAttributeGroupMember} required disabled={ro} hint={t("ldap.memberAttributeHint")} />
-            <Field name="ldapAdminGroupName" label={t("ldap.adminGroup")} value={v("ldapAdminGroupName")} error={e.ldapAdminGroupName} disabled={ro} hint={t("ldap.adminGroupHint")} />
+            <Field ctx={p.ctx} name="ldapUserGroupSearchFilter" label={t("ldap.groupFilter")} value={v("ldapUserGroupSearchFilter")} error={e.ldapUserGroupSearchFilter} required disabled={ro} />
+            <Field ctx={p.ctx} name="ldapAttributeGroupUniqueIdentifier" label={t("ldap.uniqueIdAttribute")} value={v("ldapAttributeGroupUniqueIdentifier")} error={e.ldapAttributeGroupUniqueIdentifier} required disabled={ro} />
+            <Field ctx={p.ctx} name="ldapAttributeGroupName" label={t("ldap.groupNameAttribute")} value={v("ldapAttributeGroupName")} error={e.ldapAttributeGroupName} required disabled={ro} hint={t("ldap.groupNameAttributeHint")} />
+            <Field ctx={p.ctx} name="ldapAttributeGroupMember" label={t("ldap.memberAttribute")} value={v("ldapAttributeGroupMember")} error={e.ldapAttributeGroupMember} required disabled={ro} hint={t("ldap.memberAttributeHint")} />
+            <Field ctx={p.ctx} name="ldapAdminGroupName" label={t("ldap.adminGroup")} value={v("ldapAdminGroupName")} error={e.ldapAdminGroupName} disabled={ro} hint={t("ldap.adminGroupHint")} />
           </div>
         </section>
         <div id="ldap-test-result" aria-live="polite"></div>

@@ -179,6 +179,9 @@ const PAGES: PageState[] = [
   { name: "LDAP: the connection test with a refused URL", as: "admin", method: "POST", path: "/settings/admin/ldap/test", form: { ldapUrl: "http://nope", ldapBase: "dc=example,dc=org" }, htmx: true, data: ["dc=example,dc=org", "ldapUrl"] },
   { name: "LDAP: a sync while it is turned off", as: "admin", method: "POST", path: "/settings/admin/ldap/sync", htmx: true },
   { name: "backups: after backing up now", as: "admin", method: "POST", path: "/settings/admin/backups/run", htmx: true, data: ["latchkey-backup-20261128T120200Z-manual.db"] },
+  { name: "configuration: the whole page", as: "admin", path: "/settings/admin/application-configuration", data: ADMIN_DATA },
+  { name: "LDAP: the whole page", as: "admin", path: "/settings/admin/ldap", data: ADMIN_DATA },
+  { name: "backups: the whole page", as: "admin", path: "/settings/admin/backups", data: [...ADMIN_DATA, "latchkey-backup-20261128T120200Z-manual.db"] },
   { name: "backups: the schedule saved", as: "admin", method: "POST", path: "/settings/admin/backups", form: { backupIntervalHours: "12", backupKeep: "5" }, htmx: true, data: ["latchkey-backup-20261128T120200Z-manual.db"] },
   // Account and sign-in pages.
   { name: "sign-in", as: "anonymous", path: "/login" },
@@ -231,6 +234,9 @@ const PAGES: PageState[] = [
   { name: "admin: the audit log with events and filters", as: "admin", path: "/settings/audit-log/global", data: ADMIN_DATA },
   { name: "admin: the audit log filtered (htmx)", as: "admin", path: "/settings/audit-log/global?event=SIGN_IN_FAILED&ip=203.0.113.*", htmx: true, data: ADMIN_DATA },
   { name: "admin: the audit log, nothing matches the filters", as: "admin", path: "/settings/audit-log/global?from=2001-01-01&to=2001-01-02", data: ADMIN_DATA },
+  // Last: saving the configuration form changes settings other states rely on (own account edits, sign-ups).
+  { name: "configuration: saved (htmx)", as: "admin", method: "POST", path: "/settings/admin/application-configuration", form: { appName: "Latchkey", sessionDuration: "60", accentColor: "default" }, htmx: true, data: ADMIN_DATA },
+  { name: "configuration: refused values (htmx)", as: "admin", method: "POST", path: "/settings/admin/application-configuration", form: { appName: "", sessionDuration: "-5", accentColor: "not a colour" }, htmx: true, status: 422, data: [...ADMIN_DATA, "not a colour"] },
 ];
 
 // <time datetime> is <DateTime>: Intl's words for the viewer's locale, not catalogue text (the pseudo-locale formats as English).
