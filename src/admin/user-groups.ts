@@ -1,6 +1,8 @@
 /**
  * User groups: `name` goes into the `groups` claim, `friendlyName` is what people read.
  * Members, custom claims and allowed OIDC clients are each replaced as a whole list.
+ * The group page saves everything it shows at once (saveUserGroupPage): all of it or, on any problem,
+ * nothing, with every field's problem reported together.
  * Every change is audited here (ADMIN_CHANGE, entity user_group), in the change's transaction.
  */
 import type { Database } from "bun:sqlite";
@@ -24,7 +26,8 @@ import { AppError } from "../errors.ts";
 import { auditedChange, type Actor, type AuditDeps } from "../audit/actor.ts";
 import { nowSeconds } from "../lib/clock.ts";
 import { randomUuid } from "../lib/random.ts";
-import { getCustomClaims, type CustomClaim } from "./custom-claims.ts";
+import { getGroupAllowedProtectedAppIds, setGroupAllowedProtectedApps } from "../forward-auth/protected-apps.ts";
+import { getCustomClaims, setCustomClaims, type CustomClaim } from "./custom-claims.ts";
 import { checkSortColumn, isoTime, toPage, type ListQuery, type Page } from "./pagination.ts";
 import { FieldErrors, isRecord, str, strList } from "./validation.ts";
 
@@ -183,4 +186,51 @@ export function memberUsers(db: Database, id: string) {
   return listMemberIdsOfGroup(db, id)
     .map((u) => findUserById(db, u))
     .filter((u) => u !== null);
+}
+
+/** Everything the group page edits, saved with one button. */
+export interface GroupPageInput {
+  friendlyName: string;
+  name: string;
+  userIds: string[];
+  oidcClientIds: string[];
+  protectedAppIds: string[];
+  customClaims: CustomClaim[];
+}
+
+const sameSet = (a: string[], b: string[]) => a.length === b.length && new Set([...a, ...b]).size === new Set(a).size;
+const sameClaims = (a: CustomClaim[], b: CustomClaim[]) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * Saves the group page in one transaction: details, members, allowed OIDC clients, allowed protected apps
+ * and custom claims. Parts that did not change are not written (nor audited). A directory-managed group
+ * keeps its name and members. Any refusal rolls everything back and reports every field's problem.
+ */
+export function saveUserGroupPage(deps: AuditDeps, actor: Actor, id: string, input: GroupPageInput): void {
+  const group = getUserGroup(deps.db, id);
+  const errors = new FieldErrors();
+  const step = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (e) {
+      if (!(e instanceof AppError) || e.code !== "validation_failed") throw e;
+      for (const [field, message] of Object.entries(e.fields)) errors.add(field, message);
+      if (Object.keys(e.fields).length === 0) errors.add("_", e.message);
+    }
+  };
+  deps.db
+    .transaction(() => {
+      if (!group.ldap_id) {
+        if (input.friendlyName !== group.friendly_name || input.name !== group.name) step(() => updateUserGroup(deps, actor, id, input));
+        if (!sameSet(input.userIds, getGroupMemberIds(deps.db, id))) step(() => setGroupMembers(deps, actor, id, input));
+      }
+      if (!sameSet(input.oidcClientIds, getGroupAllowedClientIds(deps.db, id))) step(() => setGroupAllowedClients(deps, actor, id, input));
+      if (!sameSet(input.protectedAppIds, getGroupAllowedProtectedAppIds(deps.db, id))) step(() => setGroupAllowedProtectedApps(deps, actor, id, input.protectedAppIds));
+      // Rows are passed as typed (empty rows included), so a problem's index is the row on screen.
+      const filled = input.customClaims.map((c) => ({ key: c.key.trim(), value: c.value })).filter((c) => c.key !== "" || c.value.trim() !== "");
+      if (!sameClaims(filled, getCustomClaims(deps.db, { groupId: id }))) step(() => setCustomClaims(deps, actor, { groupId: id }, input.customClaims));
+      // Throwing inside the transaction rolls back the parts that did succeed.
+      errors.throwIfAny();
+    })
+    .immediate();
 }

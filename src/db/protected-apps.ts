@@ -78,3 +78,28 @@ export function isUserInAllowedGroupOfApp(db: Database, appId: string, userId: s
       .get(appId, userId) !== null
   );
 }
+
+/** The protected apps that list the group among their allowed groups. */
+export function listAllowedAppIdsOfGroup(db: Database, groupId: string): string[] {
+  return db
+    .query<{ app_id: string }, [string]>("SELECT app_id FROM protected_apps_allowed_user_groups WHERE user_group_id = ? ORDER BY app_id")
+    .all(groupId)
+    .map((r) => r.app_id);
+}
+
+/** Makes the group allowed on exactly `appIds` (the other apps' allowed groups are left alone). */
+export function replaceAllowedAppsOfGroup(db: Database, groupId: string, appIds: string[]): void {
+  db.transaction(() => {
+    db.query("DELETE FROM protected_apps_allowed_user_groups WHERE user_group_id = ?").run(groupId);
+    const ins = db.query("INSERT OR IGNORE INTO protected_apps_allowed_user_groups (app_id, user_group_id) VALUES (?, ?)");
+    for (const a of appIds) ins.run(a, groupId);
+  }).immediate();
+}
+
+export function existingAppIds(db: Database, ids: string[]): string[] {
+  if (ids.length === 0) return [];
+  return db
+    .query<{ id: string }, string[]>(`SELECT id FROM protected_apps WHERE id IN (${ids.map(() => "?").join(",")})`)
+    .all(...ids)
+    .map((r) => r.id);
+}

@@ -8,12 +8,15 @@
 import type { Database } from "bun:sqlite";
 import {
   deleteProtectedAppRow,
+  existingAppIds,
   existingGroupIds,
   findProtectedAppById,
   insertProtectedApp,
   isUserInAllowedGroupOfApp,
+  listAllowedAppIdsOfGroup,
   listAllowedGroupIdsOfApp,
   listProtectedAppRows,
+  replaceAllowedAppsOfGroup,
   replaceAllowedGroupsOfApp,
   updateProtectedAppRow,
   type ProtectedAppRow,
@@ -269,4 +272,29 @@ export function listProtectedAppsOfUser(db: Database, userId: string, scheme: "h
       const exact = app.hosts.find((h) => !h.startsWith("*.")) ?? null;
       return { id: app.id, name: app.name, host: exact ?? app.hosts[0]!, launchUrl: exact ? new URL(`${scheme}://${exact}${app.pathPrefix}`).href : null };
     });
+}
+
+/** The protected apps whose allowed groups include `groupId` (the group page's side of the same table). */
+export function getGroupAllowedProtectedAppIds(db: Database, groupId: string): string[] {
+  return listAllowedAppIdsOfGroup(db, groupId);
+}
+
+/**
+ * From the group's side: the group becomes allowed on exactly `appIds` (other groups' access is untouched).
+ * Unknown app ids are a validation error on `field`. Audited on the group (set_allowed_protected_apps).
+ */
+export function setGroupAllowedProtectedApps(deps: AuditDeps, actor: Actor, groupId: string, appIds: unknown, field = "protectedAppIds"): string[] {
+  const ids = [...new Set(listInput(appIds).filter(Boolean))];
+  const known = existingAppIds(deps.db, ids);
+  const unknown = ids.filter((i) => !known.includes(i));
+  if (unknown.length) throw AppError.validation("Unknown protected app.", { [field]: `Unknown protected app: ${unknown.slice(0, 3).join(", ")}` });
+  return auditedChange(
+    deps,
+    actor,
+    () => {
+      replaceAllowedAppsOfGroup(deps.db, groupId, ids);
+      return listAllowedAppIdsOfGroup(deps.db, groupId);
+    },
+    (now) => ({ entity: "user_group", action: "set_allowed_protected_apps", id: groupId, changes: { protectedAppIds: now } }),
+  );
 }

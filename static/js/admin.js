@@ -1,4 +1,5 @@
-// Administration pages: repeatable form rows (callback URLs, custom claims) and focus management.
+// Administration pages: repeatable form rows (callback URLs, custom claims), focus management, the
+// unsaved-changes guard of one-Save forms, and advanced sections that open when they hold an error.
 // Loaded from our own origin (the CSP forbids inline script); no framework.
 (function () {
   "use strict";
@@ -19,6 +20,7 @@
       container.insertBefore(row, tpl);
       var input = row.querySelector("input");
       if (input) input.focus();
+      refresh(add.closest("form"));
       return;
     }
     var remove = target.closest("[data-remove-row]");
@@ -38,13 +40,123 @@
         var focusable = next && next.querySelector ? next.querySelector("input") : null;
         if (focusable) focusable.focus();
       }
+      refresh(c.closest("form"));
     }
+  });
+
+  // --- Unsaved changes -------------------------------------------------------------------------------
+  // A <form data-unsaved-guard> remembers what it held when it was rendered (from what is stored). Any
+  // difference marks it dirty: its [data-save-status] says so, and leaving the page asks first (a
+  // beforeunload prompt for links, reloads and closing; a confirm() for htmx requests that replace the
+  // page). data-dirty-initially: the form was re-rendered with refused input, so nothing is saved yet.
+  // Requests from [data-leaves-page] (delete, with its own confirmation) discard the changes knowingly.
+  var baselines = new WeakMap();
+  var leaving = false;
+
+  function snapshot(form) {
+    var data = new FormData(form);
+    data.delete("_csrf");
+    var parts = [];
+    data.forEach(function (value, key) {
+      if (typeof value === "string") parts.push(encodeURIComponent(key) + "=" + encodeURIComponent(value));
+    });
+    return parts.join("&");
+  }
+
+  function guardedForms() {
+    return Array.prototype.slice.call(document.querySelectorAll("form[data-unsaved-guard]"));
+  }
+
+  function remember() {
+    guardedForms().forEach(function (form) {
+      if (baselines.has(form)) return;
+      baselines.set(form, form.hasAttribute("data-dirty-initially") ? null : snapshot(form));
+      refresh(form);
+    });
+  }
+
+  function isDirty(form) {
+    if (!baselines.has(form)) return false;
+    var base = baselines.get(form);
+    return base === null || base !== snapshot(form);
+  }
+
+  function refresh(form) {
+    if (!form || !form.hasAttribute || !form.hasAttribute("data-unsaved-guard")) return;
+    var dirty = isDirty(form);
+    form.toggleAttribute("data-dirty", dirty);
+    var status = form.querySelector("[data-save-status]");
+    if (status) status.textContent = (dirty ? status.getAttribute("data-dirty-text") : status.getAttribute("data-clean-text")) || "";
+  }
+
+  function dirtyForm() {
+    return guardedForms().filter(isDirty)[0] || null;
+  }
+
+  ["input", "change"].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      var form = event.target && event.target.closest ? event.target.closest("form[data-unsaved-guard]") : null;
+      if (form) refresh(form);
+    });
+  });
+
+  // A plain (non-htmx) submit of the guarded form is the save itself, not leaving. (htmx handles its
+  // own submits first and prevents the default: the page stays.)
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!event.defaultPrevented && form && form.hasAttribute && form.hasAttribute("data-unsaved-guard")) leaving = true;
+  });
+
+  window.addEventListener("beforeunload", function (event) {
+    if (leaving || !dirtyForm()) return;
+    event.preventDefault();
+    event.returnValue = "";
+  });
+
+  document.addEventListener("htmx:confirm", function (event) {
+    var elt = event.detail && event.detail.elt;
+    var form = dirtyForm();
+    if (!elt || !form || form.contains(elt)) return;
+    if (elt.closest("[data-leaves-page]")) return;
+    var navigates = elt.hasAttribute("hx-push-url") || elt.hasAttribute("hx-boost");
+    if (!navigates) return;
+    event.preventDefault();
+    if (window.confirm(form.getAttribute("data-unsaved-message") || "")) {
+      baselines.set(form, snapshot(form));
+      event.detail.issueRequest(true);
+    }
+  });
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail && event.detail.elt;
+    if (elt && elt.closest && elt.closest("[data-leaves-page]")) leaving = true;
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail && event.detail.elt;
+    // A refused delete (or one that failed) leaves the page where it was: guard it again.
+    if (elt && elt.closest && elt.closest("[data-leaves-page]") && !(event.detail.xhr && event.detail.xhr.getResponseHeader("HX-Redirect"))) leaving = false;
+  });
+
+  // --- Advanced settings -----------------------------------------------------------------------------
+  // <details data-open-if-set> opens when a field inside holds an error (the server opens it too; this
+  // covers errors swapped in later).
+  function openInvalidDetails(root) {
+    root.querySelectorAll("details[data-open-if-set]").forEach(function (d) {
+      if (d.querySelector("[aria-invalid='true'], .error-text")) d.open = true;
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    remember();
+    openInvalidDetails(document);
   });
 
   // After htmx swaps in a form with errors (or a one-time secret), move focus to it.
   document.addEventListener("htmx:afterSettle", function (event) {
+    remember();
     var root = event.detail && event.detail.elt;
     if (!root || !root.querySelector) return;
+    openInvalidDetails(root.ownerDocument || document);
     var el = root.querySelector("[data-autofocus]") || root.querySelector("[aria-invalid='true']");
     if (el && typeof el.focus === "function") el.focus();
   });

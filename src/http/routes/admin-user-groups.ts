@@ -1,6 +1,6 @@
-/** Admin pages for user groups: /settings/admin/user-groups[/:id] (details, members, allowed apps, claims). */
+/** Admin pages for user groups: /settings/admin/user-groups[/:id] (one form: details, members, allowed apps, claims). */
 import { Elysia } from "elysia";
-import { claimsFromForm, getCustomClaims, setCustomClaims } from "../../admin/custom-claims.ts";
+import { claimsFromForm, getCustomClaims } from "../../admin/custom-claims.ts";
 import { parseListQuery } from "../../admin/pagination.ts";
 import {
   createUserGroup,
@@ -9,24 +9,14 @@ import {
   getGroupMemberIds,
   getUserGroup,
   listUserGroups,
-  setGroupAllowedClients,
-  setGroupMembers,
+  saveUserGroupPage,
   toUserGroupDto,
-  updateUserGroup,
 } from "../../admin/user-groups.ts";
 import { listAllUsersBrief } from "../../db/user-admin.ts";
-import { listClientIdAndNames } from "../../db/user-groups.ts";
+import { getGroupAllowedProtectedAppIds, listProtectedApps } from "../../forward-auth/protected-apps.ts";
+import { listClients } from "../../oidc/clients.ts";
 import { displayNameOf } from "../page-context.ts";
-import {
-  GroupClaimsForm,
-  GroupClientsForm,
-  GroupDetailPage,
-  GroupForm,
-  GroupList,
-  GroupMembersForm,
-  GroupsPage,
-  NewGroupForm,
-} from "../../../templates/pages/admin/user-groups.tsx";
+import { GroupDetailPage, GroupEditForm, GroupList, GroupsPage, NewGroupForm, type GroupFormValues } from "../../../templates/pages/admin/user-groups.tsx";
 import { actorOf } from "../request-context.ts";
 import { afterChange, attempt, formOf, fragment, listOf, pageCtx } from "../admin-pages.ts";
 import { htmlResponse, isHtmx, navigate } from "../responses.ts";
@@ -37,6 +27,13 @@ export function adminUserGroupRoutes(web: WebDeps) {
   const users = () => listAllUsersBrief(web.db).map((u) => ({ id: u.id, username: u.username, name: displayNameOf(u), email: u.email }));
   const base = (id: string) => `/settings/admin/user-groups/${id}`;
   const str = (v: unknown) => (typeof v === "string" ? v : "");
+  const detail = (id: string, values: GroupFormValues) => ({
+    group: toUserGroupDto(web.db, getUserGroup(web.db, id)),
+    users: users(),
+    clients: listClients(web.db).map((c) => ({ id: c.id, name: c.name, unrestricted: c.unrestricted })),
+    protectedApps: listProtectedApps(web.db).map((a) => ({ id: a.id, name: a.name, unrestricted: !a.isGroupRestricted })),
+    values,
+  });
 
   return new Elysia({ name: "admin-user-groups" })
     .use(routePolicy(web))
@@ -60,53 +57,54 @@ export function adminUserGroupRoutes(web: WebDeps) {
     }, { adminPage: true })
     .get("/settings/admin/user-groups/:id", ({ request, params, query }) => {
       const g = getUserGroup(web.db, params.id);
-      return htmlResponse(
-        GroupDetailPage({
-          ctx: pageCtx(web, request),
-          created: query.created === "1",
-          d: {
-            group: toUserGroupDto(web.db, g),
-            users: users(),
-            memberIds: getGroupMemberIds(web.db, g.id),
-            clients: listClientIdAndNames(web.db),
-            allowedClientIds: getGroupAllowedClientIds(web.db, g.id),
-            claims: getCustomClaims(web.db, { groupId: g.id }),
-          },
-        }),
-      );
+      const values: GroupFormValues = {
+        friendlyName: g.friendly_name,
+        name: g.name,
+        userIds: getGroupMemberIds(web.db, g.id),
+        oidcClientIds: getGroupAllowedClientIds(web.db, g.id),
+        protectedAppIds: getGroupAllowedProtectedAppIds(web.db, g.id),
+        claims: getCustomClaims(web.db, { groupId: g.id }),
+      };
+      return htmlResponse(GroupDetailPage({ ctx: pageCtx(web, request), created: query.created === "1", saved: query.saved === "1", d: detail(g.id, values) }));
     }, { adminPage: true })
+    // The page's one form: details, members, allowed apps and claims, saved together or not at all.
     .post("/settings/admin/user-groups/:id", ({ request, params, body, session }) => {
-      getUserGroup(web.db, params.id);
+      const g = getUserGroup(web.db, params.id);
       const f = formOf(body);
-      const values = { friendlyName: str(f.friendlyName), name: str(f.name) };
+      const submitted: GroupFormValues = {
+        // A directory-managed group's disabled fields are not posted: show the stored ones.
+        friendlyName: g.ldap_id ? g.friendly_name : str(f.friendlyName),
+        name: g.ldap_id ? g.name : str(f.name),
+        userIds: g.ldap_id ? getGroupMemberIds(web.db, g.id) : listOf(f.userIds),
+        oidcClientIds: listOf(f.oidcClientIds),
+        protectedAppIds: listOf(f.protectedAppIds),
+        claims: claimsFromForm(f),
+      };
       const ctx = pageCtx(web, request);
-      const r = attempt(web, request, () => updateUserGroup(web, actorOf(request, session), params.id, values));
-      if (!r.ok) return htmlResponse(GroupForm({ ctx, id: params.id, values, errors: r.errors }), { status: 422 });
-      return afterChange(request, base(params.id), () =>
-        htmlResponse(GroupForm({ ctx, id: params.id, values: { friendlyName: r.value.after.friendly_name, name: r.value.after.name }, saved: true })),
+      const r = attempt(web, request, () => saveUserGroupPage(web, actorOf(request, session), g.id, { ...submitted, customClaims: submitted.claims }));
+      if (!r.ok) {
+        if (isHtmx(request)) return htmlResponse(GroupEditForm({ ctx, d: detail(g.id, submitted), errors: r.errors }), { status: 422 });
+        return htmlResponse(GroupDetailPage({ ctx, d: detail(g.id, submitted) }), { status: 422 });
+      }
+      const saved = getUserGroup(web.db, g.id);
+      // Re-rendered from what is now stored, so the page shows exactly what was saved.
+      return afterChange(request, `${base(g.id)}?saved=1`, () =>
+        fragment(
+          GroupEditForm({
+            ctx,
+            saved: true,
+            d: detail(g.id, {
+              friendlyName: saved.friendly_name,
+              name: saved.name,
+              userIds: getGroupMemberIds(web.db, g.id),
+              oidcClientIds: getGroupAllowedClientIds(web.db, g.id),
+              protectedAppIds: getGroupAllowedProtectedAppIds(web.db, g.id),
+              claims: getCustomClaims(web.db, { groupId: g.id }),
+            }),
+          }),
+          { flash: { kind: "success", message: `Saved the group ${saved.friendly_name}.` } },
+        ),
       );
-    }, { adminPage: true })
-    .post("/settings/admin/user-groups/:id/members", ({ request, params, body, session }) => {
-      const ids = listOf(formOf(body).userIds);
-      const ctx = pageCtx(web, request);
-      const r = attempt(web, request, () => setGroupMembers(web, actorOf(request, session), params.id, { userIds: ids }));
-      if (!r.ok) return htmlResponse(GroupMembersForm({ ctx, id: params.id, users: users(), memberIds: ids, error: Object.values(r.errors)[0] }), { status: 422 });
-      return afterChange(request, base(params.id), () => fragment(GroupMembersForm({ ctx, id: params.id, users: users(), memberIds: r.value, saved: true })));
-    }, { adminPage: true })
-    .post("/settings/admin/user-groups/:id/clients", ({ request, params, body, session }) => {
-      const ids = listOf(formOf(body).oidcClientIds);
-      const r = setGroupAllowedClients(web, actorOf(request, session), params.id, { oidcClientIds: ids });
-      return afterChange(request, base(params.id), () =>
-        htmlResponse(GroupClientsForm({ ctx: pageCtx(web, request), id: params.id, clients: listClientIdAndNames(web.db), allowedIds: r, saved: true })),
-      );
-    }, { adminPage: true })
-    .post("/settings/admin/user-groups/:id/claims", ({ request, params, body, session }) => {
-      getUserGroup(web.db, params.id);
-      const claims = claimsFromForm(formOf(body));
-      const ctx = pageCtx(web, request);
-      const r = attempt(web, request, () => setCustomClaims(web, actorOf(request, session), { groupId: params.id }, claims));
-      if (!r.ok) return htmlResponse(GroupClaimsForm({ ctx, id: params.id, claims, errors: r.errors }), { status: 422 });
-      return afterChange(request, base(params.id), () => htmlResponse(GroupClaimsForm({ ctx, id: params.id, claims: r.value, saved: true })));
     }, { adminPage: true })
     .post("/settings/admin/user-groups/:id/delete", ({ request, params, session }) => {
       const row = deleteUserGroup(web, actorOf(request, session), params.id);

@@ -2,6 +2,7 @@
 import type { PageContext } from "../../page-context.ts";
 import type { Page } from "../../../src/admin/pagination.ts";
 import type { UserGroupDto } from "../../../src/admin/user-groups.ts";
+import { SaveBar } from "../../components/save-bar.tsx";
 import { AdminLayout, ClaimRows, Csrf, EmptyState, Field, FormErrors, PageHeader, Pager } from "./admin-shell.tsx";
 
 type GroupRow = UserGroupDto & { userCount: number };
@@ -81,152 +82,154 @@ export function GroupList({ ctx, page, search }: { ctx: PageContext; page: Page<
   );
 }
 
+/** An app a group may be allowed to use; `unrestricted` apps admit everyone anyway. */
+export type GroupApp = { id: string; name: string; unrestricted: boolean };
+
 export interface GroupDetail {
   group: UserGroupDto;
   users: { id: string; username: string; name: string; email: string | null }[];
-  memberIds: string[];
-  clients: { id: string; name: string }[];
-  allowedClientIds: string[];
+  clients: GroupApp[];
+  protectedApps: GroupApp[];
+  /** What the form shows: the stored values, or what was submitted when it was refused. */
+  values: GroupFormValues;
+}
+
+export interface GroupFormValues {
+  friendlyName: string;
+  name: string;
+  userIds: string[];
+  oidcClientIds: string[];
+  protectedAppIds: string[];
   claims: { key: string; value: string }[];
 }
 
-export function GroupDetailPage(p: { ctx: PageContext; d: GroupDetail; created?: boolean }): JSX.Element {
+const BASE = "/settings/admin/user-groups";
+
+export function GroupDetailPage(p: { ctx: PageContext; d: GroupDetail; created?: boolean; saved?: boolean }): JSX.Element {
   const g = p.d.group;
-  const base = `/settings/admin/user-groups/${g.id}`;
   return (
     <AdminLayout ctx={p.ctx} title={g.friendlyName}>
-      <PageHeader title={g.friendlyName} lead={`groups claim: ${g.name}`} back={{ href: "/settings/admin/user-groups", label: "User groups" }}>
+      <PageHeader title={g.friendlyName} lead={`groups claim: ${g.name}`} back={{ href: BASE, label: "User groups" }}>
         {g.ldapId ? <span class="badge badge-warning">Managed by LDAP</span> : ""}
       </PageHeader>
-      {p.created ? <div class="alert alert-success" role="status">Group created. Add members and choose the apps it may use.</div> : ""}
-      <div class="stack">
-        <GroupForm ctx={p.ctx} id={g.id} values={{ friendlyName: g.friendlyName, name: g.name }} readOnly={g.ldapId !== null} />
-        <GroupMembersForm ctx={p.ctx} id={g.id} users={p.d.users} memberIds={p.d.memberIds} readOnly={g.ldapId !== null} />
-        <GroupClientsForm ctx={p.ctx} id={g.id} clients={p.d.clients} allowedIds={p.d.allowedClientIds} />
-        <GroupClaimsForm ctx={p.ctx} id={g.id} claims={p.d.claims} />
-        <section class="section danger-zone">
-          <h2>Delete group</h2>
-          <p class="muted small">Members keep their accounts but lose access granted through this group.</p>
-          {g.ldapId ? <p class="muted small">Managed by LDAP: remove the group from the directory; the next sync deletes it here.</p> : (
-          <form method="post" action={`${base}/delete`} hx-post={`${base}/delete`} hx-confirm={`Delete the group ${g.friendlyName}?`}>
-            <Csrf ctx={p.ctx} />
-            <button type="submit" class="btn btn-danger">Delete group</button>
-          </form>
-          )}
-        </section>
-      </div>
+      {p.created ? <div class="alert alert-success" role="status">Group created. Add members and choose the apps it may use, then save.</div> : ""}
+      <GroupEditForm ctx={p.ctx} d={p.d} saved={p.saved} />
+      <section class="section danger-zone">
+        <h2>Delete group</h2>
+        <p class="muted small">Members keep their accounts but lose access granted through this group.</p>
+        {g.ldapId ? <p class="muted small">Managed by LDAP: remove the group from the directory; the next sync deletes it here.</p> : (
+        <form method="post" action={`${BASE}/${g.id}/delete`} hx-post={`${BASE}/${g.id}/delete`} hx-confirm={`Delete the group ${g.friendlyName}?`} data-leaves-page>
+          <Csrf ctx={p.ctx} />
+          <button type="submit" class="btn btn-danger">Delete group</button>
+        </form>
+        )}
+      </section>
     </AdminLayout>
   );
 }
 
-export function GroupForm(p: { ctx: PageContext; id: string; values: { friendlyName: string; name: string }; errors?: Record<string, string>; saved?: boolean; readOnly?: boolean }): JSX.Element {
+/**
+ * The whole group page in one form with one Save: details, members, allowed apps and claims are
+ * saved together (or, on any problem, nothing is). admin.js warns before leaving with unsaved changes.
+ */
+export function GroupEditForm(p: { ctx: PageContext; d: GroupDetail; errors?: Record<string, string>; saved?: boolean }): JSX.Element {
+  const g = p.d.group;
+  const v = p.d.values;
   const e = p.errors ?? {};
-  const action = `/settings/admin/user-groups/${p.id}`;
+  const readOnly = g.ldapId !== null;
+  const action = `${BASE}/${g.id}`;
+  const members = new Set(v.userIds);
   return (
-    <form id="group-form" class="section" method="post" action={action} hx-post={action} hx-target="#group-form" hx-swap="outerHTML" novalidate>
+    <form
+      id="group-form"
+      class="edit-form"
+      method="post"
+      action={action}
+      hx-post={action}
+      hx-target="#group-form"
+      hx-swap="outerHTML"
+      novalidate
+      data-unsaved-guard
+      data-unsaved-message="You have unsaved changes on this page. Leave without saving?"
+      data-dirty-initially={p.errors ? "true" : undefined}
+    >
       <Csrf ctx={p.ctx} />
-      <h2>Details</h2>
-      {p.readOnly ? <div class="alert alert-info"><strong>Managed by LDAP.</strong> Its name, members and existence come from the directory and are read-only here; allowed apps and custom claims stay local.</div> : ""}
-      {p.saved ? <div class="alert alert-success" role="status">Saved.</div> : ""}
-      <FormErrors ctx={p.ctx} errors={p.errors} />
-      <div class="grid-2">
-        <Field name="friendlyName" label="Friendly name" value={p.values.friendlyName} error={e.friendlyName} required maxlength={50} disabled={p.readOnly} />
-        <Field name="name" label="Name" value={p.values.name} error={e.name} required maxlength={255} disabled={p.readOnly} hint="Changing it changes the groups claim apps receive." />
-      </div>
-      {p.readOnly ? "" : (
-        <div class="form-actions">
-          <button type="submit" class="btn">Save</button>
+      <FormErrors errors={p.errors} />
+      <section class="section" aria-labelledby="group-details-title">
+        <h2 id="group-details-title">Details</h2>
+        {readOnly ? <div class="alert alert-info"><strong>Managed by LDAP.</strong> Its name, members and existence come from the directory and are read-only here; allowed apps and custom claims stay local.</div> : ""}
+        <div class="grid-2">
+          <Field name="friendlyName" label="Friendly name" value={v.friendlyName} error={e.friendlyName} required maxlength={50} disabled={readOnly} />
+          <Field name="name" label="Name" value={v.name} error={e.name} required maxlength={255} disabled={readOnly} hint="Changing it changes the groups claim apps receive." />
         </div>
-      )}
+      </section>
+      <section class="section" aria-labelledby="group-members-title">
+        <div class="section-header">
+          <div>
+            <h2 id="group-members-title">Members</h2>
+            <p class="muted small" safe>{`${members.size} of ${p.d.users.length} users`}</p>
+          </div>
+        </div>
+        {readOnly ? <p class="muted small">Managed by LDAP: members come from the directory's member attribute.</p> : ""}
+        {e.userIds ? <p class="error-text" safe>{e.userIds}</p> : ""}
+        <fieldset class="bare-fieldset" disabled={readOnly}>
+          <legend class="sr-only">Members</legend>
+          {p.d.users.length === 0 ? (
+            <p class="muted small">
+              No users yet. <a href="/settings/admin/users">Add people</a> first.
+            </p>
+          ) : (
+            <div class="check-grid">
+              {p.d.users.map((u) => (
+                <label class="checkbox">
+                  <input type="checkbox" name="userIds" value={u.id} checked={members.has(u.id)} />
+                  <span>
+                    <span safe>{u.name}</span>
+                    <span class="hint mono" safe>{`@${u.username}`}</span>
+                  </span>
+                </label>
+              ))}
+            </div>
+          )}
+        </fieldset>
+      </section>
+      <section class="section" aria-labelledby="group-apps-title">
+        <h2 id="group-apps-title">Allowed apps</h2>
+        <p class="muted small">Members may use the apps ticked here. Apps open to everyone admit them anyway.</p>
+        <AppChecklist title="OIDC clients" name="oidcClientIds" apps={p.d.clients} selected={v.oidcClientIds} error={e.oidcClientIds} empty={<>No OIDC clients yet. <a href="/settings/admin/oidc-clients/new">Add one</a>.</>} />
+        <AppChecklist title="Protected apps (forward-auth)" name="protectedAppIds" apps={p.d.protectedApps} selected={v.protectedAppIds} error={e.protectedAppIds} empty={<>No protected apps yet. <a href="/settings/admin/protected-apps/new">Add one</a>.</>} />
+      </section>
+      <section class="section" aria-labelledby="group-claims-title">
+        <h2 id="group-claims-title">Custom claims</h2>
+        <p class="muted small">Added to every member's tokens; a user's own claim with the same name wins.</p>
+        <ClaimRows claims={v.claims} errors={p.errors} />
+      </section>
+      <SaveBar saved={p.saved} />
     </form>
   );
 }
 
-export function GroupMembersForm(p: { ctx: PageContext; id: string; users: GroupDetail["users"]; memberIds: string[]; saved?: boolean; error?: string; readOnly?: boolean }): JSX.Element {
-  const action = `/settings/admin/user-groups/${p.id}/members`;
-  const members = new Set(p.memberIds);
+function AppChecklist(p: { title: string; name: string; apps: GroupApp[]; selected: string[]; error?: string; empty: JSX.Element }): JSX.Element {
+  const selected = new Set(p.selected);
   return (
-    <form id="group-members" class="section" method="post" action={action} hx-post={action} hx-target="#group-members" hx-swap="outerHTML">
-      <Csrf ctx={p.ctx} />
-      <div class="section-header">
-        <div>
-          <h2>Members</h2>
-          <p class="muted small" safe>{`${members.size} of ${p.users.length} users`}</p>
-        </div>
-      </div>
-      {p.saved ? <div class="alert alert-success" role="status">Members saved.</div> : ""}
-      {p.error ? <p class="error-text" safe>{p.error}</p> : ""}
-      {p.readOnly ? <p class="muted small">Managed by LDAP: members come from the directory's member attribute.</p> : ""}
-      <input type="hidden" name="userIds" value="" />
-      <fieldset class="bare-fieldset" disabled={p.readOnly}>
-      {p.users.length === 0 ? (
-        <p class="muted small">No users yet.</p>
+    <fieldset class="fieldset">
+      <legend safe>{p.title}</legend>
+      {p.apps.length === 0 ? (
+        <p class="muted small">{p.empty}</p>
       ) : (
         <div class="check-grid">
-          {p.users.map((u) => (
+          {p.apps.map((a) => (
             <label class="checkbox">
-              <input type="checkbox" name="userIds" value={u.id} checked={members.has(u.id)} />
+              <input type="checkbox" name={p.name} value={a.id} checked={selected.has(a.id)} />
               <span>
-                <span safe>{u.name}</span>
-                <span class="hint mono" safe>{`@${u.username}`}</span>
+                <span safe>{a.name}</span>
+                {a.unrestricted ? <span class="hint">Open to everyone</span> : ""}
               </span>
             </label>
           ))}
         </div>
       )}
-      </fieldset>
-      {p.readOnly ? "" : (
-        <div class="form-actions">
-          <button type="submit" class="btn btn-secondary">Save members</button>
-        </div>
-      )}
-    </form>
-  );
-}
-
-export function GroupClientsForm(p: { ctx: PageContext; id: string; clients: { id: string; name: string }[]; allowedIds: string[]; saved?: boolean }): JSX.Element {
-  const action = `/settings/admin/user-groups/${p.id}/clients`;
-  const allowed = new Set(p.allowedIds);
-  return (
-    <form id="group-clients" class="section" method="post" action={action} hx-post={action} hx-target="#group-clients" hx-swap="outerHTML">
-      <Csrf ctx={p.ctx} />
-      <h2>Allowed apps</h2>
-      <p class="muted small">Members may sign in to these OIDC clients (clients that are unrestricted admit everyone anyway).</p>
-      {p.saved ? <div class="alert alert-success" role="status">Allowed apps saved.</div> : ""}
-      <input type="hidden" name="oidcClientIds" value="" />
-      {p.clients.length === 0 ? (
-        <p class="muted small">
-          No OIDC clients yet. <a href="/settings/admin/oidc-clients/new">Add one</a>.
-        </p>
-      ) : (
-        <div class="check-grid">
-          {p.clients.map((c) => (
-            <label class="checkbox">
-              <input type="checkbox" name="oidcClientIds" value={c.id} checked={allowed.has(c.id)} />
-              <span safe>{c.name}</span>
-            </label>
-          ))}
-        </div>
-      )}
-      <div class="form-actions">
-        <button type="submit" class="btn btn-secondary">Save allowed apps</button>
-      </div>
-    </form>
-  );
-}
-
-export function GroupClaimsForm(p: { ctx: PageContext; id: string; claims: { key: string; value: string }[]; errors?: Record<string, string>; saved?: boolean }): JSX.Element {
-  const action = `/settings/admin/user-groups/${p.id}/claims`;
-  return (
-    <form id="group-claims" class="section" method="post" action={action} hx-post={action} hx-target="#group-claims" hx-swap="outerHTML">
-      <Csrf ctx={p.ctx} />
-      <h2>Custom claims</h2>
-      <p class="muted small">Added to every member's tokens; a user's own claim with the same name wins.</p>
-      {p.saved ? <div class="alert alert-success" role="status">Claims saved.</div> : ""}
-      <ClaimRows ctx={p.ctx} claims={p.claims} errors={p.errors} />
-      <div class="form-actions">
-        <button type="submit" class="btn btn-secondary">Save claims</button>
-      </div>
-    </form>
+      {p.error ? <p class="error-text" safe>{p.error}</p> : ""}
+    </fieldset>
   );
 }
