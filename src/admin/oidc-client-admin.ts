@@ -79,6 +79,11 @@ export function clientInputFromForm(form: Record<string, unknown>, opts: { creat
     credentialsScopes: typeof form.credentialsScopes === "string" ? (form.credentialsScopes.split(/\s+/).filter(Boolean) as string[]) : undefined,
   };
   if (opts.creating && typeof form.id === "string" && form.id.trim() !== "") out.id = form.id.trim();
+  // Who may sign in (the page's one form): a radio, and the groups kept whichever way it points.
+  if (form.access === "everyone" || form.access === "groups") {
+    out.unrestricted = form.access === "everyone";
+    out.allowedGroupIds = (cleanRows(pickList(form.userGroupIds) ?? []) as unknown[]).filter((x): x is string => typeof x === "string");
+  }
   return out;
 }
 

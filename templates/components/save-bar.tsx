@@ -7,7 +7,7 @@ export function SaveBar(p: { saved?: boolean; label?: string; cancelHref?: strin
   const savedText = "All changes saved.";
   return (
     <div class="save-bar">
-      <p class="save-status" data-save-status data-dirty-text="Unsaved changes" data-clean-text={p.saved ? savedText : ""} role="status" aria-live="polite" safe>
+      <p class="save-status" data-save-status data-dirty-text="Unsaved changes" data-clean-text={p.saved ? savedText : ""} role="status" aria-live="polite">
         {p.saved ? savedText : ""}
       </p>
       <div class="row">

@@ -89,7 +89,7 @@ describe("administration in the browser (seed workflow)", () => {
     await adminPage.locator("fieldset", { hasText: "Callback URLs" }).first().getByRole("button", { name: "Add URL" }).click();
     await callbacks.nth(1).fill("https://git2.example.com/callback");
     expect(await adminPage.locator("input[name=pkceEnabled]").isChecked()).toBe(true);
-    await adminPage.getByRole("button", { name: "Save", exact: true }).click();
+    await adminPage.getByRole("button", { name: "Create client" }).click();
     await adminPage.locator("#created-secret").waitFor();
     await adminPage.waitForURL((u) => /\/settings\/admin\/oidc-clients\/[0-9a-f-]{36}$/.test(u.pathname));
     const clientId = (await adminPage.locator("#client-id").textContent())!;
@@ -103,8 +103,8 @@ describe("administration in the browser (seed workflow)", () => {
 
     // 4. Restrict it to the group.
     await adminPage.locator("#client-groups").getByLabel("Family").check();
-    await adminPage.getByRole("button", { name: "Save allowed groups" }).click();
-    await adminPage.locator("#client-groups .alert-success").waitFor();
+    await adminPage.getByRole("button", { name: "Save changes" }).click();
+    await adminPage.locator("#client-form .save-status", { hasText: "All changes saved." }).waitFor();
     expect(await adminPage.locator("#nobody-allowed").count()).toBe(0);
 
     // 5. Grace signs in to the client with openid-client (confidential, PKCE).

@@ -7,11 +7,10 @@ import { clientInputFromForm, listClientsPage } from "../../admin/oidc-client-ad
 import { parseListQuery } from "../../admin/pagination.ts";
 import { listAllUserGroups } from "../../db/user-groups.ts";
 import { AppError } from "../../errors.ts";
-import { createClient, deleteClient, setAllowedGroups, setUnrestricted, updateClient } from "../../admin/oidc-clients.ts";
+import { createClient, deleteClient, updateClient } from "../../admin/oidc-clients.ts";
 import { createClientSecret, listClientSecrets, revokeClientSecret } from "../../oidc/client-secrets.ts";
 import { findClientById, type OidcClient, EITHER_SECRET_METHOD } from "../../oidc/clients.ts";
 import {
-  AllowedGroupsSection,
   ClientDetailContent,
   ClientDetailPage,
   ClientForm,
@@ -53,6 +52,8 @@ function valuesOf(c: OidcClient): ClientFormValues {
     jwks: c.jwks ?? "",
     jwksUri: c.jwksUri ?? "",
     credentialsScopes: c.credentialsScopes.join(" "),
+    access: c.unrestricted ? "everyone" : "groups",
+    allowedGroupIds: c.allowedGroupIds,
   };
 }
 
@@ -77,6 +78,8 @@ function valuesFromForm(f: Record<string, unknown>): ClientFormValues {
     jwks: s("jwks"),
     jwksUri: s("jwksUri"),
     credentialsScopes: s("credentialsScopes"),
+    access: f.access === "everyone" ? "everyone" : "groups",
+    allowedGroupIds: listOf(f.userGroupIds),
   };
 }
 
@@ -106,15 +109,15 @@ export function adminOidcClientRoutes(web: WebDeps) {
       const notice = query.deleted ? `Deleted the client ${String(query.deleted)}.` : undefined;
       return htmlResponse(ClientsPage({ ctx: pageCtx(web, request), page, search: q.search, notice }));
     }, { adminPage: true })
-    .get("/settings/admin/oidc-clients/new", ({ request }) => htmlResponse(NewClientPage({ ctx: pageCtx(web, request), values: EMPTY_CLIENT })), { adminPage: true })
+    .get("/settings/admin/oidc-clients/new", ({ request }) => htmlResponse(NewClientPage({ ctx: pageCtx(web, request), values: EMPTY_CLIENT, groups: groups() })), { adminPage: true })
     .post("/settings/admin/oidc-clients", ({ request, body, session }) => {
       const f = formOf(body);
       const values = valuesFromForm(f);
       const ctx = pageCtx(web, request);
       const r = attempt(web, request, () => createClient(web, actorOf(request, session), clientInputFromForm(f, { creating: true })));
       if (!r.ok) {
-        if (isHtmx(request)) return htmlResponse(NewClientContent({ ctx, values, errors: r.errors }), { status: 422 });
-        return htmlResponse(NewClientPage({ ctx, values, errors: r.errors }), { status: 422 });
+        if (isHtmx(request)) return htmlResponse(NewClientContent({ ctx, values, groups: groups(), errors: r.errors }), { status: 422 });
+        return htmlResponse(NewClientPage({ ctx, values, groups: groups(), errors: r.errors }), { status: 422 });
       }
       const { client, secret } = r.value;
       // The secret exists only in this response: render the client page with it (and move the URL there).
@@ -122,31 +125,23 @@ export function adminOidcClientRoutes(web: WebDeps) {
       if (isHtmx(request)) return htmlResponse(ClientDetailContent({ ctx, d: detail(client), createdSecret: secret?.secret }), { headers });
       return htmlResponse(ClientDetailPage({ ctx, d: detail(client), createdSecret: secret?.secret }));
     }, { adminPage: true })
-    .get("/settings/admin/oidc-clients/:id", ({ request, params }) => htmlResponse(ClientDetailPage({ ctx: pageCtx(web, request), d: detail(getClient(params.id)) })), { adminPage: true })
+    .get("/settings/admin/oidc-clients/:id", ({ request, params, query }) => htmlResponse(ClientDetailPage({ ctx: pageCtx(web, request), d: detail(getClient(params.id)), saved: query.saved === "1" })), { adminPage: true })
+    // The page's one form: settings and who may sign in, saved together. The whole page is re-rendered
+    // from what is stored (badges, snippets and secrets depend on the settings); a refusal re-renders the form.
     .post("/settings/admin/oidc-clients/:id", ({ request, params, body, session }) => {
       getClient(params.id);
       const f = formOf(body);
       const values = { ...valuesFromForm(f), id: params.id };
       const ctx = pageCtx(web, request);
       const r = attempt(web, request, () => updateClient(web, actorOf(request, session), params.id, clientInputFromForm(f, { creating: false })));
-      if (!r.ok) return htmlResponse(ClientForm({ ctx, action: base(params.id), values, creating: false, errors: r.errors, target: "#client-form" }), { status: 422 });
-      return afterChange(request, base(params.id), () =>
-        fragment(ClientForm({ ctx, action: base(params.id), values: valuesOf(r.value), creating: false, saved: true, target: "#client-form" }), { flash: { kind: "success", message: `Saved ${r.value.name}.` } }),
+      if (!r.ok) {
+        const form = ClientForm({ ctx, action: base(params.id), values, groups: groups(), creating: false, errors: r.errors, target: "#client-page" });
+        if (isHtmx(request)) return htmlResponse(form, { status: 422, headers: { "HX-Retarget": "#client-form", "HX-Reswap": "outerHTML" } });
+        return htmlResponse(ClientDetailPage({ ctx, d: { ...detail(getClient(params.id)), values }, errors: r.errors }), { status: 422 });
+      }
+      return afterChange(request, `${base(params.id)}?saved=1`, () =>
+        fragment(ClientDetailContent({ ctx, d: detail(r.value), saved: true }), { flash: { kind: "success", message: `Saved ${r.value.name}.` } }),
       );
-    }, { adminPage: true })
-    .post("/settings/admin/oidc-clients/:id/groups", ({ request, params, body, session }) => {
-      getClient(params.id);
-      const ids = listOf(formOf(body).userGroupIds);
-      const c = setAllowedGroups(web, actorOf(request, session), params.id, ids);
-      return afterChange(request, base(c.id), () => htmlResponse(AllowedGroupsSection({ ctx: pageCtx(web, request), client: c, groups: groups(), saved: "Allowed groups saved." })));
-    }, { adminPage: true })
-    .post("/settings/admin/oidc-clients/:id/unrestrict", ({ request, params, session }) => {
-      const c = setUnrestricted(web, actorOf(request, session), params.id, true);
-      return afterChange(request, base(c.id), () => htmlResponse(AllowedGroupsSection({ ctx: pageCtx(web, request), client: c, groups: groups() })));
-    }, { adminPage: true })
-    .post("/settings/admin/oidc-clients/:id/restrict", ({ request, params, session }) => {
-      const c = setUnrestricted(web, actorOf(request, session), params.id, false);
-      return afterChange(request, base(c.id), () => htmlResponse(AllowedGroupsSection({ ctx: pageCtx(web, request), client: c, groups: groups() })));
     }, { adminPage: true })
     .post("/settings/admin/oidc-clients/:id/secrets", ({ request, params, body, session }) => {
       getClient(params.id);

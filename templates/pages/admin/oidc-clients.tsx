@@ -8,6 +8,8 @@ import type { OidcClient } from "../../../src/oidc/clients.ts";
 import type { ClientSecretInfo } from "../../../src/oidc/client-secrets.ts";
 import type { BackchannelStatus } from "../../../src/oidc/backchannel-logout.ts";
 import type { Page } from "../../../src/admin/pagination.ts";
+import { integrationSnippets, type SnippetKind } from "../../../src/oidc/integration-snippets.ts";
+import { SaveBar } from "../../components/save-bar.tsx";
 import { AdminLayout, Csrf, EmptyState, Field, formatDateTime, FormErrors, GroupCheckboxes, PageHeader, Pager, Toggle } from "./admin-shell.tsx";
 
 export type ClientListRow = { id: string; name: string; callbackURLs: string[]; isPublic: boolean; isGroupRestricted: boolean; allowedUserGroups: { friendlyName: string }[]; hasLogo: boolean };
@@ -84,6 +86,9 @@ export interface ClientFormValues {
   jwks?: string;
   jwksUri?: string;
   credentialsScopes?: string;
+  /** Who may sign in: everyone with an account, or only members of `allowedGroupIds`. */
+  access: "everyone" | "groups";
+  allowedGroupIds: string[];
 }
 
 export const EMPTY_CLIENT: ClientFormValues = {
@@ -99,6 +104,8 @@ export const EMPTY_CLIENT: ClientFormValues = {
   skipConsent: false,
   accessTokenDurationMinutes: "60",
   refreshTokenDurationMinutes: "43200",
+  access: "groups",
+  allowedGroupIds: [],
 };
 
 function UrlRows(p: { name: string; label: string; values: string[]; error?: string; hint: string; placeholder: string }): JSX.Element {
@@ -127,56 +134,144 @@ function UrlRows(p: { name: string; label: string; values: string[]; error?: str
   );
 }
 
-export function ClientForm(p: { ctx: PageContext; action: string; values: ClientFormValues; creating: boolean; errors?: Record<string, string>; saved?: boolean; target: string }): JSX.Element {
+type GroupOption = { id: string; name: string; friendlyName: string };
+
+/** Advanced settings hold a value other than the default (or an error): the section opens by itself. */
+function advancedIsSet(v: ClientFormValues, e: Record<string, string>): boolean {
+  const fields = ["requirePar", "backchannelLogoutUri", "tokenEndpointAuthMethod", "jwks", "jwksUri", "credentialsScopes", "accessTokenDurationMinutes", "refreshTokenDurationMinutes"];
+  if (fields.some((f) => e[f])) return true;
+  return (
+    Boolean(v.requirePar) ||
+    Boolean(v.backchannelLogoutUri) ||
+    (v.tokenEndpointAuthMethod !== undefined && v.tokenEndpointAuthMethod !== "" && v.tokenEndpointAuthMethod !== "client_secret") ||
+    Boolean(v.jwks) ||
+    Boolean(v.jwksUri) ||
+    Boolean(v.credentialsScopes) ||
+    v.accessTokenDurationMinutes !== EMPTY_CLIENT.accessTokenDurationMinutes ||
+    v.refreshTokenDurationMinutes !== EMPTY_CLIENT.refreshTokenDurationMinutes
+  );
+}
+
+/**
+ * The client's one form with one Save (create and edit): the app, its callback URLs, who may sign in,
+ * security, and advanced protocol settings collapsed unless one of them is set or refused.
+ */
+export function ClientForm(p: { ctx: PageContext; action: string; values: ClientFormValues; groups: GroupOption[]; creating: boolean; errors?: Record<string, string>; saved?: boolean; target: string }): JSX.Element {
   const v = p.values;
   const e = p.errors ?? {};
   return (
-    <form id="client-form" class="section" method="post" action={p.action} hx-post={p.action} hx-target={p.target} hx-swap="outerHTML" novalidate>
+    <form
+      id="client-form"
+      class="edit-form"
+      method="post"
+      action={p.action}
+      hx-post={p.action}
+      hx-target={p.target}
+      hx-swap="outerHTML"
+      novalidate
+      data-unsaved-guard
+      data-unsaved-message="You have unsaved changes on this page. Leave without saving?"
+      data-dirty-initially={p.errors ? "true" : undefined}
+    >
       <Csrf ctx={p.ctx} />
-      <h2>{p.creating ? "Client" : "Settings"}</h2>
-      {p.saved ? <div class="alert alert-success" role="status" data-autofocus tabindex="-1">Saved.</div> : ""}
-      <FormErrors ctx={p.ctx} errors={p.errors} />
-      <div class="grid-2">
-        <Field name="name" label="Name" value={v.name} error={e.name} required maxlength={100} placeholder="Forgejo" autofocus={p.creating} />
-        <Field name="launchUrl" label="Client launch URL" type="url" value={v.launchUrl} error={e.launchUrl} placeholder="https://git.example.com" hint="The app's address, linked from My apps." />
-      </div>
-      {p.creating ? <Field name="id" label="Client ID" value={v.id} error={e.id} maxlength={128} placeholder="generated" hint="Leave empty for a random id; or 2–128 letters, digits, . _ -" /> : ""}
-      <Field name="description" label="Description" value={v.description} error={e.description} maxlength={1000} />
-      <UrlRows name="callbackUrl" label="Callback URLs" values={v.callbackUrls} error={e.callbackUrls} placeholder="https://git.example.com/user/oauth2/Pocket/callback" hint="Where the app receives the sign-in result; its documentation names it. Wildcards: * for part of one subdomain label (https://*.example.com/cb), a port or one path segment; ** for any number of path segments." />
-      <UrlRows name="logoutCallbackUrl" label="Logout callback URLs" values={v.logoutCallbackUrls} error={e.logoutCallbackUrls} placeholder="https://git.example.com/" hint="Allowed post_logout_redirect_uri values (optional)." />
-      <fieldset class="fieldset">
-        <legend>Security</legend>
+      <FormErrors errors={p.errors} />
+      <section class="section" aria-labelledby="client-app-title">
+        <h2 id="client-app-title">{p.creating ? "App" : "Settings"}</h2>
+        <div class="grid-2">
+          <Field name="name" label="Name" value={v.name} error={e.name} required maxlength={100} placeholder="Forgejo" autofocus={p.creating} />
+          <Field name="launchUrl" label="Client launch URL" type="url" value={v.launchUrl} error={e.launchUrl} placeholder="https://git.example.com" hint="The app's address, linked from My apps." />
+        </div>
+        {p.creating ? <Field name="id" label="Client ID" value={v.id} error={e.id} maxlength={128} placeholder="generated" hint="Leave empty for a random id; or 2–128 letters, digits, . _ -" /> : ""}
+        <Field name="description" label="Description" value={v.description} error={e.description} maxlength={1000} />
+        <UrlRows name="callbackUrl" label="Callback URLs" values={v.callbackUrls} error={e.callbackUrls} placeholder="https://git.example.com/user/oauth2/Latchkey/callback" hint="Where the app receives the sign-in result; its documentation names it. Wildcards: * for part of one subdomain label (https://*.example.com/cb), a port or one path segment; ** for any number of path segments." />
+        <UrlRows name="logoutCallbackUrl" label="Logout callback URLs" values={v.logoutCallbackUrls} error={e.logoutCallbackUrls} placeholder="https://git.example.com/" hint="Allowed post_logout_redirect_uri values (optional)." />
+      </section>
+      <AccessSection values={v} groups={p.groups} error={e.allowedGroupIds ?? e.unrestricted} />
+      <section class="section" aria-labelledby="client-security-title">
+        <h2 id="client-security-title">Security</h2>
         <Toggle name="isPublic" label="Public client" checked={v.isPublic} error={e.isPublic} hint="For apps that cannot keep a secret (single-page or mobile apps): no client secret, PKCE required." />
         <Toggle name="pkceEnabled" label="PKCE" checked={v.pkceEnabled} error={e.pkceEnabled} hint="Require a code challenge (S256). Turn off only if the app does not support it." />
         <Toggle name="requiresReauthentication" label="Requires re-authentication" checked={v.requiresReauthentication} hint="Ask for the passkey on every sign-in to this app." />
         <Toggle name="skipConsent" label="Skip consent" checked={v.skipConsent} hint="Do not ask people to approve the requested scopes." />
-      </fieldset>
-      <ProtocolFieldset v={v} e={e} />
-      <div class="grid-2">
-        <Field name="accessTokenDurationMinutes" label="Access token lifetime (minutes)" type="number" min="1" value={v.accessTokenDurationMinutes} error={e.accessTokenDurationMinutes} required />
-        <Field name="refreshTokenDurationMinutes" label="Refresh token lifetime (minutes)" type="number" min="1" value={v.refreshTokenDurationMinutes} error={e.refreshTokenDurationMinutes} required hint="43200 minutes = 30 days." />
-      </div>
-      <div class="form-actions">
-        {p.creating ? <a class="btn btn-secondary" href="/settings/admin/oidc-clients">Cancel</a> : ""}
-        <button type="submit" class="btn">{p.creating ? "Save" : "Save changes"}</button>
-      </div>
+        <details class="advanced" data-open-if-set open={advancedIsSet(v, e)}>
+          <summary>
+            <span class="advanced-title">Advanced settings</span>
+            <span class="hint">Token lifetimes, PAR, back-channel logout, client authentication (private_key_jwt, JWK Set), client credentials</span>
+          </summary>
+          <div class="advanced-body">
+            <div class="grid-2">
+              <Field name="accessTokenDurationMinutes" label="Access token lifetime (minutes)" type="number" min="1" value={v.accessTokenDurationMinutes} error={e.accessTokenDurationMinutes} required />
+              <Field name="refreshTokenDurationMinutes" label="Refresh token lifetime (minutes)" type="number" min="1" value={v.refreshTokenDurationMinutes} error={e.refreshTokenDurationMinutes} required hint="43200 minutes = 30 days." />
+            </div>
+            <ProtocolFieldset v={v} e={e} />
+          </div>
+        </details>
+      </section>
+      <SaveBar saved={p.saved} label={p.creating ? "Create client" : "Save changes"} cancelHref={p.creating ? "/settings/admin/oidc-clients" : undefined} />
     </form>
   );
 }
 
-export function NewClientPage(p: { ctx: PageContext; values: ClientFormValues; errors?: Record<string, string> }): JSX.Element {
+/** Who may sign in: part of the client's one form (a radio, and the groups when restricted). */
+function AccessSection(p: { values: ClientFormValues; groups: GroupOption[]; error?: string }): JSX.Element {
+  const v = p.values;
+  const selected = new Set(v.allowedGroupIds);
+  const restricted = v.access === "groups";
+  return (
+    <section class="section" id="client-groups" aria-labelledby="groups-title">
+      <h2 id="groups-title">Who may sign in</h2>
+      <fieldset class="fieldset">
+        <legend class="sr-only">Who may sign in</legend>
+        <label class="checkbox">
+          <input type="radio" name="access" value="groups" checked={restricted} />
+          <span>
+            <span>Only members of the groups below</span>
+            <span class="hint">Recommended. People outside them see a “not allowed” page.</span>
+          </span>
+        </label>
+        <label class="checkbox">
+          <input type="radio" name="access" value="everyone" checked={!restricted} />
+          <span>
+            <span>Everyone with an account</span>
+            <span class="hint">The groups below are kept for when you restrict the app again.</span>
+          </span>
+        </label>
+      </fieldset>
+      {restricted && selected.size === 0 ? (
+        <div class="alert alert-warning" role="status" id="nobody-allowed">
+          <strong>Nobody can sign in to this app yet.</strong> Choose the groups that may use it, or admit everyone.
+        </div>
+      ) : (
+        ""
+      )}
+      <fieldset class="fieldset">
+        <legend>Allowed user groups</legend>
+        {p.groups.length === 0 ? (
+          <p class="muted small">
+            No groups yet. <a href="/settings/admin/user-groups">Create a group</a>, or admit everyone.
+          </p>
+        ) : (
+          <GroupCheckboxes groups={p.groups} selected={selected} />
+        )}
+        {p.error ? <p class="error-text" safe>{p.error}</p> : ""}
+      </fieldset>
+    </section>
+  );
+}
+
+export function NewClientPage(p: { ctx: PageContext; values: ClientFormValues; groups: GroupOption[]; errors?: Record<string, string> }): JSX.Element {
   return (
     <AdminLayout ctx={p.ctx} title="Add OIDC client">
-      <NewClientContent ctx={p.ctx} values={p.values} errors={p.errors} />
+      <NewClientContent ctx={p.ctx} values={p.values} groups={p.groups} errors={p.errors} />
     </AdminLayout>
   );
 }
 
-export function NewClientContent(p: { ctx: PageContext; values: ClientFormValues; errors?: Record<string, string> }): JSX.Element {
+export function NewClientContent(p: { ctx: PageContext; values: ClientFormValues; groups: GroupOption[]; errors?: Record<string, string> }): JSX.Element {
   return (
     <div id="client-page">
-      <PageHeader title="Add OIDC client" lead="After saving you get the client ID and secret to paste into the app." back={{ href: "/settings/admin/oidc-clients", label: "OIDC clients" }} />
-      <ClientForm ctx={p.ctx} action="/settings/admin/oidc-clients" values={p.values} creating target="#client-page" errors={p.errors} />
+      <PageHeader title="Add OIDC client" lead="Name the app and paste its callback URL. After saving you get the client ID, the secret and the settings to paste into the app." back={{ href: "/settings/admin/oidc-clients", label: "OIDC clients" }} />
+      <ClientForm ctx={p.ctx} action="/settings/admin/oidc-clients" values={p.values} groups={p.groups} creating target="#client-page" errors={p.errors} />
     </div>
   );
 }
@@ -190,15 +285,15 @@ export interface ClientDetail {
   backchannel?: BackchannelStatus;
 }
 
-export function ClientDetailPage(p: { ctx: PageContext; d: ClientDetail; createdSecret?: string }): JSX.Element {
+export function ClientDetailPage(p: { ctx: PageContext; d: ClientDetail; createdSecret?: string; saved?: boolean; errors?: Record<string, string> }): JSX.Element {
   return (
     <AdminLayout ctx={p.ctx} title={p.d.client.name}>
-      <ClientDetailContent ctx={p.ctx} d={p.d} createdSecret={p.createdSecret} />
+      <ClientDetailContent ctx={p.ctx} d={p.d} createdSecret={p.createdSecret} saved={p.saved} errors={p.errors} />
     </AdminLayout>
   );
 }
 
-export function ClientDetailContent(p: { ctx: PageContext; d: ClientDetail; createdSecret?: string }): JSX.Element {
+export function ClientDetailContent(p: { ctx: PageContext; d: ClientDetail; createdSecret?: string; saved?: boolean; errors?: Record<string, string> }): JSX.Element {
   const c = p.d.client;
   const base = `/settings/admin/oidc-clients/${c.id}`;
   return (
@@ -208,30 +303,8 @@ export function ClientDetailContent(p: { ctx: PageContext; d: ClientDetail; crea
         {accessBadge({ isGroupRestricted: !c.unrestricted, allowedUserGroups: c.allowedGroupIds })}
       </PageHeader>
       <div class="stack">
-        <section class="section" aria-labelledby="credentials-title">
-          <h2 id="credentials-title">Credentials</h2>
-          {p.createdSecret ? (
-            <div class="secret-box" data-autofocus tabindex="-1" role="status">
-              <p class="small">
-                <strong>Client created. Copy the secret now:</strong> it is stored only as a hash and will not be shown again.
-              </p>
-              <div class="copy-row">
-                <code class="secret" id="created-secret" safe>{p.createdSecret}</code>
-                <button type="button" class="btn btn-secondary btn-sm" data-copy={p.createdSecret}>Copy secret</button>
-              </div>
-            </div>
-          ) : (
-            ""
-          )}
-          <dl class="kv">
-            <dt>Client ID</dt>
-            <dd><code id="client-id" safe>{c.id}</code></dd>
-            <dd><button type="button" class="btn btn-secondary btn-sm" data-copy={c.id}>Copy</button></dd>
-          </dl>
-        </section>
-        <AllowedGroupsSection ctx={p.ctx} client={c} groups={p.d.groups} />
-        <ClientForm ctx={p.ctx} action={base} values={p.d.values} creating={false} target="#client-form" />
-        <LogoSection ctx={p.ctx} client={c} />
+        <IntegrationPanel appUrl={p.d.appUrl} providerName={p.ctx.appName} client={c} createdSecret={p.createdSecret} />
+        <ClientForm ctx={p.ctx} action={base} values={p.d.values} groups={p.d.groups} creating={false} saved={p.saved} errors={p.errors} target="#client-page" />
         {c.isPublic ? (
           ""
         ) : c.tokenEndpointAuthMethod === "private_key_jwt" ? (
@@ -242,7 +315,7 @@ export function ClientDetailContent(p: { ctx: PageContext; d: ClientDetail; crea
         ) : (
           <SecretsSection ctx={p.ctx} clientId={c.id} secrets={p.d.secrets} />
         )}
-        <IntegrationPanel appUrl={p.d.appUrl} client={c} />
+        <LogoSection ctx={p.ctx} client={c} />
         {p.d.backchannel && (c.backchannelLogoutUri || p.d.backchannel.lastFailureAt || p.d.backchannel.pending) ? (
           <BackchannelSection uri={c.backchannelLogoutUri} status={p.d.backchannel} />
         ) : (
@@ -251,76 +324,13 @@ export function ClientDetailContent(p: { ctx: PageContext; d: ClientDetail; crea
         <section class="section danger-zone">
           <h2>Delete client</h2>
           <p class="muted small">The app can no longer sign anyone in; its tokens and consents are deleted.</p>
-          <form method="post" action={`${base}/delete`} hx-post={`${base}/delete`} hx-confirm={`Delete the client ${c.name}?`}>
+          <form method="post" action={`${base}/delete`} hx-post={`${base}/delete`} hx-confirm={`Delete the client ${c.name}?`} data-leaves-page>
             <Csrf ctx={p.ctx} />
             <button type="submit" class="btn btn-danger">Delete client</button>
           </form>
         </section>
       </div>
     </div>
-  );
-}
-
-export function AllowedGroupsSection(p: { ctx: PageContext; client: OidcClient; groups: ClientDetail["groups"]; saved?: string }): JSX.Element {
-  const c = p.client;
-  const base = `/settings/admin/oidc-clients/${c.id}`;
-  const allowed = new Set(c.allowedGroupIds);
-  return (
-    <section class="section" id="client-groups" aria-labelledby="groups-title">
-      <div class="section-header">
-        <div>
-          <h2 id="groups-title">Allowed user groups</h2>
-          <p class="muted small">Only members of these groups may sign in to this app.</p>
-        </div>
-        {c.unrestricted ? (
-          <form method="post" action={`${base}/restrict`} hx-post={`${base}/restrict`} hx-target="#client-groups" hx-swap="outerHTML">
-            <Csrf ctx={p.ctx} />
-            <button type="submit" class="btn btn-secondary">Restrict to groups</button>
-          </form>
-        ) : (
-          <form method="post" action={`${base}/unrestrict`} hx-post={`${base}/unrestrict`} hx-target="#client-groups" hx-swap="outerHTML" hx-confirm="Let everyone with an account sign in to this app?">
-            <Csrf ctx={p.ctx} />
-            <button type="submit" class="btn btn-secondary" id="unrestrict">Unrestrict</button>
-          </form>
-        )}
-      </div>
-      {p.saved ? <div class="alert alert-success" role="status" safe>{p.saved}</div> : ""}
-      {c.unrestricted ? (
-        <div class="alert alert-info" role="status">
-          <strong>Unrestricted.</strong>
-          Everyone with an account may sign in to this app.
-        </div>
-      ) : (
-        <>
-          {allowed.size === 0 ? (
-            <div class="alert alert-warning" role="status" id="nobody-allowed">
-              <strong>Nobody can sign in to this app yet.</strong>
-              Choose the groups that may use it, or click Unrestrict to admit everyone.
-            </div>
-          ) : (
-            ""
-          )}
-          <form method="post" action={`${base}/groups`} hx-post={`${base}/groups`} hx-target="#client-groups" hx-swap="outerHTML">
-            <Csrf ctx={p.ctx} />
-            <input type="hidden" name="userGroupIds" value="" />
-            {p.groups.length === 0 ? (
-              <p class="muted small">
-                No groups yet. <a href="/settings/admin/user-groups">Create a group</a>, or unrestrict the app.
-              </p>
-            ) : (
-              <GroupCheckboxes groups={p.groups} selected={allowed} />
-            )}
-            {p.groups.length ? (
-              <div class="form-actions">
-                <button type="submit" class="btn btn-secondary">Save allowed groups</button>
-              </div>
-            ) : (
-              ""
-            )}
-          </form>
-        </>
-      )}
-    </section>
   );
 }
 
@@ -410,10 +420,32 @@ function Snippet({ text }: { text: string }): JSX.Element {
   );
 }
 
-export function IntegrationPanel({ appUrl, client }: { appUrl: string; client: OidcClient }): JSX.Element {
+const SNIPPET_TITLES: Record<SnippetKind, string> = {
+  generic: "Environment variables (generic)",
+  forgejo: "Forgejo / Gitea (Site administration → Authentication sources)",
+  opengist: "OpenGist (environment)",
+  grafana: "Grafana (environment)",
+  "oauth2-proxy": "oauth2-proxy",
+};
+
+/** The callback an app will send, and whether the client allows it yet (the snippet and the list agree). */
+function CallbackNote({ kind, callback }: { kind: SnippetKind; callback: { url: string; listed: boolean } }): JSX.Element {
+  const lead = kind === "forgejo" ? "The authentication name is part of the callback URL Forgejo sends:" : "The app sends this callback URL:";
+  return callback.listed ? (
+    <p class="small muted snippet-note">
+      <span>{lead}</span> <code safe>{callback.url}</code> <span class="badge badge-success">Allowed</span>
+    </p>
+  ) : (
+    <div class="alert alert-warning snippet-note" role="note">
+      <span>{lead}</span> <code safe>{callback.url}</code>. <strong>Add it to the callback URLs below</strong>, or sign-in is refused.
+    </div>
+  );
+}
+
+/** "Connect an app": the first thing on a client's page — credentials, the discovery URL, endpoints and snippets. */
+export function IntegrationPanel({ appUrl, providerName, client, createdSecret }: { appUrl: string; providerName: string; client: OidcClient; createdSecret?: string }): JSX.Element {
   const endpoints: [string, string][] = [
     ["Issuer", appUrl],
-    ["Discovery URL", `${appUrl}/.well-known/openid-configuration`],
     ["Authorization", `${appUrl}/authorize`],
     ["Token", `${appUrl}/api/oidc/token`],
     ["Userinfo", `${appUrl}/api/oidc/userinfo`],
@@ -422,76 +454,56 @@ export function IntegrationPanel({ appUrl, client }: { appUrl: string; client: O
     ["Introspection", `${appUrl}/api/oidc/introspect`],
     ["Device authorization", `${appUrl}/api/oidc/device/authorize`],
   ];
-  const secret = client.isPublic ? "" : "<client secret>";
-  const generic = [`OIDC_ISSUER=${appUrl}`, `OIDC_DISCOVERY_URL=${appUrl}/.well-known/openid-configuration`, `OIDC_CLIENT_ID=${client.id}`, ...(secret ? [`OIDC_CLIENT_SECRET=${secret}`] : []), "OIDC_SCOPES=openid profile email groups"].join("\n");
-  const forgejo = [
-    "Authentication type: OAuth2",
-    "OAuth2 provider: OpenID Connect",
-    `Client ID: ${client.id}`,
-    `Client secret: ${secret || "(public client: none)"}`,
-    `OpenID Connect Auto Discovery URL: ${appUrl}/.well-known/openid-configuration`,
-    "Additional scopes: openid email profile groups",
-  ].join("\n");
-  const oauth2Proxy = [
-    "--provider=oidc",
-    `--oidc-issuer-url=${appUrl}`,
-    `--client-id=${client.id}`,
-    `--client-secret=${secret || "unused"}`,
-    "--scope=openid email profile groups",
-    ...(client.pkceEnabled ? ["--code-challenge-method=S256"] : []),
-  ].join("\n");
   const discovery = `${appUrl}/.well-known/openid-configuration`;
-  const opengist = [
-    `OG_OIDC_PROVIDER_NAME=${"Latchkey"}`,
-    `OG_OIDC_CLIENT_KEY=${client.id}`,
-    `OG_OIDC_SECRET=${secret || "(none)"}`,
-    `OG_OIDC_DISCOVERY_URL=${discovery}`,
-  ].join("\n");
-  const grafana = [
-    "GF_AUTH_GENERIC_OAUTH_ENABLED=true",
-    "GF_AUTH_GENERIC_OAUTH_NAME=Latchkey",
-    `GF_AUTH_GENERIC_OAUTH_CLIENT_ID=${client.id}`,
-    `GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET=${secret || ""}`,
-    "GF_AUTH_GENERIC_OAUTH_SCOPES=openid email profile groups",
-    `GF_AUTH_GENERIC_OAUTH_AUTH_URL=${appUrl}/authorize`,
-    `GF_AUTH_GENERIC_OAUTH_TOKEN_URL=${appUrl}/api/oidc/token`,
-    `GF_AUTH_GENERIC_OAUTH_API_URL=${appUrl}/api/oidc/userinfo`,
-    ...(client.pkceEnabled ? ["GF_AUTH_GENERIC_OAUTH_USE_PKCE=true"] : []),
-  ].join("\n");
+  const snippets = integrationSnippets(client, appUrl, providerName);
   return (
-    <section class="section" aria-labelledby="integration-title">
+    <section class="section" id="client-connect" aria-labelledby="integration-title">
       <h2 id="integration-title">Connect an app</h2>
       <p class="muted small">Most apps only need the discovery URL, the client ID and the secret.</p>
+      {createdSecret ? (
+        <div class="secret-box" data-autofocus tabindex="-1" role="status">
+          <p class="small">
+            <strong>Client created. Copy the secret now:</strong> it is stored only as a hash and will not be shown again.
+          </p>
+          <div class="copy-row">
+            <code class="secret" id="created-secret" safe>{createdSecret}</code>
+            <button type="button" class="btn btn-secondary btn-sm" data-copy={createdSecret}>Copy secret</button>
+          </div>
+        </div>
+      ) : (
+        ""
+      )}
       <dl class="kv">
-        {endpoints.map(([label, url]) => (
-          <>
-            <dt safe>{label}</dt>
-            <dd><code safe>{url}</code></dd>
-            <dd><button type="button" class="btn btn-ghost btn-sm" data-copy={url}>Copy</button></dd>
-          </>
-        ))}
+        <dt>Client ID</dt>
+        <dd><code id="client-id" safe>{client.id}</code></dd>
+        <dd><button type="button" class="btn btn-secondary btn-sm" data-copy={client.id}>Copy</button></dd>
+        <dt>Client secret</dt>
+        <dd class="muted small">{client.isPublic ? "None: a public client has no secret." : client.tokenEndpointAuthMethod === "private_key_jwt" ? "None: this client signs its requests with its private key." : createdSecret ? "Shown above, once." : <>Shown once when created; manage them under <a href="#client-secrets">Client secrets</a>.</>}</dd>
+        <dd></dd>
+        <dt>Discovery URL</dt>
+        <dd><code safe>{discovery}</code></dd>
+        <dd><button type="button" class="btn btn-secondary btn-sm" data-copy={discovery}>Copy</button></dd>
       </dl>
+      <details class="snippet-group">
+        <summary>All endpoints</summary>
+        <dl class="kv">
+          {endpoints.map(([label, url]) => (
+            <>
+              <dt safe>{label}</dt>
+              <dd><code safe>{url}</code></dd>
+              <dd><button type="button" class="btn btn-ghost btn-sm" data-copy={url}>Copy</button></dd>
+            </>
+          ))}
+        </dl>
+      </details>
       <h3 class="snippets-title">Snippets</h3>
-      <details class="snippet-group" open>
-        <summary>Environment variables (generic)</summary>
-        <Snippet text={generic} />
-      </details>
-      <details class="snippet-group">
-        <summary>Forgejo / Gitea (Site administration → Authentication sources)</summary>
-        <Snippet text={forgejo} />
-      </details>
-      <details class="snippet-group">
-        <summary>OpenGist (environment)</summary>
-        <Snippet text={opengist} />
-      </details>
-      <details class="snippet-group">
-        <summary>Grafana (environment)</summary>
-        <Snippet text={grafana} />
-      </details>
-      <details class="snippet-group">
-        <summary>oauth2-proxy</summary>
-        <Snippet text={oauth2Proxy} />
-      </details>
+      {snippets.map((sn, n) => (
+        <details class="snippet-group" open={n === 0} data-snippet={sn.kind}>
+          <summary safe>{SNIPPET_TITLES[sn.kind]}</summary>
+          {sn.callback ? <CallbackNote kind={sn.kind} callback={sn.callback} /> : ""}
+          <Snippet text={sn.text} />
+        </details>
+      ))}
     </section>
   );
 }

@@ -196,8 +196,8 @@ export function GroupEditForm(p: { ctx: PageContext; d: GroupDetail; errors?: Re
       <section class="section" aria-labelledby="group-apps-title">
         <h2 id="group-apps-title">Allowed apps</h2>
         <p class="muted small">Members may use the apps ticked here. Apps open to everyone admit them anyway.</p>
-        <AppChecklist title="OIDC clients" name="oidcClientIds" apps={p.d.clients} selected={v.oidcClientIds} error={e.oidcClientIds} empty={<>No OIDC clients yet. <a href="/settings/admin/oidc-clients/new">Add one</a>.</>} />
-        <AppChecklist title="Protected apps (forward-auth)" name="protectedAppIds" apps={p.d.protectedApps} selected={v.protectedAppIds} error={e.protectedAppIds} empty={<>No protected apps yet. <a href="/settings/admin/protected-apps/new">Add one</a>.</>} />
+        <AppChecklist title="OIDC clients" name="oidcClientIds" apps={p.d.clients} selected={v.oidcClientIds} error={e.oidcClientIds} empty={{ text: "No OIDC clients yet.", link: "Add one", href: "/settings/admin/oidc-clients/new" }} />
+        <AppChecklist title="Protected apps (forward-auth)" name="protectedAppIds" apps={p.d.protectedApps} selected={v.protectedAppIds} error={e.protectedAppIds} empty={{ text: "No protected apps yet.", link: "Add one", href: "/settings/admin/protected-apps/new" }} />
       </section>
       <section class="section" aria-labelledby="group-claims-title">
         <h2 id="group-claims-title">Custom claims</h2>
@@ -209,13 +209,15 @@ export function GroupEditForm(p: { ctx: PageContext; d: GroupDetail; errors?: Re
   );
 }
 
-function AppChecklist(p: { title: string; name: string; apps: GroupApp[]; selected: string[]; error?: string; empty: JSX.Element }): JSX.Element {
+function AppChecklist(p: { title: string; name: string; apps: GroupApp[]; selected: string[]; error?: string; empty: { text: string; link: string; href: string } }): JSX.Element {
   const selected = new Set(p.selected);
   return (
     <fieldset class="fieldset">
       <legend safe>{p.title}</legend>
       {p.apps.length === 0 ? (
-        <p class="muted small">{p.empty}</p>
+        <p class="muted small">
+          <span safe>{p.empty.text}</span> <a href={p.empty.href} safe>{p.empty.link}</a>
+        </p>
       ) : (
         <div class="check-grid">
           {p.apps.map((a) => (

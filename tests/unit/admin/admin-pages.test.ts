@@ -70,12 +70,14 @@ describe("OIDC client pages", () => {
     expect(page).toContain("/.well-known/openid-configuration");
 
     const g = await json(app, apiReq(deps, f.admin.key, "POST", "/api/user-groups", { friendlyName: "Family" }));
-    const groups = await app.handle(pageReq(deps, f.admin, "POST", `${pushed}/groups`, { htmx: true, form: { userGroupIds: ["", g.body.id] } }));
+    // Who may sign in is part of the page's one form.
+    const settings = { name: "Forgejo", callbackUrl: ["https://git.example.com/cb1", "https://git.example.com/cb2"], pkceEnabled: "on", accessTokenDurationMinutes: "60", refreshTokenDurationMinutes: "43200" };
+    const groups = await app.handle(pageReq(deps, f.admin, "POST", pushed, { htmx: true, form: { ...settings, access: "groups", userGroupIds: ["", g.body.id] } }));
     expect(groups.status).toBe(200);
     expect(findClientById(deps.db, id)!.allowedGroupIds).toEqual([g.body.id]);
-    const un = await app.handle(pageReq(deps, f.admin, "POST", `${pushed}/unrestrict`, { htmx: true }));
-    expect(await un.text()).toContain("Everyone with an account may sign in");
-    expect(findClientById(deps.db, id)!.unrestricted).toBe(true);
+    const un = await app.handle(pageReq(deps, f.admin, "POST", pushed, { htmx: true, form: { ...settings, access: "everyone", userGroupIds: g.body.id } }));
+    expect(await un.text()).toContain('value="everyone" checked');
+    expect(findClientById(deps.db, id)!).toMatchObject({ unrestricted: true, allowedGroupIds: [g.body.id] });
 
     const s = await app.handle(pageReq(deps, f.admin, "POST", `${pushed}/secrets`, { htmx: true }));
     const s2 = /<code class="secret">([A-Za-z0-9]{32})</.exec(await s.text())![1]!;
@@ -100,10 +102,14 @@ describe("group, API key, sign-up link and configuration pages", () => {
     const ok = await app.handle(pageReq(deps, f.admin, "POST", "/settings/admin/user-groups", { htmx: true, form: { friendlyName: "Media Users", name: "" } }));
     const loc = ok.headers.get("hx-redirect")!;
     const id = loc.split("/").pop()!.split("?")[0]!;
-    const members = await app.handle(pageReq(deps, f.admin, "POST", `/settings/admin/user-groups/${id}/members`, { htmx: true, form: { userIds: ["", f.member.user.id] } }));
-    expect(await members.text()).toContain("1 of 2 users");
-    const claims = await app.handle(pageReq(deps, f.admin, "POST", `/settings/admin/user-groups/${id}/claims`, { htmx: true, form: { claimKey: "tier", claimValue: "gold" } }));
-    expect(claims.status).toBe(200);
+    // One form: members and claims saved together with the details.
+    const form = { friendlyName: "Media Users", name: "media_users", userIds: f.member.user.id, claimKey: "tier", claimValue: "gold" };
+    const saved = await app.handle(pageReq(deps, f.admin, "POST", `/settings/admin/user-groups/${id}`, { htmx: true, form }));
+    expect(saved.status).toBe(200);
+    expect(await saved.text()).toContain("1 of 2 users");
+    // A refused part saves nothing: a bad claim name keeps the member list as it was.
+    const refused = await app.handle(pageReq(deps, f.admin, "POST", `/settings/admin/user-groups/${id}`, { htmx: true, form: { ...form, userIds: "", claimKey: "1bad" } }));
+    expect(refused.status).toBe(422);
     const detail = await json(app, apiReq(deps, f.admin.key, "GET", `/api/user-groups/${id}`));
     expect(detail.body).toMatchObject({ name: "media_users", customClaims: [{ key: "tier", value: "gold" }] });
     expect(detail.body.users.map((u: any) => u.username)).toEqual(["bob"]);
