@@ -23,6 +23,7 @@ import {
 } from "../db/user-groups.ts";
 import { findUserById } from "../db/users.ts";
 import { AppError } from "../errors.ts";
+import { msg } from "../i18n/message.ts";
 import { auditedChange, type Actor, type AuditDeps } from "../audit/actor.ts";
 import { nowSeconds } from "../lib/clock.ts";
 import { randomUuid } from "../lib/random.ts";
@@ -34,7 +35,7 @@ import { FieldErrors, isRecord, str, strList } from "./validation.ts";
 type Deps = AuditDeps;
 
 /** Directory-managed groups (ldap_id set): name, members and existence come from LDAP sync only. */
-export const LDAP_GROUP_READ_ONLY = "This group is managed by LDAP: its name and members come from the directory and cannot be changed here.";
+export const LDAP_GROUP_READ_ONLY = msg("groups.errorLdapReadOnly");
 
 export interface UserGroupDto {
   id: string;
@@ -60,11 +61,11 @@ function parseGroupInput(db: Database, input: unknown, existingId: string | null
   const friendlyName = str(errors, body, "friendlyName", { required: true, max: 50 });
   let name = str(errors, body, "name", { max: 255 });
   if (name === "" && friendlyName !== "") name = groupNameFrom(friendlyName);
-  if (name === "") errors.add("name", "is required");
-  else if (/\s/.test(name)) errors.add("name", "must not contain spaces (it is sent in the groups claim)");
+  if (name === "") errors.add("name", msg("validation.required"));
+  else if (/\s/.test(name)) errors.add("name", msg("groups.errorNameSpaces"));
   else {
     const clash = findUserGroupByName(db, name);
-    if (clash && clash.id !== existingId) errors.add("name", "is already used by another group");
+    if (clash && clash.id !== existingId) errors.add("name", msg("groups.errorNameTaken"));
   }
   errors.throwIfAny();
   return { name, friendlyName };
@@ -87,7 +88,7 @@ export function createUserGroup(deps: Deps, actor: Actor, input: unknown): UserG
 
 export function getUserGroup(db: Database, id: string): UserGroupRow {
   const row = findUserGroupById(db, id);
-  if (!row) throw AppError.notFound("No such user group.");
+  if (!row) throw AppError.notFound(msg("groups.errorNotFound"));
   return row;
 }
 
@@ -113,7 +114,7 @@ export function deleteUserGroup(deps: AuditDeps, actor: Actor, id: string): User
     actor,
     () => {
       const row = deleteUserGroupRow(deps.db, id);
-      if (!row) throw AppError.notFound("No such user group.");
+      if (!row) throw AppError.notFound(msg("groups.errorNotFound"));
       return row;
     },
     (row) => ({ entity: "user_group", action: "delete", id: row.id, changes: { name: row.name } }),
@@ -138,7 +139,7 @@ export function setGroupMembers(deps: AuditDeps, actor: Actor, id: string, input
   errors.throwIfAny();
   const found = existingIds(db, "users", ids);
   const missing = ids.filter((u) => !found.has(u));
-  if (missing.length) throw AppError.validation("Unknown users.", { [field]: `unknown user ids: ${missing.slice(0, 5).join(", ")}` });
+  if (missing.length) throw AppError.validation(msg("validation.summary"), { [field]: msg("groups.errorUnknownUsers", { ids: missing.slice(0, 5).join(", ") }) });
   return auditedChange(
     deps,
     actor,
@@ -162,7 +163,7 @@ export function setGroupAllowedClients(deps: AuditDeps, actor: Actor, id: string
   errors.throwIfAny();
   const found = existingIds(db, "oidc_clients", ids);
   const missing = ids.filter((c) => !found.has(c));
-  if (missing.length) throw AppError.validation("Unknown clients.", { [field]: `unknown client ids: ${missing.slice(0, 5).join(", ")}` });
+  if (missing.length) throw AppError.validation(msg("validation.summary"), { [field]: msg("groups.errorUnknownClients", { ids: missing.slice(0, 5).join(", ") }) });
   return auditedChange(
     deps,
     actor,
@@ -178,7 +179,7 @@ export function setGroupAllowedClients(deps: AuditDeps, actor: Actor, id: string
 export function checkGroupIds(db: Database, errors: FieldErrors, field: string, ids: string[]): string[] {
   const found = existingIds(db, "user_groups", ids);
   const missing = ids.filter((g) => !found.has(g));
-  if (missing.length) errors.add(field, `unknown group ids: ${missing.slice(0, 5).join(", ")}`);
+  if (missing.length) errors.add(field, msg("groups.errorUnknownGroups", { ids: missing.slice(0, 5).join(", ") }));
   return ids.filter((g) => found.has(g));
 }
 
@@ -215,7 +216,7 @@ export function saveUserGroupPage(deps: AuditDeps, actor: Actor, id: string, inp
     } catch (e) {
       if (!(e instanceof AppError) || e.code !== "validation_failed") throw e;
       for (const [field, message] of Object.entries(e.fields)) errors.add(field, message);
-      if (Object.keys(e.fields).length === 0) errors.add("_", e.message);
+      if (Object.keys(e.fields).length === 0) errors.add("_", e.text);
     }
   };
   deps.db

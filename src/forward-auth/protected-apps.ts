@@ -23,6 +23,7 @@ import {
 } from "../db/protected-apps.ts";
 import { auditedChange, type Actor, type AuditDeps } from "../audit/actor.ts";
 import { AppError } from "../errors.ts";
+import { msg } from "../i18n/message.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { randomUuid } from "../lib/random.ts";
 import { normaliseHostPattern, normalisePathPrefix } from "./patterns.ts";
@@ -287,7 +288,7 @@ export function setGroupAllowedProtectedApps(deps: AuditDeps, actor: Actor, grou
   const ids = [...new Set(listInput(appIds).filter(Boolean))];
   const known = existingAppIds(deps.db, ids);
   const unknown = ids.filter((i) => !known.includes(i));
-  if (unknown.length) throw AppError.validation("Unknown protected app.", { [field]: `Unknown protected app: ${unknown.slice(0, 3).join(", ")}` });
+  if (unknown.length) throw AppError.validation(msg("validation.summary"), { [field]: msg("groups.errorUnknownProtectedApps", { ids: unknown.slice(0, 3).join(", ") }) });
   return auditedChange(
     deps,
     actor,

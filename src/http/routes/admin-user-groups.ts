@@ -41,8 +41,9 @@ export function adminUserGroupRoutes(web: WebDeps) {
       const q = parseListQuery(query);
       const page = listUserGroups(web.db, q);
       if (isHtmx(request) && request.headers.get("hx-target") === "group-list") return htmlResponse(GroupList({ ctx: pageCtx(web, request), page, search: q.search }));
-      const notice = query.deleted ? `Deleted the group ${String(query.deleted)}.` : undefined;
-      return htmlResponse(GroupsPage({ ctx: pageCtx(web, request), page, search: q.search, form: { friendlyName: "", name: "" }, notice }));
+      const ctx = pageCtx(web, request);
+      const notice = query.deleted ? ctx.t("groups.deleted", { name: String(query.deleted) }) : undefined;
+      return htmlResponse(GroupsPage({ ctx, page, search: q.search, form: { friendlyName: "", name: "" }, notice }));
     }, { adminPage: true })
     .post("/settings/admin/user-groups", ({ request, body, session }) => {
       const f = formOf(body);
@@ -102,7 +103,7 @@ export function adminUserGroupRoutes(web: WebDeps) {
               claims: getCustomClaims(web.db, { groupId: g.id }),
             }),
           }),
-          { flash: { kind: "success", message: `Saved the group ${saved.friendly_name}.` } },
+          { flash: { kind: "success", message: ctx.t("groups.saved", { name: saved.friendly_name }) } },
         ),
       );
     }, { adminPage: true })

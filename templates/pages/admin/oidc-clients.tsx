@@ -170,7 +170,7 @@ export function ClientForm(p: { ctx: PageContext; action: string; values: Client
       hx-swap="outerHTML"
       novalidate
       data-unsaved-guard
-      data-unsaved-message="You have unsaved changes on this page. Leave without saving?"
+      data-unsaved-message={p.ctx.t("saveBar.unsavedConfirm")}
       data-dirty-initially={p.errors ? "true" : undefined}
     >
       <Csrf ctx={p.ctx} />
@@ -207,7 +207,7 @@ export function ClientForm(p: { ctx: PageContext; action: string; values: Client
           </div>
         </details>
       </section>
-      <SaveBar saved={p.saved} label={p.creating ? "Create client" : "Save changes"} cancelHref={p.creating ? "/settings/admin/oidc-clients" : undefined} />
+      <SaveBar ctx={p.ctx} saved={p.saved} label={p.creating ? "Create client" : undefined} cancelHref={p.creating ? "/settings/admin/oidc-clients" : undefined} />
     </form>
   );
 }

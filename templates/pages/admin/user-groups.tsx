@@ -1,4 +1,4 @@
-/** Admin: user groups list (+ create form), group detail (name, members, claims, allowed clients). */
+/** Admin: user groups list (+ create form), group detail (one form: name, members, allowed apps, claims). */
 import type { PageContext } from "../../page-context.ts";
 import type { Page } from "../../../src/admin/pagination.ts";
 import type { UserGroupDto } from "../../../src/admin/user-groups.ts";
@@ -8,17 +8,18 @@ import { AdminLayout, ClaimRows, Csrf, EmptyState, Field, FormErrors, PageHeader
 type GroupRow = UserGroupDto & { userCount: number };
 
 export function GroupsPage(p: { ctx: PageContext; page: Page<GroupRow>; search: string; form: { friendlyName: string; name: string }; errors?: Record<string, string>; notice?: string }): JSX.Element {
+  const { t } = p.ctx;
   return (
-    <AdminLayout ctx={p.ctx} title="User groups">
-      <PageHeader title="User groups" lead="Groups decide who may use which app; their names are sent in the groups claim." />
+    <AdminLayout ctx={p.ctx} title={t("groups.title")}>
+      <PageHeader title={t("groups.title")} lead={t("groups.lead")} />
       {p.notice ? <div class="alert alert-success" role="status" safe>{p.notice}</div> : ""}
       <div class="stack">
         <NewGroupForm ctx={p.ctx} form={p.form} errors={p.errors} />
         <section class="section">
           <form class="search-bar" role="search" method="get" action="/settings/admin/user-groups" hx-get="/settings/admin/user-groups" hx-target="#group-list" hx-swap="outerHTML" hx-trigger="input changed delay:250ms from:find input, submit" hx-push-url="true">
-            <label class="sr-only" for="group-search">Search groups</label>
-            <input id="group-search" type="search" name="search" value={p.search} placeholder="Search groups" autocomplete="off" />
-            <button type="submit" class="btn btn-secondary">Search</button>
+            <label class="sr-only" for="group-search" safe>{t("groups.search")}</label>
+            <input id="group-search" type="search" name="search" value={p.search} placeholder={t("groups.search")} autocomplete="off" />
+            <button type="submit" class="btn btn-secondary" safe>{t("groups.searchButton")}</button>
           </form>
           <GroupList ctx={p.ctx} page={p.page} search={p.search} />
         </section>
@@ -29,35 +30,37 @@ export function GroupsPage(p: { ctx: PageContext; page: Page<GroupRow>; search: 
 
 export function NewGroupForm(p: { ctx: PageContext; form: { friendlyName: string; name: string }; errors?: Record<string, string> }): JSX.Element {
   const e = p.errors ?? {};
+  const { t } = p.ctx;
   return (
     <form id="new-group" class="section" method="post" action="/settings/admin/user-groups" hx-post="/settings/admin/user-groups" hx-target="#new-group" hx-swap="outerHTML" novalidate>
       <Csrf ctx={p.ctx} />
-      <h2>Add group</h2>
-      <FormErrors ctx={p.ctx} errors={p.errors} />
+      <h2 safe>{t("groups.addTitle")}</h2>
+      <FormErrors errors={p.errors} />
       <div class="grid-2">
-        <Field name="friendlyName" label="Friendly name" value={p.form.friendlyName} error={e.friendlyName} required maxlength={50} placeholder="Family" />
-        <Field name="name" label="Name" value={p.form.name} error={e.name} maxlength={255} placeholder="family" hint="Sent in the groups claim; derived from the friendly name when empty." />
+        <Field name="friendlyName" label={t("groups.friendlyName")} value={p.form.friendlyName} error={e.friendlyName} required maxlength={50} placeholder={t("groups.friendlyNamePlaceholder")} />
+        <Field name="name" label={t("groups.name")} value={p.form.name} error={e.name} maxlength={255} placeholder={t("groups.namePlaceholder")} hint={t("groups.nameHintNew")} />
       </div>
       <div class="form-actions">
-        <button type="submit" class="btn">Create group</button>
+        <button type="submit" class="btn" safe>{t("groups.create")}</button>
       </div>
     </form>
   );
 }
 
 export function GroupList({ ctx, page, search }: { ctx: PageContext; page: Page<GroupRow>; search: string }): JSX.Element {
+  const { t } = ctx;
   return (
     <div id="group-list">
       {page.data.length === 0 ? (
-        <EmptyState title={search ? "No matching groups" : "No groups yet"} text={search ? "Try another name." : "Create a group above, then add people and choose the apps it may use."} />
+        <EmptyState title={search ? t("groups.emptySearchTitle") : t("groups.emptyTitle")} text={search ? t("groups.emptySearchText") : t("groups.emptyText")} />
       ) : (
         <div class="table-wrap">
           <table>
             <thead>
               <tr>
-                <th scope="col">Group</th>
-                <th scope="col">Name (claim)</th>
-                <th scope="col">Members</th>
+                <th scope="col" safe>{t("groups.columnGroup")}</th>
+                <th scope="col" safe>{t("groups.columnName")}</th>
+                <th scope="col" safe>{t("groups.columnMembers")}</th>
               </tr>
             </thead>
             <tbody>
@@ -65,12 +68,12 @@ export function GroupList({ ctx, page, search }: { ctx: PageContext; page: Page<
                 <tr>
                   <td>
                     <a href={`/settings/admin/user-groups/${g.id}`} class="title" safe>{g.friendlyName}</a>
-                    {g.ldapId ? <span class="badge badge-warning" title="Managed by LDAP">LDAP</span> : ""}
+                    {g.ldapId ? <span class="badge badge-warning" title={t("groups.managedByLdap")} safe>{t("groups.ldapBadge")}</span> : ""}
                   </td>
                   <td>
                     <code safe>{g.name}</code>
                   </td>
-                  <td safe>{String(g.userCount)}</td>
+                  <td safe>{ctx.formatNumber(g.userCount)}</td>
                 </tr>
               ))}
             </tbody>
@@ -107,20 +110,21 @@ const BASE = "/settings/admin/user-groups";
 
 export function GroupDetailPage(p: { ctx: PageContext; d: GroupDetail; created?: boolean; saved?: boolean }): JSX.Element {
   const g = p.d.group;
+  const { t } = p.ctx;
   return (
     <AdminLayout ctx={p.ctx} title={g.friendlyName}>
-      <PageHeader title={g.friendlyName} lead={`groups claim: ${g.name}`} back={{ href: BASE, label: "User groups" }}>
-        {g.ldapId ? <span class="badge badge-warning">Managed by LDAP</span> : ""}
+      <PageHeader title={g.friendlyName} lead={t("groups.claimLead", { name: g.name })} back={{ href: BASE, label: t("groups.title") }}>
+        {g.ldapId ? <span class="badge badge-warning" safe>{t("groups.managedByLdap")}</span> : ""}
       </PageHeader>
-      {p.created ? <div class="alert alert-success" role="status">Group created. Add members and choose the apps it may use, then save.</div> : ""}
+      {p.created ? <div class="alert alert-success" role="status" safe>{t("groups.created")}</div> : ""}
       <GroupEditForm ctx={p.ctx} d={p.d} saved={p.saved} />
       <section class="section danger-zone">
-        <h2>Delete group</h2>
-        <p class="muted small">Members keep their accounts but lose access granted through this group.</p>
-        {g.ldapId ? <p class="muted small">Managed by LDAP: remove the group from the directory; the next sync deletes it here.</p> : (
-        <form method="post" action={`${BASE}/${g.id}/delete`} hx-post={`${BASE}/${g.id}/delete`} hx-confirm={`Delete the group ${g.friendlyName}?`} data-leaves-page>
+        <h2 safe>{t("groups.deleteTitle")}</h2>
+        <p class="muted small" safe>{t("groups.deleteText")}</p>
+        {g.ldapId ? <p class="muted small" safe>{t("groups.deleteLdap")}</p> : (
+        <form method="post" action={`${BASE}/${g.id}/delete`} hx-post={`${BASE}/${g.id}/delete`} hx-confirm={t("groups.deleteConfirm", { name: g.friendlyName })} data-leaves-page>
           <Csrf ctx={p.ctx} />
-          <button type="submit" class="btn btn-danger">Delete group</button>
+          <button type="submit" class="btn btn-danger" safe>{t("groups.deleteButton")}</button>
         </form>
         )}
       </section>
@@ -139,6 +143,10 @@ export function GroupEditForm(p: { ctx: PageContext; d: GroupDetail; errors?: Re
   const readOnly = g.ldapId !== null;
   const action = `${BASE}/${g.id}`;
   const members = new Set(v.userIds);
+  const { t } = p.ctx;
+  // Catalogue HTML: ctx.rich escapes the message's text; the tags are ours.
+  const safeLdapNote = p.ctx.rich("groups.ldapReadOnly", { strong: (x) => `<strong>${x}</strong>` });
+  const safeNoUsers = p.ctx.rich("groups.noUsers", { link: (x) => `<a href="/settings/admin/users">${x}</a>` });
   return (
     <form
       id="group-form"
@@ -150,34 +158,32 @@ export function GroupEditForm(p: { ctx: PageContext; d: GroupDetail; errors?: Re
       hx-swap="outerHTML"
       novalidate
       data-unsaved-guard
-      data-unsaved-message="You have unsaved changes on this page. Leave without saving?"
+      data-unsaved-message={t("saveBar.unsavedConfirm")}
       data-dirty-initially={p.errors ? "true" : undefined}
     >
       <Csrf ctx={p.ctx} />
       <FormErrors errors={p.errors} />
       <section class="section" aria-labelledby="group-details-title">
-        <h2 id="group-details-title">Details</h2>
-        {readOnly ? <div class="alert alert-info"><strong>Managed by LDAP.</strong> Its name, members and existence come from the directory and are read-only here; allowed apps and custom claims stay local.</div> : ""}
+        <h2 id="group-details-title" safe>{t("groups.detailsTitle")}</h2>
+        {readOnly ? <div class="alert alert-info">{safeLdapNote}</div> : ""}
         <div class="grid-2">
-          <Field name="friendlyName" label="Friendly name" value={v.friendlyName} error={e.friendlyName} required maxlength={50} disabled={readOnly} />
-          <Field name="name" label="Name" value={v.name} error={e.name} required maxlength={255} disabled={readOnly} hint="Changing it changes the groups claim apps receive." />
+          <Field name="friendlyName" label={t("groups.friendlyName")} value={v.friendlyName} error={e.friendlyName} required maxlength={50} disabled={readOnly} />
+          <Field name="name" label={t("groups.name")} value={v.name} error={e.name} required maxlength={255} disabled={readOnly} hint={t("groups.nameHint")} />
         </div>
       </section>
       <section class="section" aria-labelledby="group-members-title">
         <div class="section-header">
           <div>
-            <h2 id="group-members-title">Members</h2>
-            <p class="muted small" safe>{`${members.size} of ${p.d.users.length} users`}</p>
+            <h2 id="group-members-title" safe>{t("groups.membersTitle")}</h2>
+            <p class="muted small" safe>{t("groups.membersCount", { count: members.size, total: p.d.users.length })}</p>
           </div>
         </div>
-        {readOnly ? <p class="muted small">Managed by LDAP: members come from the directory's member attribute.</p> : ""}
+        {readOnly ? <p class="muted small" safe>{t("groups.membersLdap")}</p> : ""}
         {e.userIds ? <p class="error-text" safe>{e.userIds}</p> : ""}
         <fieldset class="bare-fieldset" disabled={readOnly}>
-          <legend class="sr-only">Members</legend>
+          <legend class="sr-only" safe>{t("groups.membersTitle")}</legend>
           {p.d.users.length === 0 ? (
-            <p class="muted small">
-              No users yet. <a href="/settings/admin/users">Add people</a> first.
-            </p>
+            <p class="muted small">{safeNoUsers}</p>
           ) : (
             <div class="check-grid">
               {p.d.users.map((u) => (
@@ -194,30 +200,30 @@ export function GroupEditForm(p: { ctx: PageContext; d: GroupDetail; errors?: Re
         </fieldset>
       </section>
       <section class="section" aria-labelledby="group-apps-title">
-        <h2 id="group-apps-title">Allowed apps</h2>
-        <p class="muted small">Members may use the apps ticked here. Apps open to everyone admit them anyway.</p>
-        <AppChecklist title="OIDC clients" name="oidcClientIds" apps={p.d.clients} selected={v.oidcClientIds} error={e.oidcClientIds} empty={{ text: "No OIDC clients yet.", link: "Add one", href: "/settings/admin/oidc-clients/new" }} />
-        <AppChecklist title="Protected apps (forward-auth)" name="protectedAppIds" apps={p.d.protectedApps} selected={v.protectedAppIds} error={e.protectedAppIds} empty={{ text: "No protected apps yet.", link: "Add one", href: "/settings/admin/protected-apps/new" }} />
+        <h2 id="group-apps-title" safe>{t("groups.appsTitle")}</h2>
+        <p class="muted small" safe>{t("groups.appsLead")}</p>
+        <AppChecklist ctx={p.ctx} title={t("groups.appsOidc")} name="oidcClientIds" apps={p.d.clients} selected={v.oidcClientIds} error={e.oidcClientIds} safeEmpty={p.ctx.rich("groups.noClients", { link: (x) => `<a href="/settings/admin/oidc-clients/new">${x}</a>` })} />
+        <AppChecklist ctx={p.ctx} title={t("groups.appsProtected")} name="protectedAppIds" apps={p.d.protectedApps} selected={v.protectedAppIds} error={e.protectedAppIds} safeEmpty={p.ctx.rich("groups.noProtectedApps", { link: (x) => `<a href="/settings/admin/protected-apps/new">${x}</a>` })} />
       </section>
       <section class="section" aria-labelledby="group-claims-title">
-        <h2 id="group-claims-title">Custom claims</h2>
-        <p class="muted small">Added to every member's tokens; a user's own claim with the same name wins.</p>
+        <h2 id="group-claims-title" safe>{t("groups.claimsTitle")}</h2>
+        <p class="muted small" safe>{t("groups.claimsLead")}</p>
         <ClaimRows claims={v.claims} errors={p.errors} />
       </section>
-      <SaveBar saved={p.saved} />
+      <SaveBar ctx={p.ctx} saved={p.saved} />
     </form>
   );
 }
 
-function AppChecklist(p: { title: string; name: string; apps: GroupApp[]; selected: string[]; error?: string; empty: { text: string; link: string; href: string } }): JSX.Element {
+/** `safeEmpty` is catalogue HTML (from ctx.rich: its text is escaped). */
+function AppChecklist(p: { ctx: PageContext; title: string; name: string; apps: GroupApp[]; selected: string[]; error?: string; safeEmpty: string }): JSX.Element {
+  const safeEmpty = p.safeEmpty;
   const selected = new Set(p.selected);
   return (
     <fieldset class="fieldset">
       <legend safe>{p.title}</legend>
       {p.apps.length === 0 ? (
-        <p class="muted small">
-          <span safe>{p.empty.text}</span> <a href={p.empty.href} safe>{p.empty.link}</a>
-        </p>
+        <p class="muted small">{safeEmpty}</p>
       ) : (
         <div class="check-grid">
           {p.apps.map((a) => (
@@ -225,7 +231,7 @@ function AppChecklist(p: { title: string; name: string; apps: GroupApp[]; select
               <input type="checkbox" name={p.name} value={a.id} checked={selected.has(a.id)} />
               <span>
                 <span safe>{a.name}</span>
-                {a.unrestricted ? <span class="hint">Open to everyone</span> : ""}
+                {a.unrestricted ? <span class="hint" safe>{p.ctx.t("groups.openToEveryone")}</span> : ""}
               </span>
             </label>
           ))}

@@ -135,7 +135,7 @@ describe("/api/user-groups and custom claims", () => {
     expect(g.body).toMatchObject({ name: "media_users", friendlyName: "Media Users", users: [], allowedOidcClients: [] });
     const dup = await call(k, "POST", "/api/user-groups", { friendlyName: "Other", name: "media_users" });
     expect(dup.status).toBe(400);
-    expect(dup.body.fields).toEqual({ name: "is already used by another group" });
+    expect(dup.body.fields).toEqual({ name: "Another group already uses this name. Choose a different one." });
     const members = await call(k, "PUT", `/api/user-groups/${g.body.id}/users`, { userIds: [f.member.user.id] });
     expect(members.body.users.map((u: any) => u.username)).toEqual(["bob"]);
     const badMembers = await call(k, "PUT", `/api/user-groups/${g.body.id}/users`, { userIds: ["nobody"] });
