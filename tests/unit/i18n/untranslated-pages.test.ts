@@ -11,10 +11,10 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { App } from "../../../src/app.ts";
-import { PSEUDO_LOCALE } from "../../../src/i18n/locales.ts";
 import { CLI_ACTOR } from "../../../src/audit/actor.ts";
-import { createClient } from "../../../src/admin/oidc-clients.ts";
 import { createUserGroup } from "../../../src/admin/user-groups.ts";
+import { PSEUDO_LOCALE } from "../../../src/i18n/locales.ts";
+import { createClient } from "../../../src/admin/oidc-clients.ts";
 import { insertDeviceCode } from "../../../src/db/oidc-protocols.ts";
 import { nowSeconds } from "../../../src/lib/clock.ts";
 import { recordAuditEvent } from "../../../src/audit/audit-log.ts";
@@ -209,34 +209,22 @@ const PAGES: PageState[] = [
   { name: "sign-up, open", as: "anonymous", path: (w) => (signupMode(w, "open"), "/signup") },
   { name: "my apps (the admin)", as: "admin", path: "/settings/apps", data: OIDC_NAMES },
   { name: "my apps (a protected app, a client, an authorized app)", as: "member", path: (w) => (appsFor(w), "/settings/apps"), data: ["Sonarr", "sonarr.example.com", ...SCOPE_NAMES, ...OIDC_NAMES] },
-
-  // Administration: users, API keys, sign-up links; the activity pages.
-  { name: "activity: my own log, no events on this page (the empty state)", as: "member", path: "/settings/audit-log?page=999", data: ADMIN_DATA },
-  { name: "admin: the user list", as: "admin", path: "/settings/admin/users", data: ADMIN_DATA },
-  { name: "admin: the user list, nothing matches the search", as: "admin", path: "/settings/admin/users?search=zzzz", data: ADMIN_DATA },
-  { name: "admin: the user list, page refreshed by htmx", as: "admin", path: "/settings/admin/users?page=1", htmx: true, data: ADMIN_DATA },
-  { name: "admin: the new user form", as: "admin", path: "/settings/admin/users/new", data: ADMIN_DATA },
-  { name: "admin: the new user form with errors", as: "admin", method: "POST", path: "/settings/admin/users", form: { username: "no spaces allowed", email: "not-an-email", firstName: "" }, status: 422, data: [...ADMIN_DATA, "no spaces allowed", "not-an-email"] },
-  { name: "admin: a user's page", as: "admin", path: (w) => `/settings/admin/users/${w.f.member.user.id}`, data: ADMIN_DATA },
-  { name: "admin: a user's page, saved (htmx)", as: "admin", method: "POST", path: (w) => `/settings/admin/users/${w.f.member.user.id}`, form: { username: "bob", email: "bob@example.com", firstName: "Bob", lastName: "Member", displayName: "" }, htmx: true, data: ADMIN_DATA },
-  { name: "admin: a user's new login link", as: "admin", method: "POST", path: (w) => `/settings/admin/users/${w.f.member.user.id}/login-code`, form: { ttl: "1h" }, htmx: true, data: ADMIN_DATA },
-  { name: "admin: a user's claims with an error", as: "admin", method: "POST", path: (w) => `/settings/admin/users/${w.f.member.user.id}/claims`, form: { claimKey: "sub", claimValue: "x" }, htmx: true, status: 422, data: [...ADMIN_DATA, "sub"] },
-  { name: "admin: API keys, with an expired and a live key", as: "admin", path: "/settings/admin/api-keys", data: [...ADMIN_DATA, "alice key", "soon expired"] },
-  { name: "admin: API keys, a new key without a fresh passkey check", as: "admin", method: "POST", path: "/settings/admin/api-keys", form: { name: "Terraform", description: "", expiresAt: "2027-01-01" }, status: 403, data: [...ADMIN_DATA, "alice key", "soon expired", "Terraform"] },
-  { name: "admin: API keys, the form with errors (htmx)", as: "admin", method: "POST", path: "/settings/admin/api-keys", form: { name: "x", expiresAt: "2001-01-01" }, htmx: true, status: 422, setup: (w) => { w.f.admin = reauthenticated(w.deps, w.f.admin); }, data: ADMIN_DATA },
-  { name: "admin: API keys, none yet", as: "admin", path: "/settings/admin/api-keys", setup: (w) => void revokeAllApiKeysOfUser(w.deps, { kind: "user", userId: w.f.admin.user.id }), data: ADMIN_DATA },
-  { name: "admin: sign-up links, none yet (sign-ups disabled)", as: "admin", path: "/settings/admin/signup-tokens", data: ADMIN_DATA },
-  { name: "admin: sign-up links, the form with errors (htmx)", as: "admin", method: "POST", path: "/settings/admin/signup-tokens", form: { ttl: "7d", usageLimit: "0" }, htmx: true, status: 422, data: ADMIN_DATA },
-  { name: "admin: sign-up links, a new link (htmx)", as: "admin", method: "POST", path: "/settings/admin/signup-tokens", form: { ttl: "7d", usageLimit: "2" }, htmx: true, data: ADMIN_DATA },
-  { name: "admin: sign-up links, one live and one spent", as: "admin", path: "/settings/admin/signup-tokens", setup: (w) => { createSignupToken(w.deps, { kind: "cli" }, { ttl: "1h", usageLimit: 1 }); w.deps.clock.advance(7200); }, data: ADMIN_DATA },
-  { name: "activity: my own log with events (htmx page)", as: "member", path: "/settings/audit-log?page=1", htmx: true, setup: seedAuditEvents, data: ADMIN_DATA },
-  { name: "activity: my own log with events", as: "member", path: "/settings/audit-log", data: ADMIN_DATA },
-  { name: "admin: the audit log with events and filters", as: "admin", path: "/settings/audit-log/global", data: ADMIN_DATA },
-  { name: "admin: the audit log filtered (htmx)", as: "admin", path: "/settings/audit-log/global?event=SIGN_IN_FAILED&ip=203.0.113.*", htmx: true, data: ADMIN_DATA },
-  { name: "admin: the audit log, nothing matches the filters", as: "admin", path: "/settings/audit-log/global?from=2001-01-01&to=2001-01-02", data: ADMIN_DATA },
-  // Last: saving the configuration form changes settings other states rely on (own account edits, sign-ups).
-  { name: "configuration: saved (htmx)", as: "admin", method: "POST", path: "/settings/admin/application-configuration", form: { appName: "Latchkey", sessionDuration: "60", accentColor: "default" }, htmx: true, data: ADMIN_DATA },
-  { name: "configuration: refused values (htmx)", as: "admin", method: "POST", path: "/settings/admin/application-configuration", form: { appName: "", sessionDuration: "-5", accentColor: "not a colour" }, htmx: true, status: 422, data: [...ADMIN_DATA, "not a colour"] },
+  // User groups (issue 20): the list, empty and filled, the create form with errors, the one-form detail page.
+  { name: "user groups: no groups yet", as: "admin", path: "/settings/admin/user-groups" },
+  { name: "user groups: a search without matches", as: "admin", path: "/settings/admin/user-groups?search=zzz", data: ["zzz"] },
+  { name: "user groups: the create form with errors", as: "admin", method: "POST", path: "/settings/admin/user-groups", form: { friendlyName: "" }, htmx: true, status: 422 },
+  { name: "user groups: the list", as: "admin", path: (w) => (groupOf(w), "/settings/admin/user-groups"), data: ["Neighbours", "neighbours"] },
+  { name: "user groups: a group's page", as: "admin", path: (w) => `/settings/admin/user-groups/${groupOf(w)}`, data: ["Neighbours", "neighbours"] },
+  {
+    name: "user groups: a group's page saved with a refused claim",
+    as: "admin",
+    method: "POST",
+    path: (w) => `/settings/admin/user-groups/${groupOf(w)}`,
+    form: { friendlyName: "Neighbours", name: "neighbours", claimKey: "1bad", claimValue: "x" },
+    htmx: true,
+    status: 422,
+    data: ["Neighbours", "neighbours", "1bad"],
+  },
 ];
 
 // <time datetime> is <DateTime>: Intl's words for the viewer's locale, not catalogue text (the pseudo-locale formats as English).
@@ -270,6 +258,11 @@ function appsFor(w: World): void {
   createProtectedApp(w.deps, CLI_ACTOR, { name: "Sonarr", hosts: ["sonarr.example.com"], isGroupRestricted: false });
   const { client } = createClient(w.deps, CLI_ACTOR, { name: "Forgejo", callbackUrls: ["https://git.example.com/cb"], launchUrl: "https://git.example.com", unrestricted: true });
   upsertAuthorizedClient(w.deps.db, { user_id: w.f.member.user.id, client_id: client.id, scope: JSON.stringify(["openid", "email"]), created_at: 1, last_used_at: 1_700_000_000 });
+/** One group for the group pages' states, made once. */
+let groupId: string | null = null;
+function groupOf(w: World): string {
+  groupId ??= createUserGroup(w.deps, CLI_ACTOR, { friendlyName: "Neighbours", name: "neighbours" }).id;
+  return groupId;
 }
 
 const HUMAN_ATTRIBUTES = ["title", "alt", "placeholder", "aria-label", "aria-description", "data-confirm"];
