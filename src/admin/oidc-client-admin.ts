@@ -7,6 +7,7 @@
 import type { Database } from "bun:sqlite";
 import { listAllUserGroups } from "../db/user-groups.ts";
 import { AppError } from "../errors.ts";
+import { msg } from "../i18n/message.ts";
 import { acceptedAuthMethods, listClients, type OidcClient } from "../oidc/clients.ts";
 import { type ClientInput } from "../oidc/client-input.ts";
 import { checkSortColumn, isoTime, toPage, type ListQuery, type Page } from "./pagination.ts";
@@ -29,7 +30,7 @@ function minutes(v: unknown): unknown {
 
 /** Converts a JSON body (Pocket ID or Latchkey names) to ClientInput. */
 export function clientInputFromJson(input: unknown): ClientInput {
-  if (!isRecord(input)) throw AppError.validation("Send a JSON object.", { body: "must be an object" });
+  if (!isRecord(input)) throw AppError.validation(msg("clients.errorJsonObject"), { body: msg("clients.errorJsonObject") });
   const b = input;
   const out: ClientInput = {
     id: (b.id as string | undefined) ?? undefined,

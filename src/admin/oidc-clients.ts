@@ -21,6 +21,7 @@ import {
 } from "../db/oidc-clients.ts";
 import { actorUserId, auditedChange, recordAdminChange, type Actor, type AuditDeps } from "../audit/actor.ts";
 import { AppError } from "../errors.ts";
+import { msg } from "../i18n/message.ts";
 import { nowSeconds } from "../lib/clock.ts";
 import { randomUuid } from "../lib/random.ts";
 import { checkChosenClientId, groupIdList, validateClientInput, type ClientInput, type ValidatedClient } from "../oidc/client-input.ts";
@@ -45,14 +46,14 @@ export function createClient(deps: ClientDeps, actor: Actor, input: ClientInput,
   const v = validateClientInput(deps.db, input, null);
   const secretless = v.isPublic || v.tokenEndpointAuthMethod === "private_key_jwt";
   if (secretless && opts.secret) {
-    const message = v.isPublic ? "Public clients have no secrets." : "A private_key_jwt client has no secrets: it authenticates with signed assertions.";
+    const message = v.isPublic ? msg("clients.errorPublicNoSecrets") : msg("clients.errorPrivateKeyJwtNoSecrets");
     throw AppError.validation(message, { secret: message });
   }
   const id = checkChosenClientId(input.id) ?? randomUuid(deps.random);
   const now = nowSeconds(deps.clock);
   return deps.db.transaction(() => {
     if (findClientRow(deps.db, id)) {
-      throw AppError.validation("Please correct the highlighted fields.", { id: "This client id is already in use." });
+      throw AppError.validation(msg("validation.summary"), { id: msg("clients.errorIdTaken") });
     }
     insertClient(deps.db, {
       id,
@@ -99,7 +100,7 @@ function clientColumns(v: ValidatedClient) {
 /** Updates a client's settings (the id never changes). Fields left undefined keep their value. */
 export function updateClient(deps: ClientDeps, actor: Actor, clientId: string, input: ClientInput): OidcClient {
   const current = findClientById(deps.db, clientId);
-  if (!current) throw AppError.notFound("This client does not exist.");
+  if (!current) throw AppError.notFound(msg("clients.errorNotFound"));
   const v = validateClientInput(deps.db, input, current);
   const now = nowSeconds(deps.clock);
   return deps.db.transaction(() => {
@@ -132,7 +133,7 @@ export function deleteClient(deps: ClientDeps, actor: Actor, clientId: string): 
 
 /** Replaces the groups whose members may use the client. */
 export function setAllowedGroups(deps: ClientDeps, actor: Actor, clientId: string, groupIds: string[]): OidcClient {
-  if (!findClientRow(deps.db, clientId)) throw AppError.notFound("This client does not exist.");
+  if (!findClientRow(deps.db, clientId)) throw AppError.notFound(msg("clients.errorNotFound"));
   const errors = new FieldErrors();
   const ids = groupIdList(deps.db, errors, groupIds);
   errors.throwIfAny();
@@ -154,7 +155,7 @@ export function setUnrestricted(deps: ClientDeps, actor: Actor, clientId: string
     deps,
     actor,
     () => {
-      if (!setClientGroupRestricted(deps.db, clientId, !unrestricted, nowSeconds(deps.clock))) throw AppError.notFound("This client does not exist.");
+      if (!setClientGroupRestricted(deps.db, clientId, !unrestricted, nowSeconds(deps.clock))) throw AppError.notFound(msg("clients.errorNotFound"));
       return findClientById(deps.db, clientId)!;
     },
     () => ({ entity: "oidc_client", action: unrestricted ? "unrestrict" : "restrict", id: clientId }),

@@ -226,6 +226,18 @@ import myAppsPtBr from "./locales/pt-BR/myApps.json";
 import myAppsPl from "./locales/pl/myApps.json";
 import myAppsZhHans from "./locales/zh-Hans/myApps.json";
 import myAppsJa from "./locales/ja/myApps.json";
+import clientsEn from "./locales/en/clients.json";
+import clientsDe from "./locales/de/clients.json";
+import clientsFr from "./locales/fr/clients.json";
+import clientsEs from "./locales/es/clients.json";
+import clientsIt from "./locales/it/clients.json";
+import clientsNl from "./locales/nl/clients.json";
+import clientsPtBr from "./locales/pt-BR/clients.json";
+import clientsPl from "./locales/pl/clients.json";
+import clientsZhHans from "./locales/zh-Hans/clients.json";
+import clientsJa from "./locales/ja/clients.json";
+
+
 
 const NAMESPACES = {
   common: { en: commonEn, de: commonDe, fr: commonFr, es: commonEs, it: commonIt, nl: commonNl, "pt-BR": commonPtBr, pl: commonPl, "zh-Hans": commonZhHans, ja: commonJa },
@@ -243,6 +255,7 @@ const NAMESPACES = {
   myApps: { en: myAppsEn, de: myAppsDe, fr: myAppsFr, es: myAppsEs, it: myAppsIt, nl: myAppsNl, "pt-BR": myAppsPtBr, pl: myAppsPl, "zh-Hans": myAppsZhHans, ja: myAppsJa },
   groups: { en: groupsEn, de: groupsDe, fr: groupsFr, es: groupsEs, it: groupsIt, nl: groupsNl, "pt-BR": groupsPtBr, pl: groupsPl, "zh-Hans": groupsZhHans, ja: groupsJa },
   saveBar: { en: saveBarEn, de: saveBarDe, fr: saveBarFr, es: saveBarEs, it: saveBarIt, nl: saveBarNl, "pt-BR": saveBarPtBr, pl: saveBarPl, "zh-Hans": saveBarZhHans, ja: saveBarJa },
+  clients: { en: clientsEn, de: clientsDe, fr: clientsFr, es: clientsEs, it: clientsIt, nl: clientsNl, "pt-BR": clientsPtBr, pl: clientsPl, "zh-Hans": clientsZhHans, ja: clientsJa },
 };
 
 type Namespaces = typeof NAMESPACES;

@@ -12,6 +12,7 @@
  */
 import type { Database } from "bun:sqlite";
 import { FieldErrors } from "../admin/validation.ts";
+import { msg, type Text } from "../i18n/message.ts";
 import { existingGroupIds } from "../db/oidc-clients.ts";
 import {
   DEFAULT_ACCESS_TOKEN_MINUTES,
@@ -65,7 +66,7 @@ export function checkChosenClientId(id: string | null | undefined): string | nul
   if (id === undefined || id === null || id === "") return null;
   if (typeof id !== "string" || !CLIENT_ID_PATTERN.test(id)) {
     const errors = new FieldErrors();
-    errors.add("id", "A client id has 2–128 characters: letters, digits, dot, underscore or hyphen.");
+    errors.add("id", msg("clients.errorIdPattern"));
     errors.throwIfAny();
   }
   return id;
@@ -74,23 +75,23 @@ export function checkChosenClientId(id: string | null | undefined): string | nul
 function urlList(errors: FieldErrors, field: string, urls: unknown, required: boolean): string[] {
   if (urls === undefined || urls === null) urls = [];
   if (!Array.isArray(urls)) {
-    errors.add(field, "Must be a list of URLs.");
+    errors.add(field, msg("clients.errorUrlList"));
     return [];
   }
   const list = urls.map((u) => (typeof u === "string" ? u.trim() : u));
   if (required && list.length === 0) {
-    errors.add(field, "Add at least one callback URL.");
+    errors.add(field, msg("clients.errorCallbackRequired"));
     return [];
   }
   if (list.length > MAX_CALLBACK_URLS) {
-    errors.add(field, `At most ${MAX_CALLBACK_URLS} URLs.`);
+    errors.add(field, msg("clients.errorTooManyUrls", { max: MAX_CALLBACK_URLS }));
     return [];
   }
   const seen = new Set<string>();
   for (const u of list) {
-    const problem = typeof u === "string" ? callbackUrlProblem(u) : "Must be a URL.";
+    const problem: Text | null = typeof u === "string" ? callbackUrlProblem(u) : msg("clients.errorNotUrl");
     if (problem) {
-      errors.add(field, `${typeof u === "string" ? u || "(empty)" : "value"}: ${problem}`);
+      errors.add(field, msg("clients.errorUrlProblem", { url: typeof u === "string" && u ? u : msg("clients.errorEmptyUrl"), problem }));
       return [];
     }
     seen.add(u as string);
@@ -101,7 +102,7 @@ function urlList(errors: FieldErrors, field: string, urls: unknown, required: bo
 function minutes(errors: FieldErrors, field: string, value: unknown, fallback: number): number {
   if (value === undefined || value === null) return fallback;
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > MAX_TOKEN_MINUTES) {
-    errors.add(field, `Enter a whole number of minutes between 1 and ${MAX_TOKEN_MINUTES}.`);
+    errors.add(field, msg("clients.errorMinutes", { max: MAX_TOKEN_MINUTES }));
     return fallback;
   }
   return value;
@@ -110,7 +111,7 @@ function minutes(errors: FieldErrors, field: string, value: unknown, fallback: n
 function boolean(errors: FieldErrors, field: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined || value === null) return fallback;
   if (typeof value !== "boolean") {
-    errors.add(field, "Must be true or false.");
+    errors.add(field, msg("validation.notBoolean"));
     return fallback;
   }
   return value;
@@ -119,7 +120,7 @@ function boolean(errors: FieldErrors, field: string, value: unknown, fallback: b
 function httpUrl(errors: FieldErrors, field: string, value: unknown): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== "string") {
-    errors.add(field, "Enter an http(s) URL.");
+    errors.add(field, msg("clients.errorHttpUrl"));
     return null;
   }
   const v = value.trim();
@@ -133,34 +134,34 @@ function httpUrl(errors: FieldErrors, field: string, value: unknown): string | n
 function jwkSet(errors: FieldErrors, value: unknown): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== "string") {
-    errors.add("jwks", "Paste a JSON Web Key Set.");
+    errors.add("jwks", msg("clients.errorJwksNotText"));
     return null;
   }
   const v = value.trim();
   if (!v) return null;
   if (v.length > MAX_JWKS_LENGTH) {
-    errors.add("jwks", `At most ${MAX_JWKS_LENGTH} characters.`);
+    errors.add("jwks", msg("clients.errorJwksTooLong", { max: MAX_JWKS_LENGTH }));
     return null;
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(v);
   } catch {
-    errors.add("jwks", 'Not valid JSON. Paste a JWK Set such as {"keys": [{"kty": "RSA", …}]}.');
+    errors.add("jwks", msg("clients.errorJwksJson", { example: '{"keys": [{"kty": "RSA", …}]}' }));
     return null;
   }
   const keys = (parsed as { keys?: unknown })?.keys;
   if (!Array.isArray(keys) || keys.length === 0 || keys.length > 20) {
-    errors.add("jwks", 'A JWK Set has a "keys" list with 1 to 20 keys.');
+    errors.add("jwks", msg("clients.errorJwksKeys"));
     return null;
   }
   for (const k of keys) {
     if (typeof k !== "object" || k === null || typeof (k as { kty?: unknown }).kty !== "string") {
-      errors.add("jwks", 'Every key needs a "kty".');
+      errors.add("jwks", msg("clients.errorJwksKty"));
       return null;
     }
     if (["d", "p", "q", "dp", "dq", "qi", "k"].some((m) => m in (k as object))) {
-      errors.add("jwks", "Paste public keys only: this key set contains private or symmetric key material.");
+      errors.add("jwks", msg("clients.errorJwksPrivate"));
       return null;
     }
   }
@@ -172,55 +173,55 @@ function credentialsScopes(errors: FieldErrors, value: unknown): string[] | null
   if (value === undefined || value === null) return null;
   const list = typeof value === "string" ? value.split(/[\s,]+/) : value;
   if (!Array.isArray(list) || list.some((x) => typeof x !== "string")) {
-    errors.add("credentialsScopes", "Must be a list of scope names.");
+    errors.add("credentialsScopes", msg("clients.errorScopesList"));
     return [];
   }
   const names = [...new Set((list as string[]).map((x) => x.trim()).filter(Boolean))];
   const identity = names.find((n) => IDENTITY_SCOPE_NAMES.has(n));
-  if (identity) errors.add("credentialsScopes", `"${identity}" is about a person; a client acting for itself cannot have it.`);
+  if (identity) errors.add("credentialsScopes", msg("clients.errorScopeIdentity", { scope: identity }));
   const bad = names.find((n) => !CREDENTIAL_SCOPE.test(n));
-  if (bad) errors.add("credentialsScopes", `"${bad.slice(0, 40)}" is not a valid scope name (no spaces, quotes or backslashes).`);
-  if (names.length > 50) errors.add("credentialsScopes", "At most 50 scopes.");
+  if (bad) errors.add("credentialsScopes", msg("clients.errorScopeName", { scope: bad.slice(0, 40) }));
+  if (names.length > 50) errors.add("credentialsScopes", msg("clients.errorScopesTooMany"));
   return names;
 }
 
 /** Existing user group ids, each once. */
 export function groupIdList(db: Database, errors: FieldErrors, ids: unknown, field = "allowedGroupIds"): string[] {
   if (!Array.isArray(ids) || ids.some((x) => typeof x !== "string")) {
-    errors.add(field, "Must be a list of group ids.");
+    errors.add(field, msg("clients.errorGroupList"));
     return [];
   }
   const unique = [...new Set(ids as string[])];
   const existing = existingGroupIds(db, unique);
   const missing = unique.filter((id) => !existing.has(id));
   if (missing.length) {
-    errors.add(field, `Unknown group: ${missing[0]}.`);
+    errors.add(field, msg("clients.errorUnknownGroup", { id: missing[0]! }));
     return [];
   }
   return unique;
 }
 
 /** The token endpoint auth method asked for; `problem` when the value is not one. */
-function authMethodOf(requested: unknown, isPublic: boolean, current: OidcClient | null): { method: TokenEndpointAuthMethod; fixed: boolean; problem: string | null } {
+function authMethodOf(requested: unknown, isPublic: boolean, current: OidcClient | null): { method: TokenEndpointAuthMethod; fixed: boolean; problem: Text | null } {
   const kept = { method: current?.tokenEndpointAuthMethod ?? "client_secret_basic", fixed: current?.tokenEndpointAuthMethodFixed ?? false };
   if (requested === null || requested === EITHER_SECRET_METHOD) return { method: "client_secret_basic", fixed: false, problem: null };
   if (requested === undefined) return { ...kept, problem: null };
   // What a public client's DTO shows; accepted back only for a public client.
   if (requested === "none") {
-    return { ...kept, problem: isPublic ? null : "none is for public clients: mark the client public, or choose client_secret_basic, client_secret_post or private_key_jwt." };
+    return { ...kept, problem: isPublic ? null : msg("clients.errorAuthNoneConfidential") };
   }
   if (typeof requested === "string" && (TOKEN_ENDPOINT_AUTH_METHODS as string[]).includes(requested)) return { method: requested as TokenEndpointAuthMethod, fixed: true, problem: null };
-  return { ...kept, problem: "Choose client_secret_basic, client_secret_post, private_key_jwt, or null for either secret method." };
+  return { ...kept, problem: msg("clients.errorAuthUnknown") };
 }
 
 /** Checks `input` for a new client (`current` null) or an update; fields left undefined keep `current`'s value. */
 export function validateClientInput(db: Database, input: ClientInput, current: OidcClient | null): ValidatedClient {
   const errors = new FieldErrors();
   const name = typeof input.name === "string" ? input.name.trim() : "";
-  if (!name) errors.add("name", "Enter a name.");
-  else if (name.length > 100) errors.add("name", "At most 100 characters.");
+  if (!name) errors.add("name", msg("clients.errorNameRequired"));
+  else if (name.length > 100) errors.add("name", msg("clients.errorNameTooLong"));
   const description = typeof input.description === "string" ? input.description.trim() : (current?.description ?? "");
-  if (description.length > 1000) errors.add("description", "At most 1000 characters.");
+  if (description.length > 1000) errors.add("description", msg("clients.errorDescriptionTooLong"));
   const callbackUrls = urlList(errors, "callbackUrls", input.callbackUrls, true);
   const logoutCallbackUrls = urlList(errors, "logoutCallbackUrls", input.logoutCallbackUrls ?? current?.logoutCallbackUrls ?? [], false);
   let launchUrl: string | null = input.launchUrl === undefined ? (current?.launchUrl ?? null) : input.launchUrl;
@@ -232,7 +233,7 @@ export function validateClientInput(db: Database, input: ClientInput, current: O
       if (problem) errors.add("launchUrl", problem);
     }
   } else if (launchUrl !== null) {
-    errors.add("launchUrl", "Enter an http(s) URL.");
+    errors.add("launchUrl", msg("clients.errorHttpUrl"));
     launchUrl = null;
   }
   const isPublic = boolean(errors, "isPublic", input.isPublic, current?.isPublic ?? false);
@@ -249,13 +250,13 @@ export function validateClientInput(db: Database, input: ClientInput, current: O
   const jwksUri = input.jwksUri === undefined ? (current?.jwksUri ?? null) : httpUrl(errors, "jwksUri", input.jwksUri);
   const scopes = credentialsScopes(errors, input.credentialsScopes) ?? current?.credentialsScopes ?? [];
   if (auth.method === "private_key_jwt") {
-    if (isPublic) errors.add("tokenEndpointAuthMethod", "A public client has no credentials; private_key_jwt is for confidential clients.");
+    if (isPublic) errors.add("tokenEndpointAuthMethod", msg("clients.errorAuthPublicKeyJwt"));
     else if (!jwks && !jwksUri && !Object.hasOwn(errors.fields, "jwks") && !Object.hasOwn(errors.fields, "jwksUri")) {
-      errors.add("jwks", "private_key_jwt needs the client's public keys: a JWK Set or a JWKS URL.");
+      errors.add("jwks", msg("clients.errorJwksNeeded"));
     }
   }
   if (auth.problem) errors.add("tokenEndpointAuthMethod", auth.problem);
-  if (jwks && jwksUri) errors.add("jwksUri", "Give either a JWK Set or a JWKS URL, not both.");
+  if (jwks && jwksUri) errors.add("jwksUri", msg("clients.errorJwksBoth"));
   const allowedGroupIds = input.allowedGroupIds === undefined ? null : groupIdList(db, errors, input.allowedGroupIds);
   errors.throwIfAny();
   return {

@@ -24,6 +24,7 @@ import {
   listLiveBcryptSecretHashes,
 } from "../db/oidc-clients.ts";
 import { AppError } from "../errors.ts";
+import { msg, type Message } from "../i18n/message.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { hashToken } from "../lib/hash.ts";
 import { ALPHANUMERIC, randomString, randomUuid, type Random } from "../lib/random.ts";
@@ -69,21 +70,14 @@ export const MIN_GIVEN_SECRET_LENGTH = 32;
 export const MAX_GIVEN_SECRET_LENGTH = 512;
 
 /** What is wrong with a given secret value, or null. The message never repeats the value. */
-export function givenSecretProblem(value: string): string | null {
-  if (value.length < MIN_GIVEN_SECRET_LENGTH) {
-    return `A client secret must have at least ${MIN_GIVEN_SECRET_LENGTH} characters (this one has ${value.length}).`;
-  }
-  if (value.length > MAX_GIVEN_SECRET_LENGTH) {
-    return `A client secret must have at most ${MAX_GIVEN_SECRET_LENGTH} characters (this one has ${value.length}).`;
-  }
+export function givenSecretProblem(value: string): Message | null {
+  if (value.length < MIN_GIVEN_SECRET_LENGTH) return msg("clients.errorSecretTooShort", { min: MIN_GIVEN_SECRET_LENGTH, length: value.length });
+  if (value.length > MAX_GIVEN_SECRET_LENGTH) return msg("clients.errorSecretTooLong", { max: MAX_GIVEN_SECRET_LENGTH, length: value.length });
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
-    if (c < 0x21 || c > 0x7e) {
-      return (
-        `A client secret may contain only printable ASCII characters without spaces ("!" to "~"); character ${i + 1} is not one. ` +
-        "Clients send the secret in a Basic Authorization header and in form bodies, where spaces, control and non-ASCII characters are not carried reliably."
-      );
-    }
+    // Clients send the secret in a Basic Authorization header and in form bodies, where spaces, control
+    // and non-ASCII characters are not carried reliably.
+    if (c < 0x21 || c > 0x7e) return msg("clients.errorSecretCharacters", { position: i + 1 });
   }
   return null;
 }
@@ -111,10 +105,10 @@ export function addClientSecret(
   opts: { expiresAt?: number | null; secret?: string | null } = {},
 ): CreatedClientSecret {
   const row = findClientRow(deps.db, clientId);
-  if (!row) throw AppError.notFound("This client does not exist.");
-  if (row.is_public === 1) throw AppError.validation("Public clients have no secrets.", { secret: "Public clients have no secrets." });
+  if (!row) throw AppError.notFound(msg("clients.errorNotFound"));
+  if (row.is_public === 1) throw AppError.validation(msg("clients.errorPublicNoSecrets"), { secret: msg("clients.errorPublicNoSecrets") });
   if (row.token_endpoint_auth_method === "private_key_jwt") {
-    const message = "This client authenticates with private_key_jwt and cannot use a secret. Change its client authentication to a secret method first.";
+    const message = msg("clients.errorPrivateKeyJwtSecret");
     throw AppError.validation(message, { secret: message });
   }
   const now = nowSeconds(deps.clock);
@@ -123,25 +117,24 @@ export function addClientSecret(
   const valueProblem = given === null ? null : givenSecretProblem(given);
   if (valueProblem) errors.add("secret", valueProblem);
   const expiresAt = opts.expiresAt ?? null;
-  if (expiresAt !== null && (!Number.isInteger(expiresAt) || expiresAt <= now)) errors.add("expiresAt", "The expiry must be in the future.");
+  if (expiresAt !== null && (!Number.isInteger(expiresAt) || expiresAt <= now)) errors.add("expiresAt", msg("clients.errorExpiryPast"));
   // A problem with the given value alone is the message itself.
   errors.throwIfAny(valueProblem && Object.keys(errors.fields).length === 1 ? valueProblem : undefined);
   if (countClientSecrets(deps.db, clientId) >= MAX_SECRETS_PER_CLIENT) {
-    throw AppError.validation(`A client can have at most ${MAX_SECRETS_PER_CLIENT} secrets. Revoke one first.`, {
-      secret: `At most ${MAX_SECRETS_PER_CLIENT} secrets.`,
-    });
+    const message = msg("clients.errorTooManySecrets", { max: MAX_SECRETS_PER_CLIENT });
+    throw AppError.validation(message, { secret: message });
   }
   const secret = given ?? randomString(deps.random, SECRET_LENGTH, ALPHANUMERIC);
   const hash = hashClientSecret(secret);
   if (given !== null) {
     const same = findClientSecretByHash(deps.db, hash);
     if (same && same.client_id === clientId && (same.expires_at === null || same.expires_at > now)) {
-      throw AppError.conflict(`This value is already a live secret of this client (secret ${same.id}); the existing secret keeps working.`);
+      throw AppError.conflict(msg("clients.errorSecretLive", { id: same.id }));
     }
     if (same && same.client_id === clientId) {
-      throw AppError.conflict(`This value is an expired secret of this client (secret ${same.id}); revoke that secret first to reuse the value.`);
+      throw AppError.conflict(msg("clients.errorSecretExpired", { id: same.id }));
     }
-    if (same) throw AppError.conflict("This value is already the secret of another client; every client needs its own secret.");
+    if (same) throw AppError.conflict(msg("clients.errorSecretOtherClient"));
   }
   const info = { id: randomUuid(deps.random), prefix: secret.slice(0, SECRET_PREFIX_LENGTH), createdAt: now, expiresAt };
   insertClientSecret(deps.db, {

@@ -7,6 +7,7 @@ import { clientInputFromForm, listClientsPage } from "../../admin/oidc-client-ad
 import { parseListQuery } from "../../admin/pagination.ts";
 import { listAllUserGroups } from "../../db/user-groups.ts";
 import { AppError } from "../../errors.ts";
+import { msg } from "../../i18n/message.ts";
 import { createClient, deleteClient, updateClient } from "../../admin/oidc-clients.ts";
 import { createClientSecret, listClientSecrets, revokeClientSecret } from "../../oidc/client-secrets.ts";
 import { findClientById, type OidcClient, EITHER_SECRET_METHOD } from "../../oidc/clients.ts";
@@ -87,7 +88,7 @@ export function adminOidcClientRoutes(web: WebDeps) {
   const groups = () => listAllUserGroups(web.db).map((g) => ({ id: g.id, name: g.name, friendlyName: g.friendly_name }));
   const getClient = (id: string) => {
     const c = findClientById(web.db, id);
-    if (!c) throw AppError.notFound("No such OIDC client.");
+    if (!c) throw AppError.notFound(msg("clients.errorNotFound"));
     return c;
   };
   const detail = (c: OidcClient) => ({
@@ -106,8 +107,9 @@ export function adminOidcClientRoutes(web: WebDeps) {
       const q = parseListQuery(query);
       const page = listClientsPage(web.db, q);
       if (isHtmx(request) && request.headers.get("hx-target") === "client-list") return htmlResponse(ClientList({ ctx: pageCtx(web, request), page, search: q.search }));
-      const notice = query.deleted ? `Deleted the client ${String(query.deleted)}.` : undefined;
-      return htmlResponse(ClientsPage({ ctx: pageCtx(web, request), page, search: q.search, notice }));
+      const ctx = pageCtx(web, request);
+      const notice = query.deleted ? ctx.t("clients.deleted", { name: String(query.deleted) }) : undefined;
+      return htmlResponse(ClientsPage({ ctx, page, search: q.search, notice }));
     }, { adminPage: true })
     .get("/settings/admin/oidc-clients/new", ({ request }) => htmlResponse(NewClientPage({ ctx: pageCtx(web, request), values: EMPTY_CLIENT, groups: groups() })), { adminPage: true })
     .post("/settings/admin/oidc-clients", ({ request, body, session }) => {
@@ -140,7 +142,7 @@ export function adminOidcClientRoutes(web: WebDeps) {
         return htmlResponse(ClientDetailPage({ ctx, d: { ...detail(getClient(params.id)), values }, errors: r.errors }), { status: 422 });
       }
       return afterChange(request, `${base(params.id)}?saved=1`, () =>
-        fragment(ClientDetailContent({ ctx, d: detail(r.value), saved: true }), { flash: { kind: "success", message: `Saved ${r.value.name}.` } }),
+        fragment(ClientDetailContent({ ctx, d: detail(r.value), saved: true }), { flash: { kind: "success", message: ctx.t("clients.saved", { name: r.value.name }) } }),
       );
     }, { adminPage: true })
     .post("/settings/admin/oidc-clients/:id/secrets", ({ request, params, body, session }) => {
@@ -154,7 +156,7 @@ export function adminOidcClientRoutes(web: WebDeps) {
           return createClientSecret(web, actorOf(request, session), params.id, { secret: declaring ? given : null });
         } catch (e) {
           // A value already in use is a problem with the typed value, shown at the field like the others.
-          if (e instanceof AppError && e.code === "conflict") throw AppError.validation(e.message, { secret: e.message });
+          if (e instanceof AppError && e.code === "conflict") throw AppError.validation(e.text, { secret: e.text });
           throw e;
         }
       });
@@ -164,7 +166,7 @@ export function adminOidcClientRoutes(web: WebDeps) {
         return htmlResponse(SecretsSection({ ctx, clientId: params.id, secrets, ...(declaring ? { valueError: message } : { error: message }) }), { status: 422 });
       }
       if (r.value.declared) {
-        const message = `Secret ${r.value.prefix}•••••••• added.`;
+        const message = ctx.t("clients.secretAdded", { prefix: r.value.prefix });
         return afterChange(request, base(params.id), () => fragment(SecretsSection({ ctx, clientId: params.id, secrets: listClientSecrets(web, params.id) }), { flash: { kind: "success", message } }));
       }
       // Without htmx the new secret would be lost after a redirect: it is shown in the page itself.
@@ -173,9 +175,9 @@ export function adminOidcClientRoutes(web: WebDeps) {
     }, { adminPage: true })
     .post("/settings/admin/oidc-clients/:id/secrets/:secretId/revoke", ({ request, params, session }) => {
       getClient(params.id);
-      if (!revokeClientSecret(web, actorOf(request, session), params.id, params.secretId)) throw AppError.notFound("No such client secret.");
+      if (!revokeClientSecret(web, actorOf(request, session), params.id, params.secretId)) throw AppError.notFound(msg("clients.errorSecretNotFound"));
       return afterChange(request, base(params.id), () =>
-        fragment(SecretsSection({ ctx: pageCtx(web, request), clientId: params.id, secrets: listClientSecrets(web, params.id) }), { flash: { kind: "success", message: "Secret revoked." } }),
+        fragment(SecretsSection({ ctx: pageCtx(web, request), clientId: params.id, secrets: listClientSecrets(web, params.id) }), { flash: { kind: "success", message: pageCtx(web, request).t("clients.secretRevoked") } }),
       );
     }, { adminPage: true })
     .post("/settings/admin/oidc-clients/:id/logo", async ({ request, params, query, body, session }) => {
@@ -186,14 +188,15 @@ export function adminOidcClientRoutes(web: WebDeps) {
         await saveClientLogo(web, actorOf(request, session), params.id, await uploadedFile(body), dark);
       } catch (e) {
         if (!(e instanceof AppError) || e.status >= 500) throw e;
-        return htmlResponse(LogoSection({ ctx, client: getClient(params.id), error: e.message }), { status: 422 });
+        return htmlResponse(LogoSection({ ctx, client: getClient(params.id), error: ctx.text(e.text) }), { status: 422 });
       }
-      return afterChange(request, base(params.id), () => htmlResponse(LogoSection({ ctx, client: getClient(params.id), notice: "Logo updated." })));
+      return afterChange(request, base(params.id), () => htmlResponse(LogoSection({ ctx, client: getClient(params.id), notice: ctx.t("clients.logoUpdated") })));
     }, { adminPage: true, bodyLimit: "upload" })
     .post("/settings/admin/oidc-clients/:id/logo/delete", ({ request, params, query, session }) => {
       const dark = query.variant === "dark";
       removeClientLogo(web, actorOf(request, session), params.id, dark);
-      return afterChange(request, base(params.id), () => htmlResponse(LogoSection({ ctx: pageCtx(web, request), client: getClient(params.id), notice: "Logo removed." })));
+      const ctx = pageCtx(web, request);
+      return afterChange(request, base(params.id), () => htmlResponse(LogoSection({ ctx, client: getClient(params.id), notice: ctx.t("clients.logoRemoved") })));
     }, { adminPage: true })
     .post("/settings/admin/oidc-clients/:id/delete", ({ request, params, session }) => {
       const c = getClient(params.id);

@@ -146,13 +146,13 @@ describe("POST /api/oidc/clients/:id/secrets with a given value", () => {
     const existingId = secretRows("machine").find((s) => s.prefix === "Decl")!.id;
     const past = isoTime(nowSeconds(deps.clock) - 1);
     const charset = (n: number) =>
-      `A client secret may contain only printable ASCII characters without spaces ("!" to "~"); character ${n} is not one. ` +
-      "Clients send the secret in a Basic Authorization header and in form bodies, where spaces, control and non-ASCII characters are not carried reliably.";
+      `Use only printable ASCII characters without spaces (“!” to “~”): character ${n} is not one. ` +
+      "Apps send the secret in a Basic header and in form bodies, where other characters are not carried reliably.";
     const bad = (message: string, fields: Record<string, string> = { secret: message }) => ({ error: "bad_request", message, fields });
     const cases: [name: string, client: string, body: Record<string, unknown>, status: number, answer: unknown][] = [
-      ["31 characters", "machine", { secret: "a".repeat(31) }, 400, bad("A client secret must have at least 32 characters (this one has 31).")],
-      ["1 character", "machine", { secret: "a" }, 400, bad("A client secret must have at least 32 characters (this one has 1).")],
-      ["513 characters", "machine", { secret: "a".repeat(513) }, 400, bad("A client secret must have at most 512 characters (this one has 513).")],
+      ["31 characters", "machine", { secret: "a".repeat(31) }, 400, bad("Use at least 32 characters for the secret (this one has 31).")],
+      ["1 character", "machine", { secret: "a" }, 400, bad("Use at least 32 characters for the secret (this one has 1).")],
+      ["513 characters", "machine", { secret: "a".repeat(513) }, 400, bad("Use at most 512 characters for the secret (this one has 513).")],
       ["a space", "machine", { secret: "a".repeat(20) + " " + "b".repeat(20) }, 400, bad(charset(21))],
       ["a leading space", "machine", { secret: " " + "b".repeat(40) }, 400, bad(charset(1))],
       ["a tab", "machine", { secret: "a".repeat(32) + "\t" }, 400, bad(charset(33))],
@@ -163,13 +163,13 @@ describe("POST /api/oidc/clients/:id/secrets with a given value", () => {
       ["an emoji", "machine", { secret: "a".repeat(31) + "🔑" }, 400, bad(charset(32))],
       ["a number", "machine", { secret: 12345678901234567890123456789012 }, 400, bad("Please correct the highlighted fields.", { secret: "must be a string" })],
       ["an object", "machine", { secret: { value: "x".repeat(40) } }, 400, bad("Please correct the highlighted fields.", { secret: "must be a string" })],
-      ["an expiry in the past", "machine", { secret: "c".repeat(40), expiresAt: past }, 400, bad("Please correct the highlighted fields.", { expiresAt: "The expiry must be in the future." })],
+      ["an expiry in the past", "machine", { secret: "c".repeat(40), expiresAt: past }, 400, bad("Please correct the highlighted fields.", { expiresAt: "Choose an expiry in the future." })],
       [
         "a bad value and a past expiry",
         "machine",
         { secret: "short", expiresAt: past },
         400,
-        bad("Please correct the highlighted fields.", { secret: "A client secret must have at least 32 characters (this one has 5).", expiresAt: "The expiry must be in the future." }),
+        bad("Please correct the highlighted fields.", { secret: "Use at least 32 characters for the secret (this one has 5).", expiresAt: "Choose an expiry in the future." }),
       ],
       ["a public client", "spa", { secret: "d".repeat(40) }, 400, bad("Public clients have no secrets.")],
       [
@@ -187,7 +187,7 @@ describe("POST /api/oidc/clients/:id/secrets with a given value", () => {
         409,
         { error: "conflict", message: `This value is already a live secret of this client (secret ${existingId}); the existing secret keeps working.` },
       ],
-      ["the value of another client's secret", "machine", { secret: PLAIN }, 409, { error: "conflict", message: "This value is already the secret of another client; every client needs its own secret." }],
+      ["the value of another client's secret", "machine", { secret: PLAIN }, 409, { error: "conflict", message: "This value is already the secret of another client. Every client needs its own secret." }],
     ];
     for (const [name, client, body, status, answer] of cases) {
       const before = deps.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM oidc_client_secrets").get()!.n;
@@ -208,7 +208,7 @@ describe("POST /api/oidc/clients/:id/secrets with a given value", () => {
     expect(secretRows("machine")).toHaveLength(1);
     const values = Array.from({ length: 19 }, (_, i) => `automation-secret-${String(i).padStart(2, "0")}-0123456789abcdef`);
     for (const secret of values) expect((await addSecret("machine", { secret })).status).toBe(201);
-    const limit = { error: "bad_request", message: "A client can have at most 20 secrets. Revoke one first.", fields: { secret: "At most 20 secrets." } };
+    const limit = { error: "bad_request", message: "A client can have at most 20 secrets. Revoke one first.", fields: { secret: "A client can have at most 20 secrets. Revoke one first." } };
     for (const body of [{ secret: "one-too-many-0123456789abcdefghijkl" }, {}]) {
       const r = await addSecret("machine", body);
       expect({ status: r.status, body: r.body }).toEqual({ status: 400, body: limit });
@@ -241,7 +241,7 @@ describe("POST /api/oidc/clients/:id/secrets with a given value", () => {
     const again = await addSecret("machine", { secret: GIVEN });
     expect({ status: again.status, body: again.body }).toEqual({
       status: 409,
-      body: { error: "conflict", message: `This value is an expired secret of this client (secret ${r.body.id}); revoke that secret first to reuse the value.` },
+      body: { error: "conflict", message: `This value is an expired secret of this client (secret ${r.body.id}). Revoke that secret first to reuse the value.` },
     });
     expect((await call("DELETE", `/api/oidc/clients/machine/secrets/${r.body.id}`)).status).toBe(204);
     const renewed = await addSecret("machine", { secret: GIVEN });
@@ -269,7 +269,7 @@ describe("the admin page's \"Use a value you already have\" form (same domain fu
     expect((await token("machine", GIVEN, "basic")).status).toBe(200);
 
     const refusals: [form: Record<string, string>, message: string][] = [
-      [{ secret: "short-value" }, "A client secret must have at least 32 characters (this one has 11)."],
+      [{ secret: "short-value" }, "Use at least 32 characters for the secret (this one has 11)."],
       [{ secret: "with space ".repeat(4) }, "character 5 is not one."],
       [{ secret: GIVEN }, "This value is already a live secret of this client"],
     ];

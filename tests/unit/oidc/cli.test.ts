@@ -88,8 +88,8 @@ test("client create --secret-file declares the first secret: stored hashed, neve
   const empty = path.join(tmp.dir, "empty.secret");
   writeFileSync(empty, "\n");
   const cases: [args: string[], stderr: string][] = [
-    [["--secret-file", short], "latchkey client create: A client secret must have at least 32 characters (this one has 9).\n  secret: A client secret must have at least 32 characters (this one has 9).\n"],
-    [["--secret-file", file], "latchkey client create: This value is already the secret of another client; every client needs its own secret.\n"],
+    [["--secret-file", short], "latchkey client create: Use at least 32 characters for the secret (this one has 9).\n  secret: Use at least 32 characters for the secret (this one has 9).\n"],
+    [["--secret-file", file], "latchkey client create: This value is already the secret of another client. Every client needs its own secret.\n"],
     [["--secret-file", file, "--public"], "latchkey client create: Public clients have no secrets.\n  secret: Public clients have no secrets.\n"],
     [["--secret-file", path.join(tmp.dir, "missing")], "latchkey client create: cannot read --secret-file: "],
     [["--secret-file", empty], "latchkey client create: --secret-file is empty\n"],

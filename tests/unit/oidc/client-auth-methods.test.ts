@@ -182,7 +182,7 @@ describe("the admin API shows and sets the method", () => {
 
   test("unknown methods and none for a confidential client are refused with field messages", async () => {
     const either = (await json(app, apiReq(deps, admin.admin.key, "GET", "/api/oidc/clients/either"))).body;
-    for (const [method, text] of [["none", "none is for public clients"], ["tls_client_auth", "Choose client_secret_basic"], ["constructor", "Choose client_secret_basic"], ["CLIENT_SECRET_BASIC", "Choose client_secret_basic"]] as const) {
+    for (const [method, text] of [["none", "“none” is for public clients"], ["tls_client_auth", "Choose client_secret_basic"], ["constructor", "Choose client_secret_basic"], ["CLIENT_SECRET_BASIC", "Choose client_secret_basic"]] as const) {
       const res = await json(app, apiReq(deps, admin.admin.key, "PUT", "/api/oidc/clients/either", { ...either, tokenEndpointAuthMethod: method }));
       expect([method, res.status]).toEqual([method, 400]);
       expect(res.body.fields.tokenEndpointAuthMethod).toContain(text);

@@ -65,10 +65,10 @@ describe("createClient", () => {
 describe("input checks (src/oidc/client-input.ts): one message per field, the most telling one", () => {
   const base = { name: "M", callbackUrls: ["https://m.test/cb"] };
   test.each([
-    ["an identity scope over a bad name and too many", { credentialsScopes: ["openid", "a b\\", ...Array.from({ length: 60 }, (_, i) => `s${i}`)] }, "credentialsScopes", '"openid" is about a person; a client acting for itself cannot have it.'],
-    ["a bad scope name over too many", { credentialsScopes: ['q"x', ...Array.from({ length: 60 }, (_, i) => `s${i}`)] }, "credentialsScopes", '"q"x" is not a valid scope name (no spaces, quotes or backslashes).'],
+    ["an identity scope over a bad name and too many", { credentialsScopes: ["openid", "a b\\", ...Array.from({ length: 60 }, (_, i) => `s${i}`)] }, "credentialsScopes", '“openid” is about a person; a client acting for itself cannot have it.'],
+    ["a bad scope name over too many", { credentialsScopes: ['q"x', ...Array.from({ length: 60 }, (_, i) => `s${i}`)] }, "credentialsScopes", '“q"x” is not a valid scope name (no spaces, quotes or backslashes).'],
     ["private_key_jwt on a public client over an unknown method", { isPublic: true, tokenEndpointAuthMethod: "private_key_jwt" }, "tokenEndpointAuthMethod", "A public client has no credentials; private_key_jwt is for confidential clients."],
-    ["none for a confidential client", { tokenEndpointAuthMethod: "none" }, "tokenEndpointAuthMethod", "none is for public clients: mark the client public, or choose client_secret_basic, client_secret_post or private_key_jwt."],
+    ["none for a confidential client", { tokenEndpointAuthMethod: "none" }, "tokenEndpointAuthMethod", "“none” is for public clients: mark the client public, or choose client_secret_basic, client_secret_post or private_key_jwt."],
     ["both a JWK Set and a JWKS URL", { tokenEndpointAuthMethod: "private_key_jwt", jwks: JSON.stringify({ keys: [{ kty: "EC" }] }), jwksUri: "https://m.test/jwks" }, "jwksUri", "Give either a JWK Set or a JWKS URL, not both."],
   ])("%s", (_name, extra, field, message) => {
     const fields = validationFields(() => createClient(deps, CLI_ACTOR, { ...base, ...extra }));
@@ -116,7 +116,7 @@ describe("groups and updates", () => {
     expect(isUserAllowedForClient(deps.db, withGroup, user.id)).toBe(false);
     addUserToGroup(deps, user.id, group.id);
     expect(isUserAllowedForClient(deps.db, withGroup, user.id)).toBe(true);
-    expect(validationFields(() => setAllowedGroups(deps, CLI_ACTOR, client.id, ["nope"])).allowedGroupIds).toContain("Unknown group");
+    expect(validationFields(() => setAllowedGroups(deps, CLI_ACTOR, client.id, ["nope"])).allowedGroupIds).toBe("The group nope no longer exists. Reload the page and try again.");
     const open = setUnrestricted(deps, CLI_ACTOR, client.id, true);
     expect(open.unrestricted).toBe(true);
     const other = insertTestUser(deps, { username: "bob" });
