@@ -23,7 +23,7 @@ import {
 } from "../db/protected-apps.ts";
 import { auditedChange, type Actor, type AuditDeps } from "../audit/actor.ts";
 import { AppError } from "../errors.ts";
-import { msg } from "../i18n/message.ts";
+import { msg, type Text } from "../i18n/message.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { randomUuid } from "../lib/random.ts";
 import { normaliseHostPattern, normalisePathPrefix } from "./patterns.ts";
@@ -73,7 +73,7 @@ export function listProtectedApps(db: Database): ProtectedApp[] {
 
 export function getProtectedApp(db: Database, id: string): ProtectedApp {
   const row = findProtectedAppById(db, id);
-  if (!row) throw AppError.notFound("No protected app with that id.");
+  if (!row) throw AppError.notFound(msg("protectedApps.errorNotFound"));
   return toProtectedApp(row);
 }
 
@@ -94,10 +94,10 @@ interface Validated {
 }
 
 function validate(db: Database, input: ProtectedAppInput, selfId: string | null, current: ProtectedApp | null): Validated {
-  const errors: Record<string, string> = {};
+  const errors: Record<string, Text> = {};
   const name = typeof input.name === "string" ? input.name.trim() : current?.name ?? "";
-  if (!name) errors.name = "Enter a name.";
-  else if (name.length > 80) errors.name = "Use at most 80 characters.";
+  if (!name) errors.name = msg("protectedApps.errorNameRequired");
+  else if (name.length > 80) errors.name = msg("protectedApps.errorNameTooLong");
 
   const rawHosts = input.hosts === undefined && current ? current.hosts : listInput(input.hosts).map((h) => h.trim()).filter(Boolean);
   const hosts: string[] = [];
@@ -108,13 +108,13 @@ function validate(db: Database, input: ProtectedAppInput, selfId: string | null,
       if (!hosts.includes(n)) hosts.push(n);
     } else bad.push(h);
   }
-  if (bad.length) errors.hosts = `Not a host name: ${bad.slice(0, 3).join(", ")}. Use app.example.com, app.example.com:8443 or *.apps.example.com.`;
-  else if (hosts.length === 0) errors.hosts = "Enter at least one host.";
-  else if (hosts.length > 20) errors.hosts = "Use at most 20 hosts.";
+  if (bad.length) errors.hosts = msg("protectedApps.errorHostsBad", { hosts: bad.slice(0, 3).join(", ") });
+  else if (hosts.length === 0) errors.hosts = msg("protectedApps.errorHostsRequired");
+  else if (hosts.length > 20) errors.hosts = msg("protectedApps.errorHostsTooMany");
 
   const rawPrefix = input.pathPrefix === undefined ? current?.pathPrefix ?? "/" : typeof input.pathPrefix === "string" ? input.pathPrefix : "";
   const pathPrefix = normalisePathPrefix(rawPrefix);
-  if (pathPrefix === null) errors.pathPrefix = "Use a path such as /admin: starting with /, letters, digits and - . _ ~ ! $ & ' ( ) * + , = : @ only (no %, ;, \\, query or dot segments). Matching ignores case.";
+  if (pathPrefix === null) errors.pathPrefix = msg("protectedApps.errorPathPrefix");
 
   let reauthMaxAge: number | null = current?.reauthMaxAgeMinutes ? current.reauthMaxAgeMinutes * 60 : null;
   if (input.reauthMaxAgeMinutes !== undefined) {
@@ -122,7 +122,7 @@ function validate(db: Database, input: ProtectedAppInput, selfId: string | null,
     if (v === null || v === "" || v === 0 || v === "0") reauthMaxAge = null;
     else {
       const n = typeof v === "number" ? v : typeof v === "string" && /^\d+$/.test(v.trim()) ? Number(v) : NaN;
-      if (!Number.isInteger(n) || n < 1 || n > 525_600) errors.reauthMaxAgeMinutes = "Use whole minutes between 1 and 525600, or leave empty.";
+      if (!Number.isInteger(n) || n < 1 || n > 525_600) errors.reauthMaxAgeMinutes = msg("protectedApps.errorReauth");
       else reauthMaxAge = n * 60;
     }
   }
@@ -131,13 +131,13 @@ function validate(db: Database, input: ProtectedAppInput, selfId: string | null,
   if (input.passHeaders !== undefined) {
     const asked = listInput(input.passHeaders).filter(Boolean);
     const unknown = asked.filter((h) => !IDENTITY_HEADERS.some((k) => k.toLowerCase() === h.toLowerCase()));
-    if (unknown.length) errors.passHeaders = `Unknown header: ${unknown.slice(0, 3).join(", ")}. Choose from ${IDENTITY_HEADERS.join(", ")}.`;
+    if (unknown.length) errors.passHeaders = msg("protectedApps.errorUnknownHeader", { headers: unknown.slice(0, 3).join(", "), known: IDENTITY_HEADERS.join(", ") });
     passHeaders = IDENTITY_HEADERS.filter((k) => asked.some((h) => h.toLowerCase() === k.toLowerCase()));
   }
 
   let isGroupRestricted = current?.isGroupRestricted ?? true;
   if (input.isGroupRestricted !== undefined) {
-    if (typeof input.isGroupRestricted !== "boolean") errors.isGroupRestricted = "Use true or false.";
+    if (typeof input.isGroupRestricted !== "boolean") errors.isGroupRestricted = msg("protectedApps.errorBoolean");
     else isGroupRestricted = input.isGroupRestricted;
   }
 
@@ -146,12 +146,12 @@ function validate(db: Database, input: ProtectedAppInput, selfId: string | null,
       if (other.id === selfId || other.pathPrefix !== pathPrefix) continue;
       const clash = other.hosts.find((h) => hosts.includes(h));
       if (clash) {
-        errors.hosts = `${clash} with path ${pathPrefix} is already protected by ${other.name}.`;
+        errors.hosts = msg("protectedApps.errorHostTaken", { host: clash, prefix: pathPrefix, app: other.name });
         break;
       }
     }
   }
-  if (Object.keys(errors).length) throw AppError.validation("The protected app is not valid.", errors);
+  if (Object.keys(errors).length) throw AppError.validation(msg("validation.summary"), errors);
   return { name, hosts, pathPrefix: pathPrefix!, isGroupRestricted, reauthMaxAge, passHeaders };
 }
 
@@ -219,7 +219,7 @@ export function deleteProtectedApp(deps: AuditDeps, actor: Actor, id: string): P
     actor,
     () => {
       const row = deleteProtectedAppRow(deps.db, id);
-      if (!row) throw AppError.notFound("No protected app with that id.");
+      if (!row) throw AppError.notFound(msg("protectedApps.errorNotFound"));
       return toProtectedApp(row);
     },
     (app) => ({ entity: "protected_app", action: "delete", id: app.id, changes: { name: app.name } }),
@@ -241,11 +241,27 @@ export function setAllowedGroups(deps: AuditDeps, actor: Actor, appId: string, g
   );
 }
 
+/**
+ * The app page's one Save: its settings (with who may use it) and its allowed groups, in one transaction —
+ * both, or neither. Unchanged groups are not rewritten (nor audited).
+ */
+export function saveProtectedAppPage(deps: AuditDeps, actor: Actor, id: string, input: ProtectedAppInput, groupIds: string[]): ProtectedApp {
+  return deps.db
+    .transaction(() => {
+      const app = updateProtectedApp(deps, actor, id, input);
+      const before = getAllowedGroupIds(deps.db, id);
+      const same = before.length === new Set(groupIds).size && groupIds.every((g) => before.includes(g));
+      if (!same) setAllowedGroups(deps, actor, id, groupIds);
+      return app;
+    })
+    .immediate();
+}
+
 function replaceAllowedGroups(db: Database, appId: string, groupIds: unknown): string[] {
   const ids = [...new Set(listInput(groupIds).filter(Boolean))];
   const known = existingGroupIds(db, ids);
   const unknown = ids.filter((i) => !known.includes(i));
-  if (unknown.length) throw AppError.validation("Unknown user group.", { userGroupIds: `Unknown user group: ${unknown.slice(0, 3).join(", ")}` });
+  if (unknown.length) throw AppError.validation(msg("validation.summary"), { userGroupIds: msg("protectedApps.errorUnknownGroups", { ids: unknown.slice(0, 3).join(", ") }) });
   replaceAllowedGroupsOfApp(db, appId, ids);
   return listAllowedGroupIdsOfApp(db, appId);
 }

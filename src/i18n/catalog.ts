@@ -239,6 +239,17 @@ import clientsJa from "./locales/ja/clients.json";
 
 
 
+import protectedAppsEn from "./locales/en/protectedApps.json";
+import protectedAppsDe from "./locales/de/protectedApps.json";
+import protectedAppsFr from "./locales/fr/protectedApps.json";
+import protectedAppsEs from "./locales/es/protectedApps.json";
+import protectedAppsIt from "./locales/it/protectedApps.json";
+import protectedAppsNl from "./locales/nl/protectedApps.json";
+import protectedAppsPtBr from "./locales/pt-BR/protectedApps.json";
+import protectedAppsPl from "./locales/pl/protectedApps.json";
+import protectedAppsZhHans from "./locales/zh-Hans/protectedApps.json";
+import protectedAppsJa from "./locales/ja/protectedApps.json";
+
 const NAMESPACES = {
   common: { en: commonEn, de: commonDe, fr: commonFr, es: commonEs, it: commonIt, nl: commonNl, "pt-BR": commonPtBr, pl: commonPl, "zh-Hans": commonZhHans, ja: commonJa },
   validation: { en: validationEn, de: validationDe, fr: validationFr, es: validationEs, it: validationIt, nl: validationNl, "pt-BR": validationPtBr, pl: validationPl, "zh-Hans": validationZhHans, ja: validationJa },
@@ -256,6 +267,7 @@ const NAMESPACES = {
   groups: { en: groupsEn, de: groupsDe, fr: groupsFr, es: groupsEs, it: groupsIt, nl: groupsNl, "pt-BR": groupsPtBr, pl: groupsPl, "zh-Hans": groupsZhHans, ja: groupsJa },
   saveBar: { en: saveBarEn, de: saveBarDe, fr: saveBarFr, es: saveBarEs, it: saveBarIt, nl: saveBarNl, "pt-BR": saveBarPtBr, pl: saveBarPl, "zh-Hans": saveBarZhHans, ja: saveBarJa },
   clients: { en: clientsEn, de: clientsDe, fr: clientsFr, es: clientsEs, it: clientsIt, nl: clientsNl, "pt-BR": clientsPtBr, pl: clientsPl, "zh-Hans": clientsZhHans, ja: clientsJa },
+  protectedApps: { en: protectedAppsEn, de: protectedAppsDe, fr: protectedAppsFr, es: protectedAppsEs, it: protectedAppsIt, nl: protectedAppsNl, "pt-BR": protectedAppsPtBr, pl: protectedAppsPl, "zh-Hans": protectedAppsZhHans, ja: protectedAppsJa },
 };
 
 type Namespaces = typeof NAMESPACES;

@@ -29,14 +29,14 @@ test("an administrator sets up a protected app end to end", async () => {
   expect(await page.locator("h1").innerText()).toBe("Grafana");
   expect(await page.locator("#app-groups .alert-warning").innerText()).toContain("Nobody can use this app yet.");
 
+  // One form, one Save: the group, the name and the headers together.
   await page.locator("#app-groups input[type=checkbox]").first().check();
-  await page.locator("#app-groups button", { hasText: "Save allowed groups" }).click();
-  expect(await page.locator("#app-groups .alert-success").innerText()).toBe("Allowed groups saved.");
-
   await page.locator("#f-name").fill("Grafana admin");
   await page.locator("input[name=passHeaders][value=Remote-Email]").uncheck();
-  await Promise.all([page.waitForEvent("load"), page.locator("#protected-app-form button[type=submit]").click()]);
+  await page.locator("#protected-app-form button[type=submit]").click();
+  await page.locator("#protected-app-form .save-status", { hasText: "All changes saved." }).waitFor();
   expect(await page.locator("h1").innerText()).toBe("Grafana admin");
+  expect(await page.locator("#app-nobody-allowed").count()).toBe(0);
   const id = /protected-apps\/([0-9a-f-]{36})/.exec(page.url())![1]!;
   const caddy = await page.locator(".fa-snippets pre").first().innerText();
   expect(caddy).toContain("copy_headers Remote-User Remote-Groups Remote-Name");
@@ -49,7 +49,7 @@ test("an administrator sets up a protected app end to end", async () => {
   const nginxTrust = await page.locator("[data-trust=nginx]").innerText();
   expect(nginxTrust).toContain(`/api/forward-auth/verify/${id}/nginx`);
   expect(nginxTrust).toContain("X-Original-URL and X-Original-Method");
-  expect(nginxTrust).toContain("never the client's Host");
+  expect(nginxTrust).toContain("never the client’s Host");
   const nginx = await page.locator(".fa-snippets details").nth(2).locator("pre").innerText();
   // Two hosts on one port: one server block whose regex capture is the host nginx matched.
   expect(nginx).toContain('server_name "~^(?<latchkey_host>grafana\\.example\\.com|(?:[a-z0-9-]+\\.)+apps\\.example\\.com)$";');
@@ -58,8 +58,10 @@ test("an administrator sets up a protected app end to end", async () => {
   // TRUST_PROXY is unset on this server: the page says the snippets cannot work yet.
   expect(await page.locator(".fa-snippets .alert-warning").innerText()).toContain("TRUST_PROXY is not set.");
 
-  await page.locator("#app-groups button", { hasText: "Unrestrict" }).click();
-  await page.waitForSelector("#app-groups .alert-info");
+  await page.locator("#app-groups input[name=access][value=everyone]").check();
+  await page.locator("#protected-app-form button[type=submit]").click();
+  await page.locator("#protected-app-form .save-status", { hasText: "All changes saved." }).waitFor();
+  expect(await page.locator("#app-groups input[name=access][value=everyone]").isChecked()).toBe(true);
 
   await Promise.all([page.waitForURL(/deleted=/), page.locator(".danger-zone button").click()]);
   expect(await page.locator(".alert-success").innerText()).toBe("Deleted the protected app Grafana admin.");

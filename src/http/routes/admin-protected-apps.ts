@@ -1,4 +1,4 @@
-/** Admin pages for protected apps (forward-auth): /settings/admin/protected-apps[/new|/:id]. */
+/** Admin pages for protected apps (forward-auth): /settings/admin/protected-apps[/new|/:id]; one form per page. */
 import { Elysia } from "elysia";
 import { listGroupBriefs } from "../../db/protected-apps.ts";
 import {
@@ -7,23 +7,22 @@ import {
   getAllowedGroupIds,
   getProtectedApp,
   listProtectedApps,
-  setAllowedGroups,
-  setProtectedAppRestricted,
-  updateProtectedApp,
+  saveProtectedAppPage,
   type ProtectedAppInput,
 } from "../../forward-auth/protected-apps.ts";
 import {
-  AppGroupsSection,
   EMPTY_FORM,
+  formValuesOf,
   NewProtectedAppContent,
   NewProtectedAppPage,
+  ProtectedAppDetailContent,
   ProtectedAppDetailPage,
   ProtectedAppForm,
   ProtectedAppsPage,
   type ProtectedAppFormValues,
 } from "../../../templates/pages/admin/protected-apps.tsx";
 import { actorOf } from "../request-context.ts";
-import { afterChange, attempt, formOf, listOf, pageCtx } from "../admin-pages.ts";
+import { afterChange, attempt, fragment, formOf, listOf, pageCtx } from "../admin-pages.ts";
 import { htmlResponse, isHtmx, navigate } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { routePolicy } from "../plugins/route-policy.ts";
@@ -35,60 +34,74 @@ export function adminProtectedAppRoutes(web: WebDeps) {
   const groups = () => listGroupBriefs(web.db).map((g) => ({ id: g.id, name: g.name, friendlyName: g.friendly_name }));
   const formValues = (body: unknown): ProtectedAppFormValues => {
     const f = formOf(body);
-    return { name: str(f.name), hosts: str(f.hosts), pathPrefix: str(f.pathPrefix), reauthMaxAgeMinutes: str(f.reauthMaxAgeMinutes), passHeaders: listOf(f.passHeaders) };
+    return {
+      name: str(f.name),
+      hosts: str(f.hosts),
+      pathPrefix: str(f.pathPrefix),
+      reauthMaxAgeMinutes: str(f.reauthMaxAgeMinutes),
+      passHeaders: listOf(f.passHeaders),
+      // A form without the radio (older clients, scripts) keeps the app restricted: the safe default.
+      access: f.access === "everyone" ? "everyone" : "groups",
+      allowedGroupIds: listOf(f.userGroupIds),
+    };
   };
-  const inputOf = (v: ProtectedAppFormValues): ProtectedAppInput => ({ ...v, reauthMaxAgeMinutes: v.reauthMaxAgeMinutes.trim() });
-  const detail = (request: Request, id: string, created = false) =>
-    htmlResponse(
-      ProtectedAppDetailPage({
-        ctx: pageCtx(web, request),
-        created,
-        d: { app: getProtectedApp(web.db, id), allowedGroupIds: getAllowedGroupIds(web.db, id), groups: groups(), appUrl: web.config.appUrl, upstream: `latchkey:${web.config.port}`, trustProxyUnset: web.config.trustProxy.kind === "none" },
-      }),
-    );
-  const groupsSection = (request: Request, id: string, saved: string) =>
-    htmlResponse(AppGroupsSection({ ctx: pageCtx(web, request), app: getProtectedApp(web.db, id), allowedGroupIds: getAllowedGroupIds(web.db, id), groups: groups(), saved }));
+  const inputOf = (v: ProtectedAppFormValues): ProtectedAppInput => ({
+    name: v.name,
+    hosts: v.hosts,
+    pathPrefix: v.pathPrefix,
+    reauthMaxAgeMinutes: v.reauthMaxAgeMinutes.trim(),
+    passHeaders: v.passHeaders,
+    isGroupRestricted: v.access === "groups",
+  });
+  const detail = (id: string, values?: ProtectedAppFormValues) => {
+    const app = getProtectedApp(web.db, id);
+    return {
+      app,
+      values: values ?? formValuesOf(app, getAllowedGroupIds(web.db, id)),
+      groups: groups(),
+      appUrl: web.config.appUrl,
+      upstream: `latchkey:${web.config.port}`,
+      trustProxyUnset: web.config.trustProxy.kind === "none",
+    };
+  };
 
   return new Elysia({ name: "admin-protected-apps" })
     .use(routePolicy(web))
     .get(BASE, ({ request, query }) => {
       const names = new Map(groups().map((g) => [g.id, g.friendlyName]));
       const apps = listProtectedApps(web.db).map((a) => ({ ...a, allowedGroupNames: getAllowedGroupIds(web.db, a.id).map((id) => names.get(id) ?? id) }));
-      const notice = query.deleted ? `Deleted the protected app ${String(query.deleted)}.` : undefined;
-      return htmlResponse(ProtectedAppsPage({ ctx: pageCtx(web, request), apps, notice }));
+      const ctx = pageCtx(web, request);
+      const notice = query.deleted ? ctx.t("protectedApps.deleted", { name: String(query.deleted) }) : undefined;
+      return htmlResponse(ProtectedAppsPage({ ctx, apps, notice }));
     }, { adminPage: true })
-    .get(`${BASE}/new`, ({ request }) => htmlResponse(NewProtectedAppPage({ ctx: pageCtx(web, request), values: EMPTY_FORM })), { adminPage: true })
+    .get(`${BASE}/new`, ({ request }) => htmlResponse(NewProtectedAppPage({ ctx: pageCtx(web, request), values: EMPTY_FORM, groups: groups() })), { adminPage: true })
     .post(BASE, ({ request, body, session }) => {
       const values = formValues(body);
-      const r = attempt(web, request, () => createProtectedApp(web, actorOf(request, session), inputOf(values)));
+      const r = attempt(web, request, () => createProtectedApp(web, actorOf(request, session), inputOf(values), values.allowedGroupIds));
       if (!r.ok) {
         const ctx = pageCtx(web, request);
-        return htmlResponse(isHtmx(request) ? NewProtectedAppContent({ ctx, values, errors: r.errors }) : NewProtectedAppPage({ ctx, values, errors: r.errors }), { status: 422 });
+        const p = { ctx, values, groups: groups(), errors: r.errors };
+        return htmlResponse(isHtmx(request) ? NewProtectedAppContent(p) : NewProtectedAppPage(p), { status: 422 });
       }
       return navigate(request, `${BASE}/${r.value.id}?created=1`);
     }, { adminPage: true })
-    .get(`${BASE}/:id`, ({ request, params, query }) => detail(request, params.id, query.created === "1"), { adminPage: true })
+    .get(`${BASE}/:id`, ({ request, params, query }) =>
+      htmlResponse(ProtectedAppDetailPage({ ctx: pageCtx(web, request), created: query.created === "1", saved: query.saved === "1", d: detail(params.id) })), { adminPage: true })
+    // The page's one form: settings and who may use it, saved together. The snippets depend on hosts and
+    // headers, so the whole page is re-rendered from what is stored; a refusal re-renders the form.
     .post(`${BASE}/:id`, ({ request, params, body, session }) => {
       getProtectedApp(web.db, params.id);
       const values = formValues(body);
       const ctx = pageCtx(web, request);
-      const action = `${BASE}/${params.id}`;
-      const r = attempt(web, request, () => updateProtectedApp(web, actorOf(request, session), params.id, inputOf(values)));
-      if (!r.ok) return htmlResponse(ProtectedAppForm({ ctx, action, values, creating: false, errors: r.errors, target: "#protected-app-form" }), { status: 422 });
-      // The snippets on the page depend on hosts and headers: a full reload keeps them in step.
-      return isHtmx(request) ? new Response(null, { status: 204, headers: { "HX-Refresh": "true" } }) : afterChange(request, action, () => detail(request, params.id));
-    }, { adminPage: true })
-    .post(`${BASE}/:id/groups`, ({ request, params, body, session }) => {
-      setAllowedGroups(web, actorOf(request, session), params.id, listOf(formOf(body).userGroupIds));
-      return afterChange(request, `${BASE}/${params.id}`, () => groupsSection(request, params.id, "Allowed groups saved."));
-    }, { adminPage: true })
-    .post(`${BASE}/:id/restrict`, ({ request, params, session }) => {
-      setProtectedAppRestricted(web, actorOf(request, session), params.id, true);
-      return afterChange(request, `${BASE}/${params.id}`, () => groupsSection(request, params.id, "Restricted to the chosen groups."));
-    }, { adminPage: true })
-    .post(`${BASE}/:id/unrestrict`, ({ request, params, session }) => {
-      setProtectedAppRestricted(web, actorOf(request, session), params.id, false);
-      return afterChange(request, `${BASE}/${params.id}`, () => groupsSection(request, params.id, "Everyone with an account may use this app now."));
+      const r = attempt(web, request, () => saveProtectedAppPage(web, actorOf(request, session), params.id, inputOf(values), values.allowedGroupIds));
+      if (!r.ok) {
+        const d = detail(params.id, values);
+        if (isHtmx(request)) return htmlResponse(ProtectedAppForm({ ctx, action: `${BASE}/${params.id}`, values, groups: d.groups, creating: false, errors: r.errors, target: "#protected-app-page" }), { status: 422, headers: { "HX-Retarget": "#protected-app-form", "HX-Reswap": "outerHTML" } });
+        return htmlResponse(ProtectedAppDetailPage({ ctx, d, errors: r.errors }), { status: 422 });
+      }
+      return afterChange(request, `${BASE}/${params.id}?saved=1`, () =>
+        fragment(ProtectedAppDetailContent({ ctx, d: detail(params.id), saved: true }), { flash: { kind: "success", message: ctx.t("protectedApps.saved", { name: r.value.name }) } }),
+      );
     }, { adminPage: true })
     .post(`${BASE}/:id/delete`, ({ request, params, session }) => {
       const app = deleteProtectedApp(web, actorOf(request, session), params.id);

@@ -3,6 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import type { App } from "../../../src/app.ts";
 import { createUserGroup } from "../../../src/admin/user-groups.ts";
+import { getAllowedGroupIds, getProtectedApp } from "../../../src/forward-auth/protected-apps.ts";
 import { adminWorld, apiReq, json, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
 import { type TestDeps } from "../../helpers/test-deps.ts";
 
@@ -81,12 +82,21 @@ describe("admin pages", () => {
     expect(detail).toContain("auth_request /latchkey-verify;");
     expect(detail).toContain("forwardauth.authResponseHeaders=Remote-User,Remote-Groups");
     const id = detailUrl.split("/")[4]!.split("?")[0]!;
-    const groups = await app.handle(pageReq(deps, fx.admin, "POST", `/settings/admin/protected-apps/${id}/groups`, { htmx: true, form: { userGroupIds: ["", groupId] } }));
-    expect(await groups.text()).toContain("Allowed groups saved.");
-    const un = await app.handle(pageReq(deps, fx.admin, "POST", `/settings/admin/protected-apps/${id}/unrestrict`, { htmx: true }));
-    expect(await un.text()).toContain("Unrestricted.");
-    const upd = await app.handle(pageReq(deps, fx.admin, "POST", `/settings/admin/protected-apps/${id}`, { htmx: true, form: { name: "Home Assistant", hosts: "ha.example.com", pathPrefix: "/", reauthMaxAgeMinutes: "", passHeaders: [""] } }));
-    expect(upd.status).toBe(204);
+    // One form: settings, who may use it and the groups, saved together.
+    const settings = { name: "HA", hosts: "ha.example.com", pathPrefix: "/", reauthMaxAgeMinutes: "30", passHeaders: ["", "Remote-User", "Remote-Groups"] };
+    const groups = await app.handle(pageReq(deps, fx.admin, "POST", `/settings/admin/protected-apps/${id}`, { htmx: true, form: { ...settings, access: "groups", userGroupIds: ["", groupId] } }));
+    expect(groups.status).toBe(200);
+    expect(await groups.text()).toContain("All changes saved.");
+    expect(getAllowedGroupIds(deps.db, id)).toEqual([groupId]);
+    const un = await app.handle(pageReq(deps, fx.admin, "POST", `/settings/admin/protected-apps/${id}`, { htmx: true, form: { ...settings, access: "everyone", userGroupIds: groupId } }));
+    expect(await un.text()).toContain('value="everyone" checked');
+    expect(getProtectedApp(deps.db, id).isGroupRestricted).toBe(false);
+    // A refusal saves nothing: the groups stay as they were when the hosts are refused.
+    const bad2 = await app.handle(pageReq(deps, fx.admin, "POST", `/settings/admin/protected-apps/${id}`, { htmx: true, form: { ...settings, hosts: "bad host", access: "groups", userGroupIds: "" } }));
+    expect(bad2.status).toBe(422);
+    expect(getAllowedGroupIds(deps.db, id)).toEqual([groupId]);
+    const upd = await app.handle(pageReq(deps, fx.admin, "POST", `/settings/admin/protected-apps/${id}`, { htmx: true, form: { name: "Home Assistant", hosts: "ha.example.com", pathPrefix: "/", reauthMaxAgeMinutes: "", passHeaders: [""], access: "everyone" } }));
+    expect(upd.status).toBe(200);
     const del = await app.handle(pageReq(deps, fx.admin, "POST", `/settings/admin/protected-apps/${id}/delete`));
     expect(del.status).toBe(303);
     expect(del.headers.get("location")).toBe("/settings/admin/protected-apps?deleted=Home%20Assistant");

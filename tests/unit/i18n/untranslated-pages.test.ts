@@ -12,9 +12,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { App } from "../../../src/app.ts";
 import { CLI_ACTOR } from "../../../src/audit/actor.ts";
-import { createUserGroup } from "../../../src/admin/user-groups.ts";
-import { PSEUDO_LOCALE } from "../../../src/i18n/locales.ts";
 import { createClient } from "../../../src/admin/oidc-clients.ts";
+import { createUserGroup } from "../../../src/admin/user-groups.ts";
+import { createProtectedApp } from "../../../src/forward-auth/protected-apps.ts";
+import { PSEUDO_LOCALE } from "../../../src/i18n/locales.ts";
 import { insertDeviceCode } from "../../../src/db/oidc-protocols.ts";
 import { nowSeconds } from "../../../src/lib/clock.ts";
 import { recordAuditEvent } from "../../../src/audit/audit-log.ts";
@@ -116,6 +117,11 @@ function authorizePath(clientId: string, callback: string, extra: Record<string,
   });
   return `/authorize?${q}`;
 }
+/** Not language: header names, example values in placeholders, and the group another state made. */
+/** What the shared world holds by the administration states (other states' clients and groups). */
+const ADMIN_WORLD_DATA = [...OIDC_NAMES, "Family", "family", "Neighbours", "neighbours", "Home Assistant", "L", "F", "G", "J", "I"];
+const APP_FORM_DATA = [...ADMIN_WORLD_DATA, "Remote-User", "Remote-Groups", "Remote-Email", "Remote-Name", "ha.example.com", "*.media.example.com"];
+const CLIENT_FORM_DATA = [...ADMIN_WORLD_DATA, "backup:write reports:read", '{"keys": [{"kty": "EC", "crv": "P-256", "x": "…", "y": "…", "kid": "…"}]}'];
 
 const PASSKEY_NAME = "Work laptop";
 /** My apps lists an authorized app's scopes by their protocol names. */
@@ -210,11 +216,11 @@ const PAGES: PageState[] = [
   { name: "my apps (the admin)", as: "admin", path: "/settings/apps", data: OIDC_NAMES },
   { name: "my apps (a protected app, a client, an authorized app)", as: "member", path: (w) => (appsFor(w), "/settings/apps"), data: ["Sonarr", "sonarr.example.com", ...SCOPE_NAMES, ...OIDC_NAMES] },
   // User groups (issue 20): the list, empty and filled, the create form with errors, the one-form detail page.
-  { name: "user groups: no groups yet", as: "admin", path: "/settings/admin/user-groups" },
+  { name: "user groups: the list before this state's own group", as: "admin", path: "/settings/admin/user-groups", data: ADMIN_WORLD_DATA },
   { name: "user groups: a search without matches", as: "admin", path: "/settings/admin/user-groups?search=zzz", data: ["zzz"] },
   { name: "user groups: the create form with errors", as: "admin", method: "POST", path: "/settings/admin/user-groups", form: { friendlyName: "" }, htmx: true, status: 422 },
-  { name: "user groups: the list", as: "admin", path: (w) => (groupOf(w), "/settings/admin/user-groups"), data: ["Neighbours", "neighbours"] },
-  { name: "user groups: a group's page", as: "admin", path: (w) => `/settings/admin/user-groups/${groupOf(w)}`, data: ["Neighbours", "neighbours"] },
+  { name: "user groups: the list", as: "admin", path: (w) => (groupOf(w), "/settings/admin/user-groups"), data: ADMIN_WORLD_DATA },
+  { name: "user groups: a group's page", as: "admin", path: (w) => `/settings/admin/user-groups/${groupOf(w)}`, data: ADMIN_WORLD_DATA },
   {
     name: "user groups: a group's page saved with a refused claim",
     as: "admin",
@@ -223,12 +229,53 @@ const PAGES: PageState[] = [
     form: { friendlyName: "Neighbours", name: "neighbours", claimKey: "1bad", claimValue: "x" },
     htmx: true,
     status: 422,
-    data: ["Neighbours", "neighbours", "1bad"],
+    data: [...ADMIN_WORLD_DATA, "1bad"],
   },
+  // OIDC clients (issue 20): list (empty and filled), the create form (blank and refused), a client's page.
+  { name: "OIDC clients: the list before this state's own client", as: "admin", path: "/settings/admin/oidc-clients", data: ADMIN_WORLD_DATA },
+  { name: "OIDC clients: the create form", as: "admin", path: "/settings/admin/oidc-clients/new", data: CLIENT_FORM_DATA },
+  {
+    name: "OIDC clients: the create form refused",
+    as: "admin",
+    method: "POST",
+    path: "/settings/admin/oidc-clients",
+    form: { name: "", callbackUrl: "https://git.example.com/cb", accessTokenDurationMinutes: "60", refreshTokenDurationMinutes: "43200", jwks: "not json" },
+    htmx: true,
+    status: 422,
+    data: [...CLIENT_FORM_DATA, "not json", `{"keys": [{"kty": "RSA", …}]}`],
+  },
+  { name: "OIDC clients: the list", as: "admin", path: (w) => (clientOf(w), "/settings/admin/oidc-clients"), data: [...CLIENT_FORM_DATA, "forgejo"] },
+  { name: "OIDC clients: a client's page", as: "admin", path: (w) => `/settings/admin/oidc-clients/${clientOf(w)}`, data: [...CLIENT_FORM_DATA, "forgejo"] },
+  // Protected apps: list (empty and filled), the add form (blank and refused), an app's page.
+  { name: "protected apps: none yet", as: "admin", path: "/settings/admin/protected-apps", data: ADMIN_WORLD_DATA },
+  { name: "protected apps: the add form", as: "admin", path: "/settings/admin/protected-apps/new", data: APP_FORM_DATA },
+  {
+    name: "protected apps: the add form refused",
+    as: "admin",
+    method: "POST",
+    path: "/settings/admin/protected-apps",
+    form: { name: "", hosts: "bad host", pathPrefix: "/", reauthMaxAgeMinutes: "", passHeaders: ["", "Remote-User"] },
+    htmx: true,
+    status: 422,
+    data: [...APP_FORM_DATA, "bad host"],
+  },
+  { name: "protected apps: the list", as: "admin", path: (w) => (protectedAppOf(w), "/settings/admin/protected-apps"), data: ADMIN_WORLD_DATA },
+  { name: "protected apps: an app's page", as: "admin", path: (w) => `/settings/admin/protected-apps/${protectedAppOf(w)}`, data: [...APP_FORM_DATA, "Home Assistant"] },
 ];
 
 // <time datetime> is <DateTime>: Intl's words for the viewer's locale, not catalogue text (the pseudo-locale formats as English).
 const NOT_LANGUAGE = "script, style, code, pre, kbd, samp, [translate=no], time[datetime]";
+let clientId: string | null = null;
+function clientOf(w: World): string {
+  clientId ??= createClient(w.deps, CLI_ACTOR, { id: "forgejo", name: "Forgejo", callbackUrls: ["https://git.example.com/user/oauth2/Latchkey/callback"] }).client.id;
+  return clientId;
+}
+
+let protectedAppId: string | null = null;
+function protectedAppOf(w: World): string {
+  protectedAppId ??= createProtectedApp(w.deps, CLI_ACTOR, { name: "Home Assistant", hosts: ["ha.example.com"] }).id;
+  return protectedAppId;
+}
 
 /** The member's one passkey (made once), by id. */
 function passkeyOf(w: World): string {
