@@ -59,7 +59,7 @@ export function ClientList({ ctx, page, search }: { ctx: PageContext; page: Page
               <ClientIcon app={c} />
               <div class="grow">
                 <a class="title" href={`${LIST}/${c.id}`} safe>{c.name}</a>
-                <div class="meta mono" safe>{c.id}</div>
+                <div class="meta mono" translate="no" safe>{c.id}</div>
               </div>
               <div class="actions">
                 {c.isPublic ? <span class="badge" safe>{t("clients.badgePublic")}</span> : ""}
