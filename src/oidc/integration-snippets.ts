@@ -63,7 +63,8 @@ export function integrationSnippets(client: ClientView, appUrl: string, provider
   ].join("\n");
 
   // Forgejo builds its callback from the authentication name: /user/oauth2/<name>/callback.
-  const listedForgejo = client.callbackUrls.map((u) => FORGEJO_CALLBACK.exec(u)).find((m) => m !== null);
+  // A wildcard callback is a pattern, not the URL Forgejo sends.
+  const listedForgejo = client.callbackUrls.filter((u) => !u.includes("*")).map((u) => FORGEJO_CALLBACK.exec(u)).find((m) => m !== null);
   const forgejoAuthName = listedForgejo ? decodeURIComponent(listedForgejo[2]!) : forgejoName(providerName);
   const forgejoCallback = listedForgejo ? { url: listedForgejo[0], listed: true } : { url: `${appBase(client)}/user/oauth2/${forgejoAuthName}/callback`, listed: false };
   const forgejo = [

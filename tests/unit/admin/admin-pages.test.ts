@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { App } from "../../../src/app.ts";
+import { getGroupMemberIds } from "../../../src/admin/user-groups.ts";
 import { findClientById } from "../../../src/oidc/clients.ts";
 import { upsertAppConfigRows } from "../../../src/db/app-config.ts";
 import { verifyClientSecret } from "../../../src/oidc/client-secrets.ts";
@@ -110,6 +111,8 @@ describe("group, API key, sign-up link and configuration pages", () => {
     // A refused part saves nothing: a bad claim name keeps the member list as it was.
     const refused = await app.handle(pageReq(deps, f.admin, "POST", `/settings/admin/user-groups/${id}`, { htmx: true, form: { ...form, userIds: "", claimKey: "1bad" } }));
     expect(refused.status).toBe(422);
+    expect(await refused.text()).toContain("Start the name with a letter");
+    expect(getGroupMemberIds(deps.db, id)).toEqual([f.member.user.id]);
     const detail = await json(app, apiReq(deps, f.admin.key, "GET", `/api/user-groups/${id}`));
     expect(detail.body).toMatchObject({ name: "media_users", customClaims: [{ key: "tier", value: "gold" }] });
     expect(detail.body.users.map((u: any) => u.username)).toEqual(["bob"]);
