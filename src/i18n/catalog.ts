@@ -250,6 +250,17 @@ import protectedAppsPl from "./locales/pl/protectedApps.json";
 import protectedAppsZhHans from "./locales/zh-Hans/protectedApps.json";
 import protectedAppsJa from "./locales/ja/protectedApps.json";
 
+import callbackUrlsEn from "./locales/en/callbackUrls.json";
+import callbackUrlsDe from "./locales/de/callbackUrls.json";
+import callbackUrlsFr from "./locales/fr/callbackUrls.json";
+import callbackUrlsEs from "./locales/es/callbackUrls.json";
+import callbackUrlsIt from "./locales/it/callbackUrls.json";
+import callbackUrlsNl from "./locales/nl/callbackUrls.json";
+import callbackUrlsPtBr from "./locales/pt-BR/callbackUrls.json";
+import callbackUrlsPl from "./locales/pl/callbackUrls.json";
+import callbackUrlsZhHans from "./locales/zh-Hans/callbackUrls.json";
+import callbackUrlsJa from "./locales/ja/callbackUrls.json";
+
 const NAMESPACES = {
   common: { en: commonEn, de: commonDe, fr: commonFr, es: commonEs, it: commonIt, nl: commonNl, "pt-BR": commonPtBr, pl: commonPl, "zh-Hans": commonZhHans, ja: commonJa },
   validation: { en: validationEn, de: validationDe, fr: validationFr, es: validationEs, it: validationIt, nl: validationNl, "pt-BR": validationPtBr, pl: validationPl, "zh-Hans": validationZhHans, ja: validationJa },
@@ -268,6 +279,7 @@ const NAMESPACES = {
   saveBar: { en: saveBarEn, de: saveBarDe, fr: saveBarFr, es: saveBarEs, it: saveBarIt, nl: saveBarNl, "pt-BR": saveBarPtBr, pl: saveBarPl, "zh-Hans": saveBarZhHans, ja: saveBarJa },
   clients: { en: clientsEn, de: clientsDe, fr: clientsFr, es: clientsEs, it: clientsIt, nl: clientsNl, "pt-BR": clientsPtBr, pl: clientsPl, "zh-Hans": clientsZhHans, ja: clientsJa },
   protectedApps: { en: protectedAppsEn, de: protectedAppsDe, fr: protectedAppsFr, es: protectedAppsEs, it: protectedAppsIt, nl: protectedAppsNl, "pt-BR": protectedAppsPtBr, pl: protectedAppsPl, "zh-Hans": protectedAppsZhHans, ja: protectedAppsJa },
+  callbackUrls: { en: callbackUrlsEn, de: callbackUrlsDe, fr: callbackUrlsFr, es: callbackUrlsEs, it: callbackUrlsIt, nl: callbackUrlsNl, "pt-BR": callbackUrlsPtBr, pl: callbackUrlsPl, "zh-Hans": callbackUrlsZhHans, ja: callbackUrlsJa },
 };
 
 type Namespaces = typeof NAMESPACES;

@@ -14,6 +14,8 @@
 import type { Database } from "bun:sqlite";
 import { findClientRow, isUserInAllowedGroup, listAllowedGroupIds, listClientRows, type OidcClientRow } from "../db/oidc-clients.ts";
 import { callbackUrlProblem, httpUrlProblem } from "./redirect-uri.ts";
+import type { Message } from "../i18n/message.ts";
+import { englishText } from "../i18n/translator.ts";
 
 export interface OidcClient {
   id: string;
@@ -139,7 +141,7 @@ export interface OutdatedClientUrl {
 export function findOutdatedClientUrls(db: Database): OutdatedClientUrl[] {
   const out: OutdatedClientUrl[] = [];
   for (const c of listClients(db)) {
-    const fields: [OutdatedClientUrl["field"], string[], (url: string) => string | null][] = [
+    const fields: [OutdatedClientUrl["field"], string[], (url: string) => Message | null][] = [
       ["callbackUrls", c.callbackUrls, callbackUrlProblem],
       ["logoutCallbackUrls", c.logoutCallbackUrls, callbackUrlProblem],
       ["launchUrl", c.launchUrl ? [c.launchUrl] : [], httpUrlProblem],
@@ -147,7 +149,8 @@ export function findOutdatedClientUrls(db: Database): OutdatedClientUrl[] {
     for (const [field, urls, problemOf] of fields) {
       for (const url of urls) {
         const problem = problemOf(url);
-        if (problem) out.push({ clientId: c.id, clientName: c.name, field, url, problem });
+        // For the server log: English.
+        if (problem) out.push({ clientId: c.id, clientName: c.name, field, url, problem: englishText(problem) });
       }
     }
   }

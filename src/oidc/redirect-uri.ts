@@ -32,6 +32,7 @@
  * ports, `***`, default ports, dot segments.
  */
 
+import { msg, type Message } from "../i18n/message.ts";
 import { isPublicSuffix } from "../lib/public-suffix.ts";
 
 const FORBIDDEN_SCHEMES = new Set(["javascript", "data", "vbscript", "file", "blob", "about", "filesystem"]);
@@ -318,14 +319,14 @@ export function matchRedirectUri(registered: string[], candidate: string): strin
 // --- registration --------------------------------------------------------------------------------
 
 const HOST_CHARS = /^[a-z0-9.*-]+$/;
-const EXAMPLE = "Enter an absolute URL such as https://app.example.com/callback.";
+const EXAMPLE = msg("callbackUrls.example");
 
 /** Why a host pattern with wildcards is unsafe or ambiguous, or null. `host` is lower-case ASCII. */
-function wildcardHostProblem(host: string, special: boolean): string | null {
-  if (host.startsWith("[") || (/^[0-9.*]+$/.test(host) && /[0-9]/.test(host))) return "An IP address cannot contain a wildcard.";
-  if (!HOST_CHARS.test(host)) return "A host name with a wildcard may contain only letters, digits, hyphens, dots and *.";
+function wildcardHostProblem(host: string, special: boolean): Message | null {
+  if (host.startsWith("[") || (/^[0-9.*]+$/.test(host) && /[0-9]/.test(host))) return msg("callbackUrls.ipWildcard");
+  if (!HOST_CHARS.test(host)) return msg("callbackUrls.wildcardHostChars");
   const labels = host.split(".");
-  if (labels.some((l) => l.includes("**"))) return "Use a single * in a host name: it stands for part of one label (one level of subdomain).";
+  if (labels.some((l) => l.includes("**"))) return msg("callbackUrls.hostDoubleStar");
   // A private-use scheme's host is the app's own namespace; only web hosts need a fixed domain.
   if (!special) return null;
   let lastWildcard = -1;
@@ -335,11 +336,11 @@ function wildcardHostProblem(host: string, special: boolean): string | null {
   const fixedAfter = labels.length - 1 - lastWildcard;
   const needed = labels[labels.length - 1] === "localhost" ? 1 : 2;
   if (fixedAfter < needed) {
-    return "A wildcard host needs at least two fixed labels after the wildcard (such as *.example.com); otherwise it would match domains that are not yours.";
+    return msg("callbackUrls.wildcardFixedLabels");
   }
   const fixed = labels.slice(lastWildcard + 1).join(".");
   if (needed === 2 && isPublicSuffix(fixed)) {
-    return `${fixed} is a public suffix (anyone can register a name under it), so a wildcard in front of it would match domains that are not yours. Put the wildcard under your own domain, such as *.yourapp.${fixed}.`;
+    return msg("callbackUrls.publicSuffix", { suffix: fixed });
   }
   return null;
 }
@@ -355,48 +356,48 @@ function probeOf(p: RawParts): string {
 }
 
 /** Why a registered pattern (or exact URL) is unsafe, ambiguous or not in canonical form; null if fine. */
-function patternProblem(url: string): string | null {
+function patternProblem(url: string): Message | null {
   if (!/^[\x21-\x7e]*$/.test(url)) {
     return /[^\x00-\x7f]/.test(url)
-      ? "Write the URL in ASCII: international host names in their xn-- form, other characters percent-encoded."
-      : "The URL contains spaces or control characters.";
+      ? msg("callbackUrls.notAscii")
+      : msg("callbackUrls.spacesOrControl");
   }
-  if (/["<>\\^`{|}]/.test(url)) return 'The URL contains characters that are not allowed (\\ " < > ^ ` { | }).';
-  if (url.includes("#")) return "A callback URL must not contain a fragment (#…).";
-  if (/^[^:/?]*\*[^:/?]*:/.test(url)) return "The scheme cannot contain a wildcard.";
+  if (/["<>\\^`{|}]/.test(url)) return msg("callbackUrls.forbiddenChars", { chars: '\\ " < > ^ ` { | }' });
+  if (url.includes("#")) return msg("callbackUrls.fragment");
+  if (/^[^:/?]*\*[^:/?]*:/.test(url)) return msg("callbackUrls.schemeWildcard");
   const p = splitRaw(url);
   if (!p) return EXAMPLE;
-  if (FORBIDDEN_SCHEMES.has(p.scheme)) return `The ${p.scheme}: scheme is not allowed.`;
-  if (url.slice(0, p.scheme.length) !== p.scheme) return "Write the scheme in lower case.";
+  if (FORBIDDEN_SCHEMES.has(p.scheme)) return msg("callbackUrls.schemeForbidden", { scheme: p.scheme });
+  if (url.slice(0, p.scheme.length) !== p.scheme) return msg("callbackUrls.schemeCase");
   const special = SPECIAL_SCHEMES.has(p.scheme);
-  if (special && (p.authority === null || p.host === "")) return "The URL needs a host name.";
+  if (special && (p.authority === null || p.host === "")) return msg("callbackUrls.hostMissing");
   if (p.authority !== null) {
-    if (p.authority.includes("@")) return "A callback URL must not contain credentials (user@ or user:password@).";
-    if (p.authority.includes("%")) return "The host name must not contain percent-escapes.";
-    if (special && p.host !== p.host.toLowerCase()) return "Write the host name in lower case.";
-    if (p.host.endsWith(".")) return "Remove the trailing dot from the host name.";
+    if (p.authority.includes("@")) return msg("callbackUrls.credentialsUserinfo");
+    if (p.authority.includes("%")) return msg("callbackUrls.hostPercent");
+    if (special && p.host !== p.host.toLowerCase()) return msg("callbackUrls.hostCase");
+    if (p.host.endsWith(".")) return msg("callbackUrls.hostTrailingDot");
     if (special && !p.host.startsWith("[")) {
-      if (!/^[a-z0-9._*-]+$/.test(p.host)) return "A host name may contain only letters, digits, hyphens, underscores and dots (and * as a wildcard).";
-      if (p.host.split(".").includes("")) return "The host name has an empty label (two dots in a row, or a dot at the start).";
+      if (!/^[a-z0-9._*-]+$/.test(p.host)) return msg("callbackUrls.hostChars");
+      if (p.host.split(".").includes("")) return msg("callbackUrls.hostEmptyLabel");
     }
     if (p.host.includes("*")) {
       const problem = wildcardHostProblem(p.host, special);
       if (problem) return problem;
     }
-    if (p.authority.includes(":") && !p.authority.endsWith("]") && p.port === "") return "Remove the empty port (the colon after the host name).";
+    if (p.authority.includes(":") && !p.authority.endsWith("]") && p.port === "") return msg("callbackUrls.portEmpty");
     if (p.port !== "" && p.port !== "*") {
-      if (!/^[0-9]{1,5}$/.test(p.port) || Number(p.port) > 65535 || /^0./.test(p.port)) return "A port is a number from 0 to 65535, or * for any port.";
-      if (p.port === DEFAULT_PORTS[p.scheme]) return `Leave out the default port :${p.port}.`;
+      if (!/^[0-9]{1,5}$/.test(p.port) || Number(p.port) > 65535 || /^0./.test(p.port)) return msg("callbackUrls.portNumber");
+      if (p.port === DEFAULT_PORTS[p.scheme]) return msg("callbackUrls.portDefault", { port: p.port });
     }
   } else if (p.host.includes("*") || p.port.includes("*")) {
     return EXAMPLE;
   }
-  if (p.path.includes("\\")) return "The path must not contain backslashes.";
-  if (hasDotSegment(p.path)) return "The path must not contain . or .. segments.";
-  if (OVERLONG_ESCAPE.test(p.path)) return "The path must not contain overlong UTF-8 escapes (%c0, %c1, %e0%80…).";
-  if (p.path.includes("//")) return "The path must not contain empty segments (//).";
-  if (p.path.includes("***")) return "Use * for part of one path segment or ** for any number of segments; *** is ambiguous.";
-  if (p.query?.includes("**")) return "Use a single * in the query: it stands for part of one parameter.";
+  if (p.path.includes("\\")) return msg("callbackUrls.pathBackslash");
+  if (hasDotSegment(p.path)) return msg("callbackUrls.pathDots");
+  if (OVERLONG_ESCAPE.test(p.path)) return msg("callbackUrls.pathOverlong");
+  if (p.path.includes("//")) return msg("callbackUrls.pathEmptySegment");
+  if (p.path.includes("***")) return msg("callbackUrls.pathTripleStar");
+  if (p.query?.includes("**")) return msg("callbackUrls.queryDoubleStar");
   const probe = probeOf(p);
   let parsed: URL;
   try {
@@ -404,20 +405,20 @@ function patternProblem(url: string): string | null {
   } catch {
     return EXAMPLE;
   }
-  if (parsed.username || parsed.password) return "A callback URL must not contain credentials.";
+  if (parsed.username || parsed.password) return msg("callbackUrls.credentials");
   if (!reserialisesToItself(probe, parsed)) {
     return url.includes("*")
-      ? `Write the URL the way browsers do: they read it as ${parsed.href}.`
-      : `Write the URL the way browsers do: ${parsed.href}`;
+      ? msg("callbackUrls.canonicalPattern", { href: parsed.href })
+      : msg("callbackUrls.canonical", { href: parsed.href });
   }
   return null;
 }
 
 /** Why a callback URL cannot be registered, or null when it is fine. */
-export function callbackUrlProblem(url: string): string | null {
-  if (typeof url !== "string" || url.trim() === "") return "Enter a URL.";
-  if (url !== url.trim()) return "Remove the spaces around the URL.";
-  if (url.length > MAX_URL_LENGTH) return `A URL may be at most ${MAX_URL_LENGTH} characters long.`;
+export function callbackUrlProblem(url: string): Message | null {
+  if (typeof url !== "string" || url.trim() === "") return msg("callbackUrls.empty");
+  if (url !== url.trim()) return msg("callbackUrls.spacesAround");
+  if (url.length > MAX_URL_LENGTH) return msg("callbackUrls.tooLong", { max: MAX_URL_LENGTH });
   if (url === "*") return null;
   return patternProblem(url);
 }
@@ -427,10 +428,10 @@ export function callbackUrlProblem(url: string): string | null {
  * back-channel logout URI, JWKS URI) is refused, or null: same character rules and canonical form as
  * callback URLs, no wildcards, no credentials, no fragment.
  */
-export function httpUrlProblem(url: string): string | null {
-  if (url.length > MAX_URL_LENGTH) return `A URL may be at most ${MAX_URL_LENGTH} characters long.`;
-  if (url.includes("*")) return "A wildcard (*) is not allowed here.";
+export function httpUrlProblem(url: string): Message | null {
+  if (url.length > MAX_URL_LENGTH) return msg("callbackUrls.tooLong", { max: MAX_URL_LENGTH });
+  if (url.includes("*")) return msg("callbackUrls.wildcardNotAllowed");
   const p = splitRaw(url);
-  if (!p || (p.scheme !== "http" && p.scheme !== "https")) return "Enter an http(s) URL such as https://app.example.com.";
+  if (!p || (p.scheme !== "http" && p.scheme !== "https")) return msg("callbackUrls.httpOnly");
   return patternProblem(url);
 }

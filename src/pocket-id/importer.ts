@@ -555,13 +555,13 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
       const checkedUrls = (field: string, list: string[]) =>
         list.filter((u) => {
           const problem = callbackUrlProblem(u);
-          if (problem) skip("clients", `${c.id} ${field} ${u.slice(0, 100)}`, problem);
+          if (problem) skip("clients", `${c.id} ${field} ${u.slice(0, 100)}`, englishText(problem));
           return problem === null;
         });
       let launchUrl = c.launch_url || null;
       const launchProblem = launchUrl ? httpUrlProblem(launchUrl) : null;
       if (launchProblem) {
-        skip("clients", `${c.id} launch URL ${launchUrl!.slice(0, 100)}`, launchProblem);
+        skip("clients", `${c.id} launch URL ${launchUrl!.slice(0, 100)}`, englishText(launchProblem));
         launchUrl = null;
       }
       const ok = insertImportedClient(db, {

@@ -6,6 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { callbackUrlProblem, httpUrlProblem, matchRedirectUri, requestedUriProblem } from "../../../src/oidc/redirect-uri.ts";
+import { englishText } from "../../../src/i18n/translator.ts";
 import { ATTACKS, HOST_ATTACKS, PATH_ANY_ATTACKS, PATH_ONE_ATTACKS } from "../../helpers/redirect-attacks.ts";
 
 describe("matchRedirectUri: exact registrations", () => {
@@ -267,7 +268,7 @@ describe("callbackUrlProblem", () => {
     ["https://x.example.com/cb?a='", "the way browsers do"],
     ["https:x.example.com/cb", "host name"],
   ])("refuses %s (%s)", (u, message) => {
-    expect(callbackUrlProblem(u)).toContain(message);
+    expect(englishText(callbackUrlProblem(u)!)).toContain(message);
   });
 
   test("every refused candidate of the attack tables that contains no wildcard cannot be registered either", () => {
