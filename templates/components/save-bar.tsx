@@ -1,5 +1,5 @@
 /**
- * The one Save of a page's form, kept in view at the bottom while the form is long. Its status line says
+ * The one Save of a page's form, kept in view (sticky) while the form holds unsaved changes. Its status line says
  * "Saved." only when the page was just rendered from what was stored; admin.js switches it to the
  * unsaved-changes text as soon as anything in the form differs from that.
  */

@@ -68,8 +68,12 @@ test("leaving a group page with unsaved changes asks first (link and reload), an
     dialogs.push(d.type());
     void d.dismiss();
   });
+  const position = () => page.locator("#group-form .save-bar").evaluate((el) => getComputedStyle(el).position);
+  expect(await position()).toBe("static");
   await page.locator("#f-friendlyName").fill("Neighbours and friends");
   expect(await page.locator("#group-form .save-status").innerText()).toBe("Unsaved changes");
+  // With something to save, the Save stays in view.
+  expect(await position()).toBe("sticky");
   // A link elsewhere: the browser's beforeunload prompt; dismissing it keeps the page and the edit.
   await page.locator(".back-link").click();
   await page.waitForTimeout(300);
