@@ -100,6 +100,16 @@
     });
   });
 
+  // "2 of 5 users": <span data-count-of="name"> counts the ticked checkboxes of that name in its form.
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (!box || box.type !== "checkbox" || !box.form) return;
+    box.form.querySelectorAll("[data-count-of]").forEach(function (el) {
+      if (el.getAttribute("data-count-of") !== box.name) return;
+      el.textContent = String(box.form.querySelectorAll("input[type=checkbox][name='" + box.name + "']:checked").length);
+    });
+  });
+
   // A plain (non-htmx) submit of the guarded form is the save itself, not leaving. (htmx handles its
   // own submits first and prevents the default: the page stays.)
   document.addEventListener("submit", function (event) {

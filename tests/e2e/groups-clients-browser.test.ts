@@ -49,7 +49,10 @@ test("a group page saves a ticked member with its one Save, and keeps it after a
   await page.goto(`${server.url}/settings/admin/user-groups/${group.id}`);
   const bob = page.locator(`#group-form input[name=userIds][value="${f.member.user.id}"]`);
   expect(await bob.isChecked()).toBe(false);
+  expect(await page.locator("#group-form [data-count-of=userIds]").innerText()).toBe("0");
   await bob.check();
+  // The count follows the ticked boxes before saving.
+  expect(await page.locator("#group-form [data-count-of=userIds]").innerText()).toBe("1");
   // The page's one Save (a second one would make this locator ambiguous and fail).
   await page.getByRole("button", { name: /^Save/ }).click();
   await page.waitForSelector("#group-form .save-status:text('All changes saved.')");

@@ -147,6 +147,8 @@ export function GroupEditForm(p: { ctx: PageContext; d: GroupDetail; errors?: Re
   // Catalogue HTML: ctx.rich escapes the message's text; the tags are ours.
   const safeLdapNote = p.ctx.rich("groups.ldapReadOnly", { strong: (x) => `<strong>${x}</strong>` });
   const safeNoUsers = p.ctx.rich("groups.noUsers", { link: (x) => `<a href="/settings/admin/users">${x}</a>` });
+  // admin.js keeps the number in step with the ticked boxes (data-count-of names the checkboxes).
+  const safeMemberCount = p.ctx.rich("groups.membersCount", { count: members.size, total: p.d.users.length, n: (x) => `<span data-count-of="userIds">${x}</span>` });
   return (
     <form
       id="group-form"
@@ -175,7 +177,7 @@ export function GroupEditForm(p: { ctx: PageContext; d: GroupDetail; errors?: Re
         <div class="section-header">
           <div>
             <h2 id="group-members-title" safe>{t("groups.membersTitle")}</h2>
-            <p class="muted small" safe>{t("groups.membersCount", { count: members.size, total: p.d.users.length })}</p>
+            <p class="muted small">{safeMemberCount}</p>
           </div>
         </div>
         {readOnly ? <p class="muted small" safe>{t("groups.membersLdap")}</p> : ""}

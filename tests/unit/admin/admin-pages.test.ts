@@ -107,7 +107,7 @@ describe("group, API key, sign-up link and configuration pages", () => {
     const form = { friendlyName: "Media Users", name: "media_users", userIds: f.member.user.id, claimKey: "tier", claimValue: "gold" };
     const saved = await app.handle(pageReq(deps, f.admin, "POST", `/settings/admin/user-groups/${id}`, { htmx: true, form }));
     expect(saved.status).toBe(200);
-    expect(await saved.text()).toContain("1 of 2 users");
+    expect(await saved.text()).toContain(`<span data-count-of="userIds">1</span> of 2 users`);
     // A refused part saves nothing: a bad claim name keeps the member list as it was.
     const refused = await app.handle(pageReq(deps, f.admin, "POST", `/settings/admin/user-groups/${id}`, { htmx: true, form: { ...form, userIds: "", claimKey: "1bad" } }));
     expect(refused.status).toBe(422);
