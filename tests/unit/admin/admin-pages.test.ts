@@ -120,6 +120,20 @@ describe("group, API key, sign-up link and configuration pages", () => {
     expect(del.status).toBe(204);
   });
 
+  test("a directory-managed group's page saves its allowed apps and claims, never its name or members", async () => {
+    const created = await app.handle(pageReq(deps, f.admin, "POST", "/settings/admin/user-groups", { htmx: true, form: { friendlyName: "Admins", name: "admins" } }));
+    const id = created.headers.get("hx-redirect")!.split("/").pop()!.split("?")[0]!;
+    deps.db.query("UPDATE user_groups SET ldap_id = 'cn=admins' WHERE id = ?").run(id);
+    const page = await (await app.handle(pageReq(deps, f.admin, "GET", `/settings/admin/user-groups/${id}`))).text();
+    expect(page).toContain('<fieldset class="bare-fieldset" disabled>');
+    // A forged post with a new name and members changes neither; the claim is saved.
+    const res = await app.handle(pageReq(deps, f.admin, "POST", `/settings/admin/user-groups/${id}`, { htmx: true, form: { friendlyName: "Hacked", name: "hacked", userIds: f.member.user.id, claimKey: "tier", claimValue: "gold" } }));
+    expect(res.status).toBe(200);
+    const detail = await json(app, apiReq(deps, f.admin.key, "GET", `/api/user-groups/${id}`));
+    expect(detail.body).toMatchObject({ name: "admins", friendlyName: "Admins", customClaims: [{ key: "tier", value: "gold" }] });
+    expect(getGroupMemberIds(deps.db, id)).toEqual([]);
+  });
+
   test("API keys page: the key is shown once and works; revoke", async () => {
     const bad = await app.handle(pageReq(deps, f.admin, "POST", "/settings/admin/api-keys", { htmx: true, form: { name: "ci", expiresAt: "2020-01-01" } }));
     expect(bad.status).toBe(422);
