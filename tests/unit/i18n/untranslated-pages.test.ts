@@ -25,7 +25,6 @@ import { makeAdminFixture, pageReq, reauthenticated, type Actor, type AdminFixtu
 import { createTestApp, makeTestDeps, req, type TestDeps } from "../../helpers/test-deps.ts";
 import { insertCredential, type CredentialRow } from "../../../src/db/webauthn.ts";
 import { updateAppConfig } from "../../../src/admin/app-config.ts";
-import { createProtectedApp } from "../../../src/forward-auth/protected-apps.ts";
 import { upsertAuthorizedClient } from "../../../src/db/oidc-grants.ts";
 
 interface PageState {
@@ -117,9 +116,9 @@ function authorizePath(clientId: string, callback: string, extra: Record<string,
   });
   return `/authorize?${q}`;
 }
-/** Not language: header names, example values in placeholders, and the group another state made. */
-/** What the shared world holds by the administration states (other states' clients and groups). */
-const ADMIN_WORLD_DATA = [...OIDC_NAMES, "Family", "family", "Neighbours", "neighbours", "Home Assistant", "L", "F", "G", "J", "I"];
+/** What the shared world holds by the administration states (other states' clients, groups and apps). */
+const ADMIN_WORLD_DATA = [...OIDC_NAMES, "Family", "family", "Neighbours", "neighbours", "Home Assistant", "Sonarr", "sonarr.example.com", "L", "F", "G", "J", "I"];
+/** Not language: header names and example values in placeholders. */
 const APP_FORM_DATA = [...ADMIN_WORLD_DATA, "Remote-User", "Remote-Groups", "Remote-Email", "Remote-Name", "ha.example.com", "*.media.example.com"];
 const CLIENT_FORM_DATA = [...ADMIN_WORLD_DATA, "backup:write reports:read", '{"keys": [{"kty": "EC", "crv": "P-256", "x": "…", "y": "…", "kid": "…"}]}'];
 
@@ -265,6 +264,7 @@ const PAGES: PageState[] = [
 
 // <time datetime> is <DateTime>: Intl's words for the viewer's locale, not catalogue text (the pseudo-locale formats as English).
 const NOT_LANGUAGE = "script, style, code, pre, kbd, samp, [translate=no], time[datetime]";
+
 let clientId: string | null = null;
 function clientOf(w: World): string {
   clientId ??= createClient(w.deps, CLI_ACTOR, { id: "forgejo", name: "Forgejo", callbackUrls: ["https://git.example.com/user/oauth2/Latchkey/callback"] }).client.id;
@@ -305,6 +305,8 @@ function appsFor(w: World): void {
   createProtectedApp(w.deps, CLI_ACTOR, { name: "Sonarr", hosts: ["sonarr.example.com"], isGroupRestricted: false });
   const { client } = createClient(w.deps, CLI_ACTOR, { name: "Forgejo", callbackUrls: ["https://git.example.com/cb"], launchUrl: "https://git.example.com", unrestricted: true });
   upsertAuthorizedClient(w.deps.db, { user_id: w.f.member.user.id, client_id: client.id, scope: JSON.stringify(["openid", "email"]), created_at: 1, last_used_at: 1_700_000_000 });
+}
+
 /** One group for the group pages' states, made once. */
 let groupId: string | null = null;
 function groupOf(w: World): string {
