@@ -211,3 +211,18 @@ test("a client page starts with Connect an app, and its Forgejo snippet names th
   await shot(page, "client-detail-390-light");
   await page.context().close();
 }, 60_000);
+
+test("deleting a group with unsaved changes asks once (the delete's own confirmation), then leaves", async () => {
+  const group = createUserGroup(server.deps, CLI_ACTOR, { friendlyName: "Old friends", name: "old_friends" });
+  const page = await adminPage();
+  await page.goto(`${server.url}/settings/admin/user-groups/${group.id}`);
+  const dialogs: string[] = [];
+  page.on("dialog", (d) => {
+    dialogs.push(d.type());
+    void d.accept();
+  });
+  await page.locator("#f-friendlyName").fill("Old friends, renamed");
+  await Promise.all([page.waitForURL(/\/settings\/admin\/user-groups\?deleted=/), page.locator(".danger-zone button").click()]);
+  expect(dialogs).toEqual(["confirm"]);
+  await page.context().close();
+}, 60_000);
