@@ -161,27 +161,6 @@ import emailsPtBr from "./locales/pt-BR/emails.json";
 import emailsPl from "./locales/pl/emails.json";
 import emailsZhHans from "./locales/zh-Hans/emails.json";
 import emailsJa from "./locales/ja/emails.json";
-import groupsEn from "./locales/en/groups.json";
-import groupsDe from "./locales/de/groups.json";
-import groupsFr from "./locales/fr/groups.json";
-import groupsEs from "./locales/es/groups.json";
-import groupsIt from "./locales/it/groups.json";
-import groupsNl from "./locales/nl/groups.json";
-import groupsPtBr from "./locales/pt-BR/groups.json";
-import groupsPl from "./locales/pl/groups.json";
-import groupsZhHans from "./locales/zh-Hans/groups.json";
-import groupsJa from "./locales/ja/groups.json";
-
-import saveBarEn from "./locales/en/saveBar.json";
-import saveBarDe from "./locales/de/saveBar.json";
-import saveBarFr from "./locales/fr/saveBar.json";
-import saveBarEs from "./locales/es/saveBar.json";
-import saveBarIt from "./locales/it/saveBar.json";
-import saveBarNl from "./locales/nl/saveBar.json";
-import saveBarPtBr from "./locales/pt-BR/saveBar.json";
-import saveBarPl from "./locales/pl/saveBar.json";
-import saveBarZhHans from "./locales/zh-Hans/saveBar.json";
-import saveBarJa from "./locales/ja/saveBar.json";
 
 import accountEn from "./locales/en/account.json";
 import accountDe from "./locales/de/account.json";
@@ -226,6 +205,29 @@ import myAppsPtBr from "./locales/pt-BR/myApps.json";
 import myAppsPl from "./locales/pl/myApps.json";
 import myAppsZhHans from "./locales/zh-Hans/myApps.json";
 import myAppsJa from "./locales/ja/myApps.json";
+
+import groupsEn from "./locales/en/groups.json";
+import groupsDe from "./locales/de/groups.json";
+import groupsFr from "./locales/fr/groups.json";
+import groupsEs from "./locales/es/groups.json";
+import groupsIt from "./locales/it/groups.json";
+import groupsNl from "./locales/nl/groups.json";
+import groupsPtBr from "./locales/pt-BR/groups.json";
+import groupsPl from "./locales/pl/groups.json";
+import groupsZhHans from "./locales/zh-Hans/groups.json";
+import groupsJa from "./locales/ja/groups.json";
+
+import saveBarEn from "./locales/en/saveBar.json";
+import saveBarDe from "./locales/de/saveBar.json";
+import saveBarFr from "./locales/fr/saveBar.json";
+import saveBarEs from "./locales/es/saveBar.json";
+import saveBarIt from "./locales/it/saveBar.json";
+import saveBarNl from "./locales/nl/saveBar.json";
+import saveBarPtBr from "./locales/pt-BR/saveBar.json";
+import saveBarPl from "./locales/pl/saveBar.json";
+import saveBarZhHans from "./locales/zh-Hans/saveBar.json";
+import saveBarJa from "./locales/ja/saveBar.json";
+
 import clientsEn from "./locales/en/clients.json";
 import clientsDe from "./locales/de/clients.json";
 import clientsFr from "./locales/fr/clients.json";
@@ -236,8 +238,6 @@ import clientsPtBr from "./locales/pt-BR/clients.json";
 import clientsPl from "./locales/pl/clients.json";
 import clientsZhHans from "./locales/zh-Hans/clients.json";
 import clientsJa from "./locales/ja/clients.json";
-
-
 
 import protectedAppsEn from "./locales/en/protectedApps.json";
 import protectedAppsDe from "./locales/de/protectedApps.json";
@@ -275,6 +275,11 @@ const NAMESPACES = {
   signIn: { en: signInEn, de: signInDe, fr: signInFr, es: signInEs, it: signInIt, nl: signInNl, "pt-BR": signInPtBr, pl: signInPl, "zh-Hans": signInZhHans, ja: signInJa },
   passkeys: { en: passkeysEn, de: passkeysDe, fr: passkeysFr, es: passkeysEs, it: passkeysIt, nl: passkeysNl, "pt-BR": passkeysPtBr, pl: passkeysPl, "zh-Hans": passkeysZhHans, ja: passkeysJa },
   myApps: { en: myAppsEn, de: myAppsDe, fr: myAppsFr, es: myAppsEs, it: myAppsIt, nl: myAppsNl, "pt-BR": myAppsPtBr, pl: myAppsPl, "zh-Hans": myAppsZhHans, ja: myAppsJa },
+  admin: { en: adminEn, de: adminDe, fr: adminFr, es: adminEs, it: adminIt, nl: adminNl, "pt-BR": adminPtBr, pl: adminPl, "zh-Hans": adminZhHans, ja: adminJa },
+  users: { en: usersEn, de: usersDe, fr: usersFr, es: usersEs, it: usersIt, nl: usersNl, "pt-BR": usersPtBr, pl: usersPl, "zh-Hans": usersZhHans, ja: usersJa },
+  apiKeys: { en: apiKeysEn, de: apiKeysDe, fr: apiKeysFr, es: apiKeysEs, it: apiKeysIt, nl: apiKeysNl, "pt-BR": apiKeysPtBr, pl: apiKeysPl, "zh-Hans": apiKeysZhHans, ja: apiKeysJa },
+  signups: { en: signupsEn, de: signupsDe, fr: signupsFr, es: signupsEs, it: signupsIt, nl: signupsNl, "pt-BR": signupsPtBr, pl: signupsPl, "zh-Hans": signupsZhHans, ja: signupsJa },
+  audit: { en: auditEn, de: auditDe, fr: auditFr, es: auditEs, it: auditIt, nl: auditNl, "pt-BR": auditPtBr, pl: auditPl, "zh-Hans": auditZhHans, ja: auditJa },
   groups: { en: groupsEn, de: groupsDe, fr: groupsFr, es: groupsEs, it: groupsIt, nl: groupsNl, "pt-BR": groupsPtBr, pl: groupsPl, "zh-Hans": groupsZhHans, ja: groupsJa },
   saveBar: { en: saveBarEn, de: saveBarDe, fr: saveBarFr, es: saveBarEs, it: saveBarIt, nl: saveBarNl, "pt-BR": saveBarPtBr, pl: saveBarPl, "zh-Hans": saveBarZhHans, ja: saveBarJa },
   clients: { en: clientsEn, de: clientsDe, fr: clientsFr, es: clientsEs, it: clientsIt, nl: clientsNl, "pt-BR": clientsPtBr, pl: clientsPl, "zh-Hans": clientsZhHans, ja: clientsJa },

@@ -69,7 +69,7 @@ export function ClientList({ ctx, page, search }: { ctx: PageContext; page: Page
           ))}
         </ul>
       )}
-      <Pager base={LIST} search={search} page={page.pagination.currentPage} totalPages={page.pagination.totalPages} totalItems={page.pagination.totalItems} target="#client-list" noun="client" />
+      <Pager ctx={ctx} base={LIST} search={search} page={page.pagination.currentPage} totalPages={page.pagination.totalPages} totalItems={page.pagination.totalItems} target="#client-list" items={t("clients.count", { count: page.pagination.totalItems })} />
     </div>
   );
 }
@@ -189,15 +189,15 @@ export function ClientForm(p: { ctx: PageContext; action: string; values: Client
       data-dirty-initially={p.errors ? "true" : undefined}
     >
       <Csrf ctx={p.ctx} />
-      <FormErrors errors={p.errors} />
+      <FormErrors ctx={p.ctx} errors={p.errors} />
       <section class="section" aria-labelledby="client-app-title">
         <h2 id="client-app-title" safe>{p.creating ? t("clients.formAppTitle") : t("clients.formSettingsTitle")}</h2>
         <div class="grid-2">
-          <Field name="name" label={t("clients.name")} value={v.name} error={e.name} required maxlength={100} placeholder={t("clients.namePlaceholder")} autofocus={p.creating} />
-          <Field name="launchUrl" label={t("clients.launchUrl")} type="url" value={v.launchUrl} error={e.launchUrl} placeholder="https://git.example.com" hint={t("clients.launchUrlHint")} />
+          <Field ctx={p.ctx} name="name" label={t("clients.name")} value={v.name} error={e.name} required maxlength={100} placeholder={t("clients.namePlaceholder")} autofocus={p.creating} />
+          <Field ctx={p.ctx} name="launchUrl" label={t("clients.launchUrl")} type="url" value={v.launchUrl} error={e.launchUrl} placeholder="https://git.example.com" hint={t("clients.launchUrlHint")} />
         </div>
-        {p.creating ? <Field name="id" label={t("clients.clientId")} value={v.id} error={e.id} maxlength={128} placeholder={t("clients.clientIdPlaceholder")} hint={t("clients.clientIdHint")} /> : ""}
-        <Field name="description" label={t("clients.description")} value={v.description} error={e.description} maxlength={1000} />
+        {p.creating ? <Field ctx={p.ctx} name="id" label={t("clients.clientId")} value={v.id} error={e.id} maxlength={128} placeholder={t("clients.clientIdPlaceholder")} hint={t("clients.clientIdHint")} /> : ""}
+        <Field ctx={p.ctx} name="description" label={t("clients.description")} value={v.description} error={e.description} maxlength={1000} />
         <UrlRows ctx={p.ctx} name="callbackUrl" label={t("clients.callbackUrls")} values={v.callbackUrls} error={e.callbackUrls} placeholder="https://git.example.com/user/oauth2/Latchkey/callback" hint={t("clients.callbackUrlsHint")} />
         <UrlRows ctx={p.ctx} name="logoutCallbackUrl" label={t("clients.logoutCallbackUrls")} values={v.logoutCallbackUrls} error={e.logoutCallbackUrls} placeholder="https://git.example.com/" hint={t("clients.logoutCallbackUrlsHint")} />
       </section>
@@ -215,8 +215,8 @@ export function ClientForm(p: { ctx: PageContext; action: string; values: Client
           </summary>
           <div class="advanced-body">
             <div class="grid-2">
-              <Field name="accessTokenDurationMinutes" label={t("clients.accessTokenLifetime")} type="number" min="1" value={v.accessTokenDurationMinutes} error={e.accessTokenDurationMinutes} required />
-              <Field name="refreshTokenDurationMinutes" label={t("clients.refreshTokenLifetime")} type="number" min="1" value={v.refreshTokenDurationMinutes} error={e.refreshTokenDurationMinutes} required hint={t("clients.refreshTokenLifetimeHint")} />
+              <Field ctx={p.ctx} name="accessTokenDurationMinutes" label={t("clients.accessTokenLifetime")} type="number" min="1" value={v.accessTokenDurationMinutes} error={e.accessTokenDurationMinutes} required />
+              <Field ctx={p.ctx} name="refreshTokenDurationMinutes" label={t("clients.refreshTokenLifetime")} type="number" min="1" value={v.refreshTokenDurationMinutes} error={e.refreshTokenDurationMinutes} required hint={t("clients.refreshTokenLifetimeHint")} />
             </div>
             <ProtocolFieldset ctx={p.ctx} v={v} e={e} />
           </div>
@@ -375,7 +375,7 @@ export function SecretsSection(p: {
         <summary class="small" safe>{t("clients.secretDeclare")}</summary>
         <form method="post" action={base} hx-post={base} hx-target="#client-secrets" hx-swap="outerHTML">
           <Csrf ctx={p.ctx} />
-          <Field name="secret" label={t("clients.secretValue")} type="password" autocomplete="off" required maxlength={512} error={p.valueError} hint={t("clients.secretValueHint")} />
+          <Field ctx={p.ctx} name="secret" label={t("clients.secretValue")} type="password" autocomplete="off" required maxlength={512} error={p.valueError} hint={t("clients.secretValueHint")} />
           <button type="submit" class="btn btn-secondary" safe>{t("clients.secretDeclareButton")}</button>
         </form>
       </details>
@@ -598,7 +598,7 @@ function ProtocolFieldset({ ctx, v, e }: { ctx: PageContext; v: ClientFormValues
     <fieldset class="fieldset">
       <legend safe>{t("clients.protocolTitle")}</legend>
       <Toggle name="requirePar" label={t("clients.requirePar")} checked={v.requirePar ?? false} error={e.requirePar} hint={t("clients.requireParHint")} />
-      <Field name="backchannelLogoutUri" label={t("clients.backchannelUrl")} type="url" value={v.backchannelLogoutUri ?? ""} error={e.backchannelLogoutUri} placeholder="https://app.example.com/backchannel-logout" hint={t("clients.backchannelUrlHint")} />
+      <Field ctx={ctx} name="backchannelLogoutUri" label={t("clients.backchannelUrl")} type="url" value={v.backchannelLogoutUri ?? ""} error={e.backchannelLogoutUri} placeholder="https://app.example.com/backchannel-logout" hint={t("clients.backchannelUrlHint")} />
       <div class="field">
         <label for="tokenEndpointAuthMethod" safe>{t("clients.authMethod")}</label>
         <select id="tokenEndpointAuthMethod" name="tokenEndpointAuthMethod" aria-invalid={e.tokenEndpointAuthMethod ? "true" : undefined}>
@@ -617,8 +617,8 @@ function ProtocolFieldset({ ctx, v, e }: { ctx: PageContext; v: ClientFormValues
         </textarea>
         {e.jwks ? <p class="error-text" safe>{e.jwks}</p> : <p class="hint" safe>{t("clients.jwksHint")}</p>}
       </div>
-      <Field name="jwksUri" label={t("clients.jwksUri")} type="url" value={v.jwksUri ?? ""} error={e.jwksUri} placeholder="https://app.example.com/.well-known/jwks.json" />
-      <Field name="credentialsScopes" label={t("clients.credentialsScopes")} value={v.credentialsScopes ?? ""} error={e.credentialsScopes} placeholder="backup:write reports:read" hint={t("clients.credentialsScopesHint")} />
+      <Field ctx={ctx} name="jwksUri" label={t("clients.jwksUri")} type="url" value={v.jwksUri ?? ""} error={e.jwksUri} placeholder="https://app.example.com/.well-known/jwks.json" />
+      <Field ctx={ctx} name="credentialsScopes" label={t("clients.credentialsScopes")} value={v.credentialsScopes ?? ""} error={e.credentialsScopes} placeholder="backup:write reports:read" hint={t("clients.credentialsScopesHint")} />
     </fieldset>
   );
 }

@@ -124,10 +124,10 @@ export function ProtectedAppForm(p: { ctx: PageContext; action: string; values: 
       data-dirty-initially={p.errors ? "true" : undefined}
     >
       <Csrf ctx={p.ctx} />
-      <FormErrors errors={p.errors} />
+      <FormErrors ctx={p.ctx} errors={p.errors} />
       <section class="section" aria-labelledby="fa-app-title">
         <h2 id="fa-app-title" safe>{p.creating ? t("protectedApps.formAppTitle") : t("protectedApps.formSettingsTitle")}</h2>
-        <Field name="name" label={t("protectedApps.name")} value={v.name} error={e.name} required maxlength={80} placeholder={t("protectedApps.namePlaceholder")} autofocus={p.creating} />
+        <Field ctx={p.ctx} name="name" label={t("protectedApps.name")} value={v.name} error={e.name} required maxlength={80} placeholder={t("protectedApps.namePlaceholder")} autofocus={p.creating} />
         <div class="field">
           <label for="f-hosts" safe>{t("protectedApps.hosts")}</label>
           <textarea id="f-hosts" name="hosts" rows="3" spellcheck="false" autocapitalize="off" placeholder={"ha.example.com\n*.media.example.com"} aria-invalid={e.hosts ? "true" : undefined} aria-describedby="f-hosts-hint" safe>
@@ -137,8 +137,8 @@ export function ProtectedAppForm(p: { ctx: PageContext; action: string; values: 
           <p class="hint" id="f-hosts-hint" safe>{t("protectedApps.hostsHint")}</p>
         </div>
         <div class="grid-2">
-          <Field name="pathPrefix" label={t("protectedApps.pathPrefix")} value={v.pathPrefix} error={e.pathPrefix} required maxlength={200} placeholder="/" hint={t("protectedApps.pathPrefixHint")} />
-          <Field name="reauthMaxAgeMinutes" label={t("protectedApps.reauth")} type="number" min="1" value={v.reauthMaxAgeMinutes} error={e.reauthMaxAgeMinutes} hint={t("protectedApps.reauthHint")} />
+          <Field ctx={p.ctx} name="pathPrefix" label={t("protectedApps.pathPrefix")} value={v.pathPrefix} error={e.pathPrefix} required maxlength={200} placeholder="/" hint={t("protectedApps.pathPrefixHint")} />
+          <Field ctx={p.ctx} name="reauthMaxAgeMinutes" label={t("protectedApps.reauth")} type="number" min="1" value={v.reauthMaxAgeMinutes} error={e.reauthMaxAgeMinutes} hint={t("protectedApps.reauthHint")} />
         </div>
         <fieldset class="fieldset">
           <legend safe>{t("protectedApps.headersTitle")}</legend>

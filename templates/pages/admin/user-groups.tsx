@@ -35,10 +35,10 @@ export function NewGroupForm(p: { ctx: PageContext; form: { friendlyName: string
     <form id="new-group" class="section" method="post" action="/settings/admin/user-groups" hx-post="/settings/admin/user-groups" hx-target="#new-group" hx-swap="outerHTML" novalidate>
       <Csrf ctx={p.ctx} />
       <h2 safe>{t("groups.addTitle")}</h2>
-      <FormErrors errors={p.errors} />
+      <FormErrors ctx={p.ctx} errors={p.errors} />
       <div class="grid-2">
-        <Field name="friendlyName" label={t("groups.friendlyName")} value={p.form.friendlyName} error={e.friendlyName} required maxlength={50} placeholder={t("groups.friendlyNamePlaceholder")} />
-        <Field name="name" label={t("groups.name")} value={p.form.name} error={e.name} maxlength={255} placeholder={t("groups.namePlaceholder")} hint={t("groups.nameHintNew")} />
+        <Field ctx={p.ctx} name="friendlyName" label={t("groups.friendlyName")} value={p.form.friendlyName} error={e.friendlyName} required maxlength={50} placeholder={t("groups.friendlyNamePlaceholder")} />
+        <Field ctx={p.ctx} name="name" label={t("groups.name")} value={p.form.name} error={e.name} maxlength={255} placeholder={t("groups.namePlaceholder")} hint={t("groups.nameHintNew")} />
       </div>
       <div class="form-actions">
         <button type="submit" class="btn" safe>{t("groups.create")}</button>
@@ -80,7 +80,7 @@ export function GroupList({ ctx, page, search }: { ctx: PageContext; page: Page<
           </table>
         </div>
       )}
-      <Pager ctx={ctx} base="/settings/admin/user-groups" search={search} page={page.pagination.currentPage} totalPages={page.pagination.totalPages} totalItems={page.pagination.totalItems} target="#group-list" />
+      <Pager ctx={ctx} base="/settings/admin/user-groups" search={search} page={page.pagination.currentPage} totalPages={page.pagination.totalPages} totalItems={page.pagination.totalItems} target="#group-list" items={t("groups.count", { count: page.pagination.totalItems })} />
     </div>
   );
 }
@@ -164,13 +164,13 @@ export function GroupEditForm(p: { ctx: PageContext; d: GroupDetail; errors?: Re
       data-dirty-initially={p.errors ? "true" : undefined}
     >
       <Csrf ctx={p.ctx} />
-      <FormErrors errors={p.errors} />
+      <FormErrors ctx={p.ctx} errors={p.errors} />
       <section class="section" aria-labelledby="group-details-title">
         <h2 id="group-details-title" safe>{t("groups.detailsTitle")}</h2>
         {readOnly ? <div class="alert alert-info">{safeLdapNote}</div> : ""}
         <div class="grid-2">
-          <Field name="friendlyName" label={t("groups.friendlyName")} value={v.friendlyName} error={e.friendlyName} required maxlength={50} disabled={readOnly} />
-          <Field name="name" label={t("groups.name")} value={v.name} error={e.name} required maxlength={255} disabled={readOnly} hint={t("groups.nameHint")} />
+          <Field ctx={p.ctx} name="friendlyName" label={t("groups.friendlyName")} value={v.friendlyName} error={e.friendlyName} required maxlength={50} disabled={readOnly} />
+          <Field ctx={p.ctx} name="name" label={t("groups.name")} value={v.name} error={e.name} required maxlength={255} disabled={readOnly} hint={t("groups.nameHint")} />
         </div>
       </section>
       <section class="section" aria-labelledby="group-members-title">
@@ -210,7 +210,7 @@ export function GroupEditForm(p: { ctx: PageContext; d: GroupDetail; errors?: Re
       <section class="section" aria-labelledby="group-claims-title">
         <h2 id="group-claims-title" safe>{t("groups.claimsTitle")}</h2>
         <p class="muted small" safe>{t("groups.claimsLead")}</p>
-        <ClaimRows claims={v.claims} errors={p.errors} />
+        <ClaimRows ctx={p.ctx} claims={v.claims} errors={p.errors} />
       </section>
       <SaveBar ctx={p.ctx} saved={p.saved} />
     </form>
