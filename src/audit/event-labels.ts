@@ -86,6 +86,7 @@ const ACTION_NAMES: Record<string, MessageKey> = {
   delete_logo: "audit.actionDeleteLogo",
   set_allowed_groups: "audit.actionSetAllowedGroups",
   set_allowed_clients: "audit.actionSetAllowedClients",
+  set_allowed_protected_apps: "audit.actionSetAllowedProtectedApps",
   set_custom_claims: "audit.actionSetCustomClaims",
   set_members: "audit.actionSetMembers",
   set_groups: "audit.actionSetGroups",

@@ -2,6 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { csvCell } from "../../../src/audit/audit-queries.ts";
 import { describeEvent } from "../../../src/audit/event-labels.ts";
+import { translatorFor } from "../../../src/i18n/translator.ts";
 import { describeDevice, deviceLabel } from "../../../src/audit/user-agent.ts";
 
 describe("describeDevice: Browser on OS", () => {
@@ -100,5 +101,29 @@ describe("csvCell (OWASP CSV injection)", () => {
     expect(csvCell(undefined)).toBe('""');
     expect(csvCell(42)).toBe('"42"');
     expect(csvCell(-3)).toBe(`"'-3"`);
+  });
+});
+
+describe("every administrator's change the code records has words in the audit log", () => {
+  // Every `entity: "…"` and `action: "…"` the domain writes into an ADMIN_CHANGE event, read from the source.
+  const source = [...new Bun.Glob("src/**/*.ts").scanSync(".")].map((f) => require("node:fs").readFileSync(f, "utf8") as string).join("\n");
+  const literals = (name: string) => [...new Set([...source.matchAll(new RegExp(`\\b${name}: "([a-z_]+)"`, "g"))].map((m) => m[1]!))];
+  const actions = literals("action");
+  const entities = literals("entity");
+
+  test("the source was read", () => {
+    expect(actions).toContain("set_allowed_protected_apps");
+    expect(entities).toContain("user_group");
+  });
+
+  test.each(actions.map((a) => [a]))("action %s has its own message (not the generic fallback)", (action) => {
+    const title = describeEvent("ADMIN_CHANGE", { entity: "user_group", action, id: "g1" }, translatorFor("de").text).title;
+    expect(title.toLowerCase()).not.toMatch(new RegExp(`\\b${action.replaceAll("_", " ")}\\b`));
+  });
+
+  test.each(entities.map((e) => [e]))("entity %s has a name in German", (entity) => {
+    const title = describeEvent("ADMIN_CHANGE", { entity, action: "update", id: "x1" }, translatorFor("de").text).title;
+    expect(title).not.toContain(entity.replaceAll("_", " "));
+    expect(title).not.toContain(entity);
   });
 });
