@@ -8,6 +8,7 @@
 import type { Database } from "bun:sqlite";
 import { findClientLogo, setClientLogo, type ClientLogoRow } from "../db/client-logos.ts";
 import { AppError } from "../errors.ts";
+import { msg } from "../i18n/message.ts";
 import { nowSeconds } from "../lib/clock.ts";
 import { auditedChange, type Actor, type AuditDeps } from "../audit/actor.ts";
 
@@ -15,17 +16,17 @@ export const MAX_LOGO_BYTES = 2 * 1024 * 1024;
 const ALLOWED = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
 
 export async function saveClientLogo(deps: AuditDeps, actor: Actor, clientId: string, bytes: Uint8Array, dark: boolean): Promise<string> {
-  if (bytes.length === 0) throw AppError.validation("Choose a logo to upload.", { file: "is empty" });
-  if (bytes.length > MAX_LOGO_BYTES) throw new AppError("payload_too_large", "The logo is larger than 2 MB.", { file: "must be at most 2 MB" });
+  if (bytes.length === 0) throw AppError.validation(msg("clients.errorLogoMissing"), { file: msg("clients.errorLogoEmpty") });
+  if (bytes.length > MAX_LOGO_BYTES) throw new AppError("payload_too_large", msg("clients.errorLogoTooLarge"), { file: msg("clients.errorLogoTooLargeField") });
   const { fileTypeFromBuffer } = await import("file-type"); // loaded on the first upload, not at start (idle RSS)
   const type = await fileTypeFromBuffer(bytes);
-  if (!type || !ALLOWED.has(type.mime)) throw new AppError("unsupported_media_type", "Upload a PNG, JPEG, GIF or WebP logo.", { file: "must be a PNG, JPEG, GIF or WebP image" });
+  if (!type || !ALLOWED.has(type.mime)) throw new AppError("unsupported_media_type", msg("clients.errorLogoType"), { file: msg("clients.errorLogoTypeField") });
   const mime = type.mime;
   return auditedChange(
     deps,
     actor,
     () => {
-      if (!setClientLogo(deps.db, clientId, dark, { data: bytes, type: mime }, nowSeconds(deps.clock))) throw AppError.notFound("No such OIDC client.");
+      if (!setClientLogo(deps.db, clientId, dark, { data: bytes, type: mime }, nowSeconds(deps.clock))) throw AppError.notFound(msg("clients.errorNoSuchClient"));
       return mime;
     },
     () => ({ entity: "oidc_client", action: "set_logo", id: clientId, changes: { dark, type: mime } }),
@@ -37,7 +38,7 @@ export function removeClientLogo(deps: AuditDeps, actor: Actor, clientId: string
     deps,
     actor,
     () => {
-      if (!setClientLogo(deps.db, clientId, dark, null, nowSeconds(deps.clock))) throw AppError.notFound("No such OIDC client.");
+      if (!setClientLogo(deps.db, clientId, dark, null, nowSeconds(deps.clock))) throw AppError.notFound(msg("clients.errorNoSuchClient"));
     },
     () => ({ entity: "oidc_client", action: "delete_logo", id: clientId, changes: { dark } }),
   );

@@ -7,6 +7,7 @@
  * never a lookup of the request's string in an object (`constructor`, `__proto__` are not columns).
  */
 import { AppError } from "../errors.ts";
+import { msg } from "../i18n/message.ts";
 
 export interface ListQuery {
   page: number;
@@ -37,7 +38,7 @@ export function parseListQuery(query: Record<string, unknown>, defaultLimit = 20
   const page = Number.isInteger(pageRaw) && pageRaw >= 1 ? Math.min(pageRaw, 1_000_000) : 1;
   const limit = Number.isInteger(limitRaw) && limitRaw >= 1 ? Math.min(limitRaw, 100) : defaultLimit;
   const directionRaw = pick(query, "sort[direction]", "direction")?.toLowerCase() ?? "asc";
-  if (directionRaw !== "asc" && directionRaw !== "desc") throw AppError.badRequest(`sort[direction] must be "asc" or "desc".`);
+  if (directionRaw !== "asc" && directionRaw !== "desc") throw AppError.badRequest(msg("common.errorSortDirection"));
   const direction = directionRaw;
   return { page, limit, offset: (page - 1) * limit, search: (pick(query, "search", "q") ?? "").slice(0, 100), sort: pick(query, "sort[column]", "sort"), direction };
 }
@@ -45,7 +46,7 @@ export function parseListQuery(query: Record<string, unknown>, defaultLimit = 20
 /** Refuses a sort column the list does not have (400 naming the ones it has); absent is the list's default. */
 export function checkSortColumn(q: ListQuery, columns: readonly string[]): void {
   if (q.sort !== undefined && !columns.includes(q.sort)) {
-    throw AppError.badRequest(`sort[column] must be one of: ${columns.join(", ")}.`);
+    throw AppError.badRequest(msg("common.errorSortColumn", { columns: columns.join(", ") }));
   }
 }
 

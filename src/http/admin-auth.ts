@@ -11,6 +11,7 @@
 import type { Session } from "../account/sessions.ts";
 import { authenticateApiKey, type ApiKeyPrincipal } from "../admin/api-keys.ts";
 import { AppError } from "../errors.ts";
+import { msg } from "../i18n/message.ts";
 import { currentSession } from "./request-context.ts";
 import { redirectResponse } from "./responses.ts";
 import type { WebDeps } from "./web-deps.ts";
@@ -53,19 +54,19 @@ export function apiKeyPrincipalOf(web: WebDeps, request: Request): ApiKeyPrincip
 export function authenticateApiRequest(web: WebDeps, request: Request, opts: { allowApiKey?: boolean } = {}): Principal {
   const key = request.headers.get("x-api-key");
   if (key !== null) {
-    if (opts.allowApiKey === false) throw AppError.forbidden("API key authentication is not allowed here; sign in with a browser.");
+    if (opts.allowApiKey === false) throw AppError.forbidden(msg("common.errorApiKeyNotAllowed"));
     const p = apiKeyResult(web, request, key);
     if (p instanceof AppError) throw p;
     return { userId: p.userId, isAdmin: p.isAdmin, via: "api_key", session: null, apiKeyId: p.apiKeyId, isStatic: p.isStatic };
   }
   const session = currentSession(web, request);
-  if (!session) throw AppError.unauthenticated("Sign in or send an X-API-Key header.");
+  if (!session) throw AppError.unauthenticated(msg("common.errorSignInOrApiKey"));
   return { userId: session.userId, isAdmin: session.isAdmin, via: "session", session, apiKeyId: null, isStatic: false };
 }
 
 export function requireAdminApi(web: WebDeps, request: Request, opts: { allowApiKey?: boolean } = {}): Principal {
   const p = authenticateApiRequest(web, request, opts);
-  if (!p.isAdmin) throw AppError.forbidden("This needs an administrator.");
+  if (!p.isAdmin) throw AppError.forbidden(msg("common.errorAdminOnly"));
   return p;
 }
 
@@ -76,13 +77,13 @@ export function requireAdminPage(web: WebDeps, request: Request): Session | Resp
     const url = new URL(request.url);
     return redirectResponse(`/login?redirect=${encodeURIComponent(url.pathname + url.search)}`);
   }
-  if (!session.isAdmin) throw AppError.forbidden("This page is for administrators.");
+  if (!session.isAdmin) throw AppError.forbidden(msg("common.errorAdminPage"));
   return session;
 }
 
 /** The JSON API answers validation failures with 400 and field messages (Pocket ID compatible). */
 export function asApiError(error: unknown): unknown {
-  if (error instanceof AppError && error.code === "validation_failed") return new AppError("bad_request", error.message, error.fields);
+  if (error instanceof AppError && error.code === "validation_failed") return new AppError("bad_request", error.text, error.fields);
   return error;
 }
 

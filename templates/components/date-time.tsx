@@ -1,3 +1,5 @@
+import type { MessageKey } from "../../src/i18n/catalog.ts";
+import type { MessageParams } from "../../src/i18n/message.ts";
 import type { PageContext } from "../page-context.ts";
 
 /**
@@ -12,4 +14,14 @@ export function DateTime({ ctx, at, relative = false }: { ctx: PageContext; at: 
       {shown}
     </time>
   );
+}
+
+/**
+ * A sentence with a moment inside, e.g. "Last seen <time>{at}</time>": the moment is a <DateTime>
+ * (the viewer's format and zone, the exact time on hover), wherever the language puts it.
+ */
+export function dateSentence(ctx: PageContext, key: MessageKey, at: number, params: MessageParams = {}): JSX.Element {
+  const values: Record<string, string | number | ((text: string) => string)> = {};
+  for (const [name, value] of Object.entries(params)) values[name] = typeof value === "object" ? ctx.text(value) : value;
+  return ctx.rich(key, { ...values, at: ctx.i18n.formatDateTime(at, ctx.timeZone), time: () => String(<DateTime ctx={ctx} at={at} />) }) as JSX.Element;
 }

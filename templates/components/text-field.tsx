@@ -2,8 +2,8 @@ import type { PageContext } from "../page-context.ts";
 
 /** A labelled input with its hint and inline error (aria-invalid + aria-describedby). */
 export interface TextFieldProps {
-  /** The page, for the "(optional)" mark in its language (English without). */
-  ctx?: PageContext;
+  /** The page, for the "(optional)" mark in its language. */
+  ctx: PageContext;
   name: string;
   label: string;
   value?: string | number | null;
@@ -29,7 +29,7 @@ export function TextField(p: TextFieldProps): JSX.Element {
     <div class="field">
       <label for={id}>
         <span safe>{p.label}</span>
-        {p.required ? "" : <span class="optional" safe>{` ${p.ctx ? p.ctx.t("account.optional") : "(optional)"}`}</span>}
+        {p.required ? "" : <span class="optional" safe>{` ${p.ctx.t("common.optional")}`}</span>}
       </label>
       <input
         id={id}

@@ -26,7 +26,7 @@ export function checkRequestPath(pathname: string): void {
   try {
     decodeURIComponent(pathname);
   } catch {
-    throw AppError.badRequest("The address contains invalid percent-encoding.");
+    throw AppError.badRequest(msg("common.errorPercentEncoding"));
   }
 }
 
@@ -40,7 +40,7 @@ export async function enforceBodyLimit(request: Request, declared: RoutePolicy["
   const length = request.headers.get("content-length");
   if (length !== null) {
     const n = Number(length);
-    if (!/^\d+$/.test(length.trim())) throw AppError.badRequest("The Content-Length header is not a number.");
+    if (!/^\d+$/.test(length.trim())) throw AppError.badRequest(msg("common.errorContentLength"));
     if (n > limit) throw payloadTooLarge(limit);
     return request;
   }

@@ -7,6 +7,7 @@ import { clientDto, clientInputFromJson, listClientsPage } from "../../admin/oid
 import { parseListQuery } from "../../admin/pagination.ts";
 import { FieldErrors, strList, timestamp } from "../../admin/validation.ts";
 import { AppError } from "../../errors.ts";
+import { msg } from "../../i18n/message.ts";
 import { createClient, deleteClient, setAllowedGroups, updateClient } from "../../admin/oidc-clients.ts";
 import { createClientSecret, listClientSecrets, revokeClientSecret } from "../../oidc/client-secrets.ts";
 import { findClientById } from "../../oidc/clients.ts";
@@ -25,7 +26,7 @@ import { routePolicy } from "../plugins/route-policy.ts";
 
 function getClient(web: WebDeps, id: string) {
   const c = findClientById(web.db, id);
-  if (!c) throw AppError.notFound("No such OIDC client.");
+  if (!c) throw AppError.notFound(msg("clients.errorNoSuchClient"));
   return c;
 }
 
@@ -81,7 +82,7 @@ export function apiOidcClientRoutes(web: WebDeps) {
     }, { response: { 200: ClientMeta }, detail: apiOperation("OIDC clients", "Public client metadata (name, description, logos, launch URL, re-authentication)") })
     .get("/api/oidc/clients/:id/logo", ({ request, params, query }) => {
       const logo = clientLogo(web.db, params.id, query.light === "false");
-      if (!logo) throw AppError.notFound("This client has no logo.");
+      if (!logo) throw AppError.notFound(msg("clients.errorNoLogo"));
       const etag = `"${logo.updated_at}-${logo.data.length}"`;
       const headers = { "Content-Type": logo.type, "Cache-Control": "public, max-age=300", ETag: etag };
       if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });
@@ -118,7 +119,7 @@ export function apiOidcClientRoutes(web: WebDeps) {
     }, { adminApi: true, budget: "admin-api", body: ClientSecretInput, response: { 201: ClientSecretCreated }, detail: apiOperation("OIDC clients", "Create a secret ({secret?, expiresAt?}): generated and returned once, or the given value (declarative, as in Pocket ID v2.12); either is returned once in `secret`", { errors: { 409: "The given value is already a secret of this client (live, or expired and not revoked) or of another client" } }) })
     .delete("/api/oidc/clients/:id/secrets/:secretId", ({ request, params, principal }) => {
       getClient(web, params.id);
-      if (!revokeClientSecret(web, actorOf(request, principal), params.id, params.secretId)) throw AppError.notFound("No such client secret.");
+      if (!revokeClientSecret(web, actorOf(request, principal), params.id, params.secretId)) throw AppError.notFound(msg("clients.errorNoSuchSecret"));
       return new Response(null, { status: 204 });
     }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("OIDC clients", "Revoke a secret") });
 }

@@ -3,8 +3,6 @@ import { Layout } from "../../layout.tsx";
 import { TextField, type TextFieldProps } from "../../components/text-field.tsx";
 import type { PageContext } from "../../page-context.ts";
 import type { MessageKey } from "../../../src/i18n/catalog.ts";
-import type { MessageParams } from "../../../src/i18n/message.ts";
-import { DateTime } from "../../components/date-time.tsx";
 
 const TABS: [string, MessageKey][] = [
   ["/settings/admin/users", "admin.navUsers"],
@@ -74,7 +72,7 @@ export function PageHeader(p: { title: string; lead?: string; back?: { href: str
 }
 
 /** A labelled input with its inline error (the shared TextField, with admin ids `f-<name>`); `ctx` puts its "(optional)" in the page's language. */
-export function Field(p: Omit<TextFieldProps, "idPrefix"> & { ctx?: PageContext }): JSX.Element {
+export function Field(p: Omit<TextFieldProps, "idPrefix">): JSX.Element {
   return <TextField {...p} idPrefix="f" />;
 }
 
@@ -181,27 +179,6 @@ export function ClaimRows({ ctx, claims, errors }: { ctx: PageContext; claims: {
       <button type="button" class="btn btn-secondary btn-sm" data-add-row safe>{t("admin.claimAdd")}</button>
     </div>
   );
-}
-
-/**
- * A sentence with a moment inside, e.g. "Last seen <time>{at}</time>": the moment is a <DateTime>
- * (the viewer's format and zone, the exact time on hover), wherever the language puts it.
- */
-export function dateSentence(ctx: PageContext, key: MessageKey, at: number, params: MessageParams = {}): JSX.Element {
-  const values: Record<string, string | number | ((text: string) => string)> = {};
-  for (const [name, value] of Object.entries(params)) values[name] = typeof value === "object" ? ctx.text(value) : value;
-  return ctx.rich(key, { ...values, at: ctx.i18n.formatDateTime(at, ctx.timeZone), time: () => String(<DateTime ctx={ctx} at={at} />) }) as JSX.Element;
-}
-
-/** UTC text for the pages that have not moved to <DateTime> yet; new code uses <DateTime>. */
-export function formatDateTime(seconds: number | null): string {
-  if (seconds === null) return "—";
-  return new Date(seconds * 1000).toISOString().replace("T", " ").slice(0, 16) + " UTC";
-}
-
-export function formatDay(seconds: number | null): string {
-  if (seconds === null) return "—";
-  return new Date(seconds * 1000).toISOString().slice(0, 10);
 }
 
 export function EmptyState({ title, text }: { title: string; text: string }): JSX.Element {

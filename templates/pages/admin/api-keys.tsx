@@ -4,8 +4,8 @@ import type { ApiKey } from "../../../src/admin/api-keys.ts";
 import type { SignupTokenDto } from "../../../src/admin/signup-tokens.ts";
 import type { SignupMode } from "../../../src/admin/signups.ts";
 import { ShieldIcon } from "../../components/passkey-icons.tsx";
-import { AdminLayout, Csrf, dateSentence, EmptyState, Field, FormErrors, PageHeader } from "./admin-shell.tsx";
-import { DateTime } from "../../components/date-time.tsx";
+import { AdminLayout, Csrf, EmptyState, Field, FormErrors, PageHeader } from "./admin-shell.tsx";
+import { DateTime, dateSentence } from "../../components/date-time.tsx";
 import { msg, type Message } from "../../../src/i18n/message.ts";
 
 /** The lifetime cap (apiKeyMaxLifetimeDays) and the date range it allows, for the form. */

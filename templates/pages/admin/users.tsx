@@ -1,9 +1,10 @@
 /** Admin: the user list (search + pagination refresh only #user-list), create form, user detail. */
+import { dateSentence } from "../../components/date-time.tsx";
 import type { PageContext } from "../../page-context.ts";
 import type { SessionView } from "../../../src/account/user-sessions.ts";
 import type { UserDto } from "../../../src/admin/user-admin.ts";
 import type { Page } from "../../../src/admin/pagination.ts";
-import { AdminLayout, ClaimRows, Csrf, dateSentence, EmptyState, Field, FormErrors, GroupCheckboxes, PageHeader, Pager, Toggle } from "./admin-shell.tsx";
+import { AdminLayout, ClaimRows, Csrf, EmptyState, Field, FormErrors, GroupCheckboxes, PageHeader, Pager, Toggle } from "./admin-shell.tsx";
 import { deviceLabelMessage } from "../../../src/audit/user-agent.ts";
 import { EmailLoginCodeSection } from "./email-settings.tsx";
 import { ProfilePictureSection as SharedProfilePictureSection } from "../../components/profile-picture.tsx";
