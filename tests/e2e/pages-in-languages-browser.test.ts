@@ -78,6 +78,8 @@ async function shoot(page: Page, dir: string | undefined, name: string): Promise
   if (!dir) return;
   for (const scheme of ["light", "dark"] as const) {
     await page.emulateMedia({ colorScheme: scheme });
+    // Let colour transitions finish, or a button is caught halfway between the themes.
+    await page.waitForTimeout(400);
     await page.screenshot({ path: join(dir, `${name}-${scheme}.png`), fullPage: true });
   }
   await page.emulateMedia({ colorScheme: "light" });

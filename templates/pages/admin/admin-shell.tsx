@@ -206,3 +206,62 @@ export function GroupCheckboxes(p: { groups: { id: string; name: string; friendl
     </div>
   );
 }
+
+/** The message keys a "who may use it" section speaks with (clients and protected apps word it for themselves). */
+export interface AccessWords {
+  title: MessageKey;
+  groups: MessageKey;
+  groupsHint: MessageKey;
+  everyone: MessageKey;
+  everyoneHint: MessageKey;
+  nobodyTitle: MessageKey;
+  nobodyText: MessageKey;
+  allowedGroups: MessageKey;
+  /** A sentence with a <link> to the groups page, for when there is no group yet. */
+  noGroups: MessageKey;
+}
+
+/**
+ * Who may use an app (an OIDC client or a protected app), part of its one form: a radio (the groups
+ * below, or everyone with an account), a warning while nobody is admitted, and the groups.
+ */
+export function AccessChoice(p: { ctx: PageContext; ids: { section: string; title: string; nobody: string }; words: AccessWords; restricted: boolean; selected: string[]; groups: { id: string; friendlyName: string; name: string }[]; error?: string }): JSX.Element {
+  const { t } = p.ctx;
+  const w = p.words;
+  const selected = new Set(p.selected);
+  const safeNoGroups = p.ctx.rich(w.noGroups, { link: (x) => `<a href="/settings/admin/user-groups">${x}</a>` });
+  return (
+    <section class="section" id={p.ids.section} aria-labelledby={p.ids.title}>
+      <h2 id={p.ids.title} safe>{t(w.title)}</h2>
+      <fieldset class="fieldset">
+        <legend class="sr-only" safe>{t(w.title)}</legend>
+        <label class="checkbox">
+          <input type="radio" name="access" value="groups" checked={p.restricted} />
+          <span>
+            <span safe>{t(w.groups)}</span>
+            <span class="hint" safe>{t(w.groupsHint)}</span>
+          </span>
+        </label>
+        <label class="checkbox">
+          <input type="radio" name="access" value="everyone" checked={!p.restricted} />
+          <span>
+            <span safe>{t(w.everyone)}</span>
+            <span class="hint" safe>{t(w.everyoneHint)}</span>
+          </span>
+        </label>
+      </fieldset>
+      {p.restricted && selected.size === 0 ? (
+        <div class="alert alert-warning" role="status" id={p.ids.nobody}>
+          <strong safe>{t(w.nobodyTitle)}</strong> <span safe>{t(w.nobodyText)}</span>
+        </div>
+      ) : (
+        ""
+      )}
+      <fieldset class="fieldset">
+        <legend safe>{t(w.allowedGroups)}</legend>
+        {p.groups.length === 0 ? <p class="muted small">{safeNoGroups}</p> : <GroupCheckboxes groups={p.groups} selected={selected} />}
+        {p.error ? <p class="error-text" safe>{p.error}</p> : ""}
+      </fieldset>
+    </section>
+  );
+}

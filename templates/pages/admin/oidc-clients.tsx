@@ -13,7 +13,7 @@ import type { Page } from "../../../src/admin/pagination.ts";
 import type { MessageKey } from "../../../src/i18n/catalog.ts";
 import { integrationSnippets, type SnippetKind } from "../../../src/oidc/integration-snippets.ts";
 import { SaveBar } from "../../components/save-bar.tsx";
-import { AdminLayout, Csrf, EmptyState, Field, FormErrors, GroupCheckboxes, PageHeader, Pager, Toggle } from "./admin-shell.tsx";
+import { AccessChoice, type AccessWords, AdminLayout, Csrf, EmptyState, Field, FormErrors, PageHeader, Pager, Toggle } from "./admin-shell.tsx";
 
 export type ClientListRow = { id: string; name: string; callbackURLs: string[]; isPublic: boolean; isGroupRestricted: boolean; allowedUserGroups: { friendlyName: string }[]; hasLogo: boolean };
 
@@ -227,48 +227,32 @@ export function ClientForm(p: { ctx: PageContext; action: string; values: Client
   );
 }
 
-/** Who may sign in: part of the client's one form (a radio, and the groups when restricted). */
+/** Who may use it: part of the one form (see AccessChoice). */
 function AccessSection(p: { ctx: PageContext; values: ClientFormValues; groups: GroupOption[]; error?: string }): JSX.Element {
-  const { t } = p.ctx;
-  const v = p.values;
-  const selected = new Set(v.allowedGroupIds);
-  const restricted = v.access === "groups";
-  const safeNoGroups = p.ctx.rich("clients.noGroups", { link: (x) => `<a href="/settings/admin/user-groups">${x}</a>` });
   return (
-    <section class="section" id="client-groups" aria-labelledby="groups-title">
-      <h2 id="groups-title" safe>{t("clients.accessTitle")}</h2>
-      <fieldset class="fieldset">
-        <legend class="sr-only" safe>{t("clients.accessTitle")}</legend>
-        <label class="checkbox">
-          <input type="radio" name="access" value="groups" checked={restricted} />
-          <span>
-            <span safe>{t("clients.accessGroups")}</span>
-            <span class="hint" safe>{t("clients.accessGroupsHint")}</span>
-          </span>
-        </label>
-        <label class="checkbox">
-          <input type="radio" name="access" value="everyone" checked={!restricted} />
-          <span>
-            <span safe>{t("clients.accessEveryone")}</span>
-            <span class="hint" safe>{t("clients.accessEveryoneHint")}</span>
-          </span>
-        </label>
-      </fieldset>
-      {restricted && selected.size === 0 ? (
-        <div class="alert alert-warning" role="status" id="nobody-allowed">
-          <strong safe>{t("clients.nobodyTitle")}</strong> <span safe>{t("clients.nobodyText")}</span>
-        </div>
-      ) : (
-        ""
-      )}
-      <fieldset class="fieldset">
-        <legend safe>{t("clients.allowedGroups")}</legend>
-        {p.groups.length === 0 ? <p class="muted small">{safeNoGroups}</p> : <GroupCheckboxes groups={p.groups} selected={selected} />}
-        {p.error ? <p class="error-text" safe>{p.error}</p> : ""}
-      </fieldset>
-    </section>
+    <AccessChoice
+      ctx={p.ctx}
+      ids={{ section: "client-groups", title: "groups-title", nobody: "nobody-allowed" }}
+      words={CLIENTS_ACCESS}
+      restricted={p.values.access === "groups"}
+      selected={p.values.allowedGroupIds}
+      groups={p.groups}
+      error={p.error}
+    />
   );
 }
+
+const CLIENTS_ACCESS: AccessWords = {
+  title: "clients.accessTitle",
+  groups: "clients.accessGroups",
+  groupsHint: "clients.accessGroupsHint",
+  everyone: "clients.accessEveryone",
+  everyoneHint: "clients.accessEveryoneHint",
+  nobodyTitle: "clients.nobodyTitle",
+  nobodyText: "clients.nobodyText",
+  allowedGroups: "clients.allowedGroups",
+  noGroups: "clients.noGroups",
+};
 
 export function NewClientPage(p: { ctx: PageContext; values: ClientFormValues; groups: GroupOption[]; errors?: Record<string, string> }): JSX.Element {
   return (

@@ -7,7 +7,7 @@ import type { MessageKey } from "../../../src/i18n/catalog.ts";
 import { IDENTITY_HEADERS, type ProtectedApp } from "../../../src/forward-auth/protected-apps.ts";
 import { caddySnippet, nginxSnippet, SNIPPET_TRUST, traefikSnippet, type ProxyKind } from "../../../src/forward-auth/proxy-snippets.ts";
 import { SaveBar } from "../../components/save-bar.tsx";
-import { AdminLayout, Csrf, EmptyState, Field, FormErrors, GroupCheckboxes, PageHeader, Toggle } from "./admin-shell.tsx";
+import { AccessChoice, type AccessWords, AdminLayout, Csrf, EmptyState, Field, FormErrors, PageHeader, Toggle } from "./admin-shell.tsx";
 
 const BASE = "/settings/admin/protected-apps";
 
@@ -157,47 +157,32 @@ export function ProtectedAppForm(p: { ctx: PageContext; action: string; values: 
   );
 }
 
-/** Who may use the app: part of its one form (a radio, and the groups when restricted). */
+/** Who may use it: part of the one form (see AccessChoice). */
 function AccessSection(p: { ctx: PageContext; values: ProtectedAppFormValues; groups: GroupOption[]; error?: string }): JSX.Element {
-  const { t } = p.ctx;
-  const selected = new Set(p.values.allowedGroupIds);
-  const restricted = p.values.access === "groups";
-  const safeNoGroups = p.ctx.rich("protectedApps.noGroups", { link: (x) => `<a href="/settings/admin/user-groups">${x}</a>` });
   return (
-    <section class="section" id="app-groups" aria-labelledby="app-groups-title">
-      <h2 id="app-groups-title" safe>{t("protectedApps.accessTitle")}</h2>
-      <fieldset class="fieldset">
-        <legend class="sr-only" safe>{t("protectedApps.accessTitle")}</legend>
-        <label class="checkbox">
-          <input type="radio" name="access" value="groups" checked={restricted} />
-          <span>
-            <span safe>{t("protectedApps.accessGroups")}</span>
-            <span class="hint" safe>{t("protectedApps.accessGroupsHint")}</span>
-          </span>
-        </label>
-        <label class="checkbox">
-          <input type="radio" name="access" value="everyone" checked={!restricted} />
-          <span>
-            <span safe>{t("protectedApps.accessEveryone")}</span>
-            <span class="hint" safe>{t("protectedApps.accessEveryoneHint")}</span>
-          </span>
-        </label>
-      </fieldset>
-      {restricted && selected.size === 0 ? (
-        <div class="alert alert-warning" role="status" id="app-nobody-allowed">
-          <strong safe>{t("protectedApps.nobodyTitle")}</strong> <span safe>{t("protectedApps.nobodyText")}</span>
-        </div>
-      ) : (
-        ""
-      )}
-      <fieldset class="fieldset">
-        <legend safe>{t("protectedApps.allowedGroups")}</legend>
-        {p.groups.length === 0 ? <p class="muted small">{safeNoGroups}</p> : <GroupCheckboxes groups={p.groups} selected={selected} />}
-        {p.error ? <p class="error-text" safe>{p.error}</p> : ""}
-      </fieldset>
-    </section>
+    <AccessChoice
+      ctx={p.ctx}
+      ids={{ section: "app-groups", title: "app-groups-title", nobody: "app-nobody-allowed" }}
+      words={PROTECTEDAPPS_ACCESS}
+      restricted={p.values.access === "groups"}
+      selected={p.values.allowedGroupIds}
+      groups={p.groups}
+      error={p.error}
+    />
   );
 }
+
+const PROTECTEDAPPS_ACCESS: AccessWords = {
+  title: "protectedApps.accessTitle",
+  groups: "protectedApps.accessGroups",
+  groupsHint: "protectedApps.accessGroupsHint",
+  everyone: "protectedApps.accessEveryone",
+  everyoneHint: "protectedApps.accessEveryoneHint",
+  nobodyTitle: "protectedApps.nobodyTitle",
+  nobodyText: "protectedApps.nobodyText",
+  allowedGroups: "protectedApps.allowedGroups",
+  noGroups: "protectedApps.noGroups",
+};
 
 export function NewProtectedAppPage(p: { ctx: PageContext; values: ProtectedAppFormValues; groups: GroupOption[]; errors?: Record<string, string> }): JSX.Element {
   return (
