@@ -131,6 +131,8 @@ type RegOptions = { options: Parameters<typeof startRegistration>[0]["optionsJSO
 async function signIn(button: HTMLElement | null, redirect: string, autofill: boolean): Promise<void> {
   const startedAt = Date.now();
   let timeout = 60000;
+  // Whether the person picked a passkey: until then autofill is only waiting in the background.
+  let chosen = !autofill;
   try {
     if (!autofill) {
       showError(null);
@@ -139,13 +141,15 @@ async function signIn(button: HTMLElement | null, redirect: string, autofill: bo
     const { options } = await postJson<Options>("/api/webauthn/login/start");
     timeout = options.timeout ?? timeout;
     const response = await startAuthentication({ optionsJSON: options, useBrowserAutofill: autofill });
+    chosen = true;
     setBusy(button, true);
     const result = await postJson<{ redirect: string }>("/api/webauthn/login/finish", { response, redirect: redirect || undefined });
     go(result.redirect);
   } catch (error) {
     setBusy(button, false);
-    // Autofill runs in the background; only report problems with a passkey the person actually chose.
-    if (autofill && !(error instanceof ServerError)) return;
+    // Autofill runs in the background; only report problems with a passkey the person actually chose
+    // (a refused or rate-limited start is silent: the button still works and says what is wrong).
+    if (!chosen) return;
     showError(humanMessage(error, startedAt, timeout, "login"));
   }
 }
