@@ -14,7 +14,7 @@ command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx-
 command -v caddy >/dev/null 2>&1 || missing+=(caddy)
 [[ -x /usr/sbin/slapd ]] || missing+=(slapd ldap-utils)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
-[[ -d /usr/share/fonts/opentype/noto ]] && ls /usr/share/fonts/opentype/noto | grep -q CJK || missing+=(fonts-noto-cjk)
+compgen -G "/usr/share/fonts/opentype/noto/NotoSansCJK*" >/dev/null || missing+=(fonts-noto-cjk)
 
 if [[ ${#missing[@]} -eq 0 ]]; then
   exit 0
