@@ -32,7 +32,7 @@ import type { Random } from "../lib/random.ts";
 import { STATIC_API_KEY_USER_ID } from "./api-keys.ts";
 import { getCustomClaims, type CustomClaim } from "./custom-claims.ts";
 import { checkSortColumn, isoTime, toPage, type ListQuery, type Page } from "./pagination.ts";
-import { checkGroupIds } from "./user-groups.ts";
+import { checkGroupIds, toUserGroupDto, type UserGroupDto } from "./user-groups.ts";
 import { bool, FieldErrors, isRecord, str, strList } from "./validation.ts";
 import { deletePasskeyOfUser, listPasskeys, type PasskeyView } from "../webauthn/passkeys.ts";
 import type { Config } from "../config.ts";
@@ -87,6 +87,12 @@ export function getUser(db: Database, id: string): UserRow {
   const row = id === STATIC_API_KEY_USER_ID ? null : findUserById(db, id);
   if (!row) throw AppError.notFound(msg("users.errNotFound"));
   return row;
+}
+
+/** The groups a user belongs to, ordered by name; not found for an unknown user. */
+export function listUserGroupsOfUser(db: Database, id: string): UserGroupDto[] {
+  getUser(db, id);
+  return listGroupsOfUser(db, id).map((g) => toUserGroupDto(db, g));
 }
 
 export interface UserInput {

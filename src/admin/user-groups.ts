@@ -13,6 +13,7 @@ import {
   findUserGroupByName,
   insertUserGroup,
   listAllowedClientIdsOfGroup,
+  listClientIdAndNames,
   listMemberIdsOfGroup,
   replaceAllowedClientsOfGroup,
   replaceGroupMembers,
@@ -153,6 +154,12 @@ export function setGroupMembers(deps: AuditDeps, actor: Actor, id: string, input
 
 export function getGroupAllowedClientIds(db: Database, id: string): string[] {
   return listAllowedClientIdsOfGroup(db, id);
+}
+
+/** The clients a group may use, as id and name, ordered by name. */
+export function listGroupAllowedClients(db: Database, id: string): { id: string; name: string }[] {
+  const allowed = new Set(listAllowedClientIdsOfGroup(db, id));
+  return listClientIdAndNames(db).filter((c) => allowed.has(c.id));
 }
 
 export function setGroupAllowedClients(deps: AuditDeps, actor: Actor, id: string, input: unknown, field = "oidcClientIds"): string[] {

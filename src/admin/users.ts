@@ -9,6 +9,7 @@
 import { msg, type Text } from "../i18n/message.ts";
 import type { Database } from "bun:sqlite";
 import { AppError } from "../errors.ts";
+import { findUserByEmail as findUserRowByEmail } from "../db/user-admin.ts";
 import { findUserById, insertUser, type UserRow } from "../db/users.ts";
 import { isEmailTaken, isUsernameTaken, updateUserProfile } from "../db/user-profile.ts";
 import { afterEmailAddressSet } from "../mail/emails.ts";
@@ -33,6 +34,16 @@ export interface NewUserInput extends UserProfileInput {
   emailVerified?: boolean;
   disabled?: boolean;
   locale?: string | null;
+}
+
+/** The user with this id, or null. */
+export function findUser(db: Database, id: string): UserRow | null {
+  return findUserById(db, id);
+}
+
+/** The user with this email address, or null. */
+export function findUserByEmail(db: Database, email: string): UserRow | null {
+  return findUserRowByEmail(db, email);
 }
 
 /** Trimmed, validated profile fields. `exceptUserId` skips the user's own row in uniqueness checks. */

@@ -8,13 +8,22 @@
  * - CSV cells that a spreadsheet would run as a formula (= + - @, tab, CR) get a leading '.
  */
 import type { Database } from "bun:sqlite";
-import { deleteAuditLogsBefore, iterateAuditLogs, pageAuditLogs, type AuditLogFilter, type AuditLogListRow } from "../db/audit-logs.ts";
+import {
+  deleteAuditLogsBefore,
+  iterateAuditLogs,
+  listAuditClientNames,
+  listAuditEventNames,
+  listAuditUsers,
+  pageAuditLogs,
+  type AuditLogFilter,
+  type AuditLogListRow,
+} from "../db/audit-logs.ts";
 import { findUserByUsername } from "../db/user-admin.ts";
 import { findUserById } from "../db/users.ts";
 import { AppError } from "../errors.ts";
 import { msg } from "../i18n/message.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
-import { describeEvent, type EventDescription } from "./event-labels.ts";
+import { describeEvent, EVENT_TITLES, type EventDescription } from "./event-labels.ts";
 import { describeDevice } from "./user-agent.ts";
 
 export const MAX_PAGE = 1_000_000;
@@ -155,6 +164,34 @@ export function resolveUserFilter(db: Database, filter: AuditLogFilter): { filte
   if (!filter.userId) return { filter, user: null };
   const user = findUserById(db, filter.userId) ?? findUserByUsername(db, filter.userId.replace(/^@/, ""));
   return { filter: user ? { ...filter, userId: user.id } : filter, user: user ? { id: user.id, username: user.username } : null };
+}
+
+export interface AuditUserOption {
+  id: string;
+  username: string;
+  display_name: string;
+}
+
+/**
+ * What the administrators' log page offers as filters: every event name (known or logged), and the
+ * users and apps the log names, each null when there are more than `limit` (the page then shows a
+ * text field: a menu of a million users is neither fast nor usable).
+ */
+export function auditFilterChoices(db: Database, limit: number): { eventNames: string[]; users: AuditUserOption[] | null; clients: string[] | null } {
+  const eventNames = [...new Set([...Object.keys(EVENT_TITLES), ...listAuditEventNames(db)])];
+  const users = listAuditUsers(db, limit + 1);
+  const clients = listAuditClientNames(db, limit + 1);
+  return { eventNames, users: users.length > limit ? null : users, clients: clients.length > limit ? null : clients };
+}
+
+/** Every client name in the log (Pocket ID's /api/audit-logs/filters/client-names). */
+export function listAuditedClientNames(db: Database): string[] {
+  return listAuditClientNames(db);
+}
+
+/** Every user in the log, by username (Pocket ID's /api/audit-logs/filters/users). */
+export function listAuditedUsers(db: Database): { id: string; username: string; displayName: string }[] {
+  return listAuditUsers(db).map((u) => ({ id: u.id, username: u.username, displayName: u.display_name }));
 }
 
 /** Pocket ID's AuditLogDto shape for the REST API. */

@@ -1,6 +1,6 @@
 import type { Deps } from "../deps.ts";
 import { readAppConfig } from "../admin/app-config.ts";
-import { findUserById } from "../db/users.ts";
+import { findUser } from "../admin/users.ts";
 import { translatorFor, type Translator } from "../i18n/translator.ts";
 import { nowSeconds } from "../lib/clock.ts";
 import { safeLocalPath } from "../lib/local-path.ts";
@@ -16,7 +16,7 @@ export function displayNameOf(u: { first_name: string; last_name: string; displa
 
 export function buildPageContext(deps: Deps, assets: AssetRegistry, request: Request): PageContext {
   const session = currentSession(deps, request);
-  const user = session ? findUserById(deps.db, session.userId) : null;
+  const user = session ? findUser(deps.db, session.userId) : null;
   const appConfig = readAppConfig(deps.db, { uiConfigDisabled: deps.config.uiConfigDisabled, env: deps.config.appConfigEnv });
   const pageUser: PageUser | null = user ? { id: user.id, username: user.username, displayName: displayNameOf(user), isAdmin: user.is_admin === 1, locale: user.locale } : null;
   return pageContextFor(deps, assets, request, { appName: appConfig.appName, csrfToken: csrfTokenFor(deps, request), user: pageUser });
@@ -41,7 +41,7 @@ function returnPathOf(url: URL): string {
 /** The request's translator, for answers that are not whole pages (a form's field messages, an error). */
 export function requestTranslator(deps: Deps, request: Request): Translator {
   const session = currentSession(deps, request);
-  const user = session ? findUserById(deps.db, session.userId) : null;
+  const user = session ? findUser(deps.db, session.userId) : null;
   return translatorFor(requestLocale(deps, request, user?.locale));
 }
 

@@ -12,7 +12,7 @@
 import type { Database } from "bun:sqlite";
 import { auditedChange, type Actor, type AuditDeps, type PersonActor } from "../audit/actor.ts";
 import { recordAuditEvent } from "../audit/audit-log.ts";
-import { countCredentialsOfUser, deleteCredential, findCredentialOfUser, listCredentialsByUser, renameCredential, type CredentialRow } from "../db/webauthn.ts";
+import { countCredentialsOfUser, deleteCredential, findCredentialByCredentialId, findCredentialOfUser, listCredentialsByUser, renameCredential, type CredentialRow } from "../db/webauthn.ts";
 import { AppError } from "../errors.ts";
 import { msg } from "../i18n/message.ts";
 import { authenticatorName } from "./authenticator-names.ts";
@@ -54,6 +54,16 @@ export function findPasskey(db: Database, userId: string, id: string): PasskeyVi
   const row = findCredentialOfUser(db, userId, id);
   if (!row) throw AppError.notFound(msg("passkeys.errorNotFound"));
   return toPasskeyView(row);
+}
+
+/** Whether the user has at least one passkey. */
+export function hasPasskey(db: Database, userId: string): boolean {
+  return countCredentialsOfUser(db, userId) > 0;
+}
+
+/** Whether a passkey with this WebAuthn credential id (the authenticator's, not our row id) exists, whoever owns it. */
+export function isRegisteredPasskey(db: Database, credentialId: string): boolean {
+  return findCredentialByCredentialId(db, credentialId) !== null;
 }
 
 export function validatePasskeyName(name: string): string {

@@ -7,7 +7,7 @@
 import { Elysia } from "elysia";
 import { profilePictureOf, resetProfilePicture, resetProfilePictureOfUser, saveProfilePicture, setProfilePictureOfUser } from "../../admin/profile-pictures.ts";
 import { getUser } from "../../admin/user-admin.ts";
-import { findUserById } from "../../db/users.ts";
+import { findUser } from "../../admin/users.ts";
 import { AppError } from "../../errors.ts";
 import { msg } from "../../i18n/message.ts";
 import { apiCall } from "../admin-auth.ts";
@@ -27,7 +27,7 @@ export function uploadedFile(body: unknown): Uint8Array | Promise<Uint8Array> {
 
 export function apiProfilePictureRoutes(web: WebDeps) {
   const servePicture = async (request: Request, userId: string, want: "raster" | "any"): Promise<Response> => {
-    const user = findUserById(web.db, userId);
+    const user = findUser(web.db, userId);
     if (!user) throw AppError.notFound(msg("appConfig.errNoSuchUser"));
     const pic = await profilePictureOf(web.db, user, want);
     const etag = `"${user.id.slice(0, 8)}-${pic.version}"`;

@@ -5,8 +5,8 @@ import { toUserDto } from "../../admin/user-admin.ts";
 import {
   createUserGroup,
   deleteUserGroup,
-  getGroupAllowedClientIds,
   getUserGroup,
+  listGroupAllowedClients,
   listUserGroups,
   memberUsers,
   setGroupAllowedClients,
@@ -14,7 +14,6 @@ import {
   toUserGroupDto,
   updateUserGroup,
 } from "../../admin/user-groups.ts";
-import { listClientIdAndNames } from "../../db/user-groups.ts";
 import type { Database } from "bun:sqlite";
 import { apiCall } from "../admin-auth.ts";
 import { actorOf } from "../request-context.ts";
@@ -28,11 +27,10 @@ import { routePolicy } from "../plugins/route-policy.ts";
 /** The detailed group: members and the clients it may use. */
 export function userGroupDetail(db: Database, id: string) {
   const row = getUserGroup(db, id);
-  const allowed = new Set(getGroupAllowedClientIds(db, id));
   return {
     ...toUserGroupDto(db, row),
     users: memberUsers(db, id).map((u) => toUserDto(db, u)),
-    allowedOidcClients: listClientIdAndNames(db).filter((c) => allowed.has(c.id)),
+    allowedOidcClients: listGroupAllowedClients(db, id),
   };
 }
 

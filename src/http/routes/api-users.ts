@@ -10,6 +10,7 @@ import {
   deleteUserAsAdmin,
   deleteUserPasskey,
   getUser,
+  listUserGroupsOfUser,
   listUserPasskeys,
   listUsers,
   listUserSessions,
@@ -18,8 +19,6 @@ import {
   toUserDto,
   updateUserAsAdmin,
 } from "../../admin/user-admin.ts";
-import { toUserGroupDto } from "../../admin/user-groups.ts";
-import { listGroupsOfUser } from "../../db/user-groups.ts";
 import { apiCall } from "../admin-auth.ts";
 import { actorOf } from "../request-context.ts";
 import { duration, FieldErrors } from "../../admin/validation.ts";
@@ -52,8 +51,7 @@ export function apiUserRoutes(web: WebDeps) {
       return new Response(null, { status: 204 });
     }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("Users", "Delete a user") })
     .get("/api/users/:id/groups", ({ params }) => {
-      getUser(web.db, params.id);
-      return jsonResponse(listGroupsOfUser(web.db, params.id).map((g) => toUserGroupDto(web.db, g)));
+      return jsonResponse(listUserGroupsOfUser(web.db, params.id));
     }, { adminApi: true, budget: "admin-api", response: { 200: t.Array(UserGroup) }, detail: apiOperation("Users", "Groups of a user") })
     .put("/api/users/:id/user-groups", ({ request, params, body, principal }) => {
       apiCall(() => setUserGroups(web, actorOf(request, principal), params.id, body));

@@ -8,9 +8,18 @@
  *   them, text fields beyond (a menu of a million users is neither fast nor usable).
  */
 import { Elysia } from "elysia";
-import { auditCsv, auditEntryDto, listAuditEntries, parseAuditQuery, resolveUserFilter, type AuditPage } from "../../audit/audit-queries.ts";
+import {
+  auditCsv,
+  auditEntryDto,
+  auditFilterChoices,
+  listAuditedClientNames,
+  listAuditedUsers,
+  listAuditEntries,
+  parseAuditQuery,
+  resolveUserFilter,
+  type AuditPage,
+} from "../../audit/audit-queries.ts";
 import { EVENT_TITLES } from "../../audit/event-labels.ts";
-import { listAuditClientNames, listAuditEventNames, listAuditUsers } from "../../db/audit-logs.ts";
 import { nowSeconds } from "../../lib/clock.ts";
 import { AuditList, exportHrefOf, GlobalAuditLogPage, OwnAuditLogPage, type FilterOptions } from "../../../templates/pages/audit-log.tsx";
 import { apiCall } from "../admin-auth.ts";
@@ -35,19 +44,17 @@ export function auditLogRoutes(web: WebDeps) {
   const ctx = (request: Request) => buildPageContext(web, web.assets, request);
 
   const filterOptions = (pageContext: PageContext): FilterOptions => {
-    const names = new Set([...Object.keys(EVENT_TITLES), ...listAuditEventNames(web.db)]);
-    const users = listAuditUsers(web.db, FILTER_OPTION_LIMIT + 1);
-    const clients = listAuditClientNames(web.db, FILTER_OPTION_LIMIT + 1);
+    const { eventNames, users, clients } = auditFilterChoices(web.db, FILTER_OPTION_LIMIT);
     return {
-      users: users.length > FILTER_OPTION_LIMIT ? null : users,
+      users,
       // In the viewer's words, in their alphabetical order.
-      events: [...names]
+      events: eventNames
         .map((e) => {
           const title = ownValue(EVENT_TITLES, e);
           return { value: e, label: title ? pageContext.t(title) : e };
         })
         .sort((a, b) => a.label.localeCompare(b.label, pageContext.i18n.lang)),
-      clients: clients.length > FILTER_OPTION_LIMIT ? null : clients,
+      clients,
     };
   };
 
@@ -99,10 +106,6 @@ export function auditLogRoutes(web: WebDeps) {
       return jsonResponse(pageJson(listAuditEntries(web.db, q.filter, q.page, q.limit)));
     }, { adminApi: true, budget: "admin-api" })
     .get("/api/audit-logs/export", ({ query }) => apiCall(() => csvResponse(query)), { adminApi: true, budget: "admin-api" })
-    .get("/api/audit-logs/filters/client-names", () => jsonResponse(listAuditClientNames(web.db)), { adminApi: true, budget: "admin-api" })
-    .get(
-      "/api/audit-logs/filters/users",
-      () => jsonResponse(listAuditUsers(web.db).map((u) => ({ id: u.id, username: u.username, displayName: u.display_name }))),
-      { adminApi: true, budget: "admin-api" },
-    );
+    .get("/api/audit-logs/filters/client-names", () => jsonResponse(listAuditedClientNames(web.db)), { adminApi: true, budget: "admin-api" })
+    .get("/api/audit-logs/filters/users", () => jsonResponse(listAuditedUsers(web.db)), { adminApi: true, budget: "admin-api" });
 }

@@ -8,7 +8,7 @@ import { Elysia } from "elysia";
 import { DEVICE_TOKEN_COOKIE, redeemOneTimeAccessToken } from "../../account/one-time-access.ts";
 import { createInitialAdmin, isSetupAvailable } from "../../account/setup.ts";
 import { hasAppImage } from "../../admin/branding.ts";
-import { countCredentialsOfUser } from "../../db/webauthn.ts";
+import { hasPasskey } from "../../webauthn/passkeys.ts";
 import { findSignInTarget } from "../../oidc/authorize.ts";
 import { AppError, fieldTexts } from "../../errors.ts";
 import { AddPasskeyPage } from "../../../templates/pages/add-passkey.tsx";
@@ -124,6 +124,6 @@ export function authRoutes(web: WebDeps) {
 
     .get("/reauthenticate", ({ request, query, session }) => {
       const redirect = safeRedirectPath(query.redirect) ?? homePath(web);
-      return htmlResponse(ReauthenticatePage({ ctx: ctx(request), redirect, hasPasskeys: countCredentialsOfUser(web.db, session.userId) > 0 }));
+      return htmlResponse(ReauthenticatePage({ ctx: ctx(request), redirect, hasPasskeys: hasPasskey(web.db, session.userId) }));
     }, { userPage: true });
 }

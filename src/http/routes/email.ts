@@ -11,9 +11,8 @@
 import { Elysia } from "elysia";
 import { DEVICE_TOKEN_COOKIE } from "../../account/one-time-access.ts";
 import { emailLoginCodeAsAdmin, getUser } from "../../admin/user-admin.ts";
+import { findUser, findUserByEmail } from "../../admin/users.ts";
 import { duration, FieldErrors } from "../../admin/validation.ts";
-import { findUserByEmail } from "../../db/user-admin.ts";
-import { findUserById } from "../../db/users.ts";
 import { AppError } from "../../errors.ts";
 import { msg } from "../../i18n/message.ts";
 import { randomToken } from "../../lib/random.ts";
@@ -112,7 +111,7 @@ export function emailRoutes(web: WebDeps) {
       }
     })
     .post("/settings/account/email/verification", ({ request, session }) => {
-      const user = findUserById(web.db, session.userId);
+      const user = findUser(web.db, session.userId);
       if (!user?.email) throw AppError.badRequest(msg("account.verifyNoEmail"));
       if (user.email_verified === 1) throw AppError.badRequest(msg("account.verifyAlready"));
       if (!appConfigOf(web).emailVerificationEnabled) throw AppError.forbidden(msg("account.verifyOff"));
@@ -146,7 +145,7 @@ export function emailRoutes(web: WebDeps) {
     }, { adminPage: true })
 
     .post("/api/application-configuration/test-email", async ({ principal }) => {
-      const me = principal.userId ? findUserById(web.db, principal.userId) : null;
+      const me = principal.userId ? findUser(web.db, principal.userId) : null;
       const to = me?.email;
       if (!to) throw AppError.badRequest(msg("emailSettings.errNoAddress"));
       const r = await sendTestEmail(web, to, { locale: me?.locale });
@@ -154,7 +153,7 @@ export function emailRoutes(web: WebDeps) {
       return new Response(null, { status: 204 });
     }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("Application configuration", "Send a test email to the caller's address (204; 400 with the SMTP server's error in plain words)") })
     .post("/settings/admin/application-configuration/test-email", async ({ request, session }) => {
-      const me = findUserById(web.db, session.userId);
+      const me = findUser(web.db, session.userId);
       const to = me?.email ?? null;
       const outcome = to ? await sendTestEmail(web, to, { locale: me?.locale }).then((r) => (r.ok ? { ok: true as const, to } : r)) : { ok: false as const, error: msg("emailSettings.errNoAddress") };
       if (!isHtmx(request)) return redirectResponse("/settings/admin/application-configuration");

@@ -31,7 +31,7 @@ import type { Session } from "../../account/sessions.ts";
 import { rateLimit, type RateRule } from "../plugins/rate-limit.ts";
 import { routePolicy } from "../plugins/route-policy.ts";
 import { DeviceCodePage, DeviceConfirmPage, DeviceDonePage } from "../../../templates/pages/oidc/device-page.tsx";
-import { findUserById } from "../../db/users.ts";
+import { findUser } from "../../admin/users.ts";
 import { displayNameOf, buildPageContext } from "../page-context.ts";
 import { addResponseCookie, auditOrigin, currentSession, requestMeta, SESSION_COOKIE } from "../request-context.ts";
 import { clearCookie, cookieName } from "../cookies.ts";
@@ -121,7 +121,7 @@ export function oidcRoutes(web: WebDeps) {
         return redirectResponse(`/authorize?interaction=${outcome.interactionId}`, 303);
       case "consent": {
         const ctx = buildPageContext(web, web.assets, request);
-        const user = findUserById(web.db, outcome.userId);
+        const user = findUser(web.db, outcome.userId);
         let clientHost: string | null = null;
         try {
           clientHost = outcome.client.launchUrl ? new URL(outcome.client.launchUrl).host : new URL(outcome.client.callbackUrls[0] ?? "").host || null;
@@ -225,7 +225,7 @@ export function oidcRoutes(web: WebDeps) {
       case "reauthenticate":
         return redirectResponse(reauthenticationUrl(`/device?code=${encodeURIComponent(result.userCode)}`), 303);
       case "confirm": {
-        const user = findUserById(web.db, session.userId);
+        const user = findUser(web.db, session.userId);
         return htmlResponse(
           DeviceConfirmPage({
             ctx,

@@ -12,11 +12,10 @@
 import { msg } from "../../i18n/message.ts";
 import { requestTranslator } from "../page-context.ts";
 import { Elysia } from "elysia";
-import { deletePasskey, listPasskeys, renamePasskey, type PasskeyView } from "../../webauthn/passkeys.ts";
+import { deletePasskey, isRegisteredPasskey, listPasskeys, renamePasskey, type PasskeyView } from "../../webauthn/passkeys.ts";
 import { issueReauthenticationToken } from "../../account/reauthentication.ts";
 import { recordReauthentication } from "../../account/sessions.ts";
-import { findUserById } from "../../db/users.ts";
-import { findCredentialByCredentialId } from "../../db/webauthn.ts";
+import { findUser } from "../../admin/users.ts";
 import { AppError } from "../../errors.ts";
 import { signInWithPasskey } from "../../account/passkey-sign-in.ts";
 import { finishPasskeyAssertion, startPasskeyAssertion } from "../../webauthn/authentication.ts";
@@ -57,8 +56,7 @@ function redirectOf(body: { redirect?: string | null }): string | null {
 /** The per-passkey failure budget counts only passkeys that exist (src/http/plugins/request-budgets.ts). */
 function noteFailedPasskey(web: WebDeps, request: Request, response: { id?: unknown }, error: unknown): void {
   if (!(error instanceof AppError)) return;
-  const owner = typeof response.id === "string" && response.id ? findCredentialByCredentialId(web.db, response.id) : null;
-  if (owner) requestMeta(request).failedCredentialId = owner.credential_id;
+  if (typeof response.id === "string" && response.id && isRegisteredPasskey(web.db, response.id)) requestMeta(request).failedCredentialId = response.id;
 }
 
 export function webauthnApiRoutes(web: WebDeps) {
@@ -81,7 +79,7 @@ export function webauthnApiRoutes(web: WebDeps) {
     }, { budget: "passkey", body: PasskeyCeremonyFinish })
 
     .post("/api/webauthn/register/start", async ({ request, session }) => {
-      const user = findUserById(web.db, session.userId);
+      const user = findUser(web.db, session.userId);
       if (!user) throw AppError.unauthenticated();
       const { challengeId, options } = await startPasskeyRegistration(web, user);
       setCeremonyCookie(web, request, challengeId);
