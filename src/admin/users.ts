@@ -35,6 +35,11 @@ export interface NewUserInput extends UserProfileInput {
   locale?: string | null;
 }
 
+/** The user with this id, or null. */
+export function findUser(db: Database, id: string): UserRow | null {
+  return findUserById(db, id);
+}
+
 /** Trimmed, validated profile fields. `exceptUserId` skips the user's own row in uniqueness checks. */
 export function validateUserProfile(
   db: Database,

@@ -56,6 +56,11 @@ export function findPasskey(db: Database, userId: string, id: string): PasskeyVi
   return toPasskeyView(row);
 }
 
+/** Whether the user has at least one passkey. */
+export function hasPasskey(db: Database, userId: string): boolean {
+  return countCredentialsOfUser(db, userId) > 0;
+}
+
 export function validatePasskeyName(name: string): string {
   const v = name.trim();
   if (!v) throw AppError.validation(msg("validation.summary"), { name: msg("passkeys.errorNameRequired") });
