@@ -36,6 +36,11 @@ export async function saveProfilePicture(deps: { db: Database; clock: Clock }, u
   return type;
 }
 
+/** True when the user has an uploaded (or directory-synced) picture; false means the initials are shown. */
+export function hasProfilePicture(db: Database, userId: string): boolean {
+  return findProfilePicture(db, userId) !== null;
+}
+
 export function resetProfilePicture(db: Database, userId: string): boolean {
   return deleteProfilePicture(db, userId);
 }

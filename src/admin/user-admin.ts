@@ -16,6 +16,7 @@ import { issueLoginCode } from "../account/one-time-access.ts";
 import {
   countAdmins,
   deleteUserRow,
+  listAllUsersBrief,
   searchUsers,
   updateUserRow,
   USER_SORT_COLUMNS,
@@ -75,6 +76,11 @@ export function toUserDto(db: Database, row: UserRow): UserDto {
     customClaims: getCustomClaims(db, { userId: row.id }),
     userGroups: listGroupsOfUser(db, row.id).map((g) => ({ id: g.id, name: g.name, friendlyName: g.friendly_name })),
   };
+}
+
+/** Every user, by username, with what a member picker shows. */
+export function listUserChoices(db: Database): Pick<UserRow, "id" | "username" | "first_name" | "last_name" | "display_name" | "email">[] {
+  return listAllUsersBrief(db);
 }
 
 export function listUsers(db: Database, q: ListQuery): Page<UserDto> {

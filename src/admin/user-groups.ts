@@ -12,6 +12,7 @@ import {
   findUserGroupById,
   findUserGroupByName,
   insertUserGroup,
+  listAllUserGroups,
   listAllowedClientIdsOfGroup,
   listClientIdAndNames,
   listMemberIdsOfGroup,
@@ -126,6 +127,11 @@ export function listUserGroups(db: Database, q: ListQuery): Page<UserGroupDto & 
   checkSortColumn(q, GROUP_SORT_COLUMNS);
   const { rows, total } = searchUserGroups(db, { search: q.search, limit: q.limit, offset: q.offset, sort: q.sort, direction: q.direction });
   return toPage(rows.map((r) => ({ ...toUserGroupDto(db, r), userCount: r.user_count })), total, q);
+}
+
+/** Every group, for pickers (by friendly name, then name). */
+export function listGroupChoices(db: Database): { id: string; name: string; friendlyName: string }[] {
+  return listAllUserGroups(db).map((g) => ({ id: g.id, name: g.name, friendlyName: g.friendly_name }));
 }
 
 export function getGroupMemberIds(db: Database, id: string): string[] {

@@ -13,6 +13,7 @@ import {
   findProtectedAppById,
   insertProtectedApp,
   isUserInAllowedGroupOfApp,
+  listGroupBriefs,
   listAllowedAppIdsOfGroup,
   listAllowedGroupIdsOfApp,
   listProtectedAppRows,
@@ -224,6 +225,11 @@ export function deleteProtectedApp(deps: AuditDeps, actor: Actor, id: string): P
     },
     (app) => ({ entity: "protected_app", action: "delete", id: app.id, changes: { name: app.name } }),
   );
+}
+
+/** Every group an app can be opened to, by friendly name, for the admin's group picker. */
+export function listGroupChoices(db: Database): { id: string; name: string; friendlyName: string }[] {
+  return listGroupBriefs(db).map((g) => ({ id: g.id, name: g.name, friendlyName: g.friendly_name }));
 }
 
 export function getAllowedGroupIds(db: Database, appId: string): string[] {

@@ -14,11 +14,10 @@ import { endOwnSession, listSessions, signOutEverywhere } from "../../account/us
 import { countApiKeysOfUser } from "../../admin/api-keys.ts";
 import { deletePasskey, findPasskey, listPasskeys, renamePasskey } from "../../webauthn/passkeys.ts";
 import type { Session } from "../../account/sessions.ts";
-import { updateOwnProfile } from "../../admin/users.ts";
-import { findUserById, type UserRow } from "../../db/users.ts";
+import { findUser, updateOwnProfile } from "../../admin/users.ts";
+import type { UserRow } from "../../db/users.ts";
 import { AppError, fieldTexts } from "../../errors.ts";
-import { resetProfilePicture, saveProfilePicture } from "../../admin/profile-pictures.ts";
-import { findProfilePicture } from "../../db/profile-pictures.ts";
+import { hasProfilePicture, resetProfilePicture, saveProfilePicture } from "../../admin/profile-pictures.ts";
 import { ProfilePictureSection } from "../../../templates/components/profile-picture.tsx";
 import { uploadedFile } from "./api-profile-pictures.ts";
 import { nowSeconds } from "../../lib/clock.ts";
@@ -52,7 +51,7 @@ export function accountRoutes(web: WebDeps) {
 
   /** The signed-in person's row (a session outliving its user is refused). */
   const userOf = (session: Session): UserRow => {
-    const user = findUserById(web.db, session.userId);
+    const user = findUser(web.db, session.userId);
     if (!user) throw AppError.unauthenticated();
     return user;
   };
@@ -62,7 +61,7 @@ export function accountRoutes(web: WebDeps) {
 
   /** Own picture changes follow the same rule as profile edits (allowOwnAccountEdit, not directory-managed). */
   const pictureSection = (request: Request, userId: string, extra: { error?: string; notice?: string } = {}) =>
-    ProfilePictureSection({ ctx: ctx(request), userId, base: "/settings/account", hasPicture: findProfilePicture(web.db, userId) !== null, ...extra });
+    ProfilePictureSection({ ctx: ctx(request), userId, base: "/settings/account", hasPicture: hasProfilePicture(web.db, userId), ...extra });
   const afterPictureChange = (request: Request, userId: string, notice: string) =>
     isHtmx(request) ? htmlResponse(pictureSection(request, userId, { notice })) : redirectResponse("/settings/account#profile-picture");
 
@@ -103,7 +102,7 @@ export function accountRoutes(web: WebDeps) {
           signedInWithCode: session.amr.includes("otp") && !session.amr.includes("phr"),
           emailVerification: appConfigOf(web).emailVerificationEnabled ? { verified: user.email_verified === 1 } : undefined,
           userId: user.id,
-          hasPicture: findProfilePicture(web.db, user.id) !== null,
+          hasPicture: hasProfilePicture(web.db, user.id),
         }),
       );
     }, { userPage: true })

@@ -8,8 +8,8 @@ import { Elysia } from "elysia";
 import { apiKeyMaxLifetimeDays, createApiKey, listApiKeys, revokeApiKey } from "../../admin/api-keys.ts";
 import { signupMode } from "../../admin/signups.ts";
 import { createSignupToken, listSignupTokenDtos, removeSignupToken } from "../../admin/signup-tokens.ts";
-import { listAllUserGroups } from "../../db/user-groups.ts";
-import { countCredentialsOfUser } from "../../db/webauthn.ts";
+import { listGroupChoices } from "../../admin/user-groups.ts";
+import { hasPasskey } from "../../webauthn/passkeys.ts";
 import { nowSeconds } from "../../lib/clock.ts";
 import {
   ApiKeyForm,
@@ -36,7 +36,7 @@ export function adminApiKeyRoutes(web: WebDeps) {
   const defaultForm = (): ApiKeyFormValues => ({ name: "", description: "", expiresAt: day(now() + Math.min(90, maxDays()) * 86400) });
   const limits = () => ({ maxDays: maxDays(), minDate: day(now() + 86400), maxDate: day(now() + maxDays() * 86400) });
   const str = (v: unknown) => (typeof v === "string" ? v : "");
-  const groups = () => listAllUserGroups(web.db).map((g) => ({ id: g.id, friendlyName: g.friendly_name }));
+  const groups = () => listGroupChoices(web.db);
 
   return new Elysia({ name: "admin-api-keys" })
     .use(routePolicy(web))
@@ -57,7 +57,7 @@ export function adminApiKeyRoutes(web: WebDeps) {
         if (!(e instanceof AppError) || e.code !== "reauthentication_required") throw e;
         clearReauthenticationCookie(web, request);
         // Offer the passkey check in place; the form keeps what was typed and is sent again afterwards.
-        const reauth = { hasPasskeys: countCredentialsOfUser(web.db, session.userId) > 0 };
+        const reauth = { hasPasskeys: hasPasskey(web.db, session.userId) };
         if (isHtmx(request)) return htmlResponse(ApiKeyForm({ ctx, form, limits: limits(), reauth }), { status: 403 });
         return htmlResponse(ApiKeysPage({ ctx, keys: listApiKeys(web.db, session.userId), now: now(), form, limits: limits(), reauth }), { status: 403 });
       }

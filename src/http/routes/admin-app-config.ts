@@ -3,8 +3,8 @@ import { Elysia } from "elysia";
 import { readAppConfig } from "../../admin/app-config.ts";
 import { updateAppConfiguration } from "../../admin/app-config-admin.ts";
 import { claimsFromForm } from "../../admin/custom-claims.ts";
-import { listAllUserGroups } from "../../db/user-groups.ts";
-import { findUserById } from "../../db/users.ts";
+import { listGroupChoices } from "../../admin/user-groups.ts";
+import { findUser } from "../../admin/users.ts";
 import { AppConfigForm, AppConfigPage, BrandingSection } from "../../../templates/pages/admin/app-config.tsx";
 import { appImageVersions, brandingCssVersion, currentBrandingCss, isAppImageName, removeAppImage, uploadAppImage } from "../../admin/branding.ts";
 import { AppError } from "../../errors.ts";
@@ -24,7 +24,7 @@ const TEXT_KEYS = ["appName", "sessionDuration", "apiKeyMaxLifetimeDays", "homeP
 
 export function adminAppConfigRoutes(web: WebDeps) {
   const read = () => readAppConfig(web.db, { uiConfigDisabled: web.config.uiConfigDisabled, env: web.config.appConfigEnv });
-  const groups = () => listAllUserGroups(web.db).map((g) => ({ id: g.id, friendlyName: g.friendly_name }));
+  const groups = () => listGroupChoices(web.db);
   const path = "/settings/admin/application-configuration";
   const images = () => appImageVersions(web.db);
   const imageName = (v: string) => {
@@ -37,7 +37,7 @@ export function adminAppConfigRoutes(web: WebDeps) {
     .get(
       path,
       ({ request, session }) =>
-        htmlResponse(AppConfigPage({ ctx: pageCtx(web, request), config: read(), groups: groups(), readOnly: web.config.uiConfigDisabled, images: images(), adminEmail: findUserById(web.db, session.userId)?.email ?? null })),
+        htmlResponse(AppConfigPage({ ctx: pageCtx(web, request), config: read(), groups: groups(), readOnly: web.config.uiConfigDisabled, images: images(), adminEmail: findUser(web.db, session.userId)?.email ?? null })),
       { adminPage: true },
     )
     .post(`${path}/images/:name`, async ({ request, params, body, session }) => {

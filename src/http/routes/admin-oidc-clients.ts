@@ -5,7 +5,7 @@
 import { Elysia } from "elysia";
 import { clientInputFromForm, listClientsPage } from "../../admin/oidc-client-admin.ts";
 import { parseListQuery } from "../../admin/pagination.ts";
-import { listAllUserGroups } from "../../db/user-groups.ts";
+import { listGroupChoices } from "../../admin/user-groups.ts";
 import { AppError } from "../../errors.ts";
 import { msg } from "../../i18n/message.ts";
 import { createClient, deleteClient, updateClient } from "../../admin/oidc-clients.ts";
@@ -85,7 +85,7 @@ function valuesFromForm(f: Record<string, unknown>): ClientFormValues {
 }
 
 export function adminOidcClientRoutes(web: WebDeps) {
-  const groups = () => listAllUserGroups(web.db).map((g) => ({ id: g.id, name: g.name, friendlyName: g.friendly_name }));
+  const groups = () => listGroupChoices(web.db);
   const getClient = (id: string) => {
     const c = findClientById(web.db, id);
     if (!c) throw AppError.notFound(msg("clients.errorNotFound"));

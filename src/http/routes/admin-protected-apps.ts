@@ -1,11 +1,11 @@
 /** Admin pages for protected apps (forward-auth): /settings/admin/protected-apps[/new|/:id]; one form per page. */
 import { Elysia } from "elysia";
-import { listGroupBriefs } from "../../db/protected-apps.ts";
 import {
   createProtectedApp,
   deleteProtectedApp,
   getAllowedGroupIds,
   getProtectedApp,
+  listGroupChoices,
   listProtectedApps,
   saveProtectedAppPage,
   type ProtectedAppInput,
@@ -31,7 +31,7 @@ const BASE = "/settings/admin/protected-apps";
 
 export function adminProtectedAppRoutes(web: WebDeps) {
   const str = (v: unknown) => (typeof v === "string" ? v : "");
-  const groups = () => listGroupBriefs(web.db).map((g) => ({ id: g.id, name: g.name, friendlyName: g.friendly_name }));
+  const groups = () => listGroupChoices(web.db);
   const formValues = (body: unknown): ProtectedAppFormValues => {
     const f = formOf(body);
     return {

@@ -12,7 +12,7 @@ import {
   saveUserGroupPage,
   toUserGroupDto,
 } from "../../admin/user-groups.ts";
-import { listAllUsersBrief } from "../../db/user-admin.ts";
+import { listUserChoices } from "../../admin/user-admin.ts";
 import { getGroupAllowedProtectedAppIds, listProtectedApps } from "../../forward-auth/protected-apps.ts";
 import { listClients } from "../../oidc/clients.ts";
 import { displayNameOf } from "../page-context.ts";
@@ -24,7 +24,7 @@ import type { WebDeps } from "../web-deps.ts";
 import { routePolicy } from "../plugins/route-policy.ts";
 
 export function adminUserGroupRoutes(web: WebDeps) {
-  const users = () => listAllUsersBrief(web.db).map((u) => ({ id: u.id, username: u.username, name: displayNameOf(u), email: u.email }));
+  const users = () => listUserChoices(web.db).map((u) => ({ id: u.id, username: u.username, name: displayNameOf(u), email: u.email }));
   const base = (id: string) => `/settings/admin/user-groups/${id}`;
   const str = (v: unknown) => (typeof v === "string" ? v : "");
   const detail = (id: string, values: GroupFormValues) => ({

@@ -21,11 +21,10 @@ import {
   updateUserAsAdmin,
 } from "../../admin/user-admin.ts";
 import { duration, FieldErrors } from "../../admin/validation.ts";
-import { findProfilePicture } from "../../db/profile-pictures.ts";
-import { resetProfilePictureOfUser, setProfilePictureOfUser } from "../../admin/profile-pictures.ts";
+import { hasProfilePicture, resetProfilePictureOfUser, setProfilePictureOfUser } from "../../admin/profile-pictures.ts";
 import { AppError } from "../../errors.ts";
 import { uploadedFile } from "./api-profile-pictures.ts";
-import { listAllUserGroups } from "../../db/user-groups.ts";
+import { listGroupChoices } from "../../admin/user-groups.ts";
 import type { UserRow } from "../../db/users.ts";
 import { nowSeconds } from "../../lib/clock.ts";
 import type { Session } from "../../account/sessions.ts";
@@ -80,7 +79,7 @@ function valuesFromForm(form: Record<string, unknown>): UserFormValues {
 }
 
 export function adminUserRoutes(web: WebDeps) {
-  const groups = () => listAllUserGroups(web.db).map((g) => ({ id: g.id, name: g.name, friendlyName: g.friendly_name }));
+  const groups = () => listGroupChoices(web.db);
   const now = () => nowSeconds(web.clock);
 
   const detailData = (id: string, session: Session): UserDetailData => {
@@ -93,7 +92,7 @@ export function adminUserRoutes(web: WebDeps) {
       sessions: sessionsOf(id),
       claims: getCustomClaims(web.db, { userId: id }),
       isSelf: session.userId === id,
-      hasPicture: findProfilePicture(web.db, id) !== null,
+      hasPicture: hasProfilePicture(web.db, id),
       emailLoginCode: appConfigOf(web).emailOneTimeAccessAsAdminEnabled,
     };
   };
@@ -173,7 +172,7 @@ export function adminUserRoutes(web: WebDeps) {
         await setProfilePictureOfUser(web, actorOf(request, session), params.id, await uploadedFile(body));
       } catch (e) {
         if (!(e instanceof AppError) || e.status >= 500) throw e;
-        return htmlResponse(ProfilePictureSection({ ctx, userId: params.id, hasPicture: findProfilePicture(web.db, params.id) !== null, error: ctx.text(e.text) }), { status: 422 });
+        return htmlResponse(ProfilePictureSection({ ctx, userId: params.id, hasPicture: hasProfilePicture(web.db, params.id), error: ctx.text(e.text) }), { status: 422 });
       }
       return afterChange(request, `/settings/admin/users/${params.id}`, () => htmlResponse(ProfilePictureSection({ ctx, userId: params.id, hasPicture: true, notice: ctx.t("users.pictureUpdated") })));
     }, { adminPage: true, bodyLimit: "upload" })
