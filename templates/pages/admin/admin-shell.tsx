@@ -207,27 +207,20 @@ export function GroupCheckboxes(p: { groups: { id: string; name: string; friendl
   );
 }
 
-/** The message keys a "who may use it" section speaks with (clients and protected apps word it for themselves). */
-export interface AccessWords {
-  title: MessageKey;
-  groups: MessageKey;
-  groupsHint: MessageKey;
-  everyone: MessageKey;
-  everyoneHint: MessageKey;
-  nobodyTitle: MessageKey;
-  nobodyText: MessageKey;
-  allowedGroups: MessageKey;
-  /** A sentence with a <link> to the groups page, for when there is no group yet. */
-  noGroups: MessageKey;
-}
+/** The namespaces that word a "who may use it" section for themselves (each has the same keys). */
+type AccessNamespace = "clients" | "protectedApps";
+type AccessKey = "accessTitle" | "accessGroups" | "accessGroupsHint" | "accessEveryone" | "accessEveryoneHint" | "nobodyTitle" | "nobodyText" | "allowedGroups" | "noGroups";
+// Both namespaces carry every key (a missing one fails the type check here).
+const accessKey = (ns: AccessNamespace, key: AccessKey): MessageKey => `${ns}.${key}` satisfies MessageKey;
 
 /**
  * Who may use an app (an OIDC client or a protected app), part of its one form: a radio (the groups
  * below, or everyone with an account), a warning while nobody is admitted, and the groups.
  */
-export function AccessChoice(p: { ctx: PageContext; ids: { section: string; title: string; nobody: string }; words: AccessWords; restricted: boolean; selected: string[]; groups: { id: string; friendlyName: string; name: string }[]; error?: string }): JSX.Element {
+export function AccessChoice(p: { ctx: PageContext; ns: AccessNamespace; ids: { section: string; title: string; nobody: string }; restricted: boolean; selected: string[]; groups: { id: string; friendlyName: string; name: string }[]; error?: string }): JSX.Element {
   const { t } = p.ctx;
-  const w = p.words;
+  const k = (key: AccessKey) => accessKey(p.ns, key);
+  const w = { title: k("accessTitle"), groups: k("accessGroups"), groupsHint: k("accessGroupsHint"), everyone: k("accessEveryone"), everyoneHint: k("accessEveryoneHint"), nobodyTitle: k("nobodyTitle"), nobodyText: k("nobodyText"), allowedGroups: k("allowedGroups"), noGroups: k("noGroups") };
   const selected = new Set(p.selected);
   const safeNoGroups = p.ctx.rich(w.noGroups, { link: (x) => `<a href="/settings/admin/user-groups">${x}</a>` });
   return (

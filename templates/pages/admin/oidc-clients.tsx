@@ -13,7 +13,7 @@ import type { Page } from "../../../src/admin/pagination.ts";
 import type { MessageKey } from "../../../src/i18n/catalog.ts";
 import { integrationSnippets, type SnippetKind } from "../../../src/oidc/integration-snippets.ts";
 import { SaveBar } from "../../components/save-bar.tsx";
-import { AccessChoice, type AccessWords, AdminLayout, Csrf, EmptyState, Field, FormErrors, PageHeader, Pager, Toggle } from "./admin-shell.tsx";
+import { AccessChoice, AdminLayout, Csrf, EmptyState, Field, FormErrors, PageHeader, Pager, Toggle } from "./admin-shell.tsx";
 
 export type ClientListRow = { id: string; name: string; callbackURLs: string[]; isPublic: boolean; isGroupRestricted: boolean; allowedUserGroups: { friendlyName: string }[]; hasLogo: boolean };
 
@@ -201,7 +201,7 @@ export function ClientForm(p: { ctx: PageContext; action: string; values: Client
         <UrlRows ctx={p.ctx} name="callbackUrl" label={t("clients.callbackUrls")} values={v.callbackUrls} error={e.callbackUrls} placeholder="https://git.example.com/user/oauth2/Latchkey/callback" hint={t("clients.callbackUrlsHint")} />
         <UrlRows ctx={p.ctx} name="logoutCallbackUrl" label={t("clients.logoutCallbackUrls")} values={v.logoutCallbackUrls} error={e.logoutCallbackUrls} placeholder="https://git.example.com/" hint={t("clients.logoutCallbackUrlsHint")} />
       </section>
-      <AccessSection ctx={p.ctx} values={v} groups={p.groups} error={e.allowedGroupIds ?? e.unrestricted} />
+      <AccessChoice ctx={p.ctx} ns="clients" ids={{ section: "client-groups", title: "groups-title", nobody: "nobody-allowed" }} restricted={v.access === "groups"} selected={v.allowedGroupIds} groups={p.groups} error={e.allowedGroupIds ?? e.unrestricted} />
       <section class="section" aria-labelledby="client-security-title">
         <h2 id="client-security-title" safe>{t("clients.securityTitle")}</h2>
         <Toggle name="isPublic" label={t("clients.isPublic")} checked={v.isPublic} error={e.isPublic} hint={t("clients.isPublicHint")} />
@@ -226,33 +226,6 @@ export function ClientForm(p: { ctx: PageContext; action: string; values: Client
     </form>
   );
 }
-
-/** Who may use it: part of the one form (see AccessChoice). */
-function AccessSection(p: { ctx: PageContext; values: ClientFormValues; groups: GroupOption[]; error?: string }): JSX.Element {
-  return (
-    <AccessChoice
-      ctx={p.ctx}
-      ids={{ section: "client-groups", title: "groups-title", nobody: "nobody-allowed" }}
-      words={CLIENTS_ACCESS}
-      restricted={p.values.access === "groups"}
-      selected={p.values.allowedGroupIds}
-      groups={p.groups}
-      error={p.error}
-    />
-  );
-}
-
-const CLIENTS_ACCESS: AccessWords = {
-  title: "clients.accessTitle",
-  groups: "clients.accessGroups",
-  groupsHint: "clients.accessGroupsHint",
-  everyone: "clients.accessEveryone",
-  everyoneHint: "clients.accessEveryoneHint",
-  nobodyTitle: "clients.nobodyTitle",
-  nobodyText: "clients.nobodyText",
-  allowedGroups: "clients.allowedGroups",
-  noGroups: "clients.noGroups",
-};
 
 export function NewClientPage(p: { ctx: PageContext; values: ClientFormValues; groups: GroupOption[]; errors?: Record<string, string> }): JSX.Element {
   return (

@@ -7,7 +7,7 @@ import type { MessageKey } from "../../../src/i18n/catalog.ts";
 import { IDENTITY_HEADERS, type ProtectedApp } from "../../../src/forward-auth/protected-apps.ts";
 import { caddySnippet, nginxSnippet, SNIPPET_TRUST, traefikSnippet, type ProxyKind } from "../../../src/forward-auth/proxy-snippets.ts";
 import { SaveBar } from "../../components/save-bar.tsx";
-import { AccessChoice, type AccessWords, AdminLayout, Csrf, EmptyState, Field, FormErrors, PageHeader, Toggle } from "./admin-shell.tsx";
+import { AccessChoice, AdminLayout, Csrf, EmptyState, Field, FormErrors, PageHeader, Toggle } from "./admin-shell.tsx";
 
 const BASE = "/settings/admin/protected-apps";
 
@@ -151,38 +151,11 @@ export function ProtectedAppForm(p: { ctx: PageContext; action: string; values: 
           {e.passHeaders ? <p class="error-text" safe>{e.passHeaders}</p> : ""}
         </fieldset>
       </section>
-      <AccessSection ctx={p.ctx} values={v} groups={p.groups} error={e.userGroupIds ?? e.isGroupRestricted} />
+      <AccessChoice ctx={p.ctx} ns="protectedApps" ids={{ section: "app-groups", title: "app-groups-title", nobody: "app-nobody-allowed" }} restricted={v.access === "groups"} selected={v.allowedGroupIds} groups={p.groups} error={e.userGroupIds ?? e.isGroupRestricted} />
       <SaveBar ctx={p.ctx} saved={p.saved} label={p.creating ? t("protectedApps.create") : undefined} cancelHref={p.creating ? BASE : undefined} />
     </form>
   );
 }
-
-/** Who may use it: part of the one form (see AccessChoice). */
-function AccessSection(p: { ctx: PageContext; values: ProtectedAppFormValues; groups: GroupOption[]; error?: string }): JSX.Element {
-  return (
-    <AccessChoice
-      ctx={p.ctx}
-      ids={{ section: "app-groups", title: "app-groups-title", nobody: "app-nobody-allowed" }}
-      words={PROTECTEDAPPS_ACCESS}
-      restricted={p.values.access === "groups"}
-      selected={p.values.allowedGroupIds}
-      groups={p.groups}
-      error={p.error}
-    />
-  );
-}
-
-const PROTECTEDAPPS_ACCESS: AccessWords = {
-  title: "protectedApps.accessTitle",
-  groups: "protectedApps.accessGroups",
-  groupsHint: "protectedApps.accessGroupsHint",
-  everyone: "protectedApps.accessEveryone",
-  everyoneHint: "protectedApps.accessEveryoneHint",
-  nobodyTitle: "protectedApps.nobodyTitle",
-  nobodyText: "protectedApps.nobodyText",
-  allowedGroups: "protectedApps.allowedGroups",
-  noGroups: "protectedApps.noGroups",
-};
 
 export function NewProtectedAppPage(p: { ctx: PageContext; values: ProtectedAppFormValues; groups: GroupOption[]; errors?: Record<string, string> }): JSX.Element {
   return (
