@@ -3,6 +3,7 @@
  * "Saved." only when the page was just rendered from what was stored; admin.js switches it to the
  * unsaved-changes text as soon as anything in the form differs from that.
  */
+import type { Children } from "@kitajs/html";
 import type { PageContext } from "../page-context.ts";
 
 export function SaveBar(p: { ctx: PageContext; saved?: boolean; label?: string; cancelHref?: string }): JSX.Element {
@@ -18,5 +19,29 @@ export function SaveBar(p: { ctx: PageContext; saved?: boolean; label?: string; 
         <button type="submit" class="btn" safe>{p.label ?? t("saveBar.save")}</button>
       </div>
     </div>
+  );
+}
+
+/**
+ * A page's one form (create and edit): posts by htmx and swaps itself with the answer, and admin.js guards
+ * it against leaving with unsaved changes (a form re-rendered with errors starts out unsaved).
+ */
+export function OneSaveForm(p: { ctx: PageContext; id: string; action: string; target: string; dirty: boolean; children?: Children }): JSX.Element {
+  return (
+    <form
+      id={p.id}
+      class="edit-form"
+      method="post"
+      action={p.action}
+      hx-post={p.action}
+      hx-target={p.target}
+      hx-swap="outerHTML"
+      novalidate
+      data-unsaved-guard
+      data-unsaved-message={p.ctx.t("saveBar.unsavedConfirm")}
+      data-dirty-initially={p.dirty ? "true" : undefined}
+    >
+      {p.children}
+    </form>
   );
 }

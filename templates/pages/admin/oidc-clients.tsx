@@ -12,7 +12,7 @@ import type { BackchannelStatus } from "../../../src/oidc/backchannel-logout.ts"
 import type { Page } from "../../../src/admin/pagination.ts";
 import type { MessageKey } from "../../../src/i18n/catalog.ts";
 import { integrationSnippets, type SnippetKind } from "../../../src/oidc/integration-snippets.ts";
-import { SaveBar } from "../../components/save-bar.tsx";
+import { OneSaveForm, SaveBar } from "../../components/save-bar.tsx";
 import { AccessChoice, AdminLayout, Csrf, EmptyState, Field, FormErrors, PageHeader, Pager, Toggle } from "./admin-shell.tsx";
 
 export type ClientListRow = { id: string; name: string; callbackURLs: string[]; isPublic: boolean; isGroupRestricted: boolean; allowedUserGroups: { friendlyName: string }[]; hasLogo: boolean };
@@ -175,19 +175,7 @@ export function ClientForm(p: { ctx: PageContext; action: string; values: Client
   const e = p.errors ?? {};
   const { t } = p.ctx;
   return (
-    <form
-      id="client-form"
-      class="edit-form"
-      method="post"
-      action={p.action}
-      hx-post={p.action}
-      hx-target={p.target}
-      hx-swap="outerHTML"
-      novalidate
-      data-unsaved-guard
-      data-unsaved-message={t("saveBar.unsavedConfirm")}
-      data-dirty-initially={p.errors ? "true" : undefined}
-    >
+    <OneSaveForm ctx={p.ctx} id="client-form" action={p.action} target={p.target} dirty={p.errors !== undefined}>
       <Csrf ctx={p.ctx} />
       <FormErrors ctx={p.ctx} errors={p.errors} />
       <section class="section" aria-labelledby="client-app-title">
@@ -223,7 +211,7 @@ export function ClientForm(p: { ctx: PageContext; action: string; values: Client
         </details>
       </section>
       <SaveBar ctx={p.ctx} saved={p.saved} label={p.creating ? t("clients.create") : undefined} cancelHref={p.creating ? LIST : undefined} />
-    </form>
+    </OneSaveForm>
   );
 }
 

@@ -6,7 +6,7 @@ import type { PageContext } from "../../page-context.ts";
 import type { MessageKey } from "../../../src/i18n/catalog.ts";
 import { IDENTITY_HEADERS, type ProtectedApp } from "../../../src/forward-auth/protected-apps.ts";
 import { caddySnippet, nginxSnippet, SNIPPET_TRUST, traefikSnippet, type ProxyKind } from "../../../src/forward-auth/proxy-snippets.ts";
-import { SaveBar } from "../../components/save-bar.tsx";
+import { OneSaveForm, SaveBar } from "../../components/save-bar.tsx";
 import { AccessChoice, AdminLayout, Csrf, EmptyState, Field, FormErrors, PageHeader, Toggle } from "./admin-shell.tsx";
 
 const BASE = "/settings/admin/protected-apps";
@@ -110,19 +110,7 @@ export function ProtectedAppForm(p: { ctx: PageContext; action: string; values: 
   const e = p.errors ?? {};
   const pass = new Set(v.passHeaders);
   return (
-    <form
-      id="protected-app-form"
-      class="edit-form"
-      method="post"
-      action={p.action}
-      hx-post={p.action}
-      hx-target={p.target}
-      hx-swap="outerHTML"
-      novalidate
-      data-unsaved-guard
-      data-unsaved-message={t("saveBar.unsavedConfirm")}
-      data-dirty-initially={p.errors ? "true" : undefined}
-    >
+    <OneSaveForm ctx={p.ctx} id="protected-app-form" action={p.action} target={p.target} dirty={p.errors !== undefined}>
       <Csrf ctx={p.ctx} />
       <FormErrors ctx={p.ctx} errors={p.errors} />
       <section class="section" aria-labelledby="fa-app-title">
@@ -153,7 +141,7 @@ export function ProtectedAppForm(p: { ctx: PageContext; action: string; values: 
       </section>
       <AccessChoice ctx={p.ctx} ns="protectedApps" ids={{ section: "app-groups", title: "app-groups-title", nobody: "app-nobody-allowed" }} restricted={v.access === "groups"} selected={v.allowedGroupIds} groups={p.groups} error={e.userGroupIds ?? e.isGroupRestricted} />
       <SaveBar ctx={p.ctx} saved={p.saved} label={p.creating ? t("protectedApps.create") : undefined} cancelHref={p.creating ? BASE : undefined} />
-    </form>
+    </OneSaveForm>
   );
 }
 

@@ -2,7 +2,7 @@
 import type { PageContext } from "../../page-context.ts";
 import type { Page } from "../../../src/admin/pagination.ts";
 import type { UserGroupDto } from "../../../src/admin/user-groups.ts";
-import { SaveBar } from "../../components/save-bar.tsx";
+import { OneSaveForm, SaveBar } from "../../components/save-bar.tsx";
 import { AdminLayout, ClaimRows, Csrf, EmptyState, Field, FormErrors, PageHeader, Pager } from "./admin-shell.tsx";
 
 type GroupRow = UserGroupDto & { userCount: number };
@@ -150,19 +150,7 @@ export function GroupEditForm(p: { ctx: PageContext; d: GroupDetail; errors?: Re
   // admin.js keeps the number in step with the ticked boxes (data-count-of names the checkboxes).
   const safeMemberCount = p.ctx.rich("groups.membersCount", { count: members.size, total: p.d.users.length, n: (x) => `<span data-count-of="userIds">${x}</span>` });
   return (
-    <form
-      id="group-form"
-      class="edit-form"
-      method="post"
-      action={action}
-      hx-post={action}
-      hx-target="#group-form"
-      hx-swap="outerHTML"
-      novalidate
-      data-unsaved-guard
-      data-unsaved-message={t("saveBar.unsavedConfirm")}
-      data-dirty-initially={p.errors ? "true" : undefined}
-    >
+    <OneSaveForm ctx={p.ctx} id="group-form" action={action} target="#group-form" dirty={p.errors !== undefined}>
       <Csrf ctx={p.ctx} />
       <FormErrors ctx={p.ctx} errors={p.errors} />
       <section class="section" aria-labelledby="group-details-title">
@@ -213,7 +201,7 @@ export function GroupEditForm(p: { ctx: PageContext; d: GroupDetail; errors?: Re
         <ClaimRows ctx={p.ctx} claims={v.claims} errors={p.errors} />
       </section>
       <SaveBar ctx={p.ctx} saved={p.saved} />
-    </form>
+    </OneSaveForm>
   );
 }
 
