@@ -1,4 +1,4 @@
-import type { Database } from "bun:sqlite";
+import type { Database } from "./db/database.ts";
 import type { Geolocator } from "./audit/geolocation.ts";
 import type { Config } from "./config.ts";
 import type { Clock } from "./lib/clock.ts";

@@ -8,7 +8,8 @@
  * - Values still in an older format (lk1 under a passphrase key) are re-sealed in the current format
  *   at start-up, in one transaction, so a stolen database does not keep cheap-to-attack values.
  */
-import { Database } from "bun:sqlite";
+import { Database as SqliteDatabase } from "bun:sqlite";
+import type { Database } from "./db/database.ts";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Config } from "./config.ts";
@@ -100,7 +101,7 @@ export function verifyEncryptionKey(db: Database, box: SealedBox): void {
 
 /** Reads user_version without any pragma that could change the file; throws MigrationError when it is too new. */
 function refuseNewerDatabase(dbPath: string): void {
-  const probe = new Database(dbPath, { readwrite: true, create: false, strict: true });
+  const probe = new SqliteDatabase(dbPath, { readwrite: true, create: false, strict: true });
   try {
     probe.exec("PRAGMA busy_timeout = 5000");
     checkSchemaVersion(probe);

@@ -1,5 +1,5 @@
 /** A person's own choice of language: stored on their account (users.locale, as Pocket ID stores it). */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import { setUserLocale } from "../db/user-profile.ts";
 import { AppError } from "../errors.ts";
 import { matchLocale, type Locale } from "../i18n/locales.ts";

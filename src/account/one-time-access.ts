@@ -9,7 +9,7 @@
  *   person's own log (via cli). Emailed codes are audited where they are sent (src/mail/emails.ts).
  */
 import { msg } from "../i18n/message.ts";
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import { recordAdminChange, type Actor, type AuditDeps } from "../audit/actor.ts";
 import { recordAuditEvent, type AuditOrigin } from "../audit/audit-log.ts";
 import { consumeOneTimeAccessToken, deleteExpiredOneTimeAccessTokens, insertOneTimeAccessToken } from "../db/one-time-access-tokens.ts";

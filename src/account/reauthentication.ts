@@ -11,7 +11,7 @@
  */
 import { msg } from "../i18n/message.ts";
 import type { MessageKey } from "../i18n/catalog.ts";
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import { consumeReauthenticationToken, deleteReauthenticationTokensOfSession, insertReauthenticationToken } from "../db/reauthentication-tokens.ts";
 import { AppError } from "../errors.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";

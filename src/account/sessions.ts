@@ -6,7 +6,7 @@
  * - `authenticated_at` is the time of the last passkey assertion; re-authentication checks it.
  * - Signing out is audited (SIGN_OUT); ending the previous session at a new sign-in is not.
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import type { AuditDeps, PersonActor } from "../audit/actor.ts";
 import { recordAuditEvent } from "../audit/audit-log.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";

@@ -4,7 +4,7 @@
  * racing requests cannot both create an admin — the loser gets 409. ACCOUNT_CREATED is recorded in it.
  */
 import { msg } from "../i18n/message.ts";
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import type { AuditDeps } from "../audit/actor.ts";
 import { recordAuditEvent, type AuditOrigin } from "../audit/audit-log.ts";
 import { createUser, type UserProfileInput } from "../admin/users.ts";

@@ -11,7 +11,7 @@
  *   revoke / revoke_all (an administrator).
  */
 import { msg } from "../i18n/message.ts";
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import { revokeAllApiKeysOfUser, type ApiKeyDeps } from "../admin/api-keys.ts";
 import { auditedChange, type Actor, type AuditDeps, type PersonActor } from "../audit/actor.ts";
 import { recordAuditEvent } from "../audit/audit-log.ts";

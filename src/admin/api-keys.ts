@@ -14,7 +14,7 @@
  * - STATIC_API_KEY is a configured admin key without a database user (see authenticateApiKey).
  */
 import { msg } from "../i18n/message.ts";
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import { consumePasskeyProof } from "../account/reauthentication.ts";
 import type { Session } from "../account/sessions.ts";
 import { actorUserId, recordAdminChange, type Actor, type PersonActor } from "../audit/actor.ts";

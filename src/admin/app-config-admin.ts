@@ -9,7 +9,7 @@
  *   changed, never values); the LDAP and backup pages record their own section (src/ldap/settings.ts,
  *   src/backup/backups.ts).
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import { deleteAppConfigRow, upsertAppConfigRows } from "../db/app-config.ts";
 import { auditedChange, type Actor, type AuditDeps } from "../audit/actor.ts";
 import type { Config } from "../config.ts";

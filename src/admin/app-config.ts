@@ -4,7 +4,7 @@
  *   environment variable of the same meaning, and then read-only.
  * - Readers get a fully typed snapshot; an unset or invalid stored value falls back to the default.
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import { listAppConfigRows, upsertAppConfigRows } from "../db/app-config.ts";
 import { LDAP_CONFIG_DEFINITIONS } from "../ldap/ldap-config.ts";
 import { ownValue } from "../lib/own.ts";

@@ -6,7 +6,7 @@
  * - The accent colour is validated as #rrggbb before it reaches CSS, so nothing can be injected.
  * - Image changes are audited (ADMIN_CHANGE application_image upload / delete).
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import { deleteAppImage, findAppImage, saveAppImage, type AppImageName, type AppImageRow } from "../db/app-images.ts";
 import { AppError } from "../errors.ts";
 import { msg } from "../i18n/message.ts";

@@ -5,7 +5,7 @@
  * - Without a dark logo the light one is used for both.
  * - Changes are audited (ADMIN_CHANGE oidc_client set_logo / delete_logo).
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import { findClientLogo, setClientLogo, type ClientLogoRow } from "../db/client-logos.ts";
 import { AppError } from "../errors.ts";
 import { msg } from "../i18n/message.ts";

@@ -2,7 +2,7 @@
  * Custom claims of users and groups: replaced as a whole list, keys unique per owner. An administrator's
  * change is audited (ADMIN_CHANGE set_custom_claims on the user or group, with the keys, never values).
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import { auditedChange, type Actor, type AuditDeps } from "../audit/actor.ts";
 import { listCustomClaimKeys, listCustomClaims, replaceCustomClaims } from "../db/custom-claims.ts";
 import { randomUuid, type Random } from "../lib/random.ts";

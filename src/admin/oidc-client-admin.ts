@@ -4,7 +4,7 @@
  *   as well as Latchkey's (callbackUrls…), and HTML form fields (repeated callbackUrl rows);
  * - shapes the JSON answer with both spellings so Pocket ID scripts read what they expect.
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import { listAllUserGroups } from "../db/user-groups.ts";
 import { AppError } from "../errors.ts";
 import { msg } from "../i18n/message.ts";

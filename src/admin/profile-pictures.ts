@@ -6,7 +6,7 @@
  * - An administrator's change is audited (ADMIN_CHANGE user set_profile_picture / reset_profile_picture);
  *   a person's change of their own picture is not.
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import { deleteProfilePicture, findProfilePicture, upsertProfilePicture } from "../db/profile-pictures.ts";
 import type { UserRow } from "../db/users.ts";
 import { AppError } from "../errors.ts";

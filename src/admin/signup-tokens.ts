@@ -7,7 +7,7 @@
  * - Creating and deleting are audited (ADMIN_CHANGE signup_token); never the token.
  */
 import { msg } from "../i18n/message.ts";
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import {
   consumeSignupToken,
   deleteSignupToken,

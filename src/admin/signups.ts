@@ -7,7 +7,7 @@
  * - ACCOUNT_CREATED (via signup_token or open_signup) is recorded in the same transaction.
  */
 import { msg } from "../i18n/message.ts";
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import { readAppConfig } from "./app-config.ts";
 import { storeCustomClaims } from "./custom-claims.ts";
 import { useSignupToken } from "./signup-tokens.ts";

@@ -8,7 +8,7 @@
  *   API key, static key or CLI, in the change's transaction.
  */
 import { msg, type Message } from "../i18n/message.ts";
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import { readAppConfig } from "./app-config.ts";
 import { endAllSessionsOfUser } from "../account/sessions.ts";
 import { listSessions, revokeAllSessionsOfUser, revokeSessionOfUser } from "../account/user-sessions.ts";

@@ -5,7 +5,7 @@
  * nothing, with every field's problem reported together.
  * Every change is audited here (ADMIN_CHANGE, entity user_group), in the change's transaction.
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import {
   deleteUserGroupRow,
   existingIds,

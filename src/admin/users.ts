@@ -7,7 +7,7 @@
  * Used by first-run setup, sign-up, the admin (src/admin/user-admin.ts) and the account page (own profile).
  */
 import { msg, type Text } from "../i18n/message.ts";
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import { AppError } from "../errors.ts";
 import { findUserByEmail as findUserRowByEmail } from "../db/user-admin.ts";
 import { findUserById, insertUser, type UserRow } from "../db/users.ts";

@@ -10,7 +10,7 @@
  * - ADMIN_CHANGE data is {entity, action, id, changes?, via}: via "session", "api_key", "cli" or "system".
  *   Never secrets.
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Random } from "../lib/random.ts";
 import { recordAuditEvent, type AuditOrigin } from "./audit-log.ts";

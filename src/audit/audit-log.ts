@@ -2,7 +2,7 @@
  * Audit events, recorded in one place. Event names follow Pocket ID's (SIGN_IN, PASSKEY_ADDED, …)
  * so exported logs read the same. `data` never holds secrets.
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import { insertAuditLog } from "../db/audit-logs.ts";
 import type { Geolocator } from "./geolocation.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";

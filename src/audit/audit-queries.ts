@@ -7,7 +7,7 @@
  * - The user filter takes an id or a username (the page's text field when there are many users).
  * - CSV cells that a spreadsheet would run as a formula (= + - @, tab, CR) get a leading '.
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import {
   deleteAuditLogsBefore,
   iterateAuditLogs,

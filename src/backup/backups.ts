@@ -185,7 +185,7 @@ export function restoreBackup(
   }
 }
 
-function openRuntimeQuietly(config: Config, log: Log): { db: import("bun:sqlite").Database; close(): void } | null {
+function openRuntimeQuietly(config: Config, log: Log): { db: import("../db/database.ts").Database; close(): void } | null {
   try {
     return openRuntime(config, log);
   } catch {

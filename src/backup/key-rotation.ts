@@ -8,7 +8,7 @@
  * - The rotation is audited (ADMIN_CHANGE encryption_key rotate, with the counts) in the same transaction.
  * - resealToCurrentFormat: the same walk with one key, for values in an older format (start-up).
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import { recordAdminChange, type Actor, type AuditDeps } from "../audit/actor.ts";
 import { deleteKv, setKv } from "../db/kv.ts";
 import { KDF_RECORD, listSealedValues, SEALED_COLUMNS, tableExists, updateSealedValue } from "../db/sealed-values.ts";

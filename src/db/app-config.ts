@@ -1,4 +1,4 @@
-import type { Database } from "bun:sqlite";
+import type { Database } from "./database.ts";
 
 export function listAppConfigRows(db: Database): { key: string; value: string }[] {
   return db.query<{ key: string; value: string }, []>("SELECT key, value FROM app_config").all();

@@ -1,5 +1,5 @@
 /** Branding images (logo light/dark, favicon, login background), kept in the kv table as base64 JSON. */
-import type { Database } from "bun:sqlite";
+import type { Database } from "./database.ts";
 
 export type AppImageName = "logo-light" | "logo-dark" | "favicon" | "background";
 export type AppImageRow = { type: string; data: Uint8Array; updatedAt: number };

@@ -10,7 +10,7 @@
  * - without filters the total is exact (a b-tree count); with any it is counted up to
  *   max(AUDIT_COUNT_BOUND, the end of this page) + 1, and `more` says the total is a lower bound.
  */
-import type { Database, SQLQueryBindings } from "bun:sqlite";
+import type { Database, SQLQueryBindings } from "./database.ts";
 
 export type AuditLogRow = {
   id: string;

@@ -16,7 +16,7 @@
  * The worker's source is the string below, run from a Blob URL: it needs nothing but bun:sqlite, and a
  * single-file executable carries it without a second entry point.
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "./database.ts";
 import { systemClock, type Clock } from "../lib/clock.ts";
 import type { Log } from "../lib/log.ts";
 

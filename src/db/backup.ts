@@ -3,10 +3,11 @@
  * server writes), and read-only inspection of a backup file before it is restored.
  */
 import { Database } from "bun:sqlite";
+import type { Database as LatchkeyDatabase } from "./database.ts";
 import { KDF_RECORD } from "./sealed-values.ts";
 
 /** Writes a consistent, compacted copy of `db` to `file` (which must not exist), in rollback-journal mode. */
-export function vacuumInto(db: Database, file: string): void {
+export function vacuumInto(db: LatchkeyDatabase, file: string): void {
   db.query("VACUUM INTO ?").run(file);
   // A single self-contained file: no -wal/-shm beside a backup, readable on a read-only medium.
   const copy = new Database(file, { readwrite: true, create: false, strict: true });

@@ -1,5 +1,5 @@
 /** The logo columns of oidc_clients (light and dark variants). */
-import type { Database } from "bun:sqlite";
+import type { Database } from "./database.ts";
 
 export type ClientLogoRow = { data: Uint8Array; type: string; updated_at: number };
 

@@ -1,4 +1,4 @@
-import type { Database } from "bun:sqlite";
+import type { Database } from "./database.ts";
 
 export type CustomClaimRow = { id: string; key: string; value: string; user_id: string | null; user_group_id: string | null };
 

@@ -1,5 +1,5 @@
 /** Email tables: the outbox, verification tokens (hashed, single use) and API key expiry notices. */
-import type { Database } from "bun:sqlite";
+import type { Database } from "./database.ts";
 
 export type OutboxRow = {
   id: string;

@@ -1,5 +1,5 @@
 /** Forward-auth cookies (bound to a Latchkey session) and one-time handshake codes. */
-import type { Database } from "bun:sqlite";
+import type { Database } from "./database.ts";
 
 export type ForwardAuthSessionRow = {
   id: string;

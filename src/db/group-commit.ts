@@ -16,7 +16,7 @@
  * the effects of the writes before it in the batch, so single-use rules checked inside a write
  * (UPDATE … WHERE consumed_at IS NULL) hold across a batch as across separate transactions.
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "./database.ts";
 
 interface Job {
   write: () => unknown;

@@ -1,5 +1,5 @@
 /** SQL for LDAP sync: directory-managed rows (ldap_id set) and the identities a sync must not collide with. */
-import type { Database } from "bun:sqlite";
+import type { Database } from "./database.ts";
 import type { UserGroupRow } from "./user-groups.ts";
 import type { UserRow } from "./users.ts";
 

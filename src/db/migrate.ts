@@ -4,7 +4,7 @@
  * - A database written by a newer Latchkey (user_version above the newest known) is refused untouched.
  * - A shipped migration is never edited: add a new file and list it below.
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "./database.ts";
 import m0001 from "./migrations/0001_initial.sql" with { type: "text" };
 import m0003 from "./migrations/0003_oidc.sql" with { type: "text" };
 import m0004 from "./migrations/0004_admin.sql" with { type: "text" };

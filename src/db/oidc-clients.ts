@@ -1,5 +1,5 @@
 /** SQL for OIDC clients, their secrets and allowed groups. Rows are mapped to domain objects in src/oidc/clients.ts. */
-import type { Database } from "bun:sqlite";
+import type { Database } from "./database.ts";
 
 export type OidcClientRow = {
   id: string;

@@ -1,5 +1,5 @@
 /** SQL for the authorization flow's state: interactions, consents, codes, grants, refresh and access tokens. */
-import type { Database } from "bun:sqlite";
+import type { Database } from "./database.ts";
 
 // --- interactions --------------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
  * SQL for the protocol extensions: device codes (RFC 8628), pushed requests (RFC 9126), client assertion
  * jtis (RFC 7523), client_credentials access tokens, and back-channel logout (session ↔ client, queue, status).
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "./database.ts";
 
 // --- device codes --------------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 /** One-time login codes (recovery links and typed codes); only SHA-256 hashes are stored. */
-import type { Database } from "bun:sqlite";
+import type { Database } from "./database.ts";
 
 export type OneTimeAccessTokenRow = {
   id: string;

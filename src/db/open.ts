@@ -1,4 +1,5 @@
 import { Database } from "bun:sqlite";
+import type { Database as LatchkeyDatabase } from "./database.ts";
 
 /**
  * Opens the SQLite database with the pragmas Latchkey relies on:
@@ -28,7 +29,7 @@ export function openDatabase(path: string, options: { readonly?: boolean } = {})
 }
 
 /** True when the database answers a trivial query. Used by /healthz. */
-export function pingDatabase(db: Database): boolean {
+export function pingDatabase(db: LatchkeyDatabase): boolean {
   try {
     return db.query<{ ok: number }, []>("SELECT 1 AS ok").get()?.ok === 1;
   } catch {

@@ -4,7 +4,7 @@
  *   another unique value) already exists is kept as it is and reported by the caller, never overwritten.
  * - Foreign keys are not ignored by OR IGNORE: the caller only writes a row whose parents exist.
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "./database.ts";
 import type { UserRow } from "./users.ts";
 import type { OidcClientRow, OidcClientSecretRow } from "./oidc-clients.ts";
 

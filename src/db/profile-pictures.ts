@@ -1,4 +1,4 @@
-import type { Database } from "bun:sqlite";
+import type { Database } from "./database.ts";
 
 export type ProfilePictureRow = { user_id: string; data: Uint8Array; content_type: string; updated_at: number };
 

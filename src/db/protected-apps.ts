@@ -1,5 +1,5 @@
 /** Protected apps (forward-auth) and the groups allowed to use them. */
-import type { Database } from "bun:sqlite";
+import type { Database } from "./database.ts";
 
 export type ProtectedAppRow = {
   id: string;

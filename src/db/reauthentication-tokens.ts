@@ -1,4 +1,4 @@
-import type { Database } from "bun:sqlite";
+import type { Database } from "./database.ts";
 
 export function insertReauthenticationToken(db: Database, row: { token_hash: string; session_id: string; created_at: number; expires_at: number }): void {
   db.query("INSERT INTO reauthentication_tokens (token_hash, session_id, created_at, expires_at) VALUES ($token_hash, $session_id, $created_at, $expires_at)").run(row);

@@ -3,7 +3,7 @@
  * A new sealed column must be listed here; tests/unit/backup/key-rotation.test.ts fails on a
  * sealing call in a file this list does not account for.
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "./database.ts";
 
 /** kv row holding the slow-KDF record (algorithm, parameters, salt) of a passphrase ENCRYPTION_KEY; plain, not secret. */
 export const KDF_RECORD = "encryption_kdf";

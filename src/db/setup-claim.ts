@@ -1,5 +1,5 @@
 /** The first-run claim: at most one row (id = 1) ever exists, so only one initial admin can be created. */
-import type { Database } from "bun:sqlite";
+import type { Database } from "./database.ts";
 
 /** Inserts the claim; returns false when someone else already holds it. */
 export function claimSetup(db: Database, userId: string, now: number): boolean {

@@ -1,5 +1,5 @@
 /** Queries behind the admin user list and edits (users.ts keeps the lookups every area needs). */
-import type { Database } from "bun:sqlite";
+import type { Database } from "./database.ts";
 import { ownValue } from "../lib/own.ts";
 import type { UserRow } from "./users.ts";
 

@@ -1,4 +1,4 @@
-import type { Database } from "bun:sqlite";
+import type { Database } from "./database.ts";
 import { ownValue } from "../lib/own.ts";
 
 export type UserGroupRow = {

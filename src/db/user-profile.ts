@@ -1,5 +1,5 @@
 /** Uniqueness checks and profile updates used by user creation and the account page. */
-import type { Database } from "bun:sqlite";
+import type { Database } from "./database.ts";
 
 /** Case-insensitive (the columns are COLLATE NOCASE). `exceptUserId` ignores the user being edited. */
 export function isUsernameTaken(db: Database, username: string, exceptUserId: string | null = null): boolean {

@@ -1,5 +1,5 @@
 /** Passkeys (webauthn_credentials) and ceremony challenges (webauthn_challenges). */
-import type { Database } from "bun:sqlite";
+import type { Database } from "./database.ts";
 
 export type CredentialRow = {
   id: string;

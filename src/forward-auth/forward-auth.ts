@@ -24,7 +24,7 @@
  * - The sign-in start accepts only a return URL on a host of the named app: never an open redirect,
  *   never another app's host.
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import type { AuditOrigin } from "../audit/audit-log.ts";
 import { recordAuditEvent } from "../audit/audit-log.ts";
 import type { Session } from "../account/sessions.ts";

@@ -5,7 +5,7 @@
  * - Re-authentication age is whole minutes in the UI/API, seconds in the database.
  * - Every change is audited here (ADMIN_CHANGE protected_app), in the change's transaction.
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import {
   deleteProtectedAppRow,
   existingAppIds,

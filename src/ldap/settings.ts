@@ -6,7 +6,7 @@
  *   update, id "ldap", with the keys that changed.
  */
 import { msg, type Message } from "../i18n/message.ts";
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import type { Config } from "../config.ts";
 import { readAppConfig, type AppConfig } from "../admin/app-config.ts";
 import { configStoreOf, sealPurposeOf, updateAppConfigFromInput, type ConfigChangeDeps } from "../admin/app-config-admin.ts";

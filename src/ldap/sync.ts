@@ -13,7 +13,7 @@
 import { msg, type Text } from "../i18n/message.ts";
 import { AppError } from "../errors.ts";
 import { englishText } from "../i18n/translator.ts";
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import type { Config } from "../config.ts";
 import { endAllSessionsOfUser } from "../account/sessions.ts";
 import { USERNAME_PATTERN } from "../admin/users.ts";

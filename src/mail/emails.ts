@@ -8,7 +8,7 @@
  * - verification links: 24 h, single use, stored hashed, for one address (a later change voids it).
  * - new-device notice: a passkey sign-in whose (IP, user agent) has no earlier sign-in.
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import type { Deps } from "../deps.ts";
 import { createOneTimeAccessToken } from "../account/one-time-access.ts";
 import { describeDevice } from "../audit/user-agent.ts";

@@ -8,7 +8,7 @@
  * - One worker per database; its timer is unref'ed and it stops when the database closes or on
  *   stopEmailWorker (serve.ts at shutdown).
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import type { Deps } from "../deps.ts";
 import { claimDueOutboxMessages, countDueOutboxMessages, deleteOutboxMessage, insertOutboxMessage, rescheduleOutboxMessage, type OutboxRow } from "../db/email.ts";
 import { nowSeconds } from "../lib/clock.ts";

@@ -6,7 +6,7 @@
  */
 import { msg, type Message } from "../i18n/message.ts";
 import { englishText } from "../i18n/translator.ts";
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import type { Config } from "../config.ts";
 import { readAppConfig, type AppConfig } from "../admin/app-config.ts";
 import { sealPurposeOf } from "../admin/app-config-admin.ts";

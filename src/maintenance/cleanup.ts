@@ -5,7 +5,7 @@
  * Most of these are also pruned on the way (when a new one is made); this job catches the rest, e.g.
  * sessions nobody comes back to. Scheduled every minute by the server (cheap DELETEs by expires_at).
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import { deleteExpiredEmailVerificationTokens } from "../db/email.ts";
 import { deleteExpiredForwardAuthRows } from "../db/forward-auth-sessions.ts";
 import { deleteExpiredOidcState } from "../db/oidc-grants.ts";

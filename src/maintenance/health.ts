@@ -1,5 +1,5 @@
 /** Whether this server can serve: for now, whether the database answers (GET /healthz, `latchkey healthcheck`). */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import { pingDatabase } from "../db/open.ts";
 
 export function isHealthy(db: Database): boolean {

@@ -6,7 +6,7 @@
  * - A client_credentials token (sub "client-<client_id>") is looked up in its own table.
  * - A user counts only while the account exists and is not disabled.
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import type { Config } from "../config.ts";
 import { findAccessTokenRow, type AccessTokenRow } from "../db/oidc-grants.ts";
 import { findClientAccessToken, type ClientAccessTokenRow } from "../db/oidc-protocols.ts";

@@ -22,7 +22,7 @@
  *   the client that pushed it) and its parameters replace the query's (they are authoritative). A client
  *   with "require PAR" gets invalid_request for anything else. Other request_uri values: invalid_request_uri.
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import type { Session } from "../account/sessions.ts";
 import { recordAuditEvent, type AuditOrigin } from "../audit/audit-log.ts";
 import type { Config } from "../config.ts";

@@ -5,7 +5,7 @@
  * - Revoking forgets the consent (the next sign-in asks again) and revokes every refresh and access
  *   token the application holds for that person; audited as SESSION_REVOKED (reason authorization_revoked).
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import type { AuditDeps, PersonActor } from "../audit/actor.ts";
 import { recordAuditEvent } from "../audit/audit-log.ts";
 import {

@@ -13,7 +13,7 @@
  *   after the 5th failed attempt the notice is dropped. The per-client status (last success, last failure
  *   with its error, counts, notices still queued) is shown on the admin's client page.
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import type { Config } from "../config.ts";
 import {
   claimDueBackchannelLogouts,

@@ -5,7 +5,7 @@
  * - email: email, email_verified (only when the user has an email).
  * - groups: the names of the user's groups.
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import { listCustomClaimsOfUser, listGroupNamesOfUser } from "../db/oidc-grants.ts";
 import type { UserRow } from "../db/users.ts";
 

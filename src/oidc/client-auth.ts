@@ -15,7 +15,7 @@
  * - Using two methods at once is an invalid_request; every failure of the credentials is invalid_client
  *   (401, WWW-Authenticate: Basic).
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, jwtVerify, type JWK, type JWTPayload } from "jose";
 import { rememberAssertionJti } from "../db/oidc-protocols.ts";
 import { OAuthError } from "../errors.ts";

@@ -10,7 +10,7 @@
  *   not both) and is for confidential clients only.
  * - Every problem is reported at once, one message per field (FieldErrors → AppError validation_failed).
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import { FieldErrors } from "../admin/validation.ts";
 import { msg, type Text } from "../i18n/message.ts";
 import { existingGroupIds } from "../db/oidc-clients.ts";

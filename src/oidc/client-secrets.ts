@@ -10,7 +10,7 @@
  * - Adding and revoking a secret are audited (ADMIN_CHANGE oidc_client create_secret / revoke_secret: the
  *   secret's id and prefix, never its value).
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import { FieldErrors } from "../admin/validation.ts";
 import { auditedChange, type Actor, type AuditDeps } from "../audit/actor.ts";
 import {

@@ -11,7 +11,7 @@
  *   - private_key_jwt: assertions only, with a JWKS or jwks_uri (never a private key); no secrets.
  * Input rules live in client-input.ts, secrets in client-secrets.ts, changes in src/admin/oidc-clients.ts.
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import { findClientRow, isUserInAllowedGroup, listAllowedGroupIds, listClientRows, type OidcClientRow } from "../db/oidc-clients.ts";
 import { callbackUrlProblem, httpUrlProblem } from "./redirect-uri.ts";
 import type { Message } from "../i18n/message.ts";

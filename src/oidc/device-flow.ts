@@ -11,7 +11,7 @@
  *   of the client, DEVICE_CODE_AUTHORIZATION afterwards.
  * - Token grant: grants/device-code.ts.
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import type { Session } from "../account/sessions.ts";
 import { recordAuditEvent, type AuditOrigin } from "../audit/audit-log.ts";
 import type { Config } from "../config.ts";

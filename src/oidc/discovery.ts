@@ -3,7 +3,7 @@
  * Lists exactly what works: device grant (RFC 8628), client_credentials, PAR (RFC 9126), private_key_jwt
  * (RFC 7523) and back-channel logout are listed because they are implemented and tested.
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import type { Clock } from "../lib/clock.ts";
 import { entityTag, keySet } from "./signing-keys.ts";
 import { SUPPORTED_SCOPES } from "./scopes.ts";

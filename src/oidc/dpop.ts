@@ -10,7 +10,7 @@
  * - Every failure is invalid_dpop_proof (400 at the token endpoint, 401 with WWW-Authenticate: DPoP
  *   at userinfo).
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import { calculateJwkThumbprint, decodeProtectedHeader, importJWK, jwtVerify, type JWK } from "jose";
 import { rememberAssertionJti } from "../db/oidc-protocols.ts";
 import { OAuthError } from "../errors.ts";

@@ -8,7 +8,7 @@
  * - A valid hint for the signed-in user ends the session and revokes the refresh tokens of that sign-in.
  *   Without one, the person is asked to confirm (a bare GET must not sign anyone out).
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import type { Session } from "../account/sessions.ts";
 import { endSession } from "../account/sessions.ts";
 import { recordAuditEvent, type AuditOrigin } from "../audit/audit-log.ts";

@@ -12,7 +12,7 @@
  *   session cookies name it); `iat` and `exp` numbers; `iat` and `nbf` not in the future.
  * - Expiry is not checked: an expired ID token is a valid hint (Pocket ID §2.6, OIDC RP-Initiated Logout 2).
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { JwtInvalid, verifyOwnJwt } from "./signing-keys.ts";
 

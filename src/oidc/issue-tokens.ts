@@ -11,7 +11,7 @@
  *   response waits for the commit.
  * - A client_credentials token: sub "client-<client_id>", aud [client_id], no refresh or ID token.
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import type { Config } from "../config.ts";
 import { insertGrantWithAccessToken, insertRefreshToken, replaceAccessToken, type GrantRow } from "../db/oidc-grants.ts";
 import { insertClientAccessToken, recordSessionClient } from "../db/oidc-protocols.ts";

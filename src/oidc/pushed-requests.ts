@@ -7,7 +7,7 @@
  *   single use and bound to the client (consumed at /authorize with DELETE … RETURNING).
  * - request_uri inside a pushed request is refused (RFC 9126 2.1).
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import type { Config } from "../config.ts";
 import { deleteExpiredProtocolState, insertPushedRequest } from "../db/oidc-protocols.ts";
 import { OAuthError, type OAuthErrorCode } from "../errors.ts";

@@ -12,7 +12,7 @@
  *   runs at most once per second (it costs as much as serving discovery), so a rotation by another process
  *   takes effect within a second; the retired key stays published, so nothing signed meanwhile fails.
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { importJWK, type JWK, type JWTHeaderParameters, type JWTPayload, CompactSign, jwtVerify, compactVerify, decodeProtectedHeader } from "jose";
 import {

@@ -23,7 +23,7 @@
 import { AppError } from "../errors.ts";
 import { englishText } from "../i18n/translator.ts";
 import { ownValue } from "../lib/own.ts";
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import { createPrivateKey, createPublicKey } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";

@@ -14,7 +14,7 @@
  * - Anything else is looked up by its SHA-256 as usual. The refresh grant then rotates the token into an
  *   ordinary Latchkey refresh token.
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import { getKv } from "../db/kv.ts";
 import { hashToken } from "../lib/hash.ts";
 import type { Clock } from "../lib/clock.ts";

@@ -1,5 +1,5 @@
 /** Ceremony challenges: random, stored as rows that expire after 60 s and are consumed in one DELETE … RETURNING. */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import { consumeChallenge, deleteExpiredChallenges, insertChallenge, type ChallengePurpose, type ChallengeRow } from "../db/webauthn.ts";
 import { AppError } from "../errors.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";

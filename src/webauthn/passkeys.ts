@@ -9,7 +9,7 @@
  * - Audited here: PASSKEY_RENAMED (only when the name changes) / PASSKEY_REMOVED on the person's own log, ADMIN_CHANGE (passkey delete)
  *   for an administrator's delete; in the change's transaction.
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import { auditedChange, type Actor, type AuditDeps, type PersonActor } from "../audit/actor.ts";
 import { recordAuditEvent } from "../audit/audit-log.ts";
 import { countCredentialsOfUser, deleteCredential, findCredentialByCredentialId, findCredentialOfUser, listCredentialsByUser, renameCredential, type CredentialRow } from "../db/webauthn.ts";

@@ -9,7 +9,7 @@
  *   made distinct from the person's other passkeys ("… (2)"); the browser then asks for a name.
  */
 import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from "@simplewebauthn/server";
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import type { PersonActor } from "../audit/actor.ts";
 import { recordAuditEvent } from "../audit/audit-log.ts";
 import type { Geolocator } from "../audit/geolocation.ts";

@@ -4,7 +4,7 @@
  * - user verification, synced-passkey policy and authenticator attachment from the application settings;
  * - ES256 (-7), EdDSA (-8) and RS256 (-257); challenges live 60 seconds.
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../db/database.ts";
 import type { Config } from "../config.ts";
 import { readAppConfig } from "../admin/app-config.ts";
 

@@ -1,5 +1,5 @@
 /** Test fixtures for the OIDC provider: users, groups, sessions. Direct inserts, no HTTP. */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../../src/db/database.ts";
 import { createSession } from "../../src/account/sessions.ts";
 import { insertUser, type UserRow } from "../../src/db/users.ts";
 import type { Clock } from "../../src/lib/clock.ts";

@@ -6,7 +6,7 @@
  *   schema, user_version and pragmas as a database migrated from scratch (tests/unit/db/migrate.test.ts checks).
  * - Tests of migrations do not use it: they migrate a fresh file themselves.
  */
-import type { Database } from "bun:sqlite";
+import type { Database } from "../../src/db/database.ts";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";

@@ -7,7 +7,7 @@
  */
 import { msg } from "../../i18n/message.ts";
 import { Elysia } from "elysia";
-import type { Database } from "bun:sqlite";
+import type { Database } from "../../db/database.ts";
 import { isoTime } from "../../admin/pagination.ts";
 import { getUser } from "../../admin/user-admin.ts";
 import { isPersonActor, type PersonActor } from "../../audit/actor.ts";

@@ -1,6 +1,6 @@
 /** Admin REST API for protected apps (forward-auth): /api/protected-apps… (X-API-Key or an admin session). */
 import { Elysia, t } from "elysia";
-import type { Database } from "bun:sqlite";
+import type { Database } from "../../db/database.ts";
 import {
   createProtectedApp,
   deleteProtectedApp,

@@ -14,7 +14,7 @@ import {
   toUserGroupDto,
   updateUserGroup,
 } from "../../admin/user-groups.ts";
-import type { Database } from "bun:sqlite";
+import type { Database } from "../../db/database.ts";
 import { apiCall } from "../admin-auth.ts";
 import { actorOf } from "../request-context.ts";
 import { apiOperation, LIST_ERRORS } from "../openapi.ts";

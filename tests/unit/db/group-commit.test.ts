@@ -1,6 +1,6 @@
 /** Group commit (src/db/group-commit.ts): one commit per turn, each write isolated, nothing half-written. */
 import { afterEach, expect, test } from "bun:test";
-import type { Database } from "bun:sqlite";
+import type { Database } from "../../../src/db/database.ts";
 import path from "node:path";
 import { commitSoon } from "../../../src/db/group-commit.ts";
 import { openDatabase } from "../../../src/db/open.ts";

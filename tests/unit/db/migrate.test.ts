@@ -21,7 +21,7 @@ function freshDb(): { db: Database; file: string } {
 }
 
 /** Table and index definitions, as SQLite stores them: what "the same schema" means. */
-function schemaOf(db: Database): string[] {
+function schemaOf(db: import("../../../src/db/database.ts").Database): string[] {
   return db
     .query<{ type: string; name: string; sql: string | null }, []>("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name")
     .all()
