@@ -10,21 +10,21 @@
  *   made it — admin page, API key, static key, CLI — in the change's transaction.
  */
 import {
+  clientExists,
   deleteAllClientSecretRows,
   deleteClientRow,
-  findClientRow,
   insertClient,
   replaceAllowedGroups,
   setClientGroupRestricted,
   touchClient,
-  updateClientRow,
+  updateClientSettings,
 } from "../db/oidc-clients.ts";
 import { actorUserId, auditedChange, recordAdminChange, type Actor, type AuditDeps } from "../audit/actor.ts";
 import { AppError } from "../errors.ts";
 import { msg } from "../i18n/message.ts";
 import { nowSeconds } from "../lib/clock.ts";
 import { randomUuid } from "../lib/random.ts";
-import { checkChosenClientId, groupIdList, validateClientInput, type ClientInput, type ValidatedClient } from "../oidc/client-input.ts";
+import { checkChosenClientId, groupIdList, validateClientInput, type ClientInput } from "../oidc/client-input.ts";
 import { addClientSecret, type CreatedClientSecret } from "../oidc/client-secrets.ts";
 import { findClientById, type OidcClient } from "../oidc/clients.ts";
 import { FieldErrors } from "./validation.ts";
@@ -52,16 +52,10 @@ export function createClient(deps: ClientDeps, actor: Actor, input: ClientInput,
   const id = checkChosenClientId(input.id) ?? randomUuid(deps.random);
   const now = nowSeconds(deps.clock);
   return deps.db.transaction(() => {
-    if (findClientRow(deps.db, id)) {
+    if (clientExists(deps.db, id)) {
       throw AppError.validation(msg("validation.summary"), { id: msg("clients.errorIdTaken") });
     }
-    insertClient(deps.db, {
-      id,
-      ...clientColumns(v),
-      created_by_id: actorUserId(actor),
-      created_at: now,
-      updated_at: now,
-    });
+    insertClient(deps.db, { ...v, id, createdById: actorUserId(actor), createdAt: now, updatedAt: now });
     if (v.allowedGroupIds) replaceAllowedGroups(deps.db, id, v.allowedGroupIds);
     // A private_key_jwt client never gets a secret: it could not use one.
     // The transaction: a refused given secret leaves no client behind.
@@ -72,31 +66,6 @@ export function createClient(deps: ClientDeps, actor: Actor, input: ClientInput,
   }).immediate();
 }
 
-/** The settings columns of a client row, from validated input (shared by create and update). */
-function clientColumns(v: ValidatedClient) {
-  return {
-    name: v.name,
-    description: v.description,
-    callback_urls: JSON.stringify(v.callbackUrls),
-    logout_callback_urls: JSON.stringify(v.logoutCallbackUrls),
-    launch_url: v.launchUrl,
-    is_public: v.isPublic ? 1 : 0,
-    pkce_enabled: v.pkceEnabled ? 1 : 0,
-    requires_reauthentication: v.requiresReauthentication ? 1 : 0,
-    skip_consent: v.skipConsent ? 1 : 0,
-    is_group_restricted: v.unrestricted ? 0 : 1,
-    access_token_duration_minutes: v.accessTokenDurationMinutes,
-    refresh_token_duration_minutes: v.refreshTokenDurationMinutes,
-    require_par: v.requirePar ? 1 : 0,
-    backchannel_logout_uri: v.backchannelLogoutUri,
-    token_endpoint_auth_method: v.tokenEndpointAuthMethod,
-    token_endpoint_auth_method_fixed: v.tokenEndpointAuthMethodFixed ? 1 : 0,
-    jwks: v.jwks,
-    jwks_uri: v.jwksUri,
-    credentials_scopes: JSON.stringify(v.credentialsScopes),
-  };
-}
-
 /** Updates a client's settings (the id never changes). Fields left undefined keep their value. */
 export function updateClient(deps: ClientDeps, actor: Actor, clientId: string, input: ClientInput): OidcClient {
   const current = findClientById(deps.db, clientId);
@@ -104,11 +73,7 @@ export function updateClient(deps: ClientDeps, actor: Actor, clientId: string, i
   const v = validateClientInput(deps.db, input, current);
   const now = nowSeconds(deps.clock);
   return deps.db.transaction(() => {
-    updateClientRow(deps.db, {
-      id: clientId,
-      ...clientColumns(v),
-      updated_at: now,
-    });
+    updateClientSettings(deps.db, clientId, v, now);
     if (v.allowedGroupIds) replaceAllowedGroups(deps.db, clientId, v.allowedGroupIds);
     // Switching to private_key_jwt: the secrets go, so switching back cannot revive a leaked one.
     if (v.tokenEndpointAuthMethod === "private_key_jwt" && current.tokenEndpointAuthMethod !== "private_key_jwt") deleteAllClientSecretRows(deps.db, clientId);
@@ -133,7 +98,7 @@ export function deleteClient(deps: ClientDeps, actor: Actor, clientId: string): 
 
 /** Replaces the groups whose members may use the client. */
 export function setAllowedGroups(deps: ClientDeps, actor: Actor, clientId: string, groupIds: string[]): OidcClient {
-  if (!findClientRow(deps.db, clientId)) throw AppError.notFound(msg("clients.errorNotFound"));
+  if (!clientExists(deps.db, clientId)) throw AppError.notFound(msg("clients.errorNotFound"));
   const errors = new FieldErrors();
   const ids = groupIdList(deps.db, errors, groupIds);
   errors.throwIfAny();

@@ -1,7 +1,63 @@
-/** SQL for OIDC clients, their secrets and allowed groups. Rows are mapped to domain objects in src/oidc/clients.ts. */
+/**
+ * OIDC clients, their secrets and allowed groups: SQL and the mapping between rows and typed values.
+ * Nothing above src/db/ sees a row: booleans are booleans, the JSON list columns (callback URLs, logout
+ * callback URLs, credentials scopes) arrive parsed, times are numbers (seconds, as stored), null is "not found".
+ */
 import type { Database } from "./database.ts";
 
+export type TokenEndpointAuthMethod = "client_secret_basic" | "client_secret_post" | "private_key_jwt";
+export const TOKEN_ENDPOINT_AUTH_METHODS: TokenEndpointAuthMethod[] = ["client_secret_basic", "client_secret_post", "private_key_jwt"];
+
+export interface OidcClient {
+  id: string;
+  name: string;
+  description: string;
+  callbackUrls: string[];
+  logoutCallbackUrls: string[];
+  launchUrl: string | null;
+  isPublic: boolean;
+  pkceEnabled: boolean;
+  requiresReauthentication: boolean;
+  skipConsent: boolean;
+  /** True when anyone with an account may use the client (no group restriction). */
+  unrestricted: boolean;
+  accessTokenDurationMinutes: number;
+  refreshTokenDurationMinutes: number;
+  /** RFC 9126: /authorize accepts only pushed requests (request_uri) from this client. */
+  requirePar: boolean;
+  backchannelLogoutUri: string | null;
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  /** Whether tokenEndpointAuthMethod was chosen (binding); when false a secret method is not pinned. */
+  tokenEndpointAuthMethodFixed: boolean;
+  /** The client's public keys for private_key_jwt, as a JWK Set (JSON text), or null. */
+  jwks: string | null;
+  jwksUri: string | null;
+  /** Scopes the client may obtain for itself with the client_credentials grant. */
+  credentialsScopes: string[];
+  hasLogo: boolean;
+  hasDarkLogo: boolean;
+  allowedGroupIds: string[];
+  createdById: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** The settings an administrator edits (everything but the id, logos, groups and bookkeeping). */
+export type OidcClientSettings = Omit<OidcClient, "id" | "hasLogo" | "hasDarkLogo" | "allowedGroupIds" | "createdById" | "createdAt" | "updatedAt">;
+
+export interface OidcClientSecret {
+  id: string;
+  clientId: string;
+  /** "sha256:<hex>", or "bcrypt:<hash>" when imported from Pocket ID (migration 0015). */
+  hash: string;
+  prefix: string;
+  createdAt: number;
+  expiresAt: number | null;
+}
+
+/** The stored shape; only src/db/ uses it (the Pocket ID importer writes these columns too). */
 export type OidcClientRow = {
+
   id: string;
   name: string;
   description: string;
@@ -44,7 +100,82 @@ const CLIENT_COLUMNS = `id, name, description, callback_urls, logout_callback_ur
   require_par, backchannel_logout_uri, token_endpoint_auth_method, token_endpoint_auth_method_fixed, jwks, jwks_uri, credentials_scopes,
   logo_light_type, logo_dark_type, created_by_id, created_at, updated_at`;
 
-export function insertClient(db: Database, row: Omit<OidcClientRow, "logo_light_type" | "logo_dark_type">): void {
+function parseJsonList(text: string): string[] {
+  try {
+    const v = JSON.parse(text);
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+function toClient(row: OidcClientRow, allowedGroupIds: string[] | (() => string[])): OidcClient {
+  let groups = typeof allowedGroupIds === "function" ? null : allowedGroupIds;
+  const loadGroups = allowedGroupIds as () => string[];
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    callbackUrls: parseJsonList(row.callback_urls),
+    logoutCallbackUrls: parseJsonList(row.logout_callback_urls),
+    launchUrl: row.launch_url,
+    isPublic: row.is_public === 1,
+    pkceEnabled: row.pkce_enabled === 1,
+    requiresReauthentication: row.requires_reauthentication === 1,
+    skipConsent: row.skip_consent === 1,
+    unrestricted: row.is_group_restricted === 0,
+    accessTokenDurationMinutes: row.access_token_duration_minutes,
+    refreshTokenDurationMinutes: row.refresh_token_duration_minutes,
+    requirePar: row.require_par === 1,
+    backchannelLogoutUri: row.backchannel_logout_uri,
+    tokenEndpointAuthMethod: (TOKEN_ENDPOINT_AUTH_METHODS as string[]).includes(row.token_endpoint_auth_method)
+      ? (row.token_endpoint_auth_method as TokenEndpointAuthMethod)
+      : "client_secret_basic",
+    tokenEndpointAuthMethodFixed: row.token_endpoint_auth_method_fixed === 1,
+    jwks: row.jwks,
+    jwksUri: row.jwks_uri,
+    credentialsScopes: parseJsonList(row.credentials_scopes),
+    hasLogo: row.logo_light_type !== null,
+    hasDarkLogo: row.logo_dark_type !== null,
+    // Loaded on first read: the token endpoint's client authentication never needs them.
+    get allowedGroupIds(): string[] {
+      return (groups ??= loadGroups());
+    },
+    createdById: row.created_by_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** The settings columns of a client row (shared by insert and update). */
+function settingsColumns(s: OidcClientSettings) {
+  return {
+    name: s.name,
+    description: s.description,
+    callback_urls: JSON.stringify(s.callbackUrls),
+    logout_callback_urls: JSON.stringify(s.logoutCallbackUrls),
+    launch_url: s.launchUrl,
+    is_public: s.isPublic ? 1 : 0,
+    pkce_enabled: s.pkceEnabled ? 1 : 0,
+    requires_reauthentication: s.requiresReauthentication ? 1 : 0,
+    skip_consent: s.skipConsent ? 1 : 0,
+    is_group_restricted: s.unrestricted ? 0 : 1,
+    access_token_duration_minutes: s.accessTokenDurationMinutes,
+    refresh_token_duration_minutes: s.refreshTokenDurationMinutes,
+    require_par: s.requirePar ? 1 : 0,
+    backchannel_logout_uri: s.backchannelLogoutUri,
+    token_endpoint_auth_method: s.tokenEndpointAuthMethod,
+    token_endpoint_auth_method_fixed: s.tokenEndpointAuthMethodFixed ? 1 : 0,
+    jwks: s.jwks,
+    jwks_uri: s.jwksUri,
+    credentials_scopes: JSON.stringify(s.credentialsScopes),
+  };
+}
+
+export function insertClient(
+  db: Database,
+  client: OidcClientSettings & { id: string; createdById: string | null; createdAt: number; updatedAt: number },
+): void {
   db.query(
     `INSERT INTO oidc_clients (id, name, description, callback_urls, logout_callback_urls, launch_url, is_public, pkce_enabled,
        requires_reauthentication, skip_consent, is_group_restricted, access_token_duration_minutes, refresh_token_duration_minutes,
@@ -54,13 +185,11 @@ export function insertClient(db: Database, row: Omit<OidcClientRow, "logo_light_
        $requires_reauthentication, $skip_consent, $is_group_restricted, $access_token_duration_minutes, $refresh_token_duration_minutes,
        $require_par, $backchannel_logout_uri, $token_endpoint_auth_method, $token_endpoint_auth_method_fixed, $jwks, $jwks_uri, $credentials_scopes,
        $created_by_id, $created_at, $updated_at)`,
-  ).run(row);
+  ).run({ id: client.id, ...settingsColumns(client), created_by_id: client.createdById, created_at: client.createdAt, updated_at: client.updatedAt });
 }
 
-export function updateClientRow(
-  db: Database,
-  row: Omit<OidcClientRow, "logo_light_type" | "logo_dark_type" | "created_by_id" | "created_at">,
-): boolean {
+/** Replaces a client's settings; false when there is no such client. */
+export function updateClientSettings(db: Database, id: string, settings: OidcClientSettings, updatedAt: number): boolean {
   return (
     db
       .query(
@@ -74,16 +203,26 @@ export function updateClientRow(
            credentials_scopes = $credentials_scopes, updated_at = $updated_at
          WHERE id = $id`,
       )
-      .run(row).changes > 0
+      .run({ id, ...settingsColumns(settings), updated_at: updatedAt }).changes > 0
   );
 }
 
-export function findClientRow(db: Database, id: string): OidcClientRow | null {
-  return db.query<OidcClientRow, [string]>(`SELECT ${CLIENT_COLUMNS} FROM oidc_clients WHERE id = ?`).get(id) ?? null;
+/** One client; its allowed groups are read only if asked for (the token endpoint never needs them). */
+export function findClient(db: Database, id: string): OidcClient | null {
+  const row = db.query<OidcClientRow, [string]>(`SELECT ${CLIENT_COLUMNS} FROM oidc_clients WHERE id = ?`).get(id);
+  return row ? toClient(row, () => listAllowedGroupIds(db, id)) : null;
 }
 
-export function listClientRows(db: Database): OidcClientRow[] {
-  return db.query<OidcClientRow, []>(`SELECT ${CLIENT_COLUMNS} FROM oidc_clients ORDER BY name COLLATE NOCASE, id`).all();
+/** Every client by name, with its allowed groups. */
+export function listAllClients(db: Database): OidcClient[] {
+  return db
+    .query<OidcClientRow, []>(`SELECT ${CLIENT_COLUMNS} FROM oidc_clients ORDER BY name COLLATE NOCASE, id`)
+    .all()
+    .map((row) => toClient(row, listAllowedGroupIds(db, row.id)));
+}
+
+export function clientExists(db: Database, id: string): boolean {
+  return db.query<{ ok: number }, [string]>("SELECT 1 AS ok FROM oidc_clients WHERE id = ?").get(id) !== null;
 }
 
 export function deleteClientRow(db: Database, id: string): boolean {
@@ -100,17 +239,22 @@ export function touchClient(db: Database, id: string, now: number): void {
 
 // --- secrets -------------------------------------------------------------------------------------
 
-export function insertClientSecret(db: Database, row: OidcClientSecretRow): void {
-  db.query(
-    `INSERT INTO oidc_client_secrets (id, client_id, hash, prefix, created_at, expires_at)
-     VALUES ($id, $client_id, $hash, $prefix, $created_at, $expires_at)`,
-  ).run(row);
+function toSecret(row: OidcClientSecretRow): OidcClientSecret {
+  return { id: row.id, clientId: row.client_id, hash: row.hash, prefix: row.prefix, createdAt: row.created_at, expiresAt: row.expires_at };
 }
 
-export function listClientSecretRows(db: Database, clientId: string): OidcClientSecretRow[] {
+export function insertClientSecret(db: Database, secret: OidcClientSecret): void {
+  db.query(
+    `INSERT INTO oidc_client_secrets (id, client_id, hash, prefix, created_at, expires_at)
+     VALUES (?, ?, ?, ?, ?, ?)`,
+  ).run(secret.id, secret.clientId, secret.hash, secret.prefix, secret.createdAt, secret.expiresAt);
+}
+
+export function listClientSecretsOf(db: Database, clientId: string): OidcClientSecret[] {
   return db
     .query<OidcClientSecretRow, [string]>("SELECT * FROM oidc_client_secrets WHERE client_id = ? ORDER BY created_at, rowid")
-    .all(clientId);
+    .all(clientId)
+    .map(toSecret);
 }
 
 export function countClientSecrets(db: Database, clientId: string): number {
@@ -136,19 +280,21 @@ export function listLiveBcryptSecretHashes(db: Database, clientId: string, now: 
     .map((r) => r.hash);
 }
 
-export function findLiveClientSecretByHash(db: Database, clientId: string, hash: string, now: number): OidcClientSecretRow | null {
+/** True when the client has a live secret with this hash (the token endpoint's check: no row to map). */
+export function hasLiveClientSecretHash(db: Database, clientId: string, hash: string, now: number): boolean {
   return (
     db
-      .query<OidcClientSecretRow, [string, string, number]>(
-        "SELECT * FROM oidc_client_secrets WHERE client_id = ? AND hash = ? AND (expires_at IS NULL OR expires_at > ?)",
+      .query<{ ok: number }, [string, string, number]>(
+        "SELECT 1 AS ok FROM oidc_client_secrets WHERE client_id = ? AND hash = ? AND (expires_at IS NULL OR expires_at > ?)",
       )
-      .get(clientId, hash, now) ?? null
+      .get(clientId, hash, now) !== null
   );
 }
 
 /** The secret row with this hash, of any client and live or not (hashes are unique across clients). */
-export function findClientSecretByHash(db: Database, hash: string): OidcClientSecretRow | null {
-  return db.query<OidcClientSecretRow, [string]>("SELECT * FROM oidc_client_secrets WHERE hash = ?").get(hash) ?? null;
+export function findClientSecretByHash(db: Database, hash: string): OidcClientSecret | null {
+  const row = db.query<OidcClientSecretRow, [string]>("SELECT * FROM oidc_client_secrets WHERE hash = ?").get(hash);
+  return row ? toSecret(row) : null;
 }
 
 // --- allowed groups ------------------------------------------------------------------------------

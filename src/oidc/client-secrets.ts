@@ -16,11 +16,11 @@ import { auditedChange, type Actor, type AuditDeps } from "../audit/actor.ts";
 import {
   countClientSecrets,
   deleteClientSecretRow,
-  findClientRow,
+  findClient,
   findClientSecretByHash,
-  findLiveClientSecretByHash,
+  hasLiveClientSecretHash,
   insertClientSecret,
-  listClientSecretRows,
+  listClientSecretsOf,
   listLiveBcryptSecretHashes,
 } from "../db/oidc-clients.ts";
 import { AppError } from "../errors.ts";
@@ -104,10 +104,10 @@ export function addClientSecret(
   clientId: string,
   opts: { expiresAt?: number | null; secret?: string | null } = {},
 ): CreatedClientSecret {
-  const row = findClientRow(deps.db, clientId);
-  if (!row) throw AppError.notFound(msg("clients.errorNotFound"));
-  if (row.is_public === 1) throw AppError.validation(msg("clients.errorPublicNoSecrets"), { secret: msg("clients.errorPublicNoSecrets") });
-  if (row.token_endpoint_auth_method === "private_key_jwt") {
+  const client = findClient(deps.db, clientId);
+  if (!client) throw AppError.notFound(msg("clients.errorNotFound"));
+  if (client.isPublic) throw AppError.validation(msg("clients.errorPublicNoSecrets"), { secret: msg("clients.errorPublicNoSecrets") });
+  if (client.tokenEndpointAuthMethod === "private_key_jwt") {
     const message = msg("clients.errorPrivateKeyJwtSecret");
     throw AppError.validation(message, { secret: message });
   }
@@ -128,34 +128,27 @@ export function addClientSecret(
   const hash = hashClientSecret(secret);
   if (given !== null) {
     const same = findClientSecretByHash(deps.db, hash);
-    if (same && same.client_id === clientId && (same.expires_at === null || same.expires_at > now)) {
+    if (same && same.clientId === clientId && (same.expiresAt === null || same.expiresAt > now)) {
       throw AppError.conflict(msg("clients.errorSecretLive", { id: same.id }));
     }
-    if (same && same.client_id === clientId) {
+    if (same && same.clientId === clientId) {
       throw AppError.conflict(msg("clients.errorSecretExpired", { id: same.id }));
     }
     if (same) throw AppError.conflict(msg("clients.errorSecretOtherClient"));
   }
   const info = { id: randomUuid(deps.random), prefix: secret.slice(0, SECRET_PREFIX_LENGTH), createdAt: now, expiresAt };
-  insertClientSecret(deps.db, {
-    id: info.id,
-    client_id: clientId,
-    hash,
-    prefix: info.prefix,
-    created_at: now,
-    expires_at: expiresAt,
-  });
+  insertClientSecret(deps.db, { ...info, clientId, hash });
   return { ...info, expired: false, secret, declared: given !== null };
 }
 
 export function listClientSecrets(deps: { db: Database; clock: Clock }, clientId: string): ClientSecretInfo[] {
   const now = nowSeconds(deps.clock);
-  return listClientSecretRows(deps.db, clientId).map((r) => ({
-    id: r.id,
-    prefix: r.prefix,
-    createdAt: r.created_at,
-    expiresAt: r.expires_at,
-    expired: r.expires_at !== null && r.expires_at <= now,
+  return listClientSecretsOf(deps.db, clientId).map((s) => ({
+    id: s.id,
+    prefix: s.prefix,
+    createdAt: s.createdAt,
+    expiresAt: s.expiresAt,
+    expired: s.expiresAt !== null && s.expiresAt <= now,
   }));
 }
 
@@ -186,5 +179,5 @@ export async function verifyClientSecretOrImported(deps: { db: Database; clock: 
 export function verifyClientSecret(deps: { db: Database; clock: Clock }, clientId: string, secret: string): boolean {
   if (typeof secret !== "string" || secret.length === 0 || secret.length > 512) return false;
   // The lookup is by hash of the presented value: no timing signal about stored secrets.
-  return findLiveClientSecretByHash(deps.db, clientId, hashClientSecret(secret), nowSeconds(deps.clock)) !== null;
+  return hasLiveClientSecretHash(deps.db, clientId, hashClientSecret(secret), nowSeconds(deps.clock));
 }

@@ -12,47 +12,13 @@
  * Input rules live in client-input.ts, secrets in client-secrets.ts, changes in src/admin/oidc-clients.ts.
  */
 import type { Database } from "../db/database.ts";
-import { findClientRow, isUserInAllowedGroup, listAllowedGroupIds, listClientRows, type OidcClientRow } from "../db/oidc-clients.ts";
+import { findClient, isUserInAllowedGroup, listAllClients, TOKEN_ENDPOINT_AUTH_METHODS, type OidcClient, type TokenEndpointAuthMethod } from "../db/oidc-clients.ts";
 import { callbackUrlProblem, httpUrlProblem } from "./redirect-uri.ts";
 import type { Message } from "../i18n/message.ts";
 import { englishText } from "../i18n/translator.ts";
 
-export interface OidcClient {
-  id: string;
-  name: string;
-  description: string;
-  callbackUrls: string[];
-  logoutCallbackUrls: string[];
-  launchUrl: string | null;
-  isPublic: boolean;
-  pkceEnabled: boolean;
-  requiresReauthentication: boolean;
-  skipConsent: boolean;
-  /** True when anyone with an account may use the client (no group restriction). */
-  unrestricted: boolean;
-  accessTokenDurationMinutes: number;
-  refreshTokenDurationMinutes: number;
-  /** RFC 9126: /authorize accepts only pushed requests (request_uri) from this client. */
-  requirePar: boolean;
-  backchannelLogoutUri: string | null;
-  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
-  /** Whether tokenEndpointAuthMethod was chosen (binding); when false a secret method is not pinned. */
-  tokenEndpointAuthMethodFixed: boolean;
-  /** The client's public keys for private_key_jwt, as a JWK Set (JSON text), or null. */
-  jwks: string | null;
-  jwksUri: string | null;
-  /** Scopes the client may obtain for itself with the client_credentials grant. */
-  credentialsScopes: string[];
-  hasLogo: boolean;
-  hasDarkLogo: boolean;
-  allowedGroupIds: string[];
-  createdById: string | null;
-  createdAt: number;
-  updatedAt: number;
-}
-
-export type TokenEndpointAuthMethod = "client_secret_basic" | "client_secret_post" | "private_key_jwt";
-export const TOKEN_ENDPOINT_AUTH_METHODS: TokenEndpointAuthMethod[] = ["client_secret_basic", "client_secret_post", "private_key_jwt"];
+// The value types live with their mapping in src/db/oidc-clients.ts.
+export { TOKEN_ENDPOINT_AUTH_METHODS, type OidcClient, type TokenEndpointAuthMethod };
 /** Input value (besides null) for "either secret method", as the admin form sends it. */
 export const EITHER_SECRET_METHOD = "client_secret";
 
@@ -67,61 +33,13 @@ export function acceptedAuthMethods(client: Pick<OidcClient, "isPublic" | "token
 export const DEFAULT_ACCESS_TOKEN_MINUTES = 60;
 export const DEFAULT_REFRESH_TOKEN_MINUTES = 43_200;
 
-function parseJsonList(text: string): string[] {
-  try {
-    const v = JSON.parse(text);
-    return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
-  } catch {
-    return [];
-  }
-}
-
-function toClient(row: OidcClientRow, allowedGroupIds: string[] | (() => string[])): OidcClient {
-  let groups = typeof allowedGroupIds === "function" ? null : allowedGroupIds;
-  const loadGroups = allowedGroupIds as () => string[];
-  return {
-    id: row.id,
-    name: row.name,
-    description: row.description,
-    callbackUrls: parseJsonList(row.callback_urls),
-    logoutCallbackUrls: parseJsonList(row.logout_callback_urls),
-    launchUrl: row.launch_url,
-    isPublic: row.is_public === 1,
-    pkceEnabled: row.pkce_enabled === 1,
-    requiresReauthentication: row.requires_reauthentication === 1,
-    skipConsent: row.skip_consent === 1,
-    unrestricted: row.is_group_restricted === 0,
-    accessTokenDurationMinutes: row.access_token_duration_minutes,
-    refreshTokenDurationMinutes: row.refresh_token_duration_minutes,
-    requirePar: row.require_par === 1,
-    backchannelLogoutUri: row.backchannel_logout_uri,
-    tokenEndpointAuthMethod: (TOKEN_ENDPOINT_AUTH_METHODS as string[]).includes(row.token_endpoint_auth_method)
-      ? (row.token_endpoint_auth_method as TokenEndpointAuthMethod)
-      : "client_secret_basic",
-    tokenEndpointAuthMethodFixed: row.token_endpoint_auth_method_fixed === 1,
-    jwks: row.jwks,
-    jwksUri: row.jwks_uri,
-    credentialsScopes: parseJsonList(row.credentials_scopes),
-    hasLogo: row.logo_light_type !== null,
-    hasDarkLogo: row.logo_dark_type !== null,
-    // Loaded on first read: the token endpoint's client authentication never needs them.
-    get allowedGroupIds(): string[] {
-      return (groups ??= loadGroups());
-    },
-    createdById: row.created_by_id,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
 export function findClientById(db: Database, clientId: string): OidcClient | null {
   if (typeof clientId !== "string" || clientId.length === 0 || clientId.length > 256) return null;
-  const row = findClientRow(db, clientId);
-  return row ? toClient(row, () => listAllowedGroupIds(db, clientId)) : null;
+  return findClient(db, clientId);
 }
 
 export function listClients(db: Database): OidcClient[] {
-  return listClientRows(db).map((row) => toClient(row, listAllowedGroupIds(db, row.id)));
+  return listAllClients(db);
 }
 
 /** A stored URL of a client that today's rules refuse (saved by an older version): it matches nothing now. */
