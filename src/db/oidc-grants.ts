@@ -1,26 +1,72 @@
-/** SQL for the authorization flow's state: interactions, consents, codes, grants, refresh and access tokens. */
+/**
+ * The authorization flow's state: interactions, consents, codes, grants, refresh and access tokens — SQL and
+ * the mapping between rows and typed values (issue 21 step 1: nothing above src/db/ sees a row). Times are
+ * numbers (seconds, as stored); `amr` arrives as a list; a scope stays the space-separated string it is in OAuth.
+ */
 import type { Database } from "./database.ts";
+
+/** The stored amr (JSON text): its strings, [] when unreadable. */
+function parseAmr(text: string | null): string[] {
+  if (text === null) return [];
+  try {
+    const v = JSON.parse(text);
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Shared with src/db/oidc-protocols.ts (device codes store amr the same way). */
+export { parseAmr };
+
+/**
+ * `target` with an `amr` parsed from `text` on first read, at most once: the token endpoint reads it once
+ * (as it parsed it once before), the replay, revocation and introspection paths never.
+ */
+function withLazyAmr<T extends object>(target: T, text: string): T & { amr: string[] } {
+  let amr: string[] | null = null;
+  return Object.defineProperty(target, "amr", {
+    enumerable: true,
+    get: () => (amr ??= parseAmr(text)),
+  }) as T & { amr: string[] };
+}
 
 // --- interactions --------------------------------------------------------------------------------
 
-export type InteractionRow = {
+export interface Interaction {
   id: string;
-  client_id: string;
-  params: string;
-  consented_by: string | null;
-  created_at: number;
-  expires_at: number;
-};
-
-export function insertInteraction(db: Database, row: InteractionRow): void {
-  db.query(
-    `INSERT INTO oidc_interactions (id, client_id, params, consented_by, created_at, expires_at)
-     VALUES ($id, $client_id, $params, $consented_by, $created_at, $expires_at)`,
-  ).run(row);
+  clientId: string;
+  /** The authorization request's parameters. */
+  params: Record<string, string>;
+  consentedBy: string | null;
+  createdAt: number;
+  expiresAt: number;
 }
 
-export function findLiveInteraction(db: Database, id: string, now: number): InteractionRow | null {
-  return db.query<InteractionRow, [string, number]>("SELECT * FROM oidc_interactions WHERE id = ? AND expires_at > ?").get(id, now) ?? null;
+type InteractionRow = { id: string; client_id: string; params: string; consented_by: string | null; created_at: number; expires_at: number };
+
+export function insertInteraction(db: Database, interaction: Interaction): void {
+  db.query(
+    `INSERT INTO oidc_interactions (id, client_id, params, consented_by, created_at, expires_at)
+     VALUES (?, ?, ?, ?, ?, ?)`,
+  ).run(interaction.id, interaction.clientId, JSON.stringify(interaction.params), interaction.consentedBy, interaction.createdAt, interaction.expiresAt);
+}
+
+export function findLiveInteraction(db: Database, id: string, now: number): Interaction | null {
+  const row = db.query<InteractionRow, [string, number]>("SELECT * FROM oidc_interactions WHERE id = ? AND expires_at > ?").get(id, now);
+  if (!row) return null;
+  let params: Record<string, string> | null = null;
+  return {
+    id: row.id,
+    clientId: row.client_id,
+    // Parsed on first read, as before: the sign-in page only needs the client.
+    get params(): Record<string, string> {
+      return (params ??= JSON.parse(row.params) as Record<string, string>);
+    },
+    consentedBy: row.consented_by,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+  };
 }
 
 export function markInteractionConsented(db: Database, id: string, userId: string): void {
@@ -33,25 +79,52 @@ export function deleteInteraction(db: Database, id: string): void {
 
 // --- consents ------------------------------------------------------------------------------------
 
-export type AuthorizedClientRow = { user_id: string; client_id: string; scope: string; created_at: number; last_used_at: number };
-
-export function findAuthorizedClient(db: Database, userId: string, clientId: string): AuthorizedClientRow | null {
-  return (
-    db.query<AuthorizedClientRow, [string, string]>("SELECT * FROM user_authorized_oidc_clients WHERE user_id = ? AND client_id = ?").get(userId, clientId) ??
-    null
-  );
+/** A person's consent to a client: the scopes allowed, when first and last given. */
+export interface ClientConsent {
+  userId: string;
+  clientId: string;
+  scopes: string[];
+  createdAt: number;
+  lastUsedAt: number;
 }
 
-export function upsertAuthorizedClient(db: Database, row: AuthorizedClientRow): void {
+/** `scope` holds the JSON list of scopes. */
+type AuthorizedClientRow = { user_id: string; client_id: string; scope: string; created_at: number; last_used_at: number };
+
+/** The JSON list of scopes kept per consent; unreadable (never written so) counts as none. */
+function storedScopes(json: string): string[] {
+  try {
+    return JSON.parse(json) as string[];
+  } catch {
+    return [];
+  }
+}
+
+function toConsent(row: AuthorizedClientRow): ClientConsent {
+  return { userId: row.user_id, clientId: row.client_id, scopes: storedScopes(row.scope), createdAt: row.created_at, lastUsedAt: row.last_used_at };
+}
+
+export function findAuthorizedClient(db: Database, userId: string, clientId: string): ClientConsent | null {
+  const row = db
+    .query<AuthorizedClientRow, [string, string]>("SELECT * FROM user_authorized_oidc_clients WHERE user_id = ? AND client_id = ?")
+    .get(userId, clientId);
+  return row ? toConsent(row) : null;
+}
+
+/** Stores a consent; an existing one keeps its createdAt. */
+export function upsertAuthorizedClient(db: Database, consent: ClientConsent): void {
   db.query(
     `INSERT INTO user_authorized_oidc_clients (user_id, client_id, scope, created_at, last_used_at)
-     VALUES ($user_id, $client_id, $scope, $created_at, $last_used_at)
+     VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (user_id, client_id) DO UPDATE SET scope = excluded.scope, last_used_at = excluded.last_used_at`,
-  ).run(row);
+  ).run(consent.userId, consent.clientId, JSON.stringify(consent.scopes), consent.createdAt, consent.lastUsedAt);
 }
 
-export function listAuthorizedClientsOfUser(db: Database, userId: string): AuthorizedClientRow[] {
-  return db.query<AuthorizedClientRow, [string]>("SELECT * FROM user_authorized_oidc_clients WHERE user_id = ? ORDER BY last_used_at DESC").all(userId);
+export function listAuthorizedClientsOfUser(db: Database, userId: string): ClientConsent[] {
+  return db
+    .query<AuthorizedClientRow, [string]>("SELECT * FROM user_authorized_oidc_clients WHERE user_id = ? ORDER BY last_used_at DESC")
+    .all(userId)
+    .map(toConsent);
 }
 
 export function deleteAuthorizedClient(db: Database, userId: string, clientId: string): boolean {
@@ -60,7 +133,23 @@ export function deleteAuthorizedClient(db: Database, userId: string, clientId: s
 
 // --- authorization codes -------------------------------------------------------------------------
 
-export type AuthorizationCodeRow = {
+export interface AuthorizationCode {
+  codeHash: string;
+  clientId: string;
+  userId: string;
+  sessionId: string | null;
+  redirectUri: string;
+  scope: string;
+  nonce: string | null;
+  codeChallenge: string | null;
+  codeChallengeMethod: string | null;
+  authTime: number;
+  amr: string[];
+  createdAt: number;
+  expiresAt: number;
+}
+
+type AuthorizationCodeRow = {
   code_hash: string;
   client_id: string;
   user_id: string;
@@ -76,23 +165,50 @@ export type AuthorizationCodeRow = {
   expires_at: number;
 };
 
-export function insertAuthorizationCode(db: Database, row: AuthorizationCodeRow): void {
+export function insertAuthorizationCode(db: Database, code: AuthorizationCode): void {
   db.query(
     `INSERT INTO oidc_authorization_codes (code_hash, client_id, user_id, session_id, redirect_uri, scope, nonce, code_challenge,
        code_challenge_method, auth_time, amr, created_at, expires_at)
-     VALUES ($code_hash, $client_id, $user_id, $session_id, $redirect_uri, $scope, $nonce, $code_challenge,
-       $code_challenge_method, $auth_time, $amr, $created_at, $expires_at)`,
-  ).run(row);
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    code.codeHash,
+    code.clientId,
+    code.userId,
+    code.sessionId,
+    code.redirectUri,
+    code.scope,
+    code.nonce,
+    code.codeChallenge,
+    code.codeChallengeMethod,
+    code.authTime,
+    JSON.stringify(code.amr),
+    code.createdAt,
+    code.expiresAt,
+  );
 }
 
 /** A code the client may still exchange (not consumed). Only the owning client finds it. */
-export function findUsableAuthorizationCode(db: Database, codeHash: string, clientId: string): AuthorizationCodeRow | null {
-  return (
-    db
-      .query<AuthorizationCodeRow, [string, string]>(
-        "SELECT * FROM oidc_authorization_codes WHERE code_hash = ? AND client_id = ? AND consumed_at IS NULL",
-      )
-      .get(codeHash, clientId) ?? null
+export function findUsableAuthorizationCode(db: Database, codeHash: string, clientId: string): AuthorizationCode | null {
+  const row = db
+    .query<AuthorizationCodeRow, [string, string]>("SELECT * FROM oidc_authorization_codes WHERE code_hash = ? AND client_id = ? AND consumed_at IS NULL")
+    .get(codeHash, clientId);
+  if (!row) return null;
+  return withLazyAmr(
+    {
+    codeHash: row.code_hash,
+    clientId: row.client_id,
+    userId: row.user_id,
+    sessionId: row.session_id,
+    redirectUri: row.redirect_uri,
+    scope: row.scope,
+    nonce: row.nonce,
+    codeChallenge: row.code_challenge,
+    codeChallengeMethod: row.code_challenge_method,
+    authTime: row.auth_time,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    },
+    row.amr,
   );
 }
 
@@ -109,16 +225,28 @@ export function consumeAuthorizationCode(db: Database, codeHash: string, clientI
 }
 
 /** A consumed code (any client): the grant issued from it, null when it was burnt by a failed check. */
-export function findConsumedCode(db: Database, codeHash: string): { grant_id: string | null } | null {
-  return (
-    db.query<{ grant_id: string | null }, [string]>("SELECT grant_id FROM oidc_authorization_codes WHERE code_hash = ? AND consumed_at IS NOT NULL").get(codeHash) ??
-    null
-  );
+export function findConsumedCode(db: Database, codeHash: string): { grantId: string | null } | null {
+  const row = db
+    .query<{ grant_id: string | null }, [string]>("SELECT grant_id FROM oidc_authorization_codes WHERE code_hash = ? AND consumed_at IS NOT NULL")
+    .get(codeHash);
+  return row ? { grantId: row.grant_id } : null;
 }
 
 // --- grants --------------------------------------------------------------------------------------
 
-export type GrantRow = {
+export interface Grant {
+  id: string;
+  clientId: string;
+  userId: string;
+  sessionId: string | null;
+  /** Space-separated, as granted. */
+  scope: string;
+  authTime: number;
+  amr: string[];
+  createdAt: number;
+}
+
+type GrantRow = {
   id: string;
   client_id: string;
   user_id: string;
@@ -129,15 +257,22 @@ export type GrantRow = {
   created_at: number;
 };
 
-export function insertGrant(db: Database, row: GrantRow): void {
+export function insertGrant(db: Database, grant: Grant): void {
   db.query(
     `INSERT INTO oidc_grants (id, client_id, user_id, session_id, scope, auth_time, amr, created_at)
-     VALUES ($id, $client_id, $user_id, $session_id, $scope, $auth_time, $amr, $created_at)`,
-  ).run(row);
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(grant.id, grant.clientId, grant.userId, grant.sessionId, grant.scope, grant.authTime, JSON.stringify(grant.amr), grant.createdAt);
 }
 
-export function findGrant(db: Database, id: string): GrantRow | null {
-  return db.query<GrantRow, [string]>("SELECT id, client_id, user_id, session_id, scope, auth_time, amr, created_at FROM oidc_grants WHERE id = ?").get(id) ?? null;
+export function findGrant(db: Database, id: string): Grant | null {
+  const row = db
+    .query<GrantRow, [string]>("SELECT id, client_id, user_id, session_id, scope, auth_time, amr, created_at FROM oidc_grants WHERE id = ?")
+    .get(id);
+  if (!row) return null;
+  return withLazyAmr(
+    { id: row.id, clientId: row.client_id, userId: row.user_id, sessionId: row.session_id, scope: row.scope, authTime: row.auth_time, createdAt: row.created_at },
+    row.amr,
+  );
 }
 
 /** Revokes a grant with every refresh and access token issued from it (ON DELETE CASCADE). */
@@ -156,7 +291,19 @@ export function deleteGrantsOfUserAndClient(db: Database, userId: string, client
 
 // --- refresh tokens ------------------------------------------------------------------------------
 
-export type RefreshTokenRow = {
+export interface RefreshToken {
+  tokenHash: string;
+  grantId: string;
+  clientId: string;
+  scope: string;
+  createdAt: number;
+  expiresAt: number;
+  usedAt: number | null;
+  /** DPoP key thumbprint the token is bound to (migration 0005), or null. */
+  dpopJkt: string | null;
+}
+
+type RefreshTokenRow = {
   token_hash: string;
   grant_id: string;
   client_id: string;
@@ -168,29 +315,54 @@ export type RefreshTokenRow = {
   dpop_jkt?: string | null;
 };
 
-export function insertRefreshToken(db: Database, row: RefreshTokenRow): void {
+function toRefreshToken(row: RefreshTokenRow): RefreshToken {
+  return {
+    tokenHash: row.token_hash,
+    grantId: row.grant_id,
+    clientId: row.client_id,
+    scope: row.scope,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    usedAt: row.used_at,
+    dpopJkt: row.dpop_jkt ?? null,
+  };
+}
+
+/** A new, unused refresh token. */
+export function insertRefreshToken(db: Database, token: Omit<RefreshToken, "usedAt">): void {
   db.query(
     `INSERT INTO oidc_refresh_tokens (token_hash, grant_id, client_id, scope, created_at, expires_at, used_at, dpop_jkt)
-     VALUES ($token_hash, $grant_id, $client_id, $scope, $created_at, $expires_at, NULL, $dpop_jkt)`,
-  ).run({ ...row, dpop_jkt: row.dpop_jkt ?? null });
+     VALUES (?, ?, ?, ?, ?, ?, NULL, ?)`,
+  ).run(token.tokenHash, token.grantId, token.clientId, token.scope, token.createdAt, token.expiresAt, token.dpopJkt);
 }
 
 /** Rotation: marks the token used in the same statement that reads it; null when unknown or already used. */
-export function useRefreshTokenRow(db: Database, tokenHash: string, now: number): RefreshTokenRow | null {
-  return (
-    db
-      .query<RefreshTokenRow, [number, string]>("UPDATE oidc_refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL RETURNING *")
-      .get(now, tokenHash) ?? null
-  );
+export function useRefreshToken(db: Database, tokenHash: string, now: number): RefreshToken | null {
+  const row = db
+    .query<RefreshTokenRow, [number, string]>("UPDATE oidc_refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL RETURNING *")
+    .get(now, tokenHash);
+  return row ? toRefreshToken(row) : null;
 }
 
-export function findRefreshTokenRow(db: Database, tokenHash: string): RefreshTokenRow | null {
-  return db.query<RefreshTokenRow, [string]>("SELECT * FROM oidc_refresh_tokens WHERE token_hash = ?").get(tokenHash) ?? null;
+export function findRefreshToken(db: Database, tokenHash: string): RefreshToken | null {
+  const row = db.query<RefreshTokenRow, [string]>("SELECT * FROM oidc_refresh_tokens WHERE token_hash = ?").get(tokenHash);
+  return row ? toRefreshToken(row) : null;
 }
 
 // --- access tokens: each grant's current one, on the grant row (migration 0012) ----------------------------
 
-export type AccessTokenRow = {
+/** A grant's current access token (the JWT's jti and what it grants). */
+export interface AccessToken {
+  jti: string;
+  grantId: string;
+  clientId: string;
+  userId: string;
+  scope: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+type AccessTokenRow = {
   jti: string;
   grant_id: string;
   client_id: string;
@@ -201,35 +373,49 @@ export type AccessTokenRow = {
 };
 
 /** A new grant with its first access token: one row. */
-export function insertGrantWithAccessToken(db: Database, grant: GrantRow, access: AccessTokenRow): void {
+export function insertGrantWithAccessToken(db: Database, grant: Grant, access: AccessToken): void {
   db.query(
     `INSERT INTO oidc_grants (id, client_id, user_id, session_id, scope, auth_time, amr, created_at, access_jti, access_scope, access_created_at, access_expires_at)
-     VALUES ($id, $client_id, $user_id, $session_id, $scope, $auth_time, $amr, $created_at, $access_jti, $access_scope, $access_created_at, $access_expires_at)`,
-  ).run({ ...grant, access_jti: access.jti, access_scope: access.scope, access_created_at: access.created_at, access_expires_at: access.expires_at });
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    grant.id,
+    grant.clientId,
+    grant.userId,
+    grant.sessionId,
+    grant.scope,
+    grant.authTime,
+    JSON.stringify(grant.amr),
+    grant.createdAt,
+    access.jti,
+    access.scope,
+    access.createdAt,
+    access.expiresAt,
+  );
 }
 
 /** Gives the grant a new access token; the previous one stops working at once. False when the grant is gone. */
-export function replaceAccessToken(db: Database, access: AccessTokenRow): boolean {
+export function replaceAccessToken(db: Database, access: AccessToken): boolean {
   return (
     db
       .query("UPDATE oidc_grants SET access_jti = ?, access_scope = ?, access_created_at = ?, access_expires_at = ? WHERE id = ?")
-      .run(access.jti, access.scope, access.created_at, access.expires_at, access.grant_id).changes === 1
+      .run(access.jti, access.scope, access.createdAt, access.expiresAt, access.grantId).changes === 1
   );
 }
 
-export function findAccessTokenRow(db: Database, jti: string): AccessTokenRow | null {
-  return (
-    db
-      .query<AccessTokenRow, [string]>(
-        `SELECT access_jti AS jti, id AS grant_id, client_id, user_id, access_scope AS scope, access_created_at AS created_at, access_expires_at AS expires_at
-         FROM oidc_grants WHERE access_jti = ?`,
-      )
-      .get(jti) ?? null
-  );
+export function findAccessToken(db: Database, jti: string): AccessToken | null {
+  const row = db
+    .query<AccessTokenRow, [string]>(
+      `SELECT access_jti AS jti, id AS grant_id, client_id, user_id, access_scope AS scope, access_created_at AS created_at, access_expires_at AS expires_at
+       FROM oidc_grants WHERE access_jti = ?`,
+    )
+    .get(jti);
+  return row
+    ? { jti: row.jti, grantId: row.grant_id, clientId: row.client_id, userId: row.user_id, scope: row.scope, createdAt: row.created_at, expiresAt: row.expires_at }
+    : null;
 }
 
 /** Revokes one access token; its grant (and refresh token) stay. */
-export function deleteAccessTokenRow(db: Database, jti: string): boolean {
+export function deleteAccessToken(db: Database, jti: string): boolean {
   return (
     db.query("UPDATE oidc_grants SET access_jti = NULL, access_scope = NULL, access_created_at = NULL, access_expires_at = NULL WHERE access_jti = ?").run(jti)
       .changes > 0

@@ -3,10 +3,27 @@
  * jtis (RFC 7523), client_credentials access tokens, and back-channel logout (session ↔ client, queue, status).
  */
 import type { Database } from "./database.ts";
+import { parseAmr } from "./oidc-grants.ts";
 
 // --- device codes --------------------------------------------------------------------------------
 
-export type DeviceCodeRow = {
+export interface DeviceCode {
+  deviceCodeHash: string;
+  userCode: string;
+  clientId: string;
+  scope: string;
+  status: "pending" | "approved" | "denied";
+  /** Set by the decision: who decided, when they signed in, and how. */
+  userId: string | null;
+  authTime: number | null;
+  amr: string[] | null;
+  intervalSeconds: number;
+  lastPolledAt: number | null;
+  createdAt: number;
+  expiresAt: number;
+}
+
+type DeviceCodeRow = {
   device_code_hash: string;
   user_code: string;
   client_id: string;
@@ -21,21 +38,52 @@ export type DeviceCodeRow = {
   expires_at: number;
 };
 
-export function insertDeviceCode(db: Database, row: DeviceCodeRow): void {
+function toDeviceCode(row: DeviceCodeRow): DeviceCode {
+  return {
+    deviceCodeHash: row.device_code_hash,
+    userCode: row.user_code,
+    clientId: row.client_id,
+    scope: row.scope,
+    status: row.status,
+    userId: row.user_id,
+    authTime: row.auth_time,
+    amr: row.amr === null ? null : parseAmr(row.amr),
+    intervalSeconds: row.interval_seconds,
+    lastPolledAt: row.last_polled_at,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+  };
+}
+
+export function insertDeviceCode(db: Database, code: DeviceCode): void {
   db.query(
     `INSERT INTO oidc_device_codes (device_code_hash, user_code, client_id, scope, status, user_id, auth_time, amr, interval_seconds,
        last_polled_at, created_at, expires_at)
-     VALUES ($device_code_hash, $user_code, $client_id, $scope, $status, $user_id, $auth_time, $amr, $interval_seconds,
-       $last_polled_at, $created_at, $expires_at)`,
-  ).run(row);
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    code.deviceCodeHash,
+    code.userCode,
+    code.clientId,
+    code.scope,
+    code.status,
+    code.userId,
+    code.authTime,
+    code.amr === null ? null : JSON.stringify(code.amr),
+    code.intervalSeconds,
+    code.lastPolledAt,
+    code.createdAt,
+    code.expiresAt,
+  );
 }
 
-export function findDeviceCodeByHash(db: Database, hash: string): DeviceCodeRow | null {
-  return db.query<DeviceCodeRow, [string]>("SELECT * FROM oidc_device_codes WHERE device_code_hash = ?").get(hash) ?? null;
+export function findDeviceCodeByHash(db: Database, hash: string): DeviceCode | null {
+  const row = db.query<DeviceCodeRow, [string]>("SELECT * FROM oidc_device_codes WHERE device_code_hash = ?").get(hash);
+  return row ? toDeviceCode(row) : null;
 }
 
-export function findDeviceCodeByUserCode(db: Database, userCode: string): DeviceCodeRow | null {
-  return db.query<DeviceCodeRow, [string]>("SELECT * FROM oidc_device_codes WHERE user_code = ?").get(userCode) ?? null;
+export function findDeviceCodeByUserCode(db: Database, userCode: string): DeviceCode | null {
+  const row = db.query<DeviceCodeRow, [string]>("SELECT * FROM oidc_device_codes WHERE user_code = ?").get(userCode);
+  return row ? toDeviceCode(row) : null;
 }
 
 /** Records a poll and the (possibly slowed-down) interval. */
@@ -48,7 +96,7 @@ export function decideDeviceCode(
   db: Database,
   userCode: string,
   now: number,
-  decision: { status: "approved" | "denied"; userId: string; authTime: number | null; amr: string | null },
+  decision: { status: "approved" | "denied"; userId: string; authTime: number | null; amr: string[] | null },
 ): boolean {
   return (
     db
@@ -56,19 +104,16 @@ export function decideDeviceCode(
         `UPDATE oidc_device_codes SET status = ?, user_id = ?, auth_time = ?, amr = ?
          WHERE user_code = ? AND status = 'pending' AND expires_at > ?`,
       )
-      .run(decision.status, decision.userId, decision.authTime, decision.amr, userCode, now).changes > 0
+      .run(decision.status, decision.userId, decision.authTime, decision.amr === null ? null : JSON.stringify(decision.amr), userCode, now).changes > 0
   );
 }
 
 /** Single use: an approved code is removed in the same statement that reads it. */
-export function consumeApprovedDeviceCode(db: Database, hash: string, clientId: string): DeviceCodeRow | null {
-  return (
-    db
-      .query<DeviceCodeRow, [string, string]>(
-        "DELETE FROM oidc_device_codes WHERE device_code_hash = ? AND client_id = ? AND status = 'approved' RETURNING *",
-      )
-      .get(hash, clientId) ?? null
-  );
+export function consumeApprovedDeviceCode(db: Database, hash: string, clientId: string): DeviceCode | null {
+  const row = db
+    .query<DeviceCodeRow, [string, string]>("DELETE FROM oidc_device_codes WHERE device_code_hash = ? AND client_id = ? AND status = 'approved' RETURNING *")
+    .get(hash, clientId);
+  return row ? toDeviceCode(row) : null;
 }
 
 export function deleteDeviceCode(db: Database, hash: string): void {
@@ -104,17 +149,27 @@ export function rememberAssertionJti(db: Database, clientId: string, jti: string
 
 // --- client_credentials access tokens ------------------------------------------------------------
 
-export type ClientAccessTokenRow = { jti: string; client_id: string; scope: string; created_at: number; expires_at: number };
-
-export function insertClientAccessToken(db: Database, row: ClientAccessTokenRow): void {
-  db.query(
-    `INSERT INTO oidc_client_access_tokens (jti, client_id, scope, created_at, expires_at)
-     VALUES ($jti, $client_id, $scope, $created_at, $expires_at)`,
-  ).run(row);
+/** An access token a client obtained for itself (client_credentials): no user, no grant. */
+export interface ClientAccessToken {
+  jti: string;
+  clientId: string;
+  scope: string;
+  createdAt: number;
+  expiresAt: number;
 }
 
-export function findClientAccessToken(db: Database, jti: string): ClientAccessTokenRow | null {
-  return db.query<ClientAccessTokenRow, [string]>("SELECT * FROM oidc_client_access_tokens WHERE jti = ?").get(jti) ?? null;
+type ClientAccessTokenRow = { jti: string; client_id: string; scope: string; created_at: number; expires_at: number };
+
+export function insertClientAccessToken(db: Database, token: ClientAccessToken): void {
+  db.query(
+    `INSERT INTO oidc_client_access_tokens (jti, client_id, scope, created_at, expires_at)
+     VALUES (?, ?, ?, ?, ?)`,
+  ).run(token.jti, token.clientId, token.scope, token.createdAt, token.expiresAt);
+}
+
+export function findClientAccessToken(db: Database, jti: string): ClientAccessToken | null {
+  const row = db.query<ClientAccessTokenRow, [string]>("SELECT * FROM oidc_client_access_tokens WHERE jti = ?").get(jti);
+  return row ? { jti: row.jti, clientId: row.client_id, scope: row.scope, createdAt: row.created_at, expiresAt: row.expires_at } : null;
 }
 
 export function deleteClientAccessToken(db: Database, jti: string): boolean {

@@ -8,8 +8,8 @@
  */
 import type { Database } from "../db/database.ts";
 import type { Config } from "../config.ts";
-import { findAccessTokenRow, type AccessTokenRow } from "../db/oidc-grants.ts";
-import { findClientAccessToken, type ClientAccessTokenRow } from "../db/oidc-protocols.ts";
+import { findAccessToken, type AccessToken } from "../db/oidc-grants.ts";
+import { findClientAccessToken, type ClientAccessToken } from "../db/oidc-protocols.ts";
 import { findUserById, type UserRow } from "../db/users.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import type { SealedBox } from "../lib/sealed-box.ts";
@@ -24,7 +24,7 @@ export interface EndpointDeps {
 }
 
 export interface ActiveAccessToken {
-  row: AccessTokenRow;
+  token: AccessToken;
   payload: Record<string, unknown>;
 }
 
@@ -43,18 +43,18 @@ async function verifiedAccessTokenClaims(deps: EndpointDeps, token: string): Pro
 export async function findActiveAccessToken(deps: EndpointDeps, token: string): Promise<ActiveAccessToken | null> {
   const payload = await verifiedAccessTokenClaims(deps, token);
   if (!payload) return null;
-  const row = findAccessTokenRow(deps.db, payload.jti);
-  if (!row || row.expires_at <= nowSeconds(deps.clock) || row.user_id !== payload.sub) return null;
-  return { row, payload };
+  const stored = findAccessToken(deps.db, payload.jti);
+  if (!stored || stored.expiresAt <= nowSeconds(deps.clock) || stored.userId !== payload.sub) return null;
+  return { token: stored, payload };
 }
 
 /** A client_credentials access token (sub "client-<id>") that is still live. */
-export async function findActiveClientToken(deps: EndpointDeps, token: string): Promise<{ row: ClientAccessTokenRow; payload: Record<string, unknown> } | null> {
+export async function findActiveClientToken(deps: EndpointDeps, token: string): Promise<{ token: ClientAccessToken; payload: Record<string, unknown> } | null> {
   const payload = await verifiedAccessTokenClaims(deps, token);
   if (!payload) return null;
-  const row = findClientAccessToken(deps.db, payload.jti);
-  if (!row || row.expires_at <= nowSeconds(deps.clock) || payload.sub !== `client-${row.client_id}`) return null;
-  return { row, payload };
+  const stored = findClientAccessToken(deps.db, payload.jti);
+  if (!stored || stored.expiresAt <= nowSeconds(deps.clock) || payload.sub !== `client-${stored.clientId}`) return null;
+  return { token: stored, payload };
 }
 
 export function liveUser(db: Database, id: string): UserRow | null {

@@ -33,7 +33,7 @@ import {
   insertAuthorizationCode,
   insertInteraction,
   markInteractionConsented,
-  type InteractionRow,
+  type Interaction,
 } from "../db/oidc-grants.ts";
 import { findUserById } from "../db/users.ts";
 import { OAuthError, type OAuthErrorCode } from "../errors.ts";
@@ -343,7 +343,7 @@ interface PersonCtx {
   deps: AuthorizeDeps;
   request: AuthorizationRequest;
   session: Session | null;
-  interaction: InteractionRow | null;
+  interaction: Interaction | null;
   now: number;
   /** The subject of a verified id_token_hint, if one was sent. */
   hintedSub: string | null;
@@ -353,17 +353,17 @@ type PersonCheck = (ctx: PersonCtx) => AuthorizeOutcome | null;
 
 function ensureInteraction(ctx: PersonCtx): string {
   if (ctx.interaction) return ctx.interaction.id;
-  const row: InteractionRow = {
+  const interaction: Interaction = {
     id: randomToken(ctx.deps.random),
-    client_id: ctx.request.client.id,
-    params: JSON.stringify(ctx.request.raw),
-    consented_by: null,
-    created_at: ctx.now,
-    expires_at: ctx.now + INTERACTION_SECONDS,
+    clientId: ctx.request.client.id,
+    params: ctx.request.raw,
+    consentedBy: null,
+    createdAt: ctx.now,
+    expiresAt: ctx.now + INTERACTION_SECONDS,
   };
-  insertInteraction(ctx.deps.db, row);
-  ctx.interaction = row;
-  return row.id;
+  insertInteraction(ctx.deps.db, interaction);
+  ctx.interaction = interaction;
+  return interaction.id;
 }
 
 const checkSession: PersonCheck = (ctx) => {
@@ -385,7 +385,7 @@ const checkAllowedGroups: PersonCheck = (ctx) => {
 
 function needsConsent(ctx: PersonCtx): boolean {
   const userId = ctx.session!.userId;
-  if (ctx.interaction?.consented_by === userId) return false;
+  if (ctx.interaction?.consentedBy === userId) return false;
   if (ctx.request.prompt.has("consent")) return true;
   if (ctx.request.client.skipConsent) return false;
   const granted = findConsentedScopes(ctx.deps.db, userId, ctx.request.client.id);
@@ -410,7 +410,7 @@ function needsReauthentication(ctx: PersonCtx): boolean {
   const s = ctx.session!;
   const passkey = s.amr.includes("phr");
   // An assertion made after this authorization request began always satisfies the request.
-  const sinceRequest = ctx.interaction !== null && passkey && s.authenticatedAt >= ctx.interaction.created_at;
+  const sinceRequest = ctx.interaction !== null && passkey && s.authenticatedAt >= ctx.interaction.createdAt;
   if (ctx.request.prompt.has("login") && !sinceRequest) return true;
   // max_age: a sign-in made during this very request counts even if the person took longer than max_age.
   if (ctx.request.maxAge !== null && ctx.now - s.authenticatedAt > ctx.request.maxAge && !sinceRequest) return true;
@@ -487,18 +487,18 @@ export function findSignInTarget(deps: Pick<AuthorizeDeps, "db" | "clock">, redi
   }
   if (url.pathname !== "/authorize") return null;
   const interactionId = url.searchParams.get("interaction");
-  const clientId = interactionId !== null ? findInteraction(deps, interactionId)?.client_id : url.searchParams.get("client_id");
+  const clientId = interactionId !== null ? findInteraction(deps, interactionId)?.clientId : url.searchParams.get("client_id");
   const client = clientId ? findClientById(deps.db, clientId) : null;
   return client ? { id: client.id, name: client.name, hasLogo: client.hasLogo, hasDarkLogo: client.hasDarkLogo } : null;
 }
 
-function findInteraction(deps: Pick<AuthorizeDeps, "db" | "clock">, id: string): InteractionRow | null {
+function findInteraction(deps: Pick<AuthorizeDeps, "db" | "clock">, id: string): Interaction | null {
   if (typeof id !== "string" || !/^[A-Za-z0-9_-]{43}$/.test(id)) return null;
   return findLiveInteraction(deps.db, id, nowSeconds(deps.clock));
 }
 
-function paramsOf(interaction: InteractionRow): ProtocolParams {
-  return ProtocolParams.fromRecord(JSON.parse(interaction.params) as Record<string, string>);
+function paramsOf(interaction: Interaction): ProtocolParams {
+  return ProtocolParams.fromRecord(interaction.params);
 }
 
 function expiredInteraction(): AuthorizeOutcome {
@@ -509,7 +509,7 @@ async function run(
   deps: AuthorizeDeps,
   params: ProtocolParams,
   session: Session | null,
-  interaction: InteractionRow | null,
+  interaction: Interaction | null,
   origin: AuditOrigin | undefined,
   source: "request" | "stored",
 ): Promise<AuthorizeOutcome> {
@@ -552,19 +552,19 @@ function issueAuthorizationCode(ctx: PersonCtx, origin?: AuditOrigin): Authorize
   deleteExpiredOidcState(deps.db, now);
   const isNew = deps.db.transaction(() => {
     insertAuthorizationCode(deps.db, {
-      code_hash: hashToken(code),
-      client_id: request.client.id,
-      user_id: session.userId,
-      session_id: session.id,
-      redirect_uri: request.redirectUri,
+      codeHash: hashToken(code),
+      clientId: request.client.id,
+      userId: session.userId,
+      sessionId: session.id,
+      redirectUri: request.redirectUri,
       scope: scopeString(request.scopes),
       nonce: request.nonce,
-      code_challenge: request.codeChallenge,
-      code_challenge_method: request.codeChallengeMethod,
-      auth_time: session.authenticatedAt,
-      amr: JSON.stringify(session.amr),
-      created_at: now,
-      expires_at: now + AUTHORIZATION_CODE_SECONDS,
+      codeChallenge: request.codeChallenge,
+      codeChallengeMethod: request.codeChallengeMethod,
+      authTime: session.authenticatedAt,
+      amr: session.amr,
+      createdAt: now,
+      expiresAt: now + AUTHORIZATION_CODE_SECONDS,
     });
     const { isNew } = recordConsent(deps.db, { userId: session.userId, clientId: request.client.id, scopes: request.scopes, now });
     if (ctx.interaction) deleteInteraction(deps.db, ctx.interaction.id);

@@ -27,9 +27,9 @@ export interface AuthorizedClient {
 export function listAuthorizedClients(db: Database, userId: string): AuthorizedClient[] {
   const out: AuthorizedClient[] = [];
   for (const row of listAuthorizedClientsOfUser(db, userId)) {
-    const client = findClientById(db, row.client_id);
+    const client = findClientById(db, row.clientId);
     if (!client) continue;
-    out.push({ client, scopes: storedScopes(row.scope), firstAuthorizedAt: row.created_at, lastUsedAt: row.last_used_at });
+    out.push({ client, scopes: row.scopes, firstAuthorizedAt: row.createdAt, lastUsedAt: row.lastUsedAt });
   }
   return out;
 }
@@ -49,8 +49,7 @@ export function revokeAuthorizedClient(deps: AuditDeps, actor: PersonActor, clie
 
 /** The scopes the person has allowed this client, or null when they never consented to it. */
 export function findConsentedScopes(db: Database, userId: string, clientId: string): string[] | null {
-  const row = findAuthorizedClient(db, userId, clientId);
-  return row ? storedScopes(row.scope) : null;
+  return findAuthorizedClient(db, userId, clientId)?.scopes ?? null;
 }
 
 /**
@@ -59,17 +58,8 @@ export function findConsentedScopes(db: Database, userId: string, clientId: stri
  */
 export function recordConsent(db: Database, input: { userId: string; clientId: string; scopes: readonly string[]; now: number }): { isNew: boolean } {
   const existing = findAuthorizedClient(db, input.userId, input.clientId);
-  const granted = existing ? storedScopes(existing.scope) : [];
+  const granted = existing?.scopes ?? [];
   const union = [...new Set([...granted, ...input.scopes])];
-  upsertAuthorizedClient(db, { user_id: input.userId, client_id: input.clientId, scope: JSON.stringify(union), created_at: input.now, last_used_at: input.now });
+  upsertAuthorizedClient(db, { userId: input.userId, clientId: input.clientId, scopes: union, createdAt: input.now, lastUsedAt: input.now });
   return { isNew: existing === null };
-}
-
-/** The JSON list of scopes kept per consent; unreadable (never written so) counts as none. */
-function storedScopes(json: string): string[] {
-  try {
-    return JSON.parse(json) as string[];
-  } catch {
-    return [];
-  }
 }

@@ -91,18 +91,18 @@ export async function startDeviceAuthorization(
     const userCode = randomString(deps.random, USER_CODE_LENGTH, USER_CODE_ALPHABET);
     try {
       insertDeviceCode(deps.db, {
-        device_code_hash: hashToken(deviceCode),
-        user_code: userCode,
-        client_id: client.id,
+        deviceCodeHash: hashToken(deviceCode),
+        userCode,
+        clientId: client.id,
         scope: scopeString(scopes),
         status: "pending",
-        user_id: null,
-        auth_time: null,
+        userId: null,
+        authTime: null,
         amr: null,
-        interval_seconds: DEVICE_POLL_INTERVAL_SECONDS,
-        last_polled_at: null,
-        created_at: now,
-        expires_at: now + DEVICE_CODE_SECONDS,
+        intervalSeconds: DEVICE_POLL_INTERVAL_SECONDS,
+        lastPolledAt: null,
+        createdAt: now,
+        expiresAt: now + DEVICE_CODE_SECONDS,
       });
     } catch (e) {
       // A user code already in use (1 in 25 billion per live code): draw another.
@@ -138,8 +138,8 @@ export function lookupDeviceCode(deps: { db: Database; clock: Clock }, input: { 
   if (!userCode) return { kind: "enter", error: msg("oidc.deviceCodeFormat", { example: "BCDF-GHJK" }), code: input.code.slice(0, 40) };
   const now = nowSeconds(deps.clock);
   const row = findDeviceCodeByUserCode(deps.db, userCode);
-  if (!row || row.expires_at <= now || row.status !== "pending") return { kind: "enter", error: UNKNOWN_CODE, code: formatUserCode(userCode) };
-  const client = findClientById(deps.db, row.client_id);
+  if (!row || row.expiresAt <= now || row.status !== "pending") return { kind: "enter", error: UNKNOWN_CODE, code: formatUserCode(userCode) };
+  const client = findClientById(deps.db, row.clientId);
   if (!client) return { kind: "enter", error: UNKNOWN_CODE, code: formatUserCode(userCode) };
   if (!isUserAllowedForClient(deps.db, client, input.session.userId)) return { kind: "not-allowed", client };
   if (needsReauthentication(client, input.session, now)) return { kind: "reauthenticate", userCode: formatUserCode(userCode) };
@@ -167,7 +167,7 @@ export function decideDeviceAuthorization(
       status: allow ? "approved" : "denied",
       userId: session.userId,
       authTime: session.authenticatedAt,
-      amr: JSON.stringify(session.amr),
+      amr: session.amr,
     });
     if (!ok || !allow) return { ok, isNew: false };
     return { ok, isNew: recordConsent(deps.db, { userId: session.userId, clientId: client.id, scopes: looked.scopes, now }).isNew };

@@ -5,7 +5,7 @@
  *   by src/pocket-id/refresh-tokens.ts); token_type_hint=refresh_token tries refresh tokens first.
  * - Anything not live answers { active: false }.
  */
-import { findGrant, findRefreshTokenRow } from "../db/oidc-grants.ts";
+import { findGrant, findRefreshToken } from "../db/oidc-grants.ts";
 import { OAuthError } from "../errors.ts";
 import { nowSeconds } from "../lib/clock.ts";
 import { MAX_REFRESH_TOKEN_LENGTH, refreshTokenLookupHash } from "../pocket-id/refresh-tokens.ts";
@@ -20,14 +20,14 @@ function accessTokenAnswer(active: ActiveAccessToken, subject: { username?: stri
   return {
     active: true,
     token_type: "access_token",
-    scope: active.row.scope,
-    client_id: active.row.client_id,
+    scope: active.token.scope,
+    client_id: active.token.clientId,
     ...subject,
     aud: active.payload.aud,
     iss: issuer,
-    exp: active.row.expires_at,
-    iat: active.row.created_at,
-    jti: active.row.jti,
+    exp: active.token.expiresAt,
+    iat: active.token.createdAt,
+    jti: active.token.jti,
     ...(active.payload.cnf ? { cnf: active.payload.cnf, token_type: "DPoP" } : {}),
   };
 }
@@ -46,34 +46,34 @@ export async function introspect(
 
   const tryAccess = async () => {
     const active = await findActiveAccessToken(deps, token);
-    if (!active || active.row.client_id !== client.id) return null;
-    const user = liveUser(deps.db, active.row.user_id);
+    if (!active || active.token.clientId !== client.id) return null;
+    const user = liveUser(deps.db, active.token.userId);
     if (!user) return null;
     return accessTokenAnswer(active, { username: user.username, sub: user.id }, deps.config.appUrl);
   };
   const tryRefresh = async () => {
     if (token.length > MAX_REFRESH_TOKEN_LENGTH) return null;
-    const row = findRefreshTokenRow(deps.db, await refreshTokenLookupHash(deps, token, client.id));
-    if (!row || row.client_id !== client.id || row.used_at !== null || row.expires_at <= now) return null;
-    const grant = findGrant(deps.db, row.grant_id);
-    const user = grant ? liveUser(deps.db, grant.user_id) : null;
+    const refresh = findRefreshToken(deps.db, await refreshTokenLookupHash(deps, token, client.id));
+    if (!refresh || refresh.clientId !== client.id || refresh.usedAt !== null || refresh.expiresAt <= now) return null;
+    const grant = findGrant(deps.db, refresh.grantId);
+    const user = grant ? liveUser(deps.db, grant.userId) : null;
     if (!grant || !user) return null;
     return {
       active: true,
       token_type: "refresh_token",
-      scope: row.scope,
-      client_id: row.client_id,
+      scope: refresh.scope,
+      client_id: refresh.clientId,
       username: user.username,
       sub: user.id,
       iss: deps.config.appUrl,
-      exp: row.expires_at,
-      iat: row.created_at,
+      exp: refresh.expiresAt,
+      iat: refresh.createdAt,
     };
   };
   const tryClientToken = async () => {
     const active = await findActiveClientToken(deps, token);
-    if (!active || active.row.client_id !== client.id) return null;
-    return accessTokenAnswer(active, { sub: `client-${active.row.client_id}` }, deps.config.appUrl);
+    if (!active || active.token.clientId !== client.id) return null;
+    return accessTokenAnswer(active, { sub: `client-${active.token.clientId}` }, deps.config.appUrl);
   };
   if (hint === "refresh_token") return (await tryRefresh()) ?? (await tryAccess()) ?? (await tryClientToken()) ?? inactive;
   return (await tryAccess()) ?? (await tryClientToken()) ?? (await tryRefresh()) ?? inactive;

@@ -13,7 +13,7 @@
  */
 import type { Database } from "../db/database.ts";
 import type { Config } from "../config.ts";
-import { insertGrantWithAccessToken, insertRefreshToken, replaceAccessToken, type GrantRow } from "../db/oidc-grants.ts";
+import { insertGrantWithAccessToken, insertRefreshToken, replaceAccessToken, type Grant } from "../db/oidc-grants.ts";
 import { insertClientAccessToken, recordSessionClient } from "../db/oidc-protocols.ts";
 import { commitSoon } from "../db/group-commit.ts";
 import { findUserById, type UserRow } from "../db/users.ts";
@@ -86,7 +86,7 @@ export async function issueClientToken(deps: TokenDeps, client: OidcClient, scop
     },
     "at+jwt",
   );
-  await commitSoon(deps.db, () => insertClientAccessToken(deps.db, { jti, client_id: client.id, scope: scopeString(scopes), created_at: now, expires_at: now + seconds }));
+  await commitSoon(deps.db, () => insertClientAccessToken(deps.db, { jti, clientId: client.id, scope: scopeString(scopes), createdAt: now, expiresAt: now + seconds }));
   return { access_token: access.jwt, token_type: jkt ? "DPoP" : "Bearer", expires_in: seconds, scope: scopeString(scopes) };
 }
 
@@ -94,7 +94,7 @@ export async function issueTokens(
   deps: TokenDeps,
   client: OidcClient,
   user: UserRow,
-  grant: GrantRow,
+  grant: Grant,
   scopes: string[],
   nonce: string | null,
   jkt: string | null = null,
@@ -104,12 +104,7 @@ export async function issueTokens(
   const issuer = deps.config.appUrl;
   const accessSeconds = client.accessTokenDurationMinutes * 60;
   const refreshSeconds = client.refreshTokenDurationMinutes * 60;
-  let amr: string[] = [];
-  try {
-    amr = JSON.parse(grant.amr) as string[];
-  } catch {
-    amr = [];
-  }
+  const amr = grant.amr;
 
   const jti = timeOrderedUuid(deps.clock, deps.random);
   const audience = scopes.some((s) => IDENTITY_SCOPES.has(s)) ? [client.id, issuer] : [client.id];
@@ -125,7 +120,7 @@ export async function issueTokens(
       jti,
       scope: scopeString(scopes),
       scp: scopes,
-      auth_time: grant.auth_time,
+      auth_time: grant.authTime,
       ...(jkt ? { cnf: { jkt } } : {}),
     },
     "at+jwt",
@@ -137,22 +132,21 @@ export async function issueTokens(
   // requests of this turn of the event loop (src/db/group-commit.ts); the response waits for the commit.
   await commitSoon(deps.db, () => {
     writes.before?.();
-    const accessRow = { jti, grant_id: grant.id, client_id: client.id, user_id: user.id, scope: scopeString(scopes), created_at: now, expires_at: now + accessSeconds };
-    if (writes.newGrant) insertGrantWithAccessToken(deps.db, grant, accessRow);
+    const accessToken = { jti, grantId: grant.id, clientId: client.id, userId: user.id, scope: scopeString(scopes), createdAt: now, expiresAt: now + accessSeconds };
+    if (writes.newGrant) insertGrantWithAccessToken(deps.db, grant, accessToken);
     // The grant's access token is replaced (the previous one stops working); revoked while signing (a
     // replayed code, a reused refresh token, an admin): issue nothing.
-    else if (!replaceAccessToken(deps.db, accessRow)) throw OAuthError.invalidGrant("The grant was revoked while the tokens were being issued.");
+    else if (!replaceAccessToken(deps.db, accessToken)) throw OAuthError.invalidGrant("The grant was revoked while the tokens were being issued.");
     insertRefreshToken(deps.db, {
-      token_hash: hashToken(refreshToken),
-      grant_id: grant.id,
-      client_id: client.id,
+      tokenHash: hashToken(refreshToken),
+      grantId: grant.id,
+      clientId: client.id,
       scope: scopeString(scopes),
-      created_at: now,
-      expires_at: now + refreshSeconds,
-      used_at: null,
-      dpop_jkt: jkt,
+      createdAt: now,
+      expiresAt: now + refreshSeconds,
+      dpopJkt: jkt,
     });
-    if (grant.session_id) recordSessionClient(deps.db, grant.session_id, client.id, user.id, now);
+    if (grant.sessionId) recordSessionClient(deps.db, grant.sessionId, client.id, user.id, now);
   });
 
   if (!id) {
@@ -172,7 +166,7 @@ async function signIdToken(
   deps: TokenDeps,
   client: OidcClient,
   user: UserRow,
-  grant: GrantRow,
+  grant: Grant,
   scopes: string[],
   nonce: string | null,
   access: { jwt: string; alg: SigningAlg },
@@ -187,12 +181,12 @@ async function signIdToken(
     aud: client.id,
     iat: now,
     exp: now + ID_TOKEN_SECONDS,
-    auth_time: grant.auth_time,
+    auth_time: grant.authTime,
     amr,
     at_hash: atHash(access.jwt, access.alg),
     jti: randomUuid(deps.random),
   };
   if (nonce) idClaims.nonce = nonce;
-  if (grant.session_id) idClaims.sid = grant.session_id;
+  if (grant.sessionId) idClaims.sid = grant.sessionId;
   return (await signJwt(deps, idClaims, "JWT")).jwt;
 }

@@ -6,7 +6,7 @@
  * - A refresh token (Pocket ID's imported ones included, src/pocket-id/refresh-tokens.ts) revokes its
  *   whole grant; an access token only itself.
  */
-import { deleteAccessTokenRow, deleteGrant, findRefreshTokenRow } from "../db/oidc-grants.ts";
+import { deleteAccessToken, deleteGrant, findRefreshToken } from "../db/oidc-grants.ts";
 import { deleteClientAccessToken } from "../db/oidc-protocols.ts";
 import { OAuthError } from "../errors.ts";
 import { MAX_REFRESH_TOKEN_LENGTH, refreshTokenLookupHash } from "../pocket-id/refresh-tokens.ts";
@@ -24,17 +24,17 @@ export async function revoke(deps: EndpointDeps, input: { params: ProtocolParams
     throw new OAuthError("invalid_request", "token_type_hint must be access_token or refresh_token.");
   }
   if (token.length <= MAX_REFRESH_TOKEN_LENGTH) {
-    const row = findRefreshTokenRow(deps.db, await refreshTokenLookupHash(deps, token, client.id));
-    if (row) {
-      if (row.client_id === client.id) deleteGrant(deps.db, row.grant_id);
+    const refresh = findRefreshToken(deps.db, await refreshTokenLookupHash(deps, token, client.id));
+    if (refresh) {
+      if (refresh.clientId === client.id) deleteGrant(deps.db, refresh.grantId);
       return;
     }
   }
   const active = await findActiveAccessToken(deps, token);
-  if (active && active.row.client_id === client.id) {
-    deleteAccessTokenRow(deps.db, active.row.jti);
+  if (active && active.token.clientId === client.id) {
+    deleteAccessToken(deps.db, active.token.jti);
     return;
   }
   const own = await findActiveClientToken(deps, token);
-  if (own && own.row.client_id === client.id) deleteClientAccessToken(deps.db, own.row.jti);
+  if (own && own.token.clientId === client.id) deleteClientAccessToken(deps.db, own.token.jti);
 }

@@ -73,9 +73,9 @@ export async function userinfo(
   const boundTo = (active.payload.cnf as { jkt?: unknown } | undefined)?.jkt;
   if (typeof boundTo === "string" && !dpopScheme) throw dpopError("invalid_token", "This access token is DPoP-bound: send it with the DPoP scheme and a proof.");
   if (dpopScheme && boundTo !== proofJkt) throw dpopError("invalid_token", "The DPoP proof key does not match the access token's key.");
-  const scopes = parseScopes(active.row.scope);
+  const scopes = parseScopes(active.token.scope);
   if (!scopes.includes("openid")) throw bearerError("insufficient_scope", "The access token was not granted the openid scope.", 403);
-  const user = liveUser(deps.db, active.row.user_id);
+  const user = liveUser(deps.db, active.token.userId);
   if (!user) throw bearerError("invalid_token", "The user of this token no longer exists or is disabled.", 401);
   return { sub: user.id, ...buildUserClaims(deps.db, deps.config.appUrl, user, scopes) };
 }

@@ -15,8 +15,8 @@ import {
   findConsumedCode,
   findGrant,
   findUsableAuthorizationCode,
-  type AuthorizationCodeRow,
-  type GrantRow,
+  type AuthorizationCode,
+  type Grant,
 } from "../../db/oidc-grants.ts";
 import type { UserRow } from "../../db/users.ts";
 import { OAuthError } from "../../errors.ts";
@@ -56,11 +56,11 @@ export async function exchangeAuthorizationCode(deps: TokenDeps, client: OidcCli
   const replayed = (): never => {
     const consumed = findConsumedCode(deps.db, codeHash);
     if (consumed) {
-      const grant = consumed.grant_id ? findGrant(deps.db, consumed.grant_id) : null;
-      if (consumed.grant_id) deleteGrant(deps.db, consumed.grant_id);
-      recordAuditEvent(deps, "AUTHORIZATION_CODE_REUSE", { userId: grant?.user_id ?? null, origin, data: { clientId: client.id, clientName: client.name } });
+      const grant = consumed.grantId ? findGrant(deps.db, consumed.grantId) : null;
+      if (consumed.grantId) deleteGrant(deps.db, consumed.grantId);
+      recordAuditEvent(deps, "AUTHORIZATION_CODE_REUSE", { userId: grant?.userId ?? null, origin, data: { clientId: client.id, clientName: client.name } });
       throw OAuthError.invalidGrant(
-        consumed.grant_id
+        consumed.grantId
           ? "The authorization code was already used; every token issued from it has been revoked."
           : "The authorization code was already used: a failed exchange uses it up too.",
       );
@@ -78,15 +78,15 @@ export async function exchangeAuthorizationCode(deps: TokenDeps, client: OidcCli
     consumeAuthorizationCode(deps.db, codeHash, client.id, null, now);
     throw e;
   }
-  const grant: GrantRow = {
+  const grant: Grant = {
     id: timeOrderedUuid(deps.clock, deps.random),
-    client_id: client.id,
-    user_id: user.id,
-    session_id: row.session_id,
+    clientId: client.id,
+    userId: user.id,
+    sessionId: row.sessionId,
     scope: row.scope,
-    auth_time: row.auth_time,
+    authTime: row.authTime,
     amr: row.amr,
-    created_at: now,
+    createdAt: now,
   };
   // The tokens are signed first; then one transaction consumes the code (single use: only if no one consumed it
   // meanwhile) and writes the grant and its tokens. A concurrent exchange of the same code loses there, writes
@@ -105,14 +105,14 @@ export async function exchangeAuthorizationCode(deps: TokenDeps, client: OidcCli
 }
 
 /** The checks of a consumed code against this request (RFC 6749 4.1.3, PKCE); the user it may issue for. */
-function checkCodeGrant(deps: TokenDeps, client: OidcClient, row: AuthorizationCodeRow, redirectUri: string | null, verifier: string | null, now: number): UserRow {
-  if (row.expires_at <= now) throw OAuthError.invalidGrant("The authorization code has expired.");
+function checkCodeGrant(deps: TokenDeps, client: OidcClient, row: AuthorizationCode, redirectUri: string | null, verifier: string | null, now: number): UserRow {
+  if (row.expiresAt <= now) throw OAuthError.invalidGrant("The authorization code has expired.");
   // RFC 6749 4.1.3: the same redirect_uri as in the authorization request.
   if (redirectUri === null) throw OAuthError.invalidRequest("The redirect_uri parameter is missing.");
-  if (redirectUri !== row.redirect_uri) throw OAuthError.invalidGrant("redirect_uri does not match the one used in the authorization request.");
-  verifyPkce(row.code_challenge, row.code_challenge_method, verifier);
-  if ((client.isPublic || client.pkceEnabled) && row.code_challenge === null) {
+  if (redirectUri !== row.redirectUri) throw OAuthError.invalidGrant("redirect_uri does not match the one used in the authorization request.");
+  verifyPkce(row.codeChallenge, row.codeChallengeMethod, verifier);
+  if ((client.isPublic || client.pkceEnabled) && row.codeChallenge === null) {
     throw OAuthError.invalidGrant("PKCE is required for this client.");
   }
-  return checkUserMayUse(deps, client, row.user_id);
+  return checkUserMayUse(deps, client, row.userId);
 }

@@ -6,13 +6,13 @@
  * - An approved code is consumed with DELETE … RETURNING (single use).
  * - Tokens as for the code grant (no sid: the device is not part of the approving browser's session).
  */
-import { insertGrant } from "../../db/oidc-grants.ts";
+import { insertGrant, type Grant } from "../../db/oidc-grants.ts";
 import {
   consumeApprovedDeviceCode,
   deleteDeviceCode,
   findDeviceCodeByHash,
   recordDevicePoll,
-  type DeviceCodeRow,
+  type DeviceCode,
 } from "../../db/oidc-protocols.ts";
 import { OAuthError } from "../../errors.ts";
 import { nowSeconds } from "../../lib/clock.ts";
@@ -33,9 +33,9 @@ export async function exchangeDeviceCode(deps: TokenDeps, client: OidcClient, pa
   if (!deviceCode) throw OAuthError.invalidRequest("The device_code parameter is missing.");
   const hash = hashToken(deviceCode);
   const now = nowSeconds(deps.clock);
-  const row: DeviceCodeRow | null = findDeviceCodeByHash(deps.db, hash);
-  if (!row || row.client_id !== client.id) throw OAuthError.invalidGrant("The device code is invalid, was already used, or was issued to another client.");
-  if (row.expires_at <= now) {
+  const row: DeviceCode | null = findDeviceCodeByHash(deps.db, hash);
+  if (!row || row.clientId !== client.id) throw OAuthError.invalidGrant("The device code is invalid, was already used, or was issued to another client.");
+  if (row.expiresAt <= now) {
     deleteDeviceCode(deps.db, hash);
     throw deviceError("expired_token", "The device code has expired; start again.");
   }
@@ -44,26 +44,26 @@ export async function exchangeDeviceCode(deps: TokenDeps, client: OidcClient, pa
     throw deviceError("access_denied", "The person denied the request.");
   }
   if (row.status === "pending") {
-    if (row.last_polled_at !== null && now - row.last_polled_at < row.interval_seconds - 1) {
-      const slower = row.interval_seconds + 5;
+    if (row.lastPolledAt !== null && now - row.lastPolledAt < row.intervalSeconds - 1) {
+      const slower = row.intervalSeconds + 5;
       recordDevicePoll(deps.db, hash, now, slower);
       throw deviceError("slow_down", `Polling too fast: wait at least ${slower} seconds between requests.`);
     }
-    recordDevicePoll(deps.db, hash, now, row.interval_seconds);
+    recordDevicePoll(deps.db, hash, now, row.intervalSeconds);
     throw deviceError("authorization_pending", "The person has not yet approved the request.");
   }
   const approved = consumeApprovedDeviceCode(deps.db, hash, client.id);
-  if (!approved || approved.user_id === null) throw OAuthError.invalidGrant("The device code was already used.");
-  const user = checkUserMayUse(deps, client, approved.user_id);
-  const grant = {
+  if (!approved || approved.userId === null) throw OAuthError.invalidGrant("The device code was already used.");
+  const user = checkUserMayUse(deps, client, approved.userId);
+  const grant: Grant = {
     id: timeOrderedUuid(deps.clock, deps.random),
-    client_id: client.id,
-    user_id: user.id,
-    session_id: null,
+    clientId: client.id,
+    userId: user.id,
+    sessionId: null,
     scope: approved.scope,
-    auth_time: approved.auth_time ?? now,
-    amr: approved.amr ?? "[]",
-    created_at: now,
+    authTime: approved.authTime ?? now,
+    amr: approved.amr ?? [],
+    createdAt: now,
   };
   insertGrant(deps.db, grant);
   return issueTokens(deps, client, user, grant, parseScopes(approved.scope), null, jkt);

@@ -7,7 +7,7 @@
  * - Refresh tokens Pocket ID issued are found by their checked signature (src/pocket-id/refresh-tokens.ts).
  */
 import { recordAuditEvent, type AuditOrigin } from "../../audit/audit-log.ts";
-import { deleteGrant, findGrant, findRefreshTokenRow, useRefreshTokenRow } from "../../db/oidc-grants.ts";
+import { deleteGrant, findGrant, findRefreshToken, useRefreshToken } from "../../db/oidc-grants.ts";
 import type { UserRow } from "../../db/users.ts";
 import { OAuthError } from "../../errors.ts";
 import { nowSeconds } from "../../lib/clock.ts";
@@ -23,24 +23,24 @@ export async function exchangeRefreshToken(deps: TokenDeps, client: OidcClient, 
   const now = nowSeconds(deps.clock);
   // A refresh token Pocket ID issued is found by its checked signature (src/pocket-id/refresh-tokens.ts).
   const tokenHash = await refreshTokenLookupHash(deps, token, client.id);
-  const found = findRefreshTokenRow(deps.db, tokenHash);
-  if (!found || found.client_id !== client.id) throw OAuthError.invalidGrant("The refresh token is invalid or was issued to another client.");
-  if (found.used_at !== null) {
-    const grant = findGrant(deps.db, found.grant_id);
-    deleteGrant(deps.db, found.grant_id);
-    recordAuditEvent(deps, "REFRESH_TOKEN_REUSE", { userId: grant?.user_id ?? null, origin, data: { clientId: client.id, clientName: client.name } });
+  const found = findRefreshToken(deps.db, tokenHash);
+  if (!found || found.clientId !== client.id) throw OAuthError.invalidGrant("The refresh token is invalid or was issued to another client.");
+  if (found.usedAt !== null) {
+    const grant = findGrant(deps.db, found.grantId);
+    deleteGrant(deps.db, found.grantId);
+    recordAuditEvent(deps, "REFRESH_TOKEN_REUSE", { userId: grant?.userId ?? null, origin, data: { clientId: client.id, clientName: client.name } });
     throw OAuthError.invalidGrant("The refresh token was already used; every token of this sign-in has been revoked.");
   }
-  if (found.expires_at <= now) throw OAuthError.invalidGrant("The refresh token has expired.");
+  if (found.expiresAt <= now) throw OAuthError.invalidGrant("The refresh token has expired.");
   // RFC 9449 5: a DPoP-bound refresh token needs a proof with the same key.
-  if (found.dpop_jkt && found.dpop_jkt !== jkt) {
+  if (found.dpopJkt && found.dpopJkt !== jkt) {
     throw OAuthError.invalidGrant(jkt ? "The DPoP proof is signed with another key than the refresh token is bound to." : "This refresh token is DPoP-bound: send a DPoP proof.");
   }
-  const grant = findGrant(deps.db, found.grant_id);
+  const grant = findGrant(deps.db, found.grantId);
   if (!grant) throw OAuthError.invalidGrant("The refresh token has been revoked.");
   let user: UserRow;
   try {
-    user = checkUserMayUse(deps, client, grant.user_id);
+    user = checkUserMayUse(deps, client, grant.userId);
   } catch (e) {
     deleteGrant(deps.db, grant.id);
     throw e;
@@ -58,9 +58,9 @@ export async function exchangeRefreshToken(deps: TokenDeps, client: OidcClient, 
   // Rotation: the old token is marked used in one statement, in the transaction that writes the new
   // tokens; a concurrent second use loses there and nothing of it is written.
   try {
-    return await issueTokens(deps, client, user, grant, scopes, null, found.dpop_jkt ?? jkt, {
+    return await issueTokens(deps, client, user, grant, scopes, null, found.dpopJkt ?? jkt, {
       before: () => {
-        if (!useRefreshTokenRow(deps.db, tokenHash, now)) throw new ConsumedMeanwhile();
+        if (!useRefreshToken(deps.db, tokenHash, now)) throw new ConsumedMeanwhile();
       },
     });
   } catch (e) {

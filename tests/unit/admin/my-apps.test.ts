@@ -22,7 +22,7 @@ describe("My apps", () => {
     setAllowedGroups(deps, CLI_ACTOR, forgejo.id, [g.id]);
     createClient(deps, CLI_ACTOR, { name: "Everyone app", callbackUrls: ["https://all.example.com/cb"], unrestricted: true });
     createClient(deps, CLI_ACTOR, { name: "Secret app", callbackUrls: ["https://secret.example.com/cb"] });
-    upsertAuthorizedClient(deps.db, { user_id: f.member.user.id, client_id: forgejo.id, scope: JSON.stringify(["openid", "email"]), created_at: 1, last_used_at: 2 });
+    upsertAuthorizedClient(deps.db, { userId: f.member.user.id, clientId: forgejo.id, scopes: ["openid", "email"], createdAt: 1, lastUsedAt: 2 });
 
     const page = await app.handle(pageReq(deps, f.member, "GET", "/settings/apps"));
     expect(page.status).toBe(200);

@@ -159,7 +159,7 @@ describe("0011: consumed codes marked in place", () => {
       INSERT INTO oidc_consumed_codes (code_hash, grant_id, expires_at) VALUES ('h-live', 'g1', 5300), ('h-revoked', 'gone', 5300);
     `);
     migrate(db);
-    expect(findConsumedCode(db, "h-live")).toEqual({ grant_id: "g1" });
+    expect(findConsumedCode(db, "h-live")).toEqual({ grantId: "g1" });
     expect(findConsumedCode(db, "h-revoked")).toBeNull();
     // Marked consumed: it can never be exchanged.
     expect(findUsableAuthorizationCode(db, "h-live", "c1")).toBeNull();
@@ -171,7 +171,7 @@ describe("0011: consumed codes marked in place", () => {
 
 describe("0012: the access token on its grant row", () => {
   test("each grant keeps its newest access token; the old table is gone; the token is found, revoked and replaced", async () => {
-    const { findAccessTokenRow, deleteAccessTokenRow, replaceAccessToken, findGrant } = await import("../../../src/db/oidc-grants.ts");
+    const { findAccessToken, deleteAccessToken, replaceAccessToken, findGrant } = await import("../../../src/db/oidc-grants.ts");
     const db = migratedBefore(12);
     db.exec(`
       INSERT INTO oidc_grants (id, client_id, user_id, session_id, scope, auth_time, amr, created_at) VALUES
@@ -183,25 +183,25 @@ describe("0012: the access token on its grant row", () => {
     `);
     migrate(db);
     expect(db.query("SELECT name FROM sqlite_master WHERE name = 'oidc_access_tokens'").get()).toBeNull();
-    expect(findAccessTokenRow(db, "new")).toEqual({ jti: "new", grant_id: "g1", client_id: "c1", user_id: "u1", scope: "openid", created_at: 200, expires_at: 3800 });
-    expect(findAccessTokenRow(db, "old")).toBeNull();
+    expect(findAccessToken(db, "new")).toEqual({ jti: "new", grantId: "g1", clientId: "c1", userId: "u1", scope: "openid", createdAt: 200, expiresAt: 3800 });
+    expect(findAccessToken(db, "old")).toBeNull();
     // A grant without an access token keeps none.
     expect(db.query<{ access_jti: string | null }, []>("SELECT access_jti FROM oidc_grants WHERE id = 'g2'").get()!.access_jti).toBeNull();
     // The grant itself reads as before.
-    expect(findGrant(db, "g1")).toEqual({ id: "g1", client_id: "c1", user_id: "u1", session_id: null, scope: "openid profile", auth_time: 100, amr: '["phr"]', created_at: 110 });
+    expect({ ...findGrant(db, "g1") }).toEqual({ id: "g1", clientId: "c1", userId: "u1", sessionId: null, scope: "openid profile", authTime: 100, amr: ["phr"], createdAt: 110 });
     // Replacing: the previous token is no longer found; a gone grant takes none.
-    expect(replaceAccessToken(db, { jti: "newer", grant_id: "g1", client_id: "c1", user_id: "u1", scope: "openid", created_at: 300, expires_at: 3900 })).toBe(true);
-    expect(findAccessTokenRow(db, "new")).toBeNull();
-    expect(findAccessTokenRow(db, "newer")?.expires_at).toBe(3900);
-    expect(replaceAccessToken(db, { jti: "orphan", grant_id: "gone", client_id: "c1", user_id: "u1", scope: "openid", created_at: 300, expires_at: 3900 })).toBe(false);
+    expect(replaceAccessToken(db, { jti: "newer", grantId: "g1", clientId: "c1", userId: "u1", scope: "openid", createdAt: 300, expiresAt: 3900 })).toBe(true);
+    expect(findAccessToken(db, "new")).toBeNull();
+    expect(findAccessToken(db, "newer")?.expiresAt).toBe(3900);
+    expect(replaceAccessToken(db, { jti: "orphan", grantId: "gone", clientId: "c1", userId: "u1", scope: "openid", createdAt: 300, expiresAt: 3900 })).toBe(false);
     // Revoking the token leaves the grant.
-    expect(deleteAccessTokenRow(db, "newer")).toBe(true);
-    expect(deleteAccessTokenRow(db, "newer")).toBe(false);
-    expect(findAccessTokenRow(db, "newer")).toBeNull();
+    expect(deleteAccessToken(db, "newer")).toBe(true);
+    expect(deleteAccessToken(db, "newer")).toBe(false);
+    expect(findAccessToken(db, "newer")).toBeNull();
     expect(findGrant(db, "g1")).not.toBeNull();
     // One jti cannot belong to two grants.
-    expect(replaceAccessToken(db, { jti: "same", grant_id: "g1", client_id: "c1", user_id: "u1", scope: "openid", created_at: 300, expires_at: 3900 })).toBe(true);
-    expect(() => replaceAccessToken(db, { jti: "same", grant_id: "g2", client_id: "c1", user_id: "u1", scope: "openid", created_at: 300, expires_at: 3900 })).toThrow(/UNIQUE/);
+    expect(replaceAccessToken(db, { jti: "same", grantId: "g1", clientId: "c1", userId: "u1", scope: "openid", createdAt: 300, expiresAt: 3900 })).toBe(true);
+    expect(() => replaceAccessToken(db, { jti: "same", grantId: "g2", clientId: "c1", userId: "u1", scope: "openid", createdAt: 300, expiresAt: 3900 })).toThrow(/UNIQUE/);
   });
 });
 

@@ -77,18 +77,18 @@ function oidcData(w: World): OidcData {
   const now = nowSeconds(w.deps.clock);
   for (const userCode of ["MNPQRSTV", "WXZBCDFG"]) {
     insertDeviceCode(w.deps.db, {
-      device_code_hash: `hash-${userCode}`,
-      user_code: userCode,
-      client_id: deviceClient,
+      deviceCodeHash: `hash-${userCode}`,
+      userCode,
+      clientId: deviceClient,
       scope: "openid profile email groups offline_access",
       status: "pending",
-      user_id: null,
-      auth_time: null,
+      userId: null,
+      authTime: null,
       amr: null,
-      interval_seconds: 5,
-      last_polled_at: null,
-      created_at: now,
-      expires_at: now + 600,
+      intervalSeconds: 5,
+      lastPolledAt: null,
+      createdAt: now,
+      expiresAt: now + 600,
     });
   }
   data = {
@@ -342,7 +342,7 @@ function appsFor(w: World): void {
   if (w.deps.db.query("SELECT 1 FROM protected_apps").get()) return;
   createProtectedApp(w.deps, CLI_ACTOR, { name: "Sonarr", hosts: ["sonarr.example.com"], isGroupRestricted: false });
   const { client } = createClient(w.deps, CLI_ACTOR, { name: "Forgejo", callbackUrls: ["https://git.example.com/cb"], launchUrl: "https://git.example.com", unrestricted: true });
-  upsertAuthorizedClient(w.deps.db, { user_id: w.f.member.user.id, client_id: client.id, scope: JSON.stringify(["openid", "email"]), created_at: 1, last_used_at: 1_700_000_000 });
+  upsertAuthorizedClient(w.deps.db, { userId: w.f.member.user.id, clientId: client.id, scopes: ["openid", "email"], createdAt: 1, lastUsedAt: 1_700_000_000 });
 }
 
 const HUMAN_ATTRIBUTES = ["title", "alt", "placeholder", "aria-label", "aria-description", "data-confirm"];

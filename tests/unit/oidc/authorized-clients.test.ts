@@ -26,11 +26,12 @@ describe("recordConsent", () => {
     expect(recordConsent(deps.db, { userId, clientId, scopes: ["openid", "profile"], now: 200 })).toEqual({ isNew: false });
     expect(findConsentedScopes(deps.db, userId, clientId)).toEqual(["openid", "email", "profile"]);
     const row = findAuthorizedClient(deps.db, userId, clientId)!;
-    expect([row.created_at, row.last_used_at]).toEqual([100, 200]);
+    expect([row.createdAt, row.lastUsedAt]).toEqual([100, 200]);
   });
 
   test("a stored list that is not JSON counts as no scopes", () => {
-    upsertAuthorizedClient(deps.db, { user_id: userId, client_id: clientId, scope: "openid email", created_at: 1, last_used_at: 1 });
+    // Written by hand: src/db/ only ever stores a JSON list.
+    deps.db.query("INSERT INTO user_authorized_oidc_clients (user_id, client_id, scope, created_at, last_used_at) VALUES (?, ?, 'openid email', 1, 1)").run(userId, clientId);
     expect(findConsentedScopes(deps.db, userId, clientId)).toEqual([]);
     expect(recordConsent(deps.db, { userId, clientId, scopes: ["openid"], now: 5 })).toEqual({ isNew: false });
     expect(findConsentedScopes(deps.db, userId, clientId)).toEqual(["openid"]);

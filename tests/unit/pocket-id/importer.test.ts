@@ -142,7 +142,7 @@ describe.each(["v1.16", "v2.14"] as const)("Pocket ID %s data folder", (layout) 
       expect(findClientById(deps.db, "immich")).toMatchObject({ pkceEnabled: true, requiresReauthentication: true, requirePar: true, skipConsent: true, unrestricted: true, logoutCallbackUrls: [] });
     }
     expect(findClientById(deps.db, fx.publicClient.id)).toMatchObject({ isPublic: true, pkceEnabled: true, unrestricted: true });
-    expect(JSON.parse(findAuthorizedClient(deps.db, fx.alice.id, fx.bcryptClient.id)!.scope)).toEqual(["openid", "profile", "email", "groups"]);
+    expect(findAuthorizedClient(deps.db, fx.alice.id, fx.bcryptClient.id)!.scopes).toEqual(["openid", "profile", "email", "groups"]);
 
     // v2.14: the actor's live copy wins over the copy frozen at the v2.12 upgrade ("Old Name", #111111).
     const config = readAppConfig(deps.db, { uiConfigDisabled: false, env: {} });
