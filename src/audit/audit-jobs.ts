@@ -4,6 +4,9 @@
  * - with MAXMIND_LICENSE_KEY: at start and every 6 hours, download GeoLite2-City when it is
  *   missing or older than 14 days (the check is cheap; the download happens at most every 14 days);
  * - every minute: hot-reload the database file when it changed (a download, or geoipupdate).
+ * The first two run once per period across a cluster (src/lib/scheduler.ts); the reload runs on every instance,
+ * since each reads its own file. With several instances, give them one GEOLITE_DB_PATH on a shared volume
+ * (or run geoipupdate on each host): the refresh downloads into the file of the instance that runs it.
  */
 import type { Config } from "../config.ts";
 import type { Deps } from "../deps.ts";
@@ -39,7 +42,7 @@ export function scheduleAuditJobs(deps: Deps, scheduler: Scheduler, opts: { fetc
     { runAtStart: true },
   );
   if (!geo) return;
-  scheduler.every("geolite-reload", MINUTE, () => geo.reloadIfChanged());
+  scheduler.every("geolite-reload", MINUTE, () => geo.reloadIfChanged(), { scope: "instance" });
   if (config.maxmindLicenseKey) {
     scheduler.every(
       "geolite-refresh",
@@ -47,7 +50,8 @@ export function scheduleAuditJobs(deps: Deps, scheduler: Scheduler, opts: { fetc
       async () => {
         if ((await updateGeoLiteDatabase({ config, clock: deps.clock, log, fetch: opts.fetch })) === "updated") geo.reloadIfChanged();
       },
-      { runAtStart: true },
+      // A download of ~70 MB may be slow: another instance takes the run over only after an hour.
+      { runAtStart: true, leaseMs: HOUR },
     );
   }
 }

@@ -1,22 +1,17 @@
 import { existsSync, mkdirSync } from "node:fs";
 import type { Server } from "bun";
 import { createApp } from "../app.ts";
-import { openGeolocator, scheduleAuditJobs } from "../audit/audit-jobs.ts";
-import { createScheduler } from "../lib/scheduler.ts";
+import { openGeolocator } from "../audit/audit-jobs.ts";
 import { startBackgroundCheckpoints } from "../db/background-checkpoints.ts";
-import { scheduleBackupJobs } from "../backup/backup-jobs.ts";
-import { scheduleCleanupJobs } from "../maintenance/cleanup.ts";
-import { scheduleLdapSync } from "../ldap/ldap-jobs.ts";
+import { startBackgroundWork } from "../cluster/background-work.ts";
+import { newInstanceId } from "../cluster/instance-id.ts";
 import { acquireServerLock } from "../db/server-lock.ts";
-import { runApiKeyExpiryJob } from "../mail/emails.ts";
-import { startEmailWorker, stopEmailWorker } from "../mail/outbox.ts";
 import { servePrerendered } from "../http/prerendered.ts";
 import type { CliEnv } from "./cli-env.ts";
 import type { Config } from "../config.ts";
 import type { Log } from "../lib/log.ts";
 import { openRuntime, StartupError, type Runtime } from "../runtime.ts";
 import { findOutdatedClientUrls } from "../oidc/clients.ts";
-import { startBackchannelLogoutWorker } from "../oidc/backchannel-logout.ts";
 import { ensureSigningKey } from "../oidc/signing-keys.ts";
 import { resolvePocketIdSwitch } from "../pocket-id/switch.ts";
 
@@ -75,21 +70,16 @@ export async function serve(env: CliEnv): Promise<number> {
     throw e;
   }
   const deps = { ...runtime, geo: await openGeolocator(config, log) };
-  const scheduler = createScheduler({ log, clock: runtime.clock });
+  // Names this instance in job_runs and in work-queue claims (several instances may share one database).
+  const instanceId = newInstanceId(runtime.random);
+  log.info(`instance id ${instanceId}`);
   // WAL checkpoints move to a worker thread while the server writes a lot (token bursts).
   const checkpoints = startBackgroundCheckpoints(runtime.db, config.dbPath, log);
-  scheduleAuditJobs(deps, scheduler);
-  scheduleBackupJobs(deps, scheduler);
-  scheduleCleanupJobs(deps, scheduler);
-  scheduleLdapSync(deps, scheduler);
   // First start: the signing key exists before the first request.
   ensureSigningKey(deps);
   const app = await createApp(deps);
-  // Back-channel logout notices are delivered in the background, after the responses that queued them.
-  const backchannel = startBackchannelLogoutWorker(deps);
-  // Delivers queued email (also what a previous run left queued); API key expiry warnings daily.
-  startEmailWorker(deps);
-  scheduler.every("email-api-key-expiry", 24 * 3600 * 1000, () => runApiKeyExpiryJob(deps), { runAtStart: true });
+  // Scheduled jobs (once per period across instances), the email outbox and back-channel logout deliveries.
+  const background = startBackgroundWork(deps, { instanceId });
   const fetch = (request: Request, srv: Server<undefined>) => app.handle(request, srv.requestIP(request)?.address ?? null);
   // development: false whatever NODE_ENV says: Bun's development error page must never show a stack trace.
   const server = Bun.serve({ port: config.port, hostname: config.host, maxRequestBodySize: 8 * 1024 * 1024, idleTimeout: 30, development: false, fetch });
@@ -111,9 +101,7 @@ export async function serve(env: CliEnv): Promise<number> {
         await server.stop(true);
       }
       stopPrerendering();
-      await scheduler.stop();
-      backchannel.stop();
-      stopEmailWorker(runtime.db);
+      await background.stop();
       await checkpoints.stop();
       runtime.close();
       lock.release();

@@ -10,9 +10,11 @@ export type OutboxRow = {
   next_attempt_at: number;
   last_error: string | null;
   created_at: number;
+  /** The instance holding the message while it is being sent (migration 0016), else null. */
+  claimed_by: string | null;
 };
 
-export function insertOutboxMessage(db: Database, row: Omit<OutboxRow, "attempts" | "last_error">): void {
+export function insertOutboxMessage(db: Database, row: Omit<OutboxRow, "attempts" | "last_error" | "claimed_by">): void {
   db.query(
     `INSERT INTO email_outbox (id, kind, recipient, sealed_message, attempts, next_attempt_at, last_error, created_at)
      VALUES ($id, $kind, $recipient, $sealed_message, 0, $next_attempt_at, NULL, $created_at)`,
@@ -20,29 +22,40 @@ export function insertOutboxMessage(db: Database, row: Omit<OutboxRow, "attempts
 }
 
 /**
- * Claims due messages: pushes their next attempt `leaseSeconds` ahead in the same statement, so a
- * second worker (or a crash mid-send) never delivers one twice within the lease.
+ * Claims due messages for `claimant` (an instance id): pushes their next attempt `leaseSeconds` ahead in the same
+ * statement, so a second worker (or a crash mid-send) never delivers one twice within the lease, and a claim
+ * left by a killed instance is taken again once the lease is over. The outer `next_attempt_at <= ?1` is checked
+ * again on the row being updated: under PostgreSQL's READ COMMITTED a row another instance claimed meanwhile
+ * then drops out instead of being claimed twice.
  */
-export function claimDueOutboxMessages(db: Database, now: number, leaseSeconds: number, limit: number): OutboxRow[] {
+export function claimDueOutboxMessages(db: Database, now: number, leaseSeconds: number, limit: number, claimant: string): OutboxRow[] {
   return db
-    .query<OutboxRow, [number, number, number]>(
-      `UPDATE email_outbox SET next_attempt_at = ?1 + ?2
+    .query<OutboxRow, [number, number, number, string]>(
+      `UPDATE email_outbox SET next_attempt_at = ?1 + ?2, claimed_by = ?4
        WHERE id IN (SELECT id FROM email_outbox WHERE next_attempt_at <= ?1 ORDER BY next_attempt_at LIMIT ?3)
+         AND next_attempt_at <= ?1
        RETURNING *`,
     )
-    .all(now, leaseSeconds, limit);
+    .all(now, leaseSeconds, limit, claimant);
+}
+
+/** Extends `claimant`'s claim on a message before sending it; false when another instance took it over (or it is gone). */
+export function renewOutboxClaim(db: Database, id: string, claimant: string, until: number): boolean {
+  return db.query("UPDATE email_outbox SET next_attempt_at = ? WHERE id = ? AND claimed_by = ?").run(until, id, claimant).changes === 1;
 }
 
 export function countDueOutboxMessages(db: Database, now: number): number {
   return db.query<{ n: number }, [number]>("SELECT COUNT(*) AS n FROM email_outbox WHERE next_attempt_at <= ?").get(now)!.n;
 }
 
-export function deleteOutboxMessage(db: Database, id: string): void {
-  db.query("DELETE FROM email_outbox WHERE id = ?").run(id);
+/** Deletes a message `claimant` holds (delivered or given up); false when another instance holds it now. */
+export function deleteOutboxMessage(db: Database, id: string, claimant: string): boolean {
+  return db.query("DELETE FROM email_outbox WHERE id = ? AND claimed_by = ?").run(id, claimant).changes === 1;
 }
 
-export function rescheduleOutboxMessage(db: Database, id: string, attempts: number, nextAttemptAt: number, lastError: string): void {
-  db.query("UPDATE email_outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?").run(attempts, nextAttemptAt, lastError, id);
+/** Releases `claimant`'s claim with the next attempt's time and the error. */
+export function rescheduleOutboxMessage(db: Database, id: string, claimant: string, attempts: number, nextAttemptAt: number, lastError: string): void {
+  db.query("UPDATE email_outbox SET attempts = ?, next_attempt_at = ?, last_error = ?, claimed_by = NULL WHERE id = ? AND claimed_by = ?").run(attempts, nextAttemptAt, lastError, id, claimant);
 }
 
 export function listOutboxMessages(db: Database): OutboxRow[] {

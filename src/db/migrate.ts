@@ -19,6 +19,7 @@ import m0012 from "./migrations/0012_access_token_on_grant.sql" with { type: "te
 import m0013 from "./migrations/0013_reauthentication_tokens.sql" with { type: "text" };
 import m0014 from "./migrations/0014_client_auth_method_fixed.sql" with { type: "text" };
 import m0015 from "./migrations/0015_imported_client_secrets.sql" with { type: "text" };
+import m0016 from "./migrations/0016_job_runs.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -41,6 +42,7 @@ export const MIGRATIONS: Migration[] = [
   { version: 13, name: "reauthentication_tokens", sql: m0013 },
   { version: 14, name: "client_auth_method_fixed", sql: m0014 },
   { version: 15, name: "imported_client_secrets", sql: m0015 },
+  { version: 16, name: "job_runs", sql: m0016 },
 ];
 
 export class MigrationError extends Error {

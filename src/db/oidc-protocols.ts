@@ -194,6 +194,8 @@ export type BackchannelLogoutRow = {
   attempts: number;
   next_attempt_at: number;
   last_error: string | null;
+  /** The instance holding the notice while it is being sent (migration 0016), else null. */
+  claimed_by: string | null;
 };
 
 export function countDueBackchannelLogouts(db: Database, now: number): number {
@@ -201,26 +203,31 @@ export function countDueBackchannelLogouts(db: Database, now: number): number {
 }
 
 /**
- * Claims up to `limit` due deliveries: each is leased (next_attempt_at pushed to `leaseUntil`) in the same
- * statement that reads it, so two workers never send the same notice at once.
+ * Claims up to `limit` due deliveries for `claimant` (an instance id): each is leased (next_attempt_at pushed to
+ * `leaseUntil`, claimed_by set) in the same statement that reads it, so two workers never send the same notice
+ * at once; the outer `next_attempt_at <= ?4` is checked again on the row being updated, so under PostgreSQL's
+ * READ COMMITTED a row another instance claimed meanwhile drops out. A lease left by a killed instance runs out
+ * and the notice is claimed again.
  */
-export function claimDueBackchannelLogouts(db: Database, now: number, leaseUntil: number, limit: number): BackchannelLogoutRow[] {
+export function claimDueBackchannelLogouts(db: Database, now: number, leaseUntil: number, limit: number, claimant: string): BackchannelLogoutRow[] {
   return db
-    .query<BackchannelLogoutRow, [number, number, number, number]>(
-      `UPDATE oidc_backchannel_logouts SET next_attempt_at = ?1
+    .query<BackchannelLogoutRow, [number, number, number, number, string]>(
+      `UPDATE oidc_backchannel_logouts SET next_attempt_at = ?1, claimed_by = ?5
        WHERE id IN (SELECT id FROM oidc_backchannel_logouts WHERE next_attempt_at <= ?2 ORDER BY id LIMIT ?3)
          AND next_attempt_at <= ?4
        RETURNING *`,
     )
-    .all(leaseUntil, now, limit, now);
+    .all(leaseUntil, now, limit, now, claimant);
 }
 
-export function deleteBackchannelLogout(db: Database, id: number): void {
-  db.query("DELETE FROM oidc_backchannel_logouts WHERE id = ?").run(id);
+/** Deletes a notice `claimant` holds (delivered, dropped or given up); false when another instance holds it now. */
+export function deleteBackchannelLogout(db: Database, id: number, claimant: string): boolean {
+  return db.query("DELETE FROM oidc_backchannel_logouts WHERE id = ? AND claimed_by = ?").run(id, claimant).changes === 1;
 }
 
-export function rescheduleBackchannelLogout(db: Database, id: number, attempts: number, nextAttemptAt: number, error: string): void {
-  db.query("UPDATE oidc_backchannel_logouts SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?").run(attempts, nextAttemptAt, error, id);
+/** Releases `claimant`'s claim with the next attempt's time and the error. */
+export function rescheduleBackchannelLogout(db: Database, id: number, claimant: string, attempts: number, nextAttemptAt: number, error: string): void {
+  db.query("UPDATE oidc_backchannel_logouts SET attempts = ?, next_attempt_at = ?, last_error = ?, claimed_by = NULL WHERE id = ? AND claimed_by = ?").run(attempts, nextAttemptAt, error, id, claimant);
 }
 
 export function countPendingBackchannelLogouts(db: Database, clientId: string): number {

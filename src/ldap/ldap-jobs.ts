@@ -17,6 +17,7 @@ export function scheduleLdapSync(deps: SyncDeps, scheduler: Scheduler): void {
       if (!readLdapConfig(deps).ldapEnabled) return;
       await runLdapSync(deps, systemActor("ldap-sync"), { trigger });
     },
-    { runAtStart: true },
+    // A sync of a large directory may take long: another instance takes the run over only after an interval.
+    { runAtStart: true, leaseMs: LDAP_SYNC_INTERVAL_MS },
   );
 }

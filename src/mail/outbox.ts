@@ -7,10 +7,14 @@
  * - Failures retry with backoff (BACKOFF_SECONDS); each failure is logged, the last one as an error.
  * - One worker per database; its timer is unref'ed and it stops when the database closes or on
  *   stopEmailWorker (serve.ts at shutdown).
+ * - Several instances on one database (issue 21): a message is claimed by one instance (claimed_by, its lease
+ *   in next_attempt_at), the claim is renewed just before the message is sent and every later write is
+ *   conditional on still holding it; a claim left by a killed instance is taken again after the lease.
  */
 import type { Database } from "../db/database.ts";
 import type { Deps } from "../deps.ts";
-import { claimDueOutboxMessages, countDueOutboxMessages, deleteOutboxMessage, insertOutboxMessage, rescheduleOutboxMessage, type OutboxRow } from "../db/email.ts";
+import { claimDueOutboxMessages, countDueOutboxMessages, deleteOutboxMessage, insertOutboxMessage, renewOutboxClaim, rescheduleOutboxMessage, type OutboxRow } from "../db/email.ts";
+import { newInstanceId } from "../cluster/instance-id.ts";
 import { nowSeconds } from "../lib/clock.ts";
 import { randomUuid } from "../lib/random.ts";
 import type { RenderedEmail } from "../../templates/email/messages.tsx";
@@ -35,6 +39,8 @@ export interface EmailWorkerOptions {
   intervalMs?: number;
   /** SMTP timeouts (default 15 s). */
   timeoutMs?: number;
+  /** This instance's id, written into its claims (default: a new random one). */
+  instanceId?: string;
 }
 
 const workers = new WeakMap<Database, EmailWorker>();
@@ -55,32 +61,43 @@ export function queueEmail(deps: MailWorkerDeps, kind: string, to: string, email
   return id;
 }
 
-async function deliver(deps: MailWorkerDeps, mailer: Mailer | null, row: OutboxRow, settingsError: string | null, where: { host: string; port: number }): Promise<void> {
+interface Pass {
+  claimant: string;
+  /** Seconds a claim lasts: covers one message's send with every SMTP timeout. */
+  lease: number;
+}
+
+async function deliver(deps: MailWorkerDeps, pass: Pass, mailer: Mailer | null, row: OutboxRow, settingsError: string | null, where: { host: string; port: number }): Promise<void> {
+  // Earlier messages of the batch may have taken longer than the claim: send only what this instance still holds.
+  if (!renewOutboxClaim(deps.db, row.id, pass.claimant, nowSeconds(deps.clock) + pass.lease)) {
+    deps.log.debug("email claim taken over by another instance", { id: row.id, instance: pass.claimant });
+    return;
+  }
   try {
     if (!mailer) throw new Error(settingsError ?? "SMTP is not configured (no host or from address).");
     const email = JSON.parse(deps.box.openText(SEAL_PURPOSE, row.sealed_message)) as RenderedEmail;
     await mailer.send({ to: row.recipient, ...email });
-    deleteOutboxMessage(deps.db, row.id);
+    deleteOutboxMessage(deps.db, row.id, pass.claimant);
     deps.log.info("email sent", { id: row.id, kind: row.kind, to: row.recipient, attempt: row.attempts + 1 });
   } catch (e) {
     const reason = mailer ? englishText(describeSmtpError(e, where)) : (e as Error).message;
     const attempts = row.attempts + 1;
     if (attempts > BACKOFF_SECONDS.length) {
-      deleteOutboxMessage(deps.db, row.id);
+      deleteOutboxMessage(deps.db, row.id, pass.claimant);
       deps.log.error("email not delivered: giving up", { id: row.id, kind: row.kind, to: row.recipient, attempts, error: reason });
       return;
     }
     const wait = BACKOFF_SECONDS[attempts - 1]!;
-    rescheduleOutboxMessage(deps.db, row.id, attempts, nowSeconds(deps.clock) + wait, reason);
+    rescheduleOutboxMessage(deps.db, row.id, pass.claimant, attempts, nowSeconds(deps.clock) + wait, reason);
     deps.log.warn("email delivery failed: will retry", { id: row.id, kind: row.kind, to: row.recipient, attempt: attempts, retryInSeconds: wait, error: reason });
   }
 }
 
 /** One pass: claims due messages (leased, so never sent twice) and sends them over one connection. */
-async function deliverDue(deps: MailWorkerDeps, timeoutMs: number): Promise<void> {
-  const lease = Math.ceil((timeoutMs * 4) / 1000) + 60;
+async function deliverDue(deps: MailWorkerDeps, timeoutMs: number, claimant: string): Promise<void> {
+  const pass: Pass = { claimant, lease: Math.ceil((timeoutMs * 4) / 1000) + 60 };
   while (countDueOutboxMessages(deps.db, nowSeconds(deps.clock)) > 0) {
-    const rows = claimDueOutboxMessages(deps.db, nowSeconds(deps.clock), lease, 20);
+    const rows = claimDueOutboxMessages(deps.db, nowSeconds(deps.clock), pass.lease, 20, claimant);
     if (rows.length === 0) return;
     let mailer: Mailer | null = null;
     let settingsError: string | null = null;
@@ -95,7 +112,7 @@ async function deliverDue(deps: MailWorkerDeps, timeoutMs: number): Promise<void
       settingsError = (e as Error).message;
     }
     try {
-      for (const row of rows) await deliver(deps, mailer, row, settingsError, where);
+      for (const row of rows) await deliver(deps, pass, mailer, row, settingsError, where);
     } finally {
       mailer?.close();
     }
@@ -107,12 +124,13 @@ export function startEmailWorker(deps: MailWorkerDeps, opts: EmailWorkerOptions 
   const existing = workers.get(deps.db);
   if (existing) return existing;
   const timeoutMs = opts.timeoutMs ?? 15_000;
+  const claimant = opts.instanceId ?? newInstanceId(deps.random);
   let current: Promise<void> | null = null;
   let again = false;
   let stopped = false;
   const pass = async () => {
     try {
-      await deliverDue(deps, timeoutMs);
+      await deliverDue(deps, timeoutMs, claimant);
     } catch (e) {
       // The database was closed (shutdown, or a finished test): stop quietly.
       if (String(e).includes("closed")) worker.stop();

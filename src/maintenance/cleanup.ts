@@ -1,7 +1,8 @@
 /**
  * Background cleanup of expired rows, so table sizes stay flat under steady load: browser sessions,
  * WebAuthn challenges, one-time login codes, OIDC interactions/codes/tokens, device codes, pushed
- * requests, assertion jtis, forward-auth sessions, email verification tokens, re-authentication tokens, retired signing keys.
+ * requests, assertion jtis, forward-auth sessions, email verification tokens, re-authentication tokens, retired signing keys,
+ * job_runs rows older than a week (src/cluster/job-claims.ts).
  * Most of these are also pruned on the way (when a new one is made); this job catches the rest, e.g.
  * sessions nobody comes back to. Scheduled every minute by the server (cheap DELETEs by expires_at).
  */
@@ -15,6 +16,7 @@ import { deleteExpiredReauthenticationTokens } from "../db/reauthentication-toke
 import { deleteExpiredSessions } from "../db/sessions.ts";
 import { deleteExpiredChallenges } from "../db/webauthn.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
+import { pruneJobRuns } from "../cluster/job-claims.ts";
 import type { Scheduler } from "../lib/scheduler.ts";
 
 export const CLEANUP_INTERVAL_MS = 60_000;
@@ -30,6 +32,7 @@ export function cleanupExpiredRows(deps: { db: Database; clock: Clock }): void {
   deleteExpiredForwardAuthRows(db, now);
   deleteExpiredEmailVerificationTokens(db, now);
   deleteExpiredReauthenticationTokens(db, now);
+  pruneJobRuns(deps);
 }
 
 export function scheduleCleanupJobs(deps: { db: Database; clock: Clock }, scheduler: Scheduler): void {

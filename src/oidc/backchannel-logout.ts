@@ -5,7 +5,9 @@
  *   revocation by the person or an admin, end-session, a newer sign-in, a disabled or deleted user, expiry.
  * - Delivery runs after the response, in the background: a worker checks the queue every second (and is
  *   kicked right after sign-outs it knows of). A notice is leased before sending so two workers never
- *   send it at once.
+ *   send it at once, with several instances on one database too (issue 21): the lease names the instance
+ *   (claimed_by) and every later write is conditional on still holding it; a killed instance's lease runs out
+ *   and another instance sends the notice.
  * - Logout token (section 2.4): iss, aud = client id, iat, exp (2 minutes), jti, sub, sid, events
  *   {"http://schemas.openid.net/event/backchannel-logout": {}}; header typ "logout+jwt"; never a nonce.
  *   POSTed as application/x-www-form-urlencoded `logout_token`; any 2xx counts as delivered (2.8).
@@ -29,6 +31,7 @@ import {
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import type { Log } from "../lib/log.ts";
 import { randomUuid, type Random } from "../lib/random.ts";
+import { newInstanceId } from "../cluster/instance-id.ts";
 import type { SealedBox } from "../lib/sealed-box.ts";
 import { findClientById } from "./clients.ts";
 import { signJwt } from "./signing-keys.ts";
@@ -73,12 +76,12 @@ export async function buildLogoutToken(deps: BackchannelDeps, input: { clientId:
   return jwt;
 }
 
-async function deliverOne(deps: BackchannelDeps, row: BackchannelLogoutRow, fetchImpl: typeof fetch): Promise<void> {
+async function deliverOne(deps: BackchannelDeps, claimant: string, row: BackchannelLogoutRow, fetchImpl: typeof fetch): Promise<void> {
   const client = findClientById(deps.db, row.client_id);
   const uri = client?.backchannelLogoutUri;
   if (!client || !uri) {
     // The client was changed since: nothing to deliver any more.
-    deleteBackchannelLogout(deps.db, row.id);
+    deleteBackchannelLogout(deps.db, row.id, claimant);
     return;
   }
   let error: string | null = null;
@@ -99,24 +102,29 @@ async function deliverOne(deps: BackchannelDeps, row: BackchannelLogoutRow, fetc
   }
   const now = nowSeconds(deps.clock);
   if (error === null) {
-    deleteBackchannelLogout(deps.db, row.id);
+    deleteBackchannelLogout(deps.db, row.id, claimant);
     recordBackchannelSuccess(deps.db, client.id, now);
     return;
   }
   const attempts = row.attempts + 1;
   const gaveUp = attempts >= BACKCHANNEL_MAX_ATTEMPTS;
-  if (gaveUp) deleteBackchannelLogout(deps.db, row.id);
-  else rescheduleBackchannelLogout(deps.db, row.id, attempts, now + backchannelRetryDelay(attempts), error);
+  if (gaveUp) deleteBackchannelLogout(deps.db, row.id, claimant);
+  else rescheduleBackchannelLogout(deps.db, row.id, claimant, attempts, now + backchannelRetryDelay(attempts), error);
   recordBackchannelFailure(deps.db, client.id, now, gaveUp ? `${error} Gave up after ${attempts} attempts.` : error, gaveUp);
   deps.log.warn("back-channel logout failed", { clientId: client.id, attempt: attempts, gaveUp, error });
 }
 
-/** Sends every due notice once; returns how many were attempted. */
-export async function deliverDueBackchannelLogouts(deps: BackchannelDeps, opts: { fetch?: typeof fetch } = {}): Promise<number> {
+/** How long a claimed notice is held before another instance may send it: well above the 5 s delivery timeout. */
+export const BACKCHANNEL_LEASE_SECONDS = LEASE_SECONDS;
+
+/** Sends every due notice once; returns how many were attempted. `instanceId` names the claims (default: a new random id). */
+export async function deliverDueBackchannelLogouts(deps: BackchannelDeps, opts: { fetch?: typeof fetch; instanceId?: string } = {}): Promise<number> {
   const fetchImpl = opts.fetch ?? fetch;
+  const claimant = opts.instanceId ?? newInstanceId(deps.random);
   const now = nowSeconds(deps.clock);
-  const rows = claimDueBackchannelLogouts(deps.db, now, now + LEASE_SECONDS, BATCH);
-  await Promise.all(rows.map((row) => deliverOne(deps, row, fetchImpl)));
+  const rows = claimDueBackchannelLogouts(deps.db, now, now + LEASE_SECONDS, BATCH, claimant);
+  // Sent at once, right after the claim: each send ends (5 s timeout) long before the lease does.
+  await Promise.all(rows.map((row) => deliverOne(deps, claimant, row, fetchImpl)));
   return rows.length;
 }
 
@@ -129,9 +137,10 @@ export interface BackchannelWorker {
 const workers = new WeakMap<Database, BackchannelWorker>();
 
 /** One background worker per database; safe to call repeatedly. Its timer never keeps the process alive. */
-export function startBackchannelLogoutWorker(deps: BackchannelDeps, intervalMs = 1000): BackchannelWorker {
+export function startBackchannelLogoutWorker(deps: BackchannelDeps, intervalMs = 1000, instanceId?: string): BackchannelWorker {
   const existing = workers.get(deps.db);
   if (existing) return existing;
+  const claimant = instanceId ?? newInstanceId(deps.random);
   let running = false;
   let stopped = false;
   const tick = async () => {
@@ -139,7 +148,7 @@ export function startBackchannelLogoutWorker(deps: BackchannelDeps, intervalMs =
     running = true;
     try {
       while (!stopped && countDueBackchannelLogouts(deps.db, nowSeconds(deps.clock)) > 0) {
-        if ((await deliverDueBackchannelLogouts(deps)) === 0) break;
+        if ((await deliverDueBackchannelLogouts(deps, { instanceId: claimant })) === 0) break;
       }
     } catch (e) {
       // The database was closed (shutdown, or a finished test): stop quietly.
