@@ -36,6 +36,8 @@ export interface SmtpSink {
   /** Wait this long before accepting each message. */
   /** Holds the answer to every message from now on (the message is not collected yet); the returned function releases them. */
   hold(): () => void;
+  /** Resolves once `n` messages are being held (their senders are mid-send). */
+  waitForHeld(n: number, timeoutMs?: number): Promise<void>;
   waitForMessages(n: number, timeoutMs?: number): Promise<SinkMessage[]>;
   close(): Promise<void>;
 }
@@ -89,8 +91,10 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
           cb();
           for (const arrived of [...arrivals]) arrived();
         };
-        if (held) held.push(finish);
-        else finish();
+        if (held) {
+          held.push(finish);
+          for (const arrived of [...arrivals]) arrived();
+        } else finish();
       });
     },
   });
@@ -111,6 +115,23 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
         if (held === waiting) held = null;
         for (const finish of waiting.splice(0)) finish();
       };
+    },
+    waitForHeld(n, timeoutMs = 5000) {
+      const heldCount = () => held?.length ?? 0;
+      if (heldCount() >= n) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const waiter = () => {
+          if (heldCount() < n) return;
+          clearTimeout(deadline);
+          arrivals.delete(waiter);
+          resolve();
+        };
+        const deadline = setTimeout(() => {
+          arrivals.delete(waiter);
+          reject(new Error(`expected ${n} held messages, got ${heldCount()}`));
+        }, timeoutMs);
+        arrivals.add(waiter);
+      });
     },
     waitForMessages(n, timeoutMs = 5000) {
       if (messages.length >= n) return Promise.resolve(messages);
