@@ -14,6 +14,7 @@ import { SQL } from "bun";
 import path from "node:path";
 import type { Database } from "../../../src/db/database.ts";
 import pgSchemaSql from "../../../src/db/migrations/postgres/0015_schema.sql" with { type: "text" };
+import pgJobRunsSql from "../../../src/db/migrations/postgres/0016_job_runs.sql" with { type: "text" };
 import { sharedPostgres, type PgServer } from "../../helpers/postgres.ts";
 import { openMigratedDatabase } from "../../helpers/template-database.ts";
 import { makeTempDir } from "../../helpers/test-deps.ts";
@@ -213,10 +214,11 @@ let sql: SQL;
 let lite: Database;
 let cleanupDir: () => void;
 
-/** A fresh PostgreSQL database with the schema applied. */
+/** A fresh PostgreSQL database with the schema applied: version 15 in one file, then each later migration. */
 async function schemaDatabase(): Promise<SQL> {
   const db = new SQL(await pg.createDatabase());
   await db.unsafe(pgSchemaSql);
+  await db.unsafe(pgJobRunsSql);
   return db;
 }
 
