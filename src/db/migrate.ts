@@ -20,6 +20,7 @@ import m0013 from "./migrations/0013_reauthentication_tokens.sql" with { type: "
 import m0014 from "./migrations/0014_client_auth_method_fixed.sql" with { type: "text" };
 import m0015 from "./migrations/0015_imported_client_secrets.sql" with { type: "text" };
 import m0016 from "./migrations/0016_job_runs.sql" with { type: "text" };
+import m0017 from "./migrations/0017_cluster_state.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -43,6 +44,7 @@ export const MIGRATIONS: Migration[] = [
   { version: 14, name: "client_auth_method_fixed", sql: m0014 },
   { version: 15, name: "imported_client_secrets", sql: m0015 },
   { version: 16, name: "job_runs", sql: m0016 },
+  { version: 17, name: "cluster_state", sql: m0017 },
 ];
 
 export class MigrationError extends Error {

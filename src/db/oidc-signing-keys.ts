@@ -51,8 +51,3 @@ export function deleteExpiredSigningKeys(db: Database, now: number): number {
 export function maxAccessTokenMinutes(db: Database): number {
   return db.query<{ m: number | null }, []>("SELECT MAX(access_token_duration_minutes) AS m FROM oidc_clients").get()?.m ?? 60;
 }
-
-/** PRAGMA data_version: changes when another connection (another process) has committed to the file. */
-export function readDataVersion(db: Database): number {
-  return db.query<{ data_version: number }, []>("PRAGMA data_version").get()!.data_version;
-}

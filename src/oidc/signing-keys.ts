@@ -7,10 +7,11 @@
  *   (retire_after = now + the longest token lifetime).
  * - Verification only trusts keys still published, looked up by `kid`.
  * - The published key set (current key, JWKS body, public keys by kid) is cached per database and
- *   reloaded when this process rotates, when a retired key's window closes, or when another connection
- *   (the `key-rotate` CLI while the server runs) has committed: `PRAGMA data_version` tells. That check
- *   runs at most once per second (it costs as much as serving discovery), so a rotation by another process
- *   takes effect within a second; the retired key stays published, so nothing signed meanwhile fails.
+ *   reloaded when this process rotates, when a retired key's window closes, or when another process (the
+ *   `key-rotate` CLI while the server runs, another instance on the same database) has changed the keys: the
+ *   `signing_keys` change version, bumped by a trigger in the same transaction as every change (src/db/
+ *   change-versions.ts), tells. That check runs at most once per second, so a rotation elsewhere is served here
+ *   within a second or two; the retired key stays published, so nothing signed meanwhile fails.
  */
 import type { Database } from "../db/database.ts";
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
@@ -22,10 +23,10 @@ import {
   insertCurrentSigningKeyIfNone,
   listPublishedSigningKeys,
   maxAccessTokenMinutes,
-  readDataVersion,
   retireCurrentSigningKey,
   type SigningKeyRow,
 } from "../db/oidc-signing-keys.ts";
+import { readChangeVersion } from "../db/change-versions.ts";
 import { recordAdminChange, type Actor } from "../audit/actor.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { randomToken, type Random } from "../lib/random.ts";
@@ -97,8 +98,9 @@ export interface KeySet {
   jwksEtag: string;
   /** Bumped on every reload: dependent caches (discovery) compare it. */
   version: number;
-  dataVersion: number;
-  /** The clock's milliseconds at the last data_version check. */
+  /** The signing_keys change version the set was loaded at. */
+  changeVersion: number;
+  /** The clock's milliseconds at the last change-version check. */
   checkedAt: number;
   /** The set must be rebuilt when the clock reaches this (a retired key's window closes). */
   validUntil: number;
@@ -106,10 +108,10 @@ export interface KeySet {
 
 const keySets = new WeakMap<Database, KeySet>();
 let keySetVersion = 0;
-/** How often another connection's commits are looked for (milliseconds of the injected clock). */
+/** How often changes by another process or instance are looked for (milliseconds of the injected clock). */
 export const KEY_SET_CHECK_MS = 1000;
 
-function loadKeySet(db: Database, now: number, nowMs: number, dataVersion: number): KeySet {
+function loadKeySet(db: Database, now: number, nowMs: number, changeVersion: number): KeySet {
   const rows = listPublishedSigningKeys(db, now);
   const byKid = new Map<string, PublishedKey>();
   let validUntil = Infinity;
@@ -125,7 +127,7 @@ function loadKeySet(db: Database, now: number, nowMs: number, dataVersion: numbe
     jwksBody,
     jwksEtag: entityTag(jwksBody),
     version: ++keySetVersion,
-    dataVersion,
+    changeVersion,
     checkedAt: nowMs,
     validUntil,
   };
@@ -145,9 +147,10 @@ export function keySet(deps: { db: Database; clock: Clock }): KeySet {
     // A wall clock set back (nowMs < checkedAt) looks again at once rather than trusting a stale set.
     if (nowMs >= set.checkedAt && nowMs - set.checkedAt < KEY_SET_CHECK_MS) return set;
     set.checkedAt = nowMs;
-    if (readDataVersion(deps.db) === set.dataVersion) return set;
+    if (readChangeVersion(deps.db, "signing_keys") === set.changeVersion) return set;
   }
-  set = loadKeySet(deps.db, now, nowMs, readDataVersion(deps.db));
+  // The version is read before the rows: a change committed in between makes the next check reload again.
+  set = loadKeySet(deps.db, now, nowMs, readChangeVersion(deps.db, "signing_keys"));
   keySets.set(deps.db, set);
   return set;
 }
@@ -172,7 +175,7 @@ export function rotateSigningKey(deps: KeyDeps, actor: Actor, alg: SigningAlg = 
     recordAdminChange(deps, actor, { entity: "signing_key", action: "rotate", id: row.kid, changes: { alg, retiredKid: old?.kid ?? null } });
     return { kid: row.kid, alg, retiredKid: old?.kid ?? null, retiredUntil };
   }).immediate();
-  // Commits on this connection do not change its data_version: drop the cached set explicitly.
+  // Served at once here (not after the next once-a-second check): drop the cached set.
   keySets.delete(deps.db);
   return result;
 }
@@ -195,7 +198,7 @@ export function installImportedSigningKey(deps: KeyDeps, key: { kid: string; alg
     retired_at: null,
     retire_after: null,
   });
-  // Commits on this connection do not change its data_version: drop the cached set explicitly.
+  // Served at once here (not after the next once-a-second check): drop the cached set.
   keySets.delete(deps.db);
   return true;
 }

@@ -1,6 +1,6 @@
 /**
- * src/db/migrations/postgres/0015_schema.sql is the migrated SQLite schema (tests/helpers/template-database.ts)
- * expressed for PostgreSQL. Compared table by table on a real PostgreSQL (tests/helpers/postgres.ts):
+ * src/db/migrations/postgres/ (0015_schema.sql, then each later migration under its SQLite number) is the migrated
+ * SQLite schema (tests/helpers/template-database.ts) expressed for PostgreSQL. Compared table by table on a real PostgreSQL (tests/helpers/postgres.ts):
  * - the same tables, and in each the same columns in the same order;
  * - type families (INTEGER ~ bigint, TEXT ~ text, BLOB ~ bytea, REAL ~ double precision), nullability (a primary
  *   key column is NOT NULL on PostgreSQL), defaults, and SQLite's rowid alias as an identity column;
@@ -15,6 +15,7 @@ import path from "node:path";
 import type { Database } from "../../../src/db/database.ts";
 import pgSchemaSql from "../../../src/db/migrations/postgres/0015_schema.sql" with { type: "text" };
 import pgJobRunsSql from "../../../src/db/migrations/postgres/0016_job_runs.sql" with { type: "text" };
+import pgClusterStateSql from "../../../src/db/migrations/postgres/0017_cluster_state.sql" with { type: "text" };
 import { sharedPostgres, type PgServer } from "../../helpers/postgres.ts";
 import { openMigratedDatabase } from "../../helpers/template-database.ts";
 import { makeTempDir } from "../../helpers/test-deps.ts";
@@ -219,6 +220,7 @@ async function schemaDatabase(): Promise<SQL> {
   const db = new SQL(await pg.createDatabase());
   await db.unsafe(pgSchemaSql);
   await db.unsafe(pgJobRunsSql);
+  await db.unsafe(pgClusterStateSql);
   return db;
 }
 
@@ -235,7 +237,7 @@ afterAll(async () => {
   cleanupDir?.();
 });
 
-describe("the PostgreSQL schema (migrations/postgres/0015_schema.sql)", () => {
+describe("the PostgreSQL schema (migrations/postgres/)", () => {
   test("matches the migrated SQLite schema table by table", async () => {
     const a = sqliteSchema(lite);
     const b = await postgresSchema(sql);
@@ -291,6 +293,10 @@ describe("the PostgreSQL schema (migrations/postgres/0015_schema.sql)", () => {
       );
       await db`UPDATE oidc_signing_keys SET retired_at = 5 WHERE kid = 'k1'`;
       await db`INSERT INTO oidc_signing_keys (kid, alg, public_jwk, private_jwk_sealed, created_at) VALUES ('k2', 'ES256', '{}', 's', 2)`;
+      // Every changed signing-key row bumps the key set's change version (three rows changed above); a statement
+      // that changes none bumps nothing.
+      await db`DELETE FROM oidc_signing_keys WHERE kid = 'none'`;
+      expect(await db`SELECT version::int AS v FROM change_versions WHERE name = 'signing_keys'`).toEqual([{ v: 3 }]);
 
       // The trigger: ending a session queues a back-channel logout for the clients that take one, numbered by the
       // identity column, and forgets the session's clients.

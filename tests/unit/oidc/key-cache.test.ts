@@ -1,8 +1,14 @@
-/** The cached signing key set follows rotations done by this process and by another connection (the CLI). */
+/**
+ * The cached signing key set follows rotations done by this process and by another connection (the CLI, another
+ * instance): the signing_keys change version, bumped by triggers with every change, is checked once a second.
+ */
 import { afterEach, expect, test } from "bun:test";
 import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import { decodeProtectedHeader } from "jose";
 import { openDatabase } from "../../../src/db/open.ts";
+import { readChangeVersion } from "../../../src/db/change-versions.ts";
+import { deleteExpiredSigningKeys } from "../../../src/db/oidc-signing-keys.ts";
+import { insertTestUser } from "../../helpers/oidc-fixtures.ts";
 import { ensureSigningKey, KEY_SET_CHECK_MS, keySet, publishedJwks, rotateSigningKey, signJwt, verifyOwnJwt } from "../../../src/oidc/signing-keys.ts";
 import { makeTestApp, makeTestDeps, type TestDeps } from "../../helpers/test-deps.ts";
 
@@ -33,6 +39,38 @@ test("a rotation committed by another connection is seen by the next signature a
   // Both tokens verify: the old key stays published.
   expect((await verifyOwnJwt(deps, a.jwt, { issuer: "x", ignoreExpiry: true })).payload.iss).toBe("x");
   expect((await verifyOwnJwt(deps, b.jwt, { issuer: "x", ignoreExpiry: true })).payload.iss).toBe("x");
+});
+
+test("every insert, update and delete of a signing key bumps the change version in its own transaction; a statement that changes none does not", () => {
+  deps = makeTestDeps();
+  const v0 = readChangeVersion(deps.db, "signing_keys");
+  ensureSigningKey(deps); // insert
+  expect(readChangeVersion(deps.db, "signing_keys")).toBe(v0 + 1);
+  const r = rotateSigningKey(deps, CLI_ACTOR, "ES256"); // retire (update) + insert
+  expect(readChangeVersion(deps.db, "signing_keys")).toBe(v0 + 3);
+  expect(deleteExpiredSigningKeys(deps.db, Math.floor(deps.clock.now() / 1000))).toBe(0);
+  expect(readChangeVersion(deps.db, "signing_keys")).toBe(v0 + 3);
+  expect(deleteExpiredSigningKeys(deps.db, r.retiredUntil!)).toBe(1); // delete
+  expect(readChangeVersion(deps.db, "signing_keys")).toBe(v0 + 4);
+  // A rolled-back change leaves the version as it was.
+  expect(() =>
+    deps.db.transaction(() => {
+      rotateSigningKey(deps, CLI_ACTOR, "ES256");
+      throw new Error("abort");
+    })(),
+  ).toThrow("abort");
+  expect(readChangeVersion(deps.db, "signing_keys")).toBe(v0 + 4);
+});
+
+test("another connection's commits that do not touch the keys do not reload the set", () => {
+  deps = makeTestDeps();
+  ensureSigningKey(deps);
+  const cached = keySet(deps).version;
+  const other = openDatabase(deps.config.dbPath);
+  insertTestUser({ ...deps, db: other }, { username: "elsewhere" });
+  other.close();
+  deps.clock.advanceMs(KEY_SET_CHECK_MS + 50);
+  expect(keySet(deps).version).toBe(cached);
 });
 
 test("a retired key leaves the cached JWKS when its window closes", async () => {
