@@ -2,7 +2,7 @@
  * Background cleanup of expired rows, so table sizes stay flat under steady load: browser sessions,
  * WebAuthn challenges, one-time login codes, OIDC interactions/codes/tokens, device codes, pushed
  * requests, assertion jtis, forward-auth sessions, email verification tokens, re-authentication tokens, retired signing keys,
- * job_runs rows older than a week (src/cluster/job-claims.ts).
+ * job_runs rows older than a week (src/cluster/job-claims.ts), rate-limit buckets full again.
  * Most of these are also pruned on the way (when a new one is made); this job catches the rest, e.g.
  * sessions nobody comes back to. Scheduled every minute by the server (cheap DELETEs by expires_at).
  */
@@ -15,6 +15,7 @@ import { deleteExpiredOneTimeAccessTokens } from "../db/one-time-access-tokens.t
 import { deleteExpiredReauthenticationTokens } from "../db/reauthentication-tokens.ts";
 import { deleteExpiredSessions } from "../db/sessions.ts";
 import { deleteExpiredChallenges } from "../db/webauthn.ts";
+import { deleteIdleRateLimitBuckets } from "../db/rate-limit-buckets.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { pruneJobRuns } from "../cluster/job-claims.ts";
 import type { Scheduler } from "../lib/scheduler.ts";
@@ -33,6 +34,8 @@ export function cleanupExpiredRows(deps: { db: Database; clock: Clock }): void {
   deleteExpiredEmailVerificationTokens(db, now);
   deleteExpiredReauthenticationTokens(db, now);
   pruneJobRuns(deps);
+  // Rate-limit budgets keep clock milliseconds; a full bucket's row carries nothing.
+  deleteIdleRateLimitBuckets(db, deps.clock.now());
 }
 
 export function scheduleCleanupJobs(deps: { db: Database; clock: Clock }, scheduler: Scheduler): void {

@@ -2,7 +2,7 @@ import { afterEach, expect, test } from "bun:test";
 import { createSession } from "../../../src/account/sessions.ts";
 import { createUser } from "../../../src/admin/users.ts";
 import { requireRecentAuthentication, safeRedirectPath } from "../../../src/http/browser-session.ts";
-import { TokenBuckets } from "../../../src/http/plugins/rate-limit.ts";
+import { TokenBuckets } from "../../../src/rate-limits/token-buckets.ts";
 import { recordReauthentication } from "../../../src/account/sessions.ts";
 import { FixedClock } from "../../../src/lib/clock.ts";
 import { makeTestApp, type TestDeps } from "../../helpers/test-deps.ts";
