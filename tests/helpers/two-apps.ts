@@ -5,15 +5,15 @@
  * - `balancer` is an App that sends each request to the instance the test names (`to("a")`, `to("b")`), or in
  *   turn (`to("round-robin")`); an AppClient over it is one browser whose requests land where the test says;
  * - the tests reach the database only through the `Database` interface and the domain modules, so they run
- *   unchanged on another engine: `openSecondConnection` is the one engine-specific line.
+ *   unchanged on another engine: the second connection comes from `openSecondConnection` (./two-instances.ts), the
+ *   one engine-specific line for both helpers.
  */
 import type { App } from "../../src/app.ts";
 import { createApp } from "../../src/app.ts";
-import type { Database } from "../../src/db/database.ts";
-import { openDatabase } from "../../src/db/open.ts";
 import type { Deps } from "../../src/deps.ts";
 import type { FixedClock } from "../../src/lib/clock.ts";
 import { createTestApp, makeTestDeps, type TestDeps } from "./test-deps.ts";
+import { openSecondConnection } from "./two-instances.ts";
 
 export type InstanceName = "a" | "b";
 
@@ -37,11 +37,6 @@ export interface TwoApps {
   clock: FixedClock;
   balancer: Balancer;
   cleanup(): void;
-}
-
-/** A second connection to the database `deps` uses: another instance's. */
-function openSecondConnection(deps: Deps): Database {
-  return openDatabase(deps.config.dbPath);
 }
 
 function makeBalancer(a: AppInstance, b: AppInstance): Balancer {

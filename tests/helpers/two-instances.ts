@@ -3,7 +3,8 @@
  * - each instance has its own connection to the same database, its own instance id (drawn from its Random,
  *   as the server draws it) and its own captured log; both share one FixedClock that the test moves;
  * - tests reach the database only through the `Database` interface, so they run unchanged on another engine:
- *   `openSecondConnection` is the one engine-specific line (the PostgreSQL run opens its connection there).
+ *   `openSecondConnection` is the one engine-specific line (the PostgreSQL run opens its connection there); the
+ *   two complete apps of tests/helpers/two-apps.ts open theirs with it too.
  */
 import { newInstanceId } from "../../src/cluster/instance-id.ts";
 import type { Database } from "../../src/db/database.ts";
@@ -40,7 +41,7 @@ function captureLog(lines: LogLine[]): Log {
 }
 
 /** A second connection to the database `deps` uses (another instance's). */
-function openSecondConnection(deps: Deps): Database {
+export function openSecondConnection(deps: Deps): Database {
   return openDatabase(deps.config.dbPath);
 }
 
