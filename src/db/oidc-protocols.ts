@@ -1,6 +1,8 @@
 /**
- * SQL for the protocol extensions: device codes (RFC 8628), pushed requests (RFC 9126), client assertion
- * jtis (RFC 7523), client_credentials access tokens, and back-channel logout (session ↔ client, queue, status).
+ * The protocol extensions' state: device codes (RFC 8628), pushed requests (RFC 9126), client assertion
+ * jtis (RFC 7523), client_credentials access tokens, and back-channel logout (session ↔ client, queue,
+ * status) — SQL and the mapping between rows and typed values (issue 21 step 1: nothing above src/db/
+ * sees a row). Times are numbers (seconds, as stored).
  */
 import type { Database } from "./database.ts";
 import { parseAmr } from "./oidc-grants.ts";
@@ -122,22 +124,41 @@ export function deleteDeviceCode(db: Database, hash: string): void {
 
 // --- pushed authorization requests ---------------------------------------------------------------
 
-export type PushedRequestRow = { request_uri_hash: string; client_id: string; params: string; created_at: number; expires_at: number };
+export interface PushedRequest {
+  requestUriHash: string;
+  clientId: string;
+  /** The authorization request's parameters. */
+  params: Record<string, string>;
+  createdAt: number;
+  expiresAt: number;
+}
 
-export function insertPushedRequest(db: Database, row: PushedRequestRow): void {
+type PushedRequestRow = { request_uri_hash: string; client_id: string; params: string; created_at: number; expires_at: number };
+
+export function insertPushedRequest(db: Database, request: PushedRequest): void {
   db.query(
     `INSERT INTO oidc_pushed_requests (request_uri_hash, client_id, params, created_at, expires_at)
-     VALUES ($request_uri_hash, $client_id, $params, $created_at, $expires_at)`,
-  ).run(row);
+     VALUES (?, ?, ?, ?, ?)`,
+  ).run(request.requestUriHash, request.clientId, JSON.stringify(request.params), request.createdAt, request.expiresAt);
 }
 
 /** Single use, bound to the client that pushed it. */
-export function consumePushedRequest(db: Database, hash: string, clientId: string): PushedRequestRow | null {
-  return (
-    db
-      .query<PushedRequestRow, [string, string]>("DELETE FROM oidc_pushed_requests WHERE request_uri_hash = ? AND client_id = ? RETURNING *")
-      .get(hash, clientId) ?? null
-  );
+export function consumePushedRequest(db: Database, hash: string, clientId: string): PushedRequest | null {
+  const row = db
+    .query<PushedRequestRow, [string, string]>("DELETE FROM oidc_pushed_requests WHERE request_uri_hash = ? AND client_id = ? RETURNING *")
+    .get(hash, clientId);
+  if (!row) return null;
+  let params: Record<string, string> | null = null;
+  return {
+    requestUriHash: row.request_uri_hash,
+    clientId: row.client_id,
+    // Parsed on first read, as before: an expired request is refused without it.
+    get params(): Record<string, string> {
+      return (params ??= JSON.parse(row.params) as Record<string, string>);
+    },
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+  };
 }
 
 // --- client assertions ---------------------------------------------------------------------------
@@ -186,7 +207,20 @@ export function recordSessionClient(db: Database, sessionId: string, clientId: s
   ).run(sessionId, clientId, userId, now);
 }
 
-export type BackchannelLogoutRow = {
+/** A queued back-channel logout notice for one client about one ended sign-in. */
+export interface BackchannelLogout {
+  id: number;
+  clientId: string;
+  userId: string;
+  sid: string;
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+  /** The instance holding the notice while it is being sent (migration 0016), else null. */
+  claimedBy: string | null;
+}
+
+type BackchannelLogoutRow = {
   id: number;
   client_id: string;
   user_id: string;
@@ -209,7 +243,7 @@ export function countDueBackchannelLogouts(db: Database, now: number): number {
  * READ COMMITTED a row another instance claimed meanwhile drops out. A lease left by a killed instance runs out
  * and the notice is claimed again.
  */
-export function claimDueBackchannelLogouts(db: Database, now: number, leaseUntil: number, limit: number, claimant: string): BackchannelLogoutRow[] {
+export function claimDueBackchannelLogouts(db: Database, now: number, leaseUntil: number, limit: number, claimant: string): BackchannelLogout[] {
   return db
     .query<BackchannelLogoutRow, [number, number, number, number, string]>(
       `UPDATE oidc_backchannel_logouts SET next_attempt_at = ?1, claimed_by = ?5
@@ -217,7 +251,17 @@ export function claimDueBackchannelLogouts(db: Database, now: number, leaseUntil
          AND next_attempt_at <= ?4
        RETURNING *`,
     )
-    .all(leaseUntil, now, limit, now, claimant);
+    .all(leaseUntil, now, limit, now, claimant)
+    .map((row) => ({
+      id: row.id,
+      clientId: row.client_id,
+      userId: row.user_id,
+      sid: row.sid,
+      attempts: row.attempts,
+      nextAttemptAt: row.next_attempt_at,
+      lastError: row.last_error,
+      claimedBy: row.claimed_by,
+    }));
 }
 
 /** Deletes a notice `claimant` holds (delivered, dropped or given up); false when another instance holds it now. */
@@ -234,7 +278,16 @@ export function countPendingBackchannelLogouts(db: Database, clientId: string): 
   return db.query<{ n: number }, [string]>("SELECT COUNT(*) AS n FROM oidc_backchannel_logouts WHERE client_id = ?").get(clientId)!.n;
 }
 
-export type BackchannelStatusRow = {
+/** Delivery counters of a client's back-channel logouts. */
+export interface BackchannelDeliveryStatus {
+  lastSuccessAt: number | null;
+  lastFailureAt: number | null;
+  lastError: string | null;
+  deliveredCount: number;
+  failedCount: number;
+}
+
+type BackchannelStatusRow = {
   client_id: string;
   last_success_at: number | null;
   last_failure_at: number | null;
@@ -258,8 +311,17 @@ export function recordBackchannelFailure(db: Database, clientId: string, now: nu
   ).run(clientId, now, error, gaveUp ? 1 : 0);
 }
 
-export function findBackchannelStatus(db: Database, clientId: string): BackchannelStatusRow | null {
-  return db.query<BackchannelStatusRow, [string]>("SELECT * FROM oidc_backchannel_status WHERE client_id = ?").get(clientId) ?? null;
+export function findBackchannelStatus(db: Database, clientId: string): BackchannelDeliveryStatus | null {
+  const row = db.query<BackchannelStatusRow, [string]>("SELECT * FROM oidc_backchannel_status WHERE client_id = ?").get(clientId);
+  return row
+    ? {
+        lastSuccessAt: row.last_success_at,
+        lastFailureAt: row.last_failure_at,
+        lastError: row.last_error,
+        deliveredCount: row.delivered_count,
+        failedCount: row.failed_count,
+      }
+    : null;
 }
 
 // --- housekeeping --------------------------------------------------------------------------------

@@ -161,11 +161,11 @@ const checkPushedRequest: RequestCheck = (ctx) => {
   const client = ctx.request.client!;
   const ref = requestUri.slice(PAR_REQUEST_URI_PREFIX.length);
   const row = /^[A-Za-z0-9_-]{43}$/.test(ref) ? consumePushedRequest(ctx.deps.db, hashToken(ref), client.id) : null;
-  if (!row || row.expires_at <= nowSeconds(ctx.deps.clock)) {
+  if (!row || row.expiresAt <= nowSeconds(ctx.deps.clock)) {
     throw new UnverifiedRequestError(msg("oidc.expiredTitle"), msg("oidc.parExpired"), { clientName: client.name });
   }
   // RFC 9126 4: the pushed parameters are authoritative; client_id must agree (it did: the row is bound to it).
-  ctx.params = ProtocolParams.fromRecord({ ...(JSON.parse(row.params) as Record<string, string>), client_id: client.id });
+  ctx.params = ProtocolParams.fromRecord({ ...row.params, client_id: client.id });
   ctx.pushed = true;
 };
 

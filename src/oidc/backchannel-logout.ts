@@ -26,7 +26,7 @@ import {
   recordBackchannelFailure,
   recordBackchannelSuccess,
   rescheduleBackchannelLogout,
-  type BackchannelLogoutRow,
+  type BackchannelLogout,
 } from "../db/oidc-protocols.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import type { Log } from "../lib/log.ts";
@@ -76,17 +76,17 @@ export async function buildLogoutToken(deps: BackchannelDeps, input: { clientId:
   return jwt;
 }
 
-async function deliverOne(deps: BackchannelDeps, claimant: string, row: BackchannelLogoutRow, fetchImpl: typeof fetch): Promise<void> {
-  const client = findClientById(deps.db, row.client_id);
+async function deliverOne(deps: BackchannelDeps, claimant: string, notice: BackchannelLogout, fetchImpl: typeof fetch): Promise<void> {
+  const client = findClientById(deps.db, notice.clientId);
   const uri = client?.backchannelLogoutUri;
   if (!client || !uri) {
     // The client was changed since: nothing to deliver any more.
-    deleteBackchannelLogout(deps.db, row.id, claimant);
+    deleteBackchannelLogout(deps.db, notice.id, claimant);
     return;
   }
   let error: string | null = null;
   try {
-    const logoutToken = await buildLogoutToken(deps, { clientId: client.id, sub: row.user_id, sid: row.sid });
+    const logoutToken = await buildLogoutToken(deps, { clientId: client.id, sub: notice.userId, sid: notice.sid });
     const res = await fetchImpl(uri, {
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
@@ -102,14 +102,14 @@ async function deliverOne(deps: BackchannelDeps, claimant: string, row: Backchan
   }
   const now = nowSeconds(deps.clock);
   if (error === null) {
-    deleteBackchannelLogout(deps.db, row.id, claimant);
+    deleteBackchannelLogout(deps.db, notice.id, claimant);
     recordBackchannelSuccess(deps.db, client.id, now);
     return;
   }
-  const attempts = row.attempts + 1;
+  const attempts = notice.attempts + 1;
   const gaveUp = attempts >= BACKCHANNEL_MAX_ATTEMPTS;
-  if (gaveUp) deleteBackchannelLogout(deps.db, row.id, claimant);
-  else rescheduleBackchannelLogout(deps.db, row.id, claimant, attempts, now + backchannelRetryDelay(attempts), error);
+  if (gaveUp) deleteBackchannelLogout(deps.db, notice.id, claimant);
+  else rescheduleBackchannelLogout(deps.db, notice.id, claimant, attempts, now + backchannelRetryDelay(attempts), error);
   recordBackchannelFailure(deps.db, client.id, now, gaveUp ? `${error} Gave up after ${attempts} attempts.` : error, gaveUp);
   deps.log.warn("back-channel logout failed", { clientId: client.id, attempt: attempts, gaveUp, error });
 }
@@ -188,13 +188,6 @@ export interface BackchannelStatus {
 
 /** For the admin's client page. */
 export function backchannelStatusOf(db: Database, clientId: string): BackchannelStatus {
-  const row = findBackchannelStatus(db, clientId);
-  return {
-    lastSuccessAt: row?.last_success_at ?? null,
-    lastFailureAt: row?.last_failure_at ?? null,
-    lastError: row?.last_error ?? null,
-    deliveredCount: row?.delivered_count ?? 0,
-    failedCount: row?.failed_count ?? 0,
-    pending: countPendingBackchannelLogouts(db, clientId),
-  };
+  const status = findBackchannelStatus(db, clientId) ?? { lastSuccessAt: null, lastFailureAt: null, lastError: null, deliveredCount: 0, failedCount: 0 };
+  return { ...status, pending: countPendingBackchannelLogouts(db, clientId) };
 }

@@ -60,11 +60,11 @@ export async function pushAuthorizationRequest(
   deleteExpiredProtocolState(deps.db, now);
   const ref = randomToken(deps.random);
   insertPushedRequest(deps.db, {
-    request_uri_hash: hashToken(ref),
-    client_id: client.id,
-    params: JSON.stringify(validated.request.raw),
-    created_at: now,
-    expires_at: now + PUSHED_REQUEST_SECONDS,
+    requestUriHash: hashToken(ref),
+    clientId: client.id,
+    params: validated.request.raw,
+    createdAt: now,
+    expiresAt: now + PUSHED_REQUEST_SECONDS,
   });
   return { request_uri: `${PAR_REQUEST_URI_PREFIX}${ref}`, expires_in: PUSHED_REQUEST_SECONDS };
 }

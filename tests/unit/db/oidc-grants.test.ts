@@ -1,5 +1,5 @@
 /**
- * src/db/oidc-grants.ts and the device codes of src/db/oidc-protocols.ts map rows to typed values and back
+ * src/db/oidc-grants.ts and src/db/oidc-protocols.ts map rows to typed values and back
  * (issue 21 step 1): amr and consented scopes as lists, camelCase fields, null for not found; amr is parsed
  * only when read, so the paths that never read it (replay, revocation, introspection) never parse it.
  */
@@ -18,7 +18,20 @@ import {
   upsertAuthorizedClient,
   useRefreshToken,
 } from "../../../src/db/oidc-grants.ts";
-import { consumeApprovedDeviceCode, decideDeviceCode, findDeviceCodeByUserCode, insertDeviceCode } from "../../../src/db/oidc-protocols.ts";
+import {
+  claimDueBackchannelLogouts,
+  consumeApprovedDeviceCode,
+  consumePushedRequest,
+  decideDeviceCode,
+  findBackchannelStatus,
+  findClientAccessToken,
+  findDeviceCodeByUserCode,
+  insertClientAccessToken,
+  insertDeviceCode,
+  insertPushedRequest,
+  recordBackchannelFailure,
+  recordBackchannelSuccess,
+} from "../../../src/db/oidc-protocols.ts";
 import { makeTestDeps, type TestDeps } from "../../helpers/test-deps.ts";
 
 let deps: TestDeps;
@@ -133,4 +146,27 @@ test("device codes: the decision's amr is a list; consumed once", () => {
   expect(decideDeviceCode(deps.db, "BCDFGHJK", 20, { status: "approved", userId: "u1", authTime: 15, amr: ["phr"] })).toBe(true);
   expect(consumeApprovedDeviceCode(deps.db, "d1", "c1")).toMatchObject({ deviceCodeHash: "d1", status: "approved", userId: "u1", authTime: 15, amr: ["phr"] });
   expect(consumeApprovedDeviceCode(deps.db, "d1", "c1")).toBeNull();
+});
+
+test("pushed requests: parameters as a record, consumed once by their client", () => {
+  const pushed = { requestUriHash: "p1", clientId: "c1", params: { response_type: "code", scope: "openid" }, createdAt: 10, expiresAt: 100 };
+  insertPushedRequest(deps.db, pushed);
+  expect(consumePushedRequest(deps.db, "p1", "other")).toBeNull();
+  expect({ ...consumePushedRequest(deps.db, "p1", "c1") }).toEqual(pushed);
+  expect(consumePushedRequest(deps.db, "p1", "c1")).toBeNull();
+});
+
+test("client_credentials tokens and back-channel logout notices and status read as values", () => {
+  insertClientAccessToken(deps.db, { jti: "j1", clientId: "c1", scope: "api", createdAt: 1, expiresAt: 2 });
+  expect(findClientAccessToken(deps.db, "j1")).toEqual({ jti: "j1", clientId: "c1", scope: "api", createdAt: 1, expiresAt: 2 });
+  expect(findClientAccessToken(deps.db, "j2")).toBeNull();
+
+  deps.db.query("INSERT INTO oidc_backchannel_logouts (client_id, user_id, sid) VALUES ('c1', 'u1', 's1')").run();
+  expect(claimDueBackchannelLogouts(deps.db, 10, 70, 5, "instance-a")).toEqual([
+    { id: 1, clientId: "c1", userId: "u1", sid: "s1", attempts: 0, nextAttemptAt: 70, lastError: null, claimedBy: "instance-a" },
+  ]);
+  expect(findBackchannelStatus(deps.db, "c1")).toBeNull();
+  recordBackchannelSuccess(deps.db, "c1", 20);
+  recordBackchannelFailure(deps.db, "c1", 30, "HTTP 500", true);
+  expect(findBackchannelStatus(deps.db, "c1")).toEqual({ lastSuccessAt: 20, lastFailureAt: 30, lastError: "HTTP 500", deliveredCount: 1, failedCount: 1 });
 });
