@@ -28,6 +28,7 @@
  * | group-commit queue (src/db/group-commit.ts)                  | one connection's batch of writes; a request is answered after its commit | per instance |
  * | per-request WeakMaps (request metadata, the API-key principal) | one request                                                          | per instance |
  * | background work: cleanup, back-channel logout, email outbox, LDAP sync, backups, GeoLite refresh, audit retention | job_runs (0016) and claimed queue items | database (issue 21, background jobs) |
+ * | "one LDAP sync at a time" (src/ldap/sync.ts `running`)       | joins a second caller on the same instance to the running sync; a sync started on another instance at the same moment applies its changes in one transaction, so it conflicts and changes nothing (reported as failed) or repeats the same changes | per instance |
  * | "one server per data folder" lock (src/db/server-lock.ts), WAL checkpoint worker | the SQLite file's folder; not for PostgreSQL | per instance (SQLite only) |
  */
 import { afterEach, describe, expect, test } from "bun:test";
