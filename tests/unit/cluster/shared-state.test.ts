@@ -16,6 +16,7 @@
  * | client-assertion and DPoP jti replay caches                  | oidc_client_assertion_jtis (DPoP under its own prefix)                | database |
  * | one-time login codes, email verification, sign-up, re-authentication tokens, the setup claim | their tables                         | database |
  * | forward-auth sessions and codes                              | forward_auth_sessions, forward_auth_codes                             | database |
+ * | configuration from the environment (src/config.ts), the sealed-box key derived from ENCRYPTION_KEY | each process's own environment: every instance must be given the same APP_URL, ENCRYPTION_KEY and database | per instance (deployment) |
  * | application configuration                                    | app_config, read on each use (readAppConfig): no cache to go stale    | database |
  * | OIDC clients, secrets, groups, users, passkeys               | read on each use: no cache                                            | database |
  * | rate-limit budgets (src/http/plugins/rate-limit.ts, request-budgets.ts) | were per-process token buckets (budget × instances) → rate_limit_buckets (0017), one atomic statement per take; the per-process buckets stay as a local view that only refuses what the shared budget would (src/rate-limits/shared-budgets.ts) | moved |
