@@ -62,6 +62,32 @@ test("every insert, update and delete of a signing key bumps the change version 
   expect(readChangeVersion(deps.db, "signing_keys")).toBe(v0 + 4);
 });
 
+test("the change version is read at most once per KEY_SET_CHECK_MS: signatures and JWKS in between run no statement", async () => {
+  deps = makeTestDeps();
+  ensureSigningKey(deps);
+  let statements = 0;
+  const db = new Proxy(deps.db, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (prop === "query" || prop === "prepare") return (...args: unknown[]) => (statements++, (value as (...a: unknown[]) => unknown).apply(target, args));
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  const counted = { ...deps, db };
+  keySet(counted); // the first load
+  const afterLoad = statements;
+  for (let i = 0; i < 100; i++) {
+    await signJwt(counted, { iss: "x" });
+    publishedJwks(counted);
+    deps.clock.advanceMs(5);
+  }
+  expect(statements).toBe(afterLoad);
+  deps.clock.advanceMs(KEY_SET_CHECK_MS);
+  keySet(counted);
+  keySet(counted);
+  expect(statements).toBe(afterLoad + 1);
+});
+
 test("another connection's commits that do not touch the keys do not reload the set", () => {
   deps = makeTestDeps();
   ensureSigningKey(deps);
