@@ -9,6 +9,7 @@
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import path from "node:path";
+import { connectionStringProblems, isPostgresConnectionString } from "./db/postgres/connection-string.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -35,7 +36,15 @@ export interface Config {
    * newline included, as Pocket ID takes it. Null when none is set.
    */
   pocketIdEncryptionKey: Uint8Array | null;
+  /** The SQLite database file (the default engine). Unused when `databaseUrl` is set. */
   dbPath: string;
+  /**
+   * DB_CONNECTION_STRING when it is a postgres:// or postgresql:// URL: PostgreSQL, shared by any number of
+   * instances (src/db/postgres/). Secret: log it only through redactConnectionString.
+   */
+  databaseUrl: string | null;
+  /** How long start-up keeps retrying an unreachable PostgreSQL before giving up (DB_STARTUP_TIMEOUT, seconds). */
+  databaseStartupTimeoutSeconds: number;
   dataDir: string;
   trustProxy: TrustProxy;
   maxmindLicenseKey: string | null;
@@ -246,12 +255,21 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = "."): 
     if (pocketIdEncryptionKey?.length === 0) pocketIdEncryptionKey = null;
   }
 
-  // DB_CONNECTION_STRING: SQLite only.
+  // DB_CONNECTION_STRING: an SQLite file (the default, data/latchkey.db) or a postgres:// URL.
   let dbPath = path.resolve(cwd, "data/latchkey.db");
+  let databaseUrl: string | null = null;
   const rawDb = get("DB_CONNECTION_STRING");
   if (rawDb !== undefined) {
-    if (/^postgres(ql)?:\/\//i.test(rawDb)) problems.push("DB_CONNECTION_STRING: PostgreSQL is not supported; Latchkey stores its data in SQLite (give a file path)");
-    else {
+    if (isPostgresConnectionString(rawDb)) {
+      const found = connectionStringProblems(rawDb);
+      problems.push(...found);
+      if (found.length === 0) databaseUrl = rawDb.trim();
+      if (rawKey === undefined) {
+        problems.push(
+          "ENCRYPTION_KEY (or ENCRYPTION_KEY_FILE) must be set with PostgreSQL: every instance seals and opens the shared secrets with the same key, so none may generate its own",
+        );
+      }
+    } else {
       // Accept plain paths and sqlite DSNs such as "file:data/x.db?_pragma=…".
       const stripped = rawDb.replace(/^(sqlite3?:\/\/|file:)/i, "").replace(/\?.*$/, "");
       if (!stripped || stripped === ":memory:") problems.push(`DB_CONNECTION_STRING must name a database file, got "${rawDb}"`);
@@ -322,6 +340,13 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = "."): 
     else auditLogRetentionDays = Number(rawRetention);
   }
 
+  let databaseStartupTimeoutSeconds = 60;
+  const rawStartup = get("DB_STARTUP_TIMEOUT");
+  if (rawStartup !== undefined) {
+    if (!/^\d+$/.test(rawStartup.trim()) || Number(rawStartup) > 3600) problems.push(`DB_STARTUP_TIMEOUT must be a whole number of seconds from 0 to 3600, got "${rawStartup}"`);
+    else databaseStartupTimeoutSeconds = Number(rawStartup);
+  }
+
   const appConfigEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(resolved)) {
     if (v !== undefined && APP_CONFIG_PREFIXES.some((p) => (p.endsWith("_") ? k.startsWith(p) : k === p)) && !k.endsWith("_FILE")) appConfigEnv[k] = v;
@@ -338,6 +363,8 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = "."): 
     encryptionKeyReadAsText: binaryKey && encryptionKey ? new TextEncoder().encode(new TextDecoder().decode(binaryKey as Uint8Array).replace(/\r?\n$/, "")) : null,
     pocketIdEncryptionKey,
     dbPath,
+    databaseUrl,
+    databaseStartupTimeoutSeconds,
     dataDir,
     trustProxy,
     maxmindLicenseKey,

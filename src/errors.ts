@@ -106,7 +106,8 @@ export type AppErrorCode =
   | "rate_limited"
   | "passkey_failed"
   | "reauthentication_required"
-  | "internal_error";
+  | "internal_error"
+  | "service_unavailable";
 
 const APP_ERROR_STATUS: Record<AppErrorCode, number> = {
   bad_request: 400,
@@ -123,6 +124,7 @@ const APP_ERROR_STATUS: Record<AppErrorCode, number> = {
   passkey_failed: 400,
   reauthentication_required: 403,
   internal_error: 500,
+  service_unavailable: 503,
 };
 
 export class AppError extends Error {
@@ -177,3 +179,19 @@ export function fieldTexts(fields: Record<string, Text>, text: (t: Text) => stri
   for (const [name, value] of Object.entries(fields)) out[name] = text(value);
   return out;
 }
+
+/**
+ * The database (PostgreSQL, or the network to it) cannot answer now: not a fault of the request. The error
+ * mapper answers 503 with Retry-After; the connection dials again by itself (src/db/postgres/connection.ts).
+ */
+export class DatabaseUnavailableError extends Error {
+  constructor(
+    message: string,
+    /** SQLSTATE (28P01, 3D000…) or Bun's ERR_POSTGRES_* code, when PostgreSQL or the client said why. */
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = "DatabaseUnavailableError";
+  }
+}
+

@@ -17,6 +17,7 @@ import type { Deps } from "./deps.ts";
 import { getKv, insertKvIfAbsent } from "./db/kv.ts";
 import { checkSchemaVersion, migrate, schemaVersion } from "./db/migrate.ts";
 import { openDatabase } from "./db/open.ts";
+import { connectPostgres, PostgresStartupError } from "./db/postgres/open.ts";
 import { systemClock, type Clock } from "./lib/clock.ts";
 import type { Log } from "./lib/log.ts";
 import { cryptoRandom, type Random } from "./lib/random.ts";
@@ -114,14 +115,27 @@ export interface Runtime extends Deps {
   close(): void;
 }
 
+/** The configured engine's connection: the SQLite file (WAL, pragmas) or PostgreSQL (retried at start-up). */
+function openConfiguredDatabase(config: Config, log: Log): Database {
+  if (config.databaseUrl) {
+    try {
+      return connectPostgres(config.databaseUrl, { startupTimeoutSeconds: config.databaseStartupTimeoutSeconds, warn: (m) => log.warn(m) });
+    } catch (e) {
+      if (e instanceof PostgresStartupError) throw new StartupError(e.message);
+      throw e;
+    }
+  }
+  // A database from a newer version is refused before openDatabase switches it to WAL (a header write).
+  if (existsSync(config.dbPath)) refuseNewerDatabase(config.dbPath);
+  return openDatabase(config.dbPath);
+}
+
 /** Opens (creating if needed) the data folder and database, migrated and key-checked. */
 export function openRuntime(config: Config, log: Log, opts: { clock?: Clock; random?: Random } = {}): Runtime {
   const clock = opts.clock ?? systemClock;
   const random = opts.random ?? cryptoRandom;
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  // A database from a newer version is refused before openDatabase switches it to WAL (a header write).
-  if (existsSync(config.dbPath)) refuseNewerDatabase(config.dbPath);
-  const db = openDatabase(config.dbPath);
+  const db = openConfiguredDatabase(config, log);
   try {
     checkSchemaVersion(db);
     const inUse = schemaVersion(db) > 0 && getKv(db, KEY_CHECK) !== null;

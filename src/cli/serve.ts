@@ -1,3 +1,4 @@
+import { redactConnectionString } from "../db/postgres/connection-string.ts";
 import { existsSync, mkdirSync } from "node:fs";
 import type { Server } from "bun";
 import { createApp } from "../app.ts";
@@ -59,8 +60,9 @@ export async function serve(env: CliEnv): Promise<number> {
   // Issue 18: a Pocket ID database in the data folder (or named by DB_CONNECTION_STRING) is imported on first start.
   const { config, pocketIdFile } = resolvePocketIdSwitch(env.config);
   // The lock comes first: a refused second server must not migrate, generate a key or write anything.
+  // PostgreSQL is shared by design (any number of instances): no lock, and the data folder holds no database.
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const lock = acquireServerLock(config.dbPath);
+  const lock = config.databaseUrl ? { release() {} } : acquireServerLock(config.dbPath);
   let runtime;
   try {
     if (pocketIdFile && !existsSync(config.dbPath)) await importOnFirstStart(config, log, pocketIdFile);
@@ -73,8 +75,9 @@ export async function serve(env: CliEnv): Promise<number> {
   // Names this instance in job_runs and in work-queue claims (several instances may share one database).
   const instanceId = newInstanceId(runtime.random);
   log.info(`instance id ${instanceId}`);
-  // WAL checkpoints move to a worker thread while the server writes a lot (token bursts).
-  const checkpoints = startBackgroundCheckpoints(runtime.db, config.dbPath, log);
+  // SQLite: WAL checkpoints move to a worker thread while the server writes a lot (token bursts).
+  const checkpoints = config.databaseUrl ? null : startBackgroundCheckpoints(runtime.db, config.dbPath, log);
+  if (config.databaseUrl) log.info(`database: PostgreSQL at ${redactConnectionString(config.databaseUrl)}`);
   // First start: the signing key exists before the first request.
   ensureSigningKey(deps);
   const app = await createApp(deps);
@@ -102,7 +105,7 @@ export async function serve(env: CliEnv): Promise<number> {
       }
       stopPrerendering();
       await background.stop();
-      await checkpoints.stop();
+      await checkpoints?.stop();
       runtime.close();
       lock.release();
       log.info("stopped");

@@ -41,7 +41,8 @@ export function startBackgroundWork(deps: Deps, opts: BackgroundWorkOptions): Ba
   const { instanceId } = opts;
   const scheduler = createScheduler({ log: deps.log, clock: deps.clock, claims: createJobClaims(deps, instanceId), checkEveryMs: opts.checkEveryMs });
   scheduleAuditJobs(deps, scheduler);
-  scheduleBackupJobs(deps, scheduler);
+  // Automatic backups copy the SQLite file; a PostgreSQL database is backed up with pg_dump (README).
+  if (!deps.config.databaseUrl) scheduleBackupJobs(deps, scheduler);
   scheduleCleanupJobs(deps, scheduler);
   scheduleLdapSync(deps, scheduler);
   scheduler.every("email-api-key-expiry", API_KEY_EXPIRY_INTERVAL_MS, () => runApiKeyExpiryJob(deps), { runAtStart: true });

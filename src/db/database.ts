@@ -50,3 +50,11 @@ export const POSTGRES_ENGINE = Symbol.for("latchkey.db.postgres");
 export function engineOf(db: Database): Engine {
   return (db as { [POSTGRES_ENGINE]?: true })[POSTGRES_ENGINE] ? "postgres" : "sqlite";
 }
+
+/** True when `table` exists in the database's schema (sqlite_master or PostgreSQL's catalogue). */
+export function tableExists(db: Database, table: string): boolean {
+  if (engineOf(db) === "postgres") {
+    return db.query("SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?").get(table) !== null;
+  }
+  return db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== null;
+}

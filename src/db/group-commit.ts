@@ -16,7 +16,7 @@
  * the effects of the writes before it in the batch, so single-use rules checked inside a write
  * (UPDATE … WHERE consumed_at IS NULL) hold across a batch as across separate transactions.
  */
-import type { Database } from "./database.ts";
+import { engineOf, type Database } from "./database.ts";
 
 interface Job {
   write: () => unknown;
@@ -27,6 +27,15 @@ interface Job {
 const queues = new WeakMap<Database, Job[]>();
 
 export function commitSoon<T>(db: Database, write: () => T): Promise<T> {
+  // PostgreSQL: a statement that fails aborts its whole transaction, so writes cannot share one the way they
+  // do here; each commits alone, now (a commit there is a round trip, not a WAL frame per page).
+  if (engineOf(db) === "postgres") {
+    try {
+      return Promise.resolve(db.transaction(write)());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
   let queue = queues.get(db);
   if (!queue) {
     queue = [];

@@ -1,10 +1,14 @@
 /**
- * Append-only numbered migrations, embedded in the binary as text, tracked with PRAGMA user_version.
- * - Each migration runs in its own transaction together with the user_version bump.
+ * Append-only numbered migrations, embedded in the binary as text, one list per engine with the same numbers.
+ * - SQLite: tracked with PRAGMA user_version; each migration runs in its own transaction with the bump.
+ * - PostgreSQL: tracked in the one-row table latchkey_schema; every pending migration and the bump run in ONE
+ *   transaction that first takes a transaction-scoped advisory lock, so instances starting together apply them
+ *   once: the others wait, then find nothing left to do. PostgreSQL support began at version 15, so its list
+ *   starts there with the whole schema in one file (src/db/migrations/postgres/).
  * - A database written by a newer Latchkey (user_version above the newest known) is refused untouched.
  * - A shipped migration is never edited: add a new file and list it below.
  */
-import type { Database } from "./database.ts";
+import { engineOf, type Database } from "./database.ts";
 import m0001 from "./migrations/0001_initial.sql" with { type: "text" };
 import m0003 from "./migrations/0003_oidc.sql" with { type: "text" };
 import m0004 from "./migrations/0004_admin.sql" with { type: "text" };
@@ -21,6 +25,10 @@ import m0014 from "./migrations/0014_client_auth_method_fixed.sql" with { type: 
 import m0015 from "./migrations/0015_imported_client_secrets.sql" with { type: "text" };
 import m0016 from "./migrations/0016_job_runs.sql" with { type: "text" };
 import m0017 from "./migrations/0017_cluster_state.sql" with { type: "text" };
+
+import pg0015 from "./migrations/postgres/0015_schema.sql" with { type: "text" };
+import pg0016 from "./migrations/postgres/0016_job_runs.sql" with { type: "text" };
+import pg0017 from "./migrations/postgres/0017_cluster_state.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -47,6 +55,20 @@ export const MIGRATIONS: Migration[] = [
   { version: 17, name: "cluster_state", sql: m0017 },
 ];
 
+/** PostgreSQL's migrations: the same numbers as SQLite's from 15 on (the schema of 15 in one file). */
+export const POSTGRES_MIGRATIONS: Migration[] = [
+  { version: 15, name: "schema", sql: pg0015 },
+  { version: 16, name: "job_runs", sql: pg0016 },
+  { version: 17, name: "cluster_state", sql: pg0017 },
+];
+
+/** Any constant shared by every Latchkey: the key of the advisory lock migrations run under. */
+const MIGRATION_LOCK_KEY = 0x4c4b4d31; // "LKM1"
+
+export function migrationsFor(db: Database): Migration[] {
+  return engineOf(db) === "postgres" ? POSTGRES_MIGRATIONS : MIGRATIONS;
+}
+
 export class MigrationError extends Error {
   constructor(message: string) {
     super(message);
@@ -55,6 +77,10 @@ export class MigrationError extends Error {
 }
 
 export function schemaVersion(db: Database): number {
+  if (engineOf(db) === "postgres") {
+    if (db.query<{ t: string | null }, []>("SELECT to_regclass('latchkey_schema')::text AS t").get()?.t == null) return 0;
+    return db.query<{ version: number }, []>("SELECT version FROM latchkey_schema").get()?.version ?? 0;
+  }
   return db.query<{ user_version: number }, []>("PRAGMA user_version").get()!.user_version;
 }
 
@@ -63,7 +89,7 @@ export function latestSchemaVersion(migrations: Migration[] = MIGRATIONS): numbe
 }
 
 /** Refuses a database from a newer version before anything is changed. */
-export function checkSchemaVersion(db: Database, migrations: Migration[] = MIGRATIONS): void {
+export function checkSchemaVersion(db: Database, migrations: Migration[] = migrationsFor(db)): void {
   const current = schemaVersion(db);
   const latest = latestSchemaVersion(migrations);
   if (current > latest) {
@@ -75,7 +101,8 @@ export function checkSchemaVersion(db: Database, migrations: Migration[] = MIGRA
 }
 
 /** Applies every pending migration; returns the versions applied. */
-export function migrate(db: Database, migrations: Migration[] = MIGRATIONS): number[] {
+export function migrate(db: Database, migrations: Migration[] = migrationsFor(db)): number[] {
+  if (engineOf(db) === "postgres") return migratePostgres(db, migrations);
   checkSchemaVersion(db, migrations);
   const applied: number[] = [];
   for (const m of migrations) {
@@ -87,4 +114,20 @@ export function migrate(db: Database, migrations: Migration[] = MIGRATIONS): num
     applied.push(m.version);
   }
   return applied;
+}
+
+function migratePostgres(db: Database, migrations: Migration[]): number[] {
+  return db.transaction(() => {
+    db.query("SELECT pg_advisory_xact_lock(?)").get(MIGRATION_LOCK_KEY);
+    db.exec("CREATE TABLE IF NOT EXISTS latchkey_schema (one BIGINT PRIMARY KEY DEFAULT 1 CHECK (one = 1), version BIGINT NOT NULL)");
+    checkSchemaVersion(db, migrations);
+    const applied: number[] = [];
+    for (const m of migrations) {
+      if (m.version <= schemaVersion(db)) continue;
+      db.exec(m.sql);
+      db.query("INSERT INTO latchkey_schema (one, version) VALUES (1, ?) ON CONFLICT (one) DO UPDATE SET version = excluded.version").run(m.version);
+      applied.push(m.version);
+    }
+    return applied;
+  })();
 }

@@ -7,11 +7,9 @@
  *   (CAST(… AS BLOB): v0.x rows hold the bytes with the TEXT storage class).
  * - DATETIME columns hold Unix seconds; NULL stays null.
  */
-import type { Database } from "./database.ts";
+import { tableExists, type Database } from "./database.ts";
 
-export function tableExists(db: Database, table: string): boolean {
-  return db.query<{ n: number }, [string]>("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?").get(table)!.n > 0;
-}
+export { tableExists };
 
 export function hasColumn(db: Database, table: string, column: string): boolean {
   if (!tableExists(db, table)) return false;

@@ -4,6 +4,7 @@
  * sealing call in a file this list does not account for.
  */
 import type { Database } from "./database.ts";
+export { tableExists } from "./database.ts";
 
 /** kv row holding the slow-KDF record (algorithm, parameters, salt) of a passphrase ENCRYPTION_KEY; plain, not secret. */
 export const KDF_RECORD = "encryption_kdf";
@@ -26,10 +27,6 @@ export const SEALED_COLUMNS: SealedColumn[] = [
   { table: "kv", keyColumn: "key", column: "value", purpose: (k) => k, onlySealed: true },
   { table: "email_outbox", keyColumn: "id", column: "sealed_message", purpose: () => "email-outbox" },
 ];
-
-export function tableExists(db: Database, table: string): boolean {
-  return db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== null;
-}
 
 export function listSealedValues(db: Database, c: SealedColumn): { key: string; sealed: string }[] {
   // Sealed values start with a format prefix "lk<digit>." (src/lib/sealed-box.ts SEALED_FORMATS).

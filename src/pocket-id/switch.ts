@@ -9,6 +9,8 @@ import { probeDatabaseKind } from "./source.ts";
 
 /** Latchkey's database path (moved aside when DB_CONNECTION_STRING names Pocket ID's) and the Pocket ID database found, if any. */
 export function resolvePocketIdSwitch(config: Config): { config: Config; pocketIdFile: string | null } {
+  // On PostgreSQL the data folder holds no database: `latchkey import-pocket-id` imports explicitly.
+  if (config.databaseUrl) return { config, pocketIdFile: null };
   // DB_CONNECTION_STRING naming Pocket ID's database. A file called pocket-id.db that is not Latchkey's counts as
   // Pocket ID's even when unreadable: the import then refuses it with the reason, instead of Latchkey opening it.
   const kind = probeDatabaseKind(config.dbPath);

@@ -10,10 +10,55 @@ import type { Database } from "../../src/db/database.ts";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { latestSchemaVersion, migrate, schemaVersion } from "../../src/db/migrate.ts";
+import { latestSchemaVersion, migrate, POSTGRES_MIGRATIONS, schemaVersion } from "../../src/db/migrate.ts";
+import { PostgresDatabase } from "../../src/db/postgres/connection.ts";
 import { openDatabase } from "../../src/db/open.ts";
 
 let template: Uint8Array | null = null;
+
+/**
+ * The engine tests run on: SQLite unless LATCHKEY_TEST_ENGINE=postgres, which tests/run.sh sets for its second
+ * pass (the storage suite, the OIDC flows and the browser sign-in against a real PostgreSQL that
+ * tests/helpers/preload.ts starts: LATCHKEY_TEST_PG_URL names its maintenance database).
+ */
+export function testEngine(): "sqlite" | "postgres" {
+  return process.env.LATCHKEY_TEST_ENGINE === "postgres" ? "postgres" : "sqlite";
+}
+
+let pgAdmin: PostgresDatabase | null = null;
+let pgTemplateReady = false;
+let pgDatabases = 0;
+const PG_TEMPLATE = "latchkey_template";
+
+function pgUrl(database: string): string {
+  const base = process.env.LATCHKEY_TEST_PG_URL;
+  if (!base) throw new Error("LATCHKEY_TEST_ENGINE=postgres needs LATCHKEY_TEST_PG_URL (set by tests/helpers/preload.ts)");
+  const url = new URL(base);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+/** A new PostgreSQL database copied from a migrated template (CREATE DATABASE … TEMPLATE), connected. */
+function openMigratedPostgres(): Database {
+  pgAdmin ??= new PostgresDatabase(pgUrl("postgres"));
+  if (!pgTemplateReady) {
+    pgAdmin.exec(`DROP DATABASE IF EXISTS ${PG_TEMPLATE}`);
+    pgAdmin.exec(`CREATE DATABASE ${PG_TEMPLATE}`);
+    const template = new PostgresDatabase(pgUrl(PG_TEMPLATE));
+    migrate(template);
+    template.close();
+    pgTemplateReady = true;
+  }
+  const name = `t${process.pid}_${++pgDatabases}_${Math.random().toString(36).slice(2, 8)}`;
+  pgAdmin.exec(`CREATE DATABASE ${name} TEMPLATE ${PG_TEMPLATE}`);
+  const db = new PostgresDatabase(pgUrl(name));
+  const version = schemaVersion(db);
+  if (version !== latestSchemaVersion(POSTGRES_MIGRATIONS)) {
+    db.close();
+    throw new Error(`the PostgreSQL template is at schema version ${version}, not ${latestSchemaVersion(POSTGRES_MIGRATIONS)}`);
+  }
+  return db;
+}
 
 function templateBytes(): Uint8Array {
   if (template) return template;
@@ -34,6 +79,7 @@ function templateBytes(): Uint8Array {
 
 /** Creates `file` as a copy of the migrated template (never over an existing file) and opens it. */
 export function openMigratedDatabase(file: string): Database {
+  if (testEngine() === "postgres") return openMigratedPostgres();
   writeFileSync(file, templateBytes(), { flag: "wx" });
   const db = openDatabase(file);
   const version = schemaVersion(db);

@@ -154,7 +154,11 @@ describe("every error, all at once", () => {
     [{ PORT: "65536" }, 'PORT must be a number from 0 to 65535, got "65536"'],
     [{ PORT: "-1" }, 'PORT must be a number from 0 to 65535, got "-1"'],
     [{ ENCRYPTION_KEY: "short" }, "ENCRYPTION_KEY must be at least 16 bytes long (got 5); generate one with: openssl rand -base64 32"],
-    [{ DB_CONNECTION_STRING: "postgres://u@h/db" }, "DB_CONNECTION_STRING: PostgreSQL is not supported; Latchkey stores its data in SQLite (give a file path)"],
+    [
+      { DB_CONNECTION_STRING: "postgres://u@h/db" },
+      "ENCRYPTION_KEY (or ENCRYPTION_KEY_FILE) must be set with PostgreSQL: every instance seals and opens the shared secrets with the same key, so none may generate its own",
+    ],
+    [{ DB_CONNECTION_STRING: "postgres://u:p@h", ENCRYPTION_KEY: "0123456789abcdef0123" }, "DB_CONNECTION_STRING must name a database (postgres://user:password@host:5432/database)"],
     [{ DB_CONNECTION_STRING: ":memory:" }, 'DB_CONNECTION_STRING must name a database file, got ":memory:"'],
     [{ TRUST_PROXY: "10.0.0.1,nope,10.0.0.0/33" }, "TRUST_PROXY must be true, false or a comma-separated list of IPs/CIDRs; invalid: nope, 10.0.0.0/33"],
     [{ LOG_LEVEL: "verbose" }, 'LOG_LEVEL must be one of debug, info, warn, error; got "verbose"'],

@@ -9,12 +9,14 @@
  *   request that fails its route's `t` schema → 400 bad_request with field messages
  *   (src/http/validation-errors.ts), the same answer as the domain's own validation.
  * - A response a route's hook decided early (EarlyResponse: a page's sign-in redirect) → that response.
+ * - The database unreachable (DatabaseUnavailableError, PostgreSQL) → 503 with Retry-After; on the protocol
+ *   endpoints RFC 6749's temporarily_unavailable.
  * - Anything else → 500 with the request id; the detail goes to the log, never to the wire.
  * - errorMapper(web) is the Elysia plugin that makes this the handler of every error inside the router.
  */
 import { Elysia } from "elysia";
 import type { Deps } from "../../deps.ts";
-import { AppError, fieldTexts, OAuthError } from "../../errors.ts";
+import { AppError, DatabaseUnavailableError, fieldTexts, OAuthError } from "../../errors.ts";
 import type { MessageKey } from "../../i18n/catalog.ts";
 import { DEFAULT_LOCALE } from "../../i18n/locales.ts";
 import { msg } from "../../i18n/message.ts";
@@ -49,7 +51,11 @@ const TITLES: Record<number, MessageKey> = {
   422: "common.errorTitle422",
   429: "common.errorTitle429",
   500: "common.errorTitle500",
+  503: "common.errorTitle503",
 };
+
+/** Seconds a client is told to wait when the database cannot answer (Retry-After). */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 export function wantsJson(request: Request, pathname: string): boolean {
   return pathname.startsWith("/api/") || pathname.startsWith("/.well-known/") || (request.headers.get("accept") ?? "").startsWith("application/json");
@@ -116,6 +122,7 @@ function asOAuthError(error: AppError, methods: string[], requestId?: string): O
     return new OAuthError("invalid_request", `This endpoint accepts ${methods.join(" and ")} requests only.`, 405, { Allow: [...methods, "OPTIONS"].join(", ") });
   }
   if (error.status === 429) return new OAuthError("temporarily_unavailable", error.message, 429, error.headers);
+  if (error.status === 503) return new OAuthError("temporarily_unavailable", error.message, 503, error.headers);
   if (error.status >= 500) return new OAuthError("server_error", requestId ? `${error.message} (request ${requestId})` : error.message, error.status, error.headers);
   return new OAuthError("invalid_request", error.message, error.status, error.headers);
 }
@@ -157,11 +164,26 @@ function asAppError(deps: Deps, request: Request, error: unknown, elysiaCode?: s
     case "INVALID_COOKIE_SIGNATURE":
       return { appError: AppError.badRequest(msg("common.errorBadCookie")) };
   }
+  if (error instanceof DatabaseUnavailableError) {
+    // Not a fault of this request nor a bug: say when to come back. Logged at most every few seconds.
+    warnDatabaseUnavailable(deps, error);
+    return { appError: new AppError("service_unavailable", msg("common.errorDatabaseUnavailable"), {}, { "Retry-After": String(DATABASE_RETRY_AFTER_SECONDS) }) };
+  }
   const status = (error as { status?: unknown })?.status;
   if (typeof status === "number" && status === 413) return { appError: new AppError("payload_too_large", msg("common.errorTooLarge")) };
   const meta = requestMeta(request);
   deps.log.error("unhandled error", { requestId: meta.id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
   return { appError: new AppError("internal_error", msg("common.errorInternal")), requestId: meta.id };
+}
+
+let lastUnavailableWarning = Number.NEGATIVE_INFINITY;
+
+/** One warning per 10 s while the database is unreachable, not one per request. */
+function warnDatabaseUnavailable(deps: Deps, error: DatabaseUnavailableError): void {
+  const now = deps.clock.now();
+  if (now - lastUnavailableWarning < 10_000 && now >= lastUnavailableWarning) return;
+  lastUnavailableWarning = now;
+  deps.log.warn("the database is unavailable: answering 503 until it is back", { error: error.message });
 }
 
 /** The one error mapper as the router's error hook (global: it covers every mounted route module). */

@@ -26,8 +26,9 @@ const NOT_AN_OBJECT = { error: "bad_request", message: "Send a JSON object.", fi
 const fieldsError = (fields: Record<string, string>) => ({ error: "bad_request", message: SUMMARY, fields });
 
 /** Rows per table: "nothing written" means every count is unchanged. */
+/** Rows per table, rate-limit budgets aside (a refused request may rightly spend one). */
 function rowCounts(): Record<string, number> {
-  const tables = deps.db.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all();
+  const tables = deps.db.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'rate_limit_buckets' ORDER BY name").all();
   return Object.fromEntries(tables.map(({ name }) => [name, deps.db.query<{ n: number }, []>(`SELECT COUNT(*) AS n FROM "${name}"`).get()!.n]));
 }
 
