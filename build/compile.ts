@@ -49,6 +49,8 @@ async function bunBuild(outfile: string, extra: string[]): Promise<void> {
       "--no-compile-autoload-bunfig",
       ...extra,
       "src/main.ts",
+      // The PostgreSQL connection's thread (src/db/postgres/connection.ts starts it by this path).
+      "src/db/postgres/worker.ts",
       "--outfile",
       outfile,
     ],

@@ -6,6 +6,7 @@
 import { ConfigError, loadConfig, readEnvironment, type Config } from "./config.ts";
 import { createLog } from "./lib/log.ts";
 import { MigrationError } from "./db/migrate.ts";
+import { setPostgresWorkerUrl } from "./db/postgres/connection.ts";
 import { ServerLockError } from "./db/server-lock.ts";
 import { StartupError } from "./runtime.ts";
 import { DecryptionError } from "./lib/sealed-box.ts";
@@ -153,6 +154,9 @@ export async function runCli(argv: string[], processEnv: Record<string, string |
 }
 
 if (import.meta.main) {
+  // The PostgreSQL connection's thread is a second entry point of the executable (build/compile.ts); its path
+  // relative to this file is the same in the source tree and inside the executable.
+  setPostgresWorkerUrl(new URL("./db/postgres/worker.ts", import.meta.url));
   const code = await runCli(process.argv.slice(2), process.env, process.cwd());
   process.exit(code);
 }

@@ -45,6 +45,16 @@ export interface PostgresOptions {
   statementTimeoutMs?: number;
 }
 
+let workerUrl: URL = new URL("./worker.ts", import.meta.url);
+
+/** Where worker.ts is: src/main.ts sets it (inside the executable, this module's own URL is a bundle chunk's). */
+export function setPostgresWorkerUrl(url: URL): void {
+  workerUrl = url;
+}
+
+/** How long a new connection's thread may take to load before the engine gives up on it. */
+const WORKER_START_MS = 10_000;
+
 /** A request without its sequence number (distributed over the union). */
 type Outgoing = Request extends infer R ? (R extends unknown ? Omit<R, "seq"> : never) : never;
 
@@ -94,11 +104,18 @@ export class PostgresDatabase implements Database {
     this.waitMs = connectTimeoutSeconds * 1000 + statementTimeoutMs + 2000;
     const signal = new SharedArrayBuffer(4);
     this.done = new Int32Array(signal);
+    Atomics.store(this.done, 0, -1);
     const { port1, port2 } = new MessageChannel();
     this.replies = port1;
     const setup: WorkerSetup = { url, signal, replies: port2, connectTimeoutSeconds, statementTimeoutMs };
-    this.worker = new Worker(new URL("./worker.ts", import.meta.url), { workerData: setup, transferList: [port2] });
+    this.worker = new Worker(workerUrl, { workerData: setup, transferList: [port2] });
     this.worker.unref();
+    // The thread says it is ready (reply 0) once loaded: a thread that cannot load fails here, clearly, instead
+    // of every call waiting out its timeout.
+    if (Atomics.wait(this.done, 0, -1, WORKER_START_MS) === "timed-out") {
+      void this.worker.terminate();
+      throw new Error(`the PostgreSQL connection thread (${workerUrl.href}) did not start within ${WORKER_START_MS / 1000} s`);
+    }
   }
 
   /** Sends one request and sleeps until its answer arrives (or the wait runs out). */

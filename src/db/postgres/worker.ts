@@ -131,4 +131,6 @@ if (parentPort && workerData) {
       reply({ seq: request.seq, ...described, ok: false });
     }
   });
+  // Loaded and listening: the main thread waits for this before its first request.
+  reply({ seq: 0, ok: true, rows: [], count: 0 });
 }
