@@ -1,7 +1,27 @@
-/** Protected apps (forward-auth) and the groups allowed to use them. */
+/**
+ * Protected apps (forward-auth) and the groups allowed to use them: SQL and the mapping between rows and typed
+ * values (issue 21 step 1: nothing above src/db/ sees a row). Hosts and headers arrive as lists, the
+ * re-authentication age in whole minutes (stored in seconds), times as numbers (seconds, as stored).
+ */
 import type { Database } from "./database.ts";
 
-export type ProtectedAppRow = {
+export const IDENTITY_HEADERS = ["Remote-User", "Remote-Groups", "Remote-Email", "Remote-Name"] as const;
+export type IdentityHeader = (typeof IDENTITY_HEADERS)[number];
+
+export interface ProtectedApp {
+  id: string;
+  name: string;
+  hosts: string[];
+  pathPrefix: string;
+  isGroupRestricted: boolean;
+  /** Minutes since the last passkey assertion after which re-authentication is required; null = never. */
+  reauthMaxAgeMinutes: number | null;
+  passHeaders: IdentityHeader[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+type ProtectedAppRow = {
   id: string;
   name: string;
   hosts: string;
@@ -13,30 +33,61 @@ export type ProtectedAppRow = {
   updated_at: number;
 };
 
-export function insertProtectedApp(db: Database, row: ProtectedAppRow): void {
+function toProtectedApp(row: ProtectedAppRow): ProtectedApp {
+  return {
+    id: row.id,
+    name: row.name,
+    hosts: JSON.parse(row.hosts) as string[],
+    pathPrefix: row.path_prefix,
+    isGroupRestricted: row.is_group_restricted === 1,
+    reauthMaxAgeMinutes: row.reauth_max_age === null ? null : Math.round(row.reauth_max_age / 60),
+    passHeaders: (JSON.parse(row.pass_headers) as string[]).filter((h): h is IdentityHeader => (IDENTITY_HEADERS as readonly string[]).includes(h)),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function columnsOf(app: ProtectedApp) {
+  return {
+    id: app.id,
+    name: app.name,
+    hosts: JSON.stringify(app.hosts),
+    path_prefix: app.pathPrefix,
+    is_group_restricted: app.isGroupRestricted ? 1 : 0,
+    reauth_max_age: app.reauthMaxAgeMinutes === null ? null : app.reauthMaxAgeMinutes * 60,
+    pass_headers: JSON.stringify(app.passHeaders),
+    updated_at: app.updatedAt,
+  };
+}
+
+export function insertProtectedApp(db: Database, app: ProtectedApp): void {
   db.query(
     `INSERT INTO protected_apps (id, name, hosts, path_prefix, is_group_restricted, reauth_max_age, pass_headers, created_at, updated_at)
      VALUES ($id, $name, $hosts, $path_prefix, $is_group_restricted, $reauth_max_age, $pass_headers, $created_at, $updated_at)`,
-  ).run(row);
+  ).run({ ...columnsOf(app), created_at: app.createdAt });
 }
 
-export function updateProtectedAppRow(db: Database, row: ProtectedAppRow): void {
+/** Replaces an app's settings (its createdAt stays). */
+export function updateProtectedAppSettings(db: Database, app: ProtectedApp): void {
   db.query(
     `UPDATE protected_apps SET name = $name, hosts = $hosts, path_prefix = $path_prefix, is_group_restricted = $is_group_restricted,
        reauth_max_age = $reauth_max_age, pass_headers = $pass_headers, updated_at = $updated_at WHERE id = $id`,
-  ).run({ id: row.id, name: row.name, hosts: row.hosts, path_prefix: row.path_prefix, is_group_restricted: row.is_group_restricted, reauth_max_age: row.reauth_max_age, pass_headers: row.pass_headers, updated_at: row.updated_at });
+  ).run(columnsOf(app));
 }
 
-export function findProtectedAppById(db: Database, id: string): ProtectedAppRow | null {
-  return db.query<ProtectedAppRow, [string]>("SELECT * FROM protected_apps WHERE id = ?").get(id) ?? null;
+export function findProtectedAppById(db: Database, id: string): ProtectedApp | null {
+  const row = db.query<ProtectedAppRow, [string]>("SELECT * FROM protected_apps WHERE id = ?").get(id);
+  return row ? toProtectedApp(row) : null;
 }
 
-export function listProtectedAppRows(db: Database): ProtectedAppRow[] {
-  return db.query<ProtectedAppRow, []>("SELECT * FROM protected_apps ORDER BY name COLLATE NOCASE, id").all();
+export function listAllProtectedApps(db: Database): ProtectedApp[] {
+  return db.query<ProtectedAppRow, []>("SELECT * FROM protected_apps ORDER BY name COLLATE NOCASE, id").all().map(toProtectedApp);
 }
 
-export function deleteProtectedAppRow(db: Database, id: string): ProtectedAppRow | null {
-  return db.query<ProtectedAppRow, [string]>("DELETE FROM protected_apps WHERE id = ? RETURNING *").get(id) ?? null;
+/** Deletes an app; returns it as it was, or null when there was none. */
+export function deleteProtectedAppById(db: Database, id: string): ProtectedApp | null {
+  const row = db.query<ProtectedAppRow, [string]>("DELETE FROM protected_apps WHERE id = ? RETURNING *").get(id);
+  return row ? toProtectedApp(row) : null;
 }
 
 export function listAllowedGroupIdsOfApp(db: Database, appId: string): string[] {
@@ -62,8 +113,11 @@ export function existingGroupIds(db: Database, ids: string[]): string[] {
     .map((r) => r.id);
 }
 
-export function listGroupBriefs(db: Database): { id: string; name: string; friendly_name: string }[] {
-  return db.query<{ id: string; name: string; friendly_name: string }, []>("SELECT id, name, friendly_name FROM user_groups ORDER BY friendly_name COLLATE NOCASE").all();
+export function listGroupBriefs(db: Database): { id: string; name: string; friendlyName: string }[] {
+  return db
+    .query<{ id: string; name: string; friendly_name: string }, []>("SELECT id, name, friendly_name FROM user_groups ORDER BY friendly_name COLLATE NOCASE")
+    .all()
+    .map((g) => ({ id: g.id, name: g.name, friendlyName: g.friendly_name }));
 }
 
 /** True when the user is in at least one of the app's allowed groups. */

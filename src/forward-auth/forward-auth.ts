@@ -36,14 +36,14 @@ import {
   findLiveSessionExpiry,
   insertForwardAuthCode,
   insertForwardAuthSession,
-  type ForwardAuthIdentityRow,
+  type ForwardAuthIdentity,
 } from "../db/forward-auth-sessions.ts";
 import { findProtectedAppById } from "../db/protected-apps.ts";
 import { hashToken } from "../lib/hash.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { randomToken, randomUuid, type Random } from "../lib/random.ts";
 import { claimsHost, governingApps, normaliseRequestHost, rawPathOf, splitAbsoluteUrl, validateReturnUrl, withoutDefaultPort } from "./patterns.ts";
-import { isUserAllowedForProtectedApp, listProtectedApps, toProtectedApp, type IdentityHeader, type ProtectedApp } from "./protected-apps.ts";
+import { isUserAllowedForProtectedApp, listProtectedApps, type IdentityHeader, type ProtectedApp } from "./protected-apps.ts";
 
 export const CALLBACK_PATH = "/.latchkey/callback";
 /** Handshake codes live this long (seconds). */
@@ -118,14 +118,14 @@ export type VerifyOutcome =
   /** The path holds something path readers disagree on, on a host where the path decides the app. */
   | { kind: "refused_path"; app: ProtectedApp };
 
-function identityOf(row: ForwardAuthIdentityRow): Identity {
+function identityOf(found: ForwardAuthIdentity): Identity {
   return {
-    userId: row.user_id,
-    sessionId: row.session_id,
-    username: row.username,
-    email: row.email,
-    name: row.display_name || [row.first_name, row.last_name].filter(Boolean).join(" ") || row.username,
-    groups: (JSON.parse(row.groups) as (string | null)[]).filter((g): g is string => !!g).sort(),
+    userId: found.userId,
+    sessionId: found.sessionId,
+    username: found.username,
+    email: found.email,
+    name: found.displayName || [found.firstName, found.lastName].filter(Boolean).join(" ") || found.username,
+    groups: found.groups,
   };
 }
 
@@ -186,8 +186,7 @@ function auditAccess(deps: ForwardAuthDeps, granted: boolean, app: ProtectedApp,
 
 function findBoundApp(db: Database, appId: unknown): ProtectedApp | null {
   if (typeof appId !== "string" || appId.length > 64) return null;
-  const row = findProtectedAppById(db, appId);
-  return row ? toProtectedApp(row) : null;
+  return findProtectedAppById(db, appId);
 }
 
 /** The verify decision for one proxied request. `tokens` are the forward-auth cookie values the browser sent. */
@@ -204,29 +203,29 @@ export function verifyForwardAuth(
   if (decision.apps.length === 0) return { kind: "public", app };
 
   const now = nowSeconds(deps.clock);
-  let row: ForwardAuthIdentityRow | null = null;
+  let cookie: ForwardAuthIdentity | null = null;
   for (const token of [input.tokens.hostOnly, input.tokens.shared]) {
     if (!token || token.length > 200) continue;
     const found = findForwardAuthIdentity(deps.db, hashToken(token), now);
     if (!found) continue;
     // A host-only session counts only on its own host; a shared one only inside the cookie domain.
     if (found.host !== null ? found.host !== original.host : !isInsideCookieDomain(original.host, input.cookieDomain)) continue;
-    row = found;
+    cookie = found;
     break;
   }
-  if (!row) return { kind: "sign_in", app, reason: "no_session" };
-  const amr = JSON.parse(row.amr) as string[];
-  if (decision.apps.some((a) => reauthNeeded(a, row.authenticated_at, amr, now))) return { kind: "sign_in", app, reason: "reauthenticate" };
+  if (!cookie) return { kind: "sign_in", app, reason: "no_session" };
+  const amr = cookie.amr;
+  if (decision.apps.some((a) => reauthNeeded(a, cookie.authenticatedAt, amr, now))) return { kind: "sign_in", app, reason: "reauthenticate" };
 
-  const identity = identityOf(row);
+  const identity = identityOf(cookie);
   const refusing = decision.apps.find((a) => !canUse(deps.db, a, identity.userId));
   if (refusing) {
     auditAccess(deps, false, refusing, identity, input.origin, original.host);
     return { kind: "forbidden", app: refusing, identity };
   }
   // Sliding idle expiry, written at most every few minutes, never past the Latchkey session.
-  const wanted = Math.min(now + FORWARD_AUTH_IDLE, row.session_expires_at);
-  if (wanted - row.expires_at >= 300) extendForwardAuthSession(deps.db, row.id, wanted);
+  const wanted = Math.min(now + FORWARD_AUTH_IDLE, cookie.sessionExpiresAt);
+  if (wanted - cookie.expiresAt >= 300) extendForwardAuthSession(deps.db, cookie.id, wanted);
   for (const a of decision.apps) auditAccess(deps, true, a, identity, input.origin, original.host);
   return { kind: "allow", app, identity, headers: identityHeaders(identity, app.passHeaders) };
 }
@@ -289,12 +288,12 @@ export function startForwardAuth(
   }
   const code = randomToken(deps.random);
   insertForwardAuthCode(deps.db, {
-    code_hash: codeKey(code, input.state as string),
-    session_id: session.id,
-    app_id: app.id,
+    codeHash: codeKey(code, input.state as string),
+    sessionId: session.id,
+    appId: app.id,
     host: target.url.host,
-    return_url: target.url.href,
-    expires_at: now + CODE_TTL,
+    returnUrl: target.url.href,
+    expiresAt: now + CODE_TTL,
   });
   return { kind: "handshake", location: `${target.url.proto}://${target.url.host}${CALLBACK_PATH}?code=${encodeURIComponent(code)}` };
 }
@@ -304,11 +303,11 @@ function issueForwardAuthSession(deps: ForwardAuthDeps, sessionId: string, host:
   const token = randomToken(deps.random);
   insertForwardAuthSession(deps.db, {
     id: randomUuid(deps.random),
-    token_hash: hashToken(token),
-    session_id: sessionId,
+    tokenHash: hashToken(token),
+    sessionId,
     host,
-    created_at: now,
-    expires_at: Math.min(now + FORWARD_AUTH_IDLE, sessionExpiresAt),
+    createdAt: now,
+    expiresAt: Math.min(now + FORWARD_AUTH_IDLE, sessionExpiresAt),
   });
   return token;
 }
@@ -323,12 +322,12 @@ export function completeForwardAuthHandshake(deps: ForwardAuthDeps, input: { app
   if (typeof input.code !== "string" || input.code.length === 0 || input.code.length > 200) return { kind: "invalid_code" };
   if (!input.stateNonce || !NONCE_RE.test(input.stateNonce)) return { kind: "invalid_code" };
   const now = nowSeconds(deps.clock);
-  const row = consumeForwardAuthCode(deps.db, codeKey(input.code, hashToken(input.stateNonce)), now);
+  const handshake = consumeForwardAuthCode(deps.db, codeKey(input.code, hashToken(input.stateNonce)), now);
   // The code is single use even when it fails here (it was deleted above).
-  if (!row || row.app_id !== input.appId || row.host !== input.host) return { kind: "invalid_code" };
-  const appRow = findProtectedAppById(deps.db, row.app_id);
-  const sessionExpiresAt = findLiveSessionExpiry(deps.db, row.session_id, now);
-  if (!appRow || sessionExpiresAt === null) return { kind: "invalid_code" };
-  const token = issueForwardAuthSession(deps, row.session_id, row.host, sessionExpiresAt);
-  return { kind: "session", token, location: row.return_url, app: toProtectedApp(appRow) };
+  if (!handshake || handshake.appId !== input.appId || handshake.host !== input.host) return { kind: "invalid_code" };
+  const app = findProtectedAppById(deps.db, handshake.appId);
+  const sessionExpiresAt = findLiveSessionExpiry(deps.db, handshake.sessionId, now);
+  if (!app || sessionExpiresAt === null) return { kind: "invalid_code" };
+  const token = issueForwardAuthSession(deps, handshake.sessionId, handshake.host, sessionExpiresAt);
+  return { kind: "session", token, location: handshake.returnUrl, app };
 }

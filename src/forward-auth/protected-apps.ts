@@ -7,20 +7,22 @@
  */
 import type { Database } from "../db/database.ts";
 import {
-  deleteProtectedAppRow,
+  deleteProtectedAppById,
   existingAppIds,
   existingGroupIds,
   findProtectedAppById,
+  IDENTITY_HEADERS,
   insertProtectedApp,
   isUserInAllowedGroupOfApp,
+  listAllProtectedApps,
   listGroupBriefs,
   listAllowedAppIdsOfGroup,
   listAllowedGroupIdsOfApp,
-  listProtectedAppRows,
   replaceAllowedAppsOfGroup,
   replaceAllowedGroupsOfApp,
-  updateProtectedAppRow,
-  type ProtectedAppRow,
+  updateProtectedAppSettings,
+  type IdentityHeader,
+  type ProtectedApp,
 } from "../db/protected-apps.ts";
 import { auditedChange, type Actor, type AuditDeps } from "../audit/actor.ts";
 import { AppError } from "../errors.ts";
@@ -29,21 +31,8 @@ import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { randomUuid } from "../lib/random.ts";
 import { normaliseHostPattern, normalisePathPrefix } from "./patterns.ts";
 
-export const IDENTITY_HEADERS = ["Remote-User", "Remote-Groups", "Remote-Email", "Remote-Name"] as const;
-export type IdentityHeader = (typeof IDENTITY_HEADERS)[number];
-
-export interface ProtectedApp {
-  id: string;
-  name: string;
-  hosts: string[];
-  pathPrefix: string;
-  isGroupRestricted: boolean;
-  /** Minutes since the last passkey assertion after which re-authentication is required; null = never. */
-  reauthMaxAgeMinutes: number | null;
-  passHeaders: IdentityHeader[];
-  createdAt: number;
-  updatedAt: number;
-}
+// The value types live with their mapping in src/db/protected-apps.ts.
+export { IDENTITY_HEADERS, type IdentityHeader, type ProtectedApp };
 
 export interface ProtectedAppInput {
   name?: unknown;
@@ -54,28 +43,14 @@ export interface ProtectedAppInput {
   passHeaders?: unknown;
 }
 
-export function toProtectedApp(row: ProtectedAppRow): ProtectedApp {
-  return {
-    id: row.id,
-    name: row.name,
-    hosts: JSON.parse(row.hosts) as string[],
-    pathPrefix: row.path_prefix,
-    isGroupRestricted: row.is_group_restricted === 1,
-    reauthMaxAgeMinutes: row.reauth_max_age === null ? null : Math.round(row.reauth_max_age / 60),
-    passHeaders: (JSON.parse(row.pass_headers) as string[]).filter((h): h is IdentityHeader => (IDENTITY_HEADERS as readonly string[]).includes(h)),
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
 export function listProtectedApps(db: Database): ProtectedApp[] {
-  return listProtectedAppRows(db).map(toProtectedApp);
+  return listAllProtectedApps(db);
 }
 
 export function getProtectedApp(db: Database, id: string): ProtectedApp {
-  const row = findProtectedAppById(db, id);
-  if (!row) throw AppError.notFound(msg("protectedApps.errorNotFound"));
-  return toProtectedApp(row);
+  const app = findProtectedAppById(db, id);
+  if (!app) throw AppError.notFound(msg("protectedApps.errorNotFound"));
+  return app;
 }
 
 function listInput(v: unknown): string[] {
@@ -90,7 +65,7 @@ interface Validated {
   hosts: string[];
   pathPrefix: string;
   isGroupRestricted: boolean;
-  reauthMaxAge: number | null;
+  reauthMaxAgeMinutes: number | null;
   passHeaders: IdentityHeader[];
 }
 
@@ -117,14 +92,14 @@ function validate(db: Database, input: ProtectedAppInput, selfId: string | null,
   const pathPrefix = normalisePathPrefix(rawPrefix);
   if (pathPrefix === null) errors.pathPrefix = msg("protectedApps.errorPathPrefix");
 
-  let reauthMaxAge: number | null = current?.reauthMaxAgeMinutes ? current.reauthMaxAgeMinutes * 60 : null;
+  let reauthMaxAgeMinutes: number | null = current?.reauthMaxAgeMinutes || null;
   if (input.reauthMaxAgeMinutes !== undefined) {
     const v = input.reauthMaxAgeMinutes;
-    if (v === null || v === "" || v === 0 || v === "0") reauthMaxAge = null;
+    if (v === null || v === "" || v === 0 || v === "0") reauthMaxAgeMinutes = null;
     else {
       const n = typeof v === "number" ? v : typeof v === "string" && /^\d+$/.test(v.trim()) ? Number(v) : NaN;
       if (!Number.isInteger(n) || n < 1 || n > 525_600) errors.reauthMaxAgeMinutes = msg("protectedApps.errorReauth");
-      else reauthMaxAge = n * 60;
+      else reauthMaxAgeMinutes = n;
     }
   }
 
@@ -153,35 +128,25 @@ function validate(db: Database, input: ProtectedAppInput, selfId: string | null,
     }
   }
   if (Object.keys(errors).length) throw AppError.validation(msg("validation.summary"), errors);
-  return { name, hosts, pathPrefix: pathPrefix!, isGroupRestricted, reauthMaxAge, passHeaders };
+  return { name, hosts, pathPrefix: pathPrefix!, isGroupRestricted, reauthMaxAgeMinutes, passHeaders };
 }
 
-function toRow(id: string, v: Validated, createdAt: number, updatedAt: number): ProtectedAppRow {
-  return {
-    id,
-    name: v.name,
-    hosts: JSON.stringify(v.hosts),
-    path_prefix: v.pathPrefix,
-    is_group_restricted: v.isGroupRestricted ? 1 : 0,
-    reauth_max_age: v.reauthMaxAge,
-    pass_headers: JSON.stringify(v.passHeaders),
-    created_at: createdAt,
-    updated_at: updatedAt,
-  };
+function toApp(id: string, v: Validated, createdAt: number, updatedAt: number): ProtectedApp {
+  return { id, ...v, createdAt, updatedAt };
 }
 
 /** Creates an app; `allowedGroupIds`, when given, are allowed in the same transaction (an unknown group refuses both). */
 export function createProtectedApp(deps: AuditDeps, actor: Actor, input: ProtectedAppInput, allowedGroupIds?: unknown): ProtectedApp {
   const v = validate(deps.db, input, null, null);
   const now = nowSeconds(deps.clock);
-  const row = toRow(randomUuid(deps.random), v, now, now);
+  const app = toApp(randomUuid(deps.random), v, now, now);
   return auditedChange(
     deps,
     actor,
     () => {
-      insertProtectedApp(deps.db, row);
-      if (allowedGroupIds !== undefined) replaceAllowedGroups(deps.db, row.id, allowedGroupIds);
-      return toProtectedApp(row);
+      insertProtectedApp(deps.db, app);
+      if (allowedGroupIds !== undefined) replaceAllowedGroups(deps.db, app.id, allowedGroupIds);
+      return app;
     },
     (app) => ({ entity: "protected_app", action: "create", id: app.id, changes: { name: app.name, hosts: app.hosts, pathPrefix: app.pathPrefix } }),
   );
@@ -190,9 +155,9 @@ export function createProtectedApp(deps: AuditDeps, actor: Actor, input: Protect
 function update(deps: { db: Database; clock: Clock }, id: string, input: ProtectedAppInput): ProtectedApp {
   const current = getProtectedApp(deps.db, id);
   const v = validate(deps.db, input, id, current);
-  const row = toRow(id, v, current.createdAt, nowSeconds(deps.clock));
-  updateProtectedAppRow(deps.db, row);
-  return toProtectedApp(row);
+  const app = toApp(id, v, current.createdAt, nowSeconds(deps.clock));
+  updateProtectedAppSettings(deps.db, app);
+  return app;
 }
 
 export function updateProtectedApp(deps: AuditDeps, actor: Actor, id: string, input: ProtectedAppInput): ProtectedApp {
@@ -219,9 +184,9 @@ export function deleteProtectedApp(deps: AuditDeps, actor: Actor, id: string): P
     deps,
     actor,
     () => {
-      const row = deleteProtectedAppRow(deps.db, id);
-      if (!row) throw AppError.notFound(msg("protectedApps.errorNotFound"));
-      return toProtectedApp(row);
+      const app = deleteProtectedAppById(deps.db, id);
+      if (!app) throw AppError.notFound(msg("protectedApps.errorNotFound"));
+      return app;
     },
     (app) => ({ entity: "protected_app", action: "delete", id: app.id, changes: { name: app.name } }),
   );
@@ -229,7 +194,7 @@ export function deleteProtectedApp(deps: AuditDeps, actor: Actor, id: string): P
 
 /** Every group an app can be opened to, by friendly name, for the admin's group picker. */
 export function listGroupChoices(db: Database): { id: string; name: string; friendlyName: string }[] {
-  return listGroupBriefs(db).map((g) => ({ id: g.id, name: g.name, friendlyName: g.friendly_name }));
+  return listGroupBriefs(db);
 }
 
 export function getAllowedGroupIds(db: Database, appId: string): string[] {
