@@ -13,7 +13,7 @@ import type { Database } from "../db/database.ts";
 import { recordAdminChange, type Actor, type AuditDeps } from "../audit/actor.ts";
 import { recordAuditEvent, type AuditOrigin } from "../audit/audit-log.ts";
 import { consumeOneTimeAccessToken, deleteExpiredOneTimeAccessTokens, insertOneTimeAccessToken } from "../db/one-time-access-tokens.ts";
-import { findUserById, type UserRow } from "../db/users.ts";
+import { findUserById, type User } from "../db/users.ts";
 import { AppError } from "../errors.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { hashToken } from "../lib/hash.ts";
@@ -69,14 +69,14 @@ export function issueLoginCode(deps: AuditDeps, actor: Actor, userId: string, tt
  * successful redemption is the sign-in: TOKEN_SIGN_IN from `origin`.
  * `deviceToken`: the browser's device cookie, for codes bound to the browser that asked for them.
  */
-export function redeemOneTimeAccessToken(deps: AuditDeps, code: string, deviceToken: string | null, origin: AuditOrigin): UserRow {
+export function redeemOneTimeAccessToken(deps: AuditDeps, code: string, deviceToken: string | null, origin: AuditOrigin): User {
   const normalized = normalizeLoginCode(code);
   if (normalized.length < 6 || normalized.length > 64) throw AppError.badRequest(ONE_TIME_ACCESS_MESSAGES.invalid);
   const row = consumeOneTimeAccessToken(deps.db, hashToken(normalized), nowSeconds(deps.clock), deviceToken ? hashToken(deviceToken) : null);
   if (!row) throw AppError.badRequest(ONE_TIME_ACCESS_MESSAGES.invalid);
   const user = findUserById(deps.db, row.user_id);
   if (!user) throw AppError.badRequest(ONE_TIME_ACCESS_MESSAGES.invalid);
-  if (user.disabled === 1) throw AppError.forbidden(ONE_TIME_ACCESS_MESSAGES.disabled);
+  if (user.disabled) throw AppError.forbidden(ONE_TIME_ACCESS_MESSAGES.disabled);
   recordAuditEvent(deps, "TOKEN_SIGN_IN", { userId: user.id, origin });
   return user;
 }

@@ -11,7 +11,7 @@ import type { AuditOrigin } from "../audit/audit-log.ts";
 import { recordAuditEvent } from "../audit/audit-log.ts";
 import type { Geolocator } from "../audit/geolocation.ts";
 import { findCredentialByCredentialId, type CredentialRow } from "../db/webauthn.ts";
-import type { UserRow } from "../db/users.ts";
+import type { User } from "../db/users.ts";
 import { AppError } from "../errors.ts";
 import { isNewSignInDevice, notifyNewDeviceSignIn, type MailDeps } from "../mail/emails.ts";
 import { finishPasskeyAssertion } from "../webauthn/authentication.ts";
@@ -19,8 +19,8 @@ import { finishPasskeyAssertion } from "../webauthn/authentication.ts";
 export async function signInWithPasskey(
   deps: MailDeps & { geo?: Geolocator },
   input: { challengeId: string | null; response: AuthenticationResponseJSON; origin: AuditOrigin },
-): Promise<{ user: UserRow; credential: CredentialRow }> {
-  let result: { user: UserRow; credential: CredentialRow };
+): Promise<{ user: User; credential: CredentialRow }> {
+  let result: { user: User; credential: CredentialRow };
   try {
     result = await finishPasskeyAssertion(deps, { challengeId: input.challengeId, purpose: "login", response: input.response, origin: input.origin });
   } catch (error) {

@@ -3,7 +3,7 @@
  * - The browser holds a random 256-bit token; the database stores only its SHA-256.
  * - Each session has its own CSRF token, sent back by every state-changing form and htmx request.
  * - A disabled user's sessions stop working at their next request (checked on every lookup).
- * - `authenticated_at` is the time of the last passkey assertion; re-authentication checks it.
+ * - `authenticatedAt` is the time of the last passkey assertion; re-authentication checks it.
  * - Signing out is audited (SIGN_OUT); ending the previous session at a new sign-in is not.
  */
 import type { Database } from "../db/database.ts";
@@ -19,10 +19,11 @@ import {
   insertSession,
   markSessionAuthenticated,
   touchSession,
-  type SessionRow,
+  type Amr,
+  type SessionWithUser,
 } from "../db/sessions.ts";
 
-export type Amr = "phr" | "otp";
+export type { Amr };
 
 export interface Session {
   id: string;
@@ -48,35 +49,35 @@ export function createSession(
 ): { token: string; session: Session } {
   const now = nowSeconds(deps.clock);
   const token = randomToken(deps.random);
-  const row: SessionRow = {
+  const tokenHash = hashToken(token);
+  insertSession(deps.db, {
     id: randomUuid(deps.random),
-    token_hash: hashToken(token),
-    user_id: input.userId,
-    amr: JSON.stringify(input.amr),
-    csrf_token: randomToken(deps.random),
-    created_at: now,
-    authenticated_at: now,
-    last_seen_at: now,
-    expires_at: now + input.durationMinutes * 60,
-    ip_address: input.ip ?? null,
-    user_agent: input.userAgent ?? null,
-  };
-  insertSession(deps.db, row);
-  const found = findSessionByTokenHash(deps.db, row.token_hash, now)!;
+    tokenHash,
+    userId: input.userId,
+    amr: input.amr,
+    csrfToken: randomToken(deps.random),
+    createdAt: now,
+    authenticatedAt: now,
+    lastSeenAt: now,
+    expiresAt: now + input.durationMinutes * 60,
+    ipAddress: input.ip ?? null,
+    userAgent: input.userAgent ?? null,
+  });
+  const found = findSessionByTokenHash(deps.db, tokenHash, now)!;
   return { token, session: toSession(found) };
 }
 
-function toSession(row: { id: string; user_id: string; username: string; is_admin: number; amr: string; csrf_token: string; created_at: number; authenticated_at: number; expires_at: number }): Session {
+function toSession(s: SessionWithUser): Session {
   return {
-    id: row.id,
-    userId: row.user_id,
-    username: row.username,
-    isAdmin: row.is_admin === 1,
-    amr: JSON.parse(row.amr) as Amr[],
-    csrfToken: row.csrf_token,
-    createdAt: row.created_at,
-    authenticatedAt: row.authenticated_at,
-    expiresAt: row.expires_at,
+    id: s.id,
+    userId: s.userId,
+    username: s.username,
+    isAdmin: s.isAdmin,
+    amr: s.amr,
+    csrfToken: s.csrfToken,
+    createdAt: s.createdAt,
+    authenticatedAt: s.authenticatedAt,
+    expiresAt: s.expiresAt,
   };
 }
 
@@ -84,15 +85,15 @@ function toSession(row: { id: string; user_id: string; username: string; is_admi
 export function findSessionByToken(deps: { db: Database; clock: Clock }, token: string): Session | null {
   if (!token || token.length > 200) return null;
   const now = nowSeconds(deps.clock);
-  const row = findSessionByTokenHash(deps.db, hashToken(token), now);
-  if (!row) return null;
-  if (row.disabled === 1) {
+  const found = findSessionByTokenHash(deps.db, hashToken(token), now);
+  if (!found) return null;
+  if (found.disabled) {
     // Disabled users are signed out at their next request.
-    deleteSession(deps.db, row.id);
+    deleteSession(deps.db, found.id);
     return null;
   }
-  if (now - row.last_seen_at >= 60) touchSession(deps.db, row.id, now);
-  return toSession(row);
+  if (now - found.lastSeenAt >= 60) touchSession(deps.db, found.id, now);
+  return toSession(found);
 }
 
 export function endSession(db: Database, sessionId: string): void {
@@ -108,13 +109,13 @@ export function signOut(deps: AuditDeps, actor: PersonActor, sessionId: string):
 }
 
 export function endAllSessionsOfUser(db: Database, userId: string): number {
-  return deleteSessionsOfUser(db, userId).length;
+  return deleteSessionsOfUser(db, userId);
 }
 
 /** Records a fresh passkey assertion on an existing session (re-authentication). */
 export function recordReauthentication(deps: { db: Database; clock: Clock }, session: Session): void {
-  const amr = session.amr.includes("phr") ? session.amr : [...session.amr, "phr"];
-  markSessionAuthenticated(deps.db, session.id, nowSeconds(deps.clock), JSON.stringify(amr));
+  const amr: Amr[] = session.amr.includes("phr") ? session.amr : [...session.amr, "phr"];
+  markSessionAuthenticated(deps.db, session.id, nowSeconds(deps.clock), amr);
 }
 
 /** True when the last passkey assertion on this session is recent enough for a sensitive action. */

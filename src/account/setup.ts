@@ -9,7 +9,7 @@ import type { AuditDeps } from "../audit/actor.ts";
 import { recordAuditEvent, type AuditOrigin } from "../audit/audit-log.ts";
 import { createUser, type UserProfileInput } from "../admin/users.ts";
 import { claimSetup } from "../db/setup-claim.ts";
-import { countUsers, type UserRow } from "../db/users.ts";
+import { countUsers, type User } from "../db/users.ts";
 import { AppError } from "../errors.ts";
 import { nowSeconds } from "../lib/clock.ts";
 
@@ -25,7 +25,7 @@ export function createInitialAdmin(
   input: UserProfileInput,
   origin?: AuditOrigin,
   opts: { requireEmail?: boolean } = {},
-): UserRow {
+): User {
   return deps.db
     .transaction(() => {
       if (!isSetupAvailable(deps.db)) throw AppError.conflict(SETUP_DONE_MESSAGE);

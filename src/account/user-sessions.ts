@@ -42,14 +42,14 @@ export interface SessionView {
 export function listSessions(db: Database, userId: string, now: number, currentSessionId: string | null = null): SessionView[] {
   return listSessionsOfUser(db, userId, now).map((s) => ({
     id: s.id,
-    device: deviceLabel(s.user_agent),
-    ...deviceParts(s.user_agent),
-    ip: s.ip_address,
-    userAgent: s.user_agent,
-    amr: JSON.parse(s.amr) as string[],
-    createdAt: s.created_at,
-    lastSeenAt: s.last_seen_at,
-    expiresAt: s.expires_at,
+    device: deviceLabel(s.userAgent),
+    ...deviceParts(s.userAgent),
+    ip: s.ipAddress,
+    userAgent: s.userAgent,
+    amr: s.amr,
+    createdAt: s.createdAt,
+    lastSeenAt: s.lastSeenAt,
+    expiresAt: s.expiresAt,
     current: s.id === currentSessionId,
   }));
 }
@@ -85,7 +85,7 @@ export function revokeAllSessionsOfUser(deps: AuditDeps, actor: Actor, userId: s
 export function signOutEverywhere(deps: ApiKeyDeps, actor: PersonActor, opts: { revokeApiKeys: boolean }): { sessions: number; apiKeys: number } {
   const userId = actor.userId;
   return deps.db.transaction(() => {
-    const sessions = deleteSessionsOfUser(deps.db, userId).length;
+    const sessions = deleteSessionsOfUser(deps.db, userId);
     const apiKeys = opts.revokeApiKeys ? revokeAllApiKeysOfUser(deps, actor) : 0;
     recordAuditEvent(deps, "SIGN_OUT", { userId, origin: actor.origin, data: { everywhere: true, sessions, ...(opts.revokeApiKeys ? { apiKeysRevoked: apiKeys } : {}) } });
     return { sessions, apiKeys };

@@ -30,11 +30,11 @@ function initialOf(s: string): string | undefined {
 }
 
 /** Up to two initials from the names; "" when none of them has a letter or digit that can be drawn. */
-export function initialsOf(u: { first_name: string; last_name: string; display_name: string; username: string }): string {
-  const first = initialOf(u.first_name);
-  const last = initialOf(u.last_name);
+export function initialsOf(u: { firstName: string; lastName: string; displayName: string; username: string }): string {
+  const first = initialOf(u.firstName);
+  const last = initialOf(u.lastName);
   if (first && last) return first + last;
-  const words = (u.display_name || u.username).split(/[\s._@-]+/u).filter((w) => initialOf(w) !== undefined);
+  const words = (u.displayName || u.username).split(/[\s._@-]+/u).filter((w) => initialOf(w) !== undefined);
   if (words.length >= 2) return initialOf(words[0]!)! + initialOf(words[1]!)!;
   if (words.length === 1) {
     const chars = [...words[0]!.normalize("NFC")].filter((c) => DRAWABLE.test(c));

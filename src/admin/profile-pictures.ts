@@ -8,7 +8,7 @@
  */
 import type { Database } from "../db/database.ts";
 import { deleteProfilePicture, findProfilePicture, upsertProfilePicture } from "../db/profile-pictures.ts";
-import type { UserRow } from "../db/users.ts";
+import type { User } from "../db/users.ts";
 import { AppError } from "../errors.ts";
 import { msg } from "../i18n/message.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
@@ -73,7 +73,7 @@ export interface PictureFile {
 }
 
 /** The initials avatar of `user`: the same drawing as SVG (pages) or PNG (raster for clients). */
-async function initialsAvatar(user: UserRow, format: "svg" | "png"): Promise<PictureFile> {
+async function initialsAvatar(user: User, format: "svg" | "png"): Promise<PictureFile> {
   // The avatar code and, for PNG, the renderer load with the first generated avatar, not at start (idle RSS).
   const { AVATAR_DESIGN, AVATAR_PNG_SIZE, initialsAvatarSvg, initialsOf } = await import("./initials-avatar.ts");
   const initials = initialsOf(user);
@@ -96,7 +96,7 @@ const pngCache = new Map<string, Uint8Array>();
  * The picture for `user`: the uploaded one as stored, or the initials avatar. `raster` is for clients that
  * need a bitmap (the `picture` claim's .png URL): the initials come as a 256 px PNG; pages take the SVG.
  */
-export async function profilePictureOf(db: Database, user: UserRow, want: "raster" | "any"): Promise<PictureFile> {
+export async function profilePictureOf(db: Database, user: User, want: "raster" | "any"): Promise<PictureFile> {
   const row = findProfilePicture(db, user.id);
   if (row) return { body: new Uint8Array(row.data), type: row.content_type, version: `u${row.updated_at}-${row.data.length}` };
   return initialsAvatar(user, want === "raster" ? "png" : "svg");

@@ -13,7 +13,7 @@ import { storeCustomClaims } from "./custom-claims.ts";
 import { useSignupToken } from "./signup-tokens.ts";
 import { createUser, validateUserProfile } from "./users.ts";
 import { addUserToGroups, existingIds } from "../db/user-groups.ts";
-import type { UserRow } from "../db/users.ts";
+import type { User } from "../db/users.ts";
 import { AppError } from "../errors.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Random } from "../lib/random.ts";
@@ -28,7 +28,7 @@ export function signupMode(deps: { db: Database; config: Config }): SignupMode {
   return readAppConfig(deps.db, { uiConfigDisabled: deps.config.uiConfigDisabled, env: deps.config.appConfigEnv }).allowUserSignups;
 }
 
-export function signUp(deps: MailDeps, input: unknown, token: string | null, origin: AuditOrigin): UserRow {
+export function signUp(deps: MailDeps, input: unknown, token: string | null, origin: AuditOrigin): User {
   const app = readAppConfig(deps.db, { uiConfigDisabled: deps.config.uiConfigDisabled, env: deps.config.appConfigEnv });
   if (app.allowUserSignups === "disabled") throw AppError.forbidden(msg("signIn.signupAskAdmin"));
   if (app.allowUserSignups === "withToken" && !token) throw AppError.forbidden(msg("signIn.signupNeedInvite"));

@@ -15,14 +15,15 @@ import { listSessions, revokeAllSessionsOfUser, revokeSessionOfUser } from "../a
 import { issueLoginCode } from "../account/one-time-access.ts";
 import {
   countAdmins,
-  deleteUserRow,
+  deleteUser,
   listAllUsersBrief,
   searchUsers,
-  updateUserRow,
+  updateUser,
   USER_SORT_COLUMNS,
+  type UserBrief,
 } from "../db/user-admin.ts";
 import { listAllUserGroups, listGroupsOfUser, replaceUserGroupsOfUser } from "../db/user-groups.ts";
-import { findUserById, type UserRow } from "../db/users.ts";
+import { findUserById, type User } from "../db/users.ts";
 import { createUser, validateUserProfile } from "./users.ts";
 import { afterEmailAddressSet, emailLoginCode, isEmailConfigured } from "../mail/emails.ts";
 import type { Log } from "../lib/log.ts";
@@ -59,37 +60,37 @@ export interface UserDto {
   userGroups: { id: string; name: string; friendlyName: string }[];
 }
 
-export function toUserDto(db: Database, row: UserRow): UserDto {
+export function toUserDto(db: Database, user: User): UserDto {
   return {
-    id: row.id,
-    username: row.username,
-    email: row.email,
-    emailVerified: row.email_verified === 1,
-    firstName: row.first_name,
-    lastName: row.last_name,
-    displayName: row.display_name,
-    isAdmin: row.is_admin === 1,
-    disabled: row.disabled === 1,
-    locale: row.locale,
-    ldapId: row.ldap_id,
-    createdAt: isoTime(row.created_at),
-    customClaims: getCustomClaims(db, { userId: row.id }),
-    userGroups: listGroupsOfUser(db, row.id).map((g) => ({ id: g.id, name: g.name, friendlyName: g.friendly_name })),
+    id: user.id,
+    username: user.username,
+    email: user.email,
+    emailVerified: user.emailVerified,
+    firstName: user.firstName,
+    lastName: user.lastName,
+    displayName: user.displayName,
+    isAdmin: user.isAdmin,
+    disabled: user.disabled,
+    locale: user.locale,
+    ldapId: user.ldapId,
+    createdAt: isoTime(user.createdAt),
+    customClaims: getCustomClaims(db, { userId: user.id }),
+    userGroups: listGroupsOfUser(db, user.id).map((g) => ({ id: g.id, name: g.name, friendlyName: g.friendly_name })),
   };
 }
 
 /** Every user, by username, with what a member picker shows. */
-export function listUserChoices(db: Database): Pick<UserRow, "id" | "username" | "first_name" | "last_name" | "display_name" | "email">[] {
+export function listUserChoices(db: Database): UserBrief[] {
   return listAllUsersBrief(db);
 }
 
 export function listUsers(db: Database, q: ListQuery): Page<UserDto> {
   checkSortColumn(q, USER_SORT_COLUMNS);
-  const { rows, total } = searchUsers(db, { search: q.search, limit: q.limit, offset: q.offset, sort: q.sort, direction: q.direction });
-  return toPage(rows.map((r) => toUserDto(db, r)), total, q);
+  const { users, total } = searchUsers(db, { search: q.search, limit: q.limit, offset: q.offset, sort: q.sort, direction: q.direction });
+  return toPage(users.map((u) => toUserDto(db, u)), total, q);
 }
 
-export function getUser(db: Database, id: string): UserRow {
+export function getUser(db: Database, id: string): User {
   const row = id === STATIC_API_KEY_USER_ID ? null : findUserById(db, id);
   if (!row) throw AppError.notFound(msg("users.errNotFound"));
   return row;
@@ -115,7 +116,7 @@ export interface UserInput {
 }
 
 /** Validates a create/update body (JSON or form). `existing` is the row being edited, if any. */
-export function parseUserInput(deps: Deps, input: unknown, existing: UserRow | null): UserInput {
+export function parseUserInput(deps: Deps, input: unknown, existing: User | null): UserInput {
   const errors = new FieldErrors();
   const body = isRecord(input) ? input : {};
   const app = readAppConfig(deps.db, { uiConfigDisabled: deps.config.uiConfigDisabled, env: deps.config.appConfigEnv });
@@ -143,7 +144,7 @@ export function parseUserInput(deps: Deps, input: unknown, existing: UserRow | n
   const isAdmin = bool(errors, body, "isAdmin", false);
   const disabled = bool(errors, body, "disabled", false);
   const emailChanged = existing ? (existing.email ?? "").toLowerCase() !== (profile.email ?? "").toLowerCase() : true;
-  const emailVerified = bool(errors, body, "emailVerified", emailChanged ? app.emailsVerified : existing!.email_verified === 1);
+  const emailVerified = bool(errors, body, "emailVerified", emailChanged ? app.emailsVerified : existing!.emailVerified);
   const localeRaw = str(errors, body, "locale", { max: 20 });
   if (localeRaw && !/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(localeRaw)) errors.add("locale", msg("users.errLocale"));
   let userGroupIds: string[] | null = null;
@@ -152,7 +153,7 @@ export function parseUserInput(deps: Deps, input: unknown, existing: UserRow | n
   return { ...profile, emailVerified, isAdmin, disabled, locale: localeRaw || null, userGroupIds };
 }
 
-export function createUserAsAdmin(deps: Deps, actor: Actor, input: unknown): UserRow {
+export function createUserAsAdmin(deps: Deps, actor: Actor, input: unknown): User {
   const v = parseUserInput(deps, input, null);
   const body = isRecord(input) ? input : {};
   const errors = new FieldErrors();
@@ -168,68 +169,79 @@ export function createUserAsAdmin(deps: Deps, actor: Actor, input: unknown): Use
   const created = deps.db.transaction(() => {
     const row = createUser(deps, { ...v, id }, { requireEmail: app.requireUserEmail });
     if (v.userGroupIds) replaceUserGroupsOfUser(deps.db, row.id, v.userGroupIds);
-    recordAdminChange(deps, actor, { entity: "user", action: "create", id: row.id, changes: { username: row.username, isAdmin: row.is_admin === 1 } });
+    recordAdminChange(deps, actor, { entity: "user", action: "create", id: row.id, changes: { username: row.username, isAdmin: row.isAdmin } });
     return row;
   }).immediate();
   afterEmailAddressSet(deps, created);
   return created;
 }
 
-function assertNotLastAdmin(db: Database, user: UserRow, message: Message): void {
-  if (user.is_admin === 1 && user.disabled === 0 && countAdmins(db) <= 1) throw AppError.validation(message, { isAdmin: message });
+function assertNotLastAdmin(db: Database, user: User, message: Message): void {
+  if (user.isAdmin && !user.disabled && countAdmins(db) <= 1) throw AppError.validation(message, { isAdmin: message });
 }
 
+/** The fields an edit compares, with the names the audit log records them under (its column names, kept stable). */
+const AUDITED_USER_FIELDS: readonly (readonly [keyof User, string])[] = [
+  ["username", "username"],
+  ["email", "email"],
+  ["emailVerified", "email_verified"],
+  ["firstName", "first_name"],
+  ["lastName", "last_name"],
+  ["displayName", "display_name"],
+  ["isAdmin", "is_admin"],
+  ["disabled", "disabled"],
+  ["locale", "locale"],
+];
+
 /** Applies an edit; returns before/after and the names of the changed fields (as the audit log records them). */
-export function updateUserAsAdmin(deps: Deps, actor: Actor, id: string, input: unknown): { before: UserRow; after: UserRow; changed: string[] } {
+export function updateUserAsAdmin(deps: Deps, actor: Actor, id: string, input: unknown): { before: User; after: User; changed: string[] } {
   const before = getUser(deps.db, id);
   // LDAP-synchronised users are read-only here: the next sync would undo the edit (Pocket ID rule).
-  if (before.ldap_id) throw AppError.forbidden(msg("users.errLdapReadOnly"));
+  if (before.ldapId) throw AppError.forbidden(msg("users.errLdapReadOnly"));
   const v = parseUserInput(deps, input, before);
   if (v.userGroupIds) assertLdapMembershipsKept(deps.db, id, v.userGroupIds);
-  if ((!v.isAdmin || v.disabled) && before.is_admin === 1 && before.disabled === 0) {
+  if ((!v.isAdmin || v.disabled) && before.isAdmin && !before.disabled) {
     assertNotLastAdmin(deps.db, before, msg("users.errLastAdminDemote"));
   }
   const { after, changed } = deps.db.transaction(() => {
-    updateUserRow(
+    updateUser(
       deps.db,
       id,
       {
         username: v.username,
         email: v.email,
-        email_verified: v.emailVerified ? 1 : 0,
-        first_name: v.firstName,
-        last_name: v.lastName,
-        display_name: v.displayName,
-        is_admin: v.isAdmin ? 1 : 0,
-        disabled: v.disabled ? 1 : 0,
+        emailVerified: v.emailVerified,
+        firstName: v.firstName,
+        lastName: v.lastName,
+        displayName: v.displayName,
+        isAdmin: v.isAdmin,
+        disabled: v.disabled,
         locale: v.locale,
       },
       nowSeconds(deps.clock),
     );
     if (v.userGroupIds) replaceUserGroupsOfUser(deps.db, id, v.userGroupIds);
     const after = getUser(deps.db, id);
-    const changed = (["username", "email", "email_verified", "first_name", "last_name", "display_name", "is_admin", "disabled", "locale"] as const).filter(
-      (k) => before[k] !== after[k],
-    ) as string[];
+    const changed = AUDITED_USER_FIELDS.filter(([field]) => before[field] !== after[field]).map(([, name]) => name);
     if (v.userGroupIds) changed.push("userGroupIds");
     recordAdminChange(deps, actor, { entity: "user", action: "update", id, changes: { fields: changed } });
     return { after, changed };
   }).immediate();
-  if (v.disabled && before.disabled === 0) endAllSessionsOfUser(deps.db, id);
+  if (v.disabled && !before.disabled) endAllSessionsOfUser(deps.db, id);
   if ((before.email ?? "").toLowerCase() !== (after.email ?? "").toLowerCase()) afterEmailAddressSet(deps, after);
   return { before, after, changed };
 }
 
-export function deleteUserAsAdmin(deps: Deps, actor: Actor, id: string): UserRow {
+export function deleteUserAsAdmin(deps: Deps, actor: Actor, id: string): User {
   const user = getUser(deps.db, id);
   if (actorUserId(actor) === id) throw AppError.validation(msg("users.deleteSelf"), {});
   assertNotLastAdmin(deps.db, user, msg("users.errLastAdminDelete"));
-  if (user.ldap_id) throw AppError.forbidden(msg("users.errLdapNoDelete"));
+  if (user.ldapId) throw AppError.forbidden(msg("users.errLdapNoDelete"));
   return auditedChange(
     deps,
     actor,
     () => {
-      const row = deleteUserRow(deps.db, id);
+      const row = deleteUser(deps.db, id);
       if (!row) throw AppError.notFound(msg("users.errNotFound"));
       return row;
     },
@@ -315,13 +327,13 @@ export function createLoginCode(deps: Deps, actor: Actor, userId: string, ttlSec
  * Emails the user a login code (emailOneTimeAccessAsAdminEnabled): ONE_TIME_ACCESS_TOKEN_CREATED on
  * their log (src/mail/emails.ts), then ADMIN_CHANGE (email_login_code) for the administrator.
  */
-export function emailLoginCodeAsAdmin(deps: Deps & { box: SealedBox; log: Log }, actor: Actor, userId: string, ttlSeconds: number): UserRow {
+export function emailLoginCodeAsAdmin(deps: Deps & { box: SealedBox; log: Log }, actor: Actor, userId: string, ttlSeconds: number): User {
   const user = getUser(deps.db, userId);
   if (!readAppConfig(deps.db, { uiConfigDisabled: deps.config.uiConfigDisabled, env: deps.config.appConfigEnv }).emailOneTimeAccessAsAdminEnabled) {
     throw AppError.forbidden(msg("emailSettings.errCodesOff"));
   }
   if (!user.email) throw AppError.badRequest(msg("emailSettings.codeNoEmail"));
-  if (user.disabled === 1) throw AppError.badRequest(msg("emailSettings.errCodeDisabledUser"));
+  if (user.disabled) throw AppError.badRequest(msg("emailSettings.errCodeDisabledUser"));
   if (!isEmailConfigured(deps)) throw AppError.badRequest(msg("emailSettings.errSmtpMissing"));
   emailLoginCode(deps, user, { ttlSeconds, origin: actorOrigin(actor), requestedBy: "admin" });
   recordAdminChange(deps, actor, { entity: "user", action: "email_login_code", id: user.id, changes: { ttlSeconds } });

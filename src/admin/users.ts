@@ -10,7 +10,7 @@ import { msg, type Text } from "../i18n/message.ts";
 import type { Database } from "../db/database.ts";
 import { AppError } from "../errors.ts";
 import { findUserByEmail as findUserRowByEmail } from "../db/user-admin.ts";
-import { findUserById, insertUser, type UserRow } from "../db/users.ts";
+import { findUserById, insertUser, type User } from "../db/users.ts";
 import { isEmailTaken, isUsernameTaken, updateUserProfile } from "../db/user-profile.ts";
 import { afterEmailAddressSet } from "../mail/emails.ts";
 import { readAppConfig } from "./app-config.ts";
@@ -37,12 +37,12 @@ export interface NewUserInput extends UserProfileInput {
 }
 
 /** The user with this id, or null. */
-export function findUser(db: Database, id: string): UserRow | null {
+export function findUser(db: Database, id: string): User | null {
   return findUserById(db, id);
 }
 
 /** The user with this email address, or null. */
-export function findUserByEmail(db: Database, email: string): UserRow | null {
+export function findUserByEmail(db: Database, email: string): User | null {
   return findUserRowByEmail(db, email);
 }
 
@@ -80,37 +80,37 @@ export function validateUserProfile(
 }
 
 /** Creates a user after validating every field. Runs inside the caller's transaction if there is one. */
-export function createUser(deps: { db: Database; clock: Clock; random: Random }, input: NewUserInput, opts: { requireEmail?: boolean } = {}): UserRow {
+export function createUser(deps: { db: Database; clock: Clock; random: Random }, input: NewUserInput, opts: { requireEmail?: boolean } = {}): User {
   const profile = validateUserProfile(deps.db, input, { requireEmail: opts.requireEmail });
   const now = nowSeconds(deps.clock);
-  const row: UserRow = {
+  const user: User = {
     id: input.id ?? randomUuid(deps.random),
     username: profile.username,
     email: profile.email,
-    email_verified: input.emailVerified ? 1 : 0,
-    first_name: profile.firstName,
-    last_name: profile.lastName,
-    display_name: profile.displayName,
-    is_admin: input.isAdmin ? 1 : 0,
-    disabled: input.disabled ? 1 : 0,
+    emailVerified: input.emailVerified ?? false,
+    firstName: profile.firstName,
+    lastName: profile.lastName,
+    displayName: profile.displayName,
+    isAdmin: input.isAdmin ?? false,
+    disabled: input.disabled ?? false,
     locale: input.locale ?? null,
-    ldap_id: null,
-    created_at: now,
-    updated_at: now,
+    ldapId: null,
+    createdAt: now,
+    updatedAt: now,
   };
-  insertUser(deps.db, row);
-  return row;
+  insertUser(deps.db, user);
+  return user;
 }
 
 /**
  * A person edits their own profile (the account page). A changed address keeps the verified flag only
  * when addresses count as verified (emailsVerified); otherwise a verification link goes out.
  */
-export function updateOwnProfile(deps: Parameters<typeof afterEmailAddressSet>[0], user: UserRow, input: UserProfileInput): UserRow {
+export function updateOwnProfile(deps: Parameters<typeof afterEmailAddressSet>[0], user: User, input: UserProfileInput): User {
   const app = readAppConfig(deps.db, { uiConfigDisabled: deps.config.uiConfigDisabled, env: deps.config.appConfigEnv });
   const valid = validateUserProfile(deps.db, input, { requireEmail: app.requireUserEmail, exceptUserId: user.id });
   const emailChanged = (valid.email ?? "").toLowerCase() !== (user.email ?? "").toLowerCase();
-  updateUserProfile(deps.db, user.id, { ...valid, emailVerified: emailChanged ? app.emailsVerified : user.email_verified === 1 }, nowSeconds(deps.clock));
+  updateUserProfile(deps.db, user.id, { ...valid, emailVerified: emailChanged ? app.emailsVerified : user.emailVerified }, nowSeconds(deps.clock));
   const updated = findUserById(deps.db, user.id)!;
   if (emailChanged) afterEmailAddressSet(deps, updated);
   return updated;

@@ -21,7 +21,7 @@ export async function oneTimeAccessTokenCommand(env: CliEnv, args: string[]): Pr
       env.stderr(`No user has the username or email "${args[0]}".\n`);
       return 1;
     }
-    if (user.disabled === 1) env.stderr(`Warning: ${user.username} is disabled; the link will not work until the account is enabled.\n`);
+    if (user.disabled) env.stderr(`Warning: ${user.username} is disabled; the link will not work until the account is enabled.\n`);
     const { token } = issueLoginCode(runtime, CLI_ACTOR, user.id, TTL_SECONDS);
     env.stdout(`${env.config.appUrl}/lc/${token}\n`);
     env.stderr(`Login link for ${user.username}; valid for 1 hour and usable once. It leads straight to adding a new passkey.\n`);

@@ -1,7 +1,7 @@
 /** Queries behind the admin user list and edits (users.ts keeps the lookups every area needs). */
 import type { Database } from "./database.ts";
 import { ownValue } from "../lib/own.ts";
-import type { UserRow } from "./users.ts";
+import { toUser, type User, type UserRow } from "./users.ts";
 
 /** Sortable columns → ORDER BY expression; each has an index in that order (0001, 0009). */
 const USER_SORT: Readonly<Record<string, string>> = {
@@ -31,7 +31,7 @@ export const USER_COUNT_BOUND = 10_000;
 export function searchUsers(
   db: Database,
   opts: { search: string; limit: number; offset: number; sort?: string; direction?: "asc" | "desc" },
-): { rows: UserRow[]; total: number; more: boolean } {
+): { users: User[]; total: number; more: boolean } {
   const search = opts.search.trim();
   const prefix = `${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   // `+column` keeps the planner off that column's index: for a search matching many rows, walking the
@@ -60,35 +60,42 @@ export function searchUsers(
       `SELECT * FROM users WHERE rowid IN (SELECT rowid FROM users ${where} ORDER BY ${order} LIMIT ?2 OFFSET ?3) ORDER BY ${order}`,
     )
     .all(prefix, opts.limit, opts.offset);
-  return { rows, total, more };
+  return { users: rows.map(toUser), total, more };
 }
 
-export function listAllUsersBrief(db: Database): Pick<UserRow, "id" | "username" | "first_name" | "last_name" | "display_name" | "email">[] {
-  return db.query<UserRow, []>("SELECT id, username, first_name, last_name, display_name, email FROM users ORDER BY username COLLATE NOCASE").all();
+export type UserBrief = Pick<User, "id" | "username" | "firstName" | "lastName" | "displayName" | "email">;
+
+export function listAllUsersBrief(db: Database): UserBrief[] {
+  return db
+    .query<UserBrief, []>(
+      `SELECT id, username, first_name AS "firstName", last_name AS "lastName", display_name AS "displayName", email FROM users ORDER BY username COLLATE NOCASE`,
+    )
+    .all();
 }
 
-export function updateUserRow(
-  db: Database,
-  id: string,
-  v: Pick<UserRow, "username" | "email" | "email_verified" | "first_name" | "last_name" | "display_name" | "is_admin" | "disabled" | "locale">,
-  now: number,
-): void {
+export type UserEdit = Pick<User, "username" | "email" | "emailVerified" | "firstName" | "lastName" | "displayName" | "isAdmin" | "disabled" | "locale">;
+
+export function updateUser(db: Database, id: string, v: UserEdit, now: number): void {
   db.query(
-    `UPDATE users SET username = $username, email = $email, email_verified = $email_verified, first_name = $first_name, last_name = $last_name,
-       display_name = $display_name, is_admin = $is_admin, disabled = $disabled, locale = $locale, updated_at = $now WHERE id = $id`,
-  ).run({ ...v, id, now });
+    `UPDATE users SET username = ?, email = ?, email_verified = ?, first_name = ?, last_name = ?,
+       display_name = ?, is_admin = ?, disabled = ?, locale = ?, updated_at = ? WHERE id = ?`,
+  ).run(v.username, v.email, v.emailVerified ? 1 : 0, v.firstName, v.lastName, v.displayName, v.isAdmin ? 1 : 0, v.disabled ? 1 : 0, v.locale, now, id);
 }
 
-export function findUserByUsername(db: Database, username: string): UserRow | null {
-  return db.query<UserRow, [string]>("SELECT * FROM users WHERE username = ?").get(username) ?? null;
+export function findUserByUsername(db: Database, username: string): User | null {
+  const row = db.query<UserRow, [string]>("SELECT * FROM users WHERE username = ?").get(username);
+  return row ? toUser(row) : null;
 }
 
-export function findUserByEmail(db: Database, email: string): UserRow | null {
-  return db.query<UserRow, [string]>("SELECT * FROM users WHERE email = ?").get(email) ?? null;
+export function findUserByEmail(db: Database, email: string): User | null {
+  const row = db.query<UserRow, [string]>("SELECT * FROM users WHERE email = ?").get(email);
+  return row ? toUser(row) : null;
 }
 
-export function deleteUserRow(db: Database, id: string): UserRow | null {
-  return db.query<UserRow, [string]>("DELETE FROM users WHERE id = ? RETURNING *").get(id) ?? null;
+/** The deleted user, or null if there was none. */
+export function deleteUser(db: Database, id: string): User | null {
+  const row = db.query<UserRow, [string]>("DELETE FROM users WHERE id = ? RETURNING *").get(id);
+  return row ? toUser(row) : null;
 }
 
 export function countAdmins(db: Database): number {

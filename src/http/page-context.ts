@@ -10,15 +10,15 @@ import { cookieName } from "./cookies.ts";
 import { requestLocale, requestTimeZone, TIME_ZONE_COOKIE } from "./locale.ts";
 import { csrfTokenFor, currentSession } from "./request-context.ts";
 
-export function displayNameOf(u: { first_name: string; last_name: string; display_name: string; username: string }): string {
-  return u.display_name || [u.first_name, u.last_name].filter(Boolean).join(" ") || u.username;
+export function displayNameOf(u: { firstName: string; lastName: string; displayName: string; username: string }): string {
+  return u.displayName || [u.firstName, u.lastName].filter(Boolean).join(" ") || u.username;
 }
 
 export function buildPageContext(deps: Deps, assets: AssetRegistry, request: Request): PageContext {
   const session = currentSession(deps, request);
   const user = session ? findUser(deps.db, session.userId) : null;
   const appConfig = readAppConfig(deps.db, { uiConfigDisabled: deps.config.uiConfigDisabled, env: deps.config.appConfigEnv });
-  const pageUser: PageUser | null = user ? { id: user.id, username: user.username, displayName: displayNameOf(user), isAdmin: user.is_admin === 1, locale: user.locale } : null;
+  const pageUser: PageUser | null = user ? { id: user.id, username: user.username, displayName: displayNameOf(user), isAdmin: user.isAdmin, locale: user.locale } : null;
   return pageContextFor(deps, assets, request, { appName: appConfig.appName, csrfToken: csrfTokenFor(deps, request), user: pageUser });
 }
 

@@ -20,10 +20,10 @@ import { USERNAME_PATTERN } from "../admin/users.ts";
 import { recordAuditEvent } from "../audit/audit-log.ts";
 import { actorUserId, type Actor } from "../audit/actor.ts";
 import { getKv, setKv } from "../db/kv.ts";
-import { countLocalAdmins, listGroupNames, listLdapGroups, listLdapUsers, listUserIdentities, setLdapGroupMembers, updateLdapUserRow, type LdapUserValues } from "../db/ldap.ts";
-import { countAdmins, deleteUserRow } from "../db/user-admin.ts";
+import { countLocalAdmins, disableLdapUser, listGroupNames, listLdapGroups, listLdapUsers, listUserIdentities, setLdapGroupMembers, updateLdapUser, type LdapUserValues } from "../db/ldap.ts";
+import { countAdmins, deleteUser } from "../db/user-admin.ts";
 import { deleteUserGroupRow, insertUserGroup, listMemberIdsOfGroup, updateUserGroupRow, type UserGroupRow } from "../db/user-groups.ts";
-import { insertUser, type UserRow } from "../db/users.ts";
+import { insertUser, type User } from "../db/users.ts";
 import { findProfilePicture, upsertProfilePicture } from "../db/profile-pictures.ts";
 import { MAX_PICTURE_BYTES } from "../admin/profile-pictures.ts";
 import type { Geolocator } from "../audit/geolocation.ts";
@@ -45,7 +45,7 @@ export interface Skipped {
 }
 
 export interface ChangeSet {
-  createUsers: UserRow[];
+  createUsers: User[];
   updateUsers: { id: string; username: string; values: LdapUserValues; changed: string[] }[];
   disableUsers: { id: string; username: string }[];
   deleteUsers: { id: string; username: string }[];
@@ -127,7 +127,7 @@ export function computeLdapChanges(
   opts: { random: Random; now: number; emailsVerified: boolean },
 ): ChangeSet {
   const cs: ChangeSet = { createUsers: [], updateUsers: [], disableUsers: [], deleteUsers: [], createGroups: [], updateGroups: [], deleteGroups: [], memberships: [], pictures: [], skipped: [] };
-  const existingByLdapId = new Map(listLdapUsers(db).map((u) => [u.ldap_id!, u]));
+  const existingByLdapId = new Map(listLdapUsers(db).map((u) => [u.ldapId!, u]));
   // Identities already taken, by lower-cased username/email → the owning user id.
   const identities = listUserIdentities(db);
   const usernameOwner = new Map(identities.map((u) => [u.username.toLowerCase(), u]));
@@ -166,8 +166,8 @@ export function computeLdapChanges(
     const email = emailRaw || null;
     const uKey = username.toLowerCase();
     const owner = usernameOwner.get(uKey);
-    if (owner && owner.ldap_id !== ldapId) {
-      skipUser(e.dn, owner.ldap_id ? msg("ldap.skipUsernameOtherDirectory", { username }) : msg("ldap.skipUsernameLocal", { username }));
+    if (owner && owner.ldapId !== ldapId) {
+      skipUser(e.dn, owner.ldapId ? msg("ldap.skipUsernameOtherDirectory", { username }) : msg("ldap.skipUsernameLocal", { username }));
       continue;
     }
     if (claimedUsernames.has(uKey) && claimedUsernames.get(uKey) !== ldapId) {
@@ -177,8 +177,8 @@ export function computeLdapChanges(
     if (email) {
       const eKey = email.toLowerCase();
       const eOwner = emailOwner.get(eKey);
-      if (eOwner && eOwner.ldap_id !== ldapId) {
-        skipUser(e.dn, eOwner.ldap_id ? msg("ldap.skipEmailOtherDirectory", { email }) : msg("ldap.skipEmailLocal", { email }));
+      if (eOwner && eOwner.ldapId !== ldapId) {
+        skipUser(e.dn, eOwner.ldapId ? msg("ldap.skipEmailOtherDirectory", { email }) : msg("ldap.skipEmailLocal", { email }));
         continue;
       }
       if (claimedEmails.has(eKey) && claimedEmails.get(eKey) !== ldapId) {
@@ -192,7 +192,7 @@ export function computeLdapChanges(
     const firstName = (firstValue(e, s.attr.firstName) || username).slice(0, 50);
     const lastName = firstValue(e, s.attr.lastName).slice(0, 50);
     const displayName = (firstValue(e, s.attr.displayName) || [firstName, lastName].filter(Boolean).join(" ")).slice(0, 100);
-    const values: LdapUserValues = { username, email, first_name: firstName, last_name: lastName, display_name: displayName, is_admin: 0, disabled: 0 };
+    const values: LdapUserValues = { username, email, firstName, lastName, displayName, isAdmin: false, disabled: false };
     const picture = s.attr.picture ? pictureOf(firstValue(e, s.attr.picture)) : null;
     if (existing) {
       kept.push({ id: existing.id, dn: e.dn, username });
@@ -202,24 +202,24 @@ export function computeLdapChanges(
         if (!current || Buffer.compare(Buffer.from(current.data), Buffer.from(picture.data)) !== 0) cs.pictures.push({ userId: existing.id, ...picture });
       }
     } else {
-      const row: UserRow = {
+      const user: User = {
         id: randomUuid(opts.random),
         ...values,
-        email_verified: opts.emailsVerified ? 1 : 0,
+        emailVerified: opts.emailsVerified,
         locale: null,
-        ldap_id: ldapId,
-        created_at: opts.now,
-        updated_at: opts.now,
+        ldapId,
+        createdAt: opts.now,
+        updatedAt: opts.now,
       };
-      cs.createUsers.push(row);
-      kept.push({ id: row.id, dn: e.dn, username });
-      if (picture) cs.pictures.push({ userId: row.id, ...picture });
+      cs.createUsers.push(user);
+      kept.push({ id: user.id, dn: e.dn, username });
+      if (picture) cs.pictures.push({ userId: user.id, ...picture });
     }
   }
   for (const u of existingByLdapId.values()) {
-    if (seenLdapIds.has(u.ldap_id!)) continue;
+    if (seenLdapIds.has(u.ldapId!)) continue;
     if (s.softDeleteUsers) {
-      if (u.disabled === 0) cs.disableUsers.push({ id: u.id, username: u.username });
+      if (!u.disabled) cs.disableUsers.push({ id: u.id, username: u.username });
     } else cs.deleteUsers.push({ id: u.id, username: u.username });
   }
 
@@ -281,15 +281,15 @@ export function computeLdapChanges(
   for (const g of existingGroups.values()) if (!seenGroupIds.has(g.ldap_id!)) cs.deleteGroups.push({ id: g.id, name: g.name });
 
   // --- Admin flag, then drop updates that change nothing -------------------------------------------
-  for (const u of cs.createUsers) u.is_admin = admins.has(u.id) ? 1 : 0;
+  for (const u of cs.createUsers) u.isAdmin = admins.has(u.id);
   // Never lock everyone out: a sync that would leave no active administrator (say, a mistyped admin
   // group name) is refused as a whole.
-  const adminsAfter = countLocalAdmins(db) + cs.createUsers.filter((u) => u.is_admin).length + cs.updateUsers.filter((u) => admins.has(u.id)).length;
+  const adminsAfter = countLocalAdmins(db) + cs.createUsers.filter((u) => u.isAdmin).length + cs.updateUsers.filter((u) => admins.has(u.id)).length;
   if (adminsAfter === 0 && countAdmins(db) > 0)
     throw new LdapError(s.adminGroupName ? msg("ldap.errNoAdminLeftGroup", { group: s.adminGroupName }) : msg("ldap.errNoAdminLeft"));
   const existingById = new Map([...existingByLdapId.values()].map((u) => [u.id, u]));
   cs.updateUsers = cs.updateUsers.filter((upd) => {
-    upd.values.is_admin = admins.has(upd.id) ? 1 : 0;
+    upd.values.isAdmin = admins.has(upd.id);
     const before = existingById.get(upd.id)!;
     upd.changed = (Object.keys(upd.values) as (keyof LdapUserValues)[]).filter((k) => before[k] !== upd.values[k]);
     return upd.changed.length > 0;
@@ -301,14 +301,13 @@ export function computeLdapChanges(
 export function applyLdapChanges(db: Database, cs: ChangeSet, now: number): void {
   db.transaction(() => {
     // Deletions and renames first, so freed usernames/group names can be reused in the same run.
-    for (const u of cs.deleteUsers) deleteUserRow(db, u.id);
+    for (const u of cs.deleteUsers) deleteUser(db, u.id);
     for (const g of cs.deleteGroups) deleteUserGroupRow(db, g.id);
     for (const u of cs.disableUsers) {
-      db.query("UPDATE users SET disabled = 1, is_admin = 0, updated_at = ? WHERE id = ?").run(now, u.id);
-      db.query("DELETE FROM user_groups_users WHERE user_id = ? AND user_group_id IN (SELECT id FROM user_groups WHERE ldap_id IS NOT NULL)").run(u.id);
+      disableLdapUser(db, u.id, now);
       endAllSessionsOfUser(db, u.id);
     }
-    for (const u of cs.updateUsers) updateLdapUserRow(db, u.id, u.values, now);
+    for (const u of cs.updateUsers) updateLdapUser(db, u.id, u.values, now);
     for (const g of cs.updateGroups) updateUserGroupRow(db, g.id, { name: g.name, friendly_name: g.friendlyName }, now);
     for (const u of cs.createUsers) insertUser(db, u);
     for (const g of cs.createGroups) insertUserGroup(db, g);

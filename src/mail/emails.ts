@@ -26,7 +26,7 @@ import {
   markEmailVerified,
   recordApiKeyExpiryNotice,
 } from "../db/email.ts";
-import { findUserById, type UserRow } from "../db/users.ts";
+import { findUserById, type User } from "../db/users.ts";
 import { AppError } from "../errors.ts";
 import { durationText } from "../admin/validation.ts";
 import { msg, type Message } from "../i18n/message.ts";
@@ -57,7 +57,7 @@ export function emailBrand(deps: { db: Database; config: Deps["config"] }, app: 
   };
 }
 
-const nameOf = (u: Pick<UserRow, "first_name" | "display_name" | "username">) => u.first_name || u.display_name || u.username;
+const nameOf = (u: Pick<User, "firstName" | "displayName" | "username">) => u.firstName || u.displayName || u.username;
 
 /** The recipient's language: their own setting (users.locale, matched like a browser's), else English. */
 export function recipientTranslator(locale: string | null | undefined): Translator {
@@ -113,10 +113,10 @@ export async function sendTestEmail(deps: MailDeps, to: string, opts: { timeoutM
  */
 export function emailLoginCode(
   deps: MailDeps,
-  user: UserRow,
+  user: User,
   opts: { ttlSeconds: number; deviceToken?: string | null; redirect?: string | null; origin?: AuditOrigin; requestedBy: "admin" | "user" },
 ): boolean {
-  if (!user.email || user.disabled === 1) return false;
+  if (!user.email || user.disabled) return false;
   if (!isEmailConfigured(deps)) {
     deps.log.warn("email not sent: SMTP is not configured", { kind: "one-time-access" });
     return false;
@@ -138,7 +138,7 @@ export function emailLoginCode(
 }
 
 /** Queues a verification link for the user's current address (earlier links stop working). */
-export function startEmailVerification(deps: MailDeps, user: UserRow): boolean {
+export function startEmailVerification(deps: MailDeps, user: User): boolean {
   if (!user.email) return false;
   const now = nowSeconds(deps.clock);
   deleteExpiredEmailVerificationTokens(deps.db, now);
@@ -158,8 +158,8 @@ export function startEmailVerification(deps: MailDeps, user: UserRow): boolean {
  * After an address was set or changed: sends the verification link when the toggle is on and the
  * address is not already treated as verified.
  */
-export function afterEmailAddressSet(deps: Omit<MailDeps, "box" | "log"> & Partial<Pick<MailDeps, "box" | "log">>, user: UserRow | null): void {
-  if (!user?.email || user.email_verified === 1 || !deps.box || !deps.log) return;
+export function afterEmailAddressSet(deps: Omit<MailDeps, "box" | "log"> & Partial<Pick<MailDeps, "box" | "log">>, user: User | null): void {
+  if (!user?.email || user.emailVerified || !deps.box || !deps.log) return;
   if (!appConfigFor(deps).emailVerificationEnabled) return;
   startEmailVerification(deps as MailDeps, user);
 }
@@ -170,7 +170,7 @@ export const VERIFY_EMAIL_MESSAGES: Record<"invalid" | "changed", Message> = {
 };
 
 /** Consumes a verification token (single use); returns the verified user. */
-export function verifyEmailAddress(deps: MailDeps, token: string): UserRow {
+export function verifyEmailAddress(deps: MailDeps, token: string): User {
   if (!token || token.length > 128) throw AppError.badRequest(VERIFY_EMAIL_MESSAGES.invalid);
   const now = nowSeconds(deps.clock);
   const row = consumeEmailVerificationToken(deps.db, hashToken(token), now);
@@ -195,7 +195,7 @@ function approximateLocation(deps: MailDeps, ip: string | null | undefined): str
 }
 
 /** Queues the "new device" email when the toggle is on; the location comes from GeoIP when configured. */
-export function notifyNewDeviceSignIn(deps: MailDeps, user: UserRow, origin: AuditOrigin): boolean {
+export function notifyNewDeviceSignIn(deps: MailDeps, user: User, origin: AuditOrigin): boolean {
   if (!user.email || !appConfigFor(deps).emailLoginNotificationEnabled) return false;
   const location = approximateLocation(deps, origin.ip);
   const b = emailBrand(deps);

@@ -10,7 +10,7 @@ import type { Database } from "../db/database.ts";
 import type { Config } from "../config.ts";
 import { findAccessToken, type AccessToken } from "../db/oidc-grants.ts";
 import { findClientAccessToken, type ClientAccessToken } from "../db/oidc-protocols.ts";
-import { findUserById, type UserRow } from "../db/users.ts";
+import { findUserById, type User } from "../db/users.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import type { SealedBox } from "../lib/sealed-box.ts";
 import { JwtInvalid, verifyOwnJwt } from "./signing-keys.ts";
@@ -57,7 +57,7 @@ export async function findActiveClientToken(deps: EndpointDeps, token: string): 
   return { token: stored, payload };
 }
 
-export function liveUser(db: Database, id: string): UserRow | null {
+export function liveUser(db: Database, id: string): User | null {
   const user = findUserById(db, id);
-  return user && user.disabled === 0 ? user : null;
+  return user && !user.disabled ? user : null;
 }

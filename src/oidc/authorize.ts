@@ -546,7 +546,7 @@ function issueAuthorizationCode(ctx: PersonCtx, origin?: AuditOrigin): Authorize
   const { deps, request, now } = ctx;
   const session = ctx.session!;
   const user = findUserById(deps.db, session.userId);
-  if (!user || user.disabled === 1) return clientError(deps, request, "access_denied", "This account cannot sign in.");
+  if (!user || user.disabled) return clientError(deps, request, "access_denied", "This account cannot sign in.");
   const code = randomToken(deps.random);
   // Housekeeping rides along with sign-ins: expired interactions, codes and tokens go.
   deleteExpiredOidcState(deps.db, now);

@@ -7,7 +7,7 @@
  */
 import type { Database } from "../db/database.ts";
 import { listCustomClaimsOfUser, listGroupNamesOfUser } from "../db/oidc-grants.ts";
-import type { UserRow } from "../db/users.ts";
+import type { User } from "../db/users.ts";
 
 /** Claim names a custom claim may never override. */
 export const RESERVED_CLAIMS = new Set([
@@ -16,11 +16,11 @@ export const RESERVED_CLAIMS = new Set([
   "sid", "scope", "scp", "client_id", "typ", "cnf",
 ]);
 
-export function fullNameOf(user: UserRow): string {
-  return [user.first_name, user.last_name].filter(Boolean).join(" ") || user.display_name || user.username;
+export function fullNameOf(user: User): string {
+  return [user.firstName, user.lastName].filter(Boolean).join(" ") || user.displayName || user.username;
 }
 
-export function buildUserClaims(db: Database, issuer: string, user: UserRow, scopes: readonly string[]): Record<string, unknown> {
+export function buildUserClaims(db: Database, issuer: string, user: User, scopes: readonly string[]): Record<string, unknown> {
   const claims: Record<string, unknown> = {};
   if (scopes.includes("profile")) {
     for (const c of listCustomClaimsOfUser(db, user.id)) {
@@ -35,15 +35,15 @@ export function buildUserClaims(db: Database, issuer: string, user: UserRow, sco
       claims[c.key] = value;
     }
     claims.name = fullNameOf(user);
-    claims.given_name = user.first_name;
-    claims.family_name = user.last_name;
+    claims.given_name = user.firstName;
+    claims.family_name = user.lastName;
     claims.preferred_username = user.username;
-    claims.display_name = user.display_name || fullNameOf(user);
+    claims.display_name = user.displayName || fullNameOf(user);
     claims.picture = `${issuer}/api/users/${user.id}/profile-picture.png`;
   }
   if (scopes.includes("email") && user.email) {
     claims.email = user.email;
-    claims.email_verified = user.email_verified === 1;
+    claims.email_verified = user.emailVerified;
   }
   if (scopes.includes("groups")) {
     claims.groups = listGroupNamesOfUser(db, user.id);

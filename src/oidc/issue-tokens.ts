@@ -16,7 +16,7 @@ import type { Config } from "../config.ts";
 import { insertGrantWithAccessToken, insertRefreshToken, replaceAccessToken, type Grant } from "../db/oidc-grants.ts";
 import { insertClientAccessToken, recordSessionClient } from "../db/oidc-protocols.ts";
 import { commitSoon } from "../db/group-commit.ts";
-import { findUserById, type UserRow } from "../db/users.ts";
+import { findUserById, type User } from "../db/users.ts";
 import { OAuthError } from "../errors.ts";
 import { encodeBase64Url } from "../lib/base64url.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
@@ -51,10 +51,10 @@ const IDENTITY_SCOPES = new Set(["openid", "profile", "email", "groups"]);
 /** Thrown by a grant's `writes.before` when a concurrent request consumed the code or rotated the refresh token first. */
 export class ConsumedMeanwhile extends Error {}
 
-export function checkUserMayUse(deps: TokenDeps, client: OidcClient, userId: string): UserRow {
+export function checkUserMayUse(deps: TokenDeps, client: OidcClient, userId: string): User {
   const user = findUserById(deps.db, userId);
   if (!user) throw OAuthError.invalidGrant("The user no longer exists.");
-  if (user.disabled === 1) throw OAuthError.invalidGrant("The user's account is disabled.");
+  if (user.disabled) throw OAuthError.invalidGrant("The user's account is disabled.");
   if (!isUserAllowedForClient(deps.db, client, user.id)) throw OAuthError.invalidGrant("The user is no longer allowed to use this application.");
   return user;
 }
@@ -93,7 +93,7 @@ export async function issueClientToken(deps: TokenDeps, client: OidcClient, scop
 export async function issueTokens(
   deps: TokenDeps,
   client: OidcClient,
-  user: UserRow,
+  user: User,
   grant: Grant,
   scopes: string[],
   nonce: string | null,
@@ -165,7 +165,7 @@ export async function issueTokens(
 async function signIdToken(
   deps: TokenDeps,
   client: OidcClient,
-  user: UserRow,
+  user: User,
   grant: Grant,
   scopes: string[],
   nonce: string | null,

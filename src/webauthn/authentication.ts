@@ -9,7 +9,7 @@
  */
 import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
 import { recordAuditEvent, type AuditOrigin } from "../audit/audit-log.ts";
-import { findUserById, type UserRow } from "../db/users.ts";
+import { findUserById, type User } from "../db/users.ts";
 import { findCredentialByCredentialId, listCredentialsByUser, recordCredentialUse, type CredentialRow } from "../db/webauthn.ts";
 import { AppError } from "../errors.ts";
 import { encodeBase64Url } from "../lib/base64url.ts";
@@ -49,7 +49,7 @@ export async function startPasskeyAssertion(
 export async function finishPasskeyAssertion(
   deps: WebAuthnDeps,
   input: { challengeId: string | null; purpose: AssertionPurpose; response: AuthenticationResponseJSON; origin?: AuditOrigin },
-): Promise<{ user: UserRow; credential: CredentialRow }> {
+): Promise<{ user: User; credential: CredentialRow }> {
   const challenge = takeChallenge(deps, input.challengeId, input.purpose);
   const rp = relyingParty(deps);
   const credentialId = typeof input.response?.id === "string" ? input.response.id : "";
@@ -89,7 +89,7 @@ export async function finishPasskeyAssertion(
     throw AppError.passkey(PASSKEY_MESSAGES.counter);
   }
   if (credential.backup_eligible === 1 && !rp.allowSyncedPasskeys) throw AppError.passkey(PASSKEY_MESSAGES.synced);
-  if (user.disabled === 1) throw new AppError("forbidden", PASSKEY_MESSAGES.disabled);
+  if (user.disabled) throw new AppError("forbidden", PASSKEY_MESSAGES.disabled);
 
   const now = nowSeconds(deps.clock);
   recordCredentialUse(deps.db, credential.id, { counter: info.newCounter, backupState: info.credentialBackedUp, now });

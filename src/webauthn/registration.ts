@@ -15,7 +15,7 @@ import { recordAuditEvent } from "../audit/audit-log.ts";
 import type { Geolocator } from "../audit/geolocation.ts";
 import type { Config } from "../config.ts";
 import { findCredentialByCredentialId, insertCredential, listCredentialsByUser, type CredentialRow } from "../db/webauthn.ts";
-import type { UserRow } from "../db/users.ts";
+import type { User } from "../db/users.ts";
 import { AppError } from "../errors.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import type { Log } from "../lib/log.ts";
@@ -38,7 +38,7 @@ export interface WebAuthnDeps {
   geo?: Geolocator;
 }
 
-type UserForRegistration = Pick<UserRow, "id" | "username" | "first_name" | "last_name" | "display_name">;
+type UserForRegistration = Pick<User, "id" | "username" | "firstName" | "lastName" | "displayName">;
 
 export async function startPasskeyRegistration(
   deps: WebAuthnDeps,
@@ -53,7 +53,7 @@ export async function startPasskeyRegistration(
     rpID: rp.id,
     userName: user.username,
     userID: userHandleOf(user.id),
-    userDisplayName: user.display_name || [user.first_name, user.last_name].filter(Boolean).join(" ") || user.username,
+    userDisplayName: user.displayName || [user.firstName, user.lastName].filter(Boolean).join(" ") || user.username,
     challenge: challengeBytes(challenge.challenge),
     timeout: CEREMONY_TIMEOUT_SECONDS * 1000,
     attestationType: "none",

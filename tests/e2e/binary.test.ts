@@ -81,7 +81,7 @@ describe("compiled binary from an empty folder", () => {
     const id = "0b6f3c1e-5a2d-4c8e-9f10-7a4b2c3d4e5f";
     try {
       db.exec("PRAGMA busy_timeout = 5000");
-      insertUser(db, { id, username: "ada", email: "ada@example.com", email_verified: 1, first_name: "Ada", last_name: "Lovelace", display_name: "", is_admin: 0, disabled: 0, locale: null, ldap_id: null, created_at: 1, updated_at: 1 });
+      insertUser(db, { id, username: "ada", email: "ada@example.com", emailVerified: true, firstName: "Ada", lastName: "Lovelace", displayName: "", isAdmin: false, disabled: false, locale: null, ldapId: null, createdAt: 1, updatedAt: 1 });
     } finally {
       db.close();
     }

@@ -69,7 +69,7 @@ test("a login code requested by email works in the asking browser only; then the
   await mine.goto(link);
   await mine.getByRole("button", { name: "Verify email address" }).click();
   await mine.getByText("bob.new@example.com is verified").waitFor();
-  expect(findUserById(server.deps.db, bobId)!.email_verified).toBe(1);
+  expect(findUserById(server.deps.db, bobId)!.emailVerified).toBe(true);
   await mine.goto(`${server.url}/settings/account`);
   await mine.getByText("Email verified").waitFor();
   await mine.screenshot({ path: `${server.deps.dir}/account.png` });

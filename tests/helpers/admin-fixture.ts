@@ -14,14 +14,14 @@ import { createUser } from "../../src/admin/users.ts";
 import { cookieName } from "../../src/http/cookies.ts";
 import { SESSION_COOKIE } from "../../src/http/request-context.ts";
 import { REAUTHENTICATION_COOKIE } from "../../src/http/browser-session.ts";
-import type { UserRow } from "../../src/db/users.ts";
+import type { User } from "../../src/db/users.ts";
 import { nowSeconds } from "../../src/lib/clock.ts";
 import { afterAll, afterEach, beforeAll, beforeEach } from "bun:test";
 import type { App } from "../../src/app.ts";
 import { makeTestApp, req, type TestDeps } from "./test-deps.ts";
 
 export interface Actor {
-  user: UserRow;
+  user: User;
   key: string;
   cookie: string;
   csrf: string;
@@ -34,7 +34,7 @@ export interface AdminFixture {
   expiredKey: string;
 }
 
-function actor(deps: TestDeps, user: UserRow): Actor {
+function actor(deps: TestDeps, user: User): Actor {
   const now = nowSeconds(deps.clock);
   const { token: key } = mintApiKey(deps, user.id, { name: `${user.username} key`, expiresAt: now + 86400 });
   const { token, session } = createSession(deps, { userId: user.id, amr: ["phr"], durationMinutes: 600 });

@@ -1,29 +1,29 @@
 /** Test fixtures for the OIDC provider: users, groups, sessions. Direct inserts, no HTTP. */
 import type { Database } from "../../src/db/database.ts";
 import { createSession } from "../../src/account/sessions.ts";
-import { insertUser, type UserRow } from "../../src/db/users.ts";
+import { insertUser, type User } from "../../src/db/users.ts";
 import type { Clock } from "../../src/lib/clock.ts";
 import { randomUuid, type Random } from "../../src/lib/random.ts";
 
 type D = { db: Database; clock: Clock; random: Random };
 
-export function insertTestUser(deps: D, over: Partial<UserRow> = {}): UserRow {
+export function insertTestUser(deps: D, over: Partial<User> = {}): User {
   const now = Math.floor(deps.clock.now() / 1000);
   const username = over.username ?? "alice";
-  const row: UserRow = {
+  const row: User = {
     id: randomUuid(deps.random),
     username,
     email: `${username}@example.com`,
-    email_verified: 1,
-    first_name: "Alice",
-    last_name: "Example",
-    display_name: "",
-    is_admin: 0,
-    disabled: 0,
+    emailVerified: true,
+    firstName: "Alice",
+    lastName: "Example",
+    displayName: "",
+    isAdmin: false,
+    disabled: false,
     locale: null,
-    ldap_id: null,
-    created_at: now,
-    updated_at: now,
+    ldapId: null,
+    createdAt: now,
+    updatedAt: now,
     ...over,
   };
   insertUser(deps.db, row);

@@ -8,7 +8,7 @@ import { encodeBase64Url } from "../../src/lib/base64url.ts";
 import { sha256 } from "../../src/lib/hash.ts";
 import { makeTestApp, type TestDeps } from "./test-deps.ts";
 import { insertTestUser, signIn } from "./oidc-fixtures.ts";
-import type { UserRow } from "../../src/db/users.ts";
+import type { User } from "../../src/db/users.ts";
 
 export const CALLBACK = "https://app.example.com/callback";
 export const VERIFIER = "verifier-0123456789-0123456789-0123456789-abcdef";
@@ -17,7 +17,7 @@ export const CHALLENGE = encodeBase64Url(sha256(VERIFIER));
 export interface OidcWorld {
   app: App;
   deps: TestDeps;
-  user: UserRow;
+  user: User;
   cookie: string;
   sessionId: string;
   client: OidcClient;

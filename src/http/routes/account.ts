@@ -15,7 +15,7 @@ import { countApiKeysOfUser } from "../../admin/api-keys.ts";
 import { deletePasskey, findPasskey, listPasskeys, renamePasskey } from "../../webauthn/passkeys.ts";
 import type { Session } from "../../account/sessions.ts";
 import { findUser, updateOwnProfile } from "../../admin/users.ts";
-import type { UserRow } from "../../db/users.ts";
+import type { User } from "../../db/users.ts";
 import { AppError, fieldTexts } from "../../errors.ts";
 import { hasProfilePicture, resetProfilePicture, saveProfilePicture } from "../../admin/profile-pictures.ts";
 import { ProfilePictureSection } from "../../../templates/components/profile-picture.tsx";
@@ -40,17 +40,17 @@ import { htmlResponse, isHtmx, navigate, redirectResponse } from "../responses.t
 import type { WebDeps } from "../web-deps.ts";
 import { text } from "../form-fields.ts";
 
-function profileValues(u: UserRow): ProfileValues {
-  return { firstName: u.first_name, lastName: u.last_name, displayName: u.display_name, username: u.username, email: u.email ?? "" };
+function profileValues(u: User): ProfileValues {
+  return { firstName: u.firstName, lastName: u.lastName, displayName: u.displayName, username: u.username, email: u.email ?? "" };
 }
 
 export function accountRoutes(web: WebDeps) {
   const ctx = (request: Request) => buildPageContext(web, web.assets, request);
-  const canEdit = (user: UserRow) => appConfigOf(web).allowOwnAccountEdit && user.ldap_id === null;
+  const canEdit = (user: User) => appConfigOf(web).allowOwnAccountEdit && user.ldapId === null;
   const now = () => nowSeconds(web.clock);
 
   /** The signed-in person's row (a session outliving its user is refused). */
-  const userOf = (session: Session): UserRow => {
+  const userOf = (session: Session): User => {
     const user = findUser(web.db, session.userId);
     if (!user) throw AppError.unauthenticated();
     return user;
@@ -100,7 +100,7 @@ export function accountRoutes(web: WebDeps) {
           sessions,
           apiKeyCount: countApiKeysOfUser(web.db, user.id),
           signedInWithCode: session.amr.includes("otp") && !session.amr.includes("phr"),
-          emailVerification: appConfigOf(web).emailVerificationEnabled ? { verified: user.email_verified === 1 } : undefined,
+          emailVerification: appConfigOf(web).emailVerificationEnabled ? { verified: user.emailVerified } : undefined,
           userId: user.id,
           hasPicture: hasProfilePicture(web.db, user.id),
         }),
@@ -128,7 +128,7 @@ export function accountRoutes(web: WebDeps) {
         throw error;
       }
       if (!isHtmx(request)) return redirectResponse("/settings/account");
-      const emailVerification = appConfigOf(web).emailVerificationEnabled ? { verified: updated.email_verified === 1 } : undefined;
+      const emailVerification = appConfigOf(web).emailVerificationEnabled ? { verified: updated.emailVerified } : undefined;
       return htmlResponse(ProfileForm({ ctx: ctx(request), values: profileValues(updated), canEdit: true, saved: true, emailVerification }));
     }, { userPage: true })
 

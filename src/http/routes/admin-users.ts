@@ -25,7 +25,7 @@ import { hasProfilePicture, resetProfilePictureOfUser, setProfilePictureOfUser }
 import { AppError } from "../../errors.ts";
 import { uploadedFile } from "./api-profile-pictures.ts";
 import { listGroupChoices } from "../../admin/user-groups.ts";
-import type { UserRow } from "../../db/users.ts";
+import type { User } from "../../db/users.ts";
 import { nowSeconds } from "../../lib/clock.ts";
 import type { Session } from "../../account/sessions.ts";
 import {
@@ -49,16 +49,16 @@ import { htmlResponse, isHtmx, navigate, redirectResponse } from "../responses.t
 import type { WebDeps } from "../web-deps.ts";
 import { routePolicy } from "../plugins/route-policy.ts";
 
-function valuesOf(u: UserRow, groupIds: string[]): UserFormValues {
+function valuesOf(u: User, groupIds: string[]): UserFormValues {
   return {
     username: u.username,
     email: u.email ?? "",
-    firstName: u.first_name,
-    lastName: u.last_name,
-    displayName: u.display_name,
-    isAdmin: u.is_admin === 1,
-    disabled: u.disabled === 1,
-    emailVerified: u.email_verified === 1,
+    firstName: u.firstName,
+    lastName: u.lastName,
+    displayName: u.displayName,
+    isAdmin: u.isAdmin,
+    disabled: u.disabled,
+    emailVerified: u.emailVerified,
     userGroupIds: groupIds,
   };
 }

@@ -113,7 +113,7 @@ export function emailRoutes(web: WebDeps) {
     .post("/settings/account/email/verification", ({ request, session }) => {
       const user = findUser(web.db, session.userId);
       if (!user?.email) throw AppError.badRequest(msg("account.verifyNoEmail"));
-      if (user.email_verified === 1) throw AppError.badRequest(msg("account.verifyAlready"));
+      if (user.emailVerified) throw AppError.badRequest(msg("account.verifyAlready"));
       if (!appConfigOf(web).emailVerificationEnabled) throw AppError.forbidden(msg("account.verifyOff"));
       rateLimit(web, request, "email-verification", RATE_RULES.emailLoginCodePerAddress, user.id);
       if (!startEmailVerification(web, user)) throw AppError.badRequest(msg("account.verifyNoMail"));

@@ -18,7 +18,7 @@ import {
   type AuthorizationCode,
   type Grant,
 } from "../../db/oidc-grants.ts";
-import type { UserRow } from "../../db/users.ts";
+import type { User } from "../../db/users.ts";
 import { OAuthError } from "../../errors.ts";
 import { encodeBase64Url } from "../../lib/base64url.ts";
 import { nowSeconds } from "../../lib/clock.ts";
@@ -70,7 +70,7 @@ export async function exchangeAuthorizationCode(deps: TokenDeps, client: OidcCli
 
   const row = findUsableAuthorizationCode(deps.db, codeHash, client.id);
   if (!row) return replayed();
-  let user: UserRow;
+  let user: User;
   try {
     user = checkCodeGrant(deps, client, row, redirectUri, verifier, now);
   } catch (e) {
@@ -105,7 +105,7 @@ export async function exchangeAuthorizationCode(deps: TokenDeps, client: OidcCli
 }
 
 /** The checks of a consumed code against this request (RFC 6749 4.1.3, PKCE); the user it may issue for. */
-function checkCodeGrant(deps: TokenDeps, client: OidcClient, row: AuthorizationCode, redirectUri: string | null, verifier: string | null, now: number): UserRow {
+function checkCodeGrant(deps: TokenDeps, client: OidcClient, row: AuthorizationCode, redirectUri: string | null, verifier: string | null, now: number): User {
   if (row.expiresAt <= now) throw OAuthError.invalidGrant("The authorization code has expired.");
   // RFC 6749 4.1.3: the same redirect_uri as in the authorization request.
   if (redirectUri === null) throw OAuthError.invalidRequest("The redirect_uri parameter is missing.");

@@ -8,7 +8,7 @@
  */
 import { recordAuditEvent, type AuditOrigin } from "../../audit/audit-log.ts";
 import { deleteGrant, findGrant, findRefreshToken, useRefreshToken } from "../../db/oidc-grants.ts";
-import type { UserRow } from "../../db/users.ts";
+import type { User } from "../../db/users.ts";
 import { OAuthError } from "../../errors.ts";
 import { nowSeconds } from "../../lib/clock.ts";
 import { MAX_REFRESH_TOKEN_LENGTH, refreshTokenLookupHash } from "../../pocket-id/refresh-tokens.ts";
@@ -38,7 +38,7 @@ export async function exchangeRefreshToken(deps: TokenDeps, client: OidcClient, 
   }
   const grant = findGrant(deps.db, found.grantId);
   if (!grant) throw OAuthError.invalidGrant("The refresh token has been revoked.");
-  let user: UserRow;
+  let user: User;
   try {
     user = checkUserMayUse(deps, client, grant.userId);
   } catch (e) {

@@ -11,7 +11,7 @@ let deps: TestDeps;
 let f: AdminFixture;
 adminWorld((w) => ({ app, deps, f } = w));
 
-const names = (first_name: string, last_name: string, display_name = "", username = "someone") => ({ first_name, last_name, display_name, username });
+const names = (firstName: string, lastName: string, displayName = "", username = "someone") => ({ firstName, lastName, displayName, username });
 
 describe("initials", () => {
   test.each([
@@ -42,7 +42,7 @@ describe("initials", () => {
 
 describe("GET /api/users/:id/profile-picture(.png)", () => {
   test("the .png is a 256 px PNG with anti-aliased initials (not the old 5×7 bitmap); 304 on its ETag", async () => {
-    const user = insertTestUser(deps, { username: "ada", first_name: "Ada", last_name: "Lovelace" });
+    const user = insertTestUser(deps, { username: "ada", firstName: "Ada", lastName: "Lovelace" });
     const res = await app.handle(req(deps, `/api/users/${user.id}/profile-picture.png`));
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("image/png");
@@ -57,7 +57,7 @@ describe("GET /api/users/:id/profile-picture(.png)", () => {
   });
 
   test("pages get the same avatar as SVG, which may load and run nothing", async () => {
-    const user = insertTestUser(deps, { username: "grace", first_name: "Grace", last_name: "Hopper" });
+    const user = insertTestUser(deps, { username: "grace", firstName: "Grace", lastName: "Hopper" });
     const res = await app.handle(req(deps, `/api/users/${user.id}/profile-picture`));
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("image/svg+xml");
@@ -68,7 +68,7 @@ describe("GET /api/users/:id/profile-picture(.png)", () => {
   });
 
   test("a new name gives a new ETag, so caches fetch the new initials", async () => {
-    const user = insertTestUser(deps, { username: "lin", first_name: "Lin", last_name: "Wu" });
+    const user = insertTestUser(deps, { username: "lin", firstName: "Lin", lastName: "Wu" });
     const before = (await app.handle(req(deps, `/api/users/${user.id}/profile-picture.png`))).headers.get("etag");
     deps.db.query("UPDATE users SET first_name = 'Mei' WHERE id = ?").run(user.id);
     const after = await app.handle(req(deps, `/api/users/${user.id}/profile-picture.png`));

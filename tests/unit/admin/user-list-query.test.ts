@@ -15,7 +15,7 @@ function seed(n: number): void {
 test("search is a case-insensitive prefix of username, email or names; wildcards are literal", () => {
   deps = makeTestDeps();
   seed(30);
-  const names = (search: string) => searchUsers(deps.db, { search, limit: 100, offset: 0 }).rows.map((r) => r.username);
+  const names = (search: string) => searchUsers(deps.db, { search, limit: 100, offset: 0 }).users.map((r) => r.username);
   expect(names("USER00001")).toEqual(["user000010", "user000011", "user000012", "user000013", "user000014", "user000015", "user000016", "user000017", "user000018", "user000019"]);
   expect(names("mail000030")).toEqual(["user000030"]);
   expect(names("000030")).toEqual([]); // not a substring search
@@ -29,12 +29,12 @@ test("pages follow the sort with the row order as tie-break; page after page cov
   seed(25);
   const seen: string[] = [];
   for (let offset = 0; offset < 25; offset += 4) {
-    seen.push(...searchUsers(deps.db, { search: "", limit: 4, offset, sort: "createdAt", direction: "desc" }).rows.map((r) => r.id));
+    seen.push(...searchUsers(deps.db, { search: "", limit: 4, offset, sort: "createdAt", direction: "desc" }).users.map((r) => r.id));
   }
   expect(new Set(seen).size).toBe(25);
   const all = searchUsers(deps.db, { search: "", limit: 100, offset: 0, sort: "createdAt", direction: "desc" });
-  expect(all.rows.map((r) => r.id)).toEqual(seen);
-  expect(all.rows.map((r) => r.created_at)).toEqual([...all.rows.map((r) => r.created_at)].sort((a, b) => b - a));
+  expect(all.users.map((r) => r.id)).toEqual(seen);
+  expect(all.users.map((r) => r.createdAt)).toEqual([...all.users.map((r) => r.createdAt)].sort((a, b) => b - a));
   expect(all.total).toBe(25);
   expect(all.more).toBe(false);
 });
@@ -46,10 +46,10 @@ test("without a search the total is exact; with one it is counted up to the boun
   const broad = searchUsers(deps.db, { search: "user", limit: 20, offset: 0 });
   expect(broad.total).toBe(USER_COUNT_BOUND + 1);
   expect(broad.more).toBe(true);
-  expect(broad.rows[0]!.username).toBe("user000001");
+  expect(broad.users[0]!.username).toBe("user000001");
   // Past the bound the count stretches to the page asked for, so the page after it is still offered.
   const deep = searchUsers(deps.db, { search: "user", limit: 20, offset: USER_COUNT_BOUND - 10 });
-  expect(deep.rows).toHaveLength(15);
+  expect(deep.users).toHaveLength(15);
   expect(deep.total).toBe(USER_COUNT_BOUND + 5);
   expect(deep.more).toBe(false);
   const narrow = searchUsers(deps.db, { search: "user00001", limit: 20, offset: 0 });

@@ -11,7 +11,8 @@ import { createSession, findSessionByToken } from "../../../src/account/sessions
 import { readAppConfig } from "../../../src/admin/app-config.ts";
 import { createUser } from "../../../src/admin/users.ts";
 import { listGroupsOfUser, listMemberIdsOfGroup } from "../../../src/db/user-groups.ts";
-import { findUserById, type UserRow } from "../../../src/db/users.ts";
+import { findUserById, type User } from "../../../src/db/users.ts";
+import { findUserByUsername } from "../../../src/db/user-admin.ts";
 import { computeLdapChanges, lastLdapSyncResult, runLdapSync } from "../../../src/ldap/sync.ts";
 import { connectionHeadline, testLdapConnection, type ConnectionReport } from "../../../src/ldap/connection-test.ts";
 import { readLdapSettings, saveLdapSettings, type LdapSettings } from "../../../src/ldap/settings.ts";
@@ -41,7 +42,7 @@ const person = (uid: string, given: string, sn: string, mail?: string) => ({
 describe.skipIf(!installed)("LDAP sync against slapd", () => {
   let ldap: Slapd;
   let deps: TestDeps;
-  const userByName = (username: string) => deps.db.query<UserRow, [string]>("SELECT * FROM users WHERE username = ?").get(username);
+  const userByName = (username: string) => findUserByUsername(deps.db, username);
   const groupByName = (name: string) => deps.db.query<{ id: string; name: string; friendly_name: string; ldap_id: string }, [string]>("SELECT * FROM user_groups WHERE name = ?").get(name);
   const sync = () => runLdapSync(deps, CLI_ACTOR, { trigger: "manual" });
   const snapshotTables = () =>
@@ -98,9 +99,9 @@ describe.skipIf(!installed)("LDAP sync against slapd", () => {
     expect(r.ok).toBe(true);
     expect(r.summary).toEqual({ usersCreated: 3, usersUpdated: 0, usersDisabled: 0, usersDeleted: 0, groupsCreated: 3, groupsUpdated: 0, groupsDeleted: 0, membershipsChanged: 3, picturesUpdated: 0 });
     const alice = userByName("alice")!;
-    expect(alice).toMatchObject({ email: "alice@example.org", first_name: "Alice", last_name: "Anders", display_name: "Alice Anders", is_admin: 1, disabled: 0 });
-    expect(alice.ldap_id).toBe(await ldap.uuidOf(`uid=alice,${people}`));
-    expect(userByName("bob")!.is_admin).toBe(0);
+    expect(alice).toMatchObject({ email: "alice@example.org", firstName: "Alice", lastName: "Anders", displayName: "Alice Anders", isAdmin: true, disabled: false });
+    expect(alice.ldapId).toBe(await ldap.uuidOf(`uid=alice,${people}`));
+    expect(userByName("bob")!.isAdmin).toBe(false);
     expect(userByName("carol")!.email).toBeNull();
     const staff = groupByName("Staff_Team")!;
     expect(staff.friendly_name).toBe("Staff Team");
@@ -113,8 +114,8 @@ describe.skipIf(!installed)("LDAP sync against slapd", () => {
       ].sort(),
     );
     // The local users were not touched.
-    expect(userByName("dave")!.ldap_id).toBeNull();
-    expect(userByName("dave")!.first_name).toBe("Local");
+    expect(userByName("dave")!.ldapId).toBeNull();
+    expect(userByName("dave")!.firstName).toBe("Local");
     const audit = deps.db.query<{ data: string }, []>("SELECT data FROM audit_logs WHERE event = 'LDAP_SYNC'").get()!;
     expect(JSON.parse(audit.data)).toMatchObject({ trigger: "manual", usersCreated: 3, groupsCreated: 3, skipped: 3 });
     expect(lastLdapSyncResult(deps.db)!.summary.usersCreated).toBe(3);
@@ -155,8 +156,8 @@ describe.skipIf(!installed)("LDAP sync against slapd", () => {
   test("joining and leaving the admin group grants and removes admin", async () => {
     await ldap.replace(`cn=admins,${groups}`, "member", [`uid=bob,${people}`]);
     await sync();
-    expect(userByName("alice")!.is_admin).toBe(0);
-    expect(userByName("bob")!.is_admin).toBe(1);
+    expect(userByName("alice")!.isAdmin).toBe(false);
+    expect(userByName("bob")!.isAdmin).toBe(true);
   });
 
   test("a sync that would leave no active administrator is refused and changes nothing", async () => {
@@ -190,7 +191,7 @@ describe.skipIf(!installed)("LDAP sync against slapd", () => {
     const r = await sync();
     expect(r.summary.usersDisabled).toBe(1);
     const carol = findUserById(deps.db, carolId)!;
-    expect(carol.disabled).toBe(1);
+    expect(carol.disabled).toBe(true);
     expect(findSessionByToken(deps, token)).toBeNull();
     expect(listGroupsOfUser(deps.db, carolId)).toEqual([]);
   });
@@ -204,7 +205,7 @@ describe.skipIf(!installed)("LDAP sync against slapd", () => {
     expect(r.summary).toMatchObject({ usersDeleted: 2, groupsDeleted: 1 }); // alice, and the already-disabled caroline
     expect(userByName("alice")).toBeNull();
     expect(groupByName("relatives")).toBeNull();
-    expect(userByName("bob")!.disabled).toBe(0);
+    expect(userByName("bob")!.disabled).toBe(false);
   });
 
   test("test connection reports bind and search results in plain words", async () => {
@@ -273,7 +274,7 @@ describe("computeLdapChanges (no server)", () => {
         },
         { random: deps.random, now: 1, emailsVerified: false },
       );
-      expect(cs.createUsers[0]).toMatchObject({ username: "zoe", first_name: "zoe", is_admin: 1, ldap_id: "u-1" });
+      expect(cs.createUsers[0]).toMatchObject({ username: "zoe", firstName: "zoe", isAdmin: true, ldapId: "u-1" });
       expect(cs.memberships).toEqual([{ groupId: cs.createGroups[0]!.id, userIds: [cs.createUsers[0]!.id], changed: true }]);
     } finally {
       deps.cleanup();

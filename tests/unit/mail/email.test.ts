@@ -189,7 +189,7 @@ describe("email verification", () => {
 
   test("a changed address gets a single-use link; email_verified follows", async () => {
     expect((await changeEmail("bob.new@example.com")).status).toBe(200);
-    expect(findUserById(deps.db, fx.member.user.id)!.email_verified).toBe(0);
+    expect(findUserById(deps.db, fx.member.user.id)!.emailVerified).toBe(false);
     const [m] = await sink.waitForMessages(1);
     expect(m!.to).toEqual(["bob.new@example.com"]);
     expect(m!.subject).toBe("Verify your Latchkey email address");
@@ -219,7 +219,7 @@ describe("email verification", () => {
     const client = new AppClient(app, deps);
     await client.get("/verify-email");
     expect((await client.postForm("/verify-email", { token })).status).toBe(400);
-    expect(findUserById(deps.db, fx.member.user.id)!.email_verified).toBe(0);
+    expect(findUserById(deps.db, fx.member.user.id)!.emailVerified).toBe(false);
   });
 
   test("the account page shows the status and sends a new link", async () => {

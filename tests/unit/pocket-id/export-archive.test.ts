@@ -43,7 +43,7 @@ test("an export archive imports exactly what its data folder does", async () => 
   expect(fromZip.kid).toBe(fx.signingJwk.kid!);
   const rt = openRuntime(config("b"), silentLog);
   try {
-    expect(findUserById(rt.db, fx.alice.id)).toMatchObject({ username: "alice", email_verified: 1, is_admin: 1 });
+    expect(findUserById(rt.db, fx.alice.id)).toMatchObject({ username: "alice", emailVerified: true, isAdmin: true });
     expect(findCredentialByCredentialId(rt.db, fx.passkey.id)).toMatchObject({ backup_eligible: 1, transports: '["hybrid","internal"]' });
     expect(await verifyClientSecretOrImported(rt, fx.bcryptClient.id, fx.bcryptClient.secret!)).toBe(true);
     expect(await verifyClientSecretOrImported(rt, "immich", fx.sha256Client!.secret!)).toBe(true);

@@ -123,9 +123,9 @@ describe.each(["v1.16", "v2.14"] as const)("Pocket ID %s data folder", (layout) 
     expect(JSON.parse(audited.data)).toMatchObject({ users: 2, passkeys: 1, clients: v2 ? 3 : 2, merge: false, release: layout });
 
     const alice = findUserById(deps.db, fx.alice.id)!;
-    expect(alice).toMatchObject({ username: "alice", email: "alice@example.org", email_verified: 1, first_name: "Alice", last_name: "Liddell", display_name: "Alice Liddell", is_admin: 1, disabled: 0, locale: "de", ldap_id: null });
+    expect(alice).toMatchObject({ username: "alice", email: "alice@example.org", emailVerified: true, firstName: "Alice", lastName: "Liddell", displayName: "Alice Liddell", isAdmin: true, disabled: false, locale: "de", ldapId: null });
     const bob = findUserById(deps.db, fx.bob.id)!;
-    expect(bob).toMatchObject({ username: "Bob", email: null, email_verified: 0, disabled: 1, is_admin: 0, ldap_id: "uid=bob,ou=people,dc=example,dc=org" });
+    expect(bob).toMatchObject({ username: "Bob", email: null, emailVerified: false, disabled: true, isAdmin: false, ldapId: "uid=bob,ou=people,dc=example,dc=org" });
     expect(listGroupNamesOfUser(deps.db, fx.alice.id).sort()).toEqual(["admins", "family"]);
     const claims = Object.fromEntries(listCustomClaimsOfUser(deps.db, fx.alice.id).filter((c) => c.source === "user").map((c) => [c.key, c.value]));
     expect(claims).toEqual(fx.alice.claims);
