@@ -15,8 +15,6 @@ const ROOT = resolve(import.meta.dir, "../../..");
 const ALLOWED: Record<string, string[]> = {
   // OIDC clients, grants, protocols, signing keys, audit logs, forward-auth sessions, protected apps.
   "src/audit/audit-queries.ts": ["src/db/audit-logs.ts:AuditLogListRow"],
-  "src/forward-auth/forward-auth.ts": ["src/db/forward-auth-sessions.ts:ForwardAuthIdentityRow"],
-  "src/forward-auth/protected-apps.ts": ["src/db/protected-apps.ts:ProtectedAppRow"],
   "src/oidc/signing-keys.ts": ["src/db/oidc-signing-keys.ts:SigningKeyRow"],
   "tests/unit/audit/audit-log-pages.test.ts": ["src/db/audit-logs.ts:AuditLogRow"],
   "tests/unit/http/audit-log-routes.test.ts": ["src/db/audit-logs.ts:AuditLogRow"],
