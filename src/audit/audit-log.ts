@@ -51,12 +51,12 @@ export function recordAuditEvent(
   const location = deps.geo?.locate(ip) ?? null;
   insertAuditLog(deps.db, {
     id: randomUuid(deps.random),
-    created_at: nowSeconds(deps.clock),
+    createdAt: nowSeconds(deps.clock),
     event,
-    user_id: input.userId ?? null,
-    ip_address: ip,
-    user_agent: input.origin?.userAgent?.slice(0, 512) ?? null,
-    data: JSON.stringify(input.data ?? {}),
+    userId: input.userId ?? null,
+    ipAddress: ip,
+    userAgent: input.origin?.userAgent?.slice(0, 512) ?? null,
+    data: input.data ?? {},
     country: location?.country ?? null,
     city: location?.city ?? null,
   });

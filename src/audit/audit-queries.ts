@@ -16,7 +16,7 @@ import {
   listAuditUsers,
   pageAuditLogs,
   type AuditLogFilter,
-  type AuditLogListRow,
+  type AuditLogListing,
 } from "../db/audit-logs.ts";
 import { findUserByUsername } from "../db/user-admin.ts";
 import { findUserById } from "../db/users.ts";
@@ -58,36 +58,26 @@ export interface AuditPage {
   more: boolean;
 }
 
-function parseData(text: string): Record<string, unknown> {
-  try {
-    const v = JSON.parse(text);
-    return v && typeof v === "object" && !Array.isArray(v) ? v : {};
-  } catch {
-    return {};
-  }
-}
-
 export function formatLocation(country: string | null, city: string | null): string | null {
   return [city, country].filter(Boolean).join(", ") || null;
 }
 
-export function toAuditEntry(row: AuditLogListRow): AuditEntry {
-  const data = parseData(row.data);
+export function toAuditEntry(log: AuditLogListing): AuditEntry {
   return {
-    id: row.id,
-    createdAt: row.created_at,
-    event: row.event,
-    description: describeEvent(row.event, data),
-    device: describeDevice(row.user_agent),
-    userAgent: row.user_agent,
-    ipAddress: row.ip_address,
-    country: row.country,
-    city: row.city,
-    location: formatLocation(row.country, row.city),
-    userId: row.user_id,
-    username: row.username ?? null,
-    userDisplayName: row.display_name || null,
-    data,
+    id: log.id,
+    createdAt: log.createdAt,
+    event: log.event,
+    description: describeEvent(log.event, log.data),
+    device: describeDevice(log.userAgent),
+    userAgent: log.userAgent,
+    ipAddress: log.ipAddress,
+    country: log.country,
+    city: log.city,
+    location: formatLocation(log.country, log.city),
+    userId: log.userId,
+    username: log.username,
+    userDisplayName: log.userDisplayName,
+    data: log.data,
   };
 }
 
@@ -152,8 +142,8 @@ export function parseAuditQuery(query: Record<string, unknown>): { filter: Audit
 }
 
 export function listAuditEntries(db: Database, filter: AuditLogFilter, page: number, limit: number): AuditPage {
-  const { rows, total, more } = pageAuditLogs(db, filter, limit, (page - 1) * limit);
-  return { entries: rows.map(toAuditEntry), page, limit, totalItems: total, totalPages: Math.max(1, Math.ceil(total / limit)), more };
+  const { entries, total, more } = pageAuditLogs(db, filter, limit, (page - 1) * limit);
+  return { entries: entries.map(toAuditEntry), page, limit, totalItems: total, totalPages: Math.max(1, Math.ceil(total / limit)), more };
 }
 
 /**
@@ -169,7 +159,7 @@ export function resolveUserFilter(db: Database, filter: AuditLogFilter): { filte
 export interface AuditUserOption {
   id: string;
   username: string;
-  display_name: string;
+  displayName: string;
 }
 
 /**
@@ -191,7 +181,7 @@ export function listAuditedClientNames(db: Database): string[] {
 
 /** Every user in the log, by username (Pocket ID's /api/audit-logs/filters/users). */
 export function listAuditedUsers(db: Database): { id: string; username: string; displayName: string }[] {
-  return listAuditUsers(db).map((u) => ({ id: u.id, username: u.username, displayName: u.display_name }));
+  return listAuditUsers(db);
 }
 
 /** Pocket ID's AuditLogDto shape for the REST API. */
@@ -223,10 +213,10 @@ export const CSV_EXPORT_LIMIT = 100_000;
 export function auditCsv(db: Database, filter: AuditLogFilter): string {
   const header = ["time_utc", "event", "description", "details", "user", "ip_address", "country", "city", "device", "user_agent"];
   const lines = [header.map(csvCell).join(",")];
-  for (const row of iterateAuditLogs(db, filter, CSV_EXPORT_LIMIT)) {
-    const e = toAuditEntry(row);
+  for (const log of iterateAuditLogs(db, filter, CSV_EXPORT_LIMIT)) {
+    const e = toAuditEntry(log);
     lines.push(
-      [new Date(e.createdAt * 1000).toISOString(), e.event, e.description.title, e.description.detail, e.username, e.ipAddress, e.country, e.city, e.device, row.user_agent]
+      [new Date(e.createdAt * 1000).toISOString(), e.event, e.description.title, e.description.detail, e.username, e.ipAddress, e.country, e.city, e.device, e.userAgent]
         .map(csvCell)
         .join(","),
     );

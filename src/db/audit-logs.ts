@@ -1,5 +1,6 @@
 /**
- * The audit log's rows. Lists are newest first, ties (same second) in insertion order newest first
+ * The audit log: SQL and the mapping between rows and typed values (issue 21 step 1: nothing above src/db/
+ * sees a row; `data` arrives parsed, times are numbers, seconds as stored). Lists are newest first, ties (same second) in insertion order newest first
  * (created_at DESC, rowid DESC), and stay fast at a million rows (issue 6):
  * - one filter leads: the most selective one present (user, exact IP, app, event, IP prefix, dates) is
  *   written so its index can serve it in list order; the others carry a unary `+`, which keeps the
@@ -12,7 +13,28 @@
  */
 import type { Database, SQLQueryBindings } from "./database.ts";
 
-export type AuditLogRow = {
+/** One audit event. */
+export interface AuditLog {
+  id: string;
+  createdAt: number;
+  event: string;
+  userId: string | null;
+  ipAddress: string | null;
+  userAgent: string | null;
+  /** The event's details (a JSON object in the column; {} when unreadable). */
+  data: Record<string, unknown>;
+  country: string | null;
+  city: string | null;
+}
+
+/** An event with its user's names, for the administrators' log (null once the user is deleted). */
+export interface AuditLogListing extends AuditLog {
+  username: string | null;
+  /** Null when the user has none. */
+  userDisplayName: string | null;
+}
+
+type AuditLogRow = {
   id: string;
   created_at: number;
   event: string;
@@ -24,8 +46,34 @@ export type AuditLogRow = {
   city: string | null;
 };
 
-/** A row with its user's name, for the administrators' log. */
-export type AuditLogListRow = AuditLogRow & { username: string | null; display_name: string | null };
+type AuditLogListRow = AuditLogRow & { username: string | null; display_name: string | null };
+
+function parseData(text: string): Record<string, unknown> {
+  try {
+    const v = JSON.parse(text);
+    return v && typeof v === "object" && !Array.isArray(v) ? v : {};
+  } catch {
+    return {};
+  }
+}
+
+function toAuditLog(row: AuditLogRow): AuditLog {
+  return {
+    id: row.id,
+    createdAt: row.created_at,
+    event: row.event,
+    userId: row.user_id,
+    ipAddress: row.ip_address,
+    userAgent: row.user_agent,
+    data: parseData(row.data),
+    country: row.country,
+    city: row.city,
+  };
+}
+
+function toListing(row: AuditLogListRow): AuditLogListing {
+  return { ...toAuditLog(row), username: row.username ?? null, userDisplayName: row.display_name || null };
+}
 
 export interface AuditLogFilter {
   userId?: string;
@@ -51,17 +99,17 @@ export const AUDIT_COUNT_BOUND = 10_000;
 const IP_PREFIX_SORT_LIMIT = 50_000;
 
 export interface AuditLogPage {
-  rows: AuditLogListRow[];
+  entries: AuditLogListing[];
   /** Exact, or bound + 1 when `more`. */
   total: number;
   more: boolean;
 }
 
-export function insertAuditLog(db: Database, row: AuditLogRow): void {
+export function insertAuditLog(db: Database, log: AuditLog): void {
   db.query(
     `INSERT INTO audit_logs (id, created_at, event, user_id, ip_address, user_agent, data, country, city)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(row.id, row.created_at, row.event, row.user_id, row.ip_address, row.user_agent, row.data, row.country, row.city);
+  ).run(log.id, log.createdAt, log.event, log.userId, log.ipAddress, log.userAgent, JSON.stringify(log.data), log.country, log.city);
 }
 
 type Lead = "user" | "ip" | "client" | "event" | "ipPrefix" | "time";
@@ -205,8 +253,8 @@ function planPage(db: Database, filter: AuditLogFilter, limit: number, offset: n
 /** One page of the filtered log with its (possibly bounded) total. */
 export function pageAuditLogs(db: Database, filter: AuditLogFilter, limit: number, offset: number): AuditLogPage {
   const { total, more, query } = planPage(db, filter, limit, offset);
-  const rows = query ? db.query<AuditLogListRow, SQLQueryBindings[]>(query.sql).all(...query.params) : [];
-  return { rows, total, more };
+  const entries = query ? db.query<AuditLogListRow, SQLQueryBindings[]>(query.sql).all(...query.params).map(toListing) : [];
+  return { entries, total, more };
 }
 
 /** SQLite's plan for the query behind pageAuditLogs (for tests and diagnosis); [] when the page is past the end. */
@@ -217,15 +265,18 @@ export function explainAuditPage(db: Database, filter: AuditLogFilter, limit: nu
 }
 
 /** The filtered log, newest first, at most `max` rows, read one at a time (CSV export). */
-export function* iterateAuditLogs(db: Database, filter: AuditLogFilter, max: number): Generator<AuditLogListRow> {
+export function* iterateAuditLogs(db: Database, filter: AuditLogFilter, max: number): Generator<AuditLogListing> {
   const probe = IP_PREFIX_SORT_LIMIT + 1;
   const walk = leadOf(filter) === "ipPrefix" && walksTime(filter, countAuditLogs(db, filter, probe), false);
   const query = rowsQuery(matching(filter, { ordered: true, walk }), max);
-  yield* db.query<AuditLogListRow, SQLQueryBindings[]>(query.sql).iterate(...query.params);
+  for (const row of db.query<AuditLogListRow, SQLQueryBindings[]>(query.sql).iterate(...query.params)) yield toListing(row);
 }
 
-export function listAuditLogsOfUser(db: Database, userId: string, limit: number, offset: number): AuditLogRow[] {
-  return db.query<AuditLogRow, [string, number, number]>("SELECT * FROM audit_logs WHERE user_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?").all(userId, limit, offset);
+export function listAuditLogsOfUser(db: Database, userId: string, limit: number, offset: number): AuditLog[] {
+  return db
+    .query<AuditLogRow, [string, number, number]>("SELECT * FROM audit_logs WHERE user_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?")
+    .all(userId, limit, offset)
+    .map(toAuditLog);
 }
 
 /** Deletes rows older than `before` (Unix seconds); returns how many. */
@@ -266,12 +317,16 @@ export function listAuditClientNames(db: Database, limit = Infinity): string[] {
  * first by id, then sorted), found by hopping along the user index; without one, every such user
  * (Pocket ID's /audit-logs/filters/users), which at a million users is a long answer.
  */
-export function listAuditUsers(db: Database, limit = Infinity): { id: string; username: string; display_name: string }[] {
-  type U = { id: string; username: string; display_name: string };
+export function listAuditUsers(db: Database, limit = Infinity): { id: string; username: string; displayName: string }[] {
+  type U = { id: string; username: string; displayName: string };
   if (!Number.isFinite(limit)) {
-    return db.query<U, []>("SELECT u.id, u.username, u.display_name FROM users u WHERE EXISTS (SELECT 1 FROM audit_logs a WHERE a.user_id = u.id) ORDER BY u.username").all();
+    return db
+      .query<U, []>("SELECT u.id, u.username, u.display_name AS displayName FROM users u WHERE EXISTS (SELECT 1 FROM audit_logs a WHERE a.user_id = u.id) ORDER BY u.username")
+      .all();
   }
   const ids = distinctValues(db, "user_id", limit);
   if (!ids.length) return [];
-  return db.query<U, [string]>("SELECT u.id, u.username, u.display_name FROM users u WHERE u.id IN (SELECT value FROM json_each(?)) ORDER BY u.username").all(JSON.stringify(ids));
+  return db
+    .query<U, [string]>("SELECT u.id, u.username, u.display_name AS displayName FROM users u WHERE u.id IN (SELECT value FROM json_each(?)) ORDER BY u.username")
+    .all(JSON.stringify(ids));
 }

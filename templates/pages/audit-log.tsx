@@ -18,7 +18,7 @@ import { deviceMessage } from "../../src/audit/user-agent.ts";
 
 export interface FilterOptions {
   /** null: too many to list, the filter is a text field (username). */
-  users: { id: string; username: string; display_name: string }[] | null;
+  users: { id: string; username: string; displayName: string }[] | null;
   events: { value: string; label: string }[];
   /** null: too many to list, the filter is a text field (app name or client ID). */
   clients: string[] | null;
@@ -249,7 +249,7 @@ export function GlobalAuditLogPage(p: {
               label={t("audit.filterUser")}
               value={p.user?.id ?? v.user}
               all={t("audit.filterEveryone")}
-              options={p.options.users.map((u) => ({ value: u.id, label: u.display_name ? `${u.display_name} (@${u.username})` : `@${u.username}` }))}
+              options={p.options.users.map((u) => ({ value: u.id, label: u.displayName ? `${u.displayName} (@${u.username})` : `@${u.username}` }))}
             />
           ) : (
             <TextFilter name="user" label={t("audit.filterUser")} value={p.user?.username ?? v.user} placeholder={t("audit.filterUsername")} />

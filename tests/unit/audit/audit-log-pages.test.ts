@@ -16,8 +16,8 @@ import {
   listAuditEventNames,
   listAuditUsers,
   pageAuditLogs,
+  type AuditLog,
   type AuditLogFilter,
-  type AuditLogRow,
 } from "../../../src/db/audit-logs.ts";
 import { makeTestDeps, type TestDeps } from "../../helpers/test-deps.ts";
 
@@ -44,7 +44,8 @@ const IPS = ["203.0.113.7", "203.0.113.70", "203.0.114.1", "2001:db8::1", "2001:
 // "c-1" is one app's id and another's name: the app filter matches either, each row once.
 const DATA = [{}, { clientName: "Grafana", clientId: "c-1" }, { clientName: "Nextcloud", clientId: "c-2" }, { clientName: "c-1" }, { clientId: "c-2" }, { clientName: "c-3", clientId: "c-3" }];
 
-type ModelRow = AuditLogRow & { rowid: number };
+/** The table as stored, read straight from SQLite: the model the lists are checked against. */
+type ModelRow = { rowid: number; id: string; created_at: number; event: string; user_id: string | null; ip_address: string | null; data: string };
 
 function model(): ModelRow[] {
   return deps.db.query<ModelRow, []>("SELECT rowid, * FROM audit_logs").all();
@@ -74,17 +75,17 @@ function allPages(f: AuditLogFilter, limit: number, exactTotal: number): string[
   for (let offset = 0; ; offset += limit) {
     const page = pageAuditLogs(deps.db, f, limit, offset);
     expect([JSON.stringify(f), limit, offset, page.total, page.more]).toEqual([JSON.stringify(f), limit, offset, exactTotal, false]);
-    if (!page.rows.length) break;
-    expect(page.rows.length).toBeLessThanOrEqual(limit);
-    ids.push(...page.rows.map((r) => r.id));
+    if (!page.entries.length) break;
+    expect(page.entries.length).toBeLessThanOrEqual(limit);
+    ids.push(...page.entries.map((e) => e.id));
   }
   return ids;
 }
 
 let seq = 0;
-function row(at: number, fields: Partial<AuditLogRow> = {}): AuditLogRow {
+function row(at: number, fields: Partial<AuditLog> = {}): AuditLog {
   seq++;
-  return { id: `row-${String(seq).padStart(6, "0")}`, created_at: at, event: "SIGN_IN", user_id: null, ip_address: null, user_agent: null, data: "{}", country: null, city: null, ...fields };
+  return { id: `row-${String(seq).padStart(6, "0")}`, createdAt: at, event: "SIGN_IN", userId: null, ipAddress: null, userAgent: null, data: {}, country: null, city: null, ...fields };
 }
 
 /** ~400 rows in bursts of same-second events, some written with an earlier clock (rowid order ≠ time order). */
@@ -96,7 +97,7 @@ function seedMixed(userIds: (string | null)[]): void {
     for (let i = 0; i < 400; i++) {
       if (r() < 0.45) at += 1 + Math.floor(r() * 40);
       const when = r() < 0.05 ? at - 1 - Math.floor(r() * 200) : at;
-      insertAuditLog(deps.db, row(when, { event: pick(EVENTS), user_id: pick(userIds), ip_address: pick(IPS), data: JSON.stringify(pick(DATA)) }));
+      insertAuditLog(deps.db, row(when, { event: pick(EVENTS), userId: pick(userIds), ipAddress: pick(IPS), data: pick(DATA) }));
     }
   })();
 }
@@ -159,10 +160,10 @@ describe("pages match the model", () => {
 
   test("rows join their user's names; a deleted user's rows stay, without a name", () => {
     const [ann] = users();
-    insertAuditLog(deps.db, row(T0, { user_id: ann! }));
-    insertAuditLog(deps.db, row(T0 + 1, { user_id: null }));
+    insertAuditLog(deps.db, row(T0, { userId: ann! }));
+    insertAuditLog(deps.db, row(T0 + 1, { userId: null }));
     const page = pageAuditLogs(deps.db, {}, 20, 0);
-    expect(page.rows.map((r) => [r.username, r.display_name])).toEqual([
+    expect(page.entries.map((e) => [e.username, e.userDisplayName])).toEqual([
       [null, null],
       ["ann", "ann Test"],
     ]);
@@ -170,8 +171,8 @@ describe("pages match the model", () => {
 
   test("a page past the end is empty, with the total", () => {
     insertAuditLog(deps.db, row(T0));
-    expect(pageAuditLogs(deps.db, {}, 20, 20)).toEqual({ rows: [], total: 1, more: false });
-    expect(pageAuditLogs(deps.db, { event: "SIGN_IN" }, 20, 1_000_000_000)).toEqual({ rows: [], total: 1, more: false });
+    expect(pageAuditLogs(deps.db, {}, 20, 20)).toEqual({ entries: [], total: 1, more: false });
+    expect(pageAuditLogs(deps.db, { event: "SIGN_IN" }, 20, 1_000_000_000)).toEqual({ entries: [], total: 1, more: false });
   });
 });
 
@@ -186,8 +187,8 @@ describe("past the count bound", () => {
   /** BIG SIGN_IN rows from 198.51.100.x in bursts of 3 per second, plus a few others. */
   function seedBig(): void {
     deps.db.transaction(() => {
-      for (let i = 0; i < BIG; i++) insertAuditLog(deps.db, row(T0 + Math.floor(i / 3), { ip_address: `198.51.100.${i % 7}`, event: i % 2 ? "SIGN_IN" : "SIGN_OUT" }));
-      for (let i = 0; i < 5; i++) insertAuditLog(deps.db, row(T0 + i * 1000, { ip_address: "192.0.2.9", event: "PASSKEY_ADDED" }));
+      for (let i = 0; i < BIG; i++) insertAuditLog(deps.db, row(T0 + Math.floor(i / 3), { ipAddress: `198.51.100.${i % 7}`, event: i % 2 ? "SIGN_IN" : "SIGN_OUT" }));
+      for (let i = 0; i < 5; i++) insertAuditLog(deps.db, row(T0 + i * 1000, { ipAddress: "192.0.2.9", event: "PASSKEY_ADDED" }));
     })();
   }
 
@@ -195,13 +196,13 @@ describe("past the count bound", () => {
     seedBig();
     expect(pageAuditLogs(deps.db, {}, 20, 0)).toMatchObject({ total: BIG + 5, more: false });
     const first = pageAuditLogs(deps.db, { ip: "198.51.100.*" }, 20, 0);
-    expect([first.total, first.more, first.rows.length]).toEqual([AUDIT_COUNT_BOUND + 1, true, 20]);
+    expect([first.total, first.more, first.entries.length]).toEqual([AUDIT_COUNT_BOUND + 1, true, 20]);
     // Past the bound the count follows the page (so "older" is always offered while rows remain)…
     const deep = pageAuditLogs(deps.db, { ip: "198.51.100.*" }, 20, AUDIT_COUNT_BOUND);
-    expect([deep.total, deep.more, deep.rows.length]).toEqual([AUDIT_COUNT_BOUND + 21, true, 20]);
+    expect([deep.total, deep.more, deep.entries.length]).toEqual([AUDIT_COUNT_BOUND + 21, true, 20]);
     // …and is exact once the page reaches the end.
     const last = pageAuditLogs(deps.db, { ip: "198.51.100.*" }, 20, BIG - 7);
-    expect([last.total, last.more, last.rows.length]).toEqual([BIG, false, 7]);
+    expect([last.total, last.more, last.entries.length]).toEqual([BIG, false, 7]);
     expect(countAuditLogs(deps.db, { ip: "198.51.100.*" }, 100)).toBe(100);
     expect(countAuditLogs(deps.db, { ip: "198.51.100.*" })).toBe(BIG);
   });
@@ -213,7 +214,7 @@ describe("past the count bound", () => {
       const want = expected(rows, f);
       for (const offset of [0, 1, 20, 5_000, AUDIT_COUNT_BOUND - 10, want.length - 3]) {
         const page = pageAuditLogs(deps.db, f, 20, offset);
-        expect([JSON.stringify(f), offset, page.rows.map((r) => r.id)]).toEqual([JSON.stringify(f), offset, want.slice(offset, offset + 20)]);
+        expect([JSON.stringify(f), offset, page.entries.map((e) => e.id)]).toEqual([JSON.stringify(f), offset, want.slice(offset, offset + 20)]);
       }
       expect([...iterateAuditLogs(deps.db, f, 100_000)].map((r) => r.id)).toEqual(want);
     }
@@ -222,7 +223,7 @@ describe("past the count bound", () => {
   test("query plans: each lead filter walks its index in list order; only a narrow IP prefix is sorted", () => {
     seedBig();
     const [ann] = users();
-    for (let i = 0; i < 3; i++) insertAuditLog(deps.db, row(T0 + i, { user_id: ann!, ip_address: "198.51.100.3", data: JSON.stringify({ clientName: "Grafana", clientId: "c-1" }) }));
+    for (let i = 0; i < 3; i++) insertAuditLog(deps.db, row(T0 + i, { userId: ann!, ipAddress: "198.51.100.3", data: { clientName: "Grafana", clientId: "c-1" } }));
     const plan = (f: AuditLogFilter, offset = 0) => explainAuditPage(deps.db, f, 20, offset).join(" | ");
     const inOrder = (f: AuditLogFilter, index: string, offset = 0) => {
       const p = plan(f, offset);
@@ -252,7 +253,7 @@ describe("filter options", () => {
   test("distinct events, app names and users in the log, by hopping along their indexes; bounded on request", () => {
     const [ann, , cat] = users();
     for (const [i, d] of [{ clientName: "Nextcloud" }, { clientName: "Grafana" }, { clientId: "c-9" }, { clientName: "Grafana" }, {}].entries()) {
-      insertAuditLog(deps.db, row(T0 + i, { event: EVENTS[i % EVENTS.length]!, data: JSON.stringify(d), user_id: [cat, ann, cat, null, null][i]! }));
+      insertAuditLog(deps.db, row(T0 + i, { event: EVENTS[i % EVENTS.length]!, data: d, userId: [cat, ann, cat, null, null][i]! }));
     }
     expect(listAuditEventNames(deps.db)).toEqual(["CLIENT_AUTHORIZATION", "PASSKEY_ADDED", "SIGN_IN", "SIGN_OUT"]);
     expect(listAuditClientNames(deps.db)).toEqual(["Grafana", "Nextcloud"]);

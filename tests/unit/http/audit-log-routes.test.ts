@@ -6,7 +6,7 @@ import type { App } from "../../../src/app.ts";
 import { recordAuditEvent, type AuditEvent } from "../../../src/audit/audit-log.ts";
 import { createGeolocator } from "../../../src/audit/geolocation.ts";
 import { createUser } from "../../../src/admin/users.ts";
-import { AUDIT_COUNT_BOUND, insertAuditLog, type AuditLogRow } from "../../../src/db/audit-logs.ts";
+import { AUDIT_COUNT_BOUND, insertAuditLog, type AuditLog } from "../../../src/db/audit-logs.ts";
 import { FILTER_OPTION_LIMIT } from "../../../src/http/routes/audit-log.ts";
 import { silentLog } from "../../../src/lib/log.ts";
 import { apiReq, json, makeAdminFixture, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
@@ -271,13 +271,13 @@ describe("retention", () => {
 describe("a large log (issue 6): page numbers, bounded totals, text filters", () => {
   let n = 0;
   /** Rows written straight to the table, `count` of them in bursts of `perSecond` same-second events. */
-  function bulk(count: number, perSecond: number, fields: Partial<AuditLogRow> = {}, start = 1_700_000_000): string[] {
+  function bulk(count: number, perSecond: number, fields: Partial<AuditLog> = {}, start = 1_700_000_000): string[] {
     const ids: string[] = [];
     deps.db.transaction(() => {
       for (let i = 0; i < count; i++) {
         const id = `bulk-${String(++n).padStart(6, "0")}`;
         ids.push(id);
-        insertAuditLog(deps.db, { id, created_at: start + Math.floor(i / perSecond), event: "SIGN_IN", user_id: null, ip_address: "198.51.100.1", user_agent: null, data: "{}", country: null, city: null, ...fields });
+        insertAuditLog(deps.db, { id, createdAt: start + Math.floor(i / perSecond), event: "SIGN_IN", userId: null, ipAddress: "198.51.100.1", userAgent: null, data: {}, country: null, city: null, ...fields });
       }
     })();
     return ids;
