@@ -83,6 +83,17 @@ export function sealedBoxFor(key: Uint8Array, random: Random, stored: KdfParams 
   return { box: createSealedBox(key, random, { kdf: stored ?? created }), created };
 }
 
+/**
+ * Stores the KDF record `created` for a new database and answers the box to use. Instances of a cluster
+ * started together on a new database each draw a salt: the first record stored wins, and the others derive
+ * their box from it (the same key with the winner's salt), so none has to be restarted. A different key
+ * still fails at the key check that follows.
+ */
+export function storeKdfRecord(db: Database, key: Uint8Array, random: Random, created: KdfParams, box: SealedBox): SealedBox {
+  if (insertKvIfAbsent(db, KDF_RECORD, serializeKdfParams(created)) === serializeKdfParams(created)) return box;
+  return sealedBoxFor(key, random, readKdfRecord(db)).box;
+}
+
 /** Fails clearly when ENCRYPTION_KEY differs from the one this database was first used with. */
 export function verifyEncryptionKey(db: Database, box: SealedBox): void {
   const stored = getKv(db, KEY_CHECK);
@@ -157,9 +168,7 @@ export function openRuntime(config: Config, log: Log, opts: { clock?: Clock; ran
       }
     }
     migrate(db);
-    if (created && insertKvIfAbsent(db, KDF_RECORD, serializeKdfParams(created)) !== serializeKdfParams(created)) {
-      throw new StartupError("Another process initialised this database's encryption at the same time; start again.");
-    }
+    if (created) box = storeKdfRecord(db, key, random, created, box);
     // Cheap for a random key without a record (nothing can need it); otherwise a scan of the sealed columns.
     if (box.format === "lk2.") log.info("ENCRYPTION_KEY is a passphrase (not 32 random bytes): the root key was derived with scrypt; `openssl rand -base64 32` gives a key that starts faster");
     if (box.format !== "lk1." || box.kdf !== null) {

@@ -23,7 +23,7 @@ import { createLog, type Log } from "../../src/lib/log.ts";
 import { cryptoRandom } from "../../src/lib/random.ts";
 import { parseKdfParams } from "../../src/lib/sealed-box.ts";
 import { ensureSigningKey } from "../../src/oidc/signing-keys.ts";
-import { KDF_RECORD, openRuntime, sealedBoxFor, StartupError, type Runtime } from "../../src/runtime.ts";
+import { KDF_RECORD, openRuntime, sealedBoxFor, StartupError, storeKdfRecord, type Runtime } from "../../src/runtime.ts";
 import { legacySeal } from "../helpers/legacy-seal.ts";
 import { makeTempDir, TEST_ENCRYPTION_KEY } from "../helpers/test-deps.ts";
 
@@ -196,6 +196,27 @@ describe("start-up derivation", () => {
     expect(() => openRuntime(wrong, log)).toThrow(StartupError);
     const random = loadConfig({ APP_URL: "http://localhost:1411", ENCRYPTION_KEY: OTHER_KEY }, dir);
     expect(() => openRuntime(random, log)).toThrow(StartupError);
+  });
+
+  test("two instances starting together on a new database: the one whose salt lost the race adopts the stored record", () => {
+    const { config, log } = setup({ ENCRYPTION_KEY: PASSPHRASE });
+    const first = open(config, log);
+    const key = new TextEncoder().encode(PASSPHRASE);
+    // The second instance read "no record" before the first stored its own, and drew another salt.
+    const late = sealedBoxFor(key, cryptoRandom, null);
+    expect(late.created).not.toBeNull();
+    const box = storeKdfRecord(first.db, key, cryptoRandom, late.created!, late.box);
+    expect(box.openText("encryption_key_check", getKv(first.db, "encryption_key_check")!)).toBe("latchkey");
+    expect(first.box.openText("x", box.seal("x", "shared"))).toBe("shared");
+    expect(parseKdfParams(getKv(first.db, KDF_RECORD)!)).toEqual(first.box.kdf!);
+    // The instance that stored its record first keeps its box.
+    const own = sealedBoxFor(key, cryptoRandom, null);
+    const fresh = setup({ ENCRYPTION_KEY: PASSPHRASE });
+    mkdirSync(fresh.config.dataDir, { recursive: true });
+    const db = openDatabase(fresh.config.dbPath);
+    cleanups.push(() => db.close());
+    migrate(db);
+    expect(storeKdfRecord(db, key, cryptoRandom, own.created!, own.box)).toBe(own.box);
   });
 
   test.each([
