@@ -1,5 +1,5 @@
 /** Passkeys (webauthn_credentials) and ceremony challenges (webauthn_challenges). */
-import type { Database } from "./database.ts";
+import { engineOf, type Database } from "./database.ts";
 
 export type CredentialRow = {
   id: string;
@@ -33,7 +33,9 @@ export function findCredentialOfUser(db: Database, userId: string, id: string): 
 }
 
 export function listCredentialsByUser(db: Database, userId: string): CredentialRow[] {
-  return db.query<CredentialRow, [string]>("SELECT * FROM webauthn_credentials WHERE user_id = ? ORDER BY created_at, rowid").all(userId);
+  // Ties in created_at: SQLite's insertion order (rowid); PostgreSQL has no rowid, the id decides there.
+  const tieBreak = engineOf(db) === "postgres" ? "id" : "rowid";
+  return db.query<CredentialRow, [string]>(`SELECT * FROM webauthn_credentials WHERE user_id = ? ORDER BY created_at, ${tieBreak}`).all(userId);
 }
 
 export function countCredentialsOfUser(db: Database, userId: string): number {
