@@ -223,28 +223,33 @@ describe.skipIf(!available)("two compiled instances behind Caddy on one PostgreS
     expect(location.searchParams.get("iss")).toBe(appUrl);
     return location.searchParams.get("code")!;
   };
-  let refreshFamily: { first: string; second: string } | null = null;
+  const redeem = async (at: RunningBinary, code: string) => {
+    const res = await tokenRequest(at.url, { grant_type: "authorization_code", code, redirect_uri: CALLBACK, code_verifier: VERIFIER });
+    expect(res.status).toBe(200);
+    return (await res.json()) as { access_token: string; id_token: string; refresh_token: string };
+  };
+  const userinfo = (at: RunningBinary, accessToken: string) => fetch(`${at.url}/api/oidc/userinfo`, { headers: { authorization: `Bearer ${accessToken}` } });
 
   test("an authorization code issued by one instance is redeemed at the other", async () => {
     const code = await codeFrom(a);
     expect(served(a, "GET", "/authorize")).toBe(1);
-    const res = await tokenRequest(b.url, { grant_type: "authorization_code", code, redirect_uri: CALLBACK, code_verifier: VERIFIER });
-    expect(res.status).toBe(200);
-    const tokens = (await res.json()) as { access_token: string; id_token: string; refresh_token: string };
+    expect(served(b, "GET", "/authorize")).toBe(0);
+    const tokens = await redeem(b, code);
     expect(served(b, "POST", "/api/oidc/token")).toBe(1);
-    // Redeemed once: the same code at A is refused.
+    expect(served(a, "POST", "/api/oidc/token")).toBe(0);
+    // The access token B issued is good at A's userinfo.
+    const info = await userinfo(a, tokens.access_token);
+    expect(info.status).toBe(200);
+    expect(((await info.json()) as { preferred_username: string }).preferred_username).toBe("ada");
+    // Redeemed once: the same code at A is refused, and what it gave is revoked on both (RFC 6749 4.1.2).
     const again = await tokenRequest(a.url, { grant_type: "authorization_code", code, redirect_uri: CALLBACK, code_verifier: VERIFIER });
     expect(again.status).toBe(400);
     expect(((await again.json()) as { error: string }).error).toBe("invalid_grant");
-    // The access token B issued is good at A's userinfo.
-    const info = await fetch(`${a.url}/api/oidc/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
-    expect(info.status).toBe(200);
-    expect(((await info.json()) as { preferred_username: string }).preferred_username).toBe("ada");
-    refreshFamily = { first: tokens.refresh_token, second: "" };
+    for (const inst of [a, b]) expect((await userinfo(inst, tokens.access_token)).status).toBe(401);
   });
 
   test("a refresh token rotated on one instance and replayed on the other revokes the family", async () => {
-    const first = refreshFamily!.first;
+    const first = (await redeem(a, await codeFrom(b))).refresh_token;
     const rotated = await tokenRequest(a.url, { grant_type: "refresh_token", refresh_token: first });
     expect(rotated.status).toBe(200);
     const second = ((await rotated.json()) as { refresh_token: string }).refresh_token;
@@ -253,7 +258,7 @@ describe.skipIf(!available)("two compiled instances behind Caddy on one PostgreS
     expect(replay.status).toBe(400);
     expect(((await replay.json()) as { error: string }).error).toBe("invalid_grant");
     // The whole family is revoked: the token A handed out a moment ago is refused too, on either instance.
-    for (const inst of [a, b]) {
+    for (const inst of [b, a]) {
       const res = await tokenRequest(inst.url, { grant_type: "refresh_token", refresh_token: second });
       expect(res.status).toBe(400);
       expect(((await res.json()) as { error: string }).error).toBe("invalid_grant");
@@ -275,7 +280,7 @@ describe.skipIf(!available)("two compiled instances behind Caddy on one PostgreS
     }
     expect(Object.keys(seen).sort()).toEqual(["a", "b"]);
     // New ID tokens carry the new key, whichever instance signs them; the other's JWKS verifies it.
-    const tokens = (await (await tokenRequest(a.url, { grant_type: "authorization_code", code: await codeFrom(b), redirect_uri: CALLBACK, code_verifier: VERIFIER })).json()) as { id_token: string };
+    const tokens = await redeem(a, await codeFrom(b));
     const kid = (JSON.parse(Buffer.from(tokens.id_token.split(".")[0]!, "base64url").toString()) as { kid: string }).kid;
     expect(before).not.toContain(kid);
     expect(await kids(b)).toContain(kid);
