@@ -192,8 +192,8 @@ describe.skipIf(!available)("two compiled instances behind Caddy on one PostgreS
     const begunOnA = served(a, "POST", "/api/webauthn/login/start") > before.a;
     expect(begunOnA || served(b, "POST", "/api/webauthn/login/start") > before.b).toBe(true);
     const [begun, other] = begunOnA ? [a, b] : [b, a];
-    // Round-robin: the next request goes to the other instance unless a health check reordered nothing (it
-    // does not: active checks bypass the rotation). Step the rotation until the last request hit `begun`.
+    // Round-robin alternates (active health checks do not take part in the rotation): step it with a logged
+    // request until the last one hit `begun`, so the next one, the finish, goes to the other instance.
     for (let i = 0; i < 4; i++) {
       const n = served(begun, "GET", "/.well-known/openid-configuration");
       await (await fetch(`${appUrl}/.well-known/openid-configuration`)).arrayBuffer();
