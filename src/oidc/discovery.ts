@@ -18,7 +18,7 @@ export function discoveryBody(deps: { db: Database; clock: Clock }, issuer: stri
   const keys = keySet(deps);
   const cached = bodies.get(deps.db);
   if (cached && cached.issuer === issuer && cached.version === keys.version) return cached;
-  const body = JSON.stringify(discoveryDocument(issuer, (keys.current?.alg as string | undefined) ?? "RS256"));
+  const body = JSON.stringify(discoveryDocument(issuer, keys.current?.alg ?? "RS256"));
   const entry = { issuer, version: keys.version, body, etag: entityTag(body) };
   bodies.set(deps.db, entry);
   return entry;

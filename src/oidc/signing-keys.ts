@@ -24,7 +24,9 @@ import {
   listPublishedSigningKeys,
   maxAccessTokenMinutes,
   retireCurrentSigningKey,
-  type SigningKeyRow,
+  SIGNING_ALGS,
+  type SigningAlg,
+  type SigningKey,
 } from "../db/oidc-signing-keys.ts";
 import { readChangeVersion } from "../db/change-versions.ts";
 import { recordAdminChange, type Actor } from "../audit/actor.ts";
@@ -32,8 +34,8 @@ import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { randomToken, type Random } from "../lib/random.ts";
 import type { SealedBox } from "../lib/sealed-box.ts";
 
-export type SigningAlg = "RS256" | "ES256" | "EdDSA";
-export const SIGNING_ALGS: SigningAlg[] = ["RS256", "ES256", "EdDSA"];
+// The value types live with their mapping in src/db/oidc-signing-keys.ts.
+export { SIGNING_ALGS, type SigningAlg };
 const SEAL_PURPOSE = "signing-key";
 /** ID tokens live one hour; a retired key must outlive those too. */
 export const ID_TOKEN_SECONDS = 3600;
@@ -53,7 +55,7 @@ function generateJwkPair(alg: SigningAlg): { publicJwk: JWK; privateJwk: JWK } {
   return { publicJwk: pair.publicKey.export({ format: "jwk" }) as JWK, privateJwk: pair.privateKey.export({ format: "jwk" }) as JWK };
 }
 
-function newKeyRow(deps: KeyDeps, alg: SigningAlg): SigningKeyRow {
+function newKey(deps: KeyDeps, alg: SigningAlg): Pick<SigningKey, "kid" | "alg" | "publicJwk" | "privateJwkSealed" | "createdAt"> {
   const { publicJwk, privateJwk } = generateJwkPair(alg);
   const kid = randomToken(deps.random, 8);
   const pub: JWK = { ...publicJwk, kid, alg, use: "sig" };
@@ -61,11 +63,9 @@ function newKeyRow(deps: KeyDeps, alg: SigningAlg): SigningKeyRow {
   return {
     kid,
     alg,
-    public_jwk: JSON.stringify(pub),
-    private_jwk_sealed: deps.box.seal(SEAL_PURPOSE, JSON.stringify(priv)),
-    created_at: nowSeconds(deps.clock),
-    retired_at: null,
-    retire_after: null,
+    publicJwk: JSON.stringify(pub),
+    privateJwkSealed: deps.box.seal(SEAL_PURPOSE, JSON.stringify(priv)),
+    createdAt: nowSeconds(deps.clock),
   };
 }
 
@@ -75,7 +75,7 @@ export function ensureSigningKey(deps: KeyDeps): string {
   if (cached) return cached.kid;
   const current = findCurrentSigningKey(deps.db);
   if (current) return current.kid;
-  insertCurrentSigningKeyIfNone(deps.db, newKeyRow(deps, "RS256"));
+  insertCurrentSigningKeyIfNone(deps.db, newKey(deps, "RS256"));
   keySets.delete(deps.db);
   return findCurrentSigningKey(deps.db)!.kid;
 }
@@ -90,8 +90,8 @@ interface PublishedKey {
 }
 
 export interface KeySet {
-  /** The current key's row (with its sealed private JWK), or null before the first start. */
-  current: SigningKeyRow | null;
+  /** The current key (with its sealed private JWK), or null before the first start. */
+  current: SigningKey | null;
   byKid: Map<string, PublishedKey>;
   /** The JWKS document, serialized once, and its ETag. */
   jwksBody: string;
@@ -115,12 +115,12 @@ function loadKeySet(db: Database, now: number, nowMs: number, changeVersion: num
   const rows = listPublishedSigningKeys(db, now);
   const byKid = new Map<string, PublishedKey>();
   let validUntil = Infinity;
-  for (const r of rows) {
-    byKid.set(r.kid, { kid: r.kid, alg: r.alg as SigningAlg, publicJwk: r.public_jwk, retireAfter: r.retired_at === null ? null : r.retire_after });
-    if (r.retired_at !== null && r.retire_after !== null) validUntil = Math.min(validUntil, r.retire_after);
+  for (const k of rows) {
+    byKid.set(k.kid, { kid: k.kid, alg: k.alg, publicJwk: k.publicJwk, retireAfter: k.retiredAt === null ? null : k.retireAfter });
+    if (k.retiredAt !== null && k.retireAfter !== null) validUntil = Math.min(validUntil, k.retireAfter);
   }
-  const current = rows.find((r) => r.retired_at === null) ?? null;
-  const jwksBody = `{"keys":[${rows.map((r) => r.public_jwk).join(",")}]}`;
+  const current = rows.find((k) => k.retiredAt === null) ?? null;
+  const jwksBody = `{"keys":[${rows.map((k) => k.publicJwk).join(",")}]}`;
   return {
     current,
     byKid,
@@ -161,7 +161,7 @@ export function keySet(deps: { db: Database; clock: Clock }): KeySet {
  * rotate) in the rotation's transaction.
  */
 export function rotateSigningKey(deps: KeyDeps, actor: Actor, alg: SigningAlg = "RS256"): { kid: string; alg: SigningAlg; retiredKid: string | null; retiredUntil: number | null } {
-  const row = newKeyRow(deps, alg);
+  const key = newKey(deps, alg);
   const now = nowSeconds(deps.clock);
   const result = deps.db.transaction(() => {
     const old = findCurrentSigningKey(deps.db);
@@ -171,9 +171,9 @@ export function rotateSigningKey(deps: KeyDeps, actor: Actor, alg: SigningAlg = 
       retireCurrentSigningKey(deps.db, now, retiredUntil);
     }
     deleteExpiredSigningKeys(deps.db, now);
-    insertCurrentSigningKeyIfNone(deps.db, row);
-    recordAdminChange(deps, actor, { entity: "signing_key", action: "rotate", id: row.kid, changes: { alg, retiredKid: old?.kid ?? null } });
-    return { kid: row.kid, alg, retiredKid: old?.kid ?? null, retiredUntil };
+    insertCurrentSigningKeyIfNone(deps.db, key);
+    recordAdminChange(deps, actor, { entity: "signing_key", action: "rotate", id: key.kid, changes: { alg, retiredKid: old?.kid ?? null } });
+    return { kid: key.kid, alg, retiredKid: old?.kid ?? null, retiredUntil };
   }).immediate();
   // Served at once here (not after the next once-a-second check): drop the cached set.
   keySets.delete(deps.db);
@@ -192,11 +192,9 @@ export function installImportedSigningKey(deps: KeyDeps, key: { kid: string; alg
   insertCurrentSigningKeyIfNone(deps.db, {
     kid: key.kid,
     alg: key.alg,
-    public_jwk: JSON.stringify({ ...key.publicJwk, kid: key.kid, alg: key.alg, use: "sig" }),
-    private_jwk_sealed: deps.box.seal(SEAL_PURPOSE, JSON.stringify({ ...key.privateJwk, kid: key.kid, alg: key.alg })),
-    created_at: now,
-    retired_at: null,
-    retire_after: null,
+    publicJwk: JSON.stringify({ ...key.publicJwk, kid: key.kid, alg: key.alg, use: "sig" }),
+    privateJwkSealed: deps.box.seal(SEAL_PURPOSE, JSON.stringify({ ...key.privateJwk, kid: key.kid, alg: key.alg })),
+    createdAt: now,
   });
   // Served at once here (not after the next once-a-second check): drop the cached set.
   keySets.delete(deps.db);
@@ -209,19 +207,19 @@ export function publishedJwks(deps: { db: Database; clock: Clock }): { keys: JWK
 }
 
 export function currentSigningAlg(deps: { db: Database; clock: Clock }): SigningAlg {
-  return (keySet(deps).current?.alg as SigningAlg | undefined) ?? "RS256";
+  return keySet(deps).current?.alg ?? "RS256";
 }
 
 // Imported CryptoKeys, cached per kid (keys never change once written).
 const privateCache = new WeakMap<SealedBox, Map<string, CryptoKey | Uint8Array>>();
 const publicCache = new Map<string, CryptoKey | Uint8Array>();
 
-async function privateKeyFor(deps: KeyDeps, row: SigningKeyRow): Promise<CryptoKey | Uint8Array> {
+async function privateKeyFor(deps: KeyDeps, row: SigningKey): Promise<CryptoKey | Uint8Array> {
   let byKid = privateCache.get(deps.box);
   if (!byKid) privateCache.set(deps.box, (byKid = new Map()));
   let key = byKid.get(row.kid);
   if (!key) {
-    key = await importJWK(JSON.parse(deps.box.openText(SEAL_PURPOSE, row.private_jwk_sealed)) as JWK, row.alg);
+    key = await importJWK(JSON.parse(deps.box.openText(SEAL_PURPOSE, row.privateJwkSealed)) as JWK, row.alg);
     byKid.set(row.kid, key);
   }
   return key;
@@ -252,7 +250,7 @@ export async function signJwt(deps: KeyDeps, payload: JWTPayload, typ: string = 
   }
   const key = await privateKeyFor(deps, row);
   const jwt = await new CompactSign(encoder.encode(JSON.stringify(payload))).setProtectedHeader({ alg: row.alg, kid: row.kid, typ }).sign(key);
-  return { jwt, alg: row.alg as SigningAlg, kid: row.kid };
+  return { jwt, alg: row.alg, kid: row.kid };
 }
 
 /** A published key for `kid`, or null (unknown or retired past its window). */
@@ -261,10 +259,10 @@ function publishedKeyRow(deps: { db: Database; clock: Clock }, kid: unknown): Pu
   const cached = keySet(deps).byKid.get(kid);
   if (cached) return cached;
   // Not in the cached set: a key committed a moment ago elsewhere, or an unknown kid.
-  const row = findSigningKeyByKid(deps.db, kid);
-  if (!row) return null;
-  if (row.retired_at !== null && (row.retire_after ?? 0) <= nowSeconds(deps.clock)) return null;
-  return { kid: row.kid, alg: row.alg as SigningAlg, publicJwk: row.public_jwk, retireAfter: row.retire_after };
+  const key = findSigningKeyByKid(deps.db, kid);
+  if (!key) return null;
+  if (key.retiredAt !== null && (key.retireAfter ?? 0) <= nowSeconds(deps.clock)) return null;
+  return { kid: key.kid, alg: key.alg, publicJwk: key.publicJwk, retireAfter: key.retireAfter };
 }
 
 export class JwtInvalid extends Error {}
