@@ -74,8 +74,8 @@ const COMMANDS: Record<string, CommandSpec> = {
     run: async (env, args) => (await import("./cli/export-import.ts")).exportCommand(env, args),
   },
   import: {
-    summary: "Install an export archive into this data folder (the server must be stopped)",
-    usage: "latchkey import FILE",
+    summary: "Install an export archive (from either engine) into this instance's database (the server must be stopped)",
+    usage: "latchkey import FILE [--replace]",
     needsConfig: true,
     run: async (env, args) => (await import("./cli/export-import.ts")).importCommand(env, args),
   },

@@ -127,7 +127,7 @@ export interface Runtime extends Deps {
 }
 
 /** The configured engine's connection: the SQLite file (WAL, pragmas) or PostgreSQL (retried at start-up). */
-function openConfiguredDatabase(config: Config, log: Log): Database {
+export function openConfiguredDatabase(config: Config, log: Log): Database {
   if (config.databaseUrl) {
     try {
       return connectPostgres(config.databaseUrl, { startupTimeoutSeconds: config.databaseStartupTimeoutSeconds, warn: (m) => log.warn(m) });

@@ -1,9 +1,15 @@
 /**
  * `latchkey export` / `latchkey import`: everything an instance holds, as one .tar.gz, to move it to
- * another machine. Uploads (profile pictures, logos, branding images) live in the database, so the
- * archive is: manifest.json, latchkey.db (an online snapshot), and — only with --include-key —
- * encryption.key. Import is a restore (same checks, refused while a server runs) plus the key file;
- * the imported database records it (ADMIN_CHANGE export_archive import).
+ * another machine or to the other engine. Uploads (profile pictures, logos, branding images) live in the
+ * database, so the archive is: manifest.json, latchkey.db, and — only with --include-key — encryption.key.
+ * - latchkey.db is an SQLite database on either engine (src/db/engine-copy.ts): SQLite's online snapshot, or
+ *   PostgreSQL's every table read in one snapshot. So any archive, older ones included, imports into either.
+ * - Import into SQLite is a restore (same checks, refused while a server runs, the previous database kept)
+ *   plus the key file.
+ * - Import into PostgreSQL: the same checks of the archive (integrity, a schema this version knows, the key
+ *   check opens with ENCRYPTION_KEY), then one transaction into the migrated schema; a database that already
+ *   holds data is refused unless --replace (no previous copy can be kept there: take a pg_dump first).
+ * - The imported database records it (ADMIN_CHANGE export_archive import).
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,26 +21,35 @@ import type { Deps } from "../deps.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Log } from "../lib/log.ts";
 import { packTar, unpackTar } from "../lib/tar.ts";
-import { ENCRYPTION_KEY_FILE } from "../runtime.ts";
+import { checkSchemaVersion, migrate } from "../db/migrate.ts";
+import { engineOf, type Engine } from "../db/database.ts";
+import { copyPostgresIntoSqliteFile, EngineCopyError, loadSqliteFileIntoPostgres } from "../db/engine-copy.ts";
+import { cryptoRandom } from "../lib/random.ts";
+import { recordAdminChange } from "../audit/actor.ts";
+import { ENCRYPTION_KEY_FILE, openConfiguredDatabase, openRuntime, resolveEncryptionKey } from "../runtime.ts";
 import { VERSION } from "../version.ts";
-import { BackupError, createBackup, restoreBackup } from "./backups.ts";
+import { BackupError, checkBackupFile, createBackup, restoreBackup } from "./backups.ts";
 
 export interface ExportManifest {
   format: "latchkey-export/1";
   version: string;
   createdAt: string;
   includesKey: boolean;
+  /** The engine the instance ran on; absent in archives from before PostgreSQL (always SQLite). */
+  engine?: Engine;
 }
 
 export function exportArchive(deps: Pick<Deps, "db" | "config" | "clock">, keyText: string, out: string, opts: { includeKey: boolean }): { file: string; bytes: number } {
   if (existsSync(out)) throw new BackupError(`${out} already exists; choose another file name.`);
   const work = mkdtempSync(path.join(tmpdir(), "latchkey-export-"));
   try {
-    const snap = createBackup(deps, { out: path.join(work, "latchkey.db") });
-    const manifest: ExportManifest = { format: "latchkey-export/1", version: VERSION, createdAt: new Date(snap.at).toISOString(), includesKey: opts.includeKey };
+    const engine = engineOf(deps.db);
+    const dbFile = path.join(work, "latchkey.db");
+    const at = engine === "postgres" ? snapshotPostgres(deps, dbFile) : createBackup(deps, { out: dbFile }).at;
+    const manifest: ExportManifest = { format: "latchkey-export/1", version: VERSION, createdAt: new Date(at).toISOString(), includesKey: opts.includeKey, engine };
     const files = [
       { name: "manifest.json", data: new TextEncoder().encode(JSON.stringify(manifest, null, 2) + "\n") },
-      { name: "latchkey.db", data: new Uint8Array(readFileSync(snap.file)) },
+      { name: "latchkey.db", data: new Uint8Array(readFileSync(dbFile)) },
       ...(opts.includeKey ? [{ name: ENCRYPTION_KEY_FILE, data: new TextEncoder().encode(keyText + "\n") }] : []),
     ];
     const gz = gzipSync(packTar(files));
@@ -45,11 +60,29 @@ export function exportArchive(deps: Pick<Deps, "db" | "config" | "clock">, keyTe
   }
 }
 
+function snapshotPostgres(deps: Pick<Deps, "db" | "clock">, file: string): number {
+  const at = deps.clock.now();
+  try {
+    copyPostgresIntoSqliteFile(deps.db, file);
+  } catch (e) {
+    if (e instanceof EngineCopyError) throw new BackupError(`export: ${e.message}.`);
+    throw e;
+  }
+  return at;
+}
+
+export interface ImportResult {
+  schemaVersion: number;
+  users: number;
+  keyInstalled: boolean;
+}
+
 /**
- * Installs an export into this data folder. The archive's key is used when ENCRYPTION_KEY is not set
+ * Installs an export into this instance's database: the data folder's SQLite file, or PostgreSQL
+ * (DB_CONNECTION_STRING=postgres://…). Into SQLite, the archive's key is used when ENCRYPTION_KEY is not set
  * and no encryption.key exists yet; a different key that is already configured wins (and must open it).
  */
-export function importArchive(config: Config, log: Log, archive: string, clock: Clock, actor: Actor): { schemaVersion: number; users: number; keyInstalled: boolean } {
+export function importArchive(config: Config, log: Log, archive: string, clock: Clock, actor: Actor, opts: { replace?: boolean } = {}): ImportResult {
   let files: Map<string, Uint8Array>;
   try {
     files = unpackTar(gunzipSync(readFileSync(archive)));
@@ -70,6 +103,7 @@ export function importArchive(config: Config, log: Log, archive: string, clock: 
   try {
     const dbFile = path.join(work, "latchkey.db");
     writeFileSync(dbFile, db, { mode: 0o600 });
+    if (config.databaseUrl) return importIntoPostgres(config, log, archive, parsed, dbFile, clock, actor, opts.replace === true);
     const keyFile = path.join(config.dataDir, ENCRYPTION_KEY_FILE);
     const key = files.get(ENCRYPTION_KEY_FILE);
     const installKey = key !== undefined && config.encryptionKey === null && !existsSync(keyFile);
@@ -90,4 +124,35 @@ export function importArchive(config: Config, log: Log, archive: string, clock: 
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** The PostgreSQL side of importArchive (ENCRYPTION_KEY is required there, so the archive's key is never installed). */
+function importIntoPostgres(config: Config, log: Log, archive: string, manifest: ExportManifest, dbFile: string, clock: Clock, actor: Actor, replace: boolean): ImportResult {
+  const key = resolveEncryptionKey(config, log, cryptoRandom, { databaseInUse: true });
+  const check = checkBackupFile(dbFile, key);
+  const pg = openConfiguredDatabase(config, log);
+  let replaced: Record<string, number>;
+  try {
+    checkSchemaVersion(pg);
+    migrate(pg);
+    ({ replaced } = loadSqliteFileIntoPostgres(dbFile, pg, { replace }));
+  } catch (e) {
+    if (e instanceof EngineCopyError) throw new BackupError(`${archive}: ${e.message}.`);
+    throw e;
+  } finally {
+    pg.close();
+  }
+  // Proves the key opens the imported database and re-seals old formats, as a start would; then the audit row.
+  const imported = openRuntime(config, log, { clock });
+  try {
+    recordAdminChange(imported, actor, {
+      entity: "export_archive",
+      action: "import",
+      id: path.basename(archive),
+      changes: { version: manifest.version, schemaVersion: check.schemaVersion, keyInstalled: false, from: manifest.engine ?? "sqlite", into: "postgres", replacedRows: Object.values(replaced).reduce((a, b) => a + b, 0) },
+    });
+  } finally {
+    imported.close();
+  }
+  return { ...check, keyInstalled: false };
 }

@@ -1,7 +1,8 @@
 /**
  * `latchkey export [--out FILE] [--include-key]`: the whole instance as one .tar.gz (safe while serving).
- * `latchkey import FILE`: installs an export into this data folder (the server must be stopped); the
- * imported database records it (ADMIN_CHANGE export_archive import, via "cli").
+ * `latchkey import FILE [--replace]`: installs an export (from either engine) into this instance's database: the
+ * data folder's SQLite file (the server must be stopped; the previous file is kept), or PostgreSQL, which must
+ * be empty unless --replace; the imported database records it (ADMIN_CHANGE export_archive import, via "cli").
  */
 import { parseArgs } from "node:util";
 import { CLI_ACTOR } from "../audit/actor.ts";
@@ -9,6 +10,7 @@ import { exportArchive, importArchive } from "../backup/archive.ts";
 import { systemClock } from "../lib/clock.ts";
 import { openRuntime, resolveEncryptionKey } from "../runtime.ts";
 import { cryptoRandom } from "../lib/random.ts";
+import { redactConnectionString } from "../db/postgres/connection-string.ts";
 import { UsageError, type CliEnv } from "./cli-env.ts";
 
 export async function exportCommand(env: CliEnv, args: string[]): Promise<number> {
@@ -33,8 +35,15 @@ export async function exportCommand(env: CliEnv, args: string[]): Promise<number
 }
 
 export async function importCommand(env: CliEnv, args: string[]): Promise<number> {
-  if (args.length !== 1 || args[0]!.startsWith("-")) throw new UsageError("give exactly one export archive");
-  const r = importArchive(env.config, env.log, args[0]!, systemClock, CLI_ACTOR);
-  env.stdout(JSON.stringify({ imported: args[0], into: env.config.dbPath, ...r }, null, 2) + "\n");
+  let values, positionals;
+  try {
+    ({ values, positionals } = parseArgs({ args, options: { replace: { type: "boolean" } }, allowPositionals: true, strict: true }));
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+  if (positionals.length !== 1) throw new UsageError("give exactly one export archive");
+  const r = importArchive(env.config, env.log, positionals[0]!, systemClock, CLI_ACTOR, { replace: values.replace === true });
+  const into = env.config.databaseUrl ? redactConnectionString(env.config.databaseUrl) : env.config.dbPath;
+  env.stdout(JSON.stringify({ imported: positionals[0], into, ...r }, null, 2) + "\n");
   return 0;
 }
