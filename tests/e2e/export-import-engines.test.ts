@@ -119,7 +119,7 @@ beforeAll(async () => {
   const { deps } = world;
   deps.clock.advanceMs(Date.now() - deps.clock.now()); // the server started later on the imported data runs on the real clock
   const now = deps.clock.now();
-  const bob = insertTestUser(deps, { username: "bob", is_admin: 1, first_name: "Bob" });
+  const bob = insertTestUser(deps, { username: "bob", isAdmin: true, firstName: "Bob" });
   const group = insertTestGroup(deps, "staff");
   addUserToGroup(deps, world.user.id, group.id);
   addUserToGroup(deps, bob.id, group.id);
