@@ -76,13 +76,15 @@ export function connectPostgres(url: string, options: ConnectOptions): PostgresD
         db.close();
         throw new PostgresStartupError(`Cannot use PostgreSQL at ${target}: ${cause}. Nothing was written.`);
       }
-      if (now() + delay > deadline) {
+      // The last attempt is made at the deadline, so a server that comes up within DB_STARTUP_TIMEOUT is used.
+      if (now() >= deadline) {
         db.close();
         const waited = Math.round((now() - started) / 1000);
         throw new PostgresStartupError(`Cannot reach PostgreSQL at ${target}: ${cause}; gave up after ${waited} s (DB_STARTUP_TIMEOUT=${options.startupTimeoutSeconds}). Nothing was written.`);
       }
-      options.warn(`PostgreSQL at ${target} is not reachable (${cause}); retrying in ${(delay / 1000).toFixed(1)} s`);
-      sleep(delay);
+      const wait = Math.min(delay, deadline - now());
+      options.warn(`PostgreSQL at ${target} is not reachable (${cause}); retrying in ${(wait / 1000).toFixed(1)} s`);
+      sleep(wait);
       delay = Math.min(delay * 2, 5000);
     }
   }
