@@ -6,7 +6,9 @@
  */
 import type { Database } from "./database.ts";
 import type { UserRow } from "./users.ts";
-import type { OidcClientRow, OidcClientSecretRow } from "./oidc-clients.ts";
+import type { AuditLog } from "./audit-logs.ts";
+import type { OidcClient, OidcClientSecret } from "./oidc-clients.ts";
+import type { ClientConsent, Grant } from "./oidc-grants.ts";
 
 const inserted = (r: { changes: number }) => r.changes > 0;
 
@@ -92,13 +94,29 @@ export function insertImportedClaim(db: Database, row: { id: string; key: string
   );
 }
 
-/** An imported client: the columns Pocket ID has (the others keep their defaults), with the logos' bytes. */
-export type ImportedClientRow = Omit<
-  OidcClientRow,
-  "backchannel_logout_uri" | "token_endpoint_auth_method" | "token_endpoint_auth_method_fixed" | "jwks" | "jwks_uri" | "credentials_scopes"
-> & { logo_light: Uint8Array | null; logo_dark: Uint8Array | null };
+/** An imported client: the settings Pocket ID has (the others keep their defaults), with the logos' bytes and types. */
+export type ImportedClient = Pick<
+  OidcClient,
+  | "id"
+  | "name"
+  | "description"
+  | "callbackUrls"
+  | "logoutCallbackUrls"
+  | "launchUrl"
+  | "isPublic"
+  | "pkceEnabled"
+  | "requiresReauthentication"
+  | "skipConsent"
+  | "unrestricted"
+  | "accessTokenDurationMinutes"
+  | "refreshTokenDurationMinutes"
+  | "requirePar"
+  | "createdById"
+  | "createdAt"
+  | "updatedAt"
+> & { logoLight: { data: Uint8Array; type: string } | null; logoDark: { data: Uint8Array; type: string } | null };
 
-export function insertImportedClient(db: Database, row: ImportedClientRow): boolean {
+export function insertImportedClient(db: Database, c: ImportedClient): boolean {
   return inserted(
     db
       .query(
@@ -109,22 +127,41 @@ export function insertImportedClient(db: Database, row: ImportedClientRow): bool
            $requires_reauthentication, $skip_consent, $is_group_restricted, $access_token_duration_minutes, $refresh_token_duration_minutes,
            $require_par, $logo_light, $logo_light_type, $logo_dark, $logo_dark_type, $created_by_id, $created_at, $updated_at)`,
       )
-      .run(row),
+      .run({
+        id: c.id,
+        name: c.name,
+        description: c.description,
+        callback_urls: JSON.stringify(c.callbackUrls),
+        logout_callback_urls: JSON.stringify(c.logoutCallbackUrls),
+        launch_url: c.launchUrl,
+        is_public: c.isPublic ? 1 : 0,
+        pkce_enabled: c.pkceEnabled ? 1 : 0,
+        requires_reauthentication: c.requiresReauthentication ? 1 : 0,
+        skip_consent: c.skipConsent ? 1 : 0,
+        is_group_restricted: c.unrestricted ? 0 : 1,
+        access_token_duration_minutes: c.accessTokenDurationMinutes,
+        refresh_token_duration_minutes: c.refreshTokenDurationMinutes,
+        require_par: c.requirePar ? 1 : 0,
+        logo_light: c.logoLight?.data ?? null,
+        logo_light_type: c.logoLight?.type ?? null,
+        logo_dark: c.logoDark?.data ?? null,
+        logo_dark_type: c.logoDark?.type ?? null,
+        created_by_id: c.createdById,
+        created_at: c.createdAt,
+        updated_at: c.updatedAt,
+      }),
   );
 }
 
 /** An imported secret hash ("sha256:<hex>" or "bcrypt:<hash>", migration 0015). */
-export function insertImportedClientSecret(
-  db: Database,
-  row: OidcClientSecretRow,
-): boolean {
+export function insertImportedClientSecret(db: Database, s: OidcClientSecret): boolean {
   return inserted(
     db
       .query(
         `INSERT OR IGNORE INTO oidc_client_secrets (id, client_id, hash, prefix, created_at, expires_at, imported_from)
-         VALUES ($id, $client_id, $hash, $prefix, $created_at, $expires_at, 'pocket-id')`,
+         VALUES (?, ?, ?, ?, ?, ?, 'pocket-id')`,
       )
-      .run(row),
+      .run(s.id, s.clientId, s.hash, s.prefix, s.createdAt, s.expiresAt),
   );
 }
 
@@ -132,31 +169,29 @@ export function insertImportedAllowedGroup(db: Database, clientId: string, group
   return inserted(db.query("INSERT OR IGNORE INTO oidc_clients_allowed_user_groups (client_id, user_group_id) VALUES (?, ?)").run(clientId, groupId));
 }
 
-export function insertImportedConsent(db: Database, row: { user_id: string; client_id: string; scope: string; created_at: number; last_used_at: number }): boolean {
+export function insertImportedConsent(db: Database, consent: ClientConsent): boolean {
   return inserted(
     db
       .query(
         `INSERT OR IGNORE INTO user_authorized_oidc_clients (user_id, client_id, scope, created_at, last_used_at)
-         VALUES ($user_id, $client_id, $scope, $created_at, $last_used_at)`,
+         VALUES (?, ?, ?, ?, ?)`,
       )
-      .run(row),
+      .run(consent.userId, consent.clientId, JSON.stringify(consent.scopes), consent.createdAt, consent.lastUsedAt),
   );
 }
 
 /** A live Pocket ID refresh token becomes a grant with one refresh token keyed "pocket-id:<signature>". */
-export function insertImportedRefreshGrant(
-  db: Database,
-  row: { grant_id: string; client_id: string; user_id: string; scope: string; auth_time: number; amr: string; created_at: number; token_hash: string; expires_at: number },
-): boolean {
-  if (db.query("SELECT 1 FROM oidc_refresh_tokens WHERE token_hash = ?").get(row.token_hash) !== null) return false;
+/** A grant (no browser session) with its one refresh token, unless a token with that hash is already stored. */
+export function insertImportedRefreshGrant(db: Database, grant: Omit<Grant, "sessionId">, token: { tokenHash: string; expiresAt: number }): boolean {
+  if (db.query("SELECT 1 FROM oidc_refresh_tokens WHERE token_hash = ?").get(token.tokenHash) !== null) return false;
   db.query(
     `INSERT INTO oidc_grants (id, client_id, user_id, session_id, scope, auth_time, amr, created_at)
-     VALUES ($grant_id, $client_id, $user_id, NULL, $scope, $auth_time, $amr, $created_at)`,
-  ).run({ grant_id: row.grant_id, client_id: row.client_id, user_id: row.user_id, scope: row.scope, auth_time: row.auth_time, amr: row.amr, created_at: row.created_at });
+     VALUES (?, ?, ?, NULL, ?, ?, ?, ?)`,
+  ).run(grant.id, grant.clientId, grant.userId, grant.scope, grant.authTime, JSON.stringify(grant.amr), grant.createdAt);
   db.query(
     `INSERT INTO oidc_refresh_tokens (token_hash, grant_id, client_id, scope, created_at, expires_at, used_at)
-     VALUES ($token_hash, $grant_id, $client_id, $scope, $created_at, $expires_at, NULL)`,
-  ).run({ token_hash: row.token_hash, grant_id: row.grant_id, client_id: row.client_id, scope: row.scope, created_at: row.created_at, expires_at: row.expires_at });
+     VALUES (?, ?, ?, ?, ?, ?, NULL)`,
+  ).run(token.tokenHash, grant.id, grant.clientId, grant.scope, grant.createdAt, token.expiresAt);
   return true;
 }
 
@@ -194,16 +229,13 @@ export function insertImportedSignupToken(
   return ok;
 }
 
-export function insertImportedAuditLog(
-  db: Database,
-  row: { id: string; created_at: number; event: string; user_id: string | null; ip_address: string | null; user_agent: string | null; data: string; country: string | null; city: string | null },
-): boolean {
+export function insertImportedAuditLog(db: Database, log: AuditLog): boolean {
   return inserted(
     db
       .query(
         `INSERT OR IGNORE INTO audit_logs (id, created_at, event, user_id, ip_address, user_agent, data, country, city)
-         VALUES ($id, $created_at, $event, $user_id, $ip_address, $user_agent, $data, $country, $city)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(row),
+      .run(log.id, log.createdAt, log.event, log.userId, log.ipAddress, log.userAgent, JSON.stringify(log.data), log.country, log.city),
   );
 }

@@ -190,6 +190,17 @@ function scopeList(text: string | null): string[] {
   return t.split(/\s+/).filter(Boolean);
 }
 
+/** An audit event's details: the JSON object Pocket ID stored, or {} (missing, not an object, or not JSON). */
+function auditData(text: string | null): Record<string, unknown> {
+  if (!text || !text.trim().startsWith("{")) return {};
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
 function parseTime(value: unknown): number | null {
   if (typeof value !== "string") return null;
   const ms = Date.parse(value);
@@ -568,25 +579,23 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
         id: c.id,
         name: c.name || c.id,
         description: c.description ?? "",
-        callback_urls: JSON.stringify(checkedUrls("callback URL", jsonList(c.callback_urls))),
-        logout_callback_urls: JSON.stringify(checkedUrls("logout callback URL", jsonList(c.logout_callback_urls))),
-        launch_url: launchUrl,
-        is_public: c.is_public ? 1 : 0,
-        pkce_enabled: c.pkce_enabled ? 1 : 0,
-        requires_reauthentication: c.requires_reauthentication ? 1 : 0,
-        skip_consent: c.skip_consent ? 1 : 0,
+        callbackUrls: checkedUrls("callback URL", jsonList(c.callback_urls)),
+        logoutCallbackUrls: checkedUrls("logout callback URL", jsonList(c.logout_callback_urls)),
+        launchUrl,
+        isPublic: Boolean(c.is_public),
+        pkceEnabled: Boolean(c.pkce_enabled),
+        requiresReauthentication: Boolean(c.requires_reauthentication),
+        skipConsent: Boolean(c.skip_consent),
         // Before v2.0 a client was restricted exactly when it had allowed groups (reference §1.6).
-        is_group_restricted: c.is_group_restricted === null ? (restrictedByRows.has(c.id) ? 1 : 0) : c.is_group_restricted ? 1 : 0,
-        access_token_duration_minutes: c.access_token_duration_minutes ?? 60,
-        refresh_token_duration_minutes: c.refresh_token_duration_minutes ?? 43200,
-        require_par: c.requires_pushed_authorization_requests ? 1 : 0,
-        logo_light: logos.light?.data ?? null,
-        logo_light_type: logos.light?.mime ?? null,
-        logo_dark: logos.dark?.data ?? null,
-        logo_dark_type: logos.dark?.mime ?? null,
-        created_by_id: c.created_by_id && userExists(db, c.created_by_id) ? c.created_by_id : null,
-        created_at: c.created_at ?? now,
-        updated_at: c.created_at ?? now,
+        unrestricted: c.is_group_restricted === null ? !restrictedByRows.has(c.id) : !c.is_group_restricted,
+        accessTokenDurationMinutes: c.access_token_duration_minutes ?? 60,
+        refreshTokenDurationMinutes: c.refresh_token_duration_minutes ?? 43200,
+        requirePar: Boolean(c.requires_pushed_authorization_requests),
+        logoLight: logos.light ? { data: logos.light.data, type: logos.light.mime } : null,
+        logoDark: logos.dark ? { data: logos.dark.data, type: logos.dark.mime } : null,
+        createdById: c.created_by_id && userExists(db, c.created_by_id) ? c.created_by_id : null,
+        createdAt: c.created_at ?? now,
+        updatedAt: c.created_at ?? now,
       });
       if (!ok) {
         skip("clients", c.id, "a client with this id already exists in Latchkey (kept as it is, with its secrets)");
@@ -631,7 +640,7 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
           skip("clientSecrets", `${c.id} ${s.prefix || s.id}`, `unknown secret hash (${s.alg.slice(0, 20)})`);
           continue;
         }
-        if (insertImportedClientSecret(db, { id: s.id, client_id: c.id, hash, prefix: s.prefix, created_at: s.createdAt, expires_at: s.expiresAt })) counts.clientSecrets++;
+        if (insertImportedClientSecret(db, { id: s.id, clientId: c.id, hash, prefix: s.prefix, createdAt: s.createdAt, expiresAt: s.expiresAt })) counts.clientSecrets++;
         else skip("clientSecrets", `${c.id} ${s.prefix || s.id}`, "this secret id or hash is already stored in Latchkey (each secret hash is kept once)");
       }
     }
@@ -642,7 +651,7 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
     for (const c of consents) {
       if (!userExists(db, c.user_id) || !clientExists(db, c.client_id)) continue;
       const at = c.last_used_at ?? now;
-      if (insertImportedConsent(db, { user_id: c.user_id, client_id: c.client_id, scope: JSON.stringify(scopeList(c.scope)), created_at: at, last_used_at: at })) counts.consents++;
+      if (insertImportedConsent(db, { userId: c.user_id, clientId: c.client_id, scopes: scopeList(c.scope), createdAt: at, lastUsedAt: at })) counts.consents++;
     }
 
     // Live refresh tokens (fosite, v2.10+).
@@ -663,17 +672,19 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
         }
         const scope = Array.isArray(data.granted_scope) ? data.granted_scope.filter((s): s is string => typeof s === "string").join(" ") : "";
         const authTime = parseTime(data.requested_at) ?? r.created_at ?? now;
-        const ok = insertImportedRefreshGrant(db, {
-          grant_id: randomUuid(deps.random),
-          client_id: r.client_id,
-          user_id: subject,
-          scope,
-          auth_time: authTime,
-          amr: data.session?.authentication_method === "passkey" ? '["phr"]' : "[]",
-          created_at: r.created_at ?? now,
-          token_hash: `${IMPORTED_REFRESH_TOKEN_PREFIX}${r.key}`,
-          expires_at: r.expires_at!,
-        });
+        const ok = insertImportedRefreshGrant(
+          db,
+          {
+            id: randomUuid(deps.random),
+            clientId: r.client_id,
+            userId: subject,
+            scope,
+            authTime,
+            amr: data.session?.authentication_method === "passkey" ? ["phr"] : [],
+            createdAt: r.created_at ?? now,
+          },
+          { tokenHash: `${IMPORTED_REFRESH_TOKEN_PREFIX}${r.key}`, expiresAt: r.expires_at! },
+        );
         if (ok) {
           counts.refreshTokens++;
           any = true;
@@ -698,17 +709,19 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
         skip("refreshTokens", label, "its user or client was not imported");
         continue;
       }
-      const ok = insertImportedRefreshGrant(db, {
-        grant_id: randomUuid(deps.random),
-        client_id: r.client_id,
-        user_id: r.user_id,
-        scope: scopeList(r.scope).join(" "),
-        auth_time: r.created_at ?? now,
-        amr: r.authentication_method === "phr" ? '["phr"]' : "[]",
-        created_at: r.created_at ?? now,
-        token_hash: `${LEGACY_REFRESH_TOKEN_PREFIX}${r.token}`,
-        expires_at: r.expires_at,
-      });
+      const ok = insertImportedRefreshGrant(
+        db,
+        {
+          id: randomUuid(deps.random),
+          clientId: r.client_id,
+          userId: r.user_id,
+          scope: scopeList(r.scope).join(" "),
+          authTime: r.created_at ?? now,
+          amr: r.authentication_method === "phr" ? ["phr"] : [],
+          createdAt: r.created_at ?? now,
+        },
+        { tokenHash: `${LEGACY_REFRESH_TOKEN_PREFIX}${r.token}`, expiresAt: r.expires_at },
+      );
       if (ok) {
         counts.refreshTokens++;
         anyLegacy = true;
@@ -818,12 +831,12 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
     for (const a of audit) {
       const ok = insertImportedAuditLog(db, {
         id: a.id,
-        created_at: a.created_at,
+        createdAt: a.created_at,
         event: a.event,
-        user_id: a.user_id && userExists(db, a.user_id) ? a.user_id : null,
-        ip_address: a.ip_address,
-        user_agent: a.user_agent,
-        data: a.data && a.data.trim().startsWith("{") ? a.data : "{}",
+        userId: a.user_id && userExists(db, a.user_id) ? a.user_id : null,
+        ipAddress: a.ip_address,
+        userAgent: a.user_agent,
+        data: auditData(a.data),
         country: a.country,
         city: a.city,
       });

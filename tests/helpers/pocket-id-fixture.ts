@@ -578,6 +578,8 @@ export async function buildPocketIdDataFolder(o: PocketIdFixtureOptions): Promis
   const audit = db.query("INSERT INTO audit_logs (id, created_at, event, ip_address, user_agent, data, user_id, country, city) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
   audit.run(uuid(), now - 3600, "SIGN_IN", "192.0.2.10", "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0", json({ method: "passkey" }), alice.id, "DE", "Berlin");
   audit.run(uuid(), now - 86400 * 120, "SIGN_IN", "192.0.2.11", "curl/8.0", json({}), alice.id, null, null);
+  // Details that are not a JSON object: imported with none ({}), never aborting the import.
+  audit.run(uuid(), now - 1800, "SIGN_OUT", "192.0.2.10", "curl/8.0", "{not json", alice.id, null, null);
 
   // Uploads: a profile picture, client logos, branding.
   mkdirSync(path.join(uploads, "profile-pictures", "defaults"), { recursive: true });

@@ -106,7 +106,7 @@ describe.each(["v1.16", "v2.14"] as const)("Pocket ID %s data folder", (layout) 
       brandingImages: 3,
       profilePictures: 1,
       clientLogos: 2,
-      auditLogs: 1,
+      auditLogs: 2,
     });
     expect(summary.skipped).toContainEqual({ entity: "signupTokens", id: expect.any(String), reason: "expired" });
     if (v2) {
@@ -119,6 +119,7 @@ describe.each(["v1.16", "v2.14"] as const)("Pocket ID %s data folder", (layout) 
       expect(summary.notes.join("\n")).not.toContain("refresh token");
     }
     expect(formatImportSummary(summary)).toContain("passkeys: 1");
+    expect(deps.db.query<{ data: string }, []>("SELECT data FROM audit_logs WHERE event = 'SIGN_OUT'").get()!.data).toBe("{}");
     const audited = deps.db.query<{ data: string }, []>("SELECT data FROM audit_logs WHERE event = 'POCKET_ID_IMPORT'").get()!;
     expect(JSON.parse(audited.data)).toMatchObject({ users: 2, passkeys: 1, clients: v2 ? 3 : 2, merge: false, release: layout });
 
