@@ -12,6 +12,8 @@
  * - Automatic backups: every backupIntervalHours (0 = off), keeping the newest backupKeep files; the
  *   last result is stored in kv for the admin page.
  * - Admins download a kept backup by its name, which must be one listed in <data>/backups (never a path).
+ * - On PostgreSQL there is no database file: backup and restore are refused, naming pg_dump / pg_restore and
+ *   `latchkey export` / `import` instead (a restore would otherwise install a file nothing reads).
  * - Audited (ADMIN_CHANGE entity backup): a backup someone asks for (admin page, `latchkey backup`), a
  *   download, a restore (recorded in the restored database), the schedule. Scheduled backups are not.
  */
@@ -23,6 +25,7 @@ import { readAppConfig } from "../admin/app-config.ts";
 import { configStoreOf, updateAppConfigFromInput, type ConfigChangeDeps } from "../admin/app-config-admin.ts";
 import { auditedChange, recordAdminChange, type Actor, type AdminChange } from "../audit/actor.ts";
 import { inspectBackupFile, vacuumInto } from "../db/backup.ts";
+import { engineOf } from "../db/database.ts";
 import { getKv, setKv } from "../db/kv.ts";
 import { latestSchemaVersion } from "../db/migrate.ts";
 import { acquireServerLock } from "../db/server-lock.ts";
@@ -42,6 +45,8 @@ export class BackupError extends Error {
 }
 
 export const BACKUP_DIR = "backups";
+const POSTGRES_BACKUPS =
+  "the database is PostgreSQL, which Latchkey does not back up into files: use pg_dump and pg_restore, or `latchkey export` and `latchkey import` (which also move an instance between SQLite and PostgreSQL). Nothing was changed.";
 const BACKUP_NAME = /^latchkey-backup-\d{8}T\d{6}Z(?:-(auto|manual))?(?:-\d+)?\.db$/;
 const LAST_RESULT_KEY = "backup_last_result";
 
@@ -73,6 +78,7 @@ export function takeBackup(deps: Pick<Deps, "db" | "config" | "clock" | "random"
 
 /** A consistent snapshot of the database, safe while the server runs. */
 export function createBackup(deps: Pick<Deps, "db" | "config" | "clock">, opts: { out?: string; kind?: BackupKind } = {}): BackupResult {
+  if (engineOf(deps.db) === "postgres") throw new BackupError(POSTGRES_BACKUPS);
   const at = deps.clock.now();
   let file: string;
   if (opts.out) {
@@ -151,6 +157,7 @@ export function restoreBackup(
   clock: Clock,
   audit: { actor: Actor; change: (r: { previous: string | null; check: BackupCheck }) => AdminChange },
 ): { previous: string | null; check: BackupCheck } {
+  if (config.databaseUrl) throw new BackupError(POSTGRES_BACKUPS);
   const source = path.resolve(file);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const lock = acquireServerLock(config.dbPath);

@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { Database as SqliteDatabase } from "bun:sqlite";
 import { SQL } from "bun";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { CLI_ACTOR } from "../../src/audit/actor.ts";
@@ -299,4 +299,19 @@ test("PostgreSQL's export reads every table from one snapshot, even while anothe
     writer.close();
     reader.close();
   }
+});
+
+test("PostgreSQL: `latchkey backup` and `latchkey restore` are refused and name pg_dump and export/import; nothing is written", async () => {
+  const pgUrl = await pg.createDatabase();
+  expect((await cli(["import", archive], { DB_CONNECTION_STRING: pgUrl })).code).toBe(0);
+  const before = withPostgres(pgUrl, (db) => normalise(readAllRows(db, tables)));
+  const out = path.join(temp(), "b.db");
+  const backup = await cli(["backup", "--out", out], { DB_CONNECTION_STRING: pgUrl });
+  expect([backup.code, backup.err]).toEqual([1, expect.stringContaining("use pg_dump and pg_restore, or `latchkey export` and `latchkey import`")]);
+  expect(existsSync(out)).toBe(false);
+  const backupFile = path.join(temp(), "sqlite-backup.db");
+  expect((await cli(["backup", "--out", backupFile], { DB_CONNECTION_STRING: sqliteFile })).code).toBe(0);
+  const restore = await cli(["restore", backupFile], { DB_CONNECTION_STRING: pgUrl });
+  expect([restore.code, restore.err]).toEqual([1, expect.stringContaining("use pg_dump and pg_restore")]);
+  expect(withPostgres(pgUrl, (db) => normalise(readAllRows(db, tables)))).toEqual(before);
 });
