@@ -10,7 +10,7 @@ import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
 import type { AuditOrigin } from "../audit/audit-log.ts";
 import { recordAuditEvent } from "../audit/audit-log.ts";
 import type { Geolocator } from "../audit/geolocation.ts";
-import { findCredentialByCredentialId, type CredentialRow } from "../db/webauthn.ts";
+import { findCredentialByCredentialId, type Passkey } from "../db/webauthn.ts";
 import type { User } from "../db/users.ts";
 import { AppError } from "../errors.ts";
 import { isNewSignInDevice, notifyNewDeviceSignIn, type MailDeps } from "../mail/emails.ts";
@@ -19,8 +19,8 @@ import { finishPasskeyAssertion } from "../webauthn/authentication.ts";
 export async function signInWithPasskey(
   deps: MailDeps & { geo?: Geolocator },
   input: { challengeId: string | null; response: AuthenticationResponseJSON; origin: AuditOrigin },
-): Promise<{ user: User; credential: CredentialRow }> {
-  let result: { user: User; credential: CredentialRow };
+): Promise<{ user: User; credential: Passkey }> {
+  let result: { user: User; credential: Passkey };
   try {
     result = await finishPasskeyAssertion(deps, { challengeId: input.challengeId, purpose: "login", response: input.response, origin: input.origin });
   } catch (error) {
@@ -38,5 +38,5 @@ function recordFailedSignIn(deps: MailDeps & { geo?: Geolocator }, response: { i
   if (!(error instanceof AppError)) return;
   const owner = typeof response?.id === "string" && response.id ? findCredentialByCredentialId(deps.db, response.id) : null;
   if (!owner) return;
-  recordAuditEvent(deps, "SIGN_IN_FAILED", { userId: owner.user_id, origin, data: { passkeyName: owner.name, reason: error.message, code: error.code } });
+  recordAuditEvent(deps, "SIGN_IN_FAILED", { userId: owner.userId, origin, data: { passkeyName: owner.name, reason: error.message, code: error.code } });
 }

@@ -10,13 +10,13 @@
 import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
 import { recordAuditEvent, type AuditOrigin } from "../audit/audit-log.ts";
 import { findUserById, type User } from "../db/users.ts";
-import { findCredentialByCredentialId, listCredentialsByUser, recordCredentialUse, type CredentialRow } from "../db/webauthn.ts";
+import { findCredentialByCredentialId, listCredentialsByUser, recordCredentialUse, type Passkey } from "../db/webauthn.ts";
 import { AppError } from "../errors.ts";
 import { encodeBase64Url } from "../lib/base64url.ts";
 import { nowSeconds } from "../lib/clock.ts";
 import { challengeBytes, issueChallenge, takeChallenge } from "./challenges.ts";
 import { PASSKEY_MESSAGES, verificationError } from "./errors.ts";
-import { parseTransports, type WebAuthnDeps } from "./registration.ts";
+import type { WebAuthnDeps } from "./registration.ts";
 import { CEREMONY_TIMEOUT_SECONDS, relyingParty, userHandleOf } from "./relying-party.ts";
 import { webauthnLibrary } from "./server-library.ts";
 
@@ -32,7 +32,7 @@ export async function startPasskeyAssertion(
   if (input.purpose === "reauthenticate" && !userId) throw AppError.unauthenticated();
   const challenge = issueChallenge(deps, { purpose: input.purpose, userId, userVerification: rp.userVerification });
   const allowCredentials = userId
-    ? listCredentialsByUser(deps.db, userId).map((c) => ({ id: c.credential_id, transports: parseTransports(c.transports) }))
+    ? listCredentialsByUser(deps.db, userId).map((c) => ({ id: c.credentialId, transports: c.transports as AuthenticatorTransport[] }))
     : [];
   const { generateAuthenticationOptions } = await webauthnLibrary();
   const options = await generateAuthenticationOptions({
@@ -49,16 +49,16 @@ export async function startPasskeyAssertion(
 export async function finishPasskeyAssertion(
   deps: WebAuthnDeps,
   input: { challengeId: string | null; purpose: AssertionPurpose; response: AuthenticationResponseJSON; origin?: AuditOrigin },
-): Promise<{ user: User; credential: CredentialRow }> {
+): Promise<{ user: User; credential: Passkey }> {
   const challenge = takeChallenge(deps, input.challengeId, input.purpose);
   const rp = relyingParty(deps);
   const credentialId = typeof input.response?.id === "string" ? input.response.id : "";
   const credential = credentialId ? findCredentialByCredentialId(deps.db, credentialId) : null;
   if (!credential) throw AppError.passkey(PASSKEY_MESSAGES.unknownPasskey);
-  if (challenge.user_id !== null && challenge.user_id !== credential.user_id) throw AppError.passkey(PASSKEY_MESSAGES.notYours);
+  if (challenge.userId !== null && challenge.userId !== credential.userId) throw AppError.passkey(PASSKEY_MESSAGES.notYours);
   const userHandle = input.response.response?.userHandle;
-  if (userHandle && userHandle !== encodeBase64Url(userHandleOf(credential.user_id))) throw AppError.passkey(PASSKEY_MESSAGES.notYours);
-  const user = findUserById(deps.db, credential.user_id);
+  if (userHandle && userHandle !== encodeBase64Url(userHandleOf(credential.userId))) throw AppError.passkey(PASSKEY_MESSAGES.notYours);
+  const user = findUserById(deps.db, credential.userId);
   if (!user) throw AppError.passkey(PASSKEY_MESSAGES.unknownPasskey);
 
   let verified;
@@ -69,9 +69,9 @@ export async function finishPasskeyAssertion(
       expectedChallenge: challenge.challenge,
       expectedOrigin: rp.origin,
       expectedRPID: rp.id,
-      requireUserVerification: challenge.user_verification === "required",
+      requireUserVerification: challenge.userVerification === "required",
       // The counter is checked below, after the signature, so a regression can be audited.
-      credential: { id: credential.credential_id, publicKey: credential.public_key as Uint8Array<ArrayBuffer>, counter: 0, transports: parseTransports(credential.transports) },
+      credential: { id: credential.credentialId, publicKey: credential.publicKey as Uint8Array<ArrayBuffer>, counter: 0, transports: credential.transports as AuthenticatorTransport[] },
     });
   } catch (error) {
     deps.log.warn("passkey assertion refused", { credential: credential.id, reason: error instanceof Error ? error.message : String(error) });
@@ -84,14 +84,14 @@ export async function finishPasskeyAssertion(
     recordAuditEvent(deps, "PASSKEY_COUNTER_REGRESSION", {
       userId: user.id,
       origin: input.origin,
-      data: { credentialID: credential.credential_id, passkeyName: credential.name, storedCounter: credential.counter, receivedCounter: info.newCounter },
+      data: { credentialID: credential.credentialId, passkeyName: credential.name, storedCounter: credential.counter, receivedCounter: info.newCounter },
     });
     throw AppError.passkey(PASSKEY_MESSAGES.counter);
   }
-  if (credential.backup_eligible === 1 && !rp.allowSyncedPasskeys) throw AppError.passkey(PASSKEY_MESSAGES.synced);
+  if (credential.backupEligible && !rp.allowSyncedPasskeys) throw AppError.passkey(PASSKEY_MESSAGES.synced);
   if (user.disabled) throw new AppError("forbidden", PASSKEY_MESSAGES.disabled);
 
   const now = nowSeconds(deps.clock);
   recordCredentialUse(deps.db, credential.id, { counter: info.newCounter, backupState: info.credentialBackedUp, now });
-  return { user, credential: { ...credential, counter: info.newCounter, backup_state: info.credentialBackedUp ? 1 : 0, last_used_at: now } };
+  return { user, credential: { ...credential, counter: info.newCounter, backupState: info.credentialBackedUp, lastUsedAt: now } };
 }

@@ -12,7 +12,7 @@
 import type { Database } from "../db/database.ts";
 import { auditedChange, type Actor, type AuditDeps, type PersonActor } from "../audit/actor.ts";
 import { recordAuditEvent } from "../audit/audit-log.ts";
-import { countCredentialsOfUser, deleteCredential, findCredentialByCredentialId, findCredentialOfUser, listCredentialsByUser, renameCredential, type CredentialRow } from "../db/webauthn.ts";
+import { countCredentialsOfUser, deleteCredential, findCredentialByCredentialId, findCredentialOfUser, listCredentialsByUser, renameCredential, type Passkey } from "../db/webauthn.ts";
 import { AppError } from "../errors.ts";
 import { msg } from "../i18n/message.ts";
 import { authenticatorName } from "./authenticator-names.ts";
@@ -32,16 +32,16 @@ export interface PasskeyView {
   provider: string | null;
 }
 
-export function toPasskeyView(row: CredentialRow): PasskeyView {
+export function toPasskeyView(p: Passkey): PasskeyView {
   return {
-    id: row.id,
-    name: row.name,
-    createdAt: row.created_at,
-    lastUsedAt: row.last_used_at,
-    synced: row.backup_eligible === 1,
-    backedUp: row.backup_state === 1,
-    deviceType: row.device_type,
-    provider: authenticatorName(row.aaguid),
+    id: p.id,
+    name: p.name,
+    createdAt: p.createdAt,
+    lastUsedAt: p.lastUsedAt,
+    synced: p.backupEligible,
+    backedUp: p.backupState,
+    deviceType: p.deviceType,
+    provider: authenticatorName(p.aaguid),
   };
 }
 
@@ -89,7 +89,7 @@ export function renamePasskey(deps: AuditDeps, actor: PersonActor, id: string, n
       if (before.name === valid) return toPasskeyView(before);
       const row = renameCredential(deps.db, actor.userId, id, valid);
       if (!row) throw AppError.notFound(msg("passkeys.errorNotFound"));
-      recordAuditEvent(deps, "PASSKEY_RENAMED", { userId: actor.userId, origin: actor.origin, data: { credentialID: row.credential_id, oldName: before.name, passkeyName: row.name } });
+      recordAuditEvent(deps, "PASSKEY_RENAMED", { userId: actor.userId, origin: actor.origin, data: { credentialID: row.credentialId, oldName: before.name, passkeyName: row.name } });
       return toPasskeyView(row);
     })
     .immediate();
@@ -105,7 +105,7 @@ export function deletePasskey(deps: AuditDeps, actor: PersonActor, id: string, o
       if (!findCredentialOfUser(deps.db, userId, id)) throw AppError.notFound(msg("passkeys.errorNotFound"));
       if (countCredentialsOfUser(deps.db, userId) === 1 && !opts.confirmLast) throw AppError.conflict(LAST_PASSKEY_MESSAGE);
       const removed = deleteCredential(deps.db, userId, id)!;
-      recordAuditEvent(deps, "PASSKEY_REMOVED", { userId, origin: actor.origin, data: { credentialID: removed.credential_id, passkeyName: removed.name } });
+      recordAuditEvent(deps, "PASSKEY_REMOVED", { userId, origin: actor.origin, data: { credentialID: removed.credentialId, passkeyName: removed.name } });
       return toPasskeyView(removed);
     })
     .immediate();

@@ -14,7 +14,7 @@ import type { PersonActor } from "../audit/actor.ts";
 import { recordAuditEvent } from "../audit/audit-log.ts";
 import type { Geolocator } from "../audit/geolocation.ts";
 import type { Config } from "../config.ts";
-import { findCredentialByCredentialId, insertCredential, listCredentialsByUser, type CredentialRow } from "../db/webauthn.ts";
+import { findCredentialByCredentialId, insertCredential, listCredentialsByUser, type Passkey } from "../db/webauthn.ts";
 import type { User } from "../db/users.ts";
 import { AppError } from "../errors.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
@@ -57,7 +57,7 @@ export async function startPasskeyRegistration(
     challenge: challengeBytes(challenge.challenge),
     timeout: CEREMONY_TIMEOUT_SECONDS * 1000,
     attestationType: "none",
-    excludeCredentials: existing.map((c) => ({ id: c.credential_id, transports: parseTransports(c.transports) })),
+    excludeCredentials: existing.map((c) => ({ id: c.credentialId, transports: c.transports as AuthenticatorTransport[] })),
     authenticatorSelection: {
       residentKey: "required",
       requireResidentKey: true,
@@ -83,10 +83,10 @@ export async function finishPasskeyRegistration(
     /** Puts the suggested name into the person's language; English by default. */
     language?: (text: Text) => string;
   },
-): Promise<CredentialRow> {
+): Promise<Passkey> {
   const userId = actor.userId;
   const challenge = takeChallenge(deps, input.challengeId, "register");
-  if (challenge.user_id !== userId) throw AppError.passkey(PASSKEY_MESSAGES.challengeMismatch);
+  if (challenge.userId !== userId) throw AppError.passkey(PASSKEY_MESSAGES.challengeMismatch);
   const rp = relyingParty(deps);
   let verified;
   const { verifyRegistrationResponse } = await webauthnLibrary();
@@ -96,7 +96,7 @@ export async function finishPasskeyRegistration(
       expectedChallenge: challenge.challenge,
       expectedOrigin: rp.origin,
       expectedRPID: rp.id,
-      requireUserVerification: challenge.user_verification === "required",
+      requireUserVerification: challenge.userVerification === "required",
       supportedAlgorithmIDs: SUPPORTED_ALGORITHM_IDS,
     });
   } catch (error) {
@@ -109,26 +109,26 @@ export async function finishPasskeyRegistration(
   if (synced && !rp.allowSyncedPasskeys) throw AppError.passkey(PASSKEY_MESSAGES.synced);
   if (findCredentialByCredentialId(deps.db, info.credential.id)) throw AppError.conflict(PASSKEY_MESSAGES.duplicate);
 
-  const row: CredentialRow = {
+  const passkey: Passkey = {
     id: randomUuid(deps.random),
-    user_id: userId,
+    userId,
     name: registrationPasskeyName(input.name, suggestedName(deps.db, userId, info.aaguid, input)),
-    credential_id: info.credential.id,
-    public_key: info.credential.publicKey,
+    credentialId: info.credential.id,
+    publicKey: info.credential.publicKey,
     counter: info.credential.counter,
-    transports: JSON.stringify(info.credential.transports ?? input.response.response.transports ?? []),
+    transports: info.credential.transports ?? input.response.response.transports ?? [],
     aaguid: info.aaguid,
-    device_type: info.credentialDeviceType,
-    backup_eligible: synced ? 1 : 0,
-    backup_state: info.credentialBackedUp ? 1 : 0,
-    created_at: nowSeconds(deps.clock),
-    last_used_at: null,
+    deviceType: info.credentialDeviceType,
+    backupEligible: synced,
+    backupState: info.credentialBackedUp,
+    createdAt: nowSeconds(deps.clock),
+    lastUsedAt: null,
   };
   deps.db.transaction(() => {
-    insertCredential(deps.db, row);
-    recordAuditEvent(deps, "PASSKEY_ADDED", { userId, origin: actor.origin, data: { credentialID: row.credential_id, passkeyName: row.name } });
+    insertCredential(deps.db, passkey);
+    recordAuditEvent(deps, "PASSKEY_ADDED", { userId, origin: actor.origin, data: { credentialID: passkey.credentialId, passkeyName: passkey.name } });
   }).immediate();
-  return row;
+  return passkey;
 }
 
 function suggestedName(db: Database, userId: string, aaguid: string, input: { response: RegistrationResponseJSON; userAgent?: string | null; language?: (text: Text) => string }): string {
@@ -137,11 +137,4 @@ function suggestedName(db: Database, userId: string, aaguid: string, input: { re
   return distinctName(name, listCredentialsByUser(db, userId).map((c) => c.name), MAX_PASSKEY_NAME_LENGTH);
 }
 
-export function parseTransports(json: string): AuthenticatorTransport[] {
-  try {
-    const v = JSON.parse(json);
-    return Array.isArray(v) ? v.filter((t): t is AuthenticatorTransport => typeof t === "string") : [];
-  } catch {
-    return [];
-  }
-}
+

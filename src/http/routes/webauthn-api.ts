@@ -97,7 +97,7 @@ export function webauthnApiRoutes(web: WebDeps) {
       // The browser continues at the naming step (passkeys otherwise all look alike), then at `redirect`.
       const nameUrl = `/settings/account/passkeys/${encodeURIComponent(row.id)}/name${redirect ? `?redirect=${encodeURIComponent(redirect)}` : ""}`;
       return jsonResponse(
-        { passkey: { id: row.id, name: row.name, provider: authenticatorName(row.aaguid), synced: row.backup_eligible === 1 }, redirect, nameUrl },
+        { passkey: { id: row.id, name: row.name, provider: authenticatorName(row.aaguid), synced: row.backupEligible }, redirect, nameUrl },
         { status: 201 },
       );
     }, { sessionApi: true, body: PasskeyCeremonyFinish })

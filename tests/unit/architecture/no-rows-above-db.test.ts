@@ -13,8 +13,7 @@ const ROOT = resolve(import.meta.dir, "../../..");
 
 /** file → the row types it may still import, as "src/db/module.ts:TypeName". */
 const ALLOWED: Record<string, string[]> = {
-  // Passkeys and challenges, user groups, API keys, signup tokens, images and logos, the email outbox.
-  "src/account/passkey-sign-in.ts": ["src/db/webauthn.ts:CredentialRow"],
+  // User groups, API keys, signup tokens, images and logos, the email outbox.
   "src/admin/api-keys.ts": ["src/db/api-keys.ts:ApiKeyRow"],
   "src/admin/branding.ts": ["src/db/app-images.ts:AppImageRow"],
   "src/admin/client-logos.ts": ["src/db/client-logos.ts:ClientLogoRow"],
@@ -22,11 +21,6 @@ const ALLOWED: Record<string, string[]> = {
   "src/admin/user-groups.ts": ["src/db/user-groups.ts:UserGroupRow"],
   "src/ldap/sync.ts": ["src/db/user-groups.ts:UserGroupRow"],
   "src/mail/outbox.ts": ["src/db/email.ts:OutboxRow"],
-  "src/webauthn/authentication.ts": ["src/db/webauthn.ts:CredentialRow"],
-  "src/webauthn/challenges.ts": ["src/db/webauthn.ts:ChallengeRow"],
-  "src/webauthn/passkeys.ts": ["src/db/webauthn.ts:CredentialRow"],
-  "src/webauthn/registration.ts": ["src/db/webauthn.ts:CredentialRow"],
-  "tests/unit/i18n/untranslated-pages.test.ts": ["src/db/webauthn.ts:CredentialRow"],
   // Rows of the Pocket ID database being imported (its schema, read by src/db/pocket-id-source.ts).
   "src/pocket-id/importer.ts": ["src/db/pocket-id-source.ts:PidClientRow", "src/db/pocket-id-source.ts:PidSignupTokenRow"],
 };

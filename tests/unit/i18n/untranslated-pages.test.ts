@@ -23,7 +23,7 @@ import { revokeAllApiKeysOfUser } from "../../../src/admin/api-keys.ts";
 import { createSignupToken } from "../../../src/admin/signup-tokens.ts";
 import { makeAdminFixture, pageReq, reauthenticated, type Actor, type AdminFixture } from "../../helpers/admin-fixture.ts";
 import { createTestApp, makeTestDeps, req, type TestDeps } from "../../helpers/test-deps.ts";
-import { insertCredential, type CredentialRow } from "../../../src/db/webauthn.ts";
+import { insertCredential, type Passkey } from "../../../src/db/webauthn.ts";
 import { updateAppConfig } from "../../../src/admin/app-config.ts";
 import { createProtectedApp } from "../../../src/forward-auth/protected-apps.ts";
 import { upsertAuthorizedClient } from "../../../src/db/oidc-grants.ts";
@@ -320,7 +320,7 @@ function passkeyOf(w: World): string {
   const row = w.deps.db.query<{ id: string }, [string]>("SELECT id FROM webauthn_credentials WHERE user_id = ?").get(w.f.member.user.id);
   if (row) return row.id;
   const id = crypto.randomUUID();
-  insertCredential(w.deps.db, { id, user_id: w.f.member.user.id, name: PASSKEY_NAME, credential_id: "cred-1", public_key: new Uint8Array([1]), counter: 0, transports: "[]", aaguid: "", device_type: "singleDevice", backup_eligible: 0, backup_state: 0, created_at: 1_700_000_000, last_used_at: null } satisfies CredentialRow);
+  insertCredential(w.deps.db, { id, userId: w.f.member.user.id, name: PASSKEY_NAME, credentialId: "cred-1", publicKey: new Uint8Array([1]), counter: 0, transports: [], aaguid: "", deviceType: "singleDevice", backupEligible: false, backupState: false, createdAt: 1_700_000_000, lastUsedAt: null } satisfies Passkey);
   return id;
 }
 

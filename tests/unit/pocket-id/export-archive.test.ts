@@ -44,7 +44,7 @@ test("an export archive imports exactly what its data folder does", async () => 
   const rt = openRuntime(config("b"), silentLog);
   try {
     expect(findUserById(rt.db, fx.alice.id)).toMatchObject({ username: "alice", emailVerified: true, isAdmin: true });
-    expect(findCredentialByCredentialId(rt.db, fx.passkey.id)).toMatchObject({ backup_eligible: 1, transports: '["hybrid","internal"]' });
+    expect(findCredentialByCredentialId(rt.db, fx.passkey.id)).toMatchObject({ backupEligible: true, transports: ["hybrid", "internal"] });
     expect(await verifyClientSecretOrImported(rt, fx.bcryptClient.id, fx.bcryptClient.secret!)).toBe(true);
     expect(await verifyClientSecretOrImported(rt, "immich", fx.sha256Client!.secret!)).toBe(true);
   } finally {

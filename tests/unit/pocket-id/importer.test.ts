@@ -132,9 +132,9 @@ describe.each(["v1.16", "v2.14"] as const)("Pocket ID %s data folder", (layout) 
     expect(claims).toEqual(fx.alice.claims);
 
     const cred = findCredentialByCredentialId(deps.db, fx.passkey.id)!;
-    expect(cred.user_id).toBe(fx.alice.id);
-    expect(Buffer.from(cred.public_key).equals(Buffer.from(fx.passkey.publicKeyCose))).toBe(true);
-    expect(cred).toMatchObject({ name: "iCloud Keychain", counter: 0, backup_eligible: 1, backup_state: 1, transports: '["hybrid","internal"]' });
+    expect(cred.userId).toBe(fx.alice.id);
+    expect(Buffer.from(cred.publicKey).equals(Buffer.from(fx.passkey.publicKeyCose))).toBe(true);
+    expect(cred).toMatchObject({ name: "iCloud Keychain", counter: 0, backupEligible: true, backupState: true, transports: ["hybrid", "internal"] });
 
     const nextcloud = findClientById(deps.db, fx.bcryptClient.id)!;
     expect(nextcloud).toMatchObject({ name: "Nextcloud", callbackUrls: [fx.bcryptClient.callbackUrl], logoutCallbackUrls: ["http://127.0.0.1:9999/logged-out"], launchUrl: "https://cloud.example.org", isPublic: false, unrestricted: false });
