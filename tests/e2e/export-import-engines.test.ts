@@ -127,18 +127,18 @@ beforeAll(async () => {
   insertCustomClaim(deps, { userId: bob.id }, "desk", "7");
   insertCredential(deps.db, {
     id: crypto.randomUUID(),
-    user_id: bob.id,
+    userId: bob.id,
     name: "YubiKey",
-    credential_id: "Y3JlZC0x",
-    public_key: crypto.getRandomValues(new Uint8Array(77)),
+    credentialId: "Y3JlZC0x",
+    publicKey: crypto.getRandomValues(new Uint8Array(77)),
     counter: 5,
-    transports: '["usb"]',
+    transports: ["usb"],
     aaguid: "00000000-0000-0000-0000-000000000000",
-    device_type: "multiDevice",
-    backup_eligible: 1,
-    backup_state: 0,
-    created_at: Math.floor(now / 1000),
-    last_used_at: null,
+    deviceType: "multiDevice",
+    backupEligible: true,
+    backupState: false,
+    createdAt: Math.floor(now / 1000),
+    lastUsedAt: null,
   });
   upsertProfilePicture(deps.db, { user_id: bob.id, data: png, content_type: "image/png", updated_at: now });
   setClientLogo(deps.db, world.client.id, false, { data: png, type: "image/png" }, now);
