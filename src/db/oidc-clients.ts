@@ -55,9 +55,8 @@ export interface OidcClientSecret {
   expiresAt: number | null;
 }
 
-/** The stored shape; only src/db/ uses it (the Pocket ID importer writes these columns too). */
-export type OidcClientRow = {
-
+/** The stored shapes, known only here. */
+type OidcClientRow = {
   id: string;
   name: string;
   description: string;
@@ -86,7 +85,7 @@ export type OidcClientRow = {
   updated_at: number;
 };
 
-export type OidcClientSecretRow = {
+type OidcClientSecretRow = {
   id: string;
   client_id: string;
   hash: string;
