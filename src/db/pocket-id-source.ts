@@ -7,11 +7,15 @@
  *   (CAST(… AS BLOB): v0.x rows hold the bytes with the TEXT storage class).
  * - DATETIME columns hold Unix seconds; NULL stays null.
  */
-import { tableExists, type Database } from "./database.ts";
+import { engineOf, tableExists, type Database } from "./database.ts";
 
 export { tableExists };
 
+/** True when `table` exists and has `column` (SQLite's table_info, or PostgreSQL's information_schema). */
 export function hasColumn(db: Database, table: string, column: string): boolean {
+  if (engineOf(db) === "postgres") {
+    return db.query("SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ? AND column_name = ?").get(table, column) !== null;
+  }
   if (!tableExists(db, table)) return false;
   return db.query<{ name: string }, [string]>("SELECT name FROM pragma_table_info(?)").all(table).some((c) => c.name === column);
 }
