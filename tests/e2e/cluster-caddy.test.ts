@@ -154,19 +154,20 @@ describe.skipIf(!available)("two compiled instances behind Caddy on one PostgreS
 
   afterAll(async () => {
     for (const [name, inst] of [["a", a], ["b", b]] as const) {
-      const problems = inst?.stderr().split("\n").filter((l) => /^\S+ (WARN|ERROR)/.test(l)) ?? [];
+      // Warnings, errors and signals received (a stray SIGTERM from outside shows here).
+      const problems = inst?.stderr().split("\n").filter((l) => /^\S+ (WARN|ERROR)|received SIG|INFO {2}stopped/.test(l)) ?? [];
       if (problems.length) console.error(`instance ${name}:\n${problems.join("\n")}`);
     }
     caddy?.kill("SIGKILL");
     await Promise.all([a?.cleanup(), b?.cleanup()]);
     await sql?.close();
     rmSync(work, { recursive: true, force: true });
-  });
+  }, 30_000);
 
   test("both instances are up on the one database, each with its own instance id", () => {
     expect(instanceId(a)).not.toBe(instanceId(b));
     expect(a.stderr() + b.stderr()).not.toContain("ERROR");
-  });
+  }, 20_000);
 
   test("a passkey sign-in begun on one instance finishes on the other", async () => {
     // Register Ada's passkey through Caddy (her session from the login link).
@@ -212,7 +213,7 @@ describe.skipIf(!available)("two compiled instances behind Caddy on one PostgreS
       const page = await fetch(`${inst.url}/settings/account`, { redirect: "manual", headers: { cookie: browser.cookie() } });
       expect(page.status).toBe(200);
     }
-  });
+  }, 20_000);
 
   /** An authorization code from `issuer`'s /authorize (directly on that instance), for Ada. */
   const codeFrom = async (issuer: RunningBinary) => {
@@ -246,7 +247,7 @@ describe.skipIf(!available)("two compiled instances behind Caddy on one PostgreS
     expect(again.status).toBe(400);
     expect(((await again.json()) as { error: string }).error).toBe("invalid_grant");
     for (const inst of [a, b]) expect((await userinfo(inst, tokens.access_token)).status).toBe(401);
-  });
+  }, 20_000);
 
   test("a refresh token rotated on one instance and replayed on the other revokes the family", async () => {
     const first = (await redeem(a, await codeFrom(b))).refresh_token;
@@ -263,7 +264,7 @@ describe.skipIf(!available)("two compiled instances behind Caddy on one PostgreS
       expect(res.status).toBe(400);
       expect(((await res.json()) as { error: string }).error).toBe("invalid_grant");
     }
-  });
+  }, 20_000);
 
   test("a key rotated with the CLI shows in both instances' JWKS within seconds", async () => {
     const kids = async (inst: RunningBinary) => ((await (await fetch(`${inst.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
@@ -278,13 +279,14 @@ describe.skipIf(!available)("two compiled instances behind Caddy on one PostgreS
       }
       await Bun.sleep(100);
     }
+    console.log(`cluster: the rotated key was in A's JWKS after ${seen.a ?? "-"} ms, in B's after ${seen.b ?? "-"} ms`);
     expect(Object.keys(seen).sort()).toEqual(["a", "b"]);
     // New ID tokens carry the new key, whichever instance signs them; the other's JWKS verifies it.
     const tokens = await redeem(a, await codeFrom(b));
     const kid = (JSON.parse(Buffer.from(tokens.id_token.split(".")[0]!, "base64url").toString()) as { kid: string }).kid;
     expect(before).not.toContain(kid);
     expect(await kids(b)).toContain(kid);
-  });
+  }, 20_000);
 
   test("each background job's run happens once, on one instance", async () => {
     const rows = (await sql`SELECT job, slot, instance, attempt, outcome FROM job_runs ORDER BY job, slot`) as { job: string; slot: string | number; instance: string; attempt: string | number; outcome: string }[];
@@ -295,6 +297,7 @@ describe.skipIf(!available)("two compiled instances behind Caddy on one PostgreS
     for (const row of rows) {
       expect(Object.keys(ids)).toContain(row.instance);
       expect(Number(row.attempt)).toBe(1);
+      expect(row.outcome).toBe("ok");
       const slot = new Date(Number(row.slot)).toISOString();
       // Claimed by exactly one instance, the one job_runs names.
       const matching = claims.filter((l) => l.includes(`job=${row.job} `) && l.includes(`slot=${slot}`));
@@ -303,7 +306,9 @@ describe.skipIf(!available)("two compiled instances behind Caddy on one PostgreS
     }
     // Both instances started the same cluster jobs; the claims split them, none ran twice.
     expect(claims).toHaveLength(rows.length);
-  });
+    const by = (inst: RunningBinary) => rows.filter((r) => r.instance === instanceId(inst)).map((r) => r.job);
+    console.log(`cluster: ${rows.length} job runs; on A: ${by(a).join(", ") || "none"}; on B: ${by(b).join(", ") || "none"}`);
+  }, 20_000);
 
   test("one instance killed with SIGKILL under load: the other serves on, no acknowledged write is lost", async () => {
     const acknowledged: string[] = [];
@@ -320,7 +325,7 @@ describe.skipIf(!available)("two compiled instances behind Caddy on one PostgreS
           if (res.status === 201) {
             acknowledged.push(((await res.json()) as { id: string }).id);
             if (killed) afterKill++;
-          } else failures.push(`${res.status} ${await res.text()}`);
+          } else failures.push(`${res.status} from ${res.headers.get("server") ?? "Latchkey"}: ${(await res.text()).slice(0, 120)}`);
         } catch (e) {
           failures.push(String(e));
         }
@@ -335,7 +340,9 @@ describe.skipIf(!available)("two compiled instances behind Caddy on one PostgreS
     await Bun.sleep(2_500);
     stop = true;
     await Promise.all(workers);
-    console.log(`cluster: ${acknowledged.length} acknowledged writes (${beforeKill} before the kill, ${afterKill} after), ${failures.length} failed${failures.length ? `: ${failures.join("; ")}` : ""}`);
+    const kinds = new Map<string, number>();
+    for (const f of failures) kinds.set(f, (kinds.get(f) ?? 0) + 1);
+    console.log(`cluster: ${acknowledged.length} acknowledged writes (${beforeKill} before the kill, ${afterKill} after), ${failures.length} failed${failures.length ? `: ${[...kinds].map(([k, n]) => `${n} × ${k}`).join("; ")}` : ""}`);
     expect(beforeKill).toBeGreaterThan(10);
     expect(afterKill).toBeGreaterThan(10);
     // At most the requests in flight on the killed instance (one per worker) fail; Caddy retries refused dials.

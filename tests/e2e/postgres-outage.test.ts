@@ -68,7 +68,7 @@ describe.skipIf(!postgresInstalled())("one compiled instance through a PostgreSQ
     await Promise.all([server?.cleanup(), ...others.map((o) => o.cleanup())]);
     await sql?.close().catch(() => {});
     await pg?.cleanup();
-  });
+  }, 30_000);
 
   test("PostgreSQL stopped under load: 503 with Retry-After, /healthz unhealthy; started again: full service without a restart, no acknowledged write lost", async () => {
     const acknowledged: string[] = [];
