@@ -114,7 +114,7 @@ export function clientDto(db: Database, c: OidcClient) {
     credentialsScopes: c.credentialsScopes,
     hasLogo: c.hasLogo,
     hasDarkLogo: c.hasDarkLogo,
-    allowedUserGroups: c.allowedGroupIds.map((id) => groups.get(id)).filter((g) => g !== undefined).map((g) => ({ id: g.id, name: g.name, friendlyName: g.friendly_name })),
+    allowedUserGroups: c.allowedGroupIds.map((id) => groups.get(id)).filter((g) => g !== undefined).map((g) => ({ id: g.id, name: g.name, friendlyName: g.friendlyName })),
     createdAt: isoTime(c.createdAt),
   };
 }

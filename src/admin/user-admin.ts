@@ -75,7 +75,7 @@ export function toUserDto(db: Database, user: User): UserDto {
     ldapId: user.ldapId,
     createdAt: isoTime(user.createdAt),
     customClaims: getCustomClaims(db, { userId: user.id }),
-    userGroups: listGroupsOfUser(db, user.id).map((g) => ({ id: g.id, name: g.name, friendlyName: g.friendly_name })),
+    userGroups: listGroupsOfUser(db, user.id).map((g) => ({ id: g.id, name: g.name, friendlyName: g.friendlyName })),
   };
 }
 
@@ -271,7 +271,7 @@ function assertLdapMembershipsKept(db: Database, userId: string, groupIds: strin
   const wanted = new Set(groupIds);
   const current = new Set(listGroupsOfUser(db, userId).map((g) => g.id));
   for (const g of listAllUserGroups(db)) {
-    if (g.ldap_id && wanted.has(g.id) !== current.has(g.id)) throw AppError.forbidden(msg("users.errLdapGroup", { group: g.friendly_name }));
+    if (g.ldapId && wanted.has(g.id) !== current.has(g.id)) throw AppError.forbidden(msg("users.errLdapGroup", { group: g.friendlyName }));
   }
 }
 

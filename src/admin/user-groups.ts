@@ -7,7 +7,7 @@
  */
 import type { Database } from "../db/database.ts";
 import {
-  deleteUserGroupRow,
+  removeUserGroup,
   existingIds,
   findUserGroupById,
   findUserGroupByName,
@@ -19,8 +19,8 @@ import {
   replaceAllowedClientsOfGroup,
   replaceGroupMembers,
   searchUserGroups,
-  updateUserGroupRow,
-  type UserGroupRow,
+  renameUserGroup,
+  type UserGroup,
   GROUP_SORT_COLUMNS,
 } from "../db/user-groups.ts";
 import { findUserById } from "../db/users.ts";
@@ -48,8 +48,8 @@ export interface UserGroupDto {
   customClaims: CustomClaim[];
 }
 
-export function toUserGroupDto(db: Database, row: UserGroupRow): UserGroupDto {
-  return { id: row.id, name: row.name, friendlyName: row.friendly_name, ldapId: row.ldap_id, createdAt: isoTime(row.created_at), customClaims: getCustomClaims(db, { groupId: row.id }) };
+export function toUserGroupDto(db: Database, row: UserGroup): UserGroupDto {
+  return { id: row.id, name: row.name, friendlyName: row.friendlyName, ldapId: row.ldapId, createdAt: isoTime(row.createdAt), customClaims: getCustomClaims(db, { groupId: row.id }) };
 }
 
 /** Derives a claim-friendly name from a friendly name: "Family Members" → "family_members". */
@@ -73,10 +73,10 @@ function parseGroupInput(db: Database, input: unknown, existingId: string | null
   return { name, friendlyName };
 }
 
-export function createUserGroup(deps: Deps, actor: Actor, input: unknown): UserGroupRow {
+export function createUserGroup(deps: Deps, actor: Actor, input: unknown): UserGroup {
   const v = parseGroupInput(deps.db, input, null);
   const now = nowSeconds(deps.clock);
-  const row: UserGroupRow = { id: randomUuid(deps.random), name: v.name, friendly_name: v.friendlyName, ldap_id: null, created_at: now, updated_at: now };
+  const row: UserGroup = { id: randomUuid(deps.random), name: v.name, friendlyName: v.friendlyName, ldapId: null, createdAt: now, updatedAt: now };
   return auditedChange(
     deps,
     actor,
@@ -84,38 +84,38 @@ export function createUserGroup(deps: Deps, actor: Actor, input: unknown): UserG
       insertUserGroup(deps.db, row);
       return row;
     },
-    () => ({ entity: "user_group", action: "create", id: row.id, changes: { name: row.name, friendlyName: row.friendly_name } }),
+    () => ({ entity: "user_group", action: "create", id: row.id, changes: { name: row.name, friendlyName: row.friendlyName } }),
   );
 }
 
-export function getUserGroup(db: Database, id: string): UserGroupRow {
+export function getUserGroup(db: Database, id: string): UserGroup {
   const row = findUserGroupById(db, id);
   if (!row) throw AppError.notFound(msg("groups.errorNotFound"));
   return row;
 }
 
-export function updateUserGroup(deps: Deps, actor: Actor, id: string, input: unknown): { before: UserGroupRow; after: UserGroupRow } {
+export function updateUserGroup(deps: Deps, actor: Actor, id: string, input: unknown): { before: UserGroup; after: UserGroup } {
   const before = getUserGroup(deps.db, id);
-  if (before.ldap_id) throw AppError.forbidden(LDAP_GROUP_READ_ONLY);
+  if (before.ldapId) throw AppError.forbidden(LDAP_GROUP_READ_ONLY);
   const v = parseGroupInput(deps.db, input, id);
   return auditedChange(
     deps,
     actor,
     () => {
-      updateUserGroupRow(deps.db, id, { name: v.name, friendly_name: v.friendlyName }, nowSeconds(deps.clock));
+      renameUserGroup(deps.db, id, { name: v.name, friendlyName: v.friendlyName }, nowSeconds(deps.clock));
       return { before, after: getUserGroup(deps.db, id) };
     },
-    ({ after }) => ({ entity: "user_group", action: "update", id, changes: { name: after.name, friendlyName: after.friendly_name } }),
+    ({ after }) => ({ entity: "user_group", action: "update", id, changes: { name: after.name, friendlyName: after.friendlyName } }),
   );
 }
 
-export function deleteUserGroup(deps: AuditDeps, actor: Actor, id: string): UserGroupRow {
-  if (getUserGroup(deps.db, id).ldap_id) throw AppError.forbidden(LDAP_GROUP_READ_ONLY);
+export function deleteUserGroup(deps: AuditDeps, actor: Actor, id: string): UserGroup {
+  if (getUserGroup(deps.db, id).ldapId) throw AppError.forbidden(LDAP_GROUP_READ_ONLY);
   return auditedChange(
     deps,
     actor,
     () => {
-      const row = deleteUserGroupRow(deps.db, id);
+      const row = removeUserGroup(deps.db, id);
       if (!row) throw AppError.notFound(msg("groups.errorNotFound"));
       return row;
     },
@@ -125,13 +125,13 @@ export function deleteUserGroup(deps: AuditDeps, actor: Actor, id: string): User
 
 export function listUserGroups(db: Database, q: ListQuery): Page<UserGroupDto & { userCount: number }> {
   checkSortColumn(q, GROUP_SORT_COLUMNS);
-  const { rows, total } = searchUserGroups(db, { search: q.search, limit: q.limit, offset: q.offset, sort: q.sort, direction: q.direction });
-  return toPage(rows.map((r) => ({ ...toUserGroupDto(db, r), userCount: r.user_count })), total, q);
+  const { groups, total } = searchUserGroups(db, { search: q.search, limit: q.limit, offset: q.offset, sort: q.sort, direction: q.direction });
+  return toPage(groups.map((g) => ({ ...toUserGroupDto(db, g), userCount: g.userCount })), total, q);
 }
 
 /** Every group, for pickers (by friendly name, then name). */
 export function listGroupChoices(db: Database): { id: string; name: string; friendlyName: string }[] {
-  return listAllUserGroups(db).map((g) => ({ id: g.id, name: g.name, friendlyName: g.friendly_name }));
+  return listAllUserGroups(db).map((g) => ({ id: g.id, name: g.name, friendlyName: g.friendlyName }));
 }
 
 export function getGroupMemberIds(db: Database, id: string): string[] {
@@ -140,7 +140,7 @@ export function getGroupMemberIds(db: Database, id: string): string[] {
 
 export function setGroupMembers(deps: AuditDeps, actor: Actor, id: string, input: unknown, field = "userIds"): string[] {
   const { db } = deps;
-  if (getUserGroup(db, id).ldap_id) throw AppError.forbidden(LDAP_GROUP_READ_ONLY);
+  if (getUserGroup(db, id).ldapId) throw AppError.forbidden(LDAP_GROUP_READ_ONLY);
   const errors = new FieldErrors();
   const ids = strList(errors, isRecord(input) ? input : {}, field);
   errors.throwIfAny();
@@ -234,8 +234,8 @@ export function saveUserGroupPage(deps: AuditDeps, actor: Actor, id: string, inp
   };
   deps.db
     .transaction(() => {
-      if (!group.ldap_id) {
-        if (input.friendlyName !== group.friendly_name || input.name !== group.name) step(() => updateUserGroup(deps, actor, id, input));
+      if (!group.ldapId) {
+        if (input.friendlyName !== group.friendlyName || input.name !== group.name) step(() => updateUserGroup(deps, actor, id, input));
         if (!sameSet(input.userIds, getGroupMemberIds(deps.db, id))) step(() => setGroupMembers(deps, actor, id, input));
       }
       if (!sameSet(input.oidcClientIds, getGroupAllowedClientIds(deps.db, id))) step(() => setGroupAllowedClients(deps, actor, id, input));

@@ -1,14 +1,14 @@
 /** SQL for LDAP sync: directory-managed rows (ldap_id set) and the identities a sync must not collide with. */
 import type { Database } from "./database.ts";
-import type { UserGroupRow } from "./user-groups.ts";
+import { toUserGroup, type UserGroup, type UserGroupRow } from "./user-groups.ts";
 import { toUser, type User, type UserRow } from "./users.ts";
 
 export function listLdapUsers(db: Database): User[] {
   return db.query<UserRow, []>("SELECT * FROM users WHERE ldap_id IS NOT NULL").all().map(toUser);
 }
 
-export function listLdapGroups(db: Database): UserGroupRow[] {
-  return db.query<UserGroupRow, []>("SELECT * FROM user_groups WHERE ldap_id IS NOT NULL").all();
+export function listLdapGroups(db: Database): UserGroup[] {
+  return db.query<UserGroupRow, []>("SELECT * FROM user_groups WHERE ldap_id IS NOT NULL").all().map(toUserGroup);
 }
 
 /** Every user's id, username and email (for collision checks, compared ignoring case). */
@@ -16,8 +16,8 @@ export function listUserIdentities(db: Database): Pick<User, "id" | "username" |
   return db.query<Pick<User, "id" | "username" | "email" | "ldapId">, []>(`SELECT id, username, email, ldap_id AS "ldapId" FROM users`).all();
 }
 
-export function listGroupNames(db: Database): { id: string; name: string; ldap_id: string | null }[] {
-  return db.query<{ id: string; name: string; ldap_id: string | null }, []>("SELECT id, name, ldap_id FROM user_groups").all();
+export function listGroupNames(db: Database): Pick<UserGroup, "id" | "name" | "ldapId">[] {
+  return db.query<Pick<UserGroup, "id" | "name" | "ldapId">, []>(`SELECT id, name, ldap_id AS "ldapId" FROM user_groups`).all();
 }
 
 /** Active administrators that are not directory-managed. */

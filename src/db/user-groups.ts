@@ -1,6 +1,20 @@
 import type { Database } from "./database.ts";
 import { ownValue } from "../lib/own.ts";
 
+/** A group of users (the user_groups table, mapped). Times are Unix seconds. */
+export type UserGroup = {
+  id: string;
+  name: string;
+  friendlyName: string;
+  /** Set when the directory (LDAP sync) owns this group. */
+  ldapId: string | null;
+  createdAt: number;
+  updatedAt: number;
+};
+
+export type UserGroupWithCount = UserGroup & { userCount: number };
+
+/** The stored form; only src/db/ sees it. */
 export type UserGroupRow = {
   id: string;
   name: string;
@@ -10,29 +24,38 @@ export type UserGroupRow = {
   updated_at: number;
 };
 
-export type UserGroupWithCountRow = UserGroupRow & { user_count: number };
-
-export function insertUserGroup(db: Database, row: UserGroupRow): void {
-  db.query(
-    `INSERT INTO user_groups (id, name, friendly_name, ldap_id, created_at, updated_at)
-     VALUES ($id, $name, $friendly_name, $ldap_id, $created_at, $updated_at)`,
-  ).run(row);
+export function toUserGroup(r: UserGroupRow): UserGroup {
+  return { id: r.id, name: r.name, friendlyName: r.friendly_name, ldapId: r.ldap_id, createdAt: r.created_at, updatedAt: r.updated_at };
 }
 
-export function updateUserGroupRow(db: Database, id: string, values: { name: string; friendly_name: string }, now: number): void {
-  db.query("UPDATE user_groups SET name = ?, friendly_name = ?, updated_at = ? WHERE id = ?").run(values.name, values.friendly_name, now, id);
+const groupOrNull = (r: UserGroupRow | null): UserGroup | null => (r ? toUserGroup(r) : null);
+
+export function insertUserGroup(db: Database, g: UserGroup): void {
+  db.query("INSERT INTO user_groups (id, name, friendly_name, ldap_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)").run(
+    g.id,
+    g.name,
+    g.friendlyName,
+    g.ldapId,
+    g.createdAt,
+    g.updatedAt,
+  );
 }
 
-export function findUserGroupById(db: Database, id: string): UserGroupRow | null {
-  return db.query<UserGroupRow, [string]>("SELECT * FROM user_groups WHERE id = ?").get(id) ?? null;
+export function renameUserGroup(db: Database, id: string, values: { name: string; friendlyName: string }, now: number): void {
+  db.query("UPDATE user_groups SET name = ?, friendly_name = ?, updated_at = ? WHERE id = ?").run(values.name, values.friendlyName, now, id);
 }
 
-export function findUserGroupByName(db: Database, name: string): UserGroupRow | null {
-  return db.query<UserGroupRow, [string]>("SELECT * FROM user_groups WHERE name = ?").get(name) ?? null;
+export function findUserGroupById(db: Database, id: string): UserGroup | null {
+  return groupOrNull(db.query<UserGroupRow, [string]>("SELECT * FROM user_groups WHERE id = ?").get(id));
 }
 
-export function deleteUserGroupRow(db: Database, id: string): UserGroupRow | null {
-  return db.query<UserGroupRow, [string]>("DELETE FROM user_groups WHERE id = ? RETURNING *").get(id) ?? null;
+export function findUserGroupByName(db: Database, name: string): UserGroup | null {
+  return groupOrNull(db.query<UserGroupRow, [string]>("SELECT * FROM user_groups WHERE name = ?").get(name));
+}
+
+/** The deleted group, or null if there was none. */
+export function removeUserGroup(db: Database, id: string): UserGroup | null {
+  return groupOrNull(db.query<UserGroupRow, [string]>("DELETE FROM user_groups WHERE id = ? RETURNING *").get(id));
 }
 
 const GROUP_SORT: Readonly<Record<string, string>> = { name: "g.name", friendlyName: "g.friendly_name", createdAt: "g.created_at", userCount: "user_count" };
@@ -42,31 +65,32 @@ export const GROUP_SORT_COLUMNS: readonly string[] = Object.keys(GROUP_SORT);
 export function searchUserGroups(
   db: Database,
   opts: { search: string; limit: number; offset: number; sort?: string; direction?: "asc" | "desc" },
-): { rows: UserGroupWithCountRow[]; total: number } {
+): { groups: UserGroupWithCount[]; total: number } {
   const like = `%${opts.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const where = "WHERE g.name LIKE ?1 ESCAPE '\\' OR g.friendly_name LIKE ?1 ESCAPE '\\'";
   const column = ownValue(GROUP_SORT, opts.sort) ?? "g.friendly_name";
   const dir = opts.direction === "desc" ? "DESC" : "ASC";
   const rows = db
-    .query<UserGroupWithCountRow, [string, number, number]>(
+    .query<UserGroupRow & { user_count: number }, [string, number, number]>(
       `SELECT g.*, (SELECT COUNT(*) FROM user_groups_users m WHERE m.user_group_id = g.id) AS user_count
        FROM user_groups g ${where} ORDER BY ${column} ${dir}, g.id LIMIT ?2 OFFSET ?3`,
     )
     .all(like, opts.limit, opts.offset);
   const total = db.query<{ n: number }, [string]>(`SELECT COUNT(*) AS n FROM user_groups g ${where}`).get(like)!.n;
-  return { rows, total };
+  return { groups: rows.map((r) => ({ ...toUserGroup(r), userCount: r.user_count })), total };
 }
 
-export function listAllUserGroups(db: Database): UserGroupRow[] {
-  return db.query<UserGroupRow, []>("SELECT * FROM user_groups ORDER BY friendly_name COLLATE NOCASE, name").all();
+export function listAllUserGroups(db: Database): UserGroup[] {
+  return db.query<UserGroupRow, []>("SELECT * FROM user_groups ORDER BY friendly_name COLLATE NOCASE, name").all().map(toUserGroup);
 }
 
-export function listGroupsOfUser(db: Database, userId: string): UserGroupRow[] {
+export function listGroupsOfUser(db: Database, userId: string): UserGroup[] {
   return db
     .query<UserGroupRow, [string]>(
       "SELECT g.* FROM user_groups g JOIN user_groups_users m ON m.user_group_id = g.id WHERE m.user_id = ? ORDER BY g.friendly_name COLLATE NOCASE",
     )
-    .all(userId);
+    .all(userId)
+    .map(toUserGroup);
 }
 
 export function listMemberIdsOfGroup(db: Database, groupId: string): string[] {

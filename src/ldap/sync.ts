@@ -22,7 +22,7 @@ import { actorUserId, type Actor } from "../audit/actor.ts";
 import { getKv, setKv } from "../db/kv.ts";
 import { countLocalAdmins, disableLdapUser, listGroupNames, listLdapGroups, listLdapUsers, listUserIdentities, setLdapGroupMembers, updateLdapUser, type LdapUserValues } from "../db/ldap.ts";
 import { countAdmins, deleteUser } from "../db/user-admin.ts";
-import { deleteUserGroupRow, insertUserGroup, listMemberIdsOfGroup, updateUserGroupRow, type UserGroupRow } from "../db/user-groups.ts";
+import { insertUserGroup, listMemberIdsOfGroup, removeUserGroup, renameUserGroup, type UserGroup } from "../db/user-groups.ts";
 import { insertUser, type User } from "../db/users.ts";
 import { findProfilePicture, upsertProfilePicture } from "../db/profile-pictures.ts";
 import { MAX_PICTURE_BYTES } from "../admin/profile-pictures.ts";
@@ -49,7 +49,7 @@ export interface ChangeSet {
   updateUsers: { id: string; username: string; values: LdapUserValues; changed: string[] }[];
   disableUsers: { id: string; username: string }[];
   deleteUsers: { id: string; username: string }[];
-  createGroups: UserGroupRow[];
+  createGroups: UserGroup[];
   updateGroups: { id: string; name: string; friendlyName: string }[];
   deleteGroups: { id: string; name: string }[];
   /** Desired members of every directory group that is kept or created. */
@@ -231,7 +231,7 @@ export function computeLdapChanges(
     if (value.includes("=")) return byDn.get(normaliseDn(value)) ?? byUsername.get(firstRdnValue(value).toLowerCase()) ?? null;
     return byUsername.get(value.toLowerCase()) ?? null;
   };
-  const existingGroups = new Map(listLdapGroups(db).map((g) => [g.ldap_id!, g]));
+  const existingGroups = new Map(listLdapGroups(db).map((g) => [g.ldapId!, g]));
   const groupNameOwner = new Map(listGroupNames(db).map((g) => [g.name.toLowerCase(), g]));
   const seenGroupIds = new Set<string>();
   const claimedGroupNames = new Map<string, string>();
@@ -255,8 +255,8 @@ export function computeLdapChanges(
     const friendlyName = rawName.slice(0, 50);
     const nKey = name.toLowerCase();
     const owner = groupNameOwner.get(nKey);
-    if (owner && owner.ldap_id !== ldapId) {
-      skipGroup(e.dn, owner.ldap_id ? msg("ldap.skipGroupOtherDirectory", { name }) : msg("ldap.skipGroupLocal", { name }));
+    if (owner && owner.ldapId !== ldapId) {
+      skipGroup(e.dn, owner.ldapId ? msg("ldap.skipGroupOtherDirectory", { name }) : msg("ldap.skipGroupLocal", { name }));
       continue;
     }
     if (claimedGroupNames.has(nKey) && claimedGroupNames.get(nKey) !== ldapId) {
@@ -269,16 +269,16 @@ export function computeLdapChanges(
 
     const existing = existingGroups.get(ldapId);
     if (existing) {
-      if (existing.name !== name || existing.friendly_name !== friendlyName) cs.updateGroups.push({ id: existing.id, name, friendlyName });
+      if (existing.name !== name || existing.friendlyName !== friendlyName) cs.updateGroups.push({ id: existing.id, name, friendlyName });
       const before = listMemberIdsOfGroup(db, existing.id).sort();
       cs.memberships.push({ groupId: existing.id, userIds: memberIds, changed: before.join() !== memberIds.join() });
     } else {
-      const row: UserGroupRow = { id: randomUuid(opts.random), name, friendly_name: friendlyName, ldap_id: ldapId, created_at: opts.now, updated_at: opts.now };
+      const row: UserGroup = { id: randomUuid(opts.random), name, friendlyName, ldapId, createdAt: opts.now, updatedAt: opts.now };
       cs.createGroups.push(row);
       cs.memberships.push({ groupId: row.id, userIds: memberIds, changed: memberIds.length > 0 });
     }
   }
-  for (const g of existingGroups.values()) if (!seenGroupIds.has(g.ldap_id!)) cs.deleteGroups.push({ id: g.id, name: g.name });
+  for (const g of existingGroups.values()) if (!seenGroupIds.has(g.ldapId!)) cs.deleteGroups.push({ id: g.id, name: g.name });
 
   // --- Admin flag, then drop updates that change nothing -------------------------------------------
   for (const u of cs.createUsers) u.isAdmin = admins.has(u.id);
@@ -302,13 +302,13 @@ export function applyLdapChanges(db: Database, cs: ChangeSet, now: number): void
   db.transaction(() => {
     // Deletions and renames first, so freed usernames/group names can be reused in the same run.
     for (const u of cs.deleteUsers) deleteUser(db, u.id);
-    for (const g of cs.deleteGroups) deleteUserGroupRow(db, g.id);
+    for (const g of cs.deleteGroups) removeUserGroup(db, g.id);
     for (const u of cs.disableUsers) {
       disableLdapUser(db, u.id, now);
       endAllSessionsOfUser(db, u.id);
     }
     for (const u of cs.updateUsers) updateLdapUser(db, u.id, u.values, now);
-    for (const g of cs.updateGroups) updateUserGroupRow(db, g.id, { name: g.name, friendly_name: g.friendlyName }, now);
+    for (const g of cs.updateGroups) renameUserGroup(db, g.id, { name: g.name, friendlyName: g.friendlyName }, now);
     for (const u of cs.createUsers) insertUser(db, u);
     for (const g of cs.createGroups) insertUserGroup(db, g);
     for (const m of cs.memberships) if (m.changed) setLdapGroupMembers(db, m.groupId, m.userIds);

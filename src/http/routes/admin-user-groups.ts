@@ -59,7 +59,7 @@ export function adminUserGroupRoutes(web: WebDeps) {
     .get("/settings/admin/user-groups/:id", ({ request, params, query }) => {
       const g = getUserGroup(web.db, params.id);
       const values: GroupFormValues = {
-        friendlyName: g.friendly_name,
+        friendlyName: g.friendlyName,
         name: g.name,
         userIds: getGroupMemberIds(web.db, g.id),
         oidcClientIds: getGroupAllowedClientIds(web.db, g.id),
@@ -74,9 +74,9 @@ export function adminUserGroupRoutes(web: WebDeps) {
       const f = formOf(body);
       const submitted: GroupFormValues = {
         // A directory-managed group's disabled fields are not posted: show the stored ones.
-        friendlyName: g.ldap_id ? g.friendly_name : str(f.friendlyName),
-        name: g.ldap_id ? g.name : str(f.name),
-        userIds: g.ldap_id ? getGroupMemberIds(web.db, g.id) : listOf(f.userIds),
+        friendlyName: g.ldapId ? g.friendlyName : str(f.friendlyName),
+        name: g.ldapId ? g.name : str(f.name),
+        userIds: g.ldapId ? getGroupMemberIds(web.db, g.id) : listOf(f.userIds),
         oidcClientIds: listOf(f.oidcClientIds),
         protectedAppIds: listOf(f.protectedAppIds),
         claims: claimsFromForm(f),
@@ -95,7 +95,7 @@ export function adminUserGroupRoutes(web: WebDeps) {
             ctx,
             saved: true,
             d: detail(g.id, {
-              friendlyName: saved.friendly_name,
+              friendlyName: saved.friendlyName,
               name: saved.name,
               userIds: getGroupMemberIds(web.db, g.id),
               oidcClientIds: getGroupAllowedClientIds(web.db, g.id),
@@ -103,12 +103,12 @@ export function adminUserGroupRoutes(web: WebDeps) {
               claims: getCustomClaims(web.db, { groupId: g.id }),
             }),
           }),
-          { flash: { kind: "success", message: ctx.t("groups.saved", { name: saved.friendly_name }) } },
+          { flash: { kind: "success", message: ctx.t("groups.saved", { name: saved.friendlyName }) } },
         ),
       );
     }, { adminPage: true })
     .post("/settings/admin/user-groups/:id/delete", ({ request, params, session }) => {
       const row = deleteUserGroup(web, actorOf(request, session), params.id);
-      return navigate(request, `/settings/admin/user-groups?deleted=${encodeURIComponent(row.friendly_name)}`);
+      return navigate(request, `/settings/admin/user-groups?deleted=${encodeURIComponent(row.friendlyName)}`);
     }, { adminPage: true });
 }

@@ -13,13 +13,11 @@ const ROOT = resolve(import.meta.dir, "../../..");
 
 /** file → the row types it may still import, as "src/db/module.ts:TypeName". */
 const ALLOWED: Record<string, string[]> = {
-  // User groups, API keys, signup tokens, images and logos, the email outbox.
+  // API keys, signup tokens, images and logos, the email outbox.
   "src/admin/api-keys.ts": ["src/db/api-keys.ts:ApiKeyRow"],
   "src/admin/branding.ts": ["src/db/app-images.ts:AppImageRow"],
   "src/admin/client-logos.ts": ["src/db/client-logos.ts:ClientLogoRow"],
   "src/admin/signup-tokens.ts": ["src/db/signup-tokens.ts:SignupTokenRow"],
-  "src/admin/user-groups.ts": ["src/db/user-groups.ts:UserGroupRow"],
-  "src/ldap/sync.ts": ["src/db/user-groups.ts:UserGroupRow"],
   "src/mail/outbox.ts": ["src/db/email.ts:OutboxRow"],
   // Rows of the Pocket ID database being imported (its schema, read by src/db/pocket-id-source.ts).
   "src/pocket-id/importer.ts": ["src/db/pocket-id-source.ts:PidClientRow", "src/db/pocket-id-source.ts:PidSignupTokenRow"],
