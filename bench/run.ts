@@ -15,15 +15,23 @@
  * --binary FILE (default build/out/latchkey), --rebuild (build it even when it exists),
  * --only KEY,… (discovery, jwks, token_cc, token_ac, token_refresh, userinfo, introspect, passkey, hello),
  * --baseline FILE (a previous Latchkey binary measured in the peer's column, in the same run, prepared the
- * same way: "did this change regress anything?"; no targets section, reported in the temp folder unless --out).
+ * same way: "did this change regress anything?"; no targets section, reported in the temp folder unless --out),
+ * --engine postgres (ours on a PostgreSQL this run starts, lib/postgres.ts; the peer's column is then the same
+ * binary on SQLite unless --baseline or --instances say otherwise; reported in the temp folder unless --out),
+ * --instances N (with --engine postgres: ours = N instances on one database behind a round-robin Caddy, the
+ * peer's column = one instance behind the same Caddy), --pg-fast (the tests' PostgreSQL settings, fsync,
+ * synchronous_commit and full_page_writes off, instead of PostgreSQL's defaults: what durability costs).
+ * --rate-limits (ours keeps its rate limits on; wrk's single IP then meets the passkey begin limit).
+ * On PostgreSQL each point also reports the statements per request (pg_stat_statements) and the cluster's CPU.
  */
-import { Database } from "bun:sqlite";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { openBenchDb } from "./lib/db.ts";
+import { benchPostgres, postgresCpuMs, statementCalls, statementMix, stopBenchPostgres } from "./lib/postgres.ts";
 import { cpuMs, installSignalHandlers, registerTemp, rssMb, runCommand, startServer, freePort, stopAll } from "./lib/procs.ts";
 import { median, runWrk, type WrkPoint, type WrkTarget } from "./lib/wrk.ts";
-import { BENCH_DIR, BINARY, ROOT, STATIC_API_KEY, ensureBinary, useBinary, freshBinaryDir, oursEnv, startOurs, startPeer, type Alg, type Side } from "./lib/sides.ts";
+import { BENCH_DIR, BINARY, ROOT, STATIC_API_KEY, ensureBinary, useBinary, freshBinaryDir, oursEnv, startOurs, startPeer, type Alg, type Engine, type Side } from "./lib/sides.ts";
 import { joseSignRate, webauthnVerifyRate } from "./lib/raw-rates.ts";
 import { ceremonyLoad, discoverCeremony, signInOnce, type CeremonyContext } from "./lib/ceremony.ts";
 import { pool } from "./lib/pool.ts";
@@ -52,13 +60,46 @@ const REBUILD = flag("--rebuild");
 const ONLY = option("--only")?.split(",") ?? null;
 if (option("--binary")) useBinary(option("--binary")!);
 const BASELINE = option("--baseline") ? path.resolve(option("--baseline")!) : null;
-// A quick run or a baseline comparison never replaces the reference table.
+const ENGINE = (option("--engine") ?? "sqlite") as Engine;
+if (ENGINE !== "sqlite" && ENGINE !== "postgres") throw new Error(`--engine sqlite|postgres, not ${ENGINE}`);
+const INSTANCES = Number(option("--instances") ?? 1);
+if (INSTANCES > 1 && ENGINE !== "postgres") throw new Error("--instances needs --engine postgres (SQLite allows one server per database file)");
+// A quick run, a baseline comparison or a PostgreSQL run never replaces the reference table.
 const OUT = path.resolve(
   BENCH_DIR,
-  option("--out") ?? (QUICK ? path.join(os.tmpdir(), "latchkey-bench-quick.md") : BASELINE ? path.join(os.tmpdir(), "latchkey-bench-baseline.md") : "RESULTS.md"),
+  option("--out") ??
+    (QUICK
+      ? path.join(os.tmpdir(), "latchkey-bench-quick.md")
+      : BASELINE
+        ? path.join(os.tmpdir(), "latchkey-bench-baseline.md")
+        : ENGINE === "postgres"
+          ? path.join(os.tmpdir(), "latchkey-bench-postgres.md")
+          : "RESULTS.md"),
 );
-/** The peer's column: npm oidc-provider, or the --baseline binary. */
-const startOther = (alg: Alg): Promise<Side> => (BASELINE ? startOurs({ alg, log, binary: BASELINE, as: "peer" }) : startPeer({ alg }));
+/** Our side: the binary on the chosen engine, as many instances as asked (behind Caddy when more than one). */
+/** --rate-limits: our side keeps its rate limits on (the success path must cost no extra statement). */
+const RATE_LIMITS = flag("--rate-limits");
+const startMine = (alg: Alg): Promise<Side> => startOurs({ alg, log, engine: ENGINE, instances: INSTANCES, rateLimits: RATE_LIMITS });
+/**
+ * The peer's column: the --baseline binary (same engine); with --instances N, one instance behind the same
+ * proxy; with --engine postgres alone, the same binary on SQLite; else npm oidc-provider.
+ */
+const startOther = (alg: Alg): Promise<Side> =>
+  BASELINE
+    ? startOurs({ alg, log, binary: BASELINE, as: "peer", engine: ENGINE })
+    : INSTANCES > 1
+      ? startOurs({ alg, log, as: "peer", engine: "postgres", instances: 1, proxy: true })
+      : ENGINE === "postgres"
+        ? startOurs({ alg, log, as: "peer", engine: "sqlite" })
+        : startPeer({ alg });
+const PEER_LABEL = BASELINE
+  ? `the baseline Latchkey binary ${path.basename(BASELINE)}${ENGINE === "postgres" ? " (on PostgreSQL too)" : ""}`
+  : INSTANCES > 1
+    ? "one Latchkey instance on PostgreSQL behind the same Caddy round-robin"
+    : ENGINE === "postgres"
+      ? "the same Latchkey binary on SQLite"
+      : "oidc-provider (in-memory adapter) on Node";
+const OURS_LABEL = (RATE_LIMITS ? "(rate limits ON) " : "") + (INSTANCES > 1 ? `${INSTANCES} Latchkey instances on one PostgreSQL database behind a Caddy round-robin (CPU and RSS summed over the instances)` : ENGINE === "postgres" ? "Latchkey binary on PostgreSQL" : "Latchkey binary");
 
 const log = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 
@@ -66,6 +107,11 @@ const log = (s: string) => process.stderr.write(`[bench ${new Date().toISOString
 
 interface Cell {
   rps: number;
+  /** PostgreSQL sides: the cluster's CPU time per request (µs) and statements per request (pg_stat_statements). */
+  pgCpuUs?: number | null;
+  statementsPerReq?: number | null;
+  /** Statements per request by statement text (the last run). */
+  mix?: Array<[string, number]>;
   /** Server CPU time (all threads) per request: independent of how busy the rest of the machine is. */
   cpuUs: number | null;
   p50Ms: number;
@@ -92,6 +138,58 @@ const findings: string[] = [];
 
 const isCell = (o: Outcome | null | undefined): o is Cell => !!o && !("na" in o);
 
+/** CPU time of all of a side's server processes (instances), ms; null when one is gone. */
+function sideCpuMs(side: Side): number | null {
+  let total = 0;
+  for (const s of side.servers) {
+    const c = cpuMs(s.pid);
+    if (c === null) return null;
+    total += c;
+  }
+  return total;
+}
+function sideRssMb(side: Side): number | null {
+  let total = 0;
+  for (const s of side.servers) {
+    const r = rssMb(s.pid);
+    if (r === null) return null;
+    total += r;
+  }
+  return total;
+}
+
+/** PostgreSQL counters around a run: cluster CPU and statements in the side's database. */
+interface PgCounters {
+  cpu: number | null;
+  calls: Map<string, number>;
+}
+async function pgCounters(side: Side): Promise<PgCounters | null> {
+  if (side.engine !== "postgres" || !side.dbTarget) return null;
+  return { cpu: await postgresCpuMs(), calls: await statementCalls(side.dbTarget) };
+}
+/** Collects one run's PostgreSQL figures per request. */
+class PgRuns {
+  cpu: number[] = [];
+  statements: number[] = [];
+  mix: Array<[string, number]> = [];
+  add(before: PgCounters | null, after: PgCounters | null, requests: number): void {
+    if (!before || !after || requests <= 0) return;
+    // The counters' own queries are left out (pg_stat_statements filters on its name).
+    this.mix = statementMix(before.calls, after.calls, requests);
+    this.statements.push(this.mix.reduce((a, [, n]) => a + n, 0));
+    if (before.cpu !== null && after.cpu !== null) this.cpu.push(((after.cpu - before.cpu) * 1000) / requests);
+  }
+}
+/** Adds the PostgreSQL figures of runs (per request) to a cell. */
+function withPg(cell: Cell, pg: PgRuns): Cell {
+  if (pg.statements.length) {
+    cell.statementsPerReq = median(pg.statements);
+    cell.pgCpuUs = pg.cpu.length ? median(pg.cpu) : null;
+    cell.mix = pg.mix;
+  }
+  return cell;
+}
+
 // ---------------------------------------------------------------- measuring
 
 /** Rate estimates per side and endpoint, to mint enough single-use values (with margin). */
@@ -100,6 +198,7 @@ const rateEstimate = new Map<string, number>();
 async function measurePoint(side: Side, key: string, load: Load, conns: number, reps = REPS, tag: string = side.name): Promise<Cell> {
   const points: WrkPoint[] = [];
   const cpuPer: number[] = [];
+  const pg = new PgRuns();
   for (let rep = 0; rep < reps; rep++) {
     let target = load.target;
     let valuesFile: string | undefined;
@@ -114,21 +213,27 @@ async function measurePoint(side: Side, key: string, load: Load, conns: number, 
       writeFileSync(valuesFile, values.join("\n") + "\n");
       target = { ...target, valuesFile };
     }
-    const cpu0 = cpuMs(side.server.pid);
+    const pg0 = await pgCounters(side);
+    const cpu0 = sideCpuMs(side);
     const p = await runWrk(target, conns, DURATION);
-    const cpu1 = cpuMs(side.server.pid);
+    const cpu1 = sideCpuMs(side);
+    const pg1 = await pgCounters(side);
     points.push(p);
     if (cpu0 !== null && cpu1 !== null && p.requests > 0) cpuPer.push(((cpu1 - cpu0) * 1000) / p.requests);
+    pg.add(pg0, pg1, p.requests);
     if (load.values) rateEstimate.set(`${tag}:${key}`, Math.max(rateEstimate.get(`${tag}:${key}`) ?? 0, p.rps));
   }
-  return {
-    rps: median(points.map((p) => p.rps)),
-    cpuUs: cpuPer.length ? median(cpuPer) : null,
-    p50Ms: median(points.map((p) => p.p50Ms)),
-    p99Ms: median(points.map((p) => p.p99Ms)),
-    rssMb: rssMb(side.server.pid),
-    errors: points.reduce((a, p) => a + p.errors, 0),
-  };
+  return withPg(
+    {
+      rps: median(points.map((p) => p.rps)),
+      cpuUs: cpuPer.length ? median(cpuPer) : null,
+      p50Ms: median(points.map((p) => p.p50Ms)),
+      p99Ms: median(points.map((p) => p.p99Ms)),
+      rssMb: sideRssMb(side),
+      errors: points.reduce((a, p) => a + p.errors, 0),
+    },
+    pg,
+  );
 }
 
 async function measureEndpoints(section: string, sides: Side[], defs: EndpointDef[], conns: number[]): Promise<void> {
@@ -167,7 +272,8 @@ async function measureEndpoints(section: string, sides: Side[], defs: EndpointDe
 function describe(o: Outcome | null): string {
   if (!o) return "-";
   if ("na" in o) return `n/a (${o.na})`;
-  return `${Math.round(o.rps)} req/s${o.cpuUs !== null ? ` (${o.cpuUs.toFixed(0)} µs CPU/req)` : ""} p50 ${o.p50Ms.toFixed(2)} ms p99 ${o.p99Ms.toFixed(2)} ms RSS ${o.rssMb?.toFixed(0)} MB${o.errors ? ` errors ${o.errors}` : ""}`;
+  const pg = o.statementsPerReq != null ? `, PostgreSQL ${o.statementsPerReq.toFixed(1)} statements/req ${o.pgCpuUs?.toFixed(0) ?? "?"} µs CPU/req` : "";
+  return `${Math.round(o.rps)} req/s${o.cpuUs !== null ? ` (${o.cpuUs.toFixed(0)} µs CPU/req${pg})` : ""} p50 ${o.p50Ms.toFixed(2)} ms p99 ${o.p99Ms.toFixed(2)} ms RSS ${o.rssMb?.toFixed(0)} MB${o.errors ? ` errors ${o.errors}` : ""}`;
 }
 
 // ---------------------------------------------------------------- sections
@@ -189,9 +295,22 @@ async function machineInfo(): Promise<void> {
     BASELINE
       ? ["peer (baseline)", `Latchkey binary ${BASELINE}, built ${statSync(BASELINE).mtime.toISOString()}`]
       : ["peer", `oidc-provider ${pkg("oidc-provider")} on node ${nodeVersion}`],
+    ...(ENGINE === "postgres"
+      ? [["engine", `PostgreSQL ${await postgresVersion()} on this machine (started by the bench, ${process.argv.includes("--pg-fast") ? "--pg-fast: fsync, synchronous_commit and full_page_writes OFF" : "DEFAULT durability: fsync, synchronous_commit, full_page_writes on"}), ${INSTANCES} instance(s)`] as [string, string]]
+      : []),
     ["load average at start (other work on the machine skews figures)", os.loadavg().map((l) => l.toFixed(2)).join(", ")],
     ["load", `${wrkVersion}, 1 thread; ${DURATION} s per run, median of ${REPS}`],
   );
+}
+
+async function postgresVersion(): Promise<string> {
+  const pg = await benchPostgres();
+  const db = openBenchDb(pg.url());
+  try {
+    return String(db.query<{ v: string }, []>("SELECT current_setting('server_version') AS v").get()?.v ?? "?");
+  } finally {
+    db.close();
+  }
 }
 
 async function ensureWrk(): Promise<void> {
@@ -260,42 +379,67 @@ async function signingAlgOf(side: Side): Promise<Alg> {
   }
 }
 
-async function ceremonySection(ours: Side, section: string): Promise<CeremonyContext | null> {
-  const ctx: CeremonyContext = { base: ours.base, appUrl: ours.appUrl!, rpId: "localhost", passkey: ours.passkey! };
+async function ceremonySection(ours: Side, section: string, peer?: Side): Promise<CeremonyContext | null> {
+  const ctxOf = (side: Side): CeremonyContext => ({ base: side.base, appUrl: side.appUrl!, rpId: "localhost", passkey: side.passkey! });
+  const ctx = ctxOf(ours);
   const found = await discoverCeremony(ctx);
+  const peerNa = { na: "no passkeys in oidc-provider" };
   if (!found.routes) {
-    rows.push({ section, endpoint: "passkey sign-in (begin + finish)", conns: 16, ours: { na: `not implemented yet (${found.detail})` }, peer: { na: "no passkeys in oidc-provider" } });
+    rows.push({ section, endpoint: "passkey sign-in (begin + finish)", conns: 16, ours: { na: `not implemented yet (${found.detail})` }, peer: peerNa });
     log(`passkey ceremony: n/a (${found.detail})`);
     return null;
   }
   log(`passkey ceremony routes: ${found.routes.beginMethod} ${found.routes.begin} → POST ${found.routes.finish} (${found.routes.wrap})`);
+  // A Latchkey in the peer's column (--baseline, --engine postgres, --instances) signs in the same way.
+  const sides: Side[] = [ours, ...(peer?.passkey ? [peer] : [])];
   for (const c of CONNS.filter((c) => c <= 16)) {
-    const points = [];
-    const cpu: number[] = [];
-    for (let r = 0; r < REPS; r++) {
-      const c0 = cpuMs(ours.server.pid);
-      const p = await ceremonyLoad(ctx, found.routes, c, DURATION);
-      const c1 = cpuMs(ours.server.pid);
-      points.push(p);
-      if (c0 !== null && c1 !== null && p.count) cpu.push(((c1 - c0) * 1000) / p.count);
+    const row: Row = { section, endpoint: "passkey sign-in (begin + finish)", conns: c, ours: null, peer: peerNa, note: BASELINE || peer?.passkey ? undefined : `vs raw verify ${Math.round(raw.webauthn)}/s` };
+    for (const side of sides) {
+      const sctx = ctxOf(side);
+      const points = [];
+      const cpu: number[] = [];
+      const pg = new PgRuns();
+      for (let r = 0; r < REPS; r++) {
+        const pg0 = await pgCounters(side);
+        const c0 = sideCpuMs(side);
+        const p = await ceremonyLoad(sctx, found.routes, c, DURATION);
+        const c1 = sideCpuMs(side);
+        const pg1 = await pgCounters(side);
+        points.push(p);
+        if (c0 !== null && c1 !== null && p.count) cpu.push(((c1 - c0) * 1000) / p.count);
+        pg.add(pg0, pg1, p.count);
+      }
+      const cell: Cell = withPg(
+        {
+          rps: median(points.map((p) => p.rps)),
+          cpuUs: cpu.length ? median(cpu) : null,
+          p50Ms: median(points.map((p) => p.p50Ms)),
+          p99Ms: median(points.map((p) => p.p99Ms)),
+          rssMb: sideRssMb(side),
+          errors: points.reduce((a, p) => a + p.failures, 0),
+        },
+        pg,
+      );
+      row[side.name] = cell;
+      log(`passkey ceremony c=${c} ${side.name}: ${describe(cell)}`);
     }
-    const cell: Cell = {
-      rps: median(points.map((p) => p.rps)),
-      cpuUs: cpu.length ? median(cpu) : null,
-      p50Ms: median(points.map((p) => p.p50Ms)),
-      p99Ms: median(points.map((p) => p.p99Ms)),
-      rssMb: rssMb(ours.server.pid),
-      errors: points.reduce((a, p) => a + p.failures, 0),
-    };
-    rows.push({ section, endpoint: "passkey sign-in (begin + finish)", conns: c, ours: cell, peer: { na: "no passkeys in oidc-provider" }, note: `vs raw verify ${Math.round(raw.webauthn)}/s` });
-    log(`passkey ceremony c=${c}: ${describe(cell)}`);
+    rows.push(row);
   }
   (ceremonyRoutes as { value: typeof found.routes }).value = found.routes;
   return ctx;
 }
 const ceremonyRoutes: { value: Awaited<ReturnType<typeof discoverCeremony>>["routes"] } = { value: null };
 
-function dbBytes(dbPath: string): number {
+function dbBytes(dbTarget: string): number {
+  if (dbTarget.startsWith("postgres")) {
+    const db = openBenchDb(dbTarget);
+    try {
+      return Number(db.query<{ n: number }, []>("SELECT pg_database_size(current_database()) AS n").get()!.n);
+    } finally {
+      db.close();
+    }
+  }
+  const dbPath = dbTarget;
   let total = 0;
   for (const suffix of ["", "-wal"]) {
     try {
@@ -315,8 +459,9 @@ async function dbGrowth(ours: Side, ctx: CeremonyContext): Promise<void> {
     return;
   }
   const checkpoint = () => {
-    const db = new Database(ours.dbPath!);
-    db.exec("PRAGMA busy_timeout = 5000");
+    // PostgreSQL: the database's size on disk (tables, indexes, TOAST; not the cluster-wide WAL).
+    if (ours.engine === "postgres") return dbBytes(ours.dbTarget!);
+    const db = openBenchDb(ours.dbTarget!);
     db.query("PRAGMA wal_checkpoint(TRUNCATE)").get();
     const pages = db.query<{ page_count: number }, []>("PRAGMA page_count").get()!.page_count;
     const free = db.query<{ freelist_count: number }, []>("PRAGMA freelist_count").get()!.freelist_count;
@@ -329,7 +474,7 @@ async function dbGrowth(ours: Side, ctx: CeremonyContext): Promise<void> {
   const results = await pool(n, 8, () => signInOnce(ctx, routes));
   const ok = results.filter((r) => r.ok).length;
   const after = checkpoint();
-  facts.push(["database growth per 1,000 sign-ins", `${(((after - before) / ok) * 1000 / 1024).toFixed(0)} KiB (used pages, ${ok} sign-ins measured)`]);
+  facts.push(["database growth per 1,000 sign-ins", `${(((after - before) / ok) * 1000 / 1024).toFixed(0)} KiB (${ours.engine === "postgres" ? "pg_database_size, PostgreSQL" : "used pages"}, ${ok} sign-ins measured)`]);
 }
 
 async function footprint(): Promise<void> {
@@ -415,10 +560,11 @@ async function scaleSection(): Promise<void> {
       const side = await startOurs({
         alg: "ES256",
         log,
-        seed: (dbPath) => seedDatabase(dbPath, users === 100 ? { users: 100, clients: 10, auditRows: 100 } : { users, clients: 10_000, auditRows: users }, log),
+        engine: ENGINE,
+        seed: (dbTarget) => seedDatabase(dbTarget, users === 100 ? { users: 100, clients: 10, auditRows: 100 } : { users, clients: 10_000, auditRows: users }, log),
       });
       sides.push({ label, side });
-      facts.push([`scale seed (${label})`, `${((performance.now() - t0) / 1000).toFixed(1)} s, database ${(dbBytes(side.dbPath!) / 2 ** 20).toFixed(0)} MiB`]);
+      facts.push([`scale seed (${label})`, `${((performance.now() - t0) / 1000).toFixed(1)} s, database ${(dbBytes(side.dbTarget!) / 2 ** 20).toFixed(0)} MiB`]);
     }
     for (const def of defs) {
       const loads = await Promise.all(sides.map(async ({ side }) => { try { return await def.prepare(side); } catch (e) { return { na: firstLine(e) }; } }));
@@ -545,6 +691,96 @@ function targets(): string[] {
   return out;
 }
 
+/** Statements and PostgreSQL CPU per request, for the sides on PostgreSQL. */
+function postgresTable(): string[] {
+  const lines: string[] = [];
+  for (const r of rows) {
+    for (const side of ["ours", "peer"] as const) {
+      const c = r[side];
+      if (isCell(c) && c.statementsPerReq != null) {
+        const blocked = c.statementsPerReq * ROUND_TRIP_US.value;
+        lines.push(`| ${r.endpoint} | ${r.conns} | ${side} | ${c.statementsPerReq.toFixed(1)} | ${c.pgCpuUs?.toFixed(0) ?? ""} | ${c.cpuUs?.toFixed(0) ?? ""} | ${ROUND_TRIP_US.value ? blocked.toFixed(0) : ""} |`);
+      }
+    }
+  }
+  if (!lines.length) return [];
+  return [
+    "",
+    "## PostgreSQL: statements and CPU per request",
+    "",
+    `Statements per request from pg_stat_statements (BEGIN and COMMIT count as statements). One statement's round trip from this process, measured before the load: ${ROUND_TRIP_US.value.toFixed(0)} µs (median of SELECT 1 through src/db/postgres); the event loop waits that long per statement.`,
+    "",
+    "| endpoint | conns | side | statements/req | PostgreSQL CPU µs/req | Latchkey CPU µs/req | round trips × statements µs/req |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+    ...lines,
+  ];
+}
+
+/** What each endpoint's requests ran on PostgreSQL, statement by statement (pg_stat_statements). */
+function statementTables(): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const r of rows) {
+    for (const side of ["ours", "peer"] as const) {
+      const c = r[side];
+      if (!isCell(c) || !c.mix?.length || seen.has(`${side}:${r.endpoint}`)) continue;
+      seen.add(`${side}:${r.endpoint}`);
+      out.push(
+        "",
+        `### ${r.endpoint}: statements per request (${side}, ${r.conns} connections, last run)`,
+        "",
+        "| per request | statement |",
+        "| --- | --- |",
+        ...c.mix.filter(([, n]) => n >= 0.05).slice(0, 14).map(([q, n]) => `| ${n.toFixed(2)} | \`${q.slice(0, 150).replaceAll("|", "\\|")}${q.length > 150 ? "…" : ""}\` |`),
+      );
+    }
+  }
+  return out;
+}
+
+/** One statement's round trip through src/db/postgres (SELECT 1, median of 2,000), filled on PostgreSQL runs. */
+const ROUND_TRIP_US = { value: 0 };
+const COMMIT_US = { value: 0 };
+/** This process's CPU (both threads) per SELECT 1 through src/db/postgres. */
+const ROUND_TRIP_CPU_US = { value: 0 };
+async function measureRoundTrip(): Promise<void> {
+  const pg = await benchPostgres();
+  const db = openBenchDb(pg.url());
+  const times: number[] = [];
+  const commits: number[] = [];
+  try {
+    const q = db.query("SELECT 1 AS ok");
+    for (let i = 0; i < 200; i++) q.get();
+    const cpu0 = process.cpuUsage();
+    for (let i = 0; i < 2000; i++) {
+      const t0 = performance.now();
+      q.get();
+      times.push((performance.now() - t0) * 1000);
+    }
+    const cpu = process.cpuUsage(cpu0);
+    ROUND_TRIP_CPU_US.value = (cpu.user + cpu.system) / 2000;
+    // A write transaction (BEGIN, one-row INSERT, COMMIT): the commit waits for the WAL flush.
+    db.exec("CREATE TABLE IF NOT EXISTS bench_round_trip (id BIGINT NOT NULL)");
+    const insert = db.query("INSERT INTO bench_round_trip (id) VALUES (?)");
+    const tx = db.transaction((i: number) => insert.run(i));
+    for (let i = 0; i < 300; i++) {
+      const t0 = performance.now();
+      tx(i);
+      commits.push((performance.now() - t0) * 1000);
+    }
+    db.exec("DROP TABLE bench_round_trip");
+  } finally {
+    db.close();
+  }
+  ROUND_TRIP_US.value = median(times);
+  COMMIT_US.value = median(commits);
+  const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.99)]!.toFixed(0);
+  facts.push(
+    ["PostgreSQL round trip (SELECT 1 through src/db/postgres, this process)", `median ${median(times).toFixed(0)} µs, p99 ${p99(times)} µs (of 2,000); client CPU (calling thread + connection thread) ${ROUND_TRIP_CPU_US.value.toFixed(0)} µs per statement`],
+    ["PostgreSQL write transaction (BEGIN, INSERT one row, COMMIT: 3 round trips and a WAL flush)", `median ${median(commits).toFixed(0)} µs, p99 ${p99(commits)} µs (of 300)`],
+  );
+}
+
 function report(): string {
   const factLines = facts.map(([k, v]) => `| ${k} | ${v} |`).join("\n");
   const sigs = [...signatureCount].map(([k, v]) => `${k} ${v}`).join(", ");
@@ -559,9 +795,7 @@ function report(): string {
     "",
     "## Throughput and latency",
     "",
-    BASELINE
-      ? `\`ours\` = Latchkey binary, \`peer\` = the baseline Latchkey binary ${path.basename(BASELINE)} (${statSync(BASELINE).mtime.toISOString()}), prepared the same way.`
-      : "`ours` = Latchkey binary, `peer` = oidc-provider (in-memory adapter) on Node; same client, grants and signing algorithm.",
+    `\`ours\` = ${OURS_LABEL}, \`peer\` = ${PEER_LABEL}${BASELINE ? ` (${statSync(BASELINE).mtime.toISOString()})` : ""}; same client, grants and signing algorithm, prepared the same way.`,
     "RSS is measured after the point's runs. req/s, p50 and p99 are medians of the repeated runs.",
     "CPU µs/req is the server process's CPU time (all threads, from /proc) divided by the requests served: it does not",
     "depend on how busy the rest of the machine is, so `peer/ours CPU` is the fairest efficiency ratio on a shared machine.",
@@ -569,8 +803,10 @@ function report(): string {
     "",
     table(),
     ...scaleTable(),
+    ...postgresTable(),
+    ...statementTables(),
     "",
-    ...(BASELINE ? [] : ["## Targets (issue 6)", "", ...targets()]),
+    ...(BASELINE || ENGINE === "postgres" ? [] : ["## Targets (issue 6)", "", ...targets()]),
     ...(findings.length ? ["", "## Notes", "", ...findings.map((f) => `- ${f}`)] : []),
     "",
   ].join("\n");
@@ -583,6 +819,7 @@ async function main(): Promise<void> {
   await ensureWrk();
   await ensureBinary(log, REBUILD);
   await machineInfo();
+  if (ENGINE === "postgres") await measureRoundTrip();
   log(facts.map(([k, v]) => `${k}: ${v}`).join("\n"));
 
   if (!SCALE_ONLY) {
@@ -590,18 +827,18 @@ async function main(): Promise<void> {
     if (!ONLY || ONLY.includes("hello")) await ceiling();
 
     log("starting Latchkey and oidc-provider (ES256)…");
-    const ours = await startOurs({ alg: "ES256", log });
+    const ours = await startMine("ES256");
     // Both sides sign with the same algorithm: the one our server really uses (RS256 until key-rotate exists).
     const alg = await signingAlgOf(ours);
     if (alg !== "ES256") findings.push(`ours signs with ${alg} (asked for ES256): the main table compares ${alg} on both sides`);
     const peer = await startOther(alg);
     mainSection = alg;
-    facts.push([`idle RSS right after start (${alg} run)`, `ours ${rssMb(ours.server.pid)?.toFixed(1)} MB, peer ${rssMb(peer.server.pid)?.toFixed(1)} MB`]);
+    facts.push([`idle RSS right after start (${alg} run)`, `ours ${sideRssMb(ours)?.toFixed(1)} MB, peer ${sideRssMb(peer)?.toFixed(1)} MB`]);
     for (const n of ours.notes) findings.push(`ours: ${n}`);
     try {
       await measureEndpoints(alg, [ours, peer], ONLY ? ENDPOINTS.filter((e) => ONLY.includes(e.key)) : ENDPOINTS, CONNS);
       if (!ONLY || ONLY.includes("passkey")) {
-        const ctx = await ceremonySection(ours, alg);
+        const ctx = await ceremonySection(ours, alg, peer);
         if (ctx) await dbGrowth(ours, ctx);
         else facts.push(["database growth per 1,000 sign-ins", "n/a (no passkey sign-in yet)"]);
       }
@@ -612,7 +849,7 @@ async function main(): Promise<void> {
 
     if (RS256 && alg !== "RS256" && !ONLY) {
       log("starting Latchkey and oidc-provider (RS256)…");
-      const ours2 = await startOurs({ alg: "RS256", log });
+      const ours2 = await startMine("RS256");
       const alg2 = await signingAlgOf(ours2);
       const peer2 = await startOther(alg2);
       try {
@@ -642,6 +879,8 @@ try {
 } catch (e) {
   log(`failed: ${e instanceof Error ? e.stack : String(e)}`);
   await stopAll();
+  await stopBenchPostgres();
   process.exit(1);
 }
 await stopAll();
+await stopBenchPostgres();

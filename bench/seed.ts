@@ -1,12 +1,13 @@
 /**
  * Scale seeding: users, OIDC clients (each with one secret) and audit-log rows written straight into a
- * migrated Latchkey database (run the binary once first so the schema exists; the server must be stopped).
+ * migrated Latchkey database (run the binary once first so the schema exists; the server must be stopped),
+ * through Latchkey's Database interface (lib/db.ts): a file path is SQLite, a postgres:// URL PostgreSQL.
  *
- * Usage: bun run seed.ts <db-path> [--users 1000000] [--clients 10000] [--audit 1000000]
+ * Usage: bun run seed.ts <db-path | postgres://…> [--users 1000000] [--clients 10000] [--audit 1000000]
  * Columns follow src/db/migrations/0001_initial.sql; everything else keeps its default.
  */
-import { Database } from "bun:sqlite";
 import { createHash, randomUUID } from "node:crypto";
+import { insertRows, openBenchDb, sqlitePragmas, type SQLQueryBindings } from "./lib/db.ts";
 
 export interface SeedSize {
   users: number;
@@ -22,69 +23,58 @@ const USER_AGENTS = [
 ];
 const EVENTS = ["SIGN_IN", "TOKEN_SIGN_IN", "CLIENT_AUTHORIZATION", "PASSKEY_ADDED"];
 
-/** Writes the rows in batched transactions; returns the seeded user ids' count. */
-export function seedDatabase(dbPath: string, size: SeedSize, log: (s: string) => void = () => {}): void {
-  const db = new Database(dbPath);
-  db.exec("PRAGMA busy_timeout = 5000");
-  db.exec("PRAGMA journal_mode = WAL");
-  db.exec("PRAGMA synchronous = OFF");
-  db.exec("PRAGMA cache_size = -262144");
+/** Writes the rows in batched transactions of multi-row INSERTs (few round trips on PostgreSQL). */
+export function seedDatabase(dbTarget: string, size: SeedSize, log: (s: string) => void = () => {}): void {
+  const db = openBenchDb(dbTarget);
+  sqlitePragmas(db, ["journal_mode = WAL", "synchronous = OFF", "cache_size = -262144"]);
   const now = Math.floor(Date.now() / 1000);
 
   const userIds: string[] = new Array(size.users);
-  const insertUser = db.prepare(
-    `INSERT INTO users (id, username, email, email_verified, first_name, last_name, display_name, created_at, updated_at)
-     VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)`,
-  );
   for (let start = 0; start < size.users; start += BATCH) {
-    db.transaction(() => {
-      for (let i = start; i < Math.min(size.users, start + BATCH); i++) {
-        const id = randomUUID();
-        userIds[i] = id;
-        const n = String(i).padStart(7, "0");
-        const created = now - 86400 * 365 + Math.floor((i / size.users) * 86400 * 365);
-        insertUser.run(id, `seed${n}`, `seed${n}@example.test`, "Seed", `User ${n}`, `Seed User ${n}`, created, created);
-      }
-    })();
+    const rows: SQLQueryBindings[][] = [];
+    for (let i = start; i < Math.min(size.users, start + BATCH); i++) {
+      const id = randomUUID();
+      userIds[i] = id;
+      const n = String(i).padStart(7, "0");
+      const created = now - 86400 * 365 + Math.floor((i / size.users) * 86400 * 365);
+      rows.push([id, `seed${n}`, `seed${n}@example.test`, 1, "Seed", `User ${n}`, `Seed User ${n}`, created, created]);
+    }
+    db.transaction(() => insertRows(db, "users", ["id", "username", "email", "email_verified", "first_name", "last_name", "display_name", "created_at", "updated_at"], rows))();
     if (size.users >= 100_000) log(`users ${Math.min(size.users, start + BATCH)}/${size.users}`);
   }
 
-  const insertClient = db.prepare(
-    `INSERT INTO oidc_clients (id, name, callback_urls, pkce_enabled, is_group_restricted, created_at, updated_at)
-     VALUES (?, ?, ?, 1, 0, ?, ?)`,
-  );
-  const insertSecret = db.prepare("INSERT INTO oidc_client_secrets (id, client_id, hash, prefix, created_at) VALUES (?, ?, ?, ?, ?)");
+  const clients: SQLQueryBindings[][] = [];
+  const secrets: SQLQueryBindings[][] = [];
+  for (let i = 0; i < size.clients; i++) {
+    const id = randomUUID();
+    const secret = randomUUID().replaceAll("-", "");
+    clients.push([id, `Seeded app ${i}`, JSON.stringify([`https://app${i}.example.test/callback`]), 1, 0, now, now]);
+    secrets.push([randomUUID(), id, `sha256:${createHash("sha256").update(secret).digest("hex")}`, secret.slice(0, 4), now]);
+  }
   db.transaction(() => {
-    for (let i = 0; i < size.clients; i++) {
-      const id = randomUUID();
-      const secret = randomUUID().replaceAll("-", "");
-      insertClient.run(id, `Seeded app ${i}`, JSON.stringify([`https://app${i}.example.test/callback`]), now, now);
-      insertSecret.run(randomUUID(), id, `sha256:${createHash("sha256").update(secret).digest("hex")}`, secret.slice(0, 4), now);
-    }
+    insertRows(db, "oidc_clients", ["id", "name", "callback_urls", "pkce_enabled", "is_group_restricted", "created_at", "updated_at"], clients);
+    insertRows(db, "oidc_client_secrets", ["id", "client_id", "hash", "prefix", "created_at"], secrets);
   })();
 
-  const insertAudit = db.prepare(
-    "INSERT INTO audit_logs (id, created_at, event, user_id, ip_address, user_agent, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
-  );
   for (let start = 0; start < size.auditRows; start += BATCH) {
-    db.transaction(() => {
-      for (let i = start; i < Math.min(size.auditRows, start + BATCH); i++) {
-        const user = userIds.length ? userIds[(i * 7919) % userIds.length]! : null;
-        const at = now - 86400 * 90 + Math.floor((i / Math.max(1, size.auditRows)) * 86400 * 90);
-        insertAudit.run(randomUUID(), at, EVENTS[i % EVENTS.length]!, user, `192.0.2.${i % 250}`, USER_AGENTS[i % USER_AGENTS.length]!, "{}");
-      }
-    })();
+    const rows: SQLQueryBindings[][] = [];
+    for (let i = start; i < Math.min(size.auditRows, start + BATCH); i++) {
+      const user = userIds.length ? userIds[(i * 7919) % userIds.length]! : null;
+      const at = now - 86400 * 90 + Math.floor((i / Math.max(1, size.auditRows)) * 86400 * 90);
+      rows.push([randomUUID(), at, EVENTS[i % EVENTS.length]!, user, `192.0.2.${i % 250}`, USER_AGENTS[i % USER_AGENTS.length]!, "{}"]);
+    }
+    db.transaction(() => insertRows(db, "audit_logs", ["id", "created_at", "event", "user_id", "ip_address", "user_agent", "data"], rows))();
     if (size.auditRows >= 100_000) log(`audit rows ${Math.min(size.auditRows, start + BATCH)}/${size.auditRows}`);
   }
-  db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  sqlitePragmas(db, ["wal_checkpoint(TRUNCATE)"]);
   db.close();
 }
 
 if (import.meta.main) {
   const args = process.argv.slice(2);
-  const dbPath = args[0];
-  if (!dbPath || dbPath.startsWith("--")) {
-    process.stderr.write("Usage: bun run seed.ts <db-path> [--users N] [--clients N] [--audit N]\n");
+  const dbTarget = args[0];
+  if (!dbTarget || dbTarget.startsWith("--")) {
+    process.stderr.write("Usage: bun run seed.ts <db-path | postgres://…> [--users N] [--clients N] [--audit N]\n");
     process.exit(2);
   }
   const opt = (name: string, fallback: number) => {
@@ -93,6 +83,6 @@ if (import.meta.main) {
   };
   const t0 = performance.now();
   const size = { users: opt("--users", 1_000_000), clients: opt("--clients", 10_000), auditRows: opt("--audit", 1_000_000) };
-  seedDatabase(dbPath, size, (s) => process.stderr.write(s + "\n"));
+  seedDatabase(dbTarget, size, (s) => process.stderr.write(s + "\n"));
   process.stderr.write(`seeded ${JSON.stringify(size)} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
 }

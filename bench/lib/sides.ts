@@ -2,8 +2,7 @@
  * The two servers under test, prepared the same way: fresh data, one confidential client with PKCE,
  * one user, a signing key of the chosen algorithm; plus the ways to mint single-use codes for each.
  */
-import { Database } from "bun:sqlite";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
@@ -11,6 +10,8 @@ import { freePort, registerTemp, runCommand, startServer, type Started } from ".
 import { pool } from "./pool.ts";
 import { CODE_CHALLENGE, CODE_VERIFIER, REDIRECT_URI, SCOPE } from "./pkce.ts";
 import { createSoftPasskey, type SoftPasskey } from "./authenticator.ts";
+import { insertRows, openBenchDb, tableExists } from "./db.ts";
+import { newPostgresDatabase } from "./postgres.ts";
 
 export const ROOT = path.resolve(import.meta.dir, "..", "..");
 export const BENCH_DIR = path.resolve(import.meta.dir, "..");
@@ -22,6 +23,7 @@ export function useBinary(file: string): void {
 }
 
 export type Alg = "ES256" | "RS256";
+export type Engine = "sqlite" | "postgres";
 
 export interface Endpoints {
   discovery: string;
@@ -33,7 +35,12 @@ export interface Endpoints {
 
 export interface Side {
   name: "ours" | "peer";
+  /** The (first) server process. */
   server: Started;
+  /** Every server process of this side (more than one: instances behind a proxy); CPU and RSS add up over them. */
+  servers: Started[];
+  /** The round-robin proxy in front of the instances, when there is one. */
+  proxy?: Started;
   readyMs: number;
   base: string;
   endpoints: Endpoints;
@@ -46,7 +53,9 @@ export interface Side {
   /** ours only: stop the server and start it again over the same data (optionally with another command). */
   restart?(serverCmd?: string[]): Promise<void>;
   dataDir?: string;
-  dbPath?: string;
+  /** The database: a SQLite file path, or a postgres:// URL. */
+  dbTarget?: string;
+  engine?: Engine;
   sessionToken?: string;
   passkey?: SoftPasskey;
   userId?: string;
@@ -123,8 +132,8 @@ async function migrateByStarting(bin: string, dir: string, env: Record<string, s
 
 export interface OursOptions {
   alg: Alg;
-  /** Seed the database before start (scale runs): called with the migrated, stopped database path. */
-  seed?: (dbPath: string) => Promise<void> | void;
+  /** Seed the database before start (scale runs): called with the migrated, stopped database (path or URL). */
+  seed?: (dbTarget: string) => Promise<void> | void;
   log: (s: string) => void;
   /** Runs the server with this command instead of the binary (profiling from source); CLI steps still use the binary. */
   serverCmd?: string[];
@@ -132,24 +141,70 @@ export interface OursOptions {
   binary?: string;
   /** The column this side fills: "peer" for a baseline binary. */
   as?: "ours" | "peer";
+  /** sqlite (default): a file in the side's folder; postgres: a fresh database on the bench's cluster (lib/postgres.ts). */
+  engine?: Engine;
+  /** Server processes on the same database (PostgreSQL only for more than one); default 1. */
+  instances?: number;
+  /** A round-robin Caddy in front of the instances (always with more than one). */
+  proxy?: boolean;
+  /** Keep the rate limits on (DISABLE_RATE_LIMITING unset): to see what the budgets cost on the success path. */
+  rateLimits?: boolean;
+}
+
+/** Caddy (Debian package) round-robin over `upstreams`, listening on 127.0.0.1:port. */
+async function startCaddy(dir: string, port: number, upstreams: number[]): Promise<Started> {
+  const caddy = Bun.which("caddy");
+  if (!caddy) throw new Error("caddy is not installed (apt-get install caddy): needed for more than one instance");
+  const conf = path.join(dir, "Caddyfile");
+  writeFileSync(
+    conf,
+    [
+      "{",
+      "\tadmin off",
+      "\tauto_https off",
+      "}",
+      `http://:${port} {`,
+      "\tbind 127.0.0.1",
+      `\treverse_proxy ${upstreams.map((p) => `127.0.0.1:${p}`).join(" ")} {`,
+      "\t\tlb_policy round_robin",
+      "\t}",
+      "}",
+      "",
+    ].join("\n"),
+  );
+  return await startServer({
+    name: "caddy",
+    cmd: [caddy, "run", "--config", conf, "--adapter", "caddyfile"],
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir },
+    port,
+    readyPath: "/healthz",
+  });
 }
 
 export async function startOurs(opts: OursOptions): Promise<Side> {
   const { dir, bin } = freshBinaryDir(opts.binary);
+  const engine = opts.engine ?? "sqlite";
+  const instances = opts.instances ?? 1;
+  if (instances > 1 && engine !== "postgres") throw new Error("more than one instance needs --engine postgres");
+  const proxied = opts.proxy || instances > 1;
+  // The address clients use: the proxy's when there is one, else the server's.
   const port = await freePort();
-  const env = oursEnv(dir, port);
-  const dbPath = env.DB_CONNECTION_STRING!;
+  const serverPorts = proxied ? await Promise.all(Array.from({ length: instances }, () => freePort())) : [port];
+  const dbTarget = engine === "postgres" ? await newPostgresDatabase() : path.join(dir, "data", "latchkey.db");
+  const env = oursEnv(dir, port, { DB_CONNECTION_STRING: dbTarget, DISABLE_RATE_LIMITING: opts.rateLimits ? "false" : "true" });
+  const envFor = (p: number) => ({ ...env, PORT: String(p) });
   const notes: string[] = [];
   const commands = await cliCommands(bin, dir, env);
 
   if (commands.has("key-rotate")) {
     await runCommand([bin, "key-rotate", "--alg", opts.alg], { cwd: dir, env });
   } else {
-    await migrateByStarting(bin, dir, env, port);
+    await migrateByStarting(bin, dir, envFor(serverPorts[0]!), serverPorts[0]!);
     notes.push(`no key-rotate command: signing with the default key algorithm`);
   }
-  if (!existsSync(dbPath)) await migrateByStarting(bin, dir, env, port);
-  if (opts.seed) await opts.seed(dbPath);
+  if (engine === "sqlite" && !existsSync(dbTarget)) await migrateByStarting(bin, dir, envFor(serverPorts[0]!), serverPorts[0]!);
+  if (opts.seed) await opts.seed(dbTarget);
 
   // Client: through the CLI when it exists, else straight into the tables.
   let clientId = "";
@@ -161,8 +216,8 @@ export async function startOurs(opts: OursOptions): Promise<Side> {
     clientSecret = j.secret;
   }
 
-  const db = new Database(dbPath);
-  db.exec("PRAGMA busy_timeout = 5000");
+  // The rest through Latchkey's Database interface (lib/db.ts), the same SQL on both engines.
+  const db = openBenchDb(dbTarget);
   const now = Math.floor(Date.now() / 1000);
   if (!clientId) {
     clientId = "bench-client";
@@ -184,8 +239,7 @@ export async function startOurs(opts: OursOptions): Promise<Side> {
     `INSERT INTO users (id, username, email, email_verified, first_name, last_name, display_name, is_admin, created_at, updated_at)
      VALUES (?, 'bench', 'bench@example.test', 1, 'Bench', 'User', 'Bench User', 0, ?, ?)`,
   ).run(userId, now, now);
-  const hasConsentTable = db.query("SELECT 1 FROM sqlite_master WHERE name = 'user_authorized_oidc_clients'").get();
-  if (hasConsentTable) {
+  if (tableExists(db, "user_authorized_oidc_clients")) {
     db.query("INSERT INTO user_authorized_oidc_clients (user_id, client_id, scope, created_at, last_used_at) VALUES (?, ?, ?, ?, ?)").run(
       userId, clientId, JSON.stringify(SCOPE.split(" ")), now, now,
     );
@@ -204,7 +258,12 @@ export async function startOurs(opts: OursOptions): Promise<Side> {
   ).run(randomUUID(), userId, passkey.credentialIdB64u, passkey.cosePublicKey, now);
   db.close();
 
-  const started = await startServer({ name: "latchkey", cmd: opts.serverCmd ?? [bin], cwd: dir, env, port, readyPath: "/healthz" });
+  const startInstance = async (p: number, cmd?: string[]) =>
+    await startServer({ name: instances > 1 ? `latchkey :${p}` : "latchkey", cmd: cmd ?? opts.serverCmd ?? [bin], cwd: dir, env: envFor(p), port: p, readyPath: "/healthz" });
+  const servers: Array<Started & { readyMs: number }> = [];
+  for (const p of serverPorts) servers.push(await startInstance(p));
+  const proxy = proxied ? await startCaddy(dir, port, serverPorts) : undefined;
+  const started = servers[0]!;
   const base = `http://127.0.0.1:${port}`;
   const endpoints = await discover(base, "/.well-known/openid-configuration", {
     jwks: "/.well-known/jwks.json",
@@ -245,6 +304,8 @@ export async function startOurs(opts: OursOptions): Promise<Side> {
   const side: Side = {
     name: opts.as ?? "ours",
     server: started,
+    servers,
+    proxy,
     readyMs: started.readyMs,
     base,
     endpoints,
@@ -253,7 +314,8 @@ export async function startOurs(opts: OursOptions): Promise<Side> {
     basicAuth: basic(clientId, clientSecret),
     notes,
     dataDir: path.join(dir, "data"),
-    dbPath,
+    dbTarget,
+    engine,
     sessionToken,
     passkey,
     userId,
@@ -263,7 +325,7 @@ export async function startOurs(opts: OursOptions): Promise<Side> {
       // not /authorize); /authorize with the session cookie when the table does not take the rows.
       if (sqlMinting) {
         try {
-          return mintCodesWithSql(dbPath, n, { clientId, userId, sessionId });
+          return mintCodesWithDb(dbTarget, n, { clientId, userId, sessionId });
         } catch (e) {
           sqlMinting = false;
           notes.push(`codes minted through /authorize (SQL minting failed: ${e instanceof Error ? e.message.split("\n")[0] : String(e)})`);
@@ -272,11 +334,14 @@ export async function startOurs(opts: OursOptions): Promise<Side> {
       return await mintViaAuthorize(n);
     },
     async restart(serverCmd) {
+      // The first instance (profile.ts runs one).
       await side.server.stop();
-      side.server = await startServer({ name: "latchkey", cmd: serverCmd ?? [bin], cwd: dir, env, port, readyPath: "/healthz" });
+      side.server = await startInstance(serverPorts[0]!, serverCmd ?? [bin]);
+      side.servers[0] = side.server;
     },
     async cleanup() {
-      await side.server.stop();
+      await proxy?.stop();
+      for (const s of side.servers) await s.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -285,24 +350,26 @@ export async function startOurs(opts: OursOptions): Promise<Side> {
 
 /**
  * Writes `n` authorization codes as /authorize would (hash only, PKCE S256, 10 minutes), in one
- * transaction beside the running server (WAL: the server keeps serving).
+ * transaction beside the running server (SQLite in WAL mode keeps serving), in multi-row INSERTs (few round trips on PostgreSQL).
  */
-function mintCodesWithSql(dbPath: string, n: number, who: { clientId: string; userId: string; sessionId: string }): string[] {
-  const db = new Database(dbPath);
+function mintCodesWithDb(dbTarget: string, n: number, who: { clientId: string; userId: string; sessionId: string }): string[] {
+  const db = openBenchDb(dbTarget);
   try {
-    db.exec("PRAGMA busy_timeout = 5000");
     const now = Math.floor(Date.now() / 1000);
-    const insert = db.prepare(
-      `INSERT INTO oidc_authorization_codes (code_hash, client_id, user_id, session_id, redirect_uri, scope, nonce, code_challenge, code_challenge_method, auth_time, amr, created_at, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, NULL, ?, 'S256', ?, '["phr"]', ?, ?)`,
-    );
     const codes: string[] = [];
+    const rows: Array<Array<string | number | null>> = [];
+    for (let i = 0; i < n; i++) {
+      const code = randomBytes(32).toString("base64url");
+      rows.push([sha256hex(code), who.clientId, who.userId, who.sessionId, REDIRECT_URI, SCOPE, null, CODE_CHALLENGE, "S256", now, '["phr"]', now, now + 600]);
+      codes.push(code);
+    }
     db.transaction(() => {
-      for (let i = 0; i < n; i++) {
-        const code = randomBytes(32).toString("base64url");
-        insert.run(sha256hex(code), who.clientId, who.userId, who.sessionId, REDIRECT_URI, SCOPE, CODE_CHALLENGE, now, now, now + 600);
-        codes.push(code);
-      }
+      insertRows(
+        db,
+        "oidc_authorization_codes",
+        ["code_hash", "client_id", "user_id", "session_id", "redirect_uri", "scope", "nonce", "code_challenge", "code_challenge_method", "auth_time", "amr", "created_at", "expires_at"],
+        rows,
+      );
     })();
     return codes;
   } finally {
@@ -343,6 +410,7 @@ export async function startPeer(opts: { alg: Alg }): Promise<Side> {
     clientSecret,
     basicAuth: basic(clientId, clientSecret),
     notes: [],
+    servers: [started],
     async mintCodes(n) {
       const out: string[] = [];
       for (let left = n; left > 0; left -= 20_000) {

@@ -4,7 +4,8 @@
  * - The server binaries come from /usr/lib/postgresql/<newest>/bin, else from PATH.
  * - `initdb` makes a fresh cluster in a temporary folder (trust authentication, superuser `postgres`, UTF8,
  *   locale C); `pg_ctl -w` starts it on 127.0.0.1 at a free port and on a unix socket in that folder, with
- *   settings that trade durability for speed (fsync, synchronous_commit and full_page_writes off).
+ *   settings that trade durability for speed (fsync, synchronous_commit and full_page_writes off) unless
+ *   `durable` asks for PostgreSQL's defaults.
  * - initdb and postgres refuse to run as root: as root they run as the `postgres` system user (runuser),
  *   which then owns the folder; otherwise they run as the current user.
  * - One cluster per test process (`sharedPostgres()`), stopped and removed when the process exits; each test
@@ -77,7 +78,17 @@ function ident(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-export async function startPostgres(): Promise<PgServer> {
+export interface StartPostgresOptions {
+  /**
+   * PostgreSQL's default durability (fsync, synchronous_commit and full_page_writes on) instead of the
+   * tests' fast settings: what a deployment runs, for the benchmark (bench/lib/postgres.ts).
+   */
+  durable?: boolean;
+  /** More postgresql.conf lines (for example `shared_preload_libraries = 'pg_stat_statements'`). */
+  settings?: string[];
+}
+
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<PgServer> {
   const bin = findPostgresBin();
   if (!bin) throw new Error("PostgreSQL's server binaries (initdb, pg_ctl, postgres) were not found: run tests/setup-system.sh");
   const asRoot = process.getuid?.() === 0;
@@ -118,10 +129,8 @@ export async function startPostgres(): Promise<PgServer> {
         `port = ${p}`,
         `unix_socket_directories = '${dir}'`,
         "max_connections = 200",
-        "fsync = off",
-        "synchronous_commit = off",
-        "full_page_writes = off",
-        "shared_buffers = '32MB'",
+        ...(options.durable ? [] : ["fsync = off", "synchronous_commit = off", "full_page_writes = off", "shared_buffers = '32MB'"]),
+        ...(options.settings ?? []),
         "timezone = 'UTC'",
         "log_min_messages = warning",
         "",
