@@ -294,7 +294,9 @@ async function machineInfo(): Promise<void> {
     ["latchkey", `${ours} at commit ${commit}, binary built ${statSync(BINARY).mtime.toISOString()} (bun ${Bun.version}, elysia ${pkg("elysia")})`],
     BASELINE
       ? ["peer (baseline)", `Latchkey binary ${BASELINE}, built ${statSync(BASELINE).mtime.toISOString()}`]
-      : ["peer", `oidc-provider ${pkg("oidc-provider")} on node ${nodeVersion}`],
+      : ENGINE === "postgres"
+        ? ["peer", PEER_LABEL]
+        : ["peer", `oidc-provider ${pkg("oidc-provider")} on node ${nodeVersion}`],
     ...(ENGINE === "postgres"
       ? [["engine", `PostgreSQL ${await postgresVersion()} on this machine (started by the bench, ${process.argv.includes("--pg-fast") ? "--pg-fast: fsync, synchronous_commit and full_page_writes OFF" : "DEFAULT durability: fsync, synchronous_commit, full_page_writes on"}), ${INSTANCES} instance(s)`] as [string, string]]
       : []),
@@ -723,7 +725,8 @@ function statementTables(): string[] {
   for (const r of rows) {
     for (const side of ["ours", "peer"] as const) {
       const c = r[side];
-      if (!isCell(c) || !c.mix?.length || seen.has(`${side}:${r.endpoint}`)) continue;
+      const mix = isCell(c) ? (c.mix ?? []).filter(([, n]) => n >= 0.05) : [];
+      if (!mix.length || seen.has(`${side}:${r.endpoint}`)) continue;
       seen.add(`${side}:${r.endpoint}`);
       out.push(
         "",
@@ -731,7 +734,7 @@ function statementTables(): string[] {
         "",
         "| per request | statement |",
         "| --- | --- |",
-        ...c.mix.filter(([, n]) => n >= 0.05).slice(0, 14).map(([q, n]) => `| ${n.toFixed(2)} | \`${q.slice(0, 150).replaceAll("|", "\\|")}${q.length > 150 ? "…" : ""}\` |`),
+        ...mix.slice(0, 14).map(([q, n]) => `| ${n.toFixed(2)} | \`${q.slice(0, 150).replaceAll("|", "\\|")}${q.length > 150 ? "…" : ""}\` |`),
       );
     }
   }
@@ -812,6 +815,9 @@ function report(): string {
   ].join("\n");
 }
 
+/** Everything from this line on in the previous report is kept when the report is written again. */
+const KEPT_MARKER = "<!-- kept across runs: sections below are not regenerated -->";
+
 // ---------------------------------------------------------------- main
 
 async function main(): Promise<void> {
@@ -868,7 +874,16 @@ async function main(): Promise<void> {
   if (SCALE) await scaleSection();
 
   facts.push(["load average at end", os.loadavg().map((l) => l.toFixed(2)).join(", ")]);
-  const text = report();
+  // Dated sections written by hand below KEPT_MARKER (issue 21's PostgreSQL figures) survive a regenerated table.
+  let kept = "";
+  try {
+    const previous = readFileSync(OUT, "utf8");
+    const at = previous.indexOf(KEPT_MARKER);
+    if (at >= 0) kept = "\n" + previous.slice(at);
+  } catch {
+    // no previous report
+  }
+  const text = report() + kept;
   writeFileSync(OUT, text);
   process.stdout.write("\n" + text + "\n");
   log(`written to ${path.relative(ROOT, OUT)}`);
