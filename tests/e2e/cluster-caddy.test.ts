@@ -119,10 +119,14 @@ describe.skipIf(!available)("two compiled instances behind Caddy on one PostgreS
       LOG_LEVEL: "debug",
     };
     // Both at once: the migrations run once, under PostgreSQL's advisory lock.
-    [a, b] = await Promise.all([
+    const started = await Promise.allSettled([
       startBinary({ binary, env: { ...env, PORT: String(ports.a) }, timeoutMs: 30_000 }),
       startBinary({ binary, env: { ...env, PORT: String(ports.b) }, timeoutMs: 30_000 }),
     ]);
+    // Keep whichever started, so afterAll stops it when the other did not.
+    if (started[0].status === "fulfilled") a = started[0].value;
+    if (started[1].status === "fulfilled") b = started[1].value;
+    for (const s of started) if (s.status === "rejected") throw s.reason;
     caddy = await startCaddy(
       path.join(work, "caddy"),
       `http://:${caddyPort} {
