@@ -21,7 +21,7 @@ import { actorUserId, recordAdminChange, type Actor, type PersonActor } from "..
 import type { AuditOrigin } from "../audit/audit-log.ts";
 import type { Geolocator } from "../audit/geolocation.ts";
 import type { Config } from "../config.ts";
-import { deleteApiKeyOfUser, deleteApiKeysOfUser, findApiKeyByHash, findApiKeyOfUser, insertApiKey, listApiKeysOfUser, replaceApiKeySecret, touchApiKey, type ApiKeyRow } from "../db/api-keys.ts";
+import { deleteApiKeyOfUser, deleteApiKeysOfUser, findApiKeyByHash, findApiKeyOfUser, insertApiKey, listApiKeysOfUser, replaceApiKeySecret, touchApiKey, type StoredApiKey } from "../db/api-keys.ts";
 import { AppError } from "../errors.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { hashToken, safeEqual } from "../lib/hash.ts";
@@ -51,8 +51,8 @@ export interface ApiKeyRequester {
   origin?: AuditOrigin;
 }
 
-export function toApiKey(row: ApiKeyRow): ApiKey {
-  return { id: row.id, name: row.name, description: row.description, prefix: row.prefix, createdAt: row.created_at, expiresAt: row.expires_at, lastUsedAt: row.last_used_at };
+export function toApiKey(k: StoredApiKey): ApiKey {
+  return { id: k.id, name: k.name, description: k.description, prefix: k.prefix, createdAt: k.createdAt, expiresAt: k.expiresAt, lastUsedAt: k.lastUsedAt };
 }
 
 /** The configured cap on a key's lifetime, in days. */
@@ -97,16 +97,16 @@ function validateNewKey(deps: ApiKeyDeps, input: unknown): { fields: { name: str
 
 function insertNewKey(deps: ApiKeyDeps, userId: string, f: { name: string; description: string; expiresAt: number }, now: number): { apiKey: ApiKey; token: string } {
   const token = randomString(deps.random, 32, ALPHANUMERIC);
-  const row: ApiKeyRow = {
+  const row: StoredApiKey = {
     id: randomUuid(deps.random),
     name: f.name,
     description: f.description,
-    key_hash: hashToken(token),
+    keyHash: hashToken(token),
     prefix: token.slice(0, 4),
-    user_id: userId,
-    created_at: now,
-    expires_at: f.expiresAt,
-    last_used_at: null,
+    userId,
+    createdAt: now,
+    expiresAt: f.expiresAt,
+    lastUsedAt: null,
   };
   insertApiKey(deps.db, row);
   return { apiKey: toApiKey(row), token };
@@ -134,14 +134,14 @@ export function renewApiKey(deps: ApiKeyDeps, requester: ApiKeyRequester, id: st
   const existing = findApiKeyOfUser(deps.db, id, userId);
   if (!existing) throw AppError.notFound(msg("apiKeys.errNotFound"));
   const now = nowSeconds(deps.clock);
-  if (existing.expires_at > now) throw AppError.validation(msg("apiKeys.errRenewNotExpired"), { id: msg("apiKeys.errRenewNotExpired") });
+  if (existing.expiresAt > now) throw AppError.validation(msg("apiKeys.errRenewNotExpired"), { id: msg("apiKeys.errRenewNotExpired") });
   const errors = new FieldErrors();
   const expiresAt = expiryOf(deps, errors, isRecord(input) ? input : {}, now);
   errors.throwIfAny();
   return deps.db.transaction(() => {
     consumePasskeyProof(deps, requester.session, requester.reauthenticationToken, "renew an API key");
     const token = randomString(deps.random, 32, ALPHANUMERIC);
-    const row = replaceApiKeySecret(deps.db, id, userId, { key_hash: hashToken(token), prefix: token.slice(0, 4), expires_at: expiresAt! });
+    const row = replaceApiKeySecret(deps.db, id, userId, { keyHash: hashToken(token), prefix: token.slice(0, 4), expiresAt: expiresAt! });
     if (!row) throw AppError.notFound(msg("apiKeys.errNotFound"));
     const renewed = { apiKey: toApiKey(row), token };
     recordAdminChange(deps, sessionActor(requester), { entity: "api_key", action: "renew", id: renewed.apiKey.id, changes: { name: renewed.apiKey.name, expiresAt: renewed.apiKey.expiresAt } });
@@ -195,8 +195,8 @@ export function authenticateApiKey(deps: { db: Database; clock: Clock }, token: 
   const row = findApiKeyByHash(deps.db, hashToken(token));
   if (!row) throw AppError.unauthenticated(msg("apiKeys.errInvalid"));
   const now = nowSeconds(deps.clock);
-  if (row.expires_at <= now) throw AppError.unauthenticated(msg("apiKeys.errExpired"));
-  if (row.disabled === 1) throw AppError.unauthenticated(msg("apiKeys.errUserDisabled"));
-  if (row.last_used_at === null || now - row.last_used_at >= 60) touchApiKey(deps.db, row.id, now);
-  return { userId: row.user_id, isAdmin: row.is_admin === 1, apiKeyId: row.id, isStatic: false };
+  if (row.expiresAt <= now) throw AppError.unauthenticated(msg("apiKeys.errExpired"));
+  if (row.disabled) throw AppError.unauthenticated(msg("apiKeys.errUserDisabled"));
+  if (row.lastUsedAt === null || now - row.lastUsedAt >= 60) touchApiKey(deps.db, row.id, now);
+  return { userId: row.userId, isAdmin: row.isAdmin, apiKeyId: row.id, isStatic: false };
 }

@@ -144,7 +144,7 @@ beforeAll(async () => {
   setClientLogo(deps.db, world.client.id, false, { data: png, type: "image/png" }, now);
   saveAppImage(deps.db, "logo-light", { type: "image/png", data: png, updatedAt: now });
   upsertAppConfigRows(deps.db, [{ key: "appName", value: "Moved Latchkey" }], now);
-  insertApiKey(deps.db, { id: crypto.randomUUID(), name: "ci", description: "", key_hash: "ab".repeat(32), prefix: "lk_ci", user_id: bob.id, created_at: now, expires_at: now + 86_400_000, last_used_at: null });
+  insertApiKey(deps.db, { id: crypto.randomUUID(), name: "ci", description: "", keyHash: "ab".repeat(32), prefix: "lk_ci", userId: bob.id, createdAt: now, expiresAt: now + 86_400_000, lastUsedAt: null });
   createClient(deps, CLI_ACTOR, { name: "Second", callbackUrls: ["https://second.example.com/cb"], unrestricted: false, allowedGroupIds: [group.id] });
   // Explicit ids in an identity column (SQLite's rowid alias): PostgreSQL's sequence must continue after them.
   deps.db.query("INSERT INTO oidc_backchannel_logouts (id, client_id, user_id, sid) VALUES (41, ?, ?, 'sid-41')").run(world.client.id, bob.id);

@@ -13,8 +13,7 @@ const ROOT = resolve(import.meta.dir, "../../..");
 
 /** file → the row types it may still import, as "src/db/module.ts:TypeName". */
 const ALLOWED: Record<string, string[]> = {
-  // API keys, signup tokens, images and logos, the email outbox.
-  "src/admin/api-keys.ts": ["src/db/api-keys.ts:ApiKeyRow"],
+  // Signup tokens, images and logos, the email outbox.
   "src/admin/branding.ts": ["src/db/app-images.ts:AppImageRow"],
   "src/admin/client-logos.ts": ["src/db/client-logos.ts:ClientLogoRow"],
   "src/admin/signup-tokens.ts": ["src/db/signup-tokens.ts:SignupTokenRow"],
