@@ -94,7 +94,8 @@ export function deleteExpiredEmailVerificationTokens(db: Database, now: number):
 
 /** Marks the address verified only if it is still the user's address (it may have changed since). */
 export function markEmailVerified(db: Database, userId: string, email: string, now: number): boolean {
-  return db.query("UPDATE users SET email_verified = 1, updated_at = ? WHERE id = ? AND email = ? COLLATE NOCASE").run(now, userId, email).changes === 1;
+  // lower() on both sides rather than `= ? COLLATE NOCASE`, which PostgreSQL cannot read (the row is found by id either way).
+  return db.query("UPDATE users SET email_verified = 1, updated_at = ? WHERE id = ? AND lower(email) = lower(?)").run(now, userId, email).changes === 1;
 }
 
 export function setEmailUnverified(db: Database, userId: string, now: number): void {
