@@ -80,8 +80,8 @@ const COMMANDS: Record<string, CommandSpec> = {
     run: async (env, args) => (await import("./cli/export-import.ts")).importCommand(env, args),
   },
   "import-pocket-id": {
-    summary: "Import a Pocket ID data folder, database or export archive: users, passkeys, clients and their secrets, the signing key (the server must be stopped)",
-    usage: "latchkey import-pocket-id PATH [--dry-run] [--merge] [--no-audit-log]",
+    summary: "Import a Pocket ID data folder, database (SQLite file or postgres://…) or export archive: users, passkeys, clients and their secrets, the signing key (the server must be stopped)",
+    usage: "latchkey import-pocket-id PATH|postgres://… [--data-dir DIR] [--dry-run] [--merge] [--no-audit-log]",
     needsConfig: true,
     run: async (env, args) => (await import("./cli/import-pocket-id.ts")).importPocketIdCommand(env, args),
   },

@@ -7,6 +7,8 @@
  *   database only once everything is in: a failed or refused import leaves no Latchkey database behind, so the
  *   next start tries again, and a successful one means the next start finds a database and imports nothing.
  * - Pocket ID's export archive (a ZIP, v2.0+) is unpacked into a temporary data folder first (export-archive.ts).
+ * - A Pocket ID database on PostgreSQL (a postgres:// target) is read in one snapshot into a temporary data folder
+ *   first (postgres-source.ts); --data-dir names Pocket ID's data folder for the files it keeps on disk.
  * - A dry run works on a copy of Latchkey's database (or a new temporary one): nothing of it is kept.
  */
 import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readSync, renameSync, rmSync, statSync } from "node:fs";
@@ -17,7 +19,8 @@ import type { Log } from "../lib/log.ts";
 import { cryptoRandom } from "../lib/random.ts";
 import { openRuntime, resolveEncryptionKey } from "../runtime.ts";
 import { importPocketId, type PocketIdImportOptions, type PocketIdImportSummary } from "./importer.ts";
-import { openPocketIdSource } from "./source.ts";
+import { openPocketIdSource, PocketIdImportError } from "./source.ts";
+import { isPostgresConnectionString, redactConnectionString } from "../db/postgres/connection-string.ts";
 
 const SIDE_FILES = ["", "-wal", "-shm"];
 
@@ -42,7 +45,8 @@ function isZipFile(file: string): boolean {
 }
 
 /**
- * Imports `target` (a Pocket ID data folder, its database file, or Pocket ID's export archive) into the Latchkey
+ * Imports `target` (a Pocket ID data folder, its database file, Pocket ID's export archive, or a postgres:// connection
+ * string of a Pocket ID database on PostgreSQL) into the Latchkey
  * database of `config`.
  */
 export async function importPocketIdInto(
@@ -50,7 +54,25 @@ export async function importPocketIdInto(
   log: Log,
   target: string,
   opts: Omit<PocketIdImportOptions, "encryptionKey">,
+  where: { dataDir?: string } = {},
 ): Promise<PocketIdImportSummary> {
+  if (isPostgresConnectionString(target)) {
+    const tmp = mkdtempSync(path.join(tmpdir(), "latchkey-pocket-id-postgres-"));
+    const shown = redactConnectionString(target);
+    try {
+      const { snapshotPocketIdPostgres } = await import("./postgres-source.ts");
+      snapshotPocketIdPostgres(target, tmp, { startupTimeoutSeconds: config.databaseStartupTimeoutSeconds, dataDir: where.dataDir });
+      const summary = await importFromDataFolder(config, log, tmp, opts);
+      return { ...summary, source: { ...summary.source, dbFile: shown } };
+    } catch (e) {
+      // The reader names the private copy; the person gave a connection string.
+      if (e instanceof PocketIdImportError) throw new PocketIdImportError(e.message.replaceAll(path.join(tmp, "pocket-id.db"), shown));
+      throw e;
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+  if (where.dataDir !== undefined) throw new PocketIdImportError("--data-dir goes with a postgres:// source only: a data folder, database file or export archive brings its own files.");
   if (isZipFile(target)) {
     const tmp = mkdtempSync(path.join(tmpdir(), "latchkey-pocket-id-export-"));
     try {

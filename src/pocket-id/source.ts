@@ -20,7 +20,10 @@ export class PocketIdImportError extends Error {
   }
 }
 
-/** schema_migrations.version → release (SQLite), from v0.50 on (the oldest layout this importer reads). */
+/**
+ * schema_migrations.version → release, from v0.50 on (the oldest layout this importer reads). PostgreSQL's
+ * migrations have the same versions from then on, plus two of their own (marked).
+ */
 export const KNOWN_SCHEMA_VERSIONS: ReadonlyMap<number, string> = new Map([
   [20250421221059, "v0.50–v1.1"],
   [20250601204251, "v1.2–v1.3.0"],
@@ -32,9 +35,11 @@ export const KNOWN_SCHEMA_VERSIONS: ReadonlyMap<number, string> = new Map([
   [20250705000000, "v1.6.3–v1.6.4"],
   [20250810144214, "v1.7"],
   [20250822000000, "v1.8–v1.10"],
+  [20250824164821, "v1.9–v1.10"], // PostgreSQL only (client_id_type)
   [20250917170000, "v1.11"],
   [20251001115300, "v1.12–v1.13"],
   [20251024000000, "v1.14–v1.15"],
+  [20251106144600, "v1.15"], // PostgreSQL only (redundant_indexes)
   [20251115000000, "v1.16"],
   [20251229173100, "v2.0.0"],
   [20260102231700, "v2.0.1"],
