@@ -7,7 +7,7 @@
  * - Image changes are audited (ADMIN_CHANGE application_image upload / delete).
  */
 import type { Database } from "../db/database.ts";
-import { deleteAppImage, findAppImage, saveAppImage, type AppImageName, type AppImageRow } from "../db/app-images.ts";
+import { deleteAppImage, findAppImage, saveAppImage, type AppImageName, type AppImage } from "../db/app-images.ts";
 import { AppError } from "../errors.ts";
 import { msg } from "../i18n/message.ts";
 import { nowSeconds } from "../lib/clock.ts";
@@ -46,7 +46,7 @@ export function removeAppImage(deps: AuditDeps, actor: Actor, name: AppImageName
 }
 
 /** The image to serve; the dark logo falls back to the light one. */
-export function appImage(db: Database, name: AppImageName): AppImageRow | null {
+export function appImage(db: Database, name: AppImageName): AppImage | null {
   if (name === "logo-dark") return findAppImage(db, "logo-dark") ?? findAppImage(db, "logo-light");
   return findAppImage(db, name);
 }

@@ -6,7 +6,7 @@
  * - Changes are audited (ADMIN_CHANGE oidc_client set_logo / delete_logo).
  */
 import type { Database } from "../db/database.ts";
-import { findClientLogo, setClientLogo, type ClientLogoRow } from "../db/client-logos.ts";
+import { findClientLogo, setClientLogo, type ClientLogo } from "../db/client-logos.ts";
 import { AppError } from "../errors.ts";
 import { msg } from "../i18n/message.ts";
 import { nowSeconds } from "../lib/clock.ts";
@@ -45,6 +45,6 @@ export function removeClientLogo(deps: AuditDeps, actor: Actor, clientId: string
 }
 
 /** The logo to show: the dark one when asked and present, else the light one. */
-export function clientLogo(db: Database, clientId: string, dark: boolean): ClientLogoRow | null {
+export function clientLogo(db: Database, clientId: string, dark: boolean): ClientLogo | null {
   return (dark ? findClientLogo(db, clientId, true) : null) ?? findClientLogo(db, clientId, false);
 }

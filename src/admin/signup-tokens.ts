@@ -15,7 +15,7 @@ import {
   insertSignupToken,
   listGroupIdsOfSignupToken,
   listSignupTokens,
-  type SignupTokenRow,
+  type SignupToken,
 } from "../db/signup-tokens.ts";
 import { AppError } from "../errors.ts";
 import { actorUserId, auditedChange, type Actor, type AuditDeps } from "../audit/actor.ts";
@@ -37,15 +37,15 @@ export interface SignupTokenDto {
   userGroupIds: string[];
 }
 
-function toDto(db: Database, row: SignupTokenRow, now: number): SignupTokenDto {
+function toDto(db: Database, row: SignupToken, now: number): SignupTokenDto {
   return {
     id: row.id,
     prefix: row.prefix,
-    usageLimit: row.usage_limit,
-    usageCount: row.usage_count,
-    createdAt: isoTime(row.created_at),
-    expiresAt: isoTime(row.expires_at),
-    expired: row.expires_at <= now || row.usage_count >= row.usage_limit,
+    usageLimit: row.usageLimit,
+    usageCount: row.usageCount,
+    createdAt: isoTime(row.createdAt),
+    expiresAt: isoTime(row.expiresAt),
+    expired: row.expiresAt <= now || row.usageCount >= row.usageLimit,
     userGroupIds: listGroupIdsOfSignupToken(db, row.id),
   };
 }
@@ -59,15 +59,15 @@ export function createSignupToken(deps: AuditDeps, actor: Actor, input: unknown)
   errors.throwIfAny();
   const now = nowSeconds(deps.clock);
   const token = randomString(deps.random, 32, ALPHANUMERIC);
-  const row: SignupTokenRow = {
+  const row: SignupToken = {
     id: randomUuid(deps.random),
-    token_hash: hashToken(token),
+    tokenHash: hashToken(token),
     prefix: token.slice(0, 4),
-    usage_limit: usageLimit,
-    usage_count: 0,
-    created_at: now,
-    expires_at: now + ttl,
-    created_by_id: actorUserId(actor),
+    usageLimit,
+    usageCount: 0,
+    createdAt: now,
+    expiresAt: now + ttl,
+    createdById: actorUserId(actor),
   };
   return auditedChange(
     deps,
@@ -97,7 +97,7 @@ export function removeSignupToken(deps: AuditDeps, actor: Actor, id: string): vo
 }
 
 /** The token's row when it can still be used (for showing the sign-up form), else null. */
-export function peekSignupToken(deps: { db: Database; clock: Clock }, token: string): SignupTokenRow | null {
+export function peekSignupToken(deps: { db: Database; clock: Clock }, token: string): SignupToken | null {
   if (!/^[A-Za-z0-9]{16,64}$/.test(token)) return null;
   return findValidSignupToken(deps.db, hashToken(token), nowSeconds(deps.clock));
 }

@@ -2,11 +2,11 @@
 import type { Database } from "./database.ts";
 
 export type AppImageName = "logo-light" | "logo-dark" | "favicon" | "background";
-export type AppImageRow = { type: string; data: Uint8Array; updatedAt: number };
+export type AppImage = { type: string; data: Uint8Array; updatedAt: number };
 
 const key = (name: AppImageName) => `app_image:${name}`;
 
-export function findAppImage(db: Database, name: AppImageName): AppImageRow | null {
+export function findAppImage(db: Database, name: AppImageName): AppImage | null {
   const row = db.query<{ value: string }, [string]>("SELECT value FROM kv WHERE key = ?").get(key(name));
   if (!row) return null;
   try {
@@ -17,7 +17,7 @@ export function findAppImage(db: Database, name: AppImageName): AppImageRow | nu
   }
 }
 
-export function saveAppImage(db: Database, name: AppImageName, image: AppImageRow): void {
+export function saveAppImage(db: Database, name: AppImageName, image: AppImage): void {
   const value = JSON.stringify({ type: image.type, data: Buffer.from(image.data).toString("base64"), updatedAt: image.updatedAt });
   db.query("INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(key(name), value);
 }

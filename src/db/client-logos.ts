@@ -1,13 +1,14 @@
 /** The logo columns of oidc_clients (light and dark variants). */
 import type { Database } from "./database.ts";
 
-export type ClientLogoRow = { data: Uint8Array; type: string; updated_at: number };
+/** A client's logo; `updatedAt` is the client's last change (Unix seconds), which versions the image. */
+export type ClientLogo = { data: Uint8Array; type: string; updatedAt: number };
 
-export function findClientLogo(db: Database, clientId: string, dark: boolean): ClientLogoRow | null {
+export function findClientLogo(db: Database, clientId: string, dark: boolean): ClientLogo | null {
   const sql = dark
-    ? "SELECT logo_dark AS data, logo_dark_type AS type, updated_at FROM oidc_clients WHERE id = ? AND logo_dark IS NOT NULL"
-    : "SELECT logo_light AS data, logo_light_type AS type, updated_at FROM oidc_clients WHERE id = ? AND logo_light IS NOT NULL";
-  return db.query<ClientLogoRow, [string]>(sql).get(clientId) ?? null;
+    ? `SELECT logo_dark AS data, logo_dark_type AS type, updated_at AS "updatedAt" FROM oidc_clients WHERE id = ? AND logo_dark IS NOT NULL`
+    : `SELECT logo_light AS data, logo_light_type AS type, updated_at AS "updatedAt" FROM oidc_clients WHERE id = ? AND logo_light IS NOT NULL`;
+  return db.query<ClientLogo, [string]>(sql).get(clientId) ?? null;
 }
 
 export function setClientLogo(db: Database, clientId: string, dark: boolean, logo: { data: Uint8Array; type: string } | null, now: number): boolean {

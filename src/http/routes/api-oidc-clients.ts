@@ -83,7 +83,7 @@ export function apiOidcClientRoutes(web: WebDeps) {
     .get("/api/oidc/clients/:id/logo", ({ request, params, query }) => {
       const logo = clientLogo(web.db, params.id, query.light === "false");
       if (!logo) throw AppError.notFound(msg("clients.errorNoLogo"));
-      const etag = `"${logo.updated_at}-${logo.data.length}"`;
+      const etag = `"${logo.updatedAt}-${logo.data.length}"`;
       const headers = { "Content-Type": logo.type, "Cache-Control": "public, max-age=300", ETag: etag };
       if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });
       return new Response(new Uint8Array(logo.data), { headers });

@@ -152,7 +152,7 @@ describe.each(["v1.16", "v2.14"] as const)("Pocket ID %s data folder", (layout) 
     expect(deps.box.openText("app-config:smtpPassword", config.smtpPassword)).toBe("smtp-pass-plain");
     expect(findAppImage(deps.db, "favicon")?.type).toBe("image/png");
     const signup = findValidSignupToken(deps.db, hashToken(fx.signupToken.token), Math.floor(deps.clock.now() / 1000))!;
-    expect(signup).toMatchObject({ usage_limit: 5, usage_count: v2 ? 2 : 1, expires_at: fx.signupToken.expiresAt, prefix: fx.signupToken.token.slice(0, 4) });
+    expect(signup).toMatchObject({ usageLimit: 5, usageCount: v2 ? 2 : 1, expiresAt: fx.signupToken.expiresAt, prefix: fx.signupToken.token.slice(0, 4) });
     if (v2) expect(findValidSignupToken(deps.db, hashToken(fx.actorSignupToken!.token), Math.floor(deps.clock.now() / 1000))).not.toBeNull();
     expect(findProfilePicture(deps.db, fx.alice.id)?.content_type).toBe("image/png");
 
