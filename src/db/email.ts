@@ -1,7 +1,22 @@
 /** Email tables: the outbox, verification tokens (hashed, single use) and API key expiry notices. */
 import type { Database } from "./database.ts";
 
-export type OutboxRow = {
+/** A message waiting in the outbox. Times are Unix seconds. */
+export type OutboxMessage = {
+  id: string;
+  kind: string;
+  recipient: string;
+  /** The rendered message, sealed (it may hold a login code). */
+  sealedMessage: string;
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+  createdAt: number;
+  /** The instance holding the message while it is being sent, else null. */
+  claimedBy: string | null;
+};
+
+type OutboxRow = {
   id: string;
   kind: string;
   recipient: string;
@@ -14,11 +29,25 @@ export type OutboxRow = {
   claimed_by: string | null;
 };
 
-export function insertOutboxMessage(db: Database, row: Omit<OutboxRow, "attempts" | "last_error" | "claimed_by">): void {
+function toOutboxMessage(r: OutboxRow): OutboxMessage {
+  return {
+    id: r.id,
+    kind: r.kind,
+    recipient: r.recipient,
+    sealedMessage: r.sealed_message,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    lastError: r.last_error,
+    createdAt: r.created_at,
+    claimedBy: r.claimed_by,
+  };
+}
+
+export function insertOutboxMessage(db: Database, m: Omit<OutboxMessage, "attempts" | "lastError" | "claimedBy">): void {
   db.query(
     `INSERT INTO email_outbox (id, kind, recipient, sealed_message, attempts, next_attempt_at, last_error, created_at)
-     VALUES ($id, $kind, $recipient, $sealed_message, 0, $next_attempt_at, NULL, $created_at)`,
-  ).run(row);
+     VALUES (?, ?, ?, ?, 0, ?, NULL, ?)`,
+  ).run(m.id, m.kind, m.recipient, m.sealedMessage, m.nextAttemptAt, m.createdAt);
 }
 
 /**
@@ -28,7 +57,7 @@ export function insertOutboxMessage(db: Database, row: Omit<OutboxRow, "attempts
  * again on the row being updated: under PostgreSQL's READ COMMITTED a row another instance claimed meanwhile
  * then drops out instead of being claimed twice.
  */
-export function claimDueOutboxMessages(db: Database, now: number, leaseSeconds: number, limit: number, claimant: string): OutboxRow[] {
+export function claimDueOutboxMessages(db: Database, now: number, leaseSeconds: number, limit: number, claimant: string): OutboxMessage[] {
   return db
     .query<OutboxRow, [number, number, number, string]>(
       `UPDATE email_outbox SET next_attempt_at = ?1 + ?2, claimed_by = ?4
@@ -36,7 +65,8 @@ export function claimDueOutboxMessages(db: Database, now: number, leaseSeconds: 
          AND next_attempt_at <= ?1
        RETURNING *`,
     )
-    .all(now, leaseSeconds, limit, claimant);
+    .all(now, leaseSeconds, limit, claimant)
+    .map(toOutboxMessage);
 }
 
 /** Extends `claimant`'s claim on a message before sending it; false when another instance took it over (or it is gone). */
@@ -58,11 +88,22 @@ export function rescheduleOutboxMessage(db: Database, id: string, claimant: stri
   db.query("UPDATE email_outbox SET attempts = ?, next_attempt_at = ?, last_error = ?, claimed_by = NULL WHERE id = ? AND claimed_by = ?").run(attempts, nextAttemptAt, lastError, id, claimant);
 }
 
-export function listOutboxMessages(db: Database): OutboxRow[] {
-  return db.query<OutboxRow, []>("SELECT * FROM email_outbox ORDER BY created_at").all();
+export function listOutboxMessages(db: Database): OutboxMessage[] {
+  return db.query<OutboxRow, []>("SELECT * FROM email_outbox ORDER BY created_at").all().map(toOutboxMessage);
 }
 
-export type EmailVerificationTokenRow = {
+/** A pending email verification: the address it was sent to, for the user, until `expiresAt`. */
+export type EmailVerificationToken = {
+  id: string;
+  /** SHA-256 of the emailed token. */
+  tokenHash: string;
+  userId: string;
+  email: string;
+  createdAt: number;
+  expiresAt: number;
+};
+
+type EmailVerificationTokenRow = {
   id: string;
   token_hash: string;
   user_id: string;
@@ -71,17 +112,22 @@ export type EmailVerificationTokenRow = {
   expires_at: number;
 };
 
-export function insertEmailVerificationToken(db: Database, row: EmailVerificationTokenRow): void {
-  db.query(
-    `INSERT INTO email_verification_tokens (id, token_hash, user_id, email, created_at, expires_at)
-     VALUES ($id, $token_hash, $user_id, $email, $created_at, $expires_at)`,
-  ).run(row);
+export function insertEmailVerificationToken(db: Database, t: EmailVerificationToken): void {
+  db.query("INSERT INTO email_verification_tokens (id, token_hash, user_id, email, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)").run(
+    t.id,
+    t.tokenHash,
+    t.userId,
+    t.email,
+    t.createdAt,
+    t.expiresAt,
+  );
 }
 
 /** Single use: deleted in the statement that reads it; an expired row is deleted but not returned. */
-export function consumeEmailVerificationToken(db: Database, tokenHash: string, now: number): EmailVerificationTokenRow | null {
-  const row = db.query<EmailVerificationTokenRow, [string]>("DELETE FROM email_verification_tokens WHERE token_hash = ? RETURNING *").get(tokenHash) ?? null;
-  return row && row.expires_at > now ? row : null;
+export function consumeEmailVerificationToken(db: Database, tokenHash: string, now: number): EmailVerificationToken | null {
+  const r = db.query<EmailVerificationTokenRow, [string]>("DELETE FROM email_verification_tokens WHERE token_hash = ? RETURNING *").get(tokenHash);
+  if (!r || r.expires_at <= now) return null;
+  return { id: r.id, tokenHash: r.token_hash, userId: r.user_id, email: r.email, createdAt: r.created_at, expiresAt: r.expires_at };
 }
 
 export function deleteEmailVerificationTokensOfUser(db: Database, userId: string): void {
@@ -118,13 +164,14 @@ export function hasEarlierSignInFrom(db: Database, userId: string, ip: string | 
   );
 }
 
-export type ExpiringApiKeyRow = { id: string; name: string; expires_at: number; user_id: string; email: string | null; first_name: string; display_name: string; locale: string | null };
+/** An API key about to expire, with what the notice to its owner needs. */
+export type ExpiringApiKey = { id: string; name: string; expiresAt: number; userId: string; email: string | null; firstName: string; displayName: string; locale: string | null };
 
 /** Keys expiring within the window that have not had their notice yet (owner's email joined). */
-export function listApiKeysNeedingExpiryNotice(db: Database, now: number, windowSeconds: number): ExpiringApiKeyRow[] {
+export function listApiKeysNeedingExpiryNotice(db: Database, now: number, windowSeconds: number): ExpiringApiKey[] {
   return db
-    .query<ExpiringApiKeyRow, [number, number]>(
-      `SELECT k.id, k.name, k.expires_at, k.user_id, u.email, u.first_name, u.display_name, u.locale
+    .query<ExpiringApiKey, [number, number]>(
+      `SELECT k.id, k.name, k.expires_at AS "expiresAt", k.user_id AS "userId", u.email, u.first_name AS "firstName", u.display_name AS "displayName", u.locale
        FROM api_keys k JOIN users u ON u.id = k.user_id
        WHERE k.expires_at > ?1 AND k.expires_at <= ?1 + ?2
          AND NOT EXISTS (SELECT 1 FROM api_key_expiry_notices n WHERE n.api_key_id = k.id)`,

@@ -148,7 +148,7 @@ export function startEmailVerification(deps: MailDeps, user: User): boolean {
     return false;
   }
   const token = randomToken(deps.random, 32);
-  insertEmailVerificationToken(deps.db, { id: randomUuid(deps.random), token_hash: hashToken(token), user_id: user.id, email: user.email, created_at: now, expires_at: now + VERIFICATION_TTL_SECONDS });
+  insertEmailVerificationToken(deps.db, { id: randomUuid(deps.random), tokenHash: hashToken(token), userId: user.id, email: user.email, createdAt: now, expiresAt: now + VERIFICATION_TTL_SECONDS });
   const b = emailBrand(deps);
   queueEmail(deps, "email-verification", user.email, verificationEmail(b, recipientTranslator(user.locale), { name: nameOf(user), email: user.email, link: `${b.appUrl}/verify-email?token=${encodeURIComponent(token)}` }));
   return true;
@@ -175,8 +175,8 @@ export function verifyEmailAddress(deps: MailDeps, token: string): User {
   const now = nowSeconds(deps.clock);
   const row = consumeEmailVerificationToken(deps.db, hashToken(token), now);
   if (!row) throw AppError.badRequest(VERIFY_EMAIL_MESSAGES.invalid);
-  if (!markEmailVerified(deps.db, row.user_id, row.email, now)) throw AppError.badRequest(VERIFY_EMAIL_MESSAGES.changed);
-  return findUserById(deps.db, row.user_id)!;
+  if (!markEmailVerified(deps.db, row.userId, row.email, now)) throw AppError.badRequest(VERIFY_EMAIL_MESSAGES.changed);
+  return findUserById(deps.db, row.userId)!;
 }
 
 /** Call BEFORE recording this sign-in: true when the user never signed in from this IP + browser. */
@@ -213,7 +213,7 @@ export function runApiKeyExpiryJob(deps: MailDeps): number {
   let sent = 0;
   for (const k of listApiKeysNeedingExpiryNotice(deps.db, now, 7 * 86400)) {
     if (!k.email || !recordApiKeyExpiryNotice(deps.db, k.id, now)) continue;
-    queueEmail(deps, "api-key-expiring-soon", k.email, apiKeyExpiringEmail(b, recipientTranslator(k.locale), { name: k.first_name || k.display_name, keyName: k.name, expiresAt: k.expires_at, manageUrl: `${b.appUrl}/settings/admin/api-keys` }));
+    queueEmail(deps, "api-key-expiring-soon", k.email, apiKeyExpiringEmail(b, recipientTranslator(k.locale), { name: k.firstName || k.displayName, keyName: k.name, expiresAt: k.expiresAt, manageUrl: `${b.appUrl}/settings/admin/api-keys` }));
     sent++;
   }
   return sent;

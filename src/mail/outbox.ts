@@ -13,7 +13,7 @@
  */
 import type { Database } from "../db/database.ts";
 import type { Deps } from "../deps.ts";
-import { claimDueOutboxMessages, countDueOutboxMessages, deleteOutboxMessage, insertOutboxMessage, renewOutboxClaim, rescheduleOutboxMessage, type OutboxRow } from "../db/email.ts";
+import { claimDueOutboxMessages, countDueOutboxMessages, deleteOutboxMessage, insertOutboxMessage, renewOutboxClaim, rescheduleOutboxMessage, type OutboxMessage } from "../db/email.ts";
 import { newInstanceId } from "../cluster/instance-id.ts";
 import { nowSeconds } from "../lib/clock.ts";
 import { randomUuid } from "../lib/random.ts";
@@ -53,9 +53,9 @@ export function queueEmail(deps: MailWorkerDeps, kind: string, to: string, email
     id,
     kind,
     recipient: to,
-    sealed_message: deps.box.seal(SEAL_PURPOSE, JSON.stringify(email)),
-    next_attempt_at: now,
-    created_at: now,
+    sealedMessage: deps.box.seal(SEAL_PURPOSE, JSON.stringify(email)),
+    nextAttemptAt: now,
+    createdAt: now,
   });
   startEmailWorker(deps).kick();
   return id;
@@ -67,7 +67,7 @@ interface Pass {
   lease: number;
 }
 
-async function deliver(deps: MailWorkerDeps, pass: Pass, mailer: Mailer | null, row: OutboxRow, settingsError: string | null, where: { host: string; port: number }): Promise<void> {
+async function deliver(deps: MailWorkerDeps, pass: Pass, mailer: Mailer | null, row: OutboxMessage, settingsError: string | null, where: { host: string; port: number }): Promise<void> {
   // Earlier messages of the batch may have taken longer than the claim: send only what this instance still holds.
   if (!renewOutboxClaim(deps.db, row.id, pass.claimant, nowSeconds(deps.clock) + pass.lease)) {
     deps.log.debug("email claim taken over by another instance", { id: row.id, instance: pass.claimant });
@@ -75,7 +75,7 @@ async function deliver(deps: MailWorkerDeps, pass: Pass, mailer: Mailer | null, 
   }
   try {
     if (!mailer) throw new Error(settingsError ?? "SMTP is not configured (no host or from address).");
-    const email = JSON.parse(deps.box.openText(SEAL_PURPOSE, row.sealed_message)) as RenderedEmail;
+    const email = JSON.parse(deps.box.openText(SEAL_PURPOSE, row.sealedMessage)) as RenderedEmail;
     await mailer.send({ to: row.recipient, ...email });
     deleteOutboxMessage(deps.db, row.id, pass.claimant);
     deps.log.info("email sent", { id: row.id, kind: row.kind, to: row.recipient, attempt: row.attempts + 1 });

@@ -91,7 +91,7 @@ describe("new-device sign-in notification (passkey sign-in through the routes)",
     expect(res.status).toBe(200);
     expect(((await res.json()) as { redirect: string }).redirect).toBe("/settings/account");
     await flushEmailOutbox(deps);
-    expect(listOutboxMessages(deps.db)[0]!.last_error).toContain("554 Transaction failed");
+    expect(listOutboxMessages(deps.db)[0]!.lastError).toContain("554 Transaction failed");
     sink.failWith(null);
   });
 });

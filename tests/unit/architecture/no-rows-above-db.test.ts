@@ -13,8 +13,6 @@ const ROOT = resolve(import.meta.dir, "../../..");
 
 /** file → the row types it may still import, as "src/db/module.ts:TypeName". */
 const ALLOWED: Record<string, string[]> = {
-  // The email outbox.
-  "src/mail/outbox.ts": ["src/db/email.ts:OutboxRow"],
   // Rows of the Pocket ID database being imported (its schema, read by src/db/pocket-id-source.ts).
   "src/pocket-id/importer.ts": ["src/db/pocket-id-source.ts:PidClientRow", "src/db/pocket-id-source.ts:PidSignupTokenRow"],
 };

@@ -239,7 +239,7 @@ describe("email outbox", () => {
     await flushingA;
     // A's first send was under way and went out; the other two are B's now and A leaves them alone.
     expect(sink!.messages).toHaveLength(1);
-    expect(listOutboxMessages(a.deps.db).map((r) => [r.recipient, r.claimed_by]).sort()).toEqual([
+    expect(listOutboxMessages(a.deps.db).map((r) => [r.recipient, r.claimedBy]).sort()).toEqual([
       ["user0@example.com", b.id],
       ["user1@example.com", b.id],
       ["user2@example.com", b.id],
@@ -252,10 +252,10 @@ describe("email outbox", () => {
     stopEmailWorker(a.deps.db);
     const [row] = claimDueOutboxMessages(a.deps.db, nowSeconds(clock), 120, 20, a.id);
     clock.advance(120);
-    expect(claimDueOutboxMessages(b.deps.db, nowSeconds(clock), 120, 20, b.id).map((r) => [r.id, r.claimed_by])).toEqual([[row!.id, b.id]]);
+    expect(claimDueOutboxMessages(b.deps.db, nowSeconds(clock), 120, 20, b.id).map((r) => [r.id, r.claimedBy])).toEqual([[row!.id, b.id]]);
     rescheduleOutboxMessage(a.deps.db, row!.id, a.id, 1, 0, "late failure");
     expect(deleteOutboxMessage(a.deps.db, row!.id, a.id)).toBe(false);
-    expect(listOutboxMessages(a.deps.db).map((r) => [r.claimed_by, r.attempts, r.last_error])).toEqual([[b.id, 0, null]]);
+    expect(listOutboxMessages(a.deps.db).map((r) => [r.claimedBy, r.attempts, r.lastError])).toEqual([[b.id, 0, null]]);
   });
 });
 

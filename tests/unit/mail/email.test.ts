@@ -419,7 +419,7 @@ describe("a failing or slow SMTP server never blocks or breaks sign-in", () => {
     expect(res.status).toBe(200);
     expect(sink.messages.length).toBe(0);
     // Still queued with no attempt used up: a sign-in that had waited for delivery would have timed out on it.
-    expect(listOutboxMessages(deps.db).map((r) => [r.attempts, r.last_error])).toEqual([[0, null]]);
+    expect(listOutboxMessages(deps.db).map((r) => [r.attempts, r.lastError])).toEqual([[0, null]]);
     release();
     await sink.waitForMessages(1, 5000);
   });
@@ -432,7 +432,7 @@ describe("a failing or slow SMTP server never blocks or breaks sign-in", () => {
     await flushEmailOutbox(deps);
     const [row] = listOutboxMessages(deps.db);
     expect(row!.attempts).toBe(1);
-    expect(row!.last_error).toContain("451 Try again later");
+    expect(row!.lastError).toContain("451 Try again later");
     expect(logs.find((l) => l.msg === "email delivery failed: will retry")?.fields).toMatchObject({ kind: "one-time-access", attempt: 1, retryInSeconds: 30 });
     sink.failWith(null);
     await flushEmailOutbox(deps); // not due yet
@@ -473,9 +473,9 @@ describe("a failing or slow SMTP server never blocks or breaks sign-in", () => {
     await c.get("/login/alternative/email");
     expect((await c.postForm("/login/alternative/email", { email: "bob@example.com" })).status).toBe(200);
     await flushEmailOutbox(deps);
-    expect(listOutboxMessages(deps.db)[0]!.last_error).toContain("connection was refused");
+    expect(listOutboxMessages(deps.db)[0]!.lastError).toContain("connection was refused");
     // The message body is sealed at rest (it holds a code).
-    expect(listOutboxMessages(deps.db)[0]!.sealed_message).not.toContain("Login");
+    expect(listOutboxMessages(deps.db)[0]!.sealedMessage).not.toContain("Login");
     sink = await startSmtpSink();
   });
 });
