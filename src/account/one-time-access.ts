@@ -45,11 +45,11 @@ export function createOneTimeAccessToken(
   const expiresAt = now + ttlSeconds;
   insertOneTimeAccessToken(deps.db, {
     id: randomUuid(deps.random),
-    token_hash: hashToken(token),
-    user_id: userId,
-    device_token_hash: opts.deviceToken ? hashToken(opts.deviceToken) : null,
-    created_at: now,
-    expires_at: expiresAt,
+    tokenHash: hashToken(token),
+    userId,
+    deviceTokenHash: opts.deviceToken ? hashToken(opts.deviceToken) : null,
+    createdAt: now,
+    expiresAt,
   });
   return { token, expiresAt };
 }
@@ -74,7 +74,7 @@ export function redeemOneTimeAccessToken(deps: AuditDeps, code: string, deviceTo
   if (normalized.length < 6 || normalized.length > 64) throw AppError.badRequest(ONE_TIME_ACCESS_MESSAGES.invalid);
   const row = consumeOneTimeAccessToken(deps.db, hashToken(normalized), nowSeconds(deps.clock), deviceToken ? hashToken(deviceToken) : null);
   if (!row) throw AppError.badRequest(ONE_TIME_ACCESS_MESSAGES.invalid);
-  const user = findUserById(deps.db, row.user_id);
+  const user = findUserById(deps.db, row.userId);
   if (!user) throw AppError.badRequest(ONE_TIME_ACCESS_MESSAGES.invalid);
   if (user.disabled) throw AppError.forbidden(ONE_TIME_ACCESS_MESSAGES.disabled);
   recordAuditEvent(deps, "TOKEN_SIGN_IN", { userId: user.id, origin });

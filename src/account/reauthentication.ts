@@ -28,7 +28,7 @@ export function issueReauthenticationToken(deps: { db: Database; clock: Clock; r
   const token = randomToken(deps.random);
   deps.db.transaction(() => {
     deleteReauthenticationTokensOfSession(deps.db, session.id);
-    insertReauthenticationToken(deps.db, { token_hash: hashToken(token), session_id: session.id, created_at: now, expires_at: now + REAUTHENTICATION_TOKEN_SECONDS });
+    insertReauthenticationToken(deps.db, { tokenHash: hashToken(token), sessionId: session.id, createdAt: now, expiresAt: now + REAUTHENTICATION_TOKEN_SECONDS });
   }).immediate();
   return token;
 }

@@ -32,7 +32,7 @@ async function pictureType(bytes: Uint8Array): Promise<string> {
 /** The person sets their own picture; returns its type. */
 export async function saveProfilePicture(deps: { db: Database; clock: Clock }, userId: string, bytes: Uint8Array): Promise<string> {
   const type = await pictureType(bytes);
-  upsertProfilePicture(deps.db, { user_id: userId, data: bytes, content_type: type, updated_at: nowSeconds(deps.clock) });
+  upsertProfilePicture(deps.db, { userId: userId, data: bytes, contentType: type, updatedAt: nowSeconds(deps.clock) });
   return type;
 }
 
@@ -52,7 +52,7 @@ export async function setProfilePictureOfUser(deps: AuditDeps, actor: Actor, use
     deps,
     actor,
     () => {
-      upsertProfilePicture(deps.db, { user_id: userId, data: bytes, content_type: type, updated_at: nowSeconds(deps.clock) });
+      upsertProfilePicture(deps.db, { userId: userId, data: bytes, contentType: type, updatedAt: nowSeconds(deps.clock) });
       return type;
     },
     () => ({ entity: "user", action: "set_profile_picture", id: userId, changes: { type } }),
@@ -98,6 +98,6 @@ const pngCache = new Map<string, Uint8Array>();
  */
 export async function profilePictureOf(db: Database, user: User, want: "raster" | "any"): Promise<PictureFile> {
   const row = findProfilePicture(db, user.id);
-  if (row) return { body: new Uint8Array(row.data), type: row.content_type, version: `u${row.updated_at}-${row.data.length}` };
+  if (row) return { body: new Uint8Array(row.data), type: row.contentType, version: `u${row.updatedAt}-${row.data.length}` };
   return initialsAvatar(user, want === "raster" ? "png" : "svg");
 }

@@ -1,10 +1,11 @@
 import type { Database } from "./database.ts";
 
-export type CustomClaimRow = { id: string; key: string; value: string; user_id: string | null; user_group_id: string | null };
+/** One claim of a user or a group, by key. */
+export type StoredCustomClaim = { id: string; key: string; value: string };
 
-export function listCustomClaims(db: Database, owner: { userId: string } | { groupId: string }): CustomClaimRow[] {
-  if ("userId" in owner) return db.query<CustomClaimRow, [string]>("SELECT * FROM custom_claims WHERE user_id = ? ORDER BY key").all(owner.userId);
-  return db.query<CustomClaimRow, [string]>("SELECT * FROM custom_claims WHERE user_group_id = ? ORDER BY key").all(owner.groupId);
+export function listCustomClaims(db: Database, owner: { userId: string } | { groupId: string }): StoredCustomClaim[] {
+  if ("userId" in owner) return db.query<StoredCustomClaim, [string]>("SELECT id, key, value FROM custom_claims WHERE user_id = ? ORDER BY key").all(owner.userId);
+  return db.query<StoredCustomClaim, [string]>("SELECT id, key, value FROM custom_claims WHERE user_group_id = ? ORDER BY key").all(owner.groupId);
 }
 
 /** Replaces every claim of one owner in a single transaction. */

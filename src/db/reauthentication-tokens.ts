@@ -1,7 +1,7 @@
 import type { Database } from "./database.ts";
 
-export function insertReauthenticationToken(db: Database, row: { token_hash: string; session_id: string; created_at: number; expires_at: number }): void {
-  db.query("INSERT INTO reauthentication_tokens (token_hash, session_id, created_at, expires_at) VALUES ($token_hash, $session_id, $created_at, $expires_at)").run(row);
+export function insertReauthenticationToken(db: Database, t: { tokenHash: string; sessionId: string; createdAt: number; expiresAt: number }): void {
+  db.query("INSERT INTO reauthentication_tokens (token_hash, session_id, created_at, expires_at) VALUES (?, ?, ?, ?)").run(t.tokenHash, t.sessionId, t.createdAt, t.expiresAt);
 }
 
 /** Consumes a live token of this session in one statement: true once, false ever after. */

@@ -312,7 +312,7 @@ export function applyLdapChanges(db: Database, cs: ChangeSet, now: number): void
     for (const u of cs.createUsers) insertUser(db, u);
     for (const g of cs.createGroups) insertUserGroup(db, g);
     for (const m of cs.memberships) if (m.changed) setLdapGroupMembers(db, m.groupId, m.userIds);
-    for (const p of cs.pictures) upsertProfilePicture(db, { user_id: p.userId, data: p.data, content_type: p.type, updated_at: now });
+    for (const p of cs.pictures) upsertProfilePicture(db, { userId: p.userId, data: p.data, contentType: p.type, updatedAt: now });
   }).immediate();
 }
 

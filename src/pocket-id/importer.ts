@@ -824,7 +824,7 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
     for (const [userId, img] of profilePictures) {
       // Only for users this run created: an existing Latchkey user's picture is kept.
       if (!importedUsers.has(userId)) continue;
-      upsertProfilePicture(db, { user_id: userId, data: img.data, content_type: img.mime, updated_at: now });
+      upsertProfilePicture(db, { userId: userId, data: img.data, contentType: img.mime, updatedAt: now });
       counts.profilePictures++;
     }
 

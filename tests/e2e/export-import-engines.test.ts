@@ -140,7 +140,7 @@ beforeAll(async () => {
     createdAt: Math.floor(now / 1000),
     lastUsedAt: null,
   });
-  upsertProfilePicture(deps.db, { user_id: bob.id, data: png, content_type: "image/png", updated_at: now });
+  upsertProfilePicture(deps.db, { userId: bob.id, data: png, contentType: "image/png", updatedAt: now });
   setClientLogo(deps.db, world.client.id, false, { data: png, type: "image/png" }, now);
   saveAppImage(deps.db, "logo-light", { type: "image/png", data: png, updatedAt: now });
   upsertAppConfigRows(deps.db, [{ key: "appName", value: "Moved Latchkey" }], now);

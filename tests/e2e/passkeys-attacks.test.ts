@@ -443,11 +443,11 @@ describe("device-bound login codes", () => {
     const { insertOneTimeAccessToken } = await import("../../src/db/one-time-access-tokens.ts");
     insertOneTimeAccessToken(deps.db, {
       id: crypto.randomUUID(),
-      token_hash: hashToken("DEVICECODE23"),
-      user_id: userId,
-      device_token_hash: hashToken("the-device"),
-      created_at: nowSeconds(deps.clock),
-      expires_at: nowSeconds(deps.clock) + 600,
+      tokenHash: hashToken("DEVICECODE23"),
+      userId,
+      deviceTokenHash: hashToken("the-device"),
+      createdAt: nowSeconds(deps.clock),
+      expiresAt: nowSeconds(deps.clock) + 600,
     });
     const other = new AppClient(app, deps, "192.0.2.10");
     await other.get("/lc");

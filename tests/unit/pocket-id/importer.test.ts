@@ -154,7 +154,7 @@ describe.each(["v1.16", "v2.14"] as const)("Pocket ID %s data folder", (layout) 
     const signup = findValidSignupToken(deps.db, hashToken(fx.signupToken.token), Math.floor(deps.clock.now() / 1000))!;
     expect(signup).toMatchObject({ usageLimit: 5, usageCount: v2 ? 2 : 1, expiresAt: fx.signupToken.expiresAt, prefix: fx.signupToken.token.slice(0, 4) });
     if (v2) expect(findValidSignupToken(deps.db, hashToken(fx.actorSignupToken!.token), Math.floor(deps.clock.now() / 1000))).not.toBeNull();
-    expect(findProfilePicture(deps.db, fx.alice.id)?.content_type).toBe("image/png");
+    expect(findProfilePicture(deps.db, fx.alice.id)?.contentType).toBe("image/png");
 
     const again = await runImport(deps, fx, { merge: true });
     expect(Object.values(again.counts).reduce((a, b) => a + b, 0)).toBe(0);
