@@ -5,21 +5,23 @@
  * - Foreign keys are not ignored by OR IGNORE: the caller only writes a row whose parents exist.
  */
 import type { Database } from "./database.ts";
-import type { UserRow } from "./users.ts";
+import { toUserRow, type User } from "./users.ts";
+import type { UserGroup } from "./user-groups.ts";
+import type { Passkey } from "./webauthn.ts";
 import type { AuditLog } from "./audit-logs.ts";
 import type { OidcClient, OidcClientSecret } from "./oidc-clients.ts";
 import type { ClientConsent, Grant } from "./oidc-grants.ts";
 
 const inserted = (r: { changes: number }) => r.changes > 0;
 
-export function insertImportedUser(db: Database, row: UserRow): boolean {
+export function insertImportedUser(db: Database, user: User): boolean {
   return inserted(
     db
       .query(
         `INSERT OR IGNORE INTO users (id, username, email, email_verified, first_name, last_name, display_name, is_admin, disabled, locale, ldap_id, created_at, updated_at)
          VALUES ($id, $username, $email, $email_verified, $first_name, $last_name, $display_name, $is_admin, $disabled, $locale, $ldap_id, $created_at, $updated_at)`,
       )
-      .run(row),
+      .run(toUserRow(user)),
   );
 }
 
@@ -49,38 +51,25 @@ export function clientExists(db: Database, id: string): boolean {
   return db.query("SELECT 1 FROM oidc_clients WHERE id = ?").get(id) !== null;
 }
 
-export type ImportedCredentialRow = {
-  id: string;
-  user_id: string;
-  name: string;
-  credential_id: string;
-  public_key: Uint8Array;
-  transports: string;
-  device_type: "singleDevice" | "multiDevice";
-  backup_eligible: number;
-  backup_state: number;
-  created_at: number;
-};
+/** A passkey from Pocket ID: no counter (it starts at 0), no AAGUID, never used here yet. */
+export type ImportedPasskey = Omit<Passkey, "counter" | "aaguid" | "lastUsedAt">;
 
-export function insertImportedCredential(db: Database, row: ImportedCredentialRow): boolean {
+export function insertImportedCredential(db: Database, p: ImportedPasskey): boolean {
   return inserted(
     db
       .query(
         `INSERT OR IGNORE INTO webauthn_credentials (id, user_id, name, credential_id, public_key, counter, transports, device_type, backup_eligible, backup_state, created_at)
-         VALUES ($id, $user_id, $name, $credential_id, $public_key, 0, $transports, $device_type, $backup_eligible, $backup_state, $created_at)`,
+         VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`,
       )
-      .run(row),
+      .run(p.id, p.userId, p.name, p.credentialId, p.publicKey, JSON.stringify(p.transports), p.deviceType, p.backupEligible ? 1 : 0, p.backupState ? 1 : 0, p.createdAt),
   );
 }
 
-export function insertImportedGroup(db: Database, row: { id: string; name: string; friendly_name: string; ldap_id: string | null; created_at: number; updated_at: number }): boolean {
+export function insertImportedGroup(db: Database, g: UserGroup): boolean {
   return inserted(
     db
-      .query(
-        `INSERT OR IGNORE INTO user_groups (id, name, friendly_name, ldap_id, created_at, updated_at)
-         VALUES ($id, $name, $friendly_name, $ldap_id, $created_at, $updated_at)`,
-      )
-      .run(row),
+      .query("INSERT OR IGNORE INTO user_groups (id, name, friendly_name, ldap_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)")
+      .run(g.id, g.name, g.friendlyName, g.ldapId, g.createdAt, g.updatedAt),
   );
 }
 
@@ -88,10 +77,8 @@ export function insertImportedMembership(db: Database, userId: string, groupId: 
   return inserted(db.query("INSERT OR IGNORE INTO user_groups_users (user_id, user_group_id) VALUES (?, ?)").run(userId, groupId));
 }
 
-export function insertImportedClaim(db: Database, row: { id: string; key: string; value: string; user_id: string | null; user_group_id: string | null }): boolean {
-  return inserted(
-    db.query("INSERT OR IGNORE INTO custom_claims (id, key, value, user_id, user_group_id) VALUES ($id, $key, $value, $user_id, $user_group_id)").run(row),
-  );
+export function insertImportedClaim(db: Database, c: { id: string; key: string; value: string; userId: string | null; groupId: string | null }): boolean {
+  return inserted(db.query("INSERT OR IGNORE INTO custom_claims (id, key, value, user_id, user_group_id) VALUES (?, ?, ?, ?, ?)").run(c.id, c.key, c.value, c.userId, c.groupId));
 }
 
 /** An imported client: the settings Pocket ID has (the others keep their defaults), with the logos' bytes and types. */

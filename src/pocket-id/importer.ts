@@ -494,16 +494,16 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
         id: u.id,
         username: u.username,
         email,
-        email_verified: email === null ? 0 : u.email_verified === null ? (verifiedByConfig ? 1 : 0) : u.email_verified ? 1 : 0,
-        first_name: first,
-        last_name: last,
-        display_name: u.display_name ?? `${first} ${last}`.trim(),
-        is_admin: u.is_admin ? 1 : 0,
-        disabled: u.disabled ? 1 : 0,
+        emailVerified: email === null ? false : u.email_verified === null ? verifiedByConfig : Boolean(u.email_verified),
+        firstName: first,
+        lastName: last,
+        displayName: u.display_name ?? `${first} ${last}`.trim(),
+        isAdmin: Boolean(u.is_admin),
+        disabled: Boolean(u.disabled),
         locale: u.locale || null,
-        ldap_id: u.ldap_id || null,
-        created_at: u.created_at ?? now,
-        updated_at: u.updated_at ?? u.created_at ?? now,
+        ldapId: u.ldap_id || null,
+        createdAt: u.created_at ?? now,
+        updatedAt: u.updated_at ?? u.created_at ?? now,
       });
       if (ok) {
         counts.users++;
@@ -519,22 +519,22 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
       }
       const ok = insertImportedCredential(db, {
         id: c.id,
-        user_id: c.user_id,
+        userId: c.user_id,
         name: c.name || "Passkey",
-        credential_id: credentialId,
-        public_key: c.public_key,
-        transports: JSON.stringify(jsonList(c.transport)),
-        device_type: c.backup_eligible ? "multiDevice" : "singleDevice",
-        backup_eligible: c.backup_eligible ? 1 : 0,
-        backup_state: c.backup_state ? 1 : 0,
-        created_at: c.created_at ?? now,
+        credentialId,
+        publicKey: c.public_key,
+        transports: jsonList(c.transport),
+        deviceType: c.backup_eligible ? "multiDevice" : "singleDevice",
+        backupEligible: Boolean(c.backup_eligible),
+        backupState: Boolean(c.backup_state),
+        createdAt: c.created_at ?? now,
       });
       if (ok) counts.passkeys++;
       else skip("passkeys", credentialId, "this passkey (id or credential id) already exists in Latchkey");
     }
 
     for (const g of groups) {
-      const ok = insertImportedGroup(db, { id: g.id, name: g.name, friendly_name: g.friendly_name, ldap_id: g.ldap_id || null, created_at: g.created_at ?? now, updated_at: g.updated_at ?? g.created_at ?? now });
+      const ok = insertImportedGroup(db, { id: g.id, name: g.name, friendlyName: g.friendly_name, ldapId: g.ldap_id || null, createdAt: g.created_at ?? now, updatedAt: g.updated_at ?? g.created_at ?? now });
       if (ok) counts.groups++;
       else skip("groups", g.id, "a group with this id, name or LDAP id already exists in Latchkey (kept as it is)");
     }
@@ -548,7 +548,7 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
         skip("customClaims", `${c.key} (${c.user_id ?? c.user_group_id})`, "its user or group was not imported");
         continue;
       }
-      if (insertImportedClaim(db, { id: c.id, key: c.key, value: c.value, user_id: c.user_id, user_group_id: c.user_id ? null : c.user_group_id }))
+      if (insertImportedClaim(db, { id: c.id, key: c.key, value: c.value, userId: c.user_id, groupId: c.user_id ? null : c.user_group_id }))
         counts.customClaims++;
       else skip("customClaims", `${c.key} (${c.user_id ?? c.user_group_id})`, "this claim already exists in Latchkey (kept as it is)");
     }
