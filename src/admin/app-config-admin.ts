@@ -10,7 +10,7 @@
  *   src/backup/backups.ts).
  */
 import type { Database } from "../db/database.ts";
-import { deleteAppConfigRow, upsertAppConfigRows } from "../db/app-config.ts";
+import { deleteAppConfigEntry, upsertAppConfigEntries } from "../db/app-config.ts";
 import { auditedChange, type Actor, type AuditDeps } from "../audit/actor.ts";
 import type { Config } from "../config.ts";
 import { AppError } from "../errors.ts";
@@ -140,8 +140,8 @@ export function updateAppConfigFromInput(deps: { db: Database; clock: Clock; uiC
   }
   errors.throwIfAny();
   deps.db.transaction(() => {
-    upsertAppConfigRows(deps.db, set, nowSeconds(deps.clock));
-    for (const k of reset) deleteAppConfigRow(deps.db, k);
+    upsertAppConfigEntries(deps.db, set, nowSeconds(deps.clock));
+    for (const k of reset) deleteAppConfigEntry(deps.db, k);
   }).immediate();
   return changed;
 }

@@ -5,7 +5,7 @@
  * - Readers get a fully typed snapshot; an unset or invalid stored value falls back to the default.
  */
 import type { Database } from "../db/database.ts";
-import { listAppConfigRows, upsertAppConfigRows } from "../db/app-config.ts";
+import { listAppConfigEntries, upsertAppConfigEntries } from "../db/app-config.ts";
 import { LDAP_CONFIG_DEFINITIONS } from "../ldap/ldap-config.ts";
 import { ownValue } from "../lib/own.ts";
 import { msg, type Message } from "../i18n/message.ts";
@@ -138,7 +138,7 @@ export function smtpTlsForPort(port: number): AppConfig["smtpTls"] {
 /** Reads the effective application configuration. */
 export function readAppConfig(db: Database, opts: { uiConfigDisabled: boolean; env: Record<string, string> }): AppConfig {
   if (opts.uiConfigDisabled) return buildAppConfig(opts.env, true).config;
-  const rows = Object.fromEntries(listAppConfigRows(db).map((r) => [r.key, r.value]));
+  const rows = Object.fromEntries(listAppConfigEntries(db).map((r) => [r.key, r.value]));
   return buildAppConfig(rows, false).config;
 }
 
@@ -157,5 +157,5 @@ export function updateAppConfig(db: Database, values: Partial<Record<AppConfigKe
     else rows.push({ key, value: serialise(d.kind, value) });
   }
   if (problems.length) throw new Error(problems.join("; "));
-  upsertAppConfigRows(db, rows, now);
+  upsertAppConfigEntries(db, rows, now);
 }

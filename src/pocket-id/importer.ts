@@ -31,7 +31,7 @@ import type { JWK } from "jose";
 import { APP_CONFIG_DEFINITIONS } from "../admin/app-config.ts";
 import { recordAuditEvent } from "../audit/audit-log.ts";
 import { updateAppConfigFromInput } from "../admin/app-config-admin.ts";
-import { listAppConfigRows } from "../db/app-config.ts";
+import { listAppConfigEntries } from "../db/app-config.ts";
 import { findAppImage, saveAppImage, type AppImageName } from "../db/app-images.ts";
 import { setKv } from "../db/kv.ts";
 import {
@@ -791,7 +791,7 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
     function importConfig(): void {
       const raw = actorConfig ?? frozenConfig ?? legacyConfig;
       if (!raw) return;
-      const stored = new Set(listAppConfigRows(db).map((r) => r.key));
+      const stored = new Set(listAppConfigEntries(db).map((r) => r.key));
       for (const [rawKey, value] of Object.entries(raw)) {
         const k = ownValue(CONFIG_RENAMES, rawKey) ?? rawKey;
         if (CONFIG_BOOKKEEPING.has(k) || value === "") continue;

@@ -17,7 +17,7 @@ import { CLI_ACTOR } from "../../src/audit/actor.ts";
 import { createClient } from "../../src/admin/oidc-clients.ts";
 import type { Database } from "../../src/db/database.ts";
 import { insertApiKey } from "../../src/db/api-keys.ts";
-import { upsertAppConfigRows } from "../../src/db/app-config.ts";
+import { upsertAppConfigEntries } from "../../src/db/app-config.ts";
 import { saveAppImage } from "../../src/db/app-images.ts";
 import { setClientLogo } from "../../src/db/client-logos.ts";
 import { copyPostgresIntoSqliteFile, readAllRows, sqliteDataTables, type DataTable } from "../../src/db/engine-copy.ts";
@@ -143,7 +143,7 @@ beforeAll(async () => {
   upsertProfilePicture(deps.db, { userId: bob.id, data: png, contentType: "image/png", updatedAt: now });
   setClientLogo(deps.db, world.client.id, false, { data: png, type: "image/png" }, now);
   saveAppImage(deps.db, "logo-light", { type: "image/png", data: png, updatedAt: now });
-  upsertAppConfigRows(deps.db, [{ key: "appName", value: "Moved Latchkey" }], now);
+  upsertAppConfigEntries(deps.db, [{ key: "appName", value: "Moved Latchkey" }], now);
   insertApiKey(deps.db, { id: crypto.randomUUID(), name: "ci", description: "", keyHash: "ab".repeat(32), prefix: "lk_ci", userId: bob.id, createdAt: now, expiresAt: now + 86_400_000, lastUsedAt: null });
   createClient(deps, CLI_ACTOR, { name: "Second", callbackUrls: ["https://second.example.com/cb"], unrestricted: false, allowedGroupIds: [group.id] });
   // Explicit ids in an identity column (SQLite's rowid alias): PostgreSQL's sequence must continue after them.

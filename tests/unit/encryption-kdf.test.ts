@@ -14,7 +14,7 @@ import path from "node:path";
 import { createBackup, checkBackupFile } from "../../src/backup/backups.ts";
 import { rotateEncryptionKey } from "../../src/backup/key-rotation.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
-import { upsertAppConfigRows } from "../../src/db/app-config.ts";
+import { upsertAppConfigEntries } from "../../src/db/app-config.ts";
 import { getKv, setKv } from "../../src/db/kv.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import { openDatabase } from "../../src/db/open.ts";
@@ -71,7 +71,7 @@ function oldDatabase(config: Config, passphrase: string): void {
   const db = openDatabase(config.dbPath);
   migrate(db);
   setKv(db, "encryption_key_check", legacySeal(passphrase, "encryption_key_check", "latchkey"));
-  upsertAppConfigRows(db, [
+  upsertAppConfigEntries(db, [
     { key: "smtpPassword", value: legacySeal(passphrase, "app-config:smtpPassword", "smtp-secret") },
     // Sealed under some other key long ago: unusable here, must not stop the start.
     { key: "ldapBindPassword", value: legacySeal("a key nobody has any more 0000", "app-config:ldapBindPassword", "ldap-secret") },
@@ -239,7 +239,7 @@ describe("rotation and backups", () => {
   test("passphrase → passphrase: a fresh salt replaces the old record; the new key opens everything", () => {
     const { config, log } = setup({ ENCRYPTION_KEY: PASSPHRASE });
     const rt = open(config, log);
-    upsertAppConfigRows(rt.db, [{ key: "smtpPassword", value: rt.box.seal("app-config:smtpPassword", "smtp-secret") }], 0);
+    upsertAppConfigEntries(rt.db, [{ key: "smtpPassword", value: rt.box.seal("app-config:smtpPassword", "smtp-secret") }], 0);
     const oldRecord = getKv(rt.db, KDF_RECORD);
     const next = sealedBoxFor(new TextEncoder().encode(OTHER_PASSPHRASE), cryptoRandom, null).box;
     rotateEncryptionKey(rt, CLI_ACTOR, rt.box, next);

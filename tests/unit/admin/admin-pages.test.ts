@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { App } from "../../../src/app.ts";
 import { getGroupMemberIds } from "../../../src/admin/user-groups.ts";
 import { findClientById } from "../../../src/oidc/clients.ts";
-import { upsertAppConfigRows } from "../../../src/db/app-config.ts";
+import { upsertAppConfigEntries } from "../../../src/db/app-config.ts";
 import { verifyClientSecret } from "../../../src/oidc/client-secrets.ts";
 import { adminWorld, apiReq, json, makeAdminFixture, pageReq, reauthenticated, type AdminFixture } from "../../helpers/admin-fixture.ts";
 import { makeTestApp, type TestDeps } from "../../helpers/test-deps.ts";
@@ -159,7 +159,7 @@ describe("group, API key, sign-up link and configuration pages", () => {
     expect(disabled).toContain("Sign-ups are disabled, so these links do not work right now.");
     expect(disabled).toContain('<span class="badge badge-warning">Not usable while sign-ups are disabled</span>');
     expect(disabled).not.toContain(">Active</span>");
-    upsertAppConfigRows(deps.db, [{ key: "allowUserSignups", value: "withToken" }], 0);
+    upsertAppConfigEntries(deps.db, [{ key: "allowUserSignups", value: "withToken" }], 0);
     const withToken = await list();
     expect(withToken).not.toContain("do not work right now");
     expect(withToken).toContain('<span class="badge badge-success">Active</span>');

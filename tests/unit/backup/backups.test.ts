@@ -3,7 +3,7 @@ import { afterEach, expect, test } from "bun:test";
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { automaticBackupDue, BACKUP_DIR, checkBackupFile, createBackup, lastBackupResult, runAutomaticBackup } from "../../../src/backup/backups.ts";
-import { upsertAppConfigRows } from "../../../src/db/app-config.ts";
+import { upsertAppConfigEntries } from "../../../src/db/app-config.ts";
 import { setKv } from "../../../src/db/kv.ts";
 import { makeTestDeps, type TestDeps } from "../../helpers/test-deps.ts";
 
@@ -15,7 +15,7 @@ const HOUR = 3_600_000;
 test("every interval one backup; only the newest backupKeep stay; the last result is recorded", () => {
   deps = makeTestDeps();
   setKv(deps.db, "encryption_key_check", deps.box.seal("encryption_key_check", "latchkey"));
-  upsertAppConfigRows(deps.db, [{ key: "backupIntervalHours", value: "6" }, { key: "backupKeep", value: "2" }], 0);
+  upsertAppConfigEntries(deps.db, [{ key: "backupIntervalHours", value: "6" }, { key: "backupKeep", value: "2" }], 0);
   expect(automaticBackupDue(deps)).toBe(true);
   for (let i = 0; i < 4; i++) {
     const r = runAutomaticBackup(deps);
@@ -34,7 +34,7 @@ test("every interval one backup; only the newest backupKeep stay; the last resul
 
 test("interval 0 turns automatic backups off", () => {
   deps = makeTestDeps();
-  upsertAppConfigRows(deps.db, [{ key: "backupIntervalHours", value: "0" }], 0);
+  upsertAppConfigEntries(deps.db, [{ key: "backupIntervalHours", value: "0" }], 0);
   expect(automaticBackupDue(deps)).toBe(false);
 });
 

@@ -8,7 +8,7 @@ import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { rotateEncryptionKey } from "../../../src/backup/key-rotation.ts";
-import { upsertAppConfigRows } from "../../../src/db/app-config.ts";
+import { upsertAppConfigEntries } from "../../../src/db/app-config.ts";
 import { setKv } from "../../../src/db/kv.ts";
 import { listSealedValues, SEALED_COLUMNS, tableExists } from "../../../src/db/sealed-values.ts";
 import { ensureSigningKey } from "../../../src/oidc/signing-keys.ts";
@@ -31,7 +31,7 @@ const NEW_KEY = "the-new-encryption-key-0123456789";
 function seed(d: TestDeps): void {
   ensureSigningKey(d);
   setKv(d.db, "encryption_key_check", d.box.seal("encryption_key_check", "latchkey"));
-  upsertAppConfigRows(d.db, [
+  upsertAppConfigEntries(d.db, [
     { key: "smtpPassword", value: d.box.seal("app-config:smtpPassword", "smtp-secret") },
     { key: "ldapBindPassword", value: d.box.seal("app-config:ldapBindPassword", "ldap-secret") },
     { key: "appName", value: "Plain" },

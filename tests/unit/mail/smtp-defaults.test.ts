@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import type { App } from "../../../src/app.ts";
 import { buildAppConfig } from "../../../src/admin/app-config.ts";
-import { upsertAppConfigRows } from "../../../src/db/app-config.ts";
+import { upsertAppConfigEntries } from "../../../src/db/app-config.ts";
 import { adminWorld, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
 import type { TestDeps } from "../../helpers/test-deps.ts";
 
@@ -26,7 +26,7 @@ describe("SMTP encryption defaults", () => {
   });
 
   test("a stored mode is kept as it was saved, even with port 587", async () => {
-    upsertAppConfigRows(deps.db, [{ key: "smtpPort", value: "587" }, { key: "smtpTls", value: "none" }], 0);
+    upsertAppConfigEntries(deps.db, [{ key: "smtpPort", value: "587" }, { key: "smtpTls", value: "none" }], 0);
     const html = await configPage();
     expect(html).toContain('<option value="none" selected>None</option>');
     expect(html).toContain('<option value="starttls">STARTTLS</option>');
