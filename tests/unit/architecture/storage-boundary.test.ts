@@ -1,7 +1,7 @@
 /**
  * Issue 21, step 1: the HTTP layer does not touch storage. Everything under src/http/ (routes, plugins,
  * page context) calls domain modules; only they call src/db/, the one place that knows the engine.
- * Type-only imports of row types are still allowed (Bun's scanner drops them), until rows become domain values.
+ * Type-only imports are not seen here (Bun's scanner drops them); no-rows-above-db.test.ts keeps row types out.
  */
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
