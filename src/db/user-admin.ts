@@ -1,7 +1,7 @@
 /** Queries behind the admin user list and edits (users.ts keeps the lookups every area needs). */
-import type { Database } from "./database.ts";
+import { engineOf, type Database } from "./database.ts";
 import { ownValue } from "../lib/own.ts";
-import { toUser, type User, type UserRow } from "./users.ts";
+import { sameText, toUser, type User, type UserRow } from "./users.ts";
 
 /** Sortable columns → ORDER BY expression; each has an index in that order (0001, 0009). */
 const USER_SORT: Readonly<Record<string, string>> = {
@@ -36,28 +36,31 @@ export function searchUsers(
   const prefix = `${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   // `+column` keeps the planner off that column's index: for a search matching many rows, walking the
   // sort index and filtering stops after one page, while gathering every match from the prefix indexes
-  // and sorting them would not.
+  // and sorting them would not. PostgreSQL has no unary + on text and plans on its own; there the
+  // columns stay bare, and the id (it has no rowid) breaks ties.
+  const postgres = engineOf(db) === "postgres";
+  const rowKey = postgres ? "id" : "rowid";
   const matching = (viaPrefixIndexes: boolean) => {
-    const c = viaPrefixIndexes ? "" : "+";
+    const c = viaPrefixIndexes || postgres ? "" : "+";
     return `WHERE ${c}username LIKE ?1 ESCAPE '\\' OR ${c}email LIKE ?1 ESCAPE '\\' OR ${c}first_name LIKE ?1 ESCAPE '\\'
       OR ${c}last_name LIKE ?1 ESCAPE '\\' OR ${c}display_name LIKE ?1 ESCAPE '\\'`;
   };
   let total: number;
   let more = false;
-  let where = "WHERE ?1 IS NOT NULL";
+  let where = "WHERE CAST(?1 AS TEXT) IS NOT NULL";
   if (!search) {
     total = db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM users").get()!.n;
   } else {
     const bound = Math.max(USER_COUNT_BOUND, opts.offset + opts.limit);
-    total = db.query<{ n: number }, [string, number]>(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM users ${matching(true)} LIMIT ?2)`).get(prefix, bound + 1)!.n;
+    total = db.query<{ n: number }, [string, number]>(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM users ${matching(true)} LIMIT ?2) m`).get(prefix, bound + 1)!.n;
     more = total > bound;
     where = matching(!more);
   }
   const dir = opts.direction === "desc" ? "DESC" : "ASC";
-  const order = `${ownValue(USER_SORT, opts.sort) ?? USER_SORT.username} ${dir}, rowid ${dir}`;
+  const order = `${ownValue(USER_SORT, opts.sort) ?? USER_SORT.username} ${dir}, ${rowKey} ${dir}`;
   const rows = db
     .query<UserRow, [string, number, number]>(
-      `SELECT * FROM users WHERE rowid IN (SELECT rowid FROM users ${where} ORDER BY ${order} LIMIT ?2 OFFSET ?3) ORDER BY ${order}`,
+      `SELECT * FROM users WHERE ${rowKey} IN (SELECT ${rowKey} FROM users ${where} ORDER BY ${order} LIMIT ?2 OFFSET ?3) ORDER BY ${order}`,
     )
     .all(prefix, opts.limit, opts.offset);
   return { users: rows.map(toUser), total, more };
@@ -83,12 +86,12 @@ export function updateUser(db: Database, id: string, v: UserEdit, now: number): 
 }
 
 export function findUserByUsername(db: Database, username: string): User | null {
-  const row = db.query<UserRow, [string]>("SELECT * FROM users WHERE username = ?").get(username);
+  const row = db.query<UserRow, [string]>(`SELECT * FROM users WHERE ${sameText(db, "username")}`).get(username);
   return row ? toUser(row) : null;
 }
 
 export function findUserByEmail(db: Database, email: string): User | null {
-  const row = db.query<UserRow, [string]>("SELECT * FROM users WHERE email = ?").get(email);
+  const row = db.query<UserRow, [string]>(`SELECT * FROM users WHERE ${sameText(db, "email")}`).get(email);
   return row ? toUser(row) : null;
 }
 

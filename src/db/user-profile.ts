@@ -1,13 +1,14 @@
 /** Uniqueness checks and profile updates used by user creation and the account page. */
 import type { Database } from "./database.ts";
+import { sameText } from "./users.ts";
 
 /** Case-insensitive (the columns are COLLATE NOCASE). `exceptUserId` ignores the user being edited. */
 export function isUsernameTaken(db: Database, username: string, exceptUserId: string | null = null): boolean {
-  return db.query<{ n: number }, [string, string]>("SELECT COUNT(*) AS n FROM users WHERE username = ? AND id <> ?").get(username, exceptUserId ?? "")!.n > 0;
+  return db.query<{ n: number }, [string, string]>(`SELECT COUNT(*) AS n FROM users WHERE ${sameText(db, "username")} AND id <> ?`).get(username, exceptUserId ?? "")!.n > 0;
 }
 
 export function isEmailTaken(db: Database, email: string, exceptUserId: string | null = null): boolean {
-  return db.query<{ n: number }, [string, string]>("SELECT COUNT(*) AS n FROM users WHERE email = ? AND id <> ?").get(email, exceptUserId ?? "")!.n > 0;
+  return db.query<{ n: number }, [string, string]>(`SELECT COUNT(*) AS n FROM users WHERE ${sameText(db, "email")} AND id <> ?`).get(email, exceptUserId ?? "")!.n > 0;
 }
 
 export function updateUserProfile(

@@ -2,7 +2,7 @@
  * The users table. Callers get and give `User` values; the row (0/1 flags, snake_case) stays in src/db/.
  * Times are Unix seconds, as stored.
  */
-import type { Database } from "./database.ts";
+import { engineOf, type Database } from "./database.ts";
 
 export type User = {
   id: string;
@@ -75,13 +75,23 @@ export function toUserRow(u: User): UserRow {
   };
 }
 
+/**
+ * `column = ?` ignoring case, on its index: SQLite's username and email columns are COLLATE NOCASE;
+ * PostgreSQL indexes lower(username) and lower(email) (migrations/postgres/0015).
+ */
+export function sameText(db: Database, column: "username" | "email", param = "?"): string {
+  return engineOf(db) === "postgres" ? `lower(${column}) = lower(${param})` : `${column} = ${param}`;
+}
+
 export function findUserById(db: Database, id: string): User | null {
   const row = db.query<UserRow, [string]>("SELECT * FROM users WHERE id = ?").get(id);
   return row ? toUser(row) : null;
 }
 
 export function findUserByUsernameOrEmail(db: Database, value: string): User | null {
-  const row = db.query<UserRow, [string, string]>("SELECT * FROM users WHERE username = ? OR email = ? ORDER BY username = ?1 DESC LIMIT 1").get(value, value);
+  const row = db
+    .query<UserRow, [string]>(`SELECT * FROM users WHERE ${sameText(db, "username", "?1")} OR ${sameText(db, "email", "?1")} ORDER BY ${sameText(db, "username", "?1")} DESC LIMIT 1`)
+    .get(value);
   return row ? toUser(row) : null;
 }
 
