@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { App } from "../../../src/app.ts";
 import { adminWorld, apiReq, json, type AdminFixture } from "../../helpers/admin-fixture.ts";
 import { type TestDeps } from "../../helpers/test-deps.ts";
+import { insertCredential } from "../../../src/db/webauthn.ts";
 
 let app: App;
 let deps: TestDeps;
@@ -104,9 +105,21 @@ describe("/api/users", () => {
   });
 
   test("passkeys and sessions of a user", async () => {
-    deps.db
-      .query("INSERT INTO webauthn_credentials (id, user_id, name, credential_id, public_key, created_at) VALUES ('c1', ?, 'YubiKey', 'cred', x'00', 1)")
-      .run(f.member.user.id);
+    insertCredential(deps.db, {
+      id: "c1",
+      userId: f.member.user.id,
+      name: "YubiKey",
+      credentialId: "cred",
+      publicKey: new Uint8Array([0]),
+      counter: 0,
+      transports: [],
+      aaguid: "",
+      deviceType: "singleDevice",
+      backupEligible: false,
+      backupState: false,
+      createdAt: 1,
+      lastUsedAt: null,
+    });
     const list = await call(k, "GET", `/api/users/${f.member.user.id}/webauthn-credentials`);
     expect(list.body.map((c: any) => c.name)).toEqual(["YubiKey"]);
     expect((await app.handle(apiReq(deps, k, "DELETE", `/api/users/${f.member.user.id}/webauthn-credentials/c1`))).status).toBe(204);
