@@ -238,6 +238,7 @@ export function lastBackupResult(db: Deps["db"]): LastBackupResult | null {
 
 /** "Back up now" on the admin page: a manual backup with the automatic one's pruning, audited (id "failed" when it failed). */
 export function runBackupNow(deps: Pick<Deps, "db" | "config" | "clock" | "log" | "random" | "geo">, actor: Actor): LastBackupResult {
+  refuseOnPostgres(deps);
   const r = runAutomaticBackup(deps, "manual");
   recordAdminChange(deps, actor, { entity: "backup", action: "create", id: r.file ?? "failed" });
   return r;
@@ -245,7 +246,18 @@ export function runBackupNow(deps: Pick<Deps, "db" | "config" | "clock" | "log" 
 
 /** The automatic backup schedule (interval, how many to keep), from the backups page. */
 export function setBackupSchedule(deps: ConfigChangeDeps, actor: Actor, input: { backupIntervalHours: string; backupKeep: string }): string[] {
+  refuseOnPostgres(deps);
   return auditedChange(deps, actor, () => updateAppConfigFromInput(configStoreOf(deps), input), () => ({ entity: "app_config", action: "update", id: "backups" }));
+}
+
+/** Which kind of backups this instance has: files of the SQLite database, or none here (PostgreSQL: pg_dump). */
+export function backupEngine(deps: Pick<Deps, "db">): "sqlite" | "postgres" {
+  return engineOf(deps.db);
+}
+
+/** File backups copy the SQLite database; a PostgreSQL one is backed up with pg_dump (or `latchkey export`). */
+function refuseOnPostgres(deps: Pick<Deps, "db">): void {
+  if (engineOf(deps.db) === "postgres") throw AppError.conflict(msg("backups.postgresRefused"));
 }
 
 /** One backup with pruning (the schedule's, or "Back up now" as `manual`); records the result (ok or the error) for admins. */

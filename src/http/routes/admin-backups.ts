@@ -2,7 +2,7 @@
 import { Elysia } from "elysia";
 import path from "node:path";
 import { readAppConfig } from "../../admin/app-config.ts";
-import { BACKUP_DIR, backupForDownload, lastBackupResult, listBackups, runBackupNow, setBackupSchedule } from "../../backup/backups.ts";
+import { BACKUP_DIR, backupEngine, backupForDownload, lastBackupResult, listBackups, runBackupNow, setBackupSchedule } from "../../backup/backups.ts";
 import { BackupsPage, BackupsPanel, type BackupsView } from "../../../templates/pages/admin/backups.tsx";
 import { actorOf } from "../request-context.ts";
 import { afterChange, attempt, formOf, pageCtx } from "../admin-pages.ts";
@@ -22,6 +22,7 @@ export function adminBackupRoutes(web: WebDeps) {
       keep: cfg.backupKeep,
       readOnly: web.config.uiConfigDisabled,
       folder: path.join(web.config.dataDir, BACKUP_DIR),
+      engine: backupEngine(web),
       ...over,
     };
   };

@@ -11,6 +11,8 @@ export interface BackupsView {
   keep: number | string;
   readOnly: boolean;
   folder: string;
+  /** PostgreSQL: no file backups here; the page says how to back up instead. */
+  engine: "sqlite" | "postgres";
 }
 
 /** A moment given in milliseconds, shown the one way every page shows dates. */
@@ -38,6 +40,17 @@ export function BackupsPanel(p: { ctx: PageContext; view: BackupsView; errors?: 
   // Catalogue HTML (rich() escapes the text and values; the <time> and <code> are ours).
   const safeLastAt = v.last ? ctx.rich(v.last.ok ? "backups.succeeded" : "backups.failed", { when: () => String(when(ctx, v.last!.at)) }) : "";
   const safeKeptLead = ctx.rich("backups.keptLead", { folder: (text) => `<code>${text}</code>`, command: (text) => `<code>${text}</code>`, path: v.folder });
+  if (v.engine === "postgres") {
+    const safePostgresLead = ctx.rich("backups.postgresLead", { command: (text) => `<code>${text}</code>` });
+    return (
+      <div id="backups" class="stack">
+        <section class="section">
+          <h2 safe>{t("backups.postgresTitle")}</h2>
+          <p>{safePostgresLead}</p>
+        </section>
+      </div>
+    );
+  }
   return (
     <div id="backups" class="stack">
       {p.notice ? <div class="alert alert-success" role="status" data-autofocus tabindex="-1" safe>{p.notice}</div> : ""}
