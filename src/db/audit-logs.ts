@@ -217,8 +217,9 @@ function matching(f: AuditLogFilter, opts: { ordered: boolean; walk?: boolean })
 export function countAuditLogs(db: Database, filter: AuditLogFilter, bound = Infinity): number {
   if (!isFiltered(filter)) return db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM audit_logs").get()!.n;
   const m = matching(filter, { ordered: leadOf(filter) === "client" });
-  const limit = Number.isFinite(bound) ? bound : -1;
-  return db.query<{ n: number }, SQLQueryBindings[]>(`SELECT COUNT(*) AS n FROM (${m.sql} LIMIT ?)`).get(...m.params, limit)!.n;
+  // Both engines: a subquery in FROM has an alias, and "no bound" is a large LIMIT (PostgreSQL refuses -1).
+  const limit = Number.isFinite(bound) ? bound : Number.MAX_SAFE_INTEGER;
+  return db.query<{ n: number }, SQLQueryBindings[]>(`SELECT COUNT(*) AS n FROM (${m.sql} LIMIT ?) AS m`).get(...m.params, limit)!.n;
 }
 
 /** The rows `LIMIT ? OFFSET ?` (or `LIMIT ?` alone) picks from `m`, read in list order with their users. */
@@ -298,7 +299,7 @@ function distinctValues(db: Database, expr: string, limit: number): string[] {
        )
        SELECT v FROM d WHERE v IS NOT NULL LIMIT ?`,
     )
-    .all(Number.isFinite(limit) ? limit : -1)
+    .all(Number.isFinite(limit) ? limit : Number.MAX_SAFE_INTEGER)
     .map((r) => String(r.v));
 }
 

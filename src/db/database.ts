@@ -58,3 +58,12 @@ export function tableExists(db: Database, table: string): boolean {
   }
   return db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== null;
 }
+
+/** The names of the schema's tables, sorted (SQLite's own sqlite_* tables and PostgreSQL's catalogue left out). */
+export function listTables(db: Database): string[] {
+  const rows =
+    engineOf(db) === "postgres"
+      ? db.query<{ name: string }, []>("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'").all()
+      : db.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all();
+  return rows.map((r) => r.name).sort();
+}

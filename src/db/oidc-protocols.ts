@@ -299,7 +299,7 @@ type BackchannelStatusRow = {
 export function recordBackchannelSuccess(db: Database, clientId: string, now: number): void {
   db.query(
     `INSERT INTO oidc_backchannel_status (client_id, last_success_at, delivered_count) VALUES (?1, ?2, 1)
-     ON CONFLICT (client_id) DO UPDATE SET last_success_at = ?2, delivered_count = delivered_count + 1`,
+     ON CONFLICT (client_id) DO UPDATE SET last_success_at = ?2, delivered_count = oidc_backchannel_status.delivered_count + 1`,
   ).run(clientId, now);
 }
 
@@ -307,7 +307,7 @@ export function recordBackchannelSuccess(db: Database, clientId: string, now: nu
 export function recordBackchannelFailure(db: Database, clientId: string, now: number, error: string, gaveUp: boolean): void {
   db.query(
     `INSERT INTO oidc_backchannel_status (client_id, last_failure_at, last_error, failed_count) VALUES (?1, ?2, ?3, ?4)
-     ON CONFLICT (client_id) DO UPDATE SET last_failure_at = ?2, last_error = ?3, failed_count = failed_count + ?4`,
+     ON CONFLICT (client_id) DO UPDATE SET last_failure_at = ?2, last_error = ?3, failed_count = oidc_backchannel_status.failed_count + ?4`,
   ).run(clientId, now, error, gaveUp ? 1 : 0);
 }
 

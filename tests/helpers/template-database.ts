@@ -26,6 +26,22 @@ export function testEngine(): "sqlite" | "postgres" {
 }
 
 let pgAdmin: PostgresDatabase | null = null;
+const pgUrlOf = new WeakMap<Database, string>();
+
+/** The URL of a PostgreSQL test database handed out here; null for SQLite. */
+export function postgresUrlOf(db: Database): string | null {
+  return pgUrlOf.get(db) ?? null;
+}
+
+/**
+ * Another connection to the same test database, as a second instance would open it: the same SQLite file
+ * (`file`), or the same PostgreSQL database as `db`.
+ */
+export function openAnotherConnection(db: Database, file: string): Database {
+  const url = pgUrlOf.get(db);
+  if (url) return new PostgresDatabase(url);
+  return openDatabase(file);
+}
 let pgTemplateReady = false;
 let pgDatabases = 0;
 const PG_TEMPLATE = "latchkey_template";
@@ -52,6 +68,7 @@ function openMigratedPostgres(): Database {
   const name = `t${process.pid}_${++pgDatabases}_${Math.random().toString(36).slice(2, 8)}`;
   pgAdmin.exec(`CREATE DATABASE ${name} TEMPLATE ${PG_TEMPLATE}`);
   const db = new PostgresDatabase(pgUrl(name));
+  pgUrlOf.set(db, pgUrl(name));
   const version = schemaVersion(db);
   if (version !== latestSchemaVersion(POSTGRES_MIGRATIONS)) {
     db.close();
@@ -80,6 +97,11 @@ function templateBytes(): Uint8Array {
 /** Creates `file` as a copy of the migrated template (never over an existing file) and opens it. */
 export function openMigratedDatabase(file: string): Database {
   if (testEngine() === "postgres") return openMigratedPostgres();
+  return openMigratedSqliteDatabase(file);
+}
+
+/** The SQLite copy whatever the pass (tests about SQLite itself: its template, its schema next to PostgreSQL's). */
+export function openMigratedSqliteDatabase(file: string): Database {
   writeFileSync(file, templateBytes(), { flag: "wx" });
   const db = openDatabase(file);
   const version = schemaVersion(db);

@@ -20,7 +20,7 @@ import { serializeKdfParams } from "../../src/lib/sealed-box.ts";
 import { KDF_RECORD, readKdfRecord, sealedBoxFor } from "../../src/runtime.ts";
 import { startBackchannelLogoutWorker } from "../../src/oidc/backchannel-logout.ts";
 import { installFixtureSigningKey } from "./fixture-signing-key.ts";
-import { openMigratedDatabase } from "./template-database.ts";
+import { openMigratedDatabase, postgresUrlOf } from "./template-database.ts";
 
 /**
  * A random key (32 bytes, base64), so tests take the fast path as a generated key does. Tests of the
@@ -41,11 +41,13 @@ export interface TestDeps extends Deps {
 
 export function makeTestDeps(env: Record<string, string> = {}): TestDeps {
   const { dir, cleanup } = makeTempDir();
+  const file = path.join(dir, "latchkey.db");
+  const db = openMigratedDatabase(env.DB_CONNECTION_STRING ?? file);
+  // On the PostgreSQL pass the configuration names the test's database, so CLI commands run in a test open it too.
   const config: Config = loadConfig(
-    { APP_URL: "http://localhost:1411", ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, DB_CONNECTION_STRING: path.join(dir, "latchkey.db"), ...env },
+    { APP_URL: "http://localhost:1411", ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, DB_CONNECTION_STRING: postgresUrlOf(db) ?? file, ...env },
     dir,
   );
-  const db = openMigratedDatabase(config.dbPath);
   const clock = new FixedClock(Date.UTC(2026, 10, 28, 12, 0, 0));
   const { box, created } = sealedBoxFor(config.encryptionKey!, cryptoRandom, readKdfRecord(db));
   if (created) insertKvIfAbsent(db, KDF_RECORD, serializeKdfParams(created));

@@ -8,7 +8,7 @@
  */
 import { newInstanceId } from "../../src/cluster/instance-id.ts";
 import type { Database } from "../../src/db/database.ts";
-import { openDatabase } from "../../src/db/open.ts";
+import { openAnotherConnection } from "./template-database.ts";
 import type { Deps } from "../../src/deps.ts";
 import type { FixedClock } from "../../src/lib/clock.ts";
 import type { Log } from "../../src/lib/log.ts";
@@ -42,7 +42,7 @@ function captureLog(lines: LogLine[]): Log {
 
 /** A second connection to the database `deps` uses (another instance's). */
 export function openSecondConnection(deps: Deps): Database {
-  return openDatabase(deps.config.dbPath);
+  return openAnotherConnection(deps.db, deps.config.dbPath);
 }
 
 export function makeTwoInstances(env: Record<string, string> = {}): TwoInstances {

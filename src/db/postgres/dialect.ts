@@ -16,9 +16,14 @@
  * | `ifnull(a, b)`, `instr(a, b)`       | `COALESCE(a, b)`, `strpos(a, b)`             |
  * | `AS camelCase` (kept as written)    | `AS "camelCase"` (PostgreSQL folds to lower) |
  * | `x GLOB 'lk[0-9].*'`                | `x ~ '^lk[0-9]\..*$'`                        |
+ * | `rowid` (a tie-break, a join key)   | `ctid` (the row's place: stable within one query; rows of one second are then in storage order, not always insertion order) |
+ * | `x'00ff'` (a blob literal)          | `'\x00ff'::bytea`                            |
+ * | `WHERE username = ?` (NOCASE column) | `WHERE lower(username) = lower(CAST($1 AS text))` |
+ * | `json_group_array(x)`               | `CAST(COALESCE(json_agg(x), '[]') AS text)` (text, `[]` when no rows) |
+ * | `FROM json_each(?)` (a JSON list)   | `FROM json_array_elements_text(CAST(CAST($1 AS text) AS json)) AS j(value)` (the list is text, not a JSON parameter) |
  * | `BEGIN IMMEDIATE`                   | `BEGIN`                                      |
  *
- * Anything else that differs (PRAGMAs, `rowid`, `VACUUM INTO`) is SQLite-only by nature and is written per
+ * Anything else that differs (PRAGMAs, `VACUUM INTO`, `total_changes()`) is SQLite-only by nature and is written per
  * engine in the src/db module that needs it (`engineOf(db)`); `INSERT OR REPLACE` is refused here, because
  * PostgreSQL needs the conflict target it leaves unsaid.
  * Text inside quotes and comments is never touched.
@@ -83,18 +88,32 @@ function segments(sql: string): Segment[] {
   return out;
 }
 
+/**
+ * Columns declared COLLATE NOCASE in the schema (users.username, users.email, email_verification_tokens.email):
+ * SQLite compares them case-insensitively everywhere; PostgreSQL's unique indexes are on lower(col), and
+ * comparisons in a WHERE/ON condition become lower(col) = lower(value) so they mean the same and use them.
+ */
+const NOCASE_COLUMNS = "username|email";
+
 const CODE_REWRITES: [RegExp, string | ((...m: string[]) => string)][] = [
   [/\bBEGIN\s+(IMMEDIATE|DEFERRED|EXCLUSIVE)\b/gi, "BEGIN"],
+  [
+    new RegExp(`(\\b(?:WHERE|AND|OR|ON|NOT)\\s+|\\(\\s*)((?:[A-Za-z_]\\w*\\.)?(?:${NOCASE_COLUMNS}))\\s*(=|<>|!=)\\s*(\\?\\d*|[$:@][A-Za-z_]\\w*)(?:\\s+COLLATE\\s+NOCASE\\b)?`, "gi"),
+    (_m, before, col, op, param) => `${before}lower(${col}) ${op} lower(CAST(${param} AS text))`,
+  ],
   [/\bINSERT\s+OR\s+IGNORE\s+INTO\b/gi, "INSERT INTO"],
   [/((?:\b[A-Za-z_][\w]*\.)?\b[A-Za-z_][\w]*)\s+COLLATE\s+NOCASE\b/gi, (_m, col) => `lower(${col})`],
   [/\bLIKE\b/gi, "ILIKE"],
   [/\bAS\s+INTEGER\b/gi, "AS BIGINT"],
+  [/(?<!\bAS\s+)\browid\b/gi, "ctid"],
+  [/\bjson_group_array\s*\(([^()]*)\)/gi, (_m, arg) => `CAST(COALESCE(json_agg(${arg}), '[]'::json) AS text)`],
+  [/\bjson_each\s*\(\s*(\?\d*|[$:@][A-Za-z_]\w*)\s*\)/gi, (_m, param) => `json_array_elements_text(CAST(CAST(${param} AS text) AS json)) AS j(value)`],
   [/\bifnull\s*\(/gi, "COALESCE("],
   [/\binstr\s*\(/gi, "strpos("],
   [/\b(max|min)\s*\(([^(),]*),([^(),]*)\)/gi, (_m, f, a, b) => `${f.toLowerCase() === "max" ? "GREATEST" : "LEAST"}(${a},${b})`],
   [/\bAS\s+([a-z_][A-Za-z0-9_]*[A-Z][A-Za-z0-9_]*)\b/g, (_m, alias) => `AS "${alias}"`],
   // `+column` (SQLite's "do not use this column's index") is a type error on text in PostgreSQL.
-  [/(\bWHERE|\bOR|\bAND|\bON|\(|,)(\s*)\+(?=[A-Za-z_])/gi, (_m, before, space) => `${before}${space}`],
+  [/(\bWHERE|\bOR|\bAND|\bON|\(|,)(\s*)\+(?=[A-Za-z_(])/gi, (_m, before, space) => `${before}${space}`],
 ];
 
 const cache = new Map<string, TranslatedQuery>();
@@ -116,6 +135,7 @@ function translate(sql: string): TranslatedQuery {
   const ignore = /\bINSERT\s+OR\s+IGNORE\s+INTO\b/i.test(sql);
   // json_extract spans a string literal, so it is rewritten before the split.
   const source = sql
+    .replace(/(?<![\w'])[xX]'([0-9a-fA-F]*)'/g, (_m, hex: string) => `'\\x${hex}'::bytea`)
     .replace(/\bGLOB\s+'([^']*)'/gi, (_m, pattern: string) => `~ '${globToRegex(pattern)}'`)
     .replace(/\bjson_extract\s*\(\s*((?:[A-Za-z_]\w*\.)?[A-Za-z_]\w*)\s*,\s*'\$\.([A-Za-z_]\w*)'\s*\)/gi, (_m, col, key) => `(${col}::jsonb ->> '${key}')`);
   const plan: (number | string)[] = [];
@@ -171,16 +191,13 @@ function globToRegex(glob: string): string {
 }
 
 /**
- * A parameter used only in `$n IS [NOT] NULL` gives PostgreSQL nothing to infer its type from ("could not
- * determine data type of parameter"); only its nullness matters there, so it is read as text.
+ * PostgreSQL must know a parameter's type where it first meets it, and `$n IS [NOT] NULL` says nothing about it
+ * ("could not determine data type of parameter"), even when a later `col = $n` would. Only nullness matters
+ * there, so the check reads it as text; every parameter Latchkey null-checks is text where it is compared.
  */
 function typeOnlyNullChecks(text: string, count: number): string {
-  for (let n = 1; n <= count; n++) {
-    const all = text.match(new RegExp(`\\$${n}(?!\\d)`, "g"))?.length ?? 0;
-    const nullChecks = text.match(new RegExp(`\\$${n}(?!\\d)(?=\\s+IS\\s+(NOT\\s+)?NULL\\b)`, "gi"))?.length ?? 0;
-    if (all > 0 && all === nullChecks) text = text.replace(new RegExp(`\\$${n}(?!\\d)`, "g"), `$${n}::text`);
-  }
-  return text;
+  if (count === 0) return text;
+  return text.replace(/\$(\d+)(?=\s+IS\s+(?:NOT\s+)?NULL\b)/gi, (_m, n: string) => `$${n}::text`);
 }
 
 /** Places ON CONFLICT DO NOTHING before a top-level RETURNING, or at the end (before a closing `;`). */

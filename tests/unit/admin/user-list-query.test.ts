@@ -6,10 +6,12 @@ import { makeTestDeps, type TestDeps } from "../../helpers/test-deps.ts";
 let deps: TestDeps;
 afterEach(() => deps?.cleanup());
 
+/** `n` users (SQL both engines run: i zero-padded to six digits without SQLite's printf). */
 function seed(n: number): void {
+  const six = "substr('000000' || i, length('000000' || i) - 5)";
   deps.db.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${n})
     INSERT INTO users (id, username, email, first_name, last_name, display_name, created_at, updated_at)
-    SELECT printf('id-%06d', i), printf('user%06d', i), printf('Mail%06d@example.test', i), 'Same', 'Name', 'Same Name', 1000 - (i % 3), 0 FROM n`);
+    SELECT 'id-' || ${six}, 'user' || ${six}, 'Mail' || ${six} || '@example.test', 'Same', 'Name', 'Same Name', 1000 - (i % 3), 0 FROM n`);
 }
 
 test("search is a case-insensitive prefix of username, email or names; wildcards are literal", () => {

@@ -2,6 +2,7 @@
  * Who acted, as the audit row records it (src/audit/actor.ts), and audited changes that are all or nothing:
  * the change and its row commit together, or neither does.
  */
+import { testEngine } from "../../helpers/template-database.ts";
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { actorUserId, actorVia, auditedChange, CLI_ACTOR, recordAdminChange, systemActor, type Actor } from "../../../src/audit/actor.ts";
 import { createUserGroup } from "../../../src/admin/user-groups.ts";
@@ -47,7 +48,12 @@ describe("auditedChange: the change and its row, together or not at all", () => 
   });
 
   test("a row that cannot be written rolls the change back", () => {
-    deps.db.exec("CREATE TRIGGER audit_full BEFORE INSERT ON audit_logs BEGIN SELECT RAISE(ABORT, 'audit log unavailable'); END");
+    if (testEngine() === "postgres") {
+      deps.db.exec(`CREATE FUNCTION audit_full() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RAISE EXCEPTION ''audit log unavailable''; END';
+        CREATE TRIGGER audit_full BEFORE INSERT ON audit_logs FOR EACH ROW EXECUTE FUNCTION audit_full()`);
+    } else {
+      deps.db.exec("CREATE TRIGGER audit_full BEFORE INSERT ON audit_logs BEGIN SELECT RAISE(ABORT, 'audit log unavailable'); END");
+    }
     expect(() => createUserGroup(deps, CLI_ACTOR, { friendlyName: "Family" })).toThrow("audit log unavailable");
     expect(deps.db.query("SELECT COUNT(*) AS n FROM user_groups").get()).toEqual({ n: 0 });
   });

@@ -4,6 +4,7 @@
  * first, without overlaps or gaps; bounded totals; the IP-prefix strategies (sort a narrow range, walk
  * a broad one); and the query plans (an index in list order, no sort of the whole log).
  */
+import { testEngine } from "../../helpers/template-database.ts";
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { createUser } from "../../../src/admin/users.ts";
 import {
@@ -48,7 +49,14 @@ const DATA = [{}, { clientName: "Grafana", clientId: "c-1" }, { clientName: "Nex
 type ModelRow = { rowid: number; id: string; created_at: number; event: string; user_id: string | null; ip_address: string | null; data: string };
 
 function model(): ModelRow[] {
-  return deps.db.query<ModelRow, []>("SELECT rowid, * FROM audit_logs").all();
+  // rowid on SQLite; on PostgreSQL the dialect reads it as ctid, "(page,item)", the tie-break the queries use there.
+  return deps.db
+    .query<Omit<ModelRow, "rowid"> & { rowid: number | string }, []>("SELECT rowid AS rowid, * FROM audit_logs")
+    .all()
+    .map((r) => {
+      const place = typeof r.rowid === "string" ? /^\((\d+),(\d+)\)$/.exec(r.rowid) : null;
+      return { ...r, rowid: place ? Number(place[1]) * 65536 + Number(place[2]) : Number(r.rowid) };
+    });
 }
 
 /** The list contract, computed in JS: filter, then newest first, same second newest inserted first. */
@@ -220,7 +228,8 @@ describe("past the count bound", () => {
     }
   });
 
-  test("query plans: each lead filter walks its index in list order; only a narrow IP prefix is sorted", () => {
+  // SQLite's EXPLAIN QUERY PLAN: the index walks this module is written for (PostgreSQL plans for itself).
+  test.skipIf(testEngine() === "postgres")("query plans: each lead filter walks its index in list order; only a narrow IP prefix is sorted", () => {
     seedBig();
     const [ann] = users();
     for (let i = 0; i < 3; i++) insertAuditLog(deps.db, row(T0 + i, { userId: ann!, ipAddress: "198.51.100.3", data: { clientName: "Grafana", clientId: "c-1" } }));

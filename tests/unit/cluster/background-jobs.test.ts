@@ -5,6 +5,7 @@
  * Real parts: one SQLite file opened by two connections (tests/helpers/two-instances.ts), a real SMTP server on
  * loopback, a real HTTP receiver for logout tokens; one FixedClock moved for both instances.
  */
+import { testEngine } from "../../helpers/template-database.ts";
 import { afterEach, describe, expect, test } from "bun:test";
 import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import { createSession, endSession } from "../../../src/account/sessions.ts";
@@ -81,8 +82,10 @@ describe("scheduled jobs", () => {
     const lastCheck = clock.now() - 45_000;
 
     const runs = listJobRuns(a.deps.db);
-    expect([...new Set(runs.map((r) => r.job))].sort()).toEqual(Object.keys(JOBS).sort());
-    for (const [job, interval] of Object.entries(JOBS)) {
+    // File backups are SQLite's: on PostgreSQL that job is not scheduled at all.
+    const jobs = Object.entries(JOBS).filter(([job]) => testEngine() === "sqlite" || job !== "automatic-backup");
+    expect([...new Set(runs.map((r) => r.job))].sort()).toEqual(jobs.map(([job]) => job).sort());
+    for (const [job, interval] of jobs) {
       const mine = runs.filter((r) => r.job === job);
       expect({ job, slots: mine.map((r) => r.slot) }).toEqual({ job, slots: periods(start, lastCheck, interval) });
       expect(mine.filter((r) => r.outcome !== "ok" || r.attempt !== 1 || r.finishedAt === null)).toEqual([]);
@@ -94,11 +97,14 @@ describe("scheduled jobs", () => {
       expect(byA.every((r) => r.startedAt < aStopped) && byB.every((r) => r.startedAt > aStopped)).toBe(true);
       expect([claimedLines(a, job).length, claimedLines(b, job).length]).toEqual([byA.length, byB.length]);
     }
-    // The real effect of one job: one backup per hour across both instances (BACKUP_INTERVAL_HOURS=1).
-    const backups = [...a.logs, ...b.logs].filter((l) => l.msg === "backup written");
-    expect(backups).toHaveLength(periods(start, lastCheck, HOUR).length);
+    // The real effect of one job: one backup per hour across both instances (BACKUP_INTERVAL_HOURS=1). File
+    // backups are SQLite's (on PostgreSQL the job is not scheduled: pg_dump does it).
+    if (testEngine() === "sqlite") {
+      const backups = [...a.logs, ...b.logs].filter((l) => l.msg === "backup written");
+      expect(backups).toHaveLength(periods(start, lastCheck, HOUR).length);
+    }
     expect([...a.logs, ...b.logs].filter((l) => l.level === "error")).toEqual([]);
-  });
+  }, 30_000);
 
   test("a run claimed by an instance that died is taken over after its lease and done once", async () => {
     w = makeTwoInstances();

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { checkSchemaVersion, latestSchemaVersion, migrate, MigrationError, MIGRATIONS, schemaVersion } from "../../../src/db/migrate.ts";
 import { openDatabase } from "../../../src/db/open.ts";
-import { openMigratedDatabase } from "../../helpers/template-database.ts";
+import { openMigratedSqliteDatabase as openMigratedDatabase } from "../../helpers/template-database.ts";
 import { makeTempDir } from "../../helpers/test-deps.ts";
 
 let cleanups: (() => void)[] = [];

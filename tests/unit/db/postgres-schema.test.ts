@@ -17,7 +17,7 @@ import pgSchemaSql from "../../../src/db/migrations/postgres/0015_schema.sql" wi
 import pgJobRunsSql from "../../../src/db/migrations/postgres/0016_job_runs.sql" with { type: "text" };
 import pgClusterStateSql from "../../../src/db/migrations/postgres/0017_cluster_state.sql" with { type: "text" };
 import { sharedPostgres, type PgServer } from "../../helpers/postgres.ts";
-import { openMigratedDatabase } from "../../helpers/template-database.ts";
+import { openMigratedSqliteDatabase as openMigratedDatabase } from "../../helpers/template-database.ts";
 import { makeTempDir } from "../../helpers/test-deps.ts";
 
 interface Column {

@@ -5,6 +5,7 @@
  * own validation answers), never with Elysia's default dump, a stack or a 500, and writes nothing:
  * every table has as many rows after the request as before.
  */
+import { listTables } from "../../../src/db/database.ts";
 import { afterAll, describe, expect, test } from "bun:test";
 import { ValidationError, t } from "elysia";
 import { errorToResponse } from "../../../src/http/plugins/errors.ts";
@@ -28,8 +29,8 @@ const fieldsError = (fields: Record<string, string>) => ({ error: "bad_request",
 /** Rows per table: "nothing written" means every count is unchanged. */
 /** Rows per table, rate-limit budgets aside (a refused request may rightly spend one). */
 function rowCounts(): Record<string, number> {
-  const tables = deps.db.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'rate_limit_buckets' ORDER BY name").all();
-  return Object.fromEntries(tables.map(({ name }) => [name, deps.db.query<{ n: number }, []>(`SELECT COUNT(*) AS n FROM "${name}"`).get()!.n]));
+  const tables = listTables(deps.db).filter((name) => name !== "rate_limit_buckets");
+  return Object.fromEntries(tables.map((name) => [name, deps.db.query<{ n: number }, []>(`SELECT COUNT(*) AS n FROM "${name}"`).get()!.n]));
 }
 
 /** A raw request with the admin's API key (no cookies: CSRF-exempt). */

@@ -5,7 +5,7 @@
 import { afterEach, expect, test } from "bun:test";
 import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import { decodeProtectedHeader } from "jose";
-import { openDatabase } from "../../../src/db/open.ts";
+import { openSecondConnection } from "../../helpers/two-instances.ts";
 import { readChangeVersion } from "../../../src/db/change-versions.ts";
 import { deleteExpiredSigningKeys } from "../../../src/db/oidc-signing-keys.ts";
 import { insertTestUser } from "../../helpers/oidc-fixtures.ts";
@@ -24,7 +24,7 @@ test("a rotation committed by another connection is seen by the next signature a
   expect(keySet(deps).version).toBe(cachedVersion); // no change, no reload
 
   // The `key-rotate` CLI: another process, another connection to the same file.
-  const other = openDatabase(deps.config.dbPath);
+  const other = openSecondConnection(deps);
   const r = rotateSigningKey({ ...deps, db: other }, CLI_ACTOR, "ES256");
   other.close();
   // Looked for at most once per KEY_SET_CHECK_MS; until then the old key still signs (and stays published).
@@ -92,7 +92,7 @@ test("another connection's commits that do not touch the keys do not reload the 
   deps = makeTestDeps();
   ensureSigningKey(deps);
   const cached = keySet(deps).version;
-  const other = openDatabase(deps.config.dbPath);
+  const other = openSecondConnection(deps);
   insertTestUser({ ...deps, db: other }, { username: "elsewhere" });
   other.close();
   deps.clock.advanceMs(KEY_SET_CHECK_MS + 50);

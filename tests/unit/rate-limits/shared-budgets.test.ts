@@ -8,7 +8,7 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Database } from "../../../src/db/database.ts";
-import { openDatabase } from "../../../src/db/open.ts";
+import { openSecondConnection } from "../../helpers/two-instances.ts";
 import { FixedClock } from "../../../src/lib/clock.ts";
 import { cleanupExpiredRows } from "../../../src/maintenance/cleanup.ts";
 import { SharedRateLimiter } from "../../../src/rate-limits/shared-budgets.ts";
@@ -24,7 +24,7 @@ afterEach(() => {
 
 /** Another instance's connection to the test database. */
 function secondConnection(): Database {
-  const db = openDatabase(deps.config.dbPath);
+  const db = openSecondConnection(deps);
   opened.push(db);
   return db;
 }
