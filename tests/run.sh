@@ -7,6 +7,10 @@
 #      waiting on a browser, a child process or a socket, so two of them keep a 2-core machine busy. The
 #      longest files start first (tests/timings.json: per-file durations; files it does not list still run).
 #      `bash tests/run.sh --update-timings` rewrites it from the run.
+#   4. the PostgreSQL pass (issue 21): the storage suite, the OIDC flows, the admin and account code, the clusters'
+#      tests and the browser sign-in again, with LATCHKEY_TEST_ENGINE=postgres: each test database is a PostgreSQL
+#      database of a real server the test process starts itself (tests/helpers/postgres.ts, never the system
+#      service). Skipped when arguments name what to run (then set LATCHKEY_TEST_ENGINE=postgres yourself).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,4 +28,18 @@ if [[ $status != 0 ]]; then
   exit "$status"
 fi
 
-exec bun test --timeout 60000 --parallel=2 --no-isolate --timings=tests/timings.json "$@"
+status=0
+bun test --timeout 60000 --parallel=2 --no-isolate --timings=tests/timings.json "$@" || status=$?
+if [[ $# -gt 0 ]]; then
+  exit "$status"
+fi
+
+echo "test: the PostgreSQL pass" >&2
+POSTGRES_PASS=(
+  tests/unit/db tests/unit/oidc tests/unit/admin tests/unit/audit tests/unit/cluster tests/unit/forward-auth
+  tests/unit/http tests/unit/ldap tests/unit/mail tests/unit/maintenance tests/unit/pocket-id tests/unit/rate-limits
+  tests/unit/webauthn tests/unit/cli
+  tests/e2e/oidc-openid-client.test.ts tests/e2e/oidc-browser.test.ts tests/e2e/passkeys-browser.test.ts
+)
+LATCHKEY_TEST_ENGINE=postgres bun test --timeout 60000 --parallel=2 --no-isolate --timings=tests/timings.json "${POSTGRES_PASS[@]}" || status=$?
+exit "$status"
