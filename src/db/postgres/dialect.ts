@@ -11,7 +11,7 @@
  * | `x LIKE p` (ASCII case-insensitive) | `x ILIKE p`                                  |
  * | `col COLLATE NOCASE`                | `lower(col)`                                 |
  * | `json_extract(col, '$.key')`        | `(col::jsonb ->> 'key')`                     |
- * | `CAST(x AS INTEGER)`                | `CAST(x AS BIGINT)` (times are milliseconds) |
+ * | `CAST(x AS INTEGER)`                | `CAST(x AS BIGINT)` (times outgrow 32 bits)  |
  * | `max(a, b)` / `min(a, b)`           | `GREATEST(a, b)` / `LEAST(a, b)`             |
  * | `ifnull(a, b)`, `instr(a, b)`       | `COALESCE(a, b)`, `strpos(a, b)`             |
  * | `AS camelCase` (kept as written)    | `AS "camelCase"` (PostgreSQL folds to lower) |
@@ -26,7 +26,8 @@
  * Anything else that differs (PRAGMAs, `VACUUM INTO`, `total_changes()`) is SQLite-only by nature and is written per
  * engine in the src/db module that needs it (`engineOf(db)`); `INSERT OR REPLACE` is refused here, because
  * PostgreSQL needs the conflict target it leaves unsaid.
- * Text inside quotes and comments is never touched.
+ * Apart from the three rewrites that read a literal (json_extract's path, GLOB's pattern, a blob literal), text
+ * inside quotes and comments is never touched.
  */
 
 export interface TranslatedQuery {

@@ -29,6 +29,19 @@ describe("SQLite's dialect rewritten for PostgreSQL", () => {
     ["SELECT 1 FROM users WHERE ?1 IS NOT NULL AND +username > ?2", "SELECT 1 FROM users WHERE $1::text IS NOT NULL AND username > $2", [0, 1]],
     ["SELECT 'it''s ? LIKE $x' AS s, \"a?\" FROM t -- ? in a comment", "SELECT 'it''s ? LIKE $x' AS s, \"a?\" FROM t -- ? in a comment", []],
     ["SELECT a::text FROM t WHERE b = ?", "SELECT a::text FROM t WHERE b = $1", [0]],
+    [
+      "SELECT id FROM users WHERE username = ? OR (?2 IS NOT NULL AND u.email = ?2 COLLATE NOCASE)",
+      "SELECT id FROM users WHERE lower(username) = lower(CAST($1 AS text)) OR ($2::text IS NOT NULL AND lower(u.email) = lower(CAST($2 AS text)))",
+      [0, 1],
+    ],
+    ["UPDATE users SET username = $username, email = $email WHERE id = $id", "UPDATE users SET username = $1, email = $2 WHERE id = $3", ["username", "email", "id"]],
+    ["SELECT rowid AS rowid, a.rowid FROM a ORDER BY rowid", "SELECT ctid AS rowid, a.ctid FROM a ORDER BY ctid", []],
+    ["INSERT INTO k (v) VALUES (x'00ff')", "INSERT INTO k (v) VALUES ('\\x00ff'::bytea)", []],
+    [
+      "SELECT (SELECT json_group_array(g.name) FROM g) AS groups FROM u WHERE u.id IN (SELECT value FROM json_each(?))",
+      "SELECT (SELECT CAST(COALESCE(json_agg(g.name), '[]'::json) AS text) FROM g) AS groups FROM u WHERE u.id IN (SELECT value FROM json_array_elements_text(CAST(CAST($1 AS text) AS json)) AS j(value))",
+      [0],
+    ],
   ] as [string, string, (number | string)[]][])("%s", (sqlite, postgres, plan) => {
     const translated = toPostgres(sqlite);
     expect(translated.text).toBe(postgres);
@@ -94,6 +107,8 @@ describe("the engine against a real PostgreSQL", () => {
     expect(db.query("SELECT id, n FROM t").values()).toEqual([["a", at]]);
     expect(db.query("UPDATE t SET flag = ? WHERE id = ?").run(true, "a").changes).toBe(1);
     expect(db.query("INSERT OR IGNORE INTO t (id, n) VALUES (?, ?)").run("a", 1).changes).toBe(0);
+    expect(db.query("SELECT value FROM json_each(?) ORDER BY value").all(JSON.stringify(["b", "a"]))).toEqual([{ value: "a" }, { value: "b" }]);
+    expect(db.query("SELECT json_group_array(id) AS ids FROM t WHERE id = ?").get("none")).toEqual({ ids: "[]" });
     expect(tableExists(db, "t")).toBe(true);
     expect(tableExists(db, "nope")).toBe(false);
   });
