@@ -26,7 +26,7 @@ export function BackupsPage(p: { ctx: PageContext; view: BackupsView }): JSX.Ele
   const { t } = p.ctx;
   return (
     <AdminLayout ctx={p.ctx} title={t("backups.title")}>
-      <PageHeader title={t("backups.title")} lead={t("backups.lead")} />
+      <PageHeader title={t("backups.title")} lead={p.view.engine === "postgres" ? undefined : t("backups.lead")} />
       <BackupsPanel ctx={p.ctx} view={p.view} />
     </AdminLayout>
   );
@@ -41,7 +41,7 @@ export function BackupsPanel(p: { ctx: PageContext; view: BackupsView; errors?: 
   const safeLastAt = v.last ? ctx.rich(v.last.ok ? "backups.succeeded" : "backups.failed", { when: () => String(when(ctx, v.last!.at)) }) : "";
   const safeKeptLead = ctx.rich("backups.keptLead", { folder: (text) => `<code>${text}</code>`, command: (text) => `<code>${text}</code>`, path: v.folder });
   if (v.engine === "postgres") {
-    const safePostgresLead = ctx.rich("backups.postgresLead", { command: (text) => `<code>${text}</code>` });
+    const safePostgresLead = ctx.rich("backups.postgresLead", { command: (text) => `<code class="command">${text}</code>` });
     return (
       <div id="backups" class="stack">
         <section class="section">

@@ -24,8 +24,8 @@ describe.skipIf(onSqlite)("on PostgreSQL", () => {
   test("the page explains pg_dump and latchkey export; backing up and scheduling here are refused, nothing written", async () => {
     const html = await page();
     expect(html).toContain("Backups with PostgreSQL");
-    expect(html).toContain("<code>pg_dump -Fc</code>");
-    expect(html).toContain("<code>latchkey export</code>");
+    expect(html).toContain(`<code class="command">pg_dump -Fc</code>`);
+    expect(html).toContain(`<code class="command">latchkey export</code>`);
     expect(html).not.toContain(`action="${PAGE}/run"`);
     const before = readAppConfig(deps.db, { uiConfigDisabled: false, env: {} });
     for (const [path, form] of [[`${PAGE}/run`, {}], [PAGE, { backupIntervalHours: "12", backupKeep: "3" }]] as const) {
