@@ -147,7 +147,25 @@ function toClient(row: OidcClientRow, allowedGroupIds: string[] | (() => string[
 }
 
 /** The settings columns of a client row (shared by insert and update). */
-function settingsColumns(s: OidcClientSettings) {
+type CommonClientSettings = Pick<
+  OidcClientSettings,
+  | "name"
+  | "description"
+  | "callbackUrls"
+  | "logoutCallbackUrls"
+  | "launchUrl"
+  | "isPublic"
+  | "pkceEnabled"
+  | "requiresReauthentication"
+  | "skipConsent"
+  | "unrestricted"
+  | "accessTokenDurationMinutes"
+  | "refreshTokenDurationMinutes"
+  | "requirePar"
+>;
+
+/** The columns of the settings every client has, a Pocket ID import's included (settingsColumns adds the rest). */
+export function commonClientColumns(s: CommonClientSettings) {
   return {
     name: s.name,
     description: s.description,
@@ -162,6 +180,12 @@ function settingsColumns(s: OidcClientSettings) {
     access_token_duration_minutes: s.accessTokenDurationMinutes,
     refresh_token_duration_minutes: s.refreshTokenDurationMinutes,
     require_par: s.requirePar ? 1 : 0,
+  };
+}
+
+function settingsColumns(s: OidcClientSettings) {
+  return {
+    ...commonClientColumns(s),
     backchannel_logout_uri: s.backchannelLogoutUri,
     token_endpoint_auth_method: s.tokenEndpointAuthMethod,
     token_endpoint_auth_method_fixed: s.tokenEndpointAuthMethodFixed ? 1 : 0,

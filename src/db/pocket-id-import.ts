@@ -9,7 +9,7 @@ import { toUserRow, type User } from "./users.ts";
 import type { UserGroup } from "./user-groups.ts";
 import type { Passkey } from "./webauthn.ts";
 import type { AuditLog } from "./audit-logs.ts";
-import type { OidcClient, OidcClientSecret } from "./oidc-clients.ts";
+import { commonClientColumns, type OidcClient, type OidcClientSecret } from "./oidc-clients.ts";
 import type { ClientConsent, Grant } from "./oidc-grants.ts";
 
 const inserted = (r: { changes: number }) => r.changes > 0;
@@ -116,19 +116,7 @@ export function insertImportedClient(db: Database, c: ImportedClient): boolean {
       )
       .run({
         id: c.id,
-        name: c.name,
-        description: c.description,
-        callback_urls: JSON.stringify(c.callbackUrls),
-        logout_callback_urls: JSON.stringify(c.logoutCallbackUrls),
-        launch_url: c.launchUrl,
-        is_public: c.isPublic ? 1 : 0,
-        pkce_enabled: c.pkceEnabled ? 1 : 0,
-        requires_reauthentication: c.requiresReauthentication ? 1 : 0,
-        skip_consent: c.skipConsent ? 1 : 0,
-        is_group_restricted: c.unrestricted ? 0 : 1,
-        access_token_duration_minutes: c.accessTokenDurationMinutes,
-        refresh_token_duration_minutes: c.refreshTokenDurationMinutes,
-        require_par: c.requirePar ? 1 : 0,
+        ...commonClientColumns(c),
         logo_light: c.logoLight?.data ?? null,
         logo_light_type: c.logoLight?.type ?? null,
         logo_dark: c.logoDark?.data ?? null,
