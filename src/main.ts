@@ -2,6 +2,8 @@
 /**
  * CLI entry: parse argv → loadConfig → run the subcommand (no arguments = serve).
  * Exit codes: 0 ok, 1 failure (bad configuration, refused start, failed health check), 2 usage error.
+ * `--help` / `-h` anywhere in a command's arguments (or `latchkey help COMMAND`) prints that command's help on stdout
+ * and exits 0 before the configuration is read.
  */
 import { ConfigError, loadConfig, readEnvironment, type Config } from "./config.ts";
 import { createLog } from "./lib/log.ts";
@@ -19,6 +21,8 @@ import { ownValue } from "./lib/own.ts";
 interface CommandSpec {
   summary: string;
   usage: string;
+  /** Option lines for `COMMAND --help`. */
+  options?: string[];
   needsConfig: boolean;
   run(env: CliEnv, args: string[]): Promise<number>;
 }
@@ -33,7 +37,12 @@ const COMMANDS: Record<string, CommandSpec> = {
   serve: { summary: "Run the server (the default)", usage: "latchkey [serve]", needsConfig: true, run: async (env) => (await import("./cli/serve.ts")).serve(env) },
   healthcheck: {
     summary: "Check that the local server answers /healthz (exit 0 healthy, 1 not)",
-    usage: "latchkey healthcheck [--endpoint URL]",
+    usage: "latchkey healthcheck [-e|--endpoint URL] [--unix-socket PATH] [-v|--verbose]",
+    options: [
+      "-e, --endpoint URL      the server's address (default http://127.0.0.1:PORT, HOST if it is a specific one)",
+      "    --unix-socket PATH  connect through this unix socket instead of TCP",
+      "-v, --verbose           say so on stdout when healthy too",
+    ],
     needsConfig: true,
     run: async (env, args) => (await import("./cli/healthcheck.ts")).healthcheck(env, args),
   },
@@ -45,7 +54,13 @@ const COMMANDS: Record<string, CommandSpec> = {
   },
   "key-rotate": {
     summary: "Rotate the token signing key (the old public key stays published until its tokens expire)",
-    usage: "latchkey key-rotate [--alg RS256|ES256|EdDSA]",
+    usage: "latchkey key-rotate [-a|--alg RS256|ES256|EdDSA] [-c|--crv Ed25519] [-y|--yes]",
+    options: [
+      "-a, --alg ALG    the new key's algorithm: RS256 (default, RSA-2048), ES256 (P-256) or EdDSA (Ed25519);",
+      "                 Pocket ID's RS384, RS512, ES384 and ES512 are refused (not supported for signing yet)",
+      "-c, --crv CURVE  the EdDSA curve: Ed25519 (the only one)",
+      "-y, --yes        do not ask for confirmation (asked only when stdin is a terminal)",
+    ],
     needsConfig: true,
     run: async (env, args) => (await import("./cli/key-rotate.ts")).keyRotateCommand(env, args),
   },
@@ -58,24 +73,39 @@ const COMMANDS: Record<string, CommandSpec> = {
   backup: {
     summary: "Write a consistent backup of the database (safe while the server runs)",
     usage: "latchkey backup [--out FILE]",
+    options: ["--out FILE  where to write the backup (default: the data folder's backups folder)"],
     needsConfig: true,
     run: async (env, args) => (await import("./cli/backup.ts")).backupCommand(env, args),
   },
   "encryption-key-rotate": {
     summary: "Re-seal every stored secret with a new ENCRYPTION_KEY (the server must be stopped)",
-    usage: "latchkey encryption-key-rotate --new-key KEY | --new-key-file FILE",
+    usage: "latchkey encryption-key-rotate --new-key KEY | --new-key-file FILE [-y|--yes]",
+    options: [
+      "    --new-key KEY       the new key (at least 16 bytes; openssl rand -base64 32)",
+      "    --new-key-file FILE  read the new key from FILE (one final newline dropped)",
+      "-y, --yes             do not ask for confirmation (asked only when stdin is a terminal)",
+    ],
     needsConfig: true,
     run: async (env, args) => (await import("./cli/encryption-key-rotate.ts")).encryptionKeyRotateCommand(env, args),
   },
   export: {
     summary: "Write the whole instance (database with uploads, optionally the key) as one .tar.gz",
-    usage: "latchkey export [--out FILE] [--include-key]",
+    usage: "latchkey export [-p|--path FILE|-] [--include-key]",
+    options: [
+      "-p, --path FILE  where to write the archive (default latchkey-export-<time>.tar.gz; - for stdout); --out is the same",
+      "    --include-key  put the encryption key in the archive too",
+    ],
     needsConfig: true,
     run: async (env, args) => (await import("./cli/export-import.ts")).exportCommand(env, args),
   },
   import: {
     summary: "Install an export archive (from either engine) into this instance's database (the server must be stopped)",
-    usage: "latchkey import FILE [--replace]",
+    usage: "latchkey import [-p|--path] FILE [-y|--yes] [--replace]",
+    options: [
+      "-p, --path FILE  the export archive (or give FILE alone)",
+      "-y, --yes        do not ask for confirmation (asked only when stdin is a terminal)",
+      "    --replace      PostgreSQL: replace a database that already holds data",
+    ],
     needsConfig: true,
     run: async (env, args) => (await import("./cli/export-import.ts")).importCommand(env, args),
   },
@@ -92,8 +122,30 @@ const COMMANDS: Record<string, CommandSpec> = {
     run: async (env, args) => (await import("./cli/backup.ts")).restoreCommand(env, args),
   },
   version: { summary: "Print the version", usage: "latchkey version", needsConfig: false, run: async (env) => (env.stdout(VERSION + "\n"), 0) },
-  help: { summary: "Show this help", usage: "latchkey help", needsConfig: false, run: async (env) => (env.stdout(usage()), 0) },
+  help: {
+    summary: "Show this help, or a command's",
+    usage: "latchkey help [COMMAND]",
+    needsConfig: false,
+    run: async (env, args) => {
+      const named = args[0] === undefined ? undefined : ownValue(COMMANDS, args[0]);
+      if (args[0] !== undefined && !named) throw new UsageError(`unknown command "${args[0]}"`);
+      env.stdout(named ? commandHelp(named) : usage());
+      return 0;
+    },
+  },
 };
+
+/** `latchkey COMMAND --help`: usage, what it does, its options. */
+function commandHelp(c: CommandSpec): string {
+  // Each option line is "flags  description" (a line of spaces first continues the one before); columns line up.
+  const rows = [...(c.options ?? []), "-h, --help  show this help"].map((o) => {
+    const m = /^(\s*\S.*?)\s{2,}(\S.*)$/.exec(o);
+    return /^\s{6,}/.test(o) ? ["", o.trim()] : m ? [m[1]!, m[2]!] : [o, ""];
+  });
+  const width = Math.max(...rows.map(([flags]) => flags!.length));
+  const lines = rows.map(([flags, text]) => `${flags!.padEnd(width)}  ${text}`.trimEnd());
+  return [`Usage: ${c.usage}`, "", c.summary + ".", "", "Options:", ...lines.map((o) => `  ${o}`), ""].join("\n");
+}
 
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
@@ -111,6 +163,24 @@ function usage(): string {
   ].join("\n");
 }
 
+// Bun.write resolves once every byte is written: process.exit right after must not cut a piped archive short.
+const stdoutBytes = async (bytes: Uint8Array) => void (await Bun.write(Bun.stdout, bytes));
+
+/** A yes/no question on the terminal (stderr, so stdout stays the command's output); anything but y/yes is no. */
+async function confirmOnTerminal(question: string): Promise<boolean> {
+  const { createInterface } = await import("node:readline/promises");
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await new Promise<string>((resolve) => {
+      rl.once("close", () => resolve(""));
+      void rl.question(`${question} [y/N] `).then(resolve, () => resolve(""));
+    });
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
+
 export async function runCli(argv: string[], processEnv: Record<string, string | undefined>, cwd: string): Promise<number> {
   const stdout = (t: string) => void process.stdout.write(t);
   const stderr = (t: string) => void process.stderr.write(t);
@@ -121,6 +191,12 @@ export async function runCli(argv: string[], processEnv: Record<string, string |
   if (!command) {
     stderr(`latchkey: unknown command "${name}"\n\n${usage()}`);
     return 2;
+  }
+  // Options end at "--": what follows may be a value that only looks like --help.
+  const options = args.includes("--") ? args.slice(0, args.indexOf("--")) : args;
+  if (options.includes("--help") || options.includes("-h")) {
+    stdout(commandHelp(command));
+    return 0;
   }
   // The binary starts with JavaScriptCore's tier-up thresholds raised for the server's start-up (build/compile.ts);
   // serve restores the normal JIT policy once it listens, every other command right away.
@@ -138,7 +214,7 @@ export async function runCli(argv: string[], processEnv: Record<string, string |
   }
   const log = createLog({ level: config?.logLevel ?? "info", json: config?.logJson ?? false });
   try {
-    return await command.run({ config: config!, log, stdout, stderr }, args);
+    return await command.run({ config: config!, log, stdout, stderr, stdoutBytes, confirm: process.stdin.isTTY ? confirmOnTerminal : undefined }, args);
   } catch (e) {
     if (e instanceof MigrationError || e instanceof ServerLockError || e instanceof StartupError || e instanceof DecryptionError) {
       stderr(`latchkey: ${e.message}\n`);

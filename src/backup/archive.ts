@@ -39,8 +39,9 @@ export interface ExportManifest {
   engine?: Engine;
 }
 
-export function exportArchive(deps: Pick<Deps, "db" | "config" | "clock">, keyText: string, out: string, opts: { includeKey: boolean }): { file: string; bytes: number } {
-  if (existsSync(out)) throw new BackupError(`${out} already exists; choose another file name.`);
+/** Writes the archive to `out` (never over an existing file), or returns its bytes when `out` is null (stdout). */
+export function exportArchive(deps: Pick<Deps, "db" | "config" | "clock">, keyText: string, out: string | null, opts: { includeKey: boolean }): { file: string | null; bytes: number; data: Uint8Array } {
+  if (out !== null && existsSync(out)) throw new BackupError(`${out} already exists; choose another file name.`);
   const work = mkdtempSync(path.join(tmpdir(), "latchkey-export-"));
   try {
     const engine = engineOf(deps.db);
@@ -53,8 +54,9 @@ export function exportArchive(deps: Pick<Deps, "db" | "config" | "clock">, keyTe
       ...(opts.includeKey ? [{ name: ENCRYPTION_KEY_FILE, data: new TextEncoder().encode(keyText + "\n") }] : []),
     ];
     const gz = gzipSync(packTar(files));
+    if (out === null) return { file: null, bytes: gz.length, data: gz };
     writeFileSync(out, gz, { mode: 0o600, flag: "wx" });
-    return { file: path.resolve(out), bytes: gz.length };
+    return { file: path.resolve(out), bytes: gz.length, data: gz };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -5,6 +5,7 @@
  * so it is never lost between the database commit and the file swap. A passphrase new key gets a
  * fresh KDF salt (src/runtime.ts sealedBoxFor), stored by the same transaction, which also records
  * ADMIN_CHANGE encryption_key rotate (via "cli").
+ * On a terminal it asks first unless -y/--yes (Pocket ID asks); without a terminal it runs as it always did.
  */
 import { chmodSync, readFileSync, renameSync, writeFileSync, existsSync } from "node:fs";
 import path from "node:path";
@@ -14,12 +15,12 @@ import { rotateEncryptionKey } from "../backup/key-rotation.ts";
 import { acquireServerLock } from "../db/server-lock.ts";
 import { cryptoRandom } from "../lib/random.ts";
 import { ENCRYPTION_KEY_FILE, openRuntime, sealedBoxFor } from "../runtime.ts";
-import { UsageError, type CliEnv } from "./cli-env.ts";
+import { confirmed, UsageError, type CliEnv } from "./cli-env.ts";
 
 export async function encryptionKeyRotateCommand(env: CliEnv, args: string[]): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({ args, options: { "new-key": { type: "string" }, "new-key-file": { type: "string" } }, strict: true }));
+    ({ values } = parseArgs({ args, options: { "new-key": { type: "string" }, "new-key-file": { type: "string" }, yes: { type: "boolean", short: "y" } }, strict: true }));
   } catch (e) {
     throw new UsageError(e instanceof Error ? e.message : String(e));
   }
@@ -27,6 +28,8 @@ export async function encryptionKeyRotateCommand(env: CliEnv, args: string[]): P
   const text = values["new-key"] ?? readFileSync(values["new-key-file"]!, "utf8").replace(/\r?\n$/, "");
   const newKey = new TextEncoder().encode(text);
   if (newKey.length < 16) throw new UsageError("the new key must be at least 16 bytes long; generate one with: openssl rand -base64 32");
+
+  if (!(await confirmed(env, values.yes === true, "Re-seal every stored secret with the new key? Afterwards only the new key opens this database."))) return 1;
 
   const { config, log } = env;
   const lock = acquireServerLock(config.dbPath);

@@ -1,8 +1,10 @@
 /**
- * `latchkey export [--out FILE] [--include-key]`: the whole instance as one .tar.gz (safe while serving).
- * `latchkey import FILE [--replace]`: installs an export (from either engine) into this instance's database: the
- * data folder's SQLite file (the server must be stopped; the previous file is kept), or PostgreSQL, which must
- * be empty unless --replace; the imported database records it (ADMIN_CHANGE export_archive import, via "cli").
+ * `latchkey export [-p|--path FILE|-] [--include-key]`: the whole instance as one .tar.gz (safe while serving).
+ * --out is the older name of --path; `-` writes the archive to stdout (the summary then goes to stderr).
+ * `latchkey import [-p|--path] FILE [-y|--yes] [--replace]`: installs an export (from either engine) into this
+ * instance's database: the data folder's SQLite file (the server must be stopped; the previous file is kept), or
+ * PostgreSQL, which must be empty unless --replace; the imported database records it (ADMIN_CHANGE export_archive
+ * import, via "cli"). On a terminal it asks first unless --yes (Pocket ID asks); without one it runs as it always did.
  */
 import { parseArgs } from "node:util";
 import { CLI_ACTOR } from "../audit/actor.ts";
@@ -11,22 +13,35 @@ import { systemClock } from "../lib/clock.ts";
 import { openRuntime, resolveEncryptionKey } from "../runtime.ts";
 import { cryptoRandom } from "../lib/random.ts";
 import { redactConnectionString } from "../db/postgres/connection-string.ts";
-import { UsageError, type CliEnv } from "./cli-env.ts";
+import { confirmed, UsageError, type CliEnv } from "./cli-env.ts";
 
-export async function exportCommand(env: CliEnv, args: string[]): Promise<number> {
-  let values;
+function parse<const O extends NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>["options"]>>(args: string[], options: O) {
   try {
-    ({ values } = parseArgs({ args, options: { out: { type: "string" }, "include-key": { type: "boolean" } }, strict: true }));
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
     throw new UsageError(e instanceof Error ? e.message : String(e));
   }
+}
+
+export async function exportCommand(env: CliEnv, args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { path: { type: "string", short: "p" }, out: { type: "string" }, "include-key": { type: "boolean" } });
+  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  if (values.path !== undefined && values.out !== undefined) throw new UsageError("give --path or --out (one of them)");
+  const target = (values.path ?? values.out) as string | undefined;
+  const toStdout = target === "-";
+  if (toStdout && !env.stdoutBytes) throw new UsageError("--path - needs a standard output");
+  const includeKey = values["include-key"] === true;
   const runtime = openRuntime(env.config, env.log);
   try {
     const keyText = new TextDecoder().decode(resolveEncryptionKey(env.config, env.log, cryptoRandom, { databaseInUse: true }));
-    const out = values.out ?? `latchkey-export-${new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}.tar.gz`;
-    const r = exportArchive(runtime, keyText, out, { includeKey: values["include-key"] === true });
-    env.stdout(JSON.stringify({ file: r.file, bytes: r.bytes, includesKey: values["include-key"] === true }, null, 2) + "\n");
-    if (values["include-key"]) env.stderr("The archive contains the encryption key: keep it as safe as the key itself.\n");
+    const out = toStdout ? null : target ?? `latchkey-export-${new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}.tar.gz`;
+    const r = exportArchive(runtime, keyText, out, { includeKey });
+    const summary = JSON.stringify({ file: r.file ?? "-", bytes: r.bytes, includesKey: includeKey }, null, 2) + "\n";
+    if (toStdout) {
+      await env.stdoutBytes!(r.data);
+      env.stderr(summary);
+    } else env.stdout(summary);
+    if (includeKey) env.stderr("The archive contains the encryption key: keep it as safe as the key itself.\n");
     else env.stderr("The archive does not contain the encryption key: the new instance needs the same ENCRYPTION_KEY (or pass --include-key).\n");
     return 0;
   } finally {
@@ -35,15 +50,16 @@ export async function exportCommand(env: CliEnv, args: string[]): Promise<number
 }
 
 export async function importCommand(env: CliEnv, args: string[]): Promise<number> {
-  let values, positionals;
-  try {
-    ({ values, positionals } = parseArgs({ args, options: { replace: { type: "boolean" } }, allowPositionals: true, strict: true }));
-  } catch (e) {
-    throw new UsageError(e instanceof Error ? e.message : String(e));
-  }
-  if (positionals.length !== 1) throw new UsageError("give exactly one export archive");
-  const r = importArchive(env.config, env.log, positionals[0]!, systemClock, CLI_ACTOR, { replace: values.replace === true });
+  const { values, positionals } = parse(args, { path: { type: "string", short: "p" }, yes: { type: "boolean", short: "y" }, replace: { type: "boolean" } });
+  const files = [...(values.path !== undefined ? [values.path as string] : []), ...positionals];
+  if (files.length !== 1) throw new UsageError("give exactly one export archive (as --path FILE or FILE)");
+  const file = files[0]!;
   const into = env.config.databaseUrl ? redactConnectionString(env.config.databaseUrl) : env.config.dbPath;
-  env.stdout(JSON.stringify({ imported: positionals[0], into, ...r }, null, 2) + "\n");
+  const question = env.config.databaseUrl
+    ? `Import ${file} into ${into}?${values.replace ? " Every row there is replaced." : ""}`
+    : `Import ${file} into ${into}? A database already there is kept beside it under another name.`;
+  if (!(await confirmed(env, values.yes === true, question))) return 1;
+  const r = importArchive(env.config, env.log, file, systemClock, CLI_ACTOR, { replace: values.replace === true });
+  env.stdout(JSON.stringify({ imported: file, into, ...r }, null, 2) + "\n");
   return 0;
 }

@@ -1,24 +1,45 @@
+/**
+ * `latchkey healthcheck [-e|--endpoint URL] [--unix-socket PATH] [-v|--verbose]`: GET /healthz on the local server;
+ * exit 0 on 204, 1 otherwise. No curl needed in containers.
+ * - --endpoint names another address; --unix-socket connects through that socket instead of TCP (the request still
+ *   names the endpoint's host, localhost by default); -v prints the answer on stdout when healthy too.
+ */
+import { parseArgs } from "node:util";
 import { UsageError, type CliEnv } from "./cli-env.ts";
 
-/** GET /healthz on the local server; exit 0 on 204, 1 otherwise. No curl needed in containers. */
 export async function healthcheck(env: CliEnv, args: string[]): Promise<number> {
+  let values: { endpoint?: string; "unix-socket"?: string; verbose?: boolean };
+  try {
+    const parsed = parseArgs({
+      args,
+      options: { endpoint: { type: "string", short: "e" }, "unix-socket": { type: "string" }, verbose: { type: "boolean", short: "v" } },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (parsed.positionals.length) throw new UsageError(`unexpected argument "${parsed.positionals[0]}"`);
+    values = parsed.values;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+  if (values.endpoint !== undefined && !/^https?:\/\/[^/]/.test(values.endpoint)) throw new UsageError("--endpoint needs an http(s) URL");
+  const socket = values["unix-socket"];
+  if (socket !== undefined && socket === "") throw new UsageError("--unix-socket needs a socket path");
   // A wildcard HOST listens on loopback too; a specific HOST may not.
   const host = ["0.0.0.0", "::", ""].includes(env.config.host) ? "127.0.0.1" : env.config.host.includes(":") ? `[${env.config.host}]` : env.config.host;
-  let endpoint = `http://${host}:${env.config.port}`;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg !== "--endpoint" && arg !== "-e") throw new UsageError(`unknown argument "${arg}"`);
-    const value = args[++i];
-    if (!value || !/^https?:\/\//.test(value)) throw new UsageError(`${arg} needs an http(s) URL`);
-    endpoint = value.replace(/\/$/, "");
-  }
+  const endpoint = (values.endpoint ?? (socket !== undefined ? "http://localhost" : `http://${host}:${env.config.port}`)).replace(/\/$/, "");
+  const where = socket !== undefined ? `${endpoint}/healthz via ${socket}` : `${endpoint}/healthz`;
+  const started = performance.now();
   try {
-    const res = await fetch(`${endpoint}/healthz`, { signal: AbortSignal.timeout(5000) });
-    if (res.status === 204) return 0;
-    env.stderr(`unhealthy: ${endpoint}/healthz answered ${res.status}\n`);
+    const res = await fetch(`${endpoint}/healthz`, { signal: AbortSignal.timeout(5000), ...(socket !== undefined ? { unix: socket } : {}) });
+    if (res.status === 204) {
+      if (values.verbose) env.stdout(`healthy: ${where} answered 204 in ${Math.round(performance.now() - started)} ms\n`);
+      return 0;
+    }
+    env.stderr(`unhealthy: ${where} answered ${res.status}\n`);
     return 1;
   } catch (e) {
-    env.stderr(`unhealthy: cannot reach ${endpoint}/healthz (${e instanceof Error ? e.message : String(e)})\n`);
+    env.stderr(`unhealthy: cannot reach ${where} (${e instanceof Error ? e.message : String(e)})\n`);
     return 1;
   }
 }

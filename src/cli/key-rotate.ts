@@ -1,27 +1,56 @@
 /**
- * `latchkey key-rotate [--alg RS256|ES256|EdDSA]`: a new signing key signs from now on; the previous public
- * key stays in the JWKS until every token it signed has expired. Safe while the server runs. Audited
+ * `latchkey key-rotate [-a|--alg ALG] [-c|--crv CURVE] [-y|--yes]`: a new signing key signs from now on; the previous
+ * public key stays in the JWKS until every token it signed has expired. Safe while the server runs. Audited
  * (ADMIN_CHANGE signing_key rotate, via "cli").
+ * - Pocket ID's flags: --alg takes its algorithm names (any letter case); the ones Latchkey does not sign with
+ *   yet are refused by name (exit 1), anything else is a usage error.
+ * - --crv names the EdDSA curve: Ed25519 only (Pocket ID's only choice too); with another algorithm the curve
+ *   follows from it, so --crv is refused there.
+ * - On a terminal it asks first unless --yes (Pocket ID asks); without a terminal it runs as it always did.
  */
 import { parseArgs } from "node:util";
 import { CLI_ACTOR } from "../audit/actor.ts";
 import { openRuntime } from "../runtime.ts";
 import { rotateSigningKey, SIGNING_ALGS, type SigningAlg } from "../oidc/signing-keys.ts";
-import { UsageError, type CliEnv } from "./cli-env.ts";
+import { confirmed, UsageError, type CliEnv } from "./cli-env.ts";
+
+/** Pocket ID's key-rotate algorithms (backend/internal/cmds/key_rotate.go). */
+const POCKET_ID_ALGS = ["RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "EdDSA"] as const;
+const EDDSA_CURVES = ["Ed25519"];
 
 export async function keyRotateCommand(env: CliEnv, args: string[]): Promise<number> {
-  let alg: SigningAlg = "RS256";
+  let values: { alg?: string; crv?: string; yes?: boolean };
   try {
-    const { values, positionals } = parseArgs({ args, options: { alg: { type: "string" } }, allowPositionals: true, strict: true });
-    if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-    if (values.alg !== undefined) {
-      if (!SIGNING_ALGS.includes(values.alg as SigningAlg)) throw new UsageError(`--alg must be one of ${SIGNING_ALGS.join(", ")}`);
-      alg = values.alg as SigningAlg;
-    }
+    const parsed = parseArgs({
+      args,
+      options: { alg: { type: "string", short: "a" }, crv: { type: "string", short: "c" }, yes: { type: "boolean", short: "y" } },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (parsed.positionals.length) throw new UsageError(`unexpected argument "${parsed.positionals[0]}"`);
+    values = parsed.values;
   } catch (e) {
     if (e instanceof UsageError) throw e;
     throw new UsageError(e instanceof Error ? e.message : String(e));
   }
+  let alg: SigningAlg = "RS256";
+  if (values.alg !== undefined) {
+    const named = POCKET_ID_ALGS.find((a) => a.toLowerCase() === values.alg!.toLowerCase());
+    if (!named) throw new UsageError(`--alg must be one of ${POCKET_ID_ALGS.join(", ")}; got "${values.alg}"`);
+    if (!SIGNING_ALGS.includes(named as SigningAlg)) {
+      env.stderr(`latchkey key-rotate: ${named} is not supported for signing yet; Latchkey signs with ${SIGNING_ALGS.join(", ")}. Nothing was changed.\n`);
+      return 1;
+    }
+    alg = named as SigningAlg;
+  }
+  if (values.crv !== undefined) {
+    if (alg !== "EdDSA") throw new UsageError(`--crv applies to EdDSA only (the curve of ${alg} follows from the algorithm)`);
+    if (!EDDSA_CURVES.some((c) => c.toLowerCase() === values.crv!.toLowerCase())) {
+      env.stderr(`latchkey key-rotate: the EdDSA curve ${values.crv} is not supported; EdDSA keys use Ed25519. Nothing was changed.\n`);
+      return 1;
+    }
+  }
+  if (!(await confirmed(env, values.yes === true, `Replace the signing key with a new ${alg} key? Tokens signed by the current key stay valid until they expire.`))) return 1;
   const runtime = openRuntime(env.config, env.log);
   try {
     const result = rotateSigningKey(runtime, CLI_ACTOR, alg);
