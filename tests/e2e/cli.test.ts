@@ -149,10 +149,10 @@ describe("with a running server", () => {
   });
 
   test("healthcheck with bad arguments → 2 with its usage", async () => {
-    for (const args of [["--endpoint"], ["--endpoint", "localhost:1411"], ["--verbose"]]) {
+    for (const args of [["--endpoint"], ["--endpoint", "localhost:1411"], ["--loud"], ["extra"], ["--unix-socket"]]) {
       const r = await cli(["healthcheck", ...args]);
       expect(r.exitCode).toBe(2);
-      expect(r.stderr).toContain("Usage: latchkey healthcheck [--endpoint URL]");
+      expect(r.stderr).toContain("Usage: latchkey healthcheck [-e|--endpoint URL] [--unix-socket PATH] [-v|--verbose]");
     }
   });
 
