@@ -127,10 +127,10 @@ export interface Runtime extends Deps {
 }
 
 /** The configured engine's connection: the SQLite file (WAL, pragmas) or PostgreSQL (retried at start-up). */
-export function openConfiguredDatabase(config: Config, log: Log): Database {
+export function openConfiguredDatabase(config: Config, log: Log, instance: boolean): Database {
   if (config.databaseUrl) {
     try {
-      return connectPostgres(config.databaseUrl, { startupTimeoutSeconds: config.databaseStartupTimeoutSeconds, warn: (m) => log.warn(m) });
+      return connectPostgres(config.databaseUrl, { startupTimeoutSeconds: config.databaseStartupTimeoutSeconds, warn: (m) => log.warn(m), instance });
     } catch (e) {
       if (e instanceof PostgresStartupError) throw new StartupError(e.message);
       throw e;
@@ -142,11 +142,11 @@ export function openConfiguredDatabase(config: Config, log: Log): Database {
 }
 
 /** Opens (creating if needed) the data folder and database, migrated and key-checked. */
-export function openRuntime(config: Config, log: Log, opts: { clock?: Clock; random?: Random } = {}): Runtime {
+export function openRuntime(config: Config, log: Log, opts: { clock?: Clock; random?: Random; /** The server (not a CLI command): on PostgreSQL it holds the shared instance lock. */ instance?: boolean } = {}): Runtime {
   const clock = opts.clock ?? systemClock;
   const random = opts.random ?? cryptoRandom;
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const db = openConfiguredDatabase(config, log);
+  const db = openConfiguredDatabase(config, log, opts.instance === true);
   try {
     checkSchemaVersion(db);
     const inUse = schemaVersion(db) > 0 && getKv(db, KEY_CHECK) !== null;

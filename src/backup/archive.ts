@@ -11,6 +11,8 @@
  *   holds data is refused unless --replace (no previous copy can be kept there: take a pg_dump first).
  * - The imported database records it (ADMIN_CHANGE export_archive import).
  */
+import { acquireMaintenanceLock } from "../db/server-lock.ts";
+import { redactConnectionString } from "../db/postgres/connection-string.ts";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -132,9 +134,11 @@ export function importArchive(config: Config, log: Log, archive: string, clock: 
 function importIntoPostgres(config: Config, log: Log, archive: string, manifest: ExportManifest, dbFile: string, clock: Clock, actor: Actor, replace: boolean): ImportResult {
   const key = resolveEncryptionKey(config, log, cryptoRandom, { databaseInUse: true });
   const check = checkBackupFile(dbFile, key);
-  const pg = openConfiguredDatabase(config, log);
+  const pg = openConfiguredDatabase(config, log, false);
   let replaced: Record<string, number>;
   try {
+    // Replacing the rows under running instances would pull their data away mid-request: they must be stopped.
+    acquireMaintenanceLock(pg, redactConnectionString(config.databaseUrl!));
     checkSchemaVersion(pg);
     migrate(pg);
     ({ replaced } = loadSqliteFileIntoPostgres(dbFile, pg, { replace }));

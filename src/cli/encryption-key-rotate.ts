@@ -12,7 +12,8 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { CLI_ACTOR } from "../audit/actor.ts";
 import { rotateEncryptionKey } from "../backup/key-rotation.ts";
-import { acquireServerLock } from "../db/server-lock.ts";
+import { redactConnectionString } from "../db/postgres/connection-string.ts";
+import { acquireMaintenanceLock, acquireServerLock, type ServerLock } from "../db/server-lock.ts";
 import { cryptoRandom } from "../lib/random.ts";
 import { ENCRYPTION_KEY_FILE, openRuntime, sealedBoxFor } from "../runtime.ts";
 import { confirmed, UsageError, type CliEnv } from "./cli-env.ts";
@@ -32,10 +33,13 @@ export async function encryptionKeyRotateCommand(env: CliEnv, args: string[]): P
   if (!(await confirmed(env, values.yes === true, "Re-seal every stored secret with the new key? Afterwards only the new key opens this database."))) return 1;
 
   const { config, log } = env;
-  const lock = acquireServerLock(config.dbPath);
+  // SQLite: the data folder's server lock. PostgreSQL: the maintenance lock, refused while any instance serves.
+  const lock = config.databaseUrl ? null : acquireServerLock(config.dbPath);
   try {
     const runtime = openRuntime(config, log); // proves the current key first
+    let maintenance: ServerLock | null = null;
     try {
+      if (config.databaseUrl) maintenance = acquireMaintenanceLock(runtime.db, redactConnectionString(config.databaseUrl));
       const keyFile = path.join(config.dataDir, ENCRYPTION_KEY_FILE);
       const fileManaged = config.encryptionKey === null;
       if (fileManaged) writeFileSync(`${keyFile}.new`, text + "\n", { mode: 0o600 });
@@ -62,9 +66,10 @@ export async function encryptionKeyRotateCommand(env: CliEnv, args: string[]): P
       }
       throw e;
     } finally {
+      maintenance?.release();
       runtime.close();
     }
   } finally {
-    lock.release();
+    lock?.release();
   }
 }

@@ -66,7 +66,7 @@ export async function serve(env: CliEnv): Promise<number> {
   let runtime;
   try {
     if (pocketIdFile && !existsSync(config.dbPath)) await importOnFirstStart(config, log, pocketIdFile);
-    runtime = openRuntime(config, log);
+    runtime = openRuntime(config, log, { instance: true });
   } catch (e) {
     lock.release();
     throw e;

@@ -22,6 +22,7 @@ import { POSTGRES_ENGINE, type Changes, type Database, type SQLQueryBindings, ty
 import { bindArguments, toPostgres } from "./dialect.ts";
 import type { Reply, Request, TxStep, WorkerSetup } from "./worker.ts";
 import { redactConnectionString } from "./connection-string.ts";
+import { INSTANCE_LOCK_KEY } from "./instance-lock-key.ts";
 import { DatabaseUnavailableError } from "../../errors.ts";
 
 export { DatabaseUnavailableError };
@@ -43,6 +44,8 @@ export interface PostgresOptions {
   connectTimeoutSeconds?: number;
   /** PostgreSQL's statement_timeout for every statement, in ms (default 10,000). */
   statementTimeoutMs?: number;
+  /** A serving instance: hold the shared instance lock (src/db/server-lock.ts) on every connection. */
+  instance?: boolean;
 }
 
 let workerUrl: URL = new URL("./worker.ts", import.meta.url);
@@ -107,7 +110,7 @@ export class PostgresDatabase implements Database {
     Atomics.store(this.done, 0, -1);
     const { port1, port2 } = new MessageChannel();
     this.replies = port1;
-    const setup: WorkerSetup = { url, signal, replies: port2, connectTimeoutSeconds, statementTimeoutMs };
+    const setup: WorkerSetup = { url, signal, replies: port2, connectTimeoutSeconds, statementTimeoutMs, instanceLockKey: options.instance ? INSTANCE_LOCK_KEY : null };
     this.worker = new Worker(workerUrl, { workerData: setup, transferList: [port2] });
     this.worker.unref();
     // The thread says it is ready (reply 0) once loaded: a thread that cannot load fails here, clearly, instead

@@ -35,6 +35,8 @@ export function explainConnectionFailure(error: unknown, url: string): { cause: 
       return { cause: `database "${database}" does not exist (create it: createdb ${database})`, retry: false };
     case "42501":
       return { cause: `user "${user}" lacks a privilege Latchkey needs on database "${database}"`, retry: false };
+    case "LATCHKEY_MAINTENANCE":
+      return { cause: "a maintenance command (latchkey encryption-key-rotate or import) is running on this database", retry: true };
     case "57P03":
       return { cause: "the server is starting up", retry: true };
     case "53300":
@@ -55,6 +57,8 @@ export interface ConnectOptions {
   /** Injected for tests: blocks for `ms` (start-up has nothing else to do meanwhile). */
   sleep?: (ms: number) => void;
   now?: () => number;
+  /** A serving instance (holds the shared instance lock; see instance-lock-key.ts). */
+  instance?: boolean;
 }
 
 /** Opens the connection and proves it with a query, retrying what can recover. */
@@ -64,7 +68,7 @@ export function connectPostgres(url: string, options: ConnectOptions): PostgresD
   const now = options.now ?? Date.now;
   const started = now();
   const deadline = started + options.startupTimeoutSeconds * 1000;
-  const db = new PostgresDatabase(url, { connectTimeoutSeconds: Math.max(1, Math.min(5, options.startupTimeoutSeconds || 5)) });
+  const db = new PostgresDatabase(url, { connectTimeoutSeconds: Math.max(1, Math.min(5, options.startupTimeoutSeconds || 5)), instance: options.instance });
   let delay = 500;
   for (;;) {
     try {

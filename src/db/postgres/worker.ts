@@ -19,6 +19,12 @@ export interface WorkerSetup {
   replies: MessagePort;
   connectTimeoutSeconds: number;
   statementTimeoutMs: number;
+  /**
+   * A serving instance's connection: every connection it opens first takes this advisory lock SHARED and holds it
+   * while it lives, so a maintenance command (src/db/server-lock.ts acquireMaintenanceLock) can tell that
+   * instances are serving. Null for the command line's connections.
+   */
+  instanceLockKey: number | null;
 }
 
 export type Request =
@@ -46,6 +52,7 @@ const UNAVAILABLE_CODES = new Set([
   "EHOSTUNREACH",
   "ETIMEDOUT",
   "EPIPE",
+  "LATCHKEY_MAINTENANCE",
 ]);
 
 function plain(value: unknown): unknown {
@@ -68,6 +75,8 @@ if (parentPort && workerData) {
   const setup = workerData as WorkerSetup;
   const done = new Int32Array(setup.signal);
   let sql: SQL | null = null;
+  /** The connection that holds the shared instance lock (a new connection takes it before its first statement). */
+  let locked: SQL | null = null;
   /** The connection the open transaction began on: statements of a transaction never move to a new one. */
   let txConnection: SQL | null = null;
 
@@ -103,6 +112,13 @@ if (parentPort && workerData) {
     }
     try {
       const db = connection();
+      if (setup.instanceLockKey !== null && locked !== db) {
+        const [row] = (await db.unsafe("SELECT pg_try_advisory_lock_shared($1) AS ok", [setup.instanceLockKey])) as { ok: boolean }[];
+        if (!row?.ok) {
+          throw Object.assign(new Error("a maintenance command (latchkey encryption-key-rotate or import) holds the database; try again when it has finished"), { code: "LATCHKEY_MAINTENANCE" });
+        }
+        locked = db;
+      }
       if (request.tx === "begin") txConnection = db;
       else if ((request.tx === "in" || request.tx === "end") && txConnection !== db) {
         // The connection was lost inside the transaction: PostgreSQL rolled it back; nothing of it may run elsewhere.

@@ -12,7 +12,8 @@ import { checkSchemaVersion, latestSchemaVersion, migrate, MigrationError, MIGRA
 import { DatabaseUnavailableError, PostgresDatabase, PostgresQueryError } from "../../../src/db/postgres/connection.ts";
 import { connectionStringProblems, describeTarget, redactConnectionString } from "../../../src/db/postgres/connection-string.ts";
 import { bindArguments, DialectError, toPostgres } from "../../../src/db/postgres/dialect.ts";
-import { connectPostgres, PostgresStartupError } from "../../../src/db/postgres/open.ts";
+import { connectPostgres, explainConnectionFailure, PostgresStartupError } from "../../../src/db/postgres/open.ts";
+import { acquireMaintenanceLock, ServerLockError } from "../../../src/db/server-lock.ts";
 import { sharedPostgres, type PgServer } from "../../helpers/postgres.ts";
 
 describe("SQLite's dialect rewritten for PostgreSQL", () => {
@@ -229,6 +230,23 @@ describe("the engine against a real PostgreSQL", () => {
     expect(clock).toBe(3000);
     expect(warnings.map((w) => /retrying in (\S+) s/.exec(w)![1])).toEqual(["0.5", "1.0", "1.5"]);
     expect([error!.message, ...warnings].join("\n")).not.toContain("hunter2");
+  });
+
+  test("maintenance commands run alone: refused while an instance serves the database, and instances wait while one runs", async () => {
+    const url = await pg.createDatabase();
+    const serving = new PostgresDatabase(url, { instance: true });
+    serving.query("SELECT 1 AS ok").get(); // a serving instance's connection holds the instance lock shared
+    const cli = open(url);
+    expect(() => acquireMaintenanceLock(cli, "db")).toThrow(new ServerLockError("Latchkey instances are serving the PostgreSQL database db. Stop every instance first: this command must run alone. Nothing was changed."));
+    serving.close();
+    await Bun.sleep(100); // the server ends the closed connection's session, and its lock with it
+    const lock = acquireMaintenanceLock(cli, "db");
+    const starting = new PostgresDatabase(url, { instance: true, connectTimeoutSeconds: 2 });
+    opened.push(starting);
+    expect(() => starting.query("SELECT 1 AS ok").get()).toThrow(DatabaseUnavailableError);
+    expect(explainConnectionFailure(new DatabaseUnavailableError("x", "LATCHKEY_MAINTENANCE"), url)).toEqual({ cause: "a maintenance command (latchkey encryption-key-rotate or import) is running on this database", retry: true });
+    lock.release();
+    expect(starting.query("SELECT 1 AS ok").get()).toEqual({ ok: 1 });
   });
 
   test("a wrong password is refused at once, naming the user, without the password", async () => {
