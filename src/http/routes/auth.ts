@@ -42,7 +42,7 @@ export function authRoutes(web: WebDeps) {
     const values: SetupValues = { firstName: text(b, "firstName"), lastName: text(b, "lastName"), username: text(b, "username"), email: text(b, "email") };
     let user;
     try {
-      user = createInitialAdmin(web, { firstName: values.firstName!, lastName: values.lastName!, username: values.username!, email: values.email || null }, auditOrigin(request), { requireEmail: appConfigOf(web).requireUserEmail });
+      user = createInitialAdmin(web, { firstName: values.firstName!, lastName: values.lastName!, username: values.username!, email: values.email || null }, auditOrigin(request));
     } catch (error) {
       if (error instanceof AppError && error.code === "validation_failed") {
         const c = ctx(request);
