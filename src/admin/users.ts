@@ -4,18 +4,23 @@
  * - email: optional unless `requireEmail`, at most 254 characters, unique ignoring case;
  * - first name required (≤ 50), last name optional (≤ 50), display name defaults to "first last".
  * Every problem is reported at once, per field (AppError.validation with `fields`).
- * Used by first-run setup, sign-up, the admin (src/admin/user-admin.ts) and the account page (own profile).
+ * Used by first-run setup, sign-up, the admin (src/admin/user-admin.ts), the account page and PUT /api/users/me
+ * (own profile).
+ * - A person edits their own profile only while allowOwnAccountEdit is on and the account is not the directory's
+ *   (LDAP), as in Pocket ID; otherwise 403.
  */
 import { msg, type Text } from "../i18n/message.ts";
 import type { Database } from "../db/database.ts";
 import { AppError } from "../errors.ts";
 import { findUserByEmail as findUserRowByEmail } from "../db/user-admin.ts";
 import { findUserById, insertUser, type User } from "../db/users.ts";
-import { isEmailTaken, isUsernameTaken, updateUserProfile } from "../db/user-profile.ts";
+import { isEmailTaken, isUsernameTaken, setUserLocale, updateUserProfile } from "../db/user-profile.ts";
 import { afterEmailAddressSet } from "../mail/emails.ts";
 import { readAppConfig } from "./app-config.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { randomUuid, type Random } from "../lib/random.ts";
+import { parseLanguageChoice } from "../account/language.ts";
+import type { Config } from "../config.ts";
 
 export const USERNAME_PATTERN = /^[a-zA-Z0-9]([a-zA-Z0-9_.@-]*[a-zA-Z0-9])?$/;
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -100,6 +105,51 @@ export function createUser(deps: { db: Database; clock: Clock; random: Random },
   };
   insertUser(deps.db, user);
   return user;
+}
+
+/** Whether the person may edit their own profile: allowOwnAccountEdit, and not a directory (LDAP) account. */
+export function canEditOwnProfile(deps: { db: Database; config: Config }, user: User): boolean {
+  return readAppConfig(deps.db, { uiConfigDisabled: deps.config.uiConfigDisabled, env: deps.config.appConfigEnv }).allowOwnAccountEdit && user.ldapId === null;
+}
+
+/** 403 unless the person may edit their own profile. */
+export function assertOwnProfileEditable(deps: { db: Database; config: Config }, user: User): void {
+  if (!canEditOwnProfile(deps, user)) throw AppError.forbidden(msg("account.profileManagedError"));
+}
+
+/**
+ * PUT /api/users/me with Pocket ID's field names (username, email, firstName, lastName, displayName, locale),
+ * validated as the account page's edit; the whole profile is replaced, as Pocket ID does. isAdmin, disabled,
+ * emailVerified and userGroupIds are not the person's to change: ignored, as Pocket ID ignores them here.
+ * `locale` (optional): a supported language, or null / "" to follow the browser; every problem is reported at once.
+ */
+export function updateOwnAccount(deps: Parameters<typeof afterEmailAddressSet>[0], user: User, body: Record<string, unknown>): User {
+  assertOwnProfileEditable(deps, user);
+  const s = (k: string) => (typeof body[k] === "string" ? (body[k] as string) : "");
+  const input: UserProfileInput = { username: s("username"), email: s("email") || null, firstName: s("firstName"), lastName: s("lastName"), displayName: s("displayName") };
+  const fields: Record<string, Text> = {};
+  let locale: string | null | undefined;
+  if (body.locale === null || body.locale === "") locale = null;
+  else if (body.locale !== undefined) {
+    try {
+      locale = parseLanguageChoice(body.locale);
+    } catch (e) {
+      if (!(e instanceof AppError) || e.code !== "validation_failed") throw e;
+      Object.assign(fields, e.fields);
+    }
+  }
+  const app = readAppConfig(deps.db, { uiConfigDisabled: deps.config.uiConfigDisabled, env: deps.config.appConfigEnv });
+  try {
+    validateUserProfile(deps.db, input, { requireEmail: app.requireUserEmail, exceptUserId: user.id });
+  } catch (e) {
+    if (!(e instanceof AppError) || e.code !== "validation_failed") throw e;
+    Object.assign(fields, e.fields);
+  }
+  if (Object.keys(fields).length) throw AppError.validation(msg("validation.summary"), fields);
+  const updated = updateOwnProfile(deps, user, input);
+  if (locale === undefined) return updated;
+  setUserLocale(deps.db, user.id, locale, nowSeconds(deps.clock));
+  return findUserById(deps.db, user.id)!;
 }
 
 /**

@@ -14,7 +14,7 @@ import { endOwnSession, listSessions, signOutEverywhere } from "../../account/us
 import { countApiKeysOfUser } from "../../admin/api-keys.ts";
 import { deletePasskey, findPasskey, listPasskeys, renamePasskey } from "../../webauthn/passkeys.ts";
 import type { Session } from "../../account/sessions.ts";
-import { findUser, updateOwnProfile } from "../../admin/users.ts";
+import { canEditOwnProfile, findUser, updateOwnProfile } from "../../admin/users.ts";
 import type { User } from "../../db/users.ts";
 import { AppError, fieldTexts } from "../../errors.ts";
 import { hasProfilePicture, resetProfilePicture, saveProfilePicture } from "../../admin/profile-pictures.ts";
@@ -46,7 +46,7 @@ function profileValues(u: User): ProfileValues {
 
 export function accountRoutes(web: WebDeps) {
   const ctx = (request: Request) => buildPageContext(web, web.assets, request);
-  const canEdit = (user: User) => appConfigOf(web).allowOwnAccountEdit && user.ldapId === null;
+  const canEdit = (user: User) => canEditOwnProfile(web, user);
   const now = () => nowSeconds(web.clock);
 
   /** The signed-in person's row (a session outliving its user is refused). */

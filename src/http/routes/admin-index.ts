@@ -17,6 +17,7 @@ import { apiBrandingRoutes } from "./api-branding.ts";
 import { apiSignupTokenRoutes } from "./api-signup-tokens.ts";
 import { apiUserGroupRoutes } from "./api-user-groups.ts";
 import { apiUserRoutes } from "./api-users.ts";
+import { apiVersionRoutes } from "./api-version.ts";
 import { adminProtectedAppRoutes } from "./admin-protected-apps.ts";
 import { apiProtectedAppRoutes } from "./api-protected-apps.ts";
 import { adminLdapRoutes } from "./admin-ldap.ts";
@@ -25,6 +26,7 @@ import { adminBackupRoutes } from "./admin-backups.ts";
 export function adminRoutes(web: WebDeps) {
   return new Elysia({ name: "admin-index" })
     .use(apiUserRoutes(web))
+    .use(apiVersionRoutes(web))
     .use(apiUserGroupRoutes(web))
     .use(apiCustomClaimRoutes(web))
     .use(apiApiKeyRoutes(web))

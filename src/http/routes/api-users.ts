@@ -1,6 +1,7 @@
 /**
  * Admin REST API for users (Pocket ID paths): /api/users…
  * Every route needs an admin (session cookie + CSRF, or X-API-Key); changes are audited.
+ * Except /api/users/me (GET/PUT): any signed-in person's own profile, by session (+ CSRF) or X-API-Key.
  */
 import { Elysia, t } from "elysia";
 import { parseListQuery } from "../../admin/pagination.ts";
@@ -25,13 +26,31 @@ import { duration, FieldErrors } from "../../admin/validation.ts";
 import { apiOperation, LIST_ERRORS } from "../openapi.ts";
 import { jsonResponse } from "../responses.ts";
 import { ListQuery, NoContent, Paginated } from "../schemas/common.ts";
-import { LoginCode, Ttl, User, UserGroup, UserGroupIds, UserInput, UserPasskey, UserSession } from "../schemas/users.ts";
+import { LoginCode, OwnProfileInput, Ttl, User, UserGroup, UserGroupIds, UserInput, UserPasskey, UserSession } from "../schemas/users.ts";
+import { findUser, updateOwnAccount } from "../../admin/users.ts";
+import type { Principal } from "../admin-auth.ts";
+import type { User as UserRow } from "../../db/users.ts";
+import { AppError } from "../../errors.ts";
+import { msg } from "../../i18n/message.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { routePolicy } from "../plugins/route-policy.ts";
 
 export function apiUserRoutes(web: WebDeps) {
+  /** The signed-in person's row; the STATIC_API_KEY principal has none. */
+  const ownUser = (principal: Principal): UserRow => {
+    const user = principal.isStatic ? null : findUser(web.db, principal.userId);
+    if (!user) throw AppError.notFound(msg("users.errNotFound"));
+    return user;
+  };
   return new Elysia({ name: "api-users" })
     .use(routePolicy(web))
+    .get("/api/users/me", ({ principal }) => {
+      return jsonResponse(toUserDto(web.db, ownUser(principal)));
+    }, { userApi: true, budget: "admin-api", response: { 200: User }, detail: apiOperation("Users", "Your own profile") })
+    .put("/api/users/me", ({ body, principal }) => {
+      const updated = apiCall(() => updateOwnAccount(web, ownUser(principal), body));
+      return jsonResponse(toUserDto(web.db, updated));
+    }, { userApi: true, budget: "admin-api", body: OwnProfileInput, response: { 200: User }, detail: apiOperation("Users", "Update your own profile (403 unless allowOwnAccountEdit is on and the account is not LDAP's)") })
     .get("/api/users", ({ query }) => {
       return jsonResponse(listUsers(web.db, parseListQuery(query)));
     }, { adminApi: true, budget: "admin-api", query: ListQuery, response: { 200: Paginated(User) }, detail: apiOperation("Users", "List and search users", { errors: LIST_ERRORS }) })

@@ -26,6 +26,23 @@ export const UserInput = Input(
   { $id: "UserInput", description: "username and firstName are required; email too when requireUserEmail is on. Omitted booleans are false." },
 );
 
+export const OwnProfileInput = Input(
+  {
+    username: Maybe(ShortText()),
+    email: Maybe(ShortText()),
+    firstName: Maybe(ShortText()),
+    lastName: Maybe(ShortText()),
+    displayName: Maybe(ShortText()),
+    locale: Maybe(ShortText({ examples: ["en", "de", "pt-BR"] })),
+  },
+  {
+    $id: "OwnProfileInput",
+    description:
+      "The whole profile, replaced (username and firstName are required; email too when requireUserEmail is on). " +
+      "locale: a supported language, null or empty to follow the browser, omitted to keep it. isAdmin, disabled, emailVerified and userGroupIds are ignored.",
+  },
+);
+
 export const User = t.Object(
   {
     id: t.String(),
