@@ -1,7 +1,11 @@
 /**
  * OIDC clients as the admin side's wire sees them (rules: src/oidc/client-input.ts; changes: src/admin/oidc-clients.ts):
- * - reads Pocket ID's JSON names (callbackURLs, logoutCallbackURLs, launchURL, isGroupRestricted)
- *   as well as Latchkey's (callbackUrls…), and HTML form fields (repeated callbackUrl rows);
+ * - reads Pocket ID's JSON names (callbackURLs, logoutCallbackURLs, launchURL, isGroupRestricted,
+ *   requiresPushedAuthorizationRequests, backchannelLogoutURL) as well as Latchkey's (callbackUrls, requirePar…),
+ *   and HTML form fields (repeated callbackUrl rows);
+ * - a client created through the JSON API without isGroupRestricted (or unrestricted) admits every user, as Pocket
+ *   ID's API does (its omitted boolean is false), unless the body names allowed groups (a Latchkey field); the admin
+ *   page keeps the safer default (restricted) because its form always says which;
  * - shapes the JSON answer with both spellings so Pocket ID scripts read what they expect.
  */
 import type { Database } from "../db/database.ts";
@@ -28,8 +32,8 @@ function minutes(v: unknown): unknown {
   return v;
 }
 
-/** Converts a JSON body (Pocket ID or Latchkey names) to ClientInput. */
-export function clientInputFromJson(input: unknown): ClientInput {
+/** Converts a JSON body (Pocket ID or Latchkey names) to ClientInput; `creating` applies Pocket ID's create defaults. */
+export function clientInputFromJson(input: unknown, opts: { creating: boolean }): ClientInput {
   if (!isRecord(input)) throw AppError.validation(msg("clients.errorJsonObject"), { body: msg("clients.errorJsonObject") });
   const b = input;
   const out: ClientInput = {
@@ -45,7 +49,7 @@ export function clientInputFromJson(input: unknown): ClientInput {
     skipConsent: b.skipConsent as boolean | undefined,
     accessTokenDurationMinutes: b.accessTokenDurationMinutes as number | undefined,
     refreshTokenDurationMinutes: b.refreshTokenDurationMinutes as number | undefined,
-    requirePar: (b.requirePar ?? b.requirePushedAuthorizationRequests) as boolean | undefined,
+    requirePar: (b.requirePar ?? b.requiresPushedAuthorizationRequests ?? b.requirePushedAuthorizationRequests) as boolean | undefined,
     backchannelLogoutUri: (b.backchannelLogoutUri ?? b.backchannelLogoutURL) as string | null | undefined,
     tokenEndpointAuthMethod: b.tokenEndpointAuthMethod as string | null | undefined,
     jwks: (b.jwks !== undefined && b.jwks !== null && typeof b.jwks === "object" ? JSON.stringify(b.jwks) : b.jwks) as string | null | undefined,
@@ -55,6 +59,7 @@ export function clientInputFromJson(input: unknown): ClientInput {
   if (typeof b.unrestricted === "boolean") out.unrestricted = b.unrestricted;
   else if (typeof b.isGroupRestricted === "boolean") out.unrestricted = !b.isGroupRestricted;
   if (b.allowedUserGroupIds !== undefined || b.allowedGroupIds !== undefined) out.allowedGroupIds = (b.allowedUserGroupIds ?? b.allowedGroupIds) as string[];
+  if (opts.creating && out.unrestricted === undefined) out.unrestricted = out.allowedGroupIds === undefined;
   return out;
 }
 
@@ -105,7 +110,9 @@ export function clientDto(db: Database, c: OidcClient) {
     accessTokenDurationMinutes: c.accessTokenDurationMinutes,
     refreshTokenDurationMinutes: c.refreshTokenDurationMinutes,
     requirePar: c.requirePar,
+    requiresPushedAuthorizationRequests: c.requirePar,
     backchannelLogoutUri: c.backchannelLogoutUri,
+    backchannelLogoutURL: c.backchannelLogoutUri,
     // null when no method was chosen: either secret method works (a GET → PUT round trip keeps that).
     tokenEndpointAuthMethod: c.isPublic ? "none" : c.tokenEndpointAuthMethod === "private_key_jwt" || c.tokenEndpointAuthMethodFixed ? c.tokenEndpointAuthMethod : null,
     tokenEndpointAuthMethods: acceptedAuthMethods(c),

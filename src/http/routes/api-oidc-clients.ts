@@ -47,7 +47,7 @@ export function apiOidcClientRoutes(web: WebDeps) {
       return jsonResponse(listClientsPage(web.db, parseListQuery(query)));
     }, { adminApi: true, budget: "admin-api", query: ListQuery, response: { 200: Paginated(Client) }, detail: apiOperation("OIDC clients", "List and search OIDC clients", { errors: LIST_ERRORS }) })
     .post("/api/oidc/clients", ({ request, body, principal }) => {
-      const { client, secret } = apiCall(() => createClient(web, actorOf(request, principal), clientInputFromJson(body)));
+      const { client, secret } = apiCall(() => createClient(web, actorOf(request, principal), clientInputFromJson(body, { creating: true })));
       return jsonResponse({ ...clientDto(web.db, client), ...(secret ? { secret: secret.secret, secretId: secret.id } : {}) }, { status: 201 });
     }, { adminApi: true, budget: "admin-api", body: ClientInput, response: { 201: ClientCreated }, detail: apiOperation("OIDC clients", "Create a client (confidential clients get their first secret in the answer, once)") })
     .get("/api/oidc/clients/:id", ({ params }) => {
@@ -56,7 +56,7 @@ export function apiOidcClientRoutes(web: WebDeps) {
     .put("/api/oidc/clients/:id", ({ request, params, body, principal }) => {
       const current = getClient(web, params.id);
       // Omitted fields keep their value, so `{"isGroupRestricted": false}` alone is a valid update.
-      const input = clientInputFromJson(body);
+      const input = clientInputFromJson(body, { creating: false });
       if (input.name === undefined) input.name = current.name;
       if (input.callbackUrls === undefined) input.callbackUrls = current.callbackUrls;
       const client = apiCall(() => updateClient(web, actorOf(request, principal), params.id, input));

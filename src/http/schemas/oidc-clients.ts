@@ -35,6 +35,7 @@ export const ClientInput = Input(
     accessTokenDurationMinutes: Minutes(),
     refreshTokenDurationMinutes: Minutes(),
     requirePar: Flag(),
+    requiresPushedAuthorizationRequests: Flag(),
     requirePushedAuthorizationRequests: Flag(),
     backchannelLogoutUri: Maybe(LongText()),
     backchannelLogoutURL: Maybe(LongText()),
@@ -44,7 +45,12 @@ export const ClientInput = Input(
     jwksURL: Maybe(LongText()),
     credentialsScopes: Maybe(t.Union([t.Array(ShortText(), { maxItems: MAX_LIST }), LongText()], { error: "must be a list of scope names" })),
   },
-  { $id: "ClientInput", description: "name and callbackURLs are required on creation; on update, omitted fields keep their value." },
+  {
+    $id: "ClientInput",
+    description:
+      "name and callbackURLs are required on creation; on update, omitted fields keep their value. " +
+      "Created without isGroupRestricted (or unrestricted), a client admits every user, as in Pocket ID, unless allowedUserGroupIds is given.",
+  },
 );
 
 export const Client = t.Object(
@@ -63,7 +69,9 @@ export const Client = t.Object(
     accessTokenDurationMinutes: t.Integer(),
     refreshTokenDurationMinutes: t.Integer(),
     requirePar: t.Boolean(),
+    requiresPushedAuthorizationRequests: t.Boolean(),
     backchannelLogoutUri: Nullable(t.String()),
+    backchannelLogoutURL: Nullable(t.String()),
     // null: no method chosen, either secret method is accepted; tokenEndpointAuthMethods lists what is accepted.
     tokenEndpointAuthMethod: Nullable(t.String({ enum: RESPONSE_AUTH_METHODS })),
     tokenEndpointAuthMethods: t.Array(t.String({ enum: RESPONSE_AUTH_METHODS })),

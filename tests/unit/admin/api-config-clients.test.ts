@@ -57,7 +57,7 @@ describe("/api/oidc/clients", () => {
   test("create → 201 with the secret once; list/search; update; allowed groups; secrets; delete", async () => {
     await setup();
     const g = await call(f.admin.key, "POST", "/api/user-groups", { friendlyName: "Family" });
-    const c = await call(f.admin.key, "POST", "/api/oidc/clients", { name: "Forgejo", callbackURLs: ["https://git.example.com/cb", "https://git.example.com/cb2"], pkceEnabled: true, launchURL: "https://git.example.com" });
+    const c = await call(f.admin.key, "POST", "/api/oidc/clients", { name: "Forgejo", callbackURLs: ["https://git.example.com/cb", "https://git.example.com/cb2"], pkceEnabled: true, launchURL: "https://git.example.com", isGroupRestricted: true });
     expect(c.status).toBe(201);
     expect(c.body).toMatchObject({ name: "Forgejo", pkceEnabled: true, isGroupRestricted: true, allowedUserGroups: [], callbackURLs: ["https://git.example.com/cb", "https://git.example.com/cb2"] });
     expect(c.body.secret).toMatch(/^[A-Za-z0-9]{32}$/);
