@@ -7,6 +7,8 @@
  *   redirect URIs); otherwise our error page — never a redirect to an unverified URI. `state` is echoed.
  * - A valid hint for the signed-in user ends the session and revokes the refresh tokens of that sign-in.
  *   Without one, the person is asked to confirm (a bare GET must not sign anyone out).
+ * - Without any parameter, the browser is sent to the sign-out page (APP_URL/logout, 302), as Pocket ID does:
+ *   there a signed-in person confirms, and a signed-out one is told so.
  */
 import type { Database } from "../db/database.ts";
 import type { Session } from "../account/sessions.ts";
@@ -32,6 +34,8 @@ export interface EndSessionDeps {
 
 export type EndSessionOutcome =
   | { kind: "redirect"; location: string; sessionEnded: boolean }
+  /** No parameters: Pocket ID's answer, a redirect to the app's own sign-out page. */
+  | { kind: "sign-out-page" }
   | { kind: "signed-out"; clientName: string | null; sessionEnded: boolean }
   | { kind: "confirm"; clientName: string | null; hidden: Record<string, string> }
   /** `detail`: a verifier's technical reason (English), shown as code for whoever set the client up. */
@@ -63,6 +67,7 @@ export async function endSessionRequest(
     if (e instanceof ProtocolParamError) return invalid(e.text);
     throw e;
   }
+  if (!hintRaw && !clientIdParam && !postLogout && !state && !confirm && !csrf) return { kind: "sign-out-page" };
 
   // 1. The hint.
   let hint: IdTokenHint | null = null;

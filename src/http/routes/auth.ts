@@ -87,7 +87,8 @@ export function authRoutes(web: WebDeps) {
       );
     })
 
-    .get("/logout", ({ request }) => (currentSession(web, request) ? htmlResponse(SignOutPage({ ctx: ctx(request) })) : redirectResponse("/login", 302)))
+    // Signed in: asked to confirm. Signed out: the sign-in page says so (end-session without parameters lands here).
+    .get("/logout", ({ request }) => (currentSession(web, request) ? htmlResponse(SignOutPage({ ctx: ctx(request) })) : redirectResponse("/login?signed_out=1", 302)))
     .post("/logout", ({ request }) => {
       endBrowserSession(web, request);
       return navigate(request, "/login?signed_out=1");

@@ -200,6 +200,9 @@ export function oidcRoutes(web: WebDeps) {
     switch (outcome.kind) {
       case "redirect":
         return redirectResponse(outcome.location, 303);
+      case "sign-out-page":
+        // Pocket ID: 302 to APP_URL/logout (it asks a signed-in person; src/http/routes/auth.ts).
+        return redirectResponse(`${web.config.appUrl}/logout`, 302);
       case "signed-out":
         // The session is gone: render without it.
         return htmlResponse(SignedOutPage({ ctx: { ...ctx(), user: null }, clientName: outcome.clientName }));

@@ -168,7 +168,7 @@ const PAGES: PageState[] = [
   { name: "device: approve a device with several scopes", as: "member", path: (w) => `/device?code=${oidcData(w).deviceCode}`, data: OIDC_NAMES },
   { name: "device: connected", as: "member", method: "POST", path: (w) => (oidcData(w), "/device"), form: { code: "WXZB-CDFG", decision: "allow" }, data: OIDC_NAMES },
   { name: "sign-out confirmation asked by a client", as: "member", path: (w) => `/api/oidc/end-session?client_id=${oidcData(w).consentClient}`, data: OIDC_NAMES },
-  { name: "signed out", as: "anonymous", path: "/api/oidc/end-session" },
+  { name: "signed out", as: "anonymous", path: "/api/oidc/end-session?state=s1" },
   { name: "signed out of a client", as: "anonymous", path: (w) => `/api/oidc/end-session?client_id=${oidcData(w).consentClient}`, data: OIDC_NAMES },
   { name: "sign-out error: unknown client", as: "anonymous", path: "/api/oidc/end-session?client_id=nope", status: 400 },
 

@@ -285,7 +285,7 @@ describe("end-session", () => {
   });
   test("no hint: asks for confirmation; the CSRF-protected POST signs out", async () => {
     w = await makeOidcWorld();
-    const ask = await w.call("/api/oidc/end-session", { headers: { cookie: w.cookie } });
+    const ask = await w.call("/api/oidc/end-session?state=s1", { headers: { cookie: w.cookie } });
     expect(ask.status).toBe(200);
     const html = await ask.text();
     expect(html).toContain("Sign out?");
@@ -301,9 +301,26 @@ describe("end-session", () => {
   });
   test("not signed in, no redirect: the signed-out page", async () => {
     w = await makeOidcWorld();
-    const res = await w.call("/api/oidc/end-session");
+    const res = await w.call("/api/oidc/end-session?state=s1");
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("You are signed out");
+  });
+  test("without any parameter: 302 to APP_URL/logout, as Pocket ID (asks there when signed in, says signed out when not)", async () => {
+    w = await makeOidcWorld();
+    const inits: RequestInit[] = [{}, { headers: { cookie: w.cookie } }, { ...form({}), headers: { "content-type": "application/x-www-form-urlencoded" } }];
+    for (const init of inits) {
+      const res = await w.call("/api/oidc/end-session", init);
+      expect(res.status).toBe(302);
+      expect(res.headers.get("location")).toBe(`${w.deps.config.appUrl}/logout`);
+    }
+    expect(w.deps.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM sessions").get()!.n).toBe(1);
+    const signedIn = await w.call("/logout", { headers: { cookie: w.cookie } });
+    expect(signedIn.status).toBe(200);
+    expect(await signedIn.text()).toContain('action="/logout"');
+    const anonymous = await w.call("/logout");
+    expect(anonymous.status).toBe(302);
+    expect(anonymous.headers.get("location")).toBe("/login?signed_out=1");
+    expect(await (await w.call("/login?signed_out=1")).text()).toContain("You have been signed out.");
   });
 });
 
