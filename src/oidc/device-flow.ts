@@ -1,8 +1,10 @@
 /**
  * Device authorization grant (RFC 8628).
  * - POST /api/oidc/device/authorize: client authentication as at the token endpoint (public clients send
- *   client_id); answers device_code (256-bit, stored as SHA-256), user_code (8 characters from
- *   BCDFGHJKLMNPQRSTVWXZ — no vowels, no look-alikes, RFC 8628 6.1 — shown as XXXX-XXXX),
+ *   client_id); answers device_code (256-bit, stored as SHA-256), user_code in Pocket ID's format: "E" and
+ *   7 characters from ABCDEFGHJKMNPQRSTUVWXYZ0123456789 (no I, L or O beside 1 and 0; 33^7 ≈ 4·10^10 codes),
+ *   shown as EXXX-XXXX; typed case-insensitively, with or without the dash, O read as 0 and I as 1;
+ *   codes of the earlier format (8 of BCDFGHJKLMNPQRSTVWXZ) still in flight keep working;
  *   verification_uri APP_URL/device (+ verification_uri_complete ?code=), expires_in 900, interval 5.
  * - /device: the signed-in person types or follows the code, sees the application and the scopes, and
  *   approves or denies. Allowed groups and re-authentication apply as at /authorize; the confirmation
@@ -37,8 +39,13 @@ import { FRESH_ASSERTION_SECONDS } from "./authorize.ts";
 export const DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
 export const DEVICE_CODE_SECONDS = 900;
 export const DEVICE_POLL_INTERVAL_SECONDS = 5;
-export const USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ";
+/** Pocket ID's user-code alphabet: no I, L or O, which read as 1 and 0. */
+export const USER_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ0123456789";
+/** Pocket ID's user codes start with E (its QR sign-in codes with P). */
+const USER_CODE_PREFIX = "E";
 const USER_CODE_LENGTH = 8;
+/** What a typed code may contain: today's alphabet and the earlier one (L), so codes issued before an upgrade still resolve. */
+const ACCEPTED_CODE_CHARACTERS = /^[A-HJ-NP-Z0-9]{8}$/;
 
 export interface DeviceDeps {
   db: Database;
@@ -64,10 +71,9 @@ export function formatUserCode(code: string): string {
 /** Normalises what a person typed ("bcdf-ghjk", "BCDF GHJK") to the stored form, or null when it cannot be a code. */
 export function normalizeUserCode(input: string | null | undefined): string | null {
   if (typeof input !== "string" || input.length > 40) return null;
-  const code = input.toUpperCase().replace(/[\s-]/g, "");
-  if (code.length !== USER_CODE_LENGTH) return null;
-  for (const ch of code) if (!USER_CODE_ALPHABET.includes(ch)) return null;
-  return code;
+  // O and I are in neither alphabet: a person who types them means 0 and 1.
+  const code = input.toUpperCase().replace(/[\s-]/g, "").replace(/O/g, "0").replace(/I/g, "1");
+  return ACCEPTED_CODE_CHARACTERS.test(code) ? code : null;
 }
 
 /** POST /api/oidc/device/authorize. */
@@ -88,7 +94,7 @@ export async function startDeviceAuthorization(
   deleteExpiredProtocolState(deps.db, now);
   const deviceCode = randomToken(deps.random);
   for (let attempt = 0; ; attempt++) {
-    const userCode = randomString(deps.random, USER_CODE_LENGTH, USER_CODE_ALPHABET);
+    const userCode = USER_CODE_PREFIX + randomString(deps.random, USER_CODE_LENGTH - USER_CODE_PREFIX.length, USER_CODE_ALPHABET);
     try {
       insertDeviceCode(deps.db, {
         deviceCodeHash: hashToken(deviceCode),
@@ -105,7 +111,7 @@ export async function startDeviceAuthorization(
         expiresAt: now + DEVICE_CODE_SECONDS,
       });
     } catch (e) {
-      // A user code already in use (1 in 25 billion per live code): draw another.
+      // A user code already in use (1 in 42 billion per live code): draw another.
       if (attempt < 5 && String(e).includes("UNIQUE")) continue;
       throw e;
     }
@@ -135,7 +141,7 @@ const UNKNOWN_CODE = msg("oidc.deviceCodeUnknown");
 export function lookupDeviceCode(deps: { db: Database; clock: Clock }, input: { code: string | null; session: Session }): DeviceLookup {
   if (input.code === null || input.code.trim() === "") return { kind: "enter", error: null, code: null };
   const userCode = normalizeUserCode(input.code);
-  if (!userCode) return { kind: "enter", error: msg("oidc.deviceCodeFormat", { example: "BCDF-GHJK" }), code: input.code.slice(0, 40) };
+  if (!userCode) return { kind: "enter", error: msg("oidc.deviceCodeFormat", { example: "EK7M-P3QD" }), code: input.code.slice(0, 40) };
   const now = nowSeconds(deps.clock);
   const row = findDeviceCodeByUserCode(deps.db, userCode);
   if (!row || row.expiresAt <= now || row.status !== "pending") return { kind: "enter", error: UNKNOWN_CODE, code: formatUserCode(userCode) };

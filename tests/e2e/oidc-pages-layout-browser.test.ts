@@ -37,7 +37,7 @@ const authorize = (redirectUri: string) =>
 test("the device code field fills its form at phone width, light and dark", async () => {
   for (const scheme of ["light", "dark"] as const) {
     const { page, close } = await phonePage(browser.browser, "de-DE", scheme);
-    await page.goto(`${server.url}/device?code=nonsense`);
+    await page.goto(`${server.url}/device?code=nope`);
     const field = (await page.locator(".field").first().boundingBox())!;
     const input = (await page.locator("#device-code").boundingBox())!;
     expect(input.width).toBeGreaterThanOrEqual(field.width - 1);

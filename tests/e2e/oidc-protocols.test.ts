@@ -183,7 +183,7 @@ describe("device authorization grant", () => {
     const c = newClient({ name: "TV app", isPublic: true });
     const config = await discover(c.id, undefined, client.None());
     const started = await client.initiateDeviceAuthorization(config, { scope: "openid profile" });
-    expect(started.user_code).toMatch(/^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/);
+    expect(started.user_code).toMatch(/^E[ABCDEFGHJKMNPQRSTUVWXYZ0-9]{3}-[ABCDEFGHJKMNPQRSTUVWXYZ0-9]{4}$/);
     expect(started.verification_uri).toBe(`${server.url}/device`);
     expect(started.verification_uri_complete).toBe(`${server.url}/device?code=${started.user_code}`);
     expect(started.expires_in).toBe(900);

@@ -66,7 +66,7 @@ interface OidcData {
   deviceCodeToApprove: string;
 }
 const OIDC_DATA = new WeakMap<World, OidcData>();
-const OIDC_NAMES = ["Forgejo", "git.example.com", "Grafana", "Jellyfin", "Immich", "Living room TV", "MNPQ-RSTV", "WXZB-CDFG", "BCDF-GHJK"];
+const OIDC_NAMES = ["Forgejo", "git.example.com", "Grafana", "Jellyfin", "Immich", "Living room TV", "MNPQ-RSTV", "WXZB-CDFG", "BCDF-GHJK", "EK7M-P3QD"];
 
 function oidcData(w: World): OidcData {
   let data = OIDC_DATA.get(w);
@@ -163,7 +163,7 @@ const PAGES: PageState[] = [
   { name: "not allowed: a client no group may use yet", as: "member", path: (w) => authorizePath(oidcData(w).noGroupsClient, "https://media.example.com/callback"), status: 403, data: OIDC_NAMES },
   { name: "not allowed: not in the client's groups", as: "member", path: (w) => authorizePath(oidcData(w).otherGroupClient, "https://photos.example.com/callback"), status: 403, data: OIDC_NAMES },
   { name: "device: code entry", as: "member", path: "/device" },
-  { name: "device: a code of the wrong shape", as: "member", path: "/device?code=nonsense", status: 400, data: OIDC_NAMES },
+  { name: "device: a code of the wrong shape", as: "member", path: "/device?code=nope", status: 400, data: OIDC_NAMES },
   { name: "device: an unknown code", as: "member", path: "/device?code=BCDF-GHJK", status: 400, data: OIDC_NAMES },
   { name: "device: approve a device with several scopes", as: "member", path: (w) => `/device?code=${oidcData(w).deviceCode}`, data: OIDC_NAMES },
   { name: "device: connected", as: "member", method: "POST", path: (w) => (oidcData(w), "/device"), form: { code: "WXZB-CDFG", decision: "allow" }, data: OIDC_NAMES },

@@ -121,9 +121,9 @@ describe("error pages and what the client receives", () => {
 describe("/device", () => {
   test("a code of the wrong shape, in Japanese; an unknown one, in Italian", async () => {
     w = await makeOidcWorld();
-    const shape = await page(w, "/device?code=nonsense", "ja");
+    const shape = await page(w, "/device?code=nope", "ja");
     expect(shape.status).toBe(400);
-    expect(shape.html).toContain("コードは BCDF-GHJK のような 8 文字の英字です。");
+    expect(shape.html).toContain("コードは EK7M-P3QD のような 8 文字の英数字です。");
     const unknown = await page(w, "/device?code=BCDF-GHJK", "it");
     expect(unknown.status).toBe(400);
     expect(unknown.html).toContain("Il codice non è valido o è scaduto.");

@@ -63,12 +63,29 @@ async function decide(userCode: string, decision: "allow" | "deny", cookie = w.c
 const poll = (deviceCode: string, basic = w.basic) => w.token({ grant_type: DEVICE, device_code: deviceCode }, { basic });
 
 describe("device authorization grant", () => {
-  test("user codes: 8 unambiguous letters, typed in any case, with or without the hyphen", () => {
-    expect(normalizeUserCode("bcdf-ghjk")).toBe("BCDFGHJK");
-    expect(normalizeUserCode(" BCDF GHJK ")).toBe("BCDFGHJK");
-    expect(normalizeUserCode("BCDF-GHJA")).toBeNull(); // vowel
-    expect(normalizeUserCode("BCDF-GHJ1")).toBeNull();
-    expect(normalizeUserCode("BCDFGHJ")).toBeNull();
+  test("user codes: Pocket ID's format (E + 7 of ABCDEFGHJKMNPQRSTUVWXYZ0123456789), typed in any case, with or without the hyphen", async () => {
+    expect(normalizeUserCode("ek7m-p3qd")).toBe("EK7MP3QD");
+    expect(normalizeUserCode(" EK7M P3QD ")).toBe("EK7MP3QD");
+    // O and I are in no alphabet: typed, they are read as 0 and 1.
+    expect(normalizeUserCode("EOIM-P3QD")).toBe("E01MP3QD");
+    // Codes of the earlier format (with L) still resolve while they live.
+    expect(normalizeUserCode("bcdf-ghjl")).toBe("BCDFGHJL");
+    expect(normalizeUserCode("EK7M-P3Q")).toBeNull();
+    expect(normalizeUserCode("EK7M-P3Q!")).toBeNull();
+    expect(normalizeUserCode("EK7M-P3QDX")).toBeNull();
+    w = await makeOidcWorld();
+    const seen = new Set<string>();
+    for (let i = 0; i < 20; i++) {
+      const d = await startDevice();
+      expect(d.user_code).toMatch(/^E[ABCDEFGHJKMNPQRSTUVWXYZ0-9]{3}-[ABCDEFGHJKMNPQRSTUVWXYZ0-9]{4}$/);
+      seen.add(d.user_code);
+    }
+    expect(seen.size).toBe(20);
+    // Typed as a person might: lower case, no dash.
+    const typed = [...seen][0]!.replace("-", "").toLowerCase();
+    const confirm = await w.call(`/device?code=${typed}`, { headers: { cookie: w.cookie } });
+    expect(confirm.status).toBe(200);
+    expect(await confirm.text()).toContain([...seen][0]!);
   });
 
   test("pending, slow_down when polled too fast (interval grows by 5 s), then approved once", async () => {
