@@ -115,7 +115,7 @@ test("GET /logout asks first; POST signs out", async () => {
   expect(d.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM sessions").get()!.n).toBe(1);
   expect((await client.postForm("/logout", {})).headers.get("location")).toBe("/login?signed_out=1");
   expect(d.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM sessions").get()!.n).toBe(0);
-  expect((await client.get("/logout")).headers.get("location")).toBe("/login");
+  expect((await client.get("/logout")).headers.get("location")).toBe("/login?signed_out=1");
 });
 
 test("one session can be signed out from the list; another user's session id is not found", async () => {

@@ -48,7 +48,7 @@ const CSRF_EXEMPT = [
   "ALL /api/forward-auth/verify/:appId/nginx",
 ].sort();
 
-/** /api/ routes that anyone may call: the protocol endpoints, the sign-in ceremony, public images and metadata, sign-up. */
+/** /api/ routes that anyone may call: the protocol endpoints, the sign-in ceremony, public images and metadata, sign-up, the (always empty) latest version. */
 const PUBLIC_API = [
   ...["token", "userinfo", "introspect", "revoke", "par", "device/authorize"].flatMap((e) => ["POST", "ALL"].map((m) => `${m} /api/oidc/${e}`)),
   ...["token", "userinfo", "revoke", "par", "device/authorize"].map((e) => `OPTIONS /api/oidc/${e}`),
@@ -64,6 +64,7 @@ const PUBLIC_API = [
   "GET /api/oidc/clients/:id/logo",
   "GET /api/users/:id/profile-picture.png",
   "GET /api/users/:id/profile-picture",
+  "GET /api/version/latest",
   "GET /api/application-images/:kind",
   "POST /api/signup",
   "GET /api/openapi.json",
