@@ -7,6 +7,7 @@
  * - Every problem is collected and reported at once; nothing is written to disk here.
  */
 import { readFileSync } from "node:fs";
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import { isIP } from "node:net";
 import path from "node:path";
 import { connectionStringProblems, isPostgresConnectionString } from "./db/postgres/connection-string.ts";
@@ -18,11 +19,23 @@ export type TrustProxy = { kind: "none" } | { kind: "one-hop" } | { kind: "list"
 
 export interface Config {
   appUrl: string;
+  /**
+   * INTERNAL_APP_URL (Pocket ID; default APP_URL): the origin discovery gives for the endpoints relying parties call
+   * server to server (token, userinfo, introspection, revocation, JWKS, PAR). Those endpoints accept their URL under
+   * either origin (client assertion `aud`, DPoP `htu`).
+   */
+  internalAppUrl: string;
   /** Host name of APP_URL: the WebAuthn relying-party id. */
   rpId: string;
   secureCookies: boolean;
   port: number;
   host: string;
+  /** TLS_CERT[_FILE] + TLS_KEY[_FILE]: serve HTTPS directly with this PEM certificate chain and key; null = plain HTTP. */
+  tls: { cert: string; key: string } | null;
+  /** UNIX_SOCKET: serve on this unix socket (absolute path) instead of PORT/HOST; null = TCP. */
+  unixSocket: string | null;
+  /** UNIX_SOCKET_MODE: the socket file's permission bits (octal, e.g. 0660), or null to keep the umask's. */
+  unixSocketMode: number | null;
   /** Raw bytes of ENCRYPTION_KEY, or null when it must be generated into the data folder. */
   encryptionKey: Uint8Array | null;
   /**
@@ -64,6 +77,10 @@ export interface Config {
   forwardAuthCookieDomain: string | null;
   /** Every APP_CONFIG-style variable (APP_NAME, SESSION_DURATION, SMTP_*, …), read when UI_CONFIG_DISABLED. */
   appConfigEnv: Record<string, string>;
+  /** ALLOW_INSECURE_CALLBACK_URLS (default true, as Pocket ID v2): false refuses plain-http redirect_uri values except to localhost/loopback. */
+  allowInsecureCallbackUrls: boolean;
+  /** Pocket ID variables that are set but that Latchkey does not support (UNSUPPORTED_POCKET_ID_VARIABLES), in name order: serve warns once. */
+  unsupportedVariables: string[];
 }
 
 export class ConfigError extends Error {
@@ -84,6 +101,26 @@ const APP_CONFIG_PREFIXES = [
   "ALLOW_OWN_ACCOUNT_EDIT", "ALLOW_USER_SIGNUPS", "SIGNUP_DEFAULT_USER_GROUP_IDS", "SIGNUP_DEFAULT_CUSTOM_CLAIMS",
   "REQUIRE_USER_EMAIL", "SMTP_", "EMAIL_", "LDAP_", "WEBAUTHN_", "BACKUP_INTERVAL_HOURS", "BACKUP_KEEP", "API_KEY_MAX_LIFETIME_DAYS",
 ];
+
+/**
+ * Pocket ID variables (reference §5, current and legacy names) that Latchkey does not support. Setting one is not an
+ * error (a Pocket ID compose file must start as it is), but it is named in one warning at start-up instead of being
+ * silently ignored. A trailing `_` is a prefix. The one list: the README's compatibility notes follow it.
+ */
+export const UNSUPPORTED_POCKET_ID_VARIABLES = [
+  "SYSTEMD_SOCKET", "TRUSTED_PLATFORM", "PROXY_PROTOCOL", "ALLOW_DOWNGRADE", "FILE_BACKEND", "UPLOAD_PATH", "S3_",
+  "ANALYTICS_DISABLED", "VERSION_CHECK_DISABLED", "LOG_QUERY_ARGS", "APP_ENV", "ACTORS_PORT", "ACTORS_HOST", "OTEL_",
+  "PUID", "PGID",
+  // legacy (v0.x, v1.x)
+  "PUBLIC_APP_URL", "CADDY_DISABLED", "INTERNAL_BACKEND_URL", "DB_PROVIDER", "KEYS_PATH", "KEYS_STORAGE",
+  "METRICS_ENABLED", "TRACING_ENABLED", "SQLITE_DB_PATH", "POSTGRES_CONNECTION_STRING",
+];
+
+/** The names in `env` (set, non-empty) that UNSUPPORTED_POCKET_ID_VARIABLES lists, `_FILE` variants included, sorted. */
+function findUnsupportedVariables(env: Record<string, string | undefined>): string[] {
+  const listed = (name: string) => UNSUPPORTED_POCKET_ID_VARIABLES.some((u) => (u.endsWith("_") ? name.startsWith(u) : name === u || name === `${u}_FILE`));
+  return Object.keys(env).filter((k) => env[k] !== undefined && env[k] !== "" && listed(k)).sort();
+}
 
 /** Parses a dotenv file: KEY=VALUE lines, `export` prefix, single/double quotes, `#` comments. */
 export function parseDotEnv(text: string): Record<string, string> {
@@ -213,6 +250,24 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = "."): 
     }
   }
 
+  // INTERNAL_APP_URL: an http(s) origin like APP_URL; it only names where back-channel endpoints are reached.
+  let internalAppUrl = appUrl;
+  const rawInternal = get("INTERNAL_APP_URL");
+  if (rawInternal !== undefined) {
+    let url: URL | null = null;
+    try {
+      url = new URL(rawInternal);
+    } catch {
+      problems.push(`INTERNAL_APP_URL must be an absolute http(s) URL, got "${rawInternal}"`);
+    }
+    if (url) {
+      if (url.protocol !== "http:" && url.protocol !== "https:") problems.push(`INTERNAL_APP_URL must use http or https, got "${url.protocol}"`);
+      else if (url.pathname !== "/" || url.search || url.hash) problems.push(`INTERNAL_APP_URL must not have a path, query or fragment, got "${rawInternal}"`);
+      else if (url.username || url.password) problems.push("INTERNAL_APP_URL must not contain credentials");
+      else internalAppUrl = url.origin.toLowerCase();
+    }
+  }
+
   // PORT / HOST
   let port = 1411;
   const rawPort = get("PORT");
@@ -221,6 +276,59 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = "."): 
     else port = Number(rawPort);
   }
   const host = get("HOST") ?? "0.0.0.0";
+
+  // UNIX_SOCKET / UNIX_SOCKET_MODE (Pocket ID): a socket file instead of PORT/HOST; the mode is octal (0660).
+  const rawSocket = get("UNIX_SOCKET");
+  const unixSocket = rawSocket === undefined ? null : path.resolve(cwd, rawSocket);
+  // sun_path holds 108 bytes on Linux (104 on macOS) with the terminating NUL: a longer path cannot be bound.
+  if (unixSocket !== null && Buffer.byteLength(unixSocket) > 103) problems.push(`UNIX_SOCKET must be a path of at most 103 bytes (a socket file's limit), got ${Buffer.byteLength(unixSocket)}: "${unixSocket}"`);
+  let unixSocketMode: number | null = null;
+  const rawMode = get("UNIX_SOCKET_MODE");
+  if (rawMode !== undefined) {
+    if (!/^0?[0-7]{3}$/.test(rawMode.trim())) problems.push(`UNIX_SOCKET_MODE must be an octal file mode such as 0660, got "${rawMode}"`);
+    else if (unixSocket === null) problems.push("UNIX_SOCKET_MODE is set but UNIX_SOCKET is not");
+    else unixSocketMode = parseInt(rawMode.trim(), 8);
+  }
+
+  // TLS_CERT / TLS_KEY (PEM) or TLS_CERT_FILE / TLS_KEY_FILE (paths): both or neither, and the key must be the certificate's.
+  const pem = (name: string): string | null => {
+    const inline = get(name);
+    const file = get(`${name}_FILE`);
+    if (inline !== undefined && file !== undefined) {
+      problems.push(`${name} and ${name}_FILE are both set; set only one`);
+      return null;
+    }
+    if (file === undefined) return inline ?? null;
+    const bytes = readFileSafe(path.resolve(cwd, file));
+    if (bytes === null) problems.push(`${name}_FILE: cannot read "${file}"`);
+    return bytes === null ? null : bytes.toString("utf8");
+  };
+  const hasAny = (name: string) => get(name) !== undefined || get(`${name}_FILE`) !== undefined;
+  let tls: { cert: string; key: string } | null = null;
+  if (hasAny("TLS_CERT") !== hasAny("TLS_KEY")) {
+    problems.push("TLS_CERT_FILE (or TLS_CERT) and TLS_KEY_FILE (or TLS_KEY) must be set together");
+  } else if (hasAny("TLS_CERT")) {
+    const cert = pem("TLS_CERT");
+    const key = pem("TLS_KEY");
+    if (cert !== null && key !== null) {
+      let x509: X509Certificate | null = null;
+      try {
+        x509 = new X509Certificate(cert);
+      } catch {
+        problems.push("TLS_CERT_FILE (or TLS_CERT) does not hold a PEM certificate");
+      }
+      let privateKey = null;
+      try {
+        privateKey = createPrivateKey(key);
+      } catch {
+        problems.push("TLS_KEY_FILE (or TLS_KEY) does not hold an unencrypted PEM private key");
+      }
+      if (x509 && privateKey) {
+        if (!x509.checkPrivateKey(privateKey)) problems.push("TLS_KEY_FILE (or TLS_KEY) is not the private key of the certificate in TLS_CERT_FILE (or TLS_CERT)");
+        else tls = { cert, key };
+      }
+    }
+  }
 
   // ENCRYPTION_KEY
   let encryptionKey: Uint8Array | null = null;
@@ -302,6 +410,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = "."): 
   }
   const logJson = parseBool("LOG_JSON", get("LOG_JSON"), false, problems);
   const uiConfigDisabled = parseBool("UI_CONFIG_DISABLED", get("UI_CONFIG_DISABLED"), false, problems);
+  const allowInsecureCallbackUrls = parseBool("ALLOW_INSECURE_CALLBACK_URLS", get("ALLOW_INSECURE_CALLBACK_URLS"), true, problems);
   const disableRateLimiting = parseBool("DISABLE_RATE_LIMITING", get("DISABLE_RATE_LIMITING"), false, problems);
 
   // FORWARD_AUTH_COOKIE_DOMAIN: the browser only accepts a Domain that APP_URL's host is inside of.
@@ -355,10 +464,14 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = "."): 
   if (problems.length) throw new ConfigError(problems);
   return {
     appUrl,
+    internalAppUrl,
     rpId,
     secureCookies: appUrl.startsWith("https://"),
     port,
     host,
+    tls,
+    unixSocket,
+    unixSocketMode,
     encryptionKey,
     encryptionKeyReadAsText: binaryKey && encryptionKey ? new TextEncoder().encode(new TextDecoder().decode(binaryKey as Uint8Array).replace(/\r?\n$/, "")) : null,
     pocketIdEncryptionKey,
@@ -379,5 +492,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = "."): 
     disableRateLimiting,
     forwardAuthCookieDomain,
     appConfigEnv,
+    allowInsecureCallbackUrls,
+    unsupportedVariables: findUnsupportedVariables(env),
   };
 }

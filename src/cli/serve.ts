@@ -1,5 +1,5 @@
 import { redactConnectionString } from "../db/postgres/connection-string.ts";
-import { existsSync, mkdirSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, rmSync } from "node:fs";
 import type { Server } from "bun";
 import { createApp } from "../app.ts";
 import { openGeolocator } from "../audit/audit-jobs.ts";
@@ -54,6 +54,54 @@ function settleAfterStartup(): void {
   if (typeof Bun.shrink === "function") Bun.shrink();
 }
 
+/** Deletes a socket file left behind by a process that did not stop cleanly (Bun removes its own on stop). */
+function removeStaleSocket(file: string): void {
+  try {
+    if (lstatSync(file).isSocket()) rmSync(file, { force: true });
+  } catch {
+    // already gone
+  }
+}
+
+/** Refuses to take over a socket a live server answers on, or a path that is not a socket; clears a stale one. */
+async function prepareSocketPath(file: string): Promise<void> {
+  let stat;
+  try {
+    stat = lstatSync(file);
+  } catch {
+    return; // free
+  }
+  if (!stat.isSocket()) throw new StartupError(`UNIX_SOCKET ${file} exists and is not a socket; remove it or choose another path`);
+  const live = await Bun.connect({ unix: file, socket: { data() {} } }).then(
+    (s) => (s.end(), true),
+    () => false,
+  );
+  if (live) throw new StartupError(`UNIX_SOCKET ${file} is in use by another running server`);
+  removeStaleSocket(file);
+}
+
+/**
+ * The listener (HTTPS when TLS is configured): TCP on HOST:PORT, or UNIX_SOCKET with UNIX_SOCKET_MODE applied before anyone can connect (the umask
+ * is narrowed while the socket file is created, then the mode is set exactly).
+ */
+async function listen(config: Config, fetch: (request: Request, srv: Server<undefined>) => Response | Promise<Response>): Promise<Server<undefined>> {
+  // development: false whatever NODE_ENV says: Bun's development error page must never show a stack trace.
+  // TLS_CERT/TLS_KEY: HTTPS straight from Bun (TLS 1.2 and 1.3, as Bun's defaults allow).
+  const common = { maxRequestBodySize: 8 * 1024 * 1024, development: false, fetch, ...(config.tls ? { tls: config.tls } : {}) };
+  if (!config.unixSocket) return Bun.serve({ ...common, idleTimeout: 30, port: config.port, hostname: config.host });
+  await prepareSocketPath(config.unixSocket);
+  const mode = config.unixSocketMode;
+  const previousUmask = mode === null ? null : process.umask(0o777 & ~mode);
+  try {
+    // Bun's idle timeout is a TCP option (its typings refuse it here); the proxy in front closes idle connections.
+    const server = Bun.serve({ ...common, unix: config.unixSocket });
+    if (mode !== null) chmodSync(config.unixSocket, mode);
+    return server;
+  } finally {
+    if (previousUmask !== null) process.umask(previousUmask);
+  }
+}
+
 /** Runs the server until SIGTERM/SIGINT, then stops accepting, finishes in-flight requests and closes the database. */
 export async function serve(env: CliEnv): Promise<number> {
   const { log } = env;
@@ -83,13 +131,17 @@ export async function serve(env: CliEnv): Promise<number> {
   const app = await createApp(deps);
   // Scheduled jobs (once per period across instances), the email outbox and back-channel logout deliveries.
   const background = startBackgroundWork(deps, { instanceId });
+  // On a unix socket there is no peer address (requestIP answers null): the proxy in front names the client.
   const fetch = (request: Request, srv: Server<undefined>) => app.handle(request, srv.requestIP(request)?.address ?? null);
-  // development: false whatever NODE_ENV says: Bun's development error page must never show a stack trace.
-  const server = Bun.serve({ port: config.port, hostname: config.host, maxRequestBodySize: 8 * 1024 * 1024, idleTimeout: 30, development: false, fetch });
+  const server = await listen(config, fetch);
   const stopPrerendering = await servePrerendered(server, app, fetch);
   settleAfterStartup();
-  log.info(`Latchkey is listening on ${config.host}:${server.port}; open ${config.appUrl}`);
+  const where = (config.unixSocket ? `unix socket ${config.unixSocket}` : `${config.host}:${server.port}`) + (config.tls ? " (HTTPS)" : "");
+  log.info(`Latchkey is listening on ${where}; open ${config.appUrl}`);
   warnOutdatedClientUrls(runtime.db, log);
+  if (config.unsupportedVariables.length > 0) {
+    log.warn(`Pocket ID variables that Latchkey does not support are set and ignored: ${config.unsupportedVariables.join(", ")}`);
+  }
 
   return await new Promise<number>((resolve) => {
     let stopping = false;

@@ -2,7 +2,7 @@
  * The authorization endpoint, as an ordered list of small named checks.
  *
  * Request checks (no person involved yet):
- *   checkClient → checkPushedRequest → checkRedirectUri → checkRequestObject → checkResponseType → checkResponseMode →
+ *   checkClient → checkPushedRequest → checkRedirectUri (+ ALLOW_INSECURE_CALLBACK_URLS) → checkRequestObject → checkResponseType → checkResponseMode →
  *   checkScope → checkPkce → checkPrompt → checkMaxAge → checkLengths
  * Hint check (async, once the redirect URI is verified): id_token_hint must be an ID token issued here, to
  *   this client (src/oidc/id-token-hint.ts; expired is fine), else invalid_request back to the client.
@@ -46,7 +46,7 @@ import { findClientById, isUserAllowedForClient, type OidcClient } from "./clien
 import { IdTokenHintInvalid, verifyIdTokenHint } from "./id-token-hint.ts";
 import { ProtocolParamError, ProtocolParams } from "./params.ts";
 import { consumePushedRequest } from "../db/oidc-protocols.ts";
-import { matchRedirectUri } from "./redirect-uri.ts";
+import { isInsecureRedirectUri, matchRedirectUri } from "./redirect-uri.ts";
 import { isSubset, parseScopes, scopeString, type Scope } from "./scopes.ts";
 
 export interface AuthorizeDeps {
@@ -178,6 +178,10 @@ const checkRedirectUri: RequestCheck = (ctx) => {
   // RFC 6749 4.1.2.1: never redirect to an unverified URI.
   if (!matchRedirectUri(client.callbackUrls, redirectUri)) {
     throw new UnverifiedRequestError(msg("oidc.badRedirectTitle"), msg("oidc.badRedirect"), { clientName: client.name, redirectUri });
+  }
+  // ALLOW_INSECURE_CALLBACK_URLS=false: plain http only to this machine (Pocket ID, fosite's IsRedirectURISecure).
+  if (!ctx.deps.config.allowInsecureCallbackUrls && isInsecureRedirectUri(redirectUri)) {
+    throw new UnverifiedRequestError(msg("oidc.badRedirectTitle"), msg("oidc.insecureRedirect"), { clientName: client.name, redirectUri });
   }
   ctx.request.redirectUri = redirectUri;
   // From here on errors go back to the client; the response mode is needed for that, if it is usable.

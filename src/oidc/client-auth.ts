@@ -138,7 +138,7 @@ export function parseBasicAuth(header: string): { clientId: string; secret: stri
  * its audience instead of the issuer.
  */
 export async function authenticateClient(
-  deps: { db: Database; clock: Clock; config: { appUrl: string } },
+  deps: { db: Database; clock: Clock; config: { appUrl: string; internalAppUrl: string } },
   params: ProtocolParams,
   authorization: string | null,
   opts: { allowPublic: boolean; endpoint?: string },
@@ -165,8 +165,12 @@ export async function authenticateClient(
     const client = findClientById(deps.db, clientId);
     if (!client) throw OAuthError.invalidClient("Unknown client or invalid client assertion.");
     const issuer = deps.config.appUrl;
-    const audiences = [issuer, `${issuer}/api/oidc/token`];
-    if (opts.endpoint && !audiences.includes(opts.endpoint)) audiences.push(opts.endpoint);
+    // The endpoint's URL under APP_URL or INTERNAL_APP_URL (discovery names the latter for back-channel endpoints).
+    const internal = deps.config.internalAppUrl;
+    const audiences = [...new Set([issuer, `${issuer}/api/oidc/token`, `${internal}/api/oidc/token`])];
+    for (const endpoint of opts.endpoint ? [opts.endpoint, opts.endpoint.replace(issuer, internal)] : []) {
+      if (!audiences.includes(endpoint)) audiences.push(endpoint);
+    }
     await verifyClientAssertion(deps, client, assertion, audiences);
     return { client, method: "private_key_jwt" };
   }

@@ -12,31 +12,36 @@ import { DEVICE_CODE_GRANT } from "./device-flow.ts";
 import { DPOP_SIGNING_ALGS } from "./dpop.ts";
 
 /** The document serialized once per issuer and signing key set (it only changes on key rotation), with its ETag. */
-const bodies = new WeakMap<Database, { issuer: string; version: number; body: string; etag: string }>();
+const bodies = new WeakMap<Database, { issuer: string; internal: string; version: number; body: string; etag: string }>();
 
-export function discoveryBody(deps: { db: Database; clock: Clock }, issuer: string): { body: string; etag: string } {
+/** `internal` is INTERNAL_APP_URL (= issuer unless set). */
+export function discoveryBody(deps: { db: Database; clock: Clock }, issuer: string, internal = issuer): { body: string; etag: string } {
   const keys = keySet(deps);
   const cached = bodies.get(deps.db);
-  if (cached && cached.issuer === issuer && cached.version === keys.version) return cached;
-  const body = JSON.stringify(discoveryDocument(issuer, keys.current?.alg ?? "RS256"));
-  const entry = { issuer, version: keys.version, body, etag: entityTag(body) };
+  if (cached && cached.issuer === issuer && cached.internal === internal && cached.version === keys.version) return cached;
+  const body = JSON.stringify(discoveryDocument(issuer, keys.current?.alg ?? "RS256", internal));
+  const entry = { issuer, internal, version: keys.version, body, etag: entityTag(body) };
   bodies.set(deps.db, entry);
   return entry;
 }
 
-export function discoveryDocument(issuer: string, signingAlg: string): Record<string, unknown> {
+/**
+ * Pocket ID: endpoints a browser visits are under APP_URL (the issuer); those a relying party calls server to server
+ * are under INTERNAL_APP_URL (`internal`): token, userinfo, introspection, JWKS, PAR, and here revocation too.
+ */
+export function discoveryDocument(issuer: string, signingAlg: string, internal = issuer): Record<string, unknown> {
   return {
     issuer,
     authorization_endpoint: `${issuer}/authorize`,
-    token_endpoint: `${issuer}/api/oidc/token`,
-    userinfo_endpoint: `${issuer}/api/oidc/userinfo`,
+    token_endpoint: `${internal}/api/oidc/token`,
+    userinfo_endpoint: `${internal}/api/oidc/userinfo`,
     end_session_endpoint: `${issuer}/api/oidc/end-session`,
-    introspection_endpoint: `${issuer}/api/oidc/introspect`,
-    revocation_endpoint: `${issuer}/api/oidc/revoke`,
+    introspection_endpoint: `${internal}/api/oidc/introspect`,
+    revocation_endpoint: `${internal}/api/oidc/revoke`,
     device_authorization_endpoint: `${issuer}/api/oidc/device/authorize`,
-    pushed_authorization_request_endpoint: `${issuer}/api/oidc/par`,
+    pushed_authorization_request_endpoint: `${internal}/api/oidc/par`,
     require_pushed_authorization_requests: false,
-    jwks_uri: `${issuer}/.well-known/jwks.json`,
+    jwks_uri: `${internal}/.well-known/jwks.json`,
     scopes_supported: [...SUPPORTED_SCOPES],
     response_types_supported: ["code"],
     response_modes_supported: ["query", "fragment", "form_post"],

@@ -31,7 +31,7 @@ export class DpopInvalid extends Error {}
  */
 export async function verifyDpopProof(
   deps: { db: Database; clock: Clock },
-  input: { header: string | null; method: string; url: string; accessToken?: string },
+  input: { header: string | null; method: string; url: string; accessToken?: string; otherUrls?: string[] },
 ): Promise<string | null> {
   const proof = input.header;
   if (proof === null) return null;
@@ -56,14 +56,15 @@ export async function verifyDpopProof(
     throw new DpopInvalid("The DPoP proof signature is not valid for its key.");
   }
   if (payload.htm !== input.method) throw new DpopInvalid(`The DPoP proof is for ${String(payload.htm).slice(0, 10)}, not ${input.method}.`);
-  const expected = new URL(input.url);
+  // The endpoint's URL, or one of its other names (under INTERNAL_APP_URL).
+  const expected = [input.url, ...(input.otherUrls ?? [])].map((u) => new URL(u));
   let htu: URL;
   try {
     htu = new URL(String(payload.htu));
   } catch {
     throw new DpopInvalid("The DPoP proof's htu is not a URL.");
   }
-  if (`${htu.origin}${htu.pathname}` !== `${expected.origin}${expected.pathname}`) throw new DpopInvalid("The DPoP proof is for another URL (htu).");
+  if (!expected.some((e) => `${htu.origin}${htu.pathname}` === `${e.origin}${e.pathname}`)) throw new DpopInvalid("The DPoP proof is for another URL (htu).");
   const now = nowSeconds(deps.clock);
   if (typeof payload.iat !== "number" || Math.abs(now - payload.iat) > IAT_WINDOW_SECONDS) throw new DpopInvalid("The DPoP proof is too old or from the future (iat).");
   if (typeof payload.jti !== "string" || payload.jti.length === 0 || payload.jti.length > 256) throw new DpopInvalid("The DPoP proof needs a jti.");
@@ -78,9 +79,9 @@ export async function verifyDpopProof(
 }
 
 /** At the token endpoint: a bad proof is a 400 invalid_dpop_proof. */
-export async function dpopAtTokenEndpoint(deps: { db: Database; clock: Clock }, input: { header: string | null; url: string }): Promise<string | null> {
+export async function dpopAtTokenEndpoint(deps: { db: Database; clock: Clock }, input: { header: string | null; url: string; otherUrls?: string[] }): Promise<string | null> {
   try {
-    return await verifyDpopProof(deps, { header: input.header, method: "POST", url: input.url });
+    return await verifyDpopProof(deps, { header: input.header, method: "POST", url: input.url, otherUrls: input.otherUrls });
   } catch (e) {
     if (e instanceof DpopInvalid) throw new OAuthError("invalid_dpop_proof", e.message, 400);
     throw e;

@@ -25,6 +25,10 @@
  *   ever matching `/`-like escapes (`%2F`, `%5C`, `%252F`, … at any depth) — dot segments were refused
  *   already; query: `*` = part of one parameter (never `&` or `;`). The candidate's query is present exactly when the pattern's is.
  *
+ * ALLOW_INSECURE_CALLBACK_URLS=false (Pocket ID's, after fosite's IsRedirectURISecure): a matched redirect_uri that is
+ * plain http is still refused unless its host is localhost, a *.localhost name or a loopback address. Other schemes
+ * (https, private-use schemes of native apps) are unaffected, and matching stays exact either way.
+ *
  * Registration (callbackUrlProblem) refuses what could never match safely or is ambiguous, with a
  * message saying what to change: the same character rules, canonical form, wildcards in the scheme,
  * a wildcard host without two fixed labels after it (`*.com`) or in front of a public suffix (`*.co.uk`,
@@ -164,6 +168,20 @@ function inspectRequestedUri(candidate: string): Inspected {
 /** Why a requested redirect URI is refused before any comparison, or null when it may be compared. */
 export function requestedUriProblem(candidate: string): string | null {
   return inspectRequestedUri(candidate).problem ?? null;
+}
+
+/** True for an http URI whose host is not localhost, *.localhost or a loopback address (fosite's IsRedirectURISecure, negated). */
+export function isInsecureRedirectUri(uri: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(uri);
+  } catch {
+    return false;
+  }
+  if (u.protocol !== "http:") return false;
+  const host = u.hostname;
+  const loopback = host === "localhost" || host.endsWith(".localhost") || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+  return !loopback;
 }
 
 // --- patterns ------------------------------------------------------------------------------------

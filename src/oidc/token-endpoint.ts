@@ -47,7 +47,7 @@ export async function handleTokenRequest(
 ): Promise<TokenResponse> {
   const endpoint = `${deps.config.appUrl}/api/oidc/token`;
   const { client } = await authenticateClient(deps, input.params, input.authorization, { allowPublic: true, endpoint });
-  const jkt = await dpopAtTokenEndpoint(deps, { header: input.dpop ?? null, url: endpoint });
+  const jkt = await dpopAtTokenEndpoint(deps, { header: input.dpop ?? null, url: endpoint, otherUrls: [`${deps.config.internalAppUrl}/api/oidc/token`] });
   const grantType = input.params.get("grant_type", 128);
   if (!grantType) throw OAuthError.invalidRequest("The grant_type parameter is missing.");
   const grant = GRANTS.get(grantType);

@@ -59,7 +59,7 @@ export async function userinfo(
     if (!m) throw dpopError("invalid_request", "The Authorization header must be: DPoP <access token>.", 400);
     token = m[1]!;
     try {
-      proofJkt = await verifyDpopProof(deps, { header: input.dpop ?? null, method: input.method ?? "GET", url: `${deps.config.appUrl}/api/oidc/userinfo`, accessToken: token });
+      proofJkt = await verifyDpopProof(deps, { header: input.dpop ?? null, method: input.method ?? "GET", url: `${deps.config.appUrl}/api/oidc/userinfo`, otherUrls: [`${deps.config.internalAppUrl}/api/oidc/userinfo`], accessToken: token });
     } catch (e) {
       if (e instanceof DpopInvalid) throw dpopError("invalid_dpop_proof", e.message);
       throw e;

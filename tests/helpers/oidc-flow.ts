@@ -35,8 +35,8 @@ export function basicAuth(id: string, secret: string): string {
   return "Basic " + Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64");
 }
 
-export async function makeOidcWorld(clientInput: Partial<ClientInput> = {}, opts: { consent?: boolean } = {}): Promise<OidcWorld> {
-  const { app, deps } = await makeTestApp();
+export async function makeOidcWorld(clientInput: Partial<ClientInput> = {}, opts: { consent?: boolean; env?: Record<string, string> } = {}): Promise<OidcWorld> {
+  const { app, deps } = await makeTestApp(opts.env);
   const user = insertTestUser(deps, { username: "alice" });
   const { cookie, sessionId } = signIn(deps, user.id);
   const { client, secret } = createClient(deps, CLI_ACTOR, { name: "Test App", callbackUrls: [CALLBACK], unrestricted: true, skipConsent: opts.consent !== true, ...clientInput });

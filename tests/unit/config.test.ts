@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ConfigError, loadConfig, parseDotEnv, readEnvironment } from "../../src/config.ts";
 import { makeTempDir } from "../helpers/test-deps.ts";
@@ -298,5 +298,58 @@ describe(".env file", () => {
 
   test("no .env file: just the real environment", () => {
     expect(readEnvironment(tempDir(), { PORT: "1" })).toEqual({ PORT: "1" });
+  });
+});
+
+describe("Pocket ID variables Latchkey does not support (issue 22)", () => {
+  test("are listed by name, sorted, with _FILE variants and prefixes; empty values and supported variables are not", () => {
+    const c = loadConfig(
+      { SYSTEMD_SOCKET: "true", S3_SECRET_ACCESS_KEY_FILE: "/run/secrets/s3", OTEL_SERVICE_NAME: "id", KEYS_STORAGE: "database", APP_ENV: "", TRUST_PROXY: "true", LOG_JSON: "true" },
+      "/x",
+    );
+    expect(c.unsupportedVariables).toEqual(["KEYS_STORAGE", "OTEL_SERVICE_NAME", "S3_SECRET_ACCESS_KEY_FILE", "SYSTEMD_SOCKET"]);
+    expect(loadConfig({}, "/x").unsupportedVariables).toEqual([]);
+  });
+});
+
+describe("ALLOW_INSECURE_CALLBACK_URLS", () => {
+  test("defaults to true (Pocket ID v2); false is read; anything else is a problem", () => {
+    expect(loadConfig({}, "/x").allowInsecureCallbackUrls).toBe(true);
+    expect(loadConfig({ ALLOW_INSECURE_CALLBACK_URLS: "false" }, "/x").allowInsecureCallbackUrls).toBe(false);
+    expect(problemsOf({ ALLOW_INSECURE_CALLBACK_URLS: "maybe" })).toEqual(['ALLOW_INSECURE_CALLBACK_URLS must be true or false, got "maybe"']);
+  });
+});
+
+describe("INTERNAL_APP_URL", () => {
+  test("defaults to APP_URL; an origin is lower-cased without its slash; a path, another scheme or credentials are problems", () => {
+    expect(loadConfig({ APP_URL: "https://id.example.com" }, "/x").internalAppUrl).toBe("https://id.example.com");
+    expect(loadConfig({ APP_URL: "https://id.example.com", INTERNAL_APP_URL: "http://Latchkey:1411/" }, "/x").internalAppUrl).toBe("http://latchkey:1411");
+    expect(problemsOf({ INTERNAL_APP_URL: "http://latchkey:1411/oidc" })).toEqual(['INTERNAL_APP_URL must not have a path, query or fragment, got "http://latchkey:1411/oidc"']);
+    expect(problemsOf({ INTERNAL_APP_URL: "ftp://latchkey" })).toEqual(['INTERNAL_APP_URL must use http or https, got "ftp:"']);
+    expect(problemsOf({ INTERNAL_APP_URL: "latchkey" })).toEqual(['INTERNAL_APP_URL must be an absolute http(s) URL, got "latchkey"']);
+  });
+});
+
+describe("UNIX_SOCKET", () => {
+  test("a path relative to the working folder; UNIX_SOCKET_MODE octal", () => {
+    const c = loadConfig({ UNIX_SOCKET: "run/latchkey.sock", UNIX_SOCKET_MODE: "0660" }, "/srv");
+    expect(c.unixSocket).toBe("/srv/run/latchkey.sock");
+    expect(c.unixSocketMode).toBe(0o660);
+    expect(loadConfig({}, "/srv").unixSocket).toBeNull();
+    expect(problemsOf({ UNIX_SOCKET: `/${"s".repeat(120)}` })[0]).toStartWith("UNIX_SOCKET must be a path of at most 103 bytes");
+  });
+});
+
+describe("TLS_CERT / TLS_KEY", () => {
+  test("the PEM itself or a _FILE; both forms of one variable is a problem", () => {
+    const dir = tempDir();
+    const r = Bun.spawnSync(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", path.join(dir, "k.pem"), "-out", path.join(dir, "c.pem"), "-days", "1", "-subj", "/CN=localhost"], { stderr: "pipe" });
+    expect(r.exitCode).toBe(0);
+    const cert = readFileSync(path.join(dir, "c.pem"), "utf8");
+    const key = readFileSync(path.join(dir, "k.pem"), "utf8");
+    expect(loadConfig({ TLS_CERT: cert, TLS_KEY: key }, dir).tls).toEqual({ cert, key });
+    expect(loadConfig({ TLS_CERT_FILE: "c.pem", TLS_KEY: key }, dir).tls).toEqual({ cert, key });
+    expect(loadConfig({}, dir).tls).toBeNull();
+    expect(problemsOf({ TLS_CERT: cert, TLS_CERT_FILE: "c.pem", TLS_KEY: key }, dir)).toEqual(["TLS_CERT and TLS_CERT_FILE are both set; set only one"]);
   });
 });

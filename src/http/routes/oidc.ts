@@ -260,7 +260,7 @@ export function oidcRoutes(web: WebDeps) {
     return new Response(body, { headers });
   };
   const discovery = ({ request }: { request: Request }) => {
-    const d = discoveryBody(web, web.config.appUrl);
+    const d = discoveryBody(web, web.config.appUrl, web.config.internalAppUrl);
     return cachedDocument(request, d.body, d.etag, "application/json; charset=utf-8");
   };
   const jwks = ({ request }: { request: Request }) => {
