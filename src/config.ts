@@ -60,6 +60,11 @@ export interface Config {
   databaseStartupTimeoutSeconds: number;
   dataDir: string;
   trustProxy: TrustProxy;
+  /**
+   * TRUSTED_PLATFORM (Pocket ID, Gin's trusted platform): a header naming the client address (CF-Connecting-IP,
+   * Fly-Client-IP, X-Appengine-Remote-Addr), lower-cased; believed only from a TRUST_PROXY peer (src/http/client-ip.ts).
+   */
+  trustedPlatform: string | null;
   maxmindLicenseKey: string | null;
   geoliteDbPath: string | null;
   /** GEOLITE_DB_URL: where MAXMIND_LICENSE_KEY downloads from; `%s` stands for the key. */
@@ -108,7 +113,7 @@ const APP_CONFIG_PREFIXES = [
  * silently ignored. A trailing `_` is a prefix. The one list: the README's compatibility notes follow it.
  */
 export const UNSUPPORTED_POCKET_ID_VARIABLES = [
-  "SYSTEMD_SOCKET", "TRUSTED_PLATFORM", "PROXY_PROTOCOL", "ALLOW_DOWNGRADE", "FILE_BACKEND", "UPLOAD_PATH", "S3_",
+  "SYSTEMD_SOCKET", "PROXY_PROTOCOL", "ALLOW_DOWNGRADE", "FILE_BACKEND", "UPLOAD_PATH", "S3_",
   "ANALYTICS_DISABLED", "VERSION_CHECK_DISABLED", "LOG_QUERY_ARGS", "APP_ENV", "ACTORS_PORT", "ACTORS_HOST", "OTEL_",
   "PUID", "PGID",
   // legacy (v0.x, v1.x)
@@ -400,6 +405,15 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = "."): 
     }
   }
 
+  // TRUSTED_PLATFORM: an HTTP header name (RFC 9110 token).
+  let trustedPlatform: string | null = null;
+  const rawPlatform = get("TRUSTED_PLATFORM")?.trim();
+  if (rawPlatform) {
+    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(rawPlatform)) problems.push(`TRUSTED_PLATFORM must be an HTTP header name such as CF-Connecting-IP, got "${rawPlatform}"`);
+    else if (rawPlatform.toLowerCase() === "x-forwarded-for") problems.push("TRUSTED_PLATFORM cannot be X-Forwarded-For: TRUST_PROXY governs that header");
+    else trustedPlatform = rawPlatform.toLowerCase();
+  }
+
   // LOG_LEVEL / LOG_JSON
   let logLevel: LogLevel = "info";
   const rawLevel = get("LOG_LEVEL");
@@ -480,6 +494,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = "."): 
     databaseStartupTimeoutSeconds,
     dataDir,
     trustProxy,
+    trustedPlatform,
     maxmindLicenseKey,
     geoliteDbPath,
     geoliteDbUrl,

@@ -139,6 +139,9 @@ export async function serve(env: CliEnv): Promise<number> {
   const where = (config.unixSocket ? `unix socket ${config.unixSocket}` : `${config.host}:${server.port}`) + (config.tls ? " (HTTPS)" : "");
   log.info(`Latchkey is listening on ${where}; open ${config.appUrl}`);
   warnOutdatedClientUrls(runtime.db, log);
+  if (config.trustedPlatform && config.trustProxy.kind === "none") {
+    log.warn(`TRUSTED_PLATFORM (${config.trustedPlatform}) is read only from a trusted proxy, and TRUST_PROXY is not set: the header is ignored. Set TRUST_PROXY to your proxy's address (or true).`);
+  }
   if (config.unsupportedVariables.length > 0) {
     log.warn(`Pocket ID variables that Latchkey does not support are set and ignored: ${config.unsupportedVariables.join(", ")}`);
   }

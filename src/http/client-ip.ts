@@ -9,8 +9,12 @@
  * - A malformed entry stops the walk (the nearest address a trusted hop vouched for is used), and so
  *   does an empty header. Several X-Forwarded-For lines count as one list in order (the runtime joins
  *   them with ", "; the last line is the nearest hop's).
- * - Other forwarded headers (Forwarded, X-Real-IP, CF-Connecting-IP, True-Client-IP) are never read for
- *   the client address: one header, one rule.
+ * - TRUSTED_PLATFORM=<header> (Pocket ID's; e.g. CF-Connecting-IP): when the socket peer is a trusted proxy (as
+ *   above), that header's address is the client, before X-Forwarded-For; a value that is not an IP address is ignored.
+ *   Pocket ID (Gin) believes it from any peer; here, as for X-Forwarded-For, only from a TRUST_PROXY peer, since
+ *   anyone reaching the server directly could name any address in it.
+ * - Other forwarded headers (Forwarded, X-Real-IP, True-Client-IP, an unconfigured CF-Connecting-IP) are never read
+ *   for the client address.
  */
 import { BlockList, isIP } from "node:net";
 import type { TrustProxy } from "../config.ts";
@@ -68,8 +72,12 @@ export function createProxyTrust(trust: TrustProxy): ProxyTrust {
   return Object.assign(check, { mode: "list" as const });
 }
 
-export function resolveClientIp(socketIp: string | null, forwardedFor: string | null, trusted: ProxyTrust): string | null {
+export function resolveClientIp(socketIp: string | null, forwardedFor: string | null, trusted: ProxyTrust, platformHeader: string | null = null): string | null {
   const peer = socketIp ? normalise(socketIp) : null;
+  if (peer && platformHeader !== null && trusted(peer)) {
+    const named = normalise(platformHeader);
+    if (isIP(named) !== 0) return named;
+  }
   if (!peer || forwardedFor === null || !trusted(peer)) return peer;
   const hops = forwardedFor.split(",");
   if (trusted.mode === "hop") {

@@ -45,7 +45,7 @@ const WARNING = "Pocket ID variables that Latchkey does not support are set and 
 
 test("unsupported Pocket ID variables are named in one warning line, sorted; supported ones are not", async () => {
   const server = await start({
-    TRUSTED_PLATFORM: "CF-Connecting-IP",
+    SYSTEMD_SOCKET: "true",
     S3_BUCKET: "uploads",
     OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318",
     PUBLIC_APP_URL: "https://old.example.com",
@@ -56,13 +56,19 @@ test("unsupported Pocket ID variables are named in one warning line, sorted; sup
   const out = await server.waitForOutput(WARNING);
   const lines = out.split("\n").filter((l) => l.includes(WARNING));
   expect(lines).toHaveLength(1);
-  expect(lines[0]).toEndWith(`${WARNING} OTEL_EXPORTER_OTLP_ENDPOINT, PUBLIC_APP_URL, S3_BUCKET, TRUSTED_PLATFORM`);
+  expect(lines[0]).toEndWith(`${WARNING} OTEL_EXPORTER_OTLP_ENDPOINT, PUBLIC_APP_URL, S3_BUCKET, SYSTEMD_SOCKET`);
 });
 
 test("no warning when only supported variables are set", async () => {
-  const server = await start({ TRUST_PROXY: "true" });
+  const server = await start({ TRUST_PROXY: "true", TRUSTED_PLATFORM: "CF-Connecting-IP" });
   await server.waitForOutput("Latchkey is listening");
   expect(server.stderr() + server.stdout()).not.toContain(WARNING);
+  expect(server.stderr() + server.stdout()).not.toContain("TRUSTED_PLATFORM");
+});
+
+test("TRUSTED_PLATFORM without TRUST_PROXY: a warning says the header is ignored and what to set", async () => {
+  const server = await start({ TRUSTED_PLATFORM: "CF-Connecting-IP" });
+  await server.waitForOutput("TRUSTED_PLATFORM (cf-connecting-ip) is read only from a trusted proxy, and TRUST_PROXY is not set: the header is ignored.");
 });
 
 describe("UNIX_SOCKET", () => {
