@@ -54,10 +54,10 @@ const COMMANDS: Record<string, CommandSpec> = {
   },
   "key-rotate": {
     summary: "Rotate the token signing key (the old public key stays published until its tokens expire)",
-    usage: "latchkey key-rotate [-a|--alg RS256|ES256|EdDSA] [-c|--crv Ed25519] [-y|--yes]",
+    usage: "latchkey key-rotate [-a|--alg RS256|RS384|RS512|ES256|ES384|ES512|EdDSA] [-c|--crv Ed25519] [-y|--yes]",
     options: [
-      "-a, --alg ALG    the new key's algorithm: RS256 (default, RSA-2048), ES256 (P-256) or EdDSA (Ed25519);",
-      "                 Pocket ID's RS384, RS512, ES384 and ES512 are refused (not supported for signing yet)",
+      "-a, --alg ALG    the new key's algorithm: RS256 (default, RSA-2048), RS384 (RSA-3072), RS512 (RSA-4096),",
+      "                 ES256 (P-256), ES384 (P-384), ES512 (P-521) or EdDSA (Ed25519)",
       "-c, --crv CURVE  the EdDSA curve: Ed25519 (the only one)",
       "-y, --yes        do not ask for confirmation (asked only when stdin is a terminal)",
     ],

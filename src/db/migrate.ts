@@ -25,10 +25,12 @@ import m0014 from "./migrations/0014_client_auth_method_fixed.sql" with { type: 
 import m0015 from "./migrations/0015_imported_client_secrets.sql" with { type: "text" };
 import m0016 from "./migrations/0016_job_runs.sql" with { type: "text" };
 import m0017 from "./migrations/0017_cluster_state.sql" with { type: "text" };
+import m0018 from "./migrations/0018_signing_key_algs.sql" with { type: "text" };
 
 import pg0015 from "./migrations/postgres/0015_schema.sql" with { type: "text" };
 import pg0016 from "./migrations/postgres/0016_job_runs.sql" with { type: "text" };
 import pg0017 from "./migrations/postgres/0017_cluster_state.sql" with { type: "text" };
+import pg0018 from "./migrations/postgres/0018_signing_key_algs.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -53,6 +55,7 @@ export const MIGRATIONS: Migration[] = [
   { version: 15, name: "imported_client_secrets", sql: m0015 },
   { version: 16, name: "job_runs", sql: m0016 },
   { version: 17, name: "cluster_state", sql: m0017 },
+  { version: 18, name: "signing_key_algs", sql: m0018 },
 ];
 
 /** PostgreSQL's migrations: the same numbers as SQLite's from 15 on (the schema of 15 in one file). */
@@ -60,6 +63,7 @@ export const POSTGRES_MIGRATIONS: Migration[] = [
   { version: 15, name: "schema", sql: pg0015 },
   { version: 16, name: "job_runs", sql: pg0016 },
   { version: 17, name: "cluster_state", sql: pg0017 },
+  { version: 18, name: "signing_key_algs", sql: pg0018 },
 ];
 
 /** Any constant shared by every Latchkey: the key of the advisory lock migrations run under. */

@@ -5,8 +5,9 @@
  */
 import type { Database } from "./database.ts";
 
-export type SigningAlg = "RS256" | "ES256" | "EdDSA";
-export const SIGNING_ALGS: SigningAlg[] = ["RS256", "ES256", "EdDSA"];
+export type SigningAlg = "RS256" | "RS384" | "RS512" | "ES256" | "ES384" | "ES512" | "EdDSA";
+/** Pocket ID's key-rotate algorithms, every one of them. */
+export const SIGNING_ALGS: SigningAlg[] = ["RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "EdDSA"];
 
 export interface SigningKey {
   kid: string;
@@ -35,7 +36,7 @@ type SigningKeyRow = {
 function toSigningKey(row: SigningKeyRow): SigningKey {
   return {
     kid: row.kid,
-    // The column admits only these (CHECK in migration 0003).
+    // The column admits only these (CHECK in migration 0018).
     alg: row.alg as SigningAlg,
     publicJwk: row.public_jwk,
     privateJwkSealed: row.private_jwk_sealed,

@@ -59,9 +59,13 @@ export function checkUserMayUse(deps: TokenDeps, client: OidcClient, userId: str
   return user;
 }
 
-/** at_hash (OIDC Core 3.1.3.6): left half of the hash of the access token, hash per signing algorithm. */
+/**
+ * at_hash (OIDC Core 3.1.3.6): left half of the hash of the access token, with the signing algorithm's hash
+ * (SHA-256/384/512 for the RS and ES algorithms by their number; Ed25519 signs with SHA-512).
+ */
 export function atHash(accessToken: string, alg: SigningAlg): string {
-  const digest = createHash(alg === "EdDSA" ? "sha512" : "sha256").update(accessToken, "ascii").digest();
+  const hash = alg === "EdDSA" || alg.endsWith("512") ? "sha512" : alg.endsWith("384") ? "sha384" : "sha256";
+  const digest = createHash(hash).update(accessToken, "ascii").digest();
   return encodeBase64Url(new Uint8Array(digest.subarray(0, digest.length / 2)));
 }
 

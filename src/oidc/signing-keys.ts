@@ -1,6 +1,7 @@
 /**
  * Signing keys and JWT signing/verification.
- * - First start generates an RS256 (RSA-2048) key: the widest client support. Private JWK sealed with
+ * - First start generates an RS256 (RSA-2048) key: the widest client support. Rotation takes any of Pocket ID's
+ *   algorithms: RS256/384/512 (RSA-2048/3072/4096), ES256/384/512 (P-256/384/521), EdDSA (Ed25519). Private JWK sealed with
  *   box.seal("signing-key", …); the public JWK is stored in clear for the JWKS.
  * - Exactly one current key signs; `kid` is in every JWT header and in the JWKS.
  * - Rotation retires the current key: it stays in the JWKS until every token it signed has expired
@@ -47,11 +48,15 @@ export interface KeyDeps {
   box: SealedBox;
 }
 
+/** Pocket ID's key sizes: RSA 2048/3072/4096 bits for RS256/384/512; each ES alg's own curve (RFC 7518 3.4). */
+const RSA_BITS = { RS256: 2048, RS384: 3072, RS512: 4096 } as const;
+const EC_CURVES = { ES256: "P-256", ES384: "P-384", ES512: "P-521" } as const;
+
 function generateJwkPair(alg: SigningAlg): { publicJwk: JWK; privateJwk: JWK } {
   let pair: { publicKey: KeyObject; privateKey: KeyObject };
-  if (alg === "RS256") pair = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  else if (alg === "ES256") pair = generateKeyPairSync("ec", { namedCurve: "P-256" });
-  else pair = generateKeyPairSync("ed25519");
+  if (alg === "EdDSA") pair = generateKeyPairSync("ed25519");
+  else if (alg in RSA_BITS) pair = generateKeyPairSync("rsa", { modulusLength: RSA_BITS[alg as keyof typeof RSA_BITS] });
+  else pair = generateKeyPairSync("ec", { namedCurve: EC_CURVES[alg as keyof typeof EC_CURVES] });
   return { publicJwk: pair.publicKey.export({ format: "jwk" }) as JWK, privateJwk: pair.privateKey.export({ format: "jwk" }) as JWK };
 }
 

@@ -335,12 +335,14 @@ function loadSigningJwk(source: PocketIdSource, instanceId: string | null, key: 
 
 /** The public half, and the alg Pocket ID defaults by key type (EnsureAlgInKey). */
 function signingKeyParts(jwk: JWK): { kid: string; alg: SigningAlg; publicJwk: JWK; privateJwk: JWK } {
-  const defaultAlg = jwk.kty === "RSA" ? "RS256" : jwk.kty === "EC" ? "ES256" : jwk.kty === "OKP" ? "EdDSA" : undefined;
+  const ecAlg = jwk.crv === "P-384" ? "ES384" : jwk.crv === "P-521" ? "ES512" : "ES256";
+  const defaultAlg = jwk.kty === "RSA" ? "RS256" : jwk.kty === "EC" ? ecAlg : jwk.kty === "OKP" ? "EdDSA" : undefined;
   const alg = (jwk.alg ?? defaultAlg) as string | undefined;
   if (!alg || !SIGNING_ALGS.includes(alg as SigningAlg)) {
     throw new PocketIdImportError(`Pocket ID's signing key uses ${alg ?? jwk.kty}; Latchkey signs with ${SIGNING_ALGS.join(", ")} only. Nothing was imported.`);
   }
-  if (alg === "ES256" && jwk.crv !== "P-256") throw new PocketIdImportError(`Pocket ID's EC signing key is on ${jwk.crv}; Latchkey's ES256 needs P-256. Nothing was imported.`);
+  const curve = ({ ES256: "P-256", ES384: "P-384", ES512: "P-521", EdDSA: "Ed25519" } as Record<string, string>)[alg];
+  if (curve && jwk.crv !== curve) throw new PocketIdImportError(`Pocket ID's ${alg} signing key is on ${jwk.crv}; ${alg} needs ${curve}. Nothing was imported.`);
   if (typeof jwk.kid !== "string" || jwk.kid.length === 0) throw new PocketIdImportError("Pocket ID's signing key has no kid. Nothing was imported.");
   let publicJwk: JWK;
   try {

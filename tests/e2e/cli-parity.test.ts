@@ -129,14 +129,17 @@ describe("key-rotate", () => {
     expect(keys.find((k) => k.kid === JSON.parse(es.stdout).kid)).toMatchObject({ alg: "ES256", kty: "EC", crv: "P-256" });
   });
 
-  test("Pocket ID's algorithms Latchkey does not sign with, other curves and misuse are refused; nothing changes", async () => {
+  test("every one of Pocket ID's algorithms, with its key type and size; other curves and misuse are refused", async () => {
     const { cwd } = instance();
-    const before = jwks(cwd);
-    for (const alg of ["RS384", "RS512", "ES384", "ES512"]) {
+    const want: Record<string, Record<string, unknown>> = {
+      RS384: { kty: "RSA" }, RS512: { kty: "RSA" }, ES384: { kty: "EC", crv: "P-384" }, ES512: { kty: "EC", crv: "P-521" }, RS256: { kty: "RSA" },
+    };
+    for (const [alg, shape] of Object.entries(want)) {
       const r = await cli(["key-rotate", "-a", alg, "-y"], { cwd, env: BASE_ENV });
-      expect([alg, r.exitCode, r.stdout]).toEqual([alg, 1, ""]);
-      expect(r.stderr).toBe(`latchkey key-rotate: ${alg} is not supported for signing yet; Latchkey signs with RS256, ES256, EdDSA. Nothing was changed.\n`);
+      expect([alg, r.exitCode, r.stderr]).toEqual([alg, 0, ""]);
+      expect(jwks(cwd)[0]).toMatchObject({ kid: JSON.parse(r.stdout).kid, alg, use: "sig", ...shape });
     }
+    const before = jwks(cwd);
     const ed448 = await cli(["key-rotate", "-a", "EdDSA", "--crv", "Ed448", "-y"], { cwd, env: BASE_ENV });
     expect(ed448.exitCode).toBe(1);
     expect(ed448.stderr).toBe("latchkey key-rotate: the EdDSA curve Ed448 is not supported; EdDSA keys use Ed25519. Nothing was changed.\n");

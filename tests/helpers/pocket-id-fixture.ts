@@ -209,6 +209,8 @@ export interface PocketIdFixtureOptions {
   keyStorage?: "file" | "file-encrypted" | "database";
   /** Bulk rows on top of the named ones (benchmark). */
   scale?: { users: number; passkeys: number; clients: number };
+  /** Another signing key than the default RS256 one (Pocket ID's key-rotate writes others): the private JWK for a kid. */
+  signingJwk?: (kid: string) => Record<string, string>;
   /** State of golang-migrate's bookkeeping: `dirty` (a failed migration), `unknown` (a newer release), `missing`. */
   migrationState?: "clean" | "dirty" | "unknown" | "missing";
 }
@@ -317,7 +319,7 @@ export async function buildPocketIdDataFolder(o: PocketIdFixtureOptions): Promis
   // Signing key: RS256 with an 11-character kid (base64url of 8 random bytes), as Pocket ID generates it.
   const slow = await fixtureSlowParts();
   const kid = randomBytes(8).toString("base64url");
-  const signingJwk = { ...slow.privateJwk, kid, use: "sig", alg: "RS256" };
+  const signingJwk = o.signingJwk ? o.signingJwk(kid) : { ...slow.privateJwk, kid, use: "sig", alg: "RS256" };
   const jwkText = JSON.stringify(signingJwk) + "\n";
   const kek = createHmac("sha3-256", ek).update(`pocketid/${instanceId}/jwk-kek`, "utf8").digest();
   if (v2 || o.keyStorage === "database") {

@@ -10,7 +10,7 @@
  *   write nothing; an existing Latchkey database is refused unless merging, which keeps existing rows.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { createHash } from "node:crypto";
+import { createHash, generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { createLocalJWKSet, importJWK, jwtVerify, SignJWT, type JWK } from "jose";
@@ -25,7 +25,7 @@ import { findCredentialByCredentialId } from "../../../src/db/webauthn.ts";
 import { readAppConfig } from "../../../src/admin/app-config.ts";
 import { findClientById } from "../../../src/oidc/clients.ts";
 import { verifyClientSecretOrImported } from "../../../src/oidc/client-secrets.ts";
-import { publishedJwks } from "../../../src/oidc/signing-keys.ts";
+import { publishedJwks, signJwt } from "../../../src/oidc/signing-keys.ts";
 import { formatImportSummary, importPocketId, type PocketIdImportOptions } from "../../../src/pocket-id/importer.ts";
 import { openPocketIdSource, PocketIdImportError } from "../../../src/pocket-id/source.ts";
 import { finishPasskeyAssertion, startPasskeyAssertion } from "../../../src/webauthn/authentication.ts";
@@ -209,6 +209,32 @@ describe.each(["v1.16", "v2.14"] as const)("Pocket ID %s data folder", (layout) 
       .sign(await importJWK(fx.signingJwk as JWK, "RS256"));
     const { payload } = await jwtVerify(oldToken, createLocalJWKSet(jwks), { issuer: deps.config.appUrl, currentDate: new Date(deps.clock.now()) });
     expect(payload.sub).toBe(fx.alice.id);
+  });
+
+  test("a key from Pocket ID's key-rotate (RS512, ES384, ES512) keeps its alg and curve, a missing alg follows the curve, a curve that does not fit is refused", async () => {
+    const ec = (crv: string, alg?: string) => (kid: string) => ({
+      ...(generateKeyPairSync("ec", { namedCurve: crv }).privateKey.export({ format: "jwk" }) as Record<string, string>),
+      kid,
+      use: "sig",
+      ...(alg ? { alg } : {}),
+    });
+    const rsa = (alg: string) => (kid: string) => ({ ...(generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "jwk" }) as Record<string, string>), kid, use: "sig", alg });
+    for (const [alg, make, crv] of [["RS512", rsa("RS512"), undefined], ["ES384", ec("P-384", "ES384"), "P-384"], ["ES512", ec("P-521"), "P-521"]] as const) {
+      const { deps, fx } = await world(layout, { signingJwk: make });
+      expect((await runImport(deps, fx)).kid).toBe(fx.signingJwk.kid!);
+      const jwks = publishedJwks(deps);
+      expect(jwks.keys.find((k) => k.kid === fx.signingJwk.kid)).toMatchObject({ alg, use: "sig", ...(crv ? { crv } : {}) });
+      const theirs = await new SignJWT({ sub: fx.alice.id }).setProtectedHeader({ alg, kid: fx.signingJwk.kid }).setIssuer(deps.config.appUrl).setExpirationTime("1h")
+        .sign(await importJWK(fx.signingJwk as JWK, alg));
+      const ours = (await signJwt(deps, { iss: deps.config.appUrl, sub: fx.alice.id, exp: Math.floor(deps.clock.now() / 1000) + 60 })).jwt;
+      for (const jwt of [theirs, ours]) {
+        const { protectedHeader } = await jwtVerify(jwt, createLocalJWKSet(jwks), { algorithms: [alg], issuer: deps.config.appUrl, currentDate: new Date(deps.clock.now()) });
+        expect(protectedHeader).toMatchObject({ alg, kid: fx.signingJwk.kid });
+      }
+    }
+    const { deps, fx } = await world(layout, { signingJwk: ec("P-256", "ES384") });
+    await expect(runImport(deps, fx)).rejects.toThrow("Pocket ID's ES384 signing key is on P-256; ES384 needs P-384. Nothing was imported.");
+    expect(countUsers(deps.db)).toBe(0);
   });
 
   test("a dry run reports the same counts and writes nothing", async () => {
