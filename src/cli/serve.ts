@@ -131,8 +131,12 @@ export async function serve(env: CliEnv): Promise<number> {
   const app = await createApp(deps);
   // Scheduled jobs (once per period across instances), the email outbox and back-channel logout deliveries.
   const background = startBackgroundWork(deps, { instanceId });
-  // On a unix socket there is no peer address (requestIP answers null): the proxy in front names the client.
-  const fetch = (request: Request, srv: Server<undefined>) => app.handle(request, srv.requestIP(request)?.address ?? null);
+  // A unix socket has no peer address; its peer is a process on this machine (the proxy in front), so it counts as
+  // 127.0.0.1: TRUST_PROXY=true (or a list naming 127.0.0.1) then reads X-Forwarded-For, and clients never share the
+  // address-less "unknown" rate-limit bucket that in-process requests use.
+  const fetch = config.unixSocket
+    ? (request: Request) => app.handle(request, "127.0.0.1")
+    : (request: Request, srv: Server<undefined>) => app.handle(request, srv.requestIP(request)?.address ?? null);
   const server = await listen(config, fetch);
   const stopPrerendering = await servePrerendered(server, app, fetch);
   settleAfterStartup();

@@ -74,7 +74,7 @@ test("TRUSTED_PLATFORM without TRUST_PROXY: a warning says the header is ignored
 describe("UNIX_SOCKET", () => {
   test("serves on the socket with UNIX_SOCKET_MODE, not on TCP; healthcheck reaches it; the file is removed on stop", async () => {
     const socket = path.join(tempDir(), "latchkey.sock");
-    const server = await start({ UNIX_SOCKET: socket, UNIX_SOCKET_MODE: "0660" }, { waitUntilHealthy: false });
+    const server = await start({ UNIX_SOCKET: socket, UNIX_SOCKET_MODE: "0660", LOG_JSON: "true" }, { waitUntilHealthy: false });
     await server.waitForOutput(`Latchkey is listening on unix socket ${socket}`);
     expect(statSync(socket).isSocket()).toBe(true);
     expect(statSync(socket).mode & 0o777).toBe(0o660);
@@ -85,11 +85,22 @@ describe("UNIX_SOCKET", () => {
     // Nothing on the TCP port the helper would otherwise use.
     expect(await fetch(`${server.url}/healthz`).then(() => "answered", () => "refused")).toBe("refused");
     expect(await cli(["healthcheck"], { UNIX_SOCKET: socket })).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    // The proxy on the socket counts as 127.0.0.1: without TRUST_PROXY X-Forwarded-For is not read (access log).
+    await fetch("http://localhost/no-such-page", { unix: socket, headers: { "x-forwarded-for": "203.0.113.7" } });
+    expect(await server.waitForOutput(/"path":"\/no-such-page"[^\n]*"ip":"127\.0\.0\.1"/)).not.toContain('"ip":"203.0.113.7"');
     expect(await server.stop()).toBe(0);
     expect(() => statSync(socket)).toThrow();
     const down = await cli(["healthcheck"], { UNIX_SOCKET: socket });
     expect(down.exitCode).toBe(1);
     expect(down.stderr).toStartWith(`unhealthy: cannot reach http://localhost/healthz via ${socket} (`);
+  });
+
+  test("with TRUST_PROXY=true the proxy's X-Forwarded-For hop names the client (access log)", async () => {
+    const socket = path.join(tempDir(), "p.sock");
+    const server = await start({ UNIX_SOCKET: socket, TRUST_PROXY: "true", LOG_JSON: "true" }, { waitUntilHealthy: false });
+    await server.waitForOutput("Latchkey is listening on unix socket");
+    await fetch("http://localhost/no-such-page", { unix: socket, headers: { "x-forwarded-for": "198.51.100.1, 203.0.113.7" } });
+    await server.waitForOutput(/"path":"\/no-such-page"[^\n]*"ip":"203\.0\.113\.7"/);
   });
 
   test("a stale socket file is replaced; a live server's socket or a regular file refuses the start (exit 1)", async () => {
