@@ -1,6 +1,7 @@
 /**
  * Self sign-up: GET/POST /signup (when sign-ups are open), GET/POST /st/:token (invitation links),
- * POST /api/signup (Pocket ID's JSON endpoint). A successful sign-up starts a browser session and
+ * POST /api/signup (Pocket ID's JSON endpoint), and POST /api/signup/setup (Pocket ID's JSON way of creating the
+ * first administrator: the rules of /setup, src/account/setup.ts). A successful sign-up starts a browser session and
  * continues at /signup/add-passkey, where the person registers their passkey.
  */
 import type { MessageKey } from "../../i18n/catalog.ts";
@@ -8,16 +9,17 @@ import { Elysia } from "elysia";
 import { readAppConfig } from "../../admin/app-config.ts";
 import { peekSignupToken } from "../../admin/signup-tokens.ts";
 import { signUp, signupMode } from "../../admin/signups.ts";
+import { createInitialAdmin, isSetupAvailable, SETUP_DONE_MESSAGE } from "../../account/setup.ts";
 import { toUserDto } from "../../admin/user-admin.ts";
 import { AppError, fieldTexts } from "../../errors.ts";
 import { SignupForm, SignupPage, SignupUnavailablePage, type SignupValues } from "../../../templates/pages/signup.tsx";
 import { apiCall } from "../admin-auth.ts";
 import { apiOperation } from "../openapi.ts";
-import { SignupInput } from "../schemas/signups.ts";
+import { SetupInput, SignupInput } from "../schemas/signups.ts";
 import { User } from "../schemas/users.ts";
 import { formOf, pageCtx } from "../admin-pages.ts";
 import { homePath, startBrowserSession } from "../browser-session.ts";
-import { rateLimit } from "../plugins/rate-limit.ts";
+import { RATE_RULES, rateLimit } from "../plugins/rate-limit.ts";
 import { auditOrigin } from "../request-context.ts";
 import { htmlResponse, isHtmx, jsonResponse, navigate } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
@@ -81,5 +83,14 @@ export function signupRoutes(web: WebDeps) {
       const user = apiCall(() => signUp(web, body, body.token || null, auditOrigin(request)));
       startBrowserSession(web, request, user.id, []);
       return jsonResponse(toUserDto(web.db, user), { status: 201 });
-    }, { budget: "admin-api", body: SignupInput, response: { 201: User }, detail: apiOperation("Sign-ups", "Self sign-up (open, or withToken + token); starts a session; add a passkey next") });
+    }, { budget: "admin-api", body: SignupInput, response: { 201: User }, detail: apiOperation("Sign-ups", "Self sign-up (open, or withToken + token); starts a session; add a passkey next") })
+    .post("/api/signup/setup", ({ request, body }) => {
+      if (!isSetupAvailable(web.db)) throw AppError.conflict(SETUP_DONE_MESSAGE);
+      rateLimit(web, request, "setup", RATE_RULES.setup);
+      const input = { username: body.username ?? "", email: body.email || null, firstName: body.firstName ?? "", lastName: body.lastName ?? "" };
+      const user = apiCall(() => createInitialAdmin(web, input, auditOrigin(request)));
+      // Like /setup: signed in with amr ["otp"] until the administrator registers a passkey.
+      startBrowserSession(web, request, user.id, ["otp"]);
+      return jsonResponse(toUserDto(web.db, user), { status: 201 });
+    }, { budget: "admin-api", body: SetupInput, response: { 201: User }, detail: apiOperation("Sign-ups", "Create the first administrator (only while there are no users); starts a session; add a passkey next") });
 }

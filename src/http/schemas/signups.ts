@@ -42,3 +42,13 @@ export const SignupInput = Input(
   },
   { $id: "SignupInput", description: "username and firstName are required; email too when requireUserEmail is on." },
 );
+
+export const SetupInput = Input(
+  {
+    username: Maybe(ShortText()),
+    email: Maybe(ShortText()),
+    firstName: Maybe(ShortText()),
+    lastName: Maybe(ShortText()),
+  },
+  { $id: "SetupInput", description: "The first administrator: username and firstName are required; email too when requireUserEmail is on." },
+);

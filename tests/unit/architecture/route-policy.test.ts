@@ -67,6 +67,7 @@ const PUBLIC_API = [
   "GET /api/version/latest",
   "GET /api/application-images/:kind",
   "POST /api/signup",
+  "POST /api/signup/setup",
   "GET /api/openapi.json",
   "ALL /api/forward-auth/verify",
   "ALL /api/forward-auth/verify/:appId",
