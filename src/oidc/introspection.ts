@@ -1,6 +1,8 @@
 /**
  * Token introspection (RFC 7662).
- * - Authenticated confidential clients only; a token of another client is simply inactive.
+ * - The caller authenticates as a confidential client (secret or client assertion) or, as Pocket ID allows, with
+ *   `Authorization: Bearer <access token>`: a live, unrevoked, non-DPoP-bound access token we issued (a
+ *   person's or a client_credentials one) makes its client the caller. A token of another client is inactive.
  * - Access tokens, client_credentials tokens and refresh tokens (Pocket ID's imported ones included, found
  *   by src/pocket-id/refresh-tokens.ts); token_type_hint=refresh_token tries refresh tokens first.
  * - Anything not live answers { active: false }.
@@ -11,6 +13,7 @@ import { nowSeconds } from "../lib/clock.ts";
 import { MAX_REFRESH_TOKEN_LENGTH, refreshTokenLookupHash } from "../pocket-id/refresh-tokens.ts";
 import { findActiveAccessToken, findActiveClientToken, liveUser, type EndpointDeps } from "./access-tokens.ts";
 import { authenticateClient } from "./client-auth.ts";
+import { findClientById, type OidcClient } from "./clients.ts";
 import type { ProtocolParams } from "./params.ts";
 
 type ActiveAccessToken = NonNullable<Awaited<ReturnType<typeof findActiveAccessToken | typeof findActiveClientToken>>>;
@@ -32,12 +35,34 @@ function accessTokenAnswer(active: ActiveAccessToken, subject: { username?: stri
   };
 }
 
+/** The client whose live access token is presented as `Authorization: Bearer`; invalid_client (Bearer) otherwise. */
+async function bearerCaller(deps: EndpointDeps, params: ProtocolParams, authorization: string): Promise<OidcClient> {
+  if (params.get("client_secret", 512) || params.get("client_assertion", 16_384) || params.get("client_assertion_type", 128)) {
+    throw OAuthError.invalidRequest("Use one client authentication method: a Bearer access token or client credentials, not both.");
+  }
+  const m = /^Bearer[ ]+([A-Za-z0-9._~+/=-]{1,16384})\s*$/i.exec(authorization);
+  const presented = m ? m[1]! : null;
+  const person = presented ? await findActiveAccessToken(deps, presented) : null;
+  if (person && !liveUser(deps.db, person.token.userId)) throw OAuthError.invalidClient("The Bearer access token is not valid, expired or revoked.", "Bearer");
+  const active = person ?? (presented ? await findActiveClientToken(deps, presented) : null);
+  // A DPoP-bound token proves nothing without its proof (RFC 9449 7.1), so it is not a Bearer credential.
+  if (!active || active.payload.cnf) throw OAuthError.invalidClient("The Bearer access token is not valid, expired or revoked.", "Bearer");
+  const client = findClientById(deps.db, active.token.clientId);
+  if (!client) throw OAuthError.invalidClient("The Bearer access token's client no longer exists.", "Bearer");
+  const bodyId = params.get("client_id", 256);
+  if (bodyId && bodyId !== client.id) throw OAuthError.invalidClient("client_id does not match the Bearer access token's client.", "Bearer");
+  return client;
+}
+
 /** POST /api/oidc/introspect. */
 export async function introspect(
   deps: EndpointDeps,
   input: { params: ProtocolParams; authorization: string | null },
 ): Promise<Record<string, unknown>> {
-  const { client } = await authenticateClient(deps, input.params, input.authorization, { allowPublic: false, endpoint: `${deps.config.appUrl}/api/oidc/introspect` });
+  const client =
+    input.authorization && /^bearer\b/i.test(input.authorization)
+      ? await bearerCaller(deps, input.params, input.authorization)
+      : (await authenticateClient(deps, input.params, input.authorization, { allowPublic: false, endpoint: `${deps.config.appUrl}/api/oidc/introspect` })).client;
   const token = input.params.get("token", 16_384);
   if (!token) throw OAuthError.invalidRequest("The token parameter is missing.");
   const hint = input.params.get("token_type_hint", 64);

@@ -215,6 +215,56 @@ describe("introspection", () => {
   });
 });
 
+describe("introspection with a Bearer access token (Pocket ID)", () => {
+  test("the token's client is the caller: its own tokens are active, another client's are not", async () => {
+    w = await makeOidcWorld();
+    const caller = await tokens(w);
+    const subject = await tokens(w);
+    const bearer = `Bearer ${caller.access_token}`;
+    const at = (await (await w.call("/api/oidc/introspect", form({ token: subject.access_token }, bearer))).json()) as Record<string, unknown>;
+    expect(at).toMatchObject({ active: true, token_type: "access_token", client_id: w.client.id, sub: w.user.id });
+    const rt = (await (await w.call("/api/oidc/introspect", form({ token: subject.refresh_token, token_type_hint: "refresh_token" }, bearer))).json()) as Record<string, unknown>;
+    expect(rt).toMatchObject({ active: true, token_type: "refresh_token", client_id: w.client.id });
+    // A token of another client is inactive for this caller, and the other client's Bearer cannot see ours.
+    const other = createClient(w.deps, CLI_ACTOR, { name: "Other", callbackUrls: [CALLBACK], unrestricted: true });
+    const otherBasic = basicAuth(other.client.id, other.secret!.secret);
+    const cc = await w.call("/api/oidc/token", form({ grant_type: "client_credentials" }, otherBasic));
+    expect(cc.status).toBe(200);
+    const otherToken = ((await cc.json()) as { access_token: string }).access_token;
+    expect(await (await w.call("/api/oidc/introspect", form({ token: otherToken }, bearer))).json()).toEqual({ active: false });
+    expect(await (await w.call("/api/oidc/introspect", form({ token: subject.access_token }, `Bearer ${otherToken}`))).json()).toEqual({ active: false });
+    expect(await (await w.call("/api/oidc/introspect", form({ token: otherToken }, `Bearer ${otherToken}`))).json()).toMatchObject({ active: true, client_id: other.client.id });
+    // Client authentication still works alongside.
+    expect(await (await w.call("/api/oidc/introspect", form({ token: subject.access_token }, w.basic))).json()).toMatchObject({ active: true });
+  });
+  test("refusals: garbage, tampered, expired, revoked, disabled user, mixed methods, foreign client_id", async () => {
+    w = await makeOidcWorld();
+    const t = await tokens(w);
+    const expectRefused = async (authorization: string, body: Record<string, string> = { token: t.access_token }, status = 401, error = "invalid_client") => {
+      const res = await w.call("/api/oidc/introspect", form(body, authorization));
+      expect(res.status).toBe(status);
+      expect(((await res.json()) as { error: string }).error).toBe(error);
+      if (status === 401) expect(res.headers.get("www-authenticate")).toStartWith("Bearer ");
+    };
+    await expectRefused("Bearer garbage");
+    await expectRefused("Bearer ");
+    await expectRefused(`Bearer ${tamper(t.access_token, 2)}`);
+    await expectRefused(`Bearer ${t.id_token}`); // not an access token
+    await expectRefused(`Bearer ${t.access_token}`, { token: "x", client_secret: "s" }, 400, "invalid_request");
+    await expectRefused(`Bearer ${t.access_token}`, { token: "x", client_id: "someone-else" });
+    w.deps.db.query("UPDATE users SET disabled = 1 WHERE id = ?").run(w.user.id);
+    await expectRefused(`Bearer ${t.access_token}`);
+    w.deps.db.query("UPDATE users SET disabled = 0 WHERE id = ?").run(w.user.id);
+    const live = await w.call("/api/oidc/introspect", form({ token: t.access_token }, `Bearer ${t.access_token}`));
+    expect(live.status).toBe(200);
+    const t2 = await tokens(w);
+    expect((await w.call("/api/oidc/revoke", form({ token: t2.access_token, token_type_hint: "access_token" }, w.basic))).status).toBe(200);
+    await expectRefused(`Bearer ${t2.access_token}`);
+    w.deps.clock.advance(3601);
+    await expectRefused(`Bearer ${t.access_token}`);
+  });
+});
+
 describe("revocation", () => {
   test("revoking a refresh token revokes its grant; access token revocation; unknown tokens are fine", async () => {
     w = await makeOidcWorld();
