@@ -18,6 +18,8 @@ import adminJsPath from "../../static/js/admin.js" with { type: "file" };
 // @ts-ignore -- a file import: Bun gives the (embedded) path, not a module
 import appConfigJsPath from "../../static/js/app-config.js" with { type: "file" };
 import faviconPath from "../../static/img/favicon.svg" with { type: "file" };
+// @ts-ignore -- a file import: Bun gives the (embedded) path, not a module
+import backgroundPath from "../../static/img/background.svg" with { type: "file" };
 
 const SOURCES: Record<string, string> = {
   "htmx.min.js": htmxPath,
@@ -28,6 +30,7 @@ const SOURCES: Record<string, string> = {
   "admin.js": adminJsPath,
   "app-config.js": appConfigJsPath,
   "favicon.svg": faviconPath,
+  "background.svg": backgroundPath,
 };
 
 const TYPES: Record<string, string> = {

@@ -1,6 +1,7 @@
 /**
  * Branding over HTTP (Pocket ID paths): GET /api/application-images/{logo?light=,favicon,background}
- * (public), PUT (admin, multipart `file`), DELETE (admin); and /branding.css, linked by every page.
+ * (public; with nothing uploaded, as Pocket ID, a built-in default: the Latchkey icon for logo and favicon, a
+ * plain background picture), PUT (admin, multipart `file`), DELETE (admin); and /branding.css, linked by every page.
  */
 import { Elysia } from "elysia";
 import { readAppConfig } from "../../admin/app-config.ts";
@@ -47,8 +48,15 @@ export function apiBrandingRoutes(web: WebDeps) {
     .get("/branding/logo", ({ request, query }) => brandingImage(request, appImage(web.db, query.light === "false" ? "logo-dark" : "logo-light")))
     .get("/branding/favicon", ({ request }) => brandingImage(request, appImage(web.db, "favicon")))
     .get("/api/application-images/:kind", ({ request, params, query }) => {
-      const img = appImage(web.db, imageName(params.kind, query.light));
-      if (!img) throw AppError.notFound(msg("appConfig.errNoImageUploaded"));
+      const name = imageName(params.kind, query.light);
+      const img = appImage(web.db, name);
+      if (!img) {
+        const fallback = web.assets.find(name === "background" ? "background.svg" : "favicon.svg")!.asset;
+        // An SVG under /api: never a document that could run anything.
+        const headers = { "Content-Type": fallback.type, "Cache-Control": "public, max-age=300", ETag: fallback.etag, "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'" };
+        if (request.headers.get("if-none-match") === fallback.etag) return new Response(null, { status: 304, headers });
+        return new Response(fallback.body, { headers });
+      }
       const etag = `"${img.updatedAt}-${img.data.length}"`;
       const headers = { "Content-Type": img.type, "Cache-Control": "public, max-age=300", ETag: etag };
       if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });

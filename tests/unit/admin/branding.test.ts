@@ -35,7 +35,20 @@ describe("branding", () => {
   test("images: upload by content type, serve, fall back, delete; the built-in icon by default", async () => {
     const def = await app.handle(req(deps, "/branding/logo"));
     expect(def.headers.get("content-type")).toBe("image/svg+xml");
-    expect((await app.handle(req(deps, "/api/application-images/logo"))).status).toBe(404);
+    // Nothing uploaded: Pocket ID's paths serve a built-in default (the icon; a background picture), cacheable.
+    for (const [path, marker] of [["/api/application-images/logo", "#4f46e5"], ["/api/application-images/logo?light=false", "#4f46e5"], ["/api/application-images/favicon", "stroke"], ["/api/application-images/background", "linearGradient"]] as const) {
+      const res = await app.handle(req(deps, path));
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toBe("image/svg+xml");
+      expect(res.headers.get("cache-control")).toBe("public, max-age=300");
+      expect(res.headers.get("content-security-policy")).toStartWith("default-src 'none'");
+      expect(await res.text()).toContain(marker);
+      const etag = res.headers.get("etag")!;
+      expect(etag).toMatch(/^"[0-9a-f]+"$/);
+      const again = await app.handle(new Request(deps.config.appUrl + path, { headers: { "if-none-match": etag } }));
+      expect(again.status).toBe(304);
+    }
+    const defaultLogo = await (await app.handle(req(deps, "/api/application-images/logo"))).text();
     expect((await upload("/api/application-images/logo", new TextEncoder().encode("<svg/>"))).status).toBe(415);
     expect((await upload("/api/application-images/logo", png, f.member.key)).status).toBe(403);
     expect((await upload("/api/application-images/logo", png)).status).toBe(204);
@@ -44,8 +57,12 @@ describe("branding", () => {
     expect((await upload("/api/application-images/background", png)).status).toBe(204);
     expect(await (await app.handle(req(deps, "/branding.css"))).text()).toContain('url("/api/application-images/background?v=');
     expect((await upload("/api/application-images/nonsense", png)).status).toBe(404);
+    const uploaded = await app.handle(req(deps, "/api/application-images/logo"));
+    expect(uploaded.headers.get("content-type")).toBe("image/png");
     expect((await app.handle(apiReq(deps, f.admin.key, "DELETE", "/api/application-images/logo"))).status).toBe(204);
-    expect((await app.handle(req(deps, "/api/application-images/logo"))).status).toBe(404);
+    const reset = await app.handle(req(deps, "/api/application-images/logo"));
+    expect(reset.headers.get("content-type")).toBe("image/svg+xml");
+    expect(await reset.text()).toBe(defaultLogo);
   });
 
   test("configuration page uploads branding images", async () => {
