@@ -29,6 +29,7 @@ import { kickBackchannelLogout } from "../../oidc/backchannel-logout.ts";
 import { reauthenticationUrl } from "../browser-session.ts";
 import type { Session } from "../../account/sessions.ts";
 import { rateLimit, type RateRule } from "../plugins/rate-limit.ts";
+import { findConsentedScopes } from "../../oidc/authorized-clients.ts";
 import { routePolicy } from "../plugins/route-policy.ts";
 import { DeviceCodePage, DeviceConfirmPage, DeviceDonePage } from "../../../templates/pages/oidc/device-page.tsx";
 import { findUser } from "../../admin/users.ts";
@@ -73,6 +74,33 @@ function limitDeviceCodeGuessing(web: WebDeps, request: Request, session: Sessio
   // The IP first: a request it refuses does not spend the person's budget.
   rateLimit(web, request, "device-code-ip", DEVICE_CODE_RATE);
   rateLimit(web, request, "device-code-user", DEVICE_CODE_RATE, session.userId);
+}
+
+/**
+ * The JSON device endpoints (/api/oidc/device/info and /verify) answer what the /device page would show:
+ * a code that is missing or malformed 400, unknown or expired 404, a client the person may not use 403,
+ * a client that wants a fresh passkey 403 reauthentication_required.
+ */
+function deviceOutcome(result: DeviceLookup): Extract<DeviceLookup, { kind: "confirm" | "done" }> {
+  switch (result.kind) {
+    case "enter":
+      if (result.error?.key === "oidc.deviceCodeUnknown") throw AppError.notFound(result.error);
+      throw AppError.badRequest(result.error ?? msg("oidc.deviceCodeFormat", { example: "EK7M-P3QD" }));
+    case "not-allowed":
+      throw AppError.forbidden();
+    case "reauthenticate":
+      throw new AppError("reauthentication_required", msg("oidc.deviceReauthenticate"));
+    default:
+      return result;
+  }
+}
+
+/** The code of a JSON device request: ?code= (Pocket ID), or {code} in the body. */
+function deviceCodeParam(query: Record<string, unknown>, body: unknown): string | null {
+  const raw = query.code ?? (body && typeof body === "object" ? (body as Record<string, unknown>).code : undefined);
+  if (raw === undefined || raw === null) return null;
+  if (typeof raw !== "string" || raw.length > 40) throw AppError.badRequest(msg("oidc.deviceCodeFormat", { example: "EK7M-P3QD" }));
+  return raw;
 }
 
 function formActionSource(uri: string): string {
@@ -401,6 +429,34 @@ export function oidcRoutes(web: WebDeps) {
           return renderDevice(request, session, decideDeviceAuthorization(web, { code, session, allow: decision === "allow", origin: auditOrigin(request) }));
         },
         { parse: "none" },
+      )
+      // Pocket ID's JSON form of /device: the same lookup, rules, rate limits and audit.
+      .get(
+        "/api/oidc/device/info",
+        ({ request, query, session }) => {
+          const code = deviceCodeParam(query, undefined);
+          if (code) limitDeviceCodeGuessing(web, request, session);
+          const result = deviceOutcome(lookupDeviceCode(web, { code, session }));
+          if (result.kind !== "confirm") throw AppError.notFound(msg("oidc.deviceCodeUnknown"));
+          const c = result.client;
+          const consented = findConsentedScopes(web.db, session.userId, c.id);
+          return jsonResponse({
+            scope: result.scopes.join(" "),
+            authorizationRequired: !consented || !result.scopes.every((s) => consented.includes(s)),
+            client: { id: c.id, name: c.name, description: c.description, hasLogo: c.hasLogo, hasDarkLogo: c.hasDarkLogo, launchURL: c.launchUrl, requiresReauthentication: c.requiresReauthentication, clientType: "standard" },
+          }, { headers: { "Cache-Control": "no-store" } });
+        },
+        { sessionApi: true },
+      )
+      .post(
+        "/api/oidc/device/verify",
+        ({ request, query, body, session }) => {
+          const code = deviceCodeParam(query, body);
+          limitDeviceCodeGuessing(web, request, session);
+          deviceOutcome(decideDeviceAuthorization(web, { code, session, allow: true, origin: auditOrigin(request) }));
+          return new Response(null, { status: 204 });
+        },
+        { sessionApi: true },
       )
       .get("/api/oidc/end-session", endSessionHandler)
       // No CSRF token: RP-initiated logout is a cross-site request by design; without a valid id_token_hint
