@@ -53,7 +53,7 @@ export function apiBrandingRoutes(web: WebDeps) {
       if (!img) {
         const fallback = web.assets.find(name === "background" ? "background.svg" : "favicon.svg")!.asset;
         // An SVG under /api: never a document that could run anything.
-        const headers = { "Content-Type": fallback.type, "Cache-Control": "public, max-age=300", ETag: fallback.etag, "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'" };
+        const headers = { "Content-Type": fallback.type, "Cache-Control": "public, max-age=300", ETag: fallback.etag, "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'" };
         if (request.headers.get("if-none-match") === fallback.etag) return new Response(null, { status: 304, headers });
         return new Response(fallback.body, { headers });
       }

@@ -42,6 +42,7 @@ describe("branding", () => {
       expect(res.headers.get("content-type")).toBe("image/svg+xml");
       expect(res.headers.get("cache-control")).toBe("public, max-age=300");
       expect(res.headers.get("content-security-policy")).toStartWith("default-src 'none'");
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
       expect(await res.text()).toContain(marker);
       const etag = res.headers.get("etag")!;
       expect(etag).toMatch(/^"[0-9a-f]+"$/);
