@@ -147,7 +147,8 @@ function toClient(row: OidcClientRow, allowedGroupIds: string[] | (() => string[
 }
 
 /** The settings columns of a client row (shared by insert and update). */
-type CommonClientSettings = Pick<
+/** The settings every client has, a Pocket ID import's included. */
+export type CommonClientSettings = Pick<
   OidcClientSettings,
   | "name"
   | "description"

@@ -9,7 +9,7 @@ import { toUserRow, type User } from "./users.ts";
 import type { UserGroup } from "./user-groups.ts";
 import type { Passkey } from "./webauthn.ts";
 import type { AuditLog } from "./audit-logs.ts";
-import { commonClientColumns, type OidcClient, type OidcClientSecret } from "./oidc-clients.ts";
+import { commonClientColumns, type CommonClientSettings, type OidcClient, type OidcClientSecret } from "./oidc-clients.ts";
 import type { ClientConsent, Grant } from "./oidc-grants.ts";
 
 const inserted = (r: { changes: number }) => r.changes > 0;
@@ -82,26 +82,8 @@ export function insertImportedClaim(db: Database, c: { id: string; key: string; 
 }
 
 /** An imported client: the settings Pocket ID has (the others keep their defaults), with the logos' bytes and types. */
-export type ImportedClient = Pick<
-  OidcClient,
-  | "id"
-  | "name"
-  | "description"
-  | "callbackUrls"
-  | "logoutCallbackUrls"
-  | "launchUrl"
-  | "isPublic"
-  | "pkceEnabled"
-  | "requiresReauthentication"
-  | "skipConsent"
-  | "unrestricted"
-  | "accessTokenDurationMinutes"
-  | "refreshTokenDurationMinutes"
-  | "requirePar"
-  | "createdById"
-  | "createdAt"
-  | "updatedAt"
-> & { logoLight: { data: Uint8Array; type: string } | null; logoDark: { data: Uint8Array; type: string } | null };
+export type ImportedClient = CommonClientSettings &
+  Pick<OidcClient, "id" | "createdById" | "createdAt" | "updatedAt"> & { logoLight: { data: Uint8Array; type: string } | null; logoDark: { data: Uint8Array; type: string } | null };
 
 export function insertImportedClient(db: Database, c: ImportedClient): boolean {
   return inserted(
