@@ -191,6 +191,22 @@ function readFileSafe(file: string): Buffer | null {
   }
 }
 
+/** `raw` as an http(s) origin (no path, query, fragment or credentials), or null with the problem recorded. */
+function parseOrigin(name: string, raw: string, problems: string[]): URL | null {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    problems.push(`${name} must be an absolute http(s) URL, got "${raw}"`);
+    return null;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") problems.push(`${name} must use http or https, got "${url.protocol}"`);
+  else if (url.pathname !== "/" || url.search || url.hash) problems.push(`${name} must not have a path, query or fragment, got "${raw}"`);
+  else if (url.username || url.password) problems.push(`${name} must not contain credentials`);
+  else return url;
+  return null;
+}
+
 /**
  * Builds the configuration from an environment record (already merged with `.env`).
  * `cwd` resolves relative paths. Throws ConfigError listing every problem.
@@ -234,20 +250,12 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = "."): 
   let rpId = "localhost";
   const rawAppUrl = get("APP_URL");
   if (rawAppUrl !== undefined) {
-    let url: URL | null = null;
-    try {
-      url = new URL(rawAppUrl);
-    } catch {
-      problems.push(`APP_URL must be an absolute http(s) URL, got "${rawAppUrl}"`);
-    }
+    const url = parseOrigin("APP_URL", rawAppUrl, problems);
     if (url) {
-      if (url.protocol !== "http:" && url.protocol !== "https:") problems.push(`APP_URL must use http or https, got "${url.protocol}"`);
-      else if (url.pathname !== "/" || url.search || url.hash) problems.push(`APP_URL must not have a path, query or fragment, got "${rawAppUrl}"`);
-      else if (url.username || url.password) problems.push("APP_URL must not contain credentials");
       // The router reads a request's path from the 12th character of its URL (Elysia), and every request
       // is routed on APP_URL's origin (src/http/plugins/request-pipeline.ts routedRequest): a shorter origin would misroute them all.
       // Only an http origin can be that short, and passkeys refuse plain http outside localhost anyway.
-      else if (url.origin.length < 11) problems.push(`APP_URL "${rawAppUrl}" is too short: give the full host name (https://sso.example.com), or http://localhost:<port>`);
+      if (url.origin.length < 11) problems.push(`APP_URL "${rawAppUrl}" is too short: give the full host name (https://sso.example.com), or http://localhost:<port>`);
       else {
         appUrl = url.origin.toLowerCase();
         rpId = url.hostname.replace(/^\[|\]$/g, "");
@@ -259,17 +267,9 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = "."): 
   let internalAppUrl = appUrl;
   const rawInternal = get("INTERNAL_APP_URL");
   if (rawInternal !== undefined) {
-    let url: URL | null = null;
-    try {
-      url = new URL(rawInternal);
-    } catch {
-      problems.push(`INTERNAL_APP_URL must be an absolute http(s) URL, got "${rawInternal}"`);
-    }
+    const url = parseOrigin("INTERNAL_APP_URL", rawInternal, problems);
     if (url) {
-      if (url.protocol !== "http:" && url.protocol !== "https:") problems.push(`INTERNAL_APP_URL must use http or https, got "${url.protocol}"`);
-      else if (url.pathname !== "/" || url.search || url.hash) problems.push(`INTERNAL_APP_URL must not have a path, query or fragment, got "${rawInternal}"`);
-      else if (url.username || url.password) problems.push("INTERNAL_APP_URL must not contain credentials");
-      else internalAppUrl = url.origin.toLowerCase();
+      internalAppUrl = url.origin.toLowerCase();
     }
   }
 
