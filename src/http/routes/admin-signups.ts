@@ -1,6 +1,7 @@
 /**
  * Self sign-up: GET/POST /signup (when sign-ups are open), GET/POST /st/:token (invitation links),
- * POST /api/signup (Pocket ID's JSON endpoint), and POST /api/signup/setup (Pocket ID's JSON way of creating the
+ * POST /api/signup (Pocket ID's JSON endpoint), GET /api/signup/setup (204 while the first administrator can still be
+ * created, else 404, as Pocket ID) and POST /api/signup/setup (Pocket ID's JSON way of creating the
  * first administrator: the rules of /setup, src/account/setup.ts). A successful sign-up starts a browser session and
  * continues at /signup/add-passkey, where the person registers their passkey.
  */
@@ -17,6 +18,7 @@ import { apiCall } from "../admin-auth.ts";
 import { apiOperation } from "../openapi.ts";
 import { SetupInput, SignupInput } from "../schemas/signups.ts";
 import { User } from "../schemas/users.ts";
+import { NoContent } from "../schemas/common.ts";
 import { formOf, pageCtx } from "../admin-pages.ts";
 import { homePath, startBrowserSession } from "../browser-session.ts";
 import { RATE_RULES, rateLimit } from "../plugins/rate-limit.ts";
@@ -84,6 +86,11 @@ export function signupRoutes(web: WebDeps) {
       startBrowserSession(web, request, user.id, []);
       return jsonResponse(toUserDto(web.db, user), { status: 201 });
     }, { budget: "admin-api", body: SignupInput, response: { 201: User }, detail: apiOperation("Sign-ups", "Self sign-up (open, or withToken + token); starts a session; add a passkey next") })
+    .get("/api/signup/setup", () => {
+      // Pocket ID: 204 No Content while setup is available, 404 once any user exists.
+      if (!isSetupAvailable(web.db)) throw AppError.notFound(SETUP_DONE_MESSAGE);
+      return new Response(null, { status: 204 });
+    }, { budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("Sign-ups", "Whether the first administrator can still be created: 204, or 404 once a user exists") })
     .post("/api/signup/setup", ({ request, body }) => {
       if (!isSetupAvailable(web.db)) throw AppError.conflict(SETUP_DONE_MESSAGE);
       rateLimit(web, request, "setup", RATE_RULES.setup);

@@ -20,6 +20,20 @@ async function fresh(env: Record<string, string> = {}) {
   return { app, deps, client, users };
 }
 
+describe("GET /api/signup/setup", () => {
+  test("204 with no body while no user exists; 404 with the API error shape once one does", async () => {
+    const { app, deps } = await fresh();
+    const before = await app.handle(new Request("http://localhost/api/signup/setup"));
+    expect(before.status).toBe(204);
+    expect(await before.text()).toBe("");
+    insertTestUser(deps, { username: "first" });
+    const after = await app.handle(new Request("http://localhost/api/signup/setup"));
+    expect(after.status).toBe(404);
+    expect(after.headers.get("content-type")).toContain("application/json");
+    expect(((await after.json()) as { error: string }).error).toBeString();
+  });
+});
+
 describe("POST /api/signup/setup", () => {
   test("creates the first administrator, records ACCOUNT_CREATED and signs them in (amr otp until a passkey exists)", async () => {
     const { deps, client, users } = await fresh();

@@ -68,6 +68,7 @@ const PUBLIC_API = [
   "GET /api/application-images/:kind",
   "POST /api/signup",
   "POST /api/signup/setup",
+  "GET /api/signup/setup",
   "GET /api/openapi.json",
   "ALL /api/forward-auth/verify",
   "ALL /api/forward-auth/verify/:appId",
