@@ -1,5 +1,5 @@
 /**
- * Sign-in pages: /, /setup (and /signup/setup), /login, /logout (GET asks, POST signs out), /lc (login codes),
+ * Sign-in pages: /, /setup (and /signup/setup), /login (and Pocket ID's /login/alternative[/code]), /logout (GET asks, POST signs out), /lc (login codes),
  * /signup/add-passkey and /reauthenticate. The WebAuthn ceremonies are JSON (routes/webauthn-api.ts).
  * - /setup exists only while there are no users; afterwards it redirects to /login.
  * - ?redirect= is honoured only for local paths (safeRedirectPath).
@@ -26,6 +26,8 @@ import { routePolicy } from "../plugins/route-policy.ts";
 import { auditOrigin, currentSession } from "../request-context.ts";
 import { htmlResponse, isHtmx, navigate, redirectResponse } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
+
+const withRedirect = (path: string, redirect: string | null) => (redirect ? `${path}?redirect=${encodeURIComponent(redirect)}` : path);
 
 export function authRoutes(web: WebDeps) {
   const ctx = (request: Request) => buildPageContext(web, web.assets, request);
@@ -86,6 +88,11 @@ export function authRoutes(web: WebDeps) {
         }),
       );
     })
+
+    // Pocket ID's addresses for the other ways in (bookmarks, its guides): its chooser is this sign-in page (which
+    // links to each way), its code form is /lc. A local ?redirect= is kept.
+    .get("/login/alternative", ({ query }) => redirectResponse(withRedirect("/login", safeRedirectPath(query.redirect)), 302))
+    .get("/login/alternative/code", ({ query }) => redirectResponse(withRedirect("/lc", safeRedirectPath(query.redirect)), 302))
 
     // Signed in: asked to confirm. Signed out: the sign-in page says so (end-session without parameters lands here).
     .get("/logout", ({ request }) => (currentSession(web, request) ? htmlResponse(SignOutPage({ ctx: ctx(request) })) : redirectResponse("/login?signed_out=1", 302)))
