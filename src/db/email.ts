@@ -124,8 +124,11 @@ export function insertEmailVerificationToken(db: Database, t: EmailVerificationT
 }
 
 /** Single use: deleted in the statement that reads it; an expired row is deleted but not returned. */
-export function consumeEmailVerificationToken(db: Database, tokenHash: string, now: number): EmailVerificationToken | null {
-  const r = db.query<EmailVerificationTokenRow, [string]>("DELETE FROM email_verification_tokens WHERE token_hash = ? RETURNING *").get(tokenHash);
+/** Single use by one DELETE … RETURNING; with `userId`, only a token issued to that user is consumed (another's stays). */
+export function consumeEmailVerificationToken(db: Database, tokenHash: string, now: number, userId?: string): EmailVerificationToken | null {
+  const r = userId === undefined
+    ? db.query<EmailVerificationTokenRow, [string]>("DELETE FROM email_verification_tokens WHERE token_hash = ? RETURNING *").get(tokenHash)
+    : db.query<EmailVerificationTokenRow, [string, string]>("DELETE FROM email_verification_tokens WHERE token_hash = ? AND user_id = ? RETURNING *").get(tokenHash, userId);
   if (!r || r.expires_at <= now) return null;
   return { id: r.id, tokenHash: r.token_hash, userId: r.user_id, email: r.email, createdAt: r.created_at, expiresAt: r.expires_at };
 }

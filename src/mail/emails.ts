@@ -169,11 +169,14 @@ export const VERIFY_EMAIL_MESSAGES: Record<"invalid" | "changed", Message> = {
   changed: msg("emails.verifyLinkChanged"),
 };
 
-/** Consumes a verification token (single use); returns the verified user. */
-export function verifyEmailAddress(deps: MailDeps, token: string): User {
+/**
+ * Consumes a verification token (single use); returns the verified user. With `userId` (Pocket ID's
+ * POST /api/users/me/verify-email) only that user's token counts.
+ */
+export function verifyEmailAddress(deps: MailDeps, token: string, userId?: string): User {
   if (!token || token.length > 128) throw AppError.badRequest(VERIFY_EMAIL_MESSAGES.invalid);
   const now = nowSeconds(deps.clock);
-  const row = consumeEmailVerificationToken(deps.db, hashToken(token), now);
+  const row = consumeEmailVerificationToken(deps.db, hashToken(token), now, userId);
   if (!row) throw AppError.badRequest(VERIFY_EMAIL_MESSAGES.invalid);
   if (!markEmailVerified(deps.db, row.userId, row.email, now)) throw AppError.badRequest(VERIFY_EMAIL_MESSAGES.changed);
   return findUserById(deps.db, row.userId)!;

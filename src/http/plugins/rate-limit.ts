@@ -27,6 +27,9 @@ export const RATE_RULES = {
   /** "Email me a login code": per IP, and per address (src/http/routes/email.ts). */
   emailLoginCodePerIp: { perSeconds: 60, burst: 5 },
   emailLoginCodePerAddress: { perSeconds: 300, burst: 3 },
+  // Pocket ID: send email verification 2 per 10 min, burst 1; verify email 1 per 10 s, burst 5.
+  sendEmailVerification: { perSeconds: 300, burst: 1 },
+  verifyEmail: { perSeconds: 10, burst: 5 },
 } satisfies Record<string, RateRule>;
 
 const perApp = new WeakMap<object, SharedRateLimiter>();

@@ -5,6 +5,10 @@
  *   browser's device-token cookie; rate limited per IP and per address.
  * - GET /verify-email?token= shows a button; POST /verify-email consumes the token (single use).
  * - POST /settings/account/email/verification — send a new verification link to myself.
+ * - Pocket ID's JSON pair (session + CSRF, or X-API-Key): POST /api/users/me/send-email-verification (204; 409 without
+ *   an address; as Pocket ID, not gated by emailVerificationEnabled, which only decides the automatic link and the
+ *   account page's button) and POST /api/users/me/verify-email {token} (204; 400 unless the token is the caller's,
+ *   unexpired and unused, and the address unchanged). Rate limits per IP as Pocket ID: 2/10 min burst 1 and 1/10 s burst 5.
  * - POST /api/users/:id/one-time-access-email (admin API) and /settings/admin/users/:id/login-code-email (page).
  * - POST /api/application-configuration/test-email and /settings/admin/application-configuration/test-email.
  */
@@ -29,7 +33,7 @@ import { apiOperation } from "../openapi.ts";
 import { bucketsFor, RATE_RULES, rateLimit } from "../plugins/rate-limit.ts";
 import { actorOf, addResponseCookie, auditOrigin } from "../request-context.ts";
 import { htmlResponse, isHtmx, redirectResponse } from "../responses.ts";
-import { EmailLoginCodeRequest } from "../schemas/account.ts";
+import { EmailLoginCodeRequest, EmailVerificationInput } from "../schemas/account.ts";
 import { NoContent } from "../schemas/common.ts";
 import { Ttl } from "../schemas/users.ts";
 import type { WebDeps } from "../web-deps.ts";
@@ -121,6 +125,21 @@ export function emailRoutes(web: WebDeps) {
       const c = ctx(request);
       return htmlResponse(EmailVerificationStatus({ ctx: c, email: user.email, verified: false, enabled: true, notice: c.t("account.verificationSent", { email: user.email }) }));
     }, { userPage: true })
+
+    .post("/api/users/me/send-email-verification", ({ request, principal }) => {
+      rateLimit(web, request, "send-email-verification", RATE_RULES.sendEmailVerification);
+      const user = principal.isStatic ? null : findUser(web.db, principal.userId);
+      if (!user) throw AppError.notFound(msg("users.errNotFound"));
+      if (!user.email) throw AppError.conflict(msg("account.verifyNoEmail"));
+      if (!startEmailVerification(web, user)) throw AppError.badRequest(msg("account.verifyNoMail"));
+      return new Response(null, { status: 204 });
+    }, { userApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("Users", "Email yourself a link (valid 24 hours, single use) that verifies your address; 409 without an address") })
+    .post("/api/users/me/verify-email", ({ request, body, principal }) => {
+      rateLimit(web, request, "verify-email", RATE_RULES.verifyEmail);
+      if (principal.isStatic) throw AppError.notFound(msg("users.errNotFound"));
+      verifyEmailAddress(web, (body.token ?? "").trim(), principal.userId);
+      return new Response(null, { status: 204 });
+    }, { userApi: true, budget: "admin-api", body: EmailVerificationInput, response: { 204: NoContent }, detail: apiOperation("Users", "Verify your address with the token from the emailed link ({token}); 400 if it is not yours, expired or used") })
 
     .post("/api/users/:id/one-time-access-email", ({ request, params, body, principal }) => {
       const errors = new FieldErrors();

@@ -21,6 +21,9 @@ export const EmailLoginCodeRequest = Input(
   { $id: "EmailLoginCodeRequest" },
 );
 
+/** POST /api/users/me/verify-email (Pocket ID's EmailVerificationDto). */
+export const EmailVerificationInput = Input({ token: Maybe(ShortText({ description: "Required: the token from the /verify-email?token= link" })) }, { $id: "EmailVerificationInput" });
+
 /** `…/finish` of a WebAuthn ceremony: the authenticator's answer and where to continue. */
 export const PasskeyCeremonyFinish = Input({
   // Checked by @simplewebauthn/server; the route answers 400 "The request must contain the passkey response." without it.

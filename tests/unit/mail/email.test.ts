@@ -238,6 +238,91 @@ describe("email verification", () => {
   });
 });
 
+describe("Pocket ID's email-verification API", () => {
+  // Not gated by emailVerificationEnabled (as Pocket ID): the toggle stays off here.
+  beforeEach(async () => {
+    await setup();
+    await saveConfig({});
+  });
+  const tokenOf = (text: string) => decodeURIComponent(/verify-email\?token=([A-Za-z0-9_%-]+)/.exec(text)![1]!);
+  const send = (key: string) => app.handle(apiReq(deps, key, "POST", "/api/users/me/send-email-verification"));
+  const verify = (key: string, token: unknown) => json(app, apiReq(deps, key, "POST", "/api/users/me/verify-email", { token }));
+  const verified = (id: string) => findUserById(deps.db, id)!.emailVerified;
+
+  test("send: 204 and a 24-hour link by email, stored only as a hash; verify: 204 and email_verified; the replay is 400", async () => {
+    const res = await send(fx.member.key);
+    expect(res.status).toBe(204);
+    expect(await res.text()).toBe("");
+    const [m] = await sink.waitForMessages(1);
+    expect(m!.to).toEqual(["bob@example.com"]);
+    expect(m!.subject).toBe("Verify your Latchkey email address");
+    const token = tokenOf(m!.text);
+    const rows = deps.db.query<{ token_hash: string; expires_at: number; created_at: number }, []>("SELECT token_hash, expires_at, created_at FROM email_verification_tokens").all();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.token_hash).not.toContain(token);
+    expect(rows[0]!.expires_at - rows[0]!.created_at).toBe(24 * 3600);
+    expect(verified(fx.member.user.id)).toBe(false);
+
+    const ok = await verify(fx.member.key, token);
+    expect(ok.status).toBe(204);
+    expect(verified(fx.member.user.id)).toBe(true);
+    const replay = await verify(fx.member.key, token);
+    expect(replay.status).toBe(400);
+    expect(replay.body).toMatchObject({ error: "bad_request" });
+    expect(replay.body.message).toContain("not valid");
+  });
+
+  test("a token is only its own user's: another user's is refused and stays usable by its owner", async () => {
+    expect((await send(fx.member.key)).status).toBe(204);
+    const token = tokenOf((await sink.waitForMessages(1))[0]!.text);
+    expect((await verify(fx.admin.key, token)).status).toBe(400);
+    expect(verified(fx.admin.user.id)).toBe(false);
+    expect((await verify(fx.member.key, token)).status).toBe(204);
+  });
+
+  test("expired after 24 hours, refused once the address changed, missing or empty token: 400", async () => {
+    const { token: key } = mintApiKey(deps, fx.member.user.id, { name: "week", expiresAt: nowSeconds(deps.clock) + 7 * 86400 });
+    expect((await send(key)).status).toBe(204);
+    const token = tokenOf((await sink.waitForMessages(1))[0]!.text);
+    deps.clock.advance(24 * 3600 + 1);
+    expect((await verify(key, token)).status).toBe(400);
+    expect((await send(key)).status).toBe(204);
+    const second = tokenOf((await sink.waitForMessages(2))[1]!.text);
+    deps.db.query("UPDATE users SET email = 'bob.other@example.com' WHERE id = ?").run(fx.member.user.id);
+    expect((await verify(key, second)).status).toBe(400);
+    expect(verified(fx.member.user.id)).toBe(false);
+    expect((await verify(key, undefined)).status).toBe(400);
+    expect((await verify(key, "")).status).toBe(400);
+  });
+
+  test("no address: 409; no or a wrong key: 403/401; a session without the CSRF header: 403; with it: 204", async () => {
+    deps.db.query("UPDATE users SET email = NULL WHERE id = ?").run(fx.member.user.id);
+    const none = await json(app, apiReq(deps, fx.member.key, "POST", "/api/users/me/send-email-verification"));
+    expect(none.status).toBe(409);
+    expect(none.body).toMatchObject({ error: "conflict", message: "Add an email address first." });
+    // Without a key or session the CSRF guard answers first (403), as on every unsafe API route; a wrong key is 401.
+    expect((await app.handle(apiReq(deps, null, "POST", "/api/users/me/send-email-verification"))).status).toBe(403);
+    expect((await app.handle(apiReq(deps, "not-a-key", "POST", "/api/users/me/send-email-verification"))).status).toBe(401);
+    expect((await app.handle(apiReq(deps, "not-a-key", "POST", "/api/users/me/verify-email", { token: "x" }))).status).toBe(401);
+    expect((await app.handle(pageReq(deps, fx.admin, "POST", "/api/users/me/send-email-verification", { csrf: false }))).status).toBe(403);
+    deps.clock.advance(300); // the 409 took this IP's one token
+    expect((await app.handle(pageReq(deps, fx.admin, "POST", "/api/users/me/send-email-verification"))).status).toBe(204);
+    expect((await sink.waitForMessages(1))[0]!.to).toEqual(["alice@example.com"]);
+  });
+
+  test("rate limits as Pocket ID: send 2 per 10 minutes with burst 1, verify 1 per 10 s with burst 5", async () => {
+    expect((await send(fx.member.key)).status).toBe(204);
+    const limited = await send(fx.member.key);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    deps.clock.advance(300);
+    expect((await send(fx.member.key)).status).toBe(204);
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await verify(fx.member.key, "wrong")).status);
+    expect(statuses).toEqual([400, 400, 400, 400, 400, 429]);
+  });
+});
+
 describe("new-device sign-in notification", () => {
   beforeEach(async () => {
     await setup();
