@@ -1,11 +1,12 @@
 /**
  * Sign-in pages: /, /setup (and /signup/setup), /login (and Pocket ID's /login/alternative[/code]), /logout (GET asks, POST signs out), /lc (login codes),
- * /signup/add-passkey and /reauthenticate. The WebAuthn ceremonies are JSON (routes/webauthn-api.ts).
+ * /signup/add-passkey and /reauthenticate; POST /api/one-time-access-token/:token (Pocket ID's JSON form of /lc). The WebAuthn ceremonies are JSON (routes/webauthn-api.ts).
  * - /setup exists only while there are no users; afterwards it redirects to /login.
  * - ?redirect= is honoured only for local paths (safeRedirectPath).
  */
 import { Elysia } from "elysia";
-import { DEVICE_TOKEN_COOKIE, redeemOneTimeAccessToken } from "../../account/one-time-access.ts";
+import { DEVICE_TOKEN_COOKIE, ONE_TIME_ACCESS_MESSAGES, redeemOneTimeAccessToken } from "../../account/one-time-access.ts";
+import { toUserDto } from "../../admin/user-admin.ts";
 import { createInitialAdmin, isSetupAvailable } from "../../account/setup.ts";
 import { hasAppImage } from "../../admin/branding.ts";
 import { hasPasskey } from "../../webauthn/passkeys.ts";
@@ -24,7 +25,7 @@ import { buildPageContext } from "../page-context.ts";
 import { RATE_RULES, rateLimit } from "../plugins/rate-limit.ts";
 import { routePolicy } from "../plugins/route-policy.ts";
 import { auditOrigin, currentSession } from "../request-context.ts";
-import { htmlResponse, isHtmx, navigate, redirectResponse } from "../responses.ts";
+import { htmlResponse, isHtmx, jsonResponse, navigate, redirectResponse } from "../responses.ts";
 import type { WebDeps } from "../web-deps.ts";
 
 const withRedirect = (path: string, redirect: string | null) => (redirect ? `${path}?redirect=${encodeURIComponent(redirect)}` : path);
@@ -123,6 +124,22 @@ export function authRoutes(web: WebDeps) {
       const next = redirect ?? homePath(web);
       return navigate(request, `/signup/add-passkey?redirect=${encodeURIComponent(next)}`);
     })
+
+    // Pocket ID's JSON exchange of a login code (what its /lc page calls): the rules, rate limit and audit of POST /lc,
+    // CSRF-checked like every browser POST. 200 with the user and a session (amr otp, add a passkey next); a code that
+    // is unknown, used, expired or bound to another browser is 401, as in Pocket ID.
+    .post("/api/one-time-access-token/:token", ({ request, params }) => {
+      rateLimit(web, request, "one-time-access", RATE_RULES.oneTimeAccess);
+      let user;
+      try {
+        user = redeemOneTimeAccessToken(web, params.token, readCookie(request, cookieName(web.config, DEVICE_TOKEN_COOKIE)), auditOrigin(request));
+      } catch (error) {
+        if (error instanceof AppError && error.status === 400) throw AppError.unauthenticated(ONE_TIME_ACCESS_MESSAGES.invalid);
+        throw error;
+      }
+      startBrowserSession(web, request, user.id, ["otp"]);
+      return jsonResponse(toUserDto(web.db, user));
+    }, { budget: "admin-api" })
 
     .get("/signup/add-passkey", ({ request, query, session }) => {
       const next = safeRedirectPath(query.redirect) ?? homePath(web);

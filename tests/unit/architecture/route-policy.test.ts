@@ -59,6 +59,7 @@ const PUBLIC_API = [
   "POST /api/webauthn/login/finish",
   "POST /api/webauthn/logout",
   "POST /api/one-time-access-email",
+  "POST /api/one-time-access-token/:token",
   "GET /api/application-configuration",
   "GET /api/oidc/clients/:id/meta",
   "GET /api/oidc/clients/:id/logo",
