@@ -1,5 +1,6 @@
 /**
- * Branding: uploaded images (logo light/dark, favicon, login background) and the stylesheet that
+ * Branding: uploaded images (logo light/dark, favicon, login background, and the default profile picture shown
+ * for users without their own instead of their initials) and the stylesheet that
  * applies the accent colour, animations setting and background on every page (/branding.css).
  * - Images are checked by content (file-type): PNG, JPEG, GIF, WebP (and ICO for the favicon);
  *   SVG is refused because, served from this origin, it could carry script. ≤ 2 MiB.
@@ -14,7 +15,7 @@ import { nowSeconds } from "../lib/clock.ts";
 import { auditedChange, type Actor, type AuditDeps } from "../audit/actor.ts";
 import type { AppConfig } from "./app-config.ts";
 
-export const APP_IMAGE_NAMES: AppImageName[] = ["logo-light", "logo-dark", "favicon", "background"];
+export const APP_IMAGE_NAMES: AppImageName[] = ["logo-light", "logo-dark", "favicon", "background", "default-profile-picture"];
 const MAX_BYTES = 2 * 1024 * 1024;
 const IMAGE_TYPES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
 

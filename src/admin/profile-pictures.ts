@@ -7,6 +7,7 @@
  *   a person's change of their own picture is not.
  */
 import type { Database } from "../db/database.ts";
+import { findAppImage } from "../db/app-images.ts";
 import { deleteProfilePicture, findProfilePicture, upsertProfilePicture } from "../db/profile-pictures.ts";
 import type { User } from "../db/users.ts";
 import { AppError } from "../errors.ts";
@@ -93,11 +94,14 @@ async function initialsAvatar(user: User, format: "svg" | "png"): Promise<Pictur
 const pngCache = new Map<string, Uint8Array>();
 
 /**
- * The picture for `user`: the uploaded one as stored, or the initials avatar. `raster` is for clients that
+ * The picture for `user`: the uploaded one as stored, else the administrator's default profile picture
+ * (Pocket ID's application image) when one is set, else the initials avatar. `raster` is for clients that
  * need a bitmap (the `picture` claim's .png URL): the initials come as a 256 px PNG; pages take the SVG.
  */
 export async function profilePictureOf(db: Database, user: User, want: "raster" | "any"): Promise<PictureFile> {
   const row = findProfilePicture(db, user.id);
   if (row) return { body: new Uint8Array(row.data), type: row.contentType, version: `u${row.updatedAt}-${row.data.length}` };
+  const fallback = findAppImage(db, "default-profile-picture");
+  if (fallback) return { body: fallback.data, type: fallback.type, version: `d${fallback.updatedAt}-${fallback.data.length}` };
   return initialsAvatar(user, want === "raster" ? "png" : "svg");
 }

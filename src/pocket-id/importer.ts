@@ -162,6 +162,7 @@ const BRANDING: [string, AppImageName][] = [
   ["logoDark", "logo-dark"],
   ["favicon", "favicon"],
   ["background", "background"],
+  ["default-profile-picture", "default-profile-picture"],
 ];
 /** Pocket ID config keys renamed since (reference §2.12). */
 const CONFIG_RENAMES: Record<string, string> = { ldapAttributeAdminGroup: "ldapAdminGroupName", emailEnabled: "emailLoginNotificationEnabled" };
@@ -456,7 +457,7 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
     else skip("brandingImages", pidName, `${path.extname(file).slice(1).toUpperCase() || "this"} images are not supported by Latchkey (PNG, JPEG, GIF or WebP)`);
   }
   for (const f of brandingFiles) {
-    if (f.startsWith("logoEmail.") || f.startsWith("default-profile-picture.")) skip("brandingImages", f, "Latchkey has no e-mail logo or default profile picture setting");
+    if (f.startsWith("logoEmail.")) skip("brandingImages", f, "Latchkey has no e-mail logo setting");
   }
 
   // Fosite HMAC secret, for live refresh tokens.

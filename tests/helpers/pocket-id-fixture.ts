@@ -594,6 +594,7 @@ export async function buildPocketIdDataFolder(o: PocketIdFixtureOptions): Promis
   writeFileSync(path.join(uploads, "application-images", "logoLight.png"), png(250, 250, 250));
   writeFileSync(path.join(uploads, "application-images", "favicon.png"), png(15, 118, 110));
   writeFileSync(path.join(uploads, "application-images", "background.png"), png(30, 30, 30));
+  writeFileSync(path.join(uploads, "application-images", "default-profile-picture.png"), png(90, 60, 30));
 
   // Bulk rows for the benchmark: one COSE key reused, distinct credential ids; v2 clients get sha256 secrets, v1
   // clients bcrypt hashes of cost 4 (cost 10 takes ~60 ms each; the importer only copies hashes, never checks them).

@@ -1,11 +1,13 @@
 /**
  * Branding over HTTP (Pocket ID paths): GET /api/application-images/{logo?light=,favicon,background}
  * (public; with nothing uploaded, as Pocket ID, a built-in default: the Latchkey icon for logo and favicon, a
- * plain background picture), PUT (admin, multipart `file`), DELETE (admin); and /branding.css, linked by every page.
+ * plain background picture), PUT (admin, multipart `file`), DELETE (admin); GET/PUT/DELETE
+ * /api/application-images/default-profile-picture (admin, as Pocket ID: 404 while none is set), the picture users
+ * without their own are shown instead of their initials; and /branding.css, linked by every page.
  */
 import { Elysia } from "elysia";
 import { readAppConfig } from "../../admin/app-config.ts";
-import { appImage, brandingCssVersion, currentBrandingCss, removeAppImage, uploadAppImage } from "../../admin/branding.ts";
+import { appImage, brandingCssVersion, currentBrandingCss, hasAppImage, removeAppImage, uploadAppImage } from "../../admin/branding.ts";
 import type { AppImageName } from "../../db/app-images.ts";
 import { AppError } from "../../errors.ts";
 import { msg } from "../../i18n/message.ts";
@@ -47,6 +49,24 @@ export function apiBrandingRoutes(web: WebDeps) {
     // Always-present URLs for pages: the uploaded image, or the built-in icon.
     .get("/branding/logo", ({ request, query }) => brandingImage(request, appImage(web.db, query.light === "false" ? "logo-dark" : "logo-light")))
     .get("/branding/favicon", ({ request }) => brandingImage(request, appImage(web.db, "favicon")))
+    // Static paths: they win over /api/application-images/:kind, which never names this image.
+    .get("/api/application-images/default-profile-picture", ({ request }) => {
+      const img = appImage(web.db, "default-profile-picture");
+      if (!img) throw AppError.notFound(msg("appConfig.errNoSuchImage"));
+      const etag = `"${img.updatedAt}-${img.data.length}"`;
+      const headers = { "Content-Type": img.type, "Cache-Control": "private, no-cache", ETag: etag, "X-Content-Type-Options": "nosniff" };
+      if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });
+      return new Response(new Uint8Array(img.data), { headers });
+    }, { adminApi: true, budget: "admin-api", detail: apiOperation("Application configuration", "The default profile picture (404 while none is set)") })
+    .put("/api/application-images/default-profile-picture", async ({ request, body, principal }) => {
+      await apiCall(async () => uploadAppImage(web, actorOf(request, principal), "default-profile-picture", await uploadedFile(body)));
+      return new Response(null, { status: 204 });
+    }, { adminApi: true, budget: "admin-api", bodyLimit: "upload", body: Upload, response: { 204: NoContent }, detail: apiOperation("Application configuration", "Set the picture shown for users without their own instead of their initials (multipart field file; PNG/JPEG/GIF/WebP ≤ 2 MB)") })
+    .delete("/api/application-images/default-profile-picture", ({ request, principal }) => {
+      if (!hasAppImage(web.db, "default-profile-picture")) throw AppError.notFound(msg("appConfig.errNoSuchImage"));
+      removeAppImage(web, actorOf(request, principal), "default-profile-picture");
+      return new Response(null, { status: 204 });
+    }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("Application configuration", "Remove the default profile picture (initials again; 404 while none is set)") })
     .get("/api/application-images/:kind", ({ request, params, query }) => {
       const name = imageName(params.kind, query.light);
       const img = appImage(web.db, name);

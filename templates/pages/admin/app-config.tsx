@@ -186,7 +186,7 @@ function AccentColorField(p: { ctx: PageContext; value: string; error?: string; 
   );
 }
 
-type AppImageName = "logo-light" | "logo-dark" | "favicon" | "background";
+type AppImageName = "logo-light" | "logo-dark" | "favicon" | "background" | "default-profile-picture";
 /** When each uploaded image last changed; null when none is uploaded. */
 export type ImageVersions = Record<AppImageName, number | null>;
 
@@ -196,6 +196,7 @@ const IMAGE_SLOTS: { name: AppImageName; label: MessageKey; hint: MessageKey; sc
   { name: "logo-dark", label: "appConfig.imageLogoDark", hint: "appConfig.imageLogoDarkHint", scheme: "dark", url: (v) => `/branding/logo?light=false${v ? `&v=${v}` : ""}` },
   { name: "favicon", label: "appConfig.imageFavicon", hint: "appConfig.imageFaviconHint", scheme: "page", url: (v) => `/branding/favicon${v ? `?v=${v}` : ""}` },
   { name: "background", label: "appConfig.imageBackground", hint: "appConfig.imageBackgroundHint", scheme: "page", url: (v) => (v ? `/api/application-images/background?v=${v}` : null) },
+  { name: "default-profile-picture", label: "appConfig.imageDefaultPicture", hint: "appConfig.imageDefaultPictureHint", scheme: "page", url: (v) => (v ? `/api/application-images/default-profile-picture?v=${v}` : null) },
 ];
 
 /** What the preview shows: the uploaded image, or which built-in one is in use. */
@@ -203,6 +204,7 @@ function previewNote(name: AppImageName, images: ImageVersions): MessageKey {
   if (images[name]) return "appConfig.noteUploaded";
   if (name === "logo-dark" && images["logo-light"]) return "appConfig.noteUsingLogo";
   if (name === "background") return "appConfig.noteNoBackground";
+  if (name === "default-profile-picture") return "appConfig.noteInitials";
   return "appConfig.noteBuiltIn";
 }
 
@@ -239,7 +241,7 @@ export function BrandingSection(p: { ctx: PageContext; images: ImageVersions; er
             <form class="inline-form" method="post" action={`${base}/${name}`} enctype="multipart/form-data" hx-post={`${base}/${name}`} hx-encoding="multipart/form-data" hx-target="#branding" hx-swap="outerHTML">
               <Csrf ctx={p.ctx} />
               <label class="sr-only" for={`img-${name}`} safe>{t("appConfig.imageFile", { label })}</label>
-              <input id={`img-${name}`} type="file" name="file" accept="image/png,image/jpeg,image/gif,image/webp,image/x-icon" required />
+              <input id={`img-${name}`} type="file" name="file" accept={name === "favicon" ? "image/png,image/jpeg,image/gif,image/webp,image/x-icon" : "image/png,image/jpeg,image/gif,image/webp"} required />
               <button type="submit" class="btn btn-secondary btn-sm" safe>{t("appConfig.upload")}</button>
             </form>
             {p.images[name] ? (

@@ -77,3 +77,64 @@ describe("branding", () => {
     expect((await app.handle(req(deps, "/branding/favicon"))).headers.get("content-type")).toBe("image/png");
   });
 });
+
+describe("default profile picture (Pocket ID's /api/application-images/default-profile-picture)", () => {
+  const PATH = "/api/application-images/default-profile-picture";
+  const pic = encodePng(3, 3, new Uint8Array(27).fill(200));
+  const picture = (id: string, suffix = ".png") => app.handle(req(deps, `/api/users/${id}/profile-picture${suffix}`));
+
+  test("admin only; 404 while none is set; PUT 204 by content type; GET serves it; DELETE 204 then 404; audited", async () => {
+    expect((await app.handle(apiReq(deps, f.admin.key, "GET", PATH))).status).toBe(404);
+    expect((await app.handle(apiReq(deps, f.member.key, "GET", PATH))).status).toBe(403);
+    expect((await app.handle(req(deps, PATH))).status).toBe(401);
+    expect((await app.handle(apiReq(deps, f.admin.key, "DELETE", PATH))).status).toBe(404);
+    expect((await upload(PATH, pic, f.member.key)).status).toBe(403);
+    expect((await upload(PATH, new TextEncoder().encode("<svg/>"))).status).toBe(415);
+    expect((await upload(PATH, new Uint8Array(0))).status).toBe(400);
+    expect((await upload(PATH, pic)).status).toBe(204);
+    const got = await app.handle(apiReq(deps, f.admin.key, "GET", PATH));
+    expect(got.status).toBe(200);
+    expect(got.headers.get("content-type")).toBe("image/png");
+    expect(got.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(new Uint8Array(await got.arrayBuffer())).toEqual(new Uint8Array(pic));
+    expect((await app.handle(apiReq(deps, f.admin.key, "DELETE", PATH))).status).toBe(204);
+    expect((await app.handle(apiReq(deps, f.admin.key, "GET", PATH))).status).toBe(404);
+    const audited = deps.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM audit_logs WHERE event = 'ADMIN_CHANGE' AND data LIKE '%default-profile-picture%'").get()!.n;
+    expect(audited).toBe(2);
+  });
+
+  test("shown for users without their own picture instead of the initials; their own picture still wins", async () => {
+    expect((await picture(f.member.user.id)).headers.get("content-type")).toBe("image/png"); // initials PNG
+    const initials = new Uint8Array(await (await picture(f.member.user.id)).arrayBuffer());
+    expect((await picture(f.member.user.id, "")).headers.get("content-type")).toBe("image/svg+xml");
+    expect((await upload(PATH, pic)).status).toBe(204);
+    for (const suffix of [".png", ""]) {
+      const res = await picture(f.member.user.id, suffix);
+      expect(res.headers.get("content-type")).toBe("image/png");
+      expect(new Uint8Array(await res.arrayBuffer())).toEqual(new Uint8Array(pic));
+    }
+    expect(initials).not.toEqual(pic);
+    const own = encodePng(2, 2, new Uint8Array(12).fill(10));
+    expect((await upload("/api/users/me/profile-picture", own, f.admin.key)).status).toBe(204);
+    expect(new Uint8Array(await (await picture(f.admin.user.id)).arrayBuffer())).toEqual(new Uint8Array(own));
+    // Removed: the initials again.
+    expect((await app.handle(apiReq(deps, f.admin.key, "DELETE", PATH))).status).toBe(204);
+    expect(new Uint8Array(await (await picture(f.member.user.id)).arrayBuffer())).toEqual(initials);
+  });
+
+  test("the configuration page has its control beside the other images, and uploads it", async () => {
+    const page = await (await app.handle(pageReq(deps, f.admin, "GET", "/settings/admin/application-configuration"))).text();
+    expect(page).toContain("Default profile picture");
+    expect(page).toContain("None: users&#x27; initials");
+    const fd = new FormData();
+    fd.append("file", new Blob([pic as Uint8Array<ArrayBuffer>]), "pic.png");
+    const res = await app.handle(
+      new Request(deps.config.appUrl + "/settings/admin/application-configuration/images/default-profile-picture", { method: "POST", headers: { Cookie: f.admin.cookie, "X-CSRF-Token": f.admin.csrf, "HX-Request": "true" }, body: fd }),
+    );
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain("Image updated.");
+    expect(html).toMatch(/src="\/api\/application-images\/default-profile-picture\?v=\d+"/);
+    expect((await app.handle(apiReq(deps, f.admin.key, "GET", PATH))).status).toBe(200);
+  });
+});

@@ -90,6 +90,7 @@ const UPLOADS = [
   "PUT /api/users/:id/profile-picture",
   "POST /api/oidc/clients/:id/logo",
   "PUT /api/application-images/:kind",
+  "PUT /api/application-images/default-profile-picture",
   "POST /settings/admin/users/:id/picture",
   "POST /settings/admin/oidc-clients/:id/logo",
   "POST /settings/admin/application-configuration/images/:name",
