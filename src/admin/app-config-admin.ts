@@ -24,7 +24,7 @@ import { ownValue } from "../lib/own.ts";
 import { msg, type Message } from "../i18n/message.ts";
 
 /** Keys anyone may read (GET /api/application-configuration), as in Pocket ID. */
-export const PUBLIC_CONFIG_KEYS = new Set<string>(["appName", "homePageUrl", "accentColor", "disableAnimations", "allowOwnAccountEdit", "allowUserSignups", "requireUserEmail", "emailOneTimeAccessAsUnauthenticatedEnabled", "emailOneTimeAccessAsAdminEnabled", "emailVerificationEnabled"]);
+export const PUBLIC_CONFIG_KEYS = new Set<string>(["appName", "homePageUrl", "accentColor", "disableAnimations", "allowOwnAccountEdit", "allowUserSignups", "requireUserEmail", "emailOneTimeAccessAsUnauthenticatedEnabled", "emailOneTimeAccessAsAdminEnabled", "emailVerificationEnabled", "ldapEnabled"]);
 
 /** What a sensitive value reads as (Pocket ID's placeholder); sending it back keeps the stored value. */
 export const SENSITIVE_PLACEHOLDER = "XXXXXXXXXX";

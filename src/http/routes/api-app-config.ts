@@ -12,7 +12,8 @@ import { routePolicy } from "../plugins/route-policy.ts";
 
 export function apiAppConfigRoutes(web: WebDeps) {
   const read = () => readAppConfig(web.db, { uiConfigDisabled: web.config.uiConfigDisabled, env: web.config.appConfigEnv });
-  const extras = () => [{ key: "uiConfigDisabled", type: "bool", value: String(web.config.uiConfigDisabled) }];
+  // Pocket ID's public list ends with these two; tracing (OpenTelemetry) does not exist here.
+  const extras = () => [{ key: "uiConfigDisabled", type: "bool", value: String(web.config.uiConfigDisabled) }, { key: "tracingEnabled", type: "bool", value: "false" }];
   return new Elysia({ name: "api-app-config" })
     .use(routePolicy(web))
     // Public (the sign-in page reads it), but part of the REST API's budget.

@@ -17,6 +17,23 @@ afterEach(() => deps.cleanup());
 const call = (key: string | null, method: string, path: string, body?: unknown) => json(app, apiReq(deps, key, method, path, body));
 
 describe("/api/application-configuration", () => {
+  test("the public list has Pocket ID's keys, ldapEnabled and tracingEnabled included (its Terraform provider reads ldapEnabled there)", async () => {
+    await setup();
+    const keys = async () => ((await call(null, "GET", "/api/application-configuration")).body as { key: string }[]).map((e) => e.key).sort();
+    expect(await keys()).toEqual([
+      "accentColor", "allowOwnAccountEdit", "allowUserSignups", "appName", "disableAnimations", "emailOneTimeAccessAsAdminEnabled",
+      "emailOneTimeAccessAsUnauthenticatedEnabled", "emailVerificationEnabled", "homePageUrl", "ldapEnabled", "requireUserEmail",
+      "tracingEnabled", "uiConfigDisabled",
+    ]);
+    const pub = await call(null, "GET", "/api/application-configuration");
+    expect(pub.body).toContainEqual({ key: "ldapEnabled", type: "bool", value: "false" });
+    expect(pub.body).toContainEqual({ key: "tracingEnabled", type: "bool", value: "false" });
+    expect((await call(f.admin.key, "PUT", "/api/application-configuration", { ldapEnabled: true, ldapUrl: "ldap://ldap.example.com", ldapBase: "dc=example,dc=com" })).status).toBe(200);
+    expect((await call(null, "GET", "/api/application-configuration")).body).toContainEqual({ key: "ldapEnabled", type: "bool", value: "true" });
+    // Still only the switch: the directory's address and bind settings stay for administrators.
+    expect(await keys()).not.toContain("ldapUrl");
+  });
+
   test("public subset without auth; /all for admins; PUT validates per field and resets empty values", async () => {
     await setup();
     const pub = await call(null, "GET", "/api/application-configuration");
