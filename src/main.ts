@@ -89,20 +89,21 @@ const COMMANDS: Record<string, CommandSpec> = {
     run: async (env, args) => (await import("./cli/encryption-key-rotate.ts")).encryptionKeyRotateCommand(env, args),
   },
   export: {
-    summary: "Write the whole instance (database with uploads, optionally the key) as one .tar.gz",
-    usage: "latchkey export [-p|--path FILE|-] [--include-key]",
+    summary: "Write the whole instance (database with uploads, optionally the key) as one .tar.gz, or as Pocket ID's export ZIP",
+    usage: "latchkey export [-p|--path FILE|-] [--include-key] [--format latchkey|pocket-id]",
     options: [
-      "-p, --path FILE  where to write the archive (default latchkey-export-<time>.tar.gz; - for stdout); --out is the same",
-      "    --include-key  put the encryption key in the archive too",
+      "-p, --path FILE  where to write the archive (default latchkey-export-<time>.tar.gz, pocket-id-export.zip; - for stdout); --out is the same",
+      "    --include-key  put the encryption key in the archive too (Latchkey format only)",
+      "    --format F     latchkey (default) or pocket-id: the ZIP `pocket-id import` restores (what it cannot hold is listed)",
     ],
     needsConfig: true,
     run: async (env, args) => (await import("./cli/export-import.ts")).exportCommand(env, args),
   },
   import: {
-    summary: "Install an export archive (from either engine) into this instance's database (the server must be stopped)",
+    summary: "Install an export archive (from either engine, or Pocket ID's export ZIP) into this instance's database (the server must be stopped)",
     usage: "latchkey import [-p|--path] FILE [-y|--yes] [--replace]",
     options: [
-      "-p, --path FILE  the export archive (or give FILE alone)",
+      "-p, --path FILE  the export archive: Latchkey's .tar.gz or Pocket ID's ZIP, told apart by content (or give FILE alone)",
       "-y, --yes        do not ask for confirmation (asked only when stdin is a terminal)",
       "    --replace      PostgreSQL: replace a database that already holds data",
     ],

@@ -30,6 +30,7 @@ import { cryptoRandom } from "../lib/random.ts";
 import { recordAdminChange } from "../audit/actor.ts";
 import { ENCRYPTION_KEY_FILE, openConfiguredDatabase, openRuntime, resolveEncryptionKey } from "../runtime.ts";
 import { VERSION } from "../version.ts";
+import type { PocketIdImportSummary } from "../pocket-id/importer.ts";
 import { BackupError, checkBackupFile, createBackup, restoreBackup } from "./backups.ts";
 
 export interface ExportManifest {
@@ -107,7 +108,7 @@ export function importArchive(config: Config, log: Log, archive: string, clock: 
   try {
     const dbFile = path.join(work, "latchkey.db");
     writeFileSync(dbFile, db, { mode: 0o600 });
-    if (config.databaseUrl) return importIntoPostgres(config, log, archive, parsed, dbFile, clock, actor, opts.replace === true);
+    if (config.databaseUrl) return importIntoPostgres(config, log, archive, { version: parsed.version, from: parsed.engine ?? "sqlite" }, dbFile, clock, actor, opts.replace === true);
     const keyFile = path.join(config.dataDir, ENCRYPTION_KEY_FILE);
     const key = files.get(ENCRYPTION_KEY_FILE);
     const installKey = key !== undefined && config.encryptionKey === null && !existsSync(keyFile);
@@ -131,7 +132,16 @@ export function importArchive(config: Config, log: Log, archive: string, clock: 
 }
 
 /** The PostgreSQL side of importArchive (ENCRYPTION_KEY is required there, so the archive's key is never installed). */
-function importIntoPostgres(config: Config, log: Log, archive: string, manifest: ExportManifest, dbFile: string, clock: Clock, actor: Actor, replace: boolean): ImportResult {
+function importIntoPostgres(
+  config: Config,
+  log: Log,
+  archive: string,
+  origin: { version: string; from: string },
+  dbFile: string,
+  clock: Clock,
+  actor: Actor,
+  replace: boolean,
+): ImportResult {
   const key = resolveEncryptionKey(config, log, cryptoRandom, { databaseInUse: true });
   const check = checkBackupFile(dbFile, key);
   const pg = openConfiguredDatabase(config, log, false);
@@ -155,10 +165,42 @@ function importIntoPostgres(config: Config, log: Log, archive: string, manifest:
       entity: "export_archive",
       action: "import",
       id: path.basename(archive),
-      changes: { version: manifest.version, schemaVersion: check.schemaVersion, keyInstalled: false, from: manifest.engine ?? "sqlite", into: "postgres", replacedRows: Object.values(replaced).reduce((a, b) => a + b, 0) },
+      changes: { version: origin.version, schemaVersion: check.schemaVersion, keyInstalled: false, from: origin.from, into: "postgres", replacedRows: Object.values(replaced).reduce((a, b) => a + b, 0) },
     });
   } finally {
     imported.close();
   }
   return { ...check, keyInstalled: false };
+}
+
+/**
+ * `latchkey import` of Pocket ID's export archive (a ZIP; src/pocket-id/export-archive.ts reads it): the archive is
+ * imported as `import-pocket-id` does into a new database in a private folder, sealed with this instance's key, and
+ * that database is then installed exactly like a Latchkey export's (the previous SQLite file kept, PostgreSQL
+ * refused when it holds data unless --replace, the maintenance lock, ADMIN_CHANGE export_archive import).
+ */
+export async function importPocketIdArchive(
+  config: Config,
+  log: Log,
+  archive: string,
+  clock: Clock,
+  actor: Actor,
+  opts: { replace?: boolean } = {},
+): Promise<ImportResult & { pocketId: PocketIdImportSummary }> {
+  const key = resolveEncryptionKey(config, log, cryptoRandom, { databaseInUse: config.databaseUrl !== null || existsSync(config.dbPath) });
+  const work = mkdtempSync(path.join(tmpdir(), "latchkey-import-"));
+  try {
+    const dbFile = path.join(work, "latchkey.db");
+    const { importPocketIdInto } = await import("../pocket-id/install.ts");
+    const summary = await importPocketIdInto({ ...config, databaseUrl: null, dbPath: dbFile, dataDir: work, encryptionKey: key }, log, archive, { withAuditLog: true });
+    const origin = { version: `pocket-id ${summary.source.release}`, from: "pocket-id" };
+    if (config.databaseUrl) return { ...importIntoPostgres(config, log, archive, origin, dbFile, clock, actor, opts.replace === true), pocketId: summary };
+    const { check } = restoreBackup(config, log, dbFile, clock, {
+      actor,
+      change: ({ check }) => ({ entity: "export_archive", action: "import", id: path.basename(archive), changes: { version: origin.version, schemaVersion: check.schemaVersion, keyInstalled: false } }),
+    });
+    return { ...check, keyInstalled: false, pocketId: summary };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }

@@ -206,6 +206,17 @@ export function installImportedSigningKey(deps: KeyDeps, key: { kid: string; alg
   return true;
 }
 
+/**
+ * The current key with its private half, for `export --format pocket-id` (Pocket ID keeps exactly one key, with its
+ * kid and alg inside the JWK); null when Latchkey has none yet.
+ */
+export function exportCurrentSigningKey(deps: { db: Database; box: SealedBox }): { kid: string; alg: SigningAlg; privateJwk: JWK } | null {
+  const row = findCurrentSigningKey(deps.db);
+  if (!row) return null;
+  const privateJwk = JSON.parse(deps.box.openText(SEAL_PURPOSE, row.privateJwkSealed)) as JWK;
+  return { kid: row.kid, alg: row.alg, privateJwk: { ...privateJwk, kid: row.kid, alg: row.alg, use: "sig" } };
+}
+
 /** The JWKS: public keys of the current and still-published retired keys. */
 export function publishedJwks(deps: { db: Database; clock: Clock }): { keys: JWK[] } {
   return JSON.parse(keySet(deps).jwksBody) as { keys: JWK[] };

@@ -11,7 +11,7 @@
  * - Client secrets: `sha256` = lowercase hex SHA-256 of the secret (compared in constant time); `bcrypt` = a bcrypt
  *   hash (cost 10) of the secret.
  */
-import { createDecipheriv, createHash, createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
 import type { JWK } from "jose";
 
 export const POCKET_ID_REFRESH_TOKEN_PREFIX = "pocket_id_rt_";
@@ -75,6 +75,18 @@ export function parsePocketIdJwk(text: string): JWK {
 export function decryptPocketIdJwk(encryptionKey: Uint8Array, instanceId: string, base64: string): JWK {
   const plain = decryptPocketIdBlob(deriveJwkKek(encryptionKey, instanceId), base64);
   return parsePocketIdJwk(new TextDecoder().decode(plain));
+}
+
+/**
+ * The other direction (export --format pocket-id): the private JWK as Pocket ID stores it in kv
+ * `jwt_private_key.json`: JSON plus a newline, sealed with AES-256-GCM under the instance's KEK, no AAD, as
+ * base64 std of nonce(12) ‖ ciphertext ‖ tag(16). The 12-byte nonce is the caller's (random).
+ */
+export function encryptPocketIdJwk(encryptionKey: Uint8Array, instanceId: string, jwk: JWK, nonce: Uint8Array): string {
+  if (nonce.length !== GCM_NONCE_BYTES) throw new PocketIdDecryptionError("An AES-256-GCM nonce must be 12 bytes.");
+  const cipher = createCipheriv("aes-256-gcm", deriveJwkKek(encryptionKey, instanceId), nonce);
+  const ciphertext = Buffer.concat([cipher.update(JSON.stringify(jwk) + "\n", "utf8"), cipher.final()]);
+  return Buffer.concat([nonce, ciphertext, cipher.getAuthTag()]).toString("base64");
 }
 
 /** fosite's global HMAC secret for refresh tokens and codes. */

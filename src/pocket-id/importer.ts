@@ -234,7 +234,7 @@ async function detectImage(data: Uint8Array): Promise<string | null> {
 // --- application configuration in the actor store (v2.12+) ------------------------------------------------
 
 /** Go field names whose JSON key is not the name with a lower-case first letter (appconfig/model.go). */
-const GO_FIELD_JSON_EXCEPTIONS: Record<string, string> = { HomePageURL: "homePageUrl", CIMDURLAllowlist: "cimdUrlAllowlist" };
+export const GO_FIELD_JSON_EXCEPTIONS: Record<string, string> = { HomePageURL: "homePageUrl", CIMDURLAllowlist: "cimdUrlAllowlist" };
 
 /**
  * Pocket ID v2.12+ keeps its live configuration as the AppConfig actor's state: MessagePack of a map from the Go

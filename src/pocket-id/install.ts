@@ -29,7 +29,7 @@ function removeDatabaseFiles(file: string): void {
 }
 
 /** A ZIP archive (local file header magic "PK\x03\x04")? */
-function isZipFile(file: string): boolean {
+export function isZipFile(file: string): boolean {
   try {
     if (!statSync(file).isFile()) return false;
     const fd = openSync(file, "r");

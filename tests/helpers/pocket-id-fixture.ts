@@ -724,3 +724,8 @@ export async function buildPocketIdExportZip(fx: PocketIdFixture, zipPath: strin
   walk(path.join(fx.dataDir, "uploads"), "uploads/");
   writeFileSync(zipPath, zipSync({ ...files, ...extraEntries }));
 }
+
+/** Pocket ID's SQLite schema of a layout (as above), e.g. to load an archive into it by Pocket ID's import rules. */
+export function pocketIdSchemaSql(layout: PocketIdLayout): string {
+  return (layout === "v1.16" ? V1_16_DDL : V2_14_DDL) + SCHEMA_MIGRATIONS_DDL;
+}
