@@ -33,12 +33,15 @@ import { encodePng } from "../../../src/lib/png.ts";
 import { verifyClientSecretOrImported } from "../../../src/oidc/client-secrets.ts";
 import { publishedJwks } from "../../../src/oidc/signing-keys.ts";
 import { decryptPocketIdJwk } from "../../../src/pocket-id/crypto.ts";
+import { importPocketId } from "../../../src/pocket-id/importer.ts";
 import { importPocketIdInto } from "../../../src/pocket-id/install.ts";
+import { openPocketIdSource } from "../../../src/pocket-id/source.ts";
 import { openRuntime } from "../../../src/runtime.ts";
 import { finishPasskeyAssertion, startPasskeyAssertion } from "../../../src/webauthn/authentication.ts";
 import { buildPocketIdDataFolder, pocketIdSchemaSql } from "../../helpers/pocket-id-fixture.ts";
 import { SoftAuthenticator } from "../../helpers/soft-authenticator.ts";
-import { makeTempDir, TEST_ENCRYPTION_KEY } from "../../helpers/test-deps.ts";
+import { testEngine } from "../../helpers/template-database.ts";
+import { makeTempDir, makeTestDeps, TEST_ENCRYPTION_KEY } from "../../helpers/test-deps.ts";
 
 setDefaultTimeout(30_000);
 const PID_KEY = "pocket-id-encryption-key-0123456789";
@@ -290,4 +293,44 @@ test("a WebP profile picture has no place in Pocket ID and is listed, not writte
   const { entries } = await unzip(zip);
   expect(entries[`uploads/profile-pictures/${fx.bob.id}.png`]).toBeUndefined();
   expect(a.io.err).toContain(`profile picture of user ${fx.bob.id}: image/webp, and Pocket ID keeps PNG pictures only`);
+});
+
+test("on the instance's engine (SQLite, or PostgreSQL on that pass): export from it, import into a fresh one, same data; data there is replaced only with --replace", async () => {
+  const tmp = makeTempDir();
+  cleanups.push(tmp.cleanup);
+  const fx = await buildPocketIdDataFolder({ layout: "v2.14", dataDir: path.join(tmp.dir, "pid"), encryptionKey: PID_KEY, appUrl: APP_URL, now: Math.floor(Date.now() / 1000) });
+  const a = makeTestDeps({ POCKET_ID_ENCRYPTION_KEY: PID_KEY });
+  cleanups.push(() => a.cleanup());
+  const source = openPocketIdSource(fx.dataDir);
+  try {
+    await importPocketId(a, source, { encryptionKey: new TextEncoder().encode(PID_KEY) });
+  } finally {
+    source.close();
+  }
+  const io = { out: "", err: "" };
+  const cli = (config: typeof a.config): CliEnv => ({ config, log: silentLog, stdout: (t) => void (io.out += t), stderr: (t) => void (io.err += t) });
+  const zip = path.join(tmp.dir, "engine.zip");
+  expect(await exportCommand(cli(a.config), ["--format", "pocket-id", "-p", zip])).toBe(0);
+  const { doc } = await unzip(zip);
+  loadIntoPocketIdSchema(doc).close();
+
+  const b = makeTestDeps({ POCKET_ID_ENCRYPTION_KEY: PID_KEY });
+  cleanups.push(() => b.cleanup());
+  expect(await importCommand(cli(b.config), [zip])).toBe(0);
+  const check = () => {
+    const rt = openRuntime(b.config, silentLog);
+    try {
+      expect(findUserById(rt.db, fx.alice.id)).toEqual(findUserById(a.db, fx.alice.id));
+      expect(publishedJwks(rt).keys.map((k) => k.kid)).toEqual([fx.signingJwk.kid!]);
+      expect(findClientLogo(rt.db, fx.bcryptClient.id, false)!.data).toEqual(findClientLogo(a.db, fx.bcryptClient.id, false)!.data);
+    } finally {
+      rt.close();
+    }
+  };
+  check();
+  if (testEngine() === "postgres") {
+    await expect(importCommand(cli(b.config), [zip])).rejects.toThrow(/already holds data/);
+    expect(await importCommand(cli(b.config), [zip, "--replace"])).toBe(0);
+    check();
+  }
 });
