@@ -13,16 +13,20 @@
  */
 import { Database } from "bun:sqlite";
 import { afterEach, expect, setDefaultTimeout, test } from "bun:test";
+import { generateKeyPairSync } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { CLI_ACTOR } from "../../../src/audit/actor.ts";
+import { recordAuditEvent } from "../../../src/audit/audit-log.ts";
 import { updateAppConfigFromInput } from "../../../src/admin/app-config-admin.ts";
 import { createClient } from "../../../src/admin/oidc-clients.ts";
 import { readAppConfig } from "../../../src/admin/app-config.ts";
 import type { CliEnv } from "../../../src/cli/cli-env.ts";
 import { exportCommand, importCommand } from "../../../src/cli/export-import.ts";
 import { loadConfig } from "../../../src/config.ts";
+import { findApiKeyByHash } from "../../../src/db/api-keys.ts";
 import { findAppImage } from "../../../src/db/app-images.ts";
+import { hashToken } from "../../../src/lib/hash.ts";
 import { listCustomClaimsOfUser, listGroupNamesOfUser } from "../../../src/db/oidc-grants.ts";
 import { findProfilePicture, upsertProfilePicture } from "../../../src/db/profile-pictures.ts";
 import { findUserById } from "../../../src/db/users.ts";
@@ -237,6 +241,7 @@ test("round trip: export --format pocket-id → latchkey import into a fresh ins
     expect(findClientLogo(rt.db, fx.bcryptClient.id, true)!.data).toEqual(before.logo);
     expect(findAppImage(rt.db, "favicon")!.data).toEqual(before.favicon);
     expect(readAppConfig(rt.db, { uiConfigDisabled: false, env: {} }).appName).toBe("Moving house");
+    expect(findApiKeyByHash(rt.db, hashToken(fx.apiKey.key))).toMatchObject({ id: fx.apiKey.id, userId: fx.alice.id, name: "backup script" });
 
     const { challengeId, options } = await startPasskeyAssertion(rt, { purpose: "login" });
     const authr = new SoftAuthenticator(undefined, { backupEligible: true, backedUp: true });
@@ -280,19 +285,36 @@ test("without a Pocket ID key the signing key is left out and said so; stdout ge
   await expect(exportCommand(a.cli, ["--format", "zip"])).rejects.toThrow(/--format must be latchkey or pocket-id/);
 });
 
-test("a WebP profile picture has no place in Pocket ID and is listed, not written as a .png", async () => {
+test("what has no place in Pocket ID is listed, not written wrongly: a WebP picture, private_key_jwt keys, back-channel logout; audit data becomes strings", async () => {
   const { tmp, fx, a } = await richInstance();
   const rt = openRuntime(a.config, silentLog);
   try {
     upsertProfilePicture(rt.db, { userId: fx.bob.id, data: new Uint8Array(Buffer.from("RIFF\u0000\u0000\u0000\u0000WEBPVP8 ", "latin1")), contentType: "image/webp", updatedAt: 2 });
+    const { publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const jwk = { ...publicKey.export({ format: "jwk" }), kid: "k1", use: "sig", alg: "ES256" };
+    createClient(rt, CLI_ACTOR, {
+      id: "jwt-app",
+      name: "JWT app",
+      callbackUrls: ["https://jwt.example/cb"],
+      unrestricted: true,
+      tokenEndpointAuthMethod: "private_key_jwt",
+      jwks: JSON.stringify({ keys: [jwk] }),
+      backchannelLogoutUri: "https://jwt.example/logout",
+    });
+    recordAuditEvent(rt, "SIGN_IN", { userId: fx.alice.id, data: { method: "passkey", attempts: 2, nested: { a: 1 } } });
   } finally {
     rt.close();
   }
-  const zip = path.join(tmp.dir, "webp.zip");
+  const zip = path.join(tmp.dir, "left-out.zip");
   expect(await exportCommand(a.cli, ["--format", "pocket-id", "-p", zip])).toBe(0);
-  const { entries } = await unzip(zip);
+  const { entries, doc } = await unzip(zip);
   expect(entries[`uploads/profile-pictures/${fx.bob.id}.png`]).toBeUndefined();
   expect(a.io.err).toContain(`profile picture of user ${fx.bob.id}: image/webp, and Pocket ID keeps PNG pictures only`);
+  expect(a.io.err).toContain("client jwt-app: its private_key_jwt keys (jwks); Pocket ID authenticates clients by secret or federated identity");
+  expect(a.io.err).toContain("client jwt-app: its back-channel logout URI; Pocket ID has no back-channel logout");
+  const audit = doc.tables.audit_logs!.map((r) => JSON.parse(Buffer.from(r.data as string, "base64").toString()) as Record<string, unknown>);
+  expect(audit).toContainEqual({ method: "passkey", attempts: "2", nested: '{"a":1}' });
+  expect(audit.every((d) => Object.values(d).every((v) => typeof v === "string"))).toBe(true);
 });
 
 test("on the instance's engine (SQLite, or PostgreSQL on that pass): export from it, import into a fresh one, same data; data there is replaced only with --replace", async () => {
