@@ -14,8 +14,8 @@
  *   Pocket ID will run with (POCKET_ID_ENCRYPTION_KEY, else ENCRYPTION_KEY, raw bytes); without one it is left out.
  * - francis.bin: the Francis backup stream (header, then one state record) holding the AppConfig actor's state,
  *   where Pocket ID v2.12+ keeps its configuration: a MessagePack map of its Go field names to string values.
- * - uploads/: profile pictures (PNG only, as Pocket ID serves them), client logos, branding images, at Pocket ID's
- *   paths.
+ * - uploads/: profile pictures (PNG only, as Pocket ID serves them), client logos, branding images (the default
+ *   profile picture among them), at Pocket ID's paths.
  * - Whatever has no place in Pocket ID (or cannot be carried, like tokens Latchkey keeps only as hashes Pocket ID
  *   cannot check) is reported in `leftOut`; nothing is dropped silently.
  */
@@ -119,6 +119,7 @@ const BRANDING: [AppImageName, string][] = [
   ["logo-dark", "logoDark"],
   ["favicon", "favicon"],
   ["background", "background"],
+  ["default-profile-picture", "default-profile-picture"],
 ];
 /** File extensions Pocket ID serves images by (utils/file_util.go GetImageMimeType). */
 const EXTENSION_OF: Record<string, string> = { "image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp", "image/svg+xml": "svg", "image/x-icon": "ico" };

@@ -198,6 +198,7 @@ test("database.json loads into Pocket ID's v2.14 schema; the key is in Pocket ID
       "uploads/application-images/logoLight.png",
       "uploads/application-images/favicon.png",
       "uploads/application-images/background.png",
+      "uploads/application-images/default-profile-picture.png",
     ].sort(),
   );
   expect(a.io.err).toContain("Not in the archive");
@@ -219,6 +220,7 @@ test("round trip: export --format pocket-id → latchkey import into a fresh ins
     picture: findProfilePicture(rtA.db, fx.bob.id)!.data,
     logo: findClientLogo(rtA.db, fx.bcryptClient.id, true)!.data,
     favicon: findAppImage(rtA.db, "favicon")!.data,
+    defaultPicture: findAppImage(rtA.db, "default-profile-picture")!.data,
   };
   rtA.close();
 
@@ -240,6 +242,7 @@ test("round trip: export --format pocket-id → latchkey import into a fresh ins
     expect(findProfilePicture(rt.db, fx.bob.id)!.data).toEqual(before.picture);
     expect(findClientLogo(rt.db, fx.bcryptClient.id, true)!.data).toEqual(before.logo);
     expect(findAppImage(rt.db, "favicon")!.data).toEqual(before.favicon);
+    expect(findAppImage(rt.db, "default-profile-picture")!.data).toEqual(before.defaultPicture);
     expect(readAppConfig(rt.db, { uiConfigDisabled: false, env: {} }).appName).toBe("Moving house");
     expect(findApiKeyByHash(rt.db, hashToken(fx.apiKey.key))).toMatchObject({ id: fx.apiKey.id, userId: fx.alice.id, name: "backup script" });
 
