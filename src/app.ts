@@ -14,6 +14,7 @@ import { accountRoutes } from "./http/routes/account.ts";
 import { adminRoutes } from "./http/routes/admin-index.ts";
 import { auditLogRoutes } from "./http/routes/audit-log.ts";
 import { authRoutes } from "./http/routes/auth.ts";
+import { deviceLoginRoutes } from "./http/routes/device-login.ts";
 import { emailRoutes } from "./http/routes/email.ts";
 import { forwardAuthRoutes } from "./http/routes/forward-auth.ts";
 import { healthRoutes } from "./http/routes/health.ts";
@@ -37,6 +38,7 @@ export async function createApp(deps: Deps): Promise<App> {
     .use(staticRoutes(web))
     .use(oidcRoutes(web))
     .use(authRoutes(web))
+    .use(deviceLoginRoutes(web))
     .use(languageRoutes(web))
     .use(webauthnApiRoutes(web))
     .use(accountRoutes(web))

@@ -106,6 +106,8 @@ export type AppErrorCode =
   | "rate_limited"
   | "passkey_failed"
   | "reauthentication_required"
+  | "device_login_expired"
+  | "device_login_denied"
   | "internal_error"
   | "service_unavailable";
 
@@ -123,6 +125,9 @@ const APP_ERROR_STATUS: Record<AppErrorCode, number> = {
   rate_limited: 429,
   passkey_failed: 400,
   reauthentication_required: 403,
+  // Pocket ID's answers to a sign-in request from another device (src/account/device-login.ts).
+  device_login_expired: 401,
+  device_login_denied: 403,
   internal_error: 500,
   service_unavailable: 503,
 };

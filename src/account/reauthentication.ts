@@ -42,6 +42,7 @@ export function signedInWithPasskeyRecently(session: Session, now: number): bool
 const PROOF_ACTIONS = {
   "create an API key": "signIn.reauthCreateApiKey",
   "renew an API key": "signIn.reauthRenewApiKey",
+  "approve a sign-in on another device": "signIn.reauthApproveDeviceLogin",
 } as const satisfies Record<string, MessageKey>;
 export type ProofAction = keyof typeof PROOF_ACTIONS;
 
@@ -51,12 +52,19 @@ export function reauthenticationRequired(action: ProofAction): AppError {
 
 /**
  * Demands a passkey proof for `action` from a browser session: a recent passkey sign-in, or the
- * session's re-authentication token (consumed here, so it serves exactly one action).
+ * session's re-authentication token (consumed here, so it serves exactly one action). `maxAgeSeconds`:
+ * the token must be younger than that (approving a sign-in on another device: 60 s, as Pocket ID).
  * Throws AppError "reauthentication_required" (403) otherwise.
  */
-export function consumePasskeyProof(deps: { db: Database; clock: Clock }, session: Session, token: string | null, action: ProofAction): void {
+export function consumePasskeyProof(
+  deps: { db: Database; clock: Clock },
+  session: Session,
+  token: string | null,
+  action: ProofAction,
+  maxAgeSeconds = REAUTHENTICATION_TOKEN_SECONDS,
+): void {
   const now = nowSeconds(deps.clock);
-  if (token && token.length <= 200 && consumeReauthenticationToken(deps.db, hashToken(token), session.id, now)) return;
+  if (token && token.length <= 200 && consumeReauthenticationToken(deps.db, hashToken(token), session.id, now, now - maxAgeSeconds)) return;
   if (signedInWithPasskeyRecently(session, now)) return;
   throw reauthenticationRequired(action);
 }

@@ -12,6 +12,7 @@ export type AuditEvent =
   | "SIGN_IN"
   | "SIGN_IN_FAILED"
   | "TOKEN_SIGN_IN"
+  | "REMOTE_SIGN_IN"
   | "SIGN_OUT"
   | "SESSION_REVOKED"
   | "ACCOUNT_CREATED"

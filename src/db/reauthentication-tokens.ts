@@ -4,14 +4,17 @@ export function insertReauthenticationToken(db: Database, t: { tokenHash: string
   db.query("INSERT INTO reauthentication_tokens (token_hash, session_id, created_at, expires_at) VALUES (?, ?, ?, ?)").run(t.tokenHash, t.sessionId, t.createdAt, t.expiresAt);
 }
 
-/** Consumes a live token of this session in one statement: true once, false ever after. */
-export function consumeReauthenticationToken(db: Database, tokenHash: string, sessionId: string, now: number): boolean {
+/**
+ * Consumes a live token of this session in one statement: true once, false ever after. `issuedSince`: only a
+ * token created at or after that time counts (an action that wants a proof younger than the token's lifetime).
+ */
+export function consumeReauthenticationToken(db: Database, tokenHash: string, sessionId: string, now: number, issuedSince = 0): boolean {
   return (
     db
-      .query<{ token_hash: string }, [string, string, number]>(
-        "DELETE FROM reauthentication_tokens WHERE token_hash = ? AND session_id = ? AND expires_at > ? RETURNING token_hash",
+      .query<{ token_hash: string }, [string, string, number, number]>(
+        "DELETE FROM reauthentication_tokens WHERE token_hash = ? AND session_id = ? AND expires_at > ? AND created_at >= ? RETURNING token_hash",
       )
-      .get(tokenHash, sessionId, now) !== null
+      .get(tokenHash, sessionId, now, issuedSince) !== null
   );
 }
 

@@ -12,6 +12,8 @@ import appJsPath from "../../static/js/app.js" with { type: "file" };
 // @ts-ignore -- a file import: Bun gives the (embedded) path, not a module
 import passkeyJsPath from "../../static/js/passkey.js" with { type: "file" };
 // @ts-ignore -- a file import: Bun gives the (embedded) path, not a module
+import deviceLoginJsPath from "../../static/js/device-login.js" with { type: "file" };
+// @ts-ignore -- a file import: Bun gives the (embedded) path, not a module
 import formPostJsPath from "../../static/js/form-post.js" with { type: "file" };
 // @ts-ignore -- a file import: Bun gives the (embedded) path, not a module
 import adminJsPath from "../../static/js/admin.js" with { type: "file" };
@@ -26,6 +28,7 @@ const SOURCES: Record<string, string> = {
   "app.css": cssPath,
   "app.js": appJsPath,
   "passkey.js": passkeyJsPath,
+  "device-login.js": deviceLoginJsPath,
   "form-post.js": formPostJsPath,
   "admin.js": adminJsPath,
   "app-config.js": appConfigJsPath,

@@ -5,6 +5,14 @@ export function cookieName(config: Config, base: string): string {
   return config.secureCookies ? `__Host-${base}` : base;
 }
 
+/**
+ * A cookie scoped to one path (`__Host-` demands Path=/): `__Secure-` + Secure on https, no prefix on http, as
+ * Pocket ID names its path-bound cookies (`__Secure-device_login_token`).
+ */
+export function pathCookieName(config: Config, base: string): string {
+  return config.secureCookies ? `__Secure-${base}` : base;
+}
+
 export function readCookie(request: Request, name: string): string | null {
   const header = request.headers.get("cookie");
   if (!header) return null;

@@ -11,6 +11,7 @@ import { PasskeyMessages } from "../components/passkey-messages.tsx";
  */
 export function LoginPage({ ctx, redirect, notice, emailCode, loginHint, brandLogo = false, client = null }: { ctx: PageContext; redirect: string | null; notice?: string; emailCode?: boolean; loginHint?: string | null; brandLogo?: boolean; client?: ClientMark | null }): JSX.Element {
   const codeLink = redirect ? `/lc?redirect=${encodeURIComponent(redirect)}` : "/lc";
+  const deviceLink = redirect ? `/login/alternative/device?redirect=${encodeURIComponent(redirect)}` : "/login/alternative/device";
   const emailLink = redirect ? `/login/alternative/email?redirect=${encodeURIComponent(redirect)}` : "/login/alternative/email";
   const { t } = ctx;
   const title = client ? t("signIn.titleTo", { app: client.name }) : t("signIn.title");
@@ -54,6 +55,7 @@ export function LoginPage({ ctx, redirect, notice, emailCode, loginHint, brandLo
           </button>
         </form>
         <div class="divider" safe>{t("signIn.or")}</div>
+        <a class="btn btn-secondary btn-block" href={deviceLink} safe>{t("signIn.withAnotherDevice")}</a>
         <a class="btn btn-secondary btn-block" href={codeLink} safe>{t("signIn.useCode")}</a>
         {emailCode ? <a class="btn btn-ghost btn-block" href={emailLink} safe>{t("signIn.emailMeCode")}</a> : ""}
       </section>

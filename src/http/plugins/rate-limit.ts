@@ -24,6 +24,10 @@ export const RATE_RULES = {
   reauthenticate: { perSeconds: 10, burst: 5 },
   oneTimeAccess: { perSeconds: 10, burst: 5 },
   setup: { perSeconds: 30, burst: 10 },
+  /** Sign in with another device (src/http/routes/device-login.ts): asking, exchanging, and inspecting or deciding. */
+  deviceLoginCreate: { perSeconds: 10, burst: 5 },
+  deviceLoginExchange: { perSeconds: 2, burst: 10 },
+  deviceLoginVerification: { perSeconds: 10, burst: 5 },
   /** "Email me a login code": per IP, and per address (src/http/routes/email.ts). */
   emailLoginCodePerIp: { perSeconds: 60, burst: 5 },
   emailLoginCodePerAddress: { perSeconds: 300, burst: 3 },

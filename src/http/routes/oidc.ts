@@ -31,6 +31,8 @@ import type { Session } from "../../account/sessions.ts";
 import { rateLimit, type RateRule } from "../plugins/rate-limit.ts";
 import { findConsentedScopes } from "../../oidc/authorized-clients.ts";
 import { routePolicy } from "../plugins/route-policy.ts";
+import { normalizeDeviceLoginCode } from "../../account/device-login.ts";
+import { deviceLoginReview } from "./device-login.ts";
 import { DeviceCodePage, DeviceConfirmPage, DeviceDonePage } from "../../../templates/pages/oidc/device-page.tsx";
 import { findUser } from "../../admin/users.ts";
 import { displayNameOf, buildPageContext } from "../page-context.ts";
@@ -401,8 +403,15 @@ export function oidcRoutes(web: WebDeps) {
       .get(
         "/device",
         ({ request, session }) => {
-          const code = new URL(request.url).searchParams.get("code");
-          if (code) limitDeviceCodeGuessing(web, request, session);
+          // ?code= (Latchkey's links), or ?user_code= as Pocket ID names it (its QR sign-in codes among them).
+          const params = new URL(request.url).searchParams;
+          const code = params.get("code") ?? params.get("user_code");
+          if (code) {
+            // A sign-in code from another device (P…) is that flow's review page (src/http/routes/device-login.ts).
+            const review = deviceLoginReview(web, request, session, code);
+            if (review) return review;
+            if (!normalizeDeviceLoginCode(code)) limitDeviceCodeGuessing(web, request, session);
+          }
           return renderDevice(request, session, lookupDeviceCode(web, { code, session }));
         },
         // Signing in first comes back here with the code (/login?redirect=/device?code=…).

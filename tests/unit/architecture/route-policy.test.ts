@@ -60,6 +60,9 @@ const PUBLIC_API = [
   "POST /api/webauthn/logout",
   "POST /api/one-time-access-email",
   "POST /api/one-time-access-token/:token",
+  // Sign in with another device: the signed-out browser asks, then exchanges with its device token cookie.
+  "POST /api/device-login/requests",
+  "POST /api/device-login/requests/:id/exchange",
   "GET /api/application-configuration",
   "GET /api/oidc/clients/:id/meta",
   "GET /api/oidc/clients/:id/logo",

@@ -17,6 +17,7 @@ import { createClient } from "../../../src/admin/oidc-clients.ts";
 import { createUserGroup } from "../../../src/admin/user-groups.ts";
 import { findUserGroupByName } from "../../../src/db/user-groups.ts";
 import { insertDeviceCode } from "../../../src/db/oidc-protocols.ts";
+import { insertDeviceLoginRequest } from "../../../src/db/device-login-requests.ts";
 import { nowSeconds } from "../../../src/lib/clock.ts";
 import { recordAuditEvent } from "../../../src/audit/audit-log.ts";
 import { revokeAllApiKeysOfUser } from "../../../src/admin/api-keys.ts";
@@ -66,6 +67,8 @@ interface OidcData {
   deviceCodeToApprove: string;
 }
 const OIDC_DATA = new WeakMap<World, OidcData>();
+/** What a sign-in request from another device shows besides catalogue text (src/http/routes/device-login.ts). */
+const DEVICE_LOGIN_DATA = ["Firefox 133", "Windows", "198.51.100.40", "PQRS-TUVW"];
 const OIDC_NAMES = ["Forgejo", "git.example.com", "Grafana", "Jellyfin", "Immich", "Living room TV", "MNPQ-RSTV", "WXZB-CDFG", "BCDF-GHJK", "EK7M-P3QD"];
 
 function oidcData(w: World): OidcData {
@@ -195,6 +198,19 @@ const PAGES: PageState[] = [
   { name: "sign-in after signing out", as: "anonymous", path: "/login?signed_out=1" },
   { name: "login code (typed)", as: "anonymous", path: "/lc" },
   { name: "login code (from a link)", as: "anonymous", path: "/lc/ABCDEFGHJKLM" },
+  { name: "sign in with another device (QR code)", as: "anonymous", path: "/login/alternative/device", data: ["localhost:1411/device"] },
+  { name: "device: a sign-in request from another device", as: "member", path: (w) => `/device?user_code=${deviceLoginRequest(w, "PQRSTUVW")}`, data: DEVICE_LOGIN_DATA },
+  { name: "device: a sign-in request denied", as: "member", method: "POST", path: "/device/sign-in", form: { code: "PQRS-TUVW", decision: "deny" } },
+  {
+    name: "device: a sign-in request approved",
+    as: "member",
+    method: "POST",
+    path: (w) => (deviceLoginRequest(w, "PQRSTUVX"), "/device/sign-in"),
+    form: { code: "PQRS-TUVX", decision: "approve" },
+    setup: (w) => {
+      w.f.member = reauthenticated(w.deps, w.f.member);
+    },
+  },
   { name: "email me a login code", as: "anonymous", path: (w) => (enableEmailCodes(w), "/login/alternative/email") },
   { name: "verify an email address", as: "anonymous", path: "/verify-email?token=x" },
   { name: "my account (one passkey, email verification on)", as: "member", path: (w) => (passkeyOf(w), enableEmailVerification(w), "/settings/account"), data: [PASSKEY_NAME] },
@@ -327,6 +343,21 @@ function passkeyOf(w: World): string {
 /** Sets who may sign up (for the sign-up states). */
 function signupMode(w: World, mode: "disabled" | "withToken" | "open"): void {
   updateAppConfig(w.deps.db, { allowUserSignups: mode }, nowSeconds(w.deps.clock));
+}
+
+/** A pending sign-in request from another device (Firefox on Windows) with this code; returns the code. */
+function deviceLoginRequest(w: World, userCode: string): string {
+  const now = nowSeconds(w.deps.clock);
+  insertDeviceLoginRequest(w.deps.db, {
+    id: `device-login-${userCode}`,
+    userCode,
+    deviceTokenHash: `hash-${userCode}`,
+    ipAddress: "198.51.100.40",
+    userAgent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0",
+    createdAt: now,
+    expiresAt: now + 300,
+  });
+  return userCode;
 }
 
 function enableEmailCodes(w: World): void {
