@@ -16,6 +16,8 @@ export interface Deps {
   log: Log;
   /** GeoLite2-City lookups for the audit log; absent when no database is configured (and in CLI commands). */
   geo?: Geolocator;
+  /** Aborted when the server begins to stop: waits that hold a request open (the device-login long poll) end early. */
+  stopping?: AbortSignal;
   /** Tests only: `Accept-Language: en-XA` selects the pseudo-locale (src/i18n/locales.ts). */
   pseudoLocale?: boolean;
 }

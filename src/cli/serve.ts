@@ -119,7 +119,8 @@ export async function serve(env: CliEnv): Promise<number> {
     lock.release();
     throw e;
   }
-  const deps = { ...runtime, geo: await openGeolocator(config, log) };
+  const draining = new AbortController();
+  const deps = { ...runtime, geo: await openGeolocator(config, log), stopping: draining.signal };
   // Names this instance in job_runs and in work-queue claims (several instances may share one database).
   const instanceId = newInstanceId(runtime.random);
   log.info(`instance id ${instanceId}`);
@@ -156,6 +157,8 @@ export async function serve(env: CliEnv): Promise<number> {
       if (stopping) return;
       stopping = true;
       log.info(`received ${signal}: finishing in-flight requests`);
+      // Long polls answer "still pending" now, so the browser asks again (of another instance, or after the restart).
+      draining.abort();
       const finished = server.stop(false).then(() => true);
       const outOfTime = Bun.sleep(SHUTDOWN_GRACE_MS).then(() => false);
       if (!(await Promise.race([finished, outOfTime]))) {

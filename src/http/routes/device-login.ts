@@ -156,7 +156,9 @@ export function deviceLoginRoutes(web: WebDeps) {
     .post("/api/device-login/requests/:id/exchange", async ({ request, params }) => {
       rateLimit(web, request, "device-login-exchange", RATE_RULES.deviceLoginExchange);
       const cookie = pathCookieName(web.config, DEVICE_LOGIN_COOKIE);
-      const outcome = await exchangeDeviceLogin(web, { id: params.id, deviceToken: readCookie(request, cookie), origin: auditOrigin(request), signal: request.signal });
+      // The wait ends early when the browser goes away or the server begins to stop.
+      const signal = web.stopping ? AbortSignal.any([request.signal, web.stopping]) : request.signal;
+      const outcome = await exchangeDeviceLogin(web, { id: params.id, deviceToken: readCookie(request, cookie), origin: auditOrigin(request), signal });
       if (outcome.status === "pending") return new Response(null, { status: 202, headers: NO_STORE });
       startBrowserSession(web, request, outcome.user.id, ["otp"]);
       addResponseCookie(request, clearCookie(web.config, cookie, exchangePath(params.id)));

@@ -8,7 +8,8 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { nowSeconds } from "../../../src/lib/clock.ts";
 import { AppClient } from "../../helpers/app-client.ts";
 import { SoftAuthenticator } from "../../helpers/soft-authenticator.ts";
-import { makeTestApp, type TestDeps } from "../../helpers/test-deps.ts";
+import { createTestApp, makeTestApp, makeTestDeps, type TestDeps } from "../../helpers/test-deps.ts";
+import { createUser } from "../../../src/admin/users.ts";
 import type { App } from "../../../src/app.ts";
 
 const FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
@@ -187,6 +188,24 @@ describe("approve, then exchange", () => {
     expect(w.deps.clock.now() - startedAt).toBeGreaterThanOrEqual(25_000);
     expect(res.headers.getSetCookie()).toEqual([]);
     expect(laptop.cookie("latchkey_session")).toBeUndefined();
+  });
+
+  test("a server that begins to stop ends the wait at once: 202", async () => {
+    const deps = makeTestDeps();
+    cleanups.push(() => deps.cleanup());
+    const stopping = new AbortController();
+    deps.stopping = stopping.signal;
+    const app = await createTestApp(deps);
+    createUser(deps, { username: "ada", email: null, firstName: "Ada", lastName: "Lovelace" });
+    const laptop = new AppClient(app, deps, ASKER_IP);
+    await laptop.get("/login");
+    const { id } = (await (await laptop.postJson("/api/device-login/requests", {})).json()) as Asked;
+    let settled = false;
+    const pending = laptop.postJson(`/api/device-login/requests/${id}/exchange`, {}).finally(() => (settled = true));
+    await deps.clock.tick(1000);
+    expect(settled).toBe(false);
+    stopping.abort();
+    expect((await pending).status).toBe(202);
   });
 
   test("an approval during the wait answers within the poll", async () => {
