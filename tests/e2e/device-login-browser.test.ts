@@ -40,7 +40,6 @@ test("the laptop shows a QR code and a code; the phone approves with its passkey
   const row = server.deps.db.query<{ user_code: string; status: string }, []>("SELECT user_code, status FROM device_login_requests").get()!;
   expect(row).toEqual({ user_code: code.replace("-", ""), status: "pending" });
   expect(await laptop.locator("#device-login-status").textContent()).toBe("Waiting for approval…");
-  if (process.env.SHOTS) await laptop.screenshot({ path: "/tmp/qr/laptop.png", fullPage: true });
 
   // The phone: types the code on /device and sees what asks.
   await phone.goto(`${server.url}/device`);
@@ -52,12 +51,10 @@ test("the laptop shows a QR code and a code; the phone approves with its passkey
   expect(details).toContain("Headless Chrome");
   expect(details).toContain("127.0.0.1");
 
-  if (process.env.SHOTS) await phone.screenshot({ path: "/tmp/qr/phone.png", fullPage: true });
   // Approve: the passkey first (the virtual authenticator answers), then the form is sent.
   await phone.getByRole("button", { name: "Approve" }).click();
   await phone.waitForURL((u) => u.pathname === "/device/sign-in");
   expect(await phone.locator("h1").textContent()).toBe("Device signed in");
-  if (process.env.SHOTS) await phone.screenshot({ path: "/tmp/qr/phone-done.png", fullPage: true });
 
   // The laptop notices within its poll and continues, signed in as Ada.
   await laptop.waitForURL((u) => u.pathname === "/settings/account", { timeout: 15_000 });

@@ -16,6 +16,7 @@
  * | client-assertion and DPoP jti replay caches                  | oidc_client_assertion_jtis (DPoP under its own prefix)                | database |
  * | one-time login codes, email verification, sign-up, re-authentication tokens, the setup claim | their tables                         | database |
  * | forward-auth sessions and codes                              | forward_auth_sessions, forward_auth_codes                             | database |
+ * | sign-in requests from another device and their long poll    | device_login_requests (0019): decided and exchanged with conditional UPDATEs; the waiting exchange reads the row each second | database |
  * | configuration from the environment (src/config.ts), the sealed-box key derived from ENCRYPTION_KEY | each process's own environment: every instance must be given the same APP_URL, ENCRYPTION_KEY and database | per instance (deployment) |
  * | application configuration                                    | app_config, read on each use (readAppConfig): no cache to go stale    | database |
  * | OIDC clients, secrets, groups, users, passkeys               | read on each use: no cache                                            | database |
@@ -138,6 +139,44 @@ describe("a person's requests spread across two instances", () => {
     await expectOAuthError(await f.token(cluster.a, { grant_type: "refresh_token", refresh_token: first.refresh_token }), 400, "invalid_grant", "already used");
     await expectOAuthError(await f.token(cluster.b, { grant_type: "refresh_token", refresh_token: second.refresh_token }), 400, "invalid_grant");
     expect((await f.userinfo(cluster.b, second.access_token)).status).toBe(401);
+  });
+
+  test("a sign-in from another device asked at A and denied at B ends A's long poll; one approved at B and exchanged at A and B at once signs in once", async () => {
+    cluster = await makeTwoApps();
+    const { balancer, clock } = cluster;
+    const authr = new SoftAuthenticator();
+    const phone = new AppClient(balancer, cluster.a.deps, "203.0.113.9");
+    balancer.to("b");
+    await setUpAccount(phone, authr);
+    const laptop = new AppClient(balancer, cluster.a.deps, "198.51.100.40");
+    balancer.to("a");
+    await laptop.get("/login");
+    const asked = (await (await laptop.postJson("/api/device-login/requests", {})).json()) as { id: string; userCode: string };
+    const exchange = () => laptop.postJson(`/api/device-login/requests/${asked.id}/exchange`, {});
+    let settled = false;
+    const waiting = exchange().finally(() => (settled = true));
+    await clock.tick(1000);
+
+    balancer.to("b");
+    const start = await phone.postJson("/api/webauthn/reauthenticate/start", {});
+    const { options } = (await start.json()) as { options: Parameters<SoftAuthenticator["assert"]>[0] };
+    expect((await phone.postJson("/api/webauthn/reauthenticate/finish", { response: authr.assert(options, { origin: cluster.a.deps.config.appUrl }) })).status).toBe(200);
+    expect((await phone.postJson("/api/device-login/verification/decision", { code: asked.userCode, decision: "deny" })).status).toBe(204);
+    for (let i = 0; i < 10 && !settled; i++) await clock.tick(500);
+    expect((await waiting).status).toBe(403);
+
+    // A second request, approved at B, exchanged at both at once.
+    balancer.to("a");
+    const again = (await (await laptop.postJson("/api/device-login/requests", {})).json()) as { id: string; userCode: string };
+    balancer.to("b");
+    const start2 = await phone.postJson("/api/webauthn/reauthenticate/start", {});
+    const { options: options2 } = (await start2.json()) as { options: Parameters<SoftAuthenticator["assert"]>[0] };
+    expect((await phone.postJson("/api/webauthn/reauthenticate/finish", { response: authr.assert(options2, { origin: cluster.a.deps.config.appUrl }) })).status).toBe(200);
+    expect((await phone.postJson("/api/device-login/verification/decision", { code: again.userCode, decision: "approve" })).status).toBe(204);
+    balancer.to("round-robin");
+    const both = await Promise.all([0, 1].map(() => laptop.postJson(`/api/device-login/requests/${again.id}/exchange`, {})));
+    expect(both.map((r) => r.status).sort()).toEqual([200, 401]);
+    expect(cluster.a.deps.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM audit_logs WHERE event = 'REMOTE_SIGN_IN'").get()!.n).toBe(1);
   });
 
   test("an application-configuration change made on A is what B serves next", async () => {
