@@ -2,7 +2,7 @@
  * The authorization endpoint, as an ordered list of small named checks.
  *
  * Request checks (no person involved yet):
- *   checkClient → checkPushedRequest → checkRedirectUri (+ ALLOW_INSECURE_CALLBACK_URLS) → checkRequestObject → checkResponseType → checkResponseMode →
+ *   checkClient → checkRequestObject → checkPushedRequest → checkRedirectUri (+ ALLOW_INSECURE_CALLBACK_URLS) → checkRequestUri → checkResponseType → checkResponseMode →
  *   checkScope → checkPkce → checkPrompt → checkMaxAge → checkLengths
  * Hint check (async, once the redirect URI is verified): id_token_hint must be an ID token issued here, to
  *   this client (src/oidc/id-token-hint.ts; expired is fine), else invalid_request back to the client.
@@ -21,6 +21,11 @@
  * - PAR (RFC 9126): request_uri=urn:ietf:params:oauth:request_uri:… is consumed (single use, 90 s, only by
  *   the client that pushed it) and its parameters replace the query's (they are authoritative). A client
  *   with "require PAR" gets invalid_request for anything else. Other request_uri values: invalid_request_uri.
+ * - Request objects (OIDC Core 6.1), as Pocket ID: `request=` an unsigned JWT (alg none) whose parameters replace
+ *   the query's (src/oidc/request-object.ts), at /authorize and in a push; used only when the query's scope has
+ *   openid (otherwise ignored, as Pocket ID's fosite does); with request_uri as well: invalid_request. A signed,
+ *   expired or malformed object, or one whose client_id differs: invalid_request_object, sent to the query's
+ *   redirect_uri when that is verified, else shown on our page.
  */
 import type { Database } from "../db/database.ts";
 import type { Session } from "../account/sessions.ts";
@@ -47,6 +52,7 @@ import { IdTokenHintInvalid, verifyIdTokenHint } from "./id-token-hint.ts";
 import { ProtocolParamError, ProtocolParams } from "./params.ts";
 import { consumePushedRequest } from "../db/oidc-protocols.ts";
 import { isInsecureRedirectUri, matchRedirectUri } from "./redirect-uri.ts";
+import { mergeRequestObject } from "./request-object.ts";
 import { isSubset, parseScopes, scopeString, type Scope } from "./scopes.ts";
 
 export interface AuthorizeDeps {
@@ -79,7 +85,7 @@ export interface ClientResponse {
 
 export type AuthorizeOutcome =
   | { kind: "client-response"; response: ClientResponse }
-  | { kind: "error-page"; status: number; title: Message; message: Message; clientName?: string; redirectUri?: string }
+  | { kind: "error-page"; status: number; title: Message; message: Message; clientName?: string; redirectUri?: string; oauth?: { code: OAuthErrorCode; description: string } }
   | { kind: "not-allowed"; client: OidcClient }
   | { kind: "login"; interactionId: string; loginHint: string | null }
   | { kind: "reauthenticate"; interactionId: string }
@@ -103,7 +109,12 @@ export interface AuthorizationRequest {
 
 /** Thrown before the redirect URI is verified: shown on our own error page, in the person's language. */
 class UnverifiedRequestError extends Error {
-  constructor(readonly title: Message, readonly text: Message, readonly extra: { clientName?: string; redirectUri?: string } = {}) {
+  constructor(
+    readonly title: Message,
+    readonly text: Message,
+    /** `oauth`: the error a JSON endpoint (PAR) answers instead of the page's invalid_request. */
+    readonly extra: { clientName?: string; redirectUri?: string; oauth?: { code: OAuthErrorCode; description: string } } = {},
+  ) {
     super(text.key);
   }
 }
@@ -201,8 +212,36 @@ const checkRedirectUri: RequestCheck = (ctx) => {
   })();
 };
 
+/** A request-object error goes to the query's redirect_uri when that one is verified, else onto our page. */
+function refuseRequestObject(ctx: Ctx, code: OAuthErrorCode, description: string): never {
+  try {
+    checkRedirectUri(ctx);
+  } catch (e) {
+    if (e instanceof UnverifiedRequestError) {
+      throw new UnverifiedRequestError(REQUEST_INVALID, msg("oidc.requestObjectInvalid"), { clientName: ctx.request.client?.name, oauth: { code, description } });
+    }
+    throw e;
+  }
+  throw new ClientFacingError(code, description);
+}
+
 const checkRequestObject: RequestCheck = (ctx) => {
-  if (param(ctx, "request")) throw new ClientFacingError("request_not_supported", "Request objects (the request parameter) are not supported.");
+  const jwt = param(ctx, "request", 16 * 1024);
+  if (!jwt) return;
+  // OIDC Core 6.1: openid must be in the OAuth scope parameter; without it Pocket ID (fosite) ignores the object.
+  if (!parseScopes(param(ctx, "scope", 1024)).includes("openid")) return;
+  if (param(ctx, "request_uri", 2048)) refuseRequestObject(ctx, "invalid_request", "Send request or request_uri, not both.");
+  const query: Record<string, string> = {};
+  for (const name of ctx.params.names()) {
+    const v = param(ctx, name, name === "request" ? 16 * 1024 : undefined);
+    if (v !== null) query[name] = v;
+  }
+  const merged = mergeRequestObject(jwt, query, nowSeconds(ctx.deps.clock));
+  if (!merged.ok) refuseRequestObject(ctx, "invalid_request_object", merged.description);
+  ctx.params = ProtocolParams.fromRecord(merged.params);
+};
+
+const checkRequestUri: RequestCheck = (ctx) => {
   if (param(ctx, "request_uri")) {
     throw new ClientFacingError("invalid_request_uri", `request_uri must be a ${PAR_REQUEST_URI_PREFIX}… value from the pushed authorization request endpoint.`);
   }
@@ -291,9 +330,10 @@ const checkLengths: RequestCheck = (ctx) => {
 
 export const REQUEST_CHECKS: readonly RequestCheck[] = [
   checkClient,
+  checkRequestObject,
   checkPushedRequest,
   checkRedirectUri,
-  checkRequestObject,
+  checkRequestUri,
   checkResponseType,
   checkResponseMode,
   checkScope,

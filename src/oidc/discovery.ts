@@ -61,7 +61,9 @@ export function discoveryDocument(issuer: string, signingAlg: string, internal =
     ],
     prompt_values_supported: ["none", "login", "consent", "select_account"],
     claims_parameter_supported: false,
-    request_parameter_supported: false,
+    // Unsigned request objects only, as Pocket ID (src/oidc/request-object.ts).
+    request_parameter_supported: true,
+    request_object_signing_alg_values_supported: ["none"],
     request_uri_parameter_supported: false,
     authorization_response_iss_parameter_supported: true,
     frontchannel_logout_supported: false,

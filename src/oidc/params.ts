@@ -52,6 +52,11 @@ export class ProtocolParams {
     return v === "" ? null : v;
   }
 
+  /** The names of every parameter sent (values unchecked). */
+  names(): string[] {
+    return [...this.values.keys()];
+  }
+
   has(name: string): boolean {
     return this.get(name) !== null;
   }

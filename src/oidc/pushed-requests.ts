@@ -5,7 +5,8 @@
  *   (400 invalid_request / invalid_scope / …), never a redirect.
  * - request_uri = urn:ietf:params:oauth:request_uri:<256-bit random>; only its SHA-256 is stored; 90 s;
  *   single use and bound to the client (consumed at /authorize with DELETE … RETURNING).
- * - request_uri inside a pushed request is refused (RFC 9126 2.1).
+ * - request_uri inside a pushed request is refused (RFC 9126 2.1); an unsigned request object (`request`) is
+ *   merged as at /authorize, and its problems are invalid_request_object.
  */
 import type { Database } from "../db/database.ts";
 import type { Config } from "../config.ts";
@@ -44,7 +45,7 @@ export async function pushAuthorizationRequest(
   if (!validated.ok) {
     const outcome = validated.outcome;
     // The wire stays English (RFC 6749 error_description is for developers).
-    if (outcome.kind === "error-page") throw OAuthError.invalidRequest(englishText(outcome.message));
+    if (outcome.kind === "error-page") throw outcome.oauth ? new OAuthError(outcome.oauth.code, outcome.oauth.description) : OAuthError.invalidRequest(englishText(outcome.message));
     if (outcome.kind === "client-response") {
       const code = (outcome.response.params.error ?? "invalid_request") as OAuthErrorCode;
       throw new OAuthError(code, outcome.response.params.error_description ?? "The authorization request is not valid.");
@@ -69,7 +70,7 @@ export async function pushAuthorizationRequest(
   return { request_uri: `${PAR_REQUEST_URI_PREFIX}${ref}`, expires_in: PUSHED_REQUEST_SECONDS };
 }
 
-/** Parameters the checks look at but that are not stored (so `request` is still refused when pushed). */
+/** Parameters the checks look at but that are not stored (the request object, merged by the checks). */
 function passThrough(params: ProtocolParams): Record<string, string> {
   const out: Record<string, string> = {};
   const request = params.get("request");

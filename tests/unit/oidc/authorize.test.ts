@@ -3,7 +3,8 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import { createClient, setAllowedGroups } from "../../../src/admin/oidc-clients.ts";
 import { addUserToGroup, insertTestGroup, insertTestUser, signIn } from "../../helpers/oidc-fixtures.ts";
-import { CALLBACK, CHALLENGE, makeOidcWorld, type OidcWorld } from "../../helpers/oidc-flow.ts";
+import { createLocalJWKSet, jwtVerify, UnsecuredJWT } from "jose";
+import { CALLBACK, CHALLENGE, makeOidcWorld, VERIFIER, type OidcWorld } from "../../helpers/oidc-flow.ts";
 
 let w: OidcWorld;
 afterEach(() => w?.cleanup());
@@ -80,9 +81,8 @@ describe("request checks (errors go back to the client)", () => {
     expectClientError(await w.authorizeLocation({ scope: "profile email" }), "invalid_scope");
     expectClientError(await w.authorizeLocation({ scope: "" }), "invalid_scope");
   });
-  test("request objects are not supported", async () => {
+  test("request_uri that is not from the PAR endpoint", async () => {
     w = await makeOidcWorld();
-    expectClientError(await w.authorizeLocation({ request: "eyJ.x.y" }), "request_not_supported");
     expectClientError(await w.authorizeLocation({ request_uri: "urn:x" }), "invalid_request_uri");
   });
   test("PKCE required for public clients", async () => {
@@ -362,4 +362,81 @@ test("housekeeping removes expired interactions and codes at the next sign-in", 
   const count = (t: string) => w.deps.db.query<{ n: number }, []>(`SELECT COUNT(*) AS n FROM ${t}`).get()!.n;
   expect(count("oidc_interactions")).toBe(0);
   expect(count("oidc_authorization_codes")).toBe(1);
+});
+
+describe("unsigned request objects (request=), as Pocket ID", () => {
+  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
+  /** An unsigned request object (alg none, empty signature) made by jose. */
+  const unsigned = (claims: Record<string, unknown>) => new UnsecuredJWT(claims).encode();
+  /** Only the OAuth parameters Pocket ID's own test sends beside the object. */
+  const beside = (request: string, extra: Record<string, string> = {}) => ({ redirect_uri: "", nonce: "", state: "", code_challenge: "", code_challenge_method: "", scope: "openid", request, ...extra });
+  const idTokenOf = async (code: string) => {
+    const body = (await (await w.token({ grant_type: "authorization_code", code, redirect_uri: CALLBACK, code_verifier: VERIFIER })).json()) as { id_token: string; scope: string };
+    const jwks = createLocalJWKSet(await (await w.call("/.well-known/jwks.json")).json());
+    const id = await jwtVerify(body.id_token, jwks, { currentDate: new Date(w.deps.clock.now()) });
+    return { claims: id.payload as Record<string, unknown>, scope: body.scope };
+  };
+
+  test("its parameters complete the request: redirect_uri, state, nonce, max_age (a JSON number), PKCE and scope come from the object", async () => {
+    w = await makeOidcWorld();
+    const request = unsigned({ client_id: w.client.id, redirect_uri: CALLBACK, state: "st4te", nonce: "nonce-from-request-object", max_age: 300, code_challenge: CHALLENGE, code_challenge_method: "S256", scope: "profile email", response_type: "code" });
+    const res = await w.authorizeLocation(beside(request));
+    expect(res.status).toBe(303);
+    const u = loc(res);
+    expect(`${u.origin}${u.pathname}`).toBe(CALLBACK);
+    expect(u.searchParams.get("state")).toBe("st4te");
+    const { claims, scope } = await idTokenOf(u.searchParams.get("code")!);
+    expect(claims.nonce).toBe("nonce-from-request-object");
+    expect(scope).toBe("openid profile email"); // the union of the object's and the query's
+  });
+
+  test("the object's values replace the query's", async () => {
+    w = await makeOidcWorld();
+    const res = await w.authorizeLocation({ nonce: "from-the-query", request: unsigned({ nonce: "from-the-object", state: "st4te" }) });
+    const { claims } = await idTokenOf(loc(res).searchParams.get("code")!);
+    expect(claims.nonce).toBe("from-the-object");
+  });
+
+  test("refused with invalid_request_object (to the verified redirect_uri): signed, a signature on alg none, expired, not yet valid, not a JWT, another client_id or response_type, request_uri inside", async () => {
+    w = await makeOidcWorld();
+    const now = Math.floor(w.deps.clock.now() / 1000);
+    const signed = `${b64({ alg: "RS256", typ: "JWT" })}.${b64({ redirect_uri: CALLBACK })}.${Buffer.from("signature").toString("base64url")}`;
+    expectClientError(await w.authorizeLocation({ request: signed }), "invalid_request_object", "only supports unsigned request objects (alg none)");
+    const withSignature = `${unsigned({ nonce: "x" })}${Buffer.from("sig").toString("base64url")}`;
+    expectClientError(await w.authorizeLocation({ request: withSignature }), "invalid_request_object", "not a valid unsigned JWT");
+    expectClientError(await w.authorizeLocation({ request: unsigned({ exp: now - 1 }) }), "invalid_request_object", "expired");
+    expectClientError(await w.authorizeLocation({ request: unsigned({ nbf: now + 600 }) }), "invalid_request_object", "could not be validated");
+    expectClientError(await w.authorizeLocation({ request: "eyJ.x.y" }), "invalid_request_object", "not a JWT");
+    expectClientError(await w.authorizeLocation({ request: "a.b.c.d.e" }), "invalid_request_object", "Encrypted");
+    expectClientError(await w.authorizeLocation({ request: unsigned({ client_id: "someone-else" }) }), "invalid_request_object", "client_id does not match");
+    expectClientError(await w.authorizeLocation({ request: unsigned({ response_type: "token" }) }), "invalid_request_object", "response_type does not match");
+    expectClientError(await w.authorizeLocation({ request: unsigned({ request_uri: "urn:ietf:params:oauth:request_uri:x" }) }), "invalid_request_object", "must not contain");
+    // Still valid while unexpired.
+    expect(loc(await w.authorizeLocation({ request: unsigned({ exp: now + 60 }) })).searchParams.get("code")).toBeTruthy();
+  });
+
+  test("request with request_uri: invalid_request; without openid in the query's scope the object is ignored (invalid_scope)", async () => {
+    w = await makeOidcWorld();
+    expectClientError(await w.authorizeLocation({ request: unsigned({}), request_uri: "urn:x" }), "invalid_request", "not both");
+    expectClientError(await w.authorizeLocation({ scope: "profile", request: unsigned({ scope: "openid profile" }) }), "invalid_scope");
+  });
+
+  test("a bad object without a verified redirect_uri in the query: our error page, never a redirect", async () => {
+    w = await makeOidcWorld();
+    await expectErrorPage(await w.authorizeLocation(beside(unsigned({ redirect_uri: CALLBACK, exp: 1 }))), 400, "request object (request parameter) that cannot be used");
+    await expectErrorPage(await w.authorizeLocation({ redirect_uri: "https://evil.example.com/cb", request: unsigned({ client_id: "other" }) }), 400, "cannot be used");
+  });
+
+  test("an object's redirect_uri is checked like any other: unregistered is refused on our page", async () => {
+    w = await makeOidcWorld();
+    await expectErrorPage(await w.authorizeLocation(beside(unsigned({ redirect_uri: "https://evil.example.com/callback" }))), 400, "Invalid callback URL");
+  });
+
+  test("discovery advertises request objects as Pocket ID: request_parameter_supported, alg none only", async () => {
+    w = await makeOidcWorld();
+    const d = (await (await w.call("/.well-known/openid-configuration")).json()) as Record<string, unknown>;
+    expect(d.request_parameter_supported).toBe(true);
+    expect(d.request_object_signing_alg_values_supported).toEqual(["none"]);
+    expect(d.request_uri_parameter_supported).toBe(false);
+  });
 });

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { CLI_ACTOR } from "../../../src/audit/actor.ts";
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
+import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey } from "jose";
 import { endAllSessionsOfUser } from "../../../src/account/sessions.ts";
 import { revokeUserSession } from "../../../src/admin/user-admin.ts";
 import { createClient, updateClient } from "../../../src/admin/oidc-clients.ts";
@@ -228,7 +228,29 @@ describe("pushed authorization requests", () => {
     await expectOAuthError(await post("/api/oidc/par", pushParams({ redirect_uri: "https://evil.example.com/cb" }), { authorization: w.basic }), 400, "invalid_request", "callback URL");
     await expectOAuthError(await post("/api/oidc/par", pushParams({ scope: "email" }), { authorization: w.basic }), 400, "invalid_scope");
     await expectOAuthError(await post("/api/oidc/par", pushParams({ request_uri: "urn:x" }), { authorization: w.basic }), 400, "invalid_request", "request_uri");
-    await expectOAuthError(await post("/api/oidc/par", pushParams({ request: "a.b.c" }), { authorization: w.basic }), 400, "request_not_supported");
+    await expectOAuthError(await post("/api/oidc/par", pushParams({ request: "a.b.c" }), { authorization: w.basic }), 400, "invalid_request_object", "not a JWT");
+  });
+
+  test("an unsigned request object in the push is merged and stored; a signed one, or one without a verifiable redirect_uri, is invalid_request_object", async () => {
+    w = await makeOidcWorld();
+    const request = new UnsecuredJWT({ redirect_uri: CALLBACK, state: "object-state", scope: "email", code_challenge: CHALLENGE, code_challenge_method: "S256" }).encode();
+    const res = await post("/api/oidc/par", { response_type: "code", scope: "openid", request }, { authorization: w.basic });
+    expect(res.status).toBe(201);
+    const { request_uri } = (await res.json()) as { request_uri: string };
+    const auth = await w.call(`/authorize?${new URLSearchParams({ client_id: w.client.id, request_uri })}`, { headers: { cookie: w.cookie } });
+    expect(auth.status).toBe(303);
+    const loc = new URL(auth.headers.get("location")!);
+    expect(loc.searchParams.get("state")).toBe("object-state");
+    const tokens = (await (await w.token({ grant_type: "authorization_code", code: loc.searchParams.get("code")!, redirect_uri: CALLBACK, code_verifier: VERIFIER })).json()) as { scope: string };
+    expect(tokens.scope).toBe("openid email");
+
+    const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
+    const signed = `${b64({ alg: "ES256" })}.${b64({ redirect_uri: CALLBACK })}.c2ln`;
+    await expectOAuthError(await post("/api/oidc/par", pushParams({ request: signed }), { authorization: w.basic }), 400, "invalid_request_object", "only supports unsigned");
+    const noRedirect = new UnsecuredJWT({ client_id: "another-client" }).encode();
+    await expectOAuthError(await post("/api/oidc/par", { response_type: "code", scope: "openid", request: noRedirect }, { authorization: w.basic }), 400, "invalid_request_object", "client_id does not match");
+    // Both request and request_uri: refused before anything else.
+    await expectOAuthError(await post("/api/oidc/par", pushParams({ request, request_uri: "urn:x" }), { authorization: w.basic }), 400, "invalid_request");
   });
 
   test("require PAR: a plain request is refused; a resumed pushed request (consent) still passes", async () => {
