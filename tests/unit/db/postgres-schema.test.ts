@@ -13,9 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { SQL } from "bun";
 import path from "node:path";
 import type { Database } from "../../../src/db/database.ts";
-import pgSchemaSql from "../../../src/db/migrations/postgres/0015_schema.sql" with { type: "text" };
-import pgJobRunsSql from "../../../src/db/migrations/postgres/0016_job_runs.sql" with { type: "text" };
-import pgClusterStateSql from "../../../src/db/migrations/postgres/0017_cluster_state.sql" with { type: "text" };
+import { POSTGRES_MIGRATIONS } from "../../../src/db/migrate.ts";
 import { sharedPostgres, type PgServer } from "../../helpers/postgres.ts";
 import { openMigratedSqliteDatabase as openMigratedDatabase } from "../../helpers/template-database.ts";
 import { makeTempDir } from "../../helpers/test-deps.ts";
@@ -215,12 +213,10 @@ let sql: SQL;
 let lite: Database;
 let cleanupDir: () => void;
 
-/** A fresh PostgreSQL database with the schema applied: version 15 in one file, then each later migration. */
+/** A fresh PostgreSQL database with every shipped PostgreSQL migration applied in order (the list the server runs). */
 async function schemaDatabase(): Promise<SQL> {
   const db = new SQL(await pg.createDatabase());
-  await db.unsafe(pgSchemaSql);
-  await db.unsafe(pgJobRunsSql);
-  await db.unsafe(pgClusterStateSql);
+  for (const m of POSTGRES_MIGRATIONS) await db.unsafe(m.sql);
   return db;
 }
 
