@@ -111,24 +111,7 @@ export async function issueTokens(
   const amr = grant.amr;
 
   const jti = timeOrderedUuid(deps.clock, deps.random);
-  const audience = scopes.some((s) => IDENTITY_SCOPES.has(s)) ? [client.id, issuer] : [client.id];
-  const access = await signJwt(
-    deps,
-    {
-      iss: issuer,
-      sub: user.id,
-      aud: audience,
-      client_id: client.id,
-      iat: now,
-      exp: now + accessSeconds,
-      jti,
-      scope: scopeString(scopes),
-      scp: scopes,
-      auth_time: grant.authTime,
-      ...(jkt ? { cnf: { jkt } } : {}),
-    },
-    "at+jwt",
-  );
+  const access = await signJwt(deps, userAccessTokenClaims(issuer, client, user.id, scopes, { now, jti, authTime: grant.authTime, jkt }), "at+jwt");
   const refreshToken = randomToken(deps.random);
   const id = scopes.includes("openid") ? await signIdToken(deps, client, user, grant, scopes, nonce, access, amr, now) : null;
 
@@ -177,20 +160,64 @@ async function signIdToken(
   amr: string[],
   now: number,
 ): Promise<string> {
-  const issuer = deps.config.appUrl;
-  const idClaims: Record<string, unknown> = {
-    ...buildUserClaims(deps.db, issuer, user, scopes),
+  const idClaims = idTokenClaims(deps.db, deps.config.appUrl, client, user, scopes, {
+    now,
+    authTime: grant.authTime,
+    amr,
+    jti: randomUuid(deps.random),
+    atHash: atHash(access.jwt, access.alg),
+    nonce,
+    sid: grant.sessionId,
+  });
+  return (await signJwt(deps, idClaims, "JWT")).jwt;
+}
+
+/** The claims of a user's access token (RFC 9068): the audience adds the issuer when an identity scope lets it call userinfo. */
+export function userAccessTokenClaims(
+  issuer: string,
+  client: OidcClient,
+  userId: string,
+  scopes: string[],
+  at: { now: number; jti: string; authTime: number; jkt?: string | null },
+): Record<string, unknown> {
+  const audience = scopes.some((s) => IDENTITY_SCOPES.has(s)) ? [client.id, issuer] : [client.id];
+  return {
+    iss: issuer,
+    sub: userId,
+    aud: audience,
+    client_id: client.id,
+    iat: at.now,
+    exp: at.now + client.accessTokenDurationMinutes * 60,
+    jti: at.jti,
+    scope: scopeString(scopes),
+    scp: scopes,
+    auth_time: at.authTime,
+    ...(at.jkt ? { cnf: { jkt: at.jkt } } : {}),
+  };
+}
+
+/** The claims of an ID token (OIDC Core 2): the scope's user claims under the protocol's own, which always win. */
+export function idTokenClaims(
+  db: Database,
+  issuer: string,
+  client: OidcClient,
+  user: User,
+  scopes: readonly string[],
+  at: { now: number; authTime: number; amr: string[]; jti: string; atHash?: string; nonce?: string | null; sid?: string | null },
+): Record<string, unknown> {
+  const claims: Record<string, unknown> = {
+    ...buildUserClaims(db, issuer, user, scopes),
     iss: issuer,
     sub: user.id,
     aud: client.id,
-    iat: now,
-    exp: now + ID_TOKEN_SECONDS,
-    auth_time: grant.authTime,
-    amr,
-    at_hash: atHash(access.jwt, access.alg),
-    jti: randomUuid(deps.random),
+    iat: at.now,
+    exp: at.now + ID_TOKEN_SECONDS,
+    auth_time: at.authTime,
+    amr: at.amr,
+    ...(at.atHash ? { at_hash: at.atHash } : {}),
+    jti: at.jti,
   };
-  if (nonce) idClaims.nonce = nonce;
-  if (grant.sessionId) idClaims.sid = grant.sessionId;
-  return (await signJwt(deps, idClaims, "JWT")).jwt;
+  if (at.nonce) claims.nonce = at.nonce;
+  if (at.sid) claims.sid = at.sid;
+  return claims;
 }
