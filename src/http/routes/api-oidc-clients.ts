@@ -18,7 +18,8 @@ import { apiOperation, LIST_ERRORS } from "../openapi.ts";
 import { jsonResponse } from "../responses.ts";
 import { clientLogo, removeClientLogo, saveClientLogo } from "../../admin/client-logos.ts";
 import { LightQuery, ListQuery, NoContent, Paginated, Upload } from "../schemas/common.ts";
-import { Client, ClientCreated, ClientInput, ClientMeta, ClientSecret, ClientSecretCreated, ClientSecretInput } from "../schemas/oidc-clients.ts";
+import { Client, ClientCreated, ClientInput, ClientMeta, ClientPreview, ClientPreviewQuery, ClientSecret, ClientSecretCreated, ClientSecretInput } from "../schemas/oidc-clients.ts";
+import { previewClientTokens } from "../../oidc/client-preview.ts";
 import { UserGroupIds } from "../schemas/users.ts";
 import { uploadedFile } from "./api-profile-pictures.ts";
 import type { WebDeps } from "../web-deps.ts";
@@ -121,5 +122,17 @@ export function apiOidcClientRoutes(web: WebDeps) {
       getClient(web, params.id);
       if (!revokeClientSecret(web, actorOf(request, principal), params.id, params.secretId)) throw AppError.notFound(msg("clients.errorNoSuchSecret"));
       return new Response(null, { status: 204 });
-    }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("OIDC clients", "Revoke a secret") });
+    }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("OIDC clients", "Revoke a secret") })
+    .get("/api/oidc/clients/:id/preview/:userId", ({ params, query }) => {
+      const client = getClient(web, params.id);
+      return jsonResponse(previewClientTokens({ db: web.db, clock: web.clock, random: web.random, issuer: web.config.appUrl }, client, params.userId, query.scopes));
+    }, {
+      adminApi: true,
+      budget: "admin-api",
+      query: ClientPreviewQuery,
+      response: { 200: ClientPreview },
+      detail: apiOperation("OIDC clients", "Preview the claims of the ID token, access token and userinfo answer this client would receive for a user (?scopes=openid profile email); nothing is signed or stored", {
+        errors: { 403: "The user is disabled, or not in a group allowed to use the client", 404: "No such client or user" },
+      }),
+    });
 }

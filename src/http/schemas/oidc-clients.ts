@@ -140,3 +140,17 @@ export const ClientSecretInput = OptionalBody(
     { $id: "ClientSecretInput" },
   ),
 );
+
+/** Pocket ID's `?scopes=` of the token preview: space- (or comma-) separated. */
+export const ClientPreviewQuery = Input({ scopes: t.Optional(t.String({ maxLength: 1_000, description: "The scopes to preview, space-separated (e.g. openid profile email)" })) });
+
+const Claims = t.Record(t.String(), t.Unknown());
+
+export const ClientPreview = t.Object(
+  {
+    idToken: Nullable(Claims, { description: "The ID token's claims (null without openid)" }),
+    accessToken: Claims,
+    userInfo: Nullable(Claims, { description: "The userinfo answer (null without openid)" }),
+  },
+  { $id: "ClientPreview", description: "What this client would receive for this user and these scopes: claims only, nothing signed." },
+);
