@@ -464,3 +464,98 @@ describe("pages", () => {
     expect(await denied.text()).toContain("Sign-in denied");
   });
 });
+
+describe("attacks", () => {
+  test("what the approver sees is escaped: a User-Agent of HTML and a display name of HTML", async () => {
+    const w = await world();
+    w.deps.db.query("UPDATE users SET first_name = '<img src=x onerror=alert(1)>', display_name = '<img src=x onerror=alert(1)>' WHERE id = ?").run(w.userId);
+    const laptop = new AppClient(w.app, w.deps, ASKER_IP);
+    await laptop.get("/login");
+    const evil = '<script>alert(1)</script><img src=x onerror="alert(2)">';
+    const res = await laptop.postJson("/api/device-login/requests", {}, { headers: { "user-agent": evil } });
+    const { userCode } = (await res.json()) as Asked;
+    const html = await (await w.phone.get(`/device?user_code=${userCode}`)).text();
+    expect(html).toContain("Sign in on another device?");
+    expect(html).not.toContain("<script>alert");
+    expect(html).not.toContain("<img src=x");
+    expect(html).toContain("<dd>&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x oner…</dd>");
+    expect(html).toContain("&lt;img src=x onerror=alert(1)&gt;");
+  });
+
+  test.each([
+    "//evil.example/",
+    "/\\evil.example",
+    "https://evil.example/",
+    "javascript:alert(1)",
+    "/./\\evil.example",
+    " /settings",
+  ])("the return path %p is not followed: the page continues home", async (redirect) => {
+    const w = await world();
+    const laptop = new AppClient(w.app, w.deps, ASKER_IP);
+    const res = await laptop.get(`/login/alternative/device?redirect=${encodeURIComponent(redirect)}`);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('data-redirect=""');
+    expect(html).not.toContain("evil.example");
+    expect(html).toContain('href="/login/alternative/device"');
+    // Signed in already: the redirect is not followed either.
+    const signedIn = await w.phone.get(`/login/alternative/device?redirect=${encodeURIComponent(redirect)}`);
+    expect(signedIn.status).toBe(302);
+    expect(signedIn.headers.get("location")).toBe("/settings/account");
+  });
+
+  test("no enumeration: unknown, denied, exchanged and expired codes answer byte for byte alike", async () => {
+    const w = await world();
+    const denied = (await ask(w)).asked;
+    expect((await decide(w.phone, denied.userCode, "deny")).status).toBe(204);
+    const used = await ask(w, "198.51.100.43");
+    await reauthenticate(w);
+    expect((await decide(w.phone, used.asked.userCode, "approve")).status).toBe(204);
+    expect((await exchange(w, used.laptop, used.asked.id)).status).toBe(200);
+    const bodies = new Set<string>();
+    const codes = ["PAAAAAAA", denied.userCode, used.asked.userCode];
+    for (const code of codes) {
+      for (const res of [await inspect(w.phone, code), await decide(w.phone, code, "deny")]) {
+        expect(res.status).toBe(401);
+        bodies.add(await res.text());
+      }
+      w.deps.clock.advance(20); // stay inside the verification budget (1 per 10 s)
+    }
+    expect(bodies.size).toBe(1);
+  });
+
+  test("a user disabled after approving: the exchange answers 403, no session, the approval not spent", async () => {
+    const w = await world();
+    const { laptop, asked } = await ask(w);
+    await reauthenticate(w);
+    expect((await decide(w.phone, asked.userCode, "approve")).status).toBe(204);
+    w.deps.db.query("UPDATE users SET disabled = 1 WHERE id = ?").run(w.userId);
+    const res = await exchange(w, laptop, asked.id);
+    expect(res.status).toBe(403);
+    expect(laptop.cookie("latchkey_session")).toBeUndefined();
+    expect(count(w, "audit_logs WHERE event = 'REMOTE_SIGN_IN'")).toBe(0);
+    // A disabled user's session is gone: its page's CSRF token no longer matches, and without it there is no session.
+    const other = await ask(w, "198.51.100.44");
+    for (const r of [await inspect(w.phone, other.asked.userCode), await decide(w.phone, other.asked.userCode, "deny")]) {
+      expect(r.status).toBe(403);
+      expect(await errorOf(r)).toBe("csrf_failed");
+    }
+    const fresh = new AppClient(w.app, w.deps, "203.0.113.9");
+    fresh.jar.set("latchkey_session", w.phone.cookie("latchkey_session")!);
+    await fresh.get("/login");
+    const r = await inspect(fresh, other.asked.userCode);
+    expect(r.status).toBe(401);
+    expect(await errorOf(r)).toBe("unauthenticated");
+    expect(count(w, "device_login_requests WHERE status = 'pending'")).toBe(1);
+  });
+
+  test("another browser's session cannot exchange a request it approved itself (the approver is not the asker)", async () => {
+    const w = await world();
+    const { asked } = await ask(w);
+    await reauthenticate(w);
+    expect((await decide(w.phone, asked.userCode, "approve")).status).toBe(204);
+    const res = await exchange(w, w.phone, asked.id);
+    expect(res.status).toBe(401);
+    expect(await errorOf(res)).toBe("device_login_expired");
+  });
+});
