@@ -52,7 +52,7 @@ import { IdTokenHintInvalid, verifyIdTokenHint } from "./id-token-hint.ts";
 import { ProtocolParamError, ProtocolParams } from "./params.ts";
 import { consumePushedRequest } from "../db/oidc-protocols.ts";
 import { isInsecureRedirectUri, matchRedirectUri } from "./redirect-uri.ts";
-import { mergeRequestObject } from "./request-object.ts";
+import { mergeRequestObject, REQUEST_OBJECT_MAX_LENGTH } from "./request-object.ts";
 import { isSubset, parseScopes, scopeString, type Scope } from "./scopes.ts";
 
 export interface AuthorizeDeps {
@@ -226,14 +226,14 @@ function refuseRequestObject(ctx: Ctx, code: OAuthErrorCode, description: string
 }
 
 const checkRequestObject: RequestCheck = (ctx) => {
-  const jwt = param(ctx, "request", 16 * 1024);
+  const jwt = param(ctx, "request", REQUEST_OBJECT_MAX_LENGTH);
   if (!jwt) return;
   // OIDC Core 6.1: openid must be in the OAuth scope parameter; without it Pocket ID (fosite) ignores the object.
   if (!parseScopes(param(ctx, "scope", 1024)).includes("openid")) return;
   if (param(ctx, "request_uri", 2048)) refuseRequestObject(ctx, "invalid_request", "Send request or request_uri, not both.");
   const query: Record<string, string> = {};
   for (const name of ctx.params.names()) {
-    const v = param(ctx, name, name === "request" ? 16 * 1024 : undefined);
+    const v = param(ctx, name, name === "request" ? REQUEST_OBJECT_MAX_LENGTH : undefined);
     if (v !== null) query[name] = v;
   }
   const merged = mergeRequestObject(jwt, query, nowSeconds(ctx.deps.clock));

@@ -19,6 +19,7 @@ import { randomToken, type Random } from "../lib/random.ts";
 import { AUTHORIZATION_PARAMS, checkIdTokenHint, PAR_REQUEST_URI_PREFIX, validateAuthorizationRequest } from "./authorize.ts";
 import { authenticateClient } from "./client-auth.ts";
 import { ProtocolParams } from "./params.ts";
+import { REQUEST_OBJECT_MAX_LENGTH } from "./request-object.ts";
 
 export const PUSHED_REQUEST_SECONDS = 90;
 
@@ -73,7 +74,7 @@ export async function pushAuthorizationRequest(
 /** Parameters the checks look at but that are not stored (the request object, merged by the checks). */
 function passThrough(params: ProtocolParams): Record<string, string> {
   const out: Record<string, string> = {};
-  const request = params.get("request");
+  const request = params.get("request", REQUEST_OBJECT_MAX_LENGTH);
   if (request) out.request = request;
   return out;
 }

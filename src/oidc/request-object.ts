@@ -11,6 +11,9 @@
  */
 import { decodeProtectedHeader, UnsecuredJWT } from "jose";
 
+/** The longest request object read, at /authorize and in a push alike (longer: invalid_request, "too long"). */
+export const REQUEST_OBJECT_MAX_LENGTH = 16 * 1024;
+
 /** The JWT's own claims: about the object, not parameters of the request. */
 const JWT_CLAIMS = new Set(["iss", "aud", "exp", "nbf", "iat", "jti"]);
 

@@ -432,6 +432,36 @@ describe("unsigned request objects (request=), as Pocket ID", () => {
     await expectErrorPage(await w.authorizeLocation(beside(unsigned({ redirect_uri: "https://evil.example.com/callback" }))), 400, "Invalid callback URL");
   });
 
+  test("attacks: a nested request, alg None/NONE, plain PKCE, an array redirect_uri, __proto__, a JSON-null override", async () => {
+    w = await makeOidcWorld();
+    const header = (alg: string) => `${b64({ alg })}.${b64({ nonce: "x" })}.`;
+    expectClientError(await w.authorizeLocation({ request: unsigned({ request: unsigned({ nonce: "inner" }) }) }), "invalid_request_object", "must not contain");
+    for (const alg of ["None", "NONE", "nOnE"]) expectClientError(await w.authorizeLocation({ request: header(alg) }), "invalid_request_object", "only supports unsigned");
+    // The object cannot weaken PKCE below what the query may ask.
+    expectClientError(await w.authorizeLocation({ request: unsigned({ code_challenge_method: "plain", code_challenge: VERIFIER }) }), "invalid_request", "plain is not accepted");
+    // A redirect_uri that is not a string is its JSON text: unregistered, so our page.
+    await expectErrorPage(await w.authorizeLocation({ request: unsigned({ redirect_uri: [CALLBACK] }) }), 400, "Invalid callback URL");
+    // JSON null does not erase the query's value; __proto__ is a plain (ignored) parameter.
+    const kept = await w.authorizeLocation({ request: new UnsecuredJWT(JSON.parse('{"state":null,"__proto__":{"redirect_uri":"https://evil.example.com/cb"}}')).encode() });
+    expect(`${loc(kept).origin}${loc(kept).pathname}`).toBe(CALLBACK);
+    expect(loc(kept).searchParams.get("state")).toBe("st4te");
+    expect(loc(kept).searchParams.get("code")).toBeTruthy();
+  });
+
+  test("size: an object up to 16 KiB is read; a longer one is refused on our page (no redirect)", async () => {
+    w = await makeOidcWorld();
+    const padded = (n: number) => {
+      const base = unsigned({ nonce: "" });
+      return unsigned({ nonce: "", pad: "x".repeat(Math.floor(((n - base.length) * 3) / 4) - 12) });
+    };
+    const fits = padded(16 * 1024 - 8);
+    expect(fits.length).toBeLessThanOrEqual(16 * 1024);
+    expect(loc(await w.authorizeLocation({ request: fits })).searchParams.get("code")).toBeTruthy();
+    const big = unsigned({ pad: "x".repeat(13 * 1024) });
+    expect(big.length).toBeGreaterThan(16 * 1024);
+    await expectErrorPage(await w.authorizeLocation({ request: big }), 400, "too long");
+  });
+
   test("discovery advertises request objects as Pocket ID: request_parameter_supported, alg none only", async () => {
     w = await makeOidcWorld();
     const d = (await (await w.call("/.well-known/openid-configuration")).json()) as Record<string, unknown>;

@@ -253,6 +253,16 @@ describe("pushed authorization requests", () => {
     await expectOAuthError(await post("/api/oidc/par", pushParams({ request, request_uri: "urn:x" }), { authorization: w.basic }), 400, "invalid_request");
   });
 
+  test("a pushed request object may be as long as one sent to /authorize (16 KiB), no longer", async () => {
+    w = await makeOidcWorld();
+    const object = (padding: number) => new UnsecuredJWT({ redirect_uri: CALLBACK, state: "object-state", pad: "x".repeat(padding) }).encode();
+    const fits = object(11 * 1024);
+    expect(fits.length).toBeGreaterThan(8 * 1024);
+    expect(fits.length).toBeLessThanOrEqual(16 * 1024);
+    expect((await post("/api/oidc/par", pushParams({ request: fits }), { authorization: w.basic })).status).toBe(201);
+    await expectOAuthError(await post("/api/oidc/par", pushParams({ request: object(13 * 1024) }), { authorization: w.basic }), 400, "invalid_request", "too long");
+  });
+
   test("require PAR: a plain request is refused; a resumed pushed request (consent) still passes", async () => {
     w = await makeOidcWorld({ requirePar: true }, { consent: true });
     const plain = await w.authorizeLocation();
