@@ -6,8 +6,10 @@
  * - Who may call an operation (security, `x-latchkey-access`) is the sign-in the route declares
  *   (`adminApi`, `userApi`, `sessionApi`: src/http/plugins/route-policy.ts), never written twice.
  * - Error answers are derived, not declared: 400 when the route has a body schema, 401 unless public,
- *   403 for administrator-only and browser-session-only routes, 404 when the path has an id; others
- *   (a list's 400 for an unknown sort column, a 409) are named in `apiOperation(…, { errors })`.
+ *   403 for administrator-only routes and user routes that refuse API keys (a `sessionApi` route answers a key
+ *   with 401: it looks only at the session cookie), 404 when the path has an id; others
+ *   (a list's 400 for an unknown sort column, a 409) are named in `apiOperation(…, { errors })`, where
+ *   null drops a derived answer that does not happen (a path token that is not an id has no 404).
  * - What only the domain checks (`checkedByDomain`) is documented; Elysia's bookkeeping (the
  *   `additionalProperties: false` it adds while compiling, a file's placeholder default) is not, so the
  *   document is the same whichever routes have already served a request.
@@ -27,8 +29,8 @@ export interface OperationDetail {
   summary: string;
   tags: string[];
   description?: string;
-  /** Extra answers (status → why), e.g. 409. */
-  "x-latchkey-errors"?: Record<string, string>;
+  /** Extra answers (status → why), e.g. 409; null drops a derived one (a path token that is not an id: no 404). */
+  "x-latchkey-errors"?: Record<string, string | null>;
 }
 
 const SECURITY: Record<Access, Record<string, string[]>[]> = {
@@ -44,7 +46,7 @@ export const LIST_ERRORS = { 400: "Unknown sort column or direction (the message
 const ADMIN_DESCRIPTION = "Requires an administrator (API key of an admin user, STATIC_API_KEY, or an admin browser session with X-CSRF-Token).";
 
 /** The `detail` of a documented route: what it does. Who may call it is its declared sign-in (accessOf). */
-export function apiOperation(tag: string, summary: string, more: { description?: string; errors?: Record<string, string> } = {}): OperationDetail {
+export function apiOperation(tag: string, summary: string, more: { description?: string; errors?: Record<string, string | null> } = {}): OperationDetail {
   return {
     summary,
     tags: [tag],
@@ -90,7 +92,8 @@ export function buildOpenApiDocument(routes: readonly DocumentedRoute[], info: {
     const detail = route.hooks?.detail as (OperationDetail & { hide?: boolean }) | undefined;
     if (!detail || detail.hide || !detail.summary) continue;
     const hooks = route.hooks!;
-    const access = accessOf(policyOf(hooks));
+    const policy = policyOf(hooks);
+    const access = accessOf(policy);
     const path = route.path.replace(/:(\w+)/g, "{$1}");
     const pathNames = [...route.path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
     const paramSchemas = (isSchema(hooks.params) ? (hooks.params as { properties?: Record<string, TSchema> }).properties : undefined) ?? {};
@@ -124,11 +127,14 @@ export function buildOpenApiDocument(routes: readonly DocumentedRoute[], info: {
     }
     if (Object.keys(responses).length === 0) responses["200"] = { description: "OK" };
     if (requestBody) responses["400"] = err("Validation failed (field messages in `fields`)");
-    if (access !== "public") responses["401"] = err("No or invalid credentials (unknown or expired API key)");
+    if (access !== "public") responses["401"] = err(policy.auth === "session-api" ? "No browser session (an API key does not count here)" : "No or invalid credentials (unknown or expired API key)");
     if (access === "admin") responses["403"] = err("Not an administrator");
-    if (access === "session") responses["403"] = err("API keys are refused here: sign in with a browser");
+    if (access === "session" && policy.auth === "user-api") responses["403"] = err("API keys are refused here: sign in with a browser");
     if (pathNames.length) responses["404"] = err("Unknown id");
-    for (const [status, why] of Object.entries(detail["x-latchkey-errors"] ?? {})) responses[status] = err(why);
+    for (const [status, why] of Object.entries(detail["x-latchkey-errors"] ?? {})) {
+      if (why === null) delete responses[status];
+      else responses[status] = err(why);
+    }
 
     const { "x-latchkey-errors": _errors, hide: _hide, ...described } = detail;
     const operation = {

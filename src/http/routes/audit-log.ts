@@ -7,7 +7,7 @@
  * - The page's user and app filters are menus while the log names at most FILTER_OPTION_LIMIT of
  *   them, text fields beyond (a menu of a million users is neither fast nor usable).
  */
-import { Elysia } from "elysia";
+import { Elysia, t } from "elysia";
 import {
   auditCsv,
   auditEntryDto,
@@ -23,6 +23,8 @@ import { EVENT_TITLES } from "../../audit/event-labels.ts";
 import { nowSeconds } from "../../lib/clock.ts";
 import { AuditList, exportHrefOf, GlobalAuditLogPage, OwnAuditLogPage, type FilterOptions } from "../../../templates/pages/audit-log.tsx";
 import { apiCall } from "../admin-auth.ts";
+import { apiOperation } from "../openapi.ts";
+import { AuditLogFilterQuery, AuditLogPage, AuditLogPageQuery } from "../schemas/audit-log.ts";
 import { buildPageContext } from "../page-context.ts";
 import { routePolicy } from "../plugins/route-policy.ts";
 import { htmlResponse, isHtmx, jsonResponse } from "../responses.ts";
@@ -100,12 +102,27 @@ export function auditLogRoutes(web: WebDeps) {
     .get("/api/audit-logs", ({ query, principal }) => {
       const { page, limit } = apiCall(() => parseAuditQuery({ page: query["pagination[page]"] ?? query.page, limit: query["pagination[limit]"] ?? query.limit }));
       return jsonResponse(pageJson(listAuditEntries(web.db, { userId: principal.userId }, page, limit)));
-    }, { userApi: true, budget: "admin-api" })
+    }, { userApi: true, budget: "admin-api", query: AuditLogPageQuery, response: { 200: AuditLogPage }, detail: apiOperation("Audit log", "Your own audit log, newest first") })
     .get("/api/audit-logs/all", ({ query }) => {
       const q = apiCall(() => adminQuery(query));
       return jsonResponse(pageJson(listAuditEntries(web.db, q.filter, q.page, q.limit)));
-    }, { adminApi: true, budget: "admin-api" })
-    .get("/api/audit-logs/export", ({ query }) => apiCall(() => csvResponse(query)), { adminApi: true, budget: "admin-api" })
-    .get("/api/audit-logs/filters/client-names", () => jsonResponse(listAuditedClientNames(web.db)), { adminApi: true, budget: "admin-api" })
-    .get("/api/audit-logs/filters/users", () => jsonResponse(listAuditedUsers(web.db)), { adminApi: true, budget: "admin-api" });
+    }, { adminApi: true, budget: "admin-api", query: AuditLogFilterQuery, response: { 200: AuditLogPage }, detail: apiOperation("Audit log", "Everyone's audit log, newest first, filtered", { errors: { 400: "An unknown event name, an over-long IP address or an unreadable day (field messages in `fields`)" } }) })
+    .get("/api/audit-logs/export", ({ query }) => apiCall(() => csvResponse(query)), {
+      adminApi: true,
+      budget: "admin-api",
+      query: AuditLogFilterQuery,
+      detail: apiOperation("Audit log", "Everyone's audit log as CSV (text/csv), filtered as the list", { errors: { 400: "An unknown event name, an over-long IP address or an unreadable day (field messages in `fields`)" } }),
+    })
+    .get("/api/audit-logs/filters/client-names", () => jsonResponse(listAuditedClientNames(web.db)), {
+      adminApi: true,
+      budget: "admin-api",
+      response: { 200: t.Array(t.String()) },
+      detail: apiOperation("Audit log", "The application names that occur in the audit log (for the filter)"),
+    })
+    .get("/api/audit-logs/filters/users", () => jsonResponse(listAuditedUsers(web.db)), {
+      adminApi: true,
+      budget: "admin-api",
+      response: { 200: t.Array(t.Object({ id: t.String(), username: t.String(), displayName: t.String() })) },
+      detail: apiOperation("Audit log", "The users that occur in the audit log (for the filter)"),
+    });
 }

@@ -26,6 +26,8 @@ import { RATE_RULES, rateLimit } from "../plugins/rate-limit.ts";
 import { routePolicy } from "../plugins/route-policy.ts";
 import { auditOrigin, currentSession } from "../request-context.ts";
 import { htmlResponse, isHtmx, jsonResponse, navigate, redirectResponse } from "../responses.ts";
+import { apiOperation } from "../openapi.ts";
+import { User } from "../schemas/users.ts";
 import type { WebDeps } from "../web-deps.ts";
 
 const withRedirect = (path: string, redirect: string | null) => (redirect ? `${path}?redirect=${encodeURIComponent(redirect)}` : path);
@@ -139,7 +141,14 @@ export function authRoutes(web: WebDeps) {
       }
       startBrowserSession(web, request, user.id, ["otp"]);
       return jsonResponse(toUserDto(web.db, user));
-    }, { budget: "admin-api" })
+    }, {
+      budget: "admin-api",
+      response: { 200: User },
+      detail: apiOperation("Sign-in", "Sign in with a login code: this browser gets a session (amr otp) and the user", {
+        description: "The rules of /lc: single use, unexpired, a self-requested code only in the browser that asked for it; needs the page's X-CSRF-Token.",
+        errors: { 401: "The code is unknown, expired, used or not for this browser", 403: "The account is disabled", 404: null, 429: "Too many attempts from this address (1 per 10 s, burst 5)" },
+      }),
+    })
 
     .get("/signup/add-passkey", ({ request, query, session }) => {
       const next = safeRedirectPath(query.redirect) ?? homePath(web);

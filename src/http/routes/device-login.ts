@@ -39,7 +39,10 @@ import { RATE_RULES, rateLimit } from "../plugins/rate-limit.ts";
 import { routePolicy } from "../plugins/route-policy.ts";
 import { addResponseCookie, auditOrigin, currentSession } from "../request-context.ts";
 import { htmlResponse, jsonResponse, redirectResponse } from "../responses.ts";
-import { DeviceLoginDecisionInput, DeviceLoginVerification } from "../schemas/device-login.ts";
+import { apiOperation } from "../openapi.ts";
+import { NoContent } from "../schemas/common.ts";
+import { DeviceLoginDecisionInput, DeviceLoginInfo as DeviceLoginInfoSchema, DeviceLoginRequestCreated, DeviceLoginVerification, Pending } from "../schemas/device-login.ts";
+import { User } from "../schemas/users.ts";
 import type { WebDeps } from "../web-deps.ts";
 
 export const DEVICE_LOGIN_COOKIE = "device_login_token";
@@ -152,6 +155,9 @@ export function deviceLoginRoutes(web: WebDeps) {
     .post("/api/device-login/requests", ({ request }) => {
       const created = beginDeviceLogin(web, request);
       return jsonResponse({ ...created, expiresAt: isoTime(created.expiresAt) }, { status: 201, headers: NO_STORE });
+    }, {
+      response: { 201: DeviceLoginRequestCreated },
+      detail: apiOperation("Sign in with another device", "Ask to be signed in from another device: a code for it, and the device token cookie (this browser only) for the exchange", { errors: { 429: "Too many requests from this address (1 per 10 s, burst 5)" } }),
     })
     .post("/api/device-login/requests/:id/exchange", async ({ request, params }) => {
       rateLimit(web, request, "device-login-exchange", RATE_RULES.deviceLoginExchange);
@@ -163,6 +169,12 @@ export function deviceLoginRoutes(web: WebDeps) {
       startBrowserSession(web, request, outcome.user.id, ["otp"]);
       addResponseCookie(request, clearCookie(web.config, cookie, exchangePath(params.id)));
       return jsonResponse(toUserDto(web.db, outcome.user), { headers: NO_STORE });
+    }, {
+      response: { 200: User, 202: Pending },
+      detail: apiOperation("Sign in with another device", "Wait (up to 25 s) for the decision; once approved, this browser is signed in (session cookie) and gets the user", {
+        description: "Needs the device token cookie the request was created with, and the page's X-CSRF-Token. Single use: of concurrent exchanges of one approval exactly one answers 200.",
+        errors: { 401: "device_login_expired: unknown, expired or already exchanged, or not this browser's request", 403: "device_login_denied, or the approving user is disabled", 404: null, 429: "Too many requests from this address (1 per 2 s, burst 10)" },
+      }),
     })
     .post("/api/device-login/verification", ({ request, body }) => {
       limitVerification(web, request);
@@ -178,11 +190,26 @@ export function deviceLoginRoutes(web: WebDeps) {
         },
         { headers: NO_STORE },
       );
-    }, { sessionApi: true, body: DeviceLoginVerification })
+    }, {
+      sessionApi: true,
+      body: DeviceLoginVerification,
+      response: { 200: DeviceLoginInfoSchema },
+      detail: apiOperation("Sign in with another device", "What asks to be signed in under a code: device, IP address, location", {
+        errors: { 401: "No browser session, or device_login_expired: no pending request has this code", 429: "Too many requests from this address (1 per 10 s, burst 5)" },
+      }),
+    })
     .post("/api/device-login/verification/decision", ({ request, body, session }) => {
       const decision = decisionOf(body.decision);
       limitVerification(web, request);
       decide(web, request, session, body.code, decision);
       return new Response(null, { status: 204 });
-    }, { sessionApi: true, body: DeviceLoginDecisionInput });
+    }, {
+      sessionApi: true,
+      body: DeviceLoginDecisionInput,
+      response: { 204: NoContent },
+      detail: apiOperation("Sign in with another device", "Approve (signing that device in as you) or deny a request", {
+        description: "Approving needs a passkey proof younger than a minute (POST /api/webauthn/reauthenticate/finish first); denying does not. A request is decided once.",
+        errors: { 401: "No browser session, or device_login_expired: no pending request has this code", 403: "reauthentication_required: approving without a fresh passkey proof", 429: "Too many requests from this address (1 per 10 s, burst 5)" },
+      }),
+    });
 }

@@ -41,6 +41,9 @@ import { clearCookie, cookieName } from "../cookies.ts";
 import { htmlResponse, jsonResponse, redirectResponse } from "../responses.ts";
 import { contentSecurityPolicy } from "../plugins/security-headers.ts";
 import type { WebDeps } from "../web-deps.ts";
+import { apiOperation } from "../openapi.ts";
+import { NoContent } from "../schemas/common.ts";
+import { DeviceAuthorizationInfo, DeviceCodeBody, DeviceCodeQuery } from "../schemas/oidc-device.ts";
 import { ConsentPage } from "../../../templates/pages/oidc/consent-page.tsx";
 import { NotAllowedPage } from "../../../templates/pages/oidc/not-allowed-page.tsx";
 import { AuthorizeErrorPage } from "../../../templates/pages/oidc/authorize-error-page.tsx";
@@ -96,6 +99,16 @@ function deviceOutcome(result: DeviceLookup): Extract<DeviceLookup, { kind: "con
       return result;
   }
 }
+
+/** What the JSON device endpoints answer besides 200/204 (deviceOutcome, limitDeviceCodeGuessing), for the OpenAPI document. */
+const DEVICE_API_ERRORS = {
+  errors: {
+    400: "The code is missing or malformed",
+    403: "The person may not use this client (allowed groups), or reauthentication_required (the client wants a fresh passkey)",
+    404: "No pending device authorization has this code",
+    429: "Too many guesses (per address and per person)",
+  },
+};
 
 /** The code of a JSON device request: ?code= (Pocket ID), or {code} in the body. */
 function deviceCodeParam(query: Record<string, unknown>, body: unknown): string | null {
@@ -455,7 +468,12 @@ export function oidcRoutes(web: WebDeps) {
             client: { id: c.id, name: c.name, description: c.description, hasLogo: c.hasLogo, hasDarkLogo: c.hasDarkLogo, launchURL: c.launchUrl, requiresReauthentication: c.requiresReauthentication, clientType: "standard" },
           }, { headers: { "Cache-Control": "no-store" } });
         },
-        { sessionApi: true },
+        {
+          sessionApi: true,
+          query: DeviceCodeQuery,
+          response: { 200: DeviceAuthorizationInfo },
+          detail: apiOperation("Device authorization", "What a device asks for under a user code (OAuth 2.0 device flow)", DEVICE_API_ERRORS),
+        },
       )
       .post(
         "/api/oidc/device/verify",
@@ -465,7 +483,13 @@ export function oidcRoutes(web: WebDeps) {
           deviceOutcome(decideDeviceAuthorization(web, { code, session, allow: true, origin: auditOrigin(request) }));
           return new Response(null, { status: 204 });
         },
-        { sessionApi: true },
+        {
+          sessionApi: true,
+          query: DeviceCodeQuery,
+          body: DeviceCodeBody,
+          response: { 204: NoContent },
+          detail: apiOperation("Device authorization", "Authorize the device that shows this user code (?code= or {code}), consenting to its scopes", DEVICE_API_ERRORS),
+        },
       )
       .get("/api/oidc/end-session", endSessionHandler)
       // No CSRF token: RP-initiated logout is a cross-site request by design; without a valid id_token_hint

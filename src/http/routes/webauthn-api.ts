@@ -11,7 +11,7 @@
  */
 import { msg } from "../../i18n/message.ts";
 import { requestTranslator } from "../page-context.ts";
-import { Elysia } from "elysia";
+import { Elysia, t } from "elysia";
 import { deletePasskey, isRegisteredPasskey, listPasskeys, renamePasskey, type PasskeyView } from "../../webauthn/passkeys.ts";
 import { issueReauthenticationToken } from "../../account/reauthentication.ts";
 import { recordReauthentication } from "../../account/sessions.ts";
@@ -26,7 +26,9 @@ import { RATE_RULES, rateLimit } from "../plugins/rate-limit.ts";
 import { routePolicy } from "../plugins/route-policy.ts";
 import { actorOf, auditOrigin, requestMeta } from "../request-context.ts";
 import { jsonResponse } from "../responses.ts";
-import { PasskeyCeremonyFinish, PasskeyDeleteQuery, PasskeyRename } from "../schemas/account.ts";
+import { apiOperation } from "../openapi.ts";
+import { NoContent } from "../schemas/common.ts";
+import { OwnPasskey, PasskeyCeremonyFinish, PasskeyCeremonyStart, PasskeyContinue, PasskeyDeleteQuery, PasskeyRename } from "../schemas/account.ts";
 import type { WebDeps } from "../web-deps.ts";
 
 /** Pocket ID's passkey DTO (camelCase, RFC 3339 times), plus what the account page shows. */
@@ -67,7 +69,7 @@ export function webauthnApiRoutes(web: WebDeps) {
       const { challengeId, options } = await startPasskeyAssertion(web, { purpose: "login" });
       setCeremonyCookie(web, request, challengeId);
       return jsonResponse({ options });
-    })
+    }, { response: { 200: PasskeyCeremonyStart }, detail: apiOperation("Passkeys", "Begin a passkey sign-in (discoverable credentials)", { errors: { 429: "Too many sign-ins from this address" } }) })
     .post("/api/webauthn/login/finish", async ({ request, body }) => {
       const response = responseOf(body);
       const { user } = await signInWithPasskey(web, { challengeId: takeCeremonyCookie(web, request), response, origin: auditOrigin(request) }).catch((error: unknown) => {
@@ -76,7 +78,14 @@ export function webauthnApiRoutes(web: WebDeps) {
       });
       startBrowserSession(web, request, user.id, ["phr"]);
       return jsonResponse({ redirect: redirectOf(body) ?? homePath(web) });
-    }, { budget: "passkey", body: PasskeyCeremonyFinish })
+    }, {
+      budget: "passkey",
+      body: PasskeyCeremonyFinish,
+      response: { 200: PasskeyContinue },
+      detail: apiOperation("Passkeys", "Finish a passkey sign-in: this browser gets a session (amr phr)", {
+        errors: { 400: "No passkey response, or it does not verify (unknown passkey, wrong challenge or origin, replayed)", 403: "The account is disabled", 429: "Too many failed passkeys" },
+      }),
+    })
 
     .post("/api/webauthn/register/start", async ({ request, session }) => {
       const user = findUser(web.db, session.userId);
@@ -84,7 +93,7 @@ export function webauthnApiRoutes(web: WebDeps) {
       const { challengeId, options } = await startPasskeyRegistration(web, user);
       setCeremonyCookie(web, request, challengeId);
       return jsonResponse({ options });
-    }, { sessionApi: true })
+    }, { sessionApi: true, response: { 200: PasskeyCeremonyStart }, detail: apiOperation("Passkeys", "Begin adding a passkey to your account") })
     .post("/api/webauthn/register/finish", async ({ request, body, session }) => {
       const row = await finishPasskeyRegistration(web, actorOf(request, session), {
         challengeId: takeCeremonyCookie(web, request),
@@ -100,14 +109,25 @@ export function webauthnApiRoutes(web: WebDeps) {
         { passkey: { id: row.id, name: row.name, provider: authenticatorName(row.aaguid), synced: row.backupEligible }, redirect, nameUrl },
         { status: 201 },
       );
-    }, { sessionApi: true, body: PasskeyCeremonyFinish })
+    }, {
+      sessionApi: true,
+      body: PasskeyCeremonyFinish,
+      response: {
+        201: t.Object({
+          passkey: t.Object({ id: t.String(), name: t.String(), provider: t.Union([t.String(), t.Null()]), synced: t.Boolean() }),
+          redirect: t.Union([t.String(), t.Null()]),
+          nameUrl: t.String({ description: "The page that names the new passkey, then continues at redirect" }),
+        }),
+      },
+      detail: apiOperation("Passkeys", "Finish adding a passkey (optional name)", { errors: { 400: "No passkey response, or it does not verify (or this authenticator already holds one of yours)" } }),
+    })
 
     .post("/api/webauthn/reauthenticate/start", async ({ request, session }) => {
       rateLimit(web, request, "reauthenticate", RATE_RULES.reauthenticate);
       const { challengeId, options } = await startPasskeyAssertion(web, { purpose: "reauthenticate", userId: session.userId });
       setCeremonyCookie(web, request, challengeId);
       return jsonResponse({ options });
-    }, { sessionApi: true })
+    }, { sessionApi: true, response: { 200: PasskeyCeremonyStart }, detail: apiOperation("Passkeys", "Begin re-authenticating with one of your passkeys", { errors: { 429: "Too many attempts from this address" } }) })
     .post("/api/webauthn/reauthenticate/finish", async ({ request, body, session }) => {
       const { user } = await finishPasskeyAssertion(web, {
         challengeId: takeCeremonyCookie(web, request),
@@ -119,10 +139,21 @@ export function webauthnApiRoutes(web: WebDeps) {
       recordReauthentication(web, session);
       setReauthenticationCookie(web, request, issueReauthenticationToken(web, session));
       return jsonResponse({ redirect: redirectOf(body) ?? homePath(web) });
-    }, { sessionApi: true, body: PasskeyCeremonyFinish })
+    }, {
+      sessionApi: true,
+      body: PasskeyCeremonyFinish,
+      response: { 200: PasskeyContinue },
+      detail: apiOperation("Passkeys", "Finish re-authenticating: a single-use proof (cookie, 3 minutes) for one sensitive action", {
+        errors: { 400: "No passkey response, it does not verify, or the passkey is not yours" },
+      }),
+    })
 
     // Own passkeys as JSON (Pocket ID: /api/webauthn/credentials). Cookie sessions only.
-    .get("/api/webauthn/credentials", ({ session }) => jsonResponse(listPasskeys(web.db, session.userId).map(passkeyDto)), { sessionApi: true })
+    .get("/api/webauthn/credentials", ({ session }) => jsonResponse(listPasskeys(web.db, session.userId).map(passkeyDto)), {
+      sessionApi: true,
+      response: { 200: t.Array(OwnPasskey) },
+      detail: apiOperation("Passkeys", "Your passkeys"),
+    })
     .patch("/api/webauthn/credentials/:id", ({ request, params, body, session }) => {
       const name = body.name;
       if (name === undefined) throw AppError.badRequest(msg("passkeys.errorNameMissing"));
@@ -132,14 +163,19 @@ export function webauthnApiRoutes(web: WebDeps) {
         if (error instanceof AppError && error.code === "validation_failed") throw new AppError("bad_request", error.text, error.fields);
         throw error;
       }
-    }, { sessionApi: true, body: PasskeyRename })
+    }, { sessionApi: true, body: PasskeyRename, response: { 200: OwnPasskey }, detail: apiOperation("Passkeys", "Rename one of your passkeys ({name})") })
     .delete("/api/webauthn/credentials/:id", ({ request, params, query, session }) => {
       deletePasskey(web, actorOf(request, session), params.id, { confirmLast: query.confirmLast === "true" });
       return new Response(null, { status: 204 });
-    }, { sessionApi: true, query: PasskeyDeleteQuery })
+    }, {
+      sessionApi: true,
+      query: PasskeyDeleteQuery,
+      response: { 204: NoContent },
+      detail: apiOperation("Passkeys", "Delete one of your passkeys", { errors: { 409: "It is your last passkey: repeat with ?confirmLast=true" } }),
+    })
 
     .post("/api/webauthn/logout", ({ request }) => {
       endBrowserSession(web, request);
       return new Response(null, { status: 204 });
-    });
+    }, { response: { 204: NoContent }, detail: apiOperation("Sign-in", "Sign this browser out (its session ends; 204 also without one)") });
 }

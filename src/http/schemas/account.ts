@@ -35,3 +35,23 @@ export const PasskeyCeremonyFinish = Input({
 export const PasskeyRename = Input({ name: t.Optional(ShortText()) });
 
 export const PasskeyDeleteQuery = Input({ confirmLast: t.Optional(t.String({ description: "true to delete your last passkey" })) });
+
+/** `…/start` of a WebAuthn ceremony: the options for navigator.credentials (a challenge cookie binds them to this browser). */
+export const PasskeyCeremonyStart = t.Object({ options: t.Record(t.String(), t.Unknown(), { description: "PublicKeyCredentialCreationOptionsJSON or …RequestOptionsJSON" }) }, { $id: "PasskeyCeremonyStart" });
+
+/** Where the browser continues after a passkey sign-in or re-authentication (a local path). */
+export const PasskeyContinue = t.Object({ redirect: t.String() }, { $id: "PasskeyContinue" });
+
+/** Pocket ID's passkey DTO, plus what the account page shows. */
+export const OwnPasskey = t.Object(
+  {
+    id: t.String(),
+    name: t.String(),
+    createdAt: IsoTime,
+    lastUsedAt: Nullable(IsoTime),
+    backupEligible: t.Boolean(),
+    backupState: t.Boolean(),
+    provider: Nullable(t.String()),
+  },
+  { $id: "OwnPasskey" },
+);

@@ -137,7 +137,9 @@ describe("every route declares what guards it", () => {
   test("the OpenAPI document's access of every operation is the sign-in its route declares", async () => {
     const doc = (await (await app.handle(req(deps, "/api/openapi.json"))).json()) as { paths: Record<string, Record<string, { "x-latchkey-access": string }>> };
     const declared = new Map(app.routes.map((r) => [name(r), r.policy]));
-    const signInOf = (p: RoutePolicy | undefined) => (p === undefined ? "no such route" : p.auth === "user-api" && p.allowApiKey === false ? "session" : (p.auth ?? "public"));
+    // Browser session only: sessionApi, or userApi that refuses keys.
+    const sessionOnly = (p: RoutePolicy) => p.auth === "session-api" || (p.auth === "user-api" && p.allowApiKey === false);
+    const signInOf = (p: RoutePolicy | undefined) => (p === undefined ? "no such route" : sessionOnly(p) ? "session" : (p.auth ?? "public"));
     const expected: Record<string, string> = { public: "public", admin: "admin-api", user: "user-api", session: "session" };
     const mismatched: string[] = [];
     let operations = 0;
