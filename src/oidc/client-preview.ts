@@ -9,7 +9,7 @@
  * - Without `openid` there is no ID token and no userinfo answer (null), as at the token and userinfo endpoints.
  */
 import type { Database } from "../db/database.ts";
-import { findUserById } from "../db/users.ts";
+import { findUserById, findUserByUsernameOrEmail } from "../db/users.ts";
 import { AppError } from "../errors.ts";
 import { msg } from "../i18n/message.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
@@ -47,4 +47,17 @@ export function previewClientTokens(
     accessToken,
     userInfo: { sub: user.id, ...buildUserClaims(deps.db, deps.issuer, user, scopes) },
   };
+}
+
+/** The admin page's preview: the person named by username or e-mail address, and the ticked scopes. */
+export function previewClientTokensFor(
+  deps: { db: Database; clock: Clock; random: Random; issuer: string },
+  client: OidcClient,
+  login: string,
+  scopes: readonly string[],
+): ClientPreview {
+  if (!login.trim()) throw AppError.badRequest(msg("clients.previewUserRequired"));
+  const user = findUserByUsernameOrEmail(deps.db, login.trim());
+  if (!user) throw AppError.notFound(msg("clients.previewNoSuchUser", { login: login.trim() }));
+  return previewClientTokens(deps, client, user.id, scopes.join(" "));
 }

@@ -31,6 +31,8 @@ import { removeClientLogo, saveClientLogo } from "../../admin/client-logos.ts";
 import { uploadedFile } from "./api-profile-pictures.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { backchannelStatusOf } from "../../oidc/backchannel-logout.ts";
+import { previewClientTokensFor } from "../../oidc/client-preview.ts";
+import { PreviewResult, type PreviewState } from "../../../templates/pages/admin/client-preview.tsx";
 import { routePolicy } from "../plugins/route-policy.ts";
 
 function valuesOf(c: OidcClient): ClientFormValues {
@@ -128,6 +130,22 @@ export function adminOidcClientRoutes(web: WebDeps) {
       return htmlResponse(ClientDetailPage({ ctx, d: detail(client), createdSecret: secret?.secret }));
     }, { adminPage: true })
     .get("/settings/admin/oidc-clients/:id", ({ request, params, query }) => htmlResponse(ClientDetailPage({ ctx: pageCtx(web, request), d: detail(getClient(params.id)), saved: query.saved === "1" })), { adminPage: true })
+    // The token preview (a GET: it changes nothing). htmx swaps the result; a plain GET renders the page with it.
+    .get("/settings/admin/oidc-clients/:id/preview", ({ request, params }) => {
+      const client = getClient(params.id);
+      const ctx = pageCtx(web, request);
+      const url = new URL(request.url);
+      const state: PreviewState = { login: url.searchParams.get("user") ?? "", scopes: url.searchParams.getAll("scope") };
+      try {
+        state.result = previewClientTokensFor({ db: web.db, clock: web.clock, random: web.random, issuer: web.config.appUrl }, client, state.login, state.scopes);
+      } catch (e) {
+        if (!(e instanceof AppError) || !["bad_request", "not_found", "forbidden"].includes(e.code)) throw e;
+        state.error = ctx.text(e.text);
+      }
+      const status = state.error ? 422 : 200;
+      if (isHtmx(request)) return htmlResponse(PreviewResult({ ctx, state }), { status });
+      return htmlResponse(ClientDetailPage({ ctx, d: detail(client), preview: state }), { status });
+    }, { adminPage: true })
     // The page's one form: settings and who may sign in, saved together. The whole page is re-rendered
     // from what is stored (badges, snippets and secrets depend on the settings); a refusal re-renders the form.
     .post("/settings/admin/oidc-clients/:id", ({ request, params, body, session }) => {

@@ -13,6 +13,7 @@ import type { Page } from "../../../src/admin/pagination.ts";
 import type { MessageKey } from "../../../src/i18n/catalog.ts";
 import { integrationSnippets, type SnippetKind } from "../../../src/oidc/integration-snippets.ts";
 import { OneSaveForm, SaveBar } from "../../components/save-bar.tsx";
+import { TokenPreviewSection, type PreviewState } from "./client-preview.tsx";
 import { AccessChoice, AdminLayout, Csrf, EmptyState, Field, FormErrors, PageHeader, Pager, Toggle } from "./admin-shell.tsx";
 
 export type ClientListRow = { id: string; name: string; callbackURLs: string[]; isPublic: boolean; isGroupRestricted: boolean; allowedUserGroups: { friendlyName: string }[]; hasLogo: boolean };
@@ -242,15 +243,15 @@ export interface ClientDetail {
   backchannel?: BackchannelStatus;
 }
 
-export function ClientDetailPage(p: { ctx: PageContext; d: ClientDetail; createdSecret?: string; saved?: boolean; errors?: Record<string, string> }): JSX.Element {
+export function ClientDetailPage(p: { ctx: PageContext; d: ClientDetail; createdSecret?: string; saved?: boolean; errors?: Record<string, string>; preview?: PreviewState }): JSX.Element {
   return (
     <AdminLayout ctx={p.ctx} title={p.d.client.name}>
-      <ClientDetailContent ctx={p.ctx} d={p.d} createdSecret={p.createdSecret} saved={p.saved} errors={p.errors} />
+      <ClientDetailContent ctx={p.ctx} d={p.d} createdSecret={p.createdSecret} saved={p.saved} errors={p.errors} preview={p.preview} />
     </AdminLayout>
   );
 }
 
-export function ClientDetailContent(p: { ctx: PageContext; d: ClientDetail; createdSecret?: string; saved?: boolean; errors?: Record<string, string> }): JSX.Element {
+export function ClientDetailContent(p: { ctx: PageContext; d: ClientDetail; createdSecret?: string; saved?: boolean; errors?: Record<string, string>; preview?: PreviewState }): JSX.Element {
   const { t } = p.ctx;
   const c = p.d.client;
   const base = `${LIST}/${c.id}`;
@@ -279,6 +280,7 @@ export function ClientDetailContent(p: { ctx: PageContext; d: ClientDetail; crea
         ) : (
           ""
         )}
+        <TokenPreviewSection ctx={p.ctx} clientId={c.id} state={p.preview} />
         <section class="section danger-zone">
           <h2 safe>{t("clients.deleteTitle")}</h2>
           <p class="muted small" safe>{t("clients.deleteText")}</p>

@@ -1,0 +1,66 @@
+/**
+ * In Chromium, the token preview on a client's admin page: an administrator names a person and ticks scopes,
+ * and the claims appear in place (htmx) without leaving or reloading the page; a refusal shows its reason.
+ * Screenshots go to CLIENT_PREVIEW_SCREENSHOT_DIR when it is set.
+ */
+import { expect, test } from "bun:test";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { CLI_ACTOR } from "../../src/audit/actor.ts";
+import { createClient } from "../../src/admin/oidc-clients.ts";
+import { makeAdminFixture } from "../helpers/admin-fixture.ts";
+import type { TestBrowser } from "../helpers/browser.ts";
+import { browserWorld } from "../helpers/browser-world.ts";
+import { startTestServer, type TestServer } from "../helpers/server.ts";
+
+const SHOTS = process.env.CLIENT_PREVIEW_SCREENSHOT_DIR ?? null;
+if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+
+let server: TestServer;
+let browser: TestBrowser;
+browserWorld((w) => ({ server, browser } = w), { start: () => startTestServer({}, { clock: "fixed" }) });
+
+test("the claims appear in place for the named person and ticked scopes; a refusal shows why", async () => {
+  const f = makeAdminFixture(server.deps);
+  const { client } = createClient(server.deps, CLI_ACTOR, { name: "Wiki", callbackUrls: ["https://wiki.example.com/callback"], unrestricted: true });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const [name, value] = f.admin.cookie.split("=");
+  await page.context().addCookies([{ name: name!, value: value!, url: server.url }]);
+  await page.goto(`${server.url}/settings/admin/oidc-clients/${client.id}`);
+  const loads: string[] = [];
+  page.on("load", () => loads.push(page.url()));
+
+  // An unsaved edit of the settings form stays, and previewing does not ask to leave the page.
+  const dialogs: string[] = [];
+  page.on("dialog", (d) => {
+    dialogs.push(d.type());
+    void d.dismiss();
+  });
+  await page.locator("#f-description").fill("Our wiki");
+  const section = page.locator("#client-preview");
+  await section.getByLabel("Username or email").fill("bob@example.com");
+  await section.getByLabel("groups").uncheck();
+  await section.getByRole("button", { name: "Show the claims" }).click();
+  const result = page.locator("#client-preview-result");
+  await result.locator("pre").first().waitFor();
+  const blocks = await result.locator("pre").allInnerTexts();
+  expect(blocks).toHaveLength(3);
+  const [idToken, accessToken, userinfo] = blocks.map((b) => JSON.parse(b) as Record<string, unknown>);
+  expect(idToken!.email).toBe("bob@example.com");
+  expect(idToken!.aud).toBe(client.id);
+  expect(idToken!.groups).toBeUndefined();
+  expect(accessToken!.scope).toBe("openid profile email");
+  expect(userinfo!.sub).toBe(f.member.user.id);
+  // In place: no navigation, the page's address unchanged.
+  expect(loads).toEqual([]);
+  expect(new URL(page.url()).pathname).toBe(`/settings/admin/oidc-clients/${client.id}`);
+  expect(dialogs).toEqual([]);
+  expect(await page.locator("#f-description").inputValue()).toBe("Our wiki");
+  if (SHOTS) await page.screenshot({ path: path.join(SHOTS, "client-preview.png"), fullPage: true });
+
+  await section.getByLabel("Username or email").fill("nobody");
+  await section.getByRole("button", { name: "Show the claims" }).click();
+  await page.locator("#client-preview-result.alert-error").waitFor();
+  expect(await page.locator("#client-preview-result").innerText()).toBe("Nobody has the username or email “nobody”.");
+  await page.context().close();
+}, 60_000);
