@@ -109,6 +109,7 @@ export type AppErrorCode =
   | "device_login_expired"
   | "device_login_denied"
   | "internal_error"
+  | "upstream_failed"
   | "service_unavailable";
 
 const APP_ERROR_STATUS: Record<AppErrorCode, number> = {
@@ -129,6 +130,8 @@ const APP_ERROR_STATUS: Record<AppErrorCode, number> = {
   device_login_expired: 401,
   device_login_denied: 403,
   internal_error: 500,
+  // A server Latchkey calls on an administrator's request failed (a SCIM sync): its words are in the message.
+  upstream_failed: 502,
   service_unavailable: 503,
 };
 

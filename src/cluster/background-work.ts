@@ -2,8 +2,8 @@
  * Everything the server does in the background, started in one place (src/cli/serve.ts; the cluster tests start
  * two of these on one database):
  * - scheduled jobs, each run once per period across every instance sharing the database (./job-claims.ts):
- *   expired-rows cleanup, audit-log retention, GeoLite refresh, automatic backups, LDAP sync, API key expiry
- *   notices; GeoLite reloads run on every instance (each reads its own file);
+ *   expired-rows cleanup, audit-log retention, GeoLite refresh, automatic backups, LDAP sync, SCIM provisioning,
+ *   API key expiry notices; GeoLite reloads run on every instance (each reads its own file);
  * - the work queues, whose items are claimed one instance at a time: the email outbox and back-channel logout
  *   notices (src/mail/outbox.ts, src/oidc/backchannel-logout.ts).
  * The instance id names this instance in job_runs and in the queues' claims.
@@ -12,6 +12,8 @@ import { scheduleAuditJobs } from "../audit/audit-jobs.ts";
 import { scheduleBackupJobs } from "../backup/backup-jobs.ts";
 import type { Deps } from "../deps.ts";
 import { scheduleLdapSync } from "../ldap/ldap-jobs.ts";
+import { scheduleScimSync } from "../scim/scim-jobs.ts";
+import type { ScimFetch } from "../scim/scim-client.ts";
 import { createScheduler, type Scheduler } from "../lib/scheduler.ts";
 import { runApiKeyExpiryJob } from "../mail/emails.ts";
 import { startEmailWorker } from "../mail/outbox.ts";
@@ -35,6 +37,8 @@ export interface BackgroundWorkOptions {
   /** The queue workers' polling intervals (defaults: email 5 s, back-channel logout 1 s). */
   emailIntervalMs?: number;
   backchannelIntervalMs?: number;
+  /** How SCIM syncs reach their servers (default: the runtime's fetch). */
+  scimFetch?: ScimFetch;
 }
 
 export function startBackgroundWork(deps: Deps, opts: BackgroundWorkOptions): BackgroundWork {
@@ -45,6 +49,7 @@ export function startBackgroundWork(deps: Deps, opts: BackgroundWorkOptions): Ba
   if (!deps.config.databaseUrl) scheduleBackupJobs(deps, scheduler);
   scheduleCleanupJobs(deps, scheduler);
   scheduleLdapSync(deps, scheduler);
+  scheduleScimSync({ ...deps, instanceId, fetch: opts.scimFetch ?? ((url, init) => fetch(url, init)) }, scheduler);
   scheduler.every("email-api-key-expiry", API_KEY_EXPIRY_INTERVAL_MS, () => runApiKeyExpiryJob(deps), { runAtStart: true });
   // Back-channel logout notices are delivered in the background, after the responses that queued them.
   const backchannel = startBackchannelLogoutWorker(deps, opts.backchannelIntervalMs, instanceId);

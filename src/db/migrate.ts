@@ -27,12 +27,14 @@ import m0016 from "./migrations/0016_job_runs.sql" with { type: "text" };
 import m0017 from "./migrations/0017_cluster_state.sql" with { type: "text" };
 import m0018 from "./migrations/0018_signing_key_algs.sql" with { type: "text" };
 import m0019 from "./migrations/0019_device_login_requests.sql" with { type: "text" };
+import m0022 from "./migrations/0022_scim_provisioning.sql" with { type: "text" };
 
 import pg0015 from "./migrations/postgres/0015_schema.sql" with { type: "text" };
 import pg0016 from "./migrations/postgres/0016_job_runs.sql" with { type: "text" };
 import pg0017 from "./migrations/postgres/0017_cluster_state.sql" with { type: "text" };
 import pg0018 from "./migrations/postgres/0018_signing_key_algs.sql" with { type: "text" };
 import pg0019 from "./migrations/postgres/0019_device_login_requests.sql" with { type: "text" };
+import pg0022 from "./migrations/postgres/0022_scim_provisioning.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -59,6 +61,7 @@ export const MIGRATIONS: Migration[] = [
   { version: 17, name: "cluster_state", sql: m0017 },
   { version: 18, name: "signing_key_algs", sql: m0018 },
   { version: 19, name: "device_login_requests", sql: m0019 },
+  { version: 22, name: "scim_provisioning", sql: m0022 },
 ];
 
 /** PostgreSQL's migrations: the same numbers as SQLite's from 15 on (the schema of 15 in one file). */
@@ -68,6 +71,7 @@ export const POSTGRES_MIGRATIONS: Migration[] = [
   { version: 17, name: "cluster_state", sql: pg0017 },
   { version: 18, name: "signing_key_algs", sql: pg0018 },
   { version: 19, name: "device_login_requests", sql: pg0019 },
+  { version: 22, name: "scim_provisioning", sql: pg0022 },
 ];
 
 /** Any constant shared by every Latchkey: the key of the advisory lock migrations run under. */

@@ -26,6 +26,8 @@ export const SEALED_COLUMNS: SealedColumn[] = [
   // The encryption key check row: purpose = its key.
   { table: "kv", keyColumn: "key", column: "value", purpose: (k) => k, onlySealed: true },
   { table: "email_outbox", keyColumn: "id", column: "sealed_message", purpose: () => "email-outbox" },
+  // SCIM bearer tokens (src/scim/providers.ts): bound to their provider row; NULL when the server takes none.
+  { table: "scim_service_providers", keyColumn: "id", column: "token", purpose: (id) => `scim-token:${id}`, onlySealed: true },
 ];
 
 export function listSealedValues(db: Database, c: SealedColumn): { key: string; sealed: string }[] {

@@ -86,7 +86,7 @@ export function auditOrigin(request: Request): { ip: string | null; userAgent: s
 }
 
 /** Who authenticated a request, as src/http/admin-auth.ts resolves it (a Principal), or just the browser session. */
-type Caller = Session | { userId: string; via: "session" | "api_key"; apiKeyId: string | null; isStatic: boolean };
+export type Caller = Session | { userId: string; via: "session" | "api_key"; apiKeyId: string | null; isStatic: boolean };
 
 /** The audit actor of a request made by `caller`: the one place the HTTP layer builds an Actor. */
 export function actorOf(request: Request, caller: Session): PersonActor;

@@ -129,6 +129,17 @@ import emailSettingsPl from "./locales/pl/emailSettings.json";
 import emailSettingsZhHans from "./locales/zh-Hans/emailSettings.json";
 import emailSettingsJa from "./locales/ja/emailSettings.json";
 
+import scimEn from "./locales/en/scim.json";
+import scimDe from "./locales/de/scim.json";
+import scimFr from "./locales/fr/scim.json";
+import scimEs from "./locales/es/scim.json";
+import scimIt from "./locales/it/scim.json";
+import scimNl from "./locales/nl/scim.json";
+import scimPtBr from "./locales/pt-BR/scim.json";
+import scimPl from "./locales/pl/scim.json";
+import scimZhHans from "./locales/zh-Hans/scim.json";
+import scimJa from "./locales/ja/scim.json";
+
 import ldapEn from "./locales/en/ldap.json";
 import ldapDe from "./locales/de/ldap.json";
 import ldapFr from "./locales/fr/ldap.json";
@@ -268,6 +279,7 @@ const NAMESPACES = {
   forwardAuth: { en: forwardAuthEn, de: forwardAuthDe, fr: forwardAuthFr, es: forwardAuthEs, it: forwardAuthIt, nl: forwardAuthNl, "pt-BR": forwardAuthPtBr, pl: forwardAuthPl, "zh-Hans": forwardAuthZhHans, ja: forwardAuthJa },
   appConfig: { en: appConfigEn, de: appConfigDe, fr: appConfigFr, es: appConfigEs, it: appConfigIt, nl: appConfigNl, "pt-BR": appConfigPtBr, pl: appConfigPl, "zh-Hans": appConfigZhHans, ja: appConfigJa },
   emailSettings: { en: emailSettingsEn, de: emailSettingsDe, fr: emailSettingsFr, es: emailSettingsEs, it: emailSettingsIt, nl: emailSettingsNl, "pt-BR": emailSettingsPtBr, pl: emailSettingsPl, "zh-Hans": emailSettingsZhHans, ja: emailSettingsJa },
+  scim: { en: scimEn, de: scimDe, fr: scimFr, es: scimEs, it: scimIt, nl: scimNl, "pt-BR": scimPtBr, pl: scimPl, "zh-Hans": scimZhHans, ja: scimJa },
   ldap: { en: ldapEn, de: ldapDe, fr: ldapFr, es: ldapEs, it: ldapIt, nl: ldapNl, "pt-BR": ldapPtBr, pl: ldapPl, "zh-Hans": ldapZhHans, ja: ldapJa },
   backups: { en: backupsEn, de: backupsDe, fr: backupsFr, es: backupsEs, it: backupsIt, nl: backupsNl, "pt-BR": backupsPtBr, pl: backupsPl, "zh-Hans": backupsZhHans, ja: backupsJa },
   emails: { en: emailsEn, de: emailsDe, fr: emailsFr, es: emailsEs, it: emailsIt, nl: emailsNl, "pt-BR": emailsPtBr, pl: emailsPl, "zh-Hans": emailsZhHans, ja: emailsJa },

@@ -5,6 +5,7 @@ import { apiApiKeyRoutes } from "./api-api-keys.ts";
 import { apiAppConfigRoutes } from "./api-app-config.ts";
 import { apiCustomClaimRoutes } from "./api-custom-claims.ts";
 import { apiOidcClientRoutes } from "./api-oidc-clients.ts";
+import { apiScimRoutes } from "./api-scim.ts";
 import { apiProfilePictureRoutes } from "./api-profile-pictures.ts";
 import { adminUserRoutes } from "./admin-users.ts";
 import { adminUserGroupRoutes } from "./admin-user-groups.ts";
@@ -32,6 +33,7 @@ export function adminRoutes(web: WebDeps) {
     .use(apiApiKeyRoutes(web))
     .use(apiAppConfigRoutes(web))
     .use(apiOidcClientRoutes(web))
+    .use(apiScimRoutes(web))
     .use(apiSignupTokenRoutes(web))
     .use(apiProfilePictureRoutes(web))
     .use(adminUserRoutes(web))

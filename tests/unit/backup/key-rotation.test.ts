@@ -12,6 +12,8 @@ import { upsertAppConfigEntries } from "../../../src/db/app-config.ts";
 import { setKv } from "../../../src/db/kv.ts";
 import { listSealedValues, SEALED_COLUMNS, tableExists } from "../../../src/db/sealed-values.ts";
 import { ensureSigningKey } from "../../../src/oidc/signing-keys.ts";
+import { createClient } from "../../../src/admin/oidc-clients.ts";
+import { createScimProvider } from "../../../src/scim/providers.ts";
 import { cryptoRandom } from "../../../src/lib/random.ts";
 import type { SealedBox } from "../../../src/lib/sealed-box.ts";
 import { sealedBoxFor } from "../../../src/runtime.ts";
@@ -36,6 +38,11 @@ function seed(d: TestDeps): void {
     { key: "ldapBindPassword", value: d.box.seal("app-config:ldapBindPassword", "ldap-secret") },
     { key: "appName", value: "Plain" },
   ], 0);
+  // A SCIM provider with a token and one without (a NULL token column is not a sealed value).
+  const client = createClient(d, CLI_ACTOR, { name: "Wiki", callbackUrls: ["https://wiki.example.com/cb"] }).client;
+  const other = createClient(d, CLI_ACTOR, { name: "Chat", callbackUrls: ["https://chat.example.com/cb"] }).client;
+  createScimProvider(d, CLI_ACTOR, { endpoint: "https://wiki.example.com/scim/v2", token: "scim-bearer-token", oidcClientId: client.id });
+  createScimProvider(d, CLI_ACTOR, { endpoint: "https://chat.example.com/scim/v2", oidcClientId: other.id });
 }
 
 /** Every sealed value, opened with `box` (throws when one does not open). */
@@ -57,6 +64,8 @@ test("rotation re-seals every secret; the old key opens none of them afterwards"
   const r = rotateEncryptionKey(deps, CLI_ACTOR, deps.box, newBox);
   expect(r.resealed.oidc_signing_keys).toBe(1);
   expect(r.resealed.app_config).toBe(2);
+  expect(r.resealed.scim_service_providers).toBe(1);
+  expect(Object.values(openAll(deps, newBox))).toContain("scim-bearer-token");
   expect(openAll(deps, newBox)).toEqual(before);
   expect(() => openAll(deps, deps.box)).toThrow();
 });
@@ -94,7 +103,8 @@ test("every file that seals a value is accounted for in SEALED_COLUMNS", () => {
   walk(root);
   // Each of these writes into a column listed in src/db/sealed-values.ts; add yours there and here.
   // pocket-id/importer.ts seals the fosite secret into kv under purpose = its key (the kv row of SEALED_COLUMNS).
-  const known = ["oidc/signing-keys.ts", "admin/app-config-admin.ts", "runtime.ts", "mail/outbox.ts", "backup/key-rotation.ts", "pocket-id/importer.ts"];
+  // scim/providers.ts seals SCIM bearer tokens into scim_service_providers.token (purpose scim-token:<id>).
+  const known = ["oidc/signing-keys.ts", "admin/app-config-admin.ts", "runtime.ts", "mail/outbox.ts", "backup/key-rotation.ts", "pocket-id/importer.ts", "scim/providers.ts"];
   expect(sealing.filter((f) => !known.includes(f))).toEqual([]);
 });
 

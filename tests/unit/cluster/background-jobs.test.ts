@@ -37,6 +37,8 @@ const JOBS: Record<string, number> = {
   "ldap-sync": HOUR,
   "audit-log-cleanup": DAY,
   "email-api-key-expiry": DAY,
+  "scim-sync": HOUR,
+  "scim-sync-due": MINUTE,
 };
 
 let w: TwoInstances | null = null;

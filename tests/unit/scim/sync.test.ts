@@ -1,0 +1,297 @@
+/**
+ * The SCIM sync engine against a real SCIM 2.0 server on loopback (tests/helpers/scim-server.ts): users and
+ * groups of a client arrive with Pocket ID's attributes; updates propagate; removed users are deleted (or
+ * deactivated where the server refuses DELETE); existing remote users are matched by userName; 503s are retried;
+ * a wrong token is the provider's status, not a crash; the token is stored sealed; one instance at a time.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { CLI_ACTOR } from "../../../src/audit/actor.ts";
+import { createClient, setAllowedGroups, setUnrestricted } from "../../../src/admin/oidc-clients.ts";
+import { deleteUserAsAdmin, updateUserAsAdmin } from "../../../src/admin/user-admin.ts";
+import { createUserGroup, setGroupMembers, updateUserGroup } from "../../../src/admin/user-groups.ts";
+import { createUser } from "../../../src/admin/users.ts";
+import { findScimProviderById, listProvisionedResources } from "../../../src/db/scim.ts";
+import { listSealedValues, SEALED_COLUMNS } from "../../../src/db/sealed-values.ts";
+import { createScimProvider, updateScimProvider } from "../../../src/scim/providers.ts";
+import { syncDueScimProviders, SCIM_CHANGE_DELAY_MS } from "../../../src/scim/scim-jobs.ts";
+import { syncScimProvider, type ScimSyncDeps } from "../../../src/scim/sync.ts";
+import { USER_SCHEMA } from "../../../src/scim/scim-client.ts";
+import { startScimServer, type ScimTestServer } from "../../helpers/scim-server.ts";
+import { makeTestDeps, type TestDeps } from "../../helpers/test-deps.ts";
+
+let srv: ScimTestServer;
+let deps: TestDeps;
+const waits: number[] = [];
+
+beforeAll(async () => {
+  srv = await startScimServer();
+});
+afterAll(() => srv.stop());
+beforeEach(() => {
+  srv.users.clear();
+  srv.groups.clear();
+  srv.requests.length = 0;
+  srv.failNext.length = 0;
+  srv.refuseDelete = false;
+  srv.token = "scim-test-token-0123456789";
+  waits.length = 0;
+  deps = makeTestDeps();
+});
+afterEach(() => deps.cleanup());
+
+const syncDeps = (instanceId = "test-instance"): ScimSyncDeps => ({
+  ...deps,
+  fetch: (url, init) => fetch(url, init),
+  instanceId,
+  sleep: async (ms) => void waits.push(ms),
+});
+
+/** A restricted client whose group "Staff" holds alice and bob; carol is in no group. */
+function world() {
+  const alice = createUser(deps, { username: "alice", email: "alice@example.com", firstName: "Alice", lastName: "Liddell", displayName: "Alice L." });
+  const bob = createUser(deps, { username: "bob", email: "bob@example.com", firstName: "Bob", lastName: "Builder" });
+  const carol = createUser(deps, { username: "carol", email: "carol@example.com", firstName: "Carol", lastName: "Danvers" });
+  const staff = createUserGroup(deps, CLI_ACTOR, { friendlyName: "Staff" });
+  setGroupMembers(deps, CLI_ACTOR, staff.id, { userIds: [alice.id, bob.id] });
+  const client = createClient(deps, CLI_ACTOR, { name: "Wiki", callbackUrls: ["https://wiki.example.com/cb"] }).client;
+  setAllowedGroups(deps, CLI_ACTOR, client.id, [staff.id]);
+  const provider = createScimProvider(deps, CLI_ACTOR, { endpoint: srv.endpoint, token: srv.token, oidcClientId: client.id });
+  return { alice, bob, carol, staff, client, provider };
+}
+
+describe("a sync", () => {
+  test("pushes the client's users and groups with Pocket ID's attributes, with the Bearer token", async () => {
+    const w = world();
+    const r = await syncScimProvider(syncDeps(), w.provider.id);
+    expect(r).toEqual({ outcome: "ok", error: null, counts: expect.objectContaining({ usersCreated: 2, groupsCreated: 1, failed: 0 }) });
+    expect(srv.users.size).toBe(2);
+    expect(srv.userByName("carol")).toBeUndefined();
+    const alice = srv.userByName("alice")!;
+    expect(alice).toMatchObject({
+      schemas: [USER_SCHEMA],
+      externalId: w.alice.id,
+      userName: "alice",
+      name: { givenName: "Alice", familyName: "Liddell" },
+      displayName: "Alice L.",
+      active: true,
+      emails: [{ value: "alice@example.com", primary: true }],
+    });
+    const staff = srv.groupByName("Staff")!;
+    expect(staff.externalId).toBe(w.staff.id);
+    expect((staff.members as { value: string }[]).map((m) => m.value).sort()).toEqual([alice.id, srv.userByName("bob")!.id].sort());
+    for (const q of srv.requests) {
+      expect(q.authorization).toBe(`Bearer ${srv.token}`);
+      if (q.body !== null) expect(q.contentType).toBe("application/scim+json");
+    }
+    const p = findScimProviderById(deps.db, w.provider.id)!;
+    expect([p.lastError, p.lastSyncedAt, p.lastAttemptAt, p.claimedBy]).toEqual([null, Math.floor(deps.clock.now() / 1000), Math.floor(deps.clock.now() / 1000), null]);
+    expect(listProvisionedResources(deps.db, w.provider.id).map((x) => [x.resourceType, x.remoteId])).toEqual([
+      ["Group", staff.id],
+      ...[w.alice, w.bob].map((u) => ["User", srv.userByName(u.username)!.id] as [string, string]).sort((a, b) => (a[1] < b[1] ? -1 : 1)),
+    ].sort());
+  });
+
+  test("an unrestricted client pushes every user and group", async () => {
+    const w = world();
+    createUserGroup(deps, CLI_ACTOR, { friendlyName: "Empty" });
+    setUnrestricted(deps, CLI_ACTOR, w.client.id, true);
+    await syncScimProvider(syncDeps(), w.provider.id);
+    expect([...srv.users.values()].map((u) => u.userName).sort()).toEqual(["alice", "bob", "carol"]);
+    expect([...srv.groups.values()].map((g) => g.displayName).sort()).toEqual(["Empty", "Staff"]);
+  });
+
+  test("a second sync with nothing changed sends nothing but the unchanged count; changes propagate with PUT", async () => {
+    const w = world();
+    await syncScimProvider(syncDeps(), w.provider.id);
+    srv.requests.length = 0;
+    const again = await syncScimProvider(syncDeps(), w.provider.id);
+    expect(again).toMatchObject({ outcome: "ok", counts: { usersUnchanged: 2, groupsUnchanged: 1, usersCreated: 0 } });
+    expect(srv.requests).toEqual([]);
+
+    updateUserAsAdmin(deps, CLI_ACTOR, w.alice.id, { username: "alice", email: "alice@new.example.com", firstName: "Alicia", lastName: "Liddell", disabled: true });
+    updateUserGroup(deps, CLI_ACTOR, w.staff.id, { friendlyName: "Staff members" });
+    const r = await syncScimProvider(syncDeps(), w.provider.id);
+    expect(r).toMatchObject({ outcome: "ok", counts: { usersUpdated: 1, usersUnchanged: 1, groupsUpdated: 1 } });
+    const alice = srv.userByName("alice")!;
+    expect(alice).toMatchObject({ name: { givenName: "Alicia" }, emails: [{ value: "alice@new.example.com", primary: true }], active: false });
+    expect(srv.requests.filter((q) => q.method === "PUT").map((q) => q.path.split("/").slice(0, 4).join("/"))).toEqual(["/scim/v2/Users", "/scim/v2/Groups"]);
+    expect(srv.groupByName("Staff members")).toBeDefined();
+    expect(srv.groups.size).toBe(1);
+  });
+
+  test("a user no longer allowed is deleted and leaves the group; a group no longer allowed is deleted", async () => {
+    const w = world();
+    await syncScimProvider(syncDeps(), w.provider.id);
+    const bobRemote = srv.userByName("bob")!.id;
+    setGroupMembers(deps, CLI_ACTOR, w.staff.id, { userIds: [w.alice.id] });
+    const r = await syncScimProvider(syncDeps(), w.provider.id);
+    expect(r).toMatchObject({ outcome: "ok", counts: { usersDeleted: 1, groupsUpdated: 1 } });
+    expect(srv.users.has(bobRemote)).toBe(false);
+    expect((srv.groupByName("Staff")!.members as unknown[]).length).toBe(1);
+
+    deleteUserAsAdmin(deps, CLI_ACTOR, w.alice.id);
+    setAllowedGroups(deps, CLI_ACTOR, w.client.id, []);
+    const gone = await syncScimProvider(syncDeps(), w.provider.id);
+    expect(gone).toMatchObject({ outcome: "ok", counts: { usersDeleted: 1, groupsDeleted: 1 } });
+    expect([srv.users.size, srv.groups.size]).toEqual([0, 0]);
+    expect(listProvisionedResources(deps.db, w.provider.id)).toEqual([]);
+  });
+
+  test("a server that refuses DELETE gets the user deactivated (PATCH active false)", async () => {
+    const w = world();
+    await syncScimProvider(syncDeps(), w.provider.id);
+    srv.refuseDelete = true;
+    setGroupMembers(deps, CLI_ACTOR, w.staff.id, { userIds: [w.alice.id] });
+    const r = await syncScimProvider(syncDeps(), w.provider.id);
+    expect(r).toMatchObject({ outcome: "ok", counts: { usersDeactivated: 1, usersDeleted: 0 } });
+    expect(srv.userByName("bob")).toMatchObject({ active: false });
+    const patch = srv.requests.find((q) => q.method === "PATCH")!;
+    expect(patch.body).toEqual({ schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "replace", path: "active", value: false }] });
+  });
+
+  test("an existing remote user with the same userName is adopted (filter userName eq), not duplicated", async () => {
+    const w = world();
+    srv.users.set("pre-1", { id: "pre-1", schemas: [USER_SCHEMA], userName: "ALICE", active: true });
+    await syncScimProvider(syncDeps(), w.provider.id);
+    expect(srv.requests.some((q) => q.method === "GET" && decodeURIComponent(q.path).endsWith('filter=userName eq "alice"'))).toBe(true);
+    expect(srv.users.get("pre-1")).toMatchObject({ userName: "alice", externalId: w.alice.id });
+    expect(srv.users.size).toBe(2);
+  });
+
+  test("a resource deleted on the server behind our back is created again", async () => {
+    const w = world();
+    await syncScimProvider(syncDeps(), w.provider.id);
+    srv.users.delete(srv.userByName("alice")!.id);
+    const r = await syncScimProvider(syncDeps(), w.provider.id, { force: true });
+    expect(r).toMatchObject({ outcome: "ok", counts: { usersCreated: 1, usersUpdated: 1 } });
+    expect(srv.userByName("alice")).toBeDefined();
+    expect(srv.users.size).toBe(2);
+  });
+
+  test("503s are retried with backoff; a server failing every attempt is reported after four", async () => {
+    const w = world();
+    srv.failNext.push(503, 503);
+    const r = await syncScimProvider(syncDeps(), w.provider.id);
+    expect(r).toMatchObject({ outcome: "ok", counts: { usersCreated: 2, groupsCreated: 1 } });
+    expect(waits).toEqual([500, 1000]);
+    srv.failNext.push(() => new Response("slow down", { status: 429, headers: { "Retry-After": "7" } }));
+    await syncScimProvider(syncDeps(), w.provider.id, { force: true });
+    expect(waits).toEqual([500, 1000, 7000]);
+
+    updateUserGroup(deps, CLI_ACTOR, w.staff.id, { friendlyName: "Crew" });
+    srv.failNext.push(503, 503, 503, 503);
+    const failed = await syncScimProvider(syncDeps(), w.provider.id);
+    expect(failed.outcome).toBe("failed");
+    const p = findScimProviderById(deps.db, w.provider.id)!;
+    expect(p.lastError).toBe("1 resource failed: group Crew: PUT /Groups/" + srv.groupByName("Staff")!.id + ": HTTP 503 Service Unavailable (after 4 attempts)");
+    expect(p.lastSyncedAt).toBeLessThan(p.lastAttemptAt! + 1);
+    expect(JSON.parse(p.lastCounts!)).toMatchObject({ failed: 1, usersUnchanged: 2 });
+  });
+
+  test("a server failing three resources in a row (after their retries) stops the sync", async () => {
+    const w = world();
+    setUnrestricted(deps, CLI_ACTOR, w.client.id, true);
+    srv.failNext.push(...Array(12).fill(500));
+    const r = await syncScimProvider(syncDeps(), w.provider.id);
+    expect(r.outcome).toBe("failed");
+    expect(findScimProviderById(deps.db, w.provider.id)!.lastError).toMatch(/^the SCIM server failed 3 resources in a row; stopped \(last: user \w+: GET \/Users: HTTP 500 Internal Server Error \(after 4 attempts\)\)$/);
+    expect(srv.requests.length).toBe(12);
+    expect(srv.groups.size).toBe(0);
+  });
+
+  test("an endpoint nobody listens on is a network error, retried, then the provider's status", async () => {
+    const w = world();
+    const dead = await startScimServer();
+    const endpoint = dead.endpoint;
+    await dead.stop();
+    updateScimProvider(deps, CLI_ACTOR, w.provider.id, { endpoint });
+    const r = await syncScimProvider(syncDeps(), w.provider.id);
+    expect(r.outcome).toBe("failed");
+    expect(findScimProviderById(deps.db, w.provider.id)!.lastError).toMatch(/^GET \/Users: cannot connect \(.+\) \(after 4 attempts\)$/);
+    expect(waits).toEqual([500, 1000, 2000]);
+  });
+
+  test("a wrong token stops the sync at the first answer and is the provider's status", async () => {
+    const w = world();
+    srv.token = "the-right-token";
+    const r = await syncScimProvider(syncDeps(), w.provider.id);
+    expect(r).toMatchObject({ outcome: "failed" });
+    expect(srv.requests.length).toBe(1);
+    const p = findScimProviderById(deps.db, w.provider.id)!;
+    expect(p.lastError).toBe('GET /Users: HTTP 401: the SCIM server refused the token (Bearer token missing or invalid)');
+    expect([p.lastSyncedAt, p.claimedBy]).toEqual([null, null]);
+    expect(p.lastError).not.toContain("scim-test-token");
+  });
+
+  test("the token is stored sealed; a token this key cannot open is reported, not sent", async () => {
+    const w = world();
+    const raw = deps.db.query<{ token: string }, [string]>("SELECT token FROM scim_service_providers WHERE id = ?").get(w.provider.id)!.token;
+    expect(raw.startsWith(deps.box.format)).toBe(true);
+    expect(raw).not.toContain(srv.token);
+    expect(deps.box.openText(`scim-token:${w.provider.id}`, raw)).toBe(srv.token);
+    const column = SEALED_COLUMNS.find((c) => c.table === "scim_service_providers")!;
+    expect(listSealedValues(deps.db, column)).toEqual([{ key: w.provider.id, sealed: raw }]);
+
+    // A sealed value moved to another provider's row does not open there (the purpose names the row).
+    const other = createClient(deps, CLI_ACTOR, { name: "Other", callbackUrls: ["https://o.example.com/cb"] }).client;
+    const second = createScimProvider(deps, CLI_ACTOR, { endpoint: srv.endpoint, oidcClientId: other.id });
+    deps.db.query("UPDATE scim_service_providers SET token = ? WHERE id = ?").run(raw, second.id);
+    const r = await syncScimProvider(syncDeps(), second.id);
+    expect(r.outcome).toBe("failed");
+    expect(findScimProviderById(deps.db, second.id)!.lastError).toBe("the stored token cannot be decrypted with this ENCRYPTION_KEY: enter the token again");
+    expect(srv.requests).toEqual([]);
+  });
+
+  test("one instance at a time: a provider claimed elsewhere is skipped; an expired claim is taken over", async () => {
+    const w = world();
+    deps.db.query("UPDATE scim_service_providers SET claimed_by = 'other', claim_expires_at = ? WHERE id = ?").run(deps.clock.now() + 60_000, w.provider.id);
+    expect(await syncScimProvider(syncDeps(), w.provider.id)).toEqual({ outcome: "busy" });
+    expect(srv.requests).toEqual([]);
+    deps.clock.advanceMs(60_000);
+    expect((await syncScimProvider(syncDeps(), w.provider.id)).outcome).toBe("ok");
+
+    // Two instances asked at the same moment: one sync runs.
+    srv.requests.length = 0;
+    const [a, b] = await Promise.all([syncScimProvider(syncDeps("a"), w.provider.id, { force: true }), syncScimProvider(syncDeps("b"), w.provider.id, { force: true })]);
+    expect([a.outcome, b.outcome].sort()).toEqual(["busy", "ok"]);
+    expect(srv.requests.filter((q) => q.method === "PUT").length).toBe(3);
+  });
+});
+
+describe("scheduling after changes", () => {
+  test("a saved provider is due at once; a change makes it due five minutes after the last change", async () => {
+    const w = world();
+    await syncDueScimProviders(syncDeps());
+    expect(srv.users.size).toBe(2);
+    srv.requests.length = 0;
+
+    await syncDueScimProviders(syncDeps());
+    expect(srv.requests).toEqual([]);
+
+    setGroupMembers(deps, CLI_ACTOR, w.staff.id, { userIds: [w.alice.id, w.bob.id, w.carol.id] });
+    await syncDueScimProviders(syncDeps());
+    expect(srv.requests).toEqual([]);
+    deps.clock.advanceMs(SCIM_CHANGE_DELAY_MS - 60_000);
+    // Another change moves the sync five minutes past it.
+    updateUserAsAdmin(deps, CLI_ACTOR, w.carol.id, { username: "carol", email: "carol@example.com", firstName: "Carol", lastName: "D." });
+    await syncDueScimProviders(syncDeps());
+    deps.clock.advanceMs(60_000);
+    await syncDueScimProviders(syncDeps());
+    expect(srv.requests).toEqual([]);
+    deps.clock.advanceMs(SCIM_CHANGE_DELAY_MS);
+    await syncDueScimProviders(syncDeps());
+    expect(srv.userByName("carol")).toMatchObject({ name: { familyName: "D." } });
+    srv.requests.length = 0;
+    await syncDueScimProviders(syncDeps());
+    expect(srv.requests).toEqual([]);
+  });
+
+  test("a sign-in (which does not change what is pushed) makes nothing due", async () => {
+    const w = world();
+    await syncDueScimProviders(syncDeps());
+    deps.db.query("UPDATE users SET updated_at = updated_at + 1 WHERE id = ?").run(w.alice.id);
+    const before = findScimProviderById(deps.db, w.provider.id)!;
+    await syncDueScimProviders(syncDeps());
+    expect(findScimProviderById(deps.db, w.provider.id)!.syncDueAt).toBe(before.syncDueAt);
+  });
+});
