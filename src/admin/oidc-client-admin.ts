@@ -13,6 +13,8 @@ import { listAllUserGroups } from "../db/user-groups.ts";
 import { AppError } from "../errors.ts";
 import { msg } from "../i18n/message.ts";
 import { acceptedAuthMethods, listClients, type OidcClient } from "../oidc/clients.ts";
+import { listFederatedIdentities } from "../db/federated-identities.ts";
+import { federatedIdentityJson } from "../oidc/federated-identities.ts";
 import { type ClientInput } from "../oidc/client-input.ts";
 import { checkSortColumn, isoTime, toPage, type ListQuery, type Page } from "./pagination.ts";
 import { isRecord } from "./validation.ts";
@@ -55,6 +57,8 @@ export function clientInputFromJson(input: unknown, opts: { creating: boolean })
     jwks: (b.jwks !== undefined && b.jwks !== null && typeof b.jwks === "object" ? JSON.stringify(b.jwks) : b.jwks) as string | null | undefined,
     jwksUri: (b.jwksUri ?? b.jwksURL) as string | null | undefined,
     credentialsScopes: b.credentialsScopes as string[] | undefined,
+    // Pocket ID's credentials object replaces the list (its omitted federatedIdentities is an empty list).
+    federatedIdentities: b.credentials !== undefined && b.credentials !== null ? (isRecord(b.credentials) ? (b.credentials.federatedIdentities ?? []) : b.credentials) : b.federatedIdentities,
   };
   if (typeof b.unrestricted === "boolean") out.unrestricted = b.unrestricted;
   else if (typeof b.isGroupRestricted === "boolean") out.unrestricted = !b.isGroupRestricted;
@@ -119,6 +123,8 @@ export function clientDto(db: Database, c: OidcClient) {
     jwks: c.jwks ? (JSON.parse(c.jwks) as unknown) : null,
     jwksUri: c.jwksUri,
     credentialsScopes: c.credentialsScopes,
+    // Pocket ID's shape; the secrets are at …/secrets.
+    credentials: { federatedIdentities: listFederatedIdentities(db, c.id).map(federatedIdentityJson) },
     hasLogo: c.hasLogo,
     hasDarkLogo: c.hasDarkLogo,
     allowedUserGroups: c.allowedGroupIds.map((id) => groups.get(id)).filter((g) => g !== undefined).map((g) => ({ id: g.id, name: g.name, friendlyName: g.friendlyName })),

@@ -24,16 +24,27 @@ import { AppError } from "../errors.ts";
 import { msg } from "../i18n/message.ts";
 import { nowSeconds } from "../lib/clock.ts";
 import { randomUuid } from "../lib/random.ts";
-import { checkChosenClientId, groupIdList, validateClientInput, type ClientInput } from "../oidc/client-input.ts";
+import { checkChosenClientId, groupIdList, validateClientInput, type ClientInput, type ValidatedClient } from "../oidc/client-input.ts";
 import { addClientSecret, type CreatedClientSecret } from "../oidc/client-secrets.ts";
 import { findClientById, type OidcClient } from "../oidc/clients.ts";
 import { FieldErrors } from "./validation.ts";
+import { replaceFederatedIdentities } from "../db/federated-identities.ts";
 
-export type ClientDeps = AuditDeps;
+/** `config` (absent in some CLI paths) says whether http federated issuers are allowed (ALLOW_INSECURE_CALLBACK_URLS). */
+export type ClientDeps = AuditDeps & { config?: { allowInsecureCallbackUrls: boolean } };
 
-/** What the audit log records of a client's settings (create and update). */
-function settingsOf(c: OidcClient) {
-  return { name: c.name, callbackUrls: c.callbackUrls, isPublic: c.isPublic, pkceEnabled: c.pkceEnabled, unrestricted: c.unrestricted };
+const inputOptions = (deps: ClientDeps) => ({ allowInsecureUrls: deps.config?.allowInsecureCallbackUrls ?? false });
+
+/** What the audit log records of a client's settings (create and update); the federated issuers when they changed. */
+function settingsOf(c: OidcClient, v?: ValidatedClient) {
+  return {
+    name: c.name,
+    callbackUrls: c.callbackUrls,
+    isPublic: c.isPublic,
+    pkceEnabled: c.pkceEnabled,
+    unrestricted: c.unrestricted,
+    ...(v?.federatedIdentities ? { federatedIssuers: v.federatedIdentities.map((f) => f.issuer) } : {}),
+  };
 }
 
 /**
@@ -43,8 +54,10 @@ function settingsOf(c: OidcClient) {
  * written when anything is refused. The creator is the actor's user (none for the static key and CLI).
  */
 export function createClient(deps: ClientDeps, actor: Actor, input: ClientInput, opts: { secret?: string | null } = {}): { client: OidcClient; secret: CreatedClientSecret | null } {
-  const v = validateClientInput(deps.db, input, null);
+  const v = validateClientInput(deps.db, input, null, inputOptions(deps));
   const secretless = v.isPublic || v.tokenEndpointAuthMethod === "private_key_jwt";
+  // Created with federated identities: no secret is generated (they exist to avoid one); a given one is kept.
+  const generateSecret = !secretless && !(v.federatedIdentities?.length && !opts.secret);
   if (secretless && opts.secret) {
     const message = v.isPublic ? msg("clients.errorPublicNoSecrets") : msg("clients.errorPrivateKeyJwtNoSecrets");
     throw AppError.validation(message, { secret: message });
@@ -57,11 +70,12 @@ export function createClient(deps: ClientDeps, actor: Actor, input: ClientInput,
     }
     insertClient(deps.db, { ...v, id, createdById: actorUserId(actor), createdAt: now, updatedAt: now });
     if (v.allowedGroupIds) replaceAllowedGroups(deps.db, id, v.allowedGroupIds);
+    if (v.federatedIdentities) replaceFederatedIdentities(deps.db, id, v.federatedIdentities);
     // A private_key_jwt client never gets a secret: it could not use one.
     // The transaction: a refused given secret leaves no client behind.
-    const secret = secretless ? null : addClientSecret(deps, id, { secret: opts.secret ?? null });
+    const secret = generateSecret ? addClientSecret(deps, id, { secret: opts.secret ?? null }) : null;
     const client = findClientById(deps.db, id)!;
-    recordAdminChange(deps, actor, { entity: "oidc_client", action: "create", id, changes: settingsOf(client) });
+    recordAdminChange(deps, actor, { entity: "oidc_client", action: "create", id, changes: settingsOf(client, v) });
     return { client, secret };
   }).immediate();
 }
@@ -70,15 +84,16 @@ export function createClient(deps: ClientDeps, actor: Actor, input: ClientInput,
 export function updateClient(deps: ClientDeps, actor: Actor, clientId: string, input: ClientInput): OidcClient {
   const current = findClientById(deps.db, clientId);
   if (!current) throw AppError.notFound(msg("clients.errorNotFound"));
-  const v = validateClientInput(deps.db, input, current);
+  const v = validateClientInput(deps.db, input, current, inputOptions(deps));
   const now = nowSeconds(deps.clock);
   return deps.db.transaction(() => {
     updateClientSettings(deps.db, clientId, v, now);
     if (v.allowedGroupIds) replaceAllowedGroups(deps.db, clientId, v.allowedGroupIds);
+    if (v.federatedIdentities) replaceFederatedIdentities(deps.db, clientId, v.federatedIdentities);
     // Switching to private_key_jwt: the secrets go, so switching back cannot revive a leaked one.
     if (v.tokenEndpointAuthMethod === "private_key_jwt" && current.tokenEndpointAuthMethod !== "private_key_jwt") deleteAllClientSecretRows(deps.db, clientId);
     const updated = findClientById(deps.db, clientId)!;
-    recordAdminChange(deps, actor, { entity: "oidc_client", action: "update", id: clientId, changes: settingsOf(updated) });
+    recordAdminChange(deps, actor, { entity: "oidc_client", action: "update", id: clientId, changes: settingsOf(updated, v) });
     return updated;
   }).immediate();
 }

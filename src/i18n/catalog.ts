@@ -272,6 +272,17 @@ import callbackUrlsPl from "./locales/pl/callbackUrls.json";
 import callbackUrlsZhHans from "./locales/zh-Hans/callbackUrls.json";
 import callbackUrlsJa from "./locales/ja/callbackUrls.json";
 
+import federatedEn from "./locales/en/federated.json";
+import federatedDe from "./locales/de/federated.json";
+import federatedFr from "./locales/fr/federated.json";
+import federatedEs from "./locales/es/federated.json";
+import federatedIt from "./locales/it/federated.json";
+import federatedNl from "./locales/nl/federated.json";
+import federatedPtBr from "./locales/pt-BR/federated.json";
+import federatedPl from "./locales/pl/federated.json";
+import federatedZhHans from "./locales/zh-Hans/federated.json";
+import federatedJa from "./locales/ja/federated.json";
+
 const NAMESPACES = {
   common: { en: commonEn, de: commonDe, fr: commonFr, es: commonEs, it: commonIt, nl: commonNl, "pt-BR": commonPtBr, pl: commonPl, "zh-Hans": commonZhHans, ja: commonJa },
   validation: { en: validationEn, de: validationDe, fr: validationFr, es: validationEs, it: validationIt, nl: validationNl, "pt-BR": validationPtBr, pl: validationPl, "zh-Hans": validationZhHans, ja: validationJa },
@@ -297,6 +308,7 @@ const NAMESPACES = {
   clients: { en: clientsEn, de: clientsDe, fr: clientsFr, es: clientsEs, it: clientsIt, nl: clientsNl, "pt-BR": clientsPtBr, pl: clientsPl, "zh-Hans": clientsZhHans, ja: clientsJa },
   protectedApps: { en: protectedAppsEn, de: protectedAppsDe, fr: protectedAppsFr, es: protectedAppsEs, it: protectedAppsIt, nl: protectedAppsNl, "pt-BR": protectedAppsPtBr, pl: protectedAppsPl, "zh-Hans": protectedAppsZhHans, ja: protectedAppsJa },
   callbackUrls: { en: callbackUrlsEn, de: callbackUrlsDe, fr: callbackUrlsFr, es: callbackUrlsEs, it: callbackUrlsIt, nl: callbackUrlsNl, "pt-BR": callbackUrlsPtBr, pl: callbackUrlsPl, "zh-Hans": callbackUrlsZhHans, ja: callbackUrlsJa },
+  federated: { en: federatedEn, de: federatedDe, fr: federatedFr, es: federatedEs, it: federatedIt, nl: federatedNl, "pt-BR": federatedPtBr, pl: federatedPl, "zh-Hans": federatedZhHans, ja: federatedJa },
 };
 
 type Namespaces = typeof NAMESPACES;

@@ -12,29 +12,33 @@
  *   choice accepts either secret method (Pocket ID's behaviour); a public client sends client_id alone and
  *   is refused when it presents a secret (a Basic header with an empty secret counts as no secret, as some
  *   libraries send it for public clients). The method is checked before the secret.
+ * - Federated client assertions (federated-client-auth.ts): a client_assertion whose issuer is one of the
+ *   client's federated identities (client = client_id, else the assertion's sub) is verified against that
+ *   identity, whatever the client's secret method; any other assertion is private_key_jwt.
  * - Using two methods at once is an invalid_request; every failure of the credentials is invalid_client
  *   (401, WWW-Authenticate: Basic).
  */
 import type { Database } from "../db/database.ts";
-import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, jwtVerify, type JWK, type JWTPayload } from "jose";
+import { createLocalJWKSet, decodeJwt, jwtVerify, type JWK, type JWTPayload } from "jose";
 import { rememberAssertionJti } from "../db/oidc-protocols.ts";
 import { OAuthError } from "../errors.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
+import type { Log } from "../lib/log.ts";
+import { ASSERTION_SIGNING_ALGS, classifyVerifyError, CLOCK_SKEW_SECONDS, remoteKeySet } from "./assertion-keys.ts";
 import { acceptedAuthMethods, findClientById, type OidcClient } from "./clients.ts";
 import { verifyClientSecretOrImported } from "./client-secrets.ts";
+import { findFederatedTarget, verifyFederatedAssertion } from "./federated-client-auth.ts";
 import type { ProtocolParams } from "./params.ts";
 
-export type ClientAuthMethod = "client_secret_basic" | "client_secret_post" | "none" | "private_key_jwt";
+export { ASSERTION_SIGNING_ALGS };
+
+export type ClientAuthMethod = "client_secret_basic" | "client_secret_post" | "none" | "private_key_jwt" | "federated_client_assertion";
 
 export const JWT_BEARER_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-export const ASSERTION_SIGNING_ALGS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
 /** Assertions are short-lived: the jti store only has to remember them this long. */
 const MAX_ASSERTION_LIFETIME_SECONDS = 600;
-const CLOCK_SKEW_SECONDS = 30;
 
-type KeySet = ReturnType<typeof createLocalJWKSet> | ReturnType<typeof createRemoteJWKSet>;
-// Remote key sets keep their own cache (jose refetches on an unknown kid, at most every 30 s).
-const remoteKeySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
+type KeySet = ReturnType<typeof createLocalJWKSet> | ReturnType<typeof remoteKeySet>;
 
 function keySetOf(client: OidcClient): KeySet | null {
   if (client.jwks) {
@@ -44,16 +48,8 @@ function keySetOf(client: OidcClient): KeySet | null {
       return null;
     }
   }
-  if (client.jwksUri) {
-    let set = remoteKeySets.get(client.jwksUri);
-    if (!set) {
-      set = createRemoteJWKSet(new URL(client.jwksUri), { timeoutDuration: 5000, cooldownDuration: 30_000, cacheMaxAge: 600_000 });
-      if (remoteKeySets.size > 500) remoteKeySets.clear();
-      remoteKeySets.set(client.jwksUri, set);
-    }
-    return set;
-  }
-  return null;
+  // Remote key sets keep their own cache (assertion-keys.ts).
+  return client.jwksUri ? remoteKeySet(client.jwksUri) : null;
 }
 
 /** Verifies a private_key_jwt assertion for `client`; throws invalid_client with a precise reason. */
@@ -81,18 +77,23 @@ async function verifyClientAssertion(
       clockTolerance: CLOCK_SKEW_SECONDS,
     }));
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    const claim = (e as { claim?: string }).claim;
-    if (code === "ERR_JWT_EXPIRED") throw OAuthError.invalidClient("The client assertion has expired.");
-    if (code === "ERR_JWT_CLAIM_VALIDATION_FAILED") {
-      throw OAuthError.invalidClient(`The client assertion's ${claim ?? "claims"} ${claim === "aud" ? "does not name this server" : "claim is missing or wrong"}.`);
+    const failure = classifyVerifyError(e);
+    switch (failure.kind) {
+      case "expired":
+        throw OAuthError.invalidClient("The client assertion has expired.");
+      case "claim":
+        throw OAuthError.invalidClient(`The client assertion's ${failure.claim || "claims"} ${failure.claim === "aud" ? "does not name this server" : "claim is missing or wrong"}.`);
+      case "key":
+        throw OAuthError.invalidClient("The client assertion is not signed by one of the client's registered keys.");
+      case "alg":
+        throw OAuthError.invalidClient("The client assertion must be signed with an asymmetric algorithm.");
+      case "unreachable":
+        // A local JWK Set never fetches: what is "unreachable" there is a JWT that is not one.
+        if (client.jwksUri && !client.jwks) throw OAuthError.invalidClient("The client's jwks_uri could not be fetched.");
+        throw OAuthError.invalidClient("The client assertion is not a valid signed JWT.");
+      case "malformed":
+        throw OAuthError.invalidClient("The client assertion is not a valid signed JWT.");
     }
-    if (code === "ERR_JWKS_NO_MATCHING_KEY" || code === "ERR_JWS_SIGNATURE_VERIFICATION_FAILED") {
-      throw OAuthError.invalidClient("The client assertion is not signed by one of the client's registered keys.");
-    }
-    if (code === "ERR_JOSE_ALG_NOT_ALLOWED") throw OAuthError.invalidClient("The client assertion must be signed with an asymmetric algorithm.");
-    if (code === "ERR_JWKS_TIMEOUT" || code === "ERR_JOSE_GENERIC") throw OAuthError.invalidClient("The client's jwks_uri could not be fetched.");
-    throw OAuthError.invalidClient("The client assertion is not a valid signed JWT.");
   }
   const now = nowSeconds(deps.clock);
   const exp = payload.exp!;
@@ -138,7 +139,7 @@ export function parseBasicAuth(header: string): { clientId: string; secret: stri
  * its audience instead of the issuer.
  */
 export async function authenticateClient(
-  deps: { db: Database; clock: Clock; config: { appUrl: string; internalAppUrl: string } },
+  deps: { db: Database; clock: Clock; config: { appUrl: string; internalAppUrl: string; allowInsecureCallbackUrls: boolean }; log?: Log },
   params: ProtocolParams,
   authorization: string | null,
   opts: { allowPublic: boolean; endpoint?: string },
@@ -159,6 +160,8 @@ export async function authenticateClient(
     } catch {
       throw OAuthError.invalidClient("The client assertion is not a JWT.");
     }
+    const federated = findFederatedTarget(deps.db, claimed, bodyId);
+    if (federated) return { client: await verifyFederatedAssertion(deps, federated, assertion), method: "federated_client_assertion" };
     const clientId = typeof claimed.sub === "string" ? claimed.sub : typeof claimed.iss === "string" ? claimed.iss : bodyId;
     if (!clientId) throw OAuthError.invalidClient("The client assertion names no client (sub).");
     if (bodyId && bodyId !== clientId) throw OAuthError.invalidClient("client_id does not match the client assertion.");

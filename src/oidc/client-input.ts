@@ -8,6 +8,7 @@
  *   scopes the client may obtain for itself with client_credentials (names only, no identity scopes).
  * - private_key_jwt needs the client's public keys (a JWK Set without private members, or a JWKS URL,
  *   not both) and is for confidential clients only.
+ * - Federated identities (federated-identities.ts): confidential clients only; undefined keeps the stored list.
  * - Every problem is reported at once, one message per field (FieldErrors → AppError validation_failed).
  */
 import type { Database } from "../db/database.ts";
@@ -23,6 +24,8 @@ import {
   type TokenEndpointAuthMethod,
 } from "./clients.ts";
 import { callbackUrlProblem, httpUrlProblem } from "./redirect-uri.ts";
+import { listFederatedIdentities } from "../db/federated-identities.ts";
+import { validateFederatedIdentities, type FederatedIdentity } from "./federated-identities.ts";
 
 export interface ClientInput {
   /** Only on create: a chosen client id; omitted = a generated UUID. */
@@ -47,11 +50,15 @@ export interface ClientInput {
   jwks?: string | null;
   jwksUri?: string | null;
   credentialsScopes?: string[];
+  /** Pocket ID's credentials.federatedIdentities (objects, checked here); undefined: unchanged. */
+  federatedIdentities?: unknown;
 }
 
 /** The editable settings of a client, checked; allowedGroupIds null = leave the groups as they are. */
 export type ValidatedClient = Omit<OidcClient, "id" | "hasLogo" | "hasDarkLogo" | "allowedGroupIds" | "createdById" | "createdAt" | "updatedAt"> & {
   allowedGroupIds: string[] | null;
+  /** null = leave the stored list as it is. */
+  federatedIdentities: FederatedIdentity[] | null;
 };
 
 export const CLIENT_ID_PATTERN = /^[A-Za-z0-9._-]{2,128}$/;
@@ -214,8 +221,11 @@ function authMethodOf(requested: unknown, isPublic: boolean, current: OidcClient
   return { ...kept, problem: msg("clients.errorAuthUnknown") };
 }
 
-/** Checks `input` for a new client (`current` null) or an update; fields left undefined keep `current`'s value. */
-export function validateClientInput(db: Database, input: ClientInput, current: OidcClient | null): ValidatedClient {
+/**
+ * Checks `input` for a new client (`current` null) or an update; fields left undefined keep `current`'s value.
+ * `allowInsecureUrls` (ALLOW_INSECURE_CALLBACK_URLS) admits http federated issuers.
+ */
+export function validateClientInput(db: Database, input: ClientInput, current: OidcClient | null, opts: { allowInsecureUrls?: boolean } = {}): ValidatedClient {
   const errors = new FieldErrors();
   const name = typeof input.name === "string" ? input.name.trim() : "";
   if (!name) errors.add("name", msg("clients.errorNameRequired"));
@@ -258,6 +268,14 @@ export function validateClientInput(db: Database, input: ClientInput, current: O
   if (auth.problem) errors.add("tokenEndpointAuthMethod", auth.problem);
   if (jwks && jwksUri) errors.add("jwksUri", msg("clients.errorJwksBoth"));
   const allowedGroupIds = input.allowedGroupIds === undefined ? null : groupIdList(db, errors, input.allowedGroupIds);
+  const federatedIdentities =
+    input.federatedIdentities === undefined
+      ? null
+      : validateFederatedIdentities(errors, input.federatedIdentities, { clientId: current?.id ?? (typeof input.id === "string" && input.id ? input.id : null), allowInsecure: opts.allowInsecureUrls ?? false });
+  // An assertion authenticates a confidential client; a public one has nothing to prove.
+  if (isPublic && (federatedIdentities ?? (current ? listFederatedIdentities(db, current.id) : [])).length > 0) {
+    errors.add(federatedIdentities ? "federatedIdentities" : "isPublic", msg("federated.errorPublic"));
+  }
   errors.throwIfAny();
   return {
     name,
@@ -280,5 +298,6 @@ export function validateClientInput(db: Database, input: ClientInput, current: O
     jwks,
     jwksUri,
     credentialsScopes: scopes,
+    federatedIdentities,
   };
 }

@@ -3,6 +3,9 @@
  * - The caller authenticates as a confidential client (secret or client assertion) or, as Pocket ID allows, with
  *   `Authorization: Bearer <access token>`: a live, unrevoked, non-DPoP-bound access token we issued (a
  *   person's or a client_credentials one) makes its client the caller. A token of another client is inactive.
+ * - Also as Pocket ID: `Authorization: Bearer <federated client assertion>` with client_id in the body, when that
+ *   client has a federated identity for the assertion's issuer (federated-client-auth.ts), or the assertion as
+ *   client_assertion in the body like at the token endpoint.
  * - Access tokens, client_credentials tokens and refresh tokens (Pocket ID's imported ones included, found
  *   by src/pocket-id/refresh-tokens.ts); token_type_hint=refresh_token tries refresh tokens first.
  * - Anything not live answers { active: false }.
@@ -14,6 +17,8 @@ import { MAX_REFRESH_TOKEN_LENGTH, refreshTokenLookupHash } from "../pocket-id/r
 import { findActiveAccessToken, findActiveClientToken, liveUser, type EndpointDeps } from "./access-tokens.ts";
 import { authenticateClient } from "./client-auth.ts";
 import { findClientById, type OidcClient } from "./clients.ts";
+import { findFederatedTarget, verifyFederatedAssertion } from "./federated-client-auth.ts";
+import { decodeJwt, type JWTPayload } from "jose";
 import type { ProtocolParams } from "./params.ts";
 
 type ActiveAccessToken = NonNullable<Awaited<ReturnType<typeof findActiveAccessToken | typeof findActiveClientToken>>>;
@@ -35,6 +40,18 @@ function accessTokenAnswer(active: ActiveAccessToken, subject: { username?: stri
   };
 }
 
+/** The federated client a Bearer value names with client_id (Pocket ID's introspection), or null. */
+function federatedBearer(deps: EndpointDeps, presented: string, clientId: string | null): ReturnType<typeof findFederatedTarget> {
+  if (!clientId) return null;
+  let claimed: JWTPayload;
+  try {
+    claimed = decodeJwt(presented);
+  } catch {
+    return null;
+  }
+  return findFederatedTarget(deps.db, claimed, clientId);
+}
+
 /** The client whose live access token is presented as `Authorization: Bearer`; invalid_client (Bearer) otherwise. */
 async function bearerCaller(deps: EndpointDeps, params: ProtocolParams, authorization: string): Promise<OidcClient> {
   if (params.get("client_secret", 512) || params.get("client_assertion", 16_384) || params.get("client_assertion_type", 128)) {
@@ -42,6 +59,8 @@ async function bearerCaller(deps: EndpointDeps, params: ProtocolParams, authoriz
   }
   const m = /^Bearer[ ]+([A-Za-z0-9._~+/=-]{1,16384})\s*$/i.exec(authorization);
   const presented = m ? m[1]! : null;
+  const federated = presented ? federatedBearer(deps, presented, params.get("client_id", 256)) : null;
+  if (federated) return verifyFederatedAssertion(deps, federated, presented!, "Bearer");
   const person = presented ? await findActiveAccessToken(deps, presented) : null;
   if (person && !liveUser(deps.db, person.token.userId)) throw OAuthError.invalidClient("The Bearer access token is not valid, expired or revoked.", "Bearer");
   const active = person ?? (presented ? await findActiveClientToken(deps, presented) : null);

@@ -13,6 +13,27 @@ const Minutes = () => Maybe(checkedByDomain(t.Number(), { type: "integer", minim
 const AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "client_secret", "none"];
 const RESPONSE_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"];
 
+/** Pocket ID's OidcClientFederatedIdentityDto; the rules (src/oidc/federated-identities.ts) are checked by the domain. */
+const FederatedIdentityInput = t.Object(
+  {
+    issuer: Maybe(checkedByDomain(LongText({ description: "Required: the iss claim of the tokens (https URL), compared exactly" }), { maxLength: 1024 })),
+    subject: Maybe(checkedByDomain(ShortText({ description: "The sub claim the tokens must carry; default: the client id" }), { maxLength: 512 })),
+    audience: Maybe(checkedByDomain(ShortText({ description: "A value the aud claim must contain; default: APP_URL" }), { maxLength: 512 })),
+    jwks: Maybe(checkedByDomain(LongText({ description: "The issuer's JWKS URL (https); default: issuer + /.well-known/jwks.json" }), { maxLength: 2048 })),
+    replayProtection: Flag(),
+  },
+  { additionalProperties: true },
+);
+const FederatedIdentities = () =>
+  Maybe(checkedByDomain(t.Array(FederatedIdentityInput, { maxItems: MAX_LIST }), { maxItems: 20 }), { error: "must be a list of {issuer, subject, audience, jwks, replayProtection}" });
+const FederatedIdentity = t.Object({
+  issuer: t.String(),
+  subject: t.Optional(t.String()),
+  audience: t.Optional(t.String()),
+  jwks: t.Optional(t.String()),
+  replayProtection: t.Boolean(),
+});
+
 export const ClientInput = Input(
   {
     id: Maybe(checkedByDomain(ShortText({ description: "Optional on creation; generated when absent" }), { pattern: "^[A-Za-z0-9._-]{2,128}$" })),
@@ -44,11 +65,16 @@ export const ClientInput = Input(
     jwksUri: Maybe(LongText()),
     jwksURL: Maybe(LongText()),
     credentialsScopes: Maybe(t.Union([t.Array(ShortText(), { maxItems: MAX_LIST }), LongText()], { error: "must be a list of scope names" })),
+    credentials: Maybe(
+      t.Object({ federatedIdentities: FederatedIdentities() }, { additionalProperties: true, description: "Pocket ID's credentials: its federatedIdentities replace the client's list (secrets are managed at …/secrets and ignored here)" }),
+    ),
+    federatedIdentities: FederatedIdentities(),
   },
   {
     $id: "ClientInput",
     description:
-      "name and callbackURLs are required on creation; on update, omitted fields keep their value. " +
+      "name and callbackURLs are required on creation; on update, omitted fields keep their value " +
+      "(credentials.federatedIdentities, or federatedIdentities, replaces the list when given). " +
       "Created without isGroupRestricted (or unrestricted), a client admits every user, as in Pocket ID, unless allowedUserGroupIds is given.",
   },
 );
@@ -78,6 +104,7 @@ export const Client = t.Object(
     jwks: Nullable(t.Record(t.String(), t.Unknown())),
     jwksUri: Nullable(t.String()),
     credentialsScopes: t.Array(t.String()),
+    credentials: t.Object({ federatedIdentities: t.Array(FederatedIdentity) }),
     hasLogo: t.Boolean(),
     hasDarkLogo: t.Boolean(),
     allowedUserGroups: t.Array(GroupBrief),
