@@ -87,4 +87,24 @@ describe("POST /api/signup/setup", () => {
     expect(statuses.slice(0, 10).every((s) => s !== 429)).toBe(true);
     expect(statuses[10]).toBe(429);
   });
+
+  test("racing setups (JSON and JSON, JSON and the form) create exactly one administrator; the others 409", async () => {
+    const { app, deps, users } = await fresh();
+    const browsers = ["198.51.100.11", "198.51.100.12", "198.51.100.13"].map((ip) => new AppClient(app, deps, ip));
+    await Promise.all(browsers.map((b) => b.get("/setup")));
+    const [a, b, c] = browsers as [AppClient, AppClient, AppClient];
+    const results = await Promise.all([
+      a.postJson("/api/signup/setup", { ...ADA }),
+      b.postJson("/api/signup/setup", { ...ADA, username: "eve", email: "eve@example.com" }),
+      c.postForm("/setup", { firstName: "Mallory", username: "mallory" }),
+    ]);
+    expect(users().filter((u) => u.is_admin === 1)).toHaveLength(1);
+    expect(users()).toHaveLength(1);
+    const winners = [results[0]!.status === 201, results[1]!.status === 201, results[2]!.headers.get("location") === "/signup/add-passkey?setup=1"];
+    expect(winners.filter(Boolean)).toHaveLength(1);
+    for (const res of results.slice(0, 2)) if (res.status !== 201) expect(res.status).toBe(409);
+    expect(deps.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM audit_logs WHERE event = 'ACCOUNT_CREATED'").get()!.n).toBe(1);
+    // Only the winner holds a session.
+    expect(browsers.filter((br) => br.cookie("latchkey_session") !== undefined)).toHaveLength(1);
+  });
 });

@@ -76,3 +76,33 @@ describe("PUT /api/users/me", () => {
     expect((await json(app, apiReq(deps, f.member.key, "GET", "/api/users/me"))).body.firstName).toBe("Bob");
   });
 });
+
+describe("PUT /api/users/me, attacked", () => {
+  test("a verified address that changes is unverified again (as Pocket ID); a change of letter case alone keeps it", async () => {
+    deps.db.query("UPDATE users SET email_verified = 1 WHERE id = ?").run(f.member.user.id);
+    const sameButCase = await json(app, apiReq(deps, f.member.key, "PUT", "/api/users/me", { ...bobProfile, email: "Bob@Example.com" }));
+    expect(sameButCase.body).toMatchObject({ email: "Bob@Example.com", emailVerified: true });
+    const changed = await json(app, apiReq(deps, f.member.key, "PUT", "/api/users/me", { ...bobProfile, email: "mallory@example.com", emailVerified: true }));
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ email: "mallory@example.com", emailVerified: false });
+  });
+
+  test("no other column can be written: id, ldapId, customClaims, createdAt, userGroups, isAdmin as a string", async () => {
+    const before = (await json(app, apiReq(deps, f.member.key, "GET", "/api/users/me"))).body;
+    const r = await json(app, apiReq(deps, f.member.key, "PUT", "/api/users/me", {
+      ...bobProfile,
+      id: f.admin.user.id,
+      ldapId: "uid=admin",
+      customClaims: [{ key: "role", value: "admin" }],
+      createdAt: "2000-01-01T00:00:00Z",
+      userGroups: [{ id: "g", name: "admins" }],
+      isAdmin: "true",
+      is_admin: 1,
+    }));
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ ...before, displayName: "Bob M" });
+    const row = deps.db.query<{ is_admin: number; ldap_id: string | null; disabled: number }, [string]>("SELECT is_admin, ldap_id, disabled FROM users WHERE id = ?").get(f.member.user.id)!;
+    expect(row).toEqual({ is_admin: 0, ldap_id: null, disabled: 0 });
+    expect((await json(app, apiReq(deps, f.admin.key, "GET", "/api/users/me"))).body).toMatchObject({ id: f.admin.user.id, username: "alice" });
+  });
+});

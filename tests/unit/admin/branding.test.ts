@@ -66,6 +66,24 @@ describe("branding", () => {
     expect(await reset.text()).toBe(defaultLogo);
   });
 
+  test.each([
+    "..%2F..%2Fetc%2Fpasswd",
+    "..%2Fbackground",
+    "favicon%00.png",
+    "logo.svg",
+    "LOGO",
+    "default-profile-picture%2F..%2Ffavicon",
+    "constructor",
+    "__proto__",
+  ])("images: an unknown kind %p is 404 for GET, PUT and DELETE; nothing is read or written", async (kind) => {
+    for (const method of ["GET", "DELETE"]) {
+      const res = await app.handle(apiReq(deps, f.admin.key, method, `/api/application-images/${kind}`));
+      expect([method, res.status]).toEqual([method, 404]);
+    }
+    expect((await upload(`/api/application-images/${kind}`, png)).status).toBe(404);
+    expect(deps.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM kv WHERE key LIKE 'app_image:%'").get()!.n).toBe(0);
+  });
+
   test("configuration page uploads branding images", async () => {
     const fd = new FormData();
     fd.append("file", new Blob([png as Uint8Array<ArrayBuffer>]), "fav.png");
