@@ -6,7 +6,8 @@
  * - A signed-in person opens the code (inspectDeviceLoginRequest) and sees what asks: the device (parsed user
  *   agent), IP address, country and city. Only a pending, live request is shown; anything else is
  *   device_login_expired (401), as Pocket ID answers.
- * - Approving needs a passkey proof younger than a minute (consumePasskeyProof), denying does not. A request is
+ * - Approving needs a re-authentication token younger than a minute, spent by that approval (consumePasskeyProof;
+ *   a recent passkey sign-in does not count), denying does not. A request is
  *   decided once (one conditional UPDATE); the proof is spent only together with the decision (one transaction).
  * - The asking browser exchanges (exchangeDeviceLogin) with its device token: it waits up to 25 s, looking every
  *   second, holding no transaction while it waits. approved → consumed in one conditional UPDATE, so exactly one

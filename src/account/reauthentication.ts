@@ -4,9 +4,11 @@
  *   to that browser session: valid REAUTHENTICATION_TOKEN_SECONDS (3 minutes, as Pocket ID), single
  *   use, only its SHA-256 stored; a new re-authentication replaces the session's previous token.
  * - A session whose sign-in itself was a passkey (amr exactly ["phr"]) less than
- *   RECENT_PASSKEY_SIGN_IN_SECONDS ago also qualifies (Pocket ID: "a passkey login < 1 min ago").
- *   Sessions from a login code, an emailed code or a sign-up link (amr ["otp"] or []) never do,
- *   even after a later re-authentication: they must present the token.
+ *   RECENT_PASSKEY_SIGN_IN_SECONDS ago also qualifies (Pocket ID: "a passkey login < 1 min ago"), except for
+ *   approving a sign-in on another device: each approval signs another browser in, so each spends its own
+ *   token (Pocket ID's device login consumes one per approval), and one passkey sign-in cannot approve
+ *   several devices within its minute. Sessions from a login code, an emailed code or a sign-up link
+ *   (amr ["otp"] or []) never qualify, even after a later re-authentication: they must present the token.
  * - Only browser sessions can hold a proof; API keys never can.
  */
 import { msg } from "../i18n/message.ts";
@@ -46,13 +48,16 @@ const PROOF_ACTIONS = {
 } as const satisfies Record<string, MessageKey>;
 export type ProofAction = keyof typeof PROOF_ACTIONS;
 
+/** Actions a recent passkey sign-in does not cover: only the single-use token does (see above). */
+const TOKEN_ONLY_ACTIONS: ReadonlySet<ProofAction> = new Set(["approve a sign-in on another device"]);
+
 export function reauthenticationRequired(action: ProofAction): AppError {
   return new AppError("reauthentication_required", msg(PROOF_ACTIONS[action]));
 }
 
 /**
- * Demands a passkey proof for `action` from a browser session: a recent passkey sign-in, or the
- * session's re-authentication token (consumed here, so it serves exactly one action). `maxAgeSeconds`:
+ * Demands a passkey proof for `action` from a browser session: a recent passkey sign-in (not for a
+ * TOKEN_ONLY_ACTIONS action), or the session's re-authentication token (consumed here, so it serves exactly one action). `maxAgeSeconds`:
  * the token must be younger than that (approving a sign-in on another device: 60 s, as Pocket ID).
  * Throws AppError "reauthentication_required" (403) otherwise.
  */
@@ -65,6 +70,6 @@ export function consumePasskeyProof(
 ): void {
   const now = nowSeconds(deps.clock);
   if (token && token.length <= 200 && consumeReauthenticationToken(deps.db, hashToken(token), session.id, now, now - maxAgeSeconds)) return;
-  if (signedInWithPasskeyRecently(session, now)) return;
+  if (!TOKEN_ONLY_ACTIONS.has(action) && signedInWithPasskeyRecently(session, now)) return;
   throw reauthenticationRequired(action);
 }

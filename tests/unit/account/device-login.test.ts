@@ -328,6 +328,26 @@ describe("the passkey proof", () => {
     expect((await decide(w.phone, second.userCode, "approve")).status).toBe(403);
   });
 
+  test("a passkey sign-in seconds ago is no proof: each approval spends its own re-authentication (as Pocket ID)", async () => {
+    const w = await world();
+    const phone = new AppClient(w.app, w.deps, "203.0.113.10");
+    await phone.get("/login");
+    const start = await phone.postJson("/api/webauthn/login/start", {});
+    const { options } = (await start.json()) as { options: AssertOptions };
+    expect((await phone.postJson("/api/webauthn/login/finish", { response: w.authr.assert(options, { origin: w.deps.config.appUrl }) })).status).toBe(200);
+    await phone.get("/settings/account");
+    const { asked } = await ask(w);
+    const { asked: second } = await ask(w, "198.51.100.45");
+    // Signed in with a passkey just now, yet one sign-in must not approve devices one after another.
+    const res = await decide(phone, asked.userCode, "approve");
+    expect(res.status).toBe(403);
+    expect(await errorOf(res)).toBe("reauthentication_required");
+    await reauthenticate(w, phone);
+    expect((await decide(phone, asked.userCode, "approve")).status).toBe(204);
+    expect((await decide(phone, second.userCode, "approve")).status).toBe(403);
+    expect(count(w, "device_login_requests WHERE status = 'approved'")).toBe(1);
+  });
+
   test("the proof is not spent when the request is already gone", async () => {
     const w = await world();
     const { asked } = await ask(w);
