@@ -569,6 +569,19 @@ describe("attacks", () => {
     expect(count(w, "device_login_requests WHERE status = 'pending'")).toBe(1);
   });
 
+  test("denying needs the CSRF token too, on the JSON API and on the /device form: 403, the request stays pending", async () => {
+    const w = await world();
+    const { asked } = await ask(w);
+    await w.phone.get("/settings/account");
+    const json = await decide(w.phone, asked.userCode, "deny", { csrf: false });
+    expect(json.status).toBe(403);
+    expect(await errorOf(json)).toBe("csrf_failed");
+    expect((await w.phone.postForm("/device/sign-in", { code: asked.userCode, decision: "deny" }, { csrf: false })).status).toBe(403);
+    // A cross-site form carries the session cookie but another token.
+    expect((await w.phone.postForm("/device/sign-in", { code: asked.userCode, decision: "deny", _csrf: "A".repeat(43) }, { csrf: false })).status).toBe(403);
+    expect(count(w, "device_login_requests WHERE status = 'pending'")).toBe(1);
+  });
+
   test("another browser's session cannot exchange a request it approved itself (the approver is not the asker)", async () => {
     const w = await world();
     const { asked } = await ask(w);
