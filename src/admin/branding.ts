@@ -1,9 +1,10 @@
 /**
- * Branding: uploaded images (logo light/dark, favicon, login background, and the default profile picture shown
- * for users without their own instead of their initials) and the stylesheet that
+ * Branding: uploaded images (logo light/dark, the e-mail logo, favicon, login background, and the default profile
+ * picture shown for users without their own instead of their initials) and the stylesheet that
  * applies the accent colour, animations setting and background on every page (/branding.css).
  * - Images are checked by content (file-type): PNG, JPEG, GIF, WebP (and ICO for the favicon);
- *   SVG is refused because, served from this origin, it could carry script. ≤ 2 MiB.
+ *   SVG is refused because, served from this origin, it could carry script. ≤ 2 MiB. The e-mail logo: PNG or JPEG
+ *   only, as Pocket ID (mail apps show other formats unreliably).
  * - The accent colour is validated as #rrggbb before it reaches CSS, so nothing can be injected.
  * - Image changes are audited (ADMIN_CHANGE application_image upload / delete).
  */
@@ -15,7 +16,8 @@ import { nowSeconds } from "../lib/clock.ts";
 import { auditedChange, type Actor, type AuditDeps } from "../audit/actor.ts";
 import type { AppConfig } from "./app-config.ts";
 
-export const APP_IMAGE_NAMES: AppImageName[] = ["logo-light", "logo-dark", "favicon", "background", "default-profile-picture"];
+export const APP_IMAGE_NAMES: AppImageName[] = ["logo-light", "logo-dark", "logo-email", "favicon", "background", "default-profile-picture"];
+const EMAIL_LOGO_TYPES = new Set(["image/png", "image/jpeg"]);
 const MAX_BYTES = 2 * 1024 * 1024;
 const IMAGE_TYPES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
 
@@ -28,6 +30,9 @@ export async function uploadAppImage(deps: AuditDeps, actor: Actor, name: AppIma
   if (bytes.length > MAX_BYTES) throw new AppError("payload_too_large", msg("appConfig.errImageTooLarge"), { file: msg("appConfig.errImageTooLarge") });
   const { fileTypeFromBuffer } = await import("file-type"); // loaded on the first upload, not at start (idle RSS)
   const type = await fileTypeFromBuffer(bytes);
+  if (name === "logo-email" && !(type && EMAIL_LOGO_TYPES.has(type.mime))) {
+    throw new AppError("unsupported_media_type", msg("appConfig.errEmailLogoType"), { file: msg("appConfig.errEmailLogoType") });
+  }
   const ok = type && (IMAGE_TYPES.has(type.mime) || (name === "favicon" && type.mime === "image/x-icon"));
   if (!ok) throw new AppError("unsupported_media_type", msg("appConfig.errImageType"), { file: msg("appConfig.errImageType") });
   const mime = type.mime;
@@ -46,9 +51,9 @@ export function removeAppImage(deps: AuditDeps, actor: Actor, name: AppImageName
   auditedChange(deps, actor, () => deleteAppImage(deps.db, name), () => ({ entity: "application_image", action: "delete", id: name }));
 }
 
-/** The image to serve; the dark logo falls back to the light one. */
+/** The image to serve; the dark logo and the e-mail logo fall back to the light one. */
 export function appImage(db: Database, name: AppImageName): AppImage | null {
-  if (name === "logo-dark") return findAppImage(db, "logo-dark") ?? findAppImage(db, "logo-light");
+  if (name === "logo-dark" || name === "logo-email") return findAppImage(db, name) ?? findAppImage(db, "logo-light");
   return findAppImage(db, name);
 }
 

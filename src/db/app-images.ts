@@ -1,7 +1,7 @@
-/** Branding images (logo light/dark, favicon, login background, default profile picture), kept in the kv table as base64 JSON. */
+/** Branding images (logo light/dark, e-mail logo, favicon, login background, default profile picture), kept in the kv table as base64 JSON. */
 import type { Database } from "./database.ts";
 
-export type AppImageName = "logo-light" | "logo-dark" | "favicon" | "background" | "default-profile-picture";
+export type AppImageName = "logo-light" | "logo-dark" | "logo-email" | "favicon" | "background" | "default-profile-picture";
 export type AppImage = { type: string; data: Uint8Array; updatedAt: number };
 
 const key = (name: AppImageName) => `app_image:${name}`;

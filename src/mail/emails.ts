@@ -52,7 +52,8 @@ export function emailBrand(deps: { db: Database; config: Deps["config"] }, app: 
   return {
     appName: app.appName,
     appUrl,
-    logoUrl: hasAppImage(deps.db, "logo-light") ? `${appUrl}/branding/logo` : null,
+    // The e-mail logo (Pocket ID's), else the logo; none uploaded: the app's name alone.
+    logoUrl: hasAppImage(deps.db, "logo-email") ? `${appUrl}/api/application-images/email` : hasAppImage(deps.db, "logo-light") ? `${appUrl}/branding/logo` : null,
     accent: /^#[0-9a-fA-F]{6}$/.test(app.accentColor) ? app.accentColor : "#4f46e5",
   };
 }

@@ -117,6 +117,7 @@ const POCKET_ID_CONFIG_KEYS = [
 const BRANDING: [AppImageName, string][] = [
   ["logo-light", "logoLight"],
   ["logo-dark", "logoDark"],
+  ["logo-email", "logoEmail"],
   ["favicon", "favicon"],
   ["background", "background"],
   ["default-profile-picture", "default-profile-picture"],

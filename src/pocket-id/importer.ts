@@ -157,9 +157,11 @@ export interface PocketIdImportSummary {
 const STATIC_API_USER_ID = "00000000-0000-0000-0000-000000000000";
 const IMAGE_MIME = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
 const FAVICON_MIME = new Set([...IMAGE_MIME, "image/x-icon"]);
+const EMAIL_LOGO_MIME = new Set(["image/png", "image/jpeg"]);
 const BRANDING: [string, AppImageName][] = [
   ["logoLight", "logo-light"],
   ["logoDark", "logo-dark"],
+  ["logoEmail", "logo-email"],
   ["favicon", "favicon"],
   ["background", "background"],
   ["default-profile-picture", "default-profile-picture"],
@@ -453,11 +455,8 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
     const data = readUpload(source, `application-images/${file}`);
     if (!data) continue;
     const mime = await detectImage(data);
-    if (mime && (name === "favicon" ? FAVICON_MIME : IMAGE_MIME).has(mime)) brandingImages.push([name, { data, mime }]);
-    else skip("brandingImages", pidName, `${path.extname(file).slice(1).toUpperCase() || "this"} images are not supported by Latchkey (PNG, JPEG, GIF or WebP)`);
-  }
-  for (const f of brandingFiles) {
-    if (f.startsWith("logoEmail.")) skip("brandingImages", f, "Latchkey has no e-mail logo setting");
+    if (mime && (name === "favicon" ? FAVICON_MIME : name === "logo-email" ? EMAIL_LOGO_MIME : IMAGE_MIME).has(mime)) brandingImages.push([name, { data, mime }]);
+    else skip("brandingImages", pidName, `${path.extname(file).slice(1).toUpperCase() || "this"} images are not supported by Latchkey (${name === "logo-email" ? "PNG or JPEG" : "PNG, JPEG, GIF or WebP"})`);
   }
 
   // Fosite HMAC secret, for live refresh tokens.

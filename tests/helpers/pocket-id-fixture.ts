@@ -592,6 +592,7 @@ export async function buildPocketIdDataFolder(o: PocketIdFixtureOptions): Promis
   writeFileSync(path.join(uploads, "oidc-client-images", `${bcryptClient.id}.png`), png(0, 120, 200));
   writeFileSync(path.join(uploads, "oidc-client-images", `${bcryptClient.id}-dark.png`), png(0, 30, 60));
   writeFileSync(path.join(uploads, "application-images", "logoLight.png"), png(250, 250, 250));
+  writeFileSync(path.join(uploads, "application-images", "logoEmail.png"), png(240, 240, 200));
   writeFileSync(path.join(uploads, "application-images", "favicon.png"), png(15, 118, 110));
   writeFileSync(path.join(uploads, "application-images", "background.png"), png(30, 30, 30));
   writeFileSync(path.join(uploads, "application-images", "default-profile-picture.png"), png(90, 60, 30));

@@ -1,7 +1,7 @@
 /**
- * Branding over HTTP (Pocket ID paths): GET /api/application-images/{logo?light=,favicon,background}
+ * Branding over HTTP (Pocket ID paths): GET /api/application-images/{logo?light=,email,favicon,background}
  * (public; with nothing uploaded, as Pocket ID, a built-in default: the Latchkey icon for logo and favicon, a
- * plain background picture), PUT (admin, multipart `file`), DELETE (admin); GET/PUT/DELETE
+ * plain background picture; the e-mail logo falls back to the logo), PUT (admin, multipart `file`), DELETE (admin); GET/PUT/DELETE
  * /api/application-images/default-profile-picture (admin, as Pocket ID: 404 while none is set), the picture users
  * without their own are shown instead of their initials; and /branding.css, linked by every page.
  */
@@ -21,6 +21,7 @@ import { routePolicy } from "../plugins/route-policy.ts";
 
 function imageName(kind: string, light: unknown): AppImageName {
   if (kind === "logo") return light === "false" ? "logo-dark" : "logo-light";
+  if (kind === "email") return "logo-email";
   if (kind === "favicon" || kind === "background") return kind;
   throw AppError.notFound(msg("appConfig.errNoSuchImage"));
 }
@@ -81,12 +82,12 @@ export function apiBrandingRoutes(web: WebDeps) {
       const headers = { "Content-Type": img.type, "Cache-Control": "public, max-age=300", ETag: etag };
       if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });
       return new Response(new Uint8Array(img.data), { headers });
-    }, { query: LightQuery, detail: apiOperation("Application configuration", "Branding image: logo (?light=false for dark), favicon, background") })
+    }, { query: LightQuery, detail: apiOperation("Application configuration", "Branding image: logo (?light=false for dark), email (the e-mail logo, else the logo), favicon, background") })
     .put("/api/application-images/:kind", async ({ request, params, query, body, principal }) => {
       const name = imageName(params.kind, query.light);
       await apiCall(async () => uploadAppImage(web, actorOf(request, principal), name, await uploadedFile(body)));
       return new Response(null, { status: 204 });
-    }, { adminApi: true, budget: "admin-api", bodyLimit: "upload", query: LightQuery, body: Upload, response: { 204: NoContent }, detail: apiOperation("Application configuration", "Upload a branding image (multipart field file; PNG/JPEG/GIF/WebP, ICO for favicon; ≤ 2 MB)") })
+    }, { adminApi: true, budget: "admin-api", bodyLimit: "upload", query: LightQuery, body: Upload, response: { 204: NoContent }, detail: apiOperation("Application configuration", "Upload a branding image (multipart field file; PNG/JPEG/GIF/WebP, ICO for favicon, PNG/JPEG for email; ≤ 2 MB)") })
     .delete("/api/application-images/:kind", ({ request, params, query, principal }) => {
       const name = imageName(params.kind, query.light);
       removeAppImage(web, actorOf(request, principal), name);

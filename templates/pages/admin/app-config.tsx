@@ -186,7 +186,7 @@ function AccentColorField(p: { ctx: PageContext; value: string; error?: string; 
   );
 }
 
-type AppImageName = "logo-light" | "logo-dark" | "favicon" | "background" | "default-profile-picture";
+type AppImageName = "logo-light" | "logo-dark" | "logo-email" | "favicon" | "background" | "default-profile-picture";
 /** When each uploaded image last changed; null when none is uploaded. */
 export type ImageVersions = Record<AppImageName, number | null>;
 
@@ -194,6 +194,7 @@ export type ImageVersions = Record<AppImageName, number | null>;
 const IMAGE_SLOTS: { name: AppImageName; label: MessageKey; hint: MessageKey; scheme: "light" | "dark" | "page"; url: (v: number | null) => string | null }[] = [
   { name: "logo-light", label: "appConfig.imageLogo", hint: "appConfig.imageLogoHint", scheme: "light", url: (v) => `/branding/logo${v ? `?v=${v}` : ""}` },
   { name: "logo-dark", label: "appConfig.imageLogoDark", hint: "appConfig.imageLogoDarkHint", scheme: "dark", url: (v) => `/branding/logo?light=false${v ? `&v=${v}` : ""}` },
+  { name: "logo-email", label: "appConfig.imageEmailLogo", hint: "appConfig.imageEmailLogoHint", scheme: "light", url: (v) => (v ? `/api/application-images/email?v=${v}` : null) },
   { name: "favicon", label: "appConfig.imageFavicon", hint: "appConfig.imageFaviconHint", scheme: "page", url: (v) => `/branding/favicon${v ? `?v=${v}` : ""}` },
   { name: "background", label: "appConfig.imageBackground", hint: "appConfig.imageBackgroundHint", scheme: "page", url: (v) => (v ? `/api/application-images/background?v=${v}` : null) },
   { name: "default-profile-picture", label: "appConfig.imageDefaultPicture", hint: "appConfig.imageDefaultPictureHint", scheme: "page", url: (v) => (v ? `/api/application-images/default-profile-picture?v=${v}` : null) },
@@ -202,7 +203,8 @@ const IMAGE_SLOTS: { name: AppImageName; label: MessageKey; hint: MessageKey; sc
 /** What the preview shows: the uploaded image, or which built-in one is in use. */
 function previewNote(name: AppImageName, images: ImageVersions): MessageKey {
   if (images[name]) return "appConfig.noteUploaded";
-  if (name === "logo-dark" && images["logo-light"]) return "appConfig.noteUsingLogo";
+  if ((name === "logo-dark" || name === "logo-email") && images["logo-light"]) return "appConfig.noteUsingLogo";
+  if (name === "logo-email") return "appConfig.noteEmailName";
   if (name === "background") return "appConfig.noteNoBackground";
   if (name === "default-profile-picture") return "appConfig.noteInitials";
   return "appConfig.noteBuiltIn";
@@ -229,7 +231,7 @@ export function BrandingSection(p: { ctx: PageContext; images: ImageVersions; er
       <div class="grid-2">
         {IMAGE_SLOTS.map(({ name, label: labelKey, hint, scheme, url }) => {
           const label = t(labelKey);
-          const src = url(name === "logo-dark" ? darkVersion : p.images[name]);
+          const src = url(name === "logo-dark" ? darkVersion : name === "logo-email" ? (p.images["logo-email"] ?? p.images["logo-light"]) : p.images[name]);
           return (
           <div class={`logo-variant preview-${scheme}${name === "background" ? " preview-background" : ""}`}>
             <div class="label" safe>{label}</div>
@@ -241,7 +243,7 @@ export function BrandingSection(p: { ctx: PageContext; images: ImageVersions; er
             <form class="inline-form" method="post" action={`${base}/${name}`} enctype="multipart/form-data" hx-post={`${base}/${name}`} hx-encoding="multipart/form-data" hx-target="#branding" hx-swap="outerHTML">
               <Csrf ctx={p.ctx} />
               <label class="sr-only" for={`img-${name}`} safe>{t("appConfig.imageFile", { label })}</label>
-              <input id={`img-${name}`} type="file" name="file" accept={name === "favicon" ? "image/png,image/jpeg,image/gif,image/webp,image/x-icon" : "image/png,image/jpeg,image/gif,image/webp"} required />
+              <input id={`img-${name}`} type="file" name="file" accept={name === "favicon" ? "image/png,image/jpeg,image/gif,image/webp,image/x-icon" : name === "logo-email" ? "image/png,image/jpeg" : "image/png,image/jpeg,image/gif,image/webp"} required />
               <button type="submit" class="btn btn-secondary btn-sm" safe>{t("appConfig.upload")}</button>
             </form>
             {p.images[name] ? (

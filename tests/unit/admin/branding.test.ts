@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { App } from "../../../src/app.ts";
 import { encodePng } from "../../../src/lib/png.ts";
+import { emailBrand } from "../../../src/mail/emails.ts";
 import { adminWorld, apiReq, json, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
 import { req, type TestDeps } from "../../helpers/test-deps.ts";
 
@@ -93,6 +94,53 @@ describe("branding", () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("Image updated.");
     expect((await app.handle(req(deps, "/branding/favicon"))).headers.get("content-type")).toBe("image/png");
+  });
+});
+
+describe("the e-mail logo (Pocket ID's /api/application-images/email)", () => {
+  const gif = Uint8Array.from(atob("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"), (c) => c.charCodeAt(0));
+  const jpeg = Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0xff, 0xd9]);
+
+  test("falls back to the logo, then the icon; PUT takes PNG or JPEG only (admin); e-mails use it; DELETE falls back again", async () => {
+    const icon = await app.handle(req(deps, "/api/application-images/email"));
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get("content-type")).toBe("image/svg+xml");
+    expect(emailBrand(deps).logoUrl).toBeNull();
+
+    const logo = encodePng(3, 1, new Uint8Array(9).fill(10));
+    expect((await upload("/api/application-images/logo", logo)).status).toBe(204);
+    const fallback = await app.handle(req(deps, "/api/application-images/email"));
+    expect(fallback.headers.get("content-type")).toBe("image/png");
+    expect([...new Uint8Array(await fallback.arrayBuffer())]).toEqual([...logo]);
+    expect(emailBrand(deps).logoUrl).toBe(`${deps.config.appUrl}/branding/logo`);
+
+    const refused = await upload("/api/application-images/email", gif);
+    expect(refused.status).toBe(415);
+    expect(((await refused.json()) as { message: string }).message).toBe("Upload the e-mail logo as PNG or JPEG: mail apps do not show other formats reliably.");
+    expect((await upload("/api/application-images/email", png, f.member.key)).status).toBe(403);
+    expect((await upload("/api/application-images/email", jpeg)).status).toBe(204);
+    expect((await app.handle(req(deps, "/api/application-images/email"))).headers.get("content-type")).toBe("image/jpeg");
+    expect((await upload("/api/application-images/email", png)).status).toBe(204);
+    const own = await app.handle(req(deps, "/api/application-images/email"));
+    expect([...new Uint8Array(await own.arrayBuffer())]).toEqual([...png]);
+    expect(emailBrand(deps).logoUrl).toBe(`${deps.config.appUrl}/api/application-images/email`);
+    // The logo itself is unchanged by it.
+    expect([...new Uint8Array(await (await app.handle(req(deps, "/api/application-images/logo"))).arrayBuffer())]).toEqual([...logo]);
+
+    expect((await app.handle(apiReq(deps, f.admin.key, "DELETE", "/api/application-images/email"))).status).toBe(204);
+    expect([...new Uint8Array(await (await app.handle(req(deps, "/api/application-images/email"))).arrayBuffer())]).toEqual([...logo]);
+    const audited = deps.db.query<{ n: number }, []>("SELECT count(*) AS n FROM audit_logs WHERE data LIKE '%logo-email%'").get()!.n;
+    expect(audited).toBeGreaterThanOrEqual(3);
+  });
+
+  test("the configuration page has its slot (PNG or JPEG), showing the logo until one is uploaded", async () => {
+    const page = await (await app.handle(pageReq(deps, f.admin, "GET", "/settings/admin/application-configuration"))).text();
+    expect(page).toContain('action="/settings/admin/application-configuration/images/logo-email"');
+    expect(page).toMatch(/id="img-logo-email"[^>]*accept="image\/png,image\/jpeg"/);
+    expect(page).toContain("None: e-mails show the name");
+    expect((await upload("/api/application-images/logo", png)).status).toBe(204);
+    const after = await (await app.handle(pageReq(deps, f.admin, "GET", "/settings/admin/application-configuration"))).text();
+    expect(after).toMatch(/<img src="\/api\/application-images\/email\?v=\d+"/);
   });
 });
 

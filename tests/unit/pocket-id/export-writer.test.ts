@@ -196,6 +196,7 @@ test("database.json loads into Pocket ID's v2.14 schema; the key is in Pocket ID
       `uploads/oidc-client-images/${fx.bcryptClient.id}.png`,
       `uploads/oidc-client-images/${fx.bcryptClient.id}-dark.png`,
       "uploads/application-images/logoLight.png",
+      "uploads/application-images/logoEmail.png",
       "uploads/application-images/favicon.png",
       "uploads/application-images/background.png",
       "uploads/application-images/default-profile-picture.png",

@@ -103,7 +103,7 @@ describe.each(["v1.16", "v2.14"] as const)("Pocket ID %s data folder", (layout) 
       signupTokens: v2 ? 2 : 1, // v2.14: the migrated token (once, from its actor) and one made after v2.12
       // v2.14: the AppConfig actor's full model (28 fields, defaults included) less cimdUrlAllowlist and an empty smtpUser.
       appConfig: v2 ? 26 : 11,
-      brandingImages: 4,
+      brandingImages: 5,
       profilePictures: 1,
       clientLogos: 2,
       auditLogs: 2,
@@ -151,6 +151,7 @@ describe.each(["v1.16", "v2.14"] as const)("Pocket ID %s data folder", (layout) 
     expect(config.smtpPassword).not.toBe("smtp-pass-plain"); // sealed, as Latchkey stores it
     expect(deps.box.openText("app-config:smtpPassword", config.smtpPassword)).toBe("smtp-pass-plain");
     expect(findAppImage(deps.db, "favicon")?.type).toBe("image/png");
+    expect(findAppImage(deps.db, "logo-email")?.type).toBe("image/png");
     expect(findAppImage(deps.db, "default-profile-picture")?.type).toBe("image/png");
     const signup = findValidSignupToken(deps.db, hashToken(fx.signupToken.token), Math.floor(deps.clock.now() / 1000))!;
     expect(signup).toMatchObject({ usageLimit: 5, usageCount: v2 ? 2 : 1, expiresAt: fx.signupToken.expiresAt, prefix: fx.signupToken.token.slice(0, 4) });
