@@ -15,6 +15,7 @@ export type OAuthErrorCode =
   | "unsupported_grant_type"
   | "unsupported_response_type"
   | "invalid_scope"
+  | "invalid_target"
   | "access_denied"
   | "server_error"
   | "temporarily_unavailable"
@@ -65,6 +66,11 @@ export class OAuthError extends Error {
   }
   static invalidScope(description: string) {
     return new OAuthError("invalid_scope", description);
+  }
+
+  /** RFC 8707 2: the requested resource is invalid, missing, unknown, or malformed. */
+  static invalidTarget(description: string) {
+    return new OAuthError("invalid_target", description);
   }
   static accessDenied(description: string) {
     return new OAuthError("access_denied", description, 403);

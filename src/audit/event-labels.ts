@@ -65,6 +65,7 @@ const ENTITY_NAMES: Record<string, MessageKey> = {
   passkey: "audit.entityPasskey",
   session: "audit.entitySession",
   protected_app: "audit.entityProtectedApp",
+  api: "audit.entityApi",
   signing_key: "audit.entitySigningKey",
   encryption_key: "audit.entityEncryptionKey",
   backup: "audit.entityBackup",
@@ -100,6 +101,10 @@ const ACTION_NAMES: Record<string, MessageKey> = {
   restore: "audit.actionRestore",
   import: "audit.actionImport",
   download: "audit.actionDownload",
+  set_permissions: "audit.actionSetPermissions",
+  set_client_access: "audit.actionSetClientAccess",
+  remove_client_access: "audit.actionRemoveClientAccess",
+  set_cimd_access: "audit.actionSetCimdAccess",
 };
 
 /** "Revoked all sessions": the whole phrase, where the language's plural would not follow from the single noun. */

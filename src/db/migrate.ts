@@ -27,6 +27,7 @@ import m0016 from "./migrations/0016_job_runs.sql" with { type: "text" };
 import m0017 from "./migrations/0017_cluster_state.sql" with { type: "text" };
 import m0018 from "./migrations/0018_signing_key_algs.sql" with { type: "text" };
 import m0019 from "./migrations/0019_device_login_requests.sql" with { type: "text" };
+import m0020 from "./migrations/0020_apis.sql" with { type: "text" };
 import m0022 from "./migrations/0022_scim_provisioning.sql" with { type: "text" };
 import m0023 from "./migrations/0023_federated_identities.sql" with { type: "text" };
 
@@ -35,6 +36,7 @@ import pg0016 from "./migrations/postgres/0016_job_runs.sql" with { type: "text"
 import pg0017 from "./migrations/postgres/0017_cluster_state.sql" with { type: "text" };
 import pg0018 from "./migrations/postgres/0018_signing_key_algs.sql" with { type: "text" };
 import pg0019 from "./migrations/postgres/0019_device_login_requests.sql" with { type: "text" };
+import pg0020 from "./migrations/postgres/0020_apis.sql" with { type: "text" };
 import pg0022 from "./migrations/postgres/0022_scim_provisioning.sql" with { type: "text" };
 import pg0023 from "./migrations/postgres/0023_federated_identities.sql" with { type: "text" };
 
@@ -63,6 +65,7 @@ export const MIGRATIONS: Migration[] = [
   { version: 17, name: "cluster_state", sql: m0017 },
   { version: 18, name: "signing_key_algs", sql: m0018 },
   { version: 19, name: "device_login_requests", sql: m0019 },
+  { version: 20, name: "apis", sql: m0020 },
   { version: 22, name: "scim_provisioning", sql: m0022 },
   { version: 23, name: "federated_identities", sql: m0023 },
 ];
@@ -74,6 +77,7 @@ export const POSTGRES_MIGRATIONS: Migration[] = [
   { version: 17, name: "cluster_state", sql: pg0017 },
   { version: 18, name: "signing_key_algs", sql: pg0018 },
   { version: 19, name: "device_login_requests", sql: pg0019 },
+  { version: 20, name: "apis", sql: pg0020 },
   { version: 22, name: "scim_provisioning", sql: pg0022 },
   { version: 23, name: "federated_identities", sql: pg0023 },
 ];

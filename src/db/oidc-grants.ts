@@ -147,6 +147,8 @@ export interface AuthorizationCode {
   amr: string[];
   createdAt: number;
   expiresAt: number;
+  /** The API audience (RFC 8707 resource) the code was issued for, or null. */
+  resource: string | null;
 }
 
 type AuthorizationCodeRow = {
@@ -163,13 +165,14 @@ type AuthorizationCodeRow = {
   amr: string;
   created_at: number;
   expires_at: number;
+  resource: string | null;
 };
 
 export function insertAuthorizationCode(db: Database, code: AuthorizationCode): void {
   db.query(
     `INSERT INTO oidc_authorization_codes (code_hash, client_id, user_id, session_id, redirect_uri, scope, nonce, code_challenge,
-       code_challenge_method, auth_time, amr, created_at, expires_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       code_challenge_method, auth_time, amr, created_at, expires_at, resource)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
     code.codeHash,
     code.clientId,
@@ -184,6 +187,7 @@ export function insertAuthorizationCode(db: Database, code: AuthorizationCode): 
     JSON.stringify(code.amr),
     code.createdAt,
     code.expiresAt,
+    code.resource,
   );
 }
 
@@ -207,6 +211,7 @@ export function findUsableAuthorizationCode(db: Database, codeHash: string, clie
     authTime: row.auth_time,
     createdAt: row.created_at,
     expiresAt: row.expires_at,
+    resource: row.resource ?? null,
     },
     row.amr,
   );
@@ -244,6 +249,8 @@ export interface Grant {
   authTime: number;
   amr: string[];
   createdAt: number;
+  /** The API audience (RFC 8707 resource) the grant's access tokens are for, or null. */
+  resource: string | null;
 }
 
 type GrantRow = {
@@ -255,22 +262,23 @@ type GrantRow = {
   auth_time: number;
   amr: string;
   created_at: number;
+  resource: string | null;
 };
 
 export function insertGrant(db: Database, grant: Grant): void {
   db.query(
-    `INSERT INTO oidc_grants (id, client_id, user_id, session_id, scope, auth_time, amr, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(grant.id, grant.clientId, grant.userId, grant.sessionId, grant.scope, grant.authTime, JSON.stringify(grant.amr), grant.createdAt);
+    `INSERT INTO oidc_grants (id, client_id, user_id, session_id, scope, auth_time, amr, created_at, resource)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(grant.id, grant.clientId, grant.userId, grant.sessionId, grant.scope, grant.authTime, JSON.stringify(grant.amr), grant.createdAt, grant.resource);
 }
 
 export function findGrant(db: Database, id: string): Grant | null {
   const row = db
-    .query<GrantRow, [string]>("SELECT id, client_id, user_id, session_id, scope, auth_time, amr, created_at FROM oidc_grants WHERE id = ?")
+    .query<GrantRow, [string]>("SELECT id, client_id, user_id, session_id, scope, auth_time, amr, created_at, resource FROM oidc_grants WHERE id = ?")
     .get(id);
   if (!row) return null;
   return withLazyAmr(
-    { id: row.id, clientId: row.client_id, userId: row.user_id, sessionId: row.session_id, scope: row.scope, authTime: row.auth_time, createdAt: row.created_at },
+    { id: row.id, clientId: row.client_id, userId: row.user_id, sessionId: row.session_id, scope: row.scope, authTime: row.auth_time, createdAt: row.created_at, resource: row.resource },
     row.amr,
   );
 }
@@ -375,8 +383,8 @@ type AccessTokenRow = {
 /** A new grant with its first access token: one row. */
 export function insertGrantWithAccessToken(db: Database, grant: Grant, access: AccessToken): void {
   db.query(
-    `INSERT INTO oidc_grants (id, client_id, user_id, session_id, scope, auth_time, amr, created_at, access_jti, access_scope, access_created_at, access_expires_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO oidc_grants (id, client_id, user_id, session_id, scope, auth_time, amr, created_at, resource, access_jti, access_scope, access_created_at, access_expires_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
     grant.id,
     grant.clientId,
@@ -386,6 +394,7 @@ export function insertGrantWithAccessToken(db: Database, grant: Grant, access: A
     grant.authTime,
     JSON.stringify(grant.amr),
     grant.createdAt,
+    grant.resource,
     access.jti,
     access.scope,
     access.createdAt,

@@ -23,6 +23,8 @@ export interface DeviceCode {
   lastPolledAt: number | null;
   createdAt: number;
   expiresAt: number;
+  /** The API audience (RFC 8707 resource) requested, or null. */
+  resource: string | null;
 }
 
 type DeviceCodeRow = {
@@ -38,6 +40,7 @@ type DeviceCodeRow = {
   last_polled_at: number | null;
   created_at: number;
   expires_at: number;
+  resource: string | null;
 };
 
 function toDeviceCode(row: DeviceCodeRow): DeviceCode {
@@ -54,14 +57,15 @@ function toDeviceCode(row: DeviceCodeRow): DeviceCode {
     lastPolledAt: row.last_polled_at,
     createdAt: row.created_at,
     expiresAt: row.expires_at,
+    resource: row.resource ?? null,
   };
 }
 
 export function insertDeviceCode(db: Database, code: DeviceCode): void {
   db.query(
     `INSERT INTO oidc_device_codes (device_code_hash, user_code, client_id, scope, status, user_id, auth_time, amr, interval_seconds,
-       last_polled_at, created_at, expires_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       last_polled_at, created_at, expires_at, resource)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
     code.deviceCodeHash,
     code.userCode,
@@ -75,6 +79,7 @@ export function insertDeviceCode(db: Database, code: DeviceCode): void {
     code.lastPolledAt,
     code.createdAt,
     code.expiresAt,
+    code.resource,
   );
 }
 
@@ -177,20 +182,22 @@ export interface ClientAccessToken {
   scope: string;
   createdAt: number;
   expiresAt: number;
+  /** The API audience (RFC 8707 resource) the token was issued for, or null. */
+  resource: string | null;
 }
 
-type ClientAccessTokenRow = { jti: string; client_id: string; scope: string; created_at: number; expires_at: number };
+type ClientAccessTokenRow = { jti: string; client_id: string; scope: string; created_at: number; expires_at: number; resource: string | null };
 
 export function insertClientAccessToken(db: Database, token: ClientAccessToken): void {
   db.query(
-    `INSERT INTO oidc_client_access_tokens (jti, client_id, scope, created_at, expires_at)
-     VALUES (?, ?, ?, ?, ?)`,
-  ).run(token.jti, token.clientId, token.scope, token.createdAt, token.expiresAt);
+    `INSERT INTO oidc_client_access_tokens (jti, client_id, scope, created_at, expires_at, resource)
+     VALUES (?, ?, ?, ?, ?, ?)`,
+  ).run(token.jti, token.clientId, token.scope, token.createdAt, token.expiresAt, token.resource);
 }
 
 export function findClientAccessToken(db: Database, jti: string): ClientAccessToken | null {
   const row = db.query<ClientAccessTokenRow, [string]>("SELECT * FROM oidc_client_access_tokens WHERE jti = ?").get(jti);
-  return row ? { jti: row.jti, clientId: row.client_id, scope: row.scope, createdAt: row.created_at, expiresAt: row.expires_at } : null;
+  return row ? { jti: row.jti, clientId: row.client_id, scope: row.scope, createdAt: row.created_at, expiresAt: row.expires_at, resource: row.resource ?? null } : null;
 }
 
 export function deleteClientAccessToken(db: Database, jti: string): boolean {

@@ -142,9 +142,9 @@ export function insertImportedConsent(db: Database, consent: ClientConsent): boo
 export function insertImportedRefreshGrant(db: Database, grant: Omit<Grant, "sessionId">, token: { tokenHash: string; expiresAt: number }): boolean {
   if (db.query("SELECT 1 FROM oidc_refresh_tokens WHERE token_hash = ?").get(token.tokenHash) !== null) return false;
   db.query(
-    `INSERT INTO oidc_grants (id, client_id, user_id, session_id, scope, auth_time, amr, created_at)
-     VALUES (?, ?, ?, NULL, ?, ?, ?, ?)`,
-  ).run(grant.id, grant.clientId, grant.userId, grant.scope, grant.authTime, JSON.stringify(grant.amr), grant.createdAt);
+    `INSERT INTO oidc_grants (id, client_id, user_id, session_id, scope, auth_time, amr, created_at, resource)
+     VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?)`,
+  ).run(grant.id, grant.clientId, grant.userId, grant.scope, grant.authTime, JSON.stringify(grant.amr), grant.createdAt, grant.resource);
   db.query(
     `INSERT INTO oidc_refresh_tokens (token_hash, grant_id, client_id, scope, created_at, expires_at, used_at)
      VALUES (?, ?, ?, ?, ?, ?, NULL)`,

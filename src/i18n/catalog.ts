@@ -282,6 +282,16 @@ import federatedPtBr from "./locales/pt-BR/federated.json";
 import federatedPl from "./locales/pl/federated.json";
 import federatedZhHans from "./locales/zh-Hans/federated.json";
 import federatedJa from "./locales/ja/federated.json";
+import apisEn from "./locales/en/apis.json";
+import apisDe from "./locales/de/apis.json";
+import apisFr from "./locales/fr/apis.json";
+import apisEs from "./locales/es/apis.json";
+import apisIt from "./locales/it/apis.json";
+import apisNl from "./locales/nl/apis.json";
+import apisPtBr from "./locales/pt-BR/apis.json";
+import apisPl from "./locales/pl/apis.json";
+import apisZhHans from "./locales/zh-Hans/apis.json";
+import apisJa from "./locales/ja/apis.json";
 
 const NAMESPACES = {
   common: { en: commonEn, de: commonDe, fr: commonFr, es: commonEs, it: commonIt, nl: commonNl, "pt-BR": commonPtBr, pl: commonPl, "zh-Hans": commonZhHans, ja: commonJa },
@@ -309,6 +319,7 @@ const NAMESPACES = {
   protectedApps: { en: protectedAppsEn, de: protectedAppsDe, fr: protectedAppsFr, es: protectedAppsEs, it: protectedAppsIt, nl: protectedAppsNl, "pt-BR": protectedAppsPtBr, pl: protectedAppsPl, "zh-Hans": protectedAppsZhHans, ja: protectedAppsJa },
   callbackUrls: { en: callbackUrlsEn, de: callbackUrlsDe, fr: callbackUrlsFr, es: callbackUrlsEs, it: callbackUrlsIt, nl: callbackUrlsNl, "pt-BR": callbackUrlsPtBr, pl: callbackUrlsPl, "zh-Hans": callbackUrlsZhHans, ja: callbackUrlsJa },
   federated: { en: federatedEn, de: federatedDe, fr: federatedFr, es: federatedEs, it: federatedIt, nl: federatedNl, "pt-BR": federatedPtBr, pl: federatedPl, "zh-Hans": federatedZhHans, ja: federatedJa },
+  apis: { en: apisEn, de: apisDe, fr: apisFr, es: apisEs, it: apisIt, nl: apisNl, "pt-BR": apisPtBr, pl: apisPl, "zh-Hans": apisZhHans, ja: apisJa },
 };
 
 type Namespaces = typeof NAMESPACES;

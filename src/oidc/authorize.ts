@@ -3,7 +3,7 @@
  *
  * Request checks (no person involved yet):
  *   checkClient → checkRequestObject → checkPushedRequest → checkRedirectUri (+ ALLOW_INSECURE_CALLBACK_URLS) → checkRequestUri → checkResponseType → checkResponseMode →
- *   checkScope → checkPkce → checkPrompt → checkMaxAge → checkLengths
+ *   checkScope → checkResource → checkPkce → checkPrompt → checkMaxAge → checkLengths
  * Hint check (async, once the redirect URI is verified): id_token_hint must be an ID token issued here, to
  *   this client (src/oidc/id-token-hint.ts; expired is fine), else invalid_request back to the client.
  * Person checks (the signed-in session):
@@ -26,6 +26,9 @@
  *   openid (otherwise ignored, as Pocket ID's fosite does); with request_uri as well: invalid_request. A signed,
  *   expired or malformed object, or one whose client_id differs: invalid_request_object, sent to the query's
  *   redirect_uri when that is verified, else shown on our page.
+ * - Resource indicators (RFC 8707, src/oidc/resources.ts): `resource` names an API the client was granted for
+ *   people's tokens, else invalid_target; scopes naming its permissions must be granted, else invalid_scope.
+ *   The code carries the API's audience; consent covers each permission and the API itself.
  */
 import type { Database } from "../db/database.ts";
 import type { Session } from "../account/sessions.ts";
@@ -53,6 +56,7 @@ import { ProtocolParamError, ProtocolParams } from "./params.ts";
 import { consumePushedRequest } from "../db/oidc-protocols.ts";
 import { isInsecureRedirectUri, matchRedirectUri } from "./redirect-uri.ts";
 import { mergeRequestObject, REQUEST_OBJECT_MAX_LENGTH } from "./request-object.ts";
+import { consentKeys, readResourceParam, resolveResource, type ResolvedResource } from "./resources.ts";
 import { isSubset, parseScopes, scopeString, type Scope } from "./scopes.ts";
 
 export interface AuthorizeDeps {
@@ -71,6 +75,7 @@ export const FRESH_ASSERTION_SECONDS = 60;
 export const AUTHORIZATION_PARAMS = [
   "client_id", "redirect_uri", "response_type", "response_mode", "scope", "state", "nonce", "code_challenge",
   "code_challenge_method", "prompt", "max_age", "login_hint", "id_token_hint", "ui_locales", "acr_values", "display",
+  "resource",
 ] as const;
 
 export type ResponseMode = "query" | "fragment" | "form_post";
@@ -89,7 +94,7 @@ export type AuthorizeOutcome =
   | { kind: "not-allowed"; client: OidcClient }
   | { kind: "login"; interactionId: string; loginHint: string | null }
   | { kind: "reauthenticate"; interactionId: string }
-  | { kind: "consent"; interactionId: string; client: OidcClient; scopes: Scope[]; userId: string; redirectUri: string };
+  | { kind: "consent"; interactionId: string; client: OidcClient; scopes: Scope[]; resource: ResolvedResource | null; userId: string; redirectUri: string };
 
 /** A validated authorization request. */
 export interface AuthorizationRequest {
@@ -97,6 +102,10 @@ export interface AuthorizationRequest {
   redirectUri: string;
   responseMode: ResponseMode;
   scopes: Scope[];
+  /** The API the token is for (RFC 8707) with the permissions requested and granted, or null. */
+  resource: ResolvedResource | null;
+  /** The permission keys that go into the token's scope beside `scopes`. */
+  permissionKeys: string[];
   state: string | null;
   nonce: string | null;
   codeChallenge: string | null;
@@ -271,6 +280,20 @@ const checkScope: RequestCheck = (ctx) => {
   ctx.request.scopes = scopes;
 };
 
+const checkResource: RequestCheck = (ctx) => {
+  const client = ctx.request.client!;
+  const scope = param(ctx, "scope", 1024);
+  try {
+    const resource = readResourceParam(ctx.params);
+    const grant = resolveResource(ctx.deps.db, client.id, resource, scope === null ? null : scope.split(" ").filter(Boolean), "user");
+    ctx.request.resource = grant.resource;
+    ctx.request.permissionKeys = grant.permissionKeys;
+  } catch (e) {
+    if (e instanceof OAuthError) throw new ClientFacingError(e.code, e.description);
+    throw e;
+  }
+};
+
 const PKCE_CHALLENGE = /^[A-Za-z0-9._~-]{43,128}$/;
 
 const checkPkce: RequestCheck = (ctx) => {
@@ -337,6 +360,7 @@ export const REQUEST_CHECKS: readonly RequestCheck[] = [
   checkResponseType,
   checkResponseMode,
   checkScope,
+  checkResource,
   checkPkce,
   checkPrompt,
   checkMaxAge,
@@ -434,7 +458,7 @@ function needsConsent(ctx: PersonCtx): boolean {
   if (ctx.request.client.skipConsent) return false;
   const granted = findConsentedScopes(ctx.deps.db, userId, ctx.request.client.id);
   if (granted === null) return true;
-  return !isSubset(ctx.request.scopes, granted);
+  return !isSubset(consentKeys(ctx.request.scopes, ctx.request.resource), granted);
 }
 
 const checkConsent: PersonCheck = (ctx) => {
@@ -445,6 +469,7 @@ const checkConsent: PersonCheck = (ctx) => {
     interactionId: ensureInteraction(ctx),
     client: ctx.request.client,
     scopes: ctx.request.scopes,
+    resource: ctx.request.resource,
     userId: ctx.session!.userId,
     redirectUri: ctx.request.redirectUri,
   };
@@ -601,7 +626,7 @@ function issueAuthorizationCode(ctx: PersonCtx, origin?: AuditOrigin): Authorize
       userId: session.userId,
       sessionId: session.id,
       redirectUri: request.redirectUri,
-      scope: scopeString(request.scopes),
+      scope: scopeString([...request.scopes, ...request.permissionKeys]),
       nonce: request.nonce,
       codeChallenge: request.codeChallenge,
       codeChallengeMethod: request.codeChallengeMethod,
@@ -609,8 +634,9 @@ function issueAuthorizationCode(ctx: PersonCtx, origin?: AuditOrigin): Authorize
       amr: session.amr,
       createdAt: now,
       expiresAt: now + AUTHORIZATION_CODE_SECONDS,
+      resource: request.resource?.audience ?? null,
     });
-    const { isNew } = recordConsent(deps.db, { userId: session.userId, clientId: request.client.id, scopes: request.scopes, now });
+    const { isNew } = recordConsent(deps.db, { userId: session.userId, clientId: request.client.id, scopes: consentKeys(request.scopes, request.resource), now });
     if (ctx.interaction) deleteInteraction(deps.db, ctx.interaction.id);
     return isNew;
   }).immediate();

@@ -11,6 +11,8 @@
  *   is always shown (it is the person's only defence against a code someone else started), and
  *   approving records consent like /authorize does. Audit NEW_DEVICE_CODE_AUTHORIZATION on first use
  *   of the client, DEVICE_CODE_AUTHORIZATION afterwards.
+ * - `resource` (RFC 8707, resources.ts) at the device authorization request: as at /authorize (invalid_target,
+ *   invalid_scope); the page names the permissions the person grants.
  * - Token grant: grants/device-code.ts.
  */
 import type { Database } from "../db/database.ts";
@@ -33,6 +35,7 @@ import { recordConsent } from "./authorized-clients.ts";
 import { authenticateClient } from "./client-auth.ts";
 import { findClientById, isUserAllowedForClient, type OidcClient } from "./clients.ts";
 import type { ProtocolParams } from "./params.ts";
+import { consentKeys, describeStoredResource, readResourceParam, resolveResource, type ResolvedResource } from "./resources.ts";
 import { parseScopes, scopeString, type Scope } from "./scopes.ts";
 import { FRESH_ASSERTION_SECONDS } from "./authorize.ts";
 
@@ -89,6 +92,8 @@ export async function startDeviceAuthorization(
   const scopeParam = input.params.get("scope", 1024);
   // Unknown scopes are ignored as at /authorize; no scope at all means openid.
   const scopes: Scope[] = scopeParam === null ? ["openid"] : parseScopes(scopeParam);
+  const resource = readResourceParam(input.params);
+  const grant = resolveResource(deps.db, client.id, resource, scopeParam === null ? null : scopeParam.split(" ").filter(Boolean), "user");
   if (scopes.length === 0) throw OAuthError.invalidScope("None of the requested scopes is supported (openid profile email groups offline_access).");
   const now = nowSeconds(deps.clock);
   deleteExpiredProtocolState(deps.db, now);
@@ -100,7 +105,7 @@ export async function startDeviceAuthorization(
         deviceCodeHash: hashToken(deviceCode),
         userCode,
         clientId: client.id,
-        scope: scopeString(scopes),
+        scope: scopeString([...scopes, ...grant.permissionKeys]),
         status: "pending",
         userId: null,
         authTime: null,
@@ -109,6 +114,7 @@ export async function startDeviceAuthorization(
         lastPolledAt: null,
         createdAt: now,
         expiresAt: now + DEVICE_CODE_SECONDS,
+        resource: grant.resource?.audience ?? null,
       });
     } catch (e) {
       // A user code already in use (1 in 42 billion per live code): draw another.
@@ -130,7 +136,7 @@ export async function startDeviceAuthorization(
 
 export type DeviceLookup =
   | { kind: "enter"; error: Message | null; code: string | null }
-  | { kind: "confirm"; userCode: string; client: OidcClient; scopes: Scope[] }
+  | { kind: "confirm"; userCode: string; client: OidcClient; scopes: Scope[]; resource: ResolvedResource | null }
   | { kind: "not-allowed"; client: OidcClient }
   | { kind: "reauthenticate"; userCode: string }
   | { kind: "done"; approved: boolean; client: OidcClient };
@@ -149,7 +155,8 @@ export function lookupDeviceCode(deps: { db: Database; clock: Clock }, input: { 
   if (!client) return { kind: "enter", error: UNKNOWN_CODE, code: formatUserCode(userCode) };
   if (!isUserAllowedForClient(deps.db, client, input.session.userId)) return { kind: "not-allowed", client };
   if (needsReauthentication(client, input.session, now)) return { kind: "reauthenticate", userCode: formatUserCode(userCode) };
-  return { kind: "confirm", userCode: formatUserCode(userCode), client, scopes: parseScopes(row.scope) };
+  const resource = describeStoredResource(deps.db, row.resource, row.scope);
+  return { kind: "confirm", userCode: formatUserCode(userCode), client, scopes: parseScopes(row.scope), resource };
 }
 
 function needsReauthentication(client: OidcClient, session: Session, now: number): boolean {
@@ -176,7 +183,7 @@ export function decideDeviceAuthorization(
       amr: session.amr,
     });
     if (!ok || !allow) return { ok, isNew: false };
-    return { ok, isNew: recordConsent(deps.db, { userId: session.userId, clientId: client.id, scopes: looked.scopes, now }).isNew };
+    return { ok, isNew: recordConsent(deps.db, { userId: session.userId, clientId: client.id, scopes: consentKeys(looked.scopes, looked.resource), now }).isNew };
   }).immediate();
   if (!decided.ok) return { kind: "enter", error: UNKNOWN_CODE, code: looked.userCode };
   if (allow) {

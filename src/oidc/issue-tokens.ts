@@ -10,6 +10,8 @@
  * - Signing happens first; the writes then go through group commit (src/db/group-commit.ts), and the
  *   response waits for the commit.
  * - A client_credentials token: sub "client-<client_id>", aud [client_id], no refresh or ID token.
+ * - Resource indicators (RFC 8707, resources.ts): a token for an API also names the API's audience in `aud`
+ *   (after the client id and the issuer, as Pocket ID), and its scope holds the granted permission keys.
  */
 import type { Database } from "../db/database.ts";
 import type { Config } from "../config.ts";
@@ -70,7 +72,7 @@ export function atHash(accessToken: string, alg: SigningAlg): string {
 }
 
 /** A client_credentials access token for `scopes` (checked by grants/client-credentials.ts). */
-export async function issueClientToken(deps: TokenDeps, client: OidcClient, scopes: string[], jkt: string | null): Promise<TokenResponse> {
+export async function issueClientToken(deps: TokenDeps, client: OidcClient, scopes: string[], jkt: string | null, resource: string | null = null): Promise<TokenResponse> {
   const now = nowSeconds(deps.clock);
   const seconds = client.accessTokenDurationMinutes * 60;
   const jti = timeOrderedUuid(deps.clock, deps.random);
@@ -79,7 +81,7 @@ export async function issueClientToken(deps: TokenDeps, client: OidcClient, scop
     {
       iss: deps.config.appUrl,
       sub: `client-${client.id}`,
-      aud: [client.id],
+      aud: resource ? [client.id, resource] : [client.id],
       client_id: client.id,
       iat: now,
       exp: now + seconds,
@@ -90,7 +92,7 @@ export async function issueClientToken(deps: TokenDeps, client: OidcClient, scop
     },
     "at+jwt",
   );
-  await commitSoon(deps.db, () => insertClientAccessToken(deps.db, { jti, clientId: client.id, scope: scopeString(scopes), createdAt: now, expiresAt: now + seconds }));
+  await commitSoon(deps.db, () => insertClientAccessToken(deps.db, { jti, clientId: client.id, scope: scopeString(scopes), createdAt: now, expiresAt: now + seconds, resource }));
   return { access_token: access.jwt, token_type: jkt ? "DPoP" : "Bearer", expires_in: seconds, scope: scopeString(scopes) };
 }
 
@@ -111,7 +113,7 @@ export async function issueTokens(
   const amr = grant.amr;
 
   const jti = timeOrderedUuid(deps.clock, deps.random);
-  const access = await signJwt(deps, userAccessTokenClaims(issuer, client, user.id, scopes, { now, jti, authTime: grant.authTime, jkt }), "at+jwt");
+  const access = await signJwt(deps, userAccessTokenClaims(issuer, client, user.id, scopes, { now, jti, authTime: grant.authTime, jkt, resource: grant.resource }), "at+jwt");
   const refreshToken = randomToken(deps.random);
   const id = scopes.includes("openid") ? await signIdToken(deps, client, user, grant, scopes, nonce, access, amr, now) : null;
 
@@ -172,15 +174,19 @@ async function signIdToken(
   return (await signJwt(deps, idClaims, "JWT")).jwt;
 }
 
-/** The claims of a user's access token (RFC 9068): the audience adds the issuer when an identity scope lets it call userinfo. */
+/**
+ * The claims of a user's access token (RFC 9068): the audience adds the issuer when an identity scope lets it call
+ * userinfo, and the API's audience for a token requested with a resource (RFC 8707).
+ */
 export function userAccessTokenClaims(
   issuer: string,
   client: OidcClient,
   userId: string,
   scopes: string[],
-  at: { now: number; jti: string; authTime: number; jkt?: string | null },
+  at: { now: number; jti: string; authTime: number; jkt?: string | null; resource?: string | null },
 ): Record<string, unknown> {
   const audience = scopes.some((s) => IDENTITY_SCOPES.has(s)) ? [client.id, issuer] : [client.id];
+  if (at.resource) audience.push(at.resource);
   return {
     iss: issuer,
     sub: userId,

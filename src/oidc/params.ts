@@ -52,6 +52,11 @@ export class ProtocolParams {
     return v === "" ? null : v;
   }
 
+  /** Every value sent for `name`, unchecked (for parameters that have their own rule on repetition). */
+  all(name: string): string[] {
+    return [...(this.values.get(name) ?? [])];
+  }
+
   /** The names of every parameter sent (values unchecked). */
   names(): string[] {
     return [...this.values.keys()];

@@ -20,6 +20,7 @@ import { AUTHORIZATION_PARAMS, checkIdTokenHint, PAR_REQUEST_URI_PREFIX, validat
 import { authenticateClient } from "./client-auth.ts";
 import { ProtocolParams } from "./params.ts";
 import { REQUEST_OBJECT_MAX_LENGTH } from "./request-object.ts";
+import { readResourceParam } from "./resources.ts";
 
 export const PUSHED_REQUEST_SECONDS = 90;
 
@@ -39,6 +40,8 @@ export async function pushAuthorizationRequest(
     endpoint: `${deps.config.appUrl}/api/oidc/par`,
   });
   if (input.params.get("request_uri", 2048)) throw OAuthError.invalidRequest("A pushed authorization request cannot itself contain request_uri.");
+  // RFC 8707: a repeated or malformed resource is invalid_target (not the invalid_request of a repeated parameter).
+  readResourceParam(input.params);
   const record = input.params.toRecord(AUTHORIZATION_PARAMS);
   // client_id may be omitted in the body when the client authenticated with Basic: it is the authenticated one.
   record.client_id = client.id;

@@ -684,6 +684,7 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
             authTime,
             amr: data.session?.authentication_method === "passkey" ? ["phr"] : [],
             createdAt: r.created_at ?? now,
+            resource: null,
           },
           { tokenHash: `${IMPORTED_REFRESH_TOKEN_PREFIX}${r.key}`, expiresAt: r.expires_at! },
         );
@@ -721,6 +722,7 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
           authTime: r.created_at ?? now,
           amr: r.authentication_method === "phr" ? ["phr"] : [],
           createdAt: r.created_at ?? now,
+          resource: null,
         },
         { tokenHash: `${LEGACY_REFRESH_TOKEN_PREFIX}${r.token}`, expiresAt: r.expires_at },
       );

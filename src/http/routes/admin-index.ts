@@ -2,6 +2,7 @@
 import { Elysia } from "elysia";
 import type { WebDeps } from "../web-deps.ts";
 import { apiApiKeyRoutes } from "./api-api-keys.ts";
+import { apiApiRoutes } from "./api-apis.ts";
 import { apiAppConfigRoutes } from "./api-app-config.ts";
 import { apiCustomClaimRoutes } from "./api-custom-claims.ts";
 import { apiOidcClientRoutes } from "./api-oidc-clients.ts";
@@ -34,6 +35,7 @@ export function adminRoutes(web: WebDeps) {
     .use(apiAppConfigRoutes(web))
     .use(apiOidcClientRoutes(web))
     .use(apiScimRoutes(web))
+    .use(apiApiRoutes(web))
     .use(apiSignupTokenRoutes(web))
     .use(apiProfilePictureRoutes(web))
     .use(adminUserRoutes(web))

@@ -13,6 +13,7 @@ import { getUser } from "../../admin/user-admin.ts";
 import { isPersonActor, type PersonActor } from "../../audit/actor.ts";
 import { AppError } from "../../errors.ts";
 import { listAuthorizedClients, revokeAuthorizedClient } from "../../oidc/authorized-clients.ts";
+import { readableConsentScopes } from "../../oidc/resources.ts";
 import { isUserAllowedForClient, listClients } from "../../oidc/clients.ts";
 import { listProtectedAppsOfUser } from "../../forward-auth/protected-apps.ts";
 import { httpUrlProblem } from "../../oidc/redirect-uri.ts";
@@ -57,7 +58,7 @@ function appTiles(web: WebDeps, userId: string): AppTile[] {
 }
 
 function authorizedApps(db: Database, userId: string) {
-  return listAuthorizedClients(db, userId).map((a) => ({ id: a.client.id, name: a.client.name, scopes: a.scopes, lastUsedAt: a.lastUsedAt, hasLogo: a.client.hasLogo }));
+  return listAuthorizedClients(db, userId).map((a) => ({ id: a.client.id, name: a.client.name, scopes: readableConsentScopes(a.scopes), lastUsedAt: a.lastUsedAt, hasLogo: a.client.hasLogo }));
 }
 
 const authorizedJson = (a: ReturnType<typeof authorizedApps>[number]) => ({ client: { id: a.id, name: a.name, hasLogo: a.hasLogo }, scope: a.scopes.join(" "), lastUsedAt: isoTime(a.lastUsedAt) });

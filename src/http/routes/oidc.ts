@@ -44,6 +44,7 @@ import type { WebDeps } from "../web-deps.ts";
 import { apiOperation } from "../openapi.ts";
 import { NoContent } from "../schemas/common.ts";
 import { DeviceAuthorizationInfo, DeviceCodeBody, DeviceCodeQuery } from "../schemas/oidc-device.ts";
+import { consentKeys } from "../../oidc/resources.ts";
 import { ConsentPage } from "../../../templates/pages/oidc/consent-page.tsx";
 import { NotAllowedPage } from "../../../templates/pages/oidc/not-allowed-page.tsx";
 import { AuthorizeErrorPage } from "../../../templates/pages/oidc/authorize-error-page.tsx";
@@ -178,6 +179,7 @@ export function oidcRoutes(web: WebDeps) {
             client: outcome.client,
             clientHost,
             scopes: outcome.scopes,
+            resource: outcome.resource,
             account: user ? { name: displayNameOf(user), username: user.username } : null,
           }),
           // The form's answer redirects on to the application: CSP form-action also governs redirects.
@@ -278,6 +280,7 @@ export function oidcRoutes(web: WebDeps) {
             userCode: result.userCode,
             client: result.client,
             scopes: result.scopes,
+            resource: result.resource,
             account: user ? { name: displayNameOf(user), username: user.username } : null,
           }),
         );
@@ -462,9 +465,10 @@ export function oidcRoutes(web: WebDeps) {
           if (result.kind !== "confirm") throw AppError.notFound(msg("oidc.deviceCodeUnknown"));
           const c = result.client;
           const consented = findConsentedScopes(web.db, session.userId, c.id);
+          const keys = consentKeys(result.scopes, result.resource);
           return jsonResponse({
-            scope: result.scopes.join(" "),
-            authorizationRequired: !consented || !result.scopes.every((s) => consented.includes(s)),
+            scope: [...result.scopes, ...(result.resource?.permissions.map((p) => p.key) ?? [])].join(" "),
+            authorizationRequired: !consented || !keys.every((s) => consented.includes(s)),
             client: { id: c.id, name: c.name, description: c.description, hasLogo: c.hasLogo, hasDarkLogo: c.hasDarkLogo, launchURL: c.launchUrl, requiresReauthentication: c.requiresReauthentication, clientType: "standard" },
           }, { headers: { "Cache-Control": "no-store" } });
         },

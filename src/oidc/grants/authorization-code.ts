@@ -27,7 +27,7 @@ import { timeOrderedUuid } from "../../lib/random.ts";
 import type { OidcClient } from "../clients.ts";
 import { checkUserMayUse, ConsumedMeanwhile, issueTokens, type TokenDeps, type TokenResponse } from "../issue-tokens.ts";
 import type { ProtocolParams } from "../params.ts";
-import { parseScopes } from "../scopes.ts";
+import { checkResourceMatches, storedScopes } from "../resources.ts";
 
 const PKCE_VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
 
@@ -72,7 +72,7 @@ export async function exchangeAuthorizationCode(deps: TokenDeps, client: OidcCli
   if (!row) return replayed();
   let user: User;
   try {
-    user = checkCodeGrant(deps, client, row, redirectUri, verifier, now);
+    user = checkCodeGrant(deps, client, row, params, redirectUri, verifier, now);
   } catch (e) {
     // A failed check burns the code: it cannot be tried again with another verifier or redirect URI.
     consumeAuthorizationCode(deps.db, codeHash, client.id, null, now);
@@ -87,12 +87,13 @@ export async function exchangeAuthorizationCode(deps: TokenDeps, client: OidcCli
     authTime: row.authTime,
     amr: row.amr,
     createdAt: now,
+    resource: row.resource,
   };
   // The tokens are signed first; then one transaction consumes the code (single use: only if no one consumed it
   // meanwhile) and writes the grant and its tokens. A concurrent exchange of the same code loses there, writes
   // nothing, and revokes the grant the winner wrote — whichever of the two commits first.
   try {
-    return await issueTokens(deps, client, user, grant, parseScopes(row.scope), row.nonce, jkt, {
+    return await issueTokens(deps, client, user, grant, storedScopes(row.scope), row.nonce, jkt, {
       newGrant: true,
       before: () => {
         if (!consumeAuthorizationCode(deps.db, codeHash, client.id, grant.id, now)) throw new ConsumedMeanwhile();
@@ -105,7 +106,15 @@ export async function exchangeAuthorizationCode(deps: TokenDeps, client: OidcCli
 }
 
 /** The checks of a consumed code against this request (RFC 6749 4.1.3, PKCE); the user it may issue for. */
-function checkCodeGrant(deps: TokenDeps, client: OidcClient, row: AuthorizationCode, redirectUri: string | null, verifier: string | null, now: number): User {
+function checkCodeGrant(
+  deps: TokenDeps,
+  client: OidcClient,
+  row: AuthorizationCode,
+  params: ProtocolParams,
+  redirectUri: string | null,
+  verifier: string | null,
+  now: number,
+): User {
   if (row.expiresAt <= now) throw OAuthError.invalidGrant("The authorization code has expired.");
   // RFC 6749 4.1.3: the same redirect_uri as in the authorization request.
   if (redirectUri === null) throw OAuthError.invalidRequest("The redirect_uri parameter is missing.");
@@ -114,5 +123,7 @@ function checkCodeGrant(deps: TokenDeps, client: OidcClient, row: AuthorizationC
   if ((client.isPublic || client.pkceEnabled) && row.codeChallenge === null) {
     throw OAuthError.invalidGrant("PKCE is required for this client.");
   }
+  // RFC 8707 2.2: a resource at the token endpoint must be the one the code was issued for.
+  checkResourceMatches(params, row.resource);
   return checkUserMayUse(deps, client, row.userId);
 }

@@ -21,7 +21,7 @@ import { timeOrderedUuid } from "../../lib/random.ts";
 import type { OidcClient } from "../clients.ts";
 import { checkUserMayUse, issueTokens, type TokenDeps, type TokenResponse } from "../issue-tokens.ts";
 import type { ProtocolParams } from "../params.ts";
-import { parseScopes } from "../scopes.ts";
+import { storedScopes } from "../resources.ts";
 
 function deviceError(code: "authorization_pending" | "slow_down" | "expired_token" | "access_denied", description: string): OAuthError {
   // RFC 8628 3.5: these are token endpoint errors, 400 like the rest of RFC 6749 5.2.
@@ -64,7 +64,8 @@ export async function exchangeDeviceCode(deps: TokenDeps, client: OidcClient, pa
     authTime: approved.authTime ?? now,
     amr: approved.amr ?? [],
     createdAt: now,
+    resource: approved.resource,
   };
   insertGrant(deps.db, grant);
-  return issueTokens(deps, client, user, grant, parseScopes(approved.scope), null, jkt);
+  return issueTokens(deps, client, user, grant, storedScopes(approved.scope), null, jkt);
 }

@@ -4,6 +4,9 @@
  * - The user is re-checked on every refresh; a user who may no longer sign in loses the grant.
  * - Optional scope narrowing, never wider than originally granted.
  * - RFC 9449 5: a DPoP-bound refresh token needs a proof with the same key.
+ * - A grant for an API (RFC 8707) is re-checked on every refresh: the API, the client's access to it and each
+ *   permission in the new token must still be granted (invalid_target / invalid_scope otherwise; narrowing the
+ *   scope drops a permission that was withdrawn). A resource sent here must be the grant's.
  * - Refresh tokens Pocket ID issued are found by their checked signature (src/pocket-id/refresh-tokens.ts).
  */
 import { recordAuditEvent, type AuditOrigin } from "../../audit/audit-log.ts";
@@ -15,6 +18,7 @@ import { MAX_REFRESH_TOKEN_LENGTH, refreshTokenLookupHash } from "../../pocket-i
 import type { OidcClient } from "../clients.ts";
 import { checkUserMayUse, ConsumedMeanwhile, issueTokens, type TokenDeps, type TokenResponse } from "../issue-tokens.ts";
 import type { ProtocolParams } from "../params.ts";
+import { checkResourceMatches, isStandardScope, revalidateResource, storedScopes } from "../resources.ts";
 import { parseScopes } from "../scopes.ts";
 
 export async function exchangeRefreshToken(deps: TokenDeps, client: OidcClient, params: ProtocolParams, origin: AuditOrigin | undefined, jkt: string | null): Promise<TokenResponse> {
@@ -46,15 +50,17 @@ export async function exchangeRefreshToken(deps: TokenDeps, client: OidcClient, 
     throw e;
   }
   // Optional narrowing (RFC 6749 6): never wider than originally granted.
-  const granted = parseScopes(found.scope);
+  const granted: string[] = [...parseScopes(found.scope), ...(grant.resource ? storedScopes(found.scope).filter((s) => !isStandardScope(s)) : [])];
   let scopes = granted;
   const requested = params.get("scope", 1024);
   if (requested !== null) {
     const asked = requested.split(" ").filter(Boolean);
-    const extra = asked.filter((s) => !granted.includes(s as never));
+    const extra = asked.filter((s) => !granted.includes(s));
     if (extra.length) throw OAuthError.invalidScope(`The scope exceeds what was granted: ${extra.join(" ").slice(0, 100)}.`);
-    scopes = parseScopes(requested);
+    scopes = granted.filter((s) => asked.includes(s));
   }
+  checkResourceMatches(params, grant.resource);
+  if (grant.resource) revalidateResource(deps.db, client.id, grant.resource, scopes);
   // Rotation: the old token is marked used in one statement, in the transaction that writes the new
   // tokens; a concurrent second use loses there and nothing of it is written.
   try {

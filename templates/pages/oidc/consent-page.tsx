@@ -1,6 +1,7 @@
 import { Layout } from "../../layout.tsx";
 import type { PageContext } from "../../page-context.ts";
 import type { Scope } from "../../../src/oidc/scopes.ts";
+import type { ResolvedResource } from "../../../src/oidc/resources.ts";
 import { DecisionButtons, ScopeList } from "./scope-list.tsx";
 import { ClientTile, type ClientMark } from "./client-badge.tsx";
 import { bold } from "./rich-parts.tsx";
@@ -11,11 +12,13 @@ export interface ConsentPageProps {
   client: ClientMark;
   clientHost: string | null;
   scopes: Scope[];
+  /** The API the application asks a token for (RFC 8707), with the permissions it asks, or null. */
+  resource: ResolvedResource | null;
   /** The person's name and username, as the consent sentence shows them. */
   account: { name: string; username: string } | null;
 }
 
-export function ConsentPage({ ctx, interactionId, client, clientHost, scopes, account }: ConsentPageProps): JSX.Element {
+export function ConsentPage({ ctx, interactionId, client, clientHost, scopes, resource, account }: ConsentPageProps): JSX.Element {
   const { t } = ctx;
   const clientName = client.name;
   const accountLabel = account ? t("oidc.accountLabel", account) : "";
@@ -35,7 +38,7 @@ export function ConsentPage({ ctx, interactionId, client, clientHost, scopes, ac
           </div>
         </div>
         <p class="lead">{safeLead}</p>
-        <ScopeList ctx={ctx} scopes={scopes} />
+        <ScopeList ctx={ctx} scopes={scopes} resource={resource} />
         <form method="post" action="/authorize/consent" class="consent-actions">
           <input type="hidden" name="_csrf" value={ctx.csrfToken} />
           <input type="hidden" name="interaction" value={interactionId} />

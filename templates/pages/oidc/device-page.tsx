@@ -2,6 +2,7 @@ import { Layout } from "../../layout.tsx";
 import type { PageContext } from "../../page-context.ts";
 import type { Text } from "../../../src/i18n/message.ts";
 import type { Scope } from "../../../src/oidc/scopes.ts";
+import type { ResolvedResource } from "../../../src/oidc/resources.ts";
 import { DecisionButtons, ScopeList } from "./scope-list.tsx";
 import { ClientTile, type ClientMark } from "./client-badge.tsx";
 import { bold, deviceCode } from "./rich-parts.tsx";
@@ -56,12 +57,14 @@ export function DeviceConfirmPage({
   userCode,
   client,
   scopes,
+  resource = null,
   account,
 }: {
   ctx: PageContext;
   userCode: string;
   client: ClientMark;
   scopes: Scope[];
+  resource?: ResolvedResource | null;
   account: { name: string; username: string } | null;
 }): JSX.Element {
   const { t } = ctx;
@@ -85,7 +88,7 @@ export function DeviceConfirmPage({
           </div>
         </div>
         <p class="lead">{safeLead}</p>
-        <ScopeList ctx={ctx} scopes={scopes} />
+        <ScopeList ctx={ctx} scopes={scopes} resource={resource} />
         <form method="post" action="/device" class="consent-actions">
           <input type="hidden" name="_csrf" value={ctx.csrfToken} />
           <input type="hidden" name="code" value={userCode} />

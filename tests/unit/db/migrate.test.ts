@@ -190,7 +190,7 @@ describe("0012: the access token on its grant row", () => {
     // A grant without an access token keeps none.
     expect(db.query<{ access_jti: string | null }, []>("SELECT access_jti FROM oidc_grants WHERE id = 'g2'").get()!.access_jti).toBeNull();
     // The grant itself reads as before.
-    expect({ ...findGrant(db, "g1") }).toEqual({ id: "g1", clientId: "c1", userId: "u1", sessionId: null, scope: "openid profile", authTime: 100, amr: ["phr"], createdAt: 110 });
+    expect({ ...findGrant(db, "g1") }).toEqual({ id: "g1", clientId: "c1", userId: "u1", sessionId: null, scope: "openid profile", authTime: 100, amr: ["phr"], createdAt: 110, resource: null });
     // Replacing: the previous token is no longer found; a gone grant takes none.
     expect(replaceAccessToken(db, { jti: "newer", grantId: "g1", clientId: "c1", userId: "u1", scope: "openid", createdAt: 300, expiresAt: 3900 })).toBe(true);
     expect(findAccessToken(db, "new")).toBeNull();

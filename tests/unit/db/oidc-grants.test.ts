@@ -78,13 +78,14 @@ test("codes and grants: amr is a list, parsed on first read only", () => {
     amr: ["phr", "user"],
     createdAt: 100,
     expiresAt: 160,
+    resource: "https://api.example.com",
   };
   insertAuthorizationCode(deps.db, code);
   expect(deps.db.query<{ amr: string }, []>("SELECT amr FROM oidc_authorization_codes").get()!.amr).toBe('["phr","user"]');
   expect({ ...findUsableAuthorizationCode(deps.db, "h1", "c1") }).toEqual(code);
   expect(findUsableAuthorizationCode(deps.db, "h1", "other")).toBeNull();
 
-  const grant = { id: "g1", clientId: "c1", userId: "u1", sessionId: null, scope: "openid", authTime: 90, amr: ["phr"], createdAt: 100 };
+  const grant = { id: "g1", clientId: "c1", userId: "u1", sessionId: null, scope: "openid", authTime: 90, amr: ["phr"], createdAt: 100, resource: null };
   insertGrant(deps.db, grant);
   expect({ ...findGrant(deps.db, "g1") }).toEqual(grant);
   expect(findGrant(deps.db, "nope")).toBeNull();
@@ -106,7 +107,7 @@ test("codes and grants: amr is a list, parsed on first read only", () => {
 });
 
 test("refresh tokens: camelCase, used once", () => {
-  insertGrant(deps.db, { id: "g1", clientId: "c1", userId: "u1", sessionId: null, scope: "openid", authTime: 90, amr: [], createdAt: 100 });
+  insertGrant(deps.db, { id: "g1", clientId: "c1", userId: "u1", sessionId: null, scope: "openid", authTime: 90, amr: [], createdAt: 100, resource: null });
   const token = { tokenHash: "r1", grantId: "g1", clientId: "c1", scope: "openid", createdAt: 100, expiresAt: 900, dpopJkt: null };
   insertRefreshToken(deps.db, token);
   expect(findRefreshToken(deps.db, "r1")).toEqual({ ...token, usedAt: null });
@@ -141,6 +142,7 @@ test("device codes: the decision's amr is a list; consumed once", () => {
     lastPolledAt: null,
     createdAt: 10,
     expiresAt: 100,
+    resource: null,
   });
   expect(findDeviceCodeByUserCode(deps.db, "BCDFGHJK")).toMatchObject({ status: "pending", amr: null, userId: null });
   expect(decideDeviceCode(deps.db, "BCDFGHJK", 20, { status: "approved", userId: "u1", authTime: 15, amr: ["phr"] })).toBe(true);
@@ -157,8 +159,8 @@ test("pushed requests: parameters as a record, consumed once by their client", (
 });
 
 test("client_credentials tokens and back-channel logout notices and status read as values", () => {
-  insertClientAccessToken(deps.db, { jti: "j1", clientId: "c1", scope: "api", createdAt: 1, expiresAt: 2 });
-  expect(findClientAccessToken(deps.db, "j1")).toEqual({ jti: "j1", clientId: "c1", scope: "api", createdAt: 1, expiresAt: 2 });
+  insertClientAccessToken(deps.db, { jti: "j1", clientId: "c1", scope: "api", createdAt: 1, expiresAt: 2, resource: "https://api.example.com" });
+  expect(findClientAccessToken(deps.db, "j1")).toEqual({ jti: "j1", clientId: "c1", scope: "api", createdAt: 1, expiresAt: 2, resource: "https://api.example.com" });
   expect(findClientAccessToken(deps.db, "j2")).toBeNull();
 
   deps.db.query("INSERT INTO oidc_backchannel_logouts (client_id, user_id, sid) VALUES ('c1', 'u1', 's1')").run();

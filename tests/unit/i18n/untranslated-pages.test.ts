@@ -92,6 +92,7 @@ function oidcData(w: World): OidcData {
       lastPolledAt: null,
       createdAt: now,
       expiresAt: now + 600,
+      resource: null,
     });
   }
   data = {
