@@ -34,7 +34,7 @@ export interface AuditLogListing extends AuditLog {
   userDisplayName: string | null;
 }
 
-type AuditLogRow = {
+export type AuditLogRow = {
   id: string;
   created_at: number;
   event: string;

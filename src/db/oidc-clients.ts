@@ -55,8 +55,8 @@ export interface OidcClientSecret {
   expiresAt: number | null;
 }
 
-/** The stored shapes, known only here. */
-type OidcClientRow = {
+/** The stored shapes, known only to src/db/. */
+export type OidcClientRow = {
   id: string;
   name: string;
   description: string;

@@ -3,23 +3,12 @@
  * to Pocket ID's): plain SELECTs returning typed rows, in one read transaction taken by the caller. Times are Unix
  * seconds, booleans 0/1, JSON columns their text, as Latchkey stores them on both engines.
  */
+import type { AuditLogRow } from "./audit-logs.ts";
 import type { Database } from "./database.ts";
+import type { OidcClientRow } from "./oidc-clients.ts";
+import type { UserRow } from "./users.ts";
 
-export type ExportUserRow = {
-  id: string;
-  username: string;
-  email: string | null;
-  email_verified: number;
-  first_name: string;
-  last_name: string;
-  display_name: string;
-  is_admin: number;
-  disabled: number;
-  locale: string | null;
-  ldap_id: string | null;
-  created_at: number;
-  updated_at: number;
-};
+export type ExportUserRow = UserRow;
 
 export type ExportCredentialRow = {
   id: string;
@@ -36,32 +25,14 @@ export type ExportCredentialRow = {
 export type ExportGroupRow = { id: string; name: string; friendly_name: string; ldap_id: string | null; created_at: number; updated_at: number };
 export type ExportClaimRow = { id: string; key: string; value: string; user_id: string | null; user_group_id: string | null };
 
-export type ExportClientRow = {
-  id: string;
-  name: string;
-  description: string;
-  callback_urls: string;
-  logout_callback_urls: string;
-  launch_url: string | null;
-  is_public: number;
-  pkce_enabled: number;
-  requires_reauthentication: number;
-  skip_consent: number;
-  is_group_restricted: number;
-  access_token_duration_minutes: number;
-  refresh_token_duration_minutes: number;
-  logo_light: Uint8Array | null;
-  logo_light_type: string | null;
-  logo_dark: Uint8Array | null;
-  logo_dark_type: string | null;
-  created_by_id: string | null;
-  created_at: number;
-  require_par: number;
-  backchannel_logout_uri: string | null;
-  token_endpoint_auth_method: string;
-  jwks: string | null;
-  jwks_uri: string | null;
-};
+/** The client's columns Pocket ID has a place for, with the logos' bytes. */
+export type ExportClientRow = Pick<
+  OidcClientRow,
+  | "id" | "name" | "description" | "callback_urls" | "logout_callback_urls" | "launch_url" | "is_public" | "pkce_enabled"
+  | "requires_reauthentication" | "skip_consent" | "is_group_restricted" | "access_token_duration_minutes"
+  | "refresh_token_duration_minutes" | "logo_light_type" | "logo_dark_type" | "created_by_id" | "created_at" | "require_par"
+  | "backchannel_logout_uri" | "token_endpoint_auth_method" | "jwks" | "jwks_uri"
+> & { logo_light: Uint8Array | null; logo_dark: Uint8Array | null };
 
 export type ExportClientSecretRow = { id: string; client_id: string; hash: string; prefix: string; created_at: number; expires_at: number | null };
 export type ExportConsentRow = { user_id: string; client_id: string; scope: string; last_used_at: number };
@@ -76,17 +47,7 @@ export type ExportApiKeyRow = {
   last_used_at: number | null;
   notice_sent_at: number | null;
 };
-export type ExportAuditRow = {
-  id: string;
-  created_at: number;
-  event: string;
-  user_id: string | null;
-  ip_address: string | null;
-  user_agent: string | null;
-  data: string;
-  country: string | null;
-  city: string | null;
-};
+export type ExportAuditRow = AuditLogRow;
 export type ExportPictureRow = { user_id: string; data: Uint8Array; content_type: string };
 
 export function listUsersForExport(db: Database): ExportUserRow[] {
