@@ -104,6 +104,11 @@ export function getScimProvider(db: AuditDeps["db"], id: string): ScimProvider {
   return p;
 }
 
+/** The provider of a client, or null when it has none. */
+export function findScimProviderOfClient(db: AuditDeps["db"], clientId: string): ScimProvider | null {
+  return findScimProviderByClient(db, clientId);
+}
+
 /** The provider of a client; 404 when the client or its provider does not exist. */
 export function getScimProviderOfClient(db: AuditDeps["db"], clientId: string): ScimProvider {
   if (!clientExists(db, clientId)) throw AppError.notFound(msg("clients.errorNoSuchClient"));

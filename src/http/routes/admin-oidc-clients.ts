@@ -34,6 +34,9 @@ import { backchannelStatusOf } from "../../oidc/backchannel-logout.ts";
 import { previewClientTokensFor } from "../../oidc/client-preview.ts";
 import { PreviewResult, type PreviewState } from "../../../templates/pages/admin/client-preview.tsx";
 import { routePolicy } from "../plugins/route-policy.ts";
+import { createScimProvider, deleteScimProvider, findScimProviderOfClient, scimStatus, updateScimProvider } from "../../scim/providers.ts";
+import { ScimSection, type ScimSectionState } from "../../../templates/pages/admin/client-scim.tsx";
+import { runManualSync } from "./api-scim.ts";
 
 function valuesOf(c: OidcClient): ClientFormValues {
   return {
@@ -100,7 +103,14 @@ export function adminOidcClientRoutes(web: WebDeps) {
     secrets: listClientSecrets(web, c.id),
     appUrl: web.config.appUrl,
     backchannel: backchannelStatusOf(web.db, c.id),
+    scim: scimState(c.id),
   });
+  const scimState = (clientId: string, more: Partial<ScimSectionState> = {}): ScimSectionState => {
+    const provider = findScimProviderOfClient(web.db, clientId);
+    return { provider, status: provider ? scimStatus(provider, web.clock.now()) : null, ...more };
+  };
+  const scimSection = (request: Request, clientId: string, more: Partial<ScimSectionState> = {}, status = 200) =>
+    htmlResponse(ScimSection({ ctx: pageCtx(web, request), clientId, s: scimState(clientId, more) }), { status });
   const base = (id: string) => `/settings/admin/oidc-clients/${id}`;
 
   return new Elysia({ name: "admin-oidc-clients" })
@@ -215,6 +225,44 @@ export function adminOidcClientRoutes(web: WebDeps) {
       removeClientLogo(web, actorOf(request, session), params.id, dark);
       const ctx = pageCtx(web, request);
       return afterChange(request, base(params.id), () => htmlResponse(LogoSection({ ctx, client: getClient(params.id), notice: ctx.t("clients.logoRemoved") })));
+    }, { adminPage: true })
+    // SCIM provisioning: save (create or update), sync now, turn off. The token field is write-only: empty
+    // keeps the stored token, "removeToken" removes it.
+    .post("/settings/admin/oidc-clients/:id/scim", ({ request, params, body, session }) => {
+      getClient(params.id);
+      const f = formOf(body);
+      const endpoint = typeof f.endpoint === "string" ? f.endpoint : "";
+      const token = typeof f.token === "string" ? f.token.trim() : "";
+      const current = findScimProviderOfClient(web.db, params.id);
+      const input: Record<string, unknown> = { endpoint, oidcClientId: params.id };
+      if (token !== "") input.token = token;
+      else if (current && checked(f.removeToken)) input.token = "";
+      const actor = actorOf(request, session);
+      const r = attempt(web, request, () => (current ? updateScimProvider(web, actor, current.id, input) : createScimProvider(web, actor, input)));
+      if (!r.ok) return scimSection(request, params.id, { endpoint, errors: r.errors }, 422);
+      return afterChange(request, base(params.id), () => scimSection(request, params.id, { notice: pageCtx(web, request).t("scim.saved") }));
+    }, { adminPage: true })
+    .post("/settings/admin/oidc-clients/:id/scim/sync", async ({ request, params, session }) => {
+      getClient(params.id);
+      const current = findScimProviderOfClient(web.db, params.id);
+      if (!current) throw AppError.notFound(msg("scim.errorNoSuchProvider"));
+      const ctx = pageCtx(web, request);
+      let outcome: Partial<ScimSectionState>;
+      try {
+        await runManualSync(web, request, session, current.id);
+        outcome = { notice: ctx.t("scim.syncDone") };
+      } catch (e) {
+        // The outcome is shown in the section (the status keeps the error too).
+        if (!(e instanceof AppError) || (e.code !== "upstream_failed" && e.code !== "conflict")) throw e;
+        outcome = { error: ctx.text(e.text) };
+      }
+      return afterChange(request, base(params.id), () => scimSection(request, params.id, outcome));
+    }, { adminPage: true })
+    .post("/settings/admin/oidc-clients/:id/scim/delete", ({ request, params, session }) => {
+      getClient(params.id);
+      const current = findScimProviderOfClient(web.db, params.id);
+      if (current) deleteScimProvider(web, actorOf(request, session), current.id);
+      return afterChange(request, base(params.id), () => scimSection(request, params.id, { notice: pageCtx(web, request).t("scim.removed") }));
     }, { adminPage: true })
     .post("/settings/admin/oidc-clients/:id/delete", ({ request, params, session }) => {
       const c = getClient(params.id);

@@ -14,6 +14,7 @@ import type { MessageKey } from "../../../src/i18n/catalog.ts";
 import { integrationSnippets, type SnippetKind } from "../../../src/oidc/integration-snippets.ts";
 import { OneSaveForm, SaveBar } from "../../components/save-bar.tsx";
 import { TokenPreviewSection, type PreviewState } from "./client-preview.tsx";
+import { ScimSection, type ScimSectionState } from "./client-scim.tsx";
 import { AccessChoice, AdminLayout, Csrf, EmptyState, Field, FormErrors, PageHeader, Pager, Toggle } from "./admin-shell.tsx";
 
 export type ClientListRow = { id: string; name: string; callbackURLs: string[]; isPublic: boolean; isGroupRestricted: boolean; allowedUserGroups: { friendlyName: string }[]; hasLogo: boolean };
@@ -241,6 +242,7 @@ export interface ClientDetail {
   secrets: ClientSecretInfo[];
   appUrl: string;
   backchannel?: BackchannelStatus;
+  scim?: ScimSectionState;
 }
 
 export function ClientDetailPage(p: { ctx: PageContext; d: ClientDetail; createdSecret?: string; saved?: boolean; errors?: Record<string, string>; preview?: PreviewState }): JSX.Element {
@@ -280,6 +282,7 @@ export function ClientDetailContent(p: { ctx: PageContext; d: ClientDetail; crea
         ) : (
           ""
         )}
+        {p.d.scim ? <ScimSection ctx={p.ctx} clientId={c.id} s={p.d.scim} /> : ""}
         <TokenPreviewSection ctx={p.ctx} clientId={c.id} state={p.preview} />
         <section class="section danger-zone">
           <h2 safe>{t("clients.deleteTitle")}</h2>
