@@ -12,10 +12,11 @@
  * - The asking browser exchanges (exchangeDeviceLogin) with its device token: it waits up to 25 s, looking every
  *   second, holding no transaction while it waits. approved → consumed in one conditional UPDATE, so exactly one
  *   session results (amr ["otp"] as in Pocket ID: this browser presented no passkey itself), audited
- *   REMOTE_SIGN_IN from the asking browser; denied → device_login_denied (403); unknown, expired, already
+ *   REMOTE_SIGN_IN from the asking browser, and — when that IP and browser never signed in to the account before —
+ *   the new-device email (emailLoginNotificationEnabled), as a passkey sign-in sends it: an approval talked out
+ *   of someone (a phishing link to /device?user_code=…) then shows up in their inbox (Pocket ID sends none); denied → device_login_denied (403); unknown, expired, already
  *   exchanged or held by another browser → device_login_expired (401); still pending when the wait ends → pending.
  */
-import type { AuditDeps } from "../audit/actor.ts";
 import { recordAuditEvent, type AuditOrigin } from "../audit/audit-log.ts";
 import type { Geolocator } from "../audit/geolocation.ts";
 import { deviceMessage } from "../audit/user-agent.ts";
@@ -37,6 +38,7 @@ import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { hashToken, safeEqual } from "../lib/hash.ts";
 import { randomString, randomToken, randomUuid, type Random } from "../lib/random.ts";
 import { USER_CODE_ALPHABET } from "../oidc/device-flow.ts";
+import { isNewSignInDevice, notifyNewDeviceSignIn, type MailDeps } from "../mail/emails.ts";
 import { consumePasskeyProof } from "./reauthentication.ts";
 import type { Session } from "./sessions.ts";
 
@@ -190,8 +192,10 @@ export function decideDeviceLogin(
   }).immediate();
 }
 
+type ExchangeDeps = MailDeps & { geo?: Geolocator };
+
 /** One look at the request: the outcome, or null while it is pending. */
-function checkExchange(deps: AuditDeps, id: string, deviceTokenHash: string, origin: AuditOrigin): ExchangeOutcome | null {
+function checkExchange(deps: ExchangeDeps, id: string, deviceTokenHash: string, origin: AuditOrigin): ExchangeOutcome | null {
   const now = nowSeconds(deps.clock);
   const request = findDeviceLoginRequestById(deps.db, id);
   if (!request || !safeEqual(request.deviceTokenHash, deviceTokenHash) || request.expiresAt <= now) throw expired();
@@ -203,15 +207,18 @@ function checkExchange(deps: AuditDeps, id: string, deviceTokenHash: string, ori
     case "consumed":
       throw expired();
     case "approved": {
-      const user = deps.db.transaction(() => {
+      const { user, newDevice } = deps.db.transaction(() => {
         // Another exchange with the same cookie may have won the race: then this one is a replay.
         const userId = consumeApprovedDeviceLoginRequest(deps.db, id, deviceTokenHash, now);
         const found = userId ? findUserById(deps.db, userId) : null;
         if (!found) throw expired();
         if (found.disabled) throw AppError.forbidden(DEVICE_LOGIN_MESSAGES.disabled);
+        const fresh = isNewSignInDevice(deps, found.id, origin);
         recordAuditEvent(deps, "REMOTE_SIGN_IN", { userId: found.id, origin });
-        return found;
+        return { user: found, newDevice: fresh };
       }).immediate();
+      // After the commit: no email for a sign-in that did not happen.
+      if (newDevice) notifyNewDeviceSignIn(deps, user, origin);
       return { status: "approved", user };
     }
   }
@@ -236,7 +243,7 @@ function pause(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
  * within the wait (or the browser went away). Throws device_login_expired / device_login_denied as the header says.
  */
 export async function exchangeDeviceLogin(
-  deps: AuditDeps,
+  deps: ExchangeDeps,
   input: { id: string; deviceToken: string | null; origin: AuditOrigin; signal?: AbortSignal },
   timing: { waitMs: number; checkMs: number } = EXCHANGE_TIMING,
 ): Promise<ExchangeOutcome> {

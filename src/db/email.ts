@@ -153,14 +153,15 @@ export function setEmailUnverified(db: Database, userId: string, now: number): v
 
 /**
  * Has this user signed in before from this exact IP and user agent? (Pocket ID's rule for the
- * new-device email.) Reads earlier SIGN_IN / TOKEN_SIGN_IN audit rows, excluding `beforeId`'s own.
+ * new-device email.) Reads earlier SIGN_IN / TOKEN_SIGN_IN / REMOTE_SIGN_IN audit rows (a sign-in from another
+ * device counts: the same browser signing in again later is no news), excluding `exceptAuditId`'s own.
  * NULL-safe comparisons in standard SQL (IS [NOT] DISTINCT FROM): SQLite's `IS ?` is not PostgreSQL's.
  */
 export function hasEarlierSignInFrom(db: Database, userId: string, ip: string | null, userAgent: string | null, exceptAuditId: string | null): boolean {
   return (
     db
       .query(
-        `SELECT 1 FROM audit_logs WHERE user_id = ? AND event IN ('SIGN_IN', 'TOKEN_SIGN_IN')
+        `SELECT 1 FROM audit_logs WHERE user_id = ? AND event IN ('SIGN_IN', 'TOKEN_SIGN_IN', 'REMOTE_SIGN_IN')
          AND ip_address IS NOT DISTINCT FROM ? AND user_agent IS NOT DISTINCT FROM ? AND id IS DISTINCT FROM ? LIMIT 1`,
       )
       .get(userId, ip, userAgent, exceptAuditId) !== null

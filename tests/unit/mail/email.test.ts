@@ -11,6 +11,8 @@ import { findUserById } from "../../../src/db/users.ts";
 import type { Log } from "../../../src/lib/log.ts";
 import { buildUserClaims } from "../../../src/oidc/claims.ts";
 import { isNewSignInDevice, notifyNewDeviceSignIn, runApiKeyExpiryJob } from "../../../src/mail/emails.ts";
+import { createDeviceLoginRequest, exchangeDeviceLogin } from "../../../src/account/device-login.ts";
+import { decideDeviceLoginRequest } from "../../../src/db/device-login-requests.ts";
 import { BACKOFF_SECONDS, flushEmailOutbox, stopEmailWorker } from "../../../src/mail/outbox.ts";
 import { mintApiKey } from "../../../src/admin/api-keys.ts";
 import { nowSeconds } from "../../../src/lib/clock.ts";
@@ -352,6 +354,44 @@ describe("new-device sign-in notification", () => {
     expect(m.text).toContain("If it was not you");
     expect(m.html).toContain("Chrome 131 on macOS");
     expect(isNewSignInDevice(deps, user.id, { ...origin, ip: "198.51.100.21" })).toBe(true);
+  });
+});
+
+describe("new-device notification after a sign-in from another device", () => {
+  beforeEach(async () => {
+    await setup();
+    await saveConfig({ emailLoginNotificationEnabled: "true" });
+  });
+
+  const asker = { ip: "198.51.100.30", userAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0" };
+  /** The asking browser's whole sign-in: asked, approved by the member, exchanged (no wait). */
+  async function remoteSignIn(origin = asker) {
+    const { request, deviceToken } = createDeviceLoginRequest(deps, origin);
+    expect(decideDeviceLoginRequest(deps.db, request.userCode, nowSeconds(deps.clock), { status: "approved", userId: fx.member.user.id })).toBe(true);
+    return exchangeDeviceLogin(deps, { id: request.id, deviceToken, origin }, { waitMs: 0, checkMs: 0 });
+  }
+
+  test("the account's owner is told of a new browser signed in by an approval (once; not for a repeat)", async () => {
+    expect((await remoteSignIn()).status).toBe("approved");
+    expect((await remoteSignIn()).status).toBe("approved");
+    await flushEmailOutbox(deps);
+    expect(sink.messages.map((m) => m.to)).toEqual([[fx.member.user.email!]]);
+    const m = sink.messages[0]!;
+    expect(m.subject).toBe("New device login with Latchkey");
+    expect(m.text).toContain("Device: Firefox 133 on Linux");
+    expect(m.text).toContain("IP address: 198.51.100.30");
+    // That browser signing in later with a passkey is no news either.
+    expect(isNewSignInDevice(deps, fx.member.user.id, asker)).toBe(false);
+  });
+
+  test("no email for an exchange that signs nobody in (a disabled user), nor while the setting is off", async () => {
+    deps.db.query("UPDATE users SET disabled = 1 WHERE id = ?").run(fx.member.user.id);
+    await expect(remoteSignIn()).rejects.toThrow();
+    deps.db.query("UPDATE users SET disabled = 0 WHERE id = ?").run(fx.member.user.id);
+    await saveConfig({ emailLoginNotificationEnabled: "false" });
+    expect((await remoteSignIn({ ...asker, ip: "198.51.100.31" })).status).toBe("approved");
+    await flushEmailOutbox(deps);
+    expect(sink.messages).toEqual([]);
   });
 });
 
