@@ -4,6 +4,7 @@ import type { Config } from "./config.ts";
 import type { Clock } from "./lib/clock.ts";
 import type { Log } from "./lib/log.ts";
 import type { Random } from "./lib/random.ts";
+import type { OutboundPolicy } from "./lib/outbound-fetch.ts";
 import type { SealedBox } from "./lib/sealed-box.ts";
 
 /** Everything a feature may depend on; routes receive it, domain functions take the parts they need. */
@@ -18,6 +19,11 @@ export interface Deps {
   geo?: Geolocator;
   /** Aborted when the server begins to stop: waits that hold a request open (the device-login long poll) end early. */
   stopping?: AbortSignal;
+  /**
+   * Tests only: the address policy for fetching URLs others chose (client metadata documents, logo URLs), so a test's
+   * loopback server can be reached. Absent in a running server: productionOutboundPolicy (src/lib/outbound-fetch.ts).
+   */
+  outbound?: OutboundPolicy;
   /** Tests only: `Accept-Language: en-XA` selects the pseudo-locale (src/i18n/locales.ts). */
   pseudoLocale?: boolean;
 }

@@ -10,6 +10,7 @@ import { LDAP_CONFIG_DEFINITIONS } from "../ldap/ldap-config.ts";
 import { ownValue } from "../lib/own.ts";
 import { msg, type Message } from "../i18n/message.ts";
 import { englishText } from "../i18n/translator.ts";
+import { callbackUrlProblem } from "../oidc/redirect-uri.ts";
 
 type Kind = "string" | "int" | "bool" | "json";
 
@@ -24,6 +25,16 @@ interface Definition<T> {
 }
 
 const def = <T,>(d: Definition<T>) => d;
+
+/** A JSON array of callback URL patterns (Pocket ID's cimd_url_allowlist validation), at most 100. */
+function cimdAllowlistProblem(value: unknown): Message | null {
+  if (!Array.isArray(value) || value.length > 100 || value.some((p) => typeof p !== "string")) return msg("appConfig.errCimdAllowlist");
+  for (const pattern of value as string[]) {
+    const problem = callbackUrlProblem(pattern);
+    if (problem) return msg("appConfig.errCimdPattern", { pattern: pattern.slice(0, 200), problem });
+  }
+  return null;
+}
 
 export const APP_CONFIG_DEFINITIONS = {
   appName: def<string>({ env: "APP_NAME", kind: "string", default: "Latchkey", validate: (v) => (v.length >= 1 && v.length <= 30 ? null : msg("appConfig.errAppName")) }),
@@ -41,6 +52,9 @@ export const APP_CONFIG_DEFINITIONS = {
   webauthnAllowSyncedPasskeys: def<boolean>({ env: "WEBAUTHN_ALLOW_SYNCED_PASSKEYS", kind: "bool", default: true }),
   webauthnAuthenticatorAttachment: def<"any" | "platform" | "cross-platform">({ env: "WEBAUTHN_AUTHENTICATOR_ATTACHMENT", kind: "string", default: "any", validate: (v) => (["any", "platform", "cross-platform"].includes(v) ? null : msg("appConfig.errAttachment")) }),
   ...LDAP_CONFIG_DEFINITIONS,
+  // Client ID Metadata Documents (Pocket ID v2.13): the URL patterns (callback URL wildcards) a client_id URL must
+  // match before its document is fetched. Empty (the default) turns the feature off.
+  cimdUrlAllowlist: def<string[]>({ env: "CIMD_URL_ALLOWLIST", kind: "json", default: [], validate: cimdAllowlistProblem }),
   // Email (src/mail). smtpPassword is stored sealed with ENCRYPTION_KEY: the snapshot holds the sealed
   // text (plain only from SMTP_PASSWORD with UI_CONFIG_DISABLED); src/mail/settings.ts opens it.
   smtpHost: def<string>({ env: "SMTP_HOST", kind: "string", default: "" }),

@@ -28,6 +28,7 @@ import m0017 from "./migrations/0017_cluster_state.sql" with { type: "text" };
 import m0018 from "./migrations/0018_signing_key_algs.sql" with { type: "text" };
 import m0019 from "./migrations/0019_device_login_requests.sql" with { type: "text" };
 import m0020 from "./migrations/0020_apis.sql" with { type: "text" };
+import m0021 from "./migrations/0021_client_metadata_documents.sql" with { type: "text" };
 import m0022 from "./migrations/0022_scim_provisioning.sql" with { type: "text" };
 import m0023 from "./migrations/0023_federated_identities.sql" with { type: "text" };
 
@@ -37,6 +38,7 @@ import pg0017 from "./migrations/postgres/0017_cluster_state.sql" with { type: "
 import pg0018 from "./migrations/postgres/0018_signing_key_algs.sql" with { type: "text" };
 import pg0019 from "./migrations/postgres/0019_device_login_requests.sql" with { type: "text" };
 import pg0020 from "./migrations/postgres/0020_apis.sql" with { type: "text" };
+import pg0021 from "./migrations/postgres/0021_client_metadata_documents.sql" with { type: "text" };
 import pg0022 from "./migrations/postgres/0022_scim_provisioning.sql" with { type: "text" };
 import pg0023 from "./migrations/postgres/0023_federated_identities.sql" with { type: "text" };
 
@@ -66,6 +68,7 @@ export const MIGRATIONS: Migration[] = [
   { version: 18, name: "signing_key_algs", sql: m0018 },
   { version: 19, name: "device_login_requests", sql: m0019 },
   { version: 20, name: "apis", sql: m0020 },
+  { version: 21, name: "client_metadata_documents", sql: m0021 },
   { version: 22, name: "scim_provisioning", sql: m0022 },
   { version: 23, name: "federated_identities", sql: m0023 },
 ];
@@ -78,6 +81,7 @@ export const POSTGRES_MIGRATIONS: Migration[] = [
   { version: 18, name: "signing_key_algs", sql: pg0018 },
   { version: 19, name: "device_login_requests", sql: pg0019 },
   { version: 20, name: "apis", sql: pg0020 },
+  { version: 21, name: "client_metadata_documents", sql: pg0021 },
   { version: 22, name: "scim_provisioning", sql: pg0022 },
   { version: 23, name: "federated_identities", sql: pg0023 },
 ];

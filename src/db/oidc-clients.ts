@@ -40,10 +40,21 @@ export interface OidcClient {
   createdById: string | null;
   createdAt: number;
   updatedAt: number;
+  /** Where the registration comes from: an administrator ("standard") or the client's metadata document ("cimd", migration 0021). */
+  clientType: ClientType;
+  /** CIMD: when the stored document goes stale (seconds); null for standard clients. */
+  metadataExpiresAt: number | null;
+  /** CIMD: the grant types the document declared (those Latchkey implements); empty for standard clients. */
+  metadataGrantTypes: string[];
 }
 
-/** The settings an administrator edits (everything but the id, logos, groups and bookkeeping). */
-export type OidcClientSettings = Omit<OidcClient, "id" | "hasLogo" | "hasDarkLogo" | "allowedGroupIds" | "createdById" | "createdAt" | "updatedAt">;
+export type ClientType = "standard" | "cimd";
+
+/** The settings an administrator edits (everything but the id, logos, groups, registration source and bookkeeping). */
+export type OidcClientSettings = Omit<
+  OidcClient,
+  "id" | "hasLogo" | "hasDarkLogo" | "allowedGroupIds" | "createdById" | "createdAt" | "updatedAt" | "clientType" | "metadataExpiresAt" | "metadataGrantTypes"
+>;
 
 export interface OidcClientSecret {
   id: string;
@@ -83,6 +94,9 @@ export type OidcClientRow = {
   created_by_id: string | null;
   created_at: number;
   updated_at: number;
+  client_type: string;
+  metadata_expires_at: number | null;
+  metadata_grant_types: string;
 };
 
 type OidcClientSecretRow = {
@@ -97,7 +111,7 @@ type OidcClientSecretRow = {
 const CLIENT_COLUMNS = `id, name, description, callback_urls, logout_callback_urls, launch_url, is_public, pkce_enabled,
   requires_reauthentication, skip_consent, is_group_restricted, access_token_duration_minutes, refresh_token_duration_minutes,
   require_par, backchannel_logout_uri, token_endpoint_auth_method, token_endpoint_auth_method_fixed, jwks, jwks_uri, credentials_scopes,
-  logo_light_type, logo_dark_type, created_by_id, created_at, updated_at`;
+  logo_light_type, logo_dark_type, created_by_id, created_at, updated_at, client_type, metadata_expires_at, metadata_grant_types`;
 
 function parseJsonList(text: string): string[] {
   try {
@@ -143,6 +157,9 @@ function toClient(row: OidcClientRow, allowedGroupIds: string[] | (() => string[
     createdById: row.created_by_id,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    clientType: row.client_type === "cimd" ? "cimd" : "standard",
+    metadataExpiresAt: row.metadata_expires_at,
+    metadataGrantTypes: parseJsonList(row.metadata_grant_types),
   };
 }
 
@@ -217,6 +234,7 @@ export function updateClientSettings(db: Database, id: string, settings: OidcCli
   return (
     db
       .query(
+        // A metadata document owns its client's registration (saveClientMetadata): never written from here.
         `UPDATE oidc_clients SET name = $name, description = $description, callback_urls = $callback_urls,
            logout_callback_urls = $logout_callback_urls, launch_url = $launch_url, is_public = $is_public, pkce_enabled = $pkce_enabled,
            requires_reauthentication = $requires_reauthentication, skip_consent = $skip_consent, is_group_restricted = $is_group_restricted,
@@ -225,9 +243,95 @@ export function updateClientSettings(db: Database, id: string, settings: OidcCli
            token_endpoint_auth_method = $token_endpoint_auth_method, token_endpoint_auth_method_fixed = $token_endpoint_auth_method_fixed,
            jwks = $jwks, jwks_uri = $jwks_uri,
            credentials_scopes = $credentials_scopes, updated_at = $updated_at
-         WHERE id = $id`,
+         WHERE id = $id AND client_type = 'standard'`,
       )
       .run({ id, ...settingsColumns(settings), updated_at: updatedAt }).changes > 0
+  );
+}
+
+/** What a client's metadata document decides (the rest of a CIMD client stays the administrator's). */
+export interface ClientMetadata {
+  name: string;
+  callbackUrls: string[];
+  logoutCallbackUrls: string[];
+  isPublic: boolean;
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  /** The document's keys (inline, or fetched from its jwks_uri), as a JWK Set; null for public clients. */
+  jwks: string | null;
+  grantTypes: string[];
+  expiresAt: number;
+}
+
+/** The local settings an administrator keeps for a CIMD client (Pocket ID's list). */
+export type ClientLocalSettings = Pick<
+  OidcClientSettings,
+  "description" | "launchUrl" | "requiresReauthentication" | "skipConsent" | "unrestricted" | "accessTokenDurationMinutes" | "refreshTokenDurationMinutes" | "requirePar"
+>;
+
+/**
+ * Stores a client from its metadata document: a new row (unrestricted, as Pocket ID creates them: the allowlist is the
+ * administrator's gate, and every person still consents) or the document's fields of an existing CIMD row, leaving the
+ * administrator's settings, groups, logos and consents alone. Never touches a
+ * standard client with the same id (false then).
+ */
+export function saveClientMetadata(db: Database, id: string, m: ClientMetadata, now: number): boolean {
+  const values = {
+    id,
+    name: m.name,
+    callback_urls: JSON.stringify(m.callbackUrls),
+    logout_callback_urls: JSON.stringify(m.logoutCallbackUrls),
+    is_public: m.isPublic ? 1 : 0,
+    token_endpoint_auth_method: m.tokenEndpointAuthMethod,
+    jwks: m.jwks,
+    metadata_grant_types: JSON.stringify(m.grantTypes),
+    metadata_expires_at: m.expiresAt,
+    now,
+  };
+  const updated = db
+    .query(
+      `UPDATE oidc_clients SET name = $name, callback_urls = $callback_urls, logout_callback_urls = $logout_callback_urls,
+         is_public = $is_public, pkce_enabled = $is_public, token_endpoint_auth_method = $token_endpoint_auth_method,
+         token_endpoint_auth_method_fixed = 1, jwks = $jwks, jwks_uri = NULL, metadata_grant_types = $metadata_grant_types,
+         metadata_expires_at = $metadata_expires_at, updated_at = $now
+       WHERE id = $id AND client_type = 'cimd'`,
+    )
+    .run(values).changes;
+  if (updated > 0) return true;
+  return (
+    db
+      .query(
+        `INSERT INTO oidc_clients (id, name, callback_urls, logout_callback_urls, is_public, pkce_enabled, token_endpoint_auth_method,
+           token_endpoint_auth_method_fixed, jwks, is_group_restricted, client_type, metadata_grant_types, metadata_expires_at, created_at, updated_at)
+         VALUES ($id, $name, $callback_urls, $logout_callback_urls, $is_public, $is_public, $token_endpoint_auth_method,
+           1, $jwks, 0, 'cimd', $metadata_grant_types, $metadata_expires_at, $now, $now)
+         ON CONFLICT (id) DO NOTHING`,
+      )
+      .run(values).changes > 0
+  );
+}
+
+/** Replaces the local settings of a CIMD client; false when there is no such CIMD client. */
+export function updateClientLocalSettings(db: Database, id: string, s: ClientLocalSettings, updatedAt: number): boolean {
+  return (
+    db
+      .query(
+        `UPDATE oidc_clients SET description = $description, launch_url = $launch_url, requires_reauthentication = $requires_reauthentication,
+           skip_consent = $skip_consent, is_group_restricted = $is_group_restricted, access_token_duration_minutes = $access_token_duration_minutes,
+           refresh_token_duration_minutes = $refresh_token_duration_minutes, require_par = $require_par, updated_at = $updated_at
+         WHERE id = $id AND client_type = 'cimd'`,
+      )
+      .run({
+        id,
+        description: s.description,
+        launch_url: s.launchUrl,
+        requires_reauthentication: s.requiresReauthentication ? 1 : 0,
+        skip_consent: s.skipConsent ? 1 : 0,
+        is_group_restricted: s.unrestricted ? 0 : 1,
+        access_token_duration_minutes: s.accessTokenDurationMinutes,
+        refresh_token_duration_minutes: s.refreshTokenDurationMinutes,
+        require_par: s.requirePar ? 1 : 0,
+        updated_at: updatedAt,
+      }).changes > 0
   );
 }
 

@@ -131,6 +131,11 @@ export function deleteAuthorizedClient(db: Database, userId: string, clientId: s
   return db.query("DELETE FROM user_authorized_oidc_clients WHERE user_id = ? AND client_id = ?").run(userId, clientId).changes > 0;
 }
 
+/** Forgets every person's consent to a client; returns how many there were. */
+export function deleteAuthorizedClientsOfClient(db: Database, clientId: string): number {
+  return db.query("DELETE FROM user_authorized_oidc_clients WHERE client_id = ?").run(clientId).changes;
+}
+
 // --- authorization codes -------------------------------------------------------------------------
 
 export interface AuthorizationCode {

@@ -31,7 +31,7 @@ export type ExportClientRow = Pick<
   | "id" | "name" | "description" | "callback_urls" | "logout_callback_urls" | "launch_url" | "is_public" | "pkce_enabled"
   | "requires_reauthentication" | "skip_consent" | "is_group_restricted" | "access_token_duration_minutes"
   | "refresh_token_duration_minutes" | "logo_light_type" | "logo_dark_type" | "created_by_id" | "created_at" | "require_par"
-  | "backchannel_logout_uri" | "token_endpoint_auth_method" | "jwks" | "jwks_uri"
+  | "backchannel_logout_uri" | "token_endpoint_auth_method" | "jwks" | "jwks_uri" | "client_type" | "metadata_expires_at" | "metadata_grant_types"
 > & { logo_light: Uint8Array | null; logo_dark: Uint8Array | null };
 
 export type ExportClientSecretRow = { id: string; client_id: string; hash: string; prefix: string; created_at: number; expires_at: number | null };
@@ -84,7 +84,8 @@ export function listClientsForExport(db: Database): ExportClientRow[] {
     .query<ExportClientRow, []>(
       `SELECT id, name, description, callback_urls, logout_callback_urls, launch_url, is_public, pkce_enabled, requires_reauthentication,
               skip_consent, is_group_restricted, access_token_duration_minutes, refresh_token_duration_minutes, logo_light, logo_light_type,
-              logo_dark, logo_dark_type, created_by_id, created_at, require_par, backchannel_logout_uri, token_endpoint_auth_method, jwks, jwks_uri
+              logo_dark, logo_dark_type, created_by_id, created_at, require_par, backchannel_logout_uri, token_endpoint_auth_method, jwks, jwks_uri,
+              client_type, metadata_expires_at, metadata_grant_types
        FROM oidc_clients ORDER BY created_at, id`,
     )
     .all();

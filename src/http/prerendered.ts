@@ -8,12 +8,14 @@
  * Unlike dynamic responses they carry no X-Request-Id and are not in the access log.
  *
  * The key set is polled every second (it notices `latchkey key-rotate` from another process and a retired
- * key's window closing, see src/oidc/signing-keys.ts); when its version changes the routes are rendered again
- * and swapped with `server.reload`.
+ * key's window closing, see src/oidc/signing-keys.ts), with whether client metadata documents are accepted (discovery's
+ * client_id_metadata_document_supported follows the cimdUrlAllowlist); when either changes the routes are rendered
+ * again and swapped with `server.reload`.
  */
 import type { Server } from "bun";
 import type { App } from "../app.ts";
 import { keySet } from "../oidc/signing-keys.ts";
+import { clientMetadataAllowlist } from "../oidc/client-metadata-documents.ts";
 
 export const PRERENDERED_PATHS = [
   "/.well-known/openid-configuration",
@@ -42,10 +44,10 @@ async function renderRoutes(app: App): Promise<StaticRoutes> {
  * Returns the function that stops the polling.
  */
 export async function servePrerendered(server: Server<undefined>, app: App, fetch: Fetch): Promise<() => void> {
-  let version = -1;
+  let version = "";
   let busy = false;
   const refresh = async () => {
-    const current = keySet(app.web).version;
+    const current = `${keySet(app.web).version}:${clientMetadataAllowlist(app.web).length > 0}`;
     if (current === version || busy) return;
     busy = true;
     try {

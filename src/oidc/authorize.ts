@@ -1,7 +1,8 @@
 /**
  * The authorization endpoint, as an ordered list of small named checks.
  *
- * Request checks (no person involved yet):
+ * Request checks (no person involved yet), after checkClientMetadata (async: a client_id that is an https URL has its
+ * metadata document used or fetched, src/oidc/client-metadata-documents.ts; refused: our error page):
  *   checkClient → checkRequestObject → checkPushedRequest → checkRedirectUri (+ ALLOW_INSECURE_CALLBACK_URLS) → checkRequestUri → checkResponseType → checkResponseMode →
  *   checkScope → checkResource → checkPkce → checkPrompt → checkMaxAge → checkLengths
  * Hint check (async, once the redirect URI is verified): id_token_hint must be an ID token issued here, to
@@ -51,6 +52,9 @@ import { hashToken } from "../lib/hash.ts";
 import { randomToken, type Random } from "../lib/random.ts";
 import { findConsentedScopes, recordConsent } from "./authorized-clients.ts";
 import { findClientById, isUserAllowedForClient, type OidcClient } from "./clients.ts";
+import { resolveClientMetadata } from "./client-metadata-documents.ts";
+import type { Log } from "../lib/log.ts";
+import type { OutboundPolicy } from "../lib/outbound-fetch.ts";
 import { IdTokenHintInvalid, verifyIdTokenHint } from "./id-token-hint.ts";
 import { ProtocolParamError, ProtocolParams } from "./params.ts";
 import { consumePushedRequest } from "../db/oidc-protocols.ts";
@@ -64,6 +68,9 @@ export interface AuthorizeDeps {
   clock: Clock;
   random: Random;
   config: Config;
+  /** Tests only: the outbound address policy for client metadata documents. */
+  outbound?: OutboundPolicy;
+  log?: Log;
 }
 
 export const AUTHORIZATION_CODE_SECONDS = 600;
@@ -263,6 +270,11 @@ const checkResponseType: RequestCheck = (ctx) => {
   const responseType = param(ctx, "response_type", 64);
   if (!responseType) throw new ClientFacingError("invalid_request", "The response_type parameter is missing.");
   if (responseType !== "code") throw new ClientFacingError("unsupported_response_type", `Only response_type=code is supported, not "${responseType.slice(0, 40)}".`);
+  // A metadata document's client may use only the grant types it declared.
+  const client = ctx.request.client!;
+  if (client.clientType === "cimd" && !client.metadataGrantTypes.includes("authorization_code")) {
+    throw new ClientFacingError("unauthorized_client", "This client's metadata document does not declare the authorization_code grant type.");
+  }
 };
 
 const checkResponseMode: RequestCheck = (ctx) => {
@@ -582,6 +594,8 @@ async function run(
   origin: AuditOrigin | undefined,
   source: "request" | "stored",
 ): Promise<AuthorizeOutcome> {
+  const metadata = await checkClientMetadata(deps, params);
+  if (metadata) return metadata;
   const validated = validateAuthorizationRequest(deps, params, source);
   if (!validated.ok) return validated.outcome;
   const hint = await checkIdTokenHint(deps, validated.request);
@@ -592,6 +606,23 @@ async function run(
     if (outcome) return outcome;
   }
   return issueAuthorizationCode(ctx, origin);
+}
+
+/**
+ * A client_id that is a client identifier URL: its metadata document is used from storage while fresh, else fetched
+ * (src/oidc/client-metadata-documents.ts), before the checks read the client. A refusal is our error page: nothing
+ * about the client is verified, so nothing is redirected (RFC 6749 4.1.2.1).
+ */
+async function checkClientMetadata(deps: AuthorizeDeps, params: ProtocolParams): Promise<AuthorizeOutcome | null> {
+  let clientId: string | null;
+  try {
+    clientId = params.get("client_id", 256);
+  } catch {
+    return null; // checkClient explains
+  }
+  const resolution = await resolveClientMetadata(deps, clientId);
+  if (resolution.kind !== "refused") return null;
+  return { kind: "error-page", status: 400, title: msg("oidc.unknownClientTitle"), message: msg("oidc.clientMetadataRefused", { reason: resolution.reason }) };
 }
 
 /** The person allowed or denied the application on the consent screen. */

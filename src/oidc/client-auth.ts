@@ -17,6 +17,8 @@
  *   identity, whatever the client's secret method; any other assertion is private_key_jwt.
  * - Using two methods at once is an invalid_request; every failure of the credentials is invalid_client
  *   (401, WWW-Authenticate: Basic).
+ * - A client_id that is a client identifier URL is resolved through its metadata document first
+ *   (client-metadata-documents.ts); a refused document is invalid_client with the reason.
  */
 import type { Database } from "../db/database.ts";
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JWK, type JWTPayload } from "jose";
@@ -28,6 +30,7 @@ import { ASSERTION_SIGNING_ALGS, classifyVerifyError, CLOCK_SKEW_SECONDS, remote
 import { acceptedAuthMethods, findClientById, type OidcClient } from "./clients.ts";
 import { verifyClientSecretOrImported } from "./client-secrets.ts";
 import { findFederatedTarget, verifyFederatedAssertion } from "./federated-client-auth.ts";
+import { resolveClientMetadata, type ClientMetadataDeps } from "./client-metadata-documents.ts";
 import type { ProtocolParams } from "./params.ts";
 
 export { ASSERTION_SIGNING_ALGS };
@@ -134,12 +137,19 @@ export function parseBasicAuth(header: string): { clientId: string; secret: stri
   return { clientId, secret };
 }
 
+/** The client named `clientId`; a client identifier URL goes through its metadata document first (refused: invalid_client). */
+async function findClientResolved(deps: ClientMetadataDeps, clientId: string): Promise<OidcClient | null> {
+  const resolution = await resolveClientMetadata(deps, clientId);
+  if (resolution.kind === "refused") throw OAuthError.invalidClient(resolution.reason);
+  return resolution.kind === "client" ? resolution.client : findClientById(deps.db, clientId);
+}
+
 /**
  * Authenticates the calling client. `endpoint` is the URL called: a client assertion may name it as
  * its audience instead of the issuer.
  */
 export async function authenticateClient(
-  deps: { db: Database; clock: Clock; config: { appUrl: string; internalAppUrl: string; allowInsecureCallbackUrls: boolean }; log?: Log },
+  deps: ClientMetadataDeps & { config: ClientMetadataDeps["config"] & { appUrl: string; internalAppUrl: string; allowInsecureCallbackUrls: boolean } },
   params: ProtocolParams,
   authorization: string | null,
   opts: { allowPublic: boolean; endpoint?: string },
@@ -165,7 +175,7 @@ export async function authenticateClient(
     const clientId = typeof claimed.sub === "string" ? claimed.sub : typeof claimed.iss === "string" ? claimed.iss : bodyId;
     if (!clientId) throw OAuthError.invalidClient("The client assertion names no client (sub).");
     if (bodyId && bodyId !== clientId) throw OAuthError.invalidClient("client_id does not match the client assertion.");
-    const client = findClientById(deps.db, clientId);
+    const client = await findClientResolved(deps, clientId);
     if (!client) throw OAuthError.invalidClient("Unknown client or invalid client assertion.");
     const issuer = deps.config.appUrl;
     // The endpoint's URL under APP_URL or INTERNAL_APP_URL (discovery names the latter for back-channel endpoints).
@@ -198,7 +208,7 @@ export async function authenticateClient(
     secret = null;
     method = "none";
   }
-  const client = findClientById(deps.db, clientId);
+  const client = await findClientResolved(deps, clientId);
   if (!client) throw OAuthError.invalidClient("Unknown client or wrong secret.");
   if (client.isPublic) {
     if (!opts.allowPublic) throw OAuthError.invalidClient("Public clients cannot use this endpoint.");

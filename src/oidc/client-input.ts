@@ -14,7 +14,7 @@
 import type { Database } from "../db/database.ts";
 import { FieldErrors } from "../admin/validation.ts";
 import { msg, type Text } from "../i18n/message.ts";
-import { existingGroupIds } from "../db/oidc-clients.ts";
+import { existingGroupIds, type OidcClientSettings } from "../db/oidc-clients.ts";
 import {
   DEFAULT_ACCESS_TOKEN_MINUTES,
   DEFAULT_REFRESH_TOKEN_MINUTES,
@@ -55,7 +55,7 @@ export interface ClientInput {
 }
 
 /** The editable settings of a client, checked; allowedGroupIds null = leave the groups as they are. */
-export type ValidatedClient = Omit<OidcClient, "id" | "hasLogo" | "hasDarkLogo" | "allowedGroupIds" | "createdById" | "createdAt" | "updatedAt"> & {
+export type ValidatedClient = OidcClientSettings & {
   allowedGroupIds: string[] | null;
   /** null = leave the stored list as it is. */
   federatedIdentities: FederatedIdentity[] | null;

@@ -30,6 +30,11 @@ export function acceptedAuthMethods(client: Pick<OidcClient, "isPublic" | "token
   return ["client_secret_basic", "client_secret_post"];
 }
 
+/** A client registered by its metadata document may use only the grant types the document declared; others any. */
+export function clientMayUseGrant(client: Pick<OidcClient, "clientType" | "metadataGrantTypes">, grantType: string): boolean {
+  return client.clientType !== "cimd" || client.metadataGrantTypes.includes(grantType);
+}
+
 export const DEFAULT_ACCESS_TOKEN_MINUTES = 60;
 export const DEFAULT_REFRESH_TOKEN_MINUTES = 43_200;
 

@@ -33,7 +33,7 @@ import { randomString, randomToken, type Random } from "../lib/random.ts";
 import type { SealedBox } from "../lib/sealed-box.ts";
 import { recordConsent } from "./authorized-clients.ts";
 import { authenticateClient } from "./client-auth.ts";
-import { findClientById, isUserAllowedForClient, type OidcClient } from "./clients.ts";
+import { clientMayUseGrant, findClientById, isUserAllowedForClient, type OidcClient } from "./clients.ts";
 import type { ProtocolParams } from "./params.ts";
 import { consentKeys, describeStoredResource, readResourceParam, resolveResource, type ResolvedResource } from "./resources.ts";
 import { parseScopes, scopeString, type Scope } from "./scopes.ts";
@@ -89,6 +89,7 @@ export async function startDeviceAuthorization(
     allowPublic: true,
     endpoint: `${issuer}/api/oidc/device/authorize`,
   });
+  if (!clientMayUseGrant(client, DEVICE_CODE_GRANT)) throw OAuthError.unauthorizedClient("This client's metadata document does not declare the device_code grant type.");
   const scopeParam = input.params.get("scope", 1024);
   // Unknown scopes are ignored as at /authorize; no scope at all means openid.
   const scopes: Scope[] = scopeParam === null ? ["openid"] : parseScopes(scopeParam);

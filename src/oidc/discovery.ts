@@ -11,16 +11,19 @@ import { ASSERTION_SIGNING_ALGS } from "./client-auth.ts";
 import { DEVICE_CODE_GRANT } from "./device-flow.ts";
 import { DPOP_SIGNING_ALGS } from "./dpop.ts";
 
-/** The document serialized once per issuer and signing key set (it only changes on key rotation), with its ETag. */
-const bodies = new WeakMap<Database, { issuer: string; internal: string; version: number; body: string; etag: string }>();
+/** The document serialized once per issuer, signing key set and CIMD switch (it changes on key rotation), with its ETag. */
+const bodies = new WeakMap<Database, { issuer: string; internal: string; version: number; cimd: boolean; body: string; etag: string }>();
 
-/** `internal` is INTERNAL_APP_URL (= issuer unless set). */
-export function discoveryBody(deps: { db: Database; clock: Clock }, issuer: string, internal = issuer): { body: string; etag: string } {
+/**
+ * `internal` is INTERNAL_APP_URL (= issuer unless set). `cimd`: client metadata documents are accepted (Pocket ID: true
+ * exactly when the cimdUrlAllowlist is not empty).
+ */
+export function discoveryBody(deps: { db: Database; clock: Clock }, issuer: string, internal = issuer, cimd = false): { body: string; etag: string } {
   const keys = keySet(deps);
   const cached = bodies.get(deps.db);
-  if (cached && cached.issuer === issuer && cached.internal === internal && cached.version === keys.version) return cached;
-  const body = JSON.stringify(discoveryDocument(issuer, keys.current?.alg ?? "RS256", internal));
-  const entry = { issuer, internal, version: keys.version, body, etag: entityTag(body) };
+  if (cached && cached.issuer === issuer && cached.internal === internal && cached.version === keys.version && cached.cimd === cimd) return cached;
+  const body = JSON.stringify(discoveryDocument(issuer, keys.current?.alg ?? "RS256", internal, cimd));
+  const entry = { issuer, internal, version: keys.version, cimd, body, etag: entityTag(body) };
   bodies.set(deps.db, entry);
   return entry;
 }
@@ -29,7 +32,7 @@ export function discoveryBody(deps: { db: Database; clock: Clock }, issuer: stri
  * Pocket ID: endpoints a browser visits are under APP_URL (the issuer); those a relying party calls server to server
  * are under INTERNAL_APP_URL (`internal`): token, userinfo, introspection, JWKS, PAR, and here revocation too.
  */
-export function discoveryDocument(issuer: string, signingAlg: string, internal = issuer): Record<string, unknown> {
+export function discoveryDocument(issuer: string, signingAlg: string, internal = issuer, cimd = false): Record<string, unknown> {
   return {
     issuer,
     authorization_endpoint: `${issuer}/authorize`,
@@ -70,5 +73,7 @@ export function discoveryDocument(issuer: string, signingAlg: string, internal =
     dpop_signing_alg_values_supported: DPOP_SIGNING_ALGS,
     backchannel_logout_supported: true,
     backchannel_logout_session_supported: true,
+    // draft-ietf-oauth-client-id-metadata-document 5: a client_id may be the URL of its metadata document.
+    client_id_metadata_document_supported: cimd,
   };
 }

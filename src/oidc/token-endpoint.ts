@@ -3,14 +3,15 @@
  * - Client authentication (client-auth.ts) comes first, for every grant; public clients send client_id.
  * - DPoP (RFC 9449, dpop.ts): a valid proof yields the key thumbprint the grant binds its tokens to.
  * - grant_type picks one entry of GRANTS; anything else is unsupported_grant_type (a Map, so names such
- *   as "constructor" or "__proto__" find nothing).
+ *   as "constructor" or "__proto__" find nothing). A client from a metadata document may use only the grant types
+ *   its document declared: unauthorized_client otherwise.
  * - The grants: grants/authorization-code.ts, grants/refresh-token.ts, grants/client-credentials.ts,
  *   grants/device-code.ts; every token is built and signed in issue-tokens.ts.
  */
 import type { AuditOrigin } from "../audit/audit-log.ts";
 import { OAuthError } from "../errors.ts";
 import { authenticateClient } from "./client-auth.ts";
-import type { OidcClient } from "./clients.ts";
+import { clientMayUseGrant, type OidcClient } from "./clients.ts";
 import { DEVICE_CODE_GRANT } from "./device-flow.ts";
 import { dpopAtTokenEndpoint } from "./dpop.ts";
 import { exchangeAuthorizationCode } from "./grants/authorization-code.ts";
@@ -56,5 +57,6 @@ export async function handleTokenRequest(
       `The grant type "${grantType.slice(0, 60)}" is not supported; use authorization_code, refresh_token, client_credentials or ${DEVICE_CODE_GRANT}.`,
     );
   }
+  if (!clientMayUseGrant(client, grantType)) throw OAuthError.unauthorizedClient(`This client's metadata document does not declare the ${grantType} grant type.`);
   return grant(deps, { client, params: input.params, origin: input.origin, jkt });
 }

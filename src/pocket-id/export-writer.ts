@@ -285,9 +285,10 @@ export async function buildPocketIdExport(deps: PocketIdExportDeps, opts: { encr
         skip_consent: bool(c.skip_consent),
         pkce_supported: false,
         description: c.description,
-        client_type: "standard",
-        metadata_expires_at: null,
-        metadata_grant_types: null,
+        // A document's client goes as Pocket ID stores one (it fetches the document again once this has expired).
+        client_type: c.client_type === "cimd" ? "cimd" : "standard",
+        metadata_expires_at: c.client_type === "cimd" ? time(c.metadata_expires_at) : null,
+        metadata_grant_types: c.client_type === "cimd" ? jsonBytes(JSON.stringify(stringList(c.metadata_grant_types))) : null,
         access_token_duration_minutes: Number(c.access_token_duration_minutes),
         refresh_token_duration_minutes: Number(c.refresh_token_duration_minutes),
       });

@@ -560,7 +560,8 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
     for (const c of clients) importClient(c);
     function importClient(c: PidClientRow): void {
       if (c.client_type === "cimd") {
-        skip("clients", c.id, "Client ID Metadata Document clients are not supported by Latchkey (the app registers again)");
+        // Its registration is the document: it registers again from it on first use (the allowlist is imported).
+        skip("clients", c.id, "a Client ID Metadata Document client registers again from its document on first use (people consent again)");
         return;
       }
       const logos = clientLogos.get(c.id) ?? { light: null, dark: null };

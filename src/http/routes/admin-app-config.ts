@@ -66,6 +66,8 @@ export function adminAppConfigRoutes(web: WebDeps) {
       for (const k of TEXT_KEYS) if (typeof f[k] === "string") input[k] = f[k];
       for (const k of BOOL_KEYS) input[k] = checked(f[k]);
       input.signupDefaultUserGroupIDs = listOf(f.signupDefaultUserGroupIDs);
+      // One URL pattern per line (blank lines ignored); none turns client metadata documents off.
+      if (typeof f.cimdUrlAllowlist === "string") input.cimdUrlAllowlist = f.cimdUrlAllowlist.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
       input.signupDefaultCustomClaims = claimsFromForm(f).filter((c) => c.key.trim() !== "" || c.value.trim() !== "");
       // The SMTP password is never shown: empty keeps the stored one, the checkbox clears it.
       if (checked(f.smtpPasswordClear)) input.smtpPassword = "";

@@ -15,6 +15,7 @@ import { Elysia } from "elysia";
 import { AppError, OAuthError } from "../../errors.ts";
 import { authorize, clientResponseUrl, decideConsent, resumeAuthorization, type AuthorizeOutcome, type ClientResponse } from "../../oidc/authorize.ts";
 import { discoveryBody } from "../../oidc/discovery.ts";
+import { clientMetadataAllowlist } from "../../oidc/client-metadata-documents.ts";
 import { endSessionRequest } from "../../oidc/end-session.ts";
 import { ProtocolParamError, ProtocolParams, readFormParams, readQueryParams } from "../../oidc/params.ts";
 import { msg } from "../../i18n/message.ts";
@@ -306,7 +307,7 @@ export function oidcRoutes(web: WebDeps) {
     return new Response(body, { headers });
   };
   const discovery = ({ request }: { request: Request }) => {
-    const d = discoveryBody(web, web.config.appUrl, web.config.internalAppUrl);
+    const d = discoveryBody(web, web.config.appUrl, web.config.internalAppUrl, clientMetadataAllowlist(web).length > 0);
     return cachedDocument(request, d.body, d.etag, "application/json; charset=utf-8");
   };
   const jwks = ({ request }: { request: Request }) => {

@@ -69,6 +69,17 @@ export function AppConfigForm(p: { ctx: PageContext; config: AppConfigFormValues
           </div>
         </section>
         <section class="section">
+          <h2 safe>{t("appConfig.cimdTitle")}</h2>
+          <div class="field">
+            <label for="f-cimd" safe>{t("appConfig.cimdAllowlist")}</label>
+            <textarea id="f-cimd" name="cimdUrlAllowlist" class="mono" rows="3" spellcheck="false" autocapitalize="off" disabled={ro} placeholder={"https://app.example.com/oauth/client.json\nhttps://*.example.org/**"} aria-invalid={e.cimdUrlAllowlist ? "true" : undefined} aria-describedby="f-cimd-hint" safe>
+              {(Array.isArray(c.cimdUrlAllowlist) ? c.cimdUrlAllowlist : []).join("\n")}
+            </textarea>
+            {e.cimdUrlAllowlist ? <p class="error-text" safe>{e.cimdUrlAllowlist}</p> : ""}
+            <p class="hint" id="f-cimd-hint" safe>{t("appConfig.cimdAllowlistHint")}</p>
+          </div>
+        </section>
+        <section class="section">
           <h2 safe>{t("appConfig.signups")}</h2>
           <fieldset class="fieldset">
             <legend class="sr-only" safe>{t("appConfig.signupsWho")}</legend>

@@ -58,6 +58,9 @@ test("a client reads back as the typed value it was written as", () => {
     createdById: null,
     createdAt: 100,
     updatedAt: 100,
+    clientType: "standard",
+    metadataExpiresAt: null,
+    metadataGrantTypes: [],
   });
   // The stored columns are SQLite's: 0/1 integers, JSON text, and the restriction stored inverted.
   const row = deps.db.query<Record<string, unknown>, []>("SELECT is_public, pkce_enabled, is_group_restricted, callback_urls FROM oidc_clients").get()!;
