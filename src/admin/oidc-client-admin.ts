@@ -14,7 +14,7 @@ import { AppError } from "../errors.ts";
 import { msg } from "../i18n/message.ts";
 import { acceptedAuthMethods, listClients, type OidcClient } from "../oidc/clients.ts";
 import { listFederatedIdentities } from "../db/federated-identities.ts";
-import { federatedIdentityJson } from "../oidc/federated-identities.ts";
+import { federatedIdentityJson, type FederatedIdentity } from "../oidc/federated-identities.ts";
 import { type ClientInput } from "../oidc/client-input.ts";
 import { checkSortColumn, isoTime, toPage, type ListQuery, type Page } from "./pagination.ts";
 import { isRecord } from "./validation.ts";
@@ -67,6 +67,42 @@ export function clientInputFromJson(input: unknown, opts: { creating: boolean })
   return out;
 }
 
+/** A federated identity as the admin form shows it (empty strings for the defaults). */
+export interface FederatedRow {
+  issuer: string;
+  subject: string;
+  audience: string;
+  jwks: string;
+  replayProtection: boolean;
+}
+
+/** The form's field names (prefixed: the form has its own `jwks` for private_key_jwt). */
+export const FEDERATED_FIELDS = { issuer: "fedIssuer", subject: "fedSubject", audience: "fedAudience", jwks: "fedJwks", replayProtection: "fedReplayProtection" } as const;
+/** Present when the form holds the federated identities, so a form without them leaves the stored list alone. */
+export const FEDERATED_MARKER = "fedRows";
+
+/**
+ * The federated identity rows as the form posted them, in order (each field repeats under one name; replay
+ * protection is a select, so nothing goes missing); a row left entirely empty is no identity.
+ */
+export function federatedRowsFromForm(form: Record<string, unknown>): FederatedRow[] {
+  const all = (v: unknown) => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]).map((x) => (typeof x === "string" ? x : ""));
+  const issuers = all(form[FEDERATED_FIELDS.issuer]);
+  const subjects = all(form[FEDERATED_FIELDS.subject]);
+  const audiences = all(form[FEDERATED_FIELDS.audience]);
+  const jwks = all(form[FEDERATED_FIELDS.jwks]);
+  const replay = all(form[FEDERATED_FIELDS.replayProtection]);
+  return issuers
+    .slice(0, 100)
+    .map((issuer, i) => ({ issuer, subject: subjects[i] ?? "", audience: audiences[i] ?? "", jwks: jwks[i] ?? "", replayProtection: replay[i] !== "off" }))
+    .filter((r) => [r.issuer, r.subject, r.audience, r.jwks].some((v) => v.trim() !== ""));
+}
+
+/** The stored identities as form rows. */
+export function federatedRowsOf(identities: FederatedIdentity[]): FederatedRow[] {
+  return identities.map((f) => ({ issuer: f.issuer, subject: f.subject ?? "", audience: f.audience ?? "", jwks: f.jwksUrl ?? "", replayProtection: f.replayProtection }));
+}
+
 /** Converts the admin form (checkboxes present = on; callbackUrl rows repeated) to ClientInput. */
 export function clientInputFromForm(form: Record<string, unknown>, opts: { creating: boolean }): ClientInput {
   const out: ClientInput = {
@@ -89,6 +125,7 @@ export function clientInputFromForm(form: Record<string, unknown>, opts: { creat
     credentialsScopes: typeof form.credentialsScopes === "string" ? (form.credentialsScopes.split(/\s+/).filter(Boolean) as string[]) : undefined,
   };
   if (opts.creating && typeof form.id === "string" && form.id.trim() !== "") out.id = form.id.trim();
+  if (form[FEDERATED_MARKER] !== undefined) out.federatedIdentities = federatedRowsFromForm(form);
   // Who may sign in (the page's one form): a radio, and the groups kept whichever way it points.
   if (form.access === "everyone" || form.access === "groups") {
     out.unrestricted = form.access === "everyone";

@@ -4,6 +4,8 @@
 (function () {
   "use strict";
 
+  var clones = 0;
+
   function rowsOf(el) {
     return el && el.closest ? el.closest("[data-rows]") : null;
   }
@@ -17,6 +19,14 @@
       var tpl = container && container.querySelector("template[data-row-template]");
       if (!tpl) return;
       var row = tpl.content.firstElementChild.cloneNode(true);
+      // A template row's ids end in __n__ (its labels and hints point at them): number each clone.
+      clones += 1;
+      row.querySelectorAll("[id], [for], [aria-describedby]").forEach(function (el) {
+        ["id", "for", "aria-describedby"].forEach(function (name) {
+          var v = el.getAttribute(name);
+          if (v && v.indexOf("__n__") >= 0) el.setAttribute(name, v.split("__n__").join(String(clones)));
+        });
+      });
       container.insertBefore(row, tpl);
       var input = row.querySelector("input");
       if (input) input.focus();

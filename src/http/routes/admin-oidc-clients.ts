@@ -3,12 +3,13 @@
  * and src/admin/oidc-clients.ts; a new client admits nobody until groups are chosen or it is unrestricted.
  */
 import { Elysia } from "elysia";
-import { clientInputFromForm, listClientsPage } from "../../admin/oidc-client-admin.ts";
+import { clientInputFromForm, federatedRowsFromForm, federatedRowsOf, listClientsPage } from "../../admin/oidc-client-admin.ts";
 import { parseListQuery } from "../../admin/pagination.ts";
 import { listGroupChoices } from "../../admin/user-groups.ts";
 import { AppError } from "../../errors.ts";
 import { msg } from "../../i18n/message.ts";
 import { createClient, deleteClient, updateClient } from "../../admin/oidc-clients.ts";
+import { listFederatedIdentities } from "../../db/federated-identities.ts";
 import { createClientSecret, listClientSecrets, revokeClientSecret } from "../../oidc/client-secrets.ts";
 import { findClientById, type OidcClient, EITHER_SECRET_METHOD } from "../../oidc/clients.ts";
 import {
@@ -38,8 +39,9 @@ import { createScimProvider, deleteScimProvider, findScimProviderOfClient, scimS
 import { ScimSection, type ScimSectionState } from "../../../templates/pages/admin/client-scim.tsx";
 import { runManualSync } from "./api-scim.ts";
 
-function valuesOf(c: OidcClient): ClientFormValues {
+function valuesOf(web: WebDeps, c: OidcClient): ClientFormValues {
   return {
+    federated: federatedRowsOf(listFederatedIdentities(web.db, c.id)),
     id: c.id,
     name: c.name,
     description: c.description,
@@ -66,6 +68,7 @@ function valuesOf(c: OidcClient): ClientFormValues {
 function valuesFromForm(f: Record<string, unknown>): ClientFormValues {
   const s = (k: string) => (typeof f[k] === "string" ? (f[k] as string) : "");
   return {
+    federated: federatedRowsFromForm(f),
     id: s("id"),
     name: s("name"),
     description: s("description"),
@@ -98,7 +101,7 @@ export function adminOidcClientRoutes(web: WebDeps) {
   };
   const detail = (c: OidcClient) => ({
     client: c,
-    values: valuesOf(c),
+    values: valuesOf(web, c),
     groups: groups(),
     secrets: listClientSecrets(web, c.id),
     appUrl: web.config.appUrl,
@@ -112,6 +115,8 @@ export function adminOidcClientRoutes(web: WebDeps) {
   const scimSection = (request: Request, clientId: string, more: Partial<ScimSectionState> = {}, status = 200) =>
     htmlResponse(ScimSection({ ctx: pageCtx(web, request), clientId, s: scimState(clientId, more) }), { status });
   const base = (id: string) => `/settings/admin/oidc-clients/${id}`;
+  // Without a secret such a client still authenticates: the secrets section says so.
+  const hasFederated = (id: string) => listFederatedIdentities(web.db, id).length > 0;
 
   return new Elysia({ name: "admin-oidc-clients" })
     .use(routePolicy(web))
@@ -165,7 +170,7 @@ export function adminOidcClientRoutes(web: WebDeps) {
       const ctx = pageCtx(web, request);
       const r = attempt(web, request, () => updateClient(web, actorOf(request, session), params.id, clientInputFromForm(f, { creating: false })));
       if (!r.ok) {
-        const form = ClientForm({ ctx, action: base(params.id), values, groups: groups(), creating: false, errors: r.errors, target: "#client-page" });
+        const form = ClientForm({ ctx, action: base(params.id), values, groups: groups(), creating: false, errors: r.errors, target: "#client-page", appUrl: web.config.appUrl });
         if (isHtmx(request)) return htmlResponse(form, { status: 422, headers: { "HX-Retarget": "#client-form", "HX-Reswap": "outerHTML" } });
         return htmlResponse(ClientDetailPage({ ctx, d: { ...detail(getClient(params.id)), values }, errors: r.errors }), { status: 422 });
       }
@@ -191,21 +196,21 @@ export function adminOidcClientRoutes(web: WebDeps) {
       if (!r.ok) {
         const message = r.errors.secret ?? Object.values(r.errors)[0];
         const secrets = listClientSecrets(web, params.id);
-        return htmlResponse(SecretsSection({ ctx, clientId: params.id, secrets, ...(declaring ? { valueError: message } : { error: message }) }), { status: 422 });
+        return htmlResponse(SecretsSection({ ctx, clientId: params.id, secrets, federated: hasFederated(params.id), ...(declaring ? { valueError: message } : { error: message }) }), { status: 422 });
       }
       if (r.value.declared) {
         const message = ctx.t("clients.secretAdded", { prefix: r.value.prefix });
-        return afterChange(request, base(params.id), () => fragment(SecretsSection({ ctx, clientId: params.id, secrets: listClientSecrets(web, params.id) }), { flash: { kind: "success", message } }));
+        return afterChange(request, base(params.id), () => fragment(SecretsSection({ ctx, clientId: params.id, secrets: listClientSecrets(web, params.id), federated: hasFederated(params.id) }), { flash: { kind: "success", message } }));
       }
       // Without htmx the new secret would be lost after a redirect: it is shown in the page itself.
       if (!isHtmx(request)) return htmlResponse(ClientDetailPage({ ctx, d: detail(getClient(params.id)), createdSecret: r.value.secret }));
-      return htmlResponse(SecretsSection({ ctx, clientId: params.id, secrets: listClientSecrets(web, params.id), created: r.value.secret }));
+      return htmlResponse(SecretsSection({ ctx, clientId: params.id, secrets: listClientSecrets(web, params.id), federated: hasFederated(params.id), created: r.value.secret }));
     }, { adminPage: true })
     .post("/settings/admin/oidc-clients/:id/secrets/:secretId/revoke", ({ request, params, session }) => {
       getClient(params.id);
       if (!revokeClientSecret(web, actorOf(request, session), params.id, params.secretId)) throw AppError.notFound(msg("clients.errorSecretNotFound"));
       return afterChange(request, base(params.id), () =>
-        fragment(SecretsSection({ ctx: pageCtx(web, request), clientId: params.id, secrets: listClientSecrets(web, params.id) }), { flash: { kind: "success", message: pageCtx(web, request).t("clients.secretRevoked") } }),
+        fragment(SecretsSection({ ctx: pageCtx(web, request), clientId: params.id, secrets: listClientSecrets(web, params.id), federated: hasFederated(params.id) }), { flash: { kind: "success", message: pageCtx(web, request).t("clients.secretRevoked") } }),
       );
     }, { adminPage: true })
     .post("/settings/admin/oidc-clients/:id/logo", async ({ request, params, query, body, session }) => {

@@ -15,6 +15,8 @@ import { integrationSnippets, type SnippetKind } from "../../../src/oidc/integra
 import { OneSaveForm, SaveBar } from "../../components/save-bar.tsx";
 import { TokenPreviewSection, type PreviewState } from "./client-preview.tsx";
 import { ScimSection, type ScimSectionState } from "./client-scim.tsx";
+import { FederatedSection } from "./client-federated.tsx";
+import type { FederatedRow } from "../../../src/admin/oidc-client-admin.ts";
 import { AccessChoice, AdminLayout, Csrf, EmptyState, Field, FormErrors, PageHeader, Pager, Toggle } from "./admin-shell.tsx";
 
 export type ClientListRow = { id: string; name: string; callbackURLs: string[]; isPublic: boolean; isGroupRestricted: boolean; allowedUserGroups: { friendlyName: string }[]; hasLogo: boolean };
@@ -99,6 +101,8 @@ export interface ClientFormValues {
   /** Who may sign in: everyone with an account, or only members of `allowedGroupIds`. */
   access: "everyone" | "groups";
   allowedGroupIds: string[];
+  /** Federated identities (edit form only; stored, or as posted). */
+  federated?: FederatedRow[];
 }
 
 export const EMPTY_CLIENT: ClientFormValues = {
@@ -172,7 +176,18 @@ function advancedIsSet(v: ClientFormValues, e: Record<string, string>): boolean 
  * The client's one form with one Save (create and edit): the app, its callback URLs, who may sign in,
  * security, and advanced protocol settings collapsed unless one of them is set or refused.
  */
-export function ClientForm(p: { ctx: PageContext; action: string; values: ClientFormValues; groups: GroupOption[]; creating: boolean; errors?: Record<string, string>; saved?: boolean; target: string }): JSX.Element {
+export function ClientForm(p: {
+  ctx: PageContext;
+  action: string;
+  values: ClientFormValues;
+  groups: GroupOption[];
+  creating: boolean;
+  errors?: Record<string, string>;
+  saved?: boolean;
+  target: string;
+  /** The issuer, for the federated identities' example request (edit form only). */
+  appUrl?: string;
+}): JSX.Element {
   const v = p.values;
   const e = p.errors ?? {};
   const { t } = p.ctx;
@@ -212,6 +227,7 @@ export function ClientForm(p: { ctx: PageContext; action: string; values: Client
           </div>
         </details>
       </section>
+      {!p.creating && p.appUrl ? <FederatedSection ctx={p.ctx} clientId={v.id} isPublic={v.isPublic} appUrl={p.appUrl} rows={v.federated ?? []} errors={e} /> : ""}
       <SaveBar ctx={p.ctx} saved={p.saved} label={p.creating ? t("clients.create") : undefined} cancelHref={p.creating ? LIST : undefined} />
     </OneSaveForm>
   );
@@ -265,7 +281,7 @@ export function ClientDetailContent(p: { ctx: PageContext; d: ClientDetail; crea
       </PageHeader>
       <div class="stack">
         <IntegrationPanel ctx={p.ctx} appUrl={p.d.appUrl} client={c} createdSecret={p.createdSecret} />
-        <ClientForm ctx={p.ctx} action={base} values={p.d.values} groups={p.d.groups} creating={false} saved={p.saved} errors={p.errors} target="#client-page" />
+        <ClientForm ctx={p.ctx} action={base} values={p.d.values} groups={p.d.groups} creating={false} saved={p.saved} errors={p.errors} target="#client-page" appUrl={p.d.appUrl} />
         {c.isPublic ? (
           ""
         ) : c.tokenEndpointAuthMethod === "private_key_jwt" ? (
@@ -274,7 +290,7 @@ export function ClientDetailContent(p: { ctx: PageContext; d: ClientDetail; crea
             <p class="muted small" safe>{t("clients.secretsPrivateKeyJwt")}</p>
           </section>
         ) : (
-          <SecretsSection ctx={p.ctx} clientId={c.id} secrets={p.d.secrets} />
+          <SecretsSection ctx={p.ctx} clientId={c.id} secrets={p.d.secrets} federated={(p.d.values.federated ?? []).length > 0} />
         )}
         <LogoSection ctx={p.ctx} client={c} />
         {p.d.backchannel && (c.backchannelLogoutUri || p.d.backchannel.lastFailureAt || p.d.backchannel.pending) ? (
@@ -305,6 +321,8 @@ export function SecretsSection(p: {
   error?: string;
   /** The problem with a value the admin typed (the value itself is never rendered back). */
   valueError?: string;
+  /** The client has federated identities: no secret is no problem. */
+  federated?: boolean;
 }): JSX.Element {
   const { t } = p.ctx;
   const base = `${LIST}/${p.clientId}/secrets`;
@@ -343,7 +361,7 @@ export function SecretsSection(p: {
         ""
       )}
       {p.secrets.length === 0 ? (
-        <p class="muted small" safe>{t("clients.secretsNone")}</p>
+        <p class="muted small" safe>{p.federated ? t("federated.secretsNone") : t("clients.secretsNone")}</p>
       ) : (
         <ul class="list">
           {p.secrets.map((s) => (

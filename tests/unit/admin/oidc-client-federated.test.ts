@@ -10,16 +10,18 @@ import { findClientById } from "../../../src/oidc/clients.ts";
 import { FieldErrors } from "../../../src/admin/validation.ts";
 import { fieldTexts } from "../../../src/errors.ts";
 import { validateFederatedIdentities } from "../../../src/oidc/federated-identities.ts";
-import { apiReq, json, makeAdminFixture } from "../../helpers/admin-fixture.ts";
+import { apiReq, json, makeAdminFixture, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
 import { makeTestApp, type TestDeps } from "../../helpers/test-deps.ts";
 
 let app: App;
 let deps: TestDeps;
 let key: string;
+let fixture: AdminFixture;
 
 beforeAll(async () => {
   ({ app, deps } = await makeTestApp({ DISABLE_RATE_LIMITING: "true" }));
-  key = makeAdminFixture(deps).admin.key;
+  fixture = makeAdminFixture(deps);
+  key = fixture.admin.key;
 });
 afterAll(() => deps.cleanup());
 
@@ -171,5 +173,87 @@ describe("http issuers follow ALLOW_INSECURE_CALLBACK_URLS", () => {
     } finally {
       strict.deps.cleanup();
     }
+  });
+});
+
+describe("the client's admin page (a section of its one form)", () => {
+  const page = (id: string) => `/settings/admin/oidc-clients/${id}`;
+  /** The page's form as a browser sends it: the settings, then the identity rows (each field repeated per row). */
+  const form = (rows: { issuer: string; subject?: string; audience?: string; jwks?: string; replay?: "on" | "off" }[], extra: Record<string, string> = {}) => ({
+    name: "Deployer",
+    callbackUrl: "https://deploy.example.com/cb",
+    accessTokenDurationMinutes: "60",
+    refreshTokenDurationMinutes: "43200",
+    access: "everyone",
+    fedRows: "1",
+    fedIssuer: rows.map((r) => r.issuer),
+    fedSubject: rows.map((r) => r.subject ?? ""),
+    fedAudience: rows.map((r) => r.audience ?? ""),
+    fedJwks: rows.map((r) => r.jwks ?? ""),
+    fedReplayProtection: rows.map((r) => r.replay ?? "on"),
+    ...extra,
+  });
+  const save = (id: string, body: Record<string, string | string[]>, opts: { htmx?: boolean; csrf?: boolean } = { htmx: true }) =>
+    app.handle(pageReq(deps, fixture.admin, "POST", page(id), { form: body, ...opts }));
+
+  test("the section shows the stored identities, a template row, and the examples", async () => {
+    await call("POST", "/api/oidc/clients", { ...base, id: "page-client", federatedIdentities: [GITHUB] });
+    const html = await (await app.handle(pageReq(deps, fixture.admin, "GET", page("page-client")))).text();
+    expect(html).toContain('id="client-federated"');
+    expect(html).toContain(`id="fi-0-fedIssuer" name="fedIssuer" type="text" value="${GITHUB.issuer}"`);
+    expect(html).toContain(`id="fi-0-fedSubject" name="fedSubject" type="text" value="${GITHUB.subject}"`);
+    // Its secrets section does not claim it cannot authenticate without a secret.
+    expect(html).toContain("No secret: the client authenticates with its federated identities.");
+    expect(html).toContain('<option value="on" selected>Accept each token only once</option>');
+    expect(html).toContain("<template data-row-template>");
+    expect(html).toContain("system:serviceaccount:NAMESPACE:SERVICE_ACCOUNT");
+  });
+
+  test("saved with the page's one Save; replay protection per row; empty rows are no identity; all removed empties the list", async () => {
+    await call("POST", "/api/oidc/clients", { ...base, id: "rows-client" });
+    const saved = await save("rows-client", form([{ issuer: "https://issuer0.example.com", replay: "off" }, { issuer: "" }, { issuer: "https://issuer1.example.com", subject: "ci" }]));
+    expect(saved.status).toBe(200);
+    expect(listFederatedIdentities(deps.db, "rows-client")).toEqual([
+      { issuer: "https://issuer0.example.com", subject: null, audience: null, jwksUrl: null, replayProtection: false },
+      { issuer: "https://issuer1.example.com", subject: "ci", audience: null, jwksUrl: null, replayProtection: true },
+    ]);
+    expect((await save("rows-client", form([{ issuer: "" }]))).status).toBe(200);
+    expect(listFederatedIdentities(deps.db, "rows-client")).toEqual([]);
+  });
+
+  test("a form without the section (an older page) leaves the stored list alone", async () => {
+    await call("POST", "/api/oidc/clients", { ...base, id: "kept-client", federatedIdentities: [GITHUB] });
+    const body: Record<string, string | string[]> = form([]);
+    for (const k of ["fedRows", "fedIssuer", "fedSubject", "fedAudience", "fedJwks", "fedReplayProtection"]) delete body[k];
+    expect((await save("kept-client", body)).status).toBe(200);
+    expect(listFederatedIdentities(deps.db, "kept-client")).toHaveLength(1);
+  });
+
+  test("a refused save answers 422 with the message beside the row's field and the rows as typed; nothing stored", async () => {
+    await call("POST", "/api/oidc/clients", { ...base, id: "bad-rows", federatedIdentities: [GITHUB] });
+    const res = await save("bad-rows", form([{ issuer: "https://ok.example.com", jwks: "http://ok.example.com/keys" }, { issuer: "not a url" }]));
+    expect(res.status).toBe(422);
+    const html = await res.text();
+    expect(html).toContain('id="fi-1-fedIssuer-error"');
+    expect(html).toContain("The issuer must be an https URL without user name, query or fragment");
+    expect(html).toContain('id="fi-0-fedJwks-error"');
+    expect(html).toContain('value="not a url"');
+    expect(listFederatedIdentities(deps.db, "bad-rows")).toHaveLength(1);
+  });
+
+  test("without the CSRF token nothing is stored", async () => {
+    await call("POST", "/api/oidc/clients", { ...base, id: "csrf-client" });
+    const res = await save("csrf-client", form([{ issuer: "https://issuer.example.com" }]), { htmx: true, csrf: false });
+    expect(res.status).toBe(403);
+    expect(listFederatedIdentities(deps.db, "csrf-client")).toEqual([]);
+  });
+
+  test("making a client public while it has identities is refused at the identities", async () => {
+    await call("POST", "/api/oidc/clients", { ...base, id: "to-public", federatedIdentities: [GITHUB] });
+    const res = await save("to-public", form([{ issuer: GITHUB.issuer, subject: GITHUB.subject, jwks: GITHUB.jwks }], { isPublic: "on" }));
+    expect(res.status).toBe(422);
+    const html = await res.text();
+    expect(html).toContain("A public client cannot have federated identities");
+    expect(findClientById(deps.db, "to-public")!.isPublic).toBe(false);
   });
 });
