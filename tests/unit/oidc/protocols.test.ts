@@ -263,6 +263,19 @@ describe("pushed authorization requests", () => {
     await expectOAuthError(await post("/api/oidc/par", pushParams({ request: object(13 * 1024) }), { authorization: w.basic }), 400, "invalid_request", "too long");
   });
 
+  test("require PAR: a request object (or a query) claiming to be pushed is still refused", async () => {
+    w = await makeOidcWorld({ requirePar: true });
+    const attempts: Record<string, string>[] = [{ request: new UnsecuredJWT({ __pushed: "1" }).encode() }, { __pushed: "1" }];
+    for (const extra of attempts) {
+      const res = await w.authorizeLocation(extra);
+      expect(res.status).toBe(303);
+      const loc = new URL(res.headers.get("location")!);
+      expect(loc.searchParams.get("error")).toBe("invalid_request");
+      expect(loc.searchParams.get("error_description")).toContain("pushed authorization requests");
+      expect(loc.searchParams.get("code")).toBeNull();
+    }
+  });
+
   test("require PAR: a plain request is refused; a resumed pushed request (consent) still passes", async () => {
     w = await makeOidcWorld({ requirePar: true }, { consent: true });
     const plain = await w.authorizeLocation();
