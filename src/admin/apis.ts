@@ -378,15 +378,43 @@ export function removeClientApiAccess(deps: AuditDeps, actor: Actor, apiId: stri
   );
 }
 
+/** One client's grant on one API, with both sides, for lists and pages. */
+export interface GrantView {
+  api: Api;
+  client: OidcClient;
+  grant: ClientApiGrant;
+}
+
+/** The clients that may use an API, with their grants, by client name. */
+export function listGrantViewsOfApi(db: Database, apiId: string): GrantView[] {
+  const api = getApi(db, apiId);
+  return [...listGrantsOnApi(db, api.id).entries()]
+    .map(([clientId, grant]) => ({ api, client: findClientById(db, clientId), grant }))
+    .filter((r): r is GrantView => r.client !== null)
+    .sort((a, b) => a.client.name.localeCompare(b.client.name) || a.client.id.localeCompare(b.client.id));
+}
+
+/** The APIs a client may use, with its grants, by API name. */
+export function listGrantViewsOfClient(db: Database, clientId: string): GrantView[] {
+  const client = getClient(db, clientId);
+  return [...listGrantsOfClient(db, client.id).entries()]
+    .map(([apiId, grant]) => ({ api: findApi(db, apiId), client, grant }))
+    .filter((r): r is GrantView => r.api !== null)
+    .sort((a, b) => a.api.name.localeCompare(b.api.name) || a.api.id.localeCompare(b.api.id));
+}
+
+/** One client's grant on one API (all false when it has none). */
+export function findGrantView(db: Database, apiId: string, clientId: string): GrantView {
+  const api = getApi(db, apiId);
+  const client = getClient(db, clientId);
+  const grant = listGrantsOnApi(db, api.id).get(client.id) ?? { userDelegatedAccess: false, clientAccess: false, userDelegatedPermissionIds: [], clientPermissionIds: [] };
+  return { api, client, grant };
+}
+
 /** The clients that may use an API, with their grants, by name (Pocket ID's apiClientAccessDto page). */
 export function listApiClients(db: Database, apiId: string, q: ListQuery): Page<{ client: ApiClientDto } & ClientApiGrant & typeof NO_CIMD> {
-  const api = getApi(db, apiId);
-  const grants = listGrantsOnApi(db, api.id);
   const needle = q.search.toLowerCase();
-  const rows = [...grants.entries()]
-    .map(([clientId, grant]) => ({ client: findClientById(db, clientId), grant }))
-    .filter((r): r is { client: OidcClient; grant: ClientApiGrant } => r.client !== null && r.client.name.toLowerCase().includes(needle))
-    .sort((a, b) => a.client.name.localeCompare(b.client.name) || a.client.id.localeCompare(b.client.id));
+  const rows = listGrantViewsOfApi(db, apiId).filter((r) => r.client.name.toLowerCase().includes(needle));
   if (q.direction === "desc") rows.reverse();
   return toPage(
     rows.slice(q.offset, q.offset + q.limit).map((r) => ({ client: toApiClientDto(r.client), ...r.grant, ...NO_CIMD })),
@@ -411,13 +439,44 @@ export function listAssignableClients(db: Database, apiId: string, q: ListQuery)
 
 /** Every API a client may use, with its grants, by API name (Pocket ID's clientApiGrantDto list). */
 export function listClientApis(db: Database, clientId: string): ({ api: ApiDto } & ClientApiGrant & typeof NO_CIMD)[] {
-  const client = getClient(db, clientId);
-  const grants = listGrantsOfClient(db, client.id);
-  return [...grants.entries()]
-    .map(([apiId, grant]) => ({ api: findApi(db, apiId), grant }))
-    .filter((r): r is { api: Api; grant: ClientApiGrant } => r.api !== null)
-    .sort((a, b) => a.api.name.localeCompare(b.api.name) || a.api.id.localeCompare(b.api.id))
-    .map((r) => ({ api: toApiDto(db, r.api), ...r.grant, ...NO_CIMD }));
+  return listGrantViewsOfClient(db, clientId).map((r) => ({ api: toApiDto(db, r.api), ...r.grant, ...NO_CIMD }));
+}
+
+/** Gives a client access to an API for people (the admin pages' "Give access"); an existing grant stays as it is. */
+export function addClientToApi(deps: AuditDeps, actor: Actor, apiId: string, clientId: string): GrantView {
+  const view = findGrantView(deps.db, apiId, clientId);
+  if (view.grant.userDelegatedAccess || view.grant.clientAccess) return view;
+  const grant = setClientApiAccess(deps, actor, apiId, clientId, { userDelegatedAccess: true });
+  return { ...view, grant };
+}
+
+/**
+ * Saves an API's page in one transaction: its name and its permissions. Any refusal rolls both back and
+ * reports every field's problem.
+ */
+export function saveApiPage(deps: AuditDeps, actor: Actor, id: string, input: { name: string; permissions: PermissionInput[] }): void {
+  getApi(deps.db, id);
+  const errors = new FieldErrors();
+  const step = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (e) {
+      if (!(e instanceof AppError) || e.code !== "validation_failed") throw e;
+      for (const [field, message] of Object.entries(e.fields)) errors.add(field, message);
+    }
+  };
+  deps.db
+    .transaction(() => {
+      step(() => updateApi(deps, actor, id, { name: input.name }));
+      step(() => setApiPermissions(deps, actor, id, { permissions: input.permissions }));
+      errors.throwIfAny();
+    })
+    .immediate();
+}
+
+/** Whether any API exists (the client page offers to create one when none does). */
+export function anyApiExists(db: Database): boolean {
+  return searchApis(db, { search: "", limit: 1, offset: 0 }).total > 0;
 }
 
 /** APIs the client cannot reach yet. */

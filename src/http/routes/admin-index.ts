@@ -3,6 +3,7 @@ import { Elysia } from "elysia";
 import type { WebDeps } from "../web-deps.ts";
 import { apiApiKeyRoutes } from "./api-api-keys.ts";
 import { apiApiRoutes } from "./api-apis.ts";
+import { adminApiRoutes } from "./admin-apis.ts";
 import { apiAppConfigRoutes } from "./api-app-config.ts";
 import { apiCustomClaimRoutes } from "./api-custom-claims.ts";
 import { apiOidcClientRoutes } from "./api-oidc-clients.ts";
@@ -44,6 +45,7 @@ export function adminRoutes(web: WebDeps) {
     .use(adminAppConfigRoutes(web))
     .use(adminBackupRoutes(web))
     .use(adminOidcClientRoutes(web))
+    .use(adminApiRoutes(web))
     .use(apiProtectedAppRoutes(web))
     .use(adminProtectedAppRoutes(web))
     .use(myAppsRoutes(web))

@@ -2,6 +2,7 @@
  * Admin pages for OIDC clients: /settings/admin/oidc-clients[/new|/:id]. The rules live in src/oidc/client-input.ts
  * and src/admin/oidc-clients.ts; a new client admits nobody until groups are chosen or it is unrestricted.
  */
+import { clientApiAccess } from "./admin-apis.ts";
 import { Elysia } from "elysia";
 import { clientInputFromForm, federatedRowsFromForm, federatedRowsOf, listClientsPage } from "../../admin/oidc-client-admin.ts";
 import { parseListQuery } from "../../admin/pagination.ts";
@@ -107,6 +108,7 @@ export function adminOidcClientRoutes(web: WebDeps) {
     appUrl: web.config.appUrl,
     backchannel: backchannelStatusOf(web.db, c.id),
     scim: scimState(c.id),
+    apiAccess: clientApiAccess(web.db, c.id),
   });
   const scimState = (clientId: string, more: Partial<ScimSectionState> = {}): ScimSectionState => {
     const provider = findScimProviderOfClient(web.db, clientId);

@@ -8,6 +8,7 @@ const TABS: [string, MessageKey][] = [
   ["/settings/admin/users", "admin.navUsers"],
   ["/settings/admin/user-groups", "admin.navUserGroups"],
   ["/settings/admin/oidc-clients", "admin.navOidcClients"],
+  ["/settings/admin/apis", "admin.navApis"],
   ["/settings/admin/protected-apps", "admin.navProtectedApps"],
   ["/settings/admin/signup-tokens", "admin.navSignupLinks"],
   ["/settings/admin/api-keys", "admin.navApiKeys"],

@@ -17,6 +17,7 @@ import { TokenPreviewSection, type PreviewState } from "./client-preview.tsx";
 import { ScimSection, type ScimSectionState } from "./client-scim.tsx";
 import { FederatedSection } from "./client-federated.tsx";
 import type { FederatedRow } from "../../../src/admin/oidc-client-admin.ts";
+import { ApiAccessSection, type GrantCard } from "./apis.tsx";
 import { AccessChoice, AdminLayout, Csrf, EmptyState, Field, FormErrors, PageHeader, Pager, Toggle } from "./admin-shell.tsx";
 
 export type ClientListRow = { id: string; name: string; callbackURLs: string[]; isPublic: boolean; isGroupRestricted: boolean; allowedUserGroups: { friendlyName: string }[]; hasLogo: boolean };
@@ -259,6 +260,8 @@ export interface ClientDetail {
   appUrl: string;
   backchannel?: BackchannelStatus;
   scim?: ScimSectionState;
+  /** The APIs the client may use (RFC 8707), and those it could be given. */
+  apiAccess?: { grants: GrantCard[]; assignable: { id: string; name: string }[]; anyApi: boolean };
 }
 
 export function ClientDetailPage(p: { ctx: PageContext; d: ClientDetail; createdSecret?: string; saved?: boolean; errors?: Record<string, string>; preview?: PreviewState }): JSX.Element {
@@ -299,6 +302,7 @@ export function ClientDetailContent(p: { ctx: PageContext; d: ClientDetail; crea
           ""
         )}
         {p.d.scim ? <ScimSection ctx={p.ctx} clientId={c.id} s={p.d.scim} /> : ""}
+        {p.d.apiAccess ? <ApiAccessSection ctx={p.ctx} clientId={c.id} {...p.d.apiAccess} /> : ""}
         <TokenPreviewSection ctx={p.ctx} clientId={c.id} state={p.preview} />
         <section class="section danger-zone">
           <h2 safe>{t("clients.deleteTitle")}</h2>

@@ -28,6 +28,7 @@ import { insertCredential, type Passkey } from "../../../src/db/webauthn.ts";
 import { updateAppConfig } from "../../../src/admin/app-config.ts";
 import { createProtectedApp } from "../../../src/forward-auth/protected-apps.ts";
 import { upsertAuthorizedClient } from "../../../src/db/oidc-grants.ts";
+import { createApi, setApiPermissions, setClientApiAccess } from "../../../src/admin/apis.ts";
 
 interface PageState {
   name: string;
@@ -122,6 +123,9 @@ function authorizePath(clientId: string, callback: string, extra: Record<string,
   return `/authorize?${q}`;
 }
 
+const API_RESOURCE = "https://photos.example.com/api";
+/** What an API's page shows besides catalogue text: its name, resource, a permission, placeholders that are examples. */
+const API_DATA = ["Photos", API_RESOURCE, "photos:read", "See your photos"];
 const PASSKEY_NAME = "Work laptop";
 /** My apps lists an authorized app's scopes by their protocol names. */
 const SCOPE_NAMES = ["openid", "profile", "email", "groups", "offline_access"];
@@ -311,6 +315,20 @@ const PAGES: PageState[] = [
     status: 422,
     data: [...CLIENT_FORM_DATA, "forgejo", "not a url", "https://issuer.example.com", "repo:octo/app:ref:refs/heads/main", "http://issuer.example.com/keys"],
   },
+  // APIs (RFC 8707): the list (empty), the create form refused, an API's page, and a client's API access.
+  { name: "APIs: none yet", as: "admin", path: "/settings/admin/apis", data: [...ADMIN_WORLD_DATA, API_RESOURCE] },
+  {
+    name: "APIs: the create form refused",
+    as: "admin",
+    method: "POST",
+    path: "/settings/admin/apis",
+    form: { name: "", resource: "photos#x" },
+    htmx: true,
+    status: 422,
+    data: [API_RESOURCE, "photos#x"],
+  },
+  { name: "APIs: an API's page", as: "admin", path: (w) => `/settings/admin/apis/${apiOf(w)}`, data: [...ADMIN_WORLD_DATA, ...API_DATA, "Forgejo"] },
+  { name: "APIs: a client's API access", as: "admin", path: (w) => (apiOf(w), `/settings/admin/oidc-clients/${clientOf(w)}`), data: [...CLIENT_FORM_DATA, "forgejo", ...API_DATA] },
   // Protected apps: list (empty and filled), the add form (blank and refused), an app's page.
   { name: "protected apps: none yet", as: "admin", path: "/settings/admin/protected-apps", data: ADMIN_WORLD_DATA },
   { name: "protected apps: the add form", as: "admin", path: "/settings/admin/protected-apps/new", data: APP_FORM_DATA },
@@ -338,6 +356,16 @@ let clientId: string | null = null;
 function clientOf(w: World): string {
   clientId ??= createClient(w.deps, CLI_ACTOR, { id: "forgejo", name: "Forgejo", callbackUrls: ["https://git.example.com/user/oauth2/Latchkey/callback"] }).client.id;
   return clientId;
+}
+
+let apiId: string | null = null;
+function apiOf(w: World): string {
+  if (apiId) return apiId;
+  const api = createApi(w.deps, CLI_ACTOR, { name: "Photos", resource: API_RESOURCE });
+  setApiPermissions(w.deps, CLI_ACTOR, api.id, { permissions: [{ key: "photos:read", name: "See your photos" }] });
+  setClientApiAccess(w.deps, CLI_ACTOR, api.id, clientOf(w), { userDelegatedAccess: true });
+  apiId = api.id;
+  return apiId;
 }
 
 let protectedAppId: string | null = null;
