@@ -152,6 +152,21 @@ export function insertImportedRefreshGrant(db: Database, grant: Omit<Grant, "ses
   return true;
 }
 
+/** A SCIM provider (token already sealed); false when its id is taken or its client already has one. */
+export function insertImportedScimProvider(
+  db: Database,
+  row: { id: string; oidc_client_id: string; endpoint: string; token: string | null; created_at: number; last_synced_at: number | null },
+): boolean {
+  return inserted(
+    db
+      .query(
+        `INSERT OR IGNORE INTO scim_service_providers (id, oidc_client_id, endpoint, token, created_at, updated_at, last_synced_at)
+         VALUES ($id, $oidc_client_id, $endpoint, $token, $created_at, $created_at, $last_synced_at)`,
+      )
+      .run(row),
+  );
+}
+
 export function insertImportedApiKey(
   db: Database,
   row: { id: string; name: string; description: string; key_hash: string; prefix: string; user_id: string; created_at: number; expires_at: number; last_used_at: number | null },

@@ -306,7 +306,20 @@ export function listStoredFiles(db: Database, prefix: string): string[] {
 }
 
 /** Rows of a table that may not exist in every version (0 when absent). */
-export function countRows(db: Database, table: "apis" | "scim_service_providers" | "storage"): number {
+export type PidScimProviderRow = { id: string; created_at: number | null; endpoint: string; token: string | null; last_synced_at: number | null; oidc_client_id: string };
+
+/** SCIM service providers (v1.x late / v2): the token is Pocket ID's EncryptedString ("" when none). */
+export function readScimProviders(db: Database): PidScimProviderRow[] {
+  if (!tableExists(db, "scim_service_providers")) return [];
+  return db
+    .query<PidScimProviderRow, []>(
+      `SELECT CAST(id AS TEXT) AS id, CAST(created_at AS INTEGER) AS created_at, endpoint, CAST(token AS TEXT) AS token,
+         CAST(last_synced_at AS INTEGER) AS last_synced_at, oidc_client_id FROM scim_service_providers ORDER BY created_at, id`,
+    )
+    .all();
+}
+
+export function countRows(db: Database, table: "apis" | "storage"): number {
   if (!tableExists(db, table)) return 0;
   return db.query<{ n: number }, []>(`SELECT COUNT(*) AS n FROM ${table}`).get()!.n;
 }

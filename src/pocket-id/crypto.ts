@@ -6,6 +6,9 @@
  * - Encrypted signing key (v2 kv row, v1.6+ `jwt_private_key.json.enc`): base64 std of nonce(12) ‖ ct ‖ tag(16),
  *   AES-256-GCM, no AAD; the plaintext is the private JWK as JSON (plus a newline).
  * - fosite global secret = HKDF-SHA256(ENCRYPTION_KEY, no salt, info "pocketid/fosite_global_secret", 32 bytes).
+ * - EncryptedString columns (SCIM tokens): base64 std of nonce(12) ‖ ct ‖ tag(16), AES-256-GCM, AAD
+ *   "encrypted_string", key HKDF-SHA256(ENCRYPTION_KEY, no salt, info "pocketid/encrypted_string", 32 bytes);
+ *   "" is an empty value, stored unencrypted.
  * - Refresh token = "pocket_id_rt_" + b64url(random) + "." + b64url(HMAC-SHA-512/256(secret, random)), no padding;
  *   Pocket ID stores the part after the dot (the signature).
  * - Client secrets: `sha256` = lowercase hex SHA-256 of the secret (compared in constant time); `bcrypt` = a bcrypt
@@ -38,8 +41,8 @@ export function deriveJwkKek(encryptionKey: Uint8Array, instanceId: string): Uin
   return derivePocketIdKey(encryptionKey, `pocketid/${instanceId}/jwk-kek`);
 }
 
-/** Opens nonce ‖ ciphertext ‖ tag (base64 std) with AES-256-GCM and no AAD. */
-export function decryptPocketIdBlob(key: Uint8Array, base64: string): Uint8Array {
+/** Opens nonce ‖ ciphertext ‖ tag (base64 std) with AES-256-GCM and no AAD (or `aad`). */
+export function decryptPocketIdBlob(key: Uint8Array, base64: string, aad?: string): Uint8Array {
   if (key.length !== 32) throw new PocketIdDecryptionError("An AES-256-GCM key must be 32 bytes.");
   const text = base64.trim();
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) throw new PocketIdDecryptionError("The encrypted value is not base64.");
@@ -50,6 +53,7 @@ export function decryptPocketIdBlob(key: Uint8Array, base64: string): Uint8Array
   const ciphertext = blob.subarray(GCM_NONCE_BYTES, blob.length - GCM_TAG_BYTES);
   try {
     const decipher = createDecipheriv("aes-256-gcm", key, nonce);
+    if (aad !== undefined) decipher.setAAD(Buffer.from(aad, "utf8"));
     decipher.setAuthTag(tag);
     return new Uint8Array(Buffer.concat([decipher.update(ciphertext), decipher.final()]));
   } catch {
@@ -93,6 +97,29 @@ export function encryptPocketIdJwk(encryptionKey: Uint8Array, instanceId: string
 export function deriveFositeGlobalSecret(encryptionKey: Uint8Array): Uint8Array {
   if (encryptionKey.length === 0) throw new PocketIdDecryptionError("The Pocket ID encryption key is empty.");
   return new Uint8Array(hkdfSync("sha256", encryptionKey, new Uint8Array(0), "pocketid/fosite_global_secret", 32));
+}
+
+const ENCRYPTED_STRING_AAD = "encrypted_string";
+
+function encryptedStringKey(encryptionKey: Uint8Array): Uint8Array {
+  if (encryptionKey.length === 0) throw new PocketIdDecryptionError("The Pocket ID encryption key is empty.");
+  return new Uint8Array(hkdfSync("sha256", encryptionKey, new Uint8Array(0), "pocketid/encrypted_string", 32));
+}
+
+/** Opens one of Pocket ID's EncryptedString values (a SCIM token); "" is the empty value. */
+export function decryptPocketIdEncryptedString(encryptionKey: Uint8Array, stored: string): string {
+  if (stored === "") return "";
+  return new TextDecoder("utf-8", { fatal: true }).decode(decryptPocketIdBlob(encryptedStringKey(encryptionKey), stored, ENCRYPTED_STRING_AAD));
+}
+
+/** The other direction (export --format pocket-id); the 12-byte nonce is the caller's (random). */
+export function encryptPocketIdEncryptedString(encryptionKey: Uint8Array, plaintext: string, nonce: Uint8Array): string {
+  if (plaintext === "") return "";
+  if (nonce.length !== GCM_NONCE_BYTES) throw new PocketIdDecryptionError("An AES-256-GCM nonce must be 12 bytes.");
+  const cipher = createCipheriv("aes-256-gcm", encryptedStringKey(encryptionKey), nonce);
+  cipher.setAAD(Buffer.from(ENCRYPTED_STRING_AAD, "utf8"));
+  const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
+  return Buffer.concat([nonce, ciphertext, cipher.getAuthTag()]).toString("base64");
 }
 
 const B64URL = /^[A-Za-z0-9_-]+$/;

@@ -12,6 +12,9 @@
  * - The signing key (the current one: Pocket ID keeps exactly one) is written as Pocket ID stores it, kv
  *   `jwt_private_key.json` sealed under the KEK of a new instance id (kv `instance_id`), with the ENCRYPTION_KEY
  *   Pocket ID will run with (POCKET_ID_ENCRYPTION_KEY, else ENCRYPTION_KEY, raw bytes); without one it is left out.
+ * - SCIM service providers: the bearer token opened with Latchkey's key and written as Pocket ID's EncryptedString
+ *   under the ENCRYPTION_KEY Pocket ID will run with (without one, a provider with a token is left out); the sync
+ *   status and what the remote server holds have no place in Pocket ID.
  * - francis.bin: the Francis backup stream (header, then one state record) holding the AppConfig actor's state,
  *   where Pocket ID v2.12+ keeps its configuration: a MessagePack map of its Go field names to string values.
  * - uploads/: profile pictures (PNG only, as Pocket ID serves them), client logos, branding images (the default
@@ -45,7 +48,9 @@ import { nowSeconds, type Clock } from "../lib/clock.ts";
 import { randomUuid, type Random } from "../lib/random.ts";
 import type { SealedBox } from "../lib/sealed-box.ts";
 import { exportCurrentSigningKey } from "../oidc/signing-keys.ts";
-import { encryptPocketIdJwk } from "./crypto.ts";
+import { encryptPocketIdEncryptedString, encryptPocketIdJwk } from "./crypto.ts";
+import { listScimProviders } from "../db/scim.ts";
+import { tokenPurpose } from "../scim/token.ts";
 import { GO_FIELD_JSON_EXCEPTIONS } from "./importer.ts";
 
 /** schema_migrations.version of Pocket ID v2.14, the schema every table and column below belongs to. */
@@ -310,6 +315,15 @@ export async function buildPocketIdExport(deps: PocketIdExportDeps, opts: { encr
         user_id: k.user_id,
         expiration_email_sent: k.notice_sent_at !== null,
       });
+    }
+
+    for (const p of listScimProviders(deps.db)) {
+      if (p.sealedToken !== null && !opts.encryptionKey) {
+        leftOut.push(`SCIM service provider of client ${p.oidcClientId}: Pocket ID keeps its token encrypted with its ENCRYPTION_KEY; set POCKET_ID_ENCRYPTION_KEY (or ENCRYPTION_KEY)`);
+        continue;
+      }
+      const token = p.sealedToken === null ? "" : encryptPocketIdEncryptedString(opts.encryptionKey!, deps.box.openText(tokenPurpose(p.id), p.sealedToken), deps.random.bytes(12));
+      add("scim_service_providers", { id: p.id, created_at: time(p.createdAt), endpoint: p.endpoint, token, last_synced_at: time(p.lastSyncedAt), oidc_client_id: p.oidcClientId });
     }
 
     const otherEvents = new Map<string, number>();

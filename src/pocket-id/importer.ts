@@ -49,6 +49,7 @@ import {
   insertImportedGroup,
   insertImportedMembership,
   insertImportedRefreshGrant,
+  insertImportedScimProvider,
   insertImportedSignupToken,
   insertImportedUser,
   userExists,
@@ -62,6 +63,7 @@ import {
   readAllowedGroups,
   readApiKeys,
   readAuditLogsSince,
+  readScimProviders,
   readClients,
   readConsents,
   readCredentials,
@@ -85,7 +87,9 @@ import { randomUuid, type Random } from "../lib/random.ts";
 import type { SealedBox } from "../lib/sealed-box.ts";
 import { callbackUrlProblem, httpUrlProblem } from "../oidc/redirect-uri.ts";
 import { installImportedSigningKey, SIGNING_ALGS, type SigningAlg } from "../oidc/signing-keys.ts";
-import { decryptPocketIdJwk, deriveFositeGlobalSecret, parsePocketIdJwk, PocketIdDecryptionError } from "./crypto.ts";
+import { decryptPocketIdEncryptedString, decryptPocketIdJwk, deriveFositeGlobalSecret, parsePocketIdJwk, PocketIdDecryptionError } from "./crypto.ts";
+import { normaliseEndpoint } from "../scim/providers.ts";
+import { tokenPurpose } from "../scim/token.ts";
 import {
   FOSITE_SECRET_KV_KEY,
   FOSITE_SECRET_SEAL_PURPOSE,
@@ -108,6 +112,7 @@ export const IMPORT_ENTITIES = [
   "signingKeys",
   "refreshTokens",
   "apiKeys",
+  "scimProviders",
   "signupTokens",
   "appConfig",
   "brandingImages",
@@ -467,8 +472,30 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
   }
   const apis = countRows(source.db, "apis");
   if (apis > 0) notes.push(`${apis} API resource server(s) with their permissions not imported: Latchkey has no resource-server registry.`);
-  const scim = countRows(source.db, "scim_service_providers");
-  if (scim > 0) notes.push(`${scim} SCIM provisioning target(s) not imported: Latchkey does not provision over SCIM.`);
+  // SCIM providers: the token is Pocket ID's EncryptedString, opened here and sealed again with Latchkey's key.
+  const scimProviders: { row: ReturnType<typeof readScimProviders>[number]; endpoint: string; token: string | null }[] = [];
+  for (const r of readScimProviders(source.db)) {
+    const endpoint = normaliseEndpoint(r.endpoint ?? "");
+    if (endpoint === null) {
+      skip("scimProviders", r.id, "its endpoint is not an http(s) URL Latchkey accepts (no credentials, query or fragment)");
+      continue;
+    }
+    let token: string | null = null;
+    if (r.token) {
+      if (!opts.encryptionKey) {
+        skip("scimProviders", r.id, "its token is encrypted: set POCKET_ID_ENCRYPTION_KEY (or ENCRYPTION_KEY) to the ENCRYPTION_KEY Pocket ID ran with");
+        continue;
+      }
+      try {
+        token = decryptPocketIdEncryptedString(opts.encryptionKey, r.token);
+      } catch (e) {
+        if (!(e instanceof PocketIdDecryptionError) && !(e instanceof TypeError)) throw e;
+        skip("scimProviders", r.id, "its token does not decrypt with this ENCRYPTION_KEY");
+        continue;
+      }
+    }
+    scimProviders.push({ row: r, endpoint, token: token === "" ? null : token });
+  }
 
   // 2. One transaction.
   const write = () => {
@@ -756,6 +783,23 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
       else skip("apiKeys", k.id, "already exists in Latchkey");
     }
 
+    for (const p of scimProviders) {
+      if (!clientExists(db, p.row.oidc_client_id)) {
+        skip("scimProviders", p.row.id, "its client was not imported");
+        continue;
+      }
+      const ok = insertImportedScimProvider(db, {
+        id: p.row.id,
+        oidc_client_id: p.row.oidc_client_id,
+        endpoint: p.endpoint,
+        token: p.token === null ? null : deps.box.seal(tokenPurpose(p.row.id), p.token),
+        created_at: p.row.created_at ?? now,
+        last_synced_at: p.row.last_synced_at,
+      });
+      if (ok) counts.scimProviders++;
+      else skip("scimProviders", p.row.id, "this id already exists in Latchkey, or its client already has a SCIM service provider");
+    }
+
     importSignupTokens();
     function importSignupTokens(): void {
       // The actors (v2.12+) hold the live tokens, seeded from kv.signup_tokens_migrated: a token found in both is
@@ -875,6 +919,7 @@ const ENTITY_LABELS: Record<ImportEntity, string> = {
   signingKeys: "signing keys",
   refreshTokens: "live refresh tokens",
   apiKeys: "API keys",
+  scimProviders: "SCIM service providers",
   signupTokens: "signup tokens",
   appConfig: "configuration settings",
   brandingImages: "branding images",

@@ -243,6 +243,8 @@ export interface PocketIdFixture {
   publicClient: FixtureClient;
   /** v2 only: a live fosite refresh token of Alice at the sha256 client. */
   refreshToken: { token: string; signature: string; clientId: string; userId: string; scope: string[]; expiresAt: number } | null;
+  /** v2.14: the SCIM provider of the sha256 client, its token as Pocket ID encrypts it (EncryptedString). */
+  scimProvider: { id: string; clientId: string; endpoint: string; token: string; lastSyncedAt: number } | null;
   /**
    * v1 only: a live ≤ v2.9 refresh token of Alice at the bcrypt client: `token` as v1.3–v2.9 handed it out (a JWT
    * signed with the signing key around `value`), `rawToken` another live one as v0.44–v1.2 handed it out (the
@@ -540,6 +542,21 @@ export async function buildPocketIdDataFolder(o: PocketIdFixtureOptions): Promis
   // v2.10+: a resource server (not something Latchkey has: reported, not imported).
   if (v2) db.query("INSERT INTO apis (id, created_at, name, audience) VALUES (?, ?, 'Photos API', 'https://photos.example.org/api')").run(uuid(), now - 5000);
 
+  // v2.14: a SCIM provider; the token is an EncryptedString: base64(nonce ‖ AES-256-GCM(HKDF-SHA256(key,
+  // "pocketid/encrypted_string"), AAD "encrypted_string") ‖ tag) (model/types/encrypted_string.go).
+  let scimProvider: PocketIdFixture["scimProvider"] = null;
+  if (v2) {
+    scimProvider = { id: uuid(), clientId: sha256Client!.id, endpoint: "https://immich.example.org/api/scim/v2/", token: `scim-${randomAlnum(24)}`, lastSyncedAt: now - 1800 };
+    const scimKey = Buffer.from(hkdfSync("sha256", ek, Buffer.alloc(0), "pocketid/encrypted_string", 32));
+    const nonce = randomBytes(12);
+    const c = createCipheriv("aes-256-gcm", scimKey, nonce);
+    c.setAAD(Buffer.from("encrypted_string"));
+    const sealed = Buffer.concat([nonce, c.update(scimProvider.token, "utf8"), c.final(), c.getAuthTag()]).toString("base64");
+    db.query("INSERT INTO scim_service_providers (id, created_at, endpoint, token, last_synced_at, oidc_client_id) VALUES (?, ?, ?, ?, ?, ?)").run(
+      scimProvider.id, now - 86400, scimProvider.endpoint, sealed, scimProvider.lastSyncedAt, scimProvider.clientId,
+    );
+  }
+
   // API key (SHA-256 hex of 32 alphanumerics).
   const apiKey = { key: randomAlnum(32), id: uuid() };
   db.query("INSERT INTO api_keys (id, name, key, description, expires_at, last_used_at, created_at, user_id, expiration_email_sent) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, 0)").run(
@@ -654,6 +671,7 @@ export async function buildPocketIdDataFolder(o: PocketIdFixtureOptions): Promis
     publicClient,
     refreshToken,
     legacyRefreshToken,
+    scimProvider,
     apiKey,
     signupToken,
     actorSignupToken,

@@ -4,11 +4,13 @@
  * for round trips), so a wrong hash, info string or byte order fails.
  */
 import { describe, expect, test } from "bun:test";
-import { createCipheriv, createHash, createHmac, generateKeyPairSync, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, createHmac, generateKeyPairSync, hkdfSync, randomBytes } from "node:crypto";
 import {
   checkPocketIdRefreshToken,
   decryptPocketIdBlob,
+  decryptPocketIdEncryptedString,
   decryptPocketIdJwk,
+  encryptPocketIdEncryptedString,
   deriveFositeGlobalSecret,
   deriveJwkKek,
   derivePocketIdKey,
@@ -129,5 +131,36 @@ describe("imported client secrets", () => {
     expect(await verifyImportedClientSecret("bcrypt", hash, secret)).toBe(true);
     expect(await verifyImportedClientSecret("bcrypt", hash, secret.slice(1))).toBe(false);
     expect(await verifyImportedClientSecret("bcrypt", "$2a$10$short", secret)).toBe(false);
+  });
+});
+
+describe("EncryptedString (SCIM tokens)", () => {
+  // Pocket ID: HKDF-SHA256(ENCRYPTION_KEY, no salt, info "pocketid/encrypted_string"), AES-256-GCM with AAD
+  // "encrypted_string", base64 std of nonce ‖ ciphertext ‖ tag (model/types/encrypted_string.go).
+  const key = Buffer.from(hkdfSync("sha256", EK, Buffer.alloc(0), "pocketid/encrypted_string", 32));
+
+  test("opens what Pocket ID writes, and writes what node:crypto opens the same way", () => {
+    const nonce = randomBytes(12);
+    const c = createCipheriv("aes-256-gcm", key, nonce);
+    c.setAAD(Buffer.from("encrypted_string"));
+    const stored = Buffer.concat([nonce, c.update("bearer-tøken", "utf8"), c.final(), c.getAuthTag()]).toString("base64");
+    expect(decryptPocketIdEncryptedString(EK, stored)).toBe("bearer-tøken");
+
+    const written = Buffer.from(encryptPocketIdEncryptedString(EK, "another token", randomBytes(12)), "base64");
+    const d = createDecipheriv("aes-256-gcm", key, written.subarray(0, 12));
+    d.setAAD(Buffer.from("encrypted_string"));
+    d.setAuthTag(written.subarray(written.length - 16));
+    expect(Buffer.concat([d.update(written.subarray(12, written.length - 16)), d.final()]).toString("utf8")).toBe("another token");
+  });
+
+  test('"" is the empty value both ways; another key, no AAD or an altered byte does not open', () => {
+    expect(decryptPocketIdEncryptedString(EK, "")).toBe("");
+    expect(encryptPocketIdEncryptedString(EK, "", randomBytes(12))).toBe("");
+    const stored = encryptPocketIdEncryptedString(EK, "secret", randomBytes(12));
+    expect(() => decryptPocketIdEncryptedString(new TextEncoder().encode("other-encryption-key"), stored)).toThrow(PocketIdDecryptionError);
+    expect(() => decryptPocketIdBlob(key, stored)).toThrow(PocketIdDecryptionError);
+    const bytes = Buffer.from(stored, "base64");
+    bytes[14]! ^= 1;
+    expect(() => decryptPocketIdEncryptedString(EK, bytes.toString("base64"))).toThrow(PocketIdDecryptionError);
   });
 });

@@ -36,11 +36,12 @@ import { silentLog } from "../../../src/lib/log.ts";
 import { encodePng } from "../../../src/lib/png.ts";
 import { verifyClientSecretOrImported } from "../../../src/oidc/client-secrets.ts";
 import { publishedJwks } from "../../../src/oidc/signing-keys.ts";
-import { decryptPocketIdJwk } from "../../../src/pocket-id/crypto.ts";
+import { decryptPocketIdEncryptedString, decryptPocketIdJwk } from "../../../src/pocket-id/crypto.ts";
 import { importPocketId } from "../../../src/pocket-id/importer.ts";
 import { importPocketIdInto } from "../../../src/pocket-id/install.ts";
 import { openPocketIdSource } from "../../../src/pocket-id/source.ts";
 import { openRuntime } from "../../../src/runtime.ts";
+import { findScimProviderById } from "../../../src/db/scim.ts";
 import { finishPasskeyAssertion, startPasskeyAssertion } from "../../../src/webauthn/authentication.ts";
 import { buildPocketIdDataFolder, pocketIdSchemaSql } from "../../helpers/pocket-id-fixture.ts";
 import { SoftAuthenticator } from "../../helpers/soft-authenticator.ts";
@@ -161,13 +162,17 @@ test("database.json loads into Pocket ID's v2.14 schema; the key is in Pocket ID
   expect(doc.version).toBe(20260814120000);
   expect(doc.tableOrder).toEqual(["users", "user_groups", "oidc_clients", "oauth2_sessions", "signup_tokens", "apis", "api_permissions", "oidc_clients_allowed_apis", "oidc_clients_allowed_api_permissions"]);
   expect(Object.keys(doc.tables).sort()).toEqual(
-    ["api_keys", "audit_logs", "custom_claims", "kv", "oidc_clients", "oidc_clients_allowed_user_groups", "user_authorized_oidc_clients", "user_groups", "user_groups_users", "users", "webauthn_credentials"].sort(),
+    ["api_keys", "audit_logs", "custom_claims", "kv", "oidc_clients", "oidc_clients_allowed_user_groups", "scim_service_providers", "user_authorized_oidc_clients", "user_groups", "user_groups_users", "users", "webauthn_credentials"].sort(),
   );
   const db = loadIntoPocketIdSchema(doc);
   try {
     const kv = Object.fromEntries(db.query<{ key: string; value: string }, []>("SELECT key, value FROM kv").all().map((r) => [r.key, r.value]));
     const jwk = decryptPocketIdJwk(new TextEncoder().encode(PID_KEY), kv.instance_id!, kv["jwt_private_key.json"]!);
     expect(jwk).toMatchObject({ kid: fx.signingJwk.kid, alg: "RS256", use: "sig", n: fx.signingJwk.n, d: fx.signingJwk.d });
+    // The SCIM token as Pocket ID's EncryptedString under its key (Latchkey's own seal opened).
+    const scim = db.query<{ id: string; endpoint: string; token: string; oidc_client_id: string }, []>("SELECT id, endpoint, token, oidc_client_id FROM scim_service_providers").all();
+    expect(scim.map((r) => [r.id, r.endpoint, r.oidc_client_id])).toEqual([[fx.scimProvider!.id, "https://immich.example.org/api/scim/v2", fx.sha256Client!.id]]);
+    expect(decryptPocketIdEncryptedString(new TextEncoder().encode(PID_KEY), scim[0]!.token)).toBe(fx.scimProvider!.token);
     const secrets = JSON.parse(db.query<{ c: string }, []>("SELECT CAST(credentials AS TEXT) AS c FROM oidc_clients WHERE id = 'native-app'").get()!.c) as { secrets: Record<string, string>[] };
     expect(secrets.secrets).toEqual([{ id: expect.any(String), alg: "sha256", hash: expect.stringMatching(/^[0-9a-f]{64}$/), prefix: expect.any(String), createdAt: expect.stringMatching(RFC3339_UTC) }]);
     const bcrypt = JSON.parse(db.query<{ c: string }, [string]>("SELECT CAST(credentials AS TEXT) AS c FROM oidc_clients WHERE id = ?").get(fx.bcryptClient.id)!.c) as { secrets: Record<string, string>[] };
@@ -246,6 +251,8 @@ test("round trip: export --format pocket-id → latchkey import into a fresh ins
     expect(findAppImage(rt.db, "default-profile-picture")!.data).toEqual(before.defaultPicture);
     expect(readAppConfig(rt.db, { uiConfigDisabled: false, env: {} }).appName).toBe("Moving house");
     expect(findApiKeyByHash(rt.db, hashToken(fx.apiKey.key))).toMatchObject({ id: fx.apiKey.id, userId: fx.alice.id, name: "backup script" });
+    const scim = findScimProviderById(rt.db, fx.scimProvider!.id)!;
+    expect(rt.box.openText(`scim-token:${scim.id}`, scim.sealedToken!)).toBe(fx.scimProvider!.token);
 
     const { challengeId, options } = await startPasskeyAssertion(rt, { purpose: "login" });
     const authr = new SoftAuthenticator(undefined, { backupEligible: true, backedUp: true });
@@ -284,6 +291,8 @@ test("without a Pocket ID key the signing key is left out and said so; stdout ge
   expect(doc.tables.kv!.map((r) => r.key)).toEqual(["instance_id"]);
   expect(a.io.err).toMatch(/"file": "-"/);
   expect(a.io.err).toContain("the signing key (kid ");
+  expect(doc.tables.scim_service_providers).toBeUndefined();
+  expect(a.io.err).toContain("SCIM service provider of client immich: Pocket ID keeps its token encrypted with its ENCRYPTION_KEY");
   await expect(exportCommand(a.cli, ["--format", "pocket-id", "-p", file])).rejects.toThrow(/already exists/);
   await expect(exportCommand(a.cli, ["--format", "pocket-id", "--include-key"])).rejects.toThrow(/--include-key goes with the Latchkey format/);
   await expect(exportCommand(a.cli, ["--format", "zip"])).rejects.toThrow(/--format must be latchkey or pocket-id/);

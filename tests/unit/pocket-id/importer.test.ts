@@ -34,6 +34,7 @@ import { basicAuth } from "../../helpers/oidc-flow.ts";
 import { buildPocketIdDataFolder, corruptDatabaseFile, type PocketIdFixture, type PocketIdLayout } from "../../helpers/pocket-id-fixture.ts";
 import { makeTempDir, makeTestApp, type TestDeps } from "../../helpers/test-deps.ts";
 import type { App } from "../../../src/app.ts";
+import { findScimProviderById } from "../../../src/db/scim.ts";
 
 const PID_KEY = "pocket-id-encryption-key-0123456789";
 const cleanups: (() => void)[] = [];
@@ -100,6 +101,7 @@ describe.each(["v1.16", "v2.14"] as const)("Pocket ID %s data folder", (layout) 
       signingKeys: 1,
       refreshTokens: v2 ? 1 : 2, // v1.16: a JWT-wrapped and a raw ≤ v2.9 token (the expired one is skipped)
       apiKeys: 1,
+      scimProviders: v2 ? 1 : 0,
       signupTokens: v2 ? 2 : 1, // v2.14: the migrated token (once, from its actor) and one made after v2.12
       // v2.14: the AppConfig actor's full model (28 fields, defaults included) less an empty smtpUser.
       appConfig: v2 ? 27 : 11,
@@ -267,6 +269,36 @@ describe.each(["v1.16", "v2.14"] as const)("Pocket ID %s data folder", (layout) 
     expect(runImport(deps, fx, { encryptionKey: new TextEncoder().encode(PID_KEY + "\n") })).rejects.toThrow(/does not decrypt/);
     expect(runImport(deps, fx, { encryptionKey: null })).rejects.toThrow(/POCKET_ID_ENCRYPTION_KEY/);
     expect(countUsers(deps.db)).toBe(0);
+  });
+});
+
+describe("SCIM service providers (v2.14)", () => {
+  test("arrive with the token opened with Pocket ID's key and sealed with Latchkey's, the endpoint and last sync kept", async () => {
+    const { deps, fx } = await world("v2.14");
+    const summary = await runImport(deps, fx);
+    expect(summary.counts.scimProviders).toBe(1);
+    expect(summary.notes.some((n) => n.includes("SCIM"))).toBe(false);
+    const p = findScimProviderById(deps.db, fx.scimProvider!.id)!;
+    expect(p).toMatchObject({ oidcClientId: fx.scimProvider!.clientId, endpoint: "https://immich.example.org/api/scim/v2", lastSyncedAt: fx.scimProvider!.lastSyncedAt });
+    expect(p.sealedToken!.startsWith(deps.box.format)).toBe(true);
+    expect(deps.box.openText(`scim-token:${p.id}`, p.sealedToken!)).toBe(fx.scimProvider!.token);
+  });
+
+  test("a token that does not decrypt with Pocket ID's key is skipped with the reason; the rest is imported", async () => {
+    const { deps, fx } = await world("v2.14");
+    // The signing key needs the right key too: keep it, and damage only the SCIM token's bytes.
+    const { Database } = await import("bun:sqlite");
+    const raw = new Database(fx.dbPath);
+    const sealed = raw.query<{ token: string }, []>("SELECT token FROM scim_service_providers").get()!.token;
+    const bytes = Buffer.from(sealed, "base64");
+    bytes[bytes.length - 1]! ^= 1;
+    raw.query("UPDATE scim_service_providers SET token = ?").run(bytes.toString("base64"));
+    raw.close();
+    const summary = await runImport(deps, fx);
+    expect(summary.counts.scimProviders).toBe(0);
+    expect(summary.counts.users).toBe(2);
+    expect(summary.skipped).toContainEqual({ entity: "scimProviders", id: fx.scimProvider!.id, reason: "its token does not decrypt with this ENCRYPTION_KEY" });
+    expect(findScimProviderById(deps.db, fx.scimProvider!.id)).toBeNull();
   });
 });
 
