@@ -6,7 +6,11 @@
  * (409 uniqueness). Tests can queue failures (`failNext`: answered before anything else), refuse DELETE (405),
  * and read every request and the stored resources.
  */
+import { afterAll, beforeAll, beforeEach } from "bun:test";
 import type { Server } from "bun";
+
+/** The token the server accepts until a test changes it. */
+export const SCIM_TEST_TOKEN = "scim-test-token-0123456789";
 
 export type ScimResource = Record<string, unknown> & { id: string };
 
@@ -52,7 +56,7 @@ export async function startScimServer(opts: { token?: string } = {}): Promise<Sc
     users: new Map<string, ScimResource>(),
     groups: new Map<string, ScimResource>(),
     requests: [] as ScimRequestLog[],
-    token: opts.token ?? "scim-test-token-0123456789",
+    token: opts.token ?? SCIM_TEST_TOKEN,
     failNext: [] as (number | (() => Response))[],
     refuseDelete: false,
     delayMs: 0,
@@ -179,4 +183,23 @@ export async function startScimServer(opts: { token?: string } = {}): Promise<Sc
       await server.stop(true);
     },
   });
+}
+
+/** One server for the file, started before its tests, emptied and given back its token and manners before each. */
+export function scimServerForFile(assign: (server: ScimTestServer) => void): void {
+  let server: ScimTestServer;
+  beforeAll(async () => {
+    server = await startScimServer();
+    assign(server);
+  });
+  beforeEach(() => {
+    server.users.clear();
+    server.groups.clear();
+    server.requests.length = 0;
+    server.failNext.length = 0;
+    server.refuseDelete = false;
+    server.delayMs = 0;
+    server.token = SCIM_TEST_TOKEN;
+  });
+  afterAll(() => server.stop());
 }

@@ -3,14 +3,14 @@
  * and a real SCIM server on loopback: create/get/update/delete, precise refusals that write nothing, the token
  * never answered or audited, "Sync now" reporting success, a failure (502) and a running sync (409).
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import type { App } from "../../../src/app.ts";
 import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import { createClient, setAllowedGroups } from "../../../src/admin/oidc-clients.ts";
 import { createUserGroup, setGroupMembers } from "../../../src/admin/user-groups.ts";
 import { listProvisionedResources } from "../../../src/db/scim.ts";
 import { apiReq, json, makeAdminFixture, type AdminFixture } from "../../helpers/admin-fixture.ts";
-import { startScimServer, type ScimTestServer } from "../../helpers/scim-server.ts";
+import { scimServerForFile, type ScimTestServer } from "../../helpers/scim-server.ts";
 import { createTestApp, makeTestDeps, type TestDeps } from "../../helpers/test-deps.ts";
 
 let srv: ScimTestServer;
@@ -19,15 +19,9 @@ let app: App;
 let f: AdminFixture;
 let clientId: string;
 
-beforeAll(async () => {
-  srv = await startScimServer();
-});
-afterAll(() => srv.stop());
+scimServerForFile((s) => (srv = s));
+afterAll(() => deps?.cleanup());
 beforeEach(async () => {
-  srv.users.clear();
-  srv.groups.clear();
-  srv.requests.length = 0;
-  srv.token = "scim-test-token-0123456789";
   deps?.cleanup();
   deps = makeTestDeps({ DISABLE_RATE_LIMITING: "true" });
   app = await createTestApp(deps);

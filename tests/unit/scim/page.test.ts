@@ -3,13 +3,13 @@
  * (refusals re-render the section with the field's message and write nothing), the token write-only (never in
  * the HTML; empty keeps it, "remove" removes it), Sync now with its outcome, turn off; CSRF and admin required.
  */
-import { afterAll, beforeAll, beforeEach, expect, test } from "bun:test";
+import { afterAll, beforeEach, expect, test } from "bun:test";
 import type { App } from "../../../src/app.ts";
 import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import { createClient } from "../../../src/admin/oidc-clients.ts";
 import { findScimProviderByClient } from "../../../src/db/scim.ts";
 import { makeAdminFixture, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
-import { startScimServer, type ScimTestServer } from "../../helpers/scim-server.ts";
+import { scimServerForFile, type ScimTestServer } from "../../helpers/scim-server.ts";
 import { createTestApp, makeTestDeps, type TestDeps } from "../../helpers/test-deps.ts";
 
 let srv: ScimTestServer;
@@ -19,14 +19,9 @@ let f: AdminFixture;
 let clientId: string;
 let base: string;
 
-beforeAll(async () => {
-  srv = await startScimServer();
-});
-afterAll(() => srv.stop());
+scimServerForFile((s) => (srv = s));
+afterAll(() => deps?.cleanup());
 beforeEach(async () => {
-  srv.users.clear();
-  srv.groups.clear();
-  srv.token = "scim-test-token-0123456789";
   deps?.cleanup();
   deps = makeTestDeps({ DISABLE_RATE_LIMITING: "true" });
   app = await createTestApp(deps);

@@ -4,7 +4,7 @@
  * deactivated where the server refuses DELETE); existing remote users are matched by userName; 503s are retried;
  * a wrong token is the provider's status, not a crash; the token is stored sealed; one instance at a time.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import { createClient, setAllowedGroups, setUnrestricted } from "../../../src/admin/oidc-clients.ts";
 import { deleteUserAsAdmin, updateUserAsAdmin } from "../../../src/admin/user-admin.ts";
@@ -16,24 +16,15 @@ import { createScimProvider, updateScimProvider } from "../../../src/scim/provid
 import { syncDueScimProviders, SCIM_CHANGE_DELAY_MS } from "../../../src/scim/scim-jobs.ts";
 import { syncScimProvider, type ScimSyncDeps } from "../../../src/scim/sync.ts";
 import { USER_SCHEMA } from "../../../src/scim/scim-client.ts";
-import { startScimServer, type ScimTestServer } from "../../helpers/scim-server.ts";
+import { scimServerForFile, startScimServer, type ScimTestServer } from "../../helpers/scim-server.ts";
 import { makeTestDeps, type TestDeps } from "../../helpers/test-deps.ts";
 
 let srv: ScimTestServer;
 let deps: TestDeps;
 const waits: number[] = [];
 
-beforeAll(async () => {
-  srv = await startScimServer();
-});
-afterAll(() => srv.stop());
+scimServerForFile((s) => (srv = s));
 beforeEach(() => {
-  srv.users.clear();
-  srv.groups.clear();
-  srv.requests.length = 0;
-  srv.failNext.length = 0;
-  srv.refuseDelete = false;
-  srv.token = "scim-test-token-0123456789";
   waits.length = 0;
   deps = makeTestDeps();
 });
