@@ -21,6 +21,9 @@ import {
   findApiByAudience,
   insertApi,
   insertPermission,
+  listCimdOpenApis,
+  listCimdPermissionsOfApi,
+  listMetadataDocumentClientIds,
   listGrantsOfClient,
   listGrantsOnApi,
   listPermissionsOfApi,
@@ -75,14 +78,14 @@ export interface ApiDto {
 export interface ApiClientDto {
   id: string;
   name: string;
-  clientType: "standard";
+  clientType: "standard" | "cimd";
   isPublic: boolean;
   hasLogo: boolean;
   hasDarkLogo: boolean;
 }
 
-/** Latchkey has no metadata-document clients: nothing is ever granted through Pocket ID's CIMD opt-in. */
-const NO_CIMD = { cimdGrantedAccess: false, cimdGrantedPermissionIds: [] as string[] };
+/** What Pocket ID's metadata-document opt-in gives a client on an API, as its JSON says it. */
+type CimdFields = { cimdGrantedAccess: boolean; cimdGrantedPermissionIds: string[] };
 
 function toPermissionDto(p: ApiPermission): ApiPermissionDto {
   return { id: p.id, key: p.key, name: p.name, ...(p.description !== null ? { description: p.description } : {}), allowedForCimdClients: p.allowedForCimdClients };
@@ -100,7 +103,7 @@ export function toApiDto(db: Database, api: Api): ApiDto {
 }
 
 export function toApiClientDto(client: OidcClient): ApiClientDto {
-  return { id: client.id, name: client.name, clientType: "standard", isPublic: client.isPublic, hasLogo: client.hasLogo, hasDarkLogo: client.hasDarkLogo };
+  return { id: client.id, name: client.name, clientType: client.clientType, isPublic: client.isPublic, hasLogo: client.hasLogo, hasDarkLogo: client.hasDarkLogo };
 }
 
 export function getApi(db: Database, id: string): Api {
@@ -306,7 +309,11 @@ function checkOwnPermissions(errors: FieldErrors, field: string, ids: string[], 
   if (foreign.length) errors.add(field, msg("apis.errorPermissionsNotOfApi", { ids: foreign.slice(0, 5).join(", ") }));
 }
 
-/** Pocket ID's metadata-document-client opt-in (`{enabled, permissionIds}`); stored and shown, no client uses it here. */
+/**
+ * Pocket ID's opt-in for clients registered from a Client ID Metadata Document (`{enabled, permissionIds}`): when
+ * enabled, every such client may request people's tokens for the API with the selected permissions. The selection
+ * is kept while it is off.
+ */
 export function setApiCimdAccess(deps: AuditDeps, actor: Actor, id: string, input: unknown): Api {
   getApi(deps.db, id);
   const errors = new FieldErrors();
@@ -383,23 +390,38 @@ export interface GrantView {
   api: Api;
   client: OidcClient;
   grant: ClientApiGrant;
+  /** What the metadata-document opt-in adds (read-only here: it is set on the API). */
+  cimd: CimdFields;
 }
 
-/** The clients that may use an API, with their grants, by client name. */
+const NO_GRANT: ClientApiGrant = { userDelegatedAccess: false, clientAccess: false, userDelegatedPermissionIds: [], clientPermissionIds: [] };
+
+function cimdOf(db: Database, api: Api, client: OidcClient): CimdFields {
+  if (!api.allowCimdClients || client.clientType !== "cimd") return { cimdGrantedAccess: false, cimdGrantedPermissionIds: [] };
+  return { cimdGrantedAccess: true, cimdGrantedPermissionIds: listCimdPermissionsOfApi(db, api.id).map((p) => p.id) };
+}
+
+/** The clients that may use an API (metadata-document clients too when it is open to them), by client name. */
 export function listGrantViewsOfApi(db: Database, apiId: string): GrantView[] {
   const api = getApi(db, apiId);
-  return [...listGrantsOnApi(db, api.id).entries()]
-    .map(([clientId, grant]) => ({ api, client: findClientById(db, clientId), grant }))
-    .filter((r): r is GrantView => r.client !== null)
+  const grants = listGrantsOnApi(db, api.id);
+  const ids = new Set([...grants.keys(), ...(api.allowCimdClients ? listMetadataDocumentClientIds(db) : [])]);
+  return [...ids]
+    .map((clientId) => ({ clientId, client: findClientById(db, clientId) }))
+    .filter((r): r is { clientId: string; client: OidcClient } => r.client !== null)
+    .map(({ clientId, client }) => ({ api, client, grant: grants.get(clientId) ?? NO_GRANT, cimd: cimdOf(db, api, client) }))
     .sort((a, b) => a.client.name.localeCompare(b.client.name) || a.client.id.localeCompare(b.client.id));
 }
 
-/** The APIs a client may use, with its grants, by API name. */
+/** The APIs a client may use (those open to it as a metadata-document client too), by API name. */
 export function listGrantViewsOfClient(db: Database, clientId: string): GrantView[] {
   const client = getClient(db, clientId);
-  return [...listGrantsOfClient(db, client.id).entries()]
-    .map(([apiId, grant]) => ({ api: findApi(db, apiId), client, grant }))
-    .filter((r): r is GrantView => r.api !== null)
+  const grants = listGrantsOfClient(db, client.id);
+  const ids = new Set([...grants.keys(), ...(client.clientType === "cimd" ? listCimdOpenApis(db).map((a) => a.id) : [])]);
+  return [...ids]
+    .map((apiId) => ({ apiId, api: findApi(db, apiId) }))
+    .filter((r): r is { apiId: string; api: Api } => r.api !== null)
+    .map(({ apiId, api }) => ({ api, client, grant: grants.get(apiId) ?? NO_GRANT, cimd: cimdOf(db, api, client) }))
     .sort((a, b) => a.api.name.localeCompare(b.api.name) || a.api.id.localeCompare(b.api.id));
 }
 
@@ -407,17 +429,16 @@ export function listGrantViewsOfClient(db: Database, clientId: string): GrantVie
 export function findGrantView(db: Database, apiId: string, clientId: string): GrantView {
   const api = getApi(db, apiId);
   const client = getClient(db, clientId);
-  const grant = listGrantsOnApi(db, api.id).get(client.id) ?? { userDelegatedAccess: false, clientAccess: false, userDelegatedPermissionIds: [], clientPermissionIds: [] };
-  return { api, client, grant };
+  return { api, client, grant: listGrantsOnApi(db, api.id).get(client.id) ?? NO_GRANT, cimd: cimdOf(db, api, client) };
 }
 
 /** The clients that may use an API, with their grants, by name (Pocket ID's apiClientAccessDto page). */
-export function listApiClients(db: Database, apiId: string, q: ListQuery): Page<{ client: ApiClientDto } & ClientApiGrant & typeof NO_CIMD> {
+export function listApiClients(db: Database, apiId: string, q: ListQuery): Page<{ client: ApiClientDto } & ClientApiGrant & CimdFields> {
   const needle = q.search.toLowerCase();
   const rows = listGrantViewsOfApi(db, apiId).filter((r) => r.client.name.toLowerCase().includes(needle));
   if (q.direction === "desc") rows.reverse();
   return toPage(
-    rows.slice(q.offset, q.offset + q.limit).map((r) => ({ client: toApiClientDto(r.client), ...r.grant, ...NO_CIMD })),
+    rows.slice(q.offset, q.offset + q.limit).map((r) => ({ client: toApiClientDto(r.client), ...r.grant, ...r.cimd })),
     rows.length,
     q,
   );
@@ -438,8 +459,8 @@ export function listAssignableClients(db: Database, apiId: string, q: ListQuery)
 }
 
 /** Every API a client may use, with its grants, by API name (Pocket ID's clientApiGrantDto list). */
-export function listClientApis(db: Database, clientId: string): ({ api: ApiDto } & ClientApiGrant & typeof NO_CIMD)[] {
-  return listGrantViewsOfClient(db, clientId).map((r) => ({ api: toApiDto(db, r.api), ...r.grant, ...NO_CIMD }));
+export function listClientApis(db: Database, clientId: string): ({ api: ApiDto } & ClientApiGrant & CimdFields)[] {
+  return listGrantViewsOfClient(db, clientId).map((r) => ({ api: toApiDto(db, r.api), ...r.grant, ...r.cimd }));
 }
 
 /** Gives a client access to an API for people (the admin pages' "Give access"); an existing grant stays as it is. */

@@ -3,6 +3,9 @@
  * rows and typed values. A grant is per subject type: "user" (tokens acting for a person) or "client"
  * (client_credentials). Access to an API is recorded apart from its permissions (access without a scope is
  * possible); a permission grant always comes with the access row of its subject type.
+ * Pocket ID's opt-in for clients registered from a Client ID Metadata Document (client_type 'cimd'): an API with
+ * allow_cimd_clients is reachable by every such client for people's tokens, with the permissions marked
+ * allowed_for_cimd_clients, besides whatever was granted to the client itself.
  */
 import type { Database } from "./database.ts";
 import { ownValue } from "../lib/own.ts";
@@ -118,7 +121,8 @@ export function searchApis(
   const dir = opts.direction === "desc" ? "DESC" : "ASC";
   // ?2 is "" when nothing is excluded (no client has an empty id).
   const where = `WHERE (name LIKE ?1 ESCAPE '\\' OR audience LIKE ?1 ESCAPE '\\')
-    AND (?2 = '' OR id NOT IN (SELECT api_id FROM oidc_clients_allowed_apis WHERE oidc_client_id = ?2))`;
+    AND (?2 = '' OR id NOT IN (SELECT api_id FROM oidc_clients_allowed_apis WHERE oidc_client_id = ?2))
+    AND (?2 = '' OR allow_cimd_clients = 0 OR NOT EXISTS (SELECT 1 FROM oidc_clients WHERE id = ?2 AND client_type = 'cimd'))`;
   const like = likePattern(opts.search);
   const exclude = opts.excludeClientId ?? "";
   const rows = db
@@ -267,7 +271,9 @@ export function searchClientsWithoutGrant(
   apiId: string,
   opts: { search: string; limit: number; offset: number; direction?: "asc" | "desc" },
 ): { ids: string[]; total: number } {
-  const where = "WHERE name LIKE ?1 ESCAPE '\\' AND id NOT IN (SELECT oidc_client_id FROM oidc_clients_allowed_apis WHERE api_id = ?2)";
+  // Metadata-document clients already reach an API open to them: they are not offered again.
+  const where = `WHERE name LIKE ?1 ESCAPE '\\' AND id NOT IN (SELECT oidc_client_id FROM oidc_clients_allowed_apis WHERE api_id = ?2)
+    AND NOT (client_type = 'cimd' AND EXISTS (SELECT 1 FROM apis WHERE id = ?2 AND allow_cimd_clients = 1))`;
   const dir = opts.direction === "desc" ? "DESC" : "ASC";
   const like = likePattern(opts.search);
   const ids = db
@@ -280,6 +286,19 @@ export function searchClientsWithoutGrant(
 
 // --- the protocol's view -------------------------------------------------------------------------
 
+/** Whether the client was registered from a Client ID Metadata Document. */
+export function isMetadataDocumentClient(db: Database, clientId: string): boolean {
+  return db.query<{ one: number }, [string]>("SELECT 1 AS one FROM oidc_clients WHERE id = ? AND client_type = 'cimd'").get(clientId) !== null;
+}
+
+/** The permissions of an API open to metadata-document clients. */
+export function listCimdPermissionsOfApi(db: Database, apiId: string): ApiPermission[] {
+  return db
+    .query<PermissionRow, [string]>("SELECT * FROM api_permissions WHERE api_id = ? AND allowed_for_cimd_clients = 1 ORDER BY created_at, key")
+    .all(apiId)
+    .map(toPermission);
+}
+
 /** What a client may obtain for the API named by `audience`, for one subject type; null when no API has it. */
 export function findClientAccessToAudience(
   db: Database,
@@ -289,7 +308,7 @@ export function findClientAccessToAudience(
 ): { api: Api; hasAccess: boolean; permissions: ApiPermission[] } | null {
   const api = findApiByAudience(db, audience);
   if (!api) return null;
-  const hasAccess =
+  let hasAccess =
     db.query<{ one: number }, [string, string, string]>("SELECT 1 AS one FROM oidc_clients_allowed_apis WHERE oidc_client_id = ? AND api_id = ? AND subject_type = ?").get(
       clientId,
       api.id,
@@ -302,19 +321,42 @@ export function findClientAccessToAudience(
     )
     .all(api.id, clientId, subject)
     .map(toPermission);
+  // The opt-in covers people's tokens only: metadata-document clients are public (no client_credentials).
+  if (subject === "user" && api.allowCimdClients && isMetadataDocumentClient(db, clientId)) {
+    hasAccess = true;
+    const have = new Set(permissions.map((p) => p.id));
+    for (const p of listCimdPermissionsOfApi(db, api.id)) if (!have.has(p.id)) permissions.push(p);
+  }
   return { api, hasAccess, permissions };
 }
 
-/** The permission keys of every API the client holds a permission on (any subject type). */
+/** The permission keys the client may hold on any API (any subject type, the metadata-document opt-in included). */
 export function listPermissionKeysOfClient(db: Database, clientId: string): Set<string> {
-  return new Set(
-    db
-      .query<{ key: string }, [string]>(
-        "SELECT DISTINCT p.key FROM api_permissions p JOIN oidc_clients_allowed_api_permissions g ON g.api_permission_id = p.id WHERE g.oidc_client_id = ?",
-      )
-      .all(clientId)
-      .map((r) => r.key),
-  );
+  const keys = db
+    .query<{ key: string }, [string]>(
+      "SELECT DISTINCT p.key FROM api_permissions p JOIN oidc_clients_allowed_api_permissions g ON g.api_permission_id = p.id WHERE g.oidc_client_id = ?",
+    )
+    .all(clientId)
+    .map((r) => r.key);
+  if (isMetadataDocumentClient(db, clientId)) {
+    keys.push(
+      ...db
+        .query<{ key: string }, []>("SELECT p.key FROM api_permissions p JOIN apis a ON a.id = p.api_id WHERE a.allow_cimd_clients = 1 AND p.allowed_for_cimd_clients = 1")
+        .all()
+        .map((r) => r.key),
+    );
+  }
+  return new Set(keys);
+}
+
+/** The APIs open to metadata-document clients. */
+export function listCimdOpenApis(db: Database): Api[] {
+  return db.query<ApiRow, []>("SELECT * FROM apis WHERE allow_cimd_clients = 1 ORDER BY name, id").all().map(toApi);
+}
+
+/** The ids of every metadata-document client. */
+export function listMetadataDocumentClientIds(db: Database): string[] {
+  return db.query<{ id: string }, []>("SELECT id FROM oidc_clients WHERE client_type = 'cimd' ORDER BY name, id").all().map((r) => r.id);
 }
 
 /** The permissions of the API named by `audience` whose keys are in `keys` (consent and device pages). */

@@ -17,13 +17,14 @@ import {
   listGrantViewsOfClient,
   removeClientApiAccess,
   saveApiPage,
+  setApiCimdAccess,
   setClientApiAccess,
   toApiDto,
   type GrantView,
 } from "../../admin/apis.ts";
 import { parseListQuery } from "../../admin/pagination.ts";
 import type { Database } from "../../db/database.ts";
-import { ApiClientsSection, ApiDetailPage, ApiEditForm, ApiList, ApisPage, GrantForm, NewApiForm, type ApiDetail, type GrantCard, type PermissionRow } from "../../../templates/pages/admin/apis.tsx";
+import { ApiClientsSection, ApiDetailPage, CimdAccessForm, ApiEditForm, ApiList, ApisPage, GrantForm, NewApiForm, type ApiDetail, type GrantCard, type PermissionRow } from "../../../templates/pages/admin/apis.tsx";
 import { afterChange, attempt, formOf, fragment, listOf, pageCtx } from "../admin-pages.ts";
 import { routePolicy } from "../plugins/route-policy.ts";
 import { actorOf } from "../request-context.ts";
@@ -40,6 +41,7 @@ function toCard(db: Database, v: GrantView): GrantCard {
     api: { id: api.id, name: api.name, resource: api.resource, permissions: api.permissions },
     client: { id: v.client.id, name: v.client.name, isPublic: v.client.isPublic },
     grant: v.grant,
+    cimdGranted: v.cimd.cimdGrantedAccess,
   };
 }
 
@@ -48,6 +50,7 @@ function apiDetail(db: Database, id: string, values?: ApiDetail["values"]): ApiD
   return {
     api,
     values: values ?? { name: api.name, permissions: api.permissions.map((p) => ({ key: p.key, name: p.name, description: p.description ?? "" })) },
+    cimd: { enabled: api.allowCimdClients, permissionIds: api.permissions.filter((p) => p.allowedForCimdClients).map((p) => p.id) },
     grants: listGrantViewsOfApi(db, id).map((v) => toCard(db, v)),
     assignable: listAssignableClients(db, id, ALL).data.map((c) => ({ id: c.id, name: c.name })),
   };
@@ -136,8 +139,25 @@ export function adminApiRoutes(web: WebDeps) {
       const saved = apiDetail(web.db, params.id);
       // The grant forms list the permissions too: they are refreshed out of band.
       return afterChange(request, `${LIST}/${params.id}?saved=1`, () =>
-        fragment(String(ApiEditForm({ ctx, d: saved, saved: true })) + String(ApiClientsSection({ ctx, d: saved, oob: true })), {
+        fragment(String(ApiEditForm({ ctx, d: saved, saved: true })) + String(CimdAccessForm({ ctx, d: saved, oob: true })) + String(ApiClientsSection({ ctx, d: saved, oob: true })), {
           flash: { kind: "success", message: ctx.t("apis.saved", { name: saved.api.name }) },
+        }),
+      );
+    }, { adminPage: true })
+    .post(`${LIST}/:id/cimd`, ({ request, params, body, session }) => {
+      const f = formOf(body);
+      const ctx = pageCtx(web, request);
+      const input = { enabled: f.enabled === "on", permissionIds: listOf(f.permissionIds) };
+      const r = attempt(web, request, () => setApiCimdAccess(web, actorOf(request, session), params.id, input));
+      if (!r.ok) {
+        const d = { ...apiDetail(web.db, params.id), cimd: input };
+        return htmlResponse(isHtmx(request) ? CimdAccessForm({ ctx, d, errors: r.errors }) : ApiDetailPage({ ctx, d }), { status: 422 });
+      }
+      const d = apiDetail(web.db, params.id);
+      // The apps list shows who the opt-in now covers: refreshed out of band.
+      return afterChange(request, `${LIST}/${params.id}#api-cimd`, () =>
+        fragment(String(CimdAccessForm({ ctx, d })) + String(ApiClientsSection({ ctx, d, oob: true })), {
+          flash: { kind: "success", message: ctx.t("apis.cimdSaved", { api: d.api.name }) },
         }),
       );
     }, { adminPage: true })

@@ -77,8 +77,8 @@ export function apiApiRoutes(web: WebDeps) {
         ...guard,
         body: ApiCimdAccessInput,
         response: { 200: Api },
-        detail: apiOperation(TAG, "Set Pocket ID's metadata-document-client access ({enabled, permissionIds})", {
-          description: "Stored and returned for compatibility; Latchkey has no Client ID Metadata Document clients, so it grants nothing.",
+        detail: apiOperation(TAG, "Open an API to clients registered from a Client ID Metadata Document ({enabled, permissionIds})", {
+          description: "When enabled, every such client may request people's tokens for the API with the selected permissions; the selection is kept while it is off.",
         }),
       },
     )

@@ -100,6 +100,8 @@ export interface GrantCard {
   api: { id: string; name: string; resource: string; permissions: { id: string; key: string; name: string }[] };
   client: { id: string; name: string; isPublic: boolean };
   grant: ClientApiGrant;
+  /** Whether Pocket ID's metadata-document opt-in (set on the API) also opens the API to this client. */
+  cimdGranted: boolean;
 }
 
 export interface ApiDetail {
@@ -109,6 +111,8 @@ export interface ApiDetail {
   grants: GrantCard[];
   /** Apps without a grant yet. */
   assignable: { id: string; name: string }[];
+  /** Pocket ID's opt-in for apps registered from a Client ID Metadata Document. */
+  cimd: { enabled: boolean; permissionIds: string[] };
   /** A grant form that was refused (a form posted without htmx): its problems. */
   grantErrors?: { clientId: string; errors: Record<string, string> };
 }
@@ -122,6 +126,7 @@ export function ApiDetailPage(p: { ctx: PageContext; d: ApiDetail; created?: boo
       {p.created ? <div class="alert alert-success" role="status" safe>{t("apis.created")}</div> : ""}
       <div class="stack">
         <ApiEditForm ctx={p.ctx} d={p.d} saved={p.saved} errors={p.errors} />
+        <CimdAccessForm ctx={p.ctx} d={p.d} />
         <ApiClientsSection ctx={p.ctx} d={p.d} />
         <section class="section danger-zone">
           <h2 safe>{t("apis.deleteTitle")}</h2>
@@ -281,6 +286,7 @@ export function GrantForm(p: { ctx: PageContext; card: GrantCard; from: "api" | 
         {p.from === "client" ? <code class="small" safe>{api.resource}</code> : client.isPublic ? <span class="badge" safe>{t("clients.badgePublic")}</span> : ""}
       </div>
       <FormErrors ctx={p.ctx} errors={p.errors} />
+      {p.card.cimdGranted ? <p class="muted small" safe>{t("apis.cimdGrantedNote")}</p> : ""}
       <div class="grid-2">
         <fieldset class="fieldset">
           <legend safe>{t("apis.userDelegated")}</legend>
@@ -332,6 +338,51 @@ export function GrantForm(p: { ctx: PageContext; card: GrantCard; from: "api" | 
           {t("apis.removeGrant")}
         </button>
         <button type="submit" class="btn btn-secondary" safe>{t("apis.saveGrant")}</button>
+      </div>
+    </form>
+  );
+}
+
+/**
+ * Pocket ID's opt-in for apps that register themselves from a Client ID Metadata Document: on, every such app may
+ * request people's tokens for the API with the ticked permissions (kept while off). Its own small form.
+ */
+export function CimdAccessForm(p: { ctx: PageContext; d: ApiDetail; oob?: boolean; errors?: Record<string, string> }): JSX.Element {
+  const { t } = p.ctx;
+  const a = p.d.api;
+  const action = `${LIST}/${a.id}/cimd`;
+  const selected = new Set(p.d.cimd.permissionIds);
+  return (
+    <form id="api-cimd" class="section" method="post" action={action} hx-post={action} hx-target="#api-cimd" hx-swap="outerHTML" hx-swap-oob={p.oob ? "true" : undefined} novalidate>
+      <Csrf ctx={p.ctx} />
+      <h2 safe>{t("apis.cimdTitle")}</h2>
+      <p class="muted small" safe>{t("apis.cimdLead")}</p>
+      <FormErrors ctx={p.ctx} errors={p.errors} />
+      <label class="checkbox">
+        <input type="checkbox" name="enabled" value="on" checked={p.d.cimd.enabled} />
+        <span safe>{t("apis.cimdEnabled")}</span>
+      </label>
+      {a.permissions.length ? (
+        <fieldset class="fieldset">
+          <legend safe>{t("apis.permissionsTitle")}</legend>
+          <div class="check-grid">
+            {a.permissions.map((perm) => (
+              <label class="checkbox">
+                <input type="checkbox" name="permissionIds" value={perm.id} checked={selected.has(perm.id)} />
+                <span>
+                  <span safe>{perm.name}</span>
+                  <span class="hint mono" safe>{perm.key}</span>
+                </span>
+              </label>
+            ))}
+          </div>
+        </fieldset>
+      ) : (
+        ""
+      )}
+      {p.errors?.permissionIds ? <p class="error-text" safe>{p.errors.permissionIds}</p> : ""}
+      <div class="form-actions">
+        <button type="submit" class="btn btn-secondary" safe>{t("apis.cimdSave")}</button>
       </div>
     </form>
   );

@@ -8,6 +8,7 @@ import { describe, expect, test } from "bun:test";
 import type { App } from "../../../src/app.ts";
 import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import { createClient } from "../../../src/admin/oidc-clients.ts";
+import { saveClientMetadata } from "../../../src/db/oidc-clients.ts";
 import { adminWorld, apiReq, json, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
 import { type TestDeps } from "../../helpers/test-deps.ts";
 
@@ -245,6 +246,36 @@ describe("/api/apis", () => {
       ["a", false],
       ["b", true],
     ]);
+  });
+
+  test("metadata-document clients are listed on an API open to them, with what the opt-in grants, and not offered again", async () => {
+    const api = await makeApi();
+    const p = await withPermissions(api.id, ["a", "b"]);
+    const cimdId = "https://app.example.org/client.json";
+    saveClientMetadata(
+      deps.db,
+      cimdId,
+      { name: "Doc app", callbackUrls: ["https://app.example.org/cb"], logoutCallbackUrls: [], isPublic: true, tokenEndpointAuthMethod: "client_secret_basic", jwks: null, grantTypes: ["authorization_code"], expiresAt: 9_999_999_999 },
+      1,
+    );
+    expect((await call("GET", `/api/apis/${api.id}/assignable-clients`)).body.data.map((c: any) => c.clientType)).toEqual(["cimd"]);
+    await call("PUT", `/api/apis/${api.id}/cimd-access`, { enabled: true, permissionIds: [p.b] });
+    const clients = await call("GET", `/api/apis/${api.id}/clients`);
+    expect(clients.body.data).toEqual([
+      {
+        client: { id: cimdId, name: "Doc app", clientType: "cimd", isPublic: true, hasLogo: false, hasDarkLogo: false },
+        userDelegatedAccess: false,
+        clientAccess: false,
+        userDelegatedPermissionIds: [],
+        clientPermissionIds: [],
+        cimdGrantedAccess: true,
+        cimdGrantedPermissionIds: [p.b],
+      },
+    ]);
+    expect((await call("GET", `/api/apis/${api.id}/assignable-clients`)).body.data).toEqual([]);
+    const ofClient = await call("GET", `/api/api-access/${encodeURIComponent(cimdId)}/apis`);
+    expect(ofClient.body.map((g: any) => [g.api.id, g.cimdGrantedAccess, g.cimdGrantedPermissionIds])).toEqual([[api.id, true, [p.b]]]);
+    expect((await call("GET", `/api/api-access/${encodeURIComponent(cimdId)}/assignable-apis`)).body.data).toEqual([]);
   });
 
   test("a member's key and a browser session without CSRF are refused; the admin's session with CSRF works", async () => {

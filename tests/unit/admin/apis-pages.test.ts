@@ -8,6 +8,7 @@ import type { App } from "../../../src/app.ts";
 import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import { createClient } from "../../../src/admin/oidc-clients.ts";
 import { listClientApis } from "../../../src/admin/apis.ts";
+import { saveClientMetadata } from "../../../src/db/oidc-clients.ts";
 import { adminWorld, apiReq, json, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
 import type { TestDeps } from "../../helpers/test-deps.ts";
 
@@ -142,5 +143,41 @@ describe("APIs pages", () => {
     expect(deleted.headers.get("hx-redirect")).toBe(`${LIST}?deleted=Photos`);
     expect(await page(`${LIST}?deleted=Photos`)).toContain("Deleted the API Photos.");
     expect(listClientApis(deps.db, backend.id)).toEqual([]);
+  });
+});
+
+describe("metadata-document apps on an API's page", () => {
+  test("the opt-in form saves on/off and the ticked permissions; the app list then shows the covered app", async () => {
+    const id = await createApiPage();
+    await app.handle(pageReq(deps, f.admin, "POST", `${LIST}/${id}`, { htmx: true, form: { name: "Photos", permissionKey: ["a", "b"], permissionName: ["A", "B"], permissionDescription: ["", ""] } }));
+    const api = (await json(app, apiReq(deps, f.admin.key, "GET", `/api/apis/${id}`))).body;
+    const b = api.permissions.find((p: any) => p.key === "b").id;
+    saveClientMetadata(
+      deps.db,
+      "https://app.example.org/client.json",
+      { name: "Doc app", callbackUrls: ["https://app.example.org/cb"], logoutCallbackUrls: [], isPublic: true, tokenEndpointAuthMethod: "client_secret_basic", jwks: null, grantTypes: ["authorization_code"], expiresAt: 9_999_999_999 },
+      1,
+    );
+    const noCsrf = await app.handle(pageReq(deps, f.admin, "POST", `${LIST}/${id}/cimd`, { htmx: true, csrf: false, form: { enabled: "on" } }));
+    expect(noCsrf.status).toBe(403);
+    const res = await app.handle(pageReq(deps, f.admin, "POST", `${LIST}/${id}/cimd`, { htmx: true, form: { enabled: "on", permissionIds: b } }));
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html.startsWith('<form id="api-cimd"')).toBe(true);
+    expect(html).toContain("Saved the access of metadata-document apps to Photos.");
+    expect(html).toContain("Registered from a metadata document: this API is also open to it");
+    const stored = (await json(app, apiReq(deps, f.admin.key, "GET", `/api/apis/${id}`))).body;
+    expect(stored.allowCimdClients).toBe(true);
+    expect(stored.permissions.map((p: any) => [p.key, p.allowedForCimdClients])).toEqual([
+      ["a", false],
+      ["b", true],
+    ]);
+    // Another API's permission id is refused (400 from the domain, never a 500).
+    const other = await createApiPage("Other", "https://other.example.com");
+    const foreign = await app.handle(pageReq(deps, f.admin, "POST", `${LIST}/${other}/cimd`, { htmx: true, form: { enabled: "on", permissionIds: b } }));
+    expect(foreign.status).toBe(422);
+    const foreignHtml = await foreign.text();
+    expect(foreignHtml.startsWith('<form id="api-cimd"')).toBe(true);
+    expect(foreignHtml).toContain(`are not permissions of this API: ${b}`);
   });
 });

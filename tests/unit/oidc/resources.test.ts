@@ -8,7 +8,9 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { decodeJwt } from "jose";
 import { CLI_ACTOR } from "../../../src/audit/actor.ts";
-import { createApi, setApiPermissions, setClientApiAccess, removeClientApiAccess } from "../../../src/admin/apis.ts";
+import { createApi, removeClientApiAccess, setApiCimdAccess, setApiPermissions, setClientApiAccess } from "../../../src/admin/apis.ts";
+import { saveClientMetadata } from "../../../src/db/oidc-clients.ts";
+import { resolveResource } from "../../../src/oidc/resources.ts";
 import { createClient } from "../../../src/admin/oidc-clients.ts";
 import { listPermissionsOfApi } from "../../../src/db/apis.ts";
 import { CALLBACK, CHALLENGE, VERIFIER, makeOidcWorld, basicAuth, type OidcWorld } from "../../helpers/oidc-flow.ts";
@@ -258,5 +260,33 @@ describe("PAR, device flow and the consent page", () => {
     expect(((await res.json()) as any).error).toBe("invalid_target");
     const theirs = await w.token({ grant_type: "client_credentials", resource: PHOTOS }, { basic: basicAuth(other.client.id, other.secret!.secret) });
     expect(theirs.status).toBe(200);
+  });
+});
+
+describe("clients registered from a metadata document (Pocket ID's opt-in)", () => {
+  test("an API open to them grants people's tokens with the selected permissions; never client_credentials; off means nothing", async () => {
+    w = await makeOidcWorld();
+    const { api, ids } = photosApi([], null, w.client.id);
+    const cimdId = "https://app.example.org/client.json";
+    saveClientMetadata(
+      w.deps.db,
+      cimdId,
+      { name: "Doc app", callbackUrls: [CALLBACK], logoutCallbackUrls: [], isPublic: true, tokenEndpointAuthMethod: "client_secret_basic", jwks: null, grantTypes: ["authorization_code"], expiresAt: 9_999_999_999 },
+      1,
+    );
+    const resolve = (scopes: string[], subject: "user" | "client" = "user") => resolveResource(w.deps.db, cimdId, PHOTOS, scopes, subject);
+    expect(() => resolve(["openid"])).toThrow(`The resource "${PHOTOS}" is not an API this client may request tokens for.`);
+    setApiCimdAccess(w.deps, CLI_ACTOR, api.id, { enabled: true, permissionIds: [ids["photos:read"]] });
+    expect(resolve(["openid", "photos:read"]).permissionKeys).toEqual(["photos:read"]);
+    expect(() => resolve(["photos:write"])).toThrow('The scope "photos:write" is not available for the requested resource.');
+    expect(() => resolve([], "client")).toThrow("client_credentials");
+    // Without the resource, its permission names something only the API's resource can grant.
+    expect(() => resolveResource(w.deps.db, cimdId, null, ["openid", "photos:read"], "user")).toThrow("is a permission of an API");
+    // A standard client is not covered by the opt-in.
+    expect(() => resolveResource(w.deps.db, w.client.id, PHOTOS, ["photos:read"], "user")).toThrow("is not available for the requested resource");
+    // Switched off, the selection is kept but grants nothing.
+    setApiCimdAccess(w.deps, CLI_ACTOR, api.id, { enabled: false, permissionIds: [ids["photos:read"]] });
+    expect(() => resolve(["openid"])).toThrow("is not an API this client may request tokens for");
+    expect(listPermissionsOfApi(w.deps.db, api.id).find((p) => p.key === "photos:read")!.allowedForCimdClients).toBe(true);
   });
 });
