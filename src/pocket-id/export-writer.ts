@@ -9,6 +9,7 @@
  *   (raw bytes), COSE keys and backup flags, so passkeys, tokens' subjects and apps keep working.
  * - Client secrets are kept as hashes in Pocket ID's `credentials` document ({secrets: [{id, alg, hash, prefix,
  *   createdAt, expiresAt}]}): Latchkey's "sha256:<hex>" is Pocket ID's sha256, imported "bcrypt:" hashes stay bcrypt.
+ *   Federated identities go in the same document's federatedIdentities, in Pocket ID's JSON.
  * - The signing key (the current one: Pocket ID keeps exactly one) is written as Pocket ID stores it, kv
  *   `jwt_private_key.json` sealed under the KEK of a new instance id (kv `instance_id`), with the ENCRYPTION_KEY
  *   Pocket ID will run with (POCKET_ID_ENCRYPTION_KEY, else ENCRYPTION_KEY, raw bytes); without one it is left out.
@@ -28,6 +29,8 @@ import { APP_CONFIG_DEFINITIONS, buildAppConfig } from "../admin/app-config.ts";
 import { sealPurposeOf } from "../admin/app-config-admin.ts";
 import { listAppConfigEntries } from "../db/app-config.ts";
 import { findAppImage, type AppImageName } from "../db/app-images.ts";
+import { listFederatedIdentities } from "../db/federated-identities.ts";
+import { federatedIdentityJson } from "../oidc/federated-identities.ts";
 import type { Database } from "../db/database.ts";
 import {
   countUnexportedState,
@@ -271,6 +274,16 @@ export async function buildPocketIdExport(deps: PocketIdExportDeps, opts: { encr
         leftOut.push(`client ${c.id}: its private_key_jwt keys (jwks${c.jwks_uri ? "_uri" : ""}); Pocket ID authenticates clients by secret or federated identity`);
       }
       if (c.backchannel_logout_uri) leftOut.push(`client ${c.id}: its back-channel logout URI; Pocket ID has no back-channel logout`);
+      const federated = listFederatedIdentities(deps.db, c.id);
+      const firstOfIssuer = new Set<string>();
+      federated.forEach((f, i) => {
+        if (firstOfIssuer.has(f.issuer)) leftOut.push(`client ${c.id}: federated identity ${i + 1} (${f.issuer}) is written, but Pocket ID uses only the first identity of an issuer`);
+        firstOfIssuer.add(f.issuer);
+      });
+      const credentials = {
+        ...(federated.length > 0 ? { federatedIdentities: federated.map(federatedIdentityJson) } : {}),
+        ...(list.length > 0 ? { secrets: list } : {}),
+      };
       add("oidc_clients", {
         id: c.id,
         created_at: time(c.created_at),
@@ -281,7 +294,7 @@ export async function buildPocketIdExport(deps: PocketIdExportDeps, opts: { encr
         is_public: bool(c.is_public),
         pkce_enabled: bool(c.pkce_enabled),
         logout_callback_urls: jsonBytes(JSON.stringify(stringList(c.logout_callback_urls))),
-        credentials: list.length > 0 ? jsonBytes(JSON.stringify({ secrets: list })) : null,
+        credentials: Object.keys(credentials).length > 0 ? jsonBytes(JSON.stringify(credentials)) : null,
         launch_url: c.launch_url,
         requires_reauthentication: bool(c.requires_reauthentication),
         dark_image_type: logo(c.logo_dark, c.logo_dark_type, true),

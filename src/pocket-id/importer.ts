@@ -97,6 +97,9 @@ import {
   LEGACY_REFRESH_TOKEN_PREFIX,
   LEGACY_REFRESH_TOKENS_KV_KEY,
 } from "./refresh-tokens.ts";
+import { replaceFederatedIdentities } from "../db/federated-identities.ts";
+import { MAX_FEDERATED_IDENTITIES, validateFederatedIdentities, type FederatedIdentity } from "../oidc/federated-identities.ts";
+import { FieldErrors, isRecord } from "../admin/validation.ts";
 import { PocketIdImportError, type PocketIdSource } from "./source.ts";
 
 export const IMPORT_ENTITIES = [
@@ -107,6 +110,7 @@ export const IMPORT_ENTITIES = [
   "customClaims",
   "clients",
   "clientSecrets",
+  "federatedIdentities",
   "allowedGroups",
   "consents",
   "signingKeys",
@@ -633,7 +637,6 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
       }
       counts.clients++;
       counts.clientLogos += (logos.light ? 1 : 0) + (logos.dark ? 1 : 0);
-      if (c.is_public) return;
       let document: { secrets?: unknown; federatedIdentities?: unknown } = {};
       if (c.credentials && c.credentials !== "null") {
         try {
@@ -642,9 +645,8 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
           skip("clientSecrets", c.id, "the client's credentials document is not JSON");
         }
       }
-      if (Array.isArray(document.federatedIdentities) && document.federatedIdentities.length > 0) {
-        skip("clients", `${c.id} (federated identities)`, "federated client credentials (JWT from another issuer) are not supported by Latchkey");
-      }
+      importFederatedIdentities(c, document.federatedIdentities);
+      if (c.is_public) return;
       const secrets: { id: string; alg: string; hash: string; prefix: string; createdAt: number; expiresAt: number | null }[] = [];
       if (c.secret) secrets.push({ id: randomUuid(deps.random), alg: "bcrypt", hash: c.secret, prefix: "", createdAt: c.created_at ?? now, expiresAt: null });
       for (const s of Array.isArray(document.secrets) ? (document.secrets as Record<string, unknown>[]) : []) {
@@ -673,6 +675,42 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
         if (insertImportedClientSecret(db, { id: s.id, clientId: c.id, hash, prefix: s.prefix, createdAt: s.createdAt, expiresAt: s.expiresAt })) counts.clientSecrets++;
         else skip("clientSecrets", `${c.id} ${s.prefix || s.id}`, "this secret id or hash is already stored in Latchkey (each secret hash is kept once)");
       }
+    }
+    /**
+     * Pocket ID's credentials.federatedIdentities, checked by the rules an administrator's input meets. Pocket ID
+     * used the first identity of an issuer only (FederatedIdentityForIssuer), so a later one of the same issuer is
+     * left out rather than accepted for the first time here.
+     */
+    function importFederatedIdentities(c: PidClientRow, list: unknown): void {
+      if (!Array.isArray(list) || list.length === 0) return;
+      if (c.is_public) {
+        skip("federatedIdentities", c.id, "a public client cannot have federated identities in Latchkey (make it confidential and add them again)");
+        return;
+      }
+      const kept: FederatedIdentity[] = [];
+      const issuers = new Set<string>();
+      list.slice(0, MAX_FEDERATED_IDENTITIES).forEach((entry, i) => {
+        const label = `${c.id} #${i + 1}${isRecord(entry) && typeof entry.issuer === "string" ? ` ${entry.issuer.slice(0, 100)}` : ""}`;
+        const errors = new FieldErrors();
+        // Issuers and JWKS URLs are held to https as if ALLOW_INSECURE_CALLBACK_URLS were off: an http issuer is
+        // added again by hand where it is really meant.
+        const [identity] = validateFederatedIdentities(errors, [entry], { clientId: c.id, allowInsecure: false });
+        const problem = Object.values(errors.fields)[0];
+        if (problem || !identity) {
+          skip("federatedIdentities", label, problem ? englishText(problem) : "not an identity");
+          return;
+        }
+        if (issuers.has(identity.issuer)) {
+          skip("federatedIdentities", label, "Pocket ID used only the first identity of an issuer; this one never authenticated anything");
+          return;
+        }
+        issuers.add(identity.issuer);
+        kept.push(identity);
+      });
+      if (list.length > MAX_FEDERATED_IDENTITIES) skip("federatedIdentities", c.id, `more than ${MAX_FEDERATED_IDENTITIES}: the first ${MAX_FEDERATED_IDENTITIES} are kept`);
+      if (kept.length === 0) return;
+      replaceFederatedIdentities(db, c.id, kept);
+      counts.federatedIdentities += kept.length;
     }
     for (const a of allowed) {
       if (!clientExists(db, a.oidc_client_id) || !groupExists(db, a.user_group_id)) continue;
@@ -914,6 +952,7 @@ const ENTITY_LABELS: Record<ImportEntity, string> = {
   customClaims: "custom claims",
   clients: "OIDC clients",
   clientSecrets: "client secrets",
+  federatedIdentities: "federated identities",
   allowedGroups: "client group restrictions",
   consents: "consents",
   signingKeys: "signing keys",

@@ -457,12 +457,19 @@ export async function buildPocketIdDataFolder(o: PocketIdFixtureOptions): Promis
           { id: uuid(), alg: "sha256", hash: sha256Hex(sha256Client!.secret!), prefix: sha256Client!.secret!.slice(0, 4), createdAt: new Date((now - 3600) * 1000).toISOString() },
           { id: uuid(), alg: "sha256", hash: sha256Hex("an-expired-secret-aaaaaaaaaaaaaaa"), prefix: "an-e", createdAt: new Date(created * 1000).toISOString(), expiresAt: new Date((now - 60) * 1000).toISOString() },
         ],
+        // Pocket ID's federated client credentials: the first of an issuer is the one Pocket ID uses; the second of the
+        // same issuer never authenticated anything; a plain-http issuer.
+        federatedIdentities: [
+          { issuer: "https://token.actions.githubusercontent.com", subject: "repo:octo/immich:ref:refs/heads/main", jwks: "https://token.actions.githubusercontent.com/.well-known/jwks", replayProtection: true },
+          { issuer: "https://token.actions.githubusercontent.com", subject: "repo:octo/other:ref:refs/heads/main" },
+          { issuer: "http://k8s.example.org" },
+        ],
       }),
       $launch_url: null, $reauth: 1, $dark_image_type: null, $restricted: 0, $par: 1, $skip_consent: 1, $description: "", $at: 60, $rt: 43200,
     });
     insertClient.run({
       $id: publicClient.id, $created_at: created, $name: publicClient.name, $callback_urls: json([publicClient.callbackUrl]), $image_type: null,
-      $created_by_id: null, $is_public: 1, $pkce_enabled: 1, $logout_callback_urls: null, $credentials: json({}),
+      $created_by_id: null, $is_public: 1, $pkce_enabled: 1, $logout_callback_urls: null, $credentials: json({ federatedIdentities: [{ issuer: "https://k8s.example.org" }] }),
       $launch_url: null, $reauth: 0, $dark_image_type: null, $restricted: 0, $par: 0, $skip_consent: 0, $description: "", $at: 60, $rt: 43200,
     });
   } else {

@@ -11,6 +11,7 @@
  * - Round trip: exported → `latchkey import` into a fresh Latchkey → same users, groups, claims, the passkey signs
  *   in, old client secrets authenticate, the same JWKS kid, same images; what has no place is listed on stderr.
  */
+import { listFederatedIdentities } from "../../../src/db/federated-identities.ts";
 import { Database } from "bun:sqlite";
 import { afterEach, expect, setDefaultTimeout, test } from "bun:test";
 import { generateKeyPairSync } from "node:crypto";
@@ -177,6 +178,12 @@ test("database.json loads into Pocket ID's v2.14 schema; the key is in Pocket ID
     expect(secrets.secrets).toEqual([{ id: expect.any(String), alg: "sha256", hash: expect.stringMatching(/^[0-9a-f]{64}$/), prefix: expect.any(String), createdAt: expect.stringMatching(RFC3339_UTC) }]);
     const bcrypt = JSON.parse(db.query<{ c: string }, [string]>("SELECT CAST(credentials AS TEXT) AS c FROM oidc_clients WHERE id = ?").get(fx.bcryptClient.id)!.c) as { secrets: Record<string, string>[] };
     expect(bcrypt.secrets.map((s) => s.alg)).toEqual(["bcrypt"]);
+    // Federated identities in Pocket ID's JSON, beside the secrets.
+    const immich = JSON.parse(db.query<{ c: string }, [string]>("SELECT CAST(credentials AS TEXT) AS c FROM oidc_clients WHERE id = ?").get(fx.sha256Client!.id)!.c) as { federatedIdentities: unknown[]; secrets: unknown[] };
+    expect(immich.federatedIdentities).toEqual([
+      { issuer: "https://token.actions.githubusercontent.com", subject: "repo:octo/immich:ref:refs/heads/main", jwks: "https://token.actions.githubusercontent.com/.well-known/jwks", replayProtection: true },
+    ]);
+    expect(immich.secrets).toHaveLength(1);
     // Only Pocket ID's own audit events, with string-valued data.
     const events = db.query<{ event: string }, []>("SELECT DISTINCT event FROM audit_logs").all().map((r) => r.event);
     expect(events.length).toBeGreaterThan(0);
@@ -227,6 +234,7 @@ test("round trip: export --format pocket-id → latchkey import into a fresh ins
     logo: findClientLogo(rtA.db, fx.bcryptClient.id, true)!.data,
     favicon: findAppImage(rtA.db, "favicon")!.data,
     defaultPicture: findAppImage(rtA.db, "default-profile-picture")!.data,
+    federated: listFederatedIdentities(rtA.db, fx.sha256Client!.id),
   };
   rtA.close();
 
@@ -245,6 +253,8 @@ test("round trip: export --format pocket-id → latchkey import into a fresh ins
     expect(await verifyClientSecretOrImported(rt, native.id, native.secret + "x")).toBe(false);
     expect(await verifyClientSecretOrImported(rt, fx.bcryptClient.id, fx.bcryptClient.secret!)).toBe(true);
     expect(await verifyClientSecretOrImported(rt, fx.sha256Client!.id, fx.sha256Client!.secret!)).toBe(true);
+    expect(listFederatedIdentities(rt.db, fx.sha256Client!.id)).toEqual(before.federated);
+    expect(before.federated).toHaveLength(1);
     expect(findProfilePicture(rt.db, fx.bob.id)!.data).toEqual(before.picture);
     expect(findClientLogo(rt.db, fx.bcryptClient.id, true)!.data).toEqual(before.logo);
     expect(findAppImage(rt.db, "favicon")!.data).toEqual(before.favicon);

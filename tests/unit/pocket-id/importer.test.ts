@@ -9,6 +9,7 @@
  * - the Pocket ID file is byte-for-byte unchanged; a dry run, a wrong key, a dirty, unknown or corrupt database
  *   write nothing; an existing Latchkey database is refused unless merging, which keeps existing rows.
  */
+import { listFederatedIdentities } from "../../../src/db/federated-identities.ts";
 import { afterEach, describe, expect, test } from "bun:test";
 import { createHash, generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -96,6 +97,7 @@ describe.each(["v1.16", "v2.14"] as const)("Pocket ID %s data folder", (layout) 
       customClaims: 3,
       clients: v2 ? 3 : 2,
       clientSecrets: v2 ? 2 : 1,
+      federatedIdentities: v2 ? 1 : 0,
       allowedGroups: 1,
       consents: 1,
       signingKeys: 1,
@@ -114,6 +116,22 @@ describe.each(["v1.16", "v2.14"] as const)("Pocket ID %s data folder", (layout) 
     if (v2) {
       expect(summary.skipped).toContainEqual({ entity: "clientSecrets", id: "immich an-e", reason: "expired" });
       expect(summary.notes).toContain("1 API resource server(s) with their permissions not imported: Latchkey has no resource-server registry.");
+      // Federated client credentials: the identity Pocket ID used comes along; the rest are reported.
+      expect(listFederatedIdentities(deps.db, "immich")).toEqual([
+        { issuer: "https://token.actions.githubusercontent.com", subject: "repo:octo/immich:ref:refs/heads/main", audience: null, jwksUrl: "https://token.actions.githubusercontent.com/.well-known/jwks", replayProtection: true },
+      ]);
+      expect(summary.skipped).toContainEqual({
+        entity: "federatedIdentities",
+        id: "immich #2 https://token.actions.githubusercontent.com",
+        reason: "Pocket ID used only the first identity of an issuer; this one never authenticated anything",
+      });
+      expect(summary.skipped).toContainEqual({
+        entity: "federatedIdentities",
+        id: "immich #3 http://k8s.example.org",
+        reason: "The issuer must use https. Plain http is allowed only while ALLOW_INSECURE_CALLBACK_URLS is true.",
+      });
+      expect(summary.skipped).toContainEqual({ entity: "federatedIdentities", id: fx.publicClient.id, reason: expect.stringContaining("a public client cannot have federated identities") });
+      expect(formatImportSummary(summary)).toContain("federated identities: 1");
       // The CIMD allowlist is a Latchkey setting too (its clients register again from their documents).
       expect(summary.skipped.filter((s) => s.id === "cimdUrlAllowlist")).toEqual([]);
     }
