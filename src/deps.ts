@@ -24,6 +24,8 @@ export interface Deps {
    * loopback server can be reached. Absent in a running server: productionOutboundPolicy (src/lib/outbound-fetch.ts).
    */
   outbound?: OutboundPolicy;
+  /** Tests only: how long "Sync now" waits for a SCIM sync before answering that it still runs (default 25 s). */
+  scimSyncWaitMs?: number;
   /** Tests only: `Accept-Language: en-XA` selects the pseudo-locale (src/i18n/locales.ts). */
   pseudoLocale?: boolean;
 }

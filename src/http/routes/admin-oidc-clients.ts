@@ -256,8 +256,8 @@ export function adminOidcClientRoutes(web: WebDeps) {
       const ctx = pageCtx(web, request);
       let outcome: Partial<ScimSectionState>;
       try {
-        await runManualSync(web, request, session, current.id);
-        outcome = { notice: ctx.t("scim.syncDone") };
+        const r = await runManualSync(web, request, session, current.id);
+        outcome = { notice: ctx.t(r.finished ? "scim.syncDone" : "scim.syncStillRunning") };
       } catch (e) {
         // The outcome is shown in the section (the status keeps the error too).
         if (!(e instanceof AppError) || (e.code !== "upstream_failed" && e.code !== "conflict")) throw e;

@@ -15,6 +15,7 @@ import {
   scimProviderDto,
   scimStatus,
   syncScimProviderNow,
+  type ScimProviderStatus,
   updateScimProvider,
 } from "../../scim/providers.ts";
 import type { ScimSyncDeps } from "../../scim/sync.ts";
@@ -32,11 +33,27 @@ export function manualSyncDeps(web: WebDeps): ScimSyncDeps & WebDeps {
   return { ...web, fetch: (url, init) => fetch(url, init), instanceId: `manual-${randomToken(web.random, 9)}` };
 }
 
-/** Runs "Sync now"; a sync that did not complete is 502 with the server's words (the status keeps them too). */
-export async function runManualSync(web: WebDeps, request: Request, principal: Caller, id: string) {
-  const r = await syncScimProviderNow(manualSyncDeps(web), actorOf(request, principal), id);
-  if (r.outcome === "failed") throw new AppError("upstream_failed", msg("scim.syncFailed", { error: r.error ?? "" }));
-  return scimStatus(getScimProvider(web.db, id), web.clock.now());
+/**
+ * How long "Sync now" waits for the sync before answering (below the server's 30 s idle timeout): a sync still
+ * running then goes on, and its outcome is the provider's status.
+ */
+export const MANUAL_SYNC_WAIT_MS = 25_000;
+
+/**
+ * Runs "Sync now": `finished` with the status, a sync that did not complete is 502 with the server's words (the
+ * status keeps them too), and one still running after the wait is left to finish (`finished: false`).
+ */
+export async function runManualSync(web: WebDeps, request: Request, principal: Caller, id: string): Promise<{ finished: boolean; status: ScimProviderStatus }> {
+  const run = syncScimProviderNow(manualSyncDeps(web), actorOf(request, principal), id);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const outcome = await Promise.race([run, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), web.scimSyncWaitMs ?? MANUAL_SYNC_WAIT_MS)))]);
+  clearTimeout(timer);
+  if (outcome === null) {
+    run.catch((e: unknown) => web.log.error("SCIM sync asked for by an administrator failed", { provider: id, error: e instanceof Error ? e.message : String(e) }));
+    return { finished: false, status: scimStatus(getScimProvider(web.db, id), web.clock.now()) };
+  }
+  if (outcome.outcome === "failed") throw new AppError("upstream_failed", msg("scim.syncFailed", { error: outcome.error ?? "" }));
+  return { finished: true, status: scimStatus(getScimProvider(web.db, id), web.clock.now()) };
 }
 
 export function apiScimRoutes(web: WebDeps) {
@@ -58,6 +75,7 @@ export function apiScimRoutes(web: WebDeps) {
       return new Response(null, { status: 204 });
     }, { adminApi: true, budget: "admin-api", response: { 204: NoContent }, detail: apiOperation("SCIM", "Delete a SCIM service provider (what it provisioned stays on the remote server)") })
     .post("/api/scim/service-provider/:id/sync", async ({ request, params, principal }) => {
-      return jsonResponse(await runManualSync(web, request, principal, params.id));
-    }, { adminApi: true, budget: "admin-api", response: { 200: ScimSyncStatus }, detail: apiOperation("SCIM", "Sync now: push every user and group of the client, answering when done", { errors: { 409: "A sync of this provider is already running", 502: "The sync did not complete (the message says why; the status keeps it)" } }) });
+      const r = await runManualSync(web, request, principal, params.id);
+      return jsonResponse(r.status, { status: r.finished ? 200 : 202 });
+    }, { adminApi: true, budget: "admin-api", response: { 200: ScimSyncStatus, 202: ScimSyncStatus }, detail: apiOperation("SCIM", "Sync now: push every user and group of the client, answering when done (202 with running: true when it takes longer than 25 s; it goes on)", { errors: { 409: "A sync of this provider is already running", 502: "The sync did not complete (the message says why; the status keeps it)" } }) });
 }

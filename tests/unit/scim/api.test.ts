@@ -4,7 +4,7 @@
  * never answered or audited, "Sync now" reporting success, a failure (502) and a running sync (409).
  */
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
-import type { App } from "../../../src/app.ts";
+import { createApp, type App } from "../../../src/app.ts";
 import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import { createClient, setAllowedGroups } from "../../../src/admin/oidc-clients.ts";
 import { createUserGroup, setGroupMembers } from "../../../src/admin/user-groups.ts";
@@ -129,6 +129,22 @@ describe("the admin API", () => {
     deps.db.query("UPDATE scim_service_providers SET claimed_by = 'elsewhere', claim_expires_at = ?").run(deps.clock.now() + 60_000);
     expect((await api("GET", `/api/oidc/clients/${clientId}/scim-service-provider`)).body.status.running).toBe(true);
     expect(await api("POST", `/api/scim/service-provider/${body.id}/sync`)).toMatchObject({ status: 409, body: { message: "A sync of this provider is already running." } });
+  });
+
+  test("a sync longer than the wait answers 202 with running: true, goes on, and its outcome becomes the status", async () => {
+    const { body } = await api("POST", "/api/scim/service-provider", { endpoint: srv.endpoint, token: srv.token, oidcClientId: clientId });
+    srv.delayMs = 150;
+    // The app copies its dependencies when made: one that waits 20 ms.
+  deps.scimSyncWaitMs = 20;
+  app = await createApp(deps);
+    const r = await api("POST", `/api/scim/service-provider/${body.id}/sync`);
+    expect(r).toMatchObject({ status: 202, body: { running: true, lastSyncedAt: null } });
+    // While it runs, a second request is refused.
+    expect((await api("POST", `/api/scim/service-provider/${body.id}/sync`)).status).toBe(409);
+    for (let i = 0; i < 200 && (await api("GET", `/api/oidc/clients/${clientId}/scim-service-provider`)).body.status.running; i++) await Bun.sleep(20);
+    const after = (await api("GET", `/api/oidc/clients/${clientId}/scim-service-provider`)).body;
+    expect(after.status).toMatchObject({ running: false, lastError: null, counts: { usersCreated: 1, groupsCreated: 1 } });
+    expect(srv.userByName("alice")).toBeDefined();
   });
 
   test("moving a provider to another endpoint forgets what the old server holds", async () => {

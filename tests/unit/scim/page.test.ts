@@ -4,7 +4,7 @@
  * the HTML; empty keeps it, "remove" removes it), Sync now with its outcome, turn off; CSRF and admin required.
  */
 import { afterAll, beforeEach, expect, test } from "bun:test";
-import type { App } from "../../../src/app.ts";
+import { createApp, type App } from "../../../src/app.ts";
 import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import { createClient } from "../../../src/admin/oidc-clients.ts";
 import { findScimProviderByClient } from "../../../src/db/scim.ts";
@@ -76,6 +76,20 @@ test("the section: empty at first, saved with a token that never comes back, syn
   const off = await post(`${base}/scim/delete`);
   expect(off.html).toContain("SCIM provisioning is off.");
   expect(findScimProviderByClient(deps.db, clientId)).toBeNull();
+});
+
+test("Sync now that outlasts the wait says it is still running", async () => {
+  await post(`${base}/scim`, { endpoint: srv.endpoint, token: srv.token });
+  srv.delayMs = 150;
+  // The app copies its dependencies when made: one that waits 20 ms.
+  deps.scimSyncWaitMs = 20;
+  app = await createApp(deps);
+  const r = await post(`${base}/scim/sync`);
+  expect(r.status).toBe(200);
+  expect(r.html).toContain("The sync is still running; reload the page later to see how it ended.");
+  expect(r.html).toContain("A sync is running.");
+  for (let i = 0; i < 200 && findScimProviderByClient(deps.db, clientId)!.claimedBy !== null; i++) await Bun.sleep(20);
+  expect(findScimProviderByClient(deps.db, clientId)).toMatchObject({ lastError: null, claimedBy: null });
 });
 
 test("a refused endpoint or token re-renders the section with the field's message (422) and writes nothing; the token is not echoed", async () => {
