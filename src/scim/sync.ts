@@ -193,34 +193,23 @@ async function runSync(deps: ScimSyncDeps, id: string, force: boolean, deadline:
     mapped.delete(`${type}:${localId}`);
   };
 
+  // Creates or replaces one resource, records what the server holds, counts it (usersCreated, groupsUnchanged…).
+  const pushOne = async (type: ScimResourceType, localId: string, matchValue: string, resource: Record<string, unknown>) => {
+    const user = type === "User";
+    const outcome = await upsert(scim, user ? "Users" : "Groups", user ? "userName" : "displayName", matchValue, resource, mapped.get(`${type}:${localId}`) ?? null, force);
+    if (outcome.kind !== "unchanged") push(type, localId, outcome.remoteId, digest(resource));
+    const kind = outcome.kind === "created" ? "Created" : outcome.kind === "updated" ? "Updated" : "Unchanged";
+    counts[`${user ? "users" : "groups"}${kind}`]++;
+  };
+
   // Users first, so groups can name them.
   const userIds = new Set(snap.users.map((u) => u.id));
-  for (const u of snap.users) {
-    await attempt(`user ${u.username}`, async () => {
-      const resource = userResource(u);
-      const outcome = await upsert(scim, "Users", "userName", u.username, resource, mapped.get(`User:${u.id}`) ?? null, force);
-      if (outcome.kind === "unchanged") counts.usersUnchanged++;
-      else {
-        push("User", u.id, outcome.remoteId, digest(resource));
-        if (outcome.kind === "created") counts.usersCreated++;
-        else counts.usersUpdated++;
-      }
-    });
-  }
+  for (const u of snap.users) await attempt(`user ${u.username}`, () => pushOne("User", u.id, u.username, userResource(u)));
 
   const groupIds = new Set(snap.groups.map((g) => g.id));
   for (const g of snap.groups) {
-    await attempt(`group ${g.friendlyName}`, async () => {
-      const members = g.memberIds.filter((m) => userIds.has(m)).map((m) => mapped.get(`User:${m}`)?.remoteId).filter((v): v is string => !!v);
-      const resource = groupResource(g, members);
-      const outcome = await upsert(scim, "Groups", "displayName", g.friendlyName, resource, mapped.get(`Group:${g.id}`) ?? null, force);
-      if (outcome.kind === "unchanged") counts.groupsUnchanged++;
-      else {
-        push("Group", g.id, outcome.remoteId, digest(resource));
-        if (outcome.kind === "created") counts.groupsCreated++;
-        else counts.groupsUpdated++;
-      }
-    });
+    const members = g.memberIds.filter((m) => userIds.has(m)).map((m) => mapped.get(`User:${m}`)?.remoteId).filter((v): v is string => !!v);
+    await attempt(`group ${g.friendlyName}`, () => pushOne("Group", g.id, g.friendlyName, groupResource(g, members)));
   }
 
   for (const r of [...mapped.values()].filter((r) => r.resourceType === "Group" && !groupIds.has(r.localId))) {
