@@ -166,6 +166,9 @@ export function clientDto(db: Database, c: OidcClient) {
     hasDarkLogo: c.hasDarkLogo,
     allowedUserGroups: c.allowedGroupIds.map((id) => groups.get(id)).filter((g) => g !== undefined).map((g) => ({ id: g.id, name: g.name, friendlyName: g.friendlyName })),
     createdAt: isoTime(c.createdAt),
+    clientType: c.clientType,
+    metadataExpiresAt: isoTime(c.metadataExpiresAt),
+    metadataGrantTypes: c.metadataGrantTypes,
   };
 }
 

@@ -17,6 +17,7 @@ import {
   replaceAllowedGroups,
   setClientGroupRestricted,
   touchClient,
+  updateClientLocalSettings,
   updateClientSettings,
 } from "../db/oidc-clients.ts";
 import { actorUserId, auditedChange, recordAdminChange, type Actor, type AuditDeps } from "../audit/actor.ts";
@@ -24,9 +25,10 @@ import { AppError } from "../errors.ts";
 import { msg } from "../i18n/message.ts";
 import { nowSeconds } from "../lib/clock.ts";
 import { randomUuid } from "../lib/random.ts";
-import { checkChosenClientId, groupIdList, validateClientInput, type ClientInput, type ValidatedClient } from "../oidc/client-input.ts";
+import { checkChosenClientId, groupIdList, validateClientInput, validateLocalClientInput, type ClientInput, type ValidatedClient } from "../oidc/client-input.ts";
 import { addClientSecret, type CreatedClientSecret } from "../oidc/client-secrets.ts";
 import { findClientById, type OidcClient } from "../oidc/clients.ts";
+import { ClientMetadataRefused, refreshClientMetadata, type ClientMetadataDeps } from "../oidc/client-metadata-documents.ts";
 import { FieldErrors } from "./validation.ts";
 import { replaceFederatedIdentities } from "../db/federated-identities.ts";
 
@@ -84,6 +86,7 @@ export function createClient(deps: ClientDeps, actor: Actor, input: ClientInput,
 export function updateClient(deps: ClientDeps, actor: Actor, clientId: string, input: ClientInput): OidcClient {
   const current = findClientById(deps.db, clientId);
   if (!current) throw AppError.notFound(msg("clients.errorNotFound"));
+  if (current.clientType === "cimd") return updateDocumentClient(deps, actor, current, input);
   const v = validateClientInput(deps.db, input, current, inputOptions(deps));
   const now = nowSeconds(deps.clock);
   return deps.db.transaction(() => {
@@ -96,6 +99,43 @@ export function updateClient(deps: ClientDeps, actor: Actor, clientId: string, i
     recordAdminChange(deps, actor, { entity: "oidc_client", action: "update", id: clientId, changes: settingsOf(updated, v) });
     return updated;
   }).immediate();
+}
+
+/**
+ * A client registered by its metadata document: only the administrator's settings change (description, launch URL,
+ * re-authentication, consent, who may sign in, token lifetimes, PAR); what the input says about the rest is ignored,
+ * as Pocket ID does — the document is the registration (refreshClientMetadata reads it again).
+ */
+function updateDocumentClient(deps: ClientDeps, actor: Actor, current: OidcClient, input: ClientInput): OidcClient {
+  const v = validateLocalClientInput(deps.db, input, current);
+  const now = nowSeconds(deps.clock);
+  return deps.db.transaction(() => {
+    updateClientLocalSettings(deps.db, current.id, v, now);
+    if (v.allowedGroupIds) replaceAllowedGroups(deps.db, current.id, v.allowedGroupIds);
+    const updated = findClientById(deps.db, current.id)!;
+    recordAdminChange(deps, actor, { entity: "oidc_client", action: "update", id: current.id, changes: { description: updated.description, unrestricted: updated.unrestricted, skipConsent: updated.skipConsent } });
+    return updated;
+  }).immediate();
+}
+
+/**
+ * Fetches a CIMD client's metadata document now, whatever its freshness (Pocket ID's POST …/refresh). A standard
+ * client, a URL no longer on the allowlist or a refused document is a 400 saying why; the stored client is then
+ * left as it was.
+ */
+export async function refreshDocumentClient(deps: ClientDeps & ClientMetadataDeps, actor: Actor, clientId: string): Promise<OidcClient> {
+  const current = findClientById(deps.db, clientId);
+  if (!current) throw AppError.notFound(msg("clients.errorNotFound"));
+  if (current.clientType !== "cimd") throw AppError.badRequest(msg("clients.errorNotDocument"));
+  let refreshed: OidcClient;
+  try {
+    refreshed = await refreshClientMetadata(deps, clientId);
+  } catch (e) {
+    if (e instanceof ClientMetadataRefused) throw AppError.badRequest(msg("clients.errorRefresh", { reason: e.reason }));
+    throw e;
+  }
+  recordAdminChange(deps, actor, { entity: "oidc_client", action: "refresh_metadata", id: clientId, changes: { name: refreshed.name, callbackUrls: refreshed.callbackUrls } });
+  return refreshed;
 }
 
 /** Deletes a client with its secrets, consents, codes and tokens. Returns it, or null when it did not exist. */

@@ -105,6 +105,7 @@ const ACTION_NAMES: Record<string, MessageKey> = {
   set_client_access: "audit.actionSetClientAccess",
   remove_client_access: "audit.actionRemoveClientAccess",
   set_cimd_access: "audit.actionSetCimdAccess",
+  refresh_metadata: "audit.actionRefreshMetadata",
 };
 
 /** "Revoked all sessions": the whole phrase, where the language's plural would not follow from the single noun. */

@@ -14,7 +14,7 @@
 import type { Database } from "../db/database.ts";
 import { FieldErrors } from "../admin/validation.ts";
 import { msg, type Text } from "../i18n/message.ts";
-import { existingGroupIds, type OidcClientSettings } from "../db/oidc-clients.ts";
+import { existingGroupIds, type ClientLocalSettings, type OidcClientSettings } from "../db/oidc-clients.ts";
 import {
   DEFAULT_ACCESS_TOKEN_MINUTES,
   DEFAULT_REFRESH_TOKEN_MINUTES,
@@ -225,15 +225,12 @@ function authMethodOf(requested: unknown, isPublic: boolean, current: OidcClient
  * Checks `input` for a new client (`current` null) or an update; fields left undefined keep `current`'s value.
  * `allowInsecureUrls` (ALLOW_INSECURE_CALLBACK_URLS) admits http federated issuers.
  */
-export function validateClientInput(db: Database, input: ClientInput, current: OidcClient | null, opts: { allowInsecureUrls?: boolean } = {}): ValidatedClient {
-  const errors = new FieldErrors();
-  const name = typeof input.name === "string" ? input.name.trim() : "";
-  if (!name) errors.add("name", msg("clients.errorNameRequired"));
-  else if (name.length > 100) errors.add("name", msg("clients.errorNameTooLong"));
+/** The settings that stay the administrator's for every client, a metadata document's included (Pocket ID's list). */
+export type LocalClientSettings = ClientLocalSettings & { allowedGroupIds: string[] | null };
+
+function localSettingsOf(db: Database, errors: FieldErrors, input: ClientInput, current: OidcClient | null): LocalClientSettings {
   const description = typeof input.description === "string" ? input.description.trim() : (current?.description ?? "");
   if (description.length > 1000) errors.add("description", msg("clients.errorDescriptionTooLong"));
-  const callbackUrls = urlList(errors, "callbackUrls", input.callbackUrls, true);
-  const logoutCallbackUrls = urlList(errors, "logoutCallbackUrls", input.logoutCallbackUrls ?? current?.logoutCallbackUrls ?? [], false);
   let launchUrl: string | null = input.launchUrl === undefined ? (current?.launchUrl ?? null) : input.launchUrl;
   if (typeof launchUrl === "string") {
     launchUrl = launchUrl.trim() || null;
@@ -246,14 +243,40 @@ export function validateClientInput(db: Database, input: ClientInput, current: O
     errors.add("launchUrl", msg("clients.errorHttpUrl"));
     launchUrl = null;
   }
+  return {
+    description,
+    launchUrl,
+    requiresReauthentication: boolean(errors, "requiresReauthentication", input.requiresReauthentication, current?.requiresReauthentication ?? false),
+    skipConsent: boolean(errors, "skipConsent", input.skipConsent, current?.skipConsent ?? false),
+    unrestricted: boolean(errors, "unrestricted", input.unrestricted, current?.unrestricted ?? false),
+    accessTokenDurationMinutes: minutes(errors, "accessTokenDurationMinutes", input.accessTokenDurationMinutes, current?.accessTokenDurationMinutes ?? DEFAULT_ACCESS_TOKEN_MINUTES),
+    refreshTokenDurationMinutes: minutes(errors, "refreshTokenDurationMinutes", input.refreshTokenDurationMinutes, current?.refreshTokenDurationMinutes ?? DEFAULT_REFRESH_TOKEN_MINUTES),
+    requirePar: boolean(errors, "requirePar", input.requirePar, current?.requirePar ?? false),
+    allowedGroupIds: input.allowedGroupIds === undefined ? null : groupIdList(db, errors, input.allowedGroupIds),
+  };
+}
+
+/**
+ * The administrator's settings of a client registered by its metadata document: everything else (name, redirect URIs,
+ * authentication, keys) is the document's and is ignored here, as Pocket ID does.
+ */
+export function validateLocalClientInput(db: Database, input: ClientInput, current: OidcClient): LocalClientSettings {
+  const errors = new FieldErrors();
+  const local = localSettingsOf(db, errors, input, current);
+  errors.throwIfAny();
+  return local;
+}
+
+export function validateClientInput(db: Database, input: ClientInput, current: OidcClient | null, opts: { allowInsecureUrls?: boolean } = {}): ValidatedClient {
+  const errors = new FieldErrors();
+  const name = typeof input.name === "string" ? input.name.trim() : "";
+  if (!name) errors.add("name", msg("clients.errorNameRequired"));
+  else if (name.length > 100) errors.add("name", msg("clients.errorNameTooLong"));
+  const local = localSettingsOf(db, errors, input, current);
+  const callbackUrls = urlList(errors, "callbackUrls", input.callbackUrls, true);
+  const logoutCallbackUrls = urlList(errors, "logoutCallbackUrls", input.logoutCallbackUrls ?? current?.logoutCallbackUrls ?? [], false);
   const isPublic = boolean(errors, "isPublic", input.isPublic, current?.isPublic ?? false);
   const pkceEnabled = boolean(errors, "pkceEnabled", input.pkceEnabled, current?.pkceEnabled ?? false);
-  const requiresReauthentication = boolean(errors, "requiresReauthentication", input.requiresReauthentication, current?.requiresReauthentication ?? false);
-  const skipConsent = boolean(errors, "skipConsent", input.skipConsent, current?.skipConsent ?? false);
-  const unrestricted = boolean(errors, "unrestricted", input.unrestricted, current?.unrestricted ?? false);
-  const accessTokenDurationMinutes = minutes(errors, "accessTokenDurationMinutes", input.accessTokenDurationMinutes, current?.accessTokenDurationMinutes ?? DEFAULT_ACCESS_TOKEN_MINUTES);
-  const refreshTokenDurationMinutes = minutes(errors, "refreshTokenDurationMinutes", input.refreshTokenDurationMinutes, current?.refreshTokenDurationMinutes ?? DEFAULT_REFRESH_TOKEN_MINUTES);
-  const requirePar = boolean(errors, "requirePar", input.requirePar, current?.requirePar ?? false);
   const backchannelLogoutUri = input.backchannelLogoutUri === undefined ? (current?.backchannelLogoutUri ?? null) : httpUrl(errors, "backchannelLogoutUri", input.backchannelLogoutUri);
   const auth = authMethodOf(input.tokenEndpointAuthMethod, isPublic, current);
   const jwks = input.jwks === undefined ? (current?.jwks ?? null) : jwkSet(errors, input.jwks);
@@ -267,7 +290,6 @@ export function validateClientInput(db: Database, input: ClientInput, current: O
   }
   if (auth.problem) errors.add("tokenEndpointAuthMethod", auth.problem);
   if (jwks && jwksUri) errors.add("jwksUri", msg("clients.errorJwksBoth"));
-  const allowedGroupIds = input.allowedGroupIds === undefined ? null : groupIdList(db, errors, input.allowedGroupIds);
   const federatedIdentities =
     input.federatedIdentities === undefined
       ? null
@@ -279,19 +301,11 @@ export function validateClientInput(db: Database, input: ClientInput, current: O
   errors.throwIfAny();
   return {
     name,
-    description,
+    ...local,
     callbackUrls,
     logoutCallbackUrls,
-    launchUrl,
     isPublic,
     pkceEnabled,
-    requiresReauthentication,
-    skipConsent,
-    unrestricted,
-    allowedGroupIds,
-    accessTokenDurationMinutes,
-    refreshTokenDurationMinutes,
-    requirePar,
     backchannelLogoutUri,
     tokenEndpointAuthMethod: auth.method,
     tokenEndpointAuthMethodFixed: auth.fixed,

@@ -1,6 +1,7 @@
 /** An app's icon in lists: its uploaded logo (the dark variant in dark mode, falling back to the light one), else its initial. */
+import { clientPathSegment } from "../../src/http/client-id-param.ts";
 export function ClientIcon({ app }: { app: { id: string; name: string; hasLogo: boolean } }): JSX.Element {
-  const src = `/api/oidc/clients/${encodeURIComponent(app.id)}/logo`;
+  const src = `/api/oidc/clients/${clientPathSegment(app.id)}/logo`;
   return app.hasLogo ? (
     <picture>
       <source srcset={`${src}?light=false`} media="(prefers-color-scheme: dark)" />

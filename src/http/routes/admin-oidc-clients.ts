@@ -3,13 +3,14 @@
  * and src/admin/oidc-clients.ts; a new client admits nobody until groups are chosen or it is unrestricted.
  */
 import { clientApiAccess } from "./admin-apis.ts";
+import { decodeClientIdParams } from "../client-id-param.ts";
 import { Elysia } from "elysia";
 import { clientInputFromForm, federatedRowsFromForm, federatedRowsOf, listClientsPage } from "../../admin/oidc-client-admin.ts";
 import { parseListQuery } from "../../admin/pagination.ts";
 import { listGroupChoices } from "../../admin/user-groups.ts";
 import { AppError } from "../../errors.ts";
 import { msg } from "../../i18n/message.ts";
-import { createClient, deleteClient, updateClient } from "../../admin/oidc-clients.ts";
+import { createClient, deleteClient, refreshDocumentClient, updateClient } from "../../admin/oidc-clients.ts";
 import { listFederatedIdentities } from "../../db/federated-identities.ts";
 import { createClientSecret, listClientSecrets, revokeClientSecret } from "../../oidc/client-secrets.ts";
 import { findClientById, type OidcClient, EITHER_SECRET_METHOD } from "../../oidc/clients.ts";
@@ -19,6 +20,7 @@ import {
   ClientForm,
   ClientList,
   ClientsPage,
+  DocumentSection,
   EMPTY_CLIENT,
   LogoSection,
   NewClientContent,
@@ -29,7 +31,8 @@ import {
 import { actorOf } from "../request-context.ts";
 import { afterChange, attempt, checked, formOf, fragment, listOf, pageCtx } from "../admin-pages.ts";
 import { htmlResponse, isHtmx, navigate } from "../responses.ts";
-import { removeClientLogo, saveClientLogo } from "../../admin/client-logos.ts";
+import { downloadClientLogo, removeClientLogo, saveClientLogo } from "../../admin/client-logos.ts";
+import { clientPathSegment } from "../client-id-param.ts";
 import { uploadedFile } from "./api-profile-pictures.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { backchannelStatusOf } from "../../oidc/backchannel-logout.ts";
@@ -116,11 +119,13 @@ export function adminOidcClientRoutes(web: WebDeps) {
   };
   const scimSection = (request: Request, clientId: string, more: Partial<ScimSectionState> = {}, status = 200) =>
     htmlResponse(ScimSection({ ctx: pageCtx(web, request), clientId, s: scimState(clientId, more) }), { status });
-  const base = (id: string) => `/settings/admin/oidc-clients/${id}`;
+  const base = (id: string) => `/settings/admin/oidc-clients/${clientPathSegment(id)}`;
   // Without a secret such a client still authenticates: the secrets section says so.
   const hasFederated = (id: string) => listFederatedIdentities(web.db, id).length > 0;
 
   return new Elysia({ name: "admin-oidc-clients" })
+    // A client id may arrive as ~base64url (an https URL id: src/http/client-id-param.ts).
+    .onTransform(decodeClientIdParams)
     .use(routePolicy(web))
     .get("/settings/admin/oidc-clients", ({ request, query }) => {
       const q = parseListQuery(query);
@@ -227,6 +232,34 @@ export function adminOidcClientRoutes(web: WebDeps) {
       }
       return afterChange(request, base(params.id), () => htmlResponse(LogoSection({ ctx, client: getClient(params.id), notice: ctx.t("clients.logoUpdated") })));
     }, { adminPage: true, bodyLimit: "upload" })
+    // Pocket ID's logoUrl in the form: the server downloads the image (safe fetcher) and stores it as an upload.
+    .post("/settings/admin/oidc-clients/:id/logo-url", async ({ request, params, query, body, session }) => {
+      getClient(params.id);
+      const dark = query.variant === "dark";
+      const ctx = pageCtx(web, request);
+      try {
+        const bytes = await downloadClientLogo(web, formOf(body).logoUrl, "logoUrl");
+        await saveClientLogo(web, actorOf(request, session), params.id, bytes, dark);
+      } catch (e) {
+        if (!(e instanceof AppError) || e.status >= 500) throw e;
+        return htmlResponse(LogoSection({ ctx, client: getClient(params.id), error: ctx.text(e.text) }), { status: 422 });
+      }
+      return afterChange(request, base(params.id), () => htmlResponse(LogoSection({ ctx, client: getClient(params.id), notice: ctx.t("clients.logoUpdated") })));
+    }, { adminPage: true })
+    // A metadata document's client: fetch its document now (the page then shows what it says).
+    .post("/settings/admin/oidc-clients/:id/refresh", async ({ request, params, session }) => {
+      getClient(params.id);
+      const ctx = pageCtx(web, request);
+      try {
+        await refreshDocumentClient(web, actorOf(request, session), params.id);
+      } catch (e) {
+        if (!(e instanceof AppError) || e.status >= 500) throw e;
+        return htmlResponse(DocumentSection({ ctx, client: getClient(params.id), error: ctx.text(e.text) }), { status: 422 });
+      }
+      return afterChange(request, base(params.id), () =>
+        fragment(ClientDetailContent({ ctx, d: detail(getClient(params.id)) }), { flash: { kind: "success", message: ctx.t("clients.documentRefreshed") } }),
+      );
+    }, { adminPage: true })
     .post("/settings/admin/oidc-clients/:id/logo/delete", ({ request, params, query, session }) => {
       const dark = query.variant === "dark";
       removeClientLogo(web, actorOf(request, session), params.id, dark);

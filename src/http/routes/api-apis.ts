@@ -1,4 +1,5 @@
 /** Admin REST API for API resources and their client grants (Pocket ID v2.10+ paths): /api/apis…, /api/api-access… */
+import { decodeClientIdParams } from "../client-id-param.ts";
 import { Elysia } from "elysia";
 import {
   createApi,
@@ -32,6 +33,8 @@ const TAG = "APIs";
 export function apiApiRoutes(web: WebDeps) {
   const guard = { adminApi: true, budget: "admin-api" } as const;
   return new Elysia({ name: "api-apis" })
+    // A client id may arrive as ~base64url (an https URL id: src/http/client-id-param.ts).
+    .onTransform(decodeClientIdParams)
     .use(routePolicy(web))
     .get("/api/apis", ({ query }) => jsonResponse(listApis(web.db, parseListQuery(query))), {
       ...guard,

@@ -3,6 +3,7 @@
  * POST /api/scim/service-provider, PUT/DELETE /api/scim/service-provider/:id, POST /api/scim/service-provider/:id/sync.
  * The rules, the audit and the sync live in src/scim/; this module shapes JSON. The token is never returned.
  */
+import { decodeClientIdParams } from "../client-id-param.ts";
 import { Elysia } from "elysia";
 import { AppError } from "../../errors.ts";
 import { msg } from "../../i18n/message.ts";
@@ -58,6 +59,8 @@ export async function runManualSync(web: WebDeps, request: Request, principal: C
 
 export function apiScimRoutes(web: WebDeps) {
   return new Elysia({ name: "api-scim" })
+    // A client id may arrive as ~base64url (an https URL id: src/http/client-id-param.ts).
+    .onTransform(decodeClientIdParams)
     .use(routePolicy(web))
     .get("/api/oidc/clients/:id/scim-service-provider", ({ params }) => {
       return jsonResponse(scimProviderDto(web, getScimProviderOfClient(web.db, params.id)));

@@ -69,6 +69,8 @@ export const ClientInput = Input(
       t.Object({ federatedIdentities: FederatedIdentities() }, { additionalProperties: true, description: "Pocket ID's credentials: its federatedIdentities replace the client's list (secrets are managed at …/secrets and ignored here)" }),
     ),
     federatedIdentities: FederatedIdentities(),
+    logoUrl: Maybe(LongText({ description: "Pocket ID: an https URL the server downloads the light logo from (PNG, JPEG, GIF, WebP; ≤ 2 MB; public addresses only)" })),
+    darkLogoUrl: Maybe(LongText({ description: "Pocket ID: the same for the dark logo" })),
   },
   {
     $id: "ClientInput",
@@ -109,6 +111,10 @@ export const Client = t.Object(
     hasDarkLogo: t.Boolean(),
     allowedUserGroups: t.Array(GroupBrief),
     createdAt: Nullable(IsoTime),
+    // Client ID Metadata Documents: "cimd" when the document at the id's URL is the registration.
+    clientType: t.String({ enum: ["standard", "cimd"] }),
+    metadataExpiresAt: Nullable(IsoTime),
+    metadataGrantTypes: t.Array(t.String()),
   },
   { $id: "Client" },
 );

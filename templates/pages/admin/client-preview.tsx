@@ -3,6 +3,7 @@
  * token): who, and which scopes; the answer shows the claims of the ID token, access token and userinfo this
  * client would receive. htmx swaps only #client-preview-result; without JavaScript the page reloads with it.
  */
+import { clientPathSegment } from "../../../src/http/client-id-param.ts";
 import type { PageContext } from "../../page-context.ts";
 import type { ClientPreview } from "../../../src/oidc/client-preview.ts";
 import { Field } from "./admin-shell.tsx";
@@ -18,7 +19,7 @@ export interface PreviewState {
 
 export function TokenPreviewSection({ ctx, clientId, state }: { ctx: PageContext; clientId: string; state?: PreviewState }): JSX.Element {
   const { t } = ctx;
-  const action = `/settings/admin/oidc-clients/${encodeURIComponent(clientId)}/preview`;
+  const action = `/settings/admin/oidc-clients/${clientPathSegment(clientId)}/preview`;
   const ticked = new Set(state?.scopes ?? PREVIEW_SCOPES);
   return (
     <section class="section" id="client-preview" aria-labelledby="preview-title">

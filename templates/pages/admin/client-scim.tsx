@@ -3,6 +3,7 @@
  * only says whether one is stored), the last sync's outcome, and "Sync now" / "Turn off" as immediate actions.
  * htmx swaps the whole #client-scim section; without JavaScript each form posts and the page reloads.
  */
+import { clientPathSegment } from "../../../src/http/client-id-param.ts";
 import type { PageContext } from "../../page-context.ts";
 import type { ScimProvider } from "../../../src/db/scim.ts";
 import type { ScimProviderStatus } from "../../../src/scim/providers.ts";
@@ -23,7 +24,7 @@ export interface ScimSectionState {
 
 export function ScimSection({ ctx, clientId, s }: { ctx: PageContext; clientId: string; s: ScimSectionState }): JSX.Element {
   const { t } = ctx;
-  const base = `/settings/admin/oidc-clients/${encodeURIComponent(clientId)}/scim`;
+  const base = `/settings/admin/oidc-clients/${clientPathSegment(clientId)}/scim`;
   const p = s.provider;
   const e = s.errors ?? {};
   const counts = s.status?.counts ?? null;

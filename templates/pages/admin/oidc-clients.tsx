@@ -5,6 +5,7 @@
  */
 import type { PageContext } from "../../page-context.ts";
 import { ClientIcon } from "../../components/client-icon.tsx";
+import { clientPathSegment } from "../../../src/http/client-id-param.ts";
 import { DateTime } from "../../components/date-time.tsx";
 import type { OidcClient } from "../../../src/oidc/clients.ts";
 import type { ClientSecretInfo } from "../../../src/oidc/client-secrets.ts";
@@ -20,7 +21,7 @@ import type { FederatedRow } from "../../../src/admin/oidc-client-admin.ts";
 import { ApiAccessSection, type GrantCard } from "./apis.tsx";
 import { AccessChoice, AdminLayout, Csrf, EmptyState, Field, FormErrors, PageHeader, Pager, Toggle } from "./admin-shell.tsx";
 
-export type ClientListRow = { id: string; name: string; callbackURLs: string[]; isPublic: boolean; isGroupRestricted: boolean; allowedUserGroups: { friendlyName: string }[]; hasLogo: boolean };
+export type ClientListRow = { id: string; name: string; callbackURLs: string[]; isPublic: boolean; isGroupRestricted: boolean; allowedUserGroups: { friendlyName: string }[]; hasLogo: boolean; clientType: string };
 
 const LIST = "/settings/admin/oidc-clients";
 
@@ -63,10 +64,11 @@ export function ClientList({ ctx, page, search }: { ctx: PageContext; page: Page
             <li class="list-item">
               <ClientIcon app={c} />
               <div class="grow">
-                <a class="title" href={`${LIST}/${c.id}`} safe>{c.name}</a>
+                <a class="title" href={`${LIST}/${clientPathSegment(c.id)}`} safe>{c.name}</a>
                 <div class="meta mono" translate="no" safe>{c.id}</div>
               </div>
               <div class="actions">
+                {c.clientType === "cimd" ? <span class="badge badge-accent" title={t("clients.badgeDocumentHint")} safe>{t("clients.badgeDocument")}</span> : ""}
                 {c.isPublic ? <span class="badge" safe>{t("clients.badgePublic")}</span> : ""}
                 {accessBadge(ctx, c)}
               </div>
@@ -177,6 +179,10 @@ function advancedIsSet(v: ClientFormValues, e: Record<string, string>): boolean 
  * The client's one form with one Save (create and edit): the app, its callback URLs, who may sign in,
  * security, and advanced protocol settings collapsed unless one of them is set or refused.
  */
+/**
+ * `document`: the client is registered by its metadata document, which owns its name, callback URLs and authentication
+ * (shown in DocumentSection, not editable here, as in Pocket ID); the form keeps the administrator's settings.
+ */
 export function ClientForm(p: {
   ctx: PageContext;
   action: string;
@@ -188,10 +194,12 @@ export function ClientForm(p: {
   target: string;
   /** The issuer, for the federated identities' example request (edit form only). */
   appUrl?: string;
+  document?: boolean;
 }): JSX.Element {
   const v = p.values;
   const e = p.errors ?? {};
   const { t } = p.ctx;
+  const doc = p.document === true;
   return (
     <OneSaveForm ctx={p.ctx} id="client-form" action={p.action} target={p.target} dirty={p.errors !== undefined}>
       <Csrf ctx={p.ctx} />
@@ -199,19 +207,19 @@ export function ClientForm(p: {
       <section class="section" aria-labelledby="client-app-title">
         <h2 id="client-app-title" safe>{p.creating ? t("clients.formAppTitle") : t("clients.formSettingsTitle")}</h2>
         <div class="grid-2">
-          <Field ctx={p.ctx} name="name" label={t("clients.name")} value={v.name} error={e.name} required maxlength={100} placeholder={t("clients.namePlaceholder")} autofocus={p.creating} />
+          {doc ? "" : <Field ctx={p.ctx} name="name" label={t("clients.name")} value={v.name} error={e.name} required maxlength={100} placeholder={t("clients.namePlaceholder")} autofocus={p.creating} />}
           <Field ctx={p.ctx} name="launchUrl" label={t("clients.launchUrl")} type="url" value={v.launchUrl} error={e.launchUrl} placeholder="https://git.example.com" hint={t("clients.launchUrlHint")} />
         </div>
         {p.creating ? <Field ctx={p.ctx} name="id" label={t("clients.clientId")} value={v.id} error={e.id} maxlength={128} placeholder={t("clients.clientIdPlaceholder")} hint={t("clients.clientIdHint")} /> : ""}
         <Field ctx={p.ctx} name="description" label={t("clients.description")} value={v.description} error={e.description} maxlength={1000} />
-        <UrlRows ctx={p.ctx} name="callbackUrl" label={t("clients.callbackUrls")} values={v.callbackUrls} error={e.callbackUrls} placeholder="https://git.example.com/user/oauth2/Latchkey/callback" hint={t("clients.callbackUrlsHint")} />
-        <UrlRows ctx={p.ctx} name="logoutCallbackUrl" label={t("clients.logoutCallbackUrls")} values={v.logoutCallbackUrls} error={e.logoutCallbackUrls} placeholder="https://git.example.com/" hint={t("clients.logoutCallbackUrlsHint")} />
+        {doc ? "" : <UrlRows ctx={p.ctx} name="callbackUrl" label={t("clients.callbackUrls")} values={v.callbackUrls} error={e.callbackUrls} placeholder="https://git.example.com/user/oauth2/Latchkey/callback" hint={t("clients.callbackUrlsHint")} />}
+        {doc ? "" : <UrlRows ctx={p.ctx} name="logoutCallbackUrl" label={t("clients.logoutCallbackUrls")} values={v.logoutCallbackUrls} error={e.logoutCallbackUrls} placeholder="https://git.example.com/" hint={t("clients.logoutCallbackUrlsHint")} />}
       </section>
       <AccessChoice ctx={p.ctx} ns="clients" ids={{ section: "client-groups", title: "groups-title", nobody: "nobody-allowed" }} restricted={v.access === "groups"} selected={v.allowedGroupIds} groups={p.groups} error={e.allowedGroupIds ?? e.unrestricted} />
       <section class="section" aria-labelledby="client-security-title">
         <h2 id="client-security-title" safe>{t("clients.securityTitle")}</h2>
-        <Toggle name="isPublic" label={t("clients.isPublic")} checked={v.isPublic} error={e.isPublic} hint={t("clients.isPublicHint")} />
-        <Toggle name="pkceEnabled" label={t("clients.pkce")} checked={v.pkceEnabled} error={e.pkceEnabled} hint={t("clients.pkceHint")} />
+        {doc ? "" : <Toggle name="isPublic" label={t("clients.isPublic")} checked={v.isPublic} error={e.isPublic} hint={t("clients.isPublicHint")} />}
+        {doc ? "" : <Toggle name="pkceEnabled" label={t("clients.pkce")} checked={v.pkceEnabled} error={e.pkceEnabled} hint={t("clients.pkceHint")} />}
         <Toggle name="requiresReauthentication" label={t("clients.reauth")} checked={v.requiresReauthentication} hint={t("clients.reauthHint")} />
         <Toggle name="skipConsent" label={t("clients.skipConsent")} checked={v.skipConsent} hint={t("clients.skipConsentHint")} />
         <details class="advanced" data-open-if-set open={advancedIsSet(v, e)}>
@@ -224,11 +232,11 @@ export function ClientForm(p: {
               <Field ctx={p.ctx} name="accessTokenDurationMinutes" label={t("clients.accessTokenLifetime")} type="number" min="1" value={v.accessTokenDurationMinutes} error={e.accessTokenDurationMinutes} required />
               <Field ctx={p.ctx} name="refreshTokenDurationMinutes" label={t("clients.refreshTokenLifetime")} type="number" min="1" value={v.refreshTokenDurationMinutes} error={e.refreshTokenDurationMinutes} required hint={t("clients.refreshTokenLifetimeHint")} />
             </div>
-            <ProtocolFieldset ctx={p.ctx} v={v} e={e} />
+            {doc ? "" : <ProtocolFieldset ctx={p.ctx} v={v} e={e} />}
           </div>
         </details>
       </section>
-      {!p.creating && p.appUrl ? <FederatedSection ctx={p.ctx} clientId={v.id} isPublic={v.isPublic} appUrl={p.appUrl} rows={v.federated ?? []} errors={e} /> : ""}
+      {!p.creating && !doc && p.appUrl ? <FederatedSection ctx={p.ctx} clientId={v.id} isPublic={v.isPublic} appUrl={p.appUrl} rows={v.federated ?? []} errors={e} /> : ""}
       <SaveBar ctx={p.ctx} saved={p.saved} label={p.creating ? t("clients.create") : undefined} cancelHref={p.creating ? LIST : undefined} />
     </OneSaveForm>
   );
@@ -275,17 +283,19 @@ export function ClientDetailPage(p: { ctx: PageContext; d: ClientDetail; created
 export function ClientDetailContent(p: { ctx: PageContext; d: ClientDetail; createdSecret?: string; saved?: boolean; errors?: Record<string, string>; preview?: PreviewState }): JSX.Element {
   const { t } = p.ctx;
   const c = p.d.client;
-  const base = `${LIST}/${c.id}`;
+  const base = `${LIST}/${clientPathSegment(c.id)}`;
+  const doc = c.clientType === "cimd";
   return (
     <div id="client-page">
       <PageHeader title={c.name} back={{ href: LIST, label: t("clients.title") }}>
+        {doc ? <span class="badge badge-accent" safe>{t("clients.badgeDocument")}</span> : ""}
         {c.isPublic ? <span class="badge" safe>{t("clients.badgePublic")}</span> : <span class="badge" safe>{t("clients.badgeConfidential")}</span>}
         {accessBadge(p.ctx, { isGroupRestricted: !c.unrestricted, allowedUserGroups: c.allowedGroupIds })}
       </PageHeader>
       <div class="stack">
-        <IntegrationPanel ctx={p.ctx} appUrl={p.d.appUrl} client={c} createdSecret={p.createdSecret} />
-        <ClientForm ctx={p.ctx} action={base} values={p.d.values} groups={p.d.groups} creating={false} saved={p.saved} errors={p.errors} target="#client-page" appUrl={p.d.appUrl} />
-        {c.isPublic ? (
+        {doc ? <DocumentSection ctx={p.ctx} client={c} /> : <IntegrationPanel ctx={p.ctx} appUrl={p.d.appUrl} client={c} createdSecret={p.createdSecret} />}
+        <ClientForm ctx={p.ctx} action={base} values={p.d.values} groups={p.d.groups} creating={false} saved={p.saved} errors={p.errors} target="#client-page" appUrl={p.d.appUrl} document={doc} />
+        {c.isPublic || doc ? (
           ""
         ) : c.tokenEndpointAuthMethod === "private_key_jwt" ? (
           <section class="section" id="client-secrets" aria-labelledby="secrets-title">
@@ -509,7 +519,8 @@ export function IntegrationPanel({ ctx, appUrl, client, createdSecret }: { ctx: 
 export function LogoSection(p: { ctx: PageContext; client: OidcClient; error?: string; notice?: string }): JSX.Element {
   const { t } = p.ctx;
   const c = p.client;
-  const base = `${LIST}/${c.id}/logo`;
+  const base = `${LIST}/${clientPathSegment(c.id)}/logo`;
+  const urlAction = `${LIST}/${clientPathSegment(c.id)}/logo-url`;
   const variant = (dark: boolean) => {
     const has = dark ? c.hasDarkLogo : c.hasLogo;
     const name = dark ? "dark" : "light";
@@ -518,7 +529,7 @@ export function LogoSection(p: { ctx: PageContext; client: OidcClient; error?: s
         <div class="label" safe>{dark ? t("clients.logoDark") : t("clients.logoLight")}</div>
         <div class="logo-preview">
           {has ? (
-            <img src={`/api/oidc/clients/${encodeURIComponent(c.id)}/logo?light=${dark ? "false" : "true"}&v=${c.updatedAt}`} alt={dark ? t("clients.logoDarkAlt") : t("clients.logoLightAlt")} width="64" height="64" />
+            <img src={`/api/oidc/clients/${clientPathSegment(c.id)}/logo?light=${dark ? "false" : "true"}&v=${c.updatedAt}`} alt={dark ? t("clients.logoDarkAlt") : t("clients.logoLightAlt")} width="64" height="64" />
           ) : (
             <span class="muted small" safe>{dark ? t("clients.logoDarkNone") : t("clients.logoLightNone")}</span>
           )}
@@ -528,6 +539,12 @@ export function LogoSection(p: { ctx: PageContext; client: OidcClient; error?: s
           <label class="sr-only" for={`logo-${name}`} safe>{dark ? t("clients.logoDarkFile") : t("clients.logoLightFile")}</label>
           <input id={`logo-${name}`} type="file" name="file" accept="image/png,image/jpeg,image/gif,image/webp" required />
           <button type="submit" class="btn btn-secondary btn-sm" safe>{t("clients.logoUpload")}</button>
+        </form>
+        <form class="inline-form" method="post" action={`${urlAction}?variant=${name}`} hx-post={`${urlAction}?variant=${name}`} hx-target="#client-logo" hx-swap="outerHTML">
+          <Csrf ctx={p.ctx} />
+          <label class="sr-only" for={`logo-url-${name}`} safe>{dark ? t("clients.logoDarkUrl") : t("clients.logoLightUrl")}</label>
+          <input id={`logo-url-${name}`} type="url" name="logoUrl" required maxlength="2048" placeholder="https://app.example.com/logo.png" />
+          <button type="submit" class="btn btn-secondary btn-sm" safe>{t("clients.logoDownload")}</button>
         </form>
         {has ? (
           <form method="post" action={`${base}/delete?variant=${name}`} hx-post={`${base}/delete?variant=${name}`} hx-target="#client-logo" hx-swap="outerHTML">
@@ -550,6 +567,44 @@ export function LogoSection(p: { ctx: PageContext; client: OidcClient; error?: s
         {variant(false)}
         {variant(true)}
       </div>
+    </section>
+  );
+}
+
+/**
+ * A client registered by its Client ID Metadata Document: what the document says (read-only), when it is fetched
+ * again, and a button to fetch it now.
+ */
+export function DocumentSection(p: { ctx: PageContext; client: OidcClient; error?: string }): JSX.Element {
+  const { t } = p.ctx;
+  const c = p.client;
+  const action = `${LIST}/${clientPathSegment(c.id)}/refresh`;
+  const list = (urls: string[]) => (urls.length === 0 ? <span class="muted" safe>{t("clients.none")}</span> : <ul class="plain">{urls.map((u) => <li><code safe>{u}</code></li>)}</ul>);
+  return (
+    <section class="section" id="client-document" aria-labelledby="document-title">
+      <h2 id="document-title" safe>{t("clients.documentTitle")}</h2>
+      <p class="muted small" safe>{t("clients.documentLead")}</p>
+      {p.error ? <div class="alert alert-error" role="alert" safe>{p.error}</div> : ""}
+      <dl class="kv">
+        <dt safe>{t("clients.clientId")}</dt>
+        <dd><code translate="no" safe>{c.id}</code></dd>
+        <dt safe>{t("clients.name")}</dt>
+        <dd safe>{c.name}</dd>
+        <dt safe>{t("clients.callbackUrls")}</dt>
+        <dd>{list(c.callbackUrls)}</dd>
+        <dt safe>{t("clients.logoutCallbackUrls")}</dt>
+        <dd>{list(c.logoutCallbackUrls)}</dd>
+        <dt safe>{t("clients.documentAuth")}</dt>
+        <dd safe>{c.isPublic ? t("clients.documentAuthNone") : t("clients.documentAuthKeys")}</dd>
+        <dt safe>{t("clients.documentGrants")}</dt>
+        <dd><code safe>{c.metadataGrantTypes.join(" ")}</code></dd>
+        <dt safe>{t("clients.documentExpires")}</dt>
+        <dd>{c.metadataExpiresAt !== null ? <DateTime ctx={p.ctx} at={c.metadataExpiresAt} /> : <span safe>{t("clients.none")}</span>}</dd>
+      </dl>
+      <form method="post" action={action} hx-post={action} hx-target="#client-document" hx-swap="outerHTML">
+        <Csrf ctx={p.ctx} />
+        <button type="submit" class="btn btn-secondary" safe>{t("clients.documentRefresh")}</button>
+      </form>
     </section>
   );
 }

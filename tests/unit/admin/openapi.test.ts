@@ -25,6 +25,7 @@ const BODILESS = [
   "post /api/users/me/send-email-verification", "post /api/device-login/requests", "post /api/device-login/requests/{id}/exchange",
   "post /api/one-time-access-token/{token}", "post /api/webauthn/login/start", "post /api/webauthn/register/start",
   "post /api/webauthn/reauthenticate/start", "post /api/webauthn/logout", "post /api/scim/service-provider/{id}/sync",
+  "post /api/oidc/clients/{id}/refresh",
 ];
 
 /**
