@@ -70,6 +70,7 @@ const ENTITY_NAMES: Record<string, MessageKey> = {
   encryption_key: "audit.entityEncryptionKey",
   backup: "audit.entityBackup",
   export_archive: "audit.entityExport",
+  scim_service_provider: "audit.entityScimProvider",
 };
 
 /** An administrator's change as "<action> <thing>", each action one message with the thing inside (word order is the language's). */
@@ -106,6 +107,7 @@ const ACTION_NAMES: Record<string, MessageKey> = {
   remove_client_access: "audit.actionRemoveClientAccess",
   set_cimd_access: "audit.actionSetCimdAccess",
   refresh_metadata: "audit.actionRefreshMetadata",
+  sync: "audit.actionSync",
 };
 
 /** "Revoked all sessions": the whole phrase, where the language's plural would not follow from the single noun. */
