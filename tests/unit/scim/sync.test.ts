@@ -202,6 +202,32 @@ describe("a sync", () => {
     expect(waits).toEqual([500, 1000, 2000]);
   });
 
+  test("the time limit stops a sync between resources; what was pushed stays recorded and the rest follows next time", async () => {
+    const w = world();
+    // Each request takes a minute on the test's clock; the limit is 90 seconds.
+    const slow: ScimSyncDeps = { ...syncDeps(), timeLimitMs: 90_000, fetch: async (url, init) => (deps.clock.advanceMs(60_000), fetch(url, init)) };
+    const r = await syncScimProvider(slow, w.provider.id);
+    expect(r).toMatchObject({ outcome: "failed", error: "stopped at the time limit (90 s); the rest follows at the next sync" });
+    expect(srv.users.size).toBe(1);
+    expect(listProvisionedResources(deps.db, w.provider.id).length).toBe(1);
+    const next = await syncScimProvider(syncDeps(), w.provider.id);
+    expect(next).toMatchObject({ outcome: "ok", counts: { usersUnchanged: 1, usersCreated: 1, groupsCreated: 1 } });
+  });
+
+  test("a redirect is not followed (the token goes to the configured endpoint only)", async () => {
+    const w = world();
+    const elsewhere = await startScimServer();
+    try {
+      srv.failNext.push(() => new Response(null, { status: 307, headers: { Location: `${elsewhere.endpoint}/Users` } }));
+      const r = await syncScimProvider(syncDeps(), w.provider.id);
+      expect(r.outcome).toBe("failed");
+      expect(findScimProviderById(deps.db, w.provider.id)!.lastError).toContain(`HTTP 307 redirect to ${elsewhere.endpoint}/Users; set the endpoint to the final URL`);
+      expect(elsewhere.requests).toEqual([]);
+    } finally {
+      await elsewhere.stop();
+    }
+  });
+
   test("a wrong token stops the sync at the first answer and is the provider's status", async () => {
     const w = world();
     srv.token = "the-right-token";
