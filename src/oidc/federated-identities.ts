@@ -14,13 +14,19 @@
  * - No two identities share both issuer and effective subject (the second could never be the one used).
  * - Problems are reported per field, as `federatedIdentities[i].issuer` and so on.
  */
-import type { FederatedIdentity } from "../db/federated-identities.ts";
+import type { Database } from "../db/database.ts";
+import { listFederatedIdentities, type FederatedIdentity } from "../db/federated-identities.ts";
 import { FieldErrors, isRecord } from "../admin/validation.ts";
 import { msg } from "../i18n/message.ts";
 
 export type { FederatedIdentity };
 
 export const MAX_FEDERATED_IDENTITIES = 20;
+
+/** A client's identities in the administrator's order (for its admin page). */
+export function federatedIdentitiesOf(db: Database, clientId: string): FederatedIdentity[] {
+  return listFederatedIdentities(db, clientId);
+}
 const MAX_ISSUER_LENGTH = 1024;
 const MAX_CLAIM_LENGTH = 512;
 const MAX_JWKS_URL_LENGTH = 2048;

@@ -124,8 +124,9 @@ test("an uploaded logo shows in its preview and in the header without a reload",
   await page.locator("#img-logo-light").locator("xpath=..").getByRole("button", { name: "Upload" }).click();
   await page.getByText("Image updated.").waitFor();
   await page.waitForFunction((n) => {
-    const imgs = [...document.querySelectorAll<HTMLImageElement>(".preview-light .logo-preview img, .topbar .brand img")];
-    return imgs.length === 2 && imgs.every((i) => i.complete && i.naturalWidth === n);
+    // The logo's own preview, the e-mail logo's (it uses the logo until one is uploaded) and the header's.
+    const imgs = [...document.querySelectorAll<HTMLImageElement>("[data-image=logo-light] .logo-preview img, [data-image=logo-email] .logo-preview img, .topbar .brand img")];
+    return imgs.length === 3 && imgs.every((i) => i.complete && i.naturalWidth === n);
   }, size, { timeout: 5000 });
   await page.context().close();
 }, 60_000);

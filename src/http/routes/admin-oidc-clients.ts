@@ -11,7 +11,6 @@ import { listGroupChoices } from "../../admin/user-groups.ts";
 import { AppError } from "../../errors.ts";
 import { msg } from "../../i18n/message.ts";
 import { createClient, deleteClient, refreshDocumentClient, updateClient } from "../../admin/oidc-clients.ts";
-import { listFederatedIdentities } from "../../db/federated-identities.ts";
 import { createClientSecret, listClientSecrets, revokeClientSecret } from "../../oidc/client-secrets.ts";
 import { findClientById, type OidcClient, EITHER_SECRET_METHOD } from "../../oidc/clients.ts";
 import {
@@ -37,6 +36,7 @@ import { uploadedFile } from "./api-profile-pictures.ts";
 import type { WebDeps } from "../web-deps.ts";
 import { backchannelStatusOf } from "../../oidc/backchannel-logout.ts";
 import { previewClientTokensFor } from "../../oidc/client-preview.ts";
+import { federatedIdentitiesOf } from "../../oidc/federated-identities.ts";
 import { PreviewResult, type PreviewState } from "../../../templates/pages/admin/client-preview.tsx";
 import { routePolicy } from "../plugins/route-policy.ts";
 import { createScimProvider, deleteScimProvider, findScimProviderOfClient, scimStatus, updateScimProvider } from "../../scim/providers.ts";
@@ -45,7 +45,7 @@ import { runManualSync } from "./api-scim.ts";
 
 function valuesOf(web: WebDeps, c: OidcClient): ClientFormValues {
   return {
-    federated: federatedRowsOf(listFederatedIdentities(web.db, c.id)),
+    federated: federatedRowsOf(federatedIdentitiesOf(web.db, c.id)),
     id: c.id,
     name: c.name,
     description: c.description,
@@ -121,7 +121,7 @@ export function adminOidcClientRoutes(web: WebDeps) {
     htmlResponse(ScimSection({ ctx: pageCtx(web, request), clientId, s: scimState(clientId, more) }), { status });
   const base = (id: string) => `/settings/admin/oidc-clients/${clientPathSegment(id)}`;
   // Without a secret such a client still authenticates: the secrets section says so.
-  const hasFederated = (id: string) => listFederatedIdentities(web.db, id).length > 0;
+  const hasFederated = (id: string) => federatedIdentitiesOf(web.db, id).length > 0;
 
   return new Elysia({ name: "admin-oidc-clients" })
     // A client id may arrive as ~base64url (an https URL id: src/http/client-id-param.ts).

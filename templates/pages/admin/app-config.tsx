@@ -244,7 +244,7 @@ export function BrandingSection(p: { ctx: PageContext; images: ImageVersions; er
           const label = t(labelKey);
           const src = url(name === "logo-dark" ? darkVersion : name === "logo-email" ? (p.images["logo-email"] ?? p.images["logo-light"]) : p.images[name]);
           return (
-          <div class={`logo-variant preview-${scheme}${name === "background" ? " preview-background" : ""}`}>
+          <div class={`logo-variant preview-${scheme}${name === "background" ? " preview-background" : ""}`} data-image={name}>
             <div class="label" safe>{label}</div>
             <div class="logo-preview">
               {src ? <img src={src} alt={t("appConfig.imageInUse", { label })} /> : ""}
