@@ -49,7 +49,7 @@ import { randomUuid } from "../lib/random.ts";
 import { findClientById, type OidcClient } from "../oidc/clients.ts";
 import { canonicalResource, isStandardScope, resourceUriProblem } from "../oidc/resources.ts";
 import { checkSortColumn, isoTime, toPage, type ListQuery, type Page } from "./pagination.ts";
-import { FieldErrors, isRecord, str } from "./validation.ts";
+import { collectFieldErrors, FieldErrors, isRecord, str } from "./validation.ts";
 
 type Deps = AuditDeps & { config: Pick<Config, "appUrl"> };
 
@@ -478,18 +478,10 @@ export function addClientToApi(deps: AuditDeps, actor: Actor, apiId: string, cli
 export function saveApiPage(deps: AuditDeps, actor: Actor, id: string, input: { name: string; permissions: PermissionInput[] }): void {
   getApi(deps.db, id);
   const errors = new FieldErrors();
-  const step = (fn: () => unknown) => {
-    try {
-      fn();
-    } catch (e) {
-      if (!(e instanceof AppError) || e.code !== "validation_failed") throw e;
-      for (const [field, message] of Object.entries(e.fields)) errors.add(field, message);
-    }
-  };
   deps.db
     .transaction(() => {
-      step(() => updateApi(deps, actor, id, { name: input.name }));
-      step(() => setApiPermissions(deps, actor, id, { permissions: input.permissions }));
+      collectFieldErrors(errors, () => updateApi(deps, actor, id, { name: input.name }));
+      collectFieldErrors(errors, () => setApiPermissions(deps, actor, id, { permissions: input.permissions }));
       errors.throwIfAny();
     })
     .immediate();

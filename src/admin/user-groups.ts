@@ -32,7 +32,7 @@ import { randomUuid } from "../lib/random.ts";
 import { getGroupAllowedProtectedAppIds, setGroupAllowedProtectedApps } from "../forward-auth/protected-apps.ts";
 import { getCustomClaims, setCustomClaims, type CustomClaim } from "./custom-claims.ts";
 import { checkSortColumn, isoTime, toPage, type ListQuery, type Page } from "./pagination.ts";
-import { FieldErrors, isRecord, str, strList } from "./validation.ts";
+import { collectFieldErrors, FieldErrors, isRecord, str, strList } from "./validation.ts";
 
 type Deps = AuditDeps;
 
@@ -223,15 +223,7 @@ const sameClaims = (a: CustomClaim[], b: CustomClaim[]) => JSON.stringify(a) ===
 export function saveUserGroupPage(deps: AuditDeps, actor: Actor, id: string, input: GroupPageInput): void {
   const group = getUserGroup(deps.db, id);
   const errors = new FieldErrors();
-  const step = (fn: () => unknown) => {
-    try {
-      fn();
-    } catch (e) {
-      if (!(e instanceof AppError) || e.code !== "validation_failed") throw e;
-      for (const [field, message] of Object.entries(e.fields)) errors.add(field, message);
-      if (Object.keys(e.fields).length === 0) errors.add("_", e.text);
-    }
-  };
+  const step = (fn: () => unknown) => collectFieldErrors(errors, fn);
   deps.db
     .transaction(() => {
       if (!group.ldapId) {

@@ -19,6 +19,20 @@ export class FieldErrors {
   }
 }
 
+/**
+ * Runs one part of a page's save, adding a validation failure's field messages to `errors` (its summary under "_"
+ * when it names no field) instead of throwing, so every part's problems are reported together.
+ */
+export function collectFieldErrors(errors: FieldErrors, fn: () => unknown): void {
+  try {
+    fn();
+  } catch (e) {
+    if (!(e instanceof AppError) || e.code !== "validation_failed") throw e;
+    for (const [field, message] of Object.entries(e.fields)) errors.add(field, message);
+    if (Object.keys(e.fields).length === 0) errors.add("_", e.text);
+  }
+}
+
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }

@@ -121,6 +121,26 @@ export function listProfilePicturesForExport(db: Database): ExportPictureRow[] {
 }
 
 /** Rows of Latchkey state Pocket ID's archive has no place for, counted for the report. */
+export type ExportApiRow = { id: string; name: string; audience: string; allow_cimd_clients: number; created_at: number; updated_at: number | null };
+export type ExportApiPermissionRow = { id: string; api_id: string; key: string; name: string; description: string | null; allowed_for_cimd_clients: number; created_at: number };
+export type ExportApiGrantRow = { oidc_client_id: string; target_id: string; subject_type: string };
+
+/** API resources, their permissions and the clients' grants (Pocket ID v2.14's four tables). */
+export function listApisForExport(db: Database): { apis: ExportApiRow[]; permissions: ExportApiPermissionRow[]; apiGrants: ExportApiGrantRow[]; permissionGrants: ExportApiGrantRow[] } {
+  return {
+    apis: db.query<ExportApiRow, []>("SELECT id, name, audience, allow_cimd_clients, created_at, updated_at FROM apis ORDER BY created_at, id").all(),
+    permissions: db
+      .query<ExportApiPermissionRow, []>("SELECT id, api_id, key, name, description, allowed_for_cimd_clients, created_at FROM api_permissions ORDER BY created_at, key")
+      .all(),
+    apiGrants: db.query<ExportApiGrantRow, []>("SELECT oidc_client_id, api_id AS target_id, subject_type FROM oidc_clients_allowed_apis ORDER BY oidc_client_id, api_id, subject_type").all(),
+    permissionGrants: db
+      .query<ExportApiGrantRow, []>(
+        "SELECT oidc_client_id, api_permission_id AS target_id, subject_type FROM oidc_clients_allowed_api_permissions ORDER BY oidc_client_id, api_permission_id, subject_type",
+      )
+      .all(),
+  };
+}
+
 export function countUnexportedState(db: Database, now: number): { signupTokens: number; refreshTokens: number; sessions: number; protectedApps: number; retiredKeys: number } {
   const count = (sql: string, ...args: number[]) => db.query<{ n: number }, number[]>(sql).get(...args)?.n ?? 0;
   return {

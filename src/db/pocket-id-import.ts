@@ -167,6 +167,41 @@ export function insertImportedScimProvider(
   );
 }
 
+/** An API of the import; false when its id or audience is already taken (kept as it is). */
+export function insertImportedApi(db: Database, row: { id: string; name: string; audience: string; allow_cimd_clients: number; created_at: number; updated_at: number | null }): boolean {
+  if (db.query("SELECT 1 FROM apis WHERE id = ? OR audience = ?").get(row.id, row.audience) !== null) return false;
+  return inserted(
+    db
+      .query("INSERT INTO apis (id, name, audience, allow_cimd_clients, created_at, updated_at) VALUES ($id, $name, $audience, $allow_cimd_clients, $created_at, $updated_at)")
+      .run(row),
+  );
+}
+
+/** A permission of an imported API; false when its id, or its key in that API, is taken. */
+export function insertImportedApiPermission(
+  db: Database,
+  row: { id: string; api_id: string; key: string; name: string; description: string | null; allowed_for_cimd_clients: number; created_at: number },
+): boolean {
+  if (db.query("SELECT 1 FROM api_permissions WHERE id = ? OR (api_id = ? AND key = ?)").get(row.id, row.api_id, row.key) !== null) return false;
+  return inserted(
+    db
+      .query(
+        `INSERT INTO api_permissions (id, api_id, key, name, description, allowed_for_cimd_clients, created_at)
+         VALUES ($id, $api_id, $key, $name, $description, $allowed_for_cimd_clients, $created_at)`,
+      )
+      .run(row),
+  );
+}
+
+/** A client's access to an API, or one of its permissions, for a subject type (an existing one is kept). */
+export function insertImportedApiGrant(db: Database, kind: "api" | "permission", row: { client_id: string; target_id: string; subject_type: "user" | "client" }): boolean {
+  const sql =
+    kind === "api"
+      ? "INSERT OR IGNORE INTO oidc_clients_allowed_apis (oidc_client_id, api_id, subject_type) VALUES ($client_id, $target_id, $subject_type)"
+      : "INSERT OR IGNORE INTO oidc_clients_allowed_api_permissions (oidc_client_id, api_permission_id, subject_type) VALUES ($client_id, $target_id, $subject_type)";
+  return inserted(db.query(sql).run(row));
+}
+
 export function insertImportedApiKey(
   db: Database,
   row: { id: string; name: string; description: string; key_hash: string; prefix: string; user_id: string; created_at: number; expires_at: number; last_used_at: number | null },

@@ -319,6 +319,56 @@ export function readScimProviders(db: Database): PidScimProviderRow[] {
     .all();
 }
 
+export type PidApiRow = { id: string; created_at: number | null; updated_at: number | null; name: string; audience: string; allow_cimd_clients: number };
+export type PidApiPermissionRow = { id: string; created_at: number | null; api_id: string; key: string; name: string; description: string | null; allowed_for_cimd_clients: number };
+export type PidApiGrantRow = { oidc_client_id: string; target_id: string; subject_type: string };
+
+/** v2.10+ API resources (allow_cimd_clients since v2.14). */
+export function readApis(db: Database): PidApiRow[] {
+  if (!tableExists(db, "apis")) return [];
+  const cimd = hasColumn(db, "apis", "allow_cimd_clients") ? "CAST(allow_cimd_clients AS INTEGER)" : "0";
+  return db
+    .query<PidApiRow, []>(
+      `SELECT CAST(id AS TEXT) AS id, CAST(created_at AS INTEGER) AS created_at, CAST(updated_at AS INTEGER) AS updated_at, name, audience,
+         ${cimd} AS allow_cimd_clients FROM apis ORDER BY created_at, id`,
+    )
+    .all();
+}
+
+export function readApiPermissions(db: Database): PidApiPermissionRow[] {
+  if (!tableExists(db, "api_permissions")) return [];
+  const cimd = hasColumn(db, "api_permissions", "allowed_for_cimd_clients") ? "CAST(allowed_for_cimd_clients AS INTEGER)" : "0";
+  return db
+    .query<PidApiPermissionRow, []>(
+      `SELECT CAST(id AS TEXT) AS id, CAST(created_at AS INTEGER) AS created_at, CAST(api_id AS TEXT) AS api_id, key, name, description,
+         ${cimd} AS allowed_for_cimd_clients FROM api_permissions ORDER BY created_at, key`,
+    )
+    .all();
+}
+
+/**
+ * The clients' grants: access to APIs (v2.14's oidc_clients_allowed_apis; before it, every permission grant implied
+ * access, as Pocket ID's own migration derives it) and permissions, each with its subject type.
+ */
+export function readApiGrants(db: Database): { apis: PidApiGrantRow[]; permissions: PidApiGrantRow[] } {
+  const permissions = tableExists(db, "oidc_clients_allowed_api_permissions")
+    ? db
+        .query<PidApiGrantRow, []>("SELECT oidc_client_id, CAST(api_permission_id AS TEXT) AS target_id, subject_type FROM oidc_clients_allowed_api_permissions")
+        .all()
+    : [];
+  const apis = tableExists(db, "oidc_clients_allowed_apis")
+    ? db.query<PidApiGrantRow, []>("SELECT oidc_client_id, CAST(api_id AS TEXT) AS target_id, subject_type FROM oidc_clients_allowed_apis").all()
+    : tableExists(db, "oidc_clients_allowed_api_permissions")
+      ? db
+          .query<PidApiGrantRow, []>(
+            `SELECT DISTINCT g.oidc_client_id, CAST(p.api_id AS TEXT) AS target_id, g.subject_type
+             FROM oidc_clients_allowed_api_permissions g JOIN api_permissions p ON p.id = g.api_permission_id`,
+          )
+          .all()
+      : [];
+  return { apis, permissions };
+}
+
 export function countRows(db: Database, table: "apis" | "storage"): number {
   if (!tableExists(db, table)) return 0;
   return db.query<{ n: number }, []>(`SELECT COUNT(*) AS n FROM ${table}`).get()!.n;

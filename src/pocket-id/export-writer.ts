@@ -13,6 +13,7 @@
  * - The signing key (the current one: Pocket ID keeps exactly one) is written as Pocket ID stores it, kv
  *   `jwt_private_key.json` sealed under the KEK of a new instance id (kv `instance_id`), with the ENCRYPTION_KEY
  *   Pocket ID will run with (POCKET_ID_ENCRYPTION_KEY, else ENCRYPTION_KEY, raw bytes); without one it is left out.
+ * - API resources, their permissions and the clients' grants (v2.10+ tables, v2.14's grant layout), ids kept.
  * - SCIM service providers: the bearer token opened with Latchkey's key and written as Pocket ID's EncryptedString
  *   under the ENCRYPTION_KEY Pocket ID will run with (without one, a provider with a token is left out); the sync
  *   status and what the remote server holds have no place in Pocket ID.
@@ -37,6 +38,7 @@ import {
   listAllowedGroupsForExport,
   listApiKeysForExport,
   listAuditLogsForExport,
+  listApisForExport,
   listClaimsForExport,
   listClientSecretsForExport,
   listClientsForExport,
@@ -329,6 +331,25 @@ export async function buildPocketIdExport(deps: PocketIdExportDeps, opts: { encr
         expiration_email_sent: k.notice_sent_at !== null,
       });
     }
+
+    // API resources (RFC 8707): Pocket ID v2.14 has the same four tables, ids and audiences kept.
+    const apis = listApisForExport(deps.db);
+    for (const a of apis.apis) {
+      add("apis", { id: a.id, created_at: time(a.created_at), updated_at: time(a.updated_at), name: a.name, audience: a.audience, allow_cimd_clients: Number(a.allow_cimd_clients) === 1 });
+    }
+    for (const p of apis.permissions) {
+      add("api_permissions", {
+        id: p.id,
+        created_at: time(p.created_at),
+        api_id: p.api_id,
+        key: p.key,
+        name: p.name,
+        description: p.description,
+        allowed_for_cimd_clients: Number(p.allowed_for_cimd_clients) === 1,
+      });
+    }
+    for (const g of apis.apiGrants) add("oidc_clients_allowed_apis", { oidc_client_id: g.oidc_client_id, api_id: g.target_id, subject_type: g.subject_type });
+    for (const g of apis.permissionGrants) add("oidc_clients_allowed_api_permissions", { oidc_client_id: g.oidc_client_id, api_permission_id: g.target_id, subject_type: g.subject_type });
 
     for (const p of listScimProviders(deps.db)) {
       if (p.sealedToken !== null && !opts.encryptionKey) {

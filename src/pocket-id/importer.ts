@@ -50,6 +50,9 @@ import {
   insertImportedMembership,
   insertImportedRefreshGrant,
   insertImportedScimProvider,
+  insertImportedApi,
+  insertImportedApiGrant,
+  insertImportedApiPermission,
   insertImportedSignupToken,
   insertImportedUser,
   userExists,
@@ -57,7 +60,9 @@ import {
 import {
   readActorSignupTokens,
   readLegacyRefreshTokens,
-  countRows,
+  readApiGrants,
+  readApiPermissions,
+  readApis,
   readActorAppConfigState,
   listStoredFiles,
   readAllowedGroups,
@@ -89,6 +94,8 @@ import { callbackUrlProblem, httpUrlProblem } from "../oidc/redirect-uri.ts";
 import { installImportedSigningKey, SIGNING_ALGS, type SigningAlg } from "../oidc/signing-keys.ts";
 import { decryptPocketIdEncryptedString, decryptPocketIdJwk, deriveFositeGlobalSecret, parsePocketIdJwk, PocketIdDecryptionError } from "./crypto.ts";
 import { normaliseEndpoint } from "../scim/providers.ts";
+import { findApiByAudience } from "../db/apis.ts";
+import { canonicalResource, isStandardScope, resourceUriProblem } from "../oidc/resources.ts";
 import { tokenPurpose } from "../scim/token.ts";
 import {
   FOSITE_SECRET_KV_KEY,
@@ -112,6 +119,9 @@ export const IMPORT_ENTITIES = [
   "clientSecrets",
   "federatedIdentities",
   "allowedGroups",
+  "apis",
+  "apiPermissions",
+  "apiGrants",
   "consents",
   "signingKeys",
   "refreshTokens",
@@ -195,6 +205,22 @@ function jsonList(text: string | null): string[] {
 }
 
 /** Consent scopes: a JSON array (v2.10+) or one space-separated string (older). */
+/** The API audience among a fosite session's granted audiences (its client id and the issuer are not APIs), or null. */
+function importedResourceOf(db: Database, audiences: unknown): string | null {
+  if (!Array.isArray(audiences)) return null;
+  for (const a of audiences) {
+    if (typeof a !== "string" || a === "") continue;
+    const api = findApiByAudience(db, canonicalResource(a));
+    if (api) return api.audience;
+  }
+  return null;
+}
+
+/** RFC 6749 scope characters and not a standard scope: what the admin API accepts as a permission key. */
+function isValidPermissionKey(key: string): boolean {
+  return /^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/.test(key) && !isStandardScope(key.toLowerCase()) && key.toLowerCase() !== "email_verified";
+}
+
 function scopeList(text: string | null): string[] {
   if (!text) return [];
   const t = text.trim();
@@ -474,8 +500,9 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
     if (opts.encryptionKey) fositeSecret = deriveFositeGlobalSecret(opts.encryptionKey);
     else notes.push(`${refreshSessions.length} live refresh token(s) not imported: the ENCRYPTION_KEY is needed to check them. Apps sign in again once.`);
   }
-  const apis = countRows(source.db, "apis");
-  if (apis > 0) notes.push(`${apis} API resource server(s) with their permissions not imported: Latchkey has no resource-server registry.`);
+  const apis = readApis(source.db);
+  const apiPermissions = readApiPermissions(source.db);
+  const apiGrants = readApiGrants(source.db);
   // SCIM providers: the token is Pocket ID's EncryptedString, opened here and sealed again with Latchkey's key.
   const scimProviders: { row: ReturnType<typeof readScimProviders>[number]; endpoint: string; token: string | null }[] = [];
   for (const r of readScimProviders(source.db)) {
@@ -716,6 +743,44 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
       if (!clientExists(db, a.oidc_client_id) || !groupExists(db, a.user_group_id)) continue;
       if (insertImportedAllowedGroup(db, a.oidc_client_id, a.user_group_id)) counts.allowedGroups++;
     }
+    // APIs (v2.10+), their permissions and the clients' grants, checked as the admin API checks them.
+    const importedApis = new Set<string>();
+    for (const a of apis) {
+      const audience = canonicalResource(a.audience ?? "");
+      const problem = resourceUriProblem(audience);
+      if (problem || audience === "") {
+        skip("apis", a.id, `its audience ${problem ?? "is empty"}`);
+        continue;
+      }
+      if (insertImportedApi(db, { id: a.id, name: (a.name || audience).slice(0, 50), audience, allow_cimd_clients: a.allow_cimd_clients ? 1 : 0, created_at: a.created_at ?? now, updated_at: a.updated_at })) {
+        counts.apis++;
+        importedApis.add(a.id);
+      } else skip("apis", a.id, "an API with this id or audience already exists in Latchkey (kept as it is)");
+    }
+    const importedPermissions = new Set<string>();
+    for (const p of apiPermissions) {
+      if (!importedApis.has(p.api_id)) continue;
+      if (!isValidPermissionKey(p.key)) {
+        skip("apiPermissions", `${p.api_id} ${p.key.slice(0, 60)}`, "its key is not a scope Latchkey accepts (RFC 6749 scope characters, not a standard scope)");
+        continue;
+      }
+      const row = { id: p.id, api_id: p.api_id, key: p.key, name: (p.name || p.key).slice(0, 50), description: p.description ? p.description.slice(0, 200) : null, allowed_for_cimd_clients: p.allowed_for_cimd_clients ? 1 : 0, created_at: p.created_at ?? now };
+      if (insertImportedApiPermission(db, row)) {
+        counts.apiPermissions++;
+        importedPermissions.add(p.id);
+      } else skip("apiPermissions", `${p.api_id} ${p.key.slice(0, 60)}`, "this permission id or key already exists in Latchkey");
+    }
+    for (const [kind, rows, known] of [["api", apiGrants.apis, importedApis], ["permission", apiGrants.permissions, importedPermissions]] as const) {
+      for (const g of rows) {
+        if (!known.has(g.target_id) || (g.subject_type !== "user" && g.subject_type !== "client")) continue;
+        if (!clientExists(db, g.oidc_client_id)) {
+          skip("apiGrants", `${g.oidc_client_id} ${g.target_id}`, "its client was not imported");
+          continue;
+        }
+        if (insertImportedApiGrant(db, kind, { client_id: g.oidc_client_id, target_id: g.target_id, subject_type: g.subject_type })) counts.apiGrants++;
+      }
+    }
+
     for (const c of consents) {
       if (!userExists(db, c.user_id) || !clientExists(db, c.client_id)) continue;
       const at = c.last_used_at ?? now;
@@ -726,7 +791,7 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
     if (fositeSecret) {
       let any = false;
       for (const r of refreshSessions) {
-        let data: { session?: { subject?: unknown; authentication_method?: unknown }; granted_scope?: unknown; requested_at?: unknown };
+        let data: { session?: { subject?: unknown; authentication_method?: unknown }; granted_scope?: unknown; granted_audience?: unknown; requested_at?: unknown };
         try {
           data = JSON.parse(r.request_data) as typeof data;
         } catch {
@@ -750,7 +815,8 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
             authTime,
             amr: data.session?.authentication_method === "passkey" ? ["phr"] : [],
             createdAt: r.created_at ?? now,
-            resource: null,
+            // A grant for an API keeps naming it (its refresh then re-checks the grants, as Pocket ID's does).
+            resource: importedResourceOf(db, data.granted_audience),
           },
           { tokenHash: `${IMPORTED_REFRESH_TOKEN_PREFIX}${r.key}`, expiresAt: r.expires_at! },
         );
@@ -954,6 +1020,9 @@ const ENTITY_LABELS: Record<ImportEntity, string> = {
   clientSecrets: "client secrets",
   federatedIdentities: "federated identities",
   allowedGroups: "client group restrictions",
+  apis: "APIs",
+  apiPermissions: "API permissions",
+  apiGrants: "clients' API grants",
   consents: "consents",
   signingKeys: "signing keys",
   refreshTokens: "live refresh tokens",

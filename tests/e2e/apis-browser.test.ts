@@ -12,7 +12,7 @@ import { CLI_ACTOR } from "../../src/audit/actor.ts";
 import { listClientApis } from "../../src/admin/apis.ts";
 import { createClient } from "../../src/admin/oidc-clients.ts";
 import { makeAdminFixture, type AdminFixture } from "../helpers/admin-fixture.ts";
-import type { TestBrowser } from "../helpers/browser.ts";
+import { screenshotTo, signedInPage, type TestBrowser } from "../helpers/browser.ts";
 import { browserWorld } from "../helpers/browser-world.ts";
 import { CHALLENGE } from "../helpers/oidc-flow.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
@@ -30,16 +30,11 @@ function fixture(): AdminFixture {
   return fx;
 }
 
-async function adminPage(opts: { width?: number; colorScheme?: "light" | "dark" } = {}): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: opts.width ?? 1280, height: 900 }, colorScheme: opts.colorScheme ?? "light" });
-  const [name, value] = fixture().admin.cookie.split("=");
-  await page.context().addCookies([{ name: name!, value: value!, url: server.url }]);
-  return page;
+function adminPage(opts: { width?: number; colorScheme?: "light" | "dark" } = {}): Promise<Page> {
+  return signedInPage(browser, server.url, fixture().admin.cookie, opts);
 }
 
-async function shot(page: Page, name: string): Promise<void> {
-  if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-}
+const shot = (page: Page, name: string) => screenshotTo(SHOTS, page, name);
 
 test("create an API, save its permissions, give an app access, and see it from the app's page and the consent page", async () => {
   const gallery = createClient(server.deps, CLI_ACTOR, { name: "Gallery", callbackUrls: ["https://gallery.example.com/cb"], unrestricted: true });

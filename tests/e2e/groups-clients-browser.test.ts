@@ -6,7 +6,6 @@
  */
 import { expect, test } from "bun:test";
 import { mkdirSync } from "node:fs";
-import path from "node:path";
 import type { Page } from "playwright-core";
 import { CLI_ACTOR } from "../../src/audit/actor.ts";
 import { createClient } from "../../src/admin/oidc-clients.ts";
@@ -14,7 +13,7 @@ import { createUserGroup, getGroupMemberIds } from "../../src/admin/user-groups.
 import { createProtectedApp, getAllowedGroupIds } from "../../src/forward-auth/protected-apps.ts";
 import { findClientById } from "../../src/oidc/clients.ts";
 import { makeAdminFixture, type AdminFixture } from "../helpers/admin-fixture.ts";
-import type { TestBrowser } from "../helpers/browser.ts";
+import { screenshotTo, signedInPage, type TestBrowser } from "../helpers/browser.ts";
 import { browserWorld } from "../helpers/browser-world.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 
@@ -31,16 +30,11 @@ function fixture(): AdminFixture {
   return fx;
 }
 
-async function adminPage(opts: { width?: number; colorScheme?: "light" | "dark" } = {}): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: opts.width ?? 1280, height: 900 }, colorScheme: opts.colorScheme ?? "light" });
-  const [name, value] = fixture().admin.cookie.split("=");
-  await page.context().addCookies([{ name: name!, value: value!, url: server.url }]);
-  return page;
+function adminPage(opts: { width?: number; colorScheme?: "light" | "dark" } = {}): Promise<Page> {
+  return signedInPage(browser, server.url, fixture().admin.cookie, opts);
 }
 
-async function shot(page: Page, name: string): Promise<void> {
-  if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-}
+const shot = (page: Page, name: string) => screenshotTo(SHOTS, page, name);
 
 test("a group page saves a ticked member with its one Save, and keeps it after a reload", async () => {
   const f = fixture();

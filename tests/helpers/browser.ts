@@ -188,3 +188,16 @@ export async function signOutFromHeader(page: Page, base: string): Promise<void>
   await page.locator("header form.signout button").click();
   await page.waitForURL(`${base}/login?signed_out=1`);
 }
+
+/** A fresh page (own context) signed in with a session cookie ("name=value") for `url`; 1280×900 unless told. */
+export async function signedInPage(browser: TestBrowser, url: string, cookie: string, opts: { width?: number; colorScheme?: "light" | "dark" } = {}): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: opts.width ?? 1280, height: 900 }, colorScheme: opts.colorScheme ?? "light" });
+  const [name, value] = cookie.split("=");
+  await page.context().addCookies([{ name: name!, value: value!, url }]);
+  return page;
+}
+
+/** A full-page screenshot at `<dir>/<name>.png` when a test's screenshot folder is set (null: none taken). */
+export async function screenshotTo(dir: string | null, page: Page, name: string): Promise<void> {
+  if (dir) await page.screenshot({ path: `${dir}/${name}.png`, fullPage: true });
+}

@@ -171,6 +171,13 @@ CREATE TABLE api_permissions (
   id TEXT NOT NULL PRIMARY KEY, created_at DATETIME NOT NULL, api_id TEXT NOT NULL REFERENCES apis(id) ON DELETE CASCADE,
   key TEXT NOT NULL, name TEXT NOT NULL, description TEXT, allowed_for_cimd_clients BOOLEAN NOT NULL DEFAULT FALSE,
   UNIQUE (api_id, key));
+CREATE TABLE oidc_clients_allowed_api_permissions (
+  oidc_client_id TEXT NOT NULL REFERENCES oidc_clients(id) ON DELETE CASCADE,
+  api_permission_id TEXT NOT NULL REFERENCES api_permissions(id) ON DELETE CASCADE,
+  subject_type TEXT NOT NULL CHECK (subject_type IN ('user', 'client')), PRIMARY KEY (oidc_client_id, api_permission_id, subject_type));
+CREATE TABLE oidc_clients_allowed_apis (
+  oidc_client_id TEXT NOT NULL REFERENCES oidc_clients(id) ON DELETE CASCADE, api_id TEXT NOT NULL REFERENCES apis(id) ON DELETE CASCADE,
+  subject_type TEXT NOT NULL CHECK (subject_type IN ('user', 'client')), PRIMARY KEY (oidc_client_id, api_id, subject_type));
 CREATE TABLE api_keys (
   id TEXT PRIMARY KEY, name TEXT NOT NULL, key TEXT NOT NULL UNIQUE, description TEXT, expires_at DATETIME NOT NULL,
   last_used_at DATETIME, created_at DATETIME, user_id TEXT REFERENCES users(id) ON DELETE CASCADE,
@@ -502,12 +509,12 @@ export async function buildPocketIdDataFolder(o: PocketIdFixtureOptions): Promis
         id: requestId,
         requested_at: new Date((now - 600) * 1000).toISOString(),
         client_id: sha256Client!.id,
-        requested_scope: ["openid", "profile", "offline_access"],
-        granted_scope: ["openid", "profile", "offline_access"],
+        requested_scope: ["openid", "profile", "offline_access", "photos:read"],
+        granted_scope: ["openid", "profile", "offline_access", "photos:read"],
         form: {},
         session: { id_token_claims: null, headers: null, expires_at: { refresh_token: new Date(opts.expiresAt * 1000).toISOString() }, subject: alice.id, authentication_method: "passkey" },
-        requested_audience: [sha256Client!.id],
-        granted_audience: [sha256Client!.id],
+        requested_audience: [sha256Client!.id, "https://photos.example.org/api"],
+        granted_audience: [sha256Client!.id, "https://photos.example.org/api"],
       };
       db.query(
         `INSERT INTO oauth2_sessions (id, created_at, kind, key, request_id, client_id, access_token_signature, active, request_data, expires_at)
@@ -546,8 +553,16 @@ export async function buildPocketIdDataFolder(o: PocketIdFixtureOptions): Promis
     legacyRefreshToken = { token, value, rawToken, clientId: bcryptClient.id, userId: alice.id, scope: scope.split(" "), expiresAt };
   }
 
-  // v2.10+: a resource server (not something Latchkey has: reported, not imported).
-  if (v2) db.query("INSERT INTO apis (id, created_at, name, audience) VALUES (?, ?, 'Photos API', 'https://photos.example.org/api')").run(uuid(), now - 5000);
+  // v2.10+: a resource server with a permission; Immich may request it for people (v2.14's grant tables).
+  if (v2) {
+    const apiId = uuid();
+    const permissionId = uuid();
+    db.query("INSERT INTO apis (id, created_at, name, audience, allow_cimd_clients) VALUES (?, ?, 'Photos API', 'https://photos.example.org/api/', 0)").run(apiId, now - 5000);
+    db.query("INSERT INTO api_permissions (id, created_at, api_id, key, name, description) VALUES (?, ?, ?, 'photos:read', 'See your photos', 'Albums and pictures')").run(permissionId, now - 5000, apiId);
+    db.query("INSERT INTO api_permissions (id, created_at, api_id, key, name) VALUES (?, ?, ?, 'bad key', 'Not a scope')").run(uuid(), now - 5000, apiId);
+    db.query("INSERT INTO oidc_clients_allowed_apis (oidc_client_id, api_id, subject_type) VALUES (?, ?, 'user')").run(sha256Client!.id, apiId);
+    db.query("INSERT INTO oidc_clients_allowed_api_permissions (oidc_client_id, api_permission_id, subject_type) VALUES (?, ?, 'user')").run(sha256Client!.id, permissionId);
+  }
 
   // v2.14: a SCIM provider; the token is an EncryptedString: base64(nonce ‖ AES-256-GCM(HKDF-SHA256(key,
   // "pocketid/encrypted_string"), AAD "encrypted_string") ‖ tag) (model/types/encrypted_string.go).

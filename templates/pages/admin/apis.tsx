@@ -259,6 +259,23 @@ function AddForm(p: { ctx: PageContext; action: string; name: string; label: str
   );
 }
 
+/** One checkbox per permission (its name, and its scope beneath), posted as `name`. */
+function PermissionChecks(p: { name: string; permissions: { id: string; key: string; name: string }[]; selected: Set<string> }): JSX.Element {
+  return (
+    <>
+      {p.permissions.map((perm) => (
+        <label class="checkbox">
+          <input type="checkbox" name={p.name} value={perm.id} checked={p.selected.has(perm.id)} />
+          <span>
+            <span safe>{perm.name}</span>
+            <span class="hint mono" safe>{perm.key}</span>
+          </span>
+        </label>
+      ))}
+    </>
+  );
+}
+
 export function grantFormId(apiId: string, clientId: string): string {
   return `grant-${apiId}-${clientId.replace(/[^A-Za-z0-9_-]/g, "_")}`;
 }
@@ -295,15 +312,7 @@ export function GrantForm(p: { ctx: PageContext; card: GrantCard; from: "api" | 
             <input type="checkbox" name="userDelegatedAccess" value="on" checked={grant.userDelegatedAccess} />
             <span safe>{t("apis.mayRequest")}</span>
           </label>
-          {api.permissions.map((perm) => (
-            <label class="checkbox">
-              <input type="checkbox" name="userDelegatedPermissionIds" value={perm.id} checked={user.has(perm.id)} />
-              <span>
-                <span safe>{perm.name}</span>
-                <span class="hint mono" safe>{perm.key}</span>
-              </span>
-            </label>
-          ))}
+          <PermissionChecks name="userDelegatedPermissionIds" permissions={api.permissions} selected={user} />
           {e.userDelegatedPermissionIds ? <p class="error-text" safe>{e.userDelegatedPermissionIds}</p> : ""}
         </fieldset>
         <fieldset class="fieldset" disabled={client.isPublic}>
@@ -313,15 +322,7 @@ export function GrantForm(p: { ctx: PageContext; card: GrantCard; from: "api" | 
             <input type="checkbox" name="clientAccess" value="on" checked={grant.clientAccess} />
             <span safe>{t("apis.mayRequest")}</span>
           </label>
-          {api.permissions.map((perm) => (
-            <label class="checkbox">
-              <input type="checkbox" name="clientPermissionIds" value={perm.id} checked={own.has(perm.id)} />
-              <span>
-                <span safe>{perm.name}</span>
-                <span class="hint mono" safe>{perm.key}</span>
-              </span>
-            </label>
-          ))}
+          <PermissionChecks name="clientPermissionIds" permissions={api.permissions} selected={own} />
           {e.clientAccess || e.clientPermissionIds ? <p class="error-text" safe>{e.clientAccess ?? e.clientPermissionIds}</p> : ""}
         </fieldset>
       </div>
@@ -366,15 +367,7 @@ export function CimdAccessForm(p: { ctx: PageContext; d: ApiDetail; oob?: boolea
         <fieldset class="fieldset">
           <legend safe>{t("apis.permissionsTitle")}</legend>
           <div class="check-grid">
-            {a.permissions.map((perm) => (
-              <label class="checkbox">
-                <input type="checkbox" name="permissionIds" value={perm.id} checked={selected.has(perm.id)} />
-                <span>
-                  <span safe>{perm.name}</span>
-                  <span class="hint mono" safe>{perm.key}</span>
-                </span>
-              </label>
-            ))}
+            <PermissionChecks name="permissionIds" permissions={a.permissions} selected={selected} />
           </div>
         </fieldset>
       ) : (

@@ -163,7 +163,24 @@ test("database.json loads into Pocket ID's v2.14 schema; the key is in Pocket ID
   expect(doc.version).toBe(20260814120000);
   expect(doc.tableOrder).toEqual(["users", "user_groups", "oidc_clients", "oauth2_sessions", "signup_tokens", "apis", "api_permissions", "oidc_clients_allowed_apis", "oidc_clients_allowed_api_permissions"]);
   expect(Object.keys(doc.tables).sort()).toEqual(
-    ["api_keys", "audit_logs", "custom_claims", "kv", "oidc_clients", "oidc_clients_allowed_user_groups", "scim_service_providers", "user_authorized_oidc_clients", "user_groups", "user_groups_users", "users", "webauthn_credentials"].sort(),
+    [
+      "api_keys",
+      "api_permissions",
+      "apis",
+      "audit_logs",
+      "custom_claims",
+      "kv",
+      "oidc_clients",
+      "oidc_clients_allowed_api_permissions",
+      "oidc_clients_allowed_apis",
+      "oidc_clients_allowed_user_groups",
+      "scim_service_providers",
+      "user_authorized_oidc_clients",
+      "user_groups",
+      "user_groups_users",
+      "users",
+      "webauthn_credentials",
+    ].sort(),
   );
   const db = loadIntoPocketIdSchema(doc);
   try {
@@ -176,6 +193,15 @@ test("database.json loads into Pocket ID's v2.14 schema; the key is in Pocket ID
     expect(decryptPocketIdEncryptedString(new TextEncoder().encode(PID_KEY), scim[0]!.token)).toBe(fx.scimProvider!.token);
     const secrets = JSON.parse(db.query<{ c: string }, []>("SELECT CAST(credentials AS TEXT) AS c FROM oidc_clients WHERE id = 'native-app'").get()!.c) as { secrets: Record<string, string>[] };
     expect(secrets.secrets).toEqual([{ id: expect.any(String), alg: "sha256", hash: expect.stringMatching(/^[0-9a-f]{64}$/), prefix: expect.any(String), createdAt: expect.stringMatching(RFC3339_UTC) }]);
+    // The API (RFC 8707) with its permission and Immich's grants, as Pocket ID v2.14 keeps them.
+    expect(db.query("SELECT name, audience, allow_cimd_clients FROM apis").all()).toEqual([{ name: "Photos API", audience: "https://photos.example.org/api", allow_cimd_clients: 0 }]);
+    expect(db.query("SELECT key, name, description, allowed_for_cimd_clients FROM api_permissions").all()).toEqual([
+      { key: "photos:read", name: "See your photos", description: "Albums and pictures", allowed_for_cimd_clients: 0 },
+    ]);
+    expect(db.query("SELECT oidc_client_id, subject_type FROM oidc_clients_allowed_apis").all()).toEqual([{ oidc_client_id: fx.sha256Client!.id, subject_type: "user" }]);
+    expect(
+      db.query("SELECT g.oidc_client_id, p.key, g.subject_type FROM oidc_clients_allowed_api_permissions g JOIN api_permissions p ON p.id = g.api_permission_id").all(),
+    ).toEqual([{ oidc_client_id: fx.sha256Client!.id, key: "photos:read", subject_type: "user" }]);
     const bcrypt = JSON.parse(db.query<{ c: string }, [string]>("SELECT CAST(credentials AS TEXT) AS c FROM oidc_clients WHERE id = ?").get(fx.bcryptClient.id)!.c) as { secrets: Record<string, string>[] };
     expect(bcrypt.secrets.map((s) => s.alg)).toEqual(["bcrypt"]);
     // Federated identities in Pocket ID's JSON, beside the secrets.

@@ -14,7 +14,8 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { createHash, generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { createLocalJWKSet, importJWK, jwtVerify, SignJWT, type JWK } from "jose";
+import { createLocalJWKSet, decodeJwt, importJWK, jwtVerify, SignJWT, type JWK } from "jose";
+import { listClientApis } from "../../../src/admin/apis.ts";
 import { findAppImage } from "../../../src/db/app-images.ts";
 import { findValidSignupToken } from "../../../src/db/signup-tokens.ts";
 import { hashToken } from "../../../src/lib/hash.ts";
@@ -99,6 +100,10 @@ describe.each(["v1.16", "v2.14"] as const)("Pocket ID %s data folder", (layout) 
       clientSecrets: v2 ? 2 : 1,
       federatedIdentities: v2 ? 1 : 0,
       allowedGroups: 1,
+      // v2.14: the Photos API, its one valid permission, Immich's access and permission for people.
+      apis: v2 ? 1 : 0,
+      apiPermissions: v2 ? 1 : 0,
+      apiGrants: v2 ? 2 : 0,
       consents: 1,
       signingKeys: 1,
       refreshTokens: v2 ? 1 : 2, // v1.16: a JWT-wrapped and a raw ≤ v2.9 token (the expired one is skipped)
@@ -115,7 +120,6 @@ describe.each(["v1.16", "v2.14"] as const)("Pocket ID %s data folder", (layout) 
     expect(summary.skipped).toContainEqual({ entity: "signupTokens", id: expect.any(String), reason: "expired" });
     if (v2) {
       expect(summary.skipped).toContainEqual({ entity: "clientSecrets", id: "immich an-e", reason: "expired" });
-      expect(summary.notes).toContain("1 API resource server(s) with their permissions not imported: Latchkey has no resource-server registry.");
       // Federated client credentials: the identity Pocket ID used comes along; the rest are reported.
       expect(listFederatedIdentities(deps.db, "immich")).toEqual([
         { issuer: "https://token.actions.githubusercontent.com", subject: "repo:octo/immich:ref:refs/heads/main", audience: null, jwksUrl: "https://token.actions.githubusercontent.com/.well-known/jwks", replayProtection: true },
@@ -132,6 +136,11 @@ describe.each(["v1.16", "v2.14"] as const)("Pocket ID %s data folder", (layout) 
       });
       expect(summary.skipped).toContainEqual({ entity: "federatedIdentities", id: fx.publicClient.id, reason: expect.stringContaining("a public client cannot have federated identities") });
       expect(formatImportSummary(summary)).toContain("federated identities: 1");
+      expect(summary.skipped).toContainEqual({ entity: "apiPermissions", id: expect.stringMatching(/ bad key$/), reason: "its key is not a scope Latchkey accepts (RFC 6749 scope characters, not a standard scope)" });
+      // The audience is stored without its trailing slash, and Immich may request the permission for people.
+      expect(listClientApis(deps.db, "immich").map((g) => [g.api.resource, g.userDelegatedAccess, g.api.permissions.map((p) => p.key), g.userDelegatedPermissionIds.length])).toEqual([
+        ["https://photos.example.org/api", true, ["photos:read"], 1],
+      ]);
       // The CIMD allowlist is a Latchkey setting too (its clients register again from their documents).
       expect(summary.skipped.filter((s) => s.id === "cimdUrlAllowlist")).toEqual([]);
     }
@@ -412,6 +421,10 @@ describe("live refresh tokens (v2.10+)", () => {
     const body = (await res.json()) as { refresh_token: string; id_token: string; access_token: string; error?: string };
     expect(res.status).toBe(200);
     expect(body.refresh_token).not.toStartWith("pocket_id_rt_");
+    // Its grant was for the Photos API: the new access token names it and keeps the permission (RFC 8707).
+    const access = decodeJwt(body.access_token);
+    expect(access.aud).toEqual(["immich", deps.config.appUrl, "https://photos.example.org/api"]);
+    expect(access.scope).toBe("openid profile offline_access photos:read");
     const { payload } = await jwtVerify(body.id_token, createLocalJWKSet(publishedJwks(deps)), { currentDate: new Date(deps.clock.now()) });
     expect(payload.sub).toBe(fx.alice.id);
     // Used once: a replay revokes the grant, and the rotated token with it.
