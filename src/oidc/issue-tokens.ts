@@ -2,7 +2,8 @@
  * Issuing tokens: the one place access, refresh and ID tokens are built and signed.
  * - ID token: iss sub aud exp iat auth_time nonce amr at_hash sid + scope claims; 1 hour.
  * - Access token: RFC 9068 JWT (typ at+jwt), lifetime per client; its jti is recorded for revocation.
- * - Refresh tokens are always issued with a user's tokens (rotated by grants/refresh-token.ts).
+ * - Refresh tokens are issued with a user's tokens (rotated by grants/refresh-token.ts), except to a client whose metadata
+ *   document did not declare the refresh_token grant type.
  * - DPoP (RFC 9449, dpop.ts): with a key thumbprint the access token carries cnf.jkt and token_type is
  *   "DPoP"; the refresh token is bound to the key.
  * - The ID token's sid is the browser sign-in's session id (not its cookie token); the sign-in is
@@ -26,7 +27,7 @@ import { hashToken } from "../lib/hash.ts";
 import { randomToken, randomUuid, timeOrderedUuid, type Random } from "../lib/random.ts";
 import type { SealedBox } from "../lib/sealed-box.ts";
 import { buildUserClaims } from "./claims.ts";
-import { isUserAllowedForClient, type OidcClient } from "./clients.ts";
+import { clientMayUseGrant, isUserAllowedForClient, type OidcClient } from "./clients.ts";
 import { scopeString } from "./scopes.ts";
 import { ID_TOKEN_SECONDS, signJwt, type SigningAlg } from "./signing-keys.ts";
 import { createHash } from "node:crypto";
@@ -114,7 +115,8 @@ export async function issueTokens(
 
   const jti = timeOrderedUuid(deps.clock, deps.random);
   const access = await signJwt(deps, userAccessTokenClaims(issuer, client, user.id, scopes, { now, jti, authTime: grant.authTime, jkt, resource: grant.resource }), "at+jwt");
-  const refreshToken = randomToken(deps.random);
+  // A client from a metadata document that did not declare refresh_token gets none (it could not use it).
+  const refreshToken = clientMayUseGrant(client, "refresh_token") ? randomToken(deps.random) : null;
   const id = scopes.includes("openid") ? await signIdToken(deps, client, user, grant, scopes, nonce, access, amr, now) : null;
 
   // Signing is done: every write of this grant together, all or nothing, committed with the other token
@@ -126,27 +128,26 @@ export async function issueTokens(
     // The grant's access token is replaced (the previous one stops working); revoked while signing (a
     // replayed code, a reused refresh token, an admin): issue nothing.
     else if (!replaceAccessToken(deps.db, accessToken)) throw OAuthError.invalidGrant("The grant was revoked while the tokens were being issued.");
-    insertRefreshToken(deps.db, {
-      tokenHash: hashToken(refreshToken),
-      grantId: grant.id,
-      clientId: client.id,
-      scope: scopeString(scopes),
-      createdAt: now,
-      expiresAt: now + refreshSeconds,
-      dpopJkt: jkt,
-    });
+    if (refreshToken !== null) {
+      insertRefreshToken(deps.db, {
+        tokenHash: hashToken(refreshToken),
+        grantId: grant.id,
+        clientId: client.id,
+        scope: scopeString(scopes),
+        createdAt: now,
+        expiresAt: now + refreshSeconds,
+        dpopJkt: jkt,
+      });
+    }
     if (grant.sessionId) recordSessionClient(deps.db, grant.sessionId, client.id, user.id, now);
   });
 
-  if (!id) {
-    return { access_token: access.jwt, token_type: jkt ? "DPoP" : "Bearer", expires_in: accessSeconds, refresh_token: refreshToken, scope: scopeString(scopes) };
-  }
   return {
     access_token: access.jwt,
     token_type: jkt ? "DPoP" : "Bearer",
     expires_in: accessSeconds,
-    refresh_token: refreshToken,
-    id_token: id,
+    ...(refreshToken !== null ? { refresh_token: refreshToken } : {}),
+    ...(id ? { id_token: id } : {}),
     scope: scopeString(scopes),
   };
 }

@@ -5,6 +5,7 @@
  * policy, a client_id mismatch, oversize, slow, wrong type, redirects, an unlisted redirect_uri, plain http.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { updateAppConfig } from "../../../src/admin/app-config.ts";
 import { findConsentedScopes, recordConsent } from "../../../src/oidc/authorized-clients.ts";
 import { findClientById } from "../../../src/oidc/clients.ts";
@@ -150,7 +151,7 @@ describe("a document on the allowlist", () => {
     expect(await res.text()).toContain("Invalid callback URL");
   });
 
-  test("grant types it did not declare are unauthorized_client (refresh_token at the token endpoint)", async () => {
+  test("grant types it did not declare: no refresh token is issued, and the grant is unauthorized_client", async () => {
     await world();
     const { path, id } = newDocumentUrl();
     host.serve(path, () => Response.json(document(id, { grant_types: ["authorization_code", "client_credentials", "implicit"] })));
@@ -158,8 +159,11 @@ describe("a document on the allowlist", () => {
     const code = await codeFor(id);
     expect(findClientById(w.deps.db, id)!.metadataGrantTypes).toEqual(["authorization_code"]); // unknown ones dropped
     const token = await w.token({ grant_type: "authorization_code", code, redirect_uri: REDIRECT, client_id: id, code_verifier: VERIFIER }, { basic: null });
-    const { refresh_token } = (await token.json()) as { refresh_token: string };
-    const refreshed = await w.token({ grant_type: "refresh_token", refresh_token, client_id: id }, { basic: null });
+    expect(token.status).toBe(200);
+    const tokens = (await token.json()) as { refresh_token?: string; access_token: string };
+    expect(tokens.access_token).toBeTruthy();
+    expect(tokens.refresh_token).toBeUndefined(); // it did not declare refresh_token: none is issued
+    const refreshed = await w.token({ grant_type: "refresh_token", refresh_token: "anything", client_id: id }, { basic: null });
     expect(refreshed.status).toBe(400);
     expect(await refreshed.json()).toMatchObject({ error: "unauthorized_client" });
   });
@@ -278,6 +282,36 @@ describe("private_key_jwt documents", () => {
     const client = findClientById(w.deps.db, id)!;
     expect(client).toMatchObject({ isPublic: false, tokenEndpointAuthMethod: "private_key_jwt", jwksUri: null });
     expect(JSON.parse(client.jwks!)).toEqual(jwks);
+  });
+
+  test("a private_key_jwt document's client authenticates at the token endpoint with an assertion signed by its key", async () => {
+    await world();
+    const { path, id } = newDocumentUrl();
+    const { publicKey, privateKey } = await generateKeyPair("ES256");
+    const jwk = { ...(await exportJWK(publicKey)), kid: "doc-key", alg: "ES256" };
+    host.serve("/keys/pkj.json", () => Response.json({ keys: [jwk] }));
+    host.serve(path, () => Response.json(document(id, { token_endpoint_auth_method: "private_key_jwt", jwks_uri: host.url("app.test", "/keys/pkj.json") })));
+    await registerAndConsent(id);
+    const code = await codeFor(id);
+    const assertion = (jti: string) =>
+      new SignJWT({ jti })
+        .setProtectedHeader({ alg: "ES256", kid: "doc-key" })
+        .setIssuer(id)
+        .setSubject(id)
+        .setAudience(`${w.deps.config.appUrl}/api/oidc/token`)
+        .setIssuedAt(nowSeconds(w.deps.clock))
+        .setExpirationTime(nowSeconds(w.deps.clock) + 60)
+        .sign(privateKey);
+    const bearer = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+    const noAssertion = await w.token({ grant_type: "authorization_code", code, redirect_uri: REDIRECT, client_id: id, code_verifier: VERIFIER }, { basic: null });
+    expect(noAssertion.status).toBe(401);
+    const res = await w.token({ grant_type: "authorization_code", code, redirect_uri: REDIRECT, code_verifier: VERIFIER, client_assertion_type: bearer, client_assertion: await assertion("a1") }, { basic: null });
+    expect(res.status).toBe(200);
+    const { privateKey: otherKey } = await generateKeyPair("ES256");
+    const forged = await new SignJWT({ jti: "a2" }).setProtectedHeader({ alg: "ES256", kid: "doc-key" }).setIssuer(id).setSubject(id).setAudience(`${w.deps.config.appUrl}/api/oidc/token`).setExpirationTime(nowSeconds(w.deps.clock) + 60).sign(otherKey);
+    const refused = await w.token({ grant_type: "refresh_token", refresh_token: "x", client_assertion_type: bearer, client_assertion: forged }, { basic: null });
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({ error: "invalid_client" });
   });
 
   test("a jwks_uri on a private address is refused with the document", async () => {
