@@ -185,13 +185,20 @@ export type CommonClientSettings = Pick<
 /** The columns of the settings every client has, a Pocket ID import's included (settingsColumns adds the rest). */
 export function commonClientColumns(s: CommonClientSettings) {
   return {
+    ...localClientColumns(s),
     name: s.name,
-    description: s.description,
     callback_urls: JSON.stringify(s.callbackUrls),
     logout_callback_urls: JSON.stringify(s.logoutCallbackUrls),
-    launch_url: s.launchUrl,
     is_public: s.isPublic ? 1 : 0,
     pkce_enabled: s.pkceEnabled ? 1 : 0,
+  };
+}
+
+/** The columns of the settings that stay the administrator's even for a metadata document's client. */
+function localClientColumns(s: ClientLocalSettings) {
+  return {
+    description: s.description,
+    launch_url: s.launchUrl,
     requires_reauthentication: s.requiresReauthentication ? 1 : 0,
     skip_consent: s.skipConsent ? 1 : 0,
     is_group_restricted: s.unrestricted ? 0 : 1,
@@ -320,18 +327,7 @@ export function updateClientLocalSettings(db: Database, id: string, s: ClientLoc
            refresh_token_duration_minutes = $refresh_token_duration_minutes, require_par = $require_par, updated_at = $updated_at
          WHERE id = $id AND client_type = 'cimd'`,
       )
-      .run({
-        id,
-        description: s.description,
-        launch_url: s.launchUrl,
-        requires_reauthentication: s.requiresReauthentication ? 1 : 0,
-        skip_consent: s.skipConsent ? 1 : 0,
-        is_group_restricted: s.unrestricted ? 0 : 1,
-        access_token_duration_minutes: s.accessTokenDurationMinutes,
-        refresh_token_duration_minutes: s.refreshTokenDurationMinutes,
-        require_par: s.requirePar ? 1 : 0,
-        updated_at: updatedAt,
-      }).changes > 0
+      .run({ id, ...localClientColumns(s), updated_at: updatedAt }).changes > 0
   );
 }
 

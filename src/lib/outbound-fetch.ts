@@ -17,6 +17,7 @@
  */
 import { lookup } from "node:dns/promises";
 import { BlockList, isIP } from "node:net";
+import { readAtMost } from "./bounded-read.ts";
 
 export interface OutboundPolicy {
   /** Every address `host` resolves to (IPv4 dotted, IPv6 without brackets). */
@@ -231,25 +232,8 @@ async function readBody(response: Response, maxBytes: number): Promise<Uint8Arra
     throw new OutboundFetchError("too-large", `The response is larger than ${maxBytes} bytes.`);
   }
   if (!response.body) return new Uint8Array();
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw new OutboundFetchError("too-large", `The response is larger than ${maxBytes} bytes.`);
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    body.set(c, at);
-    at += c.byteLength;
-  }
+  const body = await readAtMost(response.body, maxBytes);
+  if (!body) throw new OutboundFetchError("too-large", `The response is larger than ${maxBytes} bytes.`);
   return body;
 }
 

@@ -10,6 +10,7 @@
  *   so a client cannot stream an unbounded body into a JSON or form parser.
  * Bun.serve's maxRequestBodySize (src/cli/serve.ts) is the outer wall; this is the per-route one.
  */
+import { readAtMost } from "../../lib/bounded-read.ts";
 import { AppError } from "../../errors.ts";
 import { msg } from "../../i18n/message.ts";
 import type { RoutePolicy } from "./route-policy.ts";
@@ -44,24 +45,7 @@ export async function enforceBodyLimit(request: Request, declared: RoutePolicy["
     if (n > limit) throw payloadTooLarge(limit);
     return request;
   }
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => {});
-      throw payloadTooLarge(limit);
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    body.set(c, offset);
-    offset += c.byteLength;
-  }
+  const body = await readAtMost(request.body, limit);
+  if (!body) throw payloadTooLarge(limit);
   return new Request(request.url, { method: request.method, headers: request.headers, body, signal: request.signal });
 }
