@@ -198,17 +198,28 @@ function emptyGrant(): ClientApiGrant {
   return { userDelegatedAccess: false, clientAccess: false, userDelegatedPermissionIds: [], clientPermissionIds: [] };
 }
 
-function collectGrants(
-  accessRows: { key: string; subject_type: SubjectType }[],
-  permissionRows: { key: string; permission_id: string; subject_type: SubjectType }[],
-): Map<string, ClientApiGrant> {
+/**
+ * Grants keyed by the other side: every client's on one API (`by` "api": keys are client ids), or one client's on
+ * every API (`by` "client": keys are API ids). The columns are fixed names chosen here, never input.
+ */
+function listGrants(db: Database, by: "api" | "client", id: string): Map<string, ClientApiGrant> {
+  const [accessKey, accessWhere, permissionKey, permissionWhere] =
+    by === "api" ? ["oidc_client_id", "api_id", "g.oidc_client_id", "p.api_id"] : ["api_id", "oidc_client_id", "p.api_id", "g.oidc_client_id"];
   const out = new Map<string, ClientApiGrant>();
   const of = (k: string) => out.get(k) ?? out.set(k, emptyGrant()).get(k)!;
-  for (const r of accessRows) {
+  for (const r of db
+    .query<{ key: string; subject_type: SubjectType }, [string]>(`SELECT ${accessKey} AS key, subject_type FROM oidc_clients_allowed_apis WHERE ${accessWhere} = ?`)
+    .all(id)) {
     if (r.subject_type === "client") of(r.key).clientAccess = true;
     else of(r.key).userDelegatedAccess = true;
   }
-  for (const r of permissionRows) {
+  for (const r of db
+    .query<{ key: string; permission_id: string; subject_type: SubjectType }, [string]>(
+      `SELECT ${permissionKey} AS key, g.api_permission_id AS permission_id, g.subject_type
+       FROM oidc_clients_allowed_api_permissions g JOIN api_permissions p ON p.id = g.api_permission_id
+       WHERE ${permissionWhere} = ? ORDER BY p.created_at, p.key`,
+    )
+    .all(id)) {
     const g = of(r.key);
     (r.subject_type === "client" ? g.clientPermissionIds : g.userDelegatedPermissionIds).push(r.permission_id);
   }
@@ -217,32 +228,12 @@ function collectGrants(
 
 /** Every client's grant on one API, by client id. */
 export function listGrantsOnApi(db: Database, apiId: string): Map<string, ClientApiGrant> {
-  const access = db
-    .query<{ key: string; subject_type: SubjectType }, [string]>("SELECT oidc_client_id AS key, subject_type FROM oidc_clients_allowed_apis WHERE api_id = ?")
-    .all(apiId);
-  const permissions = db
-    .query<{ key: string; permission_id: string; subject_type: SubjectType }, [string]>(
-      `SELECT g.oidc_client_id AS key, g.api_permission_id AS permission_id, g.subject_type
-       FROM oidc_clients_allowed_api_permissions g JOIN api_permissions p ON p.id = g.api_permission_id
-       WHERE p.api_id = ? ORDER BY p.created_at, p.key`,
-    )
-    .all(apiId);
-  return collectGrants(access, permissions);
+  return listGrants(db, "api", apiId);
 }
 
 /** One client's grants, by API id. */
 export function listGrantsOfClient(db: Database, clientId: string): Map<string, ClientApiGrant> {
-  const access = db
-    .query<{ key: string; subject_type: SubjectType }, [string]>("SELECT api_id AS key, subject_type FROM oidc_clients_allowed_apis WHERE oidc_client_id = ?")
-    .all(clientId);
-  const permissions = db
-    .query<{ key: string; permission_id: string; subject_type: SubjectType }, [string]>(
-      `SELECT p.api_id AS key, g.api_permission_id AS permission_id, g.subject_type
-       FROM oidc_clients_allowed_api_permissions g JOIN api_permissions p ON p.id = g.api_permission_id
-       WHERE g.oidc_client_id = ? ORDER BY p.created_at, p.key`,
-    )
-    .all(clientId);
-  return collectGrants(access, permissions);
+  return listGrants(db, "client", clientId);
 }
 
 /** Replaces one client's grants on one API (its grants on other APIs stay). */
