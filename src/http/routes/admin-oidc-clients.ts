@@ -254,7 +254,8 @@ export function adminOidcClientRoutes(web: WebDeps) {
         await refreshDocumentClient(web, actorOf(request, session), params.id);
       } catch (e) {
         if (!(e instanceof AppError) || e.status >= 500) throw e;
-        return htmlResponse(DocumentSection({ ctx, client: getClient(params.id), error: ctx.text(e.text) }), { status: 422 });
+        const section = DocumentSection({ ctx, client: getClient(params.id), error: ctx.text(e.text) });
+        return htmlResponse(section, { status: 422, headers: isHtmx(request) ? { "HX-Retarget": "#client-document", "HX-Reswap": "outerHTML" } : {} });
       }
       return afterChange(request, base(params.id), () =>
         fragment(ClientDetailContent({ ctx, d: detail(getClient(params.id)) }), { flash: { kind: "success", message: ctx.t("clients.documentRefreshed") } }),

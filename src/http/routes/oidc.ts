@@ -169,7 +169,10 @@ export function oidcRoutes(web: WebDeps) {
         const user = findUser(web.db, outcome.userId);
         let clientHost: string | null = null;
         try {
-          clientHost = outcome.client.launchUrl ? new URL(outcome.client.launchUrl).host : new URL(outcome.client.callbackUrls[0] ?? "").host || null;
+          // A metadata document's client names itself: the host of its client_id URL is what was verified (the draft's
+          // advice: show it, so a document cannot pass itself off as another application by its name alone).
+          const c = outcome.client;
+          clientHost = c.clientType === "cimd" ? new URL(c.id).host : c.launchUrl ? new URL(c.launchUrl).host : new URL(c.callbackUrls[0] ?? "").host || null;
         } catch {
           clientHost = null;
         }

@@ -601,7 +601,8 @@ export function DocumentSection(p: { ctx: PageContext; client: OidcClient; error
         <dt safe>{t("clients.documentExpires")}</dt>
         <dd>{c.metadataExpiresAt !== null ? <DateTime ctx={p.ctx} at={c.metadataExpiresAt} /> : <span safe>{t("clients.none")}</span>}</dd>
       </dl>
-      <form method="post" action={action} hx-post={action} hx-target="#client-document" hx-swap="outerHTML">
+      {/* The whole page is re-rendered: the name in its header may change too. */}
+      <form method="post" action={action} hx-post={action} hx-target="#client-page" hx-swap="outerHTML">
         <Csrf ctx={p.ctx} />
         <button type="submit" class="btn btn-secondary" safe>{t("clients.documentRefresh")}</button>
       </form>

@@ -77,7 +77,9 @@ describe("a document on the allowlist", () => {
     host.serve(path, () => Response.json(document(id)));
     const first = await authorize(id);
     expect(first.status).toBe(200); // the consent page: never skipped for a document's client
-    expect(await first.text()).toContain("Doc App");
+    const consentPage = await first.text();
+    expect(consentPage).toContain("Doc App");
+    expect(consentPage).toContain(`app.test:${host.port}`); // the verified host of the client_id URL, not a name it chose
     const client = findClientById(w.deps.db, id)!;
     expect(client).toMatchObject({ clientType: "cimd", name: "Doc App", callbackUrls: [REDIRECT], isPublic: true, pkceEnabled: true, unrestricted: true, skipConsent: false, metadataGrantTypes: ["authorization_code", "refresh_token"] });
     expect(client.metadataExpiresAt).toBe(nowSeconds(w.deps.clock) + 3600);
