@@ -41,7 +41,7 @@ POSTGRES_PASS=(
   tests/unit/webauthn tests/unit/cli tests/unit/account/device-login.test.ts tests/unit/account/api-setup.test.ts tests/unit/scim
   tests/e2e/oidc-openid-client.test.ts tests/e2e/oidc-resources-openid-client.test.ts tests/e2e/oidc-browser.test.ts tests/e2e/passkeys-browser.test.ts
   tests/e2e/device-login-browser.test.ts tests/e2e/federated-client-openid-client.test.ts tests/e2e/scim-browser.test.ts
-  tests/e2e/client-metadata-openid-client.test.ts tests/e2e/federated-identities-browser.test.ts
+  tests/e2e/client-metadata-openid-client.test.ts tests/e2e/client-metadata-browser.test.ts tests/e2e/federated-identities-browser.test.ts
 )
 LATCHKEY_TEST_ENGINE=postgres bun test --timeout 60000 --parallel=2 --no-isolate --timings=tests/timings.json "${POSTGRES_PASS[@]}" || status=$?
 exit "$status"
