@@ -5,11 +5,10 @@
  */
 import { expect, test } from "bun:test";
 import { mkdirSync } from "node:fs";
-import path from "node:path";
 import { CLI_ACTOR } from "../../src/audit/actor.ts";
 import { createClient } from "../../src/admin/oidc-clients.ts";
 import { makeAdminFixture } from "../helpers/admin-fixture.ts";
-import type { TestBrowser } from "../helpers/browser.ts";
+import { screenshotTo, signedInPage, type TestBrowser } from "../helpers/browser.ts";
 import { browserWorld } from "../helpers/browser-world.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 
@@ -23,9 +22,7 @@ browserWorld((w) => ({ server, browser } = w), { start: () => startTestServer({}
 test("the claims appear in place for the named person and ticked scopes; a refusal shows why", async () => {
   const f = makeAdminFixture(server.deps);
   const { client } = createClient(server.deps, CLI_ACTOR, { name: "Wiki", callbackUrls: ["https://wiki.example.com/callback"], unrestricted: true });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const [name, value] = f.admin.cookie.split("=");
-  await page.context().addCookies([{ name: name!, value: value!, url: server.url }]);
+  const page = await signedInPage(browser, server.url, f.admin.cookie);
   await page.goto(`${server.url}/settings/admin/oidc-clients/${client.id}`);
   const loads: string[] = [];
   page.on("load", () => loads.push(page.url()));
@@ -56,7 +53,7 @@ test("the claims appear in place for the named person and ticked scopes; a refus
   expect(new URL(page.url()).pathname).toBe(`/settings/admin/oidc-clients/${client.id}`);
   expect(dialogs).toEqual([]);
   expect(await page.locator("#f-description").inputValue()).toBe("Our wiki");
-  if (SHOTS) await page.screenshot({ path: path.join(SHOTS, "client-preview.png"), fullPage: true });
+  await screenshotTo(SHOTS, page, "client-preview");
 
   await section.getByLabel("Username or email").fill("nobody");
   await section.getByRole("button", { name: "Show the claims" }).click();

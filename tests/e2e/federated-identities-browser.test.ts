@@ -11,7 +11,7 @@ import { CLI_ACTOR } from "../../src/audit/actor.ts";
 import { createClient } from "../../src/admin/oidc-clients.ts";
 import { listFederatedIdentities } from "../../src/db/federated-identities.ts";
 import { makeAdminFixture, type AdminFixture } from "../helpers/admin-fixture.ts";
-import type { TestBrowser } from "../helpers/browser.ts";
+import { signedInPage, type TestBrowser } from "../helpers/browser.ts";
 import { browserWorld } from "../helpers/browser-world.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 
@@ -20,12 +20,9 @@ let browser: TestBrowser;
 browserWorld((w) => ({ server, browser } = w), { start: () => startTestServer({}, { clock: "fixed" }) });
 
 let fx: AdminFixture | null = null;
-async function adminPage(): Promise<Page> {
+function adminPage(): Promise<Page> {
   fx ??= makeAdminFixture(server.deps);
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const [name, value] = fx.admin.cookie.split("=");
-  await page.context().addCookies([{ name: name!, value: value!, url: server.url }]);
-  return page;
+  return signedInPage(browser, server.url, fx.admin.cookie);
 }
 
 test("add, refuse, remove and save federated identities with the page's one Save; the workload then authenticates", async () => {

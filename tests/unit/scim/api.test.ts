@@ -3,15 +3,15 @@
  * and a real SCIM server on loopback: create/get/update/delete, precise refusals that write nothing, the token
  * never answered or audited, "Sync now" reporting success, a failure (502) and a running sync (409).
  */
-import { afterAll, beforeEach, describe, expect, test } from "bun:test";
+import { beforeEach, describe, expect, test } from "bun:test";
 import { createApp, type App } from "../../../src/app.ts";
 import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import { createClient, setAllowedGroups } from "../../../src/admin/oidc-clients.ts";
 import { createUserGroup, setGroupMembers } from "../../../src/admin/user-groups.ts";
 import { listProvisionedResources } from "../../../src/db/scim.ts";
-import { apiReq, json, makeAdminFixture, type AdminFixture } from "../../helpers/admin-fixture.ts";
+import { apiReq, json, adminWorld, type AdminFixture } from "../../helpers/admin-fixture.ts";
 import { scimServerForFile, type ScimTestServer } from "../../helpers/scim-server.ts";
-import { createTestApp, makeTestDeps, type TestDeps } from "../../helpers/test-deps.ts";
+import type { TestDeps } from "../../helpers/test-deps.ts";
 
 let srv: ScimTestServer;
 let deps: TestDeps;
@@ -20,12 +20,8 @@ let f: AdminFixture;
 let clientId: string;
 
 scimServerForFile((s) => (srv = s));
-afterAll(() => deps?.cleanup());
-beforeEach(async () => {
-  deps?.cleanup();
-  deps = makeTestDeps({ DISABLE_RATE_LIMITING: "true" });
-  app = await createTestApp(deps);
-  f = makeAdminFixture(deps);
+adminWorld((w) => ({ app, deps, f } = w), { env: { DISABLE_RATE_LIMITING: "true" } });
+beforeEach(() => {
   const staff = createUserGroup(deps, CLI_ACTOR, { friendlyName: "Staff" });
   setGroupMembers(deps, CLI_ACTOR, staff.id, { userIds: [f.admin.user.id] });
   clientId = createClient(deps, CLI_ACTOR, { name: "Wiki", callbackUrls: ["https://wiki.example.com/cb"] }).client.id;

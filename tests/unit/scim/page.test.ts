@@ -3,14 +3,14 @@
  * (refusals re-render the section with the field's message and write nothing), the token write-only (never in
  * the HTML; empty keeps it, "remove" removes it), Sync now with its outcome, turn off; CSRF and admin required.
  */
-import { afterAll, beforeEach, expect, test } from "bun:test";
+import { beforeEach, expect, test } from "bun:test";
 import { createApp, type App } from "../../../src/app.ts";
 import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import { createClient } from "../../../src/admin/oidc-clients.ts";
 import { findScimProviderByClient } from "../../../src/db/scim.ts";
-import { makeAdminFixture, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
+import { adminWorld, pageReq, type AdminFixture } from "../../helpers/admin-fixture.ts";
 import { scimServerForFile, type ScimTestServer } from "../../helpers/scim-server.ts";
-import { createTestApp, makeTestDeps, type TestDeps } from "../../helpers/test-deps.ts";
+import type { TestDeps } from "../../helpers/test-deps.ts";
 
 let srv: ScimTestServer;
 let deps: TestDeps;
@@ -20,12 +20,8 @@ let clientId: string;
 let base: string;
 
 scimServerForFile((s) => (srv = s));
-afterAll(() => deps?.cleanup());
-beforeEach(async () => {
-  deps?.cleanup();
-  deps = makeTestDeps({ DISABLE_RATE_LIMITING: "true" });
-  app = await createTestApp(deps);
-  f = makeAdminFixture(deps);
+adminWorld((w) => ({ app, deps, f } = w), { env: { DISABLE_RATE_LIMITING: "true" } });
+beforeEach(() => {
   clientId = createClient(deps, CLI_ACTOR, { name: "Wiki", callbackUrls: ["https://wiki.example.com/cb"], unrestricted: true }).client.id;
   base = `/settings/admin/oidc-clients/${clientId}`;
 });
