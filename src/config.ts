@@ -61,6 +61,11 @@ export interface Config {
   dataDir: string;
   trustProxy: TrustProxy;
   /**
+   * PROXY_PROTOCOL (Pocket ID's): the peers whose connections start with a PROXY protocol v1/v2 header naming the
+   * client ("one-hop" = every peer); "none" = off. Served by a TCP front (src/http/proxy-protocol.ts).
+   */
+  proxyProtocol: TrustProxy;
+  /**
    * TRUSTED_PLATFORM (Pocket ID, Gin's trusted platform): a header naming the client address (CF-Connecting-IP,
    * Fly-Client-IP, X-Appengine-Remote-Addr), lower-cased; believed only from a TRUST_PROXY peer (src/http/client-ip.ts).
    */
@@ -114,7 +119,7 @@ const APP_CONFIG_PREFIXES = [
  * silently ignored. A trailing `_` is a prefix. The one list: the README's compatibility notes follow it.
  */
 export const UNSUPPORTED_POCKET_ID_VARIABLES = [
-  "SYSTEMD_SOCKET", "PROXY_PROTOCOL", "ALLOW_DOWNGRADE", "FILE_BACKEND", "UPLOAD_PATH", "S3_",
+  "SYSTEMD_SOCKET", "ALLOW_DOWNGRADE", "FILE_BACKEND", "UPLOAD_PATH", "S3_",
   "ANALYTICS_DISABLED", "VERSION_CHECK_DISABLED", "LOG_QUERY_ARGS", "APP_ENV", "ACTORS_PORT", "ACTORS_HOST", "OTEL_",
   "PUID", "PGID",
   // legacy (v0.x, v1.x)
@@ -161,6 +166,19 @@ export function readEnvironment(cwd: string, processEnv: Record<string, string |
   const merged: Record<string, string> = { ...fromFile };
   for (const [k, v] of Object.entries(processEnv)) if (v !== undefined) merged[k] = v;
   return merged;
+}
+
+/** TRUST_PROXY / PROXY_PROTOCOL: true (any peer), false, or a comma-separated list of IPs/CIDRs. */
+function parseTrustList(name: string, raw: string | undefined, problems: string[]): TrustProxy {
+  if (raw === undefined) return { kind: "none" };
+  const v = raw.trim().toLowerCase();
+  if (v === "true" || v === "1") return { kind: "one-hop" };
+  if (v === "false" || v === "0") return { kind: "none" };
+  const entries = raw.split(",").map((s) => s.trim()).filter(Boolean);
+  const bad = entries.filter((e) => !isValidCidrOrIp(e));
+  if (entries.length > 0 && bad.length === 0) return { kind: "list", entries };
+  problems.push(`${name} must be true, false or a comma-separated list of IPs/CIDRs; invalid: ${bad.join(", ") || raw}`);
+  return { kind: "none" };
 }
 
 function parseBool(name: string, value: string | undefined, fallback: boolean, problems: string[]): boolean {
@@ -391,20 +409,10 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = "."): 
     }
   }
 
-  // TRUST_PROXY
-  let trustProxy: TrustProxy = { kind: "none" };
-  const rawTrust = get("TRUST_PROXY");
-  if (rawTrust !== undefined) {
-    const v = rawTrust.trim().toLowerCase();
-    if (v === "true" || v === "1") trustProxy = { kind: "one-hop" };
-    else if (v === "false" || v === "0") trustProxy = { kind: "none" };
-    else {
-      const entries = rawTrust.split(",").map((s) => s.trim()).filter(Boolean);
-      const bad = entries.filter((e) => !isValidCidrOrIp(e));
-      if (entries.length === 0 || bad.length) problems.push(`TRUST_PROXY must be true, false or a comma-separated list of IPs/CIDRs; invalid: ${bad.join(", ") || rawTrust}`);
-      else trustProxy = { kind: "list", entries };
-    }
-  }
+  // TRUST_PROXY; PROXY_PROTOCOL (Pocket ID's: which peers send a PROXY protocol header) has the same syntax.
+  const trustProxy = parseTrustList("TRUST_PROXY", get("TRUST_PROXY"), problems);
+  const proxyProtocol = parseTrustList("PROXY_PROTOCOL", get("PROXY_PROTOCOL"), problems);
+  if (proxyProtocol.kind !== "none" && unixSocket !== null) problems.push("PROXY_PROTOCOL and UNIX_SOCKET cannot be used together: the PROXY protocol header is read on the TCP listener (HOST:PORT)");
 
   // TRUSTED_PLATFORM: an HTTP header name (RFC 9110 token).
   let trustedPlatform: string | null = null;
@@ -495,6 +503,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = "."): 
     databaseStartupTimeoutSeconds,
     dataDir,
     trustProxy,
+    proxyProtocol,
     trustedPlatform,
     maxmindLicenseKey,
     geoliteDbPath,

@@ -8,6 +8,7 @@ import { startBackgroundWork } from "../cluster/background-work.ts";
 import { newInstanceId } from "../cluster/instance-id.ts";
 import { acquireServerLock } from "../db/server-lock.ts";
 import { servePrerendered } from "../http/prerendered.ts";
+import { startProxyProtocolFront, type ProxyProtocolFront } from "../http/proxy-protocol.ts";
 import type { CliEnv } from "./cli-env.ts";
 import type { Config } from "../config.ts";
 import type { Log } from "../lib/log.ts";
@@ -85,6 +86,8 @@ async function prepareSocketPath(file: string): Promise<void> {
  * is narrowed while the socket file is created, then the mode is set exactly).
  */
 async function listen(config: Config, fetch: (request: Request, srv: Server<undefined>) => Response | Promise<Response>): Promise<Server<undefined>> {
+  // PROXY_PROTOCOL: the public HOST:PORT is the front (src/http/proxy-protocol.ts); Bun.serve is on loopback only.
+  if (config.proxyProtocol.kind !== "none") return listen({ ...config, proxyProtocol: { kind: "none" }, host: "127.0.0.1", port: 0 }, fetch);
   // development: false whatever NODE_ENV says: Bun's development error page must never show a stack trace.
   // TLS_CERT/TLS_KEY: HTTPS straight from Bun (TLS 1.2 and 1.3, as Bun's defaults allow).
   const common = { maxRequestBodySize: 8 * 1024 * 1024, development: false, fetch, ...(config.tls ? { tls: config.tls } : {}) };
@@ -135,13 +138,23 @@ export async function serve(env: CliEnv): Promise<number> {
   // A unix socket has no peer address; its peer is a process on this machine (the proxy in front), so it counts as
   // 127.0.0.1: TRUST_PROXY=true (or a list naming 127.0.0.1) then reads X-Forwarded-For, and clients never share the
   // address-less "unknown" rate-limit bucket that in-process requests use.
+  // PROXY_PROTOCOL: the peer of a connection the front opened is the client its header named.
+  let front: ProxyProtocolFront | null = null;
   const fetch = config.unixSocket
     ? (request: Request) => app.handle(request, "127.0.0.1")
-    : (request: Request, srv: Server<undefined>) => app.handle(request, srv.requestIP(request)?.address ?? null);
+    : (request: Request, srv: Server<undefined>) => {
+        const peer = srv.requestIP(request);
+        return app.handle(request, front ? front.clientAddressOf(peer) : (peer?.address ?? null));
+      };
   const server = await listen(config, fetch);
+  if (config.proxyProtocol.kind !== "none") {
+    front = await startProxyProtocolFront({ host: config.host, port: config.port, innerPort: server.port!, trust: config.proxyProtocol });
+    log.info(`PROXY_PROTOCOL: ${config.host}:${front.port} reads the PROXY protocol header and forwards to 127.0.0.1:${server.port}`);
+  }
   const stopPrerendering = await servePrerendered(server, app, fetch);
   settleAfterStartup();
-  const where = (config.unixSocket ? `unix socket ${config.unixSocket}` : `${config.host}:${server.port}`) + (config.tls ? " (HTTPS)" : "");
+  const where =
+    (config.unixSocket ? `unix socket ${config.unixSocket}` : `${config.host}:${front?.port ?? server.port}`) + (front ? " (PROXY protocol)" : "") + (config.tls ? " (HTTPS)" : "");
   log.info(`Latchkey is listening on ${where}; open ${config.appUrl}`);
   warnOutdatedClientUrls(runtime.db, log);
   if (config.trustedPlatform && config.trustProxy.kind === "none") {
@@ -159,12 +172,14 @@ export async function serve(env: CliEnv): Promise<number> {
       log.info(`received ${signal}: finishing in-flight requests`);
       // Long polls answer "still pending" now, so the browser asks again (of another instance, or after the restart).
       draining.abort();
+      front?.stopAccepting();
       const finished = server.stop(false).then(() => true);
       const outOfTime = Bun.sleep(SHUTDOWN_GRACE_MS).then(() => false);
       if (!(await Promise.race([finished, outOfTime]))) {
         log.warn(`requests still running after ${SHUTDOWN_GRACE_MS / 1000} s: closing their connections`);
         await server.stop(true);
       }
+      front?.closeAll();
       stopPrerendering();
       await background.stop();
       await checkpoints?.stop();

@@ -102,6 +102,14 @@ describe("every variable", () => {
     });
   });
 
+  test("PROXY_PROTOCOL (Pocket ID's): off by default; false, true, or lists of IPs and CIDRs, like TRUST_PROXY", () => {
+    expect(loadConfig({}, "/x").proxyProtocol).toEqual({ kind: "none" });
+    expect(loadConfig({ PROXY_PROTOCOL: "false" }, "/x").proxyProtocol).toEqual({ kind: "none" });
+    expect(loadConfig({ PROXY_PROTOCOL: "True" }, "/x").proxyProtocol).toEqual({ kind: "one-hop" });
+    expect(loadConfig({ PROXY_PROTOCOL: "10.0.0.0/8, 2001:db8::7" }, "/x").proxyProtocol).toEqual({ kind: "list", entries: ["10.0.0.0/8", "2001:db8::7"] });
+    expect(loadConfig({ PROXY_PROTOCOL: "true", TRUST_PROXY: "false" }, "/x").trustProxy).toEqual({ kind: "none" });
+  });
+
   test("MAXMIND_LICENSE_KEY and GEOLITE_DB_PATH", () => {
     const withKey = loadConfig({ MAXMIND_LICENSE_KEY: "abc" }, "/srv");
     expect(withKey.maxmindLicenseKey).toBe("abc");
@@ -161,6 +169,8 @@ describe("every error, all at once", () => {
     [{ DB_CONNECTION_STRING: "postgres://u:p@h", ENCRYPTION_KEY: "0123456789abcdef0123" }, "DB_CONNECTION_STRING must name a database (postgres://user:password@host:5432/database)"],
     [{ DB_CONNECTION_STRING: ":memory:" }, 'DB_CONNECTION_STRING must name a database file, got ":memory:"'],
     [{ TRUST_PROXY: "10.0.0.1,nope,10.0.0.0/33" }, "TRUST_PROXY must be true, false or a comma-separated list of IPs/CIDRs; invalid: nope, 10.0.0.0/33"],
+    [{ PROXY_PROTOCOL: "yes" }, "PROXY_PROTOCOL must be true, false or a comma-separated list of IPs/CIDRs; invalid: yes"],
+    [{ PROXY_PROTOCOL: "true", UNIX_SOCKET: "/run/lk.sock" }, "PROXY_PROTOCOL and UNIX_SOCKET cannot be used together: the PROXY protocol header is read on the TCP listener (HOST:PORT)"],
     [{ LOG_LEVEL: "verbose" }, 'LOG_LEVEL must be one of debug, info, warn, error; got "verbose"'],
     [{ LOG_JSON: "maybe" }, 'LOG_JSON must be true or false, got "maybe"'],
     [{ UI_CONFIG_DISABLED: "2" }, 'UI_CONFIG_DISABLED must be true or false, got "2"'],
