@@ -1,7 +1,8 @@
 /**
  * PROXY_PROTOCOL through `latchkey serve` run from the sources (issue 22 item 9): raw TCP connections send a PROXY
  * protocol v1 or v2 header, then HTTP; the access log (the client address every part of the app uses: audit log, rate
- * limits, sessions, geolocation read the same value) shows the header's address. Malformed and oversize headers close
+ * limits, sessions, geolocation read the same value) shows the header's address, rate limits count per header address and
+ * TRUST_PROXY applies to it. Malformed and oversize headers close
  * the connection without an answer; a non-loopback peer without a header is refused; the inner HTTP server, reached
  * directly on loopback, cannot claim another address.
  */
@@ -11,6 +12,7 @@ import { connect as tcpConnect } from "node:net";
 import { networkInterfaces, tmpdir } from "node:os";
 import path from "node:path";
 import { connect as tlsConnect } from "node:tls";
+import { BUDGET_RULES } from "../../src/http/plugins/request-budgets.ts";
 import { startSourceServer, type RunningBinary } from "../helpers/binary.ts";
 
 setDefaultTimeout(30_000);
@@ -74,7 +76,7 @@ describe("PROXY_PROTOCOL=true", () => {
   let server: RunningBinary;
   let innerPort: number;
   beforeAll(async () => {
-    server = await startSourceServer({ env: { ENCRYPTION_KEY: KEY, PROXY_PROTOCOL: "true", LOG_JSON: "true", HOST: "0.0.0.0" } });
+    server = await startSourceServer({ env: { ENCRYPTION_KEY: KEY, PROXY_PROTOCOL: "true", TRUST_PROXY: "10.0.0.0/8", LOG_JSON: "true", HOST: "0.0.0.0" } });
     const out = await server.waitForOutput(/forwards to 127\.0\.0\.1:(\d+)/);
     innerPort = Number(/forwards to 127\.0\.0\.1:(\d+)/.exec(out)![1]);
     expect(out).not.toContain("Pocket ID variables that Latchkey does not support");
@@ -86,6 +88,30 @@ describe("PROXY_PROTOCOL=true", () => {
     const { answer } = await exchange("127.0.0.1", server.port, ["PROXY TCP4 203.0.113.7 127.0.0.1 40000 443\r\n", get("/pp-v1", false), get("/pp-v1")]);
     expect(answer.match(/HTTP\/1\.1 404/g)).toHaveLength(2);
     expect(await loggedIps(server, "/pp-v1", 2)).toEqual(["203.0.113.7", "203.0.113.7"]);
+  });
+
+  test("TRUST_PROXY applies to the header's address: X-Forwarded-For is read only when the header names a trusted proxy", async () => {
+    const forwarded = (path: string) => `GET ${path} HTTP/1.1\r\nHost: localhost\r\nX-Forwarded-For: 198.51.100.50\r\nConnection: close\r\n\r\n`;
+    await exchange("127.0.0.1", server.port, ["PROXY TCP4 10.1.2.3 127.0.0.1 1 2\r\n" + forwarded("/pp-trusted-hop")]);
+    expect(await loggedIps(server, "/pp-trusted-hop")).toEqual(["198.51.100.50"]);
+    await exchange("127.0.0.1", server.port, ["PROXY TCP4 203.0.113.7 127.0.0.1 1 2\r\n" + forwarded("/pp-untrusted-hop")]);
+    expect(await loggedIps(server, "/pp-untrusted-hop")).toEqual(["203.0.113.7"]);
+    // Without a header the loopback peer is itself, and 127.0.0.1 is not a trusted proxy here.
+    await exchange("127.0.0.1", server.port, [forwarded("/pp-loopback-hop")]);
+    expect(await loggedIps(server, "/pp-loopback-hop")).toEqual(["127.0.0.1"]);
+  });
+
+  test("rate limits count per header address: one client out of budget leaves another untouched", async () => {
+    const body = "grant_type=refresh_token&refresh_token=guess";
+    const failedToken = async (client: string) => {
+      const request = `POST /api/oidc/token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nAuthorization: Basic ${btoa("nobody:wrong")}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`;
+      const { answer } = await exchange("127.0.0.1", server.port, [`PROXY TCP4 ${client} 127.0.0.1 1 2\r\n${request}`]);
+      return Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1]);
+    };
+    const statuses: number[] = [];
+    while (statuses.length < BUDGET_RULES.tokenFailuresPerIp.burst + 20 && statuses.at(-1) !== 429) statuses.push(await failedToken("203.0.113.30"));
+    expect(statuses.at(-1)).toBe(429);
+    expect(await failedToken("203.0.113.31")).toBe(401);
   });
 
   test("the header and the request may arrive in one packet or byte by byte", async () => {
