@@ -108,6 +108,7 @@ fi
 [[ -f "$BINARY" ]] || die "no binary at $BINARY (build one with: bun run build, or pass --binary PATH)"
 [[ -x "$BINARY" ]] || chmod +x "$BINARY" 2>/dev/null || die "$BINARY is not executable"
 VERSION="$("$BINARY" version 2>/dev/null)" || die "$BINARY does not run ('$BINARY version' failed)"
+VERSION="${VERSION%% *}" # "0.1.0 (commit …, built …)" → 0.1.0
 
 EXISTING_URL=""
 if [[ -f "$ROOT$ENV_FILE" ]]; then

@@ -127,9 +127,15 @@ export const UNSUPPORTED_POCKET_ID_VARIABLES = [
   "METRICS_ENABLED", "TRACING_ENABLED", "SQLITE_DB_PATH", "POSTGRES_CONNECTION_STRING",
 ];
 
+/** Honoured by the container image only (src/cli/container-user.ts); elsewhere they are unsupported. */
+const CONTAINER_VARIABLES = ["PUID", "PGID"];
+
 /** The names in `env` (set, non-empty) that UNSUPPORTED_POCKET_ID_VARIABLES lists, `_FILE` variants included, sorted. */
 function findUnsupportedVariables(env: Record<string, string | undefined>): string[] {
-  const listed = (name: string) => UNSUPPORTED_POCKET_ID_VARIABLES.some((u) => (u.endsWith("_") ? name.startsWith(u) : name === u || name === `${u}_FILE`));
+  const inImage = env.LATCHKEY_CONTAINER === "1";
+  const listed = (name: string) =>
+    !(inImage && CONTAINER_VARIABLES.includes(name)) &&
+    UNSUPPORTED_POCKET_ID_VARIABLES.some((u) => (u.endsWith("_") ? name.startsWith(u) : name === u || name === `${u}_FILE`));
   return Object.keys(env).filter((k) => env[k] !== undefined && env[k] !== "" && listed(k)).sort();
 }
 

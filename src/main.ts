@@ -12,9 +12,10 @@ import { setPostgresWorkerUrl } from "./db/postgres/connection.ts";
 import { ServerLockError } from "./db/server-lock.ts";
 import { StartupError } from "./runtime.ts";
 import { DecryptionError } from "./lib/sealed-box.ts";
-import { VERSION } from "./version.ts";
+import { VERSION, versionLine } from "./version.ts";
 import { UsageError, type CliEnv } from "./cli/cli-env.ts";
 import { ownValue } from "./lib/own.ts";
+import { ContainerUserError, enterContainerUser } from "./cli/container-user.ts";
 
 // Each command's module is imported when it runs (code splitting, build/compile.ts): `healthcheck` and `version`
 // do not load the server, and the server does not load the backup, export and key-rotation code (issue 6).
@@ -122,7 +123,12 @@ const COMMANDS: Record<string, CommandSpec> = {
     needsConfig: true,
     run: async (env, args) => (await import("./cli/backup.ts")).restoreCommand(env, args),
   },
-  version: { summary: "Print the version", usage: "latchkey version", needsConfig: false, run: async (env) => (env.stdout(VERSION + "\n"), 0) },
+  version: {
+    summary: "Print the version, the commit and the build date",
+    usage: "latchkey version",
+    needsConfig: false,
+    run: async (env) => (env.stdout(versionLine() + "\n"), 0),
+  },
   help: {
     summary: "Show this help, or a command's",
     usage: "latchkey help [COMMAND]",
@@ -202,6 +208,15 @@ export async function runCli(argv: string[], processEnv: Record<string, string |
   // The binary starts with JavaScriptCore's tier-up thresholds raised for the server's start-up (build/compile.ts);
   // serve restores the normal JIT policy once it listens, every other command right away.
   if (name !== "serve") Bun.unsafe.setJITPolicy(1);
+  try {
+    cwd = enterContainerUser(processEnv, cwd);
+  } catch (e) {
+    if (e instanceof ContainerUserError) {
+      stderr(`latchkey: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
   let config: Config | undefined;
   const env = readEnvironment(cwd, processEnv);
   try {

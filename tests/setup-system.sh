@@ -5,6 +5,7 @@
 #   slapd     OpenLDAP server (+ ldap-utils), started on loopback by the LDAP sync tests
 #   fonts-noto-cjk  Chinese and Japanese glyphs, so the browser tests measure CJK pages as people see them
 #   openssl   self-signed certificates for the TLS tests (SMTP, LDAP) and the browser tests' stand-in applications
+#   buildah, podman  build the container image (FROM scratch, nothing pulled) and save it as an OCI archive
 #   postgresql  PostgreSQL's server (initdb, pg_ctl, postgres), started in a temporary folder by the PostgreSQL tests
 #             (tests/helpers/postgres.ts; never the system service)
 # Uses apt-get (one `apt-get update`); runs as root, or through sudo when not root and sudo is available.
@@ -17,6 +18,8 @@ command -v caddy >/dev/null 2>&1 || missing+=(caddy)
 [[ -x /usr/sbin/slapd ]] || missing+=(slapd ldap-utils)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 compgen -G "/usr/share/fonts/opentype/noto/NotoSansCJK*" >/dev/null || missing+=(fonts-noto-cjk)
+command -v buildah >/dev/null 2>&1 || missing+=(buildah)
+command -v podman >/dev/null 2>&1 || missing+=(podman)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || command -v initdb >/dev/null 2>&1 || missing+=(postgresql)
 
 if [[ ${#missing[@]} -eq 0 ]]; then

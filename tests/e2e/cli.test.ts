@@ -38,10 +38,10 @@ async function cli(args: string[], options: { cwd?: string; env?: Record<string,
 }
 
 describe("exit codes", () => {
-  test("version → 0, the version on stdout", async () => {
+  test("version → 0, the version on stdout (from source: no commit or build date)", async () => {
     for (const arg of ["version", "--version", "-v"]) {
       const r = await cli([arg]);
-      expect(r).toEqual({ stdout: `${VERSION}\n`, stderr: "", exitCode: 0 });
+      expect(r).toEqual({ stdout: `${VERSION} (from source)\n`, stderr: "", exitCode: 0 });
     }
   });
 

@@ -67,7 +67,7 @@ describe("install.sh --root", () => {
     expect(mode("usr/local/bin/latchkey")).toBe(0o755);
     expect(statSync(at("usr/local/bin/latchkey")).size).toBe(statSync(binary).size);
     const staged = Bun.spawnSync([at("usr/local/bin/latchkey"), "version"]);
-    expect(staged.stdout.toString()).toBe(`${VERSION}\n`);
+    expect(staged.stdout.toString()).toStartWith(`${VERSION} (commit `);
 
     expect(mode("var/lib/latchkey")).toBe(0o700);
     expect(mode("etc/latchkey/latchkey.env")).toBe(0o600);

@@ -15,7 +15,9 @@
  *   await fetch(`${url}/settings/account`, { headers: { cookie } });
  */
 import { expect } from "bun:test";
-import type { AppClient } from "./app-client.ts";
+import type { App } from "../../src/app.ts";
+import type { Deps } from "../../src/deps.ts";
+import { AppClient } from "./app-client.ts";
 import type { CeremonyOverrides, SoftAuthenticator } from "./soft-authenticator.ts";
 
 type CreationOptions = Parameters<SoftAuthenticator["register"]>[0];
@@ -103,4 +105,18 @@ export async function setUpAccount(client: AppClient, authr: SoftAuthenticator, 
   expect((await registerPasskey(client, authr, { name: opts.passkeyName })).status).toBe(201);
   const user = client.deps.db.query<{ id: string }, [string]>("SELECT id FROM users WHERE username = ?").get(person.username);
   return { userId: user!.id };
+}
+
+/**
+ * First-run setup of a running server (the binary in a chroot, an installed package) over fetch: the /setup form,
+ * then the administrator's first passkey. Resolves once the passkey is registered (201).
+ */
+export async function setUpRunningServer(url: string, authr: SoftAuthenticator, person: Person = ADA): Promise<void> {
+  const overFetch = { handle: (req: Request) => fetch(req, { redirect: "manual" }) } as unknown as App;
+  const client = new AppClient(overFetch, { config: { appUrl: url } } as unknown as Deps);
+  expect((await client.get("/setup")).status).toBe(200);
+  const res = await client.postForm("/setup", { ...person });
+  expect(res.status).toBe(303);
+  expect(res.headers.get("location")).toBe("/signup/add-passkey?setup=1");
+  expect((await registerPasskey(client, authr)).status).toBe(201);
 }

@@ -12,7 +12,8 @@
  * - `startBinary(options)`: options.env (merged over the defaults; undefined removes one), options.cwd
  *   (default: the empty folder), options.args (default: none = serve), options.binary (another executable),
  *   options.waitUntilHealthy (default true), options.timeoutMs (default 20 s).
- * - `startSourceServer(options)`: the same contract, running `bun src/main.ts` (no compile step).
+ * - `startSourceServer(options)`: the same contract, running `bun src/main.ts` (no compile step);
+ *   `startCommand(argv, options)` for any other command line (the container image's executable under chroot).
  * - `ensureBinaryBuilt()` compiles build/out/latchkey once per test process when it is missing or older than
  *   any source (src, templates, static, package.json, bun.lock, tsconfig.json). It does NOT rebuild the
  *   browser bundles: run `bun run build:assets` after editing static/src (a unit test fails when they are stale).
@@ -156,6 +157,15 @@ export async function startBinary(options: StartBinaryOptions = {}): Promise<Run
 export async function startSourceServer(options: StartBinaryOptions = {}): Promise<RunningBinary> {
   const dir = mkdtempSync(path.join(tmpdir(), "latchkey-src-"));
   return launch(SOURCE_COMMAND, dir, MAIN_SOURCE, options);
+}
+
+/**
+ * Same contract as startBinary for another command line, such as the image's executable under `chroot`; `dir` is
+ * an empty temporary folder (the working folder unless options.cwd says otherwise).
+ */
+export async function startCommand(command: string[], options: StartBinaryOptions = {}): Promise<RunningBinary> {
+  const dir = mkdtempSync(path.join(tmpdir(), "latchkey-cmd-"));
+  return launch(command, dir, command[0]!, options);
 }
 
 /** Absolute path of src/main.ts. */

@@ -320,6 +320,12 @@ describe("Pocket ID variables Latchkey does not support (issue 22)", () => {
     expect(c.unsupportedVariables).toEqual(["KEYS_STORAGE", "OTEL_SERVICE_NAME", "S3_SECRET_ACCESS_KEY_FILE", "SYSTEMD_SOCKET"]);
     expect(loadConfig({}, "/x").unsupportedVariables).toEqual([]);
   });
+
+  test("PUID and PGID are honoured by the container image only (LATCHKEY_CONTAINER=1): warned about elsewhere", () => {
+    expect(loadConfig({ PUID: "1000", PGID: "1000" }, "/x").unsupportedVariables).toEqual(["PGID", "PUID"]);
+    expect(loadConfig({ PUID: "1000", PGID: "1000", LATCHKEY_CONTAINER: "1" }, "/x").unsupportedVariables).toEqual([]);
+    expect(loadConfig({ PUID: "1000", LATCHKEY_CONTAINER: "yes" }, "/x").unsupportedVariables).toEqual(["PUID"]);
+  });
 });
 
 describe("ALLOW_INSECURE_CALLBACK_URLS", () => {
