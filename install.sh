@@ -13,6 +13,9 @@
 #   (systemd reads it before dropping privileges).
 # - With --root nothing outside DIR is touched: no useradd, no chown, no systemctl; the commands that
 #   would run are printed instead.
+# - The unit, the configuration's defaults and the sysusers line are the files the .deb installs too
+#   (packaging/latchkey.service, latchkey.env, latchkey.sysusers: read from packaging/ beside this script, or
+#   from beside it as in a release folder).
 set -euo pipefail
 
 PROGRAM=latchkey
@@ -102,6 +105,11 @@ fi
 
 # ------------------------------------------------------------------------------------------------ install
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+PACKAGING=""
+for dir in "$HERE/packaging" "$HERE"; do
+  if [[ -f "$dir/$PROGRAM.service" && -f "$dir/$PROGRAM.env" && -f "$dir/$PROGRAM.sysusers" ]]; then PACKAGING="$dir"; break; fi
+done
+[[ -n "$PACKAGING" ]] || die "$PROGRAM.service, $PROGRAM.env and $PROGRAM.sysusers not found in $HERE/packaging or $HERE"
 if [[ -z "$BINARY" ]]; then
   if [[ -f "$HERE/$PROGRAM" ]]; then BINARY="$HERE/$PROGRAM"; else BINARY="$HERE/build/out/$PROGRAM"; fi
 fi
@@ -123,7 +131,7 @@ fi
 
 # 1. The service user (declared for systemd-sysusers too, so image builds get it).
 mkdir -p "$ROOT$(dirname "$SYSUSERS_FILE")"
-printf 'u %s - "Latchkey OpenID Connect provider" %s /usr/sbin/nologin\n' "$SERVICE_USER" "$DATA_DIR" >"$ROOT$SYSUSERS_FILE"
+install -m 0644 "$PACKAGING/$PROGRAM.sysusers" "$ROOT$SYSUSERS_FILE"
 if [[ -n "$ROOT" ]]; then
   echo "would run: useradd --system --home-dir $DATA_DIR --no-create-home --shell /usr/sbin/nologin $SERVICE_USER"
 elif ! id "$SERVICE_USER" >/dev/null 2>&1; then
@@ -147,17 +155,7 @@ if [[ ! -f "$ROOT$ENV_FILE" ]]; then
   KEY="$(head -c 32 /dev/urandom | base64 | tr -d '\n')"
   (
     umask 077
-    cat >"$ROOT$ENV_FILE.new" <<EOF
-# Latchkey configuration (read by systemd: $UNIT_FILE). Variables: see the README.
-APP_URL=$APP_URL
-# Back this key up with the data folder: without it, stored secrets and signing keys cannot be decrypted.
-ENCRYPTION_KEY=$KEY
-DB_CONNECTION_STRING=$DATA_DIR/latchkey.db
-PORT=1411
-# HOST=0.0.0.0
-# TRUST_PROXY=true
-# LOG_LEVEL=info
-EOF
+    sed -e "s|@APP_URL@|$APP_URL|" -e "s|@ENCRYPTION_KEY@|$KEY|" "$PACKAGING/$PROGRAM.env" >"$ROOT$ENV_FILE.new"
   )
   mv -f "$ROOT$ENV_FILE.new" "$ROOT$ENV_FILE"
 elif [[ -n "$APP_URL" && "$APP_URL" != "$EXISTING_URL" ]]; then
@@ -165,53 +163,9 @@ elif [[ -n "$APP_URL" && "$APP_URL" != "$EXISTING_URL" ]]; then
 fi
 chmod 0600 "$ROOT$ENV_FILE"
 
-# 5. The hardened unit.
+# 5. The hardened unit (packaging/latchkey.service).
 mkdir -p "$ROOT$(dirname "$UNIT_FILE")"
-cat >"$ROOT$UNIT_FILE" <<EOF
-[Unit]
-Description=Latchkey, a passkey-only OpenID Connect provider
-After=network-online.target
-Wants=network-online.target
-
-[Service]
-Type=simple
-User=$SERVICE_USER
-Group=$SERVICE_USER
-EnvironmentFile=$ENV_FILE
-WorkingDirectory=$DATA_DIR
-ExecStart=$BIN_PATH serve
-Restart=on-failure
-RestartSec=5s
-TimeoutStopSec=30s
-KillSignal=SIGTERM
-UMask=0077
-
-# Hardening: the service can write only its data folder.
-NoNewPrivileges=yes
-ProtectSystem=strict
-ReadWritePaths=$DATA_DIR
-ProtectHome=yes
-PrivateTmp=yes
-PrivateDevices=yes
-ProtectKernelTunables=yes
-ProtectKernelModules=yes
-ProtectKernelLogs=yes
-ProtectControlGroups=yes
-ProtectClock=yes
-ProtectHostname=yes
-ProtectProc=invisible
-RestrictSUIDSGID=yes
-RestrictNamespaces=yes
-RestrictRealtime=yes
-LockPersonality=yes
-RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX
-CapabilityBoundingSet=
-AmbientCapabilities=
-SystemCallArchitectures=native
-
-[Install]
-WantedBy=multi-user.target
-EOF
+sed -e "s|@BIN_PATH@|$BIN_PATH|" "$PACKAGING/$PROGRAM.service" >"$ROOT$UNIT_FILE"
 chmod 0644 "$ROOT$UNIT_FILE"
 
 # 6. Enable and (re)start.
