@@ -112,12 +112,16 @@ describe.skipIf(!available)("the .deb", () => {
     expect(readFileSync("/usr/lib/sysusers.d/latchkey.conf", "utf8")).toBe(readFileSync(path.join(stage, "usr/lib/sysusers.d/latchkey.conf"), "utf8"));
   });
 
-  test("the installed server runs as latchkey from the installed configuration; /setup completes", async () => {
+  test("the installed server runs as latchkey from the installed configuration; /setup completes; the admin pages name the build", async () => {
     const port = freePort();
     const env = { ...parseDotEnv(readFileSync(ENV_FILE, "utf8")), HOST: "127.0.0.1", PORT: String(port), APP_URL: `http://localhost:${port}` };
     const server = await startCommand(["setpriv", "--reuid=latchkey", "--regid=latchkey", "--clear-groups", "/usr/bin/latchkey", "serve"], { cwd: DATA_DIR, env });
     try {
-      await setUpRunningServer(server.url, new SoftAuthenticator());
+      const admin = await setUpRunningServer(server.url, new SoftAuthenticator());
+      const page = await admin.get("/settings/admin/users");
+      expect(page.status).toBe(200);
+      const [, commit, date] = /\(commit (\S+), built (\S+)\)/.exec(run(["/usr/bin/latchkey", "version"]).out)!;
+      expect(await page.text()).toContain(`>Latchkey ${VERSION}, commit ${commit!.slice(0, 12)}, built ${date!.slice(0, 10)}</p>`);
     } finally {
       expect(await server.stop()).toBe(0);
     }

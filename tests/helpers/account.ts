@@ -109,9 +109,9 @@ export async function setUpAccount(client: AppClient, authr: SoftAuthenticator, 
 
 /**
  * First-run setup of a running server (the binary in a chroot, an installed package) over fetch: the /setup form,
- * then the administrator's first passkey. Resolves once the passkey is registered (201).
+ * then the administrator's first passkey. Resolves, once the passkey is registered (201), with the signed-in client.
  */
-export async function setUpRunningServer(url: string, authr: SoftAuthenticator, person: Person = ADA): Promise<void> {
+export async function setUpRunningServer(url: string, authr: SoftAuthenticator, person: Person = ADA): Promise<AppClient> {
   const overFetch = { handle: (req: Request) => fetch(req, { redirect: "manual" }) } as unknown as App;
   const client = new AppClient(overFetch, { config: { appUrl: url } } as unknown as Deps);
   expect((await client.get("/setup")).status).toBe(200);
@@ -119,4 +119,5 @@ export async function setUpRunningServer(url: string, authr: SoftAuthenticator, 
   expect(res.status).toBe(303);
   expect(res.headers.get("location")).toBe("/signup/add-passkey?setup=1");
   expect((await registerPasskey(client, authr)).status).toBe(201);
+  return client;
 }

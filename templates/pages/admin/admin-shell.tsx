@@ -3,6 +3,7 @@ import { Layout } from "../../layout.tsx";
 import { TextField, type TextFieldProps } from "../../components/text-field.tsx";
 import type { PageContext } from "../../page-context.ts";
 import type { MessageKey } from "../../../src/i18n/catalog.ts";
+import { BUILD_COMMIT, BUILD_DATE, VERSION } from "../../../src/version.ts";
 
 const TABS: [string, MessageKey][] = [
   ["/settings/admin/users", "admin.navUsers"],
@@ -45,10 +46,25 @@ export function AdminLayout(p: { ctx: PageContext; title: string; scripts?: stri
               );
             })}
           </nav>
+          <AdminVersion ctx={p.ctx} />
         </details>
         <div class="admin-page">{content}</div>
       </div>
     </Layout>
+  );
+}
+
+/** Which Latchkey answers (`latchkey version`): the version, the commit it was built from (short) and the build date. */
+function AdminVersion(p: { ctx: PageContext }): JSX.Element {
+  const { t } = p.ctx;
+  const text =
+    BUILD_COMMIT === null || BUILD_DATE === null
+      ? t("admin.versionFromSource", { version: VERSION })
+      : t("admin.versionBuilt", { version: VERSION, commit: BUILD_COMMIT.slice(0, 12), date: BUILD_DATE.slice(0, 10) });
+  return (
+    <p class="admin-version muted small" title={BUILD_COMMIT ?? undefined} safe>
+      {text}
+    </p>
   );
 }
 

@@ -6,6 +6,7 @@ import { upsertAppConfigEntries } from "../../../src/db/app-config.ts";
 import { verifyClientSecret } from "../../../src/oidc/client-secrets.ts";
 import { adminWorld, apiReq, json, makeAdminFixture, pageReq, reauthenticated, type AdminFixture } from "../../helpers/admin-fixture.ts";
 import { makeTestApp, type TestDeps } from "../../helpers/test-deps.ts";
+import { VERSION } from "../../../src/version.ts";
 
 let app: App;
 let deps: TestDeps;
@@ -30,8 +31,11 @@ describe("every admin page", () => {
       const ok = await app.handle(pageReq(deps, f.admin, "GET", path));
       expect([path, ok.status]).toEqual([path, 200]);
       expect(ok.headers.get("content-type")).toBe("text/html; charset=utf-8");
+      const html = await ok.text();
       // htmx asks hx-confirm itself; a second data-confirm (app.js) would ask twice.
-      expect((await ok.text()).match(/<form[^>]*hx-confirm[^>]*data-confirm/)).toBeNull();
+      expect(html.match(/<form[^>]*hx-confirm[^>]*data-confirm/)).toBeNull();
+      // Which Latchkey answers (the compiled executable adds its commit and build date: tests/e2e/deb.test.ts).
+      expect(html).toContain(`<p class="admin-version muted small">Latchkey ${VERSION}, run from source</p>`);
       expect((await app.handle(pageReq(deps, f.member, "GET", path))).status).toBe(403);
       const anon = await app.handle(new Request(deps.config.appUrl + path));
       expect(anon.status).toBe(303);
