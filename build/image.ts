@@ -132,6 +132,7 @@ export async function buildImage(binary: string, archive: string): Promise<Built
     mkdirSync(context);
     stageContext(binary, context);
     const storage = ["--root", path.join(work, "storage"), "--runroot", path.join(work, "run"), "--storage-driver", "vfs"];
+    const podman = ["podman", ...storage, "--tmpdir", path.join(work, "libpod")];
     const env = { ...process.env, TMPDIR: work };
     const epoch = Number(process.env.SOURCE_DATE_EPOCH);
     run(
@@ -147,10 +148,10 @@ export async function buildImage(binary: string, archive: string): Promise<Built
     const inspected = JSON.parse(run(["buildah", ...storage, "inspect", "--type", "image", tag], env));
     const healthcheck = inspected.Docker?.config?.Healthcheck;
     if (!healthcheck) throw new Error(`the built image has no health check (${CONTAINERFILE} sets one)`);
-    const size = Number(run(["podman", ...storage, "image", "inspect", "--format", "{{.Size}}", tag], env).trim());
+    const size = Number(run([...podman, "image", "inspect", "--format", "{{.Size}}", tag], env).trim());
     mkdirSync(path.dirname(path.resolve(archive)), { recursive: true });
     rmSync(archive, { force: true });
-    run(["podman", ...storage, "save", "--quiet", "--format", "oci-archive", "--output", archive, tag], env);
+    run([...podman, "save", "--quiet", "--format", "oci-archive", "--output", archive, tag], env);
     completeOciArchive(archive, healthcheck, tag);
     return { archive, tag, size };
   } finally {
