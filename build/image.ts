@@ -4,7 +4,7 @@
  *
  * - Nothing is pulled: the context holds the executable, the shared libraries `ldd` lists for it (the C library
  *   and its loader, copied from this machine), /etc/passwd and /etc/group naming root and `latchkey` (1000:1000),
- *   an empty /tmp (1777) and the empty data folder. The image is for this machine's architecture.
+ *   /etc/nsswitch.conf, an empty /tmp (1777) and the empty data folder. The image is for this machine's architecture.
  * - Without --binary, an executable is compiled for the image without bytecode: bytecode adds ~10 MB and the image
  *   stays under 120 MiB without it (start-up parses the bundle instead: ~150 instead of ~80 ms).
  * - Storage is a temporary folder (vfs driver, passed on the command line): the machine's container storage and
@@ -74,6 +74,8 @@ function stageContext(binary: string, dir: string): void {
   mkdirSync(path.join(rootfs, "etc"), { recursive: true });
   writeFileSync(path.join(rootfs, "etc/passwd"), `root:x:0:0:root:/root:/sbin/nologin\n${name}:x:${uid}:${gid}:Latchkey:/app/data:/sbin/nologin\n`, { mode: 0o644 });
   writeFileSync(path.join(rootfs, "etc/group"), `root:x:0:\n${name}:x:${gid}:\n`, { mode: 0o644 });
+  // Names resolve from /etc/hosts (the runtime writes it) before DNS, as on any Debian system.
+  writeFileSync(path.join(rootfs, "etc/nsswitch.conf"), "passwd: files\ngroup: files\nhosts: files dns\n", { mode: 0o644 });
   mkdirSync(path.join(rootfs, "tmp"));
   chmodSync(path.join(rootfs, "tmp"), 0o1777);
   mkdirSync(path.join(dir, "data"));

@@ -5,7 +5,8 @@
  * environment, /proc and /dev mounted as a runtime mounts them.
  * - Started as the image starts (root), the process hands /app/data to PUID:PGID (1000:1000 by default) and runs as
  *   that user; started as another user (compose `user:`) it chowns nothing; PUID=0 and non-numeric ids are refused.
- * - The image holds the executable, the libraries `ldd` names, passwd/group, /tmp and the data folder; < 120 MiB.
+ * - The image holds the executable, the libraries `ldd` names, passwd/group/nsswitch.conf, /tmp and the data folder;
+ *   < 120 MiB.
  * Needs root (chroot, mount), buildah and podman (tests/setup-system.sh installs them); skipped otherwise.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
@@ -167,11 +168,11 @@ describe.skipIf(!available)("container image", () => {
     expect(Object.keys(env)).toEqual(["APP_URL", "ENCRYPTION_KEY", "TRUST_PROXY", "MAXMIND_LICENSE_KEY", "PUID", "PGID"]);
   });
 
-  test("FROM scratch: the executable, the libraries ldd names, passwd and group, /tmp and the data folder; under 120 MiB", () => {
+  test("FROM scratch: the executable, the libraries ldd names, passwd, group, nsswitch.conf, /tmp and the data folder; under 120 MiB", () => {
     const libraries = runtimeLibraries(binary).map((l) => l.slice(1));
     const dirs = new Set<string>();
     for (const f of ["app/latchkey", "etc/passwd", ...libraries]) for (let d = path.dirname(f); d !== "."; d = path.dirname(d)) dirs.add(d);
-    expect(new Set(layerEntries)).toEqual(new Set(["app/latchkey", "app/data", "etc/passwd", "etc/group", "tmp", ...libraries, ...dirs]));
+    expect(new Set(layerEntries)).toEqual(new Set(["app/latchkey", "app/data", "etc/passwd", "etc/group", "etc/nsswitch.conf", "tmp", ...libraries, ...dirs]));
     expect(libraries.some((l) => /libc\.so/.test(l))).toBe(true);
     expect(image.size).toBeLessThan(120 * 2 ** 20);
     expect(readFileSync(path.join(rootfs, "etc/passwd"), "utf8")).toContain(`${IMAGE_USER.name}:x:1000:1000:`);
