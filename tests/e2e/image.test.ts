@@ -5,13 +5,14 @@
  * environment, /proc and /dev mounted as a runtime mounts them.
  * - Started as the image starts (root), the process hands /app/data to PUID:PGID (1000:1000 by default) and runs as
  *   that user; started as another user (compose `user:`) it chowns nothing; PUID=0 and non-numeric ids are refused.
+ * - In place of Pocket ID: its data folder in the volume is handed to the app user and imported on the first start.
  * - The image holds the executable, the libraries `ldd` names, passwd/group/nsswitch.conf, /tmp and the data folder;
  *   < 120 MiB.
  * Needs root (chroot, mount), buildah and podman (tests/setup-system.sh installs them); skipped otherwise.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { compileBinary } from "../../build/compile.ts";
 import { buildImage, IMAGE_USER, runtimeLibraries, type BuiltImage } from "../../build/image.ts";
@@ -19,6 +20,7 @@ import { parseDotEnv } from "../../src/config.ts";
 import { VERSION } from "../../src/version.ts";
 import { setUpRunningServer } from "../helpers/account.ts";
 import { freePort, startCommand } from "../helpers/binary.ts";
+import { buildPocketIdDataFolder } from "../helpers/pocket-id-fixture.ts";
 import { SoftAuthenticator } from "../helpers/soft-authenticator.ts";
 import { makeTempDir } from "../helpers/test-deps.ts";
 
@@ -243,6 +245,27 @@ describe.skipIf(!available)("container image", () => {
     }
     const left = statSync(path.join(rootfs, "app/data/left-by-root.txt"));
     expect([left.uid, left.gid]).toEqual([0, 0]);
+  });
+
+  test("in place of Pocket ID: its data folder in the volume (left root-owned) is handed over and imported on the first start", async () => {
+    renameSync(path.join(rootfs, "app/data"), path.join(rootfs, "app/data.before"));
+    const port = freePort();
+    const key = "pocket-id-encryption-key-32-bytes!";
+    const fx = await buildPocketIdDataFolder({ layout: "v2.14", dataDir: path.join(rootfs, "app/data"), encryptionKey: key, appUrl: `http://localhost:${port}`, now: Math.floor(Date.now() / 1000) });
+    const server = await startCommand(entrypoint(), { env: imageEnv({ PORT: String(port), APP_URL: `http://localhost:${port}`, ENCRYPTION_KEY: key }), timeoutMs: 60_000 });
+    try {
+      expect(server.stderr()).toContain("first start with a Pocket ID database");
+      expect(ids(server.process.pid).uid).toBe("1000 1000 1000 1000");
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+    expect(dataOwners()).toEqual(new Set(["1000:1000"]));
+    const db = new Database(path.join(rootfs, "app/data/latchkey.db"), { readonly: true });
+    try {
+      expect(db.query<{ username: string }, []>("SELECT username FROM users ORDER BY username").all().map((u) => u.username)).toContain(fx.alice.username);
+    } finally {
+      db.close();
+    }
   });
 });
 
