@@ -9,6 +9,9 @@
  *   ordinary reader then opens (with the usual checks of the migration version).
  * - Entry names are checked (no absolute paths, no `..`, a fixed set of top-level names): an archive cannot write
  *   outside the temporary folder. Table and column names must be plain identifiers.
+ * - Sizes are checked on the declared sizes before anything is inflated (fflate inflates an entry into a buffer of its
+ *   declared size, so a lie truncates rather than grows): an entry over 256 MiB, or entries over 1 GiB together, refuse
+ *   the archive, as does a name given twice (which copy is meant would be a guess).
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -39,6 +42,7 @@ const MINIMAL_COLUMNS: Record<string, string[]> = {
   oidc_clients: ["id", "created_at", "name", "callback_urls"],
 };
 const MAX_ENTRY_BYTES = 256 * 1024 * 1024;
+const MAX_ARCHIVE_BYTES = 1024 * 1024 * 1024;
 
 const STD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
@@ -89,12 +93,24 @@ function safeEntryPath(name: string): string | null {
 export async function unpackPocketIdExport(zipFile: string, dir: string): Promise<{ version: number; provider: string }> {
   const { unzipSync } = await import("fflate");
   let entries: Record<string, Uint8Array>;
+  const seen = new Set<string>();
+  let total = 0;
+  const refuse = (why: string) => new PocketIdImportError(`${zipFile} ${why}. Nothing was imported.`);
   try {
     entries = unzipSync(new Uint8Array(readFileSync(zipFile)), {
-      filter: (f) => f.originalSize <= MAX_ENTRY_BYTES && (f.name === "database.json" || f.name === "francis.bin" || f.name.startsWith("uploads/")),
+      filter: (f) => {
+        if (!(f.name === "database.json" || f.name === "francis.bin" || f.name.startsWith("uploads/"))) return false;
+        if (seen.has(f.name)) throw refuse(`holds ${f.name.slice(0, 100)} twice`);
+        seen.add(f.name);
+        if (f.originalSize > MAX_ENTRY_BYTES) throw refuse(`holds ${f.name.slice(0, 100)} of more than ${MAX_ENTRY_BYTES / 1024 / 1024} MiB`);
+        total += f.originalSize;
+        if (total > MAX_ARCHIVE_BYTES) throw refuse(`unpacks to more than ${MAX_ARCHIVE_BYTES / 1024 / 1024 / 1024} GiB`);
+        return true;
+      },
     });
   } catch (e) {
-    throw new PocketIdImportError(`${zipFile} is not a readable ZIP archive (${(e as Error).message}). Nothing was imported.`);
+    if (e instanceof PocketIdImportError) throw e;
+    throw refuse(`is not a readable ZIP archive (${(e as Error).message})`);
   }
   const dbJson = entries["database.json"];
   if (!dbJson) throw new PocketIdImportError(`${zipFile} has no database.json: it is not a Pocket ID export. Nothing was imported.`);
