@@ -47,7 +47,9 @@ function parseV1(buf: Buffer): ProxyHeader {
   const family = fields[1] === "TCP4" ? 4 : 6;
   const [, , src, dst, sport, dport] = fields as [string, string, string, string, string, string];
   const port = (p: string) => /^(0|[1-9]\d{0,4})$/.test(p) && Number(p) <= 65535;
-  if (isIP(src) !== family || isIP(dst) !== family || !port(sport) || !port(dport)) return { kind: "invalid", reason: "malformed v1 header" };
+  // isIP admits an IPv6 zone ("fe80::1%eth0"), which a header cannot carry (and URL parsing would throw on).
+  const address = (a: string) => isIP(a) === family && !a.includes("%");
+  if (!address(src) || !address(dst) || !port(sport) || !port(dport)) return { kind: "invalid", reason: "malformed v1 header" };
   return { kind: "header", length: end + 2, source: family === 6 ? canonicalIpv6(src) : src };
 }
 
