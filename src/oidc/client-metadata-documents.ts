@@ -126,6 +126,9 @@ function checkRedirectUris(field: string, uris: string[]): void {
   }
 }
 
+/** C0 and C1 controls, and the bidirectional marks, embeddings, overrides and isolates. */
+const UNSHOWABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
 const PRIVATE_JWK_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "k", "oth"];
 
 /** A JWK Set of 1–20 public keys, re-serialised; refuses private or symmetric key material. */
@@ -190,6 +193,8 @@ export function parseClientMetadataDocument(clientId: string, body: Uint8Array):
 
   let name = (optionalString(d, "client_name") ?? "").trim();
   if (name.length > MAX_NAME_LENGTH) throw new ClientMetadataRefused(`client_name is longer than ${MAX_NAME_LENGTH} characters.`);
+  // The name is shown on the consent page: no control characters, and no bidirectional overrides to disguise it.
+  if (UNSHOWABLE.test(name)) throw new ClientMetadataRefused("client_name must not contain control or bidirectional formatting characters.");
   if (!name) name = new URL(clientId).host;
 
   const authMethod: TokenEndpointAuthMethod = method === "none" ? "client_secret_basic" : "private_key_jwt";

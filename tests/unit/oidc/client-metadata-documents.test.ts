@@ -9,7 +9,7 @@ import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { updateAppConfig } from "../../../src/admin/app-config.ts";
 import { findConsentedScopes, recordConsent } from "../../../src/oidc/authorized-clients.ts";
 import { findClientById } from "../../../src/oidc/clients.ts";
-import { freshnessSeconds, parseClientMetadataDocument } from "../../../src/oidc/client-metadata-documents.ts";
+import { ClientMetadataRefused, clientIdUrlProblem, freshnessSeconds, parseClientMetadataDocument } from "../../../src/oidc/client-metadata-documents.ts";
 import { productionOutboundPolicy } from "../../../src/lib/outbound-fetch.ts";
 import { nowSeconds } from "../../../src/lib/clock.ts";
 import { CHALLENGE, makeOidcWorld, VERIFIER, type OidcWorld } from "../../helpers/oidc-flow.ts";
@@ -342,6 +342,104 @@ describe("rules without the network", () => {
   test("grant_types default to authorization_code; the name defaults to the URL's host", () => {
     const parsed = parseClientMetadataDocument(id, body({ client_id: id, redirect_uris: [REDIRECT], token_endpoint_auth_method: "none" }));
     expect(parsed.metadata).toMatchObject({ name: "app.example.com", grantTypes: ["authorization_code"], isPublic: true });
+  });
+
+  test("hostile client_id URLs: each is refused for its precise reason, or accepted only in canonical form", () => {
+    const long = `https://app.example.com/${"a".repeat(232)}`; // 256 characters: the limit
+    const table: [string, string | null][] = [
+      ["https://app.example.com/client.json", null],
+      ["https://app.example.com:8443/client.json", null],
+      ["https://xn--bcher-kva.example/client.json", null],
+      ["https://app.example.com/a/../client.json", "dot segment"],
+      ["https://app.example.com/%2e%2e/client.json", "dot segment"],
+      ["https://app.example.com/a/%2E/client.json", "dot segment"],
+      ["https://app.example.com/client.json/.", "dot segment"],
+      ["https://app.example.com//client.json", "empty path segment"],
+      ["https://app.example.com\\client.json", "not allowed"],
+      ["https://app.example.com/a\\client.json", "not allowed"],
+      ["https://app.example.com/client json", "not allowed"],
+      [" https://app.example.com/client.json", "not allowed"],
+      ["https://app.example.com/client.json\n", "not allowed"],
+      ["https://bücher.example/client.json", "not allowed"],
+      ["https://u@app.example.com/client.json", "credentials"],
+      ["https://u:p@app.example.com/client.json", "credentials"],
+      ["https://app.example.com:443/client.json", "canonical"],
+      ["https://APP.example.com/client.json", "canonical"],
+      ["https://app.example.com./client.json", "trailing dot"],
+      ["https://0x7f.1/client.json", "canonical"],
+      ["https://[0:0::1]/client.json", "canonical"],
+      ["https:app.example.com/client.json", "canonical"],
+      ["https:/app.example.com/client.json", "canonical"],
+      ["https://app.example.com", "must have a path"],
+      ["https://app.example.com/client.json?", "query"],
+      ["https://app.example.com/client.json#", "fragment"],
+      ["https://", "not a URL"],
+      [long, null],
+      [`${long}a`, "longer than 256"],
+      [`https://app.example.com/${"a".repeat(100_000)}`, "longer than 256"],
+    ];
+    for (const [url, expected] of table) {
+      const problem = clientIdUrlProblem(url);
+      if (expected === null) expect({ url, problem }).toEqual({ url, problem: null });
+      else expect({ url, problem }).toEqual({ url, problem: expect.stringContaining(expected) });
+    }
+  });
+
+  test("hostile documents: wrong types, duplicate keys, __proto__, disguised names, private keys", () => {
+    const ok = { client_id: id, redirect_uris: [REDIRECT], token_endpoint_auth_method: "none" };
+    const raw = (text: string) => parseClientMetadataDocument(id, new TextEncoder().encode(text));
+    const refused: [string, () => unknown, string][] = [
+      ["not JSON", () => raw("{"), "not valid JSON"],
+      ["not UTF-8", () => parseClientMetadataDocument(id, new Uint8Array([0x7b, 0xff, 0x7d])), "not valid JSON"],
+      ["an array", () => raw("[]"), "not a JSON object"],
+      ["null", () => raw("null"), "not a JSON object"],
+      ["client_id as a number", () => raw(JSON.stringify({ ...ok, client_id: 1 })), "no client_id"],
+      ["client_id another URL", () => raw(JSON.stringify({ ...ok, client_id: `${id}/` })), "not the URL"],
+      ["client_id only inside __proto__", () => raw(`{"__proto__":{"client_id":"${id}"},"redirect_uris":["${REDIRECT}"],"token_endpoint_auth_method":"none"}`), "no client_id"],
+      ["the last of duplicate client_ids another URL", () => raw(`{"client_id":"${id}","client_id":"https://evil.example/c","redirect_uris":["${REDIRECT}"],"token_endpoint_auth_method":"none"}`), "not the URL"],
+      ["a client secret", () => raw(JSON.stringify({ ...ok, client_secret: "s" })), "client secret"],
+      ["no auth method", () => raw(JSON.stringify({ ...ok, token_endpoint_auth_method: undefined })), "must set token_endpoint_auth_method"],
+      ["client_secret_basic", () => raw(JSON.stringify({ ...ok, token_endpoint_auth_method: "client_secret_basic" })), "not supported"],
+      ["redirect_uris a string", () => raw(JSON.stringify({ ...ok, redirect_uris: REDIRECT })), "list of strings"],
+      ["redirect_uris with a number", () => raw(JSON.stringify({ ...ok, redirect_uris: [REDIRECT, 1] })), "list of strings"],
+      ["redirect_uris an object", () => raw(JSON.stringify({ ...ok, redirect_uris: { 0: REDIRECT, length: 1 } })), "list of strings"],
+      ["redirect_uris empty", () => raw(JSON.stringify({ ...ok, redirect_uris: [] })), "must list redirect_uris"],
+      ["51 redirect_uris", () => raw(JSON.stringify({ ...ok, redirect_uris: Array.from({ length: 51 }, (_, i) => `${REDIRECT}${i}`) })), "more than 50"],
+      ["a javascript: redirect", () => raw(JSON.stringify({ ...ok, redirect_uris: ["javascript:alert(1)"] })), "javascript"],
+      ["a wildcard redirect", () => raw(JSON.stringify({ ...ok, redirect_uris: ["https://*.example.com/cb"] })), "wildcard"],
+      ["a wildcard logout URI", () => raw(JSON.stringify({ ...ok, post_logout_redirect_uris: ["https://app.example.com/*"] })), "wildcard"],
+      ["grant_types a string", () => raw(JSON.stringify({ ...ok, grant_types: "authorization_code" })), "list of strings"],
+      ["only implicit", () => raw(JSON.stringify({ ...ok, grant_types: ["implicit"] })), "authorization_code or device_code"],
+      ["response type token", () => raw(JSON.stringify({ ...ok, response_types: ["code", "token"] })), "only code"],
+      ["client_name a number", () => raw(JSON.stringify({ ...ok, client_name: 5 })), "must be a string"],
+      ["client_name too long", () => raw(JSON.stringify({ ...ok, client_name: "x".repeat(101) })), "longer than 100"],
+      ["client_name with a NUL", () => raw(JSON.stringify({ ...ok, client_name: "Doc\u0000App" })), "control or bidirectional"],
+      ["client_name with a right-to-left override", () => raw(JSON.stringify({ ...ok, client_name: "Doc \u202eppA" })), "control or bidirectional"],
+      ["client_name with an isolate", () => raw(JSON.stringify({ ...ok, client_name: "Doc \u2067App" })), "control or bidirectional"],
+      ["jwks and jwks_uri", () => raw(JSON.stringify({ ...ok, token_endpoint_auth_method: "private_key_jwt", jwks: { keys: [{ kty: "EC" }] }, jwks_uri: "https://app.example.com/jwks" })), "both"],
+      ["private_key_jwt without keys", () => raw(JSON.stringify({ ...ok, token_endpoint_auth_method: "private_key_jwt" })), "requires jwks"],
+      ["a symmetric key", () => raw(JSON.stringify({ ...ok, token_endpoint_auth_method: "private_key_jwt", jwks: { keys: [{ kty: "oct", k: "c2VjcmV0" }] } })), "private or symmetric"],
+      ["an RSA private key", () => raw(JSON.stringify({ ...ok, token_endpoint_auth_method: "private_key_jwt", jwks: { keys: [{ kty: "RSA", n: "AQAB", e: "AQAB", d: "AQAB" }] } })), "private or symmetric"],
+      ["keys not a list", () => raw(JSON.stringify({ ...ok, token_endpoint_auth_method: "private_key_jwt", jwks: { keys: "x" } })), "1 to 20 keys"],
+      ["21 keys", () => raw(JSON.stringify({ ...ok, token_endpoint_auth_method: "private_key_jwt", jwks: { keys: new Array(21).fill({ kty: "EC" }) } })), "1 to 20 keys"],
+      ["a key without kty", () => raw(JSON.stringify({ ...ok, token_endpoint_auth_method: "private_key_jwt", jwks: { keys: [{ crv: "P-256" }] } })), "without kty"],
+      ["jwks_uri a number", () => raw(JSON.stringify({ ...ok, jwks_uri: 5 })), "must be a string"],
+    ];
+    for (const [name, parse, text] of refused) {
+      let reason = "accepted";
+      try {
+        parse();
+      } catch (e) {
+        reason = e instanceof ClientMetadataRefused ? e.reason : `threw ${String(e)}`;
+      }
+      expect({ name, reason }).toEqual({ name, reason: expect.stringContaining(text) });
+    }
+    // The last of duplicate keys counts (JSON.parse), so a trailing correct client_id is the one compared.
+    expect(raw(`{"client_id":"https://evil.example/c","client_id":"${id}","redirect_uris":["${REDIRECT}"],"token_endpoint_auth_method":"none"}`).metadata.callbackUrls).toEqual([REDIRECT]);
+    // A __proto__ member stays an ordinary member: it changes neither the object's prototype nor what is read.
+    const proto = raw(`{"client_id":"${id}","redirect_uris":["${REDIRECT}"],"token_endpoint_auth_method":"none","__proto__":{"isPublic":false,"client_name":"Admin"}}`);
+    expect(proto.metadata).toMatchObject({ name: "app.example.com", isPublic: true });
+    expect(({} as Record<string, unknown>).isPublic).toBeUndefined();
   });
 
   test.each([
