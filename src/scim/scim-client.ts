@@ -11,7 +11,10 @@
  * - Each request has its own time limit; the caller bounds the whole sync.
  * - Errors name the method, path and status, never the token; a server's text is cut short and stripped of
  *   control characters.
+ * - An answer's body is read up to MAX_RESPONSE_BYTES; a larger one is that request's failure, not memory spent.
  */
+import { readAtMost } from "../lib/bounded-read.ts";
+
 
 /** The fetch this client uses (injected: tests and the server pass their own). */
 export type ScimFetch = (url: string, init: RequestInit) => Promise<Response>;
@@ -59,6 +62,8 @@ export interface ScimResponse {
 }
 
 const MAX_DETAIL = 300;
+/** The largest answer read (a filtered listing or one resource is far smaller). */
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 /** A server's words, safe for a status line: no control characters, at most MAX_DETAIL characters. */
 export function cleanText(text: string): string {
@@ -121,7 +126,9 @@ export function createScimClient(o: ScimClientOptions): ScimClient {
         const status = res?.status ?? null;
         const retryable = res === null || status === 429 || status! >= 500;
         if (!retryable) {
-          const raw = await res!.text();
+          const bytes = res!.body ? await readAtMost(res!.body, MAX_RESPONSE_BYTES) : new Uint8Array();
+          if (bytes === null) throw new ScimError(`${what}: HTTP ${status}: the answer is larger than ${MAX_RESPONSE_BYTES} bytes`, status);
+          const raw = new TextDecoder().decode(bytes);
           let json: Record<string, unknown> | null = null;
           try {
             const parsed: unknown = raw ? JSON.parse(raw) : null;

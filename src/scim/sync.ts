@@ -115,6 +115,18 @@ export function groupResource(g: ScimGroupSource, memberRemoteIds: string[]): Re
   return { schemas: [GROUP_SCHEMA], externalId: g.id, displayName: g.friendlyName, members: memberRemoteIds.map((value) => ({ value })) };
 }
 
+/** Longest remote id kept (RFC 7644 sets none; ours are UUIDs, servers' are of that order). */
+export const MAX_REMOTE_ID_LENGTH = 1024;
+
+/**
+ * A server's resource id as we may record it and put in a path, or null: a non-empty string of at most
+ * MAX_REMOTE_ID_LENGTH characters, not "." or ".." (a dot segment: /Users/.. would address the endpoint itself).
+ */
+export function remoteIdOf(value: unknown): string | null {
+  if (typeof value !== "string" || value === "" || value.length > MAX_REMOTE_ID_LENGTH || value === "." || value === "..") return null;
+  return value;
+}
+
 const digest = (resource: unknown) => createHash("sha256").update(JSON.stringify(resource)).digest("base64url");
 
 class TimeLimitError extends Error {}
@@ -268,15 +280,15 @@ async function upsert(
   const found = await scim.request("GET", query);
   if (found.status !== 200) throw scimFailure("GET", query, found);
   const list = Array.isArray(found.body?.Resources) ? (found.body!.Resources as Record<string, unknown>[]) : [];
-  const match = list.find((r) => r && typeof r.id === "string" && r.id && typeof r[matchAttribute] === "string" && (r[matchAttribute] as string).toLowerCase() === matchValue.toLowerCase());
+  const match = list.find((r) => r && remoteIdOf(r.id) && typeof r[matchAttribute] === "string" && (r[matchAttribute] as string).toLowerCase() === matchValue.toLowerCase());
   if (match) {
     const replaced = await replace(scim, type, match.id as string, resource);
     if (replaced) return { kind: "updated", remoteId: replaced };
   }
   const created = await scim.request("POST", `/${type}`, resource);
   if (created.status !== 201 && created.status !== 200) throw scimFailure("POST", `/${type}`, created);
-  const remoteId = created.body?.id;
-  if (typeof remoteId !== "string" || !remoteId) throw new ScimError(`POST /${type}: HTTP ${created.status} without the new resource's id`, created.status);
+  const remoteId = remoteIdOf(created.body?.id);
+  if (remoteId === null) throw new ScimError(`POST /${type}: HTTP ${created.status} without a usable id for the new resource`, created.status);
   return { kind: "created", remoteId };
 }
 
@@ -286,5 +298,5 @@ async function replace(scim: ScimClient, type: "Users" | "Groups", remoteId: str
   const res = await scim.request("PUT", path, { ...resource, id: remoteId });
   if (res.status === 404) return null;
   if (res.status !== 200 && res.status !== 204) throw scimFailure("PUT", path, res);
-  return typeof res.body?.id === "string" && res.body.id ? res.body.id : remoteId;
+  return remoteIdOf(res.body?.id) ?? remoteId;
 }

@@ -14,8 +14,8 @@ import { findScimProviderById, listProvisionedResources } from "../../../src/db/
 import { listSealedValues, SEALED_COLUMNS } from "../../../src/db/sealed-values.ts";
 import { createScimProvider, updateScimProvider } from "../../../src/scim/providers.ts";
 import { syncDueScimProviders, SCIM_CHANGE_DELAY_MS } from "../../../src/scim/scim-jobs.ts";
-import { syncScimProvider, type ScimSyncDeps } from "../../../src/scim/sync.ts";
-import { USER_SCHEMA } from "../../../src/scim/scim-client.ts";
+import { MAX_REMOTE_ID_LENGTH, syncScimProvider, type ScimSyncDeps } from "../../../src/scim/sync.ts";
+import { MAX_RESPONSE_BYTES, USER_SCHEMA } from "../../../src/scim/scim-client.ts";
 import { scimServerForFile, startScimServer, type ScimTestServer } from "../../helpers/scim-server.ts";
 import { makeTestDeps, type TestDeps } from "../../helpers/test-deps.ts";
 
@@ -272,6 +272,57 @@ describe("a sync", () => {
     const [a, b] = await Promise.all([syncScimProvider(syncDeps("a"), w.provider.id, { force: true }), syncScimProvider(syncDeps("b"), w.provider.id, { force: true })]);
     expect([a.outcome, b.outcome].sort()).toEqual(["busy", "ok"]);
     expect(srv.requests.filter((q) => q.method === "PUT").length).toBe(3);
+  });
+});
+
+describe("a hostile or broken SCIM server's answers", () => {
+  const json = (status: number, body: unknown) => () => new Response(typeof body === "string" ? body : JSON.stringify(body), { status, headers: { "Content-Type": "application/scim+json" } });
+  const noMatch = json(200, { schemas: ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], totalResults: 0, Resources: [] });
+  const huge = "x".repeat(MAX_RESPONSE_BYTES + 1);
+  // Each row answers the first user's first requests (GET filter, then POST); the other user and the group then
+  // meet the real server.
+  const rows: [string, (() => Response)[], string | null][] = [
+    ["a listing larger than the limit", [json(200, { Resources: [], padding: huge })], `GET /Users: HTTP 200: the answer is larger than ${MAX_RESPONSE_BYTES} bytes`],
+    ["an error body larger than the limit", [json(400, huge)], `GET /Users: HTTP 400: the answer is larger than ${MAX_RESPONSE_BYTES} bytes`],
+    ["Resources of the wrong type", [json(200, { Resources: "alice" })], null],
+    ["Resources holding nulls, numbers and a numeric id", [json(200, { Resources: [null, 5, "alice", { id: 7, userName: "alice" }] })], null],
+    ["a match whose id is a dot segment", [json(200, { Resources: [{ id: "..", userName: "alice" }] })], null],
+    ["a match whose id is empty", [json(200, { Resources: [{ id: "", userName: "alice" }] })], null],
+    ["a created resource without an id", [noMatch, json(201, { userName: "alice" })], "POST /Users: HTTP 201 without a usable id for the new resource"],
+    ["a created resource whose id is a number", [noMatch, json(201, { id: 42 })], "POST /Users: HTTP 201 without a usable id for the new resource"],
+    ["a created resource whose id is '..'", [noMatch, json(201, { id: ".." })], "POST /Users: HTTP 201 without a usable id for the new resource"],
+    ["a created resource whose id is '.'", [noMatch, json(201, { id: "." })], "POST /Users: HTTP 201 without a usable id for the new resource"],
+    ["a created resource whose id is huge", [noMatch, json(201, { id: "i".repeat(MAX_REMOTE_ID_LENGTH + 1) })], "POST /Users: HTTP 201 without a usable id for the new resource"],
+    ["a created resource that is not JSON", [noMatch, json(201, "<html>created</html>")], "POST /Users: HTTP 201 without a usable id for the new resource"],
+    ["a created resource that is a JSON array", [noMatch, json(201, [{ id: "a" }])], "POST /Users: HTTP 201 without a usable id for the new resource"],
+  ];
+  test.each(rows)("%s: recorded as the first user's failure or ignored, never a crash, a bad id or a request outside the resource", async (_label, answers, error) => {
+    const w = world();
+    srv.failNext.push(...answers);
+    const r = await syncScimProvider(syncDeps(), w.provider.id);
+    expect(r.outcome).toBe(error === null ? "ok" : "failed");
+    const lastError = findScimProviderById(deps.db, w.provider.id)!.lastError;
+    if (error === null) expect(lastError).toBeNull();
+    else expect(lastError).toMatch(new RegExp(`^1 resource failed: user (alice|bob): ${error.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`));
+    // What is recorded is what the server really holds; every request addressed a resource collection or resource.
+    expect(listProvisionedResources(deps.db, w.provider.id).map((x) => x.remoteId).sort()).toEqual([...srv.users.keys(), ...srv.groups.keys()].sort());
+    expect(srv.users.size).toBe(error === null ? 2 : 1);
+    for (const q of srv.requests) expect(q.path).toMatch(/^\/scim\/v2\/(Users|Groups)(\/[^/?]+)?(\?|$)/);
+  });
+
+  test("a replaced resource answered with a dot-segment id keeps the id it has; its removal addresses that id", async () => {
+    const w = world();
+    await syncScimProvider(syncDeps(), w.provider.id);
+    const aliceId = srv.userByName("alice")!.id;
+    updateUserAsAdmin(deps, CLI_ACTOR, w.alice.id, { username: "alice", email: "alice@example.com", firstName: "Alice", lastName: "Liddell", displayName: "Alice the Second" });
+    srv.failNext.push(json(200, { id: "..", userName: "alice" }));
+    expect((await syncScimProvider(syncDeps(), w.provider.id)).outcome).toBe("ok");
+    expect(listProvisionedResources(deps.db, w.provider.id).find((x) => x.localId === w.alice.id)!.remoteId).toBe(aliceId);
+    srv.requests.length = 0;
+    deleteUserAsAdmin(deps, CLI_ACTOR, w.alice.id);
+    expect((await syncScimProvider(syncDeps(), w.provider.id)).outcome).toBe("ok");
+    expect(srv.requests.filter((q) => q.method === "DELETE").map((q) => q.path)).toEqual([`/scim/v2/Users/${aliceId}`]);
+    expect(srv.userByName("alice")).toBeUndefined();
   });
 });
 
