@@ -3,7 +3,8 @@
  * client_credentials and device grants, introspection and the consent page — and the attacks: a resource that
  * is not an absolute URI or has a fragment, an unknown API, another client's API, a permission not granted, a
  * permission without its resource, a second resource, a changed resource at the token endpoint, grants
- * withdrawn before a refresh.
+ * withdrawn before a refresh, and a table of hostile spellings of the resource (case, dot segments, encodings,
+ * backslashes, userinfo, ports, look-alike hosts, control characters, huge, empty and repeated values).
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { decodeJwt } from "jose";
@@ -182,6 +183,63 @@ describe("client_credentials with a resource", () => {
     photosApi(["photos:write"], ["photos:read"]);
     const res = await w.token({ grant_type: "client_credentials", resource: PHOTOS, scope: "photos:write" });
     expect(await res.json()).toEqual({ error: "invalid_scope", error_description: 'The scope "photos:write" is not available for the requested resource.' });
+  });
+});
+
+describe("hostile spellings of the resource at the token endpoint", () => {
+  const notOurs = (r: string) => `The resource "${r.slice(0, 200)}" is not an API this client may obtain client_credentials tokens for.`;
+  const malformed = (problem: string) => `The resource ${problem} (RFC 8707 2).`;
+  // Matching is exact on the stored spelling (only trailing slashes are dropped): another spelling of the same
+  // address is another resource, never a looser match.
+  test.each([
+    ["an upper-case host", "https://PHOTOS.example.com/api", notOurs("https://PHOTOS.example.com/api")],
+    ["an upper-case scheme", "HTTPS://photos.example.com/api", notOurs("HTTPS://photos.example.com/api")],
+    ["an upper-case path", "https://photos.example.com/API", notOurs("https://photos.example.com/API")],
+    ["a dot segment", "https://photos.example.com/x/../api", notOurs("https://photos.example.com/x/../api")],
+    ["an encoded dot segment", "https://photos.example.com/x/%2e%2e/api", notOurs("https://photos.example.com/x/%2e%2e/api")],
+    ["a percent-encoded letter", "https://photos.example.com/%61pi", notOurs("https://photos.example.com/%61pi")],
+    ["an encoded trailing slash", "https://photos.example.com/api%2F", notOurs("https://photos.example.com/api%2F")],
+    ["a backslash", "https://photos.example.com\\api", notOurs("https://photos.example.com\\api")],
+    ["userinfo", "https://user:pw@photos.example.com/api", notOurs("https://user:pw@photos.example.com/api")],
+    ["a default port", "https://photos.example.com:443/api", notOurs("https://photos.example.com:443/api")],
+    ["a query", "https://photos.example.com/api?x=1", notOurs("https://photos.example.com/api?x=1")],
+    ["a longer path", "https://photos.example.com/api/admin", notOurs("https://photos.example.com/api/admin")],
+    ["a prefix of the resource", "https://photos.example.com/ap", notOurs("https://photos.example.com/ap")],
+    ["a look-alike host", "https://photos.example.com.evil.test/api", notOurs("https://photos.example.com.evil.test/api")],
+    ["an empty fragment", `${PHOTOS}#`, malformed("must not contain a fragment (#…)")],
+    ["a NUL", `${PHOTOS}\u0000`, malformed("must not contain whitespace or control characters")],
+    ["a trailing newline", `${PHOTOS}\n`, malformed("must not contain whitespace or control characters")],
+    ["a scheme alone", "https:", malformed("is not a valid URI")],
+    // The URL parser reads this as https://api/: it must still not match.
+    ["three slashes", "https:///api", notOurs("https:///api")],
+    ["a scheme-relative URI", "//photos.example.com/api", malformed("must be an absolute URI (with a scheme, such as https://)")],
+    ["a huge value", `${PHOTOS}/${"x".repeat(2100)}`, "The resource parameter is too long (at most 2048 characters)."],
+    ["a long unknown value (quoted shortened)", `${PHOTOS}/${"x".repeat(2000)}`, notOurs(`${PHOTOS}/${"x".repeat(2000)}`)],
+  ])("%s is invalid_target", async (_, resource, description) => {
+    w = await makeOidcWorld();
+    photosApi([], ["photos:read"]);
+    const res = await w.token({ grant_type: "client_credentials", resource });
+    expect(res.status).toBe(400);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    expect(await res.json()).toEqual({ error: "invalid_target", error_description: description });
+  });
+
+  test("trailing slashes are not significant; an empty resource is no resource; a repeated one (even empty) is refused", async () => {
+    w = await makeOidcWorld();
+    photosApi([], ["photos:read"]);
+    for (const resource of [`${PHOTOS}/`, `${PHOTOS}//`]) {
+      const res = await w.token({ grant_type: "client_credentials", resource });
+      expect(res.status).toBe(200);
+      expect(decodeJwt(((await res.json()) as any).access_token).aud).toEqual([w.client.id, PHOTOS]);
+    }
+    const empty = await w.token({ grant_type: "client_credentials", resource: "" });
+    expect(empty.status).toBe(200);
+    expect(decodeJwt(((await empty.json()) as any).access_token).aud).not.toContain(PHOTOS);
+    for (const body of [`resource=${encodeURIComponent(PHOTOS)}&resource=${encodeURIComponent(PHOTOS)}`, `resource=&resource=${encodeURIComponent(PHOTOS)}`, "resource=&resource="]) {
+      const res = await w.call("/api/oidc/token", { method: "POST", headers: { ...form, authorization: w.basic }, body: `grant_type=client_credentials&${body}` });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ error: "invalid_target", error_description: "Only one resource may be requested per token (RFC 8707): send the resource parameter once." });
+    }
   });
 });
 
