@@ -118,9 +118,10 @@ export async function verifyFederatedAssertion(
   }
   if (identity.replayProtection) {
     const jti = payload.jti;
-    if (typeof jti !== "string" || jti.length === 0 || jti.length > MAX_JTI_LENGTH) {
+    if (typeof jti !== "string" || jti.length === 0) {
       throw refuse(deps, scheme, "The client assertion must carry a jti claim (replay protection is on for this identity).", base);
     }
+    if (jti.length > MAX_JTI_LENGTH) throw refuse(deps, scheme, `The client assertion's jti must be at most ${MAX_JTI_LENGTH} characters.`, base);
     if (!rememberAssertionJti(deps.db, JTI_NAMESPACE + identity.issuer, jti, payload.exp! + CLOCK_SKEW_SECONDS)) {
       throw refuse(deps, scheme, "The client assertion was already used (replayed jti).", { ...base, jti });
     }

@@ -8,7 +8,7 @@
  * invalid_client, never a 500; refusals before verification do not say which part of the configuration failed.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type JWTPayload } from "jose";
+import { CompactSign, exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type JWTPayload } from "jose";
 import type { App } from "../../../src/app.ts";
 import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import { createClient } from "../../../src/admin/oidc-clients.ts";
@@ -98,6 +98,11 @@ async function expectInvalidClient(res: Response, description: string, scheme = 
 }
 
 const NOT_ACCEPTED = "The client assertion was not accepted.";
+/** An assertion whose issuer is not one of the client's identities is judged as private_key_jwt. */
+const PRIVATE_KEY_JWT_NOT_SET_UP = "This client is not set up for private_key_jwt; authenticate with its client secret.";
+
+/** A JWT signed with the EC key over exactly this payload text (duplicate members and all). */
+const signRaw = (payload: string) => new CompactSign(new TextEncoder().encode(payload)).setProtectedHeader({ alg: "ES256", kid: "ec-1", typ: "JWT" }).sign(ecKey);
 
 describe("token endpoint, client_credentials", () => {
   test("an assertion from the client's issuer, with client_id, gets a token", async () => {
@@ -158,6 +163,28 @@ describe("token endpoint, client_credentials", () => {
     },
     { name: "client A's assertion presented as client B", make: () => assertion({}), clientId: "fed-b", description: NOT_ACCEPTED },
     { name: "an unknown client named by sub", make: () => assertion({ sub: "nobody" }), description: "Unknown client or invalid client assertion." },
+    // Hostile claims.
+    { name: "an aud array without the audience", make: () => assertion({ aud: ["https://elsewhere.example.com", `${deps.config.appUrl}/`] }), clientId: "fed-a", description: NOT_ACCEPTED },
+    { name: "an empty aud array", make: () => assertion({ aud: [] }), clientId: "fed-a", description: NOT_ACCEPTED },
+    { name: "no aud", make: () => assertion({ aud: undefined }), clientId: "fed-a", description: NOT_ACCEPTED },
+    { name: "a jti that is a number", make: () => assertion({ jti: 7 as unknown as string }), clientId: "fed-a", description: "The client assertion must carry a jti claim (replay protection is on for this identity)." },
+    { name: "an empty jti", make: () => assertion({ jti: "" }), clientId: "fed-a", description: "The client assertion must carry a jti claim (replay protection is on for this identity)." },
+    { name: "a huge jti", make: () => assertion({ jti: "j".repeat(257) }), clientId: "fed-a", description: "The client assertion's jti must be at most 256 characters." },
+    { name: "a sub that is an array holding the client id", make: () => assertion({ sub: ["fed-a"] as unknown as string }), clientId: "fed-a", description: NOT_ACCEPTED },
+    { name: "the issuer with a trailing slash (compared as text)", make: () => assertion({ iss: `${issuer}/` }), clientId: "fed-a", description: PRIVATE_KEY_JWT_NOT_SET_UP },
+    { name: "an issuer that is a number", make: () => assertion({ iss: 7 as unknown as string }), clientId: "fed-a", description: PRIVATE_KEY_JWT_NOT_SET_UP },
+    {
+      name: "a duplicated aud: the last one counts, for the client lookup and the verification alike",
+      make: () => signRaw(`{"iss":${JSON.stringify(issuer)},"sub":"fed-a","aud":${JSON.stringify(deps.config.appUrl)},"exp":${now() + 60},"jti":"${crypto.randomUUID()}","aud":"https://elsewhere.example.com"}`),
+      clientId: "fed-a",
+      description: NOT_ACCEPTED,
+    },
+    {
+      name: "a duplicated iss: the last one counts (not the client's issuer here)",
+      make: () => signRaw(`{"iss":${JSON.stringify(issuer)},"sub":"fed-a","aud":${JSON.stringify(deps.config.appUrl)},"exp":${now() + 60},"jti":"${crypto.randomUUID()}","iss":"https://elsewhere.example.com"}`),
+      clientId: "fed-a",
+      description: PRIVATE_KEY_JWT_NOT_SET_UP,
+    },
   ];
   test.each(ATTACKS)("refused: $name", async ({ make, clientId, description }) => {
     await expectInvalidClient(await tokenRequest(await make(), clientId), description);
