@@ -5,6 +5,7 @@
  * the rate limits, and the pages (/login/alternative/device, /device?user_code=P…, POST /device/sign-in).
  */
 import { afterEach, describe, expect, test } from "bun:test";
+import { normalizeDeviceLoginCode } from "../../../src/account/device-login.ts";
 import { nowSeconds } from "../../../src/lib/clock.ts";
 import { AppClient } from "../../helpers/app-client.ts";
 import { SoftAuthenticator } from "../../helpers/soft-authenticator.ts";
@@ -590,5 +591,42 @@ describe("attacks", () => {
     const res = await exchange(w, w.phone, asked.id);
     expect(res.status).toBe(401);
     expect(await errorOf(res)).toBe("device_login_expired");
+  });
+});
+
+describe("normalizeDeviceLoginCode: what a person typed, or null", () => {
+  test.each([
+    ["PABC-DEFG", "PABCDEFG"],
+    ["pabc-defg", "PABCDEFG"],
+    ["  PABC DEFG\t", "PABCDEFG"],
+    ["P-A-B-C-D-E-F-G", "PABCDEFG"],
+    ["PAOC-DEIG", "PA0CDE1G"],
+  ])("%j → %j", (input, expected) => {
+    expect(normalizeDeviceLoginCode(input)).toBe(expected);
+  });
+
+  test.each([
+    ["empty", ""],
+    ["the OIDC device flow's shape", "ABCD-EFGH"],
+    ["one character short", "PABC-DEF"],
+    ["one character long", "PABC-DEFGH"],
+    ["letters left out of the alphabet (L)", "PABC-DEFL"],
+    ["an underscore", "PABC_DEFG"],
+    ["a dot", "PABC.DEFG"],
+    ["percent-encoding", "PABC%2DDEFG"],
+    ["a zero-width space", "PABC\u200bDEFG"],
+    ["a NUL", "PABC\u0000DEFG"],
+    ["full-width letters", "ＰＡＢＣＤＥＦＧ"],
+    ["a combining accent", "PA\u0301BCDEFG"],
+    ["over 40 characters, even if only spaces pad it", `PABCDEFG${" ".repeat(33)}`],
+    ["a huge value", "P".repeat(100_000)],
+  ])("%s is refused", (_name, input) => {
+    expect(normalizeDeviceLoginCode(input)).toBeNull();
+  });
+
+  test("a value that is not a string is refused", () => {
+    expect(normalizeDeviceLoginCode(null)).toBeNull();
+    expect(normalizeDeviceLoginCode(undefined)).toBeNull();
+    expect(normalizeDeviceLoginCode(12345678 as unknown as string)).toBeNull();
   });
 });
