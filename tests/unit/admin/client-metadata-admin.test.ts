@@ -122,6 +122,16 @@ describe("logos by URL", () => {
     ["HTML", "/img/page.html", 400],
     ["more than 2 MB", "/img/huge.png", 413],
     ["a missing image", "/img/none.png", 400],
+    ["a private address as IPv4-mapped IPv6", "https://[::ffff:10.0.0.5]/logo.png", 400],
+    ["a private address in hexadecimal", "https://0x0a000005/logo.png", 400],
+    ["the unspecified address", "https://0.0.0.0/logo.png", 400],
+    ["link-local IPv6", "https://[fe80::1]/logo.png", 400],
+    ["credentials", "https://u:p@logos.test/img/logo.png", 400],
+    ["a file URL", "file:///etc/passwd", 400],
+    ["a data URL", "data:image/png;base64,iVBORw0KGgo=", 400],
+    ["whitespace only", "   ", 400],
+    ["not a URL", "logo.png", 400],
+    ["a huge URL", `https://logos.test/${"a".repeat(5000)}.png`, 400],
   ])("refused: %s — and no client is created", async (_name, url, status) => {
     const logoUrl = url.startsWith("/") ? host.url("logos.test", url) : url;
     const res = await app.handle(apiReq(deps, f.admin.key, "POST", "/api/oidc/clients", { name: "Bad Logo", callbackURLs: ["https://b.example.com/cb"], logoUrl }));
