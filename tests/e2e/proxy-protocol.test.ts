@@ -137,6 +137,7 @@ describe("PROXY_PROTOCOL=true", () => {
       "PROXY TCP4 2001:db8::1 127.0.0.1 1 2\r\n",
       "PROXY TCP4 203.0.113.7 127.0.0.1 1 70000\r\n",
       "PROXY TCP5 203.0.113.7 127.0.0.1 1 2\r\n",
+      "PROXY TCP6 fe80::1%eth0 ::1 1 2\r\n",
       `PROXY TCP4 203.0.113.7 127.0.0.1 1 2${" ".repeat(120)}\r\n`,
       "PROXY " + "x".repeat(200),
     ];
