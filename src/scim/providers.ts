@@ -1,6 +1,8 @@
 /**
  * SCIM service providers (Pocket ID's scim_service_providers): one SCIM 2.0 server per OIDC client.
- * - endpoint: an absolute http(s) URL without credentials, query or fragment (stored without a trailing slash).
+ * - endpoint: an absolute http(s) URL without credentials, query, fragment, whitespace or control characters,
+ *   stored as the WHATWG parser writes it (lower-case scheme and host, dot segments resolved, backslashes as
+ *   slashes, Unicode hosts in punycode) and without a trailing slash.
  * - token: the bearer token, sealed with ENCRYPTION_KEY for this row (./token.ts) and never shown again: the
  *   API and the page only say whether one is stored. On update an absent (or null) token keeps the stored one;
  *   "" removes it. At most 4096 characters, no whitespace or control characters (it goes into a header).
@@ -44,7 +46,8 @@ export interface ScimProviderInput {
 
 /** The endpoint as stored, or null when it is not acceptable (see the file header). */
 export function normaliseEndpoint(raw: string): string | null {
-  if (raw.length > MAX_ENDPOINT_LENGTH) return null;
+  // Whitespace and control characters are refused, not left to the URL parser (it drops tabs and newlines).
+  if (raw.length > MAX_ENDPOINT_LENGTH || /[\u0000-\u0020\u007f-\u009f]/.test(raw)) return null;
   let url: URL;
   try {
     url = new URL(raw);

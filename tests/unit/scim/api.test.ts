@@ -9,6 +9,7 @@ import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import { createClient, setAllowedGroups } from "../../../src/admin/oidc-clients.ts";
 import { createUserGroup, setGroupMembers } from "../../../src/admin/user-groups.ts";
 import { listProvisionedResources } from "../../../src/db/scim.ts";
+import { normaliseEndpoint } from "../../../src/scim/providers.ts";
 import { apiReq, json, adminWorld, type AdminFixture } from "../../helpers/admin-fixture.ts";
 import { scimServerForFile, type ScimTestServer } from "../../helpers/scim-server.ts";
 import type { TestDeps } from "../../helpers/test-deps.ts";
@@ -92,6 +93,30 @@ describe("the admin API", () => {
     expect(r.status).toBe(400);
     expect(r.body).toMatchObject({ error: "bad_request", message: "Please correct the highlighted fields.", fields });
     expect(rowCount()).toBe(0);
+  });
+
+  test.each([
+    ["HTTPS://SCIM.Example.COM/v2/", "https://scim.example.com/v2"],
+    ["https:\\\\scim.example.com\\v2", "https://scim.example.com/v2"],
+    ["https://scim.example.com/a/../v2", "https://scim.example.com/v2"],
+    ["https://scim.example.com/a/%2e%2E/v2", "https://scim.example.com/v2"],
+    ["https://scim.example.com/v2//", "https://scim.example.com/v2"],
+    ["https://bücher.example/scim", "https://xn--bcher-kva.example/scim"],
+    ["https://scim.example.com", "https://scim.example.com"],
+    ["https://scim.example.com/v2#", null],
+    ["https://scim.example.com/v2?", null],
+    ["https://scim.example.com/v\u00002", null],
+    ["https://scim.exa\nmple.com/v2", null],
+    ["https://scim.example.com/v2\t", null],
+    ["https://scim.example.com/v 2", null],
+    ["https://scim.example.com:99999/v2", null],
+    ["https://", null],
+    ["https:", null],
+    ["javascript:alert(1)", null],
+    ["file:///etc/passwd", null],
+    [`https://scim.example.com/${"a".repeat(2048)}`, null],
+  ])("endpoint %j is stored as %j (null: refused)", (raw, stored) => {
+    expect(normaliseEndpoint(raw)).toBe(stored);
   });
 
   test("an unknown client is 404, a second provider for a client 409", async () => {
