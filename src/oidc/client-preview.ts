@@ -9,7 +9,7 @@
  * - Without `openid` there is no ID token and no userinfo answer (null), as at the token and userinfo endpoints.
  */
 import type { Database } from "../db/database.ts";
-import { findUserById, findUserByUsernameOrEmail } from "../db/users.ts";
+import { findUserById, findUserByUsernameOrEmail, type User } from "../db/users.ts";
 import { AppError } from "../errors.ts";
 import { msg } from "../i18n/message.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
@@ -31,11 +31,20 @@ export function previewClientTokens(
   userId: string,
   scopeParam: string | undefined,
 ): ClientPreview {
-  const scopes = parseScopes(scopeParam?.replaceAll(",", " ") ?? null);
-  // 400 as Pocket ID answers a missing `scopes`.
-  if (scopes.length === 0) throw AppError.badRequest(msg("clients.previewScopesRequired", { scopes: SUPPORTED_SCOPES.join(" ") }));
+  const scopes = previewScopes(scopeParam?.replaceAll(",", " "));
   const user = findUserById(deps.db, userId);
   if (!user) throw AppError.notFound(msg("users.errNotFound"));
+  return previewFor(deps, client, user, scopes);
+}
+
+/** The known scopes asked for; none is a 400, as Pocket ID answers a missing `scopes`. */
+function previewScopes(scopeParam: string | undefined): string[] {
+  const scopes = parseScopes(scopeParam ?? null);
+  if (scopes.length === 0) throw AppError.badRequest(msg("clients.previewScopesRequired", { scopes: SUPPORTED_SCOPES.join(" ") }));
+  return scopes;
+}
+
+function previewFor(deps: { db: Database; clock: Clock; random: Random; issuer: string }, client: OidcClient, user: User, scopes: string[]): ClientPreview {
   if (user.disabled) throw AppError.forbidden(msg("clients.previewUserDisabled"));
   if (!isUserAllowedForClient(deps.db, client, user.id)) throw AppError.forbidden(msg("clients.previewUserNotAllowed"));
 
@@ -59,5 +68,5 @@ export function previewClientTokensFor(
   if (!login.trim()) throw AppError.badRequest(msg("clients.previewUserRequired"));
   const user = findUserByUsernameOrEmail(deps.db, login.trim());
   if (!user) throw AppError.notFound(msg("clients.previewNoSuchUser", { login: login.trim() }));
-  return previewClientTokens(deps, client, user.id, scopes.join(" "));
+  return previewFor(deps, client, user, previewScopes(scopes.join(" ")));
 }
