@@ -6,24 +6,14 @@
  */
 import { expect, test } from "bun:test";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import type { Page } from "playwright-core";
 import { CLI_ACTOR } from "../../src/audit/actor.ts";
 import { createClient } from "../../src/admin/oidc-clients.ts";
 import { listFederatedIdentities } from "../../src/db/federated-identities.ts";
-import { makeAdminFixture, type AdminFixture } from "../helpers/admin-fixture.ts";
-import { signedInPage, type TestBrowser } from "../helpers/browser.ts";
-import { browserWorld } from "../helpers/browser-world.ts";
-import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { adminBrowserWorld } from "../helpers/admin-browser.ts";
+import type { TestServer } from "../helpers/server.ts";
 
 let server: TestServer;
-let browser: TestBrowser;
-browserWorld((w) => ({ server, browser } = w), { start: () => startTestServer({}, { clock: "fixed" }) });
-
-let fx: AdminFixture | null = null;
-function adminPage(): Promise<Page> {
-  fx ??= makeAdminFixture(server.deps);
-  return signedInPage(browser, server.url, fx.admin.cookie);
-}
+const { adminPage } = adminBrowserWorld((s) => (server = s));
 
 test("add, refuse, remove and save federated identities with the page's one Save; the workload then authenticates", async () => {
   const pair = await generateKeyPair("ES256");

@@ -12,27 +12,15 @@ import { createClient } from "../../src/admin/oidc-clients.ts";
 import { createUserGroup, getGroupMemberIds } from "../../src/admin/user-groups.ts";
 import { createProtectedApp, getAllowedGroupIds } from "../../src/forward-auth/protected-apps.ts";
 import { findClientById } from "../../src/oidc/clients.ts";
-import { makeAdminFixture, type AdminFixture } from "../helpers/admin-fixture.ts";
-import { screenshotTo, signedInPage, type TestBrowser } from "../helpers/browser.ts";
-import { browserWorld } from "../helpers/browser-world.ts";
-import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { adminBrowserWorld } from "../helpers/admin-browser.ts";
+import { screenshotTo } from "../helpers/browser.ts";
+import type { TestServer } from "../helpers/server.ts";
 
 const SHOTS = process.env.GROUPS_CLIENTS_SCREENSHOT_DIR ?? null;
 if (SHOTS) mkdirSync(SHOTS, { recursive: true });
 
 let server: TestServer;
-let browser: TestBrowser;
-browserWorld((w) => ({ server, browser } = w), { start: () => startTestServer({}, { clock: "fixed" }) });
-
-let fx: AdminFixture | null = null;
-function fixture(): AdminFixture {
-  fx ??= makeAdminFixture(server.deps);
-  return fx;
-}
-
-function adminPage(opts: { width?: number; colorScheme?: "light" | "dark" } = {}): Promise<Page> {
-  return signedInPage(browser, server.url, fixture().admin.cookie, opts);
-}
+const { fixture, adminPage } = adminBrowserWorld((s) => (server = s));
 
 const shot = (page: Page, name: string) => screenshotTo(SHOTS, page, name);
 
