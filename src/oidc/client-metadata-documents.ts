@@ -29,7 +29,7 @@ import { deleteAuthorizedClientsOfClient } from "../db/oidc-grants.ts";
 import { readAppConfig } from "../admin/app-config.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import type { Log } from "../lib/log.ts";
-import { fetchOutbound, OutboundFetchError, policyFor, type OutboundPolicy } from "../lib/outbound-fetch.ts";
+import { fetchOutbound, OutboundFetchError, policyFor, type OutboundPolicy, type OutboundRequest } from "../lib/outbound-fetch.ts";
 import { matchRedirectUri, requestedUriProblem } from "./redirect-uri.ts";
 import type { OidcClient } from "./clients.ts";
 
@@ -245,7 +245,11 @@ export function freshnessSeconds(headers: Headers, now: number): number {
 
 // --- resolving ---------------------------------------------------------------------------------------
 
-const JSON_TYPES = (t: string) => t === "application/json" || (t.startsWith("application/") && t.endsWith("+json"));
+/** A JSON fetch of a document or key set: no redirects; no Content-Type, application/json or application/*+json. */
+function jsonRequest(acceptHeader: string, maxBytes: number): OutboundRequest {
+  const accept = (t: string) => t === "" || t === "application/json" || (t.startsWith("application/") && t.endsWith("+json"));
+  return { accept, acceptHeader, maxBytes, timeoutMs: FETCH_TIMEOUT_MS, maxRedirects: 0, userAgent: USER_AGENT };
+}
 
 function describe(e: unknown): string {
   if (e instanceof OutboundFetchError || e instanceof ClientMetadataRefused) return e.message;
@@ -256,14 +260,7 @@ async function fetchDocument(deps: ClientMetadataDeps, clientId: string): Promis
   const policy = policyFor(deps);
   let response;
   try {
-    response = await fetchOutbound(policy, clientId, {
-      accept: (t) => t === "" || JSON_TYPES(t),
-      acceptHeader: "application/json",
-      maxBytes: MAX_DOCUMENT_BYTES,
-      timeoutMs: FETCH_TIMEOUT_MS,
-      maxRedirects: 0,
-      userAgent: USER_AGENT,
-    });
+    response = await fetchOutbound(policy, clientId, jsonRequest("application/json", MAX_DOCUMENT_BYTES));
   } catch (e) {
     throw new ClientMetadataRefused(`The client metadata document could not be fetched: ${describe(e)}`);
   }
@@ -271,14 +268,7 @@ async function fetchDocument(deps: ClientMetadataDeps, clientId: string): Promis
   let jwks = parsed.metadata.jwks;
   if (parsed.jwksUri) {
     try {
-      const keys = await fetchOutbound(policy, parsed.jwksUri, {
-        accept: (t) => t === "" || JSON_TYPES(t),
-        acceptHeader: "application/jwk-set+json, application/json",
-        maxBytes: MAX_JWKS_BYTES,
-        timeoutMs: FETCH_TIMEOUT_MS,
-        maxRedirects: 0,
-        userAgent: USER_AGENT,
-      });
+      const keys = await fetchOutbound(policy, parsed.jwksUri, jsonRequest("application/jwk-set+json, application/json", MAX_JWKS_BYTES));
       jwks = publicKeySet(JSON.parse(new TextDecoder().decode(keys.body)), "The document's jwks_uri");
     } catch (e) {
       if (e instanceof SyntaxError) throw new ClientMetadataRefused("The document's jwks_uri did not return JSON.");
