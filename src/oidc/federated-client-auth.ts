@@ -15,7 +15,7 @@
  *   nothing about the client's configuration (unknown client, wrong issuer, subject, audience or key all read
  *   "was not accepted"); the server log says which.
  */
-import { decodeJwt, jwtVerify, type JWTPayload } from "jose";
+import { jwtVerify, type JWTPayload } from "jose";
 import type { Database } from "../db/database.ts";
 import { findFederatedIdentitiesByIssuer } from "../db/federated-identities.ts";
 import { rememberAssertionJti } from "../db/oidc-protocols.ts";
@@ -39,20 +39,21 @@ const JTI_NAMESPACE = "federated:";
 const MAX_JTI_LENGTH = 256;
 
 /**
- * The client a federated assertion is meant for, with its identity for the assertion's issuer and subject; null
- * when no client has an identity for that issuer (not a federated assertion: the caller tries private_key_jwt).
+ * The client a federated assertion (its unverified claims `claimed`) is meant for, with its identities for the
+ * assertion's issuer and the claims (verifyFederatedAssertion does not decode them again); null when no client
+ * has an identity for that issuer (not a federated assertion: the caller tries private_key_jwt).
  */
 export function findFederatedTarget(
   db: Database,
   claimed: JWTPayload,
   clientId: string | null,
-): { client: OidcClient; identities: ReturnType<typeof findFederatedIdentitiesByIssuer> } | null {
+): { client: OidcClient; identities: ReturnType<typeof findFederatedIdentitiesByIssuer>; claimed: JWTPayload } | null {
   const id = clientId ?? (typeof claimed.sub === "string" ? claimed.sub : null);
   if (!id || typeof claimed.iss !== "string" || claimed.iss === "") return null;
   const client = findClientById(db, id);
   if (!client) return null;
   const identities = findFederatedIdentitiesByIssuer(db, client.id, claimed.iss);
-  return identities.length > 0 ? { client, identities } : null;
+  return identities.length > 0 ? { client, identities, claimed } : null;
 }
 
 function refuse(deps: FederatedAuthDeps, scheme: "Basic" | "Bearer", description: string, detail: Record<string, unknown>): OAuthError {
@@ -70,8 +71,7 @@ export async function verifyFederatedAssertion(
   assertion: string,
   scheme: "Basic" | "Bearer" = "Basic",
 ): Promise<OidcClient> {
-  const { client } = target;
-  const claimed = decodeJwt(assertion);
+  const { client, claimed } = target;
   const base = { clientId: client.id, issuer: claimed.iss };
   if (client.isPublic) throw refuse(deps, scheme, NOT_ACCEPTED, { ...base, reason: "public client" });
   const identities = target.identities.map((i) => effectiveIdentity(i, client.id, deps.config.appUrl));
