@@ -7,7 +7,7 @@
  * backslashes, userinfo, ports, look-alike hosts, control characters, huge, empty and repeated values).
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { decodeJwt } from "jose";
+import { decodeJwt, UnsecuredJWT } from "jose";
 import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import { createApi, removeClientApiAccess, setApiCimdAccess, setApiPermissions, setClientApiAccess } from "../../../src/admin/apis.ts";
 import { saveClientMetadata } from "../../../src/db/oidc-clients.ts";
@@ -115,6 +115,24 @@ describe("authorization code flow with a resource", () => {
     q.append("resource", "https://other.example.com");
     const res = await w.call(`/authorize?${q}`, { headers: { cookie: w.cookie } });
     expect(clientError(res).get("error")).toBe("invalid_target");
+  });
+
+  test("in a request object: a resource is honoured like the parameter; an array of them is invalid_target", async () => {
+    w = await makeOidcWorld();
+    photosApi();
+    const request = (claims: Record<string, unknown>) => new UnsecuredJWT(claims).encode();
+    const code = await w.code({ scope: "openid", request: request({ resource: PHOTOS, scope: "photos:read" }) });
+    const { body } = await exchange(code);
+    expect(body.scope).toBe("openid photos:read");
+    expect(decodeJwt(body.access_token).aud).toEqual([w.client.id, w.deps.config.appUrl, PHOTOS]);
+    const q = clientError(await w.authorizeLocation({ scope: "openid", request: request({ resource: [PHOTOS, "https://other.example.com"] }) }));
+    // A JSON array is read as its JSON text, which is no URI: refused, never one of its members picked.
+    expect(Object.fromEntries(q)).toEqual({
+      error: "invalid_target",
+      error_description: "The resource must be an absolute URI (with a scheme, such as https://) (RFC 8707 2).",
+      state: "st4te",
+      iss: w.deps.config.appUrl,
+    });
   });
 
   test("another client's API is invalid_target; a user grant does not reach client_credentials and back", async () => {
