@@ -31,6 +31,13 @@ beforeAll(async () => {
   host.serve("/hop", () => Response.redirect(host.url("app.test", "/echo"), 302));
   host.serve("/hop-private", () => Response.redirect(`https://[::1]:${host.port}/echo`, 302));
   host.serve("/hop-http", () => Response.redirect(`http://app.test:${host.port}/echo`, 302));
+  const to = (location: string) => () => new Response(null, { status: 302, headers: { location } });
+  host.serve("/hop-backslash", () => to(`/\\127.0.0.2:${host.port}/echo`)());
+  host.serve("/hop-scheme-relative", () => to(`//[::1]:${host.port}/echo`)());
+  host.serve("/hop-credentials", () => to(`https://u:p@app.test:${host.port}/echo`)());
+  host.serve("/hop-file", to("file:///etc/passwd"));
+  host.serve("/hop-empty", to(""));
+  host.serve("/hop-unparsable", to("https://[::1/x"));
   host.serve("/loop", () => Response.redirect(host.url("app.test", "/loop"), 302));
   host.serve("/big", () => new Response("x".repeat(5000), { headers: { "content-type": "application/json" } }));
   host.serve("/big-stream", () => new Response(new ReadableStream({ start(c) { for (let i = 0; i < 10; i++) c.enqueue(new TextEncoder().encode("y".repeat(1000))); c.close(); } }), { headers: { "content-type": "application/json" } }));
@@ -66,6 +73,12 @@ test.each([
   ["a redirect to another loopback address", "/hop-private", { maxRedirects: 3 }, "address"],
   ["a redirect to plain http", "/hop-http", { maxRedirects: 3 }, "scheme"],
   ["a redirect loop", "/loop", { maxRedirects: 3 }, "redirect"],
+  ["a redirect whose backslash makes it another loopback host", "/hop-backslash", { maxRedirects: 3 }, "address"],
+  ["a scheme-relative redirect to another loopback address", "/hop-scheme-relative", { maxRedirects: 3 }, "address"],
+  ["a redirect carrying credentials", "/hop-credentials", { maxRedirects: 3 }, "url"],
+  ["a redirect to a file: URL", "/hop-file", { maxRedirects: 3 }, "scheme"],
+  ["a redirect with an empty Location", "/hop-empty", { maxRedirects: 3 }, "redirect"],
+  ["a redirect whose Location is not a URL", "/hop-unparsable", { maxRedirects: 3 }, "redirect"],
   ["a declared body over the limit", "/big", {}, "too-large"],
   ["a streamed body over the limit", "/big-stream", {}, "too-large"],
   ["a body that never ends", "/slow-body", {}, "timeout"],
