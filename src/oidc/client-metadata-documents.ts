@@ -14,7 +14,8 @@
  *   same fetcher and its keys stored with the document) — Pocket ID accepts only `none`; grant_types default
  *   authorization_code, those Latchkey does not implement are dropped, and authorization_code or device_code must
  *   remain; response_types only code; redirect_uris (required for authorization_code) and post_logout_redirect_uris
- *   without wildcards, each a URI /authorize would accept; client_name (else the URL's host), at most 100 characters.
+ *   without wildcards, each a URI /authorize would accept; client_name (else the URL's host), at most 100 characters,
+ *   without control or bidirectional formatting characters (the consent page shows it).
  * - Cache lifetime (fosite's policy in Pocket ID): Cache-Control s-maxage or max-age, else Expires − Date, else 1 hour;
  *   at most 24 hours; minus the response's age; no-store or no-cache: 0 (fetched again on next use).
  * - Storing: a new client is unrestricted (as Pocket ID: the allowlist is the administrator's gate; people consent) and
