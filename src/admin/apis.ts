@@ -57,6 +57,16 @@ export const MAX_RESOURCE_CHARS = 350;
 /** RFC 6749 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/;
 
+/** Permission keys that would shadow a standard scope or claim (any case). */
+function isReservedPermissionKey(key: string): boolean {
+  return isStandardScope(key.toLowerCase()) || key.toLowerCase() === "email_verified";
+}
+
+/** A permission key as this API accepts one (the Pocket ID importer holds imported keys to it too). */
+export function isAcceptedPermissionKey(key: string): boolean {
+  return SCOPE_TOKEN.test(key) && !isReservedPermissionKey(key);
+}
+
 export interface ApiPermissionDto {
   id: string;
   key: string;
@@ -234,7 +244,7 @@ export function parsePermissions(input: unknown): PermissionInput[] {
     if (typeof key !== "string" || key === "") errors.add(`${at}.key`, msg("validation.required"));
     else if (key.length > 128) errors.add(`${at}.key`, msg("validation.tooLong", { max: 128 }));
     else if (!SCOPE_TOKEN.test(key)) errors.add(`${at}.key`, msg("apis.errorPermissionKeyCharacters"));
-    else if (isStandardScope(key.toLowerCase()) || key.toLowerCase() === "email_verified") errors.add(`${at}.key`, msg("apis.errorPermissionKeyReserved"));
+    else if (isReservedPermissionKey(key)) errors.add(`${at}.key`, msg("apis.errorPermissionKeyReserved"));
     else if (seen.has(key)) errors.add(`${at}.key`, msg("apis.errorPermissionKeyDuplicate"));
     if (typeof key === "string") seen.add(key);
     out.push({ key: typeof key === "string" ? key : "", name, description: description === "" ? null : description });

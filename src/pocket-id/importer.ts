@@ -95,7 +95,8 @@ import { installImportedSigningKey, SIGNING_ALGS, type SigningAlg } from "../oid
 import { decryptPocketIdEncryptedString, decryptPocketIdJwk, deriveFositeGlobalSecret, parsePocketIdJwk, PocketIdDecryptionError } from "./crypto.ts";
 import { normaliseEndpoint } from "../scim/providers.ts";
 import { findApiByAudience } from "../db/apis.ts";
-import { canonicalResource, isStandardScope, resourceUriProblem } from "../oidc/resources.ts";
+import { isAcceptedPermissionKey } from "../admin/apis.ts";
+import { canonicalResource, resourceUriProblem } from "../oidc/resources.ts";
 import { tokenPurpose } from "../scim/token.ts";
 import {
   FOSITE_SECRET_KV_KEY,
@@ -204,7 +205,6 @@ function jsonList(text: string | null): string[] {
   }
 }
 
-/** Consent scopes: a JSON array (v2.10+) or one space-separated string (older). */
 /** The API audience among a fosite session's granted audiences (its client id and the issuer are not APIs), or null. */
 function importedResourceOf(db: Database, audiences: unknown): string | null {
   if (!Array.isArray(audiences)) return null;
@@ -216,11 +216,7 @@ function importedResourceOf(db: Database, audiences: unknown): string | null {
   return null;
 }
 
-/** RFC 6749 scope characters and not a standard scope: what the admin API accepts as a permission key. */
-function isValidPermissionKey(key: string): boolean {
-  return /^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/.test(key) && !isStandardScope(key.toLowerCase()) && key.toLowerCase() !== "email_verified";
-}
-
+/** Consent scopes: a JSON array (v2.10+) or one space-separated string (older). */
 function scopeList(text: string | null): string[] {
   if (!text) return [];
   const t = text.trim();
@@ -760,7 +756,7 @@ export async function importPocketId(deps: PocketIdImportDeps, source: PocketIdS
     const importedPermissions = new Set<string>();
     for (const p of apiPermissions) {
       if (!importedApis.has(p.api_id)) continue;
-      if (!isValidPermissionKey(p.key)) {
+      if (!isAcceptedPermissionKey(p.key)) {
         skip("apiPermissions", `${p.api_id} ${p.key.slice(0, 60)}`, "its key is not a scope Latchkey accepts (RFC 6749 scope characters, not a standard scope)");
         continue;
       }
