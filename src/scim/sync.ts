@@ -7,7 +7,9 @@
  *   members [{value: the user's id on the server}]}.
  * - Matching: the remote id we recorded (scim_provisioned_resources); else the server's resource with the same
  *   userName (groups: displayName), found with a `filter … eq` query and adopted (updated with PUT); else POST.
- *   A recorded resource the server no longer has (404) is created again.
+ *   A recorded resource the server no longer has (404) is created again. A remote resource is one of ours at
+ *   most: a match already recorded for another (two local groups may share a friendly name) is not adopted, and
+ *   an answer naming an id another of ours holds is that resource's failure, not recorded.
  * - Unchanged resources (same digest as last pushed) are not sent again, except by a forced sync ("Sync now"),
  *   which puts every resource back as we have it.
  * - Removal: a group no longer pushed is deleted; a user no longer pushed is deleted, or deactivated (PATCH
@@ -39,7 +41,7 @@ import type { User } from "../db/users.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
 import type { Log } from "../lib/log.ts";
 import { DecryptionError, type SealedBox } from "../lib/sealed-box.ts";
-import { createScimClient, filterValue, GROUP_SCHEMA, PATCH_SCHEMA, ScimError, scimFailure, USER_SCHEMA, type ScimClient, type ScimFetch } from "./scim-client.ts";
+import { cleanText, createScimClient, filterValue, GROUP_SCHEMA, PATCH_SCHEMA, ScimError, scimFailure, USER_SCHEMA, type ScimClient, type ScimFetch } from "./scim-client.ts";
 import { tokenPurpose } from "./token.ts";
 
 /** How long one sync may run before it stops (the rest waits for the next sync). */
@@ -176,6 +178,8 @@ async function runSync(deps: ScimSyncDeps, id: string, force: boolean, deadline:
   const scim = createScimClient({ fetch: deps.fetch, endpoint: snap.provider.endpoint, token, sleep: deps.sleep ?? defaultSleep, ...deps.retry });
 
   const mapped = new Map<string, ProvisionedResource>(snap.mapped.map((r) => [`${r.resourceType}:${r.localId}`, r]));
+  // Which of our resources holds each remote id ("User:<remote id>" → local id): one remote resource is never two of ours.
+  const holders = new Map<string, string>(snap.mapped.map((r) => [`${r.resourceType}:${r.remoteId}`, r.localId]));
   const checkTime = () => {
     if (clock.now() > deadline) throw new TimeLimitError(`stopped at the time limit (${Math.round((deps.timeLimitMs ?? SYNC_TIME_LIMIT_MS) / 1000)} s); the rest follows at the next sync`);
   };
@@ -196,11 +200,20 @@ async function runSync(deps: ScimSyncDeps, id: string, force: boolean, deadline:
     }
   };
   const push = (type: ScimResourceType, localId: string, remoteId: string, hash: string) => {
+    const held = holders.get(`${type}:${remoteId}`);
+    if (held !== undefined && held !== localId) {
+      throw new ScimError(`the server answered with id ${cleanText(remoteId)}, which is already another of ours (${held}); not recorded`, null);
+    }
+    const before = mapped.get(`${type}:${localId}`);
+    if (before) holders.delete(`${type}:${before.remoteId}`);
+    holders.set(`${type}:${remoteId}`, localId);
     const r = { resourceType: type, localId, remoteId, payloadHash: hash, syncedAt: nowSeconds(clock) };
     saveProvisionedResource(db, id, r);
     mapped.set(`${type}:${localId}`, r);
   };
   const forget = (type: ScimResourceType, localId: string) => {
+    const before = mapped.get(`${type}:${localId}`);
+    if (before) holders.delete(`${type}:${before.remoteId}`);
     deleteProvisionedResource(db, id, type, localId);
     mapped.delete(`${type}:${localId}`);
   };
@@ -208,7 +221,10 @@ async function runSync(deps: ScimSyncDeps, id: string, force: boolean, deadline:
   // Creates or replaces one resource, records what the server holds, counts it (usersCreated, groupsUnchanged…).
   const pushOne = async (type: ScimResourceType, localId: string, matchValue: string, resource: Record<string, unknown>) => {
     const user = type === "User";
-    const outcome = await upsert(scim, user ? "Users" : "Groups", user ? "userName" : "displayName", matchValue, resource, mapped.get(`${type}:${localId}`) ?? null, force);
+    const outcome = await upsert(scim, user ? "Users" : "Groups", user ? "userName" : "displayName", matchValue, resource, mapped.get(`${type}:${localId}`) ?? null, force, (remoteId) => {
+      const held = holders.get(`${type}:${remoteId}`);
+      return held !== undefined && held !== localId;
+    });
     if (outcome.kind !== "unchanged") push(type, localId, outcome.remoteId, digest(resource));
     const kind = outcome.kind === "created" ? "Created" : outcome.kind === "updated" ? "Updated" : "Unchanged";
     counts[`${user ? "users" : "groups"}${kind}`]++;
@@ -269,6 +285,8 @@ async function upsert(
   resource: Record<string, unknown>,
   known: ProvisionedResource | null,
   force: boolean,
+  /** Is this remote id already another of our resources (never adopted: two local groups may share a name)? */
+  heldByOther: (remoteId: string) => boolean,
 ): Promise<Upserted> {
   if (known) {
     if (!force && known.payloadHash === digest(resource)) return { kind: "unchanged" };
@@ -280,7 +298,7 @@ async function upsert(
   const found = await scim.request("GET", query);
   if (found.status !== 200) throw scimFailure("GET", query, found);
   const list = Array.isArray(found.body?.Resources) ? (found.body!.Resources as Record<string, unknown>[]) : [];
-  const match = list.find((r) => r && remoteIdOf(r.id) && typeof r[matchAttribute] === "string" && (r[matchAttribute] as string).toLowerCase() === matchValue.toLowerCase());
+  const match = list.find((r) => r && remoteIdOf(r.id) && !heldByOther(r.id as string) && typeof r[matchAttribute] === "string" && (r[matchAttribute] as string).toLowerCase() === matchValue.toLowerCase());
   if (match) {
     const replaced = await replace(scim, type, match.id as string, resource);
     if (replaced) return { kind: "updated", remoteId: replaced };

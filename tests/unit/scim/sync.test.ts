@@ -310,6 +310,39 @@ describe("a hostile or broken SCIM server's answers", () => {
     for (const q of srv.requests) expect(q.path).toMatch(/^\/scim\/v2\/(Users|Groups)(\/[^/?]+)?(\?|$)/);
   });
 
+  test("two local groups with one friendly name: the second never takes over the first's remote group", async () => {
+    const w = world();
+    const twin = createUserGroup(deps, CLI_ACTOR, { name: "staff-2", friendlyName: "Staff" });
+    setGroupMembers(deps, CLI_ACTOR, twin.id, { userIds: [w.carol.id] });
+    setAllowedGroups(deps, CLI_ACTOR, w.client.id, [w.staff.id, twin.id]);
+    for (const force of [false, true]) {
+      expect((await syncScimProvider(syncDeps(), w.provider.id, { force })).outcome).toBe("ok");
+      const recorded = listProvisionedResources(deps.db, w.provider.id).filter((x) => x.resourceType === "Group");
+      expect(new Set(recorded.map((x) => x.remoteId)).size).toBe(2);
+      // Each remote group holds its own group's members.
+      for (const [group, users] of [[w.staff.id, [w.alice, w.bob]], [twin.id, [w.carol]]] as const) {
+        const remote = srv.groups.get(recorded.find((x) => x.localId === group)!.remoteId)!;
+        expect((remote.members as { value: string }[]).map((m) => m.value).sort()).toEqual(users.map((u) => srv.userByName(u.username)!.id).sort());
+      }
+    }
+  });
+
+  test("a server answering a new user with another user's id: that user's failure, not recorded", async () => {
+    const w = world();
+    setAllowedGroups(deps, CLI_ACTOR, w.client.id, []);
+    setUnrestricted(deps, CLI_ACTOR, w.client.id, true);
+    await syncScimProvider(syncDeps(), w.provider.id);
+    const before = listProvisionedResources(deps.db, w.provider.id);
+    const aliceRemote = srv.userByName("alice")!.id;
+    const dave = createUser(deps, { username: "dave", email: "dave@example.com", firstName: "Dave", lastName: "Doe" });
+    srv.failNext.push(json(200, { Resources: [] }), json(201, { id: aliceRemote, userName: "dave" }));
+    const r = await syncScimProvider(syncDeps(), w.provider.id);
+    expect(r.outcome).toBe("failed");
+    expect(findScimProviderById(deps.db, w.provider.id)!.lastError).toBe(`1 resource failed: user dave: the server answered with id ${aliceRemote}, which is already another of ours (${w.alice.id}); not recorded`);
+    expect(listProvisionedResources(deps.db, w.provider.id).find((x) => x.localId === dave.id)).toBeUndefined();
+    expect(listProvisionedResources(deps.db, w.provider.id).find((x) => x.localId === w.alice.id)!.remoteId).toBe(before.find((x) => x.localId === w.alice.id)!.remoteId);
+  });
+
   test("a replaced resource answered with a dot-segment id keeps the id it has; its removal addresses that id", async () => {
     const w = world();
     await syncScimProvider(syncDeps(), w.provider.id);
