@@ -191,10 +191,15 @@ describe.skipIf(!available)("the .deb", () => {
     expect(withSystemd(["dpkg", "--purge", "latchkey"])).toEqual(["disable --now latchkey.service", "daemon-reload", "daemon-reload"]);
   });
 
-  test("a LATCHKEY_APP_URL that is not an origin stops the first install with the reason; nothing is configured", () => {
-    const r = run(["dpkg", "-i", deb1], { LATCHKEY_APP_URL: "https://id.example.com/path" });
+  test.each([
+    ["a path", "https://id.example.com/path"],
+    ["a second line", "https://id.example.com\nENCRYPTION_KEY=chosen"],
+    ["a sed delimiter", "https://id.example.com|x"],
+    ["userinfo", "https://user@id.example.com"],
+  ])("a LATCHKEY_APP_URL with %s is not an origin: the first install stops with the reason; nothing is configured", (_name, url) => {
+    const r = run(["dpkg", "-i", deb1], { LATCHKEY_APP_URL: url });
     expect(r.exitCode).not.toBe(0);
-    expect(r.out).toContain("LATCHKEY_APP_URL must be an origin such as https://id.example.com (no path), got: https://id.example.com/path");
+    expect(r.out).toContain(`LATCHKEY_APP_URL must be an origin such as https://id.example.com (no path), got: ${url}`);
     expect(existsSync(ENV_FILE)).toBe(false);
     expect(dpkg("--purge", "latchkey").exitCode).toBe(0);
   });
