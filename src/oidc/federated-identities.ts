@@ -7,7 +7,8 @@
  *   path's "/" may be left out). http only while ALLOW_INSECURE_CALLBACK_URLS is on (Pocket ID's default).
  * - subject, audience: optional text ≤ 512 characters without control characters; empty = the default (the
  *   client id; APP_URL).
- * - jwks: optional https URL ≤ 2048 characters; empty = the issuer + /.well-known/jwks.json. The keys decide who
+ * - jwks: optional https URL ≤ 2048 characters, without whitespace or control characters, stored as the WHATWG
+ *   parser writes it (what is fetched); empty = the issuer + /.well-known/jwks.json. The keys decide who
  *   may act as the client, so they are never fetched over plain http, except from a loopback host while insecure
  *   URLs are allowed (a development issuer on the same machine). An http issuer therefore needs an https jwks.
  * - replayProtection: a boolean (absent = false, as Pocket ID's JSON).
@@ -127,7 +128,8 @@ function jwksUrlOf(errors: FieldErrors, field: string, value: unknown, allowInse
     errors.add(field, msg("federated.errorTooLong", { max: MAX_JWKS_URL_LENGTH }));
     return null;
   }
-  if (!parseHttpUrl(v)) {
+  const url = /\s/.test(v) || CONTROL_CHARACTERS.test(v) ? null : parseHttpUrl(v);
+  if (!url) {
     errors.add(field, msg("federated.errorJwksUrl"));
     return null;
   }
@@ -135,7 +137,8 @@ function jwksUrlOf(errors: FieldErrors, field: string, value: unknown, allowInse
     errors.add(field, msg("federated.errorJwksHttp"));
     return null;
   }
-  return v;
+  // Stored as it is fetched (backslashes, dot segments and case resolved); an empty path may stay without "/".
+  return url.href === v + "/" ? v : url.href;
 }
 
 function replayProtectionOf(errors: FieldErrors, field: string, value: unknown): boolean {

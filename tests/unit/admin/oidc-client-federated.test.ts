@@ -78,6 +78,11 @@ const REFUSALS: { name: string; list: unknown; field: string; message: string }[
   { name: "a subject with a line break", list: [entry({ subject: "a\nb" })], field: "federatedIdentities[0].subject", message: "Enter text without line breaks or other control characters." },
   { name: "an audience that is not text", list: [entry({ audience: 5 })], field: "federatedIdentities[0].audience", message: "must be a string" },
   { name: "a JWKS URL that is not a URL", list: [entry({ jwks: "keys.json" })], field: "federatedIdentities[0].jwks", message: "The JWKS URL must be an https URL without user name or fragment." },
+  { name: "a JWKS URL with a line break in its host", list: [entry({ jwks: "https://keys.exa\nmple.com/k" })], field: "federatedIdentities[0].jwks", message: "The JWKS URL must be an https URL without user name or fragment." },
+  { name: "a JWKS URL with a NUL", list: [entry({ jwks: "https://keys.example.com/k\u0000" })], field: "federatedIdentities[0].jwks", message: "The JWKS URL must be an https URL without user name or fragment." },
+  { name: "a JWKS URL with a space", list: [entry({ jwks: "https://keys.example.com/my keys" })], field: "federatedIdentities[0].jwks", message: "The JWKS URL must be an https URL without user name or fragment." },
+  { name: "a JWKS URL with an empty fragment", list: [entry({ jwks: "https://keys.example.com/k#" })], field: "federatedIdentities[0].jwks", message: "The JWKS URL must be an https URL without user name or fragment." },
+  { name: "an issuer with dot segments", list: [entry({ issuer: "https://issuer.example.com/a/%2e%2e/t" })], field: "federatedIdentities[0].issuer", message: "Write the issuer exactly as tokens carry it, in canonical form: https://issuer.example.com/t" },
   {
     name: "a plain-http JWKS URL off loopback",
     list: [entry({ jwks: "http://issuer.example.com/keys" })],
@@ -93,6 +98,20 @@ const REFUSALS: { name: string; list: unknown; field: string; message: string }[
   { name: "replayProtection not a boolean", list: [entry({ replayProtection: "yes" })], field: "federatedIdentities[0].replayProtection", message: "must be true or false" },
   { name: "the same issuer and subject twice", list: [entry({ subject: "x" }), entry({ subject: "x" })], field: "federatedIdentities[1].issuer", message: "Identity 1 already has this issuer and subject." },
 ];
+
+test.each([
+  ["https://keys.example.com", "https://keys.example.com"],
+  ["https://keys.example.com/k", "https://keys.example.com/k"],
+  ["HTTPS://Keys.Example.COM/k", "https://keys.example.com/k"],
+  ["https:\\\\keys.example.com\\k", "https://keys.example.com/k"],
+  ["https://keys.example.com/a/../k", "https://keys.example.com/k"],
+  ["https://keys.example.com/a/%2E%2e/k", "https://keys.example.com/k"],
+  ["https://bücher.example/k", "https://xn--bcher-kva.example/k"],
+])("a JWKS URL %j is stored as it is fetched: %j", (jwks, stored) => {
+  const errors = new FieldErrors();
+  expect(validateFederatedIdentities(errors, [entry({ jwks })], { clientId: "c", allowInsecure: false })[0]!.jwksUrl).toBe(stored);
+  expect(errors.fields).toEqual({});
+});
 
 describe("refusals", () => {
   test.each(REFUSALS)("$name", async (refusal) => {
