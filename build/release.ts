@@ -16,7 +16,7 @@
  *   compiled without bytecode (build/image.ts says why).
  * Options: --out DIR.
  */
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { buildAssets, ROOT } from "./assets.ts";
@@ -47,12 +47,26 @@ export function releaseVersion(): string {
   return (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version;
 }
 
+/**
+ * Empties `out` for a new release: only a folder that is missing, empty or an earlier release (it has SHA256SUMS)
+ * is cleared, so a mistaken `--out .` or `--out ~` refuses rather than deleting what is there.
+ */
+export function clearReleaseDir(out: string): void {
+  if (existsSync(out)) {
+    const entries = readdirSync(out);
+    if (entries.length > 0 && !entries.includes("SHA256SUMS")) {
+      throw new Error(`${out} is not empty and holds no earlier release (no SHA256SUMS): choose another --out folder`);
+    }
+    rmSync(out, { recursive: true, force: true });
+  }
+  mkdirSync(out, { recursive: true });
+}
+
 /** Writes the release folder; resolves its path. */
 export async function buildRelease(options: ReleaseOptions = {}): Promise<string> {
   const version = releaseVersion();
   const out = path.resolve(options.outDir ?? path.join(ROOT, `build/out/release-${version}`));
-  rmSync(out, { recursive: true, force: true });
-  mkdirSync(out, { recursive: true });
+  clearReleaseDir(out);
   const stamp = options.stamp ?? buildStamp();
   const work = mkdtempSync(path.join(os.tmpdir(), "latchkey-release-"));
   try {
