@@ -32,6 +32,8 @@ export interface ScimClientOptions {
   token: string | null;
   /** Waits between attempts (injected so tests need not wait). */
   sleep: (ms: number) => Promise<void>;
+  /** The current time in milliseconds (a Retry-After date is counted from it; default Date.now). */
+  now?: () => number;
   /** Retries after the first attempt (default 3). */
   retries?: number;
   /** First backoff delay (default 500 ms), doubled per retry, at most maxDelayMs (default 30 s, also Retry-After's cap). */
@@ -150,7 +152,7 @@ export function createScimClient(o: ScimClientOptions): ScimClient {
           // Unreachable is unreachable for every resource: the sync stops rather than wait out each one.
           throw new ScimError(`${what}: ${reason} (after ${retries + 1} attempts)`, status, res === null);
         }
-        const asked = res ? retryAfterMs(res.headers.get("retry-after"), Date.now()) : null;
+        const asked = res ? retryAfterMs(res.headers.get("retry-after"), (o.now ?? Date.now)()) : null;
         if (res) await res.body?.cancel();
         await o.sleep(Math.min(max, asked ?? base * 2 ** attempt));
       }

@@ -175,7 +175,7 @@ async function runSync(deps: ScimSyncDeps, id: string, force: boolean, deadline:
   })();
   if (!snap) throw new ScimError("the provider or its client was deleted", null);
   const token = snap.provider.sealedToken === null ? null : openToken(deps.box, id, snap.provider.sealedToken);
-  const scim = createScimClient({ fetch: deps.fetch, endpoint: snap.provider.endpoint, token, sleep: deps.sleep ?? defaultSleep, ...deps.retry });
+  const scim = createScimClient({ fetch: deps.fetch, endpoint: snap.provider.endpoint, token, sleep: deps.sleep ?? defaultSleep, now: () => clock.now(), ...deps.retry });
 
   const mapped = new Map<string, ProvisionedResource>(snap.mapped.map((r) => [`${r.resourceType}:${r.localId}`, r]));
   // Which of our resources holds each remote id ("User:<remote id>" → local id): one remote resource is never two of ours.

@@ -168,6 +168,10 @@ describe("a sync", () => {
     srv.failNext.push(() => new Response("slow down", { status: 429, headers: { "Retry-After": "7" } }));
     await syncScimProvider(syncDeps(), w.provider.id, { force: true });
     expect(waits).toEqual([500, 1000, 7000]);
+    // A Retry-After date counts from the server's clock (deps.clock), not the machine's.
+    srv.failNext.push(() => new Response(null, { status: 503, headers: { "Retry-After": new Date(deps.clock.now() + 20_000).toUTCString() } }));
+    await syncScimProvider(syncDeps(), w.provider.id, { force: true });
+    expect(waits).toEqual([500, 1000, 7000, 20_000]);
 
     updateUserGroup(deps, CLI_ACTOR, w.staff.id, { friendlyName: "Crew" });
     srv.failNext.push(503, 503, 503, 503);
