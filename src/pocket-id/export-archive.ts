@@ -175,10 +175,14 @@ export async function unpackPocketIdExport(zipFile: string, dir: string): Promis
     db.close();
   }
 
+  const written = new Set<string>();
   for (const [name, data] of Object.entries(entries)) {
     if (!name.startsWith("uploads/") || name.endsWith("/")) continue;
     const rel = safeEntryPath(name);
     if (!rel || !rel.startsWith("uploads/")) throw new PocketIdImportError(`${zipFile} holds an unsafe path (${name.slice(0, 100)}). Nothing was imported.`);
+    // "uploads//a" is "uploads/a" on disk: the same file given twice.
+    if (written.has(rel)) throw refuse(`holds ${rel.slice(0, 100)} twice`);
+    written.add(rel);
     const target = path.join(dir, rel);
     mkdirSync(path.dirname(target), { recursive: true });
     writeFileSync(target, data);

@@ -97,6 +97,7 @@ const MIB = 1024 * 1024;
 test.each([
   ["database.json given twice", { "databasX.json": bytes('{"version":1,"tables":{}}') }, { "databasX.json": { name: "database.json" } }, /holds database.json twice/],
   ["an upload given twice", { "uploads/a.png": bytes("1"), "uploads/b.png": bytes("2") }, { "uploads/b.png": { name: "uploads/a.png" } }, /holds uploads\/a.png twice/],
+  ["an upload given twice under two spellings", { "uploads/a.png": bytes("1"), "uploads//a.png": bytes("2") }, {}, /holds uploads\/a.png twice/],
   ["an entry declaring more than 256 MiB", { "uploads/big.png": bytes("x") }, { "uploads/big.png": { size: 256 * MIB + 1 } }, /holds uploads\/big.png of more than 256 MiB/],
   [
     "entries declaring more than 1 GiB together",
@@ -104,7 +105,7 @@ test.each([
     Object.fromEntries(["uploads/1", "uploads/2", "uploads/3", "uploads/4", "uploads/5"].map((n) => [n, { size: 250 * MIB }])),
     /unpacks to more than 1 GiB/,
   ],
-])("an archive with %s is refused before anything is inflated", async (_name, extra, patch, message) => {
+])("an archive with %s is refused, nothing imported", async (_name, extra, patch, message) => {
   const { tmp, fx, config } = await setup();
   const zip = path.join(tmp.dir, "hostile.zip");
   await buildPocketIdExportZip(fx, zip, extra);
