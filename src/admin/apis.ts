@@ -158,6 +158,8 @@ function parseResource(errors: FieldErrors, db: Database, issuer: string, raw: s
     return resource;
   }
   if (resource === "") errors.add("resource", msg("apis.errorResourceNotUri"));
+  // A user name or password would travel in every token's aud claim to every app that sees the token.
+  else if (/^[^:/?#]+:\/\/[^/?#]*@/.test(resource)) errors.add("resource", msg("apis.errorResourceCredentials"));
   else if (resource.toLowerCase() === canonicalResource(issuer).toLowerCase()) errors.add("resource", msg("apis.errorResourceIssuer"));
   else if (findApiByAudience(db, resource)) errors.add("resource", msg("apis.errorResourceTaken"));
   return resource;

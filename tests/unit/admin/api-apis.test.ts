@@ -106,6 +106,8 @@ describe("/api/apis", () => {
     ["a resource with an empty fragment", { name: "A", resource: "https://a.example.com/api#" }, { resource: "must be an absolute URI without whitespace or a fragment, such as https://api.example.com" }],
     ["a resource with only slashes after the scheme", { name: "A", resource: "https://" }, { resource: "must be an absolute URI without whitespace or a fragment, such as https://api.example.com" }],
     ["a resource with only spaces", { name: "A", resource: "   " }, { resource: "Fill in this field." }],
+    ["a resource with a user name and password", { name: "A", resource: "https://user:pw@a.example.com/api" }, { resource: "must not contain a user name or password (tokens carry it to every app)" }],
+    ["a resource with an empty user name", { name: "A", resource: "https://@a.example.com/api" }, { resource: "write it as https://a.example.com/api (one spelling per API: tokens carry it exactly)" }],
     ["an over-long name", { name: "x".repeat(51), resource: "https://a.example.com" }, { name: "Use at most 50 characters." }],
     ["an over-long resource", { name: "A", resource: `https://a.example.com/${"x".repeat(340)}` }, { resource: "Use at most 350 characters." }],
   ])("create refuses %s with 400 naming the field", async (_, body, fields) => {
