@@ -33,10 +33,9 @@ describe("the migration list", () => {
     const versions = MIGRATIONS.map((m) => m.version);
     expect(versions).toEqual([...versions].sort((a, b) => a - b));
     expect(new Set(versions).size).toBe(versions.length);
-    // No holes but the known ones: 2 was never used; 20 and 21 are pre-assigned to work landing alongside
-    // 22 (issue 22). A migration slotted into any other hole later would be skipped on every database
-    // already past it, since only versions above user_version run.
-    const ALLOWED_HOLES = new Set([2, 20, 21]);
+    // No hole but 2, which was never used. A migration slotted into a hole later would be skipped on every
+    // database already past it, since only versions above user_version run.
+    const ALLOWED_HOLES = new Set([2]);
     const latest = versions.at(-1)!;
     expect(versions).toEqual(Array.from({ length: latest }, (_, i) => i + 1).filter((v) => !ALLOWED_HOLES.has(v) || versions.includes(v)));
     const dir = path.resolve(import.meta.dir, "../../../src/db/migrations");
