@@ -50,6 +50,29 @@ describe("compiled binary from an empty folder", () => {
     expect(html).not.toContain("[object Object]");
   });
 
+  // Every language but English is its own chunk, required on first use (src/i18n/catalog.ts): each must load
+  // from inside the executable.
+  test("renders a page in every language a browser asks for", async () => {
+    const titles: Record<string, string> = {};
+    for (const tag of ["en", "de", "fr", "es", "it", "nl", "pt-BR", "pl", "zh-CN", "ja"]) {
+      const res = await fetch(`${server.url}/no-such-page`, { headers: { "Accept-Language": tag } });
+      expect(res.status).toBe(404);
+      titles[tag] = /<h1 id="error-title">([^<]*)<\/h1>/.exec(await res.text())?.[1] ?? "";
+    }
+    expect(titles).toEqual({
+      en: "Page not found",
+      de: "Seite nicht gefunden",
+      fr: "Page introuvable",
+      es: "Página no encontrada",
+      it: "Pagina non trovata",
+      nl: "Pagina niet gevonden",
+      "pt-BR": "Página não encontrada",
+      pl: "Nie znaleziono strony",
+      "zh-CN": "找不到页面",
+      ja: "ページが見つかりません",
+    });
+  });
+
   test("serves the embedded static assets the page links to, with immutable caching", async () => {
     const html = await (await fetch(`${server.url}/no-such-page`)).text();
     const urls = [...html.matchAll(/(?:href|src)="(\/static\/[^"]+)"/g)].map((m) => m[1]!);

@@ -1,0 +1,27 @@
+/** The German catalogue, one export per namespace (see ../catalog.ts): required on first use, not at start. */
+export { default as common } from "./de/common.json";
+export { default as validation } from "./de/validation.json";
+export { default as oidc } from "./de/oidc.json";
+export { default as forwardAuth } from "./de/forwardAuth.json";
+export { default as appConfig } from "./de/appConfig.json";
+export { default as emailSettings } from "./de/emailSettings.json";
+export { default as scim } from "./de/scim.json";
+export { default as ldap } from "./de/ldap.json";
+export { default as backups } from "./de/backups.json";
+export { default as emails } from "./de/emails.json";
+export { default as account } from "./de/account.json";
+export { default as signIn } from "./de/signIn.json";
+export { default as passkeys } from "./de/passkeys.json";
+export { default as myApps } from "./de/myApps.json";
+export { default as admin } from "./de/admin.json";
+export { default as users } from "./de/users.json";
+export { default as apiKeys } from "./de/apiKeys.json";
+export { default as signups } from "./de/signups.json";
+export { default as audit } from "./de/audit.json";
+export { default as groups } from "./de/groups.json";
+export { default as saveBar } from "./de/saveBar.json";
+export { default as clients } from "./de/clients.json";
+export { default as protectedApps } from "./de/protectedApps.json";
+export { default as callbackUrls } from "./de/callbackUrls.json";
+export { default as federated } from "./de/federated.json";
+export { default as apis } from "./de/apis.json";

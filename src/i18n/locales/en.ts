@@ -1,0 +1,27 @@
+/** The English catalogue, one export per namespace (see ../catalog.ts): imported at start, the fallback for every message. */
+export { default as common } from "./en/common.json";
+export { default as validation } from "./en/validation.json";
+export { default as oidc } from "./en/oidc.json";
+export { default as forwardAuth } from "./en/forwardAuth.json";
+export { default as appConfig } from "./en/appConfig.json";
+export { default as emailSettings } from "./en/emailSettings.json";
+export { default as scim } from "./en/scim.json";
+export { default as ldap } from "./en/ldap.json";
+export { default as backups } from "./en/backups.json";
+export { default as emails } from "./en/emails.json";
+export { default as account } from "./en/account.json";
+export { default as signIn } from "./en/signIn.json";
+export { default as passkeys } from "./en/passkeys.json";
+export { default as myApps } from "./en/myApps.json";
+export { default as admin } from "./en/admin.json";
+export { default as users } from "./en/users.json";
+export { default as apiKeys } from "./en/apiKeys.json";
+export { default as signups } from "./en/signups.json";
+export { default as audit } from "./en/audit.json";
+export { default as groups } from "./en/groups.json";
+export { default as saveBar } from "./en/saveBar.json";
+export { default as clients } from "./en/clients.json";
+export { default as protectedApps } from "./en/protectedApps.json";
+export { default as callbackUrls } from "./en/callbackUrls.json";
+export { default as federated } from "./en/federated.json";
+export { default as apis } from "./en/apis.json";

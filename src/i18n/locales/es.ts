@@ -1,0 +1,27 @@
+/** The Spanish catalogue, one export per namespace (see ../catalog.ts): required on first use, not at start. */
+export { default as common } from "./es/common.json";
+export { default as validation } from "./es/validation.json";
+export { default as oidc } from "./es/oidc.json";
+export { default as forwardAuth } from "./es/forwardAuth.json";
+export { default as appConfig } from "./es/appConfig.json";
+export { default as emailSettings } from "./es/emailSettings.json";
+export { default as scim } from "./es/scim.json";
+export { default as ldap } from "./es/ldap.json";
+export { default as backups } from "./es/backups.json";
+export { default as emails } from "./es/emails.json";
+export { default as account } from "./es/account.json";
+export { default as signIn } from "./es/signIn.json";
+export { default as passkeys } from "./es/passkeys.json";
+export { default as myApps } from "./es/myApps.json";
+export { default as admin } from "./es/admin.json";
+export { default as users } from "./es/users.json";
+export { default as apiKeys } from "./es/apiKeys.json";
+export { default as signups } from "./es/signups.json";
+export { default as audit } from "./es/audit.json";
+export { default as groups } from "./es/groups.json";
+export { default as saveBar } from "./es/saveBar.json";
+export { default as clients } from "./es/clients.json";
+export { default as protectedApps } from "./es/protectedApps.json";
+export { default as callbackUrls } from "./es/callbackUrls.json";
+export { default as federated } from "./es/federated.json";
+export { default as apis } from "./es/apis.json";

@@ -1,0 +1,27 @@
+/** The French catalogue, one export per namespace (see ../catalog.ts): required on first use, not at start. */
+export { default as common } from "./fr/common.json";
+export { default as validation } from "./fr/validation.json";
+export { default as oidc } from "./fr/oidc.json";
+export { default as forwardAuth } from "./fr/forwardAuth.json";
+export { default as appConfig } from "./fr/appConfig.json";
+export { default as emailSettings } from "./fr/emailSettings.json";
+export { default as scim } from "./fr/scim.json";
+export { default as ldap } from "./fr/ldap.json";
+export { default as backups } from "./fr/backups.json";
+export { default as emails } from "./fr/emails.json";
+export { default as account } from "./fr/account.json";
+export { default as signIn } from "./fr/signIn.json";
+export { default as passkeys } from "./fr/passkeys.json";
+export { default as myApps } from "./fr/myApps.json";
+export { default as admin } from "./fr/admin.json";
+export { default as users } from "./fr/users.json";
+export { default as apiKeys } from "./fr/apiKeys.json";
+export { default as signups } from "./fr/signups.json";
+export { default as audit } from "./fr/audit.json";
+export { default as groups } from "./fr/groups.json";
+export { default as saveBar } from "./fr/saveBar.json";
+export { default as clients } from "./fr/clients.json";
+export { default as protectedApps } from "./fr/protectedApps.json";
+export { default as callbackUrls } from "./fr/callbackUrls.json";
+export { default as federated } from "./fr/federated.json";
+export { default as apis } from "./fr/apis.json";

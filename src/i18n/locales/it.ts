@@ -1,0 +1,27 @@
+/** The Italian catalogue, one export per namespace (see ../catalog.ts): required on first use, not at start. */
+export { default as common } from "./it/common.json";
+export { default as validation } from "./it/validation.json";
+export { default as oidc } from "./it/oidc.json";
+export { default as forwardAuth } from "./it/forwardAuth.json";
+export { default as appConfig } from "./it/appConfig.json";
+export { default as emailSettings } from "./it/emailSettings.json";
+export { default as scim } from "./it/scim.json";
+export { default as ldap } from "./it/ldap.json";
+export { default as backups } from "./it/backups.json";
+export { default as emails } from "./it/emails.json";
+export { default as account } from "./it/account.json";
+export { default as signIn } from "./it/signIn.json";
+export { default as passkeys } from "./it/passkeys.json";
+export { default as myApps } from "./it/myApps.json";
+export { default as admin } from "./it/admin.json";
+export { default as users } from "./it/users.json";
+export { default as apiKeys } from "./it/apiKeys.json";
+export { default as signups } from "./it/signups.json";
+export { default as audit } from "./it/audit.json";
+export { default as groups } from "./it/groups.json";
+export { default as saveBar } from "./it/saveBar.json";
+export { default as clients } from "./it/clients.json";
+export { default as protectedApps } from "./it/protectedApps.json";
+export { default as callbackUrls } from "./it/callbackUrls.json";
+export { default as federated } from "./it/federated.json";
+export { default as apis } from "./it/apis.json";

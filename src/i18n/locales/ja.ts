@@ -1,0 +1,27 @@
+/** The Japanese catalogue, one export per namespace (see ../catalog.ts): required on first use, not at start. */
+export { default as common } from "./ja/common.json";
+export { default as validation } from "./ja/validation.json";
+export { default as oidc } from "./ja/oidc.json";
+export { default as forwardAuth } from "./ja/forwardAuth.json";
+export { default as appConfig } from "./ja/appConfig.json";
+export { default as emailSettings } from "./ja/emailSettings.json";
+export { default as scim } from "./ja/scim.json";
+export { default as ldap } from "./ja/ldap.json";
+export { default as backups } from "./ja/backups.json";
+export { default as emails } from "./ja/emails.json";
+export { default as account } from "./ja/account.json";
+export { default as signIn } from "./ja/signIn.json";
+export { default as passkeys } from "./ja/passkeys.json";
+export { default as myApps } from "./ja/myApps.json";
+export { default as admin } from "./ja/admin.json";
+export { default as users } from "./ja/users.json";
+export { default as apiKeys } from "./ja/apiKeys.json";
+export { default as signups } from "./ja/signups.json";
+export { default as audit } from "./ja/audit.json";
+export { default as groups } from "./ja/groups.json";
+export { default as saveBar } from "./ja/saveBar.json";
+export { default as clients } from "./ja/clients.json";
+export { default as protectedApps } from "./ja/protectedApps.json";
+export { default as callbackUrls } from "./ja/callbackUrls.json";
+export { default as federated } from "./ja/federated.json";
+export { default as apis } from "./ja/apis.json";

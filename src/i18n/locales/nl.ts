@@ -1,0 +1,27 @@
+/** The Dutch catalogue, one export per namespace (see ../catalog.ts): required on first use, not at start. */
+export { default as common } from "./nl/common.json";
+export { default as validation } from "./nl/validation.json";
+export { default as oidc } from "./nl/oidc.json";
+export { default as forwardAuth } from "./nl/forwardAuth.json";
+export { default as appConfig } from "./nl/appConfig.json";
+export { default as emailSettings } from "./nl/emailSettings.json";
+export { default as scim } from "./nl/scim.json";
+export { default as ldap } from "./nl/ldap.json";
+export { default as backups } from "./nl/backups.json";
+export { default as emails } from "./nl/emails.json";
+export { default as account } from "./nl/account.json";
+export { default as signIn } from "./nl/signIn.json";
+export { default as passkeys } from "./nl/passkeys.json";
+export { default as myApps } from "./nl/myApps.json";
+export { default as admin } from "./nl/admin.json";
+export { default as users } from "./nl/users.json";
+export { default as apiKeys } from "./nl/apiKeys.json";
+export { default as signups } from "./nl/signups.json";
+export { default as audit } from "./nl/audit.json";
+export { default as groups } from "./nl/groups.json";
+export { default as saveBar } from "./nl/saveBar.json";
+export { default as clients } from "./nl/clients.json";
+export { default as protectedApps } from "./nl/protectedApps.json";
+export { default as callbackUrls } from "./nl/callbackUrls.json";
+export { default as federated } from "./nl/federated.json";
+export { default as apis } from "./nl/apis.json";

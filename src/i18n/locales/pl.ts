@@ -1,0 +1,27 @@
+/** The Polish catalogue, one export per namespace (see ../catalog.ts): required on first use, not at start. */
+export { default as common } from "./pl/common.json";
+export { default as validation } from "./pl/validation.json";
+export { default as oidc } from "./pl/oidc.json";
+export { default as forwardAuth } from "./pl/forwardAuth.json";
+export { default as appConfig } from "./pl/appConfig.json";
+export { default as emailSettings } from "./pl/emailSettings.json";
+export { default as scim } from "./pl/scim.json";
+export { default as ldap } from "./pl/ldap.json";
+export { default as backups } from "./pl/backups.json";
+export { default as emails } from "./pl/emails.json";
+export { default as account } from "./pl/account.json";
+export { default as signIn } from "./pl/signIn.json";
+export { default as passkeys } from "./pl/passkeys.json";
+export { default as myApps } from "./pl/myApps.json";
+export { default as admin } from "./pl/admin.json";
+export { default as users } from "./pl/users.json";
+export { default as apiKeys } from "./pl/apiKeys.json";
+export { default as signups } from "./pl/signups.json";
+export { default as audit } from "./pl/audit.json";
+export { default as groups } from "./pl/groups.json";
+export { default as saveBar } from "./pl/saveBar.json";
+export { default as clients } from "./pl/clients.json";
+export { default as protectedApps } from "./pl/protectedApps.json";
+export { default as callbackUrls } from "./pl/callbackUrls.json";
+export { default as federated } from "./pl/federated.json";
+export { default as apis } from "./pl/apis.json";

@@ -1,0 +1,27 @@
+/** The Brazilian Portuguese catalogue, one export per namespace (see ../catalog.ts): required on first use, not at start. */
+export { default as common } from "./pt-BR/common.json";
+export { default as validation } from "./pt-BR/validation.json";
+export { default as oidc } from "./pt-BR/oidc.json";
+export { default as forwardAuth } from "./pt-BR/forwardAuth.json";
+export { default as appConfig } from "./pt-BR/appConfig.json";
+export { default as emailSettings } from "./pt-BR/emailSettings.json";
+export { default as scim } from "./pt-BR/scim.json";
+export { default as ldap } from "./pt-BR/ldap.json";
+export { default as backups } from "./pt-BR/backups.json";
+export { default as emails } from "./pt-BR/emails.json";
+export { default as account } from "./pt-BR/account.json";
+export { default as signIn } from "./pt-BR/signIn.json";
+export { default as passkeys } from "./pt-BR/passkeys.json";
+export { default as myApps } from "./pt-BR/myApps.json";
+export { default as admin } from "./pt-BR/admin.json";
+export { default as users } from "./pt-BR/users.json";
+export { default as apiKeys } from "./pt-BR/apiKeys.json";
+export { default as signups } from "./pt-BR/signups.json";
+export { default as audit } from "./pt-BR/audit.json";
+export { default as groups } from "./pt-BR/groups.json";
+export { default as saveBar } from "./pt-BR/saveBar.json";
+export { default as clients } from "./pt-BR/clients.json";
+export { default as protectedApps } from "./pt-BR/protectedApps.json";
+export { default as callbackUrls } from "./pt-BR/callbackUrls.json";
+export { default as federated } from "./pt-BR/federated.json";
+export { default as apis } from "./pt-BR/apis.json";

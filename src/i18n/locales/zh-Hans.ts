@@ -1,0 +1,27 @@
+/** The Simplified Chinese catalogue, one export per namespace (see ../catalog.ts): required on first use, not at start. */
+export { default as common } from "./zh-Hans/common.json";
+export { default as validation } from "./zh-Hans/validation.json";
+export { default as oidc } from "./zh-Hans/oidc.json";
+export { default as forwardAuth } from "./zh-Hans/forwardAuth.json";
+export { default as appConfig } from "./zh-Hans/appConfig.json";
+export { default as emailSettings } from "./zh-Hans/emailSettings.json";
+export { default as scim } from "./zh-Hans/scim.json";
+export { default as ldap } from "./zh-Hans/ldap.json";
+export { default as backups } from "./zh-Hans/backups.json";
+export { default as emails } from "./zh-Hans/emails.json";
+export { default as account } from "./zh-Hans/account.json";
+export { default as signIn } from "./zh-Hans/signIn.json";
+export { default as passkeys } from "./zh-Hans/passkeys.json";
+export { default as myApps } from "./zh-Hans/myApps.json";
+export { default as admin } from "./zh-Hans/admin.json";
+export { default as users } from "./zh-Hans/users.json";
+export { default as apiKeys } from "./zh-Hans/apiKeys.json";
+export { default as signups } from "./zh-Hans/signups.json";
+export { default as audit } from "./zh-Hans/audit.json";
+export { default as groups } from "./zh-Hans/groups.json";
+export { default as saveBar } from "./zh-Hans/saveBar.json";
+export { default as clients } from "./zh-Hans/clients.json";
+export { default as protectedApps } from "./zh-Hans/protectedApps.json";
+export { default as callbackUrls } from "./zh-Hans/callbackUrls.json";
+export { default as federated } from "./zh-Hans/federated.json";
+export { default as apis } from "./zh-Hans/apis.json";
