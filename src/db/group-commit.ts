@@ -12,11 +12,18 @@
  * once instead of N times, and pay the commit's fixed cost once (bench/README.md). An idle server gains no
  * latency: the batch runs on the next turn, not after a timer.
  *
+ * PostgreSQL batches the same way, for a bigger reason: its COMMIT waits for the WAL's fsync, and the engine
+ * waits for every statement on the event loop (src/db/postgres/connection.ts), so a commit per request would
+ * serve one token request per flush. With group commit, the requests that arrived during one flush share the
+ * next. The differences are in runOptimisticallyOnPostgres.
+ *
  * Writes must be synchronous and must not await: they run inside the transaction. Each write still sees
  * the effects of the writes before it in the batch, so single-use rules checked inside a write
  * (UPDATE … WHERE consumed_at IS NULL) hold across a batch as across separate transactions.
  */
 import { engineOf, type Database } from "./database.ts";
+import type { PostgresDatabase } from "./postgres/connection.ts";
+import { DatabaseUnavailableError } from "../errors.ts";
 
 interface Job {
   write: () => unknown;
@@ -27,15 +34,6 @@ interface Job {
 const queues = new WeakMap<Database, Job[]>();
 
 export function commitSoon<T>(db: Database, write: () => T): Promise<T> {
-  // PostgreSQL: a statement that fails aborts its whole transaction, so writes cannot share one the way they
-  // do here; each commits alone, now (a commit there is a round trip, not a WAL frame per page).
-  if (engineOf(db) === "postgres") {
-    try {
-      return Promise.resolve(db.transaction(write)());
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
   let queue = queues.get(db);
   if (!queue) {
     queue = [];
@@ -54,7 +52,7 @@ function flush(db: Database): void {
   if (jobs.length === 0) return;
   let outcomes: Outcome[];
   try {
-    outcomes = runOptimistically(db, jobs) ?? runIsolated(db, jobs);
+    outcomes = (engineOf(db) === "postgres" ? runOptimisticallyOnPostgres(db as PostgresDatabase, jobs) : runOptimistically(db, jobs)) ?? runIsolated(db, jobs);
   } catch (error) {
     // A failed COMMIT (a deferred constraint, a full disk) leaves the transaction open: end it.
     try {
@@ -99,6 +97,43 @@ function runOptimistically(db: Database, jobs: Job[]): Outcome[] | null {
     before = changes.get()!.n;
   }
   db.run("COMMIT");
+  return outcomes;
+}
+
+/** Thrown inside the PostgreSQL batch to roll it back for runIsolated. */
+const REPLAY = Symbol("replay the batch write by write");
+
+/**
+ * The fast path on PostgreSQL, as runOptimistically, with PostgreSQL's rules: a statement PostgreSQL refuses (a
+ * constraint) aborts the whole transaction, not only itself, so the batch is rolled back and replayed by
+ * runIsolated, where each write has a savepoint to fall back to. A write that throws having changed nothing and
+ * with no statement refused (the single-use checks) just rejects, as on SQLite: `totalChanges` counts the rows
+ * written, as total_changes() does there. No savepoint on this path: each one that writes takes a
+ * subtransaction id, and past 64 in one transaction every snapshot taken on the server gets slower.
+ * A lost connection ends the batch: every write rejects with DatabaseUnavailableError (503).
+ */
+function runOptimisticallyOnPostgres(db: PostgresDatabase, jobs: Job[]): Outcome[] | null {
+  const outcomes: Outcome[] = [];
+  try {
+    db.transaction(() => {
+      let before = db.totalChanges;
+      for (const job of jobs) {
+        try {
+          outcomes.push({ ok: true, value: job.write() });
+        } catch (error) {
+          if (error instanceof DatabaseUnavailableError) throw error;
+          if (db.transactionAborted || db.totalChanges !== before) throw REPLAY;
+          outcomes.push({ ok: false, error });
+        }
+        // A write that caught a refused statement and returned: the transaction cannot commit.
+        if (db.transactionAborted) throw REPLAY;
+        before = db.totalChanges;
+      }
+    })();
+  } catch (error) {
+    if (error === REPLAY) return null;
+    throw error;
+  }
   return outcomes;
 }
 

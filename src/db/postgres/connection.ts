@@ -98,6 +98,8 @@ export class PostgresDatabase implements Database {
   private depth = 0;
   private savepoints = 0;
   private closed = false;
+  private changed = 0;
+  private aborted = false;
   private readonly statements = new Map<string, PostgresStatement<unknown, SQLQueryBindings[]>>();
 
   constructor(url: string, options: PostgresOptions = {}) {
@@ -140,8 +142,13 @@ export class PostgresDatabase implements Database {
       if (!received) throw new DatabaseUnavailableError(`PostgreSQL (${this.target}): the answer was lost`);
       const reply = received.message as Reply;
       if (reply.seq < seq) continue; // the late answer to a call that timed out
-      if (reply.ok) return reply;
+      if (reply.ok) {
+        this.changed += reply.changes;
+        return reply;
+      }
       if (reply.unavailable) throw new DatabaseUnavailableError(`PostgreSQL (${this.target}) is unavailable: ${reply.message}`, reply.code);
+      // Inside a transaction, PostgreSQL now refuses every statement until ROLLBACK (or ROLLBACK TO SAVEPOINT).
+      if (this.depth > 0) this.aborted = true;
       throw new PostgresQueryError(reply.message, reply.code, reply.constraint);
     }
   }
@@ -187,18 +194,47 @@ export class PostgresDatabase implements Database {
     return this.depth > 0;
   }
 
+  /**
+   * Rows changed by the INSERT, UPDATE and DELETE statements run on this connection so far, like SQLite's
+   * total_changes() (a statement whose writes PostgreSQL does not count adds 1; see changedRows in worker.ts).
+   * Group commit (src/db/group-commit.ts) compares it around a write to tell one that threw having changed nothing.
+   */
+  get totalChanges(): number {
+    return this.changed;
+  }
+
+  /**
+   * True when a statement of the open transaction was refused: PostgreSQL then refuses every other statement, and
+   * turns a COMMIT into a ROLLBACK. A rollback to a savepoint taken before the refusal clears it.
+   */
+  get transactionAborted(): boolean {
+    return this.aborted;
+  }
+
+  /** COMMIT, refusing to report success when PostgreSQL rolled the transaction back instead. */
+  private commit(): void {
+    const aborted = this.aborted;
+    this.aborted = false;
+    const reply = this.call({ op: "exec", text: "COMMIT", tx: "end" });
+    if (aborted || reply.command === "ROLLBACK") {
+      throw new PostgresQueryError("a statement of the transaction was refused, so PostgreSQL rolled it back instead of committing it", "25P02", undefined);
+    }
+  }
+
   transaction<A extends any[], T>(insideTransaction: (...args: A) => T): Transaction<A, T> {
     const run = (...args: A): T => {
       if (this.depth === 0) {
         this.call({ op: "exec", text: "BEGIN", tx: "begin" });
         this.depth = 1;
+        this.aborted = false;
         try {
           const result = insideTransaction(...args);
           this.depth = 0;
-          this.call({ op: "exec", text: "COMMIT", tx: "end" });
+          this.commit();
           return result;
         } catch (error) {
           this.depth = 0;
+          this.aborted = false;
           try {
             this.call({ op: "exec", text: "ROLLBACK", tx: "end" });
           } catch {
@@ -216,6 +252,8 @@ export class PostgresDatabase implements Database {
         return result;
       } catch (error) {
         this.call({ op: "exec", text: `ROLLBACK TO SAVEPOINT ${name}`, tx: "in" });
+        // Back to before the savepoint, which could only be taken while the transaction was not aborted.
+        this.aborted = false;
         this.call({ op: "exec", text: `RELEASE SAVEPOINT ${name}`, tx: "in" });
         throw error;
       } finally {

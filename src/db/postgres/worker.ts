@@ -36,7 +36,7 @@ export type Request =
 export type TxStep = "none" | "begin" | "in" | "end";
 
 export type Reply =
-  | { seq: number; ok: true; rows: Record<string, unknown>[]; count: number }
+  | { seq: number; ok: true; rows: Record<string, unknown>[]; count: number; changes: number; command: string | null }
   | { seq: number; ok: false; unavailable: boolean; message: string; code?: string; constraint?: string; detail?: string };
 
 /** SQLSTATE classes that mean "the server or the connection is not there", not "this statement is wrong". */
@@ -54,6 +54,22 @@ const UNAVAILABLE_CODES = new Set([
   "EPIPE",
   "LATCHKEY_MAINTENANCE",
 ]);
+
+/** Command tags of statements that write no row (a SELECT's rows are what it read, not what it changed). */
+const READ_ONLY_COMMANDS = new Set(["SELECT", "SHOW", "SET", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"]);
+/** Command tags whose count is the number of rows the statement wrote. */
+const WRITE_COMMANDS = new Set(["INSERT", "UPDATE", "DELETE", "MERGE"]);
+
+/**
+ * Rows a statement changed, like SQLite's changes() (group commit counts them, src/db/group-commit.ts): the count of
+ * an INSERT, UPDATE, DELETE or MERGE, 0 for a read. Anything that may have written rows PostgreSQL does not count
+ * (a script of several statements, DDL, a SELECT whose WITH clause writes) counts 1: never 0 for a write.
+ */
+export function changedRows(command: string | null, count: number, text: string): number {
+  if (command !== null && WRITE_COMMANDS.has(command)) return count;
+  if (command !== null && READ_ONLY_COMMANDS.has(command) && !(command === "SELECT" && /^\s*WITH\b/i.test(text) && /\b(INSERT|UPDATE|DELETE|MERGE)\b/i.test(text))) return 0;
+  return 1;
+}
 
 function plain(value: unknown): unknown {
   if (typeof value === "bigint") return Number(value);
@@ -79,17 +95,32 @@ if (parentPort && workerData) {
   let locked: SQL | null = null;
   /** The connection the open transaction began on: statements of a transaction never move to a new one. */
   let txConnection: SQL | null = null;
+  /**
+   * Server connections closed so far. The client's pool dials again by itself when its connection closed while idle
+   * (the server restarted, the backend was terminated): a statement of an open transaction would then run on the new
+   * connection, outside the transaction, and commit alone. A transaction remembers this count at BEGIN and refuses
+   * to go on when it moved.
+   */
+  let closes = 0;
+  let txCloses = 0;
 
   const connection = (): SQL => {
-    sql ??= new SQL(setup.url, {
+    if (sql) return sql;
+    const opened: SQL = new SQL(setup.url, {
       max: 1,
       bigint: true,
       prepare: true,
       idleTimeout: 0,
       connectionTimeout: setup.connectTimeoutSeconds,
       connection: { statement_timeout: String(setup.statementTimeoutMs), application_name: "latchkey" },
+      onclose: () => {
+        closes++;
+        // The instance lock went with the connection: the next one takes it again.
+        if (locked === opened) locked = null;
+      },
     } as unknown as Bun.SQL.Options);
-    return sql;
+    sql = opened;
+    return opened;
   };
 
   const reply = (message: Reply) => {
@@ -107,7 +138,7 @@ if (parentPort && workerData) {
       } catch {
         // closing anyway
       }
-      reply({ seq: request.seq, ok: true, rows: [], count: 0 });
+      reply({ seq: request.seq, ok: true, rows: [], count: 0, changes: 0, command: null });
       return;
     }
     try {
@@ -119,8 +150,10 @@ if (parentPort && workerData) {
         }
         locked = db;
       }
-      if (request.tx === "begin") txConnection = db;
-      else if ((request.tx === "in" || request.tx === "end") && txConnection !== db) {
+      if (request.tx === "begin") {
+        txConnection = db;
+        txCloses = closes;
+      } else if ((request.tx === "in" || request.tx === "end") && (txConnection !== db || txCloses !== closes)) {
         // The connection was lost inside the transaction: PostgreSQL rolled it back; nothing of it may run elsewhere.
         if (request.tx === "end") txConnection = null;
         throw Object.assign(new Error("the connection to PostgreSQL was lost during the transaction; it was rolled back"), { code: "ERR_POSTGRES_CONNECTION_CLOSED" });
@@ -135,7 +168,10 @@ if (parentPort && workerData) {
         for (const key in row) copy[key] = plain(row[key]);
         out[i] = copy;
       }
-      reply({ seq: request.seq, ok: true, rows: out, count: Number((result as { count?: number }).count ?? rows.length) });
+      // A script of several statements (exec) answers one result per statement, without a command tag of its own.
+      const { command = null, count = rows.length } = result as { command?: string | null; count?: number };
+      const counted = Number(count);
+      reply({ seq: request.seq, ok: true, rows: out, count: counted, changes: changedRows(command, counted, request.text), command });
     } catch (error) {
       const described = describeError(error);
       if (described.unavailable) {
@@ -148,5 +184,5 @@ if (parentPort && workerData) {
     }
   });
   // Loaded and listening: the main thread waits for this before its first request.
-  reply({ seq: 0, ok: true, rows: [], count: 0 });
+  reply({ seq: 0, ok: true, rows: [], count: 0, changes: 0, command: null });
 }

@@ -153,6 +153,64 @@ describe("the engine against a real PostgreSQL", () => {
     expect(() => db.run("BEGIN")).toThrow("use db.transaction");
   });
 
+  test("a refused statement caught inside a transaction: the transaction throws, it does not report a commit PostgreSQL turned into a rollback", () => {
+    db.exec("DELETE FROM u");
+    let error: unknown;
+    try {
+      db.transaction(() => {
+        db.query("INSERT INTO u (name) VALUES (?)").run("lost with the transaction");
+        try {
+          db.query("INSERT INTO t (id, n) VALUES (?, ?)").run("a", 3);
+        } catch {
+          expect(db.transactionAborted).toBe(true);
+        }
+      })();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(PostgresQueryError);
+    expect(String(error)).toContain("rolled it back instead of committing");
+    expect(db.transactionAborted).toBe(false);
+    expect(db.query("SELECT COUNT(*) AS n FROM u").get()).toEqual({ n: 0 });
+    // A savepoint rolled back clears it: the outer transaction commits.
+    db.transaction(() => {
+      db.query("INSERT INTO u (name) VALUES (?)").run("outer");
+      expect(() => db.transaction(() => db.query("INSERT INTO t (id, n) VALUES (?, ?)").run("a", 3))()).toThrow(PostgresQueryError);
+      expect(db.transactionAborted).toBe(false);
+    })();
+    expect(db.query("SELECT name FROM u").all()).toEqual([{ name: "outer" }]);
+  });
+
+  test("totalChanges counts the rows INSERT, UPDATE and DELETE changed, as SQLite's total_changes(); reads count none", () => {
+    const before = db.totalChanges;
+    db.query("INSERT INTO u (name) VALUES (?), (?)").run("c1", "c2");
+    db.query("UPDATE u SET name = name WHERE name IN (?, ?)").run("c1", "c2");
+    db.query("UPDATE u SET name = name WHERE name = ?").run("no such row");
+    db.query("SELECT * FROM u").all();
+    expect(db.totalChanges - before).toBe(4);
+    db.query("DELETE FROM u WHERE name IN (?, ?)").run("c1", "c2");
+    expect(db.totalChanges - before).toBe(6);
+  });
+
+  test("the connection ended while a transaction is open: its next statement fails with DatabaseUnavailableError, nothing of it commits", async () => {
+    const url = await pg.createDatabase();
+    const [d, other] = [open(url), open(url)];
+    d.exec("CREATE TABLE k (v TEXT)");
+    const pid = d.query<{ pid: number }, []>("SELECT pg_backend_pid() AS pid").get()!.pid;
+    expect(() =>
+      d.transaction(() => {
+        d.query("INSERT INTO k (v) VALUES (?)").run("before");
+        other.query("SELECT pg_terminate_backend(?, 5000)").get(pid);
+        // The client would dial again by itself: this must not run, alone, on the new connection.
+        d.query("INSERT INTO k (v) VALUES (?)").run("after");
+      })(),
+    ).toThrow(DatabaseUnavailableError);
+    expect(other.query("SELECT v FROM k").all()).toEqual([]);
+    // The next call dials again.
+    d.query("INSERT INTO k (v) VALUES (?)").run("later");
+    expect(other.query("SELECT v FROM k").all()).toEqual([{ v: "later" }]);
+  });
+
   test("instances starting together apply the migrations once, under the advisory lock", async () => {
     const url = await pg.createDatabase();
     const root = path.resolve(import.meta.dir, "../../..");
@@ -247,6 +305,11 @@ describe("the engine against a real PostgreSQL", () => {
     expect(explainConnectionFailure(new DatabaseUnavailableError("x", "LATCHKEY_MAINTENANCE"), url)).toEqual({ cause: "a maintenance command (latchkey encryption-key-rotate or import) is running on this database", retry: true });
     lock.release();
     expect(starting.query("SELECT 1 AS ok").get()).toEqual({ ok: 1 });
+    // Its connection ended while idle (the client dials again by itself): the new connection takes the lock again.
+    const pid = starting.query<{ pid: number }, []>("SELECT pg_backend_pid() AS pid").get()!.pid;
+    cli.query("SELECT pg_terminate_backend(?, 5000)").get(pid);
+    expect(starting.query<{ pid: number }, []>("SELECT pg_backend_pid() AS pid").get()!.pid).not.toBe(pid);
+    expect(() => acquireMaintenanceLock(cli, "db")).toThrow(ServerLockError);
   });
 
   test("a wrong password is refused at once, naming the user, without the password", async () => {
