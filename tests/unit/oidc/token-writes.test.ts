@@ -3,6 +3,11 @@
  * code or refresh token still produce exactly one answer with tokens, and a lost race leaves no rows.
  */
 import { afterEach, expect, test } from "bun:test";
+import { commitSoon } from "../../../src/db/group-commit.ts";
+import { consumeAuthorizationCode, insertGrantWithAccessToken, insertRefreshToken, useRefreshToken, type Grant } from "../../../src/db/oidc-grants.ts";
+import { ConsumedMeanwhile } from "../../../src/oidc/issue-tokens.ts";
+import { nowSeconds } from "../../../src/lib/clock.ts";
+import { hashToken } from "../../../src/lib/hash.ts";
 import { CALLBACK, makeOidcWorld, VERIFIER, type OidcWorld } from "../../helpers/oidc-flow.ts";
 
 let w: OidcWorld;
@@ -53,4 +58,38 @@ test("a refresh token used twice at once: one rotation wins, the other loses and
   expect(count("oidc_grants")).toBe(0);
   expect(count("oidc_refresh_tokens")).toBe(0);
   expect(accessTokens()).toBe(0);
+});
+
+test("in one group-commit batch, two uses of one code or of one refresh token: exactly one wins, the other writes nothing", async () => {
+  w = await makeOidcWorld();
+  const db = w.deps.db;
+  const codeHash = hashToken(await w.code());
+  const now = nowSeconds(w.deps.clock);
+  const grant = (id: string): Grant => ({ id, clientId: w.client.id, userId: w.user.id, sessionId: w.sessionId, scope: "openid", authTime: now, amr: ["webauthn"], createdAt: now, resource: null });
+  const refresh = (tokenHash: string, grantId: string) => ({ tokenHash, grantId, clientId: w.client.id, scope: "openid", createdAt: now, expiresAt: now + 600, dpopJkt: null });
+  // The token endpoint's writes (issue-tokens.ts): consume, then write the grant and its tokens; queued in one turn,
+  // so they share one transaction.
+  const exchange = (id: string) => () => {
+    if (!consumeAuthorizationCode(db, codeHash, w.client.id, id, now)) throw new ConsumedMeanwhile();
+    insertGrantWithAccessToken(db, grant(id), { jti: `jti-${id}`, grantId: id, clientId: w.client.id, userId: w.user.id, scope: "openid", createdAt: now, expiresAt: now + 60 });
+    insertRefreshToken(db, refresh(`rt-${id}`, id));
+    return id;
+  };
+  const exchanges = await Promise.allSettled([commitSoon(db, exchange("g1")), commitSoon(db, exchange("g2"))]);
+  expect(exchanges.map((r) => r.status)).toEqual(["fulfilled", "rejected"]);
+  expect((exchanges[1] as PromiseRejectedResult).reason).toBeInstanceOf(ConsumedMeanwhile);
+  expect(db.query("SELECT id FROM oidc_grants").all()).toEqual([{ id: "g1" }]);
+  expect(db.query("SELECT token_hash FROM oidc_refresh_tokens").all()).toEqual([{ token_hash: "rt-g1" }]);
+
+  const rotate = (next: string) => () => {
+    if (!useRefreshToken(db, "rt-g1", now)) throw new ConsumedMeanwhile();
+    insertRefreshToken(db, refresh(next, "g1"));
+  };
+  const rotations = await Promise.allSettled([commitSoon(db, rotate("rt-a")), commitSoon(db, rotate("rt-b"))]);
+  expect(rotations.map((r) => r.status)).toEqual(["fulfilled", "rejected"]);
+  expect((rotations[1] as PromiseRejectedResult).reason).toBeInstanceOf(ConsumedMeanwhile);
+  expect(db.query("SELECT token_hash, used_at FROM oidc_refresh_tokens ORDER BY token_hash").all()).toEqual([
+    { token_hash: "rt-a", used_at: null },
+    { token_hash: "rt-g1", used_at: now },
+  ]);
 });
