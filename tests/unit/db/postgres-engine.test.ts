@@ -190,6 +190,15 @@ describe("the engine against a real PostgreSQL", () => {
     expect(db.totalChanges - before).toBe(4);
     db.query("DELETE FROM u WHERE name IN (?, ?)").run("c1", "c2");
     expect(db.totalChanges - before).toBe(6);
+    // PostgreSQL tags a SELECT whose WITH clause writes as SELECT, with no count of the rows written: it counts
+    // as a change, never as none (group commit must not take a write that changed rows for one that did not).
+    db.query("INSERT INTO u (name) VALUES (?)").run("c3");
+    const beforeCte = db.totalChanges;
+    expect(db.query("WITH d AS (DELETE FROM u WHERE name = ? RETURNING name) SELECT COUNT(*) AS n FROM d").get("c3")).toEqual({ n: 1 });
+    expect(db.totalChanges).toBeGreaterThan(beforeCte);
+    const beforeScript = db.totalChanges;
+    db.exec("INSERT INTO u (name) VALUES ('c4'); DELETE FROM u WHERE name = 'c4'");
+    expect(db.totalChanges).toBeGreaterThan(beforeScript);
   });
 
   test("the connection ended while a transaction is open: its next statement fails with DatabaseUnavailableError, nothing of it commits", async () => {
