@@ -6,6 +6,7 @@
  */
 import type { Database } from "../db/database.ts";
 import { listAppConfigEntries, upsertAppConfigEntries } from "../db/app-config.ts";
+import { readChangeVersion } from "../db/change-versions.ts";
 import { LDAP_CONFIG_DEFINITIONS } from "../ldap/ldap-config.ts";
 import { ownValue } from "../lib/own.ts";
 import { msg, type Message } from "../i18n/message.ts";
@@ -149,11 +150,34 @@ export function smtpTlsForPort(port: number): AppConfig["smtpTls"] {
   return port === 587 ? "starttls" : port === 465 ? "tls" : "none";
 }
 
-/** Reads the effective application configuration. */
+/**
+ * Reads the effective application configuration.
+ *
+ * Cached per database and checked on every read against the `app_config` change version (migration 0024: bumped by
+ * triggers in the transaction of every change, by this process, another process on the same file or another
+ * instance on the same PostgreSQL database), so a change is seen at the next read, never later. The check is one
+ * indexed row; reading every row and parsing each value was a measurable part of a passkey sign-in, which reads
+ * the configuration four times (bench/README.md). Nothing is cached inside a transaction (it may roll back what it
+ * read), and the snapshot is frozen, so no reader can change what the next one gets.
+ */
 export function readAppConfig(db: Database, opts: { uiConfigDisabled: boolean; env: Record<string, string> }): AppConfig {
   if (opts.uiConfigDisabled) return buildAppConfig(opts.env, true).config;
+  const version = readChangeVersion(db, "app_config");
+  const cached = fromDatabase.get(db);
+  if (cached && cached.version === version && version >= 0) return cached.config;
   const rows = Object.fromEntries(listAppConfigEntries(db).map((r) => [r.key, r.value]));
-  return buildAppConfig(rows, false).config;
+  const config = deepFreeze(buildAppConfig(rows, false).config);
+  if (!db.inTransaction) fromDatabase.set(db, { version, config });
+  return config;
+}
+const fromDatabase = new WeakMap<Database, { version: number; config: AppConfig }>();
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }
 
 /** Validates and stores a partial update; throws with every problem listed. */

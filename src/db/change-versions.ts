@@ -6,7 +6,7 @@
 import type { Database } from "./database.ts";
 
 /** The names of the counters (rows of change_versions). */
-export type ChangeVersionName = "signing_keys";
+export type ChangeVersionName = "signing_keys" | "app_config";
 
 export function readChangeVersion(db: Database, name: ChangeVersionName): number {
   const row = db.query<{ version: number | bigint }, [string]>("SELECT version FROM change_versions WHERE name = ?").get(name);

@@ -31,6 +31,7 @@ import m0020 from "./migrations/0020_apis.sql" with { type: "text" };
 import m0021 from "./migrations/0021_client_metadata_documents.sql" with { type: "text" };
 import m0022 from "./migrations/0022_scim_provisioning.sql" with { type: "text" };
 import m0023 from "./migrations/0023_federated_identities.sql" with { type: "text" };
+import m0024 from "./migrations/0024_app_config_version.sql" with { type: "text" };
 
 import pg0015 from "./migrations/postgres/0015_schema.sql" with { type: "text" };
 import pg0016 from "./migrations/postgres/0016_job_runs.sql" with { type: "text" };
@@ -41,6 +42,7 @@ import pg0020 from "./migrations/postgres/0020_apis.sql" with { type: "text" };
 import pg0021 from "./migrations/postgres/0021_client_metadata_documents.sql" with { type: "text" };
 import pg0022 from "./migrations/postgres/0022_scim_provisioning.sql" with { type: "text" };
 import pg0023 from "./migrations/postgres/0023_federated_identities.sql" with { type: "text" };
+import pg0024 from "./migrations/postgres/0024_app_config_version.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -71,6 +73,7 @@ export const MIGRATIONS: Migration[] = [
   { version: 21, name: "client_metadata_documents", sql: m0021 },
   { version: 22, name: "scim_provisioning", sql: m0022 },
   { version: 23, name: "federated_identities", sql: m0023 },
+  { version: 24, name: "app_config_version", sql: m0024 },
 ];
 
 /** PostgreSQL's migrations: the same numbers as SQLite's from 15 on (the schema of 15 in one file). */
@@ -84,6 +87,7 @@ export const POSTGRES_MIGRATIONS: Migration[] = [
   { version: 21, name: "client_metadata_documents", sql: pg0021 },
   { version: 22, name: "scim_provisioning", sql: pg0022 },
   { version: 23, name: "federated_identities", sql: pg0023 },
+  { version: 24, name: "app_config_version", sql: pg0024 },
 ];
 
 /** Any constant shared by every Latchkey: the key of the advisory lock migrations run under. */

@@ -18,7 +18,7 @@
  * | forward-auth sessions and codes                              | forward_auth_sessions, forward_auth_codes                             | database |
  * | sign-in requests from another device and their long poll    | device_login_requests (0019): decided and exchanged with conditional UPDATEs; the waiting exchange reads the row each second | database |
  * | configuration from the environment (src/config.ts), the sealed-box key derived from ENCRYPTION_KEY | each process's own environment: every instance must be given the same APP_URL, ENCRYPTION_KEY and database | per instance (deployment) |
- * | application configuration                                    | app_config, read on each use (readAppConfig): no cache to go stale    | database |
+ * | application configuration                                    | per-instance cache (readAppConfig), checked on every read against the app_config change version (0024), bumped by triggers in the changing transaction | cache, checked on every read |
  * | OIDC clients, secrets, groups, users, passkeys               | read on each use: no cache                                            | database |
  * | rate-limit budgets (src/http/plugins/rate-limit.ts, request-budgets.ts) | were per-process token buckets (budget × instances) → rate_limit_buckets (0017), one atomic statement per take; the per-process buckets stay as a local view that only refuses what the shared budget would (src/rate-limits/shared-budgets.ts) | moved |
  * | signing key set (src/oidc/signing-keys.ts)                   | per-instance cache; changes were detected with PRAGMA data_version (one SQLite file only) → change_versions row bumped by triggers in the changing transaction, read at most once a second (src/db/change-versions.ts) | cache, portable check |
@@ -37,6 +37,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { CLI_ACTOR } from "../../../src/audit/actor.ts";
 import { createClient } from "../../../src/admin/oidc-clients.ts";
+import { readAppConfig, updateAppConfig } from "../../../src/admin/app-config.ts";
 import { BUDGET_RULES } from "../../../src/http/plugins/request-budgets.ts";
 import { RATE_RULES } from "../../../src/http/plugins/rate-limit.ts";
 import { KEY_SET_CHECK_MS, rotateSigningKey } from "../../../src/oidc/signing-keys.ts";
@@ -193,6 +194,41 @@ describe("a person's requests spread across two instances", () => {
     expect(await appName(cluster.b)).toBe("Shared Name");
     // And on B's pages.
     expect(await (await cluster.b.app.handle(new Request(`${cluster.a.deps.config.appUrl}/login`))).text()).toContain("Shared Name");
+  });
+});
+
+describe("the application configuration cache", () => {
+  test("a change on A is read by B at its next read (no clock needs to move), and a rolled-back change is never served", async () => {
+    cluster = await makeTwoApps();
+    const read = (at: AppInstance) => readAppConfig(at.deps.db, { uiConfigDisabled: false, env: {} });
+    expect(read(cluster.a).sessionDuration).toBe(60);
+    expect(read(cluster.b).sessionDuration).toBe(60); // both caches are warm
+    updateAppConfig(cluster.a.deps.db, { sessionDuration: 30 }, 1);
+    expect(read(cluster.b).sessionDuration).toBe(30);
+    expect(read(cluster.a).sessionDuration).toBe(30);
+    // Written by hand (a restore, an operator's SQL): the trigger still bumps the version.
+    cluster.b.deps.db.run("UPDATE app_config SET value = '45' WHERE key = 'sessionDuration'");
+    expect(read(cluster.a).sessionDuration).toBe(45);
+    // Read inside a transaction that then rolls back: not cached, so the next reader gets what is stored.
+    expect(() =>
+      cluster.a.deps.db.transaction(() => {
+        updateAppConfig(cluster.a.deps.db, { sessionDuration: 15 }, 2);
+        expect(read(cluster.a).sessionDuration).toBe(15);
+        throw new Error("roll back");
+      })(),
+    ).toThrow("roll back");
+    expect(read(cluster.a).sessionDuration).toBe(45);
+    updateAppConfig(cluster.b.deps.db, { sessionDuration: 20 }, 3);
+    expect(read(cluster.a).sessionDuration).toBe(20);
+  });
+
+  test("the snapshot readers share cannot be changed by one of them", async () => {
+    cluster = await makeTwoApps();
+    const config = readAppConfig(cluster.a.deps.db, { uiConfigDisabled: false, env: {} });
+    expect(() => {
+      (config as { sessionDuration: number }).sessionDuration = 1;
+    }).toThrow(TypeError);
+    expect(readAppConfig(cluster.a.deps.db, { uiConfigDisabled: false, env: {} }).sessionDuration).toBe(60);
   });
 });
 
