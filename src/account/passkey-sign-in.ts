@@ -16,22 +16,34 @@ import { AppError } from "../errors.ts";
 import { isNewSignInDevice, notifyNewDeviceSignIn, type MailDeps } from "../mail/emails.ts";
 import { finishPasskeyAssertion } from "../webauthn/authentication.ts";
 
-export async function signInWithPasskey(
+export async function signInWithPasskey<T>(
   deps: MailDeps & { geo?: Geolocator },
-  input: { challengeId: string | null; response: AuthenticationResponseJSON; origin: AuditOrigin },
-): Promise<{ user: User; credential: Passkey }> {
-  let result: { user: User; credential: Passkey };
+  input: {
+    challengeId: string | null;
+    response: AuthenticationResponseJSON;
+    origin: AuditOrigin;
+    /** Starts what the sign-in gives (the browser session): committed with the audit row and the passkey's counter. */
+    startSession: (user: User) => T;
+  },
+): Promise<{ user: User; credential: Passkey; session: T }> {
   try {
-    result = await finishPasskeyAssertion(deps, { challengeId: input.challengeId, purpose: "login", response: input.response, origin: input.origin });
+    const { user, credential, then } = await finishPasskeyAssertion(deps, {
+      challengeId: input.challengeId,
+      purpose: "login",
+      response: input.response,
+      origin: input.origin,
+      andThen: ({ user, credential }) => {
+        const newDevice = isNewSignInDevice(deps, user.id, input.origin);
+        recordAuditEvent(deps, "SIGN_IN", { userId: user.id, origin: input.origin, data: { passkeyName: credential.name } });
+        if (newDevice) notifyNewDeviceSignIn(deps, user, input.origin);
+        return input.startSession(user);
+      },
+    });
+    return { user, credential, session: then };
   } catch (error) {
     recordFailedSignIn(deps, input.response, error, input.origin);
     throw error;
   }
-  const { user, credential } = result;
-  const newDevice = isNewSignInDevice(deps, user.id, input.origin);
-  recordAuditEvent(deps, "SIGN_IN", { userId: user.id, origin: input.origin, data: { passkeyName: credential.name } });
-  if (newDevice) notifyNewDeviceSignIn(deps, user, input.origin);
-  return result;
 }
 
 function recordFailedSignIn(deps: MailDeps & { geo?: Geolocator }, response: { id?: unknown }, error: unknown, origin: AuditOrigin): void {

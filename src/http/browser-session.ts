@@ -27,20 +27,35 @@ export function appConfigOf(web: WebDeps) {
 
 /** Creates a session for `userId`, queues its cookie, and makes it this request's session. */
 export function startBrowserSession(web: WebDeps, request: Request, userId: string, amr: Amr[]): Session {
+  return attachBrowserSession(web, request, createBrowserSession(web, request, userId, amr));
+}
+
+/** A new session in the database, ending this request's previous one: only writes, so it may run inside a batched transaction. */
+export function createBrowserSession(web: WebDeps, request: Request, userId: string, amr: Amr[]): StartedSession {
   const previous = currentSession(web, request);
   if (previous) endSession(web.db, previous.id);
   const duration = appConfigOf(web).sessionDuration;
-  const meta = requestMeta(request);
   const { token, session } = createSession(web, {
     userId,
     amr,
     durationMinutes: duration,
-    ip: meta.ip,
+    ip: requestMeta(request).ip,
     userAgent: request.headers.get("user-agent")?.slice(0, 512) ?? null,
   });
-  addResponseCookie(request, serializeCookie(web.config, cookieName(web.config, SESSION_COOKIE), token, { maxAge: duration * 60, sameSite: "Lax" }));
-  meta.session = session;
-  return session;
+  return { token, session, maxAgeSeconds: duration * 60 };
+}
+
+/** Gives the browser a created session (its cookie) once it is committed, and makes it this request's session. */
+export function attachBrowserSession(web: WebDeps, request: Request, started: StartedSession): Session {
+  addResponseCookie(request, serializeCookie(web.config, cookieName(web.config, SESSION_COOKIE), started.token, { maxAge: started.maxAgeSeconds, sameSite: "Lax" }));
+  requestMeta(request).session = started.session;
+  return started.session;
+}
+
+export interface StartedSession {
+  token: string;
+  session: Session;
+  maxAgeSeconds: number;
 }
 
 /** Signs this request's session out (if any; audited as SIGN_OUT) and clears the cookie. */

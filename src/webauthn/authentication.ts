@@ -11,6 +11,7 @@ import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON 
 import { recordAuditEvent, type AuditOrigin } from "../audit/audit-log.ts";
 import { findUserById, type User } from "../db/users.ts";
 import { findCredentialByCredentialId, listCredentialsByUser, recordCredentialUse, type Passkey } from "../db/webauthn.ts";
+import { commitSoon } from "../db/group-commit.ts";
 import { AppError } from "../errors.ts";
 import { encodeBase64Url } from "../lib/base64url.ts";
 import { nowSeconds } from "../lib/clock.ts";
@@ -30,7 +31,7 @@ export async function startPasskeyAssertion(
   const rp = relyingParty(deps);
   const userId = input.purpose === "reauthenticate" ? (input.userId ?? null) : null;
   if (input.purpose === "reauthenticate" && !userId) throw AppError.unauthenticated();
-  const challenge = issueChallenge(deps, { purpose: input.purpose, userId, userVerification: rp.userVerification });
+  const challenge = await issueChallenge(deps, { purpose: input.purpose, userId, userVerification: rp.userVerification });
   const allowCredentials = userId
     ? listCredentialsByUser(deps.db, userId).map((c) => ({ id: c.credentialId, transports: c.transports as AuthenticatorTransport[] }))
     : [];
@@ -45,12 +46,25 @@ export async function startPasskeyAssertion(
   return { challengeId: challenge.id, options };
 }
 
-/** Verifies an assertion; returns the passkey's owner and the updated passkey. */
-export async function finishPasskeyAssertion(
+/**
+ * Verifies an assertion; returns the passkey's owner and the updated passkey.
+ *
+ * `andThen` (synchronous) runs in the same transaction as the passkey's counter update, through the group commit:
+ * a sign-in's own writes (its audit row, its session) commit together with the counter, and with those of other
+ * sign-ins finishing in the same turn of the event loop, instead of each in a commit of its own. If it throws,
+ * none of them is kept.
+ */
+export async function finishPasskeyAssertion<T = undefined>(
   deps: WebAuthnDeps,
-  input: { challengeId: string | null; purpose: AssertionPurpose; response: AuthenticationResponseJSON; origin?: AuditOrigin },
-): Promise<{ user: User; credential: Passkey }> {
-  const challenge = takeChallenge(deps, input.challengeId, input.purpose);
+  input: {
+    challengeId: string | null;
+    purpose: AssertionPurpose;
+    response: AuthenticationResponseJSON;
+    origin?: AuditOrigin;
+    andThen?: (verified: { user: User; credential: Passkey }) => T;
+  },
+): Promise<{ user: User; credential: Passkey; then: T }> {
+  const challenge = await takeChallenge(deps, input.challengeId, input.purpose);
   const rp = relyingParty(deps);
   const credentialId = typeof input.response?.id === "string" ? input.response.id : "";
   const credential = credentialId ? findCredentialByCredentialId(deps.db, credentialId) : null;
@@ -92,6 +106,10 @@ export async function finishPasskeyAssertion(
   if (user.disabled) throw new AppError("forbidden", PASSKEY_MESSAGES.disabled);
 
   const now = nowSeconds(deps.clock);
-  recordCredentialUse(deps.db, credential.id, { counter: info.newCounter, backupState: info.credentialBackedUp, now });
-  return { user, credential: { ...credential, counter: info.newCounter, backupState: info.credentialBackedUp, lastUsedAt: now } };
+  const updated: Passkey = { ...credential, counter: info.newCounter, backupState: info.credentialBackedUp, lastUsedAt: now };
+  const then = await commitSoon(deps.db, () => {
+    recordCredentialUse(deps.db, credential.id, { counter: info.newCounter, backupState: info.credentialBackedUp, now });
+    return input.andThen?.({ user, credential: updated }) as T;
+  });
+  return { user, credential: updated, then };
 }

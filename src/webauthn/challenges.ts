@@ -1,5 +1,11 @@
-/** Ceremony challenges: random, stored as rows that expire after 60 s and are consumed in one DELETE … RETURNING. */
+/**
+ * Ceremony challenges: random, stored as rows that expire after 60 s and are consumed in one DELETE … RETURNING.
+ * Both writes go through the group commit (src/db/group-commit.ts): ceremonies begun or finished in the same turn of
+ * the event loop share one commit; single use stays the database's rule (a second DELETE of the same row, in the
+ * same batch or later, finds nothing).
+ */
 import type { Database } from "../db/database.ts";
+import { commitSoon } from "../db/group-commit.ts";
 import { consumeChallenge, deleteExpiredChallenges, insertChallenge, type Challenge, type ChallengePurpose } from "../db/webauthn.ts";
 import { AppError } from "../errors.ts";
 import { nowSeconds, type Clock } from "../lib/clock.ts";
@@ -13,12 +19,11 @@ export interface ChallengeDeps {
   random: Random;
 }
 
-export function issueChallenge(
+export async function issueChallenge(
   deps: ChallengeDeps,
   input: { purpose: ChallengePurpose; userId: string | null; userVerification: string },
-): Challenge {
+): Promise<Challenge> {
   const now = nowSeconds(deps.clock);
-  deleteExpiredChallenges(deps.db, now);
   const challenge: Challenge = {
     id: randomUuid(deps.random),
     challenge: randomToken(deps.random),
@@ -27,13 +32,18 @@ export function issueChallenge(
     userVerification: input.userVerification,
     expiresAt: now + CEREMONY_TIMEOUT_SECONDS,
   };
-  insertChallenge(deps.db, challenge);
+  await commitSoon(deps.db, () => {
+    deleteExpiredChallenges(deps.db, now);
+    insertChallenge(deps.db, challenge);
+  });
   return challenge;
 }
 
 /** The challenge of this ceremony, deleted on read; throws when it is unknown, used or expired. */
-export function takeChallenge(deps: ChallengeDeps, challengeId: string | null, purpose: ChallengePurpose): Challenge {
-  const challenge = challengeId ? consumeChallenge(deps.db, challengeId, purpose, nowSeconds(deps.clock)) : null;
+export async function takeChallenge(deps: ChallengeDeps, challengeId: string | null, purpose: ChallengePurpose): Promise<Challenge> {
+  if (!challengeId) throw AppError.passkey(PASSKEY_MESSAGES.challengeMissing);
+  const now = nowSeconds(deps.clock);
+  const challenge = await commitSoon(deps.db, () => consumeChallenge(deps.db, challengeId, purpose, now));
   if (!challenge) throw AppError.passkey(PASSKEY_MESSAGES.challengeMissing);
   return challenge;
 }

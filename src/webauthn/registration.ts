@@ -45,7 +45,7 @@ export async function startPasskeyRegistration(
   user: UserForRegistration,
 ): Promise<{ challengeId: string; options: PublicKeyCredentialCreationOptionsJSON }> {
   const rp = relyingParty(deps);
-  const challenge = issueChallenge(deps, { purpose: "register", userId: user.id, userVerification: rp.userVerification });
+  const challenge = await issueChallenge(deps, { purpose: "register", userId: user.id, userVerification: rp.userVerification });
   const existing = listCredentialsByUser(deps.db, user.id);
   const { generateRegistrationOptions } = await webauthnLibrary();
   const options = await generateRegistrationOptions({
@@ -85,7 +85,7 @@ export async function finishPasskeyRegistration(
   },
 ): Promise<Passkey> {
   const userId = actor.userId;
-  const challenge = takeChallenge(deps, input.challengeId, "register");
+  const challenge = await takeChallenge(deps, input.challengeId, "register");
   if (challenge.userId !== userId) throw AppError.passkey(PASSKEY_MESSAGES.challengeMismatch);
   const rp = relyingParty(deps);
   let verified;

@@ -21,7 +21,7 @@ import { signInWithPasskey } from "../../account/passkey-sign-in.ts";
 import { finishPasskeyAssertion, startPasskeyAssertion } from "../../webauthn/authentication.ts";
 import { authenticatorName } from "../../webauthn/authenticator-names.ts";
 import { finishPasskeyRegistration, startPasskeyRegistration } from "../../webauthn/registration.ts";
-import { endBrowserSession, homePath, safeRedirectPath, setCeremonyCookie, setReauthenticationCookie, startBrowserSession, takeCeremonyCookie } from "../browser-session.ts";
+import { endBrowserSession, homePath, safeRedirectPath, setCeremonyCookie, setReauthenticationCookie, attachBrowserSession, createBrowserSession, takeCeremonyCookie } from "../browser-session.ts";
 import { RATE_RULES, rateLimit } from "../plugins/rate-limit.ts";
 import { routePolicy } from "../plugins/route-policy.ts";
 import { actorOf, auditOrigin, requestMeta } from "../request-context.ts";
@@ -72,11 +72,16 @@ export function webauthnApiRoutes(web: WebDeps) {
     }, { response: { 200: PasskeyCeremonyStart }, detail: apiOperation("Passkeys", "Begin a passkey sign-in (discoverable credentials)", { errors: { 429: "Too many sign-ins from this address" } }) })
     .post("/api/webauthn/login/finish", async ({ request, body }) => {
       const response = responseOf(body);
-      const { user } = await signInWithPasskey(web, { challengeId: takeCeremonyCookie(web, request), response, origin: auditOrigin(request) }).catch((error: unknown) => {
+      const { session } = await signInWithPasskey(web, {
+        challengeId: takeCeremonyCookie(web, request),
+        response,
+        origin: auditOrigin(request),
+        startSession: (user) => createBrowserSession(web, request, user.id, ["phr"]),
+      }).catch((error: unknown) => {
         noteFailedPasskey(web, request, response, error);
         throw error;
       });
-      startBrowserSession(web, request, user.id, ["phr"]);
+      attachBrowserSession(web, request, session);
       return jsonResponse({ redirect: redirectOf(body) ?? homePath(web) });
     }, {
       budget: "passkey",
