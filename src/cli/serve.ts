@@ -14,7 +14,7 @@ import type { Config } from "../config.ts";
 import type { Log } from "../lib/log.ts";
 import { openRuntime, StartupError, type Runtime } from "../runtime.ts";
 import { findOutdatedClientUrls } from "../oidc/clients.ts";
-import { ensureSigningKey } from "../oidc/signing-keys.ts";
+import { ensureSigningKeyOffThread } from "../oidc/signing-keys.ts";
 import { resolvePocketIdSwitch } from "../pocket-id/switch.ts";
 
 /** First start next to a Pocket ID database: import it (never writing to it), or refuse to start and write nothing. */
@@ -53,6 +53,18 @@ function settleAfterStartup(): void {
   Bun.unsafe.setJITPolicy(1);
   // Deprecated in the typings but present in Bun 1.4; skipped should a later Bun drop it.
   if (typeof Bun.shrink === "function") Bun.shrink();
+}
+
+/** The health check's path (`latchkey healthcheck`, the container HEALTHCHECK, load balancers): never held. */
+const HEALTH_PATH = "/healthz";
+
+function isHealthCheck(request: Request): boolean {
+  return new URL(request.url).pathname === HEALTH_PATH;
+}
+
+/** What a held request gets when the first key could not be made: the server is stopping. */
+function stoppingWithoutKey(): Response {
+  return new Response("The server is stopping: it could not create its signing key.\n", { status: 503, headers: { "content-type": "text/plain; charset=utf-8", "retry-after": "5" } });
 }
 
 /** Deletes a socket file left behind by a process that did not stop cleanly (Bun removes its own on stop). */
@@ -130,29 +142,41 @@ export async function serve(env: CliEnv): Promise<number> {
   // SQLite: WAL checkpoints move to a worker thread while the server writes a lot (token bursts).
   const checkpoints = config.databaseUrl ? null : startBackgroundCheckpoints(runtime.db, config.dbPath, log);
   if (config.databaseUrl) log.info(`database: PostgreSQL at ${redactConnectionString(config.databaseUrl)}`);
-  // First start: the signing key exists before the first request.
-  ensureSigningKey(deps);
+  // Issue 24: a stored signing key is found at once; the first one (RSA-2048, 60–400 ms in Bun) is generated on the
+  // thread pool while the server already listens, and requests wait for it (see `fetch` below).
+  const signingKey = ensureSigningKeyOffThread(deps);
+  let keyReady = false;
+  const keySettled = signingKey.then(
+    () => void (keyReady = true),
+    () => undefined,
+  );
   const app = await createApp(deps);
-  // Scheduled jobs (once per period across instances), the email outbox and back-channel logout deliveries.
-  const background = startBackgroundWork(deps, { instanceId });
   // A unix socket has no peer address; its peer is a process on this machine (the proxy in front), so it counts as
   // 127.0.0.1: TRUST_PROXY=true (or a list naming 127.0.0.1) then reads X-Forwarded-For, and clients never share the
   // address-less "unknown" rate-limit bucket that in-process requests use.
   // PROXY_PROTOCOL: the peer of a connection the front opened is the client its header named.
   let front: ProxyProtocolFront | null = null;
-  const fetch = config.unixSocket
+  const handle = config.unixSocket
     ? (request: Request) => app.handle(request, "127.0.0.1")
     : (request: Request, srv: Server<undefined>) => {
         const peer = srv.requestIP(request);
         return app.handle(request, front ? front.clientAddressOf(peer) : (peer?.address ?? null));
       };
+  // Until the first key is stored only the health check is answered; every other request waits (~100 ms, once per
+  // data folder), never an error. Not only discovery, JWKS and the protocol endpoints: pages and static assets wait
+  // too, because most of them can lead to a signature (the setup page signs the admin in, login ends in /authorize)
+  // and one rule for all is one that cannot miss an endpoint. The health check answers at once: the server is up
+  // and its database answers, which is what probes ask; an orchestrator that waited for the key would gain nothing.
+  const heldUntilKey = async (request: Request, srv: Server<undefined>) => {
+    await keySettled;
+    return keyReady ? handle(request, srv) : stoppingWithoutKey();
+  };
+  const fetch = (request: Request, srv: Server<undefined>) => (keyReady || isHealthCheck(request) ? handle(request, srv) : heldUntilKey(request, srv));
   const server = await listen(config, fetch);
   if (config.proxyProtocol.kind !== "none") {
     front = await startProxyProtocolFront({ host: config.host, port: config.port, innerPort: server.port!, trust: config.proxyProtocol });
     log.info(`PROXY_PROTOCOL: ${config.host}:${front.port} reads the PROXY protocol header and forwards to 127.0.0.1:${server.port}`);
   }
-  const stopPrerendering = await servePrerendered(server, app, fetch);
-  settleAfterStartup();
   const where =
     (config.unixSocket ? `unix socket ${config.unixSocket}` : `${config.host}:${front?.port ?? server.port}`) + (front ? " (PROXY protocol)" : "") + (config.tls ? " (HTTPS)" : "");
   log.info(`Latchkey is listening on ${where}; open ${config.appUrl}`);
@@ -164,12 +188,30 @@ export async function serve(env: CliEnv): Promise<number> {
     log.warn(`Pocket ID variables that Latchkey does not support are set and ignored: ${config.unsupportedVariables.join(", ")}`);
   }
 
-  return await new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = async (signal: string) => {
+  let stopping = false;
+  let stopPrerendering = () => {};
+  let background: ReturnType<typeof startBackgroundWork> | null = null;
+  // What needs the key starts once it is stored: discovery and JWKS as static routes (never without a key), the
+  // scheduled jobs, the email outbox and back-channel logout deliveries (which sign logout tokens).
+  const started = signingKey.then(
+    async ({ kid, generated }) => {
+      if (generated) log.info(`first start: generated the signing key ${kid} (RS256)`);
+      if (stopping) return;
+      stopPrerendering = await servePrerendered(server, app, fetch);
+      background = startBackgroundWork(deps, { instanceId });
+      settleAfterStartup();
+    },
+    (e: unknown) => {
+      throw new StartupError(`Creating the first signing key failed: ${e instanceof Error ? e.message : String(e)}`);
+    },
+  );
+
+  return await new Promise<number>((resolve, reject) => {
+    const stop = async (signal: string, failure?: Error) => {
       if (stopping) return;
       stopping = true;
-      log.info(`received ${signal}: finishing in-flight requests`);
+      if (failure) log.error("start-up could not finish: stopping");
+      else log.info(`received ${signal}: finishing in-flight requests`);
       // Long polls answer "still pending" now, so the browser asks again (of another instance, or after the restart).
       draining.abort();
       front?.stopAccepting();
@@ -180,14 +222,19 @@ export async function serve(env: CliEnv): Promise<number> {
         await server.stop(true);
       }
       front?.closeAll();
+      // A key still being generated is stored (or fails) before the database closes.
+      await started.catch(() => undefined);
       stopPrerendering();
-      await background.stop();
+      await background?.stop();
       await checkpoints?.stop();
       runtime.close();
       lock.release();
       log.info("stopped");
-      resolve(0);
+      if (failure) reject(failure);
+      else resolve(0);
     };
+    // Without a key the server cannot do its job: it stops, and exits 1 like any other start-up failure.
+    started.catch((e: unknown) => void stop("", e instanceof Error ? e : new Error(String(e))));
     process.on("SIGTERM", () => void stop("SIGTERM"));
     process.on("SIGINT", () => void stop("SIGINT"));
   });

@@ -1,6 +1,7 @@
 /**
  * Signing keys and JWT signing/verification.
- * - First start generates an RS256 (RSA-2048) key: the widest client support. Rotation takes any of Pocket ID's
+ * - First start generates an RS256 (RSA-2048) key: the widest client support. The server generates it on the thread
+ *   pool while it already answers health checks, and holds every other request until the key is stored. Rotation takes any of Pocket ID's
  *   algorithms: RS256/384/512 (RSA-2048/3072/4096), ES256/384/512 (P-256/384/521), EdDSA (Ed25519). Private JWK sealed with
  *   box.seal("signing-key", …); the public JWK is stored in clear for the JWKS.
  * - Exactly one current key signs; `kid` is in every JWT header and in the JWKS.
@@ -15,7 +16,7 @@
  *   within a second or two; the retired key stays published, so nothing signed meanwhile fails.
  */
 import type { Database } from "../db/database.ts";
-import { generateKeyPairSync, type KeyObject } from "node:crypto";
+import { generateKeyPair, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { importJWK, type JWK, type JWTHeaderParameters, type JWTPayload, CompactSign, jwtVerify, compactVerify, decodeProtectedHeader } from "jose";
 import {
   deleteExpiredSigningKeys,
@@ -52,19 +53,41 @@ export interface KeyDeps {
 const RSA_BITS = { RS256: 2048, RS384: 3072, RS512: 4096 } as const;
 const EC_CURVES = { ES256: "P-256", ES384: "P-384", ES512: "P-521" } as const;
 
-function generateJwkPair(alg: SigningAlg): { publicJwk: JWK; privateJwk: JWK } {
-  let pair: { publicKey: KeyObject; privateKey: KeyObject };
-  if (alg === "EdDSA") pair = generateKeyPairSync("ed25519");
-  else if (alg in RSA_BITS) pair = generateKeyPairSync("rsa", { modulusLength: RSA_BITS[alg as keyof typeof RSA_BITS] });
-  else pair = generateKeyPairSync("ec", { namedCurve: EC_CURVES[alg as keyof typeof EC_CURVES] });
-  return { publicJwk: pair.publicKey.export({ format: "jwk" }) as JWK, privateJwk: pair.privateKey.export({ format: "jwk" }) as JWK };
+/** A generated key as stored (the columns a new row takes). */
+type NewSigningKey = Pick<SigningKey, "kid" | "alg" | "publicJwk" | "privateJwkSealed" | "createdAt">;
+
+interface KeyPair {
+  publicKey: KeyObject;
+  privateKey: KeyObject;
 }
 
-function newKey(deps: KeyDeps, alg: SigningAlg): Pick<SigningKey, "kid" | "alg" | "publicJwk" | "privateJwkSealed" | "createdAt"> {
-  const { publicJwk, privateJwk } = generateJwkPair(alg);
+/** node:crypto's key type and options for `alg`. */
+function keyPairParams(alg: SigningAlg): [type: "ed25519" | "rsa" | "ec", options: { modulusLength?: number; namedCurve?: string }] {
+  if (alg === "EdDSA") return ["ed25519", {}];
+  if (alg in RSA_BITS) return ["rsa", { modulusLength: RSA_BITS[alg as keyof typeof RSA_BITS] }];
+  return ["ec", { namedCurve: EC_CURVES[alg as keyof typeof EC_CURVES] }];
+}
+
+// The overloads of node:crypto's typings, narrowed to the KeyObject results these parameters give.
+type GenerateSync = (type: string, options: object) => KeyPair;
+type GenerateAsync = (type: string, options: object, done: (error: Error | null, publicKey: KeyObject, privateKey: KeyObject) => void) => void;
+
+function generatePairSync(alg: SigningAlg): KeyPair {
+  return (generateKeyPairSync as GenerateSync)(...keyPairParams(alg));
+}
+
+/** The same on node:crypto's thread pool: the event loop keeps running meanwhile. */
+function generatePairOffThread(alg: SigningAlg): Promise<KeyPair> {
+  return new Promise((resolve, reject) =>
+    (generateKeyPair as GenerateAsync)(...keyPairParams(alg), (error, publicKey, privateKey) => (error ? reject(error) : resolve({ publicKey, privateKey }))),
+  );
+}
+
+/** The row for a freshly generated pair: a new kid, the private JWK sealed, the public one in clear. */
+function newKeyRow(deps: KeyDeps, alg: SigningAlg, pair: KeyPair): NewSigningKey {
   const kid = randomToken(deps.random, 8);
-  const pub: JWK = { ...publicJwk, kid, alg, use: "sig" };
-  const priv: JWK = { ...privateJwk, kid, alg };
+  const pub: JWK = { ...(pair.publicKey.export({ format: "jwk" }) as JWK), kid, alg, use: "sig" };
+  const priv: JWK = { ...(pair.privateKey.export({ format: "jwk" }) as JWK), kid, alg };
   return {
     kid,
     alg,
@@ -74,15 +97,42 @@ function newKey(deps: KeyDeps, alg: SigningAlg): Pick<SigningKey, "kid" | "alg" 
   };
 }
 
-/** Makes sure a current signing key exists (first start); returns its kid. Safe to race. */
-export function ensureSigningKey(deps: KeyDeps): string {
-  const cached = keySet(deps).current;
-  if (cached) return cached.kid;
-  const current = findCurrentSigningKey(deps.db);
-  if (current) return current.kid;
-  insertCurrentSigningKeyIfNone(deps.db, newKey(deps, "RS256"));
+function newKey(deps: KeyDeps, alg: SigningAlg): NewSigningKey {
+  return newKeyRow(deps, alg, generatePairSync(alg));
+}
+
+/** The first key's algorithm: RS256 (RSA-2048), the widest client support. */
+const FIRST_KEY_ALG: SigningAlg = "RS256";
+
+/** The current key's kid, or null before the first key. */
+function currentKid(deps: KeyDeps): string | null {
+  return keySet(deps).current?.kid ?? findCurrentSigningKey(deps.db)?.kid ?? null;
+}
+
+/** Stores a first key unless another process stored one meanwhile; returns the kid that is current (ours or the winner's). */
+function storeFirstKey(deps: KeyDeps, key: NewSigningKey): string {
+  insertCurrentSigningKeyIfNone(deps.db, key);
   keySets.delete(deps.db);
   return findCurrentSigningKey(deps.db)!.kid;
+}
+
+/** Makes sure a current signing key exists (first start); returns its kid. Safe to race. */
+export function ensureSigningKey(deps: KeyDeps): string {
+  return currentKid(deps) ?? storeFirstKey(deps, newKey(deps, FIRST_KEY_ALG));
+}
+
+/**
+ * ensureSigningKey for the server's start (issue 24): a stored key is found at once; the first one is generated on
+ * node:crypto's thread pool, so the event loop keeps serving meanwhile (RSA-2048 takes 60–400 ms in Bun).
+ * Safe to race like ensureSigningKey: when another instance stored its key first, that key is current and its kid
+ * is returned (`generated` false). Rejects when generating or storing fails.
+ */
+export async function ensureSigningKeyOffThread(deps: KeyDeps): Promise<{ kid: string; generated: boolean }> {
+  const stored = currentKid(deps);
+  if (stored) return { kid: stored, generated: false };
+  const key = newKeyRow(deps, FIRST_KEY_ALG, await generatePairOffThread(FIRST_KEY_ALG));
+  const kid = storeFirstKey(deps, key);
+  return { kid, generated: kid === key.kid };
 }
 
 // --- the published key set, cached ---------------------------------------------------------------
