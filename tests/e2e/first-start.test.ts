@@ -3,7 +3,8 @@
  * event loop while the server already listens.
  * - /healthz answers while the key is made; every other request waits for the key: discovery and JWKS asked from the
  *   moment the process starts (again and again until it accepts connections) all answer 200 with the one key, never
- *   an empty key set, never a 5xx. A restart finds the key and generates none.
+ *   an empty key set, never a 5xx; the setup page, asked as early, is served. A restart finds the key and
+ *   generates none.
  * - The key cannot be stored (the database stays write-locked past SQLite's busy timeout): the server stops with
  *   exit 1 and says why; the requests it held get 503, never a document without a key.
  * - Two instances starting together on one empty PostgreSQL database: one key, served by both.
@@ -74,26 +75,32 @@ function generatedKids(...servers: RunningBinary[]): string[] {
 describe("first start on an empty folder", () => {
   test("/healthz answers; discovery and JWKS asked from the start all get the one key; a restart generates none", async () => {
     const server = await start();
-    const [jwks, discovery, health] = await Promise.all([
+    const [jwks, discovery, page, health] = await Promise.all([
       Promise.all(Array.from({ length: 4 }, () => firstAnswer(server, "/.well-known/jwks.json"))),
       Promise.all(Array.from({ length: 2 }, () => firstAnswer(server, "/.well-known/openid-configuration"))),
+      firstAnswer(server, "/setup"),
       healthy(server),
     ]);
     expect(health).toBeUndefined();
-    const [kid] = generatedKids(server);
-    expect(kid).toBeString();
-    for (const answer of jwks) expect(jwksKids(answer)).toEqual([kid!]);
+    // Pages wait too (src/cli/serve.ts says why), and are then served as usual.
+    expect(page.status).toBe(200);
+    // The static routes are installed once the key exists: the same key set.
+    const later = await firstAnswer(server, "/.well-known/jwks.json");
+    // Stopped first: its whole log has been read (the key's line may still be in the pipe while it answers).
+    expect(await server.stop()).toBe(0);
+    const generated = generatedKids(server);
+    expect(generated).toHaveLength(1);
+    const kid = generated[0]!;
+    for (const answer of [...jwks, later]) expect(jwksKids(answer)).toEqual([kid]);
     for (const answer of discovery) {
       expect(answer.status).toBe(200);
       expect(JSON.parse(answer.body)).toMatchObject({ issuer: server.url, jwks_uri: `${server.url}/.well-known/jwks.json`, id_token_signing_alg_values_supported: ["RS256"] });
     }
-    // The static routes are installed once the key exists: the same key set.
-    expect(jwksKids(await firstAnswer(server, "/.well-known/jwks.json"))).toEqual([kid!]);
-    expect(await server.stop()).toBe(0);
 
     const again = await start({}, { cwd: server.dir });
     await healthy(again);
-    expect(jwksKids(await firstAnswer(again, "/.well-known/jwks.json"))).toEqual([kid!]);
+    expect(jwksKids(await firstAnswer(again, "/.well-known/jwks.json"))).toEqual([kid]);
+    expect(await again.stop()).toBe(0);
     expect(generatedKids(again)).toEqual([]);
   });
 
@@ -133,6 +140,8 @@ describe.skipIf(!postgresInstalled())("first start on PostgreSQL", () => {
     const env = { DB_CONNECTION_STRING: url };
     const [a, b] = await Promise.all([start(env), start(env)]);
     const [jwksA, jwksB] = await Promise.all([firstAnswer(a, "/.well-known/jwks.json"), firstAnswer(b, "/.well-known/jwks.json"), healthy(a), healthy(b)]);
+    expect(await Promise.all([a.stop(), b.stop()])).toEqual([0, 0]);
+    // Exactly one of them stored its key; the other found it, or lost the race and serves the winner's.
     const generated = generatedKids(a, b);
     expect(generated).toHaveLength(1);
     expect(jwksKids(jwksA)).toEqual(generated);
