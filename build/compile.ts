@@ -9,7 +9,10 @@
  *   load `.env`, `.env.local` or a bunfig.toml from whatever folder it is started in.
  * - Idle memory (issue 6: idle RSS ≤ 50 MB; `bun run bench/idle-rss.ts` builds and measures):
  *   - `--splitting`: every `await import()` (the WebAuthn library, nodemailer, ldapts, file-type, maxmind, the
- *     avatar encoder, each CLI subcommand) is its own chunk with its own bytecode, read only when imported.
+ *     avatar encoder, each CLI subcommand) is its own chunk with its own bytecode, read only when imported. So is
+ *     every synchronous `require()` of an ES module (each non-English message catalogue, src/i18n/catalog.ts:
+ *     2–3 MB less); a required CommonJS package (tldts, src/lib/public-suffix.ts) stays in its chunk but runs
+ *     only when first required.
  *   - `--bytecode-order` (2.8 MB less): two passes. The first binary is started twice in a temporary folder (a
  *     first start, then a restart over its data) with BUN_BYTECODE_ORDER_OUT, answering /healthz once; the second
  *     build lays the bytecode those starts used out together at the front, so a server touches far fewer pages
