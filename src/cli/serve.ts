@@ -58,8 +58,16 @@ function settleAfterStartup(): void {
 /** The health check's path (`latchkey healthcheck`, the container HEALTHCHECK, load balancers): never held. */
 const HEALTH_PATH = "/healthz";
 
-function isHealthCheck(request: Request): boolean {
-  return new URL(request.url).pathname === HEALTH_PATH;
+/**
+ * Whether a request's url (Bun's `request.url`) asks for the health check. Parsed against a base: an HTTP/1.0
+ * request without Host has a relative url, which `new URL` alone refuses (the request would get a 500).
+ */
+export function isHealthCheck(url: string): boolean {
+  try {
+    return new URL(url, "http://localhost").pathname === HEALTH_PATH;
+  } catch {
+    return false;
+  }
 }
 
 /** What a held request gets when the first key could not be made: the server is stopping. */
@@ -171,7 +179,7 @@ export async function serve(env: CliEnv): Promise<number> {
     await keySettled;
     return keyReady ? handle(request, srv) : stoppingWithoutKey();
   };
-  const fetch = (request: Request, srv: Server<undefined>) => (keyReady || isHealthCheck(request) ? handle(request, srv) : heldUntilKey(request, srv));
+  const fetch = (request: Request, srv: Server<undefined>) => (keyReady || isHealthCheck(request.url) ? handle(request, srv) : heldUntilKey(request, srv));
   const server = await listen(config, fetch);
   if (config.proxyProtocol.kind !== "none") {
     front = await startProxyProtocolFront({ host: config.host, port: config.port, innerPort: server.port!, trust: config.proxyProtocol });
