@@ -5,27 +5,19 @@
  */
 import { expect, test } from "bun:test";
 import { mkdirSync } from "node:fs";
-import { CLI_ACTOR } from "../../src/audit/actor.ts";
-import { createClient } from "../../src/admin/oidc-clients.ts";
-import { makeAdminFixture } from "../helpers/admin-fixture.ts";
-import { screenshotTo, signedInPage, type TestBrowser } from "../helpers/browser.ts";
-import { browserWorld } from "../helpers/browser-world.ts";
-import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { adminBrowserWorld } from "../helpers/admin-browser.ts";
+import { screenshotTo } from "../helpers/browser.ts";
+import type { TestServer } from "../helpers/server.ts";
 
 const SHOTS = process.env.CLIENT_PREVIEW_SCREENSHOT_DIR ?? null;
 if (SHOTS) mkdirSync(SHOTS, { recursive: true });
 
 let server: TestServer;
-let browser: TestBrowser;
-browserWorld((w) => ({ server, browser } = w), { start: () => startTestServer({}, { clock: "fixed" }) });
+const { fixture, clientPage } = adminBrowserWorld((s) => (server = s));
 
 test("the claims appear in place for the named person and ticked scopes; a refusal shows why", async () => {
-  const f = makeAdminFixture(server.deps);
-  const { client } = createClient(server.deps, CLI_ACTOR, { name: "Wiki", callbackUrls: ["https://wiki.example.com/callback"], unrestricted: true });
-  const page = await signedInPage(browser, server.url, f.admin.cookie);
-  await page.goto(`${server.url}/settings/admin/oidc-clients/${client.id}`);
-  const loads: string[] = [];
-  page.on("load", () => loads.push(page.url()));
+  const f = fixture();
+  const { client, page, loads } = await clientPage();
 
   // An unsaved edit of the settings form stays, and previewing does not ask to leave the page.
   const dialogs: string[] = [];

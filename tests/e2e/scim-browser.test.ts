@@ -7,34 +7,24 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { CLI_ACTOR } from "../../src/audit/actor.ts";
-import { createClient } from "../../src/admin/oidc-clients.ts";
 import { findScimProviderByClient } from "../../src/db/scim.ts";
-import { makeAdminFixture } from "../helpers/admin-fixture.ts";
-import { signedInPage, type TestBrowser } from "../helpers/browser.ts";
-import { browserWorld } from "../helpers/browser-world.ts";
+import { adminBrowserWorld } from "../helpers/admin-browser.ts";
 import { startScimServer, type ScimTestServer } from "../helpers/scim-server.ts";
-import { startTestServer, type TestServer } from "../helpers/server.ts";
+import type { TestServer } from "../helpers/server.ts";
 
 const SHOTS = process.env.SCIM_SCREENSHOT_DIR ?? null;
 if (SHOTS) mkdirSync(SHOTS, { recursive: true });
 
 let server: TestServer;
-let browser: TestBrowser;
 let scim: ScimTestServer;
-browserWorld((w) => ({ server, browser } = w), { start: () => startTestServer({}, { clock: "fixed" }) });
+const { clientPage } = adminBrowserWorld((s) => (server = s));
 beforeAll(async () => {
   scim = await startScimServer();
 });
 afterAll(() => scim.stop());
 
 test("save the endpoint and token, sync now, see the outcome in place; the token never comes back", async () => {
-  const f = makeAdminFixture(server.deps);
-  const { client } = createClient(server.deps, CLI_ACTOR, { name: "Wiki", callbackUrls: ["https://wiki.example.com/callback"], unrestricted: true });
-  const page = await signedInPage(browser, server.url, f.admin.cookie);
-  await page.goto(`${server.url}/settings/admin/oidc-clients/${client.id}`);
-  const loads: string[] = [];
-  page.on("load", () => loads.push(page.url()));
+  const { client, page, loads } = await clientPage();
 
   const section = page.locator("#client-scim");
   await section.getByLabel("SCIM endpoint").fill(scim.endpoint);
