@@ -13,6 +13,7 @@ import { AppClient } from "../helpers/app-client.ts";
 import { passkeyLogin, registerPasskey, setUpAccount, startPasskeyLogin } from "../helpers/account.ts";
 import { SoftAuthenticator } from "../helpers/soft-authenticator.ts";
 import { makeTestApp, type TestDeps } from "../helpers/test-deps.ts";
+import { testEngine } from "../helpers/template-database.ts";
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -56,6 +57,34 @@ describe("passkey sign-in", () => {
     expect(deps.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM audit_logs WHERE event = 'SIGN_IN'").get()!.n).toBe(1);
     // The challenge row is gone.
     expect(deps.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM webauthn_challenges").get()!.n).toBe(0);
+  });
+
+  test("the sign-in's writes commit together: a session that cannot be stored leaves no SIGN_IN row, no counter change, no cookie; the challenge is still used", async () => {
+    const { app, deps, authr } = await setUp();
+    const count = (sql: string) => deps.db.query<{ n: number }, []>(sql).get()!.n;
+    // A database fault at the last of the sign-in's writes (the session row), after the counter and the audit row.
+    if (testEngine() === "sqlite") {
+      deps.db.run("CREATE TRIGGER refuse_sessions BEFORE INSERT ON sessions BEGIN SELECT RAISE(ABORT, 'sessions refused'); END");
+    } else {
+      deps.db.run("CREATE FUNCTION refuse_sessions() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'sessions refused'; END; $$");
+      deps.db.run("CREATE TRIGGER refuse_sessions BEFORE INSERT ON sessions FOR EACH ROW EXECUTE FUNCTION refuse_sessions()");
+    }
+    const counterBefore = count("SELECT counter AS n FROM webauthn_credentials");
+    const sessionsBefore = count("SELECT COUNT(*) AS n FROM sessions");
+    const browser = new AppClient(app, deps);
+    const options = await startPasskeyLogin(browser);
+    const assertion = authr.assert(options, { origin: deps.config.appUrl });
+    const res = await browser.postJson("/api/webauthn/login/finish", { response: assertion });
+    expect(res.status).toBeGreaterThanOrEqual(500);
+    expect(res.headers.getSetCookie().some((c) => c.startsWith("latchkey_session=") && !c.includes("Max-Age=0"))).toBe(false);
+    expect(count("SELECT COUNT(*) AS n FROM audit_logs WHERE event = 'SIGN_IN'")).toBe(0);
+    expect(count("SELECT counter AS n FROM webauthn_credentials")).toBe(counterBefore);
+    expect(count("SELECT COUNT(*) AS n FROM sessions")).toBe(sessionsBefore);
+    // The challenge was consumed in its own commit before verification: the same assertion cannot be replayed.
+    deps.db.run("DROP TRIGGER refuse_sessions" + (testEngine() === "sqlite" ? "" : " ON sessions"));
+    const again = await browser.postJson("/api/webauthn/login/finish", { response: assertion });
+    expect(again.status).toBe(400);
+    expect(count("SELECT COUNT(*) AS n FROM audit_logs WHERE event = 'SIGN_IN'")).toBe(0);
   });
 
   test("an off-site redirect target is ignored", async () => {
